@@ -1,0 +1,56 @@
+/* bert_backend.h: the table of functions a compute backend (CPU, CUDA) implements.
+ *
+ * The engine validates every batch before it reaches a backend (ids in the vocabulary,
+ * 1 <= n_tokens <= max_position_embeddings, type ids below type_vocab_size) and
+ * allocates the BertBatchOutput arrays; a backend only fills them.
+ */
+#ifndef BERT_BACKEND_H
+#define BERT_BACKEND_H
+
+#include "bert_engine.h"
+
+G_BEGIN_DECLS
+
+/* Head and pooling as resolved from the model and the encoder options. */
+typedef struct {
+  BertHead head;
+  BertPooling pooling;
+  gboolean normalize;
+  BertPrecision precision;
+  int device_id;
+  int n_threads;
+} BertBackendSettings;
+
+/* A packed batch: the sequences' tokens concatenated, no padding. */
+typedef struct {
+  uint32_t n_sequences;
+  uint32_t n_tokens;
+  const int32_t *ids;            /* n_tokens */
+  const int32_t *type_ids;       /* n_tokens */
+  const uint32_t *seq_offsets;   /* n_sequences + 1: sequence i is [seq_offsets[i], seq_offsets[i+1]) */
+  uint32_t max_seq_len;
+} BertPackedBatch;
+
+typedef struct {
+  const char *name;
+  /* Prepares the model for this backend (uploads weights); returns backend state. */
+  gpointer (*create) (const BertModel *model, const BertBackendSettings *settings, GError **error);
+  void (*destroy) (gpointer state);
+  /* Starts a batch; output's arrays are allocated by the engine and must be filled
+   * by the time wait returns. Returns a backend job handle (non-NULL) or NULL on error.
+   * The batch memory stays valid until wait returns. */
+  gpointer (*submit) (gpointer state, const BertPackedBatch *batch, BertBatchOutput *output, GError **error);
+  /* Blocks until the job is done; frees the handle in all cases. */
+  gboolean (*wait) (gpointer state, gpointer job, GError **error);
+} BertBackend;
+
+/* The CPU backend, always built in. */
+const BertBackend *bert_backend_cpu_get (void);
+
+/* The CUDA module (libgstbert-cuda.so), opened at run time, exports this symbol. */
+#define BERT_BACKEND_CUDA_SYMBOL "bert_backend_cuda_get"
+typedef const BertBackend *(*BertBackendGetFunc) (void);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,95 @@
+/* bert_model.h: a loaded Hugging Face BERT model folder, as the backends see it.
+ *
+ * Tensors point into the mapped model.safetensors (never copied); a backend converts
+ * or uploads them itself. This header is shared by the engine and the CUDA module, so
+ * it holds plain data only: the CUDA module calls nothing of the engine.
+ */
+#ifndef BERT_MODEL_H
+#define BERT_MODEL_H
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  BERT_DTYPE_F32,
+  BERT_DTYPE_F16,
+  BERT_DTYPE_BF16
+} BertDType;
+
+/* A tensor of the safetensors file; data is NULL when the tensor is absent. */
+typedef struct {
+  const void *data;
+  BertDType dtype;
+  int n_dims;
+  int64_t shape[2];
+} BertTensor;
+
+typedef enum {
+  BERT_POOLING_MEAN,
+  BERT_POOLING_CLS,
+  BERT_POOLING_MAX
+} BertPooling;
+
+typedef enum {
+  BERT_HEAD_ENCODER,              /* sentence embeddings */
+  BERT_HEAD_SEQUENCE_CLASSIFIER,  /* BertForSequenceClassification */
+  BERT_HEAD_TOKEN_CLASSIFIER      /* BertForTokenClassification */
+} BertHead;
+
+typedef struct {
+  int hidden_size;
+  int num_layers;
+  int num_heads;
+  int intermediate_size;
+  int max_position_embeddings;
+  int type_vocab_size;
+  int vocab_size;
+  float layer_norm_eps;
+  BertHead head;
+  int num_labels;                 /* 0 for the plain encoder */
+  char **id2label;                /* num_labels names, NULL-terminated */
+  gboolean multi_label;           /* problem_type multi_label_classification: sigmoid */
+  BertPooling pooling;            /* from 1_Pooling/config.json; mean when absent */
+  gboolean normalize;             /* 2_Normalize present in modules.json */
+  int max_seq_length;             /* sentence_bert_config.json, else max_position_embeddings */
+} BertConfig;
+
+/* Weight matrices are stored as in PyTorch's nn.Linear: [out_features, in_features]. */
+typedef struct {
+  BertTensor query_weight, query_bias;
+  BertTensor key_weight, key_bias;
+  BertTensor value_weight, value_bias;
+  BertTensor attention_output_weight, attention_output_bias;
+  BertTensor attention_layernorm_weight, attention_layernorm_bias;
+  BertTensor intermediate_weight, intermediate_bias;
+  BertTensor output_weight, output_bias;
+  BertTensor output_layernorm_weight, output_layernorm_bias;
+} BertLayerWeights;
+
+typedef struct {
+  BertTensor word_embeddings;       /* [vocab_size, hidden] */
+  BertTensor position_embeddings;   /* [max_position_embeddings, hidden] */
+  BertTensor token_type_embeddings; /* [type_vocab_size, hidden] */
+  BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
+  BertLayerWeights *layers;         /* num_layers entries */
+  BertTensor pooler_weight, pooler_bias;          /* sequence classifier only */
+  BertTensor classifier_weight, classifier_bias;  /* [num_labels, hidden] */
+} BertWeights;
+
+typedef struct _BertModel BertModel;
+
+struct _BertModel {
+  char *path;          /* the model folder */
+  char *name;          /* the folder's base name */
+  BertConfig config;
+  BertWeights weights;
+  gsize weights_bytes; /* size of model.safetensors */
+  /* Engine-private from here on. */
+  gpointer priv;
+};
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,80 @@
+/* bert_tokenizer.h: Hugging Face-exact BERT WordPiece tokenization, free of GStreamer.
+ *
+ * The pipeline is that of Hugging Face tokenizers' BertNormalizer, BertPreTokenizer,
+ * WordPiece model and the [CLS] A [SEP] (B [SEP]) post-processor. Every output token
+ * carries the byte span of the input text it came from, so spans survive normalisation.
+ */
+#ifndef BERT_TOKENIZER_H
+#define BERT_TOKENIZER_H
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define BERT_TOKENIZER_ERROR (bert_tokenizer_error_quark ())
+GQuark bert_tokenizer_error_quark (void);
+
+typedef enum {
+  BERT_TOKENIZER_ERROR_FILE,      /* a file is missing or unreadable */
+  BERT_TOKENIZER_ERROR_FORMAT,    /* a file is malformed: the message names file and line or field */
+  BERT_TOKENIZER_ERROR_UNSUPPORTED /* a valid file describing something other than BERT WordPiece */
+} BertTokenizerError;
+
+/* Normalisation settings, as in tokenizer_config.json / tokenizer.json's BertNormalizer. */
+typedef struct {
+  gboolean clean_text;             /* drop control chars and U+FFFD, map whitespace to ' ' */
+  gboolean handle_chinese_chars;   /* put spaces around CJK ideographs */
+  gboolean lowercase;
+  int strip_accents;               /* -1: unset (follows lowercase), 0: no, 1: yes */
+  guint model_max_length;          /* from tokenizer_config.json; 512 when absent */
+} BertNormalizerOptions;
+
+typedef struct _BertTokenizer BertTokenizer;
+
+/* Loads from a vocab.txt file, a tokenizer.json file, or a model folder (tokenizer.json
+ * preferred, else vocab.txt, with tokenizer_config.json read for the options). */
+BertTokenizer *bert_tokenizer_new_from_path (const char *path, GError **error);
+
+/* Loads a vocab.txt with explicit options. */
+BertTokenizer *bert_tokenizer_new_from_vocab_file (const char *vocab_path,
+    const BertNormalizerOptions *options, GError **error);
+
+void bert_tokenizer_free (BertTokenizer *tokenizer);
+
+const BertNormalizerOptions *bert_tokenizer_get_options (const BertTokenizer *tokenizer);
+guint bert_tokenizer_get_vocab_size (const BertTokenizer *tokenizer);
+/* The token text of an id, or NULL when out of range. */
+const char *bert_tokenizer_id_to_token (const BertTokenizer *tokenizer, int32_t id);
+/* The id of a token text, or -1. */
+int32_t bert_tokenizer_token_to_id (const BertTokenizer *tokenizer, const char *token);
+int32_t bert_tokenizer_get_cls_id (const BertTokenizer *tokenizer);
+int32_t bert_tokenizer_get_sep_id (const BertTokenizer *tokenizer);
+int32_t bert_tokenizer_get_pad_id (const BertTokenizer *tokenizer);
+int32_t bert_tokenizer_get_unk_id (const BertTokenizer *tokenizer);
+
+/* One tokenized sequence. Offsets are byte offsets into the text given to encode,
+ * as [start, end) pairs; special tokens have [0, 0]. */
+typedef struct {
+  int32_t *ids;
+  int32_t *type_ids;
+  uint32_t *offsets;     /* 2 * n_tokens entries */
+  uint32_t n_tokens;
+  uint32_t capacity;
+  gboolean truncated;    /* tokens were dropped to respect max_length */
+  gboolean repaired_utf8; /* the input had invalid UTF-8, replaced by U+FFFD then dropped */
+} BertEncoding;
+
+void bert_encoding_init (BertEncoding *encoding);
+void bert_encoding_clear (BertEncoding *encoding);
+
+/* Tokenizes text (len bytes, need not be NUL-terminated or valid UTF-8) into
+ * encoding, adding [CLS] and [SEP]. max_length counts the special tokens; 0 means
+ * the tokenizer's model_max_length. Truncation drops word pieces from the end, as
+ * Hugging Face's longest-first truncation does for a single sequence. */
+void bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text,
+    gsize len, guint max_length, BertEncoding *encoding);
+
+G_END_DECLS
+
+#endif
