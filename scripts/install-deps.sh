@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian 12 packages gst-bert needs to build, test and run, where missing.
+set -eu
+packages="build-essential meson ninja-build pkg-config
+  libglib2.0-dev libjson-glib-dev libopenblas-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  python3 python3-gi python3-numpy gir1.2-gstreamer-1.0
+  clang libclang-rt-14-dev valgrind"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "Installing:$missing"
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+$sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
