@@ -92,9 +92,12 @@ typedef struct _BertEncoder BertEncoder;
 typedef struct _BertJob BertJob;
 
 BertEncoder *bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error);
+/* Free an encoder's jobs before the encoder. */
 void bert_encoder_free (BertEncoder *encoder);
 /* Which backend runs: "cpu" or "cuda". */
 const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
+/* With BERT_DEVICE_AUTO on the CPU: why CUDA was not used (for a warning); else NULL. */
+const char *bert_encoder_get_fallback_reason (const BertEncoder *encoder);
 /* The head and pooling in effect after the options' overrides. */
 BertHead bert_encoder_get_head (const BertEncoder *encoder);
 BertPooling bert_encoder_get_pooling (const BertEncoder *encoder);

@@ -1,0 +1,570 @@
+/* bert_backend_cpu.c: the exact fp32 CPU backend.
+ *
+ * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
+ * is one OpenBLAS GEMM over the whole batch; attention runs per sequence and head.
+ * The backend does its own threading with a BertCpuTeam (GEMMs split by output
+ * columns, attention by (sequence, head)) and keeps OpenBLAS single-threaded, so the
+ * two never compete for cores.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "bert_backend.h"
+#include "bert_cpu_kernels.h"
+#include "bert_cpu_team.h"
+
+/* Batches are computed in chunks of whole sequences of at most this many tokens
+ * (a single longer sequence makes its own chunk), which bounds the workspace. */
+#define CHUNK_TOKENS 4096
+/* GEMM column shares are multiples of this, so each starts on a cache line. */
+#define COLUMN_GRANULE 16
+
+typedef struct {
+  const float *qkv_weight, *qkv_bias;   /* query, key and value fused: [3 * hidden, hidden] */
+  const float *attention_output_weight, *attention_output_bias;
+  const float *attention_layernorm_weight, *attention_layernorm_bias;
+  const float *intermediate_weight, *intermediate_bias;
+  const float *output_weight, *output_bias;
+  const float *output_layernorm_weight, *output_layernorm_bias;
+} CpuLayer;
+
+typedef struct {
+  const BertConfig *config;
+  BertBackendSettings settings;
+  int head_dim;
+  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
+  const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  CpuLayer *layers;
+  const float *pooler_weight, *pooler_bias;
+  const float *classifier_weight, *classifier_bias;
+  GPtrArray *owned;              /* fp32 copies and fused matrices this backend made */
+  BertCpuTeam *team;
+  GMutex lock;                   /* one batch at a time: the workspace is shared */
+  /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
+  gsize capacity;
+  float *hidden, *qkv, *context, *sum, *intermediate;
+  float *attention_scratch;      /* per thread */
+  gsize attention_scratch_stride;
+} CpuBackend;
+
+static float *
+allocate_floats (gsize n)
+{
+  return g_aligned_alloc (MAX (n, 1), sizeof (float), 64);
+}
+
+static float *
+owned_floats (CpuBackend *cpu, gsize n)
+{
+  float *buffer = allocate_floats (n);
+
+  g_ptr_array_add (cpu->owned, buffer);
+  return buffer;
+}
+
+static gsize
+tensor_elements (const BertTensor *tensor)
+{
+  return tensor->n_dims == 2 ? (gsize) (tensor->shape[0] * tensor->shape[1]) : (gsize) tensor->shape[0];
+}
+
+/* F32 tensors are used straight from the map when aligned; others are converted once. */
+static const float *
+tensor_as_f32 (CpuBackend *cpu, const BertTensor *tensor)
+{
+  float *copy;
+
+  if (tensor->dtype == BERT_DTYPE_F32 && ((guintptr) tensor->data) % sizeof (float) == 0)
+    return tensor->data;
+  copy = owned_floats (cpu, tensor_elements (tensor));
+  bert_cpu_convert_to_f32 (tensor->data, tensor->dtype, copy, tensor_elements (tensor));
+  return copy;
+}
+
+/* Query, key and value stacked into one [3 * hidden, hidden] weight and [3 * hidden] bias. */
+static void
+fuse_qkv (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer)
+{
+  gsize hidden = cpu->config->hidden_size;
+  const BertTensor *parts[3][2] = {
+    { &weights->query_weight, &weights->query_bias },
+    { &weights->key_weight, &weights->key_bias },
+    { &weights->value_weight, &weights->value_bias },
+  };
+  float *weight = owned_floats (cpu, 3 * hidden * hidden);
+  float *bias = owned_floats (cpu, 3 * hidden);
+
+  for (int i = 0; i < 3; i++) {
+    bert_cpu_convert_to_f32 (parts[i][0]->data, parts[i][0]->dtype, weight + i * hidden * hidden,
+        hidden * hidden);
+    bert_cpu_convert_to_f32 (parts[i][1]->data, parts[i][1]->dtype, bias + i * hidden, hidden);
+  }
+  layer->qkv_weight = weight;
+  layer->qkv_bias = bias;
+}
+
+static void
+prepare_layer (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer)
+{
+  fuse_qkv (cpu, weights, layer);
+  layer->attention_output_weight = tensor_as_f32 (cpu, &weights->attention_output_weight);
+  layer->attention_output_bias = tensor_as_f32 (cpu, &weights->attention_output_bias);
+  layer->attention_layernorm_weight = tensor_as_f32 (cpu, &weights->attention_layernorm_weight);
+  layer->attention_layernorm_bias = tensor_as_f32 (cpu, &weights->attention_layernorm_bias);
+  layer->intermediate_weight = tensor_as_f32 (cpu, &weights->intermediate_weight);
+  layer->intermediate_bias = tensor_as_f32 (cpu, &weights->intermediate_bias);
+  layer->output_weight = tensor_as_f32 (cpu, &weights->output_weight);
+  layer->output_bias = tensor_as_f32 (cpu, &weights->output_bias);
+  layer->output_layernorm_weight = tensor_as_f32 (cpu, &weights->output_layernorm_weight);
+  layer->output_layernorm_bias = tensor_as_f32 (cpu, &weights->output_layernorm_bias);
+}
+
+static void
+prepare_weights (CpuBackend *cpu, const BertModel *model)
+{
+  const BertWeights *weights = &model->weights;
+
+  cpu->word_embeddings = tensor_as_f32 (cpu, &weights->word_embeddings);
+  cpu->position_embeddings = tensor_as_f32 (cpu, &weights->position_embeddings);
+  cpu->token_type_embeddings = tensor_as_f32 (cpu, &weights->token_type_embeddings);
+  cpu->embeddings_layernorm_weight = tensor_as_f32 (cpu, &weights->embeddings_layernorm_weight);
+  cpu->embeddings_layernorm_bias = tensor_as_f32 (cpu, &weights->embeddings_layernorm_bias);
+  cpu->layers = g_new0 (CpuLayer, model->config.num_layers);
+  for (int i = 0; i < model->config.num_layers; i++)
+    prepare_layer (cpu, &weights->layers[i], &cpu->layers[i]);
+  if (cpu->settings.head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
+    cpu->pooler_weight = tensor_as_f32 (cpu, &weights->pooler_weight);
+    cpu->pooler_bias = tensor_as_f32 (cpu, &weights->pooler_bias);
+  }
+  if (cpu->settings.head != BERT_HEAD_ENCODER) {
+    cpu->classifier_weight = tensor_as_f32 (cpu, &weights->classifier_weight);
+    cpu->classifier_bias = tensor_as_f32 (cpu, &weights->classifier_bias);
+  }
+}
+
+static void
+free_token_rows (CpuBackend *cpu)
+{
+  g_aligned_free (cpu->hidden);
+  g_aligned_free (cpu->qkv);
+  g_aligned_free (cpu->context);
+  g_aligned_free (cpu->sum);
+  g_aligned_free (cpu->intermediate);
+}
+
+/* Grows the workspace to n_tokens rows and max_seq_len attention scratch. */
+static void
+reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len)
+{
+  gsize hidden = cpu->config->hidden_size;
+  gsize scratch = bert_cpu_attention_scratch_size (max_seq_len, cpu->head_dim);
+
+  if (n_tokens > cpu->capacity) {
+    free_token_rows (cpu);
+    cpu->hidden = allocate_floats (n_tokens * hidden);
+    cpu->qkv = allocate_floats (n_tokens * 3 * hidden);
+    cpu->context = allocate_floats (n_tokens * hidden);
+    cpu->sum = allocate_floats (n_tokens * hidden);
+    cpu->intermediate = allocate_floats (n_tokens * cpu->config->intermediate_size);
+    cpu->capacity = n_tokens;
+  }
+  if (scratch > cpu->attention_scratch_stride) {
+    /* Rounded to whole cache lines so that threads never share one. */
+    cpu->attention_scratch_stride = (scratch + 15) & ~(gsize) 15;
+    g_aligned_free (cpu->attention_scratch);
+    cpu->attention_scratch = allocate_floats (cpu->attention_scratch_stride
+        * bert_cpu_team_size (cpu->team));
+  }
+}
+
+/* One chunk of a batch in flight through the phases below. */
+typedef struct {
+  CpuBackend *cpu;
+  const int32_t *ids, *type_ids;
+  const uint32_t *seq_offsets;   /* relative to the chunk's first token */
+  int n_sequences, n_tokens;
+  const CpuLayer *layer;
+  gint next_attention_item;
+} ForwardPass;
+
+/* y[:, begin:end] = x w[begin:end, :]^T: a Linear layer's share of output columns. */
+static void
+linear_columns (const float *x, int rows, int in_features, const float *weight, int begin, int end,
+    float *y, int ldy)
+{
+  if (begin >= end || rows == 0)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, end - begin, in_features, 1.0f, x,
+      in_features, weight + (gsize) begin * in_features, in_features, 0.0f, y + begin, ldy);
+}
+
+static void
+embed_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  gsize hidden = cpu->config->hidden_size;
+  int first, last;
+
+  bert_cpu_team_split (pass->n_sequences, 1, index, n_threads, &first, &last);
+  for (int s = first; s < last; s++) {
+    for (uint32_t t = pass->seq_offsets[s]; t < pass->seq_offsets[s + 1]; t++) {
+      const float *word = cpu->word_embeddings + (gsize) pass->ids[t] * hidden;
+      const float *position = cpu->position_embeddings + (t - pass->seq_offsets[s]) * hidden;
+      const float *token_type = cpu->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+      float *sum = cpu->sum + t * hidden;
+
+      for (gsize c = 0; c < hidden; c++)
+        sum[c] = word[c] + token_type[c] + position[c];
+      bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, cpu->embeddings_layernorm_weight,
+          cpu->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+    }
+  }
+}
+
+static void
+qkv_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, begin, end;
+
+  bert_cpu_team_split (3 * hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
+  linear_columns (cpu->hidden, pass->n_tokens, hidden, pass->layer->qkv_weight, begin, end,
+      cpu->qkv, 3 * hidden);
+  bert_cpu_bias (cpu->qkv + begin, pass->n_tokens, end - begin, 3 * hidden,
+      pass->layer->qkv_bias + begin);
+}
+
+/* (sequence, head) items are taken from a shared counter: lengths vary. */
+static void
+attention_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
+  int head_dim = cpu->head_dim, n_items = pass->n_sequences * n_heads, item;
+  float *scratch = cpu->attention_scratch + index * cpu->attention_scratch_stride;
+
+  while ((item = g_atomic_int_add (&pass->next_attention_item, 1)) < n_items) {
+    int s = item / n_heads, head = item % n_heads;
+    gsize first = pass->seq_offsets[s];
+    const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+
+    bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
+        cpu->context + first * hidden + head * head_dim, hidden,
+        pass->seq_offsets[s + 1] - first, head_dim, scratch);
+  }
+}
+
+/* sum = context W_o^T + b_o + hidden, the attention block's residual. */
+static void
+attention_output_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, begin, end;
+
+  bert_cpu_team_split (hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
+  linear_columns (cpu->context, pass->n_tokens, hidden, pass->layer->attention_output_weight,
+      begin, end, cpu->sum, hidden);
+  bert_cpu_bias_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden,
+      pass->layer->attention_output_bias + begin, cpu->hidden + begin);
+}
+
+static void
+layernorm_rows (ForwardPass *pass, int index, int n_threads, const float *weight, const float *bias)
+{
+  CpuBackend *cpu = pass->cpu;
+  gsize hidden = cpu->config->hidden_size;
+  int first, last;
+
+  bert_cpu_team_split (pass->n_tokens, 1, index, n_threads, &first, &last);
+  for (int t = first; t < last; t++)
+    bert_cpu_layernorm (cpu->sum + t * hidden, cpu->hidden + t * hidden, hidden, weight, bias,
+        cpu->config->layer_norm_eps);
+}
+
+static void
+attention_layernorm_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+
+  layernorm_rows (pass, index, n_threads, pass->layer->attention_layernorm_weight,
+      pass->layer->attention_layernorm_bias);
+}
+
+static void
+intermediate_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
+  int begin, end;
+
+  bert_cpu_team_split (intermediate, COLUMN_GRANULE, index, n_threads, &begin, &end);
+  linear_columns (cpu->hidden, pass->n_tokens, hidden, pass->layer->intermediate_weight, begin,
+      end, cpu->intermediate, intermediate);
+  bert_cpu_bias_gelu (cpu->intermediate + begin, pass->n_tokens, end - begin, intermediate,
+      pass->layer->intermediate_bias + begin);
+}
+
+/* sum = intermediate W^T + b + hidden, the feed-forward block's residual. */
+static void
+output_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
+  int begin, end;
+
+  bert_cpu_team_split (hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
+  linear_columns (cpu->intermediate, pass->n_tokens, intermediate, pass->layer->output_weight,
+      begin, end, cpu->sum, hidden);
+  bert_cpu_bias_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden,
+      pass->layer->output_bias + begin, cpu->hidden + begin);
+}
+
+static void
+output_layernorm_phase (int index, int n_threads, gpointer data)
+{
+  ForwardPass *pass = data;
+
+  layernorm_rows (pass, index, n_threads, pass->layer->output_layernorm_weight,
+      pass->layer->output_layernorm_bias);
+}
+
+static void
+run_encoder (ForwardPass *pass)
+{
+  CpuBackend *cpu = pass->cpu;
+
+  bert_cpu_team_run (cpu->team, embed_phase, pass);
+  for (int l = 0; l < cpu->config->num_layers; l++) {
+    pass->layer = &cpu->layers[l];
+    pass->next_attention_item = 0;
+    bert_cpu_team_run (cpu->team, qkv_phase, pass);
+    bert_cpu_team_run (cpu->team, attention_phase, pass);
+    bert_cpu_team_run (cpu->team, attention_output_phase, pass);
+    bert_cpu_team_run (cpu->team, attention_layernorm_phase, pass);
+    bert_cpu_team_run (cpu->team, intermediate_phase, pass);
+    bert_cpu_team_run (cpu->team, output_phase, pass);
+    bert_cpu_team_run (cpu->team, output_layernorm_phase, pass);
+  }
+}
+
+static void
+normalize (float *x, int n)
+{
+  float sum_squares = 0.0f, scale;
+
+  for (int i = 0; i < n; i++)
+    sum_squares += x[i] * x[i];
+  /* torch.nn.functional.normalize: x / max (||x||, 1e-12). */
+  scale = 1.0f / fmaxf (sqrtf (sum_squares), 1e-12f);
+  for (int i = 0; i < n; i++)
+    x[i] *= scale;
+}
+
+static void
+pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, float *out)
+{
+  int hidden = cpu->config->hidden_size;
+
+  memcpy (out, rows, hidden * sizeof *out);
+  if (cpu->settings.pooling == BERT_POOLING_MEAN) {
+    for (int t = 1; t < n_rows; t++)
+      for (int c = 0; c < hidden; c++)
+        out[c] += rows[(gsize) t * hidden + c];
+    for (int c = 0; c < hidden; c++)
+      out[c] /= n_rows;
+  } else if (cpu->settings.pooling == BERT_POOLING_MAX) {
+    for (int t = 1; t < n_rows; t++)
+      for (int c = 0; c < hidden; c++)
+        out[c] = fmaxf (out[c], rows[(gsize) t * hidden + c]);
+  }
+  if (cpu->settings.normalize)
+    normalize (out, hidden);
+}
+
+static int32_t
+argmax (const float *x, int n)
+{
+  int32_t best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
+static void
+classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs,
+    int32_t *labels)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+  int n = pass->n_sequences;
+
+  for (int s = 0; s < n; s++)
+    memcpy (cpu->context + (gsize) s * hidden, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
+        hidden * sizeof (float));
+  linear_columns (cpu->context, n, hidden, cpu->pooler_weight, 0, hidden, cpu->sum, hidden);
+  for (gsize i = 0; i < (gsize) n * hidden; i++)
+    cpu->sum[i] = tanhf (cpu->sum[i] + cpu->pooler_bias[i % hidden]);
+  linear_columns (cpu->sum, n, hidden, cpu->classifier_weight, 0, n_labels, logits, n_labels);
+  bert_cpu_bias (logits, n, n_labels, n_labels, cpu->classifier_bias);
+  for (int s = 0; s < n; s++) {
+    float *row = probs + (gsize) s * n_labels;
+
+    memcpy (row, logits + (gsize) s * n_labels, n_labels * sizeof (float));
+    if (cpu->config->multi_label) {
+      for (int i = 0; i < n_labels; i++)
+        row[i] = 1.0f / (1.0f + expf (-row[i]));
+    } else {
+      bert_cpu_softmax (row, n_labels);
+    }
+    labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
+  }
+}
+
+static void
+classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, int32_t *token_labels)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+
+  linear_columns (cpu->hidden, pass->n_tokens, hidden, cpu->classifier_weight, 0, n_labels,
+      token_logits, n_labels);
+  bert_cpu_bias (token_logits, pass->n_tokens, n_labels, n_labels, cpu->classifier_bias);
+  for (int t = 0; t < pass->n_tokens; t++)
+    token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
+}
+
+/* Writes the head's outputs of a chunk whose first sequence is first_sequence. */
+static void
+run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int first_sequence,
+    int first_token)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+
+  switch (cpu->settings.head) {
+    case BERT_HEAD_ENCODER:
+      for (int s = 0; s < pass->n_sequences; s++)
+        pool_sequence (cpu, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
+            pass->seq_offsets[s + 1] - pass->seq_offsets[s],
+            output->embeddings + (gsize) (first_sequence + s) * hidden);
+      break;
+    case BERT_HEAD_SEQUENCE_CLASSIFIER:
+      classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
+          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence);
+      break;
+    case BERT_HEAD_TOKEN_CLASSIFIER:
+      classify_tokens (cpu, pass, output->token_logits + (gsize) first_token * n_labels,
+          output->token_labels + first_token);
+      break;
+  }
+}
+
+/* The sequences [first, last) of batch that fit in one chunk, at least one. */
+static int
+chunk_end (const BertPackedBatch *batch, int first)
+{
+  int last = first + 1;
+
+  while (last < (int) batch->n_sequences
+      && batch->seq_offsets[last + 1] - batch->seq_offsets[first] <= CHUNK_TOKENS)
+    last++;
+  return last;
+}
+
+static void
+run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
+    BertBatchOutput *output)
+{
+  uint32_t first_token = batch->seq_offsets[first];
+  uint32_t *offsets = g_new (uint32_t, last - first + 1);
+  ForwardPass pass = { 0 };
+
+  for (int s = first; s <= last; s++)
+    offsets[s - first] = batch->seq_offsets[s] - first_token;
+  pass.cpu = cpu;
+  pass.ids = batch->ids + first_token;
+  pass.type_ids = batch->type_ids + first_token;
+  pass.seq_offsets = offsets;
+  pass.n_sequences = last - first;
+  pass.n_tokens = offsets[last - first];
+  reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len);
+  run_encoder (&pass);
+  run_head (cpu, &pass, output, first, first_token);
+  g_free (offsets);
+}
+
+static gpointer
+cpu_submit (gpointer state, const BertPackedBatch *batch, BertBatchOutput *output, GError **error)
+{
+  CpuBackend *cpu = state;
+  gint64 start = g_get_monotonic_time ();
+
+  g_mutex_lock (&cpu->lock);
+  for (int first = 0, last; first < (int) batch->n_sequences; first = last) {
+    last = chunk_end (batch, first);
+    run_chunk (cpu, batch, first, last, output);
+  }
+  g_mutex_unlock (&cpu->lock);
+  output->compute_seconds = (g_get_monotonic_time () - start) / 1e6;
+  /* The work is done: the output itself serves as the job handle. */
+  return output;
+}
+
+static gboolean
+cpu_wait (gpointer state, gpointer job, GError **error)
+{
+  return TRUE;
+}
+
+static gpointer
+cpu_create (const BertModel *model, const BertBackendSettings *settings, GError **error)
+{
+  CpuBackend *cpu = g_new0 (CpuBackend, 1);
+  int n_threads = settings->n_threads > 0 ? settings->n_threads : (int) g_get_num_processors ();
+
+  /* This backend threads itself; OpenBLAS threads would compete for the same cores. */
+  openblas_set_num_threads (1);
+  cpu->config = &model->config;
+  cpu->settings = *settings;
+  cpu->head_dim = model->config.hidden_size / model->config.num_heads;
+  cpu->owned = g_ptr_array_new_with_free_func (g_aligned_free);
+  g_mutex_init (&cpu->lock);
+  prepare_weights (cpu, model);
+  cpu->team = bert_cpu_team_new (n_threads);
+  return cpu;
+}
+
+static void
+cpu_destroy (gpointer state)
+{
+  CpuBackend *cpu = state;
+
+  bert_cpu_team_free (cpu->team);
+  free_token_rows (cpu);
+  g_aligned_free (cpu->attention_scratch);
+  g_free (cpu->layers);
+  g_ptr_array_unref (cpu->owned);
+  g_mutex_clear (&cpu->lock);
+  g_free (cpu);
+}
+
+static const BertBackend cpu_backend = {
+  .name = "cpu",
+  .create = cpu_create,
+  .destroy = cpu_destroy,
+  .submit = cpu_submit,
+  .wait = cpu_wait,
+};
+
+const BertBackend *
+bert_backend_cpu_get (void)
+{
+  return &cpu_backend;
+}

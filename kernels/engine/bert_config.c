@@ -1,0 +1,440 @@
+/* bert_config.c: reads config.json and the sentence-transformers files of a model folder.
+ *
+ * Every size is range-checked here, before the loader allocates anything from it.
+ */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "bert_engine_private.h"
+
+/* Reads path as a JSON document whose root must be of root_type; NULL and
+ * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
+static JsonParser *
+bert_json_load (const char *path, JsonNodeType root_type, GError **error)
+{
+  JsonParser *parser;
+  GError *local_error = NULL;
+  char *contents;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
+    g_error_free (local_error);
+    return NULL;
+  }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, contents, length, &local_error)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: invalid JSON: %s",
+        path, local_error->message);
+    g_error_free (local_error);
+    g_clear_object (&parser);
+  } else if (JSON_NODE_TYPE (json_parser_get_root (parser)) != root_type) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: the document is not a JSON %s", path, root_type == JSON_NODE_ARRAY ? "array" : "object");
+    g_clear_object (&parser);
+  }
+  g_free (contents);
+  return parser;
+}
+
+static JsonObject *
+parser_get_object (JsonParser *parser)
+{
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static JsonNode *
+get_value (JsonObject *object, const char *field, GType type)
+{
+  JsonNode *node = json_object_get_member (object, field);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+/* A string field, NULL when absent; FALSE (with error) when present but not a string. */
+static gboolean
+read_string (JsonObject *object, const char *path, const char *field, const char **value,
+    GError **error)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_STRING);
+
+  *value = node ? json_node_get_string (node) : NULL;
+  if (node == NULL && json_object_has_member (object, field)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field '%s' is not a string", path, field);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_size (JsonObject *object, const char *path, const char *field, gint64 max, int *value,
+    GError **error)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_INT64);
+  gint64 number;
+
+  if (node == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field '%s' is %s",
+        path, field, json_object_has_member (object, field) ? "not an integer" : "missing");
+    return FALSE;
+  }
+  number = json_node_get_int (node);
+  if (number < 1 || number > max) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: %s %" G_GINT64_FORMAT " is out of the supported range [1, %" G_GINT64_FORMAT "]",
+        path, field, number, max);
+    return FALSE;
+  }
+  *value = number;
+  return TRUE;
+}
+
+static gboolean
+read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  return read_size (object, path, "hidden_size", BERT_MAX_HIDDEN_SIZE, &config->hidden_size, error)
+      && read_size (object, path, "num_hidden_layers", BERT_MAX_LAYERS, &config->num_layers, error)
+      && read_size (object, path, "num_attention_heads", BERT_MAX_HIDDEN_SIZE, &config->num_heads, error)
+      && read_size (object, path, "intermediate_size", BERT_MAX_INTERMEDIATE_SIZE,
+          &config->intermediate_size, error)
+      && read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
+          &config->max_position_embeddings, error)
+      && read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error)
+      && read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error);
+}
+
+static gboolean
+read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "layer_norm_eps");
+  double eps;
+
+  config->layer_norm_eps = 1e-12f;   /* BertConfig's default */
+  if (node == NULL)
+    return TRUE;
+  if (get_value (object, "layer_norm_eps", G_TYPE_DOUBLE) == NULL
+      && get_value (object, "layer_norm_eps", G_TYPE_INT64) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field 'layer_norm_eps' is not a number", path);
+    return FALSE;
+  }
+  eps = json_node_get_double (node);
+  if (!(eps > 0 && eps < 1)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: layer_norm_eps %g is outside (0, 1)", path, eps);
+    return FALSE;
+  }
+  config->layer_norm_eps = eps;
+  return TRUE;
+}
+
+/* model_type, hidden_act and position_embedding_type name what we can compute. */
+static gboolean
+check_architecture (JsonObject *object, const char *path, GError **error)
+{
+  const char *model_type, *hidden_act, *position_embedding_type;
+
+  if (!read_string (object, path, "model_type", &model_type, error)
+      || !read_string (object, path, "hidden_act", &hidden_act, error)
+      || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
+    return FALSE;
+  if (model_type == NULL || strcmp (model_type, "bert") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: model_type is %s%s%s, only \"bert\" is supported", path, model_type ? "\"" : "",
+        model_type ? model_type : "missing", model_type ? "\"" : "");
+    return FALSE;
+  }
+  if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
+    return FALSE;
+  }
+  if (position_embedding_type != NULL && strcmp (position_embedding_type, "absolute") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: position_embedding_type \"%s\" is not supported, only \"absolute\"", path,
+        position_embedding_type);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The head the architectures list names; FALSE in *named when none does. */
+static gboolean
+read_architectures (BertConfig *config, gboolean *named, JsonObject *object, const char *path,
+    GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "architectures");
+  JsonArray *names;
+
+  config->head = BERT_HEAD_ENCODER;
+  *named = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field 'architectures' is not an array", path);
+    return FALSE;
+  }
+  names = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (names); i++) {
+    JsonNode *element = json_array_get_element (names, i);
+    const char *name = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING ?
+        json_node_get_string (element) : "";
+
+    if (strcmp (name, "BertForSequenceClassification") == 0) {
+      config->head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+      *named = TRUE;
+    } else if (strcmp (name, "BertForTokenClassification") == 0) {
+      config->head = BERT_HEAD_TOKEN_CLASSIFIER;
+      *named = TRUE;
+    }
+  }
+  return TRUE;
+}
+
+/* id2label: {"0": "NEGATIVE", "1": "POSITIVE"}; keys must be exactly 0..n-1. */
+static gboolean
+read_id2label (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "id2label");
+  JsonObjectIter iter;
+  JsonObject *labels;
+  const char *key;
+  JsonNode *value;
+  guint n_labels;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field 'id2label' is not an object", path);
+    return FALSE;
+  }
+  labels = json_node_get_object (node);
+  n_labels = json_object_get_size (labels);
+  if (n_labels > BERT_MAX_LABELS) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: id2label has %u labels, more than %d", path, n_labels, BERT_MAX_LABELS);
+    return FALSE;
+  }
+  config->id2label = g_new0 (char *, n_labels + 1);
+  config->num_labels = n_labels;
+  json_object_iter_init (&iter, labels);
+  while (json_object_iter_next (&iter, &key, &value)) {
+    guint64 id;
+
+    if (!g_ascii_string_to_unsigned (key, 10, 0, n_labels - 1, &id, NULL)
+        || config->id2label[id] != NULL || !JSON_NODE_HOLDS_VALUE (value)
+        || json_node_get_value_type (value) != G_TYPE_STRING) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "%s: id2label entry \"%s\" is not a unique id in [0, %u) with a string label", path,
+          key, n_labels);
+      return FALSE;
+    }
+    config->id2label[id] = g_strdup (json_node_get_string (value));
+  }
+  return TRUE;
+}
+
+static gboolean
+read_problem_type (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  const char *problem_type;
+
+  if (!read_string (object, path, "problem_type", &problem_type, error))
+    return FALSE;
+  config->multi_label = problem_type != NULL
+      && strcmp (problem_type, "multi_label_classification") == 0;
+  return TRUE;
+}
+
+gboolean
+bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
+    GError **error)
+{
+  char *path = g_build_filename (folder, "config.json", NULL);
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  gboolean ok;
+
+  memset (config, 0, sizeof *config);
+  if (parser == NULL) {
+    g_free (path);
+    return FALSE;
+  }
+  object = parser_get_object (parser);
+  ok = check_architecture (object, path, error) && read_sizes (config, object, path, error)
+      && read_layer_norm_eps (config, object, path, error)
+      && read_architectures (config, head_from_architectures, object, path, error)
+      && read_id2label (config, object, path, error)
+      && read_problem_type (config, object, path, error);
+  if (ok && config->hidden_size % config->num_heads != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: num_attention_heads %d does not divide hidden_size %d", path, config->num_heads,
+        config->hidden_size);
+    ok = FALSE;
+  }
+  config->pooling = BERT_POOLING_MEAN;
+  config->max_seq_length = config->max_position_embeddings;
+  g_object_unref (parser);
+  g_free (path);
+  return ok;
+}
+
+void
+bert_config_clear (BertConfig *config)
+{
+  g_strfreev (config->id2label);
+  config->id2label = NULL;
+}
+
+static gboolean
+read_flag (JsonObject *object, const char *field)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+/* 1_Pooling/config.json: exactly one of the CLS, mean and max modes. */
+static gboolean
+read_pooling (BertConfig *config, const char *path, GError **error)
+{
+  static const char *unsupported_modes[] = { "pooling_mode_mean_sqrt_len_tokens",
+      "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  int n_modes;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  for (guint i = 0; i < G_N_ELEMENTS (unsupported_modes); i++) {
+    if (read_flag (object, unsupported_modes[i])) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+          "%s: %s is not supported (only CLS, mean or max pooling)", path, unsupported_modes[i]);
+      g_object_unref (parser);
+      return FALSE;
+    }
+  }
+  n_modes = read_flag (object, "pooling_mode_cls_token") + read_flag (object, "pooling_mode_mean_tokens")
+      + read_flag (object, "pooling_mode_max_tokens");
+  if (read_flag (object, "pooling_mode_cls_token"))
+    config->pooling = BERT_POOLING_CLS;
+  else if (read_flag (object, "pooling_mode_max_tokens"))
+    config->pooling = BERT_POOLING_MAX;
+  else
+    config->pooling = BERT_POOLING_MEAN;
+  g_object_unref (parser);
+  if (n_modes != 1) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
+        "are true; exactly one must be", path, n_modes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The last component of a module type: "sentence_transformers.models.Pooling" -> "Pooling". */
+static const char *
+module_kind (const char *type)
+{
+  const char *dot = strrchr (type, '.');
+
+  return dot ? dot + 1 : type;
+}
+
+static gboolean
+read_module (BertConfig *config, JsonNode *node, const char *folder, const char *path,
+    GError **error)
+{
+  JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *type = NULL, *module_path = NULL;
+  char *pooling_path;
+  gboolean ok;
+
+  if (module == NULL || !read_string (module, path, "type", &type, NULL)
+      || !read_string (module, path, "path", &module_path, NULL) || type == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: a module is not an object with a string 'type'", path);
+    return FALSE;
+  }
+  if (strcmp (module_kind (type), "Transformer") == 0)
+    return TRUE;
+  if (strcmp (module_kind (type), "Normalize") == 0) {
+    config->normalize = TRUE;
+    return TRUE;
+  }
+  if (strcmp (module_kind (type), "Pooling") != 0 || module_path == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: module %s is not supported (only Transformer, Pooling and Normalize)", path, type);
+    return FALSE;
+  }
+  pooling_path = g_build_filename (folder, module_path, "config.json", NULL);
+  ok = read_pooling (config, pooling_path, error);
+  g_free (pooling_path);
+  return ok;
+}
+
+static gboolean
+read_modules (BertConfig *config, const char *folder, const char *path, GError **error)
+{
+  JsonParser *parser;
+  JsonNode *root;
+  gboolean ok = TRUE;
+
+  parser = bert_json_load (path, JSON_NODE_ARRAY, error);
+  if (parser == NULL)
+    return FALSE;
+  root = json_parser_get_root (parser);
+  for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (root)); i++)
+    ok = read_module (config, json_array_get_element (json_node_get_array (root), i), folder, path,
+        error);
+  g_object_unref (parser);
+  return ok;
+}
+
+static gboolean
+read_max_seq_length (BertConfig *config, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  gboolean ok = TRUE;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  if (json_object_has_member (object, "max_seq_length")) {
+    int max_seq_length;
+
+    ok = read_size (object, path, "max_seq_length", G_MAXINT, &max_seq_length, error);
+    /* sentence-transformers never goes past the position table either. */
+    if (ok)
+      config->max_seq_length = MIN (max_seq_length, config->max_position_embeddings);
+  }
+  g_object_unref (parser);
+  return ok;
+}
+
+gboolean
+bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
+{
+  char *modules_path = g_build_filename (folder, "modules.json", NULL);
+  char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
+  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  gboolean ok = TRUE;
+
+  if (g_file_test (modules_path, G_FILE_TEST_EXISTS))
+    ok = read_modules (config, folder, modules_path, error);
+  else if (g_file_test (pooling_path, G_FILE_TEST_EXISTS))
+    ok = read_pooling (config, pooling_path, error);
+  if (ok && g_file_test (sbert_path, G_FILE_TEST_EXISTS))
+    ok = read_max_seq_length (config, sbert_path, error);
+  g_free (modules_path);
+  g_free (pooling_path);
+  g_free (sbert_path);
+  return ok;
+}

@@ -1,0 +1,412 @@
+/* bert_encoder.c: encoders over a backend, batch validation and packing, jobs.
+ *
+ * The CUDA backend lives in its own module, opened here at run time with GModule, so
+ * the engine loads and runs on the CPU where no CUDA runtime is installed.
+ */
+#include <gmodule.h>
+#include <string.h>
+
+#include "bert_backend.h"
+#include "config.h"
+
+struct _BertEncoder {
+  BertModel *model;
+  const BertBackend *backend;
+  gpointer state;
+  BertBackendSettings settings;
+  char *fallback_reason;   /* why device=auto runs on the CPU; NULL otherwise */
+};
+
+struct _BertJob {
+  BertEncoder *encoder;
+  gpointer backend_job;
+  gboolean waited;
+  GError *error;           /* the backend's, once waited */
+  BertPackedBatch batch;
+  int32_t *ids, *type_ids;
+  uint32_t *seq_offsets;
+  BertBatchOutput output;
+};
+
+void
+bert_encoder_options_init (BertEncoderOptions *options)
+{
+  options->device = BERT_DEVICE_AUTO;
+  options->device_id = 0;
+  options->precision = BERT_PRECISION_FP16;
+  options->pooling = -1;
+  options->normalize = -1;
+  options->n_threads = 0;
+}
+
+static char *
+cuda_module_path (void)
+{
+  const char *dir = g_getenv ("GST_BERT_CUDA_MODULE_DIR");
+  char *build_path;
+
+  if (dir != NULL && *dir != '\0')
+    return g_build_filename (dir, BERT_CUDA_MODULE_NAME, NULL);
+  build_path = g_build_filename (BERT_CUDA_MODULE_BUILD_DIR, BERT_CUDA_MODULE_NAME, NULL);
+  if (g_file_test (build_path, G_FILE_TEST_EXISTS))
+    return build_path;
+  g_free (build_path);
+  return g_build_filename (BERT_CUDA_MODULE_INSTALL_DIR, BERT_CUDA_MODULE_NAME, NULL);
+}
+
+/* Opens the CUDA module and returns its backend table. The module stays loaded for
+ * the life of the process: CUDA runtimes do not take well to being unloaded. */
+static const BertBackend *
+open_cuda_backend (GError **error)
+{
+  char *path = cuda_module_path ();
+  BertBackendGetFunc get_backend = NULL;
+  const BertBackend *backend = NULL;
+  GModule *module;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "the CUDA backend module %s is not there (gst-bert built without CUDA, or "
+        "GST_BERT_CUDA_MODULE_DIR points elsewhere)", path);
+  } else if ((module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL)) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "cannot open the CUDA backend module: %s", g_module_error ());
+  } else if (!g_module_symbol (module, BERT_BACKEND_CUDA_SYMBOL, (gpointer *) &get_backend)
+      || get_backend == NULL || (backend = get_backend ()) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "%s does not provide a CUDA backend (%s)", path, BERT_BACKEND_CUDA_SYMBOL);
+    g_module_close (module);
+  } else {
+    g_module_make_resident (module);
+  }
+  g_free (path);
+  return backend;
+}
+
+static gboolean
+start_backend (BertEncoder *encoder, const BertBackend *backend, GError **error)
+{
+  encoder->backend = backend;
+  encoder->state = backend->create (encoder->model, &encoder->settings, error);
+  return encoder->state != NULL;
+}
+
+/* Any CUDA failure is a device error whose message says why. */
+static gboolean
+start_cuda_backend (BertEncoder *encoder, GError **error)
+{
+  const BertBackend *backend = open_cuda_backend (error);
+  GError *create_error = NULL;
+
+  if (backend == NULL)
+    return FALSE;
+  if (start_backend (encoder, backend, &create_error))
+    return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "CUDA backend: %s",
+      create_error ? create_error->message : "unknown error");
+  g_clear_error (&create_error);
+  return FALSE;
+}
+
+static gboolean
+start_device (BertEncoder *encoder, BertDevice device, GError **error)
+{
+  GError *cuda_error = NULL;
+
+  switch (device) {
+    case BERT_DEVICE_CPU:
+      return start_backend (encoder, bert_backend_cpu_get (), error);
+    case BERT_DEVICE_CUDA:
+      return start_cuda_backend (encoder, error);
+    case BERT_DEVICE_AUTO:
+      if (start_cuda_backend (encoder, &cuda_error))
+        return TRUE;
+      encoder->fallback_reason = g_strdup (cuda_error->message);
+      g_error_free (cuda_error);
+      return start_backend (encoder, bert_backend_cpu_get (), error);
+  }
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "unknown device %d", device);
+  return FALSE;
+}
+
+static gboolean
+check_options (const BertEncoderOptions *options, GError **error)
+{
+  if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX
+      || options->normalize < -1 || options->normalize > 1 || options->n_threads < 0
+      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_FP32) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "invalid encoder options: pooling %d, normalize %d, n_threads %d, device_id %d, "
+        "precision %d", options->pooling, options->normalize, options->n_threads,
+        options->device_id, options->precision);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+BertEncoder *
+bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error)
+{
+  BertEncoderOptions defaults;
+  BertEncoder *encoder;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  if (options == NULL) {
+    bert_encoder_options_init (&defaults);
+    options = &defaults;
+  }
+  if (!check_options (options, error))
+    return NULL;
+  encoder = g_new0 (BertEncoder, 1);
+  encoder->model = bert_model_ref (model);
+  encoder->settings.head = model->config.head;
+  encoder->settings.pooling = options->pooling >= 0 ? (BertPooling) options->pooling : model->config.pooling;
+  encoder->settings.normalize = options->normalize >= 0 ? options->normalize : model->config.normalize;
+  encoder->settings.precision = options->precision;
+  encoder->settings.device_id = options->device_id;
+  encoder->settings.n_threads = options->n_threads;
+  if (!start_device (encoder, options->device, error)) {
+    encoder->state = NULL;
+    bert_encoder_free (encoder);
+    return NULL;
+  }
+  return encoder;
+}
+
+void
+bert_encoder_free (BertEncoder *encoder)
+{
+  if (encoder == NULL)
+    return;
+  if (encoder->state != NULL)
+    encoder->backend->destroy (encoder->state);
+  bert_model_unref (encoder->model);
+  g_free (encoder->fallback_reason);
+  g_free (encoder);
+}
+
+const char *
+bert_encoder_get_backend_name (const BertEncoder *encoder)
+{
+  return encoder->backend->name;
+}
+
+const char *
+bert_encoder_get_fallback_reason (const BertEncoder *encoder)
+{
+  return encoder->fallback_reason;
+}
+
+BertHead
+bert_encoder_get_head (const BertEncoder *encoder)
+{
+  return encoder->settings.head;
+}
+
+BertPooling
+bert_encoder_get_pooling (const BertEncoder *encoder)
+{
+  return encoder->settings.pooling;
+}
+
+gboolean
+bert_encoder_get_normalize (const BertEncoder *encoder)
+{
+  return encoder->settings.normalize;
+}
+
+static gboolean
+check_sequence (const BertConfig *config, const BertSequence *sequence, uint32_t index,
+    GError **error)
+{
+  if (sequence->n_tokens == 0 || sequence->ids == NULL
+      || sequence->n_tokens > (uint32_t) config->max_position_embeddings) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "sequence %u has %u tokens%s; the model takes 1 to %d (max_position_embeddings)", index,
+        sequence->n_tokens, sequence->ids ? "" : " and no ids", config->max_position_embeddings);
+    return FALSE;
+  }
+  for (uint32_t t = 0; t < sequence->n_tokens; t++) {
+    int32_t id = sequence->ids[t], type_id = sequence->type_ids ? sequence->type_ids[t] : 0;
+
+    if (id < 0 || id >= config->vocab_size) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+          "sequence %u, token %u: id %d is outside the vocabulary [0, %d)", index, t, id,
+          config->vocab_size);
+      return FALSE;
+    }
+    if (type_id < 0 || type_id >= config->type_vocab_size) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+          "sequence %u, token %u: token type id %d is outside [0, %d) (type_vocab_size)", index,
+          t, type_id, config->type_vocab_size);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Checks every sequence and counts the batch's tokens. */
+static gboolean
+check_batch (const BertConfig *config, const BertSequence *sequences, uint32_t n_sequences,
+    uint32_t *n_tokens, GError **error)
+{
+  guint64 total = 0;
+
+  if (n_sequences == 0 || sequences == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT, "empty batch: no sequences");
+    return FALSE;
+  }
+  for (uint32_t i = 0; i < n_sequences; i++) {
+    if (!check_sequence (config, &sequences[i], i, error))
+      return FALSE;
+    total += sequences[i].n_tokens;
+    if (total > G_MAXINT32) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+          "batch of %u sequences has more than %d tokens", n_sequences, G_MAXINT32);
+      return FALSE;
+    }
+  }
+  *n_tokens = total;
+  return TRUE;
+}
+
+static void
+pack_batch (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, uint32_t n_tokens)
+{
+  BertPackedBatch *batch = &job->batch;
+
+  job->ids = g_new (int32_t, n_tokens);
+  job->type_ids = g_new0 (int32_t, n_tokens);
+  job->seq_offsets = g_new (uint32_t, n_sequences + 1);
+  job->seq_offsets[0] = 0;
+  batch->max_seq_len = 0;
+  for (uint32_t i = 0; i < n_sequences; i++) {
+    const BertSequence *sequence = &sequences[i];
+    uint32_t first = job->seq_offsets[i];
+
+    memcpy (job->ids + first, sequence->ids, sequence->n_tokens * sizeof (int32_t));
+    if (sequence->type_ids != NULL)
+      memcpy (job->type_ids + first, sequence->type_ids, sequence->n_tokens * sizeof (int32_t));
+    job->seq_offsets[i + 1] = first + sequence->n_tokens;
+    batch->max_seq_len = MAX (batch->max_seq_len, sequence->n_tokens);
+  }
+  batch->n_sequences = n_sequences;
+  batch->n_tokens = n_tokens;
+  batch->ids = job->ids;
+  batch->type_ids = job->type_ids;
+  batch->seq_offsets = job->seq_offsets;
+}
+
+static void
+allocate_output (BertJob *job, const BertEncoder *encoder)
+{
+  const BertConfig *config = &encoder->model->config;
+  BertBatchOutput *output = &job->output;
+  gsize n_sequences = job->batch.n_sequences, n_tokens = job->batch.n_tokens;
+
+  output->n_sequences = n_sequences;
+  output->n_tokens = n_tokens;
+  output->hidden_size = config->hidden_size;
+  output->num_labels = config->num_labels;
+  output->token_offset = g_memdup2 (job->seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
+  switch (encoder->settings.head) {
+    case BERT_HEAD_ENCODER:
+      output->embeddings = g_new0 (float, n_sequences * config->hidden_size);
+      break;
+    case BERT_HEAD_SEQUENCE_CLASSIFIER:
+      output->logits = g_new0 (float, n_sequences * config->num_labels);
+      output->probs = g_new0 (float, n_sequences * config->num_labels);
+      output->labels = g_new0 (int32_t, n_sequences);
+      break;
+    case BERT_HEAD_TOKEN_CLASSIFIER:
+      output->token_logits = g_new0 (float, n_tokens * config->num_labels);
+      output->token_labels = g_new0 (int32_t, n_tokens);
+      break;
+  }
+}
+
+BertJob *
+bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
+    GError **error)
+{
+  uint32_t n_tokens;
+  BertJob *job;
+
+  g_return_val_if_fail (encoder != NULL, NULL);
+  if (!check_batch (&encoder->model->config, sequences, n_sequences, &n_tokens, error))
+    return NULL;
+  job = g_new0 (BertJob, 1);
+  job->encoder = encoder;
+  pack_batch (job, sequences, n_sequences, n_tokens);
+  allocate_output (job, encoder);
+  job->backend_job = encoder->backend->submit (encoder->state, &job->batch, &job->output, error);
+  if (job->backend_job == NULL) {
+    job->waited = TRUE;
+    bert_job_free (job);
+    return NULL;
+  }
+  return job;
+}
+
+gboolean
+bert_job_wait (BertJob *job, GError **error)
+{
+  g_return_val_if_fail (job != NULL, FALSE);
+  if (!job->waited) {
+    if (!job->encoder->backend->wait (job->encoder->state, job->backend_job, &job->error)
+        && job->error == NULL)
+      g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
+          "the %s backend failed without saying why", job->encoder->backend->name);
+    job->backend_job = NULL;
+    job->waited = TRUE;
+  }
+  if (job->error != NULL) {
+    g_propagate_error (error, g_error_copy (job->error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+const BertBatchOutput *
+bert_job_get_output (const BertJob *job)
+{
+  return &job->output;
+}
+
+void
+bert_job_free (BertJob *job)
+{
+  BertBatchOutput *output;
+
+  if (job == NULL)
+    return;
+  /* The backend's handle is only released by wait. */
+  if (!job->waited)
+    bert_job_wait (job, NULL);
+  output = &job->output;
+  g_free (output->embeddings);
+  g_free (output->logits);
+  g_free (output->probs);
+  g_free (output->labels);
+  g_free (output->token_logits);
+  g_free (output->token_labels);
+  g_free (output->token_offset);
+  g_free (job->ids);
+  g_free (job->type_ids);
+  g_free (job->seq_offsets);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+BertJob *
+bert_encoder_run (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
+    GError **error)
+{
+  BertJob *job = bert_encoder_submit (encoder, sequences, n_sequences, error);
+
+  if (job != NULL && !bert_job_wait (job, error)) {
+    bert_job_free (job);
+    return NULL;
+  }
+  return job;
+}

@@ -1,0 +1,45 @@
+/* bert_engine_private.h: what the engine's own files share, not part of its API. */
+#ifndef BERT_ENGINE_PRIVATE_H
+#define BERT_ENGINE_PRIVATE_H
+
+#include "bert_engine.h"
+#include "bert_safetensors.h"
+
+G_BEGIN_DECLS
+
+/* Sizes beyond these are refused before anything is allocated: they are far past any
+ * BERT published, and their products stay well inside 64 bits. */
+#define BERT_MAX_HIDDEN_SIZE 16384
+#define BERT_MAX_LAYERS 256
+#define BERT_MAX_INTERMEDIATE_SIZE 65536
+#define BERT_MAX_POSITIONS 65536
+#define BERT_MAX_TYPE_VOCAB 1024
+#define BERT_MAX_VOCAB 10000000
+#define BERT_MAX_LABELS 100000
+
+typedef struct {
+  gint ref_count;
+  GMappedFile *weights_file;
+  BertSafetensors *safetensors;
+  BertTokenizer *tokenizer;
+  gboolean in_shared_cache;   /* set once, before the model is published */
+  /* From config.json's architectures; when none names a head, the tensors decide. */
+  gboolean head_from_architectures;
+} BertModelPrivate;
+
+#define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
+
+/* bert_config.c: config.json and the sentence-transformers files of a folder. */
+gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures,
+    const char *folder, GError **error);
+gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
+    GError **error);
+void bert_config_clear (BertConfig *config);
+
+/* bert_model.c: binds the tensors of a parsed safetensors file to model->weights,
+ * checking dtypes and shapes against model->config; resolves the head. */
+gboolean bert_model_bind_weights (BertModel *model, const char *file_name, GError **error);
+
+G_END_DECLS
+
+#endif

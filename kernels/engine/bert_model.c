@@ -1,0 +1,406 @@
+/* bert_model.c: loads a Hugging Face BERT model folder and keeps a shared cache of them.
+ *
+ * model.safetensors is mapped, never copied: BertTensor.data points into the map. The
+ * loader reads config.json first and refuses absurd sizes there, so nothing is sized
+ * from an unchecked number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert_engine_private.h"
+
+G_DEFINE_QUARK (bert-engine-error-quark, bert_engine_error)
+
+#define WEIGHTS_FILE_NAME "model.safetensors"
+
+static const BertSafetensorsTensor *
+find_tensor (const BertModel *model, const char *name)
+{
+  const BertSafetensors *safetensors = BERT_MODEL_PRIVATE (model)->safetensors;
+  const BertSafetensorsTensor *tensor = bert_safetensors_lookup (safetensors, name);
+  char *prefixed;
+
+  if (tensor != NULL)
+    return tensor;
+  prefixed = g_strconcat ("bert.", name, NULL);
+  tensor = bert_safetensors_lookup (safetensors, prefixed);
+  g_free (prefixed);
+  return tensor;
+}
+
+static gboolean
+dtype_from_name (const char *name, BertDType *dtype)
+{
+  if (strcmp (name, "F32") == 0)
+    *dtype = BERT_DTYPE_F32;
+  else if (strcmp (name, "F16") == 0)
+    *dtype = BERT_DTYPE_F16;
+  else if (strcmp (name, "BF16") == 0)
+    *dtype = BERT_DTYPE_BF16;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static char *
+describe_shape (int n_dims, const int64_t *shape)
+{
+  GString *text = g_string_new ("[");
+
+  for (int i = 0; i < n_dims; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
+  g_string_append_c (text, ']');
+  return g_string_free (text, FALSE);
+}
+
+/* Binds tensor name (with or without the "bert." prefix) of shape [rows] when cols is
+ * 0, else [rows, cols]. */
+static gboolean
+bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t rows,
+    int64_t cols, BertTensor *out, GError **error)
+{
+  const BertSafetensorsTensor *tensor = find_tensor (model, name);
+  int64_t expected[2] = { rows, cols };
+  int n_dims = cols ? 2 : 1;
+
+  if (tensor == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: tensor '%s' (or 'bert.%s') is missing", file_name, name, name);
+    return FALSE;
+  }
+  if (!dtype_from_name (tensor->dtype, &out->dtype)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: unsupported dtype %s for tensor '%s' (F32, F16 and BF16 are)", file_name,
+        tensor->dtype, tensor->name);
+    return FALSE;
+  }
+  if (tensor->n_dims != n_dims || tensor->shape[0] != rows || (cols && tensor->shape[1] != cols)) {
+    char *actual = describe_shape (tensor->n_dims, tensor->shape);
+    char *wanted = describe_shape (n_dims, expected);
+
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+        "%s: tensor '%s' has shape %s, config.json expects %s", file_name, tensor->name, actual,
+        wanted);
+    g_free (actual);
+    g_free (wanted);
+    return FALSE;
+  }
+  out->data = tensor->data;
+  out->n_dims = n_dims;
+  out->shape[0] = rows;
+  out->shape[1] = cols;
+  return TRUE;
+}
+
+/* A Linear layer, weight [out_features, in_features] and bias [out_features], or with
+ * in_features 0 a LayerNorm, weight and bias [out_features]. */
+static gboolean
+bind_linear (BertModel *model, const char *file_name, const char *prefix, int64_t out_features,
+    int64_t in_features, BertTensor *weight, BertTensor *bias, GError **error)
+{
+  char *weight_name = g_strconcat (prefix, ".weight", NULL);
+  char *bias_name = g_strconcat (prefix, ".bias", NULL);
+  gboolean ok = bind_tensor (model, file_name, weight_name, out_features, in_features, weight, error)
+      && bind_tensor (model, file_name, bias_name, out_features, 0, bias, error);
+
+  g_free (weight_name);
+  g_free (bias_name);
+  return ok;
+}
+
+static gboolean
+bind_embeddings (BertModel *model, const char *file_name, GError **error)
+{
+  const BertConfig *config = &model->config;
+  BertWeights *weights = &model->weights;
+  int64_t hidden = config->hidden_size;
+
+  return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size,
+          hidden, &weights->word_embeddings, error)
+      && bind_tensor (model, file_name, "embeddings.position_embeddings.weight",
+          config->max_position_embeddings, hidden, &weights->position_embeddings, error)
+      && bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight",
+          config->type_vocab_size, hidden, &weights->token_type_embeddings, error)
+      && bind_linear (model, file_name, "embeddings.LayerNorm", hidden, 0,
+          &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error);
+}
+
+static gboolean
+bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights *layer,
+    GError **error)
+{
+  int64_t hidden = model->config.hidden_size, intermediate = model->config.intermediate_size;
+  const struct {
+    const char *name;
+    int64_t out_features, in_features;
+    BertTensor *weight, *bias;
+  } parts[] = {
+    { "attention.self.query", hidden, hidden, &layer->query_weight, &layer->query_bias },
+    { "attention.self.key", hidden, hidden, &layer->key_weight, &layer->key_bias },
+    { "attention.self.value", hidden, hidden, &layer->value_weight, &layer->value_bias },
+    { "attention.output.dense", hidden, hidden, &layer->attention_output_weight,
+      &layer->attention_output_bias },
+    { "attention.output.LayerNorm", hidden, 0, &layer->attention_layernorm_weight,
+      &layer->attention_layernorm_bias },
+    { "intermediate.dense", intermediate, hidden, &layer->intermediate_weight,
+      &layer->intermediate_bias },
+    { "output.dense", hidden, intermediate, &layer->output_weight, &layer->output_bias },
+    { "output.LayerNorm", hidden, 0, &layer->output_layernorm_weight, &layer->output_layernorm_bias },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++) {
+    char *prefix = g_strdup_printf ("encoder.layer.%d.%s", index, parts[i].name);
+    gboolean ok = bind_linear (model, file_name, prefix, parts[i].out_features,
+        parts[i].in_features, parts[i].weight, parts[i].bias, error);
+
+    g_free (prefix);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Without a head in architectures, a classifier tensor means a classifier: with the
+ * pooler a sequence classifier (HF builds BertForTokenClassification without one). */
+static void
+resolve_head (BertModel *model)
+{
+  if (BERT_MODEL_PRIVATE (model)->head_from_architectures || find_tensor (model, "classifier.weight") == NULL)
+    return;
+  model->config.head = find_tensor (model, "pooler.dense.weight") ?
+      BERT_HEAD_SEQUENCE_CLASSIFIER : BERT_HEAD_TOKEN_CLASSIFIER;
+}
+
+/* Without id2label, HF names labels LABEL_0...; their number is the classifier's. */
+static gboolean
+resolve_labels (BertModel *model, const char *file_name, GError **error)
+{
+  BertConfig *config = &model->config;
+  const BertSafetensorsTensor *classifier = find_tensor (model, "classifier.weight");
+
+  if (config->head == BERT_HEAD_ENCODER) {
+    bert_config_clear (config);
+    config->num_labels = 0;
+    return TRUE;
+  }
+  if (config->num_labels > 0)
+    return TRUE;
+  if (classifier == NULL || classifier->n_dims != 2 || classifier->shape[0] < 1
+      || classifier->shape[0] > BERT_MAX_LABELS) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: config.json has no id2label and tensor 'classifier.weight' is missing or not "
+        "[num_labels, hidden_size] with 1 <= num_labels <= %d", file_name, BERT_MAX_LABELS);
+    return FALSE;
+  }
+  config->num_labels = classifier->shape[0];
+  config->id2label = g_new0 (char *, config->num_labels + 1);
+  for (int i = 0; i < config->num_labels; i++)
+    config->id2label[i] = g_strdup_printf ("LABEL_%d", i);
+  return TRUE;
+}
+
+static gboolean
+bind_head (BertModel *model, const char *file_name, GError **error)
+{
+  BertWeights *weights = &model->weights;
+  int64_t hidden = model->config.hidden_size;
+
+  if (model->config.head == BERT_HEAD_ENCODER)
+    return TRUE;
+  if (model->config.head == BERT_HEAD_SEQUENCE_CLASSIFIER
+      && !bind_linear (model, file_name, "pooler.dense", hidden, hidden, &weights->pooler_weight,
+          &weights->pooler_bias, error))
+    return FALSE;
+  return bind_linear (model, file_name, "classifier", model->config.num_labels, hidden,
+      &weights->classifier_weight, &weights->classifier_bias, error);
+}
+
+gboolean
+bert_model_bind_weights (BertModel *model, const char *file_name, GError **error)
+{
+  resolve_head (model);
+  if (!resolve_labels (model, file_name, error) || !bind_embeddings (model, file_name, error))
+    return FALSE;
+  model->weights.layers = g_new0 (BertLayerWeights, model->config.num_layers);
+  for (int i = 0; i < model->config.num_layers; i++)
+    if (!bind_layer (model, file_name, i, &model->weights.layers[i], error))
+      return FALSE;
+  return bind_head (model, file_name, error);
+}
+
+static gboolean
+map_weights (BertModel *model, GError **error)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+  char *path = g_build_filename (model->path, WEIGHTS_FILE_NAME, NULL);
+  GError *local_error = NULL;
+  gboolean ok = FALSE;
+
+  priv->weights_file = g_mapped_file_new (path, FALSE, &local_error);
+  if (priv->weights_file == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
+    g_error_free (local_error);
+  } else {
+    model->weights_bytes = g_mapped_file_get_length (priv->weights_file);
+    priv->safetensors = bert_safetensors_parse (
+        (const guint8 *) g_mapped_file_get_contents (priv->weights_file), model->weights_bytes,
+        path, error);
+    ok = priv->safetensors != NULL && bert_model_bind_weights (model, path, error);
+  }
+  g_free (path);
+  return ok;
+}
+
+static BertEngineError
+engine_code_of_tokenizer_error (const GError *error)
+{
+  if (error->domain != BERT_TOKENIZER_ERROR)
+    return BERT_ENGINE_ERROR_FORMAT;
+  switch (error->code) {
+    case BERT_TOKENIZER_ERROR_FILE:
+      return BERT_ENGINE_ERROR_FILE;
+    case BERT_TOKENIZER_ERROR_UNSUPPORTED:
+      return BERT_ENGINE_ERROR_UNSUPPORTED;
+    default:
+      return BERT_ENGINE_ERROR_FORMAT;
+  }
+}
+
+static gboolean
+load_tokenizer (BertModel *model, GError **error)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+  GError *local_error = NULL;
+  guint tokenizer_vocab;
+
+  priv->tokenizer = bert_tokenizer_new_from_path (model->path, &local_error);
+  if (priv->tokenizer == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, engine_code_of_tokenizer_error (local_error),
+        "%s: tokenizer: %s", model->path, local_error->message);
+    g_error_free (local_error);
+    return FALSE;
+  }
+  tokenizer_vocab = bert_tokenizer_get_vocab_size (priv->tokenizer);
+  if (tokenizer_vocab > (guint) model->config.vocab_size) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+        "%s: the tokenizer has %u tokens but config.json's vocab_size is %d", model->path,
+        tokenizer_vocab, model->config.vocab_size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+model_free (BertModel *model)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+
+  bert_config_clear (&model->config);
+  g_free (model->weights.layers);
+  bert_safetensors_free (priv->safetensors);
+  if (priv->weights_file != NULL)
+    g_mapped_file_unref (priv->weights_file);
+  if (priv->tokenizer != NULL)
+    bert_tokenizer_free (priv->tokenizer);
+  g_free (priv);
+  g_free (model->path);
+  g_free (model->name);
+  g_free (model);
+}
+
+BertModel *
+bert_model_load (const char *folder, GError **error)
+{
+  BertModel *model = g_new0 (BertModel, 1);
+  BertModelPrivate *priv = g_new0 (BertModelPrivate, 1);
+
+  g_return_val_if_fail (folder != NULL, NULL);
+  model->priv = priv;
+  priv->ref_count = 1;
+  model->path = g_strdup (folder);
+  model->name = g_path_get_basename (folder);
+  if (!bert_config_load (&model->config, &priv->head_from_architectures, folder, error)
+      || !bert_config_load_sentence_transformers (&model->config, folder, error)
+      || !load_tokenizer (model, error) || !map_weights (model, error)) {
+    model_free (model);
+    return NULL;
+  }
+  return model;
+}
+
+/* Folders by real path. A model in it holds no reference of its own: the last
+ * unref removes it, under shared_models_lock so that no lookup can revive it. */
+static GMutex shared_models_lock;
+static GHashTable *shared_models;
+
+BertModel *
+bert_model_load_shared (const char *folder, GError **error)
+{
+  char *real_path;
+  BertModel *model;
+
+  g_return_val_if_fail (folder != NULL, NULL);
+  real_path = realpath (folder, NULL);
+  if (real_path == NULL) {
+    int saved_errno = errno;
+
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s: %s", folder,
+        g_strerror (saved_errno));
+    return NULL;
+  }
+  g_mutex_lock (&shared_models_lock);
+  if (shared_models == NULL)
+    shared_models = g_hash_table_new (g_str_hash, g_str_equal);
+  model = g_hash_table_lookup (shared_models, real_path);
+  if (model != NULL) {
+    bert_model_ref (model);
+  } else {
+    model = bert_model_load (real_path, error);
+    if (model != NULL) {
+      BERT_MODEL_PRIVATE (model)->in_shared_cache = TRUE;
+      g_hash_table_insert (shared_models, model->path, model);
+    }
+  }
+  g_mutex_unlock (&shared_models_lock);
+  free (real_path);
+  return model;
+}
+
+BertModel *
+bert_model_ref (BertModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  g_atomic_int_inc (&BERT_MODEL_PRIVATE (model)->ref_count);
+  return model;
+}
+
+void
+bert_model_unref (BertModel *model)
+{
+  BertModelPrivate *priv;
+  gboolean last;
+
+  if (model == NULL)
+    return;
+  priv = BERT_MODEL_PRIVATE (model);
+  if (!priv->in_shared_cache) {
+    if (g_atomic_int_dec_and_test (&priv->ref_count))
+      model_free (model);
+    return;
+  }
+  g_mutex_lock (&shared_models_lock);
+  last = g_atomic_int_dec_and_test (&priv->ref_count);
+  if (last)
+    g_hash_table_remove (shared_models, model->path);
+  g_mutex_unlock (&shared_models_lock);
+  if (last)
+    model_free (model);
+}
+
+const BertTokenizer *
+bert_model_get_tokenizer (const BertModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return BERT_MODEL_PRIVATE (model)->tokenizer;
+}
