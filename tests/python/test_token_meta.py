@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""The gst-bert metas read from Python (PyGObject), as an application would.
+
+Runs pipelines ending in appsink and reads GstBertTokenMeta into numpy: token ids and
+byte offsets on a small fixture vocabulary, the Hugging Face reference tokenizations
+where GST_BERT_SHARED_DIR has them, and the README demo (subparse -> tokenizer ->
+bert-json). Exits 77 (skipped) where gi, numpy, appsrc or appsink is missing.
+"""
+import json
+import os
+import sys
+import unittest
+from pathlib import Path
+
+SKIP = 77
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+FIXTURE_VOCAB = SOURCE_DIR / "tests" / "check" / "data" / "vocab.txt"
+CAPTIONS = SOURCE_DIR / "examples" / "data" / "captions.srt"
+
+try:
+    import numpy
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+except (ImportError, ValueError) as error:
+    print(f"SKIP: needs PyGObject with Gst 1.0 and numpy: {error}")
+    sys.exit(SKIP)
+
+Gst.init(None)
+for factory in ("appsrc", "appsink"):
+    if not Gst.ElementFactory.find(factory):
+        print(f"SKIP: GStreamer element {factory} is not installed")
+        sys.exit(SKIP)
+
+# Ids of tests/check/data/vocab.txt (its line numbers, from 0).
+CLS, SEP, HELLO, WORLD, THE, CAT, SAT = 2, 3, 5, 6, 7, 8, 9
+
+
+def buffer_field(structure, name, dtype):
+    """A numeric array field of a meta (a Gst.Buffer) as a numpy array."""
+    array = structure.get_value(name)
+    assert isinstance(array, Gst.Buffer), f"{name} is {type(array)}, not Gst.Buffer"
+    return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
+
+
+def token_meta(buffer):
+    meta = buffer.get_custom_meta("GstBertTokenMeta")
+    assert meta is not None, "buffer has no GstBertTokenMeta"
+    s = meta.get_structure()
+    return {
+        "ids": buffer_field(s, "ids", numpy.int32),
+        "type_ids": buffer_field(s, "type-ids", numpy.int32),
+        "offsets": buffer_field(s, "offsets", numpy.uint32).reshape(-1, 2),
+        "n_tokens": s.get_uint("n-tokens")[1],
+        "truncated": s.get_boolean("truncated")[1],
+    }
+
+
+def run_pipeline(description, texts=()):
+    """Runs `appsrc ! DESCRIPTION ! appsink` (or DESCRIPTION ! appsink when there are
+    no texts to push) to EOS; returns the buffers that reached appsink."""
+    if texts:
+        description = f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description}"
+    pipeline = Gst.parse_launch(f"{description} ! appsink name=sink sync=false")
+    buffers = []
+
+    def on_new_sample(sink):
+        buffers.append(sink.emit("pull-sample").get_buffer())
+        return Gst.FlowReturn.OK
+
+    sink = pipeline.get_by_name("sink")
+    sink.set_property("emit-signals", True)
+    sink.connect("new-sample", on_new_sample)
+    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+    if texts:
+        src = pipeline.get_by_name("src")
+        for index, text in enumerate(texts):
+            data = text.encode("utf-8")
+            buffer = Gst.Buffer.new_wrapped(data) if data else Gst.Buffer.new()
+            buffer.pts = index * Gst.SECOND
+            assert src.emit("push-buffer", buffer) == Gst.FlowReturn.OK
+        src.emit("end-of-stream")
+    message = pipeline.get_bus().timed_pop_filtered(
+        60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipeline.set_state(Gst.State.NULL)
+    assert message is not None, "pipeline did not finish in 60 s"
+    if message.type == Gst.MessageType.ERROR:
+        error, debug = message.parse_error()
+        raise AssertionError(f"{error.message} ({debug})")
+    return buffers
+
+
+def char_to_byte_offsets(text, offsets):
+    """Reference offsets count code points; the meta's count UTF-8 bytes."""
+    return [[len(text[:start].encode("utf-8")), len(text[:end].encode("utf-8"))]
+            for start, end in offsets]
+
+
+class TokenMetaFromPython(unittest.TestCase):
+    def test_ids_and_offsets(self):
+        buffers = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB}", ["the cat sat", "hello world"])
+        self.assertEqual(len(buffers), 2)
+        first = token_meta(buffers[0])
+        self.assertEqual(first["ids"].tolist(), [CLS, THE, CAT, SAT, SEP])
+        self.assertEqual(first["type_ids"].tolist(), [0] * 5)
+        self.assertEqual(first["offsets"].tolist(), [[0, 0], [0, 3], [4, 7], [8, 11], [0, 0]])
+        self.assertEqual(first["n_tokens"], 5)
+        self.assertFalse(first["truncated"])
+        second = token_meta(buffers[1])
+        self.assertEqual(second["ids"].tolist(), [CLS, HELLO, WORLD, SEP])
+        self.assertEqual(buffers[1].pts, Gst.SECOND)
+
+    def test_truncated_flag(self):
+        buffers = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB} max-length=3", ["hello world"])
+        meta = token_meta(buffers[0])
+        self.assertEqual(meta["ids"].tolist(), [CLS, HELLO, SEP])
+        self.assertTrue(meta["truncated"])
+
+    def test_reference_tokenizations(self):
+        shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent"))
+        reference = shared / "reference" / "tokenizer" / "all-MiniLM-L6-v2.jsonl"
+        if not reference.exists():
+            self.skipTest(f"{reference} not found")
+        lines = [json.loads(line) for line in reference.read_text(encoding="utf-8").splitlines()]
+        folder = shared / "tokenizers" / "all-MiniLM-L6-v2"
+        buffers = run_pipeline(f"tokenizer vocab={folder} max-length=8192",
+                               [line["text"] for line in lines])
+        self.assertEqual(len(buffers), len(lines))
+        for number, (line, buffer) in enumerate(zip(lines, buffers), start=1):
+            meta = token_meta(buffer)
+            where = f"{reference}:{number}"
+            self.assertEqual(meta["ids"].tolist(), line["ids"], where)
+            self.assertEqual(meta["type_ids"].tolist(), line["type_ids"], where)
+            self.assertEqual(meta["offsets"].tolist(),
+                             char_to_byte_offsets(line["text"], line["offsets"]), where)
+
+    def test_readme_demo_one_json_line_per_caption(self):
+        if not Gst.ElementFactory.find("subparse"):
+            self.skipTest("GStreamer element subparse is not installed")
+        buffers = run_pipeline(f"filesrc location={CAPTIONS} ! subparse ! "
+                               f"tokenizer vocab={FIXTURE_VOCAB} ! bert-json")
+        lines = [json.loads(b.extract_dup(0, b.get_size()).decode("utf-8")) for b in buffers]
+        self.assertEqual(len(lines), 10)
+        self.assertEqual(lines[0]["pts"], Gst.SECOND)
+        self.assertEqual(lines[0]["duration"], 2500 * Gst.MSECOND)
+        self.assertEqual([line["pts"] for line in lines], sorted(line["pts"] for line in lines))
+        self.assertEqual(lines[1]["text"], "<i>[Music playing]</i>")
+        for line in lines:
+            ids = line["tokens"]["ids"]
+            self.assertEqual((ids[0], ids[-1]), (CLS, SEP))
+            for start, end in line["tokens"]["offsets"]:
+                self.assertLessEqual(end, len(line["text"].encode("utf-8")))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
