@@ -6,6 +6,7 @@
 #include "gstbertmeta.h"
 #include "gsttokenizer.h"
 #include "gstbertjson.h"
+#include "gstbertinfer.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -15,6 +16,7 @@ plugin_init (GstPlugin *plugin)
   gst_bert_meta_register ();
   ok |= GST_ELEMENT_REGISTER (tokenizer, plugin);
   ok |= GST_ELEMENT_REGISTER (bert_json, plugin);
+  ok |= GST_ELEMENT_REGISTER (bert_infer, plugin);
   return ok;
 }
 

@@ -1,0 +1,1600 @@
+/**
+ * SECTION:element-bert-infer
+ * @title: bert-infer
+ *
+ * Runs a BERT-family encoder on every text buffer and attaches the result (a sentence
+ * embedding, class labels or per-token labels) as a #GstBertResultMeta; the text,
+ * timestamps and flags pass through unchanged. Buffers are gathered into batches
+ * that an inference thread runs while the next batch fills, and a task on the source
+ * pad pushes them out in input order, so the streaming thread never waits for the model.
+ *
+ * Buffers carrying a token meta (from `tokenizer`) are used as they are; others are
+ * tokenized here with the model's own tokenizer.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer model=all-MiniLM-L6-v2 ! bert-json ! fdsink fd=1
+ * ]|
+ */
+#include "config.h"
+
+#include "gstbertinfer.h"
+#include "gstbertmeta.h"
+
+#include <math.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_bert_infer_debug);
+#define GST_CAT_DEFAULT gst_bert_infer_debug
+
+enum
+{
+  PROP_0,
+  PROP_MODEL,
+  PROP_DEVICE,
+  PROP_DEVICE_ID,
+  PROP_PRECISION,
+  PROP_BATCH_SIZE,
+  PROP_MAX_BATCH_TOKENS,
+  PROP_BATCH_TIMEOUT,
+  PROP_MAX_IN_FLIGHT,
+  PROP_POOLING,
+  PROP_NORMALIZE,
+  PROP_OUTPUT,
+  PROP_POST_MESSAGES,
+  PROP_MAX_LENGTH,
+};
+
+#define DEFAULT_MODEL NULL
+#define DEFAULT_DEVICE BERT_DEVICE_AUTO
+#define DEFAULT_DEVICE_ID 0
+#define DEFAULT_PRECISION BERT_PRECISION_FP16
+#define DEFAULT_BATCH_SIZE 32
+#define MAX_BATCH_SIZE 4096
+#define DEFAULT_MAX_BATCH_TOKENS 8192
+#define DEFAULT_BATCH_TIMEOUT (20 * GST_MSECOND)
+#define DEFAULT_MAX_IN_FLIGHT 2
+#define MAX_MAX_IN_FLIGHT 16
+#define DEFAULT_POOLING GST_BERT_INFER_POOLING_MODEL
+#define DEFAULT_NORMALIZE GST_BERT_INFER_NORMALIZE_MODEL
+#define DEFAULT_OUTPUT 0
+#define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_MAX_LENGTH 0
+
+/* A label counts as present in a multi-label result above this probability. */
+#define MULTI_LABEL_THRESHOLD 0.5f
+/* A latency message is posted when the batch time estimate moves by more than this. */
+#define LATENCY_CHANGE_RATIO 0.2
+/* The estimate drops toward a smaller measurement by this fraction of the gap. */
+#define LATENCY_DECAY_DIVISOR 16
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
+
+#define gst_bert_infer_parent_class parent_class
+G_DEFINE_TYPE (GstBertInfer, gst_bert_infer, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (bert_infer, "bert-infer", GST_RANK_NONE, GST_TYPE_BERT_INFER);
+
+/* ------------------------------------------------------------------------- */
+/* Property types */
+
+#define GST_TYPE_BERT_INFER_DEVICE (gst_bert_infer_device_get_type ())
+static GType
+gst_bert_infer_device_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {BERT_DEVICE_AUTO, "CUDA when a GPU and the CUDA module are there, else the CPU", "auto"},
+    {BERT_DEVICE_CPU, "The CPU", "cpu"},
+    {BERT_DEVICE_CUDA, "A CUDA GPU", "cuda"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstBertInferDevice", values));
+  return type;
+}
+
+#define GST_TYPE_BERT_INFER_PRECISION (gst_bert_infer_precision_get_type ())
+static GType
+gst_bert_infer_precision_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {BERT_PRECISION_FP16, "Half precision (FP16) weights and activations", "fp16"},
+    {BERT_PRECISION_BF16, "BFloat16 weights and activations", "bf16"},
+    {BERT_PRECISION_FP32, "Single precision (FP32)", "fp32"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstBertInferPrecision", values));
+  return type;
+}
+
+#define GST_TYPE_BERT_INFER_POOLING (gst_bert_infer_pooling_get_type ())
+static GType
+gst_bert_infer_pooling_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_BERT_INFER_POOLING_MODEL, "The model's (1_Pooling/config.json, else mean)", "model"},
+    {BERT_POOLING_MEAN, "Mean of the token vectors", "mean"},
+    {BERT_POOLING_CLS, "The [CLS] token's vector", "cls"},
+    {BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstBertInferPooling", values));
+  return type;
+}
+
+#define GST_TYPE_BERT_INFER_NORMALIZE (gst_bert_infer_normalize_get_type ())
+static GType
+gst_bert_infer_normalize_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_BERT_INFER_NORMALIZE_MODEL, "As the model says (2_Normalize in modules.json)", "model"},
+    {GST_BERT_INFER_NORMALIZE_NO, "Leave the embedding as pooled", "no"},
+    {GST_BERT_INFER_NORMALIZE_YES, "Scale the embedding to unit L2 norm", "yes"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstBertInferNormalize", values));
+  return type;
+}
+
+#define GST_TYPE_BERT_INFER_OUTPUT (gst_bert_infer_output_get_type ())
+static GType
+gst_bert_infer_output_get_type (void)
+{
+  static gsize type = 0;
+  static const GFlagsValue values[] = {
+    {GST_BERT_INFER_OUTPUT_EMBEDDING, "The pooled sentence embedding", "embedding"},
+    {GST_BERT_INFER_OUTPUT_LABELS, "Sequence class logits, probabilities and labels", "labels"},
+    {GST_BERT_INFER_OUTPUT_TOKEN_LABELS, "A label, score and byte span per token", "token-labels"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_flags_register_static ("GstBertInferOutput", values));
+  return type;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Items of the output queue */
+
+typedef enum {
+  ITEM_BATCH,
+  ITEM_EVENT,
+  ITEM_QUERY
+} BertInferItemKind;
+
+typedef enum {
+  BATCH_FILLING,     /* the pending batch: the streaming thread still adds to it */
+  BATCH_QUEUED,      /* closed, waiting for the inference thread */
+  BATCH_SUBMITTED,   /* in the engine */
+  BATCH_DONE,        /* results ready to push */
+  BATCH_FAILED       /* the engine failed; error says why */
+} BertInferBatchState;
+
+/* A serialized event or query, or a batch of buffers with a copy of their tokens
+ * (so that truncation never touches the buffer's own token meta). */
+typedef struct _BertInferItem {
+  BertInferItemKind kind;
+  GstEvent *event;
+  GstQuery *query;              /* not owned: its sender waits for the answer */
+
+  BertInferBatchState state;
+  gboolean abandoned;           /* flushed while in the engine: the worker frees it */
+  GPtrArray *buffers;
+  GArray *ids;                  /* int32: every sequence's tokens, end to end */
+  GArray *type_ids;             /* int32 */
+  GArray *spans;                /* uint32 pairs: byte spans of those tokens */
+  GArray *lengths;              /* uint32: tokens of each sequence */
+  gint64 opened_us;             /* monotonic time its first buffer arrived */
+  BertJob *job;
+  GError *error;
+} BertInferItem;
+
+/* A view of one buffer's tokens, in its token meta or in the element's scratch encoding. */
+typedef struct {
+  const gint32 *ids;
+  const gint32 *type_ids;       /* NULL: all zero */
+  const guint32 *offsets;
+  guint n_tokens;
+  guint n_kept;                 /* n_tokens cut down to the model's positions */
+} BertInferTokens;
+
+static BertInferItem *
+bert_infer_batch_new (void)
+{
+  BertInferItem *batch = g_new0 (BertInferItem, 1);
+
+  batch->kind = ITEM_BATCH;
+  batch->state = BATCH_FILLING;
+  batch->buffers = g_ptr_array_new ();
+  batch->ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  batch->type_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  batch->spans = g_array_new (FALSE, FALSE, sizeof (guint32));
+  batch->lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
+  batch->opened_us = g_get_monotonic_time ();
+  return batch;
+}
+
+static void
+bert_infer_item_free (BertInferItem *item)
+{
+  if (item->kind == ITEM_BATCH) {
+    for (guint i = 0; i < item->buffers->len; i++)
+      gst_clear_buffer ((GstBuffer **) & item->buffers->pdata[i]);
+    g_ptr_array_free (item->buffers, TRUE);
+    g_array_free (item->ids, TRUE);
+    g_array_free (item->type_ids, TRUE);
+    g_array_free (item->spans, TRUE);
+    g_array_free (item->lengths, TRUE);
+    if (item->job)
+      bert_job_free (item->job);
+    g_clear_error (&item->error);
+  }
+  gst_clear_event (&item->event);
+  g_free (item);
+}
+
+/* Appends the first n_kept - 1 values of @values and its last one (n_values entries
+ * of @width each); NULL values append zeros. */
+static void
+bert_infer_append_kept (GArray *array, const void *values, guint n_values, guint n_kept,
+    guint width)
+{
+  guint head = (n_kept - 1) * width, start = array->len;
+  guint element_size = g_array_get_element_size (array);
+
+  if (!values) {
+    g_array_set_size (array, start + n_kept * width);
+    memset (array->data + (gsize) start * element_size, 0, (gsize) n_kept * width * element_size);
+    return;
+  }
+  g_array_append_vals (array, values, head);
+  g_array_append_vals (array, (const gchar *) values + (gsize) (n_values - 1) * width * element_size,
+      width);
+}
+
+/* Appends a buffer and its tokens; a sequence longer than the model's positions keeps
+ * its first n_kept - 1 tokens and its last one, the [SEP]. */
+static void
+bert_infer_batch_append (BertInferItem *batch, GstBuffer *buffer, const BertInferTokens *tokens)
+{
+  g_ptr_array_add (batch->buffers, buffer);
+  bert_infer_append_kept (batch->ids, tokens->ids, tokens->n_tokens, tokens->n_kept, 1);
+  bert_infer_append_kept (batch->type_ids, tokens->type_ids, tokens->n_tokens, tokens->n_kept, 1);
+  bert_infer_append_kept (batch->spans, tokens->offsets, tokens->n_tokens, tokens->n_kept, 2);
+  g_array_append_val (batch->lengths, tokens->n_kept);
+}
+
+static BertSequence *
+bert_infer_batch_sequences (const BertInferItem *batch)
+{
+  BertSequence *sequences = g_new (BertSequence, batch->lengths->len);
+  guint start = 0;
+
+  for (guint i = 0; i < batch->lengths->len; i++) {
+    guint32 length = g_array_index (batch->lengths, guint32, i);
+
+    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
+    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
+    sequences[i].n_tokens = length;
+    start += length;
+  }
+  return sequences;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Queue handling, all with the lock held */
+
+/* Closes the pending batch and hands it to the inference thread. */
+static void
+gst_bert_infer_enqueue_batch_locked (GstBertInfer *self)
+{
+  BertInferItem *batch = self->pending;
+
+  GST_LOG_OBJECT (self, "closing a batch of %u buffers, %u tokens", batch->buffers->len,
+      batch->ids->len);
+  batch->state = BATCH_QUEUED;
+  g_queue_push_tail (&self->items, batch);
+  self->pending = NULL;
+  self->n_batches_in_flight++;
+  g_cond_signal (&self->worker_cond);
+}
+
+/* Closes the pending batch once a slot is free (back-pressure); returns what stopped
+ * the wait when flushing or downstream failed. */
+static GstFlowReturn
+gst_bert_infer_close_batch_locked (GstBertInfer *self)
+{
+  while (self->pending && self->n_batches_in_flight >= self->max_in_flight
+      && self->srcresult == GST_FLOW_OK)
+    g_cond_wait (&self->space_cond, &self->lock);
+  if (self->srcresult != GST_FLOW_OK)
+    return self->srcresult;
+  if (self->pending)
+    gst_bert_infer_enqueue_batch_locked (self);
+  return GST_FLOW_OK;
+}
+
+static void
+gst_bert_infer_enqueue_item_locked (GstBertInfer *self, BertInferItem *item)
+{
+  g_queue_push_tail (&self->items, item);
+  g_cond_signal (&self->output_cond);
+}
+
+/* Drops the pending batch and every batch not yet pushed. Batches in the engine stay
+ * with the inference thread, which frees them when the engine is done. */
+static void
+gst_bert_infer_drop_batches_locked (GstBertInfer *self)
+{
+  GList *link = self->items.head;
+
+  g_clear_pointer (&self->pending, bert_infer_item_free);
+  while (link) {
+    GList *next = link->next;
+    BertInferItem *item = link->data;
+
+    if (item->kind == ITEM_BATCH) {
+      g_queue_delete_link (&self->items, link);
+      if (item->state == BATCH_SUBMITTED)
+        item->abandoned = TRUE;
+      else
+        bert_infer_item_free (item);
+    }
+    link = next;
+  }
+  self->n_batches_in_flight = 0;
+}
+
+/* Drops everything; sticky events other than segment and EOS are stored on the
+ * source pad when @keep_sticky, so that caps and tags survive a flush (as queue does). */
+static void
+gst_bert_infer_flush_locked (GstBertInfer *self, gboolean keep_sticky)
+{
+  BertInferItem *item;
+
+  gst_bert_infer_drop_batches_locked (self);
+  while ((item = g_queue_pop_head (&self->items))) {
+    GstEvent *event = item->event;
+
+    if (keep_sticky && event && GST_EVENT_IS_STICKY (event)
+        && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT && GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+      gst_pad_store_sticky_event (self->srcpad, event);
+    bert_infer_item_free (item);
+  }
+  self->last_query_result = FALSE;
+  g_cond_signal (&self->space_cond);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The inference thread: runs closed batches in order, and closes the pending batch
+ * when its deadline passes. */
+
+static BertInferItem *
+gst_bert_infer_next_batch_to_submit_locked (GstBertInfer *self)
+{
+  if (self->worker_stopping)
+    return NULL;
+  /* A synchronous backend computes in submit or wait: submitting a second batch
+   * before the first is collected would only delay the first. */
+  if (!g_queue_is_empty (&self->submitted) && !self->encoder_is_async)
+    return NULL;
+  for (GList * link = self->items.head; link; link = link->next) {
+    BertInferItem *item = link->data;
+
+    if (item->kind == ITEM_BATCH && item->state == BATCH_QUEUED)
+      return item;
+  }
+  return NULL;
+}
+
+static void
+gst_bert_infer_finish_batch_locked (GstBertInfer *self, BertInferItem *batch, GError *error)
+{
+  if (batch->abandoned) {
+    GST_DEBUG_OBJECT (self, "dropping the results of a flushed batch");
+    g_clear_error (&error);
+    bert_infer_item_free (batch);
+    return;
+  }
+  batch->error = error;
+  batch->state = error ? BATCH_FAILED : BATCH_DONE;
+  g_cond_signal (&self->output_cond);
+}
+
+static void
+gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
+{
+  GError *error = NULL;
+  BertSequence *sequences;
+  BertJob *job;
+
+  batch->state = BATCH_SUBMITTED;
+  g_queue_push_tail (&self->submitted, batch);
+  g_mutex_unlock (&self->lock);
+
+  /* The batch's arrays are only read here; a flush marks it abandoned, never frees it. */
+  sequences = bert_infer_batch_sequences (batch);
+  job = bert_encoder_submit (self->encoder, sequences, batch->lengths->len, &error);
+  g_free (sequences);
+
+  g_mutex_lock (&self->lock);
+  if (job) {
+    batch->job = job;
+    return;
+  }
+  g_queue_remove (&self->submitted, batch);
+  gst_bert_infer_finish_batch_locked (self, batch, error);
+}
+
+/* Folds one batch's time into the estimate; TRUE when it moved enough that the
+ * pipeline should query the latency again. */
+static gboolean
+gst_bert_infer_update_batch_time_locked (GstBertInfer *self, GstClockTime batch_time)
+{
+  GstClockTime estimate = self->batch_time_estimate, posted = self->batch_time_posted;
+
+  if (batch_time == 0)
+    return FALSE;
+  if (batch_time >= estimate)
+    estimate = batch_time;
+  else
+    estimate -= (estimate - batch_time) / LATENCY_DECAY_DIVISOR;
+  self->batch_time_estimate = estimate;
+
+  if (posted != 0 && fabs ((double) estimate - (double) posted) <= LATENCY_CHANGE_RATIO * posted)
+    return FALSE;
+  self->batch_time_posted = estimate;
+  return TRUE;
+}
+
+static void
+gst_bert_infer_wait_oldest_locked (GstBertInfer *self)
+{
+  BertInferItem *batch = g_queue_peek_head (&self->submitted);
+  GError *error = NULL;
+  gboolean ok, latency_changed = FALSE;
+
+  g_mutex_unlock (&self->lock);
+  ok = bert_job_wait (batch->job, &error);
+  g_mutex_lock (&self->lock);
+
+  g_queue_pop_head (&self->submitted);
+  if (ok) {
+    const BertBatchOutput *output = bert_job_get_output (batch->job);
+
+    latency_changed = gst_bert_infer_update_batch_time_locked (self,
+        (GstClockTime) (output->compute_seconds * GST_SECOND));
+  }
+  gst_bert_infer_finish_batch_locked (self, batch, ok ? NULL : error);
+
+  if (latency_changed) {
+    GST_DEBUG_OBJECT (self, "batch time estimate now %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (self->batch_time_estimate));
+    g_mutex_unlock (&self->lock);
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
+    g_mutex_lock (&self->lock);
+  }
+}
+
+/* The monotonic time at which the pending batch must be closed, or 0 when no timer
+ * applies: no pending batch, timeout 0 (the streaming thread closes at once), no
+ * free slot (the streaming thread closes it when one frees) or not streaming. */
+static gint64
+gst_bert_infer_pending_deadline_locked (GstBertInfer *self)
+{
+  BertInferItem *pending = self->pending;
+
+  if (!pending || self->batch_timeout == 0 || self->srcresult != GST_FLOW_OK
+      || self->n_batches_in_flight >= self->max_in_flight)
+    return 0;
+  return pending->opened_us + (gint64) (self->batch_timeout / GST_USECOND);
+}
+
+static gboolean
+gst_bert_infer_close_expired_batch_locked (GstBertInfer *self)
+{
+  gint64 deadline = gst_bert_infer_pending_deadline_locked (self);
+
+  if (deadline == 0 || g_get_monotonic_time () < deadline)
+    return FALSE;
+  GST_LOG_OBJECT (self, "batch timeout reached");
+  gst_bert_infer_enqueue_batch_locked (self);
+  return TRUE;
+}
+
+static gpointer
+gst_bert_infer_worker_loop (gpointer user_data)
+{
+  GstBertInfer *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  /* On stop, batches already in the engine are still collected: their memory
+   * belongs to the engine until then. */
+  while (!self->worker_stopping || !g_queue_is_empty (&self->submitted)) {
+    BertInferItem *batch = gst_bert_infer_next_batch_to_submit_locked (self);
+    gint64 deadline;
+
+    if (batch) {
+      gst_bert_infer_submit_locked (self, batch);
+    } else if (!g_queue_is_empty (&self->submitted)) {
+      gst_bert_infer_wait_oldest_locked (self);
+    } else if (!gst_bert_infer_close_expired_batch_locked (self) && !self->worker_stopping) {
+      deadline = gst_bert_infer_pending_deadline_locked (self);
+      if (deadline)
+        g_cond_wait_until (&self->worker_cond, &self->lock, deadline);
+      else
+        g_cond_wait (&self->worker_cond, &self->lock);
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static void
+gst_bert_infer_start_worker (GstBertInfer *self)
+{
+  g_mutex_lock (&self->lock);
+  self->worker_stopping = FALSE;
+  g_mutex_unlock (&self->lock);
+  self->worker = g_thread_new ("bert-infer", gst_bert_infer_worker_loop, self);
+}
+
+static void
+gst_bert_infer_stop_worker (GstBertInfer *self)
+{
+  if (!self->worker)
+    return;
+  g_mutex_lock (&self->lock);
+  self->worker_stopping = TRUE;
+  g_cond_signal (&self->worker_cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->worker);
+  self->worker = NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Results */
+
+static const gchar *
+gst_bert_infer_label_name (const BertConfig *config, gint index)
+{
+  if (!config->id2label || index < 0 || index >= config->num_labels)
+    return NULL;
+  return config->id2label[index];
+}
+
+static void
+gst_bert_infer_set_classification (GstBertInfer *self, GstCustomMeta *meta,
+    const BertBatchOutput *output, guint index)
+{
+  const BertConfig *config = &self->model->config;
+  guint num_labels = output->num_labels;
+  const gfloat *logits = output->logits + (gsize) index * num_labels;
+  const gfloat *probs = output->probs + (gsize) index * num_labels;
+  const gchar **over_threshold = NULL;
+  gint label = output->labels[index];
+
+  if (config->multi_label) {
+    guint n_over = 0;
+
+    over_threshold = g_newa (const gchar *, num_labels + 1);
+    label = -1;
+    for (guint i = 0; i < num_labels; i++) {
+      if (probs[i] <= MULTI_LABEL_THRESHOLD)
+        continue;
+      over_threshold[n_over++] = gst_bert_infer_label_name (config, i);
+      if (label < 0 || probs[i] > probs[label])
+        label = i;
+    }
+    over_threshold[n_over] = NULL;
+  }
+  gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label,
+      gst_bert_infer_label_name (config, label), over_threshold);
+}
+
+/* The softmax probability of the chosen label of one row of token logits. */
+static gfloat
+bert_infer_label_probability (const gfloat *logits, guint num_labels, gint label)
+{
+  gfloat max = logits[0];
+  gdouble sum = 0.0;
+
+  for (guint i = 1; i < num_labels; i++)
+    max = MAX (max, logits[i]);
+  for (guint i = 0; i < num_labels; i++)
+    sum += exp (logits[i] - max);
+  return (gfloat) (exp (logits[label] - max) / sum);
+}
+
+static void
+gst_bert_infer_set_token_labels (GstBertInfer *self, GstCustomMeta *meta,
+    const BertInferItem *batch, const BertBatchOutput *output, guint index)
+{
+  const BertConfig *config = &self->model->config;
+  guint start = output->token_offset[index];
+  guint n_tokens = output->token_offset[index + 1] - start;
+  const gchar **names = g_new (const gchar *, n_tokens + 1);
+  gfloat *scores = g_new (gfloat, n_tokens);
+
+  for (guint t = 0; t < n_tokens; t++) {
+    gint label = output->token_labels[start + t];
+    const gfloat *logits = output->token_logits + (gsize) (start + t) * output->num_labels;
+
+    names[t] = gst_bert_infer_label_name (config, label);
+    scores[t] = bert_infer_label_probability (logits, output->num_labels, label);
+  }
+  names[n_tokens] = NULL;
+  gst_bert_result_meta_set_token_labels (meta, names, scores,
+      &g_array_index (batch->spans, guint32, 2 * start), n_tokens);
+  g_free (names);
+  g_free (scores);
+}
+
+static GstCustomMeta *
+gst_bert_infer_attach_result (GstBertInfer *self, GstBuffer *buffer, const BertInferItem *batch,
+    const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
+{
+  GstCustomMeta *meta = gst_buffer_add_bert_result_meta (buffer, self->model->name,
+      (guint64) (output->compute_seconds * GST_SECOND));
+
+  if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
+    gst_bert_result_meta_set_embedding (meta,
+        output->embeddings + (gsize) index * output->hidden_size, output->hidden_size);
+  if ((wanted & GST_BERT_INFER_OUTPUT_LABELS) && output->logits)
+    gst_bert_infer_set_classification (self, meta, output, index);
+  if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)
+    gst_bert_infer_set_token_labels (self, meta, batch, output, index);
+  return meta;
+}
+
+static void
+gst_bert_infer_post_result (GstBertInfer *self, GstBuffer *buffer, GstCustomMeta *meta)
+{
+  GstStructure *structure = gst_structure_copy (gst_custom_meta_get_structure (meta));
+
+  gst_structure_set_name (structure, "bert-result");
+  gst_structure_set (structure, "pts", G_TYPE_UINT64, GST_BUFFER_PTS (buffer), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), structure));
+}
+
+/* ------------------------------------------------------------------------- */
+/* The source pad task */
+
+typedef struct {
+  GstBertInferOutput output;
+  gboolean post_messages;
+} BertInferPushSettings;
+
+static GstFlowReturn
+gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
+    const BertInferPushSettings *settings)
+{
+  const BertBatchOutput *output;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (batch->state == BATCH_FAILED) {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
+        ("Inference failed with model '%s'", self->model->name), ("%s", batch->error->message));
+    return GST_FLOW_ERROR;
+  }
+
+  output = bert_job_get_output (batch->job);
+  for (guint i = 0; i < batch->buffers->len && ret == GST_FLOW_OK; i++) {
+    GstBuffer *buffer = gst_buffer_make_writable (batch->buffers->pdata[i]);
+    GstCustomMeta *meta;
+
+    batch->buffers->pdata[i] = NULL;
+    meta = gst_bert_infer_attach_result (self, buffer, batch, output, i, settings->output);
+    if (settings->post_messages)
+      gst_bert_infer_post_result (self, buffer, meta);
+    ret = gst_pad_push (self->srcpad, buffer);
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item,
+    const BertInferPushSettings *settings)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gboolean answer;
+
+  switch (item->kind) {
+    case ITEM_BATCH:
+      ret = gst_bert_infer_push_batch (self, item, settings);
+      break;
+    case ITEM_EVENT:
+      if (GST_EVENT_TYPE (item->event) == GST_EVENT_EOS)
+        ret = GST_FLOW_EOS;     /* pauses the task until a new stream starts */
+      gst_pad_push_event (self->srcpad, g_steal_pointer (&item->event));
+      break;
+    case ITEM_QUERY:
+      answer = gst_pad_peer_query (self->srcpad, item->query);
+      g_mutex_lock (&self->lock);
+      self->last_query_result = answer;
+      self->last_handled_query = item->query;
+      g_cond_signal (&self->space_cond);
+      g_mutex_unlock (&self->lock);
+      break;
+  }
+  bert_infer_item_free (item);
+  return ret;
+}
+
+static gboolean
+bert_infer_item_is_ready (const BertInferItem *item)
+{
+  return item && (item->kind != ITEM_BATCH || item->state == BATCH_DONE
+      || item->state == BATCH_FAILED);
+}
+
+static void
+gst_bert_infer_pause_locked (GstBertInfer *self)
+{
+  GstFlowReturn ret = self->srcresult;
+  gboolean eos = self->eos;
+
+  GST_DEBUG_OBJECT (self, "pausing task, reason %s", gst_flow_get_name (ret));
+  gst_pad_pause_task (self->srcpad);
+  /* After EOS downstream takes no more data, but a new stream's events may follow;
+   * not-linked keeps everything for a reconfigure; a flush drops what it must itself. */
+  if (ret == GST_FLOW_EOS)
+    gst_bert_infer_drop_batches_locked (self);
+  else if (ret != GST_FLOW_NOT_LINKED && ret != GST_FLOW_FLUSHING)
+    gst_bert_infer_flush_locked (self, FALSE);
+  g_cond_signal (&self->space_cond);
+  g_mutex_unlock (&self->lock);
+
+  /* Upstream hears of the error from the next chain call; after EOS there is none. */
+  if (eos && (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS)) {
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+  }
+  g_mutex_lock (&self->lock);
+}
+
+static void
+gst_bert_infer_loop (GstPad *pad)
+{
+  GstBertInfer *self = GST_BERT_INFER (GST_PAD_PARENT (pad));
+  BertInferPushSettings settings;
+  BertInferItem *item;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&self->lock);
+  while (self->srcresult == GST_FLOW_OK && !bert_infer_item_is_ready (g_queue_peek_head (&self->items)))
+    g_cond_wait (&self->output_cond, &self->lock);
+  if (self->srcresult != GST_FLOW_OK)
+    goto pause;
+
+  item = g_queue_pop_head (&self->items);
+  if (item->kind == ITEM_BATCH) {
+    self->n_batches_in_flight--;
+    g_cond_signal (&self->space_cond);
+    g_cond_signal (&self->worker_cond);   /* its deadline timer may run again */
+  }
+  settings.output = self->output_in_effect;
+  settings.post_messages = self->post_messages;
+  g_mutex_unlock (&self->lock);
+
+  ret = gst_bert_infer_push_item (self, item, &settings);
+
+  g_mutex_lock (&self->lock);
+  if (self->srcresult == GST_FLOW_OK)
+    self->srcresult = ret;
+  if (self->srcresult != GST_FLOW_OK)
+    goto pause;
+  g_mutex_unlock (&self->lock);
+  return;
+
+pause:
+  gst_bert_infer_pause_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Lets data flow again after a flush, a not-linked or an EOS. */
+static gboolean
+gst_bert_infer_restart_locked (GstBertInfer *self)
+{
+  self->srcresult = GST_FLOW_OK;
+  g_cond_signal (&self->worker_cond);   /* a pending batch may be past its deadline */
+  return gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_bert_infer_loop,
+      self->srcpad, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The streaming thread: tokens, batching, events */
+
+static gboolean
+gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
+{
+  const BertConfig *config = &self->model->config;
+  guint max_length;
+  GstMapInfo map;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  max_length = self->max_length ? self->max_length : (guint) config->max_seq_length;
+  g_mutex_unlock (&self->lock);
+  max_length = MIN (max_length, (guint) config->max_position_embeddings);
+
+  bert_tokenizer_encode (bert_model_get_tokenizer (self->model), (const char *) map.data,
+      map.size, max_length, &self->encoding);
+  gst_buffer_unmap (buffer, &map);
+  return TRUE;
+}
+
+/* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
+ * the meta) when there is none. Returns the buffer, which may have been made writable. */
+static GstBuffer *
+gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+{
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  guint n_tokens = 0;
+
+  tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
+  if (tokens->ids && tokens->n_tokens > 0) {
+    tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_tokens);
+    tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
+    return buffer;
+  }
+
+  /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
+  if (!gst_bert_infer_tokenize (self, buffer))
+    return NULL;
+  buffer = gst_buffer_make_writable (buffer);
+  gst_buffer_add_bert_token_meta (buffer, self->encoding.ids, self->encoding.type_ids,
+      self->encoding.offsets, self->encoding.n_tokens, self->encoding.truncated);
+  tokens->ids = self->encoding.ids;
+  tokens->type_ids = self->encoding.type_ids;
+  tokens->offsets = self->encoding.offsets;
+  tokens->n_tokens = self->encoding.n_tokens;
+  return buffer;
+}
+
+/* Checks ids against the model and cuts sequences longer than its positions. An id
+ * outside the vocabulary means the tokens came from another tokenizer: an error, as
+ * results would be meaningless. */
+static gboolean
+gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+{
+  const BertConfig *config = &self->model->config;
+
+  for (guint i = 0; i < tokens->n_tokens; i++) {
+    gint32 id = tokens->ids[i], type_id = tokens->type_ids ? tokens->type_ids[i] : 0;
+
+    if (id < 0 || id >= config->vocab_size || type_id < 0 || type_id >= config->type_vocab_size) {
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
+              self->model->name), ("buffer at %" GST_TIME_FORMAT ": token %u has id %d and "
+              "type id %d; %s has %d ids and %d type ids (was it tokenized for another model?)",
+              GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), i, id, type_id, self->model->path,
+              config->vocab_size, config->type_vocab_size));
+      return FALSE;
+    }
+  }
+
+  tokens->n_kept = MIN (tokens->n_tokens, (guint) config->max_position_embeddings);
+  if (tokens->n_kept < tokens->n_tokens) {
+    GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT " has %u tokens, cut to %u",
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens, tokens->n_kept);
+    if (!self->warned_truncation) {
+      self->warned_truncation = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Text too long for model '%s', truncated",
+              self->model->name), ("a token meta has %u tokens, the model takes %d; keeping "
+              "the first %u and the final [SEP] (reported once)", tokens->n_tokens,
+              config->max_position_embeddings, tokens->n_kept - 1));
+    }
+  }
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
+    const BertInferTokens *tokens)
+{
+  BertInferItem *pending;
+  GstFlowReturn ret;
+
+  /* A flush may have come while the buffer was tokenized. */
+  if (self->srcresult != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return self->srcresult;
+  }
+  if (self->pending && self->max_batch_tokens
+      && self->pending->ids->len + tokens->n_kept > self->max_batch_tokens) {
+    ret = gst_bert_infer_close_batch_locked (self);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buffer);
+      return ret;
+    }
+  }
+  if (!self->pending) {
+    self->pending = bert_infer_batch_new ();
+    g_cond_signal (&self->worker_cond);   /* a new deadline */
+  }
+  pending = self->pending;
+  bert_infer_batch_append (pending, buffer, tokens);
+
+  if (pending->buffers->len >= self->batch_size || self->batch_timeout == 0
+      || (self->max_batch_tokens && pending->ids->len >= self->max_batch_tokens))
+    return gst_bert_infer_close_batch_locked (self);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_bert_infer_accepting_locked (GstBertInfer *self)
+{
+  if (self->srcresult != GST_FLOW_OK)
+    return self->srcresult;
+  return self->eos ? GST_FLOW_EOS : GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+  BertInferTokens tokens;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&self->lock);
+  ret = gst_bert_infer_accepting_locked (self);
+  g_mutex_unlock (&self->lock);
+  if (ret != GST_FLOW_OK) {
+    GST_LOG_OBJECT (self, "refusing buffer: %s", gst_flow_get_name (ret));
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+
+  buffer = gst_bert_infer_ensure_tokens (self, buffer, &tokens);
+  if (!buffer)
+    return GST_FLOW_ERROR;
+  if (!gst_bert_infer_check_tokens (self, buffer, &tokens)) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+
+  g_mutex_lock (&self->lock);
+  ret = gst_bert_infer_add_to_batch_locked (self, buffer, &tokens);
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
+/* Queues a serialized event behind the buffers before it, closing the pending batch. */
+static GstFlowReturn
+gst_bert_infer_queue_event (GstBertInfer *self, GstEvent *event)
+{
+  GstEventType type = GST_EVENT_TYPE (event);
+  gboolean starts_stream = type == GST_EVENT_STREAM_START || type == GST_EVENT_SEGMENT;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&self->lock);
+  if (starts_stream)
+    self->eos = FALSE;
+  /* Downstream said EOS: a new stream, or upstream's own EOS, may be pushed again. */
+  if (self->srcresult == GST_FLOW_EOS && (starts_stream || (type == GST_EVENT_EOS && !self->eos)))
+    gst_bert_infer_restart_locked (self);
+
+  ret = self->eos ? GST_FLOW_EOS : gst_bert_infer_close_batch_locked (self);
+  if (ret == GST_FLOW_OK) {
+    BertInferItem *item = g_new0 (BertInferItem, 1);
+
+    item->kind = ITEM_EVENT;
+    item->event = event;
+    gst_bert_infer_enqueue_item_locked (self, item);
+    self->eos = type == GST_EVENT_EOS;
+    g_mutex_unlock (&self->lock);
+    return GST_FLOW_OK;
+  }
+  g_mutex_unlock (&self->lock);
+
+  GST_LOG_OBJECT (self, "not queueing %" GST_PTR_FORMAT ": %s", event, gst_flow_get_name (ret));
+  if (type == GST_EVENT_EOS && (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS))
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+  /* Sticky events still reach downstream before the next data, as through queue. */
+  if (GST_EVENT_IS_STICKY (event) && type != GST_EVENT_EOS) {
+    gst_pad_store_sticky_event (self->srcpad, event);
+    ret = GST_FLOW_OK;
+  }
+  gst_event_unref (event);
+  return ret;
+}
+
+static GstFlowReturn
+gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+  gboolean forwarded;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      forwarded = gst_pad_push_event (self->srcpad, event);
+      g_mutex_lock (&self->lock);
+      self->srcresult = GST_FLOW_FLUSHING;
+      /* The batch in the engine (if any) runs to its end; its results are dropped. */
+      gst_bert_infer_drop_batches_locked (self);
+      g_cond_signal (&self->output_cond);
+      g_cond_signal (&self->space_cond);
+      g_mutex_unlock (&self->lock);
+      gst_pad_pause_task (self->srcpad);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      forwarded = gst_pad_push_event (self->srcpad, event);
+      g_mutex_lock (&self->lock);
+      gst_bert_infer_flush_locked (self, TRUE);
+      self->eos = FALSE;
+      if (gst_pad_is_active (self->srcpad))
+        gst_bert_infer_restart_locked (self);
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return gst_bert_infer_queue_event (self, event);
+      forwarded = gst_pad_push_event (self->srcpad, event);
+      break;
+  }
+  return forwarded ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+/* A serialized query (allocation, drain) is answered downstream after the buffers
+ * before it, so it waits in the queue like an event. */
+static gboolean
+gst_bert_infer_queue_query (GstBertInfer *self, GstQuery *query)
+{
+  BertInferItem *item;
+  gboolean answer;
+
+  g_mutex_lock (&self->lock);
+  if (self->srcresult != GST_FLOW_OK || gst_bert_infer_close_batch_locked (self) != GST_FLOW_OK) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  item = g_new0 (BertInferItem, 1);
+  item->kind = ITEM_QUERY;
+  item->query = query;
+  gst_bert_infer_enqueue_item_locked (self, item);
+  while (self->srcresult == GST_FLOW_OK && self->last_handled_query != query)
+    g_cond_wait (&self->space_cond, &self->lock);
+  answer = self->last_handled_query == query && self->last_query_result;
+  self->last_handled_query = NULL;
+  /* Unanswered (flushing, not linked): the query must not outlive this call in the queue. */
+  for (GList * link = self->items.head; !answer && link; link = link->next) {
+    if (((BertInferItem *) link->data)->query == query) {
+      bert_infer_item_free (link->data);
+      g_queue_delete_link (&self->items, link);
+      break;
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  return answer;
+}
+
+static gboolean
+gst_bert_infer_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  if (GST_QUERY_IS_SERIALIZED (query))
+    return gst_bert_infer_queue_query (GST_BERT_INFER (parent), query);
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The source pad */
+
+static gboolean
+gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+  GstClockTime min, max, added;
+  gboolean live;
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_SCHEDULING:
+      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
+      return TRUE;
+    case GST_QUERY_LATENCY:
+      if (!gst_pad_query_default (pad, parent, query))
+        return FALSE;
+      gst_query_parse_latency (query, &live, &min, &max);
+      /* A buffer waits for its batch to close, then for the batch to run. */
+      g_mutex_lock (&self->lock);
+      added = self->batch_timeout + self->batch_time_estimate;
+      g_mutex_unlock (&self->lock);
+      GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency",
+          GST_TIME_ARGS (added));
+      gst_query_set_latency (query, live, min + added,
+          GST_CLOCK_TIME_IS_VALID (max) ? max + added : max);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+gst_bert_infer_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE) {
+    g_mutex_lock (&self->lock);
+    /* Downstream may be linked now: try pushing again, as queue does. */
+    if (self->srcresult == GST_FLOW_NOT_LINKED)
+      gst_bert_infer_restart_locked (self);
+    g_mutex_unlock (&self->lock);
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_bert_infer_sink_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
+    gboolean active)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (active) {
+    self->srcresult = GST_FLOW_OK;
+    self->eos = FALSE;
+    g_mutex_unlock (&self->lock);
+    return TRUE;
+  }
+  self->srcresult = GST_FLOW_FLUSHING;
+  g_cond_signal (&self->space_cond);
+  g_mutex_unlock (&self->lock);
+
+  /* Wait until the streaming thread has left the chain function. */
+  GST_PAD_STREAM_LOCK (pad);
+  g_mutex_lock (&self->lock);
+  gst_bert_infer_flush_locked (self, FALSE);
+  g_mutex_unlock (&self->lock);
+  GST_PAD_STREAM_UNLOCK (pad);
+  return TRUE;
+}
+
+static gboolean
+gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
+    gboolean active)
+{
+  GstBertInfer *self = GST_BERT_INFER (parent);
+  gboolean result;
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (active) {
+    self->eos = FALSE;
+    result = gst_bert_infer_restart_locked (self);
+    g_mutex_unlock (&self->lock);
+    return result;
+  }
+  self->srcresult = GST_FLOW_FLUSHING;
+  g_cond_signal (&self->output_cond);
+  g_cond_signal (&self->space_cond);
+  g_mutex_unlock (&self->lock);
+
+  result = gst_pad_stop_task (pad);
+  g_mutex_lock (&self->lock);
+  gst_bert_infer_flush_locked (self, FALSE);
+  g_mutex_unlock (&self->lock);
+  return result;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Model and encoder, NULL <-> READY */
+
+static GstBertInferOutput
+bert_infer_head_output (BertHead head)
+{
+  switch (head) {
+    case BERT_HEAD_SEQUENCE_CLASSIFIER:
+      return GST_BERT_INFER_OUTPUT_LABELS;
+    case BERT_HEAD_TOKEN_CLASSIFIER:
+      return GST_BERT_INFER_OUTPUT_TOKEN_LABELS;
+    case BERT_HEAD_ENCODER:
+    default:
+      return GST_BERT_INFER_OUTPUT_EMBEDDING;
+  }
+}
+
+static BertEncoder *
+gst_bert_infer_create_encoder (GstBertInfer *self, BertEncoderOptions *options, GError **error)
+{
+  GError *cuda_error = NULL;
+  BertEncoder *encoder;
+
+  if (options->device != BERT_DEVICE_AUTO)
+    return bert_encoder_new (self->model, options, error);
+
+  /* Asking for CUDA first gives the reason when it is not there. */
+  options->device = BERT_DEVICE_CUDA;
+  encoder = bert_encoder_new (self->model, options, &cuda_error);
+  if (encoder)
+    return encoder;
+  if (!self->warned_cpu_fallback) {
+    self->warned_cpu_fallback = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
+        ("device=auto: %s", cuda_error->message));
+  }
+  g_clear_error (&cuda_error);
+  options->device = BERT_DEVICE_CPU;
+  return bert_encoder_new (self->model, options, error);
+}
+
+static gboolean
+gst_bert_infer_open (GstBertInfer *self)
+{
+  BertEncoderOptions options;
+  GstBertInferOutput requested;
+  GError *error = NULL;
+  gchar *path;
+
+  g_mutex_lock (&self->lock);
+  path = g_strdup (self->model_path);
+  bert_encoder_options_init (&options);
+  options.device = self->device;
+  options.device_id = self->device_id;
+  options.precision = self->precision;
+  options.pooling = self->pooling;
+  options.normalize = self->normalize;
+  requested = self->output;
+  g_mutex_unlock (&self->lock);
+
+  if (!path) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model folder given"),
+        ("set the 'model' property to a Hugging Face BERT model folder"));
+    return FALSE;
+  }
+  self->model = bert_model_load_shared (path, &error);
+  if (!self->model) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path),
+        ("%s", error->message));
+    goto failed;
+  }
+  self->encoder = gst_bert_infer_create_encoder (self, &options, &error);
+  if (!self->encoder) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
+        ("%s", error->message));
+    g_clear_pointer (&self->model, bert_model_unref);
+    goto failed;
+  }
+  self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
+  g_mutex_lock (&self->lock);
+  self->output_in_effect = requested ? requested
+      : bert_infer_head_output (bert_encoder_get_head (self->encoder));
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "model %s (%p) on %s", path, self->model,
+      bert_encoder_get_backend_name (self->encoder));
+  g_free (path);
+  return TRUE;
+
+failed:
+  g_clear_error (&error);
+  g_free (path);
+  return FALSE;
+}
+
+static void
+gst_bert_infer_close (GstBertInfer *self)
+{
+  g_clear_pointer (&self->encoder, bert_encoder_free);
+  g_clear_pointer (&self->model, bert_model_unref);
+}
+
+static GstStateChangeReturn
+gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
+{
+  GstBertInfer *self = GST_BERT_INFER (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!gst_bert_infer_open (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      self->warned_truncation = FALSE;
+      gst_bert_infer_start_worker (self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        gst_bert_infer_stop_worker (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_bert_infer_stop_worker (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      gst_bert_infer_close (self);
+      break;
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        gst_bert_infer_close (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject */
+
+static void
+gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  GstBertInfer *self = GST_BERT_INFER (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      break;
+    case PROP_DEVICE:
+      self->device = g_value_get_enum (value);
+      break;
+    case PROP_DEVICE_ID:
+      self->device_id = g_value_get_int (value);
+      break;
+    case PROP_PRECISION:
+      self->precision = g_value_get_enum (value);
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_MAX_BATCH_TOKENS:
+      self->max_batch_tokens = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      self->max_in_flight = g_value_get_uint (value);
+      break;
+    case PROP_POOLING:
+      self->pooling = g_value_get_enum (value);
+      break;
+    case PROP_NORMALIZE:
+      self->normalize = g_value_get_enum (value);
+      break;
+    case PROP_OUTPUT:
+      self->output = g_value_get_flags (value);
+      if (self->encoder)
+        self->output_in_effect = self->output ? self->output
+            : bert_infer_head_output (bert_encoder_get_head (self->encoder));
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_LENGTH:
+      self->max_length = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  /* New limits may free a slot or move the deadline. */
+  g_cond_signal (&self->space_cond);
+  g_cond_signal (&self->worker_cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstBertInfer *self = GST_BERT_INFER (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_DEVICE:
+      g_value_set_enum (value, self->device);
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_int (value, self->device_id);
+      break;
+    case PROP_PRECISION:
+      g_value_set_enum (value, self->precision);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_MAX_BATCH_TOKENS:
+      g_value_set_uint (value, self->max_batch_tokens);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint64 (value, self->batch_timeout);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      g_value_set_uint (value, self->max_in_flight);
+      break;
+    case PROP_POOLING:
+      g_value_set_enum (value, self->pooling);
+      break;
+    case PROP_NORMALIZE:
+      g_value_set_enum (value, self->normalize);
+      break;
+    case PROP_OUTPUT:
+      g_value_set_flags (value, self->output);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_MAX_LENGTH:
+      g_value_set_uint (value, self->max_length);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_bert_infer_finalize (GObject *object)
+{
+  GstBertInfer *self = GST_BERT_INFER (object);
+
+  g_free (self->model_path);
+  bert_encoding_clear (&self->encoding);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->worker_cond);
+  g_cond_clear (&self->output_cond);
+  g_cond_clear (&self->space_cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_bert_infer_install_properties (GObjectClass *gobject_class)
+{
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags at_load = rw | GST_PARAM_MUTABLE_READY;
+  const GParamFlags live = rw | GST_PARAM_MUTABLE_PLAYING;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model", "Hugging Face BERT model folder (config.json, "
+          "model.safetensors, tokenizer files); loaded once and shared by every instance",
+          DEFAULT_MODEL, at_load));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_enum ("device", "Device", "Where the model runs", GST_TYPE_BERT_INFER_DEVICE,
+          DEFAULT_DEVICE, at_load));
+  g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
+      g_param_spec_int ("device-id", "Device ID", "Index of the CUDA device", 0, G_MAXINT,
+          DEFAULT_DEVICE_ID, at_load));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision", "Arithmetic on CUDA (the CPU always "
+          "computes in FP32)", GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size", "A batch runs once it holds this many "
+          "buffers", 1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, live));
+  g_object_class_install_property (gobject_class, PROP_MAX_BATCH_TOKENS,
+      g_param_spec_uint ("max-batch-tokens", "Max batch tokens", "A batch runs before a buffer "
+          "would take it over this many tokens (0 = no limit)", 0, G_MAXUINT,
+          DEFAULT_MAX_BATCH_TOKENS, live));
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint64 ("batch-timeout", "Batch timeout", "A batch runs at the latest this "
+          "long (ns) after its first buffer arrived (0 = every buffer at once)", 0, G_MAXUINT64,
+          DEFAULT_BATCH_TIMEOUT, live));
+  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max in flight", "Batches closed but not yet pushed "
+          "before the streaming thread waits", 1, MAX_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, live));
+  g_object_class_install_property (gobject_class, PROP_POOLING,
+      g_param_spec_enum ("pooling", "Pooling", "How token vectors become one sentence embedding",
+          GST_TYPE_BERT_INFER_POOLING, DEFAULT_POOLING, at_load));
+  g_object_class_install_property (gobject_class, PROP_NORMALIZE,
+      g_param_spec_enum ("normalize", "Normalize", "Whether the embedding is scaled to unit "
+          "length", GST_TYPE_BERT_INFER_NORMALIZE, DEFAULT_NORMALIZE, at_load));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT,
+      g_param_spec_flags ("output", "Output", "Results to attach (none set: what the model's "
+          "head gives)", GST_TYPE_BERT_INFER_OUTPUT, DEFAULT_OUTPUT, live));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages", "Also post each result as a "
+          "\"bert-result\" element message (the meta's fields plus pts)", DEFAULT_POST_MESSAGES,
+          live));
+  g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
+      g_param_spec_uint ("max-length", "Max length", "Tokens kept, [CLS] and [SEP] included, "
+          "when the element tokenizes itself (0 = the model's max_seq_length; never more than "
+          "its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
+}
+
+static void
+gst_bert_infer_class_init (GstBertInferClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_bert_infer_set_property;
+  gobject_class->get_property = gst_bert_infer_get_property;
+  gobject_class->finalize = gst_bert_infer_finalize;
+  gst_bert_infer_install_properties (gobject_class);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "BERT inference", "Filter/Analyzer/Text",
+      "Runs a BERT-family encoder on text buffers in batches and attaches embeddings or "
+      "labels as metadata", "gst-bert developers");
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_bert_infer_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_DEVICE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_PRECISION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_POOLING, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_NORMALIZE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_OUTPUT, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_bert_infer_debug, "bert-infer", 0, "BERT inference element");
+}
+
+static void
+gst_bert_infer_init (GstBertInfer *self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_chain));
+  gst_pad_set_event_full_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_sink_event));
+  gst_pad_set_query_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_sink_query));
+  gst_pad_set_activatemode_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_bert_infer_sink_activate_mode));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad, GST_DEBUG_FUNCPTR (gst_bert_infer_src_event));
+  gst_pad_set_query_function (self->srcpad, GST_DEBUG_FUNCPTR (gst_bert_infer_src_query));
+  gst_pad_set_activatemode_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_bert_infer_src_activate_mode));
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->worker_cond);
+  g_cond_init (&self->output_cond);
+  g_cond_init (&self->space_cond);
+  g_queue_init (&self->items);
+  g_queue_init (&self->submitted);
+  bert_encoding_init (&self->encoding);
+
+  self->model_path = g_strdup (DEFAULT_MODEL);
+  self->device = DEFAULT_DEVICE;
+  self->device_id = DEFAULT_DEVICE_ID;
+  self->precision = DEFAULT_PRECISION;
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->max_batch_tokens = DEFAULT_MAX_BATCH_TOKENS;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
+  self->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  self->pooling = DEFAULT_POOLING;
+  self->normalize = DEFAULT_NORMALIZE;
+  self->output = DEFAULT_OUTPUT;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->max_length = DEFAULT_MAX_LENGTH;
+  self->srcresult = GST_FLOW_FLUSHING;
+}

@@ -1,0 +1,1226 @@
+/* bertinfer.c: GstHarness tests of the bert-infer element.
+ *
+ * They run on the CPU backend with tiny deterministic models (hidden size 32, 2 layers,
+ * 64 positions, vocabulary [PAD] [UNK] [CLS] [SEP] [MASK] w5 w6 ...) that main() writes
+ * under TEST_MODELS_DIR before the tests start: an "encoder", a "sequence" classifier,
+ * a "multilabel" classifier and a "token" classifier. Reference results come from the
+ * engine library itself, one sequence at a time.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <math.h>
+#include <string.h>
+
+#include "bert_engine.h"
+#include "bert_model_writer.h"
+#include "gstbertinfer.h"
+#include "gstbertmeta.h"
+
+#define UTF8_CAPS "text/x-raw, format=(string)utf8"
+/* The generated models' max_position_embeddings. */
+#define MODEL_POSITIONS 64
+/* Batched and one-at-a-time results agree to this (float sums in another order). */
+#define RESULT_TOLERANCE 1e-4
+/* Scheduling slack allowed on top of a deadline on a loaded 2-core machine. */
+#define SCHEDULING_SLACK (150 * GST_MSECOND)
+
+static gchar *
+model_dir (const gchar *head)
+{
+  return g_build_filename (TEST_MODELS_DIR, head, NULL);
+}
+
+/* A bert-infer on the CPU with the model of @head and the given properties. */
+static GstElement *
+new_bert_infer (const gchar *head, const gchar *first_property, ...)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  gchar *dir = model_dir (head);
+  va_list properties;
+
+  fail_unless (element != NULL, "no bert-infer element: is GST_PLUGIN_PATH set?");
+  g_object_set (element, "model", dir, NULL);
+  gst_util_set_object_arg (G_OBJECT (element), "device", "cpu");
+  va_start (properties, first_property);
+  if (first_property)
+    g_object_set_valist (G_OBJECT (element), first_property, properties);
+  va_end (properties);
+  g_free (dir);
+  return element;
+}
+
+static GstHarness *
+start_harness (GstElement *element)
+{
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  return h;
+}
+
+/* Buffers made by this test and not yet freed, to find buffers the element leaks. */
+static gint live_buffers;
+
+static void
+buffer_freed (gpointer data, GstMiniObject *buffer)
+{
+  g_atomic_int_add (&live_buffers, -1);
+}
+
+static GstBuffer *
+text_buffer (const gchar *text, GstClockTime pts)
+{
+  gsize len = strlen (text);
+  GstBuffer *buffer = len ? gst_buffer_new_memdup (text, len) : gst_buffer_new ();
+
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = 1;
+  g_atomic_int_inc (&live_buffers);
+  gst_mini_object_weak_ref (GST_MINI_OBJECT (buffer), buffer_freed, NULL);
+  return buffer;
+}
+
+/* Tears the harness down and checks that every buffer pushed since @live_before was freed. */
+static void
+teardown_checking_buffers (GstHarness *h, gint live_before)
+{
+  gst_harness_teardown (h);
+  fail_unless_equals_int (g_atomic_int_get (&live_buffers), live_before);
+}
+
+/* Words of a model's vocabulary, to build random text that tokenizes to known ids. */
+static GPtrArray *
+vocabulary_words (const gchar *head)
+{
+  gchar *dir = model_dir (head);
+  GError *error = NULL;
+  BertModel *model = bert_model_load (dir, &error);
+  const BertTokenizer *tokenizer;
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+
+  fail_unless (model != NULL, "%s", error ? error->message : "");
+  tokenizer = bert_model_get_tokenizer (model);
+  for (guint id = 0; id < bert_tokenizer_get_vocab_size (tokenizer); id++) {
+    const char *token = bert_tokenizer_id_to_token (tokenizer, id);
+
+    if (token && g_ascii_isalpha (token[0]))
+      g_ptr_array_add (words, g_strdup (token));
+  }
+  fail_unless (words->len > 0, "%s has no plain words", dir);
+  bert_model_unref (model);
+  g_free (dir);
+  return words;
+}
+
+static gchar *
+random_text (GRand *rand, GPtrArray *words, guint max_words)
+{
+  GString *text = g_string_new (NULL);
+  guint n_words = g_rand_int_range (rand, 0, max_words + 1);
+
+  for (guint i = 0; i < n_words; i++)
+    g_string_append_printf (text, "%s%s", i ? " " : "",
+        (const gchar *) g_ptr_array_index (words, g_rand_int_range (rand, 0, words->len)));
+  return g_string_free (text, FALSE);
+}
+
+static GstCustomMeta *
+result_of (GstBuffer *buffer)
+{
+  GstCustomMeta *meta = gst_buffer_get_bert_result_meta (buffer);
+
+  fail_unless (meta != NULL, "buffer at %" GST_TIME_FORMAT " has no result",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  return meta;
+}
+
+static void
+assert_embedding_dim (GstBuffer *buffer, guint expected_dim)
+{
+  guint dim = 0;
+
+  fail_unless (gst_bert_result_meta_get_embedding (result_of (buffer), &dim) != NULL);
+  fail_unless_equals_int (dim, expected_dim);
+}
+
+/* Pulls @n buffers and checks their pts count up from @first_pts. */
+static void
+pull_in_order (GstHarness *h, guint n, GstClockTime first_pts, guint hidden_size)
+{
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (buffer != NULL, "buffer %u of %u never came", i, n);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), first_pts + i);
+    if (hidden_size)
+      assert_embedding_dim (buffer, hidden_size);
+    gst_buffer_unref (buffer);
+  }
+}
+
+/* Pulls events until one of @type. */
+static void
+pull_event_of_type (GstHarness *h, GstEventType type)
+{
+  GstEvent *event;
+
+  while ((event = gst_harness_pull_event (h))) {
+    gboolean found = GST_EVENT_TYPE (event) == type;
+
+    gst_event_unref (event);
+    if (found)
+      break;
+  }
+  fail_unless (event != NULL, "no %s event", gst_event_type_get_name (type));
+}
+
+/* Pulls events until one of @type, when every buffer has already been pulled. */
+static void
+pull_until_event (GstHarness *h, GstEventType type)
+{
+  pull_event_of_type (h, type);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+}
+
+static gint
+model_hidden_size (const gchar *head)
+{
+  gchar *dir = model_dir (head);
+  BertModel *model = bert_model_load_shared (dir, NULL);
+  gint hidden_size;
+
+  fail_unless (model != NULL);
+  hidden_size = model->config.hidden_size;
+  bert_model_unref (model);
+  g_free (dir);
+  return hidden_size;
+}
+
+/* Order and completeness ---------------------------------------------------------- */
+
+/* One stream of @n random buffers with random batch limits; all come out, in order. */
+static void
+run_random_stream (GRand *rand, GPtrArray *words, guint n, gint hidden_size)
+{
+  guint batch_size = g_rand_int_range (rand, 1, 65);
+  guint max_batch_tokens = g_rand_boolean (rand) ? 0 : g_rand_int_range (rand, 8, 400);
+  guint64 timeout = g_rand_boolean (rand) ? 0 : g_rand_int_range (rand, 0, 2000) * GST_USECOND;
+  guint max_in_flight = g_rand_int_range (rand, 1, 5);
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", batch_size,
+          "max-batch-tokens", max_batch_tokens, "batch-timeout", timeout,
+          "max-in-flight", max_in_flight, NULL));
+
+  GST_INFO ("%u buffers, batch-size %u, max-batch-tokens %u, timeout %" G_GUINT64_FORMAT
+      " ns, max-in-flight %u", n, batch_size, max_batch_tokens, timeout, max_in_flight);
+  for (guint i = 0; i < n; i++) {
+    gchar *text = random_text (rand, words, 40);
+
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (text, i)), GST_FLOW_OK);
+    g_free (text);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_in_order (h, n, 0, hidden_size);
+  pull_until_event (h, GST_EVENT_EOS);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_order_kept_over_many_buffers)
+{
+  GRand *rand = g_rand_new_with_seed (20240611);
+  GPtrArray *words = vocabulary_words ("encoder");
+  gint hidden_size = model_hidden_size ("encoder");
+
+  for (guint round = 0; round < 5; round++)
+    run_random_stream (rand, words, 2000, hidden_size);
+  g_ptr_array_unref (words);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* Results equal the engine's, one sequence at a time ------------------------------ */
+
+typedef struct {
+  BertModel *model;
+  BertEncoder *encoder;
+} Reference;
+
+static void
+reference_init (Reference *reference, const gchar *head)
+{
+  gchar *dir = model_dir (head);
+  BertEncoderOptions options;
+  GError *error = NULL;
+
+  reference->model = bert_model_load (dir, &error);
+  fail_unless (reference->model != NULL, "%s", error ? error->message : "");
+  bert_encoder_options_init (&options);
+  options.device = BERT_DEVICE_CPU;
+  reference->encoder = bert_encoder_new (reference->model, &options, &error);
+  fail_unless (reference->encoder != NULL, "%s", error ? error->message : "");
+  g_free (dir);
+}
+
+static void
+reference_clear (Reference *reference)
+{
+  bert_encoder_free (reference->encoder);
+  bert_model_unref (reference->model);
+}
+
+static void
+assert_floats_close (const gchar *what, const gfloat *actual, const gfloat *expected, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    fail_unless (fabs (actual[i] - expected[i]) <= RESULT_TOLERANCE * (1.0 + fabs (expected[i])),
+        "%s[%u]: %g, alone %g", what, i, actual[i], expected[i]);
+}
+
+/* Runs the buffer's tokens alone through the reference encoder and compares. */
+static void
+assert_result_as_alone (Reference *reference, GstBuffer *buffer)
+{
+  GstCustomMeta *tokens = gst_buffer_get_bert_token_meta (buffer);
+  GstCustomMeta *result = result_of (buffer);
+  const BertBatchOutput *expected;
+  BertSequence sequence;
+  GError *error = NULL;
+  BertJob *job;
+  guint n = 0;
+
+  fail_unless (tokens != NULL);
+  sequence.ids = gst_bert_token_meta_get_ids (tokens, &sequence.n_tokens);
+  sequence.type_ids = gst_bert_token_meta_get_type_ids (tokens, &n);
+  job = bert_encoder_run (reference->encoder, &sequence, 1, &error);
+  fail_unless (job != NULL, "%s", error ? error->message : "");
+  expected = bert_job_get_output (job);
+
+  if (expected->embeddings) {
+    const gfloat *embedding = gst_bert_result_meta_get_embedding (result, &n);
+
+    fail_unless_equals_int (n, expected->hidden_size);
+    assert_floats_close ("embedding", embedding, expected->embeddings, n);
+  }
+  if (expected->logits) {
+    const gfloat *logits = gst_bert_result_meta_get_logits (result, &n);
+
+    fail_unless_equals_int (n, expected->num_labels);
+    assert_floats_close ("logits", logits, expected->logits, n);
+    assert_floats_close ("probs", gst_bert_result_meta_get_probs (result, &n), expected->probs, n);
+  }
+  if (expected->token_labels) {
+    fail_unless_equals_int (gst_bert_result_meta_get_n_token_labels (result), sequence.n_tokens);
+    for (guint t = 0; t < sequence.n_tokens; t++)
+      fail_unless_equals_string (gst_bert_result_meta_get_token_label (result, t),
+          reference->model->config.id2label[expected->token_labels[t]]);
+  }
+  bert_job_free (job);
+}
+
+static void
+assert_results_as_alone (const gchar *head)
+{
+  const guint n = 80;
+  GRand *rand = g_rand_new_with_seed (7);
+  GPtrArray *words = vocabulary_words (head);
+  GstHarness *h = start_harness (new_bert_infer (head, "batch-size", 16, NULL));
+  Reference reference;
+
+  reference_init (&reference, head);
+  for (guint i = 0; i < n; i++) {
+    gchar *text = random_text (rand, words, 30);
+
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (text, i)), GST_FLOW_OK);
+    g_free (text);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    assert_result_as_alone (&reference, buffer);
+    gst_buffer_unref (buffer);
+  }
+  reference_clear (&reference);
+  gst_harness_teardown (h);
+  g_ptr_array_unref (words);
+  g_rand_free (rand);
+}
+
+GST_START_TEST (test_embeddings_equal_engine_alone)
+{
+  assert_results_as_alone ("encoder");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sequence_labels_equal_engine_alone)
+{
+  assert_results_as_alone ("sequence");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_token_labels_equal_engine_alone)
+{
+  assert_results_as_alone ("token");
+}
+
+GST_END_TEST;
+
+/* Result contents per head ------------------------------------------------------- */
+
+static GstBuffer *
+push_one_and_drain (GstHarness *h, const gchar *text)
+{
+  fail_unless_equals_int (gst_harness_push (h, text_buffer (text, 0)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  return gst_harness_pull (h);
+}
+
+GST_START_TEST (test_sequence_result_has_argmax_label)
+{
+  GstHarness *h = start_harness (new_bert_infer ("sequence", NULL));
+  GstBuffer *buffer = push_one_and_drain (h, "the quick brown fox");
+  GstCustomMeta *result = result_of (buffer);
+  guint n_labels = 0;
+  const gfloat *probs = gst_bert_result_meta_get_probs (result, &n_labels);
+  gint label = gst_bert_result_meta_get_label_index (result);
+  gdouble sum = 0.0;
+
+  fail_unless (n_labels >= 2);
+  for (guint i = 0; i < n_labels; i++) {
+    sum += probs[i];
+    fail_unless (probs[i] <= probs[label]);
+  }
+  fail_unless (fabs (sum - 1.0) < 1e-5, "probabilities sum to %g", sum);
+  fail_unless (gst_bert_result_meta_get_label (result) != NULL);
+  fail_unless_equals_string (gst_bert_result_meta_get_model (result), "sequence");
+  fail_unless (gst_bert_result_meta_get_embedding (result, &n_labels) == NULL);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_multilabel_result_lists_labels_over_half)
+{
+  GPtrArray *words = vocabulary_words ("multilabel");
+  GRand *rand = g_rand_new_with_seed (3);
+  GstHarness *h = start_harness (new_bert_infer ("multilabel", NULL));
+  const guint n = 20;
+
+  for (guint i = 0; i < n; i++) {
+    gchar *text = random_text (rand, words, 20);
+
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (text, i)), GST_FLOW_OK);
+    g_free (text);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+    GstCustomMeta *result = result_of (buffer);
+    const GstStructure *s = gst_custom_meta_get_structure (result);
+    const GValue *labels = gst_structure_get_value (s, "labels");
+    guint n_labels = 0, n_over = 0;
+    const gfloat *probs = gst_bert_result_meta_get_probs (result, &n_labels);
+    gint best = gst_bert_result_meta_get_label_index (result);
+
+    fail_unless (labels != NULL && GST_VALUE_HOLDS_ARRAY (labels));
+    for (guint l = 0; l < n_labels; l++) {
+      if (probs[l] <= 0.5f)
+        continue;
+      fail_unless (best >= 0 && probs[l] <= probs[best]);
+      n_over++;
+    }
+    fail_unless_equals_int (gst_value_array_get_size (labels), n_over);
+    if (n_over == 0)
+      fail_unless_equals_int (best, -1);
+    gst_buffer_unref (buffer);
+  }
+  gst_harness_teardown (h);
+  g_rand_free (rand);
+  g_ptr_array_unref (words);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_token_spans_follow_token_offsets)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token", NULL));
+  GstBuffer *buffer = push_one_and_drain (h, "the quick brown fox");
+  GstCustomMeta *tokens = gst_buffer_get_bert_token_meta (buffer);
+  GstCustomMeta *result = result_of (buffer);
+  guint n_tokens = 0, n_spans = 0, n_scores = 0;
+  const guint32 *offsets = gst_bert_token_meta_get_offsets (tokens, &n_tokens);
+  const guint32 *spans = gst_bert_result_meta_get_token_spans (result, &n_spans);
+  const gfloat *scores = gst_bert_result_meta_get_token_scores (result, &n_scores);
+
+  fail_unless (n_tokens > 2);
+  fail_unless_equals_int (n_spans, n_tokens);
+  fail_unless_equals_int (n_scores, n_tokens);
+  for (guint t = 0; t < 2 * n_tokens; t++)
+    fail_unless_equals_int (spans[t], offsets[t]);
+  fail_unless (spans[0] == 0 && spans[1] == 0, "[CLS] has a span");
+  for (guint t = 0; t < n_tokens; t++)
+    fail_unless (scores[t] > 0.0f && scores[t] <= 1.0f);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_output_flags_select_results)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", NULL));
+  GstBuffer *buffer;
+  guint dim;
+
+  gst_util_set_object_arg (G_OBJECT (h->element), "output", "labels");
+  buffer = push_one_and_drain (h, "nothing asked for the head gives");
+  fail_unless (gst_bert_result_meta_get_embedding (result_of (buffer), &dim) == NULL);
+  fail_unless (gst_bert_result_meta_get_model (result_of (buffer)) != NULL);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Batching, EOS, events ------------------------------------------------------------ */
+
+GST_START_TEST (test_eos_drains_pending_batch)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 100,
+          "batch-timeout", G_GUINT64_CONSTANT (60) * GST_SECOND, NULL));
+
+  for (guint i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("hello", i)), GST_FLOW_OK);
+  /* The batch is neither full nor timed out: nothing can have come out. */
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_in_order (h, 5, 0, model_hidden_size ("encoder"));
+  pull_until_event (h, GST_EVENT_EOS);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("late", 9)), GST_FLOW_EOS);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Records what leaves the element, as "pts" for buffers and the name of custom and
+ * gap events, so that the order of buffers and events can be checked. */
+static GstPadProbeReturn
+record_flow (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GString *flow = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append_printf (flow, "%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+  } else {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM
+        || GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+      g_string_append_printf (flow, "%s ", GST_EVENT_TYPE_NAME (event));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_serialized_event_keeps_its_place)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 100,
+          "batch-timeout", G_GUINT64_CONSTANT (60) * GST_SECOND, NULL));
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GString *flow = g_string_new (NULL);
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      record_flow, flow, NULL);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("before", i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+              gst_structure_new_empty ("marker"))));
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("after", 3)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (10, 1)));
+
+  pull_in_order (h, 4, 0, 0);
+  pull_until_event (h, GST_EVENT_GAP);
+  /* Each event closed the batch before it and left after it. */
+  fail_unless_equals_string (flow->str, "0 1 2 custom-downstream 3 gap ");
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+  g_string_free (flow, TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_batch_timeout_sends_lone_buffer)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 100,
+          "batch-timeout", 30 * GST_MSECOND, NULL));
+  GstBuffer *buffer;
+
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("alone", 0)), GST_FLOW_OK);
+  /* No further buffer or event: the timer alone must send it. */
+  buffer = gst_harness_pull (h);
+  fail_unless (buffer != NULL);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Flushing and state changes ------------------------------------------------------ */
+
+static void
+flush (GstHarness *h)
+{
+  GstSegment segment;
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+}
+
+GST_START_TEST (test_flush_in_middle_of_batch)
+{
+  gint live_before = g_atomic_int_get (&live_buffers);
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 100,
+          "batch-timeout", G_GUINT64_CONSTANT (60) * GST_SECOND, NULL));
+
+  for (guint i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("dropped", i)), GST_FLOW_OK);
+  flush (h);
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("kept", 100 + i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* Only the buffers after the flush come out. */
+  pull_in_order (h, 2, 100, 0);
+  pull_until_event (h, GST_EVENT_EOS);
+  teardown_checking_buffers (h, live_before);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_with_batches_in_engine)
+{
+  gint live_before = g_atomic_int_get (&live_buffers);
+  GPtrArray *words = vocabulary_words ("encoder");
+  GRand *rand = g_rand_new_with_seed (11);
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 2,
+          "max-in-flight", 16, "batch-timeout", G_GUINT64_CONSTANT (0), NULL));
+  GstClockTime last_pts = 0;
+  GstBuffer *buffer;
+  guint n_after = 0;
+
+  for (guint i = 1; i <= 60; i++) {
+    gchar *text = random_text (rand, words, 60);
+
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (text, i)), GST_FLOW_OK);
+    g_free (text);
+  }
+  flush (h);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("after", 1000 + i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_event_of_type (h, GST_EVENT_EOS);
+
+  /* Whatever got out before the flush is in order; everything after it is there. */
+  while ((buffer = gst_harness_try_pull (h))) {
+    fail_unless (GST_BUFFER_PTS (buffer) > last_pts || last_pts == 0);
+    last_pts = GST_BUFFER_PTS (buffer);
+    n_after += last_pts >= 1000;
+    gst_buffer_unref (buffer);
+  }
+  fail_unless_equals_int (n_after, 3);
+  fail_unless_equals_uint64 (last_pts, 1002);
+  teardown_checking_buffers (h, live_before);
+  g_rand_free (rand);
+  g_ptr_array_unref (words);
+}
+
+GST_END_TEST;
+
+typedef struct {
+  GstHarness *h;
+  GPtrArray *words;
+  GRand *rand;
+  GstClockTime next_pts;
+  GstFlowReturn last;
+} Pusher;
+
+/* Pushes random buffers until the element refuses one. */
+static gpointer
+push_until_refused (gpointer data)
+{
+  Pusher *pusher = data;
+
+  do {
+    gchar *text = random_text (pusher->rand, pusher->words, 30);
+
+    pusher->last = gst_harness_push (pusher->h, text_buffer (text, pusher->next_pts++));
+    g_free (text);
+  } while (pusher->last == GST_FLOW_OK && pusher->next_pts % 400 != 0);
+  return NULL;
+}
+
+static void
+restart_stream (GstHarness *h)
+{
+  fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("restart")));
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+}
+
+GST_START_TEST (test_state_changes_mid_stream)
+{
+  gint live_before = g_atomic_int_get (&live_buffers);
+  Pusher pusher = { NULL, vocabulary_words ("encoder"), g_rand_new_with_seed (5), 1, GST_FLOW_OK };
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 4,
+          "max-in-flight", 1, "batch-timeout", 1 * GST_MSECOND, NULL));
+  GstClockTime last_pts = 0;
+  GstBuffer *buffer;
+
+  pusher.h = h;
+  for (guint round = 0; round < 30; round++) {
+    GThread *thread = g_thread_new ("pusher", push_until_refused, &pusher);
+    GstState target = round % 3 == 2 ? GST_STATE_NULL : round % 3 ? GST_STATE_READY
+        : GST_STATE_PAUSED;
+
+    g_usleep (g_rand_int_range (pusher.rand, 0, 4000));
+    fail_unless (gst_element_set_state (h->element, target) != GST_STATE_CHANGE_FAILURE);
+    if (target == GST_STATE_PAUSED)
+      fail_unless (gst_element_set_state (h->element, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE);
+    g_thread_join (thread);
+    fail_unless (pusher.last == GST_FLOW_OK || pusher.last == GST_FLOW_FLUSHING,
+        "pusher got %s", gst_flow_get_name (pusher.last));
+    fail_unless (gst_element_set_state (h->element, GST_STATE_PLAYING) == GST_STATE_CHANGE_SUCCESS);
+    restart_stream (h);
+  }
+  /* What came out did so in order, and the element still works. */
+  while ((buffer = gst_harness_try_pull (h))) {
+    fail_unless (GST_BUFFER_PTS (buffer) > last_pts);
+    last_pts = GST_BUFFER_PTS (buffer);
+    gst_buffer_unref (buffer);
+  }
+  for (guint i = 0; i < 5; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("still", 100000 + i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_in_order (h, 5, 100000, 0);
+  teardown_checking_buffers (h, live_before);
+  g_rand_free (pusher.rand);
+  g_ptr_array_unref (pusher.words);
+}
+
+GST_END_TEST;
+
+/* Model sharing ------------------------------------------------------------------- */
+
+GST_START_TEST (test_two_instances_share_model)
+{
+  GstElement *one = new_bert_infer ("encoder", NULL);
+  GstElement *two = new_bert_infer ("encoder", NULL);
+  GstElement *other = new_bert_infer ("sequence", NULL);
+
+  fail_unless_equals_string (G_OBJECT_TYPE_NAME (one), "GstBertInfer");
+  fail_unless (gst_element_set_state (one, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (two, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (other, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  /* The plugin's own copy of the engine is not this test's, so compare the instances. */
+  fail_unless (((GstBertInfer *) one)->model != NULL);
+  fail_unless (((GstBertInfer *) one)->model == ((GstBertInfer *) two)->model);
+  fail_unless (((GstBertInfer *) one)->model != ((GstBertInfer *) other)->model);
+  gst_element_set_state (one, GST_STATE_NULL);
+  gst_element_set_state (two, GST_STATE_NULL);
+  gst_element_set_state (other, GST_STATE_NULL);
+  gst_object_unref (one);
+  gst_object_unref (two);
+  gst_object_unref (other);
+}
+
+GST_END_TEST;
+
+/* Latency and live streams -------------------------------------------------------- */
+
+GST_START_TEST (test_latency_query_adds_timeout_and_batch_time)
+{
+  const GstClockTime upstream = 10 * GST_MSECOND, timeout = 30 * GST_MSECOND;
+  GstElement *element = new_bert_infer ("encoder", "batch-size", 8, "batch-timeout", timeout,
+      NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstClockTime max_inference = 0, latency;
+  GstMessage *message;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  gst_harness_set_upstream_latency (h, upstream);
+  /* Before any batch ran, the estimate is empty. */
+  fail_unless_equals_uint64 (gst_harness_query_latency (h), upstream + timeout);
+
+  for (guint i = 0; i < 32; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("a full batch of words", i)),
+        GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 32; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    max_inference = MAX (max_inference,
+        gst_bert_result_meta_get_inference_time (result_of (buffer)));
+    gst_buffer_unref (buffer);
+  }
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (message != NULL, "no latency message after the first batch");
+  gst_message_unref (message);
+
+  latency = gst_harness_query_latency (h);
+  fail_unless (max_inference > 0);
+  fail_unless (latency > upstream + timeout, "latency %" GST_TIME_FORMAT " lacks batch time",
+      GST_TIME_ARGS (latency));
+  fail_unless (latency <= upstream + timeout + max_inference);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+record_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GArray *arrivals = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_index (arrivals, gint64, GST_BUFFER_PTS (buffer)) = now;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_live_results_within_deadline)
+{
+  const guint n = 12;
+  const GstClockTime timeout = 40 * GST_MSECOND, interval = 15 * GST_MSECOND;
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 32,
+          "batch-timeout", timeout, NULL));
+  GArray *pushed = g_array_new (FALSE, TRUE, sizeof (gint64));
+  GArray *arrived = g_array_new (FALSE, TRUE, sizeof (gint64));
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+
+  g_array_set_size (pushed, n);
+  g_array_set_size (arrived, n);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, record_arrival, arrived, NULL);
+  for (guint i = 0; i < n; i++) {
+    g_array_index (pushed, gint64, i) = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("a live caption", i)), GST_FLOW_OK);
+    g_usleep (interval / GST_USECOND);
+  }
+  /* No EOS: the last batch goes by its deadline alone. */
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+    GstClockTime inference = gst_bert_result_meta_get_inference_time (result_of (buffer));
+    GstClockTime waited = (g_array_index (arrived, gint64, i) - g_array_index (pushed, gint64,
+            i)) * GST_USECOND;
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), i);
+    fail_unless (waited <= timeout + inference + SCHEDULING_SLACK, "buffer %u took %"
+        GST_TIME_FORMAT, i, GST_TIME_ARGS (waited));
+    /* The first buffer of the stream opens a batch, which waits for its deadline. */
+    if (i == 0)
+      fail_unless (waited >= timeout, "first buffer out after %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (waited));
+    gst_buffer_unref (buffer);
+  }
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+  g_array_unref (pushed);
+  g_array_unref (arrived);
+}
+
+GST_END_TEST;
+
+/* Bad input ----------------------------------------------------------------------- */
+
+GST_START_TEST (test_empty_text_gets_result)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", NULL));
+  GstBuffer *buffer = push_one_and_drain (h, "");
+  guint n_tokens = 0;
+
+  gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer), &n_tokens);
+  fail_unless_equals_int (n_tokens, 2);
+  assert_embedding_dim (buffer, model_hidden_size ("encoder"));
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static gchar *
+long_text (guint n_words)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < n_words; i++)
+    g_string_append (text, i ? " hello" : "hello");
+  return g_string_free (text, FALSE);
+}
+
+GST_START_TEST (test_text_longer_than_positions_is_truncated)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token", "max-length", 1000, NULL));
+  gchar *text = long_text (500);
+  GstBuffer *buffer = push_one_and_drain (h, text);
+  GstCustomMeta *tokens = gst_buffer_get_bert_token_meta (buffer);
+  guint n_tokens = 0;
+
+  gst_bert_token_meta_get_ids (tokens, &n_tokens);
+  fail_unless_equals_int (n_tokens, MODEL_POSITIONS);
+  fail_unless (gst_bert_token_meta_get_truncated (tokens));
+  fail_unless_equals_int (gst_bert_result_meta_get_n_token_labels (result_of (buffer)),
+      MODEL_POSITIONS);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_length_limits_own_tokenization)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "max-length", 10, NULL));
+  gchar *text = long_text (50);
+  GstBuffer *buffer = push_one_and_drain (h, text);
+  guint n_tokens = 0;
+
+  gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer), &n_tokens);
+  fail_unless_equals_int (n_tokens, 10);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+/* A buffer carrying a token meta of @n_tokens: [CLS], words, [SEP]. */
+static GstBuffer *
+buffer_with_tokens (const gchar *head, guint n_tokens, gint32 word_id)
+{
+  gchar *dir = model_dir (head);
+  BertModel *model = bert_model_load_shared (dir, NULL);
+  const BertTokenizer *tokenizer = bert_model_get_tokenizer (model);
+  gint32 *ids = g_new (gint32, n_tokens), *type_ids = g_new0 (gint32, n_tokens);
+  guint32 *offsets = g_new0 (guint32, 2 * n_tokens);
+  GstBuffer *buffer = text_buffer ("pre-tokenized", 0);
+
+  for (guint i = 0; i < n_tokens; i++) {
+    ids[i] = word_id;
+    offsets[2 * i + 1] = 3;
+  }
+  ids[0] = bert_tokenizer_get_cls_id (tokenizer);
+  ids[n_tokens - 1] = bert_tokenizer_get_sep_id (tokenizer);
+  offsets[1] = offsets[2 * n_tokens - 1] = 0;
+  gst_buffer_add_bert_token_meta (buffer, ids, type_ids, offsets, n_tokens, FALSE);
+  bert_model_unref (model);
+  g_free (ids);
+  g_free (type_ids);
+  g_free (offsets);
+  g_free (dir);
+  return buffer;
+}
+
+GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
+{
+  GstElement *element = new_bert_infer ("token", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstBuffer *buffer;
+  GstCustomMeta *result;
+  GstMessage *warning;
+  guint n_tokens = 0, n_spans = 0;
+  const guint32 *spans;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token", 100, 7)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token", 90, 7)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  for (guint i = 0; i < 2; i++) {
+    buffer = gst_harness_pull (h);
+    /* The buffer's own tokens are untouched; the result covers what the model took. */
+    gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer), &n_tokens);
+    fail_unless_equals_int (n_tokens, i ? 90 : 100);
+    result = result_of (buffer);
+    spans = gst_bert_result_meta_get_token_spans (result, &n_spans);
+    fail_unless_equals_int (n_spans, MODEL_POSITIONS);
+    fail_unless (spans[2 * MODEL_POSITIONS - 2] == 0 && spans[2 * MODEL_POSITIONS - 1] == 0,
+        "the last token kept is not the [SEP]");
+    fail_unless_equals_int (spans[2 * MODEL_POSITIONS - 3], 3);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no truncation warning");
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_buffer_without_tokens_is_tokenized_by_model)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", NULL));
+  const gchar *text = "the quick brown fox";
+  GstBuffer *buffer = push_one_and_drain (h, text);
+  gchar *dir = model_dir ("encoder");
+  BertModel *model = bert_model_load_shared (dir, NULL);
+  GstCustomMeta *tokens = gst_buffer_get_bert_token_meta (buffer);
+  BertEncoding expected;
+  guint n_tokens = 0;
+  const gint32 *ids;
+
+  fail_unless (tokens != NULL, "the element attached no token meta");
+  bert_encoding_init (&expected);
+  bert_tokenizer_encode (bert_model_get_tokenizer (model), text, strlen (text), 0, &expected);
+  ids = gst_bert_token_meta_get_ids (tokens, &n_tokens);
+  fail_unless_equals_int (n_tokens, expected.n_tokens);
+  fail_unless (memcmp (ids, expected.ids, n_tokens * sizeof (gint32)) == 0);
+  fail_unless (memcmp (gst_bert_token_meta_get_offsets (tokens, &n_tokens), expected.offsets,
+          2 * n_tokens * sizeof (guint32)) == 0);
+  bert_encoding_clear (&expected);
+  bert_model_unref (model);
+  g_free (dir);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_token_id_outside_vocabulary_is_error)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("encoder", 5, 1 << 30)),
+      GST_FLOW_ERROR);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (debug, "1073741824") != NULL, "details '%s' lack the bad id", debug);
+  fail_unless (strstr (debug, "encoder") != NULL, "details '%s' lack the model", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_model_fails_naming_it)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  const gchar *path = "/nonexistent/gst-bert/model";
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  g_object_set (element, "model", path, NULL);
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, path) != NULL, "'%s' lacks the path", error->message);
+  fail_unless (debug && strstr (debug, path) != NULL, "'%s' lacks the path", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (element);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* Downstream ---------------------------------------------------------------------- */
+
+static GstFlowReturn
+refuse_buffer (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  gst_buffer_unref (buffer);
+  return GST_FLOW_ERROR;
+}
+
+GST_START_TEST (test_downstream_error_reaches_upstream)
+{
+  gint live_before = g_atomic_int_get (&live_buffers);
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 1, NULL));
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  gst_pad_set_chain_function (h->sinkpad, refuse_buffer);
+  /* The first push only queues; the error of its push downstream comes back on a later one. */
+  for (guint i = 0; i < 200 && ret == GST_FLOW_OK; i++) {
+    ret = gst_harness_push (h, text_buffer ("refused", i));
+    g_usleep (1000);
+  }
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  teardown_checking_buffers (h, live_before);
+}
+
+GST_END_TEST;
+
+static GstFlowReturn
+end_stream_on_buffer (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  gst_buffer_unref (buffer);
+  return GST_FLOW_EOS;
+}
+
+GST_START_TEST (test_downstream_eos_still_gets_upstream_eos)
+{
+  GstHarness *h = start_harness (new_bert_infer ("encoder", "batch-size", 1, NULL));
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  gst_pad_set_chain_function (h->sinkpad, end_stream_on_buffer);
+  for (guint i = 0; i < 200 && ret == GST_FLOW_OK; i++) {
+    ret = gst_harness_push (h, text_buffer ("no more", i));
+    g_usleep (1000);
+  }
+  fail_unless_equals_int (ret, GST_FLOW_EOS);
+  /* Upstream's EOS still reaches downstream, so that a pipeline can finish. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_event_of_type (h, GST_EVENT_EOS);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_post_messages_carry_results)
+{
+  GstElement *element = new_bert_infer ("encoder", "post-messages", TRUE, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("tell the bus", 10 + i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  pull_in_order (h, 3, 10, 0);
+  for (guint i = 0; i < 3; i++) {
+    GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+    guint64 pts = 0;
+
+    fail_unless (message != NULL, "message %u missing", i);
+    s = gst_message_get_structure (message);
+    fail_unless (gst_structure_has_name (s, "bert-result"));
+    fail_unless (gst_structure_get_uint64 (s, "pts", &pts));
+    fail_unless_equals_uint64 (pts, 10 + i);
+    fail_unless (gst_structure_has_field (s, "embedding"));
+    fail_unless_equals_string (gst_structure_get_string (s, "model"), "encoder");
+    gst_message_unref (message);
+  }
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+static Suite *
+bertinfer_suite (void)
+{
+  Suite *s = suite_create ("bertinfer");
+  TCase *flow = tcase_create ("flow");
+  TCase *results = tcase_create ("results");
+  TCase *control = tcase_create ("control");
+  TCase *input = tcase_create ("bad-input");
+
+  suite_add_tcase (s, flow);
+  tcase_add_test (flow, test_order_kept_over_many_buffers);
+  tcase_add_test (flow, test_eos_drains_pending_batch);
+  tcase_add_test (flow, test_serialized_event_keeps_its_place);
+  tcase_add_test (flow, test_batch_timeout_sends_lone_buffer);
+  tcase_add_test (flow, test_live_results_within_deadline);
+  tcase_add_test (flow, test_downstream_error_reaches_upstream);
+  tcase_add_test (flow, test_downstream_eos_still_gets_upstream_eos);
+
+  suite_add_tcase (s, results);
+  tcase_add_test (results, test_embeddings_equal_engine_alone);
+  tcase_add_test (results, test_sequence_labels_equal_engine_alone);
+  tcase_add_test (results, test_token_labels_equal_engine_alone);
+  tcase_add_test (results, test_sequence_result_has_argmax_label);
+  tcase_add_test (results, test_multilabel_result_lists_labels_over_half);
+  tcase_add_test (results, test_token_spans_follow_token_offsets);
+  tcase_add_test (results, test_output_flags_select_results);
+  tcase_add_test (results, test_post_messages_carry_results);
+
+  suite_add_tcase (s, control);
+  tcase_add_test (control, test_flush_in_middle_of_batch);
+  tcase_add_test (control, test_flush_with_batches_in_engine);
+  tcase_add_test (control, test_state_changes_mid_stream);
+  tcase_add_test (control, test_two_instances_share_model);
+  tcase_add_test (control, test_latency_query_adds_timeout_and_batch_time);
+
+  suite_add_tcase (s, input);
+  tcase_add_test (input, test_empty_text_gets_result);
+  tcase_add_test (input, test_text_longer_than_positions_is_truncated);
+  tcase_add_test (input, test_max_length_limits_own_tokenization);
+  tcase_add_test (input, test_token_meta_longer_than_positions_keeps_sep);
+  tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
+  tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
+  tcase_add_test (input, test_missing_model_fails_naming_it);
+  return s;
+}
+
+static void
+write_test_models (void)
+{
+  static const struct {
+    const gchar *name;
+    BertHead head;
+    gboolean multi_label;
+  } models[] = {
+    {"encoder", BERT_HEAD_ENCODER, FALSE},
+    {"sequence", BERT_HEAD_SEQUENCE_CLASSIFIER, FALSE},
+    {"multilabel", BERT_HEAD_SEQUENCE_CLASSIFIER, TRUE},
+    {"token", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    BertModelWriterOptions options;
+    gchar *dir = model_dir (models[i].name);
+    GError *error = NULL;
+
+    bert_model_writer_options_init (&options);
+    options.head = models[i].head;
+    options.multi_label = models[i].multi_label;
+    options.num_labels = models[i].multi_label ? 6 : 3;
+    options.sentence_transformers = models[i].head == BERT_HEAD_ENCODER;
+    options.seed = 100 + i;
+    g_assert (options.max_position_embeddings == MODEL_POSITIONS);
+    if (!bert_model_writer_write (dir, &options, &error))
+      g_error ("could not write test model %s: %s", dir, error->message);
+    g_free (dir);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_check_init (&argc, &argv);
+  write_test_models ();
+  return gst_check_run_suite (bertinfer_suite (), "bertinfer", __FILE__);
+}
