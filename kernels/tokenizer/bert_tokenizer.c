@@ -1,0 +1,711 @@
+/* bert_tokenizer.c: Hugging Face's BERT pipeline, one pass over the text.
+ *
+ * The stages of tokenizers' BertNormalizer (clean_text, handle_chinese_chars, strip_accents,
+ * lowercase), BertPreTokenizer (split on whitespace, isolate punctuation), WordPiece and the
+ * template post-processor run interleaved, character by character: each character is
+ * decoded, normalised through the generated tables, and appended to the current word with
+ * the byte span of the input it came from; a finished word goes through WordPiece at once.
+ * The spans follow Hugging Face's alignment rules, so offsets match the reference exactly.
+ */
+#include "bert_tokenizer_private.h"
+#include "bert_unicode.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (bert-tokenizer-error-quark, bert_tokenizer_error)
+
+typedef struct {
+  uint32_t start, end;
+} Span;
+
+/* A mark of non-zero combining class waiting for canonical reordering (strip_accents). */
+typedef struct {
+  uint32_t cp;
+  uint8_t combining_class;
+  uint8_t first;      /* first character of its source's decomposition */
+  uint8_t kept;       /* not a nonspacing mark, so strip_accents keeps it */
+  Span span;          /* the source character's span */
+} RunEntry;
+
+#define WORD_STACK_BYTES 512
+#define RUN_STACK_ENTRIES 32
+
+typedef struct {
+  const BertTokenizer *tokenizer;
+  BertEncoding *encoding;
+  uint32_t budget;            /* sequence tokens allowed before truncation */
+  gboolean full;              /* more than budget tokens: the rest of the text is not needed */
+  int invalid_utf8;
+
+  /* the word being built: normalised UTF-8 and, per byte, the span of its source */
+  char *word;
+  uint32_t *word_start, *word_end;
+  uint64_t *prefix_hash;      /* WordPiece scratch, one per byte + 1 */
+  uint32_t word_length, word_capacity, word_chars;
+  Span word_span;
+
+  /* a run of combining marks, with the span of the character consumed before it */
+  RunEntry *run, *run_sorted;
+  uint32_t run_length, run_capacity;
+  gboolean run_has_kept;
+  Span before_run, last_consumed;
+
+  char word_stack[WORD_STACK_BYTES];
+  uint32_t word_start_stack[WORD_STACK_BYTES], word_end_stack[WORD_STACK_BYTES];
+  uint64_t prefix_hash_stack[WORD_STACK_BYTES + 1];
+  RunEntry run_stack[2 * RUN_STACK_ENTRIES];
+} Encoder;
+
+/* ---- output ---- */
+
+static void
+encoding_reserve (BertEncoding *encoding, uint32_t n_tokens)
+{
+  if (n_tokens <= encoding->capacity)
+    return;
+  uint32_t capacity = MAX (64, encoding->capacity);
+  while (capacity < n_tokens)
+    capacity *= 2;
+  encoding->ids = g_renew (int32_t, encoding->ids, capacity);
+  encoding->type_ids = g_renew (int32_t, encoding->type_ids, capacity);
+  encoding->offsets = g_renew (uint32_t, encoding->offsets, 2 * (gsize) capacity);
+  encoding->capacity = capacity;
+}
+
+static inline void
+push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start, uint32_t end)
+{
+  if (G_UNLIKELY (encoding->n_tokens == encoding->capacity))
+    encoding_reserve (encoding, encoding->n_tokens + 1);
+  uint32_t i = encoding->n_tokens++;
+  encoding->ids[i] = id;
+  encoding->type_ids[i] = type_id;
+  encoding->offsets[2 * i] = start;
+  encoding->offsets[2 * i + 1] = end;
+}
+
+static inline void
+push_sequence_token (Encoder *encoder, int32_t id, uint32_t start, uint32_t end)
+{
+  push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, start, end);
+}
+
+/* ---- WordPiece ---- */
+
+static inline gboolean
+is_char_boundary (const char *word, uint32_t length, uint32_t at)
+{
+  return at == length || ((unsigned char) word[at] & 0xC0) != 0x80;
+}
+
+/* The longest vocabulary entry (with the subword prefix unless start is 0) that the word
+ * continues with at start; its end in *end, or -1. */
+static int32_t
+longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  const BertVocab *vocab = &tokenizer->vocab;
+  const char *prefix = start > 0 ? tokenizer->subword_prefix : "";
+  uint32_t prefix_length = start > 0 ? tokenizer->subword_prefix_length : 0;
+  uint32_t limit = encoder->word_length;
+
+  if (vocab->max_token_length < prefix_length)
+    return -1;
+  limit = MIN (limit, start + vocab->max_token_length - prefix_length);
+
+  uint64_t *hash = encoder->prefix_hash;
+  hash[start] = start > 0 ? tokenizer->subword_prefix_hash : BERT_VOCAB_HASH_SEED;
+  for (uint32_t i = start; i < limit; i++)
+    hash[i + 1] = bert_vocab_hash_extend (hash[i], encoder->word + i, 1);
+
+  for (uint32_t stop = limit; stop > start; stop--) {
+    if (!is_char_boundary (encoder->word, encoder->word_length, stop))
+      continue;
+    int32_t id = bert_vocab_find (vocab, hash[stop], prefix, prefix_length,
+        encoder->word + start, stop - start);
+    if (id >= 0) {
+      *end = stop;
+      return id;
+    }
+  }
+  return -1;
+}
+
+/* Greedy longest-match-first; a word with a part matching nothing is one [UNK]. */
+static void
+wordpiece (Encoder *encoder)
+{
+  BertEncoding *encoding = encoder->encoding;
+  uint32_t first_token = encoding->n_tokens;
+
+  for (uint32_t start = 0, end; start < encoder->word_length; start = end) {
+    int32_t id = longest_piece (encoder, start, &end);
+    if (id < 0) {
+      encoding->n_tokens = first_token;
+      push_sequence_token (encoder, encoder->tokenizer->unk_id, encoder->word_span.start,
+          encoder->word_span.end);
+      return;
+    }
+    push_sequence_token (encoder, id, encoder->word_start[start], encoder->word_end[end - 1]);
+  }
+}
+
+/* ---- words ---- */
+
+static void
+grow_word (Encoder *encoder, uint32_t needed)
+{
+  uint32_t capacity = encoder->word_capacity * 2;
+  while (capacity < needed)
+    capacity *= 2;
+  gboolean on_stack = encoder->word == encoder->word_stack;
+  char *word = g_malloc (capacity);
+  uint32_t *word_start = g_new (uint32_t, capacity), *word_end = g_new (uint32_t, capacity);
+  memcpy (word, encoder->word, encoder->word_length);
+  memcpy (word_start, encoder->word_start, sizeof (uint32_t) * encoder->word_length);
+  memcpy (word_end, encoder->word_end, sizeof (uint32_t) * encoder->word_length);
+  if (!on_stack) {
+    g_free (encoder->word);
+    g_free (encoder->word_start);
+    g_free (encoder->word_end);
+    g_free (encoder->prefix_hash);
+  }
+  encoder->word = word;
+  encoder->word_start = word_start;
+  encoder->word_end = word_end;
+  encoder->prefix_hash = g_new (uint64_t, capacity + 1);
+  encoder->word_capacity = capacity;
+}
+
+static inline unsigned
+utf8_encode (uint32_t cp, char *out)
+{
+  if (cp < 0x80) {
+    out[0] = (char) cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char) (0xC0 | (cp >> 6));
+    out[1] = (char) (0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char) (0xE0 | (cp >> 12));
+    out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char) (0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char) (0xF0 | (cp >> 18));
+  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char) (0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Words longer than max_input_chars_per_word become [UNK] whatever they hold, so only
+ * their span and length are kept. */
+static void
+append_char (Encoder *encoder, uint32_t cp, Span span)
+{
+  if (encoder->word_chars++ == 0)
+    encoder->word_span.start = span.start;
+  encoder->word_span.end = span.end;
+  if (encoder->word_chars > encoder->tokenizer->max_input_chars_per_word)
+    return;
+  if (encoder->word_length + 4 > encoder->word_capacity)
+    grow_word (encoder, encoder->word_length + 4);
+  unsigned n = utf8_encode (cp, encoder->word + encoder->word_length);
+  for (unsigned i = 0; i < n; i++) {
+    encoder->word_start[encoder->word_length + i] = span.start;
+    encoder->word_end[encoder->word_length + i] = span.end;
+  }
+  encoder->word_length += n;
+}
+
+static void
+finish_word (Encoder *encoder)
+{
+  if (encoder->word_chars == 0)
+    return;
+  if (encoder->word_chars > encoder->tokenizer->max_input_chars_per_word)
+    push_sequence_token (encoder, encoder->tokenizer->unk_id, encoder->word_span.start,
+        encoder->word_span.end);
+  else
+    wordpiece (encoder);
+  encoder->word_length = 0;
+  encoder->word_chars = 0;
+  uint32_t n_sequence = encoder->encoding->n_tokens - encoder->tokenizer->n_prefix;
+  if (n_sequence > encoder->budget)
+    encoder->full = TRUE;
+}
+
+/* The pre-tokenizer's view of a normalised character. */
+static void
+emit_char (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
+{
+  if (record->flags & BERT_CHAR_SPLIT_SPACE) {
+    finish_word (encoder);
+  } else if (record->flags & BERT_CHAR_PUNCT) {
+    finish_word (encoder);
+    append_char (encoder, cp, span);
+    finish_word (encoder);
+  } else {
+    append_char (encoder, cp, span);
+  }
+}
+
+static void
+emit_mapped (Encoder *encoder, int map, uint32_t cp, const BertUnicodeRecord *record, Span span)
+{
+  uint32_t out[BERT_UNICODE_MAX_SEQUENCE];
+  int32_t mapping = record->map[map];
+
+  if (mapping == 0) {
+    emit_char (encoder, cp, record, span);
+    return;
+  }
+  unsigned n = bert_unicode_apply (mapping, cp, out);
+  for (unsigned i = 0; i < n; i++)
+    emit_char (encoder, out[i], out[i] == cp ? record : bert_unicode_lookup (out[i]), span);
+}
+
+/* A character that survived NFD and strip_accents still has to be lowercased. */
+static void
+emit_after_strip (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
+{
+  if (encoder->tokenizer->mode == BERT_MAP_STRIP_LOWER)
+    emit_mapped (encoder, BERT_MAP_LOWER, cp, record, span);
+  else
+    emit_char (encoder, cp, record, span);
+}
+
+/* ---- canonical reordering (strip_accents only) ---- */
+
+/* NFD sorts each run of marks by combining class (stably). Hugging Face then hands out the
+ * sources' spans by position, not by character: the i-th mark that starts a decomposition in
+ * sorted order takes the span of the i-th such mark in text order, and a mark continuing a
+ * decomposition takes the span of the last one handed out. Only marks that strip_accents
+ * keeps can show this, so runs of nonspacing marks alone are simply dropped. */
+static void
+flush_run (Encoder *encoder)
+{
+  uint32_t n = encoder->run_length;
+  encoder->run_length = 0;
+  if (!encoder->run_has_kept)
+    return;
+  encoder->run_has_kept = FALSE;
+
+  uint32_t count[257] = { 0 };
+  for (uint32_t i = 0; i < n; i++)
+    count[encoder->run[i].combining_class + 1]++;
+  for (int c = 1; c <= 256; c++)
+    count[c] += count[c - 1];
+  for (uint32_t i = 0; i < n; i++)
+    encoder->run_sorted[count[encoder->run[i].combining_class]++] = encoder->run[i];
+
+  Span previous = encoder->before_run;
+  uint32_t next_first = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const RunEntry *entry = &encoder->run_sorted[i];
+    if (entry->first) {
+      while (!encoder->run[next_first].first)
+        next_first++;
+      previous = encoder->run[next_first++].span;
+    }
+    if (entry->kept)
+      emit_after_strip (encoder, entry->cp, bert_unicode_lookup (entry->cp), previous);
+  }
+}
+
+static void
+push_run (Encoder *encoder, const RunEntry *entry)
+{
+  if (encoder->run_length == encoder->run_capacity) {
+    uint32_t capacity = encoder->run_capacity * 2;
+    RunEntry *run = g_new (RunEntry, 2 * (gsize) capacity);
+    memcpy (run, encoder->run, sizeof (RunEntry) * encoder->run_length);
+    if (encoder->run != encoder->run_stack)
+      g_free (encoder->run);
+    encoder->run = run;
+    encoder->run_sorted = run + capacity;
+    encoder->run_capacity = capacity;
+  }
+  encoder->run[encoder->run_length++] = *entry;
+  encoder->run_has_kept |= entry->kept;
+}
+
+/* Decomposes a character whose NFD holds marks, queueing the marks for reordering. */
+static void
+decompose (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
+{
+  uint32_t nfd[BERT_UNICODE_MAX_SEQUENCE];
+  unsigned n = (record->flags & BERT_CHAR_HANGUL)
+      ? bert_unicode_hangul_jamo (cp, nfd)
+      : bert_unicode_apply (record->map[BERT_MAP_NFD], cp, nfd);
+
+  for (unsigned i = 0; i < n; i++) {
+    const BertUnicodeRecord *part = bert_unicode_lookup (nfd[i]);
+    if (part->combining_class == 0) {
+      if (encoder->run_length > 0)
+        flush_run (encoder);
+      if (!(part->flags & BERT_CHAR_NONSPACING))
+        emit_after_strip (encoder, nfd[i], part, span);
+      continue;
+    }
+    if (encoder->run_length == 0)
+      encoder->before_run = i == 0 ? encoder->last_consumed : span;
+    RunEntry entry = { nfd[i], part->combining_class, i == 0,
+      !(part->flags & BERT_CHAR_NONSPACING), span };
+    push_run (encoder, &entry);
+  }
+}
+
+/* ---- characters ---- */
+
+static void
+close_word (Encoder *encoder)
+{
+  if (encoder->run_length > 0)
+    flush_run (encoder);
+  finish_word (encoder);
+}
+
+static void
+process_char (Encoder *encoder, uint32_t cp, Span span)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  const BertUnicodeRecord *record = bert_unicode_lookup (cp);
+
+  if (tokenizer->options.clean_text) {
+    if (record->flags & BERT_CHAR_REMOVED)
+      return;
+    if (record->flags & BERT_CHAR_CLEAN_SPACE) {
+      cp = ' ';
+      record = bert_unicode_lookup (cp);
+    }
+  }
+  if (tokenizer->mode & BERT_MAP_STRIP
+      && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)
+      && !(tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK)) {
+    decompose (encoder, cp, record, span);
+  } else {
+    if (encoder->run_length > 0)
+      flush_run (encoder);
+    gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
+    if (isolated)
+      finish_word (encoder);
+    if (tokenizer->mode == 0)
+      emit_char (encoder, cp, record, span);
+    else
+      emit_mapped (encoder, tokenizer->mode, cp, record, span);
+    if (isolated)
+      finish_word (encoder);
+  }
+  encoder->last_consumed = span;
+}
+
+/* Normalises, pre-tokenizes and WordPiece-encodes text[start, end), which holds no added
+ * token, as Hugging Face does for each piece of text between added tokens. */
+static void
+process_segment (Encoder *encoder, const char *text, gsize start, gsize end)
+{
+  const unsigned char *bytes = (const unsigned char *) text;
+
+  for (gsize at = start; at < end && !encoder->full;) {
+    uint32_t cp;
+    unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
+    Span span = { (uint32_t) at, (uint32_t) (at + length) };
+    process_char (encoder, cp, span);
+    at += length;
+  }
+  close_word (encoder);
+}
+
+/* ---- added tokens ---- */
+
+/* The leftmost, then longest, added token in text[from, length); FALSE if none. */
+static gboolean
+find_added_token (const BertTokenizer *tokenizer, const char *text, gsize from, gsize length,
+    gsize *match_start, const BertAddedToken **match)
+{
+  if (tokenizer->n_added_tokens == 0)
+    return FALSE;
+  for (gsize at = from; at < length; at++) {
+    if (!tokenizer->added_first_byte[(unsigned char) text[at]])
+      continue;
+    for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
+      const BertAddedToken *token = &tokenizer->added_tokens[i];
+      if (token->length <= length - at && memcmp (text + at, token->content, token->length) == 0) {
+        *match_start = at;
+        *match = token;
+        return TRUE;
+      }
+    }
+  }
+  return FALSE;
+}
+
+/* ---- encode ---- */
+
+static void
+encoder_init (Encoder *encoder, const BertTokenizer *tokenizer, BertEncoding *encoding,
+    guint max_length)
+{
+  memset (encoder, 0, offsetof (Encoder, word_stack));
+  encoder->tokenizer = tokenizer;
+  encoder->encoding = encoding;
+  guint n_special = tokenizer->n_prefix + tokenizer->n_suffix;
+  encoder->budget = max_length > n_special ? max_length - n_special : 0;
+  encoder->word = encoder->word_stack;
+  encoder->word_start = encoder->word_start_stack;
+  encoder->word_end = encoder->word_end_stack;
+  encoder->prefix_hash = encoder->prefix_hash_stack;
+  encoder->word_capacity = WORD_STACK_BYTES;
+  encoder->run = encoder->run_stack;
+  encoder->run_sorted = encoder->run_stack + RUN_STACK_ENTRIES;
+  encoder->run_capacity = RUN_STACK_ENTRIES;
+}
+
+static void
+encoder_clear (Encoder *encoder)
+{
+  if (encoder->word != encoder->word_stack) {
+    g_free (encoder->word);
+    g_free (encoder->word_start);
+    g_free (encoder->word_end);
+    g_free (encoder->prefix_hash);
+  }
+  if (encoder->run != encoder->run_stack)
+    g_free (encoder->run);
+}
+
+/* After an early stop the rest of the text is not tokenized, but repaired_utf8 still has
+ * to say whether it was valid. */
+static int
+has_invalid_utf8 (const char *text, gsize from, gsize length)
+{
+  const unsigned char *bytes = (const unsigned char *) text;
+  int invalid = 0;
+  uint32_t cp;
+  for (gsize at = from; at < length && !invalid;)
+    at += bytes[at] < 0x80 ? 1 : bert_utf8_decode (bytes + at, length - at, &cp, &invalid);
+  return invalid;
+}
+
+static gsize
+encode_sequence (Encoder *encoder, const char *text, gsize length)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  gsize at = 0;
+
+  while (at < length && !encoder->full) {
+    gsize match_start = length;
+    const BertAddedToken *match = NULL;
+    find_added_token (tokenizer, text, at, length, &match_start, &match);
+    process_segment (encoder, text, at, match_start);
+    if (match == NULL || encoder->full)
+      return match_start;
+    push_sequence_token (encoder, match->id, (uint32_t) match_start,
+        (uint32_t) (match_start + match->length));
+    at = match_start + match->length;
+    if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
+      encoder->full = TRUE;
+  }
+  return at;
+}
+
+void
+bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len,
+    guint max_length, BertEncoding *encoding)
+{
+  Encoder encoder;
+  /* Offsets are 32-bit: longer input is cut at 4 GiB. */
+  gsize length = MIN (len, (gsize) G_MAXUINT32);
+
+  encoder_init (&encoder, tokenizer, encoding, max_length ? max_length
+      : tokenizer->options.model_max_length);
+  encoding->n_tokens = 0;
+  encoding->truncated = FALSE;
+  for (guint i = 0; i < tokenizer->n_prefix; i++)
+    push_token (encoding, tokenizer->prefix_ids[i], tokenizer->prefix_type_ids[i], 0, 0);
+
+  gsize stopped_at = encode_sequence (&encoder, text, length);
+
+  uint32_t n_sequence = encoding->n_tokens - tokenizer->n_prefix;
+  if (n_sequence > encoder.budget) {
+    encoding->n_tokens = tokenizer->n_prefix + encoder.budget;
+    encoding->truncated = TRUE;
+  }
+  for (guint i = 0; i < tokenizer->n_suffix; i++)
+    push_token (encoding, tokenizer->suffix_ids[i], tokenizer->suffix_type_ids[i], 0, 0);
+  if (!encoder.invalid_utf8 && stopped_at < length)
+    encoder.invalid_utf8 = has_invalid_utf8 (text, stopped_at, length);
+  encoding->repaired_utf8 = encoder.invalid_utf8 != 0;
+  encoder_clear (&encoder);
+}
+
+/* ---- encodings ---- */
+
+void
+bert_encoding_init (BertEncoding *encoding)
+{
+  memset (encoding, 0, sizeof *encoding);
+}
+
+void
+bert_encoding_clear (BertEncoding *encoding)
+{
+  g_free (encoding->ids);
+  g_free (encoding->type_ids);
+  g_free (encoding->offsets);
+  memset (encoding, 0, sizeof *encoding);
+}
+
+/* ---- the tokenizer object ---- */
+
+BertTokenizer *
+bert_tokenizer_alloc (void)
+{
+  BertTokenizer *tokenizer = g_new0 (BertTokenizer, 1);
+  tokenizer->subword_prefix = g_strdup ("##");
+  tokenizer->max_input_chars_per_word = 100;
+  tokenizer->unk_id = tokenizer->cls_id = tokenizer->sep_id = tokenizer->pad_id = -1;
+  tokenizer->options.clean_text = TRUE;
+  tokenizer->options.handle_chinese_chars = TRUE;
+  tokenizer->options.lowercase = TRUE;
+  tokenizer->options.strip_accents = -1;
+  tokenizer->options.model_max_length = 512;
+  return tokenizer;
+}
+
+void
+bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id)
+{
+  guint length = strlen (content);
+  guint i = tokenizer->n_added_tokens;
+
+  if (length == 0)
+    return;
+  tokenizer->added_tokens = g_renew (BertAddedToken, tokenizer->added_tokens, i + 1);
+  /* Kept longest first, so the first match at a position is the longest. */
+  while (i > 0 && tokenizer->added_tokens[i - 1].length < length) {
+    tokenizer->added_tokens[i] = tokenizer->added_tokens[i - 1];
+    i--;
+  }
+  tokenizer->added_tokens[i].content = g_strdup (content);
+  tokenizer->added_tokens[i].length = length;
+  tokenizer->added_tokens[i].id = id;
+  tokenizer->added_first_byte[(unsigned char) content[0]] = 1;
+  tokenizer->n_added_tokens++;
+}
+
+static void
+derive_ascii_tables (BertTokenizer *tokenizer)
+{
+  for (uint32_t c = 0; c < 128; c++) {
+    const BertUnicodeRecord *record = bert_unicode_lookup (c);
+    uint32_t mapped = c;
+    if (tokenizer->mode != 0)
+      bert_unicode_apply (record->map[tokenizer->mode], c, &mapped);
+    tokenizer->ascii_map[c] = (char) mapped;
+    const BertUnicodeRecord *normalised = bert_unicode_lookup (mapped);
+    if (tokenizer->options.clean_text && record->flags & BERT_CHAR_REMOVED)
+      tokenizer->ascii_class[c] = BERT_ASCII_REMOVED;
+    else if (normalised->flags & BERT_CHAR_SPLIT_SPACE
+        || (tokenizer->options.clean_text && record->flags & BERT_CHAR_CLEAN_SPACE))
+      tokenizer->ascii_class[c] = BERT_ASCII_SPLIT;
+    else if (normalised->flags & BERT_CHAR_PUNCT)
+      tokenizer->ascii_class[c] = BERT_ASCII_PUNCT;
+    else
+      tokenizer->ascii_class[c] = BERT_ASCII_WORD;
+  }
+}
+
+static gboolean
+require_token (int32_t id, const char *what, const char *source, GError **error)
+{
+  if (id >= 0)
+    return TRUE;
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+      "%s: the vocabulary has no %s token", source, what);
+  return FALSE;
+}
+
+gboolean
+bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **error)
+{
+  BertNormalizerOptions *options = &tokenizer->options;
+  gboolean strip = options->strip_accents < 0 ? options->lowercase : options->strip_accents;
+
+  tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
+  tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
+  tokenizer->subword_prefix_hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED,
+      tokenizer->subword_prefix, tokenizer->subword_prefix_length);
+  if (tokenizer->max_input_chars_per_word == 0)
+    tokenizer->max_input_chars_per_word = 1;
+  derive_ascii_tables (tokenizer);
+  return require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
+      && require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
+      && require_token (tokenizer->sep_id, "separator ([SEP])", source, error);
+}
+
+void
+bert_tokenizer_free (BertTokenizer *tokenizer)
+{
+  if (tokenizer == NULL)
+    return;
+  bert_vocab_clear (&tokenizer->vocab);
+  for (guint i = 0; i < tokenizer->n_added_tokens; i++)
+    g_free (tokenizer->added_tokens[i].content);
+  g_free (tokenizer->added_tokens);
+  g_free (tokenizer->subword_prefix);
+  g_free (tokenizer);
+}
+
+const BertNormalizerOptions *
+bert_tokenizer_get_options (const BertTokenizer *tokenizer)
+{
+  return &tokenizer->options;
+}
+
+guint
+bert_tokenizer_get_vocab_size (const BertTokenizer *tokenizer)
+{
+  return tokenizer->vocab.n_ids;
+}
+
+const char *
+bert_tokenizer_id_to_token (const BertTokenizer *tokenizer, int32_t id)
+{
+  return bert_vocab_token (&tokenizer->vocab, id);
+}
+
+int32_t
+bert_tokenizer_token_to_id (const BertTokenizer *tokenizer, const char *token)
+{
+  return bert_vocab_lookup (&tokenizer->vocab, token, strlen (token));
+}
+
+int32_t
+bert_tokenizer_get_cls_id (const BertTokenizer *tokenizer)
+{
+  return tokenizer->cls_id;
+}
+
+int32_t
+bert_tokenizer_get_sep_id (const BertTokenizer *tokenizer)
+{
+  return tokenizer->sep_id;
+}
+
+int32_t
+bert_tokenizer_get_pad_id (const BertTokenizer *tokenizer)
+{
+  return tokenizer->pad_id;
+}
+
+int32_t
+bert_tokenizer_get_unk_id (const BertTokenizer *tokenizer)
+{
+  return tokenizer->unk_id;
+}

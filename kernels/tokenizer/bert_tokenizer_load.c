@@ -1,0 +1,724 @@
+/* bert_tokenizer_load.c: building a tokenizer from vocab.txt, tokenizer.json or a model folder.
+ *
+ * tokenizer.json is read as Hugging Face tokenizers reads it, limited to what BERT uses:
+ * a WordPiece model, the BertNormalizer, the BertPreTokenizer and a TemplateProcessing or
+ * BertProcessing post-processor. Anything else is refused as unsupported rather than
+ * tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
+ * switches as transformers does.
+ */
+#include "bert_tokenizer_private.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* model_max_length above this is transformers' "no limit" (int(1e30)); BERT's position
+ * embeddings stop at 512. */
+#define NO_LIMIT_THRESHOLD 1e6
+#define BERT_MAX_POSITIONS 512
+
+/* Names of the special tokens, from tokenizer_config.json or the usual BERT ones. */
+typedef struct {
+  char *unk, *cls, *sep, *pad, *mask;
+} SpecialNames;
+
+static void
+special_names_init (SpecialNames *names)
+{
+  names->unk = g_strdup ("[UNK]");
+  names->cls = g_strdup ("[CLS]");
+  names->sep = g_strdup ("[SEP]");
+  names->pad = g_strdup ("[PAD]");
+  names->mask = g_strdup ("[MASK]");
+}
+
+static void
+special_names_clear (SpecialNames *names)
+{
+  g_free (names->unk);
+  g_free (names->cls);
+  g_free (names->sep);
+  g_free (names->pad);
+  g_free (names->mask);
+}
+
+/* ---- JSON fields, with errors naming the file and the field ---- */
+
+static gboolean
+field_error (GError **error, const char *file, const char *field, const char *expected)
+{
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+      "%s: field '%s' must be %s", file, field, expected);
+  return FALSE;
+}
+
+static gboolean
+unsupported (GError **error, const char *file, const char *field, const char *found,
+    const char *supported)
+{
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "%s: %s is %s; only %s is supported", file, field, found, supported);
+  return FALSE;
+}
+
+/* The member, or NULL when absent or null. */
+static JsonNode *
+member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  return node && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
+}
+
+static gboolean
+get_bool (JsonObject *object, const char *name, const char *file, const char *field,
+    gboolean *value, GError **error)
+{
+  JsonNode *node = member (object, name);
+  if (node == NULL)
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return field_error (error, file, field, "true or false");
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* strip_accents: true, false, or null for "follow lowercase". */
+static gboolean
+get_tristate (JsonObject *object, const char *name, const char *file, const char *field,
+    int *value, GError **error)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  if (node == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_NULL (node)) {
+    *value = -1;
+    return TRUE;
+  }
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return field_error (error, file, field, "true, false or null");
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+get_int (JsonObject *object, const char *name, const char *file, const char *field,
+    gint64 min, gint64 max, gint64 *value, GError **error)
+{
+  JsonNode *node = member (object, name);
+  if (node == NULL)
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_INT64
+      || json_node_get_int (node) < min || json_node_get_int (node) > max) {
+    char *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %"
+        G_GINT64_FORMAT, min, max);
+    field_error (error, file, field, expected);
+    g_free (expected);
+    return FALSE;
+  }
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+get_string (JsonObject *object, const char *name, const char *file, const char *field,
+    const char **value, GError **error)
+{
+  JsonNode *node = member (object, name);
+  if (node == NULL)
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return field_error (error, file, field, "a string");
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
+static gboolean
+get_object (JsonObject *object, const char *name, const char *file, const char *field,
+    JsonObject **value, GError **error)
+{
+  JsonNode *node = member (object, name);
+  *value = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return field_error (error, file, field, "an object");
+  *value = json_node_get_object (node);
+  return TRUE;
+}
+
+static gboolean
+get_array (JsonObject *object, const char *name, const char *file, const char *field,
+    JsonArray **value, GError **error)
+{
+  JsonNode *node = member (object, name);
+  *value = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return field_error (error, file, field, "an array");
+  *value = json_node_get_array (node);
+  return TRUE;
+}
+
+static JsonParser *
+parse_json_file (const char *path, JsonObject **root, GError **error)
+{
+  JsonParser *parser = json_parser_new_immutable ();
+  GError *parse_error = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
+        "%s: no such file", path);
+  } else if (!json_parser_load_from_file (parser, path, &parse_error)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR,
+        parse_error->domain == G_FILE_ERROR ? BERT_TOKENIZER_ERROR_FILE
+        : BERT_TOKENIZER_ERROR_FORMAT, "%s: %s", path, parse_error->message);
+    g_error_free (parse_error);
+  } else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: the top level is not a JSON object", path);
+  } else {
+    *root = json_node_get_object (json_parser_get_root (parser));
+    return parser;
+  }
+  g_object_unref (parser);
+  return NULL;
+}
+
+/* ---- tokenizer_config.json ---- */
+
+/* model_max_length is an integer, or a float such as 1e30 for "no limit". */
+static gboolean
+get_max_length (JsonObject *object, const char *file, guint *value, GError **error)
+{
+  JsonNode *node = member (object, "model_max_length");
+  if (node == NULL)
+    return TRUE;
+  GType type = json_node_get_value_type (node);
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return field_error (error, file, "model_max_length", "a number");
+  double length = json_node_get_double (node);
+  if (length < 1)
+    return field_error (error, file, "model_max_length", "a positive number");
+  *value = length > NO_LIMIT_THRESHOLD ? BERT_MAX_POSITIONS : (guint) length;
+  return TRUE;
+}
+
+/* A special token is "[UNK]" or {"content": "[UNK]", ...}. */
+static gboolean
+get_special_name (JsonObject *object, const char *name, const char *file, char **value,
+    GError **error)
+{
+  JsonNode *node = member (object, name);
+  const char *content = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    char *field = g_strdup_printf ("%s.content", name);
+    gboolean ok = get_string (json_node_get_object (node), "content", file, field, &content,
+        error);
+    g_free (field);
+    if (!ok)
+      return FALSE;
+  } else if (json_node_get_value_type (node) == G_TYPE_STRING) {
+    content = json_node_get_string (node);
+  } else {
+    return field_error (error, file, name, "a string or an object with \"content\"");
+  }
+  if (content != NULL) {
+    g_free (*value);
+    *value = g_strdup (content);
+  }
+  return TRUE;
+}
+
+static gboolean
+read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names,
+    GError **error)
+{
+  JsonObject *root;
+  JsonParser *parser = parse_json_file (path, &root, error);
+  if (parser == NULL)
+    return FALSE;
+  gboolean ok = get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
+      && get_tristate (root, "strip_accents", path, "strip_accents", &options->strip_accents, error)
+      && get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
+          &options->handle_chinese_chars, error)
+      && get_max_length (root, path, &options->model_max_length, error)
+      && get_special_name (root, "unk_token", path, &names->unk, error)
+      && get_special_name (root, "cls_token", path, &names->cls, error)
+      && get_special_name (root, "sep_token", path, &names->sep, error)
+      && get_special_name (root, "pad_token", path, &names->pad, error)
+      && get_special_name (root, "mask_token", path, &names->mask, error);
+  g_object_unref (parser);
+  return ok;
+}
+
+/* ---- vocab.txt ---- */
+
+static void
+use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
+{
+  const char *all[] = { names->pad, names->unk, names->cls, names->sep, names->mask };
+
+  tokenizer->unk_id = bert_tokenizer_token_to_id (tokenizer, names->unk);
+  tokenizer->cls_id = bert_tokenizer_token_to_id (tokenizer, names->cls);
+  tokenizer->sep_id = bert_tokenizer_token_to_id (tokenizer, names->sep);
+  tokenizer->pad_id = bert_tokenizer_token_to_id (tokenizer, names->pad);
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++) {
+    int32_t id = bert_tokenizer_token_to_id (tokenizer, all[i]);
+    if (id >= 0)
+      bert_tokenizer_add_special (tokenizer, all[i], id);
+  }
+  tokenizer->prefix_ids[0] = tokenizer->cls_id;
+  tokenizer->suffix_ids[0] = tokenizer->sep_id;
+  tokenizer->n_prefix = tokenizer->n_suffix = 1;
+}
+
+static BertTokenizer *
+load_vocab_txt (const char *path, const BertNormalizerOptions *options,
+    const SpecialNames *names, GError **error)
+{
+  BertTokenizer *tokenizer = bert_tokenizer_alloc ();
+
+  if (options != NULL) {
+    tokenizer->options = *options;
+    if (tokenizer->options.model_max_length == 0)
+      tokenizer->options.model_max_length = BERT_MAX_POSITIONS;
+  }
+  if (!bert_vocab_load_txt (&tokenizer->vocab, path, error)) {
+    bert_tokenizer_free (tokenizer);
+    return NULL;
+  }
+  use_special_names (tokenizer, names);
+  if (!bert_tokenizer_finish (tokenizer, path, error)) {
+    bert_tokenizer_free (tokenizer);
+    return NULL;
+  }
+  return tokenizer;
+}
+
+BertTokenizer *
+bert_tokenizer_new_from_vocab_file (const char *vocab_path, const BertNormalizerOptions *options,
+    GError **error)
+{
+  SpecialNames names;
+  special_names_init (&names);
+  BertTokenizer *tokenizer = load_vocab_txt (vocab_path, options, &names, error);
+  special_names_clear (&names);
+  return tokenizer;
+}
+
+/* ---- tokenizer.json ---- */
+
+static gboolean
+read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  JsonObject *normalizer;
+  const char *type = NULL;
+  BertNormalizerOptions *options = &tokenizer->options;
+
+  if (!get_object (root, "normalizer", file, "normalizer", &normalizer, error)
+      || !get_string (normalizer, "type", file, "normalizer.type", &type, error))
+    return FALSE;
+  if (normalizer == NULL)
+    return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  if (g_strcmp0 (type, "BertNormalizer") != 0)
+    return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
+  return get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
+          error)
+      && get_bool (normalizer, "handle_chinese_chars", file, "normalizer.handle_chinese_chars",
+          &options->handle_chinese_chars, error)
+      && get_tristate (normalizer, "strip_accents", file, "normalizer.strip_accents",
+          &options->strip_accents, error)
+      && get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase,
+          error);
+}
+
+static gboolean
+read_pre_tokenizer (JsonObject *root, const char *file, GError **error)
+{
+  JsonObject *pre_tokenizer;
+  const char *type = NULL;
+
+  if (!get_object (root, "pre_tokenizer", file, "pre_tokenizer", &pre_tokenizer, error)
+      || !get_string (pre_tokenizer, "type", file, "pre_tokenizer.type", &type, error))
+    return FALSE;
+  if (pre_tokenizer == NULL)
+    return unsupported (error, file, "pre_tokenizer", "null", "BertPreTokenizer");
+  if (g_strcmp0 (type, "BertPreTokenizer") != 0)
+    return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
+        "BertPreTokenizer");
+  return TRUE;
+}
+
+static gboolean
+read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *file,
+    GError **error)
+{
+  guint n_entries = json_object_get_size (vocab);
+  JsonObjectIter iter;
+  const char *token;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, vocab);
+  while (json_object_iter_next (&iter, &token, &node)) {
+    if (json_node_get_value_type (node) != G_TYPE_INT64
+        || json_node_get_int (node) < 0 || json_node_get_int (node) >= n_entries) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field 'model.vocab': the id of '%s' must be an integer from 0 to %u", file, token,
+          n_entries - 1);
+      return FALSE;
+    }
+    int32_t id = (int32_t) json_node_get_int (node);
+    const char *holder = bert_vocab_token (&tokenizer->vocab, id);
+    if (holder != NULL || bert_vocab_insert (&tokenizer->vocab, id, token, strlen (token)) >= 0) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field 'model.vocab': id %d is given to both '%s' and '%s'", file, id,
+          holder ? holder : token, token);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The ids past the model's vocabulary that added tokens use. */
+static gboolean
+count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids, GError **error)
+{
+  guint n_added = added ? json_array_get_length (added) : 0;
+  gint64 limit = (gint64) n_vocab + n_added;
+
+  *n_ids = n_vocab;
+  for (guint i = 0; i < n_added; i++) {
+    JsonNode *node = json_array_get_element (added, i);
+    gint64 id = -1;
+    char *field = g_strdup_printf ("added_tokens[%u].id", i);
+    gboolean ok = JSON_NODE_HOLDS_OBJECT (node)
+        ? get_int (json_node_get_object (node), "id", file, field, 0, limit - 1, &id, error)
+        : field_error (error, file, field + 0, "in an object");
+    g_free (field);
+    if (!ok)
+      return FALSE;
+    *n_ids = MAX (*n_ids, (guint) (id + 1));
+  }
+  return TRUE;
+}
+
+static gboolean
+read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error)
+{
+  JsonObject *model, *vocab;
+  const char *type = NULL, *unk = "[UNK]", *prefix = "##";
+  gint64 max_chars = tokenizer->max_input_chars_per_word;
+  guint n_ids;
+
+  if (!get_object (root, "model", file, "model", &model, error)
+      || !get_string (model, "type", file, "model.type", &type, error))
+    return FALSE;
+  if (g_strcmp0 (type, "WordPiece") != 0)
+    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece");
+  if (!get_object (model, "vocab", file, "model.vocab", &vocab, error)
+      || !get_string (model, "unk_token", file, "model.unk_token", &unk, error)
+      || !get_string (model, "continuing_subword_prefix", file,
+          "model.continuing_subword_prefix", &prefix, error)
+      || !get_int (model, "max_input_chars_per_word", file, "model.max_input_chars_per_word", 1,
+          G_MAXINT32, &max_chars, error))
+    return FALSE;
+  if (vocab == NULL || json_object_get_size (vocab) == 0)
+    return field_error (error, file, "model.vocab", "a non-empty object of token: id");
+  if (!count_added_ids (added, json_object_get_size (vocab), file, &n_ids, error))
+    return FALSE;
+  bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
+  if (!read_vocab_entries (tokenizer, vocab, file, error))
+    return FALSE;
+  g_free (tokenizer->subword_prefix);
+  tokenizer->subword_prefix = g_strdup (prefix);
+  tokenizer->max_input_chars_per_word = (guint) max_chars;
+  tokenizer->unk_id = bert_tokenizer_token_to_id (tokenizer, unk);
+  if (tokenizer->unk_id < 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'model.unk_token': '%s' is not in model.vocab", file, unk);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, const char *file,
+    GError **error)
+{
+  char *field = g_strdup_printf ("added_tokens[%u]", index);
+  const char *content = NULL;
+  gint64 id = 0;
+  gboolean normalized = FALSE, lstrip = FALSE, rstrip = FALSE, single_word = FALSE;
+  char *content_field = g_strconcat (field, ".content", NULL);
+  gboolean ok = get_int (token, "id", file, field, 0, G_MAXINT32, &id, error)
+      && get_string (token, "content", file, content_field, &content, error)
+      && get_bool (token, "normalized", file, field, &normalized, error)
+      && get_bool (token, "lstrip", file, field, &lstrip, error)
+      && get_bool (token, "rstrip", file, field, &rstrip, error)
+      && get_bool (token, "single_word", file, field, &single_word, error);
+
+  if (ok && (content == NULL || content[0] == '\0'))
+    ok = field_error (error, file, content_field, "a non-empty string");
+  if (ok && (normalized || lstrip || rstrip || single_word))
+    ok = unsupported (error, file, field, content,
+        "an added token with normalized, lstrip, rstrip and single_word false");
+  if (ok) {
+    const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
+    if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content,
+            strlen (content)) < 0)
+      holder = content;
+    if (g_strcmp0 (holder, content) != 0) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field '%s': id %d is '%s' in the vocabulary, not '%s'", file, field, (int) id,
+          holder ? holder : "(another token's text)", content);
+      ok = FALSE;
+    }
+  }
+  if (ok)
+    bert_tokenizer_add_special (tokenizer, content, (int32_t) id);
+  g_free (content_field);
+  g_free (field);
+  return ok;
+}
+
+static gboolean
+read_added_tokens (BertTokenizer *tokenizer, JsonArray *added, const char *file, GError **error)
+{
+  guint n = added ? json_array_get_length (added) : 0;
+  for (guint i = 0; i < n; i++) {
+    JsonObject *token = json_array_get_object_element (added, i);
+    if (!read_added_token (tokenizer, token, i, file, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Appends the ids of a template's special token, looked up in "special_tokens". */
+static gboolean
+add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject *item,
+    gboolean before, const char *file, const char *field, GError **error)
+{
+  const char *name = NULL;
+  gint64 type_id = 0;
+  JsonObject *special;
+  JsonArray *ids;
+
+  if (!get_string (item, "id", file, field, &name, error)
+      || !get_int (item, "type_id", file, field, 0, G_MAXINT32, &type_id, error))
+    return FALSE;
+  if (name == NULL || !get_object (specials, name, file, "post_processor.special_tokens",
+          &special, error) || special == NULL
+      || !get_array (special, "ids", file, "post_processor.special_tokens", &ids, error)
+      || ids == NULL)
+    return field_error (error, file, "post_processor.special_tokens",
+        "an object giving the ids of every special token of the template");
+  guint *count = before ? &tokenizer->n_prefix : &tokenizer->n_suffix;
+  for (guint i = 0; i < json_array_get_length (ids); i++) {
+    JsonNode *node = json_array_get_element (ids, i);
+    gint64 id = json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : -1;
+    if (id < 0 || id >= tokenizer->vocab.n_ids || *count == BERT_MAX_TEMPLATE_TOKENS)
+      return field_error (error, file, "post_processor.special_tokens",
+          "at most 8 ids per side, each in the vocabulary");
+    (before ? tokenizer->prefix_ids : tokenizer->suffix_ids)[*count] = (int32_t) id;
+    (before ? tokenizer->prefix_type_ids : tokenizer->suffix_type_ids)[*count] = (int32_t) type_id;
+    (*count)++;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *node,
+    gboolean *seen_sequence, const char *file, GError **error)
+{
+  JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonObject *specials = NULL, *special = NULL, *sequence = NULL;
+  gint64 type_id = 0;
+
+  if (!get_object (processor, "special_tokens", file, "post_processor.special_tokens",
+          &specials, error)
+      || !get_object (item, "SpecialToken", file, "post_processor.single", &special, error)
+      || !get_object (item, "Sequence", file, "post_processor.single", &sequence, error))
+    return FALSE;
+  if (special != NULL)
+    return add_template_special (tokenizer, specials, special, !*seen_sequence, file,
+        "post_processor.single", error);
+  if (sequence == NULL || *seen_sequence)
+    return field_error (error, file, "post_processor.single",
+        "a list of SpecialToken items around one Sequence");
+  *seen_sequence = TRUE;
+  if (!get_int (sequence, "type_id", file, "post_processor.single", 0, G_MAXINT32, &type_id,
+          error))
+    return FALSE;
+  tokenizer->sequence_type_id = (int32_t) type_id;
+  return TRUE;
+}
+
+static gboolean
+read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file, GError **error)
+{
+  JsonArray *single;
+  gboolean seen_sequence = FALSE;
+
+  if (!get_array (processor, "single", file, "post_processor.single", &single, error))
+    return FALSE;
+  for (guint i = 0; single && i < json_array_get_length (single); i++)
+    if (!read_template_item (tokenizer, processor, json_array_get_element (single, i),
+            &seen_sequence, file, error))
+      return FALSE;
+  if (!seen_sequence)
+    return field_error (error, file, "post_processor.single", "a template holding the sequence");
+  return TRUE;
+}
+
+/* BertProcessing: "cls": ["[CLS]", 101], "sep": ["[SEP]", 102]. */
+static gboolean
+read_bert_pair (JsonObject *processor, const char *name, const char *file, int32_t *id,
+    GError **error)
+{
+  char *field = g_strconcat ("post_processor.", name, NULL);
+  JsonArray *pair;
+  gboolean ok = get_array (processor, name, file, field, &pair, error);
+
+  if (ok) {
+    JsonNode *node = pair && json_array_get_length (pair) == 2
+        ? json_array_get_element (pair, 1) : NULL;
+    if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64
+        || json_node_get_int (node) < 0 || json_node_get_int (node) > G_MAXINT32)
+      ok = field_error (error, file, field, "a [token, id] pair");
+    else
+      *id = (int32_t) json_node_get_int (node);
+  }
+  g_free (field);
+  return ok;
+}
+
+static gboolean
+read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *file,
+    GError **error)
+{
+  JsonObject *processor;
+  const char *type = NULL;
+  const char *supported = "TemplateProcessing or BertProcessing";
+
+  if (!get_object (root, "post_processor", file, "post_processor", &processor, error)
+      || !get_string (processor, "type", file, "post_processor.type", &type, error))
+    return FALSE;
+  if (processor == NULL)
+    return unsupported (error, file, "post_processor", "null", supported);
+  if (g_strcmp0 (type, "BertProcessing") == 0) {
+    tokenizer->n_prefix = tokenizer->n_suffix = 1;
+    return read_bert_pair (processor, "cls", file, &tokenizer->prefix_ids[0], error)
+        && read_bert_pair (processor, "sep", file, &tokenizer->suffix_ids[0], error);
+  }
+  if (g_strcmp0 (type, "TemplateProcessing") != 0)
+    return unsupported (error, file, "post_processor.type", type ? type : "missing", supported);
+  return read_template (tokenizer, processor, file, error);
+}
+
+static gboolean
+read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  JsonObject *truncation, *padding;
+  gint64 max_length = tokenizer->options.model_max_length, pad_id = -1;
+
+  if (!get_object (root, "truncation", file, "truncation", &truncation, error)
+      || !get_int (truncation, "max_length", file, "truncation.max_length", 1, G_MAXINT32,
+          &max_length, error)
+      || !get_object (root, "padding", file, "padding", &padding, error)
+      || !get_int (padding, "pad_id", file, "padding.pad_id", 0, G_MAXINT32, &pad_id, error))
+    return FALSE;
+  tokenizer->options.model_max_length = (guint) max_length;
+  tokenizer->pad_id = pad_id >= 0 ? (int32_t) pad_id
+      : bert_tokenizer_token_to_id (tokenizer, "[PAD]");
+  return TRUE;
+}
+
+static BertTokenizer *
+load_tokenizer_json (const char *path, GError **error)
+{
+  JsonObject *root;
+  JsonArray *added;
+  JsonParser *parser = parse_json_file (path, &root, error);
+  if (parser == NULL)
+    return NULL;
+
+  BertTokenizer *tokenizer = bert_tokenizer_alloc ();
+  gboolean ok = get_array (root, "added_tokens", path, "added_tokens", &added, error)
+      && read_model (tokenizer, root, added, path, error)
+      && read_normalizer (tokenizer, root, path, error)
+      && read_pre_tokenizer (root, path, error)
+      && read_added_tokens (tokenizer, added, path, error)
+      && read_post_processor (tokenizer, root, path, error)
+      && read_limits (tokenizer, root, path, error);
+  if (ok) {
+    tokenizer->cls_id = tokenizer->n_prefix > 0 ? tokenizer->prefix_ids[0]
+        : bert_tokenizer_token_to_id (tokenizer, "[CLS]");
+    tokenizer->sep_id = tokenizer->n_suffix > 0 ? tokenizer->suffix_ids[tokenizer->n_suffix - 1]
+        : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
+  }
+  g_object_unref (parser);
+  if (!ok) {
+    bert_tokenizer_free (tokenizer);
+    return NULL;
+  }
+  return tokenizer;
+}
+
+/* ---- model folders ---- */
+
+static BertTokenizer *
+load_folder (const char *folder, GError **error)
+{
+  char *json_path = g_build_filename (folder, "tokenizer.json", NULL);
+  char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
+  char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  gboolean has_config = g_file_test (config_path, G_FILE_TEST_EXISTS);
+  BertTokenizer *tokenizer = NULL;
+  SpecialNames names;
+
+  special_names_init (&names);
+  if (g_file_test (json_path, G_FILE_TEST_EXISTS)) {
+    tokenizer = load_tokenizer_json (json_path, error);
+    if (tokenizer && has_config
+        && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
+      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    if (tokenizer && !bert_tokenizer_finish (tokenizer, json_path, error))
+      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  } else if (g_file_test (vocab_path, G_FILE_TEST_EXISTS)) {
+    BertTokenizer *defaults = bert_tokenizer_alloc ();
+    BertNormalizerOptions options = defaults->options;
+    bert_tokenizer_free (defaults);
+    if (!has_config || read_tokenizer_config (config_path, &options, &names, error))
+      tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
+  } else {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
+        "%s: the folder has neither tokenizer.json nor vocab.txt", folder);
+  }
+  special_names_clear (&names);
+  g_free (json_path);
+  g_free (vocab_path);
+  g_free (config_path);
+  return tokenizer;
+}
+
+BertTokenizer *
+bert_tokenizer_new_from_path (const char *path, GError **error)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return load_folder (path, error);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
+        "%s: no such file or folder", path);
+    return NULL;
+  }
+  if (g_str_has_suffix (path, ".json")) {
+    BertTokenizer *tokenizer = load_tokenizer_json (path, error);
+    if (tokenizer && !bert_tokenizer_finish (tokenizer, path, error))
+      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    return tokenizer;
+  }
+  return bert_tokenizer_new_from_vocab_file (path, NULL, error);
+}

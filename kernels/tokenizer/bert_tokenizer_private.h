@@ -1,0 +1,60 @@
+/* bert_tokenizer_private.h: the tokenizer's state, shared by the loaders and the encoder. */
+#ifndef BERT_TOKENIZER_PRIVATE_H
+#define BERT_TOKENIZER_PRIVATE_H
+
+#include "bert_tokenizer.h"
+#include "bert_vocab.h"
+
+/* Special tokens a post-processor template may put on either side of the sequence. */
+#define BERT_MAX_TEMPLATE_TOKENS 8
+
+/* A token matched in the raw text before normalisation, as Hugging Face's added vocabulary
+ * does for tokens with "normalized": false ([CLS], [SEP], [MASK], ...). */
+typedef struct {
+  char *content;
+  guint length;
+  int32_t id;
+} BertAddedToken;
+
+/* What an ASCII byte is once normalised, for the fast path. */
+enum {
+  BERT_ASCII_WORD,       /* part of a word (after ascii_map) */
+  BERT_ASCII_SPLIT,      /* whitespace: ends the word */
+  BERT_ASCII_PUNCT,      /* punctuation: a word of its own */
+  BERT_ASCII_REMOVED     /* dropped by clean_text */
+};
+
+struct _BertTokenizer {
+  BertVocab vocab;
+  BertNormalizerOptions options;
+  int mode;                          /* 0, or BERT_MAP_STRIP / _LOWER / _STRIP_LOWER */
+
+  char *subword_prefix;              /* "##" */
+  guint subword_prefix_length;
+  uint64_t subword_prefix_hash;
+  guint max_input_chars_per_word;
+
+  int32_t unk_id, cls_id, sep_id, pad_id;
+
+  /* post-processor: prefix tokens, the sequence, suffix tokens */
+  int32_t prefix_ids[BERT_MAX_TEMPLATE_TOKENS], prefix_type_ids[BERT_MAX_TEMPLATE_TOKENS];
+  int32_t suffix_ids[BERT_MAX_TEMPLATE_TOKENS], suffix_type_ids[BERT_MAX_TEMPLATE_TOKENS];
+  guint n_prefix, n_suffix;
+  int32_t sequence_type_id;
+
+  BertAddedToken *added_tokens;      /* longest first */
+  guint n_added_tokens;
+  guint8 added_first_byte[256];      /* non-zero where an added token may start */
+
+  guint8 ascii_class[128];
+  char ascii_map[128];
+};
+
+/* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
+BertTokenizer *bert_tokenizer_alloc (void);
+/* Derives the fast-path tables and checks the special tokens exist; names source in errors. */
+gboolean bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **error);
+/* Registers a token to match in the raw text. */
+void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id);
+
+#endif

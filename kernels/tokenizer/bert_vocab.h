@@ -1,0 +1,94 @@
+/* bert_vocab.h: a WordPiece vocabulary, token text <-> id, in one arena and one
+ * open-addressing hash table keyed by the token's bytes.
+ *
+ * Lookups take a hash the caller may have built incrementally (bert_vocab_hash_*), so that
+ * WordPiece can hash every prefix of a word in one pass and probe them longest first.
+ */
+#ifndef BERT_VOCAB_H
+#define BERT_VOCAB_H
+
+#include <glib.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+  uint32_t tag;    /* low bits of the key's hash, to skip most string compares */
+  int32_t id;      /* -1: empty slot */
+} BertVocabSlot;
+
+typedef struct {
+  char *arena;              /* token texts, each NUL-terminated */
+  gsize arena_length;
+  gsize arena_capacity;
+  uint32_t *token_offset;   /* per id: offset of its text in the arena; G_MAXUINT32 for no token */
+  uint32_t *token_length;   /* per id: bytes, without the NUL */
+  uint32_t n_ids;           /* ids are 0 .. n_ids - 1 */
+  BertVocabSlot *slots;
+  uint32_t slot_mask;
+  uint32_t max_token_length;
+} BertVocab;
+
+/* FNV-1a, 64 bits: cheap to extend one byte at a time. */
+#define BERT_VOCAB_HASH_SEED 0xcbf29ce484222325ull
+
+static inline uint64_t
+bert_vocab_hash_extend (uint64_t hash, const char *bytes, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    hash = (hash ^ (unsigned char) bytes[i]) * 0x100000001b3ull;
+  return hash;
+}
+
+/* Sizes the id space and the hash table for n_ids tokens. The arena is given (then owned:
+ * vocab.txt's own contents) or NULL to grow as tokens are added. */
+void bert_vocab_init (BertVocab *vocab, uint32_t n_ids, char *arena, gsize arena_length);
+void bert_vocab_clear (BertVocab *vocab);
+
+/* Gives id the text at arena[offset], length bytes, NUL-terminated. Returns -1, or the id
+ * that already has this text (then nothing is added). */
+int32_t bert_vocab_insert_arena (BertVocab *vocab, int32_t id, uint32_t offset, uint32_t length);
+/* Copies text into the arena first. */
+int32_t bert_vocab_insert (BertVocab *vocab, int32_t id, const char *text, gsize length);
+
+/* The id of the text first || second (second may be empty), whose hash is given. */
+static inline int32_t
+bert_vocab_find (const BertVocab *vocab, uint64_t hash, const char *first, gsize first_length,
+    const char *second, gsize second_length)
+{
+  uint32_t tag = (uint32_t) hash;
+  uint32_t slot = (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & vocab->slot_mask;
+  gsize length = first_length + second_length;
+
+  for (;; slot = (slot + 1) & vocab->slot_mask) {
+    const BertVocabSlot *entry = &vocab->slots[slot];
+    if (entry->id < 0)
+      return -1;
+    if (entry->tag != tag || vocab->token_length[entry->id] != length)
+      continue;
+    const char *text = vocab->arena + vocab->token_offset[entry->id];
+    if (memcmp (text, first, first_length) == 0
+        && memcmp (text + first_length, second, second_length) == 0)
+      return entry->id;
+  }
+}
+
+static inline int32_t
+bert_vocab_lookup (const BertVocab *vocab, const char *text, gsize length)
+{
+  uint64_t hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+  return bert_vocab_find (vocab, hash, text, length, "", 0);
+}
+
+static inline const char *
+bert_vocab_token (const BertVocab *vocab, int32_t id)
+{
+  if (id < 0 || (uint32_t) id >= vocab->n_ids || vocab->token_offset[id] == G_MAXUINT32)
+    return NULL;
+  return vocab->arena + vocab->token_offset[id];
+}
+
+/* Reads a vocab.txt: one token per line, split on '\n' only (a trailing '\r' is dropped, as
+ * Rust's lines() does); the id is the line number from 0. Errors name the file and line. */
+gboolean bert_vocab_load_txt (BertVocab *vocab, const char *path, GError **error);
+
+#endif

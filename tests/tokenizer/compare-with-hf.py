@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Compares gst-bert's tokenizer with Hugging Face tokenizers on wide text.
+
+Tokenizes every line of the given text files (and, with --random, random strings drawn from
+all Unicode planes) with Hugging Face tokenizers (pip install tokenizers) and with our
+library through bert-tokenize, and reports every sequence whose ids or byte offsets differ.
+
+  compare-with-hf.py --cli build-a/tests/tokenizer/bert-tokenize \
+      --tokenizer ../shared/tokenizers/bert-base-multilingual-cased --text corpus.txt \
+      [--random 20000] [--seed 1] [--show 5]
+
+--tokenizer may be repeated; it is a folder holding tokenizer.json. Exit status 1 when
+anything differs.
+"""
+import argparse
+import random
+import subprocess
+import sys
+
+from tokenizers import Tokenizer
+
+# Characters that make random strings interesting: ASCII, whitespace and controls, marks
+# of every combining class, CJK, Hangul, and the edges of the planes.
+INTERESTING = ("abcXYZ019 \t\n\r\x00\x01\x0b\x1f\x7f\x85\xa0\xad\u0300\u0301\u0316\u0334\u0345"
+               "\u093c\u094d\u0f71\u0f73\u1b44\u302e\u16ff0\U0001d165\U0001d15f\u00e9\u0130\u03a3"
+               "\u4e00\uf900\U00020000\uac00\ud7a3\u2028\u3000\ufeff\ufffd\U000e0001\U0010ffff")
+
+
+def random_char(rng):
+    roll = rng.random()
+    if roll < 0.3:
+        return rng.choice(INTERESTING)
+    if roll < 0.6:
+        return chr(rng.randrange(0x20, 0x3000))
+    while True:
+        cp = rng.randrange(0, 0x110000)
+        if not 0xD800 <= cp <= 0xDFFF:
+            return chr(cp)
+
+
+def random_texts(count, seed):
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        length = rng.choice([1, 2, 3, 5, 8, 20, 60, 150])
+        texts.append("".join(random_char(rng) for _ in range(length)))
+    return texts
+
+
+def read_texts(paths):
+    texts = []
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            texts.extend(line.rstrip("\n") for line in f)
+    return texts
+
+
+def byte_offsets(text):
+    """Byte position of each character index (and of the end)."""
+    positions = [0]
+    for c in text:
+        positions.append(positions[-1] + len(c.encode("utf-8")))
+    return positions
+
+
+def hf_tokens(tokenizer, texts):
+    result = []
+    for text, encoding in zip(texts, tokenizer.encode_batch(texts, add_special_tokens=True)):
+        position = byte_offsets(text)
+        tokens = []
+        for token_id, (start, end), special in zip(encoding.ids, encoding.offsets,
+                                                    encoding.special_tokens_mask):
+            if special and (start, end) == (0, 0):
+                tokens.append((token_id, 0, 0))
+            else:
+                tokens.append((token_id, position[start], position[end]))
+        result.append(tokens)
+    return result
+
+
+def our_tokens(cli, folder, texts):
+    data = bytearray()
+    for text in texts:
+        encoded = text.encode("utf-8")
+        data += b"%d\n%s\n" % (len(encoded), encoded)
+    run = subprocess.run([cli, "--records", folder], input=data, capture_output=True, check=False)
+    if run.returncode != 0:
+        sys.exit(f"bert-tokenize failed on {folder}: {run.stderr.decode(errors='replace')}")
+    lines = run.stdout.decode().split("\n")[:-1]
+    if len(lines) != len(texts):
+        sys.exit(f"bert-tokenize gave {len(lines)} lines for {len(texts)} texts")
+    return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
+
+
+def compare(cli, folder, texts, show):
+    tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    expected = hf_tokens(tokenizer, texts)
+    got = our_tokens(cli, folder, texts)
+    mismatches = [i for i in range(len(texts)) if expected[i] != got[i]]
+    for i in mismatches[:show]:
+        print(f"  text {texts[i]!r}\n    hf:  {expected[i]}\n    our: {got[i]}")
+    return len(mismatches)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cli", required=True, help="path of bert-tokenize")
+    parser.add_argument("--tokenizer", action="append", required=True, help="tokenizer folder")
+    parser.add_argument("--text", action="append", default=[], help="text file, one per line")
+    parser.add_argument("--random", type=int, default=0, help="number of random strings")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show", type=int, default=5, help="mismatches shown per tokenizer")
+    args = parser.parse_args()
+
+    texts = read_texts(args.text) + random_texts(args.random, args.seed)
+    total = 0
+    for folder in args.tokenizer:
+        count = compare(args.cli, folder, texts, args.show)
+        print(f"{folder}: {count} of {len(texts)} sequences differ")
+        total += count
+    sys.exit(1 if total else 0)
+
+
+if __name__ == "__main__":
+    main()
