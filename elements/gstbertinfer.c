@@ -1220,27 +1220,18 @@ bert_infer_head_output (BertHead head)
 }
 
 static BertEncoder *
-gst_bert_infer_create_encoder (GstBertInfer *self, BertEncoderOptions *options, GError **error)
+gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
+    GError **error)
 {
-  GError *cuda_error = NULL;
-  BertEncoder *encoder;
+  BertEncoder *encoder = bert_encoder_new (self->model, options, error);
+  const char *fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
 
-  if (options->device != BERT_DEVICE_AUTO)
-    return bert_encoder_new (self->model, options, error);
-
-  /* Asking for CUDA first gives the reason when it is not there. */
-  options->device = BERT_DEVICE_CUDA;
-  encoder = bert_encoder_new (self->model, options, &cuda_error);
-  if (encoder)
-    return encoder;
-  if (!self->warned_cpu_fallback) {
+  if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
-        ("device=auto: %s", cuda_error->message));
+        ("device=auto: %s", fallback_reason));
   }
-  g_clear_error (&cuda_error);
-  options->device = BERT_DEVICE_CPU;
-  return bert_encoder_new (self->model, options, error);
+  return encoder;
 }
 
 static gboolean

@@ -4,10 +4,13 @@
  * 64 positions, vocabulary [PAD] [UNK] [CLS] [SEP] [MASK] w5 w6 ...) that main() writes
  * under TEST_MODELS_DIR before the tests start: an "encoder", a "sequence" classifier,
  * a "multilabel" classifier and a "token" classifier. Reference results come from the
- * engine library itself, one sequence at a time.
+ * engine library itself, one sequence at a time. The parity tests run the models of
+ * $GST_BERT_SHARED_DIR against their PyTorch references and are left out, with a
+ * message, where that folder is absent.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -307,7 +310,8 @@ assert_result_as_alone (Reference *reference, GstBuffer *buffer)
 
     fail_unless_equals_int (n, expected->num_labels);
     assert_floats_close ("logits", logits, expected->logits, n);
-    assert_floats_close ("probs", gst_bert_result_meta_get_probs (result, &n), expected->probs, n);
+    assert_floats_close ("probs", gst_bert_result_meta_get_probs (result, &n), expected->probs,
+        expected->num_labels);
   }
   if (expected->token_labels) {
     fail_unless_equals_int (gst_bert_result_meta_get_n_token_labels (result), sequence.n_tokens);
@@ -1139,6 +1143,164 @@ GST_START_TEST (test_post_messages_carry_results)
 
 GST_END_TEST;
 
+/* Parity with the shared PyTorch references ------------------------------------- */
+
+/* Reference outputs are float64 from fp32 PyTorch; the CPU engine computes in fp32 too. */
+#define REFERENCE_TOLERANCE 2e-4
+
+static const gchar *const shared_models[] = {
+  "all-MiniLM-L6-v2", "bert-tiny-random", "bert-tiny-random-cls-bf16",
+  "bert-tiny-random-sentiment", "bert-tiny-random-topics-multilabel", "bert-tiny-random-ner",
+};
+
+static gchar *
+shared_path (const gchar *first, ...)
+{
+  const gchar *shared = g_getenv ("GST_BERT_SHARED_DIR");
+  gchar *path, *tail;
+  va_list parts;
+
+  va_start (parts, first);
+  tail = g_build_filename_valist (first, &parts);
+  va_end (parts);
+  path = g_build_filename (shared ? shared : "../shared", tail, NULL);
+  g_free (tail);
+  return path;
+}
+
+static gint32 *
+json_ints (JsonArray *array)
+{
+  gint32 *values = g_new (gint32, json_array_get_length (array));
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    values[i] = json_array_get_int_element (array, i);
+  return values;
+}
+
+static void
+assert_close_to_json (const gchar *where, const gchar *what, const gfloat *actual, guint n,
+    JsonArray *expected)
+{
+  fail_unless (n == json_array_get_length (expected), "%s: %u %s, reference %u", where, n, what,
+      json_array_get_length (expected));
+  for (guint i = 0; i < n; i++) {
+    gdouble value = json_array_get_double_element (expected, i);
+
+    fail_unless (fabs (actual[i] - value) <= REFERENCE_TOLERANCE * (1.0 + fabs (value)),
+        "%s: %s[%u] is %g, reference %g", where, what, i, actual[i], value);
+  }
+}
+
+/* A buffer carrying the reference line's tokens (pairs and 512-token lines included). */
+static GstBuffer *
+reference_buffer (JsonObject *line, GstClockTime pts)
+{
+  JsonArray *ids = json_object_get_array_member (line, "ids");
+  guint n = json_array_get_length (ids);
+  gint32 *id_values = json_ints (ids);
+  gint32 *type_ids = json_ints (json_object_get_array_member (line, "type_ids"));
+  guint32 *offsets = g_new0 (guint32, 2 * n);
+  GstBuffer *buffer = text_buffer (json_object_get_string_member (line, "text"), pts);
+
+  gst_buffer_add_bert_token_meta (buffer, id_values, type_ids, offsets, n, FALSE);
+  g_free (id_values);
+  g_free (type_ids);
+  g_free (offsets);
+  return buffer;
+}
+
+static void
+assert_result_as_reference (GstBuffer *buffer, JsonObject *line, const gchar *where)
+{
+  GstCustomMeta *result = result_of (buffer);
+  guint n = 0;
+
+  if (json_object_has_member (line, "embedding")) {
+    const gfloat *embedding = gst_bert_result_meta_get_embedding (result, &n);
+
+    assert_close_to_json (where, "embedding", embedding, n, json_object_get_array_member (line,
+            "embedding"));
+  }
+  if (json_object_has_member (line, "logits")) {
+    const gfloat *logits = gst_bert_result_meta_get_logits (result, &n);
+    const gfloat *probs;
+
+    assert_close_to_json (where, "logits", logits, n, json_object_get_array_member (line,
+            "logits"));
+    probs = gst_bert_result_meta_get_probs (result, &n);
+    assert_close_to_json (where, "probs", probs, n, json_object_get_array_member (line, "probs"));
+    /* Multi-label results name no label when none is over 0.5; the reference names the argmax. */
+    if (gst_bert_result_meta_get_label_index (result) >= 0)
+      fail_unless_equals_string (gst_bert_result_meta_get_label (result),
+          json_object_get_string_member (line, "label"));
+  }
+  if (json_object_has_member (line, "token_labels")) {
+    JsonArray *labels = json_object_get_array_member (line, "token_labels");
+
+    fail_unless_equals_int (gst_bert_result_meta_get_n_token_labels (result),
+        json_array_get_length (labels));
+    for (guint t = 0; t < json_array_get_length (labels); t++)
+      fail_unless_equals_string (gst_bert_result_meta_get_token_label (result, t),
+          json_array_get_string_element (labels, t));
+  }
+}
+
+static void
+assert_model_as_reference (const gchar *name)
+{
+  gchar *model = shared_path ("models", name, NULL);
+  gchar *reference = shared_path ("reference", "encoder", name, NULL);
+  gchar *jsonl = g_strconcat (reference, ".jsonl", NULL);
+  gchar *contents = NULL;
+  gchar **lines;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstHarness *h;
+  guint n_lines = 0;
+
+  fail_unless (g_file_get_contents (jsonl, &contents, NULL, NULL), "cannot read %s", jsonl);
+  lines = g_strsplit (contents, "\n", -1);
+  g_object_set (element, "model", model, "batch-size", 8, NULL);
+  gst_util_set_object_arg (G_OBJECT (element), "device", "cpu");
+  h = start_harness (element);
+
+  for (; lines[n_lines] && *lines[n_lines]; n_lines++) {
+    JsonNode *node = json_from_string (lines[n_lines], NULL);
+
+    fail_unless (node != NULL, "%s:%u is not JSON", jsonl, n_lines + 1);
+    fail_unless_equals_int (gst_harness_push (h, reference_buffer (json_node_get_object (node),
+                n_lines)), GST_FLOW_OK);
+    json_node_unref (node);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n_lines; i++) {
+    JsonNode *node = json_from_string (lines[i], NULL);
+    GstBuffer *buffer = gst_harness_pull (h);
+    gchar *where = g_strdup_printf ("%s:%u", jsonl, i + 1);
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buffer), i);
+    assert_result_as_reference (buffer, json_node_get_object (node), where);
+    g_free (where);
+    gst_buffer_unref (buffer);
+    json_node_unref (node);
+  }
+  GST_INFO ("%s: %u lines as the reference", name, n_lines);
+  gst_harness_teardown (h);
+  g_strfreev (lines);
+  g_free (contents);
+  g_free (jsonl);
+  g_free (reference);
+  g_free (model);
+}
+
+GST_START_TEST (test_shared_models_match_reference)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (shared_models); i++)
+    assert_model_as_reference (shared_models[i]);
+}
+
+GST_END_TEST;
+
 static Suite *
 bertinfer_suite (void)
 {
@@ -1147,6 +1309,7 @@ bertinfer_suite (void)
   TCase *results = tcase_create ("results");
   TCase *control = tcase_create ("control");
   TCase *input = tcase_create ("bad-input");
+  gchar *reference_dir = shared_path ("reference", "encoder", NULL);
 
   suite_add_tcase (s, flow);
   tcase_add_test (flow, test_order_kept_over_many_buffers);
@@ -1182,6 +1345,17 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
+
+  if (g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
+    TCase *parity = tcase_create ("reference-parity");
+
+    suite_add_tcase (s, parity);
+    tcase_add_test (parity, test_shared_models_match_reference);
+  } else {
+    g_print ("SKIP test_shared_models_match_reference: %s not found (set GST_BERT_SHARED_DIR)\n",
+        reference_dir);
+  }
+  g_free (reference_dir);
   return s;
 }
 
