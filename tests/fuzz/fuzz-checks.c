@@ -1,0 +1,231 @@
+/* fuzz-checks.c: the invariants the fuzz targets check on tokenizers and models. */
+#include "fuzz-checks.h"
+
+#include <string.h>
+
+/* UTF-8 validity as the tokenizer sees it: NUL is a valid (control) character,
+ * while g_utf8_validate stops at it. */
+static gboolean
+is_valid_utf8 (const char *text, size_t len)
+{
+  size_t start = 0;
+
+  while (start < len) {
+    const char *nul = memchr (text + start, '\0', len - start);
+    size_t piece = nul != NULL ? (size_t) (nul - text) - start : len - start;
+
+    if (!g_utf8_validate (text + start, (gssize) piece, NULL))
+      return FALSE;
+    start += piece + 1;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_char_boundary (const char *text, size_t len, uint32_t offset)
+{
+  return offset == len || (((guchar) text[offset]) & 0xC0) != 0x80;
+}
+
+/* What holds for any encoding of text, truncated or not. */
+static void
+check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encoding,
+    const char *text, size_t len, gboolean valid_utf8)
+{
+  guint vocab_size = bert_tokenizer_get_vocab_size (tokenizer);
+  uint32_t n = encoding->n_tokens;
+
+  if (n < 2 || encoding->ids[0] != bert_tokenizer_get_cls_id (tokenizer)
+      || encoding->ids[n - 1] != bert_tokenizer_get_sep_id (tokenizer))
+    fuzz_fail ("encoding of %zu bytes: %u tokens, not framed by [CLS] ... [SEP]", len, n);
+  if (encoding->repaired_utf8 == valid_utf8)
+    fuzz_fail ("repaired_utf8 is %d for %s UTF-8", encoding->repaired_utf8, valid_utf8 ? "valid" : "invalid");
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t start = encoding->offsets[2 * i], end = encoding->offsets[2 * i + 1];
+    gboolean special = i == 0 || i == n - 1;
+
+    if (encoding->ids[i] < 0 || (guint) encoding->ids[i] >= vocab_size)
+      fuzz_fail ("token %u: id %d outside the vocabulary of %u", i, encoding->ids[i], vocab_size);
+    if (encoding->type_ids[i] != 0)
+      fuzz_fail ("token %u: type id %d in a single sequence", i, encoding->type_ids[i]);
+    if (special && (start != 0 || end != 0))
+      fuzz_fail ("special token %u has span [%u, %u), not [0, 0)", i, start, end);
+    if (special)
+      continue;
+    if (start >= end || end > len)
+      fuzz_fail ("token %u: span [%u, %u) outside the %zu-byte text or empty", i, start, end, len);
+    if (i > 1 && (start < encoding->offsets[2 * i - 2] || end < encoding->offsets[2 * i - 1]))
+      fuzz_fail ("token %u: span [%u, %u) before the previous token's", i, start, end);
+    if (valid_utf8 && (!is_char_boundary (text, len, start) || !is_char_boundary (text, len, end)))
+      fuzz_fail ("token %u: span [%u, %u) cuts a UTF-8 character", i, start, end);
+  }
+}
+
+/* Truncation keeps the first max_length - 1 tokens of the full encoding, then [SEP]. */
+static void
+check_truncation (const BertEncoding *full, const BertEncoding *cut, guint max_length)
+{
+  uint32_t expected = MIN (full->n_tokens, max_length);
+
+  if (cut->n_tokens != expected)
+    fuzz_fail ("max_length %u: %u tokens, expected %u of %u", max_length, cut->n_tokens, expected,
+        full->n_tokens);
+  if (cut->truncated != (full->n_tokens > max_length))
+    fuzz_fail ("max_length %u: truncated flag %d with %u tokens untruncated", max_length,
+        cut->truncated, full->n_tokens);
+  for (uint32_t i = 0; i + 1 < cut->n_tokens; i++) {
+    if (cut->ids[i] != full->ids[i] || cut->offsets[2 * i] != full->offsets[2 * i]
+        || cut->offsets[2 * i + 1] != full->offsets[2 * i + 1])
+      fuzz_fail ("max_length %u: token %u differs from the untruncated encoding", max_length, i);
+  }
+}
+
+void
+fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len, guint max_length)
+{
+  /* Reused across calls, as the tokenizer element reuses its encoding. */
+  static BertEncoding full;
+  static gboolean full_ready;
+  BertEncoding cut;
+  gboolean valid_utf8 = is_valid_utf8 (text, len);
+
+  if (!full_ready) {
+    bert_encoding_init (&full);
+    full_ready = TRUE;
+  }
+  bert_tokenizer_encode (tokenizer, text, len, G_MAXUINT, &full);
+  check_encoding_shape (tokenizer, &full, text, len, valid_utf8);
+  if (full.truncated)
+    fuzz_fail ("truncated with max_length G_MAXUINT");
+  if (max_length < 2)
+    return;
+  bert_encoding_init (&cut);
+  bert_tokenizer_encode (tokenizer, text, len, max_length, &cut);
+  check_encoding_shape (tokenizer, &cut, text, len, valid_utf8);
+  check_truncation (&full, &cut, max_length);
+  bert_encoding_clear (&cut);
+}
+
+static const char *const sample_texts[] = {
+  "Hello, world! The quick brown fox jumped over the lazy dog.",
+  "Ça va? Très bien. Straße ΣΊΣΥΦΟΣ İstanbul 你好世界 👍🏽",
+  "unaffable playing [UNK] [CLS] ##ing",
+  "",
+};
+
+void
+fuzz_check_tokenizer (const BertTokenizer *tokenizer)
+{
+  guint vocab_size = bert_tokenizer_get_vocab_size (tokenizer);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sample_texts); i++)
+    fuzz_check_encode (tokenizer, sample_texts[i], strlen (sample_texts[i]), 6);
+  if (bert_tokenizer_id_to_token (tokenizer, (int32_t) vocab_size) != NULL
+      || bert_tokenizer_id_to_token (tokenizer, -1) != NULL)
+    fuzz_fail ("id_to_token answers for an id outside the vocabulary of %u", vocab_size);
+  for (guint id = 0; id < vocab_size; id++) {
+    const char *token = bert_tokenizer_id_to_token (tokenizer, (int32_t) id);
+    int32_t found;
+
+    if (token == NULL)
+      fuzz_fail ("id %u of %u has no token", id, vocab_size);
+    found = bert_tokenizer_token_to_id (tokenizer, token);
+    if (found < 0 || g_strcmp0 (bert_tokenizer_id_to_token (tokenizer, found), token) != 0)
+      fuzz_fail ("token '%s' (id %u) does not map back to itself", token, id);
+  }
+}
+
+/* Reads every output value the head promises, so ASan checks the arrays' sizes. */
+static double
+sum_outputs (const BertBatchOutput *output, BertHead head)
+{
+  double sum = 0;
+  uint32_t n_values = 0;
+  const float *values = NULL;
+
+  if (head == BERT_HEAD_ENCODER) {
+    values = output->embeddings;
+    n_values = output->n_sequences * (uint32_t) output->hidden_size;
+  } else if (head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
+    values = output->probs;
+    n_values = output->n_sequences * (uint32_t) output->num_labels;
+    for (uint32_t i = 0; i < output->n_sequences; i++)
+      if (output->labels[i] < -1 || output->labels[i] >= output->num_labels)
+        fuzz_fail ("sequence %u: label %d of %d", i, output->labels[i], output->num_labels);
+  } else {
+    values = output->token_logits;
+    n_values = output->n_tokens * (uint32_t) output->num_labels;
+    if (output->token_offset[output->n_sequences] != output->n_tokens)
+      fuzz_fail ("token offsets end at %u, batch has %u tokens",
+          output->token_offset[output->n_sequences], output->n_tokens);
+    for (uint32_t i = 0; i < output->n_tokens; i++)
+      if (output->token_labels[i] < 0 || output->token_labels[i] >= output->num_labels)
+        fuzz_fail ("token %u: label %d of %d", i, output->token_labels[i], output->num_labels);
+  }
+  if (values == NULL)
+    fuzz_fail ("head %d: output array missing", head);
+  for (uint32_t i = 0; i < n_values; i++)
+    sum += values[i];
+  return sum;
+}
+
+static void
+run_two_sequences (BertModel *model, BertEncoder *encoder)
+{
+  const BertTokenizer *tokenizer = bert_model_get_tokenizer (model);
+  BertEncoding first, second;
+  BertSequence sequences[2];
+  GError *error = NULL;
+  BertJob *job;
+
+  bert_encoding_init (&first);
+  bert_encoding_init (&second);
+  bert_tokenizer_encode (tokenizer, sample_texts[0], strlen (sample_texts[0]), 8, &first);
+  bert_tokenizer_encode (tokenizer, sample_texts[1], strlen (sample_texts[1]), 5, &second);
+  sequences[0] = (BertSequence) { first.ids, first.type_ids, first.n_tokens };
+  sequences[1] = (BertSequence) { second.ids, NULL, second.n_tokens };
+  job = bert_encoder_run (encoder, sequences, 2, &error);
+  fuzz_check_load_result (job, error, "bert_encoder_run");
+  if (job != NULL) {
+    const BertBatchOutput *output = bert_job_get_output (job);
+
+    if (output->n_sequences != 2 || output->n_tokens != first.n_tokens + second.n_tokens
+        || output->hidden_size != model->config.hidden_size)
+      fuzz_fail ("output of %u sequences, %u tokens, hidden %d for a batch of 2, %u, %d",
+          output->n_sequences, output->n_tokens, output->hidden_size,
+          first.n_tokens + second.n_tokens, model->config.hidden_size);
+    /* The sum's value is irrelevant (fuzzed weights may be NaN); reading it is the check. */
+    volatile double sink = sum_outputs (output, bert_encoder_get_head (encoder));
+    (void) sink;
+    bert_job_free (job);
+  }
+  g_clear_error (&error);
+  bert_encoding_clear (&first);
+  bert_encoding_clear (&second);
+}
+
+void
+fuzz_check_model_folder (const char *folder)
+{
+  GError *error = NULL;
+  BertModel *model = bert_model_load (folder, &error);
+  BertEncoderOptions options;
+  BertEncoder *encoder;
+
+  fuzz_check_load_result (model, error, "bert_model_load");
+  if (model == NULL) {
+    g_error_free (error);
+    return;
+  }
+  bert_encoder_options_init (&options);
+  options.device = BERT_DEVICE_CPU;
+  options.n_threads = 1;
+  encoder = bert_encoder_new (model, &options, &error);
+  fuzz_check_load_result (encoder, error, "bert_encoder_new");
+  if (encoder != NULL) {
+    run_two_sequences (model, encoder);
+    bert_encoder_free (encoder);
+  }
+  g_clear_error (&error);
+  bert_model_unref (model);
+}

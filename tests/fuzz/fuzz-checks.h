@@ -1,0 +1,20 @@
+/* fuzz-checks.h: the invariants the fuzz targets check on tokenizers and models. */
+#ifndef FUZZ_CHECKS_H
+#define FUZZ_CHECKS_H
+
+#include "bert_engine.h"
+#include "fuzz-common.h"
+
+/* Encodes text with tokenizer and checks what every encoding must satisfy: [CLS] first
+ * and [SEP] last, ids inside the vocabulary, offsets inside the text and in order,
+ * at most max_length tokens, and truncation keeping a prefix of the full encoding. */
+void fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len, guint max_length);
+
+/* Encodes a few fixed texts with a freshly loaded tokenizer. */
+void fuzz_check_tokenizer (const BertTokenizer *tokenizer);
+
+/* Loads the model folder; when it loads, runs a two-sequence batch on the CPU and
+ * checks the output's shape against the model's config. */
+void fuzz_check_model_folder (const char *folder);
+
+#endif

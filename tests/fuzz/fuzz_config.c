@@ -1,0 +1,30 @@
+/* fuzz_config.c: loading a config.json of arbitrary bytes.
+ *
+ * The input becomes the config.json of a folder holding the tiny fixture's weights
+ * and vocabulary: sizes, head, labels and activation vary while the tensors stay put,
+ * so most inputs must be refused with a shape error, never read past a tensor.
+ */
+#include "fuzz-checks.h"
+
+static char *model_folder;
+static char *config_path;
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  fuzz_init_logging ();
+  model_folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
+  config_path = g_build_filename (model_folder, "config.json", NULL);
+  fuzz_copy_fixture ("model.safetensors", model_folder);
+  fuzz_copy_fixture ("vocab.txt", model_folder);
+  fuzz_copy_fixture ("tokenizer_config.json", model_folder);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  fuzz_write_file (config_path, data, size);
+  fuzz_check_model_folder (model_folder);
+  return 0;
+}
