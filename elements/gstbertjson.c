@@ -111,7 +111,34 @@ append_json_cstring (GString *out, const gchar *text)
 static void
 append_key (GString *out, const gchar *key)
 {
-  g_string_append_printf (out, ",\"%s\":", key);
+  g_string_append (out, ",\"");
+  g_string_append (out, key);
+  g_string_append (out, "\":");
+}
+
+/* printf is most of bert-json's time when it formats every id and offset. */
+static void
+append_uint (GString *out, guint64 value)
+{
+  gchar digits[20];
+  gsize start = sizeof (digits);
+
+  do {
+    digits[--start] = '0' + value % 10;
+    value /= 10;
+  } while (value);
+  g_string_append_len (out, digits + start, sizeof (digits) - start);
+}
+
+static void
+append_int (GString *out, gint64 value)
+{
+  if (value < 0) {
+    g_string_append_c (out, '-');
+    append_uint (out, -(guint64) value);
+  } else {
+    append_uint (out, value);
+  }
 }
 
 /* Locale-independent; JSON has no NaN or infinity, so those are null. */
@@ -146,8 +173,11 @@ append_int_array (GString *out, const gint32 *values, guint n)
   guint i;
 
   g_string_append_c (out, '[');
-  for (i = 0; i < n; i++)
-    g_string_append_printf (out, i > 0 ? ",%d" : "%d", values[i]);
+  for (i = 0; i < n; i++) {
+    if (i > 0)
+      g_string_append_c (out, ',');
+    append_int (out, values[i]);
+  }
   g_string_append_c (out, ']');
 }
 
@@ -158,9 +188,13 @@ append_span_array (GString *out, const guint32 *spans, guint n)
   guint i;
 
   g_string_append_c (out, '[');
-  for (i = 0; i < n; i++)
-    g_string_append_printf (out, i > 0 ? ",[%u,%u]" : "[%u,%u]", spans[2 * i],
-        spans[2 * i + 1]);
+  for (i = 0; i < n; i++) {
+    g_string_append (out, i > 0 ? ",[" : "[");
+    append_uint (out, spans[2 * i]);
+    g_string_append_c (out, ',');
+    append_uint (out, spans[2 * i + 1]);
+    g_string_append_c (out, ']');
+  }
   g_string_append_c (out, ']');
 }
 
@@ -168,7 +202,7 @@ static void
 append_time (GString *out, GstClockTime time)
 {
   if (GST_CLOCK_TIME_IS_VALID (time))
-    g_string_append_printf (out, "%" G_GUINT64_FORMAT, time);
+    append_uint (out, time);
   else
     g_string_append (out, "null");
 }
@@ -233,7 +267,7 @@ append_classification (GString *out, GstCustomMeta *meta, const gchar *float_for
     append_float_array (out, probs, n_probs, float_format);
   }
   append_key (out, "label_index");
-  g_string_append_printf (out, "%d", gst_bert_result_meta_get_label_index (meta));
+  append_int (out, gst_bert_result_meta_get_label_index (meta));
   label = gst_bert_result_meta_get_label (meta);
   if (label) {
     append_key (out, "label");
@@ -269,8 +303,12 @@ append_token_labels (GString *out, GstCustomMeta *meta, const gchar *float_forma
 
     g_string_append (out, i > 0 ? ",{\"label\":" : "{\"label\":");
     append_json_cstring (out, label);
-    if (spans && i < n_spans)
-      g_string_append_printf (out, ",\"start\":%u,\"end\":%u", spans[2 * i], spans[2 * i + 1]);
+    if (spans && i < n_spans) {
+      append_key (out, "start");
+      append_uint (out, spans[2 * i]);
+      append_key (out, "end");
+      append_uint (out, spans[2 * i + 1]);
+    }
     if (scores && i < n_scores) {
       append_key (out, "score");
       append_float (out, scores[i], float_format);
@@ -290,8 +328,7 @@ append_result (GString *out, GstCustomMeta *meta, const gchar *float_format)
   g_string_append (out, "{\"model\":");
   append_json_cstring (out, model);
   append_key (out, "inference_time");
-  g_string_append_printf (out, "%" G_GUINT64_FORMAT,
-      gst_bert_result_meta_get_inference_time (meta));
+  append_uint (out, gst_bert_result_meta_get_inference_time (meta));
   embedding = gst_bert_result_meta_get_embedding (meta, &dim);
   if (embedding) {
     append_key (out, "embedding");

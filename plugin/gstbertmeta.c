@@ -7,8 +7,6 @@
  */
 #include "gstbertmeta.h"
 
-#include <string.h>
-
 static gboolean
 covers_whole_buffer (GstBuffer *buffer, const GstMetaTransformCopy *copy)
 {
@@ -44,7 +42,9 @@ transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer
   structure = gst_custom_meta_get_structure (meta);
   name = gst_structure_get_name (structure);
   copy_meta = gst_buffer_get_custom_meta (transbuf, name);
-  if (!copy_meta)
+  if (copy_meta)
+    gst_structure_remove_all_fields (gst_custom_meta_get_structure (copy_meta));
+  else
     copy_meta = gst_buffer_add_custom_meta (transbuf, name);
   gst_structure_foreach (structure, copy_field, gst_custom_meta_get_structure (copy_meta));
   return TRUE;
@@ -65,12 +65,13 @@ register_custom_meta (const gchar *name)
 void
 gst_bert_meta_register (void)
 {
-  static GMutex lock;
+  static gsize registered = 0;
 
-  g_mutex_lock (&lock);
+  if (!g_once_init_enter (&registered))
+    return;
   register_custom_meta (GST_BERT_TOKEN_META_NAME);
   register_custom_meta (GST_BERT_RESULT_META_NAME);
-  g_mutex_unlock (&lock);
+  g_once_init_leave (&registered, 1);
 }
 
 static GstCustomMeta *
@@ -88,13 +89,9 @@ get_or_add_custom_meta (GstBuffer *buffer, const gchar *name)
 static GstBuffer *
 buffer_new_from_array (gconstpointer data, gsize size)
 {
-  GstBuffer *array;
-
   if (size == 0)
     return gst_buffer_new ();
-  array = gst_buffer_new_allocate (NULL, size, NULL);
-  gst_buffer_fill (array, 0, data, size);
-  return array;
+  return gst_buffer_new_memdup (data, size);
 }
 
 /* Stores @n elements of @element_size bytes as a GstBuffer field. */
@@ -102,11 +99,11 @@ static void
 set_array_field (GstStructure *s, const gchar *field, gconstpointer data, gsize n,
     gsize element_size)
 {
-  GstBuffer *array;
+  GValue array = G_VALUE_INIT;
 
-  array = buffer_new_from_array (data, n * element_size);
-  gst_structure_set (s, field, GST_TYPE_BUFFER, array, NULL);
-  gst_buffer_unref (array);
+  g_value_init (&array, GST_TYPE_BUFFER);
+  g_value_take_boxed (&array, buffer_new_from_array (data, n * element_size));
+  gst_structure_take_value (s, field, &array);
 }
 
 /* Optional arrays: NULL data removes the field, so calling a setter again never
