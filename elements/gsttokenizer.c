@@ -316,26 +316,20 @@ line_origin_at (GstBuffer *buffer, gsize position)
   return origin;
 }
 
-/* Pushes @line (without its '\n') as a buffer of its own; @line is consumed. Blank
- * lines are dropped: they carry nothing to encode. */
-static GstFlowReturn
-push_line (GstTokenizer *self, GstBuffer *line, const LineOrigin *origin)
+/* The length of a line without its '\r', or 0 when the line is blank: blank lines
+ * carry nothing to encode and are dropped. */
+static gsize
+line_text_length (const guint8 *line, gsize len)
 {
-  GstMapInfo map;
-  gsize len;
-
-  gst_buffer_map (line, &map, GST_MAP_READ);
-  len = map.size;
-  if (len > 0 && map.data[len - 1] == '\r')
+  if (len > 0 && line[len - 1] == '\r')
     len--;
-  if (is_blank ((const gchar *) map.data, len)) {
-    gst_buffer_unmap (line, &map);
-    gst_buffer_unref (line);
-    return GST_FLOW_OK;
-  }
-  gst_buffer_unmap (line, &map);
-  gst_buffer_resize (line, 0, len);
+  return is_blank ((const gchar *) line, len) ? 0 : len;
+}
 
+/* Pushes @line (@len bytes of text, no line end) as a buffer of its own. */
+static GstFlowReturn
+push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *origin)
+{
   GST_BUFFER_PTS (line) = origin->pts;
   GST_BUFFER_DTS (line) = origin->dts;
   GST_BUFFER_DURATION (line) = origin->duration;
@@ -354,13 +348,14 @@ static GstFlowReturn
 push_pending_line (GstTokenizer *self)
 {
   GByteArray *pending = self->pending_line;
-  GstBuffer *line;
+  GstFlowReturn ret = GST_FLOW_OK;
+  gsize len = line_text_length (pending->data, pending->len);
 
-  if (pending->len == 0)
-    return GST_FLOW_OK;
-  line = gst_buffer_new_memdup (pending->data, pending->len);
+  if (len > 0)
+    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len,
+        &self->pending_origin);
   g_byte_array_set_size (pending, 0);
-  return push_line (self, line, &self->pending_origin);
+  return ret;
 }
 
 /* The line ending at @newline completes the pending one when there is one, else it
@@ -369,19 +364,19 @@ static GstFlowReturn
 push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data,
     gsize line_start, gsize newline)
 {
-  GstBuffer *line;
   LineOrigin origin;
+  gsize len;
 
   if (self->pending_line->len > 0) {
     g_byte_array_append (self->pending_line, data + line_start, newline - line_start);
     return push_pending_line (self);
   }
-  if (newline == line_start)
-    return GST_FLOW_OK;         /* an empty line */
-  line = gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY, line_start,
-      newline - line_start);
+  len = line_text_length (data + line_start, newline - line_start);
+  if (len == 0)
+    return GST_FLOW_OK;
   origin = line_origin_at (buffer, line_start);
-  return push_line (self, line, &origin);
+  return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY,
+          line_start, len), len, &origin);
 }
 
 static GstFlowReturn
