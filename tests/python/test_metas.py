@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """The gst-bert metas read from Python (PyGObject), as an application would.
 
-Runs pipelines ending in appsink and reads GstBertTokenMeta into numpy: token ids and
-byte offsets on a small fixture vocabulary, the Hugging Face reference tokenizations
-where GST_BERT_SHARED_DIR has them, and the README demo (subparse -> tokenizer ->
-bert-json). Exits 77 (skipped) where gi, numpy, appsrc or appsink is missing.
+Runs pipelines ending in appsink and reads the metas into numpy: token ids and byte
+offsets on a small fixture vocabulary, the Hugging Face reference tokenizations and
+bert-infer's results on the tiny shared models where GST_BERT_SHARED_DIR has them, and
+the README demo (subparse -> tokenizer -> bert-json). Exits 77 (skipped) where gi,
+numpy, appsrc or appsink is missing.
 """
 import json
 import os
 import sys
 import unittest
+import warnings
 from pathlib import Path
 
 SKIP = 77
@@ -150,6 +152,89 @@ class TokenMetaFromPython(unittest.TestCase):
             self.assertEqual((ids[0], ids[-1]), (CLS, SEP))
             for start, end in line["tokens"]["offsets"]:
                 self.assertLessEqual(end, len(line["text"].encode("utf-8")))
+
+
+def float_field(structure, name):
+    return buffer_field(structure, name, numpy.float32)
+
+
+def string_list_field(structure, name):
+    ok, array = structure.get_array(name)
+    assert ok, f"{name} is not a GValueArray"
+    # GLib deprecates GValueArray, yet it is how PyGObject reads a GstValueArray field.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return [array.get_nth(i) for i in range(array.n_values)]
+
+
+class ResultMetaFromPython(unittest.TestCase):
+    """bert-infer's results read from Python, against the shared PyTorch references."""
+
+    LINES = 8
+
+    def run_model(self, name):
+        shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent"))
+        folder = shared / "models" / name
+        reference = shared / "reference" / "encoder" / f"{name}.jsonl"
+        if not reference.exists() or not Gst.ElementFactory.find("bert-infer"):
+            self.skipTest(f"{reference} or bert-infer not found")
+        lines = [json.loads(line) for line in reference.read_text(encoding="utf-8").splitlines()]
+        lines = [line for line in lines if "text" in line][:self.LINES]
+        config = json.loads((folder / "config.json").read_text())
+        buffers = run_pipeline(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu",
+                               [line["text"] for line in lines])
+        self.assertEqual(len(buffers), len(lines))
+        results = []
+        for buffer in buffers:
+            meta = buffer.get_custom_meta("GstBertResultMeta")
+            self.assertIsNotNone(meta, "buffer has no GstBertResultMeta")
+            results.append(meta.get_structure())
+        return lines, results, config.get("id2label", {})
+
+    def test_embedding(self):
+        lines, results, _ = self.run_model("bert-tiny-random")
+        for line, result in zip(lines, results):
+            self.assertEqual(result.get_string("model"), "bert-tiny-random")
+            numpy.testing.assert_allclose(float_field(result, "embedding"), line["embedding"],
+                                          atol=1e-4, err_msg=line["text"])
+
+    def test_classification(self):
+        lines, results, id2label = self.run_model("bert-tiny-random-sentiment")
+        for line, result in zip(lines, results):
+            probs = float_field(result, "probs")
+            numpy.testing.assert_allclose(probs, line["probs"], atol=1e-4, err_msg=line["text"])
+            numpy.testing.assert_allclose(float_field(result, "logits"), line["logits"],
+                                          atol=1e-3, err_msg=line["text"])
+            index = result.get_int("label-index")[1]
+            self.assertEqual(index, int(numpy.argmax(probs)))
+            self.assertEqual(result.get_string("label"), id2label[str(index)])
+
+    def test_multi_label(self):
+        lines, results, _ = self.run_model("bert-tiny-random-topics-multilabel")
+        for line, result in zip(lines, results):
+            expected = [label for label, prob in zip(
+                self.label_names("bert-tiny-random-topics-multilabel"), line["probs"])
+                if prob > 0.5]
+            self.assertEqual(string_list_field(result, "labels"), expected, line["text"])
+
+    def label_names(self, name):
+        shared = Path(os.environ["GST_BERT_SHARED_DIR"])
+        id2label = json.loads((shared / "models" / name / "config.json").read_text())["id2label"]
+        return [id2label[str(i)] for i in range(len(id2label))]
+
+    def test_token_labels(self):
+        lines, results, id2label = self.run_model("bert-tiny-random-ner")
+        for line, result in zip(lines, results):
+            labels = string_list_field(result, "token-labels")
+            scores = float_field(result, "token-scores")
+            spans = buffer_field(result, "token-spans", numpy.uint32).reshape(-1, 2)
+            self.assertEqual(len(labels), len(line["ids"]), line["text"])
+            self.assertEqual((len(scores), len(spans)), (len(labels), len(labels)))
+            for label, logits, expected in zip(labels, line["token_logits"], line["token_labels"]):
+                top_two = sorted(logits)[-2:]
+                if top_two[1] - top_two[0] > 1e-3:   # a near tie may fall either way
+                    self.assertEqual(label, expected, line["text"])
+            self.assertTrue(all(0.0 < score <= 1.0 for score in scores))
 
 
 if __name__ == "__main__":
