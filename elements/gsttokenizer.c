@@ -140,32 +140,44 @@ find_tag_end (const gchar *markup, gsize len, gsize at)
   return 0;
 }
 
+/* "#233" or "#xE9" (between '&' and ';'): the character, or 0. */
+static gunichar
+parse_character_reference (const gchar *reference, gsize len)
+{
+  gchar digits[16];
+  gchar *digits_end;
+  guint base = 10;
+  guint64 value;
+
+  if (len < 2 || len >= sizeof (digits) || reference[0] != '#')
+    return 0;
+  memcpy (digits, reference + 1, len - 1);
+  digits[len - 1] = '\0';
+  if (digits[0] == 'x' || digits[0] == 'X') {
+    memmove (digits, digits + 1, len - 1);
+    base = 16;
+  }
+  /* strtoull would also take signs and spaces */
+  if (!g_ascii_isxdigit (digits[0]))
+    return 0;
+  value = g_ascii_strtoull (digits, &digits_end, base);
+  if (*digits_end != '\0' || value > 0x10FFFF || !g_unichar_validate ((gunichar) value))
+    return 0;
+  return (gunichar) value;
+}
+
 static gunichar
 parse_entity_name (const gchar *name, gsize len)
 {
   static const struct { const gchar *name; gunichar ch; } named[] = {
     { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
   };
-  gchar digits[16];
-  gchar *digits_end;
-  guint64 value;
   gsize i;
 
   for (i = 0; i < G_N_ELEMENTS (named); i++)
     if (strlen (named[i].name) == len && memcmp (named[i].name, name, len) == 0)
       return named[i].ch;
-  if (len < 2 || len >= sizeof (digits) || name[0] != '#')
-    return 0;
-  memcpy (digits, name + 1, len - 1);
-  digits[len - 1] = '\0';
-  if (digits[0] == 'x' || digits[0] == 'X')
-    value = g_ascii_strtoull (digits + 1, &digits_end, 16);
-  else
-    value = g_ascii_strtoull (digits, &digits_end, 10);
-  if (*digits_end != '\0' || digits_end == digits || digits_end == digits + 1
-      || value > 0x10FFFF || !g_unichar_validate ((gunichar) value))
-    return 0;
-  return (gunichar) value;
+  return parse_character_reference (name, len);
 }
 
 /* Decodes the entity at @markup[@at] ('&') into @utf8; returns its length in the
