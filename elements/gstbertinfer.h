@@ -68,10 +68,9 @@ struct _GstBertInfer {
   GstBertInferOutput output_in_effect;
   gboolean warned_cpu_fallback;
 
-  /* The streaming thread's scratch and one-time warnings, no lock needed. */
+  /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
   gboolean warned_truncation;
-  gboolean markup;              /* the caps say pango-markup */
 
   /* Data flow. */
   struct _BertInferItem *pending;  /* the batch being filled */
