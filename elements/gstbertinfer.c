@@ -34,6 +34,7 @@ enum
   PROP_DEVICE,
   PROP_DEVICE_ID,
   PROP_PRECISION,
+  PROP_THREADS,
   PROP_BATCH_SIZE,
   PROP_MAX_BATCH_TOKENS,
   PROP_BATCH_TIMEOUT,
@@ -49,6 +50,8 @@ enum
 #define DEFAULT_DEVICE BERT_DEVICE_AUTO
 #define DEFAULT_DEVICE_ID 0
 #define DEFAULT_PRECISION BERT_PRECISION_FP16
+#define DEFAULT_THREADS 0
+#define MAX_THREADS 1024
 #define DEFAULT_BATCH_SIZE 32
 #define MAX_BATCH_SIZE 4096
 #define DEFAULT_MAX_BATCH_TOKENS 8192
@@ -1248,6 +1251,7 @@ gst_bert_infer_open (GstBertInfer *self)
   options.device = self->device;
   options.device_id = self->device_id;
   options.precision = self->precision;
+  options.n_threads = self->threads;
   options.pooling = self->pooling;
   options.normalize = self->normalize;
   requested = self->output;
@@ -1360,6 +1364,9 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
     case PROP_PRECISION:
       self->precision = g_value_get_enum (value);
       break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      break;
     case PROP_BATCH_SIZE:
       self->batch_size = g_value_get_uint (value);
       break;
@@ -1418,6 +1425,9 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
       break;
     case PROP_PRECISION:
       g_value_set_enum (value, self->precision);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
       break;
     case PROP_BATCH_SIZE:
       g_value_set_uint (value, self->batch_size);
@@ -1487,6 +1497,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision", "Arithmetic on CUDA (the CPU always "
           "computes in FP32)", GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads", "CPU threads computing a batch (0 = one per "
+          "core); fewer leave cores to the rest of the pipeline and to other instances", 0,
+          MAX_THREADS, DEFAULT_THREADS, at_load));
   g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint ("batch-size", "Batch size", "A batch runs once it holds this many "
           "buffers", 1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, live));
@@ -1578,6 +1592,7 @@ gst_bert_infer_init (GstBertInfer *self)
   self->device = DEFAULT_DEVICE;
   self->device_id = DEFAULT_DEVICE_ID;
   self->precision = DEFAULT_PRECISION;
+  self->threads = DEFAULT_THREADS;
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->max_batch_tokens = DEFAULT_MAX_BATCH_TOKENS;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;

@@ -50,6 +50,7 @@ struct _GstBertInfer {
   BertDevice device;
   gint device_id;
   BertPrecision precision;
+  guint threads;
   guint batch_size;
   guint max_batch_tokens;
   guint64 batch_timeout;

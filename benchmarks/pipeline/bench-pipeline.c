@@ -1,7 +1,7 @@
 /* bench-pipeline: end-to-end figures of bert-infer in GStreamer pipelines, on the CPU.
  *
  * usage: bench-pipeline [--model DIR] [--cues N] [--live-seconds S] [--overhead-buffers N]
- *                       [--only file|live|overhead]
+ *                       [--threads N] [--only file|live|overhead]
  *
  * file:     writes an SRT of --cues cues (default 5000; the STS Benchmark test sentences
  *           of $GST_BERT_SHARED_DIR, cycled) and times
@@ -20,7 +20,7 @@
  *           tokenizes itself.
  * The model of the file and live runs is --model, by default
  * $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2, on the element's defaults (batch-size 32,
- * batch-timeout 20 ms, max-in-flight 2).
+ * batch-timeout 20 ms, max-in-flight 2) and --threads (default 0, one per core).
  */
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -38,6 +38,7 @@
 
 static char *model_option = NULL, *only_option = NULL;
 static int cues_option = 5000, live_seconds_option = 30, overhead_buffers_option = 100000;
+static int threads_option = 0;
 
 static GOptionEntry entries[] = {
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_option,
@@ -47,6 +48,8 @@ static GOptionEntry entries[] = {
     "seconds of each live run (default 30)", "S" },
   { "overhead-buffers", 0, 0, G_OPTION_ARG_INT, &overhead_buffers_option,
     "buffers of the overhead run (default 100000)", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option,
+    "bert-infer's threads property (default 0: one per core)", "N" },
   { "only", 0, 0, G_OPTION_ARG_STRING, &only_option, "run only file, live or overhead", "RUN" },
   { NULL }
 };
@@ -171,8 +174,8 @@ bench_file (const char *model, GPtrArray *sentences)
 {
   char *srt = write_srt (sentences, cues_option);
   char *description = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! tokenizer "
-      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu ! fakesink name=sink "
-      "sync=false", srt, model, model);
+      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d ! "
+      "fakesink name=sink sync=false", srt, model, model, threads_option);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
   guint n_out = 0;
@@ -267,8 +270,8 @@ bench_live_rate (const char *model, GPtrArray *sentences, double rate)
 {
   guint n = MAX (3, (guint) (rate * live_seconds_option) + 1);
   char *description = g_strdup_printf ("appsrc name=src is-live=true do-timestamp=true "
-      "format=time caps=\"" TEXT_CAPS "\" ! bert-infer model=\"%s\" device=cpu ! "
-      "fakesink name=sink sync=false", model);
+      "format=time caps=\"" TEXT_CAPS "\" ! bert-infer model=\"%s\" device=cpu threads=%d ! "
+      "fakesink name=sink sync=false", model, threads_option);
   GstElement *pipeline = gst_parse_launch (description, NULL);
   GstElement *appsrc = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
@@ -468,7 +471,7 @@ bench_overhead (void)
 
   g_mutex_init (&collector.lock);
   g_cond_init (&collector.done);
-  g_object_set (element, "model", model_dir, NULL);
+  g_object_set (element, "model", model_dir, "threads", threads_option, NULL);
   gst_util_set_object_arg (G_OBJECT (element), "device", "cpu");
   gst_pad_set_chain_function (collector_pad, collect_buffer);
   gst_pad_link (feeder, sinkpad);
@@ -533,7 +536,8 @@ main (int argc, char **argv)
       ok = FALSE;
     }
   }
-  printf ("model %s; CPU, %u cores\n", model, g_get_num_processors ());
+  printf ("model %s; CPU, %u cores, bert-infer threads=%d\n", model, g_get_num_processors (),
+      threads_option);
   if (ok && wanted ("file"))
     ok = bench_file (model, sentences);
   if (ok && wanted ("live"))
