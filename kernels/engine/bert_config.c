@@ -28,7 +28,8 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
         path, local_error->message);
     g_error_free (local_error);
     g_clear_object (&parser);
-  } else if (JSON_NODE_TYPE (json_parser_get_root (parser)) != root_type) {
+  } else if (json_parser_get_root (parser) == NULL   /* an empty document */
+      || JSON_NODE_TYPE (json_parser_get_root (parser)) != root_type) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the document is not a JSON %s", path, root_type == JSON_NODE_ARRAY ? "array" : "object");
     g_clear_object (&parser);

@@ -8,6 +8,15 @@
 #include <math.h>
 #include <string.h>
 
+/* Hot loops are compiled for AVX-512 and AVX2 too and picked at load time (ifunc), so a
+ * portable build still uses the machine's vector width. No FMA contraction happens in
+ * ISO C mode, so every clone computes the same values. */
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__clang__) || defined(__GNUC__))
+#define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 static float
 f16_to_f32 (uint16_t half)
 {
@@ -56,8 +65,9 @@ bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n)
   }
 }
 
-float
-bert_cpu_erf (float x)
+/* Inlined into the GELU loop so that it vectorizes. */
+static inline float
+erf_approximation (float x)
 {
   const float a1 = 0.0705230784f, a2 = 0.0422820123f, a3 = 0.0092705272f;
   const float a4 = 0.0001520143f, a5 = 0.0002765672f, a6 = 0.0000430638f;
@@ -71,7 +81,13 @@ bert_cpu_erf (float x)
   return copysignf (1.0f - 1.0f / t, x);
 }
 
-void
+float
+bert_cpu_erf (float x)
+{
+  return erf_approximation (x);
+}
+
+VECTOR_CLONES void
 bert_cpu_bias_gelu (float *y, int rows, int cols, int ld, const float *bias)
 {
   for (int r = 0; r < rows; r++) {
@@ -80,12 +96,12 @@ bert_cpu_bias_gelu (float *y, int rows, int cols, int ld, const float *bias)
     for (int c = 0; c < cols; c++) {
       float x = row[c] + bias[c];
 
-      row[c] = 0.5f * x * (1.0f + bert_cpu_erf (x * (float) M_SQRT1_2));
+      row[c] = 0.5f * x * (1.0f + erf_approximation (x * (float) M_SQRT1_2));
     }
   }
 }
 
-void
+VECTOR_CLONES void
 bert_cpu_bias_residual (float *y, int rows, int cols, int ld, const float *bias,
     const float *residual)
 {
@@ -98,7 +114,7 @@ bert_cpu_bias_residual (float *y, int rows, int cols, int ld, const float *bias,
   }
 }
 
-void
+VECTOR_CLONES void
 bert_cpu_bias (float *y, int rows, int cols, int ld, const float *bias)
 {
   for (int r = 0; r < rows; r++) {
@@ -150,7 +166,7 @@ row_variance (const float *x, int n, float mean)
   return sum_partials (partial) / n;
 }
 
-void
+VECTOR_CLONES void
 bert_cpu_layernorm (const float *in, float *out, int n, const float *weight, const float *bias,
     float eps)
 {
@@ -161,8 +177,8 @@ bert_cpu_layernorm (const float *in, float *out, int n, const float *weight, con
     out[i] = (in[i] - mean) * inverse_std * weight[i] + bias[i];
 }
 
-void
-bert_cpu_softmax (float *x, int n)
+static inline void
+softmax (float *x, int n)
 {
   float max = x[0], sum = 0.0f;
 
@@ -174,6 +190,12 @@ bert_cpu_softmax (float *x, int n)
   }
   for (int i = 0; i < n; i++)
     x[i] /= sum;
+}
+
+void
+bert_cpu_softmax (float *x, int n)
+{
+  softmax (x, n);
 }
 
 size_t
@@ -214,7 +236,7 @@ attention_context (const float *p, const float *v, int qkv_stride, int n, int he
   }
 }
 
-void
+VECTOR_CLONES void
 bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride,
     float *ctx, int ctx_stride, int n, int head_dim, float *scratch)
 {
@@ -227,7 +249,7 @@ bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv
       k_transposed[(size_t) c * n + j] = k[(size_t) j * qkv_stride + c];
   for (int i = 0; i < n; i++) {
     attention_scores (q + (size_t) i * qkv_stride, k_transposed, n, head_dim, scale, scores);
-    bert_cpu_softmax (scores, n);
+    softmax (scores, n);
     attention_context (scores, v, qkv_stride, n, head_dim, ctx + (size_t) i * ctx_stride);
   }
 }

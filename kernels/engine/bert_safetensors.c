@@ -256,7 +256,8 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
     g_object_unref (parser);
     return NULL;
   }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+  /* An empty document parses, to no root at all. */
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the header is not a JSON object", file_name);
     g_object_unref (parser);

@@ -1,15 +1,15 @@
 /* test-engine-parity: runs a model folder on the inputs of a reference JSONL file and
  * compares the engine's outputs with the reference's.
  *
- * usage: test-engine-parity MODEL_DIR REFERENCE.jsonl
- *        test-engine-parity --shared NAME   (the model and reference of $GST_BERT_SHARED_DIR)
+ * usage: test-engine-parity [--tolerance T] MODEL_DIR REFERENCE.jsonl
+ *        test-engine-parity [--tolerance T] --shared NAME   (from $GST_BERT_SHARED_DIR)
  *
  * Each line holds ids, type_ids and the expected outputs of one input, in the format of
  * shared/reference/encoder/NAME.jsonl: embedding, or logits, probs and label, or
  * token_logits and token_labels. Every line is run alone and checked against its
- * reference (embeddings: cosine >= 0.99999 and max abs diff <= 1e-4; logits and probs:
- * max abs diff <= 1e-4; labels equal unless the reference's own top logits tie within
- * 1e-4). Then all lines run as one batch, and in random groups, and must give what each
+ * reference (embeddings: cosine >= 0.99999 and max abs diff <= T; logits and probs:
+ * max abs diff <= T; labels equal unless the reference's own top logits tie within T;
+ * T is 1e-4 unless given). Then all lines run as one batch, and in random groups, and must give what each
  * gave alone (|difference| <= 1e-5 * max (1, |value|): GEMM kernels may sum in another
  * order for another number of rows). Exits 0 on success, 1 on failure, 77 to skip.
  */
@@ -23,7 +23,6 @@
 #include "bert_engine.h"
 
 #define SKIP 77
-#define REFERENCE_TOLERANCE 1e-4
 #define MIN_COSINE 0.99999
 #define BATCH_TOLERANCE 1e-5   /* relative to max (1, |value|) */
 
@@ -40,6 +39,7 @@ typedef struct {
 } Result;
 
 static int failures;
+static double reference_tolerance = 1e-4;
 
 static void G_GNUC_PRINTF (1, 2)
 fail (const char *format, ...)
@@ -218,7 +218,7 @@ check_embedding (guint line_no, const Result *result, JsonArray *expected, doubl
   diff = max_abs_diff (got, expected, 0, result->values->len);
   *min_cosine = fmin (*min_cosine, cosine);
   *worst = fmax (*worst, diff);
-  if (!(cosine >= MIN_COSINE) || !(diff <= REFERENCE_TOLERANCE))
+  if (!(cosine >= MIN_COSINE) || !(diff <= reference_tolerance))
     fail ("line %u: embedding cosine %.7f, max abs diff %.3g", line_no, cosine, diff);
 }
 
@@ -235,7 +235,7 @@ check_label (guint line_no, const char *what, char **id2label, int32_t got, cons
   if (expected_id == got)
     return;
   if (expected_id >= 0 && fabs (json_array_get_double_element (expected_logits, logits_offset + got)
-          - json_array_get_double_element (expected_logits, logits_offset + expected_id)) <= REFERENCE_TOLERANCE)
+          - json_array_get_double_element (expected_logits, logits_offset + expected_id)) <= reference_tolerance)
     return;
   fail ("line %u: %s is %s, reference %s", line_no, what, id2label[got], expected);
 }
@@ -257,7 +257,7 @@ check_sequence_classifier (guint line_no, const BertModel *model, const Result *
   }
   diff = fmax (max_abs_diff (got, logits, 0, n), max_abs_diff (got + n, probs, 0, n));
   *worst = fmax (*worst, diff);
-  if (!(diff <= REFERENCE_TOLERANCE))
+  if (!(diff <= reference_tolerance))
     fail ("line %u: logits/probs max abs diff %.3g", line_no, diff);
   check_label (line_no, "label", model->config.id2label, g_array_index (result->labels, int32_t, 0),
       json_object_get_string_member (expected, "label"), logits, 0);
@@ -282,7 +282,7 @@ check_token_classifier (guint line_no, const BertModel *model, const Result *res
     double diff = max_abs_diff (got + t * n, row, 0, n);
 
     *worst = fmax (*worst, diff);
-    if (!(diff <= REFERENCE_TOLERANCE))
+    if (!(diff <= reference_tolerance))
       fail ("line %u, token %u: token logits max abs diff %.3g", line_no, t, diff);
     check_label (line_no, "token label", model->config.id2label,
         g_array_index (result->labels, int32_t, t), json_array_get_string_element (token_labels, t),
@@ -355,7 +355,8 @@ run_random_groups (BertEncoder *encoder, GPtrArray *lines, Result *results)
     order[j] = t;
   }
   for (guint first = 0, size; first < lines->len; first += size) {
-    size = MIN ((guint) g_rand_int_range (rand, 1, 17), lines->len - first);
+    size = g_rand_int_range (rand, 1, 17);
+    size = MIN (size, lines->len - first);
     run_batch (encoder, lines, order + first, size, results);
   }
   g_free (order);
@@ -421,6 +422,11 @@ main (int argc, char **argv)
   const char *shared;
   int status;
 
+  if (argc >= 3 && strcmp (argv[1], "--tolerance") == 0) {
+    reference_tolerance = g_ascii_strtod (argv[2], NULL);
+    argc -= 2;
+    argv += 2;
+  }
   if (argc == 3 && strcmp (argv[1], "--shared") == 0) {
     shared = g_getenv ("GST_BERT_SHARED_DIR");
     model_dir = g_build_filename (shared ? shared : "", "models", argv[2], NULL);
@@ -435,7 +441,7 @@ main (int argc, char **argv)
     model_dir = g_strdup (argv[1]);
     reference_path = g_strdup (argv[2]);
   } else {
-    g_printerr ("usage: %s MODEL_DIR REFERENCE.jsonl | --shared NAME\n", argv[0]);
+    g_printerr ("usage: test-engine-parity [--tolerance T] MODEL_DIR REFERENCE.jsonl | --shared NAME\n");
     return 2;
   }
   status = run_parity (model_dir, reference_path);

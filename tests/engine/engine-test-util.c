@@ -1,0 +1,136 @@
+/* engine-test-util.c: model folders for the engine's C tests. */
+#include "engine-test-util.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+static GPtrArray *made_folders;
+
+char *
+engine_test_make_model (const BertModelWriterOptions *options)
+{
+  BertModelWriterOptions defaults;
+  GError *error = NULL;
+  char *folder = g_dir_make_tmp ("gst-bert-engine-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  if (options == NULL) {
+    bert_model_writer_options_init (&defaults);
+    options = &defaults;
+  }
+  bert_model_writer_write (folder, options, &error);
+  g_assert_no_error (error);
+  if (made_folders == NULL)
+    made_folders = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (made_folders, g_strdup (folder));
+  return folder;
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL) {
+    char *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
+void
+engine_test_cleanup (void)
+{
+  if (made_folders == NULL)
+    return;
+  for (guint i = 0; i < made_folders->len; i++)
+    remove_tree (g_ptr_array_index (made_folders, i));
+  g_ptr_array_unref (made_folders);
+  made_folders = NULL;
+}
+
+char *
+engine_test_read_file (const char *folder, const char *name, gsize *length)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  GError *error = NULL;
+  char *contents;
+
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  g_free (path);
+  return contents;
+}
+
+void
+engine_test_write_file (const char *folder, const char *name, const char *contents, gssize length)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  /* Not g_file_set_contents: its fsync is slow for the fuzz test's thousands of files. */
+  FILE *file = g_fopen (path, "wb");
+
+  g_assert_nonnull (file);
+  if (length < 0)
+    length = strlen (contents);
+  g_assert_cmpuint (fwrite (contents, 1, length, file), ==, (gsize) length);
+  g_assert_cmpint (fclose (file), ==, 0);
+  g_free (path);
+}
+
+void
+engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
+    const char *new_text)
+{
+  char *contents = engine_test_read_file (folder, name, NULL);
+  char *at = strstr (contents, old_text);
+  GString *edited;
+
+  g_assert_nonnull (at);
+  edited = g_string_new_len (contents, at - contents);
+  g_string_append (edited, new_text);
+  g_string_append (edited, at + strlen (old_text));
+  engine_test_write_file (folder, name, edited->str, edited->len);
+  g_string_free (edited, TRUE);
+  g_free (contents);
+}
+
+char *
+engine_test_read_header (const char *folder, GBytes **data)
+{
+  gsize length;
+  char *contents = engine_test_read_file (folder, "model.safetensors", &length);
+  guint64 header_length;
+  char *header;
+
+  memcpy (&header_length, contents, 8);
+  header_length = GUINT64_FROM_LE (header_length);
+  g_assert_cmpuint (header_length + 8, <=, length);
+  header = g_strndup (contents + 8, header_length);
+  *data = g_bytes_new (contents + 8 + header_length, length - 8 - header_length);
+  g_free (contents);
+  return header;
+}
+
+void
+engine_test_write_safetensors (const char *folder, const char *header, GBytes *data)
+{
+  GByteArray *file = g_byte_array_new ();
+  guint64 header_length = GUINT64_TO_LE (strlen (header));
+  gsize data_length;
+  const guint8 *data_bytes = g_bytes_get_data (data, &data_length);
+
+  g_byte_array_append (file, (const guint8 *) &header_length, 8);
+  g_byte_array_append (file, (const guint8 *) header, strlen (header));
+  g_byte_array_append (file, data_bytes, data_length);
+  engine_test_write_file (folder, "model.safetensors", (const char *) file->data, file->len);
+  g_byte_array_unref (file);
+}

@@ -1,0 +1,31 @@
+/* engine-test-util.h: model folders for the engine's C tests. */
+#ifndef ENGINE_TEST_UTIL_H
+#define ENGINE_TEST_UTIL_H
+
+#include "bert_engine.h"
+#include "bert_model_writer.h"
+
+G_BEGIN_DECLS
+
+/* Writes a model with options (NULL: the writer's defaults) into a new temporary
+ * folder, removed by engine_test_cleanup. Aborts the test on failure. */
+char *engine_test_make_model (const BertModelWriterOptions *options);
+/* Removes every folder engine_test_make_model made. */
+void engine_test_cleanup (void);
+
+char *engine_test_read_file (const char *folder, const char *name, gsize *length);
+/* length -1: contents is NUL-terminated. */
+void engine_test_write_file (const char *folder, const char *name, const char *contents,
+    gssize length);
+/* Replaces the first occurrence of old_text in folder/name; asserts there is one. */
+void engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
+    const char *new_text);
+
+/* model.safetensors split into its header (text) and data. */
+char *engine_test_read_header (const char *folder, GBytes **data);
+/* Writes model.safetensors from a header text and data. */
+void engine_test_write_safetensors (const char *folder, const char *header, GBytes *data);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,472 @@
+/* test-engine-errors: every way a model folder can be wrong gives a clear GError.
+ *
+ * Each test writes a small valid model (bert_model_writer), breaks one thing and checks
+ * the error's code and that its message names the file and the field or tensor.
+ */
+#include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "engine-test-util.h"
+
+/* Loading folder fails with code, and the message holds every one of the NULL-terminated
+ * fragments that follow. */
+static void
+assert_load_fails (const char *folder, int code, ...)
+{
+  GError *error = NULL;
+  BertModel *model = bert_model_load (folder, &error);
+  const char *fragment;
+  va_list fragments;
+
+  g_assert_null (model);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BERT_ENGINE_ERROR, code);
+  va_start (fragments, code);
+  while ((fragment = va_arg (fragments, const char *)) != NULL) {
+    if (strstr (error->message, fragment) == NULL)
+      g_error ("'%s' is not in the error message: %s", fragment, error->message);
+  }
+  va_end (fragments);
+  g_error_free (error);
+}
+
+static BertModel *
+assert_load_succeeds (const char *folder)
+{
+  GError *error = NULL;
+  BertModel *model = bert_model_load (folder, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (model);
+  return model;
+}
+
+/* Sets member of tensor's header entry to json_value, or removes the tensor when
+ * member is NULL. */
+static void
+edit_tensor (const char *folder, const char *tensor, const char *member, const char *json_value)
+{
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  JsonParser *parser = json_parser_new ();
+  JsonObject *root;
+  char *text;
+
+  g_assert_true (json_parser_load_from_data (parser, header, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (json_object_has_member (root, tensor));
+  if (member == NULL)
+    json_object_remove_member (root, tensor);
+  else
+    json_object_set_member (json_object_get_object_member (root, tensor), member,
+        json_from_string (json_value, NULL));
+  text = json_to_string (json_parser_get_root (parser), FALSE);
+  engine_test_write_safetensors (folder, text, data);
+  g_free (text);
+  g_object_unref (parser);
+  g_bytes_unref (data);
+  g_free (header);
+}
+
+static void
+remove_file (const char *folder, const char *name)
+{
+  char *path = g_build_filename (folder, name, NULL);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_free (path);
+}
+
+static void
+test_missing_folder (void)
+{
+  assert_load_fails ("/nonexistent/gst-bert-model", BERT_ENGINE_ERROR_FILE, "config.json", NULL);
+}
+
+static void
+test_missing_config (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  remove_file (folder, "config.json");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "config.json", NULL);
+  g_free (folder);
+}
+
+static void
+test_missing_safetensors (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  remove_file (folder, "model.safetensors");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", NULL);
+  g_free (folder);
+}
+
+static void
+test_missing_tokenizer (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  remove_file (folder, "vocab.txt");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "tokenizer", NULL);
+  g_free (folder);
+}
+
+static void
+truncate_weights (const char *folder, gsize length)
+{
+  char *contents = engine_test_read_file (folder, "model.safetensors", NULL);
+
+  engine_test_write_file (folder, "model.safetensors", contents, length);
+  g_free (contents);
+}
+
+static void
+test_truncated_file (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  gsize length;
+
+  g_free (engine_test_read_file (folder, "model.safetensors", &length));
+  truncate_weights (folder, length - 10);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", "truncated", NULL);
+  truncate_weights (folder, 100);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "header length", NULL);
+  truncate_weights (folder, 5);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", "truncated", NULL);
+  truncate_weights (folder, 0);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", "truncated", NULL);
+  g_free (folder);
+}
+
+static void
+test_header_length_out_of_bounds (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  gsize length;
+  char *contents = engine_test_read_file (folder, "model.safetensors", &length);
+  guint64 huge = GUINT64_TO_LE (G_GUINT64_CONSTANT (1) << 62);
+
+  memcpy (contents, &huge, 8);
+  engine_test_write_file (folder, "model.safetensors", contents, length);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "header length", NULL);
+  g_free (contents);
+  g_free (folder);
+}
+
+static void
+test_offsets_out_of_bounds (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "data_offsets", "[1000000000, 1000000128]");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors",
+      "embeddings.LayerNorm.bias", "past the end", NULL);
+  g_free (folder);
+}
+
+static void
+test_offsets_not_matching_size (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "shape", "[33]");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "embeddings.LayerNorm.bias",
+      "needs 132 bytes", NULL);
+  g_free (folder);
+}
+
+static void
+test_offsets_overlapping (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  JsonNode *root = json_from_string (header, NULL);
+  JsonObject *weight = json_object_get_object_member (json_node_get_object (root),
+      "embeddings.LayerNorm.weight");
+  char *offsets = json_to_string (json_object_get_member (weight, "data_offsets"), FALSE);
+
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "data_offsets", offsets);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "overlaps", "embeddings.LayerNorm", NULL);
+  g_free (offsets);
+  json_node_unref (root);
+  g_bytes_unref (data);
+  g_free (header);
+  g_free (folder);
+}
+
+static void
+test_invalid_config_json (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_size\": 32,", "\"hidden_size\": 32,,");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "invalid JSON", NULL);
+  engine_test_write_file (folder, "config.json", "", 0);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "not a JSON object", NULL);
+  engine_test_write_file (folder, "config.json", "[]", -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "not a JSON object", NULL);
+  g_free (folder);
+}
+
+static void
+test_invalid_header_json (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+
+  header[1] = '#';
+  engine_test_write_safetensors (folder, header, data);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "not valid JSON", NULL);
+  engine_test_write_safetensors (folder, "[1, 2]", data);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "not a JSON object", NULL);
+  engine_test_write_safetensors (folder, "", data);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "not a JSON object", NULL);
+  g_bytes_unref (data);
+  g_free (header);
+  g_free (folder);
+}
+
+static void
+test_invalid_pooling_json (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_write_file (folder, "1_Pooling/config.json", "{\"pooling_mode_cls_token\": tru", -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "1_Pooling/config.json", "invalid JSON", NULL);
+  g_free (folder);
+}
+
+static void
+test_unsupported_pooling (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json",
+      "\"pooling_mode_mean_sqrt_len_tokens\": false", "\"pooling_mode_mean_sqrt_len_tokens\": true");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json",
+      "pooling_mode_mean_sqrt_len_tokens", NULL);
+  g_free (folder);
+}
+
+static void
+test_unsupported_module (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "modules.json", "sentence_transformers.models.Normalize",
+      "sentence_transformers.models.Dense");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json",
+      "sentence_transformers.models.Dense", NULL);
+  g_free (folder);
+}
+
+static void
+test_missing_tensor (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  edit_tensor (folder, "encoder.layer.1.output.dense.bias", NULL, NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors",
+      "encoder.layer.1.output.dense.bias", "missing", NULL);
+  g_free (folder);
+}
+
+static void
+test_wrong_shape (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  /* The same number of bytes, transposed: only the shape check can see it. */
+  edit_tensor (folder, "encoder.layer.1.intermediate.dense.weight", "shape", "[32, 64]");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "encoder.layer.1.intermediate.dense.weight",
+      "has shape [32, 64], config.json expects [64, 32]", NULL);
+  g_free (folder);
+}
+
+static void
+test_unsupported_model_type (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", "\"model_type\": \"roberta\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "roberta", NULL);
+  g_free (folder);
+}
+
+static void
+test_unsupported_hidden_act (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu_new\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "gelu_new", NULL);
+  g_free (folder);
+}
+
+static void
+test_unsupported_dtype (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  /* 128 bytes as I8: a valid safetensors entry of a dtype BERT weights cannot have. */
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "dtype", "\"I8\"");
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "shape", "[128]");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "unsupported dtype I8 for tensor 'embeddings.LayerNorm.bias'", NULL);
+  edit_tensor (folder, "embeddings.LayerNorm.bias", "dtype", "\"Q4\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "unsupported dtype Q4 for tensor 'embeddings.LayerNorm.bias'", NULL);
+  g_free (folder);
+}
+
+/* Tensors the model does not use (PyTorch's I64 position_ids) may have any dtype. */
+static void
+test_unused_tensor_of_other_dtype (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  gsize data_size = g_bytes_get_size (data);
+  char *edited = g_strdup_printf ("{\"embeddings.position_ids\":{\"dtype\":\"I64\",\"shape\":[1,0],"
+      "\"data_offsets\":[%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT "]},%s", data_size, data_size, header + 1);
+  BertModel *model;
+
+  engine_test_write_safetensors (folder, edited, data);
+  model = assert_load_succeeds (folder);
+  bert_model_unref (model);
+  g_free (edited);
+  g_bytes_unref (data);
+  g_free (header);
+  g_free (folder);
+}
+
+static void
+check_config_refused (const char *old_text, const char *new_text, int code,
+    const char *fragment)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", old_text, new_text);
+  assert_load_fails (folder, code, "config.json", fragment, NULL);
+  g_free (folder);
+}
+
+/* The weights file is a few KB: these fail on config.json's numbers before any
+ * allocation sized from them. */
+static void
+test_absurd_sizes (void)
+{
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 1000000000",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size 1000000000");
+  check_config_refused ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 100000",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "num_hidden_layers");
+  check_config_refused ("\"vocab_size\": 100", "\"vocab_size\": 1099511627776",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "vocab_size");
+  check_config_refused ("\"intermediate_size\": 64", "\"intermediate_size\": 4294967296",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "intermediate_size");
+  check_config_refused ("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "max_position_embeddings");
+  check_config_refused ("\"num_attention_heads\": 4", "\"num_attention_heads\": 5",
+      BERT_ENGINE_ERROR_FORMAT, "does not divide");
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": -32",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 32.5",
+      BERT_ENGINE_ERROR_FORMAT, "not an integer");
+  check_config_refused ("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": -1",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "layer_norm_eps");
+  check_config_refused ("\"type_vocab_size\": 2,", "",
+      BERT_ENGINE_ERROR_FORMAT, "'type_vocab_size' is missing");
+}
+
+static void
+test_tokenizer_larger_than_vocab (void)
+{
+  char *folder = engine_test_make_model (NULL), *vocab, *longer;
+
+  vocab = engine_test_read_file (folder, "vocab.txt", NULL);
+  longer = g_strconcat (vocab, "extra\n", NULL);
+  engine_test_write_file (folder, "vocab.txt", longer, -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "101 tokens", "vocab_size is 100", NULL);
+  g_free (longer);
+  g_free (vocab);
+  g_free (folder);
+}
+
+/* Without architectures, a classifier and a pooler make a sequence classifier, and
+ * without id2label the labels are named as transformers names them. */
+static void
+test_head_from_tensors (void)
+{
+  BertModelWriterOptions options;
+  BertModel *model;
+  char *folder;
+
+  bert_model_writer_options_init (&options);
+  options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  options.num_labels = 2;
+  folder = engine_test_make_model (&options);
+  engine_test_replace_in_file (folder, "config.json", "\"architectures\": [\"BertForSequenceClassification\"],", "");
+  engine_test_replace_in_file (folder, "config.json", "\"id2label\": {\"0\": \"label0\", \"1\": \"label1\"}", "\"pad_token_id\": 0");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.head, ==, BERT_HEAD_SEQUENCE_CLASSIFIER);
+  g_assert_cmpint (model->config.num_labels, ==, 2);
+  g_assert_cmpstr (model->config.id2label[1], ==, "LABEL_1");
+  bert_model_unref (model);
+  g_free (folder);
+}
+
+static void
+test_id2label_with_gap (void)
+{
+  BertModelWriterOptions options;
+  char *folder;
+
+  bert_model_writer_options_init (&options);
+  options.head = BERT_HEAD_TOKEN_CLASSIFIER;
+  options.num_labels = 3;
+  folder = engine_test_make_model (&options);
+  engine_test_replace_in_file (folder, "config.json", "\"2\": \"label2\"", "\"7\": \"label2\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "id2label entry \"7\"", NULL);
+  g_free (folder);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/errors/missing-folder", test_missing_folder);
+  g_test_add_func ("/engine/errors/missing-config", test_missing_config);
+  g_test_add_func ("/engine/errors/missing-safetensors", test_missing_safetensors);
+  g_test_add_func ("/engine/errors/missing-tokenizer", test_missing_tokenizer);
+  g_test_add_func ("/engine/errors/truncated-file", test_truncated_file);
+  g_test_add_func ("/engine/errors/header-length-out-of-bounds", test_header_length_out_of_bounds);
+  g_test_add_func ("/engine/errors/offsets-out-of-bounds", test_offsets_out_of_bounds);
+  g_test_add_func ("/engine/errors/offsets-not-matching-size", test_offsets_not_matching_size);
+  g_test_add_func ("/engine/errors/offsets-overlapping", test_offsets_overlapping);
+  g_test_add_func ("/engine/errors/invalid-config-json", test_invalid_config_json);
+  g_test_add_func ("/engine/errors/invalid-header-json", test_invalid_header_json);
+  g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
+  g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
+  g_test_add_func ("/engine/errors/unsupported-module", test_unsupported_module);
+  g_test_add_func ("/engine/errors/missing-tensor", test_missing_tensor);
+  g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);
+  g_test_add_func ("/engine/errors/unsupported-model-type", test_unsupported_model_type);
+  g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
+  g_test_add_func ("/engine/errors/unsupported-dtype", test_unsupported_dtype);
+  g_test_add_func ("/engine/errors/unused-tensor-of-other-dtype", test_unused_tensor_of_other_dtype);
+  g_test_add_func ("/engine/errors/absurd-sizes", test_absurd_sizes);
+  g_test_add_func ("/engine/errors/tokenizer-larger-than-vocab", test_tokenizer_larger_than_vocab);
+  g_test_add_func ("/engine/errors/head-from-tensors", test_head_from_tensors);
+  g_test_add_func ("/engine/errors/id2label-with-gap", test_id2label_with_gap);
+  status = g_test_run ();
+  engine_test_cleanup ();
+  return status;
+}
