@@ -169,9 +169,12 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: no such file", path);
   } else if (!json_parser_load_from_file (parser, path, &parse_error)) {
+    /* json-glib's parse errors already read "PATH:LINE:COLUMN: ..." */
+    gboolean named = g_str_has_prefix (parse_error->message, path);
     g_set_error (error, BERT_TOKENIZER_ERROR,
         parse_error->domain == G_FILE_ERROR ? BERT_TOKENIZER_ERROR_FILE
-        : BERT_TOKENIZER_ERROR_FORMAT, "%s: %s", path, parse_error->message);
+        : BERT_TOKENIZER_ERROR_FORMAT, "%s%s%s", named ? "" : path, named ? "" : ": ",
+        parse_error->message);
     g_error_free (parse_error);
   } else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
@@ -197,6 +200,9 @@ get_max_length (JsonObject *object, const char *file, guint *value, GError **err
   if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
     return field_error (error, file, "model_max_length", "a number");
   double length = json_node_get_double (node);
+  /* json-glib reads integers past 64 bits, such as transformers' int(1e30), as -1. */
+  if (type == G_TYPE_INT64 && json_node_get_int (node) == -1)
+    length = G_MAXDOUBLE;
   if (length < 1)
     return field_error (error, file, "model_max_length", "a positive number");
   *value = length > NO_LIMIT_THRESHOLD ? BERT_MAX_POSITIONS : (guint) length;

@@ -92,16 +92,21 @@ def our_tokens(cli, folder, texts):
     return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
 
 
-def compare(cli, folder, texts, show):
+def compare(cli, folder, texts, show, chunk=50000):
     tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    expected = hf_tokens(tokenizer, texts)
-    got = our_tokens(cli, folder, texts)
-    mismatches = [i for i in range(len(texts)) if expected[i] != got[i]]
-    for i in mismatches[:show]:
-        print(f"  text {texts[i]!r}\n    hf:  {expected[i]}\n    our: {got[i]}")
-    return len(mismatches)
+    mismatches = 0
+    for begin in range(0, len(texts), chunk):
+        part = texts[begin:begin + chunk]
+        expected = hf_tokens(tokenizer, part)
+        got = our_tokens(cli, folder, part)
+        for i in range(len(part)):
+            if expected[i] != got[i]:
+                if mismatches < show:
+                    print(f"  text {part[i]!r}\n    hf:  {expected[i]}\n    our: {got[i]}")
+                mismatches += 1
+    return mismatches
 
 
 def main():
