@@ -1067,33 +1067,68 @@ GST_START_TEST (test_token_id_outside_vocabulary_is_error)
 
 GST_END_TEST;
 
-GST_START_TEST (test_missing_model_fails_naming_it)
+/* Takes @element to READY, expects a RESOURCE error whose details hold @detail, and
+ * returns its message for further checks. */
+static gchar *
+assert_ready_fails (GstElement *element, const gchar *detail)
 {
-  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
-  const gchar *path = "/nonexistent/gst-bert/model";
   GstBus *bus = gst_bus_new ();
   GstMessage *message;
   GError *error = NULL;
-  gchar *debug = NULL;
+  gchar *debug = NULL, *text;
 
-  g_object_set (element, "model", path, NULL);
   gst_element_set_bus (element, bus);
   fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY),
       GST_STATE_CHANGE_FAILURE);
   message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL);
+  fail_unless (message != NULL, "no error message");
   gst_message_parse_error (message, &error, &debug);
-  fail_unless (strstr (error->message, path) != NULL, "'%s' lacks the path", error->message);
-  fail_unless (debug && strstr (debug, path) != NULL, "'%s' lacks the path", debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR, "not a resource error: %s", error->message);
+  fail_unless (debug && strstr (debug, detail) != NULL, "details '%s' lack '%s'", debug, detail);
+  text = g_strdup (error->message);
   g_error_free (error);
   g_free (debug);
   gst_message_unref (message);
   gst_element_set_state (element, GST_STATE_NULL);
-  gst_object_unref (element);
+  gst_element_set_bus (element, NULL);
   gst_object_unref (bus);
+  return text;
+}
+
+GST_START_TEST (test_missing_model_fails_naming_it)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  const gchar *path = "/nonexistent/gst-bert/model";
+  gchar *message;
+
+  g_object_set (element, "model", path, NULL);
+  message = assert_ready_fails (element, path);
+  fail_unless (strstr (message, path) != NULL, "'%s' lacks the path", message);
+  g_free (message);
+  gst_object_unref (element);
 }
 
 GST_END_TEST;
+
+GST_START_TEST (test_malformed_config_fails_naming_file)
+{
+  gchar *dir = model_dir ("malformed");
+  gchar *config = g_build_filename (dir, "config.json", NULL);
+  BertModelWriterOptions options;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+
+  bert_model_writer_options_init (&options);
+  fail_unless (bert_model_writer_write (dir, &options, NULL));
+  fail_unless (g_file_set_contents (config, "{ \"hidden_size\": ", -1, NULL));
+  g_object_set (element, "model", dir, NULL);
+  g_free (assert_ready_fails (element, "config.json"));
+  gst_object_unref (element);
+  g_free (config);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 
 /* Downstream ---------------------------------------------------------------------- */
 
@@ -1385,6 +1420,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
+  tcase_add_test (input, test_malformed_config_fails_naming_file);
 
   if (g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
     TCase *parity = tcase_create ("reference-parity");
