@@ -2,30 +2,28 @@
  *
  * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
  * is one OpenBLAS GEMM over the whole batch; attention runs per sequence and head.
- * The backend does its own threading with a BertCpuTeam (GEMMs split by output
- * columns, attention by (sequence, head)) and keeps OpenBLAS single-threaded, so the
- * two never compete for cores.
+ * Linear layers run on weights packed once at create time where the CPU has AVX-512,
+ * else through cblas_sgemm (bert_cpu_gemm.h). The backend does its own threading with a
+ * BertCpuTeam (GEMMs split by output columns, attention by (sequence, head)) and keeps
+ * OpenBLAS single-threaded, so the two never compete for cores.
  */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "bert_backend.h"
+#include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
 #include "bert_cpu_team.h"
 
 /* Batches are computed in chunks of whole sequences of at most this many tokens
  * (a single longer sequence makes its own chunk), which bounds the workspace. */
 #define CHUNK_TOKENS 4096
-/* GEMM column shares are multiples of this, so each starts on a cache line. */
-#define COLUMN_GRANULE 16
 
 typedef struct {
-  const float *qkv_weight, *qkv_bias;   /* query, key and value fused: [3 * hidden, hidden] */
-  const float *attention_output_weight, *attention_output_bias;
+  BertLinear qkv;                 /* query, key and value fused: [3 * hidden, hidden] */
+  BertLinear attention_output, intermediate, output;
   const float *attention_layernorm_weight, *attention_layernorm_bias;
-  const float *intermediate_weight, *intermediate_bias;
-  const float *output_weight, *output_bias;
   const float *output_layernorm_weight, *output_layernorm_bias;
 } CpuLayer;
 
@@ -33,12 +31,12 @@ typedef struct {
   const BertConfig *config;
   BertBackendSettings settings;
   int head_dim;
+  gboolean pack;                 /* the packed GEMM kernel runs on this CPU */
   const float *word_embeddings, *position_embeddings, *token_type_embeddings;
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
   CpuLayer *layers;
-  const float *pooler_weight, *pooler_bias;
-  const float *classifier_weight, *classifier_bias;
-  GPtrArray *owned;              /* fp32 copies and fused matrices this backend made */
+  BertLinear pooler, classifier;
+  GPtrArray *owned;              /* fp32 copies this backend made */
   BertCpuTeam *team;
   GMutex lock;                   /* one batch at a time: the workspace is shared */
   /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
@@ -82,40 +80,56 @@ tensor_as_f32 (CpuBackend *cpu, const BertTensor *tensor)
   return copy;
 }
 
-/* Query, key and value stacked into one [3 * hidden, hidden] weight and [3 * hidden] bias. */
+/* A Linear layer from n_parts weights stacked along the output features (query, key
+ * and value make one), in fp32. Once packed, the fp32 weight is not kept. */
 static void
-fuse_qkv (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer)
+prepare_linear (CpuBackend *cpu, const BertTensor *const *weights, const BertTensor *const *biases,
+    int n_parts, BertLinear *linear)
 {
-  gsize hidden = cpu->config->hidden_size;
-  const BertTensor *parts[3][2] = {
-    { &weights->query_weight, &weights->query_bias },
-    { &weights->key_weight, &weights->key_bias },
-    { &weights->value_weight, &weights->value_bias },
-  };
-  float *weight = owned_floats (cpu, 3 * hidden * hidden);
-  float *bias = owned_floats (cpu, 3 * hidden);
+  gsize in_features = weights[0]->shape[1], out_features = 0, done = 0;
+  float *weight, *bias;
 
-  for (int i = 0; i < 3; i++) {
-    bert_cpu_convert_to_f32 (parts[i][0]->data, parts[i][0]->dtype, weight + i * hidden * hidden,
-        hidden * hidden);
-    bert_cpu_convert_to_f32 (parts[i][1]->data, parts[i][1]->dtype, bias + i * hidden, hidden);
+  for (int i = 0; i < n_parts; i++)
+    out_features += weights[i]->shape[0];
+  if (n_parts == 1 && !cpu->pack) {
+    bert_linear_init (linear, tensor_as_f32 (cpu, weights[0]), tensor_as_f32 (cpu, biases[0]),
+        out_features, in_features, FALSE);
+    return;
   }
-  layer->qkv_weight = weight;
-  layer->qkv_bias = bias;
+  weight = allocate_floats (out_features * in_features);
+  bias = owned_floats (cpu, out_features);
+  for (int i = 0; i < n_parts; i++) {
+    bert_cpu_convert_to_f32 (weights[i]->data, weights[i]->dtype, weight + done * in_features,
+        tensor_elements (weights[i]));
+    bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
+    done += weights[i]->shape[0];
+  }
+  bert_linear_init (linear, weight, bias, out_features, in_features, cpu->pack);
+  if (cpu->pack) {
+    g_aligned_free (weight);
+    linear->weight = NULL;
+  } else {
+    g_ptr_array_add (cpu->owned, weight);
+  }
 }
 
 static void
 prepare_layer (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer)
 {
-  fuse_qkv (cpu, weights, layer);
-  layer->attention_output_weight = tensor_as_f32 (cpu, &weights->attention_output_weight);
-  layer->attention_output_bias = tensor_as_f32 (cpu, &weights->attention_output_bias);
+  const BertTensor *qkv_weights[3] = { &weights->query_weight, &weights->key_weight, &weights->value_weight };
+  const BertTensor *qkv_biases[3] = { &weights->query_bias, &weights->key_bias, &weights->value_bias };
+  const BertTensor *attention_output_weight = &weights->attention_output_weight;
+  const BertTensor *attention_output_bias = &weights->attention_output_bias;
+  const BertTensor *intermediate_weight = &weights->intermediate_weight;
+  const BertTensor *intermediate_bias = &weights->intermediate_bias;
+  const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
+
+  prepare_linear (cpu, qkv_weights, qkv_biases, 3, &layer->qkv);
+  prepare_linear (cpu, &attention_output_weight, &attention_output_bias, 1, &layer->attention_output);
+  prepare_linear (cpu, &intermediate_weight, &intermediate_bias, 1, &layer->intermediate);
+  prepare_linear (cpu, &output_weight, &output_bias, 1, &layer->output);
   layer->attention_layernorm_weight = tensor_as_f32 (cpu, &weights->attention_layernorm_weight);
   layer->attention_layernorm_bias = tensor_as_f32 (cpu, &weights->attention_layernorm_bias);
-  layer->intermediate_weight = tensor_as_f32 (cpu, &weights->intermediate_weight);
-  layer->intermediate_bias = tensor_as_f32 (cpu, &weights->intermediate_bias);
-  layer->output_weight = tensor_as_f32 (cpu, &weights->output_weight);
-  layer->output_bias = tensor_as_f32 (cpu, &weights->output_bias);
   layer->output_layernorm_weight = tensor_as_f32 (cpu, &weights->output_layernorm_weight);
   layer->output_layernorm_bias = tensor_as_f32 (cpu, &weights->output_layernorm_bias);
 }
@@ -124,6 +138,9 @@ static void
 prepare_weights (CpuBackend *cpu, const BertModel *model)
 {
   const BertWeights *weights = &model->weights;
+  const BertTensor *pooler_weight = &weights->pooler_weight, *pooler_bias = &weights->pooler_bias;
+  const BertTensor *classifier_weight = &weights->classifier_weight;
+  const BertTensor *classifier_bias = &weights->classifier_bias;
 
   cpu->word_embeddings = tensor_as_f32 (cpu, &weights->word_embeddings);
   cpu->position_embeddings = tensor_as_f32 (cpu, &weights->position_embeddings);
@@ -133,14 +150,10 @@ prepare_weights (CpuBackend *cpu, const BertModel *model)
   cpu->layers = g_new0 (CpuLayer, model->config.num_layers);
   for (int i = 0; i < model->config.num_layers; i++)
     prepare_layer (cpu, &weights->layers[i], &cpu->layers[i]);
-  if (cpu->settings.head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
-    cpu->pooler_weight = tensor_as_f32 (cpu, &weights->pooler_weight);
-    cpu->pooler_bias = tensor_as_f32 (cpu, &weights->pooler_bias);
-  }
-  if (cpu->settings.head != BERT_HEAD_ENCODER) {
-    cpu->classifier_weight = tensor_as_f32 (cpu, &weights->classifier_weight);
-    cpu->classifier_bias = tensor_as_f32 (cpu, &weights->classifier_bias);
-  }
+  if (cpu->settings.head == BERT_HEAD_SEQUENCE_CLASSIFIER)
+    prepare_linear (cpu, &pooler_weight, &pooler_bias, 1, &cpu->pooler);
+  if (cpu->settings.head != BERT_HEAD_ENCODER)
+    prepare_linear (cpu, &classifier_weight, &classifier_bias, 1, &cpu->classifier);
 }
 
 static void
@@ -188,17 +201,6 @@ typedef struct {
   gint next_attention_item;
 } ForwardPass;
 
-/* y[:, begin:end] = x w[begin:end, :]^T: a Linear layer's share of output columns. */
-static void
-linear_columns (const float *x, int rows, int in_features, const float *weight, int begin, int end,
-    float *y, int ldy)
-{
-  if (begin >= end || rows == 0)
-    return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, end - begin, in_features, 1.0f, x,
-      in_features, weight + (gsize) begin * in_features, in_features, 0.0f, y + begin, ldy);
-}
-
 static void
 embed_phase (int index, int n_threads, gpointer data)
 {
@@ -230,11 +232,9 @@ qkv_phase (int index, int n_threads, gpointer data)
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, begin, end;
 
-  bert_cpu_team_split (3 * hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
-  linear_columns (cpu->hidden, pass->n_tokens, hidden, pass->layer->qkv_weight, begin, end,
+  bert_cpu_team_split (3 * hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
+  bert_linear_forward (&pass->layer->qkv, cpu->hidden, pass->n_tokens, hidden, begin, end,
       cpu->qkv, 3 * hidden);
-  bert_cpu_bias (cpu->qkv + begin, pass->n_tokens, end - begin, 3 * hidden,
-      pass->layer->qkv_bias + begin);
 }
 
 /* (sequence, head) items are taken from a shared counter: lengths vary. */
@@ -258,7 +258,7 @@ attention_phase (int index, int n_threads, gpointer data)
   }
 }
 
-/* sum = context W_o^T + b_o + hidden, the attention block's residual. */
+/* sum = context W^T + b + hidden, the attention block's residual. */
 static void
 attention_output_phase (int index, int n_threads, gpointer data)
 {
@@ -266,11 +266,10 @@ attention_output_phase (int index, int n_threads, gpointer data)
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, begin, end;
 
-  bert_cpu_team_split (hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
-  linear_columns (cpu->context, pass->n_tokens, hidden, pass->layer->attention_output_weight,
+  bert_cpu_team_split (hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
+  bert_linear_forward (&pass->layer->attention_output, cpu->context, pass->n_tokens, hidden,
       begin, end, cpu->sum, hidden);
-  bert_cpu_bias_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden,
-      pass->layer->attention_output_bias + begin, cpu->hidden + begin);
+  bert_cpu_add_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden, cpu->hidden + begin);
 }
 
 static void
@@ -303,11 +302,10 @@ intermediate_phase (int index, int n_threads, gpointer data)
   int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
   int begin, end;
 
-  bert_cpu_team_split (intermediate, COLUMN_GRANULE, index, n_threads, &begin, &end);
-  linear_columns (cpu->hidden, pass->n_tokens, hidden, pass->layer->intermediate_weight, begin,
+  bert_cpu_team_split (intermediate, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
+  bert_linear_forward (&pass->layer->intermediate, cpu->hidden, pass->n_tokens, hidden, begin,
       end, cpu->intermediate, intermediate);
-  bert_cpu_bias_gelu (cpu->intermediate + begin, pass->n_tokens, end - begin, intermediate,
-      pass->layer->intermediate_bias + begin);
+  bert_cpu_gelu (cpu->intermediate + begin, pass->n_tokens, end - begin, intermediate);
 }
 
 /* sum = intermediate W^T + b + hidden, the feed-forward block's residual. */
@@ -319,11 +317,10 @@ output_phase (int index, int n_threads, gpointer data)
   int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
   int begin, end;
 
-  bert_cpu_team_split (hidden, COLUMN_GRANULE, index, n_threads, &begin, &end);
-  linear_columns (cpu->intermediate, pass->n_tokens, intermediate, pass->layer->output_weight,
+  bert_cpu_team_split (hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
+  bert_linear_forward (&pass->layer->output, cpu->intermediate, pass->n_tokens, intermediate,
       begin, end, cpu->sum, hidden);
-  bert_cpu_bias_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden,
-      pass->layer->output_bias + begin, cpu->hidden + begin);
+  bert_cpu_add_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden, cpu->hidden + begin);
 }
 
 static void
@@ -410,11 +407,10 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
   for (int s = 0; s < n; s++)
     memcpy (cpu->context + (gsize) s * hidden, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
         hidden * sizeof (float));
-  linear_columns (cpu->context, n, hidden, cpu->pooler_weight, 0, hidden, cpu->sum, hidden);
+  bert_linear_forward (&cpu->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
   for (gsize i = 0; i < (gsize) n * hidden; i++)
-    cpu->sum[i] = tanhf (cpu->sum[i] + cpu->pooler_bias[i % hidden]);
-  linear_columns (cpu->sum, n, hidden, cpu->classifier_weight, 0, n_labels, logits, n_labels);
-  bert_cpu_bias (logits, n, n_labels, n_labels, cpu->classifier_bias);
+    cpu->sum[i] = tanhf (cpu->sum[i]);
+  bert_linear_forward (&cpu->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
   for (int s = 0; s < n; s++) {
     float *row = probs + (gsize) s * n_labels;
 
@@ -434,9 +430,8 @@ classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, 
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
 
-  linear_columns (cpu->hidden, pass->n_tokens, hidden, cpu->classifier_weight, 0, n_labels,
+  bert_linear_forward (&cpu->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
       token_logits, n_labels);
-  bert_cpu_bias (token_logits, pass->n_tokens, n_labels, n_labels, cpu->classifier_bias);
   for (int t = 0; t < pass->n_tokens; t++)
     token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
 }
@@ -534,6 +529,7 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->config = &model->config;
   cpu->settings = *settings;
   cpu->head_dim = model->config.hidden_size / model->config.num_heads;
+  cpu->pack = bert_cpu_gemm_packed_enabled ();
   cpu->owned = g_ptr_array_new_with_free_func (g_aligned_free);
   g_mutex_init (&cpu->lock);
   prepare_weights (cpu, model);
@@ -549,6 +545,14 @@ cpu_destroy (gpointer state)
   bert_cpu_team_free (cpu->team);
   free_token_rows (cpu);
   g_aligned_free (cpu->attention_scratch);
+  for (int i = 0; i < cpu->config->num_layers; i++) {
+    bert_linear_clear (&cpu->layers[i].qkv);
+    bert_linear_clear (&cpu->layers[i].attention_output);
+    bert_linear_clear (&cpu->layers[i].intermediate);
+    bert_linear_clear (&cpu->layers[i].output);
+  }
+  bert_linear_clear (&cpu->pooler);
+  bert_linear_clear (&cpu->classifier);
   g_free (cpu->layers);
   g_ptr_array_unref (cpu->owned);
   g_mutex_clear (&cpu->lock);

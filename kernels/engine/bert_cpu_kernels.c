@@ -6,6 +6,7 @@
 #include "bert_cpu_kernels.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Hot loops are compiled for AVX-512 and AVX2 too and picked at load time (ifunc), so a
@@ -65,20 +66,38 @@ bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n)
   }
 }
 
-/* Inlined into the GELU loop so that it vectorizes. */
+/* e^x for x <= 0 (all that softmax and erf need), with relative error < 1e-7:
+ * e^x = 2^n e^r, n = round (x / ln 2), |r| <= ln 2 / 2 (ln 2 split in two for an exact
+ * product), e^r by its degree-7 Taylor polynomial. Inlined so that loops vectorize:
+ * libm's expf is a call per element. */
+static inline float
+exp_approximation (float x)
+{
+  /* Below -87, e^x is under FLT_MIN: 2^n would not be a normal float. */
+  float clamped = x < -87.0f ? -87.0f : x;
+  /* Adding and subtracting 1.5 * 2^23 rounds to the nearest integer. */
+  float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = (clamped - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+  float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
+                  + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  int32_t bits = ((int32_t) n + 127) << 23;
+  float scale;
+
+  memcpy (&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+/* erf (x) = 1 - t (a1 + a2 t + ... + a5 t^4) e^(-x^2), t = 1 / (1 + p |x|)
+ * (Abramowitz and Stegun 7.1.26): |error| < 5e-7 in fp32. */
 static inline float
 erf_approximation (float x)
 {
-  const float a1 = 0.0705230784f, a2 = 0.0422820123f, a3 = 0.0092705272f;
-  const float a4 = 0.0001520143f, a5 = 0.0002765672f, a6 = 0.0000430638f;
   float a = fabsf (x);
-  float t = 1.0f + a * (a1 + a * (a2 + a * (a3 + a * (a4 + a * (a5 + a * a6)))));
+  float t = 1.0f / (1.0f + 0.3275911f * a);
+  float y = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f
+              + t * (-1.453152027f + t * 1.061405429f))));
 
-  t = t * t;
-  t = t * t;
-  t = t * t;
-  t = t * t;
-  return copysignf (1.0f - 1.0f / t, x);
+  return copysignf (1.0f - y * exp_approximation (-a * a), x);
 }
 
 float
@@ -88,29 +107,25 @@ bert_cpu_erf (float x)
 }
 
 VECTOR_CLONES void
-bert_cpu_bias_gelu (float *y, int rows, int cols, int ld, const float *bias)
+bert_cpu_gelu (float *y, int rows, int cols, int ld)
 {
   for (int r = 0; r < rows; r++) {
     float *row = y + (size_t) r * ld;
 
-    for (int c = 0; c < cols; c++) {
-      float x = row[c] + bias[c];
-
-      row[c] = 0.5f * x * (1.0f + erf_approximation (x * (float) M_SQRT1_2));
-    }
+    for (int c = 0; c < cols; c++)
+      row[c] = 0.5f * row[c] * (1.0f + erf_approximation (row[c] * (float) M_SQRT1_2));
   }
 }
 
 VECTOR_CLONES void
-bert_cpu_bias_residual (float *y, int rows, int cols, int ld, const float *bias,
-    const float *residual)
+bert_cpu_add_residual (float *y, int rows, int cols, int ld, const float *residual)
 {
   for (int r = 0; r < rows; r++) {
     float *row = y + (size_t) r * ld;
     const float *residual_row = residual + (size_t) r * ld;
 
     for (int c = 0; c < cols; c++)
-      row[c] = row[c] + bias[c] + residual_row[c];
+      row[c] += residual_row[c];
   }
 }
 
@@ -182,12 +197,13 @@ softmax (float *x, int n)
 {
   float max = x[0], sum = 0.0f;
 
+  /* Not fmaxf, whose NaN rules keep it from being inlined. */
   for (int i = 1; i < n; i++)
-    max = fmaxf (max, x[i]);
-  for (int i = 0; i < n; i++) {
-    x[i] = expf (x[i] - max);
+    max = x[i] > max ? x[i] : max;
+  for (int i = 0; i < n; i++)
+    x[i] = exp_approximation (x[i] - max);
+  for (int i = 0; i < n; i++)
     sum += x[i];
-  }
   for (int i = 0; i < n; i++)
     x[i] /= sum;
 }
@@ -198,41 +214,65 @@ bert_cpu_softmax (float *x, int n)
   softmax (x, n);
 }
 
+/* Attention works on blocks of 16 keys or 16 head dimensions, held in registers. */
+#define ATTENTION_BLOCK 16
+
+static int
+round_up_to_block (int n)
+{
+  return (n + ATTENTION_BLOCK - 1) / ATTENTION_BLOCK * ATTENTION_BLOCK;
+}
+
 size_t
 bert_cpu_attention_scratch_size (int n, int head_dim)
 {
-  return (size_t) n * head_dim + n;
+  return (size_t) round_up_to_block (n) * (head_dim + 1);
 }
 
-/* scores[j] = q . k_j * scale for every j, from K transposed (head_dim rows of n). */
-static void
-attention_scores (const float *q, const float *k_transposed, int n, int head_dim, float scale,
-    float *scores)
+/* scores[j] = q . k_j * scale for every j < padded, from K transposed: head_dim rows
+ * of padded values, zero past n. */
+static inline void
+attention_scores (const float *q, const float *k_transposed, int padded, int head_dim,
+    float scale, float *scores)
 {
-  memset (scores, 0, n * sizeof *scores);
-  for (int c = 0; c < head_dim; c++) {
-    const float *k_column = k_transposed + (size_t) c * n;
-    float q_c = q[c];
+  for (int j0 = 0; j0 < padded; j0 += ATTENTION_BLOCK) {
+    float acc[ATTENTION_BLOCK] = { 0 };
 
-    for (int j = 0; j < n; j++)
-      scores[j] += q_c * k_column[j];
+    for (int c = 0; c < head_dim; c++) {
+      const float *k_block = k_transposed + (size_t) c * padded + j0;
+
+      for (int j = 0; j < ATTENTION_BLOCK; j++)
+        acc[j] += q[c] * k_block[j];
+    }
+    for (int j = 0; j < ATTENTION_BLOCK; j++)
+      scores[j0 + j] = acc[j] * scale;
   }
-  for (int j = 0; j < n; j++)
-    scores[j] *= scale;
 }
 
 /* ctx = sum_j p[j] * v_j. */
-static void
+static inline void
 attention_context (const float *p, const float *v, int qkv_stride, int n, int head_dim,
     float *ctx)
 {
-  memset (ctx, 0, head_dim * sizeof *ctx);
-  for (int j = 0; j < n; j++) {
-    const float *v_row = v + (size_t) j * qkv_stride;
-    float p_j = p[j];
+  int c0 = 0;
 
-    for (int c = 0; c < head_dim; c++)
-      ctx[c] += p_j * v_row[c];
+  for (; c0 + ATTENTION_BLOCK <= head_dim; c0 += ATTENTION_BLOCK) {
+    float acc[ATTENTION_BLOCK] = { 0 };
+
+    for (int j = 0; j < n; j++) {
+      const float *v_block = v + (size_t) j * qkv_stride + c0;
+
+      for (int c = 0; c < ATTENTION_BLOCK; c++)
+        acc[c] += p[j] * v_block[c];
+    }
+    memcpy (ctx + c0, acc, sizeof acc);
+  }
+  for (; c0 < head_dim; c0++) {
+    float acc = 0.0f;
+
+    for (int j = 0; j < n; j++)
+      acc += p[j] * v[(size_t) j * qkv_stride + c0];
+    ctx[c0] = acc;
   }
 }
 
@@ -240,15 +280,21 @@ VECTOR_CLONES void
 bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride,
     float *ctx, int ctx_stride, int n, int head_dim, float *scratch)
 {
+  int padded = round_up_to_block (n);
   float *k_transposed = scratch;
-  float *scores = scratch + (size_t) n * head_dim;
+  float *scores = scratch + (size_t) padded * head_dim;
   float scale = 1.0f / sqrtf ((float) head_dim);
 
-  for (int j = 0; j < n; j++)
-    for (int c = 0; c < head_dim; c++)
-      k_transposed[(size_t) c * n + j] = k[(size_t) j * qkv_stride + c];
+  for (int c = 0; c < head_dim; c++) {
+    float *row = k_transposed + (size_t) c * padded;
+
+    for (int j = 0; j < n; j++)
+      row[j] = k[(size_t) j * qkv_stride + c];
+    for (int j = n; j < padded; j++)
+      row[j] = 0.0f;
+  }
   for (int i = 0; i < n; i++) {
-    attention_scores (q + (size_t) i * qkv_stride, k_transposed, n, head_dim, scale, scores);
+    attention_scores (q + (size_t) i * qkv_stride, k_transposed, padded, head_dim, scale, scores);
     softmax (scores, n);
     attention_context (scores, v, qkv_stride, n, head_dim, ctx + (size_t) i * ctx_stride);
   }

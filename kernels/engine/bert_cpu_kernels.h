@@ -15,15 +15,14 @@ G_BEGIN_DECLS
 /* n values of dtype at src (any alignment) to fp32 at dst. */
 void bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n);
 
-/* erf with |error| < 4e-7 (Abramowitz and Stegun 7.1.28), written so loops vectorize. */
+/* erf with |error| < 5e-7 (Abramowitz and Stegun 7.1.26), written so loops vectorize. */
 float bert_cpu_erf (float x);
 
-/* rows x cols block at y (row stride ld): y = gelu_erf (y + bias). */
-void bert_cpu_bias_gelu (float *y, int rows, int cols, int ld, const float *bias);
-/* y = y + bias + residual; residual has y's shape and row stride. */
-void bert_cpu_bias_residual (float *y, int rows, int cols, int ld, const float *bias,
-    const float *residual);
-/* y = y + bias. */
+/* rows x cols block at y (row stride ld): y = gelu_erf (y). */
+void bert_cpu_gelu (float *y, int rows, int cols, int ld);
+/* y = y + residual; residual has y's shape and row stride. */
+void bert_cpu_add_residual (float *y, int rows, int cols, int ld, const float *residual);
+/* y = y + bias, bias a row of cols values. */
 void bert_cpu_bias (float *y, int rows, int cols, int ld, const float *bias);
 
 /* One row of n values: out = (in - mean) / sqrt (var + eps) * weight + bias. */
