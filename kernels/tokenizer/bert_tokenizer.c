@@ -107,22 +107,27 @@ longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
   const BertVocab *vocab = &tokenizer->vocab;
   const char *prefix = start > 0 ? tokenizer->subword_prefix : "";
   uint32_t prefix_length = start > 0 ? tokenizer->subword_prefix_length : 0;
-  uint32_t limit = encoder->word_length;
+  uint32_t bound = tokenizer->piece_bound[start > 0][bert_piece_bound_bucket (encoder->word + start)];
+  uint32_t limit = MIN (encoder->word_length, start + bound);
 
-  if (vocab->max_token_length < prefix_length)
-    return -1;
-  limit = MIN (limit, start + vocab->max_token_length - prefix_length);
-
+  /* Hash every candidate first and start loading all their slots, so that the cache misses
+   * of the probes below overlap instead of following one another. */
   uint64_t *hash = encoder->prefix_hash;
   hash[start] = start > 0 ? tokenizer->subword_prefix_hash : BERT_VOCAB_HASH_SEED;
-  for (uint32_t i = start; i < limit; i++)
+  for (uint32_t i = start; i < limit; i++) {
     hash[i + 1] = bert_vocab_hash_extend (hash[i], encoder->word + i, 1);
+    if (is_char_boundary (encoder->word, encoder->word_length, i + 1))
+      bert_vocab_prefetch (vocab, hash[i + 1]);
+  }
 
+  const char *piece = encoder->word + start;
+  uint64_t first7 = bert_vocab_first7 (prefix, prefix_length, piece, limit - start);
   for (uint32_t stop = limit; stop > start; stop--) {
     if (!is_char_boundary (encoder->word, encoder->word_length, stop))
       continue;
-    int32_t id = bert_vocab_find (vocab, hash[stop], prefix, prefix_length,
-        encoder->word + start, stop - start);
+    gsize length = prefix_length + stop - start;
+    int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix,
+        prefix_length, piece, stop - start);
     if (id >= 0) {
       *end = stop;
       return id;
@@ -404,6 +409,32 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
   encoder->last_consumed = span;
 }
 
+/* The fast path: an ASCII character, normalised through the tokenizer's own tables (no
+ * combining marks are pending, so no reordering can involve it). */
+static inline void
+process_ascii (Encoder *encoder, unsigned char c, gsize at)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  Span span = { (uint32_t) at, (uint32_t) at + 1 };
+
+  switch (tokenizer->ascii_class[c]) {
+    case BERT_ASCII_WORD:
+      append_char (encoder, (unsigned char) tokenizer->ascii_map[c], span);
+      break;
+    case BERT_ASCII_SPLIT:
+      finish_word (encoder);
+      break;
+    case BERT_ASCII_PUNCT:
+      finish_word (encoder);
+      append_char (encoder, (unsigned char) tokenizer->ascii_map[c], span);
+      finish_word (encoder);
+      break;
+    default:
+      return;
+  }
+  encoder->last_consumed = span;
+}
+
 /* Normalises, pre-tokenizes and WordPiece-encodes text[start, end), which holds no added
  * token, as Hugging Face does for each piece of text between added tokens. */
 static void
@@ -412,6 +443,11 @@ process_segment (Encoder *encoder, const char *text, gsize start, gsize end)
   const unsigned char *bytes = (const unsigned char *) text;
 
   for (gsize at = start; at < end && !encoder->full;) {
+    if (bytes[at] < 0x80 && encoder->run_length == 0) {
+      process_ascii (encoder, bytes[at], at);
+      at++;
+      continue;
+    }
     uint32_t cp;
     unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
     Span span = { (uint32_t) at, (uint32_t) (at + length) };
@@ -621,6 +657,29 @@ derive_ascii_tables (BertTokenizer *tokenizer)
   }
 }
 
+/* Fills piece_bound from every token, as a word start and, when it begins with the subword
+ * prefix, as a continuation. */
+static void
+derive_piece_bounds (BertTokenizer *tokenizer)
+{
+  const BertVocab *vocab = &tokenizer->vocab;
+  guint prefix_length = tokenizer->subword_prefix_length;
+
+  memset (tokenizer->piece_bound, 0, sizeof tokenizer->piece_bound);
+  for (uint32_t id = 0; id < vocab->n_ids; id++) {
+    const char *token = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t length = vocab->token_length[id];
+    if (token == NULL || length == 0)
+      continue;
+    uint32_t *bound = &tokenizer->piece_bound[0][bert_piece_bound_bucket (token)];
+    *bound = MAX (*bound, length);
+    if (length > prefix_length && strncmp (token, tokenizer->subword_prefix, prefix_length) == 0) {
+      bound = &tokenizer->piece_bound[1][bert_piece_bound_bucket (token + prefix_length)];
+      *bound = MAX (*bound, length - prefix_length);
+    }
+  }
+}
+
 static gboolean
 require_token (int32_t id, const char *what, const char *source, GError **error)
 {
@@ -644,6 +703,7 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   if (tokenizer->max_input_chars_per_word == 0)
     tokenizer->max_input_chars_per_word = 1;
   derive_ascii_tables (tokenizer);
+  derive_piece_bounds (tokenizer);
   return require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
       && require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
       && require_token (tokenizer->sep_id, "separator ([SEP])", source, error);

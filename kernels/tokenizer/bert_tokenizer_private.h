@@ -16,6 +16,22 @@ typedef struct {
   int32_t id;
 } BertAddedToken;
 
+/* WordPiece's search for the longest piece starts no further than the longest token that
+ * begins with the piece's first character; kept per hash bucket of that character, for
+ * word-initial tokens and for continuations (after the subword prefix). */
+#define BERT_PIECE_BOUND_BITS 12
+
+static inline uint32_t
+bert_piece_bound_bucket (const char *piece)
+{
+  static const uint8_t utf8_length[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4 };
+  const unsigned char *bytes = (const unsigned char *) piece;
+  uint32_t key = 0;
+  for (unsigned i = 0; i < utf8_length[bytes[0] >> 4]; i++)
+    key = (key << 8) | bytes[i];
+  return (key * 2654435761u) >> (32 - BERT_PIECE_BOUND_BITS);
+}
+
 /* What an ASCII byte is once normalised, for the fast path. */
 enum {
   BERT_ASCII_WORD,       /* part of a word (after ascii_map) */
@@ -45,6 +61,8 @@ struct _BertTokenizer {
   BertAddedToken *added_tokens;      /* longest first */
   guint n_added_tokens;
   guint8 added_first_byte[256];      /* non-zero where an added token may start */
+
+  uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 
   guint8 ascii_class[128];
   char ascii_map[128];

@@ -44,17 +44,19 @@ bert_vocab_insert_arena (BertVocab *vocab, int32_t id, uint32_t offset, uint32_t
 {
   const char *text = vocab->arena + offset;
   uint64_t hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
-  int32_t existing = bert_vocab_find (vocab, hash, text, length, "", 0);
+  uint64_t head = bert_vocab_head (bert_vocab_first7 (text, length, "", 0), length);
+
+  int32_t existing = bert_vocab_find (vocab, hash, head, text, length, "", 0);
   if (existing >= 0)
     return existing;
-
-  uint32_t slot = (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & vocab->slot_mask;
+  vocab->token_offset[id] = offset;
+  vocab->token_length[id] = length;
+  uint32_t slot = bert_vocab_slot (vocab, hash);
   while (vocab->slots[slot].id >= 0)
     slot = (slot + 1) & vocab->slot_mask;
   vocab->slots[slot].tag = (uint32_t) hash;
   vocab->slots[slot].id = id;
-  vocab->token_offset[id] = offset;
-  vocab->token_length[id] = length;
+  vocab->slots[slot].head = head;
   vocab->max_token_length = MAX (vocab->max_token_length, length);
   return -1;
 }

@@ -11,9 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* 16 bytes: the id, a hash tag and the token's first bytes, so that most lookups settle
+ * without touching the arena. */
 typedef struct {
-  uint32_t tag;    /* low bits of the key's hash, to skip most string compares */
+  uint32_t tag;    /* low bits of the key's hash */
   int32_t id;      /* -1: empty slot */
+  uint64_t head;   /* see bert_vocab_head */
 } BertVocabSlot;
 
 typedef struct {
@@ -50,24 +53,76 @@ int32_t bert_vocab_insert_arena (BertVocab *vocab, int32_t id, uint32_t offset, 
 /* Copies text into the arena first. */
 int32_t bert_vocab_insert (BertVocab *vocab, int32_t id, const char *text, gsize length);
 
-/* The id of the text first || second (second may be empty), whose hash is given. */
+/* Tokens are short: a loop beats a call to memcmp. */
+static inline gboolean
+bert_vocab_equal (const char *a, const char *b, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
+/* A token's head: its length in bytes (255 for 255 or more) in the low byte, then its first
+ * 7 bytes (zero-padded). first7 holds the first 7 bytes of a text at least that long, or
+ * of the whole text, little-endian. */
+#define BERT_VOCAB_HEAD_BYTES 7
+
+static inline uint64_t
+bert_vocab_head (uint64_t first7, gsize length)
+{
+  gsize n = MIN (length, BERT_VOCAB_HEAD_BYTES);
+  uint64_t mask = n == 0 ? 0 : ~0ull >> (64 - 8 * n);
+  return MIN (length, 255) | ((first7 & mask) << 8);
+}
+
+/* Up to 7 bytes of first || second, little-endian. */
+static inline uint64_t
+bert_vocab_first7 (const char *first, gsize first_length, const char *second,
+    gsize second_length)
+{
+  uint64_t bytes = 0;
+  gsize n = 0;
+  for (gsize i = 0; i < first_length && n < BERT_VOCAB_HEAD_BYTES; i++, n++)
+    bytes |= (uint64_t) (unsigned char) first[i] << (8 * n);
+  for (gsize i = 0; i < second_length && n < BERT_VOCAB_HEAD_BYTES; i++, n++)
+    bytes |= (uint64_t) (unsigned char) second[i] << (8 * n);
+  return bytes;
+}
+
+static inline uint32_t
+bert_vocab_slot (const BertVocab *vocab, uint64_t hash)
+{
+  return (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & vocab->slot_mask;
+}
+
+/* Starts loading the slot a later bert_vocab_find with this hash reads first. */
+static inline void
+bert_vocab_prefetch (const BertVocab *vocab, uint64_t hash)
+{
+  __builtin_prefetch (&vocab->slots[bert_vocab_slot (vocab, hash)]);
+}
+
+/* The id of the text first || second (second may be empty), given its hash and head. */
 static inline int32_t
-bert_vocab_find (const BertVocab *vocab, uint64_t hash, const char *first, gsize first_length,
-    const char *second, gsize second_length)
+bert_vocab_find (const BertVocab *vocab, uint64_t hash, uint64_t head, const char *first,
+    gsize first_length, const char *second, gsize second_length)
 {
   uint32_t tag = (uint32_t) hash;
-  uint32_t slot = (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & vocab->slot_mask;
   gsize length = first_length + second_length;
 
-  for (;; slot = (slot + 1) & vocab->slot_mask) {
+  for (uint32_t slot = bert_vocab_slot (vocab, hash);; slot = (slot + 1) & vocab->slot_mask) {
     const BertVocabSlot *entry = &vocab->slots[slot];
     if (entry->id < 0)
       return -1;
-    if (entry->tag != tag || vocab->token_length[entry->id] != length)
+    if (entry->tag != tag || entry->head != head)
       continue;
+    if (length <= BERT_VOCAB_HEAD_BYTES)
+      return entry->id;
     const char *text = vocab->arena + vocab->token_offset[entry->id];
-    if (memcmp (text, first, first_length) == 0
-        && memcmp (text + first_length, second, second_length) == 0)
+    if (vocab->token_length[entry->id] == length
+        && bert_vocab_equal (text, first, first_length)
+        && bert_vocab_equal (text + first_length, second, second_length))
       return entry->id;
   }
 }
@@ -76,7 +131,8 @@ static inline int32_t
 bert_vocab_lookup (const BertVocab *vocab, const char *text, gsize length)
 {
   uint64_t hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
-  return bert_vocab_find (vocab, hash, text, length, "", 0);
+  uint64_t head = bert_vocab_head (bert_vocab_first7 (text, length, "", 0), length);
+  return bert_vocab_find (vocab, hash, head, text, length, "", 0);
 }
 
 static inline const char *

@@ -123,7 +123,7 @@ def main():
     total = 0
     for folder in args.tokenizer:
         count = compare(args.cli, folder, texts, args.show)
-        print(f"{folder}: {count} of {len(texts)} sequences differ")
+        print(f"{folder}: {count} of {len(texts)} sequences differ", flush=True)
         total += count
     sys.exit(1 if total else 0)
 
