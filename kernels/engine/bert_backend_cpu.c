@@ -191,63 +191,210 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len)
   }
 }
 
+/* The steps of a layer after attention, in order. */
+typedef enum {
+  STEP_ATTENTION_OUTPUT,     /* sum = context W^T + b + hidden */
+  STEP_ATTENTION_LAYERNORM,  /* hidden = LayerNorm (sum) */
+  STEP_INTERMEDIATE,         /* intermediate = gelu (hidden W^T + b) */
+  STEP_OUTPUT,               /* sum = intermediate W^T + b + hidden */
+  STEP_OUTPUT_LAYERNORM,     /* hidden = LayerNorm (sum) */
+  STEP_QKV,                  /* qkv = hidden W^T + b, the next layer's first step */
+  N_STEPS
+} Step;
+
 /* One chunk of a batch in flight through the phases below. */
 typedef struct {
   CpuBackend *cpu;
   const int32_t *ids, *type_ids;
+  int32_t *positions;            /* each token's position in its sequence */
   const uint32_t *seq_offsets;   /* relative to the chunk's first token */
   int n_sequences, n_tokens;
   const CpuLayer *layer;
-  gint next_attention_item;
+  Step step;                     /* the step column_phase runs */
+  gint next_item;                /* the current phase's work counter */
 } ForwardPass;
 
 static void
-embed_phase (int index, int n_threads, gpointer data)
+embed_rows (ForwardPass *pass, int first, int last)
 {
-  ForwardPass *pass = data;
   CpuBackend *cpu = pass->cpu;
   gsize hidden = cpu->config->hidden_size;
-  int first, last;
 
-  bert_cpu_team_split (pass->n_sequences, 1, index, n_threads, &first, &last);
-  for (int s = first; s < last; s++) {
-    for (uint32_t t = pass->seq_offsets[s]; t < pass->seq_offsets[s + 1]; t++) {
-      const float *word = cpu->word_embeddings + (gsize) pass->ids[t] * hidden;
-      const float *position = cpu->position_embeddings + (t - pass->seq_offsets[s]) * hidden;
-      const float *token_type = cpu->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
-      float *sum = cpu->sum + t * hidden;
+  for (int t = first; t < last; t++) {
+    const float *word = cpu->word_embeddings + (gsize) pass->ids[t] * hidden;
+    const float *position = cpu->position_embeddings + (gsize) pass->positions[t] * hidden;
+    const float *token_type = cpu->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+    float *sum = cpu->sum + t * hidden;
 
-      for (gsize c = 0; c < hidden; c++)
-        sum[c] = word[c] + token_type[c] + position[c];
-      bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, cpu->embeddings_layernorm_weight,
-          cpu->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+    for (gsize c = 0; c < hidden; c++)
+      sum[c] = word[c] + token_type[c] + position[c];
+    bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, cpu->embeddings_layernorm_weight,
+        cpu->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+  }
+}
+
+/* The block [first, last) x [begin, end) of y = x W^T + b; x and y are dense. */
+static void
+linear_block (const BertLinear *linear, const float *x, float *y, int first, int last, int begin,
+    int end)
+{
+  bert_linear_forward (linear, x + (gsize) first * linear->k, last - first, linear->k, begin, end,
+      y + (gsize) first * linear->n, linear->n);
+}
+
+static void
+layernorm_rows (ForwardPass *pass, int first, int last, const float *weight, const float *bias)
+{
+  CpuBackend *cpu = pass->cpu;
+  gsize hidden = cpu->config->hidden_size;
+
+  for (int t = first; t < last; t++)
+    bert_cpu_layernorm (cpu->sum + t * hidden, cpu->hidden + t * hidden, hidden, weight, bias,
+        cpu->config->layer_norm_eps);
+}
+
+/* Runs step on rows [first, last), columns [begin, end) of its output (LayerNorm steps
+ * take whole rows). */
+static void
+run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int last, int begin,
+    int end)
+{
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
+  int rows = last - first, columns = end - begin;
+
+  switch (step) {
+    case STEP_ATTENTION_OUTPUT:
+      linear_block (&layer->attention_output, cpu->context, cpu->sum, first, last, begin, end);
+      bert_cpu_add_residual (cpu->sum + (gsize) first * hidden + begin, rows, columns, hidden,
+          cpu->hidden + (gsize) first * hidden + begin);
+      break;
+    case STEP_ATTENTION_LAYERNORM:
+      layernorm_rows (pass, first, last, layer->attention_layernorm_weight,
+          layer->attention_layernorm_bias);
+      break;
+    case STEP_INTERMEDIATE:
+      linear_block (&layer->intermediate, cpu->hidden, cpu->intermediate, first, last, begin, end);
+      bert_cpu_gelu (cpu->intermediate + (gsize) first * intermediate + begin, rows, columns,
+          intermediate);
+      break;
+    case STEP_OUTPUT:
+      linear_block (&layer->output, cpu->intermediate, cpu->sum, first, last, begin, end);
+      bert_cpu_add_residual (cpu->sum + (gsize) first * hidden + begin, rows, columns, hidden,
+          cpu->hidden + (gsize) first * hidden + begin);
+      break;
+    case STEP_OUTPUT_LAYERNORM:
+      layernorm_rows (pass, first, last, layer->output_layernorm_weight, layer->output_layernorm_bias);
+      break;
+    case STEP_QKV:
+      linear_block (&layer->qkv, cpu->hidden, cpu->qkv, first, last, begin, end);
+      break;
+    case N_STEPS:
+      break;
+  }
+}
+
+static int
+step_columns (const CpuBackend *cpu, Step step)
+{
+  switch (step) {
+    case STEP_INTERMEDIATE:
+      return cpu->config->intermediate_size;
+    case STEP_QKV:
+      return 3 * cpu->config->hidden_size;
+    default:
+      return cpu->config->hidden_size;
+  }
+}
+
+/* Rows per work item: enough to keep the packed kernel's register blocks full. */
+#define ROWS_PER_ITEM 48
+
+static int
+row_items (const ForwardPass *pass)
+{
+  return (pass->n_tokens + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+}
+
+static void
+item_rows (const ForwardPass *pass, int item, int *first, int *last)
+{
+  *first = item * ROWS_PER_ITEM;
+  *last = MIN (*first + ROWS_PER_ITEM, pass->n_tokens);
+}
+
+/* Column items hold whole panels, about four items per thread. */
+static int
+item_columns (const ForwardPass *pass, Step step)
+{
+  int n_panels = (step_columns (pass->cpu, step) + BERT_GEMM_PANEL - 1) / BERT_GEMM_PANEL;
+
+  return MAX (1, n_panels / (4 * bert_cpu_team_size (pass->cpu->team))) * BERT_GEMM_PANEL;
+}
+
+/* Few tokens: items are shares of the step's output columns (shares of the weights),
+ * or for LayerNorm, of rows. */
+static void
+column_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  int columns = step_columns (pass->cpu, pass->step), width, item, first, last;
+
+  if (pass->step == STEP_ATTENTION_LAYERNORM || pass->step == STEP_OUTPUT_LAYERNORM) {
+    while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+      item_rows (pass, item, &first, &last);
+      run_step (pass, pass->layer, pass->step, first, last, 0, 0);
     }
+    return;
+  }
+  width = item_columns (pass, pass->step);
+  while ((item = bert_cpu_team_next_item (&pass->next_item, (columns + width - 1) / width)) >= 0)
+    run_step (pass, pass->layer, pass->step, 0, pass->n_tokens, item * width,
+        MIN ((item + 1) * width, columns));
+}
+
+/* Many tokens: items are rows, taken through all the steps from attention's output to
+ * the next layer's QKV, which need no other rows. */
+static void
+row_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  const CpuLayer *next_layer = pass->layer + 1;
+  gboolean last_layer = next_layer == pass->cpu->layers + pass->cpu->config->num_layers;
+  int item, first, last;
+
+  while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+    item_rows (pass, item, &first, &last);
+    for (Step step = STEP_ATTENTION_OUTPUT; step < STEP_QKV; step++)
+      run_step (pass, pass->layer, step, first, last, 0, step_columns (pass->cpu, step));
+    if (!last_layer)
+      run_step (pass, next_layer, STEP_QKV, first, last, 0, step_columns (pass->cpu, STEP_QKV));
   }
 }
 
 static void
-qkv_phase (int index, int n_threads, gpointer data)
+embed_phase (int thread_index, gpointer data)
 {
   ForwardPass *pass = data;
-  CpuBackend *cpu = pass->cpu;
-  int hidden = cpu->config->hidden_size, begin, end;
+  int item, first, last;
 
-  bert_cpu_team_split (3 * hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
-  bert_linear_forward (&pass->layer->qkv, cpu->hidden, pass->n_tokens, hidden, begin, end,
-      cpu->qkv, 3 * hidden);
+  while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+    item_rows (pass, item, &first, &last);
+    embed_rows (pass, first, last);
+  }
 }
 
-/* (sequence, head) items are taken from a shared counter: lengths vary. */
+/* Items are (sequence, head) pairs. */
 static void
-attention_phase (int index, int n_threads, gpointer data)
+attention_phase (int thread_index, gpointer data)
 {
   ForwardPass *pass = data;
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
-  int head_dim = cpu->head_dim, n_items = pass->n_sequences * n_heads, item;
-  float *scratch = cpu->attention_scratch + index * cpu->attention_scratch_stride;
+  int head_dim = cpu->head_dim, item;
+  float *scratch = cpu->attention_scratch + thread_index * cpu->attention_scratch_stride;
 
-  while ((item = g_atomic_int_add (&pass->next_attention_item, 1)) < n_items) {
+  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads)) >= 0) {
     int s = item / n_heads, head = item % n_heads;
     gsize first = pass->seq_offsets[s];
     const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
@@ -258,96 +405,44 @@ attention_phase (int index, int n_threads, gpointer data)
   }
 }
 
-/* sum = context W^T + b + hidden, the attention block's residual. */
 static void
-attention_output_phase (int index, int n_threads, gpointer data)
+run_phase (ForwardPass *pass, BertCpuTeamFunc phase)
 {
-  ForwardPass *pass = data;
-  CpuBackend *cpu = pass->cpu;
-  int hidden = cpu->config->hidden_size, begin, end;
-
-  bert_cpu_team_split (hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
-  bert_linear_forward (&pass->layer->attention_output, cpu->context, pass->n_tokens, hidden,
-      begin, end, cpu->sum, hidden);
-  bert_cpu_add_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden, cpu->hidden + begin);
+  pass->next_item = 0;
+  bert_cpu_team_run (pass->cpu->team, phase, pass);
 }
 
 static void
-layernorm_rows (ForwardPass *pass, int index, int n_threads, const float *weight, const float *bias)
+run_column_step (ForwardPass *pass, Step step)
 {
-  CpuBackend *cpu = pass->cpu;
-  gsize hidden = cpu->config->hidden_size;
-  int first, last;
-
-  bert_cpu_team_split (pass->n_tokens, 1, index, n_threads, &first, &last);
-  for (int t = first; t < last; t++)
-    bert_cpu_layernorm (cpu->sum + t * hidden, cpu->hidden + t * hidden, hidden, weight, bias,
-        cpu->config->layer_norm_eps);
-}
-
-static void
-attention_layernorm_phase (int index, int n_threads, gpointer data)
-{
-  ForwardPass *pass = data;
-
-  layernorm_rows (pass, index, n_threads, pass->layer->attention_layernorm_weight,
-      pass->layer->attention_layernorm_bias);
-}
-
-static void
-intermediate_phase (int index, int n_threads, gpointer data)
-{
-  ForwardPass *pass = data;
-  CpuBackend *cpu = pass->cpu;
-  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
-  int begin, end;
-
-  bert_cpu_team_split (intermediate, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
-  bert_linear_forward (&pass->layer->intermediate, cpu->hidden, pass->n_tokens, hidden, begin,
-      end, cpu->intermediate, intermediate);
-  bert_cpu_gelu (cpu->intermediate + begin, pass->n_tokens, end - begin, intermediate);
-}
-
-/* sum = intermediate W^T + b + hidden, the feed-forward block's residual. */
-static void
-output_phase (int index, int n_threads, gpointer data)
-{
-  ForwardPass *pass = data;
-  CpuBackend *cpu = pass->cpu;
-  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
-  int begin, end;
-
-  bert_cpu_team_split (hidden, BERT_GEMM_PANEL, index, n_threads, &begin, &end);
-  bert_linear_forward (&pass->layer->output, cpu->intermediate, pass->n_tokens, intermediate,
-      begin, end, cpu->sum, hidden);
-  bert_cpu_add_residual (cpu->sum + begin, pass->n_tokens, end - begin, hidden, cpu->hidden + begin);
-}
-
-static void
-output_layernorm_phase (int index, int n_threads, gpointer data)
-{
-  ForwardPass *pass = data;
-
-  layernorm_rows (pass, index, n_threads, pass->layer->output_layernorm_weight,
-      pass->layer->output_layernorm_bias);
+  pass->step = step;
+  run_phase (pass, column_phase);
 }
 
 static void
 run_encoder (ForwardPass *pass)
 {
   CpuBackend *cpu = pass->cpu;
+  /* Row items once every thread gets two; until then threads share the weights by
+   * columns, at the cost of more runs per layer. */
+  gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
 
-  bert_cpu_team_run (cpu->team, embed_phase, pass);
+  run_phase (pass, embed_phase);
+  pass->layer = &cpu->layers[0];
+  run_column_step (pass, STEP_QKV);
   for (int l = 0; l < cpu->config->num_layers; l++) {
     pass->layer = &cpu->layers[l];
-    pass->next_attention_item = 0;
-    bert_cpu_team_run (cpu->team, qkv_phase, pass);
-    bert_cpu_team_run (cpu->team, attention_phase, pass);
-    bert_cpu_team_run (cpu->team, attention_output_phase, pass);
-    bert_cpu_team_run (cpu->team, attention_layernorm_phase, pass);
-    bert_cpu_team_run (cpu->team, intermediate_phase, pass);
-    bert_cpu_team_run (cpu->team, output_phase, pass);
-    bert_cpu_team_run (cpu->team, output_layernorm_phase, pass);
+    run_phase (pass, attention_phase);
+    if (by_rows) {
+      run_phase (pass, row_phase);
+      continue;
+    }
+    for (Step step = STEP_ATTENTION_OUTPUT; step < STEP_QKV; step++)
+      run_column_step (pass, step);
+    if (l + 1 < cpu->config->num_layers) {
+      pass->layer = &cpu->layers[l + 1];
+      run_column_step (pass, STEP_QKV);
+    }
   }
 }
 
@@ -483,6 +578,10 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
 
   for (int s = first; s <= last; s++)
     offsets[s - first] = batch->seq_offsets[s] - first_token;
+  pass.positions = g_new (int32_t, offsets[last - first]);
+  for (int s = 0; s < last - first; s++)
+    for (uint32_t t = offsets[s]; t < offsets[s + 1]; t++)
+      pass.positions[t] = t - offsets[s];
   pass.cpu = cpu;
   pass.ids = batch->ids + first_token;
   pass.type_ids = batch->type_ids + first_token;
@@ -492,6 +591,7 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
   reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len);
   run_encoder (&pass);
   run_head (cpu, &pass, output, first, first_token);
+  g_free (pass.positions);
   g_free (offsets);
 }
 

@@ -1,4 +1,11 @@
-/* bert_cpu_team.c: a team of threads with spin-then-sleep hand-offs. */
+/* bert_cpu_team.c: a team of threads with poll-then-sleep hand-offs.
+ *
+ * A worker registers in `active` before it looks whether a run is open, and the caller
+ * closes the run before it waits for `active` to drop to zero: so a worker either
+ * joins a run the caller then waits for, or sees it closed and stays out. Every flag
+ * is a sequentially consistent atomic; whichever of two threads writes second sees
+ * the other's write, which is what each sleep/wake-up pair below relies on.
+ */
 #include "bert_cpu_team.h"
 
 /* About 0.1 ms of polling before a thread sleeps on a condition variable. */
@@ -8,10 +15,11 @@ struct _BertCpuTeam {
   int n_threads;
   GThread **workers;           /* n_threads - 1 */
   GMutex mutex;
-  GCond wake_cond;             /* a new run started (generation changed) */
-  GCond done_cond;             /* the last worker of a run finished */
-  gint generation;
-  gint pending;                /* workers still in the current run */
+  GCond wake_cond;             /* a run started (generation changed) */
+  GCond done_cond;             /* the last active worker left a closed run */
+  gint generation;             /* counts runs started */
+  gint open;                   /* the current run accepts workers */
+  gint active;                 /* workers inside the current run */
   gint sleeping_workers;
   gint caller_sleeping;
   gboolean quit;
@@ -48,6 +56,16 @@ wait_for_generation_change (BertCpuTeam *team, int seen)
   g_mutex_unlock (&team->mutex);
 }
 
+static void
+leave_run (BertCpuTeam *team)
+{
+  if (g_atomic_int_dec_and_test (&team->active) && g_atomic_int_get (&team->caller_sleeping)) {
+    g_mutex_lock (&team->mutex);
+    g_cond_signal (&team->done_cond);
+    g_mutex_unlock (&team->mutex);
+  }
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -58,15 +76,13 @@ worker_main (gpointer data)
   for (;;) {
     wait_for_generation_change (team, seen);
     seen = g_atomic_int_get (&team->generation);
-    if (team->quit)
+    if (g_atomic_int_get (&team->quit))
       break;
-    team->func (args->index, team->n_threads, team->data);
-    /* Whichever of this decrement and the caller's flag comes second sees the other. */
-    if (g_atomic_int_dec_and_test (&team->pending) && g_atomic_int_get (&team->caller_sleeping)) {
-      g_mutex_lock (&team->mutex);
-      g_cond_signal (&team->done_cond);
-      g_mutex_unlock (&team->mutex);
-    }
+    g_atomic_int_inc (&team->active);
+    /* func and data stay put while this worker is active in an open run. */
+    if (g_atomic_int_get (&team->open))
+      team->func (args->index, team->data);
+    leave_run (team);
   }
   g_free (args);
   return NULL;
@@ -84,16 +100,16 @@ start_generation (BertCpuTeam *team)
 }
 
 static void
-wait_for_workers (BertCpuTeam *team)
+wait_for_active_workers (BertCpuTeam *team)
 {
   for (int i = 0; i < SPIN_ITERATIONS; i++) {
-    if (g_atomic_int_get (&team->pending) == 0)
+    if (g_atomic_int_get (&team->active) == 0)
       return;
     cpu_relax ();
   }
   g_mutex_lock (&team->mutex);
   g_atomic_int_set (&team->caller_sleeping, 1);
-  while (g_atomic_int_get (&team->pending) > 0)
+  while (g_atomic_int_get (&team->active) > 0)
     g_cond_wait (&team->done_cond, &team->mutex);
   g_atomic_int_set (&team->caller_sleeping, 0);
   g_mutex_unlock (&team->mutex);
@@ -124,7 +140,7 @@ bert_cpu_team_free (BertCpuTeam *team)
 {
   if (team == NULL)
     return;
-  team->quit = TRUE;
+  g_atomic_int_set (&team->quit, TRUE);
   start_generation (team);
   for (int i = 0; i < team->n_threads - 1; i++)
     g_thread_join (team->workers[i]);
@@ -145,24 +161,14 @@ void
 bert_cpu_team_run (BertCpuTeam *team, BertCpuTeamFunc func, gpointer data)
 {
   if (team->n_threads == 1) {
-    func (0, 1, data);
+    func (0, data);
     return;
   }
   team->func = func;
   team->data = data;
-  g_atomic_int_set (&team->pending, team->n_threads - 1);
+  g_atomic_int_set (&team->open, 1);
   start_generation (team);
-  func (0, team->n_threads, data);
-  wait_for_workers (team);
-}
-
-void
-bert_cpu_team_split (int n, int granule, int index, int n_threads, int *begin, int *end)
-{
-  int n_granules = (n + granule - 1) / granule;
-  int first = (int) ((gint64) n_granules * index / n_threads);
-  int last = (int) ((gint64) n_granules * (index + 1) / n_threads);
-
-  *begin = MIN (first * granule, n);
-  *end = MIN (last * granule, n);
+  func (0, data);
+  g_atomic_int_set (&team->open, 0);
+  wait_for_active_workers (team);
 }
