@@ -1,0 +1,415 @@
+/* bert_cuda_backend.c: the CUDA backend table, exported by libgstbert-cuda.so.
+ *
+ * The engine opens this module at run time (GModule) and calls bert_backend_cuda_get, so
+ * nothing of CUDA is needed where the module is not used. The module reads the BertModel
+ * struct and calls nothing of the engine.
+ *
+ * Asynchronous: submit stages a batch in the job's pinned host buffers and enqueues, on the
+ * state's stream, the upload, the forward pass, the download and an event, then returns;
+ * wait blocks on the event (without spinning) and copies the results out. Each job owns its
+ * pinned buffers, so several jobs can be in flight; device buffers are shared because the
+ * stream runs jobs one after another.
+ */
+#include <gmodule.h>
+#include <string.h>
+
+#include "bert_cuda_backend_private.h"
+#include "bert_cuda_check.h"
+#include "bert_cuda_kernels.h"
+
+typedef struct {
+  BertBatchOutput *output;
+  uint32_t n_tokens;
+  uint32_t n_sequences;
+  void *host_inputs;        /* pinned, BertCudaInputLayout */
+  size_t host_inputs_bytes;
+  void *host_outputs;       /* pinned, BertCudaOutputLayout */
+  size_t host_outputs_bytes;
+  cudaEvent_t started;
+  cudaEvent_t finished;
+} BertCudaJob;
+
+/* ---- Device selection ---- */
+
+/* cudaErrorInsufficientDriver: no driver at all, or one older than the runtime. */
+static gboolean
+describe_driver_mismatch (cudaError_t status, GError **error)
+{
+  int driver_version = 0, runtime_version = 0;
+
+  cudaDriverGetVersion (&driver_version);
+  cudaRuntimeGetVersion (&runtime_version);
+  if (driver_version == 0)
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "no CUDA GPU: no NVIDIA driver found (libcuda.so.1 is not loadable; %s)", cudaGetErrorString (status));
+  else
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "no CUDA GPU: the NVIDIA driver supports CUDA %d.%d, this module's runtime needs %d.%d (%s)",
+        driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000, runtime_version % 1000 / 10,
+        cudaGetErrorString (status));
+  return FALSE;
+}
+
+static gboolean
+select_device (int device_id, GError **error)
+{
+  struct cudaDeviceProp properties;
+  int n_devices = 0;
+  cudaError_t status = cudaGetDeviceCount (&n_devices);
+
+  if (status == cudaErrorInsufficientDriver)
+    return describe_driver_mismatch (status, error);
+  if (status != cudaSuccess || n_devices == 0) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "no CUDA GPU: %s (%s)",
+        status != cudaSuccess ? cudaGetErrorString (status) : "the driver reports no device",
+        status != cudaSuccess ? cudaGetErrorName (status) : "0 devices");
+    return FALSE;
+  }
+  if (device_id < 0 || device_id >= n_devices) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "no CUDA device %d: %d device(s) present", device_id, n_devices);
+    return FALSE;
+  }
+  if (!cuda_check (cudaSetDevice (device_id), error)
+      || !cuda_check (cudaGetDeviceProperties (&properties, device_id), error))
+    return FALSE;
+  if (properties.major < 8) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "CUDA device %d (%s) has compute capability %d.%d; the CUDA backend needs 8.0 or newer", device_id,
+        properties.name, properties.major, properties.minor);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- Jobs ---- */
+
+static void
+job_free (BertCudaJob *job)
+{
+  if (job->host_inputs != NULL)
+    cudaFreeHost (job->host_inputs);
+  if (job->host_outputs != NULL)
+    cudaFreeHost (job->host_outputs);
+  if (job->started != NULL)
+    cudaEventDestroy (job->started);
+  if (job->finished != NULL)
+    cudaEventDestroy (job->finished);
+  g_free (job);
+}
+
+static BertCudaJob *
+job_new (GError **error)
+{
+  BertCudaJob *job = g_new0 (BertCudaJob, 1);
+
+  /* finished blocks the waiting thread instead of spinning; both keep timing. */
+  if (!cuda_check (cudaEventCreate (&job->started), error)
+      || !cuda_check (cudaEventCreateWithFlags (&job->finished, cudaEventBlockingSync), error)) {
+    job_free (job);
+    return NULL;
+  }
+  return job;
+}
+
+/* Grows a pinned buffer; its previous job has been waited, so nothing uses it. */
+static gboolean
+pinned_reserve (void **buffer, size_t *capacity, size_t bytes, GError **error)
+{
+  if (bytes <= *capacity)
+    return TRUE;
+  bytes = MAX (bytes, 2 * *capacity);
+  if (*buffer != NULL)
+    cudaFreeHost (*buffer);
+  *buffer = NULL;
+  *capacity = 0;
+  if (!cuda_check (cudaMallocHost (buffer, bytes), error))
+    return FALSE;
+  *capacity = bytes;
+  return TRUE;
+}
+
+/* Called with the state's lock held. */
+static BertCudaJob *
+take_job (BertCudaState *state, GError **error)
+{
+  BertCudaJob *job;
+
+  if (state->free_jobs->len > 0)
+    return g_ptr_array_steal_index_fast (state->free_jobs, state->free_jobs->len - 1);
+  job = job_new (error);
+  if (job != NULL)
+    g_ptr_array_add (state->all_jobs, job);
+  return job;
+}
+
+static void
+release_job (BertCudaState *state, BertCudaJob *job)
+{
+  g_mutex_lock (&state->lock);
+  job->output = NULL;
+  g_ptr_array_add (state->free_jobs, job);
+  g_mutex_unlock (&state->lock);
+}
+
+/* ---- Create and destroy ---- */
+
+static BertDType
+compute_dtype (BertPrecision precision)
+{
+  switch (precision) {
+    case BERT_PRECISION_BF16:
+      return BERT_DTYPE_BF16;
+    case BERT_PRECISION_FP32:
+      return BERT_DTYPE_F32;
+    default:
+      return BERT_DTYPE_F16;
+  }
+}
+
+static BertCudaShape
+shape_from_config (const BertConfig *config, BertHead head)
+{
+  BertCudaShape shape;
+
+  shape.hidden = config->hidden_size;
+  shape.n_heads = config->num_heads;
+  shape.head_dim = config->hidden_size / config->num_heads;
+  shape.n_layers = config->num_layers;
+  shape.intermediate = config->intermediate_size;
+  shape.n_labels = head == BERT_HEAD_ENCODER ? 0 : config->num_labels;
+  shape.multi_label = config->multi_label;
+  shape.layer_norm_eps = config->layer_norm_eps;
+  shape.vocab_size = config->vocab_size;
+  shape.type_vocab_size = config->type_vocab_size;
+  shape.max_positions = config->max_position_embeddings;
+  return shape;
+}
+
+static void
+cuda_destroy (gpointer state_pointer)
+{
+  BertCudaState *state = state_pointer;
+
+  if (state == NULL)
+    return;
+  cudaSetDevice (state->settings.device_id);
+  if (state->stream != NULL)
+    cudaStreamSynchronize (state->stream);
+  if (state->all_jobs != NULL)
+    g_ptr_array_unref (state->all_jobs);
+  if (state->free_jobs != NULL)
+    g_ptr_array_unref (state->free_jobs);
+  bert_cuda_activations_clear (&state->activations);
+  bert_cuda_weights_clear (&state->weights);
+  bert_cuda_matmul_free (state->matmul);
+  if (state->stream != NULL)
+    cudaStreamDestroy (state->stream);
+  g_mutex_clear (&state->lock);
+  g_free (state);
+}
+
+static gpointer
+cuda_create (const BertModel *model, const BertBackendSettings *settings, GError **error)
+{
+  BertCudaState *state;
+
+  /* The model is checked first: its errors do not depend on having a GPU. */
+  if (!bert_cuda_model_check (model, settings, error) || !select_device (settings->device_id, error))
+    return NULL;
+  state = g_new0 (BertCudaState, 1);
+  g_mutex_init (&state->lock);
+  state->settings = *settings;
+  state->shape = shape_from_config (&model->config, settings->head);
+  state->dtype = compute_dtype (settings->precision);
+  state->free_jobs = g_ptr_array_new ();
+  state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+  if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
+      || !bert_cuda_weights_upload (&state->weights, model, settings->head, state->dtype, state->stream, error)
+      || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
+    cuda_destroy (state);
+    return NULL;
+  }
+  return state;
+}
+
+/* ---- Submit ---- */
+
+/* Copies the batch into the job's pinned inputs with each token's position in its
+ * sequence, checking what would make the kernels read out of bounds. Returns the
+ * longest sequence, or 0 with error set. */
+static uint32_t
+stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
+{
+  const BertCudaInputLayout layout = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences);
+  int32_t *inputs = job->host_inputs;
+  uint32_t *seq_offsets = (uint32_t *) (inputs + layout.seq_offsets);
+  uint32_t max_seq_len = 0;
+
+  for (uint32_t s = 0; s < batch->n_sequences; s++) {
+    uint32_t start = batch->seq_offsets[s], end = batch->seq_offsets[s + 1];
+    if (end <= start || end > batch->n_tokens || end - start > (uint32_t) state->shape.max_positions) {
+      g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+          "CUDA backend: sequence %u spans tokens [%u, %u) of %u, at most %d long", s, start, end,
+          batch->n_tokens, state->shape.max_positions);
+      return 0;
+    }
+    for (uint32_t t = start; t < end; t++) {
+      int32_t type_id = batch->type_ids != NULL ? batch->type_ids[t] : 0;
+      if (batch->ids[t] < 0 || batch->ids[t] >= state->shape.vocab_size || type_id < 0
+          || type_id >= state->shape.type_vocab_size) {
+        g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+            "CUDA backend: sequence %u token %u: id %d or type id %d outside the vocabulary (%d, %d)", s,
+            t - start, batch->ids[t], type_id, state->shape.vocab_size, state->shape.type_vocab_size);
+        return 0;
+      }
+      inputs[layout.ids + t] = batch->ids[t];
+      inputs[layout.type_ids + t] = type_id;
+      inputs[layout.positions + t] = (int32_t) (t - start);
+    }
+    seq_offsets[s] = start;
+    max_seq_len = MAX (max_seq_len, end - start);
+  }
+  seq_offsets[batch->n_sequences] = batch->n_tokens;
+  if (batch->seq_offsets[0] != 0 || batch->seq_offsets[batch->n_sequences] != batch->n_tokens) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "CUDA backend: the sequences cover tokens [%u, %u), the batch has %u", batch->seq_offsets[0],
+        batch->seq_offsets[batch->n_sequences], batch->n_tokens);
+    return 0;
+  }
+  return max_seq_len;
+}
+
+static gboolean
+enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t output_bytes,
+    uint32_t max_seq_len, GError **error)
+{
+  return cuda_check (cudaEventRecord (job->started, state->stream), error)
+      && cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
+          cudaMemcpyHostToDevice, state->stream), error)
+      && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
+      && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
+          cudaMemcpyDeviceToHost, state->stream), error)
+      && cuda_check (cudaEventRecord (job->finished, state->stream), error);
+}
+
+static gboolean
+submit_locked (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
+{
+  size_t input_bytes = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, batch->n_tokens, batch->n_sequences).n_elements * 4;
+  uint32_t max_seq_len;
+
+  job->n_tokens = batch->n_tokens;
+  job->n_sequences = batch->n_sequences;
+  if (!pinned_reserve (&job->host_inputs, &job->host_inputs_bytes, input_bytes, error)
+      || !pinned_reserve (&job->host_outputs, &job->host_outputs_bytes, output_bytes, error))
+    return FALSE;
+  max_seq_len = stage_inputs (state, job, batch, error);
+  if (max_seq_len == 0 || !bert_cuda_activations_reserve (state, batch->n_tokens, batch->n_sequences, error))
+    return FALSE;
+  if (enqueue_job (state, job, input_bytes, output_bytes, max_seq_len, error))
+    return TRUE;
+  /* Part of the job may be queued: let it drain before its buffers are reused. */
+  cudaStreamSynchronize (state->stream);
+  return FALSE;
+}
+
+static gpointer
+cuda_submit (gpointer state_pointer, const BertPackedBatch *batch, BertBatchOutput *output, GError **error)
+{
+  BertCudaState *state = state_pointer;
+  BertCudaJob *job;
+  gboolean ok;
+
+  if (batch->n_sequences == 0 || batch->n_tokens == 0) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT, "CUDA backend: empty batch");
+    return NULL;
+  }
+  if (!cuda_check (cudaSetDevice (state->settings.device_id), error))
+    return NULL;
+  g_mutex_lock (&state->lock);
+  job = take_job (state, error);
+  ok = job != NULL && submit_locked (state, job, batch, error);
+  g_mutex_unlock (&state->lock);
+  if (!ok) {
+    if (job != NULL)
+      release_job (state, job);
+    return NULL;
+  }
+  job->output = output;
+  return job;
+}
+
+/* ---- Wait ---- */
+
+static void
+copy_if_wanted (void *destination, const void *source, size_t bytes)
+{
+  if (destination != NULL)
+    memcpy (destination, source, bytes);
+}
+
+static void
+copy_outputs (const BertCudaState *state, const BertCudaJob *job)
+{
+  const BertCudaOutputLayout layout = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences);
+  const float *results = job->host_outputs;
+  BertBatchOutput *output = job->output;
+  size_t n_labels = state->shape.n_labels;
+  size_t rows = state->settings.head == BERT_HEAD_TOKEN_CLASSIFIER ? job->n_tokens : job->n_sequences;
+
+  /* The engine allocates the arrays of the head in use; anything else stays NULL. */
+  switch (state->settings.head) {
+    case BERT_HEAD_ENCODER:
+      copy_if_wanted (output->embeddings, results + layout.embeddings,
+          (size_t) job->n_sequences * state->shape.hidden * sizeof (float));
+      return;
+    case BERT_HEAD_SEQUENCE_CLASSIFIER:
+      copy_if_wanted (output->logits, results + layout.logits, rows * n_labels * sizeof (float));
+      copy_if_wanted (output->probs, results + layout.probs, rows * n_labels * sizeof (float));
+      copy_if_wanted (output->labels, results + layout.labels, rows * sizeof (int32_t));
+      return;
+    case BERT_HEAD_TOKEN_CLASSIFIER:
+      copy_if_wanted (output->token_logits, results + layout.logits, rows * n_labels * sizeof (float));
+      copy_if_wanted (output->token_labels, results + layout.labels, rows * sizeof (int32_t));
+      copy_if_wanted (output->token_offset,
+          (const int32_t *) job->host_inputs + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
+          ((size_t) job->n_sequences + 1) * sizeof (uint32_t));
+      return;
+  }
+}
+
+static gboolean
+cuda_wait (gpointer state_pointer, gpointer job_pointer, GError **error)
+{
+  BertCudaState *state = state_pointer;
+  BertCudaJob *job = job_pointer;
+  float milliseconds = 0.0f;
+  gboolean ok = cuda_check (cudaSetDevice (state->settings.device_id), error)
+      && cuda_check (cudaEventSynchronize (job->finished), error)
+      && cuda_check (cudaEventElapsedTime (&milliseconds, job->started, job->finished), error);
+
+  if (ok) {
+    copy_outputs (state, job);
+    job->output->compute_seconds = milliseconds / 1000.0;
+  }
+  release_job (state, job);
+  return ok;
+}
+
+static const BertBackend cuda_backend = {
+  .name = "cuda",
+  .create = cuda_create,
+  .destroy = cuda_destroy,
+  .submit = cuda_submit,
+  .wait = cuda_wait,
+};
+
+G_MODULE_EXPORT const BertBackend *bert_backend_cuda_get (void);
+
+const BertBackend *
+bert_backend_cuda_get (void)
+{
+  return &cuda_backend;
+}

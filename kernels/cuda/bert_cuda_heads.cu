@@ -1,0 +1,160 @@
+/* bert_cuda_heads.cu: what follows the encoder layers: sentence pooling with L2
+ * normalisation, the [CLS] gather for the classifier's pooler, and the logits to
+ * probabilities and labels step of the classification heads. */
+#include <math.h>
+
+#include "bert_cuda_common.cuh"
+
+#define POOL_THREADS 256
+#define CLASSIFY_THREADS 128
+/* torch.nn.functional.normalize's eps: x / max (||x||, eps). */
+#define NORMALIZE_EPS 1e-12f
+
+/* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32.
+ * Block s pools sequence s; thread i handles columns i, i + blockDim.x, ... so that the
+ * reads of one token row are coalesced. */
+template <typename T>
+__global__ void pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets,
+    int hidden, BertPooling pooling, int normalize)
+{
+  const uint32_t start = seq_offsets[blockIdx.x];
+  const uint32_t end = seq_offsets[blockIdx.x + 1];
+  float *out = pooled + (size_t) blockIdx.x * hidden;
+  float squares = 0.0f;
+
+  for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+    float value = to_float (hidden_states[(size_t) start * hidden + i]);
+    if (pooling == BERT_POOLING_MEAN) {
+      for (uint32_t token = start + 1; token < end; token++)
+        value += to_float (hidden_states[(size_t) token * hidden + i]);
+      value /= (float) (end - start);
+    } else if (pooling == BERT_POOLING_MAX) {
+      for (uint32_t token = start + 1; token < end; token++)
+        value = fmaxf (value, to_float (hidden_states[(size_t) token * hidden + i]));
+    }
+    out[i] = value;
+    squares += value * value;
+  }
+  if (!normalize)
+    return;
+  /* normalize is uniform over the block, so every thread reaches block_sum's barriers. */
+  const float inverse_norm = 1.0f / fmaxf (sqrtf (block_sum (squares)), NORMALIZE_EPS);
+  for (int i = threadIdx.x; i < hidden; i += blockDim.x)
+    out[i] *= inverse_norm;
+}
+
+/* hidden_states: [n_tokens, hidden]; out: [n_sequences, hidden]. Block s copies the first
+ * row of sequence s. */
+template <typename T>
+__global__ void gather_first_tokens (T *out, const T *hidden_states, const uint32_t *seq_offsets, int hidden)
+{
+  const T *first = hidden_states + (size_t) seq_offsets[blockIdx.x] * hidden;
+  for (int i = threadIdx.x; i < hidden; i += blockDim.x)
+    out[(size_t) blockIdx.x * hidden + i] = first[i];
+}
+
+/* logits: [n_rows, n_labels]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows].
+ * One thread per row: label counts are small (a handful to a few hundred). */
+template <typename T>
+__global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const T *logits,
+    uint32_t n_rows, int n_labels, int use_sigmoid)
+{
+  const size_t row = blockIdx.x * (size_t) blockDim.x + threadIdx.x;
+  if (row >= n_rows)
+    return;
+  const T *in = logits + row * n_labels;
+  float *out = logits_out + row * n_labels;
+
+  int best = 0;
+  float max_logit = to_float (in[0]);
+  for (int label = 0; label < n_labels; label++) {
+    out[label] = to_float (in[label]);
+    if (out[label] > max_logit) {
+      max_logit = out[label];
+      best = label;
+    }
+  }
+  labels[row] = best;
+  if (probs_out == NULL)
+    return;
+
+  float *probs = probs_out + row * n_labels;
+  if (use_sigmoid) {
+    for (int label = 0; label < n_labels; label++)
+      probs[label] = 1.0f / (1.0f + expf (-out[label]));
+    return;
+  }
+  float sum = 0.0f;
+  for (int label = 0; label < n_labels; label++) {
+    probs[label] = expf (out[label] - max_logit);
+    sum += probs[label];
+  }
+  for (int label = 0; label < n_labels; label++)
+    probs[label] /= sum;
+}
+
+template <typename T>
+static cudaError_t
+launch_pool_normalize (float *pooled, const void *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, BertPooling pooling, int normalize, cudaStream_t stream)
+{
+  if (n_sequences == 0)
+    return cudaSuccess;
+  /* grid: one block per sequence */
+  pool_normalize<<<n_sequences, POOL_THREADS, 0, stream>>> (pooled, (const T *) hidden_states, seq_offsets,
+      hidden, pooling, normalize);
+  return cudaGetLastError ();
+}
+
+template <typename T>
+static cudaError_t
+launch_gather_first_tokens (void *out, const void *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, cudaStream_t stream)
+{
+  if (n_sequences == 0)
+    return cudaSuccess;
+  /* grid: one block per sequence */
+  gather_first_tokens<<<n_sequences, POOL_THREADS, 0, stream>>> ((T *) out, (const T *) hidden_states,
+      seq_offsets, hidden);
+  return cudaGetLastError ();
+}
+
+template <typename T>
+static cudaError_t
+launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const void *logits,
+    uint32_t n_rows, int n_labels, int use_sigmoid, cudaStream_t stream)
+{
+  if (n_labels < 1)
+    return cudaErrorInvalidValue;
+  if (n_rows == 0)
+    return cudaSuccess;
+  /* grid: one thread per row */
+  unsigned int blocks = (n_rows + CLASSIFY_THREADS - 1) / CLASSIFY_THREADS;
+  logits_probs_argmax<<<blocks, CLASSIFY_THREADS, 0, stream>>> (logits_out, probs_out, labels,
+      (const T *) logits, n_rows, n_labels, use_sigmoid);
+  return cudaGetLastError ();
+}
+
+cudaError_t
+bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, BertPooling pooling, int normalize, cudaStream_t stream)
+{
+  return BERT_CUDA_DISPATCH (dtype, launch_pool_normalize, pooled, hidden_states, seq_offsets, n_sequences,
+      hidden, pooling, normalize, stream);
+}
+
+cudaError_t
+bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, cudaStream_t stream)
+{
+  return BERT_CUDA_DISPATCH (dtype, launch_gather_first_tokens, out, hidden_states, seq_offsets, n_sequences,
+      hidden, stream);
+}
+
+cudaError_t
+bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out, int32_t *labels,
+    const void *logits, uint32_t n_rows, int n_labels, int use_sigmoid, cudaStream_t stream)
+{
+  return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, logits, n_rows,
+      n_labels, use_sigmoid, stream);
+}

@@ -1,0 +1,499 @@
+/* test-cuda-kernels.c: every CUDA kernel (and the cuBLASLt dense layer) against its CPU
+ * twin (cpu_twins.c) on random inputs, in F32, F16 and BF16 storage.
+ *
+ * Inputs are rounded to the storage dtype first, so the twin sees exactly what the kernel
+ * reads; the tolerance is then half an ulp of the output dtype plus fp32 reordering
+ * (cuda_test_tolerance). Skips (77) where there is no CUDA GPU.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "bert_cuda_kernels.h"
+#include "bert_cuda_matmul.h"
+#include "bert_random_model.h"
+#include "cpu_twins.h"
+#include "cuda_test_util.h"
+
+static const BertDType all_dtypes[] = { BERT_DTYPE_F32, BERT_DTYPE_F16, BERT_DTYPE_BF16 };
+
+/* Packed offsets for sequences of the given lengths. */
+static uint32_t *
+offsets_for (const uint32_t *lengths, uint32_t n_sequences, uint32_t *n_tokens, uint32_t *max_len)
+{
+  uint32_t *offsets = g_new (uint32_t, n_sequences + 1);
+
+  offsets[0] = 0;
+  *max_len = 0;
+  for (uint32_t s = 0; s < n_sequences; s++) {
+    offsets[s + 1] = offsets[s] + lengths[s];
+    *max_len = MAX (*max_len, lengths[s]);
+  }
+  *n_tokens = offsets[n_sequences];
+  return offsets;
+}
+
+static float *
+random_rounded (GRand *rand, BertDType dtype, size_t n, double low, double high)
+{
+  float *values = cuda_test_random (rand, n, low, high);
+  cuda_test_round (dtype, values, n);
+  return values;
+}
+
+/* Device f32 -> dtype conversion is bit-exact with the host's round-to-nearest-even. */
+static void
+test_convert (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  const float specials[] = { 0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 65520.0f, 1e6f, -1e6f, 6.1e-5f, 5.96e-8f,
+    2.98e-8f, 1e-10f, 3.4e38f, INFINITY, -INFINITY };
+  GRand *rand = g_rand_new_with_seed (1);
+  size_t n = 4096 + G_N_ELEMENTS (specials);
+  float *values = g_new (float, n);
+  uint16_t *bits = g_new (uint16_t, n);
+  void *device;
+
+  for (size_t i = 0; i < n; i++)
+    values[i] = i < G_N_ELEMENTS (specials) ? specials[i]
+        : (float) (g_rand_double_range (rand, -1.0, 1.0) * pow (10.0, g_rand_double_range (rand, -9.0, 5.0)));
+  device = cuda_test_upload (dtype, values, n);
+  if (dtype != BERT_DTYPE_F32) {
+    CHECK_CUDA (cudaMemcpy (bits, device, n * sizeof (uint16_t), cudaMemcpyDeviceToHost));
+    for (size_t i = 0; i < n; i++) {
+      uint16_t want = dtype == BERT_DTYPE_F16 ? bert_float_to_half (values[i]) : bert_float_to_bfloat16 (values[i]);
+      if (bits[i] != want)
+        g_error ("convert to %s: %.9g gave 0x%04x, expected 0x%04x", cuda_test_dtype_name (dtype), values[i],
+            bits[i], want);
+    }
+  } else {
+    float *back = g_new (float, n);
+    cuda_test_download (back, dtype, device, n);
+    g_assert_cmpmem (back, n * sizeof (float), values, n * sizeof (float));
+    g_free (back);
+  }
+  CHECK_CUDA (cudaFree (device));
+  g_free (bits);
+  g_free (values);
+  g_rand_free (rand);
+}
+
+static void
+check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
+{
+  const int vocab = 50, max_positions = 64, type_vocab = 2;
+  GRand *rand = g_rand_new_with_seed (hidden);
+  float *word = random_rounded (rand, dtype, (size_t) vocab * hidden, -1, 1);
+  float *position = random_rounded (rand, dtype, (size_t) max_positions * hidden, -1, 1);
+  float *token_type = random_rounded (rand, dtype, (size_t) type_vocab * hidden, -1, 1);
+  float *gamma = cuda_test_random (rand, hidden, 0.5, 1.5);
+  float *beta = cuda_test_random (rand, hidden, -0.5, 0.5);
+  int32_t *ids = g_new (int32_t, n_tokens), *type_ids = g_new (int32_t, n_tokens);
+  int32_t *positions = g_new (int32_t, n_tokens);
+  float *want = g_new (float, (size_t) n_tokens * hidden), *got = g_new (float, (size_t) n_tokens * hidden);
+  void *d_word = cuda_test_upload (dtype, word, (size_t) vocab * hidden);
+  void *d_position = cuda_test_upload (dtype, position, (size_t) max_positions * hidden);
+  void *d_type = cuda_test_upload (dtype, token_type, (size_t) type_vocab * hidden);
+  void *d_gamma = cuda_test_upload (BERT_DTYPE_F32, gamma, hidden);
+  void *d_beta = cuda_test_upload (BERT_DTYPE_F32, beta, hidden);
+  void *d_ids, *d_type_ids, *d_positions, *d_out;
+  char *what = g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden);
+
+  for (uint32_t t = 0; t < n_tokens; t++) {
+    ids[t] = g_rand_int_range (rand, 0, vocab);
+    type_ids[t] = g_rand_int_range (rand, 0, type_vocab);
+    positions[t] = g_rand_int_range (rand, 0, max_positions);
+  }
+  d_ids = cuda_test_upload_bytes (ids, n_tokens * sizeof (int32_t));
+  d_type_ids = cuda_test_upload_bytes (type_ids, n_tokens * sizeof (int32_t));
+  d_positions = cuda_test_upload_bytes (positions, n_tokens * sizeof (int32_t));
+  CHECK_CUDA (cudaMalloc (&d_out, (size_t) n_tokens * hidden * bert_cuda_dtype_size (dtype)));
+  CHECK_CUDA (bert_cuda_embeddings_layernorm (dtype, d_out, d_ids, d_type_ids, d_positions, d_word, d_position,
+      d_type, d_gamma, d_beta, 1e-12f, n_tokens, hidden, NULL));
+  cuda_test_download (got, dtype, d_out, (size_t) n_tokens * hidden);
+  cpu_embeddings_layernorm (want, ids, type_ids, positions, word, position, token_type, gamma, beta, 1e-12f,
+      n_tokens, hidden);
+  cuda_test_assert_close (what, got, want, (size_t) n_tokens * hidden, cuda_test_tolerance (dtype));
+
+  void *device[] = { d_word, d_position, d_type, d_gamma, d_beta, d_ids, d_type_ids, d_positions, d_out };
+  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
+    CHECK_CUDA (cudaFree (device[i]));
+  void *host[] = { word, position, token_type, gamma, beta, ids, type_ids, positions, want, got, what };
+  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
+    g_free (host[i]);
+  g_rand_free (rand);
+}
+
+static void
+test_embeddings_layernorm (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+
+  check_embeddings_layernorm (dtype, 64, 37);
+  check_embeddings_layernorm (dtype, 384, 100);
+  check_embeddings_layernorm (dtype, 1000, 7);   /* not a multiple of the block */
+  check_embeddings_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 3);
+}
+
+static void
+check_residual_layernorm (BertDType dtype, int hidden, uint32_t n_rows)
+{
+  size_t n = (size_t) n_rows * hidden;
+  GRand *rand = g_rand_new_with_seed (hidden + 7);
+  /* An offset mean, as after a residual sum, to exercise the two-pass variance. */
+  float *input = random_rounded (rand, dtype, n, 2.0, 6.0);
+  float *residual = random_rounded (rand, dtype, n, -3.0, 3.0);
+  float *gamma = cuda_test_random (rand, hidden, 0.5, 1.5);
+  float *beta = cuda_test_random (rand, hidden, -0.5, 0.5);
+  float *want = g_new (float, n), *got = g_new (float, n);
+  void *d_input = cuda_test_upload (dtype, input, n), *d_residual = cuda_test_upload (dtype, residual, n);
+  void *d_gamma = cuda_test_upload (BERT_DTYPE_F32, gamma, hidden);
+  void *d_beta = cuda_test_upload (BERT_DTYPE_F32, beta, hidden);
+  void *d_out;
+  char *what = g_strdup_printf ("residual_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden);
+
+  CHECK_CUDA (cudaMalloc (&d_out, n * bert_cuda_dtype_size (dtype)));
+  CHECK_CUDA (bert_cuda_residual_layernorm (dtype, d_out, d_input, d_residual, d_gamma, d_beta, 1e-12f, n_rows,
+      hidden, NULL));
+  cuda_test_download (got, dtype, d_out, n);
+  cpu_residual_layernorm (want, input, residual, gamma, beta, 1e-12f, n_rows, hidden);
+  cuda_test_assert_close (what, got, want, n, cuda_test_tolerance (dtype));
+
+  void *device[] = { d_input, d_residual, d_gamma, d_beta, d_out };
+  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
+    CHECK_CUDA (cudaFree (device[i]));
+  void *host[] = { input, residual, gamma, beta, want, got, what };
+  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
+    g_free (host[i]);
+  g_rand_free (rand);
+}
+
+static void
+test_residual_layernorm (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+
+  check_residual_layernorm (dtype, 128, 50);
+  check_residual_layernorm (dtype, 768, 33);
+  check_residual_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 5);
+}
+
+/* bias_gelu and bias_tanh: x = activation (x + bias). */
+static void
+check_bias_activation (BertDType dtype, gboolean gelu, uint32_t n_rows, int n_cols)
+{
+  size_t n = (size_t) n_rows * n_cols;
+  GRand *rand = g_rand_new_with_seed (n_cols);
+  float *x = random_rounded (rand, dtype, n, -4, 4);
+  float *bias = random_rounded (rand, dtype, n_cols, -1, 1);
+  float *got = g_new (float, n);
+  void *d_x = cuda_test_upload (dtype, x, n), *d_bias = cuda_test_upload (dtype, bias, n_cols);
+  char *what = g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype));
+
+  CHECK_CUDA (gelu ? bert_cuda_bias_gelu (dtype, d_x, d_bias, n_rows, n_cols, NULL)
+      : bert_cuda_bias_tanh (dtype, d_x, d_bias, n_rows, n_cols, NULL));
+  cuda_test_download (got, dtype, d_x, n);
+  if (gelu)
+    cpu_bias_gelu (x, bias, n_rows, n_cols);
+  else
+    cpu_bias_tanh (x, bias, n_rows, n_cols);
+  cuda_test_assert_close (what, got, x, n, cuda_test_tolerance (dtype));
+
+  CHECK_CUDA (cudaFree (d_x));
+  CHECK_CUDA (cudaFree (d_bias));
+  g_free (x);
+  g_free (bias);
+  g_free (got);
+  g_free (what);
+  g_rand_free (rand);
+}
+
+static void
+test_bias_gelu (gconstpointer data)
+{
+  check_bias_activation (*(const BertDType *) data, TRUE, 33, 1536);
+  check_bias_activation (*(const BertDType *) data, TRUE, 1, 7);
+}
+
+static void
+test_bias_tanh (gconstpointer data)
+{
+  check_bias_activation (*(const BertDType *) data, FALSE, 5, 384);
+}
+
+static void
+check_attention (BertDType dtype, int n_heads, int head_dim, const uint32_t *lengths, uint32_t n_sequences)
+{
+  uint32_t n_tokens, max_len;
+  uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
+  int hidden = n_heads * head_dim;
+  size_t n_qkv = (size_t) n_tokens * 3 * hidden, n_out = (size_t) n_tokens * hidden;
+  GRand *rand = g_rand_new_with_seed (n_heads * 1000 + head_dim);
+  float *qkv = random_rounded (rand, dtype, n_qkv, -2, 2);
+  float *want = g_new (float, n_out), *got = g_new (float, n_out);
+  void *d_qkv = cuda_test_upload (dtype, qkv, n_qkv);
+  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
+  void *d_out;
+  char *what = g_strdup_printf ("attention_varlen %s %d heads of %d, %u sequences up to %u tokens",
+      cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len);
+
+  CHECK_CUDA (cudaMalloc (&d_out, n_out * bert_cuda_dtype_size (dtype)));
+  CHECK_CUDA (bert_cuda_attention_varlen (dtype, d_out, d_qkv, d_offsets, n_sequences, max_len, n_heads, head_dim,
+      NULL));
+  cuda_test_download (got, dtype, d_out, n_out);
+  cpu_attention_varlen (want, qkv, offsets, n_sequences, n_heads, head_dim);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
+
+  CHECK_CUDA (cudaFree (d_qkv));
+  CHECK_CUDA (cudaFree (d_offsets));
+  CHECK_CUDA (cudaFree (d_out));
+  g_free (qkv);
+  g_free (want);
+  g_free (got);
+  g_free (offsets);
+  g_free (what);
+  g_rand_free (rand);
+}
+
+static void
+test_attention_varlen (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  /* Lengths around the 64-query and 32-key tiles, a single token, and the 512 maximum. */
+  const uint32_t mixed[] = { 1, 7, 64, 65, 130, 33, 512, 2 };
+  const uint32_t captions[] = { 12, 9, 31, 40, 8, 17, 22, 25, 11, 38 };
+
+  check_attention (dtype, 2, 64, mixed, G_N_ELEMENTS (mixed));
+  check_attention (dtype, 12, 32, captions, G_N_ELEMENTS (captions));
+  check_attention (dtype, 4, 48, captions, G_N_ELEMENTS (captions));   /* head_dim below its bound */
+  check_attention (dtype, 2, 128, mixed, G_N_ELEMENTS (mixed));
+  check_attention (dtype, 1, 1, captions, 3);
+}
+
+static void
+check_pool (BertDType dtype, BertPooling pooling, gboolean normalize)
+{
+  const uint32_t lengths[] = { 1, 5, 40, 128, 3 };
+  const int hidden = 384;
+  uint32_t n_sequences = G_N_ELEMENTS (lengths), n_tokens, max_len;
+  uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
+  GRand *rand = g_rand_new_with_seed (pooling * 2 + normalize);
+  float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -3, 3);
+  float *want = g_new (float, (size_t) n_sequences * hidden), *got = g_new (float, (size_t) n_sequences * hidden);
+  void *d_states = cuda_test_upload (dtype, states, (size_t) n_tokens * hidden);
+  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
+  void *d_pooled;
+  char *what = g_strdup_printf ("pool_normalize %s pooling %d normalize %d", cuda_test_dtype_name (dtype),
+      pooling, normalize);
+
+  CHECK_CUDA (cudaMalloc (&d_pooled, (size_t) n_sequences * hidden * sizeof (float)));
+  CHECK_CUDA (bert_cuda_pool_normalize (dtype, d_pooled, d_states, d_offsets, n_sequences, hidden, pooling,
+      normalize, NULL));
+  CHECK_CUDA (cudaMemcpy (got, d_pooled, (size_t) n_sequences * hidden * sizeof (float), cudaMemcpyDeviceToHost));
+  cpu_pool_normalize (want, states, offsets, n_sequences, hidden, pooling, normalize);
+  /* fp32 output from fp32 sums: the F32 tolerance whatever the storage. */
+  cuda_test_assert_close (what, got, want, (size_t) n_sequences * hidden, cuda_test_tolerance (BERT_DTYPE_F32));
+
+  CHECK_CUDA (cudaFree (d_states));
+  CHECK_CUDA (cudaFree (d_offsets));
+  CHECK_CUDA (cudaFree (d_pooled));
+  g_free (states);
+  g_free (want);
+  g_free (got);
+  g_free (offsets);
+  g_free (what);
+  g_rand_free (rand);
+}
+
+static void
+test_pool_normalize (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  const BertPooling poolings[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX };
+
+  for (guint i = 0; i < G_N_ELEMENTS (poolings); i++) {
+    check_pool (dtype, poolings[i], FALSE);
+    check_pool (dtype, poolings[i], TRUE);
+  }
+}
+
+static void
+test_gather_first_tokens (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  const uint32_t lengths[] = { 3, 1, 17, 9 };
+  const int hidden = 200;
+  uint32_t n_sequences = G_N_ELEMENTS (lengths), n_tokens, max_len;
+  uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
+  GRand *rand = g_rand_new_with_seed (5);
+  float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -1, 1);
+  float *want = g_new (float, (size_t) n_sequences * hidden), *got = g_new (float, (size_t) n_sequences * hidden);
+  void *d_states = cuda_test_upload (dtype, states, (size_t) n_tokens * hidden);
+  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
+  void *d_out;
+
+  CHECK_CUDA (cudaMalloc (&d_out, (size_t) n_sequences * hidden * bert_cuda_dtype_size (dtype)));
+  CHECK_CUDA (bert_cuda_gather_first_tokens (dtype, d_out, d_states, d_offsets, n_sequences, hidden, NULL));
+  cuda_test_download (got, dtype, d_out, (size_t) n_sequences * hidden);
+  cpu_gather_first_tokens (want, states, offsets, n_sequences, hidden);
+  g_assert_cmpmem (got, n_sequences * hidden * sizeof (float), want, n_sequences * hidden * sizeof (float));
+
+  CHECK_CUDA (cudaFree (d_states));
+  CHECK_CUDA (cudaFree (d_offsets));
+  CHECK_CUDA (cudaFree (d_out));
+  g_free (states);
+  g_free (want);
+  g_free (got);
+  g_free (offsets);
+  g_rand_free (rand);
+}
+
+static void
+check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels)
+{
+  size_t n = (size_t) n_rows * n_labels;
+  GRand *rand = g_rand_new_with_seed (n_labels);
+  float *logits = random_rounded (rand, dtype, n, -6, 6);
+  float *want_logits = g_new (float, n), *want_probs = g_new (float, n);
+  float *got_logits = g_new (float, n), *got_probs = g_new (float, n);
+  int32_t *want_labels = g_new (int32_t, n_rows), *got_labels = g_new (int32_t, n_rows);
+  void *d_logits = cuda_test_upload (dtype, logits, n);
+  float *d_logits_out, *d_probs = NULL;
+  int32_t *d_labels;
+  char *what = g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
+      use_sigmoid ? "sigmoid" : "softmax");
+
+  CHECK_CUDA (cudaMalloc ((void **) &d_logits_out, n * sizeof (float)));
+  CHECK_CUDA (cudaMalloc ((void **) &d_labels, n_rows * sizeof (int32_t)));
+  if (with_probs)
+    CHECK_CUDA (cudaMalloc ((void **) &d_probs, n * sizeof (float)));
+  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, d_logits_out, d_probs, d_labels, d_logits, n_rows, n_labels,
+      use_sigmoid, NULL));
+  CHECK_CUDA (cudaMemcpy (got_logits, d_logits_out, n * sizeof (float), cudaMemcpyDeviceToHost));
+  CHECK_CUDA (cudaMemcpy (got_labels, d_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
+  cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels, logits, n_rows, n_labels,
+      use_sigmoid);
+  g_assert_cmpmem (got_logits, n * sizeof (float), want_logits, n * sizeof (float));
+  g_assert_cmpmem (got_labels, n_rows * sizeof (int32_t), want_labels, n_rows * sizeof (int32_t));
+  if (with_probs) {
+    CHECK_CUDA (cudaMemcpy (got_probs, d_probs, n * sizeof (float), cudaMemcpyDeviceToHost));
+    cuda_test_assert_close (what, got_probs, want_probs, n, (Tolerance) { 1e-6, 1e-5 });
+    CHECK_CUDA (cudaFree (d_probs));
+  }
+
+  CHECK_CUDA (cudaFree (d_logits));
+  CHECK_CUDA (cudaFree (d_logits_out));
+  CHECK_CUDA (cudaFree (d_labels));
+  void *host[] = { logits, want_logits, want_probs, got_logits, got_probs, want_labels, got_labels, what };
+  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
+    g_free (host[i]);
+  g_rand_free (rand);
+}
+
+static void
+test_logits_probs_argmax (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+
+  check_logits (dtype, FALSE, TRUE, 300, 2);
+  check_logits (dtype, TRUE, TRUE, 17, 4);
+  check_logits (dtype, FALSE, FALSE, 1000, 9);    /* token classifier: labels only */
+  check_logits (dtype, FALSE, TRUE, 3, 1);
+}
+
+static void
+check_linear (BertCudaMatmul *matmul, BertDType dtype, uint32_t rows, int in_features, int out_features,
+    gboolean with_bias)
+{
+  size_t n_in = (size_t) rows * in_features, n_weight = (size_t) out_features * in_features;
+  size_t n_out = (size_t) rows * out_features;
+  GRand *rand = g_rand_new_with_seed (rows + in_features);
+  float *input = random_rounded (rand, dtype, n_in, -1, 1);
+  float *weight = random_rounded (rand, dtype, n_weight, -sqrt (3.0 / in_features), sqrt (3.0 / in_features));
+  float *bias = random_rounded (rand, dtype, out_features, -1, 1);
+  float *want = g_new (float, n_out), *got = g_new (float, n_out);
+  void *d_input = cuda_test_upload (dtype, input, n_in), *d_weight = cuda_test_upload (dtype, weight, n_weight);
+  void *d_bias = cuda_test_upload (dtype, bias, out_features);
+  void *d_out;
+  char *what = g_strdup_printf ("linear %s [%u, %d] x [%d, %d]^T%s", cuda_test_dtype_name (dtype), rows,
+      in_features, out_features, in_features, with_bias ? " + bias" : "");
+  GError *error = NULL;
+
+  CHECK_CUDA (cudaMalloc (&d_out, n_out * bert_cuda_dtype_size (dtype)));
+  if (!bert_cuda_linear (matmul, d_out, d_input, d_weight, with_bias ? d_bias : NULL, rows, in_features,
+          out_features, NULL, &error))
+    g_error ("%s: %s", what, error->message);
+  cuda_test_download (got, dtype, d_out, n_out);
+  cpu_linear (want, input, weight, with_bias ? bias : NULL, rows, in_features, out_features);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
+
+  void *device[] = { d_input, d_weight, d_bias, d_out };
+  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
+    CHECK_CUDA (cudaFree (device[i]));
+  void *host[] = { input, weight, bias, want, got, what };
+  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
+    g_free (host[i]);
+  g_rand_free (rand);
+}
+
+static void
+test_linear (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  GError *error = NULL;
+  BertCudaMatmul *matmul = bert_cuda_matmul_new (dtype, &error);
+
+  g_assert_no_error (error);
+  check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* fused QKV of MiniLM */
+  check_linear (matmul, dtype, 300, 1536, 384, TRUE);
+  check_linear (matmul, dtype, 64, 384, 1536, FALSE);  /* FFN up-projection: bias goes to bias_gelu */
+  check_linear (matmul, dtype, 1, 128, 3, TRUE);       /* a classifier with 3 labels, one sequence */
+  check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* again, from the algorithm cache */
+  bert_cuda_matmul_free (matmul);
+}
+
+/* Launchers refuse shapes their kernels cannot take, before launching anything. */
+static void
+test_launchers_refuse_bad_shapes (void)
+{
+  g_assert_cmpint (bert_cuda_residual_layernorm (BERT_DTYPE_F16, NULL, NULL, NULL, NULL, NULL, 1e-12f, 1,
+      BERT_CUDA_MAX_HIDDEN + 1, NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1,
+      BERT_CUDA_MAX_HEAD_DIM + 1, NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 0, FALSE, NULL), ==,
+      cudaErrorInvalidValue);
+}
+
+static void
+add_for_each_dtype (const char *name, GTestDataFunc test)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (all_dtypes); i++) {
+    char *path = g_strdup_printf ("/cuda/kernels/%s/%s", name, cuda_test_dtype_name (all_dtypes[i]));
+    g_test_add_data_func (path, &all_dtypes[i], test);
+    g_free (path);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  char *no_gpu = cuda_test_no_gpu_reason ();
+
+  if (no_gpu != NULL) {
+    g_print ("no CUDA GPU: %s; skipping the kernel tests\n", no_gpu);
+    g_free (no_gpu);
+    return TEST_SKIP_EXIT_CODE;
+  }
+  g_test_init (&argc, &argv, NULL);
+  add_for_each_dtype ("convert", test_convert);
+  add_for_each_dtype ("embeddings_layernorm", test_embeddings_layernorm);
+  add_for_each_dtype ("residual_layernorm", test_residual_layernorm);
+  add_for_each_dtype ("bias_gelu", test_bias_gelu);
+  add_for_each_dtype ("bias_tanh", test_bias_tanh);
+  add_for_each_dtype ("attention_varlen", test_attention_varlen);
+  add_for_each_dtype ("pool_normalize", test_pool_normalize);
+  add_for_each_dtype ("gather_first_tokens", test_gather_first_tokens);
+  add_for_each_dtype ("logits_probs_argmax", test_logits_probs_argmax);
+  add_for_each_dtype ("linear", test_linear);
+  g_test_add_func ("/cuda/kernels/launchers_refuse_bad_shapes", test_launchers_refuse_bad_shapes);
+  return g_test_run ();
+}
