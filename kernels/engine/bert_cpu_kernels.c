@@ -11,8 +11,18 @@
 
 /* Hot loops are compiled for AVX-512 and AVX2 too and picked at load time (ifunc), so a
  * portable build still uses the machine's vector width. No FMA contraction happens in
- * ISO C mode, so every clone computes the same values. */
-#if defined(__x86_64__) && defined(__ELF__) && (defined(__clang__) || defined(__GNUC__))
+ * ISO C mode, so every clone computes the same values. ThreadSanitizer crashes in ifunc
+ * resolvers (they run before its runtime starts), so its builds do without. */
+#if defined(__has_feature)
+#if __has_feature (thread_sanitizer)
+#define BERT_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define BERT_THREAD_SANITIZER 1
+#endif
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__clang__) || defined(__GNUC__)) \
+    && !defined(BERT_THREAD_SANITIZER)
 #define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
@@ -73,16 +83,20 @@ bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n)
 static inline float
 exp_approximation (float x)
 {
-  /* Below -87, e^x is under FLT_MIN: 2^n would not be a normal float. */
-  float clamped = x < -87.0f ? -87.0f : x;
-  /* Adding and subtracting 1.5 * 2^23 rounds to the nearest integer. */
-  float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = (clamped - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-  float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
-                  + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-  int32_t bits = ((int32_t) n + 127) << 23;
-  float scale;
+  float clamped, n, r, p, scale;
+  uint32_t bits;
 
+  /* Below -87, e^x is under FLT_MIN: 2^n would not be a normal float. The comparisons
+   * also send NaN (from a broken model) to a finite value, which keeps the conversion
+   * to int below defined. */
+  clamped = x >= -87.0f ? x : -87.0f;
+  clamped = clamped <= 0.0f ? clamped : 0.0f;
+  /* Adding and subtracting 1.5 * 2^23 rounds to the nearest integer. */
+  n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  r = (clamped - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+  p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
+                  + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  bits = (uint32_t) ((int32_t) n + 127) << 23;
   memcpy (&scale, &bits, sizeof scale);
   return p * scale;
 }
