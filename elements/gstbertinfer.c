@@ -795,7 +795,7 @@ gst_bert_infer_loop (GstPad *pad)
     g_cond_signal (&self->space_cond);
     g_cond_signal (&self->worker_cond);   /* its deadline timer may run again */
   }
-  settings.output = self->output_in_effect;
+  settings.output = self->output ? self->output : self->head_output;
   settings.post_messages = self->post_messages;
   g_mutex_unlock (&self->lock);
 
@@ -1241,7 +1241,6 @@ static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
   BertEncoderOptions options;
-  GstBertInferOutput requested;
   GError *error = NULL;
   gchar *path;
 
@@ -1254,7 +1253,6 @@ gst_bert_infer_open (GstBertInfer *self)
   options.n_threads = self->threads;
   options.pooling = self->pooling;
   options.normalize = self->normalize;
-  requested = self->output;
   g_mutex_unlock (&self->lock);
 
   if (!path) {
@@ -1277,8 +1275,7 @@ gst_bert_infer_open (GstBertInfer *self)
   }
   self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
   g_mutex_lock (&self->lock);
-  self->output_in_effect = requested ? requested
-      : bert_infer_head_output (bert_encoder_get_head (self->encoder));
+  self->head_output = bert_infer_head_output (bert_encoder_get_head (self->encoder));
   g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self, "model %s (%p) on %s", path, self->model,
       bert_encoder_get_backend_name (self->encoder));
@@ -1387,9 +1384,6 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       break;
     case PROP_OUTPUT:
       self->output = g_value_get_flags (value);
-      if (self->encoder)
-        self->output_in_effect = self->output ? self->output
-            : bert_infer_head_output (bert_encoder_get_head (self->encoder));
       break;
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);

@@ -66,7 +66,7 @@ struct _GstBertInfer {
   BertModel *model;
   BertEncoder *encoder;
   gboolean encoder_is_async;    /* submit several batches before waiting for one */
-  GstBertInferOutput output_in_effect;
+  GstBertInferOutput head_output;   /* what the model's head gives; under the lock */
   gboolean warned_cpu_fallback;
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
