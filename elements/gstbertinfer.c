@@ -851,7 +851,8 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
 }
 
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
- * the meta) when there is none. Returns the buffer, which may have been made writable. */
+ * the meta) when there is none. Returns the buffer, which may have been made writable,
+ * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
 {
@@ -866,8 +867,10 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
   }
 
   /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
-  if (!gst_bert_infer_tokenize (self, buffer))
+  if (!gst_bert_infer_tokenize (self, buffer)) {
+    gst_buffer_unref (buffer);
     return NULL;
+  }
   buffer = gst_buffer_make_writable (buffer);
   gst_buffer_add_bert_token_meta (buffer, self->encoding.ids, self->encoding.type_ids,
       self->encoding.offsets, self->encoding.n_tokens, self->encoding.truncated);
@@ -907,7 +910,7 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTok
       self->warned_truncation = TRUE;
       GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Text too long for model '%s', truncated",
               self->model->name), ("a token meta has %u tokens, the model takes %d; keeping "
-              "the first %u and the final [SEP] (reported once)", tokens->n_tokens,
+              "the first %u and the final [SEP] (later cases are only logged)", tokens->n_tokens,
               config->max_position_embeddings, tokens->n_kept - 1));
     }
   }
