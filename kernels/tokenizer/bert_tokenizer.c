@@ -116,7 +116,8 @@ longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
   hash[start] = start > 0 ? tokenizer->subword_prefix_hash : BERT_VOCAB_HASH_SEED;
   for (uint32_t i = start; i < limit; i++) {
     hash[i + 1] = bert_vocab_hash_extend (hash[i], encoder->word + i, 1);
-    if (is_char_boundary (encoder->word, encoder->word_length, i + 1))
+    if (is_char_boundary (encoder->word, encoder->word_length, i + 1)
+        && bert_vocab_may_hold (vocab, hash[i + 1]))
       bert_vocab_prefetch (vocab, hash[i + 1]);
   }
 

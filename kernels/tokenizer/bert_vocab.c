@@ -27,6 +27,12 @@ bert_vocab_init (BertVocab *vocab, uint32_t n_ids, char *arena, gsize arena_leng
   vocab->slots = g_new (BertVocabSlot, n_slots);
   memset (vocab->slots, 0xFF, sizeof (BertVocabSlot) * n_slots);
   vocab->slot_mask = n_slots - 1;
+  /* 8 bits per token: about one lookup in nine of a text no token has passes the filter. */
+  uint32_t n_filter_bits = 1024;
+  while (n_filter_bits < (uint64_t) n_ids * 8 && n_filter_bits < (1u << 31))
+    n_filter_bits *= 2;
+  vocab->filter = g_new0 (uint64_t, n_filter_bits / 64);
+  vocab->filter_mask = n_filter_bits - 1;
 }
 
 void
@@ -36,6 +42,7 @@ bert_vocab_clear (BertVocab *vocab)
   g_free (vocab->token_offset);
   g_free (vocab->token_length);
   g_free (vocab->slots);
+  g_free (vocab->filter);
   memset (vocab, 0, sizeof *vocab);
 }
 
@@ -57,7 +64,8 @@ bert_vocab_insert_arena (BertVocab *vocab, int32_t id, uint32_t offset, uint32_t
   vocab->slots[slot].tag = (uint32_t) hash;
   vocab->slots[slot].id = id;
   vocab->slots[slot].head = head;
-  vocab->max_token_length = MAX (vocab->max_token_length, length);
+  uint32_t bit = bert_vocab_filter_bit (vocab, hash);
+  vocab->filter[bit >> 6] |= 1ull << (bit & 63);
   return -1;
 }
 

@@ -28,7 +28,10 @@ typedef struct {
   uint32_t n_ids;           /* ids are 0 .. n_ids - 1 */
   BertVocabSlot *slots;
   uint32_t slot_mask;
-  uint32_t max_token_length;
+  /* One bit per hash bucket, set where some token hashes: most failed lookups (WordPiece
+   * tries many) stop here, in a table small enough to stay in cache. */
+  uint64_t *filter;
+  uint32_t filter_mask;
 } BertVocab;
 
 /* FNV-1a, 64 bits: cheap to extend one byte at a time. */
@@ -96,6 +99,20 @@ bert_vocab_slot (const BertVocab *vocab, uint64_t hash)
   return (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & vocab->slot_mask;
 }
 
+static inline uint32_t
+bert_vocab_filter_bit (const BertVocab *vocab, uint64_t hash)
+{
+  return (uint32_t) (hash >> 32) & vocab->filter_mask;
+}
+
+/* FALSE when no token has this hash; TRUE when one may. */
+static inline gboolean
+bert_vocab_may_hold (const BertVocab *vocab, uint64_t hash)
+{
+  uint32_t bit = bert_vocab_filter_bit (vocab, hash);
+  return (vocab->filter[bit >> 6] >> (bit & 63)) & 1;
+}
+
 /* Starts loading the slot a later bert_vocab_find with this hash reads first. */
 static inline void
 bert_vocab_prefetch (const BertVocab *vocab, uint64_t hash)
@@ -111,6 +128,8 @@ bert_vocab_find (const BertVocab *vocab, uint64_t hash, uint64_t head, const cha
   uint32_t tag = (uint32_t) hash;
   gsize length = first_length + second_length;
 
+  if (!bert_vocab_may_hold (vocab, hash))
+    return -1;
   for (uint32_t slot = bert_vocab_slot (vocab, hash);; slot = (slot + 1) & vocab->slot_mask) {
     const BertVocabSlot *entry = &vocab->slots[slot];
     if (entry->id < 0)

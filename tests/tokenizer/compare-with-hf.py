@@ -9,13 +9,19 @@ library through bert-tokenize, and reports every sequence whose ids or byte offs
       --tokenizer ../shared/tokenizers/bert-base-multilingual-cased --text corpus.txt \
       [--random 20000] [--seed 1] [--show 5]
 
---tokenizer may be repeated; it is a folder holding tokenizer.json. Exit status 1 when
-anything differs.
+--tokenizer may be repeated; it is a folder holding tokenizer.json. --all-options also
+checks the 24 combinations of the normaliser's settings on each. Exit status 1 when anything
+differs.
 """
 import argparse
+import itertools
+import json
+import os
 import random
 import subprocess
 import sys
+import tempfile
+import unicodedata
 
 from tokenizers import Tokenizer
 
@@ -26,9 +32,32 @@ INTERESTING = ("abcXYZ019 \t\n\r\x00\x01\x0b\x1f\x7f\x85\xa0\xad\u0300\u0301\u03
                "\u4e00\uf900\U00020000\uac00\ud7a3\u2028\u3000\ufeff\ufffd\U000e0001\U0010ffff")
 
 
+# Snippets: the special tokens, matched in the raw text, and near misses.
+SNIPPETS = ["[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]", "[mask]", "[MASK", "##", "[[SEP]]"]
+
+# Characters of non-zero canonical combining class, kept or dropped by strip_accents, and
+# precomposed characters that decompose into them: canonical reordering shows on these.
+MARKS = [chr(cp) for cp in range(0x110000)
+         if not 0xD800 <= cp <= 0xDFFF and unicodedata.combining(chr(cp))]
+PRECOMPOSED = [chr(cp) for cp in range(0x110000)
+               if not 0xD800 <= cp <= 0xDFFF
+               and any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", chr(cp)))
+               and unicodedata.normalize("NFD", chr(cp)) != chr(cp)]
+
+
+def random_cluster(rng):
+    """A base (or precomposed) character and a few combining marks in random order."""
+    base = rng.choice(PRECOMPOSED) if rng.random() < 0.5 else rng.choice("aeoAEO ᄀ가中\u0915")
+    return base + "".join(rng.choice(MARKS) for _ in range(rng.randrange(0, 6)))
+
+
 def random_char(rng):
     roll = rng.random()
-    if roll < 0.3:
+    if roll < 0.05:
+        return rng.choice(SNIPPETS)
+    if roll < 0.15:
+        return random_cluster(rng)
+    if roll < 0.35:
         return rng.choice(INTERESTING)
     if roll < 0.6:
         return chr(rng.randrange(0x20, 0x3000))
@@ -109,6 +138,24 @@ def compare(cli, folder, texts, show, chunk=50000):
     return mismatches
 
 
+def option_variants(folder, directory):
+    """Copies of the folder's tokenizer.json with every BertNormalizer setting combination."""
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    variants = []
+    for clean, chinese, strip, lower in itertools.product([True, False], [True, False],
+                                                          [None, True, False], [True, False]):
+        config["normalizer"].update(clean_text=clean, handle_chinese_chars=chinese,
+                                    strip_accents=strip, lowercase=lower)
+        name = f"clean{int(clean)}-chinese{int(chinese)}-strip{strip}-lower{int(lower)}"
+        variant = os.path.join(directory, name)
+        os.makedirs(variant)
+        with open(os.path.join(variant, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(config, f)
+        variants.append(variant)
+    return variants
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cli", required=True, help="path of bert-tokenize")
@@ -117,11 +164,19 @@ def main():
     parser.add_argument("--random", type=int, default=0, help="number of random strings")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=5, help="mismatches shown per tokenizer")
+    parser.add_argument("--all-options", action="store_true",
+                        help="also every clean_text/handle_chinese_chars/strip_accents/lowercase "
+                             "combination of each tokenizer")
     args = parser.parse_args()
 
     texts = read_texts(args.text) + random_texts(args.random, args.seed)
+    scratch = tempfile.TemporaryDirectory()
+    folders = list(args.tokenizer)
+    if args.all_options:
+        for i, folder in enumerate(args.tokenizer):
+            folders += option_variants(folder, os.path.join(scratch.name, str(i)))
     total = 0
-    for folder in args.tokenizer:
+    for folder in folders:
         count = compare(args.cli, folder, texts, args.show)
         print(f"{folder}: {count} of {len(texts)} sequences differ", flush=True)
         total += count

@@ -110,6 +110,15 @@ test_sharp_s_is_not_decomposed (void)
 }
 
 static void
+test_marks_are_reordered_as_nfd_does (void)
+{
+  /* NFD puts U+0334 (class 1) before U+1D165 (class 216); strip_accents drops U+0334 and the
+   * stem keeps, as Hugging Face aligns by position, the span U+0334 had: bytes 5-7. */
+  check (&uncased, "a\U0001D165\u0334 a", "[CLS]@0-0 [UNK]@0-7 a@8-9 [SEP]@0-0");
+  check (&uncased, "\U0001D165\u0334\U0001D165\u0334x", "[CLS]@0-0 [UNK]@6-13 [SEP]@0-0");
+}
+
+static void
 test_cjk_ideographs_are_single_words (void)
 {
   check (&uncased, "ab中文cd", "[CLS]@0-0 ab@0-2 中@2-5 文@5-8 cd@8-10 [SEP]@0-0");
@@ -623,6 +632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/normalize/capital-sigma", test_capital_sigma_always_becomes_small_sigma);
   g_test_add_func ("/tokenizer/normalize/hangul-jamo", test_hangul_decomposes_into_jamo_when_stripping);
   g_test_add_func ("/tokenizer/normalize/sharp-s", test_sharp_s_is_not_decomposed);
+  g_test_add_func ("/tokenizer/normalize/mark-reordering", test_marks_are_reordered_as_nfd_does);
   g_test_add_func ("/tokenizer/normalize/cjk", test_cjk_ideographs_are_single_words);
   g_test_add_func ("/tokenizer/normalize/cjk-off", test_cjk_splitting_can_be_turned_off);
   g_test_add_func ("/tokenizer/normalize/control-chars", test_clean_text_drops_control_and_format_chars);
