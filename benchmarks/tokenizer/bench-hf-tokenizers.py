@@ -44,7 +44,8 @@ def main():
     results = [run_pass(tokenizer, lines, args.batch) for _ in range(args.passes)]
     wall, cpu, tokens = min(results)
     print(f"tokenizer: {args.tokenizer}\ntext: {args.text} ({size:.1f} MB, {len(lines)} lines)")
-    print(f"HF tokenizers encode_batch ({os.cpu_count()} cores), best of {args.passes} passes: "
+    threads = os.environ.get("RAYON_NUM_THREADS", f"{os.cpu_count()} (all cores)")
+    print(f"HF tokenizers encode_batch, {threads} threads, best of {args.passes} passes: "
           f"{wall:.3f} s wall, {size / wall:.1f} MB/s, {len(lines) / wall:.0f} lines/s; "
           f"{cpu:.3f} s CPU, {size / cpu:.1f} MB per CPU-second; {tokens / 1e6 / wall:.2f} M tokens/s")
 

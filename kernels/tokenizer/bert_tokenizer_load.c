@@ -387,7 +387,8 @@ read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *fil
   return TRUE;
 }
 
-/* The ids past the model's vocabulary that added tokens use. */
+/* The size of the id space: the model's vocabulary and the added tokens' ids, which may
+ * go past it (but not so far as to make the id table huge). */
 static gboolean
 count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids, GError **error)
 {
@@ -397,11 +398,15 @@ count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids
   *n_ids = n_vocab;
   for (guint i = 0; i < n_added; i++) {
     JsonNode *node = json_array_get_element (added, i);
+    char *field = g_strdup_printf ("added_tokens[%u]", i);
+    char *id_field = g_strconcat (field, ".id", NULL);
     gint64 id = -1;
-    char *field = g_strdup_printf ("added_tokens[%u].id", i);
     gboolean ok = JSON_NODE_HOLDS_OBJECT (node)
-        ? get_int (json_node_get_object (node), "id", file, field, 0, limit - 1, &id, error)
-        : field_error (error, file, field + 0, "in an object");
+        ? get_int (json_node_get_object (node), "id", file, id_field, 0, limit - 1, &id, error)
+        : field_error (error, file, field, "an object");
+    if (ok && id < 0)
+      ok = field_error (error, file, id_field, "present");
+    g_free (id_field);
     g_free (field);
     if (!ok)
       return FALSE;

@@ -520,6 +520,14 @@ test_tokenizer_json_errors_name_field (void)
       "'model.max_input_chars_per_word'", BERT_TOKENIZER_ERROR_FORMAT },
     { "\"ids\": [2]", "\"ids\": [99999]", "'post_processor.special_tokens'",
       BERT_TOKENIZER_ERROR_FORMAT },
+    { "\"[MASK]\", \"single_word\": false, \"lstrip\": false",
+      "\"[MASK]\", \"single_word\": false, \"lstrip\": true", "added_tokens[4] is [MASK]",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED },
+    { "\"content\": \"[MASK]\"", "\"content\": \"[MASQ]\"",
+      "'added_tokens[4]': id 4 is '[MASK]' in the vocabulary, not '[MASQ]'",
+      BERT_TOKENIZER_ERROR_FORMAT },
+    { "{\"id\": 4, ", "{\"id\": 400, ", "'added_tokens[4].id' must be an integer from 0 to 71",
+      BERT_TOKENIZER_ERROR_FORMAT },
     { "  \"model\": {", "  \"model\": {{", ":15:12: Parse error", BERT_TOKENIZER_ERROR_FORMAT },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
