@@ -9,6 +9,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bert_backend.h"
@@ -37,6 +38,7 @@ typedef struct {
   CpuLayer *layers;
   BertLinear pooler, classifier;
   GPtrArray *owned;              /* fp32 copies this backend made */
+  gsize unallocated_bytes;       /* the first allocation create could not make, or 0 */
   BertCpuTeam *team;
   GMutex lock;                   /* one batch at a time: the workspace is shared */
   /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
@@ -46,17 +48,29 @@ typedef struct {
   gsize attention_scratch_stride;
 } CpuBackend;
 
+/* n floats aligned for AVX-512, or NULL when memory (or address space) is short: a
+ * model too big for the machine is an error, not an abort. */
 static float *
 allocate_floats (gsize n)
 {
-  return g_aligned_alloc (MAX (n, 1), sizeof (float), 64);
+  void *memory = NULL;
+
+  if (n > G_MAXSIZE / sizeof (float) || posix_memalign (&memory, 64, MAX (n, 1) * sizeof (float)) != 0)
+    return NULL;
+  return memory;
 }
 
+/* During create: NULL, and the size recorded for the error, when memory is short. */
 static float *
 owned_floats (CpuBackend *cpu, gsize n)
 {
   float *buffer = allocate_floats (n);
 
+  if (buffer == NULL) {
+    if (cpu->unallocated_bytes == 0)
+      cpu->unallocated_bytes = MAX (n * sizeof (float), 1);
+    return NULL;
+  }
   g_ptr_array_add (cpu->owned, buffer);
   return buffer;
 }
@@ -76,7 +90,8 @@ tensor_as_f32 (CpuBackend *cpu, const BertTensor *tensor)
   if (tensor->dtype == BERT_DTYPE_F32 && ((guintptr) tensor->data) % sizeof (float) == 0)
     return tensor->data;
   copy = owned_floats (cpu, tensor_elements (tensor));
-  bert_cpu_convert_to_f32 (tensor->data, tensor->dtype, copy, tensor_elements (tensor));
+  if (copy != NULL)
+    bert_cpu_convert_to_f32 (tensor->data, tensor->dtype, copy, tensor_elements (tensor));
   return copy;
 }
 
@@ -96,20 +111,24 @@ prepare_linear (CpuBackend *cpu, const BertTensor *const *weights, const BertTen
         out_features, in_features, FALSE);
     return;
   }
-  weight = allocate_floats (out_features * in_features);
+  weight = owned_floats (cpu, out_features * in_features);
   bias = owned_floats (cpu, out_features);
+  if (weight == NULL || bias == NULL)
+    return;
   for (int i = 0; i < n_parts; i++) {
     bert_cpu_convert_to_f32 (weights[i]->data, weights[i]->dtype, weight + done * in_features,
         tensor_elements (weights[i]));
     bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
     done += weights[i]->shape[0];
   }
-  bert_linear_init (linear, weight, bias, out_features, in_features, cpu->pack);
+  if (!bert_linear_init (linear, weight, bias, out_features, in_features, cpu->pack)) {
+    cpu->unallocated_bytes = MAX (cpu->unallocated_bytes, out_features * in_features * sizeof (float));
+    return;
+  }
   if (cpu->pack) {
-    g_aligned_free (weight);
+    /* The packed copy replaces it. */
+    g_ptr_array_remove_fast (cpu->owned, weight);
     linear->weight = NULL;
-  } else {
-    g_ptr_array_add (cpu->owned, weight);
   }
 }
 
@@ -159,16 +178,18 @@ prepare_weights (CpuBackend *cpu, const BertModel *model)
 static void
 free_token_rows (CpuBackend *cpu)
 {
-  g_aligned_free (cpu->hidden);
-  g_aligned_free (cpu->qkv);
-  g_aligned_free (cpu->context);
-  g_aligned_free (cpu->sum);
-  g_aligned_free (cpu->intermediate);
+  free (cpu->hidden);
+  free (cpu->qkv);
+  free (cpu->context);
+  free (cpu->sum);
+  free (cpu->intermediate);
+  cpu->hidden = cpu->qkv = cpu->context = cpu->sum = cpu->intermediate = NULL;
+  cpu->capacity = 0;
 }
 
 /* Grows the workspace to n_tokens rows and max_seq_len attention scratch. */
-static void
-reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len)
+static gboolean
+reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **error)
 {
   gsize hidden = cpu->config->hidden_size;
   gsize scratch = bert_cpu_attention_scratch_size (max_seq_len, cpu->head_dim);
@@ -180,15 +201,29 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len)
     cpu->context = allocate_floats (n_tokens * hidden);
     cpu->sum = allocate_floats (n_tokens * hidden);
     cpu->intermediate = allocate_floats (n_tokens * cpu->config->intermediate_size);
+    if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate) {
+      free_token_rows (cpu);
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+          "CPU backend: no memory for the workspace of %" G_GSIZE_FORMAT " tokens (%" G_GSIZE_FORMAT
+          " MB)", n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size) * 4 >> 20);
+      return FALSE;
+    }
     cpu->capacity = n_tokens;
   }
   if (scratch > cpu->attention_scratch_stride) {
     /* Rounded to whole cache lines so that threads never share one. */
-    cpu->attention_scratch_stride = (scratch + 15) & ~(gsize) 15;
-    g_aligned_free (cpu->attention_scratch);
-    cpu->attention_scratch = allocate_floats (cpu->attention_scratch_stride
-        * bert_cpu_team_size (cpu->team));
+    gsize stride = (scratch + 15) & ~(gsize) 15;
+
+    free (cpu->attention_scratch);
+    cpu->attention_scratch = allocate_floats (stride * bert_cpu_team_size (cpu->team));
+    cpu->attention_scratch_stride = cpu->attention_scratch ? stride : 0;
+    if (cpu->attention_scratch == NULL) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+          "CPU backend: no memory for attention over %d tokens", max_seq_len);
+      return FALSE;
+    }
   }
+  return TRUE;
 }
 
 /* The steps of a layer after attention, in order. */
@@ -568,13 +603,14 @@ chunk_end (const BertPackedBatch *batch, int first)
   return last;
 }
 
-static void
+static gboolean
 run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
-    BertBatchOutput *output)
+    BertBatchOutput *output, GError **error)
 {
   uint32_t first_token = batch->seq_offsets[first];
   uint32_t *offsets = g_new (uint32_t, last - first + 1);
   ForwardPass pass = { 0 };
+  gboolean ok;
 
   for (int s = first; s <= last; s++)
     offsets[s - first] = batch->seq_offsets[s] - first_token;
@@ -588,11 +624,14 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
   pass.seq_offsets = offsets;
   pass.n_sequences = last - first;
   pass.n_tokens = offsets[last - first];
-  reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len);
-  run_encoder (&pass);
-  run_head (cpu, &pass, output, first, first_token);
+  ok = reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len, error);
+  if (ok) {
+    run_encoder (&pass);
+    run_head (cpu, &pass, output, first, first_token);
+  }
   g_free (pass.positions);
   g_free (offsets);
+  return ok;
 }
 
 static gpointer
@@ -600,22 +639,45 @@ cpu_submit (gpointer state, const BertPackedBatch *batch, BertBatchOutput *outpu
 {
   CpuBackend *cpu = state;
   gint64 start = g_get_monotonic_time ();
+  gboolean ok = TRUE;
 
   g_mutex_lock (&cpu->lock);
-  for (int first = 0, last; first < (int) batch->n_sequences; first = last) {
+  for (int first = 0, last; ok && first < (int) batch->n_sequences; first = last) {
     last = chunk_end (batch, first);
-    run_chunk (cpu, batch, first, last, output);
+    ok = run_chunk (cpu, batch, first, last, output, error);
   }
   g_mutex_unlock (&cpu->lock);
   output->compute_seconds = (g_get_monotonic_time () - start) / 1e6;
   /* The work is done: the output itself serves as the job handle. */
-  return output;
+  return ok ? output : NULL;
 }
 
 static gboolean
 cpu_wait (gpointer state, gpointer job, GError **error)
 {
   return TRUE;
+}
+
+static void
+cpu_destroy (gpointer state)
+{
+  CpuBackend *cpu = state;
+
+  bert_cpu_team_free (cpu->team);
+  free_token_rows (cpu);
+  free (cpu->attention_scratch);
+  for (int i = 0; i < cpu->config->num_layers; i++) {
+    bert_linear_clear (&cpu->layers[i].qkv);
+    bert_linear_clear (&cpu->layers[i].attention_output);
+    bert_linear_clear (&cpu->layers[i].intermediate);
+    bert_linear_clear (&cpu->layers[i].output);
+  }
+  bert_linear_clear (&cpu->pooler);
+  bert_linear_clear (&cpu->classifier);
+  g_free (cpu->layers);
+  g_ptr_array_unref (cpu->owned);
+  g_mutex_clear (&cpu->lock);
+  g_free (cpu);
 }
 
 static gpointer
@@ -630,33 +692,18 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->settings = *settings;
   cpu->head_dim = model->config.hidden_size / model->config.num_heads;
   cpu->pack = bert_cpu_gemm_packed_enabled ();
-  cpu->owned = g_ptr_array_new_with_free_func (g_aligned_free);
+  cpu->owned = g_ptr_array_new_with_free_func (free);
   g_mutex_init (&cpu->lock);
-  prepare_weights (cpu, model);
   cpu->team = bert_cpu_team_new (n_threads);
-  return cpu;
-}
-
-static void
-cpu_destroy (gpointer state)
-{
-  CpuBackend *cpu = state;
-
-  bert_cpu_team_free (cpu->team);
-  free_token_rows (cpu);
-  g_aligned_free (cpu->attention_scratch);
-  for (int i = 0; i < cpu->config->num_layers; i++) {
-    bert_linear_clear (&cpu->layers[i].qkv);
-    bert_linear_clear (&cpu->layers[i].attention_output);
-    bert_linear_clear (&cpu->layers[i].intermediate);
-    bert_linear_clear (&cpu->layers[i].output);
+  prepare_weights (cpu, model);
+  if (cpu->unallocated_bytes > 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "CPU backend: no memory for the fp32 weights of %s (an allocation of %" G_GSIZE_FORMAT
+        " MB failed)", model->name, cpu->unallocated_bytes >> 20);
+    cpu_destroy (cpu);
+    return NULL;
   }
-  bert_linear_clear (&cpu->pooler);
-  bert_linear_clear (&cpu->classifier);
-  g_free (cpu->layers);
-  g_ptr_array_unref (cpu->owned);
-  g_mutex_clear (&cpu->lock);
-  g_free (cpu);
+  return cpu;
 }
 
 static const BertBackend cpu_backend = {

@@ -2,6 +2,7 @@
 #include "bert_cpu_gemm.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bert_cpu_kernels.h"
@@ -36,13 +37,28 @@ bert_cpu_gemm_packed_enabled (void)
 
 /* Panel p holds, for each of the k inputs, the weights of output features
  * p * PANEL ... p * PANEL + PANEL - 1 side by side; features past n are zero. */
-static void
+static float *
+allocate_zeroed_floats (gsize n)
+{
+  void *memory = NULL;
+
+  if (n > G_MAXSIZE / sizeof (float) || posix_memalign (&memory, 64, MAX (n, 1) * sizeof (float)) != 0)
+    return NULL;
+  memset (memory, 0, n * sizeof (float));
+  return memory;
+}
+
+static gboolean
 pack_weight (BertLinear *linear)
 {
   gsize panel_floats = (gsize) linear->k * BERT_GEMM_PANEL;
 
-  linear->packed = g_aligned_alloc0 (linear->n_panels * panel_floats, sizeof (float), 64);
-  linear->packed_bias = g_aligned_alloc0 (linear->n_panels * BERT_GEMM_PANEL, sizeof (float), 64);
+  linear->packed = allocate_zeroed_floats (linear->n_panels * panel_floats);
+  linear->packed_bias = allocate_zeroed_floats (linear->n_panels * BERT_GEMM_PANEL);
+  if (linear->packed == NULL || linear->packed_bias == NULL) {
+    bert_linear_clear (linear);
+    return FALSE;
+  }
   for (int column = 0; column < linear->n; column++) {
     float *panel = linear->packed + (column / BERT_GEMM_PANEL) * panel_floats + column % BERT_GEMM_PANEL;
     const float *row = linear->weight + (gsize) column * linear->k;
@@ -51,9 +67,10 @@ pack_weight (BertLinear *linear)
       panel[(gsize) i * BERT_GEMM_PANEL] = row[i];
     linear->packed_bias[column] = linear->bias[column];
   }
+  return TRUE;
 }
 
-void
+gboolean
 bert_linear_init (BertLinear *linear, const float *weight, const float *bias, int n, int k,
     gboolean pack)
 {
@@ -63,15 +80,14 @@ bert_linear_init (BertLinear *linear, const float *weight, const float *bias, in
   linear->n_panels = (n + BERT_GEMM_PANEL - 1) / BERT_GEMM_PANEL;
   linear->weight = weight;
   linear->bias = bias;
-  if (pack)
-    pack_weight (linear);
+  return !pack || pack_weight (linear);
 }
 
 void
 bert_linear_clear (BertLinear *linear)
 {
-  g_aligned_free (linear->packed);
-  g_aligned_free (linear->packed_bias);
+  free (linear->packed);
+  free (linear->packed_bias);
   linear->packed = linear->packed_bias = NULL;
 }
 

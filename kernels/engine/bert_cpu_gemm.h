@@ -31,8 +31,9 @@ typedef struct {
  * variable GST_BERT_CPU_GEMM=blas forces cblas_sgemm (to compare the two). */
 gboolean bert_cpu_gemm_packed_enabled (void);
 
-/* Prepares a Linear layer; weight and bias must outlive it. Packs when pack is TRUE. */
-void bert_linear_init (BertLinear *linear, const float *weight, const float *bias, int n, int k,
+/* Prepares a Linear layer; weight and bias must outlive it. Packs when pack is TRUE;
+ * FALSE when there is no memory for the packed copy. */
+gboolean bert_linear_init (BertLinear *linear, const float *weight, const float *bias, int n, int k,
     gboolean pack);
 void bert_linear_clear (BertLinear *linear);
 

@@ -270,14 +270,17 @@ check_batch (const BertConfig *config, const BertSequence *sequences, uint32_t n
   return TRUE;
 }
 
-static void
+/* Copies the sequences into one packed batch; FALSE when memory is short. */
+static gboolean
 pack_batch (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, uint32_t n_tokens)
 {
   BertPackedBatch *batch = &job->batch;
 
-  job->ids = g_new (int32_t, n_tokens);
-  job->type_ids = g_new0 (int32_t, n_tokens);
-  job->seq_offsets = g_new (uint32_t, n_sequences + 1);
+  job->ids = g_try_new (int32_t, n_tokens);
+  job->type_ids = g_try_new0 (int32_t, n_tokens);
+  job->seq_offsets = g_try_new (uint32_t, n_sequences + 1);
+  if (job->ids == NULL || job->type_ids == NULL || job->seq_offsets == NULL)
+    return FALSE;
   job->seq_offsets[0] = 0;
   batch->max_seq_len = 0;
   for (uint32_t i = 0; i < n_sequences; i++) {
@@ -295,14 +298,17 @@ pack_batch (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, u
   batch->ids = job->ids;
   batch->type_ids = job->type_ids;
   batch->seq_offsets = job->seq_offsets;
+  return TRUE;
 }
 
-static void
+/* The head's output arrays, zeroed; FALSE when memory is short. */
+static gboolean
 allocate_output (BertJob *job, const BertEncoder *encoder)
 {
   const BertConfig *config = &encoder->model->config;
   BertBatchOutput *output = &job->output;
   gsize n_sequences = job->batch.n_sequences, n_tokens = job->batch.n_tokens;
+  gsize n_labels = config->num_labels;
 
   output->n_sequences = n_sequences;
   output->n_tokens = n_tokens;
@@ -311,18 +317,19 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
   output->token_offset = g_memdup2 (job->seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
   switch (encoder->settings.head) {
     case BERT_HEAD_ENCODER:
-      output->embeddings = g_new0 (float, n_sequences * config->hidden_size);
-      break;
+      output->embeddings = g_try_new0 (float, n_sequences * config->hidden_size);
+      return output->embeddings != NULL;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      output->logits = g_new0 (float, n_sequences * config->num_labels);
-      output->probs = g_new0 (float, n_sequences * config->num_labels);
-      output->labels = g_new0 (int32_t, n_sequences);
-      break;
+      output->logits = g_try_new0 (float, n_sequences * n_labels);
+      output->probs = g_try_new0 (float, n_sequences * n_labels);
+      output->labels = g_try_new0 (int32_t, n_sequences);
+      return output->logits && output->probs && output->labels;
     case BERT_HEAD_TOKEN_CLASSIFIER:
-      output->token_logits = g_new0 (float, n_tokens * config->num_labels);
-      output->token_labels = g_new0 (int32_t, n_tokens);
-      break;
+      output->token_logits = g_try_new0 (float, n_tokens * n_labels);
+      output->token_labels = g_try_new0 (int32_t, n_tokens);
+      return output->token_logits && output->token_labels;
   }
+  return FALSE;
 }
 
 BertJob *
@@ -337,8 +344,14 @@ bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32
     return NULL;
   job = g_new0 (BertJob, 1);
   job->encoder = encoder;
-  pack_batch (job, sequences, n_sequences, n_tokens);
-  allocate_output (job, encoder);
+  job->waited = TRUE;   /* until the backend has it */
+  if (!pack_batch (job, sequences, n_sequences, n_tokens) || !allocate_output (job, encoder)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "no memory for a batch of %u sequences, %u tokens", n_sequences, n_tokens);
+    bert_job_free (job);
+    return NULL;
+  }
+  job->waited = FALSE;
   job->backend_job = encoder->backend->submit (encoder->state, &job->batch, &job->output, error);
   if (job->backend_job == NULL) {
     job->waited = TRUE;

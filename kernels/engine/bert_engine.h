@@ -28,8 +28,8 @@ typedef enum {
 } BertEngineError;
 
 /* Loads config.json, model.safetensors (mapped), the tokenizer files and the
- * sentence-transformers files of a folder. Reference counted: the same folder
- * loaded twice gives the same model (see bert_model_load_shared). */
+ * sentence-transformers files of a folder. Reference counted. Each call loads the
+ * folder anew; bert_model_load_shared gives the same model for the same folder. */
 BertModel *bert_model_load (const char *folder, GError **error);
 /* A process-wide cache keyed by the folder's real path: instances share one copy. */
 BertModel *bert_model_load_shared (const char *folder, GError **error);
