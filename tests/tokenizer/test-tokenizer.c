@@ -119,6 +119,18 @@ test_marks_are_reordered_as_nfd_does (void)
 }
 
 static void
+test_long_runs_of_marks_are_reordered (void)
+{
+  GString *text = g_string_new ("a\U0001D165");
+  for (int i = 0; i < 40; i++)
+    g_string_append (text, "\u0334");
+  g_string_append (text, " b");
+  /* The stem sorts after the 40 marks and takes the span of the last: it ends at byte 85. */
+  check (&uncased, text->str, "[CLS]@0-0 [UNK]@0-85 b@86-87 [SEP]@0-0");
+  g_string_free (text, TRUE);
+}
+
+static void
 test_cjk_ideographs_are_single_words (void)
 {
   check (&uncased, "ab中文cd", "[CLS]@0-0 ab@0-2 中@2-5 文@5-8 cd@8-10 [SEP]@0-0");
@@ -389,6 +401,29 @@ fixture_with (const char *from, const char *to)
 }
 
 static void
+test_words_longer_than_the_stack_buffer (void)
+{
+  char *json = fixture_with ("\"max_input_chars_per_word\": 100",
+      "\"max_input_chars_per_word\": 1000");
+  char *path = write_file ("long-words.json", json, -1);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  char *word = g_strnfill (600, 'a');
+  GString *expected = g_string_new ("[CLS]@0-0 aaaa@0-4");
+
+  g_assert_no_error (error);
+  for (int i = 1; i < 150; i++)
+    g_string_append_printf (expected, " ##aaaa@%d-%d", 4 * i, 4 * i + 4);
+  g_string_append (expected, " [SEP]@0-0");
+  check_bytes (tokenizer, word, 600, G_MAXUINT, expected->str);
+  g_string_free (expected, TRUE);
+  g_free (word);
+  bert_tokenizer_free (tokenizer);
+  g_free (path);
+  g_free (json);
+}
+
+static void
 test_tokenizer_json_and_vocab_txt_agree (void)
 {
   char *json = fixture_tokenizer_json ();
@@ -641,6 +676,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/normalize/hangul-jamo", test_hangul_decomposes_into_jamo_when_stripping);
   g_test_add_func ("/tokenizer/normalize/sharp-s", test_sharp_s_is_not_decomposed);
   g_test_add_func ("/tokenizer/normalize/mark-reordering", test_marks_are_reordered_as_nfd_does);
+  g_test_add_func ("/tokenizer/normalize/long-mark-runs", test_long_runs_of_marks_are_reordered);
   g_test_add_func ("/tokenizer/normalize/cjk", test_cjk_ideographs_are_single_words);
   g_test_add_func ("/tokenizer/normalize/cjk-off", test_cjk_splitting_can_be_turned_off);
   g_test_add_func ("/tokenizer/normalize/control-chars", test_clean_text_drops_control_and_format_chars);
@@ -651,6 +687,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/wordpiece/longest-pieces", test_words_split_into_longest_pieces);
   g_test_add_func ("/tokenizer/wordpiece/unknown-piece", test_a_word_with_an_unknown_piece_is_one_unk);
   g_test_add_func ("/tokenizer/wordpiece/long-words", test_words_over_100_chars_are_unk);
+  g_test_add_func ("/tokenizer/wordpiece/longer-than-stack", test_words_longer_than_the_stack_buffer);
   g_test_add_func ("/tokenizer/added/special-tokens-in-text", test_special_tokens_in_text_are_kept_whole);
   g_test_add_func ("/tokenizer/encode/empty", test_empty_text_gives_cls_sep);
   g_test_add_func ("/tokenizer/encode/truncation", test_truncation_keeps_sep_last);
