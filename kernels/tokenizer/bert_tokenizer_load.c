@@ -159,30 +159,73 @@ get_array (JsonObject *object, const char *name, const char *file, const char *f
   return TRUE;
 }
 
+/* json-glib parses recursively: refuse nesting deep enough to exhaust the stack. Real
+ * tokenizer files nest about 6 levels. */
+#define MAX_JSON_DEPTH 64
+
+/* The line of the first bracket past MAX_JSON_DEPTH levels, or 0. */
+static guint
+find_excess_nesting (const char *text, gsize length)
+{
+  guint depth = 0, line = 1;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++) {
+    char c = text[i];
+    if (c == '\n')
+      line++;
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > MAX_JSON_DEPTH)
+        return line;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return 0;
+}
+
 static JsonParser *
 parse_json_file (const char *path, JsonObject **root, GError **error)
 {
   JsonParser *parser = json_parser_new_immutable ();
   GError *parse_error = NULL;
+  char *text = NULL;
+  gsize length = 0;
+  guint deep_line = 0;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: no such file", path);
-  } else if (!json_parser_load_from_file (parser, path, &parse_error)) {
-    /* json-glib's parse errors already read "PATH:LINE:COLUMN: ..." */
-    gboolean named = g_str_has_prefix (parse_error->message, path);
-    g_set_error (error, BERT_TOKENIZER_ERROR,
-        parse_error->domain == G_FILE_ERROR ? BERT_TOKENIZER_ERROR_FILE
-        : BERT_TOKENIZER_ERROR_FORMAT, "%s%s%s", named ? "" : path, named ? "" : ": ",
+  } else if (!g_file_get_contents (path, &text, &length, &parse_error)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s",
         parse_error->message);
+    g_error_free (parse_error);
+  } else if ((deep_line = find_excess_nesting (text, length)) != 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s:%u: nested deeper than %d levels", path, deep_line, MAX_JSON_DEPTH);
+  } else if (!json_parser_load_from_data (parser, text, length, &parse_error)) {
+    /* json-glib's message reads "<data>:LINE:COLUMN: ..." */
+    const char *message = parse_error->message;
+    if (g_str_has_prefix (message, "<data>:"))
+      message += strlen ("<data>:");
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, message);
     g_error_free (parse_error);
   } else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: the top level is not a JSON object", path);
   } else {
     *root = json_node_get_object (json_parser_get_root (parser));
+    g_free (text);
     return parser;
   }
+  g_free (text);
   g_object_unref (parser);
   return NULL;
 }

@@ -612,6 +612,11 @@ test_junk_files_fail_cleanly (void)
     g_free (path);
   }
   g_rand_free (rand);
+
+  /* json-glib recurses: nesting this deep would exhaust the stack. */
+  char *deep = g_strnfill (100000, '[');
+  expect_file_error ("deep.json", deep, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
+  g_free (deep);
 }
 
 static void
