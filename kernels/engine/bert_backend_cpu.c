@@ -1,11 +1,12 @@
 /* bert_backend_cpu.c: the exact fp32 CPU backend.
  *
  * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
- * is one OpenBLAS GEMM over the whole batch; attention runs per sequence and head.
+ * is one matrix product over the whole batch; attention runs per sequence and head.
  * Linear layers run on weights packed once at create time where the CPU has AVX-512,
  * else through cblas_sgemm (bert_cpu_gemm.h). The backend does its own threading with a
- * BertCpuTeam (GEMMs split by output columns, attention by (sequence, head)) and keeps
- * OpenBLAS single-threaded, so the two never compete for cores.
+ * BertCpuTeam, whose threads take work items (column slices, row blocks, attention
+ * heads) from a shared counter, and keeps OpenBLAS single-threaded, so the two never
+ * compete for cores.
  */
 #include <cblas.h>
 #include <math.h>

@@ -285,11 +285,15 @@ bert_config_load (BertConfig *config, gboolean *head_from_architectures, const c
   return ok;
 }
 
+/* Not g_strfreev: a malformed id2label leaves holes before its error. */
 void
 bert_config_clear (BertConfig *config)
 {
-  g_strfreev (config->id2label);
+  for (int i = 0; config->id2label != NULL && i < config->num_labels; i++)
+    g_free (config->id2label[i]);
+  g_free (config->id2label);
   config->id2label = NULL;
+  config->num_labels = 0;
 }
 
 static gboolean

@@ -181,7 +181,6 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
 
   if (config->head == BERT_HEAD_ENCODER) {
     bert_config_clear (config);
-    config->num_labels = 0;
     return TRUE;
   }
   if (config->num_labels > 0)

@@ -433,6 +433,10 @@ test_id2label_with_gap (void)
   folder = engine_test_make_model (&options);
   engine_test_replace_in_file (folder, "config.json", "\"2\": \"label2\"", "\"7\": \"label2\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "id2label entry \"7\"", NULL);
+  /* A label set after a hole, then an error: nothing may leak (run under ASan). */
+  engine_test_replace_in_file (folder, "config.json", "\"0\": \"label0\", \"1\": \"label1\", \"7\": \"label2\"",
+      "\"1\": \"label1\", \"0\": 7, \"2\": \"label2\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "id2label entry \"0\"", NULL);
   g_free (folder);
 }
 
