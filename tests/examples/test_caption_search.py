@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""examples/python/caption-search.py: semantic search over captions, from Python.
+
+On a tiny generated encoder, a query equal to a caption's text (its markup aside) must
+come first with similarity 1 and that caption's times; on the real all-MiniLM-L6-v2
+of $GST_BERT_SHARED_DIR (skipped without it), queries sharing no keyword with their
+caption must find it in examples/data/travel-vlog.srt.
+"""
+import re
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from example_test_util import (CAPTIONS_SRT, CAPTIONS_VTT, EXAMPLES_DIR, main,  # noqa: E402
+                               make_model, require_elements, run, shared_model)
+
+SCRIPT = EXAMPLES_DIR / "python" / "caption-search.py"
+TRAVEL_VLOG = EXAMPLES_DIR / "data" / "travel-vlog.srt"
+MATCH = re.compile(r"  (-?\d\.\d{4})  (\S+) --> (\S+)  (.*)")
+
+
+def parse_output(stdout):
+    """{query: [(score, start, end, text), ...]} from the script's output."""
+    results, query = {}, None
+    for line in stdout.splitlines():
+        if line.startswith("query: "):
+            query = line[len("query: "):]
+            results[query] = []
+        else:
+            match = MATCH.fullmatch(line)
+            assert match and query is not None, f"unexpected line: {line!r}"
+            score, start, end, text = match.groups()
+            results[query].append((float(score), start, end, text))
+    return results
+
+
+class CaptionSearch(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.encoder = make_model(Path(cls.tmp.name) / "encoder", "--hidden", "48", "--heads", "3")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def search(self, subtitles, model, *queries, top=3):
+        result = run([sys.executable, SCRIPT, "--top", top, subtitles, model, *queries])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return parse_output(result.stdout)
+
+    def test_caption_text_finds_its_caption(self):
+        first = "Hello, world! Welcome to the stream."
+        last = "The End \u2014 thanks for watching."       # <b>The End</b> in the file
+        for subtitles in (CAPTIONS_SRT, CAPTIONS_VTT):
+            results = self.search(subtitles, self.encoder, first, last, top=2)
+            self.assertEqual(list(results), [first, last])
+            self.assertEqual(results[first][0][1:], ("00:00:01,000", "00:00:03,500", first))
+            self.assertEqual(results[last][0][1:], ("00:00:27,500", "00:00:30,000", last))
+            for matches in results.values():
+                self.assertEqual(len(matches), 2)
+                self.assertAlmostEqual(matches[0][0], 1.0, places=3)
+                self.assertLess(matches[1][0], 0.9999, "only one caption has that text")
+
+    def test_needs_a_sentence_encoder(self):
+        classifier = make_model(Path(self.tmp.name) / "classifier", "--head", "sequence")
+        result = run([sys.executable, SCRIPT, CAPTIONS_SRT, classifier, "hello"])
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("no embedding", result.stderr)
+
+    def test_missing_model_is_named(self):
+        missing = Path(self.tmp.name) / "no-such-model"
+        result = run([sys.executable, SCRIPT, CAPTIONS_SRT, missing, "hello"])
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(str(missing), result.stderr)
+
+    def test_meaning_not_words_with_minilm(self):
+        model = shared_model(self, "all-MiniLM-L6-v2")
+        expected = {
+            "sea animals": "00:00:09,000",            # whales and dolphins
+            "how much did it cost": "00:00:37,000",   # the ferry ticket, forty euros
+            "bad weather": "00:00:21,000",            # rain and freezing wind
+            "what did they eat": "00:00:29,000",      # fish soup for dinner
+        }
+        results = self.search(TRAVEL_VLOG, model, *expected)
+        for query, start in expected.items():
+            self.assertEqual(results[query][0][1], start, f"{query}: {results[query]}")
+            scores = [match[0] for match in results[query]]
+            self.assertEqual(scores, sorted(scores, reverse=True))
+
+
+if __name__ == "__main__":
+    require_elements("filesrc", "subparse", "appsrc", "appsink", "tokenizer", "bert-infer")
+    main()
