@@ -16,7 +16,6 @@
  * wall-clock latency, and the process's CPU time per batch (all threads), which other
  * load on the machine inflates less than wall-clock figures.
  */
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,26 +248,6 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
   return ok;
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 static gboolean
 bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
 {
@@ -304,7 +283,7 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
     g_error_free (error);
   }
   if (tmp)
-    remove_tree (tmp);
+    bert_model_writer_remove (tmp);
   g_free (folder);
   g_free (tmp);
   return ok;

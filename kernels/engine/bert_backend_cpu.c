@@ -49,23 +49,11 @@ typedef struct {
   gsize attention_scratch_stride;
 } CpuBackend;
 
-/* n floats aligned for AVX-512, or NULL when memory (or address space) is short: a
- * model too big for the machine is an error, not an abort. */
-static float *
-allocate_floats (gsize n)
-{
-  void *memory = NULL;
-
-  if (n > G_MAXSIZE / sizeof (float) || posix_memalign (&memory, 64, MAX (n, 1) * sizeof (float)) != 0)
-    return NULL;
-  return memory;
-}
-
 /* During create: NULL, and the size recorded for the error, when memory is short. */
 static float *
 owned_floats (CpuBackend *cpu, gsize n)
 {
-  float *buffer = allocate_floats (n);
+  float *buffer = bert_cpu_try_alloc_floats (n);
 
   if (buffer == NULL) {
     if (cpu->unallocated_bytes == 0)
@@ -197,11 +185,11 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
 
   if (n_tokens > cpu->capacity) {
     free_token_rows (cpu);
-    cpu->hidden = allocate_floats (n_tokens * hidden);
-    cpu->qkv = allocate_floats (n_tokens * 3 * hidden);
-    cpu->context = allocate_floats (n_tokens * hidden);
-    cpu->sum = allocate_floats (n_tokens * hidden);
-    cpu->intermediate = allocate_floats (n_tokens * cpu->config->intermediate_size);
+    cpu->hidden = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->qkv = bert_cpu_try_alloc_floats (n_tokens * 3 * hidden);
+    cpu->context = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->sum = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->intermediate = bert_cpu_try_alloc_floats (n_tokens * cpu->config->intermediate_size);
     if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate) {
       free_token_rows (cpu);
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
@@ -216,7 +204,7 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
     gsize stride = (scratch + 15) & ~(gsize) 15;
 
     free (cpu->attention_scratch);
-    cpu->attention_scratch = allocate_floats (stride * bert_cpu_team_size (cpu->team));
+    cpu->attention_scratch = bert_cpu_try_alloc_floats (stride * bert_cpu_team_size (cpu->team));
     cpu->attention_scratch_stride = cpu->attention_scratch ? stride : 0;
     if (cpu->attention_scratch == NULL) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,

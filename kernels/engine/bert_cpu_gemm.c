@@ -37,28 +37,20 @@ bert_cpu_gemm_packed_enabled (void)
 
 /* Panel p holds, for each of the k inputs, the weights of output features
  * p * PANEL ... p * PANEL + PANEL - 1 side by side; features past n are zero. */
-static float *
-allocate_zeroed_floats (gsize n)
-{
-  void *memory = NULL;
-
-  if (n > G_MAXSIZE / sizeof (float) || posix_memalign (&memory, 64, MAX (n, 1) * sizeof (float)) != 0)
-    return NULL;
-  memset (memory, 0, n * sizeof (float));
-  return memory;
-}
-
 static gboolean
 pack_weight (BertLinear *linear)
 {
   gsize panel_floats = (gsize) linear->k * BERT_GEMM_PANEL;
 
-  linear->packed = allocate_zeroed_floats (linear->n_panels * panel_floats);
-  linear->packed_bias = allocate_zeroed_floats (linear->n_panels * BERT_GEMM_PANEL);
+  linear->packed = bert_cpu_try_alloc_floats (linear->n_panels * panel_floats);
+  linear->packed_bias = bert_cpu_try_alloc_floats (linear->n_panels * BERT_GEMM_PANEL);
   if (linear->packed == NULL || linear->packed_bias == NULL) {
     bert_linear_clear (linear);
     return FALSE;
   }
+  /* Zero past n: the last panel's extra features compute to zero and are not stored. */
+  memset (linear->packed, 0, linear->n_panels * panel_floats * sizeof (float));
+  memset (linear->packed_bias, 0, linear->n_panels * BERT_GEMM_PANEL * sizeof (float));
   for (int column = 0; column < linear->n; column++) {
     float *panel = linear->packed + (column / BERT_GEMM_PANEL) * panel_floats + column % BERT_GEMM_PANEL;
     const float *row = linear->weight + (gsize) column * linear->k;

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Hot loops are compiled for AVX-512 and AVX2 too and picked at load time (ifunc), so a
@@ -27,6 +28,16 @@
 #else
 #define VECTOR_CLONES
 #endif
+
+float *
+bert_cpu_try_alloc_floats (size_t n)
+{
+  void *memory = NULL;
+
+  if (n > SIZE_MAX / sizeof (float) || posix_memalign (&memory, 64, (n ? n : 1) * sizeof (float)) != 0)
+    return NULL;
+  return memory;
+}
 
 static float
 f16_to_f32 (uint16_t half)

@@ -12,6 +12,10 @@
 
 G_BEGIN_DECLS
 
+/* n floats aligned for AVX-512 (free with free ()), or NULL when memory or address
+ * space is short: a model too big for the machine is an error, not an abort. */
+float *bert_cpu_try_alloc_floats (size_t n);
+
 /* n values of dtype at src (any alignment) to fp32 at dst. */
 void bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n);
 

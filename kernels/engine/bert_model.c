@@ -43,17 +43,6 @@ dtype_from_name (const char *name, BertDType *dtype)
   return TRUE;
 }
 
-static char *
-describe_shape (int n_dims, const int64_t *shape)
-{
-  GString *text = g_string_new ("[");
-
-  for (int i = 0; i < n_dims; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
-  g_string_append_c (text, ']');
-  return g_string_free (text, FALSE);
-}
-
 /* Binds tensor name (with or without the "bert." prefix) of shape [rows] when cols is
  * 0, else [rows, cols]. */
 static gboolean
@@ -76,8 +65,8 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
     return FALSE;
   }
   if (tensor->n_dims != n_dims || tensor->shape[0] != rows || (cols && tensor->shape[1] != cols)) {
-    char *actual = describe_shape (tensor->n_dims, tensor->shape);
-    char *wanted = describe_shape (n_dims, expected);
+    char *actual = bert_safetensors_describe_shape (tensor->n_dims, tensor->shape);
+    char *wanted = bert_safetensors_describe_shape (n_dims, expected);
 
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
         "%s: tensor '%s' has shape %s, config.json expects %s", file_name, tensor->name, actual,

@@ -324,3 +324,23 @@ bert_model_writer_write (const char *folder, const BertModelWriterOptions *optio
   g_free (weights_path);
   return ok;
 }
+
+void
+bert_model_writer_remove (const char *folder)
+{
+  GDir *dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    char *child = g_build_filename (folder, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      bert_model_writer_remove (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+  g_rmdir (folder);
+}

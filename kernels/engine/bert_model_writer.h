@@ -40,6 +40,9 @@ void bert_model_writer_options_init (BertModelWriterOptions *options);
 gboolean bert_model_writer_write (const char *folder, const BertModelWriterOptions *options,
     GError **error);
 
+/* Deletes folder and everything in it (not following symbolic links). */
+void bert_model_writer_remove (const char *folder);
+
 G_END_DECLS
 
 #endif

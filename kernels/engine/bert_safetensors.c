@@ -68,13 +68,13 @@ node_get_count (JsonNode *node)
   return MAX (json_node_get_int (node), -1);
 }
 
-static char *
-describe_shape (const BertSafetensorsTensor *tensor)
+char *
+bert_safetensors_describe_shape (int n_dims, const int64_t *shape)
 {
   GString *text = g_string_new ("[");
 
-  for (int i = 0; i < tensor->n_dims; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i ? ", " : "", tensor->shape[i]);
+  for (int i = 0; i < n_dims; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
   g_string_append_c (text, ']');
   return g_string_free (text, FALSE);
 }
@@ -147,7 +147,7 @@ check_byte_size (const BertSafetensorsTensor *tensor, const char *file_name, GEr
     overflow = !g_uint64_checked_mul (&bytes, bytes, tensor->shape[i]);
   if (!overflow && bytes == tensor->end - tensor->begin)
     return TRUE;
-  shape = describe_shape (tensor);
+  shape = bert_safetensors_describe_shape (tensor->n_dims, tensor->shape);
   needed = overflow ? g_strdup ("more than 2^64") : g_strdup_printf ("%" G_GUINT64_FORMAT, bytes);
   g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
       "%s: tensor '%s': shape %s of %s needs %s bytes but data_offsets [%" G_GUINT64_FORMAT

@@ -38,6 +38,9 @@ typedef struct {
 BertSafetensors *bert_safetensors_parse (const guint8 *buffer, gsize size,
     const char *file_name, GError **error);
 void bert_safetensors_free (BertSafetensors *safetensors);
+/* "[a, b, ...]", for messages. */
+char *bert_safetensors_describe_shape (int n_dims, const int64_t *shape);
+
 /* The tensor of that exact name, or NULL. */
 const BertSafetensorsTensor *bert_safetensors_lookup (const BertSafetensors *safetensors,
     const char *name);

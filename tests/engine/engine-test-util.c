@@ -27,33 +27,13 @@ engine_test_make_model (const BertModelWriterOptions *options)
   return folder;
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 void
 engine_test_cleanup (void)
 {
   if (made_folders == NULL)
     return;
   for (guint i = 0; i < made_folders->len; i++)
-    remove_tree (g_ptr_array_index (made_folders, i));
+    bert_model_writer_remove (g_ptr_array_index (made_folders, i));
   g_ptr_array_unref (made_folders);
   made_folders = NULL;
 }
