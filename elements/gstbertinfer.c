@@ -844,8 +844,8 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
   g_mutex_unlock (&self->lock);
   max_length = MIN (max_length, (guint) config->max_position_embeddings);
 
-  bert_tokenizer_encode (bert_model_get_tokenizer (self->model), (const char *) map.data,
-      map.size, max_length, &self->encoding);
+  bert_encode_text (bert_model_get_tokenizer (self->model), &self->plain,
+      (const gchar *) map.data, map.size, self->is_markup, max_length, &self->encoding);
   gst_buffer_unmap (buffer, &map);
   return TRUE;
 }
@@ -1055,6 +1055,14 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         gst_bert_infer_restart_locked (self);
       g_mutex_unlock (&self->lock);
       break;
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+
+      gst_event_parse_caps (event, &caps);
+      self->is_markup = g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
+              "format"), "pango-markup") == 0;
+      return gst_bert_infer_queue_event (self, event);
+    }
     default:
       if (GST_EVENT_IS_SERIALIZED (event))
         return gst_bert_infer_queue_event (self, event);
@@ -1467,6 +1475,7 @@ gst_bert_infer_finalize (GObject *object)
 
   g_free (self->model_path);
   bert_encoding_clear (&self->encoding);
+  bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->worker_cond);
   g_cond_clear (&self->output_cond);
@@ -1584,6 +1593,7 @@ gst_bert_infer_init (GstBertInfer *self)
   g_queue_init (&self->items);
   g_queue_init (&self->submitted);
   bert_encoding_init (&self->encoding);
+  bert_plain_text_init (&self->plain);
 
   self->model_path = g_strdup (DEFAULT_MODEL);
   self->device = DEFAULT_DEVICE;

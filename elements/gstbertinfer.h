@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include "bert_engine.h"
+#include "gstbertmarkup.h"
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,8 @@ struct _GstBertInfer {
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
+  BertPlainText plain;          /* pango markup stripped for tokenizing */
+  gboolean is_markup;           /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
 
   /* Data flow. */

@@ -21,6 +21,7 @@
 #include "gsttokenizer.h"
 #include "gstbertmeta.h"
 #include "bert_tokenizer.h"
+#include "gstbertmarkup.h"
 
 #include <string.h>
 
@@ -51,15 +52,6 @@ typedef struct
   guint64 offset;               /* stream byte offset of the line, or GST_BUFFER_OFFSET_NONE */
 } LineOrigin;
 
-/* Pango markup with tags removed and entities decoded, and for each byte of that
- * text the [start, end) bytes of the markup it came from. */
-typedef struct
-{
-  GByteArray *text;
-  GArray *source_start;         /* guint32 per byte of text */
-  GArray *source_end;           /* guint32 per byte of text */
-} PlainText;
-
 struct _GstTokenizer
 {
   GstElement parent;
@@ -82,7 +74,7 @@ struct _GstTokenizer
   gboolean warned_invalid_utf8;
   gboolean next_line_discont;
   BertEncoding encoding;
-  PlainText plain;
+  BertPlainText plain;
   GByteArray *pending_line;     /* split-lines: a line still waiting for its newline */
   LineOrigin pending_origin;
 };
@@ -100,148 +92,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 #define gst_tokenizer_parent_class parent_class
 G_DEFINE_TYPE (GstTokenizer, gst_tokenizer, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (tokenizer, "tokenizer", GST_RANK_NONE, GST_TYPE_TOKENIZER);
-
-/* Pango markup -------------------------------------------------------------------- */
-
-static void
-plain_text_append (PlainText *plain, const gchar *bytes, gsize n, guint32 start, guint32 end)
-{
-  gsize i;
-
-  g_byte_array_append (plain->text, (const guint8 *) bytes, n);
-  for (i = 0; i < n; i++) {
-    g_array_append_val (plain->source_start, start);
-    g_array_append_val (plain->source_end, end);
-  }
-}
-
-/* The index just past the '>' closing the tag opened at @markup[@at], or 0 when
- * this '<' opens no tag (as in malformed "a < b"). A '>' inside a quoted attribute
- * value does not close the tag. */
-static gsize
-find_tag_end (const gchar *markup, gsize len, gsize at)
-{
-  gchar quote = 0;
-  gsize i;
-
-  if (at + 1 >= len || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/'
-          || markup[at + 1] == '!' || markup[at + 1] == '?'))
-    return 0;
-  for (i = at + 1; i < len; i++) {
-    if (quote) {
-      if (markup[i] == quote)
-        quote = 0;
-    } else if (markup[i] == '"' || markup[i] == '\'') {
-      quote = markup[i];
-    } else if (markup[i] == '>') {
-      return i + 1;
-    }
-  }
-  return 0;
-}
-
-/* "#233" or "#xE9" (between '&' and ';'): the character, or 0. */
-static gunichar
-parse_character_reference (const gchar *reference, gsize len)
-{
-  gchar digits[16];
-  gchar *digits_end;
-  guint base = 10;
-  guint64 value;
-
-  if (len < 2 || len >= sizeof (digits) || reference[0] != '#')
-    return 0;
-  memcpy (digits, reference + 1, len - 1);
-  digits[len - 1] = '\0';
-  if (digits[0] == 'x' || digits[0] == 'X') {
-    memmove (digits, digits + 1, len - 1);
-    base = 16;
-  }
-  /* strtoull would also take signs and spaces */
-  if (!g_ascii_isxdigit (digits[0]))
-    return 0;
-  value = g_ascii_strtoull (digits, &digits_end, base);
-  if (*digits_end != '\0' || value > 0x10FFFF || !g_unichar_validate ((gunichar) value))
-    return 0;
-  return (gunichar) value;
-}
-
-static gunichar
-parse_entity_name (const gchar *name, gsize len)
-{
-  static const struct { const gchar *name; gunichar ch; } named[] = {
-    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-  };
-  gsize i;
-
-  for (i = 0; i < G_N_ELEMENTS (named); i++)
-    if (strlen (named[i].name) == len && memcmp (named[i].name, name, len) == 0)
-      return named[i].ch;
-  return parse_character_reference (name, len);
-}
-
-/* Decodes the entity at @markup[@at] ('&') into @utf8; returns its length in the
- * markup, or 0 when it is no entity and the '&' stays literal text. */
-static gsize
-decode_entity (const gchar *markup, gsize len, gsize at, gchar utf8[6], gsize *utf8_len)
-{
-  const gsize longest_entity = 10;      /* "&#x10FFFF;" */
-  const gchar *semicolon;
-  gunichar ch;
-
-  semicolon = memchr (markup + at, ';', MIN (len - at, longest_entity + 1));
-  if (!semicolon)
-    return 0;
-  ch = parse_entity_name (markup + at + 1, semicolon - (markup + at + 1));
-  if (ch == 0)
-    return 0;
-  *utf8_len = g_unichar_to_utf8 (ch, utf8);
-  return semicolon - (markup + at) + 1;
-}
-
-static void
-plain_text_strip_markup (PlainText *plain, const gchar *markup, gsize len)
-{
-  gsize i = 0;
-
-  g_byte_array_set_size (plain->text, 0);
-  g_array_set_size (plain->source_start, 0);
-  g_array_set_size (plain->source_end, 0);
-  while (i < len) {
-    gchar utf8[6];
-    gsize utf8_len = 0, consumed = 0;
-
-    if (markup[i] == '<' && (consumed = find_tag_end (markup, len, i)) > 0) {
-      i = consumed;
-      continue;
-    }
-    if (markup[i] == '&' && (consumed = decode_entity (markup, len, i, utf8, &utf8_len)) > 0) {
-      plain_text_append (plain, utf8, utf8_len, i, i + consumed);
-      i += consumed;
-      continue;
-    }
-    plain_text_append (plain, markup + i, 1, i, i + 1);
-    i++;
-  }
-}
-
-/* Token offsets into the plain text -> offsets into the markup. */
-static void
-plain_text_map_offsets (const PlainText *plain, guint32 *offsets, guint n_tokens)
-{
-  const guint32 *start = (const guint32 *) plain->source_start->data;
-  const guint32 *end = (const guint32 *) plain->source_end->data;
-  guint i;
-
-  for (i = 0; i < n_tokens; i++) {
-    guint32 *span = offsets + 2 * i;
-
-    if (span[1] <= span[0] || span[1] > plain->text->len)
-      continue;                 /* special tokens: [0, 0] */
-    span[0] = start[span[0]];
-    span[1] = end[span[1] - 1];
-  }
-}
 
 /* Tokenizing ---------------------------------------------------------------------- */
 
@@ -282,21 +132,18 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
-  if (self->is_markup) {
-    plain_text_strip_markup (&self->plain, (const gchar *) map.data, map.size);
-    bert_tokenizer_encode (self->tokenizer, (const gchar *) self->plain.text->data,
-        self->plain.text->len, get_max_length (self), encoding);
-    plain_text_map_offsets (&self->plain, encoding->offsets, encoding->n_tokens);
-  } else {
-    bert_tokenizer_encode (self->tokenizer, (const gchar *) map.data, map.size,
-        get_max_length (self), encoding);
-  }
+  bert_encode_text (self->tokenizer, &self->plain, (const gchar *) map.data, map.size,
+      self->is_markup, get_max_length (self), encoding);
   gst_buffer_unmap (buffer, &map);
 
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
   gst_buffer_add_bert_token_meta (buffer, encoding->ids, encoding->type_ids,
       encoding->offsets, encoding->n_tokens, encoding->truncated);
+  if (encoding->truncated)
+    GST_DEBUG_OBJECT (self, "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT
+        " truncated to %u tokens", map.size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+        encoding->n_tokens);
   GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT,
       encoding->n_tokens, encoding->truncated ? " (truncated)" : "", map.size,
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
@@ -401,6 +248,10 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
 
   /* Data was lost before this buffer: the pending line cannot continue here. */
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)) {
+    if (self->pending_line->len > 0)
+      GST_DEBUG_OBJECT (self, "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
+          "of the pending line as they are", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+          self->pending_line->len);
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
@@ -476,12 +327,18 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->warned_invalid_utf8 = FALSE;
       break;
     case GST_EVENT_FLUSH_STOP:
+      if (self->pending_line->len > 0)
+        GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes",
+            self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
       break;
     case GST_EVENT_EOS:
       /* A last line without a newline is still a line. */
-      if (self->split_lines_active)
+      if (self->split_lines_active && self->pending_line->len > 0) {
+        GST_DEBUG_OBJECT (self, "end of stream: pushing the last line (%u bytes, no newline)",
+            self->pending_line->len);
         push_pending_line (self);
+      }
       break;
     default:
       break;
@@ -554,9 +411,16 @@ unload_vocab (GstTokenizer *self)
 static void
 reset_stream (GstTokenizer *self)
 {
+  guint max_length;
+
   GST_OBJECT_LOCK (self);
   self->split_lines_active = self->split_lines;
+  max_length = self->max_length;
   GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "starting: split-lines %s, max-length %u%s",
+      self->split_lines_active ? "on" : "off", max_length ? max_length :
+      bert_tokenizer_get_options (self->tokenizer)->model_max_length,
+      max_length ? "" : " (the tokenizer's model_max_length)");
   self->is_markup = FALSE;
   self->warned_invalid_utf8 = FALSE;
   self->next_line_discont = FALSE;
@@ -676,9 +540,7 @@ gst_tokenizer_finalize (GObject *object)
   g_free (self->vocab_path);
   g_clear_pointer (&self->tokenizer, bert_tokenizer_free);
   bert_encoding_clear (&self->encoding);
-  g_byte_array_unref (self->plain.text);
-  g_array_unref (self->plain.source_start);
-  g_array_unref (self->plain.source_end);
+  bert_plain_text_clear (&self->plain);
   g_byte_array_unref (self->pending_line);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -755,8 +617,6 @@ gst_tokenizer_init (GstTokenizer *self)
   self->max_length = DEFAULT_MAX_LENGTH;
   self->split_lines = DEFAULT_SPLIT_LINES;
   bert_encoding_init (&self->encoding);
-  self->plain.text = g_byte_array_new ();
-  self->plain.source_start = g_array_new (FALSE, FALSE, sizeof (guint32));
-  self->plain.source_end = g_array_new (FALSE, FALSE, sizeof (guint32));
+  bert_plain_text_init (&self->plain);
   self->pending_line = g_byte_array_new ();
 }

@@ -1039,6 +1039,46 @@ GST_START_TEST (test_buffer_without_tokens_is_tokenized_by_model)
 
 GST_END_TEST;
 
+GST_START_TEST (test_pango_markup_is_stripped_when_tokenizing)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  const gchar *markup = "<i>the</i> quick &amp; brown";
+  const gchar *plain = "the quick & brown";
+  gchar *dir = model_dir ("encoder");
+  BertModel *model = bert_model_load_shared (dir, NULL);
+  BertEncoding expected;
+  GstBuffer *buffer;
+  GstCustomMeta *tokens;
+  const gint32 *ids;
+  const guint32 *offsets;
+  guint n_tokens = 0;
+
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, "text/x-raw, format=(string)pango-markup");
+  buffer = push_one_and_drain (h, markup);
+  tokens = gst_buffer_get_bert_token_meta (buffer);
+  fail_unless (tokens != NULL, "the element attached no token meta");
+  bert_encoding_init (&expected);
+  bert_tokenizer_encode (bert_model_get_tokenizer (model), plain, strlen (plain), 0, &expected);
+  ids = gst_bert_token_meta_get_ids (tokens, &n_tokens);
+  fail_unless_equals_int (n_tokens, expected.n_tokens);
+  fail_unless (memcmp (ids, expected.ids, n_tokens * sizeof (gint32)) == 0,
+      "tags or entities were tokenized");
+  /* "the" is bytes 3..6 of the markup, inside <i>...</i> */
+  offsets = gst_bert_token_meta_get_offsets (tokens, &n_tokens);
+  fail_unless_equals_int (offsets[2], 3);
+  fail_unless_equals_int (offsets[3], 6);
+  fail_unless (result_of (buffer) != NULL);
+  bert_encoding_clear (&expected);
+  bert_model_unref (model);
+  g_free (dir);
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_id_outside_vocabulary_is_error)
 {
   GstElement *element = new_bert_infer ("encoder", NULL);
@@ -1418,6 +1458,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_max_length_limits_own_tokenization);
   tcase_add_test (input, test_token_meta_longer_than_positions_keeps_sep);
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
+  tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
   tcase_add_test (input, test_malformed_config_fails_naming_file);
