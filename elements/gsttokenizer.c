@@ -255,8 +255,14 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
-  gst_buffer_map (buffer, &map, GST_MAP_READ);
-  while (ret == GST_FLOW_OK
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+  /* An empty buffer maps to NULL data: no pointer arithmetic on it. */
+  while (ret == GST_FLOW_OK && line_start < map.size
       && (newline = memchr (map.data + line_start, '\n', map.size - line_start))) {
     ret = push_line_ending_at (self, buffer, map.data, line_start, newline - map.data);
     line_start = newline - map.data + 1;
