@@ -40,6 +40,10 @@ struct _GstBertJson
   GstPad *srcpad;
 
   guint float_digits;           /* under the object lock */
+
+  /* streaming thread: what this stream produced, for the debug log */
+  guint64 lines_written;
+  guint64 bytes_written;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -365,6 +369,20 @@ buffer_to_json_line (GstBuffer *buffer, const GstMapInfo *text, const gchar *flo
   return out;
 }
 
+/* Which gst-bert metas a buffer carries, for the debug log. */
+static const gchar *
+describe_metas (GstBuffer *buffer)
+{
+  gboolean tokens = gst_buffer_get_bert_token_meta (buffer) != NULL;
+  gboolean result = gst_buffer_get_bert_result_meta (buffer) != NULL;
+
+  if (tokens && result)
+    return "tokens and result";
+  if (tokens || result)
+    return tokens ? "tokens" : "result";
+  return "no gst-bert meta";
+}
+
 /* filesrc and fdsrc send no caps; downstream still gets ours, before the segment. */
 static void
 ensure_src_caps (GstBertJson *self)
@@ -384,6 +402,7 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   GstBertJson *self = GST_BERT_JSON (parent);
   gchar float_format[8];
   GstMapInfo text;
+  const gchar *metas_described;
   GstBuffer *line_buffer;
   GString *line;
   gsize line_len;
@@ -399,6 +418,7 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 
   line = buffer_to_json_line (buffer, &text, float_format);
   gst_buffer_unmap (buffer, &text);
+  metas_described = describe_metas (buffer);
 
   line_len = line->len;
   line_buffer = gst_buffer_new_wrapped (g_string_free (line, FALSE), line_len);
@@ -409,8 +429,34 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     GST_BUFFER_FLAG_SET (line_buffer, GST_BUFFER_FLAG_DISCONT);
   gst_buffer_unref (buffer);
 
-  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes of JSON", line_len);
+  self->lines_written++;
+  self->bytes_written += line_len;
+  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes of JSON for the buffer at %" GST_TIME_FORMAT
+      " (%s)", line_len, GST_TIME_ARGS (GST_BUFFER_PTS (line_buffer)), metas_described);
   return gst_pad_push (self->srcpad, line_buffer);
+}
+
+static void
+note_stream_event (GstBertJson *self, GstEvent *event)
+{
+  GstCaps *caps;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      self->lines_written = 0;
+      self->bytes_written = 0;
+      break;
+    case GST_EVENT_CAPS:
+      gst_event_parse_caps (event, &caps);
+      GST_DEBUG_OBJECT (self, "input caps %" GST_PTR_FORMAT, caps);
+      break;
+    case GST_EVENT_EOS:
+      GST_DEBUG_OBJECT (self, "end of stream after %" G_GUINT64_FORMAT " lines, %"
+          G_GUINT64_FORMAT " bytes of JSON", self->lines_written, self->bytes_written);
+      break;
+    default:
+      break;
+  }
 }
 
 static gboolean
@@ -421,6 +467,7 @@ gst_bert_json_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   /* Sticky events after caps (segment, tags) must find caps on the src pad. */
   if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) > GST_EVENT_CAPS)
     ensure_src_caps (self);
+  note_stream_event (self, event);
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *caps = gst_pad_get_pad_template_caps (self->srcpad);
     gboolean ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));

@@ -9,7 +9,9 @@
  * live:     appsrc is-live=true do-timestamp=true ! bert-infer ! fakesink sync=false, paced
  *           at 1 and at 30 buffers/s for --live-seconds each (default 30); the latency of
  *           a buffer is from its push to its arrival at the sink (p50, p99, max), the
- *           first buffer (which also waits for the pipeline to start) left out.
+ *           first buffer (which also waits for the pipeline to start) left out. With
+ *           --latencies FILE, each buffer's latency is also appended to FILE ("RATE MS"
+ *           per line, in push order) for scripts/plot-benchmarks.py.
  * overhead: the element alone between two pads of this program, with a trivially small
  *           model (hidden 16, 1 layer, written under the build folder) and buffers already
  *           carrying token metas, --overhead-buffers of them (default 100000): the CPU
@@ -37,7 +39,7 @@
 
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
 
-static char *model_option = NULL, *only_option = NULL;
+static char *model_option = NULL, *only_option = NULL, *latencies_option = NULL;
 static int cues_option = 5000, live_seconds_option = 30, overhead_buffers_option = 100000;
 static int threads_option = 0;
 
@@ -52,6 +54,8 @@ static GOptionEntry entries[] = {
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option,
     "bert-infer's threads property (default 0: one per core)", "N" },
   { "only", 0, 0, G_OPTION_ARG_STRING, &only_option, "run only file, live or overhead", "RUN" },
+  { "latencies", 0, 0, G_OPTION_ARG_FILENAME, &latencies_option,
+    "append each live buffer's latency to FILE (\"RATE MS\" per line)", "FILE" },
   { NULL }
 };
 
@@ -267,6 +271,23 @@ push_paced (GstElement *appsrc, GPtrArray *sentences, guint n, double rate, Live
   gst_app_src_end_of_stream (GST_APP_SRC (appsrc));
 }
 
+static void
+append_latencies (double rate, GArray *latencies)
+{
+  FILE *out;
+
+  if (!latencies_option)
+    return;
+  out = fopen (latencies_option, "a");
+  if (!out) {
+    g_printerr ("could not write %s\n", latencies_option);
+    return;
+  }
+  for (guint i = 0; i < latencies->len; i++)
+    fprintf (out, "%g %.3f\n", rate, g_array_index (latencies, double, i));
+  fclose (out);
+}
+
 static gboolean
 bench_live_rate (const char *model, GPtrArray *sentences, double rate)
 {
@@ -305,6 +326,7 @@ bench_live_rate (const char *model, GPtrArray *sentences, double rate)
     g_array_append_val (latencies, ms);
   }
   if (ok) {
+    append_latencies (rate, latencies);
     g_array_sort (latencies, compare_doubles);
     printf ("live %g buffers/s: %u buffers, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
         rate, latencies->len, percentile (latencies, 0.5), percentile (latencies, 0.99),

@@ -28,7 +28,8 @@ def skip(reason):
 
 
 def require_elements(*factories):
-    """Exits 77 unless PyGObject and every GStreamer element named are there."""
+    """Exits 77 unless PyGObject and every GStreamer element named are there; returns
+    the initialised Gst module."""
     try:
         import gi
         gi.require_version("Gst", "1.0")
@@ -39,6 +40,7 @@ def require_elements(*factories):
     for factory in factories:
         if not Gst.ElementFactory.find(factory):
             skip(f"GStreamer element {factory} is not installed")
+    return Gst
 
 
 def make_model(folder, *arguments):
