@@ -408,8 +408,9 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   gsize line_len;
 
   if (!gst_buffer_map (buffer, &text, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL), ("Could not map the input buffer"));
     return GST_FLOW_ERROR;
   }
   GST_OBJECT_LOCK (self);
