@@ -155,7 +155,8 @@ make_pipeline (const gchar *captions, const gchar *model_dir, GError **error)
   gchar *description = g_strdup_printf ("filesrc name=captions ! subparse ! "
       "tokenizer name=tokenizer ! bert-infer name=infer ! overlay.text_sink "
       "videotestsrc name=video ! video/x-raw,width=640,height=360,framerate=%d/1 ! "
-      "textoverlay name=overlay valignment=bottom font-desc=\"Sans 16\" ! videoconvert ! %s",
+      "textoverlay name=overlay valignment=bottom shaded-background=true font-desc=\"Sans 16\" ! "
+      "videoconvert ! %s",
       FRAMES_PER_SECOND, output_option ? "pngenc ! multifilesink name=frames sync=false"
       : "autovideosink");
   GstElement *pipeline = gst_parse_launch (description, error);
