@@ -19,10 +19,10 @@ model="$1"
 export GST_PLUGIN_PATH="${GST_PLUGIN_PATH:-$(dirname "$0")/../build/plugin}"
 
 # fdsrc reads whatever the terminal or pipe has; tokenizer split-lines makes one buffer
-# per line, stamped with the running time its bytes arrived at (do-timestamp). fdsink
-# neither syncs nor prerolls (async=false): the pipeline plays before the first line
-# comes, so that line is stamped too, and each result is written as soon as bert-infer
-# pushes it.
+# per line, stamped with the running time its bytes arrived at (do-timestamp; text that
+# a pipe delivers before the pipeline plays has no clock yet: "pts":null). fdsink
+# neither syncs nor waits for a first buffer to preroll (async=false), so the pipeline
+# plays at once and each result is written as soon as bert-infer pushes it.
 exec gst-launch-1.0 -q fdsrc fd=0 do-timestamp=true ! \
   tokenizer vocab="$model" split-lines=true ! \
   bert-infer model="$model" batch-timeout=5000000 ! \
