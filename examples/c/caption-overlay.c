@@ -49,6 +49,7 @@ describe_result (GstCustomMeta *meta)
 {
   const GValue *labels;
   const gfloat *probs;
+  const gchar *label;
   guint n_labels;
   gint index;
 
@@ -67,9 +68,10 @@ describe_result (GstCustomMeta *meta)
     return g_string_free (names, FALSE);
   }
   index = gst_bert_result_meta_get_label_index (meta);
+  label = gst_bert_result_meta_get_label (meta);
   if (index < 0 || (guint) index >= n_labels)
     return g_strdup ("no label over 0.5");
-  return g_strdup_printf ("%s (%.2f)", gst_bert_result_meta_get_label (meta), probs[index]);
+  return g_strdup_printf ("%s (%.2f)", label ? label : "?", probs[index]);
 }
 
 static gboolean
