@@ -483,6 +483,8 @@ gst_bert_infer_wait_oldest_locked (GstBertInfer *self)
   if (ok) {
     const BertBatchOutput *output = bert_job_get_output (batch->job);
 
+    GST_DEBUG_OBJECT (self, "batch of %u sequences, %u tokens computed in %.3f ms",
+        output->n_sequences, output->n_tokens, output->compute_seconds * 1e3);
     latency_changed = gst_bert_infer_update_batch_time_locked (self,
         (GstClockTime) (output->compute_seconds * GST_SECOND));
   }
@@ -709,6 +711,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
     meta = gst_bert_infer_attach_result (self, buffer, batch, output, i, settings->output);
     if (settings->post_messages)
       gst_bert_infer_post_result (self, buffer, meta);
+    GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
     ret = gst_pad_push (self->srcpad, buffer);
   }
   return ret;
@@ -861,8 +865,15 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
 
   tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
   if (tokens->ids && tokens->n_tokens > 0) {
+    /* A meta made by hand may hold shorter arrays: those count as absent (zeros). */
     tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_tokens);
+    if (n_tokens < tokens->n_tokens)
+      tokens->type_ids = NULL;
     tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
+    if (n_tokens < tokens->n_tokens)
+      tokens->offsets = NULL;
+    GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
@@ -878,6 +889,8 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
   tokens->type_ids = self->encoding.type_ids;
   tokens->offsets = self->encoding.offsets;
   tokens->n_tokens = self->encoding.n_tokens;
+  GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
 }
 
@@ -1253,6 +1266,7 @@ gst_bert_infer_open (GstBertInfer *self)
 {
   BertEncoderOptions options;
   GError *error = NULL;
+  gint64 load_start;
   gchar *path;
 
   g_mutex_lock (&self->lock);
@@ -1271,6 +1285,7 @@ gst_bert_infer_open (GstBertInfer *self)
         ("set the 'model' property to a Hugging Face BERT model folder"));
     return FALSE;
   }
+  load_start = g_get_monotonic_time ();
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path),
@@ -1288,8 +1303,11 @@ gst_bert_infer_open (GstBertInfer *self)
   g_mutex_lock (&self->lock);
   self->head_output = bert_infer_head_output (bert_encoder_get_head (self->encoder));
   g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self, "model %s (%p) on %s", path, self->model,
-      bert_encoder_get_backend_name (self->encoder));
+  GST_INFO_OBJECT (self, "model %s (%p: %d layers, hidden %d, %" G_GSIZE_FORMAT " bytes of "
+      "weights) ready on %s in %.1f ms", path, self->model, self->model->config.num_layers,
+      self->model->config.hidden_size, self->model->weights_bytes,
+      bert_encoder_get_backend_name (self->encoder),
+      (g_get_monotonic_time () - load_start) / 1000.0);
   g_free (path);
   return TRUE;
 

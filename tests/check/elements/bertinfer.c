@@ -969,6 +969,33 @@ buffer_with_tokens (const gchar *head, guint n_tokens, gint32 word_id)
   return buffer;
 }
 
+GST_START_TEST (test_token_meta_with_short_arrays_is_read_within_bounds)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token", NULL));
+  GstBuffer *buffer = buffer_with_tokens ("token", 6, 7), *out;
+  GstStructure *s = gst_custom_meta_get_structure (gst_buffer_get_bert_token_meta (buffer));
+  GstBuffer *short_array = gst_buffer_new_allocate (NULL, 2 * sizeof (gint32), NULL);
+  guint n_spans = 0;
+  const guint32 *spans;
+
+  /* A hand-made meta: type ids and offsets shorter than the ids. */
+  gst_buffer_memset (short_array, 0, 0, 2 * sizeof (gint32));
+  gst_structure_set (s, "type-ids", GST_TYPE_BUFFER, short_array,
+      "offsets", GST_TYPE_BUFFER, short_array, NULL);
+  gst_buffer_unref (short_array);
+  fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  spans = gst_bert_result_meta_get_token_spans (result_of (out), &n_spans);
+  fail_unless_equals_int (n_spans, 6);
+  for (guint i = 0; i < 2 * n_spans; i++)
+    fail_unless_equals_int (spans[i], 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
 {
   GstElement *element = new_bert_infer ("token", NULL);
@@ -1457,6 +1484,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_text_longer_than_positions_is_truncated);
   tcase_add_test (input, test_max_length_limits_own_tokenization);
   tcase_add_test (input, test_token_meta_longer_than_positions_keeps_sep);
+  tcase_add_test (input, test_token_meta_with_short_arrays_is_read_within_bounds);
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
