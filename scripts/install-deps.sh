@@ -4,7 +4,7 @@ set -eu
 packages="build-essential meson ninja-build pkg-config
   libglib2.0-dev libjson-glib-dev libopenblas-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-x
   python3 python3-gi python3-numpy gir1.2-gstreamer-1.0
   clang libclang-rt-14-dev valgrind"
 missing=""
