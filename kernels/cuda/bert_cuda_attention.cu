@@ -5,9 +5,9 @@
  * ATTENTION_QUERIES queries), one thread per query. The block walks the sequence's keys in
  * tiles of ATTENTION_KEY_TILE, staged in shared memory (every thread reads the same key at
  * the same time: a broadcast, no bank conflicts). Each thread keeps its query and its
- * output accumulator in registers and updates softmax online: the running maximum is
- * subtracted before every exponential, and earlier terms are rescaled when it grows, which
- * gives exactly softmax (QK^T / sqrt (d)) V without storing a row of scores per query.
+ * output accumulator in registers and updates softmax online, key by key: the running
+ * maximum is subtracted before every exponential, and earlier terms are rescaled when it
+ * grows, which gives exactly softmax (QK^T / sqrt (d)) V without storing a row of scores.
  * Everything is fp32 whatever the storage type.
  */
 #include <math.h>
@@ -69,40 +69,29 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
     __syncthreads ();
 
     if (has_query) {
-      float scores[ATTENTION_KEY_TILE];
-      float tile_max = -INFINITY;
+      for (int key = 0; key < tile_len; key++) {
+        float score = 0.0f;
 #pragma unroll
-      for (int key = 0; key < ATTENTION_KEY_TILE; key++) {
-        if (key < tile_len) {
-          float score = 0.0f;
-#pragma unroll
-          for (int i = 0; i < HEAD_DIM_MAX; i++)
-            if (i < head_dim)
-              score += q[i] * key_tile[key][i];
-          scores[key] = score;
-          tile_max = fmaxf (tile_max, score);
-        }
-      }
-      /* tile_len >= 1, so new_max is finite; on the first tile running_max is -inf and
-       * the rescale factor is exp (-inf) = 0, which leaves the zero accumulators at zero. */
-      const float new_max = fmaxf (running_max, tile_max);
-      const float rescale = expf (running_max - new_max);
-      running_sum *= rescale;
-#pragma unroll
-      for (int i = 0; i < HEAD_DIM_MAX; i++)
-        acc[i] *= rescale;
-#pragma unroll
-      for (int key = 0; key < ATTENTION_KEY_TILE; key++) {
-        if (key < tile_len) {
-          float weight = expf (scores[key] - new_max);
-          running_sum += weight;
+        for (int i = 0; i < HEAD_DIM_MAX; i++)
+          if (i < head_dim)
+            score += q[i] * key_tile[key][i];
+        /* A new maximum rescales what has been summed so far. On the first key running_max
+         * is -inf and the factor exp (-inf) = 0 leaves the zero accumulators at zero. */
+        if (score > running_max) {
+          const float rescale = expf (running_max - score);
+          running_sum *= rescale;
 #pragma unroll
           for (int i = 0; i < HEAD_DIM_MAX; i++)
-            if (i < head_dim)
-              acc[i] += weight * value_tile[key][i];
+            acc[i] *= rescale;
+          running_max = score;
         }
+        const float weight = expf (score - running_max);
+        running_sum += weight;
+#pragma unroll
+        for (int i = 0; i < HEAD_DIM_MAX; i++)
+          if (i < head_dim)
+            acc[i] += weight * value_tile[key][i];
       }
-      running_max = new_max;
     }
     /* The next tile overwrites key_tile and value_tile. */
     __syncthreads ();

@@ -178,6 +178,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.n_layers = config->num_layers;
   shape.intermediate = config->intermediate_size;
   shape.n_labels = head == BERT_HEAD_ENCODER ? 0 : config->num_labels;
+  shape.padded_labels = (shape.n_labels + 7) / 8 * 8;
   shape.multi_label = config->multi_label;
   shape.layer_norm_eps = config->layer_norm_eps;
   shape.vocab_size = config->vocab_size;
@@ -225,7 +226,8 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
-      || !bert_cuda_weights_upload (&state->weights, model, settings->head, state->dtype, state->stream, error)
+      || !bert_cuda_weights_upload (&state->weights, model, settings->head, state->shape.padded_labels,
+          state->dtype, state->stream, error)
       || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
     cuda_destroy (state);
     return NULL;

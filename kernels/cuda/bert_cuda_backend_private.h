@@ -31,7 +31,9 @@ typedef struct {
   float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
   BertCudaLayerWeights *layers;     /* num_layers */
   void *pooler_weight, *pooler_bias;          /* sequence classifier: [hidden, hidden], [hidden] */
-  void *classifier_weight, *classifier_bias;  /* classifiers: [num_labels, hidden], [num_labels] */
+  /* classifiers: [padded_labels, hidden], [padded_labels], zero past num_labels, so that
+   * the logits GEMM has 16-byte aligned rows whatever the label count */
+  void *classifier_weight, *classifier_bias;
   GPtrArray *allocations;           /* every device pointer above, for cudaFree */
 } BertCudaWeights;
 
@@ -49,7 +51,7 @@ typedef struct {
   void *intermediate;       /* [tokens, intermediate] */
   void *first_tokens;       /* [sequences, hidden] (sequence classifier) */
   void *pooled;             /* [sequences, hidden] (sequence classifier) */
-  void *logits;             /* [rows, num_labels] (classifiers) */
+  void *logits;             /* [rows, padded_labels] (classifiers) */
   void *outputs;            /* a batch's fp32 / int32 results, packed (see BertCudaOutputLayout) */
 } BertCudaActivations;
 
@@ -75,6 +77,7 @@ typedef struct {
   int n_layers;
   int intermediate;
   int n_labels;
+  int padded_labels;        /* n_labels rounded up to 8: the classifier GEMM's row length */
   gboolean multi_label;     /* sigmoid per label instead of softmax */
   float layer_norm_eps;
   int vocab_size;
@@ -98,7 +101,7 @@ typedef struct {
 /* bert_cuda_weights.c */
 gboolean bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settings, GError **error);
 gboolean bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
-    BertDType dtype, cudaStream_t stream, GError **error);
+    int padded_labels, BertDType dtype, cudaStream_t stream, GError **error);
 void bert_cuda_weights_clear (BertCudaWeights *weights);
 
 /* bert_cuda_forward.c */

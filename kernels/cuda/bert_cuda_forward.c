@@ -99,7 +99,7 @@ activations_alloc (BertCudaState *state, uint32_t tokens, uint32_t sequences, GE
           || (cuda_check (cudaMalloc (&buffers->first_tokens, sequences * element * shape->hidden), error)
               && cuda_check (cudaMalloc (&buffers->pooled, sequences * element * shape->hidden), error)))
       && (state->settings.head == BERT_HEAD_ENCODER
-          || cuda_check (cudaMalloc (&buffers->logits, logit_rows * element * shape->n_labels), error))
+          || cuda_check (cudaMalloc (&buffers->logits, logit_rows * element * shape->padded_labels), error))
       && cuda_check (cudaMalloc (&buffers->outputs, n_outputs * 4), error);
 }
 
@@ -171,10 +171,10 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
       && cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
           shape->hidden, stream), error)
       && bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
-          weights->classifier_bias, n_sequences, shape->hidden, shape->n_labels, stream, error)
+          weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error)
       && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
           outputs + layout->probs, (int32_t *) (outputs + layout->labels), buffers->logits, n_sequences,
-          shape->n_labels, shape->multi_label, stream), error);
+          shape->n_labels, shape->padded_labels, shape->multi_label, stream), error);
 }
 
 /* BertForTokenClassification: a label per token, no probabilities. */
@@ -186,10 +186,10 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
   const BertCudaShape *shape = &state->shape;
 
   return bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden, state->weights.classifier_weight,
-          state->weights.classifier_bias, n_tokens, shape->hidden, shape->n_labels, state->stream, error)
+          state->weights.classifier_bias, n_tokens, shape->hidden, shape->padded_labels, state->stream, error)
       && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits, NULL,
-          (int32_t *) (outputs + layout->labels), buffers->logits, n_tokens, shape->n_labels, FALSE,
-          state->stream), error);
+          (int32_t *) (outputs + layout->labels), buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
+          FALSE, state->stream), error);
 }
 
 static gboolean

@@ -53,16 +53,16 @@ __global__ void gather_first_tokens (T *out, const T *hidden_states, const uint3
     out[(size_t) blockIdx.x * hidden + i] = first[i];
 }
 
-/* logits: [n_rows, n_labels]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows].
+/* logits: [n_rows, logits_stride]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows].
  * One thread per row: label counts are small (a handful to a few hundred). */
 template <typename T>
 __global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const T *logits,
-    uint32_t n_rows, int n_labels, int use_sigmoid)
+    uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid)
 {
   const size_t row = blockIdx.x * (size_t) blockDim.x + threadIdx.x;
   if (row >= n_rows)
     return;
-  const T *in = logits + row * n_labels;
+  const T *in = logits + row * logits_stride;
   float *out = logits_out + row * n_labels;
 
   int best = 0;
@@ -122,16 +122,16 @@ launch_gather_first_tokens (void *out, const void *hidden_states, const uint32_t
 template <typename T>
 static cudaError_t
 launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const void *logits,
-    uint32_t n_rows, int n_labels, int use_sigmoid, cudaStream_t stream)
+    uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
 {
-  if (n_labels < 1)
+  if (n_labels < 1 || logits_stride < n_labels)
     return cudaErrorInvalidValue;
   if (n_rows == 0)
     return cudaSuccess;
   /* grid: one thread per row */
   unsigned int blocks = (n_rows + CLASSIFY_THREADS - 1) / CLASSIFY_THREADS;
   logits_probs_argmax<<<blocks, CLASSIFY_THREADS, 0, stream>>> (logits_out, probs_out, labels,
-      (const T *) logits, n_rows, n_labels, use_sigmoid);
+      (const T *) logits, n_rows, n_labels, logits_stride, use_sigmoid);
   return cudaGetLastError ();
 }
 
@@ -153,8 +153,8 @@ bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_st
 
 cudaError_t
 bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out, int32_t *labels,
-    const void *logits, uint32_t n_rows, int n_labels, int use_sigmoid, cudaStream_t stream)
+    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, logits, n_rows,
-      n_labels, use_sigmoid, stream);
+      n_labels, logits_stride, use_sigmoid, stream);
 }

@@ -65,10 +65,11 @@ cudaError_t bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void
 cudaError_t bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_states,
     const uint32_t *seq_offsets, uint32_t n_sequences, int hidden, cudaStream_t stream);
 
-/* Per row of logits [n_rows, n_labels]: copies it to logits_out (fp32), writes softmax
- * (or sigmoid when use_sigmoid) to probs_out unless NULL, and the argmax to labels. */
+/* Per row of logits [n_rows, logits_stride] (the first n_labels columns count): copies
+ * them to logits_out [n_rows, n_labels] (fp32), writes softmax (or sigmoid when
+ * use_sigmoid) to probs_out unless NULL, and the argmax to labels. */
 cudaError_t bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out,
-    int32_t *labels, const void *logits, uint32_t n_rows, int n_labels, int use_sigmoid,
+    int32_t *labels, const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid,
     cudaStream_t stream);
 
 G_END_DECLS

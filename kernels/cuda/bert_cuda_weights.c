@@ -236,6 +236,20 @@ upload_stacked (WeightUploader *uploader, BertDType dtype, const BertTensor *que
   return dst;
 }
 
+/* tensor's rows, then zero rows up to padded_rows. */
+static void *
+upload_padded (WeightUploader *uploader, BertDType dtype, const BertTensor *tensor, int padded_rows, GError **error)
+{
+  size_t row_elements = tensor->n_dims == 2 ? (size_t) tensor->shape[1] : 1;
+  size_t bytes = (size_t) padded_rows * row_elements * bert_cuda_dtype_size (dtype);
+  void *dst = device_alloc (uploader->weights, bytes, error);
+
+  if (dst == NULL || !cuda_check (cudaMemsetAsync (dst, 0, bytes, uploader->stream), error)
+      || !upload_into (uploader, dst, dtype, tensor, error))
+    return NULL;
+  return dst;
+}
+
 static gboolean
 upload_layer (WeightUploader *uploader, BertCudaLayerWeights *out, const BertLayerWeights *layer, BertDType dtype,
     GError **error)
@@ -261,8 +275,8 @@ upload_layer (WeightUploader *uploader, BertCudaLayerWeights *out, const BertLay
 }
 
 static gboolean
-upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHead head, BertDType dtype,
-    GError **error)
+upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHead head, int padded_labels,
+    BertDType dtype, GError **error)
 {
   BertCudaWeights *weights = uploader->weights;
 
@@ -272,13 +286,15 @@ upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHea
     return FALSE;
   if (head == BERT_HEAD_ENCODER)
     return TRUE;
-  return (weights->classifier_weight = upload (uploader, dtype, &model_weights->classifier_weight, error)) != NULL
-      && (weights->classifier_bias = upload (uploader, dtype, &model_weights->classifier_bias, error)) != NULL;
+  return (weights->classifier_weight = upload_padded (uploader, dtype, &model_weights->classifier_weight,
+          padded_labels, error)) != NULL
+      && (weights->classifier_bias = upload_padded (uploader, dtype, &model_weights->classifier_bias, padded_labels,
+          error)) != NULL;
 }
 
 gboolean
-bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, BertDType dtype,
-    cudaStream_t stream, GError **error)
+bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, int padded_labels,
+    BertDType dtype, cudaStream_t stream, GError **error)
 {
   const BertWeights *source = &model->weights;
   WeightUploader uploader = { weights, stream, NULL, 0 };
@@ -295,7 +311,7 @@ bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, Bert
           &source->embeddings_layernorm_bias, error)) != NULL;
   for (int i = 0; ok && i < model->config.num_layers; i++)
     ok = upload_layer (&uploader, &weights->layers[i], &source->layers[i], dtype, error);
-  ok = ok && upload_head (&uploader, source, head, dtype, error);
+  ok = ok && upload_head (&uploader, source, head, padded_labels, dtype, error);
   if (uploader.staging != NULL)
     cudaFree (uploader.staging);
   return ok;

@@ -1,9 +1,14 @@
 /* cuda_test_util.c: see cuda_test_util.h. */
 #include "cuda_test_util.h"
 
+#include <glib/gstdio.h>
+#include <gmodule.h>
 #include <math.h>
+#include <stdlib.h>
 
+#include "bert_backend.h"
 #include "bert_cuda_kernels.h"
+#include "config.h"
 
 char *
 cuda_test_no_gpu_reason (void)
@@ -16,6 +21,53 @@ cuda_test_no_gpu_reason (void)
   if (n_devices == 0)
     return g_strdup ("cudaGetDeviceCount: 0 devices");
   return NULL;
+}
+
+void
+cuda_test_skip_without_gpu (const char *what)
+{
+  char *reason = cuda_test_no_gpu_reason ();
+
+  if (reason == NULL)
+    return;
+  g_print ("no CUDA GPU: %s; skipping %s\n", reason, what);
+  g_free (reason);
+  exit (TEST_SKIP_EXIT_CODE);
+}
+
+const BertBackend *
+cuda_test_open_backend (void)
+{
+  const char *dir = g_getenv ("GST_BERT_CUDA_MODULE_DIR");
+  char *path = g_build_filename (dir != NULL ? dir : BERT_CUDA_MODULE_BUILD_DIR, BERT_CUDA_MODULE_NAME, NULL);
+  GModule *module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  BertBackendGetFunc get = NULL;
+
+  if (module == NULL)
+    g_error ("could not open %s: %s", path, g_module_error ());
+  if (!g_module_symbol (module, BERT_BACKEND_CUDA_SYMBOL, (gpointer *) &get) || get == NULL)
+    g_error ("%s does not export %s: %s", path, BERT_BACKEND_CUDA_SYMBOL, g_module_error ());
+  g_free (path);
+  return get ();
+}
+
+void
+cuda_test_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    char *child = g_build_filename (path, name, NULL);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      cuda_test_remove_tree (child);
+    else
+      g_remove (child);
+    g_free (child);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+  g_rmdir (path);
 }
 
 void

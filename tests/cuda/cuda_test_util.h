@@ -6,13 +6,22 @@
 #include <cuda_runtime_api.h>
 #include <glib.h>
 
-#include "bert_model.h"
+#include "bert_backend.h"
 
 /* Exit status meson reads as "skipped". */
 #define TEST_SKIP_EXIT_CODE 77
 
 /* NULL when a usable CUDA device is present, else why not (to print before skipping). */
 char *cuda_test_no_gpu_reason (void);
+/* Like cuda_test_no_gpu_reason, but prints the reason and exits with TEST_SKIP_EXIT_CODE. */
+void cuda_test_skip_without_gpu (const char *what);
+
+/* The module's backend table, opened with GModule from GST_BERT_CUDA_MODULE_DIR as the
+ * engine opens it (else the build folder). Aborts when it cannot. */
+const BertBackend *cuda_test_open_backend (void);
+
+/* Removes a folder and everything in it. */
+void cuda_test_remove_tree (const char *path);
 
 #define CHECK_CUDA(call) cuda_test_check ((call), #call, __FILE__, __LINE__)
 void cuda_test_check (cudaError_t status, const char *call, const char *file, int line);

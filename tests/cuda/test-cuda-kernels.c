@@ -347,27 +347,31 @@ test_gather_first_tokens (gconstpointer data)
   g_rand_free (rand);
 }
 
+/* Rows of stride entries of which the first n_labels are logits (the rest is padding). */
 static void
-check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels)
+check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels, int stride)
 {
   size_t n = (size_t) n_rows * n_labels;
   GRand *rand = g_rand_new_with_seed (n_labels);
-  float *logits = random_rounded (rand, dtype, n, -6, 6);
+  float *padded = random_rounded (rand, dtype, (size_t) n_rows * stride, -6, 6);
+  float *logits = g_new (float, n);
   float *want_logits = g_new (float, n), *want_probs = g_new (float, n);
   float *got_logits = g_new (float, n), *got_probs = g_new (float, n);
   int32_t *want_labels = g_new (int32_t, n_rows), *got_labels = g_new (int32_t, n_rows);
-  void *d_logits = cuda_test_upload (dtype, logits, n);
+  void *d_logits = cuda_test_upload (dtype, padded, (size_t) n_rows * stride);
   float *d_logits_out, *d_probs = NULL;
   int32_t *d_labels;
   char *what = g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
       use_sigmoid ? "sigmoid" : "softmax");
 
+  for (uint32_t r = 0; r < n_rows; r++)
+    memcpy (logits + (size_t) r * n_labels, padded + (size_t) r * stride, n_labels * sizeof (float));
   CHECK_CUDA (cudaMalloc ((void **) &d_logits_out, n * sizeof (float)));
   CHECK_CUDA (cudaMalloc ((void **) &d_labels, n_rows * sizeof (int32_t)));
   if (with_probs)
     CHECK_CUDA (cudaMalloc ((void **) &d_probs, n * sizeof (float)));
   CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, d_logits_out, d_probs, d_labels, d_logits, n_rows, n_labels,
-      use_sigmoid, NULL));
+      stride, use_sigmoid, NULL));
   CHECK_CUDA (cudaMemcpy (got_logits, d_logits_out, n * sizeof (float), cudaMemcpyDeviceToHost));
   CHECK_CUDA (cudaMemcpy (got_labels, d_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
   cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels, logits, n_rows, n_labels,
@@ -383,7 +387,7 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
   CHECK_CUDA (cudaFree (d_logits));
   CHECK_CUDA (cudaFree (d_logits_out));
   CHECK_CUDA (cudaFree (d_labels));
-  void *host[] = { logits, want_logits, want_probs, got_logits, got_probs, want_labels, got_labels, what };
+  void *host[] = { padded, logits, want_logits, want_probs, got_logits, got_probs, want_labels, got_labels, what };
   for (guint i = 0; i < G_N_ELEMENTS (host); i++)
     g_free (host[i]);
   g_rand_free (rand);
@@ -394,10 +398,10 @@ test_logits_probs_argmax (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
 
-  check_logits (dtype, FALSE, TRUE, 300, 2);
-  check_logits (dtype, TRUE, TRUE, 17, 4);
-  check_logits (dtype, FALSE, FALSE, 1000, 9);    /* token classifier: labels only */
-  check_logits (dtype, FALSE, TRUE, 3, 1);
+  check_logits (dtype, FALSE, TRUE, 300, 2, 8);    /* as the padded classifier GEMM leaves them */
+  check_logits (dtype, TRUE, TRUE, 17, 4, 4);
+  check_logits (dtype, FALSE, FALSE, 1000, 9, 16);  /* token classifier: labels only */
+  check_logits (dtype, FALSE, TRUE, 3, 1, 1);
 }
 
 static void
@@ -446,7 +450,8 @@ test_linear (gconstpointer data)
   check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* fused QKV of MiniLM */
   check_linear (matmul, dtype, 300, 1536, 384, TRUE);
   check_linear (matmul, dtype, 64, 384, 1536, FALSE);  /* FFN up-projection: bias goes to bias_gelu */
-  check_linear (matmul, dtype, 1, 128, 3, TRUE);       /* a classifier with 3 labels, one sequence */
+  check_linear (matmul, dtype, 1, 128, 8, TRUE);       /* a classifier, 3 labels padded to 8, one sequence */
+  check_linear (matmul, dtype, 300, 128, 16, TRUE);    /* token classifier, 9 labels padded to 16 */
   check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* again, from the algorithm cache */
   bert_cuda_matmul_free (matmul);
 }
@@ -459,7 +464,9 @@ test_launchers_refuse_bad_shapes (void)
       BERT_CUDA_MAX_HIDDEN + 1, NULL), ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1,
       BERT_CUDA_MAX_HEAD_DIM + 1, NULL), ==, cudaErrorInvalidValue);
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 0, FALSE, NULL), ==,
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 0, 0, FALSE, NULL), ==,
+      cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 4, 3, FALSE, NULL), ==,
       cudaErrorInvalidValue);
 }
 
