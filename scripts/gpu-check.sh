@@ -49,7 +49,14 @@ run_logged () {
   esac
 }
 
-# libcublasLt.so.13 from the toolkit, the system, or a pip wheel (nvidia-cublas).
+# Where pip wheels (nvidia-cublas, CUDA 13 layout or the older one) put their libraries.
+wheel_library_dirs () {
+  python3 -c 'import site
+for packages in site.getsitepackages():
+    print(packages + "/nvidia/cu13/lib", packages + "/nvidia/cublas/lib")' 2>/dev/null
+}
+
+# libcublasLt.so.13 from the toolkit, the system, or a pip wheel.
 find_cublaslt () {
   local dir
   if ldconfig -p 2>/dev/null | grep -q 'libcublasLt\.so\.13 '; then
@@ -57,7 +64,7 @@ find_cublaslt () {
   fi
   for dir in ${CUDA_HOME:+"$CUDA_HOME/lib64"} /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64 \
       /usr/local/cuda-13*/targets/x86_64-linux/lib /usr/local/cuda/targets/x86_64-linux/lib \
-      $(python3 -c 'import site; print(" ".join(p + "/nvidia/cu13/lib " + p + "/nvidia/cublas/lib" for p in site.getsitepackages()))' 2>/dev/null); do
+      $(wheel_library_dirs); do
     if [ -e "$dir/libcublasLt.so.13" ]; then
       export LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
       return 0
@@ -101,11 +108,13 @@ sanitizer=$(find_sanitizer) || sanitizer=""
 note "gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(pwd), build $build"
 if wants env; then
   { nvidia-smi || echo "nvidia-smi not found"; } > "$out/nvidia-smi.txt" 2>&1
-  note "GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not found')"
+  gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)
+  module="$GST_BERT_CUDA_MODULE_DIR/libgstbert-cuda.so"
+  note "GPU: ${gpu:-nvidia-smi not found}"
   note "libcublasLt.so.13: $cublaslt_found; compute-sanitizer: ${sanitizer:-not found}"
-  note "module: $GST_BERT_CUDA_MODULE_DIR/libgstbert-cuda.so $( [ -f "$GST_BERT_CUDA_MODULE_DIR/libgstbert-cuda.so" ] && echo present || echo MISSING)"
+  note "module: $module $([ -f "$module" ] && echo present || echo MISSING)"
   note "shared data: ${GST_BERT_SHARED_DIR:-not found (test-cuda-parity will skip)}"
-  ldd "$GST_BERT_CUDA_MODULE_DIR/libgstbert-cuda.so" > "$out/ldd-module.txt" 2>&1
+  ldd "$module" > "$out/ldd-module.txt" 2>&1
 fi
 
 tests_dir="$build/tests/cuda"
@@ -157,7 +166,8 @@ fi
 
 if wants peer; then
   peer=""
-  for candidate in scripts/gpu-peer-bench.py ${GST_BERT_SHARED_DIR:+"$GST_BERT_SHARED_DIR/scripts/gpu-peer-bench.py"}; do
+  for candidate in scripts/gpu-peer-bench.py \
+      ${GST_BERT_SHARED_DIR:+"$GST_BERT_SHARED_DIR/scripts/gpu-peer-bench.py"}; do
     [ -f "$candidate" ] && peer=$candidate && break
   done
   if [ -z "$peer" ]; then

@@ -8,6 +8,10 @@
 
 #include "bert_backend.h"
 
+/* The engine's error domain, spelled out as the engine's G_DEFINE_QUARK spells it: the
+ * tests check that the module, which cannot call the engine, uses the same string. */
+#define CUDA_TEST_ENGINE_ERROR (g_quark_from_static_string ("bert-engine-error-quark"))
+
 /* Exit status meson reads as "skipped". */
 #define TEST_SKIP_EXIT_CODE 77
 

@@ -9,7 +9,6 @@
 #include "bert_random_model.h"
 #include "cuda_test_util.h"
 
-#define ENGINE_ERROR (g_quark_from_static_string ("bert-engine-error-quark"))
 
 static const BertBackend *backend;
 
@@ -150,7 +149,7 @@ test_bad_input_is_refused (void)
   output.embeddings = g_new (float, 5 * spec.hidden_size);
   test_batch.ids[3] = spec.vocab_size;
   g_assert_null (backend->submit (state, &test_batch.batch, &output, &error));
-  g_assert_error (error, ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT);
+  g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT);
   g_clear_error (&error);
   /* The state is still usable afterwards. */
   test_batch.ids[3] = 0;

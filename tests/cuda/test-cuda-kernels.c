@@ -16,11 +16,59 @@
 
 static const BertDType all_dtypes[] = { BERT_DTYPE_F32, BERT_DTYPE_F16, BERT_DTYPE_BF16 };
 
+/* What a check allocates, freed at its end by release_scratch. */
+static GPtrArray *host_scratch;
+static GPtrArray *device_scratch;
+
+static gpointer
+on_host (gpointer pointer)
+{
+  g_ptr_array_add (host_scratch, pointer);
+  return pointer;
+}
+
+static gpointer
+on_device (gpointer pointer)
+{
+  g_ptr_array_add (device_scratch, pointer);
+  return pointer;
+}
+
+static void *
+device_alloc (size_t bytes)
+{
+  void *pointer = NULL;
+
+  CHECK_CUDA (cudaMalloc (&pointer, MAX (bytes, 1)));
+  return on_device (pointer);
+}
+
+static void *
+upload (BertDType dtype, const float *host, size_t n)
+{
+  return on_device (cuda_test_upload (dtype, host, n));
+}
+
+static void *
+upload_bytes (const void *host, size_t bytes)
+{
+  return on_device (cuda_test_upload_bytes (host, bytes));
+}
+
+static void
+release_scratch (void)
+{
+  for (guint i = 0; i < device_scratch->len; i++)
+    CHECK_CUDA (cudaFree (g_ptr_array_index (device_scratch, i)));
+  g_ptr_array_set_size (device_scratch, 0);
+  g_ptr_array_set_size (host_scratch, 0);
+}
+
 /* Packed offsets for sequences of the given lengths. */
 static uint32_t *
 offsets_for (const uint32_t *lengths, uint32_t n_sequences, uint32_t *n_tokens, uint32_t *max_len)
 {
-  uint32_t *offsets = g_new (uint32_t, n_sequences + 1);
+  uint32_t *offsets = on_host (g_new (uint32_t, n_sequences + 1));
 
   offsets[0] = 0;
   *max_len = 0;
@@ -33,11 +81,23 @@ offsets_for (const uint32_t *lengths, uint32_t n_sequences, uint32_t *n_tokens, 
 }
 
 static float *
+random_floats (GRand *rand, size_t n, double low, double high)
+{
+  return on_host (cuda_test_random (rand, n, low, high));
+}
+
+static float *
 random_rounded (GRand *rand, BertDType dtype, size_t n, double low, double high)
 {
-  float *values = cuda_test_random (rand, n, low, high);
+  float *values = random_floats (rand, n, low, high);
   cuda_test_round (dtype, values, n);
   return values;
+}
+
+static float *
+host_floats (size_t n)
+{
+  return on_host (g_new (float, n));
 }
 
 /* Device f32 -> dtype conversion is bit-exact with the host's round-to-nearest-even. */
@@ -49,15 +109,18 @@ test_convert (gconstpointer data)
     2.98e-8f, 1e-10f, 3.4e38f, INFINITY, -INFINITY };
   GRand *rand = g_rand_new_with_seed (1);
   size_t n = 4096 + G_N_ELEMENTS (specials);
-  float *values = g_new (float, n);
-  uint16_t *bits = g_new (uint16_t, n);
+  float *values = host_floats (n), *back = host_floats (n);
+  uint16_t *bits = on_host (g_new (uint16_t, n));
   void *device;
 
   for (size_t i = 0; i < n; i++)
     values[i] = i < G_N_ELEMENTS (specials) ? specials[i]
         : (float) (g_rand_double_range (rand, -1.0, 1.0) * pow (10.0, g_rand_double_range (rand, -9.0, 5.0)));
-  device = cuda_test_upload (dtype, values, n);
-  if (dtype != BERT_DTYPE_F32) {
+  device = upload (dtype, values, n);
+  if (dtype == BERT_DTYPE_F32) {
+    cuda_test_download (back, dtype, device, n);
+    g_assert_cmpmem (back, n * sizeof (float), values, n * sizeof (float));
+  } else {
     CHECK_CUDA (cudaMemcpy (bits, device, n * sizeof (uint16_t), cudaMemcpyDeviceToHost));
     for (size_t i = 0; i < n; i++) {
       uint16_t want = dtype == BERT_DTYPE_F16 ? bert_float_to_half (values[i]) : bert_float_to_bfloat16 (values[i]);
@@ -65,15 +128,8 @@ test_convert (gconstpointer data)
         g_error ("convert to %s: %.9g gave 0x%04x, expected 0x%04x", cuda_test_dtype_name (dtype), values[i],
             bits[i], want);
     }
-  } else {
-    float *back = g_new (float, n);
-    cuda_test_download (back, dtype, device, n);
-    g_assert_cmpmem (back, n * sizeof (float), values, n * sizeof (float));
-    g_free (back);
   }
-  CHECK_CUDA (cudaFree (device));
-  g_free (bits);
-  g_free (values);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -81,45 +137,34 @@ static void
 check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
 {
   const int vocab = 50, max_positions = 64, type_vocab = 2;
+  const size_t n_out = (size_t) n_tokens * hidden;
   GRand *rand = g_rand_new_with_seed (hidden);
   float *word = random_rounded (rand, dtype, (size_t) vocab * hidden, -1, 1);
   float *position = random_rounded (rand, dtype, (size_t) max_positions * hidden, -1, 1);
   float *token_type = random_rounded (rand, dtype, (size_t) type_vocab * hidden, -1, 1);
-  float *gamma = cuda_test_random (rand, hidden, 0.5, 1.5);
-  float *beta = cuda_test_random (rand, hidden, -0.5, 0.5);
-  int32_t *ids = g_new (int32_t, n_tokens), *type_ids = g_new (int32_t, n_tokens);
-  int32_t *positions = g_new (int32_t, n_tokens);
-  float *want = g_new (float, (size_t) n_tokens * hidden), *got = g_new (float, (size_t) n_tokens * hidden);
-  void *d_word = cuda_test_upload (dtype, word, (size_t) vocab * hidden);
-  void *d_position = cuda_test_upload (dtype, position, (size_t) max_positions * hidden);
-  void *d_type = cuda_test_upload (dtype, token_type, (size_t) type_vocab * hidden);
-  void *d_gamma = cuda_test_upload (BERT_DTYPE_F32, gamma, hidden);
-  void *d_beta = cuda_test_upload (BERT_DTYPE_F32, beta, hidden);
-  void *d_ids, *d_type_ids, *d_positions, *d_out;
-  char *what = g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden);
+  float *gamma = random_floats (rand, hidden, 0.5, 1.5), *beta = random_floats (rand, hidden, -0.5, 0.5);
+  int32_t *ids = on_host (g_new (int32_t, n_tokens)), *type_ids = on_host (g_new (int32_t, n_tokens));
+  int32_t *positions = on_host (g_new (int32_t, n_tokens));
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
+  char *what = on_host (g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype),
+      hidden));
 
   for (uint32_t t = 0; t < n_tokens; t++) {
     ids[t] = g_rand_int_range (rand, 0, vocab);
     type_ids[t] = g_rand_int_range (rand, 0, type_vocab);
     positions[t] = g_rand_int_range (rand, 0, max_positions);
   }
-  d_ids = cuda_test_upload_bytes (ids, n_tokens * sizeof (int32_t));
-  d_type_ids = cuda_test_upload_bytes (type_ids, n_tokens * sizeof (int32_t));
-  d_positions = cuda_test_upload_bytes (positions, n_tokens * sizeof (int32_t));
-  CHECK_CUDA (cudaMalloc (&d_out, (size_t) n_tokens * hidden * bert_cuda_dtype_size (dtype)));
-  CHECK_CUDA (bert_cuda_embeddings_layernorm (dtype, d_out, d_ids, d_type_ids, d_positions, d_word, d_position,
-      d_type, d_gamma, d_beta, 1e-12f, n_tokens, hidden, NULL));
-  cuda_test_download (got, dtype, d_out, (size_t) n_tokens * hidden);
+  CHECK_CUDA (bert_cuda_embeddings_layernorm (dtype, out, upload_bytes (ids, n_tokens * sizeof (int32_t)),
+      upload_bytes (type_ids, n_tokens * sizeof (int32_t)), upload_bytes (positions, n_tokens * sizeof (int32_t)),
+      upload (dtype, word, (size_t) vocab * hidden), upload (dtype, position, (size_t) max_positions * hidden),
+      upload (dtype, token_type, (size_t) type_vocab * hidden), upload (BERT_DTYPE_F32, gamma, hidden),
+      upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_tokens, hidden, NULL));
+  cuda_test_download (got, dtype, out, n_out);
   cpu_embeddings_layernorm (want, ids, type_ids, positions, word, position, token_type, gamma, beta, 1e-12f,
       n_tokens, hidden);
-  cuda_test_assert_close (what, got, want, (size_t) n_tokens * hidden, cuda_test_tolerance (dtype));
-
-  void *device[] = { d_word, d_position, d_type, d_gamma, d_beta, d_ids, d_type_ids, d_positions, d_out };
-  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
-    CHECK_CUDA (cudaFree (device[i]));
-  void *host[] = { word, position, token_type, gamma, beta, ids, type_ids, positions, want, got, what };
-  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
-    g_free (host[i]);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -142,28 +187,18 @@ check_residual_layernorm (BertDType dtype, int hidden, uint32_t n_rows)
   /* An offset mean, as after a residual sum, to exercise the two-pass variance. */
   float *input = random_rounded (rand, dtype, n, 2.0, 6.0);
   float *residual = random_rounded (rand, dtype, n, -3.0, 3.0);
-  float *gamma = cuda_test_random (rand, hidden, 0.5, 1.5);
-  float *beta = cuda_test_random (rand, hidden, -0.5, 0.5);
-  float *want = g_new (float, n), *got = g_new (float, n);
-  void *d_input = cuda_test_upload (dtype, input, n), *d_residual = cuda_test_upload (dtype, residual, n);
-  void *d_gamma = cuda_test_upload (BERT_DTYPE_F32, gamma, hidden);
-  void *d_beta = cuda_test_upload (BERT_DTYPE_F32, beta, hidden);
-  void *d_out;
-  char *what = g_strdup_printf ("residual_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden);
+  float *gamma = random_floats (rand, hidden, 0.5, 1.5), *beta = random_floats (rand, hidden, -0.5, 0.5);
+  float *want = host_floats (n), *got = host_floats (n);
+  void *out = device_alloc (n * bert_cuda_dtype_size (dtype));
+  char *what = on_host (g_strdup_printf ("residual_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden));
 
-  CHECK_CUDA (cudaMalloc (&d_out, n * bert_cuda_dtype_size (dtype)));
-  CHECK_CUDA (bert_cuda_residual_layernorm (dtype, d_out, d_input, d_residual, d_gamma, d_beta, 1e-12f, n_rows,
-      hidden, NULL));
-  cuda_test_download (got, dtype, d_out, n);
+  CHECK_CUDA (bert_cuda_residual_layernorm (dtype, out, upload (dtype, input, n), upload (dtype, residual, n),
+      upload (BERT_DTYPE_F32, gamma, hidden), upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_rows, hidden,
+      NULL));
+  cuda_test_download (got, dtype, out, n);
   cpu_residual_layernorm (want, input, residual, gamma, beta, 1e-12f, n_rows, hidden);
   cuda_test_assert_close (what, got, want, n, cuda_test_tolerance (dtype));
-
-  void *device[] = { d_input, d_residual, d_gamma, d_beta, d_out };
-  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
-    CHECK_CUDA (cudaFree (device[i]));
-  void *host[] = { input, residual, gamma, beta, want, got, what };
-  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
-    g_free (host[i]);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -185,25 +220,19 @@ check_bias_activation (BertDType dtype, gboolean gelu, uint32_t n_rows, int n_co
   GRand *rand = g_rand_new_with_seed (n_cols);
   float *x = random_rounded (rand, dtype, n, -4, 4);
   float *bias = random_rounded (rand, dtype, n_cols, -1, 1);
-  float *got = g_new (float, n);
-  void *d_x = cuda_test_upload (dtype, x, n), *d_bias = cuda_test_upload (dtype, bias, n_cols);
-  char *what = g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype));
+  float *got = host_floats (n);
+  void *device_x = upload (dtype, x, n), *device_bias = upload (dtype, bias, n_cols);
+  char *what = on_host (g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype)));
 
-  CHECK_CUDA (gelu ? bert_cuda_bias_gelu (dtype, d_x, d_bias, n_rows, n_cols, NULL)
-      : bert_cuda_bias_tanh (dtype, d_x, d_bias, n_rows, n_cols, NULL));
-  cuda_test_download (got, dtype, d_x, n);
+  CHECK_CUDA (gelu ? bert_cuda_bias_gelu (dtype, device_x, device_bias, n_rows, n_cols, NULL)
+      : bert_cuda_bias_tanh (dtype, device_x, device_bias, n_rows, n_cols, NULL));
+  cuda_test_download (got, dtype, device_x, n);
   if (gelu)
     cpu_bias_gelu (x, bias, n_rows, n_cols);
   else
     cpu_bias_tanh (x, bias, n_rows, n_cols);
   cuda_test_assert_close (what, got, x, n, cuda_test_tolerance (dtype));
-
-  CHECK_CUDA (cudaFree (d_x));
-  CHECK_CUDA (cudaFree (d_bias));
-  g_free (x);
-  g_free (bias);
-  g_free (got);
-  g_free (what);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -229,28 +258,17 @@ check_attention (BertDType dtype, int n_heads, int head_dim, const uint32_t *len
   size_t n_qkv = (size_t) n_tokens * 3 * hidden, n_out = (size_t) n_tokens * hidden;
   GRand *rand = g_rand_new_with_seed (n_heads * 1000 + head_dim);
   float *qkv = random_rounded (rand, dtype, n_qkv, -2, 2);
-  float *want = g_new (float, n_out), *got = g_new (float, n_out);
-  void *d_qkv = cuda_test_upload (dtype, qkv, n_qkv);
-  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
-  void *d_out;
-  char *what = g_strdup_printf ("attention_varlen %s %d heads of %d, %u sequences up to %u tokens",
-      cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len);
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
+  char *what = on_host (g_strdup_printf ("attention_varlen %s %d heads of %d, %u sequences up to %u tokens",
+      cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len));
 
-  CHECK_CUDA (cudaMalloc (&d_out, n_out * bert_cuda_dtype_size (dtype)));
-  CHECK_CUDA (bert_cuda_attention_varlen (dtype, d_out, d_qkv, d_offsets, n_sequences, max_len, n_heads, head_dim,
-      NULL));
-  cuda_test_download (got, dtype, d_out, n_out);
+  CHECK_CUDA (bert_cuda_attention_varlen (dtype, out, upload (dtype, qkv, n_qkv),
+      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, max_len, n_heads, head_dim, NULL));
+  cuda_test_download (got, dtype, out, n_out);
   cpu_attention_varlen (want, qkv, offsets, n_sequences, n_heads, head_dim);
   cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
-
-  CHECK_CUDA (cudaFree (d_qkv));
-  CHECK_CUDA (cudaFree (d_offsets));
-  CHECK_CUDA (cudaFree (d_out));
-  g_free (qkv);
-  g_free (want);
-  g_free (got);
-  g_free (offsets);
-  g_free (what);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -276,31 +294,22 @@ check_pool (BertDType dtype, BertPooling pooling, gboolean normalize)
   const int hidden = 384;
   uint32_t n_sequences = G_N_ELEMENTS (lengths), n_tokens, max_len;
   uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
+  size_t n_out = (size_t) n_sequences * hidden;
   GRand *rand = g_rand_new_with_seed (pooling * 2 + normalize);
   float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -3, 3);
-  float *want = g_new (float, (size_t) n_sequences * hidden), *got = g_new (float, (size_t) n_sequences * hidden);
-  void *d_states = cuda_test_upload (dtype, states, (size_t) n_tokens * hidden);
-  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
-  void *d_pooled;
-  char *what = g_strdup_printf ("pool_normalize %s pooling %d normalize %d", cuda_test_dtype_name (dtype),
-      pooling, normalize);
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  float *pooled = device_alloc (n_out * sizeof (float));
+  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d", cuda_test_dtype_name (dtype),
+      pooling, normalize));
 
-  CHECK_CUDA (cudaMalloc (&d_pooled, (size_t) n_sequences * hidden * sizeof (float)));
-  CHECK_CUDA (bert_cuda_pool_normalize (dtype, d_pooled, d_states, d_offsets, n_sequences, hidden, pooling,
-      normalize, NULL));
-  CHECK_CUDA (cudaMemcpy (got, d_pooled, (size_t) n_sequences * hidden * sizeof (float), cudaMemcpyDeviceToHost));
+  CHECK_CUDA (bert_cuda_pool_normalize (dtype, pooled, upload (dtype, states, (size_t) n_tokens * hidden),
+      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, hidden, pooling, normalize,
+      NULL));
+  CHECK_CUDA (cudaMemcpy (got, pooled, n_out * sizeof (float), cudaMemcpyDeviceToHost));
   cpu_pool_normalize (want, states, offsets, n_sequences, hidden, pooling, normalize);
   /* fp32 output from fp32 sums: the F32 tolerance whatever the storage. */
-  cuda_test_assert_close (what, got, want, (size_t) n_sequences * hidden, cuda_test_tolerance (BERT_DTYPE_F32));
-
-  CHECK_CUDA (cudaFree (d_states));
-  CHECK_CUDA (cudaFree (d_offsets));
-  CHECK_CUDA (cudaFree (d_pooled));
-  g_free (states);
-  g_free (want);
-  g_free (got);
-  g_free (offsets);
-  g_free (what);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -324,26 +333,18 @@ test_gather_first_tokens (gconstpointer data)
   const int hidden = 200;
   uint32_t n_sequences = G_N_ELEMENTS (lengths), n_tokens, max_len;
   uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
+  size_t n_out = (size_t) n_sequences * hidden;
   GRand *rand = g_rand_new_with_seed (5);
   float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -1, 1);
-  float *want = g_new (float, (size_t) n_sequences * hidden), *got = g_new (float, (size_t) n_sequences * hidden);
-  void *d_states = cuda_test_upload (dtype, states, (size_t) n_tokens * hidden);
-  void *d_offsets = cuda_test_upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t));
-  void *d_out;
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
 
-  CHECK_CUDA (cudaMalloc (&d_out, (size_t) n_sequences * hidden * bert_cuda_dtype_size (dtype)));
-  CHECK_CUDA (bert_cuda_gather_first_tokens (dtype, d_out, d_states, d_offsets, n_sequences, hidden, NULL));
-  cuda_test_download (got, dtype, d_out, (size_t) n_sequences * hidden);
+  CHECK_CUDA (bert_cuda_gather_first_tokens (dtype, out, upload (dtype, states, (size_t) n_tokens * hidden),
+      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, hidden, NULL));
+  cuda_test_download (got, dtype, out, n_out);
   cpu_gather_first_tokens (want, states, offsets, n_sequences, hidden);
-  g_assert_cmpmem (got, n_sequences * hidden * sizeof (float), want, n_sequences * hidden * sizeof (float));
-
-  CHECK_CUDA (cudaFree (d_states));
-  CHECK_CUDA (cudaFree (d_offsets));
-  CHECK_CUDA (cudaFree (d_out));
-  g_free (states);
-  g_free (want);
-  g_free (got);
-  g_free (offsets);
+  g_assert_cmpmem (got, n_out * sizeof (float), want, n_out * sizeof (float));
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -354,42 +355,30 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
   size_t n = (size_t) n_rows * n_labels;
   GRand *rand = g_rand_new_with_seed (n_labels);
   float *padded = random_rounded (rand, dtype, (size_t) n_rows * stride, -6, 6);
-  float *logits = g_new (float, n);
-  float *want_logits = g_new (float, n), *want_probs = g_new (float, n);
-  float *got_logits = g_new (float, n), *got_probs = g_new (float, n);
-  int32_t *want_labels = g_new (int32_t, n_rows), *got_labels = g_new (int32_t, n_rows);
-  void *d_logits = cuda_test_upload (dtype, padded, (size_t) n_rows * stride);
-  float *d_logits_out, *d_probs = NULL;
-  int32_t *d_labels;
-  char *what = g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
-      use_sigmoid ? "sigmoid" : "softmax");
+  float *logits = host_floats (n), *want_logits = host_floats (n), *want_probs = host_floats (n);
+  float *got_logits = host_floats (n), *got_probs = host_floats (n);
+  int32_t *want_labels = on_host (g_new (int32_t, n_rows)), *got_labels = on_host (g_new (int32_t, n_rows));
+  float *device_logits = device_alloc (n * sizeof (float));
+  float *device_probs = with_probs ? device_alloc (n * sizeof (float)) : NULL;
+  int32_t *device_labels = device_alloc (n_rows * sizeof (int32_t));
+  char *what = on_host (g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
+      use_sigmoid ? "sigmoid" : "softmax"));
 
   for (uint32_t r = 0; r < n_rows; r++)
     memcpy (logits + (size_t) r * n_labels, padded + (size_t) r * stride, n_labels * sizeof (float));
-  CHECK_CUDA (cudaMalloc ((void **) &d_logits_out, n * sizeof (float)));
-  CHECK_CUDA (cudaMalloc ((void **) &d_labels, n_rows * sizeof (int32_t)));
-  if (with_probs)
-    CHECK_CUDA (cudaMalloc ((void **) &d_probs, n * sizeof (float)));
-  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, d_logits_out, d_probs, d_labels, d_logits, n_rows, n_labels,
-      stride, use_sigmoid, NULL));
-  CHECK_CUDA (cudaMemcpy (got_logits, d_logits_out, n * sizeof (float), cudaMemcpyDeviceToHost));
-  CHECK_CUDA (cudaMemcpy (got_labels, d_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
+  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels,
+      upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, use_sigmoid, NULL));
+  CHECK_CUDA (cudaMemcpy (got_logits, device_logits, n * sizeof (float), cudaMemcpyDeviceToHost));
+  CHECK_CUDA (cudaMemcpy (got_labels, device_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
   cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels, logits, n_rows, n_labels,
       use_sigmoid);
   g_assert_cmpmem (got_logits, n * sizeof (float), want_logits, n * sizeof (float));
   g_assert_cmpmem (got_labels, n_rows * sizeof (int32_t), want_labels, n_rows * sizeof (int32_t));
   if (with_probs) {
-    CHECK_CUDA (cudaMemcpy (got_probs, d_probs, n * sizeof (float), cudaMemcpyDeviceToHost));
+    CHECK_CUDA (cudaMemcpy (got_probs, device_probs, n * sizeof (float), cudaMemcpyDeviceToHost));
     cuda_test_assert_close (what, got_probs, want_probs, n, (Tolerance) { 1e-6, 1e-5 });
-    CHECK_CUDA (cudaFree (d_probs));
   }
-
-  CHECK_CUDA (cudaFree (d_logits));
-  CHECK_CUDA (cudaFree (d_logits_out));
-  CHECK_CUDA (cudaFree (d_labels));
-  void *host[] = { padded, logits, want_logits, want_probs, got_logits, got_probs, want_labels, got_labels, what };
-  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
-    g_free (host[i]);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -410,32 +399,24 @@ check_linear (BertCudaMatmul *matmul, BertDType dtype, uint32_t rows, int in_fea
 {
   size_t n_in = (size_t) rows * in_features, n_weight = (size_t) out_features * in_features;
   size_t n_out = (size_t) rows * out_features;
+  double weight_range = sqrt (3.0 / in_features);
   GRand *rand = g_rand_new_with_seed (rows + in_features);
   float *input = random_rounded (rand, dtype, n_in, -1, 1);
-  float *weight = random_rounded (rand, dtype, n_weight, -sqrt (3.0 / in_features), sqrt (3.0 / in_features));
+  float *weight = random_rounded (rand, dtype, n_weight, -weight_range, weight_range);
   float *bias = random_rounded (rand, dtype, out_features, -1, 1);
-  float *want = g_new (float, n_out), *got = g_new (float, n_out);
-  void *d_input = cuda_test_upload (dtype, input, n_in), *d_weight = cuda_test_upload (dtype, weight, n_weight);
-  void *d_bias = cuda_test_upload (dtype, bias, out_features);
-  void *d_out;
-  char *what = g_strdup_printf ("linear %s [%u, %d] x [%d, %d]^T%s", cuda_test_dtype_name (dtype), rows,
-      in_features, out_features, in_features, with_bias ? " + bias" : "");
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
+  char *what = on_host (g_strdup_printf ("linear %s [%u, %d] x [%d, %d]^T%s", cuda_test_dtype_name (dtype), rows,
+      in_features, out_features, in_features, with_bias ? " + bias" : ""));
   GError *error = NULL;
 
-  CHECK_CUDA (cudaMalloc (&d_out, n_out * bert_cuda_dtype_size (dtype)));
-  if (!bert_cuda_linear (matmul, d_out, d_input, d_weight, with_bias ? d_bias : NULL, rows, in_features,
-          out_features, NULL, &error))
+  if (!bert_cuda_linear (matmul, out, upload (dtype, input, n_in), upload (dtype, weight, n_weight),
+          with_bias ? upload (dtype, bias, out_features) : NULL, rows, in_features, out_features, NULL, &error))
     g_error ("%s: %s", what, error->message);
-  cuda_test_download (got, dtype, d_out, n_out);
+  cuda_test_download (got, dtype, out, n_out);
   cpu_linear (want, input, weight, with_bias ? bias : NULL, rows, in_features, out_features);
   cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
-
-  void *device[] = { d_input, d_weight, d_bias, d_out };
-  for (guint i = 0; i < G_N_ELEMENTS (device); i++)
-    CHECK_CUDA (cudaFree (device[i]));
-  void *host[] = { input, weight, bias, want, got, what };
-  for (guint i = 0; i < G_N_ELEMENTS (host); i++)
-    g_free (host[i]);
+  release_scratch ();
   g_rand_free (rand);
 }
 
@@ -483,14 +464,10 @@ add_for_each_dtype (const char *name, GTestDataFunc test)
 int
 main (int argc, char **argv)
 {
-  char *no_gpu = cuda_test_no_gpu_reason ();
-
-  if (no_gpu != NULL) {
-    g_print ("no CUDA GPU: %s; skipping the kernel tests\n", no_gpu);
-    g_free (no_gpu);
-    return TEST_SKIP_EXIT_CODE;
-  }
+  cuda_test_skip_without_gpu ("the kernel tests");
   g_test_init (&argc, &argv, NULL);
+  host_scratch = g_ptr_array_new_with_free_func (g_free);
+  device_scratch = g_ptr_array_new ();
   add_for_each_dtype ("convert", test_convert);
   add_for_each_dtype ("embeddings_layernorm", test_embeddings_layernorm);
   add_for_each_dtype ("residual_layernorm", test_residual_layernorm);

@@ -13,8 +13,6 @@
 #include "bert_random_model.h"
 #include "cuda_test_util.h"
 
-/* The engine's domain, taken the way the module takes it. */
-#define ENGINE_ERROR (g_quark_from_static_string ("bert-engine-error-quark"))
 
 static const BertBackend *backend;
 static gboolean have_gpu;
@@ -62,7 +60,7 @@ test_create_reports_the_device (void)
     backend->destroy (state);
   } else {
     g_assert_null (state);
-    g_assert_error (error, ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
+    g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
     g_assert_true (g_str_has_prefix (error->message, "no CUDA GPU: "));
     g_test_message ("create: %s", error->message);
     g_error_free (error);
@@ -84,7 +82,7 @@ test_missing_device_is_a_device_error (void)
   settings = settings_for (model, BERT_PRECISION_FP16);
   settings.device_id = 4096;
   g_assert_null (backend->create (model, &settings, &error));
-  g_assert_error (error, ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
+  g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
   g_error_free (error);
   bert_random_model_free (model);
 }
@@ -112,11 +110,11 @@ test_wrong_tensor_shape_is_named (void)
   bert_random_model_spec_init_tiny (&spec);
   model = bert_random_model_new (&spec);
   model->weights.layers[1].intermediate_weight.shape[0] -= 1;
-  assert_create_fails (model, BERT_HEAD_ENCODER, ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "encoder.layer.1.intermediate.dense.weight has shape [127, 64], expected [128, 64]");
   model->weights.layers[1].intermediate_weight.shape[0] += 1;
   model->weights.embeddings_layernorm_bias.data = NULL;
-  assert_create_fails (model, BERT_HEAD_ENCODER, ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "embeddings.LayerNorm.bias is missing");
   bert_random_model_free (model);
 }
@@ -130,9 +128,9 @@ test_classifier_head_needs_its_weights (void)
   bert_random_model_spec_init_tiny (&spec);
   model = bert_random_model_new (&spec);
   model->config.num_labels = 3;
-  assert_create_fails (model, BERT_HEAD_SEQUENCE_CLASSIFIER, ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+  assert_create_fails (model, BERT_HEAD_SEQUENCE_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "pooler.dense.weight is missing");
-  assert_create_fails (model, BERT_HEAD_TOKEN_CLASSIFIER, ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+  assert_create_fails (model, BERT_HEAD_TOKEN_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "classifier.weight is missing");
   bert_random_model_free (model);
 }
@@ -150,14 +148,14 @@ test_sizes_beyond_the_kernels_are_unsupported (void)
   spec.vocab_size = 8;
   spec.max_position_embeddings = 8;
   model = bert_random_model_new (&spec);
-  assert_create_fails (model, BERT_HEAD_ENCODER, ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
       "attention head size 256");
   bert_random_model_free (model);
 
   spec.hidden_size = BERT_CUDA_MAX_HIDDEN + 64;
   spec.num_heads = spec.hidden_size / 64;
   model = bert_random_model_new (&spec);
-  assert_create_fails (model, BERT_HEAD_ENCODER, ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
   bert_random_model_free (model);
 }
 

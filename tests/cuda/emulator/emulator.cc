@@ -230,7 +230,13 @@ cudaMemsetAsync (void *destination, int value, size_t bytes, cudaStream_t)
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int) { *stream = new EmulatedStream (); return cudaSuccess; }
+cudaError_t
+cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int)
+{
+  *stream = new EmulatedStream ();
+  return cudaSuccess;
+}
+
 cudaError_t cudaStreamSynchronize (cudaStream_t) { return cudaSuccess; }
 cudaError_t cudaStreamDestroy (cudaStream_t stream) { delete stream; return cudaSuccess; }
 cudaError_t cudaEventCreate (cudaEvent_t *event) { *event = new EmulatedEvent (); return cudaSuccess; }
