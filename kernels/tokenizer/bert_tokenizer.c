@@ -390,23 +390,23 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
       record = bert_unicode_lookup (cp);
     }
   }
+  /* handle_chinese_chars: spaces around the ideograph */
+  gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
+  if (isolated)
+    close_word (encoder);
   if (tokenizer->mode & BERT_MAP_STRIP
-      && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)
-      && !(tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK)) {
+      && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
     decompose (encoder, cp, record, span);
   } else {
     if (encoder->run_length > 0)
       flush_run (encoder);
-    gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
-    if (isolated)
-      finish_word (encoder);
     if (tokenizer->mode == 0)
       emit_char (encoder, cp, record, span);
     else
       emit_mapped (encoder, tokenizer->mode, cp, record, span);
-    if (isolated)
-      finish_word (encoder);
   }
+  if (isolated)
+    close_word (encoder);
   encoder->last_consumed = span;
 }
 
