@@ -4,9 +4,9 @@
  * pooling, F32/F16/BF16 storage, softmax and sigmoid classifiers, a token classifier,
  * and the real all-MiniLM-L6-v2), random batches of mixed lengths (captions of 8 to 40
  * tokens with a few long sequences up to the model's limit) run on both devices:
- * per-sequence cosine of embeddings (or logits) >= 0.99999 in FP32, >= 0.9995 in FP16,
- * >= 0.995 in BF16 (8 significant bits), and the same labels wherever the CPU's margin
- * between the two best labels is clear.
+ * cosine of each sequence's embedding (of the batch's logits, for classifiers, whose rows
+ * have only a few labels) >= 0.99999 in FP32, >= 0.9995 in FP16, >= 0.995 in BF16 (8
+ * significant bits), and the same labels wherever the CPU's two best logits are clearly apart.
  *
  * Exits 77 where there is no CUDA GPU or no shared folder; a model missing from the shared
  * folder (all-MiniLM-L6-v2 is large to carry to a GPU machine) skips its case.
