@@ -2,11 +2,13 @@
  *
  * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
  * is one matrix product over the whole batch; attention runs per sequence and head.
- * Linear layers run on weights packed once at create time where the CPU has AVX-512,
- * else through cblas_sgemm (bert_cpu_gemm.h). The backend does its own threading with a
- * BertCpuTeam, whose threads take work items (column slices, row blocks, attention
- * heads) from a shared counter, and keeps OpenBLAS single-threaded, so the two never
- * compete for cores.
+ * Linear layers run on weights packed once where the CPU has AVX-512, else through
+ * cblas_sgemm (bert_cpu_gemm.h). The prepared weights (fp32 copies, packed panels) are
+ * made once per model and shared, read-only, by every CPU encoder of that model; each
+ * encoder keeps its own thread team and workspace. The backend does its own threading
+ * with a BertCpuTeam, whose threads take work items (column slices, row blocks,
+ * attention heads) from a shared counter, and keeps OpenBLAS single-threaded, so the
+ * two never compete for cores.
  */
 #include <cblas.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
+#include "bert_backend_cpu.h"
 #include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
 #include "bert_cpu_team.h"
@@ -29,17 +32,26 @@ typedef struct {
   const float *output_layernorm_weight, *output_layernorm_bias;
 } CpuLayer;
 
+/* A model's weights as the forward pass reads them. Immutable once prepared, so the
+ * encoders sharing them need no lock to read them. */
+typedef struct {
+  const BertModel *model;        /* with pack, the key in the cache of prepared weights */
+  gboolean pack;                 /* packed for the packed GEMM kernel */
+  int users;                     /* encoders holding them; under prepared_weights_lock */
+  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
+  const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  CpuLayer *layers;
+  BertLinear pooler, classifier; /* when the model has those tensors */
+  GPtrArray *owned;              /* fp32 copies made while preparing */
+  gsize unallocated_bytes;       /* the first allocation preparing could not make, or 0 */
+} CpuWeights;
+
+/* One encoder's execution state over shared weights. */
 typedef struct {
   const BertConfig *config;
   BertBackendSettings settings;
   int head_dim;
-  gboolean pack;                 /* the packed GEMM kernel runs on this CPU */
-  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
-  const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
-  CpuLayer *layers;
-  BertLinear pooler, classifier;
-  GPtrArray *owned;              /* fp32 copies this backend made */
-  gsize unallocated_bytes;       /* the first allocation create could not make, or 0 */
+  CpuWeights *weights;           /* shared with the model's other encoders: read only */
   BertCpuTeam *team;
   GMutex lock;                   /* one batch at a time: the workspace is shared */
   /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
@@ -49,18 +61,18 @@ typedef struct {
   gsize attention_scratch_stride;
 } CpuBackend;
 
-/* During create: NULL, and the size recorded for the error, when memory is short. */
+/* While preparing: NULL, and the size recorded for the error, when memory is short. */
 static float *
-owned_floats (CpuBackend *cpu, gsize n)
+owned_floats (CpuWeights *prepared, gsize n)
 {
   float *buffer = bert_cpu_try_alloc_floats (n);
 
   if (buffer == NULL) {
-    if (cpu->unallocated_bytes == 0)
-      cpu->unallocated_bytes = MAX (n * sizeof (float), 1);
+    if (prepared->unallocated_bytes == 0)
+      prepared->unallocated_bytes = MAX (n * sizeof (float), 1);
     return NULL;
   }
-  g_ptr_array_add (cpu->owned, buffer);
+  g_ptr_array_add (prepared->owned, buffer);
   return buffer;
 }
 
@@ -72,13 +84,13 @@ tensor_elements (const BertTensor *tensor)
 
 /* F32 tensors are used straight from the map when aligned; others are converted once. */
 static const float *
-tensor_as_f32 (CpuBackend *cpu, const BertTensor *tensor)
+tensor_as_f32 (CpuWeights *prepared, const BertTensor *tensor)
 {
   float *copy;
 
   if (tensor->dtype == BERT_DTYPE_F32 && ((guintptr) tensor->data) % sizeof (float) == 0)
     return tensor->data;
-  copy = owned_floats (cpu, tensor_elements (tensor));
+  copy = owned_floats (prepared, tensor_elements (tensor));
   if (copy != NULL)
     bert_cpu_convert_to_f32 (tensor->data, tensor->dtype, copy, tensor_elements (tensor));
   return copy;
@@ -87,21 +99,21 @@ tensor_as_f32 (CpuBackend *cpu, const BertTensor *tensor)
 /* A Linear layer from n_parts weights stacked along the output features (query, key
  * and value make one), in fp32. Once packed, the fp32 weight is not kept. */
 static void
-prepare_linear (CpuBackend *cpu, const BertTensor *const *weights, const BertTensor *const *biases,
-    int n_parts, BertLinear *linear)
+prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
+    const BertTensor *const *biases, int n_parts, BertLinear *linear)
 {
   gsize in_features = weights[0]->shape[1], out_features = 0, done = 0;
   float *weight, *bias;
 
   for (int i = 0; i < n_parts; i++)
     out_features += weights[i]->shape[0];
-  if (n_parts == 1 && !cpu->pack) {
-    bert_linear_init (linear, tensor_as_f32 (cpu, weights[0]), tensor_as_f32 (cpu, biases[0]),
-        out_features, in_features, FALSE);
+  if (n_parts == 1 && !prepared->pack) {
+    bert_linear_init (linear, tensor_as_f32 (prepared, weights[0]),
+        tensor_as_f32 (prepared, biases[0]), out_features, in_features, FALSE);
     return;
   }
-  weight = owned_floats (cpu, out_features * in_features);
-  bias = owned_floats (cpu, out_features);
+  weight = owned_floats (prepared, out_features * in_features);
+  bias = owned_floats (prepared, out_features);
   if (weight == NULL || bias == NULL)
     return;
   for (int i = 0; i < n_parts; i++) {
@@ -110,19 +122,20 @@ prepare_linear (CpuBackend *cpu, const BertTensor *const *weights, const BertTen
     bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
     done += weights[i]->shape[0];
   }
-  if (!bert_linear_init (linear, weight, bias, out_features, in_features, cpu->pack)) {
-    cpu->unallocated_bytes = MAX (cpu->unallocated_bytes, out_features * in_features * sizeof (float));
+  if (!bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
+    prepared->unallocated_bytes = MAX (prepared->unallocated_bytes,
+        out_features * in_features * sizeof (float));
     return;
   }
-  if (cpu->pack) {
+  if (prepared->pack) {
     /* The packed copy replaces it. */
-    g_ptr_array_remove_fast (cpu->owned, weight);
+    g_ptr_array_remove_fast (prepared->owned, weight);
     linear->weight = NULL;
   }
 }
 
 static void
-prepare_layer (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer)
+prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, CpuLayer *layer)
 {
   const BertTensor *qkv_weights[3] = { &weights->query_weight, &weights->key_weight, &weights->value_weight };
   const BertTensor *qkv_biases[3] = { &weights->query_bias, &weights->key_bias, &weights->value_bias };
@@ -132,36 +145,143 @@ prepare_layer (CpuBackend *cpu, const BertLayerWeights *weights, CpuLayer *layer
   const BertTensor *intermediate_bias = &weights->intermediate_bias;
   const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
 
-  prepare_linear (cpu, qkv_weights, qkv_biases, 3, &layer->qkv);
-  prepare_linear (cpu, &attention_output_weight, &attention_output_bias, 1, &layer->attention_output);
-  prepare_linear (cpu, &intermediate_weight, &intermediate_bias, 1, &layer->intermediate);
-  prepare_linear (cpu, &output_weight, &output_bias, 1, &layer->output);
-  layer->attention_layernorm_weight = tensor_as_f32 (cpu, &weights->attention_layernorm_weight);
-  layer->attention_layernorm_bias = tensor_as_f32 (cpu, &weights->attention_layernorm_bias);
-  layer->output_layernorm_weight = tensor_as_f32 (cpu, &weights->output_layernorm_weight);
-  layer->output_layernorm_bias = tensor_as_f32 (cpu, &weights->output_layernorm_bias);
+  prepare_linear (prepared, qkv_weights, qkv_biases, 3, &layer->qkv);
+  prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1,
+      &layer->attention_output);
+  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1, &layer->intermediate);
+  prepare_linear (prepared, &output_weight, &output_bias, 1, &layer->output);
+  layer->attention_layernorm_weight = tensor_as_f32 (prepared, &weights->attention_layernorm_weight);
+  layer->attention_layernorm_bias = tensor_as_f32 (prepared, &weights->attention_layernorm_bias);
+  layer->output_layernorm_weight = tensor_as_f32 (prepared, &weights->output_layernorm_weight);
+  layer->output_layernorm_bias = tensor_as_f32 (prepared, &weights->output_layernorm_bias);
 }
 
 static void
-prepare_weights (CpuBackend *cpu, const BertModel *model)
+prepared_weights_free (CpuWeights *prepared)
+{
+  for (int i = 0; i < prepared->model->config.num_layers; i++) {
+    bert_linear_clear (&prepared->layers[i].qkv);
+    bert_linear_clear (&prepared->layers[i].attention_output);
+    bert_linear_clear (&prepared->layers[i].intermediate);
+    bert_linear_clear (&prepared->layers[i].output);
+  }
+  bert_linear_clear (&prepared->pooler);
+  bert_linear_clear (&prepared->classifier);
+  g_free (prepared->layers);
+  g_ptr_array_unref (prepared->owned);
+  g_free (prepared);
+}
+
+/* Every tensor the model has, whatever its head, so that the result does not depend on
+ * an encoder's settings; NULL, with the error, when memory is short. */
+static CpuWeights *
+prepare_weights (const BertModel *model, gboolean pack, GError **error)
 {
   const BertWeights *weights = &model->weights;
   const BertTensor *pooler_weight = &weights->pooler_weight, *pooler_bias = &weights->pooler_bias;
   const BertTensor *classifier_weight = &weights->classifier_weight;
   const BertTensor *classifier_bias = &weights->classifier_bias;
+  CpuWeights *prepared = g_new0 (CpuWeights, 1);
 
-  cpu->word_embeddings = tensor_as_f32 (cpu, &weights->word_embeddings);
-  cpu->position_embeddings = tensor_as_f32 (cpu, &weights->position_embeddings);
-  cpu->token_type_embeddings = tensor_as_f32 (cpu, &weights->token_type_embeddings);
-  cpu->embeddings_layernorm_weight = tensor_as_f32 (cpu, &weights->embeddings_layernorm_weight);
-  cpu->embeddings_layernorm_bias = tensor_as_f32 (cpu, &weights->embeddings_layernorm_bias);
-  cpu->layers = g_new0 (CpuLayer, model->config.num_layers);
+  prepared->model = model;
+  prepared->pack = pack;
+  prepared->owned = g_ptr_array_new_with_free_func (free);
+  prepared->word_embeddings = tensor_as_f32 (prepared, &weights->word_embeddings);
+  prepared->position_embeddings = tensor_as_f32 (prepared, &weights->position_embeddings);
+  prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
+  prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
+  prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
+  prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
   for (int i = 0; i < model->config.num_layers; i++)
-    prepare_layer (cpu, &weights->layers[i], &cpu->layers[i]);
-  if (cpu->settings.head == BERT_HEAD_SEQUENCE_CLASSIFIER)
-    prepare_linear (cpu, &pooler_weight, &pooler_bias, 1, &cpu->pooler);
-  if (cpu->settings.head != BERT_HEAD_ENCODER)
-    prepare_linear (cpu, &classifier_weight, &classifier_bias, 1, &cpu->classifier);
+    prepare_layer (prepared, &weights->layers[i], &prepared->layers[i]);
+  if (pooler_weight->data != NULL)
+    prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, &prepared->pooler);
+  if (classifier_weight->data != NULL)
+    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, &prepared->classifier);
+  if (prepared->unallocated_bytes > 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "CPU backend: no memory for the fp32 weights of %s (an allocation of %" G_GSIZE_FORMAT
+        " MB failed)", model->name, prepared->unallocated_bytes >> 20);
+    prepared_weights_free (prepared);
+    return NULL;
+  }
+  return prepared;
+}
+
+/* The prepared weights of every model some CPU encoder runs, keyed by model and pack.
+ * An entry cannot outlive its model: each user is an encoder holding a model reference. */
+static GMutex prepared_weights_lock;
+static GList *prepared_weights_list;
+
+static CpuWeights *
+find_prepared_weights (const BertModel *model, gboolean pack)
+{
+  for (GList *l = prepared_weights_list; l != NULL; l = l->next) {
+    CpuWeights *prepared = l->data;
+
+    if (prepared->model == model && prepared->pack == pack)
+      return prepared;
+  }
+  return NULL;
+}
+
+/* The model's shared weights, prepared on first use. Preparing holds the lock, so that
+ * an encoder created meanwhile waits for this copy instead of making a second. */
+static CpuWeights *
+prepared_weights_acquire (const BertModel *model, GError **error)
+{
+  gboolean pack = bert_cpu_gemm_packed_enabled ();
+  CpuWeights *prepared;
+
+  g_mutex_lock (&prepared_weights_lock);
+  prepared = find_prepared_weights (model, pack);
+  if (prepared == NULL) {
+    prepared = prepare_weights (model, pack, error);
+    if (prepared != NULL)
+      prepared_weights_list = g_list_prepend (prepared_weights_list, prepared);
+  }
+  if (prepared != NULL)
+    prepared->users++;
+  g_mutex_unlock (&prepared_weights_lock);
+  return prepared;
+}
+
+static void
+prepared_weights_release (CpuWeights *prepared)
+{
+  gboolean last;
+
+  g_mutex_lock (&prepared_weights_lock);
+  last = --prepared->users == 0;
+  if (last)
+    prepared_weights_list = g_list_remove (prepared_weights_list, prepared);
+  g_mutex_unlock (&prepared_weights_lock);
+  if (last)
+    prepared_weights_free (prepared);
+}
+
+int
+bert_backend_cpu_prepared_weights_users (const BertModel *model)
+{
+  const CpuWeights *prepared;
+  int users;
+
+  g_mutex_lock (&prepared_weights_lock);
+  prepared = find_prepared_weights (model, bert_cpu_gemm_packed_enabled ());
+  users = prepared != NULL ? prepared->users : 0;
+  g_mutex_unlock (&prepared_weights_lock);
+  return users;
+}
+
+int
+bert_backend_cpu_prepared_weights_count (void)
+{
+  int count;
+
+  g_mutex_lock (&prepared_weights_lock);
+  count = g_list_length (prepared_weights_list);
+  g_mutex_unlock (&prepared_weights_lock);
+  return count;
 }
 
 static void
@@ -242,18 +362,19 @@ static void
 embed_rows (ForwardPass *pass, int first, int last)
 {
   CpuBackend *cpu = pass->cpu;
+  const CpuWeights *weights = cpu->weights;
   gsize hidden = cpu->config->hidden_size;
 
   for (int t = first; t < last; t++) {
-    const float *word = cpu->word_embeddings + (gsize) pass->ids[t] * hidden;
-    const float *position = cpu->position_embeddings + (gsize) pass->positions[t] * hidden;
-    const float *token_type = cpu->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+    const float *word = weights->word_embeddings + (gsize) pass->ids[t] * hidden;
+    const float *position = weights->position_embeddings + (gsize) pass->positions[t] * hidden;
+    const float *token_type = weights->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
     float *sum = cpu->sum + t * hidden;
 
     for (gsize c = 0; c < hidden; c++)
       sum[c] = word[c] + token_type[c] + position[c];
-    bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, cpu->embeddings_layernorm_weight,
-        cpu->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+    bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, weights->embeddings_layernorm_weight,
+        weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
   }
 }
 
@@ -384,7 +505,7 @@ row_phase (int thread_index, gpointer data)
 {
   ForwardPass *pass = data;
   const CpuLayer *next_layer = pass->layer + 1;
-  gboolean last_layer = next_layer == pass->cpu->layers + pass->cpu->config->num_layers;
+  gboolean last_layer = next_layer == pass->cpu->weights->layers + pass->cpu->config->num_layers;
   int item, first, last;
 
   while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
@@ -452,10 +573,10 @@ run_encoder (ForwardPass *pass)
   gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
 
   run_phase (pass, embed_phase);
-  pass->layer = &cpu->layers[0];
+  pass->layer = &cpu->weights->layers[0];
   run_column_step (pass, STEP_QKV);
   for (int l = 0; l < cpu->config->num_layers; l++) {
-    pass->layer = &cpu->layers[l];
+    pass->layer = &cpu->weights->layers[l];
     run_phase (pass, attention_phase);
     if (by_rows) {
       run_phase (pass, row_phase);
@@ -464,7 +585,7 @@ run_encoder (ForwardPass *pass)
     for (Step step = STEP_ATTENTION_OUTPUT; step < STEP_QKV; step++)
       run_column_step (pass, step);
     if (l + 1 < cpu->config->num_layers) {
-      pass->layer = &cpu->layers[l + 1];
+      pass->layer = &cpu->weights->layers[l + 1];
       run_column_step (pass, STEP_QKV);
     }
   }
@@ -526,10 +647,10 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
   for (int s = 0; s < n; s++)
     memcpy (cpu->context + (gsize) s * hidden, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
         hidden * sizeof (float));
-  bert_linear_forward (&cpu->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
+  bert_linear_forward (&cpu->weights->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
   for (gsize i = 0; i < (gsize) n * hidden; i++)
     cpu->sum[i] = tanhf (cpu->sum[i]);
-  bert_linear_forward (&cpu->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
+  bert_linear_forward (&cpu->weights->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
   for (int s = 0; s < n; s++) {
     float *row = probs + (gsize) s * n_labels;
 
@@ -549,7 +670,7 @@ classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, 
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
 
-  bert_linear_forward (&cpu->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
+  bert_linear_forward (&cpu->weights->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
       token_logits, n_labels);
   for (int t = 0; t < pass->n_tokens; t++)
     token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
@@ -655,16 +776,8 @@ cpu_destroy (gpointer state)
   bert_cpu_team_free (cpu->team);
   free_token_rows (cpu);
   free (cpu->attention_scratch);
-  for (int i = 0; i < cpu->config->num_layers; i++) {
-    bert_linear_clear (&cpu->layers[i].qkv);
-    bert_linear_clear (&cpu->layers[i].attention_output);
-    bert_linear_clear (&cpu->layers[i].intermediate);
-    bert_linear_clear (&cpu->layers[i].output);
-  }
-  bert_linear_clear (&cpu->pooler);
-  bert_linear_clear (&cpu->classifier);
-  g_free (cpu->layers);
-  g_ptr_array_unref (cpu->owned);
+  if (cpu->weights != NULL)
+    prepared_weights_release (cpu->weights);
   g_mutex_clear (&cpu->lock);
   g_free (cpu);
 }
@@ -680,15 +793,10 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->config = &model->config;
   cpu->settings = *settings;
   cpu->head_dim = model->config.hidden_size / model->config.num_heads;
-  cpu->pack = bert_cpu_gemm_packed_enabled ();
-  cpu->owned = g_ptr_array_new_with_free_func (free);
   g_mutex_init (&cpu->lock);
   cpu->team = bert_cpu_team_new (n_threads);
-  prepare_weights (cpu, model);
-  if (cpu->unallocated_bytes > 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-        "CPU backend: no memory for the fp32 weights of %s (an allocation of %" G_GSIZE_FORMAT
-        " MB failed)", model->name, cpu->unallocated_bytes >> 20);
+  cpu->weights = prepared_weights_acquire (model, error);
+  if (cpu->weights == NULL) {
     cpu_destroy (cpu);
     return NULL;
   }
