@@ -41,7 +41,6 @@ typedef struct {
 } BertUnicodeRecord;
 
 #define BERT_UNICODE_BLOCK_SHIFT 7
-#define BERT_UNICODE_MAX 0x10FFFF
 
 extern const uint16_t bert_unicode_stage1[];
 extern const uint16_t bert_unicode_stage2[];
