@@ -91,7 +91,8 @@ start_backend (BertEncoder *encoder, const BertBackend *backend, GError **error)
   return encoder->state != NULL;
 }
 
-/* Any CUDA failure is a device error whose message says why. */
+/* A CUDA failure keeps the module's error code (device, out of memory, shape,
+ * unsupported), its message prefixed with the backend's name. */
 static gboolean
 start_cuda_backend (BertEncoder *encoder, GError **error)
 {
@@ -102,9 +103,14 @@ start_cuda_backend (BertEncoder *encoder, GError **error)
     return FALSE;
   if (start_backend (encoder, backend, &create_error))
     return TRUE;
-  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "CUDA backend: %s",
-      create_error ? create_error->message : "unknown error");
-  g_clear_error (&create_error);
+  if (create_error == NULL || create_error->domain != BERT_ENGINE_ERROR) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "CUDA backend: %s",
+        create_error ? create_error->message : "unknown error");
+    g_clear_error (&create_error);
+    return FALSE;
+  }
+  g_prefix_error (&create_error, "CUDA backend: ");
+  g_propagate_error (error, create_error);
   return FALSE;
 }
 
