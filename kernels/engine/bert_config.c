@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bert_engine_private.h"
+#include "bert_json_depth.h"
 
 /* Reads path as a JSON document whose root must be of root_type; NULL and
  * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
@@ -16,10 +17,17 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
   GError *local_error = NULL;
   char *contents;
   gsize length;
+  guint deep_line;
 
   if (!g_file_get_contents (path, &contents, &length, &local_error)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
+    return NULL;
+  }
+  if ((deep_line = bert_json_find_excess_nesting (contents, length)) != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
+    g_free (contents);
     return NULL;
   }
   parser = json_parser_new_immutable ();

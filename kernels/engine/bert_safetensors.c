@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bert_engine.h"
+#include "bert_json_depth.h"
 
 static const struct {
   const char *name;
@@ -246,9 +247,15 @@ check_layout (BertSafetensors *safetensors, const char *file_name, GError **erro
 static JsonParser *
 parse_header_json (const guint8 *header, gsize length, const char *file_name, GError **error)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonParser *parser;
   GError *json_error = NULL;
 
+  if (bert_json_find_excess_nesting ((const char *) header, length) != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: the header nests deeper than %d levels", file_name, BERT_JSON_MAX_DEPTH);
+    return NULL;
+  }
+  parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) header, length, &json_error)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the header is not valid JSON: %s", file_name, json_error->message);

@@ -6,6 +6,7 @@
  * tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
  * switches as transformers does.
  */
+#include "bert_json_depth.h"
 #include "bert_tokenizer_private.h"
 
 #include <json-glib/json-glib.h>
@@ -159,38 +160,6 @@ get_array (JsonObject *object, const char *name, const char *file, const char *f
   return TRUE;
 }
 
-/* json-glib parses recursively: refuse nesting deep enough to exhaust the stack. Real
- * tokenizer files nest about 6 levels. */
-#define MAX_JSON_DEPTH 64
-
-/* The line of the first bracket past MAX_JSON_DEPTH levels, or 0. */
-static guint
-find_excess_nesting (const char *text, gsize length)
-{
-  guint depth = 0, line = 1;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++) {
-    char c = text[i];
-    if (c == '\n')
-      line++;
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > MAX_JSON_DEPTH)
-        return line;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
-    }
-  }
-  return 0;
-}
-
 static JsonParser *
 parse_json_file (const char *path, JsonObject **root, GError **error)
 {
@@ -207,9 +176,9 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s",
         parse_error->message);
     g_error_free (parse_error);
-  } else if ((deep_line = find_excess_nesting (text, length)) != 0) {
+  } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s:%u: nested deeper than %d levels", path, deep_line, MAX_JSON_DEPTH);
+        "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
   } else if (!json_parser_load_from_data (parser, text, length, &parse_error)) {
     /* json-glib's message reads "<data>:LINE:COLUMN: ..." */
     const char *message = parse_error->message;

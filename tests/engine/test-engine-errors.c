@@ -233,6 +233,27 @@ test_invalid_header_json (void)
 }
 
 static void
+test_deeply_nested_json (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  /* json-glib recurses: a million brackets would exhaust the stack. */
+  char *deep = g_strnfill (1000000, '[');
+
+  engine_test_write_file (folder, "config.json", deep, -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "nested deeper than", NULL);
+  g_free (folder);
+  folder = engine_test_make_model (NULL);
+  engine_test_write_safetensors (folder, deep, data);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "nests deeper than", NULL);
+  g_bytes_unref (data);
+  g_free (deep);
+  g_free (header);
+  g_free (folder);
+}
+
+static void
 test_invalid_pooling_json (void)
 {
   char *folder = engine_test_make_model (NULL);
@@ -458,6 +479,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/invalid-config-json", test_invalid_config_json);
   g_test_add_func ("/engine/errors/invalid-header-json", test_invalid_header_json);
   g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
+  g_test_add_func ("/engine/errors/deeply-nested-json", test_deeply_nested_json);
   g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
   g_test_add_func ("/engine/errors/unsupported-module", test_unsupported_module);
   g_test_add_func ("/engine/errors/missing-tensor", test_missing_tensor);
