@@ -235,6 +235,10 @@ def write_text_corpora(corpus):
         write(os.path.join(corpus, "tokenizer-encode", f"invalid-utf8-{index:02d}"), data)
     for index, text in enumerate(MARKUP):
         write(os.path.join(corpus, "tokenizer-encode", f"markup-{index:02d}"), text)
+        write(os.path.join(corpus, "markup", f"markup-{index:02d}"), text)
+    for index, data in enumerate(INVALID_UTF8[:3]):
+        write(os.path.join(corpus, "markup", f"invalid-utf8-{index:02d}"), b"<b>" + data + b"</b> &amp;")
+    write(os.path.join(corpus, "markup", "plain"), TEXTS[3])
     # The element fuzzer's first byte is the mode (bit 0 markup, bit 1 split-lines,
     # bits 2-7 max-length), its second where the rest is cut in two buffers.
     element = os.path.join(corpus, "tokenizer-element")

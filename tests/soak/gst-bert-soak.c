@@ -190,10 +190,9 @@ take_latency_percentiles (Soak *soak, double *p50, double *p99)
   g_mutex_unlock (&soak->latency_lock);
 }
 
-static gboolean
-sample (gpointer data)
+static void
+print_row (Soak *soak, const char *note)
 {
-  Soak *soak = data;
   double elapsed = (g_get_monotonic_time () - soak->start_us) / 1e6;
   double rss = rss_mib (), p50, p99;
   gint in = g_atomic_int_get (&soak->buffers_in), out = g_atomic_int_get (&soak->buffers_out);
@@ -201,13 +200,22 @@ sample (gpointer data)
   take_latency_percentiles (soak, &p50, &p99);
   soak->last_rss_mib = rss;
   soak->peak_rss_mib = MAX (soak->peak_rss_mib, rss);
-  if (elapsed >= soak->duration_s / 5.0 && soak->warm_rss_mib == 0)
+  if (elapsed >= soak->duration_s / 5.0 && soak->warm_rss_mib == 0) {
     soak->warm_rss_mib = rss;
-  if (soak->warm_rss_mib > 0)
+    if (note == NULL)
+      note = "warm-up done";
+  } else if (soak->warm_rss_mib > 0) {
     soak->worst_p99_ms = MAX (soak->worst_p99_ms, p99);
-  printf ("%8.0f %10d %10d %8d %10.0f %10.0f %10.1f%s\n", elapsed, in, out, in - out, p50, p99, rss,
-      soak->warm_rss_mib == rss ? "  <- warm-up done" : "");
+  }
+  printf ("%8.0f %10d %10d %8d %10.0f %10.0f %10.1f%s%s\n", elapsed, in, out, in - out, p50, p99, rss,
+      note ? "  <- " : "", note ? note : "");
   fflush (stdout);
+}
+
+static gboolean
+sample (gpointer data)
+{
+  print_row (data, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -287,7 +295,7 @@ run (Soak *soak)
   g_source_remove (sampler);
   g_atomic_int_set (&soak->stop_feeding, TRUE);
   g_thread_join (feeder);
-  sample (soak);
+  print_row (soak, "after EOS");
 
   gst_element_set_state (soak->pipeline, GST_STATE_NULL);
   gst_bus_remove_watch (bus);

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Builds gst-bert with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and
+# runs the test suite there. Ends with a line "N passed, N failed, N skipped".
+#
+# - Every test runs except the fuzz suite: the fuzzers have a sanitized build of their
+#   own (tests/fuzz/run-fuzzers.sh), and fuzzing inside a sanitized test run would only be slower.
+# - CUDA is off: nvcc does not build host code with -fsanitize, and there is no GPU here.
+# - UBSan stops at the first report (halt_on_error), so undefined behaviour fails a test.
+# - LeakSanitizer is on for the C tests, with no suppressions: GLib's and GStreamer's
+#   one-time allocations stay reachable, so LSan does not report them, and the check
+#   framework's forked test processes exit normally, so each test's leaks are reported.
+# - Tests run by an interpreter (the Python tests and examples) load the sanitized plugin
+#   into Debian's uninstrumented python3, so they run with libasan preloaded and leak
+#   detection off (CPython does not free its heap at exit); they still catch
+#   out-of-bounds access and UB in the plugin.
+# - GST_REGISTRY_FORK=no: the registry scan runs in the (instrumented) test process instead
+#   of gst-plugin-scanner, which cannot load a sanitized plugin.
+set -eu
+cd "$(dirname "$0")/.."
+build=${ASAN_BUILD_DIR:-build-asan}
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dbuildtype=debugoptimized -Dcuda=disabled >/dev/null
+fi
+ninja -C "$build"
+rm -f "$build"/meson-logs/sanitized-*
+
+export GST_REGISTRY_FORK=no
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# check_initialization_order and strict_init_order catch static-initialisation bugs;
+# fast_unwind_on_malloc=0 gives whole stacks through the uninstrumented GLib.
+# detect_odr_violation=0: tests that compare an element with the engine alone link the
+# static engine and load the plugin, which holds its own copy; two copies by design.
+asan_common=check_initialization_order=1:strict_init_order=1:fast_unwind_on_malloc=0:detect_odr_violation=0
+status=0
+
+# The tests' names: "native" ones run a program built here (instrumented), the others an
+# interpreter (python3) that may load the sanitized plugin. The fuzz suite is left out.
+tests_of_kind () {
+  meson introspect --tests "$build" | python3 -c '
+import json, sys
+build, want_native = sys.argv[1] + "/", sys.argv[2] == "native"
+for test in json.load(sys.stdin):
+    if any(suite.endswith(":fuzz") for suite in test["suite"]):
+        continue
+    if test["cmd"][0].startswith(build) == want_native:
+        print(test["name"])' "$(cd "$build" && pwd)" "$1" | sort -u
+}
+
+# shellcheck disable=SC2046
+ASAN_OPTIONS="$asan_common:detect_leaks=1" \
+  meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-native \
+  $(tests_of_kind native) || status=$?
+
+interpreted=$(tests_of_kind interpreted)
+if [ -n "$interpreted" ]; then
+  # shellcheck disable=SC2086
+  LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so)" ASAN_OPTIONS="$asan_common:detect_leaks=0" \
+    meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-interpreted \
+    $interpreted || status=$?
+fi
+
+echo "Sanitized build ($build, ASan + UBSan):"
+python3 scripts/summarize-tests.py "$build"/meson-logs/sanitized-*.json
+exit $status
