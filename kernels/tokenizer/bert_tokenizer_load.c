@@ -186,7 +186,8 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
       message += strlen ("<data>:");
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, message);
     g_error_free (parse_error);
-  } else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+  } else if (json_parser_get_root (parser) == NULL   /* an empty document parses to no root */
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: the top level is not a JSON object", path);
   } else {

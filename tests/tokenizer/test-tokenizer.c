@@ -617,6 +617,8 @@ test_junk_files_fail_cleanly (void)
   char *deep = g_strnfill (100000, '[');
   expect_file_error ("deep.json", deep, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
   g_free (deep);
+  /* An empty document parses to no root at all. */
+  expect_file_error ("empty.json", "", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object");
 }
 
 static void
