@@ -1,12 +1,26 @@
 #!/bin/sh
-# Installs what is missing, builds gst-bert and runs the whole test suite.
-# Ends with a line "N passed, N failed, N skipped".
+# Installs what is missing, builds gst-bert and runs the whole test suite: every suite
+# in a release build (build/, the fuzzers' short run included), then every suite but
+# the fuzzers again in an AddressSanitizer + UndefinedBehaviorSanitizer build
+# (build-asan/, scripts/test-sanitizers.sh).
+# Ends with a line "N passed, N failed, N skipped" counting both runs.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-[ -d build ] || meson setup build >/dev/null
+[ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build
 status=0
 meson test -C build --print-errorlogs --num-processes 2 || status=$?
+echo "Release build (build):"
 python3 scripts/summarize-tests.py build/meson-logs/testlog.json
+
+sanitizer_logs=""
+if scripts/test-sanitizers.sh; then :; else status=1; fi
+for log in build-asan/meson-logs/sanitized-c.json build-asan/meson-logs/sanitized-python.json; do
+  [ -f "$log" ] && sanitizer_logs="$sanitizer_logs $log"
+done
+
+echo "All runs:"
+# shellcheck disable=SC2086
+python3 scripts/summarize-tests.py build/meson-logs/testlog.json $sanitizer_logs
 exit $status
