@@ -14,6 +14,7 @@ meson test -C build --print-errorlogs --num-processes 2 || status=$?
 echo "Release build (build):"
 python3 scripts/summarize-tests.py build/meson-logs/testlog.json
 
+rm -f build-asan/meson-logs/sanitized-c.json build-asan/meson-logs/sanitized-python.json
 sanitizer_logs=""
 if scripts/test-sanitizers.sh; then :; else status=1; fi
 for log in build-asan/meson-logs/sanitized-c.json build-asan/meson-logs/sanitized-python.json; do
