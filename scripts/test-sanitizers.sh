@@ -50,14 +50,14 @@ for test in json.load(sys.stdin):
 
 # shellcheck disable=SC2046
 ASAN_OPTIONS="$asan_common:detect_leaks=1" \
-  meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-native \
+  meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-c \
   $(tests_of_kind native) || status=$?
 
 interpreted=$(tests_of_kind interpreted)
 if [ -n "$interpreted" ]; then
   # shellcheck disable=SC2086
   LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so)" ASAN_OPTIONS="$asan_common:detect_leaks=0" \
-    meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-interpreted \
+    meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-python \
     $interpreted || status=$?
 fi
 

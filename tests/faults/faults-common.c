@@ -55,8 +55,8 @@ faults_copy_tiny_model (void)
   return folder;
 }
 
-void
-faults_remove_tree (const char *path)
+static void
+remove_tree (const char *path)
 {
   GDir *dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -64,12 +64,19 @@ faults_remove_tree (const char *path)
   if (dir != NULL) {
     while ((name = g_dir_read_name (dir)) != NULL) {
       char *child = g_build_filename (path, name, NULL);
-      faults_remove_tree (child);
+      remove_tree (child);
       g_free (child);
     }
     g_dir_close (dir);
   }
   g_remove (path);
+}
+
+void
+faults_delete_model_copy (char *folder)
+{
+  remove_tree (folder);
+  g_free (folder);
 }
 
 /* A "Field:   N kB" line of /proc/self/status, in KiB. */

@@ -12,9 +12,10 @@
 
 G_BEGIN_DECLS
 
-/* A scratch copy of the tiny fixture model (tests/fuzz/tiny-model); free with faults_remove_tree. */
+/* A scratch copy of the tiny fixture model (tests/fuzz/tiny-model), and its removal
+ * (which frees the path too). */
 char *faults_copy_tiny_model (void);
-void faults_remove_tree (const char *path);
+void faults_delete_model_copy (char *folder);
 
 /* Limits this process's address space to what it maps now plus extra_bytes, so that
  * an allocation sized from hostile input fails instead of succeeding lazily. Returns
