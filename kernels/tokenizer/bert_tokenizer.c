@@ -540,7 +540,10 @@ encode_sequence (Encoder *encoder, const char *text, gsize length)
     const BertAddedToken *match = NULL;
     find_added_token (tokenizer, text, at, length, &match_start, &match);
     process_segment (encoder, text, at, match_start);
-    if (match == NULL || encoder->full)
+    /* Full somewhere inside the segment: the rest is scanned from its start. */
+    if (encoder->full)
+      return at;
+    if (match == NULL)
       return match_start;
     push_sequence_token (encoder, match->id, (uint32_t) match_start,
         (uint32_t) (match_start + match->length));

@@ -245,6 +245,12 @@ test_truncation_keeps_sep_last (void)
   bert_tokenizer_encode (tokenizer, text, strlen (text), 8, &encoding);
   g_assert_cmpuint (encoding.n_tokens, ==, 8);
   g_assert_false (encoding.truncated);
+
+  /* Invalid UTF-8 past the truncation point, in the segment where it stopped, still counts. */
+  const char invalid_after[] = "a b c d e \xff f";
+  bert_tokenizer_encode (tokenizer, invalid_after, strlen (invalid_after), 5, &encoding);
+  g_assert_true (encoding.truncated);
+  g_assert_true (encoding.repaired_utf8);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
 }
