@@ -4,6 +4,7 @@
 #ifndef BERT_RANDOM_MODEL_H
 #define BERT_RANDOM_MODEL_H
 
+#include "bert_float16.h"
 #include "bert_model.h"
 
 G_BEGIN_DECLS
@@ -33,10 +34,6 @@ void bert_random_model_spec_init_tiny (BertRandomModelSpec *spec);
  * which makes attention far from uniform and so a meaningful test. */
 BertModel *bert_random_model_new (const BertRandomModelSpec *spec);
 void bert_random_model_free (BertModel *model);
-
-/* Storage conversions the random model uses, round to nearest even. */
-uint16_t bert_float_to_half (float value);
-uint16_t bert_float_to_bfloat16 (float value);
 
 G_END_DECLS
 

@@ -1,5 +1,6 @@
 /* bert_model_writer.c: writes BERT model folders with seeded random weights. */
 #include "bert_model_writer.h"
+#include "bert_float16.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -141,48 +142,6 @@ next_uniform (guint32 *state)
   return (x >> 8) * (2.0f / 16777216.0f) - 1.0f;
 }
 
-static uint16_t
-f32_to_f16 (float value)
-{
-  uint32_t bits, sign, mantissa, half, remainder;
-  int32_t exponent;
-
-  memcpy (&bits, &value, 4);
-  sign = (bits >> 16) & 0x8000;
-  exponent = (int32_t) ((bits >> 23) & 0xff) - 127 + 15;
-  mantissa = bits & 0x7fffff;
-  if (exponent >= 31)
-    return sign | 0x7c00;
-  if (exponent <= 0) {
-    int shift;
-
-    if (exponent < -10)
-      return sign;
-    mantissa |= 0x800000;
-    shift = 14 - exponent;
-    half = mantissa >> shift;
-    remainder = mantissa & ((1u << shift) - 1);
-    if (remainder > (1u << (shift - 1)) || (remainder == (1u << (shift - 1)) && (half & 1)))
-      half++;
-    return sign | half;
-  }
-  half = sign | ((uint32_t) exponent << 10) | (mantissa >> 13);
-  remainder = mantissa & 0x1fff;
-  /* Round to nearest even; a carry moves into the exponent as it should. */
-  if (remainder > 0x1000 || (remainder == 0x1000 && (half & 1)))
-    half++;
-  return half;
-}
-
-static uint16_t
-f32_to_bf16 (float value)
-{
-  uint32_t bits;
-
-  memcpy (&bits, &value, 4);
-  return (bits + 0x7fff + ((bits >> 16) & 1)) >> 16;
-}
-
 static gboolean
 write_tensor (FILE *file, const TensorSpec *spec, const BertModelWriterOptions *o, guint32 *state)
 {
@@ -200,7 +159,7 @@ write_tensor (FILE *file, const TensorSpec *spec, const BertModelWriterOptions *
       memcpy (bytes + 4 * i, &value, 4);
       continue;
     }
-    half = GUINT16_TO_LE (o->dtype == BERT_DTYPE_F16 ? f32_to_f16 (value) : f32_to_bf16 (value));
+    half = GUINT16_TO_LE (o->dtype == BERT_DTYPE_F16 ? bert_float_to_half (value) : bert_float_to_bfloat16 (value));
     memcpy (bytes + 2 * i, &half, 2);
   }
   ok = fwrite (bytes, size, n, file) == n;

@@ -50,7 +50,7 @@ for kernels in elementwise layernorm attention heads; do
   $cxx -c "$out/bert_cuda_$kernels.cc" -o "$out/bert_cuda_$kernels.o"
   runtime_objects+=("$out/bert_cuda_$kernels.o")
 done
-for source in "$root"/kernels/cuda/{bert_cuda_check,bert_random_model}.c "$here/emulated_matmul.c" \
+for source in "$root"/kernels/cuda/{bert_cuda_check,bert_random_model}.c "$root"/kernels/engine/bert_float16.c "$here/emulated_matmul.c" \
     "$root"/tests/cuda/{cuda_test_util,cpu_twins}.c; do
   name=$(basename "$source" .c)
   $cc -c "$source" -o "$out/$name.o"
