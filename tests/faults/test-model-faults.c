@@ -18,7 +18,7 @@
 static const char *const texts[] = { "hello world", "the quick brown fox jumped over the lazy dog" };
 
 static void
-truncate_copy_of (const char *folder, const char *name, const char *contents, gsize length)
+write_file (const char *folder, const char *name, const char *contents, gsize length)
 {
   char *path = g_build_filename (folder, name, NULL);
 
@@ -37,9 +37,26 @@ read_fixture (const char *name, gsize *size)
   return contents;
 }
 
-GST_START_TEST (test_truncated_weights_fail_cleanly)
+/* The fixture's file name cut to each length in turn: every load must fail naming it. */
+static void
+assert_truncations_fail (const char *name, const char *contents, const gsize *cuts, guint n_cuts)
 {
   char *folder = faults_copy_tiny_model ();
+
+  for (guint i = 0; i < n_cuts; i++) {
+    GError *error = NULL;
+    BertModel *model;
+
+    write_file (folder, name, contents, cuts[i]);
+    model = bert_model_load (folder, &error);
+    faults_assert_load_error (model, error, name);
+    g_error_free (error);
+  }
+  faults_delete_model_copy (folder);
+}
+
+GST_START_TEST (test_truncated_weights_fail_cleanly)
+{
   gsize size, header_end;
   char *weights = read_fixture ("model.safetensors", &size);
   guint64 header_length;
@@ -48,38 +65,19 @@ GST_START_TEST (test_truncated_weights_fail_cleanly)
   header_end = 8 + GUINT64_FROM_LE (header_length);
   const gsize cuts[] = { 0, 7, 8, 100, header_end - 1, header_end, header_end + 4, size / 2, size - 1 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++) {
-    GError *error = NULL;
-    BertModel *model;
-
-    truncate_copy_of (folder, "model.safetensors", weights, cuts[i]);
-    model = bert_model_load (folder, &error);
-    faults_assert_load_error (model, error, "model.safetensors");
-    g_error_free (error);
-  }
+  assert_truncations_fail ("model.safetensors", weights, cuts, G_N_ELEMENTS (cuts));
   g_free (weights);
-  faults_delete_model_copy (folder);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_truncated_config_fails_cleanly)
 {
-  char *folder = faults_copy_tiny_model ();
   gsize size;
   char *config = read_fixture ("config.json", &size);
   const gsize cuts[] = { 0, 1, size / 2, size - 3 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++) {
-    GError *error = NULL;
-    BertModel *model;
-
-    truncate_copy_of (folder, "config.json", config, cuts[i]);
-    model = bert_model_load (folder, &error);
-    faults_assert_load_error (model, error, "config.json");
-    g_error_free (error);
-  }
+  assert_truncations_fail ("config.json", config, cuts, G_N_ELEMENTS (cuts));
   g_free (config);
-  faults_delete_model_copy (folder);
 }
 GST_END_TEST;
 
@@ -89,7 +87,7 @@ GST_START_TEST (test_vocab_without_special_tokens_fails_cleanly)
   GError *error = NULL;
   BertModel *model;
 
-  truncate_copy_of (folder, "vocab.txt", "hello\nworld\n", strlen ("hello\nworld\n"));
+  write_file (folder, "vocab.txt", "hello\nworld\n", strlen ("hello\nworld\n"));
   model = bert_model_load (folder, &error);
   faults_assert_load_error (model, error, "vocab.txt");
   g_error_free (error);

@@ -74,6 +74,20 @@ fuzz_copy_fixture (const char *name, const char *dest_dir)
   g_free (dest);
 }
 
+char *
+fuzz_copy_fixture_model (void)
+{
+  static const char *const files[] = {
+    "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
+    "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
+  };
+  char *folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    fuzz_copy_fixture (files[i], folder);
+  return folder;
+}
+
 void
 fuzz_fail (const char *format, ...)
 {

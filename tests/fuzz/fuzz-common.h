@@ -27,6 +27,10 @@ void fuzz_write_file (const char *path, const uint8_t *data, size_t size);
 /* Copies a file of the committed tiny model (tests/fuzz/tiny-model/NAME) to dest_dir/NAME. */
 void fuzz_copy_fixture (const char *name, const char *dest_dir);
 
+/* Copies the whole tiny model into the scratch folder's model/ and returns that folder;
+ * a target then overwrites the files it fuzzes before each load. */
+char *fuzz_copy_fixture_model (void);
+
 /* Reports a broken invariant and aborts. */
 void fuzz_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 

@@ -13,11 +13,8 @@ int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init_logging ();
-  model_folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
+  model_folder = fuzz_copy_fixture_model ();
   config_path = g_build_filename (model_folder, "config.json", NULL);
-  fuzz_copy_fixture ("model.safetensors", model_folder);
-  fuzz_copy_fixture ("vocab.txt", model_folder);
-  fuzz_copy_fixture ("tokenizer_config.json", model_folder);
   return 0;
 }
 

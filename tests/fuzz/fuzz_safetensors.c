@@ -15,11 +15,8 @@ int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init_logging ();
-  model_folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
+  model_folder = fuzz_copy_fixture_model ();
   weights_path = g_build_filename (model_folder, "model.safetensors", NULL);
-  fuzz_copy_fixture ("config.json", model_folder);
-  fuzz_copy_fixture ("vocab.txt", model_folder);
-  fuzz_copy_fixture ("tokenizer_config.json", model_folder);
   return 0;
 }
 

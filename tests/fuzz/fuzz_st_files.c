@@ -22,11 +22,7 @@ int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init_logging ();
-  model_folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
-  fuzz_copy_fixture ("config.json", model_folder);
-  fuzz_copy_fixture ("model.safetensors", model_folder);
-  fuzz_copy_fixture ("vocab.txt", model_folder);
-  fuzz_copy_fixture ("tokenizer_config.json", model_folder);
+  model_folder = fuzz_copy_fixture_model ();
   return 0;
 }
 

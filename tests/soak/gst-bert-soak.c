@@ -360,6 +360,8 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (context);
+  /* The plugin of this build, whatever GST_PLUGIN_PATH says. */
+  gst_registry_scan_path (gst_registry_get (), SOAK_PLUGIN_DIR);
   if (soak.min_rate < 1 || soak.max_rate < soak.min_rate || soak.duration_s < 1 || soak.sample_every_s < 1) {
     g_printerr ("need 1 <= min-rate <= max-rate, duration >= 1, sample-every >= 1\n");
     return 2;
