@@ -22,7 +22,9 @@
 #if defined(__SANITIZE_THREAD__)
 #define BERT_THREAD_SANITIZER 1
 #endif
-#if defined(__x86_64__) && defined(__ELF__) && (defined(__clang__) || defined(__GNUC__)) \
+/* GCC only: clang 14 names a target_clones function NAME.ifunc, so calls from other
+ * files do not link. */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) \
     && !defined(BERT_THREAD_SANITIZER)
 #define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
