@@ -206,16 +206,22 @@ gst_bert_token_meta_get_type_ids (GstCustomMeta *meta, guint *n_tokens)
   return get_array_field (meta, "type-ids", sizeof (gint32), n_tokens);
 }
 
+/* A field of [start, end) byte spans, one pair per token. */
+static const guint32 *
+get_span_field (GstCustomMeta *meta, const gchar *name, guint *n_tokens)
+{
+  guint n_values = 0;
+  const guint32 *spans = get_array_field (meta, name, sizeof (guint32), &n_values);
+
+  if (n_tokens)
+    *n_tokens = n_values / 2;
+  return spans;
+}
+
 const guint32 *
 gst_bert_token_meta_get_offsets (GstCustomMeta *meta, guint *n_tokens)
 {
-  guint n_offsets = 0;
-  const guint32 *offsets;
-
-  offsets = get_array_field (meta, "offsets", sizeof (guint32), &n_offsets);
-  if (n_tokens)
-    *n_tokens = n_offsets / 2;
-  return offsets;
+  return get_span_field (meta, "offsets", n_tokens);
 }
 
 gboolean
@@ -409,11 +415,5 @@ gst_bert_result_meta_get_token_scores (GstCustomMeta *meta, guint *n_tokens)
 const guint32 *
 gst_bert_result_meta_get_token_spans (GstCustomMeta *meta, guint *n_tokens)
 {
-  guint n_spans = 0;
-  const guint32 *spans;
-
-  spans = get_array_field (meta, "token-spans", sizeof (guint32), &n_spans);
-  if (n_tokens)
-    *n_tokens = n_spans / 2;
-  return spans;
+  return get_span_field (meta, "token-spans", n_tokens);
 }
