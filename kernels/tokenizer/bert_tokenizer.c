@@ -762,6 +762,20 @@ bert_tokenizer_get_sep_id (const BertTokenizer *tokenizer)
   return tokenizer->sep_id;
 }
 
+const int32_t *
+bert_tokenizer_get_prefix_ids (const BertTokenizer *tokenizer, guint *n_ids)
+{
+  *n_ids = tokenizer->n_prefix;
+  return tokenizer->prefix_ids;
+}
+
+const int32_t *
+bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, guint *n_ids)
+{
+  *n_ids = tokenizer->n_suffix;
+  return tokenizer->suffix_ids;
+}
+
 int32_t
 bert_tokenizer_get_pad_id (const BertTokenizer *tokenizer)
 {

@@ -52,6 +52,10 @@ int32_t bert_tokenizer_get_cls_id (const BertTokenizer *tokenizer);
 int32_t bert_tokenizer_get_sep_id (const BertTokenizer *tokenizer);
 int32_t bert_tokenizer_get_pad_id (const BertTokenizer *tokenizer);
 int32_t bert_tokenizer_get_unk_id (const BertTokenizer *tokenizer);
+/* The special tokens the post-processor puts before and after a sequence: [CLS] and [SEP]
+ * for BERT, whatever tokenizer.json's template says otherwise (possibly none). */
+const int32_t *bert_tokenizer_get_prefix_ids (const BertTokenizer *tokenizer, guint *n_ids);
+const int32_t *bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, guint *n_ids);
 
 /* One tokenized sequence. Offsets are byte offsets into the text given to encode,
  * as [start, end) pairs; special tokens have [0, 0]. */

@@ -599,8 +599,8 @@ read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file
 
 /* BertProcessing: "cls": ["[CLS]", 101], "sep": ["[SEP]", 102]. */
 static gboolean
-read_bert_pair (JsonObject *processor, const char *name, const char *file, int32_t *id,
-    GError **error)
+read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const char *name,
+    const char *file, int32_t *id, GError **error)
 {
   char *field = g_strconcat ("post_processor.", name, NULL);
   JsonArray *pair;
@@ -610,8 +610,8 @@ read_bert_pair (JsonObject *processor, const char *name, const char *file, int32
     JsonNode *node = pair && json_array_get_length (pair) == 2
         ? json_array_get_element (pair, 1) : NULL;
     if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64
-        || json_node_get_int (node) < 0 || json_node_get_int (node) > G_MAXINT32)
-      ok = field_error (error, file, field, "a [token, id] pair");
+        || json_node_get_int (node) < 0 || json_node_get_int (node) >= tokenizer->vocab.n_ids)
+      ok = field_error (error, file, field, "a [token, id] pair, the id in the vocabulary");
     else
       *id = (int32_t) json_node_get_int (node);
   }
@@ -634,8 +634,8 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     return unsupported (error, file, "post_processor", "null", supported);
   if (g_strcmp0 (type, "BertProcessing") == 0) {
     tokenizer->n_prefix = tokenizer->n_suffix = 1;
-    return read_bert_pair (processor, "cls", file, &tokenizer->prefix_ids[0], error)
-        && read_bert_pair (processor, "sep", file, &tokenizer->suffix_ids[0], error);
+    return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
+        && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error);
   }
   if (g_strcmp0 (type, "TemplateProcessing") != 0)
     return unsupported (error, file, "post_processor.type", type ? type : "missing", supported);

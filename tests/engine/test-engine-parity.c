@@ -9,7 +9,8 @@
  * token_logits and token_labels. Every line is run alone and checked against its
  * reference (embeddings: cosine >= 0.99999 and max abs diff <= T; logits and probs:
  * max abs diff <= T; labels equal unless the reference's own top logits tie within T;
- * T is 1e-4 unless given). Then all lines run as one batch, and in random groups, and must give what each
+ * T is 1e-4 unless given); for sentence encoders also the last hidden state of the first
+ * token, where the line has it (last_hidden_state_first_token; same bounds). Then all lines run as one batch, and in random groups, and must give what each
  * gave alone (|difference| <= 1e-5 * max (1, |value|): GEMM kernels may sum in another
  * order for another number of rows). Exits 0 on success, 1 on failure, 77 to skip.
  */
@@ -222,6 +223,43 @@ check_embedding (guint line_no, const Result *result, JsonArray *expected, doubl
     fail ("line %u: embedding cosine %.7f, max abs diff %.3g", line_no, cosine, diff);
 }
 
+/* The encoder's last hidden state of a sequence's first token, where the reference has it
+ * (sentence encoders): CLS pooling without normalisation returns exactly that. */
+static void
+check_first_token_states (BertModel *model, GPtrArray *lines)
+{
+  BertEncoderOptions options;
+  BertEncoder *encoder;
+  GError *error = NULL;
+  double min_cosine = 1, worst = 0;
+  guint checked = 0;
+  Result *results = g_new0 (Result, lines->len);
+
+  bert_encoder_options_init (&options);
+  options.device = BERT_DEVICE_CPU;
+  options.pooling = BERT_POOLING_CLS;
+  options.normalize = 0;
+  encoder = bert_encoder_new (model, &options, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < lines->len; i++) {
+    JsonObject *expected = ((Line *) g_ptr_array_index (lines, i))->expected;
+
+    if (!json_object_has_member (expected, "last_hidden_state_first_token"))
+      continue;
+    if (!run_batch (encoder, lines, &i, 1, results))
+      break;
+    check_embedding (i + 1, &results[i], json_object_get_array_member (expected,
+            "last_hidden_state_first_token"), &min_cosine, &worst);
+    result_clear (&results[i]);
+    checked++;
+  }
+  g_free (results);
+  if (checked > 0)
+    g_print ("%u lines' first-token hidden states: min cosine %.8f, max abs diff %.3g\n",
+        checked, min_cosine, worst);
+  bert_encoder_free (encoder);
+}
+
 /* A label matches when equal, or when the reference's logits of both tie within tolerance. */
 static void
 check_label (guint line_no, const char *what, char **id2label, int32_t got, const char *expected,
@@ -397,6 +435,8 @@ run_parity (const char *model_dir, const char *reference_path)
       return 1;
   }
   check_against_reference (model, lines, alone);
+  if (model->config.head == BERT_HEAD_ENCODER)
+    check_first_token_states (model, lines);
   if (run_batch (encoder, lines, all, lines->len, together))
     check_same ("all lines in one batch", lines->len, alone, together);
   run_random_groups (encoder, lines, grouped);

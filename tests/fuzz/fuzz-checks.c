@@ -27,56 +27,86 @@ is_char_boundary (const char *text, size_t len, uint32_t offset)
   return offset == len || (((guchar) text[offset]) & 0xC0) != 0x80;
 }
 
+/* The template's special tokens open and close every encoding: [CLS] ... [SEP] for BERT,
+ * whatever tokenizer.json's post_processor says otherwise (possibly nothing). */
+static void
+check_framing (const BertTokenizer *tokenizer, const BertEncoding *encoding, size_t len)
+{
+  guint n_prefix, n_suffix;
+  const int32_t *prefix = bert_tokenizer_get_prefix_ids (tokenizer, &n_prefix);
+  const int32_t *suffix = bert_tokenizer_get_suffix_ids (tokenizer, &n_suffix);
+  uint32_t n = encoding->n_tokens;
+
+  if (n < n_prefix + n_suffix)
+    fuzz_fail ("encoding of %zu bytes: %u tokens, fewer than the template's %u special ones",
+        len, n, n_prefix + n_suffix);
+  for (guint i = 0; i < n_prefix; i++)
+    if (encoding->ids[i] != prefix[i])
+      fuzz_fail ("encoding of %zu bytes: token %u is %d, the template's prefix has %d", len, i,
+          encoding->ids[i], prefix[i]);
+  for (guint i = 0; i < n_suffix; i++)
+    if (encoding->ids[n - n_suffix + i] != suffix[i])
+      fuzz_fail ("encoding of %zu bytes: token %u is %d, the template's suffix has %d", len,
+          n - n_suffix + i, encoding->ids[n - n_suffix + i], suffix[i]);
+}
+
 /* What holds for any encoding of text, truncated or not. */
 static void
 check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encoding,
     const char *text, size_t len, gboolean valid_utf8)
 {
   guint vocab_size = bert_tokenizer_get_vocab_size (tokenizer);
+  guint n_prefix, n_suffix;
   uint32_t n = encoding->n_tokens;
 
-  if (n < 2 || encoding->ids[0] != bert_tokenizer_get_cls_id (tokenizer)
-      || encoding->ids[n - 1] != bert_tokenizer_get_sep_id (tokenizer))
-    fuzz_fail ("encoding of %zu bytes: %u tokens, not framed by [CLS] ... [SEP]", len, n);
+  bert_tokenizer_get_prefix_ids (tokenizer, &n_prefix);
+  bert_tokenizer_get_suffix_ids (tokenizer, &n_suffix);
+  check_framing (tokenizer, encoding, len);
   if (encoding->repaired_utf8 == valid_utf8)
     fuzz_fail ("repaired_utf8 is %d for %s UTF-8", encoding->repaired_utf8, valid_utf8 ? "valid" : "invalid");
   for (uint32_t i = 0; i < n; i++) {
     uint32_t start = encoding->offsets[2 * i], end = encoding->offsets[2 * i + 1];
-    gboolean special = i == 0 || i == n - 1;
+    gboolean special = i < n_prefix || i >= n - n_suffix;
 
     if (encoding->ids[i] < 0 || (guint) encoding->ids[i] >= vocab_size)
       fuzz_fail ("token %u: id %d outside the vocabulary of %u", i, encoding->ids[i], vocab_size);
     /* The template (tokenizer.json's post_processor) sets the type ids; within one
      * sequence its tokens all have the same one. */
-    if (!special && encoding->type_ids[i] != encoding->type_ids[1])
-      fuzz_fail ("token %u: type id %d, token 1 has %d: one sequence has one type id", i,
-          encoding->type_ids[i], encoding->type_ids[1]);
+    if (!special && encoding->type_ids[i] != encoding->type_ids[n_prefix])
+      fuzz_fail ("token %u: type id %d, token %u has %d: one sequence has one type id", i,
+          encoding->type_ids[i], n_prefix, encoding->type_ids[n_prefix]);
     if (special && (start != 0 || end != 0))
       fuzz_fail ("special token %u has span [%u, %u), not [0, 0)", i, start, end);
     if (special)
       continue;
     if (start >= end || end > len)
       fuzz_fail ("token %u: span [%u, %u) outside the %zu-byte text or empty", i, start, end, len);
-    if (i > 1 && (start < encoding->offsets[2 * i - 2] || end < encoding->offsets[2 * i - 1]))
+    if (i > n_prefix && (start < encoding->offsets[2 * i - 2] || end < encoding->offsets[2 * i - 1]))
       fuzz_fail ("token %u: span [%u, %u) before the previous token's", i, start, end);
     if (valid_utf8 && (!is_char_boundary (text, len, start) || !is_char_boundary (text, len, end)))
       fuzz_fail ("token %u: span [%u, %u) cuts a UTF-8 character", i, start, end);
   }
 }
 
-/* Truncation keeps the first max_length - 1 tokens of the full encoding, then [SEP]. */
+/* Truncation keeps the template's special tokens and the first sequence tokens that fit
+ * in max_length beside them (none where the specials alone exceed it). */
 static void
-check_truncation (const BertEncoding *full, const BertEncoding *cut, guint max_length)
+check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full,
+    const BertEncoding *cut, guint max_length)
 {
-  uint32_t expected = MIN (full->n_tokens, max_length);
+  guint n_prefix, n_suffix;
+  uint32_t expected;
 
+  bert_tokenizer_get_prefix_ids (tokenizer, &n_prefix);
+  bert_tokenizer_get_suffix_ids (tokenizer, &n_suffix);
+  expected = MIN (full->n_tokens, MAX (max_length, n_prefix + n_suffix));
   if (cut->n_tokens != expected)
     fuzz_fail ("max_length %u: %u tokens, expected %u of %u", max_length, cut->n_tokens, expected,
         full->n_tokens);
-  if (cut->truncated != (full->n_tokens > max_length))
+  if (cut->truncated != (full->n_tokens > expected))
     fuzz_fail ("max_length %u: truncated flag %d with %u tokens untruncated", max_length,
         cut->truncated, full->n_tokens);
-  for (uint32_t i = 0; i + 1 < cut->n_tokens; i++) {
+  for (uint32_t i = 0; i + n_suffix < cut->n_tokens; i++) {
     if (cut->ids[i] != full->ids[i] || cut->offsets[2 * i] != full->offsets[2 * i]
         || cut->offsets[2 * i + 1] != full->offsets[2 * i + 1])
       fuzz_fail ("max_length %u: token %u differs from the untruncated encoding", max_length, i);
@@ -105,7 +135,7 @@ fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len,
   bert_encoding_init (&cut);
   bert_tokenizer_encode (tokenizer, text, len, max_length, &cut);
   check_encoding_shape (tokenizer, &cut, text, len, valid_utf8);
-  check_truncation (&full, &cut, max_length);
+  check_truncation (tokenizer, &full, &cut, max_length);
   bert_encoding_clear (&cut);
 }
 

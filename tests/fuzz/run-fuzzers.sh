@@ -9,6 +9,8 @@
 # exits 1 when any target found a crash, a leak, a timeout, an out-of-memory or a broken
 # invariant, whose inputs are kept under DIR/findings/TARGET/.
 # Exits 77 (skipped) where clang cannot link libFuzzer. DIR defaults to build-fuzz.
+# FUZZ_SEED (default: random) fixes libFuzzer's seed, so that a run can be repeated; the
+# test suite's short run sets it, so that the same commit fuzzes the same inputs.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -47,7 +49,7 @@ run_one () {
   export TMPDIR="$scratch"
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$binary" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
     -artifact_prefix="$findings/" -dict="$(dictionary_of "$target")" \
     "$corpus" "$here/corpus/$target" >"$log" 2>&1
   rc=$?

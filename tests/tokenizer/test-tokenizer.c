@@ -514,6 +514,53 @@ expect_file_error (const char *name, const char *contents, int code, const char 
   g_free (path);
 }
 
+/* A template may leave out [CLS] (or add more): the encoding follows it, as Hugging Face's
+ * does, and truncation leaves room for exactly its special tokens. */
+static void
+test_template_without_cls_is_followed (void)
+{
+  char *json = fixture_with ("{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}}, ", "");
+  char *path = write_file ("no-cls.json", json, -1);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  guint n_prefix, n_suffix;
+
+  g_assert_no_error (error);
+  bert_tokenizer_get_prefix_ids (tokenizer, &n_prefix);
+  g_assert_cmpint (bert_tokenizer_get_suffix_ids (tokenizer, &n_suffix)[0], ==, 3);
+  g_assert_cmpuint (n_prefix, ==, 0);
+  g_assert_cmpuint (n_suffix, ==, 1);
+  check_bytes (tokenizer, "hello world", 11, G_MAXUINT, "hello@0-5 world@6-11 [SEP]@0-0");
+  check_bytes (tokenizer, "hello world", 11, 2, "hello@0-5 [SEP]@0-0");
+  check_bytes (tokenizer, "", 0, G_MAXUINT, "[SEP]@0-0");
+  bert_tokenizer_free (tokenizer);
+  g_free (path);
+  g_free (json);
+}
+
+/* BertProcessing names its ids directly; one outside the vocabulary is refused. */
+static void
+test_bert_processing_ids_must_be_in_the_vocabulary (void)
+{
+  const char *template = "{\"type\": \"TemplateProcessing\", \"single\": [";
+  char *json = fixture_with (template, "{\"type\": \"BertProcessing\", \"cls\": [\"[CLS]\", 2], "
+      "\"sep\": [\"[SEP]\", 3], \"single\": [");
+  char *out_of_range = fixture_with (template, "{\"type\": \"BertProcessing\", "
+      "\"cls\": [\"[CLS]\", 2], \"sep\": [\"[SEP]\", 67], \"single\": [");
+  char *path = write_file ("bert-processing.json", json, -1);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+
+  g_assert_no_error (error);
+  check_bytes (tokenizer, "hello", 5, G_MAXUINT, "[CLS]@0-0 hello@0-5 [SEP]@0-0");
+  expect_file_error ("bert-processing-67.json", out_of_range, BERT_TOKENIZER_ERROR_FORMAT,
+      "'post_processor.sep'");
+  bert_tokenizer_free (tokenizer);
+  g_free (path);
+  g_free (out_of_range);
+  g_free (json);
+}
+
 static void
 test_vocab_txt_errors_name_file_and_line (void)
 {
@@ -709,6 +756,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/encode/one-megabyte", test_one_megabyte_input);
   g_test_add_func ("/tokenizer/load/json-and-vocab-agree", test_tokenizer_json_and_vocab_txt_agree);
   g_test_add_func ("/tokenizer/load/folder-config", test_folder_reads_tokenizer_config);
+  g_test_add_func ("/tokenizer/load/template-without-cls", test_template_without_cls_is_followed);
+  g_test_add_func ("/tokenizer/load/bert-processing-ids", test_bert_processing_ids_must_be_in_the_vocabulary);
   g_test_add_func ("/tokenizer/load/vocab-errors", test_vocab_txt_errors_name_file_and_line);
   g_test_add_func ("/tokenizer/load/missing-file", test_missing_file_is_a_file_error);
   g_test_add_func ("/tokenizer/load/tokenizer-json-errors", test_tokenizer_json_errors_name_field);
