@@ -114,3 +114,20 @@ engine_test_write_safetensors (const char *folder, const char *header, GBytes *d
   engine_test_write_file (folder, "model.safetensors", (const char *) file->data, file->len);
   g_byte_array_unref (file);
 }
+
+BertEncoder *
+engine_test_cpu_encoder (BertModel *model, int pooling, int normalize, int n_threads)
+{
+  BertEncoderOptions options;
+  GError *error = NULL;
+  BertEncoder *encoder;
+
+  bert_encoder_options_init (&options);
+  options.device = BERT_DEVICE_CPU;
+  options.pooling = pooling;
+  options.normalize = normalize;
+  options.n_threads = n_threads;
+  encoder = bert_encoder_new (model, &options, &error);
+  g_assert_no_error (error);
+  return encoder;
+}

@@ -21,6 +21,10 @@ void engine_test_write_file (const char *folder, const char *name, const char *c
 void engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
     const char *new_text);
 
+/* A CPU encoder of model; pooling and normalize -1 keep the model's, n_threads 0 means
+ * one per core. Aborts the test on failure. */
+BertEncoder *engine_test_cpu_encoder (BertModel *model, int pooling, int normalize, int n_threads);
+
 /* model.safetensors split into its header (text) and data. */
 char *engine_test_read_header (const char *folder, GBytes **data);
 /* Writes model.safetensors from a header text and data. */

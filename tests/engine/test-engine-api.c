@@ -20,23 +20,6 @@ load (const char *folder)
   return model;
 }
 
-static BertEncoder *
-cpu_encoder (BertModel *model, int pooling, int normalize, int n_threads)
-{
-  BertEncoderOptions options;
-  GError *error = NULL;
-  BertEncoder *encoder;
-
-  bert_encoder_options_init (&options);
-  options.device = BERT_DEVICE_CPU;
-  options.pooling = pooling;
-  options.normalize = normalize;
-  options.n_threads = n_threads;
-  encoder = bert_encoder_new (model, &options, &error);
-  g_assert_no_error (error);
-  return encoder;
-}
-
 /* n_tokens ids counting up from first, wrapping inside the vocabulary. */
 static int32_t *
 make_ids (uint32_t n_tokens, int first)
@@ -68,7 +51,7 @@ test_bad_input (void)
 {
   char *folder = engine_test_make_model (NULL);
   BertModel *model = load (folder);
-  BertEncoder *encoder = cpu_encoder (model, -1, -1, 1);
+  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 1);
   int32_t *ids = make_ids (MAX_POSITIONS + 1, 0);
   int32_t bad_ids[3] = { 2, VOCAB_SIZE, 3 }, negative_ids[2] = { 2, -1 }, bad_types[3] = { 0, 0, 2 };
   BertSequence good = { ids, NULL, 4 };
@@ -116,7 +99,7 @@ test_jobs_in_order (void)
 {
   char *folder = engine_test_make_model (NULL);
   BertModel *model = load (folder);
-  BertEncoder *encoder = cpu_encoder (model, -1, -1, 2);
+  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   BertJob *jobs[3], *alone;
   int32_t *ids[3];
 
@@ -153,7 +136,7 @@ test_large_batch (void)
 {
   char *folder = engine_test_make_model (NULL);
   BertModel *model = load (folder);
-  BertEncoder *encoder = cpu_encoder (model, -1, -1, 2);
+  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   const guint n = 80;
   BertSequence *sequences = g_new (BertSequence, n);
   BertJob *batch;
@@ -181,7 +164,7 @@ test_large_batch (void)
 static float *
 embed (BertModel *model, int pooling, int normalize, int n_threads, const BertSequence *sequence)
 {
-  BertEncoder *encoder = cpu_encoder (model, pooling, normalize, n_threads);
+  BertEncoder *encoder = engine_test_cpu_encoder (model, pooling, normalize, n_threads);
   BertJob *job = bert_encoder_run (encoder, sequence, 1, NULL);
   float *embedding = g_memdup2 (embedding_of (job, 0), 32 * sizeof (float));
 
@@ -298,7 +281,7 @@ test_cuda_unavailable (void)
   BertModel *model = load (folder);
   char *module_dir = g_build_filename (folder, "modules", NULL);
   char *saved = g_strdup (g_getenv ("GST_BERT_CUDA_MODULE_DIR"));
-  BertEncoder *cpu = cpu_encoder (model, -1, -1, 1);
+  BertEncoder *cpu = engine_test_cpu_encoder (model, -1, -1, 1);
 
   g_assert_null (bert_encoder_get_fallback_reason (cpu));
   bert_encoder_free (cpu);
@@ -344,7 +327,7 @@ test_shared_cache (void)
   bert_model_unref (a);
   /* The last unref removed it: a new load is a new model, which an encoder can use. */
   a = bert_model_load_shared (folder, NULL);
-  bert_encoder_free (cpu_encoder (a, -1, -1, 1));
+  bert_encoder_free (engine_test_cpu_encoder (a, -1, -1, 1));
   bert_model_unref (a);
   g_unlink (link);
   g_free (link);
@@ -397,7 +380,7 @@ test_token_classifier_layout (void)
   options.num_labels = 5;
   folder = engine_test_make_model (&options);
   model = load (folder);
-  encoder = cpu_encoder (model, -1, -1, 2);
+  encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   g_assert_cmpint (bert_encoder_get_head (encoder), ==, BERT_HEAD_TOKEN_CLASSIFIER);
   job = bert_encoder_run (encoder, sequences, 2, NULL);
   output = bert_job_get_output (job);

@@ -20,22 +20,6 @@ load (const char *folder)
   return model;
 }
 
-static BertEncoder *
-cpu_encoder (BertModel *model, int pooling, int n_threads)
-{
-  BertEncoderOptions options;
-  GError *error = NULL;
-  BertEncoder *encoder;
-
-  bert_encoder_options_init (&options);
-  options.device = BERT_DEVICE_CPU;
-  options.pooling = pooling;
-  options.n_threads = n_threads;
-  encoder = bert_encoder_new (model, &options, &error);
-  g_assert_no_error (error);
-  return encoder;
-}
-
 static char *
 make_model (BertHead head, BertDType dtype)
 {
@@ -108,14 +92,14 @@ test_encoders_share_weights (void)
   BertEncoder *first, *second, *other;
 
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 0);
-  first = cpu_encoder (model, -1, 1);
+  first = engine_test_cpu_encoder (model, -1, -1, 1);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 1);
   /* Pooling and threads are per encoder: the weights are still shared. */
-  second = cpu_encoder (model, BERT_POOLING_MAX, 2);
+  second = engine_test_cpu_encoder (model, BERT_POOLING_MAX, -1, 2);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 2);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_count (), ==, 1);
   /* A second load of the folder is another model, with its own copy. */
-  other = cpu_encoder (other_load, -1, 1);
+  other = engine_test_cpu_encoder (other_load, -1, -1, 1);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (other_load), ==, 1);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 2);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_count (), ==, 2);
@@ -161,7 +145,7 @@ check_concurrent_results (BertHead head, BertDType dtype)
 {
   char *folder = make_model (head, dtype);
   BertModel *model = load (folder);
-  BertEncoder *alone = cpu_encoder (model, -1, 2);
+  BertEncoder *alone = engine_test_cpu_encoder (model, -1, -1, 2);
   Batch batch;
   Runner runners[2];
   GThread *threads[2];
@@ -173,7 +157,7 @@ check_concurrent_results (BertHead head, BertDType dtype)
   bert_encoder_free (alone);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 0);
   for (int i = 0; i < 2; i++)
-    runners[i] = (Runner) { cpu_encoder (model, -1, 2), &batch, expected_batch, expected_single, 0 };
+    runners[i] = (Runner) { engine_test_cpu_encoder (model, -1, -1, 2), &batch, expected_batch, expected_single, 0 };
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 2);
   for (int i = 0; i < 2; i++)
     threads[i] = g_thread_new ("encoder", run_repeatedly, &runners[i]);
@@ -215,7 +199,7 @@ create_and_free_repeatedly (gpointer data)
   BertModel *model = data;
 
   for (int i = 0; i < 50; i++)
-    bert_encoder_free (cpu_encoder (model, -1, 1));
+    bert_encoder_free (engine_test_cpu_encoder (model, -1, -1, 1));
   return NULL;
 }
 
