@@ -8,18 +8,23 @@
  * that an inference thread runs while the next batch fills, and a task on the source
  * pad pushes them out in input order, so the streaming thread never waits for the model.
  *
- * Buffers carrying a token meta (from `tokenizer`) are used as they are; others are
- * tokenized here with the model's own tokenizer.
+ * Buffers carrying a token meta (from `tokenizer`) are used as they are, cut to the
+ * model's max_seq_length; others are tokenized here with the model's own tokenizer.
+ * Without a `model`, the element runs all-MiniLM-L6-v2 from the models folder
+ * ($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models), where
+ * scripts/get-model.sh puts it; `model=NAME` names another model there.
  *
- * ## Example launch line
+ * ## Example launch lines
  * |[
- * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer model=all-MiniLM-L6-v2 ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer vocab=/path/to/model ! bert-infer model=/path/to/model ! bert-json ! fdsink fd=1
  * ]|
  */
 #include "config.h"
 
 #include "gstbertinfer.h"
 #include "gstbertmeta.h"
+#include "gstbertmodeldir.h"
 
 #include <math.h>
 #include <string.h>
@@ -205,6 +210,7 @@ typedef struct _BertInferItem {
   GArray *type_ids;             /* int32 */
   GArray *spans;                /* uint32 pairs: byte spans of those tokens */
   GArray *lengths;              /* uint32: tokens of each sequence */
+  GArray *truncated;            /* gboolean: each sequence lost tokens on the way here */
   gint64 opened_us;             /* monotonic time its first buffer arrived */
   BertJob *job;
   GError *error;
@@ -216,7 +222,8 @@ typedef struct {
   const gint32 *type_ids;       /* NULL: all zero */
   const guint32 *offsets;
   guint n_tokens;
-  guint n_kept;                 /* n_tokens cut down to the model's positions */
+  guint n_kept;                 /* n_tokens cut down to the most the model takes */
+  gboolean truncated;           /* the tokenizer already cut the text */
 } BertInferTokens;
 
 static BertInferItem *
@@ -231,6 +238,7 @@ bert_infer_batch_new (void)
   batch->type_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   batch->spans = g_array_new (FALSE, FALSE, sizeof (guint32));
   batch->lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
+  batch->truncated = g_array_new (FALSE, FALSE, sizeof (gboolean));
   batch->opened_us = g_get_monotonic_time ();
   return batch;
 }
@@ -246,6 +254,7 @@ bert_infer_item_free (BertInferItem *item)
     g_array_free (item->type_ids, TRUE);
     g_array_free (item->spans, TRUE);
     g_array_free (item->lengths, TRUE);
+    g_array_free (item->truncated, TRUE);
     if (item->job)
       bert_job_free (item->job);
     g_clear_error (&item->error);
@@ -273,12 +282,15 @@ bert_infer_append_kept (GArray *array, const void *values, guint n_values, guint
       width);
 }
 
-/* Appends a buffer and its tokens; a sequence longer than the model's positions keeps
- * its first n_kept - 1 tokens and its last one, the [SEP]. */
+/* Appends a buffer and its tokens; a sequence longer than the model takes keeps its
+ * first n_kept - 1 tokens and its last one, the [SEP]. */
 static void
 bert_infer_batch_append (BertInferItem *batch, GstBuffer *buffer, const BertInferTokens *tokens)
 {
+  gboolean truncated = tokens->truncated || tokens->n_kept < tokens->n_tokens;
+
   g_ptr_array_add (batch->buffers, buffer);
+  g_array_append_val (batch->truncated, truncated);
   bert_infer_append_kept (batch->ids, tokens->ids, tokens->n_tokens, tokens->n_kept, 1);
   bert_infer_append_kept (batch->type_ids, tokens->type_ids, tokens->n_tokens, tokens->n_kept, 1);
   bert_infer_append_kept (batch->spans, tokens->offsets, tokens->n_tokens, tokens->n_kept, 2);
@@ -660,6 +672,7 @@ gst_bert_infer_attach_result (GstBertInfer *self, GstBuffer *buffer, const BertI
   GstCustomMeta *meta = gst_buffer_add_bert_result_meta (buffer, self->model->name,
       (guint64) (output->compute_seconds * GST_SECOND));
 
+  gst_bert_result_meta_set_truncated (meta, g_array_index (batch->truncated, gboolean, index));
   if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
     gst_bert_result_meta_set_embedding (meta,
         output->embeddings + (gsize) index * output->hidden_size, output->hidden_size);
@@ -831,11 +844,24 @@ gst_bert_infer_restart_locked (GstBertInfer *self)
 /* ------------------------------------------------------------------------- */
 /* The streaming thread: tokens, batching, events */
 
+/* The most tokens a sequence is run with, [CLS] and [SEP] included: max-length, else the
+ * model's max_seq_length (sentence-transformers' truncation, which is the positions
+ * where the folder does not say), never more than its positions nor fewer than 2. */
+static guint
+gst_bert_infer_max_tokens (GstBertInfer *self)
+{
+  const BertConfig *config = &self->model->config;
+  guint max_tokens;
+
+  g_mutex_lock (&self->lock);
+  max_tokens = self->max_length ? self->max_length : (guint) config->max_seq_length;
+  g_mutex_unlock (&self->lock);
+  return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
+}
+
 static gboolean
 gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
 {
-  const BertConfig *config = &self->model->config;
-  guint max_length;
   GstMapInfo map;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
@@ -843,13 +869,9 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     return FALSE;
   }
-  g_mutex_lock (&self->lock);
-  max_length = self->max_length ? self->max_length : (guint) config->max_seq_length;
-  g_mutex_unlock (&self->lock);
-  max_length = MIN (max_length, (guint) config->max_position_embeddings);
-
   bert_encode_text (bert_model_get_tokenizer (self->model), &self->plain,
-      (const gchar *) map.data, map.size, self->is_markup, max_length, &self->encoding);
+      (const gchar *) map.data, map.size, self->is_markup, gst_bert_infer_max_tokens (self),
+      &self->encoding);
   gst_buffer_unmap (buffer, &map);
   return TRUE;
 }
@@ -872,6 +894,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
     tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
     if (n_tokens < tokens->n_tokens)
       tokens->offsets = NULL;
+    tokens->truncated = gst_bert_token_meta_get_truncated (meta);
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
@@ -889,14 +912,16 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
   tokens->type_ids = self->encoding.type_ids;
   tokens->offsets = self->encoding.offsets;
   tokens->n_tokens = self->encoding.n_tokens;
+  tokens->truncated = self->encoding.truncated;
   GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
 }
 
-/* Checks ids against the model and cuts sequences longer than its positions. An id
- * outside the vocabulary means the tokens came from another tokenizer: an error, as
- * results would be meaningless. */
+/* Checks ids against the model and cuts sequences longer than it takes (max-length,
+ * else max_seq_length), as sentence-transformers truncates every input to its
+ * max_seq_length. An id outside the vocabulary means the tokens came from another
+ * tokenizer: an error, as results would be meaningless. */
 static gboolean
 gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
 {
@@ -915,15 +940,17 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTok
     }
   }
 
-  tokens->n_kept = MIN (tokens->n_tokens, (guint) config->max_position_embeddings);
+  tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
   if (tokens->n_kept < tokens->n_tokens) {
     GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT " has %u tokens, cut to %u",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens, tokens->n_kept);
     if (!self->warned_truncation) {
       self->warned_truncation = TRUE;
       GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Text too long for model '%s', truncated",
-              self->model->name), ("a token meta has %u tokens, the model takes %d; keeping "
-              "the first %u and the final [SEP] (later cases are only logged)", tokens->n_tokens,
+              self->model->name), ("a token meta has %u tokens, the model takes %u "
+              "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
+              "keeping the first %u and the final [SEP] (later cases are only logged)",
+              tokens->n_tokens, tokens->n_kept, config->max_seq_length,
               config->max_position_embeddings, tokens->n_kept - 1));
     }
   }
@@ -1261,16 +1288,39 @@ gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *opt
   return encoder;
 }
 
+/* The folder the model property names (see gstbertmodeldir.h), or NULL after posting
+ * an error that says which command fetches a model missing from the models folder. */
+static gchar *
+gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
+{
+  GstBertModelLocation location;
+  gchar *message, *details, *path;
+
+  gst_bert_model_location_resolve (&location, value);
+  if (gst_bert_model_location_describe_missing (&location, "model", &message, &details)) {
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_FOUND, message, details, __FILE__, GST_FUNCTION, __LINE__);
+    gst_bert_model_location_clear (&location);
+    return NULL;
+  }
+  if (location.name)
+    GST_DEBUG_OBJECT (self, "model %s%s is %s", location.name,
+        location.is_default ? " (the default)" : "", location.path);
+  path = g_steal_pointer (&location.path);
+  gst_bert_model_location_clear (&location);
+  return path;
+}
+
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
   BertEncoderOptions options;
   GError *error = NULL;
   gint64 load_start;
-  gchar *path;
+  gchar *value, *path;
 
   g_mutex_lock (&self->lock);
-  path = g_strdup (self->model_path);
+  value = g_strdup (self->model_path);
   bert_encoder_options_init (&options);
   options.device = self->device;
   options.device_id = self->device_id;
@@ -1280,11 +1330,10 @@ gst_bert_infer_open (GstBertInfer *self)
   options.normalize = self->normalize;
   g_mutex_unlock (&self->lock);
 
-  if (!path) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model folder given"),
-        ("set the 'model' property to a Hugging Face BERT model folder"));
+  path = gst_bert_infer_find_model (self, value);
+  g_free (value);
+  if (!path)
     return FALSE;
-  }
   load_start = g_get_monotonic_time ();
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
@@ -1510,7 +1559,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model", "Hugging Face BERT model folder (config.json, "
-          "model.safetensors, tokenizer files); loaded once and shared by every instance",
+          "model.safetensors, tokenizer files), or the name of one in the models folder "
+          "($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models); unset: "
+          GST_BERT_DEFAULT_MODEL " there (fetch it with " GST_BERT_FETCH_SCRIPT " "
+          GST_BERT_DEFAULT_MODEL "). Loaded once and shared by every instance",
           DEFAULT_MODEL, at_load));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_enum ("device", "Device", "Where the model runs", GST_TYPE_BERT_INFER_DEVICE,
@@ -1553,9 +1605,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "\"bert-result\" element message (the meta's fields plus pts)", DEFAULT_POST_MESSAGES,
           live));
   g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
-      g_param_spec_uint ("max-length", "Max length", "Tokens kept, [CLS] and [SEP] included, "
-          "when the element tokenizes itself (0 = the model's max_seq_length; never more than "
-          "its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
+      g_param_spec_uint ("max-length", "Max length", "Most tokens a text is run with, [CLS] "
+          "and [SEP] included; longer ones keep their first tokens and the [SEP] and are "
+          "flagged truncated (0 = the model's max_seq_length, as sentence-transformers; never "
+          "more than its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
 }
 
 static void

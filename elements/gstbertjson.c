@@ -212,6 +212,12 @@ append_time (GString *out, GstClockTime time)
 }
 
 static void
+append_bool (GString *out, gboolean value)
+{
+  g_string_append (out, value ? "true" : "false");
+}
+
+static void
 append_tokens (GString *out, GstCustomMeta *meta)
 {
   const gint32 *ids, *type_ids;
@@ -229,7 +235,7 @@ append_tokens (GString *out, GstCustomMeta *meta)
   append_key (out, "offsets");
   append_span_array (out, offsets, n_offsets);
   append_key (out, "truncated");
-  g_string_append (out, gst_bert_token_meta_get_truncated (meta) ? "true" : "false");
+  append_bool (out, gst_bert_token_meta_get_truncated (meta));
   g_string_append_c (out, '}');
 }
 
@@ -333,6 +339,8 @@ append_result (GString *out, GstCustomMeta *meta, const gchar *float_format)
   append_json_cstring (out, model);
   append_key (out, "inference_time");
   append_uint (out, gst_bert_result_meta_get_inference_time (meta));
+  append_key (out, "truncated");
+  append_bool (out, gst_bert_result_meta_get_truncated (meta));
   embedding = gst_bert_result_meta_get_embedding (meta, &dim);
   if (embedding) {
     append_key (out, "embedding");

@@ -10,8 +10,13 @@
  * Pango markup (from subparse) is stripped of tags and its entities decoded for
  * tokenization only; token offsets still point into the original markup.
  *
+ * Without a `vocab`, the element uses the tokenizer of all-MiniLM-L6-v2 in the models
+ * folder ($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models), the model
+ * bert-infer runs by default; `vocab=NAME` names another model there.
+ *
  * ## Example launch lines
  * |[
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer vocab=model/ ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=lines.txt ! tokenizer vocab=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
  * ]|
@@ -22,6 +27,7 @@
 #include "gstbertmeta.h"
 #include "bert_tokenizer.h"
 #include "gstbertmarkup.h"
+#include "gstbertmodeldir.h"
 
 #include <string.h>
 
@@ -365,24 +371,40 @@ post_vocab_error (GstTokenizer *self, const gchar *path, const GError *error)
       g_strdup (error->message), __FILE__, GST_FUNCTION, __LINE__);
 }
 
+/* The path the vocab property names (see gstbertmodeldir.h), or NULL after posting an
+ * error that says which command fetches a model missing from the models folder. */
+static gchar *
+find_vocab (GstTokenizer *self)
+{
+  GstBertModelLocation location;
+  gchar *value, *message, *details, *path;
+
+  GST_OBJECT_LOCK (self);
+  value = g_strdup (self->vocab_path);
+  GST_OBJECT_UNLOCK (self);
+  gst_bert_model_location_resolve (&location, value);
+  g_free (value);
+  if (gst_bert_model_location_describe_missing (&location, "vocab", &message, &details)) {
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_NOT_FOUND, message, details, __FILE__, GST_FUNCTION, __LINE__);
+    gst_bert_model_location_clear (&location);
+    return NULL;
+  }
+  path = g_steal_pointer (&location.path);
+  gst_bert_model_location_clear (&location);
+  return path;
+}
+
 static gboolean
 load_vocab (GstTokenizer *self)
 {
   BertTokenizer *tokenizer;
   GError *error = NULL;
   gint64 start_us;
-  gchar *path;
+  gchar *path = find_vocab (self);
 
-  GST_OBJECT_LOCK (self);
-  path = g_strdup (self->vocab_path);
-  GST_OBJECT_UNLOCK (self);
-  if (!path || !*path) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No vocabulary set"),
-        ("Set the 'vocab' property to a vocab.txt, a tokenizer.json or a model folder"));
-    g_free (path);
+  if (!path)
     return FALSE;
-  }
-
   start_us = g_get_monotonic_time ();
   tokenizer = bert_tokenizer_new_from_path (path, &error);
   if (!tokenizer) {
@@ -558,14 +580,17 @@ install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_VOCAB,
       g_param_spec_string ("vocab", "Vocabulary",
           "A vocab.txt, a tokenizer.json or a model folder (its tokenizer.json, else its "
-          "vocab.txt with tokenizer_config.json); loaded when the element goes to READY",
-          DEFAULT_VOCAB,
+          "vocab.txt, with tokenizer_config.json and sentence_bert_config.json), or the name "
+          "of a model in the models folder ($GST_BERT_MODELS_DIR, else "
+          "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
+          "bert-infer. Loaded when the element goes to READY", DEFAULT_VOCAB,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
       g_param_spec_uint ("max-length", "Maximum length",
           "Most tokens per buffer, [CLS] and [SEP] included; longer texts are truncated and "
-          "flagged. 0: the tokenizer's model_max_length (see model-max-length); 1 is "
-          "raised to 2", 0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
+          "flagged. 0: the tokenizer's model_max_length (see model-max-length: a model "
+          "folder's sentence_bert_config.json max_seq_length, else its tokenizer files'); "
+          "1 is raised to 2", 0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SPLIT_LINES,
       g_param_spec_boolean ("split-lines", "Split lines",

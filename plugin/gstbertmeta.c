@@ -224,15 +224,22 @@ gst_bert_token_meta_get_offsets (GstCustomMeta *meta, guint *n_tokens)
   return get_span_field (meta, "offsets", n_tokens);
 }
 
-gboolean
-gst_bert_token_meta_get_truncated (GstCustomMeta *meta)
+/* An absent field reads as FALSE. */
+static gboolean
+get_boolean_field (GstCustomMeta *meta, const gchar *field)
 {
-  gboolean truncated = FALSE;
+  gboolean value = FALSE;
 
   g_return_val_if_fail (meta != NULL, FALSE);
 
-  gst_structure_get_boolean (gst_custom_meta_get_structure (meta), "truncated", &truncated);
-  return truncated;
+  gst_structure_get_boolean (gst_custom_meta_get_structure (meta), field, &value);
+  return value;
+}
+
+gboolean
+gst_bert_token_meta_get_truncated (GstCustomMeta *meta)
+{
+  return get_boolean_field (meta, "truncated");
 }
 
 GstCustomMeta *
@@ -258,6 +265,15 @@ gst_buffer_get_bert_result_meta (GstBuffer *buffer)
 
   gst_bert_meta_register ();
   return gst_buffer_get_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
+}
+
+void
+gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated)
+{
+  g_return_if_fail (meta != NULL);
+
+  gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN,
+      truncated, NULL);
 }
 
 void
@@ -331,6 +347,12 @@ gst_bert_result_meta_get_inference_time (GstCustomMeta *meta)
 
   gst_structure_get_uint64 (gst_custom_meta_get_structure (meta), "inference-time", &time_ns);
   return time_ns;
+}
+
+gboolean
+gst_bert_result_meta_get_truncated (GstCustomMeta *meta)
+{
+  return get_boolean_field (meta, "truncated");
 }
 
 const gfloat *

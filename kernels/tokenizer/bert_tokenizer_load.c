@@ -4,7 +4,8 @@
  * a WordPiece model, the BertNormalizer, the BertPreTokenizer and a TemplateProcessing or
  * BertProcessing post-processor. Anything else is refused as unsupported rather than
  * tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
- * switches as transformers does.
+ * switches as transformers does, and sentence_bert_config.json's max_seq_length the
+ * maximum length, as sentence-transformers does.
  */
 #include "bert_json_depth.h"
 #include "bert_tokenizer_private.h"
@@ -691,6 +692,35 @@ load_tokenizer_json (const char *path, GError **error)
   return tokenizer;
 }
 
+/* ---- sentence_bert_config.json ---- */
+
+/* sentence-transformers truncates every input at max_seq_length, whatever the tokenizer's
+ * own model_max_length says (all-MiniLM-L6-v2: 256, not 512). Its do_lower_case lowercases
+ * the text before the tokenizer: a no-op before a lowercasing normaliser, and not
+ * supported before a cased one, whose tokens would differ. */
+static gboolean
+read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GError **error)
+{
+  JsonObject *root;
+  JsonParser *parser = parse_json_file (path, &root, error);
+  gint64 max_seq_length = options->model_max_length;
+  gboolean lowercase_first = FALSE;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  ok = get_int (root, "max_seq_length", path, "max_seq_length", 1, G_MAXINT32, &max_seq_length,
+      error)
+      && get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
+  if (ok && lowercase_first && !options->lowercase)
+    ok = unsupported (error, path, "do_lower_case", "true before a tokenizer that keeps case",
+        "false, or true before a lowercasing tokenizer,");
+  if (ok)
+    options->model_max_length = (guint) max_seq_length;
+  g_object_unref (parser);
+  return ok;
+}
+
 /* ---- model folders ---- */
 
 static BertTokenizer *
@@ -699,6 +729,7 @@ load_folder (const char *folder, GError **error)
   char *json_path = g_build_filename (folder, "tokenizer.json", NULL);
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
   gboolean has_config = g_file_test (config_path, G_FILE_TEST_EXISTS);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
@@ -721,7 +752,11 @@ load_folder (const char *folder, GError **error)
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt", folder);
   }
+  if (tokenizer && g_file_test (sbert_path, G_FILE_TEST_EXISTS)
+      && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);
+  g_free (sbert_path);
   g_free (json_path);
   g_free (vocab_path);
   g_free (config_path);

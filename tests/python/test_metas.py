@@ -172,12 +172,18 @@ class ResultMetaFromPython(unittest.TestCase):
 
     LINES = 8
 
-    def run_model(self, name):
+    def model_folder(self, name):
         shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent"))
         folder = shared / "models" / name
-        reference = shared / "reference" / "encoder" / f"{name}.jsonl"
-        if not reference.exists() or not Gst.ElementFactory.find("bert-infer"):
-            self.skipTest(f"{reference} or bert-infer not found")
+        if not folder.exists() or not Gst.ElementFactory.find("bert-infer"):
+            self.skipTest(f"{folder} or bert-infer not found")
+        return folder
+
+    def run_model(self, name):
+        folder = self.model_folder(name)
+        reference = folder.parents[1] / "reference" / "encoder" / f"{name}.jsonl"
+        if not reference.exists():
+            self.skipTest(f"{reference} not found")
         lines = [json.loads(line) for line in reference.read_text(encoding="utf-8").splitlines()]
         lines = [line for line in lines if "text" in line][:self.LINES]
         config = json.loads((folder / "config.json").read_text())
@@ -195,8 +201,24 @@ class ResultMetaFromPython(unittest.TestCase):
         lines, results, _ = self.run_model("bert-tiny-random")
         for line, result in zip(lines, results):
             self.assertEqual(result.get_string("model"), "bert-tiny-random")
+            self.assertEqual(result.get_boolean("truncated"), (True, False))
             numpy.testing.assert_allclose(float_field(result, "embedding"), line["embedding"],
                                           atol=1e-4, err_msg=line["text"])
+
+    def test_truncated_flag(self):
+        """A text past the model's 512 positions, passed whole by the tokenizer, is cut
+        by bert-infer: the token meta is whole and unflagged, the result flagged."""
+        folder = self.model_folder("bert-tiny-random")
+        buffers = run_pipeline(
+            f"tokenizer vocab={folder} max-length=8192 ! bert-infer model={folder} device=cpu",
+            ["hello world " * 300, "hello world"])
+        long, short = buffers
+        self.assertEqual(token_meta(long)["n_tokens"], 602)
+        self.assertFalse(token_meta(long)["truncated"])
+        result = long.get_custom_meta("GstBertResultMeta").get_structure()
+        self.assertEqual(result.get_boolean("truncated"), (True, True))
+        result = short.get_custom_meta("GstBertResultMeta").get_structure()
+        self.assertEqual(result.get_boolean("truncated"), (True, False))
 
     def test_classification(self):
         lines, results, id2label = self.run_model("bert-tiny-random-sentiment")

@@ -645,6 +645,101 @@ test_tokenizer_config_errors_name_field (void)
   g_free (folder);
 }
 
+/* A model folder holding @tokenizer_file (tokenizer.json or vocab.txt, with @contents),
+ * a tokenizer_config.json saying 512 and a sentence_bert_config.json of @sbert_config. */
+static char *
+write_sentence_transformers_folder (const char *name, const char *tokenizer_file,
+    const char *contents, const char *sbert_config)
+{
+  char *folder = g_build_filename (scratch_dir, name, NULL);
+  char *tokenizer = g_build_filename (folder, tokenizer_file, NULL);
+  char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *sbert = g_build_filename (folder, "sentence_bert_config.json", NULL);
+
+  g_mkdir_with_parents (folder, 0700);
+  g_assert_true (g_file_set_contents (tokenizer, contents, -1, NULL));
+  g_assert_true (g_file_set_contents (config, "{\"do_lower_case\": true, "
+          "\"model_max_length\": 512}", -1, NULL));
+  g_assert_true (g_file_set_contents (sbert, sbert_config, -1, NULL));
+  g_free (sbert);
+  g_free (config);
+  g_free (tokenizer);
+  return folder;
+}
+
+/* sentence-transformers truncates at sentence_bert_config.json's max_seq_length, ahead of
+ * tokenizer_config.json's model_max_length, whichever file holds the vocabulary. */
+static void
+test_folder_reads_sentence_bert_max_seq_length (void)
+{
+  char *json = fixture_tokenizer_json ();
+  char *vocab;
+  g_file_get_contents (vocab_path, &vocab, NULL, NULL);
+  char *folders[] = {
+    write_sentence_transformers_folder ("st-json", "tokenizer.json", json,
+        "{\"max_seq_length\": 4, \"do_lower_case\": false}"),
+    write_sentence_transformers_folder ("st-vocab", "vocab.txt", vocab,
+        "{\"max_seq_length\": 4, \"do_lower_case\": true}"),
+    write_sentence_transformers_folder ("st-null", "vocab.txt", vocab, "{\"max_seq_length\": null}"),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++) {
+    GError *error = NULL;
+    BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folders[i], &error);
+    guint expected = i < 2 ? 4 : 512;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (bert_tokenizer_get_options (tokenizer)->model_max_length, ==, expected);
+    if (expected == 4)
+      check_bytes (tokenizer, "hello world the", 15, 0, "[CLS]@0-0 hello@0-5 world@6-11 [SEP]@0-0");
+    bert_tokenizer_free (tokenizer);
+    g_free (folders[i]);
+  }
+  g_free (vocab);
+  g_free (json);
+}
+
+static void
+test_sentence_bert_config_errors_name_field (void)
+{
+  const char *cased = "{\"do_lower_case\": false}";
+  char *vocab;
+  g_file_get_contents (vocab_path, &vocab, NULL, NULL);
+  const struct {
+    const char *contents;
+    int code;
+    const char *fragment;
+  } cases[] = {
+    {"{\"max_seq_length\": \"256\"}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
+    {"{\"max_seq_length\": 0}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
+    {"{\"max_seq_length\": 2.5}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
+    {"{\"max_seq_length\": 256, \"do_lower_case\": 1}", BERT_TOKENIZER_ERROR_FORMAT,
+        "'do_lower_case'"},
+    {"{\"max_seq_length\": 256,", BERT_TOKENIZER_ERROR_FORMAT, "sentence_bert_config.json:"},
+    {"[256]", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *folder = write_sentence_transformers_folder ("st-bad", "vocab.txt", vocab,
+        cases[i].contents);
+    char *sbert = g_build_filename (folder, "sentence_bert_config.json", NULL);
+    expect_error (folder, cases[i].code, sbert, cases[i].fragment);
+    g_free (sbert);
+    g_free (folder);
+  }
+
+  /* Lowercasing the text before a cased tokenizer would give other tokens. */
+  char *folder = write_sentence_transformers_folder ("st-cased", "vocab.txt", vocab,
+      "{\"max_seq_length\": 256, \"do_lower_case\": true}");
+  char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
+  g_assert_true (g_file_set_contents (config, cased, -1, NULL));
+  expect_error (folder, BERT_TOKENIZER_ERROR_UNSUPPORTED, "sentence_bert_config.json",
+      "do_lower_case");
+  g_free (config);
+  g_free (folder);
+  g_free (vocab);
+}
+
 static void
 test_junk_files_fail_cleanly (void)
 {
@@ -762,6 +857,10 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/load/missing-file", test_missing_file_is_a_file_error);
   g_test_add_func ("/tokenizer/load/tokenizer-json-errors", test_tokenizer_json_errors_name_field);
   g_test_add_func ("/tokenizer/load/tokenizer-config-errors", test_tokenizer_config_errors_name_field);
+  g_test_add_func ("/tokenizer/load/sentence-bert-max-seq-length",
+      test_folder_reads_sentence_bert_max_seq_length);
+  g_test_add_func ("/tokenizer/load/sentence-bert-config-errors",
+      test_sentence_bert_config_errors_name_field);
   g_test_add_func ("/tokenizer/load/junk", test_junk_files_fail_cleanly);
   g_test_add_func ("/tokenizer/load/large-vocabulary", test_large_vocabulary_loads);
 

@@ -3,10 +3,12 @@
  * They run on the CPU backend with tiny deterministic models (hidden size 32, 2 layers,
  * 64 positions, vocabulary [PAD] [UNK] [CLS] [SEP] [MASK] w5 w6 ...) that main() writes
  * under TEST_MODELS_DIR before the tests start: an "encoder", a "sequence" classifier,
- * a "multilabel" classifier and a "token" classifier. Reference results come from the
- * engine library itself, one sequence at a time. The parity tests run the models of
- * $GST_BERT_SHARED_DIR against their PyTorch references and are left out, with a
- * message, where that folder is absent.
+ * a "multilabel" classifier and a "token" classifier, "token-st16", a token classifier
+ * whose sentence_bert_config.json says max_seq_length 16, and encoders in two models
+ * folders (one as GST_BERT_MODELS_DIR, one under an XDG_DATA_HOME) for the default-model
+ * tests. Reference results come from the engine library itself, one sequence at a time.
+ * The parity tests run the models of $GST_BERT_SHARED_DIR against their PyTorch
+ * references and are left out, with a message, where that folder is absent.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -22,6 +24,14 @@
 #define UTF8_CAPS "text/x-raw, format=(string)utf8"
 /* The generated models' max_position_embeddings. */
 #define MODEL_POSITIONS 64
+/* The max_seq_length of the "token-st16" model. */
+#define ST16_MAX_SEQ_LENGTH 16
+/* Where the default-model tests find models: GST_BERT_MODELS_DIR, or XDG_DATA_HOME. */
+#define MODELS_DIR TEST_MODELS_DIR "/models-dir"
+#define XDG_DATA_HOME_DIR TEST_MODELS_DIR "/xdg-data-home"
+#define EMPTY_MODELS_DIR TEST_MODELS_DIR "/empty-models-dir"
+#define DEFAULT_MODEL_NAME "all-MiniLM-L6-v2"
+#define FETCH_COMMAND "scripts/get-model.sh"
 /* Batched and one-at-a-time results agree to this (float sums in another order). */
 #define RESULT_TOLERANCE 1e-4
 /* Scheduling slack allowed on top of a deadline on a loaded 2-core machine. */
@@ -1024,6 +1034,7 @@ GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
     fail_unless (spans[2 * MODEL_POSITIONS - 2] == 0 && spans[2 * MODEL_POSITIONS - 1] == 0,
         "the last token kept is not the [SEP]");
     fail_unless_equals_int (spans[2 * MODEL_POSITIONS - 3], 3);
+    fail_unless (gst_bert_result_meta_get_truncated (result));
     gst_buffer_unref (buffer);
   }
   warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
@@ -1171,6 +1182,8 @@ GST_START_TEST (test_missing_model_fails_naming_it)
   g_object_set (element, "model", path, NULL);
   message = assert_ready_fails (element, path);
   fail_unless (strstr (message, path) != NULL, "'%s' lacks the path", message);
+  fail_unless (strstr (message, FETCH_COMMAND) == NULL, "a path is not a model to fetch: '%s'",
+      message);
   g_free (message);
   gst_object_unref (element);
 }
@@ -1196,6 +1209,286 @@ GST_START_TEST (test_malformed_config_fails_naming_file)
 
 GST_END_TEST;
 
+/* Truncation at max_seq_length ----------------------------------------------------- */
+
+/* Checks that @buffer's token results cover @n_run tokens ending with the [SEP], and its
+ * result's truncated flag. */
+static void
+assert_token_result (GstBuffer *buffer, guint n_run, gboolean truncated)
+{
+  GstCustomMeta *result = result_of (buffer);
+  guint n_spans = 0;
+  const guint32 *spans = gst_bert_result_meta_get_token_spans (result, &n_spans);
+
+  fail_unless_equals_int (n_spans, n_run);
+  fail_unless (spans[2 * n_run - 2] == 0 && spans[2 * n_run - 1] == 0,
+      "the last token run is not the [SEP]");
+  fail_unless_equals_int (gst_bert_result_meta_get_truncated (result), truncated);
+}
+
+static guint
+token_meta_length (GstBuffer *buffer)
+{
+  guint n_tokens = 0;
+
+  gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer), &n_tokens);
+  return n_tokens;
+}
+
+GST_START_TEST (test_token_meta_cut_at_max_seq_length)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token-st16", NULL));
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token-st16", 40, 7)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token-st16",
+              ST16_MAX_SEQ_LENGTH, 7)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  /* The buffer's own tokens pass whole and unflagged; the result says what was run. */
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (token_meta_length (out), 40);
+  fail_if (gst_bert_token_meta_get_truncated (gst_buffer_get_bert_token_meta (out)));
+  assert_token_result (out, ST16_MAX_SEQ_LENGTH, TRUE);
+  gst_buffer_unref (out);
+  out = gst_harness_pull (h);
+  assert_token_result (out, ST16_MAX_SEQ_LENGTH, FALSE);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_length_overrides_max_seq_length)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token-st16", "max-length", 24, NULL));
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token-st16", 40, 7)),
+      GST_FLOW_OK);
+  g_object_set (h->element, "max-length", 1000, NULL);
+  fail_unless_equals_int (gst_harness_push (h, buffer_with_tokens ("token-st16", 100, 7)),
+      GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  assert_token_result (out, 24, TRUE);
+  gst_buffer_unref (out);
+  /* Never more than the positions. */
+  out = gst_harness_pull (h);
+  assert_token_result (out, MODEL_POSITIONS, TRUE);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_own_tokenization_cut_at_max_seq_length)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token-st16", NULL));
+  gchar *text = long_text (50);
+  GstBuffer *out = push_one_and_drain (h, text);
+
+  fail_unless_equals_int (token_meta_length (out), ST16_MAX_SEQ_LENGTH);
+  fail_unless (gst_bert_token_meta_get_truncated (gst_buffer_get_bert_token_meta (out)));
+  assert_token_result (out, ST16_MAX_SEQ_LENGTH, TRUE);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (text);
+}
+
+GST_END_TEST;
+
+/* Tokens the tokenizer already cut make a truncated result, though bert-infer cuts none. */
+GST_START_TEST (test_truncated_token_meta_makes_truncated_result)
+{
+  GstHarness *h = start_harness (new_bert_infer ("token-st16", NULL));
+  GstBuffer *in = buffer_with_tokens ("token-st16", 8, 7), *out;
+
+  gst_structure_set (gst_custom_meta_get_structure (gst_buffer_get_bert_token_meta (in)),
+      "truncated", G_TYPE_BOOLEAN, TRUE, NULL);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  assert_token_result (out, 8, TRUE);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The "result" object of the next line bert-json wrote. */
+static JsonObject *
+pull_json_result (GstHarness *h)
+{
+  GstBuffer *line = gst_harness_pull (h);
+  GstMapInfo map;
+  JsonNode *node;
+  JsonObject *result;
+
+  fail_unless (line != NULL && gst_buffer_map (line, &map, GST_MAP_READ));
+  node = json_from_string ((const gchar *) map.data, NULL);
+  fail_unless (node != NULL, "not JSON: %.*s", (int) map.size, map.data);
+  result = json_object_ref (json_object_get_object_member (json_node_get_object (node),
+          "result"));
+  gst_buffer_unmap (line, &map);
+  gst_buffer_unref (line);
+  json_node_unref (node);
+  return result;
+}
+
+GST_START_TEST (test_bert_json_writes_result_truncation)
+{
+  gchar *dir = model_dir ("token-st16");
+  gchar *launch = g_strdup_printf ("bert-infer model=%s device=cpu ! bert-json", dir);
+  GstHarness *h = gst_harness_new_parse (launch);
+  gchar *text = long_text (50);
+  JsonObject *result;
+
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer (text, 0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("hello", 1)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  result = pull_json_result (h);
+  fail_unless (json_object_get_boolean_member (result, "truncated"));
+  json_object_unref (result);
+  result = pull_json_result (h);
+  fail_if (json_object_get_boolean_member (result, "truncated"));
+  json_object_unref (result);
+  gst_harness_teardown (h);
+  g_free (text);
+  g_free (launch);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The default model and model names ------------------------------------------------ */
+
+static gchar *saved_models_dir, *saved_xdg_data_home;
+
+static void
+set_or_unset_env (const gchar *variable, const gchar *value)
+{
+  if (value)
+    g_setenv (variable, value, TRUE);
+  else
+    g_unsetenv (variable);
+}
+
+/* Where the elements look for models: @models_dir as GST_BERT_MODELS_DIR, @xdg_data_home
+ * as XDG_DATA_HOME (NULL: unset). */
+static void
+set_models_env (const gchar *models_dir, const gchar *xdg_data_home)
+{
+  set_or_unset_env ("GST_BERT_MODELS_DIR", models_dir);
+  set_or_unset_env ("XDG_DATA_HOME", xdg_data_home);
+}
+
+/* Tests run in a process of their own unless CK_FORK=no: put the environment back. */
+static void
+restore_models_env (void)
+{
+  set_models_env (saved_models_dir, saved_xdg_data_home);
+}
+
+/* Runs one text through @element (taken) and returns the name of the model it ran. */
+static gchar *
+model_run_by (GstElement *element)
+{
+  GstHarness *h;
+  GstBuffer *buffer;
+  gchar *name;
+
+  gst_util_set_object_arg (G_OBJECT (element), "device", "cpu");
+  h = start_harness (element);
+  buffer = push_one_and_drain (h, "hello");
+  name = g_strdup (gst_bert_result_meta_get_model (result_of (buffer)));
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+  return name;
+}
+
+GST_START_TEST (test_default_model_from_models_dir)
+{
+  gchar *name;
+
+  set_models_env (MODELS_DIR, "/nonexistent");
+  name = model_run_by (gst_element_factory_make ("bert-infer", NULL));
+  fail_unless_equals_string (name, DEFAULT_MODEL_NAME);
+  g_free (name);
+  restore_models_env ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_models_dir_defaults_to_xdg_data_home)
+{
+  gchar *name;
+
+  set_models_env (NULL, XDG_DATA_HOME_DIR);
+  name = model_run_by (gst_element_factory_make ("bert-infer", NULL));
+  fail_unless_equals_string (name, DEFAULT_MODEL_NAME);
+  g_free (name);
+  restore_models_env ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_model_name_found_in_models_dir)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  gchar *name;
+
+  set_models_env (MODELS_DIR, NULL);
+  g_object_set (element, "model", "named-model", NULL);
+  name = model_run_by (element);
+  fail_unless_equals_string (name, "named-model");
+  g_free (name);
+  restore_models_env ();
+}
+
+GST_END_TEST;
+
+/* Expects READY to fail naming the folder looked for and the command that fetches it. */
+static void
+assert_fetch_command_named (GstElement *element, const gchar *model_name)
+{
+  gchar *folder = g_build_filename (EMPTY_MODELS_DIR, model_name, NULL);
+  gchar *command = g_strdup_printf (FETCH_COMMAND " %s", model_name);
+  gchar *message = assert_ready_fails (element, "GST_BERT_MODELS_DIR");
+
+  fail_unless (strstr (message, folder) != NULL, "'%s' lacks %s", message, folder);
+  fail_unless (strstr (message, command) != NULL, "'%s' lacks %s", message, command);
+  g_free (message);
+  g_free (command);
+  g_free (folder);
+}
+
+GST_START_TEST (test_missing_default_model_names_fetch_command)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+
+  set_models_env (EMPTY_MODELS_DIR, NULL);
+  assert_fetch_command_named (element, DEFAULT_MODEL_NAME);
+  gst_object_unref (element);
+  restore_models_env ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_named_model_names_fetch_command)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+
+  set_models_env (EMPTY_MODELS_DIR, NULL);
+  g_object_set (element, "model", "no-such-model", NULL);
+  assert_fetch_command_named (element, "no-such-model");
+  gst_object_unref (element);
+  restore_models_env ();
+}
+
+GST_END_TEST;
 
 /* Downstream ---------------------------------------------------------------------- */
 
@@ -1449,6 +1742,8 @@ bertinfer_suite (void)
   TCase *results = tcase_create ("results");
   TCase *control = tcase_create ("control");
   TCase *input = tcase_create ("bad-input");
+  TCase *truncation = tcase_create ("truncation");
+  TCase *models_dir = tcase_create ("models-dir");
   gchar *reference_dir = shared_path ("reference", "encoder", NULL);
 
   suite_add_tcase (s, flow);
@@ -1491,6 +1786,20 @@ bertinfer_suite (void)
   tcase_add_test (input, test_missing_model_fails_naming_it);
   tcase_add_test (input, test_malformed_config_fails_naming_file);
 
+  suite_add_tcase (s, truncation);
+  tcase_add_test (truncation, test_token_meta_cut_at_max_seq_length);
+  tcase_add_test (truncation, test_max_length_overrides_max_seq_length);
+  tcase_add_test (truncation, test_own_tokenization_cut_at_max_seq_length);
+  tcase_add_test (truncation, test_truncated_token_meta_makes_truncated_result);
+  tcase_add_test (truncation, test_bert_json_writes_result_truncation);
+
+  suite_add_tcase (s, models_dir);
+  tcase_add_test (models_dir, test_default_model_from_models_dir);
+  tcase_add_test (models_dir, test_models_dir_defaults_to_xdg_data_home);
+  tcase_add_test (models_dir, test_model_name_found_in_models_dir);
+  tcase_add_test (models_dir, test_missing_default_model_names_fetch_command);
+  tcase_add_test (models_dir, test_missing_named_model_names_fetch_command);
+
   if (g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
     TCase *parity = tcase_create ("reference-parity");
 
@@ -1516,7 +1825,14 @@ write_test_models (void)
     {"sequence", BERT_HEAD_SEQUENCE_CLASSIFIER, FALSE},
     {"multilabel", BERT_HEAD_SEQUENCE_CLASSIFIER, TRUE},
     {"token", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
+    {"token-st16", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
+    {"models-dir/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
+    {"models-dir/named-model", BERT_HEAD_ENCODER, FALSE},
+    {"xdg-data-home/gst-bert/models/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
   };
+  gchar *st16_config = g_build_filename (TEST_MODELS_DIR, "token-st16",
+      "sentence_bert_config.json", NULL);
+  gchar *max_seq_length = g_strdup_printf ("{\"max_seq_length\": %d}", ST16_MAX_SEQ_LENGTH);
 
   for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
     BertModelWriterOptions options;
@@ -1534,12 +1850,19 @@ write_test_models (void)
       g_error ("could not write test model %s: %s", dir, error->message);
     g_free (dir);
   }
+  if (!g_file_set_contents (st16_config, max_seq_length, -1, NULL)
+      || g_mkdir_with_parents (EMPTY_MODELS_DIR, 0755) != 0)
+    g_error ("could not write %s or %s", st16_config, EMPTY_MODELS_DIR);
+  g_free (max_seq_length);
+  g_free (st16_config);
 }
 
 int
 main (int argc, char **argv)
 {
   gst_check_init (&argc, &argv);
+  saved_models_dir = g_strdup (g_getenv ("GST_BERT_MODELS_DIR"));
+  saved_xdg_data_home = g_strdup (g_getenv ("XDG_DATA_HOME"));
   write_test_models ();
   return gst_check_run_suite (bertinfer_suite (), "bertinfer", __FILE__);
 }

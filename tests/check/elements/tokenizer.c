@@ -1,7 +1,8 @@
 /* tokenizer.c: GstHarness tests of the tokenizer element.
  *
- * Always-running tests use the small vocabulary in tests/check/data/vocab.txt; the
- * parity test runs every reference tokenization of $GST_BERT_SHARED_DIR through the
+ * Always-running tests use the small vocabulary in tests/check/data/vocab.txt (copied
+ * into temporary models folders, set as GST_BERT_MODELS_DIR, for the tests of the default
+ * vocabulary and of model names); the parity test runs every reference tokenization of $GST_BERT_SHARED_DIR through the
  * element and is left out, with a message, where that folder is absent.
  */
 #include <gst/check/gstcheck.h>
@@ -16,6 +17,8 @@
 #define FIXTURE_VOCAB TEST_DATA_DIR "/vocab.txt"
 #define UTF8_CAPS "text/x-raw, format=(string)utf8"
 #define MARKUP_CAPS "text/x-raw, format=(string)pango-markup"
+#define DEFAULT_MODEL_NAME "all-MiniLM-L6-v2"
+#define FETCH_SCRIPT "scripts/get-model.sh"
 
 /* Ids of tests/check/data/vocab.txt (its line numbers, from 0). */
 enum
@@ -803,9 +806,11 @@ GST_END_TEST;
 /* Vocabulary errors --------------------------------------------------------------- */
 
 /* Takes the element to READY and expects it to fail with a RESOURCE error whose
- * texts name @path. */
+ * texts name @path and, in the message, @command, the one fetching a missing model
+ * (NULL: a path or a broken file, nothing to fetch). */
 static void
-assert_ready_fails_naming (GstElement *element, GstResourceError code, const gchar *path)
+assert_ready_fails_naming (GstElement *element, GstResourceError code, const gchar *path,
+    const gchar *command)
 {
   GstBus *bus = gst_bus_new ();
   GstMessage *message;
@@ -829,6 +834,12 @@ assert_ready_fails_naming (GstElement *element, GstResourceError code, const gch
         basename);
     g_free (basename);
   }
+  if (command)
+    fail_unless (strstr (error->message, command) != NULL, "message '%s' lacks %s",
+        error->message, command);
+  else
+    fail_unless (strstr (error->message, FETCH_SCRIPT) == NULL, "message '%s' names %s",
+        error->message, FETCH_SCRIPT);
   GST_INFO ("error: %s (%s)", error->message, debug);
 
   g_error_free (error);
@@ -853,18 +864,163 @@ GST_START_TEST (test_missing_vocab_fails)
   const gchar *path = "/nonexistent/gst-bert/vocab.txt";
   GstElement *element = tokenizer_with_vocab (path);
 
-  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, path);
+  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, path, NULL);
   gst_object_unref (element);
 }
 
 GST_END_TEST;
 
-GST_START_TEST (test_no_vocab_fails)
+/* The default vocabulary and model names ------------------------------------------- */
+
+/* A models folder (a new temporary one, to remove with remove_models_dir) holding
+ * @model_name with the fixture vocab.txt and, unless NULL, a sentence_bert_config.json. */
+static gchar *
+make_models_dir (const gchar *model_name, const gchar *sentence_bert_config)
 {
+  gchar *models_dir = g_dir_make_tmp ("gst-bert-models-XXXXXX", NULL);
+  gchar *folder = g_build_filename (models_dir, model_name, NULL);
+  gchar *vocab = g_build_filename (folder, "vocab.txt", NULL);
+  gchar *sbert = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  gchar *contents = NULL;
+
+  fail_unless (models_dir != NULL && g_mkdir (folder, 0700) == 0);
+  fail_unless (g_file_get_contents (FIXTURE_VOCAB, &contents, NULL, NULL));
+  fail_unless (g_file_set_contents (vocab, contents, -1, NULL));
+  if (sentence_bert_config)
+    fail_unless (g_file_set_contents (sbert, sentence_bert_config, -1, NULL));
+  g_free (contents);
+  g_free (sbert);
+  g_free (vocab);
+  g_free (folder);
+  return models_dir;
+}
+
+static void
+remove_models_dir (gchar *models_dir, const gchar *model_name)
+{
+  const gchar *files[] = { "vocab.txt", "sentence_bert_config.json" };
+  gchar *folder = g_build_filename (models_dir, model_name, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    gchar *path = g_build_filename (folder, files[i], NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  g_rmdir (folder);
+  g_rmdir (models_dir);
+  g_free (folder);
+  g_free (models_dir);
+}
+
+/* GST_BERT_MODELS_DIR at @models_dir; restored by restore_models_dir_env. */
+static gchar *saved_models_dir;
+
+static void
+set_models_dir_env (const gchar *models_dir)
+{
+  saved_models_dir = g_strdup (g_getenv ("GST_BERT_MODELS_DIR"));
+  g_setenv ("GST_BERT_MODELS_DIR", models_dir, TRUE);
+}
+
+static void
+restore_models_dir_env (void)
+{
+  if (saved_models_dir)
+    g_setenv ("GST_BERT_MODELS_DIR", saved_models_dir, TRUE);
+  else
+    g_unsetenv ("GST_BERT_MODELS_DIR");
+  g_clear_pointer (&saved_models_dir, g_free);
+}
+
+/* Tokenizes "hello world" with a tokenizer of @vocab (NULL: unset) and checks the ids. */
+static void
+assert_hello_world_tokenized (const gchar *vocab)
+{
+  const gint32 expected[] = { CLS, HELLO, WORLD, SEP };
+  GstElement *element = tokenizer_with_vocab (vocab);
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  GstBuffer *out;
+
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  out = push_and_pull (h, text_buffer ("hello world"));
+  assert_ids (out, expected, 4);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_default_vocab_from_models_dir)
+{
+  gchar *models_dir = make_models_dir (DEFAULT_MODEL_NAME, NULL);
+
+  set_models_dir_env (models_dir);
+  assert_hello_world_tokenized (NULL);
+  assert_hello_world_tokenized ("");
+  restore_models_dir_env ();
+  remove_models_dir (models_dir, DEFAULT_MODEL_NAME);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_vocab_name_found_in_models_dir)
+{
+  gchar *models_dir = make_models_dir ("named-model", NULL);
+
+  set_models_dir_env (models_dir);
+  assert_hello_world_tokenized ("named-model");
+  restore_models_dir_env ();
+  remove_models_dir (models_dir, "named-model");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_default_vocab_names_fetch_command)
+{
+  gchar *models_dir = g_dir_make_tmp ("gst-bert-models-XXXXXX", NULL);
+  gchar *folder = g_build_filename (models_dir, DEFAULT_MODEL_NAME, NULL);
   GstElement *element = tokenizer_with_vocab (NULL);
 
-  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, NULL);
+  set_models_dir_env (models_dir);
+  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, folder,
+      FETCH_SCRIPT " " DEFAULT_MODEL_NAME);
   gst_object_unref (element);
+  element = tokenizer_with_vocab ("no-such-model");
+  g_free (folder);
+  folder = g_build_filename (models_dir, "no-such-model", NULL);
+  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, folder,
+      FETCH_SCRIPT " no-such-model");
+  gst_object_unref (element);
+  restore_models_dir_env ();
+  g_rmdir (models_dir);
+  g_free (folder);
+  g_free (models_dir);
+}
+
+GST_END_TEST;
+
+/* A model folder's sentence_bert_config.json sets how far texts are cut by default. */
+GST_START_TEST (test_max_seq_length_is_default_max_length)
+{
+  gchar *models_dir = make_models_dir ("st-model", "{\"max_seq_length\": 3}");
+  gchar *folder = g_build_filename (models_dir, "st-model", NULL);
+  GstElement *element = tokenizer_with_vocab (folder);
+  const gint32 expected[] = { CLS, HELLO, SEP };
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  guint model_max_length = 0;
+  GstBuffer *out;
+
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  g_object_get (h->element, "model-max-length", &model_max_length, NULL);
+  fail_unless_equals_int (model_max_length, 3);
+  out = push_and_pull (h, text_buffer ("hello world"));
+  assert_ids (out, expected, 3);
+  fail_unless (gst_bert_token_meta_get_truncated (gst_buffer_get_bert_token_meta (out)));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  remove_models_dir (models_dir, "st-model");
+  g_free (folder);
 }
 
 GST_END_TEST;
@@ -878,7 +1034,7 @@ assert_malformed_file_fails (const gchar *file_name, const gchar *contents)
 
   fail_unless (g_file_set_contents (path, contents, -1, NULL));
   element = tokenizer_with_vocab (path);
-  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_OPEN_READ, path);
+  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_OPEN_READ, path, NULL);
   gst_object_unref (element);
   g_unlink (path);
   g_rmdir (dir);
@@ -948,7 +1104,10 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_input_without_caps_is_utf8);
   tcase_add_test (setup, test_gap_event_passes);
   tcase_add_test (setup, test_missing_vocab_fails);
-  tcase_add_test (setup, test_no_vocab_fails);
+  tcase_add_test (setup, test_default_vocab_from_models_dir);
+  tcase_add_test (setup, test_vocab_name_found_in_models_dir);
+  tcase_add_test (setup, test_missing_default_vocab_names_fetch_command);
+  tcase_add_test (setup, test_max_seq_length_is_default_max_length);
   tcase_add_test (setup, test_malformed_tokenizer_json_fails);
   tcase_add_test (setup, test_empty_vocab_txt_fails);
   tcase_add_test (setup, test_reports_vocab_size);
