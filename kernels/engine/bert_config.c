@@ -420,7 +420,9 @@ read_max_seq_length (BertConfig *config, const char *path, GError **error)
   if (parser == NULL)
     return FALSE;
   object = parser_get_object (parser);
-  if (json_object_has_member (object, "max_seq_length")) {
+  /* null is sentence-transformers' "not set": the position table is the limit. */
+  if (json_object_has_member (object, "max_seq_length")
+      && !json_node_is_null (json_object_get_member (object, "max_seq_length"))) {
     int max_seq_length;
 
     ok = read_size (object, path, "max_seq_length", G_MAXINT, &max_seq_length, error);

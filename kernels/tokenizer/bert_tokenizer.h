@@ -27,7 +27,8 @@ typedef struct {
   gboolean handle_chinese_chars;   /* put spaces around CJK ideographs */
   gboolean lowercase;
   int strip_accents;               /* -1: unset (follows lowercase), 0: no, 1: yes */
-  guint model_max_length;          /* from tokenizer_config.json; 512 when absent */
+  guint model_max_length;          /* a folder's sentence_bert_config.json max_seq_length,
+                                      * else tokenizer_config.json's; 512 when absent */
 } BertNormalizerOptions;
 
 typedef struct _BertTokenizer BertTokenizer;

@@ -2,6 +2,7 @@
  * the shared model cache. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -402,6 +403,30 @@ test_token_classifier_layout (void)
   g_free (folder);
 }
 
+/* sentence_bert_config.json's max_seq_length caps max_seq_length at the position table;
+ * null (sentence-transformers' "not set") and a missing file leave the table's size. */
+static void
+test_max_seq_length (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  const char *cases[][2] = {
+    { "{\"max_seq_length\": 16}", "16" },
+    { "{\"max_seq_length\": 4096}", G_STRINGIFY (MAX_POSITIONS) },
+    { "{\"max_seq_length\": null, \"do_lower_case\": false}", G_STRINGIFY (MAX_POSITIONS) },
+  };
+  BertModel *model = load (folder);
+
+  g_assert_cmpint (model->config.max_seq_length, ==, MAX_POSITIONS);
+  bert_model_unref (model);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    engine_test_write_file (folder, "sentence_bert_config.json", cases[i][0], -1);
+    model = load (folder);
+    g_assert_cmpint (model->config.max_seq_length, ==, atoi (cases[i][1]));
+    bert_model_unref (model);
+  }
+  g_free (folder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,6 +446,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/api/shared-cache", test_shared_cache);
   g_test_add_func ("/engine/api/shared-cache-threads", test_shared_cache_threads);
   g_test_add_func ("/engine/api/token-classifier-layout", test_token_classifier_layout);
+  g_test_add_func ("/engine/api/max-seq-length", test_max_seq_length);
   status = g_test_run ();
   engine_test_cleanup ();
   g_free (test_dir);
