@@ -7,24 +7,33 @@ Reads, in --data:
   bench-engine-*.txt   output of benchmarks/engine/bench-engine (one or more models each)
   live-latencies.txt   per-buffer latencies of bench-pipeline's live runs (--latencies)
   bench-pipeline.txt   bench-pipeline's summary, for the percentiles in the legend
+  peers/               output of benchmarks/compare-peers.sh (gst-bert and the CPU peers on
+                       the same sentences), when present
 and writes, in --out:
   engine-throughput.png   sentences/s against batch size, wall-clock and per CPU-second
   engine-latency.png      p50 and p99 batch latency against batch size
   live-latency.png        distribution (CDF) of the per-buffer latency of live streams
+  peers-throughput.png    sentences/s against batch size: gst-bert's engine and pipeline,
+                          ONNX Runtime and sentence-transformers, one panel per workload
 
-Making the data (from the repository root, a release build in build/; --threads and the
-batch list as in docs/performance.md), then the plots (matplotlib: pip install matplotlib):
+Making the data (from the repository root, a release build in build/, under real-time
+priority as in docs/performance.md; `uptime` before and after each run goes to the .load
+files), then the plots (matplotlib: pip install matplotlib):
 
   ninja -C build benchmarks/engine/bench-engine benchmarks/pipeline/bench-pipeline
   export GST_BERT_SHARED_DIR=../shared
-  build/benchmarks/engine/bench-engine --model ../shared/models/all-MiniLM-L6-v2 \\
-      --batch 1,2,4,8,16,32,64,128 --threads 2 > docs/data/bench-engine-minilm.txt
-  build/benchmarks/engine/bench-engine --shape all --batch 1,2,4,8,16,32,64,128 \\
-      --threads 2 > docs/data/bench-engine-shapes.txt
+  chrt -f 50 build/benchmarks/engine/bench-engine --model ../shared/models/all-MiniLM-L6-v2 \\
+      --batch 1,2,4,8,16,32,64,128 --threads 2 --all > docs/data/bench-engine-minilm.txt
+  chrt -f 50 build/benchmarks/engine/bench-engine --shape minilm --batch 1,2,4,8,16,32,64,128 \\
+      --threads 2 --sentences 2048 > docs/data/bench-engine-shapes.txt
+  chrt -f 50 build/benchmarks/engine/bench-engine --shape bert-base --batch 1,2,4,8,16,32,64,128 \\
+      --threads 2 >> docs/data/bench-engine-shapes.txt
   rm -f docs/data/live-latencies.txt
-  build/benchmarks/pipeline/bench-pipeline --cues 3000 --live-seconds 30 \\
+  chrt -f 50 build/benchmarks/pipeline/bench-pipeline --cues 3000 --live-seconds 30 \\
       --overhead-buffers 50000 --latencies docs/data/live-latencies.txt \\
       > docs/data/bench-pipeline.txt
+  benchmarks/compare-peers.sh build /tmp/peers && cp /tmp/peers/*.txt /tmp/peers/*.load \\
+      docs/data/peers/ && rm docs/data/peers/captions.txt docs/data/peers/sts-sentences.txt
   python3 scripts/plot-benchmarks.py
 """
 import argparse
@@ -36,6 +45,10 @@ from pathlib import Path
 ENGINE_HEADER = re.compile(r"^(\S+): hidden (\d+), (\d+) layers.*?; (\w+) backend, (\d+) threads")
 ENGINE_ROW = re.compile(r"^batch\s+(\d+)\s+([\d.]+) sentences/s\s+([\d.]+) tokens/s\s+"
                         r"p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms\s+cpu\s+([\d.]+) ms/batch")
+PEER_ROW = re.compile(r"^batch\s+(\d+)\s+(sentence-transformers|onnxruntime)\s+([\d.]+) sentences/s")
+PIPELINE_ROW = re.compile(r"^file: batch-size (\d+), \d+ cues in [\d.]+ s: ([\d.]+) sentences/s")
+PEER_WORKLOADS = {"sts": "STS, first 256 sentences (512 at batch 128)",
+                  "sts-all": "STS, all 2,758 sentences", "captions": "caption stream, 5,567 cues"}
 LIVE_SUMMARY = re.compile(r"^live (\S+) buffers/s: (\d+) buffers, latency p50 ([\d.]+) ms, "
                           r"p99 ([\d.]+) ms, max ([\d.]+) ms")
 
@@ -58,6 +71,25 @@ def read_engine_runs(paths):
                 batch, sentences, tokens, p50, p99, cpu_ms = row.groups()
                 rows.append({"batch": int(batch), "sentences": float(sentences),
                              "p50": float(p50), "p99": float(p99), "cpu_ms": float(cpu_ms)})
+    return runs
+
+
+def read_peer_runs(folder):
+    """{workload: {program: {batch: sentences/s}}} from compare-peers.sh's outputs."""
+    runs = defaultdict(lambda: defaultdict(dict))
+    for path in sorted(folder.glob("*.txt")):
+        workload = next((w for w in sorted(PEER_WORKLOADS, key=len, reverse=True)
+                         if path.name.startswith(w + "-")), None)
+        if workload is None:
+            continue
+        for line in path.read_text().splitlines():
+            peer, engine, pipeline = PEER_ROW.match(line), ENGINE_ROW.match(line), PIPELINE_ROW.match(line)
+            if peer:
+                runs[workload][peer.group(2)][int(peer.group(1))] = float(peer.group(3))
+            elif engine:
+                runs[workload]["gst-bert engine"][int(engine.group(1))] = float(engine.group(2))
+            elif pipeline:
+                runs[workload]["gst-bert pipeline"][int(pipeline.group(1))] = float(pipeline.group(2))
     return runs
 
 
@@ -99,7 +131,7 @@ def plot_engine_throughput(plt, runs, out):
         # inflates least; an idle core would give about this much each.
         cpu.plot(batches, [1000.0 * row["batch"] / row["cpu_ms"] for row in rows],
                  marker="o", label=label)
-    wall.set_title("Throughput (wall clock, loaded machine)")
+    wall.set_title("Throughput (wall clock, real-time priority)")
     wall.set_ylabel("sentences / s")
     cpu.set_title("Throughput per CPU-second")
     cpu.set_ylabel("sentences / CPU-second")
@@ -151,6 +183,26 @@ def plot_live_latency(plt, latencies, summaries, out):
     plt.close(figure)
 
 
+def plot_peer_throughput(plt, runs, out):
+    workloads = [w for w in PEER_WORKLOADS if w in runs]
+    figure, panels = plt.subplots(1, len(workloads), figsize=(4.6 * len(workloads), 4.2), squeeze=False)
+    for axes, workload in zip(panels[0], workloads):
+        for program in ("gst-bert engine", "gst-bert pipeline", "onnxruntime", "sentence-transformers"):
+            figures = runs[workload].get(program)
+            if figures:
+                batches = sorted(figures)
+                axes.plot(batches, [figures[b] for b in batches], marker="o", label=program)
+        axes.set_title(PEER_WORKLOADS[workload], fontsize=10)
+        axes.set_ylabel("sentences / s")
+        axes.set_ylim(bottom=0)
+        batch_axis(axes)
+        axes.legend(fontsize=8)
+    figure.suptitle("all-MiniLM-L6-v2, fp32, 2 threads: gst-bert and the CPU peers", fontsize=11)
+    figure.tight_layout()
+    figure.savefig(out / "peers-throughput.png", dpi=90)
+    plt.close(figure)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("docs/data"))
@@ -173,7 +225,12 @@ def main():
     plot_engine_latency(plt, runs, args.out)
     plot_live_latency(plt, read_live_latencies(live_file),
                       read_live_summaries(args.data / "bench-pipeline.txt"), args.out)
-    print(f"wrote {args.out}/engine-throughput.png, engine-latency.png, live-latency.png")
+    written = "engine-throughput.png, engine-latency.png, live-latency.png"
+    peer_runs = read_peer_runs(args.data / "peers")
+    if peer_runs:
+        plot_peer_throughput(plt, peer_runs, args.out)
+        written += ", peers-throughput.png"
+    print(f"wrote {args.out}/{written}")
 
 
 if __name__ == "__main__":

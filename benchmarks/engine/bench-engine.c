@@ -2,7 +2,7 @@
  *
  * usage: bench-engine [--shape minilm|bert-base|all] [--batch 1,8,32,128] [--threads N]
  *                     [--device cpu|cuda|auto] [--sentences N]
- *        bench-engine --model DIR [--text FILE] [--batch ...] [--threads N] [--device ...]
+ *        bench-engine --model DIR [--text FILE] [--all] [--batch ...] [--threads N] [--device ...]
  *
  * With --shape, a model of that shape with random weights is written to a temporary
  * folder (minilm: hidden 384, 6 layers, 12 heads, intermediate 1536; bert-base: 768,
@@ -11,10 +11,13 @@
  * tokenizer (truncated at its max_seq_length): one per line of --text FILE, by default the
  * STS Benchmark test set of $GST_BERT_SHARED_DIR (both sentences of each pair, in file
  * order), the sentences shared/scripts/peer-bench.py takes, so the figures compare.
- * Each batch size runs over max (256, 4 * batch) sequences, in order, after one warm-up
- * batch; the figures are sentences/s over the whole run, p50/p99 of the batches'
- * wall-clock latency, and the process's CPU time per batch (all threads), which other
- * load on the machine inflates less than wall-clock figures.
+ * Each batch size runs over max (256, 4 * batch) sequences (--sentences N: N; --all: every
+ * one, as peer-bench.py --all), in order, after one warm-up batch; the figures are sentences/s over the whole run, p50/p99 of the batches'
+ * wall-clock latency, the process's CPU time per batch (all threads), which other
+ * load on the machine inflates less than wall-clock figures, and the matrix products'
+ * GFLOP/s: 2 x tokens x the Linear layers' weights, plus 4 x hidden x n^2 per layer for
+ * attention's two products over each sequence of n tokens (the packed batch computes no
+ * padding), divided by the wall-clock time; LayerNorm, GELU and softmax are not counted.
  */
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@ typedef struct {
 static char *shape_option = NULL, *model_option = NULL, *text_option = NULL;
 static char *batch_option = NULL, *device_option = NULL;
 static int threads_option = 2, sentences_option = 0;
+static gboolean all_option = FALSE;
 
 static GOptionEntry entries[] = {
   { "shape", 0, 0, G_OPTION_ARG_STRING, &shape_option, "minilm, bert-base or all (default)", "SHAPE" },
@@ -46,6 +50,7 @@ static GOptionEntry entries[] = {
   { "device", 0, 0, G_OPTION_ARG_STRING, &device_option, "cpu (default), cuda or auto", "DEVICE" },
   { "sentences", 0, 0, G_OPTION_ARG_INT, &sentences_option,
     "sequences per batch size (default max (256, 4 * batch))", "N" },
+  { "all", 0, 0, G_OPTION_ARG_NONE, &all_option, "every sequence at every batch size", NULL },
   { NULL }
 };
 
@@ -146,6 +151,17 @@ percentile (GArray *sorted, double p)
   return g_array_index (sorted, double, MIN (index, sorted->len - 1));
 }
 
+/* Floating-point operations of the encoder's matrix products for one sequence. */
+static double
+sequence_flop (const BertConfig *config, uint32_t n_tokens)
+{
+  double h = config->hidden_size, i = config->intermediate_size, n = n_tokens;
+  double linear = 2.0 * n * (h * 3 * h + h * h + 2 * h * i);
+  double attention = 4.0 * h * n * n;
+
+  return config->num_layers * (linear + attention);
+}
+
 static double
 process_cpu_seconds (void)
 {
@@ -172,11 +188,13 @@ run_batch (BertEncoder *encoder, const BertSequence *sequences, guint n)
 
 /* Runs n sequences of workload in batches of batch_size; prints the figures. */
 static gboolean
-bench_batch_size (BertEncoder *encoder, const Workload *workload, guint batch_size, guint n)
+bench_batch_size (BertEncoder *encoder, const BertConfig *config, const Workload *workload,
+    guint batch_size, guint n)
 {
   const BertSequence *sequences = (const BertSequence *) workload->sequences->data;
   GArray *latencies = g_array_new (FALSE, FALSE, sizeof (double));
   guint64 n_tokens = 0;
+  double flop = 0;
   gint64 start;
   double total, cpu_start, cpu_total;
 
@@ -194,15 +212,18 @@ bench_batch_size (BertEncoder *encoder, const Workload *workload, guint batch_si
       return FALSE;
     latency = (g_get_monotonic_time () - batch_start) / 1e3;
     g_array_append_val (latencies, latency);
-    for (guint i = first; i < first + size; i++)
+    for (guint i = first; i < first + size; i++) {
       n_tokens += sequences[i].n_tokens;
+      flop += sequence_flop (config, sequences[i].n_tokens);
+    }
   }
   total = (g_get_monotonic_time () - start) / 1e6;
   cpu_total = process_cpu_seconds () - cpu_start;
   g_array_sort (latencies, compare_doubles);
   g_print ("batch %3u  %8.1f sentences/s  %9.0f tokens/s  p50 %8.2f ms  p99 %8.2f ms  "
-      "cpu %8.2f ms/batch  (%u sequences)\n", batch_size, n / total, n_tokens / total,
-      percentile (latencies, 0.5), percentile (latencies, 0.99), 1e3 * cpu_total / latencies->len, n);
+      "cpu %8.2f ms/batch  %6.1f GFLOP/s  (%u sequences)\n", batch_size, n / total,
+      n_tokens / total, percentile (latencies, 0.5), percentile (latencies, 0.99),
+      1e3 * cpu_total / latencies->len, flop / total / 1e9, n);
   g_array_unref (latencies);
   return TRUE;
 }
@@ -240,9 +261,10 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
       bert_encoder_get_backend_name (encoder), threads_option, workload->sequences->len,
       (double) workload->n_tokens / workload->sequences->len);
   for (guint i = 0; i < n_batch_sizes && ok; i++) {
-    guint n = sentences_option > 0 ? (guint) sentences_option : MAX (256, 4 * batch_sizes[i]);
+    guint n = all_option ? workload->sequences->len
+        : sentences_option > 0 ? (guint) sentences_option : MAX (256, 4 * batch_sizes[i]);
 
-    ok = bench_batch_size (encoder, workload, batch_sizes[i], n);
+    ok = bench_batch_size (encoder, &model->config, workload, batch_sizes[i], n);
   }
   bert_encoder_free (encoder);
   return ok;
@@ -306,16 +328,19 @@ bench_folder (guint *batch_sizes, guint n_batch_sizes)
   BertModel *model = sentences ? bert_model_load (model_option, &error) : NULL;
   gboolean ok = FALSE;
 
-  if (model != NULL) {
+  if (model != NULL && sentences->len > 0) {
     Workload workload = text_workload (model, sentences);
 
     ok = bench_model (model, &workload, batch_sizes, n_batch_sizes);
     workload_clear (&workload);
-    bert_model_unref (model);
+  } else if (model != NULL) {
+    g_printerr ("%s: no sentences\n", text_path);
   } else {
     g_printerr ("%s\n", error->message);
     g_error_free (error);
   }
+  if (model)
+    bert_model_unref (model);
   if (sentences)
     g_ptr_array_unref (sentences);
   g_free (text_path);

@@ -1,15 +1,19 @@
 /* bench-pipeline: end-to-end figures of bert-infer in GStreamer pipelines, on the CPU.
  *
- * usage: bench-pipeline [--model DIR] [--cues N] [--live-seconds S] [--overhead-buffers N]
+ * usage: bench-pipeline [--model DIR] [--text FILE] [--cues N] [--batch-size B]
+ *                       [--live-seconds S] [--overhead-buffers N]
  *                       [--threads N] [--only file|live|overhead]
  *
- * file:     writes an SRT of --cues cues (default 5000; the STS Benchmark test sentences
- *           of $GST_BERT_SHARED_DIR, cycled) and times
- *           filesrc ! subparse ! tokenizer ! bert-infer ! fakesink from PLAYING to EOS.
+ * file:     writes an SRT of --cues cues (by default 5000 of the STS Benchmark test sentences
+ *           of $GST_BERT_SHARED_DIR, cycled, or with --text FILE every line of FILE once, in
+ *           order) and times filesrc ! subparse ! tokenizer ! bert-infer batch-size=B !
+ *           fakesink from PLAYING to EOS (--batch-size, default 32 as the element's).
+ *           benchmarks/compare-peers.sh runs it beside the CPU peers on the same sentences.
  * live:     appsrc is-live=true do-timestamp=true ! bert-infer ! fakesink sync=false, paced
  *           at 1 and at 30 buffers/s for --live-seconds each (default 30); the latency of
  *           a buffer is from its push to its arrival at the sink (p50, p99, max), the
- *           first buffer (which also waits for the pipeline to start) left out. With
+ *           first buffer (which also waits for the pipeline to start) left out; the
+ *           buffers are the STS sentences, or the lines of --text, cycled. With
  *           --latencies FILE, each buffer's latency is also appended to FILE ("RATE MS"
  *           per line, in push order) for scripts/plot-benchmarks.py.
  * overhead: the element alone between two pads of this program, with a trivially small
@@ -32,6 +36,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bert_engine.h"
 #include "bert_model_writer.h"
@@ -40,13 +45,19 @@
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
 
 static char *model_option = NULL, *only_option = NULL, *latencies_option = NULL;
-static int cues_option = 5000, live_seconds_option = 30, overhead_buffers_option = 100000;
-static int threads_option = 0;
+static int cues_option = 0, live_seconds_option = 30, overhead_buffers_option = 100000;
+static int threads_option = 0, batch_size_option = 32;
+static char *text_option = NULL;
 
 static GOptionEntry entries[] = {
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_option,
     "model folder (default $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2)", "DIR" },
-  { "cues", 0, 0, G_OPTION_ARG_INT, &cues_option, "cues in the SRT file (default 5000)", "N" },
+  { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_option,
+    "cues of the file run, one per line (default: the STS test sentences)", "FILE" },
+  { "cues", 0, 0, G_OPTION_ARG_INT, &cues_option,
+    "cues in the SRT file (default 5000, or every line of --text)", "N" },
+  { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size_option,
+    "bert-infer's batch-size in the file run (default 32)", "B" },
   { "live-seconds", 0, 0, G_OPTION_ARG_INT, &live_seconds_option,
     "seconds of each live run (default 30)", "S" },
   { "overhead-buffers", 0, 0, G_OPTION_ARG_INT, &overhead_buffers_option,
@@ -97,6 +108,29 @@ read_sts_sentences (void)
   g_free (contents);
   g_free (path);
   return sentences;
+}
+
+/* The non-empty lines of path, or NULL (with a message). */
+static GPtrArray *
+read_text_lines (const char *path)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  GError *error = NULL;
+  char *contents, **split;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error)) {
+    g_printerr ("%s\n", error->message);
+    g_error_free (error);
+    g_ptr_array_unref (lines);
+    return NULL;
+  }
+  split = g_strsplit (contents, "\n", -1);
+  for (int i = 0; split[i] != NULL; i++)
+    if (*g_strstrip (split[i]) != '\0')
+      g_ptr_array_add (lines, g_strdup (split[i]));
+  g_strfreev (split);
+  g_free (contents);
+  return lines;
 }
 
 static double
@@ -177,10 +211,11 @@ count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 static gboolean
 bench_file (const char *model, GPtrArray *sentences)
 {
-  char *srt = write_srt (sentences, cues_option);
+  int n_cues = cues_option > 0 ? cues_option : text_option ? (int) sentences->len : 5000;
+  char *srt = write_srt (sentences, n_cues);
   char *description = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! tokenizer "
-      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d ! "
-      "fakesink name=sink sync=false", srt, model, model, threads_option);
+      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d batch-size=%d ! "
+      "fakesink name=sink sync=false", srt, model, model, threads_option, batch_size_option);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
   guint n_out = 0;
@@ -200,8 +235,8 @@ bench_file (const char *model, GPtrArray *sentences)
     ok = run_to_eos (pipeline);
     seconds = seconds_since (start);
     if (ok)
-      printf ("file: %u cues in %.2f s: %.1f sentences/s (CPU %.2f s, %.0f%% of 1 core)\n",
-          n_out, seconds, n_out / seconds, cpu_seconds () - cpu_start,
+      printf ("file: batch-size %d, %u cues in %.2f s: %.1f sentences/s (CPU %.2f s, %.0f%% of 1 core)\n",
+          batch_size_option, n_out, seconds, n_out / seconds, cpu_seconds () - cpu_start,
           100.0 * (cpu_seconds () - cpu_start) / seconds);
     gst_object_unref (pad);
     gst_object_unref (sink);
@@ -553,10 +588,10 @@ main (int argc, char **argv)
   model = model_option ? g_strdup (model_option)
       : g_build_filename (shared_dir (), "models", "all-MiniLM-L6-v2", NULL);
   if (wanted ("file") || wanted ("live")) {
-    sentences = read_sts_sentences ();
-    if (!sentences || !g_file_test (model, G_FILE_TEST_IS_DIR)) {
-      g_printerr ("file and live runs need %s and the STS test set (set GST_BERT_SHARED_DIR)\n",
-          model);
+    sentences = text_option ? read_text_lines (text_option) : read_sts_sentences ();
+    if (!sentences || sentences->len == 0 || !g_file_test (model, G_FILE_TEST_IS_DIR)) {
+      g_printerr ("file and live runs need %s and sentences: the STS test set (set "
+          "GST_BERT_SHARED_DIR) or a --text file with at least one line\n", model);
       ok = FALSE;
     }
   }

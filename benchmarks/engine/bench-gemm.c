@@ -1,0 +1,173 @@
+/* bench-gemm: the machine's fp32 matrix-product limit, to judge the encoder against.
+ *
+ * usage: bench-gemm [--threads N] [--size S] [--seconds T]
+ *
+ * blas:   cblas_sgemm (OpenBLAS, N threads) on square S x S matrices (default 2048),
+ *         C = A B, repeated for about T seconds (default 2) after one warm-up call.
+ * packed: the engine's own Linear kernel (bert_linear_forward, packed weight panels) on
+ *         the four Linear shapes of all-MiniLM-L6-v2 (out x in: 1152 x 384 for Q/K/V,
+ *         384 x 384, 1536 x 384, 384 x 1536) over 2048 token rows, and on S x S; N
+ *         threads split the output columns in whole panels, as the CPU backend does
+ *         with few tokens. Skipped where the kernel does not run (no AVX-512).
+ * Prints GFLOP/s (2 x rows x in x out per product) for each, the best of three runs.
+ * OpenBLAS picks its kernels from the CPU: set OPENBLAS_CORETYPE (SkylakeX, Haswell)
+ * to compare them.
+ */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bert_cpu_gemm.h"
+
+#define TOKEN_ROWS 2048
+#define RUNS 3
+
+static int threads_option = 2, size_option = 2048;
+static double seconds_option = 2.0;
+
+static GOptionEntry entries[] = {
+  { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option, "threads (default 2)", "N" },
+  { "size", 0, 0, G_OPTION_ARG_INT, &size_option, "square size (default 2048)", "S" },
+  { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds_option, "seconds per run (default 2)", "T" },
+  { NULL }
+};
+
+static float *
+random_floats (gsize n, GRand *rand)
+{
+  float *values = g_new (float, n);
+
+  for (gsize i = 0; i < n; i++)
+    values[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+  return values;
+}
+
+static double
+blas_gflops (int size, GRand *rand)
+{
+  gsize n = (gsize) size * size;
+  float *a = random_floats (n, rand), *b = random_floats (n, rand), *c = g_new0 (float, n);
+  double best = 0;
+
+  openblas_set_num_threads (threads_option);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size, b,
+      size, 0.0f, c, size);
+  for (int run = 0; run < RUNS; run++) {
+    gint64 start = g_get_monotonic_time ();
+    int calls = 0;
+    double seconds;
+
+    do {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size,
+          b, size, 0.0f, c, size);
+      calls++;
+      seconds = (g_get_monotonic_time () - start) / 1e6;
+    } while (seconds < seconds_option / RUNS);
+    best = MAX (best, 2.0 * size * size * (double) size * calls / seconds / 1e9);
+  }
+  g_free (a);
+  g_free (b);
+  g_free (c);
+  return best;
+}
+
+typedef struct {
+  const BertLinear *linear;
+  const float *x;
+  float *y;
+  int rows, column_begin, column_end, calls;
+} PackedSlice;
+
+static gpointer
+run_packed_slice (gpointer data)
+{
+  PackedSlice *slice = data;
+
+  for (int call = 0; call < slice->calls; call++)
+    bert_linear_forward (slice->linear, slice->x, slice->rows, slice->linear->k,
+        slice->column_begin, slice->column_end, slice->y, slice->linear->n);
+  return NULL;
+}
+
+/* calls products of linear over x, the columns split in whole panels between the threads. */
+static void
+run_packed (const BertLinear *linear, const float *x, float *y, int rows, int calls)
+{
+  PackedSlice slices[64] = { { 0 } };
+  GThread *threads[64];
+  int n_threads = CLAMP (threads_option, 1, MIN (64, linear->n_panels));
+
+  for (int t = 0; t < n_threads; t++) {
+    int first = linear->n_panels * t / n_threads, last = linear->n_panels * (t + 1) / n_threads;
+
+    slices[t] = (PackedSlice) { linear, x, y, rows, first * BERT_GEMM_PANEL,
+      MIN (linear->n, last * BERT_GEMM_PANEL), calls };
+    threads[t] = t == 0 ? NULL : g_thread_new ("gemm", run_packed_slice, &slices[t]);
+  }
+  run_packed_slice (&slices[0]);
+  for (int t = 1; t < n_threads; t++)
+    g_thread_join (threads[t]);
+}
+
+static double
+packed_gflops (int rows, int n, int k, GRand *rand)
+{
+  float *weight = random_floats ((gsize) n * k, rand), *bias = random_floats (n, rand);
+  float *x = random_floats ((gsize) rows * k, rand), *y = g_new (float, (gsize) rows * n);
+  double flop = 2.0 * rows * n * (double) k, best = 0;
+  BertLinear linear;
+
+  if (!bert_linear_init (&linear, weight, bias, n, k, TRUE)) {
+    g_printerr ("no memory for the packed weights\n");
+    exit (1);
+  }
+  run_packed (&linear, x, y, rows, 1);
+  for (int run = 0; run < RUNS; run++) {
+    /* Calls per run from the warm-up's speed, so that each run lasts about its share. */
+    int calls = MAX (1, (int) (seconds_option / RUNS * 50e9 / flop));
+    gint64 start = g_get_monotonic_time ();
+    double seconds;
+
+    run_packed (&linear, x, y, rows, calls);
+    seconds = (g_get_monotonic_time () - start) / 1e6;
+    best = MAX (best, flop * calls / seconds / 1e9);
+  }
+  bert_linear_clear (&linear);
+  g_free (weight);
+  g_free (bias);
+  g_free (x);
+  g_free (y);
+  return best;
+}
+
+int
+main (int argc, char **argv)
+{
+  static const int shapes[][2] = { { 1152, 384 }, { 384, 384 }, { 1536, 384 }, { 384, 1536 } };
+  GOptionContext *context = g_option_context_new ("- the machine's fp32 GEMM limit");
+  GError *error = NULL;
+  GRand *rand = g_rand_new_with_seed (7);
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 2;
+  }
+  g_option_context_free (context);
+  printf ("%d threads; OPENBLAS_CORETYPE %s; %s\n", threads_option,
+      g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
+      openblas_get_config ());
+  printf ("blas   sgemm %5d x %5d x %5d  %7.1f GFLOP/s\n", size_option, size_option, size_option,
+      blas_gflops (size_option, rand));
+  if (!bert_cpu_gemm_packed_enabled ()) {
+    printf ("packed kernel: not run on this CPU\n");
+    return 0;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    printf ("packed linear %5d rows, out %5d, in %5d  %7.1f GFLOP/s\n", TOKEN_ROWS, shapes[i][0],
+        shapes[i][1], packed_gflops (TOKEN_ROWS, shapes[i][0], shapes[i][1], rand));
+  printf ("packed linear %5d rows, out %5d, in %5d  %7.1f GFLOP/s\n", size_option, size_option,
+      size_option, packed_gflops (size_option, size_option, size_option, rand));
+  g_rand_free (rand);
+  return 0;
+}
