@@ -8,11 +8,12 @@
  * folder (minilm: hidden 384, 6 layers, 12 heads, intermediate 1536; bert-base: 768,
  * 12, 12, 3072; both vocabulary 30522) and fed sequences of random ids, 8 to 40 tokens
  * long like captions. With --model, a real folder is fed sentences tokenized by its own
- * tokenizer (truncated at its max_seq_length): one per line of --text FILE, by default the
- * STS Benchmark test set of $GST_BERT_SHARED_DIR (both sentences of each pair, in file
- * order), the sentences shared/scripts/peer-bench.py takes, so the figures compare.
- * Each batch size runs over max (256, 4 * batch) sequences (--sentences N: N; --all: every
- * one, as peer-bench.py --all), in order, after one warm-up batch; the figures are sentences/s over the whole run, p50/p99 of the batches'
+ * tokenizer (truncated at its max_seq_length): one per line of --text FILE (a .csv is
+ * read as the STS layout), by default the STS Benchmark test set of $GST_BERT_SHARED_DIR
+ * (both sentences of each pair, in file order), the sentences shared/scripts/peer-bench.py
+ * takes, so the figures compare. Each batch size runs over max (256, 4 * batch) sequences
+ * (--sentences N: N; --all: every one, as peer-bench.py --all), in order, after one
+ * warm-up batch; the figures are sentences/s over the whole run, p50/p99 of the batches'
  * wall-clock latency, the process's CPU time per batch (all threads), which other
  * load on the machine inflates less than wall-clock figures, and the matrix products'
  * GFLOP/s: 2 x tokens x the Linear layers' weights, plus 4 x hidden x n^2 per layer for
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-sentences.h"
 #include "bert_engine.h"
 #include "bert_model_writer.h"
 
@@ -79,33 +81,6 @@ random_workload (int n, int vocab_size)
   }
   g_rand_free (rand);
   return workload;
-}
-
-/* The sentences of a text file, or of the STS test set (tab-separated, columns 6 and 7). */
-static GPtrArray *
-read_sentences (const char *path, GError **error)
-{
-  GPtrArray *sentences = g_ptr_array_new_with_free_func (g_free);
-  gboolean sts = g_str_has_suffix (path, ".csv");
-  char *contents, **lines;
-
-  if (!g_file_get_contents (path, &contents, NULL, error))
-    return NULL;
-  lines = g_strsplit (contents, "\n", -1);
-  for (int i = 0; lines[i] != NULL; i++) {
-    char **columns = g_strsplit (lines[i], "\t", -1);
-
-    if (sts && g_strv_length (columns) >= 7) {
-      g_ptr_array_add (sentences, g_strdup (columns[5]));
-      g_ptr_array_add (sentences, g_strdup (columns[6]));
-    } else if (!sts && *g_strstrip (lines[i]) != '\0') {
-      g_ptr_array_add (sentences, g_strdup (lines[i]));
-    }
-    g_strfreev (columns);
-  }
-  g_strfreev (lines);
-  g_free (contents);
-  return sentences;
 }
 
 static Workload
@@ -311,20 +286,12 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
   return ok;
 }
 
-static char *
-default_text_path (void)
-{
-  const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
-
-  return g_build_filename (shared ? shared : "../shared", "eval", "stsbenchmark", "sts-test.csv", NULL);
-}
-
 static gboolean
 bench_folder (guint *batch_sizes, guint n_batch_sizes)
 {
   GError *error = NULL;
-  char *text_path = text_option ? g_strdup (text_option) : default_text_path ();
-  GPtrArray *sentences = read_sentences (text_path, &error);
+  char *text_path = text_option ? g_strdup (text_option) : bench_sts_test_path ();
+  GPtrArray *sentences = bench_read_sentences (text_path, &error);
   BertModel *model = sentences ? bert_model_load (model_option, &error) : NULL;
   gboolean ok = FALSE;
 

@@ -4,10 +4,11 @@
  *                       [--live-seconds S] [--overhead-buffers N]
  *                       [--threads N] [--only file|live|overhead]
  *
- * file:     writes an SRT of --cues cues (by default 5000 of the STS Benchmark test sentences
- *           of $GST_BERT_SHARED_DIR, cycled, or with --text FILE every line of FILE once, in
- *           order) and times filesrc ! subparse ! tokenizer ! bert-infer batch-size=B !
- *           fakesink from PLAYING to EOS (--batch-size, default 32 as the element's).
+ * file:     writes an SRT of --cues cues (by default 5000 of the STS Benchmark test
+ *           sentences of $GST_BERT_SHARED_DIR, cycled, or with --text FILE every line of
+ *           FILE once, in order; a .csv is read as the STS layout) and times
+ *           filesrc ! subparse ! tokenizer ! bert-infer batch-size=B ! fakesink from
+ *           PLAYING to EOS (--batch-size, default 32 as the element's).
  *           benchmarks/compare-peers.sh runs it beside the CPU peers on the same sentences.
  * live:     appsrc is-live=true do-timestamp=true ! bert-infer ! fakesink sync=false, paced
  *           at 1 and at 30 buffers/s for --live-seconds each (default 30); the latency of
@@ -38,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-sentences.h"
 #include "bert_engine.h"
 #include "bert_model_writer.h"
 #include "gstbertmeta.h"
@@ -78,59 +80,20 @@ shared_dir (void)
   return shared ? shared : "../shared";
 }
 
-/* Both sentences of each STS Benchmark test pair, or NULL (with a message) when absent. */
+/* The lines of --text, or the STS test sentences; NULL (with a message) when unreadable. */
 static GPtrArray *
-read_sts_sentences (void)
+read_sentences (void)
 {
-  char *path = g_build_filename (shared_dir (), "eval", "stsbenchmark", "sts-test.csv", NULL);
-  GPtrArray *sentences = g_ptr_array_new_with_free_func (g_free);
+  char *path = text_option ? g_strdup (text_option) : bench_sts_test_path ();
   GError *error = NULL;
-  char *contents, **lines;
+  GPtrArray *sentences = bench_read_sentences (path, &error);
 
-  if (!g_file_get_contents (path, &contents, NULL, &error)) {
+  if (sentences == NULL) {
     g_printerr ("%s\n", error->message);
     g_error_free (error);
-    g_free (path);
-    g_ptr_array_unref (sentences);
-    return NULL;
   }
-  lines = g_strsplit (contents, "\n", -1);
-  for (int i = 0; lines[i] != NULL; i++) {
-    char **columns = g_strsplit (lines[i], "\t", -1);
-
-    if (g_strv_length (columns) >= 7) {
-      g_ptr_array_add (sentences, g_strdup (columns[5]));
-      g_ptr_array_add (sentences, g_strdup (columns[6]));
-    }
-    g_strfreev (columns);
-  }
-  g_strfreev (lines);
-  g_free (contents);
   g_free (path);
   return sentences;
-}
-
-/* The non-empty lines of path, or NULL (with a message). */
-static GPtrArray *
-read_text_lines (const char *path)
-{
-  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  GError *error = NULL;
-  char *contents, **split;
-
-  if (!g_file_get_contents (path, &contents, NULL, &error)) {
-    g_printerr ("%s\n", error->message);
-    g_error_free (error);
-    g_ptr_array_unref (lines);
-    return NULL;
-  }
-  split = g_strsplit (contents, "\n", -1);
-  for (int i = 0; split[i] != NULL; i++)
-    if (*g_strstrip (split[i]) != '\0')
-      g_ptr_array_add (lines, g_strdup (split[i]));
-  g_strfreev (split);
-  g_free (contents);
-  return lines;
 }
 
 static double
@@ -588,7 +551,7 @@ main (int argc, char **argv)
   model = model_option ? g_strdup (model_option)
       : g_build_filename (shared_dir (), "models", "all-MiniLM-L6-v2", NULL);
   if (wanted ("file") || wanted ("live")) {
-    sentences = text_option ? read_text_lines (text_option) : read_sts_sentences ();
+    sentences = read_sentences ();
     if (!sentences || sentences->len == 0 || !g_file_test (model, G_FILE_TEST_IS_DIR)) {
       g_printerr ("file and live runs need %s and sentences: the STS test set (set "
           "GST_BERT_SHARED_DIR) or a --text file with at least one line\n", model);
