@@ -131,3 +131,13 @@ engine_test_cpu_encoder (BertModel *model, int pooling, int normalize, int n_thr
   g_assert_no_error (error);
   return encoder;
 }
+
+BertModel *
+engine_test_load_model (const char *folder)
+{
+  GError *error = NULL;
+  BertModel *model = bert_model_load (folder, &error);
+
+  g_assert_no_error (error);
+  return model;
+}

@@ -21,6 +21,8 @@ void engine_test_write_file (const char *folder, const char *name, const char *c
 void engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
     const char *new_text);
 
+/* bert_model_load of folder; aborts the test on failure. */
+BertModel *engine_test_load_model (const char *folder);
 /* A CPU encoder of model; pooling and normalize -1 keep the model's, n_threads 0 means
  * one per core. Aborts the test on failure. */
 BertEncoder *engine_test_cpu_encoder (BertModel *model, int pooling, int normalize, int n_threads);

@@ -11,16 +11,6 @@
 #define MAX_POSITIONS 64
 #define VOCAB_SIZE 100
 
-static BertModel *
-load (const char *folder)
-{
-  GError *error = NULL;
-  BertModel *model = bert_model_load (folder, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
 /* n_tokens ids counting up from first, wrapping inside the vocabulary. */
 static int32_t *
 make_ids (uint32_t n_tokens, int first)
@@ -51,7 +41,7 @@ static void
 test_bad_input (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 1);
   int32_t *ids = make_ids (MAX_POSITIONS + 1, 0);
   int32_t bad_ids[3] = { 2, VOCAB_SIZE, 3 }, negative_ids[2] = { 2, -1 }, bad_types[3] = { 0, 0, 2 };
@@ -99,7 +89,7 @@ static void
 test_jobs_in_order (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   BertJob *jobs[3], *alone;
   int32_t *ids[3];
@@ -136,7 +126,7 @@ static void
 test_large_batch (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   const guint n = 80;
   BertSequence *sequences = g_new (BertSequence, n);
@@ -192,7 +182,7 @@ static void
 test_pooling_options (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   int32_t *ids = make_ids (20, 3);
   BertSequence sequence = { ids, NULL, 20 };
   float *mean = embed (model, BERT_POOLING_MEAN, 0, 1, &sequence);
@@ -221,7 +211,7 @@ static void
 test_invalid_options (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   BertEncoderOptions options;
   GError *error = NULL;
 
@@ -279,7 +269,7 @@ static void
 test_cuda_unavailable (void)
 {
   char *folder = engine_test_make_model (NULL);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   char *module_dir = g_build_filename (folder, "modules", NULL);
   char *saved = g_strdup (g_getenv ("GST_BERT_CUDA_MODULE_DIR"));
   BertEncoder *cpu = engine_test_cpu_encoder (model, -1, -1, 1);
@@ -380,7 +370,7 @@ test_token_classifier_layout (void)
   options.head = BERT_HEAD_TOKEN_CLASSIFIER;
   options.num_labels = 5;
   folder = engine_test_make_model (&options);
-  model = load (folder);
+  model = engine_test_load_model (folder);
   encoder = engine_test_cpu_encoder (model, -1, -1, 2);
   g_assert_cmpint (bert_encoder_get_head (encoder), ==, BERT_HEAD_TOKEN_CLASSIFIER);
   job = bert_encoder_run (encoder, sequences, 2, NULL);
@@ -414,13 +404,13 @@ test_max_seq_length (void)
     { "{\"max_seq_length\": 4096}", G_STRINGIFY (MAX_POSITIONS) },
     { "{\"max_seq_length\": null, \"do_lower_case\": false}", G_STRINGIFY (MAX_POSITIONS) },
   };
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
 
   g_assert_cmpint (model->config.max_seq_length, ==, MAX_POSITIONS);
   bert_model_unref (model);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     engine_test_write_file (folder, "sentence_bert_config.json", cases[i][0], -1);
-    model = load (folder);
+    model = engine_test_load_model (folder);
     g_assert_cmpint (model->config.max_seq_length, ==, atoi (cases[i][1]));
     bert_model_unref (model);
   }

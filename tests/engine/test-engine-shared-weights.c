@@ -10,16 +10,6 @@
 #define VOCAB_SIZE 100
 #define RUNS_PER_THREAD 20
 
-static BertModel *
-load (const char *folder)
-{
-  GError *error = NULL;
-  BertModel *model = bert_model_load (folder, &error);
-
-  g_assert_no_error (error);
-  return model;
-}
-
 static char *
 make_model (BertHead head, BertDType dtype)
 {
@@ -88,7 +78,7 @@ static void
 test_encoders_share_weights (void)
 {
   char *folder = make_model (BERT_HEAD_ENCODER, BERT_DTYPE_F16);
-  BertModel *model = load (folder), *other_load = load (folder);
+  BertModel *model = engine_test_load_model (folder), *other_load = engine_test_load_model (folder);
   BertEncoder *first, *second, *other;
 
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 0);
@@ -144,7 +134,7 @@ static void
 check_concurrent_results (BertHead head, BertDType dtype)
 {
   char *folder = make_model (head, dtype);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   BertEncoder *alone = engine_test_cpu_encoder (model, -1, -1, 2);
   Batch batch;
   Runner runners[2];
@@ -207,7 +197,7 @@ static void
 test_create_free_threads (void)
 {
   char *folder = make_model (BERT_HEAD_ENCODER, BERT_DTYPE_BF16);
-  BertModel *model = load (folder);
+  BertModel *model = engine_test_load_model (folder);
   GThread *threads[4];
 
   for (int i = 0; i < 4; i++)
