@@ -80,7 +80,7 @@ ensure_venv() {
   rm -rf "$venv"
   mkdir -p "$(dirname "$venv")"
   python3 -m venv "$venv" > "$log" 2>&1 && return 0
-  reason="could not make a Python virtual environment in $venv ($(reason_in "$log")); on Debian, install python3-venv (scripts/install-deps.sh does)"
+  reason="could not make a Python virtual environment in $venv ($(reason_in "$log")); on Debian, install python3-venv (scripts/install-deps.sh demo does)"
   rm -rf "$venv"
   return 1
 }

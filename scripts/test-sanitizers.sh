@@ -1,6 +1,11 @@
 #!/bin/sh
 # Builds gst-bert with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and
 # runs the test suite there. Ends with a line "N passed, N failed, N skipped".
+#   scripts/test-sanitizers.sh [--without-shared]
+# --without-shared: every test sees the shared data folder (../shared) as absent
+# (GST_BERT_SHARED_DIR=/nonexistent), as in a user's fresh clone: a test that needs it
+# must skip (exit 77) without a leak or a failure. Its logs are without-shared-*.json,
+# the others' sanitized-*.json, both in BUILD/meson-logs.
 #
 # - Every test runs except three suites: fuzz (the fuzzers have a sanitized build of their
 #   own, tests/fuzz/run-fuzzers.sh, and fuzzing inside a sanitized test run would only be
@@ -21,13 +26,23 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=${ASAN_BUILD_DIR:-build-asan}
+logbase=sanitized
+wrapper=""
+case "${1:-}" in
+  "") ;;
+  --without-shared)
+    logbase=without-shared
+    # A wrapper: the tests' own environment (tests/meson.build) sets GST_BERT_SHARED_DIR.
+    wrapper="env GST_BERT_SHARED_DIR=/nonexistent" ;;
+  *) echo "usage: scripts/test-sanitizers.sh [--without-shared]" >&2; exit 2 ;;
+esac
 
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
     -Dbuildtype=debugoptimized -Dcuda=disabled >/dev/null
 fi
 ninja -C "$build"
-rm -f "$build"/meson-logs/sanitized-*
+rm -f "$build/meson-logs/$logbase"-*
 
 export GST_REGISTRY_FORK=no
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -53,17 +68,17 @@ for test in json.load(sys.stdin):
 
 # shellcheck disable=SC2046
 ASAN_OPTIONS="$asan_common:detect_leaks=1" \
-  meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-c \
-  $(tests_of_kind native) || status=$?
+  meson test -C "$build" --print-errorlogs --num-processes 2 --logbase "$logbase-c" \
+  ${wrapper:+--wrapper "$wrapper"} $(tests_of_kind native) || status=$?
 
 interpreted=$(tests_of_kind interpreted)
 if [ -n "$interpreted" ]; then
   # shellcheck disable=SC2086
   LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so)" ASAN_OPTIONS="$asan_common:detect_leaks=0" \
-    meson test -C "$build" --print-errorlogs --num-processes 2 --logbase sanitized-python \
-    $interpreted || status=$?
+    meson test -C "$build" --print-errorlogs --num-processes 2 --logbase "$logbase-python" \
+    ${wrapper:+--wrapper "$wrapper"} $interpreted || status=$?
 fi
 
-echo "Sanitized build ($build, ASan + UBSan):"
-python3 scripts/summarize-tests.py "$build"/meson-logs/sanitized-*.json
+echo "Sanitized build ($build, ASan + UBSan${wrapper:+, without the shared data}):"
+python3 scripts/summarize-tests.py "$build/meson-logs/$logbase"-*.json
 exit $status
