@@ -65,9 +65,10 @@ class Install(unittest.TestCase):
         return found[0]
 
     def no_model_error(self, plugin_dir):
-        env = dict(os.environ, GST_PLUGIN_PATH=str(plugin_dir), GST_PLUGIN_SYSTEM_PATH_1_0="",
+        env = dict(os.environ, GST_PLUGIN_PATH=str(plugin_dir),
                    GST_REGISTRY=str(Path(self.tmp.name) / f"registry-{plugin_dir.name}.bin"),
                    GST_BERT_MODELS_DIR=str(Path(self.tmp.name) / "empty-models"))
+        env.pop("GST_PLUGIN_SYSTEM_PATH_1_0", None)  # fakesrc and fakesink, as a user has them
         result = run(NO_MODEL_PIPELINE, env=env)
         self.assertNotEqual(result.returncode, 0)
         return result.stdout + result.stderr
@@ -91,10 +92,15 @@ class Install(unittest.TestCase):
                       "sources", output)
 
     def test_meta_header_compiles_with_the_installed_pkg_config_file(self):
-        pc_dir = self.staged("gstbertmeta.pc").parent
+        # The installed file, with its prefix moved to the stage (for this file only).
+        installed_pc = self.staged("gstbertmeta.pc")
+        pc_dir = Path(self.tmp.name) / "pkgconfig"
+        pc_dir.mkdir(exist_ok=True)
+        (pc_dir / "gstbertmeta.pc").write_text(
+            installed_pc.read_text().replace(f"prefix={self.installed_option('prefix')}\n",
+                                             f"prefix={self.prefix}\n", 1))
         env = dict(os.environ, PKG_CONFIG_PATH=str(pc_dir))
-        flags = run(["pkg-config", f"--define-variable=prefix={self.prefix}", "--cflags",
-                     "--libs", "gstbertmeta"], env=env)
+        flags = run(["pkg-config", "--cflags", "--libs", "gstbertmeta"], env=env)
         self.assertEqual(flags.returncode, 0, flags.stderr)
         source = Path(self.tmp.name) / "app.c"
         source.write_text(META_PROGRAM)
