@@ -110,7 +110,7 @@ class CaptionSearch(unittest.TestCase):
         self.assertIn(str(missing), result.stderr)
 
     def test_real_model_is_taken_from_the_models_folder_without_shared(self):
-        models_dir = Path(self.tmp.name) / "models"
+        models_dir = Path(self.tmp.name) / "fetched-models"
         (models_dir / "all-MiniLM-L6-v2").mkdir(parents=True)
         (models_dir / "all-MiniLM-L6-v2" / "model.safetensors").touch()
         with mock.patch.dict(os.environ, GST_BERT_SHARED_DIR="/nonexistent",
