@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Every command block of README.md, docs/*.md and examples/README.md runs as written.
 
-usage: test_doc_commands.py BUILD_DIR [FILE.md ...]
+usage: test_doc_commands.py [BUILD_DIR] [unittest arguments]
+(without BUILD_DIR the blocks are checked but not run)
 
 The rules the documentation keeps (docs/README.md, "Commands in these pages"):
 - every code block is fenced and names its language: `sh` for commands, `text` for
@@ -32,12 +33,13 @@ import unittest
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parents[2]
-BUILD_DIR = Path(sys.argv.pop(1)).resolve() if len(sys.argv) > 1 else None
+BUILD_DIR = (Path(sys.argv.pop(1)).resolve() if len(sys.argv) > 1 and Path(sys.argv[1]).is_dir()
+             else None)
 DOC_FILES = sorted([SOURCE_DIR / "README.md", SOURCE_DIR / "examples" / "README.md",
-                    *(SOURCE_DIR / "docs").glob("*.md")])
+                    SOURCE_DIR / "scripts" / "README.md", *(SOURCE_DIR / "docs").glob("*.md")])
 # Pages for users; the others (engine, performance, tokenizer, reliability, cuda,
 # evaluation) are also for developers, who may have the shared data folder.
-USER_PAGES = {"README.md", "examples/README.md", "docs/README.md", "docs/api.md",
+USER_PAGES = {"README.md", "examples/README.md", "scripts/README.md", "docs/README.md", "docs/api.md",
               "docs/elements.md", "docs/models.md", "docs/install.md"}
 SHELL_LANGUAGES = {"sh", "shell", "bash"}
 NOT_RUN = re.compile(r"<!-- not-run: (\S.*?) -->")
@@ -156,6 +158,15 @@ class DocCommands(unittest.TestCase):
                 if "../shared/" in text:
                     problems.append(f"{name}:{line}: a path into ../shared, which users lack")
         self.assertEqual(problems, [])
+
+    def test_every_script_is_in_the_scripts_table(self):
+        table = (SOURCE_DIR / "scripts" / "README.md").read_text(encoding="utf-8")
+        rows = dict(re.findall(r"^\| \[([^]]+)\]\([^)]+\) \| (user tool|developer runner) \|",
+                               table, re.MULTILINE))
+        scripts = {path.name for path in (SOURCE_DIR / "scripts").iterdir()
+                   if path.is_file() and path.name != "README.md"}
+        self.assertEqual(sorted(scripts - set(rows)), [], "scripts missing from scripts/README.md")
+        self.assertEqual(sorted(set(rows) - scripts), [], "rows of scripts/README.md for no script")
 
     def test_shell_blocks_run(self):
         if BUILD_DIR is None:
