@@ -168,6 +168,14 @@ class DocCommands(unittest.TestCase):
         self.assertEqual(sorted(scripts - set(rows)), [], "scripts missing from scripts/README.md")
         self.assertEqual(sorted(set(rows) - scripts), [], "rows of scripts/README.md for no script")
 
+    def test_ci_runs_the_readme_test_command(self):
+        readme_blocks, _, _ = self.parsed[SOURCE_DIR / "README.md"]
+        test_command = next(block.text.strip() for block in readme_blocks
+                            if "scripts/test.sh" in block.text)
+        ci_commands = (SOURCE_DIR / ".ci" / "run").read_text(encoding="utf-8")
+        self.assertRegex(ci_commands, rf"(?m)(^|&& ){re.escape(test_command)}$",
+                         ".ci/run must run exactly the README's test command")
+
     def test_shell_blocks_run(self):
         if BUILD_DIR is None:
             self.skipTest("no BUILD_DIR given")
