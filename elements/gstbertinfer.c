@@ -24,9 +24,9 @@
 
 #include "gstbertinfer.h"
 #include "gstbertinferbatch.h"
-#include "gstbertmarkup.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
+#include "gstberttokenize.h"
 
 #include <math.h>
 
@@ -750,23 +750,6 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
-static gboolean
-gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
-{
-  GstMapInfo map;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
-        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
-    return FALSE;
-  }
-  bert_encode_text (bert_model_get_tokenizer (self->model), &self->plain,
-      (const gchar *) map.data, map.size, self->is_markup, gst_bert_infer_max_tokens (self),
-      &self->encoding);
-  gst_buffer_unmap (buffer, &map);
-  return TRUE;
-}
-
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -792,13 +775,14 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   }
 
   /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
-  if (!gst_bert_infer_tokenize (self, buffer)) {
+  buffer = gst_buffer_make_writable (buffer);
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
+          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
     return NULL;
   }
-  buffer = gst_buffer_make_writable (buffer);
-  gst_buffer_add_bert_token_meta (buffer, self->encoding.ids, self->encoding.type_ids,
-      self->encoding.offsets, self->encoding.n_tokens, self->encoding.truncated);
   tokens->ids = self->encoding.ids;
   tokens->type_ids = self->encoding.type_ids;
   tokens->offsets = self->encoding.offsets;
