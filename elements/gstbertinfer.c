@@ -27,6 +27,7 @@
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
 #include "gstberttokenize.h"
+#include "bert_tokenizer_identity.h"
 
 #include <math.h>
 
@@ -117,6 +118,7 @@ struct _GstBertInfer {
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
   BertModel *model;
+  gchar *vocabulary;            /* the identity of the model's tokenizer */
   BertEncoder *encoder;
   gboolean encoder_is_async;    /* submit several batches before waiting for one */
   const gchar *backend;         /* the encoder's backend name; under the lock */
@@ -128,6 +130,7 @@ struct _GstBertInfer {
   BertPlainText plain;          /* pango markup stripped for tokenizing */
   gboolean is_markup;           /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
+  gboolean warned_foreign_tokens;
 
   /* Data flow. */
   struct _BertInferItem *pending;  /* the batch being filled */
@@ -750,6 +753,30 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
+/* Whether the ids of @meta mean to the model what their tokenizer meant: they come from
+ * the same vocabulary, or from one that does not say (a meta made by hand). Tokens of
+ * another vocabulary would run the model on wrong ids: they are tokenized again, and
+ * the first such buffer of a stream is posted as a warning. */
+static gboolean
+gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuffer *buffer)
+{
+  const gchar *vocabulary = gst_bert_token_meta_get_vocabulary (meta);
+
+  if (vocabulary == NULL || g_strcmp0 (vocabulary, self->vocabulary) == 0)
+    return TRUE;
+  if (!self->warned_foreign_tokens) {
+    self->warned_foreign_tokens = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("The tokens come from another vocabulary than the model's: tokenized again"),
+        ("buffer at %" GST_TIME_FORMAT ": token meta of vocabulary %s, model %s has %s; its "
+            "text is tokenized again with the model's own tokenizer (give tokenizer the same "
+            "model as bert-infer to avoid this). Warned once per stream.",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), vocabulary, self->model->name,
+            self->vocabulary));
+  }
+  return FALSE;
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -759,6 +786,8 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
   guint n_tokens = 0;
 
+  if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
+    meta = NULL;
   tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
   if (tokens->ids && tokens->n_tokens > 0) {
     /* A meta made by hand may hold shorter arrays: those count as absent (zeros). */
@@ -776,8 +805,9 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
 
   /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
-          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary,
+          &self->plain, buffer, self->is_markup, gst_bert_infer_max_tokens (self),
+          &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -1210,6 +1240,7 @@ gst_bert_infer_open (GstBertInfer *self)
     goto failed;
   }
   self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
+  self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);
@@ -1236,6 +1267,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
+  g_clear_pointer (&self->vocabulary, g_free);
 }
 
 static GstStateChangeReturn
@@ -1251,6 +1283,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
+      self->warned_foreign_tokens = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default:

@@ -4,8 +4,9 @@
 #include "gstbertmeta.h"
 
 gboolean
-gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain,
-    GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding)
+gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
+    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
+    BertEncoding *encoding)
 {
   GstMapInfo map;
 
@@ -17,7 +18,8 @@ gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain,
   else
     bert_tokenizer_encode (tokenizer, (const gchar *) map.data, map.size, max_length, encoding);
   gst_buffer_unmap (buffer, &map);
-  gst_buffer_add_bert_token_meta (buffer, encoding->ids, encoding->type_ids, encoding->offsets,
-      encoding->n_tokens, encoding->truncated);
+  gst_bert_token_meta_set_vocabulary (gst_buffer_add_bert_token_meta (buffer, encoding->ids,
+          encoding->type_ids, encoding->offsets, encoding->n_tokens, encoding->truncated),
+      vocabulary);
   return TRUE;
 }

@@ -30,6 +30,7 @@
 #include "gsttokenizer.h"
 #include "gstbertmeta.h"
 #include "bert_tokenizer.h"
+#include "bert_tokenizer_identity.h"
 #include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
 
@@ -84,6 +85,7 @@ struct _GstTokenizer
   /* loaded at NULL -> READY, freed at READY -> NULL; set under the object lock,
    * which the streaming thread needs not take: it runs only in PAUSED and PLAYING */
   BertTokenizer *tokenizer;
+  gchar *vocabulary;            /* its identity, carried by every token meta */
 
   /* streaming thread */
   gboolean split_lines_active;  /* split-lines as it was at READY -> PAUSED */
@@ -151,8 +153,8 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
 
-  if (!gst_bert_tokenize_buffer (self->tokenizer, &self->plain, buffer, self->is_markup,
-          get_max_length (self), encoding)) {
+  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, &self->plain, buffer,
+          self->is_markup, get_max_length (self), encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
@@ -544,6 +546,7 @@ load_vocab (GstTokenizer *self)
 
   GST_OBJECT_LOCK (self);
   self->tokenizer = tokenizer;
+  self->vocabulary = bert_tokenizer_compute_identity (tokenizer);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -555,6 +558,7 @@ unload_vocab (GstTokenizer *self)
 
   GST_OBJECT_LOCK (self);
   tokenizer = g_steal_pointer (&self->tokenizer);
+  g_clear_pointer (&self->vocabulary, g_free);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
 }
@@ -722,6 +726,7 @@ gst_tokenizer_finalize (GObject *object)
 
   g_free (self->vocab_path);
   g_clear_pointer (&self->tokenizer, bert_tokenizer_free);
+  g_free (self->vocabulary);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_byte_array_unref (self->pending_line);

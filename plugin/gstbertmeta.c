@@ -182,6 +182,8 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
   set_array_field (s, "offsets", offsets, 2 * (gsize) n_tokens, sizeof (guint32));
   gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens,
       "truncated", G_TYPE_BOOLEAN, truncated, NULL);
+  /* Replaced tokens may come from another tokenizer than the old ones. */
+  gst_structure_remove_field (s, "vocabulary");
   return meta;
 }
 
@@ -192,6 +194,26 @@ gst_buffer_get_bert_token_meta (GstBuffer *buffer)
 
   gst_bert_meta_register ();
   return gst_buffer_get_custom_meta (buffer, GST_BERT_TOKEN_META_NAME);
+}
+
+void
+gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary)
+{
+  GstStructure *s;
+
+  g_return_if_fail (meta != NULL);
+  s = gst_custom_meta_get_structure (meta);
+  if (vocabulary != NULL)
+    gst_structure_set (s, "vocabulary", G_TYPE_STRING, vocabulary, NULL);
+  else
+    gst_structure_remove_field (s, "vocabulary");
+}
+
+const gchar *
+gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta), "vocabulary");
 }
 
 const gint32 *

@@ -19,6 +19,10 @@
  *   offsets    GstBuffer uint32[2*n-tokens]   [start, end) byte offsets into the buffer's text
  *   n-tokens   guint
  *   truncated  gboolean                     tokens were dropped at max-length
+ *   vocabulary gchararray                   identity of the tokenizer that made the ids (a
+ *                                           hash of its vocabulary and options); absent when
+ *                                           unknown. bert-infer re-tokenizes tokens of
+ *                                           another vocabulary than its model's
  *
  * Result meta structure "GstBertResultMeta", fields (present according to the head):
  *   model            gchararray  the model's name (its folder's base name)
@@ -63,6 +67,12 @@ const gint32 *gst_bert_token_meta_get_ids (GstCustomMeta *meta, guint *n_tokens)
 const gint32 *gst_bert_token_meta_get_type_ids (GstCustomMeta *meta, guint *n_tokens);
 const guint32 *gst_bert_token_meta_get_offsets (GstCustomMeta *meta, guint *n_tokens);
 gboolean gst_bert_token_meta_get_truncated (GstCustomMeta *meta);
+
+/* The identity of the vocabulary the ids come from; gst_buffer_add_bert_token_meta
+ * clears it, the tokenizer element sets it. NULL when unknown. */
+void gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary);
+/* Returns: (transfer none) (nullable): the identity, or NULL when unknown. */
+const gchar *gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta);
 
 /* Returns: (transfer none): the result meta of @buffer, created empty if absent;
  * fill it with the setters below. */

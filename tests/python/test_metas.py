@@ -112,6 +112,17 @@ class TokenMetaFromPython(unittest.TestCase):
         self.assertEqual(second["ids"].tolist(), [CLS, HELLO, WORLD, SEP])
         self.assertEqual(buffers[1].pts, Gst.SECOND)
 
+    def test_vocabulary_identity(self):
+        """The token meta names its vocabulary: the same for the same vocabulary, whether
+        set as model or as vocab, as 32 hex digits."""
+        first = run_pipeline(f"tokenizer model={FIXTURE_VOCAB}", ["the cat"])[0]
+        second = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB}", ["hello"])[0]
+        vocabulary = first.get_custom_meta("GstBertTokenMeta").get_structure().get_string("vocabulary")
+        self.assertRegex(vocabulary, "^[0-9a-f]{32}$")
+        self.assertEqual(
+            second.get_custom_meta("GstBertTokenMeta").get_structure().get_string("vocabulary"),
+            vocabulary)
+
     def test_truncated_flag(self):
         buffers = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB} max-length=3", ["hello world"])
         meta = token_meta(buffers[0])

@@ -91,6 +91,29 @@ GST_START_TEST (test_token_meta_replaced)
 
 GST_END_TEST;
 
+/* The vocabulary identity is carried, and cleared when the tokens are replaced: new
+ * tokens must not keep the old tokenizer's name. */
+GST_START_TEST (test_token_meta_vocabulary)
+{
+  GstBuffer *buffer = buffer_with_tokens ();
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const gint32 ids[] = { 101, 102 };
+  const guint32 offsets[] = { 0, 0, 0, 0 };
+
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL);
+  gst_bert_token_meta_set_vocabulary (meta, "0123abcd");
+  fail_unless_equals_string (gst_bert_token_meta_get_vocabulary (meta), "0123abcd");
+  meta = gst_buffer_add_bert_token_meta (buffer, ids, ids, offsets, 2, FALSE);
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL,
+      "replaced tokens kept the old vocabulary");
+  gst_bert_token_meta_set_vocabulary (meta, "ffff");
+  gst_bert_token_meta_set_vocabulary (meta, NULL);
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_meta_empty)
 {
   GstBuffer *buffer = gst_buffer_new ();
@@ -249,6 +272,7 @@ bertmeta_suite (void)
   tcase_add_test (tc, test_register_is_idempotent);
   tcase_add_test (tc, test_token_meta_round_trip);
   tcase_add_test (tc, test_token_meta_replaced);
+  tcase_add_test (tc, test_token_meta_vocabulary);
   tcase_add_test (tc, test_token_meta_empty);
   tcase_add_test (tc, test_metas_follow_whole_copies_only);
   tcase_add_test (tc, test_result_meta_embedding);
