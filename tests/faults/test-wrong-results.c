@@ -68,9 +68,9 @@ GST_START_TEST (test_tokens_of_another_vocabulary_tokenized_again)
 {
   GstBus *bus = gst_bus_new ();
   GstBuffer *own = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1", NULL);
-  GstBuffer *other = run_once ("tokenizer model=" OTHER_VOCAB " ! bert-infer model=" MODEL
+  GstBuffer *other = run_once ("tokenizer vocab=" OTHER_VOCAB " ! bert-infer model=" MODEL
       " device=cpu batch-size=1", bus);
-  GstBuffer *same = run_once ("tokenizer model=" MODEL " ! bert-infer model=" MODEL
+  GstBuffer *same = run_once ("tokenizer vocab=" MODEL " ! bert-infer model=" MODEL
       " device=cpu batch-size=1", NULL);
   guint own_dim, other_dim, same_dim;
   const float *own_embedding = embedding_of (own, &own_dim);

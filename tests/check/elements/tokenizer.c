@@ -1259,7 +1259,7 @@ static GstMessage *
 run_filesrc_pipeline (const gchar *path, const gchar *tokenizer_properties, GPtrArray *texts)
 {
   GstPlugin *core = gst_plugin_load_file (GST_CORE_ELEMENTS_PLUGIN, NULL);
-  gchar *description = g_strdup_printf ("filesrc name=file blocksize=7 ! tokenizer model=%s %s ! "
+  gchar *description = g_strdup_printf ("filesrc name=file blocksize=7 ! tokenizer vocab=%s %s ! "
       "fakesink name=sink signal-handoffs=true", FIXTURE_VOCAB, tokenizer_properties);
   GstElement *pipeline = gst_parse_launch (description, NULL);
   GstElement *file = gst_bin_get_by_name (GST_BIN (pipeline), "file");
