@@ -713,6 +713,12 @@ gst_bert_infer_loop (GstPad *pad)
   ret = gst_bert_infer_push_item (self, item, &settings);
 
   g_mutex_lock (&self->lock);
+  /* After EOS only a new stream is queued (see gst_bert_infer_queue_event): when one
+   * came before EOS was pushed, it must flow on, not be dropped by the pause. */
+  if (ret == GST_FLOW_EOS && !g_queue_is_empty (&self->items)) {
+    GST_DEBUG_OBJECT (self, "a new stream follows EOS: going on");
+    ret = GST_FLOW_OK;
+  }
   if (self->srcresult == GST_FLOW_OK)
     self->srcresult = ret;
   if (self->srcresult != GST_FLOW_OK)
@@ -1061,6 +1067,16 @@ gst_bert_infer_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 /* ------------------------------------------------------------------------- */
 /* The source pad */
 
+/* a + b, or the largest valid clock time where that would wrap (a batch-timeout of
+ * years plus the upstream latency) or reach GST_CLOCK_TIME_NONE. */
+static GstClockTime
+clock_time_add_saturating (GstClockTime a, GstClockTime b)
+{
+  const GstClockTime largest = GST_CLOCK_TIME_NONE - 1;
+
+  return a > largest - MIN (b, largest) ? largest : a + b;
+}
+
 static gboolean
 gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
@@ -1078,12 +1094,12 @@ gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       gst_query_parse_latency (query, &live, &min, &max);
       /* A buffer waits for its batch to close, then for the batch to run. */
       g_mutex_lock (&self->lock);
-      added = self->batch_timeout + self->batch_time_estimate;
+      added = clock_time_add_saturating (self->batch_timeout, self->batch_time_estimate);
       g_mutex_unlock (&self->lock);
       GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency",
           GST_TIME_ARGS (added));
-      gst_query_set_latency (query, live, min + added,
-          GST_CLOCK_TIME_IS_VALID (max) ? max + added : max);
+      gst_query_set_latency (query, live, clock_time_add_saturating (min, added),
+          GST_CLOCK_TIME_IS_VALID (max) ? clock_time_add_saturating (max, added) : max);
       return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);
@@ -1164,6 +1180,32 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
+/* An output= the model's head cannot give would be dropped from every result: an error
+ * at READY, naming what the head gives. */
+static gboolean
+gst_bert_infer_check_output (GstBertInfer *self)
+{
+  GstBertInferOutput given = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
+  GstBertInferOutput asked;
+  gchar *asked_names, *given_names;
+
+  g_mutex_lock (&self->lock);
+  asked = self->output;
+  g_mutex_unlock (&self->lock);
+  if ((asked & ~given) == 0)
+    return TRUE;
+  asked_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, asked);
+  given_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, given);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model '%s' cannot give output=%s: it gives %s", self->model->name, asked_names,
+          given_names),
+      ("the model's head gives %s only; set output=%s or leave output unset",
+          given_names, given_names));
+  g_free (asked_names);
+  g_free (given_names);
+  return FALSE;
+}
+
 static BertEncoder *
 gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
     GError **error)
@@ -1171,10 +1213,13 @@ gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *opt
   BertEncoder *encoder = bert_encoder_new (self->model, options, error);
   const char *fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
 
+  /* device=auto on a machine without a GPU falls back as asked: news, not a warning
+   * (device=cuda failing is an error: the encoder is not made). */
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
-        ("device=auto: %s", fallback_reason));
+    GST_INFO_OBJECT (self, "device=auto: running on the CPU: %s", fallback_reason);
+    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
+        ("no CUDA device is usable: %s", fallback_reason));
   }
   return encoder;
 }
@@ -1236,6 +1281,11 @@ gst_bert_infer_open (GstBertInfer *self)
   if (!self->encoder) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
         ("%s", error->message));
+    g_clear_pointer (&self->model, bert_model_unref);
+    goto failed;
+  }
+  if (!gst_bert_infer_check_output (self)) {
+    g_clear_pointer (&self->encoder, bert_encoder_free);
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
@@ -1316,12 +1366,39 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
 /* ------------------------------------------------------------------------- */
 /* GObject */
 
+/* The model is loaded at NULL -> READY: a new value after that would be read back
+ * while the old model runs. Refused with a warning, as filesrc refuses a new location
+ * once open. */
+static gboolean
+gst_bert_infer_model_is_mutable (GstBertInfer *self)
+{
+  GstState state, pending;
+  gchar *kept;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  pending = GST_STATE_PENDING (self);
+  GST_OBJECT_UNLOCK (self);
+  if (state == GST_STATE_NULL && pending <= GST_STATE_NULL)
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  kept = g_strdup (self->model_path ? self->model_path : "(the default model)");
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+      ("The model property cannot change once the element is READY: ignored"),
+      ("model stays \"%s\"; set it in the NULL state", kept));
+  g_free (kept);
+  return FALSE;
+}
+
 static void
 gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value,
     GParamSpec *pspec)
 {
   GstBertInfer *self = GST_BERT_INFER (object);
 
+  if (prop_id == PROP_MODEL && !gst_bert_infer_model_is_mutable (self))
+    return;
   g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_MODEL:
