@@ -614,8 +614,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
     GstCustomMeta *meta;
 
     buffer = gst_buffer_make_writable (buffer);
-    meta = gst_bert_infer_result_attach (buffer, self->model, batch->batch, output, i,
-        settings->output);
+    meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model,
+        batch->batch, output, i, settings->output);
     if (settings->post_messages)
       gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",

@@ -93,6 +93,44 @@ GST_START_TEST (test_tokens_of_another_vocabulary_tokenized_again)
 }
 GST_END_TEST;
 
+/* Two bert-infer in a row, the second with another pooling: each result is its own,
+ * found by element name, equal to what that bert-infer gives alone. On 3a49a12 the
+ * second overwrote the first's fields. */
+GST_START_TEST (test_two_bert_infer_in_a_row_keep_both_results)
+{
+  GstBuffer *mean = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1 pooling=mean",
+      NULL);
+  GstBuffer *cls = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1 pooling=cls", NULL);
+  GstBuffer *both = run_once ("bert-infer name=first model=" MODEL " device=cpu batch-size=1 "
+      "pooling=mean ! bert-infer name=second model=" MODEL " device=cpu batch-size=1 pooling=cls",
+      NULL);
+  GstCustomMeta *first = gst_buffer_get_bert_result_meta_by_name (both, "first");
+  GstCustomMeta *second = gst_buffer_get_bert_result_meta_by_name (both, "second");
+  gpointer state = NULL;
+  guint n_results = 0, dim, both_dim;
+  const float *expected, *got;
+
+  fail_unless (first != NULL && second != NULL && first != second,
+      "the two bert-infer did not each attach a result");
+  while (gst_buffer_iterate_bert_result_metas (both, &state) != NULL)
+    n_results++;
+  fail_unless_equals_int (n_results, 2);
+  fail_unless (gst_buffer_get_bert_result_meta (both) == first, "the first result is not first");
+  expected = embedding_of (mean, &dim);
+  got = gst_bert_result_meta_get_embedding (first, &both_dim);
+  fail_unless (both_dim == dim && memcmp (got, expected, dim * sizeof (float)) == 0,
+      "the first result is not the mean-pooled embedding");
+  expected = embedding_of (cls, &dim);
+  got = gst_bert_result_meta_get_embedding (second, &both_dim);
+  fail_unless (both_dim == dim && memcmp (got, expected, dim * sizeof (float)) == 0,
+      "the second result is not the CLS-pooled embedding");
+  fail_unless_equals_string (gst_bert_result_meta_get_element (second), "second");
+  gst_buffer_unref (mean);
+  gst_buffer_unref (cls);
+  gst_buffer_unref (both);
+}
+GST_END_TEST;
+
 static Suite *
 wrong_results_suite (void)
 {
@@ -101,6 +139,7 @@ wrong_results_suite (void)
 
   suite_add_tcase (suite, chains);
   tcase_add_test (chains, test_tokens_of_another_vocabulary_tokenized_again);
+  tcase_add_test (chains, test_two_bert_infer_in_a_row_keep_both_results);
   return suite;
 }
 
