@@ -140,6 +140,7 @@ struct _GstBertInfer {
   GstFlowReturn srcresult;      /* GST_FLOW_FLUSHING while flushing or inactive */
   gboolean eos;                 /* EOS received: refuse more data */
   gpointer last_handled_query;
+  GstQuery *query_in_progress;  /* taken by the src task, being answered downstream */
   gboolean last_query_result;
 
   GThread *worker;
@@ -646,6 +647,7 @@ gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item,
       g_mutex_lock (&self->lock);
       self->last_query_result = answer;
       self->last_handled_query = item->query;
+      self->query_in_progress = NULL;
       g_cond_signal (&self->space_cond);
       g_mutex_unlock (&self->lock);
       break;
@@ -701,6 +703,8 @@ gst_bert_infer_loop (GstPad *pad)
     goto pause;
 
   item = g_queue_pop_head (&self->items);
+  if (item->kind == ITEM_QUERY)
+    self->query_in_progress = item->query;
   if (item->kind == ITEM_BATCH) {
     self->n_batches_in_flight--;
     g_cond_signal (&self->space_cond);
@@ -1040,7 +1044,10 @@ gst_bert_infer_queue_query (GstBertInfer *self, GstQuery *query)
   item->kind = ITEM_QUERY;
   item->query = query;
   gst_bert_infer_enqueue_item_locked (self, item);
-  while (self->srcresult == GST_FLOW_OK && self->last_handled_query != query)
+  /* A flush stops the wait, but not while the task still has the query downstream:
+   * our caller frees the query when we return. */
+  while (self->last_handled_query != query
+      && (self->srcresult == GST_FLOW_OK || self->query_in_progress == query))
     g_cond_wait (&self->space_cond, &self->lock);
   answer = self->last_handled_query == query && self->last_query_result;
   self->last_handled_query = NULL;

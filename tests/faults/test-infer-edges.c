@@ -231,6 +231,96 @@ GST_START_TEST (test_device_auto_fallback_is_info)
 }
 GST_END_TEST;
 
+/* A serialized query that downstream is still answering when a flush comes: the query
+ * must not be handed back to its owner (who frees it) before downstream is done. */
+typedef struct {
+  GMutex lock;
+  GCond changed;
+  gboolean in_downstream, released, returned;
+  GstPadQueryFunction harness_query;
+  GstPad *harness_srcpad;
+} QueryGate;
+
+static QueryGate *query_gate;
+
+static gboolean
+hold_drain_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  QueryGate *gate = query_gate;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DRAIN)
+    return gate->harness_query (pad, parent, query);
+  g_mutex_lock (&gate->lock);
+  gate->in_downstream = TRUE;
+  g_cond_broadcast (&gate->changed);
+  while (!gate->released)
+    g_cond_wait (&gate->changed, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  /* The query is written to after a wait, as a slow downstream would. */
+  return TRUE;
+}
+
+static gpointer
+send_drain_query (gpointer data)
+{
+  QueryGate *gate = data;
+  GstQuery *query = gst_query_new_drain ();
+
+  gst_pad_peer_query (gate->harness_srcpad, query);
+  g_mutex_lock (&gate->lock);
+  gate->returned = TRUE;
+  g_cond_broadcast (&gate->changed);
+  g_mutex_unlock (&gate->lock);
+  gst_query_unref (query);
+  return NULL;
+}
+
+static gpointer
+send_flush_start (gpointer harness)
+{
+  gst_harness_push_event (harness, gst_event_new_flush_start ());
+  return NULL;
+}
+
+GST_START_TEST (test_query_outlives_no_flush)
+{
+  GstHarness *h = gst_harness_new_parse ("bert-infer model=" MODEL " device=cpu");
+  QueryGate gate = { 0 };
+  GThread *querier, *flusher;
+  gboolean returned_early;
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.changed);
+  gate.harness_query = GST_PAD_QUERYFUNC (h->sinkpad);
+  gate.harness_srcpad = h->srcpad;
+  query_gate = &gate;
+  gst_pad_set_query_function (h->sinkpad, hold_drain_query);
+  gst_harness_set_src_caps_str (h, TEXT_CAPS);
+
+  querier = g_thread_new ("query", send_drain_query, &gate);
+  g_mutex_lock (&gate.lock);
+  while (!gate.in_downstream)
+    g_cond_wait (&gate.changed, &gate.lock);
+  g_mutex_unlock (&gate.lock);
+  flusher = g_thread_new ("flush", send_flush_start, h);
+  /* Give the flush time to wake the querier: on 3a49a12 it returned here. */
+  g_usleep (300 * 1000);
+  g_mutex_lock (&gate.lock);
+  returned_early = gate.returned;
+  gate.released = TRUE;
+  g_cond_broadcast (&gate.changed);
+  g_mutex_unlock (&gate.lock);
+  g_thread_join (querier);
+  g_thread_join (flusher);
+  fail_if (returned_early, "the query was handed back while downstream still answered it");
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gst_harness_teardown (h);
+  query_gate = NULL;
+  g_cond_clear (&gate.changed);
+  g_mutex_clear (&gate.lock);
+}
+GST_END_TEST;
+
 static Suite *
 infer_edges_suite (void)
 {
@@ -244,6 +334,7 @@ infer_edges_suite (void)
   tcase_add_test (edges, test_output_the_head_cannot_give_is_an_error);
   tcase_add_test (edges, test_latency_saturates);
   tcase_add_test (edges, test_device_auto_fallback_is_info);
+  tcase_add_test (edges, test_query_outlives_no_flush);
   return suite;
 }
 
