@@ -940,6 +940,8 @@ gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   g_mutex_lock (&self->lock);
   ret = gst_bert_infer_add_to_batch_locked (self, buffer, &tokens);
   g_mutex_unlock (&self->lock);
+  /* The batch holds its own copy of the tokens by now. */
+  gst_bert_tokenize_release_scratch (&self->plain, &self->encoding);
   return ret;
 }
 

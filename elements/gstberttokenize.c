@@ -3,6 +3,24 @@
 
 #include "gstbertmeta.h"
 
+/* Beyond this, scratch sized for one text is given back after it: real captions and
+ * sentences are far smaller, so everyday texts never pay for the reallocation. */
+#define SCRATCH_HIGH_WATER_BYTES (1 << 20)
+#define SCRATCH_HIGH_WATER_TOKENS (64 * 1024)
+
+void
+gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding)
+{
+  if (plain->text != NULL && plain->text->len > SCRATCH_HIGH_WATER_BYTES) {
+    bert_plain_text_clear (plain);
+    bert_plain_text_init (plain);
+  }
+  if (encoding->capacity > SCRATCH_HIGH_WATER_TOKENS) {
+    bert_encoding_clear (encoding);
+    bert_encoding_init (encoding);
+  }
+}
+
 gboolean
 gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
     BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,

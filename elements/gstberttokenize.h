@@ -24,6 +24,11 @@ gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *
     BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
     BertEncoding *encoding);
 
+/* Frees the scratch of @plain and @encoding when the last text made them larger than a
+ * high-water mark (a caption of megabytes), so that one huge text does not leave its
+ * memory held for the life of the element; call once done with @encoding's arrays. */
+void gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding);
+
 G_END_DECLS
 
 #endif

@@ -167,6 +167,7 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT,
       encoding->n_tokens, encoding->truncated ? " (truncated)" : "", size,
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  gst_bert_tokenize_release_scratch (&self->plain, encoding);
 }
 
 /* Line splitting ------------------------------------------------------------------ */
