@@ -285,9 +285,9 @@ static void
 bert_infer_item_free (BertInferItem *item)
 {
   if (item->kind == ITEM_BATCH) {
-    gst_bert_infer_batch_free (item->batch);
     if (item->job)
       bert_job_free (item->job);
+    gst_bert_infer_batch_free (item->batch);
     g_clear_error (&item->error);
   }
   gst_clear_event (&item->event);
@@ -414,38 +414,21 @@ gst_bert_infer_finish_batch_locked (GstBertInfer *self, BertInferItem *batch, GE
   g_cond_signal (&self->output_cond);
 }
 
-static BertSequence *
-bert_infer_batch_sequences (const GstBertInferBatch *batch)
-{
-  guint n_sequences = gst_bert_infer_batch_n_buffers (batch);
-  BertSequence *sequences = g_new (BertSequence, n_sequences);
-
-  for (guint i = 0; i < n_sequences; i++) {
-    guint32 start = g_array_index (batch->seq_offsets, guint32, i);
-
-    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
-    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
-    sequences[i].n_tokens = g_array_index (batch->seq_offsets, guint32, i + 1) - start;
-  }
-  return sequences;
-}
-
 static void
 gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
 {
   GError *error = NULL;
-  BertSequence *sequences;
+  BertPackedInput input;
   BertJob *job;
 
   batch->state = BATCH_SUBMITTED;
   g_queue_push_tail (&self->submitted, batch);
   g_mutex_unlock (&self->lock);
 
-  /* The batch's arrays are only read here; a flush marks it abandoned, never frees it. */
-  sequences = bert_infer_batch_sequences (batch->batch);
-  job = bert_encoder_submit (self->encoder, sequences,
-      gst_bert_infer_batch_n_buffers (batch->batch), &error);
-  g_free (sequences);
+  /* The engine reads the batch's arrays in place until the job is waited for; until
+   * then a flush marks the batch abandoned, never frees it. */
+  gst_bert_infer_batch_get_packed (batch->batch, &input);
+  job = bert_encoder_submit_packed (self->encoder, &input, &error);
 
   g_mutex_lock (&self->lock);
   if (job) {
@@ -801,18 +784,17 @@ static gboolean
 gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   const BertConfig *config = &self->model->config;
+  GError *error = NULL;
 
-  for (guint i = 0; i < tokens->n_tokens; i++) {
-    gint32 id = tokens->ids[i], type_id = tokens->type_ids ? tokens->type_ids[i] : 0;
-
-    if (id < 0 || id >= config->vocab_size || type_id < 0 || type_id >= config->type_vocab_size) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
-              self->model->name), ("buffer at %" GST_TIME_FORMAT ": token %u has id %d and "
-              "type id %d; %s has %d ids and %d type ids (was it tokenized for another model?)",
-              GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), i, id, type_id, self->model->path,
-              config->vocab_size, config->type_vocab_size));
-      return FALSE;
-    }
+  /* The engine's own rule, on the whole sequence: the error names this buffer. */
+  if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens,
+          &error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": %s of %s (was it tokenized "
+            "for another model?)", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), error->message,
+            self->model->path));
+    g_error_free (error);
+    return FALSE;
   }
 
   tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
@@ -1209,7 +1191,7 @@ gst_bert_infer_open (GstBertInfer *self)
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
-  self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
+  self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);

@@ -108,6 +108,15 @@ gst_bert_infer_batch_get_truncated (const GstBertInferBatch *batch, guint index)
   return g_array_index (batch->truncated, gboolean, index);
 }
 
+void
+gst_bert_infer_batch_get_packed (const GstBertInferBatch *batch, BertPackedInput *input)
+{
+  input->n_sequences = gst_bert_infer_batch_n_buffers (batch);
+  input->ids = (const int32_t *) batch->ids->data;
+  input->type_ids = (const int32_t *) batch->type_ids->data;
+  input->seq_offsets = (const uint32_t *) batch->seq_offsets->data;
+}
+
 GstBuffer *
 gst_bert_infer_batch_steal_buffer (GstBertInferBatch *batch, guint index)
 {

@@ -11,6 +11,8 @@
 
 #include <gst/gst.h>
 
+#include "bert_engine.h"
+
 G_BEGIN_DECLS
 
 /* A view of one buffer's tokens, in its token meta or in a scratch encoding. */
@@ -58,6 +60,10 @@ gboolean gst_bert_infer_batch_is_full (const GstBertInferBatch *batch, guint max
 /* The byte spans of sequence @index's tokens (a pair per token), and its truncation flag. */
 const guint32 *gst_bert_infer_batch_get_spans (const GstBertInferBatch *batch, guint index);
 gboolean gst_bert_infer_batch_get_truncated (const GstBertInferBatch *batch, guint index);
+
+/* Points @input at the batch's arrays, read in place: the batch must not change while
+ * the engine has them. */
+void gst_bert_infer_batch_get_packed (const GstBertInferBatch *batch, BertPackedInput *input);
 
 /* Hands over buffer @index (each once); the batch keeps its tokens. */
 GstBuffer *gst_bert_infer_batch_steal_buffer (GstBertInferBatch *batch, guint index);
