@@ -739,25 +739,12 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
 static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
-  guint n_tokens = 0;
-
-  tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
-  if (tokens->ids && tokens->n_tokens > 0) {
-    /* A meta made by hand may hold shorter arrays: those count as absent (zeros). */
-    tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->type_ids = NULL;
-    tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->offsets = NULL;
-    tokens->truncated = gst_bert_token_meta_get_truncated (meta);
+  if (gst_bert_infer_tokens_from_meta (gst_buffer_get_bert_token_meta (buffer), tokens)) {
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
-  /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
   buffer = gst_buffer_make_writable (buffer);
   if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
           self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
@@ -766,11 +753,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     gst_buffer_unref (buffer);
     return NULL;
   }
-  tokens->ids = self->encoding.ids;
-  tokens->type_ids = self->encoding.type_ids;
-  tokens->offsets = self->encoding.offsets;
-  tokens->n_tokens = self->encoding.n_tokens;
-  tokens->truncated = self->encoding.truncated;
+  gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
@@ -1116,13 +1099,26 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
+/* An encoder of the loaded model with the properties' options. */
 static BertEncoder *
-gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
-    GError **error)
+gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
 {
-  BertEncoder *encoder = bert_encoder_new (self->model, options, error);
-  const char *fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
+  BertEncoderOptions options;
+  BertEncoder *encoder;
+  const char *fallback_reason;
 
+  bert_encoder_options_init (&options);
+  g_mutex_lock (&self->lock);
+  options.device = self->device;
+  options.device_id = self->device_id;
+  options.precision = self->precision;
+  options.n_threads = self->threads;
+  options.pooling = self->pooling;
+  options.normalize = self->normalize;
+  g_mutex_unlock (&self->lock);
+
+  encoder = bert_encoder_new (self->model, &options, error);
+  fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
@@ -1157,20 +1153,12 @@ gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
-  BertEncoderOptions options;
   GError *error = NULL;
   gint64 load_start;
   gchar *value, *path;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
-  bert_encoder_options_init (&options);
-  options.device = self->device;
-  options.device_id = self->device_id;
-  options.precision = self->precision;
-  options.n_threads = self->threads;
-  options.pooling = self->pooling;
-  options.normalize = self->normalize;
   g_mutex_unlock (&self->lock);
 
   path = gst_bert_infer_find_model (self, value);
@@ -1184,7 +1172,7 @@ gst_bert_infer_open (GstBertInfer *self)
         ("%s", error->message));
     goto failed;
   }
-  self->encoder = gst_bert_infer_create_encoder (self, &options, &error);
+  self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
         ("%s", error->message));

@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 
 #include "bert_engine.h"
+#include "bert_tokenizer.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,13 @@ typedef struct
   guint n_kept;                 /* n_tokens cut down to the most the model takes */
   gboolean truncated;           /* the tokenizer already cut the text */
 } GstBertInferTokens;
+
+/* Points @tokens at a token meta's arrays; FALSE when it holds no tokens (an empty
+ * meta cannot be run: the engine needs [CLS] and [SEP]). A meta made by hand may hold
+ * shorter type id or offset arrays: those count as absent (zeros). n_kept is left. */
+gboolean gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferTokens *tokens);
+/* Points @tokens at @encoding's arrays. n_kept is left. */
+void gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferTokens *tokens);
 
 typedef struct
 {
