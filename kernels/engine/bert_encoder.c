@@ -496,29 +496,28 @@ bert_job_get_output (const BertJob *job)
   return &job->output;
 }
 
+/* The job's own arrays: its outputs and its copies of the input. */
+static void
+free_job_arrays (BertJob *job)
+{
+  BertBatchOutput *output = &job->output;
+  gpointer arrays[] = { output->embeddings, output->logits, output->probs, output->labels,
+    output->label_applies, output->token_logits, output->token_probs, output->token_labels,
+    output->token_offset, job->ids, job->type_ids, job->seq_offsets };
+
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    g_free (arrays[i]);
+}
+
 void
 bert_job_free (BertJob *job)
 {
-  BertBatchOutput *output;
-
   if (job == NULL)
     return;
   /* The backend's handle is only released by wait. */
   if (!job->waited)
     bert_job_wait (job, NULL);
-  output = &job->output;
-  g_free (output->embeddings);
-  g_free (output->logits);
-  g_free (output->probs);
-  g_free (output->labels);
-  g_free (output->label_applies);
-  g_free (output->token_logits);
-  g_free (output->token_probs);
-  g_free (output->token_labels);
-  g_free (output->token_offset);
-  g_free (job->ids);
-  g_free (job->type_ids);
-  g_free (job->seq_offsets);
+  free_job_arrays (job);
   g_clear_error (&job->error);
   g_free (job);
 }
