@@ -1241,7 +1241,7 @@ gst_bert_infer_open (GstBertInfer *self)
 {
   GError *error = NULL;
   gint64 load_start;
-  gchar *value, *path;
+  gchar *value, *path, *display;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
@@ -1252,15 +1252,17 @@ gst_bert_infer_open (GstBertInfer *self)
   if (!path)
     return FALSE;
   load_start = g_get_monotonic_time ();
+  /* Messages carry the path as UTF-8 whatever the folder's name is in. */
+  display = g_filename_display_name (path);
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", display),
         ("%s", error->message));
     goto failed;
   }
   self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", display),
         ("%s", error->message));
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
@@ -1281,11 +1283,13 @@ gst_bert_infer_open (GstBertInfer *self)
       self->model->config.hidden_size, self->model->weights_bytes,
       bert_encoder_get_backend_name (self->encoder),
       (g_get_monotonic_time () - load_start) / 1000.0);
+  g_free (display);
   g_free (path);
   return TRUE;
 
 failed:
   g_clear_error (&error);
+  g_free (display);
   g_free (path);
   return FALSE;
 }

@@ -321,6 +321,36 @@ GST_START_TEST (test_query_outlives_no_flush)
 }
 GST_END_TEST;
 
+/* A model path in Latin-1 (not UTF-8): the error's message and details are valid
+ * UTF-8, so that the bus, Python and JSON logs can carry them. */
+static const char *const elements_with_models[] = { "bert-infer", "tokenizer" };
+
+GST_START_TEST (test_non_utf8_model_path_gives_utf8_error)
+{
+  GstElement *element = gst_element_factory_make (elements_with_models[__i__], NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  g_object_set (element, "model", "/nonexistent/caf\xe9-model", NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (g_utf8_validate (error->message, -1, NULL), "not UTF-8: %s", error->message);
+  fail_unless (debug == NULL || g_utf8_validate (debug, -1, NULL), "details not UTF-8: %s", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+
 static Suite *
 infer_edges_suite (void)
 {
@@ -335,6 +365,8 @@ infer_edges_suite (void)
   tcase_add_test (edges, test_latency_saturates);
   tcase_add_test (edges, test_device_auto_fallback_is_info);
   tcase_add_test (edges, test_query_outlives_no_flush);
+  tcase_add_loop_test (edges, test_non_utf8_model_path_gives_utf8_error, 0,
+      G_N_ELEMENTS (elements_with_models));
   return suite;
 }
 
