@@ -6,7 +6,9 @@
  * 4i ... 4i + 3, the four int8 weights of each of its 32 features side by side, so one
  * vpdpbusd adds four products of a broadcast input quad to 16 int32 sums. Then
  * y = scale_x * scale_w * (sum - 128 * sum (q_w)) + bias in fp32. The int32 sums
- * cannot overflow: 255 x 127 x 65536 (BERT_MAX_INTERMEDIATE_SIZE) < 2^31.
+ * cannot overflow: 255 x 127 x 65536 (BERT_MAX_INTERMEDIATE_SIZE) < 2^31. Where the CPU
+ * has AMX, the same panels are tdpbusd's weight tiles (16 quads of rows, 16 features,
+ * 128 bytes apart), 32 rows x 32 features per step.
  */
 #include "bert_cpu_gemm_low.h"
 
@@ -24,17 +26,19 @@
 #define ZERO_POINT 128
 
 G_STATIC_ASSERT (255.0 * 127.0 * BERT_MAX_INTERMEDIATE_SIZE < 2147483647.0);
-G_STATIC_ASSERT (BERT_GEMM_STAGE_BYTES >= BERT_MAX_INTERMEDIATE_SIZE + GROUP);
+G_STATIC_ASSERT (BERT_GEMM_STAGE_BYTES >= BERT_MAX_INTERMEDIATE_SIZE);
+G_STATIC_ASSERT (BERT_MAX_INTERMEDIATE_SIZE % BERT_GEMM_INT8_K_ALIGN == 0);
 
 gboolean
 bert_gemm_int8_pack (BertLinear *linear, const float *weight, const float *bias)
 {
-  int k_groups = (linear->k + GROUP - 1) / GROUP;
-  gsize panel_bytes = (gsize) k_groups * BERT_GEMM_PANEL * GROUP;
+  int k_padded = (linear->k + BERT_GEMM_INT8_K_ALIGN - 1) / BERT_GEMM_INT8_K_ALIGN
+      * BERT_GEMM_INT8_K_ALIGN;
+  gsize panel_bytes = (gsize) k_padded * BERT_GEMM_PANEL;
   gsize features = (gsize) linear->n_panels * BERT_GEMM_PANEL;
   int8_t *packed;
 
-  linear->k_padded = GROUP * k_groups;
+  linear->k_padded = k_padded;
   linear->packed_low = bert_cpu_try_alloc_floats (linear->n_panels * panel_bytes / sizeof (float));
   linear->packed_bias = bert_cpu_try_alloc_floats (features);
   linear->weight_scale = bert_cpu_try_alloc_floats (features);
@@ -179,6 +183,63 @@ panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *r
   }
 }
 
+/* One panel over rows of x (row stride k_padded, whole tiles of 16 rows readable) with
+ * AMX: int32 sums of 32 rows x 32 features in tiles 0-3, then the fp32 epilogue. */
+__attribute__ ((target ("amx-tile,amx-int8,avx512f"))) static void
+amx_panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *row_scale,
+    int rows, float *y, int ldy)
+{
+  int k_padded = linear->k_padded, valid = MIN (BERT_GEMM_PANEL, linear->n - p * BERT_GEMM_PANEL);
+  const int8_t *panel = (const int8_t *) linear->packed_low + (gsize) p * k_padded * BERT_GEMM_PANEL;
+  const float *weight_scale = linear->weight_scale + p * BERT_GEMM_PANEL;
+  const int32_t *weight_shift = linear->weight_shift + p * BERT_GEMM_PANEL;
+  const float *bias = linear->packed_bias + p * BERT_GEMM_PANEL;
+  __mmask16 masks[2] = { valid >= 16 ? 0xffff : (1u << valid) - 1,
+    valid >= 32 ? 0xffff : valid <= 16 ? 0 : (1u << (valid - 16)) - 1 };
+  int32_t sums[2 * BERT_GEMM_AMX_ROWS][BERT_GEMM_PANEL] __attribute__ ((aligned (64)));
+
+  y += p * BERT_GEMM_PANEL;
+  for (int r = 0; r < rows; r += 2 * BERT_GEMM_AMX_ROWS) {
+    gboolean two = rows - r > BERT_GEMM_AMX_ROWS;
+    const uint8_t *x0 = x + (gsize) r * k_padded, *x1 = x0 + (gsize) BERT_GEMM_AMX_ROWS * k_padded;
+
+    _tile_zero (0);
+    _tile_zero (1);
+    _tile_zero (2);
+    _tile_zero (3);
+    /* 64 inputs (16 quads) per step: a 64-byte tile row. */
+    for (int i = 0; i < k_padded; i += 64) {
+      const int8_t *w = panel + (gsize) i * BERT_GEMM_PANEL;
+
+      _tile_loadd (4, x0 + i, k_padded);
+      _tile_loadd (6, w, GROUP * BERT_GEMM_PANEL);
+      _tile_loadd (7, w + 64, GROUP * BERT_GEMM_PANEL);
+      _tile_dpbusd (0, 4, 6);
+      _tile_dpbusd (1, 4, 7);
+      if (two) {
+        _tile_loadd (5, x1 + i, k_padded);
+        _tile_dpbusd (2, 5, 6);
+        _tile_dpbusd (3, 5, 7);
+      }
+    }
+    _tile_stored (0, &sums[0][0], sizeof sums[0]);
+    _tile_stored (1, &sums[0][16], sizeof sums[0]);
+    _tile_stored (2, &sums[BERT_GEMM_AMX_ROWS][0], sizeof sums[0]);
+    _tile_stored (3, &sums[BERT_GEMM_AMX_ROWS][16], sizeof sums[0]);
+    for (int h = 0; h < 2; h++) {
+      __m512i shift = _mm512_load_si512 (weight_shift + 16 * h);
+      __m512 scale = _mm512_load_ps (weight_scale + 16 * h), b = _mm512_load_ps (bias + 16 * h);
+
+      for (int i = 0; i < MIN (2 * BERT_GEMM_AMX_ROWS, rows - r); i++) {
+        __m512 sum = _mm512_cvtepi32_ps (_mm512_sub_epi32 (_mm512_load_si512 (sums[i] + 16 * h), shift));
+        __m512 out = _mm512_fmadd_ps (sum, _mm512_mul_ps (scale, _mm512_set1_ps (row_scale[r + i])), b);
+
+        _mm512_mask_storeu_ps (y + (gsize) (r + i) * ldy + 16 * h, masks[h], out);
+      }
+    }
+  }
+}
+
 void
 bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int ldx,
     int first_panel, int last_panel, float *y, int ldy)
@@ -186,13 +247,32 @@ bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int 
   uint8_t stage[BERT_GEMM_STAGE_BYTES] __attribute__ ((aligned (64)));
   float row_scale[ROW_BLOCK];
   int stage_rows = MIN (ROW_BLOCK, (int) sizeof stage / linear->k_padded);
+  /* AMX reads whole tiles of 16 rows: stages of whole tiles, the rows past the input at
+   * the zero point. */
+  gboolean amx = stage_rows >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
 
+  if (amx) {
+    stage_rows -= stage_rows % BERT_GEMM_AMX_ROWS;
+    bert_gemm_amx_begin ();
+  }
   for (int r = 0; r < rows; r += stage_rows) {
     int n_rows = MIN (stage_rows, rows - r);
 
     quantize_rows (x + (gsize) r * ldx, n_rows, ldx, linear->k, stage, linear->k_padded, row_scale);
-    for (int p = first_panel; p < last_panel; p++)
-      panel_forward (linear, p, stage, row_scale, n_rows, y + (gsize) r * ldy, ldy);
+    if (amx) {
+      int padded = (n_rows + BERT_GEMM_AMX_ROWS - 1) / BERT_GEMM_AMX_ROWS * BERT_GEMM_AMX_ROWS;
+
+      memset (stage + (gsize) n_rows * linear->k_padded, ZERO_POINT,
+          (gsize) (padded - n_rows) * linear->k_padded);
+    }
+    for (int p = first_panel; p < last_panel; p++) {
+      if (amx)
+        amx_panel_forward (linear, p, stage, row_scale, n_rows, y + (gsize) r * ldy, ldy);
+      else
+        panel_forward (linear, p, stage, row_scale, n_rows, y + (gsize) r * ldy, ldy);
+    }
   }
+  if (amx)
+    bert_gemm_amx_end ();
 }
 #endif

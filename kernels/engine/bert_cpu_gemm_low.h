@@ -19,11 +19,25 @@ G_BEGIN_DECLS
 #define BERT_HAVE_AVX512_KERNEL 0
 #endif
 
+/* Both kernels pad k to whole AMX tiles: 32 bf16 or 64 int8 values (64 bytes). */
+#define BERT_GEMM_BF16_K_ALIGN 32
+#define BERT_GEMM_INT8_K_ALIGN 64
+
 /* Stage buffers: 192 KB holds one row of the largest k the loader accepts
  * (BERT_MAX_INTERMEDIATE_SIZE) in bf16. */
 #define BERT_GEMM_STAGE_BYTES (192 * 1024)
 
 #if BERT_HAVE_AVX512_KERNEL
+/* AMX (bert_cpu_gemm_amx.c): whether the CPU has AMX-BF16 and AMX-INT8 and Linux lets
+ * this process use the tiles; GST_BERT_CPU_GEMM=avx512 turns it off, to run (and test)
+ * the AVX-512 kernels instead. Tiles 0-3 hold sums (16 rows x 16 features), 4-5 input
+ * rows and 6-7 weights, every one 16 rows of 64 bytes: begin sets that up on the
+ * calling thread, end releases the tile state. */
+#define BERT_GEMM_AMX_ROWS 16
+gboolean bert_gemm_amx_available (void);
+void bert_gemm_amx_begin (void);
+void bert_gemm_amx_end (void);
+
 /* Fill linear's packed_low (and for INT8 its scales and shifts) and packed_bias from
  * fp32 weight [n, k] and bias [n]; FALSE when memory is short. */
 gboolean bert_gemm_bf16_pack (BertLinear *linear, const float *weight, const float *bias);
