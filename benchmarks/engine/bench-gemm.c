@@ -4,8 +4,10 @@
  *
  * peak:   a register-only loop of independent multiply-adds on N threads for each
  *         arithmetic the encoder uses: fp32 FMA (vfmadd231ps, 32 flop per instruction),
- *         bf16 vdpbf16ps (64) and int8 vpdpbusd (128 ops), where the CPU has them; the
- *         kernels below are judged against these.
+ *         bf16 vdpbf16ps (64) and int8 vpdpbusd (128 ops), where the CPU has them, and
+ *         where it has AMX (which the bf16 and int8 kernels then use), tdpbf16ps (16,384)
+ *         and tdpbusd (32,768) on four sum tiles; the kernels below are judged against
+ *         the peak of the instructions they run.
  * blas:   cblas_sgemm (OpenBLAS, N threads) on square S x S matrices (default 2048),
  *         C = A B, repeated for about T seconds (default 2) after one warm-up call.
  * packed: the engine's own Linear kernel (bert_linear_forward, packed weight panels) on
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 
 #include "bert_cpu_gemm.h"
+#include "bert_cpu_gemm_low.h"
 
 #define TOKEN_ROWS 2048
 #define RUNS 3
@@ -120,10 +123,40 @@ run_packed (const BertLinear *linear, const float *x, float *y, int rows, int ca
 #define PEAK_CHAINS 12
 #define PEAK_ITERATIONS 20000000
 
+#define AMX_PEAK_ITERATIONS 2000000
+
 typedef struct {
   BertGemmFormat format;
+  gboolean amx;
   float result;
 } PeakRun;
+
+/* AMX_PEAK_ITERATIONS x 4 tile products on tiles only (operands zero: the rate does
+ * not depend on the values). */
+__attribute__ ((target ("amx-tile,amx-bf16,amx-int8"))) static void
+run_amx_peak (PeakRun *run)
+{
+  bert_gemm_amx_begin ();
+  _tile_zero (4);
+  _tile_zero (5);
+  _tile_zero (6);
+  _tile_zero (7);
+  for (int i = 0; i < AMX_PEAK_ITERATIONS; i++) {
+    if (run->format == BERT_GEMM_BF16) {
+      _tile_dpbf16ps (0, 4, 6);
+      _tile_dpbf16ps (1, 4, 7);
+      _tile_dpbf16ps (2, 5, 6);
+      _tile_dpbf16ps (3, 5, 7);
+    } else {
+      _tile_dpbusd (0, 4, 6);
+      _tile_dpbusd (1, 4, 7);
+      _tile_dpbusd (2, 5, 6);
+      _tile_dpbusd (3, 5, 7);
+    }
+  }
+  bert_gemm_amx_end ();
+  run->result = 0;
+}
 
 /* PEAK_ITERATIONS x PEAK_CHAINS independent instructions on registers only. */
 __attribute__ ((target ("avx512f,avx512bf16,avx512vnni"))) static gpointer
@@ -134,6 +167,10 @@ run_peak (gpointer data)
   __m512i q[PEAK_CHAINS], qa = _mm512_set1_epi8 (1), qb = _mm512_set1_epi8 (-1);
   float sum = 0;
 
+  if (run->amx) {
+    run_amx_peak (run);
+    return NULL;
+  }
   for (int c = 0; c < PEAK_CHAINS; c++) {
     f[c] = _mm512_set1_ps ((float) c);
     q[c] = _mm512_set1_epi32 (c);
@@ -158,13 +195,15 @@ run_peak (gpointer data)
 
 /* Operations per instruction of the peak loop. */
 static double
-ops_per_instruction (BertGemmFormat format)
+ops_per_instruction (BertGemmFormat format, gboolean amx)
 {
+  if (amx)
+    return format == BERT_GEMM_BF16 ? 2.0 * 16 * 16 * 32 : 2.0 * 16 * 16 * 64;
   return format == BERT_GEMM_F32 ? 32 : format == BERT_GEMM_BF16 ? 64 : 128;
 }
 
 static double
-peak_gflops (BertGemmFormat format)
+peak_gflops (BertGemmFormat format, gboolean amx)
 {
   PeakRun runs[64];
   GThread *threads[64];
@@ -177,13 +216,14 @@ peak_gflops (BertGemmFormat format)
 
     for (int t = 0; t < n_threads; t++) {
       runs[t].format = format;
+      runs[t].amx = amx;
       threads[t] = g_thread_new ("peak", run_peak, &runs[t]);
     }
     for (int t = 0; t < n_threads; t++)
       g_thread_join (threads[t]);
     seconds = (g_get_monotonic_time () - start) / 1e6;
-    best = MAX (best, n_threads * (double) PEAK_ITERATIONS * PEAK_CHAINS
-        * ops_per_instruction (format) / seconds / 1e9);
+    best = MAX (best, n_threads * (amx ? 4.0 * AMX_PEAK_ITERATIONS : (double) PEAK_ITERATIONS * PEAK_CHAINS)
+        * ops_per_instruction (format, amx) / seconds / 1e9);
   }
   return best;
 }
@@ -252,8 +292,13 @@ main (int argc, char **argv)
       printf ("%s kernel: not run on this CPU\n", name);
       continue;
     }
-    peak = peak_gflops (format);
+    peak = peak_gflops (format, FALSE);
     printf ("%s peak (register-only loop)  %7.1f %s\n", name, peak, unit);
+    if (format != BERT_GEMM_F32 && bert_gemm_amx_available ()) {
+      peak = peak_gflops (format, TRUE);
+      printf ("%s AMX peak (tiles only)      %7.1f %s  (the kernels below run on AMX)\n", name,
+          peak, unit);
+    }
     for (guint i = 0; i < G_N_ELEMENTS (shapes); i++) {
       shape_gflops = packed_gflops (format, TOKEN_ROWS, shapes[i][0], shapes[i][1], rand);
       printf ("%s linear %5d rows, out %5d, in %5d  %7.1f %s  (%2.0f%% of peak)\n", name,
