@@ -14,9 +14,10 @@
 # (filesrc ! subparse ! tokenizer ! bert-infer batch-size=B ! fakesink) takes every sentence
 # of the workload once. Each program's output goes to OUT_DIR/WORKLOAD-PROGRAM.txt, with
 # `uptime` before and after it in OUT_DIR/WORKLOAD-PROGRAM.load.
-# precisions: gst-bert's engine at fp32, bf16 and int8 (bench-engine --precision),
-# interleaved, ROUNDS rounds (default 3), on the STS sentences and on the captions,
-# batch 1/8/32/128 over max (256, 4 x batch) sentences each; keep the best round.
+# precisions: gst-bert's engine at fp32, bf16 and int8 (bench-engine --precision) and the
+# peers of benchmarks/peer-lowprec.py (ONNX Runtime optimized fp32 and int8, OpenVINO
+# fp32 and bf16), interleaved, ROUNDS rounds (default 3), on the STS sentences and on the
+# captions, batch 1/8/32/128 over max (256, 4 x batch) sentences each; keep the best round.
 set -eu
 build=$(realpath "$1")
 out=$(realpath "$2")
@@ -85,6 +86,7 @@ for w in ${*:-sts sts-all captions gemm}; do
             measure "precisions-$text-$precision-r$round" "$build/benchmarks/engine/bench-engine" \
                 --model "$model" --text "$file" --precision "$precision" --batch 1,8,32,128
           done
+          measure "precisions-$text-peers-r$round" "$python" "$here/peer-lowprec.py" "$model" "$file"
         done
       done ;;
     gemm)
