@@ -769,6 +769,13 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
   const BertConfig *config = &self->model->config;
   GError *error = NULL;
 
+  if (tokens->n_tokens == 0) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": the tokenizer of %s adds no "
+            "[CLS] or [SEP] and the text has no words; the model runs 1 token or more",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->model->path));
+    return FALSE;
+  }
   /* The engine's own rule, on the whole sequence: the error names this buffer. */
   if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens,
           &error)) {
