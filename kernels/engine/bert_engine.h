@@ -14,12 +14,13 @@
  *    for; bert_encoder_submit takes one view per sequence and copies them.
  *  - Output: every number a caller shows (embeddings, logits, probabilities, labels,
  *    which labels apply) is in the job's BertBatchOutput; callers only copy.
- *  - Threads: an encoder and its jobs are used from one thread at a time. Jobs of an
- *    encoder complete in submission order. On an asynchronous backend
- *    (bert_encoder_is_asynchronous: CUDA) submit returns at once and the batch runs
- *    while the caller prepares the next, so several may be in flight; on a synchronous
- *    one (CPU) the work happens in submit or wait, and submitting a second batch
- *    before waiting for the first only delays the first.
+ *  - Threads: an encoder's submit and wait calls come from one thread at a time; a job
+ *    already waited for may be read and freed from any thread. Encoders of one model
+ *    may run in different threads at once. Jobs of an encoder complete in submission
+ *    order. On an asynchronous backend (bert_encoder_is_asynchronous: CUDA) submit
+ *    returns at once and the batch runs while the caller prepares the next, so several
+ *    may be in flight; on a synchronous one (CPU) the work happens in submit or wait,
+ *    and submitting a second batch before waiting for the first only delays the first.
  *  - Errors: a GError of BERT_ENGINE_ERROR naming the file, tensor, sequence or call;
  *    never an abort on bad input.
  */
