@@ -41,7 +41,8 @@ const BertTokenizer *bert_model_get_tokenizer (const BertModel *model);
 typedef enum {
   BERT_DEVICE_AUTO,   /* CUDA when a GPU and the CUDA module are there, else CPU */
   BERT_DEVICE_CPU,
-  BERT_DEVICE_CUDA
+  BERT_DEVICE_CUDA,
+  BERT_DEVICE_REMOTE  /* a Triton Inference Server (docs/remote.md); needs the remote options */
 } BertDevice;
 
 typedef enum {
@@ -50,6 +51,15 @@ typedef enum {
   BERT_PRECISION_FP32
 } BertPrecision;
 
+/* Where the remote backend sends its batches; the strings are copied by bert_encoder_new. */
+typedef struct {
+  const char *server_url;   /* http://host:port of a Triton server (KServe v2 over HTTP) */
+  const char *model_name;   /* the model's name in the server's repository */
+  unsigned timeout_ms;      /* one request's limit, connection included; 0: none */
+  unsigned retries;         /* attempts after a failed one (refused, time-out, 5xx) */
+  unsigned max_in_flight;   /* requests outstanding at once */
+} BertRemoteOptions;
+
 typedef struct {
   BertDevice device;
   int device_id;
@@ -57,6 +67,7 @@ typedef struct {
   int pooling;              /* -1: the model's, else a BertPooling */
   int normalize;            /* -1: the model's, 0 or 1 */
   int n_threads;            /* CPU: 0 means all cores */
+  BertRemoteOptions remote; /* BERT_DEVICE_REMOTE only */
 } BertEncoderOptions;
 
 void bert_encoder_options_init (BertEncoderOptions *options);
@@ -94,7 +105,7 @@ typedef struct _BertJob BertJob;
 BertEncoder *bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error);
 /* Free an encoder's jobs before the encoder. */
 void bert_encoder_free (BertEncoder *encoder);
-/* Which backend runs: "cpu" or "cuda". */
+/* Which backend runs: "cpu", "cuda" or "remote". */
 const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
 /* With BERT_DEVICE_AUTO on the CPU: why CUDA was not used (for a warning); else NULL. */
 const char *bert_encoder_get_fallback_reason (const BertEncoder *encoder);
