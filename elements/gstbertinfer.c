@@ -23,11 +23,12 @@
 #include "config.h"
 
 #include "gstbertinfer.h"
+#include "gstbertinferbatch.h"
+#include "gstbertmarkup.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
 
 #include <math.h>
-#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_bert_infer_debug);
 #define GST_CAT_DEFAULT gst_bert_infer_debug
@@ -49,6 +50,7 @@ enum
   PROP_OUTPUT,
   PROP_POST_MESSAGES,
   PROP_MAX_LENGTH,
+  PROP_BACKEND,
 };
 
 #define DEFAULT_MODEL NULL
@@ -69,8 +71,6 @@ enum
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_MAX_LENGTH 0
 
-/* A label counts as present in a multi-label result above this probability. */
-#define MULTI_LABEL_THRESHOLD 0.5f
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
 /* The estimate drops toward a smaller measurement by this fraction of the gap. */
@@ -85,6 +85,67 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
+
+struct _GstBertInfer {
+  GstElement element;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* Everything below is protected by lock, except where noted. */
+  GMutex lock;
+  GCond worker_cond;            /* the worker waits: a batch to run, a deadline, stop */
+  GCond output_cond;            /* the src task waits: an item ready to push */
+  GCond space_cond;             /* the streaming thread waits: a batch slot, a query answer */
+
+  /* Properties. */
+  gchar *model_path;
+  BertDevice device;
+  gint device_id;
+  BertPrecision precision;
+  guint threads;
+  guint batch_size;
+  guint max_batch_tokens;
+  guint64 batch_timeout;
+  guint max_in_flight;
+  gint pooling;
+  GstBertInferNormalize normalize;
+  GstBertInferOutput output;
+  gboolean post_messages;
+  guint max_length;
+
+  /* From NULL->READY to READY->NULL; read without the lock by the threads that run
+   * between those transitions. */
+  BertModel *model;
+  BertEncoder *encoder;
+  gboolean encoder_is_async;    /* submit several batches before waiting for one */
+  const gchar *backend;         /* the encoder's backend name; under the lock */
+  GstBertInferOutput head_output;   /* what the model's head gives; under the lock */
+  gboolean warned_cpu_fallback;
+
+  /* The streaming thread's scratch and one-time warning, no lock needed. */
+  BertEncoding encoding;
+  BertPlainText plain;          /* pango markup stripped for tokenizing */
+  gboolean is_markup;           /* the sink caps' format is pango-markup */
+  gboolean warned_truncation;
+
+  /* Data flow. */
+  struct _BertInferItem *pending;  /* the batch being filled */
+  GQueue items;                 /* closed batches, events and queries, in input order */
+  guint n_batches_in_flight;    /* closed batches not yet pushed */
+  GQueue submitted;             /* batches in the engine, oldest first (the worker's) */
+  GstFlowReturn srcresult;      /* GST_FLOW_FLUSHING while flushing or inactive */
+  gboolean eos;                 /* EOS received: refuse more data */
+  gpointer last_handled_query;
+  gboolean last_query_result;
+
+  GThread *worker;
+  gboolean worker_stopping;
+
+  /* Latency: a decaying maximum of the engine's time per batch. */
+  GstClockTime batch_time_estimate;
+  GstClockTime batch_time_posted;
+};
 
 #define gst_bert_infer_parent_class parent_class
 G_DEFINE_TYPE (GstBertInfer, gst_bert_infer, GST_TYPE_ELEMENT);
@@ -196,122 +257,41 @@ typedef enum {
   BATCH_FAILED       /* the engine failed; error says why */
 } BertInferBatchState;
 
-/* A serialized event or query, or a batch of buffers with a copy of their tokens
- * (so that truncation never touches the buffer's own token meta). */
+/* A serialized event or query, or a batch on its way through the engine. */
 typedef struct _BertInferItem {
   BertInferItemKind kind;
   GstEvent *event;
   GstQuery *query;              /* not owned: its sender waits for the answer */
 
+  GstBertInferBatch *batch;
   BertInferBatchState state;
   gboolean abandoned;           /* flushed while in the engine: the worker frees it */
-  GPtrArray *buffers;
-  GArray *ids;                  /* int32: every sequence's tokens, end to end */
-  GArray *type_ids;             /* int32 */
-  GArray *spans;                /* uint32 pairs: byte spans of those tokens */
-  GArray *lengths;              /* uint32: tokens of each sequence */
-  GArray *truncated;            /* gboolean: each sequence lost tokens on the way here */
-  gint64 opened_us;             /* monotonic time its first buffer arrived */
   BertJob *job;
   GError *error;
 } BertInferItem;
 
-/* A view of one buffer's tokens, in its token meta or in the element's scratch encoding. */
-typedef struct {
-  const gint32 *ids;
-  const gint32 *type_ids;       /* NULL: all zero */
-  const guint32 *offsets;
-  guint n_tokens;
-  guint n_kept;                 /* n_tokens cut down to the most the model takes */
-  gboolean truncated;           /* the tokenizer already cut the text */
-} BertInferTokens;
-
 static BertInferItem *
-bert_infer_batch_new (void)
+bert_infer_batch_item_new (void)
 {
-  BertInferItem *batch = g_new0 (BertInferItem, 1);
+  BertInferItem *item = g_new0 (BertInferItem, 1);
 
-  batch->kind = ITEM_BATCH;
-  batch->state = BATCH_FILLING;
-  batch->buffers = g_ptr_array_new ();
-  batch->ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  batch->type_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  batch->spans = g_array_new (FALSE, FALSE, sizeof (guint32));
-  batch->lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
-  batch->truncated = g_array_new (FALSE, FALSE, sizeof (gboolean));
-  batch->opened_us = g_get_monotonic_time ();
-  return batch;
+  item->kind = ITEM_BATCH;
+  item->state = BATCH_FILLING;
+  item->batch = gst_bert_infer_batch_new ();
+  return item;
 }
 
 static void
 bert_infer_item_free (BertInferItem *item)
 {
   if (item->kind == ITEM_BATCH) {
-    for (guint i = 0; i < item->buffers->len; i++)
-      gst_clear_buffer ((GstBuffer **) & item->buffers->pdata[i]);
-    g_ptr_array_free (item->buffers, TRUE);
-    g_array_free (item->ids, TRUE);
-    g_array_free (item->type_ids, TRUE);
-    g_array_free (item->spans, TRUE);
-    g_array_free (item->lengths, TRUE);
-    g_array_free (item->truncated, TRUE);
+    gst_bert_infer_batch_free (item->batch);
     if (item->job)
       bert_job_free (item->job);
     g_clear_error (&item->error);
   }
   gst_clear_event (&item->event);
   g_free (item);
-}
-
-/* Appends the first n_kept - 1 values of @values and its last one (n_values entries
- * of @width each); NULL values append zeros. */
-static void
-bert_infer_append_kept (GArray *array, const void *values, guint n_values, guint n_kept,
-    guint width)
-{
-  guint head = (n_kept - 1) * width, start = array->len;
-  guint element_size = g_array_get_element_size (array);
-
-  if (!values) {
-    g_array_set_size (array, start + n_kept * width);
-    memset (array->data + (gsize) start * element_size, 0, (gsize) n_kept * width * element_size);
-    return;
-  }
-  g_array_append_vals (array, values, head);
-  g_array_append_vals (array, (const gchar *) values + (gsize) (n_values - 1) * width * element_size,
-      width);
-}
-
-/* Appends a buffer and its tokens; a sequence longer than the model takes keeps its
- * first n_kept - 1 tokens and its last one, the [SEP]. */
-static void
-bert_infer_batch_append (BertInferItem *batch, GstBuffer *buffer, const BertInferTokens *tokens)
-{
-  gboolean truncated = tokens->truncated || tokens->n_kept < tokens->n_tokens;
-
-  g_ptr_array_add (batch->buffers, buffer);
-  g_array_append_val (batch->truncated, truncated);
-  bert_infer_append_kept (batch->ids, tokens->ids, tokens->n_tokens, tokens->n_kept, 1);
-  bert_infer_append_kept (batch->type_ids, tokens->type_ids, tokens->n_tokens, tokens->n_kept, 1);
-  bert_infer_append_kept (batch->spans, tokens->offsets, tokens->n_tokens, tokens->n_kept, 2);
-  g_array_append_val (batch->lengths, tokens->n_kept);
-}
-
-static BertSequence *
-bert_infer_batch_sequences (const BertInferItem *batch)
-{
-  BertSequence *sequences = g_new (BertSequence, batch->lengths->len);
-  guint start = 0;
-
-  for (guint i = 0; i < batch->lengths->len; i++) {
-    guint32 length = g_array_index (batch->lengths, guint32, i);
-
-    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
-    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
-    sequences[i].n_tokens = length;
-    start += length;
-  }
-  return sequences;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -323,8 +303,8 @@ gst_bert_infer_enqueue_batch_locked (GstBertInfer *self)
 {
   BertInferItem *batch = self->pending;
 
-  GST_LOG_OBJECT (self, "closing a batch of %u buffers, %u tokens", batch->buffers->len,
-      batch->ids->len);
+  GST_LOG_OBJECT (self, "closing a batch of %u buffers, %u tokens",
+      gst_bert_infer_batch_n_buffers (batch->batch), gst_bert_infer_batch_n_tokens (batch->batch));
   batch->state = BATCH_QUEUED;
   g_queue_push_tail (&self->items, batch);
   self->pending = NULL;
@@ -434,6 +414,22 @@ gst_bert_infer_finish_batch_locked (GstBertInfer *self, BertInferItem *batch, GE
   g_cond_signal (&self->output_cond);
 }
 
+static BertSequence *
+bert_infer_batch_sequences (const GstBertInferBatch *batch)
+{
+  guint n_sequences = gst_bert_infer_batch_n_buffers (batch);
+  BertSequence *sequences = g_new (BertSequence, n_sequences);
+
+  for (guint i = 0; i < n_sequences; i++) {
+    guint32 start = g_array_index (batch->seq_offsets, guint32, i);
+
+    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
+    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
+    sequences[i].n_tokens = g_array_index (batch->seq_offsets, guint32, i + 1) - start;
+  }
+  return sequences;
+}
+
 static void
 gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
 {
@@ -446,8 +442,9 @@ gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
   g_mutex_unlock (&self->lock);
 
   /* The batch's arrays are only read here; a flush marks it abandoned, never frees it. */
-  sequences = bert_infer_batch_sequences (batch);
-  job = bert_encoder_submit (self->encoder, sequences, batch->lengths->len, &error);
+  sequences = bert_infer_batch_sequences (batch->batch);
+  job = bert_encoder_submit (self->encoder, sequences,
+      gst_bert_infer_batch_n_buffers (batch->batch), &error);
   g_free (sequences);
 
   g_mutex_lock (&self->lock);
@@ -522,7 +519,7 @@ gst_bert_infer_pending_deadline_locked (GstBertInfer *self)
   if (!pending || self->batch_timeout == 0 || self->srcresult != GST_FLOW_OK
       || self->n_batches_in_flight >= self->max_in_flight)
     return 0;
-  return pending->opened_us + (gint64) (self->batch_timeout / GST_USECOND);
+  return pending->batch->opened_us + (gint64) (self->batch_timeout / GST_USECOND);
 }
 
 static gboolean
@@ -588,113 +585,6 @@ gst_bert_infer_stop_worker (GstBertInfer *self)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Results */
-
-static const gchar *
-gst_bert_infer_label_name (const BertConfig *config, gint index)
-{
-  if (!config->id2label || index < 0 || index >= config->num_labels)
-    return NULL;
-  return config->id2label[index];
-}
-
-static void
-gst_bert_infer_set_classification (GstBertInfer *self, GstCustomMeta *meta,
-    const BertBatchOutput *output, guint index)
-{
-  const BertConfig *config = &self->model->config;
-  guint num_labels = output->num_labels;
-  const gfloat *logits = output->logits + (gsize) index * num_labels;
-  const gfloat *probs = output->probs + (gsize) index * num_labels;
-  const gchar **over_threshold = NULL;
-  gint label = output->labels[index];
-
-  if (config->multi_label) {
-    guint n_over = 0;
-
-    over_threshold = g_newa (const gchar *, num_labels + 1);
-    label = -1;
-    for (guint i = 0; i < num_labels; i++) {
-      if (probs[i] <= MULTI_LABEL_THRESHOLD)
-        continue;
-      over_threshold[n_over++] = gst_bert_infer_label_name (config, i);
-      if (label < 0 || probs[i] > probs[label])
-        label = i;
-    }
-    over_threshold[n_over] = NULL;
-  }
-  gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label,
-      gst_bert_infer_label_name (config, label), over_threshold);
-}
-
-/* The softmax probability of the chosen label of one row of token logits. */
-static gfloat
-bert_infer_label_probability (const gfloat *logits, guint num_labels, gint label)
-{
-  gfloat max = logits[0];
-  gdouble sum = 0.0;
-
-  for (guint i = 1; i < num_labels; i++)
-    max = MAX (max, logits[i]);
-  for (guint i = 0; i < num_labels; i++)
-    sum += exp (logits[i] - max);
-  return (gfloat) (exp (logits[label] - max) / sum);
-}
-
-static void
-gst_bert_infer_set_token_labels (GstBertInfer *self, GstCustomMeta *meta,
-    const BertInferItem *batch, const BertBatchOutput *output, guint index)
-{
-  const BertConfig *config = &self->model->config;
-  guint start = output->token_offset[index];
-  guint n_tokens = output->token_offset[index + 1] - start;
-  const gchar **names = g_new (const gchar *, n_tokens + 1);
-  gfloat *scores = g_new (gfloat, n_tokens);
-
-  for (guint t = 0; t < n_tokens; t++) {
-    gint label = output->token_labels[start + t];
-    const gfloat *logits = output->token_logits + (gsize) (start + t) * output->num_labels;
-
-    names[t] = gst_bert_infer_label_name (config, label);
-    scores[t] = bert_infer_label_probability (logits, output->num_labels, label);
-  }
-  names[n_tokens] = NULL;
-  gst_bert_result_meta_set_token_labels (meta, names, scores,
-      &g_array_index (batch->spans, guint32, 2 * start), n_tokens);
-  g_free (names);
-  g_free (scores);
-}
-
-static GstCustomMeta *
-gst_bert_infer_attach_result (GstBertInfer *self, GstBuffer *buffer, const BertInferItem *batch,
-    const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
-{
-  GstCustomMeta *meta = gst_buffer_add_bert_result_meta (buffer, self->model->name,
-      (guint64) (output->compute_seconds * GST_SECOND));
-
-  gst_bert_result_meta_set_truncated (meta, g_array_index (batch->truncated, gboolean, index));
-  if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
-    gst_bert_result_meta_set_embedding (meta,
-        output->embeddings + (gsize) index * output->hidden_size, output->hidden_size);
-  if ((wanted & GST_BERT_INFER_OUTPUT_LABELS) && output->logits)
-    gst_bert_infer_set_classification (self, meta, output, index);
-  if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)
-    gst_bert_infer_set_token_labels (self, meta, batch, output, index);
-  return meta;
-}
-
-static void
-gst_bert_infer_post_result (GstBertInfer *self, GstBuffer *buffer, GstCustomMeta *meta)
-{
-  GstStructure *structure = gst_structure_copy (gst_custom_meta_get_structure (meta));
-
-  gst_structure_set_name (structure, "bert-result");
-  gst_structure_set (structure, "pts", G_TYPE_UINT64, GST_BUFFER_PTS (buffer), NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), structure));
-}
-
-/* ------------------------------------------------------------------------- */
 /* The source pad task */
 
 typedef struct {
@@ -716,14 +606,15 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
   }
 
   output = bert_job_get_output (batch->job);
-  for (guint i = 0; i < batch->buffers->len && ret == GST_FLOW_OK; i++) {
-    GstBuffer *buffer = gst_buffer_make_writable (batch->buffers->pdata[i]);
+  for (guint i = 0; i < gst_bert_infer_batch_n_buffers (batch->batch) && ret == GST_FLOW_OK; i++) {
+    GstBuffer *buffer = gst_bert_infer_batch_steal_buffer (batch->batch, i);
     GstCustomMeta *meta;
 
-    batch->buffers->pdata[i] = NULL;
-    meta = gst_bert_infer_attach_result (self, buffer, batch, output, i, settings->output);
+    buffer = gst_buffer_make_writable (buffer);
+    meta = gst_bert_infer_result_attach (buffer, self->model, batch->batch, output, i,
+        settings->output);
     if (settings->post_messages)
-      gst_bert_infer_post_result (self, buffer, meta);
+      gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
     ret = gst_pad_push (self->srcpad, buffer);
@@ -880,7 +771,7 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
-gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
   guint n_tokens = 0;
@@ -923,7 +814,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
  * max_seq_length. An id outside the vocabulary means the tokens came from another
  * tokenizer: an error, as results would be meaningless. */
 static gboolean
-gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   const BertConfig *config = &self->model->config;
 
@@ -959,9 +850,9 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTok
 
 static GstFlowReturn
 gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
-    const BertInferTokens *tokens)
+    const GstBertInferTokens *tokens)
 {
-  BertInferItem *pending;
+  GstBertInferBatch *pending;
   GstFlowReturn ret;
 
   /* A flush may have come while the buffer was tokenized. */
@@ -969,8 +860,8 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
     gst_buffer_unref (buffer);
     return self->srcresult;
   }
-  if (self->pending && self->max_batch_tokens
-      && self->pending->ids->len + tokens->n_kept > self->max_batch_tokens) {
+  if (self->pending && gst_bert_infer_batch_would_overflow (self->pending->batch, tokens->n_kept,
+          self->max_batch_tokens)) {
     ret = gst_bert_infer_close_batch_locked (self);
     if (ret != GST_FLOW_OK) {
       gst_buffer_unref (buffer);
@@ -978,14 +869,14 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
     }
   }
   if (!self->pending) {
-    self->pending = bert_infer_batch_new ();
+    self->pending = bert_infer_batch_item_new ();
     g_cond_signal (&self->worker_cond);   /* a new deadline */
   }
-  pending = self->pending;
-  bert_infer_batch_append (pending, buffer, tokens);
+  pending = self->pending->batch;
+  gst_bert_infer_batch_append (pending, buffer, tokens);
 
-  if (pending->buffers->len >= self->batch_size || self->batch_timeout == 0
-      || (self->max_batch_tokens && pending->ids->len >= self->max_batch_tokens))
+  if (self->batch_timeout == 0
+      || gst_bert_infer_batch_is_full (pending, self->batch_size, self->max_batch_tokens))
     return gst_bert_infer_close_batch_locked (self);
   return GST_FLOW_OK;
 }
@@ -1002,7 +893,7 @@ static GstFlowReturn
 gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstBertInfer *self = GST_BERT_INFER (parent);
-  BertInferTokens tokens;
+  GstBertInferTokens tokens;
   GstFlowReturn ret;
 
   g_mutex_lock (&self->lock);
@@ -1259,20 +1150,6 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
-static GstBertInferOutput
-bert_infer_head_output (BertHead head)
-{
-  switch (head) {
-    case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_LABELS;
-    case BERT_HEAD_TOKEN_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_TOKEN_LABELS;
-    case BERT_HEAD_ENCODER:
-    default:
-      return GST_BERT_INFER_OUTPUT_EMBEDDING;
-  }
-}
-
 static BertEncoder *
 gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
     GError **error)
@@ -1350,7 +1227,8 @@ gst_bert_infer_open (GstBertInfer *self)
   }
   self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
   g_mutex_lock (&self->lock);
-  self->head_output = bert_infer_head_output (bert_encoder_get_head (self->encoder));
+  self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
+  self->backend = bert_encoder_get_backend_name (self->encoder);
   g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self, "model %s (%p: %d layers, hidden %d, %" G_GSIZE_FORMAT " bytes of "
       "weights) ready on %s in %.1f ms", path, self->model, self->model->config.num_layers,
@@ -1369,6 +1247,9 @@ failed:
 static void
 gst_bert_infer_close (GstBertInfer *self)
 {
+  g_mutex_lock (&self->lock);
+  self->backend = NULL;
+  g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
 }
@@ -1528,6 +1409,9 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_MAX_LENGTH:
       g_value_set_uint (value, self->max_length);
       break;
+    case PROP_BACKEND:
+      g_value_set_string (value, self->backend);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1609,6 +1493,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "and [SEP] included; longer ones keep their first tokens and the [SEP] and are "
           "flagged truncated (0 = the model's max_seq_length, as sentence-transformers; never "
           "more than its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
+  g_object_class_install_property (gobject_class, PROP_BACKEND,
+      g_param_spec_string ("backend", "Backend", "Where the model runs once loaded (READY and "
+          "up): \"cpu\" or \"cuda\", so device=auto tells what it chose; NULL before", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

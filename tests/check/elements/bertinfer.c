@@ -767,26 +767,69 @@ GST_END_TEST;
 
 /* Model sharing ------------------------------------------------------------------- */
 
+/* Records, for each bert-infer, the model address it logs when its model is ready
+ * ("model PATH (ADDRESS: ...") : the plugin's own copy of the engine is not this
+ * test's, and the instance struct is private, so its log is what shows the model. */
+static void
+record_model_address (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message), *open;
+
+  if (!object || g_strcmp0 (gst_debug_category_get_name (category), "bert-infer") != 0
+      || !g_str_has_prefix (text, "model ") || !strstr (text, " ready on ")
+      || !(open = strstr (text, " (")))
+    return;
+  g_hash_table_insert (user_data, object, g_strndup (open + 2, strcspn (open + 2, ":")));
+}
+
 GST_START_TEST (test_two_instances_share_model)
 {
   GstElement *one = new_bert_infer ("encoder", NULL);
   GstElement *two = new_bert_infer ("encoder", NULL);
   GstElement *other = new_bert_infer ("sequence", NULL);
+  GHashTable *models = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
   fail_unless_equals_string (G_OBJECT_TYPE_NAME (one), "GstBertInfer");
+  gst_debug_set_threshold_for_name ("bert-infer", GST_LEVEL_INFO);
+  gst_debug_add_log_function (record_model_address, models, NULL);
   fail_unless (gst_element_set_state (one, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
   fail_unless (gst_element_set_state (two, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
   fail_unless (gst_element_set_state (other, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
-  /* The plugin's own copy of the engine is not this test's, so compare the instances. */
-  fail_unless (((GstBertInfer *) one)->model != NULL);
-  fail_unless (((GstBertInfer *) one)->model == ((GstBertInfer *) two)->model);
-  fail_unless (((GstBertInfer *) one)->model != ((GstBertInfer *) other)->model);
+  gst_debug_remove_log_function_by_data (models);
+  gst_debug_unset_threshold_for_name ("bert-infer");
+  fail_unless (g_hash_table_lookup (models, one) != NULL);
+  fail_unless_equals_string (g_hash_table_lookup (models, one), g_hash_table_lookup (models, two));
+  fail_if (g_strcmp0 (g_hash_table_lookup (models, one), g_hash_table_lookup (models, other)) == 0);
+  g_hash_table_unref (models);
   gst_element_set_state (one, GST_STATE_NULL);
   gst_element_set_state (two, GST_STATE_NULL);
   gst_element_set_state (other, GST_STATE_NULL);
   gst_object_unref (one);
   gst_object_unref (two);
   gst_object_unref (other);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_backend_property_says_what_runs)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  gchar *backend = NULL;
+
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless (backend == NULL, "backend %s before the model is loaded", backend);
+  fail_unless (gst_element_set_state (element, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless_equals_string (backend, "cpu");
+  g_free (backend);
+  fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless (backend == NULL, "backend %s after the model is unloaded", backend);
+  fail_if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), "backend")->flags
+      & G_PARAM_WRITABLE);
+  gst_object_unref (element);
 }
 
 GST_END_TEST;
@@ -1772,6 +1815,7 @@ bertinfer_suite (void)
   tcase_add_test (control, test_flush_with_batches_in_engine);
   tcase_add_test (control, test_state_changes_mid_stream);
   tcase_add_test (control, test_two_instances_share_model);
+  tcase_add_test (control, test_backend_property_says_what_runs);
   tcase_add_test (control, test_latency_query_adds_timeout_and_batch_time);
 
   suite_add_tcase (s, input);
