@@ -23,6 +23,7 @@
  * Result meta structure "GstBertResultMeta", fields (present according to the head):
  *   model            gchararray  the model's name (its folder's base name)
  *   inference-time   guint64     nanoseconds the batch holding this buffer took
+ *   backend          gchararray  what computed it: "cpu", "cuda" or "remote" (set by bert-infer)
  *   truncated        gboolean    the tokens run were cut: by the tokenizer (the token
  *                                meta's flag) or by bert-infer at the model's max_seq_length
  *   embedding        GstBuffer     float32[dim] pooled (and normalised) sentence embedding
