@@ -25,6 +25,8 @@ class FaultProxy:
         self.faulty_requests = faulty_requests
         self.delay_s = delay_s
         self.requests = 0
+        self.request_bytes = 0    # bodies, as sent on the wire
+        self.response_bytes = 0
         self.lock = threading.Lock()
         proxy = self
 
@@ -72,6 +74,9 @@ class FaultProxy:
         header_length = response.getheader("Inference-Header-Content-Length")
         upstream.close()
         mode = self.next_mode()
+        with self.lock:
+            self.request_bytes += len(body)
+            self.response_bytes += len(data)
         if mode == "slow":
             time.sleep(self.delay_s)
         if mode == "unavailable":

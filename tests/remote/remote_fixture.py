@@ -154,6 +154,7 @@ class PipelineResult:
         self.pts = []           # in the order the buffers came out
         self.embeddings = []
         self.backends = set()
+        self.inference_ns = []  # each buffer's batch time (meta inference-time)
         self.error = None       # the bus's first ERROR, as text
 
     def embedding_matrix(self):
@@ -180,6 +181,7 @@ def run_pipeline(model_dir, texts, infer_properties, timeout_s=600, on_buffer=No
         result.embeddings.append(numpy.frombuffer(field.extract_dup(0, field.get_size()),
                                                   dtype=numpy.float32))
         result.backends.add(structure.get_string("backend"))
+        result.inference_ns.append(structure.get_uint64("inference-time")[1])
         result.pts.append(buffer.pts)
         if on_buffer is not None:
             on_buffer(len(result.pts))
