@@ -24,11 +24,29 @@ pytriton_version=0.7.0
 
 die() { echo "serve-triton.sh: $*" >&2; exit 1; }
 
+system_python_version() {
+  "$system_python" -c 'import sys; print("%d.%d" % sys.version_info[:2])'
+}
+
+# The stub links libpython of the system's version, which Debian ships apart from python3.
+install_libpython() {
+  package=libpython$(system_python_version)
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" && return
+  echo "Installing $package (Triton's Python backend stub embeds it)"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "$package" >/dev/null || die "cannot install $package"
+}
+
 install_triton() {
   [ -x "$system_python" ] || die "$system_python is missing (apt install python3 python3-venv)"
+  install_libpython
   [ -x "$venv/bin/python" ] || "$system_python" -m venv "$venv" \
     || die "cannot make a virtual environment in $venv (apt install python3-venv)"
-  "$venv/bin/pip" install -q "nvidia-pytriton==$pytriton_version" \
+  "$venv/bin/pip" show nvidia-pytriton 2>/dev/null | grep -qx "Version: $pytriton_version" \
+    || "$venv/bin/pip" install -q "nvidia-pytriton==$pytriton_version" \
     || die "pip could not install nvidia-pytriton $pytriton_version into $venv"
 }
 
@@ -113,7 +131,7 @@ server_root=$venv/lib/python3*/site-packages/pytriton/tritonserver
 server_root=$(echo $server_root)
 [ -x "$server_root/bin/tritonserver" ] \
   || die "no tritonserver under $venv (run: scripts/serve-triton.sh --install)"
-python_version=$("$system_python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+python_version=$(system_python_version)
 stub=$server_root/python_backend_stubs/$python_version/triton_python_backend_stub
 [ -x "$stub" ] || die "nvidia-pytriton has no Python backend stub for $system_python ($python_version)"
 if ldd "$stub" | grep -q "not found"; then
