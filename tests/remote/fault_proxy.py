@@ -33,6 +33,12 @@ class FaultProxy:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self):
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    pass   # the client closed a kept-alive connection: its time-out
+
             def do_POST(self):
                 try:
                     proxy.handle(self)

@@ -32,7 +32,7 @@ class RemoteFaultTest(unittest.TestCase):
         cls.work.cleanup()
 
     def run_through(self, url, **properties):
-        settings = {"server": url, "batch-size": 16, "retries": 0, "server-timeout": 5000}
+        settings = {"server": url, "batch-size": 16, "retries": 0, "server-timeout": 60000}
         settings.update(properties)
         return fixture.run_pipeline(self.model, TEXTS, settings, timeout_s=120)
 
@@ -97,10 +97,11 @@ class RemoteFaultTest(unittest.TestCase):
         self.assertIn("unknown model", result.error)
 
     def test_retries_ride_over_transient_faults(self):
+        # A time-out well above a loaded machine's batch time, below the slow faults' delay.
         for mode in ("unavailable", "truncate", "slow"):
             with self.subTest(mode=mode):
-                result, proxy = self.run_with_fault(mode, faulty_requests=2, delay_s=1.0,
-                                                    retries=2, **{"server-timeout": 500})
+                result, proxy = self.run_with_fault(mode, faulty_requests=2, delay_s=6.0,
+                                                    retries=2, **{"server-timeout": 3000})
                 self.assert_all_out(result)
                 self.assertGreater(proxy.requests, len(TEXTS) // 16)
 

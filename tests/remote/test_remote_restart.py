@@ -60,7 +60,7 @@ class RemoteRestartTest(unittest.TestCase):
             restarter = Restarter(server, restart)
             restarter.thread.start()
             result = fixture.run_pipeline(self.model, self.texts, {
-                "server": server.url, "retries": retries, "server-timeout": 10000,
+                "server": server.url, "retries": retries, "server-timeout": 60000,
                 "batch-size": 32}, on_buffer=restarter.on_buffer)
             restarter.reached.set()
             restarter.thread.join()

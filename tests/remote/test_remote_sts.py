@@ -37,7 +37,7 @@ def main():
     with fixture.work_dir() as work:
         with fixture.TritonServer(MODEL, work, threads=0) as server:
             result = fixture.run_pipeline(MODEL, first + second, {
-                "device": "remote", "server": server.url, "batch-size": 64})
+                "device": "remote", "server": server.url, "batch-size": 64, "server-timeout": 0})
     if result.error is not None:
         print(f"error: {result.error}", file=sys.stderr)
         return 1
