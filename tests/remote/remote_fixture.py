@@ -152,7 +152,8 @@ class TritonServer:
 class PipelineResult:
     def __init__(self):
         self.pts = []           # in the order the buffers came out
-        self.embeddings = []
+        self.embeddings = []    # each buffer's result_vector
+        self.labels = []        # each buffer's label (sequence classifiers), else None
         self.backends = set()
         self.inference_ns = []  # each buffer's batch time (meta inference-time)
         self.error = None       # the bus's first ERROR, as text
@@ -175,11 +176,9 @@ def run_pipeline(model_dir, texts, infer_properties, timeout_s=600, on_buffer=No
 
     def on_new_sample(sink):
         buffer = sink.emit("pull-sample").get_buffer()
-        meta = buffer.get_custom_meta("GstBertResultMeta")
-        structure = meta.get_structure()
-        field = structure.get_value("embedding")
-        result.embeddings.append(numpy.frombuffer(field.extract_dup(0, field.get_size()),
-                                                  dtype=numpy.float32))
+        structure = buffer.get_custom_meta("GstBertResultMeta").get_structure()
+        result.embeddings.append(result_vector(structure))
+        result.labels.append(structure.get_string("label"))
         result.backends.add(structure.get_string("backend"))
         result.inference_ns.append(structure.get_uint64("inference-time")[1])
         result.pts.append(buffer.pts)
@@ -210,6 +209,19 @@ def run_pipeline(model_dir, texts, infer_properties, timeout_s=600, on_buffer=No
     finally:
         pipeline.set_state(Gst.State.NULL)
     return result
+
+
+def result_vector(structure):
+    """A result's numbers end to end: the embedding, or logits and probabilities, or the
+    token scores, whichever the head gives."""
+    parts = []
+    for name in ("embedding", "logits", "probs", "token-scores"):
+        if structure.has_field(name):
+            field = structure.get_value(name)
+            parts.append(numpy.frombuffer(field.extract_dup(0, field.get_size()),
+                                          dtype=numpy.float32))
+    assert parts, f"a result meta with no numbers: {structure.to_string()}"
+    return numpy.concatenate(parts)
 
 
 def describe(message):

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Parity through a real Triton server: `tokenizer ! bert-infer device=remote` gives the
 local CPU backend's embeddings (cosine >= 0.99999, same order, same PTS), on a generated
-tiny model (always) and on the real all-MiniLM-L6-v2 (where ../shared has it); the meta
+tiny model (always) and on the real all-MiniLM-L6-v2 (where ../shared has it), and its
+logits, probabilities and labels or token scores on tiny classifiers of each head; the meta
 says "remote"; server=URL alone selects the remote backend; a pooling override reaches the
 server. Exits 77 where Triton or the remote backend is missing (remote_fixture.py).
 """
@@ -25,9 +26,13 @@ class RemoteParityTest(unittest.TestCase):
         self.assertIsNone(local.error)
         self.assertIsNone(remote.error)
         self.assertEqual(remote.pts, list(range(len(texts))))
+        self.assertEqual(local.labels, remote.labels)
         self.assertEqual(local.backends, {"cpu"})
         self.assertEqual(remote.backends, {"remote"})
-        worst = fixture.cosines(local.embedding_matrix(), remote.embedding_matrix()).min()
+        self.assertEqual([vector.size for vector in local.embeddings],
+                         [vector.size for vector in remote.embeddings])
+        worst = min(fixture.cosines(first[None, :], second[None, :])[0]
+                    for first, second in zip(local.embeddings, remote.embeddings))
         print(f"{model_dir.name}: {len(texts)} texts, worst cosine {worst:.9f} "
               f"{properties or ''}")
         self.assertGreaterEqual(worst, MIN_COSINE)
@@ -40,6 +45,14 @@ class RemoteParityTest(unittest.TestCase):
                 self.check_parity(model, server, TEXTS[:64], pooling="cls")
                 self.check_parity(model, server, TEXTS[:64], **{"max-in-flight": 4,
                                                                  "batch-size": 4})
+
+    def test_classifier_heads(self):
+        with fixture.work_dir() as work:
+            for head in ("sequence", "multilabel", "token"):
+                model = fixture.make_model(f"{work}/tiny-{head}", "--head", head,
+                                           "--labels", "5")
+                with fixture.TritonServer(model, work) as server:
+                    self.check_parity(model, server, TEXTS[:100], **{"batch-size": 8})
 
     def test_all_minilm_l6_v2(self):
         model = fixture.SHARED_DIR / "models" / "all-MiniLM-L6-v2"
