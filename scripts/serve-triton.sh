@@ -142,8 +142,11 @@ fi
 ln -sf "$stub" "$server_root/backends/python/libtriton_python.so" \
   "$server_root/backends/python/triton_python_backend_utils.py" "$dir/backends/python/"
 
+# The Python stubs' shared memory (/dev/shm) named after this server, so that what a
+# killed server leaves there can be found and removed: /dev/shm/gst_bert_NAME_PORT_*.
 set -- --model-repository="$dir/models" --backend-directory="$dir/backends" \
-  --http-address="$address" --http-port="$http_port" --exit-on-error=true --log-verbose=0
+  --http-address="$address" --http-port="$http_port" --exit-on-error=true --log-verbose=0 \
+  --backend-config="python,shm-region-prefix-name=gst_bert_${name}_${http_port}_"
 if [ -n "$grpc_port" ]; then
   set -- "$@" --grpc-address="$address" --grpc-port="$grpc_port"
 else

@@ -24,6 +24,10 @@ MAKE_MODEL = SOURCE_DIR / "tests" / "engine" / "make-test-model.py"
 SHARED_DIR = Path(os.environ.get("GST_BERT_SHARED_DIR", SOURCE_DIR.parent / "shared"))
 VENV = Path(os.environ.get("GST_BERT_TRITON_VENV", "/tmp/venv-triton"))
 READY_TIMEOUT_S = 180
+# Triton's Python backend sometimes aborts while it starts a stub on a loaded machine
+# (boost::interprocess::lock_exception, an upstream bug: triton-inference-server/server
+# issues 5949 and 8882); a start that dies so is tried again.
+START_ATTEMPTS = 3
 
 try:
     import numpy
@@ -74,6 +78,10 @@ def make_model(directory, *arguments):
     return Path(directory)
 
 
+class TritonExited(RuntimeError):
+    pass
+
+
 class TritonServer:
     """scripts/serve-triton.sh on 127.0.0.1 and a free port, in a process group of its own
     so that a kill reaches Triton's Python stub processes too."""
@@ -87,24 +95,43 @@ class TritonServer:
         self.instances = instances
         self.threads = threads
         self.process = None
-        self.log_path = self.work_dir / "triton.log"
+        self.log_path = self.work_dir / f"triton-{self.port}.log"
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [str(SERVE), str(self.model_dir), "--name", self.name, "--dir",
-             str(self.work_dir / "triton"), "--http-port", str(self.port),
-             "--instances", str(self.instances), "--threads", str(self.threads)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        self.wait_ready()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.spawn()
+            try:
+                self.wait_ready()
+                return self
+            except TritonExited as error:
+                self.signal_group(signal.SIGKILL)
+                self.remove_shared_memory()
+                if attempt == START_ATTEMPTS:
+                    raise
+                print(f"Triton start {attempt} failed, trying again: {error}", file=sys.stderr)
         return self
+
+    def spawn(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(SERVE), str(self.model_dir), "--name", self.name, "--dir",
+                 str(self.work_dir / "triton"), "--http-port", str(self.port),
+                 "--instances", str(self.instances), "--threads", str(self.threads)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def remove_shared_memory(self):
+        """What the stubs of a killed server leave in /dev/shm (serve-triton.sh names it)."""
+        for path in glob.glob(f"/dev/shm/gst_bert_{self.name}_{self.port}_*"):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def wait_ready(self):
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Triton exited with {self.process.returncode}:\n"
+                raise TritonExited(f"Triton exited with {self.process.returncode}:\n"
                                    + self.log_tail())
             try:
                 with urllib.request.urlopen(f"{self.url}/v2/models/{self.name}/ready",
@@ -123,6 +150,7 @@ class TritonServer:
         """SIGKILL to Triton and its stubs: a crash, nothing flushed."""
         self.signal_group(signal.SIGKILL)
         self.process.wait()
+        self.remove_shared_memory()
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
@@ -147,6 +175,7 @@ class TritonServer:
         # Stubs of a killed server may outlive it by a moment; the group is gone once
         # they are.
         self.signal_group(signal.SIGKILL)
+        self.remove_shared_memory()
 
 
 class PipelineResult:
