@@ -24,9 +24,9 @@
 
 #include "gstbertinfer.h"
 #include "gstbertinferbatch.h"
-#include "gstbertmarkup.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
+#include "gstberttokenize.h"
 
 #include <math.h>
 
@@ -298,9 +298,9 @@ static void
 bert_infer_item_free (BertInferItem *item)
 {
   if (item->kind == ITEM_BATCH) {
-    gst_bert_infer_batch_free (item->batch);
     if (item->job)
       bert_job_free (item->job);
+    gst_bert_infer_batch_free (item->batch);
     g_clear_error (&item->error);
   }
   gst_clear_event (&item->event);
@@ -427,38 +427,21 @@ gst_bert_infer_finish_batch_locked (GstBertInfer *self, BertInferItem *batch, GE
   g_cond_signal (&self->output_cond);
 }
 
-static BertSequence *
-bert_infer_batch_sequences (const GstBertInferBatch *batch)
-{
-  guint n_sequences = gst_bert_infer_batch_n_buffers (batch);
-  BertSequence *sequences = g_new (BertSequence, n_sequences);
-
-  for (guint i = 0; i < n_sequences; i++) {
-    guint32 start = g_array_index (batch->seq_offsets, guint32, i);
-
-    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
-    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
-    sequences[i].n_tokens = g_array_index (batch->seq_offsets, guint32, i + 1) - start;
-  }
-  return sequences;
-}
-
 static void
 gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
 {
   GError *error = NULL;
-  BertSequence *sequences;
+  BertPackedInput input;
   BertJob *job;
 
   batch->state = BATCH_SUBMITTED;
   g_queue_push_tail (&self->submitted, batch);
   g_mutex_unlock (&self->lock);
 
-  /* The batch's arrays are only read here; a flush marks it abandoned, never frees it. */
-  sequences = bert_infer_batch_sequences (batch->batch);
-  job = bert_encoder_submit (self->encoder, sequences,
-      gst_bert_infer_batch_n_buffers (batch->batch), &error);
-  g_free (sequences);
+  /* The engine reads the batch's arrays in place until the job is waited for; until
+   * then a flush marks the batch abandoned, never frees it. */
+  gst_bert_infer_batch_get_packed (batch->batch, &input);
+  job = bert_encoder_submit_packed (self->encoder, &input, &error);
 
   g_mutex_lock (&self->lock);
   if (job) {
@@ -765,60 +748,27 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
-static gboolean
-gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
-{
-  GstMapInfo map;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
-        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
-    return FALSE;
-  }
-  bert_encode_text (bert_model_get_tokenizer (self->model), &self->plain,
-      (const gchar *) map.data, map.size, self->is_markup, gst_bert_infer_max_tokens (self),
-      &self->encoding);
-  gst_buffer_unmap (buffer, &map);
-  return TRUE;
-}
-
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
-  guint n_tokens = 0;
-
-  tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
-  if (tokens->ids && tokens->n_tokens > 0) {
-    /* A meta made by hand may hold shorter arrays: those count as absent (zeros). */
-    tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->type_ids = NULL;
-    tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->offsets = NULL;
-    tokens->truncated = gst_bert_token_meta_get_truncated (meta);
+  if (gst_bert_infer_tokens_from_meta (gst_buffer_get_bert_token_meta (buffer), tokens)) {
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
-  /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
-  if (!gst_bert_infer_tokenize (self, buffer)) {
+  buffer = gst_buffer_make_writable (buffer);
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
+          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
     return NULL;
   }
-  buffer = gst_buffer_make_writable (buffer);
-  gst_buffer_add_bert_token_meta (buffer, self->encoding.ids, self->encoding.type_ids,
-      self->encoding.offsets, self->encoding.n_tokens, self->encoding.truncated);
-  tokens->ids = self->encoding.ids;
-  tokens->type_ids = self->encoding.type_ids;
-  tokens->offsets = self->encoding.offsets;
-  tokens->n_tokens = self->encoding.n_tokens;
-  tokens->truncated = self->encoding.truncated;
+  gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
@@ -832,18 +782,24 @@ static gboolean
 gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   const BertConfig *config = &self->model->config;
+  GError *error = NULL;
 
-  for (guint i = 0; i < tokens->n_tokens; i++) {
-    gint32 id = tokens->ids[i], type_id = tokens->type_ids ? tokens->type_ids[i] : 0;
-
-    if (id < 0 || id >= config->vocab_size || type_id < 0 || type_id >= config->type_vocab_size) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
-              self->model->name), ("buffer at %" GST_TIME_FORMAT ": token %u has id %d and "
-              "type id %d; %s has %d ids and %d type ids (was it tokenized for another model?)",
-              GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), i, id, type_id, self->model->path,
-              config->vocab_size, config->type_vocab_size));
-      return FALSE;
-    }
+  if (tokens->n_tokens == 0) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": the tokenizer of %s adds no "
+            "[CLS] or [SEP] and the text has no words; the model runs 1 token or more",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->model->path));
+    return FALSE;
+  }
+  /* The engine's own rule, on the whole sequence: the error names this buffer. */
+  if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens,
+          &error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": %s of %s (was it tokenized "
+            "for another model?)", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), error->message,
+            self->model->path));
+    g_error_free (error);
+    return FALSE;
   }
 
   tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
@@ -1165,13 +1121,41 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
+/* An encoder of the loaded model with the properties' options. */
 static BertEncoder *
-gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
-    GError **error)
+gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
 {
-  BertEncoder *encoder = bert_encoder_new (self->model, options, error);
-  const char *fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
+  BertEncoderOptions options;
+  BertEncoder *encoder;
+  const char *fallback_reason;
+  gchar *server, *remote_model;
 
+  bert_encoder_options_init (&options);
+  g_mutex_lock (&self->lock);
+  options.device = self->device;
+  options.device_id = self->device_id;
+  options.precision = self->precision;
+  options.n_threads = self->threads;
+  options.pooling = self->pooling;
+  options.normalize = self->normalize;
+  server = g_strdup (self->server);
+  /* The server knows the model by its folder's name unless remote-model says otherwise
+   * (as scripts/serve-triton.sh names it). */
+  remote_model = g_strdup (self->remote_model ? self->remote_model : self->model->name);
+  options.remote.timeout_ms = self->server_timeout;
+  options.remote.retries = self->retries;
+  options.remote.max_in_flight = self->max_in_flight;
+  g_mutex_unlock (&self->lock);
+
+  /* server=URL alone selects the remote backend. */
+  if (server != NULL && options.device == BERT_DEVICE_AUTO)
+    options.device = BERT_DEVICE_REMOTE;
+  options.remote.server_url = server;
+  options.remote.model_name = remote_model;
+  encoder = bert_encoder_new (self->model, &options, error);
+  g_free (server);
+  g_free (remote_model);
+  fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
@@ -1206,42 +1190,18 @@ gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
-  BertEncoderOptions options;
   GError *error = NULL;
   gint64 load_start;
-  gchar *value, *path, *server, *remote_model;
+  gchar *value, *path;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
-  bert_encoder_options_init (&options);
-  options.device = self->device;
-  options.device_id = self->device_id;
-  options.precision = self->precision;
-  options.n_threads = self->threads;
-  options.pooling = self->pooling;
-  options.normalize = self->normalize;
-  server = g_strdup (self->server);
-  remote_model = g_strdup (self->remote_model);
-  options.remote.timeout_ms = self->server_timeout;
-  options.remote.retries = self->retries;
-  options.remote.max_in_flight = self->max_in_flight;
   g_mutex_unlock (&self->lock);
 
   path = gst_bert_infer_find_model (self, value);
   g_free (value);
-  if (!path) {
-    g_free (server);
-    g_free (remote_model);
+  if (!path)
     return FALSE;
-  }
-  /* server=URL alone selects the remote backend; the server knows the model by the
-   * folder's name unless remote-model says otherwise (as scripts/serve-triton.sh names it). */
-  if (server != NULL && options.device == BERT_DEVICE_AUTO)
-    options.device = BERT_DEVICE_REMOTE;
-  if (remote_model == NULL)
-    remote_model = g_path_get_basename (path);
-  options.remote.server_url = server;
-  options.remote.model_name = remote_model;
   load_start = g_get_monotonic_time ();
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
@@ -1249,14 +1209,14 @@ gst_bert_infer_open (GstBertInfer *self)
         ("%s", error->message));
     goto failed;
   }
-  self->encoder = gst_bert_infer_create_encoder (self, &options, &error);
+  self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
         ("%s", error->message));
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
-  self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
+  self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);
@@ -1267,15 +1227,11 @@ gst_bert_infer_open (GstBertInfer *self)
       bert_encoder_get_backend_name (self->encoder),
       (g_get_monotonic_time () - load_start) / 1000.0);
   g_free (path);
-  g_free (server);
-  g_free (remote_model);
   return TRUE;
 
 failed:
   g_clear_error (&error);
   g_free (path);
-  g_free (server);
-  g_free (remote_model);
   return FALSE;
 }
 

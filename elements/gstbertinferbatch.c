@@ -1,7 +1,37 @@
 /* gstbertinferbatch.c: the batch bert-infer gathers (see gstbertinferbatch.h). */
 #include "gstbertinferbatch.h"
 
+#include "gstbertmeta.h"
+
 #include <string.h>
+
+gboolean
+gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferTokens *tokens)
+{
+  guint n_entries = 0;
+
+  tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
+  if (!tokens->ids || tokens->n_tokens == 0)
+    return FALSE;
+  tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_entries);
+  if (n_entries < tokens->n_tokens)
+    tokens->type_ids = NULL;
+  tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_entries);
+  if (n_entries < tokens->n_tokens)
+    tokens->offsets = NULL;
+  tokens->truncated = gst_bert_token_meta_get_truncated (meta);
+  return TRUE;
+}
+
+void
+gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferTokens *tokens)
+{
+  tokens->ids = encoding->ids;
+  tokens->type_ids = encoding->type_ids;
+  tokens->offsets = encoding->offsets;
+  tokens->n_tokens = encoding->n_tokens;
+  tokens->truncated = encoding->truncated;
+}
 
 GstBertInferBatch *
 gst_bert_infer_batch_new (void)
@@ -106,6 +136,15 @@ gst_bert_infer_batch_get_truncated (const GstBertInferBatch *batch, guint index)
 {
   g_return_val_if_fail (index < batch->truncated->len, FALSE);
   return g_array_index (batch->truncated, gboolean, index);
+}
+
+void
+gst_bert_infer_batch_get_packed (const GstBertInferBatch *batch, BertPackedInput *input)
+{
+  input->n_sequences = gst_bert_infer_batch_n_buffers (batch);
+  input->ids = (const int32_t *) batch->ids->data;
+  input->type_ids = (const int32_t *) batch->type_ids->data;
+  input->seq_offsets = (const uint32_t *) batch->seq_offsets->data;
 }
 
 GstBuffer *

@@ -11,6 +11,9 @@
 
 #include <gst/gst.h>
 
+#include "bert_engine.h"
+#include "bert_tokenizer.h"
+
 G_BEGIN_DECLS
 
 /* A view of one buffer's tokens, in its token meta or in a scratch encoding. */
@@ -23,6 +26,13 @@ typedef struct
   guint n_kept;                 /* n_tokens cut down to the most the model takes */
   gboolean truncated;           /* the tokenizer already cut the text */
 } GstBertInferTokens;
+
+/* Points @tokens at a token meta's arrays; FALSE when it holds no tokens (an empty
+ * meta cannot be run: the engine needs [CLS] and [SEP]). A meta made by hand may hold
+ * shorter type id or offset arrays: those count as absent (zeros). n_kept is left. */
+gboolean gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferTokens *tokens);
+/* Points @tokens at @encoding's arrays. n_kept is left. */
+void gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferTokens *tokens);
 
 typedef struct
 {
@@ -58,6 +68,10 @@ gboolean gst_bert_infer_batch_is_full (const GstBertInferBatch *batch, guint max
 /* The byte spans of sequence @index's tokens (a pair per token), and its truncation flag. */
 const guint32 *gst_bert_infer_batch_get_spans (const GstBertInferBatch *batch, guint index);
 gboolean gst_bert_infer_batch_get_truncated (const GstBertInferBatch *batch, guint index);
+
+/* Points @input at the batch's arrays, read in place: the batch must not change while
+ * the engine has them. */
+void gst_bert_infer_batch_get_packed (const GstBertInferBatch *batch, BertPackedInput *input);
 
 /* Hands over buffer @index (each once); the batch keeps its tokens. */
 GstBuffer *gst_bert_infer_batch_steal_buffer (GstBertInferBatch *batch, guint index);

@@ -3,10 +3,6 @@
 
 #include "gstbertmeta.h"
 
-#include <math.h>
-
-/* A label counts as present in a multi-label result above this probability. */
-#define MULTI_LABEL_THRESHOLD 0.5f
 
 GstBertInferOutput
 gst_bert_infer_result_head_output (BertHead head)
@@ -30,6 +26,8 @@ label_name (const BertConfig *config, gint index)
   return config->id2label[index];
 }
 
+/* A multi-label result names every label that applies, and its label is the best of
+ * those (none when none applies); a single-label one has only its label. */
 static void
 set_classification (GstCustomMeta *meta, const BertConfig *config,
     const BertBatchOutput *output, guint index)
@@ -37,39 +35,21 @@ set_classification (GstCustomMeta *meta, const BertConfig *config,
   guint num_labels = output->num_labels;
   const gfloat *logits = output->logits + (gsize) index * num_labels;
   const gfloat *probs = output->probs + (gsize) index * num_labels;
-  const gchar **over_threshold = NULL;
-  gint label = output->labels[index];
+  const guint8 *applies = output->label_applies + (gsize) index * num_labels;
+  gint label = applies[output->labels[index]] ? output->labels[index] : -1;
+  const gchar **applying = NULL;
 
   if (config->multi_label) {
-    guint n_over = 0;
+    guint n_applying = 0;
 
-    over_threshold = g_newa (const gchar *, num_labels + 1);
-    label = -1;
-    for (guint i = 0; i < num_labels; i++) {
-      if (probs[i] <= MULTI_LABEL_THRESHOLD)
-        continue;
-      over_threshold[n_over++] = label_name (config, i);
-      if (label < 0 || probs[i] > probs[label])
-        label = i;
-    }
-    over_threshold[n_over] = NULL;
+    applying = g_newa (const gchar *, num_labels + 1);
+    for (guint i = 0; i < num_labels; i++)
+      if (applies[i])
+        applying[n_applying++] = label_name (config, i);
+    applying[n_applying] = NULL;
   }
   gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label,
-      label_name (config, label), over_threshold);
-}
-
-/* The softmax probability of the chosen label of one row of token logits. */
-static gfloat
-label_probability (const gfloat *logits, guint num_labels, gint label)
-{
-  gfloat max = logits[0];
-  gdouble sum = 0.0;
-
-  for (guint i = 1; i < num_labels; i++)
-    max = MAX (max, logits[i]);
-  for (guint i = 0; i < num_labels; i++)
-    sum += exp (logits[i] - max);
-  return (gfloat) (exp (logits[label] - max) / sum);
+      label_name (config, label), applying);
 }
 
 static void
@@ -83,10 +63,9 @@ set_token_labels (GstCustomMeta *meta, const BertConfig *config,
 
   for (guint t = 0; t < n_tokens; t++) {
     gint label = output->token_labels[start + t];
-    const gfloat *logits = output->token_logits + (gsize) (start + t) * output->num_labels;
 
     names[t] = label_name (config, label);
-    scores[t] = label_probability (logits, output->num_labels, label);
+    scores[t] = output->token_probs[(gsize) (start + t) * output->num_labels + label];
   }
   names[n_tokens] = NULL;
   gst_bert_result_meta_set_token_labels (meta, names, scores,

@@ -113,7 +113,9 @@ output [
   { name: "LOGITS" data_type: TYPE_FP32 dims: [ -1, -1 ] },
   { name: "PROBS" data_type: TYPE_FP32 dims: [ -1, -1 ] },
   { name: "LABELS" data_type: TYPE_INT32 dims: [ -1 ] },
+  { name: "LABEL_APPLIES" data_type: TYPE_UINT8 dims: [ -1, -1 ] },
   { name: "TOKEN_LOGITS" data_type: TYPE_FP32 dims: [ -1, -1 ] },
+  { name: "TOKEN_PROBS" data_type: TYPE_FP32 dims: [ -1, -1 ] },
   { name: "TOKEN_LABELS" data_type: TYPE_INT32 dims: [ -1 ] }
 ]
 instance_group [ { kind: KIND_CPU count: $instances } ]

@@ -636,10 +636,20 @@ argmax (const float *x, int n)
   return best;
 }
 
+/* Which labels of one row apply: each over the threshold for a multi-label model, else
+ * the highest-scoring one. */
+static void
+mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label,
+    gboolean multi_label)
+{
+  for (int i = 0; i < n_labels; i++)
+    applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
+}
+
 /* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs,
-    int32_t *labels)
+    int32_t *labels, uint8_t *applies)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
   int n = pass->n_sequences;
@@ -662,18 +672,26 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
       bert_cpu_softmax (row, n_labels);
     }
     labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
+    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s],
+        cpu->config->multi_label);
   }
 }
 
 static void
-classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, int32_t *token_labels)
+classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, float *token_probs,
+    int32_t *token_labels)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
 
   bert_linear_forward (&cpu->weights->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
       token_logits, n_labels);
-  for (int t = 0; t < pass->n_tokens; t++)
+  for (int t = 0; t < pass->n_tokens; t++) {
+    float *probs = token_probs + (gsize) t * n_labels;
+
     token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
+    memcpy (probs, token_logits + (gsize) t * n_labels, n_labels * sizeof (float));
+    bert_cpu_softmax (probs, n_labels);
+  }
 }
 
 /* Writes the head's outputs of a chunk whose first sequence is first_sequence. */
@@ -692,11 +710,12 @@ run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
-          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence);
+          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence,
+          output->label_applies + (gsize) first_sequence * n_labels);
       break;
     case BERT_HEAD_TOKEN_CLASSIFIER:
       classify_tokens (cpu, pass, output->token_logits + (gsize) first_token * n_labels,
-          output->token_labels + first_token);
+          output->token_probs + (gsize) first_token * n_labels, output->token_labels + first_token);
       break;
   }
 }
@@ -805,6 +824,7 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
 
 static const BertBackend cpu_backend = {
   .name = "cpu",
+  .asynchronous = FALSE,
   .create = cpu_create,
   .destroy = cpu_destroy,
   .submit = cpu_submit,

@@ -316,6 +316,7 @@ remote_wait (gpointer data, gpointer handle, GError **error)
 
 static const BertBackend remote_backend = {
   .name = "remote",
+  .asynchronous = TRUE,
   .create = remote_create,
   .destroy = remote_destroy,
   .submit = remote_submit,

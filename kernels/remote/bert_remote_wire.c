@@ -12,6 +12,7 @@
 typedef struct {
   const char *name;
   const char *datatype;
+  gsize element_size;
   gint64 shape[2];
   guint n_dims;
   void *destination;
@@ -28,10 +29,12 @@ append_input (GString *json, GString *data, const char *name, const int32_t *val
   g_string_append_len (data, (const char *) values, n_values * sizeof (int32_t));
 }
 
-static const char *const head_output_names[][3] = {
+#define MAX_HEAD_OUTPUTS 4
+
+static const char *const head_output_names[][MAX_HEAD_OUTPUTS] = {
   [BERT_HEAD_ENCODER] = {"EMBEDDING", NULL},
-  [BERT_HEAD_SEQUENCE_CLASSIFIER] = {"LOGITS", "PROBS", "LABELS"},
-  [BERT_HEAD_TOKEN_CLASSIFIER] = {"TOKEN_LOGITS", "TOKEN_LABELS", NULL},
+  [BERT_HEAD_SEQUENCE_CLASSIFIER] = {"LOGITS", "PROBS", "LABELS", "LABEL_APPLIES"},
+  [BERT_HEAD_TOKEN_CLASSIFIER] = {"TOKEN_LOGITS", "TOKEN_PROBS", "TOKEN_LABELS", NULL},
 };
 
 GBytes *
@@ -51,7 +54,7 @@ bert_remote_wire_request (const BertPackedBatch *batch, BertHead head, int pooli
   append_input (json, data, "POOLING", &pooling_value, 1);
   append_input (json, data, "NORMALIZE", &normalize_value, 1);
   g_string_append (json, "],\"outputs\":[");
-  for (guint i = 0; i < 3 && head_output_names[head][i] != NULL; i++)
+  for (guint i = 0; i < MAX_HEAD_OUTPUTS && head_output_names[head][i] != NULL; i++)
     g_string_append_printf (json, "%s{\"name\":\"%s\",\"parameters\":{\"binary_data\":true}}",
         i > 0 ? "," : "", head_output_names[head][i]);
   g_string_append (json, "]}");
@@ -70,19 +73,24 @@ head_outputs (BertHead head, BertBatchOutput *output, WireOutput *outputs)
 
   switch (head) {
     case BERT_HEAD_ENCODER:
-      outputs[0] = (WireOutput) {"EMBEDDING", "FP32", {n_sequences, output->hidden_size}, 2,
+      outputs[0] = (WireOutput) {"EMBEDDING", "FP32", 4, {n_sequences, output->hidden_size}, 2,
           output->embeddings};
       return 1;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      outputs[0] = (WireOutput) {"LOGITS", "FP32", {n_sequences, n_labels}, 2, output->logits};
-      outputs[1] = (WireOutput) {"PROBS", "FP32", {n_sequences, n_labels}, 2, output->probs};
-      outputs[2] = (WireOutput) {"LABELS", "INT32", {n_sequences}, 1, output->labels};
-      return 3;
+      outputs[0] = (WireOutput) {"LOGITS", "FP32", 4, {n_sequences, n_labels}, 2, output->logits};
+      outputs[1] = (WireOutput) {"PROBS", "FP32", 4, {n_sequences, n_labels}, 2, output->probs};
+      outputs[2] = (WireOutput) {"LABELS", "INT32", 4, {n_sequences}, 1, output->labels};
+      outputs[3] = (WireOutput) {"LABEL_APPLIES", "UINT8", 1, {n_sequences, n_labels}, 2,
+          output->label_applies};
+      return 4;
     case BERT_HEAD_TOKEN_CLASSIFIER:
-      outputs[0] = (WireOutput) {"TOKEN_LOGITS", "FP32", {n_tokens, n_labels}, 2,
+      outputs[0] = (WireOutput) {"TOKEN_LOGITS", "FP32", 4, {n_tokens, n_labels}, 2,
           output->token_logits};
-      outputs[1] = (WireOutput) {"TOKEN_LABELS", "INT32", {n_tokens}, 1, output->token_labels};
-      return 2;
+      outputs[1] = (WireOutput) {"TOKEN_PROBS", "FP32", 4, {n_tokens, n_labels}, 2,
+          output->token_probs};
+      outputs[2] = (WireOutput) {"TOKEN_LABELS", "INT32", 4, {n_tokens}, 1,
+          output->token_labels};
+      return 3;
   }
   return 0;
 }
@@ -94,7 +102,7 @@ wire_output_bytes (const WireOutput *wire)
 
   for (guint d = 0; d < wire->n_dims; d++)
     n *= wire->shape[d];
-  return n * 4;   /* FP32 and INT32 */
+  return n * wire->element_size;
 }
 
 static char *
@@ -247,7 +255,7 @@ gboolean
 bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize header_length,
     BertHead head, BertBatchOutput *output, GError **error)
 {
-  WireOutput outputs[3];
+  WireOutput outputs[MAX_HEAD_OUTPUTS];
   guint n_outputs = head_outputs (head, output, outputs);
   JsonParser *parser;
   JsonNode *root;

@@ -17,6 +17,7 @@ import triton_python_backend_utils as pb_utils
 HEAD_ENCODER, HEAD_SEQUENCE_CLASSIFIER, HEAD_TOKEN_CLASSIFIER = 0, 1, 2
 ERROR_SIZE = 1024
 INT32_P = ctypes.POINTER(ctypes.c_int32)
+UINT8_P = ctypes.POINTER(ctypes.c_uint8)
 FLOAT_P = ctypes.POINTER(ctypes.c_float)
 
 
@@ -34,8 +35,8 @@ def load_library(path):
         getattr(library, name).argtypes = [ctypes.c_void_p]
     library.bert_serve_run.argtypes = [
         ctypes.c_void_p, ctypes.c_int, ctypes.c_int, INT32_P, INT32_P, INT32_P,
-        ctypes.c_uint32, ctypes.c_uint32, FLOAT_P, FLOAT_P, FLOAT_P, INT32_P, FLOAT_P,
-        INT32_P, ctypes.c_char_p, ctypes.c_size_t]
+        ctypes.c_uint32, ctypes.c_uint32, FLOAT_P, FLOAT_P, FLOAT_P, INT32_P, UINT8_P,
+        FLOAT_P, FLOAT_P, INT32_P, ctypes.c_char_p, ctypes.c_size_t]
     return library
 
 
@@ -97,7 +98,9 @@ class TritonPythonModel:
             pointer(lengths, INT32_P), lengths.size, ids.size,
             pointer(outputs.get("EMBEDDING"), FLOAT_P), pointer(outputs.get("LOGITS"), FLOAT_P),
             pointer(outputs.get("PROBS"), FLOAT_P), pointer(outputs.get("LABELS"), INT32_P),
+            pointer(outputs.get("LABEL_APPLIES"), UINT8_P),
             pointer(outputs.get("TOKEN_LOGITS"), FLOAT_P),
+            pointer(outputs.get("TOKEN_PROBS"), FLOAT_P),
             pointer(outputs.get("TOKEN_LABELS"), INT32_P), error, ERROR_SIZE)
         if status != 0:
             raise ValueError(error.value.decode(errors="replace"))
@@ -109,6 +112,8 @@ class TritonPythonModel:
         if self.head == HEAD_SEQUENCE_CLASSIFIER:
             return {"LOGITS": numpy.zeros((n_sequences, self.num_labels), numpy.float32),
                     "PROBS": numpy.zeros((n_sequences, self.num_labels), numpy.float32),
-                    "LABELS": numpy.zeros(n_sequences, numpy.int32)}
+                    "LABELS": numpy.zeros(n_sequences, numpy.int32),
+                    "LABEL_APPLIES": numpy.zeros((n_sequences, self.num_labels), numpy.uint8)}
         return {"TOKEN_LOGITS": numpy.zeros((n_tokens, self.num_labels), numpy.float32),
+                "TOKEN_PROBS": numpy.zeros((n_tokens, self.num_labels), numpy.float32),
                 "TOKEN_LABELS": numpy.zeros(n_tokens, numpy.int32)}

@@ -8,6 +8,7 @@ is missing.
 """
 import glob
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -182,7 +183,7 @@ class PipelineResult:
     def __init__(self):
         self.pts = []           # in the order the buffers came out
         self.embeddings = []    # each buffer's result_vector
-        self.labels = []        # each buffer's label (sequence classifiers), else None
+        self.labels = []        # each buffer's label fields (label_fields)
         self.backends = set()
         self.inference_ns = []  # each buffer's batch time (meta inference-time)
         self.error = None       # the bus's first ERROR, as text
@@ -207,7 +208,7 @@ def run_pipeline(model_dir, texts, infer_properties, timeout_s=600, on_buffer=No
         buffer = sink.emit("pull-sample").get_buffer()
         structure = buffer.get_custom_meta("GstBertResultMeta").get_structure()
         result.embeddings.append(result_vector(structure))
-        result.labels.append(structure.get_string("label"))
+        result.labels.append(label_fields(structure))
         result.backends.add(structure.get_string("backend"))
         result.inference_ns.append(structure.get_uint64("inference-time")[1])
         result.pts.append(buffer.pts)
@@ -251,6 +252,14 @@ def result_vector(structure):
                                           dtype=numpy.float32))
     assert parts, f"a result meta with no numbers: {structure.to_string()}"
     return numpy.concatenate(parts)
+
+
+def label_fields(structure):
+    """A result's label fields as text: label-index, label and labels (which labels apply)
+    of a sequence classifier, token-labels of a token classifier; PyGObject cannot read
+    their GstValueArrays, the structure's text has them."""
+    return tuple(re.findall(r"(?:^|, )((?:label|labels|label-index|token-labels)=[^,<]*"
+                            r"(?:<[^>]*>)?)", structure.to_string()))
 
 
 def describe(message):

@@ -2,7 +2,8 @@
 """Parity through a real Triton server: `tokenizer ! bert-infer device=remote` gives the
 local CPU backend's embeddings (cosine >= 0.99999, same order, same PTS), on a generated
 tiny model (always) and on the real all-MiniLM-L6-v2 (where ../shared has it), and its
-logits, probabilities and labels or token scores on tiny classifiers of each head; the meta
+logits, probabilities, the labels that apply, token labels and scores on tiny classifiers
+of each head; the meta
 says "remote"; server=URL alone selects the remote backend; a pooling override reaches the
 server. Exits 77 where Triton or the remote backend is missing (remote_fixture.py).
 """
@@ -27,6 +28,8 @@ class RemoteParityTest(unittest.TestCase):
         self.assertIsNone(remote.error)
         self.assertEqual(remote.pts, list(range(len(texts))))
         self.assertEqual(local.labels, remote.labels)
+        if "tiny-remote" not in str(model_dir) and "MiniLM" not in str(model_dir):
+            self.assertTrue(all(local.labels), "a classifier's results without labels")
         self.assertEqual(local.backends, {"cpu"})
         self.assertEqual(remote.backends, {"remote"})
         self.assertEqual([vector.size for vector in local.embeddings],

@@ -129,7 +129,8 @@ unpack_sequences (const int32_t *ids, const int32_t *type_ids, const int32_t *le
 
 static void
 copy_output (const BertBatchOutput *output, float *embeddings, float *logits, float *probs,
-    int32_t *labels, float *token_logits, int32_t *token_labels)
+    int32_t *labels, uint8_t *label_applies, float *token_logits, float *token_probs,
+    int32_t *token_labels)
 {
   gsize n_sequences = output->n_sequences, n_tokens = output->n_tokens;
   gsize n_labels = output->num_labels;
@@ -142,8 +143,12 @@ copy_output (const BertBatchOutput *output, float *embeddings, float *logits, fl
     memcpy (probs, output->probs, n_sequences * n_labels * sizeof (float));
   if (output->labels && labels)
     memcpy (labels, output->labels, n_sequences * sizeof (int32_t));
+  if (output->label_applies && label_applies)
+    memcpy (label_applies, output->label_applies, n_sequences * n_labels);
   if (output->token_logits && token_logits)
     memcpy (token_logits, output->token_logits, n_tokens * n_labels * sizeof (float));
+  if (output->token_probs && token_probs)
+    memcpy (token_probs, output->token_probs, n_tokens * n_labels * sizeof (float));
   if (output->token_labels && token_labels)
     memcpy (token_labels, output->token_labels, n_tokens * sizeof (int32_t));
 }
@@ -151,8 +156,9 @@ copy_output (const BertBatchOutput *output, float *embeddings, float *logits, fl
 int
 bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids,
     const int32_t *type_ids, const int32_t *lengths, uint32_t n_sequences, uint32_t n_tokens,
-    float *embeddings, float *logits, float *probs, int32_t *labels, float *token_logits,
-    int32_t *token_labels, char *error, size_t error_size)
+    float *embeddings, float *logits, float *probs, int32_t *labels, uint8_t *label_applies,
+    float *token_logits, float *token_probs, int32_t *token_labels, char *error,
+    size_t error_size)
 {
   GError *run_error = NULL;
   BertSequence *sequences = NULL;
@@ -165,8 +171,8 @@ bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids
   if (sequences != NULL)
     job = bert_encoder_run (encoder, sequences, n_sequences, &run_error);
   if (job != NULL)
-    copy_output (bert_job_get_output (job), embeddings, logits, probs, labels, token_logits,
-        token_labels);
+    copy_output (bert_job_get_output (job), embeddings, logits, probs, labels, label_applies,
+        token_logits, token_probs, token_labels);
   else
     set_error (error, error_size, run_error->message);
   g_clear_error (&run_error);

@@ -1160,6 +1160,36 @@ GST_START_TEST (test_pango_markup_is_stripped_when_tokenizing)
 
 GST_END_TEST;
 
+/* The engine runs sequences of at least one token: text that gives none (a tokenizer
+ * whose template adds no [CLS] or [SEP]) is an error naming the buffer, not a crash. */
+GST_START_TEST (test_text_without_tokens_is_error)
+{
+  GstElement *element = new_bert_infer ("no-template", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("w5 w6", 0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("", GST_SECOND)), GST_FLOW_ERROR);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, "no tokens") != NULL, "message '%s'", error->message);
+  fail_unless (strstr (debug, "0:00:01") != NULL, "details '%s' lack the buffer's time", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_id_outside_vocabulary_is_error)
 {
   GstElement *element = new_bert_infer ("encoder", NULL);
@@ -1827,6 +1857,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
+  tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
   tcase_add_test (input, test_malformed_config_fails_naming_file);
 
@@ -1857,6 +1888,40 @@ bertinfer_suite (void)
   return s;
 }
 
+/* A tokenizer.json for the model of @head whose template adds no special tokens, so
+ * that empty text gives no tokens at all. */
+static void
+write_tokenizer_without_template (const gchar *head)
+{
+  gchar *dir = model_dir (head), *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  gchar *path = g_build_filename (dir, "tokenizer.json", NULL), *contents = NULL;
+  GString *json = g_string_new ("{\"version\": \"1.0\", \"truncation\": null, "
+      "\"padding\": null, \"added_tokens\": [], \"normalizer\": {\"type\": "
+      "\"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+      "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": "
+      "\"BertPreTokenizer\"}, \"post_processor\": {\"type\": \"TemplateProcessing\", "
+      "\"single\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], "
+      "\"special_tokens\": {}}, \"model\": {\"type\": \"WordPiece\", \"unk_token\": "
+      "\"[UNK]\", \"continuing_subword_prefix\": \"##\", \"max_input_chars_per_word\": 100, "
+      "\"vocab\": {");
+  gchar **lines;
+
+  if (!g_file_get_contents (vocab, &contents, NULL, NULL))
+    g_error ("could not read %s", vocab);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] && lines[i][0]; i++)
+    g_string_append_printf (json, "%s\"%s\": %u", i ? ", " : "", lines[i], i);
+  g_string_append (json, "}}}");
+  if (!g_file_set_contents (path, json->str, -1, NULL))
+    g_error ("could not write %s", path);
+  g_strfreev (lines);
+  g_string_free (json, TRUE);
+  g_free (contents);
+  g_free (path);
+  g_free (vocab);
+  g_free (dir);
+}
+
 static void
 write_test_models (void)
 {
@@ -1870,6 +1935,7 @@ write_test_models (void)
     {"multilabel", BERT_HEAD_SEQUENCE_CLASSIFIER, TRUE},
     {"token", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
     {"token-st16", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
+    {"no-template", BERT_HEAD_ENCODER, FALSE},
     {"models-dir/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
     {"models-dir/named-model", BERT_HEAD_ENCODER, FALSE},
     {"xdg-data-home/gst-bert/models/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
@@ -1897,6 +1963,7 @@ write_test_models (void)
   if (!g_file_set_contents (st16_config, max_seq_length, -1, NULL)
       || g_mkdir_with_parents (EMPTY_MODELS_DIR, 0755) != 0)
     g_error ("could not write %s or %s", st16_config, EMPTY_MODELS_DIR);
+  write_tokenizer_without_template ("no-template");
   g_free (max_seq_length);
   g_free (st16_config);
 }

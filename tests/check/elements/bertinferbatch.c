@@ -1,8 +1,10 @@
 /* bertinferbatch.c: unit tests of bert-infer's batch (elements/gstbertinferbatch.c),
- * without a pipeline: the packed layout, the append rule and the limits. */
+ * without a pipeline: reading a buffer's tokens, the packed layout, the append rule,
+ * the limits and the packed input the engine reads. */
 #include <gst/check/gstcheck.h>
 
 #include "gstbertinferbatch.h"
+#include "gstbertmeta.h"
 
 static GstBertInferTokens
 tokens_of (const gint32 *ids, const gint32 *type_ids, const guint32 *offsets, guint n_tokens,
@@ -127,18 +129,95 @@ GST_START_TEST (test_stolen_buffers_are_not_freed_by_batch)
 
 GST_END_TEST;
 
+GST_START_TEST (test_token_meta_is_read_whole)
+{
+  static const gint32 ids[] = { 2, 9, 3 }, type_ids[] = { 0, 1, 1 };
+  static const guint32 offsets[] = { 0, 0, 0, 4, 0, 0 };
+  GstBuffer *buffer = gst_buffer_new ();
+  GstCustomMeta *meta = gst_buffer_add_bert_token_meta (buffer, ids, type_ids, offsets, 3, TRUE);
+  GstBertInferTokens tokens;
+
+  fail_unless (gst_bert_infer_tokens_from_meta (meta, &tokens));
+  fail_unless_equals_int (tokens.n_tokens, 3);
+  fail_unless_equals_int (tokens.ids[1], 9);
+  fail_unless_equals_int (tokens.type_ids[2], 1);
+  fail_unless_equals_int (tokens.offsets[3], 4);
+  fail_unless (tokens.truncated);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_short_meta_arrays_count_as_absent)
+{
+  static const gint32 ids[] = { 2, 9, 3 };
+  static const guint32 offsets[6] = { 0 };
+  GstBuffer *buffer = gst_buffer_new ();
+  GstCustomMeta *meta = gst_buffer_add_bert_token_meta (buffer, ids, ids, offsets, 3, FALSE);
+  GstBuffer *short_array = gst_buffer_new_allocate (NULL, 2 * sizeof (gint32), NULL);
+  GstBertInferTokens tokens;
+
+  gst_structure_set (gst_custom_meta_get_structure (meta), "type-ids", GST_TYPE_BUFFER,
+      short_array, "offsets", GST_TYPE_BUFFER, short_array, NULL);
+  gst_buffer_unref (short_array);
+  fail_unless (gst_bert_infer_tokens_from_meta (meta, &tokens));
+  fail_unless (tokens.type_ids == NULL);
+  fail_unless (tokens.offsets == NULL);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_empty_or_absent_meta_gives_no_tokens)
+{
+  GstBuffer *buffer = gst_buffer_new ();
+  GstCustomMeta *meta = gst_buffer_add_bert_token_meta (buffer, NULL, NULL, NULL, 0, FALSE);
+  GstBertInferTokens tokens;
+
+  fail_if (gst_bert_infer_tokens_from_meta (meta, &tokens));
+  fail_if (gst_bert_infer_tokens_from_meta (NULL, &tokens));
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_packed_input_is_the_batch_arrays)
+{
+  static const gint32 ids[] = { 2, 7, 3 };
+  GstBertInferBatch *batch = gst_bert_infer_batch_new ();
+  GstBertInferTokens tokens = tokens_of (ids, NULL, NULL, 3, 3);
+  BertPackedInput input;
+
+  gst_bert_infer_batch_append (batch, gst_buffer_new (), &tokens);
+  gst_bert_infer_batch_append (batch, gst_buffer_new (), &tokens);
+  gst_bert_infer_batch_get_packed (batch, &input);
+  fail_unless_equals_int (input.n_sequences, 2);
+  fail_unless (input.ids == (const gint32 *) batch->ids->data);
+  fail_unless (input.type_ids == (const gint32 *) batch->type_ids->data);
+  fail_unless (input.seq_offsets == (const guint32 *) batch->seq_offsets->data);
+  fail_unless_equals_int (input.seq_offsets[2], 6);
+  gst_bert_infer_batch_free (batch);
+}
+
+GST_END_TEST;
+
 static Suite *
 bertinferbatch_suite (void)
 {
   Suite *s = suite_create ("bertinferbatch");
   TCase *tc = tcase_create ("batch");
 
+  gst_bert_meta_register ();
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_token_meta_is_read_whole);
+  tcase_add_test (tc, test_short_meta_arrays_count_as_absent);
+  tcase_add_test (tc, test_empty_or_absent_meta_gives_no_tokens);
   tcase_add_test (tc, test_sequences_are_packed_end_to_end);
   tcase_add_test (tc, test_long_sequence_keeps_head_and_last_token);
   tcase_add_test (tc, test_tokenizer_truncation_flag_is_kept);
   tcase_add_test (tc, test_limits_count_buffers_and_tokens);
   tcase_add_test (tc, test_stolen_buffers_are_not_freed_by_batch);
+  tcase_add_test (tc, test_packed_input_is_the_batch_arrays);
   return s;
 }
 
