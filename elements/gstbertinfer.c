@@ -60,7 +60,7 @@ enum
 #define DEFAULT_MODEL NULL
 #define DEFAULT_DEVICE BERT_DEVICE_AUTO
 #define DEFAULT_DEVICE_ID 0
-#define DEFAULT_PRECISION BERT_PRECISION_FP16
+#define DEFAULT_PRECISION BERT_PRECISION_AUTO
 #define DEFAULT_THREADS 0
 #define MAX_THREADS 1024
 #define DEFAULT_BATCH_SIZE 32
@@ -134,6 +134,7 @@ struct _GstBertInfer {
   const gchar *backend;         /* the encoder's backend name; under the lock */
   GstBertInferOutput head_output;   /* what the model's head gives; under the lock */
   gboolean warned_cpu_fallback;
+  gboolean warned_precision_fallback;
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
@@ -193,6 +194,8 @@ gst_bert_infer_precision_get_type (void)
     {BERT_PRECISION_FP16, "Half precision (FP16) weights and activations", "fp16"},
     {BERT_PRECISION_BF16, "BFloat16 weights and activations", "bf16"},
     {BERT_PRECISION_FP32, "Single precision (FP32)", "fp32"},
+    {BERT_PRECISION_INT8, "8-bit integer weights and activations, int32 sums (CPU)", "int8"},
+    {BERT_PRECISION_AUTO, "FP16 on CUDA, exact FP32 on the CPU", "auto"},
     {0, NULL, NULL}
   };
 
@@ -611,6 +614,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
         settings->output);
     gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING,
         self->backend, NULL);
+    gst_bert_result_meta_set_precision (meta,
+        bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
       gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
@@ -1161,6 +1166,14 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
         ("device=auto: %s", fallback_reason));
   }
+  if (encoder && bert_encoder_get_precision_fallback_reason (encoder)
+      && !self->warned_precision_fallback) {
+    self->warned_precision_fallback = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Precision %s is not available, running in %s",
+            bert_precision_get_name (options.precision),
+            bert_precision_get_name (bert_encoder_get_precision (encoder))),
+        ("%s", bert_encoder_get_precision_fallback_reason (encoder)));
+  }
   return encoder;
 }
 
@@ -1474,8 +1487,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
       g_param_spec_int ("device-id", "Device ID", "Index of the CUDA device", 0, G_MAXINT,
           DEFAULT_DEVICE_ID, at_load));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
-      g_param_spec_enum ("precision", "Precision", "Arithmetic on CUDA (the CPU always "
-          "computes in FP32)", GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
+      g_param_spec_enum ("precision", "Precision", "Arithmetic: CUDA runs fp16, bf16 or fp32, "
+          "the CPU fp32, bf16 or int8 (bf16 and int8 where it has AVX512_BF16 / AVX512_VNNI); "
+          "another is a warning and the backend's fallback (the result meta says which ran)",
+          GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads", "CPU threads computing a batch (0 = one per "
           "core); fewer leave cores to the rest of the pipeline and to other instances", 0,

@@ -14,12 +14,13 @@
  *    for; bert_encoder_submit takes one view per sequence and copies them.
  *  - Output: every number a caller shows (embeddings, logits, probabilities, labels,
  *    which labels apply) is in the job's BertBatchOutput; callers only copy.
- *  - Threads: an encoder and its jobs are used from one thread at a time. Jobs of an
- *    encoder complete in submission order. On an asynchronous backend
- *    (bert_encoder_is_asynchronous: CUDA) submit returns at once and the batch runs
- *    while the caller prepares the next, so several may be in flight; on a synchronous
- *    one (CPU) the work happens in submit or wait, and submitting a second batch
- *    before waiting for the first only delays the first.
+ *  - Threads: an encoder's submit and wait calls come from one thread at a time; a job
+ *    already waited for may be read and freed from any thread. Encoders of one model
+ *    may run in different threads at once. Jobs of an encoder complete in submission
+ *    order. On an asynchronous backend (bert_encoder_is_asynchronous: CUDA) submit
+ *    returns at once and the batch runs while the caller prepares the next, so several
+ *    may be in flight; on a synchronous one (CPU) the work happens in submit or wait,
+ *    and submitting a second batch before waiting for the first only delays the first.
  *  - Errors: a GError of BERT_ENGINE_ERROR naming the file, tensor, sequence or call;
  *    never an abort on bad input.
  */
@@ -70,11 +71,20 @@ typedef enum {
   BERT_DEVICE_REMOTE  /* a Triton Inference Server (docs/remote.md); needs the remote options */
 } BertDevice;
 
+/* CUDA computes in fp16, bf16 or fp32; the CPU in fp32, bf16 or int8 (bf16 and int8
+ * where the CPU has AVX512_BF16 and AVX512_VNNI). auto is fp16 on CUDA and exact fp32
+ * on the CPU. A precision the backend cannot honour falls back (to fp16 on CUDA, fp32
+ * on the CPU), said by bert_encoder_get_precision_fallback_reason. */
 typedef enum {
   BERT_PRECISION_FP16,
   BERT_PRECISION_BF16,
-  BERT_PRECISION_FP32
+  BERT_PRECISION_FP32,
+  BERT_PRECISION_INT8,
+  BERT_PRECISION_AUTO
 } BertPrecision;
+
+/* "fp16", "bf16", "fp32", "int8" or "auto". */
+const char *bert_precision_get_name (BertPrecision precision);
 
 /* Where the remote backend sends its batches; the strings are copied by bert_encoder_new. */
 typedef struct {
@@ -88,7 +98,7 @@ typedef struct {
 typedef struct {
   BertDevice device;
   int device_id;
-  BertPrecision precision;  /* GPU only; the CPU backend computes in fp32 */
+  BertPrecision precision;  /* default auto */
   int pooling;              /* -1: the model's, else a BertPooling */
   int normalize;            /* -1: the model's, 0 or 1 */
   int n_threads;            /* CPU: 0 means all cores */
@@ -157,6 +167,13 @@ const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
 gboolean bert_encoder_is_asynchronous (const BertEncoder *encoder);
 /* With BERT_DEVICE_AUTO on the CPU: why CUDA was not used (for a warning); else NULL. */
 const char *bert_encoder_get_fallback_reason (const BertEncoder *encoder);
+/* The precision the backend computes in (never auto), and why it is not the one asked
+ * for (for a warning), or NULL when the request is honoured. */
+BertPrecision bert_encoder_get_precision (const BertEncoder *encoder);
+const char *bert_encoder_get_precision_fallback_reason (const BertEncoder *encoder);
+/* Bytes of the model's weights the encoder's backend keeps and reads, shared with the
+ * model's other encoders at the same precision; 0 where the backend does not say (CUDA). */
+gsize bert_encoder_get_weights_bytes (const BertEncoder *encoder);
 /* The head and pooling in effect after the options' overrides. */
 BertHead bert_encoder_get_head (const BertEncoder *encoder);
 BertPooling bert_encoder_get_pooling (const BertEncoder *encoder);

@@ -185,6 +185,7 @@ class PipelineResult:
         self.embeddings = []    # each buffer's result_vector
         self.labels = []        # each buffer's label fields (label_fields)
         self.backends = set()
+        self.precisions = set()
         self.inference_ns = []  # each buffer's batch time (meta inference-time)
         self.error = None       # the bus's first ERROR, as text
 
@@ -210,6 +211,7 @@ def run_pipeline(model_dir, texts, infer_properties, timeout_s=600, on_buffer=No
         result.embeddings.append(result_vector(structure))
         result.labels.append(label_fields(structure))
         result.backends.add(structure.get_string("backend"))
+        result.precisions.add(structure.get_string("precision"))
         result.inference_ns.append(structure.get_uint64("inference-time")[1])
         result.pts.append(buffer.pts)
         if on_buffer is not None:

@@ -32,6 +32,9 @@ class RemoteParityTest(unittest.TestCase):
             self.assertTrue(all(local.labels), "a classifier's results without labels")
         self.assertEqual(local.backends, {"cpu"})
         self.assertEqual(remote.backends, {"remote"})
+        # The server's engine computes in fp32, as the local CPU backend by default.
+        self.assertEqual(local.precisions, {"fp32"})
+        self.assertEqual(remote.precisions, {"fp32"})
         self.assertEqual([vector.size for vector in local.embeddings],
                          [vector.size for vector in remote.embeddings])
         worst = min(fixture.cosines(first[None, :], second[None, :])[0]
