@@ -2,7 +2,8 @@
  *
  * The engine validates every batch before it reaches a backend (ids in the vocabulary,
  * 1 <= n_tokens <= max_position_embeddings, type ids below type_vocab_size) and
- * allocates the BertBatchOutput arrays; a backend only fills them.
+ * allocates the BertBatchOutput arrays of the head; a backend fills every one of them
+ * (bert_engine.h says what each holds).
  */
 #ifndef BERT_BACKEND_H
 #define BERT_BACKEND_H
@@ -19,6 +20,7 @@ typedef struct {
   BertPrecision precision;
   int device_id;
   int n_threads;
+  const BertRemoteOptions *remote;   /* valid during create only */
 } BertBackendSettings;
 
 /* A packed batch: the sequences' tokens concatenated, no padding. */
@@ -33,6 +35,9 @@ typedef struct {
 
 typedef struct {
   const char *name;
+  /* TRUE when submit only starts the batch (it runs while the caller goes on);
+   * FALSE when submit or wait computes it in the caller's thread. */
+  gboolean asynchronous;
   /* Prepares the model for this backend (uploads weights); returns backend state. */
   gpointer (*create) (const BertModel *model, const BertBackendSettings *settings, GError **error);
   void (*destroy) (gpointer state);
@@ -46,6 +51,9 @@ typedef struct {
 
 /* The CPU backend, always built in. */
 const BertBackend *bert_backend_cpu_get (void);
+
+/* The remote backend (kernels/remote/), built where libcurl is (meson option remote). */
+const BertBackend *bert_backend_remote_get (void);
 
 /* The CUDA module (libgstbert-cuda.so), opened at run time, exports this symbol. */
 #define BERT_BACKEND_CUDA_SYMBOL "bert_backend_cuda_get"
