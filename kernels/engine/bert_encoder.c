@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
+#include "bert_backend_cpu.h"
 #include "config.h"
 
 struct _BertEncoder {
@@ -15,6 +16,8 @@ struct _BertEncoder {
   gpointer state;
   BertBackendSettings settings;
   char *fallback_reason;   /* why device=auto runs on the CPU; NULL otherwise */
+  BertPrecision requested_precision;
+  char *precision_fallback_reason; /* why settings.precision is not the one asked for */
 };
 
 struct _BertJob {
@@ -33,7 +36,7 @@ bert_encoder_options_init (BertEncoderOptions *options)
 {
   options->device = BERT_DEVICE_AUTO;
   options->device_id = 0;
-  options->precision = BERT_PRECISION_FP16;
+  options->precision = BERT_PRECISION_AUTO;
   options->pooling = -1;
   options->normalize = -1;
   options->n_threads = 0;
@@ -83,9 +86,45 @@ open_cuda_backend (GError **error)
   return backend;
 }
 
+const char *
+bert_precision_get_name (BertPrecision precision)
+{
+  static const char *names[] = { "fp16", "bf16", "fp32", "int8", "auto" };
+
+  return (guint) precision < G_N_ELEMENTS (names) ? names[precision] : "unknown";
+}
+
+/* Sets the precision backend computes in for the one requested, and why it differs. */
+static void
+resolve_precision (BertEncoder *encoder, const BertBackend *backend)
+{
+  BertPrecision requested = encoder->requested_precision;
+
+  g_clear_pointer (&encoder->precision_fallback_reason, g_free);
+  if (backend == bert_backend_cpu_get ()) {
+    encoder->settings.precision = bert_backend_cpu_resolve_precision (requested,
+        &encoder->precision_fallback_reason);
+    return;
+  }
+  if (g_strcmp0 (backend->name, "remote") == 0) {
+    /* The server's engine (libgstbert-serve.so) runs the CPU backend at its default. */
+    encoder->settings.precision = BERT_PRECISION_FP32;
+    if (requested != BERT_PRECISION_AUTO && requested != BERT_PRECISION_FP32)
+      encoder->precision_fallback_reason = g_strdup_printf ("the remote backend's server "
+          "computes in fp32, not %s", bert_precision_get_name (requested));
+    return;
+  }
+  encoder->settings.precision = requested == BERT_PRECISION_AUTO
+      || requested == BERT_PRECISION_INT8 ? BERT_PRECISION_FP16 : requested;
+  if (requested == BERT_PRECISION_INT8)
+    encoder->precision_fallback_reason = g_strdup ("int8 runs on the CPU only: CUDA computes "
+        "in fp16");
+}
+
 static gboolean
 start_backend (BertEncoder *encoder, const BertBackend *backend, GError **error)
 {
+  resolve_precision (encoder, backend);
   encoder->backend = backend;
   encoder->state = backend->create (encoder->model, &encoder->settings, error);
   return encoder->state != NULL;
@@ -124,6 +163,14 @@ start_device (BertEncoder *encoder, BertDevice device, GError **error)
       return start_backend (encoder, bert_backend_cpu_get (), error);
     case BERT_DEVICE_CUDA:
       return start_cuda_backend (encoder, error);
+    case BERT_DEVICE_REMOTE:
+#if BERT_HAVE_REMOTE
+      return start_backend (encoder, bert_backend_remote_get (), error);
+#else
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "gst-bert was built "
+          "without the remote backend (meson option remote; it needs libcurl's -dev package)");
+      return FALSE;
+#endif
     case BERT_DEVICE_AUTO:
       if (start_cuda_backend (encoder, &cuda_error))
         return TRUE;
@@ -140,7 +187,7 @@ check_options (const BertEncoderOptions *options, GError **error)
 {
   if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX
       || options->normalize < -1 || options->normalize > 1 || options->n_threads < 0
-      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_FP32) {
+      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_AUTO) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
         "invalid encoder options: pooling %d, normalize %d, n_threads %d, device_id %d, "
         "precision %d", options->pooling, options->normalize, options->n_threads,
@@ -168,14 +215,16 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
   encoder->settings.head = model->config.head;
   encoder->settings.pooling = options->pooling >= 0 ? (BertPooling) options->pooling : model->config.pooling;
   encoder->settings.normalize = options->normalize >= 0 ? options->normalize : model->config.normalize;
-  encoder->settings.precision = options->precision;
+  encoder->requested_precision = options->precision;
   encoder->settings.device_id = options->device_id;
   encoder->settings.n_threads = options->n_threads;
+  encoder->settings.remote = &options->remote;
   if (!start_device (encoder, options->device, error)) {
     encoder->state = NULL;
     bert_encoder_free (encoder);
     return NULL;
   }
+  encoder->settings.remote = NULL;   /* the options are the caller's */
   return encoder;
 }
 
@@ -188,6 +237,7 @@ bert_encoder_free (BertEncoder *encoder)
     encoder->backend->destroy (encoder->state);
   bert_model_unref (encoder->model);
   g_free (encoder->fallback_reason);
+  g_free (encoder->precision_fallback_reason);
   g_free (encoder);
 }
 
@@ -207,6 +257,24 @@ const char *
 bert_encoder_get_fallback_reason (const BertEncoder *encoder)
 {
   return encoder->fallback_reason;
+}
+
+BertPrecision
+bert_encoder_get_precision (const BertEncoder *encoder)
+{
+  return encoder->settings.precision;
+}
+
+const char *
+bert_encoder_get_precision_fallback_reason (const BertEncoder *encoder)
+{
+  return encoder->precision_fallback_reason;
+}
+
+gsize
+bert_encoder_get_weights_bytes (const BertEncoder *encoder)
+{
+  return encoder->backend == bert_backend_cpu_get () ? bert_backend_cpu_weights_bytes (encoder->state) : 0;
 }
 
 BertHead

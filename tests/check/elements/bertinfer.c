@@ -834,6 +834,87 @@ GST_START_TEST (test_backend_property_says_what_runs)
 
 GST_END_TEST;
 
+/* Runs one text through bert-infer on the CPU at @precision; returns the result's
+ * precision (g_free) and the number of warnings posted in *n_warnings. */
+static gchar *
+precision_run (const gchar *precision, guint *n_warnings)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstBuffer *buffer;
+  GstMessage *warning;
+  gchar *used;
+
+  gst_util_set_object_arg (G_OBJECT (element), "precision", precision);
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  buffer = push_one_and_drain (h, "the quick brown fox");
+  used = g_strdup (gst_bert_result_meta_get_precision (result_of (buffer)));
+  gst_buffer_unref (buffer);
+  for (*n_warnings = 0; (warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)); ++*n_warnings)
+    gst_message_unref (warning);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  return used;
+}
+
+GST_START_TEST (test_precision_property_choices)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS (element), "precision");
+  GEnumClass *choices = G_PARAM_SPEC_ENUM (spec)->enum_class;
+  const gchar *nicks[] = { "auto", "fp32", "fp16", "bf16", "int8" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (nicks); i++)
+    fail_unless (g_enum_get_value_by_nick (choices, nicks[i]) != NULL, "no choice %s", nicks[i]);
+  fail_unless_equals_string (g_enum_get_value (choices,
+          G_PARAM_SPEC_ENUM (spec)->default_value)->value_nick, "auto");
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
+/* auto is exact fp32 on the CPU, without a warning; fp16 is CUDA's: one warning, fp32. */
+GST_START_TEST (test_result_says_precision)
+{
+  guint n_warnings;
+  gchar *used = precision_run ("auto", &n_warnings);
+
+  fail_unless_equals_string (used, "fp32");
+  fail_unless_equals_int (n_warnings, 0);
+  g_free (used);
+  used = precision_run ("fp16", &n_warnings);
+  fail_unless_equals_string (used, "fp32");
+  fail_unless_equals_int (n_warnings, 1);
+  g_free (used);
+}
+
+GST_END_TEST;
+
+/* bf16 and int8 run as asked where the CPU has the instructions, else fp32 with one
+ * warning. */
+GST_START_TEST (test_reduced_precision_runs_or_warns)
+{
+  const gchar *precisions[] = { "bf16", "int8" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (precisions); i++) {
+    guint n_warnings;
+    gchar *used = precision_run (precisions[i], &n_warnings);
+
+    if (n_warnings == 0) {
+      fail_unless_equals_string (used, precisions[i]);
+    } else {
+      fail_unless (g_str_equal (used, "fp32") && n_warnings == 1, "%s: ran %s, %u warnings",
+          precisions[i], used, n_warnings);
+    }
+    g_free (used);
+  }
+}
+
+GST_END_TEST;
+
 /* Latency and live streams -------------------------------------------------------- */
 
 GST_START_TEST (test_latency_query_adds_timeout_and_batch_time)
@@ -1842,6 +1923,9 @@ bertinfer_suite (void)
   tcase_add_test (control, test_state_changes_mid_stream);
   tcase_add_test (control, test_two_instances_share_model);
   tcase_add_test (control, test_backend_property_says_what_runs);
+  tcase_add_test (control, test_precision_property_choices);
+  tcase_add_test (control, test_result_says_precision);
+  tcase_add_test (control, test_reduced_precision_runs_or_warns);
   tcase_add_test (control, test_latency_query_adds_timeout_and_batch_time);
 
   suite_add_tcase (s, input);

@@ -207,6 +207,25 @@ GST_START_TEST (test_embedding_result)
       G_N_ELEMENTS (embedding));
   fail_if (json_object_has_member (result, "logits"));
   fail_if (json_object_has_member (result, "token_labels"));
+  fail_if (json_object_has_member (result, "precision"), "no precision in the meta, none out");
+  json_object_unref (line);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_precision_result)
+{
+  GstHarness *h = new_harness ();
+  GstBuffer *in = text_buffer ("hello", 5);
+  JsonObject *line, *result;
+  GstCustomMeta *meta;
+
+  meta = gst_buffer_add_bert_result_meta (in, "all-MiniLM-L6-v2", 1);
+  gst_bert_result_meta_set_precision (meta, "int8");
+  line = push_and_parse (h, in);
+  result = json_object_get_object_member (line, "result");
+  fail_unless_equals_string (json_object_get_string_member (result, "precision"), "int8");
   json_object_unref (line);
   gst_harness_teardown (h);
 }
@@ -287,6 +306,33 @@ GST_START_TEST (test_non_finite_floats_are_null)
   fail_unless (JSON_NODE_HOLDS_NULL (json_array_get_element (values, 0)));
   fail_unless (JSON_NODE_HOLDS_NULL (json_array_get_element (values, 1)));
   fail_unless (json_array_get_double_element (values, 2) == 1.0);
+  json_object_unref (line);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Two bert-infer in a row leave two results: "result" is the first, "results" both. */
+GST_START_TEST (test_every_result_listed)
+{
+  const gfloat first[] = { 1.0f }, second[] = { 2.0f };
+  GstHarness *h = new_harness ();
+  GstBuffer *in = text_buffer ("x", 1);
+  JsonArray *results;
+  JsonObject *line;
+
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "encoder", 0), first, 1);
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "sentiment", 0), second, 1);
+  line = push_and_parse (h, in);
+  fail_unless_equals_string (json_object_get_string_member (
+          json_object_get_object_member (line, "result"), "model"), "encoder");
+  fail_unless (json_object_has_member (line, "results"), "the second result is not listed");
+  results = json_object_get_array_member (line, "results");
+  fail_unless_equals_int (json_array_get_length (results), 2);
+  fail_unless_equals_string (json_object_get_string_member (
+          json_array_get_object_element (results, 1), "model"), "sentiment");
+  fail_unless (json_array_get_double_element (json_object_get_array_member (
+              json_array_get_object_element (results, 1), "embedding"), 0) == 2.0);
   json_object_unref (line);
   gst_harness_teardown (h);
 }
@@ -378,10 +424,12 @@ bertjson_suite (void)
   tcase_add_test (tc, test_escaping);
   tcase_add_test (tc, test_token_meta_fields);
   tcase_add_test (tc, test_embedding_result);
+  tcase_add_test (tc, test_precision_result);
   tcase_add_test (tc, test_classification_result);
   tcase_add_test (tc, test_token_labels_result);
   tcase_add_test (tc, test_non_finite_floats_are_null);
   tcase_add_test (tc, test_float_digits);
+  tcase_add_test (tc, test_every_result_listed);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_output_caps_without_input_caps);
   return s;
