@@ -26,6 +26,10 @@ typedef struct {
   gboolean byte_fallback;
   int32_t byte_ids[256];        /* <0xXX> pieces, -1 when absent */
   uint32_t bound[1 << BERT_UNIGRAM_BOUND_BITS];  /* longest piece per first-character bucket */
+  /* One bit per hash bucket, set for the hash of every prefix of every piece: the search
+   * at a position stops at the first prefix no piece has, as a trie walk would. */
+  uint64_t *prefix_filter;
+  uint32_t prefix_filter_mask;
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and bound once scores are read. */

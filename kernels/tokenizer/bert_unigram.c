@@ -28,10 +28,47 @@ bound_bucket (const char *text, uint32_t length)
   return (key * 2654435761u) >> (32 - BERT_UNIGRAM_BOUND_BITS);
 }
 
+static inline uint32_t
+prefix_bit (const BertUnigram *unigram, uint64_t hash)
+{
+  return (uint32_t) (hash >> 20) & unigram->prefix_filter_mask;
+}
+
+static inline gboolean
+may_be_prefix (const BertUnigram *unigram, uint64_t hash)
+{
+  uint32_t bit = prefix_bit (unigram, hash);
+  return (unigram->prefix_filter[bit >> 6] >> (bit & 63)) & 1;
+}
+
+static void
+fill_prefix_filter (BertUnigram *unigram, const BertVocab *vocab)
+{
+  uint64_t total = 0;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++)
+    total += vocab->token_offset[id] == G_MAXUINT32 ? 0 : vocab->token_length[id];
+  uint32_t bits = 1 << 12;
+  while (bits < 8 * total && bits < (1u << 30))
+    bits *= 2;
+  unigram->prefix_filter = g_new0 (uint64_t, bits / 64);
+  unigram->prefix_filter_mask = bits - 1;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
+    const char *piece = bert_vocab_token (vocab, (int32_t) id);
+    uint64_t hash = BERT_VOCAB_HASH_SEED;
+    for (uint32_t i = 0; piece && i < vocab->token_length[id]; i++) {
+      hash = bert_vocab_hash_extend (hash, piece + i, 1);
+      uint32_t bit = prefix_bit (unigram, hash);
+      unigram->prefix_filter[bit >> 6] |= 1ull << (bit & 63);
+    }
+  }
+}
+
 void
 bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
   double lowest = INFINITY;
+
+  fill_prefix_filter (unigram, vocab);
 
   memset (unigram->bound, 0, sizeof unigram->bound);
   for (uint32_t id = 0; id < unigram->n_pieces; id++) {
@@ -56,7 +93,9 @@ void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
+  g_free (unigram->prefix_filter);
   unigram->scores = NULL;
+  unigram->prefix_filter = NULL;
 }
 
 static inline void
@@ -83,6 +122,8 @@ offer_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *te
 
   for (uint32_t end = start + 1; end <= limit; end++) {
     hash = bert_vocab_hash_extend (hash, text + end - 1, 1);
+    if (!may_be_prefix (unigram, hash))
+      break;
     if (end < length && ((unsigned char) text[end] & 0xC0) == 0x80)
       continue;
     uint32_t piece_length = end - start;
