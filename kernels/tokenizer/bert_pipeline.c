@@ -16,12 +16,22 @@ typedef struct {
   uint32_t budget;
   const char *text;            /* valid UTF-8 */
   gsize length;
+  struct Workspace *work;
+  /* the workspace's, for short */
+  BertNormalized *normalized;
+  GArray *pieces;
+} Encoder;
+
+/* What encoding needs besides the tokenizer, kept per thread and reused: nothing is
+ * allocated per call once the buffers have grown. */
+typedef struct Workspace {
   BertNormalized normalized;
   GArray *pieces, *scratch, *precompiled_scratch;
   BertBpeScratch bpe_scratch;
   GString *mapped;             /* a pre-token in byte-level characters */
   GArray *mapped_source;       /* per byte of mapped: the normalised byte it shows */
-} Encoder;
+  struct CacheEntry *cache;
+} Workspace;
 
 /* ---- output ---- */
 
@@ -111,26 +121,92 @@ full (const Encoder *encoder)
   return encoder->encoding->n_tokens - encoder->tokenizer->n_prefix > encoder->budget;
 }
 
-/* ---- model ---- */
+/* ---- model, behind a cache ---- */
+
+/* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
+ * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. */
+#define CACHE_SLOTS 4096
+#define CACHE_TEXT_BYTES 30
+#define CACHE_PIECES 8
+
+typedef struct CacheEntry {
+  uint64_t hash;
+  uint32_t serial;             /* 0: empty */
+  uint8_t length, n_pieces;
+  char text[CACHE_TEXT_BYTES];
+  int32_t ids[CACHE_PIECES];
+  uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
+} CacheEntry;
+
+static CacheEntry *
+cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
+{
+  CacheEntry *cache = encoder->work->cache;
+  *hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+  return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
+}
+
+static gboolean
+cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text,
+    uint32_t length, GArray *pieces)
+{
+  if (entry->serial != serial || entry->hash != hash || entry->length != length
+      || memcmp (entry->text, text, length) != 0)
+    return FALSE;
+  for (uint8_t i = 0; i < entry->n_pieces; i++) {
+    BertPiece piece = { entry->ids[i], entry->starts[i], entry->ends[i] };
+    g_array_append_val (pieces, piece);
+  }
+  return TRUE;
+}
+
+static void
+cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text,
+    uint32_t length, const GArray *pieces)
+{
+  if (pieces->len > CACHE_PIECES)
+    return;
+  entry->serial = serial;
+  entry->hash = hash;
+  entry->length = (uint8_t) length;
+  entry->n_pieces = (uint8_t) pieces->len;
+  memcpy (entry->text, text, length);
+  for (guint i = 0; i < pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (pieces, BertPiece, i);
+    entry->ids[i] = piece->id;
+    entry->starts[i] = (uint8_t) piece->start;
+    entry->ends[i] = (uint8_t) piece->end;
+  }
+}
 
 static void
 run_model (Encoder *encoder, const char *text, uint32_t length)
 {
   const BertPipeline *pipeline = encoder->pipeline;
+  CacheEntry *entry = NULL;
+  uint64_t hash = 0;
+
   g_array_set_size (encoder->pieces, 0);
+  if (length <= CACHE_TEXT_BYTES) {
+    entry = cache_entry (encoder, text, length, &hash);
+    if (cache_get (entry, pipeline->serial, hash, text, length, encoder->pieces))
+      return;
+  }
   if (pipeline->model == BERT_MODEL_UNIGRAM)
     bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length,
-        encoder->pieces, encoder->scratch);
+        encoder->pieces, encoder->work->scratch);
   else
     bert_bpe_encode (&pipeline->bpe, &encoder->tokenizer->vocab, text, length, encoder->pieces,
-        &encoder->bpe_scratch);
+        &encoder->work->bpe_scratch);
+  if (entry != NULL)
+    cache_put (entry, pipeline->serial, hash, text, length, encoder->pieces);
 }
 
 /* A pre-token: normalised bytes [start, end). */
 static void
 encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  const BertNormalized *normalized = &encoder->normalized;
+  const BertNormalized *normalized = encoder->normalized;
   if (end <= start)
     return;
   run_model (encoder, normalized->text + start, end - start);
@@ -163,20 +239,20 @@ init_byte_level_chars (void)
 static void
 encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  const BertNormalized *normalized = &encoder->normalized;
-  GString *mapped = encoder->mapped;
+  const BertNormalized *normalized = encoder->normalized;
+  GString *mapped = encoder->work->mapped;
 
   g_string_truncate (mapped, 0);
-  g_array_set_size (encoder->mapped_source, 0);
+  g_array_set_size (encoder->work->mapped_source, 0);
   for (uint32_t at = start; at < end; at++) {
     char utf8[4];
     uint32_t n = bert_utf8_put (byte_level_chars[(unsigned char) normalized->text[at]], utf8);
     g_string_append_len (mapped, utf8, n);
     for (uint32_t i = 0; i < n; i++)
-      g_array_append_val (encoder->mapped_source, at);
+      g_array_append_val (encoder->work->mapped_source, at);
   }
   run_model (encoder, mapped->str, mapped->len);
-  const uint32_t *source = (const uint32_t *) encoder->mapped_source->data;
+  const uint32_t *source = (const uint32_t *) encoder->work->mapped_source->data;
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;
@@ -232,7 +308,7 @@ byte_level_match (const char *text, uint32_t length, uint32_t at)
 static void
 pre_tokenize_byte_level (Encoder *encoder)
 {
-  BertNormalized *normalized = &encoder->normalized;
+  BertNormalized *normalized = encoder->normalized;
   const BertPipeline *pipeline = encoder->pipeline;
 
   if (pipeline->add_prefix_space && (normalized->length == 0 || normalized->text[0] != ' '))
@@ -256,7 +332,7 @@ pre_tokenize_byte_level (Encoder *encoder)
 static void
 pre_tokenize_metaspace (Encoder *encoder)
 {
-  BertNormalized *normalized = &encoder->normalized;
+  BertNormalized *normalized = encoder->normalized;
   const BertPipeline *pipeline = encoder->pipeline;
   const char *replacement = pipeline->replacement;
   uint32_t replacement_length = strlen (replacement);
@@ -289,13 +365,13 @@ static void
 normalize (Encoder *encoder)
 {
   const BertPipeline *pipeline = encoder->pipeline;
-  BertNormalized *normalized = &encoder->normalized;
+  BertNormalized *normalized = encoder->normalized;
 
   for (guint i = 0; i < pipeline->n_steps; i++) {
     const BertNormalizerStep *step = &pipeline->steps[i];
     switch (step->kind) {
       case BERT_STEP_PRECOMPILED:
-        bert_precompiled_normalize (step->precompiled, normalized, encoder->precompiled_scratch);
+        bert_precompiled_normalize (step->precompiled, normalized, encoder->work->precompiled_scratch);
         break;
       case BERT_STEP_STRIP:
         bert_normalized_strip (normalized, step->left, step->right);
@@ -320,7 +396,7 @@ normalize (Encoder *encoder)
 static void
 encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  bert_normalized_set (&encoder->normalized, encoder->text, start, end);
+  bert_normalized_set (encoder->normalized, encoder->text, start, end);
   normalize (encoder);
   switch (encoder->pipeline->pre_tokenizer) {
     case BERT_PRE_METASPACE:
@@ -330,7 +406,7 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
       pre_tokenize_byte_level (encoder);
       break;
     case BERT_PRE_NONE:
-      encode_pre_token (encoder, 0, encoder->normalized.length);
+      encode_pre_token (encoder, 0, encoder->normalized->length);
       break;
   }
 }
@@ -437,6 +513,42 @@ map_offsets_back (BertEncoding *encoding, const BertSpan *sources, gsize repaire
 
 /* ---- encode ---- */
 
+static void
+workspace_free (gpointer data)
+{
+  Workspace *work = data;
+  bert_normalized_clear (&work->normalized);
+  g_array_free (work->pieces, TRUE);
+  g_array_free (work->scratch, TRUE);
+  bert_bpe_scratch_clear (&work->bpe_scratch);
+  g_array_free (work->precompiled_scratch, TRUE);
+  g_string_free (work->mapped, TRUE);
+  g_array_free (work->mapped_source, TRUE);
+  g_free (work->cache);
+  g_free (work);
+}
+
+static GPrivate workspace_key = G_PRIVATE_INIT (workspace_free);
+
+static Workspace *
+thread_workspace (void)
+{
+  Workspace *work = g_private_get (&workspace_key);
+  if (work != NULL)
+    return work;
+  work = g_new0 (Workspace, 1);
+  bert_normalized_init (&work->normalized);
+  work->pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
+  work->scratch = g_array_new (FALSE, FALSE, 1);
+  bert_bpe_scratch_init (&work->bpe_scratch);
+  work->precompiled_scratch = g_array_new (FALSE, FALSE, 8);
+  work->mapped = g_string_new (NULL);
+  work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  work->cache = g_new0 (CacheEntry, CACHE_SLOTS);
+  g_private_set (&workspace_key, work);
+  return work;
+}
+
 void
 bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize len,
     guint max_length, BertEncoding *encoding)
@@ -448,18 +560,14 @@ bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize le
   Encoder encoder = {
     .tokenizer = tokenizer, .pipeline = tokenizer->pipeline, .encoding = encoding,
     .text = repaired ? repaired : text, .length = repaired ? repaired_length : length,
-    .pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)),
-    .scratch = g_array_new (FALSE, FALSE, 1),
-    .precompiled_scratch = g_array_new (FALSE, FALSE, 8),
-    .mapped = g_string_new (NULL),
-    .mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t)),
+    .work = thread_workspace (),
   };
   if (max_length == 0)
     max_length = tokenizer->options.model_max_length;
   encoder.budget = max_length > n_special ? max_length - n_special : 0;
   init_byte_level_chars ();
-  bert_normalized_init (&encoder.normalized);
-  bert_bpe_scratch_init (&encoder.bpe_scratch);
+  encoder.normalized = &encoder.work->normalized;
+  encoder.pieces = encoder.work->pieces;
 
   encoding->n_tokens = 0;
   encoding->truncated = FALSE;
@@ -477,13 +585,6 @@ bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize le
     push_token (encoding, tokenizer->suffix_ids[i], tokenizer->suffix_type_ids[i], 0, 0);
   encoding->repaired_utf8 = repaired != NULL;
 
-  bert_normalized_clear (&encoder.normalized);
-  g_array_free (encoder.pieces, TRUE);
-  g_array_free (encoder.scratch, TRUE);
-  bert_bpe_scratch_clear (&encoder.bpe_scratch);
-  g_array_free (encoder.precompiled_scratch, TRUE);
-  g_string_free (encoder.mapped, TRUE);
-  g_array_free (encoder.mapped_source, TRUE);
   g_free (repaired);
   g_free (sources);
 }

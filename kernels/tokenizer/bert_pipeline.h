@@ -52,6 +52,7 @@ typedef enum {
 } BertPrependScheme;
 
 typedef struct _BertPipeline {
+  uint32_t serial;             /* unique per pipeline loaded: keys the pre-token cache */
   BertModelKind model;
   BertUnigram unigram;
   BertBpe bpe;

@@ -459,9 +459,11 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   JsonNode *model_node = member (root, "model");
   JsonObject *model = model_node && JSON_NODE_HOLDS_OBJECT (model_node)
       ? json_node_get_object (model_node) : NULL;
+  static gint serials = 0;
   BertPipeline *pipeline = g_new0 (BertPipeline, 1);
 
   tokenizer->pipeline = pipeline;
+  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
   pipeline->model = g_strcmp0 (type_of (model), "Unigram") == 0 ? BERT_MODEL_UNIGRAM
       : BERT_MODEL_BPE;
   if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file,
