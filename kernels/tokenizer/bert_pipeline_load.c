@@ -7,7 +7,9 @@
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- fields ---- */
@@ -73,6 +75,44 @@ type_of (JsonObject *object)
 
 /* ---- model ---- */
 
+/* A score as the reference holds it. serde_json (without its float_roundtrip feature) reads
+ * a number as its digits D, an integer, and a power of ten E: (double) D, then times or
+ * divided by 10^|E|; with 17 digits D is rounded first, so the result can be one unit in the
+ * last place off the correctly rounded value that json-glib gives (about one score in six
+ * of a sentencepiece model), and Viterbi's ties then break otherwise. The file's text is
+ * rebuilt as the shortest decimal that reads back to the value (what serde_json and Python
+ * write), then read serde's way. */
+static double
+serde_f64 (double value)
+{
+  char text[40];
+  int digits;
+
+  if (value == 0 || !isfinite (value))
+    return value;
+  for (digits = 1; digits <= 17; digits++) {
+    g_snprintf (text, sizeof text, "%.*e", digits - 1, fabs (value));
+    if (g_ascii_strtod (text, NULL) == fabs (value))
+      break;
+  }
+  uint64_t significand = 0;
+  const char *c = text;
+  for (; *c != 'e'; c++)
+    if (*c != '.')
+      significand = significand * 10 + (uint64_t) (*c - '0');
+  int exponent = atoi (c + 1) - (digits - 1);
+  double result = (double) significand;
+  while (exponent < -308) {
+    result /= 1e308;
+    exponent += 308;
+  }
+  char power[16];
+  g_snprintf (power, sizeof power, "1e%d", abs (exponent));
+  double scale = g_ascii_strtod (power, NULL);
+  result = exponent >= 0 ? result * scale : result / scale;
+  return value < 0 ? -result : result;
+}
+
 static gboolean
 read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file,
     GError **error)
@@ -97,7 +137,8 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
       return FALSE;
     }
     const char *text = json_node_get_string (piece);
-    unigram->scores[id] = json_node_get_double (score);
+    unigram->scores[id] = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
+        : (double) json_node_get_int (score);
     int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, strlen (text));
     if (holder >= 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
