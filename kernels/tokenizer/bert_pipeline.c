@@ -77,32 +77,26 @@ trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *s
   if (leading > 0 && (index == 0 || *start == 0) && encoder->pipeline->trim_add_prefix_space
       && leading == 1)
     leading = 0;
-  uint32_t new_start = MIN (*start + leading, *end);
-  uint32_t new_end = *end >= trailing ? *end - trailing : 0;
+  /* The reference trims character offsets (its encodings hold them before this step). */
+  uint32_t new_start = *start, new_end = *end;
+  for (uint32_t i = 0; i < leading && new_start < *end; i++)
+    new_start += bert_utf8_length ((unsigned char) encoder->text[new_start]);
+  new_start = MIN (new_start, *end);
+  for (uint32_t i = 0; i < trailing && new_end > 0; i++) {
+    new_end--;
+    while (new_end > 0 && ((unsigned char) encoder->text[new_end] & 0xC0) == 0x80)
+      new_end--;
+  }
   *start = new_start;
   *end = MAX (new_end, new_start);
-}
-
-/* Trimming counts characters of the token's text but moves byte offsets of the input, so it
- * can land inside a character; the reference's character offsets (what its Python API and
- * transformers give) then point at that character's start, and so do these. */
-static uint32_t
-character_start (const Encoder *encoder, uint32_t at)
-{
-  while (at > 0 && at < encoder->length && ((unsigned char) encoder->text[at] & 0xC0) == 0x80)
-    at--;
-  return at;
 }
 
 static void
 push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length,
     uint32_t start, uint32_t end)
 {
-  if (encoder->pipeline->trim_offsets) {
+  if (encoder->pipeline->trim_offsets)
     trim (encoder, value, value_length, &start, &end);
-    start = character_start (encoder, start);
-    end = character_start (encoder, end);
-  }
   push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, start, end);
 }
 
