@@ -27,6 +27,7 @@
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
 #include "gstberttokenize.h"
+#include "bert_tokenizer_identity.h"
 
 #include <math.h>
 
@@ -51,6 +52,10 @@ enum
   PROP_POST_MESSAGES,
   PROP_MAX_LENGTH,
   PROP_BACKEND,
+  PROP_SERVER,
+  PROP_REMOTE_MODEL,
+  PROP_SERVER_TIMEOUT,
+  PROP_RETRIES,
 };
 
 #define DEFAULT_MODEL NULL
@@ -70,6 +75,10 @@ enum
 #define DEFAULT_OUTPUT 0
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_MAX_LENGTH 0
+#define DEFAULT_SERVER NULL
+#define DEFAULT_REMOTE_MODEL NULL
+#define DEFAULT_SERVER_TIMEOUT 10000
+#define DEFAULT_RETRIES 3
 
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
@@ -113,10 +122,15 @@ struct _GstBertInfer {
   GstBertInferOutput output;
   gboolean post_messages;
   guint max_length;
+  gchar *server;
+  gchar *remote_model;
+  guint server_timeout;
+  guint retries;
 
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
   BertModel *model;
+  gchar *vocabulary;            /* the identity of the model's tokenizer */
   BertEncoder *encoder;
   gboolean encoder_is_async;    /* submit several batches before waiting for one */
   const gchar *backend;         /* the encoder's backend name; under the lock */
@@ -129,6 +143,7 @@ struct _GstBertInfer {
   BertPlainText plain;          /* pango markup stripped for tokenizing */
   gboolean is_markup;           /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
+  gboolean warned_foreign_tokens;
 
   /* Data flow. */
   struct _BertInferItem *pending;  /* the batch being filled */
@@ -138,6 +153,7 @@ struct _GstBertInfer {
   GstFlowReturn srcresult;      /* GST_FLOW_FLUSHING while flushing or inactive */
   gboolean eos;                 /* EOS received: refuse more data */
   gpointer last_handled_query;
+  GstQuery *query_in_progress;  /* taken by the src task, being answered downstream */
   gboolean last_query_result;
 
   GThread *worker;
@@ -164,6 +180,7 @@ gst_bert_infer_device_get_type (void)
     {BERT_DEVICE_AUTO, "CUDA when a GPU and the CUDA module are there, else the CPU", "auto"},
     {BERT_DEVICE_CPU, "The CPU", "cpu"},
     {BERT_DEVICE_CUDA, "A CUDA GPU", "cuda"},
+    {BERT_DEVICE_REMOTE, "A Triton Inference Server (server, remote-model)", "remote"},
     {0, NULL, NULL}
   };
 
@@ -597,8 +614,10 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
     GstCustomMeta *meta;
 
     buffer = gst_buffer_make_writable (buffer);
-    meta = gst_bert_infer_result_attach (buffer, self->model, batch->batch, output, i,
-        settings->output);
+    meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model,
+        batch->batch, output, i, settings->output);
+    gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING,
+        self->backend, NULL);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
@@ -631,6 +650,7 @@ gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item,
       g_mutex_lock (&self->lock);
       self->last_query_result = answer;
       self->last_handled_query = item->query;
+      self->query_in_progress = NULL;
       g_cond_signal (&self->space_cond);
       g_mutex_unlock (&self->lock);
       break;
@@ -686,6 +706,8 @@ gst_bert_infer_loop (GstPad *pad)
     goto pause;
 
   item = g_queue_pop_head (&self->items);
+  if (item->kind == ITEM_QUERY)
+    self->query_in_progress = item->query;
   if (item->kind == ITEM_BATCH) {
     self->n_batches_in_flight--;
     g_cond_signal (&self->space_cond);
@@ -698,6 +720,12 @@ gst_bert_infer_loop (GstPad *pad)
   ret = gst_bert_infer_push_item (self, item, &settings);
 
   g_mutex_lock (&self->lock);
+  /* After EOS only a new stream is queued (see gst_bert_infer_queue_event): when one
+   * came before EOS was pushed, it must flow on, not be dropped by the pause. */
+  if (ret == GST_FLOW_EOS && !g_queue_is_empty (&self->items)) {
+    GST_DEBUG_OBJECT (self, "a new stream follows EOS: going on");
+    ret = GST_FLOW_OK;
+  }
   if (self->srcresult == GST_FLOW_OK)
     self->srcresult = ret;
   if (self->srcresult != GST_FLOW_OK)
@@ -738,21 +766,50 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
+/* Whether the ids of @meta mean to the model what their tokenizer meant: they come from
+ * the same vocabulary, or from one that does not say (a meta made by hand). Tokens of
+ * another vocabulary would run the model on wrong ids: they are tokenized again, and
+ * the first such buffer of a stream is posted as a warning. */
+static gboolean
+gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuffer *buffer)
+{
+  const gchar *vocabulary = gst_bert_token_meta_get_vocabulary (meta);
+
+  if (vocabulary == NULL || g_strcmp0 (vocabulary, self->vocabulary) == 0)
+    return TRUE;
+  if (!self->warned_foreign_tokens) {
+    self->warned_foreign_tokens = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("The tokens come from another vocabulary than the model's: tokenized again"),
+        ("buffer at %" GST_TIME_FORMAT ": token meta of vocabulary %s, model %s has %s; its "
+            "text is tokenized again with the model's own tokenizer (give tokenizer the same "
+            "model as bert-infer to avoid this). Warned once per stream.",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), vocabulary, self->model->name,
+            self->vocabulary));
+  }
+  return FALSE;
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  if (gst_bert_infer_tokens_from_meta (gst_buffer_get_bert_token_meta (buffer), tokens)) {
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+
+  if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
+    meta = NULL;
+  if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
-          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary,
+          &self->plain, buffer, self->is_markup, gst_bert_infer_max_tokens (self),
+          &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -877,6 +934,8 @@ gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   g_mutex_lock (&self->lock);
   ret = gst_bert_infer_add_to_batch_locked (self, buffer, &tokens);
   g_mutex_unlock (&self->lock);
+  /* The batch holds its own copy of the tokens by now. */
+  gst_bert_tokenize_release_scratch (&self->plain, &self->encoding);
   return ret;
 }
 
@@ -981,7 +1040,10 @@ gst_bert_infer_queue_query (GstBertInfer *self, GstQuery *query)
   item->kind = ITEM_QUERY;
   item->query = query;
   gst_bert_infer_enqueue_item_locked (self, item);
-  while (self->srcresult == GST_FLOW_OK && self->last_handled_query != query)
+  /* A flush stops the wait, but not while the task still has the query downstream:
+   * our caller frees the query when we return. */
+  while (self->last_handled_query != query
+      && (self->srcresult == GST_FLOW_OK || self->query_in_progress == query))
     g_cond_wait (&self->space_cond, &self->lock);
   answer = self->last_handled_query == query && self->last_query_result;
   self->last_handled_query = NULL;
@@ -1008,6 +1070,16 @@ gst_bert_infer_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 /* ------------------------------------------------------------------------- */
 /* The source pad */
 
+/* a + b, or the largest valid clock time where that would wrap (a batch-timeout of
+ * years plus the upstream latency) or reach GST_CLOCK_TIME_NONE. */
+static GstClockTime
+clock_time_add_saturating (GstClockTime a, GstClockTime b)
+{
+  const GstClockTime largest = GST_CLOCK_TIME_NONE - 1;
+
+  return a > largest - MIN (b, largest) ? largest : a + b;
+}
+
 static gboolean
 gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
@@ -1025,12 +1097,12 @@ gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       gst_query_parse_latency (query, &live, &min, &max);
       /* A buffer waits for its batch to close, then for the batch to run. */
       g_mutex_lock (&self->lock);
-      added = self->batch_timeout + self->batch_time_estimate;
+      added = clock_time_add_saturating (self->batch_timeout, self->batch_time_estimate);
       g_mutex_unlock (&self->lock);
       GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency",
           GST_TIME_ARGS (added));
-      gst_query_set_latency (query, live, min + added,
-          GST_CLOCK_TIME_IS_VALID (max) ? max + added : max);
+      gst_query_set_latency (query, live, clock_time_add_saturating (min, added),
+          GST_CLOCK_TIME_IS_VALID (max) ? clock_time_add_saturating (max, added) : max);
       return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);
@@ -1111,6 +1183,32 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
+/* An output= the model's head cannot give would be dropped from every result: an error
+ * at READY, naming what the head gives. */
+static gboolean
+gst_bert_infer_check_output (GstBertInfer *self)
+{
+  GstBertInferOutput given = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
+  GstBertInferOutput asked;
+  gchar *asked_names, *given_names;
+
+  g_mutex_lock (&self->lock);
+  asked = self->output;
+  g_mutex_unlock (&self->lock);
+  if ((asked & ~given) == 0)
+    return TRUE;
+  asked_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, asked);
+  given_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, given);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model '%s' cannot give output=%s: it gives %s", self->model->name, asked_names,
+          given_names),
+      ("the model's head gives %s only; set output=%s or leave output unset",
+          given_names, given_names));
+  g_free (asked_names);
+  g_free (given_names);
+  return FALSE;
+}
+
 /* An encoder of the loaded model with the properties' options. */
 static BertEncoder *
 gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
@@ -1118,6 +1216,7 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   BertEncoderOptions options;
   BertEncoder *encoder;
   const char *fallback_reason;
+  gchar *server, *remote_model;
 
   bert_encoder_options_init (&options);
   g_mutex_lock (&self->lock);
@@ -1127,14 +1226,31 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   options.n_threads = self->threads;
   options.pooling = self->pooling;
   options.normalize = self->normalize;
+  server = g_strdup (self->server);
+  /* The server knows the model by its folder's name unless remote-model says otherwise
+   * (as scripts/serve-triton.sh names it). */
+  remote_model = g_strdup (self->remote_model ? self->remote_model : self->model->name);
+  options.remote.timeout_ms = self->server_timeout;
+  options.remote.retries = self->retries;
+  options.remote.max_in_flight = self->max_in_flight;
   g_mutex_unlock (&self->lock);
 
+  /* server=URL alone selects the remote backend. */
+  if (server != NULL && options.device == BERT_DEVICE_AUTO)
+    options.device = BERT_DEVICE_REMOTE;
+  options.remote.server_url = server;
+  options.remote.model_name = remote_model;
   encoder = bert_encoder_new (self->model, &options, error);
+  g_free (server);
+  g_free (remote_model);
   fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
+  /* device=auto on a machine without a GPU falls back as asked: news, not a warning
+   * (device=cuda failing is an error: the encoder is not made). */
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
-        ("device=auto: %s", fallback_reason));
+    GST_INFO_OBJECT (self, "device=auto: running on the CPU: %s", fallback_reason);
+    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
+        ("no CUDA device is usable: %s", fallback_reason));
   }
   if (encoder && bert_encoder_get_precision_fallback_reason (encoder)
       && !self->warned_precision_fallback) {
@@ -1175,7 +1291,7 @@ gst_bert_infer_open (GstBertInfer *self)
 {
   GError *error = NULL;
   gint64 load_start;
-  gchar *value, *path;
+  gchar *value, *path, *display;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
@@ -1186,20 +1302,28 @@ gst_bert_infer_open (GstBertInfer *self)
   if (!path)
     return FALSE;
   load_start = g_get_monotonic_time ();
+  /* Messages carry the path as UTF-8 whatever the folder's name is in. */
+  display = g_filename_display_name (path);
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", display),
         ("%s", error->message));
     goto failed;
   }
   self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", display),
         ("%s", error->message));
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
+  if (!gst_bert_infer_check_output (self)) {
+    g_clear_pointer (&self->encoder, bert_encoder_free);
+    g_clear_pointer (&self->model, bert_model_unref);
+    goto failed;
+  }
   self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
+  self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);
@@ -1209,11 +1333,13 @@ gst_bert_infer_open (GstBertInfer *self)
       self->model->config.hidden_size, self->model->weights_bytes,
       bert_encoder_get_backend_name (self->encoder),
       (g_get_monotonic_time () - load_start) / 1000.0);
+  g_free (display);
   g_free (path);
   return TRUE;
 
 failed:
   g_clear_error (&error);
+  g_free (display);
   g_free (path);
   return FALSE;
 }
@@ -1226,6 +1352,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
+  g_clear_pointer (&self->vocabulary, g_free);
 }
 
 static GstStateChangeReturn
@@ -1241,6 +1368,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
+      self->warned_foreign_tokens = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default:
@@ -1273,12 +1401,39 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
 /* ------------------------------------------------------------------------- */
 /* GObject */
 
+/* The model is loaded at NULL -> READY: a new value after that would be read back
+ * while the old model runs. Refused with a warning, as filesrc refuses a new location
+ * once open. */
+static gboolean
+gst_bert_infer_model_is_mutable (GstBertInfer *self)
+{
+  GstState state, pending;
+  gchar *kept;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  pending = GST_STATE_PENDING (self);
+  GST_OBJECT_UNLOCK (self);
+  if (state == GST_STATE_NULL && pending <= GST_STATE_NULL)
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  kept = g_strdup (self->model_path ? self->model_path : "(the default model)");
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+      ("The model property cannot change once the element is READY: ignored"),
+      ("model stays \"%s\"; set it in the NULL state", kept));
+  g_free (kept);
+  return FALSE;
+}
+
 static void
 gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value,
     GParamSpec *pspec)
 {
   GstBertInfer *self = GST_BERT_INFER (object);
 
+  if (prop_id == PROP_MODEL && !gst_bert_infer_model_is_mutable (self))
+    return;
   g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_MODEL:
@@ -1323,6 +1478,20 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       break;
     case PROP_MAX_LENGTH:
       self->max_length = g_value_get_uint (value);
+      break;
+    case PROP_SERVER:
+      g_free (self->server);
+      self->server = g_value_dup_string (value);
+      break;
+    case PROP_REMOTE_MODEL:
+      g_free (self->remote_model);
+      self->remote_model = g_value_dup_string (value);
+      break;
+    case PROP_SERVER_TIMEOUT:
+      self->server_timeout = g_value_get_uint (value);
+      break;
+    case PROP_RETRIES:
+      self->retries = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1386,6 +1555,18 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_BACKEND:
       g_value_set_string (value, self->backend);
       break;
+    case PROP_SERVER:
+      g_value_set_string (value, self->server);
+      break;
+    case PROP_REMOTE_MODEL:
+      g_value_set_string (value, self->remote_model);
+      break;
+    case PROP_SERVER_TIMEOUT:
+      g_value_set_uint (value, self->server_timeout);
+      break;
+    case PROP_RETRIES:
+      g_value_set_uint (value, self->retries);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1399,6 +1580,8 @@ gst_bert_infer_finalize (GObject *object)
   GstBertInfer *self = GST_BERT_INFER (object);
 
   g_free (self->model_path);
+  g_free (self->server);
+  g_free (self->remote_model);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
@@ -1471,8 +1654,25 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "more than its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_string ("backend", "Backend", "Where the model runs once loaded (READY and "
-          "up): \"cpu\" or \"cuda\", so device=auto tells what it chose; NULL before", NULL,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "up): \"cpu\", \"cuda\" or \"remote\", so device=auto tells what it chose; NULL "
+          "before", NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SERVER,
+      g_param_spec_string ("server", "Server", "URL of a Triton Inference Server that runs the "
+          "model (http://host:port, KServe v2); setting it with device=auto selects the remote "
+          "backend (docs/remote.md)", DEFAULT_SERVER, at_load));
+  g_object_class_install_property (gobject_class, PROP_REMOTE_MODEL,
+      g_param_spec_string ("remote-model", "Remote model", "The model's name on the server "
+          "(NULL: the model folder's name, as scripts/serve-triton.sh names it)",
+          DEFAULT_REMOTE_MODEL, at_load));
+  g_object_class_install_property (gobject_class, PROP_SERVER_TIMEOUT,
+      g_param_spec_uint ("server-timeout", "Server timeout", "Milliseconds one request to the "
+          "server may take, connection included (0 = no limit)", 0, G_MAXUINT,
+          DEFAULT_SERVER_TIMEOUT, at_load));
+  g_object_class_install_property (gobject_class, PROP_RETRIES,
+      g_param_spec_uint ("retries", "Retries", "Times a request to the server is sent again "
+          "after a refused connection, a time-out, a broken transfer or an HTTP 5xx, waiting "
+          "0.1 s, then twice as long each time up to 2 s; 0: the first failure is an error",
+          0, G_MAXUINT, DEFAULT_RETRIES, at_load));
 }
 
 static void
@@ -1544,5 +1744,9 @@ gst_bert_infer_init (GstBertInfer *self)
   self->output = DEFAULT_OUTPUT;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->max_length = DEFAULT_MAX_LENGTH;
+  self->server = g_strdup (DEFAULT_SERVER);
+  self->remote_model = g_strdup (DEFAULT_REMOTE_MODEL);
+  self->server_timeout = DEFAULT_SERVER_TIMEOUT;
+  self->retries = DEFAULT_RETRIES;
   self->srcresult = GST_FLOW_FLUSHING;
 }
