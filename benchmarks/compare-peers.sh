@@ -17,7 +17,8 @@
 # precisions: gst-bert's engine at fp32, bf16 and int8 (bench-engine --precision) and the
 # peers of benchmarks/peer-lowprec.py (ONNX Runtime optimized fp32 and int8, OpenVINO
 # fp32 and bf16), interleaved, ROUNDS rounds (default 3), on the STS sentences and on the
-# captions, batch 1/8/32/128 over max (256, 4 x batch) sentences each; keep the best round.
+# captions, batch 1/8/32/128 over max (256, 4 x batch) sentences each; and the pipeline
+# (bench-pipeline --precision) on every caption at batch 32; keep the best round.
 set -eu
 build=$(realpath "$1")
 out=$(realpath "$2")
@@ -85,6 +86,11 @@ for w in ${*:-sts sts-all captions gemm}; do
           for precision in fp32 bf16 int8; do
             measure "precisions-$text-$precision-r$round" "$build/benchmarks/engine/bench-engine" \
                 --model "$model" --text "$file" --precision "$precision" --batch 1,8,32,128
+            if [ "$text" = captions ]; then
+              measure "precisions-pipeline-$precision-r$round" \
+                  "$build/benchmarks/pipeline/bench-pipeline" --only file --text "$file" \
+                  --batch-size 32 --precision "$precision"
+            fi
           done
           measure "precisions-$text-peers-r$round" "$python" "$here/peer-lowprec.py" "$model" "$file"
         done

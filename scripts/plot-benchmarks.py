@@ -9,12 +9,16 @@ Reads, in --data:
   bench-pipeline.txt   bench-pipeline's summary, for the percentiles in the legend
   peers/               output of benchmarks/compare-peers.sh (gst-bert and the CPU peers on
                        the same sentences), when present
+  precisions/          output of compare-peers.sh's precisions workload (gst-bert fp32, bf16
+                       and int8 and the reduced-precision peers, several rounds), when present
 and writes, in --out:
   engine-throughput.png   sentences/s against batch size, wall-clock and per CPU-second
   engine-latency.png      p50 and p99 batch latency against batch size
   live-latency.png        distribution (CDF) of the per-buffer latency of live streams
   peers-throughput.png    sentences/s against batch size: gst-bert's engine and pipeline,
                           ONNX Runtime and sentence-transformers, one panel per workload
+  precisions-throughput.png  sentences/s against batch size, best round: gst-bert fp32, bf16
+                          and int8 beside ONNX Runtime and OpenVINO, one panel per text
 
 Making the data (from the repository root, a release build in build/, under real-time
 priority as in docs/performance.md; `uptime` before and after each run goes to the .load
@@ -34,6 +38,9 @@ files), then the plots (matplotlib: pip install matplotlib):
       > docs/data/bench-pipeline.txt
   benchmarks/compare-peers.sh build /tmp/peers && cp /tmp/peers/*.txt /tmp/peers/*.load \\
       docs/data/peers/ && rm docs/data/peers/captions.txt docs/data/peers/sts-sentences.txt
+  PEER_PYTHON=/tmp/venv-peers/bin/python ROUNDS=3 benchmarks/compare-peers.sh build \\
+      /tmp/precisions precisions && cp /tmp/precisions/precisions-*.txt \\
+      /tmp/precisions/precisions-*.load docs/data/precisions/
   python3 scripts/plot-benchmarks.py
 """
 import argparse
@@ -49,6 +56,9 @@ PEER_ROW = re.compile(r"^batch\s+(\d+)\s+(sentence-transformers|onnxruntime)\s+(
 PIPELINE_ROW = re.compile(r"^file: batch-size (\d+), \d+ cues in [\d.]+ s: ([\d.]+) sentences/s")
 PEER_WORKLOADS = {"sts": "STS, first 256 sentences (512 at batch 128)",
                   "sts-all": "STS, all 2,758 sentences", "captions": "caption stream, 5,567 cues"}
+PRECISION_FILE = re.compile(r"^precisions-(sts|captions)-(fp32|bf16|int8|peers)-r\d+\.txt$")
+PRECISION_PEER_ROW = re.compile(r"^batch\s+(\d+)\s+(\S+)\s+([\d.]+) sentences/s")
+PRECISION_TEXTS = {"sts": "STS sentences", "captions": "caption stream"}
 LIVE_SUMMARY = re.compile(r"^live (\S+) buffers/s: (\d+) buffers, latency p50 ([\d.]+) ms, "
                           r"p99 ([\d.]+) ms, max ([\d.]+) ms")
 
@@ -90,6 +100,28 @@ def read_peer_runs(folder):
                 runs[workload]["gst-bert engine"][int(engine.group(1))] = float(engine.group(2))
             elif pipeline:
                 runs[workload]["gst-bert pipeline"][int(pipeline.group(1))] = float(pipeline.group(2))
+    return runs
+
+
+def read_precision_runs(folder):
+    """{text: {program: {batch: best sentences/s over the rounds}}} from the precisions
+    workload's outputs."""
+    runs = defaultdict(lambda: defaultdict(dict))
+    for path in sorted(folder.glob("precisions-*.txt")):
+        name = PRECISION_FILE.match(path.name)
+        if name is None:
+            continue
+        text, program = name.groups()
+        for line in path.read_text().splitlines():
+            engine, peer = ENGINE_ROW.match(line), PRECISION_PEER_ROW.match(line)
+            if engine:
+                batch, sentences, label = int(engine.group(1)), float(engine.group(2)), f"gst-bert {program}"
+            elif peer and program == "peers":
+                batch, sentences, label = int(peer.group(1)), float(peer.group(3)), peer.group(2)
+            else:
+                continue
+            figures = runs[text][label]
+            figures[batch] = max(figures.get(batch, 0.0), sentences)
     return runs
 
 
@@ -203,6 +235,27 @@ def plot_peer_throughput(plt, runs, out):
     plt.close(figure)
 
 
+def plot_precision_throughput(plt, runs, out):
+    texts = [t for t in PRECISION_TEXTS if t in runs]
+    figure, panels = plt.subplots(1, len(texts), figsize=(5.2 * len(texts), 4.4), squeeze=False)
+    for axes, text in zip(panels[0], texts):
+        for program in sorted(runs[text], key=lambda p: (not p.startswith("gst-bert"), p)):
+            figures = runs[text][program]
+            batches = sorted(figures)
+            style = "-" if program.startswith("gst-bert") else "--"
+            axes.plot(batches, [figures[b] for b in batches], style, marker="o", label=program)
+        axes.set_title(PRECISION_TEXTS[text], fontsize=10)
+        axes.set_ylabel("sentences / s")
+        axes.set_ylim(bottom=0)
+        batch_axis(axes)
+        axes.legend(fontsize=7)
+    figure.suptitle("all-MiniLM-L6-v2, 2 threads: gst-bert's precisions and the reduced-precision "
+                    "peers (best round)", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(out / "precisions-throughput.png", dpi=90)
+    plt.close(figure)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("docs/data"))
@@ -230,6 +283,10 @@ def main():
     if peer_runs:
         plot_peer_throughput(plt, peer_runs, args.out)
         written += ", peers-throughput.png"
+    precision_runs = read_precision_runs(args.data / "precisions")
+    if precision_runs:
+        plot_precision_throughput(plt, precision_runs, args.out)
+        written += ", precisions-throughput.png"
     print(f"wrote {args.out}/{written}")
 
 

@@ -1,14 +1,15 @@
 /* bench-pipeline: end-to-end figures of bert-infer in GStreamer pipelines, on the CPU.
  *
- * usage: bench-pipeline [--model DIR] [--text FILE] [--cues N] [--batch-size B]
+ * usage: bench-pipeline [--model DIR] [--text FILE] [--cues N] [--batch-size B] [--precision P]
  *                       [--live-seconds S] [--overhead-buffers N]
  *                       [--threads N] [--only file|live|overhead]
  *
  * file:     writes an SRT of --cues cues (by default 5000 of the STS Benchmark test
  *           sentences of $GST_BERT_SHARED_DIR, cycled, or with --text FILE every line of
  *           FILE once, in order; a .csv is read as the STS layout) and times
- *           filesrc ! subparse ! tokenizer ! bert-infer batch-size=B ! fakesink from
- *           PLAYING to EOS (--batch-size, default 32 as the element's).
+ *           filesrc ! subparse ! tokenizer ! bert-infer batch-size=B precision=P ! fakesink
+ *           from PLAYING to EOS (--batch-size, default 32 as the element's; --precision,
+ *           default auto as the element's: fp32, bf16 or int8 on the CPU).
  *           benchmarks/compare-peers.sh runs it beside the CPU peers on the same sentences.
  * live:     appsrc is-live=true do-timestamp=true ! bert-infer ! fakesink sync=false, paced
  *           at 1 and at 30 buffers/s for --live-seconds each (default 30); the latency of
@@ -47,6 +48,7 @@
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
 
 static char *model_option = NULL, *only_option = NULL, *latencies_option = NULL;
+static char *precision_option = NULL;
 static int cues_option = 0, live_seconds_option = 30, overhead_buffers_option = 100000;
 static int threads_option = 0, batch_size_option = 32;
 static char *text_option = NULL;
@@ -60,6 +62,8 @@ static GOptionEntry entries[] = {
     "cues in the SRT file (default 5000, or every line of --text)", "N" },
   { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size_option,
     "bert-infer's batch-size in the file run (default 32)", "B" },
+  { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_option,
+    "bert-infer's precision in the file run (default auto)", "P" },
   { "live-seconds", 0, 0, G_OPTION_ARG_INT, &live_seconds_option,
     "seconds of each live run (default 30)", "S" },
   { "overhead-buffers", 0, 0, G_OPTION_ARG_INT, &overhead_buffers_option,
@@ -176,9 +180,11 @@ bench_file (const char *model, GPtrArray *sentences)
 {
   int n_cues = cues_option > 0 ? cues_option : text_option ? (int) sentences->len : 5000;
   char *srt = write_srt (sentences, n_cues);
+  const char *precision = precision_option ? precision_option : "auto";
   char *description = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! tokenizer "
-      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d batch-size=%d ! "
-      "fakesink name=sink sync=false", srt, model, model, threads_option, batch_size_option);
+      "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d batch-size=%d "
+      "precision=%s ! fakesink name=sink sync=false", srt, model, model, threads_option,
+      batch_size_option, precision);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
   guint n_out = 0;
@@ -198,9 +204,9 @@ bench_file (const char *model, GPtrArray *sentences)
     ok = run_to_eos (pipeline);
     seconds = seconds_since (start);
     if (ok)
-      printf ("file: batch-size %d, %u cues in %.2f s: %.1f sentences/s (CPU %.2f s, %.0f%% of 1 core)\n",
-          batch_size_option, n_out, seconds, n_out / seconds, cpu_seconds () - cpu_start,
-          100.0 * (cpu_seconds () - cpu_start) / seconds);
+      printf ("file: batch-size %d, %u cues in %.2f s: %.1f sentences/s (CPU %.2f s, %.0f%% of "
+          "1 core; precision %s)\n", batch_size_option, n_out, seconds, n_out / seconds,
+          cpu_seconds () - cpu_start, 100.0 * (cpu_seconds () - cpu_start) / seconds, precision);
     gst_object_unref (pad);
     gst_object_unref (sink);
     gst_object_unref (pipeline);
