@@ -45,15 +45,23 @@ dtype_from_name (const char *name, BertDType *dtype)
   return TRUE;
 }
 
-/* Whether value i is NaN or infinite: all its exponent bits set. */
+/* Whether value i is NaN or infinite: all its exponent bits set. A safetensors header
+ * of any length puts the data at any byte, so values are read with memcpy, which the
+ * compiler turns into unaligned loads. */
 static inline gboolean
 is_non_finite (const void *data, BertDType dtype, gint64 i)
 {
-  if (dtype == BERT_DTYPE_F32)
-    return (((const guint32 *) data)[i] & 0x7f800000u) == 0x7f800000u;
-  if (dtype == BERT_DTYPE_F16)
-    return (((const guint16 *) data)[i] & 0x7c00u) == 0x7c00u;
-  return (((const guint16 *) data)[i] & 0x7f80u) == 0x7f80u;
+  if (dtype == BERT_DTYPE_F32) {
+    guint32 bits;
+    memcpy (&bits, (const guint8 *) data + i * 4, 4);
+    return (bits & 0x7f800000u) == 0x7f800000u;
+  } else {
+    guint16 bits;
+    memcpy (&bits, (const guint8 *) data + i * 2, 2);
+    if (dtype == BERT_DTYPE_F16)
+      return (bits & 0x7c00u) == 0x7c00u;
+    return (bits & 0x7f80u) == 0x7f80u;
+  }
 }
 
 /* The first of n values that is NaN or infinite, or -1. Blocks are tested without an
