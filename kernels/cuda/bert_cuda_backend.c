@@ -5,7 +5,8 @@
  * struct and calls nothing of the engine.
  *
  * Asynchronous: submit stages a batch in the job's pinned host buffers and enqueues, on the
- * state's stream, the upload, the forward pass, the download and an event, then returns;
+ * state's stream, the upload, the forward pass between two events, the download and a
+ * last event, then returns;
  * wait blocks on the event (without spinning) and copies the results out. Each job owns its
  * pinned buffers, so several jobs can be in flight; device buffers are shared because the
  * stream runs jobs one after another.
@@ -25,8 +26,10 @@ typedef struct {
   size_t host_inputs_bytes;
   void *host_outputs;       /* pinned, BertCudaOutputLayout */
   size_t host_outputs_bytes;
-  cudaEvent_t started;
-  cudaEvent_t finished;
+  cudaEvent_t started;      /* before the forward pass (after the upload) */
+  cudaEvent_t computed;     /* after the forward pass (before the download) */
+  cudaEvent_t finished;     /* after the download */
+  double enqueue_seconds;   /* host time spent in enqueue_job */
 } BertCudaJob;
 
 /* ---- Device selection ---- */
@@ -93,6 +96,8 @@ job_free (BertCudaJob *job)
     cudaFreeHost (job->host_outputs);
   if (job->started != NULL)
     cudaEventDestroy (job->started);
+  if (job->computed != NULL)
+    cudaEventDestroy (job->computed);
   if (job->finished != NULL)
     cudaEventDestroy (job->finished);
   g_free (job);
@@ -103,8 +108,9 @@ job_new (GError **error)
 {
   BertCudaJob *job = g_new0 (BertCudaJob, 1);
 
-  /* finished blocks the waiting thread instead of spinning; both keep timing. */
+  /* finished blocks the waiting thread instead of spinning; all three keep timing. */
   if (!cuda_check (cudaEventCreate (&job->started), error)
+      || !cuda_check (cudaEventCreate (&job->computed), error)
       || !cuda_check (cudaEventCreateWithFlags (&job->finished, cudaEventBlockingSync), error)) {
     job_free (job);
     return NULL;
@@ -282,17 +288,26 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
   return max_seq_len;
 }
 
+/* compute_seconds is the time between started and computed: the forward pass on the GPU,
+ * without the copies. Where the GPU outruns the host's enqueueing (small batches, one at a
+ * time) it also holds the GPU's waits for the next launch; enqueue_seconds says how long
+ * the host took, so a reader can tell. */
 static gboolean
 enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t output_bytes,
     uint32_t max_seq_len, GError **error)
 {
-  return cuda_check (cudaEventRecord (job->started, state->stream), error)
-      && cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
           cudaMemcpyHostToDevice, state->stream), error)
+      && cuda_check (cudaEventRecord (job->started, state->stream), error)
       && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
+      && cuda_check (cudaEventRecord (job->computed, state->stream), error)
       && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
           cudaMemcpyDeviceToHost, state->stream), error)
       && cuda_check (cudaEventRecord (job->finished, state->stream), error);
+
+  job->enqueue_seconds = (g_get_monotonic_time () - start) / 1e6;
+  return ok;
 }
 
 static gboolean
@@ -390,11 +405,12 @@ cuda_wait (gpointer state_pointer, gpointer job_pointer, GError **error)
   float milliseconds = 0.0f;
   gboolean ok = cuda_check (cudaSetDevice (state->settings.device_id), error)
       && cuda_check (cudaEventSynchronize (job->finished), error)
-      && cuda_check (cudaEventElapsedTime (&milliseconds, job->started, job->finished), error);
+      && cuda_check (cudaEventElapsedTime (&milliseconds, job->started, job->computed), error);
 
   if (ok) {
     copy_outputs (state, job);
     job->output->compute_seconds = milliseconds / 1000.0;
+    job->output->enqueue_seconds = job->enqueue_seconds;
   }
   release_job (state, job);
   return ok;

@@ -5,6 +5,7 @@
  * (F32, F16 or BF16) into a device staging buffer and converted from there, so the host
  * never makes a converted copy of the weights.
  */
+#include <math.h>
 #include <string.h>
 
 #include "bert_cuda_backend_private.h"
@@ -142,6 +143,74 @@ check_head (const BertWeights *weights, const BertConfig *config, BertHead head,
       hidden, error);
 }
 
+/* The largest finite FP16 value: F32 or BF16 weights beyond it would become inf. */
+#define F16_MAX 65504.0f
+
+static float
+stored_value (const BertTensor *tensor, size_t index)
+{
+  uint32_t bits;
+  float value;
+
+  if (tensor->dtype == BERT_DTYPE_F32)
+    return ((const float *) tensor->data)[index];
+  bits = (uint32_t) ((const uint16_t *) tensor->data)[index] << 16;   /* BF16 */
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+static gboolean
+check_fits_f16 (const BertTensor *tensor, const char *name, GError **error)
+{
+  size_t n;
+
+  if (tensor->data == NULL || tensor->dtype == BERT_DTYPE_F16)
+    return TRUE;
+  n = tensor->n_dims == 2 ? (size_t) tensor->shape[0] * (size_t) tensor->shape[1] : (size_t) tensor->shape[0];
+  for (size_t i = 0; i < n; i++) {
+    float value = stored_value (tensor, i);
+    if (isfinite (value) && fabsf (value) > F16_MAX) {
+      g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+          "CUDA backend: tensor %s holds %g (element %zu), beyond FP16's largest value %g: precision fp16 "
+          "would make it inf; use precision bf16 or fp32", name, value, i, F16_MAX);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Every tensor that precision fp16 converts to FP16 (LayerNorm parameters stay fp32) must fit. */
+static gboolean
+check_weights_fit_f16 (const BertWeights *weights, const BertConfig *config, BertHead head, GError **error)
+{
+  gboolean ok = check_fits_f16 (&weights->word_embeddings, "embeddings.word_embeddings.weight", error)
+      && check_fits_f16 (&weights->position_embeddings, "embeddings.position_embeddings.weight", error)
+      && check_fits_f16 (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight", error);
+
+  for (int i = 0; ok && i < config->num_layers; i++) {
+    const BertLayerWeights *layer = &weights->layers[i];
+    const BertTensor *tensors[] = { &layer->query_weight, &layer->query_bias, &layer->key_weight, &layer->key_bias,
+      &layer->value_weight, &layer->value_bias, &layer->attention_output_weight, &layer->attention_output_bias,
+      &layer->intermediate_weight, &layer->intermediate_bias, &layer->output_weight, &layer->output_bias };
+    const char *names[] = { "attention.self.query.weight", "attention.self.query.bias",
+      "attention.self.key.weight", "attention.self.key.bias", "attention.self.value.weight",
+      "attention.self.value.bias", "attention.output.dense.weight", "attention.output.dense.bias",
+      "intermediate.dense.weight", "intermediate.dense.bias", "output.dense.weight", "output.dense.bias" };
+    for (guint t = 0; ok && t < G_N_ELEMENTS (tensors); t++) {
+      char *name = g_strdup_printf ("encoder.layer.%d.%s", i, names[t]);
+      ok = check_fits_f16 (tensors[t], name, error);
+      g_free (name);
+    }
+  }
+  if (ok && head == BERT_HEAD_SEQUENCE_CLASSIFIER)
+    ok = check_fits_f16 (&weights->pooler_weight, "pooler.dense.weight", error)
+        && check_fits_f16 (&weights->pooler_bias, "pooler.dense.bias", error);
+  if (ok && head != BERT_HEAD_ENCODER)
+    ok = check_fits_f16 (&weights->classifier_weight, "classifier.weight", error)
+        && check_fits_f16 (&weights->classifier_bias, "classifier.bias", error);
+  return ok;
+}
+
 gboolean
 bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settings, GError **error)
 {
@@ -162,7 +231,9 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
   for (int i = 0; i < config->num_layers; i++)
     if (!check_layer (&weights->layers[i], i, config, error))
       return FALSE;
-  return check_head (weights, config, settings->head, error);
+  return check_head (weights, config, settings->head, error)
+      && (settings->precision != BERT_PRECISION_FP16
+          || check_weights_fit_f16 (weights, config, settings->head, error));
 }
 
 static size_t

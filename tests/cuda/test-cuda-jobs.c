@@ -76,6 +76,7 @@ run_encoder (gpointer state, const BertPackedBatch *batch, int hidden)
   g_assert_true (backend->wait (state, job, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat (output.compute_seconds, >, 0.0);
+  g_assert_cmpfloat (output.enqueue_seconds, >, 0.0);
   return output.embeddings;
 }
 
