@@ -15,14 +15,12 @@ usage: gpu-check-models.py SOURCE_DIR DEST_DIR [--f16] [--vocab N] [--planes]
              FOLDER's model.safetensors.planes back into model.safetensors, byte for byte.
 Other tensors (and the ids some models store, I64) keep their dtype (F16 and BF16 test models
 stay what they test). The small files of the folder (config, tokenizer, pooling) are copied; README and other prose are not.
-Needs numpy."""
+--f16 needs numpy; --unplanes needs nothing beyond Python."""
 import json
 import os
 import shutil
 import struct
 import sys
-
-import numpy
 
 F16_MAX = 65504.0
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
@@ -87,6 +85,7 @@ def unplanes(folder):
 
 
 def to_f16(name, blob, source):
+    import numpy
     values = numpy.frombuffer(blob, dtype="<f4")
     finite = values[numpy.isfinite(values)]
     largest = float(numpy.abs(finite).max()) if finite.size else 0.0

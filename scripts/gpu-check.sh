@@ -40,7 +40,12 @@ budget=${GPU_CHECK_BUDGET:-540}
 # Kept back from the budget for packing the logs at the end.
 reserve_seconds=10
 
-die () { echo "gpu-check: $*" >&2; exit 2; }
+# In the device step the reason also goes to summary.txt, which is what comes back.
+die () {
+  echo "gpu-check: $*" >&2
+  [ -n "${summary:-}" ] && echo "STOPPED: $*" >> "$summary" && pack_logs
+  exit 2
+}
 
 # ---------------------------------------------------------------- prepare (no GPU needed)
 
@@ -203,6 +208,7 @@ started=$SECONDS
 failures=0
 out=""
 logs=""
+root=""
 summary=""
 
 note () { echo "$*" | tee -a "$summary"; }
@@ -317,7 +323,7 @@ gpu_present () {
 }
 
 device () {
-  local stage=$repo/gpu-stage root cublaslt sanitizer models_dir
+  local stage=$repo/gpu-stage cublaslt sanitizer models_dir
   while [ $# -gt 0 ]; do
     case $1 in
       --stage) stage=${2:?--stage needs a folder}; shift 2 ;;
@@ -332,6 +338,7 @@ device () {
   summary=$out/summary.txt
   logs=$(mktemp -d)
   root=$(mktemp -d "${TMPDIR:-/tmp}/gst-bert-gpu-check.XXXXXX")
+  trap 'rm -rf "$root" "$logs"' EXIT
   unpack "$stage/bundle.tar.xz" "$root" || die "cannot unpack $stage/bundle.tar.xz"
   models_dir=$root/models
   if [ -f "$stage/models.tar.xz" ]; then
@@ -357,7 +364,6 @@ device () {
   if ! gpu_present || [ -z "$cublaslt" ]; then
     note "STOPPED before the first GPU step: $(gpu_present && echo "libcublasLt.so.13 not found" || echo "no GPU (nvidia-smi lists none)")"
     pack_logs
-    rm -rf "$root" "$logs"
     return 3
   fi
 
@@ -387,7 +393,6 @@ device () {
   step bigger 120 "$root/bin/bench-cuda" --shape bert-large --quick
   note "$failures failed, $((SECONDS - started)) s"
   pack_logs
-  rm -rf "$root" "$logs"
   [ "$failures" -eq 0 ]
 }
 

@@ -229,6 +229,7 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->settings = *settings;
   state->shape = shape_from_config (&model->config, settings->head);
   state->dtype = compute_dtype (settings->precision);
+  state->sync_each_step = g_strcmp0 (g_getenv ("GST_BERT_CUDA_SYNC"), "1") == 0;
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)

@@ -93,6 +93,7 @@ typedef struct {
   BertCudaWeights weights;
   BertCudaMatmul *matmul;
   BertCudaActivations activations;
+  gboolean sync_each_step;  /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
   GMutex lock;              /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;

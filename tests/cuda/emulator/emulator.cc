@@ -14,6 +14,7 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <string>
 #include <vector>
 
 dim3 threadIdx, blockIdx, blockDim, gridDim;
@@ -40,6 +41,12 @@ std::vector<unsigned int> warp_generation;
 // a slower lane has read the previous one.
 std::vector<float> shuffle_slots;
 cudaError_t last_error = cudaSuccess;
+// A fault a kernel left for the next synchronisation to report, as a GPU does.
+cudaError_t pending_fault = cudaSuccess;
+// EMULATED_FAULT_AT_LAUNCH=N: the Nth launch after the variable takes that value faults
+// (cudaErrorIllegalAddress, reported by the next synchronisation, once) instead of running.
+std::string fault_setting;
+long launches_since_setting = 0;
 
 [[noreturn]] void
 fail (const char *what)
@@ -130,6 +137,30 @@ run_block (int n_threads)
   } while (release_barrier (n_threads));
 }
 
+bool
+launch_faults ()
+{
+  const char *setting = getenv ("EMULATED_FAULT_AT_LAUNCH");
+
+  if (setting == NULL) {
+    fault_setting.clear ();
+    return false;
+  }
+  if (fault_setting != setting) {
+    fault_setting = setting;
+    launches_since_setting = 0;
+  }
+  return ++launches_since_setting == atol (setting);
+}
+
+cudaError_t
+take_pending_fault ()
+{
+  cudaError_t fault = pending_fault;
+  pending_fault = cudaSuccess;
+  return fault;
+}
+
 double
 now_seconds ()
 {
@@ -168,6 +199,10 @@ emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
   if (block.x == 0 || block.x > 1024 || block.y != 1 || block.z != 1 || grid.x == 0 || grid.y == 0
       || grid.z == 0 || grid.y > 65535 || grid.z > 65535) {
     last_error = cudaErrorInvalidConfiguration;
+    return;
+  }
+  if (launch_faults ()) {
+    pending_fault = cudaErrorIllegalAddress;
     return;
   }
   if ((int) fibers.size () < n_threads) {
@@ -237,12 +272,12 @@ cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int)
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamSynchronize (cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaStreamSynchronize (cudaStream_t) { return take_pending_fault (); }
 cudaError_t cudaStreamDestroy (cudaStream_t stream) { delete stream; return cudaSuccess; }
 cudaError_t cudaEventCreate (cudaEvent_t *event) { *event = new EmulatedEvent (); return cudaSuccess; }
 cudaError_t cudaEventCreateWithFlags (cudaEvent_t *event, unsigned int) { return cudaEventCreate (event); }
 cudaError_t cudaEventRecord (cudaEvent_t event, cudaStream_t) { event->seconds = now_seconds (); return cudaSuccess; }
-cudaError_t cudaEventSynchronize (cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventSynchronize (cudaEvent_t) { return take_pending_fault (); }
 cudaError_t cudaEventDestroy (cudaEvent_t event) { delete event; return cudaSuccess; }
 
 cudaError_t
@@ -273,7 +308,7 @@ cudaGetDeviceProperties (struct cudaDeviceProp *properties, int)
   return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize (void) { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize (void) { return take_pending_fault (); }
 cudaError_t cudaDriverGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 cudaError_t cudaRuntimeGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 
