@@ -118,13 +118,15 @@ job_new (GError **error)
   return job;
 }
 
-/* Grows a pinned buffer; its previous job has been waited, so nothing uses it. */
+/* Grows a pinned buffer to the size class of bytes; its previous job has been waited, so
+ * nothing uses it. Called without the state's lock: allocating and freeing pinned memory
+ * can wait for the device, which must not stall other submitters. */
 static gboolean
 pinned_reserve (void **buffer, size_t *capacity, size_t bytes, GError **error)
 {
   if (bytes <= *capacity)
     return TRUE;
-  bytes = MAX (bytes, 2 * *capacity);
+  bytes = bert_cuda_pinned_size_class (bytes);
   if (*buffer != NULL)
     cudaFreeHost (*buffer);
   *buffer = NULL;
@@ -208,7 +210,8 @@ cuda_destroy (gpointer state_pointer)
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
-  bert_cuda_weights_clear (&state->weights);
+  if (state->weights != NULL)
+    bert_cuda_weights_release (state->weights);
   bert_cuda_matmul_free (state->matmul);
   if (state->stream != NULL)
     cudaStreamDestroy (state->stream);
@@ -233,8 +236,8 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
-      || !bert_cuda_weights_upload (&state->weights, model, settings->head, state->shape.padded_labels,
-          state->dtype, state->stream, error)
+      || (state->weights = bert_cuda_weights_acquire (model, settings->device_id, settings->head,
+          state->shape.padded_labels, state->dtype, error)) == NULL
       || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
     cuda_destroy (state);
     return NULL;
@@ -311,20 +314,30 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
   return ok;
 }
 
-static gboolean
-submit_locked (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
+/* Outside the lock: the job is the caller's until it is enqueued. Returns the longest
+ * sequence, or 0 with error set. */
+static uint32_t
+prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
   size_t input_bytes = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences).n_elements * 4;
   size_t output_bytes = bert_cuda_output_layout (state, batch->n_tokens, batch->n_sequences).n_elements * 4;
-  uint32_t max_seq_len;
 
   job->n_tokens = batch->n_tokens;
   job->n_sequences = batch->n_sequences;
   if (!pinned_reserve (&job->host_inputs, &job->host_inputs_bytes, input_bytes, error)
       || !pinned_reserve (&job->host_outputs, &job->host_outputs_bytes, output_bytes, error))
-    return FALSE;
-  max_seq_len = stage_inputs (state, job, batch, error);
-  if (max_seq_len == 0 || !bert_cuda_activations_reserve (state, batch->n_tokens, batch->n_sequences, error))
+    return 0;
+  return stage_inputs (state, job, batch, error);
+}
+
+/* Called with the state's lock held: the device buffers and the stream are shared. */
+static gboolean
+enqueue_locked (BertCudaState *state, BertCudaJob *job, uint32_t max_seq_len, GError **error)
+{
+  size_t input_bytes = bert_cuda_input_layout (job->n_tokens, job->n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences).n_elements * 4;
+
+  if (!bert_cuda_activations_reserve (state, job->n_tokens, job->n_sequences, error))
     return FALSE;
   if (enqueue_job (state, job, input_bytes, output_bytes, max_seq_len, error))
     return TRUE;
@@ -338,6 +351,7 @@ cuda_submit (gpointer state_pointer, const BertPackedBatch *batch, BertBatchOutp
 {
   BertCudaState *state = state_pointer;
   BertCudaJob *job;
+  uint32_t max_seq_len;
   gboolean ok;
 
   if (batch->n_sequences == 0 || batch->n_tokens == 0) {
@@ -348,11 +362,18 @@ cuda_submit (gpointer state_pointer, const BertPackedBatch *batch, BertBatchOutp
     return NULL;
   g_mutex_lock (&state->lock);
   job = take_job (state, error);
-  ok = job != NULL && submit_locked (state, job, batch, error);
   g_mutex_unlock (&state->lock);
+  if (job == NULL)
+    return NULL;
+  max_seq_len = prepare_job (state, job, batch, error);
+  ok = max_seq_len > 0;
+  if (ok) {
+    g_mutex_lock (&state->lock);
+    ok = enqueue_locked (state, job, max_seq_len, error);
+    g_mutex_unlock (&state->lock);
+  }
   if (!ok) {
-    if (job != NULL)
-      release_job (state, job);
+    release_job (state, job);
     return NULL;
   }
   job->output = output;

@@ -150,7 +150,7 @@ static gboolean
 forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_sequences, uint32_t max_seq_len,
     const uint32_t *seq_offsets, GError **error)
 {
-  const BertCudaLayerWeights *layer = &state->weights.layers[index];
+  const BertCudaLayerWeights *layer = &state->weights->layers[index];
   BertCudaActivations *buffers = &state->activations;
   const BertCudaShape *shape = &state->shape;
   const BertDType dtype = state->dtype;
@@ -188,7 +188,7 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
     float *outputs, const BertCudaOutputLayout *layout, GError **error)
 {
   BertCudaActivations *buffers = &state->activations;
-  const BertCudaWeights *weights = &state->weights;
+  const BertCudaWeights *weights = state->weights;
   const BertCudaShape *shape = &state->shape;
   cudaStream_t stream = state->stream;
 
@@ -217,7 +217,7 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
   const BertCudaShape *shape = &state->shape;
 
   return step_done (state, bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden,
-          state->weights.classifier_weight, state->weights.classifier_bias, n_tokens, shape->hidden,
+          state->weights->classifier_weight, state->weights->classifier_bias, n_tokens, shape->hidden,
           shape->padded_labels, state->stream, error), "token classifier GEMM", -1, error)
       && step_done (state, cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits, NULL,
           (int32_t *) (outputs + layout->labels), buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
@@ -250,7 +250,7 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   const BertCudaInputLayout layout = bert_cuda_input_layout (n_tokens, n_sequences);
   const int32_t *inputs = state->activations.inputs;
   const uint32_t *seq_offsets = (const uint32_t *) (inputs + layout.seq_offsets);
-  const BertCudaWeights *weights = &state->weights;
+  const BertCudaWeights *weights = state->weights;
 
   if (!step_done (state, cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
           inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions, weights->word_embeddings,

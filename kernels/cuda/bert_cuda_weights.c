@@ -1,5 +1,7 @@
 /* bert_cuda_weights.c: checks a model against what the CUDA kernels take, then uploads its
  * weights once, converted on the device to the compute dtype (LayerNorm parameters to fp32).
+ * One copy per model, device, dtype and head is shared by every backend state (every
+ * encoder and element instance) that asks for it, and freed with the last of them.
  *
  * The model's tensors point into the mapped safetensors file; each is copied as stored
  * (F32, F16 or BF16) into a device staging buffer and converted from there, so the host
@@ -363,8 +365,8 @@ upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHea
           error)) != NULL;
 }
 
-gboolean
-bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, int padded_labels,
+static gboolean
+weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, int padded_labels,
     BertDType dtype, cudaStream_t stream, GError **error)
 {
   const BertWeights *source = &model->weights;
@@ -388,8 +390,8 @@ bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, Bert
   return ok;
 }
 
-void
-bert_cuda_weights_clear (BertCudaWeights *weights)
+static void
+weights_clear (BertCudaWeights *weights)
 {
   if (weights->allocations != NULL) {
     for (guint i = 0; i < weights->allocations->len; i++)
@@ -398,4 +400,72 @@ bert_cuda_weights_clear (BertCudaWeights *weights)
   }
   g_free (weights->layers);
   memset (weights, 0, sizeof *weights);
+}
+
+/* ---- Sharing ---- */
+
+/* The model is the engine's, which keeps it alive while any encoder on it exists, so its
+ * address identifies it for as long as an entry can refer to it. */
+typedef struct {
+  const BertModel *model;
+  int device_id;
+  BertHead head;
+  BertDType dtype;
+  BertCudaWeights weights;
+  int n_users;
+} SharedWeights;
+
+static GMutex shared_lock;
+static GPtrArray *shared_weights;   /* SharedWeights *, created on first use */
+
+BertCudaWeights *
+bert_cuda_weights_acquire (const BertModel *model, int device_id, BertHead head, int padded_labels,
+    BertDType dtype, GError **error)
+{
+  SharedWeights *entry = NULL;
+  cudaStream_t stream = NULL;
+
+  g_mutex_lock (&shared_lock);
+  if (shared_weights == NULL)
+    shared_weights = g_ptr_array_new ();
+  for (guint i = 0; i < shared_weights->len && entry == NULL; i++) {
+    SharedWeights *candidate = g_ptr_array_index (shared_weights, i);
+    if (candidate->model == model && candidate->device_id == device_id && candidate->head == head
+        && candidate->dtype == dtype)
+      entry = candidate;
+  }
+  if (entry == NULL) {
+    /* Uploaded under the lock: a second encoder of the same model waits for this copy
+     * rather than making its own. */
+    entry = g_new0 (SharedWeights, 1);
+    *entry = (SharedWeights) { model, device_id, head, dtype, { 0 }, 0 };
+    if (!cuda_check (cudaStreamCreateWithFlags (&stream, cudaStreamNonBlocking), error)
+        || !weights_upload (&entry->weights, model, head, padded_labels, dtype, stream, error)) {
+      weights_clear (&entry->weights);
+      g_free (entry);
+      entry = NULL;
+    } else {
+      g_ptr_array_add (shared_weights, entry);
+    }
+    if (stream != NULL)
+      cudaStreamDestroy (stream);
+  }
+  if (entry != NULL)
+    entry->n_users++;
+  g_mutex_unlock (&shared_lock);
+  return entry != NULL ? &entry->weights : NULL;
+}
+
+void
+bert_cuda_weights_release (BertCudaWeights *weights)
+{
+  SharedWeights *entry = (SharedWeights *) ((char *) weights - G_STRUCT_OFFSET (SharedWeights, weights));
+
+  g_mutex_lock (&shared_lock);
+  if (--entry->n_users == 0) {
+    g_ptr_array_remove_fast (shared_weights, entry);
+    weights_clear (&entry->weights);
+    g_free (entry);
+  }
+  g_mutex_unlock (&shared_lock);
 }

@@ -1,8 +1,8 @@
 /* test-cuda-jobs.c: batches through libgstbert-cuda.so's backend table on a GPU: several
  * jobs in flight give the same results as one at a time (while the device buffers grow
  * under queued jobs) in FP32, FP16 and BF16; two encoders at once each give their own
- * results; jobs submitted on one thread and waited on another come back right; bad input
- * is refused without spoiling the state. Exits 77 where there is no CUDA GPU. */
+ * results; jobs submitted on one thread and waited on another come back right; encoders of
+ * one model share one copy of its weights; bad input is refused without spoiling the state. Exits 77 where there is no CUDA GPU. */
 #include <math.h>
 #include <string.h>
 
@@ -197,6 +197,71 @@ test_two_encoders_at_once (void)
   g_rand_free (rand);
 }
 
+static size_t
+device_bytes_used (void)
+{
+  size_t free_bytes, total_bytes;
+
+  CHECK_CUDA (cudaMemGetInfo (&free_bytes, &total_bytes));
+  return total_bytes - free_bytes;
+}
+
+/* A second state of the same model adds no weights to the device; a state of another
+ * model of the same shape does. Weights of 8 MB in FP16 (word embeddings 30000 x 128) stand
+ * out against the rest (workspace, activations) and the allocator's 2 MiB granularity. */
+static void
+test_encoders_of_one_model_share_its_weights (void)
+{
+  BertRandomModelSpec spec;
+  BertModel *model, *other_model;
+  BertBackendSettings settings;
+  GError *error = NULL;
+  gpointer first, second, other;
+  TestBatch batch;
+  GRand *rand = g_rand_new_with_seed (8);
+  float *embeddings;
+  size_t before, with_first, with_second, with_other, weight_bytes;
+  int64_t second_bytes, other_bytes;
+
+  bert_random_model_spec_init_tiny (&spec);
+  spec.vocab_size = 30000;
+  spec.hidden_size = 128;
+  spec.dtype = BERT_DTYPE_F16;
+  model = bert_random_model_new (&spec);
+  spec.seed++;
+  other_model = bert_random_model_new (&spec);
+  weight_bytes = (size_t) spec.vocab_size * spec.hidden_size * 2;
+  settings = settings_for (model, BERT_PRECISION_FP16);
+  before = device_bytes_used ();
+  first = backend->create (model, &settings, &error);
+  g_assert_no_error (error);
+  with_first = device_bytes_used ();
+  second = backend->create (model, &settings, &error);
+  g_assert_no_error (error);
+  with_second = device_bytes_used ();
+  other = backend->create (other_model, &settings, &error);
+  g_assert_no_error (error);
+  with_other = device_bytes_used ();
+  second_bytes = (int64_t) with_second - (int64_t) with_first;
+  other_bytes = (int64_t) with_other - (int64_t) with_second;
+  g_test_message ("device bytes: first state %zu, second of the same model %" G_GINT64_FORMAT
+      ", another model %" G_GINT64_FORMAT ", its word embeddings %zu", with_first - before, second_bytes,
+      other_bytes, weight_bytes);
+  g_assert_cmpint (other_bytes - second_bytes, >=, (int64_t) weight_bytes / 2);
+  /* The copy outlives the first state while the second uses it. */
+  backend->destroy (first);
+  test_batch_init (&batch, rand, 4, spec.vocab_size);
+  embeddings = run_encoder (second, &batch.batch, spec.hidden_size);
+  assert_unit_norm (embeddings, 4, spec.hidden_size);
+  g_free (embeddings);
+  test_batch_clear (&batch);
+  backend->destroy (second);
+  backend->destroy (other);
+  g_rand_free (rand);
+  bert_random_model_free (model);
+  bert_random_model_free (other_model);
+}
+
 typedef struct {
   gpointer state;
   TestBatch *batches;
@@ -388,6 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/jobs/two_encoders_at_once", test_two_encoders_at_once);
   g_test_add_func ("/cuda/jobs/submit_and_wait_on_different_threads", test_submit_and_wait_on_different_threads);
   g_test_add_func ("/cuda/jobs/faulting_kernel_is_named_with_sync", test_faulting_kernel_is_named_with_sync);
+  g_test_add_func ("/cuda/jobs/encoders_of_one_model_share_its_weights", test_encoders_of_one_model_share_its_weights);
   g_test_add_func ("/cuda/jobs/bad_input_is_refused", test_bad_input_is_refused);
   return g_test_run ();
 }

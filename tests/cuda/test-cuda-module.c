@@ -10,6 +10,7 @@
 
 #include "bert_backend.h"
 #include "bert_cuda_kernels.h"
+#include "bert_cuda_backend_private.h"
 #include "bert_cuda_matmul.h"
 #include "bert_random_model.h"
 #include "cuda_test_util.h"
@@ -201,6 +202,16 @@ test_matmul_buckets_are_powers_of_two (void)
   g_assert_cmpuint (bert_cuda_matmul_bucket (G_MAXUINT32), ==, G_MAXUINT32);
 }
 
+/* Pinned buffers grow by powers of two from 64 KiB. */
+static void
+test_pinned_buffers_come_in_size_classes (void)
+{
+  g_assert_cmpuint (bert_cuda_pinned_size_class (1), ==, BERT_CUDA_PINNED_MIN_BYTES);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (BERT_CUDA_PINNED_MIN_BYTES + 1), ==, 2 * BERT_CUDA_PINNED_MIN_BYTES);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (3 << 20), ==, 4 << 20);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (G_MAXSIZE), ==, G_MAXSIZE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,5 +231,6 @@ main (int argc, char **argv)
       test_sizes_beyond_the_kernels_are_unsupported);
   g_test_add_func ("/cuda/module/weights_beyond_f16_are_refused_in_fp16", test_weights_beyond_f16_are_refused_in_fp16);
   g_test_add_func ("/cuda/module/matmul_buckets_are_powers_of_two", test_matmul_buckets_are_powers_of_two);
+  g_test_add_func ("/cuda/module/pinned_buffers_come_in_size_classes", test_pinned_buffers_come_in_size_classes);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ std::vector<unsigned int> warp_generation;
 // a slower lane has read the previous one.
 std::vector<float> shuffle_slots;
 cudaError_t last_error = cudaSuccess;
+// Device allocations and their sizes, for cudaMemGetInfo.
+std::map<void *, size_t> device_allocations;
+size_t device_bytes_in_use = 0;
+const size_t EMULATED_DEVICE_BYTES = (size_t) 80 << 30;
 // A fault a kernel left for the next synchronisation to report, as a GPU does.
 cudaError_t pending_fault = cudaSuccess;
 // EMULATED_FAULT_AT_LAUNCH=N: the Nth launch after the variable takes that value faults
@@ -234,16 +239,47 @@ struct EmulatedEvent {
 extern "C" {
 
 cudaError_t
-cudaMalloc (void **pointer, size_t bytes)
+cudaMallocHost (void **pointer, size_t bytes)
 {
   // cudaMalloc's alignment, which cuBLASLt and the kernels' vector loads rely on.
   *pointer = aligned_alloc (256, (bytes + 255) / 256 * 256);
   return *pointer != NULL ? cudaSuccess : cudaErrorMemoryAllocation;
 }
 
-cudaError_t cudaFree (void *pointer) { free (pointer); return cudaSuccess; }
-cudaError_t cudaMallocHost (void **pointer, size_t bytes) { return cudaMalloc (pointer, bytes); }
 cudaError_t cudaFreeHost (void *pointer) { free (pointer); return cudaSuccess; }
+
+cudaError_t
+cudaMalloc (void **pointer, size_t bytes)
+{
+  cudaError_t status = cudaMallocHost (pointer, bytes);
+
+  if (status == cudaSuccess) {
+    device_allocations[*pointer] = bytes;
+    device_bytes_in_use += bytes;
+  }
+  return status;
+}
+
+cudaError_t
+cudaFree (void *pointer)
+{
+  auto allocation = device_allocations.find (pointer);
+
+  if (allocation != device_allocations.end ()) {
+    device_bytes_in_use -= allocation->second;
+    device_allocations.erase (allocation);
+  }
+  free (pointer);
+  return cudaSuccess;
+}
+
+cudaError_t
+cudaMemGetInfo (size_t *free_bytes, size_t *total_bytes)
+{
+  *total_bytes = EMULATED_DEVICE_BYTES;
+  *free_bytes = EMULATED_DEVICE_BYTES - device_bytes_in_use;
+  return cudaSuccess;
+}
 
 cudaError_t
 cudaMemcpy (void *destination, const void *source, size_t bytes, enum cudaMemcpyKind)
