@@ -297,7 +297,8 @@ check_resolution () {
       if [ "$path" = "not" ]; then
         echo "MISSING $name for $(basename "$elf")"
         status=1
-      elif ! provided_by_device "$name" && [ "${path#"$root"/}" = "$path" ]; then
+      elif ! provided_by_device "$name" && [ "${path#"$root"/}" = "$path" ] \
+          && ! grep -qs "^$name: the machine's" "$root/system-runtime.txt"; then
         echo "OUTSIDE THE STAGE $name => $path for $(basename "$elf")"
         status=1
       fi
@@ -312,11 +313,25 @@ environment () {
   echo "== nvidia-smi"; nvidia-smi || echo "nvidia-smi not found"
   echo "== os"; uname -a; cat /etc/os-release 2>/dev/null | head -2; ldd --version | head -1
   echo "== cuBLASLt: ${cublaslt:-NOT FOUND}; compute-sanitizer: ${sanitizer:-not found}"
-  echo "== torch"; python3 -c 'import torch, transformers; print(torch.__version__, torch.version.cuda, transformers.__version__, torch.cuda.is_available())' 2>&1
+  echo "== C++ runtime"; cat "$root/system-runtime.txt" 2>/dev/null || echo "the stage's"
+  echo "== torch"; LD_LIBRARY_PATH= python3 -c 'import torch, transformers; print(torch.__version__, torch.version.cuda, transformers.__version__, torch.cuda.is_available())' 2>&1
   echo "== library resolution"; check_resolution "$root"
 }
 
 export -f provided_by_device check_resolution environment
+
+# The C++ runtime is the one library where newer is safe and older is not: the machine's
+# own tools (python3 with torch, compute-sanitizer) would load the stage's older copy
+# through LD_LIBRARY_PATH. Where the machine has its own, the stage's copy is dropped.
+prefer_system_runtime () {
+  local root=$1 name
+  for name in libstdc++.so.6 libgcc_s.so.1; do
+    if [ -f "$root/lib/$name" ] && ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$name "; then
+      rm "$root/lib/$name"
+      echo "$name: the machine's" >> "$root/system-runtime.txt"
+    fi
+  done
+}
 
 gpu_present () {
   nvidia-smi -L 2>/dev/null | grep -q '^GPU '
@@ -349,6 +364,7 @@ device () {
     done
   fi
 
+  prefer_system_runtime "$root"
   export LD_LIBRARY_PATH="$root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export PATH="$root/bin:$PATH"
   export GST_PLUGIN_SYSTEM_PATH_1_0="$root/plugins" GST_PLUGIN_PATH="" GST_PLUGIN_SCANNER="$root/libexec/gst-plugin-scanner"
