@@ -252,14 +252,13 @@ for packages in site.getsitepackages() + [site.getusersitepackages()]:
     print(packages + "/nvidia/cu13/lib", packages + "/nvidia/cublas/lib")' 2>/dev/null
 }
 
-# Puts the folder of libcublasLt.so.13 on LD_LIBRARY_PATH and prints it.
+# Prints the folder of libcublasLt.so.13.
 find_cublaslt () {
   local dir
   for dir in ${CUDA_HOME:+"$CUDA_HOME/lib64"} /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64 \
       /usr/local/cuda-13*/targets/x86_64-linux/lib /usr/local/cuda/targets/x86_64-linux/lib \
       $(wheel_library_dirs) /usr/lib/x86_64-linux-gnu; do
     if [ -e "$dir/libcublasLt.so.13" ]; then
-      export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
       echo "$dir"
       return 0
     fi
@@ -370,6 +369,7 @@ device () {
   export GST_PLUGIN_SYSTEM_PATH_1_0="$root/plugins" GST_PLUGIN_PATH="" GST_PLUGIN_SCANNER="$root/libexec/gst-plugin-scanner"
   export GST_REGISTRY="$root/registry.bin" GST_BERT_CUDA_MODULE_DIR="$root/lib/gst-bert" GST_BERT_SHARED_DIR="$root"
   cublaslt=$(find_cublaslt) || cublaslt=""
+  [ -n "$cublaslt" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$cublaslt"
   sanitizer=$(find_sanitizer) || sanitizer=""
 
   note "gpu-check device $(date -u +%Y-%m-%dT%H:%M:%SZ), budget ${budget} s, commit $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
