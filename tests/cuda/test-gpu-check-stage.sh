@@ -5,8 +5,8 @@
 # aside) and the size check passes; with a 1 MiB limit it fails naming the limit. device
 # then unpacks the stage, finds no GPU and stops before the first GPU step with status 3,
 # leaving summary.txt and logs.tgz (the only two files) in $OUT; told to go on regardless
-# (GPU_CHECK_ASSUME_GPU=1) with a 30 s budget, it runs steps in order until the budget is
-# spent and skips the rest, saying so. Skips (77) where the CUDA module was not built (no nvcc).
+# (GPU_CHECK_ASSUME_GPU=1), it runs every step (those needing a GPU skip) with a 300 s
+# budget and skips them all, saying so, with a 20 s one (10 s are kept back for the logs). Skips (77) where the CUDA module was not built (no nvcc).
 set -u
 source_root=$1
 build_root=$2
@@ -48,11 +48,18 @@ grep -q '^STOPPED before the first GPU step' "$work/out/summary.txt" || fail "no
 [ "$(ls "$work/out")" = "$(printf 'logs.tgz\nsummary.txt')" ] || fail "OUT holds $(ls "$work/out" | tr '\n' ' ')"
 tar -tzf "$work/out/logs.tgz" | grep -q 'env.log' || fail "logs.tgz has no env.log"
 tar -xzOf "$work/out/logs.tgz" ./env.log | grep -q 'OUTSIDE THE STAGE\|MISSING' && fail "a library resolves outside the stage"
-rm -rf "$work/out" && mkdir "$work/out"
-GPU_CHECK_ASSUME_GPU=1 GPU_CHECK_BUDGET=30 OUT=$work/out "$source_root/scripts/gpu-check.sh" device \
-  --stage "$work/stage" > "$work/assumed.log" 2>&1
-cat "$work/out/summary.txt"
-grep -q '^PASS kernels-module' "$work/out/summary.txt" || fail "kernels-module did not run"
-grep -q '^SKIP bigger: the 30 s budget is spent' "$work/out/summary.txt" || fail "the last step was not cut by the budget"
-grep -q '^[0-9]* failed, [0-9]* s$' "$work/out/summary.txt" || fail "no closing line"
+# assumed BUDGET: the device half told to go on without a GPU, into $work/out-BUDGET.
+assumed () {
+  mkdir "$work/out-$1"
+  GPU_CHECK_ASSUME_GPU=1 GPU_CHECK_BUDGET=$1 OUT=$work/out-$1 "$source_root/scripts/gpu-check.sh" device \
+    --stage "$work/stage" > "$work/assumed-$1.log" 2>&1
+  cat "$work/out-$1/summary.txt"
+  grep -q '^[0-9]* failed, [0-9]* s$' "$work/out-$1/summary.txt" || fail "budget $1: no closing line"
+}
+assumed 300
+grep -q '^PASS kernels-module' "$work/out-300/summary.txt" || fail "kernels-module did not run"
+grep -q '^SKIP kernels-kernels: no CUDA GPU' "$work/out-300/summary.txt" || fail "kernels-kernels did not skip"
+assumed 20
+grep -q '^SKIP kernels-module: the 20 s budget is spent' "$work/out-20/summary.txt" || fail "the budget did not cut"
+grep -q '^SKIP bigger: the 20 s budget is spent' "$work/out-20/summary.txt" || fail "the budget did not cut"
 echo "PASS"
