@@ -2,37 +2,66 @@
  *
  * Sequences are concatenated without padding; seq_offsets says where each starts, so no
  * mask is needed and no work is spent on padding. One block per (sequence, head, tile of
- * ATTENTION_QUERIES queries), one thread per query. The block walks the sequence's keys in
- * tiles of ATTENTION_KEY_TILE, staged in shared memory (every thread reads the same key at
- * the same time: a broadcast, no bank conflicts). Each thread keeps its query and its
- * output accumulator in registers and updates softmax online, key by key: the running
- * maximum is subtracted before every exponential, and earlier terms are rescaled when it
- * grows, which gives exactly softmax (QK^T / sqrt (d)) V without storing a row of scores.
- * Everything is fp32 whatever the storage type.
+ * queries); each query is shared by a group of GROUP = HEAD_DIM_MAX / 16 neighbouring
+ * threads, each holding 16 of its dimensions (of the query and of the output accumulator)
+ * in registers, which keeps a thread near 64 registers whatever the head size and puts
+ * several queries in a warp (8 at head size 64), so short captions leave fewer threads idle.
+ * The block walks the sequence's keys in tiles of ATTENTION_KEY_TILE, staged in shared
+ * memory in fp32 and read as float4: a thread's four chunks of a row are GROUP chunks apart,
+ * so the threads of a group read consecutive 16-byte chunks (no bank conflicts), and all
+ * groups read the same key at once (a broadcast). A score is the group's partial dot products
+ * summed with warp shuffles; then every thread of the group updates softmax online, key by
+ * key: the running maximum is subtracted before every exponential, and earlier terms are
+ * rescaled when it grows, which gives exactly softmax (QK^T / sqrt (d)) V without storing a
+ * row of scores. Everything is fp32 whatever the storage type.
  */
 #include <math.h>
 
 #include "bert_cuda_common.cuh"
 
-#define ATTENTION_QUERIES 64
+#define ATTENTION_THREADS 128
+#define ATTENTION_DIMS_PER_THREAD 16
 #define ATTENTION_KEY_TILE 32
+
+/* Queries per block for a head size bound: ATTENTION_THREADS / (HEAD_DIM_MAX / 16). */
+template <int HEAD_DIM_MAX>
+__host__ __device__ constexpr int
+attention_queries_per_block ()
+{
+  return ATTENTION_THREADS / (HEAD_DIM_MAX / ATTENTION_DIMS_PER_THREAD);
+}
+
+/* The sum of value over the GROUP neighbouring lanes (GROUP a power of two <= 32). Every
+ * lane of the warp calls it. */
+template <int GROUP>
+__device__ __forceinline__ float
+group_sum (float value)
+{
+#pragma unroll
+  for (int offset = GROUP / 2; offset > 0; offset /= 2)
+    value += __shfl_xor_sync (0xffffffffu, value, offset);
+  return value;
+}
 
 /* query_key_value: [n_tokens, 3 * hidden] (Q | K | V, head h at columns h * head_dim);
  * context: [n_tokens, hidden]; seq_offsets: [n_sequences + 1].
- * grid: (n_sequences, n_heads, query tiles); block: ATTENTION_QUERIES threads.
- * HEAD_DIM_MAX is a compile-time bound on head_dim so q and acc stay in registers. */
+ * grid: (n_sequences, n_heads, query tiles); block: ATTENTION_THREADS threads.
+ * HEAD_DIM_MAX (32, 64 or 128) bounds head_dim at compile time. */
 template <typename T, int HEAD_DIM_MAX>
-__global__ void __launch_bounds__ (ATTENTION_QUERIES)
+__global__ void __launch_bounds__ (ATTENTION_THREADS)
 attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offsets, int n_heads, int head_dim)
 {
-  __shared__ float key_tile[ATTENTION_KEY_TILE][HEAD_DIM_MAX];
-  __shared__ float value_tile[ATTENTION_KEY_TILE][HEAD_DIM_MAX];
+  constexpr int GROUP = HEAD_DIM_MAX / ATTENTION_DIMS_PER_THREAD;
+  constexpr int QUERIES = attention_queries_per_block<HEAD_DIM_MAX> ();
+  constexpr int CHUNKS = ATTENTION_DIMS_PER_THREAD / 4;
+  __shared__ __align__ (16) float key_tile[ATTENTION_KEY_TILE][HEAD_DIM_MAX];
+  __shared__ __align__ (16) float value_tile[ATTENTION_KEY_TILE][HEAD_DIM_MAX];
 
   const int sequence = blockIdx.x;
   const int head = blockIdx.y;
   const uint32_t seq_start = seq_offsets[sequence];
   const int seq_len = (int) (seq_offsets[sequence + 1] - seq_start);
-  const int first_query = blockIdx.z * ATTENTION_QUERIES;
+  const int first_query = blockIdx.z * QUERIES;
   /* Uniform over the block, so returning here cannot strand a barrier. */
   if (first_query >= seq_len)
     return;
@@ -43,54 +72,67 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
   const T *keys = queries + hidden;
   const T *values = queries + 2 * hidden;
 
-  const int query = first_query + threadIdx.x;
+  const int lane_in_group = threadIdx.x % GROUP;
+  const int query = first_query + threadIdx.x / GROUP;
+  /* Threads without a query still run every key: the group's shuffles need all lanes. */
   const bool has_query = query < seq_len;
   const float scale = rsqrtf ((float) head_dim);
 
-  float q[HEAD_DIM_MAX];
-  float acc[HEAD_DIM_MAX];
+  /* Chunk c of this thread is the float4 at index lane_in_group + c * GROUP of a row. */
+  float q[CHUNKS * 4];
+  float acc[CHUNKS * 4];
 #pragma unroll
-  for (int i = 0; i < HEAD_DIM_MAX; i++) {
-    q[i] = (has_query && i < head_dim) ? to_float (queries[query * row_stride + i]) * scale : 0.0f;
-    acc[i] = 0.0f;
-  }
+  for (int c = 0; c < CHUNKS; c++)
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+      const int dim = 4 * (lane_in_group + c * GROUP) + j;
+      q[4 * c + j] = (has_query && dim < head_dim) ? to_float (queries[query * row_stride + dim]) * scale : 0.0f;
+      acc[4 * c + j] = 0.0f;
+    }
   float running_max = -INFINITY;
   float running_sum = 0.0f;
 
   for (int tile_start = 0; tile_start < seq_len; tile_start += ATTENTION_KEY_TILE) {
     const int tile_len = min (ATTENTION_KEY_TILE, seq_len - tile_start);
-    for (int index = threadIdx.x; index < tile_len * head_dim; index += blockDim.x) {
-      int key = index / head_dim;
-      int i = index % head_dim;
-      size_t offset = (size_t) (tile_start + key) * row_stride + i;
-      key_tile[key][i] = to_float (keys[offset]);
-      value_tile[key][i] = to_float (values[offset]);
+    /* Columns past head_dim are zeroed: the float4 reads cover them. */
+    for (int index = threadIdx.x; index < tile_len * HEAD_DIM_MAX; index += blockDim.x) {
+      const int key = index / HEAD_DIM_MAX;
+      const int i = index % HEAD_DIM_MAX;
+      const size_t offset = (size_t) (tile_start + key) * row_stride + i;
+      key_tile[key][i] = i < head_dim ? to_float (keys[offset]) : 0.0f;
+      value_tile[key][i] = i < head_dim ? to_float (values[offset]) : 0.0f;
     }
     __syncthreads ();
 
-    if (has_query) {
-      for (int key = 0; key < tile_len; key++) {
-        float score = 0.0f;
+    for (int key = 0; key < tile_len; key++) {
+      const float4 *key_row = reinterpret_cast<const float4 *> (key_tile[key]);
+      const float4 *value_row = reinterpret_cast<const float4 *> (value_tile[key]);
+      float partial = 0.0f;
 #pragma unroll
-        for (int i = 0; i < HEAD_DIM_MAX; i++)
-          if (i < head_dim)
-            score += q[i] * key_tile[key][i];
-        /* A new maximum rescales what has been summed so far. On the first key running_max
-         * is -inf and the factor exp (-inf) = 0 leaves the zero accumulators at zero. */
-        if (score > running_max) {
-          const float rescale = expf (running_max - score);
-          running_sum *= rescale;
+      for (int c = 0; c < CHUNKS; c++) {
+        const float4 k = key_row[lane_in_group + c * GROUP];
+        partial += q[4 * c] * k.x + q[4 * c + 1] * k.y + q[4 * c + 2] * k.z + q[4 * c + 3] * k.w;
+      }
+      const float score = group_sum<GROUP> (partial);
+      /* A new maximum rescales what has been summed so far. On the first key running_max
+       * is -inf and the factor exp (-inf) = 0 leaves the zero accumulators at zero. */
+      if (score > running_max) {
+        const float rescale = expf (running_max - score);
+        running_sum *= rescale;
 #pragma unroll
-          for (int i = 0; i < HEAD_DIM_MAX; i++)
-            acc[i] *= rescale;
-          running_max = score;
-        }
-        const float weight = expf (score - running_max);
-        running_sum += weight;
+        for (int i = 0; i < CHUNKS * 4; i++)
+          acc[i] *= rescale;
+        running_max = score;
+      }
+      const float weight = expf (score - running_max);
+      running_sum += weight;
 #pragma unroll
-        for (int i = 0; i < HEAD_DIM_MAX; i++)
-          if (i < head_dim)
-            acc[i] += weight * value_tile[key][i];
+      for (int c = 0; c < CHUNKS; c++) {
+        const float4 v = value_row[lane_in_group + c * GROUP];
+        acc[4 * c] += weight * v.x;
+        acc[4 * c + 1] += weight * v.y;
+        acc[4 * c + 2] += weight * v.z;
+        acc[4 * c + 3] += weight * v.w;
       }
     }
     /* The next tile overwrites key_tile and value_tile. */
@@ -102,9 +144,13 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
   T *out = context + (size_t) (seq_start + query) * hidden + head * head_dim;
   const float inverse_sum = 1.0f / running_sum;
 #pragma unroll
-  for (int i = 0; i < HEAD_DIM_MAX; i++)
-    if (i < head_dim)
-      out[i] = from_float<T> (acc[i] * inverse_sum);
+  for (int c = 0; c < CHUNKS; c++)
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+      const int dim = 4 * (lane_in_group + c * GROUP) + j;
+      if (dim < head_dim)
+        out[dim] = from_float<T> (acc[4 * c + j] * inverse_sum);
+    }
 }
 
 template <typename T, int HEAD_DIM_MAX>
@@ -112,9 +158,10 @@ static cudaError_t
 launch_attention_for_head_dim (T *context, const T *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, cudaStream_t stream)
 {
-  /* grid: x = sequence (up to 2^31 - 1), y = head, z = query tile (max_seq_len / 64 + 1) */
-  dim3 grid (n_sequences, n_heads, (max_seq_len + ATTENTION_QUERIES - 1) / ATTENTION_QUERIES);
-  attention_varlen<T, HEAD_DIM_MAX><<<grid, ATTENTION_QUERIES, 0, stream>>> (context, query_key_value,
+  /* grid: x = sequence (up to 2^31 - 1), y = head, z = query tile (checked <= 65535 by the caller) */
+  const int queries = attention_queries_per_block<HEAD_DIM_MAX> ();
+  dim3 grid (n_sequences, n_heads, (max_seq_len + queries - 1) / queries);
+  attention_varlen<T, HEAD_DIM_MAX><<<grid, ATTENTION_THREADS, 0, stream>>> (context, query_key_value,
       seq_offsets, n_heads, head_dim);
   return cudaGetLastError ();
 }
@@ -124,8 +171,9 @@ static cudaError_t
 launch_attention (void *context, const void *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, cudaStream_t stream)
 {
+  /* The smallest tile (16 queries, head size 128) bounds the grid's z. */
   if (head_dim < 1 || head_dim > BERT_CUDA_MAX_HEAD_DIM || n_heads < 1 || n_heads > 65535
-      || (max_seq_len + ATTENTION_QUERIES - 1) / ATTENTION_QUERIES > 65535)
+      || (max_seq_len + 15) / 16 > 65535)
     return cudaErrorInvalidValue;
   if (n_sequences == 0 || max_seq_len == 0)
     return cudaSuccess;

@@ -5,7 +5,8 @@
  * struct and calls nothing of the engine.
  *
  * Asynchronous: submit stages a batch in the job's pinned host buffers and enqueues, on the
- * state's stream, the upload, the forward pass, the download and an event, then returns;
+ * state's stream, the upload, the forward pass between two events, the download and a
+ * last event, then returns;
  * wait blocks on the event (without spinning) and copies the results out. Each job owns its
  * pinned buffers, so several jobs can be in flight; device buffers are shared because the
  * stream runs jobs one after another.
@@ -25,8 +26,10 @@ typedef struct {
   size_t host_inputs_bytes;
   void *host_outputs;       /* pinned, BertCudaOutputLayout */
   size_t host_outputs_bytes;
-  cudaEvent_t started;
-  cudaEvent_t finished;
+  cudaEvent_t started;      /* before the forward pass (after the upload) */
+  cudaEvent_t computed;     /* after the forward pass (before the download) */
+  cudaEvent_t finished;     /* after the download */
+  double enqueue_seconds;   /* host time spent in enqueue_job */
 } BertCudaJob;
 
 /* ---- Device selection ---- */
@@ -93,6 +96,8 @@ job_free (BertCudaJob *job)
     cudaFreeHost (job->host_outputs);
   if (job->started != NULL)
     cudaEventDestroy (job->started);
+  if (job->computed != NULL)
+    cudaEventDestroy (job->computed);
   if (job->finished != NULL)
     cudaEventDestroy (job->finished);
   g_free (job);
@@ -103,8 +108,9 @@ job_new (GError **error)
 {
   BertCudaJob *job = g_new0 (BertCudaJob, 1);
 
-  /* finished blocks the waiting thread instead of spinning; both keep timing. */
+  /* finished blocks the waiting thread instead of spinning; all three keep timing. */
   if (!cuda_check (cudaEventCreate (&job->started), error)
+      || !cuda_check (cudaEventCreate (&job->computed), error)
       || !cuda_check (cudaEventCreateWithFlags (&job->finished, cudaEventBlockingSync), error)) {
     job_free (job);
     return NULL;
@@ -112,13 +118,15 @@ job_new (GError **error)
   return job;
 }
 
-/* Grows a pinned buffer; its previous job has been waited, so nothing uses it. */
+/* Grows a pinned buffer to the size class of bytes; its previous job has been waited, so
+ * nothing uses it. Called without the state's lock: allocating and freeing pinned memory
+ * can wait for the device, which must not stall other submitters. */
 static gboolean
 pinned_reserve (void **buffer, size_t *capacity, size_t bytes, GError **error)
 {
   if (bytes <= *capacity)
     return TRUE;
-  bytes = MAX (bytes, 2 * *capacity);
+  bytes = bert_cuda_pinned_size_class (bytes);
   if (*buffer != NULL)
     cudaFreeHost (*buffer);
   *buffer = NULL;
@@ -202,7 +210,8 @@ cuda_destroy (gpointer state_pointer)
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
-  bert_cuda_weights_clear (&state->weights);
+  if (state->weights != NULL)
+    bert_cuda_weights_release (state->weights);
   bert_cuda_matmul_free (state->matmul);
   if (state->stream != NULL)
     cudaStreamDestroy (state->stream);
@@ -223,11 +232,12 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->settings = *settings;
   state->shape = shape_from_config (&model->config, settings->head);
   state->dtype = compute_dtype (settings->precision);
+  state->sync_each_step = g_strcmp0 (g_getenv ("GST_BERT_CUDA_SYNC"), "1") == 0;
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
-      || !bert_cuda_weights_upload (&state->weights, model, settings->head, state->shape.padded_labels,
-          state->dtype, state->stream, error)
+      || (state->weights = bert_cuda_weights_acquire (model, settings->device_id, settings->head,
+          state->shape.padded_labels, state->dtype, error)) == NULL
       || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
     cuda_destroy (state);
     return NULL;
@@ -282,33 +292,52 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
   return max_seq_len;
 }
 
+/* compute_seconds is the time between started and computed: the forward pass on the GPU,
+ * without the copies. Where the GPU outruns the host's enqueueing (small batches, one at a
+ * time) it also holds the GPU's waits for the next launch; enqueue_seconds says how long
+ * the host took, so a reader can tell. */
 static gboolean
 enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t output_bytes,
     uint32_t max_seq_len, GError **error)
 {
-  return cuda_check (cudaEventRecord (job->started, state->stream), error)
-      && cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
           cudaMemcpyHostToDevice, state->stream), error)
+      && cuda_check (cudaEventRecord (job->started, state->stream), error)
       && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
+      && cuda_check (cudaEventRecord (job->computed, state->stream), error)
       && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
           cudaMemcpyDeviceToHost, state->stream), error)
       && cuda_check (cudaEventRecord (job->finished, state->stream), error);
+
+  job->enqueue_seconds = (g_get_monotonic_time () - start) / 1e6;
+  return ok;
 }
 
-static gboolean
-submit_locked (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
+/* Outside the lock: the job is the caller's until it is enqueued. Returns the longest
+ * sequence, or 0 with error set. */
+static uint32_t
+prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
   size_t input_bytes = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences).n_elements * 4;
   size_t output_bytes = bert_cuda_output_layout (state, batch->n_tokens, batch->n_sequences).n_elements * 4;
-  uint32_t max_seq_len;
 
   job->n_tokens = batch->n_tokens;
   job->n_sequences = batch->n_sequences;
   if (!pinned_reserve (&job->host_inputs, &job->host_inputs_bytes, input_bytes, error)
       || !pinned_reserve (&job->host_outputs, &job->host_outputs_bytes, output_bytes, error))
-    return FALSE;
-  max_seq_len = stage_inputs (state, job, batch, error);
-  if (max_seq_len == 0 || !bert_cuda_activations_reserve (state, batch->n_tokens, batch->n_sequences, error))
+    return 0;
+  return stage_inputs (state, job, batch, error);
+}
+
+/* Called with the state's lock held: the device buffers and the stream are shared. */
+static gboolean
+enqueue_locked (BertCudaState *state, BertCudaJob *job, uint32_t max_seq_len, GError **error)
+{
+  size_t input_bytes = bert_cuda_input_layout (job->n_tokens, job->n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences).n_elements * 4;
+
+  if (!bert_cuda_activations_reserve (state, job->n_tokens, job->n_sequences, error))
     return FALSE;
   if (enqueue_job (state, job, input_bytes, output_bytes, max_seq_len, error))
     return TRUE;
@@ -322,6 +351,7 @@ cuda_submit (gpointer state_pointer, const BertPackedBatch *batch, BertBatchOutp
 {
   BertCudaState *state = state_pointer;
   BertCudaJob *job;
+  uint32_t max_seq_len;
   gboolean ok;
 
   if (batch->n_sequences == 0 || batch->n_tokens == 0) {
@@ -332,11 +362,18 @@ cuda_submit (gpointer state_pointer, const BertPackedBatch *batch, BertBatchOutp
     return NULL;
   g_mutex_lock (&state->lock);
   job = take_job (state, error);
-  ok = job != NULL && submit_locked (state, job, batch, error);
   g_mutex_unlock (&state->lock);
+  if (job == NULL)
+    return NULL;
+  max_seq_len = prepare_job (state, job, batch, error);
+  ok = max_seq_len > 0;
+  if (ok) {
+    g_mutex_lock (&state->lock);
+    ok = enqueue_locked (state, job, max_seq_len, error);
+    g_mutex_unlock (&state->lock);
+  }
   if (!ok) {
-    if (job != NULL)
-      release_job (state, job);
+    release_job (state, job);
     return NULL;
   }
   job->output = output;
@@ -392,11 +429,12 @@ cuda_wait (gpointer state_pointer, gpointer job_pointer, GError **error)
   float milliseconds = 0.0f;
   gboolean ok = cuda_check (cudaSetDevice (state->settings.device_id), error)
       && cuda_check (cudaEventSynchronize (job->finished), error)
-      && cuda_check (cudaEventElapsedTime (&milliseconds, job->started, job->finished), error);
+      && cuda_check (cudaEventElapsedTime (&milliseconds, job->started, job->computed), error);
 
   if (ok) {
     copy_outputs (state, job);
     job->output->compute_seconds = milliseconds / 1000.0;
+    job->output->enqueue_seconds = job->enqueue_seconds;
   }
   release_job (state, job);
   return ok;

@@ -91,19 +91,36 @@ typedef struct {
   BertBackendSettings settings;
   BertDType dtype;
   cudaStream_t stream;
-  BertCudaWeights weights;
+  BertCudaWeights *weights;  /* shared by every state of the same model, device, dtype and head */
   BertCudaMatmul *matmul;
   BertCudaActivations activations;
+  gboolean sync_each_step;  /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
   GMutex lock;              /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
 } BertCudaState;
 
+/* Pinned host buffers come in size classes, powers of two from 64 KiB: a job slot that
+ * grows reallocates a few times, not for every larger batch. */
+#define BERT_CUDA_PINNED_MIN_BYTES ((size_t) 64 * 1024)
+
+static inline size_t
+bert_cuda_pinned_size_class (size_t bytes)
+{
+  size_t size = BERT_CUDA_PINNED_MIN_BYTES;
+  while (size < bytes && size <= G_MAXSIZE / 2)
+    size *= 2;
+  return size < bytes ? bytes : size;
+}
+
 /* bert_cuda_weights.c */
 gboolean bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settings, GError **error);
-gboolean bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
-    int padded_labels, BertDType dtype, cudaStream_t stream, GError **error);
-void bert_cuda_weights_clear (BertCudaWeights *weights);
+/* The device copy of model's weights for head in dtype on the current device (device_id),
+ * uploaded by the first caller and shared, counted, by every later one; release it with
+ * bert_cuda_weights_release. */
+BertCudaWeights *bert_cuda_weights_acquire (const BertModel *model, int device_id, BertHead head,
+    int padded_labels, BertDType dtype, GError **error);
+void bert_cuda_weights_release (BertCudaWeights *weights);
 
 /* bert_cuda_forward.c */
 BertCudaInputLayout bert_cuda_input_layout (uint32_t n_tokens, uint32_t n_sequences);

@@ -8,7 +8,10 @@
  *   inter     = gelu_erf (attention . Wi^T + bi)       cuBLASLt, then bias_gelu_erf
  *   hidden    = LayerNorm (inter . Wout^T + bout + attention)
  * then the head: pooling (+ L2 norm), or pooler + classifier, or token classifier.
- * Nothing here waits for the device or reads back from it.
+ * Nothing here waits for the device or reads back from it, except with GST_BERT_CUDA_SYNC=1
+ * (state->sync_each_step): then every kernel and GEMM is followed by a stream
+ * synchronisation, so that a fault is reported naming the step and layer that caused it
+ * rather than by the wait that finds it later. For debugging: it serialises host and GPU.
  */
 #include <string.h>
 
@@ -125,35 +128,60 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
   return FALSE;
 }
 
+/* launched: the step was enqueued. layer < 0: not in a layer. */
 static gboolean
-forward_layer (BertCudaState *state, const BertCudaLayerWeights *layer, uint32_t n_tokens, uint32_t n_sequences,
-    uint32_t max_seq_len, const uint32_t *seq_offsets, GError **error)
+step_done (const BertCudaState *state, gboolean launched, const char *step, int layer, GError **error)
 {
+  cudaError_t status;
+  char *where;
+
+  if (!launched || !state->sync_each_step)
+    return launched;
+  status = cudaStreamSynchronize (state->stream);
+  if (status == cudaSuccess)
+    return TRUE;
+  where = layer >= 0 ? g_strdup_printf (" in layer %d", layer) : g_strdup ("");
+  g_set_error (error, BERT_CUDA_ENGINE_ERROR, bert_cuda_error_code (status),
+      "CUDA backend: %s%s failed on the device: %s (%s)", step, where, cudaGetErrorString (status),
+      cudaGetErrorName (status));
+  g_free (where);
+  return FALSE;
+}
+
+static gboolean
+forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_sequences, uint32_t max_seq_len,
+    const uint32_t *seq_offsets, GError **error)
+{
+  const BertCudaLayerWeights *layer = &state->weights->layers[index];
   BertCudaActivations *buffers = &state->activations;
   const BertCudaShape *shape = &state->shape;
   const BertDType dtype = state->dtype;
   const float eps = shape->layer_norm_eps;
   cudaStream_t stream = state->stream;
 
-  return bert_cuda_linear (state->matmul, buffers->query_key_value, buffers->hidden,
+  return step_done (state, bert_cuda_linear (state->matmul, buffers->query_key_value, buffers->hidden,
           layer->query_key_value_weight, layer->query_key_value_bias, n_tokens, shape->hidden, 3 * shape->hidden,
-          stream, error)
-      && cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value, seq_offsets,
-          n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->projection, buffers->context, layer->attention_output_weight,
-          layer->attention_output_bias, n_tokens, shape->hidden, shape->hidden, stream, error)
-      && cuda_check (bert_cuda_residual_layernorm (dtype, buffers->attention_hidden, buffers->projection,
-          buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias, eps, n_tokens,
-          shape->hidden, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->intermediate, buffers->attention_hidden,
-          layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error)
-      && cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias, n_tokens,
-          shape->intermediate, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate, layer->output_weight,
-          layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error)
-      && cuda_check (bert_cuda_residual_layernorm (dtype, buffers->hidden, buffers->projection,
+          stream, error), "query_key_value GEMM", index, error)
+      && step_done (state, cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value,
+          seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream), error),
+          "attention_varlen", index, error)
+      && step_done (state, bert_cuda_linear (state->matmul, buffers->projection, buffers->context,
+          layer->attention_output_weight, layer->attention_output_bias, n_tokens, shape->hidden, shape->hidden, stream,
+          error), "attention output GEMM", index, error)
+      && step_done (state, cuda_check (bert_cuda_residual_layernorm (dtype, buffers->attention_hidden,
+          buffers->projection, buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias,
+          eps, n_tokens, shape->hidden, stream), error), "residual_layernorm (attention)", index, error)
+      && step_done (state, bert_cuda_linear (state->matmul, buffers->intermediate, buffers->attention_hidden,
+          layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error),
+          "intermediate GEMM", index, error)
+      && step_done (state, cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias,
+          n_tokens, shape->intermediate, stream), error), "bias_gelu_erf", index, error)
+      && step_done (state, bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate,
+          layer->output_weight, layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error),
+          "output GEMM", index, error)
+      && step_done (state, cuda_check (bert_cuda_residual_layernorm (dtype, buffers->hidden, buffers->projection,
           buffers->attention_hidden, layer->output_layernorm_weight, layer->output_layernorm_bias, eps, n_tokens,
-          shape->hidden, stream), error);
+          shape->hidden, stream), error), "residual_layernorm (output)", index, error);
 }
 
 /* BertForSequenceClassification: logits = classifier (tanh (pooler (hidden[CLS]))). */
@@ -162,22 +190,25 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
     float *outputs, const BertCudaOutputLayout *layout, GError **error)
 {
   BertCudaActivations *buffers = &state->activations;
-  const BertCudaWeights *weights = &state->weights;
+  const BertCudaWeights *weights = state->weights;
   const BertCudaShape *shape = &state->shape;
   cudaStream_t stream = state->stream;
 
-  return cuda_check (bert_cuda_gather_first_tokens (state->dtype, buffers->first_tokens, buffers->hidden,
-          seq_offsets, n_sequences, shape->hidden, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens, weights->pooler_weight, NULL,
-          n_sequences, shape->hidden, shape->hidden, stream, error)
-      && cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
-          shape->hidden, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
-          weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error)
-      && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
+  return step_done (state, cuda_check (bert_cuda_gather_first_tokens (state->dtype, buffers->first_tokens,
+          buffers->hidden, seq_offsets, n_sequences, shape->hidden, stream), error), "gather_first_tokens", -1, error)
+      && step_done (state, bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens,
+          weights->pooler_weight, NULL, n_sequences, shape->hidden, shape->hidden, stream, error), "pooler GEMM", -1,
+          error)
+      && step_done (state, cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias,
+          n_sequences, shape->hidden, stream), error), "bias_tanh", -1, error)
+      && step_done (state, bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled,
+          weights->classifier_weight, weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels,
+          stream, error), "classifier GEMM", -1, error)
+      && step_done (state, cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
           outputs + layout->probs, (int32_t *) (outputs + layout->labels),
           (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
-          shape->n_labels, shape->padded_labels, shape->multi_label, stream), error);
+          shape->n_labels, shape->padded_labels, shape->multi_label, stream), error), "logits_probs_argmax", -1,
+          error);
 }
 
 /* BertForTokenClassification: a label and softmax probabilities per token. */
@@ -188,11 +219,12 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
   BertCudaActivations *buffers = &state->activations;
   const BertCudaShape *shape = &state->shape;
 
-  return bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden, state->weights.classifier_weight,
-          state->weights.classifier_bias, n_tokens, shape->hidden, shape->padded_labels, state->stream, error)
-      && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL, buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
-          FALSE, state->stream), error);
+  return step_done (state, bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden,
+          state->weights->classifier_weight, state->weights->classifier_bias, n_tokens, shape->hidden,
+          shape->padded_labels, state->stream, error), "token classifier GEMM", -1, error)
+      && step_done (state, cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
+          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL, buffers->logits, n_tokens,
+          shape->n_labels, shape->padded_labels, FALSE, state->stream), error), "logits_probs_argmax", -1, error);
 }
 
 static gboolean
@@ -208,9 +240,9 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
     case BERT_HEAD_TOKEN_CLASSIFIER:
       return forward_token_classifier (state, n_tokens, outputs, &layout, error);
     default:
-      return cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
+      return step_done (state, cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
           state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden, state->settings.pooling,
-          state->settings.normalize, state->stream), error);
+          state->settings.normalize, state->stream), error), "pool_normalize", -1, error);
   }
 }
 
@@ -221,16 +253,16 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   const BertCudaInputLayout layout = bert_cuda_input_layout (n_tokens, n_sequences);
   const int32_t *inputs = state->activations.inputs;
   const uint32_t *seq_offsets = (const uint32_t *) (inputs + layout.seq_offsets);
-  const BertCudaWeights *weights = &state->weights;
+  const BertCudaWeights *weights = state->weights;
 
-  if (!cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden, inputs + layout.ids,
-          inputs + layout.type_ids, inputs + layout.positions, weights->word_embeddings,
+  if (!step_done (state, cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
+          inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions, weights->word_embeddings,
           weights->position_embeddings, weights->token_type_embeddings, weights->embeddings_layernorm_weight,
           weights->embeddings_layernorm_bias, state->shape.layer_norm_eps, n_tokens, state->shape.hidden,
-          state->stream), error))
+          state->stream), error), "embeddings_layernorm", -1, error))
     return FALSE;
   for (int i = 0; i < state->shape.n_layers; i++)
-    if (!forward_layer (state, &weights->layers[i], n_tokens, n_sequences, max_seq_len, seq_offsets, error))
+    if (!forward_layer (state, i, n_tokens, n_sequences, max_seq_len, seq_offsets, error))
       return FALSE;
   return forward_head (state, n_tokens, n_sequences, seq_offsets, error);
 }

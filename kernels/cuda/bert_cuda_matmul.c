@@ -14,16 +14,15 @@
 
 /* What NVIDIA recommends for Hopper (and more than enough before it). */
 #define MATMUL_WORKSPACE_BYTES (32u * 1024u * 1024u)
-/* The algorithm cache is keyed by exact shape; batches of many sizes would grow it
- * without end, so it is emptied past this many entries. */
-#define MATMUL_MAX_CACHED_ALGOS 4096
+/* Heuristic candidates tried, best first, until one passes cublasLtMatmulAlgoCheck. */
+#define MATMUL_HEURISTIC_CANDIDATES 4
 
 struct _BertCudaMatmul {
   cublasLtHandle_t handle;
   BertDType dtype;
   void *workspace;
   cublasLtMatmulPreference_t preference;
-  GHashTable *algos;  /* "rows in out bias" -> cublasLtMatmulAlgo_t */
+  GHashTable *algos;  /* "bucket in out bias" -> cublasLtMatmulAlgo_t, bounded by the buckets */
 };
 
 /* One GEMM's descriptors, created per call (cheap host objects). */
@@ -68,6 +67,9 @@ bert_cuda_matmul_new (BertDType dtype, GError **error)
 {
   BertCudaMatmul *matmul = g_new0 (BertCudaMatmul, 1);
   uint64_t workspace_bytes = MATMUL_WORKSPACE_BYTES;
+  /* Split-K partial sums stay in fp32: in place (in the output, FP16 or BF16) or in the
+   * output type they would be rounded before they are added. */
+  uint32_t reduction_schemes = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
 
   matmul->dtype = dtype;
   matmul->algos = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -75,7 +77,9 @@ bert_cuda_matmul_new (BertDType dtype, GError **error)
       || !cuda_check (cudaMalloc (&matmul->workspace, MATMUL_WORKSPACE_BYTES), error)
       || !cublas_check (cublasLtMatmulPreferenceCreate (&matmul->preference), error)
       || !cublas_check (cublasLtMatmulPreferenceSetAttribute (matmul->preference,
-              CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes, sizeof workspace_bytes), error)) {
+              CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes, sizeof workspace_bytes), error)
+      || !cublas_check (cublasLtMatmulPreferenceSetAttribute (matmul->preference,
+              CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction_schemes, sizeof reduction_schemes), error)) {
     bert_cuda_matmul_free (matmul);
     return NULL;
   }
@@ -124,36 +128,65 @@ matmul_problem_init (MatmulProblem *problem, BertDType dtype, const void *bias, 
           out_features), error);
 }
 
-static const cublasLtMatmulAlgo_t *
-matmul_find_algo (BertCudaMatmul *matmul, const MatmulProblem *problem, gboolean has_bias, uint32_t rows,
-    int in_features, int out_features, GError **error)
+static const char *
+dtype_name (BertDType dtype)
 {
-  char *key = g_strdup_printf ("%u %d %d %d", rows, in_features, out_features, has_bias);
-  cublasLtMatmulAlgo_t *algo = g_hash_table_lookup (matmul->algos, key);
-  cublasLtMatmulHeuristicResult_t result;
+  return dtype == BERT_DTYPE_F32 ? "fp32" : dtype == BERT_DTYPE_F16 ? "fp16" : "bf16";
+}
+
+/* The heuristic's best algorithm for the bucket's largest problem that cublasLtMatmulAlgoCheck
+ * accepts within the workspace: it then serves every row count of the bucket. */
+static gboolean
+matmul_choose_algo (BertCudaMatmul *matmul, const void *bias, uint32_t bucket, int in_features,
+    int out_features, cublasLtMatmulAlgo_t *algo, GError **error)
+{
+  MatmulProblem problem = { 0 };
+  cublasLtMatmulHeuristicResult_t results[MATMUL_HEURISTIC_CANDIDATES];
   int n_results = 0;
+  gboolean found = FALSE;
+
+  if (!matmul_problem_init (&problem, matmul->dtype, bias, bucket, in_features, out_features, error)
+      || !cublas_check (cublasLtMatmulAlgoGetHeuristic (matmul->handle, problem.operation,
+              problem.weight_layout, problem.input_layout, problem.out_layout, problem.out_layout,
+              matmul->preference, MATMUL_HEURISTIC_CANDIDATES, results, &n_results), error)) {
+    matmul_problem_clear (&problem);
+    return FALSE;
+  }
+  for (int i = 0; i < n_results && !found; i++) {
+    cublasLtMatmulHeuristicResult_t checked;
+    found = cublasLtMatmulAlgoCheck (matmul->handle, problem.operation, problem.weight_layout,
+        problem.input_layout, problem.out_layout, problem.out_layout, &results[i].algo, &checked)
+        == CUBLAS_STATUS_SUCCESS && checked.workspaceSize <= MATMUL_WORKSPACE_BYTES;
+    if (found)
+      *algo = results[i].algo;
+  }
+  matmul_problem_clear (&problem);
+  if (!found)
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
+        "%s:%d: cuBLASLt has no algorithm for [%u, %d] x [%d, %d]^T in %s (%d candidates, none passed "
+        "cublasLtMatmulAlgoCheck)", __FILE__, __LINE__, bucket, in_features, out_features, in_features,
+        dtype_name (matmul->dtype), n_results);
+  return found;
+}
+
+static const cublasLtMatmulAlgo_t *
+matmul_find_algo (BertCudaMatmul *matmul, const void *bias, uint32_t rows, int in_features, int out_features,
+    GError **error)
+{
+  uint32_t bucket = bert_cuda_matmul_bucket (rows);
+  char *key = g_strdup_printf ("%u %d %d %d", bucket, in_features, out_features, bias != NULL);
+  cublasLtMatmulAlgo_t *algo = g_hash_table_lookup (matmul->algos, key);
 
   if (algo != NULL) {
     g_free (key);
     return algo;
   }
-  if (!cublas_check (cublasLtMatmulAlgoGetHeuristic (matmul->handle, problem->operation,
-          problem->weight_layout, problem->input_layout, problem->out_layout, problem->out_layout,
-          matmul->preference, 1, &result, &n_results), error)) {
+  algo = g_new (cublasLtMatmulAlgo_t, 1);
+  if (!matmul_choose_algo (matmul, bias, bucket, in_features, out_features, algo, error)) {
+    g_free (algo);
     g_free (key);
     return NULL;
   }
-  if (n_results < 1) {
-    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
-        "%s:%d: cuBLASLt has no algorithm for [%u, %d] x [%d, %d]^T in %s", __FILE__, __LINE__, rows,
-        in_features, out_features, in_features,
-        matmul->dtype == BERT_DTYPE_F32 ? "fp32" : matmul->dtype == BERT_DTYPE_F16 ? "fp16" : "bf16");
-    g_free (key);
-    return NULL;
-  }
-  if (g_hash_table_size (matmul->algos) >= MATMUL_MAX_CACHED_ALGOS)
-    g_hash_table_remove_all (matmul->algos);
-  algo = g_memdup2 (&result.algo, sizeof result.algo);
   g_hash_table_insert (matmul->algos, key, algo);
   return algo;
 }
@@ -170,10 +203,9 @@ bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const vo
 
   if (rows == 0)
     return TRUE;
-  ok = matmul_problem_init (&problem, matmul->dtype, bias, rows, in_features, out_features, error);
-  algo = ok ? matmul_find_algo (matmul, &problem, bias != NULL, rows, in_features, out_features, error) : NULL;
-  ok = algo != NULL
-      && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight, problem.weight_layout,
+  algo = matmul_find_algo (matmul, bias, rows, in_features, out_features, error);
+  ok = algo != NULL && matmul_problem_init (&problem, matmul->dtype, bias, rows, in_features, out_features, error);
+  ok = ok && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight, problem.weight_layout,
           input, problem.input_layout, &beta, out, problem.out_layout, out, problem.out_layout, algo,
           matmul->workspace, MATMUL_WORKSPACE_BYTES, stream), error);
   matmul_problem_clear (&problem);

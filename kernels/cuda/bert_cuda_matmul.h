@@ -16,8 +16,22 @@ G_BEGIN_DECLS
 
 typedef struct _BertCudaMatmul BertCudaMatmul;
 
-/* A cuBLASLt handle, its workspace and a cache of chosen algorithms, for one device
- * (the current one) and one compute dtype. */
+/* Algorithms are chosen once per bucket of row counts (token or sequence counts): the
+ * smallest power of two >= rows, at least BERT_CUDA_MATMUL_MIN_BUCKET. A varlen stream thus
+ * asks cuBLASLt's heuristic about a dozen times per shape, not once per batch. */
+#define BERT_CUDA_MATMUL_MIN_BUCKET 16u
+
+static inline uint32_t
+bert_cuda_matmul_bucket (uint32_t rows)
+{
+  uint32_t bucket = BERT_CUDA_MATMUL_MIN_BUCKET;
+  while (bucket < rows && bucket <= G_MAXUINT32 / 2)
+    bucket *= 2;
+  return bucket < rows ? rows : bucket;
+}
+
+/* A cuBLASLt handle, its workspace and a cache of chosen algorithms (per bucket of rows and
+ * shape), for one device (the current one) and one compute dtype. */
 BertCudaMatmul *bert_cuda_matmul_new (BertDType dtype, GError **error);
 void bert_cuda_matmul_free (BertCudaMatmul *matmul);
 

@@ -1,10 +1,13 @@
 /* bert_cuda_weights.c: checks a model against what the CUDA kernels take, then uploads its
  * weights once, converted on the device to the compute dtype (LayerNorm parameters to fp32).
+ * One copy per model, device, dtype and head is shared by every backend state (every
+ * encoder and element instance) that asks for it, and freed with the last of them.
  *
  * The model's tensors point into the mapped safetensors file; each is copied as stored
  * (F32, F16 or BF16) into a device staging buffer and converted from there, so the host
  * never makes a converted copy of the weights.
  */
+#include <math.h>
 #include <string.h>
 
 #include "bert_cuda_backend_private.h"
@@ -142,6 +145,74 @@ check_head (const BertWeights *weights, const BertConfig *config, BertHead head,
       hidden, error);
 }
 
+/* The largest finite FP16 value: F32 or BF16 weights beyond it would become inf. */
+#define F16_MAX 65504.0f
+
+static float
+stored_value (const BertTensor *tensor, size_t index)
+{
+  uint32_t bits;
+  float value;
+
+  if (tensor->dtype == BERT_DTYPE_F32)
+    return ((const float *) tensor->data)[index];
+  bits = (uint32_t) ((const uint16_t *) tensor->data)[index] << 16;   /* BF16 */
+  memcpy (&value, &bits, sizeof value);
+  return value;
+}
+
+static gboolean
+check_fits_f16 (const BertTensor *tensor, const char *name, GError **error)
+{
+  size_t n;
+
+  if (tensor->data == NULL || tensor->dtype == BERT_DTYPE_F16)
+    return TRUE;
+  n = tensor->n_dims == 2 ? (size_t) tensor->shape[0] * (size_t) tensor->shape[1] : (size_t) tensor->shape[0];
+  for (size_t i = 0; i < n; i++) {
+    float value = stored_value (tensor, i);
+    if (isfinite (value) && fabsf (value) > F16_MAX) {
+      g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+          "CUDA backend: tensor %s holds %g (element %zu), beyond FP16's largest value %g: precision fp16 "
+          "would make it inf; use precision bf16 or fp32", name, value, i, F16_MAX);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Every tensor that precision fp16 converts to FP16 (LayerNorm parameters stay fp32) must fit. */
+static gboolean
+check_weights_fit_f16 (const BertWeights *weights, const BertConfig *config, BertHead head, GError **error)
+{
+  gboolean ok = check_fits_f16 (&weights->word_embeddings, "embeddings.word_embeddings.weight", error)
+      && check_fits_f16 (&weights->position_embeddings, "embeddings.position_embeddings.weight", error)
+      && check_fits_f16 (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight", error);
+
+  for (int i = 0; ok && i < config->num_layers; i++) {
+    const BertLayerWeights *layer = &weights->layers[i];
+    const BertTensor *tensors[] = { &layer->query_weight, &layer->query_bias, &layer->key_weight, &layer->key_bias,
+      &layer->value_weight, &layer->value_bias, &layer->attention_output_weight, &layer->attention_output_bias,
+      &layer->intermediate_weight, &layer->intermediate_bias, &layer->output_weight, &layer->output_bias };
+    const char *names[] = { "attention.self.query.weight", "attention.self.query.bias",
+      "attention.self.key.weight", "attention.self.key.bias", "attention.self.value.weight",
+      "attention.self.value.bias", "attention.output.dense.weight", "attention.output.dense.bias",
+      "intermediate.dense.weight", "intermediate.dense.bias", "output.dense.weight", "output.dense.bias" };
+    for (guint t = 0; ok && t < G_N_ELEMENTS (tensors); t++) {
+      char *name = g_strdup_printf ("encoder.layer.%d.%s", i, names[t]);
+      ok = check_fits_f16 (tensors[t], name, error);
+      g_free (name);
+    }
+  }
+  if (ok && head == BERT_HEAD_SEQUENCE_CLASSIFIER)
+    ok = check_fits_f16 (&weights->pooler_weight, "pooler.dense.weight", error)
+        && check_fits_f16 (&weights->pooler_bias, "pooler.dense.bias", error);
+  if (ok && head != BERT_HEAD_ENCODER)
+    ok = check_fits_f16 (&weights->classifier_weight, "classifier.weight", error)
+        && check_fits_f16 (&weights->classifier_bias, "classifier.bias", error);
+  return ok;
+}
+
 gboolean
 bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settings, GError **error)
 {
@@ -162,7 +233,9 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
   for (int i = 0; i < config->num_layers; i++)
     if (!check_layer (&weights->layers[i], i, config, error))
       return FALSE;
-  return check_head (weights, config, settings->head, error);
+  return check_head (weights, config, settings->head, error)
+      && (settings->precision != BERT_PRECISION_FP16
+          || check_weights_fit_f16 (weights, config, settings->head, error));
 }
 
 static size_t
@@ -292,8 +365,8 @@ upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHea
           error)) != NULL;
 }
 
-gboolean
-bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, int padded_labels,
+static gboolean
+weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head, int padded_labels,
     BertDType dtype, cudaStream_t stream, GError **error)
 {
   const BertWeights *source = &model->weights;
@@ -317,8 +390,8 @@ bert_cuda_weights_upload (BertCudaWeights *weights, const BertModel *model, Bert
   return ok;
 }
 
-void
-bert_cuda_weights_clear (BertCudaWeights *weights)
+static void
+weights_clear (BertCudaWeights *weights)
 {
   if (weights->allocations != NULL) {
     for (guint i = 0; i < weights->allocations->len; i++)
@@ -327,4 +400,72 @@ bert_cuda_weights_clear (BertCudaWeights *weights)
   }
   g_free (weights->layers);
   memset (weights, 0, sizeof *weights);
+}
+
+/* ---- Sharing ---- */
+
+/* The model is the engine's, which keeps it alive while any encoder on it exists, so its
+ * address identifies it for as long as an entry can refer to it. */
+typedef struct {
+  const BertModel *model;
+  int device_id;
+  BertHead head;
+  BertDType dtype;
+  BertCudaWeights weights;
+  int n_users;
+} SharedWeights;
+
+static GMutex shared_lock;
+static GPtrArray *shared_weights;   /* SharedWeights *, created on first use */
+
+BertCudaWeights *
+bert_cuda_weights_acquire (const BertModel *model, int device_id, BertHead head, int padded_labels,
+    BertDType dtype, GError **error)
+{
+  SharedWeights *entry = NULL;
+  cudaStream_t stream = NULL;
+
+  g_mutex_lock (&shared_lock);
+  if (shared_weights == NULL)
+    shared_weights = g_ptr_array_new ();
+  for (guint i = 0; i < shared_weights->len && entry == NULL; i++) {
+    SharedWeights *candidate = g_ptr_array_index (shared_weights, i);
+    if (candidate->model == model && candidate->device_id == device_id && candidate->head == head
+        && candidate->dtype == dtype)
+      entry = candidate;
+  }
+  if (entry == NULL) {
+    /* Uploaded under the lock: a second encoder of the same model waits for this copy
+     * rather than making its own. */
+    entry = g_new0 (SharedWeights, 1);
+    *entry = (SharedWeights) { model, device_id, head, dtype, { 0 }, 0 };
+    if (!cuda_check (cudaStreamCreateWithFlags (&stream, cudaStreamNonBlocking), error)
+        || !weights_upload (&entry->weights, model, head, padded_labels, dtype, stream, error)) {
+      weights_clear (&entry->weights);
+      g_free (entry);
+      entry = NULL;
+    } else {
+      g_ptr_array_add (shared_weights, entry);
+    }
+    if (stream != NULL)
+      cudaStreamDestroy (stream);
+  }
+  if (entry != NULL)
+    entry->n_users++;
+  g_mutex_unlock (&shared_lock);
+  return entry != NULL ? &entry->weights : NULL;
+}
+
+void
+bert_cuda_weights_release (BertCudaWeights *weights)
+{
+  SharedWeights *entry = (SharedWeights *) ((char *) weights - G_STRUCT_OFFSET (SharedWeights, weights));
+
+  g_mutex_lock (&shared_lock);
+  if (--entry->n_users == 0) {
+    g_ptr_array_remove_fast (shared_weights, entry);
+    weights_clear (&entry->weights);
+    g_free (entry);
+  }
+  g_mutex_unlock (&shared_lock);
 }

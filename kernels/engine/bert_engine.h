@@ -152,7 +152,8 @@ typedef struct {
   float *token_probs;
   int32_t *token_labels;
   uint32_t *token_offset;    /* n_sequences + 1 entries */
-  double compute_seconds;    /* time the backend spent on this batch */
+  double compute_seconds;    /* time the backend spent on this batch (CUDA: GPU time of the forward pass) */
+  double enqueue_seconds;    /* CUDA: host time spent enqueuing the batch; 0 on the CPU */
 } BertBatchOutput;
 
 typedef struct _BertEncoder BertEncoder;

@@ -2,7 +2,9 @@
  *
  * On a tiny model folder written by bert_model_writer: without a GPU, device=cuda fails with
  * BERT_ENGINE_ERROR_DEVICE saying "no CUDA GPU" (no crash) and device=auto falls back to the
- * CPU with that reason; with one, both run on "cuda" and a batch comes back.
+ * CPU with that reason; with one, both run on "cuda" and a batch comes back. With one, a
+ * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
+ * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16.
  */
 #include <math.h>
 #include <string.h>
@@ -99,6 +101,118 @@ test_device_auto (void)
   bert_model_unref (model);
 }
 
+static double
+cosine (const float *a, const float *b, size_t n)
+{
+  double dot = 0.0, norm_a = 0.0, norm_b = 0.0;
+
+  for (size_t i = 0; i < n; i++) {
+    dot += (double) a[i] * b[i];
+    norm_a += (double) a[i] * a[i];
+    norm_b += (double) b[i] * b[i];
+  }
+  return dot / sqrt (fmax (norm_a * norm_b, 1e-300));
+}
+
+static BertJob *
+run_sequences (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences)
+{
+  GError *error = NULL;
+  BertJob *job = bert_encoder_run (encoder, sequences, n_sequences, &error);
+
+  g_assert_no_error (error);
+  return job;
+}
+
+/* Encoder rows by cosine each; token logits as one vector (rows of 5 labels). */
+static void
+assert_matches_cpu (const BertBatchOutput *cuda, const BertBatchOutput *cpu, BertHead head, double min_cosine,
+    const char *what)
+{
+  if (head == BERT_HEAD_ENCODER) {
+    for (uint32_t s = 0; s < cpu->n_sequences; s++) {
+      size_t offset = (size_t) s * cpu->hidden_size;
+      double value = cosine (cuda->embeddings + offset, cpu->embeddings + offset, cpu->hidden_size);
+      if (!(value >= min_cosine))
+        g_error ("%s: sequence %u has cosine %.7f to the CPU's, below %g", what, s, value, min_cosine);
+    }
+  } else {
+    double value = cosine (cuda->token_logits, cpu->token_logits, (size_t) cpu->n_tokens * cpu->num_labels);
+    if (!(value >= min_cosine))
+      g_error ("%s: token logits have cosine %.7f to the CPU's, below %g", what, value, min_cosine);
+  }
+}
+
+static void
+check_odd_shape (BertHead head)
+{
+  const BertPrecision precisions[] = { BERT_PRECISION_FP32, BERT_PRECISION_FP16, BERT_PRECISION_BF16 };
+  const double min_cosines[] = { 0.99999, 0.9995, 0.995 };
+  const char *names[] = { "fp32", "fp16", "bf16" };
+  BertModelWriterOptions options;
+  BertSequence sequences[5];
+  int32_t ids[5][40];
+  char *folder;
+  BertModel *model;
+  BertEncoder *cpu;
+  BertJob *cpu_job;
+  GError *error = NULL;
+
+  bert_model_writer_options_init (&options);
+  options.hidden_size = 36;         /* 3 heads of 12 */
+  options.num_heads = 3;
+  options.intermediate_size = 100;
+  options.head = head;
+  options.num_labels = 5;
+  folder = g_dir_make_tmp ("gst-bert-cuda-odd-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (!bert_model_writer_write (folder, &options, &error))
+    g_error ("writing a model of odd shape: %s", error->message);
+  model = bert_model_load (folder, &error);
+  g_assert_no_error (error);
+  for (int s = 0; s < 5; s++) {
+    for (int t = 0; t < 40; t++)
+      ids[s][t] = 5 + (s * 37 + t * 11) % (options.vocab_size - 5);
+    sequences[s] = (BertSequence) { ids[s], NULL, (uint32_t) (3 + 9 * s) };
+  }
+  cpu = encoder_on (model, BERT_DEVICE_CPU, &error);
+  g_assert_no_error (error);
+  cpu_job = run_sequences (cpu, sequences, 5);
+  for (guint p = 0; p < G_N_ELEMENTS (precisions); p++) {
+    BertEncoderOptions cuda_options;
+    BertEncoder *cuda;
+    BertJob *cuda_job;
+    char *what = g_strdup_printf ("hidden 36, intermediate 100, %s head, %s",
+        head == BERT_HEAD_ENCODER ? "encoder" : "token classifier", names[p]);
+    bert_encoder_options_init (&cuda_options);
+    cuda_options.device = BERT_DEVICE_CUDA;
+    cuda_options.precision = precisions[p];
+    cuda = bert_encoder_new (model, &cuda_options, &error);
+    g_assert_no_error (error);
+    cuda_job = run_sequences (cuda, sequences, 5);
+    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), head, min_cosines[p], what);
+    g_free (what);
+    bert_job_free (cuda_job);
+    bert_encoder_free (cuda);
+  }
+  bert_job_free (cpu_job);
+  bert_encoder_free (cpu);
+  bert_model_unref (model);
+  cuda_test_remove_tree (folder);
+  g_free (folder);
+}
+
+static void
+test_odd_shapes_match_the_cpu (void)
+{
+  if (!have_gpu) {
+    g_test_skip ("no CUDA GPU");
+    return;
+  }
+  check_odd_shape (BERT_HEAD_ENCODER);
+  check_odd_shape (BERT_HEAD_TOKEN_CLASSIFIER);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -118,6 +232,7 @@ main (int argc, char **argv)
     g_error ("writing a test model: %s", error->message);
   g_test_add_func ("/cuda/engine/device_cuda", test_device_cuda);
   g_test_add_func ("/cuda/engine/device_auto", test_device_auto);
+  g_test_add_func ("/cuda/engine/odd_shapes_match_the_cpu", test_odd_shapes_match_the_cpu);
   status = g_test_run ();
   cuda_test_remove_tree (model_folder);
   g_free (model_folder);

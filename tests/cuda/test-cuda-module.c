@@ -10,6 +10,8 @@
 
 #include "bert_backend.h"
 #include "bert_cuda_kernels.h"
+#include "bert_cuda_backend_private.h"
+#include "bert_cuda_matmul.h"
 #include "bert_random_model.h"
 #include "cuda_test_util.h"
 
@@ -159,6 +161,57 @@ test_sizes_beyond_the_kernels_are_unsupported (void)
   bert_random_model_free (model);
 }
 
+/* F32 weights beyond FP16's range would become inf under precision fp16: refused, naming
+ * the tensor; BF16 (range of F32) takes the same model. */
+static void
+test_weights_beyond_f16_are_refused_in_fp16 (void)
+{
+  BertRandomModelSpec spec;
+  BertModel *model;
+  BertBackendSettings settings;
+  GError *error = NULL;
+  gpointer state;
+
+  bert_random_model_spec_init_tiny (&spec);
+  spec.dtype = BERT_DTYPE_F32;
+  model = bert_random_model_new (&spec);
+  ((float *) model->weights.layers[1].intermediate_weight.data)[5] = -70000.0f;
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "encoder.layer.1.intermediate.dense.weight holds -70000");
+  settings = settings_for (model, BERT_PRECISION_BF16);
+  state = backend->create (model, &settings, &error);
+  if (have_gpu) {
+    g_assert_no_error (error);
+    backend->destroy (state);
+  } else {
+    g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
+    g_error_free (error);
+  }
+  bert_random_model_free (model);
+}
+
+/* Row counts share an algorithm per power-of-two bucket, at least BERT_CUDA_MATMUL_MIN_BUCKET. */
+static void
+test_matmul_buckets_are_powers_of_two (void)
+{
+  g_assert_cmpuint (bert_cuda_matmul_bucket (1), ==, BERT_CUDA_MATMUL_MIN_BUCKET);
+  g_assert_cmpuint (bert_cuda_matmul_bucket (16), ==, 16);
+  g_assert_cmpuint (bert_cuda_matmul_bucket (17), ==, 32);
+  g_assert_cmpuint (bert_cuda_matmul_bucket (1000), ==, 1024);
+  g_assert_cmpuint (bert_cuda_matmul_bucket (1024), ==, 1024);
+  g_assert_cmpuint (bert_cuda_matmul_bucket (G_MAXUINT32), ==, G_MAXUINT32);
+}
+
+/* Pinned buffers grow by powers of two from 64 KiB. */
+static void
+test_pinned_buffers_come_in_size_classes (void)
+{
+  g_assert_cmpuint (bert_cuda_pinned_size_class (1), ==, BERT_CUDA_PINNED_MIN_BYTES);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (BERT_CUDA_PINNED_MIN_BYTES + 1), ==, 2 * BERT_CUDA_PINNED_MIN_BYTES);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (3 << 20), ==, 4 << 20);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (G_MAXSIZE), ==, G_MAXSIZE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -176,5 +229,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/module/classifier_head_needs_its_weights", test_classifier_head_needs_its_weights);
   g_test_add_func ("/cuda/module/sizes_beyond_the_kernels_are_unsupported",
       test_sizes_beyond_the_kernels_are_unsupported);
+  g_test_add_func ("/cuda/module/weights_beyond_f16_are_refused_in_fp16", test_weights_beyond_f16_are_refused_in_fp16);
+  g_test_add_func ("/cuda/module/matmul_buckets_are_powers_of_two", test_matmul_buckets_are_powers_of_two);
+  g_test_add_func ("/cuda/module/pinned_buffers_come_in_size_classes", test_pinned_buffers_come_in_size_classes);
   return g_test_run ();
 }

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 dim3 threadIdx, blockIdx, blockDim, gridDim;
@@ -40,6 +42,16 @@ std::vector<unsigned int> warp_generation;
 // a slower lane has read the previous one.
 std::vector<float> shuffle_slots;
 cudaError_t last_error = cudaSuccess;
+// Device allocations and their sizes, for cudaMemGetInfo.
+std::map<void *, size_t> device_allocations;
+size_t device_bytes_in_use = 0;
+const size_t EMULATED_DEVICE_BYTES = (size_t) 80 << 30;
+// A fault a kernel left for the next synchronisation to report, as a GPU does.
+cudaError_t pending_fault = cudaSuccess;
+// EMULATED_FAULT_AT_LAUNCH=N: the Nth launch after the variable takes that value faults
+// (cudaErrorIllegalAddress, reported by the next synchronisation, once) instead of running.
+std::string fault_setting;
+long launches_since_setting = 0;
 
 [[noreturn]] void
 fail (const char *what)
@@ -130,6 +142,30 @@ run_block (int n_threads)
   } while (release_barrier (n_threads));
 }
 
+bool
+launch_faults ()
+{
+  const char *setting = getenv ("EMULATED_FAULT_AT_LAUNCH");
+
+  if (setting == NULL) {
+    fault_setting.clear ();
+    return false;
+  }
+  if (fault_setting != setting) {
+    fault_setting = setting;
+    launches_since_setting = 0;
+  }
+  return ++launches_since_setting == atol (setting);
+}
+
+cudaError_t
+take_pending_fault ()
+{
+  cudaError_t fault = pending_fault;
+  pending_fault = cudaSuccess;
+  return fault;
+}
+
 double
 now_seconds ()
 {
@@ -170,6 +206,10 @@ emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
     last_error = cudaErrorInvalidConfiguration;
     return;
   }
+  if (launch_faults ()) {
+    pending_fault = cudaErrorIllegalAddress;
+    return;
+  }
   if ((int) fibers.size () < n_threads) {
     fibers.resize (n_threads);
     for (Fiber &fiber : fibers)
@@ -199,16 +239,47 @@ struct EmulatedEvent {
 extern "C" {
 
 cudaError_t
-cudaMalloc (void **pointer, size_t bytes)
+cudaMallocHost (void **pointer, size_t bytes)
 {
   // cudaMalloc's alignment, which cuBLASLt and the kernels' vector loads rely on.
   *pointer = aligned_alloc (256, (bytes + 255) / 256 * 256);
   return *pointer != NULL ? cudaSuccess : cudaErrorMemoryAllocation;
 }
 
-cudaError_t cudaFree (void *pointer) { free (pointer); return cudaSuccess; }
-cudaError_t cudaMallocHost (void **pointer, size_t bytes) { return cudaMalloc (pointer, bytes); }
 cudaError_t cudaFreeHost (void *pointer) { free (pointer); return cudaSuccess; }
+
+cudaError_t
+cudaMalloc (void **pointer, size_t bytes)
+{
+  cudaError_t status = cudaMallocHost (pointer, bytes);
+
+  if (status == cudaSuccess) {
+    device_allocations[*pointer] = bytes;
+    device_bytes_in_use += bytes;
+  }
+  return status;
+}
+
+cudaError_t
+cudaFree (void *pointer)
+{
+  auto allocation = device_allocations.find (pointer);
+
+  if (allocation != device_allocations.end ()) {
+    device_bytes_in_use -= allocation->second;
+    device_allocations.erase (allocation);
+  }
+  free (pointer);
+  return cudaSuccess;
+}
+
+cudaError_t
+cudaMemGetInfo (size_t *free_bytes, size_t *total_bytes)
+{
+  *total_bytes = EMULATED_DEVICE_BYTES;
+  *free_bytes = EMULATED_DEVICE_BYTES - device_bytes_in_use;
+  return cudaSuccess;
+}
 
 cudaError_t
 cudaMemcpy (void *destination, const void *source, size_t bytes, enum cudaMemcpyKind)
@@ -237,12 +308,12 @@ cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int)
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamSynchronize (cudaStream_t) { return cudaSuccess; }
+cudaError_t cudaStreamSynchronize (cudaStream_t) { return take_pending_fault (); }
 cudaError_t cudaStreamDestroy (cudaStream_t stream) { delete stream; return cudaSuccess; }
 cudaError_t cudaEventCreate (cudaEvent_t *event) { *event = new EmulatedEvent (); return cudaSuccess; }
 cudaError_t cudaEventCreateWithFlags (cudaEvent_t *event, unsigned int) { return cudaEventCreate (event); }
 cudaError_t cudaEventRecord (cudaEvent_t event, cudaStream_t) { event->seconds = now_seconds (); return cudaSuccess; }
-cudaError_t cudaEventSynchronize (cudaEvent_t) { return cudaSuccess; }
+cudaError_t cudaEventSynchronize (cudaEvent_t) { return take_pending_fault (); }
 cudaError_t cudaEventDestroy (cudaEvent_t event) { delete event; return cudaSuccess; }
 
 cudaError_t
@@ -273,7 +344,7 @@ cudaGetDeviceProperties (struct cudaDeviceProp *properties, int)
   return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize (void) { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize (void) { return take_pending_fault (); }
 cudaError_t cudaDriverGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 cudaError_t cudaRuntimeGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 

@@ -16,10 +16,16 @@ struct dim3 {
   dim3 (unsigned int x_ = 1, unsigned int y_ = 1, unsigned int z_ = 1) : x (x_), y (y_), z (z_) {}
 };
 
+struct __attribute__ ((aligned (16))) float4 {
+  float x, y, z, w;
+};
+
 extern dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 #define __global__
+#define __host__
 #define __device__
+#define __align__(n) __attribute__ ((aligned (n)))
 #define __forceinline__ inline
 #define __shared__ static
 #define __launch_bounds__(threads)

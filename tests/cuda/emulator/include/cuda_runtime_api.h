@@ -23,6 +23,7 @@ typedef enum {
   cudaErrorInvalidDevice = 101,
   cudaErrorNoKernelImageForDevice = 209,
   cudaErrorUnsupportedPtxVersion = 222,
+  cudaErrorIllegalAddress = 700,
   cudaErrorSystemNotReady = 802,
   cudaErrorSystemDriverMismatch = 803,
   cudaErrorCompatNotSupportedOnDevice = 804
@@ -42,6 +43,8 @@ struct cudaDeviceProp {
 
 cudaError_t cudaMalloc (void **pointer, size_t bytes);
 cudaError_t cudaFree (void *pointer);
+/* Counts what cudaMalloc holds, of a pretended 80 GiB. */
+cudaError_t cudaMemGetInfo (size_t *free_bytes, size_t *total_bytes);
 cudaError_t cudaMallocHost (void **pointer, size_t bytes);
 cudaError_t cudaFreeHost (void *pointer);
 cudaError_t cudaMemcpy (void *destination, const void *source, size_t bytes, enum cudaMemcpyKind kind);
