@@ -2,7 +2,7 @@
  * weights, give the same results running side by side, and the copy goes with the last. */
 #include <string.h>
 
-#include "bert_backend_cpu.h"
+#include "bert_cpu_backend.h"
 #include "engine-test-util.h"
 
 #define N_SEQUENCES 8

@@ -1,4 +1,4 @@
-/* bert_backend_cpu.c: the exact fp32 CPU backend.
+/* bert_cpu_backend.c: the exact fp32 CPU backend.
  *
  * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
  * is one matrix product over the whole batch; attention runs per sequence and head.
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
-#include "bert_backend_cpu.h"
+#include "bert_cpu_backend.h"
 #include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
 #include "bert_cpu_team.h"

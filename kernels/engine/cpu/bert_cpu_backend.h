@@ -1,10 +1,10 @@
-/* bert_backend_cpu.h: what the CPU backend tells the engine's own tests (engine-private).
+/* bert_cpu_backend.h: what the CPU backend tells the engine's own tests (engine-private).
  *
  * The CPU backend prepares a model's weights (fp32 copies, packed panels) once and shares
  * them among all CPU encoders of that BertModel; the copy is freed with the last of them.
  */
-#ifndef BERT_BACKEND_CPU_H
-#define BERT_BACKEND_CPU_H
+#ifndef BERT_CPU_BACKEND_H
+#define BERT_CPU_BACKEND_H
 
 #include "bert_model.h"
 
