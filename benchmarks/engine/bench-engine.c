@@ -28,7 +28,7 @@
 
 #include "bench-sentences.h"
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 
 #define MIN_RANDOM_TOKENS 8
 #define MAX_RANDOM_TOKENS 40
@@ -248,14 +248,14 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
 static gboolean
 bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
   char *tmp = g_dir_make_tmp ("bench-engine-XXXXXX", &error);
   char *folder = tmp ? g_build_filename (tmp, shape, NULL) : NULL;
   BertModel *model = NULL;
   gboolean ok = FALSE;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.vocab_size = 30522;
   options.max_position_embeddings = 512;
   options.weight_scale = 0.05f;
@@ -263,7 +263,7 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
   options.num_layers = strcmp (shape, "minilm") == 0 ? 6 : 12;
   options.num_heads = 12;
   options.intermediate_size = 4 * options.hidden_size;
-  if (folder && bert_model_writer_write (folder, &options, &error))
+  if (folder && bert_test_model_write (folder, &options, &error))
     model = bert_model_load (folder, &error);
   if (model != NULL) {
     guint n = 0;
@@ -280,7 +280,7 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
     g_error_free (error);
   }
   if (tmp)
-    bert_model_writer_remove (tmp);
+    bert_test_model_remove (tmp);
   g_free (folder);
   g_free (tmp);
   return ok;

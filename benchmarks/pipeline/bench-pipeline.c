@@ -41,7 +41,7 @@
 
 #include "bench-sentences.h"
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 #include "gstbertmeta.h"
 
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
@@ -393,16 +393,16 @@ static char *
 write_tiny_model (void)
 {
   char *dir = g_build_filename (BUILD_DIR, "tiny-model", NULL);
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.hidden_size = 16;
   options.num_layers = 1;
   options.num_heads = 2;
   options.intermediate_size = 16;
   options.sentence_transformers = TRUE;
-  if (!bert_model_writer_write (dir, &options, &error))
+  if (!bert_test_model_write (dir, &options, &error))
     g_error ("%s", error->message);
   return dir;
 }

@@ -1,7 +1,6 @@
 /* cuda_test_util.c: see cuda_test_util.h. */
 #include "cuda_test_util.h"
 
-#include <glib/gstdio.h>
 #include <gmodule.h>
 #include <math.h>
 #include <stdlib.h>
@@ -52,22 +51,14 @@ cuda_test_open_backend (void)
 }
 
 void
-cuda_test_remove_tree (const char *path)
+cuda_test_model_spec_init (BertTestModelSpec *spec)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      cuda_test_remove_tree (child);
-    else
-      g_remove (child);
-    g_free (child);
-  }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (path);
+  bert_test_model_spec_init (spec);
+  spec->hidden_size = 64;
+  spec->num_heads = 2;
+  spec->intermediate_size = 128;
+  spec->vocab_size = 1000;
+  spec->max_position_embeddings = 512;
 }
 
 void

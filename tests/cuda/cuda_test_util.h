@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "bert_backend.h"
+#include "bert_test_model.h"
 
 /* The engine's error domain, spelled out as the engine's G_DEFINE_QUARK spells it: the
  * tests check that the module, which cannot call the engine, uses the same string. */
@@ -24,8 +25,8 @@ void cuda_test_skip_without_gpu (const char *what);
  * engine opens it (else the build folder). Aborts when it cannot. */
 const BertBackend *cuda_test_open_backend (void);
 
-/* Removes a folder and everything in it. */
-void cuda_test_remove_tree (const char *path);
+/* The tests' model: hidden 64, 2 heads, intermediate 128, vocabulary 1000, 512 positions. */
+void cuda_test_model_spec_init (BertTestModelSpec *spec);
 
 #define CHECK_CUDA(call) cuda_test_check ((call), #call, __FILE__, __LINE__)
 void cuda_test_check (cudaError_t status, const char *call, const char *file, int line);

@@ -1,6 +1,6 @@
 /* test-cuda-engine.c: the engine's device choice with the CUDA module, on any machine.
  *
- * On a tiny model folder written by bert_model_writer: without a GPU, device=cuda fails with
+ * On a tiny model folder written by bert_test_model_write: without a GPU, device=cuda fails with
  * BERT_ENGINE_ERROR_DEVICE saying "no CUDA GPU" (no crash) and device=auto falls back to the
  * CPU with that reason; with one, both run on "cuda" and a batch comes back.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 #include "cuda_test_util.h"
 
 static gboolean have_gpu;
@@ -103,7 +103,7 @@ int
 main (int argc, char **argv)
 {
   char *no_gpu = cuda_test_no_gpu_reason ();
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
   int status;
 
@@ -113,13 +113,13 @@ main (int argc, char **argv)
   g_free (no_gpu);
   model_folder = g_dir_make_tmp ("gst-bert-cuda-engine-XXXXXX", &error);
   g_assert_no_error (error);
-  bert_model_writer_options_init (&options);
-  if (!bert_model_writer_write (model_folder, &options, &error))
+  bert_test_model_spec_init (&options);
+  if (!bert_test_model_write (model_folder, &options, &error))
     g_error ("writing a test model: %s", error->message);
   g_test_add_func ("/cuda/engine/device_cuda", test_device_cuda);
   g_test_add_func ("/cuda/engine/device_auto", test_device_auto);
   status = g_test_run ();
-  cuda_test_remove_tree (model_folder);
+  bert_test_model_remove (model_folder);
   g_free (model_folder);
   return status;
 }

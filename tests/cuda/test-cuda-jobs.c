@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
-#include "bert_random_model.h"
+#include "bert_test_model.h"
 #include "cuda_test_util.h"
 
 
@@ -83,7 +83,7 @@ static void
 test_batches_in_flight_match_one_at_a_time (void)
 {
   enum { N_JOBS = 4 };
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   TestBatch batches[N_JOBS];
@@ -93,8 +93,8 @@ test_batches_in_flight_match_one_at_a_time (void)
   GError *error = NULL;
   gpointer state;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP32);
   state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
@@ -123,14 +123,14 @@ test_batches_in_flight_match_one_at_a_time (void)
     test_batch_clear (&batches[j]);
   }
   backend->destroy (state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 
 static void
 test_bad_input_is_refused (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   BertBatchOutput output = { 0 };
@@ -140,8 +140,8 @@ test_bad_input_is_refused (void)
   gpointer state;
   float *after;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
@@ -159,7 +159,7 @@ test_bad_input_is_refused (void)
   g_free (output.embeddings);
   test_batch_clear (&test_batch);
   backend->destroy (state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 

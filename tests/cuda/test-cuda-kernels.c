@@ -10,7 +10,7 @@
 
 #include "bert_cuda_kernels.h"
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
+#include "bert_float16.h"
 #include "cpu_twins.h"
 #include "cuda_test_util.h"
 

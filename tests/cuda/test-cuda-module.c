@@ -10,7 +10,7 @@
 
 #include "bert_backend.h"
 #include "bert_cuda_kernels.h"
-#include "bert_random_model.h"
+#include "bert_test_model.h"
 #include "cuda_test_util.h"
 
 
@@ -44,14 +44,14 @@ settings_for (const BertModel *model, BertPrecision precision)
 static void
 test_create_reports_the_device (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   GError *error = NULL;
   gpointer state;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   state = backend->create (model, &settings, &error);
   if (have_gpu) {
@@ -65,26 +65,26 @@ test_create_reports_the_device (void)
     g_test_message ("create: %s", error->message);
     g_error_free (error);
   }
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 /* A device that does not exist is a device error, GPU or not. */
 static void
 test_missing_device_is_a_device_error (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   GError *error = NULL;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   settings.device_id = 4096;
   g_assert_null (backend->create (model, &settings, &error));
   g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
   g_error_free (error);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
@@ -104,11 +104,11 @@ assert_create_fails (BertModel *model, BertHead head, GQuark domain, int code, c
 static void
 test_wrong_tensor_shape_is_named (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   model->weights.layers[1].intermediate_weight.shape[0] -= 1;
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "encoder.layer.1.intermediate.dense.weight has shape [127, 64], expected [128, 64]");
@@ -116,47 +116,47 @@ test_wrong_tensor_shape_is_named (void)
   model->weights.embeddings_layernorm_bias.data = NULL;
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "embeddings.LayerNorm.bias is missing");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
 test_classifier_head_needs_its_weights (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   model->config.num_labels = 3;
   assert_create_fails (model, BERT_HEAD_SEQUENCE_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "pooler.dense.weight is missing");
   assert_create_fails (model, BERT_HEAD_TOKEN_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "classifier.weight is missing");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
 test_sizes_beyond_the_kernels_are_unsupported (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
+  cuda_test_model_spec_init (&spec);
   spec.hidden_size = 512;
   spec.num_heads = 2;      /* head size 256 */
   spec.num_layers = 0;
   spec.vocab_size = 8;
   spec.max_position_embeddings = 8;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
       "attention head size 256");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 
   spec.hidden_size = BERT_CUDA_MAX_HIDDEN + 64;
   spec.num_heads = spec.hidden_size / 64;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 int

@@ -3,13 +3,13 @@
 #define ENGINE_TEST_UTIL_H
 
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 
 G_BEGIN_DECLS
 
-/* Writes a model with options (NULL: the writer's defaults) into a new temporary
+/* Writes the model of spec (NULL: bert_test_model_spec_init's) into a new temporary
  * folder, removed by engine_test_cleanup. Aborts the test on failure. */
-char *engine_test_make_model (const BertModelWriterOptions *options);
+char *engine_test_make_model (const BertTestModelSpec *spec);
 /* Removes every folder engine_test_make_model made. */
 void engine_test_cleanup (void);
 

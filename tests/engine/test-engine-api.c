@@ -357,7 +357,7 @@ test_shared_cache_threads (void)
 static void
 test_token_classifier_layout (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   char *folder;
   BertModel *model;
   BertEncoder *encoder;
@@ -366,7 +366,7 @@ test_token_classifier_layout (void)
   const BertBatchOutput *output;
   BertJob *job;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_TOKEN_CLASSIFIER;
   options.num_labels = 5;
   folder = engine_test_make_model (&options);

@@ -1,6 +1,6 @@
 /* test-engine-errors: every way a model folder can be wrong gives a clear GError.
  *
- * Each test writes a small valid model (bert_model_writer), breaks one thing and checks
+ * Each test writes a small valid model (bert_test_model_write), breaks one thing and checks
  * the error's code and that its message names the file and the field or tensor.
  */
 #include <json-glib/json-glib.h>
@@ -424,11 +424,11 @@ test_tokenizer_larger_than_vocab (void)
 static void
 test_head_from_tensors (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   BertModel *model;
   char *folder;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
   options.num_labels = 2;
   folder = engine_test_make_model (&options);
@@ -445,10 +445,10 @@ test_head_from_tensors (void)
 static void
 test_id2label_with_gap (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   char *folder;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_TOKEN_CLASSIFIER;
   options.num_labels = 3;
   folder = engine_test_make_model (&options);

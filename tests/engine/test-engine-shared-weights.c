@@ -13,9 +13,9 @@
 static char *
 make_model (BertHead head, BertDType dtype)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = head;
   options.dtype = dtype;
   return engine_test_make_model (&options);

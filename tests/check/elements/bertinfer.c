@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 #include "gstbertinfer.h"
 #include "gstbertmeta.h"
 
@@ -1194,11 +1194,11 @@ GST_START_TEST (test_malformed_config_fails_naming_file)
 {
   gchar *dir = model_dir ("malformed");
   gchar *config = g_build_filename (dir, "config.json", NULL);
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GstElement *element = gst_element_factory_make ("bert-infer", NULL);
 
-  bert_model_writer_options_init (&options);
-  fail_unless (bert_model_writer_write (dir, &options, NULL));
+  bert_test_model_spec_init (&options);
+  fail_unless (bert_test_model_write (dir, &options, NULL));
   fail_unless (g_file_set_contents (config, "{ \"hidden_size\": ", -1, NULL));
   g_object_set (element, "model", dir, NULL);
   g_free (assert_ready_fails (element, "config.json"));
@@ -1835,18 +1835,18 @@ write_test_models (void)
   gchar *max_seq_length = g_strdup_printf ("{\"max_seq_length\": %d}", ST16_MAX_SEQ_LENGTH);
 
   for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
-    BertModelWriterOptions options;
+    BertTestModelSpec options;
     gchar *dir = model_dir (models[i].name);
     GError *error = NULL;
 
-    bert_model_writer_options_init (&options);
+    bert_test_model_spec_init (&options);
     options.head = models[i].head;
     options.multi_label = models[i].multi_label;
     options.num_labels = models[i].multi_label ? 6 : 3;
     options.sentence_transformers = models[i].head == BERT_HEAD_ENCODER;
     options.seed = 100 + i;
     g_assert (options.max_position_embeddings == MODEL_POSITIONS);
-    if (!bert_model_writer_write (dir, &options, &error))
+    if (!bert_test_model_write (dir, &options, &error))
       g_error ("could not write test model %s: %s", dir, error->message);
     g_free (dir);
   }

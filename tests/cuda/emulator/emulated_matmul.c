@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
+#include "bert_float16.h"
 
 struct _BertCudaMatmul {
   BertDType dtype;
