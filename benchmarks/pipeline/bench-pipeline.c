@@ -16,7 +16,7 @@
  *           first buffer (which also waits for the pipeline to start) left out; the
  *           buffers are the STS sentences, or the lines of --text, cycled. With
  *           --latencies FILE, each buffer's latency is also appended to FILE ("RATE MS"
- *           per line, in push order) for scripts/plot-benchmarks.py.
+ *           per line, in push order) for benchmarks/plot-benchmarks.py.
  * overhead: the element alone between two pads of this program, with a trivially small
  *           model (hidden 16, 1 layer, written under the build folder) and buffers already
  *           carrying token metas, --overhead-buffers of them (default 100000): the CPU

@@ -9,7 +9,7 @@
 
 #include "bert_engine.h"
 #include "bert_test_model.h"
-#include "cuda_test_util.h"
+#include "cuda-test-util.h"
 
 static gboolean have_gpu;
 static char *model_folder;

@@ -7,7 +7,7 @@
 
 #include "bert_backend.h"
 #include "bert_test_model.h"
-#include "cuda_test_util.h"
+#include "cuda-test-util.h"
 
 
 static const BertBackend *backend;

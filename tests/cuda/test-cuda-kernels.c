@@ -1,5 +1,5 @@
 /* test-cuda-kernels.c: every CUDA kernel (and the cuBLASLt dense layer) against its CPU
- * twin (cpu_twins.c) on random inputs, in F32, F16 and BF16 storage.
+ * twin (cpu-twins.c) on random inputs, in F32, F16 and BF16 storage.
  *
  * Inputs are rounded to the storage dtype first, so the twin sees exactly what the kernel
  * reads; the tolerance is then half an ulp of the output dtype plus fp32 reordering
@@ -11,8 +11,8 @@
 #include "bert_cuda_kernels.h"
 #include "bert_cuda_matmul.h"
 #include "bert_float16.h"
-#include "cpu_twins.h"
-#include "cuda_test_util.h"
+#include "cpu-twins.h"
+#include "cuda-test-util.h"
 
 static const BertDType all_dtypes[] = { BERT_DTYPE_F32, BERT_DTYPE_F16, BERT_DTYPE_BF16 };
 

@@ -11,7 +11,7 @@
 #include "bert_backend.h"
 #include "bert_cuda_kernels.h"
 #include "bert_test_model.h"
-#include "cuda_test_util.h"
+#include "cuda-test-util.h"
 
 
 static const BertBackend *backend;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "cuda_test_util.h"
+#include "cuda-test-util.h"
 
 static const char *shared_dir;
 

@@ -1,6 +1,6 @@
 /* test-model-faults.c: the engine and the tokenizer facing broken, hostile or changing files.
  *
- * Every test starts from a scratch copy of the tiny fixture model (tests/fuzz/tiny-model)
+ * Every test starts from a scratch copy of the tiny fixture model (tests/data/tiny-model)
  * and breaks one thing. Loading must fail with an error that names the file, never
  * crash, and must refuse absurd sizes before allocating: those tests run under an
  * address-space limit (RLIMIT_AS) so that an allocation sized from the input fails.

@@ -51,7 +51,7 @@ for kernels in elementwise layernorm attention heads; do
   runtime_objects+=("$out/bert_cuda_$kernels.o")
 done
 for source in "$root"/kernels/cuda/bert_cuda_check.c "$root"/kernels/testing/*.c "$here/emulated_matmul.c" \
-    "$root"/tests/cuda/{cuda_test_util,cpu_twins}.c; do
+    "$root"/tests/cuda/{cuda-test-util,cpu-twins}.c; do
   name=$(basename "$source" .c)
   $cc -c "$source" -o "$out/$name.o"
   runtime_objects+=("$out/$name.o")

@@ -1,5 +1,5 @@
-/* cuda_test_util.c: see cuda_test_util.h. */
-#include "cuda_test_util.h"
+/* cuda-test-util.c: see cuda-test-util.h. */
+#include "cuda-test-util.h"
 
 #include <gmodule.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* tokenizer.c: GstHarness tests of the tokenizer element.
  *
- * Always-running tests use the small vocabulary in tests/check/data/vocab.txt (copied
+ * Always-running tests use the small vocabulary in tests/data/vocab.txt (copied
  * into temporary models folders, set as GST_BERT_MODELS_DIR, for the tests of the default
  * vocabulary and of model names); the parity test runs every reference tokenization of $GST_BERT_SHARED_DIR through the
  * element and is left out, with a message, where that folder is absent.
@@ -20,7 +20,7 @@
 #define DEFAULT_MODEL_NAME "all-MiniLM-L6-v2"
 #define FETCH_SCRIPT "scripts/get-model.sh"
 
-/* Ids of tests/check/data/vocab.txt (its line numbers, from 0). */
+/* Ids of tests/data/vocab.txt (its line numbers, from 0). */
 enum
 {
   CLS = 2, SEP = 3, HELLO = 5, WORLD = 6, THE = 7, CAT = 8, SAT = 9, AMPERSAND = 15,

@@ -1,4 +1,4 @@
-/* fuzz_tokenizer_json.c: loading tokenizer.json, tokenizer_config.json and
+/* fuzz-tokenizer-json.c: loading tokenizer.json, tokenizer_config.json and
  * sentence_bert_config.json of arbitrary bytes.
  *
  * Each input is loaded three times: as a tokenizer.json file, as the

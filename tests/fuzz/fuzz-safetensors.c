@@ -1,4 +1,4 @@
-/* fuzz_safetensors.c: loading a model.safetensors of arbitrary bytes.
+/* fuzz-safetensors.c: loading a model.safetensors of arbitrary bytes.
  *
  * The input becomes the model.safetensors of a folder holding the tiny fixture's
  * config.json and vocabulary, so the header, the tensor table and the offsets are

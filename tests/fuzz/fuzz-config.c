@@ -1,4 +1,4 @@
-/* fuzz_config.c: loading a config.json of arbitrary bytes.
+/* fuzz-config.c: loading a config.json of arbitrary bytes.
  *
  * The input becomes the config.json of a folder holding the tiny fixture's weights
  * and vocabulary: sizes, head, labels and activation vary while the tensors stay put,

@@ -1,4 +1,4 @@
-/* cpu_twins.h: the CPU twin of every CUDA kernel, computed in double from the same
+/* cpu-twins.h: the CPU twin of every CUDA kernel, computed in double from the same
  * (already rounded) inputs, for the kernel tests (llm.c dev/cuda style). Shapes and
  * meaning as in kernels/cuda/bert_cuda_kernels.h; all arrays here are float. */
 #ifndef CPU_TWINS_H

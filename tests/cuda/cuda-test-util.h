@@ -1,4 +1,4 @@
-/* cuda_test_util.h: what the CUDA tests share: skipping without a GPU, moving float arrays
+/* cuda-test-util.h: what the CUDA tests share: skipping without a GPU, moving float arrays
  * to and from the device in any storage dtype, and comparing results. */
 #ifndef CUDA_TEST_UTIL_H
 #define CUDA_TEST_UTIL_H

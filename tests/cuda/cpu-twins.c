@@ -1,5 +1,5 @@
-/* cpu_twins.c: plain, obviously correct CPU versions of the CUDA kernels (double math). */
-#include "cpu_twins.h"
+/* cpu-twins.c: plain, obviously correct CPU versions of the CUDA kernels (double math). */
+#include "cpu-twins.h"
 
 #include <math.h>
 

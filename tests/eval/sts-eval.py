@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """STS Benchmark through a real gst-bert pipeline.
 
-    scripts/sts-eval.py [--model DIR] [--csv FILE] [--min X --max Y] [--pairs N]
+    tests/eval/sts-eval.py [--model DIR] [--csv FILE] [--min X --max Y] [--pairs N]
 
 Pushes both sentences of every pair of the STS Benchmark test set through
 `appsrc ! tokenizer ! bert-infer ! appsink`, reads each embedding from the buffer's
@@ -28,7 +28,7 @@ from pathlib import Path
 
 SKIP = 77
 FAILURE = 2
-SOURCE_DIR = Path(__file__).resolve().parents[1]
+SOURCE_DIR = Path(__file__).resolve().parents[2]
 SHARED_DIR = Path(os.environ.get("GST_BERT_SHARED_DIR", SOURCE_DIR.parent / "shared"))
 MODEL_NAME = "all-MiniLM-L6-v2"
 DEFAULT_CSV = SHARED_DIR / "eval" / "stsbenchmark" / "sts-test.csv"

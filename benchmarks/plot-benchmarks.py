@@ -34,7 +34,7 @@ files), then the plots (matplotlib: pip install matplotlib):
       > docs/data/bench-pipeline.txt
   benchmarks/compare-peers.sh build /tmp/peers && cp /tmp/peers/*.txt /tmp/peers/*.load \\
       docs/data/peers/ && rm docs/data/peers/captions.txt docs/data/peers/sts-sentences.txt
-  python3 scripts/plot-benchmarks.py
+  python3 benchmarks/plot-benchmarks.py
 """
 import argparse
 import re

@@ -1,4 +1,4 @@
-/* fuzz_vocab.c: loading a vocab.txt of arbitrary bytes.
+/* fuzz-vocab.c: loading a vocab.txt of arbitrary bytes.
  *
  * The input is written to a scratch vocab.txt and loaded with bert-base-uncased's
  * settings; a tokenizer that loads must then encode sample texts within its

@@ -1,4 +1,4 @@
-/* fuzz_st_files.c: loading the sentence-transformers files of arbitrary bytes.
+/* fuzz-st-files.c: loading the sentence-transformers files of arbitrary bytes.
  *
  * An input holds up to three files separated by a "\n--8<--\n" line: modules.json,
  * 1_Pooling/config.json and sentence_bert_config.json, in that order; a file the

@@ -1,4 +1,4 @@
-/* fuzz_tokenizer_element.c: the tokenizer element on arbitrary bytes, markup and lines included.
+/* fuzz-tokenizer-element.c: the tokenizer element on arbitrary bytes, markup and lines included.
  *
  * The element's pango-markup stripper and its line splitter are static functions of
  * elements/gsttokenizer.c, so they are fuzzed through the element itself, loaded from

@@ -1,4 +1,4 @@
-/* fuzz_markup.c: the Pango markup stripper of the tokenizer and bert-infer elements.
+/* fuzz-markup.c: the Pango markup stripper of the tokenizer and bert-infer elements.
  *
  * elements/gstbertmarkup.c is GLib only, so it is compiled in directly. For any input
  * the plain text must map each of its bytes back to a non-empty, ordered span of the

@@ -1,4 +1,4 @@
-/* fuzz_tokenizer_encode.c: bert_tokenizer_encode on arbitrary bytes.
+/* fuzz-tokenizer-encode.c: bert_tokenizer_encode on arbitrary bytes.
  *
  * Every input is encoded by every tokenizer loaded at start-up (the tiny fixture
  * vocabulary under four normaliser settings, and the real Hugging Face tokenizers
