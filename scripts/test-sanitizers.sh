@@ -2,11 +2,12 @@
 # Builds gst-bert with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and
 # runs the test suite there. Ends with a line "N passed, N failed, N skipped".
 #
-# - Every test runs except three suites: fuzz (the fuzzers have a sanitized build of their
+# - Every test runs except four suites: fuzz (the fuzzers have a sanitized build of their
 #   own, tests/fuzz/run-fuzzers.sh, and fuzzing inside a sanitized test run would only be
 #   slower), scripts (shell scripts, no plugin code) and eval (the STS Benchmark: 2,758
 #   sentences, 75 s of CPU time here where the release build needs 4.5 s, through the same
-#   code as the elements suite's all-MiniLM-L6-v2 pipeline test, which does run here).
+#   code as the elements suite's all-MiniLM-L6-v2 pipeline test, which does run here)
+#   and lint (checks of the sources and of what the release build links).
 # - CUDA is off: nvcc does not build host code with -fsanitize, and there is no GPU here.
 # - UBSan stops at the first report (halt_on_error), so undefined behaviour fails a test.
 # - LeakSanitizer is on for the C tests, with no suppressions: GLib's and GStreamer's
@@ -39,13 +40,13 @@ asan_common=check_initialization_order=1:strict_init_order=1:fast_unwind_on_mall
 status=0
 
 # The tests' names: "native" ones run a program built here (instrumented), the others an
-# interpreter (python3) that may load the sanitized plugin. Three suites are left out (above).
+# interpreter (python3) that may load the sanitized plugin. Four suites are left out (above).
 tests_of_kind () {
   meson introspect --tests "$build" | python3 -c '
 import json, sys
 build, want_native = sys.argv[1] + "/", sys.argv[2] == "native"
 for test in json.load(sys.stdin):
-    if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval") for suite in test["suite"]):
+    if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "lint") for suite in test["suite"]):
         continue
     if test["cmd"][0].startswith(build) == want_native:
         print(test["name"])' "$(cd "$build" && pwd)" "$1" | sort -u
