@@ -3,7 +3,7 @@
 # ONNX Runtime, through shared/scripts/peer-bench.py) back to back on the same sentences,
 # all-MiniLM-L6-v2, fp32, 2 threads; then the machine's GEMM limit (bench-gemm).
 #
-# usage: benchmarks/compare-peers.sh BUILD_DIR OUT_DIR [sts|sts-all|captions|gemm ...]
+# usage: benchmarks/compare-peers.sh BUILD_DIR OUT_DIR [sts|sts-all|captions|gemm|precisions ...]
 #   PEER_PYTHON  python with requirements-peers.txt (default /work/venv-peers/bin/python)
 #   GST_BERT_SHARED_DIR  the shared folder (default ../shared)
 #   CHRT         prefix for every measured command (default "chrt -f 50" where it works:
@@ -14,6 +14,10 @@
 # (filesrc ! subparse ! tokenizer ! bert-infer batch-size=B ! fakesink) takes every sentence
 # of the workload once. Each program's output goes to OUT_DIR/WORKLOAD-PROGRAM.txt, with
 # `uptime` before and after it in OUT_DIR/WORKLOAD-PROGRAM.load.
+# precisions: gst-bert's engine at fp32, bf16 and int8 (bench-engine --precision) and the
+# peers of benchmarks/peer-lowprec.py (ONNX Runtime optimized fp32 and int8, OpenVINO
+# fp32 and bf16), interleaved, ROUNDS rounds (default 3), on the STS sentences and on the
+# captions, batch 1/8/32/128 over max (256, 4 x batch) sentences each; keep the best round.
 set -eu
 build=$(realpath "$1")
 out=$(realpath "$2")
@@ -73,6 +77,18 @@ for w in ${*:-sts sts-all captions gemm}; do
       measure captions-engine "$build/benchmarks/engine/bench-engine" --model "$model" \
           --text "$captions" --all --batch 8,32,128
       pipeline_batches captions "$captions" 8 32 128 ;;
+    precisions)
+      for round in $(seq "${ROUNDS:-3}"); do
+        for text in sts captions; do
+          file=$sts_text
+          [ "$text" = captions ] && file=$captions
+          for precision in fp32 bf16 int8; do
+            measure "precisions-$text-$precision-r$round" "$build/benchmarks/engine/bench-engine" \
+                --model "$model" --text "$file" --precision "$precision" --batch 1,8,32,128
+          done
+          measure "precisions-$text-peers-r$round" "$python" "$here/peer-lowprec.py" "$model" "$file"
+        done
+      done ;;
     gemm)
       measure gemm-haswell env OPENBLAS_CORETYPE=Haswell "$build/benchmarks/engine/bench-gemm"
       measure gemm-skylakex env OPENBLAS_CORETYPE=SkylakeX "$build/benchmarks/engine/bench-gemm" ;;

@@ -23,11 +23,12 @@
 #include "config.h"
 
 #include "gstbertinfer.h"
+#include "gstbertinferbatch.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
+#include "gstberttokenize.h"
 
 #include <math.h>
-#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_bert_infer_debug);
 #define GST_CAT_DEFAULT gst_bert_infer_debug
@@ -49,12 +50,13 @@ enum
   PROP_OUTPUT,
   PROP_POST_MESSAGES,
   PROP_MAX_LENGTH,
+  PROP_BACKEND,
 };
 
 #define DEFAULT_MODEL NULL
 #define DEFAULT_DEVICE BERT_DEVICE_AUTO
 #define DEFAULT_DEVICE_ID 0
-#define DEFAULT_PRECISION BERT_PRECISION_FP16
+#define DEFAULT_PRECISION BERT_PRECISION_AUTO
 #define DEFAULT_THREADS 0
 #define MAX_THREADS 1024
 #define DEFAULT_BATCH_SIZE 32
@@ -69,8 +71,6 @@ enum
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_MAX_LENGTH 0
 
-/* A label counts as present in a multi-label result above this probability. */
-#define MULTI_LABEL_THRESHOLD 0.5f
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
 /* The estimate drops toward a smaller measurement by this fraction of the gap. */
@@ -85,6 +85,68 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
+
+struct _GstBertInfer {
+  GstElement element;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* Everything below is protected by lock, except where noted. */
+  GMutex lock;
+  GCond worker_cond;            /* the worker waits: a batch to run, a deadline, stop */
+  GCond output_cond;            /* the src task waits: an item ready to push */
+  GCond space_cond;             /* the streaming thread waits: a batch slot, a query answer */
+
+  /* Properties. */
+  gchar *model_path;
+  BertDevice device;
+  gint device_id;
+  BertPrecision precision;
+  guint threads;
+  guint batch_size;
+  guint max_batch_tokens;
+  guint64 batch_timeout;
+  guint max_in_flight;
+  gint pooling;
+  GstBertInferNormalize normalize;
+  GstBertInferOutput output;
+  gboolean post_messages;
+  guint max_length;
+
+  /* From NULL->READY to READY->NULL; read without the lock by the threads that run
+   * between those transitions. */
+  BertModel *model;
+  BertEncoder *encoder;
+  gboolean encoder_is_async;    /* submit several batches before waiting for one */
+  const gchar *backend;         /* the encoder's backend name; under the lock */
+  GstBertInferOutput head_output;   /* what the model's head gives; under the lock */
+  gboolean warned_cpu_fallback;
+  gboolean warned_precision_fallback;
+
+  /* The streaming thread's scratch and one-time warning, no lock needed. */
+  BertEncoding encoding;
+  BertPlainText plain;          /* pango markup stripped for tokenizing */
+  gboolean is_markup;           /* the sink caps' format is pango-markup */
+  gboolean warned_truncation;
+
+  /* Data flow. */
+  struct _BertInferItem *pending;  /* the batch being filled */
+  GQueue items;                 /* closed batches, events and queries, in input order */
+  guint n_batches_in_flight;    /* closed batches not yet pushed */
+  GQueue submitted;             /* batches in the engine, oldest first (the worker's) */
+  GstFlowReturn srcresult;      /* GST_FLOW_FLUSHING while flushing or inactive */
+  gboolean eos;                 /* EOS received: refuse more data */
+  gpointer last_handled_query;
+  gboolean last_query_result;
+
+  GThread *worker;
+  gboolean worker_stopping;
+
+  /* Latency: a decaying maximum of the engine's time per batch. */
+  GstClockTime batch_time_estimate;
+  GstClockTime batch_time_posted;
+};
 
 #define gst_bert_infer_parent_class parent_class
 G_DEFINE_TYPE (GstBertInfer, gst_bert_infer, GST_TYPE_ELEMENT);
@@ -119,6 +181,8 @@ gst_bert_infer_precision_get_type (void)
     {BERT_PRECISION_FP16, "Half precision (FP16) weights and activations", "fp16"},
     {BERT_PRECISION_BF16, "BFloat16 weights and activations", "bf16"},
     {BERT_PRECISION_FP32, "Single precision (FP32)", "fp32"},
+    {BERT_PRECISION_INT8, "8-bit integer weights and activations, int32 sums (CPU)", "int8"},
+    {BERT_PRECISION_AUTO, "FP16 on CUDA, exact FP32 on the CPU", "auto"},
     {0, NULL, NULL}
   };
 
@@ -196,122 +260,41 @@ typedef enum {
   BATCH_FAILED       /* the engine failed; error says why */
 } BertInferBatchState;
 
-/* A serialized event or query, or a batch of buffers with a copy of their tokens
- * (so that truncation never touches the buffer's own token meta). */
+/* A serialized event or query, or a batch on its way through the engine. */
 typedef struct _BertInferItem {
   BertInferItemKind kind;
   GstEvent *event;
   GstQuery *query;              /* not owned: its sender waits for the answer */
 
+  GstBertInferBatch *batch;
   BertInferBatchState state;
   gboolean abandoned;           /* flushed while in the engine: the worker frees it */
-  GPtrArray *buffers;
-  GArray *ids;                  /* int32: every sequence's tokens, end to end */
-  GArray *type_ids;             /* int32 */
-  GArray *spans;                /* uint32 pairs: byte spans of those tokens */
-  GArray *lengths;              /* uint32: tokens of each sequence */
-  GArray *truncated;            /* gboolean: each sequence lost tokens on the way here */
-  gint64 opened_us;             /* monotonic time its first buffer arrived */
   BertJob *job;
   GError *error;
 } BertInferItem;
 
-/* A view of one buffer's tokens, in its token meta or in the element's scratch encoding. */
-typedef struct {
-  const gint32 *ids;
-  const gint32 *type_ids;       /* NULL: all zero */
-  const guint32 *offsets;
-  guint n_tokens;
-  guint n_kept;                 /* n_tokens cut down to the most the model takes */
-  gboolean truncated;           /* the tokenizer already cut the text */
-} BertInferTokens;
-
 static BertInferItem *
-bert_infer_batch_new (void)
+bert_infer_batch_item_new (void)
 {
-  BertInferItem *batch = g_new0 (BertInferItem, 1);
+  BertInferItem *item = g_new0 (BertInferItem, 1);
 
-  batch->kind = ITEM_BATCH;
-  batch->state = BATCH_FILLING;
-  batch->buffers = g_ptr_array_new ();
-  batch->ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  batch->type_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  batch->spans = g_array_new (FALSE, FALSE, sizeof (guint32));
-  batch->lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
-  batch->truncated = g_array_new (FALSE, FALSE, sizeof (gboolean));
-  batch->opened_us = g_get_monotonic_time ();
-  return batch;
+  item->kind = ITEM_BATCH;
+  item->state = BATCH_FILLING;
+  item->batch = gst_bert_infer_batch_new ();
+  return item;
 }
 
 static void
 bert_infer_item_free (BertInferItem *item)
 {
   if (item->kind == ITEM_BATCH) {
-    for (guint i = 0; i < item->buffers->len; i++)
-      gst_clear_buffer ((GstBuffer **) & item->buffers->pdata[i]);
-    g_ptr_array_free (item->buffers, TRUE);
-    g_array_free (item->ids, TRUE);
-    g_array_free (item->type_ids, TRUE);
-    g_array_free (item->spans, TRUE);
-    g_array_free (item->lengths, TRUE);
-    g_array_free (item->truncated, TRUE);
     if (item->job)
       bert_job_free (item->job);
+    gst_bert_infer_batch_free (item->batch);
     g_clear_error (&item->error);
   }
   gst_clear_event (&item->event);
   g_free (item);
-}
-
-/* Appends the first n_kept - 1 values of @values and its last one (n_values entries
- * of @width each); NULL values append zeros. */
-static void
-bert_infer_append_kept (GArray *array, const void *values, guint n_values, guint n_kept,
-    guint width)
-{
-  guint head = (n_kept - 1) * width, start = array->len;
-  guint element_size = g_array_get_element_size (array);
-
-  if (!values) {
-    g_array_set_size (array, start + n_kept * width);
-    memset (array->data + (gsize) start * element_size, 0, (gsize) n_kept * width * element_size);
-    return;
-  }
-  g_array_append_vals (array, values, head);
-  g_array_append_vals (array, (const gchar *) values + (gsize) (n_values - 1) * width * element_size,
-      width);
-}
-
-/* Appends a buffer and its tokens; a sequence longer than the model takes keeps its
- * first n_kept - 1 tokens and its last one, the [SEP]. */
-static void
-bert_infer_batch_append (BertInferItem *batch, GstBuffer *buffer, const BertInferTokens *tokens)
-{
-  gboolean truncated = tokens->truncated || tokens->n_kept < tokens->n_tokens;
-
-  g_ptr_array_add (batch->buffers, buffer);
-  g_array_append_val (batch->truncated, truncated);
-  bert_infer_append_kept (batch->ids, tokens->ids, tokens->n_tokens, tokens->n_kept, 1);
-  bert_infer_append_kept (batch->type_ids, tokens->type_ids, tokens->n_tokens, tokens->n_kept, 1);
-  bert_infer_append_kept (batch->spans, tokens->offsets, tokens->n_tokens, tokens->n_kept, 2);
-  g_array_append_val (batch->lengths, tokens->n_kept);
-}
-
-static BertSequence *
-bert_infer_batch_sequences (const BertInferItem *batch)
-{
-  BertSequence *sequences = g_new (BertSequence, batch->lengths->len);
-  guint start = 0;
-
-  for (guint i = 0; i < batch->lengths->len; i++) {
-    guint32 length = g_array_index (batch->lengths, guint32, i);
-
-    sequences[i].ids = &g_array_index (batch->ids, gint32, start);
-    sequences[i].type_ids = &g_array_index (batch->type_ids, gint32, start);
-    sequences[i].n_tokens = length;
-    start += length;
-  }
-  return sequences;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -323,8 +306,8 @@ gst_bert_infer_enqueue_batch_locked (GstBertInfer *self)
 {
   BertInferItem *batch = self->pending;
 
-  GST_LOG_OBJECT (self, "closing a batch of %u buffers, %u tokens", batch->buffers->len,
-      batch->ids->len);
+  GST_LOG_OBJECT (self, "closing a batch of %u buffers, %u tokens",
+      gst_bert_infer_batch_n_buffers (batch->batch), gst_bert_infer_batch_n_tokens (batch->batch));
   batch->state = BATCH_QUEUED;
   g_queue_push_tail (&self->items, batch);
   self->pending = NULL;
@@ -438,17 +421,17 @@ static void
 gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
 {
   GError *error = NULL;
-  BertSequence *sequences;
+  BertPackedInput input;
   BertJob *job;
 
   batch->state = BATCH_SUBMITTED;
   g_queue_push_tail (&self->submitted, batch);
   g_mutex_unlock (&self->lock);
 
-  /* The batch's arrays are only read here; a flush marks it abandoned, never frees it. */
-  sequences = bert_infer_batch_sequences (batch);
-  job = bert_encoder_submit (self->encoder, sequences, batch->lengths->len, &error);
-  g_free (sequences);
+  /* The engine reads the batch's arrays in place until the job is waited for; until
+   * then a flush marks the batch abandoned, never frees it. */
+  gst_bert_infer_batch_get_packed (batch->batch, &input);
+  job = bert_encoder_submit_packed (self->encoder, &input, &error);
 
   g_mutex_lock (&self->lock);
   if (job) {
@@ -522,7 +505,7 @@ gst_bert_infer_pending_deadline_locked (GstBertInfer *self)
   if (!pending || self->batch_timeout == 0 || self->srcresult != GST_FLOW_OK
       || self->n_batches_in_flight >= self->max_in_flight)
     return 0;
-  return pending->opened_us + (gint64) (self->batch_timeout / GST_USECOND);
+  return pending->batch->opened_us + (gint64) (self->batch_timeout / GST_USECOND);
 }
 
 static gboolean
@@ -588,113 +571,6 @@ gst_bert_infer_stop_worker (GstBertInfer *self)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Results */
-
-static const gchar *
-gst_bert_infer_label_name (const BertConfig *config, gint index)
-{
-  if (!config->id2label || index < 0 || index >= config->num_labels)
-    return NULL;
-  return config->id2label[index];
-}
-
-static void
-gst_bert_infer_set_classification (GstBertInfer *self, GstCustomMeta *meta,
-    const BertBatchOutput *output, guint index)
-{
-  const BertConfig *config = &self->model->config;
-  guint num_labels = output->num_labels;
-  const gfloat *logits = output->logits + (gsize) index * num_labels;
-  const gfloat *probs = output->probs + (gsize) index * num_labels;
-  const gchar **over_threshold = NULL;
-  gint label = output->labels[index];
-
-  if (config->multi_label) {
-    guint n_over = 0;
-
-    over_threshold = g_newa (const gchar *, num_labels + 1);
-    label = -1;
-    for (guint i = 0; i < num_labels; i++) {
-      if (probs[i] <= MULTI_LABEL_THRESHOLD)
-        continue;
-      over_threshold[n_over++] = gst_bert_infer_label_name (config, i);
-      if (label < 0 || probs[i] > probs[label])
-        label = i;
-    }
-    over_threshold[n_over] = NULL;
-  }
-  gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label,
-      gst_bert_infer_label_name (config, label), over_threshold);
-}
-
-/* The softmax probability of the chosen label of one row of token logits. */
-static gfloat
-bert_infer_label_probability (const gfloat *logits, guint num_labels, gint label)
-{
-  gfloat max = logits[0];
-  gdouble sum = 0.0;
-
-  for (guint i = 1; i < num_labels; i++)
-    max = MAX (max, logits[i]);
-  for (guint i = 0; i < num_labels; i++)
-    sum += exp (logits[i] - max);
-  return (gfloat) (exp (logits[label] - max) / sum);
-}
-
-static void
-gst_bert_infer_set_token_labels (GstBertInfer *self, GstCustomMeta *meta,
-    const BertInferItem *batch, const BertBatchOutput *output, guint index)
-{
-  const BertConfig *config = &self->model->config;
-  guint start = output->token_offset[index];
-  guint n_tokens = output->token_offset[index + 1] - start;
-  const gchar **names = g_new (const gchar *, n_tokens + 1);
-  gfloat *scores = g_new (gfloat, n_tokens);
-
-  for (guint t = 0; t < n_tokens; t++) {
-    gint label = output->token_labels[start + t];
-    const gfloat *logits = output->token_logits + (gsize) (start + t) * output->num_labels;
-
-    names[t] = gst_bert_infer_label_name (config, label);
-    scores[t] = bert_infer_label_probability (logits, output->num_labels, label);
-  }
-  names[n_tokens] = NULL;
-  gst_bert_result_meta_set_token_labels (meta, names, scores,
-      &g_array_index (batch->spans, guint32, 2 * start), n_tokens);
-  g_free (names);
-  g_free (scores);
-}
-
-static GstCustomMeta *
-gst_bert_infer_attach_result (GstBertInfer *self, GstBuffer *buffer, const BertInferItem *batch,
-    const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
-{
-  GstCustomMeta *meta = gst_buffer_add_bert_result_meta (buffer, self->model->name,
-      (guint64) (output->compute_seconds * GST_SECOND));
-
-  gst_bert_result_meta_set_truncated (meta, g_array_index (batch->truncated, gboolean, index));
-  if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
-    gst_bert_result_meta_set_embedding (meta,
-        output->embeddings + (gsize) index * output->hidden_size, output->hidden_size);
-  if ((wanted & GST_BERT_INFER_OUTPUT_LABELS) && output->logits)
-    gst_bert_infer_set_classification (self, meta, output, index);
-  if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)
-    gst_bert_infer_set_token_labels (self, meta, batch, output, index);
-  return meta;
-}
-
-static void
-gst_bert_infer_post_result (GstBertInfer *self, GstBuffer *buffer, GstCustomMeta *meta)
-{
-  GstStructure *structure = gst_structure_copy (gst_custom_meta_get_structure (meta));
-
-  gst_structure_set_name (structure, "bert-result");
-  gst_structure_set (structure, "pts", G_TYPE_UINT64, GST_BUFFER_PTS (buffer), NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), structure));
-}
-
-/* ------------------------------------------------------------------------- */
 /* The source pad task */
 
 typedef struct {
@@ -716,14 +592,17 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
   }
 
   output = bert_job_get_output (batch->job);
-  for (guint i = 0; i < batch->buffers->len && ret == GST_FLOW_OK; i++) {
-    GstBuffer *buffer = gst_buffer_make_writable (batch->buffers->pdata[i]);
+  for (guint i = 0; i < gst_bert_infer_batch_n_buffers (batch->batch) && ret == GST_FLOW_OK; i++) {
+    GstBuffer *buffer = gst_bert_infer_batch_steal_buffer (batch->batch, i);
     GstCustomMeta *meta;
 
-    batch->buffers->pdata[i] = NULL;
-    meta = gst_bert_infer_attach_result (self, buffer, batch, output, i, settings->output);
+    buffer = gst_buffer_make_writable (buffer);
+    meta = gst_bert_infer_result_attach (buffer, self->model, batch->batch, output, i,
+        settings->output);
+    gst_bert_result_meta_set_precision (meta,
+        bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
-      gst_bert_infer_post_result (self, buffer, meta);
+      gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
     ret = gst_pad_push (self->srcpad, buffer);
@@ -859,60 +738,27 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
-static gboolean
-gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer)
-{
-  GstMapInfo map;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
-        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
-    return FALSE;
-  }
-  bert_encode_text (bert_model_get_tokenizer (self->model), &self->plain,
-      (const gchar *) map.data, map.size, self->is_markup, gst_bert_infer_max_tokens (self),
-      &self->encoding);
-  gst_buffer_unmap (buffer, &map);
-  return TRUE;
-}
-
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
-gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
-  guint n_tokens = 0;
-
-  tokens->ids = meta ? gst_bert_token_meta_get_ids (meta, &tokens->n_tokens) : NULL;
-  if (tokens->ids && tokens->n_tokens > 0) {
-    /* A meta made by hand may hold shorter arrays: those count as absent (zeros). */
-    tokens->type_ids = gst_bert_token_meta_get_type_ids (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->type_ids = NULL;
-    tokens->offsets = gst_bert_token_meta_get_offsets (meta, &n_tokens);
-    if (n_tokens < tokens->n_tokens)
-      tokens->offsets = NULL;
-    tokens->truncated = gst_bert_token_meta_get_truncated (meta);
+  if (gst_bert_infer_tokens_from_meta (gst_buffer_get_bert_token_meta (buffer), tokens)) {
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
-  /* An empty token meta cannot be run (the engine needs [CLS] and [SEP]): treat it as absent. */
-  if (!gst_bert_infer_tokenize (self, buffer)) {
+  buffer = gst_buffer_make_writable (buffer);
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
+          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
+        ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
     return NULL;
   }
-  buffer = gst_buffer_make_writable (buffer);
-  gst_buffer_add_bert_token_meta (buffer, self->encoding.ids, self->encoding.type_ids,
-      self->encoding.offsets, self->encoding.n_tokens, self->encoding.truncated);
-  tokens->ids = self->encoding.ids;
-  tokens->type_ids = self->encoding.type_ids;
-  tokens->offsets = self->encoding.offsets;
-  tokens->n_tokens = self->encoding.n_tokens;
-  tokens->truncated = self->encoding.truncated;
+  gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
@@ -923,21 +769,27 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTo
  * max_seq_length. An id outside the vocabulary means the tokens came from another
  * tokenizer: an error, as results would be meaningless. */
 static gboolean
-gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTokens *tokens)
+gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   const BertConfig *config = &self->model->config;
+  GError *error = NULL;
 
-  for (guint i = 0; i < tokens->n_tokens; i++) {
-    gint32 id = tokens->ids[i], type_id = tokens->type_ids ? tokens->type_ids[i] : 0;
-
-    if (id < 0 || id >= config->vocab_size || type_id < 0 || type_id >= config->type_vocab_size) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
-              self->model->name), ("buffer at %" GST_TIME_FORMAT ": token %u has id %d and "
-              "type id %d; %s has %d ids and %d type ids (was it tokenized for another model?)",
-              GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), i, id, type_id, self->model->path,
-              config->vocab_size, config->type_vocab_size));
-      return FALSE;
-    }
+  if (tokens->n_tokens == 0) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": the tokenizer of %s adds no "
+            "[CLS] or [SEP] and the text has no words; the model runs 1 token or more",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->model->path));
+    return FALSE;
+  }
+  /* The engine's own rule, on the whole sequence: the error names this buffer. */
+  if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens,
+          &error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
+            self->model->name), ("buffer at %" GST_TIME_FORMAT ": %s of %s (was it tokenized "
+            "for another model?)", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), error->message,
+            self->model->path));
+    g_error_free (error);
+    return FALSE;
   }
 
   tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
@@ -959,9 +811,9 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, BertInferTok
 
 static GstFlowReturn
 gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
-    const BertInferTokens *tokens)
+    const GstBertInferTokens *tokens)
 {
-  BertInferItem *pending;
+  GstBertInferBatch *pending;
   GstFlowReturn ret;
 
   /* A flush may have come while the buffer was tokenized. */
@@ -969,8 +821,8 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
     gst_buffer_unref (buffer);
     return self->srcresult;
   }
-  if (self->pending && self->max_batch_tokens
-      && self->pending->ids->len + tokens->n_kept > self->max_batch_tokens) {
+  if (self->pending && gst_bert_infer_batch_would_overflow (self->pending->batch, tokens->n_kept,
+          self->max_batch_tokens)) {
     ret = gst_bert_infer_close_batch_locked (self);
     if (ret != GST_FLOW_OK) {
       gst_buffer_unref (buffer);
@@ -978,14 +830,14 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
     }
   }
   if (!self->pending) {
-    self->pending = bert_infer_batch_new ();
+    self->pending = bert_infer_batch_item_new ();
     g_cond_signal (&self->worker_cond);   /* a new deadline */
   }
-  pending = self->pending;
-  bert_infer_batch_append (pending, buffer, tokens);
+  pending = self->pending->batch;
+  gst_bert_infer_batch_append (pending, buffer, tokens);
 
-  if (pending->buffers->len >= self->batch_size || self->batch_timeout == 0
-      || (self->max_batch_tokens && pending->ids->len >= self->max_batch_tokens))
+  if (self->batch_timeout == 0
+      || gst_bert_infer_batch_is_full (pending, self->batch_size, self->max_batch_tokens))
     return gst_bert_infer_close_batch_locked (self);
   return GST_FLOW_OK;
 }
@@ -1002,7 +854,7 @@ static GstFlowReturn
 gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   GstBertInfer *self = GST_BERT_INFER (parent);
-  BertInferTokens tokens;
+  GstBertInferTokens tokens;
   GstFlowReturn ret;
 
   g_mutex_lock (&self->lock);
@@ -1259,31 +1111,38 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
-static GstBertInferOutput
-bert_infer_head_output (BertHead head)
-{
-  switch (head) {
-    case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_LABELS;
-    case BERT_HEAD_TOKEN_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_TOKEN_LABELS;
-    case BERT_HEAD_ENCODER:
-    default:
-      return GST_BERT_INFER_OUTPUT_EMBEDDING;
-  }
-}
-
+/* An encoder of the loaded model with the properties' options. */
 static BertEncoder *
-gst_bert_infer_create_encoder (GstBertInfer *self, const BertEncoderOptions *options,
-    GError **error)
+gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
 {
-  BertEncoder *encoder = bert_encoder_new (self->model, options, error);
-  const char *fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
+  BertEncoderOptions options;
+  BertEncoder *encoder;
+  const char *fallback_reason;
 
+  bert_encoder_options_init (&options);
+  g_mutex_lock (&self->lock);
+  options.device = self->device;
+  options.device_id = self->device_id;
+  options.precision = self->precision;
+  options.n_threads = self->threads;
+  options.pooling = self->pooling;
+  options.normalize = self->normalize;
+  g_mutex_unlock (&self->lock);
+
+  encoder = bert_encoder_new (self->model, &options, error);
+  fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
         ("device=auto: %s", fallback_reason));
+  }
+  if (encoder && bert_encoder_get_precision_fallback_reason (encoder)
+      && !self->warned_precision_fallback) {
+    self->warned_precision_fallback = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Precision %s is not available, running in %s",
+            bert_precision_get_name (options.precision),
+            bert_precision_get_name (bert_encoder_get_precision (encoder))),
+        ("%s", bert_encoder_get_precision_fallback_reason (encoder)));
   }
   return encoder;
 }
@@ -1314,20 +1173,12 @@ gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
-  BertEncoderOptions options;
   GError *error = NULL;
   gint64 load_start;
   gchar *value, *path;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
-  bert_encoder_options_init (&options);
-  options.device = self->device;
-  options.device_id = self->device_id;
-  options.precision = self->precision;
-  options.n_threads = self->threads;
-  options.pooling = self->pooling;
-  options.normalize = self->normalize;
   g_mutex_unlock (&self->lock);
 
   path = gst_bert_infer_find_model (self, value);
@@ -1341,16 +1192,17 @@ gst_bert_infer_open (GstBertInfer *self)
         ("%s", error->message));
     goto failed;
   }
-  self->encoder = gst_bert_infer_create_encoder (self, &options, &error);
+  self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
         ("%s", error->message));
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
-  self->encoder_is_async = g_strcmp0 (bert_encoder_get_backend_name (self->encoder), "cpu") != 0;
+  self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   g_mutex_lock (&self->lock);
-  self->head_output = bert_infer_head_output (bert_encoder_get_head (self->encoder));
+  self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
+  self->backend = bert_encoder_get_backend_name (self->encoder);
   g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self, "model %s (%p: %d layers, hidden %d, %" G_GSIZE_FORMAT " bytes of "
       "weights) ready on %s in %.1f ms", path, self->model, self->model->config.num_layers,
@@ -1369,6 +1221,9 @@ failed:
 static void
 gst_bert_infer_close (GstBertInfer *self)
 {
+  g_mutex_lock (&self->lock);
+  self->backend = NULL;
+  g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
 }
@@ -1528,6 +1383,9 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_MAX_LENGTH:
       g_value_set_uint (value, self->max_length);
       break;
+    case PROP_BACKEND:
+      g_value_set_string (value, self->backend);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1571,8 +1429,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
       g_param_spec_int ("device-id", "Device ID", "Index of the CUDA device", 0, G_MAXINT,
           DEFAULT_DEVICE_ID, at_load));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
-      g_param_spec_enum ("precision", "Precision", "Arithmetic on CUDA (the CPU always "
-          "computes in FP32)", GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
+      g_param_spec_enum ("precision", "Precision", "Arithmetic: CUDA runs fp16, bf16 or fp32, "
+          "the CPU fp32, bf16 or int8 (bf16 and int8 where it has AVX512_BF16 / AVX512_VNNI); "
+          "another is a warning and the backend's fallback (the result meta says which ran)",
+          GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads", "CPU threads computing a batch (0 = one per "
           "core); fewer leave cores to the rest of the pipeline and to other instances", 0,
@@ -1609,6 +1469,10 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "and [SEP] included; longer ones keep their first tokens and the [SEP] and are "
           "flagged truncated (0 = the model's max_seq_length, as sentence-transformers; never "
           "more than its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
+  g_object_class_install_property (gobject_class, PROP_BACKEND,
+      g_param_spec_string ("backend", "Backend", "Where the model runs once loaded (READY and "
+          "up): \"cpu\" or \"cuda\", so device=auto tells what it chose; NULL before", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

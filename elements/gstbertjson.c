@@ -341,6 +341,10 @@ append_result (GString *out, GstCustomMeta *meta, const gchar *float_format)
   append_uint (out, gst_bert_result_meta_get_inference_time (meta));
   append_key (out, "truncated");
   append_bool (out, gst_bert_result_meta_get_truncated (meta));
+  if (gst_bert_result_meta_get_precision (meta)) {
+    append_key (out, "precision");
+    append_json_cstring (out, gst_bert_result_meta_get_precision (meta));
+  }
   embedding = gst_bert_result_meta_get_embedding (meta, &dim);
   if (embedding) {
     append_key (out, "embedding");

@@ -26,7 +26,7 @@
 #include "gsttokenizer.h"
 #include "gstbertmeta.h"
 #include "bert_tokenizer.h"
-#include "gstbertmarkup.h"
+#include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
 
 #include <string.h>
@@ -132,26 +132,21 @@ static void
 add_token_meta (GstTokenizer *self, GstBuffer *buffer)
 {
   BertEncoding *encoding = &self->encoding;
-  GstMapInfo map;
+  gsize size = gst_buffer_get_size (buffer);
 
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+  if (!gst_bert_tokenize_buffer (self->tokenizer, &self->plain, buffer, self->is_markup,
+          get_max_length (self), encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
-  bert_encode_text (self->tokenizer, &self->plain, (const gchar *) map.data, map.size,
-      self->is_markup, get_max_length (self), encoding);
-  gst_buffer_unmap (buffer, &map);
-
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
-  gst_buffer_add_bert_token_meta (buffer, encoding->ids, encoding->type_ids,
-      encoding->offsets, encoding->n_tokens, encoding->truncated);
   if (encoding->truncated)
     GST_DEBUG_OBJECT (self, "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT
-        " truncated to %u tokens", map.size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+        " truncated to %u tokens", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
         encoding->n_tokens);
   GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT,
-      encoding->n_tokens, encoding->truncated ? " (truncated)" : "", map.size,
+      encoding->n_tokens, encoding->truncated ? " (truncated)" : "", size,
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
 }
 

@@ -277,6 +277,15 @@ gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated)
 }
 
 void
+gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision)
+{
+  g_return_if_fail (meta != NULL && precision != NULL);
+
+  gst_structure_set (gst_custom_meta_get_structure (meta), "precision", G_TYPE_STRING, precision,
+      NULL);
+}
+
+void
 gst_bert_result_meta_set_embedding (GstCustomMeta *meta, const gfloat *embedding, guint dim)
 {
   g_return_if_fail (meta != NULL);
@@ -353,6 +362,14 @@ gboolean
 gst_bert_result_meta_get_truncated (GstCustomMeta *meta)
 {
   return get_boolean_field (meta, "truncated");
+}
+
+const gchar *
+gst_bert_result_meta_get_precision (GstCustomMeta *meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta), "precision");
 }
 
 const gfloat *

@@ -25,6 +25,7 @@
  *   inference-time   guint64     nanoseconds the batch holding this buffer took
  *   truncated        gboolean    the tokens run were cut: by the tokenizer (the token
  *                                meta's flag) or by bert-infer at the model's max_seq_length
+ *   precision        gchararray  the arithmetic that ran: fp32, fp16, bf16 or int8
  *   embedding        GstBuffer     float32[dim] pooled (and normalised) sentence embedding
  *   logits, probs    GstBuffer     float32[num-labels]
  *   label-index      gint        argmax (or -1 for multi-label with no label over 0.5)
@@ -71,6 +72,7 @@ GstCustomMeta *gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *
 GstCustomMeta *gst_buffer_get_bert_result_meta (GstBuffer *buffer);
 
 void gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated);
+void gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision);
 void gst_bert_result_meta_set_embedding (GstCustomMeta *meta, const gfloat *embedding, guint dim);
 void gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits,
     const gfloat *probs, guint num_labels, gint label_index, const gchar *label,
@@ -82,6 +84,8 @@ const gchar *gst_bert_result_meta_get_model (GstCustomMeta *meta);
 guint64 gst_bert_result_meta_get_inference_time (GstCustomMeta *meta);
 /* FALSE when the field is absent. */
 gboolean gst_bert_result_meta_get_truncated (GstCustomMeta *meta);
+/* NULL where the producer did not say. */
+const gchar *gst_bert_result_meta_get_precision (GstCustomMeta *meta);
 const gfloat *gst_bert_result_meta_get_embedding (GstCustomMeta *meta, guint *dim);
 const gfloat *gst_bert_result_meta_get_logits (GstCustomMeta *meta, guint *num_labels);
 const gfloat *gst_bert_result_meta_get_probs (GstCustomMeta *meta, guint *num_labels);

@@ -1,7 +1,7 @@
 /* bench-engine: sentences per second and per-batch latency of the engine.
  *
  * usage: bench-engine [--shape minilm|bert-base|all] [--batch 1,8,32,128] [--threads N]
- *                     [--device cpu|cuda|auto] [--sentences N]
+ *                     [--device cpu|cuda|auto] [--precision P] [--sentences N]
  *        bench-engine --model DIR [--text FILE] [--all] [--batch ...] [--threads N] [--device ...]
  *
  * With --shape, a model of that shape with random weights is written to a temporary
@@ -19,6 +19,9 @@
  * GFLOP/s: 2 x tokens x the Linear layers' weights, plus 4 x hidden x n^2 per layer for
  * attention's two products over each sequence of n tokens (the packed batch computes no
  * padding), divided by the wall-clock time; LayerNorm, GELU and softmax are not counted.
+ * --precision auto (default), fp32, fp16, bf16 or int8 (bert_engine.h) picks the
+ * arithmetic; the header line says the precision used (and why, when it is not the one
+ * asked for) and the weights' resident size at it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +42,7 @@ typedef struct {
 } Workload;
 
 static char *shape_option = NULL, *model_option = NULL, *text_option = NULL;
-static char *batch_option = NULL, *device_option = NULL;
+static char *batch_option = NULL, *device_option = NULL, *precision_option = NULL;
 static int threads_option = 2, sentences_option = 0;
 static gboolean all_option = FALSE;
 
@@ -50,6 +53,8 @@ static GOptionEntry entries[] = {
   { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_option, "batch sizes (default 1,8,32,128)", "LIST" },
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option, "CPU threads (default 2)", "N" },
   { "device", 0, 0, G_OPTION_ARG_STRING, &device_option, "cpu (default), cuda or auto", "DEVICE" },
+  { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_option,
+    "auto (default), fp32, fp16, bf16 or int8", "P" },
   { "sentences", 0, 0, G_OPTION_ARG_INT, &sentences_option,
     "sequences per batch size (default max (256, 4 * batch))", "N" },
   { "all", 0, 0, G_OPTION_ARG_NONE, &all_option, "every sequence at every batch size", NULL },
@@ -213,6 +218,22 @@ parse_device (void)
   return BERT_DEVICE_AUTO;
 }
 
+/* The precision named by --precision; FALSE for an unknown name. */
+static gboolean
+parse_precision (BertPrecision *precision)
+{
+  *precision = BERT_PRECISION_AUTO;
+  if (precision_option == NULL)
+    return TRUE;
+  for (BertPrecision p = BERT_PRECISION_FP16; p <= BERT_PRECISION_AUTO; p++)
+    if (strcmp (precision_option, bert_precision_get_name (p)) == 0) {
+      *precision = p;
+      return TRUE;
+    }
+  g_printerr ("unknown precision %s (auto, fp32, fp16, bf16 or int8)\n", precision_option);
+  return FALSE;
+}
+
 static gboolean
 bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_batch_sizes)
 {
@@ -224,16 +245,22 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
   bert_encoder_options_init (&options);
   options.device = parse_device ();
   options.n_threads = threads_option;
+  if (!parse_precision (&options.precision))
+    return FALSE;
   encoder = bert_encoder_new (model, &options, &error);
   if (encoder == NULL) {
     g_printerr ("%s\n", error->message);
     g_error_free (error);
     return FALSE;
   }
-  g_print ("%s: hidden %d, %d layers, %d heads, intermediate %d; %s backend, %d threads; "
-      "%u sequences, mean %.1f tokens\n", model->name, model->config.hidden_size,
-      model->config.num_layers, model->config.num_heads, model->config.intermediate_size,
-      bert_encoder_get_backend_name (encoder), threads_option, workload->sequences->len,
+  if (bert_encoder_get_precision_fallback_reason (encoder) != NULL)
+    g_printerr ("warning: %s\n", bert_encoder_get_precision_fallback_reason (encoder));
+  g_print ("%s: hidden %d, %d layers, %d heads, intermediate %d; %s backend, %s, weights "
+      "%.1f MB, %d threads; %u sequences, mean %.1f tokens\n", model->name,
+      model->config.hidden_size, model->config.num_layers, model->config.num_heads,
+      model->config.intermediate_size, bert_encoder_get_backend_name (encoder),
+      bert_precision_get_name (bert_encoder_get_precision (encoder)),
+      bert_encoder_get_weights_bytes (encoder) / 1e6, threads_option, workload->sequences->len,
       (double) workload->n_tokens / workload->sequences->len);
   for (guint i = 0; i < n_batch_sizes && ok; i++) {
     guint n = all_option ? workload->sequences->len

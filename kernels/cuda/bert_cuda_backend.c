@@ -371,9 +371,11 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
       copy_if_wanted (output->logits, results + layout.logits, rows * n_labels * sizeof (float));
       copy_if_wanted (output->probs, results + layout.probs, rows * n_labels * sizeof (float));
       copy_if_wanted (output->labels, results + layout.labels, rows * sizeof (int32_t));
+      copy_if_wanted (output->label_applies, results + layout.applies, rows * n_labels);
       return;
     case BERT_HEAD_TOKEN_CLASSIFIER:
       copy_if_wanted (output->token_logits, results + layout.logits, rows * n_labels * sizeof (float));
+      copy_if_wanted (output->token_probs, results + layout.probs, rows * n_labels * sizeof (float));
       copy_if_wanted (output->token_labels, results + layout.labels, rows * sizeof (int32_t));
       copy_if_wanted (output->token_offset,
           (const int32_t *) job->host_inputs + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
@@ -402,6 +404,7 @@ cuda_wait (gpointer state_pointer, gpointer job_pointer, GError **error)
 
 static const BertBackend cuda_backend = {
   .name = "cuda",
+  .asynchronous = TRUE,
   .create = cuda_create,
   .destroy = cuda_destroy,
   .submit = cuda_submit,

@@ -59,8 +59,9 @@ typedef struct {
 typedef struct {
   size_t embeddings;        /* encoder: [sequences, hidden] */
   size_t logits;            /* classifiers: [rows, num_labels] */
-  size_t probs;             /* sequence classifier: [sequences, num_labels] */
+  size_t probs;             /* classifiers: [rows, num_labels] */
   size_t labels;            /* classifiers: [rows] int32 */
+  size_t applies;           /* sequence classifier: [sequences, num_labels] bytes */
   size_t n_elements;
 } BertCudaOutputLayout;
 

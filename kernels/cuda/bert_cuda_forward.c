@@ -42,10 +42,12 @@ bert_cuda_output_layout (const BertCudaState *state, uint32_t n_tokens, uint32_t
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       layout.probs = n_sequences * n_labels;
       layout.labels = 2 * n_sequences * n_labels;
-      layout.n_elements = layout.labels + n_sequences;
+      layout.applies = layout.labels + n_sequences;
+      layout.n_elements = layout.applies + (n_sequences * n_labels + 3) / 4;
       break;
     case BERT_HEAD_TOKEN_CLASSIFIER:
-      layout.labels = n_tokens * n_labels;
+      layout.probs = n_tokens * n_labels;
+      layout.labels = 2 * n_tokens * n_labels;
       layout.n_elements = layout.labels + n_tokens;
       break;
   }
@@ -173,11 +175,12 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
       && bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
           weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error)
       && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels), buffers->logits, n_sequences,
+          outputs + layout->probs, (int32_t *) (outputs + layout->labels),
+          (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
           shape->n_labels, shape->padded_labels, shape->multi_label, stream), error);
 }
 
-/* BertForTokenClassification: a label per token, no probabilities. */
+/* BertForTokenClassification: a label and softmax probabilities per token. */
 static gboolean
 forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *outputs,
     const BertCudaOutputLayout *layout, GError **error)
@@ -187,8 +190,8 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
 
   return bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden, state->weights.classifier_weight,
           state->weights.classifier_bias, n_tokens, shape->hidden, shape->padded_labels, state->stream, error)
-      && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits, NULL,
-          (int32_t *) (outputs + layout->labels), buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
+      && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
+          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL, buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
           FALSE, state->stream), error);
 }
 

@@ -1,9 +1,10 @@
 /* bert_cuda_heads.cu: what follows the encoder layers: sentence pooling with L2
  * normalisation, the [CLS] gather for the classifier's pooler, and the logits to
- * probabilities and labels step of the classification heads. */
+ * probabilities, labels and applying labels step of the classification heads. */
 #include <math.h>
 
 #include "bert_cuda_common.cuh"
+#include "bert_engine.h"
 
 #define POOL_THREADS 256
 #define CLASSIFY_THREADS 128
@@ -53,11 +54,13 @@ __global__ void gather_first_tokens (T *out, const T *hidden_states, const uint3
     out[(size_t) blockIdx.x * hidden + i] = first[i];
 }
 
-/* logits: [n_rows, logits_stride]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows].
+/* logits: [n_rows, logits_stride]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows];
+ * applies_out: [n_rows, n_labels] bytes, 1 where a label applies (sigmoid: above
+ * BERT_MULTI_LABEL_THRESHOLD; softmax: the argmax only).
  * One thread per row: label counts are small (a handful to a few hundred). */
 template <typename T>
-__global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const T *logits,
-    uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid)
+__global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+    const T *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid)
 {
   const size_t row = blockIdx.x * (size_t) blockDim.x + threadIdx.x;
   if (row >= n_rows)
@@ -79,9 +82,13 @@ __global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_
     return;
 
   float *probs = probs_out + row * n_labels;
+  uint8_t *applies = applies_out ? applies_out + row * n_labels : NULL;
   if (use_sigmoid) {
-    for (int label = 0; label < n_labels; label++)
+    for (int label = 0; label < n_labels; label++) {
       probs[label] = 1.0f / (1.0f + expf (-out[label]));
+      if (applies)
+        applies[label] = probs[label] > BERT_MULTI_LABEL_THRESHOLD;
+    }
     return;
   }
   float sum = 0.0f;
@@ -89,8 +96,11 @@ __global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_
     probs[label] = expf (out[label] - max_logit);
     sum += probs[label];
   }
-  for (int label = 0; label < n_labels; label++)
+  for (int label = 0; label < n_labels; label++) {
     probs[label] /= sum;
+    if (applies)
+      applies[label] = label == best;
+  }
 }
 
 template <typename T>
@@ -121,16 +131,16 @@ launch_gather_first_tokens (void *out, const void *hidden_states, const uint32_t
 
 template <typename T>
 static cudaError_t
-launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const void *logits,
-    uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
+launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
 {
-  if (n_labels < 1 || logits_stride < n_labels)
+  if (n_labels < 1 || logits_stride < n_labels || (applies_out != NULL && probs_out == NULL))
     return cudaErrorInvalidValue;
   if (n_rows == 0)
     return cudaSuccess;
   /* grid: one thread per row */
   unsigned int blocks = (n_rows + CLASSIFY_THREADS - 1) / CLASSIFY_THREADS;
-  logits_probs_argmax<<<blocks, CLASSIFY_THREADS, 0, stream>>> (logits_out, probs_out, labels,
+  logits_probs_argmax<<<blocks, CLASSIFY_THREADS, 0, stream>>> (logits_out, probs_out, labels, applies_out,
       (const T *) logits, n_rows, n_labels, logits_stride, use_sigmoid);
   return cudaGetLastError ();
 }
@@ -153,8 +163,9 @@ bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_st
 
 cudaError_t
 bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out, int32_t *labels,
-    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
+    uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid,
+    cudaStream_t stream)
 {
-  return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, logits, n_rows,
-      n_labels, logits_stride, use_sigmoid, stream);
+  return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, applies_out,
+      logits, n_rows, n_labels, logits_stride, use_sigmoid, stream);
 }

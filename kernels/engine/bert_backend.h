@@ -2,7 +2,8 @@
  *
  * The engine validates every batch before it reaches a backend (ids in the vocabulary,
  * 1 <= n_tokens <= max_position_embeddings, type ids below type_vocab_size) and
- * allocates the BertBatchOutput arrays; a backend only fills them.
+ * allocates the BertBatchOutput arrays of the head; a backend fills every one of them
+ * (bert_engine.h says what each holds).
  */
 #ifndef BERT_BACKEND_H
 #define BERT_BACKEND_H
@@ -33,6 +34,9 @@ typedef struct {
 
 typedef struct {
   const char *name;
+  /* TRUE when submit only starts the batch (it runs while the caller goes on);
+   * FALSE when submit or wait computes it in the caller's thread. */
+  gboolean asynchronous;
   /* Prepares the model for this backend (uploads weights); returns backend state. */
   gpointer (*create) (const BertModel *model, const BertBackendSettings *settings, GError **error);
   void (*destroy) (gpointer state);

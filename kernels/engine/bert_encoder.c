@@ -1,4 +1,4 @@
-/* bert_encoder.c: encoders over a backend, batch validation and packing, jobs.
+/* bert_encoder.c: encoders over a backend, batch validation, jobs.
  *
  * The CUDA backend lives in its own module, opened here at run time with GModule, so
  * the engine loads and runs on the CPU where no CUDA runtime is installed.
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
+#include "bert_cpu_backend.h"
 #include "config.h"
 
 struct _BertEncoder {
@@ -15,6 +16,8 @@ struct _BertEncoder {
   gpointer state;
   BertBackendSettings settings;
   char *fallback_reason;   /* why device=auto runs on the CPU; NULL otherwise */
+  BertPrecision requested_precision;
+  char *precision_fallback_reason; /* why settings.precision is not the one asked for */
 };
 
 struct _BertJob {
@@ -22,8 +25,8 @@ struct _BertJob {
   gpointer backend_job;
   gboolean waited;
   GError *error;           /* the backend's, once waited */
-  BertPackedBatch batch;
-  int32_t *ids, *type_ids;
+  BertPackedBatch batch;   /* what the backend reads: the caller's arrays, or these */
+  int32_t *ids, *type_ids; /* copies of per-sequence views; zeros for absent type ids */
   uint32_t *seq_offsets;
   BertBatchOutput output;
 };
@@ -33,7 +36,7 @@ bert_encoder_options_init (BertEncoderOptions *options)
 {
   options->device = BERT_DEVICE_AUTO;
   options->device_id = 0;
-  options->precision = BERT_PRECISION_FP16;
+  options->precision = BERT_PRECISION_AUTO;
   options->pooling = -1;
   options->normalize = -1;
   options->n_threads = 0;
@@ -83,9 +86,37 @@ open_cuda_backend (GError **error)
   return backend;
 }
 
+const char *
+bert_precision_get_name (BertPrecision precision)
+{
+  static const char *names[] = { "fp16", "bf16", "fp32", "int8", "auto" };
+
+  return (guint) precision < G_N_ELEMENTS (names) ? names[precision] : "unknown";
+}
+
+/* Sets the precision backend computes in for the one requested, and why it differs. */
+static void
+resolve_precision (BertEncoder *encoder, const BertBackend *backend)
+{
+  BertPrecision requested = encoder->requested_precision;
+
+  g_clear_pointer (&encoder->precision_fallback_reason, g_free);
+  if (backend == bert_backend_cpu_get ()) {
+    encoder->settings.precision = bert_backend_cpu_resolve_precision (requested,
+        &encoder->precision_fallback_reason);
+    return;
+  }
+  encoder->settings.precision = requested == BERT_PRECISION_AUTO
+      || requested == BERT_PRECISION_INT8 ? BERT_PRECISION_FP16 : requested;
+  if (requested == BERT_PRECISION_INT8)
+    encoder->precision_fallback_reason = g_strdup ("int8 runs on the CPU only: CUDA computes "
+        "in fp16");
+}
+
 static gboolean
 start_backend (BertEncoder *encoder, const BertBackend *backend, GError **error)
 {
+  resolve_precision (encoder, backend);
   encoder->backend = backend;
   encoder->state = backend->create (encoder->model, &encoder->settings, error);
   return encoder->state != NULL;
@@ -140,7 +171,7 @@ check_options (const BertEncoderOptions *options, GError **error)
 {
   if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX
       || options->normalize < -1 || options->normalize > 1 || options->n_threads < 0
-      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_FP32) {
+      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_AUTO) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
         "invalid encoder options: pooling %d, normalize %d, n_threads %d, device_id %d, "
         "precision %d", options->pooling, options->normalize, options->n_threads,
@@ -168,7 +199,7 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
   encoder->settings.head = model->config.head;
   encoder->settings.pooling = options->pooling >= 0 ? (BertPooling) options->pooling : model->config.pooling;
   encoder->settings.normalize = options->normalize >= 0 ? options->normalize : model->config.normalize;
-  encoder->settings.precision = options->precision;
+  encoder->requested_precision = options->precision;
   encoder->settings.device_id = options->device_id;
   encoder->settings.n_threads = options->n_threads;
   if (!start_device (encoder, options->device, error)) {
@@ -188,6 +219,7 @@ bert_encoder_free (BertEncoder *encoder)
     encoder->backend->destroy (encoder->state);
   bert_model_unref (encoder->model);
   g_free (encoder->fallback_reason);
+  g_free (encoder->precision_fallback_reason);
   g_free (encoder);
 }
 
@@ -197,10 +229,34 @@ bert_encoder_get_backend_name (const BertEncoder *encoder)
   return encoder->backend->name;
 }
 
+gboolean
+bert_encoder_is_asynchronous (const BertEncoder *encoder)
+{
+  return encoder->backend->asynchronous;
+}
+
 const char *
 bert_encoder_get_fallback_reason (const BertEncoder *encoder)
 {
   return encoder->fallback_reason;
+}
+
+BertPrecision
+bert_encoder_get_precision (const BertEncoder *encoder)
+{
+  return encoder->settings.precision;
+}
+
+const char *
+bert_encoder_get_precision_fallback_reason (const BertEncoder *encoder)
+{
+  return encoder->precision_fallback_reason;
+}
+
+gsize
+bert_encoder_get_weights_bytes (const BertEncoder *encoder)
+{
+  return encoder->backend == bert_backend_cpu_get () ? bert_backend_cpu_weights_bytes (encoder->state) : 0;
 }
 
 BertHead
@@ -221,39 +277,105 @@ bert_encoder_get_normalize (const BertEncoder *encoder)
   return encoder->settings.normalize;
 }
 
-static gboolean
-check_sequence (const BertConfig *config, const BertSequence *sequence, uint32_t index,
-    GError **error)
+/* The engine's one rule for token ids, shared with callers that check a sequence
+ * before they batch it (bert-infer, to fail on the buffer that holds it). */
+gboolean
+bert_model_check_tokens (const BertModel *model, const int32_t *ids, const int32_t *type_ids,
+    uint32_t n_tokens, GError **error)
 {
-  if (sequence->n_tokens == 0 || sequence->ids == NULL
-      || sequence->n_tokens > (uint32_t) config->max_position_embeddings) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-        "sequence %u has %u tokens%s; the model takes 1 to %d (max_position_embeddings)", index,
-        sequence->n_tokens, sequence->ids ? "" : " and no ids", config->max_position_embeddings);
-    return FALSE;
-  }
-  for (uint32_t t = 0; t < sequence->n_tokens; t++) {
-    int32_t id = sequence->ids[t], type_id = sequence->type_ids ? sequence->type_ids[t] : 0;
+  const BertConfig *config = &model->config;
+
+  for (uint32_t t = 0; t < n_tokens; t++) {
+    int32_t id = ids[t], type_id = type_ids ? type_ids[t] : 0;
 
     if (id < 0 || id >= config->vocab_size) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-          "sequence %u, token %u: id %d is outside the vocabulary [0, %d)", index, t, id,
-          config->vocab_size);
+          "token %u: id %d is outside the vocabulary [0, %d)", t, id, config->vocab_size);
       return FALSE;
     }
     if (type_id < 0 || type_id >= config->type_vocab_size) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-          "sequence %u, token %u: token type id %d is outside [0, %d) (type_vocab_size)", index,
-          t, type_id, config->type_vocab_size);
+          "token %u: token type id %d is outside [0, %d) (type_vocab_size)", t, type_id,
+          config->type_vocab_size);
       return FALSE;
     }
   }
   return TRUE;
 }
 
-/* Checks every sequence and counts the batch's tokens. */
 static gboolean
-check_batch (const BertConfig *config, const BertSequence *sequences, uint32_t n_sequences,
+check_length (const BertConfig *config, uint32_t n_tokens, gboolean has_ids, uint32_t index,
+    GError **error)
+{
+  if (n_tokens == 0 || !has_ids || n_tokens > (uint32_t) config->max_position_embeddings) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "sequence %u has %u tokens%s; the model takes 1 to %d (max_position_embeddings)", index,
+        n_tokens, has_ids ? "" : " and no ids", config->max_position_embeddings);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Checks every sequence of a packed batch: the engine's per-batch error. */
+static gboolean
+check_packed (const BertModel *model, const BertPackedInput *input, GError **error)
+{
+  if (input == NULL || input->n_sequences == 0 || input->seq_offsets == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT, "empty batch: no sequences");
+    return FALSE;
+  }
+  if (input->seq_offsets[0] != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "packed batch: seq_offsets[0] is %u, not 0", input->seq_offsets[0]);
+    return FALSE;
+  }
+  for (uint32_t i = 0; i < input->n_sequences; i++) {
+    uint32_t first = input->seq_offsets[i], end = input->seq_offsets[i + 1];
+    uint32_t n_tokens = end >= first ? end - first : 0;
+
+    if (!check_length (&model->config, n_tokens, input->ids != NULL, i, error))
+      return FALSE;
+    if (!bert_model_check_tokens (model, input->ids + first,
+            input->type_ids ? input->type_ids + first : NULL, n_tokens, error)) {
+      g_prefix_error (error, "sequence %u, ", i);
+      return FALSE;
+    }
+  }
+  if (input->seq_offsets[input->n_sequences] > G_MAXINT32) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+        "batch of %u sequences has more than %d tokens", input->n_sequences, G_MAXINT32);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* What the backend reads: the input's arrays in place, zeros for absent type ids. */
+static gboolean
+bind_batch (BertJob *job, const BertPackedInput *input)
+{
+  BertPackedBatch *batch = &job->batch;
+
+  batch->n_sequences = input->n_sequences;
+  batch->n_tokens = input->seq_offsets[input->n_sequences];
+  batch->ids = input->ids;
+  batch->seq_offsets = input->seq_offsets;
+  batch->type_ids = input->type_ids;
+  if (batch->type_ids == NULL) {
+    job->type_ids = g_try_new0 (int32_t, MAX (batch->n_tokens, 1));
+    if (job->type_ids == NULL)
+      return FALSE;
+    batch->type_ids = job->type_ids;
+  }
+  batch->max_seq_len = 0;
+  for (uint32_t i = 0; i < input->n_sequences; i++)
+    batch->max_seq_len = MAX (batch->max_seq_len, input->seq_offsets[i + 1] - input->seq_offsets[i]);
+  return TRUE;
+}
+
+/* Checks the views enough to pack them (the packed check says the rest) and counts
+ * the batch's tokens. */
+static gboolean
+check_views (const BertConfig *config, const BertSequence *sequences, uint32_t n_sequences,
     uint32_t *n_tokens, GError **error)
 {
   guint64 total = 0;
@@ -263,7 +385,7 @@ check_batch (const BertConfig *config, const BertSequence *sequences, uint32_t n
     return FALSE;
   }
   for (uint32_t i = 0; i < n_sequences; i++) {
-    if (!check_sequence (config, &sequences[i], i, error))
+    if (!check_length (config, sequences[i].n_tokens, sequences[i].ids != NULL, i, error))
       return FALSE;
     total += sequences[i].n_tokens;
     if (total > G_MAXINT32) {
@@ -276,19 +398,17 @@ check_batch (const BertConfig *config, const BertSequence *sequences, uint32_t n
   return TRUE;
 }
 
-/* Copies the sequences into one packed batch; FALSE when memory is short. */
+/* Copies the views end to end into the job's own arrays; FALSE when memory is short. */
 static gboolean
-pack_batch (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, uint32_t n_tokens)
+pack_views (BertJob *job, const BertSequence *sequences, uint32_t n_sequences,
+    uint32_t n_tokens, BertPackedInput *input)
 {
-  BertPackedBatch *batch = &job->batch;
-
   job->ids = g_try_new (int32_t, n_tokens);
   job->type_ids = g_try_new0 (int32_t, n_tokens);
   job->seq_offsets = g_try_new (uint32_t, n_sequences + 1);
   if (job->ids == NULL || job->type_ids == NULL || job->seq_offsets == NULL)
     return FALSE;
   job->seq_offsets[0] = 0;
-  batch->max_seq_len = 0;
   for (uint32_t i = 0; i < n_sequences; i++) {
     const BertSequence *sequence = &sequences[i];
     uint32_t first = job->seq_offsets[i];
@@ -297,13 +417,11 @@ pack_batch (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, u
     if (sequence->type_ids != NULL)
       memcpy (job->type_ids + first, sequence->type_ids, sequence->n_tokens * sizeof (int32_t));
     job->seq_offsets[i + 1] = first + sequence->n_tokens;
-    batch->max_seq_len = MAX (batch->max_seq_len, sequence->n_tokens);
   }
-  batch->n_sequences = n_sequences;
-  batch->n_tokens = n_tokens;
-  batch->ids = job->ids;
-  batch->type_ids = job->type_ids;
-  batch->seq_offsets = job->seq_offsets;
+  input->n_sequences = n_sequences;
+  input->ids = job->ids;
+  input->type_ids = job->type_ids;
+  input->seq_offsets = job->seq_offsets;
   return TRUE;
 }
 
@@ -320,7 +438,7 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
   output->n_tokens = n_tokens;
   output->hidden_size = config->hidden_size;
   output->num_labels = config->num_labels;
-  output->token_offset = g_memdup2 (job->seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
+  output->token_offset = g_memdup2 (job->batch.seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
   switch (encoder->settings.head) {
     case BERT_HEAD_ENCODER:
       output->embeddings = g_try_new0 (float, n_sequences * config->hidden_size);
@@ -329,31 +447,39 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
       output->logits = g_try_new0 (float, n_sequences * n_labels);
       output->probs = g_try_new0 (float, n_sequences * n_labels);
       output->labels = g_try_new0 (int32_t, n_sequences);
-      return output->logits && output->probs && output->labels;
+      output->label_applies = g_try_new0 (uint8_t, n_sequences * n_labels);
+      return output->logits && output->probs && output->labels && output->label_applies;
     case BERT_HEAD_TOKEN_CLASSIFIER:
       output->token_logits = g_try_new0 (float, n_tokens * n_labels);
+      output->token_probs = g_try_new0 (float, n_tokens * n_labels);
       output->token_labels = g_try_new0 (int32_t, n_tokens);
-      return output->token_logits && output->token_labels;
+      return output->token_logits && output->token_probs && output->token_labels;
   }
   return FALSE;
 }
 
-BertJob *
-bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
-    GError **error)
+static BertJob *
+job_new (BertEncoder *encoder)
 {
-  uint32_t n_tokens;
-  BertJob *job;
+  BertJob *job = g_new0 (BertJob, 1);
 
-  g_return_val_if_fail (encoder != NULL, NULL);
-  if (!check_batch (&encoder->model->config, sequences, n_sequences, &n_tokens, error))
-    return NULL;
-  job = g_new0 (BertJob, 1);
   job->encoder = encoder;
   job->waited = TRUE;   /* until the backend has it */
-  if (!pack_batch (job, sequences, n_sequences, n_tokens) || !allocate_output (job, encoder)) {
+  return job;
+}
+
+/* Checks @input, binds it and hands it to the backend; frees @job on failure. */
+static BertJob *
+start_job (BertEncoder *encoder, BertJob *job, const BertPackedInput *input, GError **error)
+{
+  if (!check_packed (encoder->model, input, error)) {
+    bert_job_free (job);
+    return NULL;
+  }
+  if (!bind_batch (job, input) || !allocate_output (job, encoder)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-        "no memory for a batch of %u sequences, %u tokens", n_sequences, n_tokens);
+        "no memory for a batch of %u sequences, %u tokens", input->n_sequences,
+        input->seq_offsets[input->n_sequences]);
     bert_job_free (job);
     return NULL;
   }
@@ -365,6 +491,34 @@ bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32
     return NULL;
   }
   return job;
+}
+
+BertJob *
+bert_encoder_submit_packed (BertEncoder *encoder, const BertPackedInput *input, GError **error)
+{
+  g_return_val_if_fail (encoder != NULL, NULL);
+  return start_job (encoder, job_new (encoder), input, error);
+}
+
+BertJob *
+bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
+    GError **error)
+{
+  BertPackedInput input;
+  uint32_t n_tokens;
+  BertJob *job;
+
+  g_return_val_if_fail (encoder != NULL, NULL);
+  if (!check_views (&encoder->model->config, sequences, n_sequences, &n_tokens, error))
+    return NULL;
+  job = job_new (encoder);
+  if (!pack_views (job, sequences, n_sequences, n_tokens, &input)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "no memory for a batch of %u sequences, %u tokens", n_sequences, n_tokens);
+    bert_job_free (job);
+    return NULL;
+  }
+  return start_job (encoder, job, &input, error);
 }
 
 gboolean
@@ -392,27 +546,28 @@ bert_job_get_output (const BertJob *job)
   return &job->output;
 }
 
+/* The job's own arrays: its outputs and its copies of the input. */
+static void
+free_job_arrays (BertJob *job)
+{
+  BertBatchOutput *output = &job->output;
+  gpointer arrays[] = { output->embeddings, output->logits, output->probs, output->labels,
+    output->label_applies, output->token_logits, output->token_probs, output->token_labels,
+    output->token_offset, job->ids, job->type_ids, job->seq_offsets };
+
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    g_free (arrays[i]);
+}
+
 void
 bert_job_free (BertJob *job)
 {
-  BertBatchOutput *output;
-
   if (job == NULL)
     return;
   /* The backend's handle is only released by wait. */
   if (!job->waited)
     bert_job_wait (job, NULL);
-  output = &job->output;
-  g_free (output->embeddings);
-  g_free (output->logits);
-  g_free (output->probs);
-  g_free (output->labels);
-  g_free (output->token_logits);
-  g_free (output->token_labels);
-  g_free (output->token_offset);
-  g_free (job->ids);
-  g_free (job->type_ids);
-  g_free (job->seq_offsets);
+  free_job_arrays (job);
   g_clear_error (&job->error);
   g_free (job);
 }

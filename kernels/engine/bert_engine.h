@@ -2,8 +2,27 @@
  *
  * Load a model folder once (bert_model_load), create an encoder on a device
  * (bert_encoder_new), then submit batches of tokenized sequences and wait for them.
- * Submission returns at once on asynchronous backends (CUDA); the CPU backend computes
- * in bert_encoder_wait's caller or in submit, as it chooses. Jobs complete in order.
+ *
+ * The contract:
+ *  - Input: a batch of 1 or more sequences, each of 1 to max_position_embeddings
+ *    tokens ([CLS] and [SEP] included, as the tokenizer gives them), ids in
+ *    [0, vocab_size), type ids in [0, type_vocab_size). bert_model_check_tokens is the
+ *    id rule; the engine applies it with the length rule to every batch and refuses
+ *    the whole batch (BERT_ENGINE_ERROR_INPUT, naming sequence and token) otherwise.
+ *  - Two ways in: bert_encoder_submit_packed takes the sequences end to end, as a
+ *    caller that batches holds them, and reads them in place until the job is waited
+ *    for; bert_encoder_submit takes one view per sequence and copies them.
+ *  - Output: every number a caller shows (embeddings, logits, probabilities, labels,
+ *    which labels apply) is in the job's BertBatchOutput; callers only copy.
+ *  - Threads: an encoder's submit and wait calls come from one thread at a time; a job
+ *    already waited for may be read and freed from any thread. Encoders of one model
+ *    may run in different threads at once. Jobs of an encoder complete in submission
+ *    order. On an asynchronous backend (bert_encoder_is_asynchronous: CUDA) submit
+ *    returns at once and the batch runs while the caller prepares the next, so several
+ *    may be in flight; on a synchronous one (CPU) the work happens in submit or wait,
+ *    and submitting a second batch before waiting for the first only delays the first.
+ *  - Errors: a GError of BERT_ENGINE_ERROR naming the file, tensor, sequence or call;
+ *    never an abort on bad input.
  */
 #ifndef BERT_ENGINE_H
 #define BERT_ENGINE_H
@@ -37,6 +56,13 @@ BertModel *bert_model_ref (BertModel *model);
 void bert_model_unref (BertModel *model);
 /* The model's tokenizer (owned by the model). */
 const BertTokenizer *bert_model_get_tokenizer (const BertModel *model);
+/* Whether @n_tokens ids (and type ids; NULL: all zero) fit the model: ids in
+ * [0, vocab_size), type ids in [0, type_vocab_size). The error (BERT_ENGINE_ERROR_INPUT)
+ * names the first token that does not. The length is not checked, so that a caller
+ * that cuts long sequences can check them whole. The engine applies this same rule to
+ * every sequence it is given. */
+gboolean bert_model_check_tokens (const BertModel *model, const int32_t *ids,
+    const int32_t *type_ids, uint32_t n_tokens, GError **error);
 
 typedef enum {
   BERT_DEVICE_AUTO,   /* CUDA when a GPU and the CUDA module are there, else CPU */
@@ -44,16 +70,25 @@ typedef enum {
   BERT_DEVICE_CUDA
 } BertDevice;
 
+/* CUDA computes in fp16, bf16 or fp32; the CPU in fp32, bf16 or int8 (bf16 and int8
+ * where the CPU has AVX512_BF16 and AVX512_VNNI). auto is fp16 on CUDA and exact fp32
+ * on the CPU. A precision the backend cannot honour falls back (to fp16 on CUDA, fp32
+ * on the CPU), said by bert_encoder_get_precision_fallback_reason. */
 typedef enum {
   BERT_PRECISION_FP16,
   BERT_PRECISION_BF16,
-  BERT_PRECISION_FP32
+  BERT_PRECISION_FP32,
+  BERT_PRECISION_INT8,
+  BERT_PRECISION_AUTO
 } BertPrecision;
+
+/* "fp16", "bf16", "fp32", "int8" or "auto". */
+const char *bert_precision_get_name (BertPrecision precision);
 
 typedef struct {
   BertDevice device;
   int device_id;
-  BertPrecision precision;  /* GPU only; the CPU backend computes in fp32 */
+  BertPrecision precision;  /* default auto */
   int pooling;              /* -1: the model's, else a BertPooling */
   int normalize;            /* -1: the model's, 0 or 1 */
   int n_threads;            /* CPU: 0 means all cores */
@@ -68,11 +103,30 @@ typedef struct {
   uint32_t n_tokens;
 } BertSequence;
 
-/* The outputs of one batch, owned by the job. Per sequence i:
- *  - embedding:     embeddings + i * hidden_size           (encoder head)
- *  - logits, probs: logits/probs + i * num_labels, label[i] (sequence classifier)
- *  - token_logits:  token_logits + token_offset[i] * num_labels, token_labels + token_offset[i]
- *                   (token classifier; token_offset[i] is the sum of earlier n_tokens) */
+/* A batch with its sequences end to end, no padding: sequence i is tokens
+ * [seq_offsets[i], seq_offsets[i + 1]) of ids and type_ids. */
+typedef struct {
+  uint32_t n_sequences;
+  const int32_t *ids;            /* seq_offsets[n_sequences] entries */
+  const int32_t *type_ids;       /* as many; may be NULL: all zero */
+  const uint32_t *seq_offsets;   /* n_sequences + 1 entries, seq_offsets[0] == 0 */
+} BertPackedInput;
+
+/* A multi-label model's label applies when its probability (a sigmoid) is above this,
+ * as in Hugging Face's multi_label_classification pipelines. */
+#define BERT_MULTI_LABEL_THRESHOLD 0.5f
+
+/* The outputs of one batch, owned by the job; only the head's arrays are set, the
+ * others are NULL. Per sequence i:
+ *  - encoder:             embeddings + i * hidden_size, pooled and normalised as set
+ *  - sequence classifier: logits + i * num_labels and probs + i * num_labels (softmax,
+ *                         or a sigmoid per label for a multi-label model); labels[i],
+ *                         the highest-scoring label; label_applies + i * num_labels,
+ *                         1 for each label that applies (single-label: labels[i] only;
+ *                         multi-label: each above BERT_MULTI_LABEL_THRESHOLD, maybe none)
+ *  - token classifier:    for each token t of sequence i, from token_offset[i] up to
+ *                         token_offset[i + 1]: token_logits + t * num_labels,
+ *                         token_probs + t * num_labels (softmax) and token_labels[t] */
 typedef struct {
   uint32_t n_sequences;
   uint32_t n_tokens;         /* over the whole batch */
@@ -82,7 +136,9 @@ typedef struct {
   float *logits;
   float *probs;
   int32_t *labels;
+  uint8_t *label_applies;
   float *token_logits;
+  float *token_probs;
   int32_t *token_labels;
   uint32_t *token_offset;    /* n_sequences + 1 entries */
   double compute_seconds;    /* time the backend spent on this batch */
@@ -96,16 +152,29 @@ BertEncoder *bert_encoder_new (BertModel *model, const BertEncoderOptions *optio
 void bert_encoder_free (BertEncoder *encoder);
 /* Which backend runs: "cpu" or "cuda". */
 const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
+/* Whether submit returns before the batch is computed (see the contract above). */
+gboolean bert_encoder_is_asynchronous (const BertEncoder *encoder);
 /* With BERT_DEVICE_AUTO on the CPU: why CUDA was not used (for a warning); else NULL. */
 const char *bert_encoder_get_fallback_reason (const BertEncoder *encoder);
+/* The precision the backend computes in (never auto), and why it is not the one asked
+ * for (for a warning), or NULL when the request is honoured. */
+BertPrecision bert_encoder_get_precision (const BertEncoder *encoder);
+const char *bert_encoder_get_precision_fallback_reason (const BertEncoder *encoder);
+/* Bytes of the model's weights the encoder's backend keeps and reads, shared with the
+ * model's other encoders at the same precision; 0 where the backend does not say (CUDA). */
+gsize bert_encoder_get_weights_bytes (const BertEncoder *encoder);
 /* The head and pooling in effect after the options' overrides. */
 BertHead bert_encoder_get_head (const BertEncoder *encoder);
 BertPooling bert_encoder_get_pooling (const BertEncoder *encoder);
 gboolean bert_encoder_get_normalize (const BertEncoder *encoder);
 
-/* Submits a batch; the sequences are copied, so the caller may free them at once.
- * Fails (NULL) on a sequence longer than max_position_embeddings, an id out of
- * the vocabulary, an empty sequence, or a backend error. */
+/* Submits a packed batch, read in place: its arrays must stay valid and unchanged
+ * until bert_job_wait (or bert_job_free) returns. Fails (NULL) on a batch the contract
+ * above refuses, or a backend error. */
+BertJob *bert_encoder_submit_packed (BertEncoder *encoder, const BertPackedInput *input,
+    GError **error);
+/* Submits a batch of per-sequence views; the sequences are copied, so the caller may
+ * free them at once. Fails as bert_encoder_submit_packed does. */
 BertJob *bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences,
     uint32_t n_sequences, GError **error);
 /* Waits for a job; on success its outputs stay valid until bert_job_free. */

@@ -144,8 +144,8 @@ cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t 
 }
 
 void
-cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const float *logits,
-    uint32_t n_rows, int n_labels, gboolean use_sigmoid)
+cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+    const float *logits, uint32_t n_rows, int n_labels, gboolean use_sigmoid)
 {
   for (uint32_t r = 0; r < n_rows; r++) {
     const float *in = logits + (size_t) r * n_labels;
@@ -161,6 +161,9 @@ cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, c
     for (int l = 0; probs_out != NULL && l < n_labels; l++)
       probs_out[(size_t) r * n_labels + l] = (float) (use_sigmoid ? 1.0 / (1.0 + exp (-(double) in[l]))
           : exp ((double) in[l] - in[labels[r]]) / sum);
+    for (int l = 0; applies_out != NULL && l < n_labels; l++)
+      applies_out[(size_t) r * n_labels + l] = use_sigmoid
+          ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD : l == labels[r];
   }
 }
 

@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "bert_model.h"
+#include "bert_engine.h"
 
 void cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_ids, const int32_t *positions,
     const float *word, const float *position, const float *token_type, const float *gamma, const float *beta,
@@ -22,8 +22,8 @@ void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32
     uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize);
 void cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t *seq_offsets,
     uint32_t n_sequences, int hidden);
-void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, const float *logits,
-    uint32_t n_rows, int n_labels, gboolean use_sigmoid);
+void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+    const float *logits, uint32_t n_rows, int n_labels, gboolean use_sigmoid);
 /* out[rows, out_features] = input . weight^T (+ bias) */
 void cpu_linear (float *out, const float *input, const float *weight, const float *bias, uint32_t rows,
     int in_features, int out_features);

@@ -358,25 +358,33 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
   float *logits = host_floats (n), *want_logits = host_floats (n), *want_probs = host_floats (n);
   float *got_logits = host_floats (n), *got_probs = host_floats (n);
   int32_t *want_labels = on_host (g_new (int32_t, n_rows)), *got_labels = on_host (g_new (int32_t, n_rows));
+  uint8_t *want_applies = on_host (g_new (uint8_t, n)), *got_applies = on_host (g_new (uint8_t, n));
   float *device_logits = device_alloc (n * sizeof (float));
   float *device_probs = with_probs ? device_alloc (n * sizeof (float)) : NULL;
+  uint8_t *device_applies = with_probs ? device_alloc (n) : NULL;
   int32_t *device_labels = device_alloc (n_rows * sizeof (int32_t));
   char *what = on_host (g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
       use_sigmoid ? "sigmoid" : "softmax"));
 
   for (uint32_t r = 0; r < n_rows; r++)
     memcpy (logits + (size_t) r * n_labels, padded + (size_t) r * stride, n_labels * sizeof (float));
-  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels,
+  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels, device_applies,
       upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, use_sigmoid, NULL));
   CHECK_CUDA (cudaMemcpy (got_logits, device_logits, n * sizeof (float), cudaMemcpyDeviceToHost));
   CHECK_CUDA (cudaMemcpy (got_labels, device_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
-  cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels, logits, n_rows, n_labels,
-      use_sigmoid);
+  cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels,
+      with_probs ? want_applies : NULL, logits, n_rows, n_labels, use_sigmoid);
   g_assert_cmpmem (got_logits, n * sizeof (float), want_logits, n * sizeof (float));
   g_assert_cmpmem (got_labels, n_rows * sizeof (int32_t), want_labels, n_rows * sizeof (int32_t));
   if (with_probs) {
     CHECK_CUDA (cudaMemcpy (got_probs, device_probs, n * sizeof (float), cudaMemcpyDeviceToHost));
     cuda_test_assert_close (what, got_probs, want_probs, n, (Tolerance) { 1e-6, 1e-5 });
+    CHECK_CUDA (cudaMemcpy (got_applies, device_applies, n, cudaMemcpyDeviceToHost));
+    /* Probabilities within the tolerance of the threshold may fall either side of it. */
+    for (size_t i = 0; i < n; i++)
+      if (fabsf (want_probs[i] - BERT_MULTI_LABEL_THRESHOLD) > 1e-5f && got_applies[i] != want_applies[i])
+        g_error ("%s: label %zu of row %zu applies %d, CPU twin %d (probability %g)", what,
+            i % n_labels, i / n_labels, got_applies[i], want_applies[i], want_probs[i]);
   }
   release_scratch ();
   g_rand_free (rand);
@@ -389,7 +397,8 @@ test_logits_probs_argmax (gconstpointer data)
 
   check_logits (dtype, FALSE, TRUE, 300, 2, 8);    /* as the padded classifier GEMM leaves them */
   check_logits (dtype, TRUE, TRUE, 17, 4, 4);
-  check_logits (dtype, FALSE, FALSE, 1000, 9, 16);  /* token classifier: labels only */
+  check_logits (dtype, FALSE, TRUE, 1000, 9, 16);   /* token classifier: softmax per token */
+  check_logits (dtype, FALSE, FALSE, 1000, 9, 16);  /* labels only */
   check_logits (dtype, FALSE, TRUE, 3, 1, 1);
 }
 
@@ -445,10 +454,13 @@ test_launchers_refuse_bad_shapes (void)
       BERT_CUDA_MAX_HIDDEN + 1, NULL), ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1,
       BERT_CUDA_MAX_HEAD_DIM + 1, NULL), ==, cudaErrorInvalidValue);
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 0, 0, FALSE, NULL), ==,
-      cudaErrorInvalidValue);
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, 1, 4, 3, FALSE, NULL), ==,
-      cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, FALSE,
+      NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 4, 3, FALSE,
+      NULL), ==, cudaErrorInvalidValue);
+  /* Which labels apply is read from the probabilities. */
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, (uint8_t *) 1, NULL, 1, 4, 4,
+      FALSE, NULL), ==, cudaErrorInvalidValue);
 }
 
 static void

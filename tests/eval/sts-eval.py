@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """STS Benchmark through a real gst-bert pipeline.
 
-    tests/eval/sts-eval.py [--model DIR] [--csv FILE] [--min X --max Y] [--pairs N]
+    tests/eval/sts-eval.py [--model DIR] [--csv FILE] [--precision P] [--min X --max Y] [--pairs N]
 
 Pushes both sentences of every pair of the STS Benchmark test set through
 `appsrc ! tokenizer ! bert-infer ! appsink`, reads each embedding from the buffer's
@@ -9,7 +9,10 @@ GstBertResultMeta, and prints the Spearman rank correlation (x100, average ranks
 ties) of the pairs' cosine similarities with the gold scores, the figure the MTEB
 leaderboard and sentence-transformers report. With --min and --max it exits 1 when the
 figure falls outside [min, max], with --pairs when the file holds another number of
-pairs; that is how the test suite runs it (docs/evaluation.md).
+pairs; that is how the test suite runs it (docs/evaluation.md). --precision sets
+bert-infer's precision (auto, fp32, bf16 or int8 on the CPU); every result must say it
+ran in that precision, and where the CPU lacks the instructions for it (bert-infer falls
+back to fp32) the script skips.
 
 Needs Debian's python3-gi and python3-numpy and the gst-bert plugin on GST_PLUGIN_PATH.
 The CSV defaults to $GST_BERT_SHARED_DIR/eval/stsbenchmark/sts-test.csv (else ../shared
@@ -112,7 +115,11 @@ def embedding_of(buffer):
     return numpy.frombuffer(field.extract_dup(0, field.get_size()), dtype=numpy.float32)
 
 
-def embed(sentences, model):
+def precision_of(buffer):
+    return buffer.get_custom_meta("GstBertResultMeta").get_structure().get_string("precision")
+
+
+def embed(sentences, model, precision):
     """One embedding per sentence, through appsrc ! tokenizer ! bert-infer ! appsink.
 
     Each buffer's PTS is its sentence's index, so results are matched to sentences by
@@ -122,7 +129,9 @@ def embed(sentences, model):
         "bert-infer name=infer device=cpu ! appsink name=sink sync=false emit-signals=true")
     pipeline.get_by_name("tokenizer").set_property("vocab", str(model))
     pipeline.get_by_name("infer").set_property("model", str(model))
+    pipeline.get_by_name("infer").set_property("precision", precision)
     embeddings = {}
+    precisions = set()
     failures = []
 
     def on_new_sample(sink):
@@ -130,6 +139,7 @@ def embed(sentences, model):
         buffer = sink.emit("pull-sample").get_buffer()
         try:
             embedding = embedding_of(buffer)
+            precisions.add(precision_of(buffer))
         except EvalError as error:
             failures.append(error)
             return Gst.FlowReturn.ERROR
@@ -151,7 +161,7 @@ def embed(sentences, model):
             raise EvalError(describe_error(message))
     finally:
         pipeline.set_state(Gst.State.NULL)
-    return collect(embeddings, len(sentences))
+    return collect(embeddings, len(sentences)), precisions
 
 
 def push_sentences(src, sentences):
@@ -223,6 +233,8 @@ def parse_arguments():
                         help="Hugging Face model folder (default %(default)s)")
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV,
                         help=f"STS Benchmark file (default {DEFAULT_CSV})")
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "int8"],
+                        help="bert-infer's precision (default auto: fp32 on the CPU)")
     parser.add_argument("--min", type=float, help="exit 1 when the figure is below this")
     parser.add_argument("--max", type=float, help="exit 1 when the figure is above this")
     parser.add_argument("--pairs", type=int, help="exit 1 unless the file holds this many pairs")
@@ -242,13 +254,21 @@ def main():
     require_elements("appsrc", "appsink", "tokenizer", "bert-infer")
     try:
         gold, first, second = read_pairs(args.csv)
-        embeddings = embed(first + second, args.model.resolve())
+        embeddings, precisions = embed(first + second, args.model.resolve(), args.precision)
     except (EvalError, OSError, UnicodeDecodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return FAILURE
+    expected = "fp32" if args.precision == "auto" else args.precision
+    if precisions != {expected}:
+        if args.precision in ("bf16", "int8") and precisions == {"fp32"}:
+            print(f"SKIP: bert-infer ran {args.precision} in fp32 (this CPU lacks the instructions)")
+            return SKIP
+        print(f"error: results say precision {sorted(precisions)}, expected {expected}",
+              file=sys.stderr)
+        return FAILURE
     pairs = len(gold)
     figure = 100.0 * spearman(cosine(embeddings[:pairs], embeddings[pairs:]), gold)
-    print(f"STS Benchmark test: Spearman {figure:.2f} ({pairs} pairs)")
+    print(f"STS Benchmark test: Spearman {figure:.2f} ({pairs} pairs, {expected})")
     return 1 if out_of_bounds(args, figure, pairs) else 0
 
 

@@ -1,14 +1,20 @@
-/* bert_cpu_backend.c: the exact fp32 CPU backend.
+/* bert_cpu_backend.c: the CPU backend, exact fp32 or with bf16 or int8 Linear layers.
  *
  * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
  * is one matrix product over the whole batch; attention runs per sequence and head.
  * Linear layers run on weights packed once where the CPU has AVX-512, else through
  * cblas_sgemm (bert_cpu_gemm.h). The prepared weights (fp32 copies, packed panels) are
- * made once per model and shared, read-only, by every CPU encoder of that model; each
- * encoder keeps its own thread team and workspace. The backend does its own threading
- * with a BertCpuTeam, whose threads take work items (column slices, row blocks,
- * attention heads) from a shared counter, and keeps OpenBLAS single-threaded, so the
- * two never compete for cores.
+ * made once per model and precision and shared, read-only, by every CPU encoder of that
+ * model and precision; each encoder keeps its own thread team and workspace. The
+ * backend does its own threading with a BertCpuTeam, whose threads take work items
+ * (column slices, row blocks, attention heads) from a shared counter, and keeps OpenBLAS
+ * single-threaded, so the two never compete for cores.
+ *
+ * Precisions: fp32 is exact; bf16 and int8 change only the encoder layers' Linear
+ * products (bert_cpu_gemm.h), and everything else (embeddings, LayerNorm, softmax and
+ * attention, GELU, residuals, pooling, the classifier heads) stays fp32. With int8,
+ * the last third of the layers stays bf16 (layer_format), chosen by measurement
+ * (docs/engine.md).
  */
 #include <cblas.h>
 #include <math.h>
@@ -35,8 +41,10 @@ typedef struct {
 /* A model's weights as the forward pass reads them. Immutable once prepared, so the
  * encoders sharing them need no lock to read them. */
 typedef struct {
-  const BertModel *model;        /* with pack, the key in the cache of prepared weights */
+  const BertModel *model;        /* with pack and precision, the key in the cache */
   gboolean pack;                 /* packed for the packed GEMM kernel */
+  BertPrecision precision;       /* FP32, BF16 or INT8, supported on this CPU */
+  gsize bytes;                   /* of the weights the forward pass reads */
   int users;                     /* encoders holding them; under prepared_weights_lock */
   const float *word_embeddings, *position_embeddings, *token_type_embeddings;
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
@@ -88,6 +96,7 @@ tensor_as_f32 (CpuWeights *prepared, const BertTensor *tensor)
 {
   float *copy;
 
+  prepared->bytes += tensor_elements (tensor) * sizeof (float);
   if (tensor->dtype == BERT_DTYPE_F32 && ((guintptr) tensor->data) % sizeof (float) == 0)
     return tensor->data;
   copy = owned_floats (prepared, tensor_elements (tensor));
@@ -97,10 +106,10 @@ tensor_as_f32 (CpuWeights *prepared, const BertTensor *tensor)
 }
 
 /* A Linear layer from n_parts weights stacked along the output features (query, key
- * and value make one), in fp32. Once packed, the fp32 weight is not kept. */
+ * and value make one), in format. Once packed, the fp32 weight is not kept. */
 static void
 prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
-    const BertTensor *const *biases, int n_parts, BertLinear *linear)
+    const BertTensor *const *biases, int n_parts, BertGemmFormat format, BertLinear *linear)
 {
   gsize in_features = weights[0]->shape[1], out_features = 0, done = 0;
   float *weight, *bias;
@@ -122,11 +131,15 @@ prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
     bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
     done += weights[i]->shape[0];
   }
-  if (!bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
+  if (format != BERT_GEMM_F32 ? !bert_linear_init_low (linear, format, weight, bias, out_features, in_features)
+      : !bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
     prepared->unallocated_bytes = MAX (prepared->unallocated_bytes,
         out_features * in_features * sizeof (float));
     return;
   }
+  prepared->bytes += bert_linear_weight_bytes (linear);
+  if (format != BERT_GEMM_F32)
+    g_ptr_array_remove_fast (prepared->owned, bias);
   if (prepared->pack) {
     /* The packed copy replaces it. */
     g_ptr_array_remove_fast (prepared->owned, weight);
@@ -134,8 +147,25 @@ prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
   }
 }
 
+/* The format of one Linear layer of layer `layer` (of n_layers) at a precision. With
+ * int8, the last third of the layers stays bf16: on all-MiniLM-L6-v2, int8 everywhere
+ * falls to a cosine of 0.982 to fp32 on the reference lines, int8 in the first four of
+ * six layers keeps 0.992 (docs/engine.md has the measurements). */
+static BertGemmFormat
+layer_format (BertPrecision precision, int layer, int n_layers)
+{
+  switch (precision) {
+    case BERT_PRECISION_BF16:
+      return BERT_GEMM_BF16;
+    case BERT_PRECISION_INT8:
+      return layer < n_layers - (n_layers + 2) / 3 ? BERT_GEMM_INT8 : BERT_GEMM_BF16;
+    default:
+      return BERT_GEMM_F32;
+  }
+}
+
 static void
-prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, CpuLayer *layer)
+prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, int index, CpuLayer *layer)
 {
   const BertTensor *qkv_weights[3] = { &weights->query_weight, &weights->key_weight, &weights->value_weight };
   const BertTensor *qkv_biases[3] = { &weights->query_bias, &weights->key_bias, &weights->value_bias };
@@ -145,11 +175,17 @@ prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, CpuLayer *
   const BertTensor *intermediate_bias = &weights->intermediate_bias;
   const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
 
-  prepare_linear (prepared, qkv_weights, qkv_biases, 3, &layer->qkv);
+  BertGemmFormat format = layer_format (prepared->precision, index,
+      prepared->model->config.num_layers);
+
+  prepare_linear (prepared, qkv_weights, qkv_biases, 3, format,
+      &layer->qkv);
   prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1,
-      &layer->attention_output);
-  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1, &layer->intermediate);
-  prepare_linear (prepared, &output_weight, &output_bias, 1, &layer->output);
+      format, &layer->attention_output);
+  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1,
+      format, &layer->intermediate);
+  prepare_linear (prepared, &output_weight, &output_bias, 1,
+      format, &layer->output);
   layer->attention_layernorm_weight = tensor_as_f32 (prepared, &weights->attention_layernorm_weight);
   layer->attention_layernorm_bias = tensor_as_f32 (prepared, &weights->attention_layernorm_bias);
   layer->output_layernorm_weight = tensor_as_f32 (prepared, &weights->output_layernorm_weight);
@@ -175,7 +211,7 @@ prepared_weights_free (CpuWeights *prepared)
 /* Every tensor the model has, whatever its head, so that the result does not depend on
  * an encoder's settings; NULL, with the error, when memory is short. */
 static CpuWeights *
-prepare_weights (const BertModel *model, gboolean pack, GError **error)
+prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision, GError **error)
 {
   const BertWeights *weights = &model->weights;
   const BertTensor *pooler_weight = &weights->pooler_weight, *pooler_bias = &weights->pooler_bias;
@@ -185,6 +221,7 @@ prepare_weights (const BertModel *model, gboolean pack, GError **error)
 
   prepared->model = model;
   prepared->pack = pack;
+  prepared->precision = precision;
   prepared->owned = g_ptr_array_new_with_free_func (free);
   prepared->word_embeddings = tensor_as_f32 (prepared, &weights->word_embeddings);
   prepared->position_embeddings = tensor_as_f32 (prepared, &weights->position_embeddings);
@@ -193,33 +230,36 @@ prepare_weights (const BertModel *model, gboolean pack, GError **error)
   prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
   for (int i = 0; i < model->config.num_layers; i++)
-    prepare_layer (prepared, &weights->layers[i], &prepared->layers[i]);
+    prepare_layer (prepared, &weights->layers[i], i, &prepared->layers[i]);
   if (pooler_weight->data != NULL)
-    prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, &prepared->pooler);
+    prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
   if (classifier_weight->data != NULL)
-    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, &prepared->classifier);
+    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32,
+        &prepared->classifier);
   if (prepared->unallocated_bytes > 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-        "CPU backend: no memory for the fp32 weights of %s (an allocation of %" G_GSIZE_FORMAT
-        " MB failed)", model->name, prepared->unallocated_bytes >> 20);
+        "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT
+        " MB failed)", bert_precision_get_name (precision), model->name,
+        prepared->unallocated_bytes >> 20);
     prepared_weights_free (prepared);
     return NULL;
   }
   return prepared;
 }
 
-/* The prepared weights of every model some CPU encoder runs, keyed by model and pack.
+/* The prepared weights of every model some CPU encoder runs, keyed by model, pack and
+ * precision.
  * An entry cannot outlive its model: each user is an encoder holding a model reference. */
 static GMutex prepared_weights_lock;
 static GList *prepared_weights_list;
 
 static CpuWeights *
-find_prepared_weights (const BertModel *model, gboolean pack)
+find_prepared_weights (const BertModel *model, gboolean pack, BertPrecision precision)
 {
   for (GList *l = prepared_weights_list; l != NULL; l = l->next) {
     CpuWeights *prepared = l->data;
 
-    if (prepared->model == model && prepared->pack == pack)
+    if (prepared->model == model && prepared->pack == pack && prepared->precision == precision)
       return prepared;
   }
   return NULL;
@@ -228,15 +268,15 @@ find_prepared_weights (const BertModel *model, gboolean pack)
 /* The model's shared weights, prepared on first use. Preparing holds the lock, so that
  * an encoder created meanwhile waits for this copy instead of making a second. */
 static CpuWeights *
-prepared_weights_acquire (const BertModel *model, GError **error)
+prepared_weights_acquire (const BertModel *model, BertPrecision precision, GError **error)
 {
   gboolean pack = bert_cpu_gemm_packed_enabled ();
   CpuWeights *prepared;
 
   g_mutex_lock (&prepared_weights_lock);
-  prepared = find_prepared_weights (model, pack);
+  prepared = find_prepared_weights (model, pack, precision);
   if (prepared == NULL) {
-    prepared = prepare_weights (model, pack, error);
+    prepared = prepare_weights (model, pack, precision, error);
     if (prepared != NULL)
       prepared_weights_list = g_list_prepend (prepared_weights_list, prepared);
   }
@@ -263,12 +303,16 @@ prepared_weights_release (CpuWeights *prepared)
 int
 bert_backend_cpu_prepared_weights_users (const BertModel *model)
 {
-  const CpuWeights *prepared;
-  int users;
+  gboolean pack = bert_cpu_gemm_packed_enabled ();
+  int users = 0;
 
   g_mutex_lock (&prepared_weights_lock);
-  prepared = find_prepared_weights (model, bert_cpu_gemm_packed_enabled ());
-  users = prepared != NULL ? prepared->users : 0;
+  for (GList *l = prepared_weights_list; l != NULL; l = l->next) {
+    const CpuWeights *prepared = l->data;
+
+    if (prepared->model == model && prepared->pack == pack)
+      users += prepared->users;
+  }
   g_mutex_unlock (&prepared_weights_lock);
   return users;
 }
@@ -636,10 +680,20 @@ argmax (const float *x, int n)
   return best;
 }
 
+/* Which labels of one row apply: each over the threshold for a multi-label model, else
+ * the highest-scoring one. */
+static void
+mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label,
+    gboolean multi_label)
+{
+  for (int i = 0; i < n_labels; i++)
+    applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
+}
+
 /* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs,
-    int32_t *labels)
+    int32_t *labels, uint8_t *applies)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
   int n = pass->n_sequences;
@@ -662,18 +716,26 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
       bert_cpu_softmax (row, n_labels);
     }
     labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
+    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s],
+        cpu->config->multi_label);
   }
 }
 
 static void
-classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, int32_t *token_labels)
+classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, float *token_probs,
+    int32_t *token_labels)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
 
   bert_linear_forward (&cpu->weights->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
       token_logits, n_labels);
-  for (int t = 0; t < pass->n_tokens; t++)
+  for (int t = 0; t < pass->n_tokens; t++) {
+    float *probs = token_probs + (gsize) t * n_labels;
+
     token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
+    memcpy (probs, token_logits + (gsize) t * n_labels, n_labels * sizeof (float));
+    bert_cpu_softmax (probs, n_labels);
+  }
 }
 
 /* Writes the head's outputs of a chunk whose first sequence is first_sequence. */
@@ -692,11 +754,12 @@ run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
-          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence);
+          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence,
+          output->label_applies + (gsize) first_sequence * n_labels);
       break;
     case BERT_HEAD_TOKEN_CLASSIFIER:
       classify_tokens (cpu, pass, output->token_logits + (gsize) first_token * n_labels,
-          output->token_labels + first_token);
+          output->token_probs + (gsize) first_token * n_labels, output->token_labels + first_token);
       break;
   }
 }
@@ -795,7 +858,8 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->head_dim = model->config.hidden_size / model->config.num_heads;
   g_mutex_init (&cpu->lock);
   cpu->team = bert_cpu_team_new (n_threads);
-  cpu->weights = prepared_weights_acquire (model, error);
+  cpu->weights = prepared_weights_acquire (model,
+      bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
   if (cpu->weights == NULL) {
     cpu_destroy (cpu);
     return NULL;
@@ -803,8 +867,46 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   return cpu;
 }
 
+BertPrecision
+bert_backend_cpu_resolve_precision (BertPrecision requested, char **reason)
+{
+  BertGemmFormat format = requested == BERT_PRECISION_BF16 ? BERT_GEMM_BF16 : BERT_GEMM_INT8;
+
+  if (reason != NULL)
+    *reason = NULL;
+  switch (requested) {
+    case BERT_PRECISION_AUTO:
+    case BERT_PRECISION_FP32:
+      return BERT_PRECISION_FP32;
+    case BERT_PRECISION_FP16:
+      if (reason != NULL)
+        *reason = g_strdup ("fp16 runs on CUDA only: the CPU computes in fp32 (bf16 and int8 "
+            "are the CPU's reduced precisions)");
+      return BERT_PRECISION_FP32;
+    case BERT_PRECISION_BF16:
+    case BERT_PRECISION_INT8:
+      if (bert_cpu_gemm_format_supported (format))
+        return requested;
+      if (reason != NULL)
+        *reason = g_strdup_printf ("%s needs %s, which this CPU lacks (or GST_BERT_CPU_GEMM "
+            "turns off): the CPU computes in fp32", bert_precision_get_name (requested),
+            requested == BERT_PRECISION_BF16 ? "AVX512_BF16" : "AVX512_VNNI");
+      return BERT_PRECISION_FP32;
+  }
+  return BERT_PRECISION_FP32;
+}
+
+gsize
+bert_backend_cpu_weights_bytes (gpointer state)
+{
+  const CpuBackend *cpu = state;
+
+  return cpu->weights->bytes;
+}
+
 static const BertBackend cpu_backend = {
   .name = "cpu",
+  .asynchronous = FALSE,
   .create = cpu_create,
   .destroy = cpu_destroy,
   .submit = cpu_submit,

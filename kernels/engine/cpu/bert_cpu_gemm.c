@@ -5,13 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bert_cpu_gemm_low.h"
 #include "bert_cpu_kernels.h"
 
-#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#if BERT_HAVE_AVX512_KERNEL
 #include <immintrin.h>
-#define HAVE_AVX512_KERNEL 1
-#else
-#define HAVE_AVX512_KERNEL 0
 #endif
 
 /* Rows per kernel call: 12 rows x 2 vectors of 16 floats keep 24 accumulators in the
@@ -28,11 +26,42 @@ bert_cpu_gemm_packed_enabled (void)
 
   if (choice != NULL && strcmp (choice, "blas") == 0)
     return FALSE;
-#if HAVE_AVX512_KERNEL
+#if BERT_HAVE_AVX512_KERNEL
   return __builtin_cpu_supports ("avx512f");
 #else
   return FALSE;
 #endif
+}
+
+gboolean
+bert_cpu_gemm_format_supported (BertGemmFormat format)
+{
+  const char *choice = g_getenv ("GST_BERT_CPU_GEMM");
+
+  if (format == BERT_GEMM_F32)
+    return TRUE;
+  if (!bert_cpu_gemm_packed_enabled () || (choice != NULL && strcmp (choice, "fp32") == 0))
+    return FALSE;
+#if BERT_HAVE_AVX512_KERNEL
+  if (format == BERT_GEMM_BF16)
+    return __builtin_cpu_supports ("avx512bf16");
+  return __builtin_cpu_supports ("avx512vnni") && __builtin_cpu_supports ("avx512bw");
+#else
+  return FALSE;
+#endif
+}
+
+const char *
+bert_gemm_format_name (BertGemmFormat format)
+{
+  switch (format) {
+    case BERT_GEMM_BF16:
+      return "bf16";
+    case BERT_GEMM_INT8:
+      return "int8";
+    default:
+      return "fp32";
+  }
 }
 
 /* Panel p holds, for each of the k inputs, the weights of output features
@@ -75,15 +104,55 @@ bert_linear_init (BertLinear *linear, const float *weight, const float *bias, in
   return !pack || pack_weight (linear);
 }
 
+gboolean
+bert_linear_init_low (BertLinear *linear, BertGemmFormat format, const float *weight,
+    const float *bias, int n, int k)
+{
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (bert_cpu_gemm_format_supported (format) && format != BERT_GEMM_F32, FALSE);
+  bert_linear_init (linear, NULL, NULL, n, k, FALSE);
+  linear->format = format;
+#if BERT_HAVE_AVX512_KERNEL
+  ok = format == BERT_GEMM_BF16 ? bert_gemm_bf16_pack (linear, weight, bias)
+      : bert_gemm_int8_pack (linear, weight, bias);
+#endif
+  if (!ok)
+    bert_linear_clear (linear);
+  return ok;
+}
+
 void
 bert_linear_clear (BertLinear *linear)
 {
   free (linear->packed);
   free (linear->packed_bias);
-  linear->packed = linear->packed_bias = NULL;
+  free (linear->packed_low);
+  free (linear->weight_scale);
+  free (linear->weight_shift);
+  linear->packed = linear->packed_bias = linear->weight_scale = NULL;
+  linear->packed_low = NULL;
+  linear->weight_shift = NULL;
 }
 
-#if HAVE_AVX512_KERNEL
+gsize
+bert_linear_weight_bytes (const BertLinear *linear)
+{
+  gsize features = (gsize) linear->n_panels * BERT_GEMM_PANEL;
+
+  switch (linear->format) {
+    case BERT_GEMM_BF16:
+      return features * (linear->k_padded * sizeof (uint16_t) + sizeof (float));
+    case BERT_GEMM_INT8:
+      return features * (linear->k_padded + 2 * sizeof (float) + sizeof (int32_t));
+    default:
+      if (linear->packed != NULL)
+        return features * (linear->k + 1) * sizeof (float);
+      return (gsize) linear->n * (linear->k + 1) * sizeof (float);
+  }
+}
+
+#if BERT_HAVE_AVX512_KERNEL
 /* y[rows, 32] = x[rows, k] panel[k, 32] + bias[32], rows <= KERNEL_ROWS, stored under
  * the masks of the two 16-float halves. Inlined with rows constant so that the
  * accumulators live in registers. */
@@ -165,10 +234,20 @@ bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx
 {
   if (column_begin >= column_end || rows == 0)
     return;
-#if HAVE_AVX512_KERNEL
+#if BERT_HAVE_AVX512_KERNEL
+  int first_panel = column_begin / BERT_GEMM_PANEL;
+  int last_panel = (column_end + BERT_GEMM_PANEL - 1) / BERT_GEMM_PANEL;
+
+  if (linear->format == BERT_GEMM_BF16) {
+    bert_gemm_bf16_forward (linear, x, rows, ldx, first_panel, last_panel, y, ldy);
+    return;
+  }
+  if (linear->format == BERT_GEMM_INT8) {
+    bert_gemm_int8_forward (linear, x, rows, ldx, first_panel, last_panel, y, ldy);
+    return;
+  }
   if (linear->packed != NULL) {
-    packed_forward (linear, x, rows, ldx, column_begin / BERT_GEMM_PANEL,
-        (column_end + BERT_GEMM_PANEL - 1) / BERT_GEMM_PANEL, y, ldy);
+    packed_forward (linear, x, rows, ldx, first_panel, last_panel, y, ldy);
     return;
   }
 #endif

@@ -1,4 +1,4 @@
-/* bertinfer.c: GstHarness tests of the bert-infer element.
+/* test-bertinfer.c: GstHarness tests of the bert-infer element.
  *
  * They run on the CPU backend with tiny deterministic models (hidden size 32, 2 layers,
  * 64 positions, vocabulary [PAD] [UNK] [CLS] [SEP] [MASK] w5 w6 ...) that main() writes
@@ -767,26 +767,150 @@ GST_END_TEST;
 
 /* Model sharing ------------------------------------------------------------------- */
 
+/* Records, for each bert-infer, the model address it logs when its model is ready
+ * ("model PATH (ADDRESS: ...") : the plugin's own copy of the engine is not this
+ * test's, and the instance struct is private, so its log is what shows the model. */
+static void
+record_model_address (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message), *open;
+
+  if (!object || g_strcmp0 (gst_debug_category_get_name (category), "bert-infer") != 0
+      || !g_str_has_prefix (text, "model ") || !strstr (text, " ready on ")
+      || !(open = strstr (text, " (")))
+    return;
+  g_hash_table_insert (user_data, object, g_strndup (open + 2, strcspn (open + 2, ":")));
+}
+
 GST_START_TEST (test_two_instances_share_model)
 {
   GstElement *one = new_bert_infer ("encoder", NULL);
   GstElement *two = new_bert_infer ("encoder", NULL);
   GstElement *other = new_bert_infer ("sequence", NULL);
+  GHashTable *models = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
   fail_unless_equals_string (G_OBJECT_TYPE_NAME (one), "GstBertInfer");
+  gst_debug_set_threshold_for_name ("bert-infer", GST_LEVEL_INFO);
+  gst_debug_add_log_function (record_model_address, models, NULL);
   fail_unless (gst_element_set_state (one, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
   fail_unless (gst_element_set_state (two, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
   fail_unless (gst_element_set_state (other, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
-  /* The plugin's own copy of the engine is not this test's, so compare the instances. */
-  fail_unless (((GstBertInfer *) one)->model != NULL);
-  fail_unless (((GstBertInfer *) one)->model == ((GstBertInfer *) two)->model);
-  fail_unless (((GstBertInfer *) one)->model != ((GstBertInfer *) other)->model);
+  gst_debug_remove_log_function_by_data (models);
+  gst_debug_unset_threshold_for_name ("bert-infer");
+  fail_unless (g_hash_table_lookup (models, one) != NULL);
+  fail_unless_equals_string (g_hash_table_lookup (models, one), g_hash_table_lookup (models, two));
+  fail_if (g_strcmp0 (g_hash_table_lookup (models, one), g_hash_table_lookup (models, other)) == 0);
+  g_hash_table_unref (models);
   gst_element_set_state (one, GST_STATE_NULL);
   gst_element_set_state (two, GST_STATE_NULL);
   gst_element_set_state (other, GST_STATE_NULL);
   gst_object_unref (one);
   gst_object_unref (two);
   gst_object_unref (other);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_backend_property_says_what_runs)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  gchar *backend = NULL;
+
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless (backend == NULL, "backend %s before the model is loaded", backend);
+  fail_unless (gst_element_set_state (element, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless_equals_string (backend, "cpu");
+  g_free (backend);
+  fail_unless (gst_element_set_state (element, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  g_object_get (element, "backend", &backend, NULL);
+  fail_unless (backend == NULL, "backend %s after the model is unloaded", backend);
+  fail_if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), "backend")->flags
+      & G_PARAM_WRITABLE);
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
+/* Runs one text through bert-infer on the CPU at @precision; returns the result's
+ * precision (g_free) and the number of warnings posted in *n_warnings. */
+static gchar *
+precision_run (const gchar *precision, guint *n_warnings)
+{
+  GstElement *element = new_bert_infer ("encoder", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstBuffer *buffer;
+  GstMessage *warning;
+  gchar *used;
+
+  gst_util_set_object_arg (G_OBJECT (element), "precision", precision);
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  buffer = push_one_and_drain (h, "the quick brown fox");
+  used = g_strdup (gst_bert_result_meta_get_precision (result_of (buffer)));
+  gst_buffer_unref (buffer);
+  for (*n_warnings = 0; (warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)); ++*n_warnings)
+    gst_message_unref (warning);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  return used;
+}
+
+GST_START_TEST (test_precision_property_choices)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS (element), "precision");
+  GEnumClass *choices = G_PARAM_SPEC_ENUM (spec)->enum_class;
+  const gchar *nicks[] = { "auto", "fp32", "fp16", "bf16", "int8" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (nicks); i++)
+    fail_unless (g_enum_get_value_by_nick (choices, nicks[i]) != NULL, "no choice %s", nicks[i]);
+  fail_unless_equals_string (g_enum_get_value (choices,
+          G_PARAM_SPEC_ENUM (spec)->default_value)->value_nick, "auto");
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
+/* auto is exact fp32 on the CPU, without a warning; fp16 is CUDA's: one warning, fp32. */
+GST_START_TEST (test_result_says_precision)
+{
+  guint n_warnings;
+  gchar *used = precision_run ("auto", &n_warnings);
+
+  fail_unless_equals_string (used, "fp32");
+  fail_unless_equals_int (n_warnings, 0);
+  g_free (used);
+  used = precision_run ("fp16", &n_warnings);
+  fail_unless_equals_string (used, "fp32");
+  fail_unless_equals_int (n_warnings, 1);
+  g_free (used);
+}
+
+GST_END_TEST;
+
+/* bf16 and int8 run as asked where the CPU has the instructions, else fp32 with one
+ * warning. */
+GST_START_TEST (test_reduced_precision_runs_or_warns)
+{
+  const gchar *precisions[] = { "bf16", "int8" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (precisions); i++) {
+    guint n_warnings;
+    gchar *used = precision_run (precisions[i], &n_warnings);
+
+    if (n_warnings == 0) {
+      fail_unless_equals_string (used, precisions[i]);
+    } else {
+      fail_unless (g_str_equal (used, "fp32") && n_warnings == 1, "%s: ran %s, %u warnings",
+          precisions[i], used, n_warnings);
+    }
+    g_free (used);
+  }
 }
 
 GST_END_TEST;
@@ -1113,6 +1237,36 @@ GST_START_TEST (test_pango_markup_is_stripped_when_tokenizing)
   g_free (dir);
   gst_buffer_unref (buffer);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The engine runs sequences of at least one token: text that gives none (a tokenizer
+ * whose template adds no [CLS] or [SEP]) is an error naming the buffer, not a crash. */
+GST_START_TEST (test_text_without_tokens_is_error)
+{
+  GstElement *element = new_bert_infer ("no-template", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("w5 w6", 0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("", GST_SECOND)), GST_FLOW_ERROR);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (error->message, "no tokens") != NULL, "message '%s'", error->message);
+  fail_unless (strstr (debug, "0:00:01") != NULL, "details '%s' lack the buffer's time", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
 }
 
 GST_END_TEST;
@@ -1772,6 +1926,10 @@ bertinfer_suite (void)
   tcase_add_test (control, test_flush_with_batches_in_engine);
   tcase_add_test (control, test_state_changes_mid_stream);
   tcase_add_test (control, test_two_instances_share_model);
+  tcase_add_test (control, test_backend_property_says_what_runs);
+  tcase_add_test (control, test_precision_property_choices);
+  tcase_add_test (control, test_result_says_precision);
+  tcase_add_test (control, test_reduced_precision_runs_or_warns);
   tcase_add_test (control, test_latency_query_adds_timeout_and_batch_time);
 
   suite_add_tcase (s, input);
@@ -1783,6 +1941,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
+  tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
   tcase_add_test (input, test_malformed_config_fails_naming_file);
 
@@ -1813,6 +1972,40 @@ bertinfer_suite (void)
   return s;
 }
 
+/* A tokenizer.json for the model of @head whose template adds no special tokens, so
+ * that empty text gives no tokens at all. */
+static void
+write_tokenizer_without_template (const gchar *head)
+{
+  gchar *dir = model_dir (head), *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  gchar *path = g_build_filename (dir, "tokenizer.json", NULL), *contents = NULL;
+  GString *json = g_string_new ("{\"version\": \"1.0\", \"truncation\": null, "
+      "\"padding\": null, \"added_tokens\": [], \"normalizer\": {\"type\": "
+      "\"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+      "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": "
+      "\"BertPreTokenizer\"}, \"post_processor\": {\"type\": \"TemplateProcessing\", "
+      "\"single\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], "
+      "\"special_tokens\": {}}, \"model\": {\"type\": \"WordPiece\", \"unk_token\": "
+      "\"[UNK]\", \"continuing_subword_prefix\": \"##\", \"max_input_chars_per_word\": 100, "
+      "\"vocab\": {");
+  gchar **lines;
+
+  if (!g_file_get_contents (vocab, &contents, NULL, NULL))
+    g_error ("could not read %s", vocab);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] && lines[i][0]; i++)
+    g_string_append_printf (json, "%s\"%s\": %u", i ? ", " : "", lines[i], i);
+  g_string_append (json, "}}}");
+  if (!g_file_set_contents (path, json->str, -1, NULL))
+    g_error ("could not write %s", path);
+  g_strfreev (lines);
+  g_string_free (json, TRUE);
+  g_free (contents);
+  g_free (path);
+  g_free (vocab);
+  g_free (dir);
+}
+
 static void
 write_test_models (void)
 {
@@ -1826,6 +2019,7 @@ write_test_models (void)
     {"multilabel", BERT_HEAD_SEQUENCE_CLASSIFIER, TRUE},
     {"token", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
     {"token-st16", BERT_HEAD_TOKEN_CLASSIFIER, FALSE},
+    {"no-template", BERT_HEAD_ENCODER, FALSE},
     {"models-dir/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
     {"models-dir/named-model", BERT_HEAD_ENCODER, FALSE},
     {"xdg-data-home/gst-bert/models/" DEFAULT_MODEL_NAME, BERT_HEAD_ENCODER, FALSE},
@@ -1853,6 +2047,7 @@ write_test_models (void)
   if (!g_file_set_contents (st16_config, max_seq_length, -1, NULL)
       || g_mkdir_with_parents (EMPTY_MODELS_DIR, 0755) != 0)
     g_error ("could not write %s or %s", st16_config, EMPTY_MODELS_DIR);
+  write_tokenizer_without_template ("no-template");
   g_free (max_seq_length);
   g_free (st16_config);
 }

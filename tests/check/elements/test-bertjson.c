@@ -1,4 +1,4 @@
-/* bertjson.c: GstHarness tests of the bert-json element. Every output line is parsed
+/* test-bertjson.c: GstHarness tests of the bert-json element. Every output line is parsed
  * back with json-glib; metas are added by hand, as tokenizer and bert-infer would. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -207,6 +207,25 @@ GST_START_TEST (test_embedding_result)
       G_N_ELEMENTS (embedding));
   fail_if (json_object_has_member (result, "logits"));
   fail_if (json_object_has_member (result, "token_labels"));
+  fail_if (json_object_has_member (result, "precision"), "no precision in the meta, none out");
+  json_object_unref (line);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_precision_result)
+{
+  GstHarness *h = new_harness ();
+  GstBuffer *in = text_buffer ("hello", 5);
+  JsonObject *line, *result;
+  GstCustomMeta *meta;
+
+  meta = gst_buffer_add_bert_result_meta (in, "all-MiniLM-L6-v2", 1);
+  gst_bert_result_meta_set_precision (meta, "int8");
+  line = push_and_parse (h, in);
+  result = json_object_get_object_member (line, "result");
+  fail_unless_equals_string (json_object_get_string_member (result, "precision"), "int8");
   json_object_unref (line);
   gst_harness_teardown (h);
 }
@@ -378,6 +397,7 @@ bertjson_suite (void)
   tcase_add_test (tc, test_escaping);
   tcase_add_test (tc, test_token_meta_fields);
   tcase_add_test (tc, test_embedding_result);
+  tcase_add_test (tc, test_precision_result);
   tcase_add_test (tc, test_classification_result);
   tcase_add_test (tc, test_token_labels_result);
   tcase_add_test (tc, test_non_finite_floats_are_null);

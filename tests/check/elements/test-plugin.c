@@ -1,4 +1,4 @@
-/* plugin.c: what gst-inspect-1.0 shows of the bert plugin: its elements, their
+/* test-plugin.c: what gst-inspect-1.0 shows of the bert plugin: its elements, their
  * metadata, and a documented property (blurb, range, default) for every setting. */
 #include <gst/check/gstcheck.h>
 #include <string.h>

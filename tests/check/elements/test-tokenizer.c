@@ -1,4 +1,4 @@
-/* tokenizer.c: GstHarness tests of the tokenizer element.
+/* test-tokenizer.c: GstHarness tests of the tokenizer element.
  *
  * Always-running tests use the small vocabulary in tests/data/vocab.txt (copied
  * into temporary models folders, set as GST_BERT_MODELS_DIR, for the tests of the default

@@ -1,4 +1,4 @@
-/* bertmeta.c: the token and result meta C API (plugin/gstbertmeta.h), without the plugin. */
+/* test-bertmeta.c: the token and result meta C API (plugin/gstbertmeta.h), without the plugin. */
 #include <gst/check/gstcheck.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* minilm.c: the real all-MiniLM-L6-v2 through the text path, `tokenizer ! bert-infer`,
+/* test-minilm.c: the real all-MiniLM-L6-v2 through the text path, `tokenizer ! bert-infer`,
  * against what sentence-transformers gives.
  *
  * Every line of $GST_BERT_SHARED_DIR/reference/encoder/all-MiniLM-L6-v2.jsonl that has a

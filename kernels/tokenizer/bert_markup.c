@@ -1,5 +1,5 @@
-/* gstbertmarkup.c: Pango markup stripped for tokenization, offsets mapped back. */
-#include "gstbertmarkup.h"
+/* bert_markup.c: Pango markup stripped for tokenization, offsets mapped back. */
+#include "bert_markup.h"
 
 #include <string.h>
 
@@ -9,6 +9,8 @@ bert_plain_text_init (BertPlainText *plain)
   plain->text = g_byte_array_new ();
   plain->source_start = g_array_new (FALSE, FALSE, sizeof (guint32));
   plain->source_end = g_array_new (FALSE, FALSE, sizeof (guint32));
+  plain->dead_ends = g_byte_array_new ();
+  plain->scan_steps = 0;
 }
 
 void
@@ -17,6 +19,7 @@ bert_plain_text_clear (BertPlainText *plain)
   g_clear_pointer (&plain->text, g_byte_array_unref);
   g_clear_pointer (&plain->source_start, g_array_unref);
   g_clear_pointer (&plain->source_end, g_array_unref);
+  g_clear_pointer (&plain->dead_ends, g_byte_array_unref);
 }
 
 static void
@@ -31,28 +34,63 @@ bert_plain_text_append (BertPlainText *plain, const gchar *bytes, gsize n, guint
   }
 }
 
+/* Where the search for a tag's '>' stands: outside quotes, or inside an attribute
+ * value quoted with " or '. A '>' closes the tag only outside quotes. */
+typedef enum {
+  UNQUOTED,
+  IN_DOUBLE_QUOTES,
+  IN_SINGLE_QUOTES
+} QuotingState;
+
+static QuotingState
+next_quoting_state (QuotingState state, gchar c)
+{
+  if (state == UNQUOTED)
+    return c == '"' ? IN_DOUBLE_QUOTES : c == '\'' ? IN_SINGLE_QUOTES : UNQUOTED;
+  if ((state == IN_DOUBLE_QUOTES && c == '"') || (state == IN_SINGLE_QUOTES && c == '\''))
+    return UNQUOTED;
+  return state;
+}
+
+/* Marks every (byte, state) a failed search passed through, from @from up to @stop:
+ * a later search that reaches one of them fails too, without walking on. */
+static void
+mark_dead_ends (BertPlainText *plain, const gchar *markup, gsize from, gsize stop)
+{
+  QuotingState state = UNQUOTED;
+
+  for (gsize i = from; i < stop; i++) {
+    plain->dead_ends->data[i] |= 1 << state;
+    state = next_quoting_state (state, markup[i]);
+  }
+  plain->scan_steps += stop - from;
+}
+
 /* The index just past the '>' closing the tag opened at @markup[@at], or 0 when
  * this '<' opens no tag (as in malformed "a < b"). A '>' inside a quoted attribute
- * value does not close the tag. */
+ * value does not close the tag.
+ *
+ * Linear overall: a successful search's bytes are skipped by the caller, and a failed
+ * one marks the (byte, state) pairs it passed, where any later search stops; each pair
+ * is marked once, so all searches together examine at most 7 bytes per markup byte. */
 static gsize
-find_tag_end (const gchar *markup, gsize len, gsize at)
+find_tag_end (BertPlainText *plain, const gchar *markup, gsize len, gsize at)
 {
-  gchar quote = 0;
+  QuotingState state = UNQUOTED;
   gsize i;
 
   if (at + 1 >= len || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/'
           || markup[at + 1] == '!' || markup[at + 1] == '?'))
     return 0;
-  for (i = at + 1; i < len; i++) {
-    if (quote) {
-      if (markup[i] == quote)
-        quote = 0;
-    } else if (markup[i] == '"' || markup[i] == '\'') {
-      quote = markup[i];
-    } else if (markup[i] == '>') {
+  for (i = at + 1; i < len && !(plain->dead_ends->data[i] & (1 << state)); i++) {
+    if (state == UNQUOTED && markup[i] == '>') {
+      plain->scan_steps += i - at;
       return i + 1;
     }
+    state = next_quoting_state (state, markup[i]);
   }
+  plain->scan_steps += i - (at + 1);
+  mark_dead_ends (plain, markup, at + 1, i);
   return 0;
 }
 
@@ -123,11 +161,15 @@ bert_plain_text_strip_markup (BertPlainText *plain, const gchar *markup, gsize l
   g_byte_array_set_size (plain->text, 0);
   g_array_set_size (plain->source_start, 0);
   g_array_set_size (plain->source_end, 0);
+  g_byte_array_set_size (plain->dead_ends, len);
+  if (len > 0)
+    memset (plain->dead_ends->data, 0, len);
+  plain->scan_steps = 0;
   while (i < len) {
     gchar utf8[6];
     gsize utf8_len = 0, consumed = 0;
 
-    if (markup[i] == '<' && (consumed = find_tag_end (markup, len, i)) > 0) {
+    if (markup[i] == '<' && (consumed = find_tag_end (plain, markup, len, i)) > 0) {
       i = consumed;
       continue;
     }
@@ -141,7 +183,6 @@ bert_plain_text_strip_markup (BertPlainText *plain, const gchar *markup, gsize l
   }
 }
 
-/* Token offsets into the plain text -> offsets into the markup. */
 void
 bert_plain_text_map_offsets (const BertPlainText *plain, guint32 *offsets, guint n_tokens)
 {
@@ -160,14 +201,10 @@ bert_plain_text_map_offsets (const BertPlainText *plain, guint32 *offsets, guint
 }
 
 void
-bert_encode_text (const BertTokenizer *tokenizer, BertPlainText *plain, const gchar *text,
-    gsize len, gboolean is_markup, guint max_length, BertEncoding *encoding)
+bert_tokenizer_encode_markup (const BertTokenizer *tokenizer, BertPlainText *plain,
+    const gchar *markup, gsize len, guint max_length, BertEncoding *encoding)
 {
-  if (!is_markup) {
-    bert_tokenizer_encode (tokenizer, text, len, max_length, encoding);
-    return;
-  }
-  bert_plain_text_strip_markup (plain, text, len);
+  bert_plain_text_strip_markup (plain, markup, len);
   bert_tokenizer_encode (tokenizer, (const gchar *) plain->text->data, plain->text->len,
       max_length, encoding);
   bert_plain_text_map_offsets (plain, encoding->offsets, encoding->n_tokens);

@@ -1,0 +1,27 @@
+/* gstberttokenize.h: the one tokenizing path of the elements.
+ *
+ * `tokenizer` and `bert-infer` (for buffers that arrive without tokens) both tokenize
+ * a buffer's text and attach the result as a #GstBertTokenMeta through this function,
+ * so that the two give the same tokens, spans and truncation for the same text.
+ */
+#ifndef GST_BERT_TOKENIZE_H
+#define GST_BERT_TOKENIZE_H
+
+#include <gst/gst.h>
+
+#include "bert_markup.h"
+#include "bert_tokenizer.h"
+
+G_BEGIN_DECLS
+
+/* Tokenizes the text of @buffer into @encoding, at most @max_length tokens (0: the
+ * tokenizer's model_max_length), and attaches it as a token meta. Pango markup
+ * (@is_markup) goes through @plain, scratch reused across calls, and its offsets
+ * point into the markup. @buffer must be writable. FALSE, with nothing attached, when
+ * the buffer cannot be read: the caller says what that means for its stream. */
+gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain,
+    GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding);
+
+G_END_DECLS
+
+#endif
