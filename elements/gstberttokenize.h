@@ -19,8 +19,8 @@ G_BEGIN_DECLS
  * (@is_markup) goes through @plain, scratch reused across calls, and its offsets
  * point into the markup. @buffer must be writable. FALSE, with nothing attached, when
  * the buffer cannot be read: the caller says what that means for its stream. */
-gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain,
-    GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding);
+gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain, GstBuffer *buffer,
+    gboolean is_markup, guint max_length, BertEncoding *encoding);
 
 G_END_DECLS
 

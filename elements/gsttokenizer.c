@@ -34,8 +34,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_tokenizer_debug);
 #define GST_CAT_DEFAULT gst_tokenizer_debug
 
-enum
-{
+enum {
   PROP_0,
   PROP_VOCAB,
   PROP_MAX_LENGTH,
@@ -50,16 +49,14 @@ enum
 #define DEFAULT_SPLIT_LINES FALSE
 
 /* Where a line of split-lines mode came from: the input buffer holding its first byte. */
-typedef struct
-{
+typedef struct {
   GstClockTime pts;
   GstClockTime dts;
   GstClockTime duration;
-  guint64 offset;               /* stream byte offset of the line, or GST_BUFFER_OFFSET_NONE */
+  guint64 offset; /* stream byte offset of the line, or GST_BUFFER_OFFSET_NONE */
 } LineOrigin;
 
-struct _GstTokenizer
-{
+struct _GstTokenizer {
   GstElement parent;
 
   GstPad *sinkpad;
@@ -75,24 +72,20 @@ struct _GstTokenizer
   BertTokenizer *tokenizer;
 
   /* streaming thread */
-  gboolean split_lines_active;  /* split-lines as it was at READY -> PAUSED */
+  gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
   gboolean is_markup;
   gboolean warned_invalid_utf8;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
-  GByteArray *pending_line;     /* split-lines: a line still waiting for its newline */
+  GByteArray *pending_line; /* split-lines: a line still waiting for its newline */
   LineOrigin pending_origin;
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
 #define gst_tokenizer_parent_class parent_class
@@ -123,7 +116,7 @@ warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
   self->warned_invalid_utf8 = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The text is not valid UTF-8"),
       ("Buffer at %" GST_TIME_FORMAT " holds invalid UTF-8: the bytes were dropped for "
-          "tokenization and the text passes unchanged. Warned once per stream.",
+       "tokenization and the text passes unchanged. Warned once per stream.",
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
 }
 
@@ -142,12 +135,11 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
   if (encoding->truncated)
-    GST_DEBUG_OBJECT (self, "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT
-        " truncated to %u tokens", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-        encoding->n_tokens);
-  GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT,
-      encoding->n_tokens, encoding->truncated ? " (truncated)" : "", size,
-      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+    GST_DEBUG_OBJECT (self,
+        "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT " truncated to %u tokens", size,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), encoding->n_tokens);
+  GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT, encoding->n_tokens,
+      encoding->truncated ? " (truncated)" : "", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
 }
 
 /* Line splitting ------------------------------------------------------------------ */
@@ -166,10 +158,8 @@ is_blank (const gchar *text, gsize len)
 static LineOrigin
 line_origin_at (GstBuffer *buffer, gsize position)
 {
-  LineOrigin origin = {
-    GST_BUFFER_PTS (buffer), GST_BUFFER_DTS (buffer), GST_BUFFER_DURATION (buffer),
-    GST_BUFFER_OFFSET_NONE
-  };
+  LineOrigin origin = { GST_BUFFER_PTS (buffer), GST_BUFFER_DTS (buffer), GST_BUFFER_DURATION (buffer),
+    GST_BUFFER_OFFSET_NONE };
 
   if (GST_BUFFER_OFFSET_IS_VALID (buffer))
     origin.offset = GST_BUFFER_OFFSET (buffer) + position;
@@ -194,8 +184,8 @@ push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *ori
   GST_BUFFER_DTS (line) = origin->dts;
   GST_BUFFER_DURATION (line) = origin->duration;
   GST_BUFFER_OFFSET (line) = origin->offset;
-  GST_BUFFER_OFFSET_END (line) = origin->offset == GST_BUFFER_OFFSET_NONE ?
-      GST_BUFFER_OFFSET_NONE : origin->offset + len;
+  GST_BUFFER_OFFSET_END (line) =
+      origin->offset == GST_BUFFER_OFFSET_NONE ? GST_BUFFER_OFFSET_NONE : origin->offset + len;
   if (self->next_line_discont) {
     GST_BUFFER_FLAG_SET (line, GST_BUFFER_FLAG_DISCONT);
     self->next_line_discont = FALSE;
@@ -212,8 +202,7 @@ push_pending_line (GstTokenizer *self)
   gsize len = line_text_length (pending->data, pending->len);
 
   if (len > 0)
-    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len,
-        &self->pending_origin);
+    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len, &self->pending_origin);
   g_byte_array_set_size (pending, 0);
   return ret;
 }
@@ -221,8 +210,8 @@ push_pending_line (GstTokenizer *self)
 /* The line ending at @newline completes the pending one when there is one, else it
  * is a slice of @buffer sharing its memory. */
 static GstFlowReturn
-push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data,
-    gsize line_start, gsize newline)
+push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data, gsize line_start,
+    gsize newline)
 {
   LineOrigin origin;
   gsize len;
@@ -235,8 +224,8 @@ push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data,
   if (len == 0)
     return GST_FLOW_OK;
   origin = line_origin_at (buffer, line_start);
-  return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY,
-          line_start, len), len, &origin);
+  return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY, line_start, len), len,
+      &origin);
 }
 
 static GstFlowReturn
@@ -250,9 +239,10 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
   /* Data was lost before this buffer: the pending line cannot continue here. */
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)) {
     if (self->pending_line->len > 0)
-      GST_DEBUG_OBJECT (self, "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
-          "of the pending line as they are", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-          self->pending_line->len);
+      GST_DEBUG_OBJECT (self,
+          "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
+          "of the pending line as they are",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->pending_line->len);
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
@@ -330,13 +320,10 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       gst_event_parse_caps (event, &caps);
       set_format_from_caps (self, caps);
       break;
-    case GST_EVENT_STREAM_START:
-      self->warned_invalid_utf8 = FALSE;
-      break;
+    case GST_EVENT_STREAM_START: self->warned_invalid_utf8 = FALSE; break;
     case GST_EVENT_FLUSH_STOP:
       if (self->pending_line->len > 0)
-        GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes",
-            self->pending_line->len);
+        GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes", self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
       break;
     case GST_EVENT_EOS:
@@ -347,8 +334,7 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         push_pending_line (self);
       }
       break;
-    default:
-      break;
+    default: break;
   }
   return gst_pad_event_default (pad, parent, event);
 }
@@ -358,12 +344,12 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 static void
 post_vocab_error (GstTokenizer *self, const gchar *path, const GError *error)
 {
-  gint code = g_file_test (path, G_FILE_TEST_EXISTS) ?
-      GST_RESOURCE_ERROR_OPEN_READ : GST_RESOURCE_ERROR_NOT_FOUND;
+  gint code =
+      g_file_test (path, G_FILE_TEST_EXISTS) ? GST_RESOURCE_ERROR_OPEN_READ : GST_RESOURCE_ERROR_NOT_FOUND;
 
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, code,
-      g_strdup_printf ("Could not load the vocabulary \"%s\"", path),
-      g_strdup (error->message), __FILE__, GST_FUNCTION, __LINE__);
+      g_strdup_printf ("Could not load the vocabulary \"%s\"", path), g_strdup (error->message), __FILE__,
+      GST_FUNCTION, __LINE__);
 }
 
 /* The path the vocab property names (see gstbertmodeldir.h), or NULL after posting an
@@ -408,9 +394,8 @@ load_vocab (GstTokenizer *self)
     g_free (path);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms",
-      path, bert_tokenizer_get_vocab_size (tokenizer),
-      bert_tokenizer_get_options (tokenizer)->model_max_length,
+  GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms", path,
+      bert_tokenizer_get_vocab_size (tokenizer), bert_tokenizer_get_options (tokenizer)->model_max_length,
       (g_get_monotonic_time () - start_us) / 1000.0);
   g_free (path);
 
@@ -441,8 +426,8 @@ reset_stream (GstTokenizer *self)
   max_length = self->max_length;
   GST_OBJECT_UNLOCK (self);
   GST_DEBUG_OBJECT (self, "starting: split-lines %s, max-length %u%s",
-      self->split_lines_active ? "on" : "off", max_length ? max_length :
-      bert_tokenizer_get_options (self->tokenizer)->model_max_length,
+      self->split_lines_active ? "on" : "off",
+      max_length ? max_length : bert_tokenizer_get_options (self->tokenizer)->model_max_length,
       max_length ? "" : " (the tokenizer's model_max_length)");
   self->is_markup = FALSE;
   self->warned_invalid_utf8 = FALSE;
@@ -461,24 +446,16 @@ gst_tokenizer_change_state (GstElement *element, GstStateChange transition)
       if (!load_vocab (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      break;
-    default:
-      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED: reset_stream (self); break;
+    default: break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_byte_array_set_size (self->pending_line, 0);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      unload_vocab (self);
-      break;
-    default:
-      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY: g_byte_array_set_size (self->pending_line, 0); break;
+    case GST_STATE_CHANGE_READY_TO_NULL: unload_vocab (self); break;
+    default: break;
   }
   return ret;
 }
@@ -498,8 +475,7 @@ set_max_length (GstTokenizer *self, guint max_length)
 }
 
 static void
-gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value,
-    GParamSpec *pspec)
+gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstTokenizer *self = GST_TOKENIZER (object);
 
@@ -510,17 +486,13 @@ gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value,
       self->vocab_path = g_value_dup_string (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_MAX_LENGTH:
-      set_max_length (self, g_value_get_uint (value));
-      break;
+    case PROP_MAX_LENGTH: set_max_length (self, g_value_get_uint (value)); break;
     case PROP_SPLIT_LINES:
       GST_OBJECT_LOCK (self);
       self->split_lines = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
 
@@ -531,26 +503,17 @@ gst_tokenizer_get_property (GObject *object, guint prop_id, GValue *value, GPara
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_VOCAB:
-      g_value_set_string (value, self->vocab_path);
-      break;
-    case PROP_MAX_LENGTH:
-      g_value_set_uint (value, self->max_length);
-      break;
-    case PROP_SPLIT_LINES:
-      g_value_set_boolean (value, self->split_lines);
-      break;
+    case PROP_VOCAB: g_value_set_string (value, self->vocab_path); break;
+    case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
+    case PROP_SPLIT_LINES: g_value_set_boolean (value, self->split_lines); break;
     case PROP_VOCAB_SIZE:
-      g_value_set_uint (value, self->tokenizer ?
-          bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
+      g_value_set_uint (value, self->tokenizer ? bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
       break;
     case PROP_MODEL_MAX_LENGTH:
-      g_value_set_uint (value, self->tokenizer ?
-          bert_tokenizer_get_options (self->tokenizer)->model_max_length : 0);
+      g_value_set_uint (value,
+          self->tokenizer ? bert_tokenizer_get_options (self->tokenizer)->model_max_length : 0);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -578,30 +541,31 @@ install_properties (GObjectClass *gobject_class)
           "vocab.txt, with tokenizer_config.json and sentence_bert_config.json), or the name "
           "of a model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
-          "bert-infer. Loaded when the element goes to READY", DEFAULT_VOCAB,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "bert-infer. Loaded when the element goes to READY",
+          DEFAULT_VOCAB, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
       g_param_spec_uint ("max-length", "Maximum length",
           "Most tokens per buffer, [CLS] and [SEP] included; longer texts are truncated and "
           "flagged. 0: the tokenizer's model_max_length (see model-max-length: a model "
           "folder's sentence_bert_config.json max_seq_length, else its tokenizer files'); "
-          "1 is raised to 2", 0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
+          "1 is raised to 2",
+          0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SPLIT_LINES,
       g_param_spec_boolean ("split-lines", "Split lines",
           "Push each line of the input as a buffer of its own, with the timestamps of the "
           "buffer it began in, for plain-text streams (filesrc, fdsrc). LF or CRLF ends a "
           "line and is not part of it; blank lines are dropped; a last line without "
-          "newline is pushed at EOS", DEFAULT_SPLIT_LINES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "newline is pushed at EOS",
+          DEFAULT_SPLIT_LINES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_VOCAB_SIZE,
-      g_param_spec_uint ("vocab-size", "Vocabulary size",
-          "Entries in the loaded vocabulary (0 before READY)", 0, G_MAXUINT, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_uint ("vocab-size", "Vocabulary size", "Entries in the loaded vocabulary (0 before READY)",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_MODEL_MAX_LENGTH,
       g_param_spec_uint ("model-max-length", "Model maximum length",
           "The loaded tokenizer's model_max_length, used when max-length is 0 "
-          "(0 before READY)", 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "(0 before READY)",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -618,10 +582,10 @@ gst_tokenizer_class_init (GstTokenizerClass *klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_tokenizer_change_state);
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "BERT tokenizer",
-      "Filter/Text",
+  gst_element_class_set_static_metadata (element_class, "BERT tokenizer", "Filter/Text",
       "Tokenizes text buffers with a BERT WordPiece vocabulary and attaches the tokens "
-      "as metadata", "gst-bert developers");
+      "as metadata",
+      "gst-bert developers");
 
   GST_DEBUG_CATEGORY_INIT (gst_tokenizer_debug, "tokenizer", 0, "gst-bert tokenizer element");
 }

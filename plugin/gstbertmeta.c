@@ -12,8 +12,7 @@ covers_whole_buffer (GstBuffer *buffer, const GstMetaTransformCopy *copy)
 {
   if (!copy->region)
     return TRUE;
-  return copy->offset == 0 && (copy->size == (gsize) -1
-      || copy->size == gst_buffer_get_size (buffer));
+  return copy->offset == 0 && (copy->size == (gsize) -1 || copy->size == gst_buffer_get_size (buffer));
 }
 
 static gboolean
@@ -27,8 +26,8 @@ copy_field (GQuark field, const GValue *value, gpointer user_data)
  * whole-buffer copies only; a copy of part of the text drops them rather than
  * carrying spans that point outside it. */
 static gboolean
-transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer *buffer,
-    GQuark type, gpointer data, gpointer user_data)
+transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer *buffer, GQuark type,
+    gpointer data, gpointer user_data)
 {
   GstCustomMeta *copy_meta;
   GstStructure *structure;
@@ -96,8 +95,7 @@ buffer_new_from_array (gconstpointer data, gsize size)
 
 /* Stores @n elements of @element_size bytes as a GstBuffer field. */
 static void
-set_array_field (GstStructure *s, const gchar *field, gconstpointer data, gsize n,
-    gsize element_size)
+set_array_field (GstStructure *s, const gchar *field, gconstpointer data, gsize n, gsize element_size)
 {
   GValue array = G_VALUE_INIT;
 
@@ -134,8 +132,7 @@ get_array_field (GstCustomMeta *meta, const gchar *field, gsize element_size, gu
   value = gst_structure_get_value (gst_custom_meta_get_structure (meta), field);
   if (value && G_VALUE_HOLDS (value, GST_TYPE_BUFFER)) {
     array = gst_value_get_buffer (value);
-    if (gst_buffer_n_memory (array) == 1
-        && gst_buffer_map (array, &map, GST_MAP_READ)) {
+    if (gst_buffer_n_memory (array) == 1 && gst_buffer_map (array, &map, GST_MAP_READ)) {
       data = map.data;
       count = map.size / element_size;
       gst_buffer_unmap (array, &map);
@@ -147,8 +144,7 @@ get_array_field (GstCustomMeta *meta, const gchar *field, gsize element_size, gu
 }
 
 static void
-set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *strings,
-    gsize n)
+set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *strings, gsize n)
 {
   GValue list = G_VALUE_INIT;
   GValue item = G_VALUE_INIT;
@@ -165,8 +161,8 @@ set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *
 }
 
 GstCustomMeta *
-gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
-    const gint32 *type_ids, const guint32 *offsets, guint n_tokens, gboolean truncated)
+gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint32 *type_ids,
+    const guint32 *offsets, guint n_tokens, gboolean truncated)
 {
   GstCustomMeta *meta;
   GstStructure *s;
@@ -180,8 +176,7 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
   set_array_field (s, "ids", ids, n_tokens, sizeof (gint32));
   set_array_field (s, "type-ids", type_ids, n_tokens, sizeof (gint32));
   set_array_field (s, "offsets", offsets, 2 * (gsize) n_tokens, sizeof (guint32));
-  gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens,
-      "truncated", G_TYPE_BOOLEAN, truncated, NULL);
+  gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens, "truncated", G_TYPE_BOOLEAN, truncated, NULL);
   return meta;
 }
 
@@ -243,8 +238,7 @@ gst_bert_token_meta_get_truncated (GstCustomMeta *meta)
 }
 
 GstCustomMeta *
-gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name,
-    guint64 inference_time_ns)
+gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name, guint64 inference_time_ns)
 {
   GstCustomMeta *meta;
 
@@ -252,9 +246,8 @@ gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name,
   g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
 
   meta = get_or_add_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
-  gst_structure_set (gst_custom_meta_get_structure (meta),
-      "model", G_TYPE_STRING, model_name ? model_name : "",
-      "inference-time", G_TYPE_UINT64, inference_time_ns, NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "model", G_TYPE_STRING,
+      model_name ? model_name : "", "inference-time", G_TYPE_UINT64, inference_time_ns, NULL);
   return meta;
 }
 
@@ -272,8 +265,7 @@ gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated)
 {
   g_return_if_fail (meta != NULL);
 
-  gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN,
-      truncated, NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN, truncated, NULL);
 }
 
 void
@@ -281,8 +273,7 @@ gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision)
 {
   g_return_if_fail (meta != NULL && precision != NULL);
 
-  gst_structure_set (gst_custom_meta_get_structure (meta), "precision", G_TYPE_STRING, precision,
-      NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "precision", G_TYPE_STRING, precision, NULL);
 }
 
 void
@@ -291,16 +282,14 @@ gst_bert_result_meta_set_embedding (GstCustomMeta *meta, const gfloat *embedding
   g_return_if_fail (meta != NULL);
   g_return_if_fail (embedding != NULL || dim == 0);
 
-  set_array_field (gst_custom_meta_get_structure (meta), "embedding", embedding, dim,
-      sizeof (gfloat));
+  set_array_field (gst_custom_meta_get_structure (meta), "embedding", embedding, dim, sizeof (gfloat));
 }
 
 /* @logits and @probs may each be NULL (the field is then absent); @label and
  * @labels_over_threshold (NULL-terminated) likewise. */
 void
-gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits,
-    const gfloat *probs, guint num_labels, gint label_index, const gchar *label,
-    const gchar *const *labels_over_threshold)
+gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits, const gfloat *probs,
+    guint num_labels, gint label_index, const gchar *label, const gchar *const *labels_over_threshold)
 {
   GstStructure *s;
 
@@ -335,8 +324,7 @@ gst_bert_result_meta_set_token_labels (GstCustomMeta *meta, const gchar *const *
   s = gst_custom_meta_get_structure (meta);
   set_string_list_field (s, "token-labels", token_labels, n_tokens);
   set_optional_array_field (s, "token-scores", token_scores, n_tokens, sizeof (gfloat));
-  set_optional_array_field (s, "token-spans", token_spans, 2 * (gsize) n_tokens,
-      sizeof (guint32));
+  set_optional_array_field (s, "token-spans", token_spans, 2 * (gsize) n_tokens, sizeof (guint32));
 }
 
 const gchar *

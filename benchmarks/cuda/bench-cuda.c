@@ -56,7 +56,7 @@ typedef struct {
   const BertBackend *backend;
   gpointer state;
   const Shape *shape;
-  double peak_tflops;   /* 0 when the GPU is not in the table */
+  double peak_tflops; /* 0 when the GPU is not in the table */
 } Bench;
 
 typedef struct {
@@ -104,13 +104,14 @@ batch_flops (const Shape *shape, const uint32_t *lengths, uint32_t n_sequences)
 
   for (uint32_t s = 0; s < n_sequences; s++) {
     tokens += lengths[s];
-    attention += 4.0 * h * (double) lengths[s] * lengths[s];   /* QK^T and PV */
+    attention += 4.0 * h * (double) lengths[s] * lengths[s]; /* QK^T and PV */
   }
   return shape->layers * (2.0 * tokens * (4.0 * h * h + 2.0 * h * inter) + attention);
 }
 
 static void
-batch_init (Batch *batch, GRand *rand, uint32_t n_sequences, uint32_t min_len, uint32_t max_len, const Shape *shape)
+batch_init (Batch *batch, GRand *rand, uint32_t n_sequences, uint32_t min_len, uint32_t max_len,
+    const Shape *shape)
 {
   uint32_t *lengths = g_new (uint32_t, n_sequences);
 
@@ -225,8 +226,9 @@ run_workload (Bench *bench, const char *label, uint32_t batch_size, uint32_t min
   seconds = run_pipelined (bench, batches, outputs, n_batches);
 
   printf ("%-12s batch %5u: %10.0f sentences/s %12.0f tokens/s %8.3f ms p50 %8.3f ms p99 %7.1f TFLOP/s",
-      label, batch_size, batch_size * n_batches / seconds, tokens / seconds, percentile (latency_ms, n_batches, 0.5),
-      percentile (latency_ms, n_batches, 0.99), flops / seconds / 1e12);
+      label, batch_size, batch_size * n_batches / seconds, tokens / seconds,
+      percentile (latency_ms, n_batches, 0.5), percentile (latency_ms, n_batches, 0.99),
+      flops / seconds / 1e12);
   if (bench->peak_tflops > 0)
     printf (" %5.1f%% of peak", 100.0 * flops / seconds / 1e12 / bench->peak_tflops);
   printf ("\n");
@@ -256,7 +258,7 @@ bench_shape (const BertBackend *backend, const Shape *shape, BertPrecision preci
 
   bert_test_model_spec_init (&spec);
   spec.max_position_embeddings = 512;
-  spec.weight_scale = 0.05f;   /* as bench-engine: activations of order one at these widths */
+  spec.weight_scale = 0.05f; /* as bench-engine: activations of order one at these widths */
   spec.hidden_size = shape->hidden;
   spec.num_layers = shape->layers;
   spec.num_heads = shape->heads;
@@ -273,12 +275,14 @@ bench_shape (const BertBackend *backend, const Shape *shape, BertPrecision preci
     fprintf (stderr, "bench-cuda: create: %s\n", error->message);
     exit (1);
   }
-  printf ("%s (hidden %d, %d layers, %d heads, intermediate %d), random weights\n", shape->name, shape->hidden,
-      shape->layers, shape->heads, shape->intermediate);
+  printf ("%s (hidden %d, %d layers, %d heads, intermediate %d), random weights\n", shape->name,
+      shape->hidden, shape->layers, shape->heads, shape->intermediate);
   for (guint i = 0; i < G_N_ELEMENTS (caption_batches); i++)
-    run_workload (&bench, "captions", caption_batches[i], 8, 40, MAX (5, (quick ? 256 : 2048) / caption_batches[i]));
+    run_workload (&bench, "captions", caption_batches[i], 8, 40,
+        MAX (5, (quick ? 256 : 2048) / caption_batches[i]));
   for (guint i = 0; i < G_N_ELEMENTS (fixed_batches); i++)
-    run_workload (&bench, "length 128", fixed_batches[i], 128, 128, MAX (5, (quick ? 64 : 512) / fixed_batches[i]));
+    run_workload (&bench, "length 128", fixed_batches[i], 128, 128,
+        MAX (5, (quick ? 64 : 512) / fixed_batches[i]));
   backend->destroy (bench.state);
   bert_test_model_free (model);
 }
@@ -321,8 +325,8 @@ main (int argc, char **argv)
   }
   status = cudaGetDeviceCount (&n_devices);
   if (status != cudaSuccess || n_devices == 0) {
-    printf ("no CUDA GPU: %s; nothing to measure\n", status != cudaSuccess ? cudaGetErrorString (status)
-        : "no device");
+    printf ("no CUDA GPU: %s; nothing to measure\n",
+        status != cudaSuccess ? cudaGetErrorString (status) : "no device");
     return SKIP_EXIT_CODE;
   }
   cudaGetDeviceProperties (&properties, 0);
@@ -335,9 +339,11 @@ main (int argc, char **argv)
   if (peak != NULL)
     printf ("peak: %s, %.0f TFLOP/s dense FP16 tensor\n", peak->label, peak->tflops);
   else
-    printf ("peak: %s is not in the table (H100 SXM/PCIe, H200, A100, L4); no fraction of peak\n", properties.name);
+    printf ("peak: %s is not in the table (H100 SXM/PCIe, H200, A100, L4); no fraction of peak\n",
+        properties.name);
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     if (g_strcmp0 (shape_name, "all") == 0 || g_strcmp0 (shape_name, shapes[i].name) == 0)
-      bench_shape (open_backend (), &shapes[i], parse_precision (precision_name), peak ? peak->tflops : 0.0, quick);
+      bench_shape (open_backend (), &shapes[i], parse_precision (precision_name), peak ? peak->tflops : 0.0,
+          quick);
   return 0;
 }

@@ -36,9 +36,8 @@ static const gchar *default_sentences[] = {
 };
 
 /* The embeddings of the sentences, in input order, for the similarity table. */
-typedef struct
-{
-  GPtrArray *embeddings;        /* gfloat arrays of dim values, or NULL where none */
+typedef struct {
+  GPtrArray *embeddings; /* gfloat arrays of dim values, or NULL where none */
   guint dim;
 } Embeddings;
 
@@ -47,9 +46,11 @@ make_pipeline (const gchar *model_dir, GError **error)
 {
   GstElement *pipeline, *tokenizer, *infer;
 
-  pipeline = gst_parse_launch ("appsrc name=source format=time "
-      "caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! bert-infer name=infer ! "
-      "appsink name=sink sync=false", error);
+  pipeline =
+      gst_parse_launch ("appsrc name=source format=time "
+                        "caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! bert-infer name=infer ! "
+                        "appsink name=sink sync=false",
+          error);
   if (!pipeline)
     return NULL;
   /* Set as properties rather than in the description, so that any path works. */
@@ -197,8 +198,8 @@ report_bus_error (GstElement *pipeline)
   if (!message)
     return FALSE;
   gst_message_parse_error (message, &error, &details);
-  fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
-      error->message, details ? details : "");
+  fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message,
+      details ? details : "");
   g_clear_error (&error);
   g_free (details);
   gst_message_unref (message);

@@ -36,9 +36,7 @@ bert_cuda_output_layout (const BertCudaState *state, uint32_t n_tokens, uint32_t
   size_t n_labels = state->shape.n_labels;
 
   switch (state->settings.head) {
-    case BERT_HEAD_ENCODER:
-      layout.n_elements = (size_t) n_sequences * state->shape.hidden;
-      break;
+    case BERT_HEAD_ENCODER: layout.n_elements = (size_t) n_sequences * state->shape.hidden; break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       layout.probs = n_sequences * n_labels;
       layout.labels = 2 * n_sequences * n_labels;
@@ -111,7 +109,8 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
   BertCudaActivations *buffers = &state->activations;
   uint32_t tokens, sequences;
 
-  if (buffers->inputs != NULL && n_tokens <= buffers->token_capacity && n_sequences <= buffers->sequence_capacity)
+  if (buffers->inputs != NULL && n_tokens <= buffers->token_capacity
+      && n_sequences <= buffers->sequence_capacity)
     return TRUE;
   tokens = grown_capacity (n_tokens, MAX (buffers->token_capacity, 256));
   sequences = grown_capacity (n_sequences, MAX (buffers->sequence_capacity, 16));
@@ -126,8 +125,8 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
 }
 
 static gboolean
-forward_layer (BertCudaState *state, const BertCudaLayerWeights *layer, uint32_t n_tokens, uint32_t n_sequences,
-    uint32_t max_seq_len, const uint32_t *seq_offsets, GError **error)
+forward_layer (BertCudaState *state, const BertCudaLayerWeights *layer, uint32_t n_tokens,
+    uint32_t n_sequences, uint32_t max_seq_len, const uint32_t *seq_offsets, GError **error)
 {
   BertCudaActivations *buffers = &state->activations;
   const BertCudaShape *shape = &state->shape;
@@ -136,24 +135,29 @@ forward_layer (BertCudaState *state, const BertCudaLayerWeights *layer, uint32_t
   cudaStream_t stream = state->stream;
 
   return bert_cuda_linear (state->matmul, buffers->query_key_value, buffers->hidden,
-          layer->query_key_value_weight, layer->query_key_value_bias, n_tokens, shape->hidden, 3 * shape->hidden,
-          stream, error)
-      && cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value, seq_offsets,
-          n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->projection, buffers->context, layer->attention_output_weight,
-          layer->attention_output_bias, n_tokens, shape->hidden, shape->hidden, stream, error)
+             layer->query_key_value_weight, layer->query_key_value_bias, n_tokens, shape->hidden,
+             3 * shape->hidden, stream, error)
+      && cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value,
+                         seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream),
+          error)
+      && bert_cuda_linear (state->matmul, buffers->projection, buffers->context,
+          layer->attention_output_weight, layer->attention_output_bias, n_tokens, shape->hidden,
+          shape->hidden, stream, error)
       && cuda_check (bert_cuda_residual_layernorm (dtype, buffers->attention_hidden, buffers->projection,
-          buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias, eps, n_tokens,
-          shape->hidden, stream), error)
+                         buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias,
+                         eps, n_tokens, shape->hidden, stream),
+          error)
       && bert_cuda_linear (state->matmul, buffers->intermediate, buffers->attention_hidden,
           layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error)
       && cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias, n_tokens,
-          shape->intermediate, stream), error)
+                         shape->intermediate, stream),
+          error)
       && bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate, layer->output_weight,
           layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error)
       && cuda_check (bert_cuda_residual_layernorm (dtype, buffers->hidden, buffers->projection,
-          buffers->attention_hidden, layer->output_layernorm_weight, layer->output_layernorm_bias, eps, n_tokens,
-          shape->hidden, stream), error);
+                         buffers->attention_hidden, layer->output_layernorm_weight,
+                         layer->output_layernorm_bias, eps, n_tokens, shape->hidden, stream),
+          error);
 }
 
 /* BertForSequenceClassification: logits = classifier (tanh (pooler (hidden[CLS]))). */
@@ -167,17 +171,20 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
   cudaStream_t stream = state->stream;
 
   return cuda_check (bert_cuda_gather_first_tokens (state->dtype, buffers->first_tokens, buffers->hidden,
-          seq_offsets, n_sequences, shape->hidden, stream), error)
-      && bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens, weights->pooler_weight, NULL,
-          n_sequences, shape->hidden, shape->hidden, stream, error)
+                         seq_offsets, n_sequences, shape->hidden, stream),
+             error)
+      && bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens, weights->pooler_weight,
+          NULL, n_sequences, shape->hidden, shape->hidden, stream, error)
       && cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
-          shape->hidden, stream), error)
+                         shape->hidden, stream),
+          error)
       && bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
           weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error)
       && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels),
-          (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
-          shape->n_labels, shape->padded_labels, shape->multi_label, stream), error);
+                         outputs + layout->probs, (int32_t *) (outputs + layout->labels),
+                         (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
+                         shape->n_labels, shape->padded_labels, shape->multi_label, stream),
+          error);
 }
 
 /* BertForTokenClassification: a label and softmax probabilities per token. */
@@ -189,10 +196,13 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
   const BertCudaShape *shape = &state->shape;
 
   return bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden, state->weights.classifier_weight,
-          state->weights.classifier_bias, n_tokens, shape->hidden, shape->padded_labels, state->stream, error)
+             state->weights.classifier_bias, n_tokens, shape->hidden, shape->padded_labels, state->stream,
+             error)
       && cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL, buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
-          FALSE, state->stream), error);
+                         outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL,
+                         buffers->logits, n_tokens, shape->n_labels, shape->padded_labels, FALSE,
+                         state->stream),
+          error);
 }
 
 static gboolean
@@ -209,8 +219,9 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
       return forward_token_classifier (state, n_tokens, outputs, &layout, error);
     default:
       return cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
-          state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden, state->settings.pooling,
-          state->settings.normalize, state->stream), error);
+                             state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden,
+                             state->settings.pooling, state->settings.normalize, state->stream),
+          error);
   }
 }
 
@@ -223,11 +234,12 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   const uint32_t *seq_offsets = (const uint32_t *) (inputs + layout.seq_offsets);
   const BertCudaWeights *weights = &state->weights;
 
-  if (!cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden, inputs + layout.ids,
-          inputs + layout.type_ids, inputs + layout.positions, weights->word_embeddings,
-          weights->position_embeddings, weights->token_type_embeddings, weights->embeddings_layernorm_weight,
-          weights->embeddings_layernorm_bias, state->shape.layer_norm_eps, n_tokens, state->shape.hidden,
-          state->stream), error))
+  if (!cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
+                       inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions,
+                       weights->word_embeddings, weights->position_embeddings, weights->token_type_embeddings,
+                       weights->embeddings_layernorm_weight, weights->embeddings_layernorm_bias,
+                       state->shape.layer_norm_eps, n_tokens, state->shape.hidden, state->stream),
+          error))
     return FALSE;
   for (int i = 0; i < state->shape.n_layers; i++)
     if (!forward_layer (state, &weights->layers[i], n_tokens, n_sequences, max_seq_len, seq_offsets, error))

@@ -23,7 +23,7 @@ struct _BertCudaMatmul {
   BertDType dtype;
   void *workspace;
   cublasLtMatmulPreference_t preference;
-  GHashTable *algos;  /* "rows in out bias" -> cublasLtMatmulAlgo_t */
+  GHashTable *algos; /* "rows in out bias" -> cublasLtMatmulAlgo_t */
 };
 
 /* One GEMM's descriptors, created per call (cheap host objects). */
@@ -38,12 +38,9 @@ static cudaDataType_t
 cuda_data_type (BertDType dtype)
 {
   switch (dtype) {
-    case BERT_DTYPE_F16:
-      return CUDA_R_16F;
-    case BERT_DTYPE_BF16:
-      return CUDA_R_16BF;
-    default:
-      return CUDA_R_32F;
+    case BERT_DTYPE_F16: return CUDA_R_16F;
+    case BERT_DTYPE_BF16: return CUDA_R_16BF;
+    default: return CUDA_R_32F;
   }
 }
 
@@ -75,7 +72,9 @@ bert_cuda_matmul_new (BertDType dtype, GError **error)
       || !cuda_check (cudaMalloc (&matmul->workspace, MATMUL_WORKSPACE_BYTES), error)
       || !cublas_check (cublasLtMatmulPreferenceCreate (&matmul->preference), error)
       || !cublas_check (cublasLtMatmulPreferenceSetAttribute (matmul->preference,
-              CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes, sizeof workspace_bytes), error)) {
+                            CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
+                            sizeof workspace_bytes),
+          error)) {
     bert_cuda_matmul_free (matmul);
     return NULL;
   }
@@ -106,22 +105,30 @@ matmul_problem_init (MatmulProblem *problem, BertDType dtype, const void *bias, 
 
   if (!cublas_check (cublasLtMatmulDescCreate (&problem->operation, CUBLAS_COMPUTE_32F, CUDA_R_32F), error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_TRANSA,
-              &transpose, sizeof transpose), error)
+                            &transpose, sizeof transpose),
+          error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_TRANSB,
-              &no_transpose, sizeof no_transpose), error)
+                            &no_transpose, sizeof no_transpose),
+          error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_EPILOGUE,
-              &epilogue, sizeof epilogue), error))
+                            &epilogue, sizeof epilogue),
+          error))
     return FALSE;
   /* The bias has the output's type (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE's default). */
-  if (bias != NULL && !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation,
-          CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias), error))
+  if (bias != NULL
+      && !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                            &bias, sizeof bias),
+          error))
     return FALSE;
   return cublas_check (cublasLtMatrixLayoutCreate (&problem->weight_layout, type, in_features, out_features,
-          in_features), error)
+                           in_features),
+             error)
       && cublas_check (cublasLtMatrixLayoutCreate (&problem->input_layout, type, in_features, rows,
-          in_features), error)
+                           in_features),
+          error)
       && cublas_check (cublasLtMatrixLayoutCreate (&problem->out_layout, type, out_features, rows,
-          out_features), error);
+                           out_features),
+          error);
 }
 
 static const cublasLtMatmulAlgo_t *
@@ -138,8 +145,9 @@ matmul_find_algo (BertCudaMatmul *matmul, const MatmulProblem *problem, gboolean
     return algo;
   }
   if (!cublas_check (cublasLtMatmulAlgoGetHeuristic (matmul->handle, problem->operation,
-          problem->weight_layout, problem->input_layout, problem->out_layout, problem->out_layout,
-          matmul->preference, 1, &result, &n_results), error)) {
+                         problem->weight_layout, problem->input_layout, problem->out_layout,
+                         problem->out_layout, matmul->preference, 1, &result, &n_results),
+          error)) {
     g_free (key);
     return NULL;
   }
@@ -147,7 +155,9 @@ matmul_find_algo (BertCudaMatmul *matmul, const MatmulProblem *problem, gboolean
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "%s:%d: cuBLASLt has no algorithm for [%u, %d] x [%d, %d]^T in %s", __FILE__, __LINE__, rows,
         in_features, out_features, in_features,
-        matmul->dtype == BERT_DTYPE_F32 ? "fp32" : matmul->dtype == BERT_DTYPE_F16 ? "fp16" : "bf16");
+        matmul->dtype == BERT_DTYPE_F32       ? "fp32"
+            : matmul->dtype == BERT_DTYPE_F16 ? "fp16"
+                                              : "bf16");
     g_free (key);
     return NULL;
   }
@@ -171,11 +181,13 @@ bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const vo
   if (rows == 0)
     return TRUE;
   ok = matmul_problem_init (&problem, matmul->dtype, bias, rows, in_features, out_features, error);
-  algo = ok ? matmul_find_algo (matmul, &problem, bias != NULL, rows, in_features, out_features, error) : NULL;
+  algo =
+      ok ? matmul_find_algo (matmul, &problem, bias != NULL, rows, in_features, out_features, error) : NULL;
   ok = algo != NULL
-      && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight, problem.weight_layout,
-          input, problem.input_layout, &beta, out, problem.out_layout, out, problem.out_layout, algo,
-          matmul->workspace, MATMUL_WORKSPACE_BYTES, stream), error);
+      && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight,
+                           problem.weight_layout, input, problem.input_layout, &beta, out, problem.out_layout,
+                           out, problem.out_layout, algo, matmul->workspace, MATMUL_WORKSPACE_BYTES, stream),
+          error);
   matmul_problem_clear (&problem);
   return ok;
 }

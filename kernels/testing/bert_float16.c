@@ -10,7 +10,7 @@ bert_float_to_bfloat16 (float value)
 
   memcpy (&bits, &value, sizeof bits);
   if ((bits & 0x7fffffffu) > 0x7f800000u)
-    return (uint16_t) ((bits >> 16) | 0x40);  /* NaN stays a (quiet) NaN */
+    return (uint16_t) ((bits >> 16) | 0x40); /* NaN stays a (quiet) NaN */
   bits += 0x7fffu + ((bits >> 16) & 1u);
   return (uint16_t) (bits >> 16);
 }

@@ -24,15 +24,15 @@ typedef struct {
   int intermediate_size;
   int max_position_embeddings;
   int type_vocab_size;
-  int vocab_size;              /* at least 5: [PAD] [UNK] [CLS] [SEP] [MASK], then w5, w6... */
+  int vocab_size; /* at least 5: [PAD] [UNK] [CLS] [SEP] [MASK], then w5, w6... */
   BertHead head;
-  int num_labels;              /* classifier heads; labels are named label0, label1... */
+  int num_labels; /* classifier heads; labels are named label0, label1... */
   gboolean multi_label;
-  BertDType dtype;             /* storage of every tensor */
-  gboolean bert_prefix;        /* folder: tensor names "bert.embeddings..." rather than "embeddings..." */
-  gboolean sentence_transformers;  /* modules.json and 1_Pooling/config.json: pooling, normalize */
+  BertDType dtype;                /* storage of every tensor */
+  gboolean bert_prefix;           /* folder: tensor names "bert.embeddings..." rather than "embeddings..." */
+  gboolean sentence_transformers; /* modules.json and 1_Pooling/config.json: pooling, normalize */
   BertPooling pooling;
-  gboolean normalize;          /* with sentence_transformers: a 2_Normalize module */
+  gboolean normalize; /* with sentence_transformers: a 2_Normalize module */
   guint32 seed;
   float weight_scale;
 } BertTestModelSpec;

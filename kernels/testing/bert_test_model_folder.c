@@ -65,8 +65,7 @@ write_safetensors (const char *path, const BertTestModelSpec *spec, GError **err
   guint64 length = GUINT64_TO_LE (header->len);
   FILE *file = g_fopen (path, "wb");
   gboolean ok = file != NULL && fwrite (&length, 8, 1, file) == 1
-      && fwrite (header->str, 1, header->len, file) == header->len
-      && write_tensors (file, tensors, spec);
+      && fwrite (header->str, 1, header->len, file) == header->len && write_tensors (file, tensors, spec);
 
   if (file != NULL && fclose (file) != 0)
     ok = FALSE;
@@ -82,15 +81,16 @@ static char *
 config_json (const BertTestModelSpec *spec)
 {
   static const char *architectures[] = { "BertModel", "BertForSequenceClassification",
-      "BertForTokenClassification" };
+    "BertForTokenClassification" };
   GString *json = g_string_new ("{\n");
 
-  g_string_append_printf (json, "  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n"
+  g_string_append_printf (json,
+      "  \"architectures\": [\"%s\"],\n  \"model_type\": \"bert\",\n"
       "  \"hidden_size\": %d,\n  \"num_hidden_layers\": %d,\n  \"num_attention_heads\": %d,\n"
       "  \"intermediate_size\": %d,\n  \"hidden_act\": \"gelu\",\n  \"layer_norm_eps\": 1e-12,\n"
       "  \"max_position_embeddings\": %d,\n  \"type_vocab_size\": %d,\n  \"vocab_size\": %d",
-      architectures[spec->head], spec->hidden_size, spec->num_layers, spec->num_heads, spec->intermediate_size,
-      spec->max_position_embeddings, spec->type_vocab_size, spec->vocab_size);
+      architectures[spec->head], spec->hidden_size, spec->num_layers, spec->num_heads,
+      spec->intermediate_size, spec->max_position_embeddings, spec->type_vocab_size, spec->vocab_size);
   if (spec->head != BERT_HEAD_ENCODER) {
     g_string_append (json, ",\n  \"id2label\": {");
     for (int i = 0; i < spec->num_labels; i++)
@@ -116,7 +116,8 @@ vocab_txt (int vocab_size)
 static char *
 pooling_json (const BertTestModelSpec *spec)
 {
-  return g_strdup_printf ("{\n  \"word_embedding_dimension\": %d,\n"
+  return g_strdup_printf (
+      "{\n  \"word_embedding_dimension\": %d,\n"
       "  \"pooling_mode_cls_token\": %s,\n  \"pooling_mode_mean_tokens\": %s,\n"
       "  \"pooling_mode_max_tokens\": %s,\n  \"pooling_mode_mean_sqrt_len_tokens\": false\n}\n",
       spec->hidden_size, spec->pooling == BERT_POOLING_CLS ? "true" : "false",
@@ -128,10 +129,13 @@ static char *
 modules_json (const BertTestModelSpec *spec)
 {
   return g_strdup_printf ("[\n"
-      "  {\"idx\": 0, \"name\": \"0\", \"path\": \"\", \"type\": \"sentence_transformers.models.Transformer\"},\n"
-      "  {\"idx\": 1, \"name\": \"1\", \"path\": \"1_Pooling\", \"type\": \"sentence_transformers.models.Pooling\"}%s\n]\n",
+                          "  {\"idx\": 0, \"name\": \"0\", \"path\": \"\", \"type\": "
+                          "\"sentence_transformers.models.Transformer\"},\n"
+                          "  {\"idx\": 1, \"name\": \"1\", \"path\": \"1_Pooling\", \"type\": "
+                          "\"sentence_transformers.models.Pooling\"}%s\n]\n",
       spec->normalize ? ",\n  {\"idx\": 2, \"name\": \"2\", \"path\": \"2_Normalize\", "
-      "\"type\": \"sentence_transformers.models.Normalize\"}" : "");
+                        "\"type\": \"sentence_transformers.models.Normalize\"}"
+                      : "");
 }
 
 /* Writes contents (taken) to folder/name. */

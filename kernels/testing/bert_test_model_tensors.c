@@ -41,8 +41,8 @@ add_layer (GArray *tensors, int index, BertLayerWeights *layer, const BertTestMo
       &layer->attention_output_bias, hidden, hidden);
   add_linear (tensors, prefix, "attention.output.LayerNorm", &layer->attention_layernorm_weight,
       &layer->attention_layernorm_bias, hidden, 0);
-  add_linear (tensors, prefix, "intermediate.dense", &layer->intermediate_weight,
-      &layer->intermediate_bias, intermediate, hidden);
+  add_linear (tensors, prefix, "intermediate.dense", &layer->intermediate_weight, &layer->intermediate_bias,
+      intermediate, hidden);
   add_linear (tensors, prefix, "output.dense", &layer->output_weight, &layer->output_bias, hidden,
       intermediate);
   add_linear (tensors, prefix, "output.LayerNorm", &layer->output_layernorm_weight,
@@ -56,8 +56,8 @@ test_tensors_list (const BertTestModelSpec *spec, BertWeights *weights)
   GArray *tensors = g_array_new (FALSE, FALSE, sizeof (TestTensor));
   int64_t hidden = spec->hidden_size;
 
-  add_tensor (tensors, "", "embeddings.word_embeddings.weight", &weights->word_embeddings,
-      spec->vocab_size, hidden, FILL_RANDOM);
+  add_tensor (tensors, "", "embeddings.word_embeddings.weight", &weights->word_embeddings, spec->vocab_size,
+      hidden, FILL_RANDOM);
   add_tensor (tensors, "", "embeddings.position_embeddings.weight", &weights->position_embeddings,
       spec->max_position_embeddings, hidden, FILL_RANDOM);
   add_tensor (tensors, "", "embeddings.token_type_embeddings.weight", &weights->token_type_embeddings,
@@ -68,8 +68,7 @@ test_tensors_list (const BertTestModelSpec *spec, BertWeights *weights)
     add_layer (tensors, i, &weights->layers[i], spec);
   /* As in BertForSequenceClassification; encoders and token classifiers have no pooler. */
   if (spec->head == BERT_HEAD_SEQUENCE_CLASSIFIER)
-    add_linear (tensors, "", "pooler.dense", &weights->pooler_weight, &weights->pooler_bias, hidden,
-        hidden);
+    add_linear (tensors, "", "pooler.dense", &weights->pooler_weight, &weights->pooler_bias, hidden, hidden);
   if (spec->head != BERT_HEAD_ENCODER)
     add_linear (tensors, "", "classifier", &weights->classifier_weight, &weights->classifier_bias,
         spec->num_labels, hidden);

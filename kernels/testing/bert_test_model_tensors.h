@@ -9,13 +9,13 @@ G_BEGIN_DECLS
 
 typedef enum {
   FILL_RANDOM,
-  FILL_AROUND_ONE,   /* LayerNorm weights: 1 + noise */
+  FILL_AROUND_ONE, /* LayerNorm weights: 1 + noise */
 } TestTensorFill;
 
 typedef struct {
-  char *name;          /* as in the safetensors file, without the "bert." prefix */
-  BertTensor *slot;    /* where a BertModel keeps it */
-  int64_t rows, cols;  /* cols 0: a vector */
+  char *name;         /* as in the safetensors file, without the "bert." prefix */
+  BertTensor *slot;   /* where a BertModel keeps it */
+  int64_t rows, cols; /* cols 0: a vector */
   TestTensorFill fill;
 } TestTensor;
 

@@ -34,18 +34,18 @@ bert_piece_bound_bucket (const char *piece)
 
 /* What an ASCII byte is once normalised, for the fast path. */
 enum {
-  BERT_ASCII_WORD,       /* part of a word (after ascii_map) */
-  BERT_ASCII_SPLIT,      /* whitespace: ends the word */
-  BERT_ASCII_PUNCT,      /* punctuation: a word of its own */
-  BERT_ASCII_REMOVED     /* dropped by clean_text */
+  BERT_ASCII_WORD,   /* part of a word (after ascii_map) */
+  BERT_ASCII_SPLIT,  /* whitespace: ends the word */
+  BERT_ASCII_PUNCT,  /* punctuation: a word of its own */
+  BERT_ASCII_REMOVED /* dropped by clean_text */
 };
 
 struct _BertTokenizer {
   BertVocab vocab;
   BertNormalizerOptions options;
-  int mode;                          /* 0, or BERT_MAP_STRIP / _LOWER / _STRIP_LOWER */
+  int mode; /* 0, or BERT_MAP_STRIP / _LOWER / _STRIP_LOWER */
 
-  char *subword_prefix;              /* "##" */
+  char *subword_prefix; /* "##" */
   guint subword_prefix_length;
   uint64_t subword_prefix_hash;
   guint max_input_chars_per_word;
@@ -58,9 +58,9 @@ struct _BertTokenizer {
   guint n_prefix, n_suffix;
   int32_t sequence_type_id;
 
-  BertAddedToken *added_tokens;      /* longest first */
+  BertAddedToken *added_tokens; /* longest first */
   guint n_added_tokens;
-  guint8 added_first_byte[256];      /* non-zero where an added token may start */
+  guint8 added_first_byte[256]; /* non-zero where an added token may start */
 
   uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 

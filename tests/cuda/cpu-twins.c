@@ -111,8 +111,8 @@ cpu_attention_varlen (float *context, const float *query_key_value, const uint32
 }
 
 void
-cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets, uint32_t n_sequences,
-    int hidden, BertPooling pooling, gboolean normalize)
+cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
 {
   for (uint32_t s = 0; s < n_sequences; s++) {
     uint32_t start = seq_offsets[s], end = seq_offsets[s + 1];
@@ -159,11 +159,12 @@ cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, u
     for (int l = 0; probs_out != NULL && l < n_labels; l++)
       sum += exp ((double) in[l] - in[labels[r]]);
     for (int l = 0; probs_out != NULL && l < n_labels; l++)
-      probs_out[(size_t) r * n_labels + l] = (float) (use_sigmoid ? 1.0 / (1.0 + exp (-(double) in[l]))
-          : exp ((double) in[l] - in[labels[r]]) / sum);
+      probs_out[(size_t) r * n_labels + l] =
+          (float) (use_sigmoid ? 1.0 / (1.0 + exp (-(double) in[l]))
+                               : exp ((double) in[l] - in[labels[r]]) / sum);
     for (int l = 0; applies_out != NULL && l < n_labels; l++)
-      applies_out[(size_t) r * n_labels + l] = use_sigmoid
-          ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD : l == labels[r];
+      applies_out[(size_t) r * n_labels + l] =
+          use_sigmoid ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD : l == labels[r];
   }
 }
 

@@ -9,9 +9,9 @@
 
 #include "bert_engine.h"
 
-void cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_ids, const int32_t *positions,
-    const float *word, const float *position, const float *token_type, const float *gamma, const float *beta,
-    float eps, uint32_t n_tokens, int hidden);
+void cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_ids,
+    const int32_t *positions, const float *word, const float *position, const float *token_type,
+    const float *gamma, const float *beta, float eps, uint32_t n_tokens, int hidden);
 void cpu_residual_layernorm (float *out, const float *input, const float *residual, const float *gamma,
     const float *beta, float eps, uint32_t n_rows, int hidden);
 void cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols);

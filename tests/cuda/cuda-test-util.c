@@ -16,7 +16,8 @@ cuda_test_no_gpu_reason (void)
   cudaError_t status = cudaGetDeviceCount (&n_devices);
 
   if (status != cudaSuccess)
-    return g_strdup_printf ("cudaGetDeviceCount: %s (%s)", cudaGetErrorString (status), cudaGetErrorName (status));
+    return g_strdup_printf ("cudaGetDeviceCount: %s (%s)", cudaGetErrorString (status),
+        cudaGetErrorName (status));
   if (n_devices == 0)
     return g_strdup ("cudaGetDeviceCount: 0 devices");
   return NULL;
@@ -65,7 +66,8 @@ void
 cuda_test_check (cudaError_t status, const char *call, const char *file, int line)
 {
   if (status != cudaSuccess)
-    g_error ("%s:%d: %s failed: %s (%s)", file, line, call, cudaGetErrorString (status), cudaGetErrorName (status));
+    g_error ("%s:%d: %s failed: %s (%s)", file, line, call, cudaGetErrorString (status),
+        cudaGetErrorName (status));
 }
 
 void *
@@ -125,12 +127,9 @@ Tolerance
 cuda_test_tolerance (BertDType dtype)
 {
   switch (dtype) {
-    case BERT_DTYPE_F16:
-      return (Tolerance) { 2e-3, 2e-3 };    /* half ulp: 2^-11 relative */
-    case BERT_DTYPE_BF16:
-      return (Tolerance) { 1e-2, 1e-2 };    /* half ulp: 2^-8 relative */
-    default:
-      return (Tolerance) { 2e-5, 2e-5 };
+    case BERT_DTYPE_F16: return (Tolerance){ 2e-3, 2e-3 };  /* half ulp: 2^-11 relative */
+    case BERT_DTYPE_BF16: return (Tolerance){ 1e-2, 1e-2 }; /* half ulp: 2^-8 relative */
+    default: return (Tolerance){ 2e-5, 2e-5 };
   }
 }
 
@@ -143,8 +142,8 @@ cuda_test_assert_close (const char *what, const float *got, const float *want, s
     double error = fabs ((double) got[i] - want[i]);
     double allowed = tolerance.absolute + tolerance.relative * fabs (want[i]);
     if (!(error <= allowed))
-      g_error ("%s: element %zu is %.8g, its CPU twin %.8g (error %.3g, allowed %.3g)", what, i, got[i], want[i],
-          error, allowed);
+      g_error ("%s: element %zu is %.8g, its CPU twin %.8g (error %.3g, allowed %.3g)", what, i, got[i],
+          want[i], error, allowed);
     worst = MAX (worst, error);
   }
   g_test_message ("%s: %zu values, largest error %.3g", what, n, worst);

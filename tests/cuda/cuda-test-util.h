@@ -49,7 +49,8 @@ typedef struct {
 /* Half an ulp of the output type, and some room for fp32 arithmetic in a different order. */
 Tolerance cuda_test_tolerance (BertDType dtype);
 /* Fails on the first i with |got - want| > absolute + relative * |want|, naming it. */
-void cuda_test_assert_close (const char *what, const float *got, const float *want, size_t n, Tolerance tolerance);
+void cuda_test_assert_close (const char *what, const float *got, const float *want, size_t n,
+    Tolerance tolerance);
 
 const char *cuda_test_dtype_name (BertDType dtype);
 

@@ -9,7 +9,6 @@
 #include "bert_test_model.h"
 #include "cuda-test-util.h"
 
-
 static const BertBackend *backend;
 
 static BertBackendSettings
@@ -70,7 +69,7 @@ run_encoder (gpointer state, const BertPackedBatch *batch, int hidden)
   output.n_sequences = batch->n_sequences;
   output.n_tokens = batch->n_tokens;
   output.hidden_size = hidden;
-  output.embeddings = g_new (float, (size_t) batch->n_sequences * hidden);
+  output.embeddings = g_new (float, (size_t) batch->n_sequences *hidden);
   job = backend->submit (state, batch, &output, &error);
   g_assert_no_error (error);
   g_assert_true (backend->wait (state, job, &error));
@@ -82,7 +81,9 @@ run_encoder (gpointer state, const BertPackedBatch *batch, int hidden)
 static void
 test_batches_in_flight_match_one_at_a_time (void)
 {
-  enum { N_JOBS = 4 };
+  enum {
+    N_JOBS = 4
+  };
   BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
@@ -101,7 +102,7 @@ test_batches_in_flight_match_one_at_a_time (void)
   for (int j = 0; j < N_JOBS; j++) {
     /* Growing batches make the device buffers grow while earlier jobs are queued. */
     test_batch_init (&batches[j], rand, 3 + 40 * j, spec.vocab_size);
-    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences * spec.hidden_size);
+    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences *spec.hidden_size);
     jobs[j] = backend->submit (state, &batches[j].batch, &outputs[j], &error);
     g_assert_no_error (error);
   }
@@ -111,7 +112,7 @@ test_batches_in_flight_match_one_at_a_time (void)
     g_assert_no_error (error);
     alone = run_encoder (state, &batches[j].batch, spec.hidden_size);
     cuda_test_assert_close ("in flight vs alone", outputs[j].embeddings, alone,
-        (size_t) batches[j].batch.n_sequences * spec.hidden_size, (Tolerance) { 1e-6, 1e-6 });
+        (size_t) batches[j].batch.n_sequences * spec.hidden_size, (Tolerance){ 1e-6, 1e-6 });
     for (uint32_t s = 0; s < batches[j].batch.n_sequences; s++) {
       double norm = 0.0;
       for (int i = 0; i < spec.hidden_size; i++)
@@ -169,7 +170,8 @@ main (int argc, char **argv)
   cuda_test_skip_without_gpu ("the job tests");
   g_test_init (&argc, &argv, NULL);
   backend = cuda_test_open_backend ();
-  g_test_add_func ("/cuda/jobs/batches_in_flight_match_one_at_a_time", test_batches_in_flight_match_one_at_a_time);
+  g_test_add_func ("/cuda/jobs/batches_in_flight_match_one_at_a_time",
+      test_batches_in_flight_match_one_at_a_time);
   g_test_add_func ("/cuda/jobs/bad_input_is_refused", test_bad_input_is_refused);
   return g_test_run ();
 }

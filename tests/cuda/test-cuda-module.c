@@ -13,7 +13,6 @@
 #include "bert_test_model.h"
 #include "cuda-test-util.h"
 
-
 static const BertBackend *backend;
 static gboolean have_gpu;
 
@@ -143,7 +142,7 @@ test_sizes_beyond_the_kernels_are_unsupported (void)
 
   cuda_test_model_spec_init (&spec);
   spec.hidden_size = 512;
-  spec.num_heads = 2;      /* head size 256 */
+  spec.num_heads = 2; /* head size 256 */
   spec.num_layers = 0;
   spec.vocab_size = 8;
   spec.max_position_embeddings = 8;
@@ -155,7 +154,8 @@ test_sizes_beyond_the_kernels_are_unsupported (void)
   spec.hidden_size = BERT_CUDA_MAX_HIDDEN + 64;
   spec.num_heads = spec.hidden_size / 64;
   model = bert_test_model_new (&spec);
-  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "hidden_size");
   bert_test_model_free (model);
 }
 

@@ -67,8 +67,7 @@ engine_test_write_file (const char *folder, const char *name, const char *conten
 }
 
 void
-engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
-    const char *new_text)
+engine_test_replace_in_file (const char *folder, const char *name, const char *old_text, const char *new_text)
 {
   char *contents = engine_test_read_file (folder, name, NULL);
   char *at = strstr (contents, old_text);

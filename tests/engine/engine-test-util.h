@@ -15,8 +15,7 @@ void engine_test_cleanup (void);
 
 char *engine_test_read_file (const char *folder, const char *name, gsize *length);
 /* length -1: contents is NUL-terminated. */
-void engine_test_write_file (const char *folder, const char *name, const char *contents,
-    gssize length);
+void engine_test_write_file (const char *folder, const char *name, const char *contents, gssize length);
 /* Replaces the first occurrence of old_text in folder/name; asserts there is one. */
 void engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
     const char *new_text);

@@ -18,7 +18,8 @@ assert_same_tensor (const char *what, const BertTensor *loaded, const BertTensor
   g_assert_cmpint (loaded->n_dims, ==, built->n_dims);
   g_assert_cmpint (loaded->shape[0], ==, built->shape[0]);
   g_assert_cmpint (loaded->n_dims == 2 ? loaded->shape[1] : 0, ==, built->n_dims == 2 ? built->shape[1] : 0);
-  bytes = built->shape[0] * (built->n_dims == 2 ? built->shape[1] : 1) * (built->dtype == BERT_DTYPE_F32 ? 4 : 2);
+  bytes =
+      built->shape[0] * (built->n_dims == 2 ? built->shape[1] : 1) * (built->dtype == BERT_DTYPE_F32 ? 4 : 2);
   g_assert_cmpmem (loaded->data, bytes, built->data, bytes);
 }
 
@@ -52,8 +53,10 @@ assert_same_model (const BertModel *loaded, const BertModel *built)
   assert_same_tensor ("word embeddings", &l->word_embeddings, &b->word_embeddings);
   assert_same_tensor ("position embeddings", &l->position_embeddings, &b->position_embeddings);
   assert_same_tensor ("token type embeddings", &l->token_type_embeddings, &b->token_type_embeddings);
-  assert_same_tensor ("embeddings LayerNorm", &l->embeddings_layernorm_weight, &b->embeddings_layernorm_weight);
-  assert_same_tensor ("embeddings LayerNorm bias", &l->embeddings_layernorm_bias, &b->embeddings_layernorm_bias);
+  assert_same_tensor ("embeddings LayerNorm", &l->embeddings_layernorm_weight,
+      &b->embeddings_layernorm_weight);
+  assert_same_tensor ("embeddings LayerNorm bias", &l->embeddings_layernorm_bias,
+      &b->embeddings_layernorm_bias);
   for (int i = 0; i < built->config.num_layers; i++) {
     /* BertLayerWeights is a row of tensors. */
     const BertTensor *lt = (const BertTensor *) &l->layers[i], *bt = (const BertTensor *) &b->layers[i];

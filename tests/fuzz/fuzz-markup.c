@@ -56,8 +56,8 @@ static void
 check_linear_work (size_t len)
 {
   if (plain.scan_steps > (guint64) MAX_SCAN_STEPS_PER_BYTE * len)
-    fuzz_fail ("%" G_GUINT64_FORMAT " bytes examined for %zu bytes of markup: not linear",
-        plain.scan_steps, len);
+    fuzz_fail ("%" G_GUINT64_FORMAT " bytes examined for %zu bytes of markup: not linear", plain.scan_steps,
+        len);
 }
 
 static void

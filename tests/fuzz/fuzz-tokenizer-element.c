@@ -77,12 +77,12 @@ check_output_buffer (GstBuffer *buffer)
 static GstHarness *
 new_harness (guint8 mode)
 {
-  char *description = g_strdup_printf ("tokenizer vocab=%s split-lines=%s max-length=%u",
-      FUZZ_VOCAB, (mode & 2) ? "true" : "false", mode >> 2);
+  char *description = g_strdup_printf ("tokenizer vocab=%s split-lines=%s max-length=%u", FUZZ_VOCAB,
+      (mode & 2) ? "true" : "false", mode >> 2);
   GstHarness *harness = gst_harness_new_parse (description);
 
-  gst_harness_set_src_caps_str (harness, (mode & 1) ?
-      "text/x-raw, format=(string)pango-markup" : "text/x-raw, format=(string)utf8");
+  gst_harness_set_src_caps_str (harness,
+      (mode & 1) ? "text/x-raw, format=(string)pango-markup" : "text/x-raw, format=(string)utf8");
   g_free (description);
   return harness;
 }

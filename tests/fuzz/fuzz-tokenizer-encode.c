@@ -24,10 +24,10 @@ static void
 add_fixture_tokenizers (void)
 {
   static const BertNormalizerOptions settings[] = {
-    { TRUE, TRUE, TRUE, -1, 512 },   /* bert-base-uncased */
-    { TRUE, TRUE, FALSE, -1, 512 },  /* bert-base-cased */
-    { FALSE, FALSE, TRUE, 0, 512 },  /* lowercase, accents kept, no cleaning */
-    { TRUE, TRUE, FALSE, 1, 512 },   /* accents stripped without lowercasing */
+    { TRUE, TRUE, TRUE, -1, 512 },  /* bert-base-uncased */
+    { TRUE, TRUE, FALSE, -1, 512 }, /* bert-base-cased */
+    { FALSE, FALSE, TRUE, 0, 512 }, /* lowercase, accents kept, no cleaning */
+    { TRUE, TRUE, FALSE, 1, 512 },  /* accents stripped without lowercasing */
   };
   char *vocab = g_build_filename (FUZZ_FIXTURE_DIR, "vocab.txt", NULL);
 

@@ -79,7 +79,7 @@ test_each_plain_byte_maps_to_its_markup (void)
 
   bert_plain_text_init (&plain);
   bert_plain_text_strip_markup (&plain, markup, strlen (markup));
-  g_assert_cmpuint (plain.text->len, ==, 4);    /* "a", "&", and é's two bytes */
+  g_assert_cmpuint (plain.text->len, ==, 4); /* "a", "&", and é's two bytes */
   for (guint i = 0; i < 4; i++) {
     g_assert_cmpuint (g_array_index (plain.source_start, guint32, i), ==, start[i]);
     g_assert_cmpuint (g_array_index (plain.source_end, guint32, i), ==, end[i]);
@@ -120,8 +120,9 @@ reference_tag_end (const char *markup, gsize len, gsize at)
 {
   char quote = 0;
 
-  if (at + 1 >= len || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/'
-          || markup[at + 1] == '!' || markup[at + 1] == '?'))
+  if (at + 1 >= len
+      || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/' || markup[at + 1] == '!'
+          || markup[at + 1] == '?'))
     return 0;
   for (gsize i = at + 1; i < len; i++) {
     if (quote) {
@@ -191,11 +192,11 @@ repeat (const char *unit, gsize total)
 
 /* Each of these made every '<' search to the end of the text: quadratic. */
 static const char *const hostile_units[] = {
-  "<a",                         /* unclosed tags */
-  "<a \"",                      /* each opens a quote the next one closes */
-  "<a '\"",                     /* quotes of both kinds */
-  "<a\"'<b'",                   /* searches that start in different quoting states */
-  "<a \"x>\" ",                 /* a '>' only inside quotes */
+  "<a",         /* unclosed tags */
+  "<a \"",      /* each opens a quote the next one closes */
+  "<a '\"",     /* quotes of both kinds */
+  "<a\"'<b'",   /* searches that start in different quoting states */
+  "<a \"x>\" ", /* a '>' only inside quotes */
 };
 
 static void
@@ -209,8 +210,8 @@ test_hostile_markup_takes_linear_work (void)
 
     bert_plain_text_strip_markup (&plain, markup->str, markup->len);
     if (plain.scan_steps > (guint64) MAX_SCAN_STEPS_PER_BYTE * markup->len)
-      g_error ("'%s' repeated: %" G_GUINT64_FORMAT " bytes examined for %" G_GSIZE_FORMAT
-          " bytes of markup", hostile_units[u], plain.scan_steps, markup->len);
+      g_error ("'%s' repeated: %" G_GUINT64_FORMAT " bytes examined for %" G_GSIZE_FORMAT " bytes of markup",
+          hostile_units[u], plain.scan_steps, markup->len);
     g_string_free (markup, TRUE);
   }
   bert_plain_text_clear (&plain);
@@ -275,15 +276,12 @@ main (int argc, char **argv)
   g_test_add_func ("/markup/entities-are-decoded", test_entities_are_decoded);
   g_test_add_func ("/markup/what-is-no-markup-stays-text", test_what_is_no_markup_stays_text);
   g_test_add_func ("/markup/quoted-gt-does-not-close-tag", test_quoted_gt_does_not_close_tag);
-  g_test_add_func ("/markup/each-plain-byte-maps-to-its-markup",
-      test_each_plain_byte_maps_to_its_markup);
+  g_test_add_func ("/markup/each-plain-byte-maps-to-its-markup", test_each_plain_byte_maps_to_its_markup);
   g_test_add_func ("/markup/token-spans-point-into-markup", test_token_spans_point_into_markup);
   g_test_add_func ("/markup/random-markup-strips-as-the-reference",
       test_random_markup_strips_as_the_reference);
-  g_test_add_func ("/markup/hostile-markup-takes-linear-work",
-      test_hostile_markup_takes_linear_work);
-  g_test_add_func ("/markup/random-markup-takes-linear-work",
-      test_random_markup_takes_linear_work);
+  g_test_add_func ("/markup/hostile-markup-takes-linear-work", test_hostile_markup_takes_linear_work);
+  g_test_add_func ("/markup/random-markup-takes-linear-work", test_random_markup_takes_linear_work);
   g_test_add_func ("/markup/two-megabytes-of-unclosed-tags-tokenize",
       test_two_megabytes_of_unclosed_tags_tokenize);
   return g_test_run ();

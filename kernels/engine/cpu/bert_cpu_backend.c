@@ -32,7 +32,7 @@
 #define CHUNK_TOKENS 4096
 
 typedef struct {
-  BertLinear qkv;                 /* query, key and value fused: [3 * hidden, hidden] */
+  BertLinear qkv; /* query, key and value fused: [3 * hidden, hidden] */
   BertLinear attention_output, intermediate, output;
   const float *attention_layernorm_weight, *attention_layernorm_bias;
   const float *output_layernorm_weight, *output_layernorm_bias;
@@ -41,11 +41,11 @@ typedef struct {
 /* A model's weights as the forward pass reads them. Immutable once prepared, so the
  * encoders sharing them need no lock to read them. */
 typedef struct {
-  const BertModel *model;        /* with pack and precision, the key in the cache */
-  gboolean pack;                 /* packed for the packed GEMM kernel */
-  BertPrecision precision;       /* FP32, BF16 or INT8, supported on this CPU */
-  gsize bytes;                   /* of the weights the forward pass reads */
-  int users;                     /* encoders holding them; under prepared_weights_lock */
+  const BertModel *model;  /* with pack and precision, the key in the cache */
+  gboolean pack;           /* packed for the packed GEMM kernel */
+  BertPrecision precision; /* FP32, BF16 or INT8, supported on this CPU */
+  gsize bytes;             /* of the weights the forward pass reads */
+  int users;               /* encoders holding them; under prepared_weights_lock */
   const float *word_embeddings, *position_embeddings, *token_type_embeddings;
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
   CpuLayer *layers;
@@ -59,13 +59,13 @@ typedef struct {
   const BertConfig *config;
   BertBackendSettings settings;
   int head_dim;
-  CpuWeights *weights;           /* shared with the model's other encoders: read only */
+  CpuWeights *weights; /* shared with the model's other encoders: read only */
   BertCpuTeam *team;
-  GMutex lock;                   /* one batch at a time: the workspace is shared */
+  GMutex lock; /* one batch at a time: the workspace is shared */
   /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
   gsize capacity;
   float *hidden, *qkv, *context, *sum, *intermediate;
-  float *attention_scratch;      /* per thread */
+  float *attention_scratch; /* per thread */
   gsize attention_scratch_stride;
 } CpuBackend;
 
@@ -108,8 +108,8 @@ tensor_as_f32 (CpuWeights *prepared, const BertTensor *tensor)
 /* A Linear layer from n_parts weights stacked along the output features (query, key
  * and value make one), in format. Once packed, the fp32 weight is not kept. */
 static void
-prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
-    const BertTensor *const *biases, int n_parts, BertGemmFormat format, BertLinear *linear)
+prepare_linear (CpuWeights *prepared, const BertTensor *const *weights, const BertTensor *const *biases,
+    int n_parts, BertGemmFormat format, BertLinear *linear)
 {
   gsize in_features = weights[0]->shape[1], out_features = 0, done = 0;
   float *weight, *bias;
@@ -117,8 +117,8 @@ prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
   for (int i = 0; i < n_parts; i++)
     out_features += weights[i]->shape[0];
   if (n_parts == 1 && !prepared->pack) {
-    bert_linear_init (linear, tensor_as_f32 (prepared, weights[0]),
-        tensor_as_f32 (prepared, biases[0]), out_features, in_features, FALSE);
+    bert_linear_init (linear, tensor_as_f32 (prepared, weights[0]), tensor_as_f32 (prepared, biases[0]),
+        out_features, in_features, FALSE);
     return;
   }
   weight = owned_floats (prepared, out_features * in_features);
@@ -131,10 +131,11 @@ prepare_linear (CpuWeights *prepared, const BertTensor *const *weights,
     bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
     done += weights[i]->shape[0];
   }
-  if (format != BERT_GEMM_F32 ? !bert_linear_init_low (linear, format, weight, bias, out_features, in_features)
-      : !bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
-    prepared->unallocated_bytes = MAX (prepared->unallocated_bytes,
-        out_features * in_features * sizeof (float));
+  if (format != BERT_GEMM_F32
+          ? !bert_linear_init_low (linear, format, weight, bias, out_features, in_features)
+          : !bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
+    prepared->unallocated_bytes =
+        MAX (prepared->unallocated_bytes, out_features * in_features * sizeof (float));
     return;
   }
   prepared->bytes += bert_linear_weight_bytes (linear);
@@ -155,12 +156,9 @@ static BertGemmFormat
 layer_format (BertPrecision precision, int layer, int n_layers)
 {
   switch (precision) {
-    case BERT_PRECISION_BF16:
-      return BERT_GEMM_BF16;
-    case BERT_PRECISION_INT8:
-      return layer < n_layers - (n_layers + 2) / 3 ? BERT_GEMM_INT8 : BERT_GEMM_BF16;
-    default:
-      return BERT_GEMM_F32;
+    case BERT_PRECISION_BF16: return BERT_GEMM_BF16;
+    case BERT_PRECISION_INT8: return layer < n_layers - (n_layers + 2) / 3 ? BERT_GEMM_INT8 : BERT_GEMM_BF16;
+    default: return BERT_GEMM_F32;
   }
 }
 
@@ -175,17 +173,13 @@ prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, int index,
   const BertTensor *intermediate_bias = &weights->intermediate_bias;
   const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
 
-  BertGemmFormat format = layer_format (prepared->precision, index,
-      prepared->model->config.num_layers);
+  BertGemmFormat format = layer_format (prepared->precision, index, prepared->model->config.num_layers);
 
-  prepare_linear (prepared, qkv_weights, qkv_biases, 3, format,
-      &layer->qkv);
-  prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1,
-      format, &layer->attention_output);
-  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1,
-      format, &layer->intermediate);
-  prepare_linear (prepared, &output_weight, &output_bias, 1,
-      format, &layer->output);
+  prepare_linear (prepared, qkv_weights, qkv_biases, 3, format, &layer->qkv);
+  prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1, format,
+      &layer->attention_output);
+  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1, format, &layer->intermediate);
+  prepare_linear (prepared, &output_weight, &output_bias, 1, format, &layer->output);
   layer->attention_layernorm_weight = tensor_as_f32 (prepared, &weights->attention_layernorm_weight);
   layer->attention_layernorm_bias = tensor_as_f32 (prepared, &weights->attention_layernorm_bias);
   layer->output_layernorm_weight = tensor_as_f32 (prepared, &weights->output_layernorm_weight);
@@ -234,13 +228,11 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
   if (pooler_weight->data != NULL)
     prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
   if (classifier_weight->data != NULL)
-    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32,
-        &prepared->classifier);
+    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32, &prepared->classifier);
   if (prepared->unallocated_bytes > 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-        "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT
-        " MB failed)", bert_precision_get_name (precision), model->name,
-        prepared->unallocated_bytes >> 20);
+        "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT " MB failed)",
+        bert_precision_get_name (precision), model->name, prepared->unallocated_bytes >> 20);
     prepared_weights_free (prepared);
     return NULL;
   }
@@ -357,8 +349,8 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
     if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate) {
       free_token_rows (cpu);
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-          "CPU backend: no memory for the workspace of %" G_GSIZE_FORMAT " tokens (%" G_GSIZE_FORMAT
-          " MB)", n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size) * 4 >> 20);
+          "CPU backend: no memory for the workspace of %" G_GSIZE_FORMAT " tokens (%" G_GSIZE_FORMAT " MB)",
+          n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size) * 4 >> 20);
       return FALSE;
     }
     cpu->capacity = n_tokens;
@@ -381,12 +373,12 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
 
 /* The steps of a layer after attention, in order. */
 typedef enum {
-  STEP_ATTENTION_OUTPUT,     /* sum = context W^T + b + hidden */
-  STEP_ATTENTION_LAYERNORM,  /* hidden = LayerNorm (sum) */
-  STEP_INTERMEDIATE,         /* intermediate = gelu (hidden W^T + b) */
-  STEP_OUTPUT,               /* sum = intermediate W^T + b + hidden */
-  STEP_OUTPUT_LAYERNORM,     /* hidden = LayerNorm (sum) */
-  STEP_QKV,                  /* qkv = hidden W^T + b, the next layer's first step */
+  STEP_ATTENTION_OUTPUT,    /* sum = context W^T + b + hidden */
+  STEP_ATTENTION_LAYERNORM, /* hidden = LayerNorm (sum) */
+  STEP_INTERMEDIATE,        /* intermediate = gelu (hidden W^T + b) */
+  STEP_OUTPUT,              /* sum = intermediate W^T + b + hidden */
+  STEP_OUTPUT_LAYERNORM,    /* hidden = LayerNorm (sum) */
+  STEP_QKV,                 /* qkv = hidden W^T + b, the next layer's first step */
   N_STEPS
 } Step;
 
@@ -394,12 +386,12 @@ typedef enum {
 typedef struct {
   CpuBackend *cpu;
   const int32_t *ids, *type_ids;
-  int32_t *positions;            /* each token's position in its sequence */
-  const uint32_t *seq_offsets;   /* relative to the chunk's first token */
+  int32_t *positions;          /* each token's position in its sequence */
+  const uint32_t *seq_offsets; /* relative to the chunk's first token */
   int n_sequences, n_tokens;
   const CpuLayer *layer;
-  Step step;                     /* the step column_phase runs */
-  gint next_item;                /* the current phase's work counter */
+  Step step;      /* the step column_phase runs */
+  gint next_item; /* the current phase's work counter */
 } ForwardPass;
 
 static void
@@ -424,8 +416,7 @@ embed_rows (ForwardPass *pass, int first, int last)
 
 /* The block [first, last) x [begin, end) of y = x W^T + b; x and y are dense. */
 static void
-linear_block (const BertLinear *linear, const float *x, float *y, int first, int last, int begin,
-    int end)
+linear_block (const BertLinear *linear, const float *x, float *y, int first, int last, int begin, int end)
 {
   bert_linear_forward (linear, x + (gsize) first * linear->k, last - first, linear->k, begin, end,
       y + (gsize) first * linear->n, linear->n);
@@ -445,8 +436,7 @@ layernorm_rows (ForwardPass *pass, int first, int last, const float *weight, con
 /* Runs step on rows [first, last), columns [begin, end) of its output (LayerNorm steps
  * take whole rows). */
 static void
-run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int last, int begin,
-    int end)
+run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int last, int begin, int end)
 {
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
@@ -459,13 +449,11 @@ run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int la
           cpu->hidden + (gsize) first * hidden + begin);
       break;
     case STEP_ATTENTION_LAYERNORM:
-      layernorm_rows (pass, first, last, layer->attention_layernorm_weight,
-          layer->attention_layernorm_bias);
+      layernorm_rows (pass, first, last, layer->attention_layernorm_weight, layer->attention_layernorm_bias);
       break;
     case STEP_INTERMEDIATE:
       linear_block (&layer->intermediate, cpu->hidden, cpu->intermediate, first, last, begin, end);
-      bert_cpu_gelu (cpu->intermediate + (gsize) first * intermediate + begin, rows, columns,
-          intermediate);
+      bert_cpu_gelu (cpu->intermediate + (gsize) first * intermediate + begin, rows, columns, intermediate);
       break;
     case STEP_OUTPUT:
       linear_block (&layer->output, cpu->intermediate, cpu->sum, first, last, begin, end);
@@ -475,11 +463,8 @@ run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int la
     case STEP_OUTPUT_LAYERNORM:
       layernorm_rows (pass, first, last, layer->output_layernorm_weight, layer->output_layernorm_bias);
       break;
-    case STEP_QKV:
-      linear_block (&layer->qkv, cpu->hidden, cpu->qkv, first, last, begin, end);
-      break;
-    case N_STEPS:
-      break;
+    case STEP_QKV: linear_block (&layer->qkv, cpu->hidden, cpu->qkv, first, last, begin, end); break;
+    case N_STEPS: break;
   }
 }
 
@@ -487,12 +472,9 @@ static int
 step_columns (const CpuBackend *cpu, Step step)
 {
   switch (step) {
-    case STEP_INTERMEDIATE:
-      return cpu->config->intermediate_size;
-    case STEP_QKV:
-      return 3 * cpu->config->hidden_size;
-    default:
-      return cpu->config->hidden_size;
+    case STEP_INTERMEDIATE: return cpu->config->intermediate_size;
+    case STEP_QKV: return 3 * cpu->config->hidden_size;
+    default: return cpu->config->hidden_size;
   }
 }
 
@@ -589,8 +571,8 @@ attention_phase (int thread_index, gpointer data)
     const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
 
     bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
-        cpu->context + first * hidden + head * head_dim, hidden,
-        pass->seq_offsets[s + 1] - first, head_dim, scratch);
+        cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
+        scratch);
   }
 }
 
@@ -683,8 +665,7 @@ argmax (const float *x, int n)
 /* Which labels of one row apply: each over the threshold for a multi-label model, else
  * the highest-scoring one. */
 static void
-mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label,
-    gboolean multi_label)
+mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label, gboolean multi_label)
 {
   for (int i = 0; i < n_labels; i++)
     applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
@@ -692,8 +673,8 @@ mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_
 
 /* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
 static void
-classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs,
-    int32_t *labels, uint8_t *applies)
+classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
+    uint8_t *applies)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
   int n = pass->n_sequences;
@@ -716,8 +697,7 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
       bert_cpu_softmax (row, n_labels);
     }
     labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
-    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s],
-        cpu->config->multi_label);
+    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s], cpu->config->multi_label);
   }
 }
 
@@ -777,8 +757,8 @@ chunk_end (const BertPackedBatch *batch, int first)
 }
 
 static gboolean
-run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last,
-    BertBatchOutput *output, GError **error)
+run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, BertBatchOutput *output,
+    GError **error)
 {
   uint32_t first_token = batch->seq_offsets[first];
   uint32_t *offsets = g_new (uint32_t, last - first + 1);
@@ -858,8 +838,8 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->head_dim = model->config.hidden_size / model->config.num_heads;
   g_mutex_init (&cpu->lock);
   cpu->team = bert_cpu_team_new (n_threads);
-  cpu->weights = prepared_weights_acquire (model,
-      bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
+  cpu->weights =
+      prepared_weights_acquire (model, bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
   if (cpu->weights == NULL) {
     cpu_destroy (cpu);
     return NULL;
@@ -876,12 +856,11 @@ bert_backend_cpu_resolve_precision (BertPrecision requested, char **reason)
     *reason = NULL;
   switch (requested) {
     case BERT_PRECISION_AUTO:
-    case BERT_PRECISION_FP32:
-      return BERT_PRECISION_FP32;
+    case BERT_PRECISION_FP32: return BERT_PRECISION_FP32;
     case BERT_PRECISION_FP16:
       if (reason != NULL)
         *reason = g_strdup ("fp16 runs on CUDA only: the CPU computes in fp32 (bf16 and int8 "
-            "are the CPU's reduced precisions)");
+                            "are the CPU's reduced precisions)");
       return BERT_PRECISION_FP32;
     case BERT_PRECISION_BF16:
     case BERT_PRECISION_INT8:
@@ -889,7 +868,8 @@ bert_backend_cpu_resolve_precision (BertPrecision requested, char **reason)
         return requested;
       if (reason != NULL)
         *reason = g_strdup_printf ("%s needs %s, which this CPU lacks (or GST_BERT_CPU_GEMM "
-            "turns off): the CPU computes in fp32", bert_precision_get_name (requested),
+                                   "turns off): the CPU computes in fp32",
+            bert_precision_get_name (requested),
             requested == BERT_PRECISION_BF16 ? "AVX512_BF16" : "AVX512_VNNI");
       return BERT_PRECISION_FP32;
   }

@@ -55,12 +55,9 @@ const char *
 bert_gemm_format_name (BertGemmFormat format)
 {
   switch (format) {
-    case BERT_GEMM_BF16:
-      return "bf16";
-    case BERT_GEMM_INT8:
-      return "int8";
-    default:
-      return "fp32";
+    case BERT_GEMM_BF16: return "bf16";
+    case BERT_GEMM_INT8: return "int8";
+    default: return "fp32";
   }
 }
 
@@ -92,8 +89,7 @@ pack_weight (BertLinear *linear)
 }
 
 gboolean
-bert_linear_init (BertLinear *linear, const float *weight, const float *bias, int n, int k,
-    gboolean pack)
+bert_linear_init (BertLinear *linear, const float *weight, const float *bias, int n, int k, gboolean pack)
 {
   memset (linear, 0, sizeof *linear);
   linear->n = n;
@@ -105,8 +101,8 @@ bert_linear_init (BertLinear *linear, const float *weight, const float *bias, in
 }
 
 gboolean
-bert_linear_init_low (BertLinear *linear, BertGemmFormat format, const float *weight,
-    const float *bias, int n, int k)
+bert_linear_init_low (BertLinear *linear, BertGemmFormat format, const float *weight, const float *bias,
+    int n, int k)
 {
   gboolean ok = FALSE;
 
@@ -115,7 +111,7 @@ bert_linear_init_low (BertLinear *linear, BertGemmFormat format, const float *we
   linear->format = format;
 #if BERT_HAVE_AVX512_KERNEL
   ok = format == BERT_GEMM_BF16 ? bert_gemm_bf16_pack (linear, weight, bias)
-      : bert_gemm_int8_pack (linear, weight, bias);
+                                : bert_gemm_int8_pack (linear, weight, bias);
 #endif
   if (!ok)
     bert_linear_clear (linear);
@@ -141,10 +137,8 @@ bert_linear_weight_bytes (const BertLinear *linear)
   gsize features = (gsize) linear->n_panels * BERT_GEMM_PANEL;
 
   switch (linear->format) {
-    case BERT_GEMM_BF16:
-      return features * (linear->k_padded * sizeof (uint16_t) + sizeof (float));
-    case BERT_GEMM_INT8:
-      return features * (linear->k_padded + 2 * sizeof (float) + sizeof (int32_t));
+    case BERT_GEMM_BF16: return features * (linear->k_padded * sizeof (uint16_t) + sizeof (float));
+    case BERT_GEMM_INT8: return features * (linear->k_padded + 2 * sizeof (float) + sizeof (int32_t));
     default:
       if (linear->packed != NULL)
         return features * (linear->k + 1) * sizeof (float);
@@ -157,8 +151,8 @@ bert_linear_weight_bytes (const BertLinear *linear)
  * the masks of the two 16-float halves. Inlined with rows constant so that the
  * accumulators live in registers. */
 __attribute__ ((target ("avx512f"), always_inline)) static inline void
-panel_rows (const int rows, const float *x, int ldx, const float *panel, const float *bias, int k,
-    float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
+panel_rows (const int rows, const float *x, int ldx, const float *panel, const float *bias, int k, float *y,
+    int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
   __m512 acc[KERNEL_ROWS][2];
   __m512 bias_low = _mm512_load_ps (bias), bias_high = _mm512_load_ps (bias + 16);
@@ -218,19 +212,19 @@ panel_forward (const BertLinear *linear, int p, const float *x, int rows, int ld
 }
 
 static void
-packed_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel,
-    int last_panel, float *y, int ldy)
+packed_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel, int last_panel,
+    float *y, int ldy)
 {
   for (int r = 0; r < rows; r += ROW_BLOCK)
     for (int p = first_panel; p < last_panel; p++)
-      panel_forward (linear, p, x + (gsize) r * ldx, MIN (ROW_BLOCK, rows - r), ldx,
-          y + (gsize) r * ldy, ldy);
+      panel_forward (linear, p, x + (gsize) r * ldx, MIN (ROW_BLOCK, rows - r), ldx, y + (gsize) r * ldy,
+          ldy);
 }
 #endif
 
 void
-bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int column_begin, int column_end, float *y, int ldy)
+bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx, int column_begin,
+    int column_end, float *y, int ldy)
 {
   if (column_begin >= column_end || rows == 0)
     return;
@@ -251,8 +245,7 @@ bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx
     return;
   }
 #endif
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, column_end - column_begin,
-      linear->k, 1.0f, x, ldx, linear->weight + (gsize) column_begin * linear->k, linear->k,
-      0.0f, y + column_begin, ldy);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, column_end - column_begin, linear->k, 1.0f, x,
+      ldx, linear->weight + (gsize) column_begin * linear->k, linear->k, 0.0f, y + column_begin, ldy);
   bert_cpu_bias (y + column_begin, rows, column_end - column_begin, ldy, linear->bias + column_begin);
 }

@@ -30,25 +30,25 @@ G_BEGIN_DECLS
 #define BERT_GEMM_PANEL 32
 
 typedef enum {
-  BERT_GEMM_F32,           /* fp32 panels, or cblas_sgemm */
-  BERT_GEMM_BF16,          /* bf16 panels, fp32 sums (vdpbf16ps) */
-  BERT_GEMM_INT8           /* int8 panels, int32 sums (vpdpbusd), fp32 scales */
+  BERT_GEMM_F32,  /* fp32 panels, or cblas_sgemm */
+  BERT_GEMM_BF16, /* bf16 panels, fp32 sums (vdpbf16ps) */
+  BERT_GEMM_INT8  /* int8 panels, int32 sums (vpdpbusd), fp32 scales */
 } BertGemmFormat;
 
 typedef struct {
-  int n, k;                /* out_features, in_features */
+  int n, k; /* out_features, in_features */
   BertGemmFormat format;
-  int n_panels;            /* ceil (n / BERT_GEMM_PANEL) */
-  const float *weight;     /* the original [n, k], for cblas_sgemm */
-  const float *bias;       /* [n] */
-  float *packed;           /* n_panels x k x BERT_GEMM_PANEL, zero-padded; NULL on the BLAS path */
-  float *packed_bias;      /* n_panels x BERT_GEMM_PANEL, zero-padded */
+  int n_panels;        /* ceil (n / BERT_GEMM_PANEL) */
+  const float *weight; /* the original [n, k], for cblas_sgemm */
+  const float *bias;   /* [n] */
+  float *packed;       /* n_panels x k x BERT_GEMM_PANEL, zero-padded; NULL on the BLAS path */
+  float *packed_bias;  /* n_panels x BERT_GEMM_PANEL, zero-padded */
   /* BF16 and INT8: k rounded up to the pairs (bf16) or fours (int8) one instruction
    * sums; panels of n_panels x k_groups x BERT_GEMM_PANEL x group values. */
   int k_padded;
-  void *packed_low;        /* uint16_t bf16 or int8_t values; NULL for F32 */
-  float *weight_scale;     /* INT8: per output feature, n_panels x BERT_GEMM_PANEL */
-  int32_t *weight_shift;   /* INT8: 128 x the feature's sum of int8 weights */
+  void *packed_low;      /* uint16_t bf16 or int8_t values; NULL for F32 */
+  float *weight_scale;   /* INT8: per output feature, n_panels x BERT_GEMM_PANEL */
+  int32_t *weight_shift; /* INT8: 128 x the feature's sum of int8 weights */
 } BertLinear;
 
 /* Whether the packed kernel runs on this CPU and is not turned off: the environment
@@ -76,8 +76,8 @@ gsize bert_linear_weight_bytes (const BertLinear *linear);
 
 /* The columns [column_begin, column_end) of y = x W^T + b, for rows of x (row stride
  * ldx) into y (row stride ldy). column_begin must be a multiple of BERT_GEMM_PANEL. */
-void bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int column_begin, int column_end, float *y, int ldy);
+void bert_linear_forward (const BertLinear *linear, const float *x, int rows, int ldx, int column_begin,
+    int column_end, float *y, int ldy);
 
 G_END_DECLS
 

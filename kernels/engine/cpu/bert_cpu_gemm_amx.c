@@ -65,7 +65,7 @@ bert_gemm_amx_begin (void)
   }
   /* Not _tile_loadconfig: GCC 12's tells the compiler that it reads a pointer's worth of
    * the configuration, which lets it drop the stores of the rest. */
-  __asm__ volatile ("ldtilecfg %0" : : "m" (config));
+  __asm__ volatile("ldtilecfg %0" : : "m"(config));
 }
 
 __attribute__ ((target ("amx-tile"))) void

@@ -37,8 +37,7 @@ bf16_from_float (float value)
 gboolean
 bert_gemm_bf16_pack (BertLinear *linear, const float *weight, const float *bias)
 {
-  int k_padded = (linear->k + BERT_GEMM_BF16_K_ALIGN - 1) / BERT_GEMM_BF16_K_ALIGN
-      * BERT_GEMM_BF16_K_ALIGN;
+  int k_padded = (linear->k + BERT_GEMM_BF16_K_ALIGN - 1) / BERT_GEMM_BF16_K_ALIGN * BERT_GEMM_BF16_K_ALIGN;
   gsize panel_values = (gsize) k_padded * BERT_GEMM_PANEL;
   uint16_t *packed;
 
@@ -52,8 +51,7 @@ bert_gemm_bf16_pack (BertLinear *linear, const float *weight, const float *bias)
   memset (packed, 0, linear->n_panels * panel_values * sizeof *packed);
   memset (linear->packed_bias, 0, linear->n_panels * BERT_GEMM_PANEL * sizeof (float));
   for (int column = 0; column < linear->n; column++) {
-    uint16_t *panel = packed + (column / BERT_GEMM_PANEL) * panel_values
-        + (column % BERT_GEMM_PANEL) * 2;
+    uint16_t *panel = packed + (column / BERT_GEMM_PANEL) * panel_values + (column % BERT_GEMM_PANEL) * 2;
     const float *row = weight + (gsize) column * linear->k;
 
     for (int i = 0; i < linear->k; i++)
@@ -87,8 +85,8 @@ round_rows (const float *x, int rows, int ldx, int k, uint16_t *stage, int k_pad
 
 /* y[rows, 32] = x[rows, k] panel + bias, as the fp32 kernel, over pairs of inputs. */
 __attribute__ ((target ("avx512f,avx512bf16"), always_inline)) static inline void
-panel_rows (const int rows, const uint16_t *x, int ldx, const uint16_t *panel, const float *bias,
-    int k_pairs, float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
+panel_rows (const int rows, const uint16_t *x, int ldx, const uint16_t *panel, const float *bias, int k_pairs,
+    float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
   __m512 acc[KERNEL_ROWS][2];
   __m512 bias_low = _mm512_load_ps (bias), bias_high = _mm512_load_ps (bias + 16);
@@ -121,8 +119,7 @@ __attribute__ ((target ("avx512f,avx512bf16"))) static void
 panel_forward (const BertLinear *linear, int p, const uint16_t *x, int rows, float *y, int ldy)
 {
   int k_pairs = linear->k_padded / 2;
-  const uint16_t *panel = (const uint16_t *) linear->packed_low
-      + (gsize) p * k_pairs * BERT_GEMM_PANEL * 2;
+  const uint16_t *panel = (const uint16_t *) linear->packed_low + (gsize) p * k_pairs * BERT_GEMM_PANEL * 2;
   const float *bias = linear->packed_bias + p * BERT_GEMM_PANEL;
   int valid = MIN (BERT_GEMM_PANEL, linear->n - p * BERT_GEMM_PANEL), ldx = linear->k_padded;
   __mmask16 low_mask = valid >= 16 ? 0xffff : (1u << valid) - 1;
@@ -195,8 +192,7 @@ amx_panel_forward (const BertLinear *linear, int p, const uint16_t *x, int rows,
     for (int i = 0; i < MIN (2 * BERT_GEMM_AMX_ROWS, rows - r); i++) {
       float *out = y + (gsize) (r + i) * ldy;
 
-      _mm512_mask_storeu_ps (out, low_mask,
-          _mm512_add_ps (_mm512_load_ps (sums[i]), _mm512_load_ps (bias)));
+      _mm512_mask_storeu_ps (out, low_mask, _mm512_add_ps (_mm512_load_ps (sums[i]), _mm512_load_ps (bias)));
       _mm512_mask_storeu_ps (out + 16, high_mask,
           _mm512_add_ps (_mm512_load_ps (sums[i] + 16), _mm512_load_ps (bias + 16)));
     }
@@ -204,8 +200,8 @@ amx_panel_forward (const BertLinear *linear, int p, const uint16_t *x, int rows,
 }
 
 void
-bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int first_panel, int last_panel, float *y, int ldy)
+bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel,
+    int last_panel, float *y, int ldy)
 {
   uint16_t stage[BERT_GEMM_STAGE_BYTES / sizeof (uint16_t)] __attribute__ ((aligned (64)));
   int stage_rows = MIN (ROW_BLOCK, (int) G_N_ELEMENTS (stage) / linear->k_padded);

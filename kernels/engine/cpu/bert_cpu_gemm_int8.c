@@ -22,7 +22,7 @@
 
 #define KERNEL_ROWS 12
 #define ROW_BLOCK 48
-#define GROUP 4               /* inputs per vpdpbusd lane */
+#define GROUP 4 /* inputs per vpdpbusd lane */
 #define ZERO_POINT 128
 
 G_STATIC_ASSERT (255.0 * 127.0 * BERT_MAX_INTERMEDIATE_SIZE < 2147483647.0);
@@ -32,8 +32,7 @@ G_STATIC_ASSERT (BERT_MAX_INTERMEDIATE_SIZE % BERT_GEMM_INT8_K_ALIGN == 0);
 gboolean
 bert_gemm_int8_pack (BertLinear *linear, const float *weight, const float *bias)
 {
-  int k_padded = (linear->k + BERT_GEMM_INT8_K_ALIGN - 1) / BERT_GEMM_INT8_K_ALIGN
-      * BERT_GEMM_INT8_K_ALIGN;
+  int k_padded = (linear->k + BERT_GEMM_INT8_K_ALIGN - 1) / BERT_GEMM_INT8_K_ALIGN * BERT_GEMM_INT8_K_ALIGN;
   gsize panel_bytes = (gsize) k_padded * BERT_GEMM_PANEL;
   gsize features = (gsize) linear->n_panels * BERT_GEMM_PANEL;
   int8_t *packed;
@@ -75,8 +74,7 @@ bert_gemm_int8_pack (BertLinear *linear, const float *weight, const float *bias)
 /* rows of x quantized into stage (row stride k_padded, the pad at the zero point) and
  * their scales into row_scale. */
 __attribute__ ((target ("avx512f,avx512bw"))) static void
-quantize_rows (const float *x, int rows, int ldx, int k, uint8_t *stage, int k_padded,
-    float *row_scale)
+quantize_rows (const float *x, int rows, int ldx, int k, uint8_t *stage, int k_padded, float *row_scale)
 {
   for (int r = 0; r < rows; r++) {
     const float *in = x + (gsize) r * ldx;
@@ -109,8 +107,8 @@ quantize_rows (const float *x, int rows, int ldx, int k, uint8_t *stage, int k_p
 /* y[rows, 32] for one panel: int32 sums over quads of inputs, then the fp32 epilogue. */
 __attribute__ ((target ("avx512f,avx512vnni"), always_inline)) static inline void
 panel_rows (const int rows, const uint8_t *x, int ldx, const int8_t *panel, int k_groups,
-    const float *row_scale, const float *weight_scale, const int32_t *weight_shift,
-    const float *bias, float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
+    const float *row_scale, const float *weight_scale, const int32_t *weight_shift, const float *bias,
+    float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
   __m512i acc[KERNEL_ROWS][2];
 
@@ -145,8 +143,8 @@ panel_rows (const int rows, const uint8_t *x, int ldx, const int8_t *panel, int 
 }
 
 __attribute__ ((target ("avx512f,avx512vnni"))) static void
-panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *row_scale, int rows,
-    float *y, int ldy)
+panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *row_scale, int rows, float *y,
+    int ldy)
 {
   int k_groups = linear->k_padded / GROUP, ldx = linear->k_padded;
   const int8_t *panel = (const int8_t *) linear->packed_low + (gsize) p * k_groups * GROUP * BERT_GEMM_PANEL;
@@ -163,8 +161,8 @@ panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *r
     const float *sr = row_scale + r;
     float *yr = y + (gsize) r * ldy;
 
-#define PANEL_ROWS(n) panel_rows (n, xr, ldx, panel, k_groups, sr, weight_scale, weight_shift, \
-    bias, yr, ldy, low_mask, high_mask)
+#define PANEL_ROWS(n)                                                                                        \
+  panel_rows (n, xr, ldx, panel, k_groups, sr, weight_scale, weight_shift, bias, yr, ldy, low_mask, high_mask)
     switch (MIN (KERNEL_ROWS, rows - r)) {
       case 12: PANEL_ROWS (12); break;
       case 11: PANEL_ROWS (11); break;
@@ -186,8 +184,8 @@ panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *r
 /* One panel over rows of x (row stride k_padded, whole tiles of 16 rows readable) with
  * AMX: int32 sums of 32 rows x 32 features in tiles 0-3, then the fp32 epilogue. */
 __attribute__ ((target ("amx-tile,amx-int8,avx512f"))) static void
-amx_panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *row_scale,
-    int rows, float *y, int ldy)
+amx_panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *row_scale, int rows,
+    float *y, int ldy)
 {
   int k_padded = linear->k_padded, valid = MIN (BERT_GEMM_PANEL, linear->n - p * BERT_GEMM_PANEL);
   const int8_t *panel = (const int8_t *) linear->packed_low + (gsize) p * k_padded * BERT_GEMM_PANEL;
@@ -195,7 +193,9 @@ amx_panel_forward (const BertLinear *linear, int p, const uint8_t *x, const floa
   const int32_t *weight_shift = linear->weight_shift + p * BERT_GEMM_PANEL;
   const float *bias = linear->packed_bias + p * BERT_GEMM_PANEL;
   __mmask16 masks[2] = { valid >= 16 ? 0xffff : (1u << valid) - 1,
-    valid >= 32 ? 0xffff : valid <= 16 ? 0 : (1u << (valid - 16)) - 1 };
+    valid >= 32       ? 0xffff
+        : valid <= 16 ? 0
+                      : (1u << (valid - 16)) - 1 };
   int32_t sums[2 * BERT_GEMM_AMX_ROWS][BERT_GEMM_PANEL] __attribute__ ((aligned (64)));
 
   y += p * BERT_GEMM_PANEL;
@@ -241,8 +241,8 @@ amx_panel_forward (const BertLinear *linear, int p, const uint8_t *x, const floa
 }
 
 void
-bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int first_panel, int last_panel, float *y, int ldy)
+bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel,
+    int last_panel, float *y, int ldy)
 {
   uint8_t stage[BERT_GEMM_STAGE_BYTES] __attribute__ ((aligned (64)));
   float row_scale[ROW_BLOCK];

@@ -44,10 +44,10 @@ gboolean bert_gemm_bf16_pack (BertLinear *linear, const float *weight, const flo
 gboolean bert_gemm_int8_pack (BertLinear *linear, const float *weight, const float *bias);
 
 /* The panels [first_panel, last_panel) of y = x W^T + b over rows of x. */
-void bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int first_panel, int last_panel, float *y, int ldy);
-void bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int ldx,
-    int first_panel, int last_panel, float *y, int ldy);
+void bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel,
+    int last_panel, float *y, int ldy);
+void bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel,
+    int last_panel, float *y, int ldy);
 #endif
 
 G_END_DECLS

@@ -15,7 +15,7 @@
  * ISO C mode, so every clone computes the same values. ThreadSanitizer crashes in ifunc
  * resolvers (they run before its runtime starts), so its builds do without. */
 #if defined(__has_feature)
-#if __has_feature (thread_sanitizer)
+#if __has_feature(thread_sanitizer)
 #define BERT_THREAD_SANITIZER 1
 #endif
 #endif
@@ -24,7 +24,7 @@
 #endif
 /* GCC only: clang 14 names a target_clones function NAME.ifunc, so calls from other
  * files do not link. */
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) \
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__)                      \
     && !defined(BERT_THREAD_SANITIZER)
 #define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
@@ -73,9 +73,7 @@ bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size_t n)
     uint32_t bits;
 
     switch (dtype) {
-      case BERT_DTYPE_F32:
-        memcpy (&dst[i], bytes + 4 * i, 4);
-        break;
+      case BERT_DTYPE_F32: memcpy (&dst[i], bytes + 4 * i, 4); break;
       case BERT_DTYPE_F16:
         memcpy (&half, bytes + 2 * i, 2);
         dst[i] = f16_to_f32 (GUINT16_FROM_LE (half));
@@ -107,8 +105,14 @@ exp_approximation (float x)
   /* Adding and subtracting 1.5 * 2^23 rounds to the nearest integer. */
   n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   r = (clamped - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-  p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120
-                  + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  p = 1.0f
+      + r
+          * (1.0f
+              + r
+                  * (0.5f
+                      + r
+                          * (1.0f / 6
+                              + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
   bits = (uint32_t) ((int32_t) n + 127) << 23;
   memcpy (&scale, &bits, sizeof scale);
   return p * scale;
@@ -121,8 +125,8 @@ erf_approximation (float x)
 {
   float a = fabsf (x);
   float t = 1.0f / (1.0f + 0.3275911f * a);
-  float y = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f
-              + t * (-1.453152027f + t * 1.061405429f))));
+  float y =
+      t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
 
   return copysignf (1.0f - y * exp_approximation (-a * a), x);
 }
@@ -209,8 +213,7 @@ row_variance (const float *x, int n, float mean)
 }
 
 VECTOR_CLONES void
-bert_cpu_layernorm (const float *in, float *out, int n, const float *weight, const float *bias,
-    float eps)
+bert_cpu_layernorm (const float *in, float *out, int n, const float *weight, const float *bias, float eps)
 {
   float mean = row_mean (in, n);
   float inverse_std = 1.0f / sqrtf (row_variance (in, n, mean) + eps);
@@ -259,8 +262,8 @@ bert_cpu_attention_scratch_size (int n, int head_dim)
 /* scores[j] = q . k_j * scale for every j < padded, from K transposed: head_dim rows
  * of padded values, zero past n. */
 static inline void
-attention_scores (const float *q, const float *k_transposed, int padded, int head_dim,
-    float scale, float *scores)
+attention_scores (const float *q, const float *k_transposed, int padded, int head_dim, float scale,
+    float *scores)
 {
   for (int j0 = 0; j0 < padded; j0 += ATTENTION_BLOCK) {
     float acc[ATTENTION_BLOCK] = { 0 };
@@ -278,8 +281,7 @@ attention_scores (const float *q, const float *k_transposed, int padded, int hea
 
 /* ctx = sum_j p[j] * v_j. */
 static inline void
-attention_context (const float *p, const float *v, int qkv_stride, int n, int head_dim,
-    float *ctx)
+attention_context (const float *p, const float *v, int qkv_stride, int n, int head_dim, float *ctx)
 {
   int c0 = 0;
 
@@ -304,8 +306,8 @@ attention_context (const float *p, const float *v, int qkv_stride, int n, int he
 }
 
 VECTOR_CLONES void
-bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride,
-    float *ctx, int ctx_stride, int n, int head_dim, float *scratch)
+bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
+    int ctx_stride, int n, int head_dim, float *scratch)
 {
   int padded = round_up_to_block (n);
   float *k_transposed = scratch;

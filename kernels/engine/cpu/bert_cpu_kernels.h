@@ -30,8 +30,8 @@ void bert_cpu_add_residual (float *y, int rows, int cols, int ld, const float *r
 void bert_cpu_bias (float *y, int rows, int cols, int ld, const float *bias);
 
 /* One row of n values: out = (in - mean) / sqrt (var + eps) * weight + bias. */
-void bert_cpu_layernorm (const float *in, float *out, int n, const float *weight,
-    const float *bias, float eps);
+void bert_cpu_layernorm (const float *in, float *out, int n, const float *weight, const float *bias,
+    float eps);
 
 /* Softmax of n values in place. */
 void bert_cpu_softmax (float *x, int n);
@@ -40,8 +40,8 @@ void bert_cpu_softmax (float *x, int n);
  * padding: q, k, v are n rows of head_dim values, row stride qkv_stride; ctx gets
  * n rows of head_dim values, row stride ctx_stride. scratch holds
  * bert_cpu_attention_scratch_size (n, head_dim) floats. */
-void bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride,
-    float *ctx, int ctx_stride, int n, int head_dim, float *scratch);
+void bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
+    int ctx_stride, int n, int head_dim, float *scratch);
 size_t bert_cpu_attention_scratch_size (int n, int head_dim);
 
 G_END_DECLS

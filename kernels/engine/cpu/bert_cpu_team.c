@@ -13,13 +13,13 @@
 
 struct _BertCpuTeam {
   int n_threads;
-  GThread **workers;           /* n_threads - 1 */
+  GThread **workers; /* n_threads - 1 */
   GMutex mutex;
-  GCond wake_cond;             /* a run started (generation changed) */
-  GCond done_cond;             /* the last active worker left a closed run */
-  gint generation;             /* counts runs started */
-  gint open;                   /* the current run accepts workers */
-  gint active;                 /* workers inside the current run */
+  GCond wake_cond; /* a run started (generation changed) */
+  GCond done_cond; /* the last active worker left a closed run */
+  gint generation; /* counts runs started */
+  gint open;       /* the current run accepts workers */
+  gint active;     /* workers inside the current run */
   gint sleeping_workers;
   gint caller_sleeping;
   gboolean quit;

@@ -7,8 +7,7 @@
 #include "gstbertmeta.h"
 
 static GstBertInferTokens
-tokens_of (const gint32 *ids, const gint32 *type_ids, const guint32 *offsets, guint n_tokens,
-    guint n_kept)
+tokens_of (const gint32 *ids, const gint32 *type_ids, const guint32 *offsets, guint n_tokens, guint n_kept)
 {
   GstBertInferTokens tokens = { ids, type_ids, offsets, n_tokens, n_kept, FALSE };
 
@@ -68,7 +67,7 @@ GST_START_TEST (test_long_sequence_keeps_head_and_last_token)
   assert_ints (batch->ids, kept_ids, 4);
   spans = gst_bert_infer_batch_get_spans (batch, 0);
   fail_unless_equals_int (spans[4], 3);
-  fail_unless_equals_int (spans[6], 11);   /* the [SEP]'s span */
+  fail_unless_equals_int (spans[6], 11); /* the [SEP]'s span */
   fail_unless (gst_bert_infer_batch_get_truncated (batch, 0));
   gst_bert_infer_batch_free (batch);
 }
@@ -98,7 +97,7 @@ GST_START_TEST (test_limits_count_buffers_and_tokens)
   fail_if (gst_bert_infer_batch_would_overflow (batch, 4, 4));
   gst_bert_infer_batch_append (batch, gst_buffer_new (), &tokens);
   fail_unless (gst_bert_infer_batch_would_overflow (batch, 1, 4));
-  fail_if (gst_bert_infer_batch_would_overflow (batch, 1000, 0));     /* 0: no limit */
+  fail_if (gst_bert_infer_batch_would_overflow (batch, 1000, 0)); /* 0: no limit */
   fail_unless (gst_bert_infer_batch_is_full (batch, 1, 0));
   fail_if (gst_bert_infer_batch_is_full (batch, 2, 0));
   fail_unless (gst_bert_infer_batch_is_full (batch, 2, 4));
@@ -157,8 +156,8 @@ GST_START_TEST (test_short_meta_arrays_count_as_absent)
   GstBuffer *short_array = gst_buffer_new_allocate (NULL, 2 * sizeof (gint32), NULL);
   GstBertInferTokens tokens;
 
-  gst_structure_set (gst_custom_meta_get_structure (meta), "type-ids", GST_TYPE_BUFFER,
-      short_array, "offsets", GST_TYPE_BUFFER, short_array, NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "type-ids", GST_TYPE_BUFFER, short_array,
+      "offsets", GST_TYPE_BUFFER, short_array, NULL);
   gst_buffer_unref (short_array);
   fail_unless (gst_bert_infer_tokens_from_meta (meta, &tokens));
   fail_unless (tokens.type_ids == NULL);

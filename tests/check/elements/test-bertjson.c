@@ -138,9 +138,9 @@ GST_START_TEST (test_escaping)
 {
   /* quote, backslash, controls, DEL, accents, U+2028, emoji, then invalid bytes */
   const gchar text[] = "a\"b\\c\n\r\t\b\f\x01\x1f\x7f caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 "
-      "\xff\xc3 \xed\xa0\x80";
+                       "\xff\xc3 \xed\xa0\x80";
   const gchar *expected = "a\"b\\c\n\r\t\b\f\x01\x1f\x7f caf\xc3\xa9 \xe2\x80\xa8 "
-      "\xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd";
+                          "\xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd";
   GstHarness *h = new_harness ();
   JsonObject *line;
 
@@ -200,8 +200,7 @@ GST_START_TEST (test_embedding_result)
   line = push_and_parse (h, in);
   result = json_object_get_object_member (line, "result");
   fail_unless (result != NULL);
-  fail_unless_equals_string (json_object_get_string_member (result, "model"),
-      "all-MiniLM-L6-v2");
+  fail_unless_equals_string (json_object_get_string_member (result, "model"), "all-MiniLM-L6-v2");
   fail_unless_equals_int64 (json_object_get_int_member (result, "inference_time"), 1234567);
   assert_float_array (json_object_get_array_member (result, "embedding"), embedding,
       G_N_ELEMENTS (embedding));
@@ -298,11 +297,9 @@ GST_START_TEST (test_non_finite_floats_are_null)
   JsonArray *values;
   JsonObject *line;
 
-  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "m", 0),
-      embedding, 3);
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "m", 0), embedding, 3);
   line = push_and_parse (h, in);
-  values = json_object_get_array_member (json_object_get_object_member (line, "result"),
-      "embedding");
+  values = json_object_get_array_member (json_object_get_object_member (line, "result"), "embedding");
   fail_unless (JSON_NODE_HOLDS_NULL (json_array_get_element (values, 0)));
   fail_unless (JSON_NODE_HOLDS_NULL (json_array_get_element (values, 1)));
   fail_unless (json_array_get_double_element (values, 2) == 1.0);
@@ -320,8 +317,7 @@ GST_START_TEST (test_float_digits)
   GstMapInfo map;
 
   g_object_set (h->element, "float-digits", 3, NULL);
-  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "m", 0),
-      embedding, 1);
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "m", 0), embedding, 1);
   gst_harness_push (h, in);
   out = gst_harness_pull (h);
   gst_buffer_map (out, &map, GST_MAP_READ);

@@ -21,8 +21,7 @@ GST_START_TEST (test_plugin_lists_elements)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (expected_elements); i++) {
-    GstPluginFeature *feature = gst_registry_lookup_feature (gst_registry_get (),
-        expected_elements[i]);
+    GstPluginFeature *feature = gst_registry_lookup_feature (gst_registry_get (), expected_elements[i]);
 
     fail_unless (feature != NULL, "no element %s", expected_elements[i]);
     fail_unless_equals_string (gst_plugin_feature_get_plugin_name (feature), "bert");
@@ -43,13 +42,12 @@ assert_property_documented (const gchar *element, GParamSpec *pspec)
   const GValue *default_value = g_param_spec_get_default_value (pspec);
   GValue checked = G_VALUE_INIT;
 
-  fail_unless (blurb != NULL && strlen (blurb) >= 20
-      && g_strcmp0 (blurb, g_param_spec_get_nick (pspec)) != 0,
+  fail_unless (blurb != NULL && strlen (blurb) >= 20 && g_strcmp0 (blurb, g_param_spec_get_nick (pspec)) != 0,
       "%s::%s has no real blurb", element, pspec->name);
   g_value_init (&checked, G_PARAM_SPEC_VALUE_TYPE (pspec));
   g_value_copy (default_value, &checked);
-  fail_if (g_param_value_validate (pspec, &checked),
-      "%s::%s: default outside its range", element, pspec->name);
+  fail_if (g_param_value_validate (pspec, &checked), "%s::%s: default outside its range", element,
+      pspec->name);
   g_value_unset (&checked);
 }
 
@@ -71,8 +69,8 @@ GST_START_TEST (test_every_property_documented)
     name = GST_OBJECT_NAME (factory);
     element = gst_element_factory_create (factory, NULL);
     fail_unless (element != NULL, "cannot create %s", name);
-    fail_unless (strlen (gst_element_factory_get_metadata (factory,
-                GST_ELEMENT_METADATA_DESCRIPTION)) >= 20, "%s has no description", name);
+    fail_unless (strlen (gst_element_factory_get_metadata (factory, GST_ELEMENT_METADATA_DESCRIPTION)) >= 20,
+        "%s has no description", name);
     pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (element), &n);
     for (i = 0; i < n; i++) {
       if (pspecs[i]->owner_type == G_OBJECT_TYPE (element)) {

@@ -21,10 +21,20 @@
 #define FETCH_SCRIPT "scripts/get-model.sh"
 
 /* Ids of tests/data/vocab.txt (its line numbers, from 0). */
-enum
-{
-  CLS = 2, SEP = 3, HELLO = 5, WORLD = 6, THE = 7, CAT = 8, SAT = 9, AMPERSAND = 15,
-  ONE = 26, TWO = 27, THREE = 28, LETTER_A = 31, LETTER_B = 32,
+enum {
+  CLS = 2,
+  SEP = 3,
+  HELLO = 5,
+  WORLD = 6,
+  THE = 7,
+  CAT = 8,
+  SAT = 9,
+  AMPERSAND = 15,
+  ONE = 26,
+  TWO = 27,
+  THREE = 28,
+  LETTER_A = 31,
+  LETTER_B = 32,
 };
 
 static GstElement *
@@ -89,8 +99,7 @@ assert_text (GstBuffer *buffer, const gchar *expected)
   gsize len = strlen (expected);
 
   fail_unless_equals_uint64 (gst_buffer_get_size (buffer), len);
-  fail_unless (gst_buffer_memcmp (buffer, 0, expected, len) == 0, "text differs from \"%s\"",
-      expected);
+  fail_unless (gst_buffer_memcmp (buffer, 0, expected, len) == 0, "text differs from \"%s\"", expected);
 }
 
 static void
@@ -137,7 +146,8 @@ assert_tokens_as_library (GstBuffer *buffer, const gchar *text, guint max_length
   assert_ids (buffer, expected.ids, expected.n_tokens);
   assert_offsets (buffer, expected.offsets, expected.n_tokens);
   fail_unless (memcmp (gst_bert_token_meta_get_type_ids (meta, &n), expected.type_ids,
-          expected.n_tokens * sizeof (gint32)) == 0);
+                   expected.n_tokens * sizeof (gint32))
+      == 0);
   fail_unless_equals_int (gst_bert_token_meta_get_truncated (meta), expected.truncated);
   bert_encoding_clear (&expected);
   bert_tokenizer_free (tokenizer);
@@ -178,17 +188,16 @@ json_offsets_to_byte_offsets (JsonArray *array, const gchar *text, GArray *out)
 }
 
 static void
-assert_array_equals (const gchar *where, const gchar *what, const gint32 *actual,
-    guint n_actual, GArray *expected)
+assert_array_equals (const gchar *where, const gchar *what, const gint32 *actual, guint n_actual,
+    GArray *expected)
 {
   guint i;
 
-  fail_unless (n_actual == expected->len, "%s: %u %s, reference has %u", where, n_actual,
-      what, expected->len);
+  fail_unless (n_actual == expected->len, "%s: %u %s, reference has %u", where, n_actual, what,
+      expected->len);
   for (i = 0; i < n_actual; i++)
-    fail_unless (actual[i] == g_array_index (expected, gint32, i),
-        "%s: %s[%u] is %d, reference %d", where, what, i, actual[i],
-        g_array_index (expected, gint32, i));
+    fail_unless (actual[i] == g_array_index (expected, gint32, i), "%s: %s[%u] is %d, reference %d", where,
+        what, i, actual[i], g_array_index (expected, gint32, i));
 }
 
 static void
@@ -212,8 +221,7 @@ assert_reference_line (GstHarness *h, const gchar *where, JsonObject *reference)
   json_array_to_ints (json_object_get_array_member (reference, "type_ids"), expected);
   type_ids = gst_bert_token_meta_get_type_ids (meta, &n);
   assert_array_equals (where, "type_ids", type_ids, n, expected);
-  json_offsets_to_byte_offsets (json_object_get_array_member (reference, "offsets"), text,
-      expected);
+  json_offsets_to_byte_offsets (json_object_get_array_member (reference, "offsets"), text, expected);
   offsets = gst_bert_token_meta_get_offsets (meta, &n);
   assert_array_equals (where, "offsets", (const gint32 *) offsets, 2 * n, expected);
 
@@ -351,15 +359,14 @@ GST_START_TEST (test_buffer_order_preserved)
 
   for (round = 0; round < 4; round++)
     for (i = 0; i < G_N_ELEMENTS (texts); i++)
-      gst_harness_push (h, timed_text_buffer (texts[i],
-              (round * G_N_ELEMENTS (texts) + i) * GST_SECOND, GST_SECOND));
+      gst_harness_push (h,
+          timed_text_buffer (texts[i], (round * G_N_ELEMENTS (texts) + i) * GST_SECOND, GST_SECOND));
   for (round = 0; round < 4; round++) {
     for (i = 0; i < G_N_ELEMENTS (texts); i++) {
       GstBuffer *out = gst_harness_pull (h);
       const gint32 expected[] = { CLS, ids[i], SEP };
 
-      fail_unless_equals_uint64 (GST_BUFFER_PTS (out),
-          (round * G_N_ELEMENTS (texts) + i) * GST_SECOND);
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (out), (round * G_N_ELEMENTS (texts) + i) * GST_SECOND);
       assert_ids (out, expected, 3);
       gst_buffer_unref (out);
     }
@@ -520,8 +527,7 @@ GST_END_TEST;
  * offsets moved into the markup: @starts and @ends give, for each byte of @decoded,
  * the bytes of @markup it came from. */
 static void
-assert_markup_tokens (GstBuffer *buffer, const gchar *decoded, const guint32 *starts,
-    const guint32 *ends)
+assert_markup_tokens (GstBuffer *buffer, const gchar *decoded, const guint32 *starts, const guint32 *ends)
 {
   GError *error = NULL;
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (FIXTURE_VOCAB, &error);
@@ -818,28 +824,24 @@ assert_ready_fails_naming (GstElement *element, GstResourceError code, const gch
   gchar *debug = NULL;
 
   gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
   message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (message != NULL, "no error message");
   gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code,
-      "unexpected error %s", error->message);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code, "unexpected error %s",
+      error->message);
   if (path) {
     gchar *basename = g_path_get_basename (path);
 
-    fail_unless (strstr (error->message, path) != NULL, "message '%s' lacks %s",
-        error->message, path);
-    fail_unless (debug && strstr (debug, basename) != NULL, "details '%s' lack %s", debug,
-        basename);
+    fail_unless (strstr (error->message, path) != NULL, "message '%s' lacks %s", error->message, path);
+    fail_unless (debug && strstr (debug, basename) != NULL, "details '%s' lack %s", debug, basename);
     g_free (basename);
   }
   if (command)
-    fail_unless (strstr (error->message, command) != NULL, "message '%s' lacks %s",
-        error->message, command);
+    fail_unless (strstr (error->message, command) != NULL, "message '%s' lacks %s", error->message, command);
   else
-    fail_unless (strstr (error->message, FETCH_SCRIPT) == NULL, "message '%s' names %s",
-        error->message, FETCH_SCRIPT);
+    fail_unless (strstr (error->message, FETCH_SCRIPT) == NULL, "message '%s' names %s", error->message,
+        FETCH_SCRIPT);
   GST_INFO ("error: %s (%s)", error->message, debug);
 
   g_error_free (error);
@@ -988,8 +990,7 @@ GST_START_TEST (test_missing_default_vocab_names_fetch_command)
   element = tokenizer_with_vocab ("no-such-model");
   g_free (folder);
   folder = g_build_filename (models_dir, "no-such-model", NULL);
-  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, folder,
-      FETCH_SCRIPT " no-such-model");
+  assert_ready_fails_naming (element, GST_RESOURCE_ERROR_NOT_FOUND, folder, FETCH_SCRIPT " no-such-model");
   gst_object_unref (element);
   restore_models_dir_env ();
   g_rmdir (models_dir);

@@ -25,11 +25,9 @@ assert_tokens (GstCustomMeta *meta)
   fail_unless (meta != NULL);
   fail_unless (memcmp (gst_bert_token_meta_get_ids (meta, &n), ids, sizeof (ids)) == 0);
   fail_unless_equals_int (n, 4);
-  fail_unless (memcmp (gst_bert_token_meta_get_type_ids (meta, &n), type_ids,
-          sizeof (type_ids)) == 0);
+  fail_unless (memcmp (gst_bert_token_meta_get_type_ids (meta, &n), type_ids, sizeof (type_ids)) == 0);
   fail_unless_equals_int (n, 4);
-  fail_unless (memcmp (gst_bert_token_meta_get_offsets (meta, &n), offsets,
-          sizeof (offsets)) == 0);
+  fail_unless (memcmp (gst_bert_token_meta_get_offsets (meta, &n), offsets, sizeof (offsets)) == 0);
   fail_unless_equals_int (n, 4);
 }
 
@@ -57,12 +55,10 @@ GST_START_TEST (test_token_meta_round_trip)
 
   assert_tokens (meta);
   fail_if (gst_bert_token_meta_get_truncated (meta));
-  fail_unless (gst_structure_get_uint (gst_custom_meta_get_structure (meta), "n-tokens",
-          &n_tokens));
+  fail_unless (gst_structure_get_uint (gst_custom_meta_get_structure (meta), "n-tokens", &n_tokens));
   fail_unless_equals_int (n_tokens, 4);
   /* pointers into the meta, not copies */
-  fail_unless (gst_bert_token_meta_get_ids (meta, NULL) == gst_bert_token_meta_get_ids (meta,
-          NULL));
+  fail_unless (gst_bert_token_meta_get_ids (meta, NULL) == gst_bert_token_meta_get_ids (meta, NULL));
   gst_buffer_unref (buffer);
 }
 
@@ -117,8 +113,8 @@ GST_START_TEST (test_metas_follow_whole_copies_only)
   gst_buffer_add_bert_result_meta (buffer, "model", 5);
   copy = gst_buffer_copy (buffer);
   assert_tokens (gst_buffer_get_bert_token_meta (copy));
-  fail_unless_equals_string (gst_bert_result_meta_get_model (gst_buffer_get_bert_result_meta
-          (copy)), "model");
+  fail_unless_equals_string (gst_bert_result_meta_get_model (gst_buffer_get_bert_result_meta (copy)),
+      "model");
 
   part = gst_buffer_copy_region (buffer, GST_BUFFER_COPY_ALL, 6, 5);
   fail_unless (gst_buffer_get_bert_token_meta (part) == NULL);
@@ -146,8 +142,7 @@ GST_START_TEST (test_result_meta_embedding)
   meta = gst_buffer_get_bert_result_meta (buffer);
   fail_unless_equals_string (gst_bert_result_meta_get_model (meta), "all-MiniLM-L6-v2");
   fail_unless_equals_uint64 (gst_bert_result_meta_get_inference_time (meta), 43000);
-  fail_unless (memcmp (gst_bert_result_meta_get_embedding (meta, &dim), embedding,
-          sizeof (embedding)) == 0);
+  fail_unless (memcmp (gst_bert_result_meta_get_embedding (meta, &dim), embedding, sizeof (embedding)) == 0);
   fail_unless_equals_int (dim, 3);
   fail_unless (gst_bert_result_meta_get_logits (meta, &dim) == NULL);
   fail_unless_equals_int (dim, 0);
@@ -169,10 +164,8 @@ GST_START_TEST (test_result_meta_classification)
   const GValue *labels;
   guint n;
 
-  gst_bert_result_meta_set_classification (meta, logits, probs, 2, 0, "positive",
-      over_threshold);
-  fail_unless (memcmp (gst_bert_result_meta_get_logits (meta, &n), logits,
-          sizeof (logits)) == 0);
+  gst_bert_result_meta_set_classification (meta, logits, probs, 2, 0, "positive", over_threshold);
+  fail_unless (memcmp (gst_bert_result_meta_get_logits (meta, &n), logits, sizeof (logits)) == 0);
   fail_unless_equals_int (n, 2);
   fail_unless (memcmp (gst_bert_result_meta_get_probs (meta, &n), probs, sizeof (probs)) == 0);
   fail_unless_equals_int (gst_bert_result_meta_get_label_index (meta), 0);
@@ -206,11 +199,9 @@ GST_START_TEST (test_result_meta_token_labels)
   fail_unless_equals_string (gst_bert_result_meta_get_token_label (meta, 1), "B-LOC");
   fail_unless_equals_string (gst_bert_result_meta_get_token_label (meta, 2), "");
   fail_unless (gst_bert_result_meta_get_token_label (meta, 3) == NULL);
-  fail_unless (memcmp (gst_bert_result_meta_get_token_scores (meta, &n), scores,
-          sizeof (scores)) == 0);
+  fail_unless (memcmp (gst_bert_result_meta_get_token_scores (meta, &n), scores, sizeof (scores)) == 0);
   fail_unless_equals_int (n, 3);
-  fail_unless (memcmp (gst_bert_result_meta_get_token_spans (meta, &n), spans,
-          sizeof (spans)) == 0);
+  fail_unless (memcmp (gst_bert_result_meta_get_token_spans (meta, &n), spans, sizeof (spans)) == 0);
   fail_unless_equals_int (n, 3);
   gst_buffer_unref (buffer);
 }

@@ -34,7 +34,8 @@ static GstHarness *
 new_text_path (const gchar *tokenizer_properties)
 {
   gchar *launch = g_strdup_printf ("tokenizer vocab=\"%s\" %s ! bert-infer model=\"%s\" "
-      "device=cpu batch-size=16", model_folder, tokenizer_properties, model_folder);
+                                   "device=cpu batch-size=16",
+      model_folder, tokenizer_properties, model_folder);
   GstHarness *h = gst_harness_new_parse (launch);
 
   gst_harness_set_src_caps_str (h, UTF8_CAPS);
@@ -60,15 +61,14 @@ reference_text_lines (void)
   gchar *contents = NULL;
   gchar **texts;
 
-  fail_unless (g_file_get_contents (reference_path, &contents, NULL, NULL), "cannot read %s",
-      reference_path);
+  fail_unless (g_file_get_contents (reference_path, &contents, NULL, NULL), "cannot read %s", reference_path);
   texts = g_strsplit (contents, "\n", -1);
   for (guint i = 0; texts[i] && *texts[i]; i++) {
     JsonNode *node = json_from_string (texts[i], NULL);
     JsonObject *line;
 
-    fail_unless (node != NULL && JSON_NODE_HOLDS_OBJECT (node), "%s:%u is not a JSON object",
-        reference_path, i + 1);
+    fail_unless (node != NULL && JSON_NODE_HOLDS_OBJECT (node), "%s:%u is not a JSON object", reference_path,
+        i + 1);
     line = json_node_get_object (node);
     if (!json_object_get_boolean_member_with_default (line, "ids_given", FALSE))
       g_ptr_array_add (lines, json_object_ref (line));
@@ -83,14 +83,15 @@ static void
 assert_ids_equal (GstBuffer *buffer, JsonArray *expected, const gchar *where)
 {
   guint n_tokens = 0;
-  const gint32 *ids = gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer),
-      &n_tokens);
+  const gint32 *ids = gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (buffer), &n_tokens);
 
-  fail_unless (n_tokens == json_array_get_length (expected), "%s: %u tokens, reference %u",
-      where, n_tokens, json_array_get_length (expected));
+  fail_unless (n_tokens == json_array_get_length (expected), "%s: %u tokens, reference %u", where, n_tokens,
+      json_array_get_length (expected));
   for (guint i = 0; i < n_tokens; i++)
-    fail_unless (ids[i] == json_array_get_int_element (expected, i), "%s: token %u is %d, "
-        "reference %" G_GINT64_FORMAT, where, i, ids[i], json_array_get_int_element (expected, i));
+    fail_unless (ids[i] == json_array_get_int_element (expected, i),
+        "%s: token %u is %d, "
+        "reference %" G_GINT64_FORMAT,
+        where, i, ids[i], json_array_get_int_element (expected, i));
 }
 
 static const gfloat *
@@ -110,8 +111,8 @@ assert_embedding_close (GstBuffer *buffer, JsonArray *expected, const gchar *whe
   const gfloat *embedding = embedding_of (buffer, &dim);
   gdouble dot = 0.0, norm = 0.0, expected_norm = 0.0, max_difference = 0.0;
 
-  fail_unless (dim == json_array_get_length (expected), "%s: dimension %u, reference %u",
-      where, dim, json_array_get_length (expected));
+  fail_unless (dim == json_array_get_length (expected), "%s: dimension %u, reference %u", where, dim,
+      json_array_get_length (expected));
   for (guint i = 0; i < dim; i++) {
     gdouble value = json_array_get_double_element (expected, i);
 
@@ -122,8 +123,7 @@ assert_embedding_close (GstBuffer *buffer, JsonArray *expected, const gchar *whe
   }
   fail_unless (dot / sqrt (norm * expected_norm) >= MIN_COSINE, "%s: cosine %.8f", where,
       dot / sqrt (norm * expected_norm));
-  fail_unless (max_difference <= MAX_ABS_DIFFERENCE, "%s: an element is %g away", where,
-      max_difference);
+  fail_unless (max_difference <= MAX_ABS_DIFFERENCE, "%s: an element is %g away", where, max_difference);
 }
 
 GST_START_TEST (test_reference_texts_give_reference_embeddings)
@@ -133,15 +133,18 @@ GST_START_TEST (test_reference_texts_give_reference_embeddings)
 
   fail_unless (lines->len > 0, "%s has no text lines", reference_path);
   for (guint i = 0; i < lines->len; i++)
-    fail_unless_equals_int (gst_harness_push (h, text_buffer (json_object_get_string_member (
-                    g_ptr_array_index (lines, i), "text"), i)), GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h,
+                                text_buffer (json_object_get_string_member (g_ptr_array_index (lines, i),
+                                                 "text"),
+                                    i)),
+        GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
 
   for (guint i = 0; i < lines->len; i++) {
     JsonObject *line = g_ptr_array_index (lines, i);
     GstBuffer *buffer = gst_harness_pull (h);
-    gchar *where = g_strdup_printf ("%s, text \"%s\"", reference_path,
-        json_object_get_string_member (line, "text"));
+    gchar *where =
+        g_strdup_printf ("%s, text \"%s\"", reference_path, json_object_get_string_member (line, "text"));
 
     fail_unless (buffer != NULL && GST_BUFFER_PTS (buffer) == i, "%s: out of order", where);
     assert_ids_equal (buffer, json_object_get_array_member (line, "ids"), where);
@@ -210,12 +213,13 @@ GST_START_TEST (test_long_text_cut_at_max_seq_length)
   gst_bert_token_meta_get_ids (tokens, &n_tokens);
   fail_unless (n_tokens > MAX_SEQ_LENGTH && n_tokens < 512, "%u tokens", n_tokens);
   fail_if (gst_bert_token_meta_get_truncated (tokens));
-  fail_unless (gst_bert_result_meta_get_truncated (gst_buffer_get_bert_result_meta (
-              by_bert_infer)));
+  fail_unless (gst_bert_result_meta_get_truncated (gst_buffer_get_bert_result_meta (by_bert_infer)));
   fail_unless_equals_int (dim_cut_here, dim);
   for (guint i = 0; i < dim; i++)
-    fail_unless (fabsf (embedding[i] - embedding_cut_here[i]) <= 1e-6f, "element %u: %g, "
-        "cut by the tokenizer %g", i, embedding_cut_here[i], embedding[i]);
+    fail_unless (fabsf (embedding[i] - embedding_cut_here[i]) <= 1e-6f,
+        "element %u: %g, "
+        "cut by the tokenizer %g",
+        i, embedding_cut_here[i], embedding[i]);
   gst_buffer_unref (by_tokenizer);
   gst_buffer_unref (by_bert_infer);
   g_free (text);
@@ -244,15 +248,14 @@ find_shared_data (void)
   gboolean found;
 
   if (!shared || !*shared) {
-    g_print ("SKIP: GST_BERT_SHARED_DIR is not set (the folder holding models/%s)\n",
-        MODEL_NAME);
+    g_print ("SKIP: GST_BERT_SHARED_DIR is not set (the folder holding models/%s)\n", MODEL_NAME);
     return FALSE;
   }
   model_folder = g_build_filename (shared, "models", MODEL_NAME, NULL);
   reference_path = g_build_filename (shared, "reference", "encoder", MODEL_NAME ".jsonl", NULL);
   weights = g_build_filename (model_folder, "model.safetensors", NULL);
-  found = g_file_test (weights, G_FILE_TEST_IS_REGULAR)
-      && g_file_test (reference_path, G_FILE_TEST_IS_REGULAR);
+  found =
+      g_file_test (weights, G_FILE_TEST_IS_REGULAR) && g_file_test (reference_path, G_FILE_TEST_IS_REGULAR);
   if (!found)
     g_print ("SKIP: %s or %s not found\n", weights, reference_path);
   g_free (weights);

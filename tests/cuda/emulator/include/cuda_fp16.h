@@ -18,8 +18,8 @@ __half2float (__half half)
 {
   uint32_t exponent = (half.bits >> 10) & 0x1fu, mantissa = half.bits & 0x3ffu;
   float magnitude = exponent == 0 ? ldexpf ((float) mantissa, -24)
-      : exponent == 31 ? (mantissa != 0 ? NAN : INFINITY)
-      : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
+      : exponent == 31            ? (mantissa != 0 ? NAN : INFINITY)
+                                  : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
   return (half.bits & 0x8000u) ? -magnitude : magnitude;
 }
 
