@@ -27,6 +27,7 @@
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
 #include "gstberttokenize.h"
+#include "bert_tokenizer_identity.h"
 
 #include <math.h>
 
@@ -112,6 +113,7 @@ struct _GstBertInfer {
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
   BertModel *model;
+  gchar *vocabulary; /* the identity of the model's tokenizer */
   BertEncoder *encoder;
   gboolean encoder_is_async;      /* submit several batches before waiting for one */
   const gchar *backend;           /* the encoder's backend name; under the lock */
@@ -124,6 +126,7 @@ struct _GstBertInfer {
   BertPlainText plain; /* pango markup stripped for tokenizing */
   gboolean is_markup;  /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
+  gboolean warned_foreign_tokens;
 
   /* Data flow. */
   struct _BertInferItem *pending; /* the batch being filled */
@@ -133,6 +136,7 @@ struct _GstBertInfer {
   GstFlowReturn srcresult;        /* GST_FLOW_FLUSHING while flushing or inactive */
   gboolean eos;                   /* EOS received: refuse more data */
   gpointer last_handled_query;
+  GstQuery *query_in_progress; /* taken by the src task, being answered downstream */
   gboolean last_query_result;
 
   GThread *worker;
@@ -581,7 +585,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertI
     GstCustomMeta *meta;
 
     buffer = gst_buffer_make_writable (buffer);
-    meta = gst_bert_infer_result_attach (buffer, self->model, batch->batch, output, i, settings->output);
+    meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model, batch->batch, output,
+        i, settings->output);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
@@ -611,6 +616,7 @@ gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item, const BertInf
       g_mutex_lock (&self->lock);
       self->last_query_result = answer;
       self->last_handled_query = item->query;
+      self->query_in_progress = NULL;
       g_cond_signal (&self->space_cond);
       g_mutex_unlock (&self->lock);
       break;
@@ -665,6 +671,8 @@ gst_bert_infer_loop (GstPad *pad)
     goto pause;
 
   item = g_queue_pop_head (&self->items);
+  if (item->kind == ITEM_QUERY)
+    self->query_in_progress = item->query;
   if (item->kind == ITEM_BATCH) {
     self->n_batches_in_flight--;
     g_cond_signal (&self->space_cond);
@@ -677,6 +685,12 @@ gst_bert_infer_loop (GstPad *pad)
   ret = gst_bert_infer_push_item (self, item, &settings);
 
   g_mutex_lock (&self->lock);
+  /* After EOS only a new stream is queued (see gst_bert_infer_queue_event): when one
+   * came before EOS was pushed, it must flow on, not be dropped by the pause. */
+  if (ret == GST_FLOW_EOS && !g_queue_is_empty (&self->items)) {
+    GST_DEBUG_OBJECT (self, "a new stream follows EOS: going on");
+    ret = GST_FLOW_OK;
+  }
   if (self->srcresult == GST_FLOW_OK)
     self->srcresult = ret;
   if (self->srcresult != GST_FLOW_OK)
@@ -716,21 +730,48 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
+/* Whether the ids of @meta mean to the model what their tokenizer meant: they come from
+ * the same vocabulary, or from one that does not say (a meta made by hand). Tokens of
+ * another vocabulary would run the model on wrong ids: they are tokenized again, and
+ * the first such buffer of a stream is posted as a warning. */
+static gboolean
+gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuffer *buffer)
+{
+  const gchar *vocabulary = gst_bert_token_meta_get_vocabulary (meta);
+
+  if (vocabulary == NULL || g_strcmp0 (vocabulary, self->vocabulary) == 0)
+    return TRUE;
+  if (!self->warned_foreign_tokens) {
+    self->warned_foreign_tokens = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("The tokens come from another vocabulary than the model's: tokenized again"),
+        ("buffer at %" GST_TIME_FORMAT ": token meta of vocabulary %s, model %s has %s; its "
+         "text is tokenized again with the model's own tokenizer (give tokenizer the same "
+         "model as bert-infer to avoid this). Warned once per stream.",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), vocabulary, self->model->name, self->vocabulary));
+  }
+  return FALSE;
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
 static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  if (gst_bert_infer_tokens_from_meta (gst_buffer_get_bert_token_meta (buffer), tokens)) {
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+
+  if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
+    meta = NULL;
+  if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), &self->plain, buffer,
-          self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary, &self->plain,
+          buffer, self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -854,6 +895,8 @@ gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   g_mutex_lock (&self->lock);
   ret = gst_bert_infer_add_to_batch_locked (self, buffer, &tokens);
   g_mutex_unlock (&self->lock);
+  /* The batch holds its own copy of the tokens by now. */
+  gst_bert_tokenize_release_scratch (&self->plain, &self->encoding);
   return ret;
 }
 
@@ -959,7 +1002,10 @@ gst_bert_infer_queue_query (GstBertInfer *self, GstQuery *query)
   item->kind = ITEM_QUERY;
   item->query = query;
   gst_bert_infer_enqueue_item_locked (self, item);
-  while (self->srcresult == GST_FLOW_OK && self->last_handled_query != query)
+  /* A flush stops the wait, but not while the task still has the query downstream:
+   * our caller frees the query when we return. */
+  while (self->last_handled_query != query
+      && (self->srcresult == GST_FLOW_OK || self->query_in_progress == query))
     g_cond_wait (&self->space_cond, &self->lock);
   answer = self->last_handled_query == query && self->last_query_result;
   self->last_handled_query = NULL;
@@ -986,6 +1032,16 @@ gst_bert_infer_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 /* ------------------------------------------------------------------------- */
 /* The source pad */
 
+/* a + b, or the largest valid clock time where that would wrap (a batch-timeout of
+ * years plus the upstream latency) or reach GST_CLOCK_TIME_NONE. */
+static GstClockTime
+clock_time_add_saturating (GstClockTime a, GstClockTime b)
+{
+  const GstClockTime largest = GST_CLOCK_TIME_NONE - 1;
+
+  return a > largest - MIN (b, largest) ? largest : a + b;
+}
+
 static gboolean
 gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
@@ -1001,10 +1057,11 @@ gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       gst_query_parse_latency (query, &live, &min, &max);
       /* A buffer waits for its batch to close, then for the batch to run. */
       g_mutex_lock (&self->lock);
-      added = self->batch_timeout + self->batch_time_estimate;
+      added = clock_time_add_saturating (self->batch_timeout, self->batch_time_estimate);
       g_mutex_unlock (&self->lock);
       GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency", GST_TIME_ARGS (added));
-      gst_query_set_latency (query, live, min + added, GST_CLOCK_TIME_IS_VALID (max) ? max + added : max);
+      gst_query_set_latency (query, live, clock_time_add_saturating (min, added),
+          GST_CLOCK_TIME_IS_VALID (max) ? clock_time_add_saturating (max, added) : max);
       return TRUE;
     default: return gst_pad_query_default (pad, parent, query);
   }
@@ -1082,6 +1139,30 @@ gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mod
 /* ------------------------------------------------------------------------- */
 /* Model and encoder, NULL <-> READY */
 
+/* An output= the model's head cannot give would be dropped from every result: an error
+ * at READY, naming what the head gives. */
+static gboolean
+gst_bert_infer_check_output (GstBertInfer *self)
+{
+  GstBertInferOutput given = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
+  GstBertInferOutput asked;
+  gchar *asked_names, *given_names;
+
+  g_mutex_lock (&self->lock);
+  asked = self->output;
+  g_mutex_unlock (&self->lock);
+  if ((asked & ~given) == 0)
+    return TRUE;
+  asked_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, asked);
+  given_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, given);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model '%s' cannot give output=%s: it gives %s", self->model->name, asked_names, given_names),
+      ("the model's head gives %s only; set output=%s or leave output unset", given_names, given_names));
+  g_free (asked_names);
+  g_free (given_names);
+  return FALSE;
+}
+
 /* An encoder of the loaded model with the properties' options. */
 static BertEncoder *
 gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
@@ -1102,10 +1183,13 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
 
   encoder = bert_encoder_new (self->model, &options, error);
   fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
+  /* device=auto on a machine without a GPU falls back as asked: news, not a warning
+   * (device=cuda failing is an error: the encoder is not made). */
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("No usable CUDA device, running on the CPU"),
-        ("device=auto: %s", fallback_reason));
+    GST_INFO_OBJECT (self, "device=auto: running on the CPU: %s", fallback_reason);
+    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
+        ("no CUDA device is usable: %s", fallback_reason));
   }
   if (encoder && bert_encoder_get_precision_fallback_reason (encoder) && !self->warned_precision_fallback) {
     self->warned_precision_fallback = TRUE;
@@ -1145,7 +1229,7 @@ gst_bert_infer_open (GstBertInfer *self)
 {
   GError *error = NULL;
   gint64 load_start;
-  gchar *value, *path;
+  gchar *value, *path, *display;
 
   g_mutex_lock (&self->lock);
   value = g_strdup (self->model_path);
@@ -1156,20 +1240,28 @@ gst_bert_infer_open (GstBertInfer *self)
   if (!path)
     return FALSE;
   load_start = g_get_monotonic_time ();
+  /* Messages carry the path as UTF-8 whatever the folder's name is in. */
+  display = g_filename_display_name (path);
   self->model = bert_model_load_shared (path, &error);
   if (!self->model) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", display),
         ("%s", error->message));
     goto failed;
   }
   self->encoder = gst_bert_infer_create_encoder (self, &error);
   if (!self->encoder) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", path),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not prepare model '%s' to run", display),
         ("%s", error->message));
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
+  if (!gst_bert_infer_check_output (self)) {
+    g_clear_pointer (&self->encoder, bert_encoder_free);
+    g_clear_pointer (&self->model, bert_model_unref);
+    goto failed;
+  }
   self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
+  self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);
@@ -1180,11 +1272,13 @@ gst_bert_infer_open (GstBertInfer *self)
       path, self->model, self->model->config.num_layers, self->model->config.hidden_size,
       self->model->weights_bytes, bert_encoder_get_backend_name (self->encoder),
       (g_get_monotonic_time () - load_start) / 1000.0);
+  g_free (display);
   g_free (path);
   return TRUE;
 
 failed:
   g_clear_error (&error);
+  g_free (display);
   g_free (path);
   return FALSE;
 }
@@ -1197,6 +1291,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
+  g_clear_pointer (&self->vocabulary, g_free);
 }
 
 static GstStateChangeReturn
@@ -1212,6 +1307,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
+      self->warned_foreign_tokens = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default: break;
@@ -1238,11 +1334,38 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
 /* ------------------------------------------------------------------------- */
 /* GObject */
 
+/* The model is loaded at NULL -> READY: a new value after that would be read back
+ * while the old model runs. Refused with a warning, as filesrc refuses a new location
+ * once open. */
+static gboolean
+gst_bert_infer_model_is_mutable (GstBertInfer *self)
+{
+  GstState state, pending;
+  gchar *kept;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  pending = GST_STATE_PENDING (self);
+  GST_OBJECT_UNLOCK (self);
+  if (state == GST_STATE_NULL && pending <= GST_STATE_NULL)
+    return TRUE;
+  g_mutex_lock (&self->lock);
+  kept = g_strdup (self->model_path ? self->model_path : "(the default model)");
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+      ("The model property cannot change once the element is READY: ignored"),
+      ("model stays \"%s\"; set it in the NULL state", kept));
+  g_free (kept);
+  return FALSE;
+}
+
 static void
 gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstBertInfer *self = GST_BERT_INFER (object);
 
+  if (prop_id == PROP_MODEL && !gst_bert_infer_model_is_mutable (self))
+    return;
   g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_MODEL:

@@ -70,11 +70,11 @@ set_token_labels (GstCustomMeta *meta, const BertConfig *config, const GstBertIn
 }
 
 GstCustomMeta *
-gst_bert_infer_result_attach (GstBuffer *buffer, const BertModel *model, const GstBertInferBatch *batch,
-    const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
+gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name, const BertModel *model,
+    const GstBertInferBatch *batch, const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
 {
-  GstCustomMeta *meta =
-      gst_buffer_add_bert_result_meta (buffer, model->name, (guint64) (output->compute_seconds * GST_SECOND));
+  GstCustomMeta *meta = gst_buffer_add_bert_result_meta_for_element (buffer, model->name, element_name,
+      (guint64) (output->compute_seconds * GST_SECOND));
 
   gst_bert_result_meta_set_truncated (meta, gst_bert_infer_batch_get_truncated (batch, index));
   if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)

@@ -331,6 +331,10 @@ append_result (GString *out, GstCustomMeta *meta, const gchar *float_format)
 
   g_string_append (out, "{\"model\":");
   append_json_cstring (out, model);
+  if (gst_bert_result_meta_get_element (meta) != NULL) {
+    append_key (out, "element");
+    append_json_cstring (out, gst_bert_result_meta_get_element (meta));
+  }
   append_key (out, "inference_time");
   append_uint (out, gst_bert_result_meta_get_inference_time (meta));
   append_key (out, "truncated");
@@ -347,6 +351,30 @@ append_result (GString *out, GstCustomMeta *meta, const gchar *float_format)
   append_classification (out, meta, float_format);
   append_token_labels (out, meta, float_format);
   g_string_append_c (out, '}');
+}
+
+/* After two bert-infer or more, "results" lists every result in the order they were
+ * made ("result" stays the first, for readers of one model). */
+static void
+append_every_result (GString *out, GstBuffer *buffer, const gchar *float_format)
+{
+  gpointer state = NULL;
+  GstCustomMeta *meta;
+  guint n = 0;
+
+  while (gst_buffer_iterate_bert_result_metas (buffer, &state) != NULL)
+    n++;
+  if (n < 2)
+    return;
+  append_key (out, "results");
+  g_string_append_c (out, '[');
+  state = NULL;
+  for (guint i = 0; (meta = gst_buffer_iterate_bert_result_metas (buffer, &state)) != NULL; i++) {
+    if (i > 0)
+      g_string_append_c (out, ',');
+    append_result (out, meta, float_format);
+  }
+  g_string_append_c (out, ']');
 }
 
 static GString *
@@ -371,6 +399,7 @@ buffer_to_json_line (GstBuffer *buffer, const GstMapInfo *text, const gchar *flo
     append_key (out, "result");
     append_result (out, meta, float_format);
   }
+  append_every_result (out, buffer, float_format);
   g_string_append (out, "}\n");
   return out;
 }

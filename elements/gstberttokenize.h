@@ -15,12 +15,18 @@
 G_BEGIN_DECLS
 
 /* Tokenizes the text of @buffer into @encoding, at most @max_length tokens (0: the
- * tokenizer's model_max_length), and attaches it as a token meta. Pango markup
+ * tokenizer's model_max_length), and attaches it as a token meta, naming @vocabulary
+ * (bert_tokenizer_compute_identity) as the ids' origin. Pango markup
  * (@is_markup) goes through @plain, scratch reused across calls, and its offsets
  * point into the markup. @buffer must be writable. FALSE, with nothing attached, when
  * the buffer cannot be read: the caller says what that means for its stream. */
-gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, BertPlainText *plain, GstBuffer *buffer,
-    gboolean is_markup, guint max_length, BertEncoding *encoding);
+gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
+    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding);
+
+/* Frees the scratch of @plain and @encoding when the last text made them larger than a
+ * high-water mark (a caption of megabytes), so that one huge text does not leave its
+ * memory held for the life of the element; call once done with @encoding's arrays. */
+void gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding);
 
 G_END_DECLS
 

@@ -10,15 +10,19 @@
  * Pango markup (from subparse) is stripped of tags and its entities decoded for
  * tokenization only; token offsets still point into the original markup.
  *
- * Without a `vocab`, the element uses the tokenizer of all-MiniLM-L6-v2 in the models
+ * Without a `model`, the element uses the tokenizer of all-MiniLM-L6-v2 in the models
  * folder ($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models), the model
- * bert-infer runs by default; `vocab=NAME` names another model there.
+ * bert-infer runs by default; `model=NAME` names another model there, as for bert-infer
+ * (`vocab` is another name of the same property).
+ *
+ * A byte stream (filesrc, fdsrc: no caps, a SEGMENT in bytes) is cut wherever a read
+ * ended, so it is refused unless split-lines makes lines of it.
  *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
- * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer vocab=model/ ! bert-json ! fdsink fd=1
- * gst-launch-1.0 filesrc location=lines.txt ! tokenizer vocab=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=model/ ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=lines.txt ! tokenizer model=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
  * ]|
  */
 #include "config.h"
@@ -26,6 +30,7 @@
 #include "gsttokenizer.h"
 #include "gstbertmeta.h"
 #include "bert_tokenizer.h"
+#include "bert_tokenizer_identity.h"
 #include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
 
@@ -36,17 +41,23 @@ GST_DEBUG_CATEGORY_STATIC (gst_tokenizer_debug);
 
 enum {
   PROP_0,
+  PROP_MODEL,
   PROP_VOCAB,
   PROP_MAX_LENGTH,
   PROP_SPLIT_LINES,
+  PROP_MAX_LINE_BYTES,
   PROP_VOCAB_SIZE,
   PROP_MODEL_MAX_LENGTH,
 };
 
-#define DEFAULT_VOCAB NULL
+#define DEFAULT_MODEL NULL
 #define DEFAULT_MAX_LENGTH 0
 #define MAX_MAX_LENGTH 8192
 #define DEFAULT_SPLIT_LINES FALSE
+/* 8192 tokens, the most max-length allows, never take more than a few hundred KB. */
+#define DEFAULT_MAX_LINE_BYTES (1 << 20)
+#define MIN_MAX_LINE_BYTES 1024
+#define MAX_MAX_LINE_BYTES (256 << 20)
 
 /* Where a line of split-lines mode came from: the input buffer holding its first byte. */
 typedef struct {
@@ -66,20 +77,28 @@ struct _GstTokenizer {
   gchar *vocab_path;
   guint max_length;
   gboolean split_lines;
+  guint max_line_bytes;
 
   /* loaded at NULL -> READY, freed at READY -> NULL; set under the object lock,
    * which the streaming thread needs not take: it runs only in PAUSED and PLAYING */
   BertTokenizer *tokenizer;
+  gchar *vocabulary; /* its identity, carried by every token meta */
 
   /* streaming thread */
   gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
+  guint max_line_bytes_active; /* max-line-bytes, likewise */
   gboolean is_markup;
+  gboolean has_upstream_caps; /* no caps and a SEGMENT in bytes: a byte stream */
+  gboolean segment_in_bytes;
   gboolean warned_invalid_utf8;
+  gboolean warned_line_cut;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
   GByteArray *pending_line; /* split-lines: a line still waiting for its newline */
   LineOrigin pending_origin;
+  gboolean pending_cut; /* the pending line reached max-line-bytes: the rest is dropped */
+  GQueue held_events;   /* serialized events that came during the pending line */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -127,7 +146,7 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
 
-  if (!gst_bert_tokenize_buffer (self->tokenizer, &self->plain, buffer, self->is_markup,
+  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, &self->plain, buffer, self->is_markup,
           get_max_length (self), encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
@@ -140,6 +159,7 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), encoding->n_tokens);
   GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT, encoding->n_tokens,
       encoding->truncated ? " (truncated)" : "", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  gst_bert_tokenize_release_scratch (&self->plain, encoding);
 }
 
 /* Line splitting ------------------------------------------------------------------ */
@@ -176,9 +196,27 @@ line_text_length (const guint8 *line, gsize len)
   return is_blank ((const gchar *) line, len) ? 0 : len;
 }
 
+/* A line cut at max-line-bytes: its tokens are flagged truncated, as for max-length,
+ * and the stream's first cut is posted as a warning. */
+static void
+flag_line_cut (GstTokenizer *self, GstBuffer *line)
+{
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (line);
+
+  if (meta != NULL)
+    gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN, TRUE, NULL);
+  if (self->warned_line_cut)
+    return;
+  self->warned_line_cut = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, TOO_LAZY, ("A line longer than max-line-bytes was cut"),
+      ("the line at %" GST_TIME_FORMAT " was cut at %u bytes (max-line-bytes) and its tokens "
+       "flagged truncated; the rest of it was dropped. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (line)), self->max_line_bytes_active));
+}
+
 /* Pushes @line (@len bytes of text, no line end) as a buffer of its own. */
 static GstFlowReturn
-push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *origin)
+push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *origin, gboolean cut)
 {
   GST_BUFFER_PTS (line) = origin->pts;
   GST_BUFFER_DTS (line) = origin->dts;
@@ -191,7 +229,26 @@ push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *ori
     self->next_line_discont = FALSE;
   }
   add_token_meta (self, line);
+  if (cut)
+    flag_line_cut (self, line);
   return gst_pad_push (self->srcpad, line);
+}
+
+/* Serialized events that came while a line was pending go out after that line, in
+ * their order: a GAP or a SEGMENT must not overtake text that began before it. */
+static void
+push_held_events (GstTokenizer *self)
+{
+  GstEvent *event;
+
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL)
+    gst_pad_push_event (self->srcpad, event);
+}
+
+static void
+drop_held_events (GstTokenizer *self)
+{
+  g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
 }
 
 static GstFlowReturn
@@ -202,9 +259,31 @@ push_pending_line (GstTokenizer *self)
   gsize len = line_text_length (pending->data, pending->len);
 
   if (len > 0)
-    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len, &self->pending_origin);
+    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len, &self->pending_origin,
+        self->pending_cut);
   g_byte_array_set_size (pending, 0);
+  self->pending_cut = FALSE;
+  push_held_events (self);
   return ret;
+}
+
+/* Appends @len bytes to the pending line, up to max-line-bytes. */
+static void
+append_to_pending_line (GstTokenizer *self, const guint8 *data, gsize len)
+{
+  gsize room = self->max_line_bytes_active - self->pending_line->len;
+
+  if (len > room) {
+    len = room;
+    self->pending_cut = TRUE;
+  }
+  g_byte_array_append (self->pending_line, data, len);
+}
+
+static gboolean
+line_is_pending (GstTokenizer *self)
+{
+  return self->pending_line->len > 0 || self->pending_cut;
 }
 
 /* The line ending at @newline completes the pending one when there is one, else it
@@ -214,18 +293,23 @@ push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data, 
     gsize newline)
 {
   LineOrigin origin;
+  gboolean cut = FALSE;
   gsize len;
 
-  if (self->pending_line->len > 0) {
-    g_byte_array_append (self->pending_line, data + line_start, newline - line_start);
+  if (line_is_pending (self)) {
+    append_to_pending_line (self, data + line_start, newline - line_start);
     return push_pending_line (self);
   }
   len = line_text_length (data + line_start, newline - line_start);
   if (len == 0)
     return GST_FLOW_OK;
+  if (len > self->max_line_bytes_active) {
+    len = self->max_line_bytes_active;
+    cut = TRUE;
+  }
   origin = line_origin_at (buffer, line_start);
   return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY, line_start, len), len,
-      &origin);
+      &origin, cut);
 }
 
 static GstFlowReturn
@@ -238,7 +322,7 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
 
   /* Data was lost before this buffer: the pending line cannot continue here. */
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)) {
-    if (self->pending_line->len > 0)
+    if (line_is_pending (self))
       GST_DEBUG_OBJECT (self,
           "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
           "of the pending line as they are",
@@ -259,9 +343,9 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
     line_start = newline - map.data + 1;
   }
   if (ret == GST_FLOW_OK && line_start < map.size) {
-    if (self->pending_line->len == 0)
+    if (!line_is_pending (self))
       self->pending_origin = line_origin_at (buffer, line_start);
-    g_byte_array_append (self->pending_line, map.data + line_start, map.size - line_start);
+    append_to_pending_line (self, map.data + line_start, map.size - line_start);
   }
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
@@ -284,6 +368,20 @@ ensure_src_caps (GstTokenizer *self)
   gst_caps_unref (caps);
 }
 
+/* A byte stream (no caps, a SEGMENT in bytes: filesrc, fdsrc) is cut where each read
+ * ended, mid-word as often as not: only split-lines can make texts of it. */
+static GstFlowReturn
+refuse_byte_stream (GstTokenizer *self, GstBuffer *buffer)
+{
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("The input is a byte stream (as from filesrc or fdsrc): set split-lines=true"),
+      ("its buffers end where a read ended, not where a text ends, so each would be "
+       "tokenized cut mid-word. split-lines=true tokenizes it line by line; a parser "
+       "(subparse for subtitles) or caps from upstream make it a stream of texts."));
+  gst_buffer_unref (buffer);
+  return GST_FLOW_ERROR;
+}
+
 static GstFlowReturn
 gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
@@ -291,6 +389,8 @@ gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 
   if (self->split_lines_active)
     return split_lines (self, buffer);
+  if (!self->has_upstream_caps && self->segment_in_bytes)
+    return refuse_byte_stream (self, buffer);
 
   buffer = gst_buffer_make_writable (buffer);
   add_token_meta (self, buffer);
@@ -306,10 +406,24 @@ set_format_from_caps (GstTokenizer *self, GstCaps *caps)
   GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
 }
 
+/* A serialized event that comes while a line is pending (a GAP, a SEGMENT, a custom
+ * event) goes out after that line; the ends of a stream and flushes do not wait. */
+static gboolean
+must_follow_pending_line (GstTokenizer *self, GstEvent *event)
+{
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_STREAM_START:
+    case GST_EVENT_EOS: return FALSE;
+    default: return GST_EVENT_IS_SERIALIZED (event) && self->split_lines_active && line_is_pending (self);
+  }
+}
+
 static gboolean
 gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   GstTokenizer *self = GST_TOKENIZER (parent);
+  const GstSegment *segment;
   GstCaps *caps;
 
   /* Sticky events after caps (segment, tags) must find caps on the src pad. */
@@ -319,22 +433,36 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     case GST_EVENT_CAPS:
       gst_event_parse_caps (event, &caps);
       set_format_from_caps (self, caps);
+      self->has_upstream_caps = TRUE;
       break;
-    case GST_EVENT_STREAM_START: self->warned_invalid_utf8 = FALSE; break;
+    case GST_EVENT_SEGMENT:
+      gst_event_parse_segment (event, &segment);
+      self->segment_in_bytes = segment->format == GST_FORMAT_BYTES;
+      break;
     case GST_EVENT_FLUSH_STOP:
-      if (self->pending_line->len > 0)
+      if (line_is_pending (self))
         GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes", self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
+      self->pending_cut = FALSE;
+      drop_held_events (self);
       break;
+    case GST_EVENT_STREAM_START:
     case GST_EVENT_EOS:
-      /* A last line without a newline is still a line. */
-      if (self->split_lines_active && self->pending_line->len > 0) {
+      /* The stream ends: a last line without a newline is still a line. */
+      if (self->split_lines_active && line_is_pending (self)) {
         GST_DEBUG_OBJECT (self, "end of stream: pushing the last line (%u bytes, no newline)",
             self->pending_line->len);
         push_pending_line (self);
       }
+      self->warned_invalid_utf8 = FALSE;
+      self->warned_line_cut = FALSE;
       break;
     default: break;
+  }
+  if (must_follow_pending_line (self, event)) {
+    GST_DEBUG_OBJECT (self, "holding %" GST_PTR_FORMAT " until the pending line ends", event);
+    g_queue_push_tail (&self->held_events, event);
+    return TRUE;
   }
   return gst_pad_event_default (pad, parent, event);
 }
@@ -346,13 +474,15 @@ post_vocab_error (GstTokenizer *self, const gchar *path, const GError *error)
 {
   gint code =
       g_file_test (path, G_FILE_TEST_EXISTS) ? GST_RESOURCE_ERROR_OPEN_READ : GST_RESOURCE_ERROR_NOT_FOUND;
+  gchar *display = g_filename_display_name (path);
 
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, code,
-      g_strdup_printf ("Could not load the vocabulary \"%s\"", path), g_strdup (error->message), __FILE__,
-      GST_FUNCTION, __LINE__);
+      g_strdup_printf ("Could not load the tokenizer of \"%s\"", display), g_strdup (error->message),
+      __FILE__, GST_FUNCTION, __LINE__);
+  g_free (display);
 }
 
-/* The path the vocab property names (see gstbertmodeldir.h), or NULL after posting an
+/* The path the model property names (see gstbertmodeldir.h), or NULL after posting an
  * error that says which command fetches a model missing from the models folder. */
 static gchar *
 find_vocab (GstTokenizer *self)
@@ -365,7 +495,7 @@ find_vocab (GstTokenizer *self)
   GST_OBJECT_UNLOCK (self);
   gst_bert_model_location_resolve (&location, value);
   g_free (value);
-  if (gst_bert_model_location_describe_missing (&location, "vocab", &message, &details)) {
+  if (gst_bert_model_location_describe_missing (&location, "model", &message, &details)) {
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_NOT_FOUND, message, details, __FILE__, GST_FUNCTION, __LINE__);
     gst_bert_model_location_clear (&location);
@@ -401,6 +531,7 @@ load_vocab (GstTokenizer *self)
 
   GST_OBJECT_LOCK (self);
   self->tokenizer = tokenizer;
+  self->vocabulary = bert_tokenizer_compute_identity (tokenizer);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -412,6 +543,7 @@ unload_vocab (GstTokenizer *self)
 
   GST_OBJECT_LOCK (self);
   tokenizer = g_steal_pointer (&self->tokenizer);
+  g_clear_pointer (&self->vocabulary, g_free);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
 }
@@ -423,6 +555,7 @@ reset_stream (GstTokenizer *self)
 
   GST_OBJECT_LOCK (self);
   self->split_lines_active = self->split_lines;
+  self->max_line_bytes_active = self->max_line_bytes;
   max_length = self->max_length;
   GST_OBJECT_UNLOCK (self);
   GST_DEBUG_OBJECT (self, "starting: split-lines %s, max-length %u%s",
@@ -430,9 +563,13 @@ reset_stream (GstTokenizer *self)
       max_length ? max_length : bert_tokenizer_get_options (self->tokenizer)->model_max_length,
       max_length ? "" : " (the tokenizer's model_max_length)");
   self->is_markup = FALSE;
+  self->has_upstream_caps = FALSE;
+  self->segment_in_bytes = FALSE;
   self->warned_invalid_utf8 = FALSE;
+  self->warned_line_cut = FALSE;
   self->next_line_discont = FALSE;
   g_byte_array_set_size (self->pending_line, 0);
+  self->pending_cut = FALSE;
 }
 
 static GstStateChangeReturn
@@ -453,7 +590,10 @@ gst_tokenizer_change_state (GstElement *element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY: g_byte_array_set_size (self->pending_line, 0); break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_byte_array_set_size (self->pending_line, 0);
+      drop_held_events (self);
+      break;
     case GST_STATE_CHANGE_READY_TO_NULL: unload_vocab (self); break;
     default: break;
   }
@@ -474,16 +614,36 @@ set_max_length (GstTokenizer *self, guint max_length)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The tokenizer is loaded at NULL -> READY: a change after that would read back a
+ * model that does not run. Refused with a warning, as filesrc refuses a new location. */
+static void
+set_model (GstTokenizer *self, const gchar *property, const gchar *model)
+{
+  GST_OBJECT_LOCK (self);
+  if (GST_STATE (self) > GST_STATE_NULL || GST_STATE_PENDING (self) > GST_STATE_NULL) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+        ("The %s property cannot change once the element is READY: ignored", property),
+        ("%s stays \"%s\"; set it in the NULL state", property,
+            self->vocab_path ? self->vocab_path : "(the default model)"));
+    return;
+  }
+  g_free (self->vocab_path);
+  self->vocab_path = g_strdup (model);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstTokenizer *self = GST_TOKENIZER (object);
 
   switch (prop_id) {
-    case PROP_VOCAB:
+    case PROP_MODEL:
+    case PROP_VOCAB: set_model (self, pspec->name, g_value_get_string (value)); break;
+    case PROP_MAX_LINE_BYTES:
       GST_OBJECT_LOCK (self);
-      g_free (self->vocab_path);
-      self->vocab_path = g_value_dup_string (value);
+      self->max_line_bytes = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_LENGTH: set_max_length (self, g_value_get_uint (value)); break;
@@ -503,7 +663,9 @@ gst_tokenizer_get_property (GObject *object, guint prop_id, GValue *value, GPara
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_MODEL:
     case PROP_VOCAB: g_value_set_string (value, self->vocab_path); break;
+    case PROP_MAX_LINE_BYTES: g_value_set_uint (value, self->max_line_bytes); break;
     case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
     case PROP_SPLIT_LINES: g_value_set_boolean (value, self->split_lines); break;
     case PROP_VOCAB_SIZE:
@@ -525,9 +687,11 @@ gst_tokenizer_finalize (GObject *object)
 
   g_free (self->vocab_path);
   g_clear_pointer (&self->tokenizer, bert_tokenizer_free);
+  g_free (self->vocabulary);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_byte_array_unref (self->pending_line);
+  drop_held_events (self);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -535,14 +699,20 @@ gst_tokenizer_finalize (GObject *object)
 static void
 install_properties (GObjectClass *gobject_class)
 {
-  g_object_class_install_property (gobject_class, PROP_VOCAB,
-      g_param_spec_string ("vocab", "Vocabulary",
-          "A vocab.txt, a tokenizer.json or a model folder (its tokenizer.json, else its "
-          "vocab.txt, with tokenizer_config.json and sentence_bert_config.json), or the name "
-          "of a model in the models folder ($GST_BERT_MODELS_DIR, else "
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "The model whose tokenizer to use, as bert-infer's model property names it: a "
+          "model folder (its tokenizer.json, else its vocab.txt, with tokenizer_config.json "
+          "and sentence_bert_config.json), a vocab.txt or a tokenizer.json, or the name of a "
+          "model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
-          "bert-infer. Loaded when the element goes to READY",
-          DEFAULT_VOCAB, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "bert-infer. Loaded when the element goes to READY; a change after that is "
+          "refused with a warning",
+          DEFAULT_MODEL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_VOCAB,
+      g_param_spec_string ("vocab", "Vocabulary (alias of model)",
+          "Another name of the model property, kept for existing pipelines", DEFAULT_MODEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
       g_param_spec_uint ("max-length", "Maximum length",
           "Most tokens per buffer, [CLS] and [SEP] included; longer texts are truncated and "
@@ -556,8 +726,16 @@ install_properties (GObjectClass *gobject_class)
           "Push each line of the input as a buffer of its own, with the timestamps of the "
           "buffer it began in, for plain-text streams (filesrc, fdsrc). LF or CRLF ends a "
           "line and is not part of it; blank lines are dropped; a last line without "
-          "newline is pushed at EOS",
+          "newline is pushed at EOS. Needed for a byte stream (no caps, a SEGMENT in bytes), "
+          "which is refused without it: its buffers end mid-word",
           DEFAULT_SPLIT_LINES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_LINE_BYTES,
+      g_param_spec_uint ("max-line-bytes", "Maximum line bytes",
+          "split-lines: the longest line kept, in bytes; a longer line is cut there, its "
+          "tokens flagged truncated, the rest dropped, and the first cut of a stream posted "
+          "as a warning. Bounds the memory a line without newline takes",
+          MIN_MAX_LINE_BYTES, MAX_MAX_LINE_BYTES, DEFAULT_MAX_LINE_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_VOCAB_SIZE,
       g_param_spec_uint ("vocab-size", "Vocabulary size", "Entries in the loaded vocabulary (0 before READY)",
           0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
@@ -603,7 +781,9 @@ gst_tokenizer_init (GstTokenizer *self)
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
-  self->vocab_path = g_strdup (DEFAULT_VOCAB);
+  self->vocab_path = g_strdup (DEFAULT_MODEL);
+  self->max_line_bytes = DEFAULT_MAX_LINE_BYTES;
+  g_queue_init (&self->held_events);
   self->max_length = DEFAULT_MAX_LENGTH;
   self->split_lines = DEFAULT_SPLIT_LINES;
   bert_encoding_init (&self->encoding);

@@ -25,6 +25,9 @@ copy_field (GQuark field, const GValue *value, gpointer user_data)
 /* Token offsets and results describe the whole text of the buffer, so they follow
  * whole-buffer copies only; a copy of part of the text drops them rather than
  * carrying spans that point outside it. */
+static GstCustomMeta *find_result_meta (GstBuffer *buffer, const gchar *model_name,
+    const gchar *element_name);
+
 static gboolean
 transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer *buffer, GQuark type,
     gpointer data, gpointer user_data)
@@ -40,7 +43,11 @@ transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer
 
   structure = gst_custom_meta_get_structure (meta);
   name = gst_structure_get_name (structure);
-  copy_meta = gst_buffer_get_custom_meta (transbuf, name);
+  /* A buffer has one token meta, and one result meta per bert-infer. */
+  copy_meta = g_strcmp0 (name, GST_BERT_RESULT_META_NAME) == 0
+      ? find_result_meta (transbuf, gst_structure_get_string (structure, "model"),
+          gst_structure_get_string (structure, "element"))
+      : gst_buffer_get_custom_meta (transbuf, name);
   if (copy_meta)
     gst_structure_remove_all_fields (gst_custom_meta_get_structure (copy_meta));
   else
@@ -177,6 +184,8 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint
   set_array_field (s, "type-ids", type_ids, n_tokens, sizeof (gint32));
   set_array_field (s, "offsets", offsets, 2 * (gsize) n_tokens, sizeof (guint32));
   gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens, "truncated", G_TYPE_BOOLEAN, truncated, NULL);
+  /* Replaced tokens may come from another tokenizer than the old ones. */
+  gst_structure_remove_field (s, "vocabulary");
   return meta;
 }
 
@@ -187,6 +196,26 @@ gst_buffer_get_bert_token_meta (GstBuffer *buffer)
 
   gst_bert_meta_register ();
   return gst_buffer_get_custom_meta (buffer, GST_BERT_TOKEN_META_NAME);
+}
+
+void
+gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary)
+{
+  GstStructure *s;
+
+  g_return_if_fail (meta != NULL);
+  s = gst_custom_meta_get_structure (meta);
+  if (vocabulary != NULL)
+    gst_structure_set (s, "vocabulary", G_TYPE_STRING, vocabulary, NULL);
+  else
+    gst_structure_remove_field (s, "vocabulary");
+}
+
+const gchar *
+gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta), "vocabulary");
 }
 
 const gint32 *
@@ -238,17 +267,62 @@ gst_bert_token_meta_get_truncated (GstCustomMeta *meta)
 }
 
 GstCustomMeta *
-gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name, guint64 inference_time_ns)
+gst_buffer_iterate_bert_result_metas (GstBuffer *buffer, gpointer *state)
+{
+  GstMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+
+  while ((meta = gst_buffer_iterate_meta (buffer, state)) != NULL)
+    if (gst_meta_info_is_custom (meta->info)
+        && gst_custom_meta_has_name ((GstCustomMeta *) meta, GST_BERT_RESULT_META_NAME))
+      return (GstCustomMeta *) meta;
+  return NULL;
+}
+
+/* The result meta of @buffer made by @element_name (NULL: by no named element) with
+ * @model_name, or NULL. */
+static GstCustomMeta *
+find_result_meta (GstBuffer *buffer, const gchar *model_name, const gchar *element_name)
+{
+  gpointer state = NULL;
+  GstCustomMeta *meta;
+
+  while ((meta = gst_buffer_iterate_bert_result_metas (buffer, &state)) != NULL)
+    if (g_strcmp0 (gst_bert_result_meta_get_model (meta), model_name) == 0
+        && g_strcmp0 (gst_bert_result_meta_get_element (meta), element_name) == 0)
+      return meta;
+  return NULL;
+}
+
+GstCustomMeta *
+gst_buffer_add_bert_result_meta_for_element (GstBuffer *buffer, const gchar *model_name,
+    const gchar *element_name, guint64 inference_time_ns)
 {
   GstCustomMeta *meta;
+  GstStructure *s;
 
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
   g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
 
-  meta = get_or_add_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
-  gst_structure_set (gst_custom_meta_get_structure (meta), "model", G_TYPE_STRING,
-      model_name ? model_name : "", "inference-time", G_TYPE_UINT64, inference_time_ns, NULL);
+  gst_bert_meta_register ();
+  model_name = model_name ? model_name : "";
+  meta = find_result_meta (buffer, model_name, element_name);
+  if (meta == NULL)
+    meta = gst_buffer_add_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
+  s = gst_custom_meta_get_structure (meta);
+  gst_structure_set (s, "model", G_TYPE_STRING, model_name, "inference-time", G_TYPE_UINT64,
+      inference_time_ns, NULL);
+  if (element_name != NULL)
+    gst_structure_set (s, "element", G_TYPE_STRING, element_name, NULL);
   return meta;
+}
+
+GstCustomMeta *
+gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name, guint64 inference_time_ns)
+{
+  return gst_buffer_add_bert_result_meta_for_element (buffer, model_name, NULL, inference_time_ns);
 }
 
 GstCustomMeta *
@@ -258,6 +332,33 @@ gst_buffer_get_bert_result_meta (GstBuffer *buffer)
 
   gst_bert_meta_register ();
   return gst_buffer_get_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
+}
+
+GstCustomMeta *
+gst_buffer_get_bert_result_meta_by_name (GstBuffer *buffer, const gchar *name)
+{
+  gpointer state = NULL;
+  GstCustomMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  gst_bert_meta_register ();
+  while ((meta = gst_buffer_iterate_bert_result_metas (buffer, &state)) != NULL)
+    if (g_strcmp0 (gst_bert_result_meta_get_element (meta), name) == 0)
+      return meta;
+  state = NULL;
+  while ((meta = gst_buffer_iterate_bert_result_metas (buffer, &state)) != NULL)
+    if (g_strcmp0 (gst_bert_result_meta_get_model (meta), name) == 0)
+      return meta;
+  return NULL;
+}
+
+const gchar *
+gst_bert_result_meta_get_element (GstCustomMeta *meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta), "element");
 }
 
 void

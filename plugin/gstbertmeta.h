@@ -19,9 +19,15 @@
  *   offsets    GstBuffer uint32[2*n-tokens]   [start, end) byte offsets into the buffer's text
  *   n-tokens   guint
  *   truncated  gboolean                     tokens were dropped at max-length
+ *   vocabulary gchararray                   identity of the tokenizer that made the ids (a
+ *                                           hash of its vocabulary and options); absent when
+ *                                           unknown. bert-infer re-tokenizes tokens of
+ *                                           another vocabulary than its model's
  *
- * Result meta structure "GstBertResultMeta", fields (present according to the head):
+ * Result meta structure "GstBertResultMeta", one per bert-infer the buffer went through,
+ * in that order, fields (present according to the head):
  *   model            gchararray  the model's name (its folder's base name)
+ *   element          gchararray  the name of the bert-infer element that made it
  *   inference-time   guint64     nanoseconds the batch holding this buffer took
  *   truncated        gboolean    the tokens run were cut: by the tokenizer (the token
  *                                meta's flag) or by bert-infer at the model's max_seq_length
@@ -65,11 +71,30 @@ const gint32 *gst_bert_token_meta_get_type_ids (GstCustomMeta *meta, guint *n_to
 const guint32 *gst_bert_token_meta_get_offsets (GstCustomMeta *meta, guint *n_tokens);
 gboolean gst_bert_token_meta_get_truncated (GstCustomMeta *meta);
 
-/* Returns: (transfer none): the result meta of @buffer, created empty if absent;
- * fill it with the setters below. */
+/* The identity of the vocabulary the ids come from; gst_buffer_add_bert_token_meta
+ * clears it, the tokenizer element sets it. NULL when unknown. */
+void gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary);
+/* Returns: (transfer none) (nullable): the identity, or NULL when unknown. */
+const gchar *gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta);
+
+/* Returns: (transfer none): the result meta of @buffer for @model_name made by
+ * @element_name, created empty if absent (a result of another model or element is
+ * left alone: each bert-infer keeps its own); fill it with the setters below. */
+GstCustomMeta *gst_buffer_add_bert_result_meta_for_element (GstBuffer *buffer, const gchar *model_name,
+    const gchar *element_name, guint64 inference_time_ns);
+/* As above, for no element name. */
 GstCustomMeta *gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name,
     guint64 inference_time_ns);
+/* Returns: (transfer none) (nullable): the first result meta of @buffer. */
 GstCustomMeta *gst_buffer_get_bert_result_meta (GstBuffer *buffer);
+/* Returns: (transfer none) (nullable): the result meta made by the element named @name,
+ * else the first one of the model named @name. */
+GstCustomMeta *gst_buffer_get_bert_result_meta_by_name (GstBuffer *buffer, const gchar *name);
+/* Every result meta in turn: start with *@state NULL; NULL after the last.
+ * Returns: (transfer none) (nullable). */
+GstCustomMeta *gst_buffer_iterate_bert_result_metas (GstBuffer *buffer, gpointer *state);
+/* Returns: (transfer none) (nullable): the element that made the result, or NULL. */
+const gchar *gst_bert_result_meta_get_element (GstCustomMeta *meta);
 
 void gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated);
 void gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision);

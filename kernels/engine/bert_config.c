@@ -7,6 +7,8 @@
 
 #include "bert_engine_private.h"
 #include "bert_json_depth.h"
+#include "bert_json_integers.h"
+#include "bert_model_file.h"
 
 /* Reads path as a JSON document whose root must be of root_type; NULL and
  * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
@@ -15,11 +17,11 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
 {
   JsonParser *parser;
   GError *local_error = NULL;
-  char *contents;
+  char *contents, *literal;
   gsize length;
   guint deep_line;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error)) {
+  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &contents, &length, &local_error)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
     return NULL;
@@ -27,6 +29,13 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
   if ((deep_line = bert_json_find_excess_nesting (contents, length)) != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s:%u: nested deeper than %d levels",
         path, deep_line, BERT_JSON_MAX_DEPTH);
+    g_free (contents);
+    return NULL;
+  }
+  if ((deep_line = bert_json_find_oversized_integer (contents, length, &literal)) != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s:%u: the integer %s does not fit in 64 bits", path, deep_line, literal);
+    g_free (literal);
     g_free (contents);
     return NULL;
   }
@@ -434,11 +443,11 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder, 
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
   gboolean ok = TRUE;
 
-  if (g_file_test (modules_path, G_FILE_TEST_EXISTS))
+  if (bert_model_file_exists (modules_path))
     ok = read_modules (config, folder, modules_path, error);
-  else if (g_file_test (pooling_path, G_FILE_TEST_EXISTS))
+  else if (bert_model_file_exists (pooling_path))
     ok = read_pooling (config, pooling_path, error);
-  if (ok && g_file_test (sbert_path, G_FILE_TEST_EXISTS))
+  if (ok && bert_model_file_exists (sbert_path))
     ok = read_max_seq_length (config, sbert_path, error);
   g_free (modules_path);
   g_free (pooling_path);

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bert_engine_private.h"
+#include "bert_model_file.h"
 
 G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
 
@@ -43,6 +45,37 @@ dtype_from_name (const char *name, BertDType *dtype)
   return TRUE;
 }
 
+/* Whether value i is NaN or infinite: all its exponent bits set. */
+static inline gboolean
+is_non_finite (const void *data, BertDType dtype, gint64 i)
+{
+  if (dtype == BERT_DTYPE_F32)
+    return (((const guint32 *) data)[i] & 0x7f800000u) == 0x7f800000u;
+  if (dtype == BERT_DTYPE_F16)
+    return (((const guint16 *) data)[i] & 0x7c00u) == 0x7c00u;
+  return (((const guint16 *) data)[i] & 0x7f80u) == 0x7f80u;
+}
+
+/* The first of n values that is NaN or infinite, or -1. Blocks are tested without an
+ * early exit, so that the compiler can vectorize the test. */
+static gint64
+find_non_finite (const void *data, BertDType dtype, gint64 n)
+{
+  const gint64 block = 4096;
+
+  for (gint64 start = 0; start < n; start += block) {
+    gint64 end = MIN (start + block, n);
+    gboolean found = FALSE;
+
+    for (gint64 i = start; i < end; i++)
+      found |= is_non_finite (data, dtype, i);
+    for (gint64 i = start; found && i < end; i++)
+      if (is_non_finite (data, dtype, i))
+        return i;
+  }
+  return -1;
+}
+
 /* Binds tensor name (with or without the "bert." prefix) of shape [rows] when cols is
  * 0, else [rows, cols]. */
 static gboolean
@@ -52,6 +85,7 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
   const BertSafetensorsTensor *tensor = find_tensor (model, name);
   int64_t expected[2] = { rows, cols };
   int n_dims = cols ? 2 : 1;
+  gint64 bad;
 
   if (tensor == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
@@ -72,6 +106,13 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
         "%s: tensor '%s' has shape %s, config.json expects %s", file_name, tensor->name, actual, wanted);
     g_free (actual);
     g_free (wanted);
+    return FALSE;
+  }
+  if ((bad = find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
+    /* A NaN weight makes every embedding NaN: refused here rather than found downstream. */
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: tensor '%s' holds a NaN or infinite value (element %" G_GINT64_FORMAT ")", file_name,
+        tensor->name, bad);
     return FALSE;
   }
   out->data = tensor->data;
@@ -223,7 +264,13 @@ map_weights (BertModel *model, GError **error)
   GError *local_error = NULL;
   gboolean ok = FALSE;
 
-  priv->weights_file = g_mapped_file_new (path, FALSE, &local_error);
+  guint64 size;
+  int fd = bert_model_file_open (path, G_MAXUINT64, &size, &local_error);
+
+  if (fd >= 0) {
+    priv->weights_file = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
+    close (fd);
+  }
   if (priv->weights_file == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
@@ -292,13 +339,12 @@ model_free (BertModel *model)
   g_free (model);
 }
 
-BertModel *
-bert_model_load (const char *folder, GError **error)
+static BertModel *
+load_model (const char *folder, GError **error)
 {
   BertModel *model = g_new0 (BertModel, 1);
   BertModelPrivate *priv = g_new0 (BertModelPrivate, 1);
 
-  g_return_val_if_fail (folder != NULL, NULL);
   model->priv = priv;
   priv->ref_count = 1;
   model->path = g_strdup (folder);
@@ -312,10 +358,63 @@ bert_model_load (const char *folder, GError **error)
   return model;
 }
 
+BertModel *
+bert_model_load (const char *folder, GError **error)
+{
+  GError *local_error = NULL;
+  BertModel *model;
+
+  g_return_val_if_fail (folder != NULL, NULL);
+  model = load_model (folder, &local_error);
+  bert_model_file_make_message_valid (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return model;
+}
+
 /* Folders by real path. A model in it holds no reference of its own: the last
- * unref removes it, under shared_models_lock so that no lookup can revive it. */
+ * unref removes it, under shared_models_lock so that no lookup can revive it.
+ * While its first user loads a folder, outside the lock (a model on a slow or stuck
+ * file system must not hold up the others), its entry is MODEL_LOADING and later
+ * users of the same folder wait for shared_models_changed. */
 static GMutex shared_models_lock;
+static GCond shared_models_changed;
 static GHashTable *shared_models;
+static char model_loading_marker;
+#define MODEL_LOADING ((gpointer) &model_loading_marker)
+
+static char *
+real_path_of (const char *folder, GError **error)
+{
+  char *real_path = realpath (folder, NULL);
+  int saved_errno = errno;
+  char *display;
+
+  if (real_path != NULL)
+    return real_path;
+  display = g_filename_display_name (folder);
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s: %s", display,
+      saved_errno == ELOOP ? "a loop of symbolic links" : g_strerror (saved_errno));
+  g_free (display);
+  return NULL;
+}
+
+/* Under the lock: the loaded model of real_path, referenced, or NULL after marking it
+ * MODEL_LOADING for the caller to load. */
+static BertModel *
+wait_for_shared_model (const char *real_path)
+{
+  BertModel *model;
+
+  if (shared_models == NULL)
+    shared_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  while ((model = g_hash_table_lookup (shared_models, real_path)) == MODEL_LOADING)
+    g_cond_wait (&shared_models_changed, &shared_models_lock);
+  if (model != NULL)
+    return bert_model_ref (model);
+  g_hash_table_insert (shared_models, g_strdup (real_path), MODEL_LOADING);
+  return NULL;
+}
 
 BertModel *
 bert_model_load_shared (const char *folder, GError **error)
@@ -324,27 +423,25 @@ bert_model_load_shared (const char *folder, GError **error)
   BertModel *model;
 
   g_return_val_if_fail (folder != NULL, NULL);
-  real_path = realpath (folder, NULL);
-  if (real_path == NULL) {
-    int saved_errno = errno;
-
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s: %s", folder,
-        g_strerror (saved_errno));
+  if ((real_path = real_path_of (folder, error)) == NULL)
     return NULL;
-  }
   g_mutex_lock (&shared_models_lock);
-  if (shared_models == NULL)
-    shared_models = g_hash_table_new (g_str_hash, g_str_equal);
-  model = g_hash_table_lookup (shared_models, real_path);
+  model = wait_for_shared_model (real_path);
+  g_mutex_unlock (&shared_models_lock);
   if (model != NULL) {
-    bert_model_ref (model);
-  } else {
-    model = bert_model_load (real_path, error);
-    if (model != NULL) {
-      BERT_MODEL_PRIVATE (model)->in_shared_cache = TRUE;
-      g_hash_table_insert (shared_models, model->path, model);
-    }
+    free (real_path);
+    return model;
   }
+  model = bert_model_load (real_path, error);
+  g_mutex_lock (&shared_models_lock);
+  if (model != NULL) {
+    BERT_MODEL_PRIVATE (model)->in_shared_cache = TRUE;
+    g_hash_table_insert (shared_models, g_strdup (model->path), model);
+  } else {
+    /* The next user tries again, and gets its own error. */
+    g_hash_table_remove (shared_models, real_path);
+  }
+  g_cond_broadcast (&shared_models_changed);
   g_mutex_unlock (&shared_models_lock);
   free (real_path);
   return model;

@@ -6,6 +6,7 @@
 
 #include "bert_engine.h"
 #include "bert_json_depth.h"
+#include "bert_json_integers.h"
 
 static const struct {
   const char *name;
@@ -261,10 +262,18 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
 {
   JsonParser *parser;
   GError *json_error = NULL;
+  char *literal;
+  guint line;
 
   if (bert_json_find_excess_nesting ((const char *) header, length) != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the header nests deeper than %d levels", file_name, BERT_JSON_MAX_DEPTH);
+    return NULL;
+  }
+  if ((line = bert_json_find_oversized_integer ((const char *) header, length, &literal)) != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: the header's line %u has the integer %s, beyond 64 bits", file_name, line, literal);
+    g_free (literal);
     return NULL;
   }
   parser = json_parser_new_immutable ();

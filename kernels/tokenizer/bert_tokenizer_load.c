@@ -8,6 +8,7 @@
  * maximum length, as sentence-transformers does.
  */
 #include "bert_json_depth.h"
+#include "bert_model_file.h"
 #include "bert_tokenizer_private.h"
 
 #include <json-glib/json-glib.h>
@@ -168,9 +169,7 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
   gsize length = 0;
   guint deep_line = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file", path);
-  } else if (!g_file_get_contents (path, &text, &length, &parse_error)) {
+  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &parse_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", parse_error->message);
     g_error_free (parse_error);
   } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
@@ -705,18 +704,18 @@ load_folder (const char *folder, GError **error)
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
-  gboolean has_config = g_file_test (config_path, G_FILE_TEST_EXISTS);
+  gboolean has_config = bert_model_file_exists (config_path);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
 
   special_names_init (&names);
-  if (g_file_test (json_path, G_FILE_TEST_EXISTS)) {
+  if (bert_model_file_exists (json_path)) {
     tokenizer = load_tokenizer_json (json_path, error);
     if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, json_path, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
-  } else if (g_file_test (vocab_path, G_FILE_TEST_EXISTS)) {
+  } else if (bert_model_file_exists (vocab_path)) {
     BertTokenizer *defaults = bert_tokenizer_alloc ();
     BertNormalizerOptions options = defaults->options;
     bert_tokenizer_free (defaults);
@@ -726,7 +725,7 @@ load_folder (const char *folder, GError **error)
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt", folder);
   }
-  if (tokenizer && g_file_test (sbert_path, G_FILE_TEST_EXISTS)
+  if (tokenizer && bert_model_file_exists (sbert_path)
       && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);
@@ -737,12 +736,12 @@ load_folder (const char *folder, GError **error)
   return tokenizer;
 }
 
-BertTokenizer *
-bert_tokenizer_new_from_path (const char *path, GError **error)
+static BertTokenizer *
+load_path (const char *path, GError **error)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return load_folder (path, error);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+  if (!bert_model_file_exists (path)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
     return NULL;
   }
@@ -753,4 +752,16 @@ bert_tokenizer_new_from_path (const char *path, GError **error)
     return tokenizer;
   }
   return bert_tokenizer_new_from_vocab_file (path, NULL, error);
+}
+
+BertTokenizer *
+bert_tokenizer_new_from_path (const char *path, GError **error)
+{
+  GError *local_error = NULL;
+  BertTokenizer *tokenizer = load_path (path, &local_error);
+
+  bert_model_file_make_message_valid (local_error);
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return tokenizer;
 }

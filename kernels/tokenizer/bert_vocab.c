@@ -1,12 +1,14 @@
 /* bert_vocab.c: the vocabulary hash table and the vocab.txt reader. */
 #include "bert_vocab.h"
 
+#include "bert_model_file.h"
 #include "bert_tokenizer.h"
 
 #include <string.h>
 
 /* Above this the arena's 32-bit offsets would overflow. */
 #define MAX_ARENA_LENGTH ((gsize) G_MAXUINT32 - 1)
+G_STATIC_ASSERT (BERT_MODEL_FILE_MAX_VOCAB_BYTES <= MAX_ARENA_LENGTH);
 
 void
 bert_vocab_init (BertVocab *vocab, uint32_t n_ids, char *arena, gsize arena_length)
@@ -151,18 +153,17 @@ bert_vocab_load_txt (BertVocab *vocab, const char *path, GError **error)
   GError *file_error = NULL;
 
   memset (vocab, 0, sizeof *vocab);
-  if (!g_file_get_contents (path, &contents, &length, &file_error)) {
+  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &contents, &length, &file_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", file_error->message);
     g_error_free (file_error);
     return FALSE;
   }
-  if (length == 0 || length > MAX_ARENA_LENGTH) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        length == 0 ? "%s: the file is empty" : "%s: the file is larger than 4 GiB", path);
+  if (length == 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: the file is empty", path);
     g_free (contents);
     return FALSE;
   }
-  /* g_file_get_contents NUL-terminates, so a last line without '\n' can be cut in place. */
+  /* bert_model_file_read NUL-terminates, so a last line without '\n' can be cut in place. */
   bert_vocab_init (vocab, count_lines (contents, length), contents, length + 1);
   vocab->arena_length = length;
   if (!index_lines (vocab, path, error)) {

@@ -18,6 +18,7 @@ SKIP = 77
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 FIXTURE_VOCAB = SOURCE_DIR / "tests" / "data" / "vocab.txt"
 CAPTIONS = SOURCE_DIR / "examples" / "data" / "captions.srt"
+TINY_MODEL = SOURCE_DIR / "tests" / "fuzz" / "tiny-model"
 
 try:
     import numpy
@@ -111,6 +112,17 @@ class TokenMetaFromPython(unittest.TestCase):
         second = token_meta(buffers[1])
         self.assertEqual(second["ids"].tolist(), [CLS, HELLO, WORLD, SEP])
         self.assertEqual(buffers[1].pts, Gst.SECOND)
+
+    def test_vocabulary_identity(self):
+        """The token meta names its vocabulary: the same for the same vocabulary, whether
+        set as model or as vocab, as 32 hex digits."""
+        first = run_pipeline(f"tokenizer model={FIXTURE_VOCAB}", ["the cat"])[0]
+        second = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB}", ["hello"])[0]
+        vocabulary = first.get_custom_meta("GstBertTokenMeta").get_structure().get_string("vocabulary")
+        self.assertRegex(vocabulary, "^[0-9a-f]{32}$")
+        self.assertEqual(
+            second.get_custom_meta("GstBertTokenMeta").get_structure().get_string("vocabulary"),
+            vocabulary)
 
     def test_truncated_flag(self):
         buffers = run_pipeline(f"tokenizer vocab={FIXTURE_VOCAB} max-length=3", ["hello world"])
@@ -257,6 +269,35 @@ class ResultMetaFromPython(unittest.TestCase):
                 if top_two[1] - top_two[0] > 1e-3:   # a near tie may fall either way
                     self.assertEqual(label, expected, line["text"])
             self.assertTrue(all(0.0 < score <= 1.0 for score in scores))
+
+
+def result_metas(buffer):
+    """Every GstBertResultMeta of @buffer, in order, as structures. get_custom_meta gives
+    the first only, and PyGObject cannot iterate metas: the metas are copied onto an
+    empty buffer of our own, then read and removed one by one."""
+    copy = Gst.Buffer.new()
+    copy.copy_into(buffer, Gst.BufferCopyFlags.META, 0, Gst.CLOCK_TIME_NONE)
+    results = []
+    while (meta := copy.get_custom_meta("GstBertResultMeta")) is not None:
+        results.append(meta.get_structure().copy())
+        assert copy.remove_meta(meta.meta)
+    return results
+
+
+class EveryResultFromPython(unittest.TestCase):
+    def test_two_bert_infer_in_a_row(self):
+        """Each bert-infer attaches its own result, keyed by model and element name."""
+        common = f"model={TINY_MODEL} device=cpu batch-size=1"
+        buffers = run_pipeline(f"bert-infer name=first {common} pooling=mean ! "
+                               f"bert-infer name=second {common} pooling=cls", ["hello world"])
+        results = result_metas(buffers[0])
+        self.assertEqual([r.get_string("element") for r in results], ["first", "second"])
+        self.assertEqual([r.get_string("model") for r in results], ["tiny-model"] * 2)
+        alone = run_pipeline(f"bert-infer {common} pooling=cls", ["hello world"])
+        cls = buffer_field(alone[0].get_custom_meta("GstBertResultMeta").get_structure(),
+                           "embedding", numpy.float32)
+        self.assertEqual(buffer_field(results[1], "embedding", numpy.float32).tolist(),
+                         cls.tolist())
 
 
 if __name__ == "__main__":

@@ -309,6 +309,38 @@ GST_START_TEST (test_non_finite_floats_are_null)
 
 GST_END_TEST;
 
+/* Two bert-infer in a row leave two results: "result" is the first, "results" both. */
+GST_START_TEST (test_every_result_listed)
+{
+  const gfloat first[] = { 1.0f }, second[] = { 2.0f };
+  GstHarness *h = new_harness ();
+  GstBuffer *in = text_buffer ("x", 1);
+  JsonArray *results;
+  JsonObject *line;
+
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "encoder", 0), first, 1);
+  gst_bert_result_meta_set_embedding (gst_buffer_add_bert_result_meta (in, "sentiment", 0), second, 1);
+  line = push_and_parse (h, in);
+  fail_unless_equals_string (json_object_get_string_member (json_object_get_object_member (line, "result"),
+                                 "model"),
+      "encoder");
+  fail_unless (json_object_has_member (line, "results"), "the second result is not listed");
+  results = json_object_get_array_member (line, "results");
+  fail_unless_equals_int (json_array_get_length (results), 2);
+  fail_unless_equals_string (json_object_get_string_member (json_array_get_object_element (results, 1),
+                                 "model"),
+      "sentiment");
+  fail_unless (
+      json_array_get_double_element (json_object_get_array_member (json_array_get_object_element (results, 1),
+                                         "embedding"),
+          0)
+      == 2.0);
+  json_object_unref (line);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_float_digits)
 {
   const gfloat embedding[] = { 0.123456789f };
@@ -398,6 +430,7 @@ bertjson_suite (void)
   tcase_add_test (tc, test_token_labels_result);
   tcase_add_test (tc, test_non_finite_floats_are_null);
   tcase_add_test (tc, test_float_digits);
+  tcase_add_test (tc, test_every_result_listed);
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_output_caps_without_input_caps);
   return s;

@@ -87,6 +87,28 @@ GST_START_TEST (test_token_meta_replaced)
 
 GST_END_TEST;
 
+/* The vocabulary identity is carried, and cleared when the tokens are replaced: new
+ * tokens must not keep the old tokenizer's name. */
+GST_START_TEST (test_token_meta_vocabulary)
+{
+  GstBuffer *buffer = buffer_with_tokens ();
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const gint32 ids[] = { 101, 102 };
+  const guint32 offsets[] = { 0, 0, 0, 0 };
+
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL);
+  gst_bert_token_meta_set_vocabulary (meta, "0123abcd");
+  fail_unless_equals_string (gst_bert_token_meta_get_vocabulary (meta), "0123abcd");
+  meta = gst_buffer_add_bert_token_meta (buffer, ids, ids, offsets, 2, FALSE);
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL, "replaced tokens kept the old vocabulary");
+  gst_bert_token_meta_set_vocabulary (meta, "ffff");
+  gst_bert_token_meta_set_vocabulary (meta, NULL);
+  fail_unless (gst_bert_token_meta_get_vocabulary (meta) == NULL);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_meta_empty)
 {
   GstBuffer *buffer = gst_buffer_new ();
@@ -209,6 +231,43 @@ GST_START_TEST (test_result_meta_token_labels)
 GST_END_TEST;
 
 /* The field types Python reads: Gst.Buffer for arrays, GValueArray for string lists. */
+/* One result per model and element: a second one is added beside the first, found by
+ * either name, and a whole copy keeps both. */
+GST_START_TEST (test_result_metas_per_model_and_element)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, 4, NULL), *copy;
+  GstCustomMeta *encoder, *sentiment, *found;
+  const gfloat first[] = { 1.0f, 2.0f }, second[] = { 3.0f };
+  gpointer state = NULL;
+  guint n = 0, dim;
+
+  encoder = gst_buffer_add_bert_result_meta_for_element (buffer, "minilm", "embed", 5);
+  gst_bert_result_meta_set_embedding (encoder, first, 2);
+  sentiment = gst_buffer_add_bert_result_meta_for_element (buffer, "sentiment", "classify", 6);
+  gst_bert_result_meta_set_embedding (sentiment, second, 1);
+  fail_unless (sentiment != encoder);
+  fail_unless (gst_buffer_add_bert_result_meta_for_element (buffer, "minilm", "embed", 7) == encoder);
+  fail_unless (gst_buffer_get_bert_result_meta (buffer) == encoder);
+  fail_unless (gst_buffer_get_bert_result_meta_by_name (buffer, "classify") == sentiment);
+  fail_unless (gst_buffer_get_bert_result_meta_by_name (buffer, "minilm") == encoder);
+  fail_unless (gst_buffer_get_bert_result_meta_by_name (buffer, "absent") == NULL);
+  fail_unless_equals_string (gst_bert_result_meta_get_element (sentiment), "classify");
+
+  copy = gst_buffer_copy (buffer);
+  while ((found = gst_buffer_iterate_bert_result_metas (copy, &state)) != NULL)
+    n++;
+  fail_unless_equals_int (n, 2);
+  found = gst_buffer_get_bert_result_meta_by_name (copy, "sentiment");
+  fail_unless (found != NULL);
+  fail_unless_equals_float (gst_bert_result_meta_get_embedding (found, &dim)[0], 3.0f);
+  found = gst_buffer_get_bert_result_meta_by_name (copy, "embed");
+  fail_unless_equals_float (gst_bert_result_meta_get_embedding (found, &dim)[1], 2.0f);
+  gst_buffer_unref (copy);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_field_types_for_python)
 {
   const gchar *token_labels[] = { "O" };
@@ -240,12 +299,14 @@ bertmeta_suite (void)
   tcase_add_test (tc, test_register_is_idempotent);
   tcase_add_test (tc, test_token_meta_round_trip);
   tcase_add_test (tc, test_token_meta_replaced);
+  tcase_add_test (tc, test_token_meta_vocabulary);
   tcase_add_test (tc, test_token_meta_empty);
   tcase_add_test (tc, test_metas_follow_whole_copies_only);
   tcase_add_test (tc, test_result_meta_embedding);
   tcase_add_test (tc, test_result_meta_classification);
   tcase_add_test (tc, test_result_meta_token_labels);
   tcase_add_test (tc, test_field_types_for_python);
+  tcase_add_test (tc, test_result_metas_per_model_and_element);
   return s;
 }
 
