@@ -51,6 +51,10 @@ enum {
   PROP_POST_MESSAGES,
   PROP_MAX_LENGTH,
   PROP_BACKEND,
+  PROP_SERVER,
+  PROP_REMOTE_MODEL,
+  PROP_SERVER_TIMEOUT,
+  PROP_RETRIES,
 };
 
 #define DEFAULT_MODEL NULL
@@ -70,6 +74,10 @@ enum {
 #define DEFAULT_OUTPUT 0
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_MAX_LENGTH 0
+#define DEFAULT_SERVER NULL
+#define DEFAULT_REMOTE_MODEL NULL
+#define DEFAULT_SERVER_TIMEOUT 10000
+#define DEFAULT_RETRIES 3
 
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
@@ -109,6 +117,10 @@ struct _GstBertInfer {
   GstBertInferOutput output;
   gboolean post_messages;
   guint max_length;
+  gchar *server;
+  gchar *remote_model;
+  guint server_timeout;
+  guint retries;
 
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
@@ -161,7 +173,8 @@ gst_bert_infer_device_get_type (void)
   static gsize type = 0;
   static const GEnumValue values[] = {
     { BERT_DEVICE_AUTO, "CUDA when a GPU and the CUDA module are there, else the CPU", "auto" },
-    { BERT_DEVICE_CPU, "The CPU", "cpu" }, { BERT_DEVICE_CUDA, "A CUDA GPU", "cuda" }, { 0, NULL, NULL }
+    { BERT_DEVICE_CPU, "The CPU", "cpu" }, { BERT_DEVICE_CUDA, "A CUDA GPU", "cuda" },
+    { BERT_DEVICE_REMOTE, "A Triton Inference Server (server, remote-model)", "remote" }, { 0, NULL, NULL }
   };
 
   if (g_once_init_enter (&type))
@@ -587,6 +600,7 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertI
     buffer = gst_buffer_make_writable (buffer);
     meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model, batch->batch, output,
         i, settings->output);
+    gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING, self->backend, NULL);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
@@ -1170,6 +1184,7 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   BertEncoderOptions options;
   BertEncoder *encoder;
   const char *fallback_reason;
+  gchar *server, *remote_model;
 
   bert_encoder_options_init (&options);
   g_mutex_lock (&self->lock);
@@ -1179,9 +1194,23 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   options.n_threads = self->threads;
   options.pooling = self->pooling;
   options.normalize = self->normalize;
+  server = g_strdup (self->server);
+  /* The server knows the model by its folder's name unless remote-model says otherwise
+   * (as scripts/serve-triton.sh names it). */
+  remote_model = g_strdup (self->remote_model ? self->remote_model : self->model->name);
+  options.remote.timeout_ms = self->server_timeout;
+  options.remote.retries = self->retries;
+  options.remote.max_in_flight = self->max_in_flight;
   g_mutex_unlock (&self->lock);
 
+  /* server=URL alone selects the remote backend. */
+  if (server != NULL && options.device == BERT_DEVICE_AUTO)
+    options.device = BERT_DEVICE_REMOTE;
+  options.remote.server_url = server;
+  options.remote.model_name = remote_model;
   encoder = bert_encoder_new (self->model, &options, error);
+  g_free (server);
+  g_free (remote_model);
   fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
   /* device=auto on a machine without a GPU falls back as asked: news, not a warning
    * (device=cuda failing is an error: the encoder is not made). */
@@ -1385,6 +1414,16 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
     case PROP_OUTPUT: self->output = g_value_get_flags (value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean (value); break;
     case PROP_MAX_LENGTH: self->max_length = g_value_get_uint (value); break;
+    case PROP_SERVER:
+      g_free (self->server);
+      self->server = g_value_dup_string (value);
+      break;
+    case PROP_REMOTE_MODEL:
+      g_free (self->remote_model);
+      self->remote_model = g_value_dup_string (value);
+      break;
+    case PROP_SERVER_TIMEOUT: self->server_timeout = g_value_get_uint (value); break;
+    case PROP_RETRIES: self->retries = g_value_get_uint (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   /* New limits may free a slot or move the deadline. */
@@ -1415,6 +1454,10 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_POST_MESSAGES: g_value_set_boolean (value, self->post_messages); break;
     case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
     case PROP_BACKEND: g_value_set_string (value, self->backend); break;
+    case PROP_SERVER: g_value_set_string (value, self->server); break;
+    case PROP_REMOTE_MODEL: g_value_set_string (value, self->remote_model); break;
+    case PROP_SERVER_TIMEOUT: g_value_set_uint (value, self->server_timeout); break;
+    case PROP_RETRIES: g_value_set_uint (value, self->retries); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   g_mutex_unlock (&self->lock);
@@ -1426,6 +1469,8 @@ gst_bert_infer_finalize (GObject *object)
   GstBertInfer *self = GST_BERT_INFER (object);
 
   g_free (self->model_path);
+  g_free (self->server);
+  g_free (self->remote_model);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
@@ -1515,8 +1560,31 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_string ("backend", "Backend",
           "Where the model runs once loaded (READY and "
-          "up): \"cpu\" or \"cuda\", so device=auto tells what it chose; NULL before",
+          "up): \"cpu\", \"cuda\" or \"remote\", so device=auto tells what it chose; NULL "
+          "before",
           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SERVER,
+      g_param_spec_string ("server", "Server",
+          "URL of a Triton Inference Server that runs the "
+          "model (http://host:port, KServe v2); setting it with device=auto selects the remote "
+          "backend (docs/remote.md)",
+          DEFAULT_SERVER, at_load));
+  g_object_class_install_property (gobject_class, PROP_REMOTE_MODEL,
+      g_param_spec_string ("remote-model", "Remote model",
+          "The model's name on the server "
+          "(NULL: the model folder's name, as scripts/serve-triton.sh names it)",
+          DEFAULT_REMOTE_MODEL, at_load));
+  g_object_class_install_property (gobject_class, PROP_SERVER_TIMEOUT,
+      g_param_spec_uint ("server-timeout", "Server timeout",
+          "Milliseconds one request to the "
+          "server may take, connection included (0 = no limit)",
+          0, G_MAXUINT, DEFAULT_SERVER_TIMEOUT, at_load));
+  g_object_class_install_property (gobject_class, PROP_RETRIES,
+      g_param_spec_uint ("retries", "Retries",
+          "Times a request to the server is sent again "
+          "after a refused connection, a time-out, a broken transfer or an HTTP 5xx, waiting "
+          "0.1 s, then twice as long each time up to 2 s; 0: the first failure is an error",
+          0, G_MAXUINT, DEFAULT_RETRIES, at_load));
 }
 
 static void
@@ -1587,5 +1655,9 @@ gst_bert_infer_init (GstBertInfer *self)
   self->output = DEFAULT_OUTPUT;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->max_length = DEFAULT_MAX_LENGTH;
+  self->server = g_strdup (DEFAULT_SERVER);
+  self->remote_model = g_strdup (DEFAULT_REMOTE_MODEL);
+  self->server_timeout = DEFAULT_SERVER_TIMEOUT;
+  self->retries = DEFAULT_RETRIES;
   self->srcresult = GST_FLOW_FLUSHING;
 }

@@ -29,6 +29,7 @@
  *   model            gchararray  the model's name (its folder's base name)
  *   element          gchararray  the name of the bert-infer element that made it
  *   inference-time   guint64     nanoseconds the batch holding this buffer took
+ *   backend          gchararray  what computed it: "cpu", "cuda" or "remote" (set by bert-infer)
  *   truncated        gboolean    the tokens run were cut: by the tokenizer (the token
  *                                meta's flag) or by bert-infer at the model's max_seq_length
  *   precision        gchararray  the arithmetic that ran: fp32, fp16, bf16 or int8

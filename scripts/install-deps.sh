@@ -4,7 +4,7 @@
 # virtual environment of its own (Debian's python3 has no pip or venv without it).
 set -eu
 packages="build-essential meson ninja-build pkg-config
-  libglib2.0-dev libjson-glib-dev libopenblas-dev
+  libglib2.0-dev libjson-glib-dev libopenblas-dev libcurl4-openssl-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-x
   python3 python3-gi python3-numpy python3-venv gir1.2-gstreamer-1.0

@@ -7,6 +7,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Triton Inference Server for the remote suite, from PyPI (docs/remote.md); without it
+# that suite skips.
+scripts/serve-triton.sh --install || echo "Triton not installed: the remote suite skips"
 [ -f build/build.ninja ] || meson setup build -Dwerror=true >/dev/null
 ninja -C build
 status=0

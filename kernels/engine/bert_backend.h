@@ -20,6 +20,7 @@ typedef struct {
   BertPrecision precision;
   int device_id;
   int n_threads;
+  const BertRemoteOptions *remote; /* valid during create only */
 } BertBackendSettings;
 
 /* A packed batch: the sequences' tokens concatenated, no padding. */
@@ -50,6 +51,9 @@ typedef struct {
 
 /* The CPU backend, always built in. */
 const BertBackend *bert_backend_cpu_get (void);
+
+/* The remote backend (kernels/remote/), built where libcurl is (meson option remote). */
+const BertBackend *bert_backend_remote_get (void);
 
 /* The CUDA module (libgstbert-cuda.so), opened at run time, exports this symbol. */
 #define BERT_BACKEND_CUDA_SYMBOL "bert_backend_cuda_get"

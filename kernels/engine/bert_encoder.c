@@ -107,6 +107,15 @@ resolve_precision (BertEncoder *encoder, const BertBackend *backend)
         bert_backend_cpu_resolve_precision (requested, &encoder->precision_fallback_reason);
     return;
   }
+  if (g_strcmp0 (backend->name, "remote") == 0) {
+    /* The server's engine (libgstbert-serve.so) runs the CPU backend at its default. */
+    encoder->settings.precision = BERT_PRECISION_FP32;
+    if (requested != BERT_PRECISION_AUTO && requested != BERT_PRECISION_FP32)
+      encoder->precision_fallback_reason = g_strdup_printf ("the remote backend's server "
+                                                            "computes in fp32, not %s",
+          bert_precision_get_name (requested));
+    return;
+  }
   encoder->settings.precision =
       requested == BERT_PRECISION_AUTO || requested == BERT_PRECISION_INT8 ? BERT_PRECISION_FP16 : requested;
   if (requested == BERT_PRECISION_INT8)
@@ -154,6 +163,15 @@ start_device (BertEncoder *encoder, BertDevice device, GError **error)
   switch (device) {
     case BERT_DEVICE_CPU: return start_backend (encoder, bert_backend_cpu_get (), error);
     case BERT_DEVICE_CUDA: return start_cuda_backend (encoder, error);
+    case BERT_DEVICE_REMOTE:
+#if BERT_HAVE_REMOTE
+      return start_backend (encoder, bert_backend_remote_get (), error);
+#else
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+          "gst-bert was built "
+          "without the remote backend (meson option remote; it needs libcurl's -dev package)");
+      return FALSE;
+#endif
     case BERT_DEVICE_AUTO:
       if (start_cuda_backend (encoder, &cuda_error))
         return TRUE;
@@ -201,11 +219,13 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
   encoder->requested_precision = options->precision;
   encoder->settings.device_id = options->device_id;
   encoder->settings.n_threads = options->n_threads;
+  encoder->settings.remote = &options->remote;
   if (!start_device (encoder, options->device, error)) {
     encoder->state = NULL;
     bert_encoder_free (encoder);
     return NULL;
   }
+  encoder->settings.remote = NULL; /* the options are the caller's */
   return encoder;
 }
 

@@ -67,7 +67,8 @@ gboolean bert_model_check_tokens (const BertModel *model, const int32_t *ids, co
 typedef enum {
   BERT_DEVICE_AUTO, /* CUDA when a GPU and the CUDA module are there, else CPU */
   BERT_DEVICE_CPU,
-  BERT_DEVICE_CUDA
+  BERT_DEVICE_CUDA,
+  BERT_DEVICE_REMOTE /* a Triton Inference Server (docs/remote.md); needs the remote options */
 } BertDevice;
 
 /* CUDA computes in fp16, bf16 or fp32; the CPU in fp32, bf16 or int8 (bf16 and int8
@@ -85,13 +86,23 @@ typedef enum {
 /* "fp16", "bf16", "fp32", "int8" or "auto". */
 const char *bert_precision_get_name (BertPrecision precision);
 
+/* Where the remote backend sends its batches; the strings are copied by bert_encoder_new. */
+typedef struct {
+  const char *server_url; /* http://host:port of a Triton server (KServe v2 over HTTP) */
+  const char *model_name; /* the model's name in the server's repository */
+  unsigned timeout_ms;    /* one request's limit, connection included; 0: none */
+  unsigned retries;       /* attempts after a failed one (refused, time-out, 5xx) */
+  unsigned max_in_flight; /* requests outstanding at once */
+} BertRemoteOptions;
+
 typedef struct {
   BertDevice device;
   int device_id;
-  BertPrecision precision; /* default auto */
-  int pooling;             /* -1: the model's, else a BertPooling */
-  int normalize;           /* -1: the model's, 0 or 1 */
-  int n_threads;           /* CPU: 0 means all cores */
+  BertPrecision precision;  /* default auto */
+  int pooling;              /* -1: the model's, else a BertPooling */
+  int normalize;            /* -1: the model's, 0 or 1 */
+  int n_threads;            /* CPU: 0 means all cores */
+  BertRemoteOptions remote; /* BERT_DEVICE_REMOTE only */
 } BertEncoderOptions;
 
 void bert_encoder_options_init (BertEncoderOptions *options);
@@ -150,7 +161,7 @@ typedef struct _BertJob BertJob;
 BertEncoder *bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error);
 /* Free an encoder's jobs before the encoder. */
 void bert_encoder_free (BertEncoder *encoder);
-/* Which backend runs: "cpu" or "cuda". */
+/* Which backend runs: "cpu", "cuda" or "remote". */
 const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
 /* Whether submit returns before the batch is computed (see the contract above). */
 gboolean bert_encoder_is_asynchronous (const BertEncoder *encoder);

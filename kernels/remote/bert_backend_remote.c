@@ -1,0 +1,325 @@
+/* bert_backend_remote.c: the remote backend, batches computed by a Triton Inference Server.
+ *
+ * submit turns the packed batch into a KServe v2 request (bert_remote_wire.c) and hands it
+ * to a pool of max_in_flight threads, each of which sends one request at a time with a
+ * libcurl easy handle (kept between requests, so connections are reused); wait blocks
+ * until that request's response is in the output arrays. The engine waits jobs in the
+ * order it submitted them, so results come back in order whatever order the responses
+ * arrive in. A refused connection, a time-out, a broken transfer and an HTTP 5xx are tried
+ * again up to retries times, 100 ms after the first failure, doubling to at most 2 s;
+ * an HTTP 4xx (the server refused the batch) and a malformed response are not: docs/remote.md.
+ */
+#include <curl/curl.h>
+#include <string.h>
+
+#include "bert_remote_wire.h"
+
+#define FIRST_RETRY_DELAY_US (100 * G_TIME_SPAN_MILLISECOND)
+#define MAX_RETRY_DELAY_US (2 * G_TIME_SPAN_SECOND)
+
+typedef struct {
+  char *server; /* as given, for messages */
+  char *model;
+  char *infer_url;
+  unsigned timeout_ms;
+  unsigned retries;
+  BertHead head;
+  int pooling, normalize;
+  GThreadPool *senders;
+  GAsyncQueue *idle_handles; /* CURL * kept for their open connections */
+} RemoteState;
+
+typedef struct {
+  RemoteState *state;
+  GBytes *request;
+  gsize header_length;
+  BertBatchOutput *output;
+  GMutex lock;
+  GCond done_cond;
+  gboolean done;
+  GError *error;
+} RemoteJob;
+
+/* One attempt's outcome. */
+typedef struct {
+  CURLcode code;
+  long status;
+  char curl_message[CURL_ERROR_SIZE];
+  GByteArray *body;
+  gssize header_length; /* the response's Inference-Header-Content-Length, or -1 */
+} Exchange;
+
+static gpointer
+init_curl (gpointer data)
+{
+  return GINT_TO_POINTER (curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK);
+}
+
+static size_t
+on_body (char *data, size_t size, size_t n, void *user_data)
+{
+  g_byte_array_append (((Exchange *) user_data)->body, (const guint8 *) data, size * n);
+  return size * n;
+}
+
+static size_t
+on_header (char *line, size_t size, size_t n, void *user_data)
+{
+  static const char name[] = "inference-header-content-length:";
+  Exchange *exchange = user_data;
+  gsize length = size * n;
+
+  if (length > sizeof name - 1 && g_ascii_strncasecmp (line, name, sizeof name - 1) == 0) {
+    char *text = g_strndup (line + sizeof name - 1, length - (sizeof name - 1)), *end;
+    guint64 value = g_ascii_strtoull (g_strstrip (text), &end, 10);
+
+    exchange->header_length = (*end == '\0' && end != text && value <= G_MAXSSIZE) ? (gssize) value : -2;
+    g_free (text);
+  }
+  return length;
+}
+
+static void
+exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
+{
+  CURL *curl = g_async_queue_try_pop (state->idle_handles);
+  struct curl_slist *headers = NULL;
+  char *length_header;
+  gsize request_length;
+  const void *request = g_bytes_get_data (job->request, &request_length);
+
+  if (curl == NULL)
+    curl = curl_easy_init ();
+  g_byte_array_set_size (exchange->body, 0);
+  exchange->header_length = -1;
+  exchange->status = 0;
+  exchange->curl_message[0] = '\0';
+  length_header = g_strdup_printf ("Inference-Header-Content-Length: %" G_GSIZE_FORMAT, job->header_length);
+  headers = curl_slist_append (headers, "Content-Type: application/octet-stream");
+  headers = curl_slist_append (headers, length_header);
+  headers = curl_slist_append (headers, "Expect:"); /* no 100-continue round trip */
+  curl_easy_setopt (curl, CURLOPT_URL, state->infer_url);
+  curl_easy_setopt (curl, CURLOPT_POST, 1L);
+  curl_easy_setopt (curl, CURLOPT_POSTFIELDS, request);
+  curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) request_length);
+  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt (curl, CURLOPT_WRITEDATA, exchange);
+  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) state->timeout_ms);
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, exchange->curl_message);
+  exchange->code = curl_easy_perform (curl);
+  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &exchange->status);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all (headers);
+  g_free (length_header);
+  g_async_queue_push (state->idle_handles, curl);
+}
+
+static gboolean
+is_transient (const Exchange *exchange)
+{
+  if (exchange->code == CURLE_OK)
+    return exchange->status >= 500;
+  switch (exchange->code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE: return TRUE;
+    default: return FALSE;
+  }
+}
+
+/* Why an attempt failed, or NULL where it got a 200. */
+static char *
+exchange_failure (const RemoteState *state, const Exchange *exchange)
+{
+  char *text, *cause;
+
+  if (exchange->code != CURLE_OK) {
+    if (exchange->code == CURLE_OPERATION_TIMEDOUT)
+      return g_strdup_printf ("no response within server-timeout %u ms (%s)", state->timeout_ms,
+          exchange->curl_message);
+    return g_strdup_printf ("%s (%s)", curl_easy_strerror (exchange->code),
+        exchange->curl_message[0] ? exchange->curl_message : "no detail");
+  }
+  if (exchange->status == 200)
+    return NULL;
+  text = bert_remote_wire_error_text (exchange->body->data, exchange->body->len);
+  cause = g_strdup_printf ("HTTP %ld: %s", exchange->status, text);
+  g_free (text);
+  return cause;
+}
+
+static gint64
+retry_delay (unsigned attempt)
+{
+  return MIN (FIRST_RETRY_DELAY_US << MIN (attempt, 8), MAX_RETRY_DELAY_US);
+}
+
+static void
+run_job (RemoteJob *job, RemoteState *state)
+{
+  Exchange exchange = { .body = g_byte_array_new () };
+  gint64 start = g_get_monotonic_time ();
+  GError *read_error = NULL;
+  char *failure = NULL;
+
+  for (unsigned attempt = 0;; attempt++) {
+    exchange_once (state, job, &exchange);
+    g_free (failure);
+    failure = exchange_failure (state, &exchange);
+    if (failure == NULL || !is_transient (&exchange) || attempt >= state->retries)
+      break;
+    g_usleep (retry_delay (attempt));
+  }
+  if (failure != NULL)
+    g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
+        "Triton server %s, model '%s': %s%s", state->server, state->model, failure,
+        is_transient (&exchange) && state->retries > 0 ? " (retries exhausted)" : "");
+  else if (!bert_remote_wire_read_response (exchange.body->data, exchange.body->len, exchange.header_length,
+               state->head, job->output, &read_error)) {
+    g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
+        "Triton server %s, model '%s': %s", state->server, state->model, read_error->message);
+    g_error_free (read_error);
+  }
+  job->output->compute_seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_free (failure);
+  g_byte_array_unref (exchange.body);
+  g_mutex_lock (&job->lock);
+  job->done = TRUE;
+  g_cond_signal (&job->done_cond);
+  g_mutex_unlock (&job->lock);
+}
+
+static gboolean
+check_remote_options (const BertRemoteOptions *options, GError **error)
+{
+  if (options == NULL || options->server_url == NULL || *options->server_url == '\0') {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "the remote backend needs a server URL (bert-infer's server property)");
+    return FALSE;
+  }
+  if (options->model_name == NULL || *options->model_name == '\0'
+      || strpbrk (options->model_name, "/?#% ") != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "the remote backend needs the model's name on %s (bert-infer's remote-model), "
+        "without '/', '?', '#', '%%' or spaces; got '%s'",
+        options->server_url, options->model_name ? options->model_name : "");
+    return FALSE;
+  }
+  if (!g_str_has_prefix (options->server_url, "http://")
+      && !g_str_has_prefix (options->server_url, "https://")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "server '%s' is not an http:// or https:// URL", options->server_url);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gpointer
+remote_create (const BertModel *model, const BertBackendSettings *settings, GError **error)
+{
+  static GOnce curl_once = G_ONCE_INIT;
+  const BertRemoteOptions *options = settings->remote;
+  RemoteState *state;
+  char *base;
+
+  if (!check_remote_options (options, error))
+    return NULL;
+  if (!GPOINTER_TO_INT (g_once (&curl_once, init_curl, NULL))) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "libcurl did not start");
+    return NULL;
+  }
+  state = g_new0 (RemoteState, 1);
+  state->server = g_strdup (options->server_url);
+  state->model = g_strdup (options->model_name);
+  base = g_strdup (options->server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  state->infer_url = g_strdup_printf ("%s/v2/models/%s/infer", base, options->model_name);
+  g_free (base);
+  state->timeout_ms = options->timeout_ms;
+  state->retries = options->retries;
+  state->head = settings->head;
+  state->pooling = settings->pooling;
+  state->normalize = settings->normalize;
+  state->idle_handles = g_async_queue_new_full ((GDestroyNotify) curl_easy_cleanup);
+  state->senders = g_thread_pool_new ((GFunc) run_job, state, MAX (options->max_in_flight, 1), FALSE, NULL);
+  return state;
+}
+
+static void
+remote_destroy (gpointer data)
+{
+  RemoteState *state = data;
+
+  g_thread_pool_free (state->senders, FALSE, TRUE);
+  g_async_queue_unref (state->idle_handles);
+  g_free (state->server);
+  g_free (state->model);
+  g_free (state->infer_url);
+  g_free (state);
+}
+
+static gpointer
+remote_submit (gpointer data, const BertPackedBatch *batch, BertBatchOutput *output, GError **error)
+{
+  RemoteState *state = data;
+  RemoteJob *job = g_new0 (RemoteJob, 1);
+
+  job->state = state;
+  job->output = output;
+  job->request =
+      bert_remote_wire_request (batch, state->head, state->pooling, state->normalize, &job->header_length);
+  g_mutex_init (&job->lock);
+  g_cond_init (&job->done_cond);
+  if (!g_thread_pool_push (state->senders, job, error)) {
+    g_bytes_unref (job->request);
+    g_mutex_clear (&job->lock);
+    g_cond_clear (&job->done_cond);
+    g_free (job);
+    return NULL;
+  }
+  return job;
+}
+
+static gboolean
+remote_wait (gpointer data, gpointer handle, GError **error)
+{
+  RemoteJob *job = handle;
+  gboolean ok;
+
+  g_mutex_lock (&job->lock);
+  while (!job->done)
+    g_cond_wait (&job->done_cond, &job->lock);
+  g_mutex_unlock (&job->lock);
+  ok = job->error == NULL;
+  if (!ok)
+    g_propagate_error (error, job->error);
+  g_bytes_unref (job->request);
+  g_mutex_clear (&job->lock);
+  g_cond_clear (&job->done_cond);
+  g_free (job);
+  return ok;
+}
+
+static const BertBackend remote_backend = {
+  .name = "remote",
+  .asynchronous = TRUE,
+  .create = remote_create,
+  .destroy = remote_destroy,
+  .submit = remote_submit,
+  .wait = remote_wait,
+};
+
+const BertBackend *
+bert_backend_remote_get (void)
+{
+  return &remote_backend;
+}
