@@ -18,7 +18,7 @@ SKIP = 77
 SOURCE_DIR = Path(__file__).resolve().parents[2]
 FIXTURE_VOCAB = SOURCE_DIR / "tests" / "data" / "vocab.txt"
 CAPTIONS = SOURCE_DIR / "examples" / "data" / "captions.srt"
-TINY_MODEL = SOURCE_DIR / "tests" / "fuzz" / "tiny-model"
+TINY_MODEL = SOURCE_DIR / "tests" / "data" / "tiny-model"
 
 try:
     import numpy
