@@ -3,6 +3,9 @@
  */
 #include "gstbertmodeldir.h"
 
+#include "config.h"
+
+#include <dlfcn.h>
 #include <string.h>
 
 #define MODELS_DIR_VARIABLE "GST_BERT_MODELS_DIR"
@@ -65,6 +68,24 @@ gst_bert_model_location_resolve (GstBertModelLocation *location, const gchar *va
   g_free (models_dir);
 }
 
+/* Whether this plugin runs from its build folder, a developer's, whose sources hold
+ * scripts/get-model.sh; an installed plugin has the same script in bindir under its
+ * installed name. */
+static gboolean
+runs_from_build_dir (void)
+{
+  Dl_info info;
+  gchar *plugin_dir;
+  gboolean from_build_dir;
+
+  if (dladdr ((void *) runs_from_build_dir, &info) == 0 || info.dli_fname == NULL)
+    return FALSE;
+  plugin_dir = g_path_get_dirname (info.dli_fname);
+  from_build_dir = strcmp (plugin_dir, BERT_PLUGIN_BUILD_DIR) == 0;
+  g_free (plugin_dir);
+  return from_build_dir;
+}
+
 void
 gst_bert_model_location_clear (GstBertModelLocation *location)
 {
@@ -78,9 +99,13 @@ gst_bert_model_location_describe_missing (const GstBertModelLocation *location, 
 {
   if (location->name == NULL || g_file_test (location->path, G_FILE_TEST_IS_DIR))
     return FALSE;
-  *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with " GST_BERT_FETCH_SCRIPT
-                              " %s from the gst-bert sources",
-      location->name, location->path, location->name);
+  if (runs_from_build_dir ())
+    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with " GST_BERT_FETCH_SCRIPT
+                                " %s from the gst-bert sources",
+        location->name, location->path, location->name);
+  else
+    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with " BERT_FETCH_COMMAND " %s",
+        location->name, location->path, location->name);
   if (location->is_default)
     *details =
         g_strdup_printf ("'%s' is not set, so the default model %s was looked for "

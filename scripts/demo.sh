@@ -11,7 +11,7 @@
 # picks the build folder (default build).
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh demo
 build=${GST_BERT_BUILD_DIR:-build}
 [ -f "$build/build.ninja" ] || meson setup "$build" > /dev/null
 ninja -C "$build" > "$build/demo-ninja.log" 2>&1 || { cat "$build/demo-ninja.log"; exit 1; }

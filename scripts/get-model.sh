@@ -1,5 +1,6 @@
 #!/bin/sh
-# Puts a Hugging Face model folder where gst-bert finds it by default.
+# Puts a Hugging Face model folder where gst-bert finds it by default. Installed with
+# the plugin as gst-bert-get-model (in bindir).
 #   scripts/get-model.sh NAME [DIR]
 # NAME: a Hub repository id (sentence-transformers/all-MiniLM-L6-v2) or a short name
 # (all-MiniLM-L6-v2). DIR: the model folder to make, by default
@@ -31,7 +32,11 @@ wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|token
 say() { echo "get-model: $*" >&2; }
 
 usage() {
-  echo "usage: scripts/get-model.sh NAME [DIR]" >&2
+  case "$0" in
+    */get-model.sh) command=scripts/get-model.sh ;;
+    *) command=$(basename "$0") ;;  # installed: gst-bert-get-model
+  esac
+  echo "usage: $command NAME [DIR]" >&2
   echo "  NAME: all-MiniLM-L6-v2, or a Hugging Face Hub id such as sentence-transformers/all-MiniLM-L12-v2" >&2
   exit 2
 }
@@ -80,7 +85,7 @@ ensure_venv() {
   rm -rf "$venv"
   mkdir -p "$(dirname "$venv")"
   python3 -m venv "$venv" > "$log" 2>&1 && return 0
-  reason="could not make a Python virtual environment in $venv ($(reason_in "$log")); on Debian, install python3-venv (scripts/install-deps.sh does)"
+  reason="could not make a Python virtual environment in $venv ($(reason_in "$log")); on Debian, install python3-venv (scripts/install-deps.sh demo does)"
   rm -rf "$venv"
   return 1
 }

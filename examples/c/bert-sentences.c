@@ -16,7 +16,7 @@
  * From the repository root, after `ninja -C build`:
  *
  *   GST_PLUGIN_PATH=build/plugin build/examples/c/bert-sentences \
- *       ../shared/models/all-MiniLM-L6-v2 "A man is playing a guitar." \
+ *       ~/.local/share/gst-bert/models/all-MiniLM-L6-v2 "A man is playing a guitar." \
  *       "Someone plays an instrument." "The stock market fell today."
  */
 #include <gst/app/gstappsink.h>
@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gstbertmeta.h"
+#include <gst/bert/gstbertmeta.h>
 
 static const gchar *default_sentences[] = {
   "A man is playing a guitar.",
@@ -46,11 +46,13 @@ make_pipeline (const gchar *model_dir, GError **error)
 {
   GstElement *pipeline, *tokenizer, *infer;
 
-  pipeline =
-      gst_parse_launch ("appsrc name=source format=time "
-                        "caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! bert-infer name=infer ! "
-                        "appsink name=sink sync=false",
-          error);
+  /* FATAL_ERRORS: without it a missing element (the plugin not found) is a recoverable
+   * error, with a pipeline returned that lacks the element. */
+  pipeline = gst_parse_launch_full (
+      "appsrc name=source format=time "
+      "caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! bert-infer name=infer ! "
+      "appsink name=sink sync=false",
+      NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (!pipeline)
     return NULL;
   /* Set as properties rather than in the description, so that any path works. */

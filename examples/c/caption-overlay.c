@@ -19,13 +19,16 @@
  * From the repository root, after `ninja -C build`:
  *
  *   GST_PLUGIN_PATH=build/plugin build/examples/c/caption-overlay \
- *       examples/data/captions.srt ../shared/models/bert-tiny-random-sentiment
+ *       examples/data/captions.srt tiny-classifier
+ *
+ * where tiny-classifier is any sequence classifier folder, for instance one written by
+ * `tests/engine/make-test-model.py tiny-classifier --head sequence` (random weights).
  */
 #include <gst/gst.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gstbertmeta.h"
+#include <gst/bert/gstbertmeta.h>
 
 #define FRAMES_PER_SECOND 10
 
@@ -157,7 +160,9 @@ make_pipeline (const gchar *captions, const gchar *model_dir, GError **error)
       "textoverlay name=overlay valignment=bottom shaded-background=true font-desc=\"Sans 16\" ! "
       "videoconvert ! %s",
       FRAMES_PER_SECOND, output_option ? "pngenc ! multifilesink name=frames sync=false" : "autovideosink");
-  GstElement *pipeline = gst_parse_launch (description, error);
+  /* FATAL_ERRORS: without it a missing element (textoverlay without gstreamer1.0-x) is a
+   * recoverable error, with a pipeline returned that lacks the element. */
+  GstElement *pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   gchar *frames = g_strdup_printf ("%d", seconds_option * FRAMES_PER_SECOND);
 
   g_free (description);

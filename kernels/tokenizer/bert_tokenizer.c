@@ -7,6 +7,7 @@
  * the byte span of the input it came from; a finished word goes through WordPiece at once.
  * The spans follow Hugging Face's alignment rules, so offsets match the reference exactly.
  */
+#include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
 
@@ -553,6 +554,10 @@ bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize l
   /* Offsets are 32-bit: longer input is cut at 4 GiB. */
   gsize length = MIN (len, (gsize) G_MAXUINT32);
 
+  if (tokenizer->pipeline != NULL) {
+    bert_pipeline_encode (tokenizer, text, len, max_length, encoding);
+    return;
+  }
   encoder_init (&encoder, tokenizer, encoding, max_length ? max_length : tokenizer->options.model_max_length);
   encoding->n_tokens = 0;
   encoding->truncated = FALSE;
@@ -690,6 +695,10 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   BertNormalizerOptions *options = &tokenizer->options;
   gboolean strip = options->strip_accents < 0 ? options->lowercase : options->strip_accents;
 
+  if (tokenizer->pipeline != NULL)
+    return require_token (tokenizer->cls_id, "start (<s>)", source, error)
+        && require_token (tokenizer->sep_id, "end (</s>)", source, error);
+
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
   tokenizer->subword_prefix_hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, tokenizer->subword_prefix,
@@ -709,6 +718,7 @@ bert_tokenizer_free (BertTokenizer *tokenizer)
   if (tokenizer == NULL)
     return;
   bert_vocab_clear (&tokenizer->vocab);
+  bert_pipeline_free (tokenizer->pipeline);
   for (guint i = 0; i < tokenizer->n_added_tokens; i++)
     g_free (tokenizer->added_tokens[i].content);
   g_free (tokenizer->added_tokens);

@@ -9,6 +9,7 @@
  */
 #include "bert_json_depth.h"
 #include "bert_model_file.h"
+#include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 
 #include <json-glib/json-glib.h>
@@ -360,8 +361,9 @@ read_pre_tokenizer (JsonObject *root, const char *file, GError **error)
   return TRUE;
 }
 
-static gboolean
-read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *file, GError **error)
+gboolean
+bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *file,
+    GError **error)
 {
   guint n_entries = json_object_get_size (vocab);
   JsonObjectIter iter;
@@ -391,8 +393,9 @@ read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *fil
 
 /* The size of the id space: the model's vocabulary and the added tokens' ids, which may
  * go past it (but not so far as to make the id table huge). */
-static gboolean
-count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids, GError **error)
+gboolean
+bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids,
+    GError **error)
 {
   guint n_added = added ? json_array_get_length (added) : 0;
   gint64 limit = (gint64) n_vocab + n_added;
@@ -428,8 +431,10 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   if (!get_object (root, "model", file, "model", &model, error)
       || !get_string (model, "type", file, "model.type", &type, error))
     return FALSE;
+  if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
+    return bert_pipeline_read (tokenizer, root, added, file, error);
   if (g_strcmp0 (type, "WordPiece") != 0)
-    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece");
+    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece, Unigram or BPE");
   if (!get_object (model, "vocab", file, "model.vocab", &vocab, error)
       || !get_string (model, "unk_token", file, "model.unk_token", &unk, error)
       || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
@@ -439,10 +444,10 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
     return FALSE;
   if (vocab == NULL || json_object_get_size (vocab) == 0)
     return field_error (error, file, "model.vocab", "a non-empty object of token: id");
-  if (!count_added_ids (added, json_object_get_size (vocab), file, &n_ids, error))
+  if (!bert_tokenizer_count_added_ids (added, json_object_get_size (vocab), file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
-  if (!read_vocab_entries (tokenizer, vocab, file, error))
+  if (!bert_tokenizer_read_vocab_entries (tokenizer, vocab, file, error))
     return FALSE;
   g_free (tokenizer->subword_prefix);
   tokenizer->subword_prefix = g_strdup (prefix);
@@ -454,6 +459,18 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
     return FALSE;
   }
   return TRUE;
+}
+
+static void
+add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean lstrip,
+    gboolean rstrip)
+{
+  bert_tokenizer_add_special (tokenizer, content, id);
+  for (guint i = 0; i < tokenizer->n_added_tokens; i++)
+    if (tokenizer->added_tokens[i].id == id && strcmp (tokenizer->added_tokens[i].content, content) == 0) {
+      tokenizer->added_tokens[i].lstrip = lstrip;
+      tokenizer->added_tokens[i].rstrip = rstrip;
+    }
 }
 
 static gboolean
@@ -473,9 +490,10 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
 
   if (ok && (content == NULL || content[0] == '\0'))
     ok = field_error (error, file, content_field, "a non-empty string");
-  if (ok && (normalized || lstrip || rstrip || single_word))
+  if (ok && (normalized || single_word || (tokenizer->pipeline == NULL && (lstrip || rstrip))))
     ok = unsupported (error, file, field, content,
-        "an added token with normalized, lstrip, rstrip and single_word false");
+        tokenizer->pipeline ? "an added token with normalized and single_word false"
+                            : "an added token with normalized, lstrip, rstrip and single_word false");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
     if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
@@ -488,7 +506,7 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
     }
   }
   if (ok)
-    bert_tokenizer_add_special (tokenizer, content, (int32_t) id);
+    add_stripping_special (tokenizer, content, (int32_t) id, lstrip, rstrip);
   g_free (content_field);
   g_free (field);
   return ok;
@@ -601,12 +619,30 @@ read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const cha
   return ok;
 }
 
+/* RobertaProcessing: <s> A </s>, and with trim_offsets the spans lose their spaces. */
+static gboolean
+read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const char *file, GError **error)
+{
+  struct _BertPipeline *pipeline = tokenizer->pipeline;
+
+  tokenizer->n_prefix = tokenizer->n_suffix = 1;
+  pipeline->trim_offsets = TRUE;
+  pipeline->trim_add_prefix_space = TRUE;
+  return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
+      && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error)
+      && get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets", &pipeline->trim_offsets,
+          error)
+      && get_bool (processor, "add_prefix_space", file, "post_processor.add_prefix_space",
+          &pipeline->trim_add_prefix_space, error);
+}
+
 static gboolean
 read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
 {
   JsonObject *processor;
   const char *type = NULL;
-  const char *supported = "TemplateProcessing or BertProcessing";
+  const char *supported = tokenizer->pipeline ? "TemplateProcessing or RobertaProcessing"
+                                              : "TemplateProcessing or BertProcessing";
 
   if (!get_object (root, "post_processor", file, "post_processor", &processor, error)
       || !get_string (processor, "type", file, "post_processor.type", &type, error))
@@ -618,6 +654,8 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
         && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error);
   }
+  if (g_strcmp0 (type, "RobertaProcessing") == 0 && tokenizer->pipeline)
+    return read_roberta_processing (tokenizer, processor, file, error);
   if (g_strcmp0 (type, "TemplateProcessing") != 0)
     return unsupported (error, file, "post_processor.type", type ? type : "missing", supported);
   return read_template (tokenizer, processor, file, error);
@@ -650,8 +688,10 @@ load_tokenizer_json (const char *path, GError **error)
 
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
   gboolean ok = get_array (root, "added_tokens", path, "added_tokens", &added, error)
-      && read_model (tokenizer, root, added, path, error) && read_normalizer (tokenizer, root, path, error)
-      && read_pre_tokenizer (root, path, error) && read_added_tokens (tokenizer, added, path, error)
+      && read_model (tokenizer, root, added, path, error)
+      && (tokenizer->pipeline != NULL
+          || (read_normalizer (tokenizer, root, path, error) && read_pre_tokenizer (root, path, error)))
+      && read_added_tokens (tokenizer, added, path, error)
       && read_post_processor (tokenizer, root, path, error) && read_limits (tokenizer, root, path, error);
   if (ok) {
     tokenizer->cls_id =

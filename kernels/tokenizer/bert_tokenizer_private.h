@@ -14,6 +14,8 @@ typedef struct {
   char *content;
   guint length;
   int32_t id;
+  gboolean lstrip, rstrip; /* the match takes the White_Space before / after it
+                                      * (Unigram and BPE pipelines only) */
 } BertAddedToken;
 
 /* WordPiece's search for the longest piece starts no further than the longest token that
@@ -66,6 +68,8 @@ struct _BertTokenizer {
 
   guint8 ascii_class[128];
   char ascii_map[128];
+
+  struct _BertPipeline *pipeline; /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
 };
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
@@ -74,5 +78,13 @@ BertTokenizer *bert_tokenizer_alloc (void);
 gboolean bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **error);
 /* Registers a token to match in the raw text. */
 void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id);
+
+/* tokenizer.json helpers the Unigram and BPE readers share with WordPiece's. */
+typedef struct _JsonArray JsonArray;
+typedef struct _JsonObject JsonObject;
+gboolean bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids,
+    GError **error);
+gboolean bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *file,
+    GError **error);
 
 #endif

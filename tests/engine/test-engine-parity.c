@@ -478,6 +478,8 @@ main (int argc, char **argv)
         || !g_file_test (reference_path, G_FILE_TEST_EXISTS)) {
       g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", model_dir,
           reference_path);
+      g_free (model_dir);
+      g_free (reference_path);
       return SKIP;
     }
   } else if (argc == 3) {

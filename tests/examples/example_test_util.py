@@ -3,8 +3,10 @@
 Each test runs an example as its documentation says, on a model that
 tests/engine/make-test-model.py writes into a temporary folder (numpy only), so the
 suite runs without ../shared; checks that need a real model use
-$GST_BERT_SHARED_DIR/models and skip without it. A test exits 77 (skipped) with a
-message naming what is missing: PyGObject, a GStreamer element, or a shared model.
+$GST_BERT_SHARED_DIR/models, else the user's models folder (where scripts/demo.sh and
+scripts/get-model.sh put all-MiniLM-L6-v2), and skip without either. A test exits 77
+(skipped) with a message naming what is missing: PyGObject, a GStreamer element, or a
+real model.
 """
 import os
 import subprocess
@@ -49,12 +51,24 @@ def make_model(folder, *arguments):
     return Path(folder)
 
 
+def models_folder():
+    """Where the elements look for a model they are not given: $GST_BERT_MODELS_DIR, else
+    ${XDG_DATA_HOME:-~/.local/share}/gst-bert/models."""
+    if os.environ.get("GST_BERT_MODELS_DIR"):
+        return Path(os.environ["GST_BERT_MODELS_DIR"])
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "gst-bert" / "models"
+
+
 def shared_model(test, name):
-    """$GST_BERT_SHARED_DIR/models/NAME, or skips @test naming the missing path."""
-    folder = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent")) / "models" / name
-    if not (folder / "model.safetensors").exists():
-        test.skipTest(f"{folder / 'model.safetensors'} not found (set GST_BERT_SHARED_DIR)")
-    return folder
+    """$GST_BERT_SHARED_DIR/models/NAME, else NAME in the models folder (a user's fetched
+    model), or skips @test naming both paths."""
+    shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent")) / "models" / name
+    for folder in (shared, models_folder() / name):
+        if (folder / "model.safetensors").exists():
+            return folder
+    test.skipTest(f"{shared} and {models_folder() / name} have no model.safetensors "
+                  f"(set GST_BERT_SHARED_DIR, or run scripts/get-model.sh {name})")
 
 
 def run(command, timeout=60, **kwargs):

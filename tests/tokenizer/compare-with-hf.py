@@ -32,8 +32,12 @@ INTERESTING = ("abcXYZ019 \t\n\r\x00\x01\x0b\x1f\x7f\x85\xa0\xad\u0300\u0301\u03
                "\u4e00\uf900\U00020000\uac00\ud7a3\u2028\u3000\ufeff\ufffd\U000e0001\U0010ffff")
 
 
-# Snippets: the special tokens, matched in the raw text, and near misses.
-SNIPPETS = ["[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]", "[mask]", "[MASK", "##", "[[SEP]]"]
+# Snippets: the special tokens, matched in the raw text, and near misses; those of the
+# Unigram and byte-level BPE tokenizers (<mask> strips the space on its left), Metaspace's and
+# ByteLevel's own characters, contractions, the quotes and space runs XLM-R's normaliser rewrites.
+SNIPPETS = ["[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]", "[mask]", "[MASK", "##", "[[SEP]]",
+            "<s>", "</s>", "<mask>", " <mask>", "<unk>", "<pad>", "<s", "\u2581", "\u0120", "'s",
+            "'re", "'LL", "``", "''", "   ", "\r\n"]
 
 # Characters of non-zero canonical combining class, kept or dropped by strip_accents, and
 # precomposed characters that decompose into them: canonical reordering shows on these.

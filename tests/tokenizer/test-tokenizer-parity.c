@@ -181,6 +181,7 @@ main (int argc, char **argv)
   if (dir == NULL) {
     printf ("SKIP: %s not found (set GST_BERT_SHARED_DIR to the shared data folder)\n",
         reference_dir ? reference_dir : "$GST_BERT_SHARED_DIR/reference/tokenizer");
+    g_free (reference_dir);
     return SKIP_STATUS;
   }
 

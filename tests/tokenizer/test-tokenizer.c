@@ -607,7 +607,7 @@ test_tokenizer_json_errors_name_field (void)
     const char *from, *to, *fragment;
     int code;
   } cases[] = {
-    { "\"WordPiece\", \"unk_token\"", "\"BPE\", \"unk_token\"", "model.type is BPE",
+    { "\"WordPiece\", \"unk_token\"", "\"WordLevel\", \"unk_token\"", "model.type is WordLevel",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"BertNormalizer\"", "\"Lowercase\"", "normalizer.type is Lowercase",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },

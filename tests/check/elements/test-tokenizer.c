@@ -1368,6 +1368,55 @@ GST_START_TEST (test_huge_markup_caption_memory_given_back)
 
 GST_END_TEST;
 
+/* A Unigram (SentencePiece, XLM-R converter) and a byte-level BPE (RoBERTa) folder of the
+ * tokenizer suite's fixtures, read as WordPiece folders are; ids and byte offsets are
+ * Hugging Face tokenizers 0.23.3's on the same text (<mask> strips the space before it). */
+#define SUBWORD_TEXT                                                                                         \
+  "\xef\xbc\xa8"                                                                                             \
+  "ello w\xc3\xb6rld <mask>!"
+
+static void
+check_subword_folder (const gchar *folder, const gint32 *expected_ids, const guint32 *expected_offsets,
+    guint n_expected)
+{
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstHarness *h;
+  GstBuffer *out;
+
+  g_object_set (element, "vocab", folder, NULL);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  out = push_and_pull (h, text_buffer (SUBWORD_TEXT));
+  assert_text (out, SUBWORD_TEXT);
+  assert_ids (out, expected_ids, n_expected);
+  assert_offsets (out, expected_offsets, n_expected);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_unigram_folder_tokenizes_as_hf)
+{
+  const gint32 ids[] = { 0, 321, 175, 94, 535, 1247, 320, 4001, 4, 775, 2 };
+  const guint32 offsets[] = { 0, 0, 0, 3, 3, 5, 5, 7, 7, 9, 9, 12, 12, 14, 14, 21, 21, 22, 21, 22, 0, 0 };
+
+  check_subword_folder (TEST_DATA_DIR "/../../tokenizer/data/unigram-nmt-nfkc", ids, offsets,
+      G_N_ELEMENTS (ids));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_byte_level_bpe_folder_tokenizes_as_hf)
+{
+  const gint32 ids[] = { 0, 224, 588, 105, 299, 514, 488, 793, 972, 2000, 224, 4, 2 };
+  const guint32 offsets[] = { 0, 0, 0, 0, 0, 3, 0, 3, 3, 5, 5, 7, 8, 9, 9, 12, 12, 14, 15, 21, 22, 22, 21, 22,
+    0, 0 };
+
+  check_subword_folder (TEST_DATA_DIR "/../../tokenizer/data/bpe-roberta", ids, offsets, G_N_ELEMENTS (ids));
+}
+
+GST_END_TEST;
+
 static Suite *
 tokenizer_suite (void)
 {
@@ -1416,6 +1465,8 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_malformed_tokenizer_json_fails);
   tcase_add_test (setup, test_empty_vocab_txt_fails);
   tcase_add_test (setup, test_reports_vocab_size);
+  tcase_add_test (setup, test_unigram_folder_tokenizes_as_hf);
+  tcase_add_test (setup, test_byte_level_bpe_folder_tokenizes_as_hf);
   tcase_add_test (setup, test_model_is_the_main_name_vocab_an_alias);
   tcase_add_test (setup, test_model_change_while_playing_refused);
 

@@ -1,0 +1,311 @@
+/* bert_bpe.c: the BPE model, merges applied by rank as tokenizers' Word::merge_all.
+ *
+ * The word's characters become symbols (with continuing_subword_prefix on all but the
+ * first and end_of_word_suffix on the last); a min-heap of (rank, position) gives the next
+ * merge; entries made stale by an earlier merge are skipped, as in the reference.
+ */
+#include "bert_subword.h"
+#include "bert_normalized.h"
+
+typedef struct {
+  int32_t id;
+  int32_t prev, next;     /* symbol indices, -1 at the ends */
+  uint32_t start, length; /* bytes of the word; length 0: merged away */
+} Symbol;
+
+typedef struct {
+  uint32_t rank, position;
+  int32_t new_id;
+} Candidate;
+
+static inline uint64_t
+merge_key (int32_t left, int32_t right)
+{
+  return ((uint64_t) (uint32_t) left << 32 | (uint32_t) right) + 1;
+}
+
+static inline uint32_t
+merge_slot (const BertBpe *bpe, uint64_t key)
+{
+  return (uint32_t) ((key * 0x9E3779B97F4A7C15ull) >> 40) & bpe->merge_mask;
+}
+
+void
+bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges)
+{
+  uint32_t size = 16;
+  while (size < 2 * n_merges + 16)
+    size *= 2;
+  memset (bpe, 0, sizeof *bpe);
+  bpe->n_model_ids = n_model_ids;
+  bpe->merges = g_new0 (BertMerge, size);
+  bpe->merge_mask = size - 1;
+  bpe->unk_id = -1;
+}
+
+void
+bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank, int32_t new_id)
+{
+  uint64_t key = merge_key (left, right);
+  uint32_t slot = merge_slot (bpe, key);
+  while (bpe->merges[slot].key != 0 && bpe->merges[slot].key != key)
+    slot = (slot + 1) & bpe->merge_mask;
+  bpe->merges[slot] = (BertMerge){ key, rank, new_id };
+}
+
+static inline const BertMerge *
+find_merge (const BertBpe *bpe, int32_t left, int32_t right)
+{
+  uint64_t key = merge_key (left, right);
+  for (uint32_t slot = merge_slot (bpe, key);; slot = (slot + 1) & bpe->merge_mask) {
+    if (bpe->merges[slot].key == key)
+      return &bpe->merges[slot];
+    if (bpe->merges[slot].key == 0)
+      return NULL;
+  }
+}
+
+int32_t
+bert_bpe_lookup (const BertBpe *bpe, const BertVocab *vocab, const char *text, gsize length)
+{
+  int32_t id = bert_vocab_lookup (vocab, text, length);
+  return id >= 0 && (uint32_t) id < bpe->n_model_ids ? id : -1;
+}
+
+void
+bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
+{
+  for (int byte = 0; byte < 256; byte++) {
+    char name[8];
+    g_snprintf (name, sizeof name, "<0x%02X>", byte);
+    bpe->byte_ids[byte] = bert_bpe_lookup (bpe, vocab, name, strlen (name));
+  }
+}
+
+void
+bert_bpe_clear (BertBpe *bpe)
+{
+  g_free (bpe->merges);
+  g_free (bpe->prefix);
+  g_free (bpe->suffix);
+  memset (bpe, 0, sizeof *bpe);
+}
+
+/* ---- the heap ---- */
+
+static inline gboolean
+before (const Candidate *a, const Candidate *b)
+{
+  return a->rank != b->rank ? a->rank < b->rank : a->position < b->position;
+}
+
+static void
+heap_push (GArray *heap, Candidate candidate)
+{
+  g_array_append_val (heap, candidate);
+  Candidate *items = (Candidate *) heap->data;
+  for (guint i = heap->len - 1; i > 0;) {
+    guint parent = (i - 1) / 2;
+    if (!before (&items[i], &items[parent]))
+      break;
+    Candidate swap = items[i];
+    items[i] = items[parent];
+    items[parent] = swap;
+    i = parent;
+  }
+}
+
+static Candidate
+heap_pop (GArray *heap)
+{
+  Candidate *items = (Candidate *) heap->data;
+  Candidate top = items[0];
+  items[0] = items[heap->len - 1];
+  g_array_set_size (heap, heap->len - 1);
+  items = (Candidate *) heap->data;
+  for (guint i = 0;;) {
+    guint smallest = i, left = 2 * i + 1, right = left + 1;
+    if (left < heap->len && before (&items[left], &items[smallest]))
+      smallest = left;
+    if (right < heap->len && before (&items[right], &items[smallest]))
+      smallest = right;
+    if (smallest == i)
+      break;
+    Candidate swap = items[i];
+    items[i] = items[smallest];
+    items[smallest] = swap;
+    i = smallest;
+  }
+  return top;
+}
+
+/* ---- the word's symbols ---- */
+
+/* Symbols' offsets are the running sum of their lengths, as the reference's Word keeps them
+ * (so a dropped unknown character shifts the ones after it, as there). */
+typedef struct {
+  GArray *symbols;
+  uint32_t offset;
+  int32_t unk_id; /* a pending unk, -1 if none */
+  uint32_t unk_length;
+} WordBuilder;
+
+static void
+add_symbol (WordBuilder *builder, int32_t id, uint32_t length)
+{
+  Symbol symbol = { id, (int32_t) builder->symbols->len - 1, (int32_t) builder->symbols->len + 1,
+    builder->offset, length };
+  g_array_append_val (builder->symbols, symbol);
+  builder->offset += length;
+}
+
+static void
+flush_unk (WordBuilder *builder)
+{
+  if (builder->unk_id >= 0)
+    add_symbol (builder, builder->unk_id, builder->unk_length);
+  builder->unk_id = -1;
+}
+
+/* The character with the affixes its place asks for, in buffer. */
+static void
+affixed (const BertBpe *bpe, const char *text, uint32_t length, gboolean first, gboolean last,
+    GString *buffer)
+{
+  g_string_truncate (buffer, 0);
+  if (!first && bpe->prefix)
+    g_string_append (buffer, bpe->prefix);
+  g_string_append_len (buffer, text, length);
+  if (last && bpe->suffix)
+    g_string_append (buffer, bpe->suffix);
+}
+
+static gboolean
+add_bytes (const BertBpe *bpe, WordBuilder *builder, const GString *text)
+{
+  for (gsize i = 0; i < text->len; i++)
+    if (bpe->byte_ids[(unsigned char) text->str[i]] < 0)
+      return FALSE;
+  for (gsize i = 0; i < text->len; i++)
+    add_symbol (builder, bpe->byte_ids[(unsigned char) text->str[i]], 1);
+  return TRUE;
+}
+
+static void
+add_unknown (const BertBpe *bpe, WordBuilder *builder, uint32_t length)
+{
+  if (bpe->unk_id < 0)
+    return;
+  if (builder->unk_id >= 0 && bpe->fuse_unk) {
+    builder->unk_length += length;
+    return;
+  }
+  flush_unk (builder);
+  builder->unk_id = bpe->unk_id;
+  builder->unk_length = length;
+}
+
+static void
+split_word (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length, GArray *symbols,
+    GString *buffer)
+{
+  WordBuilder builder = { symbols, 0, -1, 0 };
+
+  g_array_set_size (symbols, 0);
+  for (uint32_t at = 0; at < length;) {
+    uint32_t n = MIN (bert_utf8_length ((unsigned char) word[at]), length - at);
+    affixed (bpe, word + at, n, at == 0, at + n == length, buffer);
+    int32_t id = bert_bpe_lookup (bpe, vocab, buffer->str, buffer->len);
+    if (id >= 0) {
+      flush_unk (&builder);
+      add_symbol (&builder, id, n);
+    } else if (!(bpe->byte_fallback && add_bytes (bpe, &builder, buffer))) {
+      add_unknown (bpe, &builder, n);
+    }
+    at += n;
+  }
+  flush_unk (&builder);
+  if (symbols->len > 0)
+    g_array_index (symbols, Symbol, symbols->len - 1).next = -1;
+}
+
+static void
+push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t left)
+{
+  int32_t right = symbols[left].next;
+  if (right < 0)
+    return;
+  const BertMerge *merge = find_merge (bpe, symbols[left].id, symbols[right].id);
+  if (merge != NULL)
+    heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
+}
+
+static void
+merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
+{
+  Symbol *symbols = (Symbol *) symbol_array->data;
+
+  g_array_set_size (heap, 0);
+  for (guint i = 0; i + 1 < symbol_array->len; i++)
+    push_candidate (bpe, heap, symbols, (int32_t) i);
+  while (heap->len > 0) {
+    Candidate top = heap_pop (heap);
+    Symbol *left = &symbols[top.position];
+    if (left->length == 0 || left->next < 0)
+      continue;
+    Symbol *right = &symbols[left->next];
+    const BertMerge *merge = find_merge (bpe, left->id, right->id);
+    if (merge == NULL || merge->new_id != top.new_id)
+      continue;
+    left->id = top.new_id;
+    left->length += right->length;
+    left->next = right->next;
+    right->length = 0;
+    if (left->next >= 0)
+      symbols[left->next].prev = (int32_t) top.position;
+    if (left->prev >= 0)
+      push_candidate (bpe, heap, symbols, left->prev);
+    push_candidate (bpe, heap, symbols, (int32_t) top.position);
+  }
+}
+
+void
+bert_bpe_scratch_init (BertBpeScratch *scratch)
+{
+  scratch->symbols = g_array_new (FALSE, FALSE, sizeof (Symbol));
+  scratch->heap = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  scratch->buffer = g_string_new (NULL);
+}
+
+void
+bert_bpe_scratch_clear (BertBpeScratch *scratch)
+{
+  g_array_free (scratch->symbols, TRUE);
+  g_array_free (scratch->heap, TRUE);
+  g_string_free (scratch->buffer, TRUE);
+}
+
+void
+bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length,
+    GArray *pieces, BertBpeScratch *scratch)
+{
+  if (length == 0)
+    return;
+  if (bpe->ignore_merges) {
+    int32_t id = bert_bpe_lookup (bpe, vocab, word, length);
+    if (id >= 0) {
+      BertPiece piece = { id, 0, length };
+      g_array_append_val (pieces, piece);
+      return;
+    }
+  }
+  split_word (bpe, vocab, word, length, scratch->symbols, scratch->buffer);
+  merge_all (bpe, scratch->symbols, scratch->heap);
+  const Symbol *symbols = (const Symbol *) scratch->symbols->data;
+  for (guint i = 0; i < scratch->symbols->len; i++) {
+    if (symbols[i].length == 0)
+      continue;
+    BertPiece piece = { symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
+    g_array_append_val (pieces, piece);
+  }
+}

@@ -1,0 +1,269 @@
+/* bert_normalized.c: NormalizedString's rewrites, with the reference's alignment rules. */
+#include "bert_normalized.h"
+#include "bert_unicode.h"
+#include "bert_unicode_classes.h"
+
+#include <string.h>
+
+void
+bert_normalized_init (BertNormalized *normalized)
+{
+  memset (normalized, 0, sizeof *normalized);
+}
+
+void
+bert_normalized_clear (BertNormalized *normalized)
+{
+  g_free (normalized->text);
+  g_free (normalized->align);
+  g_free (normalized->next_text);
+  g_free (normalized->next_align);
+  memset (normalized, 0, sizeof *normalized);
+}
+
+static void
+reserve (char **text, BertSpan **align, uint32_t *capacity, uint32_t needed)
+{
+  if (needed <= *capacity)
+    return;
+  uint32_t grown = MAX (64, *capacity);
+  while (grown < needed)
+    grown *= 2;
+  *text = g_realloc (*text, grown);
+  *align = g_renew (BertSpan, *align, grown);
+  *capacity = grown;
+}
+
+void
+bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end)
+{
+  uint32_t length = end - start;
+  reserve (&normalized->text, &normalized->align, &normalized->capacity, length);
+  memcpy (normalized->text, text + start, length);
+  for (uint32_t at = 0; at < length;) {
+    uint32_t n = bert_utf8_length ((unsigned char) text[start + at]);
+    BertSpan span = { start + at, start + at + n };
+    for (uint32_t i = 0; i < n; i++)
+      normalized->align[at + i] = span;
+    at += n;
+  }
+  normalized->length = length;
+}
+
+/* ---- building the next string ---- */
+
+static void
+next_start (BertNormalized *normalized)
+{
+  normalized->next_length = 0;
+}
+
+static void
+next_push (BertNormalized *normalized, uint32_t cp, BertSpan span)
+{
+  reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
+      normalized->next_length + 4);
+  uint32_t n = bert_utf8_put (cp, normalized->next_text + normalized->next_length);
+  for (uint32_t i = 0; i < n; i++)
+    normalized->next_align[normalized->next_length + i] = span;
+  normalized->next_length += n;
+}
+
+static void
+next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
+{
+  uint32_t n = end - start;
+  reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
+      normalized->next_length + n);
+  memcpy (normalized->next_text + normalized->next_length, normalized->text + start, n);
+  memcpy (normalized->next_align + normalized->next_length, normalized->align + start, n * sizeof (BertSpan));
+  normalized->next_length += n;
+}
+
+static void
+next_swap (BertNormalized *normalized)
+{
+  char *text = normalized->text;
+  BertSpan *align = normalized->align;
+  uint32_t capacity = normalized->capacity;
+  normalized->text = normalized->next_text;
+  normalized->align = normalized->next_align;
+  normalized->length = normalized->next_length;
+  normalized->capacity = normalized->next_capacity;
+  normalized->next_text = text;
+  normalized->next_align = align;
+  normalized->next_capacity = capacity;
+  normalized->next_length = 0;
+}
+
+/* ---- transform ---- */
+
+static void
+skip_chars (BertNormalized *normalized, uint32_t count)
+{
+  for (uint32_t i = 0; i < count && normalized->cursor < normalized->length; i++)
+    normalized->cursor += bert_utf8_length ((unsigned char) normalized->text[normalized->cursor]);
+}
+
+void
+bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars)
+{
+  next_start (normalized);
+  normalized->cursor = 0;
+  skip_chars (normalized, initial_removed_chars);
+}
+
+/* An inserted character shares the alignment of the byte before the cursor; any other
+ * takes that of the character it replaces. */
+void
+bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change)
+{
+  static const BertSpan nowhere = { 0, 0 };
+  uint32_t at = normalized->cursor;
+  BertSpan span;
+
+  if (change > 0) {
+    span = at < 1 ? nowhere : normalized->align[MIN (at, normalized->length) - 1];
+  } else {
+    span = at < normalized->length ? normalized->align[at]
+        : normalized->length > 0   ? normalized->align[normalized->length - 1]
+                                   : nowhere;
+    skip_chars (normalized, 1 + (uint32_t) -change);
+  }
+  next_push (normalized, cp, span);
+}
+
+void
+bert_normalized_end (BertNormalized *normalized)
+{
+  next_swap (normalized);
+}
+
+/* ---- replace, prepend, append ---- */
+
+void
+bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts, const uint32_t *ends,
+    guint n_matches, const char *content)
+{
+  uint32_t last_end = 0;
+
+  next_start (normalized);
+  for (guint m = 0; m < n_matches; m++) {
+    next_copy (normalized, last_end, starts[m]);
+    BertSpan span = normalized->align[ends[m] - 1];
+    for (const char *c = content; *c;) {
+      uint32_t n;
+      uint32_t cp = bert_utf8_get (c, &n);
+      next_push (normalized, cp, span);
+      c += n;
+    }
+    last_end = ends[m];
+  }
+  next_copy (normalized, last_end, normalized->length);
+  next_swap (normalized);
+}
+
+static void
+replace_found (BertNormalized *normalized, GArray *starts, GArray *ends, const char *content)
+{
+  if (starts->len > 0)
+    bert_normalized_replace_ranges (normalized, (const uint32_t *) starts->data,
+        (const uint32_t *) ends->data, starts->len, content);
+  g_array_free (starts, TRUE);
+  g_array_free (ends, TRUE);
+}
+
+void
+bert_normalized_replace_string (BertNormalized *normalized, const char *pattern, const char *content)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  uint32_t pattern_length = strlen (pattern);
+
+  for (uint32_t at = 0; pattern_length > 0 && at + pattern_length <= normalized->length;) {
+    if (memcmp (normalized->text + at, pattern, pattern_length) == 0) {
+      uint32_t end = at + pattern_length;
+      g_array_append_val (starts, at);
+      g_array_append_val (ends, end);
+      at = end;
+    } else {
+      at++;
+    }
+  }
+  replace_found (normalized, starts, ends, content);
+}
+
+void
+bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+
+  for (uint32_t at = 0; at < normalized->length;) {
+    uint32_t end = at;
+    while (end < normalized->length && normalized->text[end] == c)
+      end++;
+    if (end - at >= min_count) {
+      g_array_append_val (starts, at);
+      g_array_append_val (ends, end);
+    }
+    at = end > at ? end : at + 1;
+  }
+  replace_found (normalized, starts, ends, content);
+}
+
+void
+bert_normalized_prepend (BertNormalized *normalized, const char *prefix)
+{
+  if (normalized->length == 0)
+    return;
+  BertSpan span = normalized->align[0];
+  next_start (normalized);
+  for (const char *c = prefix; *c;) {
+    uint32_t n;
+    uint32_t cp = bert_utf8_get (c, &n);
+    next_push (normalized, cp, span);
+    c += n;
+  }
+  next_copy (normalized, 0, normalized->length);
+  next_swap (normalized);
+}
+
+/* ---- strip, lowercase ---- */
+
+/* The reference removes the stripped characters and keeps every other alignment. */
+void
+bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right)
+{
+  uint32_t start = 0, end = normalized->length, n;
+
+  while (left && start < end && bert_is_white_space (bert_utf8_get (normalized->text + start, &n)))
+    start += n;
+  while (right && end > start) {
+    uint32_t last = end - 1;
+    while (last > start && ((unsigned char) normalized->text[last] & 0xC0) == 0x80)
+      last--;
+    if (!bert_is_white_space (bert_utf8_get (normalized->text + last, &n)))
+      break;
+    end = last;
+  }
+  if (start == 0 && end == normalized->length)
+    return;
+  next_start (normalized);
+  next_copy (normalized, start, end);
+  next_swap (normalized);
+}
+
+void
+bert_normalized_lowercase (BertNormalized *normalized)
+{
+  next_start (normalized);
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    uint32_t lower[BERT_UNICODE_MAX_SEQUENCE];
+    unsigned count = bert_unicode_apply (bert_unicode_lookup (cp)->map[BERT_MAP_LOWER], cp, lower);
+    for (unsigned i = 0; i < count; i++)
+      next_push (normalized, lower[i], normalized->align[at]);
+  }
+  next_swap (normalized);
+}

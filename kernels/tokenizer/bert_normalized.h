@@ -1,0 +1,113 @@
+/* bert_normalized.h: a normalised string that remembers, per byte, the span of the input it
+ * came from, as Hugging Face tokenizers' NormalizedString does.
+ *
+ * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
+ * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other, each
+ * rewriting the whole string. Every rewrite goes through the reference's transform rules
+ * (each new character replaces the next old one, is inserted after it, or replaces it and
+ * removes some that follow), so offsets come out exactly as the reference's, quirks included.
+ */
+#ifndef BERT_NORMALIZED_H
+#define BERT_NORMALIZED_H
+
+#include <glib.h>
+#include <stdint.h>
+
+typedef struct {
+  uint32_t start, end;
+} BertSpan;
+
+typedef struct {
+  char *text;      /* UTF-8, not NUL-terminated */
+  BertSpan *align; /* per byte of text: the input bytes it came from */
+  uint32_t length, capacity;
+
+  /* the string being built by a transform, swapped in at its end */
+  char *next_text;
+  BertSpan *next_align;
+  uint32_t next_length, next_capacity;
+  uint32_t cursor; /* transform: byte of text whose character comes next */
+} BertNormalized;
+
+void bert_normalized_init (BertNormalized *normalized);
+void bert_normalized_clear (BertNormalized *normalized);
+
+/* Starts from text[start, end) (valid UTF-8), each character aligned to its own bytes. */
+void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
+
+/* A transform: begin, one add per new character, end. change is the reference's: 0 replaces
+ * the next old character, 1 inserts after it, -n replaces it and removes n more. */
+void bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars);
+void bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change);
+void bert_normalized_end (BertNormalized *normalized);
+
+/* Replaces every match [starts[i], ends[i]) (normalised bytes, in order, disjoint) with
+ * content, as NormalizedString::replace does. */
+void bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts, const uint32_t *ends,
+    guint n_matches, const char *content);
+/* Replaces every occurrence of pattern (non-empty), left to right. */
+void bert_normalized_replace_string (BertNormalized *normalized, const char *pattern, const char *content);
+/* Replaces every run of at least min_count consecutive c (ASCII) with content: the regex
+ * "c{n,}" of the XLM-R converter's Replace(" {2,}"). */
+void bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content);
+void bert_normalized_prepend (BertNormalized *normalized, const char *prefix);
+/* Removes leading and/or trailing White_Space characters. */
+void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right);
+/* Lowercases every character as Rust's char::to_lowercase does. */
+void bert_normalized_lowercase (BertNormalized *normalized);
+
+/* The input span of normalised bytes [start, end) (end > start). */
+static inline BertSpan
+bert_normalized_span (const BertNormalized *normalized, uint32_t start, uint32_t end)
+{
+  BertSpan span = { normalized->align[start].start, normalized->align[end - 1].end };
+  return span;
+}
+
+/* UTF-8 helpers shared by the pipeline's stages (valid input only). */
+static inline uint32_t
+bert_utf8_length (unsigned char first)
+{
+  return first < 0x80 ? 1 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : 4;
+}
+
+static inline uint32_t
+bert_utf8_get (const char *s, uint32_t *length)
+{
+  const unsigned char *b = (const unsigned char *) s;
+  uint32_t n = bert_utf8_length (b[0]);
+  *length = n;
+  switch (n) {
+    case 1: return b[0];
+    case 2: return ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3F);
+    case 3: return ((b[0] & 0x0Fu) << 12) | ((b[1] & 0x3Fu) << 6) | (b[2] & 0x3F);
+    default: return ((b[0] & 0x07u) << 18) | ((b[1] & 0x3Fu) << 12) | ((b[2] & 0x3Fu) << 6) | (b[3] & 0x3F);
+  }
+}
+
+static inline uint32_t
+bert_utf8_put (uint32_t cp, char *out)
+{
+  if (cp < 0x80) {
+    out[0] = (char) cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char) (0xC0 | (cp >> 6));
+    out[1] = (char) (0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char) (0xE0 | (cp >> 12));
+    out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char) (0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char) (0xF0 | (cp >> 18));
+  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char) (0x80 | (cp & 0x3F));
+  return 4;
+}
+
+#endif

@@ -1,0 +1,569 @@
+/* bert_pipeline.c: encoding with a Unigram or byte-level BPE pipeline. */
+#include "bert_pipeline.h"
+#include "bert_tokenizer_private.h"
+#include "bert_unicode.h"
+#include "bert_unicode_classes.h"
+
+#include <string.h>
+
+/* ByteLevel's "Ġ": the byte-to-character image of the space, which trim_offsets trims. */
+#define BYTE_LEVEL_SPACE 0x120
+
+typedef struct {
+  const BertTokenizer *tokenizer;
+  const BertPipeline *pipeline;
+  BertEncoding *encoding;
+  uint32_t budget;
+  const char *text; /* valid UTF-8 */
+  gsize length;
+  struct Workspace *work;
+  /* the workspace's, for short */
+  BertNormalized *normalized;
+  GArray *pieces;
+} Encoder;
+
+/* What encoding needs besides the tokenizer, kept per thread and reused: nothing is
+ * allocated per call once the buffers have grown. */
+typedef struct Workspace {
+  BertNormalized normalized;
+  GArray *pieces, *scratch, *precompiled_scratch;
+  BertBpeScratch bpe_scratch;
+  GString *mapped;       /* a pre-token in byte-level characters */
+  GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
+  struct CacheEntry *cache;
+} Workspace;
+
+/* ---- output ---- */
+
+static void
+push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start, uint32_t end)
+{
+  if (encoding->n_tokens == encoding->capacity) {
+    uint32_t capacity = MAX (64, 2 * encoding->capacity);
+    encoding->ids = g_renew (int32_t, encoding->ids, capacity);
+    encoding->type_ids = g_renew (int32_t, encoding->type_ids, capacity);
+    encoding->offsets = g_renew (uint32_t, encoding->offsets, 2 * (gsize) capacity);
+    encoding->capacity = capacity;
+  }
+  uint32_t i = encoding->n_tokens++;
+  encoding->ids[i] = id;
+  encoding->type_ids[i] = type_id;
+  encoding->offsets[2 * i] = start;
+  encoding->offsets[2 * i + 1] = end;
+}
+
+/* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
+ * White_Space) of the token's text, except the one added_prefix_space put on the first. */
+static void
+trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *start, uint32_t *end)
+{
+  uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
+  gboolean in_lead = TRUE;
+
+  for (gsize at = 0; at < value_length; at += n) {
+    cp = bert_utf8_get (value + at, &n);
+    gboolean space = cp == BYTE_LEVEL_SPACE || bert_is_white_space (cp);
+    n_chars++;
+    if (in_lead && space)
+      leading++;
+    else
+      in_lead = FALSE;
+    trailing = space ? trailing + 1 : 0;
+  }
+  if (leading == 0 && trailing == 0)
+    return;
+  uint32_t index = encoder->encoding->n_tokens - encoder->tokenizer->n_prefix;
+  if (leading > 0 && (index == 0 || *start == 0) && encoder->pipeline->trim_add_prefix_space && leading == 1)
+    leading = 0;
+  /* The reference trims character offsets (its encodings hold them before this step). */
+  uint32_t new_start = *start, new_end = *end;
+  for (uint32_t i = 0; i < leading && new_start < *end; i++)
+    new_start += bert_utf8_length ((unsigned char) encoder->text[new_start]);
+  new_start = MIN (new_start, *end);
+  for (uint32_t i = 0; i < trailing && new_end > 0; i++) {
+    new_end--;
+    while (new_end > 0 && ((unsigned char) encoder->text[new_end] & 0xC0) == 0x80)
+      new_end--;
+  }
+  *start = new_start;
+  *end = MAX (new_end, new_start);
+}
+
+static void
+push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length, uint32_t start,
+    uint32_t end)
+{
+  if (encoder->pipeline->trim_offsets)
+    trim (encoder, value, value_length, &start, &end);
+  push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, start, end);
+}
+
+static void
+push_model_token (Encoder *encoder, int32_t id, BertSpan span)
+{
+  const BertVocab *vocab = &encoder->tokenizer->vocab;
+  const char *value = bert_vocab_token (vocab, id);
+  push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0, span.start,
+      span.end);
+}
+
+static gboolean
+full (const Encoder *encoder)
+{
+  return encoder->encoding->n_tokens - encoder->tokenizer->n_prefix > encoder->budget;
+}
+
+/* ---- model, behind a cache ---- */
+
+/* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
+ * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. */
+#define CACHE_SLOTS 4096
+#define CACHE_TEXT_BYTES 30
+#define CACHE_PIECES 8
+
+typedef struct CacheEntry {
+  uint64_t hash;
+  uint32_t serial; /* 0: empty */
+  uint8_t length, n_pieces;
+  char text[CACHE_TEXT_BYTES];
+  int32_t ids[CACHE_PIECES];
+  uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
+} CacheEntry;
+
+static CacheEntry *
+cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
+{
+  CacheEntry *cache = encoder->work->cache;
+  *hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+  return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
+}
+
+static gboolean
+cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+    GArray *pieces)
+{
+  if (entry->serial != serial || entry->hash != hash || entry->length != length
+      || memcmp (entry->text, text, length) != 0)
+    return FALSE;
+  for (uint8_t i = 0; i < entry->n_pieces; i++) {
+    BertPiece piece = { entry->ids[i], entry->starts[i], entry->ends[i] };
+    g_array_append_val (pieces, piece);
+  }
+  return TRUE;
+}
+
+static void
+cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+    const GArray *pieces)
+{
+  if (pieces->len > CACHE_PIECES)
+    return;
+  entry->serial = serial;
+  entry->hash = hash;
+  entry->length = (uint8_t) length;
+  entry->n_pieces = (uint8_t) pieces->len;
+  memcpy (entry->text, text, length);
+  for (guint i = 0; i < pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (pieces, BertPiece, i);
+    entry->ids[i] = piece->id;
+    entry->starts[i] = (uint8_t) piece->start;
+    entry->ends[i] = (uint8_t) piece->end;
+  }
+}
+
+static void
+run_model (Encoder *encoder, const char *text, uint32_t length)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  CacheEntry *entry = NULL;
+  uint64_t hash = 0;
+
+  g_array_set_size (encoder->pieces, 0);
+  if (length <= CACHE_TEXT_BYTES) {
+    entry = cache_entry (encoder, text, length, &hash);
+    if (cache_get (entry, pipeline->serial, hash, text, length, encoder->pieces))
+      return;
+  }
+  if (pipeline->model == BERT_MODEL_UNIGRAM)
+    bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length, encoder->pieces,
+        encoder->work->scratch);
+  else
+    bert_bpe_encode (&pipeline->bpe, &encoder->tokenizer->vocab, text, length, encoder->pieces,
+        &encoder->work->bpe_scratch);
+  if (entry != NULL)
+    cache_put (entry, pipeline->serial, hash, text, length, encoder->pieces);
+}
+
+/* A pre-token: normalised bytes [start, end). */
+static void
+encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  if (end <= start)
+    return;
+  run_model (encoder, normalized->text + start, end - start);
+  for (guint i = 0; i < encoder->pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
+    push_model_token (encoder, piece->id,
+        bert_normalized_span (normalized, start + piece->start, start + piece->end));
+  }
+}
+
+/* ---- byte level ---- */
+
+static uint32_t byte_level_chars[256];
+
+static void
+init_byte_level_chars (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < 256; b++) {
+      gboolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+      byte_level_chars[b] = printable ? b : 256 + n++;
+    }
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* The pre-token in byte-level characters, through the model; spans from the bytes shown. */
+static void
+encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  GString *mapped = encoder->work->mapped;
+
+  g_string_truncate (mapped, 0);
+  g_array_set_size (encoder->work->mapped_source, 0);
+  for (uint32_t at = start; at < end; at++) {
+    char utf8[4];
+    uint32_t n = bert_utf8_put (byte_level_chars[(unsigned char) normalized->text[at]], utf8);
+    g_string_append_len (mapped, utf8, n);
+    for (uint32_t i = 0; i < n; i++)
+      g_array_append_val (encoder->work->mapped_source, at);
+  }
+  run_model (encoder, mapped->str, mapped->len);
+  const uint32_t *source = (const uint32_t *) encoder->work->mapped_source->data;
+  for (guint i = 0; i < encoder->pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
+    BertSpan span;
+    if (piece->end > piece->start && piece->end <= mapped->len)
+      span = bert_normalized_span (normalized, source[piece->start], source[piece->end - 1] + 1);
+    else
+      span = (BertSpan){ normalized->align[0].start, normalized->align[0].start };
+    push_model_token (encoder, piece->id, span);
+  }
+}
+
+/* The end of the GPT-2 pattern's match at at: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
+ * ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (leftmost alternative first, as a backtracking engine). */
+static uint32_t
+class_run (const char *text, uint32_t length, uint32_t at, BertByteLevelClass wanted)
+{
+  uint32_t n;
+  while (at < length && bert_byte_level_class (bert_utf8_get (text + at, &n)) == wanted)
+    at += n;
+  return at;
+}
+
+static uint32_t
+byte_level_match (const char *text, uint32_t length, uint32_t at)
+{
+  static const char *contractions[] = { "'s", "'t", "'re", "'ve", "'m", "'ll", "'d" };
+  uint32_t n;
+
+  if (text[at] == '\'')
+    for (guint i = 0; i < G_N_ELEMENTS (contractions); i++) {
+      uint32_t size = strlen (contractions[i]);
+      if (at + size <= length && memcmp (text + at, contractions[i], size) == 0)
+        return at + size;
+    }
+  if (text[at] == ' ' && at + 1 < length) {
+    BertByteLevelClass next = bert_byte_level_class (bert_utf8_get (text + at + 1, &n));
+    if (next != BERT_BYTE_LEVEL_SPACE)
+      return class_run (text, length, at + 1, next);
+  }
+  BertByteLevelClass current = bert_byte_level_class (bert_utf8_get (text + at, &n));
+  if (current != BERT_BYTE_LEVEL_SPACE)
+    return class_run (text, length, at, current);
+  uint32_t end = class_run (text, length, at, BERT_BYTE_LEVEL_SPACE);
+  if (end == length || end == at + n)
+    return end;
+  uint32_t last = end - 1;
+  while (((unsigned char) text[last] & 0xC0) == 0x80)
+    last--;
+  return last;
+}
+
+static void
+pre_tokenize_byte_level (Encoder *encoder)
+{
+  BertNormalized *normalized = encoder->normalized;
+  const BertPipeline *pipeline = encoder->pipeline;
+
+  if (pipeline->add_prefix_space && (normalized->length == 0 || normalized->text[0] != ' '))
+    bert_normalized_prepend (normalized, " ");
+  if (!pipeline->use_regex) {
+    encode_byte_level_pre_token (encoder, 0, normalized->length);
+    return;
+  }
+  for (uint32_t at = 0; at < normalized->length && !full (encoder);) {
+    uint32_t end = byte_level_match (normalized->text, normalized->length, at);
+    encode_byte_level_pre_token (encoder, at, end);
+    at = end;
+  }
+}
+
+/* ---- metaspace ---- */
+
+/* "first" means: where the normalised segment starts at the input's first byte. The
+ * reference asks the segment's slice, cut after normalisation, so text that a normaliser
+ * removed from the start (Strip) moves that start. */
+static void
+pre_tokenize_metaspace (Encoder *encoder)
+{
+  BertNormalized *normalized = encoder->normalized;
+  const BertPipeline *pipeline = encoder->pipeline;
+  const char *replacement = pipeline->replacement;
+  uint32_t replacement_length = strlen (replacement);
+
+  gboolean at_input_start = normalized->length > 0 && normalized->align[0].start == 0;
+  bert_normalized_replace_string (normalized, " ", replacement);
+  gboolean starts_with = normalized->length >= replacement_length
+      && memcmp (normalized->text, replacement, replacement_length) == 0;
+  if (!starts_with
+      && (pipeline->prepend_scheme == BERT_PREPEND_ALWAYS
+          || (pipeline->prepend_scheme == BERT_PREPEND_FIRST && at_input_start)))
+    bert_normalized_prepend (normalized, replacement);
+  if (!pipeline->split) {
+    encode_pre_token (encoder, 0, normalized->length);
+    return;
+  }
+  uint32_t start = 0;
+  for (uint32_t at = 1; at + replacement_length <= normalized->length && !full (encoder); at++) {
+    if (memcmp (normalized->text + at, replacement, replacement_length) == 0) {
+      encode_pre_token (encoder, start, at);
+      start = at;
+    }
+  }
+  if (!full (encoder))
+    encode_pre_token (encoder, start, normalized->length);
+}
+
+/* ---- segments between added tokens ---- */
+
+static void
+normalize (Encoder *encoder)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  BertNormalized *normalized = encoder->normalized;
+
+  for (guint i = 0; i < pipeline->n_steps; i++) {
+    const BertNormalizerStep *step = &pipeline->steps[i];
+    switch (step->kind) {
+      case BERT_STEP_PRECOMPILED:
+        bert_precompiled_normalize (step->precompiled, normalized, encoder->work->precompiled_scratch);
+        break;
+      case BERT_STEP_STRIP: bert_normalized_strip (normalized, step->left, step->right); break;
+      case BERT_STEP_REPLACE_STRING:
+        bert_normalized_replace_string (normalized, step->pattern, step->content);
+        break;
+      case BERT_STEP_REPLACE_RUNS:
+        bert_normalized_replace_runs (normalized, step->pattern[0], step->min_count, step->content);
+        break;
+      case BERT_STEP_LOWERCASE: bert_normalized_lowercase (normalized); break;
+      case BERT_STEP_PREPEND: bert_normalized_prepend (normalized, step->content); break;
+    }
+  }
+}
+
+static void
+encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
+{
+  bert_normalized_set (encoder->normalized, encoder->text, start, end);
+  normalize (encoder);
+  switch (encoder->pipeline->pre_tokenizer) {
+    case BERT_PRE_METASPACE: pre_tokenize_metaspace (encoder); break;
+    case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
+    case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
+  }
+}
+
+/* The leftmost-longest added token in text[from, length), its span widened by lstrip and
+ * rstrip over White_Space (never before from). */
+static gboolean
+find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match_end,
+    const BertAddedToken **match)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  const char *text = encoder->text;
+
+  for (gsize at = from; at < encoder->length; at++) {
+    if (!tokenizer->added_first_byte[(unsigned char) text[at]])
+      continue;
+    for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
+      const BertAddedToken *token = &tokenizer->added_tokens[i];
+      if (token->length > encoder->length - at || memcmp (text + at, token->content, token->length) != 0)
+        continue;
+      gsize start = at, end = at + token->length;
+      while (token->lstrip && start > from) {
+        gsize before = start - 1;
+        while (before > from && ((unsigned char) text[before] & 0xC0) == 0x80)
+          before--;
+        uint32_t n;
+        if (!bert_is_white_space (bert_utf8_get (text + before, &n)))
+          break;
+        start = before;
+      }
+      uint32_t n;
+      while (token->rstrip && end < encoder->length && bert_is_white_space (bert_utf8_get (text + end, &n)))
+        end += n;
+      *match_start = start;
+      *match_end = end;
+      *match = token;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+encode_text (Encoder *encoder)
+{
+  gsize at = 0;
+
+  while (at < encoder->length && !full (encoder)) {
+    gsize match_start = encoder->length, match_end = encoder->length;
+    const BertAddedToken *match = NULL;
+    find_added (encoder, at, &match_start, &match_end, &match);
+    if (match_start > at)
+      encode_segment (encoder, (uint32_t) at, (uint32_t) match_start);
+    if (match == NULL || full (encoder))
+      return;
+    push_sequence_token (encoder, match->id, encoder->text + match_start, match_end - match_start,
+        (uint32_t) match_start, (uint32_t) match_end);
+    at = match_end;
+  }
+}
+
+/* ---- invalid UTF-8 ---- */
+
+/* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
+ * the input it stands for. NULL when the text is valid. */
+static char *
+repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **sources)
+{
+  if (g_utf8_validate_len (text, length, NULL))
+    return NULL;
+  GString *repaired = g_string_sized_new (length + 16);
+  GArray *spans = g_array_sized_new (FALSE, FALSE, sizeof (BertSpan), length + 16);
+  int invalid = 0;
+  for (gsize at = 0; at < length;) {
+    uint32_t cp;
+    unsigned n = bert_utf8_decode ((const unsigned char *) text + at, length - at, &cp, &invalid);
+    char utf8[4];
+    uint32_t size = bert_utf8_put (cp, utf8);
+    g_string_append_len (repaired, utf8, size);
+    BertSpan span = { (uint32_t) at, (uint32_t) (at + n) };
+    for (uint32_t i = 0; i < size; i++)
+      g_array_append_val (spans, span);
+    at += n;
+  }
+  *repaired_length = repaired->len;
+  *sources = (BertSpan *) g_array_free (spans, FALSE);
+  return g_string_free (repaired, FALSE);
+}
+
+static void
+map_offsets_back (BertEncoding *encoding, const BertSpan *sources, gsize repaired_length, gsize length,
+    guint first, guint last)
+{
+  for (guint i = first; i < last; i++) {
+    uint32_t start = encoding->offsets[2 * i], end = encoding->offsets[2 * i + 1];
+    uint32_t new_start = start < repaired_length ? sources[start].start : (uint32_t) length;
+    uint32_t new_end = end > start ? sources[end - 1].end : new_start;
+    encoding->offsets[2 * i] = new_start;
+    encoding->offsets[2 * i + 1] = new_end;
+  }
+}
+
+/* ---- encode ---- */
+
+static void
+workspace_free (gpointer data)
+{
+  Workspace *work = data;
+  bert_normalized_clear (&work->normalized);
+  g_array_free (work->pieces, TRUE);
+  g_array_free (work->scratch, TRUE);
+  bert_bpe_scratch_clear (&work->bpe_scratch);
+  g_array_free (work->precompiled_scratch, TRUE);
+  g_string_free (work->mapped, TRUE);
+  g_array_free (work->mapped_source, TRUE);
+  g_free (work->cache);
+  g_free (work);
+}
+
+static GPrivate workspace_key = G_PRIVATE_INIT (workspace_free);
+
+static Workspace *
+thread_workspace (void)
+{
+  Workspace *work = g_private_get (&workspace_key);
+  if (work != NULL)
+    return work;
+  work = g_new0 (Workspace, 1);
+  bert_normalized_init (&work->normalized);
+  work->pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
+  work->scratch = g_array_new (FALSE, FALSE, 1);
+  bert_bpe_scratch_init (&work->bpe_scratch);
+  work->precompiled_scratch = g_array_new (FALSE, FALSE, 8);
+  work->mapped = g_string_new (NULL);
+  work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  work->cache = g_new0 (CacheEntry, CACHE_SLOTS);
+  g_private_set (&workspace_key, work);
+  return work;
+}
+
+void
+bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding)
+{
+  gsize length = MIN (len, (gsize) G_MAXUINT32 / 2), repaired_length = 0;
+  BertSpan *sources = NULL;
+  char *repaired = repair_utf8 (text, length, &repaired_length, &sources);
+  guint n_special = tokenizer->n_prefix + tokenizer->n_suffix;
+  Encoder encoder = {
+    .tokenizer = tokenizer,
+    .pipeline = tokenizer->pipeline,
+    .encoding = encoding,
+    .text = repaired ? repaired : text,
+    .length = repaired ? repaired_length : length,
+    .work = thread_workspace (),
+  };
+  if (max_length == 0)
+    max_length = tokenizer->options.model_max_length;
+  encoder.budget = max_length > n_special ? max_length - n_special : 0;
+  init_byte_level_chars ();
+  encoder.normalized = &encoder.work->normalized;
+  encoder.pieces = encoder.work->pieces;
+
+  encoding->n_tokens = 0;
+  encoding->truncated = FALSE;
+  for (guint i = 0; i < tokenizer->n_prefix; i++)
+    push_token (encoding, tokenizer->prefix_ids[i], tokenizer->prefix_type_ids[i], 0, 0);
+  encode_text (&encoder);
+  if (encoding->n_tokens - tokenizer->n_prefix > encoder.budget) {
+    encoding->n_tokens = tokenizer->n_prefix + encoder.budget;
+    encoding->truncated = TRUE;
+  }
+  if (repaired)
+    map_offsets_back (encoding, sources, repaired_length, length, tokenizer->n_prefix, encoding->n_tokens);
+  for (guint i = 0; i < tokenizer->n_suffix; i++)
+    push_token (encoding, tokenizer->suffix_ids[i], tokenizer->suffix_type_ids[i], 0, 0);
+  encoding->repaired_utf8 = repaired != NULL;
+
+  g_free (repaired);
+  g_free (sources);
+}

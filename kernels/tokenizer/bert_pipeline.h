@@ -1,0 +1,85 @@
+/* bert_pipeline.h: the Unigram (SentencePiece) and byte-level BPE tokenizers, stage by stage.
+ *
+ * Where the WordPiece path fuses its stages into one pass, these follow Hugging Face
+ * tokenizers' structure literally: the text is split on added tokens, each piece between
+ * them is normalised (a sequence of steps over a BertNormalized), pre-tokenized (Metaspace or
+ * ByteLevel), and each pre-token goes through the model; the post-processor's offset
+ * trimming (RobertaProcessing's trim_offsets) is applied last. The tokenizer's prefix and
+ * suffix ids, truncation and BertEncoding are those of the WordPiece path.
+ */
+#ifndef BERT_PIPELINE_H
+#define BERT_PIPELINE_H
+
+#include "bert_precompiled.h"
+#include "bert_tokenizer.h"
+#include "bert_subword.h"
+
+#include <json-glib/json-glib.h>
+
+typedef enum {
+  BERT_STEP_PRECOMPILED,
+  BERT_STEP_STRIP,
+  BERT_STEP_REPLACE_STRING,
+  BERT_STEP_REPLACE_RUNS,
+  BERT_STEP_LOWERCASE,
+  BERT_STEP_PREPEND
+} BertStepKind;
+
+typedef struct {
+  BertStepKind kind;
+  BertPrecompiled *precompiled;
+  char *pattern, *content; /* Replace (pattern: a string, or one character for runs),
+                                * Prepend */
+  guint min_count;         /* REPLACE_RUNS */
+  gboolean left, right;    /* STRIP */
+} BertNormalizerStep;
+
+typedef enum {
+  BERT_MODEL_UNIGRAM,
+  BERT_MODEL_BPE
+} BertModelKind;
+
+typedef enum {
+  BERT_PRE_NONE,
+  BERT_PRE_METASPACE,
+  BERT_PRE_BYTE_LEVEL
+} BertPreTokenizerKind;
+
+typedef enum {
+  BERT_PREPEND_ALWAYS,
+  BERT_PREPEND_FIRST,
+  BERT_PREPEND_NEVER
+} BertPrependScheme;
+
+typedef struct _BertPipeline {
+  uint32_t serial; /* unique per pipeline loaded: keys the pre-token cache */
+  BertModelKind model;
+  BertUnigram unigram;
+  BertBpe bpe;
+
+  BertNormalizerStep *steps;
+  guint n_steps;
+
+  BertPreTokenizerKind pre_tokenizer;
+  char *replacement; /* Metaspace: "▁" */
+  BertPrependScheme prepend_scheme;
+  gboolean split;            /* Metaspace: split before each replacement */
+  gboolean add_prefix_space; /* ByteLevel */
+  gboolean use_regex;        /* ByteLevel */
+
+  gboolean trim_offsets; /* RobertaProcessing / ByteLevel post-processor */
+  gboolean trim_add_prefix_space;
+} BertPipeline;
+
+typedef struct _BertTokenizer BertTokenizer;
+
+/* Reads a Unigram or BPE tokenizer.json's model, normalizer and pre_tokenizer into the
+ * tokenizer's pipeline (the caller reads the added tokens and the post-processor). */
+gboolean bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error);
+void bert_pipeline_free (BertPipeline *pipeline);
+
+void bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize length, guint max_length,
+    BertEncoding *encoding);
+
+#endif

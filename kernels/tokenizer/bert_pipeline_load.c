@@ -1,0 +1,517 @@
+/* bert_pipeline_load.c: reading a Unigram or BPE tokenizer.json into a BertPipeline.
+ *
+ * Only what the reference does exactly and this library implements is accepted; anything
+ * else (another normaliser, a regex Replace other than "c{n,}", BPE dropout, ...) is refused
+ * with an error naming the field and what it holds.
+ */
+#include "bert_pipeline.h"
+#include "bert_tokenizer_private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- fields ---- */
+
+static gboolean
+field_error (GError **error, const char *file, const char *field, const char *expected)
+{
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' must be %s", file,
+      field, expected);
+  return FALSE;
+}
+
+static gboolean
+unsupported (GError **error, const char *file, const char *field, const char *found, const char *supported)
+{
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED, "%s: %s is %s; supported: %s",
+      file, field, found, supported);
+  return FALSE;
+}
+
+static JsonNode *
+member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  return node && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
+}
+
+static gboolean
+get_bool (JsonObject *object, const char *name, const char *file, const char *field, gboolean *value,
+    GError **error)
+{
+  JsonNode *node = member (object, name);
+  if (node == NULL)
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return field_error (error, file, field, "true or false");
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* A string member; absent or null leaves *value. */
+static gboolean
+get_string (JsonObject *object, const char *name, const char *file, const char *field, const char **value,
+    GError **error)
+{
+  JsonNode *node = member (object, name);
+  if (node == NULL)
+    return TRUE;
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return field_error (error, file, field, "a string");
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
+static const char *
+type_of (JsonObject *object)
+{
+  JsonNode *node = member (object, "type");
+  return node && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+/* ---- model ---- */
+
+/* A score as the reference holds it. serde_json (without its float_roundtrip feature) reads
+ * a number as its digits D, an integer, and a power of ten E: (double) D, then times or
+ * divided by 10^|E|; with 17 digits D is rounded first, so the result can be one unit in the
+ * last place off the correctly rounded value that json-glib gives (about one score in six
+ * of a sentencepiece model), and Viterbi's ties then break otherwise. The file's text is
+ * rebuilt as the shortest decimal that reads back to the value (what serde_json and Python
+ * write), then read serde's way. */
+static double
+serde_f64 (double value)
+{
+  char text[40];
+  int digits;
+
+  if (value == 0 || !isfinite (value))
+    return value;
+  for (digits = 1; digits <= 17; digits++) {
+    g_snprintf (text, sizeof text, "%.*e", digits - 1, fabs (value));
+    if (g_ascii_strtod (text, NULL) == fabs (value))
+      break;
+  }
+  uint64_t significand = 0;
+  const char *c = text;
+  for (; *c != 'e'; c++)
+    if (*c != '.')
+      significand = significand * 10 + (uint64_t) (*c - '0');
+  int exponent = atoi (c + 1) - (digits - 1);
+  double result = (double) significand;
+  while (exponent < -308) {
+    result /= 1e308;
+    exponent += 308;
+  }
+  char power[16];
+  g_snprintf (power, sizeof power, "1e%d", abs (exponent));
+  double scale = g_ascii_strtod (power, NULL);
+  result = exponent >= 0 ? result * scale : result / scale;
+  return value < 0 ? -result : result;
+}
+
+static gboolean
+read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file, GError **error)
+{
+  BertUnigram *unigram = &tokenizer->pipeline->unigram;
+  guint n = json_array_get_length (vocab);
+
+  unigram->scores = g_new (double, n);
+  unigram->n_pieces = n;
+  for (guint id = 0; id < n; id++) {
+    JsonNode *node = json_array_get_element (vocab, id);
+    JsonArray *entry = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+    JsonNode *piece = entry && json_array_get_length (entry) == 2 ? json_array_get_element (entry, 0) : NULL;
+    JsonNode *score = piece ? json_array_get_element (entry, 1) : NULL;
+    GType score_type = score ? json_node_get_value_type (score) : G_TYPE_INVALID;
+    if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING
+        || (score_type != G_TYPE_DOUBLE && score_type != G_TYPE_INT64)) {
+      char *field = g_strdup_printf ("model.vocab[%u]", id);
+      field_error (error, file, field, "a [piece, score] pair");
+      g_free (field);
+      return FALSE;
+    }
+    const char *text = json_node_get_string (piece);
+    unigram->scores[id] = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
+                                                      : (double) json_node_get_int (score);
+    int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, strlen (text));
+    if (holder >= 0) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field 'model.vocab': the piece '%s' is both id %d and id %u", file, text, holder, id);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
+{
+  BertUnigram *unigram = &tokenizer->pipeline->unigram;
+  JsonNode *vocab_node = member (model, "vocab"), *unk_node = member (model, "unk_id");
+  guint n_ids;
+
+  if (vocab_node == NULL || !JSON_NODE_HOLDS_ARRAY (vocab_node)
+      || json_array_get_length (json_node_get_array (vocab_node)) == 0)
+    return field_error (error, file, "model.vocab", "a non-empty array of [piece, score]");
+  JsonArray *vocab = json_node_get_array (vocab_node);
+  guint n_pieces = json_array_get_length (vocab);
+  if (unk_node == NULL || json_node_get_value_type (unk_node) != G_TYPE_INT64
+      || json_node_get_int (unk_node) < 0 || json_node_get_int (unk_node) >= n_pieces)
+    return field_error (error, file, "model.unk_id",
+        "the id of a piece (a Unigram model "
+        "without one fails on unknown characters)");
+  if (!get_bool (model, "byte_fallback", file, "model.byte_fallback", &unigram->byte_fallback, error)
+      || !bert_tokenizer_count_added_ids (added, n_pieces, file, &n_ids, error))
+    return FALSE;
+  bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
+  if (!read_unigram_vocab (tokenizer, vocab, file, error))
+    return FALSE;
+  unigram->unk_id = (int32_t) json_node_get_int (unk_node);
+  tokenizer->unk_id = unigram->unk_id;
+  bert_unigram_finish (unigram, &tokenizer->vocab);
+  return TRUE;
+}
+
+/* "a b" (the legacy form) or ["a", "b"]. */
+static gboolean
+merge_parts (JsonNode *node, const char **left, gsize *left_length, const char **right)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *pair = json_node_get_array (node);
+    if (json_array_get_length (pair) != 2
+        || json_node_get_value_type (json_array_get_element (pair, 0)) != G_TYPE_STRING
+        || json_node_get_value_type (json_array_get_element (pair, 1)) != G_TYPE_STRING)
+      return FALSE;
+    *left = json_array_get_string_element (pair, 0);
+    *left_length = strlen (*left);
+    *right = json_array_get_string_element (pair, 1);
+    return TRUE;
+  }
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+  const char *text = json_node_get_string (node);
+  const char *space = strchr (text, ' ');
+  if (space == NULL || strchr (space + 1, ' ') != NULL)
+    return FALSE;
+  *left = text;
+  *left_length = space - text;
+  *right = space + 1;
+  return TRUE;
+}
+
+static gboolean
+read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GError **error)
+{
+  BertBpe *bpe = &tokenizer->pipeline->bpe;
+  gsize prefix_length = bpe->prefix ? strlen (bpe->prefix) : 0;
+  GString *merged = g_string_new (NULL);
+  gboolean ok = TRUE;
+
+  for (guint rank = 0; ok && rank < json_array_get_length (merges); rank++) {
+    const char *left, *right;
+    gsize left_length;
+    char *field = g_strdup_printf ("model.merges[%u]", rank);
+    if (!merge_parts (json_array_get_element (merges, rank), &left, &left_length, &right)) {
+      ok = field_error (error, file, field, "a pair of tokens");
+    } else {
+      int32_t left_id = bert_bpe_lookup (bpe, &tokenizer->vocab, left, left_length);
+      int32_t right_id = bert_bpe_lookup (bpe, &tokenizer->vocab, right, strlen (right));
+      g_string_assign (merged, "");
+      g_string_append_len (merged, left, left_length);
+      if (strlen (right) >= prefix_length)
+        g_string_append (merged, right + prefix_length);
+      int32_t new_id = bert_bpe_lookup (bpe, &tokenizer->vocab, merged->str, merged->len);
+      if (left_id < 0 || right_id < 0 || new_id < 0)
+        ok = field_error (error, file, field,
+            "a pair of tokens of model.vocab whose merge is "
+            "in model.vocab too");
+      else
+        bert_bpe_add_merge (bpe, left_id, right_id, rank, new_id);
+    }
+    g_free (field);
+  }
+  g_string_free (merged, TRUE);
+  return ok;
+}
+
+static gboolean
+read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
+{
+  BertBpe *bpe = &tokenizer->pipeline->bpe;
+  JsonNode *vocab_node = member (model, "vocab"), *merges_node = member (model, "merges");
+  JsonNode *dropout = member (model, "dropout");
+  const char *unk = NULL, *prefix = NULL, *suffix = NULL;
+  gboolean fuse_unk = FALSE, byte_fallback = FALSE, ignore_merges = FALSE;
+  guint n_ids;
+
+  if (vocab_node == NULL || !JSON_NODE_HOLDS_OBJECT (vocab_node)
+      || json_object_get_size (json_node_get_object (vocab_node)) == 0)
+    return field_error (error, file, "model.vocab", "a non-empty object of token: id");
+  if (merges_node == NULL || !JSON_NODE_HOLDS_ARRAY (merges_node))
+    return field_error (error, file, "model.merges", "an array of merges");
+  if (dropout
+      && !(json_node_get_value_type (dropout) == G_TYPE_DOUBLE && json_node_get_double (dropout) == 0.0))
+    return unsupported (error, file, "model.dropout", "set", "null or 0 (dropout is random)");
+  JsonObject *vocab = json_node_get_object (vocab_node);
+  guint n_model_ids = json_object_get_size (vocab);
+  if (!get_string (model, "unk_token", file, "model.unk_token", &unk, error)
+      || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
+          error)
+      || !get_string (model, "end_of_word_suffix", file, "model.end_of_word_suffix", &suffix, error)
+      || !get_bool (model, "fuse_unk", file, "model.fuse_unk", &fuse_unk, error)
+      || !get_bool (model, "byte_fallback", file, "model.byte_fallback", &byte_fallback, error)
+      || !get_bool (model, "ignore_merges", file, "model.ignore_merges", &ignore_merges, error)
+      || !bert_tokenizer_count_added_ids (added, n_model_ids, file, &n_ids, error))
+    return FALSE;
+  bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
+  if (!bert_tokenizer_read_vocab_entries (tokenizer, vocab, file, error))
+    return FALSE;
+  bert_bpe_init (bpe, n_model_ids, json_array_get_length (json_node_get_array (merges_node)));
+  bpe->prefix = g_strdup (prefix);
+  bpe->suffix = g_strdup (suffix);
+  bpe->fuse_unk = fuse_unk;
+  bpe->byte_fallback = byte_fallback;
+  bpe->ignore_merges = ignore_merges;
+  if (unk != NULL && (bpe->unk_id = bert_bpe_lookup (bpe, &tokenizer->vocab, unk, strlen (unk))) < 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'model.unk_token': '%s' is not in model.vocab", file, unk);
+    return FALSE;
+  }
+  tokenizer->unk_id = bpe->unk_id;
+  bert_bpe_finish (bpe, &tokenizer->vocab);
+  return read_merges (tokenizer, json_node_get_array (merges_node), file, error);
+}
+
+/* ---- normalizer ---- */
+
+#define SUPPORTED_NORMALIZERS "Precompiled, Strip, Replace, Lowercase, Prepend or a Sequence of them"
+
+/* Replace's regex: only "c{n,}" (one ASCII character, repeated n or more times). */
+static gboolean
+read_run_pattern (const char *regex, BertNormalizerStep *step)
+{
+  unsigned min_count;
+  char brace_end[3] = "";
+  if (strlen (regex) < 5 || (unsigned char) regex[0] >= 0x80 || strchr ("\\.[]()*+?{}|^$", regex[0]) != NULL
+      || sscanf (regex + 1, "{%u,%2s", &min_count, brace_end) != 2 || strcmp (brace_end, "}") != 0
+      || min_count == 0)
+    return FALSE;
+  char expected[32];
+  g_snprintf (expected, sizeof expected, "%c{%u,}", regex[0], min_count);
+  if (strcmp (expected, regex) != 0)
+    return FALSE;
+  step->pattern = g_strndup (regex, 1);
+  step->min_count = min_count;
+  return TRUE;
+}
+
+static gboolean
+read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file, const char *field,
+    GError **error)
+{
+  JsonNode *pattern_node = member (normalizer, "pattern");
+  JsonObject *pattern =
+      pattern_node && JSON_NODE_HOLDS_OBJECT (pattern_node) ? json_node_get_object (pattern_node) : NULL;
+  const char *string = NULL, *regex = NULL, *content = NULL;
+  char *pattern_field = g_strconcat (field, ".pattern", NULL);
+  char *content_field = g_strconcat (field, ".content", NULL);
+  gboolean ok = get_string (pattern, "String", file, pattern_field, &string, error)
+      && get_string (pattern, "Regex", file, pattern_field, &regex, error)
+      && get_string (normalizer, "content", file, content_field, &content, error);
+
+  if (ok && content == NULL)
+    ok = field_error (error, file, content_field, "a string");
+  if (ok && string != NULL && string[0] != '\0') {
+    step->kind = BERT_STEP_REPLACE_STRING;
+    step->pattern = g_strdup (string);
+  } else if (ok && regex != NULL && read_run_pattern (regex, step)) {
+    step->kind = BERT_STEP_REPLACE_RUNS;
+  } else if (ok) {
+    char *found = g_strdup_printf ("the regex '%s'", regex ? regex : "(none)");
+    ok = unsupported (error, file, pattern_field, found,
+        "a non-empty String, or a Regex repeating one character (\"c{n,}\")");
+    g_free (found);
+  }
+  if (ok)
+    step->content = g_strdup (content);
+  g_free (pattern_field);
+  g_free (content_field);
+  return ok;
+}
+
+static gboolean
+read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
+    const char *field, GError **error)
+{
+  const char *type = type_of (normalizer);
+  const char *text = NULL;
+
+  memset (step, 0, sizeof *step);
+  if (g_strcmp0 (type, "Precompiled") == 0) {
+    step->kind = BERT_STEP_PRECOMPILED;
+    if (!get_string (normalizer, "precompiled_charsmap", file, field, &text, error))
+      return FALSE;
+    step->precompiled = bert_precompiled_new (text ? text : "", file, field, error);
+    return step->precompiled != NULL;
+  }
+  if (g_strcmp0 (type, "Strip") == 0) {
+    step->kind = BERT_STEP_STRIP;
+    step->left = step->right = TRUE;
+    return get_bool (normalizer, "strip_left", file, field, &step->left, error)
+        && get_bool (normalizer, "strip_right", file, field, &step->right, error);
+  }
+  if (g_strcmp0 (type, "Replace") == 0)
+    return read_replace (normalizer, step, file, field, error);
+  if (g_strcmp0 (type, "Lowercase") == 0) {
+    step->kind = BERT_STEP_LOWERCASE;
+    tokenizer->options.lowercase = TRUE;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "Prepend") == 0) {
+    step->kind = BERT_STEP_PREPEND;
+    if (!get_string (normalizer, "prepend", file, field, &text, error))
+      return FALSE;
+    if (text == NULL)
+      return field_error (error, file, field, "a Prepend with a \"prepend\" string");
+    step->content = g_strdup (text);
+    return TRUE;
+  }
+  char *name = g_strconcat (field, ".type", NULL);
+  unsupported (error, file, name, type ? type : "missing", SUPPORTED_NORMALIZERS);
+  g_free (name);
+  return FALSE;
+}
+
+static gboolean
+read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  BertPipeline *pipeline = tokenizer->pipeline;
+  JsonNode *node = member (root, "normalizer");
+
+  tokenizer->options.lowercase = FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return field_error (error, file, "normalizer", "an object");
+  JsonObject *normalizer = json_node_get_object (node);
+  if (g_strcmp0 (type_of (normalizer), "Sequence") != 0) {
+    pipeline->steps = g_new0 (BertNormalizerStep, 1);
+    pipeline->n_steps = 1;
+    return read_step (tokenizer, normalizer, &pipeline->steps[0], file, "normalizer", error);
+  }
+  JsonNode *list = member (normalizer, "normalizers");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return field_error (error, file, "normalizer.normalizers", "an array");
+  JsonArray *steps = json_node_get_array (list);
+  pipeline->steps = g_new0 (BertNormalizerStep, json_array_get_length (steps));
+  for (guint i = 0; i < json_array_get_length (steps); i++) {
+    JsonNode *step = json_array_get_element (steps, i);
+    char *field = g_strdup_printf ("normalizer.normalizers[%u]", i);
+    gboolean ok = JSON_NODE_HOLDS_OBJECT (step)
+        ? read_step (tokenizer, json_node_get_object (step), &pipeline->steps[i], file, field, error)
+        : field_error (error, file, field, "an object");
+    pipeline->n_steps = i + 1;
+    g_free (field);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- pre_tokenizer ---- */
+
+static gboolean
+read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GError **error)
+{
+  const char *replacement = "\u2581", *scheme = NULL;
+  gboolean add_prefix_space = TRUE;
+
+  pipeline->pre_tokenizer = BERT_PRE_METASPACE;
+  pipeline->split = TRUE;
+  if (!get_string (pre, "replacement", file, "pre_tokenizer.replacement", &replacement, error)
+      || !get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme, error)
+      || !get_bool (pre, "split", file, "pre_tokenizer.split", &pipeline->split, error)
+      || !get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space", &add_prefix_space,
+          error))
+    return FALSE;
+  if (g_utf8_strlen (replacement, -1) != 1)
+    return field_error (error, file, "pre_tokenizer.replacement", "one character");
+  pipeline->replacement = g_strdup (replacement);
+  if (scheme == NULL)
+    pipeline->prepend_scheme = add_prefix_space ? BERT_PREPEND_ALWAYS : BERT_PREPEND_NEVER;
+  else if (strcmp (scheme, "always") == 0)
+    pipeline->prepend_scheme = BERT_PREPEND_ALWAYS;
+  else if (strcmp (scheme, "first") == 0)
+    pipeline->prepend_scheme = BERT_PREPEND_FIRST;
+  else if (strcmp (scheme, "never") == 0)
+    pipeline->prepend_scheme = BERT_PREPEND_NEVER;
+  else
+    return field_error (error, file, "pre_tokenizer.prepend_scheme", "\"always\", \"first\" or \"never\"");
+  return TRUE;
+}
+
+static gboolean
+read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, GError **error)
+{
+  JsonNode *node = member (root, "pre_tokenizer");
+  if (node == NULL) {
+    pipeline->pre_tokenizer = BERT_PRE_NONE;
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return field_error (error, file, "pre_tokenizer", "an object");
+  JsonObject *pre = json_node_get_object (node);
+  const char *type = type_of (pre);
+  if (g_strcmp0 (type, "Metaspace") == 0)
+    return read_metaspace (pipeline, pre, file, error);
+  if (g_strcmp0 (type, "ByteLevel") == 0) {
+    pipeline->pre_tokenizer = BERT_PRE_BYTE_LEVEL;
+    pipeline->add_prefix_space = TRUE;
+    pipeline->use_regex = TRUE;
+    return get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
+               &pipeline->add_prefix_space, error)
+        && get_bool (pre, "use_regex", file, "pre_tokenizer.use_regex", &pipeline->use_regex, error);
+  }
+  return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
+      "Metaspace or ByteLevel (with a Unigram or BPE model)");
+}
+
+/* ---- the whole ---- */
+
+gboolean
+bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error)
+{
+  JsonNode *model_node = member (root, "model");
+  JsonObject *model =
+      model_node && JSON_NODE_HOLDS_OBJECT (model_node) ? json_node_get_object (model_node) : NULL;
+  static gint serials = 0;
+  BertPipeline *pipeline = g_new0 (BertPipeline, 1);
+
+  tokenizer->pipeline = pipeline;
+  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
+  pipeline->model = g_strcmp0 (type_of (model), "Unigram") == 0 ? BERT_MODEL_UNIGRAM : BERT_MODEL_BPE;
+  if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file, error)
+                                              : read_bpe (tokenizer, model, added, file, error)))
+    return FALSE;
+  return read_normalizer (tokenizer, root, file, error) && read_pre_tokenizer (pipeline, root, file, error);
+}
+
+void
+bert_pipeline_free (BertPipeline *pipeline)
+{
+  if (pipeline == NULL)
+    return;
+  for (guint i = 0; i < pipeline->n_steps; i++) {
+    bert_precompiled_free (pipeline->steps[i].precompiled);
+    g_free (pipeline->steps[i].pattern);
+    g_free (pipeline->steps[i].content);
+  }
+  g_free (pipeline->steps);
+  bert_unigram_clear (&pipeline->unigram);
+  bert_bpe_clear (&pipeline->bpe);
+  g_free (pipeline->replacement);
+  g_free (pipeline);
+}

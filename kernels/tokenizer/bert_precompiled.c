@@ -1,0 +1,234 @@
+/* bert_precompiled.c: sentencepiece's charsmap, read as the spm_precompiled crate reads it. */
+#include "bert_precompiled.h"
+#include "bert_tokenizer.h"
+#include "bert_unicode_classes.h"
+
+#include <string.h>
+
+struct _BertPrecompiled {
+  uint32_t *units; /* the double array */
+  uint32_t n_units;
+  char *strings; /* normalised strings, each NUL-terminated */
+  uint32_t strings_length;
+};
+
+/* One new character of the transform, with the reference's change count. */
+typedef struct {
+  uint32_t cp;
+  int change;
+} Change;
+
+/* Graphemes of at least this many bytes are looked up character by character. */
+#define WHOLE_GRAPHEME_LIMIT 6
+
+BertPrecompiled *
+bert_precompiled_new (const char *base64, const char *file, const char *field, GError **error)
+{
+  gsize length = 0;
+  guchar *blob = g_base64_decode (base64, &length);
+  BertPrecompiled *precompiled = g_new0 (BertPrecompiled, 1);
+
+  if (length == 0) {
+    g_free (blob);
+    return precompiled;
+  }
+  uint32_t trie_size = length >= 4 ? blob[0] | blob[1] << 8 | blob[2] << 16 | (uint32_t) blob[3] << 24 : 0;
+  if (length < 4 || trie_size % 4 != 0 || trie_size == 0 || trie_size > length - 4) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field '%s' is not a sentencepiece charsmap (its trie size %u does not fit its %" G_GSIZE_FORMAT
+        " bytes)",
+        file, field, trie_size, length);
+    g_free (blob);
+    g_free (precompiled);
+    return NULL;
+  }
+  precompiled->n_units = trie_size / 4;
+  precompiled->units = g_new (uint32_t, precompiled->n_units);
+  for (uint32_t i = 0; i < precompiled->n_units; i++) {
+    const guchar *b = blob + 4 + 4 * (gsize) i;
+    precompiled->units[i] = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t) b[3] << 24;
+  }
+  precompiled->strings_length = length - 4 - trie_size;
+  /* one NUL more, so that every string ends inside the buffer */
+  precompiled->strings = g_malloc (precompiled->strings_length + 1);
+  memcpy (precompiled->strings, blob + 4 + trie_size, precompiled->strings_length);
+  precompiled->strings[precompiled->strings_length] = '\0';
+  g_free (blob);
+  return precompiled;
+}
+
+void
+bert_precompiled_free (BertPrecompiled *precompiled)
+{
+  if (precompiled == NULL)
+    return;
+  g_free (precompiled->units);
+  g_free (precompiled->strings);
+  g_free (precompiled);
+}
+
+/* ---- the double array (Darts-clone units) ---- */
+
+static inline uint32_t
+unit_offset (uint32_t unit)
+{
+  return (unit >> 10) << ((unit & (1u << 9)) >> 6);
+}
+
+/* The normalised string of the shortest prefix of key[0, length) in the trie, or NULL. */
+static const char *
+shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t length)
+{
+  const uint32_t *units = precompiled->units;
+  uint32_t node = 0;
+
+  if (precompiled->n_units == 0)
+    return NULL;
+  node ^= unit_offset (units[0]);
+  for (uint32_t i = 0; i < length; i++) {
+    unsigned char c = (unsigned char) key[i];
+    if (c == 0)
+      return NULL;
+    node ^= c;
+    if (node >= precompiled->n_units)
+      return NULL;
+    uint32_t unit = units[node];
+    if ((unit & ((1u << 31) | 0xFF)) != c)
+      return NULL;
+    node ^= unit_offset (unit);
+    if (node >= precompiled->n_units)
+      return NULL;
+    if ((unit >> 8) & 1) {
+      uint32_t value = units[node] & ((1u << 31) - 1);
+      return value < precompiled->strings_length ? precompiled->strings + value : NULL;
+    }
+  }
+  return NULL;
+}
+
+/* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
+
+typedef struct {
+  BertGraphemeBreak previous;
+  gboolean pictographic_run; /* ExtPict Extend* so far */
+  gboolean pictographic_zwj; /* ... followed by ZWJ just before */
+  guint regional_count;      /* Regional_Indicators just before, in a row */
+} GraphemeState;
+
+static gboolean
+breaks_before (GraphemeState *state, uint32_t cp)
+{
+  uint8_t classes = bert_unicode_class (cp);
+  BertGraphemeBreak previous = state->previous, current = classes & BERT_CLASS_GCB_MASK;
+  gboolean pictographic = (classes & BERT_CLASS_EXT_PICT) != 0;
+  gboolean result;
+
+  if (previous == BERT_GCB_CR && current == BERT_GCB_LF)
+    result = FALSE;
+  else if (previous == BERT_GCB_CONTROL || previous == BERT_GCB_CR || previous == BERT_GCB_LF
+      || current == BERT_GCB_CONTROL || current == BERT_GCB_CR || current == BERT_GCB_LF)
+    result = TRUE;
+  else if (previous == BERT_GCB_L
+      && (current == BERT_GCB_L || current == BERT_GCB_V || current == BERT_GCB_LV
+          || current == BERT_GCB_LVT))
+    result = FALSE;
+  else if ((previous == BERT_GCB_LV || previous == BERT_GCB_V)
+      && (current == BERT_GCB_V || current == BERT_GCB_T))
+    result = FALSE;
+  else if ((previous == BERT_GCB_LVT || previous == BERT_GCB_T) && current == BERT_GCB_T)
+    result = FALSE;
+  else if (current == BERT_GCB_EXTEND || current == BERT_GCB_ZWJ || current == BERT_GCB_SPACING_MARK
+      || previous == BERT_GCB_PREPEND)
+    result = FALSE;
+  else if (state->pictographic_zwj && pictographic)
+    result = FALSE;
+  else if (current == BERT_GCB_REGIONAL_INDICATOR && state->regional_count % 2 == 1)
+    result = FALSE;
+  else
+    result = TRUE;
+
+  state->pictographic_zwj = state->pictographic_run && current == BERT_GCB_ZWJ;
+  state->pictographic_run = pictographic || (state->pictographic_run && current == BERT_GCB_EXTEND);
+  state->regional_count = current == BERT_GCB_REGIONAL_INDICATOR ? state->regional_count + 1 : 0;
+  state->previous = current;
+  return result;
+}
+
+/* ---- the normaliser ---- */
+
+/* Hugging Face's replace(): the new characters replace the old ones in order; extra ones
+ * are insertions, and fewer make the last new one (or the previous grapheme's last)
+ * remove the rest. */
+static void
+push_replacement (GArray *changes, const char *old_part, uint32_t old_length, const char *norm)
+{
+  long old_count = g_utf8_strlen (old_part, old_length);
+  long new_count = 0;
+
+  for (const char *c = norm; *c;) {
+    uint32_t n;
+    Change change = { bert_utf8_get (c, &n), 0 };
+    g_array_append_val (changes, change);
+    c += n;
+    new_count++;
+  }
+  long diff = new_count - old_count;
+  if (diff > 0) {
+    for (long i = 0; i < diff; i++)
+      g_array_index (changes, Change, changes->len - 1 - i).change = 1;
+  } else if (diff < 0 && changes->len > 0) {
+    g_array_index (changes, Change, changes->len - 1).change += (int) diff;
+  }
+}
+
+static gboolean
+normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length,
+    GArray *changes)
+{
+  gboolean modified = FALSE;
+  const char *norm;
+
+  if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
+    push_replacement (changes, grapheme, length, norm);
+    return TRUE;
+  }
+  for (uint32_t at = 0, n; at < length; at += n) {
+    uint32_t cp = bert_utf8_get (grapheme + at, &n);
+    if ((norm = shortest_match (precompiled, grapheme + at, n))) {
+      push_replacement (changes, grapheme + at, n, norm);
+      modified = TRUE;
+    } else {
+      Change change = { cp, 0 };
+      g_array_append_val (changes, change);
+    }
+  }
+  return modified;
+}
+
+void
+bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
+{
+  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0 };
+  gboolean modified = FALSE;
+  uint32_t start = 0;
+
+  if (precompiled->n_units == 0 || normalized->length == 0)
+    return;
+  g_array_set_size (scratch, 0);
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    if (breaks_before (&state, cp) && at > start) {
+      modified |= normalize_grapheme (precompiled, normalized->text + start, at - start, scratch);
+      start = at;
+    }
+  }
+  modified |= normalize_grapheme (precompiled, normalized->text + start, normalized->length - start, scratch);
+  if (!modified)
+    return;
+  bert_normalized_begin (normalized, 0);
+  for (guint i = 0; i < scratch->len; i++) {
+    const Change *change = &g_array_index (scratch, Change, i);
+    bert_normalized_add (normalized, change->cp, change->change);
+  }
+  bert_normalized_end (normalized);
+}
