@@ -1400,7 +1400,7 @@ GST_START_TEST (test_unigram_folder_tokenizes_as_hf)
   const gint32 ids[] = { 0, 321, 175, 94, 535, 1247, 320, 4001, 4, 775, 2 };
   const guint32 offsets[] = { 0, 0, 0, 3, 3, 5, 5, 7, 7, 9, 9, 12, 12, 14, 14, 21, 21, 22, 21, 22, 0, 0 };
 
-  check_subword_folder (TEST_DATA_DIR "/../../tokenizer/data/unigram-nmt-nfkc", ids, offsets,
+  check_subword_folder (TEST_DATA_DIR "/../tokenizer/data/unigram-nmt-nfkc", ids, offsets,
       G_N_ELEMENTS (ids));
 }
 
@@ -1412,7 +1412,7 @@ GST_START_TEST (test_byte_level_bpe_folder_tokenizes_as_hf)
   const guint32 offsets[] = { 0, 0, 0, 0, 0, 3, 0, 3, 3, 5, 5, 7, 8, 9, 9, 12, 12, 14, 15, 21, 22, 22, 21, 22,
     0, 0 };
 
-  check_subword_folder (TEST_DATA_DIR "/../../tokenizer/data/bpe-roberta", ids, offsets, G_N_ELEMENTS (ids));
+  check_subword_folder (TEST_DATA_DIR "/../tokenizer/data/bpe-roberta", ids, offsets, G_N_ELEMENTS (ids));
 }
 
 GST_END_TEST;
