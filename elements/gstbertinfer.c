@@ -34,8 +34,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_bert_infer_debug);
 #define GST_CAT_DEFAULT gst_bert_infer_debug
 
-enum
-{
+enum {
   PROP_0,
   PROP_MODEL,
   PROP_DEVICE,
@@ -85,14 +84,10 @@ enum
 /* The estimate drops toward a smaller measurement by this fraction of the gap. */
 #define LATENCY_DECAY_DIVISOR 16
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
 struct _GstBertInfer {
@@ -103,9 +98,9 @@ struct _GstBertInfer {
 
   /* Everything below is protected by lock, except where noted. */
   GMutex lock;
-  GCond worker_cond;            /* the worker waits: a batch to run, a deadline, stop */
-  GCond output_cond;            /* the src task waits: an item ready to push */
-  GCond space_cond;             /* the streaming thread waits: a batch slot, a query answer */
+  GCond worker_cond; /* the worker waits: a batch to run, a deadline, stop */
+  GCond output_cond; /* the src task waits: an item ready to push */
+  GCond space_cond;  /* the streaming thread waits: a batch slot, a query answer */
 
   /* Properties. */
   gchar *model_path;
@@ -130,30 +125,30 @@ struct _GstBertInfer {
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
   BertModel *model;
-  gchar *vocabulary;            /* the identity of the model's tokenizer */
+  gchar *vocabulary; /* the identity of the model's tokenizer */
   BertEncoder *encoder;
-  gboolean encoder_is_async;    /* submit several batches before waiting for one */
-  const gchar *backend;         /* the encoder's backend name; under the lock */
-  GstBertInferOutput head_output;   /* what the model's head gives; under the lock */
+  gboolean encoder_is_async;      /* submit several batches before waiting for one */
+  const gchar *backend;           /* the encoder's backend name; under the lock */
+  GstBertInferOutput head_output; /* what the model's head gives; under the lock */
   gboolean warned_cpu_fallback;
   gboolean warned_precision_fallback;
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
-  BertPlainText plain;          /* pango markup stripped for tokenizing */
-  gboolean is_markup;           /* the sink caps' format is pango-markup */
+  BertPlainText plain; /* pango markup stripped for tokenizing */
+  gboolean is_markup;  /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
 
   /* Data flow. */
-  struct _BertInferItem *pending;  /* the batch being filled */
-  GQueue items;                 /* closed batches, events and queries, in input order */
-  guint n_batches_in_flight;    /* closed batches not yet pushed */
-  GQueue submitted;             /* batches in the engine, oldest first (the worker's) */
-  GstFlowReturn srcresult;      /* GST_FLOW_FLUSHING while flushing or inactive */
-  gboolean eos;                 /* EOS received: refuse more data */
+  struct _BertInferItem *pending; /* the batch being filled */
+  GQueue items;                   /* closed batches, events and queries, in input order */
+  guint n_batches_in_flight;      /* closed batches not yet pushed */
+  GQueue submitted;               /* batches in the engine, oldest first (the worker's) */
+  GstFlowReturn srcresult;        /* GST_FLOW_FLUSHING while flushing or inactive */
+  gboolean eos;                   /* EOS received: refuse more data */
   gpointer last_handled_query;
-  GstQuery *query_in_progress;  /* taken by the src task, being answered downstream */
+  GstQuery *query_in_progress; /* taken by the src task, being answered downstream */
   gboolean last_query_result;
 
   GThread *worker;
@@ -177,11 +172,9 @@ gst_bert_infer_device_get_type (void)
 {
   static gsize type = 0;
   static const GEnumValue values[] = {
-    {BERT_DEVICE_AUTO, "CUDA when a GPU and the CUDA module are there, else the CPU", "auto"},
-    {BERT_DEVICE_CPU, "The CPU", "cpu"},
-    {BERT_DEVICE_CUDA, "A CUDA GPU", "cuda"},
-    {BERT_DEVICE_REMOTE, "A Triton Inference Server (server, remote-model)", "remote"},
-    {0, NULL, NULL}
+    { BERT_DEVICE_AUTO, "CUDA when a GPU and the CUDA module are there, else the CPU", "auto" },
+    { BERT_DEVICE_CPU, "The CPU", "cpu" }, { BERT_DEVICE_CUDA, "A CUDA GPU", "cuda" },
+    { BERT_DEVICE_REMOTE, "A Triton Inference Server (server, remote-model)", "remote" }, { 0, NULL, NULL }
   };
 
   if (g_once_init_enter (&type))
@@ -194,14 +187,12 @@ static GType
 gst_bert_infer_precision_get_type (void)
 {
   static gsize type = 0;
-  static const GEnumValue values[] = {
-    {BERT_PRECISION_FP16, "Half precision (FP16) weights and activations", "fp16"},
-    {BERT_PRECISION_BF16, "BFloat16 weights and activations", "bf16"},
-    {BERT_PRECISION_FP32, "Single precision (FP32)", "fp32"},
-    {BERT_PRECISION_INT8, "8-bit integer weights and activations, int32 sums (CPU)", "int8"},
-    {BERT_PRECISION_AUTO, "FP16 on CUDA, exact FP32 on the CPU", "auto"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[] = { { BERT_PRECISION_FP16, "Half precision (FP16) weights and activations",
+                                           "fp16" },
+    { BERT_PRECISION_BF16, "BFloat16 weights and activations", "bf16" },
+    { BERT_PRECISION_FP32, "Single precision (FP32)", "fp32" },
+    { BERT_PRECISION_INT8, "8-bit integer weights and activations, int32 sums (CPU)", "int8" },
+    { BERT_PRECISION_AUTO, "FP16 on CUDA, exact FP32 on the CPU", "auto" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstBertInferPrecision", values));
@@ -213,13 +204,11 @@ static GType
 gst_bert_infer_pooling_get_type (void)
 {
   static gsize type = 0;
-  static const GEnumValue values[] = {
-    {GST_BERT_INFER_POOLING_MODEL, "The model's (1_Pooling/config.json, else mean)", "model"},
-    {BERT_POOLING_MEAN, "Mean of the token vectors", "mean"},
-    {BERT_POOLING_CLS, "The [CLS] token's vector", "cls"},
-    {BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[] = { { GST_BERT_INFER_POOLING_MODEL,
+                                           "The model's (1_Pooling/config.json, else mean)", "model" },
+    { BERT_POOLING_MEAN, "Mean of the token vectors", "mean" },
+    { BERT_POOLING_CLS, "The [CLS] token's vector", "cls" },
+    { BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstBertInferPooling", values));
@@ -231,12 +220,10 @@ static GType
 gst_bert_infer_normalize_get_type (void)
 {
   static gsize type = 0;
-  static const GEnumValue values[] = {
-    {GST_BERT_INFER_NORMALIZE_MODEL, "As the model says (2_Normalize in modules.json)", "model"},
-    {GST_BERT_INFER_NORMALIZE_NO, "Leave the embedding as pooled", "no"},
-    {GST_BERT_INFER_NORMALIZE_YES, "Scale the embedding to unit L2 norm", "yes"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[] = { { GST_BERT_INFER_NORMALIZE_MODEL,
+                                           "As the model says (2_Normalize in modules.json)", "model" },
+    { GST_BERT_INFER_NORMALIZE_NO, "Leave the embedding as pooled", "no" },
+    { GST_BERT_INFER_NORMALIZE_YES, "Scale the embedding to unit L2 norm", "yes" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstBertInferNormalize", values));
@@ -248,12 +235,11 @@ static GType
 gst_bert_infer_output_get_type (void)
 {
   static gsize type = 0;
-  static const GFlagsValue values[] = {
-    {GST_BERT_INFER_OUTPUT_EMBEDDING, "The pooled sentence embedding", "embedding"},
-    {GST_BERT_INFER_OUTPUT_LABELS, "Sequence class logits, probabilities and labels", "labels"},
-    {GST_BERT_INFER_OUTPUT_TOKEN_LABELS, "A label, score and byte span per token", "token-labels"},
-    {0, NULL, NULL}
-  };
+  static const GFlagsValue values[] = { { GST_BERT_INFER_OUTPUT_EMBEDDING, "The pooled sentence embedding",
+                                            "embedding" },
+    { GST_BERT_INFER_OUTPUT_LABELS, "Sequence class logits, probabilities and labels", "labels" },
+    { GST_BERT_INFER_OUTPUT_TOKEN_LABELS, "A label, score and byte span per token", "token-labels" },
+    { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_flags_register_static ("GstBertInferOutput", values));
@@ -270,22 +256,22 @@ typedef enum {
 } BertInferItemKind;
 
 typedef enum {
-  BATCH_FILLING,     /* the pending batch: the streaming thread still adds to it */
-  BATCH_QUEUED,      /* closed, waiting for the inference thread */
-  BATCH_SUBMITTED,   /* in the engine */
-  BATCH_DONE,        /* results ready to push */
-  BATCH_FAILED       /* the engine failed; error says why */
+  BATCH_FILLING,   /* the pending batch: the streaming thread still adds to it */
+  BATCH_QUEUED,    /* closed, waiting for the inference thread */
+  BATCH_SUBMITTED, /* in the engine */
+  BATCH_DONE,      /* results ready to push */
+  BATCH_FAILED     /* the engine failed; error says why */
 } BertInferBatchState;
 
 /* A serialized event or query, or a batch on its way through the engine. */
 typedef struct _BertInferItem {
   BertInferItemKind kind;
   GstEvent *event;
-  GstQuery *query;              /* not owned: its sender waits for the answer */
+  GstQuery *query; /* not owned: its sender waits for the answer */
 
   GstBertInferBatch *batch;
   BertInferBatchState state;
-  gboolean abandoned;           /* flushed while in the engine: the worker frees it */
+  gboolean abandoned; /* flushed while in the engine: the worker frees it */
   BertJob *job;
   GError *error;
 } BertInferItem;
@@ -337,8 +323,7 @@ gst_bert_infer_enqueue_batch_locked (GstBertInfer *self)
 static GstFlowReturn
 gst_bert_infer_close_batch_locked (GstBertInfer *self)
 {
-  while (self->pending && self->n_batches_in_flight >= self->max_in_flight
-      && self->srcresult == GST_FLOW_OK)
+  while (self->pending && self->n_batches_in_flight >= self->max_in_flight && self->srcresult == GST_FLOW_OK)
     g_cond_wait (&self->space_cond, &self->lock);
   if (self->srcresult != GST_FLOW_OK)
     return self->srcresult;
@@ -389,8 +374,8 @@ gst_bert_infer_flush_locked (GstBertInfer *self, gboolean keep_sticky)
   while ((item = g_queue_pop_head (&self->items))) {
     GstEvent *event = item->event;
 
-    if (keep_sticky && event && GST_EVENT_IS_STICKY (event)
-        && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT && GST_EVENT_TYPE (event) != GST_EVENT_EOS)
+    if (keep_sticky && event && GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT
+        && GST_EVENT_TYPE (event) != GST_EVENT_EOS)
       gst_pad_store_sticky_event (self->srcpad, event);
     bert_infer_item_free (item);
   }
@@ -411,7 +396,7 @@ gst_bert_infer_next_batch_to_submit_locked (GstBertInfer *self)
    * before the first is collected would only delay the first. */
   if (!g_queue_is_empty (&self->submitted) && !self->encoder_is_async)
     return NULL;
-  for (GList * link = self->items.head; link; link = link->next) {
+  for (GList *link = self->items.head; link; link = link->next) {
     BertInferItem *item = link->data;
 
     if (item->kind == ITEM_BATCH && item->state == BATCH_QUEUED)
@@ -495,10 +480,10 @@ gst_bert_infer_wait_oldest_locked (GstBertInfer *self)
   if (ok) {
     const BertBatchOutput *output = bert_job_get_output (batch->job);
 
-    GST_DEBUG_OBJECT (self, "batch of %u sequences, %u tokens computed in %.3f ms",
-        output->n_sequences, output->n_tokens, output->compute_seconds * 1e3);
-    latency_changed = gst_bert_infer_update_batch_time_locked (self,
-        (GstClockTime) (output->compute_seconds * GST_SECOND));
+    GST_DEBUG_OBJECT (self, "batch of %u sequences, %u tokens computed in %.3f ms", output->n_sequences,
+        output->n_tokens, output->compute_seconds * 1e3);
+    latency_changed =
+        gst_bert_infer_update_batch_time_locked (self, (GstClockTime) (output->compute_seconds * GST_SECOND));
   }
   gst_bert_infer_finish_batch_locked (self, batch, ok ? NULL : error);
 
@@ -596,15 +581,14 @@ typedef struct {
 } BertInferPushSettings;
 
 static GstFlowReturn
-gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
-    const BertInferPushSettings *settings)
+gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertInferPushSettings *settings)
 {
   const BertBatchOutput *output;
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (batch->state == BATCH_FAILED) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED,
-        ("Inference failed with model '%s'", self->model->name), ("%s", batch->error->message));
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed with model '%s'", self->model->name),
+        ("%s", batch->error->message));
     return GST_FLOW_ERROR;
   }
 
@@ -614,10 +598,9 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
     GstCustomMeta *meta;
 
     buffer = gst_buffer_make_writable (buffer);
-    meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model,
-        batch->batch, output, i, settings->output);
-    gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING,
-        self->backend, NULL);
+    meta = gst_bert_infer_result_attach (buffer, GST_ELEMENT_NAME (self), self->model, batch->batch, output,
+        i, settings->output);
+    gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING, self->backend, NULL);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
     if (settings->post_messages)
@@ -630,19 +613,16 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch,
 }
 
 static GstFlowReturn
-gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item,
-    const BertInferPushSettings *settings)
+gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item, const BertInferPushSettings *settings)
 {
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean answer;
 
   switch (item->kind) {
-    case ITEM_BATCH:
-      ret = gst_bert_infer_push_batch (self, item, settings);
-      break;
+    case ITEM_BATCH: ret = gst_bert_infer_push_batch (self, item, settings); break;
     case ITEM_EVENT:
       if (GST_EVENT_TYPE (item->event) == GST_EVENT_EOS)
-        ret = GST_FLOW_EOS;     /* pauses the task until a new stream starts */
+        ret = GST_FLOW_EOS; /* pauses the task until a new stream starts */
       gst_pad_push_event (self->srcpad, g_steal_pointer (&item->event));
       break;
     case ITEM_QUERY:
@@ -662,8 +642,7 @@ gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item,
 static gboolean
 bert_infer_item_is_ready (const BertInferItem *item)
 {
-  return item && (item->kind != ITEM_BATCH || item->state == BATCH_DONE
-      || item->state == BATCH_FAILED);
+  return item && (item->kind != ITEM_BATCH || item->state == BATCH_DONE || item->state == BATCH_FAILED);
 }
 
 static void
@@ -711,7 +690,7 @@ gst_bert_infer_loop (GstPad *pad)
   if (item->kind == ITEM_BATCH) {
     self->n_batches_in_flight--;
     g_cond_signal (&self->space_cond);
-    g_cond_signal (&self->worker_cond);   /* its deadline timer may run again */
+    g_cond_signal (&self->worker_cond); /* its deadline timer may run again */
   }
   settings.output = self->output ? self->output : self->head_output;
   settings.post_messages = self->post_messages;
@@ -743,9 +722,8 @@ static gboolean
 gst_bert_infer_restart_locked (GstBertInfer *self)
 {
   self->srcresult = GST_FLOW_OK;
-  g_cond_signal (&self->worker_cond);   /* a pending batch may be past its deadline */
-  return gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_bert_infer_loop,
-      self->srcpad, NULL);
+  g_cond_signal (&self->worker_cond); /* a pending batch may be past its deadline */
+  return gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_bert_infer_loop, self->srcpad, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -782,10 +760,9 @@ gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuff
     GST_ELEMENT_WARNING (self, STREAM, FORMAT,
         ("The tokens come from another vocabulary than the model's: tokenized again"),
         ("buffer at %" GST_TIME_FORMAT ": token meta of vocabulary %s, model %s has %s; its "
-            "text is tokenized again with the model's own tokenizer (give tokenizer the same "
-            "model as bert-infer to avoid this). Warned once per stream.",
-            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), vocabulary, self->model->name,
-            self->vocabulary));
+         "text is tokenized again with the model's own tokenizer (give tokenizer the same "
+         "model as bert-infer to avoid this). Warned once per stream.",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), vocabulary, self->model->name, self->vocabulary));
   }
   return FALSE;
 }
@@ -807,9 +784,8 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   }
 
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary,
-          &self->plain, buffer, self->is_markup, gst_bert_infer_max_tokens (self),
-          &self->encoding)) {
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary, &self->plain,
+          buffer, self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -832,19 +808,18 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
   GError *error = NULL;
 
   if (tokens->n_tokens == 0) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'",
-            self->model->name), ("buffer at %" GST_TIME_FORMAT ": the tokenizer of %s adds no "
-            "[CLS] or [SEP] and the text has no words; the model runs 1 token or more",
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'", self->model->name),
+        ("buffer at %" GST_TIME_FORMAT ": the tokenizer of %s adds no "
+         "[CLS] or [SEP] and the text has no words; the model runs 1 token or more",
             GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->model->path));
     return FALSE;
   }
   /* The engine's own rule, on the whole sequence: the error names this buffer. */
-  if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens,
-          &error)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'",
-            self->model->name), ("buffer at %" GST_TIME_FORMAT ": %s of %s (was it tokenized "
-            "for another model?)", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), error->message,
-            self->model->path));
+  if (!bert_model_check_tokens (self->model, tokens->ids, tokens->type_ids, tokens->n_tokens, &error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Token ids do not fit model '%s'", self->model->name),
+        ("buffer at %" GST_TIME_FORMAT ": %s of %s (was it tokenized "
+         "for another model?)",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), error->message, self->model->path));
     g_error_free (error);
     return FALSE;
   }
@@ -855,20 +830,20 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens, tokens->n_kept);
     if (!self->warned_truncation) {
       self->warned_truncation = TRUE;
-      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Text too long for model '%s', truncated",
-              self->model->name), ("a token meta has %u tokens, the model takes %u "
-              "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
-              "keeping the first %u and the final [SEP] (later cases are only logged)",
-              tokens->n_tokens, tokens->n_kept, config->max_seq_length,
-              config->max_position_embeddings, tokens->n_kept - 1));
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+          ("Text too long for model '%s', truncated", self->model->name),
+          ("a token meta has %u tokens, the model takes %u "
+           "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
+           "keeping the first %u and the final [SEP] (later cases are only logged)",
+              tokens->n_tokens, tokens->n_kept, config->max_seq_length, config->max_position_embeddings,
+              tokens->n_kept - 1));
     }
   }
   return TRUE;
 }
 
 static GstFlowReturn
-gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
-    const GstBertInferTokens *tokens)
+gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer, const GstBertInferTokens *tokens)
 {
   GstBertInferBatch *pending;
   GstFlowReturn ret;
@@ -878,8 +853,8 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
     gst_buffer_unref (buffer);
     return self->srcresult;
   }
-  if (self->pending && gst_bert_infer_batch_would_overflow (self->pending->batch, tokens->n_kept,
-          self->max_batch_tokens)) {
+  if (self->pending
+      && gst_bert_infer_batch_would_overflow (self->pending->batch, tokens->n_kept, self->max_batch_tokens)) {
     ret = gst_bert_infer_close_batch_locked (self);
     if (ret != GST_FLOW_OK) {
       gst_buffer_unref (buffer);
@@ -888,7 +863,7 @@ gst_bert_infer_add_to_batch_locked (GstBertInfer *self, GstBuffer *buffer,
   }
   if (!self->pending) {
     self->pending = bert_infer_batch_item_new ();
-    g_cond_signal (&self->worker_cond);   /* a new deadline */
+    g_cond_signal (&self->worker_cond); /* a new deadline */
   }
   pending = self->pending->batch;
   gst_bert_infer_batch_append (pending, buffer, tokens);
@@ -1006,12 +981,13 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         gst_bert_infer_restart_locked (self);
       g_mutex_unlock (&self->lock);
       break;
-    case GST_EVENT_CAPS:{
+    case GST_EVENT_CAPS: {
       GstCaps *caps;
 
       gst_event_parse_caps (event, &caps);
-      self->is_markup = g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
-              "format"), "pango-markup") == 0;
+      self->is_markup =
+          g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
+          == 0;
       return gst_bert_infer_queue_event (self, event);
     }
     default:
@@ -1048,7 +1024,7 @@ gst_bert_infer_queue_query (GstBertInfer *self, GstQuery *query)
   answer = self->last_handled_query == query && self->last_query_result;
   self->last_handled_query = NULL;
   /* Unanswered (flushing, not linked): the query must not outlive this call in the queue. */
-  for (GList * link = self->items.head; !answer && link; link = link->next) {
+  for (GList *link = self->items.head; !answer && link; link = link->next) {
     if (((BertInferItem *) link->data)->query == query) {
       bert_infer_item_free (link->data);
       g_queue_delete_link (&self->items, link);
@@ -1088,9 +1064,7 @@ gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   gboolean live;
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_SCHEDULING:
-      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
-      return TRUE;
+    case GST_QUERY_SCHEDULING: gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH); return TRUE;
     case GST_QUERY_LATENCY:
       if (!gst_pad_query_default (pad, parent, query))
         return FALSE;
@@ -1099,13 +1073,11 @@ gst_bert_infer_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       g_mutex_lock (&self->lock);
       added = clock_time_add_saturating (self->batch_timeout, self->batch_time_estimate);
       g_mutex_unlock (&self->lock);
-      GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency",
-          GST_TIME_ARGS (added));
+      GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " to upstream latency", GST_TIME_ARGS (added));
       gst_query_set_latency (query, live, clock_time_add_saturating (min, added),
           GST_CLOCK_TIME_IS_VALID (max) ? clock_time_add_saturating (max, added) : max);
       return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
+    default: return gst_pad_query_default (pad, parent, query);
   }
 }
 
@@ -1125,8 +1097,7 @@ gst_bert_infer_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
 }
 
 static gboolean
-gst_bert_infer_sink_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
-    gboolean active)
+gst_bert_infer_sink_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode, gboolean active)
 {
   GstBertInfer *self = GST_BERT_INFER (parent);
 
@@ -1153,8 +1124,7 @@ gst_bert_infer_sink_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mo
 }
 
 static gboolean
-gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
-    gboolean active)
+gst_bert_infer_src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode, gboolean active)
 {
   GstBertInfer *self = GST_BERT_INFER (parent);
   gboolean result;
@@ -1200,10 +1170,8 @@ gst_bert_infer_check_output (GstBertInfer *self)
   asked_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, asked);
   given_names = g_flags_to_string (GST_TYPE_BERT_INFER_OUTPUT, given);
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("Model '%s' cannot give output=%s: it gives %s", self->model->name, asked_names,
-          given_names),
-      ("the model's head gives %s only; set output=%s or leave output unset",
-          given_names, given_names));
+      ("Model '%s' cannot give output=%s: it gives %s", self->model->name, asked_names, given_names),
+      ("the model's head gives %s only; set output=%s or leave output unset", given_names, given_names));
   g_free (asked_names);
   g_free (given_names);
   return FALSE;
@@ -1252,11 +1220,10 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
     GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
         ("no CUDA device is usable: %s", fallback_reason));
   }
-  if (encoder && bert_encoder_get_precision_fallback_reason (encoder)
-      && !self->warned_precision_fallback) {
+  if (encoder && bert_encoder_get_precision_fallback_reason (encoder) && !self->warned_precision_fallback) {
     self->warned_precision_fallback = TRUE;
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Precision %s is not available, running in %s",
-            bert_precision_get_name (options.precision),
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Precision %s is not available, running in %s", bert_precision_get_name (options.precision),
             bert_precision_get_name (bert_encoder_get_precision (encoder))),
         ("%s", bert_encoder_get_precision_fallback_reason (encoder)));
   }
@@ -1279,8 +1246,8 @@ gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
     return NULL;
   }
   if (location.name)
-    GST_DEBUG_OBJECT (self, "model %s%s is %s", location.name,
-        location.is_default ? " (the default)" : "", location.path);
+    GST_DEBUG_OBJECT (self, "model %s%s is %s", location.name, location.is_default ? " (the default)" : "",
+        location.path);
   path = g_steal_pointer (&location.path);
   gst_bert_model_location_clear (&location);
   return path;
@@ -1328,10 +1295,11 @@ gst_bert_infer_open (GstBertInfer *self)
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
   self->backend = bert_encoder_get_backend_name (self->encoder);
   g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self, "model %s (%p: %d layers, hidden %d, %" G_GSIZE_FORMAT " bytes of "
-      "weights) ready on %s in %.1f ms", path, self->model, self->model->config.num_layers,
-      self->model->config.hidden_size, self->model->weights_bytes,
-      bert_encoder_get_backend_name (self->encoder),
+  GST_INFO_OBJECT (self,
+      "model %s (%p: %d layers, hidden %d, %" G_GSIZE_FORMAT " bytes of "
+      "weights) ready on %s in %.1f ms",
+      path, self->model, self->model->config.num_layers, self->model->config.hidden_size,
+      self->model->weights_bytes, bert_encoder_get_backend_name (self->encoder),
       (g_get_monotonic_time () - load_start) / 1000.0);
   g_free (display);
   g_free (path);
@@ -1371,8 +1339,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       self->warned_foreign_tokens = FALSE;
       gst_bert_infer_start_worker (self);
       break;
-    default:
-      break;
+    default: break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -1382,18 +1349,13 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       if (ret == GST_STATE_CHANGE_FAILURE)
         gst_bert_infer_stop_worker (self);
       break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      gst_bert_infer_stop_worker (self);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      gst_bert_infer_close (self);
-      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY: gst_bert_infer_stop_worker (self); break;
+    case GST_STATE_CHANGE_READY_TO_NULL: gst_bert_infer_close (self); break;
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (ret == GST_STATE_CHANGE_FAILURE)
         gst_bert_infer_close (self);
       break;
-    default:
-      break;
+    default: break;
   }
   return ret;
 }
@@ -1427,8 +1389,7 @@ gst_bert_infer_model_is_mutable (GstBertInfer *self)
 }
 
 static void
-gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value,
-    GParamSpec *pspec)
+gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstBertInfer *self = GST_BERT_INFER (object);
 
@@ -1440,45 +1401,19 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       g_free (self->model_path);
       self->model_path = g_value_dup_string (value);
       break;
-    case PROP_DEVICE:
-      self->device = g_value_get_enum (value);
-      break;
-    case PROP_DEVICE_ID:
-      self->device_id = g_value_get_int (value);
-      break;
-    case PROP_PRECISION:
-      self->precision = g_value_get_enum (value);
-      break;
-    case PROP_THREADS:
-      self->threads = g_value_get_uint (value);
-      break;
-    case PROP_BATCH_SIZE:
-      self->batch_size = g_value_get_uint (value);
-      break;
-    case PROP_MAX_BATCH_TOKENS:
-      self->max_batch_tokens = g_value_get_uint (value);
-      break;
-    case PROP_BATCH_TIMEOUT:
-      self->batch_timeout = g_value_get_uint64 (value);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      self->max_in_flight = g_value_get_uint (value);
-      break;
-    case PROP_POOLING:
-      self->pooling = g_value_get_enum (value);
-      break;
-    case PROP_NORMALIZE:
-      self->normalize = g_value_get_enum (value);
-      break;
-    case PROP_OUTPUT:
-      self->output = g_value_get_flags (value);
-      break;
-    case PROP_POST_MESSAGES:
-      self->post_messages = g_value_get_boolean (value);
-      break;
-    case PROP_MAX_LENGTH:
-      self->max_length = g_value_get_uint (value);
-      break;
+    case PROP_DEVICE: self->device = g_value_get_enum (value); break;
+    case PROP_DEVICE_ID: self->device_id = g_value_get_int (value); break;
+    case PROP_PRECISION: self->precision = g_value_get_enum (value); break;
+    case PROP_THREADS: self->threads = g_value_get_uint (value); break;
+    case PROP_BATCH_SIZE: self->batch_size = g_value_get_uint (value); break;
+    case PROP_MAX_BATCH_TOKENS: self->max_batch_tokens = g_value_get_uint (value); break;
+    case PROP_BATCH_TIMEOUT: self->batch_timeout = g_value_get_uint64 (value); break;
+    case PROP_MAX_IN_FLIGHT: self->max_in_flight = g_value_get_uint (value); break;
+    case PROP_POOLING: self->pooling = g_value_get_enum (value); break;
+    case PROP_NORMALIZE: self->normalize = g_value_get_enum (value); break;
+    case PROP_OUTPUT: self->output = g_value_get_flags (value); break;
+    case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean (value); break;
+    case PROP_MAX_LENGTH: self->max_length = g_value_get_uint (value); break;
     case PROP_SERVER:
       g_free (self->server);
       self->server = g_value_dup_string (value);
@@ -1487,15 +1422,9 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       g_free (self->remote_model);
       self->remote_model = g_value_dup_string (value);
       break;
-    case PROP_SERVER_TIMEOUT:
-      self->server_timeout = g_value_get_uint (value);
-      break;
-    case PROP_RETRIES:
-      self->retries = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    case PROP_SERVER_TIMEOUT: self->server_timeout = g_value_get_uint (value); break;
+    case PROP_RETRIES: self->retries = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   /* New limits may free a slot or move the deadline. */
   g_cond_signal (&self->space_cond);
@@ -1510,66 +1439,26 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
 
   g_mutex_lock (&self->lock);
   switch (prop_id) {
-    case PROP_MODEL:
-      g_value_set_string (value, self->model_path);
-      break;
-    case PROP_DEVICE:
-      g_value_set_enum (value, self->device);
-      break;
-    case PROP_DEVICE_ID:
-      g_value_set_int (value, self->device_id);
-      break;
-    case PROP_PRECISION:
-      g_value_set_enum (value, self->precision);
-      break;
-    case PROP_THREADS:
-      g_value_set_uint (value, self->threads);
-      break;
-    case PROP_BATCH_SIZE:
-      g_value_set_uint (value, self->batch_size);
-      break;
-    case PROP_MAX_BATCH_TOKENS:
-      g_value_set_uint (value, self->max_batch_tokens);
-      break;
-    case PROP_BATCH_TIMEOUT:
-      g_value_set_uint64 (value, self->batch_timeout);
-      break;
-    case PROP_MAX_IN_FLIGHT:
-      g_value_set_uint (value, self->max_in_flight);
-      break;
-    case PROP_POOLING:
-      g_value_set_enum (value, self->pooling);
-      break;
-    case PROP_NORMALIZE:
-      g_value_set_enum (value, self->normalize);
-      break;
-    case PROP_OUTPUT:
-      g_value_set_flags (value, self->output);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, self->post_messages);
-      break;
-    case PROP_MAX_LENGTH:
-      g_value_set_uint (value, self->max_length);
-      break;
-    case PROP_BACKEND:
-      g_value_set_string (value, self->backend);
-      break;
-    case PROP_SERVER:
-      g_value_set_string (value, self->server);
-      break;
-    case PROP_REMOTE_MODEL:
-      g_value_set_string (value, self->remote_model);
-      break;
-    case PROP_SERVER_TIMEOUT:
-      g_value_set_uint (value, self->server_timeout);
-      break;
-    case PROP_RETRIES:
-      g_value_set_uint (value, self->retries);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    case PROP_MODEL: g_value_set_string (value, self->model_path); break;
+    case PROP_DEVICE: g_value_set_enum (value, self->device); break;
+    case PROP_DEVICE_ID: g_value_set_int (value, self->device_id); break;
+    case PROP_PRECISION: g_value_set_enum (value, self->precision); break;
+    case PROP_THREADS: g_value_set_uint (value, self->threads); break;
+    case PROP_BATCH_SIZE: g_value_set_uint (value, self->batch_size); break;
+    case PROP_MAX_BATCH_TOKENS: g_value_set_uint (value, self->max_batch_tokens); break;
+    case PROP_BATCH_TIMEOUT: g_value_set_uint64 (value, self->batch_timeout); break;
+    case PROP_MAX_IN_FLIGHT: g_value_set_uint (value, self->max_in_flight); break;
+    case PROP_POOLING: g_value_set_enum (value, self->pooling); break;
+    case PROP_NORMALIZE: g_value_set_enum (value, self->normalize); break;
+    case PROP_OUTPUT: g_value_set_flags (value, self->output); break;
+    case PROP_POST_MESSAGES: g_value_set_boolean (value, self->post_messages); break;
+    case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
+    case PROP_BACKEND: g_value_set_string (value, self->backend); break;
+    case PROP_SERVER: g_value_set_string (value, self->server); break;
+    case PROP_REMOTE_MODEL: g_value_set_string (value, self->remote_model); break;
+    case PROP_SERVER_TIMEOUT: g_value_set_uint (value, self->server_timeout); break;
+    case PROP_RETRIES: g_value_set_uint (value, self->retries); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   g_mutex_unlock (&self->lock);
 }
@@ -1599,77 +1488,100 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
   const GParamFlags live = rw | GST_PARAM_MUTABLE_PLAYING;
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model", "Hugging Face BERT model folder (config.json, "
+      g_param_spec_string ("model", "Model",
+          "Hugging Face BERT model folder (config.json, "
           "model.safetensors, tokenizer files), or the name of one in the models folder "
-          "($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models); unset: "
-          GST_BERT_DEFAULT_MODEL " there (fetch it with " GST_BERT_FETCH_SCRIPT " "
-          GST_BERT_DEFAULT_MODEL "). Loaded once and shared by every instance",
+          "($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL
+          " there (fetch it with " GST_BERT_FETCH_SCRIPT " " GST_BERT_DEFAULT_MODEL
+          "). Loaded once and shared by every instance",
           DEFAULT_MODEL, at_load));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_enum ("device", "Device", "Where the model runs", GST_TYPE_BERT_INFER_DEVICE,
           DEFAULT_DEVICE, at_load));
   g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
-      g_param_spec_int ("device-id", "Device ID", "Index of the CUDA device", 0, G_MAXINT,
-          DEFAULT_DEVICE_ID, at_load));
+      g_param_spec_int ("device-id", "Device ID", "Index of the CUDA device", 0, G_MAXINT, DEFAULT_DEVICE_ID,
+          at_load));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
-      g_param_spec_enum ("precision", "Precision", "Arithmetic: CUDA runs fp16, bf16 or fp32, "
+      g_param_spec_enum ("precision", "Precision",
+          "Arithmetic: CUDA runs fp16, bf16 or fp32, "
           "the CPU fp32, bf16 or int8 (bf16 and int8 where it has AVX512_BF16 / AVX512_VNNI); "
           "another is a warning and the backend's fallback (the result meta says which ran)",
           GST_TYPE_BERT_INFER_PRECISION, DEFAULT_PRECISION, at_load));
   g_object_class_install_property (gobject_class, PROP_THREADS,
-      g_param_spec_uint ("threads", "Threads", "CPU threads computing a batch (0 = one per "
-          "core); fewer leave cores to the rest of the pipeline and to other instances", 0,
-          MAX_THREADS, DEFAULT_THREADS, at_load));
+      g_param_spec_uint ("threads", "Threads",
+          "CPU threads computing a batch (0 = one per "
+          "core); fewer leave cores to the rest of the pipeline and to other instances",
+          0, MAX_THREADS, DEFAULT_THREADS, at_load));
   g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
-      g_param_spec_uint ("batch-size", "Batch size", "A batch runs once it holds this many "
-          "buffers", 1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, live));
+      g_param_spec_uint ("batch-size", "Batch size",
+          "A batch runs once it holds this many "
+          "buffers",
+          1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, live));
   g_object_class_install_property (gobject_class, PROP_MAX_BATCH_TOKENS,
-      g_param_spec_uint ("max-batch-tokens", "Max batch tokens", "A batch runs before a buffer "
-          "would take it over this many tokens (0 = no limit)", 0, G_MAXUINT,
-          DEFAULT_MAX_BATCH_TOKENS, live));
+      g_param_spec_uint ("max-batch-tokens", "Max batch tokens",
+          "A batch runs before a buffer "
+          "would take it over this many tokens (0 = no limit)",
+          0, G_MAXUINT, DEFAULT_MAX_BATCH_TOKENS, live));
   g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
-      g_param_spec_uint64 ("batch-timeout", "Batch timeout", "A batch runs at the latest this "
-          "long (ns) after its first buffer arrived (0 = every buffer at once)", 0, G_MAXUINT64,
-          DEFAULT_BATCH_TIMEOUT, live));
+      g_param_spec_uint64 ("batch-timeout", "Batch timeout",
+          "A batch runs at the latest this "
+          "long (ns) after its first buffer arrived (0 = every buffer at once)",
+          0, G_MAXUINT64, DEFAULT_BATCH_TIMEOUT, live));
   g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
-      g_param_spec_uint ("max-in-flight", "Max in flight", "Batches closed but not yet pushed "
-          "before the streaming thread waits", 1, MAX_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, live));
+      g_param_spec_uint ("max-in-flight", "Max in flight",
+          "Batches closed but not yet pushed "
+          "before the streaming thread waits",
+          1, MAX_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT, live));
   g_object_class_install_property (gobject_class, PROP_POOLING,
       g_param_spec_enum ("pooling", "Pooling", "How token vectors become one sentence embedding",
           GST_TYPE_BERT_INFER_POOLING, DEFAULT_POOLING, at_load));
   g_object_class_install_property (gobject_class, PROP_NORMALIZE,
-      g_param_spec_enum ("normalize", "Normalize", "Whether the embedding is scaled to unit "
-          "length", GST_TYPE_BERT_INFER_NORMALIZE, DEFAULT_NORMALIZE, at_load));
+      g_param_spec_enum ("normalize", "Normalize",
+          "Whether the embedding is scaled to unit "
+          "length",
+          GST_TYPE_BERT_INFER_NORMALIZE, DEFAULT_NORMALIZE, at_load));
   g_object_class_install_property (gobject_class, PROP_OUTPUT,
-      g_param_spec_flags ("output", "Output", "Results to attach (none set: what the model's "
-          "head gives)", GST_TYPE_BERT_INFER_OUTPUT, DEFAULT_OUTPUT, live));
+      g_param_spec_flags ("output", "Output",
+          "Results to attach (none set: what the model's "
+          "head gives)",
+          GST_TYPE_BERT_INFER_OUTPUT, DEFAULT_OUTPUT, live));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages", "Also post each result as a "
-          "\"bert-result\" element message (the meta's fields plus pts)", DEFAULT_POST_MESSAGES,
-          live));
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Also post each result as a "
+          "\"bert-result\" element message (the meta's fields plus pts)",
+          DEFAULT_POST_MESSAGES, live));
   g_object_class_install_property (gobject_class, PROP_MAX_LENGTH,
-      g_param_spec_uint ("max-length", "Max length", "Most tokens a text is run with, [CLS] "
+      g_param_spec_uint ("max-length", "Max length",
+          "Most tokens a text is run with, [CLS] "
           "and [SEP] included; longer ones keep their first tokens and the [SEP] and are "
           "flagged truncated (0 = the model's max_seq_length, as sentence-transformers; never "
-          "more than its positions)", 0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
+          "more than its positions)",
+          0, G_MAXUINT, DEFAULT_MAX_LENGTH, live));
   g_object_class_install_property (gobject_class, PROP_BACKEND,
-      g_param_spec_string ("backend", "Backend", "Where the model runs once loaded (READY and "
+      g_param_spec_string ("backend", "Backend",
+          "Where the model runs once loaded (READY and "
           "up): \"cpu\", \"cuda\" or \"remote\", so device=auto tells what it chose; NULL "
-          "before", NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "before",
+          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_SERVER,
-      g_param_spec_string ("server", "Server", "URL of a Triton Inference Server that runs the "
+      g_param_spec_string ("server", "Server",
+          "URL of a Triton Inference Server that runs the "
           "model (http://host:port, KServe v2); setting it with device=auto selects the remote "
-          "backend (docs/remote.md)", DEFAULT_SERVER, at_load));
+          "backend (docs/remote.md)",
+          DEFAULT_SERVER, at_load));
   g_object_class_install_property (gobject_class, PROP_REMOTE_MODEL,
-      g_param_spec_string ("remote-model", "Remote model", "The model's name on the server "
+      g_param_spec_string ("remote-model", "Remote model",
+          "The model's name on the server "
           "(NULL: the model folder's name, as scripts/serve-triton.sh names it)",
           DEFAULT_REMOTE_MODEL, at_load));
   g_object_class_install_property (gobject_class, PROP_SERVER_TIMEOUT,
-      g_param_spec_uint ("server-timeout", "Server timeout", "Milliseconds one request to the "
-          "server may take, connection included (0 = no limit)", 0, G_MAXUINT,
-          DEFAULT_SERVER_TIMEOUT, at_load));
+      g_param_spec_uint ("server-timeout", "Server timeout",
+          "Milliseconds one request to the "
+          "server may take, connection included (0 = no limit)",
+          0, G_MAXUINT, DEFAULT_SERVER_TIMEOUT, at_load));
   g_object_class_install_property (gobject_class, PROP_RETRIES,
-      g_param_spec_uint ("retries", "Retries", "Times a request to the server is sent again "
+      g_param_spec_uint ("retries", "Retries",
+          "Times a request to the server is sent again "
           "after a refused connection, a time-out, a broken transfer or an HTTP 5xx, waiting "
           "0.1 s, then twice as long each time up to 2 s; 0: the first failure is an error",
           0, G_MAXUINT, DEFAULT_RETRIES, at_load));
@@ -1690,7 +1602,8 @@ gst_bert_infer_class_init (GstBertInferClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "BERT inference", "Filter/Analyzer/Text",
       "Runs a BERT-family encoder on text buffers in batches and attaches embeddings or "
-      "labels as metadata", "gst-bert developers");
+      "labels as metadata",
+      "gst-bert developers");
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_bert_infer_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_BERT_INFER_DEVICE, 0);
@@ -1708,16 +1621,14 @@ gst_bert_infer_init (GstBertInfer *self)
   gst_pad_set_chain_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_chain));
   gst_pad_set_event_full_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_sink_event));
   gst_pad_set_query_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_sink_query));
-  gst_pad_set_activatemode_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_bert_infer_sink_activate_mode));
+  gst_pad_set_activatemode_function (self->sinkpad, GST_DEBUG_FUNCPTR (gst_bert_infer_sink_activate_mode));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_event_function (self->srcpad, GST_DEBUG_FUNCPTR (gst_bert_infer_src_event));
   gst_pad_set_query_function (self->srcpad, GST_DEBUG_FUNCPTR (gst_bert_infer_src_query));
-  gst_pad_set_activatemode_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_bert_infer_src_activate_mode));
+  gst_pad_set_activatemode_function (self->srcpad, GST_DEBUG_FUNCPTR (gst_bert_infer_src_activate_mode));
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 

@@ -53,7 +53,7 @@ void
 gst_bert_infer_batch_free (GstBertInferBatch *batch)
 {
   for (guint i = 0; i < batch->buffers->len; i++)
-    gst_clear_buffer ((GstBuffer **) & batch->buffers->pdata[i]);
+    gst_clear_buffer ((GstBuffer **) &batch->buffers->pdata[i]);
   g_ptr_array_free (batch->buffers, TRUE);
   g_array_free (batch->ids, TRUE);
   g_array_free (batch->type_ids, TRUE);
@@ -77,13 +77,11 @@ append_kept (GArray *array, const void *values, guint n_values, guint n_kept, gu
     return;
   }
   g_array_append_vals (array, values, head);
-  g_array_append_vals (array, (const gchar *) values + (gsize) (n_values - 1) * width * element_size,
-      width);
+  g_array_append_vals (array, (const gchar *) values + (gsize) (n_values - 1) * width * element_size, width);
 }
 
 void
-gst_bert_infer_batch_append (GstBertInferBatch *batch, GstBuffer *buffer,
-    const GstBertInferTokens *tokens)
+gst_bert_infer_batch_append (GstBertInferBatch *batch, GstBuffer *buffer, const GstBertInferTokens *tokens)
 {
   gboolean truncated = tokens->truncated || tokens->n_kept < tokens->n_tokens;
   guint32 end;
@@ -111,8 +109,7 @@ gst_bert_infer_batch_n_tokens (const GstBertInferBatch *batch)
 }
 
 gboolean
-gst_bert_infer_batch_would_overflow (const GstBertInferBatch *batch, guint n_tokens,
-    guint max_tokens)
+gst_bert_infer_batch_would_overflow (const GstBertInferBatch *batch, guint n_tokens, guint max_tokens)
 {
   return max_tokens && batch->ids->len + n_tokens > max_tokens;
 }
@@ -120,15 +117,15 @@ gst_bert_infer_batch_would_overflow (const GstBertInferBatch *batch, guint n_tok
 gboolean
 gst_bert_infer_batch_is_full (const GstBertInferBatch *batch, guint max_buffers, guint max_tokens)
 {
-  return gst_bert_infer_batch_n_buffers (batch) >= max_buffers || (max_tokens && batch->ids->len >= max_tokens);
+  return gst_bert_infer_batch_n_buffers (batch) >= max_buffers
+      || (max_tokens && batch->ids->len >= max_tokens);
 }
 
 const guint32 *
 gst_bert_infer_batch_get_spans (const GstBertInferBatch *batch, guint index)
 {
   g_return_val_if_fail (index < gst_bert_infer_batch_n_buffers (batch), NULL);
-  return &g_array_index (batch->spans, guint32, 2 * g_array_index (batch->seq_offsets, guint32,
-          index));
+  return &g_array_index (batch->spans, guint32, 2 * g_array_index (batch->seq_offsets, guint32, index));
 }
 
 gboolean

@@ -17,14 +17,13 @@
 G_BEGIN_DECLS
 
 /* A view of one buffer's tokens, in its token meta or in a scratch encoding. */
-typedef struct
-{
+typedef struct {
   const gint32 *ids;
-  const gint32 *type_ids;       /* NULL: all zero */
-  const guint32 *offsets;       /* NULL: all zero; else a [start, end) pair per token */
+  const gint32 *type_ids; /* NULL: all zero */
+  const guint32 *offsets; /* NULL: all zero; else a [start, end) pair per token */
   guint n_tokens;
-  guint n_kept;                 /* n_tokens cut down to the most the model takes */
-  gboolean truncated;           /* the tokenizer already cut the text */
+  guint n_kept;       /* n_tokens cut down to the most the model takes */
+  gboolean truncated; /* the tokenizer already cut the text */
 } GstBertInferTokens;
 
 /* Points @tokens at a token meta's arrays; FALSE when it holds no tokens (an empty
@@ -34,16 +33,15 @@ gboolean gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferToken
 /* Points @tokens at @encoding's arrays. n_kept is left. */
 void gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferTokens *tokens);
 
-typedef struct
-{
-  GPtrArray *buffers;           /* owned; NULL once stolen */
-  GArray *ids;                  /* gint32: every sequence's tokens, end to end */
-  GArray *type_ids;             /* gint32 */
-  GArray *spans;                /* guint32 pairs: byte spans of those tokens */
-  GArray *seq_offsets;          /* guint32, one more than sequences: sequence i's tokens are
+typedef struct {
+  GPtrArray *buffers;  /* owned; NULL once stolen */
+  GArray *ids;         /* gint32: every sequence's tokens, end to end */
+  GArray *type_ids;    /* gint32 */
+  GArray *spans;       /* guint32 pairs: byte spans of those tokens */
+  GArray *seq_offsets; /* guint32, one more than sequences: sequence i's tokens are
                                  * ids[seq_offsets[i]] up to ids[seq_offsets[i + 1]] */
-  GArray *truncated;            /* gboolean: each sequence lost tokens on the way here */
-  gint64 opened_us;             /* monotonic time it was created */
+  GArray *truncated;   /* gboolean: each sequence lost tokens on the way here */
+  gint64 opened_us;    /* monotonic time it was created */
 } GstBertInferBatch;
 
 GstBertInferBatch *gst_bert_infer_batch_new (void);
@@ -62,8 +60,7 @@ guint gst_bert_infer_batch_n_tokens (const GstBertInferBatch *batch);
 gboolean gst_bert_infer_batch_would_overflow (const GstBertInferBatch *batch, guint n_tokens,
     guint max_tokens);
 /* Whether the batch should run now: @max_buffers buffers, or @max_tokens tokens (0 = no limit). */
-gboolean gst_bert_infer_batch_is_full (const GstBertInferBatch *batch, guint max_buffers,
-    guint max_tokens);
+gboolean gst_bert_infer_batch_is_full (const GstBertInferBatch *batch, guint max_buffers, guint max_tokens);
 
 /* The byte spans of sequence @index's tokens (a pair per token), and its truncation flag. */
 const guint32 *gst_bert_infer_batch_get_spans (const GstBertInferBatch *batch, guint index);

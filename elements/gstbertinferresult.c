@@ -3,18 +3,14 @@
 
 #include "gstbertmeta.h"
 
-
 GstBertInferOutput
 gst_bert_infer_result_head_output (BertHead head)
 {
   switch (head) {
-    case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_LABELS;
-    case BERT_HEAD_TOKEN_CLASSIFIER:
-      return GST_BERT_INFER_OUTPUT_TOKEN_LABELS;
+    case BERT_HEAD_SEQUENCE_CLASSIFIER: return GST_BERT_INFER_OUTPUT_LABELS;
+    case BERT_HEAD_TOKEN_CLASSIFIER: return GST_BERT_INFER_OUTPUT_TOKEN_LABELS;
     case BERT_HEAD_ENCODER:
-    default:
-      return GST_BERT_INFER_OUTPUT_EMBEDDING;
+    default: return GST_BERT_INFER_OUTPUT_EMBEDDING;
   }
 }
 
@@ -29,8 +25,7 @@ label_name (const BertConfig *config, gint index)
 /* A multi-label result names every label that applies, and its label is the best of
  * those (none when none applies); a single-label one has only its label. */
 static void
-set_classification (GstCustomMeta *meta, const BertConfig *config,
-    const BertBatchOutput *output, guint index)
+set_classification (GstCustomMeta *meta, const BertConfig *config, const BertBatchOutput *output, guint index)
 {
   guint num_labels = output->num_labels;
   const gfloat *logits = output->logits + (gsize) index * num_labels;
@@ -48,13 +43,13 @@ set_classification (GstCustomMeta *meta, const BertConfig *config,
         applying[n_applying++] = label_name (config, i);
     applying[n_applying] = NULL;
   }
-  gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label,
-      label_name (config, label), applying);
+  gst_bert_result_meta_set_classification (meta, logits, probs, num_labels, label, label_name (config, label),
+      applying);
 }
 
 static void
-set_token_labels (GstCustomMeta *meta, const BertConfig *config,
-    const GstBertInferBatch *batch, const BertBatchOutput *output, guint index)
+set_token_labels (GstCustomMeta *meta, const BertConfig *config, const GstBertInferBatch *batch,
+    const BertBatchOutput *output, guint index)
 {
   guint start = output->token_offset[index];
   guint n_tokens = output->token_offset[index + 1] - start;
@@ -68,24 +63,23 @@ set_token_labels (GstCustomMeta *meta, const BertConfig *config,
     scores[t] = output->token_probs[(gsize) (start + t) * output->num_labels + label];
   }
   names[n_tokens] = NULL;
-  gst_bert_result_meta_set_token_labels (meta, names, scores,
-      gst_bert_infer_batch_get_spans (batch, index), n_tokens);
+  gst_bert_result_meta_set_token_labels (meta, names, scores, gst_bert_infer_batch_get_spans (batch, index),
+      n_tokens);
   g_free (names);
   g_free (scores);
 }
 
 GstCustomMeta *
-gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name,
-    const BertModel *model, const GstBertInferBatch *batch, const BertBatchOutput *output,
-    guint index, GstBertInferOutput wanted)
+gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name, const BertModel *model,
+    const GstBertInferBatch *batch, const BertBatchOutput *output, guint index, GstBertInferOutput wanted)
 {
-  GstCustomMeta *meta = gst_buffer_add_bert_result_meta_for_element (buffer, model->name,
-      element_name, (guint64) (output->compute_seconds * GST_SECOND));
+  GstCustomMeta *meta = gst_buffer_add_bert_result_meta_for_element (buffer, model->name, element_name,
+      (guint64) (output->compute_seconds * GST_SECOND));
 
   gst_bert_result_meta_set_truncated (meta, gst_bert_infer_batch_get_truncated (batch, index));
   if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
-    gst_bert_result_meta_set_embedding (meta,
-        output->embeddings + (gsize) index * output->hidden_size, output->hidden_size);
+    gst_bert_result_meta_set_embedding (meta, output->embeddings + (gsize) index * output->hidden_size,
+        output->hidden_size);
   if ((wanted & GST_BERT_INFER_OUTPUT_LABELS) && output->logits)
     set_classification (meta, &model->config, output, index);
   if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)

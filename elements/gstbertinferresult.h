@@ -28,8 +28,8 @@ GstBertInferOutput gst_bert_infer_result_head_output (BertHead head);
  * the result meta of @element_name and the model: the @wanted parts the output holds,
  * the truncation flag and the names. */
 GstCustomMeta *gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name,
-    const BertModel *model, const GstBertInferBatch *batch, const BertBatchOutput *output,
-    guint index, GstBertInferOutput wanted);
+    const BertModel *model, const GstBertInferBatch *batch, const BertBatchOutput *output, guint index,
+    GstBertInferOutput wanted);
 
 /* Posts @meta's fields and the buffer's pts as a "bert-result" element message. */
 void gst_bert_infer_result_post (GstElement *element, GstBuffer *buffer, GstCustomMeta *meta);

@@ -23,8 +23,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_bert_json_debug);
 #define GST_CAT_DEFAULT gst_bert_json_debug
 
-enum
-{
+enum {
   PROP_0,
   PROP_FLOAT_DIGITS,
 };
@@ -32,29 +31,24 @@ enum
 #define DEFAULT_FLOAT_DIGITS 9
 #define MAX_FLOAT_DIGITS 9
 
-struct _GstBertJson
-{
+struct _GstBertJson {
   GstElement parent;
 
   GstPad *sinkpad;
   GstPad *srcpad;
 
-  guint float_digits;           /* under the object lock */
+  guint float_digits; /* under the object lock */
 
   /* streaming thread: what this stream produced, for the debug log */
   guint64 lines_written;
   guint64 bytes_written;
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-ndjson"));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("application/x-ndjson"));
 
 #define gst_bert_json_parent_class parent_class
 G_DEFINE_TYPE (GstBertJson, gst_bert_json, GST_TYPE_ELEMENT);
@@ -473,8 +467,8 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 
   self->lines_written++;
   self->bytes_written += line_len;
-  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes of JSON for the buffer at %" GST_TIME_FORMAT
-      " (%s)", line_len, GST_TIME_ARGS (GST_BUFFER_PTS (line_buffer)), metas_described);
+  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes of JSON for the buffer at %" GST_TIME_FORMAT " (%s)",
+      line_len, GST_TIME_ARGS (GST_BUFFER_PTS (line_buffer)), metas_described);
   return gst_pad_push (self->srcpad, line_buffer);
 }
 
@@ -493,11 +487,11 @@ note_stream_event (GstBertJson *self, GstEvent *event)
       GST_DEBUG_OBJECT (self, "input caps %" GST_PTR_FORMAT, caps);
       break;
     case GST_EVENT_EOS:
-      GST_DEBUG_OBJECT (self, "end of stream after %" G_GUINT64_FORMAT " lines, %"
-          G_GUINT64_FORMAT " bytes of JSON", self->lines_written, self->bytes_written);
+      GST_DEBUG_OBJECT (self,
+          "end of stream after %" G_GUINT64_FORMAT " lines, %" G_GUINT64_FORMAT " bytes of JSON",
+          self->lines_written, self->bytes_written);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -522,8 +516,7 @@ gst_bert_json_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 }
 
 static void
-gst_bert_json_set_property (GObject *object, guint prop_id, const GValue *value,
-    GParamSpec *pspec)
+gst_bert_json_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstBertJson *self = GST_BERT_JSON (object);
 
@@ -533,15 +526,12 @@ gst_bert_json_set_property (GObject *object, guint prop_id, const GValue *value,
       self->float_digits = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
 
 static void
-gst_bert_json_get_property (GObject *object, guint prop_id, GValue *value,
-    GParamSpec *pspec)
+gst_bert_json_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GstBertJson *self = GST_BERT_JSON (object);
 
@@ -551,9 +541,7 @@ gst_bert_json_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_uint (value, self->float_digits);
       GST_OBJECT_UNLOCK (self);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
 
@@ -575,10 +563,10 @@ gst_bert_json_class_init (GstBertJsonClass *klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "BERT metadata to JSON",
-      "Formatter/Text",
+  gst_element_class_set_static_metadata (element_class, "BERT metadata to JSON", "Formatter/Text",
       "Writes each text buffer and its gst-bert metadata (tokens, embeddings, labels) "
-      "as one line of JSON", "gst-bert developers");
+      "as one line of JSON",
+      "gst-bert developers");
 
   GST_DEBUG_CATEGORY_INIT (gst_bert_json_debug, "bert-json", 0,
       "gst-bert JSON writer");

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #define MODELS_DIR_VARIABLE "GST_BERT_MODELS_DIR"
-#define MODELS_DIR_RULE "the models folder is $" MODELS_DIR_VARIABLE \
-    ", else $XDG_DATA_HOME/gst-bert/models (~/.local/share/gst-bert/models)"
+#define MODELS_DIR_RULE                                                                                      \
+  "the models folder is $" MODELS_DIR_VARIABLE                                                               \
+  ", else $XDG_DATA_HOME/gst-bert/models (~/.local/share/gst-bert/models)"
 
 /* GLib computes g_get_user_data_dir () once per process, and GStreamer's registry scan
  * asks for it in gst_init; reading XDG_DATA_HOME here makes a change to it count from
@@ -93,24 +94,27 @@ gst_bert_model_location_clear (GstBertModelLocation *location)
 }
 
 gboolean
-gst_bert_model_location_describe_missing (const GstBertModelLocation *location,
-    const gchar *property, gchar **message, gchar **details)
+gst_bert_model_location_describe_missing (const GstBertModelLocation *location, const gchar *property,
+    gchar **message, gchar **details)
 {
   if (location->name == NULL || g_file_test (location->path, G_FILE_TEST_IS_DIR))
     return FALSE;
   if (runs_from_build_dir ())
-    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with "
-        GST_BERT_FETCH_SCRIPT " %s from the gst-bert sources", location->name, location->path,
-        location->name);
+    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with " GST_BERT_FETCH_SCRIPT
+                                " %s from the gst-bert sources",
+        location->name, location->path, location->name);
   else
-    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with "
-        BERT_FETCH_COMMAND " %s", location->name, location->path, location->name);
+    *message = g_strdup_printf ("Model %s not found: no folder %s; fetch it with " BERT_FETCH_COMMAND " %s",
+        location->name, location->path, location->name);
   if (location->is_default)
-    *details = g_strdup_printf ("'%s' is not set, so the default model %s was looked for "
-        "in the models folder; " MODELS_DIR_RULE ". Set '%s' to a model folder to use "
-        "another model.", property, location->name, property);
+    *details =
+        g_strdup_printf ("'%s' is not set, so the default model %s was looked for "
+                         "in the models folder; " MODELS_DIR_RULE ". Set '%s' to a model folder to use "
+                         "another model.",
+            property, location->name, property);
   else
     *details = g_strdup_printf ("'%s' is \"%s\": no file or folder of that name here, so it "
-        "was looked for in the models folder; " MODELS_DIR_RULE ".", property, location->name);
+                                "was looked for in the models folder; " MODELS_DIR_RULE ".",
+        property, location->name);
   return TRUE;
 }

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 #define GST_BERT_FETCH_SCRIPT "scripts/get-model.sh"
 
 typedef struct {
-  gchar *path;          /* what to load */
-  gchar *name;          /* the model looked up in the models folder; NULL for a path */
-  gboolean is_default;  /* no value was given: the default model was looked up */
+  gchar *path;         /* what to load */
+  gchar *name;         /* the model looked up in the models folder; NULL for a path */
+  gboolean is_default; /* no value was given: the default model was looked up */
 } GstBertModelLocation;
 
 /* The models folder, as described above. */

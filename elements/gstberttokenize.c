@@ -22,22 +22,21 @@ gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding)
 }
 
 gboolean
-gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
-    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
-    BertEncoding *encoding)
+gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary, BertPlainText *plain,
+    GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding)
 {
   GstMapInfo map;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return FALSE;
   if (is_markup)
-    bert_tokenizer_encode_markup (tokenizer, plain, (const gchar *) map.data, map.size,
-        max_length, encoding);
+    bert_tokenizer_encode_markup (tokenizer, plain, (const gchar *) map.data, map.size, max_length, encoding);
   else
     bert_tokenizer_encode (tokenizer, (const gchar *) map.data, map.size, max_length, encoding);
   gst_buffer_unmap (buffer, &map);
   gst_bert_token_meta_set_vocabulary (gst_buffer_add_bert_token_meta (buffer, encoding->ids,
-          encoding->type_ids, encoding->offsets, encoding->n_tokens, encoding->truncated),
+                                          encoding->type_ids, encoding->offsets, encoding->n_tokens,
+                                          encoding->truncated),
       vocabulary);
   return TRUE;
 }

@@ -21,8 +21,7 @@ G_BEGIN_DECLS
  * point into the markup. @buffer must be writable. FALSE, with nothing attached, when
  * the buffer cannot be read: the caller says what that means for its stream. */
 gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
-    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
-    BertEncoding *encoding);
+    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding);
 
 /* Frees the scratch of @plain and @encoding when the last text made them larger than a
  * high-water mark (a caption of megabytes), so that one huge text does not leave its

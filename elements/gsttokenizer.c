@@ -39,8 +39,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_tokenizer_debug);
 #define GST_CAT_DEFAULT gst_tokenizer_debug
 
-enum
-{
+enum {
   PROP_0,
   PROP_MODEL,
   PROP_VOCAB,
@@ -61,16 +60,14 @@ enum
 #define MAX_MAX_LINE_BYTES (256 << 20)
 
 /* Where a line of split-lines mode came from: the input buffer holding its first byte. */
-typedef struct
-{
+typedef struct {
   GstClockTime pts;
   GstClockTime dts;
   GstClockTime duration;
-  guint64 offset;               /* stream byte offset of the line, or GST_BUFFER_OFFSET_NONE */
+  guint64 offset; /* stream byte offset of the line, or GST_BUFFER_OFFSET_NONE */
 } LineOrigin;
 
-struct _GstTokenizer
-{
+struct _GstTokenizer {
   GstElement parent;
 
   GstPad *sinkpad;
@@ -85,33 +82,29 @@ struct _GstTokenizer
   /* loaded at NULL -> READY, freed at READY -> NULL; set under the object lock,
    * which the streaming thread needs not take: it runs only in PAUSED and PLAYING */
   BertTokenizer *tokenizer;
-  gchar *vocabulary;            /* its identity, carried by every token meta */
+  gchar *vocabulary; /* its identity, carried by every token meta */
 
   /* streaming thread */
-  gboolean split_lines_active;  /* split-lines as it was at READY -> PAUSED */
-  guint max_line_bytes_active;  /* max-line-bytes, likewise */
+  gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
+  guint max_line_bytes_active; /* max-line-bytes, likewise */
   gboolean is_markup;
-  gboolean has_upstream_caps;   /* no caps and a SEGMENT in bytes: a byte stream */
+  gboolean has_upstream_caps; /* no caps and a SEGMENT in bytes: a byte stream */
   gboolean segment_in_bytes;
   gboolean warned_invalid_utf8;
   gboolean warned_line_cut;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
-  GByteArray *pending_line;     /* split-lines: a line still waiting for its newline */
+  GByteArray *pending_line; /* split-lines: a line still waiting for its newline */
   LineOrigin pending_origin;
-  gboolean pending_cut;         /* the pending line reached max-line-bytes: the rest is dropped */
-  GQueue held_events;           /* serialized events that came during the pending line */
+  gboolean pending_cut; /* the pending line reached max-line-bytes: the rest is dropped */
+  GQueue held_events;   /* serialized events that came during the pending line */
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("text/x-raw, format = (string) { utf8, pango-markup }"));
 
 #define gst_tokenizer_parent_class parent_class
@@ -142,7 +135,7 @@ warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
   self->warned_invalid_utf8 = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The text is not valid UTF-8"),
       ("Buffer at %" GST_TIME_FORMAT " holds invalid UTF-8: the bytes were dropped for "
-          "tokenization and the text passes unchanged. Warned once per stream.",
+       "tokenization and the text passes unchanged. Warned once per stream.",
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
 }
 
@@ -153,20 +146,19 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
 
-  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, &self->plain, buffer,
-          self->is_markup, get_max_length (self), encoding)) {
+  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, &self->plain, buffer, self->is_markup,
+          get_max_length (self), encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
   if (encoding->truncated)
-    GST_DEBUG_OBJECT (self, "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT
-        " truncated to %u tokens", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-        encoding->n_tokens);
-  GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT,
-      encoding->n_tokens, encoding->truncated ? " (truncated)" : "", size,
-      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+    GST_DEBUG_OBJECT (self,
+        "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT " truncated to %u tokens", size,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), encoding->n_tokens);
+  GST_LOG_OBJECT (self, "%u tokens%s from %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT, encoding->n_tokens,
+      encoding->truncated ? " (truncated)" : "", size, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
   gst_bert_tokenize_release_scratch (&self->plain, encoding);
 }
 
@@ -186,10 +178,8 @@ is_blank (const gchar *text, gsize len)
 static LineOrigin
 line_origin_at (GstBuffer *buffer, gsize position)
 {
-  LineOrigin origin = {
-    GST_BUFFER_PTS (buffer), GST_BUFFER_DTS (buffer), GST_BUFFER_DURATION (buffer),
-    GST_BUFFER_OFFSET_NONE
-  };
+  LineOrigin origin = { GST_BUFFER_PTS (buffer), GST_BUFFER_DTS (buffer), GST_BUFFER_DURATION (buffer),
+    GST_BUFFER_OFFSET_NONE };
 
   if (GST_BUFFER_OFFSET_IS_VALID (buffer))
     origin.offset = GST_BUFFER_OFFSET (buffer) + position;
@@ -214,28 +204,26 @@ flag_line_cut (GstTokenizer *self, GstBuffer *line)
   GstCustomMeta *meta = gst_buffer_get_bert_token_meta (line);
 
   if (meta != NULL)
-    gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN, TRUE,
-        NULL);
+    gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN, TRUE, NULL);
   if (self->warned_line_cut)
     return;
   self->warned_line_cut = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, TOO_LAZY, ("A line longer than max-line-bytes was cut"),
       ("the line at %" GST_TIME_FORMAT " was cut at %u bytes (max-line-bytes) and its tokens "
-          "flagged truncated; the rest of it was dropped. Warned once per stream.",
+       "flagged truncated; the rest of it was dropped. Warned once per stream.",
           GST_TIME_ARGS (GST_BUFFER_PTS (line)), self->max_line_bytes_active));
 }
 
 /* Pushes @line (@len bytes of text, no line end) as a buffer of its own. */
 static GstFlowReturn
-push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *origin,
-    gboolean cut)
+push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *origin, gboolean cut)
 {
   GST_BUFFER_PTS (line) = origin->pts;
   GST_BUFFER_DTS (line) = origin->dts;
   GST_BUFFER_DURATION (line) = origin->duration;
   GST_BUFFER_OFFSET (line) = origin->offset;
-  GST_BUFFER_OFFSET_END (line) = origin->offset == GST_BUFFER_OFFSET_NONE ?
-      GST_BUFFER_OFFSET_NONE : origin->offset + len;
+  GST_BUFFER_OFFSET_END (line) =
+      origin->offset == GST_BUFFER_OFFSET_NONE ? GST_BUFFER_OFFSET_NONE : origin->offset + len;
   if (self->next_line_discont) {
     GST_BUFFER_FLAG_SET (line, GST_BUFFER_FLAG_DISCONT);
     self->next_line_discont = FALSE;
@@ -271,8 +259,8 @@ push_pending_line (GstTokenizer *self)
   gsize len = line_text_length (pending->data, pending->len);
 
   if (len > 0)
-    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len,
-        &self->pending_origin, self->pending_cut);
+    ret = push_line (self, gst_buffer_new_memdup (pending->data, len), len, &self->pending_origin,
+        self->pending_cut);
   g_byte_array_set_size (pending, 0);
   self->pending_cut = FALSE;
   push_held_events (self);
@@ -301,8 +289,8 @@ line_is_pending (GstTokenizer *self)
 /* The line ending at @newline completes the pending one when there is one, else it
  * is a slice of @buffer sharing its memory. */
 static GstFlowReturn
-push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data,
-    gsize line_start, gsize newline)
+push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data, gsize line_start,
+    gsize newline)
 {
   LineOrigin origin;
   gboolean cut = FALSE;
@@ -320,8 +308,8 @@ push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data,
     cut = TRUE;
   }
   origin = line_origin_at (buffer, line_start);
-  return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY,
-          line_start, len), len, &origin, cut);
+  return push_line (self, gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY, line_start, len), len,
+      &origin, cut);
 }
 
 static GstFlowReturn
@@ -335,9 +323,10 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
   /* Data was lost before this buffer: the pending line cannot continue here. */
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)) {
     if (line_is_pending (self))
-      GST_DEBUG_OBJECT (self, "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
-          "of the pending line as they are", GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
-          self->pending_line->len);
+      GST_DEBUG_OBJECT (self,
+          "discontinuity at %" GST_TIME_FORMAT ": pushing the %u bytes "
+          "of the pending line as they are",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->pending_line->len);
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
@@ -387,8 +376,8 @@ refuse_byte_stream (GstTokenizer *self, GstBuffer *buffer)
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("The input is a byte stream (as from filesrc or fdsrc): set split-lines=true"),
       ("its buffers end where a read ended, not where a text ends, so each would be "
-          "tokenized cut mid-word. split-lines=true tokenizes it line by line; a parser "
-          "(subparse for subtitles) or caps from upstream make it a stream of texts."));
+       "tokenized cut mid-word. split-lines=true tokenizes it line by line; a parser "
+       "(subparse for subtitles) or caps from upstream make it a stream of texts."));
   gst_buffer_unref (buffer);
   return GST_FLOW_ERROR;
 }
@@ -425,10 +414,8 @@ must_follow_pending_line (GstTokenizer *self, GstEvent *event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
-    case GST_EVENT_EOS:
-      return FALSE;
-    default:
-      return GST_EVENT_IS_SERIALIZED (event) && self->split_lines_active && line_is_pending (self);
+    case GST_EVENT_EOS: return FALSE;
+    default: return GST_EVENT_IS_SERIALIZED (event) && self->split_lines_active && line_is_pending (self);
   }
 }
 
@@ -454,8 +441,7 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       break;
     case GST_EVENT_FLUSH_STOP:
       if (line_is_pending (self))
-        GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes",
-            self->pending_line->len);
+        GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes", self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
       self->pending_cut = FALSE;
       drop_held_events (self);
@@ -471,8 +457,7 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->warned_invalid_utf8 = FALSE;
       self->warned_line_cut = FALSE;
       break;
-    default:
-      break;
+    default: break;
   }
   if (must_follow_pending_line (self, event)) {
     GST_DEBUG_OBJECT (self, "holding %" GST_PTR_FORMAT " until the pending line ends", event);
@@ -487,13 +472,13 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 static void
 post_vocab_error (GstTokenizer *self, const gchar *path, const GError *error)
 {
-  gint code = g_file_test (path, G_FILE_TEST_EXISTS) ?
-      GST_RESOURCE_ERROR_OPEN_READ : GST_RESOURCE_ERROR_NOT_FOUND;
+  gint code =
+      g_file_test (path, G_FILE_TEST_EXISTS) ? GST_RESOURCE_ERROR_OPEN_READ : GST_RESOURCE_ERROR_NOT_FOUND;
   gchar *display = g_filename_display_name (path);
 
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, GST_RESOURCE_ERROR, code,
-      g_strdup_printf ("Could not load the tokenizer of \"%s\"", display),
-      g_strdup (error->message), __FILE__, GST_FUNCTION, __LINE__);
+      g_strdup_printf ("Could not load the tokenizer of \"%s\"", display), g_strdup (error->message),
+      __FILE__, GST_FUNCTION, __LINE__);
   g_free (display);
 }
 
@@ -539,9 +524,8 @@ load_vocab (GstTokenizer *self)
     g_free (path);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms",
-      path, bert_tokenizer_get_vocab_size (tokenizer),
-      bert_tokenizer_get_options (tokenizer)->model_max_length,
+  GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms", path,
+      bert_tokenizer_get_vocab_size (tokenizer), bert_tokenizer_get_options (tokenizer)->model_max_length,
       (g_get_monotonic_time () - start_us) / 1000.0);
   g_free (path);
 
@@ -575,8 +559,8 @@ reset_stream (GstTokenizer *self)
   max_length = self->max_length;
   GST_OBJECT_UNLOCK (self);
   GST_DEBUG_OBJECT (self, "starting: split-lines %s, max-length %u%s",
-      self->split_lines_active ? "on" : "off", max_length ? max_length :
-      bert_tokenizer_get_options (self->tokenizer)->model_max_length,
+      self->split_lines_active ? "on" : "off",
+      max_length ? max_length : bert_tokenizer_get_options (self->tokenizer)->model_max_length,
       max_length ? "" : " (the tokenizer's model_max_length)");
   self->is_markup = FALSE;
   self->has_upstream_caps = FALSE;
@@ -599,11 +583,8 @@ gst_tokenizer_change_state (GstElement *element, GstStateChange transition)
       if (!load_vocab (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      reset_stream (self);
-      break;
-    default:
-      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED: reset_stream (self); break;
+    default: break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -613,11 +594,8 @@ gst_tokenizer_change_state (GstElement *element, GstStateChange transition)
       g_byte_array_set_size (self->pending_line, 0);
       drop_held_events (self);
       break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      unload_vocab (self);
-      break;
-    default:
-      break;
+    case GST_STATE_CHANGE_READY_TO_NULL: unload_vocab (self); break;
+    default: break;
   }
   return ret;
 }
@@ -656,32 +634,25 @@ set_model (GstTokenizer *self, const gchar *property, const gchar *model)
 }
 
 static void
-gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value,
-    GParamSpec *pspec)
+gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstTokenizer *self = GST_TOKENIZER (object);
 
   switch (prop_id) {
     case PROP_MODEL:
-    case PROP_VOCAB:
-      set_model (self, pspec->name, g_value_get_string (value));
-      break;
+    case PROP_VOCAB: set_model (self, pspec->name, g_value_get_string (value)); break;
     case PROP_MAX_LINE_BYTES:
       GST_OBJECT_LOCK (self);
       self->max_line_bytes = g_value_get_uint (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_MAX_LENGTH:
-      set_max_length (self, g_value_get_uint (value));
-      break;
+    case PROP_MAX_LENGTH: set_max_length (self, g_value_get_uint (value)); break;
     case PROP_SPLIT_LINES:
       GST_OBJECT_LOCK (self);
       self->split_lines = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
 
@@ -693,29 +664,18 @@ gst_tokenizer_get_property (GObject *object, guint prop_id, GValue *value, GPara
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
-    case PROP_VOCAB:
-      g_value_set_string (value, self->vocab_path);
-      break;
-    case PROP_MAX_LINE_BYTES:
-      g_value_set_uint (value, self->max_line_bytes);
-      break;
-    case PROP_MAX_LENGTH:
-      g_value_set_uint (value, self->max_length);
-      break;
-    case PROP_SPLIT_LINES:
-      g_value_set_boolean (value, self->split_lines);
-      break;
+    case PROP_VOCAB: g_value_set_string (value, self->vocab_path); break;
+    case PROP_MAX_LINE_BYTES: g_value_set_uint (value, self->max_line_bytes); break;
+    case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
+    case PROP_SPLIT_LINES: g_value_set_boolean (value, self->split_lines); break;
     case PROP_VOCAB_SIZE:
-      g_value_set_uint (value, self->tokenizer ?
-          bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
+      g_value_set_uint (value, self->tokenizer ? bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
       break;
     case PROP_MODEL_MAX_LENGTH:
-      g_value_set_uint (value, self->tokenizer ?
-          bert_tokenizer_get_options (self->tokenizer)->model_max_length : 0);
+      g_value_set_uint (value,
+          self->tokenizer ? bert_tokenizer_get_options (self->tokenizer)->model_max_length : 0);
       break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -747,8 +707,8 @@ install_properties (GObjectClass *gobject_class)
           "model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
           "bert-infer. Loaded when the element goes to READY; a change after that is "
-          "refused with a warning", DEFAULT_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "refused with a warning",
+          DEFAULT_MODEL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_VOCAB,
       g_param_spec_string ("vocab", "Vocabulary (alias of model)",
           "Another name of the model property, kept for existing pipelines", DEFAULT_MODEL,
@@ -758,7 +718,8 @@ install_properties (GObjectClass *gobject_class)
           "Most tokens per buffer, [CLS] and [SEP] included; longer texts are truncated and "
           "flagged. 0: the tokenizer's model_max_length (see model-max-length: a model "
           "folder's sentence_bert_config.json max_seq_length, else its tokenizer files'); "
-          "1 is raised to 2", 0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
+          "1 is raised to 2",
+          0, MAX_MAX_LENGTH, DEFAULT_MAX_LENGTH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SPLIT_LINES,
       g_param_spec_boolean ("split-lines", "Split lines",
@@ -766,8 +727,8 @@ install_properties (GObjectClass *gobject_class)
           "buffer it began in, for plain-text streams (filesrc, fdsrc). LF or CRLF ends a "
           "line and is not part of it; blank lines are dropped; a last line without "
           "newline is pushed at EOS. Needed for a byte stream (no caps, a SEGMENT in bytes), "
-          "which is refused without it: its buffers end mid-word", DEFAULT_SPLIT_LINES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "which is refused without it: its buffers end mid-word",
+          DEFAULT_SPLIT_LINES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_LINE_BYTES,
       g_param_spec_uint ("max-line-bytes", "Maximum line bytes",
           "split-lines: the longest line kept, in bytes; a longer line is cut there, its "
@@ -776,13 +737,13 @@ install_properties (GObjectClass *gobject_class)
           MIN_MAX_LINE_BYTES, MAX_MAX_LINE_BYTES, DEFAULT_MAX_LINE_BYTES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_VOCAB_SIZE,
-      g_param_spec_uint ("vocab-size", "Vocabulary size",
-          "Entries in the loaded vocabulary (0 before READY)", 0, G_MAXUINT, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_uint ("vocab-size", "Vocabulary size", "Entries in the loaded vocabulary (0 before READY)",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_MODEL_MAX_LENGTH,
       g_param_spec_uint ("model-max-length", "Model maximum length",
           "The loaded tokenizer's model_max_length, used when max-length is 0 "
-          "(0 before READY)", 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "(0 before READY)",
+          0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -799,10 +760,10 @@ gst_tokenizer_class_init (GstTokenizerClass *klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_tokenizer_change_state);
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "BERT tokenizer",
-      "Filter/Text",
+  gst_element_class_set_static_metadata (element_class, "BERT tokenizer", "Filter/Text",
       "Tokenizes text buffers with a BERT WordPiece vocabulary and attaches the tokens "
-      "as metadata", "gst-bert developers");
+      "as metadata",
+      "gst-bert developers");
 
   GST_DEBUG_CATEGORY_INIT (gst_tokenizer_debug, "tokenizer", 0, "gst-bert tokenizer element");
 }

@@ -12,8 +12,7 @@ covers_whole_buffer (GstBuffer *buffer, const GstMetaTransformCopy *copy)
 {
   if (!copy->region)
     return TRUE;
-  return copy->offset == 0 && (copy->size == (gsize) -1
-      || copy->size == gst_buffer_get_size (buffer));
+  return copy->offset == 0 && (copy->size == (gsize) -1 || copy->size == gst_buffer_get_size (buffer));
 }
 
 static gboolean
@@ -30,8 +29,8 @@ static GstCustomMeta *find_result_meta (GstBuffer *buffer, const gchar *model_na
     const gchar *element_name);
 
 static gboolean
-transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer *buffer,
-    GQuark type, gpointer data, gpointer user_data)
+transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer *buffer, GQuark type,
+    gpointer data, gpointer user_data)
 {
   GstCustomMeta *copy_meta;
   GstStructure *structure;
@@ -45,10 +44,10 @@ transform_whole_buffer_only (GstBuffer *transbuf, GstCustomMeta *meta, GstBuffer
   structure = gst_custom_meta_get_structure (meta);
   name = gst_structure_get_name (structure);
   /* A buffer has one token meta, and one result meta per bert-infer. */
-  copy_meta = g_strcmp0 (name, GST_BERT_RESULT_META_NAME) == 0 ?
-      find_result_meta (transbuf, gst_structure_get_string (structure, "model"),
-      gst_structure_get_string (structure, "element")) :
-      gst_buffer_get_custom_meta (transbuf, name);
+  copy_meta = g_strcmp0 (name, GST_BERT_RESULT_META_NAME) == 0
+      ? find_result_meta (transbuf, gst_structure_get_string (structure, "model"),
+          gst_structure_get_string (structure, "element"))
+      : gst_buffer_get_custom_meta (transbuf, name);
   if (copy_meta)
     gst_structure_remove_all_fields (gst_custom_meta_get_structure (copy_meta));
   else
@@ -103,8 +102,7 @@ buffer_new_from_array (gconstpointer data, gsize size)
 
 /* Stores @n elements of @element_size bytes as a GstBuffer field. */
 static void
-set_array_field (GstStructure *s, const gchar *field, gconstpointer data, gsize n,
-    gsize element_size)
+set_array_field (GstStructure *s, const gchar *field, gconstpointer data, gsize n, gsize element_size)
 {
   GValue array = G_VALUE_INIT;
 
@@ -141,8 +139,7 @@ get_array_field (GstCustomMeta *meta, const gchar *field, gsize element_size, gu
   value = gst_structure_get_value (gst_custom_meta_get_structure (meta), field);
   if (value && G_VALUE_HOLDS (value, GST_TYPE_BUFFER)) {
     array = gst_value_get_buffer (value);
-    if (gst_buffer_n_memory (array) == 1
-        && gst_buffer_map (array, &map, GST_MAP_READ)) {
+    if (gst_buffer_n_memory (array) == 1 && gst_buffer_map (array, &map, GST_MAP_READ)) {
       data = map.data;
       count = map.size / element_size;
       gst_buffer_unmap (array, &map);
@@ -154,8 +151,7 @@ get_array_field (GstCustomMeta *meta, const gchar *field, gsize element_size, gu
 }
 
 static void
-set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *strings,
-    gsize n)
+set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *strings, gsize n)
 {
   GValue list = G_VALUE_INIT;
   GValue item = G_VALUE_INIT;
@@ -172,8 +168,8 @@ set_string_list_field (GstStructure *s, const gchar *field, const gchar *const *
 }
 
 GstCustomMeta *
-gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
-    const gint32 *type_ids, const guint32 *offsets, guint n_tokens, gboolean truncated)
+gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint32 *type_ids,
+    const guint32 *offsets, guint n_tokens, gboolean truncated)
 {
   GstCustomMeta *meta;
   GstStructure *s;
@@ -187,8 +183,7 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
   set_array_field (s, "ids", ids, n_tokens, sizeof (gint32));
   set_array_field (s, "type-ids", type_ids, n_tokens, sizeof (gint32));
   set_array_field (s, "offsets", offsets, 2 * (gsize) n_tokens, sizeof (guint32));
-  gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens,
-      "truncated", G_TYPE_BOOLEAN, truncated, NULL);
+  gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens, "truncated", G_TYPE_BOOLEAN, truncated, NULL);
   /* Replaced tokens may come from another tokenizer than the old ones. */
   gst_structure_remove_field (s, "vocabulary");
   return meta;
@@ -317,19 +312,17 @@ gst_buffer_add_bert_result_meta_for_element (GstBuffer *buffer, const gchar *mod
   if (meta == NULL)
     meta = gst_buffer_add_custom_meta (buffer, GST_BERT_RESULT_META_NAME);
   s = gst_custom_meta_get_structure (meta);
-  gst_structure_set (s, "model", G_TYPE_STRING, model_name,
-      "inference-time", G_TYPE_UINT64, inference_time_ns, NULL);
+  gst_structure_set (s, "model", G_TYPE_STRING, model_name, "inference-time", G_TYPE_UINT64,
+      inference_time_ns, NULL);
   if (element_name != NULL)
     gst_structure_set (s, "element", G_TYPE_STRING, element_name, NULL);
   return meta;
 }
 
 GstCustomMeta *
-gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name,
-    guint64 inference_time_ns)
+gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name, guint64 inference_time_ns)
 {
-  return gst_buffer_add_bert_result_meta_for_element (buffer, model_name, NULL,
-      inference_time_ns);
+  return gst_buffer_add_bert_result_meta_for_element (buffer, model_name, NULL, inference_time_ns);
 }
 
 GstCustomMeta *
@@ -373,8 +366,7 @@ gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated)
 {
   g_return_if_fail (meta != NULL);
 
-  gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN,
-      truncated, NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "truncated", G_TYPE_BOOLEAN, truncated, NULL);
 }
 
 void
@@ -382,8 +374,7 @@ gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision)
 {
   g_return_if_fail (meta != NULL && precision != NULL);
 
-  gst_structure_set (gst_custom_meta_get_structure (meta), "precision", G_TYPE_STRING, precision,
-      NULL);
+  gst_structure_set (gst_custom_meta_get_structure (meta), "precision", G_TYPE_STRING, precision, NULL);
 }
 
 void
@@ -392,16 +383,14 @@ gst_bert_result_meta_set_embedding (GstCustomMeta *meta, const gfloat *embedding
   g_return_if_fail (meta != NULL);
   g_return_if_fail (embedding != NULL || dim == 0);
 
-  set_array_field (gst_custom_meta_get_structure (meta), "embedding", embedding, dim,
-      sizeof (gfloat));
+  set_array_field (gst_custom_meta_get_structure (meta), "embedding", embedding, dim, sizeof (gfloat));
 }
 
 /* @logits and @probs may each be NULL (the field is then absent); @label and
  * @labels_over_threshold (NULL-terminated) likewise. */
 void
-gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits,
-    const gfloat *probs, guint num_labels, gint label_index, const gchar *label,
-    const gchar *const *labels_over_threshold)
+gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits, const gfloat *probs,
+    guint num_labels, gint label_index, const gchar *label, const gchar *const *labels_over_threshold)
 {
   GstStructure *s;
 
@@ -436,8 +425,7 @@ gst_bert_result_meta_set_token_labels (GstCustomMeta *meta, const gchar *const *
   s = gst_custom_meta_get_structure (meta);
   set_string_list_field (s, "token-labels", token_labels, n_tokens);
   set_optional_array_field (s, "token-scores", token_scores, n_tokens, sizeof (gfloat));
-  set_optional_array_field (s, "token-spans", token_spans, 2 * (gsize) n_tokens,
-      sizeof (guint32));
+  set_optional_array_field (s, "token-spans", token_spans, 2 * (gsize) n_tokens, sizeof (guint32));
 }
 
 const gchar *

@@ -60,8 +60,8 @@ void gst_bert_meta_register (void);
  * Attaches (or replaces) the token meta of @buffer. The arrays are copied.
  * Returns: (transfer none): the meta.
  */
-GstCustomMeta *gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids,
-    const gint32 *type_ids, const guint32 *offsets, guint n_tokens, gboolean truncated);
+GstCustomMeta *gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint32 *type_ids,
+    const guint32 *offsets, guint n_tokens, gboolean truncated);
 
 /* Returns: (transfer none) (nullable): the token meta of @buffer. */
 GstCustomMeta *gst_buffer_get_bert_token_meta (GstBuffer *buffer);
@@ -81,8 +81,8 @@ const gchar *gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta);
 /* Returns: (transfer none): the result meta of @buffer for @model_name made by
  * @element_name, created empty if absent (a result of another model or element is
  * left alone: each bert-infer keeps its own); fill it with the setters below. */
-GstCustomMeta *gst_buffer_add_bert_result_meta_for_element (GstBuffer *buffer,
-    const gchar *model_name, const gchar *element_name, guint64 inference_time_ns);
+GstCustomMeta *gst_buffer_add_bert_result_meta_for_element (GstBuffer *buffer, const gchar *model_name,
+    const gchar *element_name, guint64 inference_time_ns);
 /* As above, for no element name. */
 GstCustomMeta *gst_buffer_add_bert_result_meta (GstBuffer *buffer, const gchar *model_name,
     guint64 inference_time_ns);
@@ -100,9 +100,8 @@ const gchar *gst_bert_result_meta_get_element (GstCustomMeta *meta);
 void gst_bert_result_meta_set_truncated (GstCustomMeta *meta, gboolean truncated);
 void gst_bert_result_meta_set_precision (GstCustomMeta *meta, const gchar *precision);
 void gst_bert_result_meta_set_embedding (GstCustomMeta *meta, const gfloat *embedding, guint dim);
-void gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits,
-    const gfloat *probs, guint num_labels, gint label_index, const gchar *label,
-    const gchar *const *labels_over_threshold);
+void gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logits, const gfloat *probs,
+    guint num_labels, gint label_index, const gchar *label, const gchar *const *labels_over_threshold);
 void gst_bert_result_meta_set_token_labels (GstCustomMeta *meta, const gchar *const *token_labels,
     const gfloat *token_scores, const guint32 *token_spans, guint n_tokens);
 

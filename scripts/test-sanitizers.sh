@@ -7,12 +7,13 @@
 # must skip (exit 77) without a leak or a failure. Its logs are without-shared-*.json,
 # the others' sanitized-*.json, both in BUILD/meson-logs.
 #
-# - Every test runs except four suites: fuzz (the fuzzers have a sanitized build of their
+# - Every test runs except five suites: fuzz (the fuzzers have a sanitized build of their
 #   own, tests/fuzz/run-fuzzers.sh, and fuzzing inside a sanitized test run would only be
 #   slower), scripts (shell scripts, no plugin code), docs (the documentation's commands,
 #   through gst-launch-1.0 and the examples the examples suite runs here) and eval (the STS Benchmark: 2,758
 #   sentences, 75 s of CPU time here where the release build needs 4.5 s, through the same
-#   code as the elements suite's all-MiniLM-L6-v2 pipeline test, which does run here).
+#   code as the elements suite's all-MiniLM-L6-v2 pipeline test, which does run here)
+#   and lint (checks of the sources and of what the release build links).
 # - CUDA is off: nvcc does not build host code with -fsanitize, and there is no GPU here.
 # - UBSan stops at the first report (halt_on_error), so undefined behaviour fails a test.
 # - Timeouts are the release build's times 10 (--timeout-multiplier): instrumented code,
@@ -43,7 +44,7 @@ case "${1:-}" in
 esac
 
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
+  meson setup "$build" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dbuildtype=debugoptimized -Dcuda=disabled >/dev/null
 fi
 ninja -C "$build"
@@ -59,13 +60,13 @@ asan_common=check_initialization_order=1:strict_init_order=1:fast_unwind_on_mall
 status=0
 
 # The tests' names: "native" ones run a program built here (instrumented), the others an
-# interpreter (python3) that may load the sanitized plugin. Four suites are left out (above).
+# interpreter (python3) that may load the sanitized plugin. Five suites are left out (above).
 tests_of_kind () {
   meson introspect --tests "$build" | python3 -c '
 import json, sys
 build, want_native = sys.argv[1] + "/", sys.argv[2] == "native"
 for test in json.load(sys.stdin):
-    if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "docs") for suite in test["suite"]):
+    if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "docs", "lint") for suite in test["suite"]):
         continue
     if test["cmd"][0].startswith(build) == want_native:
         print(test["name"])' "$(cd "$build" && pwd)" "$1" | sort -u

@@ -12,7 +12,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --check tests
-[ -f build/build.ninja ] || meson setup build >/dev/null
+[ -f build/build.ninja ] || meson setup build -Dwerror=true >/dev/null
 ninja -C build
 status=0
 meson test -C build --print-errorlogs --num-processes 2 || status=$?

@@ -40,6 +40,5 @@ bench_sts_test_path (void)
 {
   const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
 
-  return g_build_filename (shared ? shared : "../shared", "eval", "stsbenchmark", "sts-test.csv",
-      NULL);
+  return g_build_filename (shared ? shared : "../shared", "eval", "stsbenchmark", "sts-test.csv", NULL);
 }

@@ -25,7 +25,7 @@
 
 #include "bert_backend.h"
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
+#include "bert_test_model.h"
 #include "config.h"
 #include "gpu-peaks.h"
 
@@ -48,7 +48,7 @@ typedef struct {
   const BertBackend *backend;
   gpointer state;
   const Shape *shape;
-  double peak_tflops;   /* in the precision run; 0 when the GPU is not in the table */
+  double peak_tflops; /* in the precision run; 0 when the GPU is not in the table */
 } Bench;
 
 typedef struct {
@@ -84,13 +84,14 @@ batch_flops (const Shape *shape, const uint32_t *lengths, uint32_t n_sequences)
 
   for (uint32_t s = 0; s < n_sequences; s++) {
     tokens += lengths[s];
-    attention += 4.0 * h * (double) lengths[s] * lengths[s];   /* QK^T and PV */
+    attention += 4.0 * h * (double) lengths[s] * lengths[s]; /* QK^T and PV */
   }
   return shape->layers * (2.0 * tokens * (4.0 * h * h + 2.0 * h * inter) + attention);
 }
 
 static void
-batch_init (Batch *batch, GRand *rand, uint32_t n_sequences, uint32_t min_len, uint32_t max_len, const Shape *shape)
+batch_init (Batch *batch, GRand *rand, uint32_t n_sequences, uint32_t min_len, uint32_t max_len,
+    const Shape *shape)
 {
   uint32_t *lengths = g_new (uint32_t, n_sequences);
 
@@ -227,7 +228,8 @@ run_workload (Bench *bench, const char *label, uint32_t batch_size, uint32_t min
   seconds = run_pipelined (bench, batches, outputs, n_batches);
 
   printf ("%-12s batch %5u: %10.0f sentences/s %12.0f tokens/s %8.3f ms p50 %8.3f ms p99 %8.3f ms GPU p50 "
-      "%7.3f ms enqueue p50 %7.1f TFLOP/s", label, batch_size, batch_size * n_batches / seconds, tokens / seconds,
+          "%7.3f ms enqueue p50 %7.1f TFLOP/s",
+      label, batch_size, batch_size * n_batches / seconds, tokens / seconds,
       percentile (latency_ms, n_batches, 0.5), percentile (latency_ms, n_batches, 0.99),
       percentile (gpu_ms, n_batches, 0.5), percentile (enqueue_ms, n_batches, 0.5), flops / seconds / 1e12);
   if (bench->peak_tflops > 0)
@@ -253,20 +255,22 @@ bench_shape (const BertBackend *backend, const Shape *shape, BertPrecision preci
 {
   const uint32_t caption_batches[] = { 1, 8, 32, 128, 512, 1024 };
   const uint32_t fixed_batches[] = { 1, 32, 128, 512 };
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertBackendSettings settings = { 0 };
   Bench bench = { backend, NULL, shape, peak_tflops };
   GError *error = NULL;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
+  bert_test_model_spec_init (&spec);
+  spec.max_position_embeddings = 512;
+  spec.weight_scale = 0.05f; /* as bench-engine: activations of order one at these widths */
   spec.hidden_size = shape->hidden;
   spec.num_layers = shape->layers;
   spec.num_heads = shape->heads;
   spec.intermediate_size = shape->intermediate;
   spec.vocab_size = 30522;
   spec.dtype = BERT_DTYPE_F16;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   settings.head = BERT_HEAD_ENCODER;
   settings.pooling = BERT_POOLING_MEAN;
   settings.normalize = TRUE;
@@ -276,14 +280,16 @@ bench_shape (const BertBackend *backend, const Shape *shape, BertPrecision preci
     fprintf (stderr, "bench-cuda: create: %s\n", error->message);
     exit (1);
   }
-  printf ("%s (hidden %d, %d layers, %d heads, intermediate %d), random weights\n", shape->name, shape->hidden,
-      shape->layers, shape->heads, shape->intermediate);
+  printf ("%s (hidden %d, %d layers, %d heads, intermediate %d), random weights\n", shape->name,
+      shape->hidden, shape->layers, shape->heads, shape->intermediate);
   for (guint i = 0; i < G_N_ELEMENTS (caption_batches); i++)
-    run_workload (&bench, "captions", caption_batches[i], 8, 40, MAX (5, (quick ? 256 : 2048) / caption_batches[i]));
+    run_workload (&bench, "captions", caption_batches[i], 8, 40,
+        MAX (5, (quick ? 256 : 2048) / caption_batches[i]));
   for (guint i = 0; i < G_N_ELEMENTS (fixed_batches); i++)
-    run_workload (&bench, "length 128", fixed_batches[i], 128, 128, MAX (5, (quick ? 64 : 512) / fixed_batches[i]));
+    run_workload (&bench, "length 128", fixed_batches[i], 128, 128,
+        MAX (5, (quick ? 64 : 512) / fixed_batches[i]));
   backend->destroy (bench.state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static BertPrecision
@@ -318,7 +324,8 @@ main (int argc, char **argv)
     else if (strcmp (argv[i], "--quick") == 0)
       quick = TRUE;
     else {
-      fprintf (stderr, "usage: %s [--shape minilm-l6|bert-base|bert-large|all] [--precision fp16|bf16|fp32] "
+      fprintf (stderr,
+          "usage: %s [--shape minilm-l6|bert-base|bert-large|all] [--precision fp16|bf16|fp32] "
           "[--quick]\n",
           argv[0]);
       return 2;
@@ -327,8 +334,8 @@ main (int argc, char **argv)
   precision = parse_precision (precision_name);
   status = cudaGetDeviceCount (&n_devices);
   if (status != cudaSuccess || n_devices == 0) {
-    printf ("no CUDA GPU: %s; nothing to measure\n", status != cudaSuccess ? cudaGetErrorString (status)
-        : "no device");
+    printf ("no CUDA GPU: %s; nothing to measure\n",
+        status != cudaSuccess ? cudaGetErrorString (status) : "no device");
     return SKIP_EXIT_CODE;
   }
   cudaGetDeviceProperties (&properties, 0);
@@ -339,12 +346,15 @@ main (int argc, char **argv)
       properties.major, properties.minor, properties.multiProcessorCount, runtime_version, driver_version,
       precision_name);
   if (peak != NULL)
-    printf ("peak: %s, %.1f TFLOP/s dense %s\n", peak->label, gpu_peak_tflops (peak, precision), precision_name);
+    printf ("peak: %s, %.1f TFLOP/s dense %s\n", peak->label, gpu_peak_tflops (peak, precision),
+        precision_name);
   else
-    printf ("peak: %s is not in the table (benchmarks/cuda/gpu-peaks.c); no fraction of peak\n", properties.name);
+    printf ("peak: %s is not in the table (benchmarks/cuda/gpu-peaks.c); no fraction of peak\n",
+        properties.name);
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     if ((g_strcmp0 (shape_name, "all") == 0 && g_strcmp0 (shapes[i].name, "bert-large") != 0)
         || g_strcmp0 (shape_name, shapes[i].name) == 0)
-      bench_shape (open_backend (), &shapes[i], precision, peak ? gpu_peak_tflops (peak, precision) : 0.0, quick);
+      bench_shape (open_backend (), &shapes[i], precision, peak ? gpu_peak_tflops (peak, precision) : 0.0,
+          quick);
   return 0;
 }

@@ -50,11 +50,8 @@ double
 gpu_peak_tflops (const GpuPeak *peak, BertPrecision precision)
 {
   switch (precision) {
-    case BERT_PRECISION_BF16:
-      return peak->bf16_tflops;
-    case BERT_PRECISION_FP32:
-      return peak->fp32_tflops;
-    default:
-      return peak->fp16_tflops;
+    case BERT_PRECISION_BF16: return peak->bf16_tflops;
+    case BERT_PRECISION_FP32: return peak->fp32_tflops;
+    default: return peak->fp16_tflops;
   }
 }

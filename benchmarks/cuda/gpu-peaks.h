@@ -8,9 +8,9 @@
 
 typedef struct {
   const char *label;
-  double fp16_tflops;       /* tensor cores, FP32 accumulation */
-  double bf16_tflops;       /* tensor cores, FP32 accumulation */
-  double fp32_tflops;       /* CUDA cores (the FP32 path uses no TF32) */
+  double fp16_tflops; /* tensor cores, FP32 accumulation */
+  double bf16_tflops; /* tensor cores, FP32 accumulation */
+  double fp32_tflops; /* CUDA cores (the FP32 path uses no TF32) */
 } GpuPeak;
 
 /* The row for a device name as cudaGetDeviceProperties gives it ("NVIDIA H100 80GB HBM3",

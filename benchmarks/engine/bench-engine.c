@@ -31,13 +31,13 @@
 
 #include "bench-sentences.h"
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 
 #define MIN_RANDOM_TOKENS 8
 #define MAX_RANDOM_TOKENS 40
 
 typedef struct {
-  GArray *sequences;   /* BertSequence, ids owned */
+  GArray *sequences; /* BertSequence, ids owned */
   guint64 n_tokens;
 } Workload;
 
@@ -46,20 +46,18 @@ static char *batch_option = NULL, *device_option = NULL, *precision_option = NUL
 static int threads_option = 2, sentences_option = 0;
 static gboolean all_option = FALSE;
 
-static GOptionEntry entries[] = {
-  { "shape", 0, 0, G_OPTION_ARG_STRING, &shape_option, "minilm, bert-base or all (default)", "SHAPE" },
+static GOptionEntry entries[] = { { "shape", 0, 0, G_OPTION_ARG_STRING, &shape_option,
+                                      "minilm, bert-base or all (default)", "SHAPE" },
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_option, "a model folder to run instead", "DIR" },
   { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_option, "sentences, one per line (with --model)", "FILE" },
   { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_option, "batch sizes (default 1,8,32,128)", "LIST" },
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option, "CPU threads (default 2)", "N" },
   { "device", 0, 0, G_OPTION_ARG_STRING, &device_option, "cpu (default), cuda or auto", "DEVICE" },
-  { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_option,
-    "auto (default), fp32, fp16, bf16 or int8", "P" },
+  { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_option, "auto (default), fp32, fp16, bf16 or int8",
+      "P" },
   { "sentences", 0, 0, G_OPTION_ARG_INT, &sentences_option,
-    "sequences per batch size (default max (256, 4 * batch))", "N" },
-  { "all", 0, 0, G_OPTION_ARG_NONE, &all_option, "every sequence at every batch size", NULL },
-  { NULL }
-};
+      "sequences per batch size (default max (256, 4 * batch))", "N" },
+  { "all", 0, 0, G_OPTION_ARG_NONE, &all_option, "every sequence at every batch size", NULL }, { NULL } };
 
 static void
 workload_add (Workload *workload, int32_t *ids, uint32_t n_tokens)
@@ -168,8 +166,8 @@ run_batch (BertEncoder *encoder, const BertSequence *sequences, guint n)
 
 /* Runs n sequences of workload in batches of batch_size; prints the figures. */
 static gboolean
-bench_batch_size (BertEncoder *encoder, const BertConfig *config, const Workload *workload,
-    guint batch_size, guint n)
+bench_batch_size (BertEncoder *encoder, const BertConfig *config, const Workload *workload, guint batch_size,
+    guint n)
 {
   const BertSequence *sequences = (const BertSequence *) workload->sequences->data;
   GArray *latencies = g_array_new (FALSE, FALSE, sizeof (double));
@@ -201,8 +199,8 @@ bench_batch_size (BertEncoder *encoder, const BertConfig *config, const Workload
   cpu_total = process_cpu_seconds () - cpu_start;
   g_array_sort (latencies, compare_doubles);
   g_print ("batch %3u  %8.1f sentences/s  %9.0f tokens/s  p50 %8.2f ms  p99 %8.2f ms  "
-      "cpu %8.2f ms/batch  %6.1f GFLOP/s  (%u sequences)\n", batch_size, n / total,
-      n_tokens / total, percentile (latencies, 0.5), percentile (latencies, 0.99),
+           "cpu %8.2f ms/batch  %6.1f GFLOP/s  (%u sequences)\n",
+      batch_size, n / total, n_tokens / total, percentile (latencies, 0.5), percentile (latencies, 0.99),
       1e3 * cpu_total / latencies->len, flop / total / 1e9, n);
   g_array_unref (latencies);
   return TRUE;
@@ -256,15 +254,16 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
   if (bert_encoder_get_precision_fallback_reason (encoder) != NULL)
     g_printerr ("warning: %s\n", bert_encoder_get_precision_fallback_reason (encoder));
   g_print ("%s: hidden %d, %d layers, %d heads, intermediate %d; %s backend, %s, weights "
-      "%.1f MB, %d threads; %u sequences, mean %.1f tokens\n", model->name,
-      model->config.hidden_size, model->config.num_layers, model->config.num_heads,
+           "%.1f MB, %d threads; %u sequences, mean %.1f tokens\n",
+      model->name, model->config.hidden_size, model->config.num_layers, model->config.num_heads,
       model->config.intermediate_size, bert_encoder_get_backend_name (encoder),
       bert_precision_get_name (bert_encoder_get_precision (encoder)),
       bert_encoder_get_weights_bytes (encoder) / 1e6, threads_option, workload->sequences->len,
       (double) workload->n_tokens / workload->sequences->len);
   for (guint i = 0; i < n_batch_sizes && ok; i++) {
-    guint n = all_option ? workload->sequences->len
-        : sentences_option > 0 ? (guint) sentences_option : MAX (256, 4 * batch_sizes[i]);
+    guint n = all_option       ? workload->sequences->len
+        : sentences_option > 0 ? (guint) sentences_option
+                               : MAX (256, 4 * batch_sizes[i]);
 
     ok = bench_batch_size (encoder, &model->config, workload, batch_sizes[i], n);
   }
@@ -275,14 +274,14 @@ bench_model (BertModel *model, Workload *workload, guint *batch_sizes, guint n_b
 static gboolean
 bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
   char *tmp = g_dir_make_tmp ("bench-engine-XXXXXX", &error);
   char *folder = tmp ? g_build_filename (tmp, shape, NULL) : NULL;
   BertModel *model = NULL;
   gboolean ok = FALSE;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.vocab_size = 30522;
   options.max_position_embeddings = 512;
   options.weight_scale = 0.05f;
@@ -290,7 +289,7 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
   options.num_layers = strcmp (shape, "minilm") == 0 ? 6 : 12;
   options.num_heads = 12;
   options.intermediate_size = 4 * options.hidden_size;
-  if (folder && bert_model_writer_write (folder, &options, &error))
+  if (folder && bert_test_model_write (folder, &options, &error))
     model = bert_model_load (folder, &error);
   if (model != NULL) {
     guint n = 0;
@@ -307,7 +306,7 @@ bench_shape (const char *shape, guint *batch_sizes, guint n_batch_sizes)
     g_error_free (error);
   }
   if (tmp)
-    bert_model_writer_remove (tmp);
+    bert_test_model_remove (tmp);
   g_free (folder);
   g_free (tmp);
   return ok;

@@ -36,12 +36,10 @@
 static int threads_option = 2, size_option = 2048;
 static double seconds_option = 2.0;
 
-static GOptionEntry entries[] = {
-  { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option, "threads (default 2)", "N" },
+static GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option, "threads (default 2)",
+                                      "N" },
   { "size", 0, 0, G_OPTION_ARG_INT, &size_option, "square size (default 2048)", "S" },
-  { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds_option, "seconds per run (default 2)", "T" },
-  { NULL }
-};
+  { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds_option, "seconds per run (default 2)", "T" }, { NULL } };
 
 static float *
 random_floats (gsize n, GRand *rand)
@@ -61,16 +59,16 @@ blas_gflops (int size, GRand *rand)
   double best = 0;
 
   openblas_set_num_threads (threads_option);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size, b,
-      size, 0.0f, c, size);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size, b, size, 0.0f, c,
+      size);
   for (int run = 0; run < RUNS; run++) {
     gint64 start = g_get_monotonic_time ();
     int calls = 0;
     double seconds;
 
     do {
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size,
-          b, size, 0.0f, c, size);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size, b, size, 0.0f,
+          c, size);
       calls++;
       seconds = (g_get_monotonic_time () - start) / 1e6;
     } while (seconds < seconds_option / RUNS);
@@ -95,8 +93,8 @@ run_packed_slice (gpointer data)
   PackedSlice *slice = data;
 
   for (int call = 0; call < slice->calls; call++)
-    bert_linear_forward (slice->linear, slice->x, slice->rows, slice->linear->k,
-        slice->column_begin, slice->column_end, slice->y, slice->linear->n);
+    bert_linear_forward (slice->linear, slice->x, slice->rows, slice->linear->k, slice->column_begin,
+        slice->column_end, slice->y, slice->linear->n);
   return NULL;
 }
 
@@ -111,7 +109,7 @@ run_packed (const BertLinear *linear, const float *x, float *y, int rows, int ca
   for (int t = 0; t < n_threads; t++) {
     int first = linear->n_panels * t / n_threads, last = linear->n_panels * (t + 1) / n_threads;
 
-    slices[t] = (PackedSlice) { linear, x, y, rows, first * BERT_GEMM_PANEL,
+    slices[t] = (PackedSlice){ linear, x, y, rows, first * BERT_GEMM_PANEL,
       MIN (linear->n, last * BERT_GEMM_PANEL), calls };
     threads[t] = t == 0 ? NULL : g_thread_new ("gemm", run_packed_slice, &slices[t]);
   }
@@ -177,7 +175,7 @@ run_peak (gpointer data)
   }
   for (int i = 0; i < PEAK_ITERATIONS; i++) {
     /* The operands come from an empty asm so that the loop is not folded away. */
-    __asm__ volatile ("" : "+v" (a), "+v" (qa));
+    __asm__ volatile("" : "+v"(a), "+v"(qa));
     for (int c = 0; c < PEAK_CHAINS; c++) {
       if (run->format == BERT_GEMM_F32)
         f[c] = _mm512_fmadd_ps (a, b, f[c]);
@@ -222,8 +220,9 @@ peak_gflops (BertGemmFormat format, gboolean amx)
     for (int t = 0; t < n_threads; t++)
       g_thread_join (threads[t]);
     seconds = (g_get_monotonic_time () - start) / 1e6;
-    best = MAX (best, n_threads * (amx ? 4.0 * AMX_PEAK_ITERATIONS : (double) PEAK_ITERATIONS * PEAK_CHAINS)
-        * ops_per_instruction (format, amx) / seconds / 1e9);
+    best = MAX (best,
+        n_threads * (amx ? 4.0 * AMX_PEAK_ITERATIONS : (double) PEAK_ITERATIONS * PEAK_CHAINS)
+            * ops_per_instruction (format, amx) / seconds / 1e9);
   }
   return best;
 }
@@ -232,12 +231,12 @@ static double
 packed_gflops (BertGemmFormat format, int rows, int n, int k, GRand *rand)
 {
   float *weight = random_floats ((gsize) n * k, rand), *bias = random_floats (n, rand);
-  float *x = random_floats ((gsize) rows * k, rand), *y = g_new (float, (gsize) rows * n);
+  float *x = random_floats ((gsize) rows * k, rand), *y = g_new (float, (gsize) rows *n);
   double flop = 2.0 * rows * n * (double) k, best = 0;
   BertLinear linear;
 
   if (format == BERT_GEMM_F32 ? !bert_linear_init (&linear, weight, bias, n, k, TRUE)
-      : !bert_linear_init_low (&linear, format, weight, bias, n, k)) {
+                              : !bert_linear_init_low (&linear, format, weight, bias, n, k)) {
     g_printerr ("no memory for the packed weights\n");
     exit (1);
   }
@@ -275,8 +274,7 @@ main (int argc, char **argv)
   }
   g_option_context_free (context);
   printf ("%d threads; OPENBLAS_CORETYPE %s; %s\n", threads_option,
-      g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
-      openblas_get_config ());
+      g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)", openblas_get_config ());
   printf ("blas   sgemm %5d x %5d x %5d  %7.1f GFLOP/s\n", size_option, size_option, size_option,
       blas_gflops (size_option, rand));
   if (!bert_cpu_gemm_packed_enabled ()) {
@@ -296,17 +294,16 @@ main (int argc, char **argv)
     printf ("%s peak (register-only loop)  %7.1f %s\n", name, peak, unit);
     if (format != BERT_GEMM_F32 && bert_gemm_amx_available ()) {
       peak = peak_gflops (format, TRUE);
-      printf ("%s AMX peak (tiles only)      %7.1f %s  (the kernels below run on AMX)\n", name,
-          peak, unit);
+      printf ("%s AMX peak (tiles only)      %7.1f %s  (the kernels below run on AMX)\n", name, peak, unit);
     }
     for (guint i = 0; i < G_N_ELEMENTS (shapes); i++) {
       shape_gflops = packed_gflops (format, TOKEN_ROWS, shapes[i][0], shapes[i][1], rand);
-      printf ("%s linear %5d rows, out %5d, in %5d  %7.1f %s  (%2.0f%% of peak)\n", name,
-          TOKEN_ROWS, shapes[i][0], shapes[i][1], shape_gflops, unit, 100 * shape_gflops / peak);
+      printf ("%s linear %5d rows, out %5d, in %5d  %7.1f %s  (%2.0f%% of peak)\n", name, TOKEN_ROWS,
+          shapes[i][0], shapes[i][1], shape_gflops, unit, 100 * shape_gflops / peak);
     }
     shape_gflops = packed_gflops (format, size_option, size_option, size_option, rand);
-    printf ("%s linear %5d rows, out %5d, in %5d  %7.1f %s  (%2.0f%% of peak)\n", name,
-        size_option, size_option, size_option, shape_gflops, unit, 100 * shape_gflops / peak);
+    printf ("%s linear %5d rows, out %5d, in %5d  %7.1f %s  (%2.0f%% of peak)\n", name, size_option,
+        size_option, size_option, shape_gflops, unit, 100 * shape_gflops / peak);
   }
   g_rand_free (rand);
   return 0;

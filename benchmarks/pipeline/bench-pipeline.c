@@ -17,7 +17,7 @@
  *           first buffer (which also waits for the pipeline to start) left out; the
  *           buffers are the STS sentences, or the lines of --text, cycled. With
  *           --latencies FILE, each buffer's latency is also appended to FILE ("RATE MS"
- *           per line, in push order) for scripts/plot-benchmarks.py.
+ *           per line, in push order) for benchmarks/plot-benchmarks.py.
  * overhead: the element alone between two pads of this program, with a trivially small
  *           model (hidden 16, 1 layer, written under the build folder) and buffers already
  *           carrying token metas, --overhead-buffers of them (default 100000): the CPU
@@ -42,7 +42,7 @@
 
 #include "bench-sentences.h"
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 #include "gstbertmeta.h"
 
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
@@ -53,28 +53,27 @@ static int cues_option = 0, live_seconds_option = 30, overhead_buffers_option = 
 static int threads_option = 0, batch_size_option = 32;
 static char *text_option = NULL;
 
-static GOptionEntry entries[] = {
-  { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_option,
-    "model folder (default $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2)", "DIR" },
+static GOptionEntry entries[] = { { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_option,
+                                      "model folder (default $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2)",
+                                      "DIR" },
   { "text", 0, 0, G_OPTION_ARG_FILENAME, &text_option,
-    "cues of the file run, one per line (default: the STS test sentences)", "FILE" },
+      "cues of the file run, one per line (default: the STS test sentences)", "FILE" },
   { "cues", 0, 0, G_OPTION_ARG_INT, &cues_option,
-    "cues in the SRT file (default 5000, or every line of --text)", "N" },
+      "cues in the SRT file (default 5000, or every line of --text)", "N" },
   { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size_option,
-    "bert-infer's batch-size in the file run (default 32)", "B" },
+      "bert-infer's batch-size in the file run (default 32)", "B" },
   { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_option,
-    "bert-infer's precision in the file run (default auto)", "P" },
-  { "live-seconds", 0, 0, G_OPTION_ARG_INT, &live_seconds_option,
-    "seconds of each live run (default 30)", "S" },
+      "bert-infer's precision in the file run (default auto)", "P" },
+  { "live-seconds", 0, 0, G_OPTION_ARG_INT, &live_seconds_option, "seconds of each live run (default 30)",
+      "S" },
   { "overhead-buffers", 0, 0, G_OPTION_ARG_INT, &overhead_buffers_option,
-    "buffers of the overhead run (default 100000)", "N" },
+      "buffers of the overhead run (default 100000)", "N" },
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads_option,
-    "bert-infer's threads property (default 0: one per core)", "N" },
+      "bert-infer's threads property (default 0: one per core)", "N" },
   { "only", 0, 0, G_OPTION_ARG_STRING, &only_option, "run only file, live or overhead", "RUN" },
   { "latencies", 0, 0, G_OPTION_ARG_FILENAME, &latencies_option,
-    "append each live buffer's latency to FILE (\"RATE MS\" per line)", "FILE" },
-  { NULL }
-};
+      "append each live buffer's latency to FILE (\"RATE MS\" per line)", "FILE" },
+  { NULL } };
 
 static const char *
 shared_dir (void)
@@ -125,8 +124,7 @@ run_to_eos (GstElement *pipeline)
   gboolean ok;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   ok = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
   if (!ok) {
     GError *error = NULL;
@@ -159,8 +157,8 @@ write_srt (GPtrArray *sentences, int n_cues)
     int start_ms = i * 2000, end_ms = start_ms + 1800;
 
     g_string_append_printf (srt, "%d\n%02d:%02d:%02d,%03d --> %02d:%02d:%02d,%03d\n%s\n\n", i + 1,
-        start_ms / 3600000, start_ms / 60000 % 60, start_ms / 1000 % 60, start_ms % 1000,
-        end_ms / 3600000, end_ms / 60000 % 60, end_ms / 1000 % 60, end_ms % 1000,
+        start_ms / 3600000, start_ms / 60000 % 60, start_ms / 1000 % 60, start_ms % 1000, end_ms / 3600000,
+        end_ms / 60000 % 60, end_ms / 1000 % 60, end_ms % 1000,
         (const char *) g_ptr_array_index (sentences, i % sentences->len));
   }
   g_assert (g_file_set_contents (path, srt->str, srt->len, NULL));
@@ -181,10 +179,11 @@ bench_file (const char *model, GPtrArray *sentences)
   int n_cues = cues_option > 0 ? cues_option : text_option ? (int) sentences->len : 5000;
   char *srt = write_srt (sentences, n_cues);
   const char *precision = precision_option ? precision_option : "auto";
-  char *description = g_strdup_printf ("filesrc location=\"%s\" ! subparse ! tokenizer "
+  char *description = g_strdup_printf (
+      "filesrc location=\"%s\" ! subparse ! tokenizer "
       "vocab=\"%s\" ! bert-infer name=infer model=\"%s\" device=cpu threads=%d batch-size=%d "
-      "precision=%s ! fakesink name=sink sync=false", srt, model, model, threads_option,
-      batch_size_option, precision);
+      "precision=%s ! fakesink name=sink sync=false",
+      srt, model, model, threads_option, batch_size_option, precision);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
   guint n_out = 0;
@@ -205,8 +204,9 @@ bench_file (const char *model, GPtrArray *sentences)
     seconds = seconds_since (start);
     if (ok)
       printf ("file: batch-size %d, %u cues in %.2f s: %.1f sentences/s (CPU %.2f s, %.0f%% of "
-          "1 core; precision %s)\n", batch_size_option, n_out, seconds, n_out / seconds,
-          cpu_seconds () - cpu_start, 100.0 * (cpu_seconds () - cpu_start) / seconds, precision);
+              "1 core; precision %s)\n",
+          batch_size_option, n_out, seconds, n_out / seconds, cpu_seconds () - cpu_start,
+          100.0 * (cpu_seconds () - cpu_start) / seconds, precision);
     gst_object_unref (pad);
     gst_object_unref (sink);
     gst_object_unref (pipeline);
@@ -223,7 +223,7 @@ bench_file (const char *model, GPtrArray *sentences)
 /* live ------------------------------------------------------------------------------ */
 
 typedef struct {
-  GArray *pushed_us;   /* gint64 per buffer, indexed by GST_BUFFER_OFFSET */
+  GArray *pushed_us; /* gint64 per buffer, indexed by GST_BUFFER_OFFSET */
   GArray *arrived_us;
 } LiveTimes;
 
@@ -296,9 +296,11 @@ static gboolean
 bench_live_rate (const char *model, GPtrArray *sentences, double rate)
 {
   guint n = MAX (3, (guint) (rate * live_seconds_option) + 1);
-  char *description = g_strdup_printf ("appsrc name=src is-live=true do-timestamp=true "
-      "format=time caps=\"" TEXT_CAPS "\" ! bert-infer model=\"%s\" device=cpu threads=%d ! "
-      "fakesink name=sink sync=false", model, threads_option);
+  char *description =
+      g_strdup_printf ("appsrc name=src is-live=true do-timestamp=true "
+                       "format=time caps=\"" TEXT_CAPS "\" ! bert-infer model=\"%s\" device=cpu threads=%d ! "
+                       "fakesink name=sink sync=false",
+          model, threads_option);
   GstElement *pipeline = gst_parse_launch (description, NULL);
   GstElement *appsrc = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
@@ -316,24 +318,23 @@ bench_live_rate (const char *model, GPtrArray *sentences, double rate)
   /* The sink prerolls on the first buffer, so the pipeline is PLAYING only after it. */
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   push_paced (appsrc, sentences, n, rate, &times);
-  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   ok = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
   gst_message_unref (message);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   /* Buffer 0 also waits for the pipeline to start: it is not counted. */
   for (guint i = 1; ok && i < n; i++) {
-    double ms = (g_array_index (times.arrived_us, gint64, i)
-        - g_array_index (times.pushed_us, gint64, i)) / 1e3;
+    double ms =
+        (g_array_index (times.arrived_us, gint64, i) - g_array_index (times.pushed_us, gint64, i)) / 1e3;
 
     g_array_append_val (latencies, ms);
   }
   if (ok) {
     append_latencies (rate, latencies);
     g_array_sort (latencies, compare_doubles);
-    printf ("live %g buffers/s: %u buffers, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-        rate, latencies->len, percentile (latencies, 0.5), percentile (latencies, 0.99),
+    printf ("live %g buffers/s: %u buffers, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", rate,
+        latencies->len, percentile (latencies, 0.5), percentile (latencies, 0.99),
         g_array_index (latencies, double, latencies->len - 1));
   } else {
     g_printerr ("live %g buffers/s: pipeline failed\n", rate);
@@ -358,8 +359,8 @@ typedef struct {
   GCond done;
   guint n_expected, n_received;
   GstClockTime last_inference_time;
-  double engine_seconds;        /* each batch's inference-time, counted once */
-  double task_cpu_first, task_cpu_last;   /* CPU time of the element's src pad task */
+  double engine_seconds;                /* each batch's inference-time, counted once */
+  double task_cpu_first, task_cpu_last; /* CPU time of the element's src pad task */
 } Collector;
 
 static Collector collector;
@@ -399,16 +400,16 @@ static char *
 write_tiny_model (void)
 {
   char *dir = g_build_filename (BUILD_DIR, "tiny-model", NULL);
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.hidden_size = 16;
   options.num_layers = 1;
   options.num_heads = 2;
   options.intermediate_size = 16;
   options.sentence_transformers = TRUE;
-  if (!bert_model_writer_write (dir, &options, &error))
+  if (!bert_test_model_write (dir, &options, &error))
     g_error ("%s", error->message);
   return dir;
 }
@@ -428,8 +429,8 @@ make_buffers (const char *model_dir, guint n, gboolean with_tokens)
     buffers[i] = gst_buffer_new_memdup (text, strlen (text));
     GST_BUFFER_PTS (buffers[i]) = i * GST_MSECOND;
     if (with_tokens)
-      gst_buffer_add_bert_token_meta (buffers[i], encoding.ids, encoding.type_ids,
-          encoding.offsets, encoding.n_tokens, FALSE);
+      gst_buffer_add_bert_token_meta (buffers[i], encoding.ids, encoding.type_ids, encoding.offsets,
+          encoding.n_tokens, FALSE);
   }
   bert_encoding_clear (&encoding);
   bert_model_unref (model);
@@ -457,8 +458,8 @@ run_overhead (GstPad *feeder, GstBuffer **buffers, guint n, const char *what)
   for (guint i = 0; i < n; i++)
     gst_pad_push (feeder, buffers[i]);
   /* A serialized event closes the last batch without waiting for batch-timeout. */
-  gst_pad_push_event (feeder, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
-          gst_structure_new_empty ("bench-drain")));
+  gst_pad_push_event (feeder,
+      gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("bench-drain")));
   chain_cpu = thread_cpu_seconds () - chain_cpu;
   g_mutex_lock (&collector.lock);
   while (collector.n_received < n)
@@ -469,8 +470,8 @@ run_overhead (GstPad *feeder, GstBuffer **buffers, guint n, const char *what)
   seconds = seconds_since (start);
 
   printf ("overhead, %s: %u buffers in %.3f s (%.0f buffers/s; engine %.2f us/buffer): "
-      "element %.2f us/buffer = chain %.2f + src task %.2f\n", what, n, seconds, n / seconds,
-      1e6 * engine / n, 1e6 * (chain_cpu + task_cpu) / n, 1e6 * chain_cpu / n,
+          "element %.2f us/buffer = chain %.2f + src task %.2f\n",
+      what, n, seconds, n / seconds, 1e6 * engine / n, 1e6 * (chain_cpu + task_cpu) / n, 1e6 * chain_cpu / n,
       1e6 * task_cpu / n);
 }
 
@@ -555,17 +556,17 @@ main (int argc, char **argv)
   gst_registry_scan_path (gst_registry_get (), BUILD_PLUGIN_DIR);
 
   model = model_option ? g_strdup (model_option)
-      : g_build_filename (shared_dir (), "models", "all-MiniLM-L6-v2", NULL);
+                       : g_build_filename (shared_dir (), "models", "all-MiniLM-L6-v2", NULL);
   if (wanted ("file") || wanted ("live")) {
     sentences = read_sentences ();
     if (!sentences || sentences->len == 0 || !g_file_test (model, G_FILE_TEST_IS_DIR)) {
       g_printerr ("file and live runs need %s and sentences: the STS test set (set "
-          "GST_BERT_SHARED_DIR) or a --text file with at least one line\n", model);
+                  "GST_BERT_SHARED_DIR) or a --text file with at least one line\n",
+          model);
       ok = FALSE;
     }
   }
-  printf ("model %s; CPU, %u cores, bert-infer threads=%d\n", model, g_get_num_processors (),
-      threads_option);
+  printf ("model %s; CPU, %u cores, bert-infer threads=%d\n", model, g_get_num_processors (), threads_option);
   if (ok && wanted ("file"))
     ok = bench_file (model, sentences);
   if (ok && wanted ("live"))

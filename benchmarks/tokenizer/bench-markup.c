@@ -71,8 +71,8 @@ main (int argc, char **argv)
       bert_plain_text_strip_markup (&plain, markup->str, markup->len);
       best = MIN (best, thread_cpu_seconds () - start);
     }
-    printf ("%-22s %10zu %10.4f %8.1f %12.2f\n", kinds[k].name, markup->len, best,
-        best * 1e9 / markup->len, (double) plain.scan_steps / markup->len);
+    printf ("%-22s %10zu %10.4f %8.1f %12.2f\n", kinds[k].name, markup->len, best, best * 1e9 / markup->len,
+        (double) plain.scan_steps / markup->len);
     g_string_free (markup, TRUE);
   }
   bert_plain_text_clear (&plain);

@@ -15,7 +15,7 @@
 #include <time.h>
 
 typedef struct {
-  double seconds;       /* CPU time of this thread: other processes' load does not count */
+  double seconds; /* CPU time of this thread: other processes' load does not count */
   double wall_seconds;
   guint64 tokens;
 } PassResult;
@@ -77,11 +77,11 @@ bench_encode (const char *tokenizer_path, const char *text_path, int passes, gui
     if (result.seconds < best.seconds)
       best = result;
   }
-  printf ("tokenizer: %s\ntext: %s (%.1f MB, %u lines)\n", tokenizer_path, text_path,
-      length / 1e6, lines);
+  printf ("tokenizer: %s\ntext: %s (%.1f MB, %u lines)\n", tokenizer_path, text_path, length / 1e6, lines);
   printf ("single thread, best of %d passes: %.3f s CPU (%.3f s wall), %.1f MB/s, %.0f lines/s, "
-      "%.2f M tokens/s\n", passes, best.seconds, best.wall_seconds, length / 1e6 / best.seconds,
-      lines / best.seconds, best.tokens / 1e6 / best.seconds);
+          "%.2f M tokens/s\n",
+      passes, best.seconds, best.wall_seconds, length / 1e6 / best.seconds, lines / best.seconds,
+      best.tokens / 1e6 / best.seconds);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
   g_free (text);
@@ -137,14 +137,12 @@ int
 main (int argc, char **argv)
 {
   int passes = 3, max_length = 0, vocab_lines = 0;
-  GOptionEntry entries[] = {
-    { "passes", 0, 0, G_OPTION_ARG_INT, &passes, "Passes over the file (best is shown)", "N" },
-    { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)",
-      "N" },
+  GOptionEntry entries[] = { { "passes", 0, 0, G_OPTION_ARG_INT, &passes,
+                                 "Passes over the file (best is shown)", "N" },
+    { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)", "N" },
     { "vocab-lines", 0, 0, G_OPTION_ARG_INT, &vocab_lines,
-      "Instead, time loading a generated vocab.txt of N lines", "N" },
-    { NULL }
-  };
+        "Instead, time loading a generated vocab.txt of N lines", "N" },
+    { NULL } };
   GOptionContext *context = g_option_context_new ("TOKENIZER_PATH TEXT_FILE");
   GError *error = NULL;
 

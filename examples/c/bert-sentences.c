@@ -36,9 +36,8 @@ static const gchar *default_sentences[] = {
 };
 
 /* The embeddings of the sentences, in input order, for the similarity table. */
-typedef struct
-{
-  GPtrArray *embeddings;        /* gfloat arrays of dim values, or NULL where none */
+typedef struct {
+  GPtrArray *embeddings; /* gfloat arrays of dim values, or NULL where none */
   guint dim;
 } Embeddings;
 
@@ -49,9 +48,11 @@ make_pipeline (const gchar *model_dir, GError **error)
 
   /* FATAL_ERRORS: without it a missing element (the plugin not found) is a recoverable
    * error, with a pipeline returned that lacks the element. */
-  pipeline = gst_parse_launch_full ("appsrc name=source format=time "
+  pipeline = gst_parse_launch_full (
+      "appsrc name=source format=time "
       "caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! bert-infer name=infer ! "
-      "appsink name=sink sync=false", NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
+      "appsink name=sink sync=false",
+      NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (!pipeline)
     return NULL;
   /* Set as properties rather than in the description, so that any path works. */
@@ -199,8 +200,8 @@ report_bus_error (GstElement *pipeline)
   if (!message)
     return FALSE;
   gst_message_parse_error (message, &error, &details);
-  fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
-      error->message, details ? details : "");
+  fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message,
+      details ? details : "");
   g_clear_error (&error);
   g_free (details);
   gst_message_unref (message);

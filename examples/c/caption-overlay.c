@@ -36,14 +36,13 @@ static gint seconds_option = 30;
 static gchar *pattern_option = NULL;
 static gchar *output_option = NULL;
 
-static GOptionEntry entries[] = {
-  { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds_option, "seconds of video (default 30)", "S" },
+static GOptionEntry entries[] = { { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds_option,
+                                      "seconds of video (default 30)", "S" },
   { "pattern", 0, 0, G_OPTION_ARG_STRING, &pattern_option,
-    "videotestsrc pattern behind the captions (default smpte)", "NAME" },
+      "videotestsrc pattern behind the captions (default smpte)", "NAME" },
   { "output", 0, 0, G_OPTION_ARG_FILENAME, &output_option,
-    "write PNG frames to this multifilesink location instead of showing them", "PATTERN" },
-  { NULL }
-};
+      "write PNG frames to this multifilesink location instead of showing them", "PATTERN" },
+  { NULL } };
 
 /* "label (probability)", every label over 0.5 for multi-label models, or why there
  * is none; the caller frees it. */
@@ -84,8 +83,8 @@ pad_has_markup (GstPad *pad)
   gboolean markup = FALSE;
 
   if (caps) {
-    markup = g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"),
-        "pango-markup") == 0;
+    markup = g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
+        == 0;
     gst_caps_unref (caps);
   }
   return markup;
@@ -101,8 +100,7 @@ labelled_text (const gchar *label, const gchar *caption, gsize caption_len, gboo
   if (!markup)
     return g_strdup_printf ("%s\n%.*s", label, (int) caption_len, caption);
   escaped = g_markup_escape_text (label, -1);
-  text = g_strdup_printf ("<span foreground=\"yellow\">%s</span>\n%.*s", escaped,
-      (int) caption_len, caption);
+  text = g_strdup_printf ("<span foreground=\"yellow\">%s</span>\n%.*s", escaped, (int) caption_len, caption);
   g_free (escaped);
   return text;
 }
@@ -135,8 +133,7 @@ label_caption (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_free (label);
 
   labelled = gst_buffer_new_wrapped (text, strlen (text));
-  gst_buffer_copy_into (labelled, caption, GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_FLAGS,
-      0, -1);
+  gst_buffer_copy_into (labelled, caption, GST_BUFFER_COPY_TIMESTAMPS | GST_BUFFER_COPY_FLAGS, 0, -1);
   gst_buffer_unref (caption);
   GST_PAD_PROBE_INFO_DATA (info) = labelled;
   return GST_PAD_PROBE_OK;
@@ -145,8 +142,7 @@ label_caption (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 /* Sets a property of the element named @name from its string form (as gst-launch-1.0
  * would), so that paths with spaces and enum nicknames both work. */
 static void
-set_child_property (GstElement *pipeline, const gchar *name, const gchar *property,
-    const gchar *value)
+set_child_property (GstElement *pipeline, const gchar *name, const gchar *property, const gchar *value)
 {
   GstElement *child = gst_bin_get_by_name (GST_BIN (pipeline), name);
 
@@ -157,17 +153,16 @@ set_child_property (GstElement *pipeline, const gchar *name, const gchar *proper
 static GstElement *
 make_pipeline (const gchar *captions, const gchar *model_dir, GError **error)
 {
-  gchar *description = g_strdup_printf ("filesrc name=captions ! subparse ! "
+  gchar *description = g_strdup_printf (
+      "filesrc name=captions ! subparse ! "
       "tokenizer name=tokenizer ! bert-infer name=infer ! overlay.text_sink "
       "videotestsrc name=video ! video/x-raw,width=640,height=360,framerate=%d/1 ! "
       "textoverlay name=overlay valignment=bottom shaded-background=true font-desc=\"Sans 16\" ! "
       "videoconvert ! %s",
-      FRAMES_PER_SECOND, output_option ? "pngenc ! multifilesink name=frames sync=false"
-      : "autovideosink");
+      FRAMES_PER_SECOND, output_option ? "pngenc ! multifilesink name=frames sync=false" : "autovideosink");
   /* FATAL_ERRORS: without it a missing element (textoverlay without gstreamer1.0-x) is a
    * recoverable error, with a pipeline returned that lacks the element. */
-  GstElement *pipeline = gst_parse_launch_full (description, NULL,
-      GST_PARSE_FLAG_FATAL_ERRORS, error);
+  GstElement *pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
   gchar *frames = g_strdup_printf ("%d", seconds_option * FRAMES_PER_SECOND);
 
   g_free (description);
@@ -204,16 +199,15 @@ play (GstElement *pipeline)
   gboolean ok;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   ok = GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS;
   if (!ok) {
     GError *error = NULL;
     gchar *details = NULL;
 
     gst_message_parse_error (message, &error, &details);
-    fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
-        error->message, details ? details : "");
+    fprintf (stderr, "error from %s: %s\n%s\n", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message,
+        details ? details : "");
     g_clear_error (&error);
     g_free (details);
   }
@@ -233,10 +227,11 @@ main (int argc, char **argv)
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 3
-      || seconds_option <= 0) {
-    fprintf (stderr, "%s\nusage: %s [--seconds S] [--pattern NAME] [--output PATTERN] "
-        "SUBTITLES MODEL_DIR\n", error ? error->message : "", argv[0]);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 3 || seconds_option <= 0) {
+    fprintf (stderr,
+        "%s\nusage: %s [--seconds S] [--pattern NAME] [--output PATTERN] "
+        "SUBTITLES MODEL_DIR\n",
+        error ? error->message : "", argv[0]);
     g_clear_error (&error);
     g_option_context_free (context);
     return 2;

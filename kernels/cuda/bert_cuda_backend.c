@@ -22,14 +22,14 @@ typedef struct {
   BertBatchOutput *output;
   uint32_t n_tokens;
   uint32_t n_sequences;
-  void *host_inputs;        /* pinned, BertCudaInputLayout */
+  void *host_inputs; /* pinned, BertCudaInputLayout */
   size_t host_inputs_bytes;
-  void *host_outputs;       /* pinned, BertCudaOutputLayout */
+  void *host_outputs; /* pinned, BertCudaOutputLayout */
   size_t host_outputs_bytes;
-  cudaEvent_t started;      /* before the forward pass (after the upload) */
-  cudaEvent_t computed;     /* after the forward pass (before the download) */
-  cudaEvent_t finished;     /* after the download */
-  double enqueue_seconds;   /* host time spent in enqueue_job */
+  cudaEvent_t started;    /* before the forward pass (after the upload) */
+  cudaEvent_t computed;   /* after the forward pass (before the download) */
+  cudaEvent_t finished;   /* after the download */
+  double enqueue_seconds; /* host time spent in enqueue_job */
 } BertCudaJob;
 
 /* ---- Device selection ---- */
@@ -44,12 +44,13 @@ describe_driver_mismatch (cudaError_t status, GError **error)
   cudaRuntimeGetVersion (&runtime_version);
   if (driver_version == 0)
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
-        "no CUDA GPU: no NVIDIA driver found (libcuda.so.1 is not loadable; %s)", cudaGetErrorString (status));
+        "no CUDA GPU: no NVIDIA driver found (libcuda.so.1 is not loadable; %s)",
+        cudaGetErrorString (status));
   else
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
         "no CUDA GPU: the NVIDIA driver supports CUDA %d.%d, this module's runtime needs %d.%d (%s)",
-        driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000, runtime_version % 1000 / 10,
-        cudaGetErrorString (status));
+        driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000,
+        runtime_version % 1000 / 10, cudaGetErrorString (status));
   return FALSE;
 }
 
@@ -166,12 +167,9 @@ static BertDType
 compute_dtype (BertPrecision precision)
 {
   switch (precision) {
-    case BERT_PRECISION_BF16:
-      return BERT_DTYPE_BF16;
-    case BERT_PRECISION_FP32:
-      return BERT_DTYPE_F32;
-    default:
-      return BERT_DTYPE_F16;
+    case BERT_PRECISION_BF16: return BERT_DTYPE_BF16;
+    case BERT_PRECISION_FP32: return BERT_DTYPE_F32;
+    default: return BERT_DTYPE_F16;
   }
 }
 
@@ -237,7 +235,8 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
       || (state->weights = bert_cuda_weights_acquire (model, settings->device_id, settings->head,
-          state->shape.padded_labels, state->dtype, error)) == NULL
+              state->shape.padded_labels, state->dtype, error))
+          == NULL
       || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
     cuda_destroy (state);
     return NULL;
@@ -302,12 +301,14 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
 {
   gint64 start = g_get_monotonic_time ();
   gboolean ok = cuda_check (cudaMemcpyAsync (state->activations.inputs, job->host_inputs, input_bytes,
-          cudaMemcpyHostToDevice, state->stream), error)
+                                cudaMemcpyHostToDevice, state->stream),
+                    error)
       && cuda_check (cudaEventRecord (job->started, state->stream), error)
       && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
       && cuda_check (cudaEventRecord (job->computed, state->stream), error)
       && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
-          cudaMemcpyDeviceToHost, state->stream), error)
+                         cudaMemcpyDeviceToHost, state->stream),
+          error)
       && cuda_check (cudaEventRecord (job->finished, state->stream), error);
 
   job->enqueue_seconds = (g_get_monotonic_time () - start) / 1e6;
@@ -415,7 +416,8 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
       copy_if_wanted (output->token_probs, results + layout.probs, rows * n_labels * sizeof (float));
       copy_if_wanted (output->token_labels, results + layout.labels, rows * sizeof (int32_t));
       copy_if_wanted (output->token_offset,
-          (const int32_t *) job->host_inputs + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
+          (const int32_t *) job->host_inputs
+              + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
           ((size_t) job->n_sequences + 1) * sizeof (uint32_t));
       return;
   }

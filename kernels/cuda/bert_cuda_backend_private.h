@@ -12,29 +12,29 @@ G_BEGIN_DECLS
 
 /* Weight matrices and biases are in the compute dtype, LayerNorm parameters in fp32. */
 typedef struct {
-  void *query_key_value_weight;     /* [3 * hidden, hidden]: Q, K and V fused into one GEMM */
-  void *query_key_value_bias;       /* [3 * hidden] */
-  void *attention_output_weight;    /* [hidden, hidden] */
-  void *attention_output_bias;      /* [hidden] */
+  void *query_key_value_weight;  /* [3 * hidden, hidden]: Q, K and V fused into one GEMM */
+  void *query_key_value_bias;    /* [3 * hidden] */
+  void *attention_output_weight; /* [hidden, hidden] */
+  void *attention_output_bias;   /* [hidden] */
   float *attention_layernorm_weight, *attention_layernorm_bias;
-  void *intermediate_weight;        /* [intermediate, hidden] */
-  void *intermediate_bias;          /* [intermediate] */
-  void *output_weight;              /* [hidden, intermediate] */
-  void *output_bias;                /* [hidden] */
+  void *intermediate_weight; /* [intermediate, hidden] */
+  void *intermediate_bias;   /* [intermediate] */
+  void *output_weight;       /* [hidden, intermediate] */
+  void *output_bias;         /* [hidden] */
   float *output_layernorm_weight, *output_layernorm_bias;
 } BertCudaLayerWeights;
 
 typedef struct {
-  void *word_embeddings;            /* [vocab, hidden] */
-  void *position_embeddings;        /* [max_positions, hidden] */
-  void *token_type_embeddings;      /* [type_vocab, hidden] */
+  void *word_embeddings;       /* [vocab, hidden] */
+  void *position_embeddings;   /* [max_positions, hidden] */
+  void *token_type_embeddings; /* [type_vocab, hidden] */
   float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
-  BertCudaLayerWeights *layers;     /* num_layers */
-  void *pooler_weight, *pooler_bias;          /* sequence classifier: [hidden, hidden], [hidden] */
+  BertCudaLayerWeights *layers;      /* num_layers */
+  void *pooler_weight, *pooler_bias; /* sequence classifier: [hidden, hidden], [hidden] */
   /* classifiers: [padded_labels, hidden], [padded_labels], zero past num_labels, so that
    * the logits GEMM has 16-byte aligned rows whatever the label count */
   void *classifier_weight, *classifier_bias;
-  GPtrArray *allocations;           /* every device pointer above, for cudaFree */
+  GPtrArray *allocations; /* every device pointer above, for cudaFree */
 } BertCudaWeights;
 
 /* Device buffers of the forward pass, shared by all jobs: they run one after another on
@@ -42,26 +42,26 @@ typedef struct {
 typedef struct {
   uint32_t token_capacity;
   uint32_t sequence_capacity;
-  int32_t *inputs;          /* a batch's ids | type_ids | positions | seq_offsets, packed */
-  void *hidden;             /* [tokens, hidden]: the layer's input and output */
-  void *attention_hidden;   /* [tokens, hidden]: after attention + LayerNorm */
-  void *query_key_value;    /* [tokens, 3 * hidden] */
-  void *context;            /* [tokens, hidden] */
-  void *projection;         /* [tokens, hidden]: a dense layer's output before the residual */
-  void *intermediate;       /* [tokens, intermediate] */
-  void *first_tokens;       /* [sequences, hidden] (sequence classifier) */
-  void *pooled;             /* [sequences, hidden] (sequence classifier) */
-  void *logits;             /* [rows, padded_labels] (classifiers) */
-  void *outputs;            /* a batch's fp32 / int32 results, packed (see BertCudaOutputLayout) */
+  int32_t *inputs;        /* a batch's ids | type_ids | positions | seq_offsets, packed */
+  void *hidden;           /* [tokens, hidden]: the layer's input and output */
+  void *attention_hidden; /* [tokens, hidden]: after attention + LayerNorm */
+  void *query_key_value;  /* [tokens, 3 * hidden] */
+  void *context;          /* [tokens, hidden] */
+  void *projection;       /* [tokens, hidden]: a dense layer's output before the residual */
+  void *intermediate;     /* [tokens, intermediate] */
+  void *first_tokens;     /* [sequences, hidden] (sequence classifier) */
+  void *pooled;           /* [sequences, hidden] (sequence classifier) */
+  void *logits;           /* [rows, padded_labels] (classifiers) */
+  void *outputs;          /* a batch's fp32 / int32 results, packed (see BertCudaOutputLayout) */
 } BertCudaActivations;
 
 /* Where a batch's results lie in the packed output block, in 4-byte elements. */
 typedef struct {
-  size_t embeddings;        /* encoder: [sequences, hidden] */
-  size_t logits;            /* classifiers: [rows, num_labels] */
-  size_t probs;             /* classifiers: [rows, num_labels] */
-  size_t labels;            /* classifiers: [rows] int32 */
-  size_t applies;           /* sequence classifier: [sequences, num_labels] bytes */
+  size_t embeddings; /* encoder: [sequences, hidden] */
+  size_t logits;     /* classifiers: [rows, num_labels] */
+  size_t probs;      /* classifiers: [rows, num_labels] */
+  size_t labels;     /* classifiers: [rows] int32 */
+  size_t applies;    /* sequence classifier: [sequences, num_labels] bytes */
   size_t n_elements;
 } BertCudaOutputLayout;
 
@@ -78,8 +78,8 @@ typedef struct {
   int n_layers;
   int intermediate;
   int n_labels;
-  int padded_labels;        /* n_labels rounded up to 8: the classifier GEMM's row length */
-  gboolean multi_label;     /* sigmoid per label instead of softmax */
+  int padded_labels;    /* n_labels rounded up to 8: the classifier GEMM's row length */
+  gboolean multi_label; /* sigmoid per label instead of softmax */
   float layer_norm_eps;
   int vocab_size;
   int type_vocab_size;
@@ -91,11 +91,11 @@ typedef struct {
   BertBackendSettings settings;
   BertDType dtype;
   cudaStream_t stream;
-  BertCudaWeights *weights;  /* shared by every state of the same model, device, dtype and head */
+  BertCudaWeights *weights; /* shared by every state of the same model, device, dtype and head */
   BertCudaMatmul *matmul;
   BertCudaActivations activations;
-  gboolean sync_each_step;  /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
-  GMutex lock;              /* submit, and the job lists */
+  gboolean sync_each_step; /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
+  GMutex lock;             /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
 } BertCudaState;
@@ -131,8 +131,8 @@ gboolean bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens,
 void bert_cuda_activations_clear (BertCudaActivations *activations);
 /* Enqueues the encoder and its head on state->stream for the batch already copied to
  * activations.inputs; results land in activations.outputs. */
-gboolean bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, uint32_t max_seq_len,
-    GError **error);
+gboolean bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences,
+    uint32_t max_seq_len, GError **error);
 
 G_END_DECLS
 

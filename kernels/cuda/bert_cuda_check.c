@@ -5,8 +5,7 @@ BertEngineError
 bert_cuda_error_code (cudaError_t status)
 {
   switch (status) {
-    case cudaErrorMemoryAllocation:
-      return BERT_ENGINE_ERROR_OUT_OF_MEMORY;
+    case cudaErrorMemoryAllocation: return BERT_ENGINE_ERROR_OUT_OF_MEMORY;
     case cudaErrorNoDevice:
     case cudaErrorInsufficientDriver:
     case cudaErrorInvalidDevice:
@@ -16,10 +15,8 @@ bert_cuda_error_code (cudaError_t status)
     case cudaErrorSystemDriverMismatch:
     case cudaErrorCompatNotSupportedOnDevice:
     case cudaErrorSystemNotReady:
-    case cudaErrorInitializationError:
-      return BERT_ENGINE_ERROR_DEVICE;
-    default:
-      return BERT_ENGINE_ERROR_COMPUTE;
+    case cudaErrorInitializationError: return BERT_ENGINE_ERROR_DEVICE;
+    default: return BERT_ENGINE_ERROR_COMPUTE;
   }
 }
 
@@ -37,13 +34,10 @@ static BertEngineError
 cublas_error_code (cublasStatus_t status)
 {
   switch (status) {
-    case CUBLAS_STATUS_ALLOC_FAILED:
-      return BERT_ENGINE_ERROR_OUT_OF_MEMORY;
+    case CUBLAS_STATUS_ALLOC_FAILED: return BERT_ENGINE_ERROR_OUT_OF_MEMORY;
     case CUBLAS_STATUS_NOT_INITIALIZED:
-    case CUBLAS_STATUS_ARCH_MISMATCH:
-      return BERT_ENGINE_ERROR_DEVICE;
-    default:
-      return BERT_ENGINE_ERROR_COMPUTE;
+    case CUBLAS_STATUS_ARCH_MISMATCH: return BERT_ENGINE_ERROR_DEVICE;
+    default: return BERT_ENGINE_ERROR_COMPUTE;
   }
 }
 
@@ -52,7 +46,7 @@ bert_cuda_check_cublas (cublasStatus_t status, const char *call, const char *fil
 {
   if (status == CUBLAS_STATUS_SUCCESS)
     return TRUE;
-  g_set_error (error, BERT_CUDA_ENGINE_ERROR, cublas_error_code (status), "%s:%d: %s failed: %s (%s)",
-      file, line, call, cublasLtGetStatusString (status), cublasLtGetStatusName (status));
+  g_set_error (error, BERT_CUDA_ENGINE_ERROR, cublas_error_code (status), "%s:%d: %s failed: %s (%s)", file,
+      line, call, cublasLtGetStatusString (status), cublasLtGetStatusName (status));
   return FALSE;
 }

@@ -39,9 +39,7 @@ bert_cuda_output_layout (const BertCudaState *state, uint32_t n_tokens, uint32_t
   size_t n_labels = state->shape.n_labels;
 
   switch (state->settings.head) {
-    case BERT_HEAD_ENCODER:
-      layout.n_elements = (size_t) n_sequences * state->shape.hidden;
-      break;
+    case BERT_HEAD_ENCODER: layout.n_elements = (size_t) n_sequences * state->shape.hidden; break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       layout.probs = n_sequences * n_labels;
       layout.labels = 2 * n_sequences * n_labels;
@@ -114,7 +112,8 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
   BertCudaActivations *buffers = &state->activations;
   uint32_t tokens, sequences;
 
-  if (buffers->inputs != NULL && n_tokens <= buffers->token_capacity && n_sequences <= buffers->sequence_capacity)
+  if (buffers->inputs != NULL && n_tokens <= buffers->token_capacity
+      && n_sequences <= buffers->sequence_capacity)
     return TRUE;
   tokens = grown_capacity (n_tokens, MAX (buffers->token_capacity, 256));
   sequences = grown_capacity (n_sequences, MAX (buffers->sequence_capacity, 16));
@@ -159,29 +158,46 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
   const float eps = shape->layer_norm_eps;
   cudaStream_t stream = state->stream;
 
-  return step_done (state, bert_cuda_linear (state->matmul, buffers->query_key_value, buffers->hidden,
-          layer->query_key_value_weight, layer->query_key_value_bias, n_tokens, shape->hidden, 3 * shape->hidden,
-          stream, error), "query_key_value GEMM", index, error)
-      && step_done (state, cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value,
-          seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream), error),
+  return step_done (state,
+             bert_cuda_linear (state->matmul, buffers->query_key_value, buffers->hidden,
+                 layer->query_key_value_weight, layer->query_key_value_bias, n_tokens, shape->hidden,
+                 3 * shape->hidden, stream, error),
+             "query_key_value GEMM", index, error)
+      && step_done (state,
+          cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value,
+                          seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream),
+              error),
           "attention_varlen", index, error)
-      && step_done (state, bert_cuda_linear (state->matmul, buffers->projection, buffers->context,
-          layer->attention_output_weight, layer->attention_output_bias, n_tokens, shape->hidden, shape->hidden, stream,
-          error), "attention output GEMM", index, error)
-      && step_done (state, cuda_check (bert_cuda_residual_layernorm (dtype, buffers->attention_hidden,
-          buffers->projection, buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias,
-          eps, n_tokens, shape->hidden, stream), error), "residual_layernorm (attention)", index, error)
-      && step_done (state, bert_cuda_linear (state->matmul, buffers->intermediate, buffers->attention_hidden,
-          layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error),
+      && step_done (state,
+          bert_cuda_linear (state->matmul, buffers->projection, buffers->context,
+              layer->attention_output_weight, layer->attention_output_bias, n_tokens, shape->hidden,
+              shape->hidden, stream, error),
+          "attention output GEMM", index, error)
+      && step_done (state,
+          cuda_check (bert_cuda_residual_layernorm (dtype, buffers->attention_hidden, buffers->projection,
+                          buffers->hidden, layer->attention_layernorm_weight, layer->attention_layernorm_bias,
+                          eps, n_tokens, shape->hidden, stream),
+              error),
+          "residual_layernorm (attention)", index, error)
+      && step_done (state,
+          bert_cuda_linear (state->matmul, buffers->intermediate, buffers->attention_hidden,
+              layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error),
           "intermediate GEMM", index, error)
-      && step_done (state, cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias,
-          n_tokens, shape->intermediate, stream), error), "bias_gelu_erf", index, error)
-      && step_done (state, bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate,
-          layer->output_weight, layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error),
+      && step_done (state,
+          cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias, n_tokens,
+                          shape->intermediate, stream),
+              error),
+          "bias_gelu_erf", index, error)
+      && step_done (state,
+          bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate, layer->output_weight,
+              layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error),
           "output GEMM", index, error)
-      && step_done (state, cuda_check (bert_cuda_residual_layernorm (dtype, buffers->hidden, buffers->projection,
-          buffers->attention_hidden, layer->output_layernorm_weight, layer->output_layernorm_bias, eps, n_tokens,
-          shape->hidden, stream), error), "residual_layernorm (output)", index, error);
+      && step_done (state,
+          cuda_check (bert_cuda_residual_layernorm (dtype, buffers->hidden, buffers->projection,
+                          buffers->attention_hidden, layer->output_layernorm_weight,
+                          layer->output_layernorm_bias, eps, n_tokens, shape->hidden, stream),
+              error),
+          "residual_layernorm (output)", index, error);
 }
 
 /* BertForSequenceClassification: logits = classifier (tanh (pooler (hidden[CLS]))). */
@@ -194,21 +210,31 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
   const BertCudaShape *shape = &state->shape;
   cudaStream_t stream = state->stream;
 
-  return step_done (state, cuda_check (bert_cuda_gather_first_tokens (state->dtype, buffers->first_tokens,
-          buffers->hidden, seq_offsets, n_sequences, shape->hidden, stream), error), "gather_first_tokens", -1, error)
-      && step_done (state, bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens,
-          weights->pooler_weight, NULL, n_sequences, shape->hidden, shape->hidden, stream, error), "pooler GEMM", -1,
-          error)
-      && step_done (state, cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias,
-          n_sequences, shape->hidden, stream), error), "bias_tanh", -1, error)
-      && step_done (state, bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled,
-          weights->classifier_weight, weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels,
-          stream, error), "classifier GEMM", -1, error)
-      && step_done (state, cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels),
-          (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
-          shape->n_labels, shape->padded_labels, shape->multi_label, stream), error), "logits_probs_argmax", -1,
-          error);
+  return step_done (state,
+             cuda_check (bert_cuda_gather_first_tokens (state->dtype, buffers->first_tokens, buffers->hidden,
+                             seq_offsets, n_sequences, shape->hidden, stream),
+                 error),
+             "gather_first_tokens", -1, error)
+      && step_done (state,
+          bert_cuda_linear (state->matmul, buffers->pooled, buffers->first_tokens, weights->pooler_weight,
+              NULL, n_sequences, shape->hidden, shape->hidden, stream, error),
+          "pooler GEMM", -1, error)
+      && step_done (state,
+          cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
+                          shape->hidden, stream),
+              error),
+          "bias_tanh", -1, error)
+      && step_done (state,
+          bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
+              weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error),
+          "classifier GEMM", -1, error)
+      && step_done (state,
+          cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
+                          outputs + layout->probs, (int32_t *) (outputs + layout->labels),
+                          (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
+                          shape->n_labels, shape->padded_labels, shape->multi_label, stream),
+              error),
+          "logits_probs_argmax", -1, error);
 }
 
 /* BertForTokenClassification: a label and softmax probabilities per token. */
@@ -219,12 +245,18 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
   BertCudaActivations *buffers = &state->activations;
   const BertCudaShape *shape = &state->shape;
 
-  return step_done (state, bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden,
-          state->weights->classifier_weight, state->weights->classifier_bias, n_tokens, shape->hidden,
-          shape->padded_labels, state->stream, error), "token classifier GEMM", -1, error)
-      && step_done (state, cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
-          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL, buffers->logits, n_tokens,
-          shape->n_labels, shape->padded_labels, FALSE, state->stream), error), "logits_probs_argmax", -1, error);
+  return step_done (state,
+             bert_cuda_linear (state->matmul, buffers->logits, buffers->hidden,
+                 state->weights->classifier_weight, state->weights->classifier_bias, n_tokens, shape->hidden,
+                 shape->padded_labels, state->stream, error),
+             "token classifier GEMM", -1, error)
+      && step_done (state,
+          cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
+                          outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL,
+                          buffers->logits, n_tokens, shape->n_labels, shape->padded_labels, FALSE,
+                          state->stream),
+              error),
+          "logits_probs_argmax", -1, error);
 }
 
 static gboolean
@@ -240,9 +272,12 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
     case BERT_HEAD_TOKEN_CLASSIFIER:
       return forward_token_classifier (state, n_tokens, outputs, &layout, error);
     default:
-      return step_done (state, cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
-          state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden, state->settings.pooling,
-          state->settings.normalize, state->stream), error), "pool_normalize", -1, error);
+      return step_done (state,
+          cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
+                          state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden,
+                          state->settings.pooling, state->settings.normalize, state->stream),
+              error),
+          "pool_normalize", -1, error);
   }
 }
 
@@ -255,11 +290,15 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   const uint32_t *seq_offsets = (const uint32_t *) (inputs + layout.seq_offsets);
   const BertCudaWeights *weights = state->weights;
 
-  if (!step_done (state, cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
-          inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions, weights->word_embeddings,
-          weights->position_embeddings, weights->token_type_embeddings, weights->embeddings_layernorm_weight,
-          weights->embeddings_layernorm_bias, state->shape.layer_norm_eps, n_tokens, state->shape.hidden,
-          state->stream), error), "embeddings_layernorm", -1, error))
+  if (!step_done (state,
+          cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
+                          inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions,
+                          weights->word_embeddings, weights->position_embeddings,
+                          weights->token_type_embeddings, weights->embeddings_layernorm_weight,
+                          weights->embeddings_layernorm_bias, state->shape.layer_norm_eps, n_tokens,
+                          state->shape.hidden, state->stream),
+              error),
+          "embeddings_layernorm", -1, error))
     return FALSE;
   for (int i = 0; i < state->shape.n_layers; i++)
     if (!forward_layer (state, i, n_tokens, n_sequences, max_seq_len, seq_offsets, error))

@@ -25,19 +25,18 @@ G_BEGIN_DECLS
 size_t bert_cuda_dtype_size (BertDType dtype);
 
 /* dst[i] = src[i] converted, for i < n (round to nearest even). */
-cudaError_t bert_cuda_convert (void *dst, BertDType dst_dtype, const void *src, BertDType src_dtype,
-    size_t n, cudaStream_t stream);
+cudaError_t bert_cuda_convert (void *dst, BertDType dst_dtype, const void *src, BertDType src_dtype, size_t n,
+    cudaStream_t stream);
 
 /* out[t] = LayerNorm (word[ids[t]] + position[positions[t]] + token_type[type_ids[t]]), t < n_tokens. */
 cudaError_t bert_cuda_embeddings_layernorm (BertDType dtype, void *out, const int32_t *ids,
     const int32_t *type_ids, const int32_t *positions, const void *word_embeddings,
-    const void *position_embeddings, const void *token_type_embeddings, const float *gamma,
-    const float *beta, float eps, uint32_t n_tokens, int hidden, cudaStream_t stream);
+    const void *position_embeddings, const void *token_type_embeddings, const float *gamma, const float *beta,
+    float eps, uint32_t n_tokens, int hidden, cudaStream_t stream);
 
 /* out[r] = LayerNorm (input[r] + residual[r]), r < n_rows; out may not alias the inputs. */
-cudaError_t bert_cuda_residual_layernorm (BertDType dtype, void *out, const void *input,
-    const void *residual, const float *gamma, const float *beta, float eps, uint32_t n_rows,
-    int hidden, cudaStream_t stream);
+cudaError_t bert_cuda_residual_layernorm (BertDType dtype, void *out, const void *input, const void *residual,
+    const float *gamma, const float *beta, float eps, uint32_t n_rows, int hidden, cudaStream_t stream);
 
 /* In place: x[r][c] = gelu_erf (x[r][c] + bias[c]). */
 cudaError_t bert_cuda_bias_gelu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
@@ -71,8 +70,8 @@ cudaError_t bert_cuda_gather_first_tokens (BertDType dtype, void *out, const voi
  * probs_out) which labels apply to applies_out [n_rows, n_labels] bytes: with sigmoid
  * those above BERT_MULTI_LABEL_THRESHOLD, with softmax the argmax. */
 cudaError_t bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out,
-    int32_t *labels, uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels, int logits_stride,
-    int use_sigmoid, cudaStream_t stream);
+    int32_t *labels, uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels,
+    int logits_stride, int use_sigmoid, cudaStream_t stream);
 
 G_END_DECLS
 

@@ -22,7 +22,7 @@ struct _BertCudaMatmul {
   BertDType dtype;
   void *workspace;
   cublasLtMatmulPreference_t preference;
-  GHashTable *algos;  /* "bucket in out bias" -> cublasLtMatmulAlgo_t, bounded by the buckets */
+  GHashTable *algos; /* "bucket in out bias" -> cublasLtMatmulAlgo_t, bounded by the buckets */
 };
 
 /* One GEMM's descriptors, created per call (cheap host objects). */
@@ -37,12 +37,9 @@ static cudaDataType_t
 cuda_data_type (BertDType dtype)
 {
   switch (dtype) {
-    case BERT_DTYPE_F16:
-      return CUDA_R_16F;
-    case BERT_DTYPE_BF16:
-      return CUDA_R_16BF;
-    default:
-      return CUDA_R_32F;
+    case BERT_DTYPE_F16: return CUDA_R_16F;
+    case BERT_DTYPE_BF16: return CUDA_R_16BF;
+    default: return CUDA_R_32F;
   }
 }
 
@@ -77,9 +74,13 @@ bert_cuda_matmul_new (BertDType dtype, GError **error)
       || !cuda_check (cudaMalloc (&matmul->workspace, MATMUL_WORKSPACE_BYTES), error)
       || !cublas_check (cublasLtMatmulPreferenceCreate (&matmul->preference), error)
       || !cublas_check (cublasLtMatmulPreferenceSetAttribute (matmul->preference,
-              CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes, sizeof workspace_bytes), error)
+                            CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
+                            sizeof workspace_bytes),
+          error)
       || !cublas_check (cublasLtMatmulPreferenceSetAttribute (matmul->preference,
-              CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction_schemes, sizeof reduction_schemes), error)) {
+                            CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction_schemes,
+                            sizeof reduction_schemes),
+          error)) {
     bert_cuda_matmul_free (matmul);
     return NULL;
   }
@@ -110,22 +111,30 @@ matmul_problem_init (MatmulProblem *problem, BertDType dtype, const void *bias, 
 
   if (!cublas_check (cublasLtMatmulDescCreate (&problem->operation, CUBLAS_COMPUTE_32F, CUDA_R_32F), error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_TRANSA,
-              &transpose, sizeof transpose), error)
+                            &transpose, sizeof transpose),
+          error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_TRANSB,
-              &no_transpose, sizeof no_transpose), error)
+                            &no_transpose, sizeof no_transpose),
+          error)
       || !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_EPILOGUE,
-              &epilogue, sizeof epilogue), error))
+                            &epilogue, sizeof epilogue),
+          error))
     return FALSE;
   /* The bias has the output's type (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE's default). */
-  if (bias != NULL && !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation,
-          CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias), error))
+  if (bias != NULL
+      && !cublas_check (cublasLtMatmulDescSetAttribute (problem->operation, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                            &bias, sizeof bias),
+          error))
     return FALSE;
   return cublas_check (cublasLtMatrixLayoutCreate (&problem->weight_layout, type, in_features, out_features,
-          in_features), error)
+                           in_features),
+             error)
       && cublas_check (cublasLtMatrixLayoutCreate (&problem->input_layout, type, in_features, rows,
-          in_features), error)
+                           in_features),
+          error)
       && cublas_check (cublasLtMatrixLayoutCreate (&problem->out_layout, type, out_features, rows,
-          out_features), error);
+                           out_features),
+          error);
 }
 
 static const char *
@@ -147,16 +156,19 @@ matmul_choose_algo (BertCudaMatmul *matmul, const void *bias, uint32_t bucket, i
 
   if (!matmul_problem_init (&problem, matmul->dtype, bias, bucket, in_features, out_features, error)
       || !cublas_check (cublasLtMatmulAlgoGetHeuristic (matmul->handle, problem.operation,
-              problem.weight_layout, problem.input_layout, problem.out_layout, problem.out_layout,
-              matmul->preference, MATMUL_HEURISTIC_CANDIDATES, results, &n_results), error)) {
+                            problem.weight_layout, problem.input_layout, problem.out_layout,
+                            problem.out_layout, matmul->preference, MATMUL_HEURISTIC_CANDIDATES, results,
+                            &n_results),
+          error)) {
     matmul_problem_clear (&problem);
     return FALSE;
   }
   for (int i = 0; i < n_results && !found; i++) {
     cublasLtMatmulHeuristicResult_t checked;
     found = cublasLtMatmulAlgoCheck (matmul->handle, problem.operation, problem.weight_layout,
-        problem.input_layout, problem.out_layout, problem.out_layout, &results[i].algo, &checked)
-        == CUBLAS_STATUS_SUCCESS && checked.workspaceSize <= MATMUL_WORKSPACE_BYTES;
+                problem.input_layout, problem.out_layout, problem.out_layout, &results[i].algo, &checked)
+            == CUBLAS_STATUS_SUCCESS
+        && checked.workspaceSize <= MATMUL_WORKSPACE_BYTES;
     if (found)
       *algo = results[i].algo;
   }
@@ -164,8 +176,9 @@ matmul_choose_algo (BertCudaMatmul *matmul, const void *bias, uint32_t bucket, i
   if (!found)
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "%s:%d: cuBLASLt has no algorithm for [%u, %d] x [%d, %d]^T in %s (%d candidates, none passed "
-        "cublasLtMatmulAlgoCheck)", __FILE__, __LINE__, bucket, in_features, out_features, in_features,
-        dtype_name (matmul->dtype), n_results);
+        "cublasLtMatmulAlgoCheck)",
+        __FILE__, __LINE__, bucket, in_features, out_features, in_features, dtype_name (matmul->dtype),
+        n_results);
   return found;
 }
 
@@ -204,10 +217,13 @@ bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const vo
   if (rows == 0)
     return TRUE;
   algo = matmul_find_algo (matmul, bias, rows, in_features, out_features, error);
-  ok = algo != NULL && matmul_problem_init (&problem, matmul->dtype, bias, rows, in_features, out_features, error);
-  ok = ok && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight, problem.weight_layout,
-          input, problem.input_layout, &beta, out, problem.out_layout, out, problem.out_layout, algo,
-          matmul->workspace, MATMUL_WORKSPACE_BYTES, stream), error);
+  ok = algo != NULL
+      && matmul_problem_init (&problem, matmul->dtype, bias, rows, in_features, out_features, error);
+  ok = ok
+      && cublas_check (cublasLtMatmul (matmul->handle, problem.operation, &alpha, weight,
+                           problem.weight_layout, input, problem.input_layout, &beta, out, problem.out_layout,
+                           out, problem.out_layout, algo, matmul->workspace, MATMUL_WORKSPACE_BYTES, stream),
+          error);
   matmul_problem_clear (&problem);
   return ok;
 }

@@ -61,8 +61,8 @@ check_pair (const BertTensor *weight, const BertTensor *bias, const char *name, 
 {
   char *weight_name = g_strdup_printf ("%s.weight", name);
   char *bias_name = g_strdup_printf ("%s.bias", name);
-  gboolean ok = check_tensor (weight, weight_name, rows, cols, error)
-      && check_tensor (bias, bias_name, rows, 0, error);
+  gboolean ok =
+      check_tensor (weight, weight_name, rows, cols, error) && check_tensor (bias, bias_name, rows, 0, error);
 
   g_free (weight_name);
   g_free (bias_name);
@@ -82,9 +82,10 @@ check_layer (const BertLayerWeights *layer, int index, const BertConfig *config,
     { &layer->query_weight, &layer->query_bias, "attention.self.query", hidden, hidden },
     { &layer->key_weight, &layer->key_bias, "attention.self.key", hidden, hidden },
     { &layer->value_weight, &layer->value_bias, "attention.self.value", hidden, hidden },
-    { &layer->attention_output_weight, &layer->attention_output_bias, "attention.output.dense", hidden, hidden },
+    { &layer->attention_output_weight, &layer->attention_output_bias, "attention.output.dense", hidden,
+        hidden },
     { &layer->attention_layernorm_weight, &layer->attention_layernorm_bias, "attention.output.LayerNorm",
-      hidden, 0 },
+        hidden, 0 },
     { &layer->intermediate_weight, &layer->intermediate_bias, "intermediate.dense", intermediate, hidden },
     { &layer->output_weight, &layer->output_bias, "output.dense", hidden, intermediate },
     { &layer->output_layernorm_weight, &layer->output_layernorm_bias, "output.LayerNorm", hidden, 0 },
@@ -106,8 +107,8 @@ check_limits (const BertConfig *config, GError **error)
       || config->num_layers < 0 || config->intermediate_size < 1) {
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
         "CUDA backend: inconsistent config: hidden_size %d, num_attention_heads %d, num_hidden_layers %d, "
-        "intermediate_size %d", config->hidden_size, config->num_heads, config->num_layers,
-        config->intermediate_size);
+        "intermediate_size %d",
+        config->hidden_size, config->num_heads, config->num_layers, config->intermediate_size);
     return FALSE;
   }
   if (config->hidden_size > BERT_CUDA_MAX_HIDDEN) {
@@ -119,8 +120,9 @@ check_limits (const BertConfig *config, GError **error)
   if (config->hidden_size / config->num_heads > BERT_CUDA_MAX_HEAD_DIM) {
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "CUDA backend: attention head size %d (hidden_size %d / num_attention_heads %d) is above the %d its "
-        "attention kernel takes", config->hidden_size / config->num_heads, config->hidden_size,
-        config->num_heads, BERT_CUDA_MAX_HEAD_DIM);
+        "attention kernel takes",
+        config->hidden_size / config->num_heads, config->hidden_size, config->num_heads,
+        BERT_CUDA_MAX_HEAD_DIM);
     return FALSE;
   }
   return TRUE;
@@ -156,7 +158,7 @@ stored_value (const BertTensor *tensor, size_t index)
 
   if (tensor->dtype == BERT_DTYPE_F32)
     return ((const float *) tensor->data)[index];
-  bits = (uint32_t) ((const uint16_t *) tensor->data)[index] << 16;   /* BF16 */
+  bits = (uint32_t) ((const uint16_t *) tensor->data)[index] << 16; /* BF16 */
   memcpy (&value, &bits, sizeof value);
   return value;
 }
@@ -174,7 +176,8 @@ check_fits_f16 (const BertTensor *tensor, const char *name, GError **error)
     if (isfinite (value) && fabsf (value) > F16_MAX) {
       g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
           "CUDA backend: tensor %s holds %g (element %zu), beyond FP16's largest value %g: precision fp16 "
-          "would make it inf; use precision bf16 or fp32", name, value, i, F16_MAX);
+          "would make it inf; use precision bf16 or fp32",
+          name, value, i, F16_MAX);
       return FALSE;
     }
   }
@@ -191,9 +194,10 @@ check_weights_fit_f16 (const BertWeights *weights, const BertConfig *config, Ber
 
   for (int i = 0; ok && i < config->num_layers; i++) {
     const BertLayerWeights *layer = &weights->layers[i];
-    const BertTensor *tensors[] = { &layer->query_weight, &layer->query_bias, &layer->key_weight, &layer->key_bias,
-      &layer->value_weight, &layer->value_bias, &layer->attention_output_weight, &layer->attention_output_bias,
-      &layer->intermediate_weight, &layer->intermediate_bias, &layer->output_weight, &layer->output_bias };
+    const BertTensor *tensors[] = { &layer->query_weight, &layer->query_bias, &layer->key_weight,
+      &layer->key_bias, &layer->value_weight, &layer->value_bias, &layer->attention_output_weight,
+      &layer->attention_output_bias, &layer->intermediate_weight, &layer->intermediate_bias,
+      &layer->output_weight, &layer->output_bias };
     const char *names[] = { "attention.self.query.weight", "attention.self.query.bias",
       "attention.self.key.weight", "attention.self.key.bias", "attention.self.value.weight",
       "attention.self.value.bias", "attention.output.dense.weight", "attention.output.dense.bias",
@@ -241,7 +245,8 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
 static size_t
 tensor_elements (const BertTensor *tensor)
 {
-  return tensor->n_dims == 2 ? (size_t) tensor->shape[0] * (size_t) tensor->shape[1] : (size_t) tensor->shape[0];
+  return tensor->n_dims == 2 ? (size_t) tensor->shape[0] * (size_t) tensor->shape[1]
+                             : (size_t) tensor->shape[0];
 }
 
 static size_t
@@ -278,16 +283,19 @@ upload_into (WeightUploader *uploader, void *dst, BertDType dtype, const BertTen
     uploader->staging_bytes = bytes;
   }
   return cuda_check (cudaMemcpyAsync (uploader->staging, tensor->data, bytes, cudaMemcpyHostToDevice,
-          uploader->stream), error)
-      && cuda_check (bert_cuda_convert (dst, dtype, uploader->staging, tensor->dtype, tensor_elements (tensor),
-          uploader->stream), error)
+                         uploader->stream),
+             error)
+      && cuda_check (bert_cuda_convert (dst, dtype, uploader->staging, tensor->dtype,
+                         tensor_elements (tensor), uploader->stream),
+          error)
       && cuda_check (cudaStreamSynchronize (uploader->stream), error);
 }
 
 static void *
 upload (WeightUploader *uploader, BertDType dtype, const BertTensor *tensor, GError **error)
 {
-  void *dst = device_alloc (uploader->weights, tensor_elements (tensor) * bert_cuda_dtype_size (dtype), error);
+  void *dst =
+      device_alloc (uploader->weights, tensor_elements (tensor) * bert_cuda_dtype_size (dtype), error);
 
   if (dst == NULL || !upload_into (uploader, dst, dtype, tensor, error))
     return NULL;
@@ -311,7 +319,8 @@ upload_stacked (WeightUploader *uploader, BertDType dtype, const BertTensor *que
 
 /* tensor's rows, then zero rows up to padded_rows. */
 static void *
-upload_padded (WeightUploader *uploader, BertDType dtype, const BertTensor *tensor, int padded_rows, GError **error)
+upload_padded (WeightUploader *uploader, BertDType dtype, const BertTensor *tensor, int padded_rows,
+    GError **error)
 {
   size_t row_elements = tensor->n_dims == 2 ? (size_t) tensor->shape[1] : 1;
   size_t bytes = (size_t) padded_rows * row_elements * bert_cuda_dtype_size (dtype);
@@ -324,27 +333,34 @@ upload_padded (WeightUploader *uploader, BertDType dtype, const BertTensor *tens
 }
 
 static gboolean
-upload_layer (WeightUploader *uploader, BertCudaLayerWeights *out, const BertLayerWeights *layer, BertDType dtype,
-    GError **error)
+upload_layer (WeightUploader *uploader, BertCudaLayerWeights *out, const BertLayerWeights *layer,
+    BertDType dtype, GError **error)
 {
   return (out->query_key_value_weight = upload_stacked (uploader, dtype, &layer->query_weight,
-          &layer->key_weight, &layer->value_weight, error)) != NULL
+              &layer->key_weight, &layer->value_weight, error))
+      != NULL
       && (out->query_key_value_bias = upload_stacked (uploader, dtype, &layer->query_bias, &layer->key_bias,
-          &layer->value_bias, error)) != NULL
-      && (out->attention_output_weight = upload (uploader, dtype, &layer->attention_output_weight, error)) != NULL
+              &layer->value_bias, error))
+      != NULL
+      && (out->attention_output_weight = upload (uploader, dtype, &layer->attention_output_weight, error))
+      != NULL
       && (out->attention_output_bias = upload (uploader, dtype, &layer->attention_output_bias, error)) != NULL
-      && (out->attention_layernorm_weight = upload (uploader, BERT_DTYPE_F32, &layer->attention_layernorm_weight,
-          error)) != NULL
-      && (out->attention_layernorm_bias = upload (uploader, BERT_DTYPE_F32, &layer->attention_layernorm_bias,
-          error)) != NULL
+      && (out->attention_layernorm_weight =
+                 upload (uploader, BERT_DTYPE_F32, &layer->attention_layernorm_weight, error))
+      != NULL
+      && (out->attention_layernorm_bias =
+                 upload (uploader, BERT_DTYPE_F32, &layer->attention_layernorm_bias, error))
+      != NULL
       && (out->intermediate_weight = upload (uploader, dtype, &layer->intermediate_weight, error)) != NULL
       && (out->intermediate_bias = upload (uploader, dtype, &layer->intermediate_bias, error)) != NULL
       && (out->output_weight = upload (uploader, dtype, &layer->output_weight, error)) != NULL
       && (out->output_bias = upload (uploader, dtype, &layer->output_bias, error)) != NULL
-      && (out->output_layernorm_weight = upload (uploader, BERT_DTYPE_F32, &layer->output_layernorm_weight,
-          error)) != NULL
-      && (out->output_layernorm_bias = upload (uploader, BERT_DTYPE_F32, &layer->output_layernorm_bias,
-          error)) != NULL;
+      && (out->output_layernorm_weight =
+                 upload (uploader, BERT_DTYPE_F32, &layer->output_layernorm_weight, error))
+      != NULL
+      && (out->output_layernorm_bias =
+                 upload (uploader, BERT_DTYPE_F32, &layer->output_layernorm_bias, error))
+      != NULL;
 }
 
 static gboolean
@@ -359,10 +375,12 @@ upload_head (WeightUploader *uploader, const BertWeights *model_weights, BertHea
     return FALSE;
   if (head == BERT_HEAD_ENCODER)
     return TRUE;
-  return (weights->classifier_weight = upload_padded (uploader, dtype, &model_weights->classifier_weight,
-          padded_labels, error)) != NULL
-      && (weights->classifier_bias = upload_padded (uploader, dtype, &model_weights->classifier_bias, padded_labels,
-          error)) != NULL;
+  return (weights->classifier_weight =
+                 upload_padded (uploader, dtype, &model_weights->classifier_weight, padded_labels, error))
+      != NULL
+      && (weights->classifier_bias =
+                 upload_padded (uploader, dtype, &model_weights->classifier_bias, padded_labels, error))
+      != NULL;
 }
 
 static gboolean
@@ -376,12 +394,16 @@ weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
   weights->allocations = g_ptr_array_new ();
   weights->layers = g_new0 (BertCudaLayerWeights, model->config.num_layers);
   ok = (weights->word_embeddings = upload (&uploader, dtype, &source->word_embeddings, error)) != NULL
-      && (weights->position_embeddings = upload (&uploader, dtype, &source->position_embeddings, error)) != NULL
-      && (weights->token_type_embeddings = upload (&uploader, dtype, &source->token_type_embeddings, error)) != NULL
-      && (weights->embeddings_layernorm_weight = upload (&uploader, BERT_DTYPE_F32,
-          &source->embeddings_layernorm_weight, error)) != NULL
-      && (weights->embeddings_layernorm_bias = upload (&uploader, BERT_DTYPE_F32,
-          &source->embeddings_layernorm_bias, error)) != NULL;
+      && (weights->position_embeddings = upload (&uploader, dtype, &source->position_embeddings, error))
+          != NULL
+      && (weights->token_type_embeddings = upload (&uploader, dtype, &source->token_type_embeddings, error))
+          != NULL
+      && (weights->embeddings_layernorm_weight =
+                 upload (&uploader, BERT_DTYPE_F32, &source->embeddings_layernorm_weight, error))
+          != NULL
+      && (weights->embeddings_layernorm_bias =
+                 upload (&uploader, BERT_DTYPE_F32, &source->embeddings_layernorm_bias, error))
+          != NULL;
   for (int i = 0; ok && i < model->config.num_layers; i++)
     ok = upload_layer (&uploader, &weights->layers[i], &source->layers[i], dtype, error);
   ok = ok && upload_head (&uploader, source, head, padded_labels, dtype, error);
@@ -416,7 +438,7 @@ typedef struct {
 } SharedWeights;
 
 static GMutex shared_lock;
-static GPtrArray *shared_weights;   /* SharedWeights *, created on first use */
+static GPtrArray *shared_weights; /* SharedWeights *, created on first use */
 
 BertCudaWeights *
 bert_cuda_weights_acquire (const BertModel *model, int device_id, BertHead head, int padded_labels,
@@ -438,7 +460,7 @@ bert_cuda_weights_acquire (const BertModel *model, int device_id, BertHead head,
     /* Uploaded under the lock: a second encoder of the same model waits for this copy
      * rather than making its own. */
     entry = g_new0 (SharedWeights, 1);
-    *entry = (SharedWeights) { model, device_id, head, dtype, { 0 }, 0 };
+    *entry = (SharedWeights){ model, device_id, head, dtype, { 0 }, 0 };
     if (!cuda_check (cudaStreamCreateWithFlags (&stream, cudaStreamNonBlocking), error)
         || !weights_upload (&entry->weights, model, head, padded_labels, dtype, stream, error)) {
       weights_clear (&entry->weights);

@@ -20,16 +20,16 @@ typedef struct {
   BertPrecision precision;
   int device_id;
   int n_threads;
-  const BertRemoteOptions *remote;   /* valid during create only */
+  const BertRemoteOptions *remote; /* valid during create only */
 } BertBackendSettings;
 
 /* A packed batch: the sequences' tokens concatenated, no padding. */
 typedef struct {
   uint32_t n_sequences;
   uint32_t n_tokens;
-  const int32_t *ids;            /* n_tokens */
-  const int32_t *type_ids;       /* n_tokens */
-  const uint32_t *seq_offsets;   /* n_sequences + 1: sequence i is [seq_offsets[i], seq_offsets[i+1]) */
+  const int32_t *ids;          /* n_tokens */
+  const int32_t *type_ids;     /* n_tokens */
+  const uint32_t *seq_offsets; /* n_sequences + 1: sequence i is [seq_offsets[i], seq_offsets[i+1]) */
   uint32_t max_seq_len;
 } BertPackedBatch;
 

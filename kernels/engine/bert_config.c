@@ -27,8 +27,8 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
     return NULL;
   }
   if ((deep_line = bert_json_find_excess_nesting (contents, length)) != 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s:%u: nested deeper than %d levels",
+        path, deep_line, BERT_JSON_MAX_DEPTH);
     g_free (contents);
     return NULL;
   }
@@ -41,14 +41,14 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
   }
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, contents, length, &local_error)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: invalid JSON: %s",
-        path, local_error->message);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: invalid JSON: %s", path,
+        local_error->message);
     g_error_free (local_error);
     g_clear_object (&parser);
-  } else if (json_parser_get_root (parser) == NULL   /* an empty document */
+  } else if (json_parser_get_root (parser) == NULL /* an empty document */
       || JSON_NODE_TYPE (json_parser_get_root (parser)) != root_type) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: the document is not a JSON %s", path, root_type == JSON_NODE_ARRAY ? "array" : "object");
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the document is not a JSON %s",
+        path, root_type == JSON_NODE_ARRAY ? "array" : "object");
     g_clear_object (&parser);
   }
   g_free (contents);
@@ -73,37 +73,35 @@ get_value (JsonObject *object, const char *field, GType type)
 
 /* A string field, NULL when absent; FALSE (with error) when present but not a string. */
 static gboolean
-read_string (JsonObject *object, const char *path, const char *field, const char **value,
-    GError **error)
+read_string (JsonObject *object, const char *path, const char *field, const char **value, GError **error)
 {
   JsonNode *node = get_value (object, field, G_TYPE_STRING);
 
   *value = node ? json_node_get_string (node) : NULL;
   if (node == NULL && json_object_has_member (object, field)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: field '%s' is not a string", path, field);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field '%s' is not a string", path,
+        field);
     return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-read_size (JsonObject *object, const char *path, const char *field, gint64 max, int *value,
-    GError **error)
+read_size (JsonObject *object, const char *path, const char *field, gint64 max, int *value, GError **error)
 {
   JsonNode *node = get_value (object, field, G_TYPE_INT64);
   gint64 number;
 
   if (node == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field '%s' is %s",
-        path, field, json_object_has_member (object, field) ? "not an integer" : "missing");
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field '%s' is %s", path, field,
+        json_object_has_member (object, field) ? "not an integer" : "missing");
     return FALSE;
   }
   number = json_node_get_int (node);
   if (number < 1 || number > max) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: %s %" G_GINT64_FORMAT " is out of the supported range [1, %" G_GINT64_FORMAT "]",
-        path, field, number, max);
+        "%s: %s %" G_GINT64_FORMAT " is out of the supported range [1, %" G_GINT64_FORMAT "]", path, field,
+        number, max);
     return FALSE;
   }
   *value = number;
@@ -116,8 +114,8 @@ read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **e
   return read_size (object, path, "hidden_size", BERT_MAX_HIDDEN_SIZE, &config->hidden_size, error)
       && read_size (object, path, "num_hidden_layers", BERT_MAX_LAYERS, &config->num_layers, error)
       && read_size (object, path, "num_attention_heads", BERT_MAX_HIDDEN_SIZE, &config->num_heads, error)
-      && read_size (object, path, "intermediate_size", BERT_MAX_INTERMEDIATE_SIZE,
-          &config->intermediate_size, error)
+      && read_size (object, path, "intermediate_size", BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size,
+          error)
       && read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
           &config->max_position_embeddings, error)
       && read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error)
@@ -130,7 +128,7 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   JsonNode *node = json_object_get_member (object, "layer_norm_eps");
   double eps;
 
-  config->layer_norm_eps = 1e-12f;   /* BertConfig's default */
+  config->layer_norm_eps = 1e-12f; /* BertConfig's default */
   if (node == NULL)
     return TRUE;
   if (get_value (object, "layer_norm_eps", G_TYPE_DOUBLE) == NULL
@@ -181,8 +179,7 @@ check_architecture (JsonObject *object, const char *path, GError **error)
 
 /* The head the architectures list names; FALSE in *named when none does. */
 static gboolean
-read_architectures (BertConfig *config, gboolean *named, JsonObject *object, const char *path,
-    GError **error)
+read_architectures (BertConfig *config, gboolean *named, JsonObject *object, const char *path, GError **error)
 {
   JsonNode *node = json_object_get_member (object, "architectures");
   JsonArray *names;
@@ -199,8 +196,9 @@ read_architectures (BertConfig *config, gboolean *named, JsonObject *object, con
   names = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (names); i++) {
     JsonNode *element = json_array_get_element (names, i);
-    const char *name = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING ?
-        json_node_get_string (element) : "";
+    const char *name = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
+        ? json_node_get_string (element)
+        : "";
 
     if (strcmp (name, "BertForSequenceClassification") == 0) {
       config->head = BERT_HEAD_SEQUENCE_CLASSIFIER;
@@ -227,8 +225,8 @@ read_id2label (BertConfig *config, JsonObject *object, const char *path, GError 
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: field 'id2label' is not an object", path);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field 'id2label' is not an object",
+        path);
     return FALSE;
   }
   labels = json_node_get_object (node);
@@ -244,12 +242,10 @@ read_id2label (BertConfig *config, JsonObject *object, const char *path, GError 
   while (json_object_iter_next (&iter, &key, &value)) {
     guint64 id;
 
-    if (!g_ascii_string_to_unsigned (key, 10, 0, n_labels - 1, &id, NULL)
-        || config->id2label[id] != NULL || !JSON_NODE_HOLDS_VALUE (value)
-        || json_node_get_value_type (value) != G_TYPE_STRING) {
+    if (!g_ascii_string_to_unsigned (key, 10, 0, n_labels - 1, &id, NULL) || config->id2label[id] != NULL
+        || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-          "%s: id2label entry \"%s\" is not a unique id in [0, %u) with a string label", path,
-          key, n_labels);
+          "%s: id2label entry \"%s\" is not a unique id in [0, %u) with a string label", path, key, n_labels);
       return FALSE;
     }
     config->id2label[id] = g_strdup (json_node_get_string (value));
@@ -264,14 +260,12 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
-  config->multi_label = problem_type != NULL
-      && strcmp (problem_type, "multi_label_classification") == 0;
+  config->multi_label = problem_type != NULL && strcmp (problem_type, "multi_label_classification") == 0;
   return TRUE;
 }
 
 gboolean
-bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
-    GError **error)
+bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder, GError **error)
 {
   char *path = g_build_filename (folder, "config.json", NULL);
   JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
@@ -287,8 +281,7 @@ bert_config_load (BertConfig *config, gboolean *head_from_architectures, const c
   ok = check_architecture (object, path, error) && read_sizes (config, object, path, error)
       && read_layer_norm_eps (config, object, path, error)
       && read_architectures (config, head_from_architectures, object, path, error)
-      && read_id2label (config, object, path, error)
-      && read_problem_type (config, object, path, error);
+      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
   if (ok && config->hidden_size % config->num_heads != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: num_attention_heads %d does not divide hidden_size %d", path, config->num_heads,
@@ -326,7 +319,7 @@ static gboolean
 read_pooling (BertConfig *config, const char *path, GError **error)
 {
   static const char *unsupported_modes[] = { "pooling_mode_mean_sqrt_len_tokens",
-      "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
+    "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
   JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
   JsonObject *object;
   int n_modes;
@@ -354,7 +347,8 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (n_modes != 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
-        "are true; exactly one must be", path, n_modes);
+        "are true; exactly one must be",
+        path, n_modes);
     return FALSE;
   }
   return TRUE;
@@ -370,8 +364,7 @@ module_kind (const char *type)
 }
 
 static gboolean
-read_module (BertConfig *config, JsonNode *node, const char *folder, const char *path,
-    GError **error)
+read_module (BertConfig *config, JsonNode *node, const char *folder, const char *path, GError **error)
 {
   JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *type = NULL, *module_path = NULL;
@@ -413,8 +406,7 @@ read_modules (BertConfig *config, const char *folder, const char *path, GError *
     return FALSE;
   root = json_parser_get_root (parser);
   for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (root)); i++)
-    ok = read_module (config, json_array_get_element (json_node_get_array (root), i), folder, path,
-        error);
+    ok = read_module (config, json_array_get_element (json_node_get_array (root), i), folder, path, error);
   g_object_unref (parser);
   return ok;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bert_backend.h"
-#include "bert_backend_cpu.h"
+#include "bert_cpu_backend.h"
 #include "config.h"
 
 struct _BertEncoder {
@@ -15,7 +15,7 @@ struct _BertEncoder {
   const BertBackend *backend;
   gpointer state;
   BertBackendSettings settings;
-  char *fallback_reason;   /* why device=auto runs on the CPU; NULL otherwise */
+  char *fallback_reason; /* why device=auto runs on the CPU; NULL otherwise */
   BertPrecision requested_precision;
   char *precision_fallback_reason; /* why settings.precision is not the one asked for */
 };
@@ -70,7 +70,8 @@ open_cuda_backend (GError **error)
   if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
         "the CUDA backend module %s is not there (gst-bert built without CUDA, or "
-        "GST_BERT_CUDA_MODULE_DIR points elsewhere)", path);
+        "GST_BERT_CUDA_MODULE_DIR points elsewhere)",
+        path);
   } else if ((module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL)) == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
         "cannot open the CUDA backend module: %s", g_module_error ());
@@ -102,8 +103,8 @@ resolve_precision (BertEncoder *encoder, const BertBackend *backend)
 
   g_clear_pointer (&encoder->precision_fallback_reason, g_free);
   if (backend == bert_backend_cpu_get ()) {
-    encoder->settings.precision = bert_backend_cpu_resolve_precision (requested,
-        &encoder->precision_fallback_reason);
+    encoder->settings.precision =
+        bert_backend_cpu_resolve_precision (requested, &encoder->precision_fallback_reason);
     return;
   }
   if (g_strcmp0 (backend->name, "remote") == 0) {
@@ -111,14 +112,15 @@ resolve_precision (BertEncoder *encoder, const BertBackend *backend)
     encoder->settings.precision = BERT_PRECISION_FP32;
     if (requested != BERT_PRECISION_AUTO && requested != BERT_PRECISION_FP32)
       encoder->precision_fallback_reason = g_strdup_printf ("the remote backend's server "
-          "computes in fp32, not %s", bert_precision_get_name (requested));
+                                                            "computes in fp32, not %s",
+          bert_precision_get_name (requested));
     return;
   }
-  encoder->settings.precision = requested == BERT_PRECISION_AUTO
-      || requested == BERT_PRECISION_INT8 ? BERT_PRECISION_FP16 : requested;
+  encoder->settings.precision =
+      requested == BERT_PRECISION_AUTO || requested == BERT_PRECISION_INT8 ? BERT_PRECISION_FP16 : requested;
   if (requested == BERT_PRECISION_INT8)
     encoder->precision_fallback_reason = g_strdup ("int8 runs on the CPU only: CUDA computes "
-        "in fp16");
+                                                   "in fp16");
 }
 
 static gboolean
@@ -159,15 +161,14 @@ start_device (BertEncoder *encoder, BertDevice device, GError **error)
   GError *cuda_error = NULL;
 
   switch (device) {
-    case BERT_DEVICE_CPU:
-      return start_backend (encoder, bert_backend_cpu_get (), error);
-    case BERT_DEVICE_CUDA:
-      return start_cuda_backend (encoder, error);
+    case BERT_DEVICE_CPU: return start_backend (encoder, bert_backend_cpu_get (), error);
+    case BERT_DEVICE_CUDA: return start_cuda_backend (encoder, error);
     case BERT_DEVICE_REMOTE:
 #if BERT_HAVE_REMOTE
       return start_backend (encoder, bert_backend_remote_get (), error);
 #else
-      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "gst-bert was built "
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+          "gst-bert was built "
           "without the remote backend (meson option remote; it needs libcurl's -dev package)");
       return FALSE;
 #endif
@@ -185,13 +186,13 @@ start_device (BertEncoder *encoder, BertDevice device, GError **error)
 static gboolean
 check_options (const BertEncoderOptions *options, GError **error)
 {
-  if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX
-      || options->normalize < -1 || options->normalize > 1 || options->n_threads < 0
-      || options->device_id < 0 || (guint) options->precision > BERT_PRECISION_AUTO) {
+  if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX || options->normalize < -1
+      || options->normalize > 1 || options->n_threads < 0 || options->device_id < 0
+      || (guint) options->precision > BERT_PRECISION_AUTO) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
         "invalid encoder options: pooling %d, normalize %d, n_threads %d, device_id %d, "
-        "precision %d", options->pooling, options->normalize, options->n_threads,
-        options->device_id, options->precision);
+        "precision %d",
+        options->pooling, options->normalize, options->n_threads, options->device_id, options->precision);
     return FALSE;
   }
   return TRUE;
@@ -224,7 +225,7 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
     bert_encoder_free (encoder);
     return NULL;
   }
-  encoder->settings.remote = NULL;   /* the options are the caller's */
+  encoder->settings.remote = NULL; /* the options are the caller's */
   return encoder;
 }
 
@@ -322,13 +323,12 @@ bert_model_check_tokens (const BertModel *model, const int32_t *ids, const int32
 }
 
 static gboolean
-check_length (const BertConfig *config, uint32_t n_tokens, gboolean has_ids, uint32_t index,
-    GError **error)
+check_length (const BertConfig *config, uint32_t n_tokens, gboolean has_ids, uint32_t index, GError **error)
 {
   if (n_tokens == 0 || !has_ids || n_tokens > (uint32_t) config->max_position_embeddings) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-        "sequence %u has %u tokens%s; the model takes 1 to %d (max_position_embeddings)", index,
-        n_tokens, has_ids ? "" : " and no ids", config->max_position_embeddings);
+        "sequence %u has %u tokens%s; the model takes 1 to %d (max_position_embeddings)", index, n_tokens,
+        has_ids ? "" : " and no ids", config->max_position_embeddings);
     return FALSE;
   }
   return TRUE;
@@ -353,8 +353,8 @@ check_packed (const BertModel *model, const BertPackedInput *input, GError **err
 
     if (!check_length (&model->config, n_tokens, input->ids != NULL, i, error))
       return FALSE;
-    if (!bert_model_check_tokens (model, input->ids + first,
-            input->type_ids ? input->type_ids + first : NULL, n_tokens, error)) {
+    if (!bert_model_check_tokens (model, input->ids + first, input->type_ids ? input->type_ids + first : NULL,
+            n_tokens, error)) {
       g_prefix_error (error, "sequence %u, ", i);
       return FALSE;
     }
@@ -418,8 +418,8 @@ check_views (const BertConfig *config, const BertSequence *sequences, uint32_t n
 
 /* Copies the views end to end into the job's own arrays; FALSE when memory is short. */
 static gboolean
-pack_views (BertJob *job, const BertSequence *sequences, uint32_t n_sequences,
-    uint32_t n_tokens, BertPackedInput *input)
+pack_views (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, uint32_t n_tokens,
+    BertPackedInput *input)
 {
   job->ids = g_try_new (int32_t, n_tokens);
   job->type_ids = g_try_new0 (int32_t, n_tokens);
@@ -462,14 +462,14 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
       output->embeddings = g_try_new0 (float, n_sequences * config->hidden_size);
       return output->embeddings != NULL;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      output->logits = g_try_new0 (float, n_sequences * n_labels);
-      output->probs = g_try_new0 (float, n_sequences * n_labels);
+      output->logits = g_try_new0 (float, n_sequences *n_labels);
+      output->probs = g_try_new0 (float, n_sequences *n_labels);
       output->labels = g_try_new0 (int32_t, n_sequences);
       output->label_applies = g_try_new0 (uint8_t, n_sequences * n_labels);
       return output->logits && output->probs && output->labels && output->label_applies;
     case BERT_HEAD_TOKEN_CLASSIFIER:
-      output->token_logits = g_try_new0 (float, n_tokens * n_labels);
-      output->token_probs = g_try_new0 (float, n_tokens * n_labels);
+      output->token_logits = g_try_new0 (float, n_tokens *n_labels);
+      output->token_probs = g_try_new0 (float, n_tokens *n_labels);
       output->token_labels = g_try_new0 (int32_t, n_tokens);
       return output->token_logits && output->token_probs && output->token_labels;
   }
@@ -482,7 +482,7 @@ job_new (BertEncoder *encoder)
   BertJob *job = g_new0 (BertJob, 1);
 
   job->encoder = encoder;
-  job->waited = TRUE;   /* until the backend has it */
+  job->waited = TRUE; /* until the backend has it */
   return job;
 }
 
@@ -591,8 +591,7 @@ bert_job_free (BertJob *job)
 }
 
 BertJob *
-bert_encoder_run (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
-    GError **error)
+bert_encoder_run (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences, GError **error)
 {
   BertJob *job = bert_encoder_submit (encoder, sequences, n_sequences, error);
 

@@ -36,14 +36,14 @@ G_BEGIN_DECLS
 GQuark bert_engine_error_quark (void);
 
 typedef enum {
-  BERT_ENGINE_ERROR_FILE,         /* missing, unreadable or truncated file */
-  BERT_ENGINE_ERROR_FORMAT,       /* malformed JSON or safetensors: names file and field/tensor */
-  BERT_ENGINE_ERROR_UNSUPPORTED,  /* an architecture, activation or dtype we do not run: says which */
-  BERT_ENGINE_ERROR_SHAPE,        /* a tensor's shape disagrees with config.json */
-  BERT_ENGINE_ERROR_DEVICE,       /* no such device, no driver, backend module missing */
+  BERT_ENGINE_ERROR_FILE,        /* missing, unreadable or truncated file */
+  BERT_ENGINE_ERROR_FORMAT,      /* malformed JSON or safetensors: names file and field/tensor */
+  BERT_ENGINE_ERROR_UNSUPPORTED, /* an architecture, activation or dtype we do not run: says which */
+  BERT_ENGINE_ERROR_SHAPE,       /* a tensor's shape disagrees with config.json */
+  BERT_ENGINE_ERROR_DEVICE,      /* no such device, no driver, backend module missing */
   BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-  BERT_ENGINE_ERROR_INPUT,        /* a batch the model cannot take (too long, bad id) */
-  BERT_ENGINE_ERROR_COMPUTE       /* a kernel or library call failed */
+  BERT_ENGINE_ERROR_INPUT,  /* a batch the model cannot take (too long, bad id) */
+  BERT_ENGINE_ERROR_COMPUTE /* a kernel or library call failed */
 } BertEngineError;
 
 /* Loads config.json, model.safetensors (mapped), the tokenizer files and the
@@ -61,14 +61,14 @@ const BertTokenizer *bert_model_get_tokenizer (const BertModel *model);
  * names the first token that does not. The length is not checked, so that a caller
  * that cuts long sequences can check them whole. The engine applies this same rule to
  * every sequence it is given. */
-gboolean bert_model_check_tokens (const BertModel *model, const int32_t *ids,
-    const int32_t *type_ids, uint32_t n_tokens, GError **error);
+gboolean bert_model_check_tokens (const BertModel *model, const int32_t *ids, const int32_t *type_ids,
+    uint32_t n_tokens, GError **error);
 
 typedef enum {
-  BERT_DEVICE_AUTO,   /* CUDA when a GPU and the CUDA module are there, else CPU */
+  BERT_DEVICE_AUTO, /* CUDA when a GPU and the CUDA module are there, else CPU */
   BERT_DEVICE_CPU,
   BERT_DEVICE_CUDA,
-  BERT_DEVICE_REMOTE  /* a Triton Inference Server (docs/remote.md); needs the remote options */
+  BERT_DEVICE_REMOTE /* a Triton Inference Server (docs/remote.md); needs the remote options */
 } BertDevice;
 
 /* CUDA computes in fp16, bf16 or fp32; the CPU in fp32, bf16 or int8 (bf16 and int8
@@ -88,11 +88,11 @@ const char *bert_precision_get_name (BertPrecision precision);
 
 /* Where the remote backend sends its batches; the strings are copied by bert_encoder_new. */
 typedef struct {
-  const char *server_url;   /* http://host:port of a Triton server (KServe v2 over HTTP) */
-  const char *model_name;   /* the model's name in the server's repository */
-  unsigned timeout_ms;      /* one request's limit, connection included; 0: none */
-  unsigned retries;         /* attempts after a failed one (refused, time-out, 5xx) */
-  unsigned max_in_flight;   /* requests outstanding at once */
+  const char *server_url; /* http://host:port of a Triton server (KServe v2 over HTTP) */
+  const char *model_name; /* the model's name in the server's repository */
+  unsigned timeout_ms;    /* one request's limit, connection included; 0: none */
+  unsigned retries;       /* attempts after a failed one (refused, time-out, 5xx) */
+  unsigned max_in_flight; /* requests outstanding at once */
 } BertRemoteOptions;
 
 typedef struct {
@@ -110,7 +110,7 @@ void bert_encoder_options_init (BertEncoderOptions *options);
 /* One sequence of a batch: ids and token type ids of n_tokens entries, [CLS]/[SEP] included. */
 typedef struct {
   const int32_t *ids;
-  const int32_t *type_ids;   /* may be NULL: all zero */
+  const int32_t *type_ids; /* may be NULL: all zero */
   uint32_t n_tokens;
 } BertSequence;
 
@@ -118,9 +118,9 @@ typedef struct {
  * [seq_offsets[i], seq_offsets[i + 1]) of ids and type_ids. */
 typedef struct {
   uint32_t n_sequences;
-  const int32_t *ids;            /* seq_offsets[n_sequences] entries */
-  const int32_t *type_ids;       /* as many; may be NULL: all zero */
-  const uint32_t *seq_offsets;   /* n_sequences + 1 entries, seq_offsets[0] == 0 */
+  const int32_t *ids;          /* seq_offsets[n_sequences] entries */
+  const int32_t *type_ids;     /* as many; may be NULL: all zero */
+  const uint32_t *seq_offsets; /* n_sequences + 1 entries, seq_offsets[0] == 0 */
 } BertPackedInput;
 
 /* A multi-label model's label applies when its probability (a sigmoid) is above this,
@@ -140,7 +140,7 @@ typedef struct {
  *                         token_probs + t * num_labels (softmax) and token_labels[t] */
 typedef struct {
   uint32_t n_sequences;
-  uint32_t n_tokens;         /* over the whole batch */
+  uint32_t n_tokens; /* over the whole batch */
   int hidden_size;
   int num_labels;
   float *embeddings;
@@ -151,9 +151,9 @@ typedef struct {
   float *token_logits;
   float *token_probs;
   int32_t *token_labels;
-  uint32_t *token_offset;    /* n_sequences + 1 entries */
-  double compute_seconds;    /* time the backend spent on this batch (CUDA: GPU time of the forward pass) */
-  double enqueue_seconds;    /* CUDA: host time spent enqueuing the batch; 0 on the CPU */
+  uint32_t *token_offset; /* n_sequences + 1 entries */
+  double compute_seconds; /* time the backend spent on this batch (CUDA: GPU time of the forward pass) */
+  double enqueue_seconds; /* CUDA: host time spent enqueuing the batch; 0 on the CPU */
 } BertBatchOutput;
 
 typedef struct _BertEncoder BertEncoder;
@@ -183,20 +183,19 @@ gboolean bert_encoder_get_normalize (const BertEncoder *encoder);
 /* Submits a packed batch, read in place: its arrays must stay valid and unchanged
  * until bert_job_wait (or bert_job_free) returns. Fails (NULL) on a batch the contract
  * above refuses, or a backend error. */
-BertJob *bert_encoder_submit_packed (BertEncoder *encoder, const BertPackedInput *input,
-    GError **error);
+BertJob *bert_encoder_submit_packed (BertEncoder *encoder, const BertPackedInput *input, GError **error);
 /* Submits a batch of per-sequence views; the sequences are copied, so the caller may
  * free them at once. Fails as bert_encoder_submit_packed does. */
-BertJob *bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences,
-    uint32_t n_sequences, GError **error);
+BertJob *bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
+    GError **error);
 /* Waits for a job; on success its outputs stay valid until bert_job_free. */
 gboolean bert_job_wait (BertJob *job, GError **error);
 const BertBatchOutput *bert_job_get_output (const BertJob *job);
 void bert_job_free (BertJob *job);
 
 /* Convenience: submit + wait. */
-BertJob *bert_encoder_run (BertEncoder *encoder, const BertSequence *sequences,
-    uint32_t n_sequences, GError **error);
+BertJob *bert_encoder_run (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
+    GError **error);
 
 G_END_DECLS
 

@@ -22,7 +22,7 @@ typedef struct {
   GMappedFile *weights_file;
   BertSafetensors *safetensors;
   BertTokenizer *tokenizer;
-  gboolean in_shared_cache;   /* set once, before the model is published */
+  gboolean in_shared_cache; /* set once, before the model is published */
   /* From config.json's architectures; when none names a head, the tensors decide. */
   gboolean head_from_architectures;
 } BertModelPrivate;
@@ -30,10 +30,9 @@ typedef struct {
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
 
 /* bert_config.c: config.json and the sentence-transformers files of a folder. */
-gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures,
-    const char *folder, GError **error);
-gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
+gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
     GError **error);
+gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error);
 void bert_config_clear (BertConfig *config);
 
 /* bert_model.c: binds the tensors of a parsed safetensors file to model->weights,

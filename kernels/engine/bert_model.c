@@ -12,7 +12,7 @@
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
 
-G_DEFINE_QUARK (bert-engine-error-quark, bert_engine_error)
+G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
 
 #define WEIGHTS_FILE_NAME "model.safetensors"
 
@@ -87,8 +87,8 @@ find_non_finite (const void *data, BertDType dtype, gint64 n)
 /* Binds tensor name (with or without the "bert." prefix) of shape [rows] when cols is
  * 0, else [rows, cols]. */
 static gboolean
-bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t rows,
-    int64_t cols, BertTensor *out, GError **error)
+bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t rows, int64_t cols,
+    BertTensor *out, GError **error)
 {
   const BertSafetensorsTensor *tensor = find_tensor (model, name);
   int64_t expected[2] = { rows, cols };
@@ -102,8 +102,8 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
   }
   if (!dtype_from_name (tensor->dtype, &out->dtype)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: unsupported dtype %s for tensor '%s' (F32, F16 and BF16 are)", file_name,
-        tensor->dtype, tensor->name);
+        "%s: unsupported dtype %s for tensor '%s' (F32, F16 and BF16 are)", file_name, tensor->dtype,
+        tensor->name);
     return FALSE;
   }
   if (tensor->n_dims != n_dims || tensor->shape[0] != rows || (cols && tensor->shape[1] != cols)) {
@@ -111,8 +111,7 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
     char *wanted = bert_safetensors_describe_shape (n_dims, expected);
 
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
-        "%s: tensor '%s' has shape %s, config.json expects %s", file_name, tensor->name, actual,
-        wanted);
+        "%s: tensor '%s' has shape %s, config.json expects %s", file_name, tensor->name, actual, wanted);
     g_free (actual);
     g_free (wanted);
     return FALSE;
@@ -154,19 +153,18 @@ bind_embeddings (BertModel *model, const char *file_name, GError **error)
   BertWeights *weights = &model->weights;
   int64_t hidden = config->hidden_size;
 
-  return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size,
-          hidden, &weights->word_embeddings, error)
+  return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size, hidden,
+             &weights->word_embeddings, error)
       && bind_tensor (model, file_name, "embeddings.position_embeddings.weight",
           config->max_position_embeddings, hidden, &weights->position_embeddings, error)
-      && bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight",
-          config->type_vocab_size, hidden, &weights->token_type_embeddings, error)
+      && bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight", config->type_vocab_size,
+          hidden, &weights->token_type_embeddings, error)
       && bind_linear (model, file_name, "embeddings.LayerNorm", hidden, 0,
           &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error);
 }
 
 static gboolean
-bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights *layer,
-    GError **error)
+bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights *layer, GError **error)
 {
   int64_t hidden = model->config.hidden_size, intermediate = model->config.intermediate_size;
   const struct {
@@ -178,19 +176,18 @@ bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights
     { "attention.self.key", hidden, hidden, &layer->key_weight, &layer->key_bias },
     { "attention.self.value", hidden, hidden, &layer->value_weight, &layer->value_bias },
     { "attention.output.dense", hidden, hidden, &layer->attention_output_weight,
-      &layer->attention_output_bias },
+        &layer->attention_output_bias },
     { "attention.output.LayerNorm", hidden, 0, &layer->attention_layernorm_weight,
-      &layer->attention_layernorm_bias },
-    { "intermediate.dense", intermediate, hidden, &layer->intermediate_weight,
-      &layer->intermediate_bias },
+        &layer->attention_layernorm_bias },
+    { "intermediate.dense", intermediate, hidden, &layer->intermediate_weight, &layer->intermediate_bias },
     { "output.dense", hidden, intermediate, &layer->output_weight, &layer->output_bias },
     { "output.LayerNorm", hidden, 0, &layer->output_layernorm_weight, &layer->output_layernorm_bias },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++) {
     char *prefix = g_strdup_printf ("encoder.layer.%d.%s", index, parts[i].name);
-    gboolean ok = bind_linear (model, file_name, prefix, parts[i].out_features,
-        parts[i].in_features, parts[i].weight, parts[i].bias, error);
+    gboolean ok = bind_linear (model, file_name, prefix, parts[i].out_features, parts[i].in_features,
+        parts[i].weight, parts[i].bias, error);
 
     g_free (prefix);
     if (!ok)
@@ -206,8 +203,8 @@ resolve_head (BertModel *model)
 {
   if (BERT_MODEL_PRIVATE (model)->head_from_architectures || find_tensor (model, "classifier.weight") == NULL)
     return;
-  model->config.head = find_tensor (model, "pooler.dense.weight") ?
-      BERT_HEAD_SEQUENCE_CLASSIFIER : BERT_HEAD_TOKEN_CLASSIFIER;
+  model->config.head =
+      find_tensor (model, "pooler.dense.weight") ? BERT_HEAD_SEQUENCE_CLASSIFIER : BERT_HEAD_TOKEN_CLASSIFIER;
 }
 
 /* Without id2label, HF names labels LABEL_0...; their number is the classifier's. */
@@ -227,7 +224,8 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
       || classifier->shape[0] > BERT_MAX_LABELS) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: config.json has no id2label and tensor 'classifier.weight' is missing or not "
-        "[num_labels, hidden_size] with 1 <= num_labels <= %d", file_name, BERT_MAX_LABELS);
+        "[num_labels, hidden_size] with 1 <= num_labels <= %d",
+        file_name, BERT_MAX_LABELS);
     return FALSE;
   }
   config->num_labels = classifier->shape[0];
@@ -286,9 +284,9 @@ map_weights (BertModel *model, GError **error)
     g_error_free (local_error);
   } else {
     model->weights_bytes = g_mapped_file_get_length (priv->weights_file);
-    priv->safetensors = bert_safetensors_parse (
-        (const guint8 *) g_mapped_file_get_contents (priv->weights_file), model->weights_bytes,
-        path, error);
+    priv->safetensors =
+        bert_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (priv->weights_file),
+            model->weights_bytes, path, error);
     ok = priv->safetensors != NULL && bert_model_bind_weights (model, path, error);
   }
   g_free (path);
@@ -301,12 +299,9 @@ engine_code_of_tokenizer_error (const GError *error)
   if (error->domain != BERT_TOKENIZER_ERROR)
     return BERT_ENGINE_ERROR_FORMAT;
   switch (error->code) {
-    case BERT_TOKENIZER_ERROR_FILE:
-      return BERT_ENGINE_ERROR_FILE;
-    case BERT_TOKENIZER_ERROR_UNSUPPORTED:
-      return BERT_ENGINE_ERROR_UNSUPPORTED;
-    default:
-      return BERT_ENGINE_ERROR_FORMAT;
+    case BERT_TOKENIZER_ERROR_FILE: return BERT_ENGINE_ERROR_FILE;
+    case BERT_TOKENIZER_ERROR_UNSUPPORTED: return BERT_ENGINE_ERROR_UNSUPPORTED;
+    default: return BERT_ENGINE_ERROR_FORMAT;
   }
 }
 
@@ -319,16 +314,16 @@ load_tokenizer (BertModel *model, GError **error)
 
   priv->tokenizer = bert_tokenizer_new_from_path (model->path, &local_error);
   if (priv->tokenizer == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, engine_code_of_tokenizer_error (local_error),
-        "%s: tokenizer: %s", model->path, local_error->message);
+    g_set_error (error, BERT_ENGINE_ERROR, engine_code_of_tokenizer_error (local_error), "%s: tokenizer: %s",
+        model->path, local_error->message);
     g_error_free (local_error);
     return FALSE;
   }
   tokenizer_vocab = bert_tokenizer_get_vocab_size (priv->tokenizer);
   if (tokenizer_vocab > (guint) model->config.vocab_size) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
-        "%s: the tokenizer has %u tokens but config.json's vocab_size is %d", model->path,
-        tokenizer_vocab, model->config.vocab_size);
+        "%s: the tokenizer has %u tokens but config.json's vocab_size is %d", model->path, tokenizer_vocab,
+        model->config.vocab_size);
     return FALSE;
   }
   return TRUE;

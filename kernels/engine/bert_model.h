@@ -33,9 +33,9 @@ typedef enum {
 } BertPooling;
 
 typedef enum {
-  BERT_HEAD_ENCODER,              /* sentence embeddings */
-  BERT_HEAD_SEQUENCE_CLASSIFIER,  /* BertForSequenceClassification */
-  BERT_HEAD_TOKEN_CLASSIFIER      /* BertForTokenClassification */
+  BERT_HEAD_ENCODER,             /* sentence embeddings */
+  BERT_HEAD_SEQUENCE_CLASSIFIER, /* BertForSequenceClassification */
+  BERT_HEAD_TOKEN_CLASSIFIER     /* BertForTokenClassification */
 } BertHead;
 
 typedef struct {
@@ -48,12 +48,12 @@ typedef struct {
   int vocab_size;
   float layer_norm_eps;
   BertHead head;
-  int num_labels;                 /* 0 for the plain encoder */
-  char **id2label;                /* num_labels names, NULL-terminated */
-  gboolean multi_label;           /* problem_type multi_label_classification: sigmoid */
-  BertPooling pooling;            /* from 1_Pooling/config.json; mean when absent */
-  gboolean normalize;             /* 2_Normalize present in modules.json */
-  int max_seq_length;             /* sentence_bert_config.json, else max_position_embeddings */
+  int num_labels;       /* 0 for the plain encoder */
+  char **id2label;      /* num_labels names, NULL-terminated */
+  gboolean multi_label; /* problem_type multi_label_classification: sigmoid */
+  BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
+  gboolean normalize;   /* 2_Normalize present in modules.json */
+  int max_seq_length;   /* sentence_bert_config.json, else max_position_embeddings */
 } BertConfig;
 
 /* Weight matrices are stored as in PyTorch's nn.Linear: [out_features, in_features]. */
@@ -73,16 +73,16 @@ typedef struct {
   BertTensor position_embeddings;   /* [max_position_embeddings, hidden] */
   BertTensor token_type_embeddings; /* [type_vocab_size, hidden] */
   BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
-  BertLayerWeights *layers;         /* num_layers entries */
-  BertTensor pooler_weight, pooler_bias;          /* sequence classifier only */
-  BertTensor classifier_weight, classifier_bias;  /* [num_labels, hidden] */
+  BertLayerWeights *layers;                      /* num_layers entries */
+  BertTensor pooler_weight, pooler_bias;         /* sequence classifier only */
+  BertTensor classifier_weight, classifier_bias; /* [num_labels, hidden] */
 } BertWeights;
 
 typedef struct _BertModel BertModel;
 
 struct _BertModel {
-  char *path;          /* the model folder */
-  char *name;          /* the folder's base name */
+  char *path; /* the model folder */
+  char *name; /* the folder's base name */
   BertConfig config;
   BertWeights weights;
   gsize weights_bytes; /* size of model.safetensors */

@@ -12,10 +12,21 @@ static const struct {
   const char *name;
   gsize size;
 } dtype_sizes[] = {
-  { "BOOL", 1 }, { "U8", 1 }, { "I8", 1 }, { "F8_E5M2", 1 }, { "F8_E4M3", 1 },
-  { "I16", 2 }, { "U16", 2 }, { "F16", 2 }, { "BF16", 2 },
-  { "I32", 4 }, { "U32", 4 }, { "F32", 4 },
-  { "I64", 8 }, { "U64", 8 }, { "F64", 8 },
+  { "BOOL", 1 },
+  { "U8", 1 },
+  { "I8", 1 },
+  { "F8_E5M2", 1 },
+  { "F8_E4M3", 1 },
+  { "I16", 2 },
+  { "U16", 2 },
+  { "F16", 2 },
+  { "BF16", 2 },
+  { "I32", 4 },
+  { "U32", 4 },
+  { "F32", 4 },
+  { "I64", 8 },
+  { "U64", 8 },
+  { "F64", 8 },
 };
 
 static gsize
@@ -94,8 +105,8 @@ parse_shape (BertSafetensorsTensor *tensor, JsonNode *node, const char *file_nam
   dims = json_node_get_array (node);
   if (json_array_get_length (dims) > BERT_SAFETENSORS_MAX_DIMS) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: tensor '%s' has %u dimensions, more than the %d supported", file_name,
-        tensor->name, json_array_get_length (dims), BERT_SAFETENSORS_MAX_DIMS);
+        "%s: tensor '%s' has %u dimensions, more than the %d supported", file_name, tensor->name,
+        json_array_get_length (dims), BERT_SAFETENSORS_MAX_DIMS);
     return FALSE;
   }
   tensor->n_dims = json_array_get_length (dims);
@@ -119,8 +130,8 @@ parse_offsets (BertSafetensorsTensor *tensor, JsonNode *node, const char *file_n
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)
       || json_array_get_length (json_node_get_array (node)) != 2) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: tensor '%s': 'data_offsets' is missing or not an array of two integers",
-        file_name, tensor->name);
+        "%s: tensor '%s': 'data_offsets' is missing or not an array of two integers", file_name,
+        tensor->name);
     return FALSE;
   }
   offsets = json_node_get_array (node);
@@ -128,8 +139,7 @@ parse_offsets (BertSafetensorsTensor *tensor, JsonNode *node, const char *file_n
   end = node_get_count (json_array_get_element (offsets, 1));
   if (begin < 0 || end < begin) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: tensor '%s': data_offsets must be two integers 0 <= begin <= end", file_name,
-        tensor->name);
+        "%s: tensor '%s': data_offsets must be two integers 0 <= begin <= end", file_name, tensor->name);
     return FALSE;
   }
   tensor->begin = begin;
@@ -153,8 +163,9 @@ check_byte_size (const BertSafetensorsTensor *tensor, const char *file_name, GEr
   needed = overflow ? g_strdup ("more than 2^64") : g_strdup_printf ("%" G_GUINT64_FORMAT, bytes);
   g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
       "%s: tensor '%s': shape %s of %s needs %s bytes but data_offsets [%" G_GUINT64_FORMAT
-      ", %" G_GUINT64_FORMAT "] span %" G_GUINT64_FORMAT, file_name, tensor->name, shape,
-      tensor->dtype, needed, tensor->begin, tensor->end, tensor->end - tensor->begin);
+      ", %" G_GUINT64_FORMAT "] span %" G_GUINT64_FORMAT,
+      file_name, tensor->name, shape, tensor->dtype, needed, tensor->begin, tensor->end,
+      tensor->end - tensor->begin);
   g_free (needed);
   g_free (shape);
   return FALSE;
@@ -169,8 +180,8 @@ parse_tensor (const char *name, JsonNode *node, const char *file_name, GError **
 
   tensor->name = g_strdup (name);
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: tensor '%s' is not a JSON object", file_name, name);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: tensor '%s' is not a JSON object",
+        file_name, name);
     goto fail;
   }
   fields = json_node_get_object (node);
@@ -201,8 +212,8 @@ fail:
 static int
 compare_begin (gconstpointer a, gconstpointer b)
 {
-  const BertSafetensorsTensor *x = *(BertSafetensorsTensor * const *) a;
-  const BertSafetensorsTensor *y = *(BertSafetensorsTensor * const *) b;
+  const BertSafetensorsTensor *x = *(BertSafetensorsTensor *const *) a;
+  const BertSafetensorsTensor *y = *(BertSafetensorsTensor *const *) b;
 
   return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
@@ -233,8 +244,9 @@ check_layout (BertSafetensors *safetensors, const char *file_name, GError **erro
     } else if (previous != NULL && tensor->begin < previous->end && tensor->begin < tensor->end) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
           "%s: tensor '%s' (data_offsets [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-          "]) overlaps tensor '%s' ([%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "])", file_name,
-          tensor->name, tensor->begin, tensor->end, previous->name, previous->begin, previous->end);
+          "]) overlaps tensor '%s' ([%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "])",
+          file_name, tensor->name, tensor->begin, tensor->end, previous->name, previous->begin,
+          previous->end);
       ok = FALSE;
     }
     tensor->data = safetensors->data + tensor->begin;
@@ -266,16 +278,16 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
   }
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) header, length, &json_error)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: the header is not valid JSON: %s", file_name, json_error->message);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the header is not valid JSON: %s",
+        file_name, json_error->message);
     g_error_free (json_error);
     g_object_unref (parser);
     return NULL;
   }
   /* An empty document parses, to no root at all. */
   if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: the header is not a JSON object", file_name);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the header is not a JSON object",
+        file_name);
     g_object_unref (parser);
     return NULL;
   }
@@ -283,8 +295,7 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
 }
 
 static gboolean
-parse_tensors (BertSafetensors *safetensors, JsonObject *header, const char *file_name,
-    GError **error)
+parse_tensors (BertSafetensors *safetensors, JsonObject *header, const char *file_name, GError **error)
 {
   JsonObjectIter iter;
   const char *name;
@@ -314,16 +325,15 @@ bert_safetensors_parse (const guint8 *buffer, gsize size, const char *file_name,
 
   if (size < 8) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE,
-        "%s: truncated: %" G_GSIZE_FORMAT " bytes, too short for the 8-byte header length",
-        file_name, size);
+        "%s: truncated: %" G_GSIZE_FORMAT " bytes, too short for the 8-byte header length", file_name, size);
     return NULL;
   }
   memcpy (&header_length, buffer, 8);
   header_length = GUINT64_FROM_LE (header_length);
   if (header_length > size - 8 || header_length > BERT_SAFETENSORS_MAX_HEADER_BYTES) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: header length %" G_GUINT64_FORMAT " is out of bounds (file size %" G_GSIZE_FORMAT
-        ", limit %u)", file_name, header_length, size, BERT_SAFETENSORS_MAX_HEADER_BYTES);
+        "%s: header length %" G_GUINT64_FORMAT " is out of bounds (file size %" G_GSIZE_FORMAT ", limit %u)",
+        file_name, header_length, size, BERT_SAFETENSORS_MAX_HEADER_BYTES);
     return NULL;
   }
   parser = parse_header_json (buffer + 8, header_length, file_name, error);
@@ -334,8 +344,8 @@ bert_safetensors_parse (const guint8 *buffer, gsize size, const char *file_name,
   safetensors->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tensor_free);
   safetensors->data = buffer + 8 + header_length;
   safetensors->data_size = size - 8 - header_length;
-  ok = parse_tensors (safetensors, json_node_get_object (json_parser_get_root (parser)),
-      file_name, error) && check_layout (safetensors, file_name, error);
+  ok = parse_tensors (safetensors, json_node_get_object (json_parser_get_root (parser)), file_name, error)
+      && check_layout (safetensors, file_name, error);
   g_object_unref (parser);
   if (!ok) {
     bert_safetensors_free (safetensors);

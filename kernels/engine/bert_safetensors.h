@@ -19,31 +19,30 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *name;
-  char *dtype;                 /* as written in the header: "F32", "BF16", "I64"... */
+  char *dtype; /* as written in the header: "F32", "BF16", "I64"... */
   gsize element_size;
   int n_dims;
   int64_t shape[BERT_SAFETENSORS_MAX_DIMS];
-  guint64 begin, end;          /* data_offsets, relative to the data section */
-  const guint8 *data;          /* begin's address in the buffer */
+  guint64 begin, end; /* data_offsets, relative to the data section */
+  const guint8 *data; /* begin's address in the buffer */
 } BertSafetensorsTensor;
 
 typedef struct {
-  GHashTable *tensors;         /* name -> BertSafetensorsTensor */
-  const guint8 *data;          /* the data section */
+  GHashTable *tensors; /* name -> BertSafetensorsTensor */
+  const guint8 *data;  /* the data section */
   gsize data_size;
 } BertSafetensors;
 
 /* Parses and validates buffer (not copied: it must outlive the result). file_name
  * only names the file in error messages. Errors are in BERT_ENGINE_ERROR. */
-BertSafetensors *bert_safetensors_parse (const guint8 *buffer, gsize size,
-    const char *file_name, GError **error);
+BertSafetensors *bert_safetensors_parse (const guint8 *buffer, gsize size, const char *file_name,
+    GError **error);
 void bert_safetensors_free (BertSafetensors *safetensors);
 /* "[a, b, ...]", for messages. */
 char *bert_safetensors_describe_shape (int n_dims, const int64_t *shape);
 
 /* The tensor of that exact name, or NULL. */
-const BertSafetensorsTensor *bert_safetensors_lookup (const BertSafetensors *safetensors,
-    const char *name);
+const BertSafetensorsTensor *bert_safetensors_lookup (const BertSafetensors *safetensors, const char *name);
 
 G_END_DECLS
 

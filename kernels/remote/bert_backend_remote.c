@@ -18,7 +18,7 @@
 #define MAX_RETRY_DELAY_US (2 * G_TIME_SPAN_SECOND)
 
 typedef struct {
-  char *server;       /* as given, for messages */
+  char *server; /* as given, for messages */
   char *model;
   char *infer_url;
   unsigned timeout_ms;
@@ -26,7 +26,7 @@ typedef struct {
   BertHead head;
   int pooling, normalize;
   GThreadPool *senders;
-  GAsyncQueue *idle_handles;   /* CURL * kept for their open connections */
+  GAsyncQueue *idle_handles; /* CURL * kept for their open connections */
 } RemoteState;
 
 typedef struct {
@@ -46,7 +46,7 @@ typedef struct {
   long status;
   char curl_message[CURL_ERROR_SIZE];
   GByteArray *body;
-  gssize header_length;   /* the response's Inference-Header-Content-Length, or -1 */
+  gssize header_length; /* the response's Inference-Header-Content-Length, or -1 */
 } Exchange;
 
 static gpointer
@@ -94,11 +94,10 @@ exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
   exchange->header_length = -1;
   exchange->status = 0;
   exchange->curl_message[0] = '\0';
-  length_header = g_strdup_printf ("Inference-Header-Content-Length: %" G_GSIZE_FORMAT,
-      job->header_length);
+  length_header = g_strdup_printf ("Inference-Header-Content-Length: %" G_GSIZE_FORMAT, job->header_length);
   headers = curl_slist_append (headers, "Content-Type: application/octet-stream");
   headers = curl_slist_append (headers, length_header);
-  headers = curl_slist_append (headers, "Expect:");   /* no 100-continue round trip */
+  headers = curl_slist_append (headers, "Expect:"); /* no 100-continue round trip */
   curl_easy_setopt (curl, CURLOPT_URL, state->infer_url);
   curl_easy_setopt (curl, CURLOPT_POST, 1L);
   curl_easy_setopt (curl, CURLOPT_POSTFIELDS, request);
@@ -131,10 +130,8 @@ is_transient (const Exchange *exchange)
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-      return TRUE;
-    default:
-      return FALSE;
+    case CURLE_PARTIAL_FILE: return TRUE;
+    default: return FALSE;
   }
 }
 
@@ -168,7 +165,7 @@ retry_delay (unsigned attempt)
 static void
 run_job (RemoteJob *job, RemoteState *state)
 {
-  Exchange exchange = {.body = g_byte_array_new ()};
+  Exchange exchange = { .body = g_byte_array_new () };
   gint64 start = g_get_monotonic_time ();
   GError *read_error = NULL;
   char *failure = NULL;
@@ -185,8 +182,8 @@ run_job (RemoteJob *job, RemoteState *state)
     g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "Triton server %s, model '%s': %s%s", state->server, state->model, failure,
         is_transient (&exchange) && state->retries > 0 ? " (retries exhausted)" : "");
-  else if (!bert_remote_wire_read_response (exchange.body->data, exchange.body->len,
-          exchange.header_length, state->head, job->output, &read_error)) {
+  else if (!bert_remote_wire_read_response (exchange.body->data, exchange.body->len, exchange.header_length,
+               state->head, job->output, &read_error)) {
     g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "Triton server %s, model '%s': %s", state->server, state->model, read_error->message);
     g_error_free (read_error);
@@ -212,8 +209,8 @@ check_remote_options (const BertRemoteOptions *options, GError **error)
       || strpbrk (options->model_name, "/?#% ") != NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
         "the remote backend needs the model's name on %s (bert-infer's remote-model), "
-        "without '/', '?', '#', '%%' or spaces; got '%s'", options->server_url,
-        options->model_name ? options->model_name : "");
+        "without '/', '?', '#', '%%' or spaces; got '%s'",
+        options->server_url, options->model_name ? options->model_name : "");
     return FALSE;
   }
   if (!g_str_has_prefix (options->server_url, "http://")
@@ -253,8 +250,7 @@ remote_create (const BertModel *model, const BertBackendSettings *settings, GErr
   state->pooling = settings->pooling;
   state->normalize = settings->normalize;
   state->idle_handles = g_async_queue_new_full ((GDestroyNotify) curl_easy_cleanup);
-  state->senders = g_thread_pool_new ((GFunc) run_job, state, MAX (options->max_in_flight, 1),
-      FALSE, NULL);
+  state->senders = g_thread_pool_new ((GFunc) run_job, state, MAX (options->max_in_flight, 1), FALSE, NULL);
   return state;
 }
 
@@ -272,16 +268,15 @@ remote_destroy (gpointer data)
 }
 
 static gpointer
-remote_submit (gpointer data, const BertPackedBatch *batch, BertBatchOutput *output,
-    GError **error)
+remote_submit (gpointer data, const BertPackedBatch *batch, BertBatchOutput *output, GError **error)
 {
   RemoteState *state = data;
   RemoteJob *job = g_new0 (RemoteJob, 1);
 
   job->state = state;
   job->output = output;
-  job->request = bert_remote_wire_request (batch, state->head, state->pooling,
-      state->normalize, &job->header_length);
+  job->request =
+      bert_remote_wire_request (batch, state->head, state->pooling, state->normalize, &job->header_length);
   g_mutex_init (&job->lock);
   g_cond_init (&job->done_cond);
   if (!g_thread_pool_push (state->senders, job, error)) {

@@ -20,11 +20,11 @@ typedef struct {
 } WireOutput;
 
 static void
-append_input (GString *json, GString *data, const char *name, const int32_t *values,
-    gsize n_values)
+append_input (GString *json, GString *data, const char *name, const int32_t *values, gsize n_values)
 {
-  g_string_append_printf (json, "%s{\"name\":\"%s\",\"datatype\":\"INT32\",\"shape\":[%"
-      G_GSIZE_FORMAT "],\"parameters\":{\"binary_data_size\":%" G_GSIZE_FORMAT "}}",
+  g_string_append_printf (json,
+      "%s{\"name\":\"%s\",\"datatype\":\"INT32\",\"shape\":[%" G_GSIZE_FORMAT
+      "],\"parameters\":{\"binary_data_size\":%" G_GSIZE_FORMAT "}}",
       data->len > 0 ? "," : "", name, n_values, n_values * sizeof (int32_t));
   g_string_append_len (data, (const char *) values, n_values * sizeof (int32_t));
 }
@@ -32,14 +32,14 @@ append_input (GString *json, GString *data, const char *name, const int32_t *val
 #define MAX_HEAD_OUTPUTS 4
 
 static const char *const head_output_names[][MAX_HEAD_OUTPUTS] = {
-  [BERT_HEAD_ENCODER] = {"EMBEDDING", NULL},
-  [BERT_HEAD_SEQUENCE_CLASSIFIER] = {"LOGITS", "PROBS", "LABELS", "LABEL_APPLIES"},
-  [BERT_HEAD_TOKEN_CLASSIFIER] = {"TOKEN_LOGITS", "TOKEN_PROBS", "TOKEN_LABELS", NULL},
+  [BERT_HEAD_ENCODER] = { "EMBEDDING", NULL },
+  [BERT_HEAD_SEQUENCE_CLASSIFIER] = { "LOGITS", "PROBS", "LABELS", "LABEL_APPLIES" },
+  [BERT_HEAD_TOKEN_CLASSIFIER] = { "TOKEN_LOGITS", "TOKEN_PROBS", "TOKEN_LABELS", NULL },
 };
 
 GBytes *
-bert_remote_wire_request (const BertPackedBatch *batch, BertHead head, int pooling,
-    int normalize, gsize *header_length)
+bert_remote_wire_request (const BertPackedBatch *batch, BertHead head, int pooling, int normalize,
+    gsize *header_length)
 {
   GString *json = g_string_new ("{\"inputs\":[");
   GString *data = g_string_new (NULL);
@@ -73,23 +73,20 @@ head_outputs (BertHead head, BertBatchOutput *output, WireOutput *outputs)
 
   switch (head) {
     case BERT_HEAD_ENCODER:
-      outputs[0] = (WireOutput) {"EMBEDDING", "FP32", 4, {n_sequences, output->hidden_size}, 2,
-          output->embeddings};
+      outputs[0] =
+          (WireOutput){ "EMBEDDING", "FP32", 4, { n_sequences, output->hidden_size }, 2, output->embeddings };
       return 1;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
-      outputs[0] = (WireOutput) {"LOGITS", "FP32", 4, {n_sequences, n_labels}, 2, output->logits};
-      outputs[1] = (WireOutput) {"PROBS", "FP32", 4, {n_sequences, n_labels}, 2, output->probs};
-      outputs[2] = (WireOutput) {"LABELS", "INT32", 4, {n_sequences}, 1, output->labels};
-      outputs[3] = (WireOutput) {"LABEL_APPLIES", "UINT8", 1, {n_sequences, n_labels}, 2,
-          output->label_applies};
+      outputs[0] = (WireOutput){ "LOGITS", "FP32", 4, { n_sequences, n_labels }, 2, output->logits };
+      outputs[1] = (WireOutput){ "PROBS", "FP32", 4, { n_sequences, n_labels }, 2, output->probs };
+      outputs[2] = (WireOutput){ "LABELS", "INT32", 4, { n_sequences }, 1, output->labels };
+      outputs[3] =
+          (WireOutput){ "LABEL_APPLIES", "UINT8", 1, { n_sequences, n_labels }, 2, output->label_applies };
       return 4;
     case BERT_HEAD_TOKEN_CLASSIFIER:
-      outputs[0] = (WireOutput) {"TOKEN_LOGITS", "FP32", 4, {n_tokens, n_labels}, 2,
-          output->token_logits};
-      outputs[1] = (WireOutput) {"TOKEN_PROBS", "FP32", 4, {n_tokens, n_labels}, 2,
-          output->token_probs};
-      outputs[2] = (WireOutput) {"TOKEN_LABELS", "INT32", 4, {n_tokens}, 1,
-          output->token_labels};
+      outputs[0] = (WireOutput){ "TOKEN_LOGITS", "FP32", 4, { n_tokens, n_labels }, 2, output->token_logits };
+      outputs[1] = (WireOutput){ "TOKEN_PROBS", "FP32", 4, { n_tokens, n_labels }, 2, output->token_probs };
+      outputs[2] = (WireOutput){ "TOKEN_LABELS", "INT32", 4, { n_tokens }, 1, output->token_labels };
       return 3;
   }
   return 0;
@@ -130,8 +127,7 @@ shape_matches (JsonArray *shape, const WireOutput *wire)
   for (guint d = 0; d < wire->n_dims; d++) {
     JsonNode *node = json_array_get_element (shape, d);
 
-    if (json_node_get_value_type (node) != G_TYPE_INT64
-        || json_node_get_int (node) != wire->shape[d])
+    if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) != wire->shape[d])
       return FALSE;
   }
   return TRUE;
@@ -179,17 +175,14 @@ check_output (JsonNode *node, WireOutput *outputs, guint n_outputs, GError **err
   char *got, expected[24];
 
   if (wire == NULL || wire->seen) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "malformed response: output '%s' %s", name ? name : "(no name)",
-        wire ? "appears twice" : "was not asked for");
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "malformed response: output '%s' %s",
+        name ? name : "(no name)", wire ? "appears twice" : "was not asked for");
     return NULL;
   }
-  if (g_strcmp0 (json_object_get_string_member_with_default (object, "datatype", ""),
-          wire->datatype) != 0) {
+  if (g_strcmp0 (json_object_get_string_member_with_default (object, "datatype", ""), wire->datatype) != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: output %s is %s, expected %s", name,
-        json_object_get_string_member_with_default (object, "datatype", "(no datatype)"),
-        wire->datatype);
+        json_object_get_string_member_with_default (object, "datatype", "(no datatype)"), wire->datatype);
     return NULL;
   }
   shape = member_array (object, "shape");
@@ -197,15 +190,16 @@ check_output (JsonNode *node, WireOutput *outputs, guint n_outputs, GError **err
   if (!shape_matches (shape, wire)) {
     got = shape_text (shape);
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
-        "response output %s has shape %s; the batch needs [%" G_GINT64_FORMAT "%s%s]", name,
-        got, wire->shape[0], wire->n_dims > 1 ? "," : "", wire->n_dims > 1 ? expected : "");
+        "response output %s has shape %s; the batch needs [%" G_GINT64_FORMAT "%s%s]", name, got,
+        wire->shape[0], wire->n_dims > 1 ? "," : "", wire->n_dims > 1 ? expected : "");
     g_free (got);
     return NULL;
   }
   if (binary_data_size (object) != (gint64) wire_output_bytes (wire)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: output %s declares %" G_GINT64_FORMAT " binary bytes, its shape "
-        "needs %" G_GSIZE_FORMAT, name, binary_data_size (object), wire_output_bytes (wire));
+        "needs %" G_GSIZE_FORMAT,
+        name, binary_data_size (object), wire_output_bytes (wire));
     return NULL;
   }
   wire->seen = TRUE;
@@ -213,8 +207,8 @@ check_output (JsonNode *node, WireOutput *outputs, guint n_outputs, GError **err
 }
 
 static gboolean
-read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutput *outputs,
-    guint n_outputs, GError **error)
+read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutput *outputs, guint n_outputs,
+    GError **error)
 {
   gsize offset = 0;
 
@@ -227,9 +221,9 @@ read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutpu
     size = wire_output_bytes (wire);
     if (size > data_length - offset) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-          "malformed response: output %s needs %" G_GSIZE_FORMAT " bytes at offset %"
-          G_GSIZE_FORMAT ", the body's binary part has %" G_GSIZE_FORMAT, wire->name, size,
-          offset, data_length);
+          "malformed response: output %s needs %" G_GSIZE_FORMAT " bytes at offset %" G_GSIZE_FORMAT
+          ", the body's binary part has %" G_GSIZE_FORMAT,
+          wire->name, size, offset, data_length);
       return FALSE;
     }
     memcpy (wire->destination, data + offset, size);
@@ -244,16 +238,15 @@ read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutpu
   }
   if (offset != data_length) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "malformed response: %" G_GSIZE_FORMAT " bytes after the outputs",
-        data_length - offset);
+        "malformed response: %" G_GSIZE_FORMAT " bytes after the outputs", data_length - offset);
     return FALSE;
   }
   return TRUE;
 }
 
 gboolean
-bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize header_length,
-    BertHead head, BertBatchOutput *output, GError **error)
+bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize header_length, BertHead head,
+    BertBatchOutput *output, GError **error)
 {
   WireOutput outputs[MAX_HEAD_OUTPUTS];
   guint n_outputs = head_outputs (head, output, outputs);
@@ -266,8 +259,8 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
 
   if (json_length > body_length) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "malformed response: a %" G_GSIZE_FORMAT "-byte JSON header in a %" G_GSIZE_FORMAT
-        "-byte body", json_length, body_length);
+        "malformed response: a %" G_GSIZE_FORMAT "-byte JSON header in a %" G_GSIZE_FORMAT "-byte body",
+        json_length, body_length);
     return FALSE;
   }
   parser = json_parser_new_immutable ();
@@ -280,8 +273,7 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: no \"outputs\" array in its JSON header");
   } else {
-    ok = read_outputs (array, body + json_length, body_length - json_length, outputs,
-        n_outputs, error);
+    ok = read_outputs (array, body + json_length, body_length - json_length, outputs, n_outputs, error);
   }
   g_object_unref (parser);
   return ok;
@@ -296,8 +288,7 @@ bert_remote_wire_error_text (const guint8 *body, gsize body_length)
 
   if (json_parser_load_from_data (parser, (const char *) body, body_length, NULL)
       && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    text = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-            "error", NULL));
+    text = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root), "error", NULL));
   g_object_unref (parser);
   if (text == NULL)
     text = g_utf8_make_valid ((const char *) body, MIN (body_length, 200));

@@ -9,8 +9,8 @@
 
 typedef struct {
   int32_t id;
-  int32_t prev, next;       /* symbol indices, -1 at the ends */
-  uint32_t start, length;   /* bytes of the word; length 0: merged away */
+  int32_t prev, next;     /* symbol indices, -1 at the ends */
+  uint32_t start, length; /* bytes of the word; length 0: merged away */
 } Symbol;
 
 typedef struct {
@@ -50,7 +50,7 @@ bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank, in
   uint32_t slot = merge_slot (bpe, key);
   while (bpe->merges[slot].key != 0 && bpe->merges[slot].key != key)
     slot = (slot + 1) & bpe->merge_mask;
-  bpe->merges[slot] = (BertMerge) { key, rank, new_id };
+  bpe->merges[slot] = (BertMerge){ key, rank, new_id };
 }
 
 static inline const BertMerge *
@@ -146,7 +146,7 @@ heap_pop (GArray *heap)
 typedef struct {
   GArray *symbols;
   uint32_t offset;
-  int32_t unk_id;           /* a pending unk, -1 if none */
+  int32_t unk_id; /* a pending unk, -1 if none */
   uint32_t unk_length;
 } WordBuilder;
 
@@ -206,8 +206,8 @@ add_unknown (const BertBpe *bpe, WordBuilder *builder, uint32_t length)
 }
 
 static void
-split_word (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length,
-    GArray *symbols, GString *buffer)
+split_word (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length, GArray *symbols,
+    GString *buffer)
 {
   WordBuilder builder = { symbols, 0, -1, 0 };
 
@@ -237,7 +237,7 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
     return;
   const BertMerge *merge = find_merge (bpe, symbols[left].id, symbols[right].id);
   if (merge != NULL)
-    heap_push (heap, (Candidate) { merge->rank, (uint32_t) left, merge->new_id });
+    heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
 }
 
 static void

@@ -31,7 +31,7 @@ number_fits (const char *text, gsize length, gsize *i)
     end++;
   *i = end > 0 ? end - 1 : 0;
   if (end < length && (text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
-    return TRUE;   /* a float: json-glib reads it as a double */
+    return TRUE; /* a float: json-glib reads it as a double */
   return digits_fit (text + start, end - start, negative);
 }
 

@@ -79,8 +79,9 @@ find_tag_end (BertPlainText *plain, const gchar *markup, gsize len, gsize at)
   QuotingState state = UNQUOTED;
   gsize i;
 
-  if (at + 1 >= len || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/'
-          || markup[at + 1] == '!' || markup[at + 1] == '?'))
+  if (at + 1 >= len
+      || !(g_ascii_isalpha (markup[at + 1]) || markup[at + 1] == '/' || markup[at + 1] == '!'
+          || markup[at + 1] == '?'))
     return 0;
   for (i = at + 1; i < len && !(plain->dead_ends->data[i] & (1 << state)); i++) {
     if (state == UNQUOTED && markup[i] == '>') {
@@ -123,8 +124,15 @@ parse_character_reference (const gchar *reference, gsize len)
 static gunichar
 parse_entity_name (const gchar *name, gsize len)
 {
-  static const struct { const gchar *name; gunichar ch; } named[] = {
-    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+  static const struct {
+    const gchar *name;
+    gunichar ch;
+  } named[] = {
+    { "amp", '&' },
+    { "lt", '<' },
+    { "gt", '>' },
+    { "quot", '"' },
+    { "apos", '\'' },
   };
   gsize i;
 
@@ -139,7 +147,7 @@ parse_entity_name (const gchar *name, gsize len)
 static gsize
 decode_entity (const gchar *markup, gsize len, gsize at, gchar utf8[6], gsize *utf8_len)
 {
-  const gsize longest_entity = 10;      /* "&#x10FFFF;" */
+  const gsize longest_entity = 10; /* "&#x10FFFF;" */
   const gchar *semicolon;
   gunichar ch;
 
@@ -194,18 +202,18 @@ bert_plain_text_map_offsets (const BertPlainText *plain, guint32 *offsets, guint
     guint32 *span = offsets + 2 * i;
 
     if (span[1] <= span[0] || span[1] > plain->text->len)
-      continue;                 /* special tokens: [0, 0] */
+      continue; /* special tokens: [0, 0] */
     span[0] = start[span[0]];
     span[1] = end[span[1] - 1];
   }
 }
 
 void
-bert_tokenizer_encode_markup (const BertTokenizer *tokenizer, BertPlainText *plain,
-    const gchar *markup, gsize len, guint max_length, BertEncoding *encoding)
+bert_tokenizer_encode_markup (const BertTokenizer *tokenizer, BertPlainText *plain, const gchar *markup,
+    gsize len, guint max_length, BertEncoding *encoding)
 {
   bert_plain_text_strip_markup (plain, markup, len);
-  bert_tokenizer_encode (tokenizer, (const gchar *) plain->text->data, plain->text->len,
-      max_length, encoding);
+  bert_tokenizer_encode (tokenizer, (const gchar *) plain->text->data, plain->text->len, max_length,
+      encoding);
   bert_plain_text_map_offsets (plain, encoding->offsets, encoding->n_tokens);
 }

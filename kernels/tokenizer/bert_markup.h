@@ -16,14 +16,13 @@ G_BEGIN_DECLS
 
 /* Pango markup with tags removed and entities decoded, and for each byte of that
  * text the [start, end) bytes of the markup it came from. */
-typedef struct
-{
+typedef struct {
   GByteArray *text;
-  GArray *source_start;         /* guint32 per byte of text */
-  GArray *source_end;           /* guint32 per byte of text */
-  GByteArray *dead_ends;        /* scratch: per markup byte, the quoting states from which
+  GArray *source_start;  /* guint32 per byte of text */
+  GArray *source_end;    /* guint32 per byte of text */
+  GByteArray *dead_ends; /* scratch: per markup byte, the quoting states from which
                                  * the search for a tag's '>' is known to fail */
-  guint64 scan_steps;           /* bytes the last strip examined looking for tags' ends:
+  guint64 scan_steps;    /* bytes the last strip examined looking for tags' ends:
                                  * at most 7 per byte of markup (tested) */
 } BertPlainText;
 
@@ -36,8 +35,8 @@ void bert_plain_text_map_offsets (const BertPlainText *plain, guint32 *offsets, 
 
 /* bert_tokenizer_encode on @len bytes of Pango @markup, through @plain (scratch space
  * reused across calls), with offsets into the markup. */
-void bert_tokenizer_encode_markup (const BertTokenizer *tokenizer, BertPlainText *plain,
-    const gchar *markup, gsize len, guint max_length, BertEncoding *encoding);
+void bert_tokenizer_encode_markup (const BertTokenizer *tokenizer, BertPlainText *plain, const gchar *markup,
+    gsize len, guint max_length, BertEncoding *encoding);
 
 G_END_DECLS
 

@@ -23,8 +23,7 @@ describe_non_regular (mode_t mode)
   return "not a plain file";
 }
 
-static void
-set_file_error (GError **error, GFileError code, const char *path, const char *format, ...)
+static void set_file_error (GError **error, GFileError code, const char *path, const char *format, ...)
     G_GNUC_PRINTF (4, 5);
 
 static void
@@ -75,8 +74,7 @@ bert_model_file_open (const char *path, guint64 max_bytes, guint64 *size, GError
 }
 
 gboolean
-bert_model_file_read (const char *path, gsize max_bytes, char **contents, gsize *length,
-    GError **error)
+bert_model_file_read (const char *path, gsize max_bytes, char **contents, gsize *length, GError **error)
 {
   guint64 size, done = 0;
   int fd = bert_model_file_open (path, max_bytes, &size, error);
@@ -86,8 +84,7 @@ bert_model_file_read (const char *path, gsize max_bytes, char **contents, gsize 
     return FALSE;
   buffer = g_try_malloc (size + 1);
   if (buffer == NULL) {
-    set_file_error (error, G_FILE_ERROR_NOMEM, path, "no memory for its %" G_GUINT64_FORMAT " bytes",
-        size);
+    set_file_error (error, G_FILE_ERROR_NOMEM, path, "no memory for its %" G_GUINT64_FORMAT " bytes", size);
     close (fd);
     return FALSE;
   }
@@ -98,8 +95,7 @@ bert_model_file_read (const char *path, gsize max_bytes, char **contents, gsize 
       continue;
     if (got < 0) {
       int saved_errno = errno;
-      set_file_error (error, g_file_error_from_errno (saved_errno), path, "%s",
-          g_strerror (saved_errno));
+      set_file_error (error, g_file_error_from_errno (saved_errno), path, "%s", g_strerror (saved_errno));
       g_free (buffer);
       close (fd);
       return FALSE;

@@ -76,8 +76,7 @@ next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
   reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
       normalized->next_length + n);
   memcpy (normalized->next_text + normalized->next_length, normalized->text + start, n);
-  memcpy (normalized->next_align + normalized->next_length, normalized->align + start,
-      n * sizeof (BertSpan));
+  memcpy (normalized->next_align + normalized->next_length, normalized->align + start, n * sizeof (BertSpan));
   normalized->next_length += n;
 }
 
@@ -127,7 +126,8 @@ bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change)
     span = at < 1 ? nowhere : normalized->align[MIN (at, normalized->length) - 1];
   } else {
     span = at < normalized->length ? normalized->align[at]
-        : normalized->length > 0 ? normalized->align[normalized->length - 1] : nowhere;
+        : normalized->length > 0   ? normalized->align[normalized->length - 1]
+                                   : nowhere;
     skip_chars (normalized, 1 + (uint32_t) -change);
   }
   next_push (normalized, cp, span);
@@ -142,8 +142,8 @@ bert_normalized_end (BertNormalized *normalized)
 /* ---- replace, prepend, append ---- */
 
 void
-bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts,
-    const uint32_t *ends, guint n_matches, const char *content)
+bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts, const uint32_t *ends,
+    guint n_matches, const char *content)
 {
   uint32_t last_end = 0;
 
@@ -174,8 +174,7 @@ replace_found (BertNormalized *normalized, GArray *starts, GArray *ends, const c
 }
 
 void
-bert_normalized_replace_string (BertNormalized *normalized, const char *pattern,
-    const char *content)
+bert_normalized_replace_string (BertNormalized *normalized, const char *pattern, const char *content)
 {
   GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
@@ -195,8 +194,7 @@ bert_normalized_replace_string (BertNormalized *normalized, const char *pattern,
 }
 
 void
-bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count,
-    const char *content)
+bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content)
 {
   GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
@@ -263,8 +261,7 @@ bert_normalized_lowercase (BertNormalized *normalized)
   for (uint32_t at = 0, n; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
     uint32_t lower[BERT_UNICODE_MAX_SEQUENCE];
-    unsigned count = bert_unicode_apply (bert_unicode_lookup (cp)->map[BERT_MAP_LOWER], cp,
-        lower);
+    unsigned count = bert_unicode_apply (bert_unicode_lookup (cp)->map[BERT_MAP_LOWER], cp, lower);
     for (unsigned i = 0; i < count; i++)
       next_push (normalized, lower[i], normalized->align[at]);
   }

@@ -18,23 +18,22 @@ typedef struct {
 } BertSpan;
 
 typedef struct {
-  char *text;                 /* UTF-8, not NUL-terminated */
-  BertSpan *align;            /* per byte of text: the input bytes it came from */
+  char *text;      /* UTF-8, not NUL-terminated */
+  BertSpan *align; /* per byte of text: the input bytes it came from */
   uint32_t length, capacity;
 
   /* the string being built by a transform, swapped in at its end */
   char *next_text;
   BertSpan *next_align;
   uint32_t next_length, next_capacity;
-  uint32_t cursor;            /* transform: byte of text whose character comes next */
+  uint32_t cursor; /* transform: byte of text whose character comes next */
 } BertNormalized;
 
 void bert_normalized_init (BertNormalized *normalized);
 void bert_normalized_clear (BertNormalized *normalized);
 
 /* Starts from text[start, end) (valid UTF-8), each character aligned to its own bytes. */
-void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start,
-    uint32_t end);
+void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
 
 /* A transform: begin, one add per new character, end. change is the reference's: 0 replaces
  * the next old character, 1 inserts after it, -n replaces it and removes n more. */
@@ -44,15 +43,13 @@ void bert_normalized_end (BertNormalized *normalized);
 
 /* Replaces every match [starts[i], ends[i]) (normalised bytes, in order, disjoint) with
  * content, as NormalizedString::replace does. */
-void bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts,
-    const uint32_t *ends, guint n_matches, const char *content);
+void bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *starts, const uint32_t *ends,
+    guint n_matches, const char *content);
 /* Replaces every occurrence of pattern (non-empty), left to right. */
-void bert_normalized_replace_string (BertNormalized *normalized, const char *pattern,
-    const char *content);
+void bert_normalized_replace_string (BertNormalized *normalized, const char *pattern, const char *content);
 /* Replaces every run of at least min_count consecutive c (ASCII) with content: the regex
  * "c{n,}" of the XLM-R converter's Replace(" {2,}"). */
-void bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count,
-    const char *content);
+void bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content);
 void bert_normalized_prepend (BertNormalized *normalized, const char *prefix);
 /* Removes leading and/or trailing White_Space characters. */
 void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right);
@@ -81,15 +78,10 @@ bert_utf8_get (const char *s, uint32_t *length)
   uint32_t n = bert_utf8_length (b[0]);
   *length = n;
   switch (n) {
-    case 1:
-      return b[0];
-    case 2:
-      return ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3F);
-    case 3:
-      return ((b[0] & 0x0Fu) << 12) | ((b[1] & 0x3Fu) << 6) | (b[2] & 0x3F);
-    default:
-      return ((b[0] & 0x07u) << 18) | ((b[1] & 0x3Fu) << 12) | ((b[2] & 0x3Fu) << 6)
-          | (b[3] & 0x3F);
+    case 1: return b[0];
+    case 2: return ((b[0] & 0x1Fu) << 6) | (b[1] & 0x3F);
+    case 3: return ((b[0] & 0x0Fu) << 12) | ((b[1] & 0x3Fu) << 6) | (b[2] & 0x3F);
+    default: return ((b[0] & 0x07u) << 18) | ((b[1] & 0x3Fu) << 12) | ((b[2] & 0x3Fu) << 6) | (b[3] & 0x3F);
   }
 }
 

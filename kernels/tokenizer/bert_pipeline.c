@@ -14,7 +14,7 @@ typedef struct {
   const BertPipeline *pipeline;
   BertEncoding *encoding;
   uint32_t budget;
-  const char *text;            /* valid UTF-8 */
+  const char *text; /* valid UTF-8 */
   gsize length;
   struct Workspace *work;
   /* the workspace's, for short */
@@ -28,8 +28,8 @@ typedef struct Workspace {
   BertNormalized normalized;
   GArray *pieces, *scratch, *precompiled_scratch;
   BertBpeScratch bpe_scratch;
-  GString *mapped;             /* a pre-token in byte-level characters */
-  GArray *mapped_source;       /* per byte of mapped: the normalised byte it shows */
+  GString *mapped;       /* a pre-token in byte-level characters */
+  GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
   struct CacheEntry *cache;
 } Workspace;
 
@@ -55,8 +55,7 @@ push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start,
 /* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
  * White_Space) of the token's text, except the one added_prefix_space put on the first. */
 static void
-trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *start,
-    uint32_t *end)
+trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *start, uint32_t *end)
 {
   uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
   gboolean in_lead = TRUE;
@@ -74,8 +73,7 @@ trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *s
   if (leading == 0 && trailing == 0)
     return;
   uint32_t index = encoder->encoding->n_tokens - encoder->tokenizer->n_prefix;
-  if (leading > 0 && (index == 0 || *start == 0) && encoder->pipeline->trim_add_prefix_space
-      && leading == 1)
+  if (leading > 0 && (index == 0 || *start == 0) && encoder->pipeline->trim_add_prefix_space && leading == 1)
     leading = 0;
   /* The reference trims character offsets (its encodings hold them before this step). */
   uint32_t new_start = *start, new_end = *end;
@@ -92,8 +90,8 @@ trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *s
 }
 
 static void
-push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length,
-    uint32_t start, uint32_t end)
+push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length, uint32_t start,
+    uint32_t end)
 {
   if (encoder->pipeline->trim_offsets)
     trim (encoder, value, value_length, &start, &end);
@@ -105,8 +103,8 @@ push_model_token (Encoder *encoder, int32_t id, BertSpan span)
 {
   const BertVocab *vocab = &encoder->tokenizer->vocab;
   const char *value = bert_vocab_token (vocab, id);
-  push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0,
-      span.start, span.end);
+  push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0, span.start,
+      span.end);
 }
 
 static gboolean
@@ -125,7 +123,7 @@ full (const Encoder *encoder)
 
 typedef struct CacheEntry {
   uint64_t hash;
-  uint32_t serial;             /* 0: empty */
+  uint32_t serial; /* 0: empty */
   uint8_t length, n_pieces;
   char text[CACHE_TEXT_BYTES];
   int32_t ids[CACHE_PIECES];
@@ -141,8 +139,8 @@ cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t
 }
 
 static gboolean
-cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text,
-    uint32_t length, GArray *pieces)
+cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+    GArray *pieces)
 {
   if (entry->serial != serial || entry->hash != hash || entry->length != length
       || memcmp (entry->text, text, length) != 0)
@@ -155,8 +153,8 @@ cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *
 }
 
 static void
-cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text,
-    uint32_t length, const GArray *pieces)
+cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+    const GArray *pieces)
 {
   if (pieces->len > CACHE_PIECES)
     return;
@@ -187,8 +185,8 @@ run_model (Encoder *encoder, const char *text, uint32_t length)
       return;
   }
   if (pipeline->model == BERT_MODEL_UNIGRAM)
-    bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length,
-        encoder->pieces, encoder->work->scratch);
+    bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length, encoder->pieces,
+        encoder->work->scratch);
   else
     bert_bpe_encode (&pipeline->bpe, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         &encoder->work->bpe_scratch);
@@ -251,10 +249,9 @@ encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;
     if (piece->end > piece->start && piece->end <= mapped->len)
-      span = bert_normalized_span (normalized, source[piece->start],
-          source[piece->end - 1] + 1);
+      span = bert_normalized_span (normalized, source[piece->start], source[piece->end - 1] + 1);
     else
-      span = (BertSpan) { normalized->align[0].start, normalized->align[0].start };
+      span = (BertSpan){ normalized->align[0].start, normalized->align[0].start };
     push_model_token (encoder, piece->id, span);
   }
 }
@@ -335,7 +332,8 @@ pre_tokenize_metaspace (Encoder *encoder)
   bert_normalized_replace_string (normalized, " ", replacement);
   gboolean starts_with = normalized->length >= replacement_length
       && memcmp (normalized->text, replacement, replacement_length) == 0;
-  if (!starts_with && (pipeline->prepend_scheme == BERT_PREPEND_ALWAYS
+  if (!starts_with
+      && (pipeline->prepend_scheme == BERT_PREPEND_ALWAYS
           || (pipeline->prepend_scheme == BERT_PREPEND_FIRST && at_input_start)))
     bert_normalized_prepend (normalized, replacement);
   if (!pipeline->split) {
@@ -367,22 +365,15 @@ normalize (Encoder *encoder)
       case BERT_STEP_PRECOMPILED:
         bert_precompiled_normalize (step->precompiled, normalized, encoder->work->precompiled_scratch);
         break;
-      case BERT_STEP_STRIP:
-        bert_normalized_strip (normalized, step->left, step->right);
-        break;
+      case BERT_STEP_STRIP: bert_normalized_strip (normalized, step->left, step->right); break;
       case BERT_STEP_REPLACE_STRING:
         bert_normalized_replace_string (normalized, step->pattern, step->content);
         break;
       case BERT_STEP_REPLACE_RUNS:
-        bert_normalized_replace_runs (normalized, step->pattern[0], step->min_count,
-            step->content);
+        bert_normalized_replace_runs (normalized, step->pattern[0], step->min_count, step->content);
         break;
-      case BERT_STEP_LOWERCASE:
-        bert_normalized_lowercase (normalized);
-        break;
-      case BERT_STEP_PREPEND:
-        bert_normalized_prepend (normalized, step->content);
-        break;
+      case BERT_STEP_LOWERCASE: bert_normalized_lowercase (normalized); break;
+      case BERT_STEP_PREPEND: bert_normalized_prepend (normalized, step->content); break;
     }
   }
 }
@@ -393,15 +384,9 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
   bert_normalized_set (encoder->normalized, encoder->text, start, end);
   normalize (encoder);
   switch (encoder->pipeline->pre_tokenizer) {
-    case BERT_PRE_METASPACE:
-      pre_tokenize_metaspace (encoder);
-      break;
-    case BERT_PRE_BYTE_LEVEL:
-      pre_tokenize_byte_level (encoder);
-      break;
-    case BERT_PRE_NONE:
-      encode_pre_token (encoder, 0, encoder->normalized->length);
-      break;
+    case BERT_PRE_METASPACE: pre_tokenize_metaspace (encoder); break;
+    case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
+    case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
   }
 }
 
@@ -419,8 +404,7 @@ find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match
       continue;
     for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
       const BertAddedToken *token = &tokenizer->added_tokens[i];
-      if (token->length > encoder->length - at
-          || memcmp (text + at, token->content, token->length) != 0)
+      if (token->length > encoder->length - at || memcmp (text + at, token->content, token->length) != 0)
         continue;
       gsize start = at, end = at + token->length;
       while (token->lstrip && start > from) {
@@ -433,8 +417,7 @@ find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match
         start = before;
       }
       uint32_t n;
-      while (token->rstrip && end < encoder->length
-          && bert_is_white_space (bert_utf8_get (text + end, &n)))
+      while (token->rstrip && end < encoder->length && bert_is_white_space (bert_utf8_get (text + end, &n)))
         end += n;
       *match_start = start;
       *match_end = end;
@@ -458,8 +441,8 @@ encode_text (Encoder *encoder)
       encode_segment (encoder, (uint32_t) at, (uint32_t) match_start);
     if (match == NULL || full (encoder))
       return;
-    push_sequence_token (encoder, match->id, encoder->text + match_start,
-        match_end - match_start, (uint32_t) match_start, (uint32_t) match_end);
+    push_sequence_token (encoder, match->id, encoder->text + match_start, match_end - match_start,
+        (uint32_t) match_start, (uint32_t) match_end);
     at = match_end;
   }
 }
@@ -493,8 +476,8 @@ repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **
 }
 
 static void
-map_offsets_back (BertEncoding *encoding, const BertSpan *sources, gsize repaired_length,
-    gsize length, guint first, guint last)
+map_offsets_back (BertEncoding *encoding, const BertSpan *sources, gsize repaired_length, gsize length,
+    guint first, guint last)
 {
   for (guint i = first; i < last; i++) {
     uint32_t start = encoding->offsets[2 * i], end = encoding->offsets[2 * i + 1];
@@ -544,16 +527,19 @@ thread_workspace (void)
 }
 
 void
-bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize len,
-    guint max_length, BertEncoding *encoding)
+bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding)
 {
   gsize length = MIN (len, (gsize) G_MAXUINT32 / 2), repaired_length = 0;
   BertSpan *sources = NULL;
   char *repaired = repair_utf8 (text, length, &repaired_length, &sources);
   guint n_special = tokenizer->n_prefix + tokenizer->n_suffix;
   Encoder encoder = {
-    .tokenizer = tokenizer, .pipeline = tokenizer->pipeline, .encoding = encoding,
-    .text = repaired ? repaired : text, .length = repaired ? repaired_length : length,
+    .tokenizer = tokenizer,
+    .pipeline = tokenizer->pipeline,
+    .encoding = encoding,
+    .text = repaired ? repaired : text,
+    .length = repaired ? repaired_length : length,
     .work = thread_workspace (),
   };
   if (max_length == 0)
@@ -573,8 +559,7 @@ bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize le
     encoding->truncated = TRUE;
   }
   if (repaired)
-    map_offsets_back (encoding, sources, repaired_length, length, tokenizer->n_prefix,
-        encoding->n_tokens);
+    map_offsets_back (encoding, sources, repaired_length, length, tokenizer->n_prefix, encoding->n_tokens);
   for (guint i = 0; i < tokenizer->n_suffix; i++)
     push_token (encoding, tokenizer->suffix_ids[i], tokenizer->suffix_type_ids[i], 0, 0);
   encoding->repaired_utf8 = repaired != NULL;

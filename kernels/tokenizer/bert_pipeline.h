@@ -28,10 +28,10 @@ typedef enum {
 typedef struct {
   BertStepKind kind;
   BertPrecompiled *precompiled;
-  char *pattern, *content;     /* Replace (pattern: a string, or one character for runs),
+  char *pattern, *content; /* Replace (pattern: a string, or one character for runs),
                                 * Prepend */
-  guint min_count;             /* REPLACE_RUNS */
-  gboolean left, right;        /* STRIP */
+  guint min_count;         /* REPLACE_RUNS */
+  gboolean left, right;    /* STRIP */
 } BertNormalizerStep;
 
 typedef enum {
@@ -52,7 +52,7 @@ typedef enum {
 } BertPrependScheme;
 
 typedef struct _BertPipeline {
-  uint32_t serial;             /* unique per pipeline loaded: keys the pre-token cache */
+  uint32_t serial; /* unique per pipeline loaded: keys the pre-token cache */
   BertModelKind model;
   BertUnigram unigram;
   BertBpe bpe;
@@ -61,13 +61,13 @@ typedef struct _BertPipeline {
   guint n_steps;
 
   BertPreTokenizerKind pre_tokenizer;
-  char *replacement;           /* Metaspace: "▁" */
+  char *replacement; /* Metaspace: "▁" */
   BertPrependScheme prepend_scheme;
-  gboolean split;              /* Metaspace: split before each replacement */
-  gboolean add_prefix_space;   /* ByteLevel */
-  gboolean use_regex;          /* ByteLevel */
+  gboolean split;            /* Metaspace: split before each replacement */
+  gboolean add_prefix_space; /* ByteLevel */
+  gboolean use_regex;        /* ByteLevel */
 
-  gboolean trim_offsets;       /* RobertaProcessing / ByteLevel post-processor */
+  gboolean trim_offsets; /* RobertaProcessing / ByteLevel post-processor */
   gboolean trim_add_prefix_space;
 } BertPipeline;
 
@@ -75,11 +75,11 @@ typedef struct _BertTokenizer BertTokenizer;
 
 /* Reads a Unigram or BPE tokenizer.json's model, normalizer and pre_tokenizer into the
  * tokenizer's pipeline (the caller reads the added tokens and the post-processor). */
-gboolean bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added,
-    const char *file, GError **error);
+gboolean bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error);
 void bert_pipeline_free (BertPipeline *pipeline);
 
-void bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize length,
-    guint max_length, BertEncoding *encoding);
+void bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize length, guint max_length,
+    BertEncoding *encoding);
 
 #endif

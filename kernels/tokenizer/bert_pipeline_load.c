@@ -17,17 +17,16 @@
 static gboolean
 field_error (GError **error, const char *file, const char *field, const char *expected)
 {
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: field '%s' must be %s", file, field, expected);
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' must be %s", file,
+      field, expected);
   return FALSE;
 }
 
 static gboolean
-unsupported (GError **error, const char *file, const char *field, const char *found,
-    const char *supported)
+unsupported (GError **error, const char *file, const char *field, const char *found, const char *supported)
 {
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "%s: %s is %s; supported: %s", file, field, found, supported);
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED, "%s: %s is %s; supported: %s",
+      file, field, found, supported);
   return FALSE;
 }
 
@@ -39,8 +38,8 @@ member (JsonObject *object, const char *name)
 }
 
 static gboolean
-get_bool (JsonObject *object, const char *name, const char *file, const char *field,
-    gboolean *value, GError **error)
+get_bool (JsonObject *object, const char *name, const char *file, const char *field, gboolean *value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   if (node == NULL)
@@ -53,8 +52,8 @@ get_bool (JsonObject *object, const char *name, const char *file, const char *fi
 
 /* A string member; absent or null leaves *value. */
 static gboolean
-get_string (JsonObject *object, const char *name, const char *file, const char *field,
-    const char **value, GError **error)
+get_string (JsonObject *object, const char *name, const char *file, const char *field, const char **value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   if (node == NULL)
@@ -69,8 +68,7 @@ static const char *
 type_of (JsonObject *object)
 {
   JsonNode *node = member (object, "type");
-  return node && json_node_get_value_type (node) == G_TYPE_STRING
-      ? json_node_get_string (node) : NULL;
+  return node && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
 }
 
 /* ---- model ---- */
@@ -114,8 +112,7 @@ serde_f64 (double value)
 }
 
 static gboolean
-read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file,
-    GError **error)
+read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file, GError **error)
 {
   BertUnigram *unigram = &tokenizer->pipeline->unigram;
   guint n = json_array_get_length (vocab);
@@ -125,8 +122,7 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
   for (guint id = 0; id < n; id++) {
     JsonNode *node = json_array_get_element (vocab, id);
     JsonArray *entry = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-    JsonNode *piece = entry && json_array_get_length (entry) == 2
-        ? json_array_get_element (entry, 0) : NULL;
+    JsonNode *piece = entry && json_array_get_length (entry) == 2 ? json_array_get_element (entry, 0) : NULL;
     JsonNode *score = piece ? json_array_get_element (entry, 1) : NULL;
     GType score_type = score ? json_node_get_value_type (score) : G_TYPE_INVALID;
     if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING
@@ -138,12 +134,11 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
     }
     const char *text = json_node_get_string (piece);
     unigram->scores[id] = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
-        : (double) json_node_get_int (score);
+                                                      : (double) json_node_get_int (score);
     int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, strlen (text));
     if (holder >= 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: field 'model.vocab': the piece '%s' is both id %d and id %u", file, text, holder,
-          id);
+          "%s: field 'model.vocab': the piece '%s' is both id %d and id %u", file, text, holder, id);
       return FALSE;
     }
   }
@@ -151,8 +146,7 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
 }
 
 static gboolean
-read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file,
-    GError **error)
+read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
 {
   BertUnigram *unigram = &tokenizer->pipeline->unigram;
   JsonNode *vocab_node = member (model, "vocab"), *unk_node = member (model, "unk_id");
@@ -165,10 +159,10 @@ read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, con
   guint n_pieces = json_array_get_length (vocab);
   if (unk_node == NULL || json_node_get_value_type (unk_node) != G_TYPE_INT64
       || json_node_get_int (unk_node) < 0 || json_node_get_int (unk_node) >= n_pieces)
-    return field_error (error, file, "model.unk_id", "the id of a piece (a Unigram model "
+    return field_error (error, file, "model.unk_id",
+        "the id of a piece (a Unigram model "
         "without one fails on unknown characters)");
-  if (!get_bool (model, "byte_fallback", file, "model.byte_fallback", &unigram->byte_fallback,
-          error)
+  if (!get_bool (model, "byte_fallback", file, "model.byte_fallback", &unigram->byte_fallback, error)
       || !bert_tokenizer_count_added_ids (added, n_pieces, file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
@@ -230,7 +224,8 @@ read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GErr
         g_string_append (merged, right + prefix_length);
       int32_t new_id = bert_bpe_lookup (bpe, &tokenizer->vocab, merged->str, merged->len);
       if (left_id < 0 || right_id < 0 || new_id < 0)
-        ok = field_error (error, file, field, "a pair of tokens of model.vocab whose merge is "
+        ok = field_error (error, file, field,
+            "a pair of tokens of model.vocab whose merge is "
             "in model.vocab too");
       else
         bert_bpe_add_merge (bpe, left_id, right_id, rank, new_id);
@@ -242,8 +237,7 @@ read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GErr
 }
 
 static gboolean
-read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file,
-    GError **error)
+read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
 {
   BertBpe *bpe = &tokenizer->pipeline->bpe;
   JsonNode *vocab_node = member (model, "vocab"), *merges_node = member (model, "merges");
@@ -257,16 +251,15 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
     return field_error (error, file, "model.vocab", "a non-empty object of token: id");
   if (merges_node == NULL || !JSON_NODE_HOLDS_ARRAY (merges_node))
     return field_error (error, file, "model.merges", "an array of merges");
-  if (dropout && !(json_node_get_value_type (dropout) == G_TYPE_DOUBLE
-          && json_node_get_double (dropout) == 0.0))
+  if (dropout
+      && !(json_node_get_value_type (dropout) == G_TYPE_DOUBLE && json_node_get_double (dropout) == 0.0))
     return unsupported (error, file, "model.dropout", "set", "null or 0 (dropout is random)");
   JsonObject *vocab = json_node_get_object (vocab_node);
   guint n_model_ids = json_object_get_size (vocab);
   if (!get_string (model, "unk_token", file, "model.unk_token", &unk, error)
-      || !get_string (model, "continuing_subword_prefix", file,
-          "model.continuing_subword_prefix", &prefix, error)
-      || !get_string (model, "end_of_word_suffix", file, "model.end_of_word_suffix", &suffix,
+      || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
           error)
+      || !get_string (model, "end_of_word_suffix", file, "model.end_of_word_suffix", &suffix, error)
       || !get_bool (model, "fuse_unk", file, "model.fuse_unk", &fuse_unk, error)
       || !get_bool (model, "byte_fallback", file, "model.byte_fallback", &byte_fallback, error)
       || !get_bool (model, "ignore_merges", file, "model.ignore_merges", &ignore_merges, error)
@@ -281,8 +274,7 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
   bpe->fuse_unk = fuse_unk;
   bpe->byte_fallback = byte_fallback;
   bpe->ignore_merges = ignore_merges;
-  if (unk != NULL && (bpe->unk_id = bert_bpe_lookup (bpe, &tokenizer->vocab, unk,
-              strlen (unk))) < 0) {
+  if (unk != NULL && (bpe->unk_id = bert_bpe_lookup (bpe, &tokenizer->vocab, unk, strlen (unk))) < 0) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: field 'model.unk_token': '%s' is not in model.vocab", file, unk);
     return FALSE;
@@ -302,10 +294,9 @@ read_run_pattern (const char *regex, BertNormalizerStep *step)
 {
   unsigned min_count;
   char brace_end[3] = "";
-  if (strlen (regex) < 5 || (unsigned char) regex[0] >= 0x80
-      || strchr ("\\.[]()*+?{}|^$", regex[0]) != NULL
-      || sscanf (regex + 1, "{%u,%2s", &min_count, brace_end) != 2
-      || strcmp (brace_end, "}") != 0 || min_count == 0)
+  if (strlen (regex) < 5 || (unsigned char) regex[0] >= 0x80 || strchr ("\\.[]()*+?{}|^$", regex[0]) != NULL
+      || sscanf (regex + 1, "{%u,%2s", &min_count, brace_end) != 2 || strcmp (brace_end, "}") != 0
+      || min_count == 0)
     return FALSE;
   char expected[32];
   g_snprintf (expected, sizeof expected, "%c{%u,}", regex[0], min_count);
@@ -317,12 +308,12 @@ read_run_pattern (const char *regex, BertNormalizerStep *step)
 }
 
 static gboolean
-read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file,
-    const char *field, GError **error)
+read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file, const char *field,
+    GError **error)
 {
   JsonNode *pattern_node = member (normalizer, "pattern");
-  JsonObject *pattern = pattern_node && JSON_NODE_HOLDS_OBJECT (pattern_node)
-      ? json_node_get_object (pattern_node) : NULL;
+  JsonObject *pattern =
+      pattern_node && JSON_NODE_HOLDS_OBJECT (pattern_node) ? json_node_get_object (pattern_node) : NULL;
   const char *string = NULL, *regex = NULL, *content = NULL;
   char *pattern_field = g_strconcat (field, ".pattern", NULL);
   char *content_field = g_strconcat (field, ".content", NULL);
@@ -351,8 +342,8 @@ read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file
 }
 
 static gboolean
-read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step,
-    const char *file, const char *field, GError **error)
+read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
+    const char *field, GError **error)
 {
   const char *type = type_of (normalizer);
   const char *text = NULL;
@@ -419,8 +410,7 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     JsonNode *step = json_array_get_element (steps, i);
     char *field = g_strdup_printf ("normalizer.normalizers[%u]", i);
     gboolean ok = JSON_NODE_HOLDS_OBJECT (step)
-        ? read_step (tokenizer, json_node_get_object (step), &pipeline->steps[i], file, field,
-            error)
+        ? read_step (tokenizer, json_node_get_object (step), &pipeline->steps[i], file, field, error)
         : field_error (error, file, field, "an object");
     pipeline->n_steps = i + 1;
     g_free (field);
@@ -441,11 +431,10 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
   pipeline->pre_tokenizer = BERT_PRE_METASPACE;
   pipeline->split = TRUE;
   if (!get_string (pre, "replacement", file, "pre_tokenizer.replacement", &replacement, error)
-      || !get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme,
-          error)
+      || !get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme, error)
       || !get_bool (pre, "split", file, "pre_tokenizer.split", &pipeline->split, error)
-      || !get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
-          &add_prefix_space, error))
+      || !get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space", &add_prefix_space,
+          error))
     return FALSE;
   if (g_utf8_strlen (replacement, -1) != 1)
     return field_error (error, file, "pre_tokenizer.replacement", "one character");
@@ -459,8 +448,7 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
   else if (strcmp (scheme, "never") == 0)
     pipeline->prepend_scheme = BERT_PREPEND_NEVER;
   else
-    return field_error (error, file, "pre_tokenizer.prepend_scheme",
-        "\"always\", \"first\" or \"never\"");
+    return field_error (error, file, "pre_tokenizer.prepend_scheme", "\"always\", \"first\" or \"never\"");
   return TRUE;
 }
 
@@ -483,9 +471,8 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
     pipeline->add_prefix_space = TRUE;
     pipeline->use_regex = TRUE;
     return get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
-            &pipeline->add_prefix_space, error)
-        && get_bool (pre, "use_regex", file, "pre_tokenizer.use_regex", &pipeline->use_regex,
-            error);
+               &pipeline->add_prefix_space, error)
+        && get_bool (pre, "use_regex", file, "pre_tokenizer.use_regex", &pipeline->use_regex, error);
   }
   return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
       "Metaspace or ByteLevel (with a Unigram or BPE model)");
@@ -494,24 +481,22 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
 /* ---- the whole ---- */
 
 gboolean
-bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added,
-    const char *file, GError **error)
+bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error)
 {
   JsonNode *model_node = member (root, "model");
-  JsonObject *model = model_node && JSON_NODE_HOLDS_OBJECT (model_node)
-      ? json_node_get_object (model_node) : NULL;
+  JsonObject *model =
+      model_node && JSON_NODE_HOLDS_OBJECT (model_node) ? json_node_get_object (model_node) : NULL;
   static gint serials = 0;
   BertPipeline *pipeline = g_new0 (BertPipeline, 1);
 
   tokenizer->pipeline = pipeline;
   pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
-  pipeline->model = g_strcmp0 (type_of (model), "Unigram") == 0 ? BERT_MODEL_UNIGRAM
-      : BERT_MODEL_BPE;
-  if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file,
-              error) : read_bpe (tokenizer, model, added, file, error)))
+  pipeline->model = g_strcmp0 (type_of (model), "Unigram") == 0 ? BERT_MODEL_UNIGRAM : BERT_MODEL_BPE;
+  if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file, error)
+                                              : read_bpe (tokenizer, model, added, file, error)))
     return FALSE;
-  return read_normalizer (tokenizer, root, file, error)
-      && read_pre_tokenizer (pipeline, root, file, error);
+  return read_normalizer (tokenizer, root, file, error) && read_pre_tokenizer (pipeline, root, file, error);
 }
 
 void

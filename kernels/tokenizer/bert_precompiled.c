@@ -6,9 +6,9 @@
 #include <string.h>
 
 struct _BertPrecompiled {
-  uint32_t *units;          /* the double array */
+  uint32_t *units; /* the double array */
   uint32_t n_units;
-  char *strings;            /* normalised strings, each NUL-terminated */
+  char *strings; /* normalised strings, each NUL-terminated */
   uint32_t strings_length;
 };
 
@@ -32,12 +32,12 @@ bert_precompiled_new (const char *base64, const char *file, const char *field, G
     g_free (blob);
     return precompiled;
   }
-  uint32_t trie_size = length >= 4 ? blob[0] | blob[1] << 8 | blob[2] << 16
-      | (uint32_t) blob[3] << 24 : 0;
+  uint32_t trie_size = length >= 4 ? blob[0] | blob[1] << 8 | blob[2] << 16 | (uint32_t) blob[3] << 24 : 0;
   if (length < 4 || trie_size % 4 != 0 || trie_size == 0 || trie_size > length - 4) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s: field '%s' is not a sentencepiece charsmap (its trie size %u does not fit its %"
-        G_GSIZE_FORMAT " bytes)", file, field, trie_size, length);
+        "%s: field '%s' is not a sentencepiece charsmap (its trie size %u does not fit its %" G_GSIZE_FORMAT
+        " bytes)",
+        file, field, trie_size, length);
     g_free (blob);
     g_free (precompiled);
     return NULL;
@@ -110,9 +110,9 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
 
 typedef struct {
   BertGraphemeBreak previous;
-  gboolean pictographic_run;   /* ExtPict Extend* so far */
-  gboolean pictographic_zwj;   /* ... followed by ZWJ just before */
-  guint regional_count;        /* Regional_Indicators just before, in a row */
+  gboolean pictographic_run; /* ExtPict Extend* so far */
+  gboolean pictographic_zwj; /* ... followed by ZWJ just before */
+  guint regional_count;      /* Regional_Indicators just before, in a row */
 } GraphemeState;
 
 static gboolean
@@ -128,16 +128,17 @@ breaks_before (GraphemeState *state, uint32_t cp)
   else if (previous == BERT_GCB_CONTROL || previous == BERT_GCB_CR || previous == BERT_GCB_LF
       || current == BERT_GCB_CONTROL || current == BERT_GCB_CR || current == BERT_GCB_LF)
     result = TRUE;
-  else if (previous == BERT_GCB_L && (current == BERT_GCB_L || current == BERT_GCB_V
-          || current == BERT_GCB_LV || current == BERT_GCB_LVT))
+  else if (previous == BERT_GCB_L
+      && (current == BERT_GCB_L || current == BERT_GCB_V || current == BERT_GCB_LV
+          || current == BERT_GCB_LVT))
     result = FALSE;
   else if ((previous == BERT_GCB_LV || previous == BERT_GCB_V)
       && (current == BERT_GCB_V || current == BERT_GCB_T))
     result = FALSE;
   else if ((previous == BERT_GCB_LVT || previous == BERT_GCB_T) && current == BERT_GCB_T)
     result = FALSE;
-  else if (current == BERT_GCB_EXTEND || current == BERT_GCB_ZWJ
-      || current == BERT_GCB_SPACING_MARK || previous == BERT_GCB_PREPEND)
+  else if (current == BERT_GCB_EXTEND || current == BERT_GCB_ZWJ || current == BERT_GCB_SPACING_MARK
+      || previous == BERT_GCB_PREPEND)
     result = FALSE;
   else if (state->pictographic_zwj && pictographic)
     result = FALSE;
@@ -147,8 +148,7 @@ breaks_before (GraphemeState *state, uint32_t cp)
     result = TRUE;
 
   state->pictographic_zwj = state->pictographic_run && current == BERT_GCB_ZWJ;
-  state->pictographic_run = pictographic
-      || (state->pictographic_run && current == BERT_GCB_EXTEND);
+  state->pictographic_run = pictographic || (state->pictographic_run && current == BERT_GCB_EXTEND);
   state->regional_count = current == BERT_GCB_REGIONAL_INDICATOR ? state->regional_count + 1 : 0;
   state->previous = current;
   return result;
@@ -206,8 +206,7 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
 }
 
 void
-bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized,
-    GArray *scratch)
+bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
   GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0 };
   gboolean modified = FALSE;
@@ -223,8 +222,7 @@ bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *
       start = at;
     }
   }
-  modified |= normalize_grapheme (precompiled, normalized->text + start,
-      normalized->length - start, scratch);
+  modified |= normalize_grapheme (precompiled, normalized->text + start, normalized->length - start, scratch);
   if (!modified)
     return;
   bert_normalized_begin (normalized, 0);

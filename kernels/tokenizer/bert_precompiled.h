@@ -16,11 +16,11 @@ typedef struct _BertPrecompiled BertPrecompiled;
 
 /* Decodes the base64 charsmap; errors name file and field. An empty charsmap is allowed
  * and changes nothing. */
-BertPrecompiled *bert_precompiled_new (const char *base64, const char *file,
-    const char *field, GError **error);
+BertPrecompiled *bert_precompiled_new (const char *base64, const char *file, const char *field,
+    GError **error);
 void bert_precompiled_free (BertPrecompiled *precompiled);
 
-void bert_precompiled_normalize (const BertPrecompiled *precompiled,
-    BertNormalized *normalized, GArray *scratch);
+void bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized,
+    GArray *scratch);
 
 #endif

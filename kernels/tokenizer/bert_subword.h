@@ -19,13 +19,13 @@ typedef struct {
 #define BERT_UNIGRAM_BOUND_BITS 12
 
 typedef struct {
-  double *scores;               /* per piece id */
+  double *scores; /* per piece id */
   uint32_t n_pieces;
   int32_t unk_id;
-  double unk_score;             /* the lowest score minus 10, as the reference */
+  double unk_score; /* the lowest score minus 10, as the reference */
   gboolean byte_fallback;
-  int32_t byte_ids[256];        /* <0xXX> pieces, -1 when absent */
-  uint32_t bound[1 << BERT_UNIGRAM_BOUND_BITS];  /* longest piece per first-character bucket */
+  int32_t byte_ids[256];                        /* <0xXX> pieces, -1 when absent */
+  uint32_t bound[1 << BERT_UNIGRAM_BOUND_BITS]; /* longest piece per first-character bucket */
   /* One bit per hash bucket, set for the hash of every prefix of every piece: the search
    * at a position stops at the first prefix no piece has, as a trie walk would. */
   uint64_t *prefix_filter;
@@ -43,7 +43,7 @@ void bert_unigram_clear (BertUnigram *unigram);
 /* ---- BPE ---- */
 
 typedef struct {
-  uint64_t key;                 /* left id << 32 | right id; 0 marks an empty slot */
+  uint64_t key; /* left id << 32 | right id; 0 marks an empty slot */
   uint32_t rank;
   int32_t new_id;
 } BertMerge;
@@ -52,20 +52,18 @@ typedef struct {
   uint32_t n_model_ids;
   BertMerge *merges;
   uint32_t merge_mask;
-  char *prefix, *suffix;        /* continuing_subword_prefix, end_of_word_suffix, or NULL */
-  int32_t unk_id;               /* -1: none, unknown characters are dropped */
+  char *prefix, *suffix; /* continuing_subword_prefix, end_of_word_suffix, or NULL */
+  int32_t unk_id;        /* -1: none, unknown characters are dropped */
   gboolean fuse_unk, byte_fallback, ignore_merges;
   int32_t byte_ids[256];
 } BertBpe;
 
 void bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges);
 /* Adds a merge; later duplicates replace earlier ones, as in the reference's map. */
-void bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank,
-    int32_t new_id);
+void bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank, int32_t new_id);
 void bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab);
 /* The id of a model token, or -1. */
-int32_t bert_bpe_lookup (const BertBpe *bpe, const BertVocab *vocab, const char *text,
-    gsize length);
+int32_t bert_bpe_lookup (const BertBpe *bpe, const BertVocab *vocab, const char *text, gsize length);
 /* Working memory of bert_bpe_encode, kept across calls. */
 typedef struct {
   GArray *symbols, *heap;
@@ -74,8 +72,8 @@ typedef struct {
 
 void bert_bpe_scratch_init (BertBpeScratch *scratch);
 void bert_bpe_scratch_clear (BertBpeScratch *scratch);
-void bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word,
-    uint32_t length, GArray *pieces, BertBpeScratch *scratch);
+void bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length,
+    GArray *pieces, BertBpeScratch *scratch);
 void bert_bpe_clear (BertBpe *bpe);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (bert-tokenizer-error-quark, bert_tokenizer_error)
+G_DEFINE_QUARK (bert - tokenizer - error - quark, bert_tokenizer_error)
 
 typedef struct {
   uint32_t start, end;
@@ -23,9 +23,9 @@ typedef struct {
 typedef struct {
   uint32_t cp;
   uint8_t combining_class;
-  uint8_t first;      /* first character of its source's decomposition */
-  uint8_t kept;       /* not a nonspacing mark, so strip_accents keeps it */
-  Span span;          /* the source character's span */
+  uint8_t first; /* first character of its source's decomposition */
+  uint8_t kept;  /* not a nonspacing mark, so strip_accents keeps it */
+  Span span;     /* the source character's span */
 } RunEntry;
 
 #define WORD_STACK_BYTES 512
@@ -34,14 +34,14 @@ typedef struct {
 typedef struct {
   const BertTokenizer *tokenizer;
   BertEncoding *encoding;
-  uint32_t budget;            /* sequence tokens allowed before truncation */
-  gboolean full;              /* more than budget tokens: the rest of the text is not needed */
+  uint32_t budget; /* sequence tokens allowed before truncation */
+  gboolean full;   /* more than budget tokens: the rest of the text is not needed */
   int invalid_utf8;
 
   /* the word being built: normalised UTF-8 and, per byte, the span of its source */
   char *word;
   uint32_t *word_start, *word_end;
-  uint64_t *prefix_hash;      /* WordPiece scratch, one per byte + 1 */
+  uint64_t *prefix_hash; /* WordPiece scratch, one per byte + 1 */
   uint32_t word_length, word_capacity, word_chars;
   Span word_span;
 
@@ -128,8 +128,8 @@ longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
     if (!is_char_boundary (encoder->word, encoder->word_length, stop))
       continue;
     gsize length = prefix_length + stop - start;
-    int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix,
-        prefix_length, piece, stop - start);
+    int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix, prefix_length,
+        piece, stop - start);
     if (id >= 0) {
       *end = stop;
       return id;
@@ -346,9 +346,8 @@ static void
 decompose (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
 {
   uint32_t nfd[BERT_UNICODE_MAX_SEQUENCE];
-  unsigned n = (record->flags & BERT_CHAR_HANGUL)
-      ? bert_unicode_hangul_jamo (cp, nfd)
-      : bert_unicode_apply (record->map[BERT_MAP_NFD], cp, nfd);
+  unsigned n = (record->flags & BERT_CHAR_HANGUL) ? bert_unicode_hangul_jamo (cp, nfd)
+                                                  : bert_unicode_apply (record->map[BERT_MAP_NFD], cp, nfd);
 
   for (unsigned i = 0; i < n; i++) {
     const BertUnicodeRecord *part = bert_unicode_lookup (nfd[i]);
@@ -361,8 +360,7 @@ decompose (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span 
     }
     if (encoder->run_length == 0)
       encoder->before_run = i == 0 ? encoder->last_consumed : span;
-    RunEntry entry = { nfd[i], part->combining_class, i == 0,
-      !(part->flags & BERT_CHAR_NONSPACING), span };
+    RunEntry entry = { nfd[i], part->combining_class, i == 0, !(part->flags & BERT_CHAR_NONSPACING), span };
     push_run (encoder, &entry);
   }
 }
@@ -395,8 +393,7 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
   gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
   if (isolated)
     close_word (encoder);
-  if (tokenizer->mode & BERT_MAP_STRIP
-      && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
+  if (tokenizer->mode & BERT_MAP_STRIP && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
     decompose (encoder, cp, record, span);
   } else {
     if (encoder->run_length > 0)
@@ -420,19 +417,14 @@ process_ascii (Encoder *encoder, unsigned char c, gsize at)
   Span span = { (uint32_t) at, (uint32_t) at + 1 };
 
   switch (tokenizer->ascii_class[c]) {
-    case BERT_ASCII_WORD:
-      append_char (encoder, (unsigned char) tokenizer->ascii_map[c], span);
-      break;
-    case BERT_ASCII_SPLIT:
-      finish_word (encoder);
-      break;
+    case BERT_ASCII_WORD: append_char (encoder, (unsigned char) tokenizer->ascii_map[c], span); break;
+    case BERT_ASCII_SPLIT: finish_word (encoder); break;
     case BERT_ASCII_PUNCT:
       finish_word (encoder);
       append_char (encoder, (unsigned char) tokenizer->ascii_map[c], span);
       finish_word (encoder);
       break;
-    default:
-      return;
+    default: return;
   }
   encoder->last_consumed = span;
 }
@@ -486,8 +478,7 @@ find_added_token (const BertTokenizer *tokenizer, const char *text, gsize from, 
 /* ---- encode ---- */
 
 static void
-encoder_init (Encoder *encoder, const BertTokenizer *tokenizer, BertEncoding *encoding,
-    guint max_length)
+encoder_init (Encoder *encoder, const BertTokenizer *tokenizer, BertEncoding *encoding, guint max_length)
 {
   memset (encoder, 0, offsetof (Encoder, word_stack));
   encoder->tokenizer = tokenizer;
@@ -556,8 +547,8 @@ encode_sequence (Encoder *encoder, const char *text, gsize length)
 }
 
 void
-bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len,
-    guint max_length, BertEncoding *encoding)
+bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding)
 {
   Encoder encoder;
   /* Offsets are 32-bit: longer input is cut at 4 GiB. */
@@ -567,8 +558,7 @@ bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize l
     bert_pipeline_encode (tokenizer, text, len, max_length, encoding);
     return;
   }
-  encoder_init (&encoder, tokenizer, encoding, max_length ? max_length
-      : tokenizer->options.model_max_length);
+  encoder_init (&encoder, tokenizer, encoding, max_length ? max_length : tokenizer->options.model_max_length);
   encoding->n_tokens = 0;
   encoding->truncated = FALSE;
   for (guint i = 0; i < tokenizer->n_prefix; i++)
@@ -694,8 +684,8 @@ require_token (int32_t id, const char *what, const char *source, GError **error)
 {
   if (id >= 0)
     return TRUE;
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: the vocabulary has no %s token", source, what);
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: the vocabulary has no %s token",
+      source, what);
   return FALSE;
 }
 
@@ -711,8 +701,8 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
 
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
-  tokenizer->subword_prefix_hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED,
-      tokenizer->subword_prefix, tokenizer->subword_prefix_length);
+  tokenizer->subword_prefix_hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, tokenizer->subword_prefix,
+      tokenizer->subword_prefix_length);
   if (tokenizer->max_input_chars_per_word == 0)
     tokenizer->max_input_chars_per_word = 1;
   derive_ascii_tables (tokenizer);

@@ -16,18 +16,18 @@ G_BEGIN_DECLS
 GQuark bert_tokenizer_error_quark (void);
 
 typedef enum {
-  BERT_TOKENIZER_ERROR_FILE,      /* a file is missing or unreadable */
-  BERT_TOKENIZER_ERROR_FORMAT,    /* a file is malformed: the message names file and line or field */
+  BERT_TOKENIZER_ERROR_FILE,       /* a file is missing or unreadable */
+  BERT_TOKENIZER_ERROR_FORMAT,     /* a file is malformed: the message names file and line or field */
   BERT_TOKENIZER_ERROR_UNSUPPORTED /* a valid file describing something other than BERT WordPiece */
 } BertTokenizerError;
 
 /* Normalisation settings, as in tokenizer_config.json / tokenizer.json's BertNormalizer. */
 typedef struct {
-  gboolean clean_text;             /* drop control chars and U+FFFD, map whitespace to ' ' */
-  gboolean handle_chinese_chars;   /* put spaces around CJK ideographs */
+  gboolean clean_text;           /* drop control chars and U+FFFD, map whitespace to ' ' */
+  gboolean handle_chinese_chars; /* put spaces around CJK ideographs */
   gboolean lowercase;
-  int strip_accents;               /* -1: unset (follows lowercase), 0: no, 1: yes */
-  guint model_max_length;          /* a folder's sentence_bert_config.json max_seq_length,
+  int strip_accents;      /* -1: unset (follows lowercase), 0: no, 1: yes */
+  guint model_max_length; /* a folder's sentence_bert_config.json max_seq_length,
                                       * else tokenizer_config.json's; 512 when absent */
 } BertNormalizerOptions;
 
@@ -63,10 +63,10 @@ const int32_t *bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, gu
 typedef struct {
   int32_t *ids;
   int32_t *type_ids;
-  uint32_t *offsets;     /* 2 * n_tokens entries */
+  uint32_t *offsets; /* 2 * n_tokens entries */
   uint32_t n_tokens;
   uint32_t capacity;
-  gboolean truncated;    /* tokens were dropped to respect max_length */
+  gboolean truncated;     /* tokens were dropped to respect max_length */
   gboolean repaired_utf8; /* the input had invalid UTF-8, replaced by U+FFFD then dropped */
 } BertEncoding;
 
@@ -77,8 +77,8 @@ void bert_encoding_clear (BertEncoding *encoding);
  * encoding, adding [CLS] and [SEP]. max_length counts the special tokens; 0 means
  * the tokenizer's model_max_length. Truncation drops word pieces from the end, as
  * Hugging Face's longest-first truncation does for a single sequence. */
-void bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text,
-    gsize len, guint max_length, BertEncoding *encoding);
+void bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding);
 
 G_END_DECLS
 

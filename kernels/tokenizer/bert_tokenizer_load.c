@@ -50,14 +50,13 @@ special_names_clear (SpecialNames *names)
 static gboolean
 field_error (GError **error, const char *file, const char *field, const char *expected)
 {
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: field '%s' must be %s", file, field, expected);
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' must be %s", file,
+      field, expected);
   return FALSE;
 }
 
 static gboolean
-unsupported (GError **error, const char *file, const char *field, const char *found,
-    const char *supported)
+unsupported (GError **error, const char *file, const char *field, const char *found, const char *supported)
 {
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "%s: %s is %s; only %s is supported", file, field, found, supported);
@@ -73,8 +72,8 @@ member (JsonObject *object, const char *name)
 }
 
 static gboolean
-get_bool (JsonObject *object, const char *name, const char *file, const char *field,
-    gboolean *value, GError **error)
+get_bool (JsonObject *object, const char *name, const char *file, const char *field, gboolean *value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   if (node == NULL)
@@ -87,8 +86,8 @@ get_bool (JsonObject *object, const char *name, const char *file, const char *fi
 
 /* strip_accents: true, false, or null for "follow lowercase". */
 static gboolean
-get_tristate (JsonObject *object, const char *name, const char *file, const char *field,
-    int *value, GError **error)
+get_tristate (JsonObject *object, const char *name, const char *file, const char *field, int *value,
+    GError **error)
 {
   JsonNode *node = object ? json_object_get_member (object, name) : NULL;
   if (node == NULL)
@@ -104,16 +103,15 @@ get_tristate (JsonObject *object, const char *name, const char *file, const char
 }
 
 static gboolean
-get_int (JsonObject *object, const char *name, const char *file, const char *field,
-    gint64 min, gint64 max, gint64 *value, GError **error)
+get_int (JsonObject *object, const char *name, const char *file, const char *field, gint64 min, gint64 max,
+    gint64 *value, GError **error)
 {
   JsonNode *node = member (object, name);
   if (node == NULL)
     return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_INT64
-      || json_node_get_int (node) < min || json_node_get_int (node) > max) {
-    char *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %"
-        G_GINT64_FORMAT, min, max);
+  if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min
+      || json_node_get_int (node) > max) {
+    char *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
     field_error (error, file, field, expected);
     g_free (expected);
     return FALSE;
@@ -123,8 +121,8 @@ get_int (JsonObject *object, const char *name, const char *file, const char *fie
 }
 
 static gboolean
-get_string (JsonObject *object, const char *name, const char *file, const char *field,
-    const char **value, GError **error)
+get_string (JsonObject *object, const char *name, const char *file, const char *field, const char **value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   if (node == NULL)
@@ -136,8 +134,8 @@ get_string (JsonObject *object, const char *name, const char *file, const char *
 }
 
 static gboolean
-get_object (JsonObject *object, const char *name, const char *file, const char *field,
-    JsonObject **value, GError **error)
+get_object (JsonObject *object, const char *name, const char *file, const char *field, JsonObject **value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   *value = NULL;
@@ -150,8 +148,8 @@ get_object (JsonObject *object, const char *name, const char *file, const char *
 }
 
 static gboolean
-get_array (JsonObject *object, const char *name, const char *file, const char *field,
-    JsonArray **value, GError **error)
+get_array (JsonObject *object, const char *name, const char *file, const char *field, JsonArray **value,
+    GError **error)
 {
   JsonNode *node = member (object, name);
   *value = NULL;
@@ -173,8 +171,7 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
   guint deep_line = 0;
 
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &parse_error)) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s",
-        parse_error->message);
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", parse_error->message);
     g_error_free (parse_error);
   } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
@@ -186,7 +183,7 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
       message += strlen ("<data>:");
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, message);
     g_error_free (parse_error);
-  } else if (json_parser_get_root (parser) == NULL   /* an empty document parses to no root */
+  } else if (json_parser_get_root (parser) == NULL /* an empty document parses to no root */
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: the top level is not a JSON object", path);
@@ -224,8 +221,7 @@ get_max_length (JsonObject *object, const char *file, guint *value, GError **err
 
 /* A special token is "[UNK]" or {"content": "[UNK]", ...}. */
 static gboolean
-get_special_name (JsonObject *object, const char *name, const char *file, char **value,
-    GError **error)
+get_special_name (JsonObject *object, const char *name, const char *file, char **value, GError **error)
 {
   JsonNode *node = member (object, name);
   const char *content = NULL;
@@ -233,8 +229,7 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     char *field = g_strdup_printf ("%s.content", name);
-    gboolean ok = get_string (json_node_get_object (node), "content", file, field, &content,
-        error);
+    gboolean ok = get_string (json_node_get_object (node), "content", file, field, &content, error);
     g_free (field);
     if (!ok)
       return FALSE;
@@ -251,8 +246,7 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
 }
 
 static gboolean
-read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names,
-    GError **error)
+read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names, GError **error)
 {
   JsonObject *root;
   JsonParser *parser = parse_json_file (path, &root, error);
@@ -294,8 +288,8 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
 }
 
 static BertTokenizer *
-load_vocab_txt (const char *path, const BertNormalizerOptions *options,
-    const SpecialNames *names, GError **error)
+load_vocab_txt (const char *path, const BertNormalizerOptions *options, const SpecialNames *names,
+    GError **error)
 {
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
 
@@ -343,14 +337,12 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     return unsupported (error, file, "normalizer", "null", "BertNormalizer");
   if (g_strcmp0 (type, "BertNormalizer") != 0)
     return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
-  return get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
-          error)
+  return get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text, error)
       && get_bool (normalizer, "handle_chinese_chars", file, "normalizer.handle_chinese_chars",
           &options->handle_chinese_chars, error)
-      && get_tristate (normalizer, "strip_accents", file, "normalizer.strip_accents",
-          &options->strip_accents, error)
-      && get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase,
-          error);
+      && get_tristate (normalizer, "strip_accents", file, "normalizer.strip_accents", &options->strip_accents,
+          error)
+      && get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase, error);
 }
 
 static gboolean
@@ -365,8 +357,7 @@ read_pre_tokenizer (JsonObject *root, const char *file, GError **error)
   if (pre_tokenizer == NULL)
     return unsupported (error, file, "pre_tokenizer", "null", "BertPreTokenizer");
   if (g_strcmp0 (type, "BertPreTokenizer") != 0)
-    return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
-        "BertPreTokenizer");
+    return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing", "BertPreTokenizer");
   return TRUE;
 }
 
@@ -381,8 +372,8 @@ bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, 
 
   json_object_iter_init (&iter, vocab);
   while (json_object_iter_next (&iter, &token, &node)) {
-    if (json_node_get_value_type (node) != G_TYPE_INT64
-        || json_node_get_int (node) < 0 || json_node_get_int (node) >= n_entries) {
+    if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0
+        || json_node_get_int (node) >= n_entries) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
           "%s: field 'model.vocab': the id of '%s' must be an integer from 0 to %u", file, token,
           n_entries - 1);
@@ -392,8 +383,8 @@ bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, 
     const char *holder = bert_vocab_token (&tokenizer->vocab, id);
     if (holder != NULL || bert_vocab_insert (&tokenizer->vocab, id, token, strlen (token)) >= 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: field 'model.vocab': id %d is given to both '%s' and '%s'", file, id,
-          holder ? holder : token, token);
+          "%s: field 'model.vocab': id %d is given to both '%s' and '%s'", file, id, holder ? holder : token,
+          token);
       return FALSE;
     }
   }
@@ -430,8 +421,7 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
 }
 
 static gboolean
-read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
-    GError **error)
+read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file, GError **error)
 {
   JsonObject *model, *vocab;
   const char *type = NULL, *unk = "[UNK]", *prefix = "##";
@@ -444,14 +434,13 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
     return bert_pipeline_read (tokenizer, root, added, file, error);
   if (g_strcmp0 (type, "WordPiece") != 0)
-    return unsupported (error, file, "model.type", type ? type : "missing",
-        "WordPiece, Unigram or BPE");
+    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece, Unigram or BPE");
   if (!get_object (model, "vocab", file, "model.vocab", &vocab, error)
       || !get_string (model, "unk_token", file, "model.unk_token", &unk, error)
-      || !get_string (model, "continuing_subword_prefix", file,
-          "model.continuing_subword_prefix", &prefix, error)
-      || !get_int (model, "max_input_chars_per_word", file, "model.max_input_chars_per_word", 1,
-          G_MAXINT32, &max_chars, error))
+      || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
+          error)
+      || !get_int (model, "max_input_chars_per_word", file, "model.max_input_chars_per_word", 1, G_MAXINT32,
+          &max_chars, error))
     return FALSE;
   if (vocab == NULL || json_object_get_size (vocab) == 0)
     return field_error (error, file, "model.vocab", "a non-empty object of token: id");
@@ -478,16 +467,14 @@ add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id
 {
   bert_tokenizer_add_special (tokenizer, content, id);
   for (guint i = 0; i < tokenizer->n_added_tokens; i++)
-    if (tokenizer->added_tokens[i].id == id && strcmp (tokenizer->added_tokens[i].content,
-            content) == 0) {
+    if (tokenizer->added_tokens[i].id == id && strcmp (tokenizer->added_tokens[i].content, content) == 0) {
       tokenizer->added_tokens[i].lstrip = lstrip;
       tokenizer->added_tokens[i].rstrip = rstrip;
     }
 }
 
 static gboolean
-read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, const char *file,
-    GError **error)
+read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, const char *file, GError **error)
 {
   char *field = g_strdup_printf ("added_tokens[%u]", index);
   const char *content = NULL;
@@ -504,13 +491,12 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
   if (ok && (content == NULL || content[0] == '\0'))
     ok = field_error (error, file, content_field, "a non-empty string");
   if (ok && (normalized || single_word || (tokenizer->pipeline == NULL && (lstrip || rstrip))))
-    ok = unsupported (error, file, field, content, tokenizer->pipeline
-        ? "an added token with normalized and single_word false"
-        : "an added token with normalized, lstrip, rstrip and single_word false");
+    ok = unsupported (error, file, field, content,
+        tokenizer->pipeline ? "an added token with normalized and single_word false"
+                            : "an added token with normalized, lstrip, rstrip and single_word false");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
-    if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content,
-            strlen (content)) < 0)
+    if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
       holder = content;
     if (g_strcmp0 (holder, content) != 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
@@ -540,8 +526,8 @@ read_added_tokens (BertTokenizer *tokenizer, JsonArray *added, const char *file,
 
 /* Appends the ids of a template's special token, looked up in "special_tokens". */
 static gboolean
-add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject *item,
-    gboolean before, const char *file, const char *field, GError **error)
+add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject *item, gboolean before,
+    const char *file, const char *field, GError **error)
 {
   const char *name = NULL;
   gint64 type_id = 0;
@@ -551,9 +537,8 @@ add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject
   if (!get_string (item, "id", file, field, &name, error)
       || !get_int (item, "type_id", file, field, 0, G_MAXINT32, &type_id, error))
     return FALSE;
-  if (name == NULL || !get_object (specials, name, file, "post_processor.special_tokens",
-          &special, error) || special == NULL
-      || !get_array (special, "ids", file, "post_processor.special_tokens", &ids, error)
+  if (name == NULL || !get_object (specials, name, file, "post_processor.special_tokens", &special, error)
+      || special == NULL || !get_array (special, "ids", file, "post_processor.special_tokens", &ids, error)
       || ids == NULL)
     return field_error (error, file, "post_processor.special_tokens",
         "an object giving the ids of every special token of the template");
@@ -572,27 +557,25 @@ add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject
 }
 
 static gboolean
-read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *node,
-    gboolean *seen_sequence, const char *file, GError **error)
+read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *node, gboolean *seen_sequence,
+    const char *file, GError **error)
 {
   JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   JsonObject *specials = NULL, *special = NULL, *sequence = NULL;
   gint64 type_id = 0;
 
-  if (!get_object (processor, "special_tokens", file, "post_processor.special_tokens",
-          &specials, error)
+  if (!get_object (processor, "special_tokens", file, "post_processor.special_tokens", &specials, error)
       || !get_object (item, "SpecialToken", file, "post_processor.single", &special, error)
       || !get_object (item, "Sequence", file, "post_processor.single", &sequence, error))
     return FALSE;
   if (special != NULL)
-    return add_template_special (tokenizer, specials, special, !*seen_sequence, file,
-        "post_processor.single", error);
+    return add_template_special (tokenizer, specials, special, !*seen_sequence, file, "post_processor.single",
+        error);
   if (sequence == NULL || *seen_sequence)
     return field_error (error, file, "post_processor.single",
         "a list of SpecialToken items around one Sequence");
   *seen_sequence = TRUE;
-  if (!get_int (sequence, "type_id", file, "post_processor.single", 0, G_MAXINT32, &type_id,
-          error))
+  if (!get_int (sequence, "type_id", file, "post_processor.single", 0, G_MAXINT32, &type_id, error))
     return FALSE;
   tokenizer->sequence_type_id = (int32_t) type_id;
   return TRUE;
@@ -607,8 +590,8 @@ read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file
   if (!get_array (processor, "single", file, "post_processor.single", &single, error))
     return FALSE;
   for (guint i = 0; single && i < json_array_get_length (single); i++)
-    if (!read_template_item (tokenizer, processor, json_array_get_element (single, i),
-            &seen_sequence, file, error))
+    if (!read_template_item (tokenizer, processor, json_array_get_element (single, i), &seen_sequence, file,
+            error))
       return FALSE;
   if (!seen_sequence)
     return field_error (error, file, "post_processor.single", "a template holding the sequence");
@@ -617,18 +600,17 @@ read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file
 
 /* BertProcessing: "cls": ["[CLS]", 101], "sep": ["[SEP]", 102]. */
 static gboolean
-read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const char *name,
-    const char *file, int32_t *id, GError **error)
+read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const char *name, const char *file,
+    int32_t *id, GError **error)
 {
   char *field = g_strconcat ("post_processor.", name, NULL);
   JsonArray *pair;
   gboolean ok = get_array (processor, name, file, field, &pair, error);
 
   if (ok) {
-    JsonNode *node = pair && json_array_get_length (pair) == 2
-        ? json_array_get_element (pair, 1) : NULL;
-    if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64
-        || json_node_get_int (node) < 0 || json_node_get_int (node) >= tokenizer->vocab.n_ids)
+    JsonNode *node = pair && json_array_get_length (pair) == 2 ? json_array_get_element (pair, 1) : NULL;
+    if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0
+        || json_node_get_int (node) >= tokenizer->vocab.n_ids)
       ok = field_error (error, file, field, "a [token, id] pair, the id in the vocabulary");
     else
       *id = (int32_t) json_node_get_int (node);
@@ -639,8 +621,7 @@ read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const cha
 
 /* RobertaProcessing: <s> A </s>, and with trim_offsets the spans lose their spaces. */
 static gboolean
-read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const char *file,
-    GError **error)
+read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const char *file, GError **error)
 {
   struct _BertPipeline *pipeline = tokenizer->pipeline;
 
@@ -649,20 +630,19 @@ read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const 
   pipeline->trim_add_prefix_space = TRUE;
   return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
       && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error)
-      && get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets",
-          &pipeline->trim_offsets, error)
+      && get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets", &pipeline->trim_offsets,
+          error)
       && get_bool (processor, "add_prefix_space", file, "post_processor.add_prefix_space",
           &pipeline->trim_add_prefix_space, error);
 }
 
 static gboolean
-read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *file,
-    GError **error)
+read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
 {
   JsonObject *processor;
   const char *type = NULL;
   const char *supported = tokenizer->pipeline ? "TemplateProcessing or RobertaProcessing"
-      : "TemplateProcessing or BertProcessing";
+                                              : "TemplateProcessing or BertProcessing";
 
   if (!get_object (root, "post_processor", file, "post_processor", &processor, error)
       || !get_string (processor, "type", file, "post_processor.type", &type, error))
@@ -688,14 +668,12 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
   gint64 max_length = tokenizer->options.model_max_length, pad_id = -1;
 
   if (!get_object (root, "truncation", file, "truncation", &truncation, error)
-      || !get_int (truncation, "max_length", file, "truncation.max_length", 1, G_MAXINT32,
-          &max_length, error)
+      || !get_int (truncation, "max_length", file, "truncation.max_length", 1, G_MAXINT32, &max_length, error)
       || !get_object (root, "padding", file, "padding", &padding, error)
       || !get_int (padding, "pad_id", file, "padding.pad_id", 0, G_MAXINT32, &pad_id, error))
     return FALSE;
   tokenizer->options.model_max_length = (guint) max_length;
-  tokenizer->pad_id = pad_id >= 0 ? (int32_t) pad_id
-      : bert_tokenizer_token_to_id (tokenizer, "[PAD]");
+  tokenizer->pad_id = pad_id >= 0 ? (int32_t) pad_id : bert_tokenizer_token_to_id (tokenizer, "[PAD]");
   return TRUE;
 }
 
@@ -711,16 +689,15 @@ load_tokenizer_json (const char *path, GError **error)
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
   gboolean ok = get_array (root, "added_tokens", path, "added_tokens", &added, error)
       && read_model (tokenizer, root, added, path, error)
-      && (tokenizer->pipeline != NULL || (read_normalizer (tokenizer, root, path, error)
-              && read_pre_tokenizer (root, path, error)))
+      && (tokenizer->pipeline != NULL
+          || (read_normalizer (tokenizer, root, path, error) && read_pre_tokenizer (root, path, error)))
       && read_added_tokens (tokenizer, added, path, error)
-      && read_post_processor (tokenizer, root, path, error)
-      && read_limits (tokenizer, root, path, error);
+      && read_post_processor (tokenizer, root, path, error) && read_limits (tokenizer, root, path, error);
   if (ok) {
-    tokenizer->cls_id = tokenizer->n_prefix > 0 ? tokenizer->prefix_ids[0]
-        : bert_tokenizer_token_to_id (tokenizer, "[CLS]");
+    tokenizer->cls_id =
+        tokenizer->n_prefix > 0 ? tokenizer->prefix_ids[0] : bert_tokenizer_token_to_id (tokenizer, "[CLS]");
     tokenizer->sep_id = tokenizer->n_suffix > 0 ? tokenizer->suffix_ids[tokenizer->n_suffix - 1]
-        : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
+                                                : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
   }
   g_object_unref (parser);
   if (!ok) {
@@ -747,8 +724,7 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
   if (parser == NULL)
     return FALSE;
-  ok = get_int (root, "max_seq_length", path, "max_seq_length", 1, G_MAXINT32, &max_seq_length,
-      error)
+  ok = get_int (root, "max_seq_length", path, "max_seq_length", 1, G_MAXINT32, &max_seq_length, error)
       && get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
   if (ok && lowercase_first && !options->lowercase)
     ok = unsupported (error, path, "do_lower_case", "true before a tokenizer that keeps case",
@@ -775,8 +751,7 @@ load_folder (const char *folder, GError **error)
   special_names_init (&names);
   if (bert_model_file_exists (json_path)) {
     tokenizer = load_tokenizer_json (json_path, error);
-    if (tokenizer && has_config
-        && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
+    if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, json_path, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
@@ -807,8 +782,7 @@ load_path (const char *path, GError **error)
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return load_folder (path, error);
   if (!bert_model_file_exists (path)) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
-        "%s: no such file or folder", path);
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
     return NULL;
   }
   if (g_str_has_suffix (path, ".json")) {

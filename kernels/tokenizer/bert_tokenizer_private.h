@@ -14,7 +14,7 @@ typedef struct {
   char *content;
   guint length;
   int32_t id;
-  gboolean lstrip, rstrip;           /* the match takes the White_Space before / after it
+  gboolean lstrip, rstrip; /* the match takes the White_Space before / after it
                                       * (Unigram and BPE pipelines only) */
 } BertAddedToken;
 
@@ -36,18 +36,18 @@ bert_piece_bound_bucket (const char *piece)
 
 /* What an ASCII byte is once normalised, for the fast path. */
 enum {
-  BERT_ASCII_WORD,       /* part of a word (after ascii_map) */
-  BERT_ASCII_SPLIT,      /* whitespace: ends the word */
-  BERT_ASCII_PUNCT,      /* punctuation: a word of its own */
-  BERT_ASCII_REMOVED     /* dropped by clean_text */
+  BERT_ASCII_WORD,   /* part of a word (after ascii_map) */
+  BERT_ASCII_SPLIT,  /* whitespace: ends the word */
+  BERT_ASCII_PUNCT,  /* punctuation: a word of its own */
+  BERT_ASCII_REMOVED /* dropped by clean_text */
 };
 
 struct _BertTokenizer {
   BertVocab vocab;
   BertNormalizerOptions options;
-  int mode;                          /* 0, or BERT_MAP_STRIP / _LOWER / _STRIP_LOWER */
+  int mode; /* 0, or BERT_MAP_STRIP / _LOWER / _STRIP_LOWER */
 
-  char *subword_prefix;              /* "##" */
+  char *subword_prefix; /* "##" */
   guint subword_prefix_length;
   uint64_t subword_prefix_hash;
   guint max_input_chars_per_word;
@@ -60,16 +60,16 @@ struct _BertTokenizer {
   guint n_prefix, n_suffix;
   int32_t sequence_type_id;
 
-  BertAddedToken *added_tokens;      /* longest first */
+  BertAddedToken *added_tokens; /* longest first */
   guint n_added_tokens;
-  guint8 added_first_byte[256];      /* non-zero where an added token may start */
+  guint8 added_first_byte[256]; /* non-zero where an added token may start */
 
   uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 
   guint8 ascii_class[128];
   char ascii_map[128];
 
-  struct _BertPipeline *pipeline;    /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
+  struct _BertPipeline *pipeline; /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
 };
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
@@ -82,9 +82,9 @@ void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, 
 /* tokenizer.json helpers the Unigram and BPE readers share with WordPiece's. */
 typedef struct _JsonArray JsonArray;
 typedef struct _JsonObject JsonObject;
-gboolean bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *file,
-    guint *n_ids, GError **error);
-gboolean bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab,
-    const char *file, GError **error);
+gboolean bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *file, guint *n_ids,
+    GError **error);
+gboolean bert_tokenizer_read_vocab_entries (BertTokenizer *tokenizer, JsonObject *vocab, const char *file,
+    GError **error);
 
 #endif

@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 enum {
-  BERT_CHAR_REMOVED = 1 << 0,      /* clean_text drops it: control, unassigned, U+0000, U+FFFD */
-  BERT_CHAR_CLEAN_SPACE = 1 << 1,  /* clean_text turns it into ' ' */
-  BERT_CHAR_SPLIT_SPACE = 1 << 2,  /* the pre-tokenizer splits on it and drops it */
-  BERT_CHAR_PUNCT = 1 << 3,        /* the pre-tokenizer makes it a word of its own */
-  BERT_CHAR_CJK = 1 << 4,          /* handle_chinese_chars puts spaces around it */
-  BERT_CHAR_NONSPACING = 1 << 5,   /* strip_accents drops it after NFD (category Mn) */
-  BERT_CHAR_REORDERS = 1 << 6,     /* its NFD holds a mark of non-zero combining class */
-  BERT_CHAR_HANGUL = 1 << 7        /* a Hangul syllable, decomposed by arithmetic under NFD */
+  BERT_CHAR_REMOVED = 1 << 0,     /* clean_text drops it: control, unassigned, U+0000, U+FFFD */
+  BERT_CHAR_CLEAN_SPACE = 1 << 1, /* clean_text turns it into ' ' */
+  BERT_CHAR_SPLIT_SPACE = 1 << 2, /* the pre-tokenizer splits on it and drops it */
+  BERT_CHAR_PUNCT = 1 << 3,       /* the pre-tokenizer makes it a word of its own */
+  BERT_CHAR_CJK = 1 << 4,         /* handle_chinese_chars puts spaces around it */
+  BERT_CHAR_NONSPACING = 1 << 5,  /* strip_accents drops it after NFD (category Mn) */
+  BERT_CHAR_REORDERS = 1 << 6,    /* its NFD holds a mark of non-zero combining class */
+  BERT_CHAR_HANGUL = 1 << 7       /* a Hangul syllable, decomposed by arithmetic under NFD */
 };
 
 /* Indices of BertUnicodeRecord.map; also the normalisation modes, except that mode 0 maps

@@ -13,8 +13,8 @@
 #define UNK_PENALTY 10.0
 
 typedef struct {
-  double score;       /* of the best path ending here */
-  int32_t start;      /* where its last piece starts; -1: no path yet */
+  double score;  /* of the best path ending here */
+  int32_t start; /* where its last piece starts; -1: no path yet */
   int32_t id;
 } Node;
 
@@ -111,11 +111,10 @@ offer (Node *node, double score, int32_t start, int32_t id)
 /* Every piece starting at start, offered to the node where it ends; TRUE when one of them
  * is the single character there. */
 static gboolean
-offer_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *text,
-    uint32_t length, uint32_t start, uint32_t char_length, Node *nodes)
+offer_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    uint32_t start, uint32_t char_length, Node *nodes)
 {
-  uint32_t limit = MIN (length, start + unigram->bound[bound_bucket (text + start,
-              length - start)]);
+  uint32_t limit = MIN (length, start + unigram->bound[bound_bucket (text + start, length - start)]);
   uint64_t hash = BERT_VOCAB_HASH_SEED;
   double base = nodes[start].score;
   gboolean single = FALSE;
@@ -127,8 +126,7 @@ offer_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *te
     if (end < length && ((unsigned char) text[end] & 0xC0) == 0x80)
       continue;
     uint32_t piece_length = end - start;
-    uint64_t head = bert_vocab_head (bert_vocab_first7 (text + start, piece_length, "", 0),
-        piece_length);
+    uint64_t head = bert_vocab_head (bert_vocab_first7 (text + start, piece_length, "", 0), piece_length);
     int32_t id = bert_vocab_find (vocab, hash, head, text + start, piece_length, "", 0);
     if (id < 0 || (uint32_t) id >= unigram->n_pieces)
       continue;
@@ -148,8 +146,8 @@ push_piece (GArray *pieces, int32_t id, uint32_t start, uint32_t end)
 /* A run of unknown characters: its piece if the vocabulary has the text, else bytes with
  * byte_fallback, else unk. */
 static void
-push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *text,
-    uint32_t start, uint32_t end, GArray *pieces)
+push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t start,
+    uint32_t end, GArray *pieces)
 {
   int32_t id = bert_vocab_lookup (vocab, text + start, end - start);
   if (id >= 0 && (uint32_t) id < unigram->n_pieces) {
@@ -170,21 +168,21 @@ push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *te
 }
 
 void
-bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const char *text,
-    uint32_t length, GArray *pieces, GArray *scratch)
+bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    GArray *pieces, GArray *scratch)
 {
   if (length == 0)
     return;
   g_array_set_size (scratch, (length + 1) * sizeof (Node));
   Node *nodes = (Node *) scratch->data;
   for (uint32_t i = 0; i <= length; i++)
-    nodes[i] = (Node) { 0.0, -1, 0 };
+    nodes[i] = (Node){ 0.0, -1, 0 };
 
   for (uint32_t start = 0; start < length;) {
     uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
     if (!offer_pieces (unigram, vocab, text, length, start, char_length, nodes))
-      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score,
-          (int32_t) start, unigram->unk_id);
+      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+          unigram->unk_id);
     start += char_length;
   }
 

@@ -133,12 +133,11 @@ index_lines (BertVocab *vocab, const char *path, GError **error)
     if (!check_line (path, line_index, line, end - line, error))
       return FALSE;
     *end = '\0';
-    int32_t previous = bert_vocab_insert_arena (vocab, (int32_t) line_index,
-        (uint32_t) (line - contents), (uint32_t) (end - line));
+    int32_t previous = bert_vocab_insert_arena (vocab, (int32_t) line_index, (uint32_t) (line - contents),
+        (uint32_t) (end - line));
     if (previous >= 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: line %u: duplicate token '%s' (first on line %d)", path, line_index + 1, line,
-          previous + 1);
+          "%s: line %u: duplicate token '%s' (first on line %d)", path, line_index + 1, line, previous + 1);
       return FALSE;
     }
     line = next;
@@ -155,8 +154,7 @@ bert_vocab_load_txt (BertVocab *vocab, const char *path, GError **error)
 
   memset (vocab, 0, sizeof *vocab);
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &contents, &length, &file_error)) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s",
-        file_error->message);
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", file_error->message);
     g_error_free (file_error);
     return FALSE;
   }

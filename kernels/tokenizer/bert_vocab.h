@@ -14,18 +14,18 @@
 /* 16 bytes: the id, a hash tag and the token's first bytes, so that most lookups settle
  * without touching the arena. */
 typedef struct {
-  uint32_t tag;    /* low bits of the key's hash */
-  int32_t id;      /* -1: empty slot */
-  uint64_t head;   /* see bert_vocab_head */
+  uint32_t tag;  /* low bits of the key's hash */
+  int32_t id;    /* -1: empty slot */
+  uint64_t head; /* see bert_vocab_head */
 } BertVocabSlot;
 
 typedef struct {
-  char *arena;              /* token texts, each NUL-terminated */
+  char *arena; /* token texts, each NUL-terminated */
   gsize arena_length;
   gsize arena_capacity;
-  uint32_t *token_offset;   /* per id: offset of its text in the arena; G_MAXUINT32 for no token */
-  uint32_t *token_length;   /* per id: bytes, without the NUL */
-  uint32_t n_ids;           /* ids are 0 .. n_ids - 1 */
+  uint32_t *token_offset; /* per id: offset of its text in the arena; G_MAXUINT32 for no token */
+  uint32_t *token_length; /* per id: bytes, without the NUL */
+  uint32_t n_ids;         /* ids are 0 .. n_ids - 1 */
   BertVocabSlot *slots;
   uint32_t slot_mask;
   /* One bit per hash bucket, set where some token hashes: most failed lookups (WordPiece
@@ -81,8 +81,7 @@ bert_vocab_head (uint64_t first7, gsize length)
 
 /* Up to 7 bytes of first || second, little-endian. */
 static inline uint64_t
-bert_vocab_first7 (const char *first, gsize first_length, const char *second,
-    gsize second_length)
+bert_vocab_first7 (const char *first, gsize first_length, const char *second, gsize second_length)
 {
   uint64_t bytes = 0;
   gsize n = 0;
@@ -122,8 +121,8 @@ bert_vocab_prefetch (const BertVocab *vocab, uint64_t hash)
 
 /* The id of the text first || second (second may be empty), given its hash and head. */
 static inline int32_t
-bert_vocab_find (const BertVocab *vocab, uint64_t hash, uint64_t head, const char *first,
-    gsize first_length, const char *second, gsize second_length)
+bert_vocab_find (const BertVocab *vocab, uint64_t hash, uint64_t head, const char *first, gsize first_length,
+    const char *second, gsize second_length)
 {
   uint32_t tag = (uint32_t) hash;
   gsize length = first_length + second_length;
@@ -139,8 +138,7 @@ bert_vocab_find (const BertVocab *vocab, uint64_t hash, uint64_t head, const cha
     if (length <= BERT_VOCAB_HEAD_BYTES)
       return entry->id;
     const char *text = vocab->arena + vocab->token_offset[entry->id];
-    if (vocab->token_length[entry->id] == length
-        && bert_vocab_equal (text, first, first_length)
+    if (vocab->token_length[entry->id] == length && bert_vocab_equal (text, first, first_length)
         && bert_vocab_equal (text + first_length, second, second_length))
       return entry->id;
   }

@@ -1,6 +1,6 @@
 /* test-cuda-engine.c: the engine's device choice with the CUDA module, on any machine.
  *
- * On a tiny model folder written by bert_model_writer: without a GPU, device=cuda fails with
+ * On a tiny model folder written by bert_test_model_write: without a GPU, device=cuda fails with
  * BERT_ENGINE_ERROR_DEVICE saying "no CUDA GPU" (no crash) and device=auto falls back to the
  * CPU with that reason; with one, both run on "cuda" and a batch comes back. With one, a
  * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "bert_model_writer.h"
-#include "cuda_test_util.h"
+#include "bert_test_model.h"
+#include "cuda-test-util.h"
 
 static gboolean have_gpu;
 static char *model_folder;
@@ -149,7 +149,7 @@ check_odd_shape (BertHead head)
   const BertPrecision precisions[] = { BERT_PRECISION_FP32, BERT_PRECISION_FP16, BERT_PRECISION_BF16 };
   const double min_cosines[] = { 0.99999, 0.9995, 0.995 };
   const char *names[] = { "fp32", "fp16", "bf16" };
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   BertSequence sequences[5];
   int32_t ids[5][40];
   char *folder;
@@ -158,22 +158,22 @@ check_odd_shape (BertHead head)
   BertJob *cpu_job;
   GError *error = NULL;
 
-  bert_model_writer_options_init (&options);
-  options.hidden_size = 36;         /* 3 heads of 12 */
+  bert_test_model_spec_init (&options);
+  options.hidden_size = 36; /* 3 heads of 12 */
   options.num_heads = 3;
   options.intermediate_size = 100;
   options.head = head;
   options.num_labels = 5;
   folder = g_dir_make_tmp ("gst-bert-cuda-odd-XXXXXX", &error);
   g_assert_no_error (error);
-  if (!bert_model_writer_write (folder, &options, &error))
+  if (!bert_test_model_write (folder, &options, &error))
     g_error ("writing a model of odd shape: %s", error->message);
   model = bert_model_load (folder, &error);
   g_assert_no_error (error);
   for (int s = 0; s < 5; s++) {
     for (int t = 0; t < 40; t++)
       ids[s][t] = 5 + (s * 37 + t * 11) % (options.vocab_size - 5);
-    sequences[s] = (BertSequence) { ids[s], NULL, (uint32_t) (3 + 9 * s) };
+    sequences[s] = (BertSequence){ ids[s], NULL, (uint32_t) (3 + 9 * s) };
   }
   cpu = encoder_on (model, BERT_DEVICE_CPU, &error);
   g_assert_no_error (error);
@@ -190,7 +190,8 @@ check_odd_shape (BertHead head)
     cuda = bert_encoder_new (model, &cuda_options, &error);
     g_assert_no_error (error);
     cuda_job = run_sequences (cuda, sequences, 5);
-    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), head, min_cosines[p], what);
+    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), head, min_cosines[p],
+        what);
     g_free (what);
     bert_job_free (cuda_job);
     bert_encoder_free (cuda);
@@ -198,7 +199,7 @@ check_odd_shape (BertHead head)
   bert_job_free (cpu_job);
   bert_encoder_free (cpu);
   bert_model_unref (model);
-  cuda_test_remove_tree (folder);
+  bert_test_model_remove (folder);
   g_free (folder);
 }
 
@@ -217,7 +218,7 @@ int
 main (int argc, char **argv)
 {
   char *no_gpu = cuda_test_no_gpu_reason ();
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   GError *error = NULL;
   int status;
 
@@ -227,14 +228,14 @@ main (int argc, char **argv)
   g_free (no_gpu);
   model_folder = g_dir_make_tmp ("gst-bert-cuda-engine-XXXXXX", &error);
   g_assert_no_error (error);
-  bert_model_writer_options_init (&options);
-  if (!bert_model_writer_write (model_folder, &options, &error))
+  bert_test_model_spec_init (&options);
+  if (!bert_test_model_write (model_folder, &options, &error))
     g_error ("writing a test model: %s", error->message);
   g_test_add_func ("/cuda/engine/device_cuda", test_device_cuda);
   g_test_add_func ("/cuda/engine/device_auto", test_device_auto);
   g_test_add_func ("/cuda/engine/odd_shapes_match_the_cpu", test_odd_shapes_match_the_cpu);
   status = g_test_run ();
-  cuda_test_remove_tree (model_folder);
+  bert_test_model_remove (model_folder);
   g_free (model_folder);
   return status;
 }

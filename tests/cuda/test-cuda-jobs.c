@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "bert_backend.h"
-#include "bert_random_model.h"
-#include "cuda_test_util.h"
-
+#include "bert_test_model.h"
+#include "cuda-test-util.h"
 
 static const BertBackend *backend;
 
@@ -71,7 +70,7 @@ run_encoder (gpointer state, const BertPackedBatch *batch, int hidden)
   output.n_sequences = batch->n_sequences;
   output.n_tokens = batch->n_tokens;
   output.hidden_size = hidden;
-  output.embeddings = g_new (float, (size_t) batch->n_sequences * hidden);
+  output.embeddings = g_new (float, (size_t) batch->n_sequences *hidden);
   job = backend->submit (state, batch, &output, &error);
   g_assert_no_error (error);
   g_assert_true (backend->wait (state, job, &error));
@@ -85,7 +84,8 @@ run_encoder (gpointer state, const BertPackedBatch *batch, int hidden)
 static Tolerance
 repeat_tolerance (BertPrecision precision)
 {
-  return precision == BERT_PRECISION_FP32 ? (Tolerance) { 1e-6, 1e-6 }
+  return precision == BERT_PRECISION_FP32
+      ? (Tolerance){ 1e-6, 1e-6 }
       : cuda_test_tolerance (precision == BERT_PRECISION_FP16 ? BERT_DTYPE_F16 : BERT_DTYPE_BF16);
 }
 
@@ -104,8 +104,10 @@ static void
 test_batches_in_flight_match_one_at_a_time (gconstpointer data)
 {
   const BertPrecision precision = GPOINTER_TO_INT (data);
-  enum { N_JOBS = 4 };
-  BertRandomModelSpec spec;
+  enum {
+    N_JOBS = 4
+  };
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   TestBatch batches[N_JOBS];
@@ -115,15 +117,15 @@ test_batches_in_flight_match_one_at_a_time (gconstpointer data)
   GError *error = NULL;
   gpointer state;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, precision);
   state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
   for (int j = 0; j < N_JOBS; j++) {
     /* Growing batches make the device buffers grow while earlier jobs are queued. */
     test_batch_init (&batches[j], rand, 3 + 40 * j, spec.vocab_size);
-    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences * spec.hidden_size);
+    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences *spec.hidden_size);
     jobs[j] = backend->submit (state, &batches[j].batch, &outputs[j], &error);
     g_assert_no_error (error);
   }
@@ -140,7 +142,7 @@ test_batches_in_flight_match_one_at_a_time (gconstpointer data)
     test_batch_clear (&batches[j]);
   }
   backend->destroy (state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 
@@ -149,8 +151,10 @@ test_batches_in_flight_match_one_at_a_time (gconstpointer data)
 static void
 test_two_encoders_at_once (void)
 {
-  enum { N_ROUNDS = 3 };
-  BertRandomModelSpec specs[2];
+  enum {
+    N_ROUNDS = 3
+  };
+  BertTestModelSpec specs[2];
   BertModel *models[2];
   gpointer states[2];
   TestBatch batches[2][N_ROUNDS];
@@ -162,11 +166,11 @@ test_two_encoders_at_once (void)
 
   for (int e = 0; e < 2; e++) {
     BertBackendSettings settings;
-    bert_random_model_spec_init_tiny (&specs[e]);
+    cuda_test_model_spec_init (&specs[e]);
     specs[e].seed = 11 + e;
     specs[e].hidden_size = e == 0 ? 64 : 96;
     specs[e].num_heads = e == 0 ? 2 : 3;
-    models[e] = bert_random_model_new (&specs[e]);
+    models[e] = bert_test_model_new (&specs[e]);
     settings = settings_for (models[e], precisions[e]);
     states[e] = backend->create (models[e], &settings, &error);
     g_assert_no_error (error);
@@ -174,7 +178,8 @@ test_two_encoders_at_once (void)
   for (int r = 0; r < N_ROUNDS; r++)
     for (int e = 0; e < 2; e++) {
       test_batch_init (&batches[e][r], rand, 2 + 9 * r + e, specs[e].vocab_size);
-      outputs[e][r].embeddings = g_new (float, (size_t) batches[e][r].batch.n_sequences * specs[e].hidden_size);
+      outputs[e][r].embeddings =
+          g_new (float, (size_t) batches[e][r].batch.n_sequences *specs[e].hidden_size);
       jobs[e][r] = backend->submit (states[e], &batches[e][r].batch, &outputs[e][r], &error);
       g_assert_no_error (error);
     }
@@ -192,7 +197,7 @@ test_two_encoders_at_once (void)
     }
   for (int e = 0; e < 2; e++) {
     backend->destroy (states[e]);
-    bert_random_model_free (models[e]);
+    bert_test_model_free (models[e]);
   }
   g_rand_free (rand);
 }
@@ -212,7 +217,7 @@ device_bytes_used (void)
 static void
 test_encoders_of_one_model_share_its_weights (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model, *other_model;
   BertBackendSettings settings;
   GError *error = NULL;
@@ -223,13 +228,13 @@ test_encoders_of_one_model_share_its_weights (void)
   size_t before, with_first, with_second, with_other, weight_bytes;
   int64_t second_bytes, other_bytes;
 
-  bert_random_model_spec_init_tiny (&spec);
+  cuda_test_model_spec_init (&spec);
   spec.vocab_size = 30000;
   spec.hidden_size = 128;
   spec.dtype = BERT_DTYPE_F16;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   spec.seed++;
-  other_model = bert_random_model_new (&spec);
+  other_model = bert_test_model_new (&spec);
   weight_bytes = (size_t) spec.vocab_size * spec.hidden_size * 2;
   settings = settings_for (model, BERT_PRECISION_FP16);
   before = device_bytes_used ();
@@ -245,8 +250,8 @@ test_encoders_of_one_model_share_its_weights (void)
   second_bytes = (int64_t) with_second - (int64_t) with_first;
   other_bytes = (int64_t) with_other - (int64_t) with_second;
   g_test_message ("device bytes: first state %zu, second of the same model %" G_GINT64_FORMAT
-      ", another model %" G_GINT64_FORMAT ", its word embeddings %zu", with_first - before, second_bytes,
-      other_bytes, weight_bytes);
+                  ", another model %" G_GINT64_FORMAT ", its word embeddings %zu",
+      with_first - before, second_bytes, other_bytes, weight_bytes);
   g_assert_cmpint (other_bytes - second_bytes, >=, (int64_t) weight_bytes / 2);
   /* The copy outlives the first state while the second uses it. */
   backend->destroy (first);
@@ -258,8 +263,8 @@ test_encoders_of_one_model_share_its_weights (void)
   backend->destroy (second);
   backend->destroy (other);
   g_rand_free (rand);
-  bert_random_model_free (model);
-  bert_random_model_free (other_model);
+  bert_test_model_free (model);
+  bert_test_model_free (other_model);
 }
 
 typedef struct {
@@ -267,7 +272,7 @@ typedef struct {
   TestBatch *batches;
   BertBatchOutput *outputs;
   int n_jobs;
-  GAsyncQueue *submitted;   /* job handles, in order */
+  GAsyncQueue *submitted; /* job handles, in order */
 } ThreadedJobs;
 
 static gpointer
@@ -303,8 +308,10 @@ wait_all (gpointer data)
 static void
 test_submit_and_wait_on_different_threads (void)
 {
-  enum { N_JOBS = 12 };
-  BertRandomModelSpec spec;
+  enum {
+    N_JOBS = 12
+  };
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   TestBatch batches[N_JOBS];
@@ -314,14 +321,14 @@ test_submit_and_wait_on_different_threads (void)
   ThreadedJobs work;
   GThread *submitter, *waiter;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   work.state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
   for (int j = 0; j < N_JOBS; j++) {
     test_batch_init (&batches[j], rand, 1 + 5 * (j % 4), spec.vocab_size);
-    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences * spec.hidden_size);
+    outputs[j].embeddings = g_new (float, (size_t) batches[j].batch.n_sequences *spec.hidden_size);
   }
   work.batches = batches;
   work.outputs = outputs;
@@ -341,7 +348,7 @@ test_submit_and_wait_on_different_threads (void)
   }
   g_async_queue_unref (work.submitted);
   backend->destroy (work.state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 
@@ -351,7 +358,7 @@ test_submit_and_wait_on_different_threads (void)
 static void
 check_fault (gboolean sync_each_step, const char *expected_text)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   BertBatchOutput output = { 0 };
@@ -362,8 +369,8 @@ check_fault (gboolean sync_each_step, const char *expected_text)
 
   if (sync_each_step)
     g_setenv ("GST_BERT_CUDA_SYNC", "1", TRUE);
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
@@ -384,7 +391,7 @@ check_fault (gboolean sync_each_step, const char *expected_text)
   g_free (output.embeddings);
   test_batch_clear (&test_batch);
   backend->destroy (state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 
@@ -405,7 +412,7 @@ test_faulting_kernel_is_named_with_sync (void)
 static void
 test_bad_input_is_refused (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   BertBatchOutput output = { 0 };
@@ -415,8 +422,8 @@ test_bad_input_is_refused (void)
   gpointer state;
   float *after;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   state = backend->create (model, &settings, &error);
   g_assert_no_error (error);
@@ -434,7 +441,7 @@ test_bad_input_is_refused (void)
   g_free (output.embeddings);
   test_batch_clear (&test_batch);
   backend->destroy (state);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
   g_rand_free (rand);
 }
 
@@ -451,9 +458,11 @@ main (int argc, char **argv)
   g_test_add_data_func ("/cuda/jobs/batches_in_flight_match_one_at_a_time/bf16",
       GINT_TO_POINTER (BERT_PRECISION_BF16), test_batches_in_flight_match_one_at_a_time);
   g_test_add_func ("/cuda/jobs/two_encoders_at_once", test_two_encoders_at_once);
-  g_test_add_func ("/cuda/jobs/submit_and_wait_on_different_threads", test_submit_and_wait_on_different_threads);
+  g_test_add_func ("/cuda/jobs/submit_and_wait_on_different_threads",
+      test_submit_and_wait_on_different_threads);
   g_test_add_func ("/cuda/jobs/faulting_kernel_is_named_with_sync", test_faulting_kernel_is_named_with_sync);
-  g_test_add_func ("/cuda/jobs/encoders_of_one_model_share_its_weights", test_encoders_of_one_model_share_its_weights);
+  g_test_add_func ("/cuda/jobs/encoders_of_one_model_share_its_weights",
+      test_encoders_of_one_model_share_its_weights);
   g_test_add_func ("/cuda/jobs/bad_input_is_refused", test_bad_input_is_refused);
   return g_test_run ();
 }

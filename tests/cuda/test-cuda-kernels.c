@@ -1,5 +1,5 @@
 /* test-cuda-kernels.c: every CUDA kernel (and the cuBLASLt dense layer) against its CPU
- * twin (cpu_twins.c) on random inputs, in F32, F16 and BF16 storage.
+ * twin (cpu-twins.c) on random inputs, in F32, F16 and BF16 storage.
  *
  * Inputs are rounded to the storage dtype first, so the twin sees exactly what the kernel
  * reads; the tolerance is then half an ulp of the output dtype plus fp32 reordering
@@ -10,9 +10,9 @@
 
 #include "bert_cuda_kernels.h"
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
-#include "cpu_twins.h"
-#include "cuda_test_util.h"
+#include "bert_float16.h"
+#include "cpu-twins.h"
+#include "cuda-test-util.h"
 
 static const BertDType all_dtypes[] = { BERT_DTYPE_F32, BERT_DTYPE_F16, BERT_DTYPE_BF16 };
 
@@ -114,7 +114,8 @@ test_convert (gconstpointer data)
   void *device;
 
   for (size_t i = 0; i < n; i++)
-    values[i] = i < G_N_ELEMENTS (specials) ? specials[i]
+    values[i] = i < G_N_ELEMENTS (specials)
+        ? specials[i]
         : (float) (g_rand_double_range (rand, -1.0, 1.0) * pow (10.0, g_rand_double_range (rand, -9.0, 5.0)));
   device = upload (dtype, values, n);
   if (dtype == BERT_DTYPE_F32) {
@@ -123,7 +124,8 @@ test_convert (gconstpointer data)
   } else {
     CHECK_CUDA (cudaMemcpy (bits, device, n * sizeof (uint16_t), cudaMemcpyDeviceToHost));
     for (size_t i = 0; i < n; i++) {
-      uint16_t want = dtype == BERT_DTYPE_F16 ? bert_float_to_half (values[i]) : bert_float_to_bfloat16 (values[i]);
+      uint16_t want =
+          dtype == BERT_DTYPE_F16 ? bert_float_to_half (values[i]) : bert_float_to_bfloat16 (values[i]);
       if (bits[i] != want)
         g_error ("convert to %s: %.9g gave 0x%04x, expected 0x%04x", cuda_test_dtype_name (dtype), values[i],
             bits[i], want);
@@ -147,8 +149,8 @@ check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
   int32_t *positions = on_host (g_new (int32_t, n_tokens));
   float *want = host_floats (n_out), *got = host_floats (n_out);
   void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
-  char *what = on_host (g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype),
-      hidden));
+  char *what =
+      on_host (g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden));
 
   for (uint32_t t = 0; t < n_tokens; t++) {
     ids[t] = g_rand_int_range (rand, 0, vocab);
@@ -156,8 +158,9 @@ check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
     positions[t] = g_rand_int_range (rand, 0, max_positions);
   }
   CHECK_CUDA (bert_cuda_embeddings_layernorm (dtype, out, upload_bytes (ids, n_tokens * sizeof (int32_t)),
-      upload_bytes (type_ids, n_tokens * sizeof (int32_t)), upload_bytes (positions, n_tokens * sizeof (int32_t)),
-      upload (dtype, word, (size_t) vocab * hidden), upload (dtype, position, (size_t) max_positions * hidden),
+      upload_bytes (type_ids, n_tokens * sizeof (int32_t)),
+      upload_bytes (positions, n_tokens * sizeof (int32_t)), upload (dtype, word, (size_t) vocab * hidden),
+      upload (dtype, position, (size_t) max_positions * hidden),
       upload (dtype, token_type, (size_t) type_vocab * hidden), upload (BERT_DTYPE_F32, gamma, hidden),
       upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_tokens, hidden, NULL));
   cuda_test_download (got, dtype, out, n_out);
@@ -175,7 +178,7 @@ test_embeddings_layernorm (gconstpointer data)
 
   check_embeddings_layernorm (dtype, 64, 37);
   check_embeddings_layernorm (dtype, 384, 100);
-  check_embeddings_layernorm (dtype, 1000, 7);   /* not a multiple of the block */
+  check_embeddings_layernorm (dtype, 1000, 7); /* not a multiple of the block */
   check_embeddings_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 3);
 }
 
@@ -190,7 +193,8 @@ check_residual_layernorm (BertDType dtype, int hidden, uint32_t n_rows)
   float *gamma = random_floats (rand, hidden, 0.5, 1.5), *beta = random_floats (rand, hidden, -0.5, 0.5);
   float *want = host_floats (n), *got = host_floats (n);
   void *out = device_alloc (n * bert_cuda_dtype_size (dtype));
-  char *what = on_host (g_strdup_printf ("residual_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden));
+  char *what =
+      on_host (g_strdup_printf ("residual_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden));
 
   CHECK_CUDA (bert_cuda_residual_layernorm (dtype, out, upload (dtype, input, n), upload (dtype, residual, n),
       upload (BERT_DTYPE_F32, gamma, hidden), upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_rows, hidden,
@@ -222,10 +226,11 @@ check_bias_activation (BertDType dtype, gboolean gelu, uint32_t n_rows, int n_co
   float *bias = random_rounded (rand, dtype, n_cols, -1, 1);
   float *got = host_floats (n);
   void *device_x = upload (dtype, x, n), *device_bias = upload (dtype, bias, n_cols);
-  char *what = on_host (g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype)));
+  char *what =
+      on_host (g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype)));
 
   CHECK_CUDA (gelu ? bert_cuda_bias_gelu (dtype, device_x, device_bias, n_rows, n_cols, NULL)
-      : bert_cuda_bias_tanh (dtype, device_x, device_bias, n_rows, n_cols, NULL));
+                   : bert_cuda_bias_tanh (dtype, device_x, device_bias, n_rows, n_cols, NULL));
   cuda_test_download (got, dtype, device_x, n);
   if (gelu)
     cpu_bias_gelu (x, bias, n_rows, n_cols);
@@ -264,7 +269,8 @@ check_attention (BertDType dtype, int n_heads, int head_dim, const uint32_t *len
       cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len));
 
   CHECK_CUDA (bert_cuda_attention_varlen (dtype, out, upload (dtype, qkv, n_qkv),
-      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, max_len, n_heads, head_dim, NULL));
+      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, max_len, n_heads, head_dim,
+      NULL));
   cuda_test_download (got, dtype, out, n_out);
   cpu_attention_varlen (want, qkv, offsets, n_sequences, n_heads, head_dim);
   cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
@@ -282,7 +288,7 @@ test_attention_varlen (gconstpointer data)
 
   check_attention (dtype, 2, 64, mixed, G_N_ELEMENTS (mixed));
   check_attention (dtype, 12, 32, captions, G_N_ELEMENTS (captions));
-  check_attention (dtype, 4, 48, captions, G_N_ELEMENTS (captions));   /* head_dim below its bound */
+  check_attention (dtype, 4, 48, captions, G_N_ELEMENTS (captions)); /* head_dim below its bound */
   check_attention (dtype, 2, 128, mixed, G_N_ELEMENTS (mixed));
   check_attention (dtype, 1, 1, captions, 3);
 }
@@ -299,8 +305,8 @@ check_pool (BertDType dtype, BertPooling pooling, gboolean normalize)
   float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -3, 3);
   float *want = host_floats (n_out), *got = host_floats (n_out);
   float *pooled = device_alloc (n_out * sizeof (float));
-  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d", cuda_test_dtype_name (dtype),
-      pooling, normalize));
+  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d",
+      cuda_test_dtype_name (dtype), pooling, normalize));
 
   CHECK_CUDA (bert_cuda_pool_normalize (dtype, pooled, upload (dtype, states, (size_t) n_tokens * hidden),
       upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, hidden, pooling, normalize,
@@ -350,7 +356,8 @@ test_gather_first_tokens (gconstpointer data)
 
 /* Rows of stride entries of which the first n_labels are logits (the rest is padding). */
 static void
-check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels, int stride)
+check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels,
+    int stride)
 {
   size_t n = (size_t) n_rows * n_labels;
   GRand *rand = g_rand_new_with_seed (n_labels);
@@ -368,8 +375,9 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
 
   for (uint32_t r = 0; r < n_rows; r++)
     memcpy (logits + (size_t) r * n_labels, padded + (size_t) r * stride, n_labels * sizeof (float));
-  CHECK_CUDA (bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels, device_applies,
-      upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, use_sigmoid, NULL));
+  CHECK_CUDA (
+      bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels, device_applies,
+          upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, use_sigmoid, NULL));
   CHECK_CUDA (cudaMemcpy (got_logits, device_logits, n * sizeof (float), cudaMemcpyDeviceToHost));
   CHECK_CUDA (cudaMemcpy (got_labels, device_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
   cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels,
@@ -378,13 +386,13 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
   g_assert_cmpmem (got_labels, n_rows * sizeof (int32_t), want_labels, n_rows * sizeof (int32_t));
   if (with_probs) {
     CHECK_CUDA (cudaMemcpy (got_probs, device_probs, n * sizeof (float), cudaMemcpyDeviceToHost));
-    cuda_test_assert_close (what, got_probs, want_probs, n, (Tolerance) { 1e-6, 1e-5 });
+    cuda_test_assert_close (what, got_probs, want_probs, n, (Tolerance){ 1e-6, 1e-5 });
     CHECK_CUDA (cudaMemcpy (got_applies, device_applies, n, cudaMemcpyDeviceToHost));
     /* Probabilities within the tolerance of the threshold may fall either side of it. */
     for (size_t i = 0; i < n; i++)
       if (fabsf (want_probs[i] - BERT_MULTI_LABEL_THRESHOLD) > 1e-5f && got_applies[i] != want_applies[i])
-        g_error ("%s: label %zu of row %zu applies %d, CPU twin %d (probability %g)", what,
-            i % n_labels, i / n_labels, got_applies[i], want_applies[i], want_probs[i]);
+        g_error ("%s: label %zu of row %zu applies %d, CPU twin %d (probability %g)", what, i % n_labels,
+            i / n_labels, got_applies[i], want_applies[i], want_probs[i]);
   }
   release_scratch ();
   g_rand_free (rand);
@@ -395,10 +403,10 @@ test_logits_probs_argmax (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
 
-  check_logits (dtype, FALSE, TRUE, 300, 2, 8);    /* as the padded classifier GEMM leaves them */
+  check_logits (dtype, FALSE, TRUE, 300, 2, 8); /* as the padded classifier GEMM leaves them */
   check_logits (dtype, TRUE, TRUE, 17, 4, 4);
-  check_logits (dtype, FALSE, TRUE, 1000, 9, 16);   /* token classifier: softmax per token */
-  check_logits (dtype, FALSE, FALSE, 1000, 9, 16);  /* labels only */
+  check_logits (dtype, FALSE, TRUE, 1000, 9, 16);  /* token classifier: softmax per token */
+  check_logits (dtype, FALSE, FALSE, 1000, 9, 16); /* labels only */
   check_logits (dtype, FALSE, TRUE, 3, 1, 1);
 }
 
@@ -415,12 +423,13 @@ check_linear (BertCudaMatmul *matmul, BertDType dtype, uint32_t rows, int in_fea
   float *bias = random_rounded (rand, dtype, out_features, -1, 1);
   float *want = host_floats (n_out), *got = host_floats (n_out);
   void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
-  char *what = on_host (g_strdup_printf ("linear %s [%u, %d] x [%d, %d]^T%s", cuda_test_dtype_name (dtype), rows,
-      in_features, out_features, in_features, with_bias ? " + bias" : ""));
+  char *what = on_host (g_strdup_printf ("linear %s [%u, %d] x [%d, %d]^T%s", cuda_test_dtype_name (dtype),
+      rows, in_features, out_features, in_features, with_bias ? " + bias" : ""));
   GError *error = NULL;
 
   if (!bert_cuda_linear (matmul, out, upload (dtype, input, n_in), upload (dtype, weight, n_weight),
-          with_bias ? upload (dtype, bias, out_features) : NULL, rows, in_features, out_features, NULL, &error))
+          with_bias ? upload (dtype, bias, out_features) : NULL, rows, in_features, out_features, NULL,
+          &error))
     g_error ("%s: %s", what, error->message);
   cuda_test_download (got, dtype, out, n_out);
   cpu_linear (want, input, weight, with_bias ? bias : NULL, rows, in_features, out_features);
@@ -437,12 +446,12 @@ test_linear (gconstpointer data)
   BertCudaMatmul *matmul = bert_cuda_matmul_new (dtype, &error);
 
   g_assert_no_error (error);
-  check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* fused QKV of MiniLM */
+  check_linear (matmul, dtype, 37, 384, 1152, TRUE); /* fused QKV of MiniLM */
   check_linear (matmul, dtype, 300, 1536, 384, TRUE);
-  check_linear (matmul, dtype, 64, 384, 1536, FALSE);  /* FFN up-projection: bias goes to bias_gelu */
-  check_linear (matmul, dtype, 1, 128, 8, TRUE);       /* a classifier, 3 labels padded to 8, one sequence */
-  check_linear (matmul, dtype, 300, 128, 16, TRUE);    /* token classifier, 9 labels padded to 16 */
-  check_linear (matmul, dtype, 37, 384, 1152, TRUE);   /* again, from the algorithm cache */
+  check_linear (matmul, dtype, 64, 384, 1536, FALSE); /* FFN up-projection: bias goes to bias_gelu */
+  check_linear (matmul, dtype, 1, 128, 8, TRUE);      /* a classifier, 3 labels padded to 8, one sequence */
+  check_linear (matmul, dtype, 300, 128, 16, TRUE);   /* token classifier, 9 labels padded to 16 */
+  check_linear (matmul, dtype, 37, 384, 1152, TRUE);  /* again, from the algorithm cache */
   bert_cuda_matmul_free (matmul);
 }
 
@@ -451,16 +460,21 @@ static void
 test_launchers_refuse_bad_shapes (void)
 {
   g_assert_cmpint (bert_cuda_residual_layernorm (BERT_DTYPE_F16, NULL, NULL, NULL, NULL, NULL, 1e-12f, 1,
-      BERT_CUDA_MAX_HIDDEN + 1, NULL), ==, cudaErrorInvalidValue);
+                       BERT_CUDA_MAX_HIDDEN + 1, NULL),
+      ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1,
-      BERT_CUDA_MAX_HEAD_DIM + 1, NULL), ==, cudaErrorInvalidValue);
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, FALSE,
-      NULL), ==, cudaErrorInvalidValue);
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 4, 3, FALSE,
-      NULL), ==, cudaErrorInvalidValue);
+                       BERT_CUDA_MAX_HEAD_DIM + 1, NULL),
+      ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 0, 0,
+                       FALSE, NULL),
+      ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 4, 3,
+                       FALSE, NULL),
+      ==, cudaErrorInvalidValue);
   /* Which labels apply is read from the probabilities. */
-  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, (uint8_t *) 1, NULL, 1, 4, 4,
-      FALSE, NULL), ==, cudaErrorInvalidValue);
+  g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, (uint8_t *) 1, NULL, 1, 4,
+                       4, FALSE, NULL),
+      ==, cudaErrorInvalidValue);
 }
 
 static void

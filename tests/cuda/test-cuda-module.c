@@ -12,9 +12,8 @@
 #include "bert_cuda_kernels.h"
 #include "bert_cuda_backend_private.h"
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
-#include "cuda_test_util.h"
-
+#include "bert_test_model.h"
+#include "cuda-test-util.h"
 
 static const BertBackend *backend;
 static gboolean have_gpu;
@@ -46,14 +45,14 @@ settings_for (const BertModel *model, BertPrecision precision)
 static void
 test_create_reports_the_device (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   GError *error = NULL;
   gpointer state;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   state = backend->create (model, &settings, &error);
   if (have_gpu) {
@@ -67,26 +66,26 @@ test_create_reports_the_device (void)
     g_test_message ("create: %s", error->message);
     g_error_free (error);
   }
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 /* A device that does not exist is a device error, GPU or not. */
 static void
 test_missing_device_is_a_device_error (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   GError *error = NULL;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   settings = settings_for (model, BERT_PRECISION_FP16);
   settings.device_id = 4096;
   g_assert_null (backend->create (model, &settings, &error));
   g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
   g_error_free (error);
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
@@ -106,11 +105,11 @@ assert_create_fails (BertModel *model, BertHead head, GQuark domain, int code, c
 static void
 test_wrong_tensor_shape_is_named (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   model->weights.layers[1].intermediate_weight.shape[0] -= 1;
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "encoder.layer.1.intermediate.dense.weight has shape [127, 64], expected [128, 64]");
@@ -118,47 +117,48 @@ test_wrong_tensor_shape_is_named (void)
   model->weights.embeddings_layernorm_bias.data = NULL;
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "embeddings.LayerNorm.bias is missing");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
 test_classifier_head_needs_its_weights (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
-  model = bert_random_model_new (&spec);
+  cuda_test_model_spec_init (&spec);
+  model = bert_test_model_new (&spec);
   model->config.num_labels = 3;
   assert_create_fails (model, BERT_HEAD_SEQUENCE_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "pooler.dense.weight is missing");
   assert_create_fails (model, BERT_HEAD_TOKEN_CLASSIFIER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
       "classifier.weight is missing");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 static void
 test_sizes_beyond_the_kernels_are_unsupported (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
 
-  bert_random_model_spec_init_tiny (&spec);
+  cuda_test_model_spec_init (&spec);
   spec.hidden_size = 512;
-  spec.num_heads = 2;      /* head size 256 */
+  spec.num_heads = 2; /* head size 256 */
   spec.num_layers = 0;
   spec.vocab_size = 8;
   spec.max_position_embeddings = 8;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
       "attention head size 256");
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 
   spec.hidden_size = BERT_CUDA_MAX_HIDDEN + 64;
   spec.num_heads = spec.hidden_size / 64;
-  model = bert_random_model_new (&spec);
-  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
-  bert_random_model_free (model);
+  model = bert_test_model_new (&spec);
+  assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "hidden_size");
+  bert_test_model_free (model);
 }
 
 /* F32 weights beyond FP16's range would become inf under precision fp16: refused, naming
@@ -166,15 +166,15 @@ test_sizes_beyond_the_kernels_are_unsupported (void)
 static void
 test_weights_beyond_f16_are_refused_in_fp16 (void)
 {
-  BertRandomModelSpec spec;
+  BertTestModelSpec spec;
   BertModel *model;
   BertBackendSettings settings;
   GError *error = NULL;
   gpointer state;
 
-  bert_random_model_spec_init_tiny (&spec);
+  cuda_test_model_spec_init (&spec);
   spec.dtype = BERT_DTYPE_F32;
-  model = bert_random_model_new (&spec);
+  model = bert_test_model_new (&spec);
   ((float *) model->weights.layers[1].intermediate_weight.data)[5] = -70000.0f;
   assert_create_fails (model, BERT_HEAD_ENCODER, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
       "encoder.layer.1.intermediate.dense.weight holds -70000");
@@ -187,7 +187,7 @@ test_weights_beyond_f16_are_refused_in_fp16 (void)
     g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
     g_error_free (error);
   }
-  bert_random_model_free (model);
+  bert_test_model_free (model);
 }
 
 /* Row counts share an algorithm per power-of-two bucket, at least BERT_CUDA_MATMUL_MIN_BUCKET. */
@@ -207,7 +207,8 @@ static void
 test_pinned_buffers_come_in_size_classes (void)
 {
   g_assert_cmpuint (bert_cuda_pinned_size_class (1), ==, BERT_CUDA_PINNED_MIN_BYTES);
-  g_assert_cmpuint (bert_cuda_pinned_size_class (BERT_CUDA_PINNED_MIN_BYTES + 1), ==, 2 * BERT_CUDA_PINNED_MIN_BYTES);
+  g_assert_cmpuint (bert_cuda_pinned_size_class (BERT_CUDA_PINNED_MIN_BYTES + 1), ==,
+      2 * BERT_CUDA_PINNED_MIN_BYTES);
   g_assert_cmpuint (bert_cuda_pinned_size_class (3 << 20), ==, 4 << 20);
   g_assert_cmpuint (bert_cuda_pinned_size_class (G_MAXSIZE), ==, G_MAXSIZE);
 }
@@ -229,8 +230,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/module/classifier_head_needs_its_weights", test_classifier_head_needs_its_weights);
   g_test_add_func ("/cuda/module/sizes_beyond_the_kernels_are_unsupported",
       test_sizes_beyond_the_kernels_are_unsupported);
-  g_test_add_func ("/cuda/module/weights_beyond_f16_are_refused_in_fp16", test_weights_beyond_f16_are_refused_in_fp16);
+  g_test_add_func ("/cuda/module/weights_beyond_f16_are_refused_in_fp16",
+      test_weights_beyond_f16_are_refused_in_fp16);
   g_test_add_func ("/cuda/module/matmul_buckets_are_powers_of_two", test_matmul_buckets_are_powers_of_two);
-  g_test_add_func ("/cuda/module/pinned_buffers_come_in_size_classes", test_pinned_buffers_come_in_size_classes);
+  g_test_add_func ("/cuda/module/pinned_buffers_come_in_size_classes",
+      test_pinned_buffers_come_in_size_classes);
   return g_test_run ();
 }

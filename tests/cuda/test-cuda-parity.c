@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "cuda_test_util.h"
+#include "cuda-test-util.h"
 
 static const char *shared_dir;
 
@@ -74,11 +74,11 @@ random_batch (GRand *rand, const BertConfig *config, uint32_t n_sequences, gbool
     type_ids = g_new0 (int32_t, n_tokens);
     for (uint32_t t = 0; t < n_tokens; t++) {
       ids[t] = g_rand_int_range (rand, 1000, config->vocab_size);
-      type_ids[t] = s % 7 == 3 && t > n_tokens / 2 ? 1 : 0;   /* some sentence pairs */
+      type_ids[t] = s % 7 == 3 && t > n_tokens / 2 ? 1 : 0; /* some sentence pairs */
     }
     ids[0] = 101;
     ids[n_tokens - 1] = 102;
-    batch.sequences[s] = (BertSequence) { ids, type_ids, n_tokens };
+    batch.sequences[s] = (BertSequence){ ids, type_ids, n_tokens };
   }
   return batch;
 }
@@ -151,11 +151,13 @@ compare_outputs (const char *what, const BertBatchOutput *cuda, const BertBatchO
 
   switch (head) {
     case BERT_HEAD_ENCODER:
-      assert_rows_close (what, cuda->embeddings, cpu->embeddings, cpu->n_sequences, cpu->hidden_size, min_cosine);
+      assert_rows_close (what, cuda->embeddings, cpu->embeddings, cpu->n_sequences, cpu->hidden_size,
+          min_cosine);
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       /* Rows of 2 to 4 logits: compare the batch's logits as one vector, and the probabilities. */
-      assert_rows_close (what, cuda->logits, cpu->logits, 1, (size_t) cpu->n_sequences * n_labels, min_cosine);
+      assert_rows_close (what, cuda->logits, cpu->logits, 1, (size_t) cpu->n_sequences * n_labels,
+          min_cosine);
       for (uint32_t s = 0; s < cpu->n_sequences; s++)
         assert_same_label (what, s, cpu->logits + (size_t) s * n_labels, n_labels, cpu->labels[s],
             cuda->labels[s], margin);

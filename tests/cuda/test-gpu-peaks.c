@@ -37,7 +37,8 @@ test_each_precision_has_its_peak (void)
   g_assert_cmpfloat (gpu_peak_tflops (sxm, BERT_PRECISION_BF16), ==, 989.5);
   /* FP32 runs use no tensor cores: their peak is the CUDA cores'. */
   g_assert_cmpfloat (gpu_peak_tflops (sxm, BERT_PRECISION_FP32), ==, 66.9);
-  g_assert_cmpfloat (gpu_peak_tflops (nvl, BERT_PRECISION_FP16), <, gpu_peak_tflops (sxm, BERT_PRECISION_FP16));
+  g_assert_cmpfloat (gpu_peak_tflops (nvl, BERT_PRECISION_FP16), <,
+      gpu_peak_tflops (sxm, BERT_PRECISION_FP16));
 }
 
 int

@@ -8,18 +8,18 @@
 static GPtrArray *made_folders;
 
 char *
-engine_test_make_model (const BertModelWriterOptions *options)
+engine_test_make_model (const BertTestModelSpec *spec)
 {
-  BertModelWriterOptions defaults;
+  BertTestModelSpec defaults;
   GError *error = NULL;
   char *folder = g_dir_make_tmp ("gst-bert-engine-test-XXXXXX", &error);
 
   g_assert_no_error (error);
-  if (options == NULL) {
-    bert_model_writer_options_init (&defaults);
-    options = &defaults;
+  if (spec == NULL) {
+    bert_test_model_spec_init (&defaults);
+    spec = &defaults;
   }
-  bert_model_writer_write (folder, options, &error);
+  bert_test_model_write (folder, spec, &error);
   g_assert_no_error (error);
   if (made_folders == NULL)
     made_folders = g_ptr_array_new_with_free_func (g_free);
@@ -33,7 +33,7 @@ engine_test_cleanup (void)
   if (made_folders == NULL)
     return;
   for (guint i = 0; i < made_folders->len; i++)
-    bert_model_writer_remove (g_ptr_array_index (made_folders, i));
+    bert_test_model_remove (g_ptr_array_index (made_folders, i));
   g_ptr_array_unref (made_folders);
   made_folders = NULL;
 }
@@ -67,8 +67,7 @@ engine_test_write_file (const char *folder, const char *name, const char *conten
 }
 
 void
-engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
-    const char *new_text)
+engine_test_replace_in_file (const char *folder, const char *name, const char *old_text, const char *new_text)
 {
   char *contents = engine_test_read_file (folder, name, NULL);
   char *at = strstr (contents, old_text);

@@ -3,20 +3,19 @@
 #define ENGINE_TEST_UTIL_H
 
 #include "bert_engine.h"
-#include "bert_model_writer.h"
+#include "bert_test_model.h"
 
 G_BEGIN_DECLS
 
-/* Writes a model with options (NULL: the writer's defaults) into a new temporary
+/* Writes the model of spec (NULL: bert_test_model_spec_init's) into a new temporary
  * folder, removed by engine_test_cleanup. Aborts the test on failure. */
-char *engine_test_make_model (const BertModelWriterOptions *options);
+char *engine_test_make_model (const BertTestModelSpec *spec);
 /* Removes every folder engine_test_make_model made. */
 void engine_test_cleanup (void);
 
 char *engine_test_read_file (const char *folder, const char *name, gsize *length);
 /* length -1: contents is NUL-terminated. */
-void engine_test_write_file (const char *folder, const char *name, const char *contents,
-    gssize length);
+void engine_test_write_file (const char *folder, const char *name, const char *contents, gssize length);
 /* Replaces the first occurrence of old_text in folder/name; asserts there is one. */
 void engine_test_replace_in_file (const char *folder, const char *name, const char *old_text,
     const char *new_text);

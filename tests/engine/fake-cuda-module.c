@@ -10,8 +10,8 @@
 static gpointer
 fake_create (const BertModel *model, const BertBackendSettings *settings, GError **error)
 {
-  g_set_error (error, g_quark_from_static_string ("bert-engine-error-quark"),
-      BERT_ENGINE_ERROR_DEVICE, "no CUDA device found (fake module)");
+  g_set_error (error, g_quark_from_static_string ("bert-engine-error-quark"), BERT_ENGINE_ERROR_DEVICE,
+      "no CUDA device found (fake module)");
   return NULL;
 }
 

@@ -23,8 +23,7 @@ make_ids (uint32_t n_tokens, int first)
 }
 
 static void
-assert_submit_fails (BertEncoder *encoder, const BertSequence *sequences, uint32_t n,
-    const char *fragment)
+assert_submit_fails (BertEncoder *encoder, const BertSequence *sequences, uint32_t n, const char *fragment)
 {
   GError *error = NULL;
   BertJob *job = bert_encoder_submit (encoder, sequences, n, &error);
@@ -49,16 +48,16 @@ test_bad_input (void)
   BertSequence batch[2] = { good, { bad_ids, NULL, 3 } };
 
   assert_submit_fails (encoder, batch, 2, "sequence 1, token 1: id 100 is outside the vocabulary");
-  batch[1] = (BertSequence) { negative_ids, NULL, 2 };
+  batch[1] = (BertSequence){ negative_ids, NULL, 2 };
   assert_submit_fails (encoder, batch, 2, "id -1");
-  batch[1] = (BertSequence) { ids, bad_types, 3 };
+  batch[1] = (BertSequence){ ids, bad_types, 3 };
   assert_submit_fails (encoder, batch, 2, "sequence 1, token 2: token type id 2");
-  batch[1] = (BertSequence) { ids, NULL, 0 };
+  batch[1] = (BertSequence){ ids, NULL, 0 };
   assert_submit_fails (encoder, batch, 2, "sequence 1 has 0 tokens");
-  batch[1] = (BertSequence) { ids, NULL, MAX_POSITIONS + 1 };
+  batch[1] = (BertSequence){ ids, NULL, MAX_POSITIONS + 1 };
   assert_submit_fails (encoder, batch, 2, "sequence 1 has 65 tokens");
   assert_submit_fails (encoder, batch, 0, "empty batch");
-  batch[1] = (BertSequence) { ids, NULL, MAX_POSITIONS };
+  batch[1] = (BertSequence){ ids, NULL, MAX_POSITIONS };
   bert_job_free (bert_encoder_run (encoder, batch, 2, NULL));
   bert_encoder_free (encoder);
   bert_model_unref (model);
@@ -112,7 +111,7 @@ test_jobs_in_order (void)
   }
   /* A job freed without waiting for it. */
   bert_job_free (jobs[0]);
-  jobs[0] = bert_encoder_submit (encoder, &(BertSequence) { (int32_t[]) { 2, 3 }, NULL, 2 }, 1, NULL);
+  jobs[0] = bert_encoder_submit (encoder, &(BertSequence){ (int32_t[]){ 2, 3 }, NULL, 2 }, 1, NULL);
   bert_job_free (jobs[0]);
   bert_job_free (jobs[1]);
   bert_job_free (jobs[2]);
@@ -133,7 +132,7 @@ test_large_batch (void)
   BertJob *batch;
 
   for (guint i = 0; i < n; i++)
-    sequences[i] = (BertSequence) { make_ids (MAX_POSITIONS - i % 5, i), NULL, MAX_POSITIONS - i % 5 };
+    sequences[i] = (BertSequence){ make_ids (MAX_POSITIONS - i % 5, i), NULL, MAX_POSITIONS - i % 5 };
   batch = bert_encoder_run (encoder, sequences, n, NULL);
   g_assert_nonnull (batch);
   g_assert_cmpuint (bert_job_get_output (batch)->n_tokens, >, 4096);
@@ -357,7 +356,7 @@ test_shared_cache_threads (void)
 static void
 test_token_classifier_layout (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   char *folder;
   BertModel *model;
   BertEncoder *encoder;
@@ -366,7 +365,7 @@ test_token_classifier_layout (void)
   const BertBatchOutput *output;
   BertJob *job;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_TOKEN_CLASSIFIER;
   options.num_labels = 5;
   folder = engine_test_make_model (&options);

@@ -1,6 +1,6 @@
 /* test-engine-errors: every way a model folder can be wrong gives a clear GError.
  *
- * Each test writes a small valid model (bert_model_writer), breaks one thing and checks
+ * Each test writes a small valid model (bert_test_model_write), breaks one thing and checks
  * the error's code and that its message names the file and the field or tensor.
  */
 #include <json-glib/json-glib.h>
@@ -163,8 +163,8 @@ test_offsets_out_of_bounds (void)
   char *folder = engine_test_make_model (NULL);
 
   edit_tensor (folder, "embeddings.LayerNorm.bias", "data_offsets", "[1000000000, 1000000128]");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors",
-      "embeddings.LayerNorm.bias", "past the end", NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", "embeddings.LayerNorm.bias",
+      "past the end", NULL);
   g_free (folder);
 }
 
@@ -174,8 +174,7 @@ test_offsets_not_matching_size (void)
   char *folder = engine_test_make_model (NULL);
 
   edit_tensor (folder, "embeddings.LayerNorm.bias", "shape", "[33]");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "embeddings.LayerNorm.bias",
-      "needs 132 bytes", NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "embeddings.LayerNorm.bias", "needs 132 bytes", NULL);
   g_free (folder);
 }
 
@@ -186,8 +185,8 @@ test_offsets_overlapping (void)
   GBytes *data;
   char *header = engine_test_read_header (folder, &data);
   JsonNode *root = json_from_string (header, NULL);
-  JsonObject *weight = json_object_get_object_member (json_node_get_object (root),
-      "embeddings.LayerNorm.weight");
+  JsonObject *weight =
+      json_object_get_object_member (json_node_get_object (root), "embeddings.LayerNorm.weight");
   char *offsets = json_to_string (json_object_get_member (weight, "data_offsets"), FALSE);
 
   edit_tensor (folder, "embeddings.LayerNorm.bias", "data_offsets", offsets);
@@ -315,7 +314,8 @@ test_unsupported_model_type (void)
 {
   char *folder = engine_test_make_model (NULL);
 
-  engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", "\"model_type\": \"roberta\"");
+  engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"",
+      "\"model_type\": \"roberta\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "roberta", NULL);
   g_free (folder);
 }
@@ -325,7 +325,8 @@ test_unsupported_hidden_act (void)
 {
   char *folder = engine_test_make_model (NULL);
 
-  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu_new\"");
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu_new\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "gelu_new", NULL);
   g_free (folder);
 }
@@ -355,7 +356,8 @@ test_unused_tensor_of_other_dtype (void)
   char *header = engine_test_read_header (folder, &data);
   gsize data_size = g_bytes_get_size (data);
   char *edited = g_strdup_printf ("{\"embeddings.position_ids\":{\"dtype\":\"I64\",\"shape\":[1,0],"
-      "\"data_offsets\":[%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT "]},%s", data_size, data_size, header + 1);
+                                  "\"data_offsets\":[%" G_GSIZE_FORMAT ",%" G_GSIZE_FORMAT "]},%s",
+      data_size, data_size, header + 1);
   BertModel *model;
 
   engine_test_write_safetensors (folder, edited, data);
@@ -368,8 +370,7 @@ test_unused_tensor_of_other_dtype (void)
 }
 
 static void
-check_config_refused (const char *old_text, const char *new_text, int code,
-    const char *fragment)
+check_config_refused (const char *old_text, const char *new_text, int code, const char *fragment)
 {
   char *folder = engine_test_make_model (NULL);
 
@@ -383,26 +384,26 @@ check_config_refused (const char *old_text, const char *new_text, int code,
 static void
 test_absurd_sizes (void)
 {
-  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 1000000000",
-      BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size 1000000000");
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 1000000000", BERT_ENGINE_ERROR_UNSUPPORTED,
+      "hidden_size 1000000000");
   check_config_refused ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 100000",
       BERT_ENGINE_ERROR_UNSUPPORTED, "num_hidden_layers");
-  check_config_refused ("\"vocab_size\": 100", "\"vocab_size\": 1099511627776",
-      BERT_ENGINE_ERROR_UNSUPPORTED, "vocab_size");
+  check_config_refused ("\"vocab_size\": 100", "\"vocab_size\": 1099511627776", BERT_ENGINE_ERROR_UNSUPPORTED,
+      "vocab_size");
   check_config_refused ("\"intermediate_size\": 64", "\"intermediate_size\": 4294967296",
       BERT_ENGINE_ERROR_UNSUPPORTED, "intermediate_size");
   check_config_refused ("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0",
       BERT_ENGINE_ERROR_UNSUPPORTED, "max_position_embeddings");
-  check_config_refused ("\"num_attention_heads\": 4", "\"num_attention_heads\": 5",
-      BERT_ENGINE_ERROR_FORMAT, "does not divide");
-  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": -32",
-      BERT_ENGINE_ERROR_UNSUPPORTED, "hidden_size");
-  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 32.5",
-      BERT_ENGINE_ERROR_FORMAT, "not an integer");
-  check_config_refused ("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": -1",
-      BERT_ENGINE_ERROR_UNSUPPORTED, "layer_norm_eps");
-  check_config_refused ("\"type_vocab_size\": 2,", "",
-      BERT_ENGINE_ERROR_FORMAT, "'type_vocab_size' is missing");
+  check_config_refused ("\"num_attention_heads\": 4", "\"num_attention_heads\": 5", BERT_ENGINE_ERROR_FORMAT,
+      "does not divide");
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": -32", BERT_ENGINE_ERROR_UNSUPPORTED,
+      "hidden_size");
+  check_config_refused ("\"hidden_size\": 32", "\"hidden_size\": 32.5", BERT_ENGINE_ERROR_FORMAT,
+      "not an integer");
+  check_config_refused ("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": -1", BERT_ENGINE_ERROR_UNSUPPORTED,
+      "layer_norm_eps");
+  check_config_refused ("\"type_vocab_size\": 2,", "", BERT_ENGINE_ERROR_FORMAT,
+      "'type_vocab_size' is missing");
 }
 
 static void
@@ -424,16 +425,18 @@ test_tokenizer_larger_than_vocab (void)
 static void
 test_head_from_tensors (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   BertModel *model;
   char *folder;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
   options.num_labels = 2;
   folder = engine_test_make_model (&options);
-  engine_test_replace_in_file (folder, "config.json", "\"architectures\": [\"BertForSequenceClassification\"],", "");
-  engine_test_replace_in_file (folder, "config.json", "\"id2label\": {\"0\": \"label0\", \"1\": \"label1\"}", "\"pad_token_id\": 0");
+  engine_test_replace_in_file (folder, "config.json",
+      "\"architectures\": [\"BertForSequenceClassification\"],", "");
+  engine_test_replace_in_file (folder, "config.json", "\"id2label\": {\"0\": \"label0\", \"1\": \"label1\"}",
+      "\"pad_token_id\": 0");
   model = assert_load_succeeds (folder);
   g_assert_cmpint (model->config.head, ==, BERT_HEAD_SEQUENCE_CLASSIFIER);
   g_assert_cmpint (model->config.num_labels, ==, 2);
@@ -445,17 +448,18 @@ test_head_from_tensors (void)
 static void
 test_id2label_with_gap (void)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   char *folder;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = BERT_HEAD_TOKEN_CLASSIFIER;
   options.num_labels = 3;
   folder = engine_test_make_model (&options);
   engine_test_replace_in_file (folder, "config.json", "\"2\": \"label2\"", "\"7\": \"label2\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "id2label entry \"7\"", NULL);
   /* A label set after a hole, then an error: nothing may leak (run under ASan). */
-  engine_test_replace_in_file (folder, "config.json", "\"0\": \"label0\", \"1\": \"label1\", \"7\": \"label2\"",
+  engine_test_replace_in_file (folder, "config.json",
+      "\"0\": \"label0\", \"1\": \"label1\", \"7\": \"label2\"",
       "\"1\": \"label1\", \"0\": 7, \"2\": \"label2\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "id2label entry \"0\"", NULL);
   g_free (folder);

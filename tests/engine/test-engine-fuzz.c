@@ -17,7 +17,7 @@ typedef struct {
   GRand *rand;
   const guint8 *original;
   gsize original_size;
-  gsize header_end;          /* 8 + header length of the original */
+  gsize header_end; /* 8 + header length of the original */
 } Fuzzer;
 
 static GByteArray *
@@ -42,7 +42,8 @@ flip_header_bytes (Fuzzer *fuzzer, GByteArray *bytes)
   int n = g_rand_int_range (fuzzer->rand, 1, 5);
 
   for (int i = 0; i < n; i++)
-    bytes->data[g_rand_int_range (fuzzer->rand, 8, fuzzer->header_end)] = g_rand_int_range (fuzzer->rand, 0, 256);
+    bytes->data[g_rand_int_range (fuzzer->rand, 8, fuzzer->header_end)] =
+        g_rand_int_range (fuzzer->rand, 0, 256);
 }
 
 /* A digit of the header becomes a random number of 1 to 20 digits. */
@@ -72,8 +73,7 @@ replace_number (Fuzzer *fuzzer, GByteArray *bytes)
 static void
 change_header_length (Fuzzer *fuzzer, GByteArray *bytes)
 {
-  static const guint64 specials[] = { 0, 1, 2, 7, G_MAXUINT32, G_MAXINT64, G_MAXUINT64,
-      G_MAXUINT64 - 7 };
+  static const guint64 specials[] = { 0, 1, 2, 7, G_MAXUINT32, G_MAXINT64, G_MAXUINT64, G_MAXUINT64 - 7 };
   guint64 length;
 
   if (g_rand_boolean (fuzzer->rand))
@@ -99,21 +99,11 @@ mutate (Fuzzer *fuzzer)
   GByteArray *bytes = copy_original (fuzzer);
 
   switch (g_rand_int_range (fuzzer->rand, 0, 5)) {
-    case 0:
-      flip_header_bytes (fuzzer, bytes);
-      break;
-    case 1:
-      bytes = replace_number (fuzzer, bytes);
-      break;
-    case 2:
-      change_header_length (fuzzer, bytes);
-      break;
-    case 3:
-      g_byte_array_set_size (bytes, g_rand_int_range (fuzzer->rand, 0, bytes->len));
-      break;
-    default:
-      delete_header_span (fuzzer, bytes);
-      break;
+    case 0: flip_header_bytes (fuzzer, bytes); break;
+    case 1: bytes = replace_number (fuzzer, bytes); break;
+    case 2: change_header_length (fuzzer, bytes); break;
+    case 3: g_byte_array_set_size (bytes, g_rand_int_range (fuzzer->rand, 0, bytes->len)); break;
+    default: delete_header_span (fuzzer, bytes); break;
   }
   return bytes;
 }

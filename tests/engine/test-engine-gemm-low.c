@@ -49,8 +49,8 @@ quantize (const float *values, int n, int *q)
 
 /* y = x W^T + b at format, in double from the rounded or quantized operands. */
 static void
-reference (BertGemmFormat format, const float *x, const float *weight, const float *bias, int rows,
-    int n, int k, double *expected)
+reference (BertGemmFormat format, const float *x, const float *weight, const float *bias, int rows, int n,
+    int k, double *expected)
 {
   int *qx = g_new (int, k), *qw = g_new (int, k);
 
@@ -85,8 +85,8 @@ check (GRand *rand, BertGemmFormat format, int rows, int n, int k, int begin, in
   float *x = random_floats (rand, (gsize) rows * k, 2.0);
   float *weight = random_floats (rand, (gsize) n * k, 0.5);
   float *bias = random_floats (rand, n, 0.5);
-  float *y = g_new (float, (gsize) rows * n);
-  double *expected = g_new (double, (gsize) rows * n);
+  float *y = g_new (float, (gsize) rows *n);
+  double *expected = g_new (double, (gsize) rows *n);
   /* bf16: fp32 sums of exact products; int8: exact int32 sums, then fp32 scales. */
   double tolerance = format == BERT_GEMM_BF16 ? 2e-6 * k : 1e-5;
   BertLinear linear;
@@ -116,14 +116,13 @@ check (GRand *rand, BertGemmFormat format, int rows, int n, int k, int begin, in
 static void
 check_format (BertGemmFormat format)
 {
-  static const int shapes[][3] = { { 1, 1, 1 }, { 1, 32, 8 }, { 5, 33, 17 }, { 12, 64, 31 },
-      { 13, 100, 40 }, { 25, 31, 63 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 3 },
-      { 50, 384, 1537 } };
+  static const int shapes[][3] = { { 1, 1, 1 }, { 1, 32, 8 }, { 5, 33, 17 }, { 12, 64, 31 }, { 13, 100, 40 },
+    { 25, 31, 63 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 3 }, { 50, 384, 1537 } };
   GRand *rand = g_rand_new_with_seed (5);
 
   if (!bert_cpu_gemm_format_supported (format)) {
     g_test_skip ("this CPU lacks the instructions (AVX512_BF16 / AVX512_VNNI), or "
-        "GST_BERT_CPU_GEMM turns them off");
+                 "GST_BERT_CPU_GEMM turns them off");
     g_rand_free (rand);
     return;
   }
@@ -163,7 +162,7 @@ test_int8_zero_row (void)
     return;
   }
   for (int i = 0; i < 60; i++)
-    weight[i] = 3.0f * (i % 3 - 1);   /* exact in int8: -127, 0, 127 x 3 / 127 */
+    weight[i] = 3.0f * (i % 3 - 1); /* exact in int8: -127, 0, 127 x 3 / 127 */
   x[20 + 3] = 1.0f;
   g_assert_true (bert_linear_init_low (&linear, BERT_GEMM_INT8, weight, bias, 3, 20));
   bert_linear_forward (&linear, x, 2, 20, 0, 3, y, 3);

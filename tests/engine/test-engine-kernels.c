@@ -36,10 +36,10 @@ check_linear (GRand *rand, int rows, int n, int k, int begin, int end, gboolean 
   float *x = random_floats (rand, (gsize) rows * k, 1.0);
   float *weight = random_floats (rand, (gsize) n * k, 0.5);
   float *bias = random_floats (rand, n, 0.5);
-  float *y = g_new (float, (gsize) rows * n);
-  double *expected = g_new (double, (gsize) rows * n);
-  char *what = g_strdup_printf ("%s rows %d n %d k %d columns [%d, %d)", pack ? "packed" : "blas",
-      rows, n, k, begin, end);
+  float *y = g_new (float, (gsize) rows *n);
+  double *expected = g_new (double, (gsize) rows *n);
+  char *what = g_strdup_printf ("%s rows %d n %d k %d columns [%d, %d)", pack ? "packed" : "blas", rows, n, k,
+      begin, end);
   BertLinear linear;
 
   for (gsize i = 0; i < (gsize) rows * n; i++)
@@ -67,8 +67,8 @@ check_linear (GRand *rand, int rows, int n, int k, int begin, int end, gboolean 
 static void
 test_linear (void)
 {
-  static const int shapes[][3] = { { 1, 1, 1 }, { 1, 32, 8 }, { 5, 33, 17 }, { 12, 64, 32 },
-      { 13, 100, 40 }, { 25, 31, 64 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 128 } };
+  static const int shapes[][3] = { { 1, 1, 1 }, { 1, 32, 8 }, { 5, 33, 17 }, { 12, 64, 32 }, { 13, 100, 40 },
+    { 25, 31, 64 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 128 } };
   GRand *rand = g_rand_new_with_seed (3);
   gboolean packed = bert_cpu_gemm_packed_enabled ();
 
@@ -159,9 +159,9 @@ check_attention (GRand *rand, int n, int head_dim)
 {
   int stride = 3 * head_dim;
   float *qkv = random_floats (rand, (gsize) n * stride, 2.0);
-  float *ctx = g_new (float, (gsize) n * head_dim);
+  float *ctx = g_new (float, (gsize) n *head_dim);
   float *scratch = g_new (float, bert_cpu_attention_scratch_size (n, head_dim));
-  double *expected = g_new0 (double, (gsize) n * head_dim), *p = g_new (double, n);
+  double *expected = g_new0 (double, (gsize) n *head_dim), *p = g_new (double, n);
   char *what = g_strdup_printf ("attention n %d head_dim %d", n, head_dim);
 
   for (int i = 0; i < n; i++) {
@@ -180,8 +180,8 @@ check_attention (GRand *rand, int n, int head_dim)
       for (int c = 0; c < head_dim; c++)
         expected[i * head_dim + c] += p[j] / total * qkv[j * stride + 2 * head_dim + c];
   }
-  bert_cpu_attention_head (qkv, qkv + head_dim, qkv + 2 * head_dim, stride, ctx, head_dim, n,
-      head_dim, scratch);
+  bert_cpu_attention_head (qkv, qkv + head_dim, qkv + 2 * head_dim, stride, ctx, head_dim, n, head_dim,
+      scratch);
   assert_close (ctx, expected, (gsize) n * head_dim, 1e-5, what);
   g_free (what);
   g_free (p);

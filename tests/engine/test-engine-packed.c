@@ -26,15 +26,15 @@ make_ids (uint32_t n_tokens)
 static BertEncoder *
 encoder_for (BertHead head, int num_labels, gboolean multi_label, BertModel **model)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   char *folder;
   BertEncoder *encoder;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = head;
   options.num_labels = num_labels;
   options.multi_label = multi_label;
-  options.weight_scale = 0.3f;        /* logits on both sides of 0 */
+  options.weight_scale = 0.3f; /* logits on both sides of 0 */
   folder = engine_test_make_model (&options);
   *model = engine_test_load_model (folder);
   encoder = engine_test_cpu_encoder (*model, -1, -1, 2);
@@ -66,7 +66,7 @@ test_packed_equals_views (void)
   const BertBatchOutput *a, *b, *c;
 
   for (guint i = 0; i < 3; i++)
-    views[i] = (BertSequence) { ids + seq_offsets[i], NULL, seq_offsets[i + 1] - seq_offsets[i] };
+    views[i] = (BertSequence){ ids + seq_offsets[i], NULL, seq_offsets[i + 1] - seq_offsets[i] };
   packed = run_packed (encoder, ids, NULL);
   zero_types = run_packed (encoder, ids, type_ids);
   viewed = bert_encoder_run (encoder, views, 3, NULL);
@@ -111,15 +111,13 @@ test_packed_bad_input (void)
   const uint32_t too_long[] = { 0, MAX_POSITIONS + 1 };
 
   assert_packed_fails (encoder, NULL, "empty batch");
-  assert_packed_fails (encoder, &(BertPackedInput) { 0, ids, NULL, seq_offsets }, "empty batch");
-  assert_packed_fails (encoder, &(BertPackedInput) { 1, ids, NULL, not_from_zero }, "seq_offsets[0]");
-  assert_packed_fails (encoder, &(BertPackedInput) { 2, ids, NULL, empty_second },
-      "sequence 1 has 0 tokens");
-  assert_packed_fails (encoder, &(BertPackedInput) { 1, ids, NULL, too_long },
-      "sequence 0 has 65 tokens");
-  assert_packed_fails (encoder, &(BertPackedInput) { 1, NULL, NULL, seq_offsets }, "and no ids");
+  assert_packed_fails (encoder, &(BertPackedInput){ 0, ids, NULL, seq_offsets }, "empty batch");
+  assert_packed_fails (encoder, &(BertPackedInput){ 1, ids, NULL, not_from_zero }, "seq_offsets[0]");
+  assert_packed_fails (encoder, &(BertPackedInput){ 2, ids, NULL, empty_second }, "sequence 1 has 0 tokens");
+  assert_packed_fails (encoder, &(BertPackedInput){ 1, ids, NULL, too_long }, "sequence 0 has 65 tokens");
+  assert_packed_fails (encoder, &(BertPackedInput){ 1, NULL, NULL, seq_offsets }, "and no ids");
   ids[5] = VOCAB_SIZE;
-  assert_packed_fails (encoder, &(BertPackedInput) { 3, ids, NULL, seq_offsets },
+  assert_packed_fails (encoder, &(BertPackedInput){ 3, ids, NULL, seq_offsets },
       "sequence 1, token 1: id 100 is outside the vocabulary");
   bert_encoder_free (encoder);
   bert_model_unref (model);
@@ -192,8 +190,8 @@ count_applying (const BertBatchOutput *output, gboolean multi_label)
   for (uint32_t s = 0; s < output->n_sequences; s++)
     for (int l = 0; l < output->num_labels; l++) {
       size_t i = (size_t) s * output->num_labels + l;
-      gboolean expected = multi_label ? output->probs[i] > BERT_MULTI_LABEL_THRESHOLD
-          : l == output->labels[s];
+      gboolean expected =
+          multi_label ? output->probs[i] > BERT_MULTI_LABEL_THRESHOLD : l == output->labels[s];
 
       if (output->label_applies[i] != expected)
         g_error ("sequence %u, label %d: applies %d, probability %g, top label %d", s, l,
@@ -257,10 +255,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/packed/equals-views", test_packed_equals_views);
   g_test_add_func ("/engine/packed/bad-input", test_packed_bad_input);
-  g_test_add_func ("/engine/packed/check-tokens-is-the-engine-rule",
-      test_check_tokens_is_the_engine_rule);
-  g_test_add_func ("/engine/heads/token-probs-are-softmax-of-logits",
-      test_token_probs_are_softmax_of_logits);
+  g_test_add_func ("/engine/packed/check-tokens-is-the-engine-rule", test_check_tokens_is_the_engine_rule);
+  g_test_add_func ("/engine/heads/token-probs-are-softmax-of-logits", test_token_probs_are_softmax_of_logits);
   g_test_add_func ("/engine/heads/single-label-applies-only-top-label",
       test_single_label_applies_only_top_label);
   g_test_add_func ("/engine/heads/multi-label-applies-over-threshold",

@@ -25,25 +25,24 @@
 
 #define SKIP 77
 #define MIN_COSINE 0.99999
-#define BATCH_TOLERANCE 1e-5   /* relative to max (1, |value|) */
+#define BATCH_TOLERANCE 1e-5 /* relative to max (1, |value|) */
 
 typedef struct {
-  GArray *ids, *type_ids;       /* int32_t */
+  GArray *ids, *type_ids; /* int32_t */
   JsonObject *expected;
 } Line;
 
 /* What one sequence produced: all its floats (embedding; logits then probs; token
  * logits) and its labels (one per sequence or per token). */
 typedef struct {
-  GArray *values;               /* float */
-  GArray *labels;               /* int32_t */
+  GArray *values; /* float */
+  GArray *labels; /* int32_t */
 } Result;
 
 static int failures;
 static double reference_tolerance = 1e-4;
 
-static void G_GNUC_PRINTF (1, 2)
-fail (const char *format, ...)
+static void G_GNUC_PRINTF (1, 2) fail (const char *format, ...)
 {
   va_list args;
 
@@ -118,8 +117,8 @@ read_lines (const char *path, GError **error)
 static BertSequence
 line_sequence (const Line *line)
 {
-  BertSequence sequence = { (const int32_t *) line->ids->data,
-    (const int32_t *) line->type_ids->data, line->ids->len };
+  BertSequence sequence = { (const int32_t *) line->ids->data, (const int32_t *) line->type_ids->data,
+    line->ids->len };
 
   return sequence;
 }
@@ -197,8 +196,7 @@ max_abs_diff (const float *got, JsonArray *expected, guint offset, guint n)
 }
 
 static void
-check_embedding (guint line_no, const Result *result, JsonArray *expected, double *min_cosine,
-    double *worst)
+check_embedding (guint line_no, const Result *result, JsonArray *expected, double *min_cosine, double *worst)
 {
   const float *got = (const float *) result->values->data;
   double dot = 0, got_norm = 0, expected_norm = 0, cosine, diff;
@@ -248,15 +246,15 @@ check_first_token_states (BertModel *model, GPtrArray *lines)
       continue;
     if (!run_batch (encoder, lines, &i, 1, results))
       break;
-    check_embedding (i + 1, &results[i], json_object_get_array_member (expected,
-            "last_hidden_state_first_token"), &min_cosine, &worst);
+    check_embedding (i + 1, &results[i],
+        json_object_get_array_member (expected, "last_hidden_state_first_token"), &min_cosine, &worst);
     result_clear (&results[i]);
     checked++;
   }
   g_free (results);
   if (checked > 0)
-    g_print ("%u lines' first-token hidden states: min cosine %.8f, max abs diff %.3g\n",
-        checked, min_cosine, worst);
+    g_print ("%u lines' first-token hidden states: min cosine %.8f, max abs diff %.3g\n", checked, min_cosine,
+        worst);
   bert_encoder_free (encoder);
 }
 
@@ -272,15 +270,17 @@ check_label (guint line_no, const char *what, char **id2label, int32_t got, cons
       expected_id = i;
   if (expected_id == got)
     return;
-  if (expected_id >= 0 && fabs (json_array_get_double_element (expected_logits, logits_offset + got)
-          - json_array_get_double_element (expected_logits, logits_offset + expected_id)) <= reference_tolerance)
+  if (expected_id >= 0
+      && fabs (json_array_get_double_element (expected_logits, logits_offset + got)
+             - json_array_get_double_element (expected_logits, logits_offset + expected_id))
+          <= reference_tolerance)
     return;
   fail ("line %u: %s is %s, reference %s", line_no, what, id2label[got], expected);
 }
 
 static void
-check_sequence_classifier (guint line_no, const BertModel *model, const Result *result,
-    JsonObject *expected, double *worst)
+check_sequence_classifier (guint line_no, const BertModel *model, const Result *result, JsonObject *expected,
+    double *worst)
 {
   guint n = model->config.num_labels;
   JsonArray *logits = json_object_get_array_member (expected, "logits");
@@ -302,8 +302,8 @@ check_sequence_classifier (guint line_no, const BertModel *model, const Result *
 }
 
 static void
-check_token_classifier (guint line_no, const BertModel *model, const Result *result,
-    JsonObject *expected, double *worst)
+check_token_classifier (guint line_no, const BertModel *model, const Result *result, JsonObject *expected,
+    double *worst)
 {
   guint n = model->config.num_labels;
   JsonArray *token_logits = json_object_get_array_member (expected, "token_logits");
@@ -322,9 +322,8 @@ check_token_classifier (guint line_no, const BertModel *model, const Result *res
     *worst = fmax (*worst, diff);
     if (!(diff <= reference_tolerance))
       fail ("line %u, token %u: token logits max abs diff %.3g", line_no, t, diff);
-    check_label (line_no, "token label", model->config.id2label,
-        g_array_index (result->labels, int32_t, t), json_array_get_string_element (token_labels, t),
-        row, 0);
+    check_label (line_no, "token label", model->config.id2label, g_array_index (result->labels, int32_t, t),
+        json_array_get_string_element (token_labels, t), row, 0);
   }
 }
 
@@ -367,7 +366,8 @@ check_same (const char *what, guint n, const Result *alone, const Result *batche
     gboolean same_labels = alone[i].labels->len == batched[i].labels->len;
 
     for (guint k = 0; same_labels && k < alone[i].labels->len; k++)
-      same_labels = g_array_index (alone[i].labels, int32_t, k) == g_array_index (batched[i].labels, int32_t, k);
+      same_labels =
+          g_array_index (alone[i].labels, int32_t, k) == g_array_index (batched[i].labels, int32_t, k);
     if (alone[i].values->len != batched[i].values->len || !same_labels) {
       fail ("%s: line %u: output shape or labels differ from running it alone", what, i + 1);
       continue;
@@ -476,8 +476,8 @@ main (int argc, char **argv)
     reference_path = g_strdup_printf ("%s/reference/encoder/%s.jsonl", shared ? shared : "", argv[2]);
     if (shared == NULL || !g_file_test (model_dir, G_FILE_TEST_IS_DIR)
         || !g_file_test (reference_path, G_FILE_TEST_EXISTS)) {
-      g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n",
-          model_dir, reference_path);
+      g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", model_dir,
+          reference_path);
       g_free (model_dir);
       g_free (reference_path);
       return SKIP;

@@ -24,8 +24,8 @@
 #define N_GENERATED_SEQUENCES 24
 
 typedef struct {
-  GPtrArray *ids;               /* GArray of int32_t per sequence */
-  GArray *sequences;            /* BertSequence */
+  GPtrArray *ids;    /* GArray of int32_t per sequence */
+  GArray *sequences; /* BertSequence */
 } Inputs;
 
 static double
@@ -193,9 +193,9 @@ probabilities (const float *logits, int n, gboolean multi_label, double *probs)
 /* Sequence `index` of got (offset in got's batch: got_index) against fp32's. Returns the
  * number of failures, each printed. */
 static int
-compare_sequence (const BertModel *model, BertHead head, const BertBatchOutput *fp32,
-    guint index, const BertBatchOutput *got, guint got_index, BertPrecision precision,
-    const char *what, double *worst_cosine, guint *labels_checked)
+compare_sequence (const BertModel *model, BertHead head, const BertBatchOutput *fp32, guint index,
+    const BertBatchOutput *got, guint got_index, BertPrecision precision, const char *what,
+    double *worst_cosine, guint *labels_checked)
 {
   int hidden = fp32->hidden_size, n_labels = fp32->num_labels, failures = 0;
   double *probs = g_new (double, MAX (n_labels, 1));
@@ -206,8 +206,8 @@ compare_sequence (const BertModel *model, BertHead head, const BertBatchOutput *
 
     *worst_cosine = fmin (*worst_cosine, c);
     if (!(c >= min_cosine_of (precision))) {
-      g_printerr ("%s %s line %u: cosine to fp32 %.6f < %.3f\n", what,
-          bert_precision_get_name (precision), index + 1, c, min_cosine_of (precision));
+      g_printerr ("%s %s line %u: cosine to fp32 %.6f < %.3f\n", what, bert_precision_get_name (precision),
+          index + 1, c, min_cosine_of (precision));
       failures++;
     }
   } else if (head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
@@ -229,9 +229,8 @@ compare_sequence (const BertModel *model, BertHead head, const BertBatchOutput *
         continue;
       ++*labels_checked;
       if (fp32->token_labels[first + t] != got->token_labels[got_first + t]) {
-        g_printerr ("%s %s line %u token %u: label %d, fp32 %d\n", what,
-            bert_precision_get_name (precision), index + 1, t, got->token_labels[got_first + t],
-            fp32->token_labels[first + t]);
+        g_printerr ("%s %s line %u token %u: label %d, fp32 %d\n", what, bert_precision_get_name (precision),
+            index + 1, t, got->token_labels[got_first + t], fp32->token_labels[first + t]);
         failures++;
       }
     }
@@ -257,16 +256,16 @@ check_precision (BertModel *model, const Inputs *inputs, BertPrecision precision
   for (guint i = 0; i < n; i++) {
     BertJob *alone = run (low, sequences + i, 1);
 
-    failures += compare_sequence (model, head, bert_job_get_output (expected), i,
-        bert_job_get_output (batch), i, precision, what, &worst_cosine, &labels_checked);
-    failures += compare_sequence (model, head, bert_job_get_output (expected), i,
-        bert_job_get_output (alone), 0, precision, what, &worst_cosine, &labels_checked);
+    failures += compare_sequence (model, head, bert_job_get_output (expected), i, bert_job_get_output (batch),
+        i, precision, what, &worst_cosine, &labels_checked);
+    failures += compare_sequence (model, head, bert_job_get_output (expected), i, bert_job_get_output (alone),
+        0, precision, what, &worst_cosine, &labels_checked);
     bert_job_free (alone);
   }
   g_print ("%s %s: %u sequences, worst cosine to fp32 %.6f, %u labels checked, %d failures; "
-      "weights %.2f MB (fp32 %.2f MB)\n", what, bert_precision_get_name (precision), n,
-      worst_cosine, labels_checked / 2, failures, bert_encoder_get_weights_bytes (low) / 1e6,
-      bert_encoder_get_weights_bytes (fp32) / 1e6);
+           "weights %.2f MB (fp32 %.2f MB)\n",
+      what, bert_precision_get_name (precision), n, worst_cosine, labels_checked / 2, failures,
+      bert_encoder_get_weights_bytes (low) / 1e6, bert_encoder_get_weights_bytes (fp32) / 1e6);
   g_assert_cmpuint (bert_encoder_get_weights_bytes (low), <, bert_encoder_get_weights_bytes (fp32));
   bert_job_free (batch);
   bert_job_free (expected);
@@ -291,12 +290,12 @@ cpu_runs (BertModel *model, BertPrecision precision)
 static void
 check_generated (BertHead head, gboolean multi_label, BertDType dtype, BertPrecision precision)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
   BertModel *model;
   Inputs *inputs;
   char *folder, *what;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = head;
   options.multi_label = multi_label;
   options.num_labels = head == BERT_HEAD_ENCODER ? 0 : 5;
@@ -381,8 +380,7 @@ test_fallback (void)
     const BertBatchOutput *got = bert_job_get_output (job), *want = bert_job_get_output (expected);
 
     g_assert_cmpint (bert_encoder_get_precision (encoder), ==, BERT_PRECISION_FP32);
-    g_assert_nonnull (strstr (bert_encoder_get_precision_fallback_reason (encoder),
-            cases[i].instruction));
+    g_assert_nonnull (strstr (bert_encoder_get_precision_fallback_reason (encoder), cases[i].instruction));
     g_assert_cmpmem (got->embeddings, got->hidden_size * sizeof (float), want->embeddings,
         want->hidden_size * sizeof (float));
     bert_job_free (job);
@@ -411,8 +409,7 @@ run_shared (const char *name)
   folder = g_build_filename (shared, "models", name, NULL);
   reference = g_strdup_printf ("%s/reference/encoder/%s.jsonl", shared, name);
   if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || !g_file_test (reference, G_FILE_TEST_EXISTS)) {
-    g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", folder,
-        reference);
+    g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", folder, reference);
     g_free (folder);
     g_free (reference);
     return SKIP;
@@ -421,7 +418,7 @@ run_shared (const char *name)
   g_assert_no_error (error);
   inputs = reference_inputs (reference);
   for (BertPrecision p = BERT_PRECISION_BF16; p <= BERT_PRECISION_INT8;
-      p = p == BERT_PRECISION_BF16 ? BERT_PRECISION_INT8 : BERT_PRECISION_AUTO) {
+       p = p == BERT_PRECISION_BF16 ? BERT_PRECISION_INT8 : BERT_PRECISION_AUTO) {
     BertEncoder *encoder = encoder_at (model, p);
 
     if (bert_encoder_get_precision (encoder) != p) {

@@ -2,7 +2,7 @@
  * weights, give the same results running side by side, and the copy goes with the last. */
 #include <string.h>
 
-#include "bert_backend_cpu.h"
+#include "bert_cpu_backend.h"
 #include "engine-test-util.h"
 
 #define N_SEQUENCES 8
@@ -13,9 +13,9 @@
 static char *
 make_model (BertHead head, BertDType dtype)
 {
-  BertModelWriterOptions options;
+  BertTestModelSpec options;
 
-  bert_model_writer_options_init (&options);
+  bert_test_model_spec_init (&options);
   options.head = head;
   options.dtype = dtype;
   return engine_test_make_model (&options);
@@ -34,7 +34,7 @@ batch_init (Batch *batch)
   for (int s = 0; s < N_SEQUENCES; s++) {
     for (int t = 0; t < MAX_TOKENS; t++)
       batch->ids[s][t] = (s * 13 + t * 7 + 1) % VOCAB_SIZE;
-    batch->sequences[s] = (BertSequence) { batch->ids[s], NULL, MAX_TOKENS - 6 * s };
+    batch->sequences[s] = (BertSequence){ batch->ids[s], NULL, MAX_TOKENS - 6 * s };
   }
 }
 
@@ -147,7 +147,8 @@ check_concurrent_results (BertHead head, BertDType dtype)
   bert_encoder_free (alone);
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 0);
   for (int i = 0; i < 2; i++)
-    runners[i] = (Runner) { engine_test_cpu_encoder (model, -1, -1, 2), &batch, expected_batch, expected_single, 0 };
+    runners[i] =
+        (Runner){ engine_test_cpu_encoder (model, -1, -1, 2), &batch, expected_batch, expected_single, 0 };
   g_assert_cmpint (bert_backend_cpu_prepared_weights_users (model), ==, 2);
   for (int i = 0; i < 2; i++)
     threads[i] = g_thread_new ("encoder", run_repeatedly, &runners[i]);
@@ -219,8 +220,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/shared-weights/concurrent-encoder", test_concurrent_encoder);
   g_test_add_func ("/engine/shared-weights/concurrent-sequence-classifier",
       test_concurrent_sequence_classifier);
-  g_test_add_func ("/engine/shared-weights/concurrent-token-classifier",
-      test_concurrent_token_classifier);
+  g_test_add_func ("/engine/shared-weights/concurrent-token-classifier", test_concurrent_token_classifier);
   g_test_add_func ("/engine/shared-weights/create-free-threads", test_create_free_threads);
   status = g_test_run ();
   engine_test_cleanup ();

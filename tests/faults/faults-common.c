@@ -135,8 +135,8 @@ faults_assert_load_error (gconstpointer result, GError *error, const char *file_
   fail_unless (error != NULL, "loading failed without an error");
   fail_unless (error->domain == BERT_ENGINE_ERROR || error->domain == BERT_TOKENIZER_ERROR,
       "error from domain %s: %s", g_quark_to_string (error->domain), error->message);
-  fail_unless (strstr (error->message, file_name) != NULL,
-      "the error does not name %s: %s", file_name, error->message);
+  fail_unless (strstr (error->message, file_name) != NULL, "the error does not name %s: %s", file_name,
+      error->message);
   GST_INFO ("%s: %s", file_name, error->message);
 }
 
@@ -169,7 +169,7 @@ faults_embed (BertModel *model, BertEncoder *encoder, const char *const *texts, 
   for (guint i = 0; i < n_texts; i++) {
     bert_encoding_init (&encodings[i]);
     bert_tokenizer_encode (tokenizer, texts[i], strlen (texts[i]), 0, &encodings[i]);
-    sequences[i] = (BertSequence) { encodings[i].ids, encodings[i].type_ids, encodings[i].n_tokens };
+    sequences[i] = (BertSequence){ encodings[i].ids, encodings[i].type_ids, encodings[i].n_tokens };
   }
   job = bert_encoder_run (encoder, sequences, n_texts, &error);
   fail_unless (job != NULL, "bert_encoder_run: %s", error ? error->message : "?");

@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-/* A scratch copy of the tiny fixture model (tests/fuzz/tiny-model), and its removal
+/* A scratch copy of the tiny fixture model (tests/data/tiny-model), and its removal
  * (which frees the path too). */
 char *faults_copy_tiny_model (void);
 void faults_delete_model_copy (char *folder);

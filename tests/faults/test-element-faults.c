@@ -14,10 +14,13 @@
 #define MODEL FAULTS_FIXTURE_DIR
 #define VOCAB FAULTS_FIXTURE_DIR "/vocab.txt"
 #define TEXT_CAPS "text/x-raw, format=(string)utf8"
-#define HIDDEN_SIZE 8           /* the fixture model's */
+#define HIDDEN_SIZE 8 /* the fixture model's */
 
 static const GstFlowReturn downstream_flows[] = {
-  GST_FLOW_ERROR, GST_FLOW_FLUSHING, GST_FLOW_NOT_NEGOTIATED, GST_FLOW_EOS,
+  GST_FLOW_ERROR,
+  GST_FLOW_FLUSHING,
+  GST_FLOW_NOT_NEGOTIATED,
+  GST_FLOW_EOS,
 };
 
 static GstBuffer *
@@ -79,8 +82,8 @@ GST_START_TEST (test_downstream_flow_returns_upstream)
     GstFlowReturn ret = push_until_refused (harness);
 
     fail_unless_equals_string (gst_flow_get_name (ret), gst_flow_get_name (downstream_flows[i]));
-    GST_INFO ("%s: downstream %s -> upstream %s", description,
-        gst_flow_get_name (downstream_flows[i]), gst_flow_get_name (ret));
+    GST_INFO ("%s: downstream %s -> upstream %s", description, gst_flow_get_name (downstream_flows[i]),
+        gst_flow_get_name (ret));
     gst_harness_teardown (harness);
   }
 }
@@ -108,16 +111,20 @@ GST_END_TEST;
 
 /* Texts that reach the edge cases: empty, invalid UTF-8, longer than the model's 32 positions. */
 static const char *const varied_texts[] = {
-  "hello world", "", "the quick brown fox jumped over the lazy dog",
-  "\xff\xfe broken \xc0\xaf utf-8", "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h",
-  "你好世界", "   ",
+  "hello world",
+  "",
+  "the quick brown fox jumped over the lazy dog",
+  "\xff\xfe broken \xc0\xaf utf-8",
+  "a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h",
+  "你好世界",
+  "   ",
 };
 
 GST_START_TEST (test_every_buffer_comes_out_in_order_with_its_result)
 {
   const guint n_buffers = 500;
-  GstHarness *harness = gst_harness_new_parse ("tokenizer vocab=" VOCAB " ! bert-infer model="
-      MODEL " device=cpu batch-size=7 max-in-flight=2");
+  GstHarness *harness = gst_harness_new_parse (
+      "tokenizer vocab=" VOCAB " ! bert-infer model=" MODEL " device=cpu batch-size=7 max-in-flight=2");
 
   gst_harness_set_src_caps_str (harness, TEXT_CAPS);
   for (guint i = 0; i < n_buffers; i++) {
@@ -157,7 +164,7 @@ push_time_segment (GstHarness *harness)
 GST_START_TEST (test_flush_with_batches_in_flight)
 {
   GstHarness *harness = gst_harness_new_parse ("bert-infer model=" MODEL " device=cpu "
-      "batch-size=3 batch-timeout=50000000");
+                                               "batch-size=3 batch-timeout=50000000");
   GstBuffer *buffer;
 
   gst_harness_set_src_caps_str (harness, TEXT_CAPS);
@@ -214,8 +221,9 @@ GST_START_TEST (test_null_with_batches_in_flight_a_thousand_times)
   GRand *rand = g_rand_new_with_seed (42);
 
   for (guint round = 0; round < 1000; round++) {
-    GstHarness *harness = gst_harness_new_parse ("tokenizer vocab=" VOCAB " ! bert-infer model="
-        MODEL " device=cpu batch-size=4 batch-timeout=2000000 max-in-flight=2");
+    GstHarness *harness =
+        gst_harness_new_parse ("tokenizer vocab=" VOCAB " ! bert-infer model=" MODEL
+                               " device=cpu batch-size=4 batch-timeout=2000000 max-in-flight=2");
     guint n_buffers = g_rand_int_range (rand, 0, 24);
 
     gst_harness_set_src_caps_str (harness, TEXT_CAPS);

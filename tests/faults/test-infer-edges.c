@@ -25,8 +25,7 @@ text_buffer (const char *text, GstClockTime pts)
 /* Pops every message of the bus and returns how many were of @type (and, in
  * *n_other_type when not NULL, how many of @other_type). */
 static guint
-count_messages_of_types (GstBus *bus, GstMessageType type, GstMessageType other_type,
-    guint *n_other_type)
+count_messages_of_types (GstBus *bus, GstMessageType type, GstMessageType other_type, guint *n_other_type)
 {
   GstMessage *message;
   guint n = 0, n_other = 0;
@@ -113,8 +112,8 @@ GST_START_TEST (test_new_stream_right_after_eos_not_lost)
     gst_buffer_unref (out);
   }
   /* The second EOS follows the second buffer; wait for it as gst_harness_pull does. */
-  for (gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND; n_eos < 2
-      && g_get_monotonic_time () < deadline;) {
+  for (gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+       n_eos < 2 && g_get_monotonic_time () < deadline;) {
     while ((event = gst_harness_try_pull_event (h)) != NULL) {
       n_eos += GST_EVENT_TYPE (event) == GST_EVENT_EOS;
       gst_event_unref (event);
@@ -197,8 +196,8 @@ GST_START_TEST (test_latency_saturates)
   g_object_set (infer, "batch-timeout", timeout, NULL);
   gst_harness_set_src_caps_str (h, TEXT_CAPS);
   gst_harness_set_upstream_latency (h, GST_SECOND);
-  fail_unless (gst_harness_query_latency (h) >= GST_SECOND,
-      "the latency wrapped around: %" G_GUINT64_FORMAT, gst_harness_query_latency (h));
+  fail_unless (gst_harness_query_latency (h) >= GST_SECOND, "the latency wrapped around: %" G_GUINT64_FORMAT,
+      gst_harness_query_latency (h));
   fail_unless (GST_CLOCK_TIME_IS_VALID (gst_harness_query_latency (h)));
   gst_object_unref (infer);
   gst_harness_teardown (h);
@@ -218,8 +217,7 @@ GST_START_TEST (test_device_auto_fallback_is_info)
   g_object_set (infer, "model", MODEL, NULL);
   fail_unless_equals_int (gst_element_set_state (infer, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
   g_object_get (infer, "backend", &backend, NULL);
-  fail_unless_equals_int (count_messages_of_types (bus, GST_MESSAGE_WARNING, GST_MESSAGE_INFO,
-          &n_infos), 0);
+  fail_unless_equals_int (count_messages_of_types (bus, GST_MESSAGE_WARNING, GST_MESSAGE_INFO, &n_infos), 0);
   if (g_strcmp0 (backend, "cpu") == 0)
     fail_unless_equals_int (n_infos, 1);
   GST_INFO ("device=auto runs on %s", backend);

@@ -1,6 +1,6 @@
 /* test-model-faults.c: the engine and the tokenizer facing broken, hostile or changing files.
  *
- * Every test starts from a scratch copy of the tiny fixture model (tests/fuzz/tiny-model)
+ * Every test starts from a scratch copy of the tiny fixture model (tests/data/tiny-model)
  * and breaks one thing. Loading must fail with an error that names the file, never
  * crash, and must refuse absurd sizes before allocating: those tests run under an
  * address-space limit (RLIMIT_AS) so that an allocation sized from the input fails.
@@ -247,7 +247,7 @@ GST_END_TEST;
 static const char *const absurd_edits[] = {
   "{\"hidden_size\": 1073741824}",
   "{\"hidden_size\": -8}",
-  "{\"hidden_size\": 7}",                /* not a multiple of num_attention_heads */
+  "{\"hidden_size\": 7}", /* not a multiple of num_attention_heads */
   "{\"num_attention_heads\": 0}",
   "{\"num_hidden_layers\": 1000000000}",
   "{\"num_hidden_layers\": 0}",
@@ -263,8 +263,8 @@ static const char *const absurd_edits[] = {
   "{\"architectures\": [\"BertForSequenceClassification\"]}",
   /* Every size at the engine's limit: a 40 TB model, refused by its tensors' shapes. */
   "{\"hidden_size\": 16384, \"num_hidden_layers\": 256, \"num_attention_heads\": 16384, "
-      "\"intermediate_size\": 65536, \"max_position_embeddings\": 65536, "
-      "\"type_vocab_size\": 1024, \"vocab_size\": 10000000}",
+  "\"intermediate_size\": 65536, \"max_position_embeddings\": 65536, "
+  "\"type_vocab_size\": 1024, \"vocab_size\": 10000000}",
 };
 
 static void
@@ -306,7 +306,7 @@ GST_START_TEST (test_absurd_config_refused_before_allocating)
   fail_unless (model == NULL, "config.json edited with %s loaded", edit);
   fail_unless (error != NULL && error->domain == BERT_ENGINE_ERROR);
   fail_unless (strstr (error->message, "config.json") != NULL
-      || strstr (error->message, "model.safetensors") != NULL,
+          || strstr (error->message, "model.safetensors") != NULL,
       "%s: the error names no file: %s", edit, error->message);
   GST_INFO ("%s: %s", edit, error->message);
   g_error_free (error);
@@ -324,8 +324,8 @@ typedef struct {
 } BigModel;
 
 static void
-append_tensor (GString *header, guint64 *offset, const BigModel *big, const char *name,
-    guint64 rows, guint64 cols)
+append_tensor (GString *header, guint64 *offset, const BigModel *big, const char *name, guint64 rows,
+    guint64 cols)
 {
   guint64 bytes = rows * (cols ? cols : 1) * big->element_size;
 
@@ -341,8 +341,8 @@ append_tensor (GString *header, guint64 *offset, const BigModel *big, const char
 static void
 write_sparse_big_model (const char *folder, const BigModel *big)
 {
-  static const char *const square[] = { "attention.self.query", "attention.self.key",
-    "attention.self.value", "attention.output.dense" };
+  static const char *const square[] = { "attention.self.query", "attention.self.key", "attention.self.value",
+    "attention.output.dense" };
   static const char *const norms[] = { "embeddings.LayerNorm", "encoder.layer.0.attention.output.LayerNorm",
     "encoder.layer.0.output.LayerNorm" };
   guint64 hidden = big->hidden_size, intermediate = 4 * hidden, offset = 0, header_length;
@@ -383,7 +383,8 @@ write_sparse_big_model (const char *folder, const BigModel *big)
   fclose (file);
 
   edit = g_strdup_printf ("{\"vocab_size\": %d, \"hidden_size\": %d, \"intermediate_size\": %d, "
-      "\"num_hidden_layers\": 1}", big->vocab_size, big->hidden_size, 4 * big->hidden_size);
+                          "\"num_hidden_layers\": 1}",
+      big->vocab_size, big->hidden_size, 4 * big->hidden_size);
   edit_config (folder, edit);
   g_free (edit);
   g_string_free (header, TRUE);
@@ -423,8 +424,8 @@ GST_START_TEST (test_model_bigger_than_memory_fails_cleanly)
     bert_model_unref (model);
   }
   fail_unless (error != NULL && error->domain == BERT_ENGINE_ERROR, "no engine error");
-  GST_INFO ("%s model, %d x %d, in 1 GiB of address space: %s", big->dtype, big->vocab_size,
-      big->hidden_size, error->message);
+  GST_INFO ("%s model, %d x %d, in 1 GiB of address space: %s", big->dtype, big->vocab_size, big->hidden_size,
+      error->message);
   g_error_free (error);
   faults_delete_model_copy (folder);
 }
@@ -462,8 +463,7 @@ GST_START_TEST (test_ten_million_line_vocab)
   faults_limit_address_space (3u << 30);
   tokenizer = bert_tokenizer_new_from_vocab_file (path, &options, &error);
   g_printerr ("10-million-line vocab: %s in %.1f s, peak RSS %.0f MiB\n",
-      tokenizer ? "loaded" : error->message, (g_get_monotonic_time () - start) / 1e6,
-      faults_peak_rss_mib ());
+      tokenizer ? "loaded" : error->message, (g_get_monotonic_time () - start) / 1e6, faults_peak_rss_mib ());
   if (tokenizer != NULL) {
     BertEncoding encoding;
     char text[32];
@@ -503,8 +503,7 @@ model_faults_suite (void)
 
   suite_add_tcase (suite, sizes);
   tcase_set_timeout (sizes, 120);
-  tcase_add_loop_test (sizes, test_absurd_config_refused_before_allocating, 0,
-      G_N_ELEMENTS (absurd_edits));
+  tcase_add_loop_test (sizes, test_absurd_config_refused_before_allocating, 0, G_N_ELEMENTS (absurd_edits));
   tcase_add_loop_test (sizes, test_model_bigger_than_memory_fails_cleanly, 0, G_N_ELEMENTS (big_models));
   tcase_add_test (sizes, test_ten_million_line_vocab);
   return suite;

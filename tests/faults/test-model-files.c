@@ -17,8 +17,8 @@
 #include "faults-common.h"
 
 /* Every file the loader reads from the tiny fixture folder. */
-static const char *const model_files[] = { "config.json", "model.safetensors", "modules.json",
-  "vocab.txt", "tokenizer_config.json", "sentence_bert_config.json", "1_Pooling/config.json" };
+static const char *const model_files[] = { "config.json", "model.safetensors", "modules.json", "vocab.txt",
+  "tokenizer_config.json", "sentence_bert_config.json", "1_Pooling/config.json" };
 
 typedef void (*ReplaceFile) (const char *path);
 
@@ -62,8 +62,8 @@ assert_replaced_file_refused (const char *file_name, ReplaceFile replace, const 
   faults_limit_address_space (64 << 20);
   model = bert_model_load (folder, &error);
   faults_assert_load_error (model, error, file_name);
-  fail_unless (strstr (error->message, cause) != NULL, "%s: the error does not say '%s': %s",
-      file_name, cause, error->message);
+  fail_unless (strstr (error->message, cause) != NULL, "%s: the error does not say '%s': %s", file_name,
+      cause, error->message);
   g_error_free (error);
   g_free (path);
   faults_delete_model_copy (folder);
@@ -71,7 +71,8 @@ assert_replaced_file_refused (const char *file_name, ReplaceFile replace, const 
 
 GST_START_TEST (test_named_pipe_refused_without_blocking)
 {
-  assert_replaced_file_refused (model_files[__i__], replace_by_named_pipe, "a named pipe, not a regular file");
+  assert_replaced_file_refused (model_files[__i__], replace_by_named_pipe,
+      "a named pipe, not a regular file");
 }
 GST_END_TEST;
 
@@ -98,7 +99,8 @@ GST_END_TEST;
  * not a reason to fall back silently to vocab.txt. */
 GST_START_TEST (test_unreadable_tokenizer_json_not_skipped)
 {
-  static const ReplaceFile replacements[] = { replace_by_folder, replace_by_link_loop, replace_by_named_pipe };
+  static const ReplaceFile replacements[] = { replace_by_folder, replace_by_link_loop,
+    replace_by_named_pipe };
   static const char *const causes[] = { "a folder", "a loop of symbolic links", "a named pipe" };
 
   assert_replaced_file_refused ("tokenizer.json", replacements[__i__], causes[__i__]);
@@ -183,8 +185,8 @@ GST_START_TEST (test_huge_integer_named_as_written)
   edit_file (folder, file_name, huge_integer_edits[__i__][1], new_text);
   model = bert_model_load (folder, &error);
   faults_assert_load_error (model, error, file_name);
-  fail_unless (strstr (error->message, literal) != NULL, "%s: the error does not show %s: %s",
-      file_name, literal, error->message);
+  fail_unless (strstr (error->message, literal) != NULL, "%s: the error does not show %s: %s", file_name,
+      literal, error->message);
   g_error_free (error);
   g_free (literal);
   faults_delete_model_copy (folder);
@@ -205,8 +207,10 @@ poison_tensor (const char *folder, const char *tensor, guint32 bits)
   memcpy (&header_length, contents, 8);
   header_length = GUINT64_FROM_LE (header_length);
   fail_unless (json_parser_load_from_data (parser, contents + 8, header_length, NULL));
-  offsets = json_object_get_array_member (json_object_get_object_member (
-          json_node_get_object (json_parser_get_root (parser)), tensor), "data_offsets");
+  offsets = json_object_get_array_member (json_object_get_object_member (json_node_get_object (
+                                                                             json_parser_get_root (parser)),
+                                              tensor),
+      "data_offsets");
   memcpy (contents + 8 + header_length + json_array_get_int_element (offsets, 0), &bits, 4);
   fail_unless (g_file_set_contents (path, contents, size, NULL));
   g_object_unref (parser);

@@ -68,10 +68,10 @@ GST_START_TEST (test_tokens_of_another_vocabulary_tokenized_again)
 {
   GstBus *bus = gst_bus_new ();
   GstBuffer *own = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1", NULL);
-  GstBuffer *other = run_once ("tokenizer vocab=" OTHER_VOCAB " ! bert-infer model=" MODEL
-      " device=cpu batch-size=1", bus);
-  GstBuffer *same = run_once ("tokenizer vocab=" MODEL " ! bert-infer model=" MODEL
-      " device=cpu batch-size=1", NULL);
+  GstBuffer *other =
+      run_once ("tokenizer vocab=" OTHER_VOCAB " ! bert-infer model=" MODEL " device=cpu batch-size=1", bus);
+  GstBuffer *same =
+      run_once ("tokenizer vocab=" MODEL " ! bert-infer model=" MODEL " device=cpu batch-size=1", NULL);
   guint own_dim, other_dim, same_dim;
   const float *own_embedding = embedding_of (own, &own_dim);
   const float *other_embedding = embedding_of (other, &other_dim);
@@ -98,12 +98,12 @@ GST_END_TEST;
  * second overwrote the first's fields. */
 GST_START_TEST (test_two_bert_infer_in_a_row_keep_both_results)
 {
-  GstBuffer *mean = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1 pooling=mean",
-      NULL);
+  GstBuffer *mean = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1 pooling=mean", NULL);
   GstBuffer *cls = run_once ("bert-infer model=" MODEL " device=cpu batch-size=1 pooling=cls", NULL);
-  GstBuffer *both = run_once ("bert-infer name=first model=" MODEL " device=cpu batch-size=1 "
-      "pooling=mean ! bert-infer name=second model=" MODEL " device=cpu batch-size=1 pooling=cls",
-      NULL);
+  GstBuffer *both =
+      run_once ("bert-infer name=first model=" MODEL " device=cpu batch-size=1 "
+                "pooling=mean ! bert-infer name=second model=" MODEL " device=cpu batch-size=1 pooling=cls",
+          NULL);
   GstCustomMeta *first = gst_buffer_get_bert_result_meta_by_name (both, "first");
   GstCustomMeta *second = gst_buffer_get_bert_result_meta_by_name (both, "second");
   gpointer state = NULL;

@@ -38,22 +38,22 @@ check_framing (const BertTokenizer *tokenizer, const BertEncoding *encoding, siz
   uint32_t n = encoding->n_tokens;
 
   if (n < n_prefix + n_suffix)
-    fuzz_fail ("encoding of %zu bytes: %u tokens, fewer than the template's %u special ones",
-        len, n, n_prefix + n_suffix);
+    fuzz_fail ("encoding of %zu bytes: %u tokens, fewer than the template's %u special ones", len, n,
+        n_prefix + n_suffix);
   for (guint i = 0; i < n_prefix; i++)
     if (encoding->ids[i] != prefix[i])
       fuzz_fail ("encoding of %zu bytes: token %u is %d, the template's prefix has %d", len, i,
           encoding->ids[i], prefix[i]);
   for (guint i = 0; i < n_suffix; i++)
     if (encoding->ids[n - n_suffix + i] != suffix[i])
-      fuzz_fail ("encoding of %zu bytes: token %u is %d, the template's suffix has %d", len,
-          n - n_suffix + i, encoding->ids[n - n_suffix + i], suffix[i]);
+      fuzz_fail ("encoding of %zu bytes: token %u is %d, the template's suffix has %d", len, n - n_suffix + i,
+          encoding->ids[n - n_suffix + i], suffix[i]);
 }
 
 /* What holds for any encoding of text, truncated or not. */
 static void
-check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encoding,
-    const char *text, size_t len, gboolean valid_utf8)
+check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encoding, const char *text,
+    size_t len, gboolean valid_utf8)
 {
   guint vocab_size = bert_tokenizer_get_vocab_size (tokenizer);
   guint n_prefix, n_suffix;
@@ -91,8 +91,8 @@ check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encodi
 /* Truncation keeps the template's special tokens and the first sequence tokens that fit
  * in max_length beside them (none where the specials alone exceed it). */
 static void
-check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full,
-    const BertEncoding *cut, guint max_length)
+check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full, const BertEncoding *cut,
+    guint max_length)
 {
   guint n_prefix, n_suffix;
   uint32_t expected;
@@ -104,8 +104,8 @@ check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full,
     fuzz_fail ("max_length %u: %u tokens, expected %u of %u", max_length, cut->n_tokens, expected,
         full->n_tokens);
   if (cut->truncated != (full->n_tokens > expected))
-    fuzz_fail ("max_length %u: truncated flag %d with %u tokens untruncated", max_length,
-        cut->truncated, full->n_tokens);
+    fuzz_fail ("max_length %u: truncated flag %d with %u tokens untruncated", max_length, cut->truncated,
+        full->n_tokens);
   for (uint32_t i = 0; i + n_suffix < cut->n_tokens; i++) {
     if (cut->ids[i] != full->ids[i] || cut->offsets[2 * i] != full->offsets[2 * i]
         || cut->offsets[2 * i + 1] != full->offsets[2 * i + 1])
@@ -189,8 +189,8 @@ sum_outputs (const BertBatchOutput *output, BertHead head)
     values = output->token_logits;
     n_values = output->n_tokens * (uint32_t) output->num_labels;
     if (output->token_offset[output->n_sequences] != output->n_tokens)
-      fuzz_fail ("token offsets end at %u, batch has %u tokens",
-          output->token_offset[output->n_sequences], output->n_tokens);
+      fuzz_fail ("token offsets end at %u, batch has %u tokens", output->token_offset[output->n_sequences],
+          output->n_tokens);
     for (uint32_t i = 0; i < output->n_tokens; i++)
       if (output->token_labels[i] < 0 || output->token_labels[i] >= output->num_labels)
         fuzz_fail ("token %u: label %d of %d", i, output->token_labels[i], output->num_labels);
@@ -215,8 +215,8 @@ run_two_sequences (BertModel *model, BertEncoder *encoder)
   bert_encoding_init (&second);
   bert_tokenizer_encode (tokenizer, sample_texts[0], strlen (sample_texts[0]), 8, &first);
   bert_tokenizer_encode (tokenizer, sample_texts[1], strlen (sample_texts[1]), 5, &second);
-  sequences[0] = (BertSequence) { first.ids, first.type_ids, first.n_tokens };
-  sequences[1] = (BertSequence) { second.ids, NULL, second.n_tokens };
+  sequences[0] = (BertSequence){ first.ids, first.type_ids, first.n_tokens };
+  sequences[1] = (BertSequence){ second.ids, NULL, second.n_tokens };
   job = bert_encoder_run (encoder, sequences, 2, &error);
   fuzz_check_load_result (job, error, "bert_encoder_run");
   if (job != NULL) {
@@ -224,9 +224,8 @@ run_two_sequences (BertModel *model, BertEncoder *encoder)
 
     if (output->n_sequences != 2 || output->n_tokens != first.n_tokens + second.n_tokens
         || output->hidden_size != model->config.hidden_size)
-      fuzz_fail ("output of %u sequences, %u tokens, hidden %d for a batch of 2, %u, %d",
-          output->n_sequences, output->n_tokens, output->hidden_size,
-          first.n_tokens + second.n_tokens, model->config.hidden_size);
+      fuzz_fail ("output of %u sequences, %u tokens, hidden %d for a batch of 2, %u, %d", output->n_sequences,
+          output->n_tokens, output->hidden_size, first.n_tokens + second.n_tokens, model->config.hidden_size);
     /* The sum's value is irrelevant (fuzzed weights may be NaN); reading it is the check. */
     volatile double sink = sum_outputs (output, bert_encoder_get_head (encoder));
     (void) sink;

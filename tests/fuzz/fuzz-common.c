@@ -78,8 +78,13 @@ char *
 fuzz_copy_fixture_model (void)
 {
   static const char *const files[] = {
-    "config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
-    "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
+    "config.json",
+    "model.safetensors",
+    "vocab.txt",
+    "tokenizer_config.json",
+    "modules.json",
+    "1_Pooling/config.json",
+    "sentence_bert_config.json",
   };
   char *folder = g_build_filename (fuzz_scratch_dir (), "model", NULL);
 

@@ -24,7 +24,7 @@ const char *fuzz_scratch_dir (void);
 /* Writes data to path, or removes path when data is NULL. Creates missing parent folders. */
 void fuzz_write_file (const char *path, const uint8_t *data, size_t size);
 
-/* Copies a file of the committed tiny model (tests/fuzz/tiny-model/NAME) to dest_dir/NAME. */
+/* Copies a file of the committed tiny model (tests/data/tiny-model/NAME) to dest_dir/NAME. */
 void fuzz_copy_fixture (const char *name, const char *dest_dir);
 
 /* Copies the whole tiny model into the scratch folder's model/ and returns that folder;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' fixed model folder (tiny-model/) and their seed corpora (corpus/<target>/).
+"""Writes the fuzzers' fixed model folder (tests/data/tiny-model/, which the fault tests share)
+and their seed corpora (corpus/<target>/).
 
 Run once and commit the output: the files are small (the largest, a safetensors seed, is under
 10 KB) and deterministic (a fixed random seed), so the fuzz and fault tests need neither numpy
-nor the shared model folders. Usage: make-fuzz-fixtures.py [OUT_DIR] (default: this folder).
+nor the shared model folders. Usage: make-fuzz-fixtures.py [OUT_DIR [MODEL_PARENT_DIR]]
+(default: this folder and tests/data).
 """
 import json
 import os
@@ -164,7 +166,7 @@ def pooling(mode):
 
 
 # Separates the files of one st-files fuzz input: modules.json, 1_Pooling/config.json,
-# sentence_bert_config.json (fuzz_st_files.c splits on the same line).
+# sentence_bert_config.json (fuzz-st-files.c splits on the same line).
 ST_SEPARATOR = b"\n--8<--\n"
 
 TEXTS = [
@@ -307,10 +309,12 @@ def write_model_corpora(corpus, tokens):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = sys.argv[1] if len(sys.argv) > 1 else here
+    model_parent = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(here), "data")
     tokens = vocabulary()
     corpus = os.path.join(out, "corpus")
-    write_model(out, tokens)
+    write_model(model_parent, tokens)
     write_text_corpora(corpus)
     write_tokenizer_corpora(corpus, tokens)
     write_model_corpora(corpus, tokens)

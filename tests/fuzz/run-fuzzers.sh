@@ -93,7 +93,7 @@ mkdir -p "$build"
 build=$(cd "$build" && pwd)
 if [ ! -f "$build/build.ninja" ]; then
   echo "Setting up the fuzzing build in $build"
-  CC=clang meson setup "$build" "$root" -Dbuildtype=debugoptimized -Db_lundef=false \
+  CC=clang meson setup "$build" "$root" -Dwerror=true -Dbuildtype=debugoptimized -Db_lundef=false \
     -Db_sanitize=address,undefined -Dcuda=disabled -Dtests=enabled \
     -Dc_args="-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" >"$build/setup.log" 2>&1 \
     || { cat "$build/setup.log"; exit 1; }

@@ -16,9 +16,9 @@ from pathlib import Path
 
 SKIP = 77
 SOURCE_DIR = Path(__file__).resolve().parents[2]
-FIXTURE_VOCAB = SOURCE_DIR / "tests" / "check" / "data" / "vocab.txt"
+FIXTURE_VOCAB = SOURCE_DIR / "tests" / "data" / "vocab.txt"
 CAPTIONS = SOURCE_DIR / "examples" / "data" / "captions.srt"
-TINY_MODEL = SOURCE_DIR / "tests" / "fuzz" / "tiny-model"
+TINY_MODEL = SOURCE_DIR / "tests" / "data" / "tiny-model"
 
 try:
     import numpy
@@ -35,7 +35,7 @@ for factory in ("appsrc", "appsink"):
         print(f"SKIP: GStreamer element {factory} is not installed")
         sys.exit(SKIP)
 
-# Ids of tests/check/data/vocab.txt (its line numbers, from 0).
+# Ids of tests/data/vocab.txt (its line numbers, from 0).
 CLS, SEP, HELLO, WORLD, THE, CAT, SAT = 2, 3, 5, 6, 7, 8, 9
 
 

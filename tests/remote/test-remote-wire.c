@@ -11,9 +11,9 @@
 #include "bert_remote_wire.h"
 
 /* A 2-sequence, 5-token batch and an encoder output of hidden size 3 (with a guard). */
-static const int32_t ids[] = {101, 7, 102, 101, 102}, type_ids[] = {0, 0, 0, 0, 1};
-static const uint32_t seq_offsets[] = {0, 3, 5};
-static const BertPackedBatch batch = {2, 5, ids, type_ids, seq_offsets, 3};
+static const int32_t ids[] = { 101, 7, 102, 101, 102 }, type_ids[] = { 0, 0, 0, 0, 1 };
+static const uint32_t seq_offsets[] = { 0, 3, 5 };
+static const BertPackedBatch batch = { 2, 5, ids, type_ids, seq_offsets, 3 };
 
 static void
 init_output (BertBatchOutput *output, float *embeddings)
@@ -40,8 +40,8 @@ response (const char *header, gsize n_floats)
   return body;
 }
 
-#define EMBEDDING_HEADER(shape, size) \
-  "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"EMBEDDING\",\"datatype\":\"FP32\"," \
+#define EMBEDDING_HEADER(shape, size)                                                                        \
+  "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"EMBEDDING\",\"datatype\":\"FP32\","                        \
   "\"shape\":" shape ",\"parameters\":{\"binary_data_size\":" size "}}]}"
 
 /* Reads header + n_floats values; returns the error message or NULL, and checks that
@@ -58,8 +58,8 @@ read_response (const char *header, gsize n_floats, gssize header_length)
   embeddings[6] = -42.0f;
   init_output (&output, embeddings);
   if (!bert_remote_wire_read_response (body->data, body->len,
-          header_length == -2 ? (gssize) strlen (header) : header_length,
-          BERT_HEAD_ENCODER, &output, &error)) {
+          header_length == -2 ? (gssize) strlen (header) : header_length, BERT_HEAD_ENCODER, &output,
+          &error)) {
     message = g_strdup (error->message);
     g_error_free (error);
   } else {
@@ -90,15 +90,17 @@ test_request_is_the_packed_batch (void)
   const char *data = g_bytes_get_data (request, &length);
   const int32_t *binary = (const int32_t *) (data + header_length);
   char *header = g_strndup (data, header_length);
-  const int32_t expected[] = {101, 7, 102, 101, 102, 0, 0, 0, 0, 1, 3, 2, 1, 0};
+  const int32_t expected[] = { 101, 7, 102, 101, 102, 0, 0, 0, 0, 1, 3, 2, 1, 0 };
 
   g_assert_cmpuint (length, ==, header_length + sizeof expected);
   g_assert_cmpmem (binary, sizeof expected, expected, sizeof expected);
-  g_assert_nonnull (strstr (header, "{\"name\":\"IDS\",\"datatype\":\"INT32\",\"shape\":[5],"
-          "\"parameters\":{\"binary_data_size\":20}}"));
+  g_assert_nonnull (strstr (header,
+      "{\"name\":\"IDS\",\"datatype\":\"INT32\",\"shape\":[5],"
+      "\"parameters\":{\"binary_data_size\":20}}"));
   g_assert_nonnull (strstr (header, "\"name\":\"LENGTHS\",\"datatype\":\"INT32\",\"shape\":[2]"));
-  g_assert_nonnull (strstr (header, "\"outputs\":[{\"name\":\"EMBEDDING\",\"parameters\":"
-          "{\"binary_data\":true}}]"));
+  g_assert_nonnull (strstr (header,
+      "\"outputs\":[{\"name\":\"EMBEDDING\",\"parameters\":"
+      "{\"binary_data\":true}}]"));
   g_free (header);
   g_bytes_unref (request);
 }
@@ -136,32 +138,41 @@ test_malformed_headers_are_refused (void)
   assert_refused ("{\"outputs\":[{\"name\":\"LOGITS\"}]}", 0, -2, "'LOGITS' was not asked for");
   assert_refused ("{\"outputs\":[{\"name\":\"EMBEDDING\",\"datatype\":\"FP16\"}]}", 0, -2,
       "is FP16, expected FP32");
-  assert_refused ("{\"outputs\":[" "{\"name\":\"EMBEDDING\",\"datatype\":\"FP32\",\"shape\":[2,3],"
-      "\"parameters\":{\"binary_data_size\":24}},{\"name\":\"EMBEDDING\"}]}", 6, -2,
-      "appears twice");
+  assert_refused ("{\"outputs\":["
+                  "{\"name\":\"EMBEDDING\",\"datatype\":\"FP32\",\"shape\":[2,3],"
+                  "\"parameters\":{\"binary_data_size\":24}},{\"name\":\"EMBEDDING\"}]}",
+      6, -2, "appears twice");
   /* No Inference-Header-Content-Length: all JSON, no binary data asked for. */
   assert_refused ("{\"outputs\":[{\"name\":\"EMBEDDING\",\"datatype\":\"FP32\",\"shape\":[2,3],"
-      "\"data\":[1,2,3,4,5,6]}]}", 0, -1, "declares -1 binary bytes");
+                  "\"data\":[1,2,3,4,5,6]}]}",
+      0, -1, "declares -1 binary bytes");
 }
 
 /* A sequence classifier's four outputs, LABEL_APPLIES one byte per label. */
 static void
 test_classifier_outputs_are_read (void)
 {
-  static const char header[] = "{\"outputs\":["
+  static const char header[] =
+      "{\"outputs\":["
       "{\"name\":\"LOGITS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
       "{\"name\":\"PROBS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
       "{\"name\":\"LABELS\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}},"
-      "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":4}}]}";
-  const float logits[4] = {1, 2, 3, 4}, probs[4] = {0.25f, 0.75f, 0.5f, 0.5f};
-  const int32_t labels[2] = {1, 0};
-  const uint8_t applies[4] = {0, 1, 1, 0};
+      "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_"
+      "size\":4}}]}";
+  const float logits[4] = { 1, 2, 3, 4 }, probs[4] = { 0.25f, 0.75f, 0.5f, 0.5f };
+  const int32_t labels[2] = { 1, 0 };
+  const uint8_t applies[4] = { 0, 1, 1, 0 };
   float got_logits[4], got_probs[4];
   int32_t got_labels[2];
   uint8_t got_applies[4];
-  BertBatchOutput output = {.n_sequences = 2, .n_tokens = 5, .hidden_size = 3,
-    .num_labels = 2, .logits = got_logits, .probs = got_probs, .labels = got_labels,
-    .label_applies = got_applies};
+  BertBatchOutput output = { .n_sequences = 2,
+    .n_tokens = 5,
+    .hidden_size = 3,
+    .num_labels = 2,
+    .logits = got_logits,
+    .probs = got_probs,
+    .labels = got_labels,
+    .label_applies = got_applies };
   GByteArray *body = g_byte_array_new ();
   GError *error = NULL;
 
@@ -171,7 +182,7 @@ test_classifier_outputs_are_read (void)
   g_byte_array_append (body, (const guint8 *) labels, sizeof labels);
   g_byte_array_append (body, applies, sizeof applies);
   g_assert_true (bert_remote_wire_read_response (body->data, body->len, strlen (header),
-          BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
+      BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (got_logits, sizeof got_logits, logits, sizeof logits);
   g_assert_cmpmem (got_probs, sizeof got_probs, probs, sizeof probs);
@@ -179,7 +190,7 @@ test_classifier_outputs_are_read (void)
   g_assert_cmpmem (got_applies, sizeof got_applies, applies, sizeof applies);
   /* Without LABEL_APPLIES the response is incomplete. */
   g_assert_false (bert_remote_wire_read_response (body->data, body->len - 4, strlen (header),
-          BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
+      BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
   g_assert_nonnull (strstr (error->message, "LABEL_APPLIES needs 4 bytes"));
   g_error_free (error);
   g_byte_array_unref (body);
@@ -207,8 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/remote-wire/other-shapes-are-refused", test_other_shapes_are_refused);
   g_test_add_func ("/remote-wire/sizes-that-do-not-add-up-are-refused",
       test_sizes_that_do_not_add_up_are_refused);
-  g_test_add_func ("/remote-wire/malformed-headers-are-refused",
-      test_malformed_headers_are_refused);
+  g_test_add_func ("/remote-wire/malformed-headers-are-refused", test_malformed_headers_are_refused);
   g_test_add_func ("/remote-wire/classifier-outputs-are-read", test_classifier_outputs_are_read);
   g_test_add_func ("/remote-wire/error-text-is-the-servers", test_error_text_is_the_servers);
   return g_test_run ();

@@ -22,7 +22,7 @@
 
 #include "gstbertmeta.h"
 
-#define LATENCY_BUCKETS 10000   /* 1 ms each: 0 to 10 s, the last one open-ended */
+#define LATENCY_BUCKETS 10000 /* 1 ms each: 0 to 10 s, the last one open-ended */
 
 typedef struct {
   /* Options. */
@@ -48,7 +48,7 @@ typedef struct {
   gint errors;
   gboolean stop_feeding;
   GMutex latency_lock;
-  guint latency_counts[LATENCY_BUCKETS];  /* of the current interval; a fixed array, so
+  guint latency_counts[LATENCY_BUCKETS]; /* of the current interval; a fixed array, so
                                              measuring adds no memory growth */
 
   /* Samples. */
@@ -84,7 +84,8 @@ load_words (const char *model)
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     g_printerr ("no %s: using a built-in word list\n", path);
-  lines = g_strsplit (contents ? contents : "the quick brown fox jumps over a lazy dog", contents ? "\n" : " ", -1);
+  lines = g_strsplit (contents ? contents : "the quick brown fox jumps over a lazy dog",
+      contents ? "\n" : " ", -1);
   for (char **line = lines; *line; line++)
     if (**line && **line != '[' && !g_str_has_prefix (*line, "##"))
       g_ptr_array_add (words, g_strdup (*line));
@@ -235,11 +236,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
       g_atomic_int_set (&soak->stop_feeding, TRUE);
       g_main_loop_quit (soak->loop);
       break;
-    case GST_MESSAGE_EOS:
-      g_main_loop_quit (soak->loop);
-      break;
-    default:
-      break;
+    case GST_MESSAGE_EOS: g_main_loop_quit (soak->loop); break;
+    default: break;
   }
   g_clear_error (&error);
   g_free (debug);
@@ -249,11 +247,14 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
 static GstElement *
 build_pipeline (Soak *soak, GError **error)
 {
-  char *infer = soak->tokenizer_only ? g_strdup ("") :
-      g_strdup_printf ("bert-infer model=\"%s\" device=%s !", soak->model, soak->device);
-  char *description = g_strdup_printf ("appsrc name=src is-live=true format=time do-timestamp=true "
-      "caps=text/x-raw,format=utf8 max-bytes=0 ! tokenizer vocab=\"%s\" ! %s "
-      "appsink name=sink sync=false", soak->model, infer);
+  char *infer = soak->tokenizer_only
+      ? g_strdup ("")
+      : g_strdup_printf ("bert-infer model=\"%s\" device=%s !", soak->model, soak->device);
+  char *description =
+      g_strdup_printf ("appsrc name=src is-live=true format=time do-timestamp=true "
+                       "caps=text/x-raw,format=utf8 max-bytes=0 ! tokenizer vocab=\"%s\" ! %s "
+                       "appsink name=sink sync=false",
+          soak->model, infer);
   GstElement *pipeline = gst_parse_launch (description, error);
 
   g_free (description);
@@ -286,8 +287,8 @@ run (Soak *soak)
     return FALSE;
   }
 
-  printf ("%8s %10s %10s %8s %10s %10s %10s\n", "time_s", "in", "out", "pending", "p50_ms",
-      "p99_ms", "rss_mib");
+  printf ("%8s %10s %10s %8s %10s %10s %10s\n", "time_s", "in", "out", "pending", "p50_ms", "p99_ms",
+      "rss_mib");
   soak->start_us = g_get_monotonic_time ();
   feeder = g_thread_new ("feeder", feed, soak);
   sampler = g_timeout_add_seconds (soak->sample_every_s, sample, soak);
@@ -311,8 +312,8 @@ report (const Soak *soak)
 {
   double growth = soak->last_rss_mib - soak->warm_rss_mib;
   gboolean counts_equal = soak->buffers_in == soak->buffers_out;
-  gboolean ok = counts_equal && soak->missing_results == 0 && soak->errors == 0
-      && soak->warm_rss_mib > 0 && growth <= soak->max_rss_growth_mib;
+  gboolean ok = counts_equal && soak->missing_results == 0 && soak->errors == 0 && soak->warm_rss_mib > 0
+      && growth <= soak->max_rss_growth_mib;
 
   printf ("\npipeline: tokenizer%s, model %s\n", soak->tokenizer_only ? " only" : " ! bert-infer",
       soak->model);
@@ -336,19 +337,27 @@ default_model (void)
 int
 main (int argc, char **argv)
 {
-  Soak soak = { .duration_s = 60, .min_rate = 10, .max_rate = 50, .sample_every_s = 10,
-    .max_rss_growth_mib = 16, .device = g_strdup ("cpu") };
-  GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &soak.model, "Model folder (default: $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2)", "DIR" },
+  Soak soak = { .duration_s = 60,
+    .min_rate = 10,
+    .max_rate = 50,
+    .sample_every_s = 10,
+    .max_rss_growth_mib = 16,
+    .device = g_strdup ("cpu") };
+  GOptionEntry entries[] = { { "model", 'm', 0, G_OPTION_ARG_FILENAME, &soak.model,
+                                 "Model folder (default: $GST_BERT_SHARED_DIR/models/all-MiniLM-L6-v2)",
+                                 "DIR" },
     { "duration", 'd', 0, G_OPTION_ARG_INT, &soak.duration_s, "Seconds of input (default 60)", "S" },
     { "min-rate", 0, 0, G_OPTION_ARG_INT, &soak.min_rate, "Fewest buffers per second (default 10)", "N" },
     { "max-rate", 0, 0, G_OPTION_ARG_INT, &soak.max_rate, "Most buffers per second (default 50)", "N" },
-    { "sample-every", 's', 0, G_OPTION_ARG_INT, &soak.sample_every_s, "Seconds between rows (default 10)", "S" },
-    { "max-rss-growth", 0, 0, G_OPTION_ARG_DOUBLE, &soak.max_rss_growth_mib, "MiB of RSS growth after warm-up that fails the run (default 16)", "MIB" },
-    { "tokenizer-only", 0, 0, G_OPTION_ARG_NONE, &soak.tokenizer_only, "Run tokenizer without bert-infer", NULL },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &soak.device, "bert-infer device: cpu, cuda or auto (default cpu)", "D" },
-    { NULL }
-  };
+    { "sample-every", 's', 0, G_OPTION_ARG_INT, &soak.sample_every_s, "Seconds between rows (default 10)",
+        "S" },
+    { "max-rss-growth", 0, 0, G_OPTION_ARG_DOUBLE, &soak.max_rss_growth_mib,
+        "MiB of RSS growth after warm-up that fails the run (default 16)", "MIB" },
+    { "tokenizer-only", 0, 0, G_OPTION_ARG_NONE, &soak.tokenizer_only, "Run tokenizer without bert-infer",
+        NULL },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &soak.device, "bert-infer device: cpu, cuda or auto (default cpu)",
+        "D" },
+    { NULL } };
   GOptionContext *context = g_option_context_new ("- soak test of tokenizer ! bert-infer");
   GError *error = NULL;
   gboolean ok;
@@ -371,8 +380,8 @@ main (int argc, char **argv)
   g_mutex_init (&soak.latency_lock);
   soak.loop = g_main_loop_new (NULL, FALSE);
   soak.words = load_words (soak.model);
-  printf ("soak: %s, %d s at %d-%d buffers/s, %s, pid %d\n", soak.model, soak.duration_s,
-      soak.min_rate, soak.max_rate, soak.tokenizer_only ? "tokenizer only" : soak.device, getpid ());
+  printf ("soak: %s, %d s at %d-%d buffers/s, %s, pid %d\n", soak.model, soak.duration_s, soak.min_rate,
+      soak.max_rate, soak.tokenizer_only ? "tokenizer only" : soak.device, getpid ());
   ok = run (&soak) && report (&soak);
   g_ptr_array_unref (soak.words);
   g_main_loop_unref (soak.loop);

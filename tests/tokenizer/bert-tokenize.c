@@ -18,8 +18,8 @@ print_encoding (const BertEncoding *encoding, GString *out)
 {
   g_string_truncate (out, 0);
   for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%u:%u", i ? " " : "", encoding->ids[i],
-        encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+    g_string_append_printf (out, "%s%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->offsets[2 * i],
+        encoding->offsets[2 * i + 1]);
   g_string_append_c (out, '\n');
   fwrite (out->str, 1, out->len, stdout);
 }
@@ -57,12 +57,9 @@ main (int argc, char **argv)
 {
   gboolean records = FALSE;
   int max_length = G_MAXINT;
-  GOptionEntry entries[] = {
-    { "records", 0, 0, G_OPTION_ARG_NONE, &records, "Length-prefixed texts", NULL },
-    { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)",
-      "N" },
-    { NULL }
-  };
+  GOptionEntry entries[] = { { "records", 0, 0, G_OPTION_ARG_NONE, &records, "Length-prefixed texts", NULL },
+    { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)", "N" },
+    { NULL } };
   GOptionContext *context = g_option_context_new ("TOKENIZER_PATH < input");
   GError *error = NULL;
 

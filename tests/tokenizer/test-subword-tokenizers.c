@@ -15,10 +15,8 @@
 
 static const char *data_dir;
 
-static const char *fixtures[] = {
-  "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback", "unigram-hf",
-  "bpe-roberta", "bpe-affixes"
-};
+static const char *fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
+  "unigram-hf", "bpe-roberta", "bpe-affixes" };
 
 static BertTokenizer *
 load_fixture (const char *name)
@@ -36,8 +34,8 @@ describe (const BertEncoding *encoding)
 {
   GString *out = g_string_new (NULL);
   for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%d:%u:%u", i ? " " : "", encoding->ids[i],
-        encoding->type_ids[i], encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+    g_string_append_printf (out, "%s%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
+        encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
   return g_string_free (out, FALSE);
 }
 
@@ -92,12 +90,10 @@ test_fixture_matches_reference (gconstpointer data)
   for (guint i = 0; i < texts->len; i++, n_texts++) {
     g_assert_nonnull (expected[i]);
     const char *text = g_ptr_array_index (texts, i);
-    bert_tokenizer_encode (tokenizer, text, g_array_index (lengths, gsize, i), G_MAXUINT,
-        &encoding);
+    bert_tokenizer_encode (tokenizer, text, g_array_index (lengths, gsize, i), G_MAXUINT, &encoding);
     char *got = describe (&encoding);
     if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", name, i, text, got,
-          expected[i]);
+      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", name, i, text, got, expected[i]);
     g_free (got);
   }
   g_assert_cmpuint (n_texts, >, 200);
@@ -124,8 +120,7 @@ load_edited (const char *name, const char *from, const char *to)
   g_assert_no_error (error);
   char *at = strstr (contents, from);
   g_assert_nonnull (at);
-  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to,
-      at + strlen (from));
+  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
   char *dir = g_dir_make_tmp ("subword-XXXXXX", &error);
   g_assert_no_error (error);
   char *path = g_build_filename (dir, "tokenizer.json", NULL);
@@ -170,8 +165,7 @@ test_unsupported_normalizer_is_named (void)
 static void
 test_unsupported_regex_is_named (void)
 {
-  check_refused ("unigram-nmt-nfkc", "\"Regex\":\" {2,}\"", "\"Regex\":\"\\\\s+\"",
-      "the regex '\\s+'");
+  check_refused ("unigram-nmt-nfkc", "\"Regex\":\" {2,}\"", "\"Regex\":\"\\\\s+\"", "the regex '\\s+'");
 }
 
 static void
@@ -282,7 +276,8 @@ main (int argc, char **argv)
     g_test_add_data_func (path, fixtures[i], test_fixture_matches_reference);
     g_free (path);
   }
-  g_test_add_func ("/subword/errors/word-level-refused", test_word_level_is_refused_naming_the_supported_types);
+  g_test_add_func ("/subword/errors/word-level-refused",
+      test_word_level_is_refused_naming_the_supported_types);
   g_test_add_func ("/subword/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
   g_test_add_func ("/subword/errors/unsupported-regex", test_unsupported_regex_is_named);
   g_test_add_func ("/subword/errors/unsupported-pre-tokenizer", test_unsupported_pre_tokenizer_is_named);

@@ -60,9 +60,9 @@ check_reference_line (const BertTokenizer *tokenizer, JsonObject *line, guint li
     if (encoding->ids[i] != int_at (ids, i) || encoding->type_ids[i] != int_at (type_ids, i)
         || encoding->offsets[2 * i] != start || encoding->offsets[2 * i + 1] != end)
       g_test_fail_printf ("line %u (%s), token %u: id %d type %d [%u, %u), the reference has id %d type %d "
-          "[%u, %u)", line_number, text, i, encoding->ids[i], encoding->type_ids[i],
-          encoding->offsets[2 * i], encoding->offsets[2 * i + 1], (int) int_at (ids, i),
-          (int) int_at (type_ids, i), start, end);
+                          "[%u, %u)",
+          line_number, text, i, encoding->ids[i], encoding->type_ids[i], encoding->offsets[2 * i],
+          encoding->offsets[2 * i + 1], (int) int_at (ids, i), (int) int_at (type_ids, i), start, end);
   }
   g_array_free (positions, TRUE);
 }
@@ -176,8 +176,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   shared_dir = g_getenv ("GST_BERT_SHARED_DIR");
-  char *reference_dir = shared_dir ? g_build_filename (shared_dir, "reference", "tokenizer", NULL)
-      : NULL;
+  char *reference_dir = shared_dir ? g_build_filename (shared_dir, "reference", "tokenizer", NULL) : NULL;
   GDir *dir = reference_dir ? g_dir_open (reference_dir, 0, NULL) : NULL;
   if (dir == NULL) {
     printf ("SKIP: %s not found (set GST_BERT_SHARED_DIR to the shared data folder)\n",

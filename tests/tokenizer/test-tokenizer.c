@@ -163,8 +163,16 @@ test_unicode_punctuation_splits (void)
 static void
 test_clean_text_drops_control_and_format_chars (void)
 {
-  check (&uncased, "a\x01" "b\x7f" "c\u200b" "d", "[CLS]@0-0 abcd@0-9 [SEP]@0-0");
-  check (&uncased, "ab\xef\xbf\xbd" "cd", "[CLS]@0-0 abcd@0-7 [SEP]@0-0");
+  check (&uncased,
+      "a\x01"
+      "b\x7f"
+      "c\u200b"
+      "d",
+      "[CLS]@0-0 abcd@0-9 [SEP]@0-0");
+  check (&uncased,
+      "ab\xef\xbf\xbd"
+      "cd",
+      "[CLS]@0-0 abcd@0-7 [SEP]@0-0");
 }
 
 static void
@@ -172,7 +180,10 @@ test_without_clean_text_controls_stay_in_words (void)
 {
   BertNormalizerOptions options = uncased;
   options.clean_text = FALSE;
-  check (&options, "a\x01" "b", "[CLS]@0-0 [UNK]@0-3 [SEP]@0-0");
+  check (&options,
+      "a\x01"
+      "b",
+      "[CLS]@0-0 [UNK]@0-3 [SEP]@0-0");
 }
 
 static void
@@ -260,7 +271,8 @@ test_invalid_utf8_is_repaired_and_dropped (void)
 {
   BertTokenizer *tokenizer = load_vocab (&uncased);
   BertNormalizerOptions options = uncased;
-  const char text[] = "ab\xff" "cd\xe2\x82";
+  const char text[] = "ab\xff"
+                      "cd\xe2\x82";
   BertEncoding encoding;
 
   check_bytes (tokenizer, text, 7, G_MAXUINT, "[CLS]@0-0 abcd@0-5 [SEP]@0-0");
@@ -365,13 +377,15 @@ fixture_tokenizer_json (void)
   g_file_get_contents (vocab_path, &contents, NULL, NULL);
   char **lines = g_strsplit (contents, "\n", -1);
   GString *json = g_string_new ("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n"
-      "  \"padding\": null,\n  \"added_tokens\": [\n");
+                                "  \"padding\": null,\n  \"added_tokens\": [\n");
   const char *specials[] = { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
   for (int i = 0; i < 5; i++)
-    g_string_append_printf (json, "    {\"id\": %d, \"content\": \"%s\", \"single_word\": false, "
-        "\"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}%s\n", i,
-        specials[i], i < 4 ? "," : "");
-  g_string_append (json, "  ],\n  \"normalizer\": {\"type\": \"BertNormalizer\", "
+    g_string_append_printf (json,
+        "    {\"id\": %d, \"content\": \"%s\", \"single_word\": false, "
+        "\"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}%s\n",
+        i, specials[i], i < 4 ? "," : "");
+  g_string_append (json,
+      "  ],\n  \"normalizer\": {\"type\": \"BertNormalizer\", "
       "\"clean_text\": true, \"handle_chinese_chars\": true, \"strip_accents\": null, "
       "\"lowercase\": true},\n  \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"},\n"
       "  \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": ["
@@ -409,8 +423,7 @@ fixture_with (const char *from, const char *to)
 static void
 test_words_longer_than_the_stack_buffer (void)
 {
-  char *json = fixture_with ("\"max_input_chars_per_word\": 100",
-      "\"max_input_chars_per_word\": 1000");
+  char *json = fixture_with ("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 1000");
   char *path = write_file ("long-words.json", json, -1);
   GError *error = NULL;
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
@@ -470,8 +483,10 @@ test_folder_reads_tokenizer_config (void)
   g_mkdir_with_parents (folder, 0700);
   g_file_get_contents (vocab_path, &contents, NULL, NULL);
   g_file_set_contents (vocab, contents, -1, NULL);
-  g_file_set_contents (config, "{\"do_lower_case\": false, \"tokenize_chinese_chars\": true, "
-      "\"model_max_length\": 1000000000000000019884624838656}", -1, NULL);
+  g_file_set_contents (config,
+      "{\"do_lower_case\": false, \"tokenize_chinese_chars\": true, "
+      "\"model_max_length\": 1000000000000000019884624838656}",
+      -1, NULL);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
   g_assert_no_error (error);
   g_assert_false (bert_tokenizer_get_options (tokenizer)->lowercase);
@@ -543,9 +558,11 @@ static void
 test_bert_processing_ids_must_be_in_the_vocabulary (void)
 {
   const char *template = "{\"type\": \"TemplateProcessing\", \"single\": [";
-  char *json = fixture_with (template, "{\"type\": \"BertProcessing\", \"cls\": [\"[CLS]\", 2], "
+  char *json = fixture_with (template,
+      "{\"type\": \"BertProcessing\", \"cls\": [\"[CLS]\", 2], "
       "\"sep\": [\"[SEP]\", 3], \"single\": [");
-  char *out_of_range = fixture_with (template, "{\"type\": \"BertProcessing\", "
+  char *out_of_range = fixture_with (template,
+      "{\"type\": \"BertProcessing\", "
       "\"cls\": [\"[CLS]\", 2], \"sep\": [\"[SEP]\", 67], \"single\": [");
   char *path = write_file ("bert-processing.json", json, -1);
   GError *error = NULL;
@@ -567,8 +584,7 @@ test_vocab_txt_errors_name_file_and_line (void)
   expect_file_error ("dup.txt", "[UNK]\n[CLS]\n[SEP]\na\nb\na\n", BERT_TOKENIZER_ERROR_FORMAT,
       "line 6: duplicate token 'a' (first on line 4)");
   expect_file_error ("empty.txt", "", BERT_TOKENIZER_ERROR_FORMAT, "empty");
-  expect_file_error ("utf8.txt", "[UNK]\n\xff\xfe\n", BERT_TOKENIZER_ERROR_FORMAT,
-      "line 2: invalid UTF-8");
+  expect_file_error ("utf8.txt", "[UNK]\n\xff\xfe\n", BERT_TOKENIZER_ERROR_FORMAT, "line 2: invalid UTF-8");
   expect_file_error ("nounk.txt", "[CLS]\n[SEP]\na\n", BERT_TOKENIZER_ERROR_FORMAT, "[UNK]");
 }
 
@@ -592,30 +608,27 @@ test_tokenizer_json_errors_name_field (void)
     int code;
   } cases[] = {
     { "\"WordPiece\", \"unk_token\"", "\"WordLevel\", \"unk_token\"", "model.type is WordLevel",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED },
+        BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"BertNormalizer\"", "\"Lowercase\"", "normalizer.type is Lowercase",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED },
+        BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"BertPreTokenizer\"", "\"Whitespace\"", "pre_tokenizer.type is Whitespace",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED },
+        BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"hello\": 5", "\"hello\": \"five\"", "'model.vocab': the id of 'hello'",
-      BERT_TOKENIZER_ERROR_FORMAT },
+        BERT_TOKENIZER_ERROR_FORMAT },
     { "\"hello\": 5", "\"hello\": 6", "'model.vocab': id 6", BERT_TOKENIZER_ERROR_FORMAT },
-    { "\"lowercase\": true", "\"lowercase\": 1", "'normalizer.lowercase'",
-      BERT_TOKENIZER_ERROR_FORMAT },
+    { "\"lowercase\": true", "\"lowercase\": 1", "'normalizer.lowercase'", BERT_TOKENIZER_ERROR_FORMAT },
     { "\"unk_token\": \"[UNK]\"", "\"unk_token\": \"<unk>\"", "'model.unk_token'",
-      BERT_TOKENIZER_ERROR_FORMAT },
+        BERT_TOKENIZER_ERROR_FORMAT },
     { "\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": -3",
-      "'model.max_input_chars_per_word'", BERT_TOKENIZER_ERROR_FORMAT },
-    { "\"ids\": [2]", "\"ids\": [99999]", "'post_processor.special_tokens'",
-      BERT_TOKENIZER_ERROR_FORMAT },
+        "'model.max_input_chars_per_word'", BERT_TOKENIZER_ERROR_FORMAT },
+    { "\"ids\": [2]", "\"ids\": [99999]", "'post_processor.special_tokens'", BERT_TOKENIZER_ERROR_FORMAT },
     { "\"[MASK]\", \"single_word\": false, \"lstrip\": false",
-      "\"[MASK]\", \"single_word\": false, \"lstrip\": true", "added_tokens[4] is [MASK]",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED },
+        "\"[MASK]\", \"single_word\": false, \"lstrip\": true", "added_tokens[4] is [MASK]",
+        BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"content\": \"[MASK]\"", "\"content\": \"[MASQ]\"",
-      "'added_tokens[4]': id 4 is '[MASK]' in the vocabulary, not '[MASQ]'",
-      BERT_TOKENIZER_ERROR_FORMAT },
+        "'added_tokens[4]': id 4 is '[MASK]' in the vocabulary, not '[MASQ]'", BERT_TOKENIZER_ERROR_FORMAT },
     { "{\"id\": 4, ", "{\"id\": 400, ", "'added_tokens[4].id' must be an integer from 0 to 71",
-      BERT_TOKENIZER_ERROR_FORMAT },
+        BERT_TOKENIZER_ERROR_FORMAT },
     { "  \"model\": {", "  \"model\": {{", ":15:12: Parse error", BERT_TOKENIZER_ERROR_FORMAT },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -648,8 +661,8 @@ test_tokenizer_config_errors_name_field (void)
 /* A model folder holding @tokenizer_file (tokenizer.json or vocab.txt, with @contents),
  * a tokenizer_config.json saying 512 and a sentence_bert_config.json of @sbert_config. */
 static char *
-write_sentence_transformers_folder (const char *name, const char *tokenizer_file,
-    const char *contents, const char *sbert_config)
+write_sentence_transformers_folder (const char *name, const char *tokenizer_file, const char *contents,
+    const char *sbert_config)
 {
   char *folder = g_build_filename (scratch_dir, name, NULL);
   char *tokenizer = g_build_filename (folder, tokenizer_file, NULL);
@@ -658,8 +671,10 @@ write_sentence_transformers_folder (const char *name, const char *tokenizer_file
 
   g_mkdir_with_parents (folder, 0700);
   g_assert_true (g_file_set_contents (tokenizer, contents, -1, NULL));
-  g_assert_true (g_file_set_contents (config, "{\"do_lower_case\": true, "
-          "\"model_max_length\": 512}", -1, NULL));
+  g_assert_true (g_file_set_contents (config,
+      "{\"do_lower_case\": true, "
+      "\"model_max_length\": 512}",
+      -1, NULL));
   g_assert_true (g_file_set_contents (sbert, sbert_config, -1, NULL));
   g_free (sbert);
   g_free (config);
@@ -710,18 +725,16 @@ test_sentence_bert_config_errors_name_field (void)
     int code;
     const char *fragment;
   } cases[] = {
-    {"{\"max_seq_length\": \"256\"}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
-    {"{\"max_seq_length\": 0}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
-    {"{\"max_seq_length\": 2.5}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'"},
-    {"{\"max_seq_length\": 256, \"do_lower_case\": 1}", BERT_TOKENIZER_ERROR_FORMAT,
-        "'do_lower_case'"},
-    {"{\"max_seq_length\": 256,", BERT_TOKENIZER_ERROR_FORMAT, "sentence_bert_config.json:"},
-    {"[256]", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object"},
+    { "{\"max_seq_length\": \"256\"}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'" },
+    { "{\"max_seq_length\": 0}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'" },
+    { "{\"max_seq_length\": 2.5}", BERT_TOKENIZER_ERROR_FORMAT, "'max_seq_length'" },
+    { "{\"max_seq_length\": 256, \"do_lower_case\": 1}", BERT_TOKENIZER_ERROR_FORMAT, "'do_lower_case'" },
+    { "{\"max_seq_length\": 256,", BERT_TOKENIZER_ERROR_FORMAT, "sentence_bert_config.json:" },
+    { "[256]", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    char *folder = write_sentence_transformers_folder ("st-bad", "vocab.txt", vocab,
-        cases[i].contents);
+    char *folder = write_sentence_transformers_folder ("st-bad", "vocab.txt", vocab, cases[i].contents);
     char *sbert = g_build_filename (folder, "sentence_bert_config.json", NULL);
     expect_error (folder, cases[i].code, sbert, cases[i].fragment);
     g_free (sbert);
@@ -733,8 +746,7 @@ test_sentence_bert_config_errors_name_field (void)
       "{\"max_seq_length\": 256, \"do_lower_case\": true}");
   char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
   g_assert_true (g_file_set_contents (config, cased, -1, NULL));
-  expect_error (folder, BERT_TOKENIZER_ERROR_UNSUPPORTED, "sentence_bert_config.json",
-      "do_lower_case");
+  expect_error (folder, BERT_TOKENIZER_ERROR_UNSUPPORTED, "sentence_bert_config.json", "do_lower_case");
   g_free (config);
   g_free (folder);
   g_free (vocab);
@@ -822,8 +834,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/tokenizer/normalize/lowercase-strips-accents-by-default",
       test_lowercase_strips_accents_by_default);
-  g_test_add_func ("/tokenizer/normalize/cased-keeps-case-and-accents",
-      test_cased_keeps_case_and_accents);
+  g_test_add_func ("/tokenizer/normalize/cased-keeps-case-and-accents", test_cased_keeps_case_and_accents);
   g_test_add_func ("/tokenizer/normalize/lowercase-without-strip-keeps-accents",
       test_lowercase_without_strip_keeps_accents);
   g_test_add_func ("/tokenizer/normalize/dotted-capital-i", test_lowercase_of_dotted_capital_i_keeps_its_dot);

@@ -10,12 +10,12 @@
 #include "bert_serve.h"
 #include "bert_engine.h"
 
-#define N_POOLINGS (BERT_POOLING_MAX + 2)   /* -1 (the model's) and each BertPooling */
+#define N_POOLINGS (BERT_POOLING_MAX + 2) /* -1 (the model's) and each BertPooling */
 
 struct _BertServe {
   BertModel *model;
   int n_threads;
-  BertEncoder *encoders[N_POOLINGS][3];    /* [pooling + 1][normalize + 1] */
+  BertEncoder *encoders[N_POOLINGS][3]; /* [pooling + 1][normalize + 1] */
 };
 
 static void
@@ -81,8 +81,7 @@ get_encoder (BertServe *serve, int pooling, int normalize, GError **error)
 
   if (pooling < -1 || pooling > BERT_POOLING_MAX || normalize < -1 || normalize > 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-        "POOLING %d or NORMALIZE %d out of range (-1 to %d, -1 to 1)", pooling, normalize,
-        BERT_POOLING_MAX);
+        "POOLING %d or NORMALIZE %d out of range (-1 to %d, -1 to 1)", pooling, normalize, BERT_POOLING_MAX);
     return NULL;
   }
   slot = &serve->encoders[pooling + 1][normalize + 1];
@@ -99,8 +98,8 @@ get_encoder (BertServe *serve, int pooling, int normalize, GError **error)
 
 /* The batch's sequences over the packed arrays; NULL when the lengths do not add up. */
 static BertSequence *
-unpack_sequences (const int32_t *ids, const int32_t *type_ids, const int32_t *lengths,
-    uint32_t n_sequences, uint32_t n_tokens, GError **error)
+unpack_sequences (const int32_t *ids, const int32_t *type_ids, const int32_t *lengths, uint32_t n_sequences,
+    uint32_t n_tokens, GError **error)
 {
   BertSequence *sequences = g_new (BertSequence, MAX (n_sequences, 1));
   guint64 offset = 0;
@@ -108,8 +107,8 @@ unpack_sequences (const int32_t *ids, const int32_t *type_ids, const int32_t *le
   for (uint32_t i = 0; i < n_sequences; i++) {
     if (lengths[i] <= 0 || offset + lengths[i] > n_tokens) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-          "LENGTHS[%u] is %d: the lengths must be positive and add up to IDS' %u tokens", i,
-          lengths[i], n_tokens);
+          "LENGTHS[%u] is %d: the lengths must be positive and add up to IDS' %u tokens", i, lengths[i],
+          n_tokens);
       g_free (sequences);
       return NULL;
     }
@@ -128,9 +127,8 @@ unpack_sequences (const int32_t *ids, const int32_t *type_ids, const int32_t *le
 }
 
 static void
-copy_output (const BertBatchOutput *output, float *embeddings, float *logits, float *probs,
-    int32_t *labels, uint8_t *label_applies, float *token_logits, float *token_probs,
-    int32_t *token_labels)
+copy_output (const BertBatchOutput *output, float *embeddings, float *logits, float *probs, int32_t *labels,
+    uint8_t *label_applies, float *token_logits, float *token_probs, int32_t *token_labels)
 {
   gsize n_sequences = output->n_sequences, n_tokens = output->n_tokens;
   gsize n_labels = output->num_labels;
@@ -154,11 +152,10 @@ copy_output (const BertBatchOutput *output, float *embeddings, float *logits, fl
 }
 
 int
-bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids,
-    const int32_t *type_ids, const int32_t *lengths, uint32_t n_sequences, uint32_t n_tokens,
-    float *embeddings, float *logits, float *probs, int32_t *labels, uint8_t *label_applies,
-    float *token_logits, float *token_probs, int32_t *token_labels, char *error,
-    size_t error_size)
+bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids, const int32_t *type_ids,
+    const int32_t *lengths, uint32_t n_sequences, uint32_t n_tokens, float *embeddings, float *logits,
+    float *probs, int32_t *labels, uint8_t *label_applies, float *token_logits, float *token_probs,
+    int32_t *token_labels, char *error, size_t error_size)
 {
   GError *run_error = NULL;
   BertSequence *sequences = NULL;
@@ -171,8 +168,8 @@ bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids
   if (sequences != NULL)
     job = bert_encoder_run (encoder, sequences, n_sequences, &run_error);
   if (job != NULL)
-    copy_output (bert_job_get_output (job), embeddings, logits, probs, labels, label_applies,
-        token_logits, token_probs, token_labels);
+    copy_output (bert_job_get_output (job), embeddings, logits, probs, labels, label_applies, token_logits,
+        token_probs, token_labels);
   else
     set_error (error, error_size, run_error->message);
   g_clear_error (&run_error);

@@ -29,10 +29,9 @@ int bert_serve_num_labels (const BertServe *serve);
  * embeddings [n_sequences, hidden]; logits, probs and label_applies [n_sequences,
  * labels], labels [n_sequences]; token_logits and token_probs [n_tokens, labels],
  * token_labels [n_tokens]. Returns 0, or -1 with a message in error. */
-int bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids,
-    const int32_t *type_ids, const int32_t *lengths, uint32_t n_sequences, uint32_t n_tokens,
-    float *embeddings, float *logits, float *probs, int32_t *labels, uint8_t *label_applies,
-    float *token_logits, float *token_probs, int32_t *token_labels, char *error,
-    size_t error_size);
+int bert_serve_run (BertServe *serve, int pooling, int normalize, const int32_t *ids, const int32_t *type_ids,
+    const int32_t *lengths, uint32_t n_sequences, uint32_t n_tokens, float *embeddings, float *logits,
+    float *probs, int32_t *labels, uint8_t *label_applies, float *token_logits, float *token_probs,
+    int32_t *token_labels, char *error, size_t error_size);
 
 #endif

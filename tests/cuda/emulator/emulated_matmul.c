@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bert_cuda_matmul.h"
-#include "bert_random_model.h"
+#include "bert_float16.h"
 
 struct _BertCudaMatmul {
   BertDType dtype;
@@ -31,7 +31,8 @@ load_element (const void *data, size_t index, BertDType dtype)
   {
     uint32_t exponent = (bits16 >> 10) & 0x1fu, mantissa = bits16 & 0x3ffu;
     value = exponent == 0 ? ldexpf ((float) mantissa, -24)
-        : exponent == 31 ? (mantissa != 0 ? NAN : INFINITY) : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
+        : exponent == 31  ? (mantissa != 0 ? NAN : INFINITY)
+                          : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
     return (bits16 & 0x8000u) ? -value : value;
   }
 }
@@ -42,7 +43,8 @@ store_element (void *data, size_t index, BertDType dtype, float value)
   if (dtype == BERT_DTYPE_F32)
     ((float *) data)[index] = value;
   else
-    ((uint16_t *) data)[index] = dtype == BERT_DTYPE_F16 ? bert_float_to_half (value) : bert_float_to_bfloat16 (value);
+    ((uint16_t *) data)[index] =
+        dtype == BERT_DTYPE_F16 ? bert_float_to_half (value) : bert_float_to_bfloat16 (value);
 }
 
 static float *
@@ -77,10 +79,10 @@ bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const vo
   BertDType dtype = matmul->dtype;
   float *a = to_floats (input, (size_t) rows * in_features, dtype);
   float *w = to_floats (weight, (size_t) out_features * in_features, dtype);
-  float *c = g_new (float, (size_t) rows * out_features);
+  float *c = g_new (float, (size_t) rows *out_features);
 
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, out_features, in_features, 1.0f, a, in_features, w,
-      in_features, 0.0f, c, out_features);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, out_features, in_features, 1.0f, a, in_features,
+      w, in_features, 0.0f, c, out_features);
   for (uint32_t r = 0; r < rows; r++)
     for (int o = 0; o < out_features; o++)
       store_element (out, (size_t) r * out_features + o, dtype,

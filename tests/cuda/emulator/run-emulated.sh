@@ -36,7 +36,7 @@ cat > "$out/config.h" <<EOF
 #define BERT_CUDA_MODULE_INSTALL_DIR "$out"
 #define BERT_CUDA_MODULE_NAME "libgstbert-cuda.so"
 EOF
-includes="-I$here/include -I$out -I$root/kernels/cuda -I$root/kernels/engine -I$root/kernels/tokenizer
+includes="-I$here/include -I$out -I$root/kernels/cuda -I$root/kernels/engine -I$root/kernels/testing -I$root/kernels/tokenizer
   -I$root/tests/cuda $(pkg-config --cflags glib-2.0 gmodule-2.0 openblas)"
 cxx="g++ -std=c++17 -fPIC -O2 -g -Wall -Wno-unknown-pragmas $sanitize_flags $includes"
 cc="gcc -std=c11 -D_GNU_SOURCE -fPIC -O2 -g -Wall $sanitize_flags $includes"
@@ -50,8 +50,8 @@ for kernels in elementwise layernorm attention heads; do
   $cxx -c "$out/bert_cuda_$kernels.cc" -o "$out/bert_cuda_$kernels.o"
   runtime_objects+=("$out/bert_cuda_$kernels.o")
 done
-for source in "$root"/kernels/cuda/{bert_cuda_check,bert_random_model}.c "$root"/kernels/engine/bert_float16.c "$here/emulated_matmul.c" \
-    "$root"/tests/cuda/{cuda_test_util,cpu_twins}.c; do
+for source in "$root"/kernels/cuda/bert_cuda_check.c "$root"/kernels/testing/*.c "$here/emulated_matmul.c" \
+    "$root"/tests/cuda/{cuda-test-util,cpu-twins}.c; do
   name=$(basename "$source" .c)
   $cc -c "$source" -o "$out/$name.o"
   runtime_objects+=("$out/$name.o")
@@ -75,7 +75,7 @@ for target in "${targets[@]}"; do
   engine_libs="$build_dir/kernels/engine/libbertengine.a $build_dir/kernels/tokenizer/libberttokenizer.a
     $(pkg-config --libs json-glib-1.0)"
   case $target in
-    engine) extra_libs="$build_dir/kernels/engine/libbertmodelwriter.a $engine_libs" ;;
+    engine) extra_libs=$engine_libs ;;
     # all-MiniLM-L6-v2 takes hours on emulated fibers; the tiny models cover every head.
     parity) extra_libs=$engine_libs; test_args=(-s /cuda/parity/all-MiniLM-L6-v2) ;;
   esac

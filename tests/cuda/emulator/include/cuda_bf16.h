@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* kernels/cuda/bert_random_model.c: round to nearest even. */
+/* kernels/testing/bert_float16.c: round to nearest even. */
 extern "C" uint16_t bert_float_to_bfloat16 (float value);
 
 struct __nv_bfloat16 {

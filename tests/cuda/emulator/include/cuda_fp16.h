@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* kernels/cuda/bert_random_model.c: round to nearest even. */
+/* kernels/testing/bert_float16.c: round to nearest even. */
 extern "C" uint16_t bert_float_to_half (float value);
 
 struct __half {
@@ -18,8 +18,8 @@ __half2float (__half half)
 {
   uint32_t exponent = (half.bits >> 10) & 0x1fu, mantissa = half.bits & 0x3ffu;
   float magnitude = exponent == 0 ? ldexpf ((float) mantissa, -24)
-      : exponent == 31 ? (mantissa != 0 ? NAN : INFINITY)
-      : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
+      : exponent == 31            ? (mantissa != 0 ? NAN : INFINITY)
+                                  : ldexpf ((float) (mantissa | 0x400u), (int) exponent - 25);
   return (half.bits & 0x8000u) ? -magnitude : magnitude;
 }
 

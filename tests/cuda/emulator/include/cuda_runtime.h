@@ -13,7 +13,9 @@
 
 struct dim3 {
   unsigned int x, y, z;
-  dim3 (unsigned int x_ = 1, unsigned int y_ = 1, unsigned int z_ = 1) : x (x_), y (y_), z (z_) {}
+  dim3 (unsigned int x_ = 1, unsigned int y_ = 1, unsigned int z_ = 1) : x (x_), y (y_), z (z_)
+  {
+  }
 };
 
 struct __attribute__ ((aligned (16))) float4 {
@@ -33,8 +35,16 @@ extern dim3 threadIdx, blockIdx, blockDim, gridDim;
 void __syncthreads (void);
 float __shfl_xor_sync (unsigned int mask, float value, int lane_mask);
 
-static inline int min (int a, int b) { return a < b ? a : b; }
-static inline float rsqrtf (float x) { return 1.0f / sqrtf (x); }
+static inline int
+min (int a, int b)
+{
+  return a < b ? a : b;
+}
+static inline float
+rsqrtf (float x)
+{
+  return 1.0f / sqrtf (x);
+}
 
 /* What kernel<<<grid, block, 0, stream>>> (args) becomes (launches_to_calls.py). */
 void emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel);

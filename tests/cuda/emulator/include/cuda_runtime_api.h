@@ -31,7 +31,10 @@ typedef enum {
 
 typedef struct EmulatedStream *cudaStream_t;
 typedef struct EmulatedEvent *cudaEvent_t;
-enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2 };
+enum cudaMemcpyKind {
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2
+};
 #define cudaStreamNonBlocking 1
 #define cudaEventBlockingSync 1
 

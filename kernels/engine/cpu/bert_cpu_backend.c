@@ -1,0 +1,903 @@
+/* bert_cpu_backend.c: the CPU backend, exact fp32 or with bf16 or int8 Linear layers.
+ *
+ * All tokens of a batch are packed into one matrix (no padding), so every Linear layer
+ * is one matrix product over the whole batch; attention runs per sequence and head.
+ * Linear layers run on weights packed once where the CPU has AVX-512, else through
+ * cblas_sgemm (bert_cpu_gemm.h). The prepared weights (fp32 copies, packed panels) are
+ * made once per model and precision and shared, read-only, by every CPU encoder of that
+ * model and precision; each encoder keeps its own thread team and workspace. The
+ * backend does its own threading with a BertCpuTeam, whose threads take work items
+ * (column slices, row blocks, attention heads) from a shared counter, and keeps OpenBLAS
+ * single-threaded, so the two never compete for cores.
+ *
+ * Precisions: fp32 is exact; bf16 and int8 change only the encoder layers' Linear
+ * products (bert_cpu_gemm.h), and everything else (embeddings, LayerNorm, softmax and
+ * attention, GELU, residuals, pooling, the classifier heads) stays fp32. With int8,
+ * the last third of the layers stays bf16 (layer_format), chosen by measurement
+ * (docs/engine.md).
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert_backend.h"
+#include "bert_cpu_backend.h"
+#include "bert_cpu_gemm.h"
+#include "bert_cpu_kernels.h"
+#include "bert_cpu_team.h"
+
+/* Batches are computed in chunks of whole sequences of at most this many tokens
+ * (a single longer sequence makes its own chunk), which bounds the workspace. */
+#define CHUNK_TOKENS 4096
+
+typedef struct {
+  BertLinear qkv; /* query, key and value fused: [3 * hidden, hidden] */
+  BertLinear attention_output, intermediate, output;
+  const float *attention_layernorm_weight, *attention_layernorm_bias;
+  const float *output_layernorm_weight, *output_layernorm_bias;
+} CpuLayer;
+
+/* A model's weights as the forward pass reads them. Immutable once prepared, so the
+ * encoders sharing them need no lock to read them. */
+typedef struct {
+  const BertModel *model;  /* with pack and precision, the key in the cache */
+  gboolean pack;           /* packed for the packed GEMM kernel */
+  BertPrecision precision; /* FP32, BF16 or INT8, supported on this CPU */
+  gsize bytes;             /* of the weights the forward pass reads */
+  int users;               /* encoders holding them; under prepared_weights_lock */
+  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
+  const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  CpuLayer *layers;
+  BertLinear pooler, classifier; /* when the model has those tensors */
+  GPtrArray *owned;              /* fp32 copies made while preparing */
+  gsize unallocated_bytes;       /* the first allocation preparing could not make, or 0 */
+} CpuWeights;
+
+/* One encoder's execution state over shared weights. */
+typedef struct {
+  const BertConfig *config;
+  BertBackendSettings settings;
+  int head_dim;
+  CpuWeights *weights; /* shared with the model's other encoders: read only */
+  BertCpuTeam *team;
+  GMutex lock; /* one batch at a time: the workspace is shared */
+  /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
+  gsize capacity;
+  float *hidden, *qkv, *context, *sum, *intermediate;
+  float *attention_scratch; /* per thread */
+  gsize attention_scratch_stride;
+} CpuBackend;
+
+/* While preparing: NULL, and the size recorded for the error, when memory is short. */
+static float *
+owned_floats (CpuWeights *prepared, gsize n)
+{
+  float *buffer = bert_cpu_try_alloc_floats (n);
+
+  if (buffer == NULL) {
+    if (prepared->unallocated_bytes == 0)
+      prepared->unallocated_bytes = MAX (n * sizeof (float), 1);
+    return NULL;
+  }
+  g_ptr_array_add (prepared->owned, buffer);
+  return buffer;
+}
+
+static gsize
+tensor_elements (const BertTensor *tensor)
+{
+  return tensor->n_dims == 2 ? (gsize) (tensor->shape[0] * tensor->shape[1]) : (gsize) tensor->shape[0];
+}
+
+/* F32 tensors are used straight from the map when aligned; others are converted once. */
+static const float *
+tensor_as_f32 (CpuWeights *prepared, const BertTensor *tensor)
+{
+  float *copy;
+
+  prepared->bytes += tensor_elements (tensor) * sizeof (float);
+  if (tensor->dtype == BERT_DTYPE_F32 && ((guintptr) tensor->data) % sizeof (float) == 0)
+    return tensor->data;
+  copy = owned_floats (prepared, tensor_elements (tensor));
+  if (copy != NULL)
+    bert_cpu_convert_to_f32 (tensor->data, tensor->dtype, copy, tensor_elements (tensor));
+  return copy;
+}
+
+/* A Linear layer from n_parts weights stacked along the output features (query, key
+ * and value make one), in format. Once packed, the fp32 weight is not kept. */
+static void
+prepare_linear (CpuWeights *prepared, const BertTensor *const *weights, const BertTensor *const *biases,
+    int n_parts, BertGemmFormat format, BertLinear *linear)
+{
+  gsize in_features = weights[0]->shape[1], out_features = 0, done = 0;
+  float *weight, *bias;
+
+  for (int i = 0; i < n_parts; i++)
+    out_features += weights[i]->shape[0];
+  if (n_parts == 1 && !prepared->pack) {
+    bert_linear_init (linear, tensor_as_f32 (prepared, weights[0]), tensor_as_f32 (prepared, biases[0]),
+        out_features, in_features, FALSE);
+    return;
+  }
+  weight = owned_floats (prepared, out_features * in_features);
+  bias = owned_floats (prepared, out_features);
+  if (weight == NULL || bias == NULL)
+    return;
+  for (int i = 0; i < n_parts; i++) {
+    bert_cpu_convert_to_f32 (weights[i]->data, weights[i]->dtype, weight + done * in_features,
+        tensor_elements (weights[i]));
+    bert_cpu_convert_to_f32 (biases[i]->data, biases[i]->dtype, bias + done, weights[i]->shape[0]);
+    done += weights[i]->shape[0];
+  }
+  if (format != BERT_GEMM_F32
+          ? !bert_linear_init_low (linear, format, weight, bias, out_features, in_features)
+          : !bert_linear_init (linear, weight, bias, out_features, in_features, prepared->pack)) {
+    prepared->unallocated_bytes =
+        MAX (prepared->unallocated_bytes, out_features * in_features * sizeof (float));
+    return;
+  }
+  prepared->bytes += bert_linear_weight_bytes (linear);
+  if (format != BERT_GEMM_F32)
+    g_ptr_array_remove_fast (prepared->owned, bias);
+  if (prepared->pack) {
+    /* The packed copy replaces it. */
+    g_ptr_array_remove_fast (prepared->owned, weight);
+    linear->weight = NULL;
+  }
+}
+
+/* The format of one Linear layer of layer `layer` (of n_layers) at a precision. With
+ * int8, the last third of the layers stays bf16: on all-MiniLM-L6-v2, int8 everywhere
+ * falls to a cosine of 0.982 to fp32 on the reference lines, int8 in the first four of
+ * six layers keeps 0.992 (docs/engine.md has the measurements). */
+static BertGemmFormat
+layer_format (BertPrecision precision, int layer, int n_layers)
+{
+  switch (precision) {
+    case BERT_PRECISION_BF16: return BERT_GEMM_BF16;
+    case BERT_PRECISION_INT8: return layer < n_layers - (n_layers + 2) / 3 ? BERT_GEMM_INT8 : BERT_GEMM_BF16;
+    default: return BERT_GEMM_F32;
+  }
+}
+
+static void
+prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, int index, CpuLayer *layer)
+{
+  const BertTensor *qkv_weights[3] = { &weights->query_weight, &weights->key_weight, &weights->value_weight };
+  const BertTensor *qkv_biases[3] = { &weights->query_bias, &weights->key_bias, &weights->value_bias };
+  const BertTensor *attention_output_weight = &weights->attention_output_weight;
+  const BertTensor *attention_output_bias = &weights->attention_output_bias;
+  const BertTensor *intermediate_weight = &weights->intermediate_weight;
+  const BertTensor *intermediate_bias = &weights->intermediate_bias;
+  const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
+
+  BertGemmFormat format = layer_format (prepared->precision, index, prepared->model->config.num_layers);
+
+  prepare_linear (prepared, qkv_weights, qkv_biases, 3, format, &layer->qkv);
+  prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1, format,
+      &layer->attention_output);
+  prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1, format, &layer->intermediate);
+  prepare_linear (prepared, &output_weight, &output_bias, 1, format, &layer->output);
+  layer->attention_layernorm_weight = tensor_as_f32 (prepared, &weights->attention_layernorm_weight);
+  layer->attention_layernorm_bias = tensor_as_f32 (prepared, &weights->attention_layernorm_bias);
+  layer->output_layernorm_weight = tensor_as_f32 (prepared, &weights->output_layernorm_weight);
+  layer->output_layernorm_bias = tensor_as_f32 (prepared, &weights->output_layernorm_bias);
+}
+
+static void
+prepared_weights_free (CpuWeights *prepared)
+{
+  for (int i = 0; i < prepared->model->config.num_layers; i++) {
+    bert_linear_clear (&prepared->layers[i].qkv);
+    bert_linear_clear (&prepared->layers[i].attention_output);
+    bert_linear_clear (&prepared->layers[i].intermediate);
+    bert_linear_clear (&prepared->layers[i].output);
+  }
+  bert_linear_clear (&prepared->pooler);
+  bert_linear_clear (&prepared->classifier);
+  g_free (prepared->layers);
+  g_ptr_array_unref (prepared->owned);
+  g_free (prepared);
+}
+
+/* Every tensor the model has, whatever its head, so that the result does not depend on
+ * an encoder's settings; NULL, with the error, when memory is short. */
+static CpuWeights *
+prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision, GError **error)
+{
+  const BertWeights *weights = &model->weights;
+  const BertTensor *pooler_weight = &weights->pooler_weight, *pooler_bias = &weights->pooler_bias;
+  const BertTensor *classifier_weight = &weights->classifier_weight;
+  const BertTensor *classifier_bias = &weights->classifier_bias;
+  CpuWeights *prepared = g_new0 (CpuWeights, 1);
+
+  prepared->model = model;
+  prepared->pack = pack;
+  prepared->precision = precision;
+  prepared->owned = g_ptr_array_new_with_free_func (free);
+  prepared->word_embeddings = tensor_as_f32 (prepared, &weights->word_embeddings);
+  prepared->position_embeddings = tensor_as_f32 (prepared, &weights->position_embeddings);
+  prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
+  prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
+  prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
+  prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
+  for (int i = 0; i < model->config.num_layers; i++)
+    prepare_layer (prepared, &weights->layers[i], i, &prepared->layers[i]);
+  if (pooler_weight->data != NULL)
+    prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
+  if (classifier_weight->data != NULL)
+    prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32, &prepared->classifier);
+  if (prepared->unallocated_bytes > 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT " MB failed)",
+        bert_precision_get_name (precision), model->name, prepared->unallocated_bytes >> 20);
+    prepared_weights_free (prepared);
+    return NULL;
+  }
+  return prepared;
+}
+
+/* The prepared weights of every model some CPU encoder runs, keyed by model, pack and
+ * precision.
+ * An entry cannot outlive its model: each user is an encoder holding a model reference. */
+static GMutex prepared_weights_lock;
+static GList *prepared_weights_list;
+
+static CpuWeights *
+find_prepared_weights (const BertModel *model, gboolean pack, BertPrecision precision)
+{
+  for (GList *l = prepared_weights_list; l != NULL; l = l->next) {
+    CpuWeights *prepared = l->data;
+
+    if (prepared->model == model && prepared->pack == pack && prepared->precision == precision)
+      return prepared;
+  }
+  return NULL;
+}
+
+/* The model's shared weights, prepared on first use. Preparing holds the lock, so that
+ * an encoder created meanwhile waits for this copy instead of making a second. */
+static CpuWeights *
+prepared_weights_acquire (const BertModel *model, BertPrecision precision, GError **error)
+{
+  gboolean pack = bert_cpu_gemm_packed_enabled ();
+  CpuWeights *prepared;
+
+  g_mutex_lock (&prepared_weights_lock);
+  prepared = find_prepared_weights (model, pack, precision);
+  if (prepared == NULL) {
+    prepared = prepare_weights (model, pack, precision, error);
+    if (prepared != NULL)
+      prepared_weights_list = g_list_prepend (prepared_weights_list, prepared);
+  }
+  if (prepared != NULL)
+    prepared->users++;
+  g_mutex_unlock (&prepared_weights_lock);
+  return prepared;
+}
+
+static void
+prepared_weights_release (CpuWeights *prepared)
+{
+  gboolean last;
+
+  g_mutex_lock (&prepared_weights_lock);
+  last = --prepared->users == 0;
+  if (last)
+    prepared_weights_list = g_list_remove (prepared_weights_list, prepared);
+  g_mutex_unlock (&prepared_weights_lock);
+  if (last)
+    prepared_weights_free (prepared);
+}
+
+int
+bert_backend_cpu_prepared_weights_users (const BertModel *model)
+{
+  gboolean pack = bert_cpu_gemm_packed_enabled ();
+  int users = 0;
+
+  g_mutex_lock (&prepared_weights_lock);
+  for (GList *l = prepared_weights_list; l != NULL; l = l->next) {
+    const CpuWeights *prepared = l->data;
+
+    if (prepared->model == model && prepared->pack == pack)
+      users += prepared->users;
+  }
+  g_mutex_unlock (&prepared_weights_lock);
+  return users;
+}
+
+int
+bert_backend_cpu_prepared_weights_count (void)
+{
+  int count;
+
+  g_mutex_lock (&prepared_weights_lock);
+  count = g_list_length (prepared_weights_list);
+  g_mutex_unlock (&prepared_weights_lock);
+  return count;
+}
+
+static void
+free_token_rows (CpuBackend *cpu)
+{
+  free (cpu->hidden);
+  free (cpu->qkv);
+  free (cpu->context);
+  free (cpu->sum);
+  free (cpu->intermediate);
+  cpu->hidden = cpu->qkv = cpu->context = cpu->sum = cpu->intermediate = NULL;
+  cpu->capacity = 0;
+}
+
+/* Grows the workspace to n_tokens rows and max_seq_len attention scratch. */
+static gboolean
+reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **error)
+{
+  gsize hidden = cpu->config->hidden_size;
+  gsize scratch = bert_cpu_attention_scratch_size (max_seq_len, cpu->head_dim);
+
+  if (n_tokens > cpu->capacity) {
+    free_token_rows (cpu);
+    cpu->hidden = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->qkv = bert_cpu_try_alloc_floats (n_tokens * 3 * hidden);
+    cpu->context = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->sum = bert_cpu_try_alloc_floats (n_tokens * hidden);
+    cpu->intermediate = bert_cpu_try_alloc_floats (n_tokens * cpu->config->intermediate_size);
+    if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate) {
+      free_token_rows (cpu);
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+          "CPU backend: no memory for the workspace of %" G_GSIZE_FORMAT " tokens (%" G_GSIZE_FORMAT " MB)",
+          n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size) * 4 >> 20);
+      return FALSE;
+    }
+    cpu->capacity = n_tokens;
+  }
+  if (scratch > cpu->attention_scratch_stride) {
+    /* Rounded to whole cache lines so that threads never share one. */
+    gsize stride = (scratch + 15) & ~(gsize) 15;
+
+    free (cpu->attention_scratch);
+    cpu->attention_scratch = bert_cpu_try_alloc_floats (stride * bert_cpu_team_size (cpu->team));
+    cpu->attention_scratch_stride = cpu->attention_scratch ? stride : 0;
+    if (cpu->attention_scratch == NULL) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+          "CPU backend: no memory for attention over %d tokens", max_seq_len);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The steps of a layer after attention, in order. */
+typedef enum {
+  STEP_ATTENTION_OUTPUT,    /* sum = context W^T + b + hidden */
+  STEP_ATTENTION_LAYERNORM, /* hidden = LayerNorm (sum) */
+  STEP_INTERMEDIATE,        /* intermediate = gelu (hidden W^T + b) */
+  STEP_OUTPUT,              /* sum = intermediate W^T + b + hidden */
+  STEP_OUTPUT_LAYERNORM,    /* hidden = LayerNorm (sum) */
+  STEP_QKV,                 /* qkv = hidden W^T + b, the next layer's first step */
+  N_STEPS
+} Step;
+
+/* One chunk of a batch in flight through the phases below. */
+typedef struct {
+  CpuBackend *cpu;
+  const int32_t *ids, *type_ids;
+  int32_t *positions;          /* each token's position in its sequence */
+  const uint32_t *seq_offsets; /* relative to the chunk's first token */
+  int n_sequences, n_tokens;
+  const CpuLayer *layer;
+  Step step;      /* the step column_phase runs */
+  gint next_item; /* the current phase's work counter */
+} ForwardPass;
+
+static void
+embed_rows (ForwardPass *pass, int first, int last)
+{
+  CpuBackend *cpu = pass->cpu;
+  const CpuWeights *weights = cpu->weights;
+  gsize hidden = cpu->config->hidden_size;
+
+  for (int t = first; t < last; t++) {
+    const float *word = weights->word_embeddings + (gsize) pass->ids[t] * hidden;
+    const float *position = weights->position_embeddings + (gsize) pass->positions[t] * hidden;
+    const float *token_type = weights->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+    float *sum = cpu->sum + t * hidden;
+
+    for (gsize c = 0; c < hidden; c++)
+      sum[c] = word[c] + token_type[c] + position[c];
+    bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, weights->embeddings_layernorm_weight,
+        weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+  }
+}
+
+/* The block [first, last) x [begin, end) of y = x W^T + b; x and y are dense. */
+static void
+linear_block (const BertLinear *linear, const float *x, float *y, int first, int last, int begin, int end)
+{
+  bert_linear_forward (linear, x + (gsize) first * linear->k, last - first, linear->k, begin, end,
+      y + (gsize) first * linear->n, linear->n);
+}
+
+static void
+layernorm_rows (ForwardPass *pass, int first, int last, const float *weight, const float *bias)
+{
+  CpuBackend *cpu = pass->cpu;
+  gsize hidden = cpu->config->hidden_size;
+
+  for (int t = first; t < last; t++)
+    bert_cpu_layernorm (cpu->sum + t * hidden, cpu->hidden + t * hidden, hidden, weight, bias,
+        cpu->config->layer_norm_eps);
+}
+
+/* Runs step on rows [first, last), columns [begin, end) of its output (LayerNorm steps
+ * take whole rows). */
+static void
+run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int last, int begin, int end)
+{
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, intermediate = cpu->config->intermediate_size;
+  int rows = last - first, columns = end - begin;
+
+  switch (step) {
+    case STEP_ATTENTION_OUTPUT:
+      linear_block (&layer->attention_output, cpu->context, cpu->sum, first, last, begin, end);
+      bert_cpu_add_residual (cpu->sum + (gsize) first * hidden + begin, rows, columns, hidden,
+          cpu->hidden + (gsize) first * hidden + begin);
+      break;
+    case STEP_ATTENTION_LAYERNORM:
+      layernorm_rows (pass, first, last, layer->attention_layernorm_weight, layer->attention_layernorm_bias);
+      break;
+    case STEP_INTERMEDIATE:
+      linear_block (&layer->intermediate, cpu->hidden, cpu->intermediate, first, last, begin, end);
+      bert_cpu_gelu (cpu->intermediate + (gsize) first * intermediate + begin, rows, columns, intermediate);
+      break;
+    case STEP_OUTPUT:
+      linear_block (&layer->output, cpu->intermediate, cpu->sum, first, last, begin, end);
+      bert_cpu_add_residual (cpu->sum + (gsize) first * hidden + begin, rows, columns, hidden,
+          cpu->hidden + (gsize) first * hidden + begin);
+      break;
+    case STEP_OUTPUT_LAYERNORM:
+      layernorm_rows (pass, first, last, layer->output_layernorm_weight, layer->output_layernorm_bias);
+      break;
+    case STEP_QKV: linear_block (&layer->qkv, cpu->hidden, cpu->qkv, first, last, begin, end); break;
+    case N_STEPS: break;
+  }
+}
+
+static int
+step_columns (const CpuBackend *cpu, Step step)
+{
+  switch (step) {
+    case STEP_INTERMEDIATE: return cpu->config->intermediate_size;
+    case STEP_QKV: return 3 * cpu->config->hidden_size;
+    default: return cpu->config->hidden_size;
+  }
+}
+
+/* Rows per work item: enough to keep the packed kernel's register blocks full. */
+#define ROWS_PER_ITEM 48
+
+static int
+row_items (const ForwardPass *pass)
+{
+  return (pass->n_tokens + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+}
+
+static void
+item_rows (const ForwardPass *pass, int item, int *first, int *last)
+{
+  *first = item * ROWS_PER_ITEM;
+  *last = MIN (*first + ROWS_PER_ITEM, pass->n_tokens);
+}
+
+/* Column items hold whole panels, about four items per thread in fp32; one in bf16 and
+ * int8, whose kernels round or quantize every row of x again in each item (measured:
+ * 15-20% faster at batch 8). A layer's Linear layers share one format. */
+static int
+item_columns (const ForwardPass *pass, Step step)
+{
+  int n_panels = (step_columns (pass->cpu, step) + BERT_GEMM_PANEL - 1) / BERT_GEMM_PANEL;
+  int per_thread = pass->layer->qkv.format == BERT_GEMM_F32 ? 4 : 1;
+
+  return MAX (1, n_panels / (per_thread * bert_cpu_team_size (pass->cpu->team))) * BERT_GEMM_PANEL;
+}
+
+/* Few tokens: items are shares of the step's output columns (shares of the weights),
+ * or for LayerNorm, of rows. */
+static void
+column_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  int columns = step_columns (pass->cpu, pass->step), width, item, first, last;
+
+  if (pass->step == STEP_ATTENTION_LAYERNORM || pass->step == STEP_OUTPUT_LAYERNORM) {
+    while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+      item_rows (pass, item, &first, &last);
+      run_step (pass, pass->layer, pass->step, first, last, 0, 0);
+    }
+    return;
+  }
+  width = item_columns (pass, pass->step);
+  while ((item = bert_cpu_team_next_item (&pass->next_item, (columns + width - 1) / width)) >= 0)
+    run_step (pass, pass->layer, pass->step, 0, pass->n_tokens, item * width,
+        MIN ((item + 1) * width, columns));
+}
+
+/* Many tokens: items are rows, taken through all the steps from attention's output to
+ * the next layer's QKV, which need no other rows. */
+static void
+row_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  const CpuLayer *next_layer = pass->layer + 1;
+  gboolean last_layer = next_layer == pass->cpu->weights->layers + pass->cpu->config->num_layers;
+  int item, first, last;
+
+  while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+    item_rows (pass, item, &first, &last);
+    for (Step step = STEP_ATTENTION_OUTPUT; step < STEP_QKV; step++)
+      run_step (pass, pass->layer, step, first, last, 0, step_columns (pass->cpu, step));
+    if (!last_layer)
+      run_step (pass, next_layer, STEP_QKV, first, last, 0, step_columns (pass->cpu, STEP_QKV));
+  }
+}
+
+static void
+embed_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  int item, first, last;
+
+  while ((item = bert_cpu_team_next_item (&pass->next_item, row_items (pass))) >= 0) {
+    item_rows (pass, item, &first, &last);
+    embed_rows (pass, first, last);
+  }
+}
+
+/* Items are (sequence, head) pairs. */
+static void
+attention_phase (int thread_index, gpointer data)
+{
+  ForwardPass *pass = data;
+  CpuBackend *cpu = pass->cpu;
+  int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
+  int head_dim = cpu->head_dim, item;
+  float *scratch = cpu->attention_scratch + thread_index * cpu->attention_scratch_stride;
+
+  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads)) >= 0) {
+    int s = item / n_heads, head = item % n_heads;
+    gsize first = pass->seq_offsets[s];
+    const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+
+    bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
+        cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
+        scratch);
+  }
+}
+
+static void
+run_phase (ForwardPass *pass, BertCpuTeamFunc phase)
+{
+  pass->next_item = 0;
+  bert_cpu_team_run (pass->cpu->team, phase, pass);
+}
+
+static void
+run_column_step (ForwardPass *pass, Step step)
+{
+  pass->step = step;
+  run_phase (pass, column_phase);
+}
+
+static void
+run_encoder (ForwardPass *pass)
+{
+  CpuBackend *cpu = pass->cpu;
+  /* Row items once every thread gets two; until then threads share the weights by
+   * columns, at the cost of more runs per layer. */
+  gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
+
+  run_phase (pass, embed_phase);
+  pass->layer = &cpu->weights->layers[0];
+  run_column_step (pass, STEP_QKV);
+  for (int l = 0; l < cpu->config->num_layers; l++) {
+    pass->layer = &cpu->weights->layers[l];
+    run_phase (pass, attention_phase);
+    if (by_rows) {
+      run_phase (pass, row_phase);
+      continue;
+    }
+    for (Step step = STEP_ATTENTION_OUTPUT; step < STEP_QKV; step++)
+      run_column_step (pass, step);
+    if (l + 1 < cpu->config->num_layers) {
+      pass->layer = &cpu->weights->layers[l + 1];
+      run_column_step (pass, STEP_QKV);
+    }
+  }
+}
+
+static void
+normalize (float *x, int n)
+{
+  float sum_squares = 0.0f, scale;
+
+  for (int i = 0; i < n; i++)
+    sum_squares += x[i] * x[i];
+  /* torch.nn.functional.normalize: x / max (||x||, 1e-12). */
+  scale = 1.0f / fmaxf (sqrtf (sum_squares), 1e-12f);
+  for (int i = 0; i < n; i++)
+    x[i] *= scale;
+}
+
+static void
+pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, float *out)
+{
+  int hidden = cpu->config->hidden_size;
+
+  memcpy (out, rows, hidden * sizeof *out);
+  if (cpu->settings.pooling == BERT_POOLING_MEAN) {
+    for (int t = 1; t < n_rows; t++)
+      for (int c = 0; c < hidden; c++)
+        out[c] += rows[(gsize) t * hidden + c];
+    for (int c = 0; c < hidden; c++)
+      out[c] /= n_rows;
+  } else if (cpu->settings.pooling == BERT_POOLING_MAX) {
+    for (int t = 1; t < n_rows; t++)
+      for (int c = 0; c < hidden; c++)
+        out[c] = fmaxf (out[c], rows[(gsize) t * hidden + c]);
+  }
+  if (cpu->settings.normalize)
+    normalize (out, hidden);
+}
+
+static int32_t
+argmax (const float *x, int n)
+{
+  int32_t best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* Which labels of one row apply: each over the threshold for a multi-label model, else
+ * the highest-scoring one. */
+static void
+mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label, gboolean multi_label)
+{
+  for (int i = 0; i < n_labels; i++)
+    applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
+}
+
+/* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
+static void
+classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
+    uint8_t *applies)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+  int n = pass->n_sequences;
+
+  for (int s = 0; s < n; s++)
+    memcpy (cpu->context + (gsize) s * hidden, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
+        hidden * sizeof (float));
+  bert_linear_forward (&cpu->weights->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
+  for (gsize i = 0; i < (gsize) n * hidden; i++)
+    cpu->sum[i] = tanhf (cpu->sum[i]);
+  bert_linear_forward (&cpu->weights->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
+  for (int s = 0; s < n; s++) {
+    float *row = probs + (gsize) s * n_labels;
+
+    memcpy (row, logits + (gsize) s * n_labels, n_labels * sizeof (float));
+    if (cpu->config->multi_label) {
+      for (int i = 0; i < n_labels; i++)
+        row[i] = 1.0f / (1.0f + expf (-row[i]));
+    } else {
+      bert_cpu_softmax (row, n_labels);
+    }
+    labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
+    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s], cpu->config->multi_label);
+  }
+}
+
+static void
+classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, float *token_probs,
+    int32_t *token_labels)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+
+  bert_linear_forward (&cpu->weights->classifier, cpu->hidden, pass->n_tokens, hidden, 0, n_labels,
+      token_logits, n_labels);
+  for (int t = 0; t < pass->n_tokens; t++) {
+    float *probs = token_probs + (gsize) t * n_labels;
+
+    token_labels[t] = argmax (token_logits + (gsize) t * n_labels, n_labels);
+    memcpy (probs, token_logits + (gsize) t * n_labels, n_labels * sizeof (float));
+    bert_cpu_softmax (probs, n_labels);
+  }
+}
+
+/* Writes the head's outputs of a chunk whose first sequence is first_sequence. */
+static void
+run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int first_sequence,
+    int first_token)
+{
+  int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+
+  switch (cpu->settings.head) {
+    case BERT_HEAD_ENCODER:
+      for (int s = 0; s < pass->n_sequences; s++)
+        pool_sequence (cpu, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
+            pass->seq_offsets[s + 1] - pass->seq_offsets[s],
+            output->embeddings + (gsize) (first_sequence + s) * hidden);
+      break;
+    case BERT_HEAD_SEQUENCE_CLASSIFIER:
+      classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
+          output->probs + (gsize) first_sequence * n_labels, output->labels + first_sequence,
+          output->label_applies + (gsize) first_sequence * n_labels);
+      break;
+    case BERT_HEAD_TOKEN_CLASSIFIER:
+      classify_tokens (cpu, pass, output->token_logits + (gsize) first_token * n_labels,
+          output->token_probs + (gsize) first_token * n_labels, output->token_labels + first_token);
+      break;
+  }
+}
+
+/* The sequences [first, last) of batch that fit in one chunk, at least one. */
+static int
+chunk_end (const BertPackedBatch *batch, int first)
+{
+  int last = first + 1;
+
+  while (last < (int) batch->n_sequences
+      && batch->seq_offsets[last + 1] - batch->seq_offsets[first] <= CHUNK_TOKENS)
+    last++;
+  return last;
+}
+
+static gboolean
+run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, BertBatchOutput *output,
+    GError **error)
+{
+  uint32_t first_token = batch->seq_offsets[first];
+  uint32_t *offsets = g_new (uint32_t, last - first + 1);
+  ForwardPass pass = { 0 };
+  gboolean ok;
+
+  for (int s = first; s <= last; s++)
+    offsets[s - first] = batch->seq_offsets[s] - first_token;
+  pass.positions = g_new (int32_t, offsets[last - first]);
+  for (int s = 0; s < last - first; s++)
+    for (uint32_t t = offsets[s]; t < offsets[s + 1]; t++)
+      pass.positions[t] = t - offsets[s];
+  pass.cpu = cpu;
+  pass.ids = batch->ids + first_token;
+  pass.type_ids = batch->type_ids + first_token;
+  pass.seq_offsets = offsets;
+  pass.n_sequences = last - first;
+  pass.n_tokens = offsets[last - first];
+  ok = reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len, error);
+  if (ok) {
+    run_encoder (&pass);
+    run_head (cpu, &pass, output, first, first_token);
+  }
+  g_free (pass.positions);
+  g_free (offsets);
+  return ok;
+}
+
+static gpointer
+cpu_submit (gpointer state, const BertPackedBatch *batch, BertBatchOutput *output, GError **error)
+{
+  CpuBackend *cpu = state;
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&cpu->lock);
+  for (int first = 0, last; ok && first < (int) batch->n_sequences; first = last) {
+    last = chunk_end (batch, first);
+    ok = run_chunk (cpu, batch, first, last, output, error);
+  }
+  g_mutex_unlock (&cpu->lock);
+  output->compute_seconds = (g_get_monotonic_time () - start) / 1e6;
+  /* The work is done: the output itself serves as the job handle. */
+  return ok ? output : NULL;
+}
+
+static gboolean
+cpu_wait (gpointer state, gpointer job, GError **error)
+{
+  return TRUE;
+}
+
+static void
+cpu_destroy (gpointer state)
+{
+  CpuBackend *cpu = state;
+
+  bert_cpu_team_free (cpu->team);
+  free_token_rows (cpu);
+  free (cpu->attention_scratch);
+  if (cpu->weights != NULL)
+    prepared_weights_release (cpu->weights);
+  g_mutex_clear (&cpu->lock);
+  g_free (cpu);
+}
+
+static gpointer
+cpu_create (const BertModel *model, const BertBackendSettings *settings, GError **error)
+{
+  CpuBackend *cpu = g_new0 (CpuBackend, 1);
+  int n_threads = settings->n_threads > 0 ? settings->n_threads : (int) g_get_num_processors ();
+
+  /* This backend threads itself; OpenBLAS threads would compete for the same cores. */
+  openblas_set_num_threads (1);
+  cpu->config = &model->config;
+  cpu->settings = *settings;
+  cpu->head_dim = model->config.hidden_size / model->config.num_heads;
+  g_mutex_init (&cpu->lock);
+  cpu->team = bert_cpu_team_new (n_threads);
+  cpu->weights =
+      prepared_weights_acquire (model, bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
+  if (cpu->weights == NULL) {
+    cpu_destroy (cpu);
+    return NULL;
+  }
+  return cpu;
+}
+
+BertPrecision
+bert_backend_cpu_resolve_precision (BertPrecision requested, char **reason)
+{
+  BertGemmFormat format = requested == BERT_PRECISION_BF16 ? BERT_GEMM_BF16 : BERT_GEMM_INT8;
+
+  if (reason != NULL)
+    *reason = NULL;
+  switch (requested) {
+    case BERT_PRECISION_AUTO:
+    case BERT_PRECISION_FP32: return BERT_PRECISION_FP32;
+    case BERT_PRECISION_FP16:
+      if (reason != NULL)
+        *reason = g_strdup ("fp16 runs on CUDA only: the CPU computes in fp32 (bf16 and int8 "
+                            "are the CPU's reduced precisions)");
+      return BERT_PRECISION_FP32;
+    case BERT_PRECISION_BF16:
+    case BERT_PRECISION_INT8:
+      if (bert_cpu_gemm_format_supported (format))
+        return requested;
+      if (reason != NULL)
+        *reason = g_strdup_printf ("%s needs %s, which this CPU lacks (or GST_BERT_CPU_GEMM "
+                                   "turns off): the CPU computes in fp32",
+            bert_precision_get_name (requested),
+            requested == BERT_PRECISION_BF16 ? "AVX512_BF16" : "AVX512_VNNI");
+      return BERT_PRECISION_FP32;
+  }
+  return BERT_PRECISION_FP32;
+}
+
+gsize
+bert_backend_cpu_weights_bytes (gpointer state)
+{
+  const CpuBackend *cpu = state;
+
+  return cpu->weights->bytes;
+}
+
+static const BertBackend cpu_backend = {
+  .name = "cpu",
+  .asynchronous = FALSE,
+  .create = cpu_create,
+  .destroy = cpu_destroy,
+  .submit = cpu_submit,
+  .wait = cpu_wait,
+};
+
+const BertBackend *
+bert_backend_cpu_get (void)
+{
+  return &cpu_backend;
+}

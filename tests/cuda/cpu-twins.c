@@ -1,0 +1,182 @@
+/* cpu-twins.c: plain, obviously correct CPU versions of the CUDA kernels (double math). */
+#include "cpu-twins.h"
+
+#include <math.h>
+
+static void
+layernorm_row (float *out, const double *row, const float *gamma, const float *beta, float eps, int hidden)
+{
+  double mean = 0.0, variance = 0.0;
+
+  for (int i = 0; i < hidden; i++)
+    mean += row[i];
+  mean /= hidden;
+  for (int i = 0; i < hidden; i++)
+    variance += (row[i] - mean) * (row[i] - mean);
+  variance /= hidden;
+  for (int i = 0; i < hidden; i++)
+    out[i] = (float) ((row[i] - mean) / sqrt (variance + eps) * gamma[i] + beta[i]);
+}
+
+void
+cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_ids, const int32_t *positions,
+    const float *word, const float *position, const float *token_type, const float *gamma, const float *beta,
+    float eps, uint32_t n_tokens, int hidden)
+{
+  double *row = g_new (double, hidden);
+
+  for (uint32_t t = 0; t < n_tokens; t++) {
+    for (int i = 0; i < hidden; i++)
+      row[i] = (double) word[(size_t) ids[t] * hidden + i] + position[(size_t) positions[t] * hidden + i]
+          + token_type[(size_t) type_ids[t] * hidden + i];
+    layernorm_row (out + (size_t) t * hidden, row, gamma, beta, eps, hidden);
+  }
+  g_free (row);
+}
+
+void
+cpu_residual_layernorm (float *out, const float *input, const float *residual, const float *gamma,
+    const float *beta, float eps, uint32_t n_rows, int hidden)
+{
+  double *row = g_new (double, hidden);
+
+  for (uint32_t r = 0; r < n_rows; r++) {
+    for (int i = 0; i < hidden; i++)
+      row[i] = (double) input[(size_t) r * hidden + i] + residual[(size_t) r * hidden + i];
+    layernorm_row (out + (size_t) r * hidden, row, gamma, beta, eps, hidden);
+  }
+  g_free (row);
+}
+
+void
+cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols)
+{
+  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++) {
+    double value = (double) x[i] + bias[i % n_cols];
+    x[i] = (float) (0.5 * value * (1.0 + erf (value / sqrt (2.0))));
+  }
+}
+
+void
+cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols)
+{
+  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
+    x[i] = (float) tanh ((double) x[i] + bias[i % n_cols]);
+}
+
+/* softmax (q . K^T / sqrt (d)) V for one query of one head, two passes over the scores. */
+static void
+attention_one_query (float *out, const float *query, const float *keys, const float *values, int seq_len,
+    size_t row_stride, int head_dim)
+{
+  double *scores = g_new (double, seq_len);
+  double max_score = -INFINITY, sum = 0.0;
+
+  for (int k = 0; k < seq_len; k++) {
+    double dot = 0.0;
+    for (int i = 0; i < head_dim; i++)
+      dot += (double) query[i] * keys[k * row_stride + i];
+    scores[k] = dot / sqrt ((double) head_dim);
+    max_score = fmax (max_score, scores[k]);
+  }
+  for (int k = 0; k < seq_len; k++) {
+    scores[k] = exp (scores[k] - max_score);
+    sum += scores[k];
+  }
+  for (int i = 0; i < head_dim; i++) {
+    double acc = 0.0;
+    for (int k = 0; k < seq_len; k++)
+      acc += scores[k] * values[k * row_stride + i];
+    out[i] = (float) (acc / sum);
+  }
+  g_free (scores);
+}
+
+void
+cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int n_heads, int head_dim)
+{
+  int hidden = n_heads * head_dim;
+  size_t row_stride = 3 * (size_t) hidden;
+
+  for (uint32_t s = 0; s < n_sequences; s++) {
+    int seq_len = (int) (seq_offsets[s + 1] - seq_offsets[s]);
+    const float *first_row = query_key_value + seq_offsets[s] * row_stride;
+    for (int h = 0; h < n_heads; h++)
+      for (int q = 0; q < seq_len; q++)
+        attention_one_query (context + (seq_offsets[s] + q) * (size_t) hidden + h * head_dim,
+            first_row + q * row_stride + h * head_dim, first_row + hidden + h * head_dim,
+            first_row + 2 * hidden + h * head_dim, seq_len, row_stride, head_dim);
+  }
+}
+
+void
+cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
+{
+  for (uint32_t s = 0; s < n_sequences; s++) {
+    uint32_t start = seq_offsets[s], end = seq_offsets[s + 1];
+    float *out = pooled + (size_t) s * hidden;
+    double squares = 0.0;
+    for (int i = 0; i < hidden; i++) {
+      double value = hidden_states[(size_t) start * hidden + i];
+      for (uint32_t t = start + 1; pooling != BERT_POOLING_CLS && t < end; t++) {
+        double x = hidden_states[(size_t) t * hidden + i];
+        value = pooling == BERT_POOLING_MAX ? fmax (value, x) : value + x;
+      }
+      if (pooling == BERT_POOLING_MEAN)
+        value /= end - start;
+      out[i] = (float) value;
+      squares += value * value;
+    }
+    for (int i = 0; normalize && i < hidden; i++)
+      out[i] = (float) (out[i] / fmax (sqrt (squares), 1e-12));
+  }
+}
+
+void
+cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t *seq_offsets,
+    uint32_t n_sequences, int hidden)
+{
+  for (uint32_t s = 0; s < n_sequences; s++)
+    for (int i = 0; i < hidden; i++)
+      out[(size_t) s * hidden + i] = hidden_states[(size_t) seq_offsets[s] * hidden + i];
+}
+
+void
+cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+    const float *logits, uint32_t n_rows, int n_labels, gboolean use_sigmoid)
+{
+  for (uint32_t r = 0; r < n_rows; r++) {
+    const float *in = logits + (size_t) r * n_labels;
+    double sum = 0.0;
+    labels[r] = 0;
+    for (int l = 0; l < n_labels; l++) {
+      logits_out[(size_t) r * n_labels + l] = in[l];
+      if (in[l] > in[labels[r]])
+        labels[r] = l;
+    }
+    for (int l = 0; probs_out != NULL && l < n_labels; l++)
+      sum += exp ((double) in[l] - in[labels[r]]);
+    for (int l = 0; probs_out != NULL && l < n_labels; l++)
+      probs_out[(size_t) r * n_labels + l] =
+          (float) (use_sigmoid ? 1.0 / (1.0 + exp (-(double) in[l]))
+                               : exp ((double) in[l] - in[labels[r]]) / sum);
+    for (int l = 0; applies_out != NULL && l < n_labels; l++)
+      applies_out[(size_t) r * n_labels + l] =
+          use_sigmoid ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD : l == labels[r];
+  }
+}
+
+void
+cpu_linear (float *out, const float *input, const float *weight, const float *bias, uint32_t rows,
+    int in_features, int out_features)
+{
+  for (uint32_t r = 0; r < rows; r++)
+    for (int o = 0; o < out_features; o++) {
+      double acc = bias != NULL ? bias[o] : 0.0;
+      for (int i = 0; i < in_features; i++)
+        acc += (double) input[(size_t) r * in_features + i] * weight[(size_t) o * in_features + i];
+      out[(size_t) r * out_features + o] = (float) acc;
+    }
+}
