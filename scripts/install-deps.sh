@@ -2,7 +2,8 @@
 # Installs, where missing, the Debian 12 packages gst-bert needs:
 #   scripts/install-deps.sh demo    to build gst-bert, run it, its demo and its examples
 #   scripts/install-deps.sh tests   the same, and what the test suite adds: clang and its
-#                                   runtime (the fuzzers, the sanitized build), valgrind,
+#                                   runtime (the fuzzers, the sanitized build), clang-format
+#                                   (suite lint), valgrind,
 #                                   and Triton from PyPI for the remote suite
 #                                   (scripts/serve-triton.sh --install; without it that
 #                                   suite skips)
@@ -17,7 +18,7 @@ demo_packages="build-essential meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-x
   python3 python3-gi python3-numpy python3-venv gir1.2-gstreamer-1.0"
-test_packages="clang libclang-rt-14-dev valgrind"
+test_packages="clang libclang-rt-14-dev clang-format valgrind"
 
 usage() {
   echo "usage: scripts/install-deps.sh [--check] demo|tests" >&2
