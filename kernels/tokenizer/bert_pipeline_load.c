@@ -4,6 +4,7 @@
  * else (another normaliser, a regex Replace other than "c{n,}", BPE dropout, ...) is refused
  * with an error naming the field and what it holds.
  */
+#include "bert_json_fields.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 
@@ -15,14 +16,6 @@
 /* ---- fields ---- */
 
 static gboolean
-field_error (GError **error, const char *file, const char *field, const char *expected)
-{
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' must be %s", file,
-      field, expected);
-  return FALSE;
-}
-
-static gboolean
 unsupported (GError **error, const char *file, const char *field, const char *found, const char *supported)
 {
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED, "%s: %s is %s; supported: %s",
@@ -30,44 +23,10 @@ unsupported (GError **error, const char *file, const char *field, const char *fo
   return FALSE;
 }
 
-static JsonNode *
-member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
-}
-
-static gboolean
-get_bool (JsonObject *object, const char *name, const char *file, const char *field, gboolean *value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  if (node == NULL)
-    return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return field_error (error, file, field, "true or false");
-  *value = json_node_get_boolean (node);
-  return TRUE;
-}
-
-/* A string member; absent or null leaves *value. */
-static gboolean
-get_string (JsonObject *object, const char *name, const char *file, const char *field, const char **value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  if (node == NULL)
-    return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return field_error (error, file, field, "a string");
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
 static const char *
 type_of (JsonObject *object)
 {
-  JsonNode *node = member (object, "type");
+  JsonNode *node = bert_json_member (object, "type");
   return node && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
 }
 
@@ -128,7 +87,7 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
     if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING
         || (score_type != G_TYPE_DOUBLE && score_type != G_TYPE_INT64)) {
       char *field = g_strdup_printf ("model.vocab[%u]", id);
-      field_error (error, file, field, "a [piece, score] pair");
+      bert_json_field_error (error, file, field, "a [piece, score] pair");
       g_free (field);
       return FALSE;
     }
@@ -149,20 +108,21 @@ static gboolean
 read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
 {
   BertUnigram *unigram = &tokenizer->pipeline->unigram;
-  JsonNode *vocab_node = member (model, "vocab"), *unk_node = member (model, "unk_id");
+  JsonNode *vocab_node = bert_json_member (model, "vocab"), *unk_node = bert_json_member (model, "unk_id");
   guint n_ids;
 
   if (vocab_node == NULL || !JSON_NODE_HOLDS_ARRAY (vocab_node)
       || json_array_get_length (json_node_get_array (vocab_node)) == 0)
-    return field_error (error, file, "model.vocab", "a non-empty array of [piece, score]");
+    return bert_json_field_error (error, file, "model.vocab", "a non-empty array of [piece, score]");
   JsonArray *vocab = json_node_get_array (vocab_node);
   guint n_pieces = json_array_get_length (vocab);
   if (unk_node == NULL || json_node_get_value_type (unk_node) != G_TYPE_INT64
       || json_node_get_int (unk_node) < 0 || json_node_get_int (unk_node) >= n_pieces)
-    return field_error (error, file, "model.unk_id",
+    return bert_json_field_error (error, file, "model.unk_id",
         "the id of a piece (a Unigram model "
         "without one fails on unknown characters)");
-  if (!get_bool (model, "byte_fallback", file, "model.byte_fallback", &unigram->byte_fallback, error)
+  if (!bert_json_get_bool (model, "byte_fallback", file, "model.byte_fallback", &unigram->byte_fallback,
+          error)
       || !bert_tokenizer_count_added_ids (added, n_pieces, file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
@@ -214,7 +174,7 @@ read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GErr
     gsize left_length;
     char *field = g_strdup_printf ("model.merges[%u]", rank);
     if (!merge_parts (json_array_get_element (merges, rank), &left, &left_length, &right)) {
-      ok = field_error (error, file, field, "a pair of tokens");
+      ok = bert_json_field_error (error, file, field, "a pair of tokens");
     } else {
       int32_t left_id = bert_bpe_lookup (bpe, &tokenizer->vocab, left, left_length);
       int32_t right_id = bert_bpe_lookup (bpe, &tokenizer->vocab, right, strlen (right));
@@ -224,7 +184,7 @@ read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GErr
         g_string_append (merged, right + prefix_length);
       int32_t new_id = bert_bpe_lookup (bpe, &tokenizer->vocab, merged->str, merged->len);
       if (left_id < 0 || right_id < 0 || new_id < 0)
-        ok = field_error (error, file, field,
+        ok = bert_json_field_error (error, file, field,
             "a pair of tokens of model.vocab whose merge is "
             "in model.vocab too");
       else
@@ -240,29 +200,29 @@ static gboolean
 read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
 {
   BertBpe *bpe = &tokenizer->pipeline->bpe;
-  JsonNode *vocab_node = member (model, "vocab"), *merges_node = member (model, "merges");
-  JsonNode *dropout = member (model, "dropout");
+  JsonNode *vocab_node = bert_json_member (model, "vocab"), *merges_node = bert_json_member (model, "merges");
+  JsonNode *dropout = bert_json_member (model, "dropout");
   const char *unk = NULL, *prefix = NULL, *suffix = NULL;
   gboolean fuse_unk = FALSE, byte_fallback = FALSE, ignore_merges = FALSE;
   guint n_ids;
 
   if (vocab_node == NULL || !JSON_NODE_HOLDS_OBJECT (vocab_node)
       || json_object_get_size (json_node_get_object (vocab_node)) == 0)
-    return field_error (error, file, "model.vocab", "a non-empty object of token: id");
+    return bert_json_field_error (error, file, "model.vocab", "a non-empty object of token: id");
   if (merges_node == NULL || !JSON_NODE_HOLDS_ARRAY (merges_node))
-    return field_error (error, file, "model.merges", "an array of merges");
+    return bert_json_field_error (error, file, "model.merges", "an array of merges");
   if (dropout
       && !(json_node_get_value_type (dropout) == G_TYPE_DOUBLE && json_node_get_double (dropout) == 0.0))
     return unsupported (error, file, "model.dropout", "set", "null or 0 (dropout is random)");
   JsonObject *vocab = json_node_get_object (vocab_node);
   guint n_model_ids = json_object_get_size (vocab);
-  if (!get_string (model, "unk_token", file, "model.unk_token", &unk, error)
-      || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
-          error)
-      || !get_string (model, "end_of_word_suffix", file, "model.end_of_word_suffix", &suffix, error)
-      || !get_bool (model, "fuse_unk", file, "model.fuse_unk", &fuse_unk, error)
-      || !get_bool (model, "byte_fallback", file, "model.byte_fallback", &byte_fallback, error)
-      || !get_bool (model, "ignore_merges", file, "model.ignore_merges", &ignore_merges, error)
+  if (!bert_json_get_string (model, "unk_token", file, "model.unk_token", &unk, error)
+      || !bert_json_get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix",
+          &prefix, error)
+      || !bert_json_get_string (model, "end_of_word_suffix", file, "model.end_of_word_suffix", &suffix, error)
+      || !bert_json_get_bool (model, "fuse_unk", file, "model.fuse_unk", &fuse_unk, error)
+      || !bert_json_get_bool (model, "byte_fallback", file, "model.byte_fallback", &byte_fallback, error)
+      || !bert_json_get_bool (model, "ignore_merges", file, "model.ignore_merges", &ignore_merges, error)
       || !bert_tokenizer_count_added_ids (added, n_model_ids, file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
@@ -311,18 +271,18 @@ static gboolean
 read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file, const char *field,
     GError **error)
 {
-  JsonNode *pattern_node = member (normalizer, "pattern");
+  JsonNode *pattern_node = bert_json_member (normalizer, "pattern");
   JsonObject *pattern =
       pattern_node && JSON_NODE_HOLDS_OBJECT (pattern_node) ? json_node_get_object (pattern_node) : NULL;
   const char *string = NULL, *regex = NULL, *content = NULL;
   char *pattern_field = g_strconcat (field, ".pattern", NULL);
   char *content_field = g_strconcat (field, ".content", NULL);
-  gboolean ok = get_string (pattern, "String", file, pattern_field, &string, error)
-      && get_string (pattern, "Regex", file, pattern_field, &regex, error)
-      && get_string (normalizer, "content", file, content_field, &content, error);
+  gboolean ok = bert_json_get_string (pattern, "String", file, pattern_field, &string, error)
+      && bert_json_get_string (pattern, "Regex", file, pattern_field, &regex, error)
+      && bert_json_get_string (normalizer, "content", file, content_field, &content, error);
 
   if (ok && content == NULL)
-    ok = field_error (error, file, content_field, "a string");
+    ok = bert_json_field_error (error, file, content_field, "a string");
   if (ok && string != NULL && string[0] != '\0') {
     step->kind = BERT_STEP_REPLACE_STRING;
     step->pattern = g_strdup (string);
@@ -351,7 +311,7 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   memset (step, 0, sizeof *step);
   if (g_strcmp0 (type, "Precompiled") == 0) {
     step->kind = BERT_STEP_PRECOMPILED;
-    if (!get_string (normalizer, "precompiled_charsmap", file, field, &text, error))
+    if (!bert_json_get_string (normalizer, "precompiled_charsmap", file, field, &text, error))
       return FALSE;
     step->precompiled = bert_precompiled_new (text ? text : "", file, field, error);
     return step->precompiled != NULL;
@@ -359,8 +319,8 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   if (g_strcmp0 (type, "Strip") == 0) {
     step->kind = BERT_STEP_STRIP;
     step->left = step->right = TRUE;
-    return get_bool (normalizer, "strip_left", file, field, &step->left, error)
-        && get_bool (normalizer, "strip_right", file, field, &step->right, error);
+    return bert_json_get_bool (normalizer, "strip_left", file, field, &step->left, error)
+        && bert_json_get_bool (normalizer, "strip_right", file, field, &step->right, error);
   }
   if (g_strcmp0 (type, "Replace") == 0)
     return read_replace (normalizer, step, file, field, error);
@@ -371,10 +331,10 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   }
   if (g_strcmp0 (type, "Prepend") == 0) {
     step->kind = BERT_STEP_PREPEND;
-    if (!get_string (normalizer, "prepend", file, field, &text, error))
+    if (!bert_json_get_string (normalizer, "prepend", file, field, &text, error))
       return FALSE;
     if (text == NULL)
-      return field_error (error, file, field, "a Prepend with a \"prepend\" string");
+      return bert_json_field_error (error, file, field, "a Prepend with a \"prepend\" string");
     step->content = g_strdup (text);
     return TRUE;
   }
@@ -388,22 +348,22 @@ static gboolean
 read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
 {
   BertPipeline *pipeline = tokenizer->pipeline;
-  JsonNode *node = member (root, "normalizer");
+  JsonNode *node = bert_json_member (root, "normalizer");
 
   tokenizer->options.lowercase = FALSE;
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return field_error (error, file, "normalizer", "an object");
+    return bert_json_field_error (error, file, "normalizer", "an object");
   JsonObject *normalizer = json_node_get_object (node);
   if (g_strcmp0 (type_of (normalizer), "Sequence") != 0) {
     pipeline->steps = g_new0 (BertNormalizerStep, 1);
     pipeline->n_steps = 1;
     return read_step (tokenizer, normalizer, &pipeline->steps[0], file, "normalizer", error);
   }
-  JsonNode *list = member (normalizer, "normalizers");
+  JsonNode *list = bert_json_member (normalizer, "normalizers");
   if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-    return field_error (error, file, "normalizer.normalizers", "an array");
+    return bert_json_field_error (error, file, "normalizer.normalizers", "an array");
   JsonArray *steps = json_node_get_array (list);
   pipeline->steps = g_new0 (BertNormalizerStep, json_array_get_length (steps));
   for (guint i = 0; i < json_array_get_length (steps); i++) {
@@ -411,7 +371,7 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     char *field = g_strdup_printf ("normalizer.normalizers[%u]", i);
     gboolean ok = JSON_NODE_HOLDS_OBJECT (step)
         ? read_step (tokenizer, json_node_get_object (step), &pipeline->steps[i], file, field, error)
-        : field_error (error, file, field, "an object");
+        : bert_json_field_error (error, file, field, "an object");
     pipeline->n_steps = i + 1;
     g_free (field);
     if (!ok)
@@ -430,14 +390,14 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
 
   pipeline->pre_tokenizer = BERT_PRE_METASPACE;
   pipeline->split = TRUE;
-  if (!get_string (pre, "replacement", file, "pre_tokenizer.replacement", &replacement, error)
-      || !get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme, error)
-      || !get_bool (pre, "split", file, "pre_tokenizer.split", &pipeline->split, error)
-      || !get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space", &add_prefix_space,
-          error))
+  if (!bert_json_get_string (pre, "replacement", file, "pre_tokenizer.replacement", &replacement, error)
+      || !bert_json_get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme, error)
+      || !bert_json_get_bool (pre, "split", file, "pre_tokenizer.split", &pipeline->split, error)
+      || !bert_json_get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
+          &add_prefix_space, error))
     return FALSE;
   if (g_utf8_strlen (replacement, -1) != 1)
-    return field_error (error, file, "pre_tokenizer.replacement", "one character");
+    return bert_json_field_error (error, file, "pre_tokenizer.replacement", "one character");
   pipeline->replacement = g_strdup (replacement);
   if (scheme == NULL)
     pipeline->prepend_scheme = add_prefix_space ? BERT_PREPEND_ALWAYS : BERT_PREPEND_NEVER;
@@ -448,20 +408,21 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
   else if (strcmp (scheme, "never") == 0)
     pipeline->prepend_scheme = BERT_PREPEND_NEVER;
   else
-    return field_error (error, file, "pre_tokenizer.prepend_scheme", "\"always\", \"first\" or \"never\"");
+    return bert_json_field_error (error, file, "pre_tokenizer.prepend_scheme",
+        "\"always\", \"first\" or \"never\"");
   return TRUE;
 }
 
 static gboolean
 read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, GError **error)
 {
-  JsonNode *node = member (root, "pre_tokenizer");
+  JsonNode *node = bert_json_member (root, "pre_tokenizer");
   if (node == NULL) {
     pipeline->pre_tokenizer = BERT_PRE_NONE;
     return TRUE;
   }
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return field_error (error, file, "pre_tokenizer", "an object");
+    return bert_json_field_error (error, file, "pre_tokenizer", "an object");
   JsonObject *pre = json_node_get_object (node);
   const char *type = type_of (pre);
   if (g_strcmp0 (type, "Metaspace") == 0)
@@ -470,9 +431,10 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
     pipeline->pre_tokenizer = BERT_PRE_BYTE_LEVEL;
     pipeline->add_prefix_space = TRUE;
     pipeline->use_regex = TRUE;
-    return get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
+    return bert_json_get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
                &pipeline->add_prefix_space, error)
-        && get_bool (pre, "use_regex", file, "pre_tokenizer.use_regex", &pipeline->use_regex, error);
+        && bert_json_get_bool (pre, "use_regex", file, "pre_tokenizer.use_regex", &pipeline->use_regex,
+            error);
   }
   return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
       "Metaspace or ByteLevel (with a Unigram or BPE model)");
@@ -484,7 +446,7 @@ gboolean
 bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
     GError **error)
 {
-  JsonNode *model_node = member (root, "model");
+  JsonNode *model_node = bert_json_member (root, "model");
   JsonObject *model =
       model_node && JSON_NODE_HOLDS_OBJECT (model_node) ? json_node_get_object (model_node) : NULL;
   static gint serials = 0;

@@ -8,6 +8,7 @@
  * maximum length, as sentence-transformers does.
  */
 #include "bert_json_depth.h"
+#include "bert_json_fields.h"
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -48,40 +49,11 @@ special_names_clear (SpecialNames *names)
 /* ---- JSON fields, with errors naming the file and the field ---- */
 
 static gboolean
-field_error (GError **error, const char *file, const char *field, const char *expected)
-{
-  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' must be %s", file,
-      field, expected);
-  return FALSE;
-}
-
-static gboolean
 unsupported (GError **error, const char *file, const char *field, const char *found, const char *supported)
 {
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "%s: %s is %s; only %s is supported", file, field, found, supported);
   return FALSE;
-}
-
-/* The member, or NULL when absent or null. */
-static JsonNode *
-member (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
-}
-
-static gboolean
-get_bool (JsonObject *object, const char *name, const char *file, const char *field, gboolean *value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  if (node == NULL)
-    return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return field_error (error, file, field, "true or false");
-  *value = json_node_get_boolean (node);
-  return TRUE;
 }
 
 /* strip_accents: true, false, or null for "follow lowercase". */
@@ -97,7 +69,7 @@ get_tristate (JsonObject *object, const char *name, const char *file, const char
     return TRUE;
   }
   if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return field_error (error, file, field, "true, false or null");
+    return bert_json_field_error (error, file, field, "true, false or null");
   *value = json_node_get_boolean (node);
   return TRUE;
 }
@@ -106,58 +78,17 @@ static gboolean
 get_int (JsonObject *object, const char *name, const char *file, const char *field, gint64 min, gint64 max,
     gint64 *value, GError **error)
 {
-  JsonNode *node = member (object, name);
+  JsonNode *node = bert_json_member (object, name);
   if (node == NULL)
     return TRUE;
   if (json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min
       || json_node_get_int (node) > max) {
     char *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
-    field_error (error, file, field, expected);
+    bert_json_field_error (error, file, field, expected);
     g_free (expected);
     return FALSE;
   }
   *value = json_node_get_int (node);
-  return TRUE;
-}
-
-static gboolean
-get_string (JsonObject *object, const char *name, const char *file, const char *field, const char **value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  if (node == NULL)
-    return TRUE;
-  if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return field_error (error, file, field, "a string");
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-static gboolean
-get_object (JsonObject *object, const char *name, const char *file, const char *field, JsonObject **value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  *value = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return field_error (error, file, field, "an object");
-  *value = json_node_get_object (node);
-  return TRUE;
-}
-
-static gboolean
-get_array (JsonObject *object, const char *name, const char *file, const char *field, JsonArray **value,
-    GError **error)
-{
-  JsonNode *node = member (object, name);
-  *value = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return field_error (error, file, field, "an array");
-  *value = json_node_get_array (node);
   return TRUE;
 }
 
@@ -203,18 +134,18 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
 static gboolean
 get_max_length (JsonObject *object, const char *file, guint *value, GError **error)
 {
-  JsonNode *node = member (object, "model_max_length");
+  JsonNode *node = bert_json_member (object, "model_max_length");
   if (node == NULL)
     return TRUE;
   GType type = json_node_get_value_type (node);
   if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
-    return field_error (error, file, "model_max_length", "a number");
+    return bert_json_field_error (error, file, "model_max_length", "a number");
   double length = json_node_get_double (node);
   /* json-glib reads integers past 64 bits, such as transformers' int(1e30), as -1. */
   if (type == G_TYPE_INT64 && json_node_get_int (node) == -1)
     length = G_MAXDOUBLE;
   if (length < 1)
-    return field_error (error, file, "model_max_length", "a positive number");
+    return bert_json_field_error (error, file, "model_max_length", "a positive number");
   *value = length > NO_LIMIT_THRESHOLD ? BERT_MAX_POSITIONS : (guint) length;
   return TRUE;
 }
@@ -223,20 +154,20 @@ get_max_length (JsonObject *object, const char *file, guint *value, GError **err
 static gboolean
 get_special_name (JsonObject *object, const char *name, const char *file, char **value, GError **error)
 {
-  JsonNode *node = member (object, name);
+  JsonNode *node = bert_json_member (object, name);
   const char *content = NULL;
   if (node == NULL)
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     char *field = g_strdup_printf ("%s.content", name);
-    gboolean ok = get_string (json_node_get_object (node), "content", file, field, &content, error);
+    gboolean ok = bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
     g_free (field);
     if (!ok)
       return FALSE;
   } else if (json_node_get_value_type (node) == G_TYPE_STRING) {
     content = json_node_get_string (node);
   } else {
-    return field_error (error, file, name, "a string or an object with \"content\"");
+    return bert_json_field_error (error, file, name, "a string or an object with \"content\"");
   }
   if (content != NULL) {
     g_free (*value);
@@ -252,9 +183,9 @@ read_tokenizer_config (const char *path, BertNormalizerOptions *options, Special
   JsonParser *parser = parse_json_file (path, &root, error);
   if (parser == NULL)
     return FALSE;
-  gboolean ok = get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
+  gboolean ok = bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
       && get_tristate (root, "strip_accents", path, "strip_accents", &options->strip_accents, error)
-      && get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
+      && bert_json_get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
           &options->handle_chinese_chars, error)
       && get_max_length (root, path, &options->model_max_length, error)
       && get_special_name (root, "unk_token", path, &names->unk, error)
@@ -330,19 +261,21 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
   const char *type = NULL;
   BertNormalizerOptions *options = &tokenizer->options;
 
-  if (!get_object (root, "normalizer", file, "normalizer", &normalizer, error)
-      || !get_string (normalizer, "type", file, "normalizer.type", &type, error))
+  if (!bert_json_get_object (root, "normalizer", file, "normalizer", &normalizer, error)
+      || !bert_json_get_string (normalizer, "type", file, "normalizer.type", &type, error))
     return FALSE;
   if (normalizer == NULL)
     return unsupported (error, file, "normalizer", "null", "BertNormalizer");
   if (g_strcmp0 (type, "BertNormalizer") != 0)
     return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
-  return get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text, error)
-      && get_bool (normalizer, "handle_chinese_chars", file, "normalizer.handle_chinese_chars",
+  return bert_json_get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
+             error)
+      && bert_json_get_bool (normalizer, "handle_chinese_chars", file, "normalizer.handle_chinese_chars",
           &options->handle_chinese_chars, error)
       && get_tristate (normalizer, "strip_accents", file, "normalizer.strip_accents", &options->strip_accents,
           error)
-      && get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase, error);
+      && bert_json_get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase,
+          error);
 }
 
 static gboolean
@@ -351,8 +284,8 @@ read_pre_tokenizer (JsonObject *root, const char *file, GError **error)
   JsonObject *pre_tokenizer;
   const char *type = NULL;
 
-  if (!get_object (root, "pre_tokenizer", file, "pre_tokenizer", &pre_tokenizer, error)
-      || !get_string (pre_tokenizer, "type", file, "pre_tokenizer.type", &type, error))
+  if (!bert_json_get_object (root, "pre_tokenizer", file, "pre_tokenizer", &pre_tokenizer, error)
+      || !bert_json_get_string (pre_tokenizer, "type", file, "pre_tokenizer.type", &type, error))
     return FALSE;
   if (pre_tokenizer == NULL)
     return unsupported (error, file, "pre_tokenizer", "null", "BertPreTokenizer");
@@ -408,9 +341,9 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
     gint64 id = -1;
     gboolean ok = JSON_NODE_HOLDS_OBJECT (node)
         ? get_int (json_node_get_object (node), "id", file, id_field, 0, limit - 1, &id, error)
-        : field_error (error, file, field, "an object");
+        : bert_json_field_error (error, file, field, "an object");
     if (ok && id < 0)
-      ok = field_error (error, file, id_field, "present");
+      ok = bert_json_field_error (error, file, id_field, "present");
     g_free (id_field);
     g_free (field);
     if (!ok)
@@ -428,22 +361,22 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   gint64 max_chars = tokenizer->max_input_chars_per_word;
   guint n_ids;
 
-  if (!get_object (root, "model", file, "model", &model, error)
-      || !get_string (model, "type", file, "model.type", &type, error))
+  if (!bert_json_get_object (root, "model", file, "model", &model, error)
+      || !bert_json_get_string (model, "type", file, "model.type", &type, error))
     return FALSE;
   if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
     return bert_pipeline_read (tokenizer, root, added, file, error);
   if (g_strcmp0 (type, "WordPiece") != 0)
     return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece, Unigram or BPE");
-  if (!get_object (model, "vocab", file, "model.vocab", &vocab, error)
-      || !get_string (model, "unk_token", file, "model.unk_token", &unk, error)
-      || !get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix", &prefix,
-          error)
+  if (!bert_json_get_object (model, "vocab", file, "model.vocab", &vocab, error)
+      || !bert_json_get_string (model, "unk_token", file, "model.unk_token", &unk, error)
+      || !bert_json_get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix",
+          &prefix, error)
       || !get_int (model, "max_input_chars_per_word", file, "model.max_input_chars_per_word", 1, G_MAXINT32,
           &max_chars, error))
     return FALSE;
   if (vocab == NULL || json_object_get_size (vocab) == 0)
-    return field_error (error, file, "model.vocab", "a non-empty object of token: id");
+    return bert_json_field_error (error, file, "model.vocab", "a non-empty object of token: id");
   if (!bert_tokenizer_count_added_ids (added, json_object_get_size (vocab), file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
@@ -482,14 +415,14 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
   gboolean normalized = FALSE, lstrip = FALSE, rstrip = FALSE, single_word = FALSE;
   char *content_field = g_strconcat (field, ".content", NULL);
   gboolean ok = get_int (token, "id", file, field, 0, G_MAXINT32, &id, error)
-      && get_string (token, "content", file, content_field, &content, error)
-      && get_bool (token, "normalized", file, field, &normalized, error)
-      && get_bool (token, "lstrip", file, field, &lstrip, error)
-      && get_bool (token, "rstrip", file, field, &rstrip, error)
-      && get_bool (token, "single_word", file, field, &single_word, error);
+      && bert_json_get_string (token, "content", file, content_field, &content, error)
+      && bert_json_get_bool (token, "normalized", file, field, &normalized, error)
+      && bert_json_get_bool (token, "lstrip", file, field, &lstrip, error)
+      && bert_json_get_bool (token, "rstrip", file, field, &rstrip, error)
+      && bert_json_get_bool (token, "single_word", file, field, &single_word, error);
 
   if (ok && (content == NULL || content[0] == '\0'))
-    ok = field_error (error, file, content_field, "a non-empty string");
+    ok = bert_json_field_error (error, file, content_field, "a non-empty string");
   if (ok && (normalized || single_word || (tokenizer->pipeline == NULL && (lstrip || rstrip))))
     ok = unsupported (error, file, field, content,
         tokenizer->pipeline ? "an added token with normalized and single_word false"
@@ -534,20 +467,22 @@ add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject
   JsonObject *special;
   JsonArray *ids;
 
-  if (!get_string (item, "id", file, field, &name, error)
+  if (!bert_json_get_string (item, "id", file, field, &name, error)
       || !get_int (item, "type_id", file, field, 0, G_MAXINT32, &type_id, error))
     return FALSE;
-  if (name == NULL || !get_object (specials, name, file, "post_processor.special_tokens", &special, error)
-      || special == NULL || !get_array (special, "ids", file, "post_processor.special_tokens", &ids, error)
+  if (name == NULL
+      || !bert_json_get_object (specials, name, file, "post_processor.special_tokens", &special, error)
+      || special == NULL
+      || !bert_json_get_array (special, "ids", file, "post_processor.special_tokens", &ids, error)
       || ids == NULL)
-    return field_error (error, file, "post_processor.special_tokens",
+    return bert_json_field_error (error, file, "post_processor.special_tokens",
         "an object giving the ids of every special token of the template");
   guint *count = before ? &tokenizer->n_prefix : &tokenizer->n_suffix;
   for (guint i = 0; i < json_array_get_length (ids); i++) {
     JsonNode *node = json_array_get_element (ids, i);
     gint64 id = json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : -1;
     if (id < 0 || id >= tokenizer->vocab.n_ids || *count == BERT_MAX_TEMPLATE_TOKENS)
-      return field_error (error, file, "post_processor.special_tokens",
+      return bert_json_field_error (error, file, "post_processor.special_tokens",
           "at most 8 ids per side, each in the vocabulary");
     (before ? tokenizer->prefix_ids : tokenizer->suffix_ids)[*count] = (int32_t) id;
     (before ? tokenizer->prefix_type_ids : tokenizer->suffix_type_ids)[*count] = (int32_t) type_id;
@@ -564,15 +499,16 @@ read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *n
   JsonObject *specials = NULL, *special = NULL, *sequence = NULL;
   gint64 type_id = 0;
 
-  if (!get_object (processor, "special_tokens", file, "post_processor.special_tokens", &specials, error)
-      || !get_object (item, "SpecialToken", file, "post_processor.single", &special, error)
-      || !get_object (item, "Sequence", file, "post_processor.single", &sequence, error))
+  if (!bert_json_get_object (processor, "special_tokens", file, "post_processor.special_tokens", &specials,
+          error)
+      || !bert_json_get_object (item, "SpecialToken", file, "post_processor.single", &special, error)
+      || !bert_json_get_object (item, "Sequence", file, "post_processor.single", &sequence, error))
     return FALSE;
   if (special != NULL)
     return add_template_special (tokenizer, specials, special, !*seen_sequence, file, "post_processor.single",
         error);
   if (sequence == NULL || *seen_sequence)
-    return field_error (error, file, "post_processor.single",
+    return bert_json_field_error (error, file, "post_processor.single",
         "a list of SpecialToken items around one Sequence");
   *seen_sequence = TRUE;
   if (!get_int (sequence, "type_id", file, "post_processor.single", 0, G_MAXINT32, &type_id, error))
@@ -587,14 +523,14 @@ read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file
   JsonArray *single;
   gboolean seen_sequence = FALSE;
 
-  if (!get_array (processor, "single", file, "post_processor.single", &single, error))
+  if (!bert_json_get_array (processor, "single", file, "post_processor.single", &single, error))
     return FALSE;
   for (guint i = 0; single && i < json_array_get_length (single); i++)
     if (!read_template_item (tokenizer, processor, json_array_get_element (single, i), &seen_sequence, file,
             error))
       return FALSE;
   if (!seen_sequence)
-    return field_error (error, file, "post_processor.single", "a template holding the sequence");
+    return bert_json_field_error (error, file, "post_processor.single", "a template holding the sequence");
   return TRUE;
 }
 
@@ -605,13 +541,13 @@ read_bert_pair (const BertTokenizer *tokenizer, JsonObject *processor, const cha
 {
   char *field = g_strconcat ("post_processor.", name, NULL);
   JsonArray *pair;
-  gboolean ok = get_array (processor, name, file, field, &pair, error);
+  gboolean ok = bert_json_get_array (processor, name, file, field, &pair, error);
 
   if (ok) {
     JsonNode *node = pair && json_array_get_length (pair) == 2 ? json_array_get_element (pair, 1) : NULL;
     if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0
         || json_node_get_int (node) >= tokenizer->vocab.n_ids)
-      ok = field_error (error, file, field, "a [token, id] pair, the id in the vocabulary");
+      ok = bert_json_field_error (error, file, field, "a [token, id] pair, the id in the vocabulary");
     else
       *id = (int32_t) json_node_get_int (node);
   }
@@ -630,9 +566,9 @@ read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const 
   pipeline->trim_add_prefix_space = TRUE;
   return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
       && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error)
-      && get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets", &pipeline->trim_offsets,
-          error)
-      && get_bool (processor, "add_prefix_space", file, "post_processor.add_prefix_space",
+      && bert_json_get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets",
+          &pipeline->trim_offsets, error)
+      && bert_json_get_bool (processor, "add_prefix_space", file, "post_processor.add_prefix_space",
           &pipeline->trim_add_prefix_space, error);
 }
 
@@ -644,8 +580,8 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
   const char *supported = tokenizer->pipeline ? "TemplateProcessing or RobertaProcessing"
                                               : "TemplateProcessing or BertProcessing";
 
-  if (!get_object (root, "post_processor", file, "post_processor", &processor, error)
-      || !get_string (processor, "type", file, "post_processor.type", &type, error))
+  if (!bert_json_get_object (root, "post_processor", file, "post_processor", &processor, error)
+      || !bert_json_get_string (processor, "type", file, "post_processor.type", &type, error))
     return FALSE;
   if (processor == NULL)
     return unsupported (error, file, "post_processor", "null", supported);
@@ -667,9 +603,9 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
   JsonObject *truncation, *padding;
   gint64 max_length = tokenizer->options.model_max_length, pad_id = -1;
 
-  if (!get_object (root, "truncation", file, "truncation", &truncation, error)
+  if (!bert_json_get_object (root, "truncation", file, "truncation", &truncation, error)
       || !get_int (truncation, "max_length", file, "truncation.max_length", 1, G_MAXINT32, &max_length, error)
-      || !get_object (root, "padding", file, "padding", &padding, error)
+      || !bert_json_get_object (root, "padding", file, "padding", &padding, error)
       || !get_int (padding, "pad_id", file, "padding.pad_id", 0, G_MAXINT32, &pad_id, error))
     return FALSE;
   tokenizer->options.model_max_length = (guint) max_length;
@@ -687,7 +623,7 @@ load_tokenizer_json (const char *path, GError **error)
     return NULL;
 
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
-  gboolean ok = get_array (root, "added_tokens", path, "added_tokens", &added, error)
+  gboolean ok = bert_json_get_array (root, "added_tokens", path, "added_tokens", &added, error)
       && read_model (tokenizer, root, added, path, error)
       && (tokenizer->pipeline != NULL
           || (read_normalizer (tokenizer, root, path, error) && read_pre_tokenizer (root, path, error)))
@@ -725,7 +661,7 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
   if (parser == NULL)
     return FALSE;
   ok = get_int (root, "max_seq_length", path, "max_seq_length", 1, G_MAXINT32, &max_seq_length, error)
-      && get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
+      && bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
   if (ok && lowercase_first && !options->lowercase)
     ok = unsupported (error, path, "do_lower_case", "true before a tokenizer that keeps case",
         "false, or true before a lowercasing tokenizer,");
