@@ -7,6 +7,7 @@
  * the byte span of the input it came from; a finished word goes through WordPiece at once.
  * The spans follow Hugging Face's alignment rules, so offsets match the reference exactly.
  */
+#include "bert_normalized.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
@@ -184,31 +185,6 @@ grow_word (Encoder *encoder, uint32_t needed)
   encoder->word_capacity = capacity;
 }
 
-static inline unsigned
-utf8_encode (uint32_t cp, char *out)
-{
-  if (cp < 0x80) {
-    out[0] = (char) cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char) (0xC0 | (cp >> 6));
-    out[1] = (char) (0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char) (0xE0 | (cp >> 12));
-    out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char) (0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char) (0xF0 | (cp >> 18));
-  out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char) (0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Words longer than max_input_chars_per_word become [UNK] whatever they hold, so only
  * their span and length are kept. */
 static void
@@ -221,7 +197,7 @@ append_char (Encoder *encoder, uint32_t cp, Span span)
     return;
   if (encoder->word_length + 4 > encoder->word_capacity)
     grow_word (encoder, encoder->word_length + 4);
-  unsigned n = utf8_encode (cp, encoder->word + encoder->word_length);
+  unsigned n = bert_utf8_put (cp, encoder->word + encoder->word_length);
   for (unsigned i = 0; i < n; i++) {
     encoder->word_start[encoder->word_length + i] = span.start;
     encoder->word_end[encoder->word_length + i] = span.end;
