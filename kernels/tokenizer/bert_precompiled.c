@@ -108,18 +108,28 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
 
+/* GB9c: where the characters just before stand in InCB=Consonant [Extend Linker]* Linker
+ * [Extend Linker]*, after which another consonant does not break. */
+typedef enum {
+  CONJUNCT_NONE,
+  CONJUNCT_CONSONANT, /* a consonant, then only InCB=Extend */
+  CONJUNCT_LINKED     /* a consonant, then at least one linker */
+} ConjunctState;
+
 typedef struct {
   BertGraphemeBreak previous;
   gboolean pictographic_run; /* ExtPict Extend* so far */
   gboolean pictographic_zwj; /* ... followed by ZWJ just before */
   guint regional_count;      /* Regional_Indicators just before, in a row */
+  ConjunctState conjunct;
 } GraphemeState;
 
 static gboolean
 breaks_before (GraphemeState *state, uint32_t cp)
 {
-  uint8_t classes = bert_unicode_class (cp);
+  uint16_t classes = bert_unicode_class (cp);
   BertGraphemeBreak previous = state->previous, current = classes & BERT_CLASS_GCB_MASK;
+  BertIndicConjunctBreak conjunct = (classes >> BERT_CLASS_INCB_SHIFT) & 3;
   gboolean pictographic = (classes & BERT_CLASS_EXT_PICT) != 0;
   gboolean result;
 
@@ -140,6 +150,8 @@ breaks_before (GraphemeState *state, uint32_t cp)
   else if (current == BERT_GCB_EXTEND || current == BERT_GCB_ZWJ || current == BERT_GCB_SPACING_MARK
       || previous == BERT_GCB_PREPEND)
     result = FALSE;
+  else if (conjunct == BERT_INCB_CONSONANT && state->conjunct == CONJUNCT_LINKED)
+    result = FALSE;
   else if (state->pictographic_zwj && pictographic)
     result = FALSE;
   else if (current == BERT_GCB_REGIONAL_INDICATOR && state->regional_count % 2 == 1)
@@ -151,6 +163,12 @@ breaks_before (GraphemeState *state, uint32_t cp)
   state->pictographic_run = pictographic || (state->pictographic_run && current == BERT_GCB_EXTEND);
   state->regional_count = current == BERT_GCB_REGIONAL_INDICATOR ? state->regional_count + 1 : 0;
   state->previous = current;
+  if (conjunct == BERT_INCB_CONSONANT)
+    state->conjunct = CONJUNCT_CONSONANT;
+  else if (conjunct == BERT_INCB_LINKER)
+    state->conjunct = state->conjunct == CONJUNCT_NONE ? CONJUNCT_NONE : CONJUNCT_LINKED;
+  else if (conjunct != BERT_INCB_EXTEND)
+    state->conjunct = CONJUNCT_NONE;
   return result;
 }
 
@@ -208,7 +226,7 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
 void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
-  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0 };
+  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
   gboolean modified = FALSE;
   uint32_t start = 0;
 
