@@ -117,7 +117,7 @@ full (const Encoder *encoder)
 
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
  * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. */
-#define CACHE_SLOTS 4096
+#define CACHE_SLOTS 32768
 #define CACHE_TEXT_BYTES 30
 #define CACHE_PIECES 8
 
@@ -130,11 +130,29 @@ typedef struct CacheEntry {
   uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
 } CacheEntry;
 
+/* Eight bytes at a time: pre-tokens are hashed once per call, so this shows. */
+static uint64_t
+cache_hash (const char *text, uint32_t length)
+{
+  uint64_t hash = BERT_VOCAB_HASH_SEED ^ length;
+  uint32_t at = 0;
+  for (; at + 8 <= length; at += 8) {
+    uint64_t word;
+    memcpy (&word, text + at, 8);
+    hash = (hash ^ word) * 0x9E3779B97F4A7C15ull;
+    hash ^= hash >> 29;
+  }
+  uint64_t tail = 0;
+  memcpy (&tail, text + at, length - at);
+  hash = (hash ^ tail) * 0x9E3779B97F4A7C15ull;
+  return hash ^ (hash >> 32);
+}
+
 static CacheEntry *
 cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
 {
   CacheEntry *cache = encoder->work->cache;
-  *hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+  *hash = cache_hash (text, length);
   return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
 }
 
@@ -342,7 +360,12 @@ pre_tokenize_metaspace (Encoder *encoder)
   }
   uint32_t start = 0;
   for (uint32_t at = 1; at + replacement_length <= normalized->length && !full (encoder); at++) {
-    if (memcmp (normalized->text + at, replacement, replacement_length) == 0) {
+    const char *next = memchr (normalized->text + at, replacement[0], normalized->length - at);
+    if (next == NULL)
+      break;
+    at = next - normalized->text;
+    if (at + replacement_length <= normalized->length
+        && memcmp (normalized->text + at, replacement, replacement_length) == 0) {
       encode_pre_token (encoder, start, at);
       start = at;
     }

@@ -10,6 +10,9 @@ struct _BertPrecompiled {
   uint32_t n_units;
   char *strings; /* normalised strings, each NUL-terminated */
   uint32_t strings_length;
+  /* One bit per code point of the BMP: set when the character alone is in no key's
+   * prefix, so that a cluster of just that character stays as it is without a walk. */
+  uint64_t kept_alone[0x10000 / 64];
 };
 
 /* One new character of the transform, with the reference's change count. */
@@ -17,6 +20,8 @@ typedef struct {
   uint32_t cp;
   int change;
 } Change;
+
+static void fill_kept_alone (BertPrecompiled *precompiled);
 
 /* Graphemes of at least this many bytes are looked up character by character. */
 #define WHOLE_GRAPHEME_LIMIT 6
@@ -54,6 +59,7 @@ bert_precompiled_new (const char *base64, const char *file, const char *field, G
   memcpy (precompiled->strings, blob + 4 + trie_size, precompiled->strings_length);
   precompiled->strings[precompiled->strings_length] = '\0';
   g_free (blob);
+  fill_kept_alone (precompiled);
   return precompiled;
 }
 
@@ -104,6 +110,23 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
     }
   }
   return NULL;
+}
+
+static void
+fill_kept_alone (BertPrecompiled *precompiled)
+{
+  for (uint32_t cp = 0; cp < 0x10000; cp++) {
+    char utf8[4];
+    uint32_t n = bert_utf8_put (cp, utf8);
+    if ((cp < 0xD800 || cp > 0xDFFF) && shortest_match (precompiled, utf8, n) == NULL)
+      precompiled->kept_alone[cp / 64] |= 1ull << (cp % 64);
+  }
+}
+
+static inline gboolean
+kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
 }
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
@@ -205,13 +228,20 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
 {
   gboolean modified = FALSE;
   const char *norm;
+  uint32_t n;
+  uint32_t cp = bert_utf8_get (grapheme, &n);
 
+  if (n == length && kept_alone (precompiled, cp)) {
+    Change change = { cp, 0 };
+    g_array_append_val (changes, change);
+    return FALSE;
+  }
   if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
     push_replacement (changes, grapheme, length, norm);
     return TRUE;
   }
-  for (uint32_t at = 0, n; at < length; at += n) {
-    uint32_t cp = bert_utf8_get (grapheme + at, &n);
+  for (uint32_t at = 0; at < length; at += n) {
+    cp = bert_utf8_get (grapheme + at, &n);
     if ((norm = shortest_match (precompiled, grapheme + at, n))) {
       push_replacement (changes, grapheme + at, n, norm);
       modified = TRUE;
