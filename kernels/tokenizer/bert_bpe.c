@@ -80,6 +80,10 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
     g_snprintf (name, sizeof name, "<0x%02X>", byte);
     bpe->byte_ids[byte] = bert_bpe_lookup (bpe, vocab, name, strlen (name));
   }
+  for (uint32_t cp = 0; cp < BERT_BPE_CHAR_IDS; cp++) {
+    char utf8[4];
+    bpe->char_ids[cp] = bert_bpe_lookup (bpe, vocab, utf8, bert_utf8_put (cp, utf8));
+  }
 }
 
 void
@@ -213,14 +217,23 @@ split_word (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32
 
   g_array_set_size (symbols, 0);
   for (uint32_t at = 0; at < length;) {
-    uint32_t n = MIN (bert_utf8_length ((unsigned char) word[at]), length - at);
-    affixed (bpe, word + at, n, at == 0, at + n == length, buffer);
-    int32_t id = bert_bpe_lookup (bpe, vocab, buffer->str, buffer->len);
+    uint32_t n = bert_utf8_length ((unsigned char) word[at]), cp = G_MAXUINT32;
+    if (n <= length - at)
+      cp = bert_utf8_get (word + at, &n);
+    n = MIN (n, length - at);
+    gboolean first = at == 0, last = at + n == length;
+    gboolean plain = cp < BERT_BPE_CHAR_IDS && (first || !bpe->prefix) && (!last || !bpe->suffix);
+    if (!plain)
+      affixed (bpe, word + at, n, first, last, buffer);
+    int32_t id = plain ? bpe->char_ids[cp] : bert_bpe_lookup (bpe, vocab, buffer->str, buffer->len);
     if (id >= 0) {
       flush_unk (&builder);
       add_symbol (&builder, id, n);
-    } else if (!(bpe->byte_fallback && add_bytes (bpe, &builder, buffer))) {
-      add_unknown (bpe, &builder, n);
+    } else {
+      if (plain)
+        affixed (bpe, word + at, n, first, last, buffer);
+      if (!(bpe->byte_fallback && add_bytes (bpe, &builder, buffer)))
+        add_unknown (bpe, &builder, n);
     }
     at += n;
   }

@@ -52,6 +52,13 @@ push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start,
   encoding->offsets[2 * i + 1] = end;
 }
 
+static inline gboolean
+ascii_not_space (char c)
+{
+  unsigned char byte = (unsigned char) c;
+  return byte < 0x80 && byte != ' ' && (byte < '\t' || byte > '\r');
+}
+
 /* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
  * White_Space) of the token's text, except the one added_prefix_space put on the first. */
 static void
@@ -59,6 +66,11 @@ trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *s
 {
   uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
   gboolean in_lead = TRUE;
+
+  /* Most tokens neither start nor end with a space: ASCII other than White_Space (tab to
+   * carriage return, space) at both ends settles it without decoding. */
+  if (value_length > 0 && ascii_not_space (value[0]) && ascii_not_space (value[value_length - 1]))
+    return;
 
   for (gsize at = 0; at < value_length; at += n) {
     cp = bert_utf8_get (value + at, &n);
@@ -229,7 +241,9 @@ encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 
 /* ---- byte level ---- */
 
-static uint32_t byte_level_chars[256];
+/* Per byte: its byte-level character in UTF-8 (at most 2 bytes) and that length. */
+static char byte_level_utf8[256][2];
+static uint8_t byte_level_length[256];
 
 static void
 init_byte_level_chars (void)
@@ -239,7 +253,9 @@ init_byte_level_chars (void)
     uint32_t n = 0;
     for (uint32_t b = 0; b < 256; b++) {
       gboolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-      byte_level_chars[b] = printable ? b : 256 + n++;
+      char utf8[4];
+      byte_level_length[b] = (uint8_t) bert_utf8_put (printable ? b : 256 + n++, utf8);
+      memcpy (byte_level_utf8[b], utf8, 2);
     }
     g_once_init_leave (&done, 1);
   }
@@ -251,18 +267,20 @@ encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertNormalized *normalized = encoder->normalized;
   GString *mapped = encoder->work->mapped;
+  GArray *mapped_source = encoder->work->mapped_source;
 
-  g_string_truncate (mapped, 0);
-  g_array_set_size (encoder->work->mapped_source, 0);
+  g_string_set_size (mapped, 2 * (gsize) (end - start));
+  g_array_set_size (mapped_source, 2 * (end - start));
+  uint32_t *source = (uint32_t *) mapped_source->data;
+  gsize length = 0;
   for (uint32_t at = start; at < end; at++) {
-    char utf8[4];
-    uint32_t n = bert_utf8_put (byte_level_chars[(unsigned char) normalized->text[at]], utf8);
-    g_string_append_len (mapped, utf8, n);
-    for (uint32_t i = 0; i < n; i++)
-      g_array_append_val (encoder->work->mapped_source, at);
+    unsigned char byte = (unsigned char) normalized->text[at];
+    memcpy (mapped->str + length, byte_level_utf8[byte], 2);
+    source[length] = source[length + 1] = at;
+    length += byte_level_length[byte];
   }
+  g_string_truncate (mapped, length);
   run_model (encoder, mapped->str, mapped->len);
-  const uint32_t *source = (const uint32_t *) encoder->work->mapped_source->data;
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;

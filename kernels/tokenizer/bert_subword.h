@@ -53,6 +53,8 @@ typedef struct {
   int32_t new_id;
 } BertMerge;
 
+#define BERT_BPE_CHAR_IDS 0x800
+
 typedef struct {
   uint32_t n_model_ids;
   BertMerge *merges;
@@ -61,6 +63,9 @@ typedef struct {
   int32_t unk_id;        /* -1: none, unknown characters are dropped */
   gboolean fuse_unk, byte_fallback, ignore_merges;
   int32_t byte_ids[256];
+  /* The id of each character below BERT_BPE_CHAR_IDS alone (no affix), or -1: the
+   * byte-level alphabet lies there, so words split without a lookup per character. */
+  int32_t char_ids[BERT_BPE_CHAR_IDS];
 } BertBpe;
 
 void bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges);
