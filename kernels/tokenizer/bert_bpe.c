@@ -11,6 +11,8 @@ typedef struct {
   int32_t id;
   int32_t prev, next;     /* symbol indices, -1 at the ends */
   uint32_t start, length; /* bytes of the word; length 0: merged away */
+  uint32_t rank;          /* of the merge with next (short words), G_MAXUINT32 if none */
+  int32_t new_id;
 } Symbol;
 
 typedef struct {
@@ -158,7 +160,7 @@ static void
 add_symbol (WordBuilder *builder, int32_t id, uint32_t length)
 {
   Symbol symbol = { id, (int32_t) builder->symbols->len - 1, (int32_t) builder->symbols->len + 1,
-    builder->offset, length };
+    builder->offset, length, G_MAXUINT32, -1 };
   g_array_append_val (builder->symbols, symbol);
   builder->offset += length;
 }
@@ -253,11 +255,58 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
     heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
 }
 
+/* Words of at most this many symbols merge by scanning the pairs' ranks instead of
+ * through the heap: the same order (lowest rank, then leftmost), since a merge only
+ * changes the pairs on either side of it. */
+#define SHORT_WORD_SYMBOLS 48
+
+static void
+rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
+{
+  int32_t right = symbols[left].next;
+  const BertMerge *merge = right < 0 ? NULL : find_merge (bpe, symbols[left].id, symbols[right].id);
+  symbols[left].rank = merge ? merge->rank : G_MAXUINT32;
+  symbols[left].new_id = merge ? merge->new_id : -1;
+}
+
+static void
+merge_short (const BertBpe *bpe, Symbol *symbols, guint n_symbols)
+{
+  for (guint i = 0; i < n_symbols; i++)
+    rank_pair (bpe, symbols, (int32_t) i);
+  for (;;) {
+    int32_t best = -1;
+    uint32_t best_rank = G_MAXUINT32;
+    for (int32_t i = 0; i >= 0; i = symbols[i].next)
+      if (symbols[i].rank < best_rank) {
+        best_rank = symbols[i].rank;
+        best = i;
+      }
+    if (best < 0)
+      return;
+    Symbol *left = &symbols[best], *right = &symbols[left->next];
+    left->id = left->new_id;
+    left->length += right->length;
+    left->next = right->next;
+    right->length = 0;
+    if (left->next >= 0)
+      symbols[left->next].prev = best;
+    rank_pair (bpe, symbols, best);
+    if (left->prev >= 0)
+      rank_pair (bpe, symbols, left->prev);
+  }
+}
+
 static void
 merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
 {
   Symbol *symbols = (Symbol *) symbol_array->data;
 
+  if (symbol_array->len <= SHORT_WORD_SYMBOLS) {
+    if (symbol_array->len > 1)
+      merge_short (bpe, symbols, symbol_array->len);
+    return;
+  }
   g_array_set_size (heap, 0);
   for (guint i = 0; i + 1 < symbol_array->len; i++)
     push_candidate (bpe, heap, symbols, (int32_t) i);

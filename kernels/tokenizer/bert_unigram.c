@@ -96,6 +96,15 @@ static inline uint32_t
 trie_child (const BertPieceTrie *trie, uint32_t node, unsigned char byte)
 {
   uint32_t first = trie->child_start[node], last = trie->child_start[node + 1];
+  /* Labels are sorted: halve long lists (the continuation bytes under a lead byte), then
+   * scan. */
+  while (last - first > 8) {
+    uint32_t middle = first + (last - first) / 2;
+    if (trie->labels[middle] <= byte)
+      first = middle;
+    else
+      last = middle;
+  }
   for (uint32_t child = first; child < last; child++)
     if (trie->labels[child] == byte)
       return child;
