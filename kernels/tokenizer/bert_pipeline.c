@@ -492,10 +492,25 @@ encode_text (Encoder *encoder)
 
 /* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
  * the input it stands for. NULL when the text is valid. */
+/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops there). */
+static gboolean
+is_valid_utf8 (const char *text, gsize length)
+{
+  for (gsize at = 0; at < length;) {
+    const char *end;
+    if (g_utf8_validate_len (text + at, length - at, &end))
+      return TRUE;
+    if (*end != '\0')
+      return FALSE;
+    at = (gsize) (end - text) + 1;
+  }
+  return TRUE;
+}
+
 static char *
 repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **sources)
 {
-  if (g_utf8_validate_len (text, length, NULL))
+  if (is_valid_utf8 (text, length))
     return NULL;
   GString *repaired = g_string_sized_new (length + 16);
   GArray *spans = g_array_sized_new (FALSE, FALSE, sizeof (BertSpan), length + 16);

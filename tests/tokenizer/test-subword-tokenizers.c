@@ -286,6 +286,23 @@ test_trims_offsets_where_roberta_processing_says (void)
   bert_tokenizer_free (tokenizer);
 }
 
+/* NUL is a character (Hugging Face tokenizes it; XLM-R's charsmap drops it): text holding
+ * one is valid UTF-8, not repaired. */
+static void
+test_nul_is_not_invalid_utf8 (void)
+{
+  static const char text[] = "a\0b \0";
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+    BertTokenizer *tokenizer = load_fixture (fixtures[i]);
+    BertEncoding encoding;
+    bert_encoding_init (&encoding);
+    bert_tokenizer_encode (tokenizer, text, sizeof text - 1, G_MAXUINT, &encoding);
+    g_assert_false (encoding.repaired_utf8);
+    bert_encoding_clear (&encoding);
+    bert_tokenizer_free (tokenizer);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +328,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
   g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
+  g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
   return g_test_run ();
 }
