@@ -527,11 +527,13 @@ block_context_avx512 (const float *p, int padded, const float *v, int qkv_stride
         acc[r][1] = _mm512_fmadd_ps (weight, v_high, acc[r][1]);
       }
     }
-    for (int r = 0; r < rows; r++) {
+    /* Over all QUERY_BLOCK rows, not rows: a loop of constant length keeps acc in
+     * registers. */
+    for (int r = 0; r < QUERY_BLOCK; r++) {
       float *out = ctx + (size_t) r * ctx_stride + c0;
 
-      _mm512_mask_storeu_ps (out, low, acc[r][0]);
-      _mm512_mask_storeu_ps (out + ATTENTION_BLOCK, high, acc[r][1]);
+      _mm512_mask_storeu_ps (out, r < rows ? low : 0, acc[r][0]);
+      _mm512_mask_storeu_ps (out + ATTENTION_BLOCK, r < rows ? high : 0, acc[r][1]);
     }
   }
 }
