@@ -558,7 +558,8 @@ embed_phase (int thread_index, gpointer data)
   }
 }
 
-/* Items are (sequence, head) pairs. */
+/* Items are (sequence, head) pairs; or with many sequences, sequences, whose rows of
+ * Q/K/V one thread then reads whole, in order. */
 static void
 attention_phase (int thread_index, gpointer data)
 {
@@ -566,16 +567,22 @@ attention_phase (int thread_index, gpointer data)
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
   int head_dim = cpu->head_dim, item;
+  int heads_per_item = pass->n_sequences >= 4 * bert_cpu_team_size (cpu->team) ? n_heads : 1;
   float *scratch = cpu->attention_scratch + thread_index * cpu->attention_scratch_stride;
 
-  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads)) >= 0) {
-    int s = item / n_heads, head = item % n_heads;
+  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads / heads_per_item))
+      >= 0) {
+    int s = item * heads_per_item / n_heads;
     gsize first = pass->seq_offsets[s];
-    const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
 
-    bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
-        cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
-        scratch);
+    for (int head = item * heads_per_item % n_heads; head < item * heads_per_item % n_heads + heads_per_item;
+         head++) {
+      const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+
+      bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
+          cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
+          scratch);
+    }
   }
 }
 

@@ -209,21 +209,19 @@ gelu_avx512 (__m512 x)
   __m512 z = _mm512_mul_ps (x, _mm512_set1_ps ((float) M_SQRT1_2));
   __m512 a = _mm512_abs_ps (z);
   __m512 t = reciprocal_avx512 (_mm512_fmadd_ps (a, _mm512_set1_ps (0.3275911f), _mm512_set1_ps (1.0f)));
-  __m512 y = _mm512_set1_ps (1.061405429f), erf_abs;
+  __m512 y = _mm512_set1_ps (1.061405429f), half_x = _mm512_mul_ps (x, _mm512_set1_ps (0.5f)), erf_abs;
 
   y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (-1.453152027f));
   y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (1.421413741f));
   y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (-0.284496736f));
   y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (0.254829592f));
   y = _mm512_mul_ps (y, t);
-  erf_abs = _mm512_fnmadd_ps (y,
-      exp_approximation_avx512 (_mm512_mul_ps (_mm512_sub_ps (_mm512_setzero_ps (), a), a)),
+  erf_abs = _mm512_fnmadd_ps (y, exp_approximation_avx512 (_mm512_fnmadd_ps (a, a, _mm512_setzero_ps ())),
       _mm512_set1_ps (1.0f));
-  /* 1 + erf (z) = 1 + sign (z) erf (|z|), the sign bit of z moved onto erf (|z|). */
-  erf_abs = _mm512_castsi512_ps (_mm512_or_si512 (_mm512_castps_si512 (_mm512_abs_ps (erf_abs)),
-      _mm512_and_si512 (_mm512_castps_si512 (z), _mm512_set1_epi32 ((int) 0x80000000u))));
-  return _mm512_mul_ps (_mm512_mul_ps (_mm512_set1_ps (0.5f), x),
-      _mm512_add_ps (_mm512_set1_ps (1.0f), erf_abs));
+  /* erf (z): the magnitude of erf_abs with the sign of z, in one bitwise select. */
+  erf_abs = _mm512_castsi512_ps (_mm512_ternarylogic_epi32 (_mm512_set1_epi32 (0x7fffffff),
+      _mm512_castps_si512 (erf_abs), _mm512_castps_si512 (z), 0xca));
+  return _mm512_fmadd_ps (half_x, erf_abs, half_x);
 }
 
 AVX512 static void
@@ -460,10 +458,10 @@ attention_head (const float *q, const float *k, const float *v, int qkv_stride, 
 
 #if BERT_HAVE_AVX512_INTRINSICS
 /* scores[r][j] = q_r . k_j * scale for the QUERY_BLOCK rows of queries (row stride
- * head_dim) and every j < padded. */
+ * query_stride) and every j < padded. */
 AVX512 static void
-block_scores_avx512 (const float *queries, const float *k_transposed, int padded, int head_dim, float scale,
-    float *scores)
+block_scores_avx512 (const float *queries, int query_stride, const float *k_transposed, int padded,
+    int head_dim, float scale, float *scores)
 {
   for (int j0 = 0; j0 < padded; j0 += ATTENTION_BLOCK) {
     __m512 acc[QUERY_BLOCK];
@@ -474,7 +472,7 @@ block_scores_avx512 (const float *queries, const float *k_transposed, int padded
       __m512 keys = _mm512_loadu_ps (k_transposed + (size_t) c * padded + j0);
 
       for (int r = 0; r < QUERY_BLOCK; r++)
-        acc[r] = _mm512_fmadd_ps (_mm512_set1_ps (queries[r * head_dim + c]), keys, acc[r]);
+        acc[r] = _mm512_fmadd_ps (_mm512_set1_ps (queries[(size_t) r * query_stride + c]), keys, acc[r]);
     }
     for (int r = 0; r < QUERY_BLOCK; r++)
       _mm512_storeu_ps (scores + (size_t) r * padded + j0, _mm512_mul_ps (acc[r], _mm512_set1_ps (scale)));
@@ -538,8 +536,8 @@ block_context_avx512 (const float *p, int padded, const float *v, int qkv_stride
   }
 }
 
-/* attention_head over blocks of QUERY_BLOCK query rows, copied (zero-padded) to
- * scratch so that the last block reads no row past the sequence. */
+/* attention_head over blocks of QUERY_BLOCK query rows; a last block of fewer rows is
+ * copied (zero-padded) to scratch, so that it reads no row past the sequence. */
 AVX512 static void
 attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
     int ctx_stride, int n, int head_dim, float *scratch)
@@ -554,13 +552,18 @@ attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_s
   for (int i0 = 0; i0 < n; i0 += QUERY_BLOCK) {
     int rows = MIN (QUERY_BLOCK, n - i0);
 
-    for (int r = 0; r < QUERY_BLOCK; r++) {
-      if (r < rows)
-        memcpy (queries + (size_t) r * head_dim, q + (size_t) (i0 + r) * qkv_stride, head_dim * sizeof *q);
-      else
-        memset (queries + (size_t) r * head_dim, 0, head_dim * sizeof *q);
+    if (rows == QUERY_BLOCK) {
+      block_scores_avx512 (q + (size_t) i0 * qkv_stride, qkv_stride, k_transposed, padded, head_dim, scale,
+          scores);
+    } else {
+      for (int r = 0; r < QUERY_BLOCK; r++) {
+        if (r < rows)
+          memcpy (queries + (size_t) r * head_dim, q + (size_t) (i0 + r) * qkv_stride, head_dim * sizeof *q);
+        else
+          memset (queries + (size_t) r * head_dim, 0, head_dim * sizeof *q);
+      }
+      block_scores_avx512 (queries, head_dim, k_transposed, padded, head_dim, scale, scores);
     }
-    block_scores_avx512 (queries, k_transposed, padded, head_dim, scale, scores);
     for (int r = 0; r < rows; r++)
       softmax_row_avx512 (scores + (size_t) r * padded, n, padded);
     block_context_avx512 (scores, padded, v, qkv_stride, n, head_dim, rows, ctx + (size_t) i0 * ctx_stride,
