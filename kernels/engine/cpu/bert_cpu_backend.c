@@ -390,6 +390,7 @@ typedef struct {
   const uint32_t *seq_offsets; /* relative to the chunk's first token */
   int n_sequences, n_tokens;
   const CpuLayer *layer;
+  int rows_per_item;
   Step step;      /* the step column_phase runs */
   gint next_item; /* the current phase's work counter */
 } ForwardPass;
@@ -481,17 +482,31 @@ step_columns (const CpuBackend *cpu, Step step)
 /* Rows per work item: enough to keep the packed kernel's register blocks full. */
 #define ROWS_PER_ITEM 48
 
+/* bf16 and int8 read each Linear layer's weights (from L3) once per item, so their
+ * items grow up to BERT_GEMM_AMX_STAGE_ROWS rows, in a multiple of the threads' count
+ * of items of about equal size. */
+static int
+choose_rows_per_item (const CpuBackend *cpu, int n_tokens)
+{
+  int threads = bert_cpu_team_size (cpu->team), per_round = threads * BERT_GEMM_AMX_STAGE_ROWS;
+  int n_items = threads * ((n_tokens + per_round - 1) / per_round);
+
+  if (cpu->config->num_layers == 0 || cpu->weights->layers[0].qkv.format == BERT_GEMM_F32)
+    return ROWS_PER_ITEM;
+  return MAX (ROWS_PER_ITEM, (n_tokens + n_items - 1) / n_items);
+}
+
 static int
 row_items (const ForwardPass *pass)
 {
-  return (pass->n_tokens + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+  return (pass->n_tokens + pass->rows_per_item - 1) / pass->rows_per_item;
 }
 
 static void
 item_rows (const ForwardPass *pass, int item, int *first, int *last)
 {
-  *first = item * ROWS_PER_ITEM;
-  *last = MIN (*first + ROWS_PER_ITEM, pass->n_tokens);
+  *first = item * pass->rows_per_item;
+  *last = MIN (*first + pass->rows_per_item, pass->n_tokens);
 }
 
 /* Column items hold whole panels, about four items per thread in fp32; one in bf16 and
@@ -604,9 +619,12 @@ static void
 run_encoder (ForwardPass *pass)
 {
   CpuBackend *cpu = pass->cpu;
+  gboolean by_rows;
+
+  pass->rows_per_item = choose_rows_per_item (cpu, pass->n_tokens);
   /* Row items once every thread gets two; until then threads share the weights by
    * columns, at the cost of more runs per layer. */
-  gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
+  by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
 
   run_phase (pass, embed_phase);
   pass->layer = &cpu->weights->layers[0];

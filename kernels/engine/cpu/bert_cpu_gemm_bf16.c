@@ -188,9 +188,10 @@ bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int 
     int last_panel, float *y, int ldy)
 {
   uint16_t stage[BERT_GEMM_STAGE_BYTES / sizeof (uint16_t)] __attribute__ ((aligned (64)));
-  int stage_rows = MIN (BERT_GEMM_ROW_BLOCK, (int) G_N_ELEMENTS (stage) / linear->k_padded);
+  int capacity = (int) G_N_ELEMENTS (stage) / linear->k_padded;
   /* AMX reads whole tiles of 16 rows: stages of whole tiles, the rows past the input zero. */
-  gboolean amx = stage_rows >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  gboolean amx = capacity >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  int stage_rows = MIN (amx ? BERT_GEMM_AMX_STAGE_ROWS : BERT_GEMM_ROW_BLOCK, capacity);
 
   if (amx) {
     stage_rows -= stage_rows % BERT_GEMM_AMX_ROWS;

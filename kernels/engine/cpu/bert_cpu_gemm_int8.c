@@ -230,11 +230,12 @@ bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int 
     int last_panel, float *y, int ldy)
 {
   uint8_t stage[BERT_GEMM_STAGE_BYTES] __attribute__ ((aligned (64)));
-  float row_scale[BERT_GEMM_ROW_BLOCK];
-  int stage_rows = MIN (BERT_GEMM_ROW_BLOCK, (int) sizeof stage / linear->k_padded);
+  float row_scale[MAX (BERT_GEMM_ROW_BLOCK, BERT_GEMM_AMX_STAGE_ROWS)];
+  int capacity = (int) sizeof stage / linear->k_padded;
   /* AMX reads whole tiles of 16 rows: stages of whole tiles, the rows past the input at
    * the zero point. */
-  gboolean amx = stage_rows >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  gboolean amx = capacity >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  int stage_rows = MIN (amx ? BERT_GEMM_AMX_STAGE_ROWS : BERT_GEMM_ROW_BLOCK, capacity);
 
   if (amx) {
     stage_rows -= stage_rows % BERT_GEMM_AMX_ROWS;
