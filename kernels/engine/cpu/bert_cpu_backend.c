@@ -483,13 +483,15 @@ step_columns (const CpuBackend *cpu, Step step)
 #define ROWS_PER_ITEM 48
 
 /* bf16 and int8 read each Linear layer's weights (from L3) once per item, so their
- * items grow up to BERT_GEMM_AMX_STAGE_ROWS rows, in a multiple of the threads' count
- * of items of about equal size. */
+ * items grow up to BERT_GEMM_AMX_STAGE_ROWS rows: items of about equal size, two per
+ * thread or more, in a multiple of the threads. Fewer tokens than two items of
+ * ROWS_PER_ITEM per thread keep ROWS_PER_ITEM, so the choice of row or column items
+ * (run_encoder) is the same at every precision. */
 static int
 choose_rows_per_item (const CpuBackend *cpu, int n_tokens)
 {
   int threads = bert_cpu_team_size (cpu->team), per_round = threads * BERT_GEMM_AMX_STAGE_ROWS;
-  int n_items = threads * ((n_tokens + per_round - 1) / per_round);
+  int n_items = threads * MAX (2, (n_tokens + per_round - 1) / per_round);
 
   if (cpu->config->num_layers == 0 || cpu->weights->layers[0].qkv.format == BERT_GEMM_F32)
     return ROWS_PER_ITEM;
@@ -587,11 +589,10 @@ attention_phase (int thread_index, gpointer data)
 
   while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads / heads_per_item))
       >= 0) {
-    int s = item * heads_per_item / n_heads;
+    int s = item * heads_per_item / n_heads, first_head = item * heads_per_item % n_heads;
     gsize first = pass->seq_offsets[s];
 
-    for (int head = item * heads_per_item % n_heads; head < item * heads_per_item % n_heads + heads_per_item;
-         head++) {
+    for (int head = first_head; head < first_head + heads_per_item; head++) {
       const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
 
       bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
