@@ -314,24 +314,56 @@ read_flag (JsonObject *object, const char *field)
   return node != NULL && json_node_get_boolean (node);
 }
 
-/* 1_Pooling/config.json: exactly one of the CLS, mean and max modes. */
+/* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
 static gboolean
-read_pooling (BertConfig *config, const char *path, GError **error)
+set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
+{
+  if (g_strcmp0 (mode, "mean") == 0)
+    config->pooling = BERT_POOLING_MEAN;
+  else if (g_strcmp0 (mode, "cls") == 0)
+    config->pooling = BERT_POOLING_CLS;
+  else if (g_strcmp0 (mode, "max") == 0)
+    config->pooling = BERT_POOLING_MAX;
+  else {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pooling_mode %s is not supported (only cls, mean or max)", path, mode ? mode : "(not a string)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "pooling_mode": a mode name, or a list of them whose results sentence-transformers
+ * concatenates: only a list of one is supported. */
+static gboolean
+read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError **error)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 1)
+    node = json_array_get_element (json_node_get_array (node), 0);
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pooling_mode lists %u modes; concatenated poolings are not supported", path,
+        json_array_get_length (json_node_get_array (node)));
+    return FALSE;
+  }
+  return set_pooling_mode (config,
+      JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+          ? json_node_get_string (node)
+          : NULL,
+      path, error);
+}
+
+/* Before sentence-transformers 6: one boolean per mode, exactly one of CLS, mean and max true. */
+static gboolean
+read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
   static const char *unsupported_modes[] = { "pooling_mode_mean_sqrt_len_tokens",
     "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
-  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
-  JsonObject *object;
   int n_modes;
 
-  if (parser == NULL)
-    return FALSE;
-  object = parser_get_object (parser);
   for (guint i = 0; i < G_N_ELEMENTS (unsupported_modes); i++) {
     if (read_flag (object, unsupported_modes[i])) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
           "%s: %s is not supported (only CLS, mean or max pooling)", path, unsupported_modes[i]);
-      g_object_unref (parser);
       return FALSE;
     }
   }
@@ -343,7 +375,6 @@ read_pooling (BertConfig *config, const char *path, GError **error)
     config->pooling = BERT_POOLING_MAX;
   else
     config->pooling = BERT_POOLING_MEAN;
-  g_object_unref (parser);
   if (n_modes != 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
@@ -352,6 +383,33 @@ read_pooling (BertConfig *config, const char *path, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* 1_Pooling/config.json. include_prompt false (pool without the prompt's tokens, as
+ * INSTRUCTOR models do) is refused: the engine pools every token of a sequence. */
+static gboolean
+read_pooling (BertConfig *config, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  JsonNode *include_prompt;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  include_prompt = get_value (object, "include_prompt", G_TYPE_BOOLEAN);
+  if (include_prompt != NULL && !json_node_get_boolean (include_prompt)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: include_prompt false (pooling without the prompt's tokens) is not supported", path);
+    ok = FALSE;
+  } else if (json_object_has_member (object, "pooling_mode")) {
+    ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
+  } else {
+    ok = read_pooling_flags (config, object, path, error);
+  }
+  g_object_unref (parser);
+  return ok;
 }
 
 /* The last component of a module type: "sentence_transformers.models.Pooling" -> "Pooling". */
@@ -363,8 +421,123 @@ module_kind (const char *type)
   return dot ? dot + 1 : type;
 }
 
+/* "torch.nn.modules.activation.Tanh" (what sentence-transformers writes) or any other
+ * path ending in one of these class names. */
 static gboolean
-read_module (BertConfig *config, JsonNode *node, const char *folder, const char *path, GError **error)
+read_activation (JsonObject *object, const char *path, BertActivation *activation, GError **error)
+{
+  static const struct {
+    const char *name;
+    BertActivation activation;
+  } activations[] = {
+    { "Identity", BERT_ACTIVATION_IDENTITY },
+    { "Tanh", BERT_ACTIVATION_TANH },
+    { "ReLU", BERT_ACTIVATION_RELU },
+    { "Sigmoid", BERT_ACTIVATION_SIGMOID },
+    { "GELU", BERT_ACTIVATION_GELU },
+  };
+  const char *name;
+
+  if (!read_string (object, path, "activation_function", &name, error))
+    return FALSE;
+  /* sentence-transformers' default when the field is absent. */
+  *activation = BERT_ACTIVATION_TANH;
+  if (name == NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
+    if (strcmp (module_kind (name), activations[i].name) == 0 && g_str_has_prefix (name, "torch.")) {
+      *activation = activations[i].activation;
+      return TRUE;
+    }
+  }
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: activation_function %s is not supported (only torch.nn's Identity, Tanh, ReLU, Sigmoid and GELU)",
+      path, name);
+  return FALSE;
+}
+
+/* Options of the Dense module that change its result and that the engine does not have. */
+static gboolean
+check_dense_options (JsonObject *object, const char *path, GError **error)
+{
+  const char *input_name = NULL, *output_name = NULL;
+
+  if (read_flag (object, "use_residual")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: use_residual true is not supported", path);
+    return FALSE;
+  }
+  if (!read_string (object, path, "module_input_name", &input_name, error)
+      || !read_string (object, path, "module_output_name", &output_name, error))
+    return FALSE;
+  if (g_strcmp0 (input_name ? input_name : "sentence_embedding", "sentence_embedding") != 0
+      || g_strcmp0 (output_name ? output_name : "sentence_embedding", "sentence_embedding") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: a Dense module on '%s' into '%s' is not supported (only on the sentence embedding)", path,
+        input_name ? input_name : "sentence_embedding", output_name ? output_name : "sentence_embedding");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A Dense module's config.json; its in_features must be the width of what comes before it. */
+static gboolean
+read_dense_config (BertDenseConfig *dense, int in_width, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  JsonNode *bias;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  bias = get_value (object, "bias", G_TYPE_BOOLEAN);
+  dense->bias = bias == NULL || json_node_get_boolean (bias);
+  ok = read_size (object, path, "in_features", BERT_MAX_HIDDEN_SIZE, &dense->in_features, error)
+      && read_size (object, path, "out_features", BERT_MAX_HIDDEN_SIZE, &dense->out_features, error)
+      && read_activation (object, path, &dense->activation, error)
+      && check_dense_options (object, path, error);
+  g_object_unref (parser);
+  if (ok && dense->in_features != in_width) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+        "%s: in_features is %d, but the embedding before this module has %d values", path, dense->in_features,
+        in_width);
+    return FALSE;
+  }
+  return ok;
+}
+
+/* Where modules.json has reached: Dense modules go between Pooling and Normalize. */
+typedef struct {
+  gboolean pooling_seen;
+} ModulesOrder;
+
+static gboolean
+read_dense_module (BertConfig *config, const ModulesOrder *order, const char *folder, const char *module_path,
+    const char *path, GError **error)
+{
+  BertDenseConfig *dense = &config->dense[config->num_dense];
+  char *config_path;
+  gboolean ok;
+
+  if (!order->pooling_seen || config->normalize || config->num_dense == BERT_MAX_DENSE_MODULES) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: Dense module '%s' is not supported there (only up to %d, after Pooling and before Normalize)",
+        path, module_path, BERT_MAX_DENSE_MODULES);
+    return FALSE;
+  }
+  config_path = g_build_filename (folder, module_path, "config.json", NULL);
+  ok = read_dense_config (dense, bert_config_get_embedding_size (config), config_path, error);
+  g_free (config_path);
+  dense->path = g_build_filename (folder, module_path, NULL);
+  config->num_dense++;
+  return ok;
+}
+
+static gboolean
+read_module (BertConfig *config, ModulesOrder *order, JsonNode *node, const char *folder, const char *path,
+    GError **error)
 {
   JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *type = NULL, *module_path = NULL;
@@ -383,13 +556,16 @@ read_module (BertConfig *config, JsonNode *node, const char *folder, const char 
     config->normalize = TRUE;
     return TRUE;
   }
+  if (strcmp (module_kind (type), "Dense") == 0 && module_path != NULL)
+    return read_dense_module (config, order, folder, module_path, path, error);
   if (strcmp (module_kind (type), "Pooling") != 0 || module_path == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: module %s is not supported (only Transformer, Pooling and Normalize)", path, type);
+        "%s: module %s is not supported (only Transformer, Pooling, Dense and Normalize)", path, type);
     return FALSE;
   }
   pooling_path = g_build_filename (folder, module_path, "config.json", NULL);
   ok = read_pooling (config, pooling_path, error);
+  order->pooling_seen = TRUE;
   g_free (pooling_path);
   return ok;
 }
@@ -397,6 +573,7 @@ read_module (BertConfig *config, JsonNode *node, const char *folder, const char 
 static gboolean
 read_modules (BertConfig *config, const char *folder, const char *path, GError **error)
 {
+  ModulesOrder order = { FALSE };
   JsonParser *parser;
   JsonNode *root;
   gboolean ok = TRUE;
@@ -406,7 +583,8 @@ read_modules (BertConfig *config, const char *folder, const char *path, GError *
     return FALSE;
   root = json_parser_get_root (parser);
   for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (root)); i++)
-    ok = read_module (config, json_array_get_element (json_node_get_array (root), i), folder, path, error);
+    ok = read_module (config, &order, json_array_get_element (json_node_get_array (root), i), folder, path,
+        error);
   g_object_unref (parser);
   return ok;
 }

@@ -455,11 +455,12 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
   output->n_sequences = n_sequences;
   output->n_tokens = n_tokens;
   output->hidden_size = config->hidden_size;
+  output->embedding_size = bert_config_get_embedding_size (config);
   output->num_labels = config->num_labels;
   output->token_offset = g_memdup2 (job->batch.seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
   switch (encoder->settings.head) {
     case BERT_HEAD_ENCODER:
-      output->embeddings = g_try_new0 (float, n_sequences * config->hidden_size);
+      output->embeddings = g_try_new0 (float, n_sequences * output->embedding_size);
       return output->embeddings != NULL;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       output->logits = g_try_new0 (float, n_sequences *n_labels);

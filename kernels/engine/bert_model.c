@@ -66,8 +66,8 @@ is_non_finite (const void *data, BertDType dtype, gint64 i)
 
 /* The first of n values that is NaN or infinite, or -1. Blocks are tested without an
  * early exit, so that the compiler can vectorize the test. */
-static gint64
-find_non_finite (const void *data, BertDType dtype, gint64 n)
+gint64
+bert_tensor_find_non_finite (const void *data, BertDType dtype, gint64 n)
 {
   const gint64 block = 4096;
 
@@ -116,7 +116,7 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
     g_free (wanted);
     return FALSE;
   }
-  if ((bad = find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
+  if ((bad = bert_tensor_find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
     /* A NaN weight makes every embedding NaN: refused here rather than found downstream. */
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: tensor '%s' holds a NaN or infinite value (element %" G_GINT64_FORMAT ")", file_name,
@@ -335,6 +335,7 @@ model_free (BertModel *model)
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
 
   bert_config_clear (&model->config);
+  bert_dense_unload (model);
   g_free (model->weights.layers);
   bert_safetensors_free (priv->safetensors);
   if (priv->weights_file != NULL)
@@ -359,7 +360,7 @@ load_model (const char *folder, GError **error)
   model->name = g_path_get_basename (folder);
   if (!bert_config_load (&model->config, &priv->head_from_architectures, folder, error)
       || !bert_config_load_sentence_transformers (&model->config, folder, error)
-      || !load_tokenizer (model, error) || !map_weights (model, error)) {
+      || !load_tokenizer (model, error) || !map_weights (model, error) || !bert_dense_load (model, error)) {
     model_free (model);
     return NULL;
   }

@@ -32,6 +32,27 @@ typedef enum {
   BERT_POOLING_MAX
 } BertPooling;
 
+/* The activation of a sentence-transformers Dense module (torch.nn.modules.*). */
+typedef enum {
+  BERT_ACTIVATION_IDENTITY,
+  BERT_ACTIVATION_TANH,
+  BERT_ACTIVATION_RELU,
+  BERT_ACTIVATION_SIGMOID,
+  BERT_ACTIVATION_GELU /* torch.nn.GELU: with erf */
+} BertActivation;
+
+/* Dense modules past this many in one folder are refused (published models have one). */
+#define BERT_MAX_DENSE_MODULES 4
+
+/* A sentence-transformers Dense module, applied to the pooled embedding:
+ * y = activation (weight x + bias). */
+typedef struct {
+  int in_features, out_features;
+  gboolean bias;
+  BertActivation activation;
+  char *path; /* the module's folder */
+} BertDenseConfig;
+
 typedef enum {
   BERT_HEAD_ENCODER,             /* sentence embeddings */
   BERT_HEAD_SEQUENCE_CLASSIFIER, /* BertForSequenceClassification */
@@ -54,7 +75,16 @@ typedef struct {
   BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
   gboolean normalize;   /* 2_Normalize present in modules.json */
   int max_seq_length;   /* sentence_bert_config.json, else max_position_embeddings */
+  int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
+  BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
 } BertConfig;
+
+/* The width of an encoder's embedding: the last Dense module's out_features, else hidden_size. */
+static inline int
+bert_config_get_embedding_size (const BertConfig *config)
+{
+  return config->num_dense > 0 ? config->dense[config->num_dense - 1].out_features : config->hidden_size;
+}
 
 /* Weight matrices are stored as in PyTorch's nn.Linear: [out_features, in_features]. */
 typedef struct {
@@ -76,6 +106,9 @@ typedef struct {
   BertLayerWeights *layers;                      /* num_layers entries */
   BertTensor pooler_weight, pooler_bias;         /* sequence classifier only */
   BertTensor classifier_weight, classifier_bias; /* [num_labels, hidden] */
+  /* The Dense modules' linear.weight [out_features, in_features] and linear.bias
+   * [out_features] (data NULL without bias), from each module's own folder. */
+  BertTensor dense_weight[BERT_MAX_DENSE_MODULES], dense_bias[BERT_MAX_DENSE_MODULES];
 } BertWeights;
 
 typedef struct _BertModel BertModel;

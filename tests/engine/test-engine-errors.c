@@ -280,9 +280,9 @@ test_unsupported_module (void)
   char *folder = engine_test_make_model (NULL);
 
   engine_test_replace_in_file (folder, "modules.json", "sentence_transformers.models.Normalize",
-      "sentence_transformers.models.Dense");
+      "sentence_transformers.models.WeightedLayerPooling");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json",
-      "sentence_transformers.models.Dense", NULL);
+      "sentence_transformers.models.WeightedLayerPooling", NULL);
   g_free (folder);
 }
 

@@ -23,6 +23,7 @@
 
 #include "bert_backend.h"
 #include "bert_cpu_backend.h"
+#include "bert_cpu_dense.h"
 #include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
 #include "bert_cpu_team.h"
@@ -52,6 +53,7 @@ typedef struct {
   BertLinear pooler, classifier; /* when the model has those tensors */
   GPtrArray *owned;              /* fp32 copies made while preparing */
   gsize unallocated_bytes;       /* the first allocation preparing could not make, or 0 */
+  BertCpuDense dense;            /* the sentence-transformers Dense modules, fp32 */
 } CpuWeights;
 
 /* One encoder's execution state over shared weights. */
@@ -67,6 +69,7 @@ typedef struct {
   float *hidden, *qkv, *context, *sum, *intermediate;
   float *attention_scratch; /* per thread */
   gsize attention_scratch_stride;
+  float *dense_scratch; /* with Dense modules: a pooled row and 2 x dense.max_width */
 } CpuBackend;
 
 /* While preparing: NULL, and the size recorded for the error, when memory is short. */
@@ -197,6 +200,7 @@ prepared_weights_free (CpuWeights *prepared)
   }
   bert_linear_clear (&prepared->pooler);
   bert_linear_clear (&prepared->classifier);
+  bert_cpu_dense_clear (&prepared->dense);
   g_free (prepared->layers);
   g_ptr_array_unref (prepared->owned);
   g_free (prepared);
@@ -229,6 +233,10 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
     prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
   if (classifier_weight->data != NULL)
     prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32, &prepared->classifier);
+  if (!bert_cpu_dense_prepare (&prepared->dense, model))
+    prepared->unallocated_bytes = MAX (prepared->unallocated_bytes,
+        (gsize) prepared->dense.max_width * prepared->dense.max_width * sizeof (float));
+  prepared->bytes += bert_cpu_dense_weight_bytes (&prepared->dense);
   if (prepared->unallocated_bytes > 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
         "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT " MB failed)",
@@ -633,25 +641,30 @@ normalize (float *x, int n)
     x[i] *= scale;
 }
 
+/* Pools a sequence's rows into out (embedding_size values), through the Dense
+ * modules when the model has them, then normalises. */
 static void
 pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, float *out)
 {
   int hidden = cpu->config->hidden_size;
+  float *pooled = cpu->config->num_dense > 0 ? cpu->dense_scratch : out;
 
-  memcpy (out, rows, hidden * sizeof *out);
+  memcpy (pooled, rows, hidden * sizeof *out);
   if (cpu->settings.pooling == BERT_POOLING_MEAN) {
     for (int t = 1; t < n_rows; t++)
       for (int c = 0; c < hidden; c++)
-        out[c] += rows[(gsize) t * hidden + c];
+        pooled[c] += rows[(gsize) t * hidden + c];
     for (int c = 0; c < hidden; c++)
-      out[c] /= n_rows;
+      pooled[c] /= n_rows;
   } else if (cpu->settings.pooling == BERT_POOLING_MAX) {
     for (int t = 1; t < n_rows; t++)
       for (int c = 0; c < hidden; c++)
-        out[c] = fmaxf (out[c], rows[(gsize) t * hidden + c]);
+        pooled[c] = fmaxf (pooled[c], rows[(gsize) t * hidden + c]);
   }
+  if (cpu->config->num_dense > 0)
+    bert_cpu_dense_forward (&cpu->weights->dense, pooled, out, cpu->dense_scratch + hidden);
   if (cpu->settings.normalize)
-    normalize (out, hidden);
+    normalize (out, bert_config_get_embedding_size (cpu->config));
 }
 
 static int32_t
@@ -733,7 +746,7 @@ run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int
       for (int s = 0; s < pass->n_sequences; s++)
         pool_sequence (cpu, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
             pass->seq_offsets[s + 1] - pass->seq_offsets[s],
-            output->embeddings + (gsize) (first_sequence + s) * hidden);
+            output->embeddings + (gsize) (first_sequence + s) * output->embedding_size);
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
@@ -822,10 +835,24 @@ cpu_destroy (gpointer state)
   bert_cpu_team_free (cpu->team);
   free_token_rows (cpu);
   free (cpu->attention_scratch);
+  free (cpu->dense_scratch);
   if (cpu->weights != NULL)
     prepared_weights_release (cpu->weights);
   g_mutex_clear (&cpu->lock);
   g_free (cpu);
+}
+
+static gboolean
+allocate_dense_scratch (CpuBackend *cpu, GError **error)
+{
+  if (cpu->config->num_dense == 0)
+    return TRUE;
+  cpu->dense_scratch =
+      bert_cpu_try_alloc_floats (cpu->config->hidden_size + 2 * (gsize) cpu->weights->dense.max_width);
+  if (cpu->dense_scratch == NULL)
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "CPU backend: no memory for the Dense modules' scratch");
+  return cpu->dense_scratch != NULL;
 }
 
 static gpointer
@@ -843,7 +870,7 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->team = bert_cpu_team_new (n_threads);
   cpu->weights =
       prepared_weights_acquire (model, bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
-  if (cpu->weights == NULL) {
+  if (cpu->weights == NULL || !allocate_dense_scratch (cpu, error)) {
     cpu_destroy (cpu);
     return NULL;
   }
