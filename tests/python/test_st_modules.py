@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""sentence-transformers modules in a model folder: Dense, Normalize after it, and pooling.
+"""sentence-transformers modules in a model folder: Dense, Normalize after it, pooling, prompts.
 
 Runs bert-infer on tests/data/st-modules/dense (BERT, mean pooling, Dense 16 -> 12 Tanh,
 Dense 12 -> 6 without bias, Identity, Normalize: made by make-st-fixtures.py with
 sentence-transformers) and compares with sentence-transformers' own encode(), saved in
 dense-expected.json; then breaks copies of that folder and checks that each is refused
-with an error naming the problem. Exits 77 (skipped) where gi, numpy or appsrc is missing.
+with an error naming the problem. The prompt and prompt-name properties of tokenizer and
+bert-infer are checked against encode(prompt=...) and encode(prompt_name=...). Exits 77 (skipped) where gi, numpy or appsrc is missing.
 """
 import json
 import shutil
@@ -41,10 +42,11 @@ class PipelineError(Exception):
     pass
 
 
-def run_pipeline(description, texts):
+def run_pipeline(description, texts, warnings=None, caps="text/x-raw,format=utf8"):
     """Pushes texts through `appsrc ! DESCRIPTION ! appsink`; the buffers that come out,
-    or PipelineError with the bus error's message and debug text."""
-    pipeline = Gst.parse_launch(f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} "
+    or PipelineError with the bus error's message and debug text. Warnings posted go to
+    the list `warnings` when given."""
+    pipeline = Gst.parse_launch(f"appsrc name=src format=time caps={caps} ! {description} "
                                 "! appsink name=sink sync=false")
     buffers = []
 
@@ -63,7 +65,14 @@ def run_pipeline(description, texts):
         buffer.duration = Gst.SECOND
         src.emit("push-buffer", buffer)
     src.emit("end-of-stream")
-    message = pipeline.get_bus().timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    bus = pipeline.get_bus()
+    while True:
+        message = bus.timed_pop_filtered(60 * Gst.SECOND,
+                                         Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
+        if message is None or message.type != Gst.MessageType.WARNING:
+            break
+        if warnings is not None:
+            warnings.append(message.parse_warning()[0].message)
     pipeline.set_state(Gst.State.NULL)
     assert message is not None, "pipeline did not finish in 60 s"
     if message.type == Gst.MessageType.ERROR:
@@ -176,6 +185,102 @@ class BrokenFolders(unittest.TestCase):
     def test_pooling_without_prompt(self):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt=False))
         self.assert_refused("1_Pooling", "include_prompt false")
+
+
+def token_meta(buffer):
+    structure = buffer.get_custom_meta("GstBertTokenMeta").get_structure()
+    array = structure.get_value("offsets")
+    offsets = numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=numpy.uint32).reshape(-1, 2)
+    array = structure.get_value("ids")
+    ids = numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=numpy.int32)
+    return ids.tolist(), offsets.tolist()
+
+
+def buffer_text(buffer):
+    return buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
+
+
+class Prompts(unittest.TestCase):
+    """The prompt goes before the text for tokenizing only, as sentence-transformers puts it."""
+
+    def assert_embeddings(self, buffers, key):
+        want = numpy.array(expected()[key], dtype=numpy.float32)
+        self.assertLess(numpy.abs(embeddings(buffers) - want).max(), TOLERANCE)
+
+    def test_bert_infer_prompt(self):
+        texts = expected()["texts"]
+        buffers = run_pipeline(f'bert-infer model={DENSE_MODEL} device=cpu prompt="query: "', texts)
+        self.assert_embeddings(buffers, "prompt query: ")
+        # The text passes unchanged, and the prompt changes the result.
+        self.assertEqual([buffer_text(b) for b in buffers], texts)
+        self.assertGreater(numpy.abs(embeddings(buffers) - numpy.array(expected()["plain"])).max(), 1e-3)
+
+    def test_bert_infer_prompt_name(self):
+        texts = expected()["texts"]
+        self.assert_embeddings(run_pipeline(f"bert-infer model={DENSE_MODEL} device=cpu prompt-name=passage", texts),
+                               "prompt_name passage")
+
+    def test_tokenizer_prompt_name_then_bert_infer(self):
+        texts = expected()["texts"]
+        warnings = []
+        buffers = run_pipeline(f"tokenizer model={DENSE_MODEL} prompt-name=query ! bert-infer model={DENSE_MODEL} "
+                               "device=cpu", texts, warnings)
+        self.assert_embeddings(buffers, "prompt query: ")
+        self.assertEqual(warnings, [])
+
+    def test_offsets_stay_the_captions(self):
+        """The caption's tokens keep their spans; the prompt's get [0, 0]."""
+        plain = run_pipeline(f"tokenizer model={DENSE_MODEL}", ["hello world"])[0]
+        prompted = run_pipeline(f'tokenizer model={DENSE_MODEL} prompt="hello "', ["hello world"])[0]
+        plain_ids, plain_offsets = token_meta(plain)
+        ids, offsets = token_meta(prompted)
+        self.assertEqual(buffer_text(prompted), "hello world")
+        self.assertEqual(ids, plain_ids[:1] + plain_ids[1:2] + plain_ids[1:])
+        self.assertEqual(offsets, [[0, 0], [0, 0], [0, 5], [6, 11], [0, 0]])
+        self.assertEqual(offsets[2:], plain_offsets[1:])
+
+    def test_markup_prompt_is_text(self):
+        """In pango markup the prompt is escaped: "<b>" stays three characters of text
+        before the caption's markup, and offsets point into the caption's markup."""
+        caps = "text/x-raw,format=pango-markup"
+        plain = run_pipeline(f'tokenizer model={DENSE_MODEL} prompt="<b> "', ["<i>hello</i> world"], caps=caps)[0]
+        ids, offsets = token_meta(plain)
+        reference = run_pipeline(f"tokenizer model={DENSE_MODEL}", ["<b> hello"])[0]
+        reference_ids, _ = token_meta(reference)
+        self.assertEqual(ids[:4], reference_ids[:4])  # [CLS] < b >
+        self.assertEqual(offsets[:4], [[0, 0]] * 4)
+        self.assertEqual(offsets[4:6], [[3, 8], [13, 18]])
+
+    def test_unknown_prompt_name_lists_the_folders(self):
+        with self.assertRaises(PipelineError) as raised:
+            run_pipeline(f"bert-infer model={DENSE_MODEL} device=cpu prompt-name=question", ["hello"])
+        for fragment in ('"question"', '"query"', '"passage"', "config_sentence_transformers.json"):
+            self.assertIn(fragment, str(raised.exception))
+        with self.assertRaises(PipelineError) as raised:
+            run_pipeline(f"tokenizer model={DENSE_MODEL} prompt-name=question", ["hello"])
+        self.assertIn('"passage"', str(raised.exception))
+
+    def test_default_prompt_name(self):
+        texts = expected()["texts"]
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "model"
+            shutil.copytree(DENSE_MODEL, folder)
+            config_path = folder / "config_sentence_transformers.json"
+            config = json.loads(config_path.read_text())
+            config["default_prompt_name"] = "query"
+            config_path.write_text(json.dumps(config))
+            self.assert_embeddings(run_pipeline(f"bert-infer model={folder} device=cpu", texts), "prompt query: ")
+            # An empty prompt turns the default off, as encode(prompt="") does.
+            self.assert_embeddings(run_pipeline(f'bert-infer model={folder} device=cpu prompt=""', texts), "plain")
+
+    def test_tokens_from_upstream_get_no_prompt_and_a_warning(self):
+        texts = expected()["texts"]
+        warnings = []
+        buffers = run_pipeline(f'tokenizer model={DENSE_MODEL} ! bert-infer model={DENSE_MODEL} device=cpu '
+                               'prompt="query: "', texts, warnings)
+        self.assert_embeddings(buffers, "plain")
+        self.assertEqual(len(warnings), 1)
+        self.assertIn("prompt", warnings[0])
 
 
 class PoolingModeNames(unittest.TestCase):
