@@ -190,6 +190,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.vocab_size = config->vocab_size;
   shape.type_vocab_size = config->type_vocab_size;
   shape.max_positions = config->max_position_embeddings;
+  shape.embedding_size = bert_config_get_embedding_size (config);
   return shape;
 }
 
@@ -208,6 +209,7 @@ cuda_destroy (gpointer state_pointer)
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
+  bert_cuda_dense_free (state->dense);
   if (state->weights != NULL)
     bert_cuda_weights_release (state->weights);
   bert_cuda_matmul_free (state->matmul);
@@ -237,7 +239,9 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
       || (state->weights = bert_cuda_weights_acquire (model, settings->device_id, settings->head,
               state->shape.padded_labels, state->dtype, error))
           == NULL
-      || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
+      || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL
+      || (settings->head == BERT_HEAD_ENCODER && model->config.num_dense > 0
+          && (state->dense = bert_cuda_dense_new (model, state->stream, error)) == NULL)) {
     cuda_destroy (state);
     return NULL;
   }
@@ -403,7 +407,7 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
   switch (state->settings.head) {
     case BERT_HEAD_ENCODER:
       copy_if_wanted (output->embeddings, results + layout.embeddings,
-          (size_t) job->n_sequences * state->shape.hidden * sizeof (float));
+          (size_t) job->n_sequences * state->shape.embedding_size * sizeof (float));
       return;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       copy_if_wanted (output->logits, results + layout.logits, rows * n_labels * sizeof (float));

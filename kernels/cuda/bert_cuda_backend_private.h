@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "bert_backend.h"
+#include "bert_cuda_dense.h"
 #include "bert_cuda_matmul.h"
 
 G_BEGIN_DECLS
@@ -57,7 +58,7 @@ typedef struct {
 
 /* Where a batch's results lie in the packed output block, in 4-byte elements. */
 typedef struct {
-  size_t embeddings; /* encoder: [sequences, hidden] */
+  size_t embeddings; /* encoder: [sequences, embedding_size] */
   size_t logits;     /* classifiers: [rows, num_labels] */
   size_t probs;      /* classifiers: [rows, num_labels] */
   size_t labels;     /* classifiers: [rows] int32 */
@@ -84,6 +85,7 @@ typedef struct {
   int vocab_size;
   int type_vocab_size;
   int max_positions;
+  int embedding_size; /* encoder: the last Dense module's out_features, else hidden */
 } BertCudaShape;
 
 typedef struct {
@@ -98,6 +100,7 @@ typedef struct {
   GMutex lock;             /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
+  BertCudaDense *dense; /* the encoder's Dense modules; NULL without */
 } BertCudaState;
 
 /* Pinned host buffers come in size classes, powers of two from 64 KiB: a job slot that

@@ -73,6 +73,15 @@ cudaError_t bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, f
     int32_t *labels, uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels,
     int logits_stride, int use_sigmoid, cudaStream_t stream);
 
+/* A sentence-transformers Dense module over n_rows pooled embeddings, all fp32:
+ * y [n_rows, out_features] = activation (x [n_rows, in_features] weight^T + bias);
+ * bias may be NULL. */
+cudaError_t bert_cuda_dense_activation (float *y, const float *x, const float *weight, const float *bias,
+    uint32_t n_rows, int in_features, int out_features, BertActivation activation, cudaStream_t stream);
+
+/* In place: each row of x [n_rows, n_cols] (fp32) divided by its L2 norm (at least 1e-12). */
+cudaError_t bert_cuda_normalize_rows (float *x, uint32_t n_rows, int n_cols, cudaStream_t stream);
+
 G_END_DECLS
 
 #endif

@@ -125,13 +125,6 @@ check_limits (const BertConfig *config, GError **error)
         BERT_CUDA_MAX_HEAD_DIM);
     return FALSE;
   }
-  if (config->num_dense > 0) {
-    /* The CPU backend runs them; device=auto falls back to it. */
-    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "CUDA backend: sentence-transformers Dense modules (%s) are not supported on CUDA yet",
-        config->dense[0].path);
-    return FALSE;
-  }
   return TRUE;
 }
 

@@ -180,3 +180,39 @@ cpu_linear (float *out, const float *input, const float *weight, const float *bi
       out[(size_t) r * out_features + o] = (float) acc;
     }
 }
+
+static double
+activate (BertActivation activation, double x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanh (x);
+    case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
+    case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
+    case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return x;
+}
+
+void
+cpu_dense_activation (float *y, const float *x, const float *weight, const float *bias, uint32_t n_rows,
+    int in_features, int out_features, BertActivation activation)
+{
+  cpu_linear (y, x, weight, bias, n_rows, in_features, out_features);
+  for (size_t i = 0; i < (size_t) n_rows * out_features; i++)
+    y[i] = (float) activate (activation, y[i]);
+}
+
+void
+cpu_normalize_rows (float *x, uint32_t n_rows, int n_cols)
+{
+  for (uint32_t r = 0; r < n_rows; r++) {
+    float *row = x + (size_t) r * n_cols;
+    double squares = 0.0;
+
+    for (int i = 0; i < n_cols; i++)
+      squares += (double) row[i] * row[i];
+    for (int i = 0; i < n_cols; i++)
+      row[i] = (float) (row[i] / fmax (sqrt (squares), 1e-12));
+  }
+}

@@ -27,5 +27,9 @@ void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labe
 /* out[rows, out_features] = input . weight^T (+ bias) */
 void cpu_linear (float *out, const float *input, const float *weight, const float *bias, uint32_t rows,
     int in_features, int out_features);
+/* y[rows, out_features] = activation (x . weight^T (+ bias)) */
+void cpu_dense_activation (float *y, const float *x, const float *weight, const float *bias, uint32_t n_rows,
+    int in_features, int out_features, BertActivation activation);
+void cpu_normalize_rows (float *x, uint32_t n_rows, int n_cols);
 
 #endif

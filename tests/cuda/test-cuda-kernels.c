@@ -456,6 +456,49 @@ test_linear (gconstpointer data)
 }
 
 /* Launchers refuse shapes their kernels cannot take, before launching anything. */
+/* The Dense modules' kernels are fp32 whatever the encoder's storage: one run each. */
+static void
+check_dense (BertActivation activation, gboolean with_bias, int in_features, int out_features)
+{
+  const uint32_t n_rows = 5;
+  GRand *rand = g_rand_new_with_seed (activation * 2 + with_bias);
+  float *x = random_floats (rand, (size_t) n_rows * in_features, -2, 2);
+  float *weight = random_floats (rand, (size_t) out_features * in_features, -0.2, 0.2);
+  float *bias = with_bias ? random_floats (rand, out_features, -1, 1) : NULL;
+  size_t n_out = (size_t) n_rows * out_features;
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  float *y = device_alloc (n_out * sizeof (float));
+  char *what = on_host (g_strdup_printf ("dense_activation %d bias %d %dx%d", activation, with_bias,
+      out_features, in_features));
+
+  CHECK_CUDA (bert_cuda_dense_activation (y, upload (BERT_DTYPE_F32, x, (size_t) n_rows * in_features),
+      upload (BERT_DTYPE_F32, weight, (size_t) out_features * in_features),
+      bias ? upload (BERT_DTYPE_F32, bias, out_features) : NULL, n_rows, in_features, out_features,
+      activation, NULL));
+  CHECK_CUDA (cudaMemcpy (got, y, n_out * sizeof (float), cudaMemcpyDeviceToHost));
+  cpu_dense_activation (want, x, weight, bias, n_rows, in_features, out_features, activation);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
+
+  CHECK_CUDA (bert_cuda_normalize_rows (y, n_rows, out_features, NULL));
+  CHECK_CUDA (cudaMemcpy (got, y, n_out * sizeof (float), cudaMemcpyDeviceToHost));
+  cpu_normalize_rows (want, n_rows, out_features);
+  cuda_test_assert_close ("normalize_rows", got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
+  release_scratch ();
+  g_rand_free (rand);
+}
+
+static void
+test_dense_activation (void)
+{
+  const BertActivation activations[] = { BERT_ACTIVATION_IDENTITY, BERT_ACTIVATION_TANH, BERT_ACTIVATION_RELU,
+    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_GELU };
+
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
+    check_dense (activations[i], TRUE, 384, 768);
+    check_dense (activations[i], FALSE, 300, 7);
+  }
+}
+
 static void
 test_launchers_refuse_bad_shapes (void)
 {
@@ -504,6 +547,7 @@ main (int argc, char **argv)
   add_for_each_dtype ("gather_first_tokens", test_gather_first_tokens);
   add_for_each_dtype ("logits_probs_argmax", test_logits_probs_argmax);
   add_for_each_dtype ("linear", test_linear);
+  g_test_add_func ("/cuda/kernels/dense_activation", test_dense_activation);
   g_test_add_func ("/cuda/kernels/launchers_refuse_bad_shapes", test_launchers_refuse_bad_shapes);
   return g_test_run ();
 }
