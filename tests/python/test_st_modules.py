@@ -118,6 +118,50 @@ class DenseModule(unittest.TestCase):
         self.assertLess(numpy.abs(unit - numpy.array(reference["plain"])).max(), TOLERANCE)
 
 
+def rewrite_safetensors(path, dtype):
+    """Rewrites the F32 tensors of a safetensors file in F16 or BF16 (round to nearest even)."""
+    data = path.read_bytes()
+    header_length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + header_length])
+    body = data[8 + header_length:]
+    new_header, blobs, offset = {}, [], 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            new_header[name] = entry
+            continue
+        begin, end = entry["data_offsets"]
+        values = numpy.frombuffer(body[begin:end], dtype="<f4")
+        if dtype == "F16":
+            blob = values.astype("<f2").tobytes()
+        else:
+            bits = values.view(numpy.uint32).astype(numpy.uint64)
+            blob = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2").tobytes()
+        new_header[name] = {"dtype": dtype, "shape": entry["shape"], "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(new_header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
+class DenseWeightDtypes(unittest.TestCase):
+    def test_f16_and_bf16_dense_weights(self):
+        """Dense weights stored in F16 or BF16 are read as such (then computed in fp32):
+        the result stays within their rounding of sentence-transformers'."""
+        reference = expected()
+        want = numpy.array(reference["plain"], dtype=numpy.float32)
+        for dtype, tolerance in (("F16", 1e-3), ("BF16", 1e-2)):
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp) / "model"
+                shutil.copytree(DENSE_MODEL, folder)
+                for module in ("2_Dense", "3_Dense"):
+                    rewrite_safetensors(folder / module / "model.safetensors", dtype)
+                got = embeddings(run_pipeline(f"bert-infer model={folder} device=cpu", reference["texts"]))
+            difference = numpy.abs(got - want).max()
+            self.assertLess(difference, tolerance, dtype)
+            self.assertGreater(difference, 0.0, f"{dtype}: the weights were not rewritten")
+
+
 class BrokenFolders(unittest.TestCase):
     """Copies of the Dense fixture, each broken one way, refused at start with the reason."""
 
