@@ -191,7 +191,6 @@ read_position_offset (BertConfig *config, JsonObject *object, const char *path, 
         path, padding_idx, config->max_position_embeddings);
     return FALSE;
   }
-  config->padding_idx = padding_idx;
   config->position_offset = padding_idx + 1;
   config->max_position_embeddings -= config->position_offset;
   return TRUE;

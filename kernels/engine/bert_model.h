@@ -58,8 +58,8 @@ typedef struct {
   int num_heads;
   int intermediate_size;
   int max_position_embeddings; /* positions a sequence can take: the table's rows less position_offset */
-  int position_offset;         /* table row of a sequence's first token: RoBERTa's padding_idx + 1 */
-  int padding_idx;             /* RoBERTa: tokens of this id take row padding_idx, uncounted */
+  int position_offset;         /* table row of a sequence's first token: RoBERTa's padding_idx + 1,
+                                  whose tokens take row padding_idx (bert_position_ids) */
   int type_vocab_size;         /* rows of the token type table; 0 when there is none */
   gboolean uses_type_ids;      /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
@@ -101,20 +101,17 @@ typedef struct {
 } BertWeights;
 
 /* The position table rows of a sequence's n tokens, as the model's PyTorch code numbers
- * them: 0, 1, ... for BERT and DistilBERT; for RoBERTa padding_idx + 1, + 2, ... over the
- * tokens that are not padding, and padding_idx for a padding token (a packed batch has
- * one only where the text spelled it). */
+ * them from position_offset: 0, 1, ... for BERT and DistilBERT; for RoBERTa
+ * padding_idx + 1, + 2, ... over the tokens that are not padding, and padding_idx
+ * (position_offset - 1) for a padding token, which a packed batch has only where the
+ * text spelled one. */
 static inline void
-bert_config_position_ids (const BertConfig *config, const int32_t *ids, uint32_t n, int32_t *positions)
+bert_position_ids (int32_t position_offset, const int32_t *ids, uint32_t n, int32_t *positions)
 {
-  int32_t next = config->position_offset;
+  int32_t padding_idx = position_offset - 1, next = position_offset; /* -1: no id is padding */
 
-  for (uint32_t t = 0; t < n; t++) {
-    if (config->family == BERT_FAMILY_ROBERTA && ids[t] == config->padding_idx)
-      positions[t] = config->padding_idx;
-    else
-      positions[t] = next++;
-  }
+  for (uint32_t t = 0; t < n; t++)
+    positions[t] = ids[t] == padding_idx ? padding_idx : next++;
 }
 
 typedef struct _BertModel BertModel;

@@ -780,8 +780,8 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, B
     offsets[s - first] = batch->seq_offsets[s] - first_token;
   pass.positions = g_new (int32_t, offsets[last - first]);
   for (int s = 0; s < last - first; s++)
-    bert_config_position_ids (cpu->config, batch->ids + first_token + offsets[s], offsets[s + 1] - offsets[s],
-        pass.positions + offsets[s]);
+    bert_position_ids (cpu->config->position_offset, batch->ids + first_token + offsets[s],
+        offsets[s + 1] - offsets[s], pass.positions + offsets[s]);
   pass.cpu = cpu;
   pass.ids = batch->ids + first_token;
   pass.type_ids = batch->type_ids + first_token;
