@@ -83,7 +83,10 @@ typedef struct {
   float layer_norm_eps;
   int vocab_size;
   int type_vocab_size;
+  gboolean uses_type_ids; /* FALSE (DistilBERT, RoBERTa): every token takes type row 0 */
   int max_positions;
+  int position_offset;                  /* bert_position_ids */
+  BertActivation classifier_activation; /* between the sequence classifier's two layers */
 } BertCudaShape;
 
 typedef struct {
