@@ -73,7 +73,7 @@ for target in "${targets[@]}"; do
   extra_libs=""
   test_args=()
   engine_libs="$build_dir/kernels/engine/libbertengine.a $build_dir/kernels/tokenizer/libberttokenizer.a
-    $(pkg-config --libs json-glib-1.0)"
+    $build_dir/kernels/remote/libbertremote.a $(pkg-config --libs json-glib-1.0 libcurl)"
   case $target in
     engine) extra_libs=$engine_libs ;;
     # all-MiniLM-L6-v2 takes hours on emulated fibers; the tiny models cover every head.
