@@ -7,7 +7,9 @@ folder with the tokenizer.json of tests/tokenizer/data its reference.json names;
 texts of reference.json run through `appsrc ! tokenizer ! bert-infer device=cpu !
 appsink`. The token ids must equal Hugging Face tokenizers' and the embeddings
 PyTorch's (mean pooling of F16 weights computed in fp32): cosine >= 0.99999, max abs
-diff <= 1e-4. Exits 77 (skipped) where gi, numpy or the elements are missing.
+diff <= 1e-4. Also: bert-infer refuses a folder of an unsupported model_type at READY,
+naming it and the supported ones. Exits 77 (skipped) where gi, numpy or the elements
+are missing.
 """
 import json
 import shutil
@@ -90,6 +92,27 @@ class FamilyPipelines(unittest.TestCase):
             cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
             self.assertGreaterEqual(cosine, 0.99999, line["text"])
             numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])
+
+    def test_unsupported_model_type_refused_at_ready(self):
+        for model_type in ("deberta-v2", "modernbert"):
+            with tempfile.TemporaryDirectory(prefix="gst-bert-family-") as folder:
+                shutil.copytree(E2E_DIR / "roberta-bpe", folder, dirs_exist_ok=True)
+                shutil.copy(TOKENIZER_DATA / "bpe-roberta" / "tokenizer.json", folder)
+                config = json.loads((Path(folder) / "config.json").read_text())
+                config["model_type"] = model_type
+                (Path(folder) / "config.json").write_text(json.dumps(config))
+                element = Gst.ElementFactory.make("bert-infer")
+                element.set_property("model", folder)
+                bus = Gst.Bus.new()
+                element.set_bus(bus)
+                self.assertEqual(element.set_state(Gst.State.READY), Gst.StateChangeReturn.FAILURE)
+                message = bus.pop_filtered(Gst.MessageType.ERROR)
+                element.set_state(Gst.State.NULL)
+            self.assertIsNotNone(message, "no error message on the bus")
+            error, debug = message.parse_error()
+            text = f"{error.message} {debug}"
+            self.assertIn(f'"{model_type}"', text)
+            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert", text)
 
     def test_roberta_with_byte_level_bpe(self):
         self.check_folder("roberta-bpe")
