@@ -392,6 +392,7 @@ typedef struct {
   const uint32_t *seq_offsets; /* relative to the chunk's first token */
   int n_sequences, n_tokens;
   const CpuLayer *layer;
+  int rows_per_item;
   Step step;      /* the step column_phase runs */
   gint next_item; /* the current phase's work counter */
 } ForwardPass;
@@ -486,17 +487,33 @@ step_columns (const CpuBackend *cpu, Step step)
 /* Rows per work item: enough to keep the packed kernel's register blocks full. */
 #define ROWS_PER_ITEM 48
 
+/* bf16 and int8 read each Linear layer's weights (from L3) once per item, so their
+ * items grow up to BERT_GEMM_AMX_STAGE_ROWS rows: items of about equal size, two per
+ * thread or more, in a multiple of the threads. Fewer tokens than two items of
+ * ROWS_PER_ITEM per thread keep ROWS_PER_ITEM, so the choice of row or column items
+ * (run_encoder) is the same at every precision. */
+static int
+choose_rows_per_item (const CpuBackend *cpu, int n_tokens)
+{
+  int threads = bert_cpu_team_size (cpu->team), per_round = threads * BERT_GEMM_AMX_STAGE_ROWS;
+  int n_items = threads * MAX (2, (n_tokens + per_round - 1) / per_round);
+
+  if (cpu->config->num_layers == 0 || cpu->weights->layers[0].qkv.format == BERT_GEMM_F32)
+    return ROWS_PER_ITEM;
+  return MAX (ROWS_PER_ITEM, (n_tokens + n_items - 1) / n_items);
+}
+
 static int
 row_items (const ForwardPass *pass)
 {
-  return (pass->n_tokens + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+  return (pass->n_tokens + pass->rows_per_item - 1) / pass->rows_per_item;
 }
 
 static void
 item_rows (const ForwardPass *pass, int item, int *first, int *last)
 {
-  *first = item * ROWS_PER_ITEM;
-  *last = MIN (*first + ROWS_PER_ITEM, pass->n_tokens);
+  *first = item * pass->rows_per_item;
+  *last = MIN (*first + pass->rows_per_item, pass->n_tokens);
 }
 
 /* Column items hold whole panels, about four items per thread in fp32; one in bf16 and
@@ -563,7 +580,8 @@ embed_phase (int thread_index, gpointer data)
   }
 }
 
-/* Items are (sequence, head) pairs. */
+/* Items are (sequence, head) pairs; or with many sequences, sequences, whose rows of
+ * Q/K/V one thread then reads whole, in order. */
 static void
 attention_phase (int thread_index, gpointer data)
 {
@@ -571,16 +589,21 @@ attention_phase (int thread_index, gpointer data)
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
   int head_dim = cpu->head_dim, item;
+  int heads_per_item = pass->n_sequences >= 4 * bert_cpu_team_size (cpu->team) ? n_heads : 1;
   float *scratch = cpu->attention_scratch + thread_index * cpu->attention_scratch_stride;
 
-  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads)) >= 0) {
-    int s = item / n_heads, head = item % n_heads;
+  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads / heads_per_item))
+      >= 0) {
+    int s = item * heads_per_item / n_heads, first_head = item * heads_per_item % n_heads;
     gsize first = pass->seq_offsets[s];
-    const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
 
-    bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
-        cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
-        scratch);
+    for (int head = first_head; head < first_head + heads_per_item; head++) {
+      const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+
+      bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
+          cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
+          scratch);
+    }
   }
 }
 
@@ -602,9 +625,12 @@ static void
 run_encoder (ForwardPass *pass)
 {
   CpuBackend *cpu = pass->cpu;
+  gboolean by_rows;
+
+  pass->rows_per_item = choose_rows_per_item (cpu, pass->n_tokens);
   /* Row items once every thread gets two; until then threads share the weights by
    * columns, at the cost of more runs per layer. */
-  gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
+  by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
 
   run_phase (pass, embed_phase);
   pass->layer = &cpu->weights->layers[0];
