@@ -189,8 +189,11 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.layer_norm_eps = config->layer_norm_eps;
   shape.vocab_size = config->vocab_size;
   shape.type_vocab_size = config->type_vocab_size;
+  shape.uses_type_ids = config->uses_type_ids;
   shape.max_positions = config->max_position_embeddings;
   shape.embedding_size = bert_config_get_embedding_size (config);
+  shape.position_offset = config->position_offset;
+  shape.classifier_activation = config->classifier_activation;
   return shape;
 }
 
@@ -270,9 +273,9 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
       return 0;
     }
     for (uint32_t t = start; t < end; t++) {
-      int32_t type_id = batch->type_ids != NULL ? batch->type_ids[t] : 0;
+      int32_t type_id = batch->type_ids != NULL && state->shape.uses_type_ids ? batch->type_ids[t] : 0;
       if (batch->ids[t] < 0 || batch->ids[t] >= state->shape.vocab_size || type_id < 0
-          || type_id >= state->shape.type_vocab_size) {
+          || (state->shape.uses_type_ids && type_id >= state->shape.type_vocab_size)) {
         g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
             "CUDA backend: sequence %u token %u: id %d or type id %d outside the vocabulary (%d, %d)", s,
             t - start, batch->ids[t], type_id, state->shape.vocab_size, state->shape.type_vocab_size);
@@ -280,8 +283,9 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
       }
       inputs[layout.ids + t] = batch->ids[t];
       inputs[layout.type_ids + t] = type_id;
-      inputs[layout.positions + t] = (int32_t) (t - start);
     }
+    bert_position_ids (state->shape.position_offset, batch->ids + start, end - start,
+        inputs + layout.positions + start);
     seq_offsets[s] = start;
     max_seq_len = MAX (max_seq_len, end - start);
   }

@@ -84,8 +84,11 @@ typedef struct {
   float layer_norm_eps;
   int vocab_size;
   int type_vocab_size;
+  gboolean uses_type_ids; /* FALSE (DistilBERT, RoBERTa): every token takes type row 0 */
   int max_positions;
-  int embedding_size; /* encoder: the last Dense module's out_features, else hidden */
+  int embedding_size;                   /* encoder: the last Dense module's out_features, else hidden */
+  int position_offset;                  /* bert_position_ids */
+  BertActivation classifier_activation; /* between the sequence classifier's two layers */
 } BertCudaShape;
 
 typedef struct {

@@ -201,7 +201,8 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
           "residual_layernorm (output)", index, error);
 }
 
-/* BertForSequenceClassification: logits = classifier (tanh (pooler (hidden[CLS]))). */
+/* The sequence classifiers: logits = classifier (activation (pooler (hidden[first token]))),
+ * tanh for BERT's pooler and RoBERTa's classification head, ReLU for DistilBERT's. */
 static gboolean
 forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const uint32_t *seq_offsets,
     float *outputs, const BertCudaOutputLayout *layout, GError **error)
@@ -221,10 +222,12 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
               NULL, n_sequences, shape->hidden, shape->hidden, stream, error),
           "pooler GEMM", -1, error)
       && step_done (state,
-          cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
-                          shape->hidden, stream),
+          cuda_check ((shape->classifier_activation == BERT_ACTIVATION_RELU
+                              ? bert_cuda_bias_relu
+                              : bert_cuda_bias_tanh) (state->dtype, buffers->pooled, weights->pooler_bias,
+                          n_sequences, shape->hidden, stream),
               error),
-          "bias_tanh", -1, error)
+          "classifier activation", -1, error)
       && step_done (state,
           bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
               weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error),

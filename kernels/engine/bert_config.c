@@ -1,5 +1,8 @@
 /* bert_config.c: reads config.json and the sentence-transformers files of a model folder.
  *
+ * config.json's model_type picks the family (BERT, DistilBERT, RoBERTa and its kin),
+ * which names the fields to read.
+ *
  * Every size is range-checked here, before the loader allocates anything from it.
  */
 #include <json-glib/json-glib.h>
@@ -108,18 +111,89 @@ read_size (JsonObject *object, const char *path, const char *field, gint64 max, 
   return TRUE;
 }
 
+/* The model types the engine runs, with the class name prefix of their heads. */
+static const struct {
+  const char *model_type, *class_prefix;
+  BertFamily family;
+} model_types[] = {
+  { "bert", "Bert", BERT_FAMILY_BERT },
+  { "distilbert", "DistilBert", BERT_FAMILY_DISTILBERT },
+  { "roberta", "Roberta", BERT_FAMILY_ROBERTA },
+  { "xlm-roberta", "XLMRoberta", BERT_FAMILY_ROBERTA },
+  { "camembert", "Camembert", BERT_FAMILY_ROBERTA },
+};
+
+#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert"
+
+/* The index in model_types of config.json's model_type. */
+static gboolean
+read_model_type (JsonObject *object, const char *path, guint *index, GError **error)
+{
+  const char *model_type;
+
+  if (!read_string (object, path, "model_type", &model_type, error))
+    return FALSE;
+  for (*index = 0; model_type != NULL && *index < G_N_ELEMENTS (model_types); (*index)++)
+    if (strcmp (model_type, model_types[*index].model_type) == 0)
+      return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: model_type is %s%s%s; the supported model types are " SUPPORTED_MODEL_TYPES, path,
+      model_type ? "\"" : "", model_type ? model_type : "missing", model_type ? "\"" : "");
+  return FALSE;
+}
+
+/* config.json's names of the sizes: BertConfig's (also RoBERTa's), DistilBertConfig's. */
 static gboolean
 read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  return read_size (object, path, "hidden_size", BERT_MAX_HIDDEN_SIZE, &config->hidden_size, error)
-      && read_size (object, path, "num_hidden_layers", BERT_MAX_LAYERS, &config->num_layers, error)
-      && read_size (object, path, "num_attention_heads", BERT_MAX_HIDDEN_SIZE, &config->num_heads, error)
-      && read_size (object, path, "intermediate_size", BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size,
-          error)
-      && read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
+  gboolean distilbert = config->family == BERT_FAMILY_DISTILBERT;
+
+  if (!read_size (object, path, distilbert ? "dim" : "hidden_size", BERT_MAX_HIDDEN_SIZE,
+          &config->hidden_size, error)
+      || !read_size (object, path, distilbert ? "n_layers" : "num_hidden_layers", BERT_MAX_LAYERS,
+          &config->num_layers, error)
+      || !read_size (object, path, distilbert ? "n_heads" : "num_attention_heads", BERT_MAX_HIDDEN_SIZE,
+          &config->num_heads, error)
+      || !read_size (object, path, distilbert ? "hidden_dim" : "intermediate_size",
+          BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size, error)
+      || !read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
           &config->max_position_embeddings, error)
-      && read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error)
-      && read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error);
+      || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error))
+    return FALSE;
+  config->uses_type_ids = config->family == BERT_FAMILY_BERT;
+  /* DistilBERT has no token type table; RoBERTa's tokenizers give the model no type ids,
+   * so it always adds the table's row 0. */
+  return distilbert
+      || read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error);
+}
+
+/* RoBERTa numbers positions from padding_idx + 1 (pad_token_id, 1 unless set), so its
+ * table has padding_idx + 1 rows more than a sequence can use. */
+static gboolean
+read_position_offset (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "pad_token_id");
+  gint64 padding_idx = 1;
+
+  if (config->family != BERT_FAMILY_ROBERTA)
+    return TRUE;
+  if (node != NULL && get_value (object, "pad_token_id", G_TYPE_INT64) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field 'pad_token_id' is not an integer", path);
+    return FALSE;
+  }
+  if (node != NULL)
+    padding_idx = json_node_get_int (node);
+  if (padding_idx < 0 || padding_idx + 1 >= config->max_position_embeddings) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pad_token_id %" G_GINT64_FORMAT " leaves no position of max_position_embeddings %d "
+        "(RoBERTa's positions start at pad_token_id + 1)",
+        path, padding_idx, config->max_position_embeddings);
+    return FALSE;
+  }
+  config->position_offset = padding_idx + 1;
+  config->max_position_embeddings -= config->position_offset;
+  return TRUE;
 }
 
 static gboolean
@@ -128,8 +202,9 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   JsonNode *node = json_object_get_member (object, "layer_norm_eps");
   double eps;
 
-  config->layer_norm_eps = 1e-12f; /* BertConfig's default */
-  if (node == NULL)
+  /* BertConfig's default, and DistilBERT's LayerNorm eps, which its config cannot set. */
+  config->layer_norm_eps = 1e-12f;
+  if (node == NULL || config->family == BERT_FAMILY_DISTILBERT)
     return TRUE;
   if (get_value (object, "layer_norm_eps", G_TYPE_DOUBLE) == NULL
       && get_value (object, "layer_norm_eps", G_TYPE_INT64) == NULL) {
@@ -147,22 +222,40 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
-/* model_type, hidden_act and position_embedding_type name what we can compute. */
+/* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
 static gboolean
-check_architecture (JsonObject *object, const char *path, GError **error)
+check_distilbert (JsonObject *object, const char *path, GError **error)
 {
-  const char *model_type, *hidden_act, *position_embedding_type;
+  JsonNode *sinusoidal = get_value (object, "sinusoidal_pos_embds", G_TYPE_BOOLEAN);
+  const char *activation;
 
-  if (!read_string (object, path, "model_type", &model_type, error)
-      || !read_string (object, path, "hidden_act", &hidden_act, error)
-      || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
+  if (!read_string (object, path, "activation", &activation, error))
     return FALSE;
-  if (model_type == NULL || strcmp (model_type, "bert") != 0) {
+  if (activation != NULL && strcmp (activation, "gelu") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: model_type is %s%s%s, only \"bert\" is supported", path, model_type ? "\"" : "",
-        model_type ? model_type : "missing", model_type ? "\"" : "");
+        "%s: activation \"%s\" is not supported, only \"gelu\" (erf)", path, activation);
     return FALSE;
   }
+  if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: sinusoidal_pos_embds is true; only learned position embeddings are supported", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* hidden_act and position_embedding_type (DistilBERT: its own fields) name what we can
+ * compute. */
+static gboolean
+check_architecture (const BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  const char *hidden_act, *position_embedding_type;
+
+  if (config->family == BERT_FAMILY_DISTILBERT)
+    return check_distilbert (object, path, error);
+  if (!read_string (object, path, "hidden_act", &hidden_act, error)
+      || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
+    return FALSE;
   if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
@@ -177,9 +270,27 @@ check_architecture (JsonObject *object, const char *path, GError **error)
   return TRUE;
 }
 
+/* The head a class name such as BertForSequenceClassification names, if any. */
+static gboolean
+head_of_class (const char *name, const char *class_prefix, BertHead *head)
+{
+  gsize length = strlen (class_prefix);
+
+  if (strncmp (name, class_prefix, length) != 0)
+    return FALSE;
+  if (strcmp (name + length, "ForSequenceClassification") == 0)
+    *head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  else if (strcmp (name + length, "ForTokenClassification") == 0)
+    *head = BERT_HEAD_TOKEN_CLASSIFIER;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* The head the architectures list names; FALSE in *named when none does. */
 static gboolean
-read_architectures (BertConfig *config, gboolean *named, JsonObject *object, const char *path, GError **error)
+read_architectures (BertConfig *config, const char *class_prefix, gboolean *named, JsonObject *object,
+    const char *path, GError **error)
 {
   JsonNode *node = json_object_get_member (object, "architectures");
   JsonArray *names;
@@ -196,17 +307,10 @@ read_architectures (BertConfig *config, gboolean *named, JsonObject *object, con
   names = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (names); i++) {
     JsonNode *element = json_array_get_element (names, i);
-    const char *name = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
-        ? json_node_get_string (element)
-        : "";
 
-    if (strcmp (name, "BertForSequenceClassification") == 0) {
-      config->head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+    if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
+        && head_of_class (json_node_get_string (element), class_prefix, &config->head))
       *named = TRUE;
-    } else if (strcmp (name, "BertForTokenClassification") == 0) {
-      config->head = BERT_HEAD_TOKEN_CLASSIFIER;
-      *named = TRUE;
-    }
   }
   return TRUE;
 }
@@ -264,12 +368,30 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
   return TRUE;
 }
 
+static gboolean
+read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *object, const char *path,
+    GError **error)
+{
+  guint type;
+
+  if (!read_model_type (object, path, &type, error))
+    return FALSE;
+  config->family = model_types[type].family;
+  config->classifier_activation =
+      config->family == BERT_FAMILY_DISTILBERT ? BERT_ACTIVATION_RELU : BERT_ACTIVATION_TANH;
+  return check_architecture (config, object, path, error) && read_sizes (config, object, path, error)
+      && read_position_offset (config, object, path, error)
+      && read_layer_norm_eps (config, object, path, error)
+      && read_architectures (config, model_types[type].class_prefix, head_from_architectures, object, path,
+          error)
+      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+}
+
 gboolean
 bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder, GError **error)
 {
   char *path = g_build_filename (folder, "config.json", NULL);
   JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
-  JsonObject *object;
   gboolean ok;
 
   memset (config, 0, sizeof *config);
@@ -277,14 +399,10 @@ bert_config_load (BertConfig *config, gboolean *head_from_architectures, const c
     g_free (path);
     return FALSE;
   }
-  object = parser_get_object (parser);
-  ok = check_architecture (object, path, error) && read_sizes (config, object, path, error)
-      && read_layer_norm_eps (config, object, path, error)
-      && read_architectures (config, head_from_architectures, object, path, error)
-      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+  ok = read_config (config, head_from_architectures, parser_get_object (parser), path, error);
   if (ok && config->hidden_size % config->num_heads != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: num_attention_heads %d does not divide hidden_size %d", path, config->num_heads,
+        "%s: the number of attention heads %d does not divide the hidden size %d", path, config->num_heads,
         config->hidden_size);
     ok = FALSE;
   }

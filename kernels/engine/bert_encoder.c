@@ -312,7 +312,8 @@ bert_model_check_tokens (const BertModel *model, const int32_t *ids, const int32
           "token %u: id %d is outside the vocabulary [0, %d)", t, id, config->vocab_size);
       return FALSE;
     }
-    if (type_id < 0 || type_id >= config->type_vocab_size) {
+    /* DistilBERT and RoBERTa ignore type ids, as their tokenizers never pass them. */
+    if (config->uses_type_ids && (type_id < 0 || type_id >= config->type_vocab_size)) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
           "token %u: token type id %d is outside [0, %d) (type_vocab_size)", t, type_id,
           config->type_vocab_size);

@@ -6,7 +6,8 @@
  * The contract:
  *  - Input: a batch of 1 or more sequences, each of 1 to max_position_embeddings
  *    tokens ([CLS] and [SEP] included, as the tokenizer gives them), ids in
- *    [0, vocab_size), type ids in [0, type_vocab_size). bert_model_check_tokens is the
+ *    [0, vocab_size), type ids in [0, type_vocab_size) (where the family uses them:
+ *    DistilBERT and RoBERTa ignore them). bert_model_check_tokens is the
  *    id rule; the engine applies it with the length rule to every batch and refuses
  *    the whole batch (BERT_ENGINE_ERROR_INPUT, naming sequence and token) otherwise.
  *  - Two ways in: bert_encoder_submit_packed takes the sequences end to end, as a

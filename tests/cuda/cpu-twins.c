@@ -28,7 +28,7 @@ cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_id
   for (uint32_t t = 0; t < n_tokens; t++) {
     for (int i = 0; i < hidden; i++)
       row[i] = (double) word[(size_t) ids[t] * hidden + i] + position[(size_t) positions[t] * hidden + i]
-          + token_type[(size_t) type_ids[t] * hidden + i];
+          + (token_type ? token_type[(size_t) type_ids[t] * hidden + i] : 0.0);
     layernorm_row (out + (size_t) t * hidden, row, gamma, beta, eps, hidden);
   }
   g_free (row);
@@ -62,6 +62,13 @@ cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols)
 {
   for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
     x[i] = (float) tanh ((double) x[i] + bias[i % n_cols]);
+}
+
+void
+cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols)
+{
+  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
+    x[i] = (float) fmax ((double) x[i] + bias[i % n_cols], 0.0);
 }
 
 /* softmax (q . K^T / sqrt (d)) V for one query of one head, two passes over the scores. */

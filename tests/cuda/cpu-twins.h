@@ -16,6 +16,7 @@ void cpu_residual_layernorm (float *out, const float *input, const float *residu
     const float *beta, float eps, uint32_t n_rows, int hidden);
 void cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols);
+void cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, int n_heads, int head_dim);
 void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,

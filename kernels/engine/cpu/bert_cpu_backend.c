@@ -47,7 +47,8 @@ typedef struct {
   BertPrecision precision; /* FP32, BF16 or INT8, supported on this CPU */
   gsize bytes;             /* of the weights the forward pass reads */
   int users;               /* encoders holding them; under prepared_weights_lock */
-  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
+  const float *word_embeddings, *position_embeddings;
+  const float *token_type_embeddings; /* NULL for a family without token types */
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
   CpuLayer *layers;
   BertLinear pooler, classifier; /* when the model has those tensors */
@@ -223,7 +224,8 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
   prepared->owned = g_ptr_array_new_with_free_func (free);
   prepared->word_embeddings = tensor_as_f32 (prepared, &weights->word_embeddings);
   prepared->position_embeddings = tensor_as_f32 (prepared, &weights->position_embeddings);
-  prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
+  if (weights->token_type_embeddings.data != NULL)
+    prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
   prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
   prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
@@ -413,11 +415,14 @@ embed_rows (ForwardPass *pass, int first, int last)
   for (int t = first; t < last; t++) {
     const float *word = weights->word_embeddings + (gsize) pass->ids[t] * hidden;
     const float *position = weights->position_embeddings + (gsize) pass->positions[t] * hidden;
-    const float *token_type = weights->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+    /* Families without type ids take row 0; adding 0 where there is no table changes nothing. */
+    int32_t type_id = cpu->config->uses_type_ids ? pass->type_ids[t] : 0;
+    const float *token_type =
+        weights->token_type_embeddings ? weights->token_type_embeddings + (gsize) type_id * hidden : NULL;
     float *sum = cpu->sum + t * hidden;
 
     for (gsize c = 0; c < hidden; c++)
-      sum[c] = word[c] + token_type[c] + position[c];
+      sum[c] = word[c] + (token_type ? token_type[c] : 0.0f) + position[c];
     bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, weights->embeddings_layernorm_weight,
         weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
   }
@@ -713,7 +718,9 @@ mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_
     applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
 }
 
-/* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
+/* logits = classifier (activation (pooler (first rows))), the activation tanh (BERT's
+ * pooler, RoBERTa's classification head) or ReLU (DistilBERT); probs by softmax or
+ * sigmoid. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
     uint8_t *applies)
@@ -726,7 +733,8 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
         hidden * sizeof (float));
   bert_linear_forward (&cpu->weights->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
   for (gsize i = 0; i < (gsize) n * hidden; i++)
-    cpu->sum[i] = tanhf (cpu->sum[i]);
+    cpu->sum[i] = cpu->config->classifier_activation == BERT_ACTIVATION_RELU ? fmaxf (cpu->sum[i], 0.0f)
+                                                                             : tanhf (cpu->sum[i]);
   bert_linear_forward (&cpu->weights->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
   for (int s = 0; s < n; s++) {
     float *row = probs + (gsize) s * n_labels;
@@ -811,8 +819,8 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, B
     offsets[s - first] = batch->seq_offsets[s] - first_token;
   pass.positions = g_new (int32_t, offsets[last - first]);
   for (int s = 0; s < last - first; s++)
-    for (uint32_t t = offsets[s]; t < offsets[s + 1]; t++)
-      pass.positions[t] = t - offsets[s];
+    bert_position_ids (cpu->config->position_offset, batch->ids + first_token + offsets[s],
+        offsets[s + 1] - offsets[s], pass.positions + offsets[s]);
   pass.cpu = cpu;
   pass.ids = batch->ids + first_token;
   pass.type_ids = batch->type_ids + first_token;
