@@ -32,7 +32,9 @@ typedef enum {
   BERT_POOLING_MAX
 } BertPooling;
 
-/* The activation of a sentence-transformers Dense module (torch.nn.modules.*). */
+/* An activation of a sentence-transformers Dense module (torch.nn.modules.*), and the one
+ * between a sequence classifier's two Linear layers: tanh for BERT's pooler and
+ * RobertaClassificationHead, ReLU for DistilBertForSequenceClassification. */
 typedef enum {
   BERT_ACTIVATION_IDENTITY,
   BERT_ACTIVATION_TANH,
@@ -65,12 +67,6 @@ typedef enum {
   BERT_FAMILY_DISTILBERT, /* distilbert: no token types */
   BERT_FAMILY_ROBERTA     /* roberta, xlm-roberta, camembert: positions after padding_idx */
 } BertFamily;
-
-/* The activation between a sequence classifier's two Linear layers. */
-typedef enum {
-  BERT_ACTIVATION_TANH, /* BERT's pooler, RobertaClassificationHead */
-  BERT_ACTIVATION_RELU  /* DistilBertForSequenceClassification */
-} BertActivation;
 
 typedef struct {
   BertFamily family;
