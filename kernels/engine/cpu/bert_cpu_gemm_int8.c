@@ -176,7 +176,7 @@ panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *r
 /* One panel over rows of x (signed, row stride k_padded, whole tiles of 16 rows
  * readable) with AMX: int32 sums of 32 rows x 32 features in tiles 0-3, then the fp32
  * epilogue. tdpbssd takes signed bytes, so no shift to take back. */
-__attribute__ ((target ("amx-tile,amx-int8,avx512f"))) static void
+__attribute__ ((target ("amx-tile,amx-int8,avx512f,prfchw"))) static void
 amx_panel_forward (const BertLinear *linear, int p, const int8_t *x, const float *row_scale, int rows,
     float *y, int ldy)
 {
@@ -195,6 +195,13 @@ amx_panel_forward (const BertLinear *linear, int p, const int8_t *x, const float
     gboolean two = rows - r > BERT_GEMM_AMX_ROWS;
     const int8_t *x0 = x + (gsize) r * k_padded, *x1 = x0 + (gsize) BERT_GEMM_AMX_ROWS * k_padded;
 
+    /* This block's output lines, to own (prefetchw) while the tiles multiply: the
+     * output is mostly out of cache, and stores that miss stall the epilogue (measured
+     * in bench-gemm: 19% of the int8 peak without, 22-23% with, on the wide outputs). */
+    for (int i = r; i < MIN (r + 2 * BERT_GEMM_AMX_ROWS, rows); i++) {
+      __builtin_prefetch (y + (gsize) i * ldy, 1, 3);
+      __builtin_prefetch (y + (gsize) i * ldy + 16, 1, 3);
+    }
     _tile_zero (0);
     _tile_zero (1);
     _tile_zero (2);
