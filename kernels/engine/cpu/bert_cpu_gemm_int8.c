@@ -79,17 +79,25 @@ quantize_rows (const float *x, int rows, int ldx, int k, uint8_t *stage, int k_p
   for (int r = 0; r < rows; r++) {
     const float *in = x + (gsize) r * ldx;
     uint8_t *out = stage + (gsize) r * k_padded;
-    __m512 max_abs = _mm512_setzero_ps ();
+    /* Four running maxima: one would wait on vmaxps's latency at every vector. */
+    __m512 max_abs[4] = { _mm512_setzero_ps (), _mm512_setzero_ps (), _mm512_setzero_ps (),
+      _mm512_setzero_ps () };
     __m512i shift = _mm512_set1_epi32 (zero_point);
     __m512 inverse;
     float max_value;
+    int i = 0;
 
-    for (int i = 0; i < k; i += 16) {
+    for (; i + 64 <= k; i += 64) {
+      for (int j = 0; j < 4; j++)
+        max_abs[j] = _mm512_max_ps (max_abs[j], _mm512_abs_ps (_mm512_loadu_ps (in + i + 16 * j)));
+    }
+    for (; i < k; i += 16) {
       __mmask16 mask = k - i >= 16 ? 0xffff : (1u << (k - i)) - 1;
 
-      max_abs = _mm512_max_ps (max_abs, _mm512_abs_ps (_mm512_maskz_loadu_ps (mask, in + i)));
+      max_abs[0] = _mm512_max_ps (max_abs[0], _mm512_abs_ps (_mm512_maskz_loadu_ps (mask, in + i)));
     }
-    max_value = _mm512_reduce_max_ps (max_abs);
+    max_value = _mm512_reduce_max_ps (
+        _mm512_max_ps (_mm512_max_ps (max_abs[0], max_abs[1]), _mm512_max_ps (max_abs[2], max_abs[3])));
     inverse = _mm512_set1_ps (max_value > 0.0f ? 127.0f / max_value : 0.0f);
     row_scale[r] = max_value / 127.0f;
     for (int i = 0; i < k; i += 16) {
