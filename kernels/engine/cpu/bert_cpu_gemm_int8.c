@@ -208,7 +208,8 @@ amx_panel_forward (const BertLinear *linear, int p, const int8_t *x, const float
      * in bench-gemm: 19% of the int8 peak without, 22-23% with, on the wide outputs). */
     for (int i = r; i < MIN (r + 2 * BERT_GEMM_AMX_ROWS, rows); i++) {
       __builtin_prefetch (y + (gsize) i * ldy, 1, 3);
-      __builtin_prefetch (y + (gsize) i * ldy + 16, 1, 3);
+      if (valid > 16)
+        __builtin_prefetch (y + (gsize) i * ldy + 16, 1, 3);
     }
     _tile_zero (0);
     _tile_zero (1);
