@@ -16,15 +16,18 @@ typedef struct {
 
 /* ---- Unigram ---- */
 
-/* The pieces as a byte trie, nodes numbered breadth first so that the children of node i
- * are the nodes [child_start[i], child_start[i + 1]), sorted by label: a walk from a
+/* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
+ * units[s].base + c when that unit's check is s (the root is unit 0). A walk from a
  * position meets every piece starting there, as the reference's common-prefix search. */
 typedef struct {
-  uint32_t n_nodes;
-  uint8_t *labels;          /* per node: the byte on the edge into it */
-  uint32_t *child_start;    /* n_nodes + 1 entries */
-  int32_t *ids;             /* per node: the piece ending there, or -1 */
-  uint32_t root_child[256]; /* the root's child per byte, 0 if none */
+  uint32_t base;  /* where the children's units start, less their byte */
+  uint32_t check; /* the parent unit; UINT32_MAX: free */
+} BertTrieUnit;
+
+typedef struct {
+  uint32_t n_units; /* 256 past the highest base, so that no step leaves the array */
+  BertTrieUnit *units;
+  int32_t *ids; /* per unit: the piece ending there, or -1 */
 } BertPieceTrie;
 
 typedef struct {

@@ -29,6 +29,88 @@ compare_pieces (const void *a, const void *b, void *data)
   return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
 }
 
+/* Gives each node of the level-by-level trie (children contiguous, sorted, after their
+ * parent) a unit: the lowest base where all its children's units are free, searched from
+ * the first free unit (a unit that keeps failing is left behind, so that loading stays
+ * linear in practice). */
+static void
+place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents, const int32_t *ids,
+    uint32_t n_nodes)
+{
+  uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
+  GArray *units = g_array_new (FALSE, FALSE, sizeof (BertTrieUnit));
+  GArray *unit_ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  const BertTrieUnit free_unit = { 0, UINT32_MAX };
+  const int32_t none = -1;
+  uint32_t first_free = 1, failures = 0;
+
+  for (uint32_t node = 1; node < n_nodes; node++)
+    child_start[parents[node] + 1]++;
+  for (uint32_t node = 0; node < n_nodes; node++)
+    child_start[node + 1] += child_start[node];
+  g_array_append_val (units, free_unit);
+  g_array_append_val (unit_ids, none);
+  g_array_index (units, BertTrieUnit, 0).check = 0;
+  for (uint32_t node = 0; node < n_nodes; node++) {
+    /* children of node: [1 + child_start[node], 1 + child_start[node + 1]) */
+    uint32_t first = 1 + child_start[node], last = 1 + child_start[node + 1];
+    if (first == last)
+      continue;
+    uint32_t base = 1;
+    for (uint32_t at = first_free;; at++) {
+      if (at < units->len && g_array_index (units, BertTrieUnit, at).check != UINT32_MAX)
+        continue;
+      if (at <= labels[first])
+        continue;
+      base = at - labels[first];
+      gboolean fits = TRUE;
+      for (uint32_t child = first + 1; child < last && fits; child++)
+        fits = base + labels[child] >= units->len
+            || g_array_index (units, BertTrieUnit, base + labels[child]).check == UINT32_MAX;
+      if (fits)
+        break;
+      if (at == first_free && ++failures > 64) {
+        first_free++;
+        failures = 0;
+      }
+    }
+    g_array_index (units, BertTrieUnit, unit_of[node]).base = base;
+    if (units->len < base + 256) {
+      guint old = units->len;
+      g_array_set_size (units, base + 256);
+      g_array_set_size (unit_ids, base + 256);
+      for (guint i = old; i < units->len; i++) {
+        g_array_index (units, BertTrieUnit, i) = free_unit;
+        g_array_index (unit_ids, int32_t, i) = none;
+      }
+    }
+    for (uint32_t child = first; child < last; child++) {
+      uint32_t unit = base + labels[child];
+      g_array_index (units, BertTrieUnit, unit).check = unit_of[node];
+      g_array_index (unit_ids, int32_t, unit) = ids[child];
+      unit_of[child] = unit;
+    }
+    while (first_free < units->len && g_array_index (units, BertTrieUnit, first_free).check != UINT32_MAX) {
+      first_free++;
+      failures = 0;
+    }
+  }
+  if (units->len < 256) {
+    guint old = units->len;
+    g_array_set_size (units, 256);
+    g_array_set_size (unit_ids, 256);
+    for (guint i = old; i < units->len; i++) {
+      g_array_index (units, BertTrieUnit, i) = free_unit;
+      g_array_index (unit_ids, int32_t, i) = none;
+    }
+  }
+  trie->n_units = units->len;
+  trie->units = (BertTrieUnit *) g_array_free (units, FALSE);
+  trie->ids = (int32_t *) g_array_free (unit_ids, FALSE);
+  g_free (child_start);
+  g_free (unit_of);
+}
+
 /* Level d of the trie is the distinct d-byte prefixes of the sorted pieces, in order: so
  * each level lists the children of the previous one grouped by parent, parents in order. */
 static void
@@ -75,40 +157,20 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
     }
     n_active = kept;
   }
-  trie->n_nodes = labels->len;
-  trie->child_start = g_new0 (uint32_t, trie->n_nodes + 1);
-  for (uint32_t node = 1; node < trie->n_nodes; node++)
-    trie->child_start[g_array_index (parents, uint32_t, node) + 1]++;
-  trie->child_start[0] = 1;
-  for (uint32_t node = 0; node < trie->n_nodes; node++)
-    trie->child_start[node + 1] += trie->child_start[node];
-  memset (trie->root_child, 0, sizeof trie->root_child);
-  for (uint32_t node = trie->child_start[0]; node < trie->child_start[1]; node++)
-    trie->root_child[g_array_index (labels, uint8_t, node)] = node;
-  trie->labels = (uint8_t *) g_array_free (labels, FALSE);
-  trie->ids = (int32_t *) g_array_free (ids, FALSE);
+  place_nodes (trie, (const uint8_t *) labels->data, (const uint32_t *) parents->data,
+      (const int32_t *) ids->data, labels->len);
+  g_array_free (labels, TRUE);
   g_array_free (parents, TRUE);
+  g_array_free (ids, TRUE);
   g_array_free (sorted, TRUE);
   g_free (node_of);
 }
 
 static inline uint32_t
-trie_child (const BertPieceTrie *trie, uint32_t node, unsigned char byte)
+trie_child (const BertPieceTrie *trie, uint32_t unit, unsigned char byte)
 {
-  uint32_t first = trie->child_start[node], last = trie->child_start[node + 1];
-  /* Labels are sorted: halve long lists (the continuation bytes under a lead byte), then
-   * scan. */
-  while (last - first > 8) {
-    uint32_t middle = first + (last - first) / 2;
-    if (trie->labels[middle] <= byte)
-      first = middle;
-    else
-      last = middle;
-  }
-  for (uint32_t child = first; child < last; child++)
-    if (trie->labels[child] == byte)
-      return child;
-  return 0;
+  uint32_t child = trie->units[unit].base + byte;
+  return trie->units[child].check == unit ? child : 0;
 }
 
 void
@@ -132,8 +194,7 @@ void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
-  g_free (unigram->trie.labels);
-  g_free (unigram->trie.child_start);
+  g_free (unigram->trie.units);
   g_free (unigram->trie.ids);
   unigram->scores = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
@@ -158,7 +219,7 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   const BertPieceTrie *trie = &unigram->trie;
   double base = nodes[start].score;
   gboolean single = FALSE;
-  uint32_t node = trie->root_child[(unsigned char) text[start]];
+  uint32_t node = trie_child (trie, 0, (unsigned char) text[start]);
 
   /* Pieces are whole characters of valid UTF-8, so every piece found ends on a character
    * boundary of the text. */
