@@ -29,10 +29,47 @@ compare_pieces (const void *a, const void *b, void *data)
   return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
 }
 
+/* Units grown to size, the new ones free. */
+static void
+grow_units (GArray *units, GArray *unit_ids, GArray *skip, guint size)
+{
+  const BertTrieUnit free_unit = { 0, UINT32_MAX };
+  const int32_t none = -1;
+  guint old = units->len;
+  if (size <= old)
+    return;
+  g_array_set_size (units, size);
+  g_array_set_size (unit_ids, size);
+  g_array_set_size (skip, size);
+  for (guint i = old; i < size; i++) {
+    g_array_index (units, BertTrieUnit, i) = free_unit;
+    g_array_index (unit_ids, int32_t, i) = none;
+    g_array_index (skip, uint32_t, i) = i;
+  }
+}
+
+/* The first free unit at or after at: skip[i] points past used units, shortened as it is
+ * followed, so that searches do not rescan the full front of the array. */
+static uint32_t
+next_free (const GArray *units, GArray *skip, uint32_t at)
+{
+  uint32_t *next = (uint32_t *) skip->data, found = at;
+  while (found < units->len && g_array_index (units, BertTrieUnit, found).check != UINT32_MAX)
+    found = MAX (next[found], found + 1);
+  for (uint32_t i = at; i < found && i < units->len;) {
+    uint32_t following = MAX (next[i], i + 1);
+    next[i] = found;
+    i = following;
+  }
+  return found;
+}
+
 /* Gives each node of the level-by-level trie (children contiguous, sorted, after their
- * parent) a unit: the lowest base where all its children's units are free, searched from
- * the first free unit (a unit that keeps failing is left behind, so that loading stays
- * linear in practice). */
+ * parent) a unit: the lowest base where all its children's units are free, among the
+ * first free units tried; past that many tries, the end of the array (so that loading
+ * stays linear). */
+#define PLACE_TRIES 256
+
 static void
 place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents, const int32_t *ids,
     uint32_t n_nodes)
@@ -40,28 +77,23 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
   uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
   GArray *units = g_array_new (FALSE, FALSE, sizeof (BertTrieUnit));
   GArray *unit_ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
-  const BertTrieUnit free_unit = { 0, UINT32_MAX };
-  const int32_t none = -1;
-  uint32_t first_free = 1, failures = 0;
+  GArray *skip = g_array_new (FALSE, FALSE, sizeof (uint32_t));
 
   for (uint32_t node = 1; node < n_nodes; node++)
     child_start[parents[node] + 1]++;
   for (uint32_t node = 0; node < n_nodes; node++)
     child_start[node + 1] += child_start[node];
-  g_array_append_val (units, free_unit);
-  g_array_append_val (unit_ids, none);
+  grow_units (units, unit_ids, skip, 256);
   g_array_index (units, BertTrieUnit, 0).check = 0;
   for (uint32_t node = 0; node < n_nodes; node++) {
     /* children of node: [1 + child_start[node], 1 + child_start[node + 1]) */
     uint32_t first = 1 + child_start[node], last = 1 + child_start[node + 1];
     if (first == last)
       continue;
-    uint32_t base = 1;
-    for (uint32_t at = first_free;; at++) {
-      if (at < units->len && g_array_index (units, BertTrieUnit, at).check != UINT32_MAX)
-        continue;
-      if (at <= labels[first])
-        continue;
+    uint32_t at = next_free (units, skip, labels[first] + 1u), base;
+    for (guint tries = 0;; tries++) {
+      if (tries == PLACE_TRIES)
+        at = MAX (units->len, labels[first] + 1u);
       base = at - labels[first];
       gboolean fits = TRUE;
       for (uint32_t child = first + 1; child < last && fits; child++)
@@ -69,44 +101,21 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
             || g_array_index (units, BertTrieUnit, base + labels[child]).check == UINT32_MAX;
       if (fits)
         break;
-      if (at == first_free && ++failures > 64) {
-        first_free++;
-        failures = 0;
-      }
+      at = next_free (units, skip, at + 1);
     }
+    grow_units (units, unit_ids, skip, base + 256);
     g_array_index (units, BertTrieUnit, unit_of[node]).base = base;
-    if (units->len < base + 256) {
-      guint old = units->len;
-      g_array_set_size (units, base + 256);
-      g_array_set_size (unit_ids, base + 256);
-      for (guint i = old; i < units->len; i++) {
-        g_array_index (units, BertTrieUnit, i) = free_unit;
-        g_array_index (unit_ids, int32_t, i) = none;
-      }
-    }
     for (uint32_t child = first; child < last; child++) {
       uint32_t unit = base + labels[child];
       g_array_index (units, BertTrieUnit, unit).check = unit_of[node];
       g_array_index (unit_ids, int32_t, unit) = ids[child];
       unit_of[child] = unit;
     }
-    while (first_free < units->len && g_array_index (units, BertTrieUnit, first_free).check != UINT32_MAX) {
-      first_free++;
-      failures = 0;
-    }
-  }
-  if (units->len < 256) {
-    guint old = units->len;
-    g_array_set_size (units, 256);
-    g_array_set_size (unit_ids, 256);
-    for (guint i = old; i < units->len; i++) {
-      g_array_index (units, BertTrieUnit, i) = free_unit;
-      g_array_index (unit_ids, int32_t, i) = none;
-    }
   }
   trie->n_units = units->len;
   trie->units = (BertTrieUnit *) g_array_free (units, FALSE);
   trie->ids = (int32_t *) g_array_free (unit_ids, FALSE);
+  g_array_free (skip, TRUE);
   g_free (child_start);
   g_free (unit_of);
 }
