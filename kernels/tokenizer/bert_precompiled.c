@@ -13,6 +13,8 @@ struct _BertPrecompiled {
   /* One bit per code point of the BMP: set when the character alone is in no key's
    * prefix, so that a cluster of just that character stays as it is without a walk. */
   uint64_t kept_alone[0x10000 / 64];
+  /* Per ASCII byte: kept alone, and not CR (which CR LF, one cluster, may rewrite). */
+  gboolean ascii_kept[128];
 };
 
 /* One new character of the transform, with the reference's change count. */
@@ -22,6 +24,7 @@ typedef struct {
 } Change;
 
 static void fill_kept_alone (BertPrecompiled *precompiled);
+static inline gboolean kept_alone (const BertPrecompiled *precompiled, uint32_t cp);
 
 /* Graphemes of at least this many bytes are looked up character by character. */
 #define WHOLE_GRAPHEME_LIMIT 6
@@ -121,6 +124,8 @@ fill_kept_alone (BertPrecompiled *precompiled)
     if ((cp < 0xD800 || cp > 0xDFFF) && shortest_match (precompiled, utf8, n) == NULL)
       precompiled->kept_alone[cp / 64] |= 1ull << (cp % 64);
   }
+  for (uint32_t cp = 0; cp < 128; cp++)
+    precompiled->ascii_kept[cp] = cp != '\r' && kept_alone (precompiled, cp);
 }
 
 static inline gboolean
@@ -262,8 +267,20 @@ bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *
 
   if (precompiled->n_units == 0 || normalized->length == 0)
     return;
-  g_array_set_size (scratch, 0);
-  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+  /* A run of ASCII characters kept alone is so many clusters that stay; the last of them
+   * may start a cluster with what follows, so the clusters are walked from there (the
+   * state after an ASCII character does not depend on those before). */
+  uint32_t kept = 0;
+  while (kept < normalized->length && (unsigned char) normalized->text[kept] < 0x80
+      && precompiled->ascii_kept[(unsigned char) normalized->text[kept]])
+    kept++;
+  if (kept == normalized->length)
+    return;
+  start = kept > 0 ? kept - 1 : 0;
+  g_array_set_size (scratch, start);
+  for (uint32_t i = 0; i < start; i++)
+    g_array_index (scratch, Change, i) = (Change){ (unsigned char) normalized->text[i], 0 };
+  for (uint32_t at = start, n; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
     if (breaks_before (&state, cp) && at > start) {
       modified |= normalize_grapheme (precompiled, normalized->text + start, at - start, scratch);
