@@ -269,22 +269,29 @@ rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
   symbols[left].new_id = merge ? merge->new_id : -1;
 }
 
+/* The ranks sit in an array of their own, a merged-away symbol's at G_MAXUINT32: the
+ * search for the lowest is a scan in position order instead of a walk of the list. */
 static void
 merge_short (const BertBpe *bpe, Symbol *symbols, guint n_symbols)
 {
-  for (guint i = 0; i < n_symbols; i++)
+  uint32_t ranks[SHORT_WORD_SYMBOLS];
+
+  for (guint i = 0; i < n_symbols; i++) {
     rank_pair (bpe, symbols, (int32_t) i);
+    ranks[i] = symbols[i].rank;
+  }
   for (;;) {
     int32_t best = -1;
     uint32_t best_rank = G_MAXUINT32;
-    for (int32_t i = 0; i >= 0; i = symbols[i].next)
-      if (symbols[i].rank < best_rank) {
-        best_rank = symbols[i].rank;
-        best = i;
+    for (guint i = 0; i < n_symbols; i++)
+      if (ranks[i] < best_rank) {
+        best_rank = ranks[i];
+        best = (int32_t) i;
       }
     if (best < 0)
       return;
     Symbol *left = &symbols[best], *right = &symbols[left->next];
+    ranks[left->next] = G_MAXUINT32;
     left->id = left->new_id;
     left->length += right->length;
     left->next = right->next;
@@ -292,8 +299,11 @@ merge_short (const BertBpe *bpe, Symbol *symbols, guint n_symbols)
     if (left->next >= 0)
       symbols[left->next].prev = best;
     rank_pair (bpe, symbols, best);
-    if (left->prev >= 0)
+    ranks[best] = left->rank;
+    if (left->prev >= 0) {
       rank_pair (bpe, symbols, left->prev);
+      ranks[left->prev] = symbols[left->prev].rank;
+    }
   }
 }
 
