@@ -1259,13 +1259,13 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   g_free (server);
   g_free (remote_model);
   fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
-  /* device=auto on a machine without a GPU falls back as asked: news, not a warning
-   * (device=cuda failing is an error: the encoder is not made). */
+  /* device=auto falls back as asked whatever kept CUDA out (no GPU or driver, no module, a
+   * model the kernels refuse): news, not a warning, with the engine's reason, which names
+   * it (device=cuda failing is an error: the encoder is not made). */
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_INFO_OBJECT (self, "device=auto: running on the CPU: %s", fallback_reason);
-    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
-        ("no CUDA device is usable: %s", fallback_reason));
+    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"), ("%s", fallback_reason));
   }
   if (encoder && bert_encoder_get_precision_fallback_reason (encoder) && !self->warned_precision_fallback) {
     self->warned_precision_fallback = TRUE;

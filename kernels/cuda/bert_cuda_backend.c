@@ -34,9 +34,11 @@ typedef struct {
 
 /* ---- Device selection ---- */
 
-/* cudaErrorInsufficientDriver: no driver at all, or one older than the runtime. */
+/* cudaErrorInsufficientDriver: no driver at all, or one older than the runtime. The
+ * runtime's own text ("CUDA driver version is insufficient") says the second even for
+ * the first, so it is not repeated: the driver version tells them apart (0: none). */
 static gboolean
-describe_driver_mismatch (cudaError_t status, GError **error)
+describe_driver_mismatch (GError **error)
 {
   int driver_version = 0, runtime_version = 0;
 
@@ -44,13 +46,12 @@ describe_driver_mismatch (cudaError_t status, GError **error)
   cudaRuntimeGetVersion (&runtime_version);
   if (driver_version == 0)
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
-        "no CUDA GPU: no NVIDIA driver found (libcuda.so.1 is not loadable; %s)",
-        cudaGetErrorString (status));
+        "no usable CUDA GPU: no NVIDIA driver is installed (libcuda.so.1 cannot be loaded)");
   else
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
-        "no CUDA GPU: the NVIDIA driver supports CUDA %d.%d, this module's runtime needs %d.%d (%s)",
+        "no usable CUDA GPU: the NVIDIA driver supports CUDA up to %d.%d, this module needs %d.%d",
         driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000,
-        runtime_version % 1000 / 10, cudaGetErrorString (status));
+        runtime_version % 1000 / 10);
   return FALSE;
 }
 
@@ -62,9 +63,9 @@ select_device (int device_id, GError **error)
   cudaError_t status = cudaGetDeviceCount (&n_devices);
 
   if (status == cudaErrorInsufficientDriver)
-    return describe_driver_mismatch (status, error);
+    return describe_driver_mismatch (error);
   if (status != cudaSuccess || n_devices == 0) {
-    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "no CUDA GPU: %s (%s)",
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "no usable CUDA GPU: %s (%s)",
         status != cudaSuccess ? cudaGetErrorString (status) : "the driver reports no device",
         status != cudaSuccess ? cudaGetErrorName (status) : "0 devices");
     return FALSE;
