@@ -5,8 +5,9 @@
  * struct and calls nothing of the engine.
  *
  * Asynchronous: submit stages a batch in the job's pinned host buffers and enqueues, on the
- * state's stream, the upload, the forward pass between two events, the download and a
- * last event, then returns;
+ * state's stream, the upload, the forward pass between two events (a small batch's as one
+ * CUDA graph, padded to its bucket: bert_cuda_graph.c), the download and a last event,
+ * then returns;
  * wait blocks on the event (without spinning) and copies the results out. Each job owns its
  * pinned buffers, so several jobs can be in flight; device buffers are shared because the
  * stream runs jobs one after another.
@@ -22,7 +23,8 @@ typedef struct {
   BertBatchOutput *output;
   uint32_t n_tokens;
   uint32_t n_sequences;
-  void *host_inputs; /* pinned, BertCudaInputLayout */
+  BertCudaLaunchSize launch; /* the sizes of the staged inputs and of the results */
+  void *host_inputs;         /* pinned, BertCudaInputLayout */
   size_t host_inputs_bytes;
   void *host_outputs; /* pinned, BertCudaOutputLayout */
   size_t host_outputs_bytes;
@@ -206,6 +208,8 @@ cuda_destroy (gpointer state_pointer)
     cudaStreamSynchronize (state->stream);
   if (state->all_jobs != NULL)
     g_ptr_array_unref (state->all_jobs);
+  if (state->graphs != NULL)
+    g_hash_table_unref (state->graphs);
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
@@ -232,6 +236,7 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->shape = shape_from_config (&model->config, settings->head);
   state->dtype = compute_dtype (settings->precision);
   state->sync_each_step = g_strcmp0 (g_getenv ("GST_BERT_CUDA_SYNC"), "1") == 0;
+  state->graphs = bert_cuda_graphs_wanted () ? bert_cuda_graphs_new () : NULL;
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
@@ -247,13 +252,27 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
 
 /* ---- Submit ---- */
 
+/* Fills the padding of a graph's launch size: tokens with id 0 in no sequence, and empty
+ * sequences after the last one. */
+static void
+stage_padding (const BertCudaJob *job, const BertCudaInputLayout *layout)
+{
+  int32_t *inputs = job->host_inputs;
+  uint32_t *seq_offsets = (uint32_t *) (inputs + layout->seq_offsets);
+
+  for (uint32_t t = job->n_tokens; t < job->launch.n_tokens; t++)
+    inputs[layout->ids + t] = inputs[layout->type_ids + t] = inputs[layout->positions + t] = 0;
+  for (uint32_t s = job->n_sequences + 1; s <= job->launch.n_sequences; s++)
+    seq_offsets[s] = job->n_tokens;
+}
+
 /* Copies the batch into the job's pinned inputs with each token's position in its
  * sequence, checking what would make the kernels read out of bounds. Returns the
  * longest sequence, or 0 with error set. */
 static uint32_t
 stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
-  const BertCudaInputLayout layout = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences);
+  const BertCudaInputLayout layout = bert_cuda_input_layout (job->launch.n_tokens, job->launch.n_sequences);
   int32_t *inputs = job->host_inputs;
   uint32_t *seq_offsets = (uint32_t *) (inputs + layout.seq_offsets);
   uint32_t max_seq_len = 0;
@@ -289,6 +308,7 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
         batch->seq_offsets[batch->n_sequences], batch->n_tokens);
     return 0;
   }
+  stage_padding (job, &layout);
   return max_seq_len;
 }
 
@@ -305,7 +325,8 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
                                 cudaMemcpyHostToDevice, state->stream),
                     error)
       && cuda_check (cudaEventRecord (job->started, state->stream), error)
-      && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
+      && bert_cuda_forward_launch (state, &job->launch,
+          bert_cuda_launch_max_seq_len (&job->launch, max_seq_len), error)
       && cuda_check (cudaEventRecord (job->computed, state->stream), error)
       && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
                          cudaMemcpyDeviceToHost, state->stream),
@@ -321,11 +342,13 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
 static uint32_t
 prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
-  size_t input_bytes = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences).n_elements * 4;
-  size_t output_bytes = bert_cuda_output_layout (state, batch->n_tokens, batch->n_sequences).n_elements * 4;
+  const BertCudaLaunchSize launch = bert_cuda_launch_size (state, batch->n_tokens, batch->n_sequences);
+  size_t input_bytes = bert_cuda_input_layout (launch.n_tokens, launch.n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, launch.n_tokens, launch.n_sequences).n_elements * 4;
 
   job->n_tokens = batch->n_tokens;
   job->n_sequences = batch->n_sequences;
+  job->launch = launch;
   if (!pinned_reserve (&job->host_inputs, &job->host_inputs_bytes, input_bytes, error)
       || !pinned_reserve (&job->host_outputs, &job->host_outputs_bytes, output_bytes, error))
     return 0;
@@ -336,10 +359,11 @@ prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batc
 static gboolean
 enqueue_locked (BertCudaState *state, BertCudaJob *job, uint32_t max_seq_len, GError **error)
 {
-  size_t input_bytes = bert_cuda_input_layout (job->n_tokens, job->n_sequences).n_elements * 4;
-  size_t output_bytes = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences).n_elements * 4;
+  const BertCudaLaunchSize *launch = &job->launch;
+  size_t input_bytes = bert_cuda_input_layout (launch->n_tokens, launch->n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, launch->n_tokens, launch->n_sequences).n_elements * 4;
 
-  if (!bert_cuda_activations_reserve (state, job->n_tokens, job->n_sequences, error))
+  if (!bert_cuda_activations_reserve (state, launch->n_tokens, launch->n_sequences, error))
     return FALSE;
   if (enqueue_job (state, job, input_bytes, output_bytes, max_seq_len, error))
     return TRUE;
@@ -394,7 +418,9 @@ copy_if_wanted (void *destination, const void *source, size_t bytes)
 static void
 copy_outputs (const BertCudaState *state, const BertCudaJob *job)
 {
-  const BertCudaOutputLayout layout = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences);
+  /* The results lie where the launch size puts them; only the batch's own rows are read. */
+  const BertCudaOutputLayout layout =
+      bert_cuda_output_layout (state, job->launch.n_tokens, job->launch.n_sequences);
   const float *results = job->host_outputs;
   BertBatchOutput *output = job->output;
   size_t n_labels = state->shape.n_labels;
@@ -418,7 +444,7 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
       copy_if_wanted (output->token_labels, results + layout.labels, rows * sizeof (int32_t));
       copy_if_wanted (output->token_offset,
           (const int32_t *) job->host_inputs
-              + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
+              + bert_cuda_input_layout (job->launch.n_tokens, job->launch.n_sequences).seq_offsets,
           ((size_t) job->n_sequences + 1) * sizeof (uint32_t));
       return;
   }
