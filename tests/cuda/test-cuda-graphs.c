@@ -132,11 +132,12 @@ state_new (const BertModel *model, BertPrecision precision, const char *graphs)
 }
 
 /* Results of the same kernels on the same rows: the GEMMs of a padded batch may take
- * their rows in other tiles, so they agree to within a repeat's rounding. */
+ * their rows in other tiles and sum in another order (in the emulation, up to 1e-6 on
+ * token logits of about 1 in FP32), so they agree to within a few roundings. */
 static Tolerance
 graph_tolerance (BertPrecision precision)
 {
-  return precision == BERT_PRECISION_FP32 ? (Tolerance){ 1e-6, 1e-6 } : cuda_test_tolerance (BERT_DTYPE_F16);
+  return precision == BERT_PRECISION_FP32 ? (Tolerance){ 1e-5, 1e-5 } : cuda_test_tolerance (BERT_DTYPE_F16);
 }
 
 static void
