@@ -95,7 +95,7 @@ typedef struct {
   BertCudaMatmul *matmul;
   BertCudaActivations activations;
   gboolean sync_each_step; /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
-  GHashTable *graphs;      /* "tokens sequences longest" -> cudaGraphExec_t; NULL: graphs off */
+  GHashTable *graphs;      /* "tokens sequences longest" -> cudaGraphExec_t (NULL: met once); NULL: off */
   GMutex lock;             /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
@@ -125,7 +125,7 @@ typedef struct {
 /* Graphs are used up to this many (padded) tokens: beyond, a batch is not launch-bound
  * and padding would only add work. */
 #define BERT_CUDA_GRAPH_MAX_TOKENS 2048u
-/* At most this many graphs per state; further buckets run launch by launch. */
+/* At most this many buckets per state; further ones run launch by launch. */
 #define BERT_CUDA_GRAPH_MAX_GRAPHS 64u
 
 /* bert_cuda_graph.c */

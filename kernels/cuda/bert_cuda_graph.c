@@ -10,8 +10,9 @@
  * memory (the ids, the sequence offsets) is the batch's own at every replay.
  *
  * One graph per (tokens, sequences, longest sequence) bucket is captured on the state's
- * stream the first time that bucket comes, then replayed; the upload and download stay
- * outside, around it. A graph holds the device buffers' addresses, so the graphs are
+ * stream the second time that bucket comes, then replayed; the first runs launch by
+ * launch and so leaves the bucket's GEMM algorithms cached, and no cuBLASLt heuristic
+ * runs inside a capture. The upload and download stay outside, around the graph. A graph holds the device buffers' addresses, so the graphs are
  * dropped when the activations grow (bert_cuda_activations_reserve). Off with
  * GST_BERT_CUDA_GRAPHS=0 in the environment when the encoder is created, and with
  * GST_BERT_CUDA_SYNC=1 (a stream cannot be synchronised while it is captured).
@@ -56,10 +57,12 @@ bert_cuda_launch_max_seq_len (const BertCudaLaunchSize *size, uint32_t max_seq_l
   return size->padded ? bucket_of (max_seq_len) : max_seq_len;
 }
 
+/* NULL: a bucket met once, not captured yet. */
 static void
 graph_exec_free (gpointer exec)
 {
-  cudaGraphExecDestroy (exec);
+  if (exec != NULL)
+    cudaGraphExecDestroy (exec);
 }
 
 GHashTable *
@@ -102,14 +105,18 @@ bert_cuda_forward_launch (BertCudaState *state, const BertCudaLaunchSize *size, 
     GError **error)
 {
   char *key;
-  cudaGraphExec_t exec;
+  gpointer exec = NULL;
+  gboolean met;
 
   if (!size->padded)
     return bert_cuda_forward (state, size->n_tokens, size->n_sequences, max_seq_len, error);
   key = g_strdup_printf ("%u %u %u", size->n_tokens, size->n_sequences, max_seq_len);
-  exec = g_hash_table_lookup (state->graphs, key);
-  if (exec == NULL && g_hash_table_size (state->graphs) >= BERT_CUDA_GRAPH_MAX_GRAPHS) {
-    /* Many shapes at once: the padded sizes still run, launch by launch. */
+  met = g_hash_table_lookup_extended (state->graphs, key, NULL, &exec);
+  if (!met) {
+    /* The bucket's first batch, or one of too many buckets (never noted, so never
+     * captured): the padded sizes, launch by launch. */
+    if (g_hash_table_size (state->graphs) < BERT_CUDA_GRAPH_MAX_GRAPHS)
+      g_hash_table_insert (state->graphs, g_strdup (key), NULL);
     g_free (key);
     return bert_cuda_forward (state, size->n_tokens, size->n_sequences, max_seq_len, error);
   }
@@ -119,7 +126,7 @@ bert_cuda_forward_launch (BertCudaState *state, const BertCudaLaunchSize *size, 
       g_free (key);
       return FALSE;
     }
-    g_hash_table_insert (state->graphs, g_strdup (key), exec);
+    g_hash_table_replace (state->graphs, g_strdup (key), exec);
   }
   g_free (key);
   return cuda_check (cudaGraphLaunch (exec, state->stream), error);
