@@ -2,6 +2,7 @@
 """Plots the benchmark figures of docs/performance.md from the benchmark programs' output.
 
 usage: plot-benchmarks.py [--data docs/data] [--out docs/images]
+       plot-benchmarks.py --precision-tables [--data docs/data]
 
 Reads, in --data:
   bench-engine-*.txt   output of benchmarks/engine/bench-engine (one or more models each)
@@ -19,6 +20,9 @@ and writes, in --out:
                           ONNX Runtime and sentence-transformers, one panel per workload
   precisions-throughput.png  sentences/s against batch size, best round: gst-bert fp32, bf16
                           and int8 beside ONNX Runtime and OpenVINO, one panel per text
+--precision-tables prints instead the tables of docs/performance.md's reduced-precision
+section (best round per program and batch, and the ratios of the issue's speed bars) as
+Markdown, from precisions/ (no matplotlib needed).
 
 Making the data (from the repository root, a release build in build/, under real-time
 priority as in docs/performance.md; `uptime` before and after each run goes to the .load
@@ -123,6 +127,29 @@ def read_precision_runs(folder):
             figures = runs[text][label]
             figures[batch] = max(figures.get(batch, 0.0), sentences)
     return runs
+
+
+PRECISION_COLUMNS = ["ort-opt-fp32", "ort-opt-int8", "openvino-fp32", "openvino-bf16", "gst-bert fp32",
+                     "gst-bert bf16", "gst-bert int8"]
+PRECISION_RATIOS = [("bf16 / fp32", "gst-bert bf16", "gst-bert fp32"),
+                    ("bf16 / OpenVINO bf16", "gst-bert bf16", "openvino-bf16"),
+                    ("int8 / ORT int8", "gst-bert int8", "ort-opt-int8"),
+                    ("int8 / bf16", "gst-bert int8", "gst-bert bf16")]
+
+
+def print_precision_tables(runs):
+    for text in [t for t in PRECISION_TEXTS if t in runs]:
+        figures = runs[text]
+        batches = sorted({b for program in figures.values() for b in program})
+        print(f"{PRECISION_TEXTS[text]}, sentences/s, best round\n")
+        print("| batch | " + " | ".join(PRECISION_COLUMNS + [r[0] for r in PRECISION_RATIOS]) + " |")
+        print("|---" * (1 + len(PRECISION_COLUMNS) + len(PRECISION_RATIOS)) + "|")
+        for b in batches:
+            cells = [f"{figures[p][b]:.0f}" if b in figures.get(p, {}) else "" for p in PRECISION_COLUMNS]
+            cells += [f"{figures[a][b] / figures[c][b]:.2f}" if b in figures.get(a, {}) and b in figures.get(c, {})
+                      else "" for _, a, c in PRECISION_RATIOS]
+            print(f"| {b} | " + " | ".join(cells) + " |")
+        print()
 
 
 def read_live_latencies(path):
@@ -260,7 +287,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("docs/data"))
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    parser.add_argument("--precision-tables", action="store_true")
     args = parser.parse_args()
+    if args.precision_tables:
+        runs = read_precision_runs(args.data / "precisions")
+        if not runs:
+            sys.exit(f"{args.data}/precisions: no precisions-*.txt (see --help)")
+        print_precision_tables(runs)
+        return
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -16,6 +16,10 @@
  * ($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models), where
  * scripts/get-model.sh puts it; `model=NAME` names another model there.
  *
+ * `prompt` (or `prompt-name`, one of the folder's config_sentence_transformers.json
+ * prompts, whose default_prompt_name applies when neither is set) puts a text such as
+ * "query: " before each text this element tokenizes, for tokenizing only.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer ! bert-json ! fdsink fd=1
@@ -29,6 +33,7 @@
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
 #include "gstberttokenize.h"
+#include "gstbertprompt.h"
 #include "bert_tokenizer_identity.h"
 
 #include <math.h>
@@ -57,6 +62,8 @@ enum {
   PROP_REMOTE_MODEL,
   PROP_SERVER_TIMEOUT,
   PROP_RETRIES,
+  PROP_PROMPT,
+  PROP_PROMPT_NAME,
 };
 
 #define DEFAULT_MODEL NULL
@@ -80,6 +87,8 @@ enum {
 #define DEFAULT_REMOTE_MODEL NULL
 #define DEFAULT_SERVER_TIMEOUT 10000
 #define DEFAULT_RETRIES 3
+#define DEFAULT_PROMPT NULL
+#define DEFAULT_PROMPT_NAME NULL
 
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
@@ -124,11 +133,15 @@ struct _GstBertInfer {
   gchar *remote_model;
   guint server_timeout;
   guint retries;
+  gchar *prompt;
+  gchar *prompt_name;
 
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
   BertModel *model;
-  gchar *vocabulary; /* the identity of the model's tokenizer */
+  gchar *vocabulary;    /* the identity of the model's tokenizer */
+  gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
+  gboolean warned_prompt_not_applied;
   BertEncoder *encoder;
   gboolean encoder_is_async;      /* submit several batches before waiting for one */
   const gchar *backend;           /* the encoder's backend name; under the lock */
@@ -814,6 +827,21 @@ gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuff
   return FALSE;
 }
 
+/* The prompt goes before texts tokenized here: tokens from upstream were made with
+ * whatever prompt that tokenizer had, which this element cannot know. */
+static void
+gst_bert_infer_warn_prompt_not_applied (GstBertInfer *self, GstBuffer *buffer)
+{
+  if (self->active_prompt == NULL || self->active_prompt[0] == '\0' || self->warned_prompt_not_applied)
+    return;
+  self->warned_prompt_not_applied = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("The prompt applies only to texts bert-infer tokenizes itself: these came tokenized"),
+      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are, without the prompt \"%s\"; "
+       "give the tokenizer element the same prompt or prompt-name. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->active_prompt));
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -825,14 +853,16 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
     meta = NULL;
   if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
+    gst_bert_infer_warn_prompt_not_applied (self, buffer);
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
   }
 
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary, &self->plain,
-          buffer, self->is_markup, gst_bert_infer_max_tokens (self), &self->encoding)) {
+  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary,
+          self->active_prompt, &self->plain, buffer, self->is_markup, gst_bert_infer_max_tokens (self),
+          &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -1300,6 +1330,30 @@ gst_bert_infer_find_model (GstBertInfer *self, const gchar *value)
   return path;
 }
 
+/* The prompt of the properties and the model folder, or FALSE after posting why there
+ * is none (an unknown prompt-name). */
+static gboolean
+gst_bert_infer_resolve_prompt (GstBertInfer *self, const gchar *path)
+{
+  GError *error = NULL;
+  gchar *prompt, *prompt_name;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  prompt = g_strdup (self->prompt);
+  prompt_name = g_strdup (self->prompt_name);
+  g_mutex_unlock (&self->lock);
+  ok = gst_bert_prompt_resolve (path, prompt, prompt_name, &self->active_prompt, &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not find the prompt to use"),
+        ("%s", error->message));
+    g_error_free (error);
+  }
+  g_free (prompt);
+  g_free (prompt_name);
+  return ok;
+}
+
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
@@ -1331,7 +1385,7 @@ gst_bert_infer_open (GstBertInfer *self)
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
-  if (!gst_bert_infer_check_output (self)) {
+  if (!gst_bert_infer_check_output (self) || !gst_bert_infer_resolve_prompt (self, path)) {
     g_clear_pointer (&self->encoder, bert_encoder_free);
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
@@ -1368,6 +1422,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_clear_pointer (&self->encoder, bert_encoder_free);
   g_clear_pointer (&self->model, bert_model_unref);
   g_clear_pointer (&self->vocabulary, g_free);
+  g_clear_pointer (&self->active_prompt, g_free);
 }
 
 static GstStateChangeReturn
@@ -1384,6 +1439,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
+      self->warned_prompt_not_applied = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default: break;
@@ -1471,6 +1527,14 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       break;
     case PROP_SERVER_TIMEOUT: self->server_timeout = g_value_get_uint (value); break;
     case PROP_RETRIES: self->retries = g_value_get_uint (value); break;
+    case PROP_PROMPT:
+      g_free (self->prompt);
+      self->prompt = g_value_dup_string (value);
+      break;
+    case PROP_PROMPT_NAME:
+      g_free (self->prompt_name);
+      self->prompt_name = g_value_dup_string (value);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   /* New limits may free a slot or move the deadline. */
@@ -1505,6 +1569,8 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_REMOTE_MODEL: g_value_set_string (value, self->remote_model); break;
     case PROP_SERVER_TIMEOUT: g_value_set_uint (value, self->server_timeout); break;
     case PROP_RETRIES: g_value_set_uint (value, self->retries); break;
+    case PROP_PROMPT: g_value_set_string (value, self->prompt); break;
+    case PROP_PROMPT_NAME: g_value_set_string (value, self->prompt_name); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   g_mutex_unlock (&self->lock);
@@ -1518,6 +1584,8 @@ gst_bert_infer_finalize (GObject *object)
   g_free (self->model_path);
   g_free (self->server);
   g_free (self->remote_model);
+  g_free (self->prompt);
+  g_free (self->prompt_name);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
@@ -1540,9 +1608,24 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "Hugging Face BERT model folder (config.json, "
           "model.safetensors, tokenizer files), or the name of one in the models folder "
           "($GST_BERT_MODELS_DIR, else $XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL
-          " there (fetch it with " GST_BERT_FETCH_SCRIPT " " GST_BERT_DEFAULT_MODEL
-          "). Loaded once and shared by every instance",
+          " there (fetch it with " BERT_FETCH_COMMAND " " GST_BERT_DEFAULT_MODEL ", installed with the "
+          "plugin; " GST_BERT_FETCH_SCRIPT " in the sources). Loaded once and shared by every instance",
           DEFAULT_MODEL, at_load));
+  g_object_class_install_property (gobject_class, PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+          "A text put before each buffer's text for tokenizing only, as sentence-transformers' "
+          "encode(prompt=...) does (\"query: \" for multilingual-e5); the buffer's text and the "
+          "token offsets stay the caption's, the prompt's own tokens having the empty span "
+          "[0, 0]. Applies to buffers tokenized here, not to those that come with tokens (a "
+          "warning says so). Takes precedence over prompt-name; \"\" turns the model's default "
+          "prompt off",
+          DEFAULT_PROMPT, at_load));
+  g_object_class_install_property (gobject_class, PROP_PROMPT_NAME,
+      g_param_spec_string ("prompt-name", "Prompt name",
+          "One of the prompts of the model folder's config_sentence_transformers.json (e.g. "
+          "\"query\"), used as prompt; an unknown name is an error listing the folder's. "
+          "Unset, with prompt unset: the folder's default_prompt_name, if any",
+          DEFAULT_PROMPT_NAME, at_load));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_enum ("device", "Device", "Where the model runs", GST_TYPE_BERT_INFER_DEVICE,
           DEFAULT_DEVICE, at_load));

@@ -78,8 +78,8 @@ gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name, cons
 
   gst_bert_result_meta_set_truncated (meta, gst_bert_infer_batch_get_truncated (batch, index));
   if ((wanted & GST_BERT_INFER_OUTPUT_EMBEDDING) && output->embeddings)
-    gst_bert_result_meta_set_embedding (meta, output->embeddings + (gsize) index * output->hidden_size,
-        output->hidden_size);
+    gst_bert_result_meta_set_embedding (meta, output->embeddings + (gsize) index * output->embedding_size,
+        output->embedding_size);
   if ((wanted & GST_BERT_INFER_OUTPUT_LABELS) && output->logits)
     set_classification (meta, &model->config, output, index);
   if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)

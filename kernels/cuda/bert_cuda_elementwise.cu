@@ -71,6 +71,14 @@ __global__ void bias_tanh (T *x, const T *bias, size_t n, int n_cols)
     x[i] = from_float<T> (tanhf (to_float (x[i]) + to_float (bias[i % n_cols])));
 }
 
+/* x: [n_rows, n_cols], bias: [n_cols]; x = max (x + bias, 0) (DistilBERT's pre_classifier) */
+template <typename T>
+__global__ void bias_relu (T *x, const T *bias, size_t n, int n_cols)
+{
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
+    x[i] = from_float<T> (fmaxf (to_float (x[i]) + to_float (bias[i % n_cols]), 0.0f));
+}
+
 template <typename T>
 static cudaError_t
 launch_bias_gelu (void *x, const void *bias, uint32_t n_rows, int n_cols, cudaStream_t stream)
@@ -95,6 +103,18 @@ launch_bias_tanh (void *x, const void *bias, uint32_t n_rows, int n_cols, cudaSt
   return cudaGetLastError ();
 }
 
+template <typename T>
+static cudaError_t
+launch_bias_relu (void *x, const void *bias, uint32_t n_rows, int n_cols, cudaStream_t stream)
+{
+  size_t n = (size_t) n_rows * n_cols;
+  if (n == 0)
+    return cudaSuccess;
+  bias_relu<<<elementwise_blocks (n, ELEMENTWISE_THREADS), ELEMENTWISE_THREADS, 0, stream>>> (
+      (T *) x, (const T *) bias, n, n_cols);
+  return cudaGetLastError ();
+}
+
 cudaError_t
 bert_cuda_bias_gelu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
     cudaStream_t stream)
@@ -107,4 +127,11 @@ bert_cuda_bias_tanh (BertDType dtype, void *x, const void *bias, uint32_t n_rows
     cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_bias_tanh, x, bias, n_rows, n_cols, stream);
+}
+
+cudaError_t
+bert_cuda_bias_relu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
+    cudaStream_t stream)
+{
+  return BERT_CUDA_DISPATCH (dtype, launch_bias_relu, x, bias, n_rows, n_cols, stream);
 }

@@ -39,7 +39,7 @@ bert_cuda_output_layout (const BertCudaState *state, uint32_t n_tokens, uint32_t
   size_t n_labels = state->shape.n_labels;
 
   switch (state->settings.head) {
-    case BERT_HEAD_ENCODER: layout.n_elements = (size_t) n_sequences * state->shape.hidden; break;
+    case BERT_HEAD_ENCODER: layout.n_elements = (size_t) n_sequences * state->shape.embedding_size; break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       layout.probs = n_sequences * n_labels;
       layout.labels = 2 * n_sequences * n_labels;
@@ -122,7 +122,8 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
     return FALSE;
   bert_cuda_graphs_clear (state);
   bert_cuda_activations_clear (buffers);
-  if (activations_alloc (state, tokens, sequences, error))
+  if (activations_alloc (state, tokens, sequences, error)
+      && (state->dense == NULL || bert_cuda_dense_reserve (state->dense, sequences, error)))
     return TRUE;
   bert_cuda_activations_clear (buffers);
   return FALSE;
@@ -201,7 +202,8 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
           "residual_layernorm (output)", index, error);
 }
 
-/* BertForSequenceClassification: logits = classifier (tanh (pooler (hidden[CLS]))). */
+/* The sequence classifiers: logits = classifier (activation (pooler (hidden[first token]))),
+ * tanh for BERT's pooler and RoBERTa's classification head, ReLU for DistilBERT's. */
 static gboolean
 forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const uint32_t *seq_offsets,
     float *outputs, const BertCudaOutputLayout *layout, GError **error)
@@ -221,10 +223,12 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
               NULL, n_sequences, shape->hidden, shape->hidden, stream, error),
           "pooler GEMM", -1, error)
       && step_done (state,
-          cuda_check (bert_cuda_bias_tanh (state->dtype, buffers->pooled, weights->pooler_bias, n_sequences,
-                          shape->hidden, stream),
+          cuda_check ((shape->classifier_activation == BERT_ACTIVATION_RELU
+                              ? bert_cuda_bias_relu
+                              : bert_cuda_bias_tanh) (state->dtype, buffers->pooled, weights->pooler_bias,
+                          n_sequences, shape->hidden, stream),
               error),
-          "bias_tanh", -1, error)
+          "classifier activation", -1, error)
       && step_done (state,
           bert_cuda_linear (state->matmul, buffers->logits, buffers->pooled, weights->classifier_weight,
               weights->classifier_bias, n_sequences, shape->hidden, shape->padded_labels, stream, error),
@@ -273,6 +277,13 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
     case BERT_HEAD_TOKEN_CLASSIFIER:
       return forward_token_classifier (state, n_tokens, outputs, &layout, error);
     default:
+      if (state->dense != NULL)
+        return step_done (state,
+            cuda_check (bert_cuda_dense_pool (state->dense, state->dtype, outputs + layout.embeddings,
+                            state->activations.hidden, seq_offsets, n_sequences, state->settings.pooling,
+                            state->settings.normalize, state->stream),
+                error),
+            "dense_pool", -1, error);
       return step_done (state,
           cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
                           state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden,

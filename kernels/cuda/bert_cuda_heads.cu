@@ -169,3 +169,72 @@ bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_
   return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, applies_out,
       logits, n_rows, n_labels, logits_stride, use_sigmoid, stream);
 }
+
+/* ---- sentence-transformers Dense modules, after pooling ---- */
+
+#define DENSE_THREADS 128
+
+__device__ __forceinline__ float activate (BertActivation activation, float x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanhf (x);
+    case BERT_ACTIVATION_RELU: return x > 0.0f ? x : 0.0f;
+    case BERT_ACTIVATION_SIGMOID: return 1.0f / (1.0f + expf (-x));
+    case BERT_ACTIVATION_GELU: return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
+    default: return x;
+  }
+}
+
+/* x: [n_rows, in_features]; weight: [out_features, in_features]; bias: [out_features] or
+ * NULL; y: [n_rows, out_features]; all fp32. Block r computes row r, thread i the outputs
+ * i, i + blockDim.x, ..., each summing over in_features in order, as the CPU twin does:
+ * a few rows per batch, so one pass over the weights per row costs nothing. */
+__global__ void dense_activation (float *y, const float *x, const float *weight, const float *bias,
+    int in_features, int out_features, BertActivation activation)
+{
+  const float *row = x + (size_t) blockIdx.x * in_features;
+
+  for (int o = threadIdx.x; o < out_features; o += blockDim.x) {
+    const float *w = weight + (size_t) o * in_features;
+    float sum = bias ? bias[o] : 0.0f;
+    for (int i = 0; i < in_features; i++)
+      sum += w[i] * row[i];
+    y[(size_t) blockIdx.x * out_features + o] = activate (activation, sum);
+  }
+}
+
+/* x: [n_rows, n_cols] fp32, in place: each row divided by max (||row||, eps). Block r
+ * scales row r. */
+__global__ void normalize_rows (float *x, int n_cols)
+{
+  float *row = x + (size_t) blockIdx.x * n_cols;
+  float squares = 0.0f;
+
+  for (int i = threadIdx.x; i < n_cols; i += blockDim.x)
+    squares += row[i] * row[i];
+  const float inverse_norm = 1.0f / fmaxf (sqrtf (block_sum (squares)), NORMALIZE_EPS);
+  for (int i = threadIdx.x; i < n_cols; i += blockDim.x)
+    row[i] *= inverse_norm;
+}
+
+cudaError_t
+bert_cuda_dense_activation (float *y, const float *x, const float *weight, const float *bias, uint32_t n_rows,
+    int in_features, int out_features, BertActivation activation, cudaStream_t stream)
+{
+  if (n_rows == 0)
+    return cudaSuccess;
+  /* grid: one block per row */
+  dense_activation<<<n_rows, DENSE_THREADS, 0, stream>>> (y, x, weight, bias, in_features, out_features,
+      activation);
+  return cudaGetLastError ();
+}
+
+cudaError_t
+bert_cuda_normalize_rows (float *x, uint32_t n_rows, int n_cols, cudaStream_t stream)
+{
+  if (n_rows == 0)
+    return cudaSuccess;
+  /* grid: one block per row */
+  normalize_rows<<<n_rows, POOL_THREADS, 0, stream>>> (x, n_cols);
+  return cudaGetLastError ();
+}

@@ -28,7 +28,8 @@ size_t bert_cuda_dtype_size (BertDType dtype);
 cudaError_t bert_cuda_convert (void *dst, BertDType dst_dtype, const void *src, BertDType src_dtype, size_t n,
     cudaStream_t stream);
 
-/* out[t] = LayerNorm (word[ids[t]] + position[positions[t]] + token_type[type_ids[t]]), t < n_tokens. */
+/* out[t] = LayerNorm (word[ids[t]] + token_type[type_ids[t]] + position[positions[t]]), t < n_tokens;
+ * token_type_embeddings NULL: no token type term. */
 cudaError_t bert_cuda_embeddings_layernorm (BertDType dtype, void *out, const int32_t *ids,
     const int32_t *type_ids, const int32_t *positions, const void *word_embeddings,
     const void *position_embeddings, const void *token_type_embeddings, const float *gamma, const float *beta,
@@ -44,6 +45,10 @@ cudaError_t bert_cuda_bias_gelu (BertDType dtype, void *x, const void *bias, uin
 
 /* In place: x[r][c] = tanh (x[r][c] + bias[c]). */
 cudaError_t bert_cuda_bias_tanh (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
+    cudaStream_t stream);
+
+/* In place: x[r][c] = max (x[r][c] + bias[c], 0). */
+cudaError_t bert_cuda_bias_relu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
     cudaStream_t stream);
 
 /* Scaled dot-product attention of each sequence with itself, per head, no padding.
@@ -72,6 +77,15 @@ cudaError_t bert_cuda_gather_first_tokens (BertDType dtype, void *out, const voi
 cudaError_t bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out,
     int32_t *labels, uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels,
     int logits_stride, int use_sigmoid, cudaStream_t stream);
+
+/* A sentence-transformers Dense module over n_rows pooled embeddings, all fp32:
+ * y [n_rows, out_features] = activation (x [n_rows, in_features] weight^T + bias);
+ * bias may be NULL. */
+cudaError_t bert_cuda_dense_activation (float *y, const float *x, const float *weight, const float *bias,
+    uint32_t n_rows, int in_features, int out_features, BertActivation activation, cudaStream_t stream);
+
+/* In place: each row of x [n_rows, n_cols] (fp32) divided by its L2 norm (at least 1e-12). */
+cudaError_t bert_cuda_normalize_rows (float *x, uint32_t n_rows, int n_cols, cudaStream_t stream);
 
 G_END_DECLS
 

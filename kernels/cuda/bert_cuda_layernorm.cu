@@ -30,7 +30,9 @@ __device__ void layernorm_row (T *out, const float *row, const float *gamma, con
 }
 
 /* ids, type_ids, positions: [n_tokens]; word: [vocab, hidden]; position: [max_positions, hidden];
- * token_type: [type_vocab, hidden]; out: [n_tokens, hidden]. Block t handles token t. */
+ * token_type: [type_vocab, hidden], or NULL for a model without token types (DistilBERT), which
+ * adds nothing (word + 0 + position is word + position exactly); out: [n_tokens, hidden].
+ * Block t handles token t. */
 template <typename T>
 __global__ void embeddings_layernorm (T *out, const int32_t *ids, const int32_t *type_ids,
     const int32_t *positions, const T *word, const T *position, const T *token_type, const float *gamma,
@@ -40,10 +42,11 @@ __global__ void embeddings_layernorm (T *out, const int32_t *ids, const int32_t 
   size_t token = blockIdx.x;
   const T *word_row = word + (size_t) ids[token] * hidden;
   const T *position_row = position + (size_t) positions[token] * hidden;
-  const T *type_row = token_type + (size_t) type_ids[token] * hidden;
+  const T *type_row = token_type ? token_type + (size_t) type_ids[token] * hidden : NULL;
 
+  /* Summed in the reference's order: (word + token type) + position. */
   for (int i = threadIdx.x; i < hidden; i += blockDim.x)
-    row[i] = to_float (word_row[i]) + to_float (position_row[i]) + to_float (type_row[i]);
+    row[i] = to_float (word_row[i]) + (type_row ? to_float (type_row[i]) : 0.0f) + to_float (position_row[i]);
   __syncthreads ();
   layernorm_row (out + token * hidden, row, gamma, beta, eps, hidden);
 }

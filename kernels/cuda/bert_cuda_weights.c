@@ -228,9 +228,11 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
       || !check_tensor (&weights->word_embeddings, "embeddings.word_embeddings.weight", config->vocab_size,
           hidden, error)
       || !check_tensor (&weights->position_embeddings, "embeddings.position_embeddings.weight",
-          config->max_position_embeddings, hidden, error)
-      || !check_tensor (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight",
-          config->type_vocab_size, hidden, error)
+          config->position_offset + config->max_position_embeddings, hidden, error)
+      /* DistilBERT has no token type table. */
+      || (config->type_vocab_size > 0
+          && !check_tensor (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight",
+              config->type_vocab_size, hidden, error))
       || !check_pair (&weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias,
           "embeddings.LayerNorm", hidden, 0, error))
     return FALSE;
@@ -396,8 +398,10 @@ weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
   ok = (weights->word_embeddings = upload (&uploader, dtype, &source->word_embeddings, error)) != NULL
       && (weights->position_embeddings = upload (&uploader, dtype, &source->position_embeddings, error))
           != NULL
-      && (weights->token_type_embeddings = upload (&uploader, dtype, &source->token_type_embeddings, error))
-          != NULL
+      && (source->token_type_embeddings.data == NULL
+          || (weights->token_type_embeddings =
+                     upload (&uploader, dtype, &source->token_type_embeddings, error))
+              != NULL)
       && (weights->embeddings_layernorm_weight =
                  upload (&uploader, BERT_DTYPE_F32, &source->embeddings_layernorm_weight, error))
           != NULL

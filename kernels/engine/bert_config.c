@@ -1,5 +1,8 @@
 /* bert_config.c: reads config.json and the sentence-transformers files of a model folder.
  *
+ * config.json's model_type picks the family (BERT, DistilBERT, RoBERTa and its kin),
+ * which names the fields to read.
+ *
  * Every size is range-checked here, before the loader allocates anything from it.
  */
 #include <json-glib/json-glib.h>
@@ -108,18 +111,89 @@ read_size (JsonObject *object, const char *path, const char *field, gint64 max, 
   return TRUE;
 }
 
+/* The model types the engine runs, with the class name prefix of their heads. */
+static const struct {
+  const char *model_type, *class_prefix;
+  BertFamily family;
+} model_types[] = {
+  { "bert", "Bert", BERT_FAMILY_BERT },
+  { "distilbert", "DistilBert", BERT_FAMILY_DISTILBERT },
+  { "roberta", "Roberta", BERT_FAMILY_ROBERTA },
+  { "xlm-roberta", "XLMRoberta", BERT_FAMILY_ROBERTA },
+  { "camembert", "Camembert", BERT_FAMILY_ROBERTA },
+};
+
+#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert"
+
+/* The index in model_types of config.json's model_type. */
+static gboolean
+read_model_type (JsonObject *object, const char *path, guint *index, GError **error)
+{
+  const char *model_type;
+
+  if (!read_string (object, path, "model_type", &model_type, error))
+    return FALSE;
+  for (*index = 0; model_type != NULL && *index < G_N_ELEMENTS (model_types); (*index)++)
+    if (strcmp (model_type, model_types[*index].model_type) == 0)
+      return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: model_type is %s%s%s; the supported model types are " SUPPORTED_MODEL_TYPES, path,
+      model_type ? "\"" : "", model_type ? model_type : "missing", model_type ? "\"" : "");
+  return FALSE;
+}
+
+/* config.json's names of the sizes: BertConfig's (also RoBERTa's), DistilBertConfig's. */
 static gboolean
 read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  return read_size (object, path, "hidden_size", BERT_MAX_HIDDEN_SIZE, &config->hidden_size, error)
-      && read_size (object, path, "num_hidden_layers", BERT_MAX_LAYERS, &config->num_layers, error)
-      && read_size (object, path, "num_attention_heads", BERT_MAX_HIDDEN_SIZE, &config->num_heads, error)
-      && read_size (object, path, "intermediate_size", BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size,
-          error)
-      && read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
+  gboolean distilbert = config->family == BERT_FAMILY_DISTILBERT;
+
+  if (!read_size (object, path, distilbert ? "dim" : "hidden_size", BERT_MAX_HIDDEN_SIZE,
+          &config->hidden_size, error)
+      || !read_size (object, path, distilbert ? "n_layers" : "num_hidden_layers", BERT_MAX_LAYERS,
+          &config->num_layers, error)
+      || !read_size (object, path, distilbert ? "n_heads" : "num_attention_heads", BERT_MAX_HIDDEN_SIZE,
+          &config->num_heads, error)
+      || !read_size (object, path, distilbert ? "hidden_dim" : "intermediate_size",
+          BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size, error)
+      || !read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
           &config->max_position_embeddings, error)
-      && read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error)
-      && read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error);
+      || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error))
+    return FALSE;
+  config->uses_type_ids = config->family == BERT_FAMILY_BERT;
+  /* DistilBERT has no token type table; RoBERTa's tokenizers give the model no type ids,
+   * so it always adds the table's row 0. */
+  return distilbert
+      || read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error);
+}
+
+/* RoBERTa numbers positions from padding_idx + 1 (pad_token_id, 1 unless set), so its
+ * table has padding_idx + 1 rows more than a sequence can use. */
+static gboolean
+read_position_offset (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "pad_token_id");
+  gint64 padding_idx = 1;
+
+  if (config->family != BERT_FAMILY_ROBERTA)
+    return TRUE;
+  if (node != NULL && get_value (object, "pad_token_id", G_TYPE_INT64) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: field 'pad_token_id' is not an integer", path);
+    return FALSE;
+  }
+  if (node != NULL)
+    padding_idx = json_node_get_int (node);
+  if (padding_idx < 0 || padding_idx + 1 >= config->max_position_embeddings) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pad_token_id %" G_GINT64_FORMAT " leaves no position of max_position_embeddings %d "
+        "(RoBERTa's positions start at pad_token_id + 1)",
+        path, padding_idx, config->max_position_embeddings);
+    return FALSE;
+  }
+  config->position_offset = padding_idx + 1;
+  config->max_position_embeddings -= config->position_offset;
+  return TRUE;
 }
 
 static gboolean
@@ -128,8 +202,9 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   JsonNode *node = json_object_get_member (object, "layer_norm_eps");
   double eps;
 
-  config->layer_norm_eps = 1e-12f; /* BertConfig's default */
-  if (node == NULL)
+  /* BertConfig's default, and DistilBERT's LayerNorm eps, which its config cannot set. */
+  config->layer_norm_eps = 1e-12f;
+  if (node == NULL || config->family == BERT_FAMILY_DISTILBERT)
     return TRUE;
   if (get_value (object, "layer_norm_eps", G_TYPE_DOUBLE) == NULL
       && get_value (object, "layer_norm_eps", G_TYPE_INT64) == NULL) {
@@ -147,22 +222,40 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
-/* model_type, hidden_act and position_embedding_type name what we can compute. */
+/* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
 static gboolean
-check_architecture (JsonObject *object, const char *path, GError **error)
+check_distilbert (JsonObject *object, const char *path, GError **error)
 {
-  const char *model_type, *hidden_act, *position_embedding_type;
+  JsonNode *sinusoidal = get_value (object, "sinusoidal_pos_embds", G_TYPE_BOOLEAN);
+  const char *activation;
 
-  if (!read_string (object, path, "model_type", &model_type, error)
-      || !read_string (object, path, "hidden_act", &hidden_act, error)
-      || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
+  if (!read_string (object, path, "activation", &activation, error))
     return FALSE;
-  if (model_type == NULL || strcmp (model_type, "bert") != 0) {
+  if (activation != NULL && strcmp (activation, "gelu") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: model_type is %s%s%s, only \"bert\" is supported", path, model_type ? "\"" : "",
-        model_type ? model_type : "missing", model_type ? "\"" : "");
+        "%s: activation \"%s\" is not supported, only \"gelu\" (erf)", path, activation);
     return FALSE;
   }
+  if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: sinusoidal_pos_embds is true; only learned position embeddings are supported", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* hidden_act and position_embedding_type (DistilBERT: its own fields) name what we can
+ * compute. */
+static gboolean
+check_architecture (const BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  const char *hidden_act, *position_embedding_type;
+
+  if (config->family == BERT_FAMILY_DISTILBERT)
+    return check_distilbert (object, path, error);
+  if (!read_string (object, path, "hidden_act", &hidden_act, error)
+      || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
+    return FALSE;
   if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
@@ -177,9 +270,27 @@ check_architecture (JsonObject *object, const char *path, GError **error)
   return TRUE;
 }
 
+/* The head a class name such as BertForSequenceClassification names, if any. */
+static gboolean
+head_of_class (const char *name, const char *class_prefix, BertHead *head)
+{
+  gsize length = strlen (class_prefix);
+
+  if (strncmp (name, class_prefix, length) != 0)
+    return FALSE;
+  if (strcmp (name + length, "ForSequenceClassification") == 0)
+    *head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  else if (strcmp (name + length, "ForTokenClassification") == 0)
+    *head = BERT_HEAD_TOKEN_CLASSIFIER;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* The head the architectures list names; FALSE in *named when none does. */
 static gboolean
-read_architectures (BertConfig *config, gboolean *named, JsonObject *object, const char *path, GError **error)
+read_architectures (BertConfig *config, const char *class_prefix, gboolean *named, JsonObject *object,
+    const char *path, GError **error)
 {
   JsonNode *node = json_object_get_member (object, "architectures");
   JsonArray *names;
@@ -196,17 +307,10 @@ read_architectures (BertConfig *config, gboolean *named, JsonObject *object, con
   names = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (names); i++) {
     JsonNode *element = json_array_get_element (names, i);
-    const char *name = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
-        ? json_node_get_string (element)
-        : "";
 
-    if (strcmp (name, "BertForSequenceClassification") == 0) {
-      config->head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+    if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
+        && head_of_class (json_node_get_string (element), class_prefix, &config->head))
       *named = TRUE;
-    } else if (strcmp (name, "BertForTokenClassification") == 0) {
-      config->head = BERT_HEAD_TOKEN_CLASSIFIER;
-      *named = TRUE;
-    }
   }
   return TRUE;
 }
@@ -264,12 +368,30 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
   return TRUE;
 }
 
+static gboolean
+read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *object, const char *path,
+    GError **error)
+{
+  guint type;
+
+  if (!read_model_type (object, path, &type, error))
+    return FALSE;
+  config->family = model_types[type].family;
+  config->classifier_activation =
+      config->family == BERT_FAMILY_DISTILBERT ? BERT_ACTIVATION_RELU : BERT_ACTIVATION_TANH;
+  return check_architecture (config, object, path, error) && read_sizes (config, object, path, error)
+      && read_position_offset (config, object, path, error)
+      && read_layer_norm_eps (config, object, path, error)
+      && read_architectures (config, model_types[type].class_prefix, head_from_architectures, object, path,
+          error)
+      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+}
+
 gboolean
 bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder, GError **error)
 {
   char *path = g_build_filename (folder, "config.json", NULL);
   JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
-  JsonObject *object;
   gboolean ok;
 
   memset (config, 0, sizeof *config);
@@ -277,14 +399,10 @@ bert_config_load (BertConfig *config, gboolean *head_from_architectures, const c
     g_free (path);
     return FALSE;
   }
-  object = parser_get_object (parser);
-  ok = check_architecture (object, path, error) && read_sizes (config, object, path, error)
-      && read_layer_norm_eps (config, object, path, error)
-      && read_architectures (config, head_from_architectures, object, path, error)
-      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+  ok = read_config (config, head_from_architectures, parser_get_object (parser), path, error);
   if (ok && config->hidden_size % config->num_heads != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: num_attention_heads %d does not divide hidden_size %d", path, config->num_heads,
+        "%s: the number of attention heads %d does not divide the hidden size %d", path, config->num_heads,
         config->hidden_size);
     ok = FALSE;
   }
@@ -314,24 +432,56 @@ read_flag (JsonObject *object, const char *field)
   return node != NULL && json_node_get_boolean (node);
 }
 
-/* 1_Pooling/config.json: exactly one of the CLS, mean and max modes. */
+/* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
 static gboolean
-read_pooling (BertConfig *config, const char *path, GError **error)
+set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
+{
+  if (g_strcmp0 (mode, "mean") == 0)
+    config->pooling = BERT_POOLING_MEAN;
+  else if (g_strcmp0 (mode, "cls") == 0)
+    config->pooling = BERT_POOLING_CLS;
+  else if (g_strcmp0 (mode, "max") == 0)
+    config->pooling = BERT_POOLING_MAX;
+  else {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pooling_mode %s is not supported (only cls, mean or max)", path, mode ? mode : "(not a string)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "pooling_mode": a mode name, or a list of them whose results sentence-transformers
+ * concatenates: only a list of one is supported. */
+static gboolean
+read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError **error)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 1)
+    node = json_array_get_element (json_node_get_array (node), 0);
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pooling_mode lists %u modes; concatenated poolings are not supported", path,
+        json_array_get_length (json_node_get_array (node)));
+    return FALSE;
+  }
+  return set_pooling_mode (config,
+      JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+          ? json_node_get_string (node)
+          : NULL,
+      path, error);
+}
+
+/* Before sentence-transformers 6: one boolean per mode, exactly one of CLS, mean and max true. */
+static gboolean
+read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
   static const char *unsupported_modes[] = { "pooling_mode_mean_sqrt_len_tokens",
     "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
-  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
-  JsonObject *object;
   int n_modes;
 
-  if (parser == NULL)
-    return FALSE;
-  object = parser_get_object (parser);
   for (guint i = 0; i < G_N_ELEMENTS (unsupported_modes); i++) {
     if (read_flag (object, unsupported_modes[i])) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
           "%s: %s is not supported (only CLS, mean or max pooling)", path, unsupported_modes[i]);
-      g_object_unref (parser);
       return FALSE;
     }
   }
@@ -343,7 +493,6 @@ read_pooling (BertConfig *config, const char *path, GError **error)
     config->pooling = BERT_POOLING_MAX;
   else
     config->pooling = BERT_POOLING_MEAN;
-  g_object_unref (parser);
   if (n_modes != 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
@@ -352,6 +501,33 @@ read_pooling (BertConfig *config, const char *path, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* 1_Pooling/config.json. include_prompt false (pool without the prompt's tokens, as
+ * INSTRUCTOR models do) is refused: the engine pools every token of a sequence. */
+static gboolean
+read_pooling (BertConfig *config, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  JsonNode *include_prompt;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  include_prompt = get_value (object, "include_prompt", G_TYPE_BOOLEAN);
+  if (include_prompt != NULL && !json_node_get_boolean (include_prompt)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: include_prompt false (pooling without the prompt's tokens) is not supported", path);
+    ok = FALSE;
+  } else if (json_object_has_member (object, "pooling_mode")) {
+    ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
+  } else {
+    ok = read_pooling_flags (config, object, path, error);
+  }
+  g_object_unref (parser);
+  return ok;
 }
 
 /* The last component of a module type: "sentence_transformers.models.Pooling" -> "Pooling". */
@@ -363,8 +539,123 @@ module_kind (const char *type)
   return dot ? dot + 1 : type;
 }
 
+/* "torch.nn.modules.activation.Tanh" (what sentence-transformers writes) or any other
+ * path ending in one of these class names. */
 static gboolean
-read_module (BertConfig *config, JsonNode *node, const char *folder, const char *path, GError **error)
+read_activation (JsonObject *object, const char *path, BertActivation *activation, GError **error)
+{
+  static const struct {
+    const char *name;
+    BertActivation activation;
+  } activations[] = {
+    { "Identity", BERT_ACTIVATION_IDENTITY },
+    { "Tanh", BERT_ACTIVATION_TANH },
+    { "ReLU", BERT_ACTIVATION_RELU },
+    { "Sigmoid", BERT_ACTIVATION_SIGMOID },
+    { "GELU", BERT_ACTIVATION_GELU },
+  };
+  const char *name;
+
+  if (!read_string (object, path, "activation_function", &name, error))
+    return FALSE;
+  /* sentence-transformers' default when the field is absent. */
+  *activation = BERT_ACTIVATION_TANH;
+  if (name == NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
+    if (strcmp (module_kind (name), activations[i].name) == 0 && g_str_has_prefix (name, "torch.")) {
+      *activation = activations[i].activation;
+      return TRUE;
+    }
+  }
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: activation_function %s is not supported (only torch.nn's Identity, Tanh, ReLU, Sigmoid and GELU)",
+      path, name);
+  return FALSE;
+}
+
+/* Options of the Dense module that change its result and that the engine does not have. */
+static gboolean
+check_dense_options (JsonObject *object, const char *path, GError **error)
+{
+  const char *input_name = NULL, *output_name = NULL;
+
+  if (read_flag (object, "use_residual")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: use_residual true is not supported", path);
+    return FALSE;
+  }
+  if (!read_string (object, path, "module_input_name", &input_name, error)
+      || !read_string (object, path, "module_output_name", &output_name, error))
+    return FALSE;
+  if (g_strcmp0 (input_name ? input_name : "sentence_embedding", "sentence_embedding") != 0
+      || g_strcmp0 (output_name ? output_name : "sentence_embedding", "sentence_embedding") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: a Dense module on '%s' into '%s' is not supported (only on the sentence embedding)", path,
+        input_name ? input_name : "sentence_embedding", output_name ? output_name : "sentence_embedding");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A Dense module's config.json; its in_features must be the width of what comes before it. */
+static gboolean
+read_dense_config (BertDenseConfig *dense, int in_width, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  JsonObject *object;
+  JsonNode *bias;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  object = parser_get_object (parser);
+  bias = get_value (object, "bias", G_TYPE_BOOLEAN);
+  dense->bias = bias == NULL || json_node_get_boolean (bias);
+  ok = read_size (object, path, "in_features", BERT_MAX_HIDDEN_SIZE, &dense->in_features, error)
+      && read_size (object, path, "out_features", BERT_MAX_HIDDEN_SIZE, &dense->out_features, error)
+      && read_activation (object, path, &dense->activation, error)
+      && check_dense_options (object, path, error);
+  g_object_unref (parser);
+  if (ok && dense->in_features != in_width) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+        "%s: in_features is %d, but the embedding before this module has %d values", path, dense->in_features,
+        in_width);
+    return FALSE;
+  }
+  return ok;
+}
+
+/* Where modules.json has reached: Dense modules go between Pooling and Normalize. */
+typedef struct {
+  gboolean pooling_seen;
+} ModulesOrder;
+
+static gboolean
+read_dense_module (BertConfig *config, const ModulesOrder *order, const char *folder, const char *module_path,
+    const char *path, GError **error)
+{
+  BertDenseConfig *dense = &config->dense[config->num_dense];
+  char *config_path;
+  gboolean ok;
+
+  if (!order->pooling_seen || config->normalize || config->num_dense == BERT_MAX_DENSE_MODULES) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: Dense module '%s' is not supported there (only up to %d, after Pooling and before Normalize)",
+        path, module_path, BERT_MAX_DENSE_MODULES);
+    return FALSE;
+  }
+  config_path = g_build_filename (folder, module_path, "config.json", NULL);
+  ok = read_dense_config (dense, bert_config_get_embedding_size (config), config_path, error);
+  g_free (config_path);
+  dense->path = g_build_filename (folder, module_path, NULL);
+  config->num_dense++;
+  return ok;
+}
+
+static gboolean
+read_module (BertConfig *config, ModulesOrder *order, JsonNode *node, const char *folder, const char *path,
+    GError **error)
 {
   JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *type = NULL, *module_path = NULL;
@@ -383,13 +674,16 @@ read_module (BertConfig *config, JsonNode *node, const char *folder, const char 
     config->normalize = TRUE;
     return TRUE;
   }
+  if (strcmp (module_kind (type), "Dense") == 0 && module_path != NULL)
+    return read_dense_module (config, order, folder, module_path, path, error);
   if (strcmp (module_kind (type), "Pooling") != 0 || module_path == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: module %s is not supported (only Transformer, Pooling and Normalize)", path, type);
+        "%s: module %s is not supported (only Transformer, Pooling, Dense and Normalize)", path, type);
     return FALSE;
   }
   pooling_path = g_build_filename (folder, module_path, "config.json", NULL);
   ok = read_pooling (config, pooling_path, error);
+  order->pooling_seen = TRUE;
   g_free (pooling_path);
   return ok;
 }
@@ -397,6 +691,7 @@ read_module (BertConfig *config, JsonNode *node, const char *folder, const char 
 static gboolean
 read_modules (BertConfig *config, const char *folder, const char *path, GError **error)
 {
+  ModulesOrder order = { FALSE };
   JsonParser *parser;
   JsonNode *root;
   gboolean ok = TRUE;
@@ -406,7 +701,8 @@ read_modules (BertConfig *config, const char *folder, const char *path, GError *
     return FALSE;
   root = json_parser_get_root (parser);
   for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (root)); i++)
-    ok = read_module (config, json_array_get_element (json_node_get_array (root), i), folder, path, error);
+    ok = read_module (config, &order, json_array_get_element (json_node_get_array (root), i), folder, path,
+        error);
   g_object_unref (parser);
   return ok;
 }

@@ -312,7 +312,8 @@ bert_model_check_tokens (const BertModel *model, const int32_t *ids, const int32
           "token %u: id %d is outside the vocabulary [0, %d)", t, id, config->vocab_size);
       return FALSE;
     }
-    if (type_id < 0 || type_id >= config->type_vocab_size) {
+    /* DistilBERT and RoBERTa ignore type ids, as their tokenizers never pass them. */
+    if (config->uses_type_ids && (type_id < 0 || type_id >= config->type_vocab_size)) {
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
           "token %u: token type id %d is outside [0, %d) (type_vocab_size)", t, type_id,
           config->type_vocab_size);
@@ -455,11 +456,12 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
   output->n_sequences = n_sequences;
   output->n_tokens = n_tokens;
   output->hidden_size = config->hidden_size;
+  output->embedding_size = bert_config_get_embedding_size (config);
   output->num_labels = config->num_labels;
   output->token_offset = g_memdup2 (job->batch.seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
   switch (encoder->settings.head) {
     case BERT_HEAD_ENCODER:
-      output->embeddings = g_try_new0 (float, n_sequences * config->hidden_size);
+      output->embeddings = g_try_new0 (float, n_sequences * output->embedding_size);
       return output->embeddings != NULL;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       output->logits = g_try_new0 (float, n_sequences *n_labels);

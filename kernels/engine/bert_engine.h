@@ -6,7 +6,8 @@
  * The contract:
  *  - Input: a batch of 1 or more sequences, each of 1 to max_position_embeddings
  *    tokens ([CLS] and [SEP] included, as the tokenizer gives them), ids in
- *    [0, vocab_size), type ids in [0, type_vocab_size). bert_model_check_tokens is the
+ *    [0, vocab_size), type ids in [0, type_vocab_size) (where the family uses them:
+ *    DistilBERT and RoBERTa ignore them). bert_model_check_tokens is the
  *    id rule; the engine applies it with the length rule to every batch and refuses
  *    the whole batch (BERT_ENGINE_ERROR_INPUT, naming sequence and token) otherwise.
  *  - Two ways in: bert_encoder_submit_packed takes the sequences end to end, as a
@@ -131,7 +132,8 @@ typedef struct {
 
 /* The outputs of one batch, owned by the job; only the head's arrays are set, the
  * others are NULL. Per sequence i:
- *  - encoder:             embeddings + i * hidden_size, pooled and normalised as set
+ *  - encoder:             embeddings + i * embedding_size, pooled, through the Dense
+ *                         modules and normalised as set
  *  - sequence classifier: logits + i * num_labels and probs + i * num_labels (softmax,
  *                         or a sigmoid per label for a multi-label model); labels[i],
  *                         the highest-scoring label; label_applies + i * num_labels,
@@ -156,6 +158,7 @@ typedef struct {
   uint32_t *token_offset; /* n_sequences + 1 entries */
   double compute_seconds; /* time the backend spent on this batch (CUDA: GPU time of the forward pass) */
   double enqueue_seconds; /* CUDA: host time spent enqueuing the batch; 0 on the CPU */
+  int embedding_size;     /* values per embedding: the last Dense module's out_features, else hidden_size */
 } BertBatchOutput;
 
 typedef struct _BertEncoder BertEncoder;

@@ -25,6 +25,9 @@ typedef struct {
   gboolean in_shared_cache; /* set once, before the model is published */
   /* From config.json's architectures; when none names a head, the tensors decide. */
   gboolean head_from_architectures;
+  /* The Dense modules' weights files, as weights_file and safetensors. */
+  GMappedFile *dense_files[BERT_MAX_DENSE_MODULES];
+  BertSafetensors *dense_safetensors[BERT_MAX_DENSE_MODULES];
 } BertModelPrivate;
 
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
@@ -38,6 +41,13 @@ void bert_config_clear (BertConfig *config);
 /* bert_model.c: binds the tensors of a parsed safetensors file to model->weights,
  * checking dtypes and shapes against model->config; resolves the head. */
 gboolean bert_model_bind_weights (BertModel *model, const char *file_name, GError **error);
+/* The first of n values that is NaN or infinite, or -1. */
+gint64 bert_tensor_find_non_finite (const void *data, BertDType dtype, gint64 n);
+
+/* bert_dense.c: maps each Dense module's weights and binds them to model->weights;
+ * unload frees them and the modules' paths in model->config. */
+gboolean bert_dense_load (BertModel *model, GError **error);
+void bert_dense_unload (BertModel *model);
 
 G_END_DECLS
 

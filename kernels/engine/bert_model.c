@@ -1,8 +1,10 @@
-/* bert_model.c: loads a Hugging Face BERT model folder and keeps a shared cache of them.
+/* bert_model.c: loads a Hugging Face BERT-family model folder and keeps a shared cache
+ * of them.
  *
  * model.safetensors is mapped, never copied: BertTensor.data points into the map. The
  * loader reads config.json first and refuses absurd sizes there, so nothing is sized
- * from an unchecked number.
+ * from an unchecked number. Each family names its tensors its own way (below); they
+ * bind to the same BertWeights.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +18,37 @@ G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
 
 #define WEIGHTS_FILE_NAME "model.safetensors"
 
+/* A family's tensor names. The encoder's may carry the prefix (a model with a head
+ * saves them so); the head's never do. */
+typedef struct {
+  const char *prefix;
+  const char *layer;          /* printf format of a layer's prefix */
+  const char *layer_parts[8]; /* query, key, value, attention output, its LayerNorm,
+                                 intermediate, output, its LayerNorm */
+  const char *sequence_dense, *sequence_out, *token_out;
+} FamilyNames;
+
+static const FamilyNames family_names[] = {
+  [BERT_FAMILY_BERT] = { "bert.", "encoder.layer.%d.",
+      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
+      "pooler.dense", "classifier", "classifier" },
+  [BERT_FAMILY_DISTILBERT] = { "distilbert.", "transformer.layer.%d.",
+      { "attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin", "sa_layer_norm",
+          "ffn.lin1", "ffn.lin2", "output_layer_norm" },
+      "pre_classifier", "classifier", "classifier" },
+  [BERT_FAMILY_ROBERTA] = { "roberta.", "encoder.layer.%d.",
+      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
+      "classifier.dense", "classifier.out_proj", "classifier" },
+};
+
+static const FamilyNames *
+names_of (const BertModel *model)
+{
+  return &family_names[model->config.family];
+}
+
 static const BertSafetensorsTensor *
 find_tensor (const BertModel *model, const char *name)
 {
@@ -25,7 +58,7 @@ find_tensor (const BertModel *model, const char *name)
 
   if (tensor != NULL)
     return tensor;
-  prefixed = g_strconcat ("bert.", name, NULL);
+  prefixed = g_strconcat (names_of (model)->prefix, name, NULL);
   tensor = bert_safetensors_lookup (safetensors, prefixed);
   g_free (prefixed);
   return tensor;
@@ -66,8 +99,8 @@ is_non_finite (const void *data, BertDType dtype, gint64 i)
 
 /* The first of n values that is NaN or infinite, or -1. Blocks are tested without an
  * early exit, so that the compiler can vectorize the test. */
-static gint64
-find_non_finite (const void *data, BertDType dtype, gint64 n)
+gint64
+bert_tensor_find_non_finite (const void *data, BertDType dtype, gint64 n)
 {
   const gint64 block = 4096;
 
@@ -84,8 +117,8 @@ find_non_finite (const void *data, BertDType dtype, gint64 n)
   return -1;
 }
 
-/* Binds tensor name (with or without the "bert." prefix) of shape [rows] when cols is
- * 0, else [rows, cols]. */
+/* Binds tensor name (with or without the family's prefix, "bert." for one) of shape
+ * [rows] when cols is 0, else [rows, cols]. */
 static gboolean
 bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t rows, int64_t cols,
     BertTensor *out, GError **error)
@@ -96,8 +129,8 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
   gint64 bad;
 
   if (tensor == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: tensor '%s' (or 'bert.%s') is missing", file_name, name, name);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: tensor '%s' (or '%s%s') is missing",
+        file_name, name, names_of (model)->prefix, name);
     return FALSE;
   }
   if (!dtype_from_name (tensor->dtype, &out->dtype)) {
@@ -116,7 +149,7 @@ bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t 
     g_free (wanted);
     return FALSE;
   }
-  if ((bad = find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
+  if ((bad = bert_tensor_find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
     /* A NaN weight makes every embedding NaN: refused here rather than found downstream. */
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: tensor '%s' holds a NaN or infinite value (element %" G_GINT64_FORMAT ")", file_name,
@@ -156,9 +189,11 @@ bind_embeddings (BertModel *model, const char *file_name, GError **error)
   return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size, hidden,
              &weights->word_embeddings, error)
       && bind_tensor (model, file_name, "embeddings.position_embeddings.weight",
-          config->max_position_embeddings, hidden, &weights->position_embeddings, error)
-      && bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight", config->type_vocab_size,
-          hidden, &weights->token_type_embeddings, error)
+          config->position_offset + config->max_position_embeddings, hidden, &weights->position_embeddings,
+          error)
+      && (config->type_vocab_size == 0
+          || bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight",
+              config->type_vocab_size, hidden, &weights->token_type_embeddings, error))
       && bind_linear (model, file_name, "embeddings.LayerNorm", hidden, 0,
           &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error);
 }
@@ -168,43 +203,64 @@ bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights
 {
   int64_t hidden = model->config.hidden_size, intermediate = model->config.intermediate_size;
   const struct {
-    const char *name;
     int64_t out_features, in_features;
     BertTensor *weight, *bias;
   } parts[] = {
-    { "attention.self.query", hidden, hidden, &layer->query_weight, &layer->query_bias },
-    { "attention.self.key", hidden, hidden, &layer->key_weight, &layer->key_bias },
-    { "attention.self.value", hidden, hidden, &layer->value_weight, &layer->value_bias },
-    { "attention.output.dense", hidden, hidden, &layer->attention_output_weight,
-        &layer->attention_output_bias },
-    { "attention.output.LayerNorm", hidden, 0, &layer->attention_layernorm_weight,
-        &layer->attention_layernorm_bias },
-    { "intermediate.dense", intermediate, hidden, &layer->intermediate_weight, &layer->intermediate_bias },
-    { "output.dense", hidden, intermediate, &layer->output_weight, &layer->output_bias },
-    { "output.LayerNorm", hidden, 0, &layer->output_layernorm_weight, &layer->output_layernorm_bias },
+    { hidden, hidden, &layer->query_weight, &layer->query_bias },
+    { hidden, hidden, &layer->key_weight, &layer->key_bias },
+    { hidden, hidden, &layer->value_weight, &layer->value_bias },
+    { hidden, hidden, &layer->attention_output_weight, &layer->attention_output_bias },
+    { hidden, 0, &layer->attention_layernorm_weight, &layer->attention_layernorm_bias },
+    { intermediate, hidden, &layer->intermediate_weight, &layer->intermediate_bias },
+    { hidden, intermediate, &layer->output_weight, &layer->output_bias },
+    { hidden, 0, &layer->output_layernorm_weight, &layer->output_layernorm_bias },
   };
+  char *layer_prefix = g_strdup_printf (names_of (model)->layer, index);
+  gboolean ok = TRUE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (parts); i++) {
-    char *prefix = g_strdup_printf ("encoder.layer.%d.%s", index, parts[i].name);
-    gboolean ok = bind_linear (model, file_name, prefix, parts[i].out_features, parts[i].in_features,
-        parts[i].weight, parts[i].bias, error);
+  for (guint i = 0; ok && i < G_N_ELEMENTS (parts); i++) {
+    char *prefix = g_strconcat (layer_prefix, names_of (model)->layer_parts[i], NULL);
 
+    ok = bind_linear (model, file_name, prefix, parts[i].out_features, parts[i].in_features, parts[i].weight,
+        parts[i].bias, error);
     g_free (prefix);
-    if (!ok)
-      return FALSE;
   }
-  return TRUE;
+  g_free (layer_prefix);
+  return ok;
 }
 
-/* Without a head in architectures, a classifier tensor means a classifier: with the
- * pooler a sequence classifier (HF builds BertForTokenClassification without one). */
+/* The head's last Linear layer: what gives the logits. */
+static const char *
+classifier_name (const BertModel *model)
+{
+  return model->config.head == BERT_HEAD_SEQUENCE_CLASSIFIER ? names_of (model)->sequence_out
+                                                             : names_of (model)->token_out;
+}
+
+static const BertSafetensorsTensor *
+find_linear_weight (const BertModel *model, const char *linear)
+{
+  char *name = g_strconcat (linear, ".weight", NULL);
+  const BertSafetensorsTensor *tensor = find_tensor (model, name);
+
+  g_free (name);
+  return tensor;
+}
+
+/* Without a head in architectures, the head's tensors decide: a sequence classifier's
+ * dense layer (BERT's pooler, which HF leaves out of BertForTokenClassification) with a
+ * classifier makes a sequence classifier, a classifier alone a token classifier. */
 static void
 resolve_head (BertModel *model)
 {
-  if (BERT_MODEL_PRIVATE (model)->head_from_architectures || find_tensor (model, "classifier.weight") == NULL)
+  const FamilyNames *names = names_of (model);
+
+  if (BERT_MODEL_PRIVATE (model)->head_from_architectures)
     return;
-  model->config.head =
-      find_tensor (model, "pooler.dense.weight") ? BERT_HEAD_SEQUENCE_CLASSIFIER : BERT_HEAD_TOKEN_CLASSIFIER;
+  if (find_linear_weight (model, names->sequence_dense) && find_linear_weight (model, names->sequence_out))
+    model->config.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  else if (find_linear_weight (model, names->token_out) && !find_linear_weight (model, names->sequence_dense))
+    model->config.head = BERT_HEAD_TOKEN_CLASSIFIER;
 }
 
 /* Without id2label, HF names labels LABEL_0...; their number is the classifier's. */
@@ -212,7 +268,7 @@ static gboolean
 resolve_labels (BertModel *model, const char *file_name, GError **error)
 {
   BertConfig *config = &model->config;
-  const BertSafetensorsTensor *classifier = find_tensor (model, "classifier.weight");
+  const BertSafetensorsTensor *classifier;
 
   if (config->head == BERT_HEAD_ENCODER) {
     bert_config_clear (config);
@@ -220,12 +276,13 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
   }
   if (config->num_labels > 0)
     return TRUE;
+  classifier = find_linear_weight (model, classifier_name (model));
   if (classifier == NULL || classifier->n_dims != 2 || classifier->shape[0] < 1
       || classifier->shape[0] > BERT_MAX_LABELS) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: config.json has no id2label and tensor 'classifier.weight' is missing or not "
+        "%s: config.json has no id2label and tensor '%s.weight' is missing or not "
         "[num_labels, hidden_size] with 1 <= num_labels <= %d",
-        file_name, BERT_MAX_LABELS);
+        file_name, classifier_name (model), BERT_MAX_LABELS);
     return FALSE;
   }
   config->num_labels = classifier->shape[0];
@@ -244,10 +301,10 @@ bind_head (BertModel *model, const char *file_name, GError **error)
   if (model->config.head == BERT_HEAD_ENCODER)
     return TRUE;
   if (model->config.head == BERT_HEAD_SEQUENCE_CLASSIFIER
-      && !bind_linear (model, file_name, "pooler.dense", hidden, hidden, &weights->pooler_weight,
-          &weights->pooler_bias, error))
+      && !bind_linear (model, file_name, names_of (model)->sequence_dense, hidden, hidden,
+          &weights->pooler_weight, &weights->pooler_bias, error))
     return FALSE;
-  return bind_linear (model, file_name, "classifier", model->config.num_labels, hidden,
+  return bind_linear (model, file_name, classifier_name (model), model->config.num_labels, hidden,
       &weights->classifier_weight, &weights->classifier_bias, error);
 }
 
@@ -335,6 +392,7 @@ model_free (BertModel *model)
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
 
   bert_config_clear (&model->config);
+  bert_dense_unload (model);
   g_free (model->weights.layers);
   bert_safetensors_free (priv->safetensors);
   if (priv->weights_file != NULL)
@@ -359,7 +417,7 @@ load_model (const char *folder, GError **error)
   model->name = g_path_get_basename (folder);
   if (!bert_config_load (&model->config, &priv->head_from_architectures, folder, error)
       || !bert_config_load_sentence_transformers (&model->config, folder, error)
-      || !load_tokenizer (model, error) || !map_weights (model, error)) {
+      || !load_tokenizer (model, error) || !map_weights (model, error) || !bert_dense_load (model, error)) {
     model_free (model);
     return NULL;
   }

@@ -1,4 +1,4 @@
-/* bert_model.h: a loaded Hugging Face BERT model folder, as the backends see it.
+/* bert_model.h: a loaded Hugging Face BERT-family model folder, as the backends see it.
  *
  * Tensors point into the mapped model.safetensors (never copied); a backend converts
  * or uploads them itself. This header is shared by the engine and the CUDA module, so
@@ -32,29 +32,73 @@ typedef enum {
   BERT_POOLING_MAX
 } BertPooling;
 
+/* An activation of a sentence-transformers Dense module (torch.nn.modules.*), and the one
+ * between a sequence classifier's two Linear layers: tanh for BERT's pooler and
+ * RobertaClassificationHead, ReLU for DistilBertForSequenceClassification. */
+typedef enum {
+  BERT_ACTIVATION_IDENTITY,
+  BERT_ACTIVATION_TANH,
+  BERT_ACTIVATION_RELU,
+  BERT_ACTIVATION_SIGMOID,
+  BERT_ACTIVATION_GELU /* torch.nn.GELU: with erf */
+} BertActivation;
+
+/* Dense modules past this many in one folder are refused (published models have one). */
+#define BERT_MAX_DENSE_MODULES 4
+
+/* A sentence-transformers Dense module, applied to the pooled embedding:
+ * y = activation (weight x + bias). */
+typedef struct {
+  int in_features, out_features;
+  gboolean bias;
+  BertActivation activation;
+  char *path; /* the module's folder */
+} BertDenseConfig;
+
 typedef enum {
   BERT_HEAD_ENCODER,             /* sentence embeddings */
   BERT_HEAD_SEQUENCE_CLASSIFIER, /* BertForSequenceClassification */
   BERT_HEAD_TOKEN_CLASSIFIER     /* BertForTokenClassification */
 } BertHead;
 
+/* The encoder families: one forward pass, told apart by their embeddings and heads. */
+typedef enum {
+  BERT_FAMILY_BERT,       /* model_type bert */
+  BERT_FAMILY_DISTILBERT, /* distilbert: no token types */
+  BERT_FAMILY_ROBERTA     /* roberta, xlm-roberta, camembert: positions after padding_idx */
+} BertFamily;
+
 typedef struct {
+  BertFamily family;
   int hidden_size;
   int num_layers;
   int num_heads;
   int intermediate_size;
-  int max_position_embeddings;
-  int type_vocab_size;
+  int max_position_embeddings; /* positions a sequence can take: the table's rows less position_offset */
+  int position_offset;         /* table row of a sequence's first token: RoBERTa's padding_idx + 1,
+                                  whose tokens take row padding_idx (bert_position_ids) */
+  int type_vocab_size;         /* rows of the token type table; 0 when there is none */
+  gboolean uses_type_ids;      /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
   float layer_norm_eps;
   BertHead head;
+  BertActivation classifier_activation;
   int num_labels;       /* 0 for the plain encoder */
   char **id2label;      /* num_labels names, NULL-terminated */
   gboolean multi_label; /* problem_type multi_label_classification: sigmoid */
   BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
   gboolean normalize;   /* 2_Normalize present in modules.json */
   int max_seq_length;   /* sentence_bert_config.json, else max_position_embeddings */
+  int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
+  BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
 } BertConfig;
+
+/* The width of an encoder's embedding: the last Dense module's out_features, else hidden_size. */
+static inline int
+bert_config_get_embedding_size (const BertConfig *config)
+{
+  return config->num_dense > 0 ? config->dense[config->num_dense - 1].out_features : config->hidden_size;
+}
 
 /* Weight matrices are stored as in PyTorch's nn.Linear: [out_features, in_features]. */
 typedef struct {
@@ -70,13 +114,34 @@ typedef struct {
 
 typedef struct {
   BertTensor word_embeddings;       /* [vocab_size, hidden] */
-  BertTensor position_embeddings;   /* [max_position_embeddings, hidden] */
-  BertTensor token_type_embeddings; /* [type_vocab_size, hidden] */
+  BertTensor position_embeddings;   /* [position_offset + max_position_embeddings, hidden] */
+  BertTensor token_type_embeddings; /* [type_vocab_size, hidden]; absent for DistilBERT */
   BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
-  BertLayerWeights *layers;                      /* num_layers entries */
-  BertTensor pooler_weight, pooler_bias;         /* sequence classifier only */
-  BertTensor classifier_weight, classifier_bias; /* [num_labels, hidden] */
+  BertLayerWeights *layers; /* num_layers entries */
+  /* A sequence classifier's first Linear layer, on the first token: BERT's pooler.dense,
+   * RoBERTa's classifier.dense, DistilBERT's pre_classifier. */
+  BertTensor pooler_weight, pooler_bias;
+  /* The last Linear layer, [num_labels, hidden]: classifier (RoBERTa's sequence
+   * classifier: classifier.out_proj). */
+  BertTensor classifier_weight, classifier_bias;
+  /* The Dense modules' linear.weight [out_features, in_features] and linear.bias
+   * [out_features] (data NULL without bias), from each module's own folder. */
+  BertTensor dense_weight[BERT_MAX_DENSE_MODULES], dense_bias[BERT_MAX_DENSE_MODULES];
 } BertWeights;
+
+/* The position table rows of a sequence's n tokens, as the model's PyTorch code numbers
+ * them from position_offset: 0, 1, ... for BERT and DistilBERT; for RoBERTa
+ * padding_idx + 1, + 2, ... over the tokens that are not padding, and padding_idx
+ * (position_offset - 1) for a padding token, which a packed batch has only where the
+ * text spelled one. */
+static inline void
+bert_position_ids (int32_t position_offset, const int32_t *ids, uint32_t n, int32_t *positions)
+{
+  int32_t padding_idx = position_offset - 1, next = position_offset; /* -1: no id is padding */
+
+  for (uint32_t t = 0; t < n; t++)
+    positions[t] = ids[t] == padding_idx ? padding_idx : next++;
+}
 
 typedef struct _BertModel BertModel;
 

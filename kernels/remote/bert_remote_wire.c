@@ -73,8 +73,8 @@ head_outputs (BertHead head, BertBatchOutput *output, WireOutput *outputs)
 
   switch (head) {
     case BERT_HEAD_ENCODER:
-      outputs[0] =
-          (WireOutput){ "EMBEDDING", "FP32", 4, { n_sequences, output->hidden_size }, 2, output->embeddings };
+      outputs[0] = (WireOutput){ "EMBEDDING", "FP32", 4, { n_sequences, output->embedding_size }, 2,
+        output->embeddings };
       return 1;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       outputs[0] = (WireOutput){ "LOGITS", "FP32", 4, { n_sequences, n_labels }, 2, output->logits };

@@ -28,7 +28,7 @@ cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *type_id
   for (uint32_t t = 0; t < n_tokens; t++) {
     for (int i = 0; i < hidden; i++)
       row[i] = (double) word[(size_t) ids[t] * hidden + i] + position[(size_t) positions[t] * hidden + i]
-          + token_type[(size_t) type_ids[t] * hidden + i];
+          + (token_type ? token_type[(size_t) type_ids[t] * hidden + i] : 0.0);
     layernorm_row (out + (size_t) t * hidden, row, gamma, beta, eps, hidden);
   }
   g_free (row);
@@ -62,6 +62,13 @@ cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols)
 {
   for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
     x[i] = (float) tanh ((double) x[i] + bias[i % n_cols]);
+}
+
+void
+cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols)
+{
+  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
+    x[i] = (float) fmax ((double) x[i] + bias[i % n_cols], 0.0);
 }
 
 /* softmax (q . K^T / sqrt (d)) V for one query of one head, two passes over the scores. */
@@ -179,4 +186,40 @@ cpu_linear (float *out, const float *input, const float *weight, const float *bi
         acc += (double) input[(size_t) r * in_features + i] * weight[(size_t) o * in_features + i];
       out[(size_t) r * out_features + o] = (float) acc;
     }
+}
+
+static double
+activate (BertActivation activation, double x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanh (x);
+    case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
+    case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
+    case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return x;
+}
+
+void
+cpu_dense_activation (float *y, const float *x, const float *weight, const float *bias, uint32_t n_rows,
+    int in_features, int out_features, BertActivation activation)
+{
+  cpu_linear (y, x, weight, bias, n_rows, in_features, out_features);
+  for (size_t i = 0; i < (size_t) n_rows * out_features; i++)
+    y[i] = (float) activate (activation, y[i]);
+}
+
+void
+cpu_normalize_rows (float *x, uint32_t n_rows, int n_cols)
+{
+  for (uint32_t r = 0; r < n_rows; r++) {
+    float *row = x + (size_t) r * n_cols;
+    double squares = 0.0;
+
+    for (int i = 0; i < n_cols; i++)
+      squares += (double) row[i] * row[i];
+    for (int i = 0; i < n_cols; i++)
+      row[i] = (float) (row[i] / fmax (sqrt (squares), 1e-12));
+  }
 }

@@ -16,6 +16,7 @@ void cpu_residual_layernorm (float *out, const float *input, const float *residu
     const float *beta, float eps, uint32_t n_rows, int hidden);
 void cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols);
+void cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, int n_heads, int head_dim);
 void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
@@ -27,5 +28,9 @@ void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labe
 /* out[rows, out_features] = input . weight^T (+ bias) */
 void cpu_linear (float *out, const float *input, const float *weight, const float *bias, uint32_t rows,
     int in_features, int out_features);
+/* y[rows, out_features] = activation (x . weight^T (+ bias)) */
+void cpu_dense_activation (float *y, const float *x, const float *weight, const float *bias, uint32_t n_rows,
+    int in_features, int out_features, BertActivation activation);
+void cpu_normalize_rows (float *x, uint32_t n_rows, int n_cols);
 
 #endif

@@ -4,7 +4,8 @@
  * BERT_ENGINE_ERROR_DEVICE saying "no usable CUDA GPU" (no crash) and device=auto falls back to the
  * CPU with that reason; with one, both run on "cuda" and a batch comes back. With one, a
  * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
- * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16.
+ * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16, and so does a
+ * sentence-transformers folder with two Dense modules and Normalize (tests/data/st-modules/dense).
  */
 #include <math.h>
 #include <string.h>
@@ -131,8 +132,8 @@ assert_matches_cpu (const BertBatchOutput *cuda, const BertBatchOutput *cpu, Ber
 {
   if (head == BERT_HEAD_ENCODER) {
     for (uint32_t s = 0; s < cpu->n_sequences; s++) {
-      size_t offset = (size_t) s * cpu->hidden_size;
-      double value = cosine (cuda->embeddings + offset, cpu->embeddings + offset, cpu->hidden_size);
+      size_t offset = (size_t) s * cpu->embedding_size;
+      double value = cosine (cuda->embeddings + offset, cpu->embeddings + offset, cpu->embedding_size);
       if (!(value >= min_cosine))
         g_error ("%s: sequence %u has cosine %.7f to the CPU's, below %g", what, s, value, min_cosine);
     }
@@ -203,6 +204,60 @@ check_odd_shape (BertHead head)
   g_free (folder);
 }
 
+/* Pooling, Dense 16 -> 12 (Tanh), Dense 12 -> 6 (no bias) and Normalize, on CUDA as on
+ * the CPU (whose results match sentence-transformers: tests/python/test_st_modules.py). */
+static void
+test_dense_modules_match_the_cpu (void)
+{
+  const BertPrecision precisions[] = { BERT_PRECISION_FP32, BERT_PRECISION_FP16, BERT_PRECISION_BF16 };
+  const double min_cosines[] = { 0.99999, 0.9995, 0.995 };
+  char *folder = g_build_filename (BERT_TEST_DATA_DIR, "st-modules", "dense", NULL);
+  int32_t ids[4][30];
+  BertSequence sequences[4];
+  GError *error = NULL;
+  BertModel *model;
+  BertEncoder *cpu;
+  BertJob *cpu_job;
+
+  if (!have_gpu) {
+    g_test_skip ("no CUDA GPU");
+    g_free (folder);
+    return;
+  }
+  model = bert_model_load (folder, &error);
+  g_assert_no_error (error);
+  for (int s = 0; s < 4; s++) {
+    for (int t = 0; t < 30; t++)
+      ids[s][t] = 5 + (s * 31 + t * 7) % (model->config.vocab_size - 5);
+    sequences[s] = (BertSequence){ ids[s], NULL, (uint32_t) (2 + 9 * s) };
+  }
+  cpu = encoder_on (model, BERT_DEVICE_CPU, &error);
+  g_assert_no_error (error);
+  cpu_job = run_sequences (cpu, sequences, 4);
+  g_assert_cmpint (bert_job_get_output (cpu_job)->embedding_size, ==, 6);
+  for (guint p = 0; p < G_N_ELEMENTS (precisions); p++) {
+    BertEncoderOptions options;
+    BertEncoder *cuda;
+    BertJob *cuda_job;
+
+    bert_encoder_options_init (&options);
+    options.device = BERT_DEVICE_CUDA;
+    options.precision = precisions[p];
+    cuda = bert_encoder_new (model, &options, &error);
+    g_assert_no_error (error);
+    cuda_job = run_sequences (cuda, sequences, 4);
+    g_assert_cmpint (bert_job_get_output (cuda_job)->embedding_size, ==, 6);
+    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), BERT_HEAD_ENCODER,
+        min_cosines[p], "Dense modules");
+    bert_job_free (cuda_job);
+    bert_encoder_free (cuda);
+  }
+  bert_job_free (cpu_job);
+  bert_encoder_free (cpu);
+  bert_model_unref (model);
+  g_free (folder);
+}
+
 static void
 test_odd_shapes_match_the_cpu (void)
 {
@@ -234,6 +289,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/engine/device_cuda", test_device_cuda);
   g_test_add_func ("/cuda/engine/device_auto", test_device_auto);
   g_test_add_func ("/cuda/engine/odd_shapes_match_the_cpu", test_odd_shapes_match_the_cpu);
+  g_test_add_func ("/cuda/engine/dense_modules_match_the_cpu", test_dense_modules_match_the_cpu);
   status = g_test_run ();
   bert_test_model_remove (model_folder);
   g_free (model_folder);

@@ -135,22 +135,23 @@ test_convert (gconstpointer data)
   g_rand_free (rand);
 }
 
+/* Without token types (token_types FALSE), the kernel gets no table, as for DistilBERT. */
 static void
-check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
+check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens, gboolean token_types)
 {
   const int vocab = 50, max_positions = 64, type_vocab = 2;
   const size_t n_out = (size_t) n_tokens * hidden;
   GRand *rand = g_rand_new_with_seed (hidden);
   float *word = random_rounded (rand, dtype, (size_t) vocab * hidden, -1, 1);
   float *position = random_rounded (rand, dtype, (size_t) max_positions * hidden, -1, 1);
-  float *token_type = random_rounded (rand, dtype, (size_t) type_vocab * hidden, -1, 1);
+  float *token_type = token_types ? random_rounded (rand, dtype, (size_t) type_vocab * hidden, -1, 1) : NULL;
   float *gamma = random_floats (rand, hidden, 0.5, 1.5), *beta = random_floats (rand, hidden, -0.5, 0.5);
   int32_t *ids = on_host (g_new (int32_t, n_tokens)), *type_ids = on_host (g_new (int32_t, n_tokens));
   int32_t *positions = on_host (g_new (int32_t, n_tokens));
   float *want = host_floats (n_out), *got = host_floats (n_out);
   void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
-  char *what =
-      on_host (g_strdup_printf ("embeddings_layernorm %s hidden %d", cuda_test_dtype_name (dtype), hidden));
+  char *what = on_host (g_strdup_printf ("embeddings_layernorm %s hidden %d%s", cuda_test_dtype_name (dtype),
+      hidden, token_types ? "" : " without token types"));
 
   for (uint32_t t = 0; t < n_tokens; t++) {
     ids[t] = g_rand_int_range (rand, 0, vocab);
@@ -161,8 +162,9 @@ check_embeddings_layernorm (BertDType dtype, int hidden, uint32_t n_tokens)
       upload_bytes (type_ids, n_tokens * sizeof (int32_t)),
       upload_bytes (positions, n_tokens * sizeof (int32_t)), upload (dtype, word, (size_t) vocab * hidden),
       upload (dtype, position, (size_t) max_positions * hidden),
-      upload (dtype, token_type, (size_t) type_vocab * hidden), upload (BERT_DTYPE_F32, gamma, hidden),
-      upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_tokens, hidden, NULL));
+      token_types ? upload (dtype, token_type, (size_t) type_vocab * hidden) : NULL,
+      upload (BERT_DTYPE_F32, gamma, hidden), upload (BERT_DTYPE_F32, beta, hidden), 1e-12f, n_tokens, hidden,
+      NULL));
   cuda_test_download (got, dtype, out, n_out);
   cpu_embeddings_layernorm (want, ids, type_ids, positions, word, position, token_type, gamma, beta, 1e-12f,
       n_tokens, hidden);
@@ -176,10 +178,11 @@ test_embeddings_layernorm (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
 
-  check_embeddings_layernorm (dtype, 64, 37);
-  check_embeddings_layernorm (dtype, 384, 100);
-  check_embeddings_layernorm (dtype, 1000, 7); /* not a multiple of the block */
-  check_embeddings_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 3);
+  check_embeddings_layernorm (dtype, 64, 37, TRUE);
+  check_embeddings_layernorm (dtype, 384, 100, TRUE);
+  check_embeddings_layernorm (dtype, 1000, 7, TRUE); /* not a multiple of the block */
+  check_embeddings_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 3, TRUE);
+  check_embeddings_layernorm (dtype, 384, 20, FALSE);
 }
 
 static void
@@ -216,26 +219,31 @@ test_residual_layernorm (gconstpointer data)
   check_residual_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 5);
 }
 
-/* bias_gelu and bias_tanh: x = activation (x + bias). */
+typedef enum {
+  GELU,
+  TANH,
+  RELU
+} Activation;
+
+/* bias_gelu, bias_tanh and bias_relu: x = activation (x + bias). */
 static void
-check_bias_activation (BertDType dtype, gboolean gelu, uint32_t n_rows, int n_cols)
+check_bias_activation (BertDType dtype, Activation activation, uint32_t n_rows, int n_cols)
 {
+  static const char *names[] = { "bias_gelu", "bias_tanh", "bias_relu" };
+  cudaError_t (*kernels[]) (BertDType, void *, const void *, uint32_t, int,
+      cudaStream_t) = { bert_cuda_bias_gelu, bert_cuda_bias_tanh, bert_cuda_bias_relu };
+  void (*twins[]) (float *, const float *, uint32_t, int) = { cpu_bias_gelu, cpu_bias_tanh, cpu_bias_relu };
   size_t n = (size_t) n_rows * n_cols;
   GRand *rand = g_rand_new_with_seed (n_cols);
   float *x = random_rounded (rand, dtype, n, -4, 4);
   float *bias = random_rounded (rand, dtype, n_cols, -1, 1);
   float *got = host_floats (n);
   void *device_x = upload (dtype, x, n), *device_bias = upload (dtype, bias, n_cols);
-  char *what =
-      on_host (g_strdup_printf ("%s %s", gelu ? "bias_gelu" : "bias_tanh", cuda_test_dtype_name (dtype)));
+  char *what = on_host (g_strdup_printf ("%s %s", names[activation], cuda_test_dtype_name (dtype)));
 
-  CHECK_CUDA (gelu ? bert_cuda_bias_gelu (dtype, device_x, device_bias, n_rows, n_cols, NULL)
-                   : bert_cuda_bias_tanh (dtype, device_x, device_bias, n_rows, n_cols, NULL));
+  CHECK_CUDA (kernels[activation](dtype, device_x, device_bias, n_rows, n_cols, NULL));
   cuda_test_download (got, dtype, device_x, n);
-  if (gelu)
-    cpu_bias_gelu (x, bias, n_rows, n_cols);
-  else
-    cpu_bias_tanh (x, bias, n_rows, n_cols);
+  twins[activation](x, bias, n_rows, n_cols);
   cuda_test_assert_close (what, got, x, n, cuda_test_tolerance (dtype));
   release_scratch ();
   g_rand_free (rand);
@@ -244,14 +252,20 @@ check_bias_activation (BertDType dtype, gboolean gelu, uint32_t n_rows, int n_co
 static void
 test_bias_gelu (gconstpointer data)
 {
-  check_bias_activation (*(const BertDType *) data, TRUE, 33, 1536);
-  check_bias_activation (*(const BertDType *) data, TRUE, 1, 7);
+  check_bias_activation (*(const BertDType *) data, GELU, 33, 1536);
+  check_bias_activation (*(const BertDType *) data, GELU, 1, 7);
 }
 
 static void
 test_bias_tanh (gconstpointer data)
 {
-  check_bias_activation (*(const BertDType *) data, FALSE, 5, 384);
+  check_bias_activation (*(const BertDType *) data, TANH, 5, 384);
+}
+
+static void
+test_bias_relu (gconstpointer data)
+{
+  check_bias_activation (*(const BertDType *) data, RELU, 5, 384);
 }
 
 static void
@@ -456,6 +470,49 @@ test_linear (gconstpointer data)
 }
 
 /* Launchers refuse shapes their kernels cannot take, before launching anything. */
+/* The Dense modules' kernels are fp32 whatever the encoder's storage: one run each. */
+static void
+check_dense (BertActivation activation, gboolean with_bias, int in_features, int out_features)
+{
+  const uint32_t n_rows = 5;
+  GRand *rand = g_rand_new_with_seed (activation * 2 + with_bias);
+  float *x = random_floats (rand, (size_t) n_rows * in_features, -2, 2);
+  float *weight = random_floats (rand, (size_t) out_features * in_features, -0.2, 0.2);
+  float *bias = with_bias ? random_floats (rand, out_features, -1, 1) : NULL;
+  size_t n_out = (size_t) n_rows * out_features;
+  float *want = host_floats (n_out), *got = host_floats (n_out);
+  float *y = device_alloc (n_out * sizeof (float));
+  char *what = on_host (g_strdup_printf ("dense_activation %d bias %d %dx%d", activation, with_bias,
+      out_features, in_features));
+
+  CHECK_CUDA (bert_cuda_dense_activation (y, upload (BERT_DTYPE_F32, x, (size_t) n_rows * in_features),
+      upload (BERT_DTYPE_F32, weight, (size_t) out_features * in_features),
+      bias ? upload (BERT_DTYPE_F32, bias, out_features) : NULL, n_rows, in_features, out_features,
+      activation, NULL));
+  CHECK_CUDA (cudaMemcpy (got, y, n_out * sizeof (float), cudaMemcpyDeviceToHost));
+  cpu_dense_activation (want, x, weight, bias, n_rows, in_features, out_features, activation);
+  cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
+
+  CHECK_CUDA (bert_cuda_normalize_rows (y, n_rows, out_features, NULL));
+  CHECK_CUDA (cudaMemcpy (got, y, n_out * sizeof (float), cudaMemcpyDeviceToHost));
+  cpu_normalize_rows (want, n_rows, out_features);
+  cuda_test_assert_close ("normalize_rows", got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
+  release_scratch ();
+  g_rand_free (rand);
+}
+
+static void
+test_dense_activation (void)
+{
+  const BertActivation activations[] = { BERT_ACTIVATION_IDENTITY, BERT_ACTIVATION_TANH, BERT_ACTIVATION_RELU,
+    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_GELU };
+
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
+    check_dense (activations[i], TRUE, 384, 768);
+    check_dense (activations[i], FALSE, 300, 7);
+  }
+}
+
 static void
 test_launchers_refuse_bad_shapes (void)
 {
@@ -499,11 +556,13 @@ main (int argc, char **argv)
   add_for_each_dtype ("residual_layernorm", test_residual_layernorm);
   add_for_each_dtype ("bias_gelu", test_bias_gelu);
   add_for_each_dtype ("bias_tanh", test_bias_tanh);
+  add_for_each_dtype ("bias_relu", test_bias_relu);
   add_for_each_dtype ("attention_varlen", test_attention_varlen);
   add_for_each_dtype ("pool_normalize", test_pool_normalize);
   add_for_each_dtype ("gather_first_tokens", test_gather_first_tokens);
   add_for_each_dtype ("logits_probs_argmax", test_logits_probs_argmax);
   add_for_each_dtype ("linear", test_linear);
+  g_test_add_func ("/cuda/kernels/dense_activation", test_dense_activation);
   g_test_add_func ("/cuda/kernels/launchers_refuse_bad_shapes", test_launchers_refuse_bad_shapes);
   return g_test_run ();
 }

@@ -27,6 +27,29 @@ engine_test_make_model (const BertTestModelSpec *spec)
   return folder;
 }
 
+char *
+engine_test_copy_model (const char *source)
+{
+  GError *error = NULL;
+  char *folder = g_dir_make_tmp ("gst-bert-engine-test-XXXXXX", &error);
+  const char *names[] = { "config.json", "model.safetensors", "vocab.txt" };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    char *from = g_build_filename (source, names[i], NULL), *contents;
+    gsize length;
+
+    g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+    engine_test_write_file (folder, names[i], contents, length);
+    g_free (contents);
+    g_free (from);
+  }
+  if (made_folders == NULL)
+    made_folders = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (made_folders, g_strdup (folder));
+  return folder;
+}
+
 void
 engine_test_cleanup (void)
 {

@@ -10,7 +10,10 @@ G_BEGIN_DECLS
 /* Writes the model of spec (NULL: bert_test_model_spec_init's) into a new temporary
  * folder, removed by engine_test_cleanup. Aborts the test on failure. */
 char *engine_test_make_model (const BertTestModelSpec *spec);
-/* Removes every folder engine_test_make_model made. */
+/* A temporary copy of the config.json, model.safetensors and vocab.txt of the model
+ * folder source (one of data/families), removed by engine_test_cleanup. */
+char *engine_test_copy_model (const char *source);
+/* Removes every folder engine_test_make_model or engine_test_copy_model made. */
 void engine_test_cleanup (void);
 
 char *engine_test_read_file (const char *folder, const char *name, gsize *length);

@@ -6,6 +6,7 @@ usage: make-test-model.py OUT_DIR [--head encoder|sequence|multilabel|token]
                           [--prefix] [--no-sentence-transformers] [--seed N]
                           [--hidden 32] [--layers 2] [--heads 4] [--intermediate 64]
                           [--max-positions 64] [--labels 3] [--scale 0.5]
+                          [--tokenizer-json FILE]
 
 OUT_DIR gets the Hugging Face layout gst-bert loads: config.json, model.safetensors (in the
 given dtype; tensor names with the "bert." prefix with --prefix, classifier without, as
@@ -20,6 +21,11 @@ The vocabulary holds the special tokens, ASCII letters, digits and punctuation w
 tokenizes without [UNK]; vocab_size is its length. Weights are uniform in [-scale, scale]
 from numpy's seeded generator (LayerNorm weights around 1), large enough that attention is
 far from uniform, so the same arguments always give the same bytes.
+
+With --tokenizer-json, FILE (a Unigram or BPE tokenizer.json, as tests/tokenizer/data has)
+is the tokenizer instead of vocab.txt, and vocab_size is its vocabulary's size: a BERT
+encoder with another tokenizer, as paraphrase-multilingual-MiniLM-L12-v2 pairs BERT with
+XLM-R's Unigram.
 
 Compute reference outputs for the folder with reference_bert.py (beside this file).
 """
@@ -185,6 +191,7 @@ def parse_args(argv=None):
     parser.add_argument("--max-positions", type=int, default=64)
     parser.add_argument("--labels", type=int, default=3)
     parser.add_argument("--scale", type=float, default=0.5)
+    parser.add_argument("--tokenizer-json", help="a tokenizer.json to use instead of vocab.txt")
     return parser.parse_args(argv)
 
 
@@ -194,11 +201,21 @@ def main(argv=None):
     args.vocab_size = len(vocab)
     num_labels = 0 if args.head == "encoder" else args.labels
     os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, "vocab.txt"), "w") as f:
-        f.write("\n".join(vocab) + "\n")
-    write_json(os.path.join(args.out_dir, "tokenizer_config.json"),
-               {"do_lower_case": True, "model_max_length": args.max_positions,
-                "tokenizer_class": "BertTokenizer"})
+    if args.tokenizer_json:
+        with open(args.tokenizer_json, encoding="utf-8") as f:
+            tokenizer = json.load(f)
+        args.vocab_size = len(tokenizer["model"]["vocab"])
+        write_json(os.path.join(args.out_dir, "tokenizer.json"), tokenizer)
+    else:
+        with open(os.path.join(args.out_dir, "vocab.txt"), "w") as f:
+            f.write("\n".join(vocab) + "\n")
+    if args.tokenizer_json:
+        write_json(os.path.join(args.out_dir, "tokenizer_config.json"),
+                   {"model_max_length": args.max_positions, "tokenizer_class": "XLMRobertaTokenizer"})
+    else:
+        write_json(os.path.join(args.out_dir, "tokenizer_config.json"),
+                   {"do_lower_case": True, "model_max_length": args.max_positions,
+                    "tokenizer_class": "BertTokenizer"})
     write_config(args.out_dir, args, num_labels)
     write_safetensors(os.path.join(args.out_dir, "model.safetensors"), tensor_list(args, num_labels), args)
     if args.head == "encoder" and not args.no_sentence_transformers:

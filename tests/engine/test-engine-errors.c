@@ -280,9 +280,9 @@ test_unsupported_module (void)
   char *folder = engine_test_make_model (NULL);
 
   engine_test_replace_in_file (folder, "modules.json", "sentence_transformers.models.Normalize",
-      "sentence_transformers.models.Dense");
+      "sentence_transformers.models.WeightedLayerPooling");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json",
-      "sentence_transformers.models.Dense", NULL);
+      "sentence_transformers.models.WeightedLayerPooling", NULL);
   g_free (folder);
 }
 
@@ -312,12 +312,106 @@ test_wrong_shape (void)
 static void
 test_unsupported_model_type (void)
 {
-  char *folder = engine_test_make_model (NULL);
+  const char *unsupported[] = { "deberta-v2", "modernbert" };
 
-  engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"",
-      "\"model_type\": \"roberta\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "roberta", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (unsupported); i++) {
+    char *folder = engine_test_make_model (NULL);
+    char *model_type = g_strdup_printf ("\"model_type\": \"%s\"", unsupported[i]);
+
+    engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", model_type);
+    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", unsupported[i],
+        "bert, distilbert, roberta, xlm-roberta, camembert", NULL);
+    g_free (model_type);
+    g_free (folder);
+  }
+}
+
+/* A copy of data/families/name. */
+static char *
+copy_family_model (const char *name)
+{
+  char *source = g_build_filename (ENGINE_TEST_DATA_DIR, "families", name, NULL);
+  char *folder = engine_test_copy_model (source);
+
+  g_free (source);
+  return folder;
+}
+
+static void
+test_distilbert_sinusoidal_positions (void)
+{
+  char *folder = copy_family_model ("distilbert-encoder-f32");
+
+  engine_test_replace_in_file (folder, "config.json", "\"sinusoidal_pos_embds\": false",
+      "\"sinusoidal_pos_embds\": true");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "sinusoidal_pos_embds", NULL);
   g_free (folder);
+}
+
+static void
+test_distilbert_unsupported_activation (void)
+{
+  char *folder = copy_family_model ("distilbert-sequence-f32");
+
+  engine_test_replace_in_file (folder, "config.json", "\"activation\": \"gelu\"", "\"activation\": \"relu\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "activation \"relu\"", NULL);
+  g_free (folder);
+}
+
+/* A padding_idx past the position table leaves RoBERTa no position to number from. */
+static void
+test_roberta_pad_token_past_positions (void)
+{
+  char *folder = copy_family_model ("roberta-encoder-f32");
+
+  engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 25");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "pad_token_id 25", NULL);
+  g_free (folder);
+}
+
+/* RoBERTa's table has padding_idx + 1 rows more than a sequence can use. */
+static void
+test_roberta_positions_after_padding_idx (void)
+{
+  char *folder = copy_family_model ("xlm-roberta-token-f32");
+  BertModel *model = assert_load_succeeds (folder);
+
+  g_assert_cmpint (model->config.family, ==, BERT_FAMILY_ROBERTA);
+  g_assert_cmpint (model->config.position_offset, ==, 2);
+  g_assert_cmpint (model->config.max_position_embeddings, ==, 24);
+  g_assert_cmpint (model->weights.position_embeddings.shape[0], ==, 26);
+  g_assert_false (model->config.uses_type_ids);
+  bert_model_unref (model);
+  g_free (folder);
+}
+
+/* Without architectures, each family's head tensors name the head. */
+static void
+test_family_head_from_tensors (void)
+{
+  const struct {
+    const char *name, *architecture;
+    BertHead head;
+  } cases[] = {
+    { "roberta-sequence-f32", "RobertaForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
+    { "camembert-token-f32", "CamembertForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
+    { "distilbert-sequence-f32", "DistilBertForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
+    { "distilbert-token-f32", "DistilBertForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *folder = copy_family_model (cases[i].name);
+    char *architecture = g_strdup_printf ("\"%s\"", cases[i].architecture);
+    BertModel *model;
+
+    engine_test_replace_in_file (folder, "config.json", architecture, "\"SomethingElse\"");
+    model = assert_load_succeeds (folder);
+    g_assert_cmpint (model->config.head, ==, cases[i].head);
+    g_assert_cmpint (model->config.num_labels, ==, cases[i].head == BERT_HEAD_SEQUENCE_CLASSIFIER ? 3 : 5);
+    bert_model_unref (model);
+    g_free (architecture);
+    g_free (folder);
+  }
 }
 
 static void
@@ -490,6 +584,13 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/errors/unsupported-model-type", test_unsupported_model_type);
   g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
+  g_test_add_func ("/engine/errors/distilbert-sinusoidal-positions", test_distilbert_sinusoidal_positions);
+  g_test_add_func ("/engine/errors/distilbert-unsupported-activation",
+      test_distilbert_unsupported_activation);
+  g_test_add_func ("/engine/errors/roberta-pad-token-past-positions", test_roberta_pad_token_past_positions);
+  g_test_add_func ("/engine/errors/roberta-positions-after-padding-idx",
+      test_roberta_positions_after_padding_idx);
+  g_test_add_func ("/engine/errors/family-head-from-tensors", test_family_head_from_tensors);
   g_test_add_func ("/engine/errors/unsupported-dtype", test_unsupported_dtype);
   g_test_add_func ("/engine/errors/unused-tensor-of-other-dtype", test_unused_tensor_of_other_dtype);
   g_test_add_func ("/engine/errors/absurd-sizes", test_absurd_sizes);

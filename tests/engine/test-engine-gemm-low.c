@@ -117,7 +117,7 @@ static void
 check_format (BertGemmFormat format)
 {
   static const int shapes[][3] = { { 1, 1, 1 }, { 1, 32, 8 }, { 5, 33, 17 }, { 12, 64, 31 }, { 13, 100, 40 },
-    { 25, 31, 63 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 3 }, { 50, 384, 1537 } };
+    { 25, 31, 63 }, { 49, 96, 129 }, { 97, 1152, 384 }, { 3, 2, 3 }, { 50, 384, 1537 }, { 300, 64, 100 } };
   GRand *rand = g_rand_new_with_seed (5);
 
   if (!bert_cpu_gemm_format_supported (format)) {

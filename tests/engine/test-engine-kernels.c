@@ -1,7 +1,8 @@
 /* test-engine-kernels: the CPU backend's kernels against plain double-precision twins.
  *
  * The packed Linear kernel (where the CPU has AVX-512) and the cblas_sgemm path on
- * random shapes around their block sizes, erf, LayerNorm, softmax and one attention head.
+ * random shapes around their block sizes, erf, GELU, LayerNorm, softmax and one attention head
+ * (GELU and attention also in their portable versions, where AVX-512 ones run).
  */
 #include <math.h>
 #include <string.h>
@@ -103,16 +104,28 @@ test_erf (void)
   g_assert_cmpfloat (bert_cpu_erf (-INFINITY), ==, -1.0f);
 }
 
+/* Values over [-12, 12] (the vector code's whole blocks and a masked tail) and the
+ * special ones. */
 static void
 test_gelu (void)
 {
-  float y[3] = { -3.0f, 0.5f, 2.0f };
-  double expected[3];
+  enum {
+    N = 2411
+  };
+  float *y = g_new (float, N);
+  double *expected = g_new (double, N);
 
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < N; i++)
+    y[i] = -12.0 + 24.0 * i / (N - 1);
+  y[0] = 0.0f;
+  y[1] = -0.0f;
+  y[2] = 1e-30f;
+  for (int i = 0; i < N; i++)
     expected[i] = 0.5 * y[i] * (1.0 + erf (y[i] / sqrt (2.0)));
-  bert_cpu_gelu (y, 1, 3, 3);
-  assert_close (y, expected, 3, 1e-6, "gelu");
+  bert_cpu_gelu (y, 1, N, N);
+  assert_close (y, expected, N, 1e-6, "gelu");
+  g_free (expected);
+  g_free (y);
 }
 
 static void
@@ -198,11 +211,33 @@ test_attention (void)
 
   check_attention (rand, 1, 32);
   check_attention (rand, 7, 32);
+  check_attention (rand, 8, 32);
+  check_attention (rand, 9, 16);
+  check_attention (rand, 14, 32);
+  check_attention (rand, 23, 4);
   check_attention (rand, 16, 64);
   check_attention (rand, 17, 12);
   check_attention (rand, 40, 48);
   check_attention (rand, 130, 64);
   g_rand_free (rand);
+}
+
+/* GST_BERT_CPU_GEMM=blas: the portable GELU and attention, which the engine runs on a
+ * CPU without AVX-512. */
+static void
+test_portable_gelu (void)
+{
+  g_setenv ("GST_BERT_CPU_GEMM", "blas", TRUE);
+  test_gelu ();
+  g_unsetenv ("GST_BERT_CPU_GEMM");
+}
+
+static void
+test_portable_attention (void)
+{
+  g_setenv ("GST_BERT_CPU_GEMM", "blas", TRUE);
+  test_attention ();
+  g_unsetenv ("GST_BERT_CPU_GEMM");
 }
 
 int
@@ -215,5 +250,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/kernels/layernorm", test_layernorm);
   g_test_add_func ("/engine/kernels/softmax", test_softmax);
   g_test_add_func ("/engine/kernels/attention", test_attention);
+  g_test_add_func ("/engine/kernels/gelu-portable", test_portable_gelu);
+  g_test_add_func ("/engine/kernels/attention-portable", test_portable_attention);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
  *        test-engine-precision --fallback       as on a CPU without AVX512_BF16/VNNI
  *        test-engine-precision --shared NAME   ../shared's model NAME on the ids of its
  *                                              reference JSONL ($GST_BERT_SHARED_DIR)
+ *        test-engine-precision --folder DIR REFERENCE.jsonl   the same for any folder
  *
  * Quality bars, per sequence, for the whole input as one packed batch and for each
  * sequence alone: sentence embeddings' cosine to fp32 >= 0.999 (bf16) and >= 0.99
@@ -392,28 +393,16 @@ test_fallback (void)
   g_free (folder);
 }
 
+/* The model of folder on the ids of its reference JSONL; skips where the CPU lacks the
+ * instructions. */
 static int
-run_shared (const char *name)
+run_folder (const char *folder, const char *reference, const char *name)
 {
-  const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
-  char *folder, *reference;
   int failures = 0;
   BertModel *model;
   GError *error = NULL;
   Inputs *inputs;
 
-  if (shared == NULL) {
-    g_print ("SKIP: GST_BERT_SHARED_DIR is not set (the shared models)\n");
-    return SKIP;
-  }
-  folder = g_build_filename (shared, "models", name, NULL);
-  reference = g_strdup_printf ("%s/reference/encoder/%s.jsonl", shared, name);
-  if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || !g_file_test (reference, G_FILE_TEST_EXISTS)) {
-    g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", folder, reference);
-    g_free (folder);
-    g_free (reference);
-    return SKIP;
-  }
   model = bert_model_load (folder, &error);
   g_assert_no_error (error);
   inputs = reference_inputs (reference);
@@ -432,9 +421,29 @@ run_shared (const char *name)
   }
   inputs_free (inputs);
   bert_model_unref (model);
+  return failures < 0 ? SKIP : failures > 0;
+}
+
+static int
+run_shared (const char *name)
+{
+  const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
+  char *folder, *reference;
+  int status = SKIP;
+
+  if (shared == NULL) {
+    g_print ("SKIP: GST_BERT_SHARED_DIR is not set (the shared models)\n");
+    return SKIP;
+  }
+  folder = g_build_filename (shared, "models", name, NULL);
+  reference = g_strdup_printf ("%s/reference/encoder/%s.jsonl", shared, name);
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || !g_file_test (reference, G_FILE_TEST_EXISTS))
+    g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", folder, reference);
+  else
+    status = run_folder (folder, reference, name);
   g_free (folder);
   g_free (reference);
-  return failures < 0 ? SKIP : failures > 0;
+  return status;
 }
 
 int
@@ -444,6 +453,8 @@ main (int argc, char **argv)
 
   if (argc == 3 && strcmp (argv[1], "--shared") == 0)
     return run_shared (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "--folder") == 0)
+    return run_folder (argv[2], argv[3], argv[2]);
   if (argc == 2 && strcmp (argv[1], "--fallback") == 0) {
     g_setenv ("GST_BERT_CPU_GEMM", "fp32", TRUE);
     argc = 1;

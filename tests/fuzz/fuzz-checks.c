@@ -178,7 +178,7 @@ sum_outputs (const BertBatchOutput *output, BertHead head)
 
   if (head == BERT_HEAD_ENCODER) {
     values = output->embeddings;
-    n_values = output->n_sequences * (uint32_t) output->hidden_size;
+    n_values = output->n_sequences * (uint32_t) output->embedding_size;
   } else if (head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
     values = output->probs;
     n_values = output->n_sequences * (uint32_t) output->num_labels;

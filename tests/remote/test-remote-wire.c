@@ -22,6 +22,7 @@ init_output (BertBatchOutput *output, float *embeddings)
   output->n_sequences = 2;
   output->n_tokens = 5;
   output->hidden_size = 3;
+  output->embedding_size = 3;
   output->num_labels = 2;
   output->embeddings = embeddings;
 }

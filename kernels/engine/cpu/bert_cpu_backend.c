@@ -23,6 +23,7 @@
 
 #include "bert_backend.h"
 #include "bert_cpu_backend.h"
+#include "bert_cpu_dense.h"
 #include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
 #include "bert_cpu_team.h"
@@ -46,12 +47,14 @@ typedef struct {
   BertPrecision precision; /* FP32, BF16 or INT8, supported on this CPU */
   gsize bytes;             /* of the weights the forward pass reads */
   int users;               /* encoders holding them; under prepared_weights_lock */
-  const float *word_embeddings, *position_embeddings, *token_type_embeddings;
+  const float *word_embeddings, *position_embeddings;
+  const float *token_type_embeddings; /* NULL for a family without token types */
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
   CpuLayer *layers;
   BertLinear pooler, classifier; /* when the model has those tensors */
   GPtrArray *owned;              /* fp32 copies made while preparing */
   gsize unallocated_bytes;       /* the first allocation preparing could not make, or 0 */
+  BertCpuDense dense;            /* the sentence-transformers Dense modules, fp32 */
 } CpuWeights;
 
 /* One encoder's execution state over shared weights. */
@@ -67,6 +70,7 @@ typedef struct {
   float *hidden, *qkv, *context, *sum, *intermediate;
   float *attention_scratch; /* per thread */
   gsize attention_scratch_stride;
+  float *dense_scratch; /* with Dense modules: a pooled row and 2 x dense.max_width */
 } CpuBackend;
 
 /* While preparing: NULL, and the size recorded for the error, when memory is short. */
@@ -197,6 +201,7 @@ prepared_weights_free (CpuWeights *prepared)
   }
   bert_linear_clear (&prepared->pooler);
   bert_linear_clear (&prepared->classifier);
+  bert_cpu_dense_clear (&prepared->dense);
   g_free (prepared->layers);
   g_ptr_array_unref (prepared->owned);
   g_free (prepared);
@@ -219,7 +224,8 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
   prepared->owned = g_ptr_array_new_with_free_func (free);
   prepared->word_embeddings = tensor_as_f32 (prepared, &weights->word_embeddings);
   prepared->position_embeddings = tensor_as_f32 (prepared, &weights->position_embeddings);
-  prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
+  if (weights->token_type_embeddings.data != NULL)
+    prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
   prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
   prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
@@ -229,6 +235,10 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
     prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
   if (classifier_weight->data != NULL)
     prepare_linear (prepared, &classifier_weight, &classifier_bias, 1, BERT_GEMM_F32, &prepared->classifier);
+  if (!bert_cpu_dense_prepare (&prepared->dense, model))
+    prepared->unallocated_bytes = MAX (prepared->unallocated_bytes,
+        (gsize) prepared->dense.max_width * prepared->dense.max_width * sizeof (float));
+  prepared->bytes += bert_cpu_dense_weight_bytes (&prepared->dense);
   if (prepared->unallocated_bytes > 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
         "CPU backend: no memory for the %s weights of %s (an allocation of %" G_GSIZE_FORMAT " MB failed)",
@@ -390,6 +400,7 @@ typedef struct {
   const uint32_t *seq_offsets; /* relative to the chunk's first token */
   int n_sequences, n_tokens;
   const CpuLayer *layer;
+  int rows_per_item;
   Step step;      /* the step column_phase runs */
   gint next_item; /* the current phase's work counter */
 } ForwardPass;
@@ -404,11 +415,14 @@ embed_rows (ForwardPass *pass, int first, int last)
   for (int t = first; t < last; t++) {
     const float *word = weights->word_embeddings + (gsize) pass->ids[t] * hidden;
     const float *position = weights->position_embeddings + (gsize) pass->positions[t] * hidden;
-    const float *token_type = weights->token_type_embeddings + (gsize) pass->type_ids[t] * hidden;
+    /* Families without type ids take row 0; adding 0 where there is no table changes nothing. */
+    int32_t type_id = cpu->config->uses_type_ids ? pass->type_ids[t] : 0;
+    const float *token_type =
+        weights->token_type_embeddings ? weights->token_type_embeddings + (gsize) type_id * hidden : NULL;
     float *sum = cpu->sum + t * hidden;
 
     for (gsize c = 0; c < hidden; c++)
-      sum[c] = word[c] + token_type[c] + position[c];
+      sum[c] = word[c] + (token_type ? token_type[c] : 0.0f) + position[c];
     bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, weights->embeddings_layernorm_weight,
         weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
   }
@@ -481,17 +495,33 @@ step_columns (const CpuBackend *cpu, Step step)
 /* Rows per work item: enough to keep the packed kernel's register blocks full. */
 #define ROWS_PER_ITEM 48
 
+/* bf16 and int8 read each Linear layer's weights (from L3) once per item, so their
+ * items grow up to BERT_GEMM_AMX_STAGE_ROWS rows: items of about equal size, two per
+ * thread or more, in a multiple of the threads. Fewer tokens than two items of
+ * ROWS_PER_ITEM per thread keep ROWS_PER_ITEM, so the choice of row or column items
+ * (run_encoder) is the same at every precision. */
+static int
+choose_rows_per_item (const CpuBackend *cpu, int n_tokens)
+{
+  int threads = bert_cpu_team_size (cpu->team), per_round = threads * BERT_GEMM_AMX_STAGE_ROWS;
+  int n_items = threads * MAX (2, (n_tokens + per_round - 1) / per_round);
+
+  if (cpu->config->num_layers == 0 || cpu->weights->layers[0].qkv.format == BERT_GEMM_F32)
+    return ROWS_PER_ITEM;
+  return MAX (ROWS_PER_ITEM, (n_tokens + n_items - 1) / n_items);
+}
+
 static int
 row_items (const ForwardPass *pass)
 {
-  return (pass->n_tokens + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+  return (pass->n_tokens + pass->rows_per_item - 1) / pass->rows_per_item;
 }
 
 static void
 item_rows (const ForwardPass *pass, int item, int *first, int *last)
 {
-  *first = item * ROWS_PER_ITEM;
-  *last = MIN (*first + ROWS_PER_ITEM, pass->n_tokens);
+  *first = item * pass->rows_per_item;
+  *last = MIN (*first + pass->rows_per_item, pass->n_tokens);
 }
 
 /* Column items hold whole panels, about four items per thread in fp32; one in bf16 and
@@ -558,7 +588,8 @@ embed_phase (int thread_index, gpointer data)
   }
 }
 
-/* Items are (sequence, head) pairs. */
+/* Items are (sequence, head) pairs; or with many sequences, sequences, whose rows of
+ * Q/K/V one thread then reads whole, in order. */
 static void
 attention_phase (int thread_index, gpointer data)
 {
@@ -566,16 +597,21 @@ attention_phase (int thread_index, gpointer data)
   CpuBackend *cpu = pass->cpu;
   int hidden = cpu->config->hidden_size, n_heads = cpu->config->num_heads;
   int head_dim = cpu->head_dim, item;
+  int heads_per_item = pass->n_sequences >= 4 * bert_cpu_team_size (cpu->team) ? n_heads : 1;
   float *scratch = cpu->attention_scratch + thread_index * cpu->attention_scratch_stride;
 
-  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads)) >= 0) {
-    int s = item / n_heads, head = item % n_heads;
+  while ((item = bert_cpu_team_next_item (&pass->next_item, pass->n_sequences * n_heads / heads_per_item))
+      >= 0) {
+    int s = item * heads_per_item / n_heads, first_head = item * heads_per_item % n_heads;
     gsize first = pass->seq_offsets[s];
-    const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
 
-    bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
-        cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
-        scratch);
+    for (int head = first_head; head < first_head + heads_per_item; head++) {
+      const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+
+      bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
+          cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
+          scratch);
+    }
   }
 }
 
@@ -597,9 +633,12 @@ static void
 run_encoder (ForwardPass *pass)
 {
   CpuBackend *cpu = pass->cpu;
+  gboolean by_rows;
+
+  pass->rows_per_item = choose_rows_per_item (cpu, pass->n_tokens);
   /* Row items once every thread gets two; until then threads share the weights by
    * columns, at the cost of more runs per layer. */
-  gboolean by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
+  by_rows = row_items (pass) >= 2 * bert_cpu_team_size (cpu->team);
 
   run_phase (pass, embed_phase);
   pass->layer = &cpu->weights->layers[0];
@@ -633,25 +672,30 @@ normalize (float *x, int n)
     x[i] *= scale;
 }
 
+/* Pools a sequence's rows into out (embedding_size values), through the Dense
+ * modules when the model has them, then normalises. */
 static void
 pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, float *out)
 {
   int hidden = cpu->config->hidden_size;
+  float *pooled = cpu->config->num_dense > 0 ? cpu->dense_scratch : out;
 
-  memcpy (out, rows, hidden * sizeof *out);
+  memcpy (pooled, rows, hidden * sizeof *out);
   if (cpu->settings.pooling == BERT_POOLING_MEAN) {
     for (int t = 1; t < n_rows; t++)
       for (int c = 0; c < hidden; c++)
-        out[c] += rows[(gsize) t * hidden + c];
+        pooled[c] += rows[(gsize) t * hidden + c];
     for (int c = 0; c < hidden; c++)
-      out[c] /= n_rows;
+      pooled[c] /= n_rows;
   } else if (cpu->settings.pooling == BERT_POOLING_MAX) {
     for (int t = 1; t < n_rows; t++)
       for (int c = 0; c < hidden; c++)
-        out[c] = fmaxf (out[c], rows[(gsize) t * hidden + c]);
+        pooled[c] = fmaxf (pooled[c], rows[(gsize) t * hidden + c]);
   }
+  if (cpu->config->num_dense > 0)
+    bert_cpu_dense_forward (&cpu->weights->dense, pooled, out, cpu->dense_scratch + hidden);
   if (cpu->settings.normalize)
-    normalize (out, hidden);
+    normalize (out, bert_config_get_embedding_size (cpu->config));
 }
 
 static int32_t
@@ -674,7 +718,9 @@ mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_
     applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
 }
 
-/* logits = classifier (tanh (pooler ([CLS] rows))); probs by softmax or sigmoid. */
+/* logits = classifier (activation (pooler (first rows))), the activation tanh (BERT's
+ * pooler, RoBERTa's classification head) or ReLU (DistilBERT); probs by softmax or
+ * sigmoid. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
     uint8_t *applies)
@@ -687,7 +733,8 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
         hidden * sizeof (float));
   bert_linear_forward (&cpu->weights->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
   for (gsize i = 0; i < (gsize) n * hidden; i++)
-    cpu->sum[i] = tanhf (cpu->sum[i]);
+    cpu->sum[i] = cpu->config->classifier_activation == BERT_ACTIVATION_RELU ? fmaxf (cpu->sum[i], 0.0f)
+                                                                             : tanhf (cpu->sum[i]);
   bert_linear_forward (&cpu->weights->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
   for (int s = 0; s < n; s++) {
     float *row = probs + (gsize) s * n_labels;
@@ -733,7 +780,7 @@ run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int
       for (int s = 0; s < pass->n_sequences; s++)
         pool_sequence (cpu, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
             pass->seq_offsets[s + 1] - pass->seq_offsets[s],
-            output->embeddings + (gsize) (first_sequence + s) * hidden);
+            output->embeddings + (gsize) (first_sequence + s) * output->embedding_size);
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
       classify_sequences (cpu, pass, output->logits + (gsize) first_sequence * n_labels,
@@ -772,8 +819,8 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, B
     offsets[s - first] = batch->seq_offsets[s] - first_token;
   pass.positions = g_new (int32_t, offsets[last - first]);
   for (int s = 0; s < last - first; s++)
-    for (uint32_t t = offsets[s]; t < offsets[s + 1]; t++)
-      pass.positions[t] = t - offsets[s];
+    bert_position_ids (cpu->config->position_offset, batch->ids + first_token + offsets[s],
+        offsets[s + 1] - offsets[s], pass.positions + offsets[s]);
   pass.cpu = cpu;
   pass.ids = batch->ids + first_token;
   pass.type_ids = batch->type_ids + first_token;
@@ -822,10 +869,24 @@ cpu_destroy (gpointer state)
   bert_cpu_team_free (cpu->team);
   free_token_rows (cpu);
   free (cpu->attention_scratch);
+  free (cpu->dense_scratch);
   if (cpu->weights != NULL)
     prepared_weights_release (cpu->weights);
   g_mutex_clear (&cpu->lock);
   g_free (cpu);
+}
+
+static gboolean
+allocate_dense_scratch (CpuBackend *cpu, GError **error)
+{
+  if (cpu->config->num_dense == 0)
+    return TRUE;
+  cpu->dense_scratch =
+      bert_cpu_try_alloc_floats (cpu->config->hidden_size + 2 * (gsize) cpu->weights->dense.max_width);
+  if (cpu->dense_scratch == NULL)
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "CPU backend: no memory for the Dense modules' scratch");
+  return cpu->dense_scratch != NULL;
 }
 
 static gpointer
@@ -843,7 +904,7 @@ cpu_create (const BertModel *model, const BertBackendSettings *settings, GError 
   cpu->team = bert_cpu_team_new (n_threads);
   cpu->weights =
       prepared_weights_acquire (model, bert_backend_cpu_resolve_precision (settings->precision, NULL), error);
-  if (cpu->weights == NULL) {
+  if (cpu->weights == NULL || !allocate_dense_scratch (cpu, error)) {
     cpu_destroy (cpu);
     return NULL;
   }

@@ -12,13 +12,6 @@
 #include <immintrin.h>
 #endif
 
-/* Rows per kernel call: 12 rows x 2 vectors of 16 floats keep 24 accumulators in the
- * 32 AVX-512 registers, with room for the two weight vectors and a broadcast. */
-#define KERNEL_ROWS 12
-/* Rows that every panel of a thread passes over before the next rows are read, so
- * they stay in L1/L2 (48 rows of 384 floats are 72 KB). */
-#define ROW_BLOCK 48
-
 gboolean
 bert_cpu_gemm_packed_enabled (void)
 {
@@ -147,14 +140,14 @@ bert_linear_weight_bytes (const BertLinear *linear)
 }
 
 #if BERT_HAVE_AVX512_KERNEL
-/* y[rows, 32] = x[rows, k] panel[k, 32] + bias[32], rows <= KERNEL_ROWS, stored under
+/* y[rows, 32] = x[rows, k] panel[k, 32] + bias[32], rows <= BERT_GEMM_KERNEL_ROWS, stored under
  * the masks of the two 16-float halves. Inlined with rows constant so that the
  * accumulators live in registers. */
 __attribute__ ((target ("avx512f"), always_inline)) static inline void
 panel_rows (const int rows, const float *x, int ldx, const float *panel, const float *bias, int k, float *y,
     int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
-  __m512 acc[KERNEL_ROWS][2];
+  __m512 acc[BERT_GEMM_KERNEL_ROWS][2];
   __m512 bias_low = _mm512_load_ps (bias), bias_high = _mm512_load_ps (bias + 16);
 
   for (int r = 0; r < rows; r++) {
@@ -188,25 +181,12 @@ panel_forward (const BertLinear *linear, int p, const float *x, int rows, int ld
   __mmask16 high_mask = valid >= 32 ? 0xffff : valid <= 16 ? 0 : (1u << (valid - 16)) - 1;
 
   y += p * BERT_GEMM_PANEL;
-  for (int r = 0; r < rows; r += KERNEL_ROWS) {
+  for (int r = 0; r < rows; r += BERT_GEMM_KERNEL_ROWS) {
     const float *xr = x + (gsize) r * ldx;
     float *yr = y + (gsize) r * ldy;
 
 #define PANEL_ROWS(n) panel_rows (n, xr, ldx, panel, bias, linear->k, yr, ldy, low_mask, high_mask)
-    switch (MIN (KERNEL_ROWS, rows - r)) {
-      case 12: PANEL_ROWS (12); break;
-      case 11: PANEL_ROWS (11); break;
-      case 10: PANEL_ROWS (10); break;
-      case 9: PANEL_ROWS (9); break;
-      case 8: PANEL_ROWS (8); break;
-      case 7: PANEL_ROWS (7); break;
-      case 6: PANEL_ROWS (6); break;
-      case 5: PANEL_ROWS (5); break;
-      case 4: PANEL_ROWS (4); break;
-      case 3: PANEL_ROWS (3); break;
-      case 2: PANEL_ROWS (2); break;
-      default: PANEL_ROWS (1); break;
-    }
+    BERT_GEMM_WITH_CONSTANT_ROWS (MIN (BERT_GEMM_KERNEL_ROWS, rows - r), PANEL_ROWS);
 #undef PANEL_ROWS
   }
 }
@@ -215,10 +195,10 @@ static void
 packed_forward (const BertLinear *linear, const float *x, int rows, int ldx, int first_panel, int last_panel,
     float *y, int ldy)
 {
-  for (int r = 0; r < rows; r += ROW_BLOCK)
+  for (int r = 0; r < rows; r += BERT_GEMM_ROW_BLOCK)
     for (int p = first_panel; p < last_panel; p++)
-      panel_forward (linear, p, x + (gsize) r * ldx, MIN (ROW_BLOCK, rows - r), ldx, y + (gsize) r * ldy,
-          ldy);
+      panel_forward (linear, p, x + (gsize) r * ldx, MIN (BERT_GEMM_ROW_BLOCK, rows - r), ldx,
+          y + (gsize) r * ldy, ldy);
 }
 #endif
 

@@ -28,6 +28,10 @@ G_BEGIN_DECLS
 
 /* Output features per packed panel. */
 #define BERT_GEMM_PANEL 32
+/* Rows of x that the BF16 and INT8 kernels take at once on AMX (where k allows): every
+ * weight tile loaded serves that many rows before the next is read, so callers give
+ * them as many rows at once where they can. */
+#define BERT_GEMM_AMX_STAGE_ROWS 128
 
 typedef enum {
   BERT_GEMM_F32,  /* fp32 panels, or cblas_sgemm */

@@ -16,9 +16,6 @@
 #include "bert_cpu_kernels.h"
 #include "bert_engine_private.h"
 
-#define KERNEL_ROWS 12
-#define ROW_BLOCK 48
-
 G_STATIC_ASSERT (BERT_GEMM_STAGE_BYTES >= 2 * BERT_MAX_INTERMEDIATE_SIZE);
 G_STATIC_ASSERT (BERT_MAX_INTERMEDIATE_SIZE % BERT_GEMM_BF16_K_ALIGN == 0);
 
@@ -88,7 +85,7 @@ __attribute__ ((target ("avx512f,avx512bf16"), always_inline)) static inline voi
 panel_rows (const int rows, const uint16_t *x, int ldx, const uint16_t *panel, const float *bias, int k_pairs,
     float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
-  __m512 acc[KERNEL_ROWS][2];
+  __m512 acc[BERT_GEMM_KERNEL_ROWS][2];
   __m512 bias_low = _mm512_load_ps (bias), bias_high = _mm512_load_ps (bias + 16);
 
   for (int r = 0; r < rows; r++) {
@@ -126,25 +123,12 @@ panel_forward (const BertLinear *linear, int p, const uint16_t *x, int rows, flo
   __mmask16 high_mask = valid >= 32 ? 0xffff : valid <= 16 ? 0 : (1u << (valid - 16)) - 1;
 
   y += p * BERT_GEMM_PANEL;
-  for (int r = 0; r < rows; r += KERNEL_ROWS) {
+  for (int r = 0; r < rows; r += BERT_GEMM_KERNEL_ROWS) {
     const uint16_t *xr = x + (gsize) r * ldx;
     float *yr = y + (gsize) r * ldy;
 
 #define PANEL_ROWS(n) panel_rows (n, xr, ldx, panel, bias, k_pairs, yr, ldy, low_mask, high_mask)
-    switch (MIN (KERNEL_ROWS, rows - r)) {
-      case 12: PANEL_ROWS (12); break;
-      case 11: PANEL_ROWS (11); break;
-      case 10: PANEL_ROWS (10); break;
-      case 9: PANEL_ROWS (9); break;
-      case 8: PANEL_ROWS (8); break;
-      case 7: PANEL_ROWS (7); break;
-      case 6: PANEL_ROWS (6); break;
-      case 5: PANEL_ROWS (5); break;
-      case 4: PANEL_ROWS (4); break;
-      case 3: PANEL_ROWS (3); break;
-      case 2: PANEL_ROWS (2); break;
-      default: PANEL_ROWS (1); break;
-    }
+    BERT_GEMM_WITH_CONSTANT_ROWS (MIN (BERT_GEMM_KERNEL_ROWS, rows - r), PANEL_ROWS);
 #undef PANEL_ROWS
   }
 }
@@ -204,9 +188,10 @@ bert_gemm_bf16_forward (const BertLinear *linear, const float *x, int rows, int 
     int last_panel, float *y, int ldy)
 {
   uint16_t stage[BERT_GEMM_STAGE_BYTES / sizeof (uint16_t)] __attribute__ ((aligned (64)));
-  int stage_rows = MIN (ROW_BLOCK, (int) G_N_ELEMENTS (stage) / linear->k_padded);
+  int capacity = (int) G_N_ELEMENTS (stage) / linear->k_padded;
   /* AMX reads whole tiles of 16 rows: stages of whole tiles, the rows past the input zero. */
-  gboolean amx = stage_rows >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  gboolean amx = capacity >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  int stage_rows = MIN (amx ? BERT_GEMM_AMX_STAGE_ROWS : BERT_GEMM_ROW_BLOCK, capacity);
 
   if (amx) {
     stage_rows -= stage_rows % BERT_GEMM_AMX_ROWS;

@@ -20,8 +20,6 @@
 #include "bert_cpu_kernels.h"
 #include "bert_engine_private.h"
 
-#define KERNEL_ROWS 12
-#define ROW_BLOCK 48
 #define GROUP 4 /* inputs per vpdpbusd lane */
 #define ZERO_POINT 128
 
@@ -110,7 +108,7 @@ panel_rows (const int rows, const uint8_t *x, int ldx, const int8_t *panel, int 
     const float *row_scale, const float *weight_scale, const int32_t *weight_shift, const float *bias,
     float *y, int ldy, __mmask16 low_mask, __mmask16 high_mask)
 {
-  __m512i acc[KERNEL_ROWS][2];
+  __m512i acc[BERT_GEMM_KERNEL_ROWS][2];
 
   for (int r = 0; r < rows; r++)
     acc[r][0] = acc[r][1] = _mm512_setzero_si512 ();
@@ -156,27 +154,14 @@ panel_forward (const BertLinear *linear, int p, const uint8_t *x, const float *r
   __mmask16 high_mask = valid >= 32 ? 0xffff : valid <= 16 ? 0 : (1u << (valid - 16)) - 1;
 
   y += p * BERT_GEMM_PANEL;
-  for (int r = 0; r < rows; r += KERNEL_ROWS) {
+  for (int r = 0; r < rows; r += BERT_GEMM_KERNEL_ROWS) {
     const uint8_t *xr = x + (gsize) r * ldx;
     const float *sr = row_scale + r;
     float *yr = y + (gsize) r * ldy;
 
 #define PANEL_ROWS(n)                                                                                        \
   panel_rows (n, xr, ldx, panel, k_groups, sr, weight_scale, weight_shift, bias, yr, ldy, low_mask, high_mask)
-    switch (MIN (KERNEL_ROWS, rows - r)) {
-      case 12: PANEL_ROWS (12); break;
-      case 11: PANEL_ROWS (11); break;
-      case 10: PANEL_ROWS (10); break;
-      case 9: PANEL_ROWS (9); break;
-      case 8: PANEL_ROWS (8); break;
-      case 7: PANEL_ROWS (7); break;
-      case 6: PANEL_ROWS (6); break;
-      case 5: PANEL_ROWS (5); break;
-      case 4: PANEL_ROWS (4); break;
-      case 3: PANEL_ROWS (3); break;
-      case 2: PANEL_ROWS (2); break;
-      default: PANEL_ROWS (1); break;
-    }
+    BERT_GEMM_WITH_CONSTANT_ROWS (MIN (BERT_GEMM_KERNEL_ROWS, rows - r), PANEL_ROWS);
 #undef PANEL_ROWS
   }
 }
@@ -245,11 +230,12 @@ bert_gemm_int8_forward (const BertLinear *linear, const float *x, int rows, int 
     int last_panel, float *y, int ldy)
 {
   uint8_t stage[BERT_GEMM_STAGE_BYTES] __attribute__ ((aligned (64)));
-  float row_scale[ROW_BLOCK];
-  int stage_rows = MIN (ROW_BLOCK, (int) sizeof stage / linear->k_padded);
+  float row_scale[MAX (BERT_GEMM_ROW_BLOCK, BERT_GEMM_AMX_STAGE_ROWS)];
+  int capacity = (int) sizeof stage / linear->k_padded;
   /* AMX reads whole tiles of 16 rows: stages of whole tiles, the rows past the input at
    * the zero point. */
-  gboolean amx = stage_rows >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  gboolean amx = capacity >= BERT_GEMM_AMX_ROWS && bert_gemm_amx_available ();
+  int stage_rows = MIN (amx ? BERT_GEMM_AMX_STAGE_ROWS : BERT_GEMM_ROW_BLOCK, capacity);
 
   if (amx) {
     stage_rows -= stage_rows % BERT_GEMM_AMX_ROWS;

@@ -31,6 +31,31 @@
 #define VECTOR_CLONES
 #endif
 
+/* GELU and attention also have AVX-512 versions written with intrinsics (below), picked
+ * at run time: fused multiply-adds, several query rows at once, and exp and 1 / x
+ * without a division, which the compiler does not derive from the portable loops. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define BERT_HAVE_AVX512_INTRINSICS 1
+#include <immintrin.h>
+#define AVX512 __attribute__ ((target ("avx512f")))
+#else
+#define BERT_HAVE_AVX512_INTRINSICS 0
+#endif
+
+/* GST_BERT_CPU_GEMM=blas, which turns off the packed Linear kernel, turns these off too:
+ * the portable code runs, as on a CPU without AVX-512 (to test it). */
+static gboolean
+have_avx512 (void)
+{
+#if BERT_HAVE_AVX512_INTRINSICS
+  const char *choice = g_getenv ("GST_BERT_CPU_GEMM");
+
+  return (choice == NULL || strcmp (choice, "blas") != 0) && __builtin_cpu_supports ("avx512f");
+#else
+  return FALSE;
+#endif
+}
+
 float *
 bert_cpu_try_alloc_floats (size_t n)
 {
@@ -137,8 +162,85 @@ bert_cpu_erf (float x)
   return erf_approximation (x);
 }
 
-VECTOR_CLONES void
-bert_cpu_gelu (float *y, int rows, int cols, int ld)
+#if BERT_HAVE_AVX512_INTRINSICS
+/* Lanes under mask, from the first n of 16. */
+static inline __mmask16
+first_lanes (int n)
+{
+  return n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16) ((1u << n) - 1);
+}
+
+/* exp_approximation on 16 lanes, with fused multiply-adds; 2^n by vscalefps. */
+AVX512 static inline __m512
+exp_approximation_avx512 (__m512 x)
+{
+  /* max (x, -87) takes its second operand where x is NaN, as the scalar version does. */
+  __m512 clamped = _mm512_min_ps (_mm512_max_ps (x, _mm512_set1_ps (-87.0f)), _mm512_setzero_ps ());
+  __m512 n = _mm512_roundscale_ps (_mm512_mul_ps (clamped, _mm512_set1_ps (1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps (n, _mm512_set1_ps (0.693145751953125f), clamped);
+  __m512 p = _mm512_set1_ps (1.0f / 5040);
+
+  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (1.428606765330187e-06f), r);
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 720));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 120));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 24));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f / 6));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (0.5f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  return _mm512_scalef_ps (p, n);
+}
+
+/* 1 / d for d >= 1: vrcp14ps (relative error < 2^-14) and one Newton step, instead of
+ * vdivps, which takes 16 cycles a vector on one port. */
+AVX512 static inline __m512
+reciprocal_avx512 (__m512 d)
+{
+  __m512 estimate = _mm512_rcp14_ps (d);
+
+  return _mm512_mul_ps (estimate, _mm512_fnmadd_ps (d, estimate, _mm512_set1_ps (2.0f)));
+}
+
+/* gelu (x) = x / 2 (1 + erf (x / sqrt 2)), erf as erf_approximation. */
+AVX512 static inline __m512
+gelu_avx512 (__m512 x)
+{
+  __m512 z = _mm512_mul_ps (x, _mm512_set1_ps ((float) M_SQRT1_2));
+  __m512 a = _mm512_abs_ps (z);
+  __m512 t = reciprocal_avx512 (_mm512_fmadd_ps (a, _mm512_set1_ps (0.3275911f), _mm512_set1_ps (1.0f)));
+  __m512 y = _mm512_set1_ps (1.061405429f), half_x = _mm512_mul_ps (x, _mm512_set1_ps (0.5f)), erf_abs;
+
+  y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (-1.453152027f));
+  y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (1.421413741f));
+  y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (-0.284496736f));
+  y = _mm512_fmadd_ps (y, t, _mm512_set1_ps (0.254829592f));
+  y = _mm512_mul_ps (y, t);
+  erf_abs = _mm512_fnmadd_ps (y, exp_approximation_avx512 (_mm512_fnmadd_ps (a, a, _mm512_setzero_ps ())),
+      _mm512_set1_ps (1.0f));
+  /* erf (z): the magnitude of erf_abs with the sign of z, in one bitwise select. */
+  erf_abs = _mm512_castsi512_ps (_mm512_ternarylogic_epi32 (_mm512_set1_epi32 (0x7fffffff),
+      _mm512_castps_si512 (erf_abs), _mm512_castps_si512 (z), 0xca));
+  return _mm512_fmadd_ps (half_x, erf_abs, half_x);
+}
+
+AVX512 static void
+gelu_rows_avx512 (float *y, int rows, int cols, int ld)
+{
+  for (int r = 0; r < rows; r++) {
+    float *row = y + (size_t) r * ld;
+
+    for (int c = 0; c < cols; c += 16) {
+      __mmask16 mask = first_lanes (cols - c);
+
+      _mm512_mask_storeu_ps (row + c, mask, gelu_avx512 (_mm512_maskz_loadu_ps (mask, row + c)));
+    }
+  }
+}
+#endif
+
+VECTOR_CLONES static void
+gelu_rows (float *y, int rows, int cols, int ld)
 {
   for (int r = 0; r < rows; r++) {
     float *row = y + (size_t) r * ld;
@@ -146,6 +248,18 @@ bert_cpu_gelu (float *y, int rows, int cols, int ld)
     for (int c = 0; c < cols; c++)
       row[c] = 0.5f * row[c] * (1.0f + erf_approximation (row[c] * (float) M_SQRT1_2));
   }
+}
+
+void
+bert_cpu_gelu (float *y, int rows, int cols, int ld)
+{
+#if BERT_HAVE_AVX512_INTRINSICS
+  if (have_avx512 ()) {
+    gelu_rows_avx512 (y, rows, cols, ld);
+    return;
+  }
+#endif
+  gelu_rows (y, rows, cols, ld);
 }
 
 VECTOR_CLONES void
@@ -253,10 +367,15 @@ round_up_to_block (int n)
   return (n + ATTENTION_BLOCK - 1) / ATTENTION_BLOCK * ATTENTION_BLOCK;
 }
 
+/* Query rows the AVX-512 version takes at once: independent sums that hide the
+ * latency of the fused multiply-adds. */
+#define QUERY_BLOCK 8
+
 size_t
 bert_cpu_attention_scratch_size (int n, int head_dim)
 {
-  return (size_t) round_up_to_block (n) * (head_dim + 1);
+  /* K transposed, then scores for QUERY_BLOCK rows, then those query rows. */
+  return (size_t) round_up_to_block (n) * (head_dim + QUERY_BLOCK) + (size_t) QUERY_BLOCK * head_dim;
 }
 
 /* scores[j] = q . k_j * scale for every j < padded, from K transposed: head_dim rows
@@ -305,15 +424,11 @@ attention_context (const float *p, const float *v, int qkv_stride, int n, int he
   }
 }
 
-VECTOR_CLONES void
-bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
-    int ctx_stride, int n, int head_dim, float *scratch)
+/* K [n, head_dim] (row stride qkv_stride) as head_dim rows of padded values, zero
+ * past n. */
+static inline void
+transpose_keys (const float *k, int qkv_stride, int n, int padded, int head_dim, float *k_transposed)
 {
-  int padded = round_up_to_block (n);
-  float *k_transposed = scratch;
-  float *scores = scratch + (size_t) padded * head_dim;
-  float scale = 1.0f / sqrtf ((float) head_dim);
-
   for (int c = 0; c < head_dim; c++) {
     float *row = k_transposed + (size_t) c * padded;
 
@@ -322,9 +437,150 @@ bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv
     for (int j = n; j < padded; j++)
       row[j] = 0.0f;
   }
+}
+
+VECTOR_CLONES static void
+attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx, int ctx_stride,
+    int n, int head_dim, float *scratch)
+{
+  int padded = round_up_to_block (n);
+  float *k_transposed = scratch;
+  float *scores = scratch + (size_t) padded * head_dim;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  transpose_keys (k, qkv_stride, n, padded, head_dim, k_transposed);
   for (int i = 0; i < n; i++) {
     attention_scores (q + (size_t) i * qkv_stride, k_transposed, padded, head_dim, scale, scores);
     softmax (scores, n);
     attention_context (scores, v, qkv_stride, n, head_dim, ctx + (size_t) i * ctx_stride);
   }
+}
+
+#if BERT_HAVE_AVX512_INTRINSICS
+/* scores[r][j] = q_r . k_j * scale for the QUERY_BLOCK rows of queries (row stride
+ * query_stride) and every j < padded. */
+AVX512 static void
+block_scores_avx512 (const float *queries, int query_stride, const float *k_transposed, int padded,
+    int head_dim, float scale, float *scores)
+{
+  for (int j0 = 0; j0 < padded; j0 += ATTENTION_BLOCK) {
+    __m512 acc[QUERY_BLOCK];
+
+    for (int r = 0; r < QUERY_BLOCK; r++)
+      acc[r] = _mm512_setzero_ps ();
+    for (int c = 0; c < head_dim; c++) {
+      __m512 keys = _mm512_loadu_ps (k_transposed + (size_t) c * padded + j0);
+
+      for (int r = 0; r < QUERY_BLOCK; r++)
+        acc[r] = _mm512_fmadd_ps (_mm512_set1_ps (queries[(size_t) r * query_stride + c]), keys, acc[r]);
+    }
+    for (int r = 0; r < QUERY_BLOCK; r++)
+      _mm512_storeu_ps (scores + (size_t) r * padded + j0, _mm512_mul_ps (acc[r], _mm512_set1_ps (scale)));
+  }
+}
+
+/* Softmax of the first n of padded values in place; zero past n. */
+AVX512 static void
+softmax_row_avx512 (float *x, int n, int padded)
+{
+  __m512 max = _mm512_set1_ps (-INFINITY), sum = _mm512_setzero_ps ();
+  float row_max, total;
+
+  for (int j = 0; j < padded; j += ATTENTION_BLOCK)
+    max = _mm512_mask_max_ps (max, first_lanes (n - j), max, _mm512_loadu_ps (x + j));
+  row_max = _mm512_reduce_max_ps (max);
+  for (int j = 0; j < padded; j += ATTENTION_BLOCK) {
+    __m512 e = exp_approximation_avx512 (_mm512_sub_ps (_mm512_loadu_ps (x + j), _mm512_set1_ps (row_max)));
+
+    e = _mm512_maskz_mov_ps (first_lanes (n - j), e);
+    sum = _mm512_add_ps (sum, e);
+    _mm512_storeu_ps (x + j, e);
+  }
+  total = _mm512_reduce_add_ps (sum);
+  for (int j = 0; j < padded; j += ATTENTION_BLOCK)
+    _mm512_storeu_ps (x + j, _mm512_div_ps (_mm512_loadu_ps (x + j), _mm512_set1_ps (total)));
+}
+
+/* ctx_r = sum_j p[r][j] v_j for the first rows of the QUERY_BLOCK rows of p, 32 head
+ * dimensions at a time. */
+AVX512 static void
+block_context_avx512 (const float *p, int padded, const float *v, int qkv_stride, int n, int head_dim,
+    int rows, float *ctx, int ctx_stride)
+{
+  for (int c0 = 0; c0 < head_dim; c0 += 2 * ATTENTION_BLOCK) {
+    __mmask16 low = first_lanes (head_dim - c0), high = first_lanes (head_dim - c0 - ATTENTION_BLOCK);
+    __m512 acc[QUERY_BLOCK][2];
+
+    for (int r = 0; r < QUERY_BLOCK; r++)
+      acc[r][0] = acc[r][1] = _mm512_setzero_ps ();
+    for (int j = 0; j < n; j++) {
+      const float *v_row = v + (size_t) j * qkv_stride + c0;
+      __m512 v_low = _mm512_maskz_loadu_ps (low, v_row);
+      __m512 v_high = _mm512_maskz_loadu_ps (high, v_row + ATTENTION_BLOCK);
+
+      for (int r = 0; r < QUERY_BLOCK; r++) {
+        __m512 weight = _mm512_set1_ps (p[(size_t) r * padded + j]);
+
+        acc[r][0] = _mm512_fmadd_ps (weight, v_low, acc[r][0]);
+        acc[r][1] = _mm512_fmadd_ps (weight, v_high, acc[r][1]);
+      }
+    }
+    /* Over all QUERY_BLOCK rows, not rows: a loop of constant length keeps acc in
+     * registers. */
+    for (int r = 0; r < QUERY_BLOCK; r++) {
+      float *out = ctx + (size_t) r * ctx_stride + c0;
+
+      _mm512_mask_storeu_ps (out, r < rows ? low : 0, acc[r][0]);
+      _mm512_mask_storeu_ps (out + ATTENTION_BLOCK, r < rows ? high : 0, acc[r][1]);
+    }
+  }
+}
+
+/* attention_head over blocks of QUERY_BLOCK query rows; a last block of fewer rows is
+ * copied (zero-padded) to scratch, so that it reads no row past the sequence. */
+AVX512 static void
+attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
+    int ctx_stride, int n, int head_dim, float *scratch)
+{
+  int padded = round_up_to_block (n);
+  float *k_transposed = scratch;
+  float *scores = k_transposed + (size_t) padded * head_dim;
+  float *queries = scores + (size_t) QUERY_BLOCK * padded;
+  float scale = 1.0f / sqrtf ((float) head_dim);
+
+  transpose_keys (k, qkv_stride, n, padded, head_dim, k_transposed);
+  for (int i0 = 0; i0 < n; i0 += QUERY_BLOCK) {
+    int rows = MIN (QUERY_BLOCK, n - i0);
+
+    if (rows == QUERY_BLOCK) {
+      block_scores_avx512 (q + (size_t) i0 * qkv_stride, qkv_stride, k_transposed, padded, head_dim, scale,
+          scores);
+    } else {
+      for (int r = 0; r < QUERY_BLOCK; r++) {
+        if (r < rows)
+          memcpy (queries + (size_t) r * head_dim, q + (size_t) (i0 + r) * qkv_stride, head_dim * sizeof *q);
+        else
+          memset (queries + (size_t) r * head_dim, 0, head_dim * sizeof *q);
+      }
+      block_scores_avx512 (queries, head_dim, k_transposed, padded, head_dim, scale, scores);
+    }
+    for (int r = 0; r < rows; r++)
+      softmax_row_avx512 (scores + (size_t) r * padded, n, padded);
+    block_context_avx512 (scores, padded, v, qkv_stride, n, head_dim, rows, ctx + (size_t) i0 * ctx_stride,
+        ctx_stride);
+  }
+}
+#endif
+
+void
+bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
+    int ctx_stride, int n, int head_dim, float *scratch)
+{
+#if BERT_HAVE_AVX512_INTRINSICS
+  if (have_avx512 ()) {
+    attention_head_avx512 (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, scratch);
+    return;
+  }
+#endif
+  attention_head (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, scratch);
 }

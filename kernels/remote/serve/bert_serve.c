@@ -64,7 +64,7 @@ bert_serve_head (const BertServe *serve)
 int
 bert_serve_hidden_size (const BertServe *serve)
 {
-  return serve->model->config.hidden_size;
+  return bert_config_get_embedding_size (&serve->model->config);
 }
 
 int
@@ -134,7 +134,7 @@ copy_output (const BertBatchOutput *output, float *embeddings, float *logits, fl
   gsize n_labels = output->num_labels;
 
   if (output->embeddings && embeddings)
-    memcpy (embeddings, output->embeddings, n_sequences * output->hidden_size * sizeof (float));
+    memcpy (embeddings, output->embeddings, n_sequences * output->embedding_size * sizeof (float));
   if (output->logits && logits)
     memcpy (logits, output->logits, n_sequences * n_labels * sizeof (float));
   if (output->probs && probs)

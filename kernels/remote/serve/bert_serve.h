@@ -17,7 +17,8 @@ typedef struct _BertServe BertServe;
 BertServe *bert_serve_open (const char *folder, int n_threads, char *error, size_t error_size);
 void bert_serve_close (BertServe *serve);
 
-/* The model's head (0 encoder, 1 sequence classifier, 2 token classifier), hidden size and
+/* The model's head (0 encoder, 1 sequence classifier, 2 token classifier), embedding width
+ * (hidden size, or the last Dense module's out_features) and
  * number of labels; pooling and normalize are the model's defaults. */
 int bert_serve_head (const BertServe *serve);
 int bert_serve_hidden_size (const BertServe *serve);

@@ -1417,6 +1417,106 @@ GST_START_TEST (test_byte_level_bpe_folder_tokenizes_as_hf)
 
 GST_END_TEST;
 
+/* Prompts ---------------------------------------------------------------------------- */
+
+#define PROMPTS_MODEL TEST_DATA_DIR "/st-modules/dense"
+
+/* A tokenizer of the prompts fixture (ids of tests/data/tiny-model's vocabulary). */
+static GstHarness *
+new_prompt_harness (const gchar *property, const gchar *value)
+{
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstHarness *h;
+
+  g_object_set (element, "model", PROMPTS_MODEL, property, value, NULL);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  return h;
+}
+
+/* "hello world" after a prompt: the caption's tokens keep their spans, the prompt's
+ * have [0, 0], and the text is unchanged. */
+static void
+assert_prompted_hello_world (GstBuffer *buffer, guint n_prompt_tokens)
+{
+  const gint32 hello = 132, world = 133;
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const guint32 *offsets;
+  const gint32 *ids;
+  guint n;
+
+  assert_text (buffer, "hello world");
+  ids = gst_bert_token_meta_get_ids (meta, &n);
+  offsets = gst_bert_token_meta_get_offsets (meta, &n);
+  fail_unless_equals_int (n, n_prompt_tokens + 4);
+  fail_unless_equals_int (ids[0], CLS);
+  fail_unless_equals_int (ids[n - 3], hello);
+  fail_unless_equals_int (ids[n - 2], world);
+  fail_unless_equals_int (ids[n - 1], SEP);
+  for (guint i = 0; i < n - 3; i++)
+    fail_unless (offsets[2 * i] == 0 && offsets[2 * i + 1] == 0, "token %u has span [%u, %u]", i,
+        offsets[2 * i], offsets[2 * i + 1]);
+  fail_unless (offsets[2 * (n - 3)] == 0 && offsets[2 * (n - 3) + 1] == 5);
+  fail_unless (offsets[2 * (n - 2)] == 6 && offsets[2 * (n - 2) + 1] == 11);
+}
+
+GST_START_TEST (test_prompt_before_text)
+{
+  GstHarness *h = new_prompt_harness ("prompt", "hello ");
+  GstBuffer *out = push_and_pull (h, text_buffer ("hello world"));
+
+  assert_prompted_hello_world (out, 1);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_prompt_name_of_the_folder)
+{
+  GstHarness *h = new_prompt_harness ("prompt-name", "passage");
+  GstBuffer *out = push_and_pull (h, text_buffer ("hello world"));
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (out);
+  guint n;
+
+  /* "passage: " in letters and word pieces of the tiny vocabulary: p ##a ##s ##s ##a ##g ##e : */
+  gst_bert_token_meta_get_ids (meta, &n);
+  assert_prompted_hello_world (out, n - 4);
+  fail_unless (n > 6, "the prompt gave no tokens");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
+{
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  g_object_set (element, "model", PROMPTS_MODEL, "prompt-name", "question", NULL);
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message");
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
+  fail_unless (strstr (debug, "\"question\"") && strstr (debug, "\"query\"") && strstr (debug, "\"passage\""),
+      "details '%s' lack the names", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
 static Suite *
 tokenizer_suite (void)
 {
@@ -1469,6 +1569,9 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_byte_level_bpe_folder_tokenizes_as_hf);
   tcase_add_test (setup, test_model_is_the_main_name_vocab_an_alias);
   tcase_add_test (setup, test_model_change_while_playing_refused);
+  tcase_add_test (setup, test_prompt_before_text);
+  tcase_add_test (setup, test_prompt_name_of_the_folder);
+  tcase_add_test (setup, test_unknown_prompt_name_lists_the_folders);
 
   if (reference_dir && g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
     TCase *parity = tcase_create ("reference-parity");

@@ -41,7 +41,7 @@ EOF
 includes="-I$here/include -I$out -I$root/kernels/cuda -I$root/kernels/engine -I$root/kernels/testing -I$root/kernels/tokenizer
   -I$root/tests/cuda $(pkg-config --cflags glib-2.0 gmodule-2.0 openblas)"
 cxx="g++ -std=c++17 -fPIC -O2 -g -Wall -Wno-unknown-pragmas $sanitize_flags $includes"
-cc="gcc -std=c11 -D_GNU_SOURCE -fPIC -O2 -g -Wall $sanitize_flags $includes"
+cc="gcc -std=c11 -D_GNU_SOURCE -fPIC -O2 -g -Wall $sanitize_flags $includes -DBERT_TEST_DATA_DIR=\"$root/tests/data\""
 libs="$(pkg-config --libs glib-2.0 gmodule-2.0 openblas) -lm -lpthread"
 
 runtime_objects=()
@@ -59,7 +59,7 @@ for source in "$root"/kernels/cuda/bert_cuda_check.c "$root"/kernels/testing/*.c
   runtime_objects+=("$out/$name.o")
 done
 module_objects=()
-for name in bert_cuda_backend bert_cuda_forward bert_cuda_graph bert_cuda_weights; do
+for name in bert_cuda_backend bert_cuda_forward bert_cuda_graph bert_cuda_weights bert_cuda_dense; do
   $cc -c "$root/kernels/cuda/$name.c" -o "$out/$name.o"
   module_objects+=("$out/$name.o")
 done
@@ -76,6 +76,10 @@ for target in "${targets[@]}"; do
   test_args=()
   engine_libs="$build_dir/kernels/engine/libbertengine.a $build_dir/kernels/tokenizer/libberttokenizer.a
     $(pkg-config --libs json-glib-1.0)"
+  # The engine calls the remote backend where BUILD_DIR built it (with libcurl).
+  if [ -f "$build_dir/kernels/remote/libbertremote.a" ]; then
+    engine_libs="$engine_libs $build_dir/kernels/remote/libbertremote.a $(pkg-config --libs libcurl)"
+  fi
   case $target in
     engine) extra_libs=$engine_libs ;;
     # all-MiniLM-L6-v2 takes hours on emulated fibers; the tiny models cover every head.

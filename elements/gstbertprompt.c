@@ -1,0 +1,110 @@
+/* gstbertprompt.c: the prompt a model folder's texts get (see gstbertprompt.h). */
+#include "gstbertprompt.h"
+
+#include <json-glib/json-glib.h>
+
+#define PROMPTS_FILE_NAME "config_sentence_transformers.json"
+/* Far above any real one (a few hundred bytes), well below what would be a mistake. */
+#define PROMPTS_FILE_MAX_BYTES (1 << 20)
+
+/* The names of @prompts' members, comma-separated, for an error message. */
+static gchar *
+list_prompt_names (JsonObject *prompts)
+{
+  GList *names = prompts ? json_object_get_members (prompts) : NULL;
+  GString *list = g_string_new (NULL);
+
+  for (GList *name = names; name != NULL; name = name->next)
+    g_string_append_printf (list, "%s\"%s\"", list->len ? ", " : "", (const gchar *) name->data);
+  g_list_free (names);
+  if (list->len == 0)
+    g_string_append (list, "none");
+  return g_string_free (list, FALSE);
+}
+
+static const gchar *
+string_member (JsonObject *object, const gchar *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* The file's root object, or NULL (with @error) when it is unreadable or malformed. */
+static JsonParser *
+load_prompts_file (const gchar *path, GError **error)
+{
+  JsonParser *parser = json_parser_new_immutable ();
+  gchar *contents = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, error)) {
+    g_object_unref (parser);
+    return NULL;
+  }
+  if (length > PROMPTS_FILE_MAX_BYTES || !json_parser_load_from_data (parser, contents, length, NULL)
+      || json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a JSON object (of at most %d bytes)", path,
+        PROMPTS_FILE_MAX_BYTES);
+    g_clear_object (&parser);
+  }
+  g_free (contents);
+  return parser;
+}
+
+static gboolean
+resolve_from_file (const gchar *path, const gchar *prompt_name, gchar **resolved, GError **error)
+{
+  JsonParser *parser = load_prompts_file (path, error);
+  JsonObject *config, *prompts;
+  JsonNode *prompts_node;
+  const gchar *name, *text;
+  gboolean ok = TRUE;
+
+  if (parser == NULL)
+    return FALSE;
+  config = json_node_get_object (json_parser_get_root (parser));
+  prompts_node = json_object_get_member (config, "prompts");
+  prompts =
+      prompts_node && JSON_NODE_HOLDS_OBJECT (prompts_node) ? json_node_get_object (prompts_node) : NULL;
+  name = prompt_name ? prompt_name : string_member (config, "default_prompt_name");
+  text = name ? string_member (prompts, name) : NULL;
+  if (name != NULL && text == NULL) {
+    gchar *names = list_prompt_names (prompts);
+
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: no prompt named \"%s\" (%s: %s)", path, name,
+        prompt_name ? "the prompts are" : "default_prompt_name; the prompts are", names);
+    g_free (names);
+    ok = FALSE;
+  }
+  *resolved = g_strdup (text);
+  g_object_unref (parser);
+  return ok;
+}
+
+gboolean
+gst_bert_prompt_resolve (const gchar *model_path, const gchar *prompt, const gchar *prompt_name,
+    gchar **resolved, GError **error)
+{
+  gchar *path;
+  gboolean ok;
+
+  *resolved = NULL;
+  if (prompt != NULL) {
+    *resolved = g_strdup (prompt);
+    return TRUE;
+  }
+  path = g_build_filename (model_path, PROMPTS_FILE_NAME, NULL);
+  if (!g_file_test (model_path, G_FILE_TEST_IS_DIR) || !g_file_test (path, G_FILE_TEST_EXISTS)) {
+    ok = prompt_name == NULL;
+    if (!ok)
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+          "prompt-name \"%s\": %s has no " PROMPTS_FILE_NAME " to name prompts", prompt_name, model_path);
+  } else {
+    ok = resolve_from_file (path, prompt_name, resolved, error);
+  }
+  g_free (path);
+  return ok;
+}

@@ -1,0 +1,142 @@
+/* bert_dense.c: the weights of a folder's sentence-transformers Dense modules.
+ *
+ * Each module folder (2_Dense/ and so on, from modules.json, read by bert_config.c)
+ * holds its own model.safetensors with linear.weight [out_features, in_features] and,
+ * with bias, linear.bias [out_features]. The files are mapped and checked as the
+ * encoder's are.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "bert_engine_private.h"
+#include "bert_model_file.h"
+
+static gboolean
+dtype_of (const BertSafetensorsTensor *tensor, BertDType *dtype)
+{
+  if (strcmp (tensor->dtype, "F32") == 0)
+    *dtype = BERT_DTYPE_F32;
+  else if (strcmp (tensor->dtype, "F16") == 0)
+    *dtype = BERT_DTYPE_F16;
+  else if (strcmp (tensor->dtype, "BF16") == 0)
+    *dtype = BERT_DTYPE_BF16;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Binds tensor name of shape [rows] when cols is 0, else [rows, cols]. */
+static gboolean
+bind_dense_tensor (const BertSafetensors *safetensors, const char *file_name, const char *name, int64_t rows,
+    int64_t cols, BertTensor *out, GError **error)
+{
+  const BertSafetensorsTensor *tensor = bert_safetensors_lookup (safetensors, name);
+  int64_t expected[2] = { rows, cols };
+  int n_dims = cols ? 2 : 1;
+  gint64 bad;
+
+  if (tensor == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: tensor '%s' is missing", file_name,
+        name);
+    return FALSE;
+  }
+  if (!dtype_of (tensor, &out->dtype)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: unsupported dtype %s for tensor '%s' (F32, F16 and BF16 are)", file_name, tensor->dtype, name);
+    return FALSE;
+  }
+  if (tensor->n_dims != n_dims || tensor->shape[0] != rows || (cols && tensor->shape[1] != cols)) {
+    char *actual = bert_safetensors_describe_shape (tensor->n_dims, tensor->shape);
+    char *wanted = bert_safetensors_describe_shape (n_dims, expected);
+
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+        "%s: tensor '%s' has shape %s, the module's config.json expects %s", file_name, name, actual, wanted);
+    g_free (actual);
+    g_free (wanted);
+    return FALSE;
+  }
+  if ((bad = bert_tensor_find_non_finite (tensor->data, out->dtype, rows * (cols ? cols : 1))) >= 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: tensor '%s' holds a NaN or infinite value (element %" G_GINT64_FORMAT ")", file_name, name, bad);
+    return FALSE;
+  }
+  out->data = tensor->data;
+  out->n_dims = n_dims;
+  out->shape[0] = rows;
+  out->shape[1] = cols;
+  return TRUE;
+}
+
+/* A module saved by PyTorch's pickle only is refused rather than unpickled. */
+static void
+set_missing_weights_error (const char *folder, GError *file_error, GError **error)
+{
+  char *pickle_path = g_build_filename (folder, "pytorch_model.bin", NULL);
+
+  if (bert_model_file_exists (pickle_path))
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: the Dense module's weights are only in pytorch_model.bin, which is not read; save them as "
+        "model.safetensors (sentence-transformers' save with safe_serialization)",
+        folder);
+  else
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", file_error->message);
+  g_free (pickle_path);
+}
+
+static gboolean
+load_module (BertModel *model, int index, GError **error)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+  const BertDenseConfig *dense = &model->config.dense[index];
+  char *path = g_build_filename (dense->path, "model.safetensors", NULL);
+  GError *local_error = NULL;
+  gboolean ok = FALSE;
+  guint64 size;
+  int fd = bert_model_file_open (path, G_MAXUINT64, &size, &local_error);
+
+  if (fd >= 0) {
+    priv->dense_files[index] = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
+    close (fd);
+  }
+  if (priv->dense_files[index] == NULL) {
+    set_missing_weights_error (dense->path, local_error, error);
+    g_error_free (local_error);
+  } else {
+    priv->dense_safetensors[index] =
+        bert_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (priv->dense_files[index]),
+            g_mapped_file_get_length (priv->dense_files[index]), path, error);
+    ok = priv->dense_safetensors[index] != NULL
+        && bind_dense_tensor (priv->dense_safetensors[index], path, "linear.weight", dense->out_features,
+            dense->in_features, &model->weights.dense_weight[index], error)
+        && (!dense->bias
+            || bind_dense_tensor (priv->dense_safetensors[index], path, "linear.bias", dense->out_features, 0,
+                &model->weights.dense_bias[index], error));
+  }
+  g_free (path);
+  return ok;
+}
+
+gboolean
+bert_dense_load (BertModel *model, GError **error)
+{
+  for (int i = 0; i < model->config.num_dense; i++)
+    if (!load_module (model, i, error))
+      return FALSE;
+  return TRUE;
+}
+
+void
+bert_dense_unload (BertModel *model)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+
+  for (int i = 0; i < BERT_MAX_DENSE_MODULES; i++) {
+    bert_safetensors_free (priv->dense_safetensors[i]);
+    if (priv->dense_files[i] != NULL)
+      g_mapped_file_unref (priv->dense_files[i]);
+    g_free (model->config.dense[i].path);
+    priv->dense_safetensors[i] = NULL;
+    priv->dense_files[i] = NULL;
+    model->config.dense[i].path = NULL;
+  }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""tokenizer ! bert-infer on a RoBERTa folder with a byte-level BPE tokenizer and an XLM-R
+folder with a Unigram (SentencePiece) tokenizer, against PyTorch.
+
+Each folder of tests/engine/data/e2e (make-family-models.py) is copied to a temporary
+folder with the tokenizer.json of tests/tokenizer/data its reference.json names; the
+texts of reference.json run through `appsrc ! tokenizer ! bert-infer device=cpu !
+appsink`. The token ids must equal Hugging Face tokenizers' and the embeddings
+PyTorch's (mean pooling of F16 weights computed in fp32): cosine >= 0.99999, max abs
+diff <= 1e-4. Also: bert-infer refuses a folder of an unsupported model_type at READY,
+naming it and the supported ones. Exits 77 (skipped) where gi, numpy or the elements
+are missing.
+"""
+import json
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+SKIP = 77
+HERE = Path(__file__).resolve().parent
+E2E_DIR = HERE / "data" / "e2e"
+TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
+
+try:
+    import numpy
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+except (ImportError, ValueError) as error:
+    print(f"SKIP: needs PyGObject with Gst 1.0 and numpy: {error}")
+    sys.exit(SKIP)
+
+Gst.init(None)
+for factory in ("appsrc", "appsink", "tokenizer", "bert-infer"):
+    if not Gst.ElementFactory.find(factory):
+        print(f"SKIP: GStreamer element {factory} is not available")
+        sys.exit(SKIP)
+
+
+def buffer_field(structure, name, dtype):
+    array = structure.get_value(name)
+    return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
+
+
+def run_texts(folder, texts):
+    """The (token meta, result meta) structures of each text through tokenizer ! bert-infer."""
+    pipeline = Gst.parse_launch(
+        "appsrc name=src format=time caps=text/x-raw,format=utf8 ! "
+        f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu ! appsink name=sink sync=false")
+    metas = []
+
+    def on_new_sample(sink):
+        buffer = sink.emit("pull-sample").get_buffer()
+        metas.append((buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
+                      buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
+        return Gst.FlowReturn.OK
+
+    sink = pipeline.get_by_name("sink")
+    sink.set_property("emit-signals", True)
+    sink.connect("new-sample", on_new_sample)
+    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+    src = pipeline.get_by_name("src")
+    for index, text in enumerate(texts):
+        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
+        buffer.pts = index * Gst.SECOND
+        buffer.duration = Gst.SECOND
+        src.emit("push-buffer", buffer)
+    src.emit("end-of-stream")
+    message = pipeline.get_bus().timed_pop_filtered(30 * Gst.SECOND,
+                                                    Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipeline.set_state(Gst.State.NULL)
+    assert message is not None, "no EOS within 30 s"
+    assert message.type == Gst.MessageType.EOS, message.parse_error()
+    return metas
+
+
+class FamilyPipelines(unittest.TestCase):
+    def check_folder(self, name):
+        reference = json.loads((E2E_DIR / name / "reference.json").read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="gst-bert-family-") as folder:
+            shutil.copytree(E2E_DIR / name, folder, dirs_exist_ok=True)
+            shutil.copy(TOKENIZER_DATA / reference["tokenizer"] / "tokenizer.json", folder)
+            lines = reference["lines"]
+            metas = run_texts(folder, [line["text"] for line in lines])
+        self.assertEqual(len(metas), len(lines))
+        for line, (tokens, result) in zip(lines, metas):
+            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
+            got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
+            want = numpy.array(line["embedding"])
+            cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
+            self.assertGreaterEqual(cosine, 0.99999, line["text"])
+            numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])
+
+    def test_unsupported_model_type_refused_at_ready(self):
+        for model_type in ("deberta-v2", "modernbert"):
+            with tempfile.TemporaryDirectory(prefix="gst-bert-family-") as folder:
+                shutil.copytree(E2E_DIR / "roberta-bpe", folder, dirs_exist_ok=True)
+                shutil.copy(TOKENIZER_DATA / "bpe-roberta" / "tokenizer.json", folder)
+                config = json.loads((Path(folder) / "config.json").read_text())
+                config["model_type"] = model_type
+                (Path(folder) / "config.json").write_text(json.dumps(config))
+                element = Gst.ElementFactory.make("bert-infer")
+                element.set_property("model", folder)
+                bus = Gst.Bus.new()
+                element.set_bus(bus)
+                self.assertEqual(element.set_state(Gst.State.READY), Gst.StateChangeReturn.FAILURE)
+                message = bus.pop_filtered(Gst.MessageType.ERROR)
+                element.set_state(Gst.State.NULL)
+            self.assertIsNotNone(message, "no error message on the bus")
+            error, debug = message.parse_error()
+            text = f"{error.message} {debug}"
+            self.assertIn(f'"{model_type}"', text)
+            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert", text)
+
+    def test_roberta_with_byte_level_bpe(self):
+        self.check_folder("roberta-bpe")
+
+    def test_xlm_roberta_with_unigram(self):
+        self.check_folder("xlm-roberta-unigram")
+
+
+if __name__ == "__main__":
+    unittest.main()
