@@ -11,6 +11,8 @@ typedef struct {
   int32_t id;
   int32_t prev, next;     /* symbol indices, -1 at the ends */
   uint32_t start, length; /* bytes of the word; length 0: merged away */
+  uint32_t rank;          /* of the merge with next (short words), G_MAXUINT32 if none */
+  int32_t new_id;
 } Symbol;
 
 typedef struct {
@@ -79,6 +81,10 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
     char name[8];
     g_snprintf (name, sizeof name, "<0x%02X>", byte);
     bpe->byte_ids[byte] = bert_bpe_lookup (bpe, vocab, name, strlen (name));
+  }
+  for (uint32_t cp = 0; cp < BERT_BPE_CHAR_IDS; cp++) {
+    char utf8[4];
+    bpe->char_ids[cp] = bert_bpe_lookup (bpe, vocab, utf8, bert_utf8_put (cp, utf8));
   }
 }
 
@@ -154,7 +160,7 @@ static void
 add_symbol (WordBuilder *builder, int32_t id, uint32_t length)
 {
   Symbol symbol = { id, (int32_t) builder->symbols->len - 1, (int32_t) builder->symbols->len + 1,
-    builder->offset, length };
+    builder->offset, length, G_MAXUINT32, -1 };
   g_array_append_val (builder->symbols, symbol);
   builder->offset += length;
 }
@@ -213,14 +219,23 @@ split_word (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32
 
   g_array_set_size (symbols, 0);
   for (uint32_t at = 0; at < length;) {
-    uint32_t n = MIN (bert_utf8_length ((unsigned char) word[at]), length - at);
-    affixed (bpe, word + at, n, at == 0, at + n == length, buffer);
-    int32_t id = bert_bpe_lookup (bpe, vocab, buffer->str, buffer->len);
+    uint32_t n = bert_utf8_length ((unsigned char) word[at]), cp = G_MAXUINT32;
+    if (n <= length - at)
+      cp = bert_utf8_get (word + at, &n);
+    n = MIN (n, length - at);
+    gboolean first = at == 0, last = at + n == length;
+    gboolean plain = cp < BERT_BPE_CHAR_IDS && (first || !bpe->prefix) && (!last || !bpe->suffix);
+    if (!plain)
+      affixed (bpe, word + at, n, first, last, buffer);
+    int32_t id = plain ? bpe->char_ids[cp] : bert_bpe_lookup (bpe, vocab, buffer->str, buffer->len);
     if (id >= 0) {
       flush_unk (&builder);
       add_symbol (&builder, id, n);
-    } else if (!(bpe->byte_fallback && add_bytes (bpe, &builder, buffer))) {
-      add_unknown (bpe, &builder, n);
+    } else {
+      if (plain)
+        affixed (bpe, word + at, n, first, last, buffer);
+      if (!(bpe->byte_fallback && add_bytes (bpe, &builder, buffer)))
+        add_unknown (bpe, &builder, n);
     }
     at += n;
   }
@@ -240,11 +255,58 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
     heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
 }
 
+/* Words of at most this many symbols merge by scanning the pairs' ranks instead of
+ * through the heap: the same order (lowest rank, then leftmost), since a merge only
+ * changes the pairs on either side of it. */
+#define SHORT_WORD_SYMBOLS 48
+
+static void
+rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
+{
+  int32_t right = symbols[left].next;
+  const BertMerge *merge = right < 0 ? NULL : find_merge (bpe, symbols[left].id, symbols[right].id);
+  symbols[left].rank = merge ? merge->rank : G_MAXUINT32;
+  symbols[left].new_id = merge ? merge->new_id : -1;
+}
+
+static void
+merge_short (const BertBpe *bpe, Symbol *symbols, guint n_symbols)
+{
+  for (guint i = 0; i < n_symbols; i++)
+    rank_pair (bpe, symbols, (int32_t) i);
+  for (;;) {
+    int32_t best = -1;
+    uint32_t best_rank = G_MAXUINT32;
+    for (int32_t i = 0; i >= 0; i = symbols[i].next)
+      if (symbols[i].rank < best_rank) {
+        best_rank = symbols[i].rank;
+        best = i;
+      }
+    if (best < 0)
+      return;
+    Symbol *left = &symbols[best], *right = &symbols[left->next];
+    left->id = left->new_id;
+    left->length += right->length;
+    left->next = right->next;
+    right->length = 0;
+    if (left->next >= 0)
+      symbols[left->next].prev = best;
+    rank_pair (bpe, symbols, best);
+    if (left->prev >= 0)
+      rank_pair (bpe, symbols, left->prev);
+  }
+}
+
 static void
 merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
 {
   Symbol *symbols = (Symbol *) symbol_array->data;
 
+  if (symbol_array->len <= SHORT_WORD_SYMBOLS) {
+    if (symbol_array->len > 1)
+      merge_short (bpe, symbols, symbol_array->len);
+    return;
+  }
   g_array_set_size (heap, 0);
   for (guint i = 0; i + 1 < symbol_array->len; i++)
     push_candidate (bpe, heap, symbols, (int32_t) i);

@@ -9,11 +9,17 @@ void
 bert_normalized_init (BertNormalized *normalized)
 {
   memset (normalized, 0, sizeof *normalized);
+  normalized->match_starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  normalized->match_ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
 }
 
 void
 bert_normalized_clear (BertNormalized *normalized)
 {
+  if (normalized->match_starts != NULL) {
+    g_array_free (normalized->match_starts, TRUE);
+    g_array_free (normalized->match_ends, TRUE);
+  }
   g_free (normalized->text);
   g_free (normalized->align);
   g_free (normalized->next_text);
@@ -164,24 +170,29 @@ bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *star
 }
 
 static void
-replace_found (BertNormalized *normalized, GArray *starts, GArray *ends, const char *content)
+replace_found (BertNormalized *normalized, const char *content)
 {
+  GArray *starts = normalized->match_starts, *ends = normalized->match_ends;
   if (starts->len > 0)
     bert_normalized_replace_ranges (normalized, (const uint32_t *) starts->data,
         (const uint32_t *) ends->data, starts->len, content);
-  g_array_free (starts, TRUE);
-  g_array_free (ends, TRUE);
 }
 
 void
 bert_normalized_replace_string (BertNormalized *normalized, const char *pattern, const char *content)
 {
-  GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *starts = normalized->match_starts, *ends = normalized->match_ends;
   uint32_t pattern_length = strlen (pattern);
 
+  g_array_set_size (starts, 0);
+  g_array_set_size (ends, 0);
   for (uint32_t at = 0; pattern_length > 0 && at + pattern_length <= normalized->length;) {
-    if (memcmp (normalized->text + at, pattern, pattern_length) == 0) {
+    const char *next = memchr (normalized->text + at, pattern[0], normalized->length - at);
+    if (next == NULL)
+      break;
+    at = next - normalized->text;
+    if (at + pattern_length <= normalized->length
+        && memcmp (normalized->text + at, pattern, pattern_length) == 0) {
       uint32_t end = at + pattern_length;
       g_array_append_val (starts, at);
       g_array_append_val (ends, end);
@@ -190,15 +201,16 @@ bert_normalized_replace_string (BertNormalized *normalized, const char *pattern,
       at++;
     }
   }
-  replace_found (normalized, starts, ends, content);
+  replace_found (normalized, content);
 }
 
 void
 bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content)
 {
-  GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  GArray *ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *starts = normalized->match_starts, *ends = normalized->match_ends;
 
+  g_array_set_size (starts, 0);
+  g_array_set_size (ends, 0);
   for (uint32_t at = 0; at < normalized->length;) {
     uint32_t end = at;
     while (end < normalized->length && normalized->text[end] == c)
@@ -209,7 +221,7 @@ bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_coun
     }
     at = end > at ? end : at + 1;
   }
-  replace_found (normalized, starts, ends, content);
+  replace_found (normalized, content);
 }
 
 void

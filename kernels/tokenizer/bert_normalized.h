@@ -26,7 +26,8 @@ typedef struct {
   char *next_text;
   BertSpan *next_align;
   uint32_t next_length, next_capacity;
-  uint32_t cursor; /* transform: byte of text whose character comes next */
+  uint32_t cursor;                   /* transform: byte of text whose character comes next */
+  GArray *match_starts, *match_ends; /* the matches of a replace, kept across calls */
 } BertNormalized;
 
 void bert_normalized_init (BertNormalized *normalized);

@@ -52,6 +52,13 @@ push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start,
   encoding->offsets[2 * i + 1] = end;
 }
 
+static inline gboolean
+ascii_not_space (char c)
+{
+  unsigned char byte = (unsigned char) c;
+  return byte < 0x80 && byte != ' ' && (byte < '\t' || byte > '\r');
+}
+
 /* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
  * White_Space) of the token's text, except the one added_prefix_space put on the first. */
 static void
@@ -59,6 +66,11 @@ trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *s
 {
   uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
   gboolean in_lead = TRUE;
+
+  /* Most tokens neither start nor end with a space: ASCII other than White_Space (tab to
+   * carriage return, space) at both ends settles it without decoding. */
+  if (value_length > 0 && ascii_not_space (value[0]) && ascii_not_space (value[value_length - 1]))
+    return;
 
   for (gsize at = 0; at < value_length; at += n) {
     cp = bert_utf8_get (value + at, &n);
@@ -117,7 +129,7 @@ full (const Encoder *encoder)
 
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
  * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. */
-#define CACHE_SLOTS 4096
+#define CACHE_SLOTS 32768
 #define CACHE_TEXT_BYTES 30
 #define CACHE_PIECES 8
 
@@ -130,11 +142,29 @@ typedef struct CacheEntry {
   uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
 } CacheEntry;
 
+/* Eight bytes at a time: pre-tokens are hashed once per call, so this shows. */
+static uint64_t
+cache_hash (const char *text, uint32_t length)
+{
+  uint64_t hash = BERT_VOCAB_HASH_SEED ^ length;
+  uint32_t at = 0;
+  for (; at + 8 <= length; at += 8) {
+    uint64_t word;
+    memcpy (&word, text + at, 8);
+    hash = (hash ^ word) * 0x9E3779B97F4A7C15ull;
+    hash ^= hash >> 29;
+  }
+  uint64_t tail = 0;
+  memcpy (&tail, text + at, length - at);
+  hash = (hash ^ tail) * 0x9E3779B97F4A7C15ull;
+  return hash ^ (hash >> 32);
+}
+
 static CacheEntry *
 cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
 {
   CacheEntry *cache = encoder->work->cache;
-  *hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+  *hash = cache_hash (text, length);
   return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
 }
 
@@ -211,7 +241,9 @@ encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 
 /* ---- byte level ---- */
 
-static uint32_t byte_level_chars[256];
+/* Per byte: its byte-level character in UTF-8 (at most 2 bytes) and that length. */
+static char byte_level_utf8[256][2];
+static uint8_t byte_level_length[256];
 
 static void
 init_byte_level_chars (void)
@@ -221,7 +253,9 @@ init_byte_level_chars (void)
     uint32_t n = 0;
     for (uint32_t b = 0; b < 256; b++) {
       gboolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-      byte_level_chars[b] = printable ? b : 256 + n++;
+      char utf8[4];
+      byte_level_length[b] = (uint8_t) bert_utf8_put (printable ? b : 256 + n++, utf8);
+      memcpy (byte_level_utf8[b], utf8, 2);
     }
     g_once_init_leave (&done, 1);
   }
@@ -233,18 +267,20 @@ encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertNormalized *normalized = encoder->normalized;
   GString *mapped = encoder->work->mapped;
+  GArray *mapped_source = encoder->work->mapped_source;
 
-  g_string_truncate (mapped, 0);
-  g_array_set_size (encoder->work->mapped_source, 0);
+  g_string_set_size (mapped, 2 * (gsize) (end - start));
+  g_array_set_size (mapped_source, 2 * (end - start));
+  uint32_t *source = (uint32_t *) mapped_source->data;
+  gsize length = 0;
   for (uint32_t at = start; at < end; at++) {
-    char utf8[4];
-    uint32_t n = bert_utf8_put (byte_level_chars[(unsigned char) normalized->text[at]], utf8);
-    g_string_append_len (mapped, utf8, n);
-    for (uint32_t i = 0; i < n; i++)
-      g_array_append_val (encoder->work->mapped_source, at);
+    unsigned char byte = (unsigned char) normalized->text[at];
+    memcpy (mapped->str + length, byte_level_utf8[byte], 2);
+    source[length] = source[length + 1] = at;
+    length += byte_level_length[byte];
   }
+  g_string_truncate (mapped, length);
   run_model (encoder, mapped->str, mapped->len);
-  const uint32_t *source = (const uint32_t *) encoder->work->mapped_source->data;
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;
@@ -342,7 +378,12 @@ pre_tokenize_metaspace (Encoder *encoder)
   }
   uint32_t start = 0;
   for (uint32_t at = 1; at + replacement_length <= normalized->length && !full (encoder); at++) {
-    if (memcmp (normalized->text + at, replacement, replacement_length) == 0) {
+    const char *next = memchr (normalized->text + at, replacement[0], normalized->length - at);
+    if (next == NULL)
+      break;
+    at = next - normalized->text;
+    if (at + replacement_length <= normalized->length
+        && memcmp (normalized->text + at, replacement, replacement_length) == 0) {
       encode_pre_token (encoder, start, at);
       start = at;
     }
@@ -451,10 +492,25 @@ encode_text (Encoder *encoder)
 
 /* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
  * the input it stands for. NULL when the text is valid. */
+/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops there). */
+static gboolean
+is_valid_utf8 (const char *text, gsize length)
+{
+  for (gsize at = 0; at < length;) {
+    const char *end;
+    if (g_utf8_validate_len (text + at, length - at, &end))
+      return TRUE;
+    if (*end != '\0')
+      return FALSE;
+    at = (gsize) (end - text) + 1;
+  }
+  return TRUE;
+}
+
 static char *
 repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **sources)
 {
-  if (g_utf8_validate_len (text, length, NULL))
+  if (is_valid_utf8 (text, length))
     return NULL;
   GString *repaired = g_string_sized_new (length + 16);
   GArray *spans = g_array_sized_new (FALSE, FALSE, sizeof (BertSpan), length + 16);

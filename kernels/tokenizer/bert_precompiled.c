@@ -10,6 +10,9 @@ struct _BertPrecompiled {
   uint32_t n_units;
   char *strings; /* normalised strings, each NUL-terminated */
   uint32_t strings_length;
+  /* One bit per code point of the BMP: set when the character alone is in no key's
+   * prefix, so that a cluster of just that character stays as it is without a walk. */
+  uint64_t kept_alone[0x10000 / 64];
 };
 
 /* One new character of the transform, with the reference's change count. */
@@ -17,6 +20,8 @@ typedef struct {
   uint32_t cp;
   int change;
 } Change;
+
+static void fill_kept_alone (BertPrecompiled *precompiled);
 
 /* Graphemes of at least this many bytes are looked up character by character. */
 #define WHOLE_GRAPHEME_LIMIT 6
@@ -54,6 +59,7 @@ bert_precompiled_new (const char *base64, const char *file, const char *field, G
   memcpy (precompiled->strings, blob + 4 + trie_size, precompiled->strings_length);
   precompiled->strings[precompiled->strings_length] = '\0';
   g_free (blob);
+  fill_kept_alone (precompiled);
   return precompiled;
 }
 
@@ -106,20 +112,47 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
   return NULL;
 }
 
+static void
+fill_kept_alone (BertPrecompiled *precompiled)
+{
+  for (uint32_t cp = 0; cp < 0x10000; cp++) {
+    char utf8[4];
+    uint32_t n = bert_utf8_put (cp, utf8);
+    if ((cp < 0xD800 || cp > 0xDFFF) && shortest_match (precompiled, utf8, n) == NULL)
+      precompiled->kept_alone[cp / 64] |= 1ull << (cp % 64);
+  }
+}
+
+static inline gboolean
+kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
+}
+
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
+
+/* GB9c: where the characters just before stand in InCB=Consonant [Extend Linker]* Linker
+ * [Extend Linker]*, after which another consonant does not break. */
+typedef enum {
+  CONJUNCT_NONE,
+  CONJUNCT_CONSONANT, /* a consonant, then only InCB=Extend */
+  CONJUNCT_LINKED     /* a consonant, then at least one linker */
+} ConjunctState;
 
 typedef struct {
   BertGraphemeBreak previous;
   gboolean pictographic_run; /* ExtPict Extend* so far */
   gboolean pictographic_zwj; /* ... followed by ZWJ just before */
   guint regional_count;      /* Regional_Indicators just before, in a row */
+  ConjunctState conjunct;
 } GraphemeState;
 
 static gboolean
 breaks_before (GraphemeState *state, uint32_t cp)
 {
-  uint8_t classes = bert_unicode_class (cp);
+  uint16_t classes = bert_unicode_class (cp);
   BertGraphemeBreak previous = state->previous, current = classes & BERT_CLASS_GCB_MASK;
+  BertIndicConjunctBreak conjunct = (classes >> BERT_CLASS_INCB_SHIFT) & 3;
   gboolean pictographic = (classes & BERT_CLASS_EXT_PICT) != 0;
   gboolean result;
 
@@ -140,6 +173,8 @@ breaks_before (GraphemeState *state, uint32_t cp)
   else if (current == BERT_GCB_EXTEND || current == BERT_GCB_ZWJ || current == BERT_GCB_SPACING_MARK
       || previous == BERT_GCB_PREPEND)
     result = FALSE;
+  else if (conjunct == BERT_INCB_CONSONANT && state->conjunct == CONJUNCT_LINKED)
+    result = FALSE;
   else if (state->pictographic_zwj && pictographic)
     result = FALSE;
   else if (current == BERT_GCB_REGIONAL_INDICATOR && state->regional_count % 2 == 1)
@@ -151,6 +186,12 @@ breaks_before (GraphemeState *state, uint32_t cp)
   state->pictographic_run = pictographic || (state->pictographic_run && current == BERT_GCB_EXTEND);
   state->regional_count = current == BERT_GCB_REGIONAL_INDICATOR ? state->regional_count + 1 : 0;
   state->previous = current;
+  if (conjunct == BERT_INCB_CONSONANT)
+    state->conjunct = CONJUNCT_CONSONANT;
+  else if (conjunct == BERT_INCB_LINKER)
+    state->conjunct = state->conjunct == CONJUNCT_NONE ? CONJUNCT_NONE : CONJUNCT_LINKED;
+  else if (conjunct != BERT_INCB_EXTEND)
+    state->conjunct = CONJUNCT_NONE;
   return result;
 }
 
@@ -187,13 +228,20 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
 {
   gboolean modified = FALSE;
   const char *norm;
+  uint32_t n;
+  uint32_t cp = bert_utf8_get (grapheme, &n);
 
+  if (n == length && kept_alone (precompiled, cp)) {
+    Change change = { cp, 0 };
+    g_array_append_val (changes, change);
+    return FALSE;
+  }
   if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
     push_replacement (changes, grapheme, length, norm);
     return TRUE;
   }
-  for (uint32_t at = 0, n; at < length; at += n) {
-    uint32_t cp = bert_utf8_get (grapheme + at, &n);
+  for (uint32_t at = 0; at < length; at += n) {
+    cp = bert_utf8_get (grapheme + at, &n);
     if ((norm = shortest_match (precompiled, grapheme + at, n))) {
       push_replacement (changes, grapheme + at, n, norm);
       modified = TRUE;
@@ -208,7 +256,7 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
 void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
-  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0 };
+  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
   gboolean modified = FALSE;
   uint32_t start = 0;
 

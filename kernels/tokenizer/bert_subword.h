@@ -16,7 +16,16 @@ typedef struct {
 
 /* ---- Unigram ---- */
 
-#define BERT_UNIGRAM_BOUND_BITS 12
+/* The pieces as a byte trie, nodes numbered breadth first so that the children of node i
+ * are the nodes [child_start[i], child_start[i + 1]), sorted by label: a walk from a
+ * position meets every piece starting there, as the reference's common-prefix search. */
+typedef struct {
+  uint32_t n_nodes;
+  uint8_t *labels;          /* per node: the byte on the edge into it */
+  uint32_t *child_start;    /* n_nodes + 1 entries */
+  int32_t *ids;             /* per node: the piece ending there, or -1 */
+  uint32_t root_child[256]; /* the root's child per byte, 0 if none */
+} BertPieceTrie;
 
 typedef struct {
   double *scores; /* per piece id */
@@ -24,15 +33,11 @@ typedef struct {
   int32_t unk_id;
   double unk_score; /* the lowest score minus 10, as the reference */
   gboolean byte_fallback;
-  int32_t byte_ids[256];                        /* <0xXX> pieces, -1 when absent */
-  uint32_t bound[1 << BERT_UNIGRAM_BOUND_BITS]; /* longest piece per first-character bucket */
-  /* One bit per hash bucket, set for the hash of every prefix of every piece: the search
-   * at a position stops at the first prefix no piece has, as a trie walk would. */
-  uint64_t *prefix_filter;
-  uint32_t prefix_filter_mask;
+  int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
+  BertPieceTrie trie;
 } BertUnigram;
 
-/* Derives unk_score, byte_ids and bound once scores are read. */
+/* Derives unk_score, byte_ids and the trie once scores are read. */
 void bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab);
 /* Viterbi over text[0, length) (valid UTF-8): the best-scoring pieces, unknown characters
  * fused into one unk (or bytes with byte_fallback). */
@@ -48,6 +53,8 @@ typedef struct {
   int32_t new_id;
 } BertMerge;
 
+#define BERT_BPE_CHAR_IDS 0x800
+
 typedef struct {
   uint32_t n_model_ids;
   BertMerge *merges;
@@ -56,6 +63,9 @@ typedef struct {
   int32_t unk_id;        /* -1: none, unknown characters are dropped */
   gboolean fuse_unk, byte_fallback, ignore_merges;
   int32_t byte_ids[256];
+  /* The id of each character below BERT_BPE_CHAR_IDS alone (no affix), or -1: the
+   * byte-level alphabet lies there, so words split without a lookup per character. */
+  int32_t char_ids[BERT_BPE_CHAR_IDS];
 } BertBpe;
 
 void bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges);

@@ -752,6 +752,12 @@ bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, guint *n_ids)
   return tokenizer->suffix_ids;
 }
 
+gboolean
+bert_tokenizer_get_trims_offsets (const BertTokenizer *tokenizer)
+{
+  return tokenizer->pipeline != NULL && tokenizer->pipeline->trim_offsets;
+}
+
 int32_t
 bert_tokenizer_get_pad_id (const BertTokenizer *tokenizer)
 {

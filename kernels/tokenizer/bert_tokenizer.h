@@ -57,6 +57,10 @@ int32_t bert_tokenizer_get_unk_id (const BertTokenizer *tokenizer);
  * for BERT, whatever tokenizer.json's template says otherwise (possibly none). */
 const int32_t *bert_tokenizer_get_prefix_ids (const BertTokenizer *tokenizer, guint *n_ids);
 const int32_t *bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, guint *n_ids);
+/* TRUE when spans are trimmed as RobertaProcessing's trim_offsets does: then, as in
+ * Hugging Face's, a span may be empty (a lone "Ġ") and may start before the previous
+ * token's (the pieces of a character after a trimmed space); ends stay in order. */
+gboolean bert_tokenizer_get_trims_offsets (const BertTokenizer *tokenizer);
 
 /* One tokenized sequence. Offsets are byte offsets into the text given to encode,
  * as [start, end) pairs; special tokens have [0, 0]. */

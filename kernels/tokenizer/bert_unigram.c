@@ -1,14 +1,14 @@
 /* bert_unigram.c: the Unigram model's Viterbi search, as tokenizers' encode_optimized.
  *
- * Candidate pieces at a position are found by hashing the text's prefixes there, one byte
- * at a time, up to the longest piece that starts with that character, and probing the
- * vocabulary at each character boundary (the reference walks a trie; the pieces are the
- * same). Ties keep the first path found, as the reference's strict comparison does.
+ * Candidate pieces at a position are found by walking a byte trie of the pieces from
+ * there, as the reference walks its trie. Ties keep the first path found, as the
+ * reference's strict comparison does.
  */
 #include "bert_subword.h"
 #include "bert_normalized.h"
 
 #include <math.h>
+#include <string.h>
 
 #define UNK_PENALTY 10.0
 
@@ -18,49 +18,97 @@ typedef struct {
   int32_t id;
 } Node;
 
-static inline uint32_t
-bound_bucket (const char *text, uint32_t length)
+/* Piece ids sorted by their bytes, for the trie built level by level. */
+static int
+compare_pieces (const void *a, const void *b, void *data)
 {
-  uint32_t n = MIN (bert_utf8_length ((unsigned char) text[0]), length);
-  uint32_t key = 0;
-  for (uint32_t i = 0; i < n; i++)
-    key = (key << 8) | (unsigned char) text[i];
-  return (key * 2654435761u) >> (32 - BERT_UNIGRAM_BOUND_BITS);
+  const BertVocab *vocab = data;
+  int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
+  uint32_t length_x = vocab->token_length[x], length_y = vocab->token_length[y];
+  int order = memcmp (bert_vocab_token (vocab, x), bert_vocab_token (vocab, y), MIN (length_x, length_y));
+  return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
 }
 
-static inline uint32_t
-prefix_bit (const BertUnigram *unigram, uint64_t hash)
-{
-  return (uint32_t) (hash >> 20) & unigram->prefix_filter_mask;
-}
-
-static inline gboolean
-may_be_prefix (const BertUnigram *unigram, uint64_t hash)
-{
-  uint32_t bit = prefix_bit (unigram, hash);
-  return (unigram->prefix_filter[bit >> 6] >> (bit & 63)) & 1;
-}
-
+/* Level d of the trie is the distinct d-byte prefixes of the sorted pieces, in order: so
+ * each level lists the children of the previous one grouped by parent, parents in order. */
 static void
-fill_prefix_filter (BertUnigram *unigram, const BertVocab *vocab)
+build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
 {
-  uint64_t total = 0;
-  for (uint32_t id = 0; id < unigram->n_pieces; id++)
-    total += vocab->token_offset[id] == G_MAXUINT32 ? 0 : vocab->token_length[id];
-  uint32_t bits = 1 << 12;
-  while (bits < 8 * total && bits < (1u << 30))
-    bits *= 2;
-  unigram->prefix_filter = g_new0 (uint64_t, bits / 64);
-  unigram->prefix_filter_mask = bits - 1;
-  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
-    const char *piece = bert_vocab_token (vocab, (int32_t) id);
-    uint64_t hash = BERT_VOCAB_HASH_SEED;
-    for (uint32_t i = 0; piece && i < vocab->token_length[id]; i++) {
-      hash = bert_vocab_hash_extend (hash, piece + i, 1);
-      uint32_t bit = prefix_bit (unigram, hash);
-      unigram->prefix_filter[bit >> 6] |= 1ull << (bit & 63);
+  GArray *sorted = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  for (uint32_t id = 0; id < n_pieces; id++)
+    if (bert_vocab_token (vocab, (int32_t) id) != NULL && vocab->token_length[id] > 0)
+      g_array_append_val (sorted, id);
+  g_array_sort_with_data (sorted, compare_pieces, (gpointer) vocab);
+  int32_t *active = (int32_t *) sorted->data;
+  guint n_active = sorted->len;
+  uint32_t *node_of = g_new0 (uint32_t, MAX (n_active, 1)); /* per active piece: its node so far */
+  GArray *labels = g_array_new (FALSE, FALSE, 1), *parents = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  uint8_t root_label = 0;
+  uint32_t root = 0;
+  int32_t none = -1;
+
+  g_array_append_val (labels, root_label);
+  g_array_append_val (parents, root);
+  g_array_append_val (ids, none);
+  for (uint32_t depth = 1; n_active > 0; depth++) {
+    guint kept = 0;
+    uint32_t last_node = 0, last_parent = 0;
+    for (guint i = 0; i < n_active; i++) {
+      int32_t id = active[i];
+      uint8_t label = (uint8_t) bert_vocab_token (vocab, id)[depth - 1];
+      uint32_t parent = node_of[i];
+      if (last_node == 0 || last_parent != parent || g_array_index (labels, uint8_t, last_node) != label) {
+        last_node = labels->len;
+        last_parent = parent;
+        g_array_append_val (labels, label);
+        g_array_append_val (parents, parent);
+        g_array_append_val (ids, none);
+      }
+      uint32_t node = last_node;
+      if (vocab->token_length[id] == depth) {
+        g_array_index (ids, int32_t, node) = id;
+        continue;
+      }
+      active[kept] = id;
+      node_of[kept++] = node;
     }
+    n_active = kept;
   }
+  trie->n_nodes = labels->len;
+  trie->child_start = g_new0 (uint32_t, trie->n_nodes + 1);
+  for (uint32_t node = 1; node < trie->n_nodes; node++)
+    trie->child_start[g_array_index (parents, uint32_t, node) + 1]++;
+  trie->child_start[0] = 1;
+  for (uint32_t node = 0; node < trie->n_nodes; node++)
+    trie->child_start[node + 1] += trie->child_start[node];
+  memset (trie->root_child, 0, sizeof trie->root_child);
+  for (uint32_t node = trie->child_start[0]; node < trie->child_start[1]; node++)
+    trie->root_child[g_array_index (labels, uint8_t, node)] = node;
+  trie->labels = (uint8_t *) g_array_free (labels, FALSE);
+  trie->ids = (int32_t *) g_array_free (ids, FALSE);
+  g_array_free (parents, TRUE);
+  g_array_free (sorted, TRUE);
+  g_free (node_of);
+}
+
+static inline uint32_t
+trie_child (const BertPieceTrie *trie, uint32_t node, unsigned char byte)
+{
+  uint32_t first = trie->child_start[node], last = trie->child_start[node + 1];
+  /* Labels are sorted: halve long lists (the continuation bytes under a lead byte), then
+   * scan. */
+  while (last - first > 8) {
+    uint32_t middle = first + (last - first) / 2;
+    if (trie->labels[middle] <= byte)
+      first = middle;
+    else
+      last = middle;
+  }
+  for (uint32_t child = first; child < last; child++)
+    if (trie->labels[child] == byte)
+      return child;
+  return 0;
 }
 
 void
@@ -68,18 +116,9 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
   double lowest = INFINITY;
 
-  fill_prefix_filter (unigram, vocab);
-
-  memset (unigram->bound, 0, sizeof unigram->bound);
-  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
+  build_trie (&unigram->trie, vocab, unigram->n_pieces);
+  for (uint32_t id = 0; id < unigram->n_pieces; id++)
     lowest = MIN (lowest, unigram->scores[id]);
-    const char *piece = bert_vocab_token (vocab, (int32_t) id);
-    uint32_t length = vocab->token_length[id];
-    if (piece == NULL || length == 0)
-      continue;
-    uint32_t *bound = &unigram->bound[bound_bucket (piece, length)];
-    *bound = MAX (*bound, length);
-  }
   unigram->unk_score = lowest - UNK_PENALTY;
   for (int byte = 0; byte < 256; byte++) {
     char name[8];
@@ -93,9 +132,11 @@ void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
-  g_free (unigram->prefix_filter);
+  g_free (unigram->trie.labels);
+  g_free (unigram->trie.child_start);
+  g_free (unigram->trie.ids);
   unigram->scores = NULL;
-  unigram->prefix_filter = NULL;
+  memset (&unigram->trie, 0, sizeof unigram->trie);
 }
 
 static inline void
@@ -111,27 +152,25 @@ offer (Node *node, double score, int32_t start, int32_t id)
 /* Every piece starting at start, offered to the node where it ends; TRUE when one of them
  * is the single character there. */
 static gboolean
-offer_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
-    uint32_t start, uint32_t char_length, Node *nodes)
+offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uint32_t start,
+    uint32_t char_length, Node *nodes)
 {
-  uint32_t limit = MIN (length, start + unigram->bound[bound_bucket (text + start, length - start)]);
-  uint64_t hash = BERT_VOCAB_HASH_SEED;
+  const BertPieceTrie *trie = &unigram->trie;
   double base = nodes[start].score;
   gboolean single = FALSE;
+  uint32_t node = trie->root_child[(unsigned char) text[start]];
 
-  for (uint32_t end = start + 1; end <= limit; end++) {
-    hash = bert_vocab_hash_extend (hash, text + end - 1, 1);
-    if (!may_be_prefix (unigram, hash))
+  /* Pieces are whole characters of valid UTF-8, so every piece found ends on a character
+   * boundary of the text. */
+  for (uint32_t end = start + 1; node != 0; end++) {
+    int32_t id = trie->ids[node];
+    if (id >= 0) {
+      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
+      single |= end - start == char_length;
+    }
+    if (end == length)
       break;
-    if (end < length && ((unsigned char) text[end] & 0xC0) == 0x80)
-      continue;
-    uint32_t piece_length = end - start;
-    uint64_t head = bert_vocab_head (bert_vocab_first7 (text + start, piece_length, "", 0), piece_length);
-    int32_t id = bert_vocab_find (vocab, hash, head, text + start, piece_length, "", 0);
-    if (id < 0 || (uint32_t) id >= unigram->n_pieces)
-      continue;
-    offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
-    single |= piece_length == char_length;
+    node = trie_child (trie, node, (unsigned char) text[end]);
   }
   return single;
 }
@@ -180,7 +219,7 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 
   for (uint32_t start = 0; start < length;) {
     uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    if (!offer_pieces (unigram, vocab, text, length, start, char_length, nodes))
+    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
       offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
           unigram->unk_id);
     start += char_length;

@@ -2,18 +2,25 @@
 """Generates bert_unicode_classes.c: per code point, what the Unigram and byte-level BPE
 pipelines need to know that bert_unicode_tables.c does not say.
 
-  gen-unicode-classes.py [--ucd /usr/share/unicode] > kernels/tokenizer/bert_unicode_classes.c
+  gen-unicode-classes.py --segmentation-tables unicode-segmentation/src/tables.rs \
+      [--ucd /usr/share/unicode] > kernels/tokenizer/bert_unicode_classes.c
 
 - The byte-level pre-tokenizer's regex classes (\\p{L}, \\p{N}, \\s, anything else) are probed
   from Hugging Face tokenizers itself (pip install tokenizers), so they follow the Unicode
   version of its regex engine (Oniguruma), not today's.
-- The grapheme cluster break property and Extended_Pictographic (for the Precompiled
-  normaliser, which works grapheme by grapheme) and White_Space (Rust's char::is_whitespace,
-  for Strip and trim_offsets) come from the Unicode Character Database files that Debian's
-  unicode-data package installs (apt-get install unicode-data).
+- The grapheme cluster break property, Extended_Pictographic and Indic_Conjunct_Break (for
+  the Precompiled normaliser, which works grapheme by grapheme) come from the tables of the
+  Rust crate the reference segments with, unicode-segmentation (tokenizers 0.23.3 links
+  1.13.x: Unicode 17.0; `git clone https://github.com/unicode-rs/unicode-segmentation`,
+  tag v1.13.2, src/tables.rs). Debian's Unicode 15.0 files lack the marks added since
+  (U+1AD0.. join the letter before them in the reference) and Indic_Conjunct_Break.
+- White_Space (Rust's char::is_whitespace, for Strip and trim_offsets) comes from the
+  Unicode Character Database files that Debian's unicode-data package installs
+  (apt-get install unicode-data); it has not changed since.
 """
 import argparse
 import os
+import re
 import sys
 
 from tokenizers import pre_tokenizers
@@ -23,6 +30,7 @@ GCB = ["Other", "CR", "LF", "Control", "Extend", "ZWJ", "Regional_Indicator", "P
 EXT_PICT = 1 << 4
 BYTE_CLASS_SHIFT = 5  # 0 other, 1 letter, 2 number, 3 whitespace
 WHITE_SPACE = 1 << 7
+INCB_SHIFT = 8  # Indic_Conjunct_Break: 0 none, 1 Consonant, 2 Linker, 3 Extend
 BLOCK_SHIFT = 7
 MAX_CP = 0x110000
 
@@ -41,6 +49,40 @@ def ranges(path, wanted):
             yield int(first, 16), int(last or first, 16), value
 
 
+def char_value(text):
+    """A Rust char literal's code point: '\\u{94d}'."""
+    return int(re.fullmatch(r"'\\u\{([0-9a-fA-F]+)\}'", text.strip()).group(1), 16)
+
+
+def segmentation_values(path):
+    """Grapheme classes per code point from unicode-segmentation's tables.rs."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    values = [0] * MAX_CP
+    table = re.search(r"grapheme_cat_table: &\[\(char, char, GraphemeCat\)\] = &\[(.*?)\];",
+                      source, re.S).group(1)
+    for first, last, name in re.findall(r"\(('[^']+'),\s*('[^']+'),\s*GC_(\w+)\)", table):
+        if name == "Extended_Pictographic":
+            value = EXT_PICT
+        elif name == "InCB_Consonant":
+            value = 1 << INCB_SHIFT
+        else:
+            value = GCB.index("Other" if name == "Any" else name)
+        for cp in range(char_value(first), char_value(last) + 1):
+            values[cp] |= value
+    extend = re.search(r"InCB_Extend_table: &\[\(char, char\)\] = &\[(.*?)\];", source,
+                       re.S).group(1)
+    for first, last in re.findall(r"\(('[^']+'),\s*('[^']+')\)", extend):
+        for cp in range(char_value(first), char_value(last) + 1):
+            values[cp] |= 3 << INCB_SHIFT
+    linkers = re.search(r"fn is_incb_linker\(c: char\) -> bool \{(.*?)\}\n", source,
+                        re.S).group(1)
+    for literal in re.findall(r"'[^']+'", linkers):
+        cp = char_value(literal)
+        values[cp] = (values[cp] & ~(3 << INCB_SHIFT)) | 2 << INCB_SHIFT
+    return values
+
+
 def byte_level_class(pre, cp):
     c = chr(cp)
     if len(pre.pre_tokenize_str("a" + c)) == 1:
@@ -54,17 +96,11 @@ def byte_level_class(pre, cp):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--segmentation-tables", required=True,
+                        help="src/tables.rs of the unicode-segmentation crate")
     parser.add_argument("--ucd", default="/usr/share/unicode")
     args = parser.parse_args()
-    values = [0] * MAX_CP
-    for first, last, value in ranges(os.path.join(args.ucd, "auxiliary",
-                                                  "GraphemeBreakProperty.txt"), GCB):
-        for cp in range(first, last + 1):
-            values[cp] |= GCB.index(value)
-    for first, last, _ in ranges(os.path.join(args.ucd, "emoji", "emoji-data.txt"),
-                                 {"Extended_Pictographic"}):
-        for cp in range(first, last + 1):
-            values[cp] |= EXT_PICT
+    values = segmentation_values(args.segmentation_tables)
     for first, last, _ in ranges(os.path.join(args.ucd, "PropList.txt"), {"White_Space"}):
         for cp in range(first, last + 1):
             values[cp] |= WHITE_SPACE
@@ -84,14 +120,15 @@ def main():
 
     out = sys.stdout
     out.write("/* bert_unicode_classes.c: generated by gen-unicode-classes.py; do not edit.\n"
-              " * Grapheme break property, Extended_Pictographic, byte-level regex class and\n"
-              " * White_Space per code point (see bert_unicode_classes.h). */\n"
+              " * Grapheme break property, Extended_Pictographic, byte-level regex class,\n"
+              " * White_Space and Indic_Conjunct_Break per code point (see\n"
+              " * bert_unicode_classes.h). */\n"
               "#include \"bert_unicode_classes.h\"\n\n")
     out.write(f"const uint16_t bert_unicode_class_stage1[{len(stage1)}] = {{\n")
     for i in range(0, len(stage1), 16):
         out.write("  " + ", ".join(str(v) for v in stage1[i:i + 16]) + ",\n")
     out.write("};\n\n")
-    out.write(f"const uint8_t bert_unicode_class_stage2[{len(blocks) << BLOCK_SHIFT}] = {{\n")
+    out.write(f"const uint16_t bert_unicode_class_stage2[{len(blocks) << BLOCK_SHIFT}] = {{\n")
     for block in blocks:
         for i in range(0, len(block), 32):
             out.write("  " + ", ".join(str(v) for v in block[i:i + 32]) + ",\n")

@@ -6,8 +6,10 @@
 #include "fuzz-common.h"
 
 /* Encodes text with tokenizer and checks what every encoding must satisfy: [CLS] first
- * and [SEP] last, ids inside the vocabulary, offsets inside the text and in order,
- * at most max_length tokens, and truncation keeping a prefix of the full encoding. */
+ * and [SEP] last (or the template's special tokens), ids inside the vocabulary, offsets
+ * inside the text, non-empty and in order (ends in order only, where the tokenizer trims
+ * offsets as RoBERTa's does), at most max_length tokens, and truncation keeping a prefix
+ * of the full encoding. */
 void fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len, guint max_length);
 
 /* Encodes a few fixed texts with a freshly loaded tokenizer. */

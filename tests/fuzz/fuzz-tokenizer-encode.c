@@ -1,10 +1,12 @@
 /* fuzz-tokenizer-encode.c: bert_tokenizer_encode on arbitrary bytes.
  *
  * Every input is encoded by every tokenizer loaded at start-up (the tiny fixture
- * vocabulary under four normaliser settings, and the real Hugging Face tokenizers
- * when $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken
- * from the input's size, and each encoding's invariants are checked
- * (fuzz_check_encode). Inputs include invalid UTF-8, NULs and pango markup.
+ * vocabulary under four normaliser settings; the Unigram and byte-level BPE fixtures of
+ * tests/tokenizer/data: Precompiled charsmaps, Metaspace, byte fallback, ByteLevel,
+ * RoBERTa's trimming, subword affixes; and the real Hugging Face tokenizers when
+ * $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken from the
+ * input's size, and each encoding's invariants are checked (fuzz_check_encode). Inputs
+ * include invalid UTF-8, NULs and pango markup.
  */
 #include "fuzz-checks.h"
 
@@ -39,6 +41,20 @@ add_fixture_tokenizers (void)
 }
 
 static void
+add_subword_tokenizers (void)
+{
+  static const char *const fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
+    "unigram-hf", "bpe-roberta", "bpe-affixes" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+    char *folder = g_build_filename (FUZZ_SUBWORD_DIR, fixtures[i], NULL);
+    GError *error = NULL;
+    add_tokenizer (bert_tokenizer_new_from_path (folder, &error), error, folder);
+    g_free (folder);
+  }
+}
+
+static void
 add_shared_tokenizers (void)
 {
   static const char *const paths[] = {
@@ -66,6 +82,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   fuzz_init_logging ();
   tokenizers = g_ptr_array_new ();
   add_fixture_tokenizers ();
+  add_subword_tokenizers ();
   add_shared_tokenizers ();
   return 0;
 }

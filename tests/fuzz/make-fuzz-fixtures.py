@@ -152,6 +152,72 @@ def tokenizer_json(tokens, lowercase=True, post_processor="template"):
     }
 
 
+def byte_level_alphabet():
+    """GPT-2's byte-to-character map: printable bytes stand for themselves."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    extra = iter(range(256, 512))
+    return [chr(b) if b in printable else chr(next(extra)) for b in range(256)]
+
+
+def subword_added_tokens(specials):
+    return [{"id": index, "special": True, "content": token, "single_word": False,
+             "lstrip": token == "<mask>", "rstrip": False, "normalized": False}
+            for index, token in enumerate(specials)]
+
+
+def unigram_json(tokens):
+    """An XLM-R-like Unigram tokenizer.json (no Precompiled charsmap: too large for a seed)."""
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    pieces = [[t, 0.0] for t in specials] + [["\u2581", -2.0], ["<0x41>", -9.0], ["<0xC3>", -9.0]]
+    words = [t for t in tokens if not t.startswith("[") and not t.startswith("##")]
+    pieces += [["\u2581" + t, -3.0 - i / 7] for i, t in enumerate(words)]
+    pieces += [[t[2:], -4.0 - i / 5] for i, t in enumerate(tokens) if t.startswith("##")]
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": subword_added_tokens(specials),
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Strip", "strip_left": True, "strip_right": True}, {"type": "Lowercase"},
+            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
+                          "split": True},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                      {"Sequence": {"id": "A", "type_id": 0}},
+                                      {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}],
+                           "special_tokens": {t: {"id": t, "ids": [specials.index(t)], "tokens": [t]}
+                                              for t in ("<s>", "</s>")}},
+        "decoder": None,
+        "model": {"type": "Unigram", "unk_id": 3, "vocab": pieces, "byte_fallback": True},
+    }
+
+
+def bpe_json(tokens):
+    """A RoBERTa-like byte-level BPE tokenizer.json: the byte alphabet and a few merges."""
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    vocab = {t: i for i, t in enumerate(specials + byte_level_alphabet())}
+    merges = []
+    for word in ["\u0120the", "\u0120a", "ing", "er"]:
+        merged = word[0]
+        for c in word[1:]:
+            merges.append([merged, c])
+            merged += c
+            vocab.setdefault(merged, len(vocab))
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": subword_added_tokens(specials),
+        "normalizer": None,
+        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True,
+                          "use_regex": True},
+        "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0],
+                           "trim_offsets": True, "add_prefix_space": True},
+        "decoder": None,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
+                  "ignore_merges": False, "vocab": vocab, "merges": merges},
+    }
+
+
 MODULES = [
     {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
     {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
@@ -263,7 +329,8 @@ def write_tokenizer_corpora(corpus, tokens):
     write(os.path.join(corpus, "vocab", "no-unk"), "\n".join(t for t in tokens if t != "[UNK]") + "\n")
     for name, value in (("template-uncased", tokenizer_json(tokens)),
                         ("template-cased", tokenizer_json(tokens, lowercase=False)),
-                        ("bert-processing", tokenizer_json(tokens, post_processor="bert"))):
+                        ("bert-processing", tokenizer_json(tokens, post_processor="bert")),
+                        ("unigram-metaspace", unigram_json(tokens)), ("bpe-byte-level", bpe_json(tokens))):
         write(os.path.join(corpus, "tokenizer-json", name), json.dumps(value, ensure_ascii=False))
     # The same target loads its input as a tokenizer_config.json too.
     write_json(os.path.join(corpus, "tokenizer-json", "config-uncased"),

@@ -38,9 +38,11 @@ def main():
         with fixture.TritonServer(MODEL, work, threads=0) as server:
             result = fixture.run_pipeline(MODEL, first + second, {
                 "device": "remote", "server": server.url, "batch-size": 64, "server-timeout": 0})
-    if result.error is not None:
-        print(f"error: {result.error}", file=sys.stderr)
-        return 1
+            if result.error is not None:
+                # The server's log says why a connection failed; it goes with the work dir.
+                print(f"error: {result.error}\nTriton's log:\n{server.log_tail()}",
+                      file=sys.stderr)
+                return 1
     if result.pts != list(range(2 * len(gold))) or result.backends != {"remote"}:
         print(f"error: {len(result.pts)} results of {2 * len(gold)}, out of order or not "
               f"remote ({result.backends})", file=sys.stderr)

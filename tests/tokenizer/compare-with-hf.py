@@ -99,7 +99,8 @@ def byte_offsets(text):
 def hf_tokens(tokenizer, texts):
     result = []
     for text, encoding in zip(texts, tokenizer.encode_batch(texts, add_special_tokens=True)):
-        position = byte_offsets(text)
+        # Character offsets are byte offsets in ASCII text (most corpus lines): skip the map.
+        position = range(len(text) + 1) if text.isascii() else byte_offsets(text)
         tokens = []
         for token_id, (start, end), special in zip(encoding.ids, encoding.offsets,
                                                     encoding.special_tokens_mask):

@@ -262,6 +262,47 @@ test_truncation_keeps_start_and_end_tokens (void)
   bert_tokenizer_free (tokenizer);
 }
 
+/* Only RobertaProcessing's trim_offsets trims, and then the encoding shows it: the lone "Ġ"
+ * of a space before a multi-byte character has an empty span, as in the reference. */
+static void
+test_trims_offsets_where_roberta_processing_says (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+    BertTokenizer *tokenizer = load_fixture (fixtures[i]);
+    g_assert_cmpint (bert_tokenizer_get_trims_offsets (tokenizer), ==,
+        strcmp (fixtures[i], "bpe-roberta") == 0);
+    bert_tokenizer_free (tokenizer);
+  }
+  BertTokenizer *tokenizer = load_fixture ("bpe-roberta");
+  BertEncoding encoding;
+  const char *text = "x \xe4\xb8\xad";
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  gboolean empty_span = FALSE;
+  for (uint32_t i = 1; i + 1 < encoding.n_tokens; i++)
+    empty_span |= encoding.offsets[2 * i] == encoding.offsets[2 * i + 1];
+  g_assert_true (empty_span);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
+/* NUL is a character (Hugging Face tokenizes it; XLM-R's charsmap drops it): text holding
+ * one is valid UTF-8, not repaired. */
+static void
+test_nul_is_not_invalid_utf8 (void)
+{
+  static const char text[] = "a\0b \0";
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+    BertTokenizer *tokenizer = load_fixture (fixtures[i]);
+    BertEncoding encoding;
+    bert_encoding_init (&encoding);
+    bert_tokenizer_encode (tokenizer, text, sizeof text - 1, G_MAXUINT, &encoding);
+    g_assert_false (encoding.repaired_utf8);
+    bert_encoding_clear (&encoding);
+    bert_tokenizer_free (tokenizer);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -286,5 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/invalid-utf8-offsets", test_invalid_utf8_keeps_input_offsets);
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
+  g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
+  g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
   return g_test_run ();
 }

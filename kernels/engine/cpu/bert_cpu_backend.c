@@ -13,8 +13,8 @@
  * Precisions: fp32 is exact; bf16 and int8 change only the encoder layers' Linear
  * products (bert_cpu_gemm.h), and everything else (embeddings, LayerNorm, softmax and
  * attention, GELU, residuals, pooling, the classifier heads) stays fp32. With int8,
- * the last third of the layers stays bf16 (layer_format), chosen by measurement
- * (docs/engine.md).
+ * the last third of the layers keeps all but the output (FFN down) product in bf16
+ * (layer_format), chosen by measurement (docs/engine.md).
  */
 #include <cblas.h>
 #include <math.h>
@@ -152,10 +152,11 @@ prepare_linear (CpuWeights *prepared, const BertTensor *const *weights, const Be
   }
 }
 
-/* The format of one Linear layer of layer `layer` (of n_layers) at a precision. With
- * int8, the last third of the layers stays bf16: on all-MiniLM-L6-v2, int8 everywhere
- * falls to a cosine of 0.982 to fp32 on the reference lines, int8 in the first four of
- * six layers keeps 0.992 (docs/engine.md has the measurements). */
+/* The format of the Q/K/V, attention output and intermediate products of layer `layer`
+ * (of n_layers) at a precision. With int8, the last third of the layers keeps those in
+ * bf16 (the output product, FFN down, is int8 in every layer): on all-MiniLM-L6-v2,
+ * int8 everywhere falls to a cosine of 0.982 to fp32 on the reference lines, this
+ * choice keeps 0.991 (docs/engine.md has the measurements). */
 static BertGemmFormat
 layer_format (BertPrecision precision, int layer, int n_layers)
 {
@@ -178,12 +179,14 @@ prepare_layer (CpuWeights *prepared, const BertLayerWeights *weights, int index,
   const BertTensor *output_weight = &weights->output_weight, *output_bias = &weights->output_bias;
 
   BertGemmFormat format = layer_format (prepared->precision, index, prepared->model->config.num_layers);
+  /* int8 in every layer for the output (FFN down) product (see layer_format). */
+  BertGemmFormat output_format = prepared->precision == BERT_PRECISION_INT8 ? BERT_GEMM_INT8 : format;
 
   prepare_linear (prepared, qkv_weights, qkv_biases, 3, format, &layer->qkv);
   prepare_linear (prepared, &attention_output_weight, &attention_output_bias, 1, format,
       &layer->attention_output);
   prepare_linear (prepared, &intermediate_weight, &intermediate_bias, 1, format, &layer->intermediate);
-  prepare_linear (prepared, &output_weight, &output_bias, 1, format, &layer->output);
+  prepare_linear (prepared, &output_weight, &output_bias, 1, output_format, &layer->output);
   layer->attention_layernorm_weight = tensor_as_f32 (prepared, &weights->attention_layernorm_weight);
   layer->attention_layernorm_bias = tensor_as_f32 (prepared, &weights->attention_layernorm_bias);
   layer->output_layernorm_weight = tensor_as_f32 (prepared, &weights->output_layernorm_weight);
@@ -526,7 +529,7 @@ item_rows (const ForwardPass *pass, int item, int *first, int *last)
 
 /* Column items hold whole panels, about four items per thread in fp32; one in bf16 and
  * int8, whose kernels round or quantize every row of x again in each item (measured:
- * 15-20% faster at batch 8). A layer's Linear layers share one format. */
+ * 15-20% faster at batch 8). A layer's Linear layers are all fp32 or none. */
 static int
 item_columns (const ForwardPass *pass, Step step)
 {

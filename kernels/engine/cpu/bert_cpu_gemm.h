@@ -16,7 +16,7 @@
  *    each call quantizes its input rows per row the same way, shifted by 128 into
  *    unsigned bytes for vpdpbusd (AVX512_VNNI), which sums groups of four products in
  *    int32; the shift is taken back with 128 x each feature's weight sum, then scales
- *    and bias are applied in fp32.
+ *    and bias are applied in fp32. On AMX, tdpbssd takes the inputs signed, unshifted.
  */
 #ifndef BERT_CPU_GEMM_H
 #define BERT_CPU_GEMM_H
