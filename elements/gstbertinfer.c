@@ -7,6 +7,8 @@
  * timestamps and flags pass through unchanged. Buffers are gathered into batches
  * that an inference thread runs while the next batch fills, and a task on the source
  * pad pushes them out in input order, so the streaming thread never waits for the model.
+ * On an asynchronous backend (CUDA, remote) a second thread waits for the batches in
+ * the engine, so that the next batch is submitted while one runs.
  *
  * Buffers carrying a token meta (from `tokenizer`) are used as they are, cut to the
  * model's max_seq_length; others are tokenized here with the model's own tokenizer.
@@ -107,9 +109,10 @@ struct _GstBertInfer {
 
   /* Everything below is protected by lock, except where noted. */
   GMutex lock;
-  GCond worker_cond; /* the worker waits: a batch to run, a deadline, stop */
-  GCond output_cond; /* the src task waits: an item ready to push */
-  GCond space_cond;  /* the streaming thread waits: a batch slot, a query answer */
+  GCond worker_cond;    /* the worker waits: a batch to run, a deadline, stop */
+  GCond collector_cond; /* the collector waits: a batch in the engine, stop */
+  GCond output_cond;    /* the src task waits: an item ready to push */
+  GCond space_cond;     /* the streaming thread waits: a batch slot, a query answer */
 
   /* Properties. */
   gchar *model_path;
@@ -157,15 +160,17 @@ struct _GstBertInfer {
   struct _BertInferItem *pending; /* the batch being filled */
   GQueue items;                   /* closed batches, events and queries, in input order */
   guint n_batches_in_flight;      /* closed batches not yet pushed */
-  GQueue submitted;               /* batches in the engine, oldest first (the worker's) */
+  GQueue submitted;               /* batches in the engine, oldest first */
   GstFlowReturn srcresult;        /* GST_FLOW_FLUSHING while flushing or inactive */
   gboolean eos;                   /* EOS received: refuse more data */
   gpointer last_handled_query;
   GstQuery *query_in_progress; /* taken by the src task, being answered downstream */
   gboolean last_query_result;
 
-  GThread *worker;
+  GThread *worker; /* submits batches; on a synchronous backend also waits for them */
   gboolean worker_stopping;
+  GThread *collector; /* asynchronous backends: waits for the batches in the engine */
+  gboolean collector_stopping;
 
   /* Latency: a decaying maximum of the engine's time per batch. */
   GstClockTime batch_time_estimate;
@@ -284,7 +289,7 @@ typedef struct _BertInferItem {
 
   GstBertInferBatch *batch;
   BertInferBatchState state;
-  gboolean abandoned; /* flushed while in the engine: the worker frees it */
+  gboolean abandoned; /* flushed while in the engine: whoever waits for it frees it */
   BertJob *job;
   GError *error;
 } BertInferItem;
@@ -397,8 +402,9 @@ gst_bert_infer_flush_locked (GstBertInfer *self, gboolean keep_sticky)
 }
 
 /* ------------------------------------------------------------------------- */
-/* The inference thread: runs closed batches in order, and closes the pending batch
- * when its deadline passes. */
+/* The inference threads: the worker submits closed batches in order and closes the
+ * pending batch when its deadline passes; the collector (asynchronous backends only)
+ * waits for the batches in the engine. */
 
 static BertInferItem *
 gst_bert_infer_next_batch_to_submit_locked (GstBertInfer *self)
@@ -440,7 +446,6 @@ gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
   BertJob *job;
 
   batch->state = BATCH_SUBMITTED;
-  g_queue_push_tail (&self->submitted, batch);
   g_mutex_unlock (&self->lock);
 
   /* The engine reads the batch's arrays in place until the job is waited for; until
@@ -451,9 +456,10 @@ gst_bert_infer_submit_locked (GstBertInfer *self, BertInferItem *batch)
   g_mutex_lock (&self->lock);
   if (job) {
     batch->job = job;
+    g_queue_push_tail (&self->submitted, batch);
+    g_cond_signal (&self->collector_cond);
     return;
   }
-  g_queue_remove (&self->submitted, batch);
   gst_bert_infer_finish_batch_locked (self, batch, error);
 }
 
@@ -535,21 +541,31 @@ gst_bert_infer_close_expired_batch_locked (GstBertInfer *self)
   return TRUE;
 }
 
+/* Whether the worker waits for the batches it submitted: on a synchronous backend the
+ * work happens in submit or wait, so one thread does both; on an asynchronous one the
+ * collector waits, and the worker is free to submit the next batch while one runs. */
+static gboolean
+gst_bert_infer_worker_waits (GstBertInfer *self)
+{
+  return !self->encoder_is_async;
+}
+
 static gpointer
 gst_bert_infer_worker_loop (gpointer user_data)
 {
   GstBertInfer *self = user_data;
+  gboolean waits = gst_bert_infer_worker_waits (self);
 
   g_mutex_lock (&self->lock);
   /* On stop, batches already in the engine are still collected: their memory
    * belongs to the engine until then. */
-  while (!self->worker_stopping || !g_queue_is_empty (&self->submitted)) {
+  while (!self->worker_stopping || (waits && !g_queue_is_empty (&self->submitted))) {
     BertInferItem *batch = gst_bert_infer_next_batch_to_submit_locked (self);
     gint64 deadline;
 
     if (batch) {
       gst_bert_infer_submit_locked (self, batch);
-    } else if (!g_queue_is_empty (&self->submitted)) {
+    } else if (waits && !g_queue_is_empty (&self->submitted)) {
       gst_bert_infer_wait_oldest_locked (self);
     } else if (!gst_bert_infer_close_expired_batch_locked (self) && !self->worker_stopping) {
       deadline = gst_bert_infer_pending_deadline_locked (self);
@@ -563,15 +579,38 @@ gst_bert_infer_worker_loop (gpointer user_data)
   return NULL;
 }
 
+/* Asynchronous backends: waits for the batches in the engine, oldest first, while the
+ * worker submits the next ones. Stops once told to and the engine holds none. */
+static gpointer
+gst_bert_infer_collector_loop (gpointer user_data)
+{
+  GstBertInfer *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->collector_stopping || !g_queue_is_empty (&self->submitted)) {
+    if (!g_queue_is_empty (&self->submitted))
+      gst_bert_infer_wait_oldest_locked (self);
+    else
+      g_cond_wait (&self->collector_cond, &self->lock);
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
 static void
 gst_bert_infer_start_worker (GstBertInfer *self)
 {
   g_mutex_lock (&self->lock);
   self->worker_stopping = FALSE;
+  self->collector_stopping = FALSE;
   g_mutex_unlock (&self->lock);
   self->worker = g_thread_new ("bert-infer", gst_bert_infer_worker_loop, self);
+  if (!gst_bert_infer_worker_waits (self))
+    self->collector = g_thread_new ("bert-infer-wait", gst_bert_infer_collector_loop, self);
 }
 
+/* The worker first, so that nothing is submitted once the collector has drained the
+ * engine. */
 static void
 gst_bert_infer_stop_worker (GstBertInfer *self)
 {
@@ -583,6 +622,14 @@ gst_bert_infer_stop_worker (GstBertInfer *self)
   g_mutex_unlock (&self->lock);
   g_thread_join (self->worker);
   self->worker = NULL;
+  if (!self->collector)
+    return;
+  g_mutex_lock (&self->lock);
+  self->collector_stopping = TRUE;
+  g_cond_signal (&self->collector_cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->collector);
+  self->collector = NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1242,13 +1289,13 @@ gst_bert_infer_create_encoder (GstBertInfer *self, GError **error)
   g_free (server);
   g_free (remote_model);
   fallback_reason = encoder ? bert_encoder_get_fallback_reason (encoder) : NULL;
-  /* device=auto on a machine without a GPU falls back as asked: news, not a warning
-   * (device=cuda failing is an error: the encoder is not made). */
+  /* device=auto falls back as asked whatever kept CUDA out (no GPU or driver, no module, a
+   * model the kernels refuse): news, not a warning, with the engine's reason, which names
+   * it (device=cuda failing is an error: the encoder is not made). */
   if (fallback_reason && !self->warned_cpu_fallback) {
     self->warned_cpu_fallback = TRUE;
     GST_INFO_OBJECT (self, "device=auto: running on the CPU: %s", fallback_reason);
-    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"),
-        ("no CUDA device is usable: %s", fallback_reason));
+    GST_ELEMENT_INFO (self, RESOURCE, SETTINGS, ("device=auto: running on the CPU"), ("%s", fallback_reason));
   }
   if (encoder && bert_encoder_get_precision_fallback_reason (encoder) && !self->warned_precision_fallback) {
     self->warned_precision_fallback = TRUE;
@@ -1543,6 +1590,7 @@ gst_bert_infer_finalize (GObject *object)
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->worker_cond);
+  g_cond_clear (&self->collector_cond);
   g_cond_clear (&self->output_cond);
   g_cond_clear (&self->space_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1717,6 +1765,7 @@ gst_bert_infer_init (GstBertInfer *self)
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->worker_cond);
+  g_cond_init (&self->collector_cond);
   g_cond_init (&self->output_cond);
   g_cond_init (&self->space_cond);
   g_queue_init (&self->items);

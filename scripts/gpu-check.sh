@@ -20,13 +20,16 @@
 # libcublasLt.so.13 (CUDA toolkit, system, or PyTorch's nvidia-cublas wheel), then runs in
 # priority order within GPU_CHECK_BUDGET seconds (540), each step cut to what is left:
 #   env       GPU, driver, where every library resolves, cuBLASLt, compute-sanitizer, torch
-#   kernels   test-cuda-module, -engine, -kernels, -jobs
+#   kernels   test-cuda-module, -engine, -kernels, -jobs, -graphs
 #   parity    test-cuda-parity: every staged model, all-MiniLM-L6-v2 included, CUDA vs CPU
 #   pipeline  filesrc ! subparse ! tokenizer ! bert-infer device=cuda|cpu ! bert-json on the
 #             example captions with all-MiniLM-L6-v2, embeddings compared line by line
-#   bench     bench-cuda FP16 (both shapes), BF16 and FP32 (--quick)
+#   bench     bench-cuda FP16 (both shapes), BF16 and FP32 (--quick); MiniLM-L6 FP16
+#             with CUDA graphs on and off (GST_BERT_CUDA_GRAPHS=0), one after the other,
+#             for the launch overhead at batch 1 to 32
 #   peer      the PyTorch FP16 SDPA peer (gpu-peer-bench.py) on MiniLM and BERT-base
-#   sanitize  compute-sanitizer memcheck, racecheck, synccheck on the kernel and job tests
+#   sanitize  compute-sanitizer memcheck, racecheck, synccheck on the kernel, job and graph
+#             tests (skipped, said in summary.txt, where the machine has no compute-sanitizer)
 #   bigger    bench-cuda on BERT-large (hidden 1024, 24 layers) and long sequences
 # It writes exactly two files into $OUT (default ${TMPDIR:-/tmp}/gst-bert-gpu-check-out):
 # summary.txt and logs.tgz, both rewritten after every step.
@@ -90,7 +93,10 @@ gstreamer_file () {
 build_for_gpu () {
   local build=$1
   if [ ! -f "$build/build.ninja" ]; then
-    nice meson setup "$build" -Dcuda=enabled -Dcuda-architectures=90 -Dtests=enabled > /dev/null || die "meson setup $build failed"
+    # No remote backend: libcurl and its TLS stack (5 MB compressed) would not fit, and
+    # the GPU check does not use it.
+    nice meson setup "$build" -Dcuda=enabled -Dcuda-architectures=90 -Dtests=enabled -Dremote=disabled > /dev/null \
+      || die "meson setup $build failed"
   fi
   nice ninja -C "$build" -j2 > /dev/null || die "ninja -C $build failed"
   [ -f "$build/kernels/cuda/libgstbert-cuda.so" ] || die "$build has no CUDA module (nvcc absent? -Dcuda=enabled)"
@@ -385,13 +391,15 @@ device () {
     return 3
   fi
 
-  for test in module engine kernels jobs; do
+  for test in module engine kernels jobs graphs; do
     step "kernels-$test" 90 "$root/bin/test-cuda-$test"
   done
   step parity 200 "$root/bin/test-cuda-parity" --verbose
   step pipeline 90 python3 "$root/scripts/gpu-check-pipeline.py" "$models_dir/all-MiniLM-L6-v2" \
     "$repo/examples/data/moon-speech.srt" "$repo/examples/data/travel-vlog.srt"
   step bench-fp16 150 "$root/bin/bench-cuda" --precision fp16
+  step graphs-on 45 "$root/bin/bench-cuda" --shape minilm-l6 --precision fp16 --quick
+  step graphs-off 45 env GST_BERT_CUDA_GRAPHS=0 "$root/bin/bench-cuda" --shape minilm-l6 --precision fp16 --quick
   step bench-bf16 60 "$root/bin/bench-cuda" --precision bf16 --quick
   step bench-fp32 60 "$root/bin/bench-cuda" --precision fp32 --quick
   if [ -f "$root/scripts/gpu-peer-bench.py" ]; then
@@ -403,6 +411,7 @@ device () {
   if [ -n "$sanitizer" ]; then
     step memcheck-kernels 120 "$sanitizer" --tool memcheck --error-exitcode 1 "$root/bin/test-cuda-kernels"
     step memcheck-jobs 90 "$sanitizer" --tool memcheck --leak-check full --error-exitcode 1 "$root/bin/test-cuda-jobs"
+    step memcheck-graphs 60 "$sanitizer" --tool memcheck --error-exitcode 1 "$root/bin/test-cuda-graphs"
     step racecheck-kernels 120 "$sanitizer" --tool racecheck --error-exitcode 1 "$root/bin/test-cuda-kernels"
     step synccheck-jobs 60 "$sanitizer" --tool synccheck --error-exitcode 1 "$root/bin/test-cuda-jobs"
   else

@@ -5,8 +5,9 @@
  * struct and calls nothing of the engine.
  *
  * Asynchronous: submit stages a batch in the job's pinned host buffers and enqueues, on the
- * state's stream, the upload, the forward pass between two events, the download and a
- * last event, then returns;
+ * state's stream, the upload, the forward pass between two events (a small batch's as one
+ * CUDA graph, padded to its bucket: bert_cuda_graph.c), the download and a last event,
+ * then returns;
  * wait blocks on the event (without spinning) and copies the results out. Each job owns its
  * pinned buffers, so several jobs can be in flight; device buffers are shared because the
  * stream runs jobs one after another.
@@ -22,7 +23,8 @@ typedef struct {
   BertBatchOutput *output;
   uint32_t n_tokens;
   uint32_t n_sequences;
-  void *host_inputs; /* pinned, BertCudaInputLayout */
+  BertCudaLaunchSize launch; /* the sizes of the staged inputs and of the results */
+  void *host_inputs;         /* pinned, BertCudaInputLayout */
   size_t host_inputs_bytes;
   void *host_outputs; /* pinned, BertCudaOutputLayout */
   size_t host_outputs_bytes;
@@ -34,9 +36,11 @@ typedef struct {
 
 /* ---- Device selection ---- */
 
-/* cudaErrorInsufficientDriver: no driver at all, or one older than the runtime. */
+/* cudaErrorInsufficientDriver: no driver at all, or one older than the runtime. The
+ * runtime's own text ("CUDA driver version is insufficient") says the second even for
+ * the first, so it is not repeated: the driver version tells them apart (0: none). */
 static gboolean
-describe_driver_mismatch (cudaError_t status, GError **error)
+describe_driver_mismatch (GError **error)
 {
   int driver_version = 0, runtime_version = 0;
 
@@ -44,13 +48,12 @@ describe_driver_mismatch (cudaError_t status, GError **error)
   cudaRuntimeGetVersion (&runtime_version);
   if (driver_version == 0)
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
-        "no CUDA GPU: no NVIDIA driver found (libcuda.so.1 is not loadable; %s)",
-        cudaGetErrorString (status));
+        "no usable CUDA GPU: no NVIDIA driver is installed (libcuda.so.1 cannot be loaded)");
   else
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
-        "no CUDA GPU: the NVIDIA driver supports CUDA %d.%d, this module's runtime needs %d.%d (%s)",
+        "no usable CUDA GPU: the NVIDIA driver supports CUDA up to %d.%d, this module needs %d.%d",
         driver_version / 1000, driver_version % 1000 / 10, runtime_version / 1000,
-        runtime_version % 1000 / 10, cudaGetErrorString (status));
+        runtime_version % 1000 / 10);
   return FALSE;
 }
 
@@ -62,9 +65,9 @@ select_device (int device_id, GError **error)
   cudaError_t status = cudaGetDeviceCount (&n_devices);
 
   if (status == cudaErrorInsufficientDriver)
-    return describe_driver_mismatch (status, error);
+    return describe_driver_mismatch (error);
   if (status != cudaSuccess || n_devices == 0) {
-    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "no CUDA GPU: %s (%s)",
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE, "no usable CUDA GPU: %s (%s)",
         status != cudaSuccess ? cudaGetErrorString (status) : "the driver reports no device",
         status != cudaSuccess ? cudaGetErrorName (status) : "0 devices");
     return FALSE;
@@ -209,6 +212,8 @@ cuda_destroy (gpointer state_pointer)
     cudaStreamSynchronize (state->stream);
   if (state->all_jobs != NULL)
     g_ptr_array_unref (state->all_jobs);
+  if (state->graphs != NULL)
+    g_hash_table_unref (state->graphs);
   if (state->free_jobs != NULL)
     g_ptr_array_unref (state->free_jobs);
   bert_cuda_activations_clear (&state->activations);
@@ -236,6 +241,7 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state->shape = shape_from_config (&model->config, settings->head);
   state->dtype = compute_dtype (settings->precision);
   state->sync_each_step = g_strcmp0 (g_getenv ("GST_BERT_CUDA_SYNC"), "1") == 0;
+  state->graphs = bert_cuda_graphs_wanted () ? bert_cuda_graphs_new () : NULL;
   state->free_jobs = g_ptr_array_new ();
   state->all_jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   if (!cuda_check (cudaStreamCreateWithFlags (&state->stream, cudaStreamNonBlocking), error)
@@ -253,13 +259,27 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
 
 /* ---- Submit ---- */
 
+/* Fills the padding of a graph's launch size: tokens with id 0 in no sequence, and empty
+ * sequences after the last one. */
+static void
+stage_padding (const BertCudaJob *job, const BertCudaInputLayout *layout)
+{
+  int32_t *inputs = job->host_inputs;
+  uint32_t *seq_offsets = (uint32_t *) (inputs + layout->seq_offsets);
+
+  for (uint32_t t = job->n_tokens; t < job->launch.n_tokens; t++)
+    inputs[layout->ids + t] = inputs[layout->type_ids + t] = inputs[layout->positions + t] = 0;
+  for (uint32_t s = job->n_sequences + 1; s <= job->launch.n_sequences; s++)
+    seq_offsets[s] = job->n_tokens;
+}
+
 /* Copies the batch into the job's pinned inputs with each token's position in its
  * sequence, checking what would make the kernels read out of bounds. Returns the
  * longest sequence, or 0 with error set. */
 static uint32_t
 stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
-  const BertCudaInputLayout layout = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences);
+  const BertCudaInputLayout layout = bert_cuda_input_layout (job->launch.n_tokens, job->launch.n_sequences);
   int32_t *inputs = job->host_inputs;
   uint32_t *seq_offsets = (uint32_t *) (inputs + layout.seq_offsets);
   uint32_t max_seq_len = 0;
@@ -296,6 +316,7 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
         batch->seq_offsets[batch->n_sequences], batch->n_tokens);
     return 0;
   }
+  stage_padding (job, &layout);
   return max_seq_len;
 }
 
@@ -312,7 +333,8 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
                                 cudaMemcpyHostToDevice, state->stream),
                     error)
       && cuda_check (cudaEventRecord (job->started, state->stream), error)
-      && bert_cuda_forward (state, job->n_tokens, job->n_sequences, max_seq_len, error)
+      && bert_cuda_forward_launch (state, &job->launch,
+          bert_cuda_launch_max_seq_len (&job->launch, max_seq_len), error)
       && cuda_check (cudaEventRecord (job->computed, state->stream), error)
       && cuda_check (cudaMemcpyAsync (job->host_outputs, state->activations.outputs, output_bytes,
                          cudaMemcpyDeviceToHost, state->stream),
@@ -328,11 +350,13 @@ enqueue_job (BertCudaState *state, BertCudaJob *job, size_t input_bytes, size_t 
 static uint32_t
 prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batch, GError **error)
 {
-  size_t input_bytes = bert_cuda_input_layout (batch->n_tokens, batch->n_sequences).n_elements * 4;
-  size_t output_bytes = bert_cuda_output_layout (state, batch->n_tokens, batch->n_sequences).n_elements * 4;
+  const BertCudaLaunchSize launch = bert_cuda_launch_size (state, batch->n_tokens, batch->n_sequences);
+  size_t input_bytes = bert_cuda_input_layout (launch.n_tokens, launch.n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, launch.n_tokens, launch.n_sequences).n_elements * 4;
 
   job->n_tokens = batch->n_tokens;
   job->n_sequences = batch->n_sequences;
+  job->launch = launch;
   if (!pinned_reserve (&job->host_inputs, &job->host_inputs_bytes, input_bytes, error)
       || !pinned_reserve (&job->host_outputs, &job->host_outputs_bytes, output_bytes, error))
     return 0;
@@ -343,10 +367,11 @@ prepare_job (BertCudaState *state, BertCudaJob *job, const BertPackedBatch *batc
 static gboolean
 enqueue_locked (BertCudaState *state, BertCudaJob *job, uint32_t max_seq_len, GError **error)
 {
-  size_t input_bytes = bert_cuda_input_layout (job->n_tokens, job->n_sequences).n_elements * 4;
-  size_t output_bytes = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences).n_elements * 4;
+  const BertCudaLaunchSize *launch = &job->launch;
+  size_t input_bytes = bert_cuda_input_layout (launch->n_tokens, launch->n_sequences).n_elements * 4;
+  size_t output_bytes = bert_cuda_output_layout (state, launch->n_tokens, launch->n_sequences).n_elements * 4;
 
-  if (!bert_cuda_activations_reserve (state, job->n_tokens, job->n_sequences, error))
+  if (!bert_cuda_activations_reserve (state, launch->n_tokens, launch->n_sequences, error))
     return FALSE;
   if (enqueue_job (state, job, input_bytes, output_bytes, max_seq_len, error))
     return TRUE;
@@ -401,7 +426,9 @@ copy_if_wanted (void *destination, const void *source, size_t bytes)
 static void
 copy_outputs (const BertCudaState *state, const BertCudaJob *job)
 {
-  const BertCudaOutputLayout layout = bert_cuda_output_layout (state, job->n_tokens, job->n_sequences);
+  /* The results lie where the launch size puts them; only the batch's own rows are read. */
+  const BertCudaOutputLayout layout =
+      bert_cuda_output_layout (state, job->launch.n_tokens, job->launch.n_sequences);
   const float *results = job->host_outputs;
   BertBatchOutput *output = job->output;
   size_t n_labels = state->shape.n_labels;
@@ -425,7 +452,7 @@ copy_outputs (const BertCudaState *state, const BertCudaJob *job)
       copy_if_wanted (output->token_labels, results + layout.labels, rows * sizeof (int32_t));
       copy_if_wanted (output->token_offset,
           (const int32_t *) job->host_inputs
-              + bert_cuda_input_layout (job->n_tokens, job->n_sequences).seq_offsets,
+              + bert_cuda_input_layout (job->launch.n_tokens, job->launch.n_sequences).seq_offsets,
           ((size_t) job->n_sequences + 1) * sizeof (uint32_t));
       return;
   }

@@ -100,6 +100,7 @@ typedef struct {
   BertCudaMatmul *matmul;
   BertCudaActivations activations;
   gboolean sync_each_step; /* GST_BERT_CUDA_SYNC=1: synchronise after every kernel (bert_cuda_forward.c) */
+  GHashTable *graphs;      /* "tokens sequences longest" -> cudaGraphExec_t (NULL: met once); NULL: off */
   GMutex lock;             /* submit, and the job lists */
   GPtrArray *free_jobs;
   GPtrArray *all_jobs;
@@ -118,6 +119,36 @@ bert_cuda_pinned_size_class (size_t bytes)
     size *= 2;
   return size < bytes ? bytes : size;
 }
+
+/* The sizes a batch's forward pass is launched with: its own, or its buckets' when it runs
+ * as a graph (padded). */
+typedef struct {
+  uint32_t n_tokens;
+  uint32_t n_sequences;
+  gboolean padded;
+} BertCudaLaunchSize;
+
+/* Graphs are used up to this many (padded) tokens: beyond, a batch is not launch-bound
+ * and padding would only add work. */
+#define BERT_CUDA_GRAPH_MAX_TOKENS 2048u
+/* At most this many buckets per state; further ones run launch by launch. */
+#define BERT_CUDA_GRAPH_MAX_GRAPHS 64u
+
+/* bert_cuda_graph.c */
+/* Whether the environment allows graphs (GST_BERT_CUDA_GRAPHS is not 0, GST_BERT_CUDA_SYNC
+ * is not 1). */
+gboolean bert_cuda_graphs_wanted (void);
+GHashTable *bert_cuda_graphs_new (void);
+/* Drops every graph: they hold the addresses of buffers about to be freed. */
+void bert_cuda_graphs_clear (BertCudaState *state);
+BertCudaLaunchSize bert_cuda_launch_size (const BertCudaState *state, uint32_t n_tokens,
+    uint32_t n_sequences);
+/* The longest sequence the attention grid is launched for. */
+uint32_t bert_cuda_launch_max_seq_len (const BertCudaLaunchSize *size, uint32_t max_seq_len);
+/* Enqueues the forward pass at size: a graph's replay (captured on first use) when padded,
+ * else bert_cuda_forward. */
+gboolean bert_cuda_forward_launch (BertCudaState *state, const BertCudaLaunchSize *size, uint32_t max_seq_len,
+    GError **error);
 
 /* bert_cuda_weights.c */
 gboolean bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settings, GError **error);

@@ -117,9 +117,10 @@ bert_cuda_activations_reserve (BertCudaState *state, uint32_t n_tokens, uint32_t
     return TRUE;
   tokens = grown_capacity (n_tokens, MAX (buffers->token_capacity, 256));
   sequences = grown_capacity (n_sequences, MAX (buffers->sequence_capacity, 16));
-  /* Jobs in flight still use the old buffers. */
+  /* Jobs in flight still use the old buffers, and the graphs hold their addresses. */
   if (!cuda_check (cudaStreamSynchronize (state->stream), error))
     return FALSE;
+  bert_cuda_graphs_clear (state);
   bert_cuda_activations_clear (buffers);
   if (activations_alloc (state, tokens, sequences, error)
       && (state->dense == NULL || bert_cuda_dense_reserve (state->dense, sequences, error)))

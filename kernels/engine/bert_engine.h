@@ -15,8 +15,10 @@
  *    for; bert_encoder_submit takes one view per sequence and copies them.
  *  - Output: every number a caller shows (embeddings, logits, probabilities, labels,
  *    which labels apply) is in the job's BertBatchOutput; callers only copy.
- *  - Threads: an encoder's submit and wait calls come from one thread at a time; a job
- *    already waited for may be read and freed from any thread. Encoders of one model
+ *  - Threads: an encoder's submit calls come from one thread at a time, and so do its
+ *    wait calls; on an asynchronous backend a wait may run on another thread while a
+ *    submit runs (bert-infer submits on one and waits on another). A job already waited
+ *    for may be read and freed from any thread. Encoders of one model
  *    may run in different threads at once. Jobs of an encoder complete in submission
  *    order. On an asynchronous backend (bert_encoder_is_asynchronous: CUDA) submit
  *    returns at once and the batch runs while the caller prepares the next, so several

@@ -1,7 +1,7 @@
 /* test-cuda-engine.c: the engine's device choice with the CUDA module, on any machine.
  *
  * On a tiny model folder written by bert_test_model_write: without a GPU, device=cuda fails with
- * BERT_ENGINE_ERROR_DEVICE saying "no CUDA GPU" (no crash) and device=auto falls back to the
+ * BERT_ENGINE_ERROR_DEVICE saying "no usable CUDA GPU" (no crash) and device=auto falls back to the
  * CPU with that reason; with one, both run on "cuda" and a batch comes back. With one, a
  * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
  * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16, and so does a
@@ -72,7 +72,7 @@ test_device_cuda (void)
   } else {
     g_assert_null (encoder);
     g_assert_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
-    if (strstr (error->message, "no CUDA GPU") == NULL)
+    if (strstr (error->message, "no usable CUDA GPU") == NULL)
       g_error ("device=cuda failed, but not for want of a GPU: %s", error->message);
     g_test_message ("device=cuda: %s", error->message);
     g_error_free (error);
@@ -96,7 +96,7 @@ test_device_auto (void)
   } else {
     g_assert_cmpstr (bert_encoder_get_backend_name (encoder), ==, "cpu");
     g_assert_nonnull (reason);
-    g_assert_nonnull (strstr (reason, "no CUDA GPU"));
+    g_assert_nonnull (strstr (reason, "no usable CUDA GPU"));
   }
   bert_encoder_free (encoder);
   bert_model_unref (model);

@@ -3,7 +3,7 @@
  * Opens the module with GModule from GST_BERT_CUDA_MODULE_DIR, looks up its one symbol and
  * drives the backend table on small random in-memory models: bad models are refused with
  * the engine's error domain and a code naming the problem, before any GPU is needed; create
- * fails with BERT_ENGINE_ERROR_DEVICE "no CUDA GPU: ..." where there is none (no crash) and
+ * fails with BERT_ENGINE_ERROR_DEVICE "no usable CUDA GPU: ..." where there is none (no crash) and
  * succeeds where there is one. Runs everywhere; test-cuda-jobs covers running batches.
  */
 #include <string.h>
@@ -41,6 +41,21 @@ settings_for (const BertModel *model, BertPrecision precision)
   return settings;
 }
 
+/* Without a driver the runtime's own text says the driver is too old; the message must
+ * say the one true thing, that there is none, and not both. */
+static void
+assert_driver_text_is_true (const char *message)
+{
+  int driver_version = -1;
+
+  cudaDriverGetVersion (&driver_version);
+  if (driver_version == 0)
+    g_assert_cmpstr (message, ==,
+        "no usable CUDA GPU: no NVIDIA driver is installed (libcuda.so.1 cannot be loaded)");
+  else
+    g_assert_null (strstr (message, "no NVIDIA driver"));
+}
+
 /* No GPU: a device error saying so. A GPU: a state that destroys cleanly. */
 static void
 test_create_reports_the_device (void)
@@ -62,7 +77,8 @@ test_create_reports_the_device (void)
   } else {
     g_assert_null (state);
     g_assert_error (error, CUDA_TEST_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE);
-    g_assert_true (g_str_has_prefix (error->message, "no CUDA GPU: "));
+    g_assert_true (g_str_has_prefix (error->message, "no usable CUDA GPU: "));
+    assert_driver_text_is_true (error->message);
     g_test_message ("create: %s", error->message);
     g_error_free (error);
   }

@@ -6,7 +6,9 @@
 # then unpacks the stage, finds no GPU and stops before the first GPU step with status 3,
 # leaving summary.txt and logs.tgz (the only two files) in $OUT; told to go on regardless
 # (GPU_CHECK_ASSUME_GPU=1), it runs every step (those needing a GPU skip) with a 300 s
-# budget and skips them all, saying so, with a 20 s one (10 s are kept back for the logs). Skips (77) where the CUDA module was not built (no nvcc).
+# budget (the graph tests and the graphs on/off bench among them; compute-sanitizer where
+# there is one, else one SKIP line) and skips them all, saying so, with a 20 s one (10 s
+# are kept back for the logs). Skips (77) where the CUDA module was not built (no nvcc).
 set -u
 source_root=$1
 build_root=$2
@@ -28,7 +30,7 @@ grep -q '^sizes: working tree' "$work/prepare.log" || fail "prepare printed no s
 [ -f "$work/stage/bundle.tar.xz" ] || fail "no bundle.tar.xz"
 mkdir "$work/unpacked"
 tar -C "$work/unpacked" -xJf "$work/stage/bundle.tar.xz"
-for program in bin/gst-launch-1.0 bin/test-cuda-kernels bin/bench-cuda lib/gst-bert/libgstbert-cuda.so \
+for program in bin/gst-launch-1.0 bin/test-cuda-kernels bin/test-cuda-graphs bin/bench-cuda lib/gst-bert/libgstbert-cuda.so \
     plugins/libgstbert.so plugins/libgstsubparse.so libexec/gst-plugin-scanner lib/libopenblas.so.0 \
     lib/libgfortran.so.5 lib/libglib-2.0.so.0 scripts/gpu-check-pipeline.py; do
   [ -e "$work/unpacked/$program" ] || fail "$program is not staged"
@@ -59,6 +61,11 @@ assumed () {
 assumed 300
 grep -q '^PASS kernels-module' "$work/out-300/summary.txt" || fail "kernels-module did not run"
 grep -q '^SKIP kernels-kernels: no CUDA GPU' "$work/out-300/summary.txt" || fail "kernels-kernels did not skip"
+grep -q '^SKIP kernels-graphs: no CUDA GPU' "$work/out-300/summary.txt" || fail "kernels-graphs did not run"
+grep -q '^SKIP graphs-off: no CUDA GPU' "$work/out-300/summary.txt" || fail "the graphs-off bench did not run"
+# compute-sanitizer, where this machine has none, is one clean SKIP line.
+grep -qE '^(SKIP sanitize: compute-sanitizer not found|(PASS|SKIP) memcheck-graphs)' "$work/out-300/summary.txt" \
+  || fail "no sanitize step, nor a line saying why"
 assumed 20
 grep -q '^SKIP kernels-module: the 20 s budget is spent' "$work/out-20/summary.txt" || fail "the budget did not cut"
 grep -q '^SKIP bigger: the 20 s budget is spent' "$work/out-20/summary.txt" || fail "the budget did not cut"

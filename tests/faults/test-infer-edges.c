@@ -229,6 +229,39 @@ GST_START_TEST (test_device_auto_fallback_is_info)
 }
 GST_END_TEST;
 
+/* device=auto without the CUDA module: the INFO's details name the missing module, the
+ * one reason, and do not claim that no device is usable (there may be one). */
+GST_START_TEST (test_device_auto_fallback_names_the_missing_module)
+{
+  GstElement *infer = gst_element_factory_make ("bert-infer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  gchar *debug = NULL, *module_dir = g_strdup (g_getenv ("GST_BERT_CUDA_MODULE_DIR"));
+
+  g_setenv ("GST_BERT_CUDA_MODULE_DIR", "/nonexistent", TRUE);
+  gst_element_set_bus (infer, bus);
+  g_object_set (infer, "model", MODEL, NULL);
+  fail_unless_equals_int (gst_element_set_state (infer, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_INFO);
+  fail_unless (message != NULL);
+  gst_message_parse_info (message, NULL, &debug);
+  fail_unless (strstr (debug, "the CUDA backend module /nonexistent/libgstbert-cuda.so is not there") != NULL,
+      "%s", debug);
+  fail_unless (strstr (debug, "no CUDA device is usable") == NULL, "%s", debug);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (infer, GST_STATE_NULL);
+  gst_element_set_bus (infer, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (infer);
+  if (module_dir)
+    g_setenv ("GST_BERT_CUDA_MODULE_DIR", module_dir, TRUE);
+  else
+    g_unsetenv ("GST_BERT_CUDA_MODULE_DIR");
+  g_free (module_dir);
+}
+GST_END_TEST;
+
 /* A serialized query that downstream is still answering when a flush comes: the query
  * must not be handed back to its owner (who frees it) before downstream is done. */
 typedef struct {
@@ -362,6 +395,7 @@ infer_edges_suite (void)
   tcase_add_test (edges, test_output_the_head_cannot_give_is_an_error);
   tcase_add_test (edges, test_latency_saturates);
   tcase_add_test (edges, test_device_auto_fallback_is_info);
+  tcase_add_test (edges, test_device_auto_fallback_names_the_missing_module);
   tcase_add_test (edges, test_query_outlives_no_flush);
   tcase_add_loop_test (edges, test_non_utf8_model_path_gives_utf8_error, 0,
       G_N_ELEMENTS (elements_with_models));

@@ -72,11 +72,24 @@ bert_cuda_matmul_free (BertCudaMatmul *matmul)
   g_free (matmul);
 }
 
-gboolean
-bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const void *weight, const void *bias,
-    uint32_t rows, int in_features, int out_features, cudaStream_t stream, GError **error)
+/* One GEMM's arguments, kept by a graph that captured it. */
+typedef struct {
+  BertDType dtype;
+  void *out;
+  const void *input, *weight, *bias;
+  uint32_t rows;
+  int in_features, out_features;
+} LinearCall;
+
+static void
+run_linear (void *data)
 {
-  BertDType dtype = matmul->dtype;
+  const LinearCall *call = data;
+  BertDType dtype = call->dtype;
+  uint32_t rows = call->rows;
+  int in_features = call->in_features, out_features = call->out_features;
+  const void *input = call->input, *weight = call->weight, *bias = call->bias;
+  void *out = call->out;
   float *a = to_floats (input, (size_t) rows * in_features, dtype);
   float *w = to_floats (weight, (size_t) out_features * in_features, dtype);
   float *c = g_new (float, (size_t) rows *out_features);
@@ -90,5 +103,18 @@ bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const vo
   g_free (a);
   g_free (w);
   g_free (c);
+}
+
+/* Runs at once, or is recorded into the stream's capture as cuBLASLt's kernels would be. */
+gboolean
+bert_cuda_linear (BertCudaMatmul *matmul, void *out, const void *input, const void *weight, const void *bias,
+    uint32_t rows, int in_features, int out_features, cudaStream_t stream, GError **error)
+{
+  LinearCall call = { matmul->dtype, out, input, weight, bias, rows, in_features, out_features };
+
+  if (emulated_capturing ())
+    emulated_record (run_linear, g_memdup2 (&call, sizeof call), g_free);
+  else
+    run_linear (&call);
   return TRUE;
 }

@@ -14,7 +14,9 @@
 #include <time.h>
 #include <ucontext.h>
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -166,6 +168,25 @@ take_pending_fault ()
   return fault;
 }
 
+// A captured graph: its steps (launches, GEMMs, copies) with their arguments, by value.
+struct Graph {
+  std::vector<std::function<void ()>> steps;
+  bool invalidated = false;
+};
+
+// The graph this thread records into, and the stream it captures; CUDA's thread-local
+// capture mode, the one the backend uses.
+thread_local Graph *capture = nullptr;
+thread_local cudaStream_t capture_stream = nullptr;
+std::atomic<long> launch_count (0);
+std::atomic<long> graph_count (0);
+
+bool
+capturing (cudaStream_t stream)
+{
+  return capture != nullptr && capture_stream == stream;
+}
+
 double
 now_seconds ()
 {
@@ -197,7 +218,7 @@ __shfl_xor_sync (unsigned int mask, float value, int lane_mask)
 
 // The limits a real launch checks.
 void
-emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
+run_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
 {
   int n_threads = block.x;
 
@@ -206,6 +227,7 @@ emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
     last_error = cudaErrorInvalidConfiguration;
     return;
   }
+  launch_count++;
   if (launch_faults ()) {
     pending_fault = cudaErrorIllegalAddress;
     return;
@@ -228,8 +250,25 @@ emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
       }
 }
 
+// Launches go to this thread's capture when there is one (the launchers pass their
+// stream, which the rewrite drops: a thread captures one stream at a time here).
+void
+emulated_launch (dim3 grid, dim3 block, const std::function<void ()> &kernel)
+{
+  if (capture == nullptr) {
+    run_launch (grid, block, kernel);
+    return;
+  }
+  std::function<void ()> copy = kernel;
+  capture->steps.push_back ([grid, block, copy] { run_launch (grid, block, copy); });
+}
+
 struct EmulatedStream {
   int unused;
+};
+
+struct EmulatedGraph {
+  Graph graph;
 };
 
 struct EmulatedEvent {
@@ -289,17 +328,98 @@ cudaMemcpy (void *destination, const void *source, size_t bytes, enum cudaMemcpy
 }
 
 cudaError_t
-cudaMemcpyAsync (void *destination, const void *source, size_t bytes, enum cudaMemcpyKind kind, cudaStream_t)
+cudaMemcpyAsync (void *destination, const void *source, size_t bytes, enum cudaMemcpyKind kind,
+    cudaStream_t stream)
 {
-  return cudaMemcpy (destination, source, bytes, kind);
+  if (capturing (stream))
+    capture->steps.push_back ([=] { memcpy (destination, source, bytes); });
+  else
+    memcpy (destination, source, bytes);
+  return cudaSuccess;
 }
 
 cudaError_t
-cudaMemsetAsync (void *destination, int value, size_t bytes, cudaStream_t)
+cudaMemsetAsync (void *destination, int value, size_t bytes, cudaStream_t stream)
 {
-  memset (destination, value, bytes);
+  if (capturing (stream))
+    capture->steps.push_back ([=] { memset (destination, value, bytes); });
+  else
+    memset (destination, value, bytes);
   return cudaSuccess;
 }
+
+// A synchronisation inside a capture invalidates it, as on a GPU.
+cudaError_t
+synchronize_stream (cudaStream_t stream)
+{
+  if (capture != nullptr && (stream == nullptr || stream == capture_stream)) {
+    capture->invalidated = true;
+    return cudaErrorStreamCaptureUnsupported;
+  }
+  return take_pending_fault ();
+}
+
+cudaError_t
+cudaStreamBeginCapture (cudaStream_t stream, enum cudaStreamCaptureMode mode)
+{
+  if (capture != nullptr || mode != cudaStreamCaptureModeThreadLocal)
+    return cudaErrorInvalidValue;
+  capture = new Graph ();
+  capture_stream = stream;
+  return cudaSuccess;
+}
+
+cudaError_t
+cudaStreamEndCapture (cudaStream_t stream, cudaGraph_t *graph)
+{
+  Graph *captured = capture;
+
+  if (!capturing (stream))
+    return cudaErrorInvalidValue;
+  capture = nullptr;
+  capture_stream = nullptr;
+  *graph = nullptr;
+  if (captured->invalidated) {
+    delete captured;
+    return cudaErrorStreamCaptureInvalidated;
+  }
+  *graph = new EmulatedGraph { std::move (*captured) };
+  delete captured;
+  graph_count++;
+  return cudaSuccess;
+}
+
+cudaError_t
+cudaGraphInstantiate (cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long)
+{
+  *exec = new EmulatedGraph (*graph);
+  return cudaSuccess;
+}
+
+cudaError_t
+cudaGraphLaunch (cudaGraphExec_t exec, cudaStream_t stream)
+{
+  if (capture != nullptr)
+    return cudaErrorStreamCaptureUnsupported;
+  for (const std::function<void ()> &step : exec->graph.steps)
+    step ();
+  return cudaSuccess;
+}
+
+cudaError_t cudaGraphDestroy (cudaGraph_t graph) { delete graph; return cudaSuccess; }
+cudaError_t cudaGraphExecDestroy (cudaGraphExec_t exec) { delete exec; return cudaSuccess; }
+
+int emulated_capturing (void) { return capture != nullptr; }
+
+void
+emulated_record (void (*run) (void *data), void *data, void (*destroy) (void *data))
+{
+  std::shared_ptr<void> owned (data, destroy);
+  capture->steps.push_back ([run, owned] { run (owned.get ()); });
+}
+
+long emulated_launch_count (void) { return launch_count; }
+long emulated_graph_count (void) { return graph_count; }
 
 cudaError_t
 cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int)
@@ -308,11 +428,20 @@ cudaStreamCreateWithFlags (cudaStream_t *stream, unsigned int)
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamSynchronize (cudaStream_t) { return take_pending_fault (); }
+cudaError_t cudaStreamSynchronize (cudaStream_t stream) { return synchronize_stream (stream); }
 cudaError_t cudaStreamDestroy (cudaStream_t stream) { delete stream; return cudaSuccess; }
 cudaError_t cudaEventCreate (cudaEvent_t *event) { *event = new EmulatedEvent (); return cudaSuccess; }
 cudaError_t cudaEventCreateWithFlags (cudaEvent_t *event, unsigned int) { return cudaEventCreate (event); }
-cudaError_t cudaEventRecord (cudaEvent_t event, cudaStream_t) { event->seconds = now_seconds (); return cudaSuccess; }
+cudaError_t
+cudaEventRecord (cudaEvent_t event, cudaStream_t stream)
+{
+  if (capturing (stream))
+    capture->steps.push_back ([event] { event->seconds = now_seconds (); });
+  else
+    event->seconds = now_seconds ();
+  return cudaSuccess;
+}
+
 cudaError_t cudaEventSynchronize (cudaEvent_t) { return take_pending_fault (); }
 cudaError_t cudaEventDestroy (cudaEvent_t event) { delete event; return cudaSuccess; }
 
@@ -344,7 +473,7 @@ cudaGetDeviceProperties (struct cudaDeviceProp *properties, int)
   return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize (void) { return take_pending_fault (); }
+cudaError_t cudaDeviceSynchronize (void) { return synchronize_stream (nullptr); }
 cudaError_t cudaDriverGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 cudaError_t cudaRuntimeGetVersion (int *version) { *version = 13000; return cudaSuccess; }
 

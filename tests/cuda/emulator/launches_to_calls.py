@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Rewrites a .cu file for the CPU emulation: every `kernel<<<grid, block, shared, stream>>> (args);`
-becomes `emulated_launch (grid, block, [&] { kernel (args); });`, which C++ can compile.
+becomes `emulated_launch (grid, block, [=] { kernel (args); });`, which C++ can compile. The
+arguments are captured by value, as a GPU takes them at launch: a graph (emulator.cc) may
+replay the launch after the launcher has returned.
 
 usage: launches_to_calls.py FILE.cu > FILE.cc"""
 import sys
@@ -43,7 +45,7 @@ def rewrite(source):
         arguments_end = closing_paren(source, arguments_start)
         statement_end = source.index(";", arguments_end)
         out.append(source[position:start])
-        out.append("emulated_launch (%s, %s, [&] { %s (%s); });" % (
+        out.append("emulated_launch (%s, %s, [=] { %s (%s); });" % (
             grid, block, source[start:launch], source[arguments_start + 1:arguments_end]))
         position = statement_end + 1
     out.append(source[position:])

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-emulated.sh [kernels|module|jobs|engine|parity|all]...
+# run-emulated.sh [kernels|module|jobs|graphs|engine|parity|all]...
 #
 # Builds the CUDA backend's kernels, module and tests against the CPU emulation in this
 # folder and runs the chosen test programs (default: kernels module jobs). No GPU and no nvcc
@@ -10,6 +10,8 @@
 #   kernels  tests/cuda/test-cuda-kernels: every kernel against its CPU twin
 #   module   tests/cuda/test-cuda-module: the backend table, model checks, create
 #   jobs     tests/cuda/test-cuda-jobs: jobs in flight against one at a time, bad input
+#   graphs   tests/cuda/test-cuda-graphs: small batches as graphs (captured once per
+#            bucket, replayed) against the same batches launch by launch
 #   engine   tests/cuda/test-cuda-engine: device=cuda and auto through the engine
 #   parity   tests/cuda/test-cuda-parity on the tiny shared models: the forward pass and
 #            heads against the engine's CPU backend (GST_BERT_SHARED_DIR, default ../shared)
@@ -25,8 +27,8 @@ root=$(cd "$here/../../.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
 out=${EMULATED_DIR:-${TMPDIR:-/tmp}/gst-bert-emulated}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(kernels module jobs)
-[ "${targets[*]}" = all ] && targets=(kernels module jobs engine parity)
+[ ${#targets[@]} -eq 0 ] && targets=(kernels module jobs graphs)
+[ "${targets[*]}" = all ] && targets=(kernels module jobs graphs engine parity)
 mkdir -p "$out"
 
 sanitize_flags=""
@@ -57,7 +59,7 @@ for source in "$root"/kernels/cuda/bert_cuda_check.c "$root"/kernels/testing/*.c
   runtime_objects+=("$out/$name.o")
 done
 module_objects=()
-for name in bert_cuda_backend bert_cuda_forward bert_cuda_weights bert_cuda_dense; do
+for name in bert_cuda_backend bert_cuda_forward bert_cuda_graph bert_cuda_weights bert_cuda_dense; do
   $cc -c "$root/kernels/cuda/$name.c" -o "$out/$name.o"
   module_objects+=("$out/$name.o")
 done

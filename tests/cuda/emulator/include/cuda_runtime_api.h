@@ -24,6 +24,8 @@ typedef enum {
   cudaErrorNoKernelImageForDevice = 209,
   cudaErrorUnsupportedPtxVersion = 222,
   cudaErrorIllegalAddress = 700,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
   cudaErrorSystemNotReady = 802,
   cudaErrorSystemDriverMismatch = 803,
   cudaErrorCompatNotSupportedOnDevice = 804
@@ -31,6 +33,13 @@ typedef enum {
 
 typedef struct EmulatedStream *cudaStream_t;
 typedef struct EmulatedEvent *cudaEvent_t;
+typedef struct EmulatedGraph *cudaGraph_t;
+typedef struct EmulatedGraph *cudaGraphExec_t;
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2
+};
 enum cudaMemcpyKind {
   cudaMemcpyHostToDevice = 1,
   cudaMemcpyDeviceToHost = 2
@@ -70,6 +79,23 @@ cudaError_t cudaDeviceSynchronize (void);
 cudaError_t cudaGetLastError (void);
 cudaError_t cudaDriverGetVersion (int *version);
 cudaError_t cudaRuntimeGetVersion (int *version);
+/* Graphs: while a stream is captured (by this thread), launches and emulated GEMMs are
+ * recorded with their arguments instead of run; a launched graph runs them in order.
+ * Synchronising a captured stream fails, as on a GPU. */
+cudaError_t cudaStreamBeginCapture (cudaStream_t stream, enum cudaStreamCaptureMode mode);
+cudaError_t cudaStreamEndCapture (cudaStream_t stream, cudaGraph_t *graph);
+cudaError_t cudaGraphInstantiate (cudaGraphExec_t *exec, cudaGraph_t graph, unsigned long long flags);
+cudaError_t cudaGraphLaunch (cudaGraphExec_t exec, cudaStream_t stream);
+cudaError_t cudaGraphDestroy (cudaGraph_t graph);
+cudaError_t cudaGraphExecDestroy (cudaGraphExec_t exec);
+/* The emulator's own: whether this thread captures, and recording a host function (an
+ * emulated GEMM) into the capture; destroy frees data with the graph. */
+int emulated_capturing (void);
+void emulated_record (void (*run) (void *data), void *data, void (*destroy) (void *data));
+/* How many launches and GEMMs ran since the process started (replays included), and how
+ * many graphs were captured: tests check that graphs are captured once and replayed. */
+long emulated_launch_count (void);
+long emulated_graph_count (void);
 const char *cudaGetErrorString (cudaError_t error);
 const char *cudaGetErrorName (cudaError_t error);
 
