@@ -202,24 +202,33 @@ cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, 
 }
 
 static void
-run_model (Encoder *encoder, const char *text, uint32_t length)
+run_model_uncached (Encoder *encoder, const char *text, uint32_t length)
 {
   const BertPipeline *pipeline = encoder->pipeline;
-  CacheEntry *entry = NULL;
-  uint64_t hash = 0;
 
   g_array_set_size (encoder->pieces, 0);
-  if (length <= CACHE_TEXT_BYTES) {
-    entry = cache_entry (encoder, text, length, &hash);
-    if (cache_get (entry, pipeline->serial, hash, text, length, encoder->pieces))
-      return;
-  }
   if (pipeline->model == BERT_MODEL_UNIGRAM)
     bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         encoder->work->scratch);
   else
     bert_bpe_encode (&pipeline->bpe, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         &encoder->work->bpe_scratch);
+}
+
+static void
+run_model (Encoder *encoder, const char *text, uint32_t length)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  CacheEntry *entry = NULL;
+  uint64_t hash = 0;
+
+  if (length <= CACHE_TEXT_BYTES) {
+    entry = cache_entry (encoder, text, length, &hash);
+    g_array_set_size (encoder->pieces, 0);
+    if (cache_get (entry, pipeline->serial, hash, text, length, encoder->pieces))
+      return;
+  }
+  run_model_uncached (encoder, text, length);
   if (entry != NULL)
     cache_put (entry, pipeline->serial, hash, text, length, encoder->pieces);
 }
@@ -261,31 +270,61 @@ init_byte_level_chars (void)
   }
 }
 
-/* The pre-token in byte-level characters, through the model; spans from the bytes shown. */
+/* The pre-token's pieces, in its own bytes: the model runs on its byte-level characters.
+ * The mapping is one to one per byte, so the cache is keyed by the bytes themselves and
+ * holds the pieces in their offsets: a hit maps nothing. */
+static void
+byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
+{
+  GString *mapped = encoder->work->mapped;
+  GArray *mapped_source = encoder->work->mapped_source;
+  CacheEntry *entry = NULL;
+  uint64_t hash = 0;
+
+  if (length <= CACHE_TEXT_BYTES) {
+    entry = cache_entry (encoder, text, length, &hash);
+    g_array_set_size (encoder->pieces, 0);
+    if (cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
+      return;
+  }
+  g_string_set_size (mapped, 2 * (gsize) length);
+  g_array_set_size (mapped_source, 2 * length);
+  uint32_t *source = (uint32_t *) mapped_source->data;
+  gsize mapped_length = 0;
+  for (uint32_t at = 0; at < length; at++) {
+    unsigned char byte = (unsigned char) text[at];
+    memcpy (mapped->str + mapped_length, byte_level_utf8[byte], 2);
+    source[mapped_length] = source[mapped_length + 1] = at;
+    mapped_length += byte_level_length[byte];
+  }
+  g_string_truncate (mapped, mapped_length);
+  run_model_uncached (encoder, mapped->str, mapped->len);
+  for (guint i = 0; i < encoder->pieces->len; i++) {
+    BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
+    if (piece->end > piece->start && piece->end <= mapped->len) {
+      piece->start = source[piece->start];
+      piece->end = source[piece->end - 1] + 1;
+    } else {
+      piece->start = piece->end = 0;
+    }
+  }
+  if (entry != NULL)
+    cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
+}
+
+/* The pre-token normalised bytes [start, end), through the model; spans from the bytes
+ * each piece shows. */
 static void
 encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertNormalized *normalized = encoder->normalized;
-  GString *mapped = encoder->work->mapped;
-  GArray *mapped_source = encoder->work->mapped_source;
 
-  g_string_set_size (mapped, 2 * (gsize) (end - start));
-  g_array_set_size (mapped_source, 2 * (end - start));
-  uint32_t *source = (uint32_t *) mapped_source->data;
-  gsize length = 0;
-  for (uint32_t at = start; at < end; at++) {
-    unsigned char byte = (unsigned char) normalized->text[at];
-    memcpy (mapped->str + length, byte_level_utf8[byte], 2);
-    source[length] = source[length + 1] = at;
-    length += byte_level_length[byte];
-  }
-  g_string_truncate (mapped, length);
-  run_model (encoder, mapped->str, mapped->len);
+  byte_level_pieces (encoder, normalized->text + start, end - start);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;
-    if (piece->end > piece->start && piece->end <= mapped->len)
-      span = bert_normalized_span (normalized, source[piece->start], source[piece->end - 1] + 1);
+    if (piece->end > piece->start)
+      span = bert_normalized_span (normalized, start + piece->start, start + piece->end);
     else
       span = (BertSpan){ normalized->align[0].start, normalized->align[0].start };
     push_model_token (encoder, piece->id, span);
