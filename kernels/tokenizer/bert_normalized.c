@@ -212,6 +212,10 @@ bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_coun
   g_array_set_size (starts, 0);
   g_array_set_size (ends, 0);
   for (uint32_t at = 0; at < normalized->length;) {
+    const char *next = memchr (normalized->text + at, c, normalized->length - at);
+    if (next == NULL)
+      break;
+    at = next - normalized->text;
     uint32_t end = at;
     while (end < normalized->length && normalized->text[end] == c)
       end++;
