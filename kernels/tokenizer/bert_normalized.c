@@ -79,6 +79,8 @@ static void
 next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
 {
   uint32_t n = end - start;
+  if (n == 0)
+    return; /* text is NULL while empty, and NULL + 0 is undefined in C */
   reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
       normalized->next_length + n);
   memcpy (normalized->next_text + normalized->next_length, normalized->text + start, n);
