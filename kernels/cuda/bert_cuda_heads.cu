@@ -11,12 +11,24 @@
 /* torch.nn.functional.normalize's eps: x / max (||x||, eps). */
 #define NORMALIZE_EPS 1e-12f
 
+/* Divides row (n values, their squares summed per thread in squares) by
+ * max (||row||, eps), as torch.nn.functional.normalize. Every thread of the block must
+ * call it: block_sum has barriers. */
+__device__ void
+scale_to_unit_length (float *row, int n, float squares)
+{
+  const float inverse_norm = 1.0f / fmaxf (sqrtf (block_sum (squares)), NORMALIZE_EPS);
+  for (int i = threadIdx.x; i < n; i += blockDim.x)
+    row[i] *= inverse_norm;
+}
+
 /* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32.
  * Block s pools sequence s; thread i handles columns i, i + blockDim.x, ... so that the
  * reads of one token row are coalesced. */
 template <typename T>
-__global__ void pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets,
-    int hidden, BertPooling pooling, int normalize)
+__global__ void
+pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets, int hidden,
+    BertPooling pooling, int normalize)
 {
   const uint32_t start = seq_offsets[blockIdx.x];
   const uint32_t end = seq_offsets[blockIdx.x + 1];
@@ -36,18 +48,16 @@ __global__ void pool_normalize (float *pooled, const T *hidden_states, const uin
     out[i] = value;
     squares += value * value;
   }
-  if (!normalize)
-    return;
   /* normalize is uniform over the block, so every thread reaches block_sum's barriers. */
-  const float inverse_norm = 1.0f / fmaxf (sqrtf (block_sum (squares)), NORMALIZE_EPS);
-  for (int i = threadIdx.x; i < hidden; i += blockDim.x)
-    out[i] *= inverse_norm;
+  if (normalize)
+    scale_to_unit_length (out, hidden, squares);
 }
 
 /* hidden_states: [n_tokens, hidden]; out: [n_sequences, hidden]. Block s copies the first
  * row of sequence s. */
 template <typename T>
-__global__ void gather_first_tokens (T *out, const T *hidden_states, const uint32_t *seq_offsets, int hidden)
+__global__ void
+gather_first_tokens (T *out, const T *hidden_states, const uint32_t *seq_offsets, int hidden)
 {
   const T *first = hidden_states + (size_t) seq_offsets[blockIdx.x] * hidden;
   for (int i = threadIdx.x; i < hidden; i += blockDim.x)
@@ -59,7 +69,8 @@ __global__ void gather_first_tokens (T *out, const T *hidden_states, const uint3
  * BERT_MULTI_LABEL_THRESHOLD; softmax: the argmax only).
  * One thread per row: label counts are small (a handful to a few hundred). */
 template <typename T>
-__global__ void logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
+__global__ void
+logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
     const T *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid)
 {
   const size_t row = blockIdx.x * (size_t) blockDim.x + threadIdx.x;
@@ -132,7 +143,8 @@ launch_gather_first_tokens (void *out, const void *hidden_states, const uint32_t
 template <typename T>
 static cudaError_t
 launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
-    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid, cudaStream_t stream)
+    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid,
+    cudaStream_t stream)
 {
   if (n_labels < 1 || logits_stride < n_labels || (applies_out != NULL && probs_out == NULL))
     return cudaErrorInvalidValue;
@@ -146,16 +158,17 @@ launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels
 }
 
 cudaError_t
-bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int hidden, BertPooling pooling, int normalize, cudaStream_t stream)
+bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states,
+    const uint32_t *seq_offsets, uint32_t n_sequences, int hidden, BertPooling pooling, int normalize,
+    cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_pool_normalize, pooled, hidden_states, seq_offsets, n_sequences,
       hidden, pooling, normalize, stream);
 }
 
 cudaError_t
-bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_states, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int hidden, cudaStream_t stream)
+bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_states,
+    const uint32_t *seq_offsets, uint32_t n_sequences, int hidden, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_gather_first_tokens, out, hidden_states, seq_offsets, n_sequences,
       hidden, stream);
@@ -163,8 +176,8 @@ bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_st
 
 cudaError_t
 bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out, int32_t *labels,
-    uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid,
-    cudaStream_t stream)
+    uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels, int logits_stride,
+    int use_sigmoid, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, applies_out,
       logits, n_rows, n_labels, logits_stride, use_sigmoid, stream);
@@ -174,7 +187,8 @@ bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_
 
 #define DENSE_THREADS 128
 
-__device__ __forceinline__ float activate (BertActivation activation, float x)
+__device__ __forceinline__ float
+activate (BertActivation activation, float x)
 {
   switch (activation) {
     case BERT_ACTIVATION_TANH: return tanhf (x);
@@ -189,8 +203,9 @@ __device__ __forceinline__ float activate (BertActivation activation, float x)
  * NULL; y: [n_rows, out_features]; all fp32. Block r computes row r, thread i the outputs
  * i, i + blockDim.x, ..., each summing over in_features in order, as the CPU twin does:
  * a few rows per batch, so one pass over the weights per row costs nothing. */
-__global__ void dense_activation (float *y, const float *x, const float *weight, const float *bias,
-    int in_features, int out_features, BertActivation activation)
+__global__ void
+dense_activation (float *y, const float *x, const float *weight, const float *bias, int in_features,
+    int out_features, BertActivation activation)
 {
   const float *row = x + (size_t) blockIdx.x * in_features;
 
@@ -205,16 +220,15 @@ __global__ void dense_activation (float *y, const float *x, const float *weight,
 
 /* x: [n_rows, n_cols] fp32, in place: each row divided by max (||row||, eps). Block r
  * scales row r. */
-__global__ void normalize_rows (float *x, int n_cols)
+__global__ void
+normalize_rows (float *x, int n_cols)
 {
   float *row = x + (size_t) blockIdx.x * n_cols;
   float squares = 0.0f;
 
   for (int i = threadIdx.x; i < n_cols; i += blockDim.x)
     squares += row[i] * row[i];
-  const float inverse_norm = 1.0f / fmaxf (sqrtf (block_sum (squares)), NORMALIZE_EPS);
-  for (int i = threadIdx.x; i < n_cols; i += blockDim.x)
-    row[i] *= inverse_norm;
+  scale_to_unit_length (row, n_cols, squares);
 }
 
 cudaError_t
