@@ -28,6 +28,7 @@ typedef struct Workspace {
   BertNormalized normalized;
   GArray *pieces, *scratch, *precompiled_scratch;
   BertBpeScratch bpe_scratch;
+  GString *pre_token;    /* Metaspace: the replacement and a word */
   GString *mapped;       /* a pre-token in byte-level characters */
   GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
   struct CacheEntry *cache;
@@ -113,6 +114,10 @@ push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize valu
 static void
 push_model_token (Encoder *encoder, int32_t id, BertSpan span)
 {
+  if (!encoder->pipeline->trim_offsets) {
+    push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
+    return;
+  }
   const BertVocab *vocab = &encoder->tokenizer->vocab;
   const char *value = bert_vocab_token (vocab, id);
   push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0, span.start,
@@ -175,10 +180,10 @@ cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *
   if (entry->serial != serial || entry->hash != hash || entry->length != length
       || memcmp (entry->text, text, length) != 0)
     return FALSE;
-  for (uint8_t i = 0; i < entry->n_pieces; i++) {
-    BertPiece piece = { entry->ids[i], entry->starts[i], entry->ends[i] };
-    g_array_append_val (pieces, piece);
-  }
+  g_array_set_size (pieces, entry->n_pieces);
+  BertPiece *piece = (BertPiece *) pieces->data;
+  for (uint8_t i = 0; i < entry->n_pieces; i++)
+    piece[i] = (BertPiece){ entry->ids[i], entry->starts[i], entry->ends[i] };
   return TRUE;
 }
 
@@ -395,51 +400,154 @@ pre_tokenize_byte_level (Encoder *encoder)
 /* "first" means: where the normalised segment starts at the input's first byte. The
  * reference asks the segment's slice, cut after normalisation, so text that a normaliser
  * removed from the start (Strip) moves that start. */
+static gboolean
+metaspace_prepends (const Encoder *encoder, gboolean at_input_start)
+{
+  BertPrependScheme scheme = encoder->pipeline->prepend_scheme;
+  return scheme == BERT_PREPEND_ALWAYS || (scheme == BERT_PREPEND_FIRST && at_input_start);
+}
+
 static void
-pre_tokenize_metaspace (Encoder *encoder)
+pre_tokenize_metaspace_unsplit (Encoder *encoder)
 {
   BertNormalized *normalized = encoder->normalized;
-  const BertPipeline *pipeline = encoder->pipeline;
-  const char *replacement = pipeline->replacement;
+  const char *replacement = encoder->pipeline->replacement;
   uint32_t replacement_length = strlen (replacement);
 
-  gboolean at_input_start = normalized->length > 0 && normalized->align[0].start == 0;
+  gboolean at_input_start = normalized->length > 0 && bert_normalized_at (normalized, 0).start == 0;
   bert_normalized_replace_string (normalized, " ", replacement);
   gboolean starts_with = normalized->length >= replacement_length
       && memcmp (normalized->text, replacement, replacement_length) == 0;
-  if (!starts_with
-      && (pipeline->prepend_scheme == BERT_PREPEND_ALWAYS
-          || (pipeline->prepend_scheme == BERT_PREPEND_FIRST && at_input_start)))
+  if (!starts_with && metaspace_prepends (encoder, at_input_start))
     bert_normalized_prepend (normalized, replacement);
-  if (!pipeline->split) {
-    encode_pre_token (encoder, 0, normalized->length);
+  encode_pre_token (encoder, 0, normalized->length);
+}
+
+/* A pre-token of the split Metaspace: the replacement standing for a space (when
+ * space_span is not NULL: the span of that space) then normalised bytes [start, end). */
+static void
+encode_metaspace_pre_token (Encoder *encoder, const BertSpan *space_span, uint32_t start, uint32_t end)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  const char *replacement = encoder->pipeline->replacement;
+  uint32_t prefix = space_span != NULL ? (uint32_t) strlen (replacement) : 0;
+  const char *text = normalized->text + start;
+  uint32_t length = prefix + end - start;
+
+  if (length == 0)
     return;
+  if (prefix > 0) {
+    GString *joined = encoder->work->pre_token;
+    g_string_truncate (joined, 0);
+    g_string_append_len (joined, replacement, prefix);
+    g_string_append_len (joined, normalized->text + start, end - start);
+    text = joined->str;
   }
-  uint32_t start = 0;
-  for (uint32_t at = 1; at + replacement_length <= normalized->length && !full (encoder); at++) {
-    const char *next = memchr (normalized->text + at, replacement[0], normalized->length - at);
-    if (next == NULL)
-      break;
-    at = next - normalized->text;
+  run_model (encoder, text, length);
+  for (guint i = 0; i < encoder->pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
+    BertSpan span = {
+      piece->start < prefix ? space_span->start
+                            : bert_normalized_at (normalized, start + piece->start - prefix).start,
+      piece->end <= prefix ? space_span->end
+                           : bert_normalized_at (normalized, start + piece->end - 1 - prefix).end,
+    };
+    push_model_token (encoder, piece->id, span);
+  }
+}
+
+/* The next split point at or after at: a space (a run of them when runs are fused: the
+ * normaliser's Replace of " {2,}" would have made it one replacement, aligned to its last
+ * space), or the replacement character itself. */
+static uint32_t
+next_metaspace_split (const Encoder *encoder, gboolean fuse_runs, uint32_t at, uint32_t *split_end,
+    gboolean *is_space)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  const char *text = normalized->text, *replacement = encoder->pipeline->replacement;
+  uint32_t replacement_length = strlen (replacement);
+  char first = replacement[0];
+
+  for (; at < normalized->length; at++) {
+    if (text[at] != ' ' && text[at] != first)
+      continue;
+    if (text[at] == ' ') {
+      uint32_t end = at + 1;
+      while (fuse_runs && end < normalized->length && text[end] == ' ')
+        end++;
+      *split_end = end;
+      *is_space = TRUE;
+      return at;
+    }
     if (at + replacement_length <= normalized->length
-        && memcmp (normalized->text + at, replacement, replacement_length) == 0) {
-      encode_pre_token (encoder, start, at);
-      start = at;
+        && memcmp (text + at, replacement, replacement_length) == 0) {
+      *split_end = at + replacement_length;
+      *is_space = FALSE;
+      return at;
     }
   }
-  if (!full (encoder))
-    encode_pre_token (encoder, start, normalized->length);
+  *split_end = normalized->length;
+  *is_space = FALSE;
+  return normalized->length;
+}
+
+/* Metaspace's replace, prepend and split without rewriting the string: each pre-token is
+ * the replacement (for a space) and the normalised bytes up to the next split. */
+static void
+pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
+{
+  BertNormalized *normalized = encoder->normalized;
+  const char *replacement = encoder->pipeline->replacement;
+  uint32_t replacement_length = strlen (replacement);
+
+  if (!encoder->pipeline->split) {
+    pre_tokenize_metaspace_unsplit (encoder);
+    return;
+  }
+  if (normalized->length == 0)
+    return;
+  gboolean starts_with = normalized->text[0] == ' '
+      || (normalized->length >= replacement_length
+          && memcmp (normalized->text, replacement, replacement_length) == 0);
+  BertSpan space_span = bert_normalized_at (normalized, 0);
+  gboolean prefixed = !starts_with && metaspace_prepends (encoder, space_span.start == 0);
+  uint32_t start = 0, at = 0;
+  while (!full (encoder)) {
+    uint32_t split_end;
+    gboolean is_space;
+    uint32_t split = next_metaspace_split (encoder, fuse_runs, at, &split_end, &is_space);
+    encode_metaspace_pre_token (encoder, prefixed ? &space_span : NULL, start, split);
+    if (split == normalized->length)
+      return;
+    prefixed = is_space;
+    if (is_space)
+      space_span = bert_normalized_at (normalized, split_end - 1);
+    start = is_space ? split_end : split;
+    at = split_end;
+  }
 }
 
 /* ---- segments between added tokens ---- */
 
+/* Whether the last normaliser is a Replace of space runs (" {2,}", or " {1,}") by a space
+ * or the replacement that the split Metaspace after it can do in passing: it gives the same
+ * pre-tokens and spans without rewriting the string. */
+static gboolean
+metaspace_fuses_runs (const BertPipeline *pipeline)
+{
+  const BertNormalizerStep *last = pipeline->n_steps > 0 ? &pipeline->steps[pipeline->n_steps - 1] : NULL;
+  return pipeline->pre_tokenizer == BERT_PRE_METASPACE && pipeline->split && last != NULL
+      && last->kind == BERT_STEP_REPLACE_RUNS && last->pattern[0] == ' ' && last->min_count <= 2
+      && (strcmp (last->content, " ") == 0 || strcmp (last->content, pipeline->replacement) == 0);
+}
+
 static void
-normalize (Encoder *encoder)
+normalize (Encoder *encoder, guint n_steps)
 {
   const BertPipeline *pipeline = encoder->pipeline;
   BertNormalized *normalized = encoder->normalized;
 
-  for (guint i = 0; i < pipeline->n_steps; i++) {
+  for (guint i = 0; i < n_steps; i++) {
     const BertNormalizerStep *step = &pipeline->steps[i];
     switch (step->kind) {
       case BERT_STEP_PRECOMPILED:
@@ -461,10 +569,16 @@ normalize (Encoder *encoder)
 static void
 encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  bert_normalized_set (encoder->normalized, encoder->text, start, end);
-  normalize (encoder);
-  switch (encoder->pipeline->pre_tokenizer) {
-    case BERT_PRE_METASPACE: pre_tokenize_metaspace (encoder); break;
+  const BertPipeline *pipeline = encoder->pipeline;
+  gboolean fuse_runs = metaspace_fuses_runs (pipeline);
+
+  if (pipeline->pre_tokenizer == BERT_PRE_METASPACE)
+    bert_normalized_view (encoder->normalized, encoder->text, start, end);
+  else
+    bert_normalized_set (encoder->normalized, encoder->text, start, end);
+  normalize (encoder, fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
+  switch (pipeline->pre_tokenizer) {
+    case BERT_PRE_METASPACE: pre_tokenize_metaspace (encoder, fuse_runs); break;
     case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
     case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
   }
@@ -594,6 +708,7 @@ workspace_free (gpointer data)
   g_array_free (work->scratch, TRUE);
   bert_bpe_scratch_clear (&work->bpe_scratch);
   g_array_free (work->precompiled_scratch, TRUE);
+  g_string_free (work->pre_token, TRUE);
   g_string_free (work->mapped, TRUE);
   g_array_free (work->mapped_source, TRUE);
   g_free (work->cache);
@@ -614,6 +729,7 @@ thread_workspace (void)
   work->scratch = g_array_new (FALSE, FALSE, 1);
   bert_bpe_scratch_init (&work->bpe_scratch);
   work->precompiled_scratch = g_array_new (FALSE, FALSE, 8);
+  work->pre_token = g_string_new (NULL);
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   work->cache = g_new0 (CacheEntry, CACHE_SLOTS);
