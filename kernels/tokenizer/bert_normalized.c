@@ -145,6 +145,15 @@ bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_char
   skip_chars (normalized, initial_removed_chars);
 }
 
+void
+bert_normalized_rewrite_from (BertNormalized *normalized, uint32_t unchanged)
+{
+  own (normalized);
+  next_start (normalized);
+  next_copy (normalized, 0, unchanged);
+  normalized->cursor = unchanged;
+}
+
 /* An inserted character shares the alignment of the byte before the cursor; any other
  * takes that of the character it replaces. */
 void

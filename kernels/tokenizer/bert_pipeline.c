@@ -28,7 +28,6 @@ typedef struct Workspace {
   BertNormalized normalized;
   GArray *pieces, *scratch, *precompiled_scratch;
   BertBpeScratch bpe_scratch;
-  GString *pre_token;    /* Metaspace: the replacement and a word */
   GString *mapped;       /* a pre-token in byte-level characters */
   GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
   struct CacheEntry *cache;
@@ -165,12 +164,19 @@ cache_hash (const char *text, uint32_t length)
   return hash ^ (hash >> 32);
 }
 
+/* serial: the pipeline's, or another key space of it. */
 static CacheEntry *
-cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
+cache_slot (const Encoder *encoder, uint32_t serial, const char *text, uint32_t length, uint64_t *hash)
 {
   CacheEntry *cache = encoder->work->cache;
   *hash = cache_hash (text, length);
-  return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
+  return &cache[(*hash ^ (*hash >> 29) ^ serial) & (CACHE_SLOTS - 1)];
+}
+
+static CacheEntry *
+cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
+{
+  return cache_slot (encoder, encoder->pipeline->serial, text, length, hash);
 }
 
 static gboolean
@@ -423,33 +429,75 @@ pre_tokenize_metaspace_unsplit (Encoder *encoder)
   encode_pre_token (encoder, 0, normalized->length);
 }
 
-/* A pre-token of the split Metaspace: the replacement standing for a space (when
- * space_span is not NULL: the span of that space) then normalised bytes [start, end). */
-static void
-encode_metaspace_pre_token (Encoder *encoder, const BertSpan *space_span, uint32_t start, uint32_t end)
-{
-  const BertNormalized *normalized = encoder->normalized;
-  const char *replacement = encoder->pipeline->replacement;
-  uint32_t prefix = space_span != NULL ? (uint32_t) strlen (replacement) : 0;
-  const char *text = normalized->text + start;
-  uint32_t length = prefix + end - start;
+/* A pre-token of the split Metaspace: the replacement standing for a space (when prefixed:
+ * the span of that space) then normalised bytes [start, end). Cached by those bytes, in a
+ * key space of its own when prefixed, so that a hit joins nothing. */
+typedef struct {
+  gboolean prefixed;
+  BertSpan space_span;
+  uint32_t start, end;
+  CacheEntry *entry; /* NULL: too long to cache */
+  uint32_t serial;
+  uint64_t hash;
+} MetaspaceWord;
 
-  if (length == 0)
+#define PREFIXED_KEYS 0x80000000u
+
+/* Finds the word's cache slot and starts loading it: the cache outgrows the CPU's own
+ * caches, so the slot of the next word is fetched while this one is encoded. */
+static void
+locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
+{
+  uint32_t length = word->end - word->start;
+  word->entry = NULL;
+  if (length > CACHE_TEXT_BYTES)
+    return;
+  word->serial = encoder->pipeline->serial ^ (word->prefixed ? PREFIXED_KEYS : 0);
+  word->entry =
+      cache_slot (encoder, word->serial, encoder->normalized->text + word->start, length, &word->hash);
+  __builtin_prefetch (word->entry);
+  __builtin_prefetch ((const char *) word->entry + sizeof (CacheEntry) - 1);
+}
+
+static void
+metaspace_pieces (Encoder *encoder, const MetaspaceWord *word, uint32_t prefix)
+{
+  const char *text = encoder->normalized->text + word->start;
+  uint32_t length = word->end - word->start;
+  char buffer[256];
+
+  if (word->entry != NULL && cache_get (word->entry, word->serial, word->hash, text, length, encoder->pieces))
     return;
   if (prefix > 0) {
-    GString *joined = encoder->work->pre_token;
-    g_string_truncate (joined, 0);
-    g_string_append_len (joined, replacement, prefix);
-    g_string_append_len (joined, normalized->text + start, end - start);
-    text = joined->str;
+    char *joined = prefix + length <= sizeof buffer ? buffer : g_malloc (prefix + length);
+    memcpy (joined, encoder->pipeline->replacement, prefix);
+    memcpy (joined + prefix, text, length);
+    run_model_uncached (encoder, joined, prefix + length);
+    if (joined != buffer)
+      g_free (joined);
+  } else {
+    run_model_uncached (encoder, text, length);
   }
-  run_model (encoder, text, length);
+  if (word->entry != NULL)
+    cache_put (word->entry, word->serial, word->hash, text, length, encoder->pieces);
+}
+
+static void
+encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  uint32_t prefix = word->prefixed ? (uint32_t) strlen (encoder->pipeline->replacement) : 0;
+  uint32_t start = word->start;
+
+  if (prefix + word->end - start == 0)
+    return;
+  metaspace_pieces (encoder, word, prefix);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span = {
-      piece->start < prefix ? space_span->start
+      piece->start < prefix ? word->space_span.start
                             : bert_normalized_at (normalized, start + piece->start - prefix).start,
-      piece->end <= prefix ? space_span->end
+      piece->end <= prefix ? word->space_span.end
                            : bert_normalized_at (normalized, start + piece->end - 1 - prefix).end,
     };
     push_model_token (encoder, piece->id, span);
@@ -509,21 +557,26 @@ pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
   gboolean starts_with = normalized->text[0] == ' '
       || (normalized->length >= replacement_length
           && memcmp (normalized->text, replacement, replacement_length) == 0);
-  BertSpan space_span = bert_normalized_at (normalized, 0);
-  gboolean prefixed = !starts_with && metaspace_prepends (encoder, space_span.start == 0);
-  uint32_t start = 0, at = 0;
+  uint32_t split_end;
+  gboolean is_space;
+  MetaspaceWord word = { .space_span = bert_normalized_at (normalized, 0) };
+  word.prefixed = !starts_with && metaspace_prepends (encoder, word.space_span.start == 0);
+  word.end = next_metaspace_split (encoder, fuse_runs, 0, &split_end, &is_space);
+  locate_metaspace_word (encoder, &word);
   while (!full (encoder)) {
-    uint32_t split_end;
-    gboolean is_space;
-    uint32_t split = next_metaspace_split (encoder, fuse_runs, at, &split_end, &is_space);
-    encode_metaspace_pre_token (encoder, prefixed ? &space_span : NULL, start, split);
-    if (split == normalized->length)
+    gboolean last = word.end == normalized->length;
+    MetaspaceWord following = { .prefixed = is_space };
+    if (!last) {
+      if (is_space)
+        following.space_span = bert_normalized_at (normalized, split_end - 1);
+      following.start = is_space ? split_end : word.end;
+      following.end = next_metaspace_split (encoder, fuse_runs, split_end, &split_end, &is_space);
+      locate_metaspace_word (encoder, &following);
+    }
+    encode_metaspace_word (encoder, &word);
+    if (last)
       return;
-    prefixed = is_space;
-    if (is_space)
-      space_span = bert_normalized_at (normalized, split_end - 1);
-    start = is_space ? split_end : split;
-    at = split_end;
+    word = following;
   }
 }
 
@@ -643,23 +696,28 @@ encode_text (Encoder *encoder)
 
 /* ---- invalid UTF-8 ---- */
 
-/* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
- * the input it stands for. NULL when the text is valid. */
-/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops there). */
+/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops
+ * there), eight ASCII bytes at a time. */
 static gboolean
 is_valid_utf8 (const char *text, gsize length)
 {
-  for (gsize at = 0; at < length;) {
-    const char *end;
-    if (g_utf8_validate_len (text + at, length - at, &end))
-      return TRUE;
-    if (*end != '\0')
-      return FALSE;
-    at = (gsize) (end - text) + 1;
+  const unsigned char *bytes = (const unsigned char *) text;
+  int invalid = 0;
+
+  for (gsize at = 0; at < length && !invalid;) {
+    uint64_t word;
+    if (at + 8 <= length && (memcpy (&word, bytes + at, 8), (word & 0x8080808080808080ull) == 0)) {
+      at += 8;
+      continue;
+    }
+    uint32_t cp;
+    at += bert_utf8_decode (bytes + at, length - at, &cp, &invalid);
   }
-  return TRUE;
+  return !invalid;
 }
 
+/* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
+ * the input it stands for. NULL when the text is valid. */
 static char *
 repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **sources)
 {
@@ -708,7 +766,6 @@ workspace_free (gpointer data)
   g_array_free (work->scratch, TRUE);
   bert_bpe_scratch_clear (&work->bpe_scratch);
   g_array_free (work->precompiled_scratch, TRUE);
-  g_string_free (work->pre_token, TRUE);
   g_string_free (work->mapped, TRUE);
   g_array_free (work->mapped_source, TRUE);
   g_free (work->cache);
@@ -729,7 +786,6 @@ thread_workspace (void)
   work->scratch = g_array_new (FALSE, FALSE, 1);
   bert_bpe_scratch_init (&work->bpe_scratch);
   work->precompiled_scratch = g_array_new (FALSE, FALSE, 8);
-  work->pre_token = g_string_new (NULL);
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   work->cache = g_new0 (CacheEntry, CACHE_SLOTS);

@@ -227,11 +227,10 @@ push_replacement (GArray *changes, const char *old_part, uint32_t old_length, co
   }
 }
 
-static gboolean
+static void
 normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length,
     GArray *changes)
 {
-  gboolean modified = FALSE;
   const char *norm;
   uint32_t n;
   uint32_t cp = bert_utf8_get (grapheme, &n);
@@ -239,58 +238,100 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
   if (n == length && kept_alone (precompiled, cp)) {
     Change change = { cp, 0 };
     g_array_append_val (changes, change);
-    return FALSE;
+    return;
   }
   if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
     push_replacement (changes, grapheme, length, norm);
-    return TRUE;
+    return;
   }
   for (uint32_t at = 0; at < length; at += n) {
     cp = bert_utf8_get (grapheme + at, &n);
     if ((norm = shortest_match (precompiled, grapheme + at, n))) {
       push_replacement (changes, grapheme + at, n, norm);
-      modified = TRUE;
     } else {
       Change change = { cp, 0 };
       g_array_append_val (changes, change);
     }
   }
-  return modified;
 }
 
+/* Whether normalize_grapheme would rewrite the grapheme, without listing its characters. */
+static gboolean
+grapheme_changes (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length)
+{
+  uint32_t n;
+  uint32_t cp = bert_utf8_get (grapheme, &n);
+
+  if (n == length && kept_alone (precompiled, cp))
+    return FALSE;
+  if (length < WHOLE_GRAPHEME_LIMIT && shortest_match (precompiled, grapheme, length))
+    return TRUE;
+  for (uint32_t at = 0; at < length; at += n) {
+    bert_utf8_get (grapheme + at, &n);
+    if (shortest_match (precompiled, grapheme + at, n))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The start of the character that ends before at (at > 0). */
+static uint32_t
+previous_char (const char *text, uint32_t at)
+{
+  do
+    at--;
+  while (at > 0 && ((unsigned char) text[at] & 0xC0) == 0x80);
+  return at;
+}
+
+/* Most text has nothing to rewrite: graphemes are only tested until the first one that
+ * changes. The characters before it stay as they are, so the rewrite copies them and lists
+ * changes from the last of them on (a grapheme replaced by nothing changes the character
+ * before it). */
 void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
   GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
-  gboolean modified = FALSE;
-  uint32_t start = 0;
+  const char *text = normalized->text;
+  uint32_t length = normalized->length, start = 0, copied = 0;
+  gboolean listing = FALSE;
 
-  if (precompiled->n_units == 0 || normalized->length == 0)
+  if (precompiled->n_units == 0 || length == 0)
     return;
   /* A run of ASCII characters kept alone is so many clusters that stay; the last of them
    * may start a cluster with what follows, so the clusters are walked from there (the
    * state after an ASCII character does not depend on those before). */
   uint32_t kept = 0;
-  while (kept < normalized->length && (unsigned char) normalized->text[kept] < 0x80
-      && precompiled->ascii_kept[(unsigned char) normalized->text[kept]])
+  while (kept < length && (unsigned char) text[kept] < 0x80
+      && precompiled->ascii_kept[(unsigned char) text[kept]])
     kept++;
-  if (kept == normalized->length)
+  if (kept == length)
     return;
   start = kept > 0 ? kept - 1 : 0;
-  g_array_set_size (scratch, start);
-  for (uint32_t i = 0; i < start; i++)
-    g_array_index (scratch, Change, i) = (Change){ (unsigned char) normalized->text[i], 0 };
-  for (uint32_t at = start, n; at < normalized->length; at += n) {
-    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
-    if (breaks_before (&state, cp) && at > start) {
-      modified |= normalize_grapheme (precompiled, normalized->text + start, at - start, scratch);
-      start = at;
+  for (uint32_t at = start, n; at <= length; at += n) {
+    n = 1;
+    if (at < length && !(breaks_before (&state, bert_utf8_get (text + at, &n)) && at > start))
+      continue;
+    if (!listing) {
+      if (!grapheme_changes (precompiled, text + start, at - start)) {
+        start = at;
+        continue;
+      }
+      listing = TRUE;
+      copied = start > 0 ? previous_char (text, start) : 0;
+      g_array_set_size (scratch, 0);
+      if (copied < start) {
+        uint32_t size;
+        Change change = { bert_utf8_get (text + copied, &size), 0 };
+        g_array_append_val (scratch, change);
+      }
     }
+    normalize_grapheme (precompiled, text + start, at - start, scratch);
+    start = at;
   }
-  modified |= normalize_grapheme (precompiled, normalized->text + start, normalized->length - start, scratch);
-  if (!modified)
+  if (!listing)
     return;
-  bert_normalized_begin (normalized, 0);
+  bert_normalized_rewrite_from (normalized, copied);
   for (guint i = 0; i < scratch->len; i++) {
     const Change *change = &g_array_index (scratch, Change, i);
     bert_normalized_add (normalized, change->cp, change->change);

@@ -248,8 +248,9 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
 static void
 push_piece (GArray *pieces, int32_t id, uint32_t start, uint32_t end)
 {
-  BertPiece piece = { id, start, end };
-  g_array_append_val (pieces, piece);
+  guint n = pieces->len;
+  g_array_set_size (pieces, n + 1);
+  g_array_index (pieces, BertPiece, n) = (BertPiece){ id, start, end };
 }
 
 /* A run of unknown characters: its piece if the vocabulary has the text, else bytes with
