@@ -158,9 +158,17 @@ cache_hash (const char *text, uint32_t length)
     hash = (hash ^ word) * 0x9E3779B97F4A7C15ull;
     hash ^= hash >> 29;
   }
-  uint64_t tail = 0;
-  memcpy (&tail, text + at, length - at);
-  hash = (hash ^ tail) * 0x9E3779B97F4A7C15ull;
+  /* The last 1 to 7 bytes in at most two loads (a copy of a variable length to the stack,
+   * then one load, stalls on the store). */
+  uint32_t rest = length - at, low = 0, high = 0;
+  const unsigned char *tail = (const unsigned char *) text + at;
+  if (rest >= 4) {
+    memcpy (&low, tail, 4);
+    memcpy (&high, tail + rest - 4, 4);
+  } else if (rest > 0) {
+    low = tail[0] | (uint32_t) tail[rest / 2] << 8 | (uint32_t) tail[rest - 1] << 16;
+  }
+  hash = (hash ^ (low | (uint64_t) high << 32)) * 0x9E3779B97F4A7C15ull;
   return hash ^ (hash >> 32);
 }
 
@@ -180,11 +188,17 @@ cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t
 }
 
 static gboolean
+cache_has (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length)
+{
+  return entry->serial == serial && entry->hash == hash && entry->length == length
+      && memcmp (entry->text, text, length) == 0;
+}
+
+static gboolean
 cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
     GArray *pieces)
 {
-  if (entry->serial != serial || entry->hash != hash || entry->length != length
-      || memcmp (entry->text, text, length) != 0)
+  if (!cache_has (entry, serial, hash, text, length))
     return FALSE;
   g_array_set_size (pieces, entry->n_pieces);
   BertPiece *piece = (BertPiece *) pieces->data;
@@ -460,14 +474,36 @@ locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
 }
 
 static void
-metaspace_pieces (Encoder *encoder, const MetaspaceWord *word, uint32_t prefix)
+push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, uint32_t prefix, int32_t id,
+    uint32_t piece_start, uint32_t piece_end)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  BertSpan span = {
+    piece_start < prefix ? word->space_span.start
+                         : bert_normalized_at (normalized, word->start + piece_start - prefix).start,
+    piece_end <= prefix ? word->space_span.end
+                        : bert_normalized_at (normalized, word->start + piece_end - 1 - prefix).end,
+  };
+  push_model_token (encoder, id, span);
+}
+
+/* The word through the model, or its pieces straight from the cache. */
+static void
+encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
 {
   const char *text = encoder->normalized->text + word->start;
   uint32_t length = word->end - word->start;
+  uint32_t prefix = word->prefixed ? (uint32_t) strlen (encoder->pipeline->replacement) : 0;
+  const CacheEntry *entry = word->entry;
   char buffer[256];
 
-  if (word->entry != NULL && cache_get (word->entry, word->serial, word->hash, text, length, encoder->pieces))
+  if (prefix + length == 0)
     return;
+  if (entry != NULL && cache_has (entry, word->serial, word->hash, text, length)) {
+    for (uint8_t i = 0; i < entry->n_pieces; i++)
+      push_metaspace_piece (encoder, word, prefix, entry->ids[i], entry->starts[i], entry->ends[i]);
+    return;
+  }
   if (prefix > 0) {
     char *joined = prefix + length <= sizeof buffer ? buffer : g_malloc (prefix + length);
     memcpy (joined, encoder->pipeline->replacement, prefix);
@@ -480,27 +516,9 @@ metaspace_pieces (Encoder *encoder, const MetaspaceWord *word, uint32_t prefix)
   }
   if (word->entry != NULL)
     cache_put (word->entry, word->serial, word->hash, text, length, encoder->pieces);
-}
-
-static void
-encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
-{
-  const BertNormalized *normalized = encoder->normalized;
-  uint32_t prefix = word->prefixed ? (uint32_t) strlen (encoder->pipeline->replacement) : 0;
-  uint32_t start = word->start;
-
-  if (prefix + word->end - start == 0)
-    return;
-  metaspace_pieces (encoder, word, prefix);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
-    BertSpan span = {
-      piece->start < prefix ? word->space_span.start
-                            : bert_normalized_at (normalized, start + piece->start - prefix).start,
-      piece->end <= prefix ? word->space_span.end
-                           : bert_normalized_at (normalized, start + piece->end - 1 - prefix).end,
-    };
-    push_model_token (encoder, piece->id, span);
+    push_metaspace_piece (encoder, word, prefix, piece->id, piece->start, piece->end);
   }
 }
 

@@ -13,6 +13,10 @@ struct _BertPrecompiled {
   /* One bit per code point of the BMP: set when the character alone is in no key's
    * prefix, so that a cluster of just that character stays as it is without a walk. */
   uint64_t kept_alone[0x10000 / 64];
+  /* The same for the characters of the BMP that are also plain for grapheme breaking
+   * (Other, not Extended_Pictographic, no Indic conjunct class): a grapheme ends before
+   * them unless a Prepend precedes, and one of them alone stays. */
+  uint64_t plain_kept[0x10000 / 64];
   /* Per ASCII byte: kept alone, and not CR (which CR LF, one cluster, may rewrite). */
   gboolean ascii_kept[128];
 };
@@ -124,6 +128,13 @@ fill_kept_alone (BertPrecompiled *precompiled)
     if ((cp < 0xD800 || cp > 0xDFFF) && shortest_match (precompiled, utf8, n) == NULL)
       precompiled->kept_alone[cp / 64] |= 1ull << (cp % 64);
   }
+  for (uint32_t cp = 0; cp < 0x10000; cp++) {
+    uint16_t classes = bert_unicode_class (cp);
+    gboolean plain = (classes & BERT_CLASS_GCB_MASK) == BERT_GCB_OTHER && !(classes & BERT_CLASS_EXT_PICT)
+        && ((classes >> BERT_CLASS_INCB_SHIFT) & 3) == BERT_INCB_NONE;
+    if (plain && kept_alone (precompiled, cp))
+      precompiled->plain_kept[cp / 64] |= 1ull << (cp % 64);
+  }
   for (uint32_t cp = 0; cp < 128; cp++)
     precompiled->ascii_kept[cp] = cp != '\r' && kept_alone (precompiled, cp);
 }
@@ -132,6 +143,12 @@ static inline gboolean
 kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
 {
   return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
+}
+
+static inline gboolean
+plain_kept (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->plain_kept[cp / 64] >> (cp % 64)) & 1;
 }
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
@@ -292,9 +309,11 @@ void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
   GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
+  const GraphemeState after_plain = { BERT_GCB_OTHER, FALSE, FALSE, 0, CONJUNCT_NONE };
   const char *text = normalized->text;
   uint32_t length = normalized->length, start = 0, copied = 0;
   gboolean listing = FALSE;
+  gboolean single_plain = FALSE; /* [start, at) is one plain character kept alone */
 
   if (precompiled->n_units == 0 || length == 0)
     return;
@@ -309,12 +328,22 @@ bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *
     return;
   start = kept > 0 ? kept - 1 : 0;
   for (uint32_t at = start, n; at <= length; at += n) {
+    gboolean plain = FALSE;
     n = 1;
-    if (at < length && !(breaks_before (&state, bert_utf8_get (text + at, &n)) && at > start))
-      continue;
+    if (at < length) {
+      uint32_t cp = bert_utf8_get (text + at, &n);
+      plain = state.previous != BERT_GCB_PREPEND && plain_kept (precompiled, cp);
+      gboolean breaks = plain ? (state = after_plain, TRUE) : breaks_before (&state, cp);
+      if (!breaks || at == start) {
+        single_plain = plain && at == start;
+        continue;
+      }
+    }
+    /* [start, at) is a whole grapheme */
     if (!listing) {
-      if (!grapheme_changes (precompiled, text + start, at - start)) {
+      if (single_plain || !grapheme_changes (precompiled, text + start, at - start)) {
         start = at;
+        single_plain = plain;
         continue;
       }
       listing = TRUE;

@@ -245,23 +245,22 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   return single;
 }
 
+/* out: the next free piece (the caller has made room for one piece per byte). */
 static void
-push_piece (GArray *pieces, int32_t id, uint32_t start, uint32_t end)
+push_piece (BertPiece **out, int32_t id, uint32_t start, uint32_t end)
 {
-  guint n = pieces->len;
-  g_array_set_size (pieces, n + 1);
-  g_array_index (pieces, BertPiece, n) = (BertPiece){ id, start, end };
+  *(*out)++ = (BertPiece){ id, start, end };
 }
 
 /* A run of unknown characters: its piece if the vocabulary has the text, else bytes with
  * byte_fallback, else unk. */
 static void
 push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t start,
-    uint32_t end, GArray *pieces)
+    uint32_t end, BertPiece **out)
 {
   int32_t id = bert_vocab_lookup (vocab, text + start, end - start);
   if (id >= 0 && (uint32_t) id < unigram->n_pieces) {
-    push_piece (pieces, id, start, end);
+    push_piece (out, id, start, end);
     return;
   }
   if (unigram->byte_fallback) {
@@ -270,11 +269,11 @@ push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *te
       all = unigram->byte_ids[(unsigned char) text[i]] >= 0;
     if (all) {
       for (uint32_t i = start; i < end; i++)
-        push_piece (pieces, unigram->byte_ids[(unsigned char) text[i]], start, end);
+        push_piece (out, unigram->byte_ids[(unsigned char) text[i]], start, end);
       return;
     }
   }
-  push_piece (pieces, unigram->unk_id, start, end);
+  push_piece (out, unigram->unk_id, start, end);
 }
 
 void
@@ -283,7 +282,8 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  g_array_set_size (scratch, (length + 1) * sizeof (Node));
+  if (scratch->len < (length + 1) * sizeof (Node))
+    g_array_set_size (scratch, (length + 1) * sizeof (Node));
   Node *nodes = (Node *) scratch->data;
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
@@ -298,6 +298,8 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 
   /* Back from the end; the pieces come out reversed, then are put in order. */
   guint first = pieces->len;
+  g_array_set_size (pieces, first + length); /* room for the most pieces: one per byte */
+  BertPiece *out = &g_array_index (pieces, BertPiece, first);
   uint32_t unknown_end = 0;
   gboolean in_unknown = FALSE;
   for (uint32_t end = length; end > 0;) {
@@ -309,19 +311,20 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
       in_unknown = TRUE;
     } else {
       if (in_unknown)
-        push_unknown (unigram, vocab, text, end, unknown_end, pieces);
+        push_unknown (unigram, vocab, text, end, unknown_end, &out);
       in_unknown = FALSE;
-      push_piece (pieces, node->id, start, end);
+      push_piece (&out, node->id, start, end);
     }
     end = start;
   }
   if (in_unknown)
-    push_unknown (unigram, vocab, text, 0, unknown_end, pieces);
+    push_unknown (unigram, vocab, text, 0, unknown_end, &out);
 
   /* Byte pieces of one run were pushed in order: reverse runs of equal spans back after
    * reversing everything. */
   BertPiece *all = &g_array_index (pieces, BertPiece, first);
-  guint n = pieces->len - first;
+  guint n = out - all;
+  g_array_set_size (pieces, first + n);
   for (guint i = 0; i < n / 2; i++) {
     BertPiece swap = all[i];
     all[i] = all[n - 1 - i];
