@@ -478,6 +478,12 @@ push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, uint32_t pref
     uint32_t piece_start, uint32_t piece_end)
 {
   const BertNormalized *normalized = encoder->normalized;
+  if (normalized->align == NULL && piece_start >= prefix) {
+    /* A view: pieces are whole characters, so the input bytes are the text's own. */
+    uint32_t origin = normalized->view_start + word->start - prefix;
+    push_model_token (encoder, id, (BertSpan){ origin + piece_start, origin + piece_end });
+    return;
+  }
   BertSpan span = {
     piece_start < prefix ? word->space_span.start
                          : bert_normalized_at (normalized, word->start + piece_start - prefix).start,
@@ -522,6 +528,14 @@ encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
   }
 }
 
+/* Whether one of the eight bytes of word is byte. */
+static inline gboolean
+has_byte (uint64_t word, char byte)
+{
+  uint64_t x = word ^ (0x0101010101010101ull * (unsigned char) byte);
+  return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
 /* The next split point at or after at: a space (a run of them when runs are fused: the
  * normaliser's Replace of " {2,}" would have made it one replacement, aligned to its last
  * space), or the replacement character itself. */
@@ -535,6 +549,13 @@ next_metaspace_split (const Encoder *encoder, gboolean fuse_runs, uint32_t at, u
   char first = replacement[0];
 
   for (; at < normalized->length; at++) {
+    /* eight bytes at a time while none of them is a space or the replacement's first */
+    uint64_t word;
+    while (at + 8 <= normalized->length
+        && (memcpy (&word, text + at, 8), !has_byte (word, ' ') && !has_byte (word, first)))
+      at += 8;
+    if (at >= normalized->length)
+      break;
     if (text[at] != ' ' && text[at] != first)
       continue;
     if (text[at] == ' ') {
