@@ -443,11 +443,11 @@ pre_tokenize_metaspace_unsplit (Encoder *encoder)
   encode_pre_token (encoder, 0, normalized->length);
 }
 
-/* A pre-token of the split Metaspace: the replacement standing for a space (when prefixed:
- * the span of that space) then normalised bytes [start, end). Cached by those bytes, in a
- * key space of its own when prefixed, so that a hit joins nothing. */
+/* A pre-token of the split Metaspace: the replacement standing for a space (prefix bytes
+ * of it, with the span of that space) then normalised bytes [start, end). Cached by those
+ * bytes, in a key space of its own when prefixed, so that a hit joins nothing. */
 typedef struct {
-  gboolean prefixed;
+  uint32_t prefix; /* 0, or the replacement's length */
   BertSpan space_span;
   uint32_t start, end;
   CacheEntry *entry; /* NULL: too long to cache */
@@ -466,7 +466,7 @@ locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
   word->entry = NULL;
   if (length > CACHE_TEXT_BYTES)
     return;
-  word->serial = encoder->pipeline->serial ^ (word->prefixed ? PREFIXED_KEYS : 0);
+  word->serial = encoder->pipeline->serial ^ (word->prefix > 0 ? PREFIXED_KEYS : 0);
   word->entry =
       cache_slot (encoder, word->serial, encoder->normalized->text + word->start, length, &word->hash);
   __builtin_prefetch (word->entry);
@@ -474,10 +474,11 @@ locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
 }
 
 static void
-push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, uint32_t prefix, int32_t id,
-    uint32_t piece_start, uint32_t piece_end)
+push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, int32_t id, uint32_t piece_start,
+    uint32_t piece_end)
 {
   const BertNormalized *normalized = encoder->normalized;
+  uint32_t prefix = word->prefix;
   if (normalized->align == NULL && piece_start >= prefix) {
     /* A view: pieces are whole characters, so the input bytes are the text's own. */
     uint32_t origin = normalized->view_start + word->start - prefix;
@@ -498,8 +499,7 @@ static void
 encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
 {
   const char *text = encoder->normalized->text + word->start;
-  uint32_t length = word->end - word->start;
-  uint32_t prefix = word->prefixed ? (uint32_t) strlen (encoder->pipeline->replacement) : 0;
+  uint32_t length = word->end - word->start, prefix = word->prefix;
   const CacheEntry *entry = word->entry;
   char buffer[256];
 
@@ -507,7 +507,7 @@ encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
     return;
   if (entry != NULL && cache_has (entry, word->serial, word->hash, text, length)) {
     for (uint8_t i = 0; i < entry->n_pieces; i++)
-      push_metaspace_piece (encoder, word, prefix, entry->ids[i], entry->starts[i], entry->ends[i]);
+      push_metaspace_piece (encoder, word, entry->ids[i], entry->starts[i], entry->ends[i]);
     return;
   }
   if (prefix > 0) {
@@ -524,58 +524,72 @@ encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
     cache_put (word->entry, word->serial, word->hash, text, length, encoder->pieces);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
-    push_metaspace_piece (encoder, word, prefix, piece->id, piece->start, piece->end);
+    push_metaspace_piece (encoder, word, piece->id, piece->start, piece->end);
   }
 }
 
-/* Whether one of the eight bytes of word is byte. */
-static inline gboolean
-has_byte (uint64_t word, char byte)
+/* Where the split Metaspace cuts a normalised segment. */
+typedef struct {
+  const char *text;
+  uint32_t length;
+  const char *replacement;
+  uint32_t replacement_length;
+  gboolean fuse_runs;
+} MetaspaceSplits;
+
+/* Per byte of word, its top bit set where the byte is 0: exact for the lowest such byte
+ * (a borrow may mark bytes above it). */
+static inline uint64_t
+zero_bytes (uint64_t word)
 {
-  uint64_t x = word ^ (0x0101010101010101ull * (unsigned char) byte);
-  return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+  return (word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull;
 }
 
-/* The next split point at or after at: a space (a run of them when runs are fused: the
+/* The next split at or after at: a space (a run of them when runs are fused: the
  * normaliser's Replace of " {2,}" would have made it one replacement, aligned to its last
- * space), or the replacement character itself. */
+ * space), or the replacement character itself; the length when none. */
 static uint32_t
-next_metaspace_split (const Encoder *encoder, gboolean fuse_runs, uint32_t at, uint32_t *split_end,
-    gboolean *is_space)
+next_metaspace_split (const MetaspaceSplits *splits, uint32_t at, uint32_t *split_end, gboolean *is_space)
 {
-  const BertNormalized *normalized = encoder->normalized;
-  const char *text = normalized->text, *replacement = encoder->pipeline->replacement;
-  uint32_t replacement_length = strlen (replacement);
-  char first = replacement[0];
+  const char *text = splits->text;
+  uint32_t length = splits->length;
+  char first = splits->replacement[0];
+  uint64_t spaces = 0x0101010101010101ull * ' ', firsts = 0x0101010101010101ull * (unsigned char) first;
 
-  for (; at < normalized->length; at++) {
-    /* eight bytes at a time while none of them is a space or the replacement's first */
-    uint64_t word;
-    while (at + 8 <= normalized->length
-        && (memcpy (&word, text + at, 8), !has_byte (word, ' ') && !has_byte (word, first)))
-      at += 8;
-    if (at >= normalized->length)
-      break;
-    if (text[at] != ' ' && text[at] != first)
+  while (at < length) {
+    /* eight bytes at a time to the first space or first byte of the replacement */
+    if (at + 8 <= length) {
+      uint64_t word;
+      memcpy (&word, text + at, 8);
+      uint64_t found = zero_bytes (word ^ spaces) | zero_bytes (word ^ firsts);
+      if (found == 0) {
+        at += 8;
+        continue;
+      }
+      at += __builtin_ctzll (found) / 8;
+    } else if (text[at] != ' ' && text[at] != first) {
+      at++;
       continue;
+    }
     if (text[at] == ' ') {
       uint32_t end = at + 1;
-      while (fuse_runs && end < normalized->length && text[end] == ' ')
+      while (splits->fuse_runs && end < length && text[end] == ' ')
         end++;
       *split_end = end;
       *is_space = TRUE;
       return at;
     }
-    if (at + replacement_length <= normalized->length
-        && memcmp (text + at, replacement, replacement_length) == 0) {
-      *split_end = at + replacement_length;
+    if (at + splits->replacement_length <= length
+        && memcmp (text + at, splits->replacement, splits->replacement_length) == 0) {
+      *split_end = at + splits->replacement_length;
       *is_space = FALSE;
       return at;
     }
+    at++;
   }
-  *split_end = normalized->length;
+  *split_end = length;
   *is_space = FALSE;
-  return normalized->length;
+  return length;
 }
 
 /* Metaspace's replace, prepend and split without rewriting the string: each pre-token is
@@ -585,31 +599,33 @@ pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
 {
   BertNormalized *normalized = encoder->normalized;
   const char *replacement = encoder->pipeline->replacement;
-  uint32_t replacement_length = strlen (replacement);
+  MetaspaceSplits splits = { normalized->text, normalized->length, replacement, strlen (replacement),
+    fuse_runs };
 
   if (!encoder->pipeline->split) {
     pre_tokenize_metaspace_unsplit (encoder);
     return;
   }
-  if (normalized->length == 0)
+  if (splits.length == 0)
     return;
-  gboolean starts_with = normalized->text[0] == ' '
-      || (normalized->length >= replacement_length
-          && memcmp (normalized->text, replacement, replacement_length) == 0);
+  gboolean starts_with = splits.text[0] == ' '
+      || (splits.length >= splits.replacement_length
+          && memcmp (splits.text, replacement, splits.replacement_length) == 0);
   uint32_t split_end;
   gboolean is_space;
   MetaspaceWord word = { .space_span = bert_normalized_at (normalized, 0) };
-  word.prefixed = !starts_with && metaspace_prepends (encoder, word.space_span.start == 0);
-  word.end = next_metaspace_split (encoder, fuse_runs, 0, &split_end, &is_space);
+  if (!starts_with && metaspace_prepends (encoder, word.space_span.start == 0))
+    word.prefix = splits.replacement_length;
+  word.end = next_metaspace_split (&splits, 0, &split_end, &is_space);
   locate_metaspace_word (encoder, &word);
   while (!full (encoder)) {
-    gboolean last = word.end == normalized->length;
-    MetaspaceWord following = { .prefixed = is_space };
+    gboolean last = word.end == splits.length;
+    MetaspaceWord following = { .prefix = is_space ? splits.replacement_length : 0 };
     if (!last) {
       if (is_space)
         following.space_span = bert_normalized_at (normalized, split_end - 1);
       following.start = is_space ? split_end : word.end;
-      following.end = next_metaspace_split (encoder, fuse_runs, split_end, &split_end, &is_space);
+      following.end = next_metaspace_split (&splits, split_end, &split_end, &is_space);
       locate_metaspace_word (encoder, &following);
     }
     encode_metaspace_word (encoder, &word);
