@@ -136,11 +136,13 @@ full (const Encoder *encoder)
 #define CACHE_SLOTS 32768
 #define CACHE_TEXT_BYTES 30
 #define CACHE_PIECES 8
+#define CACHE_HITS_KEPT 3
 
 typedef struct CacheEntry {
   uint64_t hash;
   uint32_t serial; /* 0: empty */
   uint8_t length, n_pieces;
+  uint8_t hits; /* since stored, at most CACHE_HITS_KEPT */
   char text[CACHE_TEXT_BYTES];
   int32_t ids[CACHE_PIECES];
   uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
@@ -187,15 +189,19 @@ cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t
   return cache_slot (encoder, encoder->pipeline->serial, text, length, hash);
 }
 
+/* A hit makes the entry harder to evict (see cache_put). */
 static gboolean
-cache_has (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length)
+cache_has (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length)
 {
-  return entry->serial == serial && entry->hash == hash && entry->length == length
-      && memcmp (entry->text, text, length) == 0;
+  if (entry->serial != serial || entry->hash != hash || entry->length != length
+      || memcmp (entry->text, text, length) != 0)
+    return FALSE;
+  entry->hits += entry->hits < CACHE_HITS_KEPT;
+  return TRUE;
 }
 
 static gboolean
-cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+cache_get (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
     GArray *pieces)
 {
   if (!cache_has (entry, serial, hash, text, length))
@@ -213,6 +219,13 @@ cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, 
 {
   if (pieces->len > CACHE_PIECES)
     return;
+  /* An entry hit since it was stored stays for as many misses of its slot: most words are
+   * rare, and would otherwise evict the frequent ones (about 51% of pre-tokens hit on the
+   * benchmark's corpus instead of 45%). */
+  if (entry->hits > 0) {
+    entry->hits--;
+    return;
+  }
   entry->serial = serial;
   entry->hash = hash;
   entry->length = (uint8_t) length;
@@ -500,7 +513,7 @@ encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
 {
   const char *text = encoder->normalized->text + word->start;
   uint32_t length = word->end - word->start, prefix = word->prefix;
-  const CacheEntry *entry = word->entry;
+  CacheEntry *entry = word->entry;
   char buffer[256];
 
   if (prefix + length == 0)
