@@ -282,9 +282,12 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  if (scratch->len < (length + 1) * sizeof (Node))
-    g_array_set_size (scratch, (length + 1) * sizeof (Node));
+  /* the nodes, then the ends of the best path's pieces */
+  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t);
+  if (scratch->len < needed)
+    g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
+  uint32_t *path = (uint32_t *) (nodes + length + 1);
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
@@ -296,49 +299,25 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     start += char_length;
   }
 
-  /* Back from the end; the pieces come out reversed, then are put in order. */
+  /* The best path, back from the end, then its pieces in order: runs of unknown pieces
+   * are fused. */
+  uint32_t n_path = 0;
+  for (uint32_t end = length; end > 0; end = (uint32_t) nodes[end].start)
+    path[n_path++] = end;
   guint first = pieces->len;
   g_array_set_size (pieces, first + length); /* room for the most pieces: one per byte */
-  BertPiece *out = &g_array_index (pieces, BertPiece, first);
-  uint32_t unknown_end = 0;
-  gboolean in_unknown = FALSE;
-  for (uint32_t end = length; end > 0;) {
-    const Node *node = &nodes[end];
-    uint32_t start = (uint32_t) node->start;
-    if (node->id == unigram->unk_id) {
-      if (!in_unknown)
-        unknown_end = end;
-      in_unknown = TRUE;
+  BertPiece *all = &g_array_index (pieces, BertPiece, first), *out = all;
+  for (uint32_t k = n_path, start = 0; k > 0;) {
+    uint32_t end = path[--k];
+    int32_t id = nodes[end].id;
+    if (id != unigram->unk_id) {
+      push_piece (&out, id, start, end);
     } else {
-      if (in_unknown)
-        push_unknown (unigram, vocab, text, end, unknown_end, &out);
-      in_unknown = FALSE;
-      push_piece (&out, node->id, start, end);
+      while (k > 0 && nodes[path[k - 1]].id == unigram->unk_id)
+        end = path[--k];
+      push_unknown (unigram, vocab, text, start, end, &out);
     }
-    end = start;
+    start = end;
   }
-  if (in_unknown)
-    push_unknown (unigram, vocab, text, 0, unknown_end, &out);
-
-  /* Byte pieces of one run were pushed in order: reverse runs of equal spans back after
-   * reversing everything. */
-  BertPiece *all = &g_array_index (pieces, BertPiece, first);
-  guint n = out - all;
-  g_array_set_size (pieces, first + n);
-  for (guint i = 0; i < n / 2; i++) {
-    BertPiece swap = all[i];
-    all[i] = all[n - 1 - i];
-    all[n - 1 - i] = swap;
-  }
-  for (guint i = 0; i < n;) {
-    guint j = i + 1;
-    while (j < n && all[j].start == all[i].start && all[j].end == all[i].end)
-      j++;
-    for (guint a = i, b = j - 1; a < b; a++, b--) {
-      BertPiece swap = all[a];
-      all[a] = all[b];
-      all[b] = swap;
-    }
-    i = j;
-  }
+  g_array_set_size (pieces, first + (guint) (out - all));
 }
