@@ -492,10 +492,14 @@ push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, int32_t id, u
 {
   const BertNormalized *normalized = encoder->normalized;
   uint32_t prefix = word->prefix;
-  if (normalized->align == NULL && piece_start >= prefix) {
+  if (normalized->align == NULL) {
     /* A view: pieces are whole characters, so the input bytes are the text's own. */
     uint32_t origin = normalized->view_start + word->start - prefix;
-    push_model_token (encoder, id, (BertSpan){ origin + piece_start, origin + piece_end });
+    BertSpan span = {
+      piece_start < prefix ? word->space_span.start : origin + piece_start,
+      piece_end <= prefix ? word->space_span.end : origin + piece_end,
+    };
+    push_model_token (encoder, id, span);
     return;
   }
   BertSpan span = {
@@ -764,24 +768,42 @@ encode_text (Encoder *encoder)
 
 /* ---- invalid UTF-8 ---- */
 
-/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops
- * there), eight ASCII bytes at a time. */
+/* UTF-8 validity (RFC 3629) where NUL is a character like any other (g_utf8_validate_len
+ * stops there): eight ASCII bytes at a time, the other characters by their lead byte. */
 static gboolean
 is_valid_utf8 (const char *text, gsize length)
 {
   const unsigned char *bytes = (const unsigned char *) text;
-  int invalid = 0;
 
-  for (gsize at = 0; at < length && !invalid;) {
+  for (gsize at = 0; at < length;) {
     uint64_t word;
     if (at + 8 <= length && (memcpy (&word, bytes + at, 8), (word & 0x8080808080808080ull) == 0)) {
       at += 8;
       continue;
     }
-    uint32_t cp;
-    at += bert_utf8_decode (bytes + at, length - at, &cp, &invalid);
+    const unsigned char *c = bytes + at;
+    gsize rest = length - at;
+    if (c[0] < 0x80) {
+      at++;
+    } else if (c[0] >= 0xC2 && c[0] <= 0xDF) {
+      if (rest < 2 || (c[1] & 0xC0) != 0x80)
+        return FALSE;
+      at += 2;
+    } else if (c[0] >= 0xE0 && c[0] <= 0xEF) {
+      unsigned char low = c[0] == 0xE0 ? 0xA0 : 0x80, high = c[0] == 0xED ? 0x9F : 0xBF;
+      if (rest < 3 || c[1] < low || c[1] > high || (c[2] & 0xC0) != 0x80)
+        return FALSE;
+      at += 3;
+    } else if (c[0] >= 0xF0 && c[0] <= 0xF4) {
+      unsigned char low = c[0] == 0xF0 ? 0x90 : 0x80, high = c[0] == 0xF4 ? 0x8F : 0xBF;
+      if (rest < 4 || c[1] < low || c[1] > high || (c[2] & 0xC0) != 0x80 || (c[3] & 0xC0) != 0x80)
+        return FALSE;
+      at += 4;
+    } else {
+      return FALSE;
+    }
   }
-  return !invalid;
+  return TRUE;
 }
 
 /* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of

@@ -303,6 +303,38 @@ test_nul_is_not_invalid_utf8 (void)
   }
 }
 
+/* The pipeline's UTF-8 check agrees with GLib's on every edge of RFC 3629 (boundaries of
+ * each length, overlongs, surrogates, past U+10FFFF, cut sequences), wherever the sequence
+ * falls against the eight-byte ASCII steps. */
+static void
+test_utf8_validity_agrees_with_glib (void)
+{
+  static const char *sequences[] = { "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+    "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf",
+    "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xc2",
+    "\xe2\x82", "\xf0\x9f\x98",
+    "\xe2\x82"
+    "a",
+    "\xc2\xc2\x80" };
+  BertTokenizer *tokenizer = load_fixture ("unigram-nmt-nfkc");
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  for (guint i = 0; i < G_N_ELEMENTS (sequences); i++) {
+    for (guint before = 0; before < 10; before++) {
+      for (guint after = 0; after < 10; after += 9) {
+        char *text = g_strdup_printf ("%.*s%s%.*s", before, "abcdefghij", sequences[i], after, "klmnopqrst");
+        gboolean valid = g_utf8_validate (text, -1, NULL);
+        bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+        if (encoding.repaired_utf8 == valid)
+          g_error ("sequence %u after %u ASCII bytes: GLib says %s", i, before, valid ? "valid" : "invalid");
+        g_free (text);
+      }
+    }
+  }
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -329,5 +361,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
   g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
   g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
+  g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
   return g_test_run ();
 }
