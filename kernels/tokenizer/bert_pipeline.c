@@ -654,18 +654,6 @@ pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
 
 /* ---- segments between added tokens ---- */
 
-/* Whether the last normaliser is a Replace of space runs (" {2,}", or " {1,}") by a space
- * or the replacement that the split Metaspace after it can do in passing: it gives the same
- * pre-tokens and spans without rewriting the string. */
-static gboolean
-metaspace_fuses_runs (const BertPipeline *pipeline)
-{
-  const BertNormalizerStep *last = pipeline->n_steps > 0 ? &pipeline->steps[pipeline->n_steps - 1] : NULL;
-  return pipeline->pre_tokenizer == BERT_PRE_METASPACE && pipeline->split && last != NULL
-      && last->kind == BERT_STEP_REPLACE_RUNS && last->pattern[0] == ' ' && last->min_count <= 2
-      && (strcmp (last->content, " ") == 0 || strcmp (last->content, pipeline->replacement) == 0);
-}
-
 static void
 normalize (Encoder *encoder, guint n_steps)
 {
@@ -695,7 +683,7 @@ static void
 encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertPipeline *pipeline = encoder->pipeline;
-  gboolean fuse_runs = metaspace_fuses_runs (pipeline);
+  gboolean fuse_runs = pipeline->split_takes_runs;
 
   if (pipeline->pre_tokenizer == BERT_PRE_METASPACE)
     bert_normalized_view (encoder->normalized, encoder->text, start, end);

@@ -109,9 +109,9 @@ test_fixture_matches_reference (gconstpointer data)
 
 /* ---- errors ---- */
 
-/* Loads a copy of a fixture's tokenizer.json with one text replaced; returns the error. */
-static GError *
-load_edited (const char *name, const char *from, const char *to)
+/* Loads a copy of a fixture's tokenizer.json with one text replaced. */
+static BertTokenizer *
+load_edited_tokenizer (const char *name, const char *from, const char *to, GError **load_error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
   char *contents;
@@ -126,9 +126,7 @@ load_edited (const char *name, const char *from, const char *to)
   char *path = g_build_filename (dir, "tokenizer.json", NULL);
   g_file_set_contents (path, edited, -1, &error);
   g_assert_no_error (error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_null (tokenizer);
-  g_assert_nonnull (error);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, load_error);
   g_unlink (path);
   g_rmdir (dir);
   g_free (path);
@@ -136,6 +134,17 @@ load_edited (const char *name, const char *from, const char *to)
   g_free (edited);
   g_free (contents);
   g_free (source);
+  return tokenizer;
+}
+
+/* The same, refused; returns the error. */
+static GError *
+load_edited (const char *name, const char *from, const char *to)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer = load_edited_tokenizer (name, from, to, &error);
+  g_assert_null (tokenizer);
+  g_assert_nonnull (error);
   return error;
 }
 
@@ -303,6 +312,52 @@ test_nul_is_not_invalid_utf8 (void)
   }
 }
 
+static char *
+describe_text (BertTokenizer *tokenizer, const char *text)
+{
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  char *description = describe (&encoding);
+  bert_encoding_clear (&encoding);
+  return description;
+}
+
+/* The XLM-R normaliser's last step, Replace " {2,}" by the replacement, is done by the split
+ * Metaspace in passing (every run of spaces becomes one replacement with the span of its
+ * last space); a Replace that leaves shorter runs alone (" {3,}") stays a normaliser step:
+ * two spaces then tokenize as with no Replace at all, three as with " {2,}". */
+static void
+test_space_runs_replace_where_the_pattern_says (void)
+{
+  GError *error = NULL;
+  BertTokenizer *two = load_fixture ("unigram-nmt-nfkc");
+  BertTokenizer *three = load_edited_tokenizer ("unigram-nmt-nfkc", "\" {2,}\"", "\" {3,}\"", &error);
+  g_assert_no_error (error);
+  BertTokenizer *none = load_edited_tokenizer ("unigram-nmt-nfkc", "\" {2,}\"", "\" {99,}\"", &error);
+  g_assert_no_error (error);
+  char *with_two[3], *with_three[3], *with_none[3];
+  const char *texts[] = { "a  b", "a   b", "  a" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    with_two[i] = describe_text (two, texts[i]);
+    with_three[i] = describe_text (three, texts[i]);
+    with_none[i] = describe_text (none, texts[i]);
+  }
+  g_assert_cmpstr (with_three[0], ==, with_none[0]);
+  g_assert_cmpstr (with_three[0], !=, with_two[0]);
+  g_assert_cmpstr (with_three[1], ==, with_two[1]);
+  g_assert_cmpstr (with_three[1], !=, with_none[1]);
+  g_assert_cmpstr (with_three[2], ==, with_none[2]);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_free (with_two[i]);
+    g_free (with_three[i]);
+    g_free (with_none[i]);
+  }
+  bert_tokenizer_free (two);
+  bert_tokenizer_free (three);
+  bert_tokenizer_free (none);
+}
+
 /* The pipeline's UTF-8 check agrees with GLib's on every edge of RFC 3629 (boundaries of
  * each length, overlongs, surrogates, past U+10FFFF, cut sequences), wherever the sequence
  * falls against the eight-byte ASCII steps. */
@@ -362,5 +417,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
   g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
   g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
+  g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
   return g_test_run ();
 }
