@@ -146,12 +146,11 @@ bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_char
 }
 
 void
-bert_normalized_rewrite_from (BertNormalized *normalized, uint32_t unchanged)
+bert_normalized_keep (BertNormalized *normalized, uint32_t bytes)
 {
-  own (normalized);
-  next_start (normalized);
-  next_copy (normalized, 0, unchanged);
-  normalized->cursor = unchanged;
+  uint32_t end = MIN (normalized->cursor + bytes, normalized->length);
+  next_copy (normalized, normalized->cursor, end);
+  normalized->cursor = end;
 }
 
 /* An inserted character shares the alignment of the byte before the cursor; any other

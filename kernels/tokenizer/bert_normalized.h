@@ -47,8 +47,8 @@ void bert_normalized_view (BertNormalized *normalized, const char *text, uint32_
  * the next old character, 1 inserts after it, -n replaces it and removes n more. */
 void bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars);
 void bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change);
-/* A transform that keeps bytes [0, unchanged) as they are (whole characters), then adds. */
-void bert_normalized_rewrite_from (BertNormalized *normalized, uint32_t unchanged);
+/* In a transform: the next bytes (whole characters) kept as they are, alignment included. */
+void bert_normalized_keep (BertNormalized *normalized, uint32_t bytes);
 void bert_normalized_end (BertNormalized *normalized);
 
 /* Replaces every match [starts[i], ends[i]) (normalised bytes, in order, disjoint) with

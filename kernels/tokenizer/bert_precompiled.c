@@ -21,11 +21,14 @@ struct _BertPrecompiled {
   gboolean ascii_kept[128];
 };
 
-/* One new character of the transform, with the reference's change count. */
+/* One new character of the transform, with the reference's change count; or, where cp is
+ * KEEP_BYTES, change bytes of the text kept as they are. */
 typedef struct {
   uint32_t cp;
   int change;
 } Change;
+
+#define KEEP_BYTES UINT32_MAX
 
 static void fill_kept_alone (BertPrecompiled *precompiled);
 static inline gboolean kept_alone (const BertPrecompiled *precompiled, uint32_t cp);
@@ -301,18 +304,37 @@ previous_char (const char *text, uint32_t at)
   return at;
 }
 
-/* Most text has nothing to rewrite: graphemes are only tested until the first one that
- * changes. The characters before it stay as they are, so the rewrite copies them and lists
- * changes from the last of them on (a grapheme replaced by nothing changes the character
- * before it). */
+/* Lists the unchanged graphemes text[from, to): their bytes kept as they are while the
+ * transform's cursor follows the text, each character otherwise; the last character
+ * always alone, as a grapheme replaced by nothing after it changes that one. */
+static void
+list_unchanged (GArray *changes, const char *text, uint32_t from, uint32_t to, gboolean keeping)
+{
+  uint32_t n;
+  if (from == to)
+    return;
+  uint32_t last = previous_char (text, to);
+  if (keeping && last > from) {
+    Change keep = { KEEP_BYTES, (int) (last - from) };
+    g_array_append_val (changes, keep);
+  }
+  for (uint32_t at = keeping ? last : from; at < to; at += n) {
+    Change change = { bert_utf8_get (text + at, &n), 0 };
+    g_array_append_val (changes, change);
+  }
+}
+
+/* Most text has nothing to rewrite: graphemes are only tested, and the changes listed from
+ * the first one that changes; the unchanged ones around are copied whole. */
 void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
   GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
   const GraphemeState after_plain = { BERT_GCB_OTHER, FALSE, FALSE, 0, CONJUNCT_NONE };
   const char *text = normalized->text;
-  uint32_t length = normalized->length, start = 0, copied = 0;
+  uint32_t length = normalized->length, start = 0, unlisted = 0;
   gboolean listing = FALSE;
+  gboolean keeping = TRUE;       /* the transform's cursor follows the text */
   gboolean single_plain = FALSE; /* [start, at) is one plain character kept alone */
 
   if (precompiled->n_units == 0 || length == 0)
@@ -340,30 +362,30 @@ bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *
       }
     }
     /* [start, at) is a whole grapheme */
-    if (!listing) {
-      if (single_plain || !grapheme_changes (precompiled, text + start, at - start)) {
-        start = at;
-        single_plain = plain;
-        continue;
-      }
-      listing = TRUE;
-      copied = start > 0 ? previous_char (text, start) : 0;
-      g_array_set_size (scratch, 0);
-      if (copied < start) {
-        uint32_t size;
-        Change change = { bert_utf8_get (text + copied, &size), 0 };
-        g_array_append_val (scratch, change);
-      }
+    if (single_plain || !grapheme_changes (precompiled, text + start, at - start)) {
+      start = at;
+      single_plain = plain;
+      continue;
     }
+    if (!listing)
+      g_array_set_size (scratch, 0);
+    listing = TRUE;
+    list_unchanged (scratch, text, unlisted, start, keeping);
     normalize_grapheme (precompiled, text + start, at - start, scratch);
-    start = at;
+    /* replaced by nothing with nothing listed before: the reference's cursor stays behind */
+    keeping &= scratch->len > 0;
+    start = unlisted = at;
   }
   if (!listing)
     return;
-  bert_normalized_rewrite_from (normalized, copied);
+  list_unchanged (scratch, text, unlisted, length, keeping);
+  bert_normalized_begin (normalized, 0);
   for (guint i = 0; i < scratch->len; i++) {
     const Change *change = &g_array_index (scratch, Change, i);
-    bert_normalized_add (normalized, change->cp, change->change);
+    if (change->cp == KEEP_BYTES)
+      bert_normalized_keep (normalized, (uint32_t) change->change);
+    else
+      bert_normalized_add (normalized, change->cp, change->change);
   }
   bert_normalized_end (normalized);
 }

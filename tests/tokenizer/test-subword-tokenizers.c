@@ -358,6 +358,32 @@ test_space_runs_replace_where_the_pattern_says (void)
   bert_tokenizer_free (none);
 }
 
+/* XLM-R's charsmap removes U+0001. Removed at the very start, with no character before it
+ * to take the removal, the reference's rewrite runs behind the text from there on (the
+ * spans overlap); the Precompiled normaliser copies unchanged text whole only while it
+ * does not. Ids and byte offsets from Hugging Face tokenizers 0.23.3. */
+static void
+test_removal_at_start_aligns_as_the_reference (void)
+{
+  BertTokenizer *tokenizer = load_fixture ("unigram-nmt-nfkc");
+  const char text[] = "\x01\x01"
+                      "ab \xe2\x84\xa2"
+                      " cd";
+  const int32_t ids[] = { 0, 4, 437, 225, 125, 4, 31, 14, 2 };
+  const uint32_t offsets[] = { 0, 0, 0, 1, 0, 2, 2, 4, 3, 4, 4, 5, 5, 8, 8, 9, 0, 0 };
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, sizeof text - 1, G_MAXUINT, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_assert_cmpint (encoding.ids[i], ==, ids[i]);
+    g_assert_cmpuint (encoding.offsets[2 * i], ==, offsets[2 * i]);
+    g_assert_cmpuint (encoding.offsets[2 * i + 1], ==, offsets[2 * i + 1]);
+  }
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
 /* The pipeline's UTF-8 check agrees with GLib's on every edge of RFC 3629 (boundaries of
  * each length, overlongs, surrogates, past U+10FFFF, cut sequences), wherever the sequence
  * falls against the eight-byte ASCII steps. */
@@ -418,5 +444,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
   g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
   g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
+  g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
   return g_test_run ();
 }
