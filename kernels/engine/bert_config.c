@@ -503,8 +503,10 @@ read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GE
   return TRUE;
 }
 
-/* 1_Pooling/config.json. include_prompt false (pool without the prompt's tokens, as
- * INSTRUCTOR models do) is refused: the engine pools every token of a sequence. */
+/* 1_Pooling/config.json. include_prompt false (as INSTRUCTOR models and some e5, gte and
+ * bge variants have it): pooling leaves out the prompt's tokens, which callers count
+ * (BertPackedInput.prompt_lengths). A value that is not a boolean is refused rather than
+ * read as true, since either reading changes every embedding. */
 static gboolean
 read_pooling (BertConfig *config, const char *path, GError **error)
 {
@@ -516,16 +518,17 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (parser == NULL)
     return FALSE;
   object = parser_get_object (parser);
-  include_prompt = get_value (object, "include_prompt", G_TYPE_BOOLEAN);
-  if (include_prompt != NULL && !json_node_get_boolean (include_prompt)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: include_prompt false (pooling without the prompt's tokens) is not supported", path);
+  include_prompt = json_object_get_member (object, "include_prompt");
+  if (include_prompt != NULL && get_value (object, "include_prompt", G_TYPE_BOOLEAN) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: include_prompt is not a boolean (true or false)", path);
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
   } else {
     ok = read_pooling_flags (config, object, path, error);
   }
+  config->pooling_excludes_prompt = ok && include_prompt != NULL && !json_node_get_boolean (include_prompt);
   g_object_unref (parser);
   return ok;
 }

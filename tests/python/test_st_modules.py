@@ -226,9 +226,9 @@ class BrokenFolders(unittest.TestCase):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode="weightedmean"))
         self.assert_refused("1_Pooling", "pooling_mode weightedmean")
 
-    def test_pooling_without_prompt(self):
-        self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt=False))
-        self.assert_refused("1_Pooling", "include_prompt false")
+    def test_include_prompt_not_a_boolean(self):
+        self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt="false"))
+        self.assert_refused("1_Pooling", "include_prompt is not a boolean")
 
 
 def token_meta(buffer):
