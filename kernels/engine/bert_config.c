@@ -734,14 +734,37 @@ read_max_seq_length (BertConfig *config, const char *path, GError **error)
   return ok;
 }
 
+/* tokenizer_config.json's model_max_length, where sentence-transformers 6 keeps the
+ * max_seq_length it saves (Transformer.max_seq_length is the tokenizer's). A malformed
+ * one is left to the tokenizer's loader, which refuses it; transformers' "no limit"
+ * (1e30, or an integer past 64 bits that json-glib reads as -1) leaves the positions. */
+static void
+read_tokenizer_max_length (BertConfig *config, const char *path)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, NULL);
+  JsonNode *node;
+
+  if (parser == NULL)
+    return;
+  node = json_object_get_member (parser_get_object (parser), "model_max_length");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && (json_node_get_value_type (node) == G_TYPE_INT64 || json_node_get_value_type (node) == G_TYPE_DOUBLE)
+      && json_node_get_double (node) >= 1 && json_node_get_double (node) < config->max_position_embeddings)
+    config->max_seq_length = (int) json_node_get_double (node);
+  g_object_unref (parser);
+}
+
 gboolean
 bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
 {
   char *modules_path = g_build_filename (folder, "modules.json", NULL);
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   gboolean ok = TRUE;
 
+  if (bert_model_file_exists (tokenizer_config_path))
+    read_tokenizer_max_length (config, tokenizer_config_path);
   if (bert_model_file_exists (modules_path))
     ok = read_modules (config, folder, modules_path, error);
   else if (bert_model_file_exists (pooling_path))
@@ -751,5 +774,6 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder, 
   g_free (modules_path);
   g_free (pooling_path);
   g_free (sbert_path);
+  g_free (tokenizer_config_path);
   return ok;
 }
