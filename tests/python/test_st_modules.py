@@ -420,6 +420,20 @@ class PoolingWithoutPrompt(unittest.TestCase):
             self.assertFalse(buffer.get_custom_meta("GstBertTokenMeta").get_structure().has_field("prompt-length"))
 
 
+    def test_remote_backend_refuses(self):
+        """The remote backend pools on its server, which cannot leave the prompt out: an
+        error before any request (the port is a closed one)."""
+        infer = Gst.ElementFactory.make("bert-infer")
+        Gst.util_set_object_arg(infer, "device", "remote")
+        if infer.get_property("device").value_nick != "remote":
+            self.skipTest("bert-infer has no device=remote (built without libcurl)")
+        with self.assertRaises(PipelineError) as raised:
+            run_pipeline(f'bert-infer model={PROMPT_FOLDERS["bert"]} server=http://127.0.0.1:9 remote-model=m '
+                         'prompt="query: "', ["hello"])
+        for fragment in ("remote backend cannot pool without the prompt", "include_prompt false"):
+            self.assertIn(fragment, str(raised.exception))
+
+
 class PoolingModeNames(unittest.TestCase):
     """sentence-transformers 6's "pooling_mode" names give the pooling the older flags do."""
 
