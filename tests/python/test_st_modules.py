@@ -6,7 +6,10 @@ Dense 12 -> 6 without bias, Identity, Normalize: made by make-st-fixtures.py wit
 sentence-transformers) and compares with sentence-transformers' own encode(), saved in
 dense-expected.json; then breaks copies of that folder and checks that each is refused
 with an error naming the problem. The prompt and prompt-name properties of tokenizer and
-bert-infer are checked against encode(prompt=...) and encode(prompt_name=...). Exits 77 (skipped) where gi, numpy or appsrc is missing.
+bert-infer are checked against encode(prompt=...) and encode(prompt_name=...), and pooling
+without the prompt's tokens (include_prompt false) against encode(prompt=...) of the
+prompt-bert and prompt-xlmr folders (prompt-expected.json). Exits 77 (skipped) where gi,
+numpy or appsrc is missing.
 """
 import json
 import shutil
