@@ -2,10 +2,12 @@
  * came from, as Hugging Face tokenizers' NormalizedString does.
  *
  * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
- * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other, each
- * rewriting the whole string. Every rewrite goes through the reference's transform rules
- * (each new character replaces the next old one, is inserted after it, or replaces it and
- * removes some that follow), so offsets come out exactly as the reference's, quirks included.
+ * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
+ * string may start as a view of the input (no copy, no spans stored) and becomes one of its
+ * own at the first rewrite that needs it. Every rewrite goes through the reference's
+ * transform rules (each new character replaces the next old one, is inserted after it, or
+ * replaces it and removes some that follow), so offsets come out exactly as the
+ * reference's, quirks included.
  */
 #ifndef BERT_NORMALIZED_H
 #define BERT_NORMALIZED_H
