@@ -47,8 +47,15 @@ serde_f64 (double value)
 
   if (value == 0 || !isfinite (value))
     return value;
-  /* More digits than a reading-back count also read back: bisect (about 5 printings for a
-   * 250,002-piece vocabulary's scores, not up to 17). */
+  if (fabs (value) > 1e-7 && fabs (value) < 1e7) {
+    /* With up to 15 digits (exact as a double) and such a power of ten (exact too), serde's
+     * one multiplication or division rounds correctly: to the value itself. */
+    g_snprintf (text, sizeof text, "%.14e", fabs (value));
+    if (g_ascii_strtod (text, NULL) == fabs (value))
+      return value;
+    low = 16;
+  }
+  /* More digits than a reading-back count also read back: bisect. */
   while (low < high) {
     int middle = (low + high) / 2;
     g_snprintf (text, sizeof text, "%.*e", middle - 1, fabs (value));
