@@ -18,14 +18,10 @@ typedef struct {
 
 /* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
  * units[s].base + c when that unit's check is s (the root is unit 0). A walk from a
- * position meets every piece starting there, as the reference's common-prefix search.
- * A unit holds the score of the piece ending there, so that a step of the walk reads one
- * cache line of a 250,000-piece trie, not three (unit, id, score); the id is read only
- * for the pieces of the best path. */
+ * position meets every piece starting there, as the reference's common-prefix search. */
 typedef struct {
   uint32_t base;  /* where the children's units start, less their byte */
   uint32_t check; /* the parent unit; UINT32_MAX: free */
-  double score;   /* of the piece ending here; NAN: none */
 } BertTrieUnit;
 
 typedef struct {
@@ -35,7 +31,7 @@ typedef struct {
 } BertPieceTrie;
 
 typedef struct {
-  double *scores; /* per piece id, as read (the trie's units hold them for Viterbi) */
+  double *scores; /* per piece id */
   uint32_t n_pieces;
   int32_t unk_id;
   double unk_score; /* the lowest score minus 10, as the reference */

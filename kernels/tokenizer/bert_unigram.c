@@ -12,13 +12,10 @@
 
 #define UNK_PENALTY 10.0
 
-/* The unit of an unknown character's piece: the root ends no piece. */
-#define UNKNOWN_UNIT 0
-
 typedef struct {
   double score;  /* of the best path ending here */
   int32_t start; /* where its last piece starts; -1: no path yet */
-  uint32_t unit; /* the trie unit where that piece ends, or UNKNOWN_UNIT */
+  int32_t id;
 } Node;
 
 /* Piece ids sorted by their bytes, for the trie built level by level. */
@@ -36,7 +33,7 @@ compare_pieces (const void *a, const void *b, void *data)
 static void
 grow_units (GArray *units, GArray *unit_ids, GArray *skip, guint size)
 {
-  const BertTrieUnit free_unit = { 0, UINT32_MAX, NAN };
+  const BertTrieUnit free_unit = { 0, UINT32_MAX };
   const int32_t none = -1;
   guint old = units->len;
   if (size <= old)
@@ -97,7 +94,7 @@ place_children (GArray *units, GArray *skip, const uint8_t *labels, uint32_t fir
 
 static void
 place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents, const int32_t *ids,
-    uint32_t n_nodes, const double *scores)
+    uint32_t n_nodes)
 {
   uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
   uint32_t *stack = g_new (uint32_t, n_nodes), depth = 0;
@@ -124,8 +121,6 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     for (uint32_t child = first; child < last; child++) {
       uint32_t unit = base + labels[child];
       g_array_index (units, BertTrieUnit, unit).check = unit_of[node];
-      if (ids[child] >= 0)
-        g_array_index (units, BertTrieUnit, unit).score = scores[ids[child]];
       g_array_index (unit_ids, int32_t, unit) = ids[child];
       unit_of[child] = unit;
     }
@@ -144,7 +139,7 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
 /* Level d of the trie is the distinct d-byte prefixes of the sorted pieces, in order: so
  * each level lists the children of the previous one grouped by parent, parents in order. */
 static void
-build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces, const double *scores)
+build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
 {
   GArray *sorted = g_array_new (FALSE, FALSE, sizeof (int32_t));
   for (uint32_t id = 0; id < n_pieces; id++)
@@ -188,7 +183,7 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces, cons
     n_active = kept;
   }
   place_nodes (trie, (const uint8_t *) labels->data, (const uint32_t *) parents->data,
-      (const int32_t *) ids->data, labels->len, scores);
+      (const int32_t *) ids->data, labels->len);
   g_array_free (labels, TRUE);
   g_array_free (parents, TRUE);
   g_array_free (ids, TRUE);
@@ -208,7 +203,7 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
   double lowest = INFINITY;
 
-  build_trie (&unigram->trie, vocab, unigram->n_pieces, unigram->scores);
+  build_trie (&unigram->trie, vocab, unigram->n_pieces);
   for (uint32_t id = 0; id < unigram->n_pieces; id++)
     lowest = MIN (lowest, unigram->scores[id]);
   unigram->unk_score = lowest - UNK_PENALTY;
@@ -231,12 +226,12 @@ bert_unigram_clear (BertUnigram *unigram)
 }
 
 static inline void
-offer (Node *node, double score, int32_t start, uint32_t unit)
+offer (Node *node, double score, int32_t start, int32_t id)
 {
   if (node->start < 0 || score > node->score) {
     node->score = score;
     node->start = start;
-    node->unit = unit;
+    node->id = id;
   }
 }
 
@@ -254,9 +249,9 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   /* Pieces are whole characters of valid UTF-8, so every piece found ends on a character
    * boundary of the text. */
   for (uint32_t end = start + 1; node != 0; end++) {
-    double score = trie->units[node].score;
-    if (!isnan (score)) {
-      offer (&nodes[end], base + score, (int32_t) start, node);
+    int32_t id = trie->ids[node];
+    if (id >= 0) {
+      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
       single |= end - start == char_length;
     }
     if (end == length)
@@ -264,14 +259,6 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
     node = trie_child (trie, node, (unsigned char) text[end]);
   }
   return single;
-}
-
-/* The piece of a path's step: the unknown one's is unk (as is the vocabulary's own unk
- * piece, which the reference fuses with unknown characters too). */
-static inline int32_t
-path_id (const BertUnigram *unigram, uint32_t unit)
-{
-  return unit == UNKNOWN_UNIT ? unigram->unk_id : unigram->trie.ids[unit];
 }
 
 /* out: the next free piece (the caller has made room for one piece per byte). */
@@ -318,34 +305,31 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
   Node *nodes = (Node *) scratch->data;
   uint32_t *path = (uint32_t *) (nodes + length + 1);
   for (uint32_t i = 0; i <= length; i++)
-    nodes[i] = (Node){ 0.0, -1, UNKNOWN_UNIT };
+    nodes[i] = (Node){ 0.0, -1, 0 };
 
   for (uint32_t start = 0; start < length;) {
     uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
     if (!offer_pieces (unigram, text, length, start, char_length, nodes))
       offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-          UNKNOWN_UNIT);
+          unigram->unk_id);
     start += char_length;
   }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */
   uint32_t n_path = 0;
-  for (uint32_t end = length; end > 0; end = (uint32_t) nodes[end].start) {
+  for (uint32_t end = length; end > 0; end = (uint32_t) nodes[end].start)
     path[n_path++] = end;
-    /* the pieces' ids are read below: their cache misses overlap here */
-    __builtin_prefetch (&unigram->trie.ids[nodes[end].unit]);
-  }
   guint first = pieces->len;
   g_array_set_size (pieces, first + length); /* room for the most pieces: one per byte */
   BertPiece *all = &g_array_index (pieces, BertPiece, first), *out = all;
   for (uint32_t k = n_path, start = 0; k > 0;) {
     uint32_t end = path[--k];
-    int32_t id = path_id (unigram, nodes[end].unit);
+    int32_t id = nodes[end].id;
     if (id != unigram->unk_id) {
       push_piece (&out, id, start, end);
     } else {
-      while (k > 0 && path_id (unigram, nodes[path[k - 1]].unit) == unigram->unk_id)
+      while (k > 0 && nodes[path[k - 1]].id == unigram->unk_id)
         end = path[--k];
       push_unknown (unigram, vocab, text, start, end, &out);
     }
