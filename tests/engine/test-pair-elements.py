@@ -8,7 +8,8 @@ copied in) scores every caption of its reference.json paired with a fixed text, 
 pair-text-position=... max-length=N device=cpu ! appsink`, and again with the pair made
 by an upstream `tokenizer pair-text=...`. Ids and type ids must equal transformers'
 tokenizer (a, b, truncation="longest_first", max_length=N), the logits PyTorch's
-(max abs diff <= 1e-4), and the token offsets must point into the caption alone. Exits 77
+(max abs diff <= 1e-4), and the token offsets must point into the caption alone. A prompt
+with pair-text is refused at READY, saying so. Exits 77
 (skipped) where gi, numpy or the elements are missing.
 """
 import json
@@ -114,6 +115,20 @@ class PairPipelines(unittest.TestCase):
         self.assertTrue(all(start <= end <= size for start, end in spans), f"{where}: {spans.tolist()}")
         if text.strip():
             self.assertTrue(any(end > 0 for _, end in spans), f"{where}: no span in the caption")
+
+    def test_pair_text_with_prompt_refused_at_ready(self):
+        element = Gst.ElementFactory.make("bert-infer")
+        element.set_property("model", str(PAIRS_DIR / "bert-wordpiece"))
+        element.set_property("pair-text", "a dog in the snow")
+        element.set_property("prompt", "query: ")
+        bus = Gst.Bus.new()
+        element.set_bus(bus)
+        self.assertEqual(element.set_state(Gst.State.READY), Gst.StateChangeReturn.FAILURE)
+        message = bus.pop_filtered(Gst.MessageType.ERROR)
+        element.set_state(Gst.State.NULL)
+        self.assertIsNotNone(message, "no error message on the bus")
+        error, debug = message.parse_error()
+        self.assertIn('pair-text cannot be combined with the prompt "query: "', debug)
 
     def test_bert_reranker_tokenized_by_bert_infer(self):
         self.check_folder("bert-wordpiece", upstream_tokenizer=False)
