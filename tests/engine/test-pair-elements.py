@@ -9,7 +9,8 @@ pair-text-position=... max-length=N device=cpu ! appsink`, and again with the pa
 by an upstream `tokenizer pair-text=...`. Ids and type ids must equal transformers'
 tokenizer (a, b, truncation="longest_first", max_length=N), the logits PyTorch's
 (max abs diff <= 1e-4), and the token offsets must point into the caption alone. A prompt
-with pair-text is refused at READY, saying so. Exits 77
+with pair-text is refused at READY, and pair-text on bert-infer with tokens from upstream
+warns once. Exits 77
 (skipped) where gi, numpy or the elements are missing.
 """
 import json
@@ -45,8 +46,9 @@ def buffer_field(structure, name, dtype):
     return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
 
 
-def run_texts(description, texts):
-    """The (text, token meta, result meta) of each text through the pipeline described."""
+def run_texts(description, texts, warnings=None):
+    """The (text, token meta, result meta) of each text through the pipeline described;
+    the warnings posted go into warnings when given."""
     pipeline = Gst.parse_launch(
         f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
     results = []
@@ -69,8 +71,13 @@ def run_texts(description, texts):
         buffer.duration = Gst.SECOND
         src.emit("push-buffer", buffer)
     src.emit("end-of-stream")
-    message = pipeline.get_bus().timed_pop_filtered(30 * Gst.SECOND,
-                                                    Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    while True:
+        message = pipeline.get_bus().timed_pop_filtered(
+            30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
+        if message is None or message.type != Gst.MessageType.WARNING:
+            break
+        if warnings is not None:
+            warnings.append(message.parse_warning()[0].message)
     pipeline.set_state(Gst.State.NULL)
     assert message is not None, "no EOS within 30 s"
     assert message.type == Gst.MessageType.EOS, message.parse_error()
@@ -129,6 +136,17 @@ class PairPipelines(unittest.TestCase):
         self.assertIsNotNone(message, "no error message on the bus")
         error, debug = message.parse_error()
         self.assertIn('pair-text cannot be combined with the prompt "query: "', debug)
+
+    def test_pair_text_not_applied_to_tokens_from_upstream_warns(self):
+        folder = PAIRS_DIR / "bert-wordpiece"
+        warnings = []
+        results = run_texts(f"tokenizer model={folder} ! bert-infer model={folder} device=cpu "
+                            f"pair-text=\"a dog\"", ["the cat sat", "a dog"], warnings)
+        self.assertEqual(len(results), 2)
+        self.assertEqual(warnings, ["pair-text applies only to texts bert-infer tokenizes itself: "
+                                    "these came tokenized"])
+        for _, tokens, _ in results:
+            self.assertEqual(set(buffer_field(tokens, "type-ids", numpy.int32).tolist()), {0})
 
     def test_bert_reranker_tokenized_by_bert_infer(self):
         self.check_folder("bert-wordpiece", upstream_tokenizer=False)
