@@ -87,7 +87,7 @@ gst_bert_pair_text_position_get_type (void)
   static gsize type = 0;
   static const GEnumValue values[] = {
     { GST_BERT_PAIR_TEXT_FIRST, "pair-text first, then the buffer's text (a reranker's query)", "first" },
-    { GST_BERT_PAIR_TEXT_SECOND, "The buffer's text, then pair-text (an NLI hypothesis)", "second" },
+    { GST_BERT_PAIR_TEXT_SECOND, "the buffer's text, then pair-text (an NLI hypothesis)", "second" },
     { 0, NULL, NULL }
   };
 
