@@ -117,8 +117,9 @@ struct _GstTokenizer {
   GstBertPairTextPosition active_pair_text_position;
 
   /* streaming thread */
-  gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
-  guint max_line_bytes_active; /* max-line-bytes, likewise */
+  GstBertPromptLength prompt_length; /* of active_prompt, set on every token meta */
+  gboolean split_lines_active;       /* split-lines as it was at READY -> PAUSED */
+  guint max_line_bytes_active;       /* max-line-bytes, likewise */
   gboolean is_markup;
   gboolean has_upstream_caps; /* no caps and a SEGMENT in bytes: a byte stream */
   gboolean segment_in_bytes;
@@ -177,17 +178,19 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
 {
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
+  guint max_length = get_max_length (self);
 
   gboolean ok = self->active_pair_text
       ? gst_bert_tokenize_buffer_pair (self->tokenizer, self->vocabulary, self->active_pair_text,
-          self->active_pair_text_position, &self->plain, buffer, self->is_markup, get_max_length (self),
-          encoding)
+          self->active_pair_text_position, &self->plain, buffer, self->is_markup, max_length, encoding)
       : gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, self->active_prompt, &self->plain,
-          buffer, self->is_markup, get_max_length (self), encoding);
+          buffer, self->is_markup, max_length, encoding);
   if (!ok) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
+  gst_bert_token_meta_set_prompt_length (gst_buffer_get_bert_token_meta (buffer),
+      gst_bert_prompt_length_get (&self->prompt_length, self->tokenizer, self->active_prompt, max_length));
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
   if (encoding->truncated)
@@ -616,6 +619,7 @@ unload_vocab (GstTokenizer *self)
   g_clear_pointer (&self->vocabulary, g_free);
   g_clear_pointer (&self->active_prompt, g_free);
   g_clear_pointer (&self->active_pair_text, g_free);
+  self->prompt_length = (GstBertPromptLength){ 0 };
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
 }
