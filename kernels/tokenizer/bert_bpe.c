@@ -86,6 +86,20 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
     char utf8[4];
     bpe->char_ids[cp] = bert_bpe_lookup (bpe, vocab, utf8, bert_utf8_put (cp, utf8));
   }
+  GString *name = g_string_new (NULL);
+  for (int affixes = 0; affixes < 4; affixes++)
+    for (int byte = 0; byte < 256; byte++) {
+      char utf8[4];
+      uint32_t n = bert_utf8_put (bert_byte_level_char ((unsigned char) byte), utf8);
+      g_string_truncate (name, 0);
+      if ((affixes & 1) && bpe->prefix)
+        g_string_append (name, bpe->prefix);
+      g_string_append_len (name, utf8, n);
+      if ((affixes & 2) && bpe->suffix)
+        g_string_append (name, bpe->suffix);
+      bpe->byte_level_ids[affixes][byte] = bert_bpe_lookup (bpe, vocab, name->str, name->len);
+    }
+  g_string_free (name, TRUE);
 }
 
 void
@@ -341,6 +355,36 @@ merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
   }
 }
 
+/* One symbol per byte, each the byte's byte-level character with the affixes of its place. */
+static gboolean
+split_bytes (const BertBpe *bpe, const char *word, uint32_t length, GArray *symbol_array)
+{
+  g_array_set_size (symbol_array, length);
+  Symbol *symbols = (Symbol *) symbol_array->data;
+  for (uint32_t at = 0; at < length; at++) {
+    int affixes = (at > 0 ? 1 : 0) | (at + 1 == length ? 2 : 0);
+    int32_t id = bpe->byte_level_ids[affixes][(unsigned char) word[at]];
+    if (id < 0)
+      return FALSE;
+    symbols[at] = (Symbol){ id, (int32_t) at - 1, (int32_t) at + 1, at, 1, G_MAXUINT32, -1 };
+  }
+  symbols[length - 1].next = -1;
+  return TRUE;
+}
+
+static void
+append_pieces (const GArray *symbol_array, GArray *pieces)
+{
+  const Symbol *symbols = (const Symbol *) symbol_array->data;
+  guint n = pieces->len;
+  g_array_set_size (pieces, n + symbol_array->len);
+  BertPiece *out = (BertPiece *) pieces->data;
+  for (guint i = 0; i < symbol_array->len; i++)
+    if (symbols[i].length > 0)
+      out[n++] = (BertPiece){ symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
+  g_array_set_size (pieces, n);
+}
+
 void
 bert_bpe_scratch_init (BertBpeScratch *scratch)
 {
@@ -373,11 +417,18 @@ bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, u
   }
   split_word (bpe, vocab, word, length, scratch->symbols, scratch->buffer);
   merge_all (bpe, scratch->symbols, scratch->heap);
-  const Symbol *symbols = (const Symbol *) scratch->symbols->data;
-  for (guint i = 0; i < scratch->symbols->len; i++) {
-    if (symbols[i].length == 0)
-      continue;
-    BertPiece piece = { symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
-    g_array_append_val (pieces, piece);
-  }
+  append_pieces (scratch->symbols, pieces);
+}
+
+gboolean
+bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
+    BertBpeScratch *scratch)
+{
+  if (length == 0)
+    return TRUE;
+  if (bpe->ignore_merges || !split_bytes (bpe, word, length, scratch->symbols))
+    return FALSE;
+  merge_all (bpe, scratch->symbols, scratch->heap);
+  append_pieces (scratch->symbols, pieces);
+  return TRUE;
 }

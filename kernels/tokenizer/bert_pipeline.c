@@ -175,10 +175,11 @@ cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *
   if (entry->serial != serial || entry->hash != hash || entry->length != length
       || memcmp (entry->text, text, length) != 0)
     return FALSE;
-  for (uint8_t i = 0; i < entry->n_pieces; i++) {
-    BertPiece piece = { entry->ids[i], entry->starts[i], entry->ends[i] };
-    g_array_append_val (pieces, piece);
-  }
+  guint n = pieces->len;
+  g_array_set_size (pieces, n + entry->n_pieces);
+  BertPiece *out = (BertPiece *) pieces->data + n;
+  for (uint8_t i = 0; i < entry->n_pieces; i++)
+    out[i] = (BertPiece){ entry->ids[i], entry->starts[i], entry->ends[i] };
   return TRUE;
 }
 
@@ -286,6 +287,14 @@ byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
     g_array_set_size (encoder->pieces, 0);
     if (cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
       return;
+  }
+  g_array_set_size (encoder->pieces, 0);
+  if (encoder->pipeline->model == BERT_MODEL_BPE
+      && bert_bpe_encode_byte_level (&encoder->pipeline->bpe, text, length, encoder->pieces,
+          &encoder->work->bpe_scratch)) {
+    if (entry != NULL)
+      cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
+    return;
   }
   g_string_set_size (mapped, 2 * (gsize) length);
   g_array_set_size (mapped_source, 2 * length);
