@@ -52,36 +52,46 @@ push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start,
   encoding->offsets[2 * i + 1] = end;
 }
 
-static inline gboolean
-ascii_not_space (char c)
+/* The leading and trailing spaces (Ġ or White_Space) of a token's text: all of its
+ * characters are both when it holds nothing else. */
+static void
+count_spaces (const char *value, gsize value_length, uint32_t *leading, uint32_t *trailing)
 {
-  unsigned char byte = (unsigned char) c;
-  return byte < 0x80 && byte != ' ' && (byte < '\t' || byte > '\r');
+  uint32_t cp, n;
+  gboolean in_lead = TRUE;
+
+  *leading = *trailing = 0;
+  for (gsize at = 0; at < value_length; at += n) {
+    cp = bert_utf8_get (value + at, &n);
+    gboolean space = cp == BYTE_LEVEL_SPACE || bert_is_white_space (cp);
+    if (in_lead && space)
+      (*leading)++;
+    else
+      in_lead = FALSE;
+    *trailing = space ? *trailing + 1 : 0;
+  }
+}
+
+void
+bert_pipeline_count_token_spaces (BertPipeline *pipeline, const BertVocab *vocab)
+{
+  g_free (pipeline->token_spaces);
+  pipeline->n_token_spaces = vocab->n_ids;
+  pipeline->token_spaces = g_new0 (uint8_t, 2 * (gsize) vocab->n_ids + 2);
+  for (uint32_t id = 0; id < vocab->n_ids; id++) {
+    const char *value = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t leading, trailing;
+    count_spaces (value ? value : "", value ? vocab->token_length[id] : 0, &leading, &trailing);
+    pipeline->token_spaces[2 * id] = (uint8_t) MIN (leading, 255);
+    pipeline->token_spaces[2 * id + 1] = (uint8_t) MIN (trailing, 255);
+  }
 }
 
 /* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
  * White_Space) of the token's text, except the one added_prefix_space put on the first. */
 static void
-trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *start, uint32_t *end)
+trim (const Encoder *encoder, uint32_t leading, uint32_t trailing, uint32_t *start, uint32_t *end)
 {
-  uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
-  gboolean in_lead = TRUE;
-
-  /* Most tokens neither start nor end with a space: ASCII other than White_Space (tab to
-   * carriage return, space) at both ends settles it without decoding. */
-  if (value_length > 0 && ascii_not_space (value[0]) && ascii_not_space (value[value_length - 1]))
-    return;
-
-  for (gsize at = 0; at < value_length; at += n) {
-    cp = bert_utf8_get (value + at, &n);
-    gboolean space = cp == BYTE_LEVEL_SPACE || bert_is_white_space (cp);
-    n_chars++;
-    if (in_lead && space)
-      leading++;
-    else
-      in_lead = FALSE;
-    trailing = space ? trailing + 1 : 0;
-  }
   if (leading == 0 && trailing == 0)
     return;
   uint32_t index = encoder->encoding->n_tokens - encoder->tokenizer->n_prefix;
@@ -105,15 +115,28 @@ static void
 push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length, uint32_t start,
     uint32_t end)
 {
-  if (encoder->pipeline->trim_offsets)
-    trim (encoder, value, value_length, &start, &end);
+  if (encoder->pipeline->trim_offsets) {
+    uint32_t leading, trailing;
+    count_spaces (value, value_length, &leading, &trailing);
+    trim (encoder, leading, trailing, &start, &end);
+  }
   push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, start, end);
 }
 
 static void
 push_model_token (Encoder *encoder, int32_t id, BertSpan span)
 {
+  const BertPipeline *pipeline = encoder->pipeline;
   const BertVocab *vocab = &encoder->tokenizer->vocab;
+
+  if (pipeline->trim_offsets && (uint32_t) id < pipeline->n_token_spaces) {
+    const uint8_t *spaces = &pipeline->token_spaces[2 * id];
+    if (spaces[0] < 255 && spaces[1] < 255) {
+      trim (encoder, spaces[0], spaces[1], &span.start, &span.end);
+      push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
+      return;
+    }
+  }
   const char *value = bert_vocab_token (vocab, id);
   push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0, span.start,
       span.end);

@@ -458,7 +458,10 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file, error)
                                               : read_bpe (tokenizer, model, added, file, error)))
     return FALSE;
-  return read_normalizer (tokenizer, root, file, error) && read_pre_tokenizer (pipeline, root, file, error);
+  if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
+    return FALSE;
+  bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
+  return TRUE;
 }
 
 void
@@ -475,5 +478,6 @@ bert_pipeline_free (BertPipeline *pipeline)
   bert_unigram_clear (&pipeline->unigram);
   bert_bpe_clear (&pipeline->bpe);
   g_free (pipeline->replacement);
+  g_free (pipeline->token_spaces);
   g_free (pipeline);
 }
