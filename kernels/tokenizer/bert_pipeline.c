@@ -294,24 +294,43 @@ init_byte_level_chars (void)
   }
 }
 
+/* A byte-level pre-token, normalised bytes [start, end), with its cache slot (NULL: too
+ * long for the cache), found and fetched one pre-token ahead so that the slot's cache miss
+ * overlaps the work on the one before. */
+typedef struct {
+  uint32_t start, end;
+  uint64_t hash;
+  CacheEntry *entry;
+} PreToken;
+
+static PreToken
+pre_token_ahead (const Encoder *encoder, uint32_t start, uint32_t end)
+{
+  PreToken pre_token = { start, end, 0, NULL };
+  if (end - start <= CACHE_TEXT_BYTES) {
+    pre_token.entry = cache_entry (encoder, encoder->normalized->text + start, end - start, &pre_token.hash);
+    __builtin_prefetch (pre_token.entry);
+    __builtin_prefetch ((const char *) pre_token.entry + sizeof (CacheEntry) - 1);
+  }
+  return pre_token;
+}
+
 /* The pre-token's pieces, in its own bytes: the model runs on its byte-level characters.
  * The mapping is one to one per byte, so the cache is keyed by the bytes themselves and
  * holds the pieces in their offsets: a hit maps nothing. */
 static void
-byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
+byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
 {
+  const char *text = encoder->normalized->text + pre_token->start;
+  uint32_t length = pre_token->end - pre_token->start;
   GString *mapped = encoder->work->mapped;
   GArray *mapped_source = encoder->work->mapped_source;
-  CacheEntry *entry = NULL;
-  uint64_t hash = 0;
+  CacheEntry *entry = pre_token->entry;
+  uint64_t hash = pre_token->hash;
 
-  if (length <= CACHE_TEXT_BYTES) {
-    entry = cache_entry (encoder, text, length, &hash);
-    g_array_set_size (encoder->pieces, 0);
-    if (cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
-      return;
-  }
   g_array_set_size (encoder->pieces, 0);
+  if (entry != NULL && cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
+    return;
   if (encoder->pipeline->model == BERT_MODEL_BPE
       && bert_bpe_encode_byte_level (&encoder->pipeline->bpe, text, length, encoder->pieces,
           &encoder->work->bpe_scratch)) {
@@ -344,14 +363,14 @@ byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
     cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
 }
 
-/* The pre-token normalised bytes [start, end), through the model; spans from the bytes
- * each piece shows. */
+/* The pre-token through the model; spans from the bytes each piece shows. */
 static void
-encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
+encode_byte_level_pre_token (Encoder *encoder, const PreToken *pre_token)
 {
   const BertNormalized *normalized = encoder->normalized;
+  uint32_t start = pre_token->start;
 
-  byte_level_pieces (encoder, normalized->text + start, end - start);
+  byte_level_pieces (encoder, pre_token);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     BertSpan span;
@@ -411,14 +430,23 @@ pre_tokenize_byte_level (Encoder *encoder)
 
   if (pipeline->add_prefix_space && (normalized->length == 0 || normalized->text[0] != ' '))
     bert_normalized_prepend (normalized, " ");
+  if (normalized->length == 0)
+    return;
   if (!pipeline->use_regex) {
-    encode_byte_level_pre_token (encoder, 0, normalized->length);
+    PreToken whole = pre_token_ahead (encoder, 0, normalized->length);
+    encode_byte_level_pre_token (encoder, &whole);
     return;
   }
-  for (uint32_t at = 0; at < normalized->length && !full (encoder);) {
-    uint32_t end = byte_level_match (normalized->text, normalized->length, at);
-    encode_byte_level_pre_token (encoder, at, end);
-    at = end;
+  PreToken current = pre_token_ahead (encoder, 0, byte_level_match (normalized->text, normalized->length, 0));
+  while (!full (encoder)) {
+    uint32_t at = current.end;
+    PreToken next = current;
+    if (at < normalized->length)
+      next = pre_token_ahead (encoder, at, byte_level_match (normalized->text, normalized->length, at));
+    encode_byte_level_pre_token (encoder, &current);
+    if (at == normalized->length)
+      return;
+    current = next;
   }
 }
 
