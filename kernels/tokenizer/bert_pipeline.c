@@ -277,6 +277,8 @@ encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 /* Per byte: its byte-level character in UTF-8 (at most 2 bytes) and that length. */
 static char byte_level_utf8[256][2];
 static uint8_t byte_level_length[256];
+/* Per ASCII byte: its class in the GPT-2 pattern, without decoding or the two-level table. */
+static uint8_t ascii_byte_level_class[128];
 
 static void
 init_byte_level_chars (void)
@@ -290,6 +292,8 @@ init_byte_level_chars (void)
       byte_level_length[b] = (uint8_t) bert_utf8_put (printable ? b : 256 + n++, utf8);
       memcpy (byte_level_utf8[b], utf8, 2);
     }
+    for (uint32_t b = 0; b < 128; b++)
+      ascii_byte_level_class[b] = (uint8_t) bert_byte_level_class (b);
     g_once_init_leave (&done, 1);
   }
 }
@@ -382,17 +386,28 @@ encode_byte_level_pre_token (Encoder *encoder, const PreToken *pre_token)
   }
 }
 
-/* The end of the GPT-2 pattern's match at at: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
- * ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (leftmost alternative first, as a backtracking engine). */
+static inline BertByteLevelClass
+char_class (const char *text, uint32_t *n)
+{
+  unsigned char byte = (unsigned char) text[0];
+  if (byte < 0x80) {
+    *n = 1;
+    return (BertByteLevelClass) ascii_byte_level_class[byte];
+  }
+  return bert_byte_level_class (bert_utf8_get (text, n));
+}
+
 static uint32_t
 class_run (const char *text, uint32_t length, uint32_t at, BertByteLevelClass wanted)
 {
   uint32_t n;
-  while (at < length && bert_byte_level_class (bert_utf8_get (text + at, &n)) == wanted)
+  while (at < length && char_class (text + at, &n) == wanted)
     at += n;
   return at;
 }
 
+/* The end of the GPT-2 pattern's match at at: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
+ * ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (leftmost alternative first, as a backtracking engine). */
 static uint32_t
 byte_level_match (const char *text, uint32_t length, uint32_t at)
 {
@@ -406,11 +421,11 @@ byte_level_match (const char *text, uint32_t length, uint32_t at)
         return at + size;
     }
   if (text[at] == ' ' && at + 1 < length) {
-    BertByteLevelClass next = bert_byte_level_class (bert_utf8_get (text + at + 1, &n));
+    BertByteLevelClass next = char_class (text + at + 1, &n);
     if (next != BERT_BYTE_LEVEL_SPACE)
       return class_run (text, length, at + 1, next);
   }
-  BertByteLevelClass current = bert_byte_level_class (bert_utf8_get (text + at, &n));
+  BertByteLevelClass current = char_class (text + at, &n);
   if (current != BERT_BYTE_LEVEL_SPACE)
     return class_run (text, length, at, current);
   uint32_t end = class_run (text, length, at, BERT_BYTE_LEVEL_SPACE);
