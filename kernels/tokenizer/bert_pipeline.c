@@ -151,8 +151,11 @@ full (const Encoder *encoder)
 /* ---- model, behind a cache ---- */
 
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
- * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. */
+ * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. Sets
+ * of two entries: a new word takes the place of the one not used since the other was, and
+ * stays second until used again, so that words seen once do not push out frequent ones. */
 #define CACHE_SLOTS 32768
+#define CACHE_WAYS 2
 #define CACHE_TEXT_BYTES 30
 #define CACHE_PIECES 8
 
@@ -160,6 +163,7 @@ typedef struct CacheEntry {
   uint64_t hash;
   uint32_t serial; /* 0: empty */
   uint8_t length, n_pieces;
+  uint8_t recent; /* the set's entry hit last */
   char text[CACHE_TEXT_BYTES];
   int32_t ids[CACHE_PIECES];
   uint8_t starts[CACHE_PIECES], ends[CACHE_PIECES];
@@ -183,20 +187,40 @@ cache_hash (const char *text, uint32_t length)
   return hash ^ (hash >> 32);
 }
 
+/* The set of CACHE_WAYS entries where the pre-token may be. */
 static CacheEntry *
 cache_entry (const Encoder *encoder, const char *text, uint32_t length, uint64_t *hash)
 {
   CacheEntry *cache = encoder->work->cache;
   *hash = cache_hash (text, length);
-  return &cache[(*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS - 1)];
+  uint32_t set =
+      (uint32_t) (*hash ^ (*hash >> 29) ^ encoder->pipeline->serial) & (CACHE_SLOTS / CACHE_WAYS - 1);
+  return &cache[set * CACHE_WAYS];
+}
+
+static const CacheEntry *
+cache_find (CacheEntry *set, uint32_t serial, uint64_t hash, const char *text, uint32_t length)
+{
+  for (guint way = 0; way < CACHE_WAYS; way++) {
+    CacheEntry *entry = &set[way];
+    if (entry->serial == serial && entry->hash == hash && entry->length == length
+        && memcmp (entry->text, text, length) == 0) {
+      if (!entry->recent) {
+        for (guint other = 0; other < CACHE_WAYS; other++)
+          set[other].recent = 0;
+        entry->recent = 1;
+      }
+      return entry;
+    }
+  }
+  return NULL;
 }
 
 static gboolean
-cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
-    GArray *pieces)
+cache_get (CacheEntry *set, uint32_t serial, uint64_t hash, const char *text, uint32_t length, GArray *pieces)
 {
-  if (entry->serial != serial || entry->hash != hash || entry->length != length
-      || memcmp (entry->text, text, length) != 0)
+  const CacheEntry *entry = cache_find (set, serial, hash, text, length);
+  if (entry == NULL)
     return FALSE;
   guint n = pieces->len;
   g_array_set_size (pieces, n + entry->n_pieces);
@@ -207,12 +231,15 @@ cache_get (const CacheEntry *entry, uint32_t serial, uint64_t hash, const char *
 }
 
 static void
-cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
+cache_put (CacheEntry *set, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
     const GArray *pieces)
 {
   if (pieces->len > CACHE_PIECES)
     return;
+  G_STATIC_ASSERT (CACHE_WAYS == 2);
+  CacheEntry *entry = set[0].serial == 0 || set[1].recent ? &set[0] : &set[1];
   entry->serial = serial;
+  entry->recent = 0;
   entry->hash = hash;
   entry->length = (uint8_t) length;
   entry->n_pieces = (uint8_t) pieces->len;
@@ -313,8 +340,9 @@ pre_token_ahead (const Encoder *encoder, uint32_t start, uint32_t end)
   PreToken pre_token = { start, end, 0, NULL };
   if (end - start <= CACHE_TEXT_BYTES) {
     pre_token.entry = cache_entry (encoder, encoder->normalized->text + start, end - start, &pre_token.hash);
-    __builtin_prefetch (pre_token.entry);
-    __builtin_prefetch ((const char *) pre_token.entry + sizeof (CacheEntry) - 1);
+    for (gsize at = 0; at < CACHE_WAYS * sizeof (CacheEntry); at += 64)
+      __builtin_prefetch ((const char *) pre_token.entry + at);
+    __builtin_prefetch ((const char *) pre_token.entry + CACHE_WAYS * sizeof (CacheEntry) - 1);
   }
   return pre_token;
 }
