@@ -26,8 +26,11 @@ merge_key (int32_t left, int32_t right)
   return ((uint64_t) (uint32_t) left << 32 | (uint32_t) right) + 1;
 }
 
+/* The merges sit in buckets of BERT_MERGE_BUCKET slots, one cache line each, probed bucket
+ * after bucket from the key's: a lookup reads one bucket and picks the match without a
+ * branch per slot (found or not is the coin toss that a branch would mispredict). */
 static inline uint32_t
-merge_slot (const BertBpe *bpe, uint64_t key)
+merge_bucket (const BertBpe *bpe, uint64_t key)
 {
   return (uint32_t) ((key * 0x9E3779B97F4A7C15ull) >> 40) & bpe->merge_mask;
 }
@@ -35,13 +38,13 @@ merge_slot (const BertBpe *bpe, uint64_t key)
 void
 bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges)
 {
-  uint32_t size = 16;
-  while (size < 2 * n_merges + 16)
-    size *= 2;
+  uint32_t n_buckets = 4;
+  while (n_buckets * BERT_MERGE_BUCKET < 2 * (uint64_t) n_merges + 16)
+    n_buckets *= 2;
   memset (bpe, 0, sizeof *bpe);
   bpe->n_model_ids = n_model_ids;
-  bpe->merges = g_new0 (BertMerge, size);
-  bpe->merge_mask = size - 1;
+  bpe->merges = g_aligned_alloc0 (n_buckets, BERT_MERGE_BUCKET * sizeof (BertMerge), 64);
+  bpe->merge_mask = n_buckets - 1;
   bpe->unk_id = -1;
 }
 
@@ -49,21 +52,36 @@ void
 bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank, int32_t new_id)
 {
   uint64_t key = merge_key (left, right);
-  uint32_t slot = merge_slot (bpe, key);
-  while (bpe->merges[slot].key != 0 && bpe->merges[slot].key != key)
-    slot = (slot + 1) & bpe->merge_mask;
-  bpe->merges[slot] = (BertMerge){ key, rank, new_id };
+  for (uint32_t bucket = merge_bucket (bpe, key);; bucket = (bucket + 1) & bpe->merge_mask)
+    for (guint i = 0; i < BERT_MERGE_BUCKET; i++) {
+      BertMerge *slot = &bpe->merges[bucket * BERT_MERGE_BUCKET + i];
+      if (slot->key == 0 || slot->key == key) {
+        *slot = (BertMerge){ key, rank, new_id };
+        return;
+      }
+    }
 }
 
-static inline const BertMerge *
-find_merge (const BertBpe *bpe, int32_t left, int32_t right)
+/* The merge of the pair: its rank (G_MAXUINT32 if none) and new id (-1). */
+static inline uint32_t
+find_merge (const BertBpe *bpe, int32_t left, int32_t right, int32_t *new_id)
 {
   uint64_t key = merge_key (left, right);
-  for (uint32_t slot = merge_slot (bpe, key);; slot = (slot + 1) & bpe->merge_mask) {
-    if (bpe->merges[slot].key == key)
-      return &bpe->merges[slot];
-    if (bpe->merges[slot].key == 0)
-      return NULL;
+  for (uint32_t bucket = merge_bucket (bpe, key);; bucket = (bucket + 1) & bpe->merge_mask) {
+    const BertMerge *slots = &bpe->merges[bucket * BERT_MERGE_BUCKET];
+    uint32_t rank = G_MAXUINT32;
+    int32_t id = -1;
+    gboolean free_slot = FALSE;
+    for (guint i = 0; i < BERT_MERGE_BUCKET; i++) {
+      gboolean match = slots[i].key == key;
+      rank = match ? slots[i].rank : rank;
+      id = match ? slots[i].new_id : id;
+      free_slot |= slots[i].key == 0;
+    }
+    if (G_LIKELY (id >= 0 || free_slot)) {
+      *new_id = id;
+      return rank;
+    }
   }
 }
 
@@ -105,7 +123,7 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
 void
 bert_bpe_clear (BertBpe *bpe)
 {
-  g_free (bpe->merges);
+  g_aligned_free (bpe->merges);
   g_free (bpe->prefix);
   g_free (bpe->suffix);
   memset (bpe, 0, sizeof *bpe);
@@ -264,9 +282,10 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
   int32_t right = symbols[left].next;
   if (right < 0)
     return;
-  const BertMerge *merge = find_merge (bpe, symbols[left].id, symbols[right].id);
-  if (merge != NULL)
-    heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
+  int32_t new_id;
+  uint32_t rank = find_merge (bpe, symbols[left].id, symbols[right].id, &new_id);
+  if (new_id >= 0)
+    heap_push (heap, (Candidate){ rank, (uint32_t) left, new_id });
 }
 
 /* Words of at most this many symbols merge by scanning the pairs' ranks instead of
@@ -278,9 +297,10 @@ static void
 rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
 {
   int32_t right = symbols[left].next;
-  const BertMerge *merge = right < 0 ? NULL : find_merge (bpe, symbols[left].id, symbols[right].id);
-  symbols[left].rank = merge ? merge->rank : G_MAXUINT32;
-  symbols[left].new_id = merge ? merge->new_id : -1;
+  symbols[left].rank = G_MAXUINT32;
+  symbols[left].new_id = -1;
+  if (right >= 0)
+    symbols[left].rank = find_merge (bpe, symbols[left].id, symbols[right].id, &symbols[left].new_id);
 }
 
 /* The ranks sit in an array of their own, a merged-away symbol's at G_MAXUINT32: the
@@ -340,8 +360,9 @@ merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
     if (left->length == 0 || left->next < 0)
       continue;
     Symbol *right = &symbols[left->next];
-    const BertMerge *merge = find_merge (bpe, left->id, right->id);
-    if (merge == NULL || merge->new_id != top.new_id)
+    int32_t new_id;
+    find_merge (bpe, left->id, right->id, &new_id);
+    if (new_id != top.new_id)
       continue;
     left->id = top.new_id;
     left->length += right->length;

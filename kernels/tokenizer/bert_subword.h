@@ -56,11 +56,13 @@ typedef struct {
   int32_t new_id;
 } BertMerge;
 
+#define BERT_MERGE_BUCKET 4 /* slots of 16 bytes: a cache line */
+
 #define BERT_BPE_CHAR_IDS 0x800
 
 typedef struct {
   uint32_t n_model_ids;
-  BertMerge *merges;
+  BertMerge *merges; /* merge_mask + 1 buckets of BERT_MERGE_BUCKET */
   uint32_t merge_mask;
   char *prefix, *suffix; /* continuing_subword_prefix, end_of_word_suffix, or NULL */
   int32_t unk_id;        /* -1: none, unknown characters are dropped */
