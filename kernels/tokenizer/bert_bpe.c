@@ -293,7 +293,7 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
  * changes the pairs on either side of it. */
 #define SHORT_WORD_SYMBOLS 48
 
-static void
+static inline void
 rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
 {
   int32_t right = symbols[left].next;
