@@ -380,7 +380,7 @@ merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
 static gboolean
 split_bytes (const BertBpe *bpe, const char *word, uint32_t length, GArray *symbol_array)
 {
-  g_array_set_size (symbol_array, length);
+  bert_array_resize (symbol_array, length);
   Symbol *symbols = (Symbol *) symbol_array->data;
   for (uint32_t at = 0; at < length; at++) {
     int affixes = (at > 0 ? 1 : 0) | (at + 1 == length ? 2 : 0);
@@ -398,12 +398,12 @@ append_pieces (const GArray *symbol_array, GArray *pieces)
 {
   const Symbol *symbols = (const Symbol *) symbol_array->data;
   guint n = pieces->len;
-  g_array_set_size (pieces, n + symbol_array->len);
+  bert_array_resize (pieces, n + symbol_array->len);
   BertPiece *out = (BertPiece *) pieces->data;
   for (guint i = 0; i < symbol_array->len; i++)
     if (symbols[i].length > 0)
       out[n++] = (BertPiece){ symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
-  g_array_set_size (pieces, n);
+  bert_array_resize (pieces, n);
 }
 
 void

@@ -360,7 +360,7 @@ byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
   CacheEntry *entry = pre_token->entry;
   uint64_t hash = pre_token->hash;
 
-  g_array_set_size (encoder->pieces, 0);
+  bert_array_resize (encoder->pieces, 0);
   if (entry != NULL && cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
     return;
   if (encoder->pipeline->model == BERT_MODEL_BPE

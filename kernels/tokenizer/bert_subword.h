@@ -14,6 +14,18 @@ typedef struct {
   uint32_t start, end;
 } BertPiece;
 
+/* g_array_set_size for the arrays of these models (no clear function, not zero-terminated)
+ * on hot paths: shrinking only sets the length, where GLib's call goes through
+ * g_array_remove_range, which costs as much as a short word's whole lookup. */
+static inline void
+bert_array_resize (GArray *array, guint length)
+{
+  if (length > array->len)
+    g_array_set_size (array, length);
+  else
+    array->len = length;
+}
+
 /* ---- Unigram ---- */
 
 /* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
