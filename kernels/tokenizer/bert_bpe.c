@@ -71,14 +71,13 @@ find_merge (const BertBpe *bpe, int32_t left, int32_t right, int32_t *new_id)
     const BertMerge *slots = &bpe->merges[bucket * BERT_MERGE_BUCKET];
     uint32_t rank = G_MAXUINT32;
     int32_t id = -1;
-    gboolean free_slot = FALSE;
     for (guint i = 0; i < BERT_MERGE_BUCKET; i++) {
       gboolean match = slots[i].key == key;
       rank = match ? slots[i].rank : rank;
       id = match ? slots[i].new_id : id;
-      free_slot |= slots[i].key == 0;
     }
-    if (G_LIKELY (id >= 0 || free_slot)) {
+    /* A bucket fills in slot order and nothing leaves it: a free last slot ends the probe. */
+    if (G_LIKELY (id >= 0 || slots[BERT_MERGE_BUCKET - 1].key == 0)) {
       *new_id = id;
       return rank;
     }
