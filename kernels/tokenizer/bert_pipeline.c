@@ -35,7 +35,7 @@ typedef struct Workspace {
 
 /* ---- output ---- */
 
-static void
+static inline void
 push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start, uint32_t end)
 {
   if (encoding->n_tokens == encoding->capacity) {
