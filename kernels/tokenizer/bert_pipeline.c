@@ -347,9 +347,9 @@ pre_token_ahead (const Encoder *encoder, uint32_t start, uint32_t end)
   return pre_token;
 }
 
-/* The pre-token's pieces, in its own bytes: the model runs on its byte-level characters.
- * The mapping is one to one per byte, so the cache is keyed by the bytes themselves and
- * holds the pieces in their offsets: a hit maps nothing. */
+/* The pieces of a pre-token the cache does not hold, in its own bytes: the model runs on
+ * its byte-level characters. The mapping is one to one per byte, so the cache is keyed by
+ * the bytes themselves and holds the pieces in their offsets: a hit maps nothing. */
 static void
 byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
 {
@@ -361,8 +361,6 @@ byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
   uint64_t hash = pre_token->hash;
 
   bert_array_resize (encoder->pieces, 0);
-  if (entry != NULL && cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
-    return;
   if (encoder->pipeline->model == BERT_MODEL_BPE
       && bert_bpe_encode_byte_level (&encoder->pipeline->bpe, text, length, encoder->pieces,
           &encoder->work->bpe_scratch)) {
@@ -395,22 +393,36 @@ byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
     cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
 }
 
-/* The pre-token through the model; spans from the bytes each piece shows. */
+/* A piece of the pre-token at normalised byte start; its span from the bytes it shows. */
+static inline void
+push_byte_level_piece (Encoder *encoder, uint32_t start, int32_t id, uint32_t piece_start, uint32_t piece_end)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  BertSpan span = { normalized->align[0].start, normalized->align[0].start };
+  if (piece_end > piece_start)
+    span = bert_normalized_span (normalized, start + piece_start, start + piece_end);
+  push_model_token (encoder, id, span);
+}
+
+/* The pre-token through the model: a cache hit's pieces go out as they are read. */
 static void
 encode_byte_level_pre_token (Encoder *encoder, const PreToken *pre_token)
 {
-  const BertNormalized *normalized = encoder->normalized;
   uint32_t start = pre_token->start;
+  const CacheEntry *hit = NULL;
 
+  if (pre_token->entry != NULL)
+    hit = cache_find (pre_token->entry, encoder->pipeline->serial, pre_token->hash,
+        encoder->normalized->text + start, pre_token->end - start);
+  if (hit != NULL) {
+    for (uint8_t i = 0; i < hit->n_pieces; i++)
+      push_byte_level_piece (encoder, start, hit->ids[i], hit->starts[i], hit->ends[i]);
+    return;
+  }
   byte_level_pieces (encoder, pre_token);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
-    BertSpan span;
-    if (piece->end > piece->start)
-      span = bert_normalized_span (normalized, start + piece->start, start + piece->end);
-    else
-      span = (BertSpan){ normalized->align[0].start, normalized->align[0].start };
-    push_model_token (encoder, piece->id, span);
+    push_byte_level_piece (encoder, start, piece->id, piece->start, piece->end);
   }
 }
 
