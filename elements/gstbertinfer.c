@@ -142,6 +142,8 @@ struct _GstBertInfer {
   gchar *vocabulary;    /* the identity of the model's tokenizer */
   gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
   gboolean warned_prompt_not_applied;
+  GstBertPromptLength prompt_length; /* of active_prompt; the streaming thread's */
+  gboolean warned_prompt_covers_text;
   BertEncoder *encoder;
   gboolean encoder_is_async;      /* submit several batches before waiting for one */
   const gchar *backend;           /* the encoder's backend name; under the lock */
@@ -849,6 +851,8 @@ static GstBuffer *
 gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
   GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const BertTokenizer *tokenizer = bert_model_get_tokenizer (self->model);
+  guint max_tokens;
 
   if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
     meta = NULL;
@@ -860,18 +864,49 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   }
 
   buffer = gst_buffer_make_writable (buffer);
-  if (!gst_bert_tokenize_buffer (bert_model_get_tokenizer (self->model), self->vocabulary,
-          self->active_prompt, &self->plain, buffer, self->is_markup, gst_bert_infer_max_tokens (self),
-          &self->encoding)) {
+  max_tokens = gst_bert_infer_max_tokens (self);
+  if (!gst_bert_tokenize_buffer (tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
+          self->is_markup, max_tokens, &self->encoding)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
     return NULL;
   }
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
+  tokens->prompt_length =
+      gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);
+  gst_bert_token_meta_set_prompt_length (gst_buffer_get_bert_token_meta (buffer), tokens->prompt_length);
   GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": tokenized here into %u tokens",
       GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
   return buffer;
+}
+
+/* Pooling without the prompt's tokens (include_prompt false) has nothing left to pool
+ * when the prompt is all the sequence holds, once cut to max-length (or when the
+ * prompt alone counts more tokens than in front of the text): the embedding is then
+ * sentence-transformers' for an empty mask (zeros for mean, the first token for CLS,
+ * -inf for max), which no caption should get unnoticed. */
+static void
+gst_bert_infer_warn_prompt_covers_text (GstBertInfer *self, GstBuffer *buffer,
+    const GstBertInferTokens *tokens)
+{
+  if (!self->model->config.pooling_excludes_prompt || self->model->config.head != BERT_HEAD_ENCODER
+      || tokens->prompt_length < tokens->n_kept)
+    return;
+  GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": the prompt's %u tokens cover all %u",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->prompt_length, tokens->n_kept);
+  if (self->warned_prompt_covers_text)
+    return;
+  self->warned_prompt_covers_text = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("The prompt leaves no token of the text to pool for model '%s'", self->model->name),
+      ("buffer at %" GST_TIME_FORMAT ": the prompt counts %u tokens, the sequence run has %u, and %s "
+       "pools without the prompt's tokens (include_prompt false): its embedding is that of no token, "
+       "as sentence-transformers gives it (zeros for mean pooling, the first token for CLS, -inf for "
+       "max, NaN once normalised). Use a shorter prompt or a larger max-length. Warned once per stream, "
+       "later cases are "
+       "logged.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->prompt_length, tokens->n_kept, self->model->path));
 }
 
 /* Checks ids against the model and cuts sequences longer than it takes (max-length,
@@ -902,6 +937,7 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
   }
 
   tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
+  gst_bert_infer_warn_prompt_covers_text (self, buffer, tokens);
   if (tokens->n_kept < tokens->n_tokens) {
     GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT " has %u tokens, cut to %u",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens, tokens->n_kept);
@@ -1423,6 +1459,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_clear_pointer (&self->model, bert_model_unref);
   g_clear_pointer (&self->vocabulary, g_free);
   g_clear_pointer (&self->active_prompt, g_free);
+  self->prompt_length = (GstBertPromptLength){ 0 };
 }
 
 static GstStateChangeReturn
@@ -1440,6 +1477,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
       self->warned_prompt_not_applied = FALSE;
+      self->warned_prompt_covers_text = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default: break;

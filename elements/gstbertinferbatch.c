@@ -20,6 +20,7 @@ gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferTokens *tokens
   if (n_entries < tokens->n_tokens)
     tokens->offsets = NULL;
   tokens->truncated = gst_bert_token_meta_get_truncated (meta);
+  tokens->prompt_length = gst_bert_token_meta_get_prompt_length (meta);
   return TRUE;
 }
 
@@ -31,6 +32,7 @@ gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferT
   tokens->offsets = encoding->offsets;
   tokens->n_tokens = encoding->n_tokens;
   tokens->truncated = encoding->truncated;
+  tokens->prompt_length = 0;
 }
 
 GstBertInferBatch *
@@ -45,6 +47,7 @@ gst_bert_infer_batch_new (void)
   batch->seq_offsets = g_array_new (FALSE, TRUE, sizeof (guint32));
   g_array_set_size (batch->seq_offsets, 1);
   batch->truncated = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  batch->prompt_lengths = g_array_new (FALSE, FALSE, sizeof (guint32));
   batch->opened_us = g_get_monotonic_time ();
   return batch;
 }
@@ -60,6 +63,7 @@ gst_bert_infer_batch_free (GstBertInferBatch *batch)
   g_array_free (batch->spans, TRUE);
   g_array_free (batch->seq_offsets, TRUE);
   g_array_free (batch->truncated, TRUE);
+  g_array_free (batch->prompt_lengths, TRUE);
   g_free (batch);
 }
 
@@ -89,6 +93,7 @@ gst_bert_infer_batch_append (GstBertInferBatch *batch, GstBuffer *buffer, const 
   g_return_if_fail (tokens->n_kept >= 1 && tokens->n_kept <= tokens->n_tokens);
   g_ptr_array_add (batch->buffers, buffer);
   g_array_append_val (batch->truncated, truncated);
+  g_array_append_val (batch->prompt_lengths, tokens->prompt_length);
   append_kept (batch->ids, tokens->ids, tokens->n_tokens, tokens->n_kept, 1);
   append_kept (batch->type_ids, tokens->type_ids, tokens->n_tokens, tokens->n_kept, 1);
   append_kept (batch->spans, tokens->offsets, tokens->n_tokens, tokens->n_kept, 2);
@@ -142,6 +147,7 @@ gst_bert_infer_batch_get_packed (const GstBertInferBatch *batch, BertPackedInput
   input->ids = (const int32_t *) batch->ids->data;
   input->type_ids = (const int32_t *) batch->type_ids->data;
   input->seq_offsets = (const uint32_t *) batch->seq_offsets->data;
+  input->prompt_lengths = (const uint32_t *) batch->prompt_lengths->data;
 }
 
 GstBuffer *

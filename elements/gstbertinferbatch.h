@@ -24,13 +24,16 @@ typedef struct {
   guint n_tokens;
   guint n_kept;       /* n_tokens cut down to the most the model takes */
   gboolean truncated; /* the tokenizer already cut the text */
+  /* leading tokens a prompt gave (gstbertprompt.h); 0: none */
+  guint prompt_length;
 } GstBertInferTokens;
 
-/* Points @tokens at a token meta's arrays; FALSE when it holds no tokens (an empty
- * meta cannot be run: the engine needs [CLS] and [SEP]). A meta made by hand may hold
- * shorter type id or offset arrays: those count as absent (zeros). n_kept is left. */
+/* Points @tokens at a token meta's arrays, with its prompt length; FALSE when it holds
+ * no tokens (an empty meta cannot be run: the engine needs [CLS] and [SEP]). A meta made
+ * by hand may hold shorter type id or offset arrays: those count as absent (zeros).
+ * n_kept is left. */
 gboolean gst_bert_infer_tokens_from_meta (GstCustomMeta *meta, GstBertInferTokens *tokens);
-/* Points @tokens at @encoding's arrays. n_kept is left. */
+/* Points @tokens at @encoding's arrays, with no prompt length. n_kept is left. */
 void gst_bert_infer_tokens_from_encoding (const BertEncoding *encoding, GstBertInferTokens *tokens);
 
 typedef struct {
@@ -42,6 +45,8 @@ typedef struct {
                                  * ids[seq_offsets[i]] up to ids[seq_offsets[i + 1]] */
   GArray *truncated;   /* gboolean: each sequence lost tokens on the way here */
   gint64 opened_us;    /* monotonic time it was created */
+  /* guint32: each sequence's GstBertInferTokens.prompt_length */
+  GArray *prompt_lengths;
 } GstBertInferBatch;
 
 GstBertInferBatch *gst_bert_infer_batch_new (void);

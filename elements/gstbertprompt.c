@@ -2,6 +2,7 @@
 #include "gstbertprompt.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #define PROMPTS_FILE_NAME "config_sentence_transformers.json"
 /* Far above any real one (a few hundred bytes), well below what would be a mistake. */
@@ -107,4 +108,52 @@ gst_bert_prompt_resolve (const gchar *model_path, const gchar *prompt, const gch
   }
   g_free (path);
   return ok;
+}
+
+/* As transformers' all_special_ids: the tokens the post-processor adds, [CLS], [SEP],
+ * the padding and the unknown token. */
+static gboolean
+is_special (const BertTokenizer *tokenizer, int32_t id)
+{
+  guint n_prefix, n_suffix;
+  const int32_t *prefix = bert_tokenizer_get_prefix_ids (tokenizer, &n_prefix);
+  const int32_t *suffix = bert_tokenizer_get_suffix_ids (tokenizer, &n_suffix);
+
+  for (guint i = 0; i < n_prefix; i++)
+    if (prefix[i] == id)
+      return TRUE;
+  for (guint i = 0; i < n_suffix; i++)
+    if (suffix[i] == id)
+      return TRUE;
+  return id == bert_tokenizer_get_cls_id (tokenizer) || id == bert_tokenizer_get_sep_id (tokenizer)
+      || id == bert_tokenizer_get_pad_id (tokenizer) || id == bert_tokenizer_get_unk_id (tokenizer);
+}
+
+guint
+gst_bert_prompt_count_tokens (const BertTokenizer *tokenizer, const gchar *prompt, guint max_length)
+{
+  BertEncoding encoding;
+  guint n_tokens;
+
+  if (prompt == NULL || prompt[0] == '\0')
+    return 0;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, prompt, strlen (prompt), max_length, &encoding);
+  n_tokens = encoding.n_tokens;
+  if (n_tokens > 0 && is_special (tokenizer, encoding.ids[n_tokens - 1]))
+    n_tokens--;
+  bert_encoding_clear (&encoding);
+  return n_tokens;
+}
+
+guint
+gst_bert_prompt_length_get (GstBertPromptLength *cache, const BertTokenizer *tokenizer, const gchar *prompt,
+    guint max_length)
+{
+  if (!cache->counted || cache->max_length != max_length) {
+    cache->n_tokens = gst_bert_prompt_count_tokens (tokenizer, prompt, max_length);
+    cache->max_length = max_length;
+    cache->counted = TRUE;
+  }
+  return cache->n_tokens;
 }

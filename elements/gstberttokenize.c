@@ -53,7 +53,8 @@ encode_with_prompt (const BertTokenizer *tokenizer, BertPlainText *plain, const 
   gchar *joined = g_malloc (prefix_len + size);
 
   memcpy (joined, prefix, prefix_len);
-  memcpy (joined + prefix_len, text, size);
+  if (size > 0) /* an empty buffer maps to NULL, which memcpy may not take */
+    memcpy (joined + prefix_len, text, size);
   encode (tokenizer, plain, joined, prefix_len + size, is_markup, max_length, encoding);
   shift_offsets_past_prefix (encoding, prefix_len);
   g_free (joined);

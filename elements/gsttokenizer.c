@@ -100,8 +100,9 @@ struct _GstTokenizer {
   gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
 
   /* streaming thread */
-  gboolean split_lines_active; /* split-lines as it was at READY -> PAUSED */
-  guint max_line_bytes_active; /* max-line-bytes, likewise */
+  GstBertPromptLength prompt_length; /* of active_prompt, set on every token meta */
+  gboolean split_lines_active;       /* split-lines as it was at READY -> PAUSED */
+  guint max_line_bytes_active;       /* max-line-bytes, likewise */
   gboolean is_markup;
   gboolean has_upstream_caps; /* no caps and a SEGMENT in bytes: a byte stream */
   gboolean segment_in_bytes;
@@ -160,12 +161,15 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
 {
   BertEncoding *encoding = &self->encoding;
   gsize size = gst_buffer_get_size (buffer);
+  guint max_length = get_max_length (self);
 
   if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
-          self->is_markup, get_max_length (self), encoding)) {
+          self->is_markup, max_length, encoding)) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
+  gst_bert_token_meta_set_prompt_length (gst_buffer_get_bert_token_meta (buffer),
+      gst_bert_prompt_length_get (&self->prompt_length, self->tokenizer, self->active_prompt, max_length));
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
   if (encoding->truncated)
@@ -593,6 +597,7 @@ unload_vocab (GstTokenizer *self)
   tokenizer = g_steal_pointer (&self->tokenizer);
   g_clear_pointer (&self->vocabulary, g_free);
   g_clear_pointer (&self->active_prompt, g_free);
+  self->prompt_length = (GstBertPromptLength){ 0 };
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
 }

@@ -186,6 +186,7 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint
   gst_structure_set (s, "n-tokens", G_TYPE_UINT, n_tokens, "truncated", G_TYPE_BOOLEAN, truncated, NULL);
   /* Replaced tokens may come from another tokenizer than the old ones. */
   gst_structure_remove_field (s, "vocabulary");
+  gst_structure_remove_field (s, "prompt-length");
   return meta;
 }
 
@@ -216,6 +217,29 @@ gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta)
 {
   g_return_val_if_fail (meta != NULL, NULL);
   return gst_structure_get_string (gst_custom_meta_get_structure (meta), "vocabulary");
+}
+
+void
+gst_bert_token_meta_set_prompt_length (GstCustomMeta *meta, guint prompt_length)
+{
+  GstStructure *s;
+
+  g_return_if_fail (meta != NULL);
+  s = gst_custom_meta_get_structure (meta);
+  if (prompt_length > 0)
+    gst_structure_set (s, "prompt-length", G_TYPE_UINT, prompt_length, NULL);
+  else
+    gst_structure_remove_field (s, "prompt-length");
+}
+
+guint
+gst_bert_token_meta_get_prompt_length (GstCustomMeta *meta)
+{
+  guint prompt_length = 0;
+
+  g_return_val_if_fail (meta != NULL, 0);
+  gst_structure_get_uint (gst_custom_meta_get_structure (meta), "prompt-length", &prompt_length);
+  return prompt_length;
 }
 
 const gint32 *

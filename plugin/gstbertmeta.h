@@ -23,6 +23,10 @@
  *                                           hash of its vocabulary and options); absent when
  *                                           unknown. bert-infer re-tokenizes tokens of
  *                                           another vocabulary than its model's
+ *   prompt-length guint                     the leading tokens a prompt gave, as
+ *                                           sentence-transformers counts them; absent: no
+ *                                           prompt. bert-infer pools without them where the
+ *                                           model's pooling has include_prompt false
  *
  * Result meta structure "GstBertResultMeta", one per bert-infer the buffer went through,
  * in that order, fields (present according to the head):
@@ -77,6 +81,12 @@ gboolean gst_bert_token_meta_get_truncated (GstCustomMeta *meta);
 void gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary);
 /* Returns: (transfer none) (nullable): the identity, or NULL when unknown. */
 const gchar *gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta);
+
+/* How many leading tokens the prompt gave, as sentence-transformers counts them
+ * (gstbertprompt.h); gst_buffer_add_bert_token_meta clears it, the tokenizer sets it
+ * when it has a prompt. 0 when there was none or the producer did not say. */
+void gst_bert_token_meta_set_prompt_length (GstCustomMeta *meta, guint prompt_length);
+guint gst_bert_token_meta_get_prompt_length (GstCustomMeta *meta);
 
 /* Returns: (transfer none): the result meta of @buffer for @model_name made by
  * @element_name, created empty if absent (a result of another model or element is

@@ -266,11 +266,14 @@ stage_padding (const BertCudaJob *job, const BertCudaInputLayout *layout)
 {
   int32_t *inputs = job->host_inputs;
   uint32_t *seq_offsets = (uint32_t *) (inputs + layout->seq_offsets);
+  uint32_t *prompt_lengths = (uint32_t *) (inputs + layout->prompt_lengths);
 
   for (uint32_t t = job->n_tokens; t < job->launch.n_tokens; t++)
     inputs[layout->ids + t] = inputs[layout->type_ids + t] = inputs[layout->positions + t] = 0;
   for (uint32_t s = job->n_sequences + 1; s <= job->launch.n_sequences; s++)
     seq_offsets[s] = job->n_tokens;
+  for (uint32_t s = job->n_sequences; s < job->launch.n_sequences; s++)
+    prompt_lengths[s] = 0;
 }
 
 /* Copies the batch into the job's pinned inputs with each token's position in its
@@ -282,6 +285,7 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
   const BertCudaInputLayout layout = bert_cuda_input_layout (job->launch.n_tokens, job->launch.n_sequences);
   int32_t *inputs = job->host_inputs;
   uint32_t *seq_offsets = (uint32_t *) (inputs + layout.seq_offsets);
+  uint32_t *prompt_lengths = (uint32_t *) (inputs + layout.prompt_lengths);
   uint32_t max_seq_len = 0;
 
   for (uint32_t s = 0; s < batch->n_sequences; s++) {
@@ -307,6 +311,7 @@ stage_inputs (const BertCudaState *state, BertCudaJob *job, const BertPackedBatc
     bert_position_ids (state->shape.position_offset, batch->ids + start, end - start,
         inputs + layout.positions + start);
     seq_offsets[s] = start;
+    prompt_lengths[s] = batch->prompt_lengths != NULL ? batch->prompt_lengths[s] : 0;
     max_seq_len = MAX (max_seq_len, end - start);
   }
   seq_offsets[batch->n_sequences] = batch->n_tokens;
@@ -480,6 +485,7 @@ cuda_wait (gpointer state_pointer, gpointer job_pointer, GError **error)
 static const BertBackend cuda_backend = {
   .name = "cuda",
   .asynchronous = TRUE,
+  .pools_without_prompt = TRUE,
   .create = cuda_create,
   .destroy = cuda_destroy,
   .submit = cuda_submit,

@@ -43,7 +43,7 @@ typedef struct {
 typedef struct {
   uint32_t token_capacity;
   uint32_t sequence_capacity;
-  int32_t *inputs;        /* a batch's ids | type_ids | positions | seq_offsets, packed */
+  int32_t *inputs;        /* a batch's ids | type_ids | positions | seq_offsets | prompt_lengths */
   void *hidden;           /* [tokens, hidden]: the layer's input and output */
   void *attention_hidden; /* [tokens, hidden]: after attention + LayerNorm */
   void *query_key_value;  /* [tokens, 3 * hidden] */
@@ -68,7 +68,7 @@ typedef struct {
 
 /* Where a batch's inputs lie in the packed input block, in 4-byte elements. */
 typedef struct {
-  size_t ids, type_ids, positions, seq_offsets;
+  size_t ids, type_ids, positions, seq_offsets, prompt_lengths;
   size_t n_elements;
 } BertCudaInputLayout;
 

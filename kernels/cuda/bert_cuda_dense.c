@@ -111,8 +111,8 @@ bert_cuda_dense_reserve (BertCudaDense *dense, uint32_t n_sequences, GError **er
 
 cudaError_t
 bert_cuda_dense_pool (BertCudaDense *dense, BertDType dtype, float *embeddings, const void *hidden_states,
-    const uint32_t *seq_offsets, uint32_t n_sequences, BertPooling pooling, int normalize,
-    cudaStream_t stream)
+    const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, BertPooling pooling,
+    int normalize, cudaStream_t stream)
 {
   const float *x = dense->scratch[0];
   cudaError_t status;
@@ -120,8 +120,8 @@ bert_cuda_dense_pool (BertCudaDense *dense, BertDType dtype, float *embeddings, 
 
   if (n_sequences > dense->capacity)
     return cudaErrorInvalidValue;
-  status = bert_cuda_pool_normalize (dtype, dense->scratch[0], hidden_states, seq_offsets, n_sequences,
-      dense->hidden, pooling, 0, stream);
+  status = bert_cuda_pool_normalize (dtype, dense->scratch[0], hidden_states, seq_offsets, prompt_lengths,
+      n_sequences, dense->hidden, pooling, 0, stream);
   for (int i = 0; status == cudaSuccess && i < dense->n_modules; i++) {
     const BertDenseConfig *config = dense->config[i];
     float *y = i + 1 == dense->n_modules ? embeddings : dense->scratch[(i + 1) % 2];

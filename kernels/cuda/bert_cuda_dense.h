@@ -26,10 +26,11 @@ void bert_cuda_dense_free (BertCudaDense *dense);
 gboolean bert_cuda_dense_reserve (BertCudaDense *dense, uint32_t n_sequences, GError **error);
 
 /* embeddings [n_sequences, last out_features] = the modules over the pooling of
- * hidden_states [n_tokens, hidden] (dtype), each row then L2-normalised when normalize. */
+ * hidden_states [n_tokens, hidden] (dtype) without each sequence's prompt_lengths (as
+ * bert_cuda_pool_normalize), each row then L2-normalised when normalize. */
 cudaError_t bert_cuda_dense_pool (BertCudaDense *dense, BertDType dtype, float *embeddings,
-    const void *hidden_states, const uint32_t *seq_offsets, uint32_t n_sequences, BertPooling pooling,
-    int normalize, cudaStream_t stream);
+    const void *hidden_states, const uint32_t *seq_offsets, const uint32_t *prompt_lengths,
+    uint32_t n_sequences, BertPooling pooling, int normalize, cudaStream_t stream);
 
 G_END_DECLS
 

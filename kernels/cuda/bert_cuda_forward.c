@@ -28,7 +28,8 @@ bert_cuda_input_layout (uint32_t n_tokens, uint32_t n_sequences)
   layout.type_ids = n_tokens;
   layout.positions = 2 * (size_t) n_tokens;
   layout.seq_offsets = 3 * (size_t) n_tokens;
-  layout.n_elements = 3 * (size_t) n_tokens + n_sequences + 1;
+  layout.prompt_lengths = layout.seq_offsets + n_sequences + 1;
+  layout.n_elements = layout.prompt_lengths + n_sequences;
   return layout;
 }
 
@@ -264,9 +265,10 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
           "logits_probs_argmax", -1, error);
 }
 
+/* prompt_lengths: zeros where the batch has none (pooling then takes every token). */
 static gboolean
 forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, const uint32_t *seq_offsets,
-    GError **error)
+    const uint32_t *prompt_lengths, GError **error)
 {
   BertCudaOutputLayout layout = bert_cuda_output_layout (state, n_tokens, n_sequences);
   float *outputs = state->activations.outputs;
@@ -280,14 +282,15 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
       if (state->dense != NULL)
         return step_done (state,
             cuda_check (bert_cuda_dense_pool (state->dense, state->dtype, outputs + layout.embeddings,
-                            state->activations.hidden, seq_offsets, n_sequences, state->settings.pooling,
-                            state->settings.normalize, state->stream),
+                            state->activations.hidden, seq_offsets, prompt_lengths, n_sequences,
+                            state->settings.pooling, state->settings.normalize, state->stream),
                 error),
             "dense_pool", -1, error);
       return step_done (state,
           cuda_check (bert_cuda_pool_normalize (state->dtype, outputs + layout.embeddings,
-                          state->activations.hidden, seq_offsets, n_sequences, state->shape.hidden,
-                          state->settings.pooling, state->settings.normalize, state->stream),
+                          state->activations.hidden, seq_offsets, prompt_lengths, n_sequences,
+                          state->shape.hidden, state->settings.pooling, state->settings.normalize,
+                          state->stream),
               error),
           "pool_normalize", -1, error);
   }
@@ -315,5 +318,6 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   for (int i = 0; i < state->shape.n_layers; i++)
     if (!forward_layer (state, i, n_tokens, n_sequences, max_seq_len, seq_offsets, error))
       return FALSE;
-  return forward_head (state, n_tokens, n_sequences, seq_offsets, error);
+  return forward_head (state, n_tokens, n_sequences, seq_offsets,
+      (const uint32_t *) (inputs + layout.prompt_lengths), error);
 }

@@ -22,28 +22,38 @@ scale_to_unit_length (float *row, int n, float squares)
     row[i] *= inverse_norm;
 }
 
-/* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32.
- * Block s pools sequence s; thread i handles columns i, i + blockDim.x, ... so that the
- * reads of one token row are coalesced. */
+/* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32; prompt_lengths:
+ * [n_sequences] or NULL. Block s pools sequence s without its first prompt_lengths[s]
+ * tokens, as sentence-transformers' Pooling with those masked: mean over none is zeros,
+ * max over none -inf, CLS the first token left, else the sequence's first (the CPU
+ * backend's pool_rows). Thread i handles columns i, i + blockDim.x, ... so that the reads
+ * of one token row are coalesced. */
 template <typename T>
 __global__ void
-pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets, int hidden,
-    BertPooling pooling, int normalize)
+pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets,
+    const uint32_t *prompt_lengths, int hidden, BertPooling pooling, int normalize)
 {
-  const uint32_t start = seq_offsets[blockIdx.x];
+  const uint32_t sequence_start = seq_offsets[blockIdx.x];
   const uint32_t end = seq_offsets[blockIdx.x + 1];
+  const uint32_t skip = prompt_lengths ? prompt_lengths[blockIdx.x] : 0;
+  const uint32_t start = skip < end - sequence_start ? sequence_start + skip : end;
   float *out = pooled + (size_t) blockIdx.x * hidden;
   float squares = 0.0f;
 
   for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-    float value = to_float (hidden_states[(size_t) start * hidden + i]);
-    if (pooling == BERT_POOLING_MEAN) {
-      for (uint32_t token = start + 1; token < end; token++)
-        value += to_float (hidden_states[(size_t) token * hidden + i]);
-      value /= (float) (end - start);
+    float value;
+    if (pooling == BERT_POOLING_CLS) {
+      value = to_float (hidden_states[(size_t) (start < end ? start : sequence_start) * hidden + i]);
     } else if (pooling == BERT_POOLING_MAX) {
-      for (uint32_t token = start + 1; token < end; token++)
+      value = -INFINITY;
+      for (uint32_t token = start; token < end; token++)
         value = fmaxf (value, to_float (hidden_states[(size_t) token * hidden + i]));
+    } else {
+      value = 0.0f;
+      for (uint32_t token = start; token < end; token++)
+        value += to_float (hidden_states[(size_t) token * hidden + i]);
+      if (end > start)
+        value /= (float) (end - start);
     }
     out[i] = value;
     squares += value * value;
@@ -117,13 +127,14 @@ logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8
 template <typename T>
 static cudaError_t
 launch_pool_normalize (float *pooled, const void *hidden_states, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int hidden, BertPooling pooling, int normalize, cudaStream_t stream)
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling, int normalize,
+    cudaStream_t stream)
 {
   if (n_sequences == 0)
     return cudaSuccess;
   /* grid: one block per sequence */
   pool_normalize<<<n_sequences, POOL_THREADS, 0, stream>>> (pooled, (const T *) hidden_states, seq_offsets,
-      hidden, pooling, normalize);
+      prompt_lengths, hidden, pooling, normalize);
   return cudaGetLastError ();
 }
 
@@ -159,11 +170,11 @@ launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels
 
 cudaError_t
 bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states,
-    const uint32_t *seq_offsets, uint32_t n_sequences, int hidden, BertPooling pooling, int normalize,
-    cudaStream_t stream)
+    const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden,
+    BertPooling pooling, int normalize, cudaStream_t stream)
 {
-  return BERT_CUDA_DISPATCH (dtype, launch_pool_normalize, pooled, hidden_states, seq_offsets, n_sequences,
-      hidden, pooling, normalize, stream);
+  return BERT_CUDA_DISPATCH (dtype, launch_pool_normalize, pooled, hidden_states, seq_offsets, prompt_lengths,
+      n_sequences, hidden, pooling, normalize, stream);
 }
 
 cudaError_t

@@ -31,6 +31,9 @@ typedef struct {
   const int32_t *type_ids;     /* n_tokens */
   const uint32_t *seq_offsets; /* n_sequences + 1: sequence i is [seq_offsets[i], seq_offsets[i+1]) */
   uint32_t max_seq_len;
+  /* n_sequences: the leading tokens pooling leaves out (BertPackedInput says how); NULL
+   * unless the model's pooling excludes the prompt and some sequence has one. */
+  const uint32_t *prompt_lengths;
 } BertPackedBatch;
 
 typedef struct {
@@ -38,6 +41,9 @@ typedef struct {
   /* TRUE when submit only starts the batch (it runs while the caller goes on);
    * FALSE when submit or wait computes it in the caller's thread. */
   gboolean asynchronous;
+  /* TRUE when it honours BertPackedBatch.prompt_lengths; a batch that has them is
+   * refused by a backend that does not (the remote one pools on the server). */
+  gboolean pools_without_prompt;
   /* Prepares the model for this backend (uploads weights); returns backend state. */
   gpointer (*create) (const BertModel *model, const BertBackendSettings *settings, GError **error);
   void (*destroy) (gpointer state);

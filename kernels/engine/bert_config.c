@@ -503,8 +503,10 @@ read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GE
   return TRUE;
 }
 
-/* 1_Pooling/config.json. include_prompt false (pool without the prompt's tokens, as
- * INSTRUCTOR models do) is refused: the engine pools every token of a sequence. */
+/* 1_Pooling/config.json. include_prompt false (as INSTRUCTOR models and some e5, gte and
+ * bge variants have it): pooling leaves out the prompt's tokens, which callers count
+ * (BertPackedInput.prompt_lengths). A value that is not a boolean is refused rather than
+ * read as true, since either reading changes every embedding. */
 static gboolean
 read_pooling (BertConfig *config, const char *path, GError **error)
 {
@@ -516,16 +518,17 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (parser == NULL)
     return FALSE;
   object = parser_get_object (parser);
-  include_prompt = get_value (object, "include_prompt", G_TYPE_BOOLEAN);
-  if (include_prompt != NULL && !json_node_get_boolean (include_prompt)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: include_prompt false (pooling without the prompt's tokens) is not supported", path);
+  include_prompt = json_object_get_member (object, "include_prompt");
+  if (include_prompt != NULL && get_value (object, "include_prompt", G_TYPE_BOOLEAN) == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: include_prompt is not a boolean (true or false)", path);
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
   } else {
     ok = read_pooling_flags (config, object, path, error);
   }
+  config->pooling_excludes_prompt = ok && include_prompt != NULL && !json_node_get_boolean (include_prompt);
   g_object_unref (parser);
   return ok;
 }
@@ -731,14 +734,37 @@ read_max_seq_length (BertConfig *config, const char *path, GError **error)
   return ok;
 }
 
+/* tokenizer_config.json's model_max_length, where sentence-transformers 6 keeps the
+ * max_seq_length it saves (Transformer.max_seq_length is the tokenizer's). A malformed
+ * one is left to the tokenizer's loader, which refuses it; transformers' "no limit"
+ * (1e30, or an integer past 64 bits that json-glib reads as -1) leaves the positions. */
+static void
+read_tokenizer_max_length (BertConfig *config, const char *path)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, NULL);
+  JsonNode *node;
+
+  if (parser == NULL)
+    return;
+  node = json_object_get_member (parser_get_object (parser), "model_max_length");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && (json_node_get_value_type (node) == G_TYPE_INT64 || json_node_get_value_type (node) == G_TYPE_DOUBLE)
+      && json_node_get_double (node) >= 1 && json_node_get_double (node) < config->max_position_embeddings)
+    config->max_seq_length = (int) json_node_get_double (node);
+  g_object_unref (parser);
+}
+
 gboolean
 bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
 {
   char *modules_path = g_build_filename (folder, "modules.json", NULL);
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   gboolean ok = TRUE;
 
+  if (bert_model_file_exists (tokenizer_config_path))
+    read_tokenizer_max_length (config, tokenizer_config_path);
   if (bert_model_file_exists (modules_path))
     ok = read_modules (config, folder, modules_path, error);
   else if (bert_model_file_exists (pooling_path))
@@ -748,5 +774,6 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder, 
   g_free (modules_path);
   g_free (pooling_path);
   g_free (sbert_path);
+  g_free (tokenizer_config_path);
   return ok;
 }

@@ -368,6 +368,34 @@ check_packed (const BertModel *model, const BertPackedInput *input, GError **err
   return TRUE;
 }
 
+/* The input's prompt lengths where pooling leaves prompts out and some sequence has one,
+ * else NULL: a backend then pools every token. */
+static const uint32_t *
+pooled_prompt_lengths (const BertEncoder *encoder, const BertPackedInput *input)
+{
+  if (input->prompt_lengths == NULL || encoder->settings.head != BERT_HEAD_ENCODER
+      || !encoder->model->config.pooling_excludes_prompt)
+    return NULL;
+  for (uint32_t i = 0; i < input->n_sequences; i++)
+    if (input->prompt_lengths[i] > 0)
+      return input->prompt_lengths;
+  return NULL;
+}
+
+/* A backend that pools elsewhere (the remote one, on its server) cannot leave the prompt
+ * out: an error, as its embeddings would differ from the model's. */
+static gboolean
+check_prompt_pooling (const BertEncoder *encoder, const BertPackedBatch *batch, GError **error)
+{
+  if (batch->prompt_lengths == NULL || encoder->backend->pools_without_prompt)
+    return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "the %s backend cannot pool without the prompt's tokens, as %s's 1_Pooling/config.json asks "
+      "(include_prompt false); run it on the CPU or CUDA, or without a prompt",
+      encoder->backend->name, encoder->model->path);
+  return FALSE;
+}
+
 /* What the backend reads: the input's arrays in place, zeros for absent type ids. */
 static gboolean
 bind_batch (BertJob *job, const BertPackedInput *input)
@@ -385,6 +413,7 @@ bind_batch (BertJob *job, const BertPackedInput *input)
       return FALSE;
     batch->type_ids = job->type_ids;
   }
+  batch->prompt_lengths = pooled_prompt_lengths (job->encoder, input);
   batch->max_seq_len = 0;
   for (uint32_t i = 0; i < input->n_sequences; i++)
     batch->max_seq_len = MAX (batch->max_seq_len, input->seq_offsets[i + 1] - input->seq_offsets[i]);
@@ -441,6 +470,7 @@ pack_views (BertJob *job, const BertSequence *sequences, uint32_t n_sequences, u
   input->ids = job->ids;
   input->type_ids = job->type_ids;
   input->seq_offsets = job->seq_offsets;
+  input->prompt_lengths = NULL;
   return TRUE;
 }
 
@@ -500,6 +530,10 @@ start_job (BertEncoder *encoder, BertJob *job, const BertPackedInput *input, GEr
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
         "no memory for a batch of %u sequences, %u tokens", input->n_sequences,
         input->seq_offsets[input->n_sequences]);
+    bert_job_free (job);
+    return NULL;
+  }
+  if (!check_prompt_pooling (encoder, &job->batch, error)) {
     bert_job_free (job);
     return NULL;
   }

@@ -118,12 +118,19 @@ typedef struct {
 } BertSequence;
 
 /* A batch with its sequences end to end, no padding: sequence i is tokens
- * [seq_offsets[i], seq_offsets[i + 1]) of ids and type_ids. */
+ * [seq_offsets[i], seq_offsets[i + 1]) of ids and type_ids.
+ * prompt_lengths[i] counts the leading tokens of sequence i that its prompt gave, as
+ * sentence-transformers counts them (the prompt tokenized alone: [CLS] and its tokens,
+ * not its [SEP]). Where the model's 1_Pooling/config.json says include_prompt false,
+ * pooling leaves those tokens out exactly as sentence-transformers' Pooling does: mean and
+ * max over the rest (over none: zeros for mean, -inf for max), CLS the first token of the
+ * rest (the sequence's first when none is left). Otherwise they are ignored. */
 typedef struct {
   uint32_t n_sequences;
-  const int32_t *ids;          /* seq_offsets[n_sequences] entries */
-  const int32_t *type_ids;     /* as many; may be NULL: all zero */
-  const uint32_t *seq_offsets; /* n_sequences + 1 entries, seq_offsets[0] == 0 */
+  const int32_t *ids;             /* seq_offsets[n_sequences] entries */
+  const int32_t *type_ids;        /* as many; may be NULL: all zero */
+  const uint32_t *seq_offsets;    /* n_sequences + 1 entries, seq_offsets[0] == 0 */
+  const uint32_t *prompt_lengths; /* n_sequences entries; may be NULL: no prompts */
 } BertPackedInput;
 
 /* A multi-label model's label applies when its probability (a sigmoid) is above this,
@@ -189,8 +196,8 @@ gboolean bert_encoder_get_normalize (const BertEncoder *encoder);
  * until bert_job_wait (or bert_job_free) returns. Fails (NULL) on a batch the contract
  * above refuses, or a backend error. */
 BertJob *bert_encoder_submit_packed (BertEncoder *encoder, const BertPackedInput *input, GError **error);
-/* Submits a batch of per-sequence views; the sequences are copied, so the caller may
- * free them at once. Fails as bert_encoder_submit_packed does. */
+/* Submits a batch of per-sequence views, without prompts; the sequences are copied, so
+ * the caller may free them at once. Fails as bert_encoder_submit_packed does. */
 BertJob *bert_encoder_submit (BertEncoder *encoder, const BertSequence *sequences, uint32_t n_sequences,
     GError **error);
 /* Waits for a job; on success its outputs stay valid until bert_job_free. */

@@ -88,9 +88,12 @@ typedef struct {
   gboolean multi_label; /* problem_type multi_label_classification: sigmoid */
   BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
   gboolean normalize;   /* 2_Normalize present in modules.json */
-  int max_seq_length;   /* sentence_bert_config.json, else max_position_embeddings */
+  int max_seq_length;   /* sentence_bert_config.json, else tokenizer_config.json's
+                         * model_max_length, else max_position_embeddings */
   int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
   BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
+  /* 1_Pooling/config.json's include_prompt false: pooling skips the prompt's tokens */
+  gboolean pooling_excludes_prompt;
 } BertConfig;
 
 /* The width of an encoder's embedding: the last Dense module's out_features, else hidden_size. */

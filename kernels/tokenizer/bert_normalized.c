@@ -20,8 +20,8 @@ bert_normalized_clear (BertNormalized *normalized)
     g_array_free (normalized->match_starts, TRUE);
     g_array_free (normalized->match_ends, TRUE);
   }
-  g_free (normalized->text);
-  g_free (normalized->align);
+  g_free (normalized->owned_text);
+  g_free (normalized->owned_align);
   g_free (normalized->next_text);
   g_free (normalized->next_align);
   memset (normalized, 0, sizeof *normalized);
@@ -44,16 +44,37 @@ void
 bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end)
 {
   uint32_t length = end - start;
-  reserve (&normalized->text, &normalized->align, &normalized->capacity, length);
-  memcpy (normalized->text, text + start, length);
+  reserve (&normalized->owned_text, &normalized->owned_align, &normalized->capacity, length);
+  if (length > 0)
+    memcpy (normalized->owned_text, text + start, length);
   for (uint32_t at = 0; at < length;) {
     uint32_t n = bert_utf8_length ((unsigned char) text[start + at]);
     BertSpan span = { start + at, start + at + n };
     for (uint32_t i = 0; i < n; i++)
-      normalized->align[at + i] = span;
+      normalized->owned_align[at + i] = span;
     at += n;
   }
+  normalized->text = normalized->owned_text;
+  normalized->align = normalized->owned_align;
   normalized->length = length;
+}
+
+void
+bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end)
+{
+  normalized->text = text + start;
+  normalized->align = NULL;
+  normalized->view_start = start;
+  normalized->length = end - start;
+}
+
+/* A view becomes a string of its own before a rewrite reads its alignment. */
+static void
+own (BertNormalized *normalized)
+{
+  if (normalized->align == NULL)
+    bert_normalized_set (normalized, normalized->text - normalized->view_start, normalized->view_start,
+        normalized->view_start + normalized->length);
 }
 
 /* ---- building the next string ---- */
@@ -91,13 +112,15 @@ next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
 static void
 next_swap (BertNormalized *normalized)
 {
-  char *text = normalized->text;
-  BertSpan *align = normalized->align;
+  char *text = normalized->owned_text;
+  BertSpan *align = normalized->owned_align;
   uint32_t capacity = normalized->capacity;
-  normalized->text = normalized->next_text;
-  normalized->align = normalized->next_align;
-  normalized->length = normalized->next_length;
+  normalized->owned_text = normalized->next_text;
+  normalized->owned_align = normalized->next_align;
   normalized->capacity = normalized->next_capacity;
+  normalized->text = normalized->owned_text;
+  normalized->align = normalized->owned_align;
+  normalized->length = normalized->next_length;
   normalized->next_text = text;
   normalized->next_align = align;
   normalized->next_capacity = capacity;
@@ -116,9 +139,18 @@ skip_chars (BertNormalized *normalized, uint32_t count)
 void
 bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars)
 {
+  own (normalized);
   next_start (normalized);
   normalized->cursor = 0;
   skip_chars (normalized, initial_removed_chars);
+}
+
+void
+bert_normalized_keep (BertNormalized *normalized, uint32_t bytes)
+{
+  uint32_t end = MIN (normalized->cursor + bytes, normalized->length);
+  next_copy (normalized, normalized->cursor, end);
+  normalized->cursor = end;
 }
 
 /* An inserted character shares the alignment of the byte before the cursor; any other
@@ -155,6 +187,7 @@ bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *star
 {
   uint32_t last_end = 0;
 
+  own (normalized);
   next_start (normalized);
   for (guint m = 0; m < n_matches; m++) {
     next_copy (normalized, last_end, starts[m]);
@@ -235,6 +268,7 @@ bert_normalized_prepend (BertNormalized *normalized, const char *prefix)
 {
   if (normalized->length == 0)
     return;
+  own (normalized);
   BertSpan span = normalized->align[0];
   next_start (normalized);
   for (const char *c = prefix; *c;) {
@@ -267,6 +301,12 @@ bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right
   }
   if (start == 0 && end == normalized->length)
     return;
+  if (normalized->align == NULL) {
+    normalized->text += start;
+    normalized->view_start += start;
+    normalized->length = end - start;
+    return;
+  }
   next_start (normalized);
   next_copy (normalized, start, end);
   next_swap (normalized);
@@ -275,6 +315,7 @@ bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right
 void
 bert_normalized_lowercase (BertNormalized *normalized)
 {
+  own (normalized);
   next_start (normalized);
   for (uint32_t at = 0, n; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);

@@ -2,10 +2,12 @@
  * came from, as Hugging Face tokenizers' NormalizedString does.
  *
  * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
- * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other, each
- * rewriting the whole string. Every rewrite goes through the reference's transform rules
- * (each new character replaces the next old one, is inserted after it, or replaces it and
- * removes some that follow), so offsets come out exactly as the reference's, quirks included.
+ * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
+ * string may start as a view of the input (no copy, no spans stored) and becomes one of its
+ * own at the first rewrite that needs it. Every rewrite goes through the reference's
+ * transform rules (each new character replaces the next old one, is inserted after it, or
+ * replaces it and removes some that follow), so offsets come out exactly as the
+ * reference's, quirks included.
  */
 #ifndef BERT_NORMALIZED_H
 #define BERT_NORMALIZED_H
@@ -18,9 +20,13 @@ typedef struct {
 } BertSpan;
 
 typedef struct {
-  char *text;      /* UTF-8, not NUL-terminated */
-  BertSpan *align; /* per byte of text: the input bytes it came from */
-  uint32_t length, capacity;
+  const char *text; /* UTF-8, not NUL-terminated: owned_text, or a view of the input */
+  BertSpan *align;  /* per byte of text: the input bytes it came from; NULL for a view */
+  uint32_t length;
+  uint32_t view_start; /* a view: the input offset of text[0] */
+  char *owned_text;
+  BertSpan *owned_align;
+  uint32_t capacity;
 
   /* the string being built by a transform, swapped in at its end */
   char *next_text;
@@ -35,11 +41,16 @@ void bert_normalized_clear (BertNormalized *normalized);
 
 /* Starts from text[start, end) (valid UTF-8), each character aligned to its own bytes. */
 void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
+/* The same, as a view of text that copies nothing until a rewrite: most text comes out of
+ * the normalisers unchanged, and is then read where it lies. text must outlive the view. */
+void bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
 
 /* A transform: begin, one add per new character, end. change is the reference's: 0 replaces
  * the next old character, 1 inserts after it, -n replaces it and removes n more. */
 void bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars);
 void bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change);
+/* In a transform: the next bytes (whole characters) kept as they are, alignment included. */
+void bert_normalized_keep (BertNormalized *normalized, uint32_t bytes);
 void bert_normalized_end (BertNormalized *normalized);
 
 /* Replaces every match [starts[i], ends[i]) (normalised bytes, in order, disjoint) with
@@ -57,11 +68,26 @@ void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean 
 /* Lowercases every character as Rust's char::to_lowercase does. */
 void bert_normalized_lowercase (BertNormalized *normalized);
 
+/* The input span of the character holding normalised byte at. */
+static inline BertSpan
+bert_normalized_at (const BertNormalized *normalized, uint32_t at)
+{
+  if (normalized->align != NULL)
+    return normalized->align[at];
+  const unsigned char *text = (const unsigned char *) normalized->text;
+  while (at > 0 && (text[at] & 0xC0) == 0x80)
+    at--;
+  uint32_t n = text[at] < 0x80 ? 1 : text[at] < 0xE0 ? 2 : text[at] < 0xF0 ? 3 : 4;
+  BertSpan span = { normalized->view_start + at, normalized->view_start + at + n };
+  return span;
+}
+
 /* The input span of normalised bytes [start, end) (end > start). */
 static inline BertSpan
 bert_normalized_span (const BertNormalized *normalized, uint32_t start, uint32_t end)
 {
-  BertSpan span = { normalized->align[start].start, normalized->align[end - 1].end };
+  BertSpan span = { bert_normalized_at (normalized, start).start,
+    bert_normalized_at (normalized, end - 1).end };
   return span;
 }
 

@@ -64,6 +64,7 @@ typedef struct _BertPipeline {
   char *replacement; /* Metaspace: "▁" */
   BertPrependScheme prepend_scheme;
   gboolean split;            /* Metaspace: split before each replacement */
+  gboolean split_takes_runs; /* Metaspace: does the last normaliser's Replace of space runs */
   gboolean add_prefix_space; /* ByteLevel */
   gboolean use_regex;        /* ByteLevel */
 

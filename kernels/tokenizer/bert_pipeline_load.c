@@ -442,6 +442,19 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
 
 /* ---- the whole ---- */
 
+/* Whether the last normaliser is a Replace of space runs (" {2,}", or " {1,}") by a space or
+ * the replacement that a split Metaspace after it can do in passing: it gives the same
+ * pre-tokens and spans without rewriting the string (each run becomes one replacement with
+ * the span of its last space). */
+static gboolean
+split_takes_runs (const BertPipeline *pipeline)
+{
+  const BertNormalizerStep *last = pipeline->n_steps > 0 ? &pipeline->steps[pipeline->n_steps - 1] : NULL;
+  return pipeline->pre_tokenizer == BERT_PRE_METASPACE && pipeline->split && last != NULL
+      && last->kind == BERT_STEP_REPLACE_RUNS && last->pattern[0] == ' ' && last->min_count <= 2
+      && (strcmp (last->content, " ") == 0 || strcmp (last->content, pipeline->replacement) == 0);
+}
+
 gboolean
 bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
     GError **error)
@@ -460,6 +473,7 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
     return FALSE;
   if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
     return FALSE;
+  pipeline->split_takes_runs = split_takes_runs (pipeline);
   bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
   return TRUE;
 }

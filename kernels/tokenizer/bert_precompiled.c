@@ -13,15 +13,22 @@ struct _BertPrecompiled {
   /* One bit per code point of the BMP: set when the character alone is in no key's
    * prefix, so that a cluster of just that character stays as it is without a walk. */
   uint64_t kept_alone[0x10000 / 64];
+  /* The same for the characters of the BMP that are also plain for grapheme breaking
+   * (Other, not Extended_Pictographic, no Indic conjunct class): a grapheme ends before
+   * them unless a Prepend precedes, and one of them alone stays. */
+  uint64_t plain_kept[0x10000 / 64];
   /* Per ASCII byte: kept alone, and not CR (which CR LF, one cluster, may rewrite). */
   gboolean ascii_kept[128];
 };
 
-/* One new character of the transform, with the reference's change count. */
+/* One new character of the transform, with the reference's change count; or, where cp is
+ * KEEP_BYTES, change bytes of the text kept as they are. */
 typedef struct {
   uint32_t cp;
   int change;
 } Change;
+
+#define KEEP_BYTES UINT32_MAX
 
 static void fill_kept_alone (BertPrecompiled *precompiled);
 static inline gboolean kept_alone (const BertPrecompiled *precompiled, uint32_t cp);
@@ -124,6 +131,13 @@ fill_kept_alone (BertPrecompiled *precompiled)
     if ((cp < 0xD800 || cp > 0xDFFF) && shortest_match (precompiled, utf8, n) == NULL)
       precompiled->kept_alone[cp / 64] |= 1ull << (cp % 64);
   }
+  for (uint32_t cp = 0; cp < 0x10000; cp++) {
+    uint16_t classes = bert_unicode_class (cp);
+    gboolean plain = (classes & BERT_CLASS_GCB_MASK) == BERT_GCB_OTHER && !(classes & BERT_CLASS_EXT_PICT)
+        && ((classes >> BERT_CLASS_INCB_SHIFT) & 3) == BERT_INCB_NONE;
+    if (plain && kept_alone (precompiled, cp))
+      precompiled->plain_kept[cp / 64] |= 1ull << (cp % 64);
+  }
   for (uint32_t cp = 0; cp < 128; cp++)
     precompiled->ascii_kept[cp] = cp != '\r' && kept_alone (precompiled, cp);
 }
@@ -132,6 +146,12 @@ static inline gboolean
 kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
 {
   return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
+}
+
+static inline gboolean
+plain_kept (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->plain_kept[cp / 64] >> (cp % 64)) & 1;
 }
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
@@ -227,11 +247,10 @@ push_replacement (GArray *changes, const char *old_part, uint32_t old_length, co
   }
 }
 
-static gboolean
+static void
 normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length,
     GArray *changes)
 {
-  gboolean modified = FALSE;
   const char *norm;
   uint32_t n;
   uint32_t cp = bert_utf8_get (grapheme, &n);
@@ -239,61 +258,134 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
   if (n == length && kept_alone (precompiled, cp)) {
     Change change = { cp, 0 };
     g_array_append_val (changes, change);
-    return FALSE;
+    return;
   }
   if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
     push_replacement (changes, grapheme, length, norm);
-    return TRUE;
+    return;
   }
   for (uint32_t at = 0; at < length; at += n) {
     cp = bert_utf8_get (grapheme + at, &n);
     if ((norm = shortest_match (precompiled, grapheme + at, n))) {
       push_replacement (changes, grapheme + at, n, norm);
-      modified = TRUE;
     } else {
       Change change = { cp, 0 };
       g_array_append_val (changes, change);
     }
   }
-  return modified;
 }
 
+/* Whether normalize_grapheme would rewrite the grapheme, without listing its characters. */
+static gboolean
+grapheme_changes (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length)
+{
+  uint32_t n;
+  uint32_t cp = bert_utf8_get (grapheme, &n);
+
+  if (n == length && kept_alone (precompiled, cp))
+    return FALSE;
+  if (length < WHOLE_GRAPHEME_LIMIT && shortest_match (precompiled, grapheme, length))
+    return TRUE;
+  for (uint32_t at = 0; at < length; at += n) {
+    bert_utf8_get (grapheme + at, &n);
+    if (shortest_match (precompiled, grapheme + at, n))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The start of the character that ends before at (at > 0). */
+static uint32_t
+previous_char (const char *text, uint32_t at)
+{
+  do
+    at--;
+  while (at > 0 && ((unsigned char) text[at] & 0xC0) == 0x80);
+  return at;
+}
+
+/* Lists the unchanged graphemes text[from, to): their bytes kept as they are while the
+ * transform's cursor follows the text, each character otherwise; the last character
+ * always alone, as a grapheme replaced by nothing after it changes that one. */
+static void
+list_unchanged (GArray *changes, const char *text, uint32_t from, uint32_t to, gboolean keeping)
+{
+  uint32_t n;
+  if (from == to)
+    return;
+  uint32_t last = previous_char (text, to);
+  if (keeping && last > from) {
+    Change keep = { KEEP_BYTES, (int) (last - from) };
+    g_array_append_val (changes, keep);
+  }
+  for (uint32_t at = keeping ? last : from; at < to; at += n) {
+    Change change = { bert_utf8_get (text + at, &n), 0 };
+    g_array_append_val (changes, change);
+  }
+}
+
+/* Most text has nothing to rewrite: graphemes are only tested, and the changes listed from
+ * the first one that changes; the unchanged ones around are copied whole. */
 void
 bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
 {
   GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
-  gboolean modified = FALSE;
-  uint32_t start = 0;
+  const GraphemeState after_plain = { BERT_GCB_OTHER, FALSE, FALSE, 0, CONJUNCT_NONE };
+  const char *text = normalized->text;
+  uint32_t length = normalized->length, start = 0, unlisted = 0;
+  gboolean listing = FALSE;
+  gboolean keeping = TRUE;       /* the transform's cursor follows the text */
+  gboolean single_plain = FALSE; /* [start, at) is one plain character kept alone */
 
-  if (precompiled->n_units == 0 || normalized->length == 0)
+  if (precompiled->n_units == 0 || length == 0)
     return;
   /* A run of ASCII characters kept alone is so many clusters that stay; the last of them
    * may start a cluster with what follows, so the clusters are walked from there (the
    * state after an ASCII character does not depend on those before). */
   uint32_t kept = 0;
-  while (kept < normalized->length && (unsigned char) normalized->text[kept] < 0x80
-      && precompiled->ascii_kept[(unsigned char) normalized->text[kept]])
+  while (kept < length && (unsigned char) text[kept] < 0x80
+      && precompiled->ascii_kept[(unsigned char) text[kept]])
     kept++;
-  if (kept == normalized->length)
+  if (kept == length)
     return;
   start = kept > 0 ? kept - 1 : 0;
-  g_array_set_size (scratch, start);
-  for (uint32_t i = 0; i < start; i++)
-    g_array_index (scratch, Change, i) = (Change){ (unsigned char) normalized->text[i], 0 };
-  for (uint32_t at = start, n; at < normalized->length; at += n) {
-    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
-    if (breaks_before (&state, cp) && at > start) {
-      modified |= normalize_grapheme (precompiled, normalized->text + start, at - start, scratch);
-      start = at;
+  for (uint32_t at = start, n; at <= length; at += n) {
+    gboolean plain = FALSE;
+    n = 1;
+    if (at < length) {
+      uint32_t cp = bert_utf8_get (text + at, &n);
+      plain = state.previous != BERT_GCB_PREPEND && plain_kept (precompiled, cp);
+      gboolean breaks = plain ? (state = after_plain, TRUE) : breaks_before (&state, cp);
+      if (!breaks || at == start) {
+        single_plain = plain && at == start;
+        continue;
+      }
     }
+    /* [start, at) is a whole grapheme */
+    if (single_plain || !grapheme_changes (precompiled, text + start, at - start)) {
+      start = at;
+      single_plain = plain;
+      continue;
+    }
+    if (!listing)
+      g_array_set_size (scratch, 0);
+    listing = TRUE;
+    list_unchanged (scratch, text, unlisted, start, keeping);
+    normalize_grapheme (precompiled, text + start, at - start, scratch);
+    /* replaced by nothing with nothing listed before: the reference's cursor stays behind */
+    keeping &= scratch->len > 0;
+    start = unlisted = at;
   }
-  modified |= normalize_grapheme (precompiled, normalized->text + start, normalized->length - start, scratch);
-  if (!modified)
+  if (!listing)
     return;
+  list_unchanged (scratch, text, unlisted, length, keeping);
   bert_normalized_begin (normalized, 0);
   for (guint i = 0; i < scratch->len; i++) {
     const Change *change = &g_array_index (scratch, Change, i);
-    bert_normalized_add (normalized, change->cp, change->change);
+    if (change->cp == KEEP_BYTES)
+      bert_normalized_keep (normalized, (uint32_t) change->change);
+    else
+      bert_normalized_add (normalized, change->cp, change->change);
   }
   bert_normalized_end (normalized);
 }

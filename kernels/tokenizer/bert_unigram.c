@@ -245,22 +245,22 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   return single;
 }
 
+/* out: the next free piece (the caller has made room for one piece per byte). */
 static void
-push_piece (GArray *pieces, int32_t id, uint32_t start, uint32_t end)
+push_piece (BertPiece **out, int32_t id, uint32_t start, uint32_t end)
 {
-  BertPiece piece = { id, start, end };
-  g_array_append_val (pieces, piece);
+  *(*out)++ = (BertPiece){ id, start, end };
 }
 
 /* A run of unknown characters: its piece if the vocabulary has the text, else bytes with
  * byte_fallback, else unk. */
 static void
 push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t start,
-    uint32_t end, GArray *pieces)
+    uint32_t end, BertPiece **out)
 {
   int32_t id = bert_vocab_lookup (vocab, text + start, end - start);
   if (id >= 0 && (uint32_t) id < unigram->n_pieces) {
-    push_piece (pieces, id, start, end);
+    push_piece (out, id, start, end);
     return;
   }
   if (unigram->byte_fallback) {
@@ -269,11 +269,11 @@ push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *te
       all = unigram->byte_ids[(unsigned char) text[i]] >= 0;
     if (all) {
       for (uint32_t i = start; i < end; i++)
-        push_piece (pieces, unigram->byte_ids[(unsigned char) text[i]], start, end);
+        push_piece (out, unigram->byte_ids[(unsigned char) text[i]], start, end);
       return;
     }
   }
-  push_piece (pieces, unigram->unk_id, start, end);
+  push_piece (out, unigram->unk_id, start, end);
 }
 
 void
@@ -282,8 +282,12 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  g_array_set_size (scratch, (length + 1) * sizeof (Node));
+  /* the nodes, then the ends of the best path's pieces */
+  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t);
+  if (scratch->len < needed)
+    g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
+  uint32_t *path = (uint32_t *) (nodes + length + 1);
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
@@ -295,46 +299,25 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     start += char_length;
   }
 
-  /* Back from the end; the pieces come out reversed, then are put in order. */
+  /* The best path, back from the end, then its pieces in order: runs of unknown pieces
+   * are fused. */
+  uint32_t n_path = 0;
+  for (uint32_t end = length; end > 0; end = (uint32_t) nodes[end].start)
+    path[n_path++] = end;
   guint first = pieces->len;
-  uint32_t unknown_end = 0;
-  gboolean in_unknown = FALSE;
-  for (uint32_t end = length; end > 0;) {
-    const Node *node = &nodes[end];
-    uint32_t start = (uint32_t) node->start;
-    if (node->id == unigram->unk_id) {
-      if (!in_unknown)
-        unknown_end = end;
-      in_unknown = TRUE;
+  g_array_set_size (pieces, first + length); /* room for the most pieces: one per byte */
+  BertPiece *all = &g_array_index (pieces, BertPiece, first), *out = all;
+  for (uint32_t k = n_path, start = 0; k > 0;) {
+    uint32_t end = path[--k];
+    int32_t id = nodes[end].id;
+    if (id != unigram->unk_id) {
+      push_piece (&out, id, start, end);
     } else {
-      if (in_unknown)
-        push_unknown (unigram, vocab, text, end, unknown_end, pieces);
-      in_unknown = FALSE;
-      push_piece (pieces, node->id, start, end);
+      while (k > 0 && nodes[path[k - 1]].id == unigram->unk_id)
+        end = path[--k];
+      push_unknown (unigram, vocab, text, start, end, &out);
     }
-    end = start;
+    start = end;
   }
-  if (in_unknown)
-    push_unknown (unigram, vocab, text, 0, unknown_end, pieces);
-
-  /* Byte pieces of one run were pushed in order: reverse runs of equal spans back after
-   * reversing everything. */
-  BertPiece *all = &g_array_index (pieces, BertPiece, first);
-  guint n = pieces->len - first;
-  for (guint i = 0; i < n / 2; i++) {
-    BertPiece swap = all[i];
-    all[i] = all[n - 1 - i];
-    all[n - 1 - i] = swap;
-  }
-  for (guint i = 0; i < n;) {
-    guint j = i + 1;
-    while (j < n && all[j].start == all[i].start && all[j].end == all[i].end)
-      j++;
-    for (guint a = i, b = j - 1; a < b; a++, b--) {
-      BertPiece swap = all[a];
-      all[a] = all[b];
-      all[b] = swap;
-    }
-    i = j;
-  }
+  g_array_set_size (pieces, first + (guint) (out - all));
 }

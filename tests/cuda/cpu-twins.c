@@ -117,21 +117,26 @@ cpu_attention_varlen (float *context, const float *query_key_value, const uint32
   }
 }
 
+/* As sentence-transformers' Pooling with the prompt's positions of the attention mask
+ * zeroed: over none left, mean is zeros, max -inf and CLS the sequence's first row. */
 void
 cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
 {
   for (uint32_t s = 0; s < n_sequences; s++) {
-    uint32_t start = seq_offsets[s], end = seq_offsets[s + 1];
+    uint32_t skip = prompt_lengths ? MIN (prompt_lengths[s], seq_offsets[s + 1] - seq_offsets[s]) : 0;
+    uint32_t start = seq_offsets[s] + skip, end = seq_offsets[s + 1];
     float *out = pooled + (size_t) s * hidden;
     double squares = 0.0;
     for (int i = 0; i < hidden; i++) {
-      double value = hidden_states[(size_t) start * hidden + i];
-      for (uint32_t t = start + 1; pooling != BERT_POOLING_CLS && t < end; t++) {
+      double value = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0;
+      if (pooling == BERT_POOLING_CLS)
+        value = hidden_states[(size_t) (start < end ? start : seq_offsets[s]) * hidden + i];
+      for (uint32_t t = start; pooling != BERT_POOLING_CLS && t < end; t++) {
         double x = hidden_states[(size_t) t * hidden + i];
         value = pooling == BERT_POOLING_MAX ? fmax (value, x) : value + x;
       }
-      if (pooling == BERT_POOLING_MEAN)
+      if (pooling == BERT_POOLING_MEAN && end > start)
         value /= end - start;
       out[i] = (float) value;
       squares += value * value;

@@ -19,8 +19,10 @@ void cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, int n_heads, int head_dim);
+/* prompt_lengths: NULL, or the leading tokens of each sequence pooling leaves out. */
 void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize);
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling,
+    gboolean normalize);
 void cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t *seq_offsets,
     uint32_t n_sequences, int hidden);
 void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,

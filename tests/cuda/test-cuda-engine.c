@@ -5,7 +5,8 @@
  * CPU with that reason; with one, both run on "cuda" and a batch comes back. With one, a
  * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
  * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16, and so does a
- * sentence-transformers folder with two Dense modules and Normalize (tests/data/st-modules/dense).
+ * sentence-transformers folder with two Dense modules and Normalize (tests/data/st-modules/dense),
+ * and one that pools without the prompt's tokens (tests/data/st-modules/prompt-bert).
  */
 #include <math.h>
 #include <string.h>
@@ -258,6 +259,74 @@ test_dense_modules_match_the_cpu (void)
   g_free (folder);
 }
 
+static BertJob *
+run_packed (BertEncoder *encoder, const BertPackedInput *input)
+{
+  GError *error = NULL;
+  BertJob *job = bert_encoder_submit_packed (encoder, input, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (bert_job_wait (job, &error));
+  return job;
+}
+
+/* include_prompt false (tests/data/st-modules/prompt-bert): each sequence pooled without
+ * its prompt's tokens, in every pooling mode, on CUDA as on the CPU (whose results match
+ * sentence-transformers: tests/python/test_st_modules.py). Each sequence keeps a token:
+ * max over none is -inf, which a cosine cannot compare (test-cuda-kernels checks it). */
+static void
+test_prompt_pooling_matches_the_cpu (void)
+{
+  const uint32_t seq_offsets[] = { 0, 2, 13, 33, 42 }, prompt_lengths[] = { 0, 3, 7, 8 };
+  char *folder = g_build_filename (BERT_TEST_DATA_DIR, "st-modules", "prompt-bert", NULL);
+  int32_t ids[42];
+  BertPackedInput input = { 4, ids, NULL, seq_offsets, prompt_lengths };
+  BertPackedInput without_prompts = { 4, ids, NULL, seq_offsets, NULL };
+  GError *error = NULL;
+  BertModel *model;
+
+  if (!have_gpu) {
+    g_test_skip ("no CUDA GPU");
+    g_free (folder);
+    return;
+  }
+  model = bert_model_load (folder, &error);
+  g_assert_no_error (error);
+  for (int t = 0; t < 42; t++)
+    ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
+  for (BertPooling pooling = BERT_POOLING_MEAN; pooling <= BERT_POOLING_MAX; pooling++) {
+    BertEncoderOptions options;
+    BertEncoder *cpu, *cuda;
+    BertJob *cpu_job, *cuda_job, *plain_job;
+
+    bert_encoder_options_init (&options);
+    options.device = BERT_DEVICE_CPU;
+    options.pooling = pooling;
+    cpu = bert_encoder_new (model, &options, &error);
+    g_assert_no_error (error);
+    options.device = BERT_DEVICE_CUDA;
+    options.precision = BERT_PRECISION_FP32;
+    cuda = bert_encoder_new (model, &options, &error);
+    g_assert_no_error (error);
+    cpu_job = run_packed (cpu, &input);
+    cuda_job = run_packed (cuda, &input);
+    plain_job = run_packed (cuda, &without_prompts);
+    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), BERT_HEAD_ENCODER,
+        0.99999, "pooling without the prompt");
+    /* The prompt's tokens did leave the pooling of sequence 1. */
+    g_assert_cmpfloat (cosine (bert_job_get_output (plain_job)->embeddings + 16,
+                           bert_job_get_output (cuda_job)->embeddings + 16, 16),
+        <, 0.99999);
+    bert_job_free (plain_job);
+    bert_job_free (cuda_job);
+    bert_job_free (cpu_job);
+    bert_encoder_free (cuda);
+    bert_encoder_free (cpu);
+  }
+  bert_model_unref (model);
+  g_free (folder);
+}
+
 static void
 test_odd_shapes_match_the_cpu (void)
 {
@@ -290,6 +359,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/engine/device_auto", test_device_auto);
   g_test_add_func ("/cuda/engine/odd_shapes_match_the_cpu", test_odd_shapes_match_the_cpu);
   g_test_add_func ("/cuda/engine/dense_modules_match_the_cpu", test_dense_modules_match_the_cpu);
+  g_test_add_func ("/cuda/engine/prompt_pooling_matches_the_cpu", test_prompt_pooling_matches_the_cpu);
   status = g_test_run ();
   bert_test_model_remove (model_folder);
   g_free (model_folder);

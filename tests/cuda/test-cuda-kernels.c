@@ -307,8 +307,9 @@ test_attention_varlen (gconstpointer data)
   check_attention (dtype, 1, 1, captions, 3);
 }
 
+/* prompt_lengths: NULL, or one per sequence of lengths. */
 static void
-check_pool (BertDType dtype, BertPooling pooling, gboolean normalize)
+check_pool (BertDType dtype, BertPooling pooling, gboolean normalize, const uint32_t *prompt_lengths)
 {
   const uint32_t lengths[] = { 1, 5, 40, 128, 3 };
   const int hidden = 384;
@@ -319,14 +320,15 @@ check_pool (BertDType dtype, BertPooling pooling, gboolean normalize)
   float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -3, 3);
   float *want = host_floats (n_out), *got = host_floats (n_out);
   float *pooled = device_alloc (n_out * sizeof (float));
-  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d",
-      cuda_test_dtype_name (dtype), pooling, normalize));
+  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d%s",
+      cuda_test_dtype_name (dtype), pooling, normalize, prompt_lengths ? " without prompts" : ""));
 
   CHECK_CUDA (bert_cuda_pool_normalize (dtype, pooled, upload (dtype, states, (size_t) n_tokens * hidden),
-      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, hidden, pooling, normalize,
-      NULL));
+      upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)),
+      prompt_lengths ? upload_bytes (prompt_lengths, n_sequences * sizeof (uint32_t)) : NULL, n_sequences,
+      hidden, pooling, normalize, NULL));
   CHECK_CUDA (cudaMemcpy (got, pooled, n_out * sizeof (float), cudaMemcpyDeviceToHost));
-  cpu_pool_normalize (want, states, offsets, n_sequences, hidden, pooling, normalize);
+  cpu_pool_normalize (want, states, offsets, prompt_lengths, n_sequences, hidden, pooling, normalize);
   /* fp32 output from fp32 sums: the F32 tolerance whatever the storage. */
   cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (BERT_DTYPE_F32));
   release_scratch ();
@@ -339,10 +341,36 @@ test_pool_normalize (gconstpointer data)
   BertDType dtype = *(const BertDType *) data;
   const BertPooling poolings[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX };
 
+  /* Prompts of none, some, most and (mean, CLS) all of a sequence's tokens: max over no
+   * token is -inf, which the comparison cannot take (the test below checks it). */
+  const uint32_t prompt_lengths[] = { 0, 2, 5, 100, 3 }, max_prompt_lengths[] = { 0, 2, 5, 100, 2 };
+
   for (guint i = 0; i < G_N_ELEMENTS (poolings); i++) {
-    check_pool (dtype, poolings[i], FALSE);
-    check_pool (dtype, poolings[i], TRUE);
+    const uint32_t *prompts = poolings[i] == BERT_POOLING_MAX ? max_prompt_lengths : prompt_lengths;
+
+    check_pool (dtype, poolings[i], FALSE, NULL);
+    check_pool (dtype, poolings[i], TRUE, NULL);
+    check_pool (dtype, poolings[i], FALSE, prompts);
+    check_pool (dtype, poolings[i], TRUE, prompts);
   }
+}
+
+/* sentence-transformers' max over an all-masked sequence: -inf in every column. */
+static void
+test_pool_max_without_tokens (void)
+{
+  const uint32_t offsets[] = { 0, 2 }, prompt_lengths[] = { 2 };
+  const int hidden = 3;
+  float states[6] = { 1, 2, 3, 4, 5, 6 }, got[3];
+  float *pooled = device_alloc (sizeof got);
+
+  CHECK_CUDA (bert_cuda_pool_normalize (BERT_DTYPE_F32, pooled, upload (BERT_DTYPE_F32, states, 6),
+      upload_bytes (offsets, sizeof offsets), upload_bytes (prompt_lengths, sizeof prompt_lengths), 1, hidden,
+      BERT_POOLING_MAX, FALSE, NULL));
+  CHECK_CUDA (cudaMemcpy (got, pooled, sizeof got, cudaMemcpyDeviceToHost));
+  for (int i = 0; i < hidden; i++)
+    g_assert_true (isinf (got[i]) && got[i] < 0);
+  release_scratch ();
 }
 
 static void
@@ -559,6 +587,7 @@ main (int argc, char **argv)
   add_for_each_dtype ("bias_relu", test_bias_relu);
   add_for_each_dtype ("attention_varlen", test_attention_varlen);
   add_for_each_dtype ("pool_normalize", test_pool_normalize);
+  g_test_add_func ("/cuda/kernels/pool_max_without_tokens", test_pool_max_without_tokens);
   add_for_each_dtype ("gather_first_tokens", test_gather_first_tokens);
   add_for_each_dtype ("logits_probs_argmax", test_logits_probs_argmax);
   add_for_each_dtype ("linear", test_linear);

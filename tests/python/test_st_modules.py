@@ -6,7 +6,10 @@ Dense 12 -> 6 without bias, Identity, Normalize: made by make-st-fixtures.py wit
 sentence-transformers) and compares with sentence-transformers' own encode(), saved in
 dense-expected.json; then breaks copies of that folder and checks that each is refused
 with an error naming the problem. The prompt and prompt-name properties of tokenizer and
-bert-infer are checked against encode(prompt=...) and encode(prompt_name=...). Exits 77 (skipped) where gi, numpy or appsrc is missing.
+bert-infer are checked against encode(prompt=...) and encode(prompt_name=...), and pooling
+without the prompt's tokens (include_prompt false) against encode(prompt=...) of the
+prompt-bert and prompt-xlmr folders (prompt-expected.json). Exits 77 (skipped) where gi,
+numpy or appsrc is missing.
 """
 import json
 import shutil
@@ -60,7 +63,8 @@ def run_pipeline(description, texts, warnings=None, caps="text/x-raw,format=utf8
     pipeline.set_state(Gst.State.PLAYING)
     src = pipeline.get_by_name("src")
     for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
+        data = text.encode("utf-8")
+        buffer = Gst.Buffer.new_wrapped(data) if data else Gst.Buffer.new()
         buffer.pts = index * Gst.SECOND
         buffer.duration = Gst.SECOND
         src.emit("push-buffer", buffer)
@@ -226,9 +230,9 @@ class BrokenFolders(unittest.TestCase):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode="weightedmean"))
         self.assert_refused("1_Pooling", "pooling_mode weightedmean")
 
-    def test_pooling_without_prompt(self):
-        self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt=False))
-        self.assert_refused("1_Pooling", "include_prompt false")
+    def test_include_prompt_not_a_boolean(self):
+        self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt="false"))
+        self.assert_refused("1_Pooling", "include_prompt is not a boolean")
 
 
 def token_meta(buffer):
@@ -325,6 +329,112 @@ class Prompts(unittest.TestCase):
         self.assert_embeddings(buffers, "plain")
         self.assertEqual(len(warnings), 1)
         self.assertIn("prompt", warnings[0])
+
+
+PROMPT_FOLDERS = {"bert": FIXTURES / "prompt-bert", "xlmr": FIXTURES / "prompt-xlmr"}
+# Cosine with sentence-transformers' own embedding, as for the families' parity.
+MIN_COSINE = 0.99999
+
+
+def prompt_expected():
+    return json.loads((FIXTURES / "prompt-expected.json").read_text())
+
+
+def pooling_folder(tmp, family, mode):
+    """A copy of the family's include_prompt false folder pooling with @mode."""
+    folder = Path(tmp) / f"{family}-{mode}"
+    shutil.copytree(PROMPT_FOLDERS[family], folder)
+    config_path = folder / "1_Pooling" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["pooling_mode"] = mode
+    config_path.write_text(json.dumps(config))
+    return folder
+
+
+class PoolingWithoutPrompt(unittest.TestCase):
+    """include_prompt false: bert-infer's embeddings against sentence-transformers'
+    encode(prompt=...) of the same folders (make-st-fixtures.py), for mean, CLS and max
+    pooling, a BERT (WordPiece) and an XLM-R (Unigram) model, one padded batch of captions
+    of unequal lengths, one of them cut at max_seq_length."""
+
+    def assert_matches(self, got, want, what):
+        want = numpy.array(want, dtype=numpy.float32)
+        self.assertEqual(got.shape, want.shape, what)
+        for row, (g, w) in enumerate(zip(got, want)):
+            if numpy.isnan(w).any() or not numpy.linalg.norm(w):
+                # Nothing left to pool: zeros (mean), NaN (max's -inf normalised).
+                numpy.testing.assert_array_equal(g, w, f"{what}, text {row}")
+                continue
+            cosine = numpy.dot(g, w) / (numpy.linalg.norm(g) * numpy.linalg.norm(w))
+            self.assertGreaterEqual(cosine, MIN_COSINE, f"{what}, text {row}")
+
+    def run_family(self, family, mode, description):
+        """Runs @description ({model} the folder, {prompt} the prompt property) with no
+        prompt and with each of the reference's."""
+        reference = prompt_expected()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = pooling_folder(tmp, family, mode)
+            for prompt in [None] + reference["prompts"]:
+                warnings = []
+                prompt_property = "" if prompt is None else f' prompt="{prompt}"'
+                got = embeddings(run_pipeline(description.format(model=folder, prompt=prompt_property),
+                                              reference["texts"], warnings))
+                want = reference[family][mode]["plain" if prompt is None else prompt]
+                self.assert_matches(got, want, f"{family} {mode} prompt {prompt!r}")
+                # A text the prompt leaves no token of (mean pooling's zeros: "hello wor"
+                # + "ld" join into fewer BERT tokens than the prompt counts alone) is said.
+                mean = numpy.array(reference[family]["mean"]["plain" if prompt is None else prompt])
+                leaves_nothing = bool((mean == 0).all(axis=1).any())
+                warned = any("no token of the text to pool" in warning for warning in warnings)
+                self.assertEqual(warned, leaves_nothing, f"{family} {mode} prompt {prompt!r}: {warnings}")
+
+    def test_bert_infer_matches_sentence_transformers(self):
+        for family in PROMPT_FOLDERS:
+            for mode in ("mean", "cls", "max"):
+                self.run_family(family, mode, "bert-infer model={model} device=cpu{prompt}")
+
+    def test_prompt_from_the_tokenizer_element(self):
+        """The tokenizer counts the prompt and the token meta carries it to bert-infer."""
+        for family in PROMPT_FOLDERS:
+            self.run_family(family, "mean", "tokenizer model={model}{prompt} ! bert-infer model={model} device=cpu")
+
+    def test_the_prompt_changes_nothing_but_pooling(self):
+        """include_prompt false pools fewer tokens: another result than with it true."""
+        reference = prompt_expected()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = pooling_folder(tmp, "bert", "mean")
+            config_path = folder / "1_Pooling" / "config.json"
+            config_path.write_text(json.dumps({"pooling_mode": "mean", "include_prompt": True}))
+            got = embeddings(run_pipeline(f'bert-infer model={folder} device=cpu prompt="query: "',
+                                          reference["texts"][:2]))
+        want = numpy.array(reference["bert"]["mean"]["query: "][:2])
+        self.assertGreater(numpy.abs(got - want).max(), 1e-3)
+
+    def test_token_meta_carries_the_prompt_length(self):
+        reference = prompt_expected()
+        for family, folder in PROMPT_FOLDERS.items():
+            for prompt in reference["prompts"]:
+                for element in ("tokenizer", "bert-infer device=cpu"):
+                    buffer = run_pipeline(f'{element} model={folder} prompt="{prompt}"', ["hello"])[0]
+                    structure = buffer.get_custom_meta("GstBertTokenMeta").get_structure()
+                    self.assertEqual(structure.get_value("prompt-length"),
+                                     reference[family]["mean"]["prompt_length " + prompt], (family, prompt, element))
+            buffer = run_pipeline(f"tokenizer model={folder}", ["hello"])[0]
+            self.assertFalse(buffer.get_custom_meta("GstBertTokenMeta").get_structure().has_field("prompt-length"))
+
+
+    def test_remote_backend_refuses(self):
+        """The remote backend pools on its server, which cannot leave the prompt out: an
+        error before any request (the port is a closed one)."""
+        infer = Gst.ElementFactory.make("bert-infer")
+        Gst.util_set_object_arg(infer, "device", "remote")
+        if infer.get_property("device").value_nick != "remote":
+            self.skipTest("bert-infer has no device=remote (built without libcurl)")
+        with self.assertRaises(PipelineError) as raised:
+            run_pipeline(f'bert-infer model={PROMPT_FOLDERS["bert"]} server=http://127.0.0.1:9 remote-model=m '
+                         'prompt="query: "', ["hello"])
+        for fragment in ("remote backend cannot pool without the prompt", "include_prompt false"):
+            self.assertIn(fragment, str(raised.exception))
 
 
 class PoolingModeNames(unittest.TestCase):

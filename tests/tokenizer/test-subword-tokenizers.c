@@ -142,13 +142,20 @@ load_with_edits (const char *name, const char *const *edits, GError **error)
   return tokenizer;
 }
 
-/* Loads a copy of a fixture's tokenizer.json with one text replaced; returns the error. */
+/* Loads a copy of a fixture's tokenizer.json with one text replaced. */
+static BertTokenizer *
+load_edited_tokenizer (const char *name, const char *from, const char *to, GError **load_error)
+{
+  const char *edits[] = { from, to, NULL };
+  return load_with_edits (name, edits, load_error);
+}
+
+/* The same, refused; returns the error. */
 static GError *
 load_edited (const char *name, const char *from, const char *to)
 {
-  const char *edits[] = { from, to, NULL };
   GError *error = NULL;
-  BertTokenizer *tokenizer = load_with_edits (name, edits, &error);
+  BertTokenizer *tokenizer = load_edited_tokenizer (name, from, to, &error);
   g_assert_null (tokenizer);
   g_assert_nonnull (error);
   return error;
@@ -356,6 +363,110 @@ test_nul_is_not_invalid_utf8 (void)
   }
 }
 
+static char *
+describe_text (BertTokenizer *tokenizer, const char *text)
+{
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  char *description = describe (&encoding);
+  bert_encoding_clear (&encoding);
+  return description;
+}
+
+/* The XLM-R normaliser's last step, Replace " {2,}" by the replacement, is done by the split
+ * Metaspace in passing (every run of spaces becomes one replacement with the span of its
+ * last space); a Replace that leaves shorter runs alone (" {3,}") stays a normaliser step:
+ * two spaces then tokenize as with no Replace at all, three as with " {2,}". */
+static void
+test_space_runs_replace_where_the_pattern_says (void)
+{
+  GError *error = NULL;
+  BertTokenizer *two = load_fixture ("unigram-nmt-nfkc");
+  BertTokenizer *three = load_edited_tokenizer ("unigram-nmt-nfkc", "\" {2,}\"", "\" {3,}\"", &error);
+  g_assert_no_error (error);
+  BertTokenizer *none = load_edited_tokenizer ("unigram-nmt-nfkc", "\" {2,}\"", "\" {99,}\"", &error);
+  g_assert_no_error (error);
+  char *with_two[3], *with_three[3], *with_none[3];
+  const char *texts[] = { "a  b", "a   b", "  a" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    with_two[i] = describe_text (two, texts[i]);
+    with_three[i] = describe_text (three, texts[i]);
+    with_none[i] = describe_text (none, texts[i]);
+  }
+  g_assert_cmpstr (with_three[0], ==, with_none[0]);
+  g_assert_cmpstr (with_three[0], !=, with_two[0]);
+  g_assert_cmpstr (with_three[1], ==, with_two[1]);
+  g_assert_cmpstr (with_three[1], !=, with_none[1]);
+  g_assert_cmpstr (with_three[2], ==, with_none[2]);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_free (with_two[i]);
+    g_free (with_three[i]);
+    g_free (with_none[i]);
+  }
+  bert_tokenizer_free (two);
+  bert_tokenizer_free (three);
+  bert_tokenizer_free (none);
+}
+
+/* XLM-R's charsmap removes U+0001. Removed at the very start, with no character before it
+ * to take the removal, the reference's rewrite runs behind the text from there on (the
+ * spans overlap); the Precompiled normaliser copies unchanged text whole only while it
+ * does not. Ids and byte offsets from Hugging Face tokenizers 0.23.3. */
+static void
+test_removal_at_start_aligns_as_the_reference (void)
+{
+  BertTokenizer *tokenizer = load_fixture ("unigram-nmt-nfkc");
+  const char text[] = "\x01\x01"
+                      "ab \xe2\x84\xa2"
+                      " cd";
+  const int32_t ids[] = { 0, 4, 437, 225, 125, 4, 31, 14, 2 };
+  const uint32_t offsets[] = { 0, 0, 0, 1, 0, 2, 2, 4, 3, 4, 4, 5, 5, 8, 8, 9, 0, 0 };
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, sizeof text - 1, G_MAXUINT, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_assert_cmpint (encoding.ids[i], ==, ids[i]);
+    g_assert_cmpuint (encoding.offsets[2 * i], ==, offsets[2 * i]);
+    g_assert_cmpuint (encoding.offsets[2 * i + 1], ==, offsets[2 * i + 1]);
+  }
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
+/* The pipeline's UTF-8 check agrees with GLib's on every edge of RFC 3629 (boundaries of
+ * each length, overlongs, surrogates, past U+10FFFF, cut sequences), wherever the sequence
+ * falls against the eight-byte ASCII steps. */
+static void
+test_utf8_validity_agrees_with_glib (void)
+{
+  static const char *sequences[] = { "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+    "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf",
+    "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\x80", "\xc2",
+    "\xe2\x82", "\xf0\x9f\x98",
+    "\xe2\x82"
+    "a",
+    "\xc2\xc2\x80" };
+  BertTokenizer *tokenizer = load_fixture ("unigram-nmt-nfkc");
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  for (guint i = 0; i < G_N_ELEMENTS (sequences); i++) {
+    for (guint before = 0; before < 10; before++) {
+      for (guint after = 0; after < 10; after += 9) {
+        char *text = g_strdup_printf ("%.*s%s%.*s", before, "abcdefghij", sequences[i], after, "klmnopqrst");
+        gboolean valid = g_utf8_validate (text, -1, NULL);
+        bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+        if (encoding.repaired_utf8 == valid)
+          g_error ("sequence %u after %u ASCII bytes: GLib says %s", i, before, valid ? "valid" : "invalid");
+        g_free (text);
+      }
+    }
+  }
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,6 +493,9 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
   g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
   g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
+  g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
+  g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
+  g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   return g_test_run ();
 }

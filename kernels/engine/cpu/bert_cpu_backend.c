@@ -675,26 +675,40 @@ normalize (float *x, int n)
     x[i] *= scale;
 }
 
-/* Pools a sequence's rows into out (embedding_size values), through the Dense
- * modules when the model has them, then normalises. */
+/* Pools rows [skip, n_rows) of a sequence into pooled (hidden values), as
+ * sentence-transformers' Pooling does with the first skip tokens masked out: mean over
+ * none is zeros, max over none -inf, and CLS takes row skip, or row 0 when none is left
+ * (the first set position of an all-zero mask). */
 static void
-pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, float *out)
+pool_rows (BertPooling pooling, const float *rows, int n_rows, int skip, int hidden, float *pooled)
+{
+  int first = MIN (skip, n_rows);
+
+  if (pooling == BERT_POOLING_CLS) {
+    memcpy (pooled, rows + (gsize) (first < n_rows ? first : 0) * hidden, hidden * sizeof *pooled);
+    return;
+  }
+  for (int c = 0; c < hidden; c++)
+    pooled[c] = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0f;
+  for (int t = first; t < n_rows; t++)
+    for (int c = 0; c < hidden; c++)
+      pooled[c] = pooling == BERT_POOLING_MAX ? fmaxf (pooled[c], rows[(gsize) t * hidden + c])
+                                              : pooled[c] + rows[(gsize) t * hidden + c];
+  if (pooling == BERT_POOLING_MEAN && first < n_rows)
+    for (int c = 0; c < hidden; c++)
+      pooled[c] /= n_rows - first;
+}
+
+/* Pools a sequence's rows after its first skip (its prompt's, or 0) into out
+ * (embedding_size values), through the Dense modules when the model has them, then
+ * normalises. */
+static void
+pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, int skip, float *out)
 {
   int hidden = cpu->config->hidden_size;
   float *pooled = cpu->config->num_dense > 0 ? cpu->dense_scratch : out;
 
-  memcpy (pooled, rows, hidden * sizeof *out);
-  if (cpu->settings.pooling == BERT_POOLING_MEAN) {
-    for (int t = 1; t < n_rows; t++)
-      for (int c = 0; c < hidden; c++)
-        pooled[c] += rows[(gsize) t * hidden + c];
-    for (int c = 0; c < hidden; c++)
-      pooled[c] /= n_rows;
-  } else if (cpu->settings.pooling == BERT_POOLING_MAX) {
-    for (int t = 1; t < n_rows; t++)
-      for (int c = 0; c < hidden; c++)
-        pooled[c] = fmaxf (pooled[c], rows[(gsize) t * hidden + c]);
-  }
+  pool_rows (cpu->settings.pooling, rows, n_rows, skip, hidden, pooled);
   if (cpu->config->num_dense > 0)
     bert_cpu_dense_forward (&cpu->weights->dense, pooled, out, cpu->dense_scratch + hidden);
   if (cpu->settings.normalize)
@@ -771,10 +785,11 @@ classify_tokens (CpuBackend *cpu, const ForwardPass *pass, float *token_logits, 
   }
 }
 
-/* Writes the head's outputs of a chunk whose first sequence is first_sequence. */
+/* Writes the head's outputs of a chunk whose first sequence is first_sequence;
+ * prompt_lengths are the whole batch's (or NULL). */
 static void
 run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int first_sequence,
-    int first_token)
+    int first_token, const uint32_t *prompt_lengths)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
 
@@ -783,6 +798,7 @@ run_head (CpuBackend *cpu, const ForwardPass *pass, BertBatchOutput *output, int
       for (int s = 0; s < pass->n_sequences; s++)
         pool_sequence (cpu, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
             pass->seq_offsets[s + 1] - pass->seq_offsets[s],
+            prompt_lengths ? (int) MIN (prompt_lengths[first_sequence + s], G_MAXINT) : 0,
             output->embeddings + (gsize) (first_sequence + s) * output->embedding_size);
       break;
     case BERT_HEAD_SEQUENCE_CLASSIFIER:
@@ -833,7 +849,7 @@ run_chunk (CpuBackend *cpu, const BertPackedBatch *batch, int first, int last, B
   ok = reserve_workspace (cpu, pass.n_tokens, batch->max_seq_len, error);
   if (ok) {
     run_encoder (&pass);
-    run_head (cpu, &pass, output, first, first_token);
+    run_head (cpu, &pass, output, first, first_token, batch->prompt_lengths);
   }
   g_free (pass.positions);
   g_free (offsets);
@@ -954,6 +970,7 @@ bert_backend_cpu_weights_bytes (gpointer state)
 static const BertBackend cpu_backend = {
   .name = "cpu",
   .asynchronous = FALSE,
+  .pools_without_prompt = TRUE,
   .create = cpu_create,
   .destroy = cpu_destroy,
   .submit = cpu_submit,

@@ -200,6 +200,34 @@ GST_START_TEST (test_packed_input_is_the_batch_arrays)
 
 GST_END_TEST;
 
+/* A meta's prompt length reaches the engine's input, per sequence; none is 0. */
+GST_START_TEST (test_prompt_lengths_reach_the_packed_input)
+{
+  static const gint32 ids[] = { 2, 7, 8, 3 }, type_ids[4] = { 0 };
+  static const guint32 offsets[8] = { 0 };
+  GstBertInferBatch *batch = gst_bert_infer_batch_new ();
+  GstBuffer *buffer = gst_buffer_new ();
+  GstCustomMeta *meta = gst_buffer_add_bert_token_meta (buffer, ids, type_ids, offsets, 4, FALSE);
+  GstBertInferTokens prompted, plain = tokens_of (ids, NULL, NULL, 4, 4);
+  BertPackedInput input;
+
+  gst_bert_token_meta_set_prompt_length (meta, 3);
+  fail_unless (gst_bert_infer_tokens_from_meta (meta, &prompted));
+  prompted.n_kept = 4;
+  gst_bert_infer_batch_append (batch, gst_buffer_new (), &plain);
+  gst_bert_infer_batch_append (batch, gst_buffer_new (), &prompted);
+  gst_bert_infer_batch_get_packed (batch, &input);
+  fail_unless_equals_int (input.prompt_lengths[0], 0);
+  fail_unless_equals_int (input.prompt_lengths[1], 3);
+  /* Replacing the tokens forgets the prompt they had. */
+  meta = gst_buffer_add_bert_token_meta (buffer, ids, type_ids, offsets, 4, FALSE);
+  fail_unless_equals_int (gst_bert_token_meta_get_prompt_length (meta), 0);
+  gst_buffer_unref (buffer);
+  gst_bert_infer_batch_free (batch);
+}
+
+GST_END_TEST;
+
 static Suite *
 bertinferbatch_suite (void)
 {
@@ -217,6 +245,7 @@ bertinferbatch_suite (void)
   tcase_add_test (tc, test_limits_count_buffers_and_tokens);
   tcase_add_test (tc, test_stolen_buffers_are_not_freed_by_batch);
   tcase_add_test (tc, test_packed_input_is_the_batch_arrays);
+  tcase_add_test (tc, test_prompt_lengths_reach_the_packed_input);
   return s;
 }
 
