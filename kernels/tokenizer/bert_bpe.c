@@ -26,8 +26,11 @@ merge_key (int32_t left, int32_t right)
   return ((uint64_t) (uint32_t) left << 32 | (uint32_t) right) + 1;
 }
 
+/* The merges sit in buckets of BERT_MERGE_BUCKET slots, one cache line each, probed bucket
+ * after bucket from the key's: a lookup reads one bucket and picks the match without a
+ * branch per slot (found or not is the coin toss that a branch would mispredict). */
 static inline uint32_t
-merge_slot (const BertBpe *bpe, uint64_t key)
+merge_bucket (const BertBpe *bpe, uint64_t key)
 {
   return (uint32_t) ((key * 0x9E3779B97F4A7C15ull) >> 40) & bpe->merge_mask;
 }
@@ -35,13 +38,13 @@ merge_slot (const BertBpe *bpe, uint64_t key)
 void
 bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges)
 {
-  uint32_t size = 16;
-  while (size < 2 * n_merges + 16)
-    size *= 2;
+  uint32_t n_buckets = 4;
+  while (n_buckets * BERT_MERGE_BUCKET < 2 * (uint64_t) n_merges + 16)
+    n_buckets *= 2;
   memset (bpe, 0, sizeof *bpe);
   bpe->n_model_ids = n_model_ids;
-  bpe->merges = g_new0 (BertMerge, size);
-  bpe->merge_mask = size - 1;
+  bpe->merges = g_aligned_alloc0 (n_buckets, BERT_MERGE_BUCKET * sizeof (BertMerge), 64);
+  bpe->merge_mask = n_buckets - 1;
   bpe->unk_id = -1;
 }
 
@@ -49,21 +52,35 @@ void
 bert_bpe_add_merge (BertBpe *bpe, int32_t left, int32_t right, uint32_t rank, int32_t new_id)
 {
   uint64_t key = merge_key (left, right);
-  uint32_t slot = merge_slot (bpe, key);
-  while (bpe->merges[slot].key != 0 && bpe->merges[slot].key != key)
-    slot = (slot + 1) & bpe->merge_mask;
-  bpe->merges[slot] = (BertMerge){ key, rank, new_id };
+  for (uint32_t bucket = merge_bucket (bpe, key);; bucket = (bucket + 1) & bpe->merge_mask)
+    for (guint i = 0; i < BERT_MERGE_BUCKET; i++) {
+      BertMerge *slot = &bpe->merges[bucket * BERT_MERGE_BUCKET + i];
+      if (slot->key == 0 || slot->key == key) {
+        *slot = (BertMerge){ key, rank, new_id };
+        return;
+      }
+    }
 }
 
-static inline const BertMerge *
-find_merge (const BertBpe *bpe, int32_t left, int32_t right)
+/* The merge of the pair: its rank (G_MAXUINT32 if none) and new id (-1). */
+static inline uint32_t
+find_merge (const BertBpe *bpe, int32_t left, int32_t right, int32_t *new_id)
 {
   uint64_t key = merge_key (left, right);
-  for (uint32_t slot = merge_slot (bpe, key);; slot = (slot + 1) & bpe->merge_mask) {
-    if (bpe->merges[slot].key == key)
-      return &bpe->merges[slot];
-    if (bpe->merges[slot].key == 0)
-      return NULL;
+  for (uint32_t bucket = merge_bucket (bpe, key);; bucket = (bucket + 1) & bpe->merge_mask) {
+    const BertMerge *slots = &bpe->merges[bucket * BERT_MERGE_BUCKET];
+    uint32_t rank = G_MAXUINT32;
+    int32_t id = -1;
+    for (guint i = 0; i < BERT_MERGE_BUCKET; i++) {
+      gboolean match = slots[i].key == key;
+      rank = match ? slots[i].rank : rank;
+      id = match ? slots[i].new_id : id;
+    }
+    /* A bucket fills in slot order and nothing leaves it: a free last slot ends the probe. */
+    if (G_LIKELY (id >= 0 || slots[BERT_MERGE_BUCKET - 1].key == 0)) {
+      *new_id = id;
+      return rank;
+    }
   }
 }
 
@@ -86,12 +103,26 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
     char utf8[4];
     bpe->char_ids[cp] = bert_bpe_lookup (bpe, vocab, utf8, bert_utf8_put (cp, utf8));
   }
+  GString *name = g_string_new (NULL);
+  for (int affixes = 0; affixes < 4; affixes++)
+    for (int byte = 0; byte < 256; byte++) {
+      char utf8[4];
+      uint32_t n = bert_utf8_put (bert_byte_level_char ((unsigned char) byte), utf8);
+      g_string_truncate (name, 0);
+      if ((affixes & 1) && bpe->prefix)
+        g_string_append (name, bpe->prefix);
+      g_string_append_len (name, utf8, n);
+      if ((affixes & 2) && bpe->suffix)
+        g_string_append (name, bpe->suffix);
+      bpe->byte_level_ids[affixes][byte] = bert_bpe_lookup (bpe, vocab, name->str, name->len);
+    }
+  g_string_free (name, TRUE);
 }
 
 void
 bert_bpe_clear (BertBpe *bpe)
 {
-  g_free (bpe->merges);
+  g_aligned_free (bpe->merges);
   g_free (bpe->prefix);
   g_free (bpe->suffix);
   memset (bpe, 0, sizeof *bpe);
@@ -250,9 +281,10 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
   int32_t right = symbols[left].next;
   if (right < 0)
     return;
-  const BertMerge *merge = find_merge (bpe, symbols[left].id, symbols[right].id);
-  if (merge != NULL)
-    heap_push (heap, (Candidate){ merge->rank, (uint32_t) left, merge->new_id });
+  int32_t new_id;
+  uint32_t rank = find_merge (bpe, symbols[left].id, symbols[right].id, &new_id);
+  if (new_id >= 0)
+    heap_push (heap, (Candidate){ rank, (uint32_t) left, new_id });
 }
 
 /* Words of at most this many symbols merge by scanning the pairs' ranks instead of
@@ -260,13 +292,14 @@ push_candidate (const BertBpe *bpe, GArray *heap, const Symbol *symbols, int32_t
  * changes the pairs on either side of it. */
 #define SHORT_WORD_SYMBOLS 48
 
-static void
+static inline void
 rank_pair (const BertBpe *bpe, Symbol *symbols, int32_t left)
 {
   int32_t right = symbols[left].next;
-  const BertMerge *merge = right < 0 ? NULL : find_merge (bpe, symbols[left].id, symbols[right].id);
-  symbols[left].rank = merge ? merge->rank : G_MAXUINT32;
-  symbols[left].new_id = merge ? merge->new_id : -1;
+  symbols[left].rank = G_MAXUINT32;
+  symbols[left].new_id = -1;
+  if (right >= 0)
+    symbols[left].rank = find_merge (bpe, symbols[left].id, symbols[right].id, &symbols[left].new_id);
 }
 
 /* The ranks sit in an array of their own, a merged-away symbol's at G_MAXUINT32: the
@@ -326,8 +359,9 @@ merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
     if (left->length == 0 || left->next < 0)
       continue;
     Symbol *right = &symbols[left->next];
-    const BertMerge *merge = find_merge (bpe, left->id, right->id);
-    if (merge == NULL || merge->new_id != top.new_id)
+    int32_t new_id;
+    find_merge (bpe, left->id, right->id, &new_id);
+    if (new_id != top.new_id)
       continue;
     left->id = top.new_id;
     left->length += right->length;
@@ -339,6 +373,36 @@ merge_all (const BertBpe *bpe, GArray *symbol_array, GArray *heap)
       push_candidate (bpe, heap, symbols, left->prev);
     push_candidate (bpe, heap, symbols, (int32_t) top.position);
   }
+}
+
+/* One symbol per byte, each the byte's byte-level character with the affixes of its place. */
+static gboolean
+split_bytes (const BertBpe *bpe, const char *word, uint32_t length, GArray *symbol_array)
+{
+  bert_array_resize (symbol_array, length);
+  Symbol *symbols = (Symbol *) symbol_array->data;
+  for (uint32_t at = 0; at < length; at++) {
+    int affixes = (at > 0 ? 1 : 0) | (at + 1 == length ? 2 : 0);
+    int32_t id = bpe->byte_level_ids[affixes][(unsigned char) word[at]];
+    if (id < 0)
+      return FALSE;
+    symbols[at] = (Symbol){ id, (int32_t) at - 1, (int32_t) at + 1, at, 1, G_MAXUINT32, -1 };
+  }
+  symbols[length - 1].next = -1;
+  return TRUE;
+}
+
+static void
+append_pieces (const GArray *symbol_array, GArray *pieces)
+{
+  const Symbol *symbols = (const Symbol *) symbol_array->data;
+  guint n = pieces->len;
+  bert_array_resize (pieces, n + symbol_array->len);
+  BertPiece *out = (BertPiece *) pieces->data;
+  for (guint i = 0; i < symbol_array->len; i++)
+    if (symbols[i].length > 0)
+      out[n++] = (BertPiece){ symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
+  bert_array_resize (pieces, n);
 }
 
 void
@@ -373,11 +437,18 @@ bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, u
   }
   split_word (bpe, vocab, word, length, scratch->symbols, scratch->buffer);
   merge_all (bpe, scratch->symbols, scratch->heap);
-  const Symbol *symbols = (const Symbol *) scratch->symbols->data;
-  for (guint i = 0; i < scratch->symbols->len; i++) {
-    if (symbols[i].length == 0)
-      continue;
-    BertPiece piece = { symbols[i].id, symbols[i].start, symbols[i].start + symbols[i].length };
-    g_array_append_val (pieces, piece);
-  }
+  append_pieces (scratch->symbols, pieces);
+}
+
+gboolean
+bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
+    BertBpeScratch *scratch)
+{
+  if (length == 0)
+    return TRUE;
+  if (bpe->ignore_merges || !split_bytes (bpe, word, length, scratch->symbols))
+    return FALSE;
+  merge_all (bpe, scratch->symbols, scratch->heap);
+  append_pieces (scratch->symbols, pieces);
+  return TRUE;
 }

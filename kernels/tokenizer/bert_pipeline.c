@@ -35,7 +35,7 @@ typedef struct Workspace {
 
 /* ---- output ---- */
 
-static void
+static inline void
 push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start, uint32_t end)
 {
   if (encoding->n_tokens == encoding->capacity) {
@@ -52,36 +52,46 @@ push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start,
   encoding->offsets[2 * i + 1] = end;
 }
 
-static inline gboolean
-ascii_not_space (char c)
+/* The leading and trailing spaces (Ġ or White_Space) of a token's text: all of its
+ * characters are both when it holds nothing else. */
+static void
+count_spaces (const char *value, gsize value_length, uint32_t *leading, uint32_t *trailing)
 {
-  unsigned char byte = (unsigned char) c;
-  return byte < 0x80 && byte != ' ' && (byte < '\t' || byte > '\r');
+  uint32_t cp, n;
+  gboolean in_lead = TRUE;
+
+  *leading = *trailing = 0;
+  for (gsize at = 0; at < value_length; at += n) {
+    cp = bert_utf8_get (value + at, &n);
+    gboolean space = cp == BYTE_LEVEL_SPACE || bert_is_white_space (cp);
+    if (in_lead && space)
+      (*leading)++;
+    else
+      in_lead = FALSE;
+    *trailing = space ? *trailing + 1 : 0;
+  }
+}
+
+void
+bert_pipeline_count_token_spaces (BertPipeline *pipeline, const BertVocab *vocab)
+{
+  g_free (pipeline->token_spaces);
+  pipeline->n_token_spaces = vocab->n_ids;
+  pipeline->token_spaces = g_new0 (uint8_t, 2 * (gsize) vocab->n_ids + 2);
+  for (uint32_t id = 0; id < vocab->n_ids; id++) {
+    const char *value = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t leading, trailing;
+    count_spaces (value ? value : "", value ? vocab->token_length[id] : 0, &leading, &trailing);
+    pipeline->token_spaces[2 * id] = (uint8_t) MIN (leading, 255);
+    pipeline->token_spaces[2 * id + 1] = (uint8_t) MIN (trailing, 255);
+  }
 }
 
 /* RobertaProcessing's process_offsets: spans lose the leading and trailing spaces (Ġ or
  * White_Space) of the token's text, except the one added_prefix_space put on the first. */
 static void
-trim (const Encoder *encoder, const char *value, gsize value_length, uint32_t *start, uint32_t *end)
+trim (const Encoder *encoder, uint32_t leading, uint32_t trailing, uint32_t *start, uint32_t *end)
 {
-  uint32_t leading = 0, trailing = 0, n_chars = 0, cp, n;
-  gboolean in_lead = TRUE;
-
-  /* Most tokens neither start nor end with a space: ASCII other than White_Space (tab to
-   * carriage return, space) at both ends settles it without decoding. */
-  if (value_length > 0 && ascii_not_space (value[0]) && ascii_not_space (value[value_length - 1]))
-    return;
-
-  for (gsize at = 0; at < value_length; at += n) {
-    cp = bert_utf8_get (value + at, &n);
-    gboolean space = cp == BYTE_LEVEL_SPACE || bert_is_white_space (cp);
-    n_chars++;
-    if (in_lead && space)
-      leading++;
-    else
-      in_lead = FALSE;
-    trailing = space ? trailing + 1 : 0;
-  }
   if (leading == 0 && trailing == 0)
     return;
   uint32_t index = encoder->encoding->n_tokens - encoder->tokenizer->n_prefix;
@@ -105,8 +115,11 @@ static void
 push_sequence_token (Encoder *encoder, int32_t id, const char *value, gsize value_length, uint32_t start,
     uint32_t end)
 {
-  if (encoder->pipeline->trim_offsets)
-    trim (encoder, value, value_length, &start, &end);
+  if (encoder->pipeline->trim_offsets) {
+    uint32_t leading, trailing;
+    count_spaces (value, value_length, &leading, &trailing);
+    trim (encoder, leading, trailing, &start, &end);
+  }
   push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, start, end);
 }
 
@@ -117,7 +130,17 @@ push_model_token (Encoder *encoder, int32_t id, BertSpan span)
     push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
     return;
   }
+  const BertPipeline *pipeline = encoder->pipeline;
   const BertVocab *vocab = &encoder->tokenizer->vocab;
+
+  if (pipeline->trim_offsets && (uint32_t) id < pipeline->n_token_spaces) {
+    const uint8_t *spaces = &pipeline->token_spaces[2 * id];
+    if (spaces[0] < 255 && spaces[1] < 255) {
+      trim (encoder, spaces[0], spaces[1], &span.start, &span.end);
+      push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
+      return;
+    }
+  }
   const char *value = bert_vocab_token (vocab, id);
   push_sequence_token (encoder, id, value ? value : "", value ? vocab->token_length[id] : 0, span.start,
       span.end);
@@ -291,6 +314,8 @@ encode_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
 /* Per byte: its byte-level character in UTF-8 (at most 2 bytes) and that length. */
 static char byte_level_utf8[256][2];
 static uint8_t byte_level_length[256];
+/* Per ASCII byte: its class in the GPT-2 pattern, without decoding or the two-level table. */
+static uint8_t ascii_byte_level_class[128];
 
 static void
 init_byte_level_chars (void)
@@ -304,26 +329,53 @@ init_byte_level_chars (void)
       byte_level_length[b] = (uint8_t) bert_utf8_put (printable ? b : 256 + n++, utf8);
       memcpy (byte_level_utf8[b], utf8, 2);
     }
+    for (uint32_t b = 0; b < 128; b++)
+      ascii_byte_level_class[b] = (uint8_t) bert_byte_level_class (b);
     g_once_init_leave (&done, 1);
   }
 }
 
-/* The pre-token's pieces, in its own bytes: the model runs on its byte-level characters.
- * The mapping is one to one per byte, so the cache is keyed by the bytes themselves and
- * holds the pieces in their offsets: a hit maps nothing. */
-static void
-byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
+/* A byte-level pre-token, normalised bytes [start, end), with its cache slot (NULL: too
+ * long for the cache), found and fetched one pre-token ahead so that the slot's cache miss
+ * overlaps the work on the one before. */
+typedef struct {
+  uint32_t start, end;
+  uint64_t hash;
+  CacheEntry *entry;
+} PreToken;
+
+static PreToken
+pre_token_ahead (const Encoder *encoder, uint32_t start, uint32_t end)
 {
+  PreToken pre_token = { start, end, 0, NULL };
+  if (end - start <= CACHE_TEXT_BYTES) {
+    pre_token.entry = cache_entry (encoder, encoder->normalized->text + start, end - start, &pre_token.hash);
+    __builtin_prefetch (pre_token.entry);
+    __builtin_prefetch ((const char *) pre_token.entry + sizeof (CacheEntry) - 1);
+  }
+  return pre_token;
+}
+
+/* The pieces of a pre-token the cache does not hold, in its own bytes: the model runs on
+ * its byte-level characters. The mapping is one to one per byte, so the cache is keyed by
+ * the bytes themselves and holds the pieces in their offsets: a hit maps nothing. */
+static void
+byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
+{
+  const char *text = encoder->normalized->text + pre_token->start;
+  uint32_t length = pre_token->end - pre_token->start;
   GString *mapped = encoder->work->mapped;
   GArray *mapped_source = encoder->work->mapped_source;
-  CacheEntry *entry = NULL;
-  uint64_t hash = 0;
+  CacheEntry *entry = pre_token->entry;
+  uint64_t hash = pre_token->hash;
 
-  if (length <= CACHE_TEXT_BYTES) {
-    entry = cache_entry (encoder, text, length, &hash);
-    g_array_set_size (encoder->pieces, 0);
-    if (cache_get (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces))
-      return;
+  bert_array_resize (encoder->pieces, 0);
+  if (encoder->pipeline->model == BERT_MODEL_BPE
+      && bert_bpe_encode_byte_level (&encoder->pipeline->bpe, text, length, encoder->pieces,
+          &encoder->work->bpe_scratch)) {
+    if (entry != NULL)
+      cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
+    return;
   }
   g_string_set_size (mapped, 2 * (gsize) length);
   g_array_set_size (mapped_source, 2 * length);
@@ -350,36 +402,60 @@ byte_level_pieces (Encoder *encoder, const char *text, uint32_t length)
     cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
 }
 
-/* The pre-token normalised bytes [start, end), through the model; spans from the bytes
- * each piece shows. */
-static void
-encode_byte_level_pre_token (Encoder *encoder, uint32_t start, uint32_t end)
+/* A piece of the pre-token at normalised byte start; its span from the bytes it shows. */
+static inline void
+push_byte_level_piece (Encoder *encoder, uint32_t start, int32_t id, uint32_t piece_start, uint32_t piece_end)
 {
   const BertNormalized *normalized = encoder->normalized;
+  BertSpan span = { bert_normalized_at (normalized, 0).start, bert_normalized_at (normalized, 0).start };
+  if (piece_end > piece_start)
+    span = bert_normalized_span (normalized, start + piece_start, start + piece_end);
+  push_model_token (encoder, id, span);
+}
 
-  byte_level_pieces (encoder, normalized->text + start, end - start);
+/* The pre-token through the model: a cache hit's pieces go out as they are read. */
+static void
+encode_byte_level_pre_token (Encoder *encoder, const PreToken *pre_token)
+{
+  uint32_t start = pre_token->start;
+  CacheEntry *entry = pre_token->entry;
+
+  if (entry != NULL
+      && cache_has (entry, encoder->pipeline->serial, pre_token->hash, encoder->normalized->text + start,
+          pre_token->end - start)) {
+    for (uint8_t i = 0; i < entry->n_pieces; i++)
+      push_byte_level_piece (encoder, start, entry->ids[i], entry->starts[i], entry->ends[i]);
+    return;
+  }
+  byte_level_pieces (encoder, pre_token);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
-    BertSpan span;
-    if (piece->end > piece->start)
-      span = bert_normalized_span (normalized, start + piece->start, start + piece->end);
-    else
-      span = (BertSpan){ normalized->align[0].start, normalized->align[0].start };
-    push_model_token (encoder, piece->id, span);
+    push_byte_level_piece (encoder, start, piece->id, piece->start, piece->end);
   }
 }
 
-/* The end of the GPT-2 pattern's match at at: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
- * ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (leftmost alternative first, as a backtracking engine). */
+static inline BertByteLevelClass
+char_class (const char *text, uint32_t *n)
+{
+  unsigned char byte = (unsigned char) text[0];
+  if (byte < 0x80) {
+    *n = 1;
+    return (BertByteLevelClass) ascii_byte_level_class[byte];
+  }
+  return bert_byte_level_class (bert_utf8_get (text, n));
+}
+
 static uint32_t
 class_run (const char *text, uint32_t length, uint32_t at, BertByteLevelClass wanted)
 {
   uint32_t n;
-  while (at < length && bert_byte_level_class (bert_utf8_get (text + at, &n)) == wanted)
+  while (at < length && char_class (text + at, &n) == wanted)
     at += n;
   return at;
 }
 
+/* The end of the GPT-2 pattern's match at at: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
+ * ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (leftmost alternative first, as a backtracking engine). */
 static uint32_t
 byte_level_match (const char *text, uint32_t length, uint32_t at)
 {
@@ -393,11 +469,11 @@ byte_level_match (const char *text, uint32_t length, uint32_t at)
         return at + size;
     }
   if (text[at] == ' ' && at + 1 < length) {
-    BertByteLevelClass next = bert_byte_level_class (bert_utf8_get (text + at + 1, &n));
+    BertByteLevelClass next = char_class (text + at + 1, &n);
     if (next != BERT_BYTE_LEVEL_SPACE)
       return class_run (text, length, at + 1, next);
   }
-  BertByteLevelClass current = bert_byte_level_class (bert_utf8_get (text + at, &n));
+  BertByteLevelClass current = char_class (text + at, &n);
   if (current != BERT_BYTE_LEVEL_SPACE)
     return class_run (text, length, at, current);
   uint32_t end = class_run (text, length, at, BERT_BYTE_LEVEL_SPACE);
@@ -417,14 +493,23 @@ pre_tokenize_byte_level (Encoder *encoder)
 
   if (pipeline->add_prefix_space && (normalized->length == 0 || normalized->text[0] != ' '))
     bert_normalized_prepend (normalized, " ");
+  if (normalized->length == 0)
+    return;
   if (!pipeline->use_regex) {
-    encode_byte_level_pre_token (encoder, 0, normalized->length);
+    PreToken whole = pre_token_ahead (encoder, 0, normalized->length);
+    encode_byte_level_pre_token (encoder, &whole);
     return;
   }
-  for (uint32_t at = 0; at < normalized->length && !full (encoder);) {
-    uint32_t end = byte_level_match (normalized->text, normalized->length, at);
-    encode_byte_level_pre_token (encoder, at, end);
-    at = end;
+  PreToken current = pre_token_ahead (encoder, 0, byte_level_match (normalized->text, normalized->length, 0));
+  while (!full (encoder)) {
+    uint32_t at = current.end;
+    PreToken next = current;
+    if (at < normalized->length)
+      next = pre_token_ahead (encoder, at, byte_level_match (normalized->text, normalized->length, at));
+    encode_byte_level_pre_token (encoder, &current);
+    if (at == normalized->length)
+      return;
+    current = next;
   }
 }
 

@@ -70,6 +70,10 @@ typedef struct _BertPipeline {
 
   gboolean trim_offsets; /* RobertaProcessing / ByteLevel post-processor */
   gboolean trim_add_prefix_space;
+  /* Two per id below n_token_spaces: the leading and trailing spaces trim_offsets sees in
+   * the token's text (255: count them again), so that trimming decodes nothing. */
+  uint8_t *token_spaces;
+  uint32_t n_token_spaces;
 } BertPipeline;
 
 typedef struct _BertTokenizer BertTokenizer;
@@ -79,6 +83,8 @@ typedef struct _BertTokenizer BertTokenizer;
 gboolean bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
     GError **error);
 void bert_pipeline_free (BertPipeline *pipeline);
+/* Fills token_spaces for the vocabulary's ids (bert_pipeline_read does, at its end). */
+void bert_pipeline_count_token_spaces (BertPipeline *pipeline, const BertVocab *vocab);
 
 void bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize length, guint max_length,
     BertEncoding *encoding);

@@ -572,6 +572,7 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
     return FALSE;
   pipeline->split_takes_runs = split_takes_runs (pipeline);
+  bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
   return TRUE;
 }
 
@@ -589,5 +590,6 @@ bert_pipeline_free (BertPipeline *pipeline)
   bert_unigram_clear (&pipeline->unigram);
   bert_bpe_clear (&pipeline->bpe);
   g_free (pipeline->replacement);
+  g_free (pipeline->token_spaces);
   g_free (pipeline);
 }

@@ -14,6 +14,18 @@ typedef struct {
   uint32_t start, end;
 } BertPiece;
 
+/* g_array_set_size for the arrays of these models (no clear function, not zero-terminated)
+ * on hot paths: shrinking only sets the length, where GLib's call goes through
+ * g_array_remove_range, which costs as much as a short word's whole lookup. */
+static inline void
+bert_array_resize (GArray *array, guint length)
+{
+  if (length > array->len)
+    g_array_set_size (array, length);
+  else
+    array->len = length;
+}
+
 /* ---- Unigram ---- */
 
 /* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
@@ -56,11 +68,13 @@ typedef struct {
   int32_t new_id;
 } BertMerge;
 
+#define BERT_MERGE_BUCKET 4 /* slots of 16 bytes: a cache line */
+
 #define BERT_BPE_CHAR_IDS 0x800
 
 typedef struct {
   uint32_t n_model_ids;
-  BertMerge *merges;
+  BertMerge *merges; /* merge_mask + 1 buckets of BERT_MERGE_BUCKET */
   uint32_t merge_mask;
   char *prefix, *suffix; /* continuing_subword_prefix, end_of_word_suffix, or NULL */
   int32_t unk_id;        /* -1: none, unknown characters are dropped */
@@ -69,7 +83,22 @@ typedef struct {
   /* The id of each character below BERT_BPE_CHAR_IDS alone (no affix), or -1: the
    * byte-level alphabet lies there, so words split without a lookup per character. */
   int32_t char_ids[BERT_BPE_CHAR_IDS];
+  /* The id of each byte's byte-level character as a symbol of a word: alone, with the
+   * prefix (not first), with the suffix (last), with both; -1 if not in the vocabulary. */
+  int32_t byte_level_ids[4][256];
 } BertBpe;
+
+/* ByteLevel's byte-to-character map: printable bytes stand for themselves, the others
+ * (controls, space, DEL to NBSP, soft hyphen) for U+0100 on, in byte order. */
+static inline uint32_t
+bert_byte_level_char (unsigned char byte)
+{
+  if (byte <= ' ')
+    return 0x100 + byte;
+  if (byte >= 0x7F && byte <= 0xA0)
+    return 0x100 + 33 + (byte - 0x7F);
+  return byte == 0xAD ? 0x100 + 67 : byte;
+}
 
 void bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges);
 /* Adds a merge; later duplicates replace earlier ones, as in the reference's map. */
@@ -87,6 +116,12 @@ void bert_bpe_scratch_init (BertBpeScratch *scratch);
 void bert_bpe_scratch_clear (BertBpeScratch *scratch);
 void bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, uint32_t length,
     GArray *pieces, BertBpeScratch *scratch);
+/* bert_bpe_encode of the word's byte-level characters, straight from its bytes: the pieces'
+ * offsets are bytes of word. FALSE (pieces untouched) where this shortcut does not apply
+ * (ignore_merges, or a byte whose character is not a token): map the word and call
+ * bert_bpe_encode instead. */
+gboolean bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
+    BertBpeScratch *scratch);
 void bert_bpe_clear (BertBpe *bpe);
 
 #endif

@@ -109,32 +109,45 @@ test_fixture_matches_reference (gconstpointer data)
 
 /* ---- errors ---- */
 
-/* Loads a copy of a fixture's tokenizer.json with one text replaced. */
+/* Loads a copy of a fixture's tokenizer.json with each edits[2i] replaced by edits[2i + 1]
+ * (the list ends with NULL); NULL and the error where it is refused. */
 static BertTokenizer *
-load_edited_tokenizer (const char *name, const char *from, const char *to, GError **load_error)
+load_with_edits (const char *name, const char *const *edits, GError **error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
   char *contents;
-  GError *error = NULL;
-  g_file_get_contents (source, &contents, NULL, &error);
-  g_assert_no_error (error);
-  char *at = strstr (contents, from);
-  g_assert_nonnull (at);
-  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
-  char *dir = g_dir_make_tmp ("subword-XXXXXX", &error);
-  g_assert_no_error (error);
+  GError *local_error = NULL;
+  g_file_get_contents (source, &contents, NULL, &local_error);
+  g_assert_no_error (local_error);
+  for (guint i = 0; edits[i] != NULL; i += 2) {
+    char *at = strstr (contents, edits[i]);
+    g_assert_nonnull (at);
+    char *edited =
+        g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, edits[i + 1], at + strlen (edits[i]));
+    g_free (contents);
+    contents = edited;
+  }
+  char *dir = g_dir_make_tmp ("subword-XXXXXX", &local_error);
+  g_assert_no_error (local_error);
   char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_file_set_contents (path, edited, -1, &error);
-  g_assert_no_error (error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, load_error);
+  g_file_set_contents (path, contents, -1, &local_error);
+  g_assert_no_error (local_error);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
   g_unlink (path);
   g_rmdir (dir);
   g_free (path);
   g_free (dir);
-  g_free (edited);
   g_free (contents);
   g_free (source);
   return tokenizer;
+}
+
+/* Loads a copy of a fixture's tokenizer.json with one text replaced. */
+static BertTokenizer *
+load_edited_tokenizer (const char *name, const char *from, const char *to, GError **load_error)
+{
+  const char *edits[] = { from, to, NULL };
+  return load_with_edits (name, edits, load_error);
 }
 
 /* The same, refused; returns the error. */
@@ -295,6 +308,44 @@ test_trims_offsets_where_roberta_processing_says (void)
   bert_tokenizer_free (tokenizer);
 }
 
+static void
+check_encodes_as (BertTokenizer *tokenizer, const char *text, const char *expected)
+{
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  char *got = describe (&encoding);
+  g_assert_cmpstr (got, ==, expected);
+  g_free (got);
+  bert_encoding_clear (&encoding);
+}
+
+/* Byte-level BPE takes a word's symbols straight from its bytes, except where a byte's
+ * character is not a token (here "~": unknown, dropped, without unk_token) or ignore_merges
+ * looks words up whole first (here "Ġhey", which no merge makes): then the word goes
+ * through its byte-level characters. The expected ids and offsets are Hugging Face's
+ * (tokenizers 0.23.3) on the same edited files. */
+static void
+test_bpe_words_outside_the_byte_shortcut (void)
+{
+  const char *without_tilde[] = { "\"~\":97", "\"<tilde>\":97", NULL };
+  const char *hey_whole[] = { "\"!\":4", "\"\xc4\xa0hey\":4", "\"ignore_merges\":false",
+    "\"ignore_merges\":true", NULL };
+  GError *error = NULL;
+
+  BertTokenizer *tokenizer = load_with_edits ("bpe-roberta", without_tilde, &error);
+  g_assert_no_error (error);
+  check_encodes_as (tokenizer, "a~b ~~ x~ caf\xc3\xa9~",
+      "0:0:0:0 309:0:0:1 69:0:2:3 224:0:4:4 1606:0:7:8 301:0:10:11 68:0:11:12 73:0:12:13 333:0:13:15 "
+      "2:0:0:0");
+  bert_tokenizer_free (tokenizer);
+  tokenizer = load_with_edits ("bpe-roberta", hey_whole, &error);
+  g_assert_no_error (error);
+  check_encodes_as (tokenizer, "hey, hey you~ hey",
+      "0:0:0:0 4:0:0:3 15:0:3:4 4:0:5:8 597:0:9:10 1834:0:10:12 97:0:12:13 4:0:14:17 2:0:0:0");
+  bert_tokenizer_free (tokenizer);
+}
+
 /* NUL is a character (Hugging Face tokenizes it; XLM-R's charsmap drops it): text holding
  * one is valid UTF-8, not repaired. */
 static void
@@ -445,5 +496,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
   g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
   g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
+  g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   return g_test_run ();
 }
