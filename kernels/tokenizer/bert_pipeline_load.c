@@ -214,6 +214,8 @@ read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, con
     return bert_json_field_error (error, file, "model.vocab", "a non-empty array of [piece, score]");
   JsonArray *vocab = json_node_get_array (vocab_node);
   guint n_pieces = json_array_get_length (vocab);
+  if (n_pieces > BERT_TRIE_MAX_PIECES)
+    return bert_json_field_error (error, file, "model.vocab", "at most 8,388,607 pieces");
   if (unk_node == NULL || json_node_get_value_type (unk_node) != G_TYPE_INT64
       || json_node_get_int (unk_node) < 0 || json_node_get_int (unk_node) >= n_pieces)
     return bert_json_field_error (error, file, "model.unk_id",

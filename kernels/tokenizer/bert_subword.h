@@ -29,17 +29,20 @@ bert_array_resize (GArray *array, guint length)
 /* ---- Unigram ---- */
 
 /* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
- * units[s].base + c when that unit's check is s (the root is unit 0). A walk from a
- * position meets every piece starting there, as the reference's common-prefix search. */
+ * units[s].base + c when that unit is used and labelled c (the root is unit 0). No two
+ * nodes share a base, so the label alone identifies the parent, as in Darts-clone, and a
+ * unit holds all a walk reads of it (8 bytes). A walk from a position meets every piece
+ * starting there, as the reference's common-prefix search. */
 typedef struct {
   uint32_t base;  /* where the children's units start, less their byte */
-  uint32_t check; /* the parent unit; UINT32_MAX: free */
+  uint32_t piece; /* (id + 1) << 9 | 1 << 8 | label, id -1 where no piece ends; 0: free */
 } BertTrieUnit;
+
+#define BERT_TRIE_MAX_PIECES ((1u << 23) - 1) /* ids + 1 fit in 23 bits */
 
 typedef struct {
   uint32_t n_units; /* 256 past the highest base, so that no step leaves the array */
   BertTrieUnit *units;
-  int32_t *ids; /* per unit: the piece ending there, or -1 */
 } BertPieceTrie;
 
 typedef struct {

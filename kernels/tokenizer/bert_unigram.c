@@ -29,23 +29,27 @@ compare_pieces (const void *a, const void *b, void *data)
   return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
 }
 
-/* Units grown to size, the new ones free. */
+#define UNIT_USED (1u << 8)
+#define UNIT_LABEL_BITS 9
+
+/* Units grown to size, the new ones free (zero), as the bases in use. */
 static void
-grow_units (GArray *units, GArray *unit_ids, GArray *skip, guint size)
+grow_units (GArray *units, GArray *base_used, GArray *skip, guint size)
 {
-  const BertTrieUnit free_unit = { 0, UINT32_MAX };
-  const int32_t none = -1;
   guint old = units->len;
   if (size <= old)
     return;
   g_array_set_size (units, size);
-  g_array_set_size (unit_ids, size);
+  g_array_set_size (base_used, size);
   g_array_set_size (skip, size);
-  for (guint i = old; i < size; i++) {
-    g_array_index (units, BertTrieUnit, i) = free_unit;
-    g_array_index (unit_ids, int32_t, i) = none;
+  for (guint i = old; i < size; i++)
     g_array_index (skip, uint32_t, i) = i;
-  }
+}
+
+static gboolean
+unit_is_free (const GArray *units, uint32_t unit)
+{
+  return unit >= units->len || g_array_index (units, BertTrieUnit, unit).piece == 0;
 }
 
 /* The first free unit at or after at: skip[i] points past used units, shortened as it is
@@ -54,7 +58,7 @@ static uint32_t
 next_free (const GArray *units, GArray *skip, uint32_t at)
 {
   uint32_t *next = (uint32_t *) skip->data, found = at;
-  while (found < units->len && g_array_index (units, BertTrieUnit, found).check != UINT32_MAX)
+  while (!unit_is_free (units, found))
     found = MAX (next[found], found + 1);
   for (uint32_t i = at; i < found && i < units->len;) {
     uint32_t following = MAX (next[i], i + 1);
@@ -65,7 +69,8 @@ next_free (const GArray *units, GArray *skip, uint32_t at)
 }
 
 /* Gives each node of the level-by-level trie (children contiguous, sorted, after their
- * parent) a unit: the lowest base where all its children's units are free, searched only
+ * parent) a unit: the lowest base not in use where all its children's units are free
+ * (a unit's label then names its parent), searched only
  * among the last PLACE_WINDOW units (past that, or after PLACE_TRIES tries, the end of the
  * array), as Darts-clone keeps only its last blocks open. Nodes are placed depth first, so
  * the units of a piece's bytes lie near one another (a walk touches few cache lines and
@@ -74,7 +79,8 @@ next_free (const GArray *units, GArray *skip, uint32_t at)
 #define PLACE_WINDOW 8192
 
 static uint32_t
-place_children (GArray *units, GArray *skip, const uint8_t *labels, uint32_t first, uint32_t last)
+place_children (GArray *units, const GArray *base_used, GArray *skip, const uint8_t *labels, uint32_t first,
+    uint32_t last)
 {
   uint32_t window = units->len > PLACE_WINDOW ? units->len - PLACE_WINDOW : 0;
   uint32_t at = next_free (units, skip, MAX (window, labels[first] + 1u)), base;
@@ -82,10 +88,9 @@ place_children (GArray *units, GArray *skip, const uint8_t *labels, uint32_t fir
     if (tries == PLACE_TRIES)
       at = MAX (units->len, labels[first] + 1u);
     base = at - labels[first];
-    gboolean fits = TRUE;
+    gboolean fits = base >= base_used->len || !g_array_index (base_used, gboolean, base);
     for (uint32_t child = first + 1; child < last && fits; child++)
-      fits = base + labels[child] >= units->len
-          || g_array_index (units, BertTrieUnit, base + labels[child]).check == UINT32_MAX;
+      fits = unit_is_free (units, base + labels[child]);
     if (fits)
       return base;
     at = next_free (units, skip, at + 1);
@@ -98,16 +103,16 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
 {
   uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
   uint32_t *stack = g_new (uint32_t, n_nodes), depth = 0;
-  GArray *units = g_array_new (FALSE, FALSE, sizeof (BertTrieUnit));
-  GArray *unit_ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  GArray *units = g_array_new (FALSE, TRUE, sizeof (BertTrieUnit));
+  GArray *base_used = g_array_new (FALSE, TRUE, sizeof (gboolean));
   GArray *skip = g_array_new (FALSE, FALSE, sizeof (uint32_t));
 
   for (uint32_t node = 1; node < n_nodes; node++)
     child_start[parents[node] + 1]++;
   for (uint32_t node = 0; node < n_nodes; node++)
     child_start[node + 1] += child_start[node];
-  grow_units (units, unit_ids, skip, 256);
-  g_array_index (units, BertTrieUnit, 0).check = 0;
+  grow_units (units, base_used, skip, 256);
+  g_array_index (units, BertTrieUnit, 0).piece = UNIT_USED;
   stack[depth++] = 0;
   while (depth > 0) {
     uint32_t node = stack[--depth];
@@ -115,13 +120,14 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     uint32_t first = 1 + child_start[node], last = 1 + child_start[node + 1];
     if (first == last)
       continue;
-    uint32_t base = place_children (units, skip, labels, first, last);
-    grow_units (units, unit_ids, skip, base + 256);
+    uint32_t base = place_children (units, base_used, skip, labels, first, last);
+    grow_units (units, base_used, skip, base + 256);
     g_array_index (units, BertTrieUnit, unit_of[node]).base = base;
+    g_array_index (base_used, gboolean, base) = TRUE;
     for (uint32_t child = first; child < last; child++) {
       uint32_t unit = base + labels[child];
-      g_array_index (units, BertTrieUnit, unit).check = unit_of[node];
-      g_array_index (unit_ids, int32_t, unit) = ids[child];
+      g_array_index (units, BertTrieUnit, unit).piece =
+          (uint32_t) (ids[child] + 1) << UNIT_LABEL_BITS | UNIT_USED | labels[child];
       unit_of[child] = unit;
     }
     for (uint32_t child = last; child > first; child--) /* the first child on top */
@@ -129,7 +135,7 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
   }
   trie->n_units = units->len;
   trie->units = (BertTrieUnit *) g_array_free (units, FALSE);
-  trie->ids = (int32_t *) g_array_free (unit_ids, FALSE);
+  g_array_free (base_used, TRUE);
   g_array_free (skip, TRUE);
   g_free (stack);
   g_free (child_start);
@@ -195,7 +201,14 @@ static inline uint32_t
 trie_child (const BertPieceTrie *trie, uint32_t unit, unsigned char byte)
 {
   uint32_t child = trie->units[unit].base + byte;
-  return trie->units[child].check == unit ? child : 0;
+  return (trie->units[child].piece & ((1u << UNIT_LABEL_BITS) - 1)) == (UNIT_USED | byte) ? child : 0;
+}
+
+/* The piece ending at a unit, or -1. */
+static inline int32_t
+unit_piece (const BertPieceTrie *trie, uint32_t unit)
+{
+  return (int32_t) (trie->units[unit].piece >> UNIT_LABEL_BITS) - 1;
 }
 
 void
@@ -220,7 +233,6 @@ bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
   g_free (unigram->trie.units);
-  g_free (unigram->trie.ids);
   unigram->scores = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
@@ -249,7 +261,7 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   /* Pieces are whole characters of valid UTF-8, so every piece found ends on a character
    * boundary of the text. */
   for (uint32_t end = start + 1; node != 0; end++) {
-    int32_t id = trie->ids[node];
+    int32_t id = unit_piece (trie, node);
     if (id >= 0) {
       offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
       single |= end - start == char_length;

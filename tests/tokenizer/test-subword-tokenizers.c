@@ -7,6 +7,7 @@
  * not show: unsupported types named, invalid UTF-8, truncation. Needs nothing outside the
  * repository.
  */
+#include "bert_subword.h"
 #include "bert_tokenizer.h"
 
 #include <stdlib.h>
@@ -467,6 +468,46 @@ test_utf8_validity_agrees_with_glib (void)
   bert_tokenizer_free (tokenizer);
 }
 
+/* Each letter x has one two-byte piece, "xx": the nodes' child labels are disjoint, so
+ * their units could share a base, where a unit's label would no longer name its parent
+ * (the trie would find "xy" through y's child). Every pair must be one piece exactly when
+ * it is in the vocabulary. */
+static void
+test_unigram_trie_finds_only_its_pieces (void)
+{
+  enum {
+    LETTERS = 64
+  };
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = 1 + 2 * LETTERS, .unk_id = 0 };
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+
+  bert_vocab_init (&vocab, unigram.n_pieces, NULL, 0);
+  unigram.scores = g_new0 (double, unigram.n_pieces);
+  bert_vocab_insert (&vocab, 0, "<unk>", 5);
+  for (int i = 0; i < LETTERS; i++) {
+    char letter[2] = { (char) ('0' + i), (char) ('0' + i) };
+    bert_vocab_insert (&vocab, 1 + i, letter, 1);
+    bert_vocab_insert (&vocab, 1 + LETTERS + i, letter, 2);
+    unigram.scores[1 + i] = -10.0;
+    unigram.scores[1 + LETTERS + i] = -1.0;
+  }
+  bert_unigram_finish (&unigram, &vocab);
+  for (int i = 0; i < LETTERS; i++) {
+    for (int j = 0; j < LETTERS; j++) {
+      char text[2] = { (char) ('0' + i), (char) ('0' + j) };
+      g_array_set_size (pieces, 0);
+      bert_unigram_encode (&unigram, &vocab, text, 2, pieces, scratch);
+      g_assert_cmpuint (pieces->len, ==, i == j ? 1 : 2);
+      g_assert_cmpint (g_array_index (pieces, BertPiece, 0).id, ==, i == j ? 1 + LETTERS + i : 1 + i);
+    }
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (pieces, TRUE);
+  g_array_free (scratch, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -497,5 +538,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
   g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
+  g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   return g_test_run ();
 }
