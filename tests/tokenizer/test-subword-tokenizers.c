@@ -508,6 +508,45 @@ test_unigram_trie_finds_only_its_pieces (void)
   g_array_free (scratch, TRUE);
 }
 
+/* 140,608 three-letter pieces: a trie of more than 1 MB of units, which loading moves to
+ * memory for 2 MB pages; every piece must still be found whole. */
+static void
+test_unigram_large_trie_finds_its_pieces (void)
+{
+  static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  enum {
+    N_LETTERS = sizeof letters - 1,
+    N_WORDS = N_LETTERS * N_LETTERS * N_LETTERS
+  };
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = 1 + N_WORDS, .unk_id = 0 };
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+
+  bert_vocab_init (&vocab, unigram.n_pieces, NULL, 0);
+  unigram.scores = g_new0 (double, unigram.n_pieces);
+  bert_vocab_insert (&vocab, 0, "<unk>", 5);
+  for (int word = 0; word < N_WORDS; word++) {
+    char text[3] = { letters[word / (N_LETTERS * N_LETTERS)], letters[word / N_LETTERS % N_LETTERS],
+      letters[word % N_LETTERS] };
+    bert_vocab_insert (&vocab, 1 + word, text, 3);
+    unigram.scores[1 + word] = -1.0 - word % 5;
+  }
+  bert_unigram_finish (&unigram, &vocab);
+  g_assert_cmpuint (unigram.trie.n_units * sizeof (BertTrieUnit), >, 1u << 20);
+  for (int word = 0; word < N_WORDS; word++) {
+    char text[3] = { letters[word / (N_LETTERS * N_LETTERS)], letters[word / N_LETTERS % N_LETTERS],
+      letters[word % N_LETTERS] };
+    g_array_set_size (pieces, 0);
+    bert_unigram_encode (&unigram, &vocab, text, 3, pieces, scratch);
+    g_assert_cmpuint (pieces->len, ==, 1);
+    g_assert_cmpint (g_array_index (pieces, BertPiece, 0).id, ==, 1 + word);
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (pieces, TRUE);
+  g_array_free (scratch, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -539,5 +578,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
+  g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
   return g_test_run ();
 }
