@@ -90,7 +90,7 @@ place_children (GArray *units, const GArray *base_used, GArray *skip, const uint
     if (tries == PLACE_TRIES)
       at = MAX (units->len, labels[first] + 1u);
     base = at - labels[first];
-    gboolean fits = base >= base_used->len || !g_array_index (base_used, gboolean, base);
+    gboolean fits = base >= base_used->len || !g_array_index (base_used, guint8, base);
     for (uint32_t child = first + 1; child < last && fits; child++)
       fits = unit_is_free (units, base + labels[child]);
     if (fits)
@@ -126,7 +126,7 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
   uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
   uint32_t *stack = g_new (uint32_t, n_nodes), depth = 0;
   GArray *units = g_array_new (FALSE, TRUE, sizeof (BertTrieUnit));
-  GArray *base_used = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  GArray *base_used = g_array_new (FALSE, TRUE, sizeof (guint8));
   GArray *skip = g_array_new (FALSE, FALSE, sizeof (uint32_t));
 
   for (uint32_t node = 1; node < n_nodes; node++)
@@ -145,7 +145,7 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     uint32_t base = place_children (units, base_used, skip, labels, first, last);
     grow_units (units, base_used, skip, base + 256);
     g_array_index (units, BertTrieUnit, unit_of[node]).base = base;
-    g_array_index (base_used, gboolean, base) = TRUE;
+    g_array_index (base_used, guint8, base) = TRUE;
     for (uint32_t child = first; child < last; child++) {
       uint32_t unit = base + labels[child];
       g_array_index (units, BertTrieUnit, unit).piece =
@@ -155,14 +155,15 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     for (uint32_t child = last; child > first; child--) /* the first child on top */
       stack[depth++] = child - 1;
   }
-  trie->n_units = units->len;
-  trie->units = move_to_huge_pages ((BertTrieUnit *) g_array_free (units, FALSE),
-      trie->n_units * sizeof (BertTrieUnit));
   g_array_free (base_used, TRUE);
   g_array_free (skip, TRUE);
   g_free (stack);
   g_free (child_start);
   g_free (unit_of);
+  /* last, so that the copy's extra memory does not add to the peak of the above */
+  trie->n_units = units->len;
+  trie->units = move_to_huge_pages ((BertTrieUnit *) g_array_free (units, FALSE),
+      trie->n_units * sizeof (BertTrieUnit));
 }
 
 /* Level d of the trie is the distinct d-byte prefixes of the sorted pieces, in order: so
