@@ -20,10 +20,16 @@
  * prompts, whose default_prompt_name applies when neither is set) puts a text such as
  * "query: " before each text this element tokenizes, for tokenizing only.
  *
+ * `pair-text` pairs each text this element tokenizes with a fixed text, for cross-encoders
+ * (rerankers: the query goes first, `pair-text-position=first`) and NLI models (the
+ * hypothesis second, `pair-text-position=second`), tokenized as the tokenizer element's
+ * pair-text does; the classifier's logits are the pair's score.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer vocab=/path/to/model ! bert-infer model=/path/to/model ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! bert-infer model=ms-marco-MiniLM-L-6-v2 pair-text="a dog in the snow" ! bert-json ! fdsink fd=1
  * ]|
  */
 #include "config.h"
@@ -64,6 +70,8 @@ enum {
   PROP_RETRIES,
   PROP_PROMPT,
   PROP_PROMPT_NAME,
+  PROP_PAIR_TEXT,
+  PROP_PAIR_TEXT_POSITION,
 };
 
 #define DEFAULT_MODEL NULL
@@ -89,6 +97,8 @@ enum {
 #define DEFAULT_RETRIES 3
 #define DEFAULT_PROMPT NULL
 #define DEFAULT_PROMPT_NAME NULL
+#define DEFAULT_PAIR_TEXT NULL
+#define DEFAULT_PAIR_TEXT_POSITION GST_BERT_PAIR_TEXT_FIRST
 
 /* A latency message is posted when the batch time estimate moves by more than this. */
 #define LATENCY_CHANGE_RATIO 0.2
@@ -135,6 +145,8 @@ struct _GstBertInfer {
   guint retries;
   gchar *prompt;
   gchar *prompt_name;
+  gchar *pair_text;
+  GstBertPairTextPosition pair_text_position;
 
   /* From NULL->READY to READY->NULL; read without the lock by the threads that run
    * between those transitions. */
@@ -142,6 +154,9 @@ struct _GstBertInfer {
   gchar *vocabulary;    /* the identity of the model's tokenizer */
   gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
   gboolean warned_prompt_not_applied;
+  gchar *active_pair_text; /* pair-text at READY; NULL: none */
+  GstBertPairTextPosition active_pair_text_position;
+  gboolean warned_pair_text_not_applied;
   GstBertPromptLength prompt_length; /* of active_prompt; the streaming thread's */
   gboolean warned_prompt_covers_text;
   BertEncoder *encoder;
@@ -844,6 +859,33 @@ gst_bert_infer_warn_prompt_not_applied (GstBertInfer *self, GstBuffer *buffer)
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->active_prompt));
 }
 
+/* Likewise pair-text: tokens from upstream are used as they are, paired or not. */
+static void
+gst_bert_infer_warn_pair_text_not_applied (GstBertInfer *self, GstBuffer *buffer)
+{
+  if (self->active_pair_text == NULL || self->warned_pair_text_not_applied)
+    return;
+  self->warned_pair_text_not_applied = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("pair-text applies only to texts bert-infer tokenizes itself: these came tokenized"),
+      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are, without the pair text \"%s\"; "
+       "give the tokenizer element the same pair-text. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->active_pair_text));
+}
+
+/* Tokenizes the buffer's text alone, after the prompt, or paired with pair-text. */
+static gboolean
+gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer, guint max_tokens)
+{
+  const BertTokenizer *tokenizer = bert_model_get_tokenizer (self->model);
+
+  if (self->active_pair_text != NULL)
+    return gst_bert_tokenize_buffer_pair (tokenizer, self->vocabulary, self->active_pair_text,
+        self->active_pair_text_position, &self->plain, buffer, self->is_markup, max_tokens, &self->encoding);
+  return gst_bert_tokenize_buffer (tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
+      self->is_markup, max_tokens, &self->encoding);
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -858,6 +900,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     meta = NULL;
   if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
     gst_bert_infer_warn_prompt_not_applied (self, buffer);
+    gst_bert_infer_warn_pair_text_not_applied (self, buffer);
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
@@ -865,8 +908,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
 
   buffer = gst_buffer_make_writable (buffer);
   max_tokens = gst_bert_infer_max_tokens (self);
-  if (!gst_bert_tokenize_buffer (tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
-          self->is_markup, max_tokens, &self->encoding)) {
+  if (!gst_bert_infer_tokenize (self, buffer, max_tokens)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
     gst_buffer_unref (buffer);
@@ -1390,6 +1432,31 @@ gst_bert_infer_resolve_prompt (GstBertInfer *self, const gchar *path)
   return ok;
 }
 
+/* pair-text as it is at READY, once the model and the prompt are known; FALSE after
+ * posting why it cannot be used. */
+static gboolean
+gst_bert_infer_take_pair_text (GstBertInfer *self)
+{
+  GError *error = NULL;
+  gchar *pair_text;
+
+  g_mutex_lock (&self->lock);
+  pair_text = g_strdup (self->pair_text);
+  self->active_pair_text_position = self->pair_text_position;
+  g_mutex_unlock (&self->lock);
+  if (!gst_bert_pair_text_check (bert_model_get_tokenizer (self->model), pair_text, self->active_prompt,
+          &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not use pair-text"), ("%s", error->message));
+    g_error_free (error);
+    g_free (pair_text);
+    return FALSE;
+  }
+  if (pair_text != NULL && pair_text[0] == '\0')
+    g_clear_pointer (&pair_text, g_free);
+  self->active_pair_text = pair_text;
+  return TRUE;
+}
+
 static gboolean
 gst_bert_infer_open (GstBertInfer *self)
 {
@@ -1421,7 +1488,8 @@ gst_bert_infer_open (GstBertInfer *self)
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
   }
-  if (!gst_bert_infer_check_output (self) || !gst_bert_infer_resolve_prompt (self, path)) {
+  if (!gst_bert_infer_check_output (self) || !gst_bert_infer_resolve_prompt (self, path)
+      || !gst_bert_infer_take_pair_text (self)) {
     g_clear_pointer (&self->encoder, bert_encoder_free);
     g_clear_pointer (&self->model, bert_model_unref);
     goto failed;
@@ -1459,6 +1527,7 @@ gst_bert_infer_close (GstBertInfer *self)
   g_clear_pointer (&self->model, bert_model_unref);
   g_clear_pointer (&self->vocabulary, g_free);
   g_clear_pointer (&self->active_prompt, g_free);
+  g_clear_pointer (&self->active_pair_text, g_free);
   self->prompt_length = (GstBertPromptLength){ 0 };
 }
 
@@ -1477,6 +1546,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
       self->warned_prompt_not_applied = FALSE;
+      self->warned_pair_text_not_applied = FALSE;
       self->warned_prompt_covers_text = FALSE;
       gst_bert_infer_start_worker (self);
       break;
@@ -1573,6 +1643,11 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
       g_free (self->prompt_name);
       self->prompt_name = g_value_dup_string (value);
       break;
+    case PROP_PAIR_TEXT:
+      g_free (self->pair_text);
+      self->pair_text = g_value_dup_string (value);
+      break;
+    case PROP_PAIR_TEXT_POSITION: self->pair_text_position = g_value_get_enum (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   /* New limits may free a slot or move the deadline. */
@@ -1609,6 +1684,8 @@ gst_bert_infer_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_RETRIES: g_value_set_uint (value, self->retries); break;
     case PROP_PROMPT: g_value_set_string (value, self->prompt); break;
     case PROP_PROMPT_NAME: g_value_set_string (value, self->prompt_name); break;
+    case PROP_PAIR_TEXT: g_value_set_string (value, self->pair_text); break;
+    case PROP_PAIR_TEXT_POSITION: g_value_set_enum (value, self->pair_text_position); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
   g_mutex_unlock (&self->lock);
@@ -1624,6 +1701,7 @@ gst_bert_infer_finalize (GObject *object)
   g_free (self->remote_model);
   g_free (self->prompt);
   g_free (self->prompt_name);
+  g_free (self->pair_text);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
@@ -1664,6 +1742,20 @@ gst_bert_infer_install_properties (GObjectClass *gobject_class)
           "\"query\"), used as prompt; an unknown name is an error listing the folder's. "
           "Unset, with prompt unset: the folder's default_prompt_name, if any",
           DEFAULT_PROMPT_NAME, at_load));
+  g_object_class_install_property (gobject_class, PROP_PAIR_TEXT,
+      g_param_spec_string ("pair-text", "Pair text",
+          "A fixed text paired with each text tokenized here, for cross-encoders (a reranker's "
+          "query) and NLI models (a hypothesis): tokenized as Hugging Face's tokenizer (a, b, "
+          "truncation=\"longest_first\", max_length=max-length or max_seq_length) does, the "
+          "offsets staying the buffer text's ([0, 0] for the pair text's tokens). NULL or \"\": "
+          "single texts. Not with a prompt; buffers that come with tokens are used as they are "
+          "(a warning says so)",
+          DEFAULT_PAIR_TEXT, at_load));
+  g_object_class_install_property (gobject_class, PROP_PAIR_TEXT_POSITION,
+      g_param_spec_enum ("pair-text-position", "Pair text position",
+          "Where pair-text goes in each pair: first (a reranker's query, then the buffer's "
+          "text) or second (the buffer's text, then an NLI hypothesis)",
+          GST_TYPE_BERT_PAIR_TEXT_POSITION, DEFAULT_PAIR_TEXT_POSITION, at_load));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_enum ("device", "Device", "Where the model runs", GST_TYPE_BERT_INFER_DEVICE,
           DEFAULT_DEVICE, at_load));
@@ -1829,5 +1921,6 @@ gst_bert_infer_init (GstBertInfer *self)
   self->remote_model = g_strdup (DEFAULT_REMOTE_MODEL);
   self->server_timeout = DEFAULT_SERVER_TIMEOUT;
   self->retries = DEFAULT_RETRIES;
+  self->pair_text_position = DEFAULT_PAIR_TEXT_POSITION;
   self->srcresult = GST_FLOW_FLUSHING;
 }

@@ -81,3 +81,80 @@ gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabular
       vocabulary);
   return TRUE;
 }
+
+GType
+gst_bert_pair_text_position_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    { GST_BERT_PAIR_TEXT_FIRST, "pair-text first, then the buffer's text (a reranker's query)", "first" },
+    { GST_BERT_PAIR_TEXT_SECOND, "the buffer's text, then pair-text (an NLI hypothesis)", "second" },
+    { 0, NULL, NULL }
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstBertPairTextPosition", values));
+  return type;
+}
+
+gboolean
+gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text, const gchar *prompt,
+    GError **error)
+{
+  if (pair_text == NULL || pair_text[0] == '\0')
+    return TRUE;
+  if (prompt != NULL && prompt[0] != '\0') {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "pair-text cannot be combined with the prompt \"%s\" (set prompt=\"\" to turn a model's default "
+        "prompt off, or write the prompt into pair-text)",
+        prompt);
+    return FALSE;
+  }
+  return bert_tokenizer_supports_pairs (tokenizer, error);
+}
+
+/* The tokens of the fixed text cover none of the buffer's text. */
+static void
+clear_offsets (BertEncoding *encoding, int sequence)
+{
+  uint32_t start = encoding->sequence_start[sequence];
+  memset (encoding->offsets + 2 * start, 0, 2 * sizeof (uint32_t) * encoding->sequence_length[sequence]);
+}
+
+gboolean
+gst_bert_tokenize_buffer_pair (const BertTokenizer *tokenizer, const gchar *vocabulary,
+    const gchar *pair_text, GstBertPairTextPosition position, BertPlainText *plain, GstBuffer *buffer,
+    gboolean is_markup, guint max_length, BertEncoding *encoding)
+{
+  int caption = position == GST_BERT_PAIR_TEXT_FIRST ? 1 : 0;
+  const gchar *texts[2];
+  gsize sizes[2];
+  GstMapInfo map;
+  gboolean ok;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  texts[caption] = (const gchar *) map.data;
+  sizes[caption] = map.size;
+  if (is_markup) {
+    bert_plain_text_strip_markup (plain, (const gchar *) map.data, map.size);
+    texts[caption] = (const gchar *) plain->text->data;
+    sizes[caption] = plain->text->len;
+  }
+  texts[1 - caption] = pair_text;
+  sizes[1 - caption] = strlen (pair_text);
+  ok = bert_tokenizer_encode_pair (tokenizer, texts[0], sizes[0], texts[1], sizes[1], max_length, encoding,
+      NULL);
+  gst_buffer_unmap (buffer, &map);
+  if (!ok)
+    return FALSE;
+  if (is_markup)
+    bert_plain_text_map_offsets (plain, encoding->offsets + 2 * encoding->sequence_start[caption],
+        encoding->sequence_length[caption]);
+  clear_offsets (encoding, 1 - caption);
+  gst_bert_token_meta_set_vocabulary (gst_buffer_add_bert_token_meta (buffer, encoding->ids,
+                                          encoding->type_ids, encoding->offsets, encoding->n_tokens,
+                                          encoding->truncated),
+      vocabulary);
+  return TRUE;
+}

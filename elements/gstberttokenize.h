@@ -27,6 +27,32 @@ gboolean gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *
     const gchar *prompt, BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length,
     BertEncoding *encoding);
 
+/* Where the fixed text of the `pair-text` property (tokenizer, bert-infer) goes in each
+ * pair: first, as a cross-encoder's query before each caption (rerankers), or second, as
+ * an NLI hypothesis after it (zero-shot classification). */
+typedef enum {
+  GST_BERT_PAIR_TEXT_FIRST,
+  GST_BERT_PAIR_TEXT_SECOND
+} GstBertPairTextPosition;
+
+#define GST_TYPE_BERT_PAIR_TEXT_POSITION (gst_bert_pair_text_position_get_type ())
+GType gst_bert_pair_text_position_get_type (void);
+
+/* Checks at READY that @pair_text (NULL or "": no pairs) can be used: the tokenizer has a
+ * pair form and no @prompt is set, since a prompt put before the caption of a pair is not
+ * what sentence-transformers' CrossEncoder does. FALSE with @error saying why. */
+gboolean gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text,
+    const gchar *prompt, GError **error);
+
+/* As gst_bert_tokenize_buffer, but the buffer's text is paired with @pair_text
+ * (bert_tokenizer_encode_pair: truncation longest first to @max_length) on the side
+ * @position says. The offsets stay those of the buffer's text: the tokens of @pair_text,
+ * like special tokens, get the empty span [0, 0], and their type ids say which text they
+ * are of where the model has token types (BERT). */
+gboolean gst_bert_tokenize_buffer_pair (const BertTokenizer *tokenizer, const gchar *vocabulary,
+    const gchar *pair_text, GstBertPairTextPosition position, BertPlainText *plain, GstBuffer *buffer,
+    gboolean is_markup, guint max_length, BertEncoding *encoding);
+
 /* Frees the scratch of @plain and @encoding when the last text made them larger than a
  * high-water mark (a caption of megabytes), so that one huge text does not leave its
  * memory held for the life of the element; call once done with @encoding's arrays. */

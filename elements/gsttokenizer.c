@@ -24,12 +24,21 @@
  * buffer's text is unchanged and the offsets point into it, the prompt's own tokens
  * having the empty span [0, 0] of the special tokens.
  *
+ * `pair-text` pairs every buffer's text with a fixed text, as cross-encoders (rerankers)
+ * and NLI models take them: `pair-text-position=first` (the default) puts it first, as a
+ * reranker's query, `second` after the caption, as an NLI hypothesis. The pair is
+ * tokenized as Hugging Face's tokenizer (a, b, truncation="longest_first") does:
+ * `[CLS] A [SEP] B [SEP]` for BERT, `<s> A </s></s> B </s>` for XLM-R and RoBERTa. The
+ * offsets stay those of the buffer's text, the fixed text's tokens having [0, 0]; a
+ * prompt cannot be combined with it.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=model/ ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=lines.txt ! tokenizer model=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt-name=query ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=ms-marco-MiniLM-L-6-v2 pair-text="a dog in the snow" ! bert-json ! fdsink fd=1
  * ]|
  */
 #include "config.h"
@@ -58,11 +67,15 @@ enum {
   PROP_MODEL_MAX_LENGTH,
   PROP_PROMPT,
   PROP_PROMPT_NAME,
+  PROP_PAIR_TEXT,
+  PROP_PAIR_TEXT_POSITION,
 };
 
 #define DEFAULT_MODEL NULL
 #define DEFAULT_PROMPT NULL
 #define DEFAULT_PROMPT_NAME NULL
+#define DEFAULT_PAIR_TEXT NULL
+#define DEFAULT_PAIR_TEXT_POSITION GST_BERT_PAIR_TEXT_FIRST
 #define DEFAULT_MAX_LENGTH 0
 #define MAX_MAX_LENGTH 8192
 #define DEFAULT_SPLIT_LINES FALSE
@@ -92,12 +105,16 @@ struct _GstTokenizer {
   guint max_line_bytes;
   gchar *prompt;
   gchar *prompt_name;
+  gchar *pair_text;
+  GstBertPairTextPosition pair_text_position;
 
   /* loaded at NULL -> READY, freed at READY -> NULL; set under the object lock,
    * which the streaming thread needs not take: it runs only in PAUSED and PLAYING */
   BertTokenizer *tokenizer;
-  gchar *vocabulary;    /* its identity, carried by every token meta */
-  gchar *active_prompt; /* resolved from prompt, prompt-name and the folder; NULL: none */
+  gchar *vocabulary;       /* its identity, carried by every token meta */
+  gchar *active_prompt;    /* resolved from prompt, prompt-name and the folder; NULL: none */
+  gchar *active_pair_text; /* pair-text at READY; NULL: none */
+  GstBertPairTextPosition active_pair_text_position;
 
   /* streaming thread */
   GstBertPromptLength prompt_length; /* of active_prompt, set on every token meta */
@@ -163,8 +180,12 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   gsize size = gst_buffer_get_size (buffer);
   guint max_length = get_max_length (self);
 
-  if (!gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, self->active_prompt, &self->plain, buffer,
-          self->is_markup, max_length, encoding)) {
+  gboolean ok = self->active_pair_text
+      ? gst_bert_tokenize_buffer_pair (self->tokenizer, self->vocabulary, self->active_pair_text,
+          self->active_pair_text_position, &self->plain, buffer, self->is_markup, max_length, encoding)
+      : gst_bert_tokenize_buffer (self->tokenizer, self->vocabulary, self->active_prompt, &self->plain,
+          buffer, self->is_markup, max_length, encoding);
+  if (!ok) {
     GST_WARNING_OBJECT (self, "could not map a buffer, passing it without tokens");
     return;
   }
@@ -597,9 +618,36 @@ unload_vocab (GstTokenizer *self)
   tokenizer = g_steal_pointer (&self->tokenizer);
   g_clear_pointer (&self->vocabulary, g_free);
   g_clear_pointer (&self->active_prompt, g_free);
+  g_clear_pointer (&self->active_pair_text, g_free);
   self->prompt_length = (GstBertPromptLength){ 0 };
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&tokenizer, bert_tokenizer_free);
+}
+
+/* pair-text as it is at READY, once the tokenizer and the prompt are known; FALSE after
+ * posting why it cannot be used. */
+static gboolean
+take_pair_text (GstTokenizer *self)
+{
+  GError *error = NULL;
+  gchar *pair_text;
+
+  GST_OBJECT_LOCK (self);
+  pair_text = g_strdup (self->pair_text);
+  self->active_pair_text_position = self->pair_text_position;
+  GST_OBJECT_UNLOCK (self);
+  if (!gst_bert_pair_text_check (self->tokenizer, pair_text, self->active_prompt, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not use pair-text"), ("%s", error->message));
+    g_error_free (error);
+    g_free (pair_text);
+    return FALSE;
+  }
+  if (pair_text != NULL && pair_text[0] == '\0')
+    g_clear_pointer (&pair_text, g_free);
+  GST_OBJECT_LOCK (self);
+  self->active_pair_text = pair_text;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
 }
 
 static void
@@ -636,6 +684,10 @@ gst_tokenizer_change_state (GstElement *element, GstStateChange transition)
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!load_vocab (self))
         return GST_STATE_CHANGE_FAILURE;
+      if (!take_pair_text (self)) {
+        unload_vocab (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED: reset_stream (self); break;
     default: break;
@@ -718,6 +770,17 @@ gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value,
       self->prompt_name = g_value_dup_string (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PAIR_TEXT:
+      GST_OBJECT_LOCK (self);
+      g_free (self->pair_text);
+      self->pair_text = g_value_dup_string (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PAIR_TEXT_POSITION:
+      GST_OBJECT_LOCK (self);
+      self->pair_text_position = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
@@ -736,6 +799,8 @@ gst_tokenizer_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_SPLIT_LINES: g_value_set_boolean (value, self->split_lines); break;
     case PROP_PROMPT: g_value_set_string (value, self->prompt); break;
     case PROP_PROMPT_NAME: g_value_set_string (value, self->prompt_name); break;
+    case PROP_PAIR_TEXT: g_value_set_string (value, self->pair_text); break;
+    case PROP_PAIR_TEXT_POSITION: g_value_set_enum (value, self->pair_text_position); break;
     case PROP_VOCAB_SIZE:
       g_value_set_uint (value, self->tokenizer ? bert_tokenizer_get_vocab_size (self->tokenizer) : 0);
       break;
@@ -759,6 +824,8 @@ gst_tokenizer_finalize (GObject *object)
   g_free (self->active_prompt);
   g_free (self->prompt);
   g_free (self->prompt_name);
+  g_free (self->pair_text);
+  g_free (self->active_pair_text);
   bert_encoding_clear (&self->encoding);
   bert_plain_text_clear (&self->plain);
   g_byte_array_unref (self->pending_line);
@@ -830,6 +897,21 @@ install_properties (GObjectClass *gobject_class)
           "Unset, with prompt unset: the folder's default_prompt_name, if any. Read when the "
           "element goes to READY",
           DEFAULT_PROMPT_NAME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAIR_TEXT,
+      g_param_spec_string ("pair-text", "Pair text",
+          "A fixed text paired with each buffer's text, for cross-encoders (a reranker's query) "
+          "and NLI models (a hypothesis): tokenized as Hugging Face's tokenizer (a, b, "
+          "truncation=\"longest_first\", max_length=max-length) does, the offsets staying the "
+          "buffer text's ([0, 0] for the pair text's tokens). NULL or \"\": single texts. Not "
+          "with a prompt. Read when the element goes to READY",
+          DEFAULT_PAIR_TEXT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PAIR_TEXT_POSITION,
+      g_param_spec_enum ("pair-text-position", "Pair text position",
+          "Where pair-text goes in each pair: first (a reranker's query, then the buffer's "
+          "text) or second (the buffer's text, then an NLI hypothesis). Read when the element "
+          "goes to READY",
+          GST_TYPE_BERT_PAIR_TEXT_POSITION, DEFAULT_PAIR_TEXT_POSITION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -872,6 +954,7 @@ gst_tokenizer_init (GstTokenizer *self)
   g_queue_init (&self->held_events);
   self->max_length = DEFAULT_MAX_LENGTH;
   self->split_lines = DEFAULT_SPLIT_LINES;
+  self->pair_text_position = DEFAULT_PAIR_TEXT_POSITION;
   bert_encoding_init (&self->encoding);
   bert_plain_text_init (&self->plain);
   self->pending_line = g_byte_array_new ();

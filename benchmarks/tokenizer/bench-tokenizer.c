@@ -3,9 +3,9 @@
  *   bench-tokenizer TOKENIZER_PATH TEXT_FILE [--passes N] [--max-length N]
  *   bench-tokenizer --vocab-lines N     (load time and memory of an N-line vocab.txt)
  *
- * Prints MB/s, lines/s and tokens/s of bert_tokenizer_encode over every line of the file
- * (no truncation unless --max-length), the best of --passes passes. Compare with
- * bench-hf-tokenizers.py on the same file.
+ * Prints the tokenizer's load time and resident memory, then MB/s, lines/s and tokens/s of
+ * bert_tokenizer_encode over every line of the file (no truncation unless --max-length), the
+ * best of --passes passes. Compare with bench-hf-tokenizers.py on the same file.
  */
 #include "bert_tokenizer.h"
 
@@ -56,14 +56,41 @@ count_lines (const char *text, gsize length)
   return lines;
 }
 
+/* Resident memory in kB (field "VmRSS:", or "VmHWM:" for the peak), from /proc (Linux). */
+static long
+memory_kb (const char *field)
+{
+  char *status = NULL;
+  long kb = -1;
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)) {
+    const char *line = strstr (status, field);
+    if (line)
+      kb = strtol (line + strlen (field), NULL, 10);
+  }
+  g_free (status);
+  return kb;
+}
+
+static long
+resident_kb (void)
+{
+  return memory_kb ("VmRSS:");
+}
+
 static int
 bench_encode (const char *tokenizer_path, const char *text_path, int passes, guint max_length)
 {
   GError *error = NULL;
   char *text;
   gsize length;
+  long resident_before = resident_kb ();
+  gint64 load_start = g_get_monotonic_time ();
+  double load_cpu_start = thread_cpu_seconds ();
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (tokenizer_path, &error);
+  double load_cpu = thread_cpu_seconds () - load_cpu_start;
+  double load_wall = (g_get_monotonic_time () - load_start) / 1e6;
 
+  long resident_after_load = resident_kb (), peak_after_load = memory_kb ("VmHWM:");
   if (tokenizer == NULL || !g_file_get_contents (text_path, &text, &length, &error)) {
     fprintf (stderr, "%s\n", error->message);
     return 1;
@@ -77,7 +104,11 @@ bench_encode (const char *tokenizer_path, const char *text_path, int passes, gui
     if (result.seconds < best.seconds)
       best = result;
   }
-  printf ("tokenizer: %s\ntext: %s (%.1f MB, %u lines)\n", tokenizer_path, text_path, length / 1e6, lines);
+  printf ("tokenizer: %s\nloaded in %.3f s CPU (%.3f s wall): %.1f MB more resident memory, "
+          "peak resident %.1f MB\n",
+      tokenizer_path, load_cpu, load_wall, (resident_after_load - resident_before) / 1024.0,
+      peak_after_load / 1024.0);
+  printf ("text: %s (%.1f MB, %u lines)\n", text_path, length / 1e6, lines);
   printf ("single thread, best of %d passes: %.3f s CPU (%.3f s wall), %.1f MB/s, %.0f lines/s, "
           "%.2f M tokens/s\n",
       passes, best.seconds, best.wall_seconds, length / 1e6 / best.seconds, lines / best.seconds,
@@ -86,21 +117,6 @@ bench_encode (const char *tokenizer_path, const char *text_path, int passes, gui
   bert_tokenizer_free (tokenizer);
   g_free (text);
   return 0;
-}
-
-/* Resident memory in kB, from /proc (Linux). */
-static long
-resident_kb (void)
-{
-  char *status = NULL;
-  long kb = -1;
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)) {
-    const char *line = strstr (status, "VmRSS:");
-    if (line)
-      kb = strtol (line + strlen ("VmRSS:"), NULL, 10);
-  }
-  g_free (status);
-  return kb;
 }
 
 static int

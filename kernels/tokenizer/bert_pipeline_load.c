@@ -39,19 +39,117 @@ type_of (JsonObject *object)
  * of a sentencepiece model), and Viterbi's ties then break otherwise. The file's text is
  * rebuilt as the shortest decimal that reads back to the value (what serde_json and Python
  * write), then read serde's way. */
+/* Powers of ten that a double holds exactly. */
+static const double exact_powers_of_ten[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+#define EXACT_TEN_EXPONENT 22
+#define EXACT_SIGNIFICAND (UINT64_C (1) << 53)
+
+/* digits x 10^exponent read as serde does (and, both exact, as correctly rounded), or NAN
+ * where either is not exact. */
+static double
+read_exactly (uint64_t digits, int exponent)
+{
+  if (digits > EXACT_SIGNIFICAND || abs (exponent) > EXACT_TEN_EXPONENT)
+    return NAN;
+  return exponent >= 0 ? (double) digits * exact_powers_of_ten[exponent]
+                       : (double) digits / exact_powers_of_ten[-exponent];
+}
+
+/* 17 digits of a positive value rounded to n of them, with the exponent of their last digit;
+ * FALSE where the 17 were a tie at n digits (the value itself may lie on either side). */
+static gboolean
+round_digits (uint64_t digits17, int exponent17, int n, uint64_t *digits, int *exponent)
+{
+  uint64_t unit = (uint64_t) exact_powers_of_ten[17 - n], rest = digits17 % unit;
+  if (rest == unit / 2)
+    return FALSE;
+  *digits = digits17 / unit + (rest > unit / 2);
+  *exponent = exponent17 + 17 - n;
+  if (*digits == (uint64_t) exact_powers_of_ten[n]) { /* rounded up to n + 1 digits */
+    *digits /= 10;
+    *exponent += 1;
+  }
+  return TRUE;
+}
+
+/* serde_f64 for most scores: one printing of 17 digits, the shorter candidates rounded from
+ * them and checked with exact arithmetic. FALSE where that cannot decide. Between 1e-6 and
+ * 1e7 every power of ten of 1 to 17 digits' last digit is exact (the shortest digits may be
+ * fewer than 15, their power larger). */
+static gboolean
+serde_f64_quick (double value, double *result)
+{
+  char text[40];
+  uint64_t digits17 = 0, digits;
+  int exponent;
+
+  if (!(value > 1e-6 && value < 1e7))
+    return FALSE;
+  g_snprintf (text, sizeof text, "%.16e", value);
+  const char *c = text;
+  for (; *c != 'e'; c++)
+    if (*c != '.')
+      digits17 = digits17 * 10 + (uint64_t) (*c - '0');
+  int exponent17 = atoi (c + 1) - 16;
+  /* With up to 15 digits (exact as a double) serde's one multiplication or division by an
+   * exact power of ten rounds correctly: to the value itself. */
+  if (!round_digits (digits17, exponent17, 15, &digits, &exponent))
+    return FALSE;
+  double read = read_exactly (digits, exponent);
+  if (isnan (read))
+    return FALSE;
+  if (read == value) {
+    *result = value;
+    return TRUE;
+  }
+  if (!round_digits (digits17, exponent17, 16, &digits, &exponent))
+    return FALSE;
+  read = read_exactly (digits, exponent);
+  if (isnan (read))
+    return FALSE;
+  if (read != value) { /* the shortest is 17 digits */
+    digits = digits17;
+    exponent = exponent17;
+  }
+  if (abs (exponent) > EXACT_TEN_EXPONENT)
+    return FALSE;
+  *result = exponent >= 0 ? (double) digits * exact_powers_of_ten[exponent]
+                          : (double) digits / exact_powers_of_ten[-exponent];
+  return TRUE;
+}
+
 static double
 serde_f64 (double value)
 {
   char text[40];
-  int digits;
+  int low = 1, high = 17; /* the shortest digits that read back lie in [low, high] */
+
+  double quick;
 
   if (value == 0 || !isfinite (value))
     return value;
-  for (digits = 1; digits <= 17; digits++) {
-    g_snprintf (text, sizeof text, "%.*e", digits - 1, fabs (value));
+  if (serde_f64_quick (fabs (value), &quick))
+    return value < 0 ? -quick : quick;
+  if (fabs (value) > 1e-7 && fabs (value) < 1e7) {
+    /* With up to 15 digits (exact as a double) and such a power of ten (exact too), serde's
+     * one multiplication or division rounds correctly: to the value itself. */
+    g_snprintf (text, sizeof text, "%.14e", fabs (value));
     if (g_ascii_strtod (text, NULL) == fabs (value))
-      break;
+      return value;
+    low = 16;
   }
+  /* More digits than a reading-back count also read back: bisect. */
+  while (low < high) {
+    int middle = (low + high) / 2;
+    g_snprintf (text, sizeof text, "%.*e", middle - 1, fabs (value));
+    if (g_ascii_strtod (text, NULL) == fabs (value))
+      high = middle;
+    else
+      low = middle + 1;
+  }
+  int digits = low;
+  g_snprintf (text, sizeof text, "%.*e", digits - 1, fabs (value));
   uint64_t significand = 0;
   const char *c = text;
   for (; *c != 'e'; c++)

@@ -60,8 +60,8 @@ typedef struct {
 
 /* ---- output ---- */
 
-static void
-encoding_reserve (BertEncoding *encoding, uint32_t n_tokens)
+void
+bert_encoding_reserve (BertEncoding *encoding, uint32_t n_tokens)
 {
   if (n_tokens <= encoding->capacity)
     return;
@@ -78,7 +78,7 @@ static inline void
 push_token (BertEncoding *encoding, int32_t id, int32_t type_id, uint32_t start, uint32_t end)
 {
   if (G_UNLIKELY (encoding->n_tokens == encoding->capacity))
-    encoding_reserve (encoding, encoding->n_tokens + 1);
+    bert_encoding_reserve (encoding, encoding->n_tokens + 1);
   uint32_t i = encoding->n_tokens++;
   encoding->ids[i] = id;
   encoding->type_ids[i] = type_id;
@@ -522,6 +522,15 @@ encode_sequence (Encoder *encoder, const char *text, gsize length)
   return at;
 }
 
+/* The text's tokens lie between the template's prefix and suffix. */
+static void
+mark_single_sequence (const BertTokenizer *tokenizer, BertEncoding *encoding)
+{
+  encoding->sequence_start[0] = tokenizer->n_prefix;
+  encoding->sequence_length[0] = encoding->n_tokens - tokenizer->n_prefix - tokenizer->n_suffix;
+  encoding->sequence_start[1] = encoding->sequence_length[1] = 0;
+}
+
 void
 bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
     BertEncoding *encoding)
@@ -532,6 +541,7 @@ bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize l
 
   if (tokenizer->pipeline != NULL) {
     bert_pipeline_encode (tokenizer, text, len, max_length, encoding);
+    mark_single_sequence (tokenizer, encoding);
     return;
   }
   encoder_init (&encoder, tokenizer, encoding, max_length ? max_length : tokenizer->options.model_max_length);
@@ -553,6 +563,7 @@ bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize l
     encoder.invalid_utf8 = has_invalid_utf8 (text, stopped_at, length);
   encoding->repaired_utf8 = encoder.invalid_utf8 != 0;
   encoder_clear (&encoder);
+  mark_single_sequence (tokenizer, encoding);
 }
 
 /* ---- encodings ---- */
@@ -586,6 +597,7 @@ bert_tokenizer_alloc (void)
   tokenizer->options.lowercase = TRUE;
   tokenizer->options.strip_accents = -1;
   tokenizer->options.model_max_length = 512;
+  tokenizer->pair_unsupported = g_strdup ("its post-processor has no pair form");
   return tokenizer;
 }
 
@@ -699,6 +711,7 @@ bert_tokenizer_free (BertTokenizer *tokenizer)
     g_free (tokenizer->added_tokens[i].content);
   g_free (tokenizer->added_tokens);
   g_free (tokenizer->subword_prefix);
+  g_free (tokenizer->pair_unsupported);
   g_free (tokenizer);
 }
 

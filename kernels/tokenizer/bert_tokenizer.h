@@ -62,14 +62,19 @@ const int32_t *bert_tokenizer_get_suffix_ids (const BertTokenizer *tokenizer, gu
  * token's (the pieces of a character after a trimmed space); ends stay in order. */
 gboolean bert_tokenizer_get_trims_offsets (const BertTokenizer *tokenizer);
 
-/* One tokenized sequence. Offsets are byte offsets into the text given to encode,
- * as [start, end) pairs; special tokens have [0, 0]. */
+/* One tokenized sequence or pair. Offsets are byte offsets into the text the token came
+ * from, as [start, end) pairs; special tokens have [0, 0]. Every token is attended to (the
+ * attention mask is n_tokens ones: there is no padding). */
 typedef struct {
   int32_t *ids;
   int32_t *type_ids;
   uint32_t *offsets; /* 2 * n_tokens entries */
   uint32_t n_tokens;
   uint32_t capacity;
+  /* tokens [sequence_start[s], sequence_start[s] + sequence_length[s]) came from text s
+   * (0: the single text or the pair's first, 1: the pair's second); the others are the
+   * post-processor's special tokens (bert_encoding_sequence_id) */
+  uint32_t sequence_start[2], sequence_length[2];
   gboolean truncated;     /* tokens were dropped to respect max_length */
   gboolean repaired_utf8; /* the input had invalid UTF-8, replaced by U+FFFD then dropped */
 } BertEncoding;
@@ -83,6 +88,27 @@ void bert_encoding_clear (BertEncoding *encoding);
  * Hugging Face's longest-first truncation does for a single sequence. */
 void bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
     BertEncoding *encoding);
+
+/* TRUE when the tokenizer's post-processor has a pair form this library follows exactly:
+ * BertProcessing ([CLS] A [SEP] B [SEP], B and its [SEP] of type 1), RobertaProcessing
+ * (<s> A </s></s> B </s>, all of type 0) or a TemplateProcessing pair template with its
+ * special tokens before, between and after $A and $B in that order. Else FALSE, with an
+ * error saying why. */
+gboolean bert_tokenizer_supports_pairs (const BertTokenizer *tokenizer, GError **error);
+
+/* Tokenizes the pair (a, b) as Hugging Face's tokenizer.encode (a, b) does with truncation
+ * longest_first to max_length (0: model_max_length): each text is tokenized alone, the
+ * longer loses tokens from its end first, then the pair template adds its special tokens.
+ * As in the reference, a max_length smaller than the template's special tokens truncates
+ * nothing. Offsets of a's tokens point into a, of b's into b: bert_encoding_sequence_id
+ * tells which. FALSE, with an empty encoding, when the tokenizer has no pair form
+ * (bert_tokenizer_supports_pairs). */
+gboolean bert_tokenizer_encode_pair (const BertTokenizer *tokenizer, const char *a, gsize a_len,
+    const char *b, gsize b_len, guint max_length, BertEncoding *encoding, GError **error);
+
+/* The text token came from, as Hugging Face's sequence_ids: 0 or 1, or -1 for a special
+ * token. */
+int bert_encoding_sequence_id (const BertEncoding *encoding, uint32_t token);
 
 G_END_DECLS
 

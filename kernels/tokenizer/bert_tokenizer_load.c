@@ -197,6 +197,27 @@ read_tokenizer_config (const char *path, BertNormalizerOptions *options, Special
   return ok;
 }
 
+/* ---- pairs ---- */
+
+/* prefix A sep x n_middle B sep, from the single template's prefix and suffix token:
+ * BertProcessing's (n_middle 1, B and its sep of type 1, as transformers' BertTokenizer
+ * from a vocab.txt) and RobertaProcessing's (n_middle 2, every type 0). */
+static void
+set_classic_pair (BertTokenizer *tokenizer, guint n_middle, int32_t type_b)
+{
+  memset (tokenizer->pair_type_ids, 0, sizeof tokenizer->pair_type_ids);
+  tokenizer->pair_ids[0][0] = tokenizer->prefix_ids[0];
+  for (guint i = 0; i < n_middle; i++)
+    tokenizer->pair_ids[1][i] = tokenizer->suffix_ids[0];
+  tokenizer->pair_ids[2][0] = tokenizer->suffix_ids[0];
+  tokenizer->pair_type_ids[2][0] = type_b;
+  tokenizer->n_pair[0] = tokenizer->n_pair[2] = 1;
+  tokenizer->n_pair[1] = n_middle;
+  tokenizer->pair_sequence_type_ids[0] = 0;
+  tokenizer->pair_sequence_type_ids[1] = type_b;
+  g_clear_pointer (&tokenizer->pair_unsupported, g_free);
+}
+
 /* ---- vocab.txt ---- */
 
 static void
@@ -216,6 +237,7 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
   tokenizer->prefix_ids[0] = tokenizer->cls_id;
   tokenizer->suffix_ids[0] = tokenizer->sep_id;
   tokenizer->n_prefix = tokenizer->n_suffix = 1;
+  set_classic_pair (tokenizer, 1, 1);
 }
 
 static BertTokenizer *
@@ -457,10 +479,12 @@ read_added_tokens (BertTokenizer *tokenizer, JsonArray *added, const char *file,
   return TRUE;
 }
 
-/* Appends the ids of a template's special token, looked up in "special_tokens". */
+/* Appends the ids of a template's special token, looked up in "special_tokens", to ids and
+ * type_ids (count of them there). */
 static gboolean
-add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject *item, gboolean before,
-    const char *file, const char *field, GError **error)
+add_template_special (const BertTokenizer *tokenizer, JsonObject *specials, JsonObject *item,
+    int32_t *ids_out, int32_t *type_ids_out, guint *count, const char *file, const char *field,
+    GError **error)
 {
   const char *name = NULL;
   gint64 type_id = 0;
@@ -477,15 +501,14 @@ add_template_special (BertTokenizer *tokenizer, JsonObject *specials, JsonObject
       || ids == NULL)
     return bert_json_field_error (error, file, "post_processor.special_tokens",
         "an object giving the ids of every special token of the template");
-  guint *count = before ? &tokenizer->n_prefix : &tokenizer->n_suffix;
   for (guint i = 0; i < json_array_get_length (ids); i++) {
     JsonNode *node = json_array_get_element (ids, i);
     gint64 id = json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : -1;
     if (id < 0 || id >= tokenizer->vocab.n_ids || *count == BERT_MAX_TEMPLATE_TOKENS)
       return bert_json_field_error (error, file, "post_processor.special_tokens",
           "at most 8 ids per side, each in the vocabulary");
-    (before ? tokenizer->prefix_ids : tokenizer->suffix_ids)[*count] = (int32_t) id;
-    (before ? tokenizer->prefix_type_ids : tokenizer->suffix_type_ids)[*count] = (int32_t) type_id;
+    ids_out[*count] = (int32_t) id;
+    type_ids_out[*count] = (int32_t) type_id;
     (*count)++;
   }
   return TRUE;
@@ -504,9 +527,12 @@ read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *n
       || !bert_json_get_object (item, "SpecialToken", file, "post_processor.single", &special, error)
       || !bert_json_get_object (item, "Sequence", file, "post_processor.single", &sequence, error))
     return FALSE;
+  if (special != NULL && !*seen_sequence)
+    return add_template_special (tokenizer, specials, special, tokenizer->prefix_ids,
+        tokenizer->prefix_type_ids, &tokenizer->n_prefix, file, "post_processor.single", error);
   if (special != NULL)
-    return add_template_special (tokenizer, specials, special, !*seen_sequence, file, "post_processor.single",
-        error);
+    return add_template_special (tokenizer, specials, special, tokenizer->suffix_ids,
+        tokenizer->suffix_type_ids, &tokenizer->n_suffix, file, "post_processor.single", error);
   if (sequence == NULL || *seen_sequence)
     return bert_json_field_error (error, file, "post_processor.single",
         "a list of SpecialToken items around one Sequence");
@@ -514,6 +540,67 @@ read_template_item (BertTokenizer *tokenizer, JsonObject *processor, JsonNode *n
   if (!get_int (sequence, "type_id", file, "post_processor.single", 0, G_MAXINT32, &type_id, error))
     return FALSE;
   tokenizer->sequence_type_id = (int32_t) type_id;
+  return TRUE;
+}
+
+/* One item of the pair template: a special token joins the part between the sequences
+ * seen so far (*part: 0 before $A, 1 between, 2 after $B); $A then $B move it on. */
+static gboolean
+read_pair_item (BertTokenizer *tokenizer, JsonObject *specials, JsonNode *node, guint *part, const char *file,
+    GError **error)
+{
+  JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonObject *special = NULL, *sequence = NULL;
+  const char *name = NULL;
+  gint64 type_id = 0;
+
+  if (!bert_json_get_object (item, "SpecialToken", file, "post_processor.pair", &special, error)
+      || !bert_json_get_object (item, "Sequence", file, "post_processor.pair", &sequence, error))
+    return FALSE;
+  if (special != NULL)
+    return *part > 2
+        || add_template_special (tokenizer, specials, special, tokenizer->pair_ids[*part],
+            tokenizer->pair_type_ids[*part], &tokenizer->n_pair[*part], file, "post_processor.pair", error);
+  if (sequence == NULL)
+    return bert_json_field_error (error, file, "post_processor.pair",
+        "a list of SpecialToken and Sequence items");
+  if (!bert_json_get_string (sequence, "id", file, "post_processor.pair", &name, error)
+      || !get_int (sequence, "type_id", file, "post_processor.pair", 0, G_MAXINT32, &type_id, error))
+    return FALSE;
+  if (g_strcmp0 (name, *part == 0 ? "A" : "B") != 0 || *part == 2) {
+    *part = 3;
+    return TRUE;
+  }
+  tokenizer->pair_sequence_type_ids[*part] = (int32_t) type_id;
+  (*part)++;
+  return TRUE;
+}
+
+/* TemplateProcessing's pair template. One this library cannot follow exactly ($B before $A,
+ * a sequence twice) leaves pairs unsupported, saying so, without refusing the tokenizer. */
+static gboolean
+read_pair_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file, GError **error)
+{
+  JsonArray *pair;
+  JsonObject *specials;
+  guint part = 0;
+
+  if (!bert_json_get_object (processor, "special_tokens", file, "post_processor.special_tokens", &specials,
+          error)
+      || !bert_json_get_array (processor, "pair", file, "post_processor.pair", &pair, error))
+    return FALSE;
+  g_clear_pointer (&tokenizer->pair_unsupported, g_free);
+  if (pair == NULL) {
+    tokenizer->pair_unsupported = g_strdup_printf ("%s: post_processor has no pair template", file);
+    return TRUE;
+  }
+  for (guint i = 0; i < json_array_get_length (pair); i++)
+    if (!read_pair_item (tokenizer, specials, json_array_get_element (pair, i), &part, file, error))
+      return FALSE;
+  if (part != 2)
+    tokenizer->pair_unsupported = g_strdup_printf ("%s: post_processor.pair is not special tokens around $A "
+                                                   "then $B, each once, the only pair template supported",
+        file);
   return TRUE;
 }
 
@@ -531,7 +618,7 @@ read_template (BertTokenizer *tokenizer, JsonObject *processor, const char *file
       return FALSE;
   if (!seen_sequence)
     return bert_json_field_error (error, file, "post_processor.single", "a template holding the sequence");
-  return TRUE;
+  return read_pair_template (tokenizer, processor, file, error);
 }
 
 /* BertProcessing: "cls": ["[CLS]", 101], "sep": ["[SEP]", 102]. */
@@ -564,10 +651,12 @@ read_roberta_processing (BertTokenizer *tokenizer, JsonObject *processor, const 
   tokenizer->n_prefix = tokenizer->n_suffix = 1;
   pipeline->trim_offsets = TRUE;
   pipeline->trim_add_prefix_space = TRUE;
-  return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
-      && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error)
-      && bert_json_get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets",
-          &pipeline->trim_offsets, error)
+  if (!read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
+      || !read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error))
+    return FALSE;
+  set_classic_pair (tokenizer, 2, 0);
+  return bert_json_get_bool (processor, "trim_offsets", file, "post_processor.trim_offsets",
+             &pipeline->trim_offsets, error)
       && bert_json_get_bool (processor, "add_prefix_space", file, "post_processor.add_prefix_space",
           &pipeline->trim_add_prefix_space, error);
 }
@@ -587,8 +676,11 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     return unsupported (error, file, "post_processor", "null", supported);
   if (g_strcmp0 (type, "BertProcessing") == 0) {
     tokenizer->n_prefix = tokenizer->n_suffix = 1;
-    return read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
-        && read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error);
+    if (!read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
+        || !read_bert_pair (tokenizer, processor, "sep", file, &tokenizer->suffix_ids[0], error))
+      return FALSE;
+    set_classic_pair (tokenizer, 1, 1);
+    return TRUE;
   }
   if (g_strcmp0 (type, "RobertaProcessing") == 0 && tokenizer->pipeline)
     return read_roberta_processing (tokenizer, processor, file, error);

@@ -60,6 +60,12 @@ struct _BertTokenizer {
   guint n_prefix, n_suffix;
   int32_t sequence_type_id;
 
+  /* the pair template: special tokens before A, between A and B, after B */
+  int32_t pair_ids[3][BERT_MAX_TEMPLATE_TOKENS], pair_type_ids[3][BERT_MAX_TEMPLATE_TOKENS];
+  guint n_pair[3];
+  int32_t pair_sequence_type_ids[2];
+  char *pair_unsupported; /* why pairs cannot be encoded exactly; NULL when they can */
+
   BertAddedToken *added_tokens; /* longest first */
   guint n_added_tokens;
   guint8 added_first_byte[256]; /* non-zero where an added token may start */
@@ -76,6 +82,8 @@ struct _BertTokenizer {
 BertTokenizer *bert_tokenizer_alloc (void);
 /* Derives the fast-path tables and checks the special tokens exist; names source in errors. */
 gboolean bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **error);
+/* Makes room for n_tokens in encoding. */
+void bert_encoding_reserve (BertEncoding *encoding, uint32_t n_tokens);
 /* Registers a token to match in the raw text. */
 void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id);
 

@@ -141,6 +141,87 @@ fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len,
   bert_encoding_clear (&cut);
 }
 
+/* What Hugging Face's longest-first truncation keeps of two texts of full lengths, an
+ * oracle written from its truncate_encodings apart from the library's. */
+static void
+longest_first_oracle (uint64_t budget, const uint64_t full[2], uint64_t kept[2])
+{
+  uint64_t shorter = MIN (full[0], full[1]), longer;
+
+  kept[0] = full[0];
+  kept[1] = full[1];
+  if (full[0] + full[1] <= budget)
+    return;
+  longer = shorter > budget ? shorter : MAX (shorter, budget - shorter);
+  if (shorter + longer > budget) {
+    shorter = budget / 2;
+    longer = shorter + budget % 2;
+  }
+  kept[0] = MIN (full[0], full[0] > full[1] ? longer : shorter);
+  kept[1] = MIN (full[1], full[0] > full[1] ? shorter : longer);
+}
+
+static void
+check_pair_sequence (const BertEncoding *pair, int sequence, const BertEncoding *single, size_t len,
+    uint64_t expected)
+{
+  uint32_t start = pair->sequence_start[sequence], from = single->sequence_start[0];
+
+  if (pair->sequence_length[sequence] != expected)
+    fuzz_fail ("pair: text %d keeps %u tokens, longest first keeps %u of %u", sequence,
+        pair->sequence_length[sequence], (unsigned) expected, single->sequence_length[0]);
+  for (uint32_t i = 0; i < expected; i++) {
+    if (bert_encoding_sequence_id (pair, start + i) != sequence
+        || pair->ids[start + i] != single->ids[from + i]
+        || pair->offsets[2 * (start + i)] != single->offsets[2 * (from + i)]
+        || pair->offsets[2 * (start + i) + 1] != single->offsets[2 * (from + i) + 1])
+      fuzz_fail ("pair: token %u of text %d differs from its own encoding", i, sequence);
+    if (pair->offsets[2 * (start + i) + 1] > len)
+      fuzz_fail ("pair: token %u of text %d ends past its %zu bytes", i, sequence, len);
+  }
+}
+
+void
+fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size_t a_len, const char *b,
+    size_t b_len, guint max_length)
+{
+  const char *texts[2] = { a, b };
+  size_t lengths[2] = { a_len, b_len };
+  BertEncoding pair, single[2];
+  uint64_t full[2], kept[2];
+  GError *error = NULL;
+
+  if (!bert_tokenizer_supports_pairs (tokenizer, NULL))
+    return;
+  bert_encoding_init (&pair);
+  /* The template's special tokens alone. */
+  if (!bert_tokenizer_encode_pair (tokenizer, "", 0, "", 0, G_MAXUINT, &pair, &error))
+    fuzz_fail ("pair: %s", error->message);
+  uint32_t n_added = pair.n_tokens;
+  bert_tokenizer_encode_pair (tokenizer, a, a_len, b, b_len, max_length, &pair, NULL);
+  for (int s = 0; s < 2; s++) {
+    bert_encoding_init (&single[s]);
+    bert_tokenizer_encode (tokenizer, texts[s], lengths[s], G_MAXUINT, &single[s]);
+    full[s] = single[s].sequence_length[0];
+  }
+  longest_first_oracle (max_length >= n_added ? max_length - n_added : G_MAXUINT64, full, kept);
+  for (int s = 0; s < 2; s++)
+    check_pair_sequence (&pair, s, &single[s], lengths[s], kept[s]);
+  if (pair.n_tokens != n_added + kept[0] + kept[1])
+    fuzz_fail ("pair: %u tokens, expected %u special and %u + %u", pair.n_tokens, n_added, (unsigned) kept[0],
+        (unsigned) kept[1]);
+  for (uint32_t i = 0; i < pair.n_tokens; i++)
+    if (bert_encoding_sequence_id (&pair, i) < 0
+        && (pair.offsets[2 * i] != 0 || pair.offsets[2 * i + 1] != 0))
+      fuzz_fail ("pair: special token %u has a span", i);
+  if (pair.truncated != (kept[0] < full[0] || kept[1] < full[1]))
+    fuzz_fail ("pair: truncated flag %d, kept %u of %u and %u of %u", pair.truncated, (unsigned) kept[0],
+        (unsigned) full[0], (unsigned) kept[1], (unsigned) full[1]);
+  bert_encoding_clear (&single[0]);
+  bert_encoding_clear (&single[1]);
+  bert_encoding_clear (&pair);
+}
+
 static const char *const sample_texts[] = {
   "Hello, world! The quick brown fox jumped over the lazy dog.",
   "Ça va? Très bien. Straße ΣΊΣΥΦΟΣ İstanbul 你好世界 👍🏽",

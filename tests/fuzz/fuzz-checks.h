@@ -12,6 +12,13 @@
  * of the full encoding. */
 void fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len, guint max_length);
 
+/* Encodes the pair (a, b) truncated to max_length and checks it against each text's own
+ * encoding: each text keeps the first of its tokens, as many as longest-first truncation
+ * gives it, marked as its sequence, with offsets inside its own text, between the pair
+ * template's special tokens; truncated says whether any were dropped. */
+void fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size_t a_len, const char *b,
+    size_t b_len, guint max_length);
+
 /* Encodes a few fixed texts with a freshly loaded tokenizer. */
 void fuzz_check_tokenizer (const BertTokenizer *tokenizer);
 

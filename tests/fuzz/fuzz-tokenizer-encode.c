@@ -6,7 +6,8 @@
  * RoBERTa's trimming, subword affixes; and the real Hugging Face tokenizers when
  * $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken from the
  * input's size, and each encoding's invariants are checked (fuzz_check_encode). Inputs
- * include invalid UTF-8, NULs and pango markup.
+ * include invalid UTF-8, NULs and pango markup. The input cut in two (where its first
+ * byte says) is also encoded as a sequence pair (fuzz_check_encode_pair).
  */
 #include "fuzz-checks.h"
 
@@ -93,7 +94,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* Lengths 2 to 17: short enough that most inputs get truncated somewhere. */
   guint max_length = 2 + size % 16;
 
-  for (guint i = 0; i < tokenizers->len; i++)
-    fuzz_check_encode (g_ptr_array_index (tokenizers, i), (const char *) data, size, max_length);
+  size_t split = size > 0 ? data[0] % (size + 1) : 0;
+
+  for (guint i = 0; i < tokenizers->len; i++) {
+    const BertTokenizer *tokenizer = g_ptr_array_index (tokenizers, i);
+    fuzz_check_encode (tokenizer, (const char *) data, size, max_length);
+    fuzz_check_encode_pair (tokenizer, (const char *) data, split, (const char *) data + split, size - split,
+        max_length);
+  }
   return 0;
 }

@@ -1,11 +1,14 @@
 /* bert-tokenize: tokenizes standard input, one sequence per line, for checks against
  * Hugging Face (compare-with-hf.py).
  *
- *   bert-tokenize [--records] [--max-length N] TOKENIZER_PATH < input > output
+ *   bert-tokenize [--records] [--pairs] [--max-length N] TOKENIZER_PATH < input > output
  *
  * Each input line is the text itself, or with --records each text is its length in bytes
  * on a line of its own, then that many bytes and a newline (so texts may hold any byte).
- * Each output line lists the tokens as id:start:end, byte offsets.
+ * Each output line lists the tokens as id:start:end, byte offsets. With --pairs the texts
+ * come two by two, a pair each, truncated longest first, and the tokens are
+ * id:type_id:sequence:start:end, sequence -1 for special tokens, offsets into the
+ * token's own text.
  */
 #include "bert_tokenizer.h"
 
@@ -52,12 +55,57 @@ read_text (FILE *input, gboolean records, gsize *length)
   return text;
 }
 
+static void
+print_pair_encoding (const BertEncoding *encoding, GString *out)
+{
+  g_string_truncate (out, 0);
+  for (uint32_t i = 0; i < encoding->n_tokens; i++)
+    g_string_append_printf (out, "%s%d:%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
+        bert_encoding_sequence_id (encoding, i), encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+  g_string_append_c (out, '\n');
+  fwrite (out->str, 1, out->len, stdout);
+}
+
+/* Each pair of texts of input, tokenized; FALSE after saying why it cannot be. */
+static gboolean
+tokenize_pairs (const BertTokenizer *tokenizer, FILE *input, gboolean records, guint max_length)
+{
+  BertEncoding encoding;
+  GString *out = g_string_new (NULL);
+  GError *error = NULL;
+  gsize length[2];
+  char *text[2];
+  gboolean ok = TRUE;
+
+  bert_encoding_init (&encoding);
+  while (ok && (text[0] = read_text (input, records, &length[0])) != NULL) {
+    text[1] = read_text (input, records, &length[1]);
+    if (text[1] == NULL) {
+      fprintf (stderr, "bert-tokenize: the last pair has no second text\n");
+      ok = FALSE;
+    } else if (!bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
+                   &encoding, &error)) {
+      fprintf (stderr, "bert-tokenize: %s\n", error->message);
+      g_error_free (error);
+      ok = FALSE;
+    } else {
+      print_pair_encoding (&encoding, out);
+    }
+    free (text[0]);
+    free (text[1]);
+  }
+  g_string_free (out, TRUE);
+  bert_encoding_clear (&encoding);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
-  gboolean records = FALSE;
+  gboolean records = FALSE, pairs = FALSE;
   int max_length = G_MAXINT;
   GOptionEntry entries[] = { { "records", 0, 0, G_OPTION_ARG_NONE, &records, "Length-prefixed texts", NULL },
+    { "pairs", 0, 0, G_OPTION_ARG_NONE, &pairs, "Texts two by two, as sequence pairs", NULL },
     { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)", "N" },
     { NULL } };
   GOptionContext *context = g_option_context_new ("TOKENIZER_PATH < input");
@@ -72,6 +120,13 @@ main (int argc, char **argv)
   if (tokenizer == NULL) {
     fprintf (stderr, "%s\n", error->message);
     return 1;
+  }
+
+  if (pairs) {
+    gboolean ok = tokenize_pairs (tokenizer, stdin, records, (guint) max_length);
+    bert_tokenizer_free (tokenizer);
+    g_option_context_free (context);
+    return ok ? 0 : 1;
   }
 
   BertEncoding encoding;

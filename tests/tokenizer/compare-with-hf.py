@@ -10,8 +10,10 @@ library through bert-tokenize, and reports every sequence whose ids or byte offs
       [--random 20000] [--seed 1] [--show 5]
 
 --tokenizer may be repeated; it is a folder holding tokenizer.json. --all-options also
-checks the 24 combinations of the normaliser's settings on each. Exit status 1 when anything
-differs.
+checks the 24 combinations of the normaliser's settings on each. --pairs compares sequence
+pairs instead: each text paired with another drawn at random, encode (a, b) truncated
+longest first to each --max-length given (default 512), with type ids and the sequence of
+each token. Exit status 1 when anything differs.
 """
 import argparse
 import itertools
@@ -126,6 +128,61 @@ def our_tokens(cli, folder, texts):
     return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
 
 
+def hf_pair_tokens(tokenizer, pairs, max_length):
+    tokenizer.enable_truncation(max_length, strategy="longest_first")
+    result = []
+    # One by one: encode_batch of pairs ran out of memory on a byte-level BPE (0.23.3).
+    for pair in pairs:
+        encoding = tokenizer.encode(*pair)
+        position = [byte_offsets(text) for text in pair]
+        tokens = []
+        for token_id, type_id, sequence, (start, end) in zip(encoding.ids, encoding.type_ids,
+                                                             encoding.sequence_ids, encoding.offsets):
+            if sequence is None:
+                tokens.append((token_id, type_id, -1, 0, 0))
+            else:
+                tokens.append((token_id, type_id, sequence, position[sequence][start],
+                               position[sequence][end]))
+        result.append(tokens)
+    return result
+
+
+def our_pair_tokens(cli, folder, pairs, max_length):
+    data = bytearray()
+    for pair in pairs:
+        for text in pair:
+            encoded = text.encode("utf-8")
+            data += b"%d\n%s\n" % (len(encoded), encoded)
+    run = subprocess.run([cli, "--records", "--pairs", "--max-length", str(max_length), folder], input=data,
+                         capture_output=True, check=False)
+    if run.returncode != 0:
+        sys.exit(f"bert-tokenize failed on {folder}: {run.stderr.decode(errors='replace')}")
+    lines = run.stdout.decode().split("\n")[:-1]
+    if len(lines) != len(pairs):
+        sys.exit(f"bert-tokenize gave {len(lines)} lines for {len(pairs)} pairs")
+    return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
+
+
+def compare_pairs(cli, folder, texts, show, max_lengths, seed, chunk=20000):
+    tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
+    tokenizer.no_padding()
+    rng = random.Random(seed)
+    pairs = [(text, rng.choice(texts)) for text in texts]
+    mismatches = 0
+    for max_length in max_lengths:
+        for begin in range(0, len(pairs), chunk):
+            part = pairs[begin:begin + chunk]
+            expected = hf_pair_tokens(tokenizer, part, max_length)
+            got = our_pair_tokens(cli, folder, part, max_length)
+            for i in range(len(part)):
+                if expected[i] != got[i]:
+                    if mismatches < show:
+                        print(f"  max_length {max_length}, pair {part[i]!r}\n    hf:  {expected[i]}\n"
+                              f"    our: {got[i]}")
+                    mismatches += 1
+    return mismatches
+
+
 def compare(cli, folder, texts, show, chunk=50000):
     tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
     tokenizer.no_truncation()
@@ -172,6 +229,9 @@ def main():
     parser.add_argument("--all-options", action="store_true",
                         help="also every clean_text/handle_chinese_chars/strip_accents/lowercase "
                              "combination of each tokenizer")
+    parser.add_argument("--pairs", action="store_true", help="compare sequence pairs")
+    parser.add_argument("--max-length", type=int, action="append",
+                        help="with --pairs: truncate each pair to N tokens (repeatable; default 512)")
     args = parser.parse_args()
 
     texts = read_texts(args.text) + random_texts(args.random, args.seed)
@@ -182,8 +242,13 @@ def main():
             folders += option_variants(folder, os.path.join(scratch.name, str(i)))
     total = 0
     for folder in folders:
-        count = compare(args.cli, folder, texts, args.show)
-        print(f"{folder}: {count} of {len(texts)} sequences differ", flush=True)
+        if args.pairs:
+            max_lengths = args.max_length or [512]
+            count = compare_pairs(args.cli, folder, texts, args.show, max_lengths, args.seed)
+            print(f"{folder}: {count} of {len(texts) * len(max_lengths)} pairs differ", flush=True)
+        else:
+            count = compare(args.cli, folder, texts, args.show)
+            print(f"{folder}: {count} of {len(texts)} sequences differ", flush=True)
         total += count
     sys.exit(1 if total else 0)
 

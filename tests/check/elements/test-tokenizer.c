@@ -1517,6 +1517,117 @@ GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
 
 GST_END_TEST;
 
+/* Pairs ------------------------------------------------------------------------------ */
+
+static void
+assert_type_ids (GstBuffer *buffer, const gint32 *expected, guint n_expected)
+{
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const gint32 *type_ids;
+  guint n;
+
+  fail_unless (meta != NULL, "buffer has no token meta");
+  type_ids = gst_bert_token_meta_get_type_ids (meta, &n);
+  fail_unless_equals_int (n, n_expected);
+  for (guint i = 0; i < n; i++)
+    fail_unless_equals_int (type_ids[i], expected[i]);
+}
+
+/* A reranker's query first: [CLS] query [SEP] caption [SEP], the caption of type 1 and
+ * the only tokens with spans, which point into the buffer's text. */
+GST_START_TEST (test_pair_text_first_is_the_query)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
+  const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP }, type_ids[] = { 0, 0, 0, 1, 1, 1 };
+  const guint32 offsets[] = { 0, 0, 0, 0, 0, 0, 0, 3, 4, 7, 0, 0 };
+  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+
+  assert_text (out, "the cat");
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
+  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An NLI hypothesis second: [CLS] caption [SEP] hypothesis [SEP]. */
+GST_START_TEST (test_pair_text_second_is_the_hypothesis)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", "pair-text-position", 1, NULL);
+  const gint32 ids[] = { CLS, THE, CAT, SEP, HELLO, SEP }, type_ids[] = { 0, 0, 0, 0, 1, 1 };
+  const guint32 offsets[] = { 0, 0, 0, 3, 4, 7, 0, 0, 0, 0, 0, 0 };
+  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
+  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* max-length 7 leaves 4 tokens to the texts: the caption keeps its 2, the query 2 of 4. */
+GST_START_TEST (test_pair_text_truncates_longest_first)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "one two three hello", "max-length", 7, NULL);
+  const gint32 ids[] = { CLS, ONE, TWO, SEP, THE, CAT, SEP };
+  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  fail_unless (gst_bert_token_meta_get_truncated (gst_buffer_get_bert_token_meta (out)));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Pango markup: the caption's spans point into the markup, the query has none. */
+GST_START_TEST (test_pair_text_markup_offsets_point_into_markup)
+{
+  GstHarness *h = new_harness (MARKUP_CAPS, "pair-text", "hello", NULL);
+  const gint32 ids[] = { CLS, HELLO, SEP, WORLD, SEP };
+  const guint32 offsets[] = { 0, 0, 0, 0, 0, 0, 3, 8, 0, 0 };
+  GstBuffer *out = push_and_pull (h, text_buffer ("<i>world</i>"));
+
+  assert_text (out, "<i>world</i>");
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pair_text_with_prompt_refused)
+{
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  g_object_set (element, "vocab", FIXTURE_VOCAB, "pair-text", "hello", "prompt", "query: ", NULL);
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message");
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
+  fail_unless (strstr (debug, "pair-text cannot be combined with the prompt \"query: \"") != NULL,
+      "details '%s' do not say why", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+GST_END_TEST;
+
 static Suite *
 tokenizer_suite (void)
 {
@@ -1572,6 +1683,11 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_prompt_before_text);
   tcase_add_test (setup, test_prompt_name_of_the_folder);
   tcase_add_test (setup, test_unknown_prompt_name_lists_the_folders);
+  tcase_add_test (setup, test_pair_text_first_is_the_query);
+  tcase_add_test (setup, test_pair_text_second_is_the_hypothesis);
+  tcase_add_test (setup, test_pair_text_truncates_longest_first);
+  tcase_add_test (setup, test_pair_text_markup_offsets_point_into_markup);
+  tcase_add_test (setup, test_pair_text_with_prompt_refused);
 
   if (reference_dir && g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
     TCase *parity = tcase_create ("reference-parity");

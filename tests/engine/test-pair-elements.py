@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Cross-encoders through the elements: bert-infer pair-text against PyTorch.
+
+Each folder of tests/engine/data/pairs (make-pair-models.py: a BERT reranker with a
+WordPiece vocabulary, an XLM-R NLI classifier with the Unigram fixture's tokenizer.json,
+copied in) scores every caption of its reference.json paired with a fixed text, first
+(a query) or second (a hypothesis), through `appsrc ! bert-infer pair-text=...
+pair-text-position=... max-length=N device=cpu ! appsink`, and again with the pair made
+by an upstream `tokenizer pair-text=...`. Ids and type ids must equal transformers'
+tokenizer (a, b, truncation="longest_first", max_length=N), the logits PyTorch's
+(max abs diff <= 1e-4), and the token offsets must point into the caption alone. A prompt
+with pair-text is refused at READY, and pair-text on bert-infer with tokens from upstream
+warns once. Exits 77
+(skipped) where gi, numpy or the elements are missing.
+"""
+import json
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+SKIP = 77
+HERE = Path(__file__).resolve().parent
+PAIRS_DIR = HERE / "data" / "pairs"
+TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
+
+try:
+    import numpy
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+except (ImportError, ValueError) as error:
+    print(f"SKIP: needs PyGObject with Gst 1.0 and numpy: {error}")
+    sys.exit(SKIP)
+
+Gst.init(None)
+for factory in ("appsrc", "appsink", "tokenizer", "bert-infer"):
+    if not Gst.ElementFactory.find(factory):
+        print(f"SKIP: GStreamer element {factory} is not available")
+        sys.exit(SKIP)
+
+
+def buffer_field(structure, name, dtype):
+    array = structure.get_value(name)
+    return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
+
+
+def run_texts(description, texts, warnings=None):
+    """The (text, token meta, result meta) of each text through the pipeline described;
+    the warnings posted go into warnings when given."""
+    pipeline = Gst.parse_launch(
+        f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
+    results = []
+
+    def on_new_sample(sink):
+        buffer = sink.emit("pull-sample").get_buffer()
+        text = buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
+        results.append((text, buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
+                        buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
+        return Gst.FlowReturn.OK
+
+    sink = pipeline.get_by_name("sink")
+    sink.set_property("emit-signals", True)
+    sink.connect("new-sample", on_new_sample)
+    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+    src = pipeline.get_by_name("src")
+    for index, text in enumerate(texts):
+        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8")) if text else Gst.Buffer.new()
+        buffer.pts = index * Gst.SECOND
+        buffer.duration = Gst.SECOND
+        src.emit("push-buffer", buffer)
+    src.emit("end-of-stream")
+    while True:
+        message = pipeline.get_bus().timed_pop_filtered(
+            30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
+        if message is None or message.type != Gst.MessageType.WARNING:
+            break
+        if warnings is not None:
+            warnings.append(message.parse_warning()[0].message)
+    pipeline.set_state(Gst.State.NULL)
+    assert message is not None, "no EOS within 30 s"
+    assert message.type == Gst.MessageType.EOS, message.parse_error()
+    return results
+
+
+def quoted(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class PairPipelines(unittest.TestCase):
+    def check_folder(self, name, upstream_tokenizer):
+        reference = json.loads((PAIRS_DIR / name / "reference.json").read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="gst-bert-pairs-") as folder:
+            shutil.copytree(PAIRS_DIR / name, folder, dirs_exist_ok=True)
+            if "tokenizer" in reference:
+                shutil.copy(TOKENIZER_DATA / reference["tokenizer"] / "tokenizer.json", folder)
+            for case in reference["cases"]:
+                pair = (f"pair-text={quoted(case['pair_text'])} pair-text-position={case['position']} "
+                        f"max-length={case['max_length']}")
+                infer = f"bert-infer model={folder} device=cpu"
+                description = (f"tokenizer model={folder} {pair} ! {infer}" if upstream_tokenizer
+                               else f"{infer} {pair}")
+                lines = case["lines"]
+                results = run_texts(description, [line["text"] for line in lines])
+                self.assertEqual(len(results), len(lines))
+                for line, (text, tokens, result) in zip(lines, results):
+                    where = f"{name} {case['position']} max-length {case['max_length']}: {line['text']!r}"
+                    self.assertEqual(text, line["text"], where)
+                    self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], where)
+                    self.assertEqual(buffer_field(tokens, "type-ids", numpy.int32).tolist(), line["type_ids"],
+                                     where)
+                    self.check_offsets(buffer_field(tokens, "offsets", numpy.uint32), text, where)
+                    got = buffer_field(result, "logits", numpy.float32).astype(numpy.float64)
+                    numpy.testing.assert_allclose(got, numpy.array(line["logits"]), atol=1e-4, rtol=0,
+                                                  err_msg=where)
+
+    def check_offsets(self, offsets, text, where):
+        """Every span lies within the caption, and a caption with words has spans."""
+        size = len(text.encode("utf-8"))
+        spans = offsets.reshape(-1, 2)
+        self.assertTrue(all(start <= end <= size for start, end in spans), f"{where}: {spans.tolist()}")
+        if text.strip():
+            self.assertTrue(any(end > 0 for _, end in spans), f"{where}: no span in the caption")
+
+    def test_pair_text_with_prompt_refused_at_ready(self):
+        element = Gst.ElementFactory.make("bert-infer")
+        element.set_property("model", str(PAIRS_DIR / "bert-wordpiece"))
+        element.set_property("pair-text", "a dog in the snow")
+        element.set_property("prompt", "query: ")
+        bus = Gst.Bus.new()
+        element.set_bus(bus)
+        self.assertEqual(element.set_state(Gst.State.READY), Gst.StateChangeReturn.FAILURE)
+        message = bus.pop_filtered(Gst.MessageType.ERROR)
+        element.set_state(Gst.State.NULL)
+        self.assertIsNotNone(message, "no error message on the bus")
+        error, debug = message.parse_error()
+        self.assertIn('pair-text cannot be combined with the prompt "query: "', debug)
+
+    def test_pair_text_not_applied_to_tokens_from_upstream_warns(self):
+        folder = PAIRS_DIR / "bert-wordpiece"
+        warnings = []
+        results = run_texts(f"tokenizer model={folder} ! bert-infer model={folder} device=cpu "
+                            f"pair-text=\"a dog\"", ["the cat sat", "a dog"], warnings)
+        self.assertEqual(len(results), 2)
+        self.assertEqual(warnings, ["pair-text applies only to texts bert-infer tokenizes itself: "
+                                    "these came tokenized"])
+        for _, tokens, _ in results:
+            self.assertEqual(set(buffer_field(tokens, "type-ids", numpy.int32).tolist()), {0})
+
+    def test_bert_reranker_tokenized_by_bert_infer(self):
+        self.check_folder("bert-wordpiece", upstream_tokenizer=False)
+
+    def test_bert_reranker_tokenized_upstream(self):
+        self.check_folder("bert-wordpiece", upstream_tokenizer=True)
+
+    def test_xlm_roberta_nli_tokenized_by_bert_infer(self):
+        self.check_folder("xlm-roberta-unigram", upstream_tokenizer=False)
+
+    def test_xlm_roberta_nli_tokenized_upstream(self):
+        self.check_folder("xlm-roberta-unigram", upstream_tokenizer=True)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,289 @@
+/* test-tokenizer-pairs: sequence pairs against Hugging Face tokenizers.
+ *
+ * For every tokenizer with a reference in data/pairs/ (made by make-pair-references.py with
+ * tokenizers 0.23.3: encode (a, b) with truncation longest_first), encodes each pair of
+ * data/pairs/cases.txt with bert_tokenizer_encode_pair and compares ids, type ids, the
+ * sequence of each token and byte offsets. The fixtures of data/ run everywhere; the shared
+ * tokenizers ($GST_BERT_SHARED_DIR/tokenizers/NAME) are skipped when that folder is absent.
+ * Then what the references do not show: a pair template that cannot be followed is refused
+ * with its reason, and single texts say where their sequence lies.
+ */
+#include "bert_tokenizer.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *data_dir;
+
+/* The fixture with an unusual pair template, as make-pair-references.py edits it. */
+#define PAIR_VARIANT "unigram-hf-pair-template"
+#define PAIR_FROM                                                                                            \
+  "\"pair\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}," \
+  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},"   \
+  "{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}}]"
+#define PAIR_TO                                                                                              \
+  "\"pair\":[{\"Sequence\":{\"id\":\"A\",\"type_id\":2}},{\"SpecialToken\":{\"id\":\"</"                     \
+  "s>\",\"type_id\":3}},"                                                                                    \
+  "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":1}},"           \
+  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":1}}]"
+/* $B before $A: no exact pair form. */
+#define PAIR_REVERSED                                                                                        \
+  "\"pair\":[{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]"
+
+static const char *local_tokenizers[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
+  "unigram-hf", "bpe-roberta", "bpe-affixes", PAIR_VARIANT, "vocab" };
+static const char *shared_tokenizers[] = { "all-MiniLM-L6-v2", "bert-base-cased", "bert-base-chinese",
+  "bert-base-multilingual-cased", "uncased-vocab-cased-rules" };
+
+typedef struct {
+  guint max_length;
+  char *text[2];
+  gsize length[2];
+} PairCase;
+
+/* A copy of a fixture's tokenizer.json with from replaced by to, loaded; the error if not. */
+static BertTokenizer *
+load_edited (const char *name, const char *from, const char *to, GError **error)
+{
+  char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
+  char *contents;
+  g_file_get_contents (source, &contents, NULL, error);
+  g_assert_no_error (*error);
+  char *at = strstr (contents, from);
+  g_assert_nonnull (at);
+  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
+  char *dir = g_dir_make_tmp ("pairs-XXXXXX", error);
+  g_assert_no_error (*error);
+  char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_file_set_contents (path, edited, -1, error);
+  g_assert_no_error (*error);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  g_free (edited);
+  g_free (contents);
+  g_free (source);
+  return tokenizer;
+}
+
+/* NULL (the test skipped) when a shared tokenizer is absent. */
+static BertTokenizer *
+load_tokenizer (const char *name)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer;
+  char *path;
+
+  if (strcmp (name, PAIR_VARIANT) == 0)
+    tokenizer = load_edited ("unigram-hf", PAIR_FROM, PAIR_TO, &error);
+  else if (strcmp (name, "vocab") == 0) {
+    path = g_build_filename (data_dir, "vocab.txt", NULL);
+    tokenizer = bert_tokenizer_new_from_path (path, &error);
+    g_free (path);
+  } else if (g_file_test ((path = g_build_filename (data_dir, name, NULL)), G_FILE_TEST_IS_DIR)) {
+    tokenizer = bert_tokenizer_new_from_path (path, &error);
+    g_free (path);
+  } else {
+    const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
+    g_free (path);
+    path = shared ? g_build_filename (shared, "tokenizers", name, NULL) : NULL;
+    if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_DIR)) {
+      char *message = g_strdup_printf ("%s not found (set GST_BERT_SHARED_DIR to the shared data folder)",
+          path ? path : "$GST_BERT_SHARED_DIR/tokenizers");
+      g_test_skip (message);
+      g_free (message);
+      g_free (path);
+      return NULL;
+    }
+    tokenizer = bert_tokenizer_new_from_path (path, &error);
+    g_free (path);
+  }
+  g_assert_no_error (error);
+  return tokenizer;
+}
+
+static char *
+read_record (const char *contents, gsize size, gsize *at, gsize *length)
+{
+  char *end;
+  *length = strtoul (contents + *at, &end, 10);
+  g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + *length < size);
+  char *text = g_memdup2 (end + 1, *length + 1);
+  text[*length] = '\0';
+  *at = end + 1 - contents + *length + 1;
+  return text;
+}
+
+static GArray *
+read_cases (void)
+{
+  char *path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  GArray *cases = g_array_new (FALSE, FALSE, sizeof (PairCase));
+  GError *error = NULL;
+  char *contents;
+  gsize size;
+
+  g_file_get_contents (path, &contents, &size, &error);
+  g_assert_no_error (error);
+  for (gsize at = 0; at < size;) {
+    PairCase pair;
+    char *end;
+    pair.max_length = strtoul (contents + at, &end, 10);
+    g_assert_true (*end == '\n');
+    at = end + 1 - contents;
+    for (int s = 0; s < 2; s++)
+      pair.text[s] = read_record (contents, size, &at, &pair.length[s]);
+    g_array_append_val (cases, pair);
+  }
+  g_free (contents);
+  g_free (path);
+  return cases;
+}
+
+static void
+free_cases (GArray *cases)
+{
+  for (guint i = 0; i < cases->len; i++) {
+    g_free (g_array_index (cases, PairCase, i).text[0]);
+    g_free (g_array_index (cases, PairCase, i).text[1]);
+  }
+  g_array_free (cases, TRUE);
+}
+
+static char *
+describe (const BertEncoding *encoding)
+{
+  GString *out = g_string_new (NULL);
+  for (uint32_t i = 0; i < encoding->n_tokens; i++)
+    g_string_append_printf (out, "%s%d:%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
+        bert_encoding_sequence_id (encoding, i), encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_pairs_match_reference (gconstpointer data)
+{
+  const char *name = data;
+  BertTokenizer *tokenizer = load_tokenizer (name);
+  if (tokenizer == NULL)
+    return;
+  char *expected_path = g_strdup_printf ("%s/pairs/%s.txt", data_dir, name);
+  char *contents;
+  GError *error = NULL;
+  g_file_get_contents (expected_path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  char **expected = g_strsplit (contents, "\n", -1);
+  GArray *cases = read_cases ();
+  BertEncoding encoding;
+  guint n_differ = 0, n_truncated = 0;
+
+  bert_encoding_init (&encoding);
+  for (guint i = 0; i < cases->len; i++) {
+    const PairCase *pair = &g_array_index (cases, PairCase, i);
+    g_assert_nonnull (expected[i]);
+    g_assert_true (bert_tokenizer_encode_pair (tokenizer, pair->text[0], pair->length[0], pair->text[1],
+        pair->length[1], pair->max_length, &encoding, &error));
+    g_assert_no_error (error);
+    n_truncated += encoding.truncated;
+    char *got = describe (&encoding);
+    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, pair %u (max_length %u, '%s', '%s'):\n  ours %s\n  hf   %s", name, i,
+          pair->max_length, pair->text[0], pair->text[1], got, expected[i]);
+    g_free (got);
+  }
+  g_assert_cmpuint (cases->len, >, 60);
+  g_assert_cmpuint (n_truncated, >, 20);
+  g_assert_cmpuint (n_differ, ==, 0);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  free_cases (cases);
+  g_strfreev (expected);
+  g_free (contents);
+  g_free (expected_path);
+}
+
+static void
+test_reversed_pair_template_is_refused (void)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer = load_edited ("unigram-hf", PAIR_FROM, PAIR_REVERSED, &error);
+  BertEncoding encoding;
+
+  /* Single texts still work: only pairs are refused, saying why. */
+  g_assert_no_error (error);
+  g_assert_false (bert_tokenizer_supports_pairs (tokenizer, &error));
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "post_processor.pair is not special tokens around $A then $B"));
+  g_clear_error (&error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "a b", 3, 0, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, >, 2);
+  g_assert_false (bert_tokenizer_encode_pair (tokenizer, "a", 1, "b", 1, 0, &encoding, &error));
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_assert_cmpuint (encoding.n_tokens, ==, 0);
+  g_clear_error (&error);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
+/* A single text's tokens are sequence 0, the special tokens around them -1. */
+static void
+test_single_text_marks_its_sequence (void)
+{
+  BertTokenizer *tokenizer = load_tokenizer ("bpe-roberta");
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "hello world", 11, 0, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, >, 3);
+  g_assert_cmpint (bert_encoding_sequence_id (&encoding, 0), ==, -1);
+  for (uint32_t i = 1; i + 1 < encoding.n_tokens; i++)
+    g_assert_cmpint (bert_encoding_sequence_id (&encoding, i), ==, 0);
+  g_assert_cmpint (bert_encoding_sequence_id (&encoding, encoding.n_tokens - 1), ==, -1);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
+/* Invalid UTF-8 in either text is reported, and offsets stay in the text's own bytes. */
+static void
+test_invalid_utf8_in_a_pair_is_reported (void)
+{
+  BertTokenizer *tokenizer = load_tokenizer ("vocab");
+  BertEncoding encoding;
+  GError *error = NULL;
+  bert_encoding_init (&encoding);
+  g_assert_true (bert_tokenizer_encode_pair (tokenizer, "hello", 5, "a \xff b", 5, 0, &encoding, &error));
+  g_assert_true (encoding.repaired_utf8);
+  g_assert_true (bert_tokenizer_encode_pair (tokenizer, "hello", 5, "a b", 3, 0, &encoding, &error));
+  g_assert_false (encoding.repaired_utf8);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2) {
+    g_printerr ("usage: test-tokenizer-pairs DATA_DIR\n");
+    return 2;
+  }
+  data_dir = argv[1];
+  for (guint i = 0; i < G_N_ELEMENTS (local_tokenizers); i++) {
+    char *path = g_strdup_printf ("/pairs/reference/%s", local_tokenizers[i]);
+    g_test_add_data_func (path, local_tokenizers[i], test_pairs_match_reference);
+    g_free (path);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (shared_tokenizers); i++) {
+    char *path = g_strdup_printf ("/pairs/reference/shared/%s", shared_tokenizers[i]);
+    g_test_add_data_func (path, shared_tokenizers[i], test_pairs_match_reference);
+    g_free (path);
+  }
+  g_test_add_func ("/pairs/reversed-template-refused", test_reversed_pair_template_is_refused);
+  g_test_add_func ("/pairs/single-text-sequence", test_single_text_marks_its_sequence);
+  g_test_add_func ("/pairs/invalid-utf8", test_invalid_utf8_in_a_pair_is_reported);
+  return g_test_run ();
+}
