@@ -440,13 +440,69 @@ bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *word, u
   append_pieces (scratch->symbols, pieces);
 }
 
+/* A short word's byte-level merges in arrays indexed by byte position: a symbol starts
+ * at its first byte and ends where the next one starts, so no spans, lengths or links
+ * back are kept, and the pieces come out by following next from byte 0. */
+static gboolean
+encode_bytes_short (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces)
+{
+  int32_t ids[SHORT_WORD_SYMBOLS], new_ids[SHORT_WORD_SYMBOLS];
+  uint32_t ranks[SHORT_WORD_SYMBOLS];
+  uint8_t next[SHORT_WORD_SYMBOLS], prev[SHORT_WORD_SYMBOLS];
+
+  for (uint32_t at = 0; at < length; at++) {
+    int affixes = (at > 0 ? 1 : 0) | (at + 1 == length ? 2 : 0);
+    ids[at] = bpe->byte_level_ids[affixes][(unsigned char) word[at]];
+    if (ids[at] < 0)
+      return FALSE;
+    next[at] = (uint8_t) (at + 1);
+    prev[at] = (uint8_t) (at - 1);
+  }
+  for (uint32_t at = 0; at + 1 < length; at++)
+    ranks[at] = find_merge (bpe, ids[at], ids[at + 1], &new_ids[at]);
+  ranks[length - 1] = G_MAXUINT32;
+  for (;;) {
+    uint32_t best = 0, best_rank = G_MAXUINT32;
+    for (uint32_t i = 0; i < length; i++)
+      if (ranks[i] < best_rank) {
+        best_rank = ranks[i];
+        best = i;
+      }
+    if (best_rank == G_MAXUINT32)
+      break;
+    uint32_t right = next[best];
+    ranks[right] = G_MAXUINT32;
+    ids[best] = new_ids[best];
+    next[best] = next[right];
+    ranks[best] = G_MAXUINT32;
+    if (next[best] < length) {
+      prev[next[best]] = (uint8_t) best;
+      ranks[best] = find_merge (bpe, ids[best], ids[next[best]], &new_ids[best]);
+    }
+    /* The first symbol starts at byte 0, so any other has one before it. */
+    if (best > 0)
+      ranks[prev[best]] = find_merge (bpe, ids[prev[best]], ids[best], &new_ids[prev[best]]);
+  }
+  guint n = pieces->len;
+  bert_array_resize (pieces, n + length);
+  BertPiece *out = (BertPiece *) pieces->data;
+  for (uint32_t at = 0; at < length; at = next[at])
+    out[n++] = (BertPiece){ ids[at], at, next[at] };
+  bert_array_resize (pieces, n);
+  return TRUE;
+}
+
 gboolean
 bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
     BertBpeScratch *scratch)
 {
   if (length == 0)
     return TRUE;
-  if (bpe->ignore_merges || !split_bytes (bpe, word, length, scratch->symbols))
+  if (bpe->ignore_merges)
+    return FALSE;
+  if (length <= SHORT_WORD_SYMBOLS)
+    return encode_bytes_short (bpe, word, length, pieces);
+  if (!split_bytes (bpe, word, length, scratch->symbols))
     return FALSE;
   merge_all (bpe, scratch->symbols, scratch->heap);
   append_pieces (scratch->symbols, pieces);

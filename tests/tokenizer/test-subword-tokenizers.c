@@ -347,6 +347,40 @@ test_bpe_words_outside_the_byte_shortcut (void)
   bert_tokenizer_free (tokenizer);
 }
 
+/* Byte-level words of up to 48 bytes merge in fixed arrays of their own, longer ones
+ * through the heap: pre-tokens of 48 (" " and 47 letters), 49, 51 and 89 bytes, as
+ * Hugging Face (tokenizers 0.23.3) encodes them. */
+static void
+test_bpe_words_around_the_short_word_limit (void)
+{
+  BertTokenizer *tokenizer = load_fixture ("bpe-roberta");
+  check_encodes_as (tokenizer, "pneumonoultramicroscopicsilicovolcanoconiosises",
+      "0:0:0:0 285:0:0:1 617:0:1:3 412:0:3:5 289:0:5:7 82:0:7:8 428:0:8:10 942:0:10:12 348:0:12:14 "
+      "455:0:14:16 353:0:16:18 86:0:18:19 70:0:19:20 622:0:20:22 455:0:22:24 86:0:24:25 318:0:25:27 "
+      "455:0:27:29 648:0:29:31 374:0:31:33 70:0:33:34 282:0:34:36 723:0:36:38 289:0:38:40 76:0:40:41 "
+      "375:0:41:43 334:0:43:45 288:0:45:47 2:0:0:0");
+  check_encodes_as (tokenizer, "pneumonoultramicroscopicsilicovolcanoconiosisess",
+      "0:0:0:0 285:0:0:1 617:0:1:3 412:0:3:5 289:0:5:7 82:0:7:8 428:0:8:10 942:0:10:12 348:0:12:14 "
+      "455:0:14:16 353:0:16:18 86:0:18:19 70:0:19:20 622:0:20:22 455:0:22:24 86:0:24:25 318:0:25:27 "
+      "455:0:27:29 648:0:29:31 374:0:31:33 70:0:33:34 282:0:34:36 723:0:36:38 289:0:38:40 76:0:40:41 "
+      "375:0:41:43 334:0:43:45 858:0:45:48 2:0:0:0");
+  check_encodes_as (tokenizer, "x pneumonoultramicroscopicsilicovolcanoconiosisesses",
+      "0:0:0:0 1606:0:0:1 285:0:2:3 617:0:3:5 412:0:5:7 289:0:7:9 82:0:9:10 428:0:10:12 942:0:12:14 "
+      "348:0:14:16 455:0:16:18 353:0:18:20 86:0:20:21 70:0:21:22 622:0:22:24 455:0:24:26 86:0:26:27 "
+      "318:0:27:29 455:0:29:31 648:0:31:33 374:0:33:35 70:0:35:36 282:0:36:38 723:0:38:40 289:0:40:42 "
+      "76:0:42:43 375:0:43:45 334:0:45:47 858:0:47:50 288:0:50:52 2:0:0:0");
+  check_encodes_as (tokenizer,
+      "\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xbe\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x87\xd0\xb0"
+      "\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c\xd0\xbd\xd0\xbe\xd1\x81\xd1\x82\xd0\xb5\xd0\xb9"
+      "\xd0\xb4\xd0\xbe\xd1\x81\xd1\x82\xd0\xbe\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x87\xd0\xb0"
+      "\xd1\x82\xd0\xb5\xd0\xbb\xd1\x8c\xd0\xbd\xd0\xbe\xd1\x81\xd1\x82\xd0\xb5\xd0\xb9",
+      "0:0:0:0 424:0:0:2 1348:0:2:8 1244:0:8:12 504:0:12:16 1306:0:16:20 413:0:20:22 432:0:22:26 "
+      "920:0:26:30 414:0:30:32 666:0:32:36 419:0:36:40 265:0:40:42 550:0:42:44 352:0:44:46 1348:0:46:52 "
+      "1244:0:52:56 504:0:56:60 1306:0:60:64 413:0:64:66 432:0:66:70 920:0:70:74 414:0:74:76 "
+      "666:0:76:80 419:0:80:84 265:0:84:86 550:0:86:88 2:0:0:0");
+  bert_tokenizer_free (tokenizer);
+}
+
 /* NUL is a character (Hugging Face tokenizes it; XLM-R's charsmap drops it): text holding
  * one is valid UTF-8, not repaired. */
 static void
@@ -579,5 +613,6 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
+  g_test_add_func ("/subword/bpe-short-word-limit", test_bpe_words_around_the_short_word_limit);
   return g_test_run ();
 }
