@@ -101,8 +101,18 @@ gboolean
 gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text, const gchar *prompt,
     GError **error)
 {
+  const gchar *invalid;
+
   if (pair_text == NULL || pair_text[0] == '\0')
     return TRUE;
+  /* A property set from C may hold any bytes; tokenizing would drop the invalid ones and
+   * the invalid-UTF-8 warning would blame the buffers' text. */
+  if (!g_utf8_validate (pair_text, -1, &invalid)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "pair-text is not valid UTF-8: byte %" G_GSIZE_FORMAT " (0x%02x)", (gsize) (invalid - pair_text),
+        (guint) (guchar) *invalid);
+    return FALSE;
+  }
   if (prompt != NULL && prompt[0] != '\0') {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
         "pair-text cannot be combined with the prompt \"%s\" (set prompt=\"\" to turn a model's default "

@@ -1601,7 +1601,9 @@ GST_START_TEST (test_pair_text_markup_offsets_point_into_markup)
 
 GST_END_TEST;
 
-GST_START_TEST (test_pair_text_with_prompt_refused)
+/* NULL -> READY fails with a RESOURCE/SETTINGS error whose details hold @why. */
+static void
+assert_pair_text_refused (const gchar *pair_text, const gchar *prompt, const gchar *why)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
   GstBus *bus = gst_bus_new ();
@@ -1609,21 +1611,34 @@ GST_START_TEST (test_pair_text_with_prompt_refused)
   GError *error = NULL;
   gchar *debug = NULL;
 
-  g_object_set (element, "vocab", FIXTURE_VOCAB, "pair-text", "hello", "prompt", "query: ", NULL);
+  g_object_set (element, "vocab", FIXTURE_VOCAB, "pair-text", pair_text, "prompt", prompt, NULL);
   gst_element_set_bus (element, bus);
   fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
   message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (message != NULL, "no error message");
   gst_message_parse_error (message, &error, &debug);
   fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
-  fail_unless (strstr (debug, "pair-text cannot be combined with the prompt \"query: \"") != NULL,
-      "details '%s' do not say why", debug);
+  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say why", debug);
   g_error_free (error);
   g_free (debug);
   gst_message_unref (message);
   gst_element_set_bus (element, NULL);
   gst_object_unref (bus);
   gst_object_unref (element);
+}
+
+GST_START_TEST (test_pair_text_with_prompt_refused)
+{
+  assert_pair_text_refused ("hello", "query: ", "pair-text cannot be combined with the prompt \"query: \"");
+}
+
+GST_END_TEST;
+
+/* A C application can set any bytes: tokenizing would drop the invalid ones and blame
+ * the buffers' text for them. */
+GST_START_TEST (test_pair_text_invalid_utf8_refused)
+{
+  assert_pair_text_refused ("a dog\xff in the snow", NULL, "pair-text is not valid UTF-8: byte 5 (0xff)");
 }
 
 GST_END_TEST;
@@ -1688,6 +1703,7 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_pair_text_truncates_longest_first);
   tcase_add_test (setup, test_pair_text_markup_offsets_point_into_markup);
   tcase_add_test (setup, test_pair_text_with_prompt_refused);
+  tcase_add_test (setup, test_pair_text_invalid_utf8_refused);
 
   if (reference_dir && g_file_test (reference_dir, G_FILE_TEST_IS_DIR)) {
     TCase *parity = tcase_create ("reference-parity");
