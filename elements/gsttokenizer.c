@@ -125,6 +125,7 @@ struct _GstTokenizer {
   gboolean segment_in_bytes;
   gboolean warned_invalid_utf8;
   gboolean warned_line_cut;
+  gboolean warned_pair_over_max_length;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
@@ -172,6 +173,24 @@ warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
 }
 
+/* A max-length below the pair template's special tokens truncates nothing, as in the
+ * reference: the buffers then hold more tokens than max-length promises. */
+static void
+warn_pair_over_max_length_once (GstTokenizer *self, GstBuffer *buffer, guint max_length)
+{
+  guint limit = max_length ? max_length : bert_tokenizer_get_options (self->tokenizer)->model_max_length;
+
+  if (self->encoding.n_tokens <= limit || self->warned_pair_over_max_length)
+    return;
+  self->warned_pair_over_max_length = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("max-length is too small for pair-text: pairs are not truncated"),
+      ("buffer at %" GST_TIME_FORMAT ": %u tokens for max-length %u, which leaves no room for the texts next "
+       "to the pair's special tokens; as Hugging Face does, the pair is then not truncated at all. Raise "
+       "max-length. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->encoding.n_tokens, limit));
+}
+
 /* Attaches the tokens of @buffer's text to it; @buffer must be writable. */
 static void
 add_token_meta (GstTokenizer *self, GstBuffer *buffer)
@@ -193,6 +212,8 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
       gst_bert_prompt_length_get (&self->prompt_length, self->tokenizer, self->active_prompt, max_length));
   if (encoding->repaired_utf8)
     warn_invalid_utf8_once (self, buffer);
+  if (self->active_pair_text)
+    warn_pair_over_max_length_once (self, buffer, max_length);
   if (encoding->truncated)
     GST_DEBUG_OBJECT (self,
         "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT " truncated to %u tokens", size,
@@ -496,6 +517,8 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       }
       self->warned_invalid_utf8 = FALSE;
       self->warned_line_cut = FALSE;
+      self->warned_pair_over_max_length = FALSE;
+      self->warned_pair_over_max_length = FALSE;
       break;
     default: break;
   }
@@ -669,6 +692,7 @@ reset_stream (GstTokenizer *self)
   self->segment_in_bytes = FALSE;
   self->warned_invalid_utf8 = FALSE;
   self->warned_line_cut = FALSE;
+  self->warned_pair_over_max_length = FALSE;
   self->next_line_discont = FALSE;
   g_byte_array_set_size (self->pending_line, 0);
   self->pending_cut = FALSE;

@@ -1584,6 +1584,38 @@ GST_START_TEST (test_pair_text_truncates_longest_first)
 
 GST_END_TEST;
 
+/* max-length 2 leaves no room for the pair's three special tokens: as the reference,
+ * nothing is cut, and a warning says that the buffers hold more than max-length. */
+GST_START_TEST (test_pair_text_below_special_tokens_warns_once)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", "max-length", 2, NULL);
+  const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP };
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+    assert_ids (out, ids, G_N_ELEMENTS (ids));
+    gst_buffer_unref (out);
+  }
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "no warning for a pair longer than max-length");
+  gst_message_parse_warning (message, &error, &debug);
+  fail_unless (strstr (debug, "max-length 2") != NULL, "details '%s' do not name max-length", debug);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Pango markup: the caption's spans point into the markup, the query has none. */
 GST_START_TEST (test_pair_text_markup_offsets_point_into_markup)
 {
@@ -1701,6 +1733,7 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_pair_text_first_is_the_query);
   tcase_add_test (setup, test_pair_text_second_is_the_hypothesis);
   tcase_add_test (setup, test_pair_text_truncates_longest_first);
+  tcase_add_test (setup, test_pair_text_below_special_tokens_warns_once);
   tcase_add_test (setup, test_pair_text_markup_offsets_point_into_markup);
   tcase_add_test (setup, test_pair_text_with_prompt_refused);
   tcase_add_test (setup, test_pair_text_invalid_utf8_refused);
