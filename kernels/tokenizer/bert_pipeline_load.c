@@ -182,16 +182,19 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
     JsonNode *piece = entry && json_array_get_length (entry) == 2 ? json_array_get_element (entry, 0) : NULL;
     JsonNode *score = piece ? json_array_get_element (entry, 1) : NULL;
     GType score_type = score ? json_node_get_value_type (score) : G_TYPE_INVALID;
-    if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING
-        || (score_type != G_TYPE_DOUBLE && score_type != G_TYPE_INT64)) {
+    double value = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
+        : score_type == G_TYPE_INT64           ? (double) json_node_get_int (score)
+                                               : NAN;
+    /* json-glib reads a number beyond a double's range as infinity, where the reference
+     * refuses the file ("number out of range"). */
+    if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING || !isfinite (value)) {
       char *field = g_strdup_printf ("model.vocab[%u]", id);
-      bert_json_field_error (error, file, field, "a [piece, score] pair");
+      bert_json_field_error (error, file, field, "a [piece, score] pair with a finite score");
       g_free (field);
       return FALSE;
     }
     const char *text = json_node_get_string (piece);
-    unigram->scores[id] = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
-                                                      : (double) json_node_get_int (score);
+    unigram->scores[id] = value;
     int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, strlen (text));
     if (holder >= 0) {
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,

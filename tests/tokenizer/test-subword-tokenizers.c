@@ -211,6 +211,17 @@ test_bpe_dropout_is_refused (void)
   check_refused ("bpe-roberta", "\"dropout\":null", "\"dropout\":0.1", "model.dropout is set");
 }
 
+/* A score beyond a double's range is refused by the reference ("number out of range"); read
+ * as infinity it would make its piece always or never chosen. */
+static void
+test_score_out_of_range_is_refused (void)
+{
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"a\",-4.5e309]",
+      "model.vocab[5]' must be a [piece, score] pair with a finite score");
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"a\",1e400]",
+      "model.vocab[5]' must be a [piece, score] pair with a finite score");
+}
+
 /* ---- behaviours ---- */
 
 /* Invalid bytes become U+FFFD for the pipeline; offsets still point into the input. */
@@ -602,6 +613,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/errors/unsupported-pre-tokenizer", test_unsupported_pre_tokenizer_is_named);
   g_test_add_func ("/subword/errors/broken-charsmap", test_broken_charsmap_is_refused);
   g_test_add_func ("/subword/errors/bpe-dropout", test_bpe_dropout_is_refused);
+  g_test_add_func ("/subword/errors/score-out-of-range", test_score_out_of_range_is_refused);
   g_test_add_func ("/subword/invalid-utf8-offsets", test_invalid_utf8_keeps_input_offsets);
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
