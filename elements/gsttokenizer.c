@@ -927,13 +927,13 @@ install_properties (GObjectClass *gobject_class)
           "and NLI models (a hypothesis): tokenized as Hugging Face's tokenizer (a, b, "
           "truncation=\"longest_first\", max_length=max-length) does, the offsets staying the "
           "buffer text's ([0, 0] for the pair text's tokens). NULL or \"\": single texts. Not "
-          "with a prompt. Read when the element goes to READY",
+          "with a prompt. Read at NULL -> READY only",
           DEFAULT_PAIR_TEXT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_PAIR_TEXT_POSITION,
       g_param_spec_enum ("pair-text-position", "Pair text position",
           "Where pair-text goes in each pair: first (a reranker's query, then the buffer's "
-          "text) or second (the buffer's text, then an NLI hypothesis). Read when the element "
-          "goes to READY",
+          "text) or second (the buffer's text, then an NLI hypothesis). Read at NULL -> READY "
+          "only",
           GST_TYPE_BERT_PAIR_TEXT_POSITION, DEFAULT_PAIR_TEXT_POSITION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }

@@ -1616,6 +1616,23 @@ GST_START_TEST (test_pair_text_below_special_tokens_warns_once)
 
 GST_END_TEST;
 
+/* pair-text is read at NULL -> READY only: a change while playing leaves the pairs as
+ * they were (docs/elements.md says so). */
+GST_START_TEST (test_pair_text_change_while_playing_waits_for_null)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
+  const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP };
+  GstBuffer *out;
+
+  g_object_set (h->element, "pair-text", "world", NULL);
+  out = push_and_pull (h, text_buffer ("the cat"));
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Pango markup: the caption's spans point into the markup, the query has none. */
 GST_START_TEST (test_pair_text_markup_offsets_point_into_markup)
 {
@@ -1733,6 +1750,7 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_pair_text_first_is_the_query);
   tcase_add_test (setup, test_pair_text_second_is_the_hypothesis);
   tcase_add_test (setup, test_pair_text_truncates_longest_first);
+  tcase_add_test (setup, test_pair_text_change_while_playing_waits_for_null);
   tcase_add_test (setup, test_pair_text_below_special_tokens_warns_once);
   tcase_add_test (setup, test_pair_text_markup_offsets_point_into_markup);
   tcase_add_test (setup, test_pair_text_with_prompt_refused);
