@@ -567,7 +567,7 @@ read_pair_item (BertTokenizer *tokenizer, JsonObject *specials, JsonNode *node, 
   if (!bert_json_get_string (sequence, "id", file, "post_processor.pair", &name, error)
       || !get_int (sequence, "type_id", file, "post_processor.pair", 0, G_MAXINT32, &type_id, error))
     return FALSE;
-  if (g_strcmp0 (name, *part == 0 ? "A" : "B") != 0 || *part == 2) {
+  if (*part >= 2 || g_strcmp0 (name, *part == 0 ? "A" : "B") != 0) {
     *part = 3;
     return TRUE;
   }

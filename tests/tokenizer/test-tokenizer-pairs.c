@@ -30,6 +30,10 @@ static const char *data_dir;
 /* $B before $A: no exact pair form. */
 #define PAIR_REVERSED                                                                                        \
   "\"pair\":[{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]"
+/* $B twice: once the template is known unsupported, a later $B must not be stored (it was,
+ * past the end of the per-sequence type ids: found by fuzz-tokenizer-json). */
+#define PAIR_B_TWICE                                                                                         \
+  "\"pair\":[{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"Sequence\":{\"id\":\"B\",\"type_id\":1}}]"
 
 static const char *local_tokenizers[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
   "unigram-hf", "bpe-roberta", "bpe-affixes", PAIR_VARIANT, "vocab" };
@@ -206,10 +210,10 @@ test_pairs_match_reference (gconstpointer data)
 }
 
 static void
-test_reversed_pair_template_is_refused (void)
+check_pair_template_is_refused (const char *template)
 {
   GError *error = NULL;
-  BertTokenizer *tokenizer = load_edited ("unigram-hf", PAIR_FROM, PAIR_REVERSED, &error);
+  BertTokenizer *tokenizer = load_edited ("unigram-hf", PAIR_FROM, template, &error);
   BertEncoding encoding;
 
   /* Single texts still work: only pairs are refused, saying why. */
@@ -228,6 +232,18 @@ test_reversed_pair_template_is_refused (void)
   g_clear_error (&error);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
+}
+
+static void
+test_reversed_pair_template_is_refused (void)
+{
+  check_pair_template_is_refused (PAIR_REVERSED);
+}
+
+static void
+test_pair_template_with_b_twice_is_refused (void)
+{
+  check_pair_template_is_refused (PAIR_B_TWICE);
 }
 
 /* A single text's tokens are sequence 0, the special tokens around them -1. */
@@ -283,6 +299,7 @@ main (int argc, char **argv)
     g_free (path);
   }
   g_test_add_func ("/pairs/reversed-template-refused", test_reversed_pair_template_is_refused);
+  g_test_add_func ("/pairs/b-twice-template-refused", test_pair_template_with_b_twice_is_refused);
   g_test_add_func ("/pairs/single-text-sequence", test_single_text_marks_its_sequence);
   g_test_add_func ("/pairs/invalid-utf8", test_invalid_utf8_in_a_pair_is_reported);
   return g_test_run ();
