@@ -364,7 +364,11 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
-  config->multi_label = problem_type != NULL && strcmp (problem_type, "multi_label_classification") == 0;
+  /* One label: its probability is the sigmoid of its logit, as sentence-transformers'
+   * CrossEncoder and transformers' text-classification pipeline give it (a softmax over
+   * one logit is always 1); the label applies above the multi-label threshold. */
+  config->multi_label = (problem_type != NULL && strcmp (problem_type, "multi_label_classification") == 0)
+      || config->num_labels == 1;
   return TRUE;
 }
 

@@ -85,7 +85,7 @@ typedef struct {
   BertActivation classifier_activation;
   int num_labels;       /* 0 for the plain encoder */
   char **id2label;      /* num_labels names, NULL-terminated */
-  gboolean multi_label; /* problem_type multi_label_classification: sigmoid */
+  gboolean multi_label; /* problem_type multi_label_classification, or one label: sigmoid */
   BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
   gboolean normalize;   /* 2_Normalize present in modules.json */
   int max_seq_length;   /* sentence_bert_config.json, else tokenizer_config.json's

@@ -114,6 +114,18 @@ class PairPipelines(unittest.TestCase):
                     got = buffer_field(result, "logits", numpy.float32).astype(numpy.float64)
                     numpy.testing.assert_allclose(got, numpy.array(line["logits"]), atol=1e-4, rtol=0,
                                                   err_msg=where)
+                    self.check_probs(buffer_field(result, "probs", numpy.float32), got, where)
+
+    def check_probs(self, probs, logits, where):
+        """probs as CrossEncoder.predict and the text-classification pipeline give them: the
+        sigmoid of a one-label model's logit (a softmax over one logit is always 1), else
+        the softmax."""
+        if len(logits) == 1:
+            expected = 1.0 / (1.0 + numpy.exp(-logits))
+        else:
+            expected = numpy.exp(logits - logits.max())
+            expected /= expected.sum()
+        numpy.testing.assert_allclose(probs, expected, atol=1e-5, rtol=0, err_msg=f"{where}: probs")
 
     def check_offsets(self, offsets, text, where):
         """Every span lies within the caption, and a caption with words has spans."""
