@@ -13,67 +13,15 @@ are missing.
 """
 import json
 import shutil
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 
-SKIP = 77
 HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-try:
-    import numpy
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-except (ImportError, ValueError) as error:
-    print(f"SKIP: needs PyGObject with Gst 1.0 and numpy: {error}")
-    sys.exit(SKIP)
-
-Gst.init(None)
-for factory in ("appsrc", "appsink", "tokenizer", "bert-infer"):
-    if not Gst.ElementFactory.find(factory):
-        print(f"SKIP: GStreamer element {factory} is not available")
-        sys.exit(SKIP)
-
-
-def buffer_field(structure, name, dtype):
-    array = structure.get_value(name)
-    return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
-
-
-def run_texts(folder, texts):
-    """The (token meta, result meta) structures of each text through tokenizer ! bert-infer."""
-    pipeline = Gst.parse_launch(
-        "appsrc name=src format=time caps=text/x-raw,format=utf8 ! "
-        f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu ! appsink name=sink sync=false")
-    metas = []
-
-    def on_new_sample(sink):
-        buffer = sink.emit("pull-sample").get_buffer()
-        metas.append((buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
-                      buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
-        return Gst.FlowReturn.OK
-
-    sink = pipeline.get_by_name("sink")
-    sink.set_property("emit-signals", True)
-    sink.connect("new-sample", on_new_sample)
-    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
-    src = pipeline.get_by_name("src")
-    for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
-        buffer.pts = index * Gst.SECOND
-        buffer.duration = Gst.SECOND
-        src.emit("push-buffer", buffer)
-    src.emit("end-of-stream")
-    message = pipeline.get_bus().timed_pop_filtered(30 * Gst.SECOND,
-                                                    Gst.MessageType.EOS | Gst.MessageType.ERROR)
-    pipeline.set_state(Gst.State.NULL)
-    assert message is not None, "no EOS within 30 s"
-    assert message.type == Gst.MessageType.EOS, message.parse_error()
-    return metas
+from element_pipelines import Gst, buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
 
 
 class FamilyPipelines(unittest.TestCase):
@@ -83,9 +31,10 @@ class FamilyPipelines(unittest.TestCase):
             shutil.copytree(E2E_DIR / name, folder, dirs_exist_ok=True)
             shutil.copy(TOKENIZER_DATA / reference["tokenizer"] / "tokenizer.json", folder)
             lines = reference["lines"]
-            metas = run_texts(folder, [line["text"] for line in lines])
+            metas = run_texts(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu",
+                              [line["text"] for line in lines])
         self.assertEqual(len(metas), len(lines))
-        for line, (tokens, result) in zip(lines, metas):
+        for line, (_, tokens, result) in zip(lines, metas):
             self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
             got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
             want = numpy.array(line["embedding"])

@@ -15,73 +15,15 @@ warns once. Exits 77
 """
 import json
 import shutil
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 
-SKIP = 77
 HERE = Path(__file__).resolve().parent
 PAIRS_DIR = HERE / "data" / "pairs"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-try:
-    import numpy
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-except (ImportError, ValueError) as error:
-    print(f"SKIP: needs PyGObject with Gst 1.0 and numpy: {error}")
-    sys.exit(SKIP)
-
-Gst.init(None)
-for factory in ("appsrc", "appsink", "tokenizer", "bert-infer"):
-    if not Gst.ElementFactory.find(factory):
-        print(f"SKIP: GStreamer element {factory} is not available")
-        sys.exit(SKIP)
-
-
-def buffer_field(structure, name, dtype):
-    array = structure.get_value(name)
-    return numpy.frombuffer(array.extract_dup(0, array.get_size()), dtype=dtype)
-
-
-def run_texts(description, texts, warnings=None):
-    """The (text, token meta, result meta) of each text through the pipeline described;
-    the warnings posted go into warnings when given."""
-    pipeline = Gst.parse_launch(
-        f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
-    results = []
-
-    def on_new_sample(sink):
-        buffer = sink.emit("pull-sample").get_buffer()
-        text = buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
-        results.append((text, buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
-                        buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
-        return Gst.FlowReturn.OK
-
-    sink = pipeline.get_by_name("sink")
-    sink.set_property("emit-signals", True)
-    sink.connect("new-sample", on_new_sample)
-    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
-    src = pipeline.get_by_name("src")
-    for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8")) if text else Gst.Buffer.new()
-        buffer.pts = index * Gst.SECOND
-        buffer.duration = Gst.SECOND
-        src.emit("push-buffer", buffer)
-    src.emit("end-of-stream")
-    while True:
-        message = pipeline.get_bus().timed_pop_filtered(
-            30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
-        if message is None or message.type != Gst.MessageType.WARNING:
-            break
-        if warnings is not None:
-            warnings.append(message.parse_warning()[0].message)
-    pipeline.set_state(Gst.State.NULL)
-    assert message is not None, "no EOS within 30 s"
-    assert message.type == Gst.MessageType.EOS, message.parse_error()
-    return results
+from element_pipelines import Gst, buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
 
 
 def quoted(text):
