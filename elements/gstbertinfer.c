@@ -844,33 +844,23 @@ gst_bert_infer_tokens_are_ours (GstBertInfer *self, GstCustomMeta *meta, GstBuff
   return FALSE;
 }
 
-/* The prompt goes before texts tokenized here: tokens from upstream were made with
- * whatever prompt that tokenizer had, which this element cannot know. */
+/* The prompt and pair-text go with texts tokenized here: tokens from upstream were made
+ * with whatever prompt or pair that tokenizer had, which this element cannot know. The
+ * first buffer of a stream that comes tokenized while the setting is @value is posted as a
+ * warning; @subject and @setting name the setting in its text and details, @same says what
+ * to give the tokenizer element. */
 static void
-gst_bert_infer_warn_prompt_not_applied (GstBertInfer *self, GstBuffer *buffer)
+gst_bert_infer_warn_not_applied (GstBertInfer *self, GstBuffer *buffer, const gchar *subject,
+    const gchar *setting, const gchar *same, const gchar *value, gboolean *warned)
 {
-  if (self->active_prompt == NULL || self->active_prompt[0] == '\0' || self->warned_prompt_not_applied)
+  if (value == NULL || value[0] == '\0' || *warned)
     return;
-  self->warned_prompt_not_applied = TRUE;
+  *warned = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-      ("The prompt applies only to texts bert-infer tokenizes itself: these came tokenized"),
-      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are, without the prompt \"%s\"; "
-       "give the tokenizer element the same prompt or prompt-name. Warned once per stream.",
-          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->active_prompt));
-}
-
-/* Likewise pair-text: tokens from upstream are used as they are, paired or not. */
-static void
-gst_bert_infer_warn_pair_text_not_applied (GstBertInfer *self, GstBuffer *buffer)
-{
-  if (self->active_pair_text == NULL || self->warned_pair_text_not_applied)
-    return;
-  self->warned_pair_text_not_applied = TRUE;
-  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-      ("pair-text applies only to texts bert-infer tokenizes itself: these came tokenized"),
-      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are, without the pair text \"%s\"; "
-       "give the tokenizer element the same pair-text. Warned once per stream.",
-          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), self->active_pair_text));
+      ("%s applies only to texts bert-infer tokenizes itself: these came tokenized", subject),
+      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are, without %s \"%s\"; give the "
+       "tokenizer element the same %s. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), setting, value, same));
 }
 
 /* Tokenizes the buffer's text alone, after the prompt, or paired with pair-text. */
@@ -899,8 +889,10 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
     meta = NULL;
   if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
-    gst_bert_infer_warn_prompt_not_applied (self, buffer);
-    gst_bert_infer_warn_pair_text_not_applied (self, buffer);
+    gst_bert_infer_warn_not_applied (self, buffer, "The prompt", "the prompt", "prompt or prompt-name",
+        self->active_prompt, &self->warned_prompt_not_applied);
+    gst_bert_infer_warn_not_applied (self, buffer, "pair-text", "the pair text", "pair-text",
+        self->active_pair_text, &self->warned_pair_text_not_applied);
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens);
     return buffer;
@@ -1444,16 +1436,12 @@ gst_bert_infer_take_pair_text (GstBertInfer *self)
   pair_text = g_strdup (self->pair_text);
   self->active_pair_text_position = self->pair_text_position;
   g_mutex_unlock (&self->lock);
-  if (!gst_bert_pair_text_check (bert_model_get_tokenizer (self->model), pair_text, self->active_prompt,
-          &error)) {
+  if (!gst_bert_pair_text_take (bert_model_get_tokenizer (self->model), pair_text, self->active_prompt,
+          &self->active_pair_text, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not use pair-text"), ("%s", error->message));
     g_error_free (error);
-    g_free (pair_text);
     return FALSE;
   }
-  if (pair_text != NULL && pair_text[0] == '\0')
-    g_clear_pointer (&pair_text, g_free);
-  self->active_pair_text = pair_text;
   return TRUE;
 }
 

@@ -97,14 +97,11 @@ gst_bert_pair_text_position_get_type (void)
   return type;
 }
 
-gboolean
-gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text, const gchar *prompt,
-    GError **error)
+static gboolean
+check_pair_text (const BertTokenizer *tokenizer, const gchar *pair_text, const gchar *prompt, GError **error)
 {
   const gchar *invalid;
 
-  if (pair_text == NULL || pair_text[0] == '\0')
-    return TRUE;
   /* A property set from C may hold any bytes; tokenizing would drop the invalid ones and
    * the invalid-UTF-8 warning would blame the buffers' text. */
   if (!g_utf8_validate (pair_text, -1, &invalid)) {
@@ -121,6 +118,23 @@ gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text
     return FALSE;
   }
   return bert_tokenizer_supports_pairs (tokenizer, error);
+}
+
+gboolean
+gst_bert_pair_text_take (const BertTokenizer *tokenizer, gchar *pair_text, const gchar *prompt,
+    gchar **active, GError **error)
+{
+  *active = NULL;
+  if (pair_text == NULL || pair_text[0] == '\0') {
+    g_free (pair_text);
+    return TRUE;
+  }
+  if (!check_pair_text (tokenizer, pair_text, prompt, error)) {
+    g_free (pair_text);
+    return FALSE;
+  }
+  *active = pair_text;
+  return TRUE;
 }
 
 /* The tokens of the fixed text cover none of the buffer's text. */

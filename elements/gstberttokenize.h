@@ -38,11 +38,13 @@ typedef enum {
 #define GST_TYPE_BERT_PAIR_TEXT_POSITION (gst_bert_pair_text_position_get_type ())
 GType gst_bert_pair_text_position_get_type (void);
 
-/* Checks at READY that @pair_text (NULL or "": no pairs) can be used: the tokenizer has a
- * pair form and no @prompt is set, since a prompt put before the caption of a pair is not
- * what sentence-transformers' CrossEncoder does. FALSE with @error saying why. */
-gboolean gst_bert_pair_text_check (const BertTokenizer *tokenizer, const gchar *pair_text,
-    const gchar *prompt, GError **error);
+/* Takes at READY the element's copy of its pair-text property, @pair_text (NULL or "": no
+ * pairs; freed here), and checks that it can be used: valid UTF-8, the tokenizer has a pair
+ * form and no @prompt is set, since a prompt put before the caption of a pair is not what
+ * sentence-transformers' CrossEncoder does. @active gets the text to pair with, NULL for
+ * none. FALSE with @error saying why. */
+gboolean gst_bert_pair_text_take (const BertTokenizer *tokenizer, gchar *pair_text, const gchar *prompt,
+    gchar **active, GError **error);
 
 /* As gst_bert_tokenize_buffer, but the buffer's text is paired with @pair_text
  * (bert_tokenizer_encode_pair: truncation longest first to @max_length) on the side

@@ -653,22 +653,19 @@ static gboolean
 take_pair_text (GstTokenizer *self)
 {
   GError *error = NULL;
-  gchar *pair_text;
+  gchar *pair_text, *active;
 
   GST_OBJECT_LOCK (self);
   pair_text = g_strdup (self->pair_text);
   self->active_pair_text_position = self->pair_text_position;
   GST_OBJECT_UNLOCK (self);
-  if (!gst_bert_pair_text_check (self->tokenizer, pair_text, self->active_prompt, &error)) {
+  if (!gst_bert_pair_text_take (self->tokenizer, pair_text, self->active_prompt, &active, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not use pair-text"), ("%s", error->message));
     g_error_free (error);
-    g_free (pair_text);
     return FALSE;
   }
-  if (pair_text != NULL && pair_text[0] == '\0')
-    g_clear_pointer (&pair_text, g_free);
   GST_OBJECT_LOCK (self);
-  self->active_pair_text = pair_text;
+  self->active_pair_text = active;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
