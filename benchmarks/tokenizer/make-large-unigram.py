@@ -18,6 +18,7 @@ Needs sentencepiece, tokenizers, transformers and protobuf (see docs/tokenizer.m
 """
 import argparse
 import collections
+import importlib.util
 import json
 import math
 import os
@@ -51,21 +52,12 @@ def train(corpus, directory, pieces):
 
 
 def convert(model):
-    from tokenizers import AddedToken
-    from transformers.convert_slow_tokenizer import XLMRobertaConverter
-
-    class SlowXLMRoberta:
-        """What XLMRobertaConverter reads of a slow XLMRobertaTokenizer."""
-        vocab_file = model
-
-        def convert_tokens_to_ids(self, token):
-            return {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}[token]
-
-    tokenizer = XLMRobertaConverter(SlowXLMRoberta()).converted()
-    tokenizer.add_special_tokens([AddedToken("<pad>", normalized=False, special=True),
-                                  AddedToken("<unk>", normalized=False, special=True),
-                                  AddedToken("<mask>", lstrip=True, normalized=False, special=True)])
-    return json.loads(tokenizer.to_str())
+    """tokenizer.json as the fixtures are made: make-tokenizer-fixtures.py's converter."""
+    path = os.path.join(HERE, "..", "..", "tests", "tokenizer", "make-tokenizer-fixtures.py")
+    spec = importlib.util.spec_from_file_location("make_tokenizer_fixtures", path)
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    return json.loads(fixtures.xlm_roberta_tokenizer(model).to_str())
 
 
 def frequent_words(corpus, known):

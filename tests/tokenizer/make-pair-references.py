@@ -16,6 +16,7 @@ the shared tokenizers (../shared/tokenizers/NAME, when present). Outputs:
   /tmp/venv-lowprec/bin/python tests/tokenizer/make-pair-references.py [--shared ../shared]
 """
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -56,15 +57,12 @@ N_RANDOM = 50
 
 
 def read_records(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    texts, at = [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        length = int(data[at:end])
-        texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
-        at = end + 1 + length + 1
-    return texts
+    """make-tokenizer-fixtures.py's reader of its records."""
+    spec = importlib.util.spec_from_file_location("make_tokenizer_fixtures",
+                                                  os.path.join(HERE, "make-tokenizer-fixtures.py"))
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    return fixtures.read_records(path)
 
 
 def cases():

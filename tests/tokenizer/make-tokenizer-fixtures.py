@@ -85,18 +85,24 @@ def training_text(directory):
 
 def spm_fixture(train, directory, name, rule, byte_fallback):
     import sentencepiece as spm
-    from tokenizers import AddedToken
-    from transformers.convert_slow_tokenizer import XLMRobertaConverter
 
     prefix = os.path.join(directory, name)
     spm.SentencePieceTrainer.train(
         input=train, model_prefix=prefix, vocab_size=VOCAB_SIZE, model_type="unigram",
         normalization_rule_name=rule, byte_fallback=byte_fallback, character_coverage=0.98,
         num_threads=1, shuffle_input_sentence=False, minloglevel=2)
+    return xlm_roberta_tokenizer(prefix + ".model")
+
+
+def xlm_roberta_tokenizer(model_file):
+    """The tokenizers.Tokenizer transformers' XLM-R converter makes of a sentencepiece model
+    (also used by benchmarks/tokenizer/make-large-unigram.py)."""
+    from tokenizers import AddedToken
+    from transformers.convert_slow_tokenizer import XLMRobertaConverter
 
     class SlowXLMRoberta:
         """What XLMRobertaConverter reads of a slow XLMRobertaTokenizer."""
-        vocab_file = prefix + ".model"
+        vocab_file = model_file
 
         def convert_tokens_to_ids(self, token):
             return {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}[token]
