@@ -20,6 +20,8 @@ typedef struct {
   int32_t new_id;
 } Candidate;
 
+static void backtrack_free (BertBpeBacktrack *backtrack);
+
 static inline uint64_t
 merge_key (int32_t left, int32_t right)
 {
@@ -123,6 +125,7 @@ void
 bert_bpe_clear (BertBpe *bpe)
 {
   g_aligned_free (bpe->merges);
+  backtrack_free (bpe->backtrack);
   g_free (bpe->prefix);
   g_free (bpe->suffix);
   memset (bpe, 0, sizeof *bpe);
@@ -492,6 +495,334 @@ encode_bytes_short (const BertBpe *bpe, const char *word, uint32_t length, GArra
   return TRUE;
 }
 
+/* ---- the backtracking encoder ---- */
+
+/* For a vocabulary whose every token is made by one merge, after the merges that make its
+ * parts, and encodes to itself, the BPE encoding of a word is the sequence of tokens
+ * covering it in which every two neighbours are a valid pair: what BPE makes of their
+ * bytes together is those two tokens (the encoder of GitHub's rust-gems bpe crate). It is
+ * found from the left by taking the longest token that fits, then shorter ones where the
+ * pair with the previous token is not valid, and backing up where none fits. Each step is
+ * a few independent loads, where the merge loop waits on a lookup after every merge. */
+
+/* The longest token that text[0, length) starts with (every byte is one). */
+static inline int32_t
+longest_token (const BertBpeBacktrack *backtrack, const char *text, uint32_t length)
+{
+  const BertBpeTrieUnit *units = backtrack->units;
+  uint32_t unit = 0;
+  int32_t longest = -1;
+  for (uint32_t i = 0; i < length; i++) {
+    uint32_t child = units[unit].base + (unsigned char) text[i];
+    if (units[child].parent != unit + 1)
+      break;
+    unit = child;
+    longest = units[unit].id >= 0 ? units[unit].id : longest;
+  }
+  return longest;
+}
+
+/* Whether BPE on the bytes of left and right gives left, right: undo the later made of
+ * the two merge by merge (its inner part faces the other), and at each step see whether
+ * a merge across the split comes before the merge undone (the right's before or at it:
+ * leftmost first). */
+static gboolean
+valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
+{
+  const BertBpeToken *tokens = bpe->backtrack->tokens;
+  uint32_t limit = G_MAXUINT32;
+  for (;;) {
+    int32_t merged;
+    uint32_t rank = find_merge (bpe, left, right, &merged);
+    if (merged >= 0 && rank + 1 < limit)
+      return FALSE;
+    if (tokens[left].order > tokens[right].order) {
+      limit = tokens[left].order;
+      left = tokens[left].right;
+    } else {
+      if (tokens[right].order == 0)
+        return TRUE;
+      limit = tokens[right].order + 1;
+      right = tokens[right].left;
+    }
+  }
+}
+
+static gboolean
+encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces)
+{
+  const BertBpeBacktrack *backtrack = bpe->backtrack;
+  int32_t tokens[SHORT_WORD_SYMBOLS];
+  uint8_t starts[SHORT_WORD_SYMBOLS];
+  uint64_t dead = 0; /* positions from which no valid pair sequence covers the rest */
+  uint32_t depth = 0, at = 0;
+  int32_t token = longest_token (backtrack, word, length);
+
+  while (at < length) {
+    uint32_t end = at + backtrack->lengths[token];
+    if (!(dead >> end & 1) && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token))) {
+      tokens[depth] = token;
+      starts[depth++] = (uint8_t) at;
+      at = end;
+      if (at < length)
+        token = longest_token (backtrack, word + at, length - at);
+    } else if (backtrack->tokens[token].shorter >= 0) {
+      token = backtrack->tokens[token].shorter;
+    } else {
+      /* Cannot happen under the load-time conditions; the merge loop answers then. */
+      if (depth == 0)
+        return FALSE;
+      dead |= 1ull << at;
+      token = tokens[--depth];
+      at = starts[depth];
+    }
+  }
+  guint n = pieces->len;
+  bert_array_resize (pieces, n + depth);
+  BertPiece *out = (BertPiece *) pieces->data + n;
+  for (uint32_t i = 0; i < depth; i++)
+    out[i] = (BertPiece){ tokens[i], starts[i], i + 1 < depth ? starts[i + 1] : length };
+  return TRUE;
+}
+
+static int
+compare_merge_ranks (const void *a, const void *b)
+{
+  const BertMerge *x = a, *y = b;
+  return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* Each token's order and pair from the merges, the tokens made appended to made in order:
+ * FALSE unless every token is made by one merge, after the merges that make its parts
+ * (tokens that no merge of made tokens reaches stay at order G_MAXUINT32). */
+static gboolean
+order_tokens (const BertBpe *bpe, BertBpeToken *tokens, GArray *made)
+{
+  guint n_slots = (bpe->merge_mask + 1) * BERT_MERGE_BUCKET, n_merges = 0;
+  BertMerge *merges = g_new (BertMerge, n_slots);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < n_slots; i++)
+    if (bpe->merges[i].key != 0)
+      merges[n_merges++] = bpe->merges[i];
+  qsort (merges, n_merges, sizeof *merges, compare_merge_ranks);
+  for (guint pass = 0; ok && pass < 2; pass++)
+    for (guint i = 0; ok && i < n_merges; i++) {
+      int32_t left = (int32_t) ((merges[i].key - 1) >> 32), right = (int32_t) (uint32_t) (merges[i].key - 1);
+      int32_t id = merges[i].new_id;
+      uint32_t order = merges[i].rank + 1;
+      gboolean reached = tokens[left].order != G_MAXUINT32 && tokens[right].order != G_MAXUINT32;
+      if (pass == 1) {
+        /* Now reached but not in the first pass: its parts are made by later merges. */
+        ok = !reached || (tokens[id].order == order && tokens[id].left == left && tokens[id].right == right);
+      } else if (reached) {
+        ok = tokens[id].order == G_MAXUINT32 && tokens[left].order < order && tokens[right].order < order;
+        tokens[id] = (BertBpeToken){ order, left, right, -1 };
+        g_array_append_val (made, id);
+      }
+    }
+  g_free (merges);
+  return ok;
+}
+
+/* Each made token's bytes where at most SHORT_WORD_SYMBOLS (longer ones never fit a short
+ * word): its parts' bytes, which come before it in made. */
+static void
+spell_tokens (BertBpeBacktrack *backtrack, const GArray *made, GString *bytes, uint32_t *bytes_at)
+{
+  const int32_t *ids = (const int32_t *) made->data;
+  for (guint i = 0; i < made->len; i++) {
+    const BertBpeToken *token = &backtrack->tokens[ids[i]];
+    uint32_t left_length = backtrack->lengths[token->left], right_length = backtrack->lengths[token->right];
+    if (token->order == 0 || left_length == 0 || right_length == 0
+        || left_length + right_length > SHORT_WORD_SYMBOLS)
+      continue;
+    bytes_at[ids[i]] = (uint32_t) bytes->len;
+    backtrack->lengths[ids[i]] = (uint8_t) (left_length + right_length);
+    g_string_append_len (bytes, bytes->str + bytes_at[token->left], left_length);
+    g_string_append_len (bytes, bytes->str + bytes_at[token->right], right_length);
+  }
+}
+
+/* Token ids sorted by their bytes, for the trie. */
+typedef struct {
+  const char *bytes;
+  const uint32_t *bytes_at;
+  const uint8_t *lengths;
+} Spellings;
+
+static int
+compare_spellings (const void *a, const void *b, void *data)
+{
+  const Spellings *spellings = data;
+  int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
+  uint32_t length_x = spellings->lengths[x], length_y = spellings->lengths[y];
+  int order = memcmp (spellings->bytes + spellings->bytes_at[x], spellings->bytes + spellings->bytes_at[y],
+      MIN (length_x, length_y));
+  return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
+}
+
+#define PLACE_TRIES 512
+
+/* The first base from which every child's unit is free (among PLACE_TRIES, else past the
+ * end); units grow to 256 past it. */
+static uint32_t
+place_children (GArray *units, uint32_t *first_free, const uint8_t *labels, guint n_labels)
+{
+  while (*first_free < units->len && g_array_index (units, BertBpeTrieUnit, *first_free).parent != 0)
+    (*first_free)++;
+  uint32_t base = MAX (*first_free, labels[0] + 1u) - labels[0];
+  for (guint tries = 0;; tries++, base++) {
+    if (tries == PLACE_TRIES)
+      base = units->len;
+    if (base + 256 > units->len) {
+      guint old = units->len;
+      g_array_set_size (units, base + 256);
+      for (guint i = old; i < units->len; i++)
+        g_array_index (units, BertBpeTrieUnit, i) = (BertBpeTrieUnit){ 0, 0, -1 };
+    }
+    gboolean fits = TRUE;
+    for (guint i = 0; i < n_labels && fits; i++)
+      fits = g_array_index (units, BertBpeTrieUnit, base + labels[i]).parent == 0;
+    if (fits)
+      return base;
+  }
+}
+
+/* Places the node at unit for the sorted tokens [first, last), which share their first
+ * depth bytes, and its subtree. */
+static void
+place_node (GArray *units, uint32_t *first_free, const Spellings *spellings, const int32_t *sorted,
+    uint32_t first, uint32_t last, uint32_t depth, uint32_t unit)
+{
+  uint8_t labels[256];
+  uint32_t starts[257];
+  guint n_labels = 0;
+
+  if (first < last && spellings->lengths[sorted[first]] == depth)
+    g_array_index (units, BertBpeTrieUnit, unit).id = sorted[first++];
+  for (uint32_t i = first; i < last; i++) {
+    uint8_t label = (uint8_t) spellings->bytes[spellings->bytes_at[sorted[i]] + depth];
+    if (n_labels == 0 || labels[n_labels - 1] != label) {
+      labels[n_labels] = label;
+      starts[n_labels++] = i;
+    }
+  }
+  if (n_labels == 0)
+    return;
+  starts[n_labels] = last;
+  uint32_t base = place_children (units, first_free, labels, n_labels);
+  g_array_index (units, BertBpeTrieUnit, unit).base = base;
+  for (guint i = 0; i < n_labels; i++)
+    g_array_index (units, BertBpeTrieUnit, base + labels[i]).parent = unit + 1;
+  for (guint i = 0; i < n_labels; i++)
+    place_node (units, first_free, spellings, sorted, starts[i], starts[i + 1], depth + 1, base + labels[i]);
+}
+
+static void
+build_trie (BertBpeBacktrack *backtrack, const Spellings *spellings, const GArray *made)
+{
+  int32_t *sorted = g_new (int32_t, made->len);
+  uint32_t n = 0, first_free = 1;
+  for (guint i = 0; i < made->len; i++)
+    if (backtrack->lengths[g_array_index (made, int32_t, i)] > 0)
+      sorted[n++] = g_array_index (made, int32_t, i);
+  g_qsort_with_data (sorted, (gint) n, sizeof *sorted, compare_spellings, (gpointer) spellings);
+  GArray *units = g_array_new (FALSE, FALSE, sizeof (BertBpeTrieUnit));
+  g_array_set_size (units, 256);
+  for (guint i = 0; i < units->len; i++)
+    g_array_index (units, BertBpeTrieUnit, i) = (BertBpeTrieUnit){ 0, 0, -1 };
+  g_array_index (units, BertBpeTrieUnit, 0).parent = G_MAXUINT32; /* the root, not free */
+  place_node (units, &first_free, spellings, sorted, 0, n, 0, 0);
+  backtrack->units = (BertBpeTrieUnit *) g_array_free (units, FALSE);
+  g_free (sorted);
+}
+
+/* FALSE unless each spelt token encodes to itself by the merges; then the trie, and each
+ * token's longest proper prefix that is a token. */
+static gboolean
+index_tokens (const BertBpe *bpe, BertBpeBacktrack *backtrack, const Spellings *spellings, const GArray *made)
+{
+  const int32_t *ids = (const int32_t *) made->data;
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < made->len; i++) {
+    uint32_t length = backtrack->lengths[ids[i]];
+    const char *text = spellings->bytes + spellings->bytes_at[ids[i]];
+    g_array_set_size (pieces, 0);
+    ok = length == 0
+        || (encode_bytes_short (bpe, text, length, pieces) && pieces->len == 1
+            && g_array_index (pieces, BertPiece, 0).id == ids[i]);
+  }
+  g_array_free (pieces, TRUE);
+  if (!ok)
+    return FALSE;
+  build_trie (backtrack, spellings, made);
+  for (guint i = 0; i < made->len; i++) {
+    uint32_t length = backtrack->lengths[ids[i]];
+    if (length > 1)
+      backtrack->tokens[ids[i]].shorter =
+          longest_token (backtrack, spellings->bytes + spellings->bytes_at[ids[i]], length - 1);
+  }
+  return TRUE;
+}
+
+static void
+backtrack_free (BertBpeBacktrack *backtrack)
+{
+  if (backtrack == NULL)
+    return;
+  g_free (backtrack->tokens);
+  g_free (backtrack->lengths);
+  g_free (backtrack->units);
+  g_free (backtrack);
+}
+
+void
+bert_bpe_prepare_backtracking (BertBpe *bpe)
+{
+  uint32_t n_ids = bpe->n_model_ids;
+
+  backtrack_free (bpe->backtrack);
+  bpe->backtrack = NULL;
+  /* Affixes make a byte's token depend on its place in the word. */
+  if (bpe->prefix != NULL || bpe->suffix != NULL || bpe->ignore_merges)
+    return;
+  for (int byte = 0; byte < 256; byte++)
+    if (bpe->byte_level_ids[0][byte] < 0)
+      return;
+  BertBpeBacktrack *backtrack = g_new0 (BertBpeBacktrack, 1);
+  backtrack->tokens = g_new (BertBpeToken, n_ids);
+  backtrack->lengths = g_new0 (uint8_t, n_ids);
+  uint32_t *bytes_at = g_new0 (uint32_t, n_ids);
+  GArray *made = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  GString *bytes = g_string_new (NULL);
+  for (uint32_t id = 0; id < n_ids; id++)
+    backtrack->tokens[id] = (BertBpeToken){ G_MAXUINT32, -1, -1, -1 };
+  for (int byte = 0; byte < 256; byte++) {
+    int32_t id = bpe->byte_level_ids[0][byte];
+    backtrack->tokens[id] = (BertBpeToken){ 0, id, id, -1 };
+    backtrack->lengths[id] = 1;
+    bytes_at[id] = (uint32_t) bytes->len;
+    g_string_append_c (bytes, (char) byte);
+    g_array_append_val (made, id);
+  }
+  gboolean ok = order_tokens (bpe, backtrack->tokens, made);
+  if (ok) {
+    spell_tokens (backtrack, made, bytes, bytes_at);
+    Spellings spellings = { bytes->str, bytes_at, backtrack->lengths };
+    ok = index_tokens (bpe, backtrack, &spellings, made);
+  }
+  g_string_free (bytes, TRUE);
+  g_free (bytes_at);
+  g_array_free (made, TRUE);
+  if (ok)
+    bpe->backtrack = backtrack;
+  else
+    backtrack_free (backtrack);
+}
+
 gboolean
 bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
     BertBpeScratch *scratch)
@@ -500,8 +831,11 @@ bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t lengt
     return TRUE;
   if (bpe->ignore_merges)
     return FALSE;
-  if (length <= SHORT_WORD_SYMBOLS)
+  if (length <= SHORT_WORD_SYMBOLS) {
+    if (bpe->backtrack != NULL && encode_backtracking (bpe, word, length, pieces))
+      return TRUE;
     return encode_bytes_short (bpe, word, length, pieces);
+  }
   if (!split_bytes (bpe, word, length, scratch->symbols))
     return FALSE;
   merge_all (bpe, scratch->symbols, scratch->heap);

@@ -344,7 +344,10 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
   }
   tokenizer->unk_id = bpe->unk_id;
   bert_bpe_finish (bpe, &tokenizer->vocab);
-  return read_merges (tokenizer, json_node_get_array (merges_node), file, error);
+  if (!read_merges (tokenizer, json_node_get_array (merges_node), file, error))
+    return FALSE;
+  bert_bpe_prepare_backtracking (bpe);
+  return TRUE;
 }
 
 /* ---- normalizer ---- */

@@ -75,6 +75,27 @@ typedef struct {
 
 #define BERT_BPE_CHAR_IDS 0x800
 
+/* A token of the backtracking encoder (see bert_bpe_prepare_backtracking): its place in
+ * the merge order, the merge that makes it, and its longest proper prefix that is a token. */
+typedef struct {
+  uint32_t order;      /* rank of the merge that makes it + 1; 0: a byte's token */
+  int32_t left, right; /* that merge's pair */
+  int32_t shorter;     /* -1 if none */
+} BertBpeToken;
+
+/* A node of the byte trie of the tokens: the child by byte c of unit s is unit
+ * units[s].base + c if that unit's parent is s + 1. */
+typedef struct {
+  uint32_t base, parent; /* parent: its unit + 1; 0: a free unit */
+  int32_t id;            /* the token these bytes spell, -1 if none */
+} BertBpeTrieUnit;
+
+typedef struct {
+  BertBpeToken *tokens;   /* per model id */
+  uint8_t *lengths;       /* per model id: its bytes, 0 if not in the trie */
+  BertBpeTrieUnit *units; /* 256 past the highest base: no step leaves the array */
+} BertBpeBacktrack;
+
 typedef struct {
   uint32_t n_model_ids;
   BertMerge *merges; /* merge_mask + 1 buckets of BERT_MERGE_BUCKET */
@@ -89,6 +110,8 @@ typedef struct {
   /* The id of each byte's byte-level character as a symbol of a word: alone, with the
    * prefix (not first), with the suffix (last), with both; -1 if not in the vocabulary. */
   int32_t byte_level_ids[4][256];
+  /* NULL where the vocabulary does not meet the backtracking encoder's conditions. */
+  BertBpeBacktrack *backtrack;
 } BertBpe;
 
 /* ByteLevel's byte-to-character map: printable bytes stand for themselves, the others
@@ -125,6 +148,9 @@ void bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *wo
  * bert_bpe_encode instead. */
 gboolean bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
     BertBpeScratch *scratch);
+/* Once the merges are read: sets up the backtracking encoder for short byte-level words
+ * where the vocabulary allows it (bpe->backtrack stays NULL otherwise). */
+void bert_bpe_prepare_backtracking (BertBpe *bpe);
 void bert_bpe_clear (BertBpe *bpe);
 
 #endif
