@@ -7,6 +7,9 @@
 #include "bert_subword.h"
 #include "bert_normalized.h"
 
+#include <stdlib.h>
+#include <sys/mman.h>
+
 typedef struct {
   int32_t id;
   int32_t prev, next;     /* symbol indices, -1 at the ends */
@@ -21,6 +24,28 @@ typedef struct {
 } Candidate;
 
 static void backtrack_free (BertBpeBacktrack *backtrack);
+
+#define HUGE_PAGE (2u << 20)
+
+/* Zeroed memory, cache-line aligned, and from 1 MB on in memory the kernel may back with
+ * 2 MB pages: the merge table and the backtracking encoder's arrays are read all over, and
+ * with 4 kB pages many of those reads would also miss the TLB (a page walk, nested in a
+ * virtual machine). Freed with free (). */
+static void *
+table_alloc0 (gsize size)
+{
+  gboolean huge = size >= HUGE_PAGE / 2;
+  gsize rounded = huge ? (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : MAX (size, 64);
+  void *data;
+  if (posix_memalign (&data, huge ? HUGE_PAGE : 64, rounded) != 0)
+    g_error ("%s: out of memory for %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
+#ifdef MADV_HUGEPAGE
+  if (huge)
+    madvise (data, rounded, MADV_HUGEPAGE); /* a hint: nothing to do if refused */
+#endif
+  memset (data, 0, size);
+  return data;
+}
 
 static inline uint64_t
 merge_key (int32_t left, int32_t right)
@@ -45,7 +70,7 @@ bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges)
     n_buckets *= 2;
   memset (bpe, 0, sizeof *bpe);
   bpe->n_model_ids = n_model_ids;
-  bpe->merges = g_aligned_alloc0 (n_buckets, BERT_MERGE_BUCKET * sizeof (BertMerge), 64);
+  bpe->merges = table_alloc0 ((gsize) n_buckets * BERT_MERGE_BUCKET * sizeof (BertMerge));
   bpe->merge_mask = n_buckets - 1;
   bpe->unk_id = -1;
 }
@@ -124,7 +149,7 @@ bert_bpe_finish (BertBpe *bpe, const BertVocab *vocab)
 void
 bert_bpe_clear (BertBpe *bpe)
 {
-  g_aligned_free (bpe->merges);
+  free (bpe->merges);
   backtrack_free (bpe->backtrack);
   g_free (bpe->prefix);
   g_free (bpe->suffix);
@@ -738,7 +763,9 @@ build_trie (BertBpeBacktrack *backtrack, const Spellings *spellings, const GArra
     g_array_index (units, BertBpeTrieUnit, i) = (BertBpeTrieUnit){ 0, 0, -1 };
   g_array_index (units, BertBpeTrieUnit, 0).parent = G_MAXUINT32; /* the root, not free */
   place_node (units, &first_free, spellings, sorted, 0, n, 0, 0);
-  backtrack->units = (BertBpeTrieUnit *) g_array_free (units, FALSE);
+  backtrack->units = table_alloc0 (units->len * sizeof (BertBpeTrieUnit));
+  memcpy (backtrack->units, units->data, units->len * sizeof (BertBpeTrieUnit));
+  g_array_free (units, TRUE);
   g_free (sorted);
 }
 
@@ -777,9 +804,9 @@ backtrack_free (BertBpeBacktrack *backtrack)
 {
   if (backtrack == NULL)
     return;
-  g_free (backtrack->tokens);
+  free (backtrack->tokens);
   g_free (backtrack->lengths);
-  g_free (backtrack->units);
+  free (backtrack->units);
   g_free (backtrack);
 }
 
@@ -797,7 +824,7 @@ bert_bpe_prepare_backtracking (BertBpe *bpe)
     if (bpe->byte_level_ids[0][byte] < 0)
       return;
   BertBpeBacktrack *backtrack = g_new0 (BertBpeBacktrack, 1);
-  backtrack->tokens = g_new (BertBpeToken, n_ids);
+  backtrack->tokens = table_alloc0 (n_ids * sizeof (BertBpeToken));
   backtrack->lengths = g_new0 (uint8_t, n_ids);
   uint32_t *bytes_at = g_new0 (uint32_t, n_ids);
   GArray *made = g_array_new (FALSE, FALSE, sizeof (int32_t));
