@@ -576,19 +576,22 @@ valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
   }
 }
 
+/* Words of up to this many bytes take the backtracking encoder (token lengths are bytes). */
+#define BACKTRACK_BYTES 255
+
 static gboolean
 encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces)
 {
   const BertBpeBacktrack *backtrack = bpe->backtrack;
-  int32_t tokens[SHORT_WORD_SYMBOLS];
-  uint8_t starts[SHORT_WORD_SYMBOLS];
-  uint64_t dead = 0; /* positions from which no valid pair sequence covers the rest */
+  int32_t tokens[BACKTRACK_BYTES];
+  uint8_t starts[BACKTRACK_BYTES];
+  uint64_t dead[4] = { 0 }; /* positions from which no valid pair sequence covers the rest */
   uint32_t depth = 0, at = 0;
   int32_t token = longest_token (backtrack, word, length);
 
   while (at < length) {
     uint32_t end = at + backtrack->lengths[token];
-    if (!(dead >> end & 1) && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token))) {
+    if (!(dead[end / 64] >> end % 64 & 1) && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token))) {
       tokens[depth] = token;
       starts[depth++] = (uint8_t) at;
       at = end;
@@ -600,7 +603,7 @@ encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArr
       /* Cannot happen under the load-time conditions; the merge loop answers then. */
       if (depth == 0)
         return FALSE;
-      dead |= 1ull << at;
+      dead[at / 64] |= 1ull << at % 64;
       token = tokens[--depth];
       at = starts[depth];
     }
@@ -654,8 +657,8 @@ order_tokens (const BertBpe *bpe, BertBpeToken *tokens, GArray *made)
   return ok;
 }
 
-/* Each made token's bytes where at most SHORT_WORD_SYMBOLS (longer ones never fit a short
- * word): its parts' bytes, which come before it in made. */
+/* Each made token's bytes where at most BACKTRACK_BYTES (longer ones never fit a word the
+ * encoder takes): its parts' bytes, which come before it in made. */
 static void
 spell_tokens (BertBpeBacktrack *backtrack, const GArray *made, GString *bytes, uint32_t *bytes_at)
 {
@@ -664,7 +667,7 @@ spell_tokens (BertBpeBacktrack *backtrack, const GArray *made, GString *bytes, u
     const BertBpeToken *token = &backtrack->tokens[ids[i]];
     uint32_t left_length = backtrack->lengths[token->left], right_length = backtrack->lengths[token->right];
     if (token->order == 0 || left_length == 0 || right_length == 0
-        || left_length + right_length > SHORT_WORD_SYMBOLS)
+        || left_length + right_length > BACKTRACK_BYTES)
       continue;
     bytes_at[ids[i]] = (uint32_t) bytes->len;
     backtrack->lengths[ids[i]] = (uint8_t) (left_length + right_length);
@@ -776,16 +779,20 @@ index_tokens (const BertBpe *bpe, BertBpeBacktrack *backtrack, const Spellings *
 {
   const int32_t *ids = (const int32_t *) made->data;
   GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
+  BertBpeScratch scratch;
   gboolean ok = TRUE;
 
+  /* bpe->backtrack is not set yet: the merges encode. */
+  bert_bpe_scratch_init (&scratch);
   for (guint i = 0; ok && i < made->len; i++) {
     uint32_t length = backtrack->lengths[ids[i]];
     const char *text = spellings->bytes + spellings->bytes_at[ids[i]];
     g_array_set_size (pieces, 0);
     ok = length == 0
-        || (encode_bytes_short (bpe, text, length, pieces) && pieces->len == 1
+        || (bert_bpe_encode_byte_level (bpe, text, length, pieces, &scratch) && pieces->len == 1
             && g_array_index (pieces, BertPiece, 0).id == ids[i]);
   }
+  bert_bpe_scratch_clear (&scratch);
   g_array_free (pieces, TRUE);
   if (!ok)
     return FALSE;
@@ -862,11 +869,10 @@ bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t lengt
     return TRUE;
   if (bpe->ignore_merges)
     return FALSE;
-  if (length <= SHORT_WORD_SYMBOLS) {
-    if (bpe->backtrack != NULL && encode_backtracking (bpe, word, length, pieces))
-      return TRUE;
+  if (bpe->backtrack != NULL && length <= BACKTRACK_BYTES && encode_backtracking (bpe, word, length, pieces))
+    return TRUE;
+  if (length <= SHORT_WORD_SYMBOLS)
     return encode_bytes_short (bpe, word, length, pieces);
-  }
   if (!split_bytes (bpe, word, length, scratch->symbols))
     return FALSE;
   merge_all (bpe, scratch->symbols, scratch->heap);
