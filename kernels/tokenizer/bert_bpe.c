@@ -2,7 +2,9 @@
  *
  * The word's characters become symbols (with continuing_subword_prefix on all but the
  * first and end_of_word_suffix on the last); a min-heap of (rank, position) gives the next
- * merge; entries made stale by an earlier merge are skipped, as in the reference.
+ * merge; entries made stale by an earlier merge are skipped, as in the reference. Short
+ * words scan their pairs' ranks instead, and byte-level words take a backtracking encoder
+ * where the vocabulary allows it (see below), with the same result.
  */
 #include "bert_subword.h"
 #include "bert_normalized.h"
@@ -547,10 +549,10 @@ longest_token (const BertBpeBacktrack *backtrack, const char *text, uint32_t len
   return longest;
 }
 
-/* Whether BPE on the bytes of left and right gives left, right: undo the later made of
- * the two merge by merge (its inner part faces the other), and at each step see whether
- * a merge across the split comes before the merge undone (the right's before or at it:
- * leftmost first). */
+/* Whether BPE on the bytes of left and right gives left, right. Their merges are undone
+ * latest first (of the token undone, the part facing the other stays); at each step a
+ * merge of the two parts facing each other must not come before the merge just undone,
+ * nor, where that one made the right token, be that very merge (leftmost goes first). */
 static gboolean
 valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
 {
