@@ -76,6 +76,9 @@ struct _BertTokenizer {
   char ascii_map[128];
 
   struct _BertPipeline *pipeline; /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
+  /* while loading tokenizer.json: its Unigram vocabulary read from the text
+   * (bert_unigram_vocab.h), or NULL where the tree holds it */
+  struct _BertUnigramVocab *unigram_vocab;
 };
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
