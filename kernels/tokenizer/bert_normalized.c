@@ -40,6 +40,20 @@ reserve (char **text, BertSpan **align, uint32_t *capacity, uint32_t needed)
   *capacity = grown;
 }
 
+/* Each character of the owned text aligned to its own bytes, from input offset origin. */
+static void
+align_identity (BertNormalized *normalized, uint32_t origin)
+{
+  const unsigned char *text = (const unsigned char *) normalized->owned_text;
+  for (uint32_t at = 0; at < normalized->length;) {
+    uint32_t n = bert_utf8_length (text[at]);
+    BertSpan span = { origin + at, origin + at + n };
+    for (uint32_t i = 0; i < n; i++)
+      normalized->owned_align[at + i] = span;
+    at += n;
+  }
+}
+
 void
 bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end)
 {
@@ -47,16 +61,10 @@ bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t star
   reserve (&normalized->owned_text, &normalized->owned_align, &normalized->capacity, length);
   if (length > 0)
     memcpy (normalized->owned_text, text + start, length);
-  for (uint32_t at = 0; at < length;) {
-    uint32_t n = bert_utf8_length ((unsigned char) text[start + at]);
-    BertSpan span = { start + at, start + at + n };
-    for (uint32_t i = 0; i < n; i++)
-      normalized->owned_align[at + i] = span;
-    at += n;
-  }
   normalized->text = normalized->owned_text;
   normalized->align = normalized->owned_align;
   normalized->length = length;
+  align_identity (normalized, start);
 }
 
 void
@@ -68,13 +76,47 @@ bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t sta
   normalized->length = end - start;
 }
 
-/* A view becomes a string of its own before a rewrite reads its alignment. */
+/* A string without stored spans gets them before a rewrite reads them. Its text is the
+ * input's, or lies inside owned_text (a same-shape rewrite, maybe stripped since): then
+ * the capacity holds it already, and memmove takes the overlap. */
 static void
 own (BertNormalized *normalized)
 {
-  if (normalized->align == NULL)
-    bert_normalized_set (normalized, normalized->text - normalized->view_start, normalized->view_start,
-        normalized->view_start + normalized->length);
+  if (normalized->align != NULL)
+    return;
+  reserve (&normalized->owned_text, &normalized->owned_align, &normalized->capacity, normalized->length);
+  if (normalized->length > 0)
+    memmove (normalized->owned_text, normalized->text, normalized->length);
+  normalized->text = normalized->owned_text;
+  normalized->align = normalized->owned_align;
+  align_identity (normalized, normalized->view_start);
+}
+
+char *
+bert_normalized_patch_begin (BertNormalized *normalized)
+{
+  reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity, normalized->length);
+  memcpy (normalized->next_text, normalized->text, normalized->length);
+  return normalized->next_text;
+}
+
+void
+bert_normalized_patch_end (BertNormalized *normalized)
+{
+  if (normalized->align != NULL) {
+    memcpy (normalized->owned_text, normalized->next_text, normalized->length);
+    return;
+  }
+  char *text = normalized->owned_text;
+  BertSpan *align = normalized->owned_align;
+  uint32_t capacity = normalized->capacity;
+  normalized->owned_text = normalized->next_text;
+  normalized->owned_align = normalized->next_align;
+  normalized->capacity = normalized->next_capacity;
+  normalized->text = normalized->owned_text;
+  normalized->next_text = text;
+  normalized->next_align = align;
+  normalized->next_capacity = capacity;
 }
 
 /* ---- building the next string ---- */
