@@ -413,6 +413,30 @@ walk_init (GraphemeWalk *walk, const BertPrecompiled *precompiled, const BertNor
     read_char (walk, from, &walk->next_bytes, &walk->next_kind);
 }
 
+/* From a kept character at at: a kept character followed by another is a grapheme that
+ * stays (and the state after it is the same), so the run is passed over to its last. */
+static inline uint32_t
+skip_kept (GraphemeWalk *walk, uint32_t at)
+{
+  const BertPrecompiled *precompiled = walk->precompiled;
+  const unsigned char *text = (const unsigned char *) walk->text;
+  uint32_t n = walk->next_bytes, next_n;
+
+  for (uint32_t next = at + n; next < walk->length; next = at + n) {
+    if (text[next] < 0x80) {
+      if (precompiled->ascii_kind[text[next]] != CHAR_KEPT)
+        break;
+      next_n = 1;
+    } else if (!plain_kept (precompiled, bert_utf8_get (walk->text + next, &next_n))) {
+      break;
+    }
+    at = next;
+    n = next_n;
+  }
+  walk->next_bytes = n;
+  return at;
+}
+
 /* The next grapheme [*start, *end); *kind is its single character's, or CHAR_OTHER for
  * several. FALSE at the end. */
 static inline gboolean
@@ -423,6 +447,8 @@ next_grapheme (GraphemeWalk *walk, uint32_t *start, uint32_t *end, CharKind *kin
 
   if (at >= walk->length)
     return FALSE;
+  if (walk->next_kind == CHAR_KEPT)
+    at = skip_kept (walk, at);
   *start = at;
   *kind = walk->next_kind;
   at += walk->next_bytes;
