@@ -354,9 +354,50 @@ bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right
   next_swap (normalized);
 }
 
+static uint32_t
+utf8_length_of (uint32_t cp)
+{
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/* Most characters lower to one of their own UTF-8 length (or stay): patched in place,
+ * spans kept. FALSE at the first that does not (the text then as it was). */
+static gboolean
+lowercase_in_place (BertNormalized *normalized)
+{
+  const char *text = normalized->text;
+  char *out = NULL;
+
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    unsigned char first = (unsigned char) text[at];
+    if (first < 0x80) {
+      n = 1;
+      if ((uint32_t) first - 'A' < 26) {
+        out = out != NULL ? out : bert_normalized_patch_begin (normalized);
+        out[at] = (char) (first + ('a' - 'A'));
+      }
+      continue;
+    }
+    uint32_t cp = bert_utf8_get (text + at, &n);
+    int32_t mapping = bert_unicode_lookup (cp)->map[BERT_MAP_LOWER];
+    if (mapping == 0)
+      continue;
+    uint32_t lower = (uint32_t) ((int32_t) cp + (mapping >> 1));
+    if ((mapping & 1) || utf8_length_of (lower) != n)
+      return FALSE;
+    out = out != NULL ? out : bert_normalized_patch_begin (normalized);
+    bert_utf8_put (lower, out + at);
+  }
+  if (out != NULL)
+    bert_normalized_patch_end (normalized);
+  return TRUE;
+}
+
 void
 bert_normalized_lowercase (BertNormalized *normalized)
 {
+  if (lowercase_in_place (normalized))
+    return;
   own (normalized);
   next_start (normalized);
   for (uint32_t at = 0, n; at < normalized->length; at += n) {
