@@ -76,22 +76,6 @@ bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t sta
   normalized->length = end - start;
 }
 
-/* A string without stored spans gets them before a rewrite reads them. Its text is the
- * input's, or lies inside owned_text (a same-shape rewrite, maybe stripped since): then
- * the capacity holds it already, and memmove takes the overlap. */
-static void
-own (BertNormalized *normalized)
-{
-  if (normalized->align != NULL)
-    return;
-  reserve (&normalized->owned_text, &normalized->owned_align, &normalized->capacity, normalized->length);
-  if (normalized->length > 0)
-    memmove (normalized->owned_text, normalized->text, normalized->length);
-  normalized->text = normalized->owned_text;
-  normalized->align = normalized->owned_align;
-  align_identity (normalized, normalized->view_start);
-}
-
 char *
 bert_normalized_patch_begin (BertNormalized *normalized)
 {
@@ -147,7 +131,19 @@ next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
   reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
       normalized->next_length + n);
   memcpy (normalized->next_text + normalized->next_length, normalized->text + start, n);
-  memcpy (normalized->next_align + normalized->next_length, normalized->align + start, n * sizeof (BertSpan));
+  if (normalized->align != NULL) {
+    memcpy (normalized->next_align + normalized->next_length, normalized->align + start,
+        n * sizeof (BertSpan));
+  } else {
+    /* spans not stored: each character's own bytes, read where they lie */
+    for (uint32_t at = start; at < end;) {
+      uint32_t char_length = bert_utf8_length ((unsigned char) normalized->text[at]);
+      BertSpan span = { normalized->view_start + at, normalized->view_start + at + char_length };
+      for (uint32_t i = 0; i < char_length; i++)
+        normalized->next_align[normalized->next_length + at - start + i] = span;
+      at += char_length;
+    }
+  }
   normalized->next_length += n;
 }
 
@@ -181,7 +177,6 @@ skip_chars (BertNormalized *normalized, uint32_t count)
 void
 bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars)
 {
-  own (normalized);
   next_start (normalized);
   normalized->cursor = 0;
   skip_chars (normalized, initial_removed_chars);
@@ -205,10 +200,10 @@ bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change)
   BertSpan span;
 
   if (change > 0) {
-    span = at < 1 ? nowhere : normalized->align[MIN (at, normalized->length) - 1];
+    span = at < 1 ? nowhere : bert_normalized_at (normalized, MIN (at, normalized->length) - 1);
   } else {
-    span = at < normalized->length ? normalized->align[at]
-        : normalized->length > 0   ? normalized->align[normalized->length - 1]
+    span = at < normalized->length ? bert_normalized_at (normalized, at)
+        : normalized->length > 0   ? bert_normalized_at (normalized, normalized->length - 1)
                                    : nowhere;
     skip_chars (normalized, 1 + (uint32_t) -change);
   }
@@ -229,11 +224,10 @@ bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *star
 {
   uint32_t last_end = 0;
 
-  own (normalized);
   next_start (normalized);
   for (guint m = 0; m < n_matches; m++) {
     next_copy (normalized, last_end, starts[m]);
-    BertSpan span = normalized->align[ends[m] - 1];
+    BertSpan span = bert_normalized_at (normalized, ends[m] - 1);
     for (const char *c = content; *c;) {
       uint32_t n;
       uint32_t cp = bert_utf8_get (c, &n);
@@ -310,8 +304,7 @@ bert_normalized_prepend (BertNormalized *normalized, const char *prefix)
 {
   if (normalized->length == 0)
     return;
-  own (normalized);
-  BertSpan span = normalized->align[0];
+  BertSpan span = bert_normalized_at (normalized, 0);
   next_start (normalized);
   for (const char *c = prefix; *c;) {
     uint32_t n;
@@ -398,14 +391,13 @@ bert_normalized_lowercase (BertNormalized *normalized)
 {
   if (lowercase_in_place (normalized))
     return;
-  own (normalized);
   next_start (normalized);
   for (uint32_t at = 0, n; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
     uint32_t lower[BERT_UNICODE_MAX_SEQUENCE];
     unsigned count = bert_unicode_apply (bert_unicode_lookup (cp)->map[BERT_MAP_LOWER], cp, lower);
     for (unsigned i = 0; i < count; i++)
-      next_push (normalized, lower[i], normalized->align[at]);
+      next_push (normalized, lower[i], bert_normalized_at (normalized, at));
   }
   next_swap (normalized);
 }
