@@ -591,7 +591,7 @@ push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, int32_t id, u
         ? word->space_span.end
         : bert_normalized_at (normalized, word->start + piece_end - 1 - prefix).end;
   }
-  /* without trim_offsets (Unigram pipelines have none) a piece is pushed as it stands */
+  /* without trim_offsets (XLM-R's template has none) a piece is pushed as it stands */
   if (encoder->pipeline->trim_offsets)
     push_model_token (encoder, id, span);
   else
