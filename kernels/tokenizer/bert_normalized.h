@@ -3,12 +3,12 @@
  *
  * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
  * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
- * string may start as a view of the input (no copy, no spans stored) and becomes one of its
- * own at the first rewrite that needs it; a rewrite that keeps every character's byte
- * length and span (case folding, mostly) patches a copy and still stores no spans. Every rewrite goes through the reference's
- * transform rules (each new character replaces the next old one, is inserted after it, or
- * replaces it and removes some that follow), so offsets come out exactly as the
- * reference's, quirks included.
+ * string may start as a view of the input (no copy, no spans stored); a rewrite that keeps
+ * every character's byte length (case folding, mostly) patches a copy and still stores no
+ * spans, any other builds a string of its own with a span per byte. Every rewrite goes
+ * through the reference's transform rules (each new character replaces the next old one,
+ * is inserted after it, or replaces it and removes some that follow), so offsets come out
+ * exactly as the reference's, quirks included.
  */
 #ifndef BERT_NORMALIZED_H
 #define BERT_NORMALIZED_H
