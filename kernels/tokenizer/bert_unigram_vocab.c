@@ -47,7 +47,8 @@ skip_string (Cursor *cursor, const char **start, const char **stop, gboolean *es
   for (; cursor->at < cursor->end; cursor->at++) {
     if (*cursor->at == '\\') {
       *escaped = TRUE;
-      cursor->at++;
+      if (++cursor->at == cursor->end)
+        return FALSE;
     } else if (*cursor->at == '"') {
       *stop = cursor->at++;
       return TRUE;
