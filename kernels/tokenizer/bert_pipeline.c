@@ -794,8 +794,9 @@ find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match
   const char *text = encoder->text;
 
   for (gsize at = from; at < encoder->length; at++) {
-    if (!tokenizer->added_first_byte[(unsigned char) text[at]])
-      continue;
+    at = bert_added_token_candidate (tokenizer, text, at, encoder->length);
+    if (at == encoder->length)
+      break;
     for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
       const BertAddedToken *token = &tokenizer->added_tokens[i];
       if (token->length > encoder->length - at || memcmp (text + at, token->content, token->length) != 0)
