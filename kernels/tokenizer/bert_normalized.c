@@ -40,6 +40,20 @@ reserve (char **text, BertSpan **align, uint32_t *capacity, uint32_t needed)
   *capacity = grown;
 }
 
+/* Each character of the owned text aligned to its own bytes, from input offset origin. */
+static void
+align_identity (BertNormalized *normalized, uint32_t origin)
+{
+  const unsigned char *text = (const unsigned char *) normalized->owned_text;
+  for (uint32_t at = 0; at < normalized->length;) {
+    uint32_t n = bert_utf8_length (text[at]);
+    BertSpan span = { origin + at, origin + at + n };
+    for (uint32_t i = 0; i < n; i++)
+      normalized->owned_align[at + i] = span;
+    at += n;
+  }
+}
+
 void
 bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end)
 {
@@ -47,16 +61,10 @@ bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t star
   reserve (&normalized->owned_text, &normalized->owned_align, &normalized->capacity, length);
   if (length > 0)
     memcpy (normalized->owned_text, text + start, length);
-  for (uint32_t at = 0; at < length;) {
-    uint32_t n = bert_utf8_length ((unsigned char) text[start + at]);
-    BertSpan span = { start + at, start + at + n };
-    for (uint32_t i = 0; i < n; i++)
-      normalized->owned_align[at + i] = span;
-    at += n;
-  }
   normalized->text = normalized->owned_text;
   normalized->align = normalized->owned_align;
   normalized->length = length;
+  align_identity (normalized, start);
 }
 
 void
@@ -68,13 +76,31 @@ bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t sta
   normalized->length = end - start;
 }
 
-/* A view becomes a string of its own before a rewrite reads its alignment. */
-static void
-own (BertNormalized *normalized)
+char *
+bert_normalized_patch_begin (BertNormalized *normalized)
 {
-  if (normalized->align == NULL)
-    bert_normalized_set (normalized, normalized->text - normalized->view_start, normalized->view_start,
-        normalized->view_start + normalized->length);
+  reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity, normalized->length);
+  memcpy (normalized->next_text, normalized->text, normalized->length);
+  return normalized->next_text;
+}
+
+void
+bert_normalized_patch_end (BertNormalized *normalized)
+{
+  if (normalized->align != NULL) {
+    memcpy (normalized->owned_text, normalized->next_text, normalized->length);
+    return;
+  }
+  char *text = normalized->owned_text;
+  BertSpan *align = normalized->owned_align;
+  uint32_t capacity = normalized->capacity;
+  normalized->owned_text = normalized->next_text;
+  normalized->owned_align = normalized->next_align;
+  normalized->capacity = normalized->next_capacity;
+  normalized->text = normalized->owned_text;
+  normalized->next_text = text;
+  normalized->next_align = align;
+  normalized->next_capacity = capacity;
 }
 
 /* ---- building the next string ---- */
@@ -105,7 +131,19 @@ next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
   reserve (&normalized->next_text, &normalized->next_align, &normalized->next_capacity,
       normalized->next_length + n);
   memcpy (normalized->next_text + normalized->next_length, normalized->text + start, n);
-  memcpy (normalized->next_align + normalized->next_length, normalized->align + start, n * sizeof (BertSpan));
+  if (normalized->align != NULL) {
+    memcpy (normalized->next_align + normalized->next_length, normalized->align + start,
+        n * sizeof (BertSpan));
+  } else {
+    /* spans not stored: each character's own bytes, read where they lie */
+    for (uint32_t at = start; at < end;) {
+      uint32_t char_length = bert_utf8_length ((unsigned char) normalized->text[at]);
+      BertSpan span = { normalized->view_start + at, normalized->view_start + at + char_length };
+      for (uint32_t i = 0; i < char_length; i++)
+        normalized->next_align[normalized->next_length + at - start + i] = span;
+      at += char_length;
+    }
+  }
   normalized->next_length += n;
 }
 
@@ -139,7 +177,6 @@ skip_chars (BertNormalized *normalized, uint32_t count)
 void
 bert_normalized_begin (BertNormalized *normalized, uint32_t initial_removed_chars)
 {
-  own (normalized);
   next_start (normalized);
   normalized->cursor = 0;
   skip_chars (normalized, initial_removed_chars);
@@ -163,10 +200,10 @@ bert_normalized_add (BertNormalized *normalized, uint32_t cp, int change)
   BertSpan span;
 
   if (change > 0) {
-    span = at < 1 ? nowhere : normalized->align[MIN (at, normalized->length) - 1];
+    span = at < 1 ? nowhere : bert_normalized_at (normalized, MIN (at, normalized->length) - 1);
   } else {
-    span = at < normalized->length ? normalized->align[at]
-        : normalized->length > 0   ? normalized->align[normalized->length - 1]
+    span = at < normalized->length ? bert_normalized_at (normalized, at)
+        : normalized->length > 0   ? bert_normalized_at (normalized, normalized->length - 1)
                                    : nowhere;
     skip_chars (normalized, 1 + (uint32_t) -change);
   }
@@ -187,11 +224,10 @@ bert_normalized_replace_ranges (BertNormalized *normalized, const uint32_t *star
 {
   uint32_t last_end = 0;
 
-  own (normalized);
   next_start (normalized);
   for (guint m = 0; m < n_matches; m++) {
     next_copy (normalized, last_end, starts[m]);
-    BertSpan span = normalized->align[ends[m] - 1];
+    BertSpan span = bert_normalized_at (normalized, ends[m] - 1);
     for (const char *c = content; *c;) {
       uint32_t n;
       uint32_t cp = bert_utf8_get (c, &n);
@@ -268,8 +304,7 @@ bert_normalized_prepend (BertNormalized *normalized, const char *prefix)
 {
   if (normalized->length == 0)
     return;
-  own (normalized);
-  BertSpan span = normalized->align[0];
+  BertSpan span = bert_normalized_at (normalized, 0);
   next_start (normalized);
   for (const char *c = prefix; *c;) {
     uint32_t n;
@@ -312,17 +347,57 @@ bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right
   next_swap (normalized);
 }
 
+static uint32_t
+utf8_length_of (uint32_t cp)
+{
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/* Most characters lower to one of their own UTF-8 length (or stay): patched in place,
+ * spans kept. FALSE at the first that does not (the text then as it was). */
+static gboolean
+lowercase_in_place (BertNormalized *normalized)
+{
+  const char *text = normalized->text;
+  char *out = NULL;
+
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    unsigned char first = (unsigned char) text[at];
+    if (first < 0x80) {
+      n = 1;
+      if ((uint32_t) first - 'A' < 26) {
+        out = out != NULL ? out : bert_normalized_patch_begin (normalized);
+        out[at] = (char) (first + ('a' - 'A'));
+      }
+      continue;
+    }
+    uint32_t cp = bert_utf8_get (text + at, &n);
+    int32_t mapping = bert_unicode_lookup (cp)->map[BERT_MAP_LOWER];
+    if (mapping == 0)
+      continue;
+    uint32_t lower = (uint32_t) ((int32_t) cp + (mapping >> 1));
+    if ((mapping & 1) || utf8_length_of (lower) != n)
+      return FALSE;
+    out = out != NULL ? out : bert_normalized_patch_begin (normalized);
+    bert_utf8_put (lower, out + at);
+  }
+  if (out != NULL)
+    bert_normalized_patch_end (normalized);
+  return TRUE;
+}
+
 void
 bert_normalized_lowercase (BertNormalized *normalized)
 {
-  own (normalized);
+  if (lowercase_in_place (normalized))
+    return;
   next_start (normalized);
   for (uint32_t at = 0, n; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
     uint32_t lower[BERT_UNICODE_MAX_SEQUENCE];
     unsigned count = bert_unicode_apply (bert_unicode_lookup (cp)->map[BERT_MAP_LOWER], cp, lower);
     for (unsigned i = 0; i < count; i++)
-      next_push (normalized, lower[i], normalized->align[at]);
+      next_push (normalized, lower[i], bert_normalized_at (normalized, at));
   }
   next_swap (normalized);
 }

@@ -3,11 +3,12 @@
  *
  * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
  * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
- * string may start as a view of the input (no copy, no spans stored) and becomes one of its
- * own at the first rewrite that needs it. Every rewrite goes through the reference's
- * transform rules (each new character replaces the next old one, is inserted after it, or
- * replaces it and removes some that follow), so offsets come out exactly as the
- * reference's, quirks included.
+ * string may start as a view of the input (no copy, no spans stored); a rewrite that keeps
+ * every character's byte length (case folding, mostly) patches a copy and still stores no
+ * spans, any other builds a string of its own with a span per byte. Every rewrite goes
+ * through the reference's transform rules (each new character replaces the next old one,
+ * is inserted after it, or replaces it and removes some that follow), so offsets come out
+ * exactly as the reference's, quirks included.
  */
 #ifndef BERT_NORMALIZED_H
 #define BERT_NORMALIZED_H
@@ -20,10 +21,12 @@ typedef struct {
 } BertSpan;
 
 typedef struct {
-  const char *text; /* UTF-8, not NUL-terminated: owned_text, or a view of the input */
-  BertSpan *align;  /* per byte of text: the input bytes it came from; NULL for a view */
+  const char *text; /* UTF-8, not NUL-terminated: in owned_text, or a view of the input */
+  /* per byte of text: the input bytes it came from; NULL when each character came from its
+   * own bytes of the input, shifted by view_start (a view, or a patched copy of one) */
+  BertSpan *align;
   uint32_t length;
-  uint32_t view_start; /* a view: the input offset of text[0] */
+  uint32_t view_start; /* align NULL: the input offset of text[0] */
   char *owned_text;
   BertSpan *owned_align;
   uint32_t capacity;
@@ -44,6 +47,12 @@ void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t
 /* The same, as a view of text that copies nothing until a rewrite: most text comes out of
  * the normalisers unchanged, and is then read where it lies. text must outlive the view. */
 void bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
+
+/* A rewrite in place: begin returns a copy of the text (length bytes) to overwrite, where
+ * every new character must have the byte length of the one it replaces; end makes it the
+ * text, every byte keeping its span. */
+char *bert_normalized_patch_begin (BertNormalized *normalized);
+void bert_normalized_patch_end (BertNormalized *normalized);
 
 /* A transform: begin, one add per new character, end. change is the reference's: 0 replaces
  * the next old character, 1 inserts after it, -n replaces it and removes n more. */

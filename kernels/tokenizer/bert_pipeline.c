@@ -571,29 +571,31 @@ locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
   __builtin_prefetch ((const char *) word->entry + sizeof (CacheEntry) - 1);
 }
 
-static void
+static inline void
 push_metaspace_piece (Encoder *encoder, const MetaspaceWord *word, int32_t id, uint32_t piece_start,
     uint32_t piece_end)
 {
   const BertNormalized *normalized = encoder->normalized;
   uint32_t prefix = word->prefix;
+  BertSpan span;
   if (normalized->align == NULL) {
-    /* A view: pieces are whole characters, so the input bytes are the text's own. */
+    /* Spans not stored: pieces are whole characters, so the input bytes are the text's own. */
     uint32_t origin = normalized->view_start + word->start - prefix;
-    BertSpan span = {
-      piece_start < prefix ? word->space_span.start : origin + piece_start,
-      piece_end <= prefix ? word->space_span.end : origin + piece_end,
-    };
-    push_model_token (encoder, id, span);
-    return;
+    span.start = piece_start < prefix ? word->space_span.start : origin + piece_start;
+    span.end = piece_end <= prefix ? word->space_span.end : origin + piece_end;
+  } else {
+    span.start = piece_start < prefix
+        ? word->space_span.start
+        : bert_normalized_at (normalized, word->start + piece_start - prefix).start;
+    span.end = piece_end <= prefix
+        ? word->space_span.end
+        : bert_normalized_at (normalized, word->start + piece_end - 1 - prefix).end;
   }
-  BertSpan span = {
-    piece_start < prefix ? word->space_span.start
-                         : bert_normalized_at (normalized, word->start + piece_start - prefix).start,
-    piece_end <= prefix ? word->space_span.end
-                        : bert_normalized_at (normalized, word->start + piece_end - 1 - prefix).end,
-  };
-  push_model_token (encoder, id, span);
+  /* without trim_offsets (XLM-R's template has none) a piece is pushed as it stands */
+  if (encoder->pipeline->trim_offsets)
+    push_model_token (encoder, id, span);
+  else
+    push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
 }
 
 /* The word through the model, or its pieces straight from the cache. */
@@ -792,8 +794,9 @@ find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match
   const char *text = encoder->text;
 
   for (gsize at = from; at < encoder->length; at++) {
-    if (!tokenizer->added_first_byte[(unsigned char) text[at]])
-      continue;
+    at = bert_added_token_candidate (tokenizer, text, at, encoder->length);
+    if (at == encoder->length)
+      break;
     for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
       const BertAddedToken *token = &tokenizer->added_tokens[i];
       if (token->length > encoder->length - at || memcmp (text + at, token->content, token->length) != 0)

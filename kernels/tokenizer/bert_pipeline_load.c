@@ -7,6 +7,7 @@
 #include "bert_json_fields.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_unigram_vocab.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -169,39 +170,69 @@ serde_f64 (double value)
 }
 
 static gboolean
-read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file, GError **error)
+vocab_entry_error (GError **error, const char *file, guint id)
+{
+  char *field = g_strdup_printf ("model.vocab[%u]", id);
+  bert_json_field_error (error, file, field, "a [piece, score] pair with a finite score");
+  g_free (field);
+  return FALSE;
+}
+
+/* Piece id with its score, a JSON integer (G_TYPE_INT64) or number (G_TYPE_DOUBLE), read as
+ * the reference does. */
+static gboolean
+add_unigram_piece (BertTokenizer *tokenizer, guint id, const char *text, gsize length, double number,
+    gboolean integral, const char *file, GError **error)
 {
   BertUnigram *unigram = &tokenizer->pipeline->unigram;
-  guint n = json_array_get_length (vocab);
+  double score = integral ? number : serde_f64 (number);
 
-  unigram->scores = g_new (double, n);
-  unigram->n_pieces = n;
-  for (guint id = 0; id < n; id++) {
+  /* json-glib reads a number beyond a double's range as infinity, where the reference
+   * refuses the file ("number out of range"). */
+  if (!isfinite (score))
+    return vocab_entry_error (error, file, id);
+  unigram->scores[id] = score;
+  int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, length);
+  if (holder >= 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'model.vocab': the piece '%.*s' is both id %d and id %u", file, (int) length, text, holder,
+        id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* model.vocab's pairs from json-glib's tree. */
+static gboolean
+read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file, GError **error)
+{
+  for (guint id = 0; id < json_array_get_length (vocab); id++) {
     JsonNode *node = json_array_get_element (vocab, id);
     JsonArray *entry = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
     JsonNode *piece = entry && json_array_get_length (entry) == 2 ? json_array_get_element (entry, 0) : NULL;
     JsonNode *score = piece ? json_array_get_element (entry, 1) : NULL;
     GType score_type = score ? json_node_get_value_type (score) : G_TYPE_INVALID;
-    double value = score_type == G_TYPE_DOUBLE ? serde_f64 (json_node_get_double (score))
-        : score_type == G_TYPE_INT64           ? (double) json_node_get_int (score)
-                                               : NAN;
-    /* json-glib reads a number beyond a double's range as infinity, where the reference
-     * refuses the file ("number out of range"). */
-    if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING || !isfinite (value)) {
-      char *field = g_strdup_printf ("model.vocab[%u]", id);
-      bert_json_field_error (error, file, field, "a [piece, score] pair with a finite score");
-      g_free (field);
-      return FALSE;
-    }
+    if (piece == NULL || json_node_get_value_type (piece) != G_TYPE_STRING
+        || (score_type != G_TYPE_DOUBLE && score_type != G_TYPE_INT64))
+      return vocab_entry_error (error, file, id);
     const char *text = json_node_get_string (piece);
-    unigram->scores[id] = value;
-    int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, strlen (text));
-    if (holder >= 0) {
-      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: field 'model.vocab': the piece '%s' is both id %d and id %u", file, text, holder, id);
+    double number =
+        score_type == G_TYPE_DOUBLE ? json_node_get_double (score) : (double) json_node_get_int (score);
+    if (!add_unigram_piece (tokenizer, id, text, strlen (text), number, score_type == G_TYPE_INT64, file,
+            error))
       return FALSE;
-    }
   }
+  return TRUE;
+}
+
+/* The pairs bert_unigram_vocab_take read from the file's text. */
+static gboolean
+add_unigram_vocab (BertTokenizer *tokenizer, const BertUnigramVocab *vocab, const char *file, GError **error)
+{
+  for (guint id = 0; id < vocab->n; id++)
+    if (!add_unigram_piece (tokenizer, id, vocab->text + vocab->starts[id],
+            vocab->starts[id + 1] - vocab->starts[id], vocab->numbers[id], vocab->integral[id], file, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -209,14 +240,15 @@ static gboolean
 read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const char *file, GError **error)
 {
   BertUnigram *unigram = &tokenizer->pipeline->unigram;
+  const BertUnigramVocab *text_vocab = tokenizer->unigram_vocab;
   JsonNode *vocab_node = bert_json_member (model, "vocab"), *unk_node = bert_json_member (model, "unk_id");
   guint n_ids;
 
-  if (vocab_node == NULL || !JSON_NODE_HOLDS_ARRAY (vocab_node)
-      || json_array_get_length (json_node_get_array (vocab_node)) == 0)
+  if (text_vocab == NULL
+      && (vocab_node == NULL || !JSON_NODE_HOLDS_ARRAY (vocab_node)
+          || json_array_get_length (json_node_get_array (vocab_node)) == 0))
     return bert_json_field_error (error, file, "model.vocab", "a non-empty array of [piece, score]");
-  JsonArray *vocab = json_node_get_array (vocab_node);
-  guint n_pieces = json_array_get_length (vocab);
+  guint n_pieces = text_vocab ? text_vocab->n : json_array_get_length (json_node_get_array (vocab_node));
   if (n_pieces > BERT_TRIE_MAX_PIECES)
     return bert_json_field_error (error, file, "model.vocab", "at most 8,388,607 pieces");
   if (unk_node == NULL || json_node_get_value_type (unk_node) != G_TYPE_INT64
@@ -229,7 +261,10 @@ read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, con
       || !bert_tokenizer_count_added_ids (added, n_pieces, file, &n_ids, error))
     return FALSE;
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
-  if (!read_unigram_vocab (tokenizer, vocab, file, error))
+  unigram->scores = g_new (double, n_pieces);
+  unigram->n_pieces = n_pieces;
+  if (!(text_vocab ? add_unigram_vocab (tokenizer, text_vocab, file, error)
+                   : read_unigram_vocab (tokenizer, json_node_get_array (vocab_node), file, error)))
     return FALSE;
   unigram->unk_id = (int32_t) json_node_get_int (unk_node);
   tokenizer->unk_id = unigram->unk_id;

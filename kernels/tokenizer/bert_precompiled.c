@@ -17,9 +17,22 @@ struct _BertPrecompiled {
    * (Other, not Extended_Pictographic, no Indic conjunct class): a grapheme ends before
    * them unless a Prepend precedes, and one of them alone stays. */
   uint64_t plain_kept[0x10000 / 64];
+  /* The plain characters of the BMP that alone become one character of their own byte
+   * length (case folding, mostly): rewritten in place, each byte keeping its span. */
+  uint64_t plain_patched[0x10000 / 64];
   /* Per ASCII byte: kept alone, and not CR (which CR LF, one cluster, may rewrite). */
   gboolean ascii_kept[128];
+  /* Per ASCII byte: what it is as a grapheme of its own (a CharKind), and its patch. */
+  uint8_t ascii_kind[128];
+  char ascii_patch[128];
 };
+
+/* What a character is for the scan, before the grapheme it starts is known. */
+typedef enum {
+  CHAR_OTHER,   /* grapheme rules and the charsmap asked */
+  CHAR_KEPT,    /* plain; alone, stays */
+  CHAR_PATCHED, /* plain; alone, becomes one character of its byte length */
+} CharKind;
 
 /* One new character of the transform, with the reference's change count; or, where cp is
  * KEEP_BYTES, change bytes of the text kept as they are. */
@@ -30,8 +43,8 @@ typedef struct {
 
 #define KEEP_BYTES UINT32_MAX
 
-static void fill_kept_alone (BertPrecompiled *precompiled);
-static inline gboolean kept_alone (const BertPrecompiled *precompiled, uint32_t cp);
+static void fill_tables (BertPrecompiled *precompiled);
+static gboolean same_shape (const char *old, uint32_t old_length, const char *norm);
 
 /* Graphemes of at least this many bytes are looked up character by character. */
 #define WHOLE_GRAPHEME_LIMIT 6
@@ -69,7 +82,7 @@ bert_precompiled_new (const char *base64, const char *file, const char *field, G
   memcpy (precompiled->strings, blob + 4 + trie_size, precompiled->strings_length);
   precompiled->strings[precompiled->strings_length] = '\0';
   g_free (blob);
-  fill_kept_alone (precompiled);
+  fill_tables (precompiled);
   return precompiled;
 }
 
@@ -122,8 +135,26 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
   return NULL;
 }
 
+static inline gboolean
+kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
+}
+
+static inline gboolean
+plain_kept (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->plain_kept[cp / 64] >> (cp % 64)) & 1;
+}
+
+static inline gboolean
+plain_patched (const BertPrecompiled *precompiled, uint32_t cp)
+{
+  return cp < 0x10000 && (precompiled->plain_patched[cp / 64] >> (cp % 64)) & 1;
+}
+
 static void
-fill_kept_alone (BertPrecompiled *precompiled)
+fill_tables (BertPrecompiled *precompiled)
 {
   for (uint32_t cp = 0; cp < 0x10000; cp++) {
     char utf8[4];
@@ -137,21 +168,21 @@ fill_kept_alone (BertPrecompiled *precompiled)
         && ((classes >> BERT_CLASS_INCB_SHIFT) & 3) == BERT_INCB_NONE;
     if (plain && kept_alone (precompiled, cp))
       precompiled->plain_kept[cp / 64] |= 1ull << (cp % 64);
+    char utf8[4];
+    uint32_t n = bert_utf8_put (cp, utf8);
+    const char *norm = plain && !kept_alone (precompiled, cp) ? shortest_match (precompiled, utf8, n) : NULL;
+    if (norm != NULL && same_shape (utf8, n, norm))
+      precompiled->plain_patched[cp / 64] |= 1ull << (cp % 64);
   }
-  for (uint32_t cp = 0; cp < 128; cp++)
+  for (uint32_t cp = 0; cp < 128; cp++) {
     precompiled->ascii_kept[cp] = cp != '\r' && kept_alone (precompiled, cp);
-}
-
-static inline gboolean
-kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
-{
-  return cp < 0x10000 && (precompiled->kept_alone[cp / 64] >> (cp % 64)) & 1;
-}
-
-static inline gboolean
-plain_kept (const BertPrecompiled *precompiled, uint32_t cp)
-{
-  return cp < 0x10000 && (precompiled->plain_kept[cp / 64] >> (cp % 64)) & 1;
+    precompiled->ascii_kind[cp] = plain_kept (precompiled, cp) ? CHAR_KEPT
+        : plain_patched (precompiled, cp)                      ? CHAR_PATCHED
+                                                               : CHAR_OTHER;
+    char byte = (char) cp;
+    const char *norm = shortest_match (precompiled, &byte, 1);
+    precompiled->ascii_patch[cp] = precompiled->ascii_kind[cp] == CHAR_PATCHED ? norm[0] : byte;
+  }
 }
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
@@ -324,61 +355,224 @@ list_unchanged (GArray *changes, const char *text, uint32_t from, uint32_t to, g
   }
 }
 
-/* Most text has nothing to rewrite: graphemes are only tested, and the changes listed from
- * the first one that changes; the unchanged ones around are copied whole. */
-void
-bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
-{
-  GraphemeState state = { BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
-  const GraphemeState after_plain = { BERT_GCB_OTHER, FALSE, FALSE, 0, CONJUNCT_NONE };
-  const char *text = normalized->text;
-  uint32_t length = normalized->length, start = 0, unlisted = 0;
-  gboolean listing = FALSE;
-  gboolean keeping = TRUE;       /* the transform's cursor follows the text */
-  gboolean single_plain = FALSE; /* [start, at) is one plain character kept alone */
+/* ---- the scan ---- */
 
-  if (precompiled->n_units == 0 || length == 0)
-    return;
-  /* A run of ASCII characters kept alone is so many clusters that stay; the last of them
-   * may start a cluster with what follows, so the clusters are walked from there (the
-   * state after an ASCII character does not depend on those before). */
+/* Walks the text grapheme by grapheme; a character is read one step ahead, as where a
+ * grapheme ends is only known at the next one's first character. */
+typedef struct {
+  const BertPrecompiled *precompiled;
+  const char *text;
+  uint32_t length;
+  GraphemeState state;
+  uint32_t at;         /* the next grapheme's first character, already read */
+  uint32_t next_bytes; /* its length */
+  CharKind next_kind;
+} GraphemeWalk;
+
+/* Reads the character at at into the walk's state: its kind, and whether a grapheme
+ * breaks before it. */
+static inline gboolean
+read_char (GraphemeWalk *walk, uint32_t at, uint32_t *n, CharKind *kind)
+{
+  static const GraphemeState after_plain = { BERT_GCB_OTHER, FALSE, FALSE, 0, CONJUNCT_NONE };
+  const BertPrecompiled *precompiled = walk->precompiled;
+  unsigned char first = (unsigned char) walk->text[at];
+  uint32_t cp;
+
+  if (first < 0x80) {
+    cp = first;
+    *n = 1;
+    *kind = (CharKind) precompiled->ascii_kind[first];
+  } else {
+    cp = bert_utf8_get (walk->text + at, n);
+    *kind = plain_kept (precompiled, cp)  ? CHAR_KEPT
+        : plain_patched (precompiled, cp) ? CHAR_PATCHED
+                                          : CHAR_OTHER;
+  }
+  /* a plain character breaks before unless after a Prepend, and leaves the same state */
+  if (*kind != CHAR_OTHER && walk->state.previous != BERT_GCB_PREPEND) {
+    walk->state = after_plain;
+    return TRUE;
+  }
+  *kind = CHAR_OTHER;
+  return breaks_before (&walk->state, cp);
+}
+
+/* Starts at from, a grapheme boundary after which the rules look back at nothing before
+ * (the text's start, or an ASCII character after one that is not CR). */
+static void
+walk_init (GraphemeWalk *walk, const BertPrecompiled *precompiled, const BertNormalized *normalized,
+    uint32_t from)
+{
+  walk->precompiled = precompiled;
+  walk->text = normalized->text;
+  walk->length = normalized->length;
+  walk->state = (GraphemeState){ BERT_GCB_CONTROL, FALSE, FALSE, 0, CONJUNCT_NONE };
+  walk->at = from;
+  if (from < walk->length)
+    read_char (walk, from, &walk->next_bytes, &walk->next_kind);
+}
+
+/* From a kept character at at: a kept character followed by another is a grapheme that
+ * stays (and the state after it is the same), so the run is passed over to its last. */
+static inline uint32_t
+skip_kept (GraphemeWalk *walk, uint32_t at)
+{
+  const BertPrecompiled *precompiled = walk->precompiled;
+  const unsigned char *text = (const unsigned char *) walk->text;
+  uint32_t n = walk->next_bytes, next_n;
+
+  for (uint32_t next = at + n; next < walk->length; next = at + n) {
+    if (text[next] < 0x80) {
+      if (precompiled->ascii_kind[text[next]] != CHAR_KEPT)
+        break;
+      next_n = 1;
+    } else if (!plain_kept (precompiled, bert_utf8_get (walk->text + next, &next_n))) {
+      break;
+    }
+    at = next;
+    n = next_n;
+  }
+  walk->next_bytes = n;
+  return at;
+}
+
+/* The next grapheme [*start, *end); *kind is its single character's, or CHAR_OTHER for
+ * several. FALSE at the end. */
+static inline gboolean
+next_grapheme (GraphemeWalk *walk, uint32_t *start, uint32_t *end, CharKind *kind)
+{
+  uint32_t at = walk->at, n;
+  CharKind next_kind;
+
+  if (at >= walk->length)
+    return FALSE;
+  if (walk->next_kind == CHAR_KEPT)
+    at = skip_kept (walk, at);
+  *start = at;
+  *kind = walk->next_kind;
+  at += walk->next_bytes;
+  while (at < walk->length && !read_char (walk, at, &n, &next_kind)) {
+    *kind = CHAR_OTHER;
+    at += n;
+  }
+  if (at < walk->length) {
+    walk->next_bytes = n;
+    walk->next_kind = next_kind;
+  }
+  walk->at = *end = at;
+  return TRUE;
+}
+
+/* The leading ASCII characters kept alone are so many graphemes that stay; the walk starts
+ * at the last of them, which may start a grapheme with what follows. */
+static uint32_t
+walk_start (const BertPrecompiled *precompiled, const BertNormalized *normalized)
+{
+  const unsigned char *text = (const unsigned char *) normalized->text;
   uint32_t kept = 0;
-  while (kept < length && (unsigned char) text[kept] < 0x80
-      && precompiled->ascii_kept[(unsigned char) text[kept]])
+  while (kept < normalized->length && text[kept] < 0x80 && precompiled->ascii_kept[text[kept]])
     kept++;
-  if (kept == length)
-    return;
-  start = kept > 0 ? kept - 1 : 0;
-  for (uint32_t at = start, n; at <= length; at += n) {
-    gboolean plain = FALSE;
-    n = 1;
-    if (at < length) {
-      uint32_t cp = bert_utf8_get (text + at, &n);
-      plain = state.previous != BERT_GCB_PREPEND && plain_kept (precompiled, cp);
-      gboolean breaks = plain ? (state = after_plain, TRUE) : breaks_before (&state, cp);
-      if (!breaks || at == start) {
-        single_plain = plain && at == start;
-        continue;
-      }
+  return kept == normalized->length ? kept : kept > 0 ? kept - 1 : 0;
+}
+
+/* Whether norm has as many characters as old, each as long in UTF-8 as the one it
+ * replaces: then the reference's rewrite gives each new character the old one's span. */
+static gboolean
+same_shape (const char *old, uint32_t old_length, const char *norm)
+{
+  uint32_t at = 0;
+  while (at < old_length) {
+    uint32_t n = bert_utf8_length ((unsigned char) old[at]);
+    if (bert_utf8_length ((unsigned char) norm[at]) != n)
+      return FALSE;
+    for (uint32_t i = 0; i < n; i++)
+      if (norm[at + i] == '\0')
+        return FALSE;
+    at += n;
+  }
+  return norm[at] == '\0';
+}
+
+/* Writes the changed grapheme's replacement over its copy at out, if it has the same
+ * shape (per character looked up, for graphemes looked up so); FALSE otherwise. */
+static gboolean
+patch_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length, char *out)
+{
+  const char *norm;
+
+  if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
+    if (!same_shape (grapheme, length, norm))
+      return FALSE;
+    memcpy (out, norm, length);
+    return TRUE;
+  }
+  for (uint32_t at = 0, n; at < length; at += n) {
+    n = bert_utf8_length ((unsigned char) grapheme[at]);
+    if ((norm = shortest_match (precompiled, grapheme + at, n))) {
+      if (!same_shape (grapheme + at, n, norm))
+        return FALSE;
+      memcpy (out + at, norm, n);
     }
-    /* [start, at) is a whole grapheme */
-    if (single_plain || !grapheme_changes (precompiled, text + start, at - start)) {
-      start = at;
-      single_plain = plain;
+  }
+  return TRUE;
+}
+
+/* Most rewrites keep every character's length (case folding): the changed graphemes are
+ * patched over a copy, and the spans stay implicit. FALSE where one does not (nothing
+ * kept then). */
+static gboolean
+normalize_in_place (const BertPrecompiled *precompiled, BertNormalized *normalized, uint32_t from)
+{
+  GraphemeWalk walk;
+  uint32_t start, end;
+  CharKind kind;
+  char *out = NULL;
+
+  walk_init (&walk, precompiled, normalized, from);
+  while (next_grapheme (&walk, &start, &end, &kind)) {
+    if (kind == CHAR_KEPT)
       continue;
-    }
-    if (!listing)
-      g_array_set_size (scratch, 0);
-    listing = TRUE;
+    if (kind == CHAR_OTHER && !grapheme_changes (precompiled, normalized->text + start, end - start))
+      continue;
+    if (out == NULL)
+      out = bert_normalized_patch_begin (normalized);
+    unsigned char first = (unsigned char) normalized->text[start];
+    if (kind == CHAR_PATCHED && first < 0x80)
+      out[start] = precompiled->ascii_patch[first];
+    else if (!patch_grapheme (precompiled, normalized->text + start, end - start, out + start))
+      return FALSE;
+  }
+  if (out != NULL)
+    bert_normalized_patch_end (normalized);
+  return TRUE;
+}
+
+/* The general rewrite: the graphemes are only tested until one changes, then the changes
+ * listed from there, the unchanged graphemes around copied whole. */
+static void
+normalize_listed (const BertPrecompiled *precompiled, BertNormalized *normalized, uint32_t from,
+    GArray *scratch)
+{
+  const char *text = normalized->text;
+  GraphemeWalk walk;
+  uint32_t start, end, unlisted = 0;
+  CharKind kind;
+  gboolean keeping = TRUE; /* the transform's cursor follows the text */
+
+  g_array_set_size (scratch, 0);
+  walk_init (&walk, precompiled, normalized, from);
+  while (next_grapheme (&walk, &start, &end, &kind)) {
+    if (kind == CHAR_KEPT
+        || (kind == CHAR_OTHER && !grapheme_changes (precompiled, text + start, end - start)))
+      continue;
     list_unchanged (scratch, text, unlisted, start, keeping);
-    normalize_grapheme (precompiled, text + start, at - start, scratch);
+    normalize_grapheme (precompiled, text + start, end - start, scratch);
     /* replaced by nothing with nothing listed before: the reference's cursor stays behind */
     keeping &= scratch->len > 0;
-    start = unlisted = at;
+    unlisted = end;
   }
-  if (!listing)
-    return;
-  list_unchanged (scratch, text, unlisted, length, keeping);
+  list_unchanged (scratch, text, unlisted, normalized->length, keeping);
   bert_normalized_begin (normalized, 0);
   for (guint i = 0; i < scratch->len; i++) {
     const Change *change = &g_array_index (scratch, Change, i);
@@ -388,4 +582,16 @@ bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *
       bert_normalized_add (normalized, change->cp, change->change);
   }
   bert_normalized_end (normalized);
+}
+
+void
+bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized, GArray *scratch)
+{
+  if (precompiled->n_units == 0 || normalized->length == 0)
+    return;
+  uint32_t from = walk_start (precompiled, normalized);
+  if (from == normalized->length)
+    return;
+  if (!normalize_in_place (precompiled, normalized, from))
+    normalize_listed (precompiled, normalized, from, scratch);
 }

@@ -437,8 +437,9 @@ find_added_token (const BertTokenizer *tokenizer, const char *text, gsize from, 
   if (tokenizer->n_added_tokens == 0)
     return FALSE;
   for (gsize at = from; at < length; at++) {
-    if (!tokenizer->added_first_byte[(unsigned char) text[at]])
-      continue;
+    at = bert_added_token_candidate (tokenizer, text, at, length);
+    if (at == length)
+      break;
     for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
       const BertAddedToken *token = &tokenizer->added_tokens[i];
       if (token->length <= length - at && memcmp (text + at, token->content, token->length) == 0) {
@@ -619,6 +620,10 @@ bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32
   tokenizer->added_tokens[i].length = length;
   tokenizer->added_tokens[i].id = id;
   tokenizer->added_first_byte[(unsigned char) content[0]] = 1;
+  tokenizer->added_only_first_byte =
+      tokenizer->n_added_tokens == 0 || tokenizer->added_only_first_byte == (unsigned char) content[0]
+      ? (unsigned char) content[0]
+      : -1;
   tokenizer->n_added_tokens++;
 }
 

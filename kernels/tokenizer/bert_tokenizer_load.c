@@ -12,6 +12,7 @@
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_unigram_vocab.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -92,8 +93,10 @@ get_int (JsonObject *object, const char *name, const char *file, const char *fie
   return TRUE;
 }
 
+/* unigram_vocab, unless NULL: where tokenizer.json's Unigram vocabulary is written plainly,
+ * it is read there and left out of the tree (see bert_unigram_vocab.h). */
 static JsonParser *
-parse_json_file (const char *path, JsonObject **root, GError **error)
+parse_json_file (const char *path, JsonObject **root, BertUnigramVocab *unigram_vocab, GError **error)
 {
   JsonParser *parser = json_parser_new_immutable ();
   GError *parse_error = NULL;
@@ -101,13 +104,23 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
   gsize length = 0;
   guint deep_line = 0;
 
+  if (unigram_vocab != NULL)
+    memset (unigram_vocab, 0, sizeof *unigram_vocab);
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &parse_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", parse_error->message);
     g_error_free (parse_error);
   } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
-  } else if (!json_parser_load_from_data (parser, text, length, &parse_error)) {
+  } else if (unigram_vocab != NULL && bert_unigram_vocab_take (text, &length, unigram_vocab)
+      && !json_parser_load_from_data (parser, text, length, NULL)) {
+    /* refused without its vocabulary: the error to report is the original text's */
+    bert_unigram_vocab_clear (unigram_vocab);
+    g_free (text);
+    g_object_unref (parser);
+    return parse_json_file (path, root, NULL, error);
+  } else if ((unigram_vocab == NULL || unigram_vocab->n == 0)
+      && !json_parser_load_from_data (parser, text, length, &parse_error)) {
     /* json-glib's message reads "<data>:LINE:COLUMN: ..." */
     const char *message = parse_error->message;
     if (g_str_has_prefix (message, "<data>:"))
@@ -123,6 +136,8 @@ parse_json_file (const char *path, JsonObject **root, GError **error)
     g_free (text);
     return parser;
   }
+  if (unigram_vocab != NULL)
+    bert_unigram_vocab_clear (unigram_vocab);
   g_free (text);
   g_object_unref (parser);
   return NULL;
@@ -180,7 +195,7 @@ static gboolean
 read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names, GError **error)
 {
   JsonObject *root;
-  JsonParser *parser = parse_json_file (path, &root, error);
+  JsonParser *parser = parse_json_file (path, &root, NULL, error);
   if (parser == NULL)
     return FALSE;
   gboolean ok = bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
@@ -710,11 +725,13 @@ load_tokenizer_json (const char *path, GError **error)
 {
   JsonObject *root;
   JsonArray *added;
-  JsonParser *parser = parse_json_file (path, &root, error);
+  BertUnigramVocab unigram_vocab;
+  JsonParser *parser = parse_json_file (path, &root, &unigram_vocab, error);
   if (parser == NULL)
     return NULL;
 
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
+  tokenizer->unigram_vocab = unigram_vocab.n > 0 ? &unigram_vocab : NULL;
   gboolean ok = bert_json_get_array (root, "added_tokens", path, "added_tokens", &added, error)
       && read_model (tokenizer, root, added, path, error)
       && (tokenizer->pipeline != NULL
@@ -727,6 +744,8 @@ load_tokenizer_json (const char *path, GError **error)
     tokenizer->sep_id = tokenizer->n_suffix > 0 ? tokenizer->suffix_ids[tokenizer->n_suffix - 1]
                                                 : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
   }
+  tokenizer->unigram_vocab = NULL;
+  bert_unigram_vocab_clear (&unigram_vocab);
   g_object_unref (parser);
   if (!ok) {
     bert_tokenizer_free (tokenizer);
@@ -745,7 +764,7 @@ static gboolean
 read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GError **error)
 {
   JsonObject *root;
-  JsonParser *parser = parse_json_file (path, &root, error);
+  JsonParser *parser = parse_json_file (path, &root, NULL, error);
   gint64 max_seq_length = options->model_max_length;
   gboolean lowercase_first = FALSE;
   gboolean ok;

@@ -5,6 +5,8 @@
 #include "bert_tokenizer.h"
 #include "bert_vocab.h"
 
+#include <string.h>
+
 /* Special tokens a post-processor template may put on either side of the sequence. */
 #define BERT_MAX_TEMPLATE_TOKENS 8
 
@@ -69,6 +71,7 @@ struct _BertTokenizer {
   BertAddedToken *added_tokens; /* longest first */
   guint n_added_tokens;
   guint8 added_first_byte[256]; /* non-zero where an added token may start */
+  int added_only_first_byte;    /* the one byte every added token starts with; -1: several */
 
   uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 
@@ -76,7 +79,26 @@ struct _BertTokenizer {
   char ascii_map[128];
 
   struct _BertPipeline *pipeline; /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
+  /* while loading tokenizer.json: its Unigram vocabulary read from the text
+   * (bert_unigram_vocab.h), or NULL where the tree holds it */
+  struct _BertUnigramVocab *unigram_vocab;
 };
+
+/* The first position in text[at, length) where an added token may start, length if none:
+ * memchr where they all start with one byte (XLM-R's `<`, BERT's `[`), rare in captions. */
+static inline gsize
+bert_added_token_candidate (const BertTokenizer *tokenizer, const char *text, gsize at, gsize length)
+{
+  if (tokenizer->n_added_tokens == 0)
+    return length;
+  if (tokenizer->added_only_first_byte >= 0) {
+    const char *found = memchr (text + at, tokenizer->added_only_first_byte, length - at);
+    return found != NULL ? (gsize) (found - text) : length;
+  }
+  while (at < length && !tokenizer->added_first_byte[(unsigned char) text[at]])
+    at++;
+  return at;
+}
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
 BertTokenizer *bert_tokenizer_alloc (void);

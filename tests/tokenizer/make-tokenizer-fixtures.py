@@ -69,6 +69,12 @@ HOSTILE = [
     "\u0915\u094d\u0958\u0301 conjunct",
     # <mask> takes the vertical tab and space before it; trim_offsets then drops them.
     "\x0b <mask>", "x\x0c\x0b <mask>\x0b",
+    # Case folding in place (a character becomes one of its own UTF-8 length) and where it
+    # must not apply: a mark, ZWJ or Prepend joins the letter's cluster, CR LF is one cluster,
+    # clusters of 4, 5 and 6 bytes, a fullwidth letter or a removal among folded ones.
+    "HELLO WORLD", "ABC\u0301D", "UPPER\r\nLOWER \u03a9\u200d\u03a3 A\u200dB",
+    "\u00c9COLE \u0416\u0301 A\u0301\u0302 \u03a9\u0301\u0302 \u0416\u0308\u0301",
+    "AB \uff21\uff22 Cd", "\u0600A \u10a0\u10a1 Stra\u00dfe", "\u200bABC", "\x01AB  CD   EF  ",
 ]
 
 EXPECTED = "expected.txt"

@@ -481,6 +481,44 @@ test_removal_at_start_aligns_as_the_reference (void)
   bert_tokenizer_free (tokenizer);
 }
 
+/* Case folding turns most characters into ones of the same UTF-8 length, which the
+ * Precompiled normaliser patches over a copy, leaving each character its own bytes' span.
+ * Around that path: a Replace before the charsmap (spans stored already), a Replace of
+ * space runs after it (the patched copy gets stored spans), and a fullwidth letter, whose
+ * replacement is shorter, among folded ones. Ids and byte offsets from Hugging Face
+ * tokenizers 0.23.3. */
+static void
+test_same_length_rewrites_keep_their_spans (void)
+{
+  GError *error = NULL;
+  BertTokenizer *replaced_before =
+      load_edited_tokenizer ("unigram-nmt-nfkc-cf", "\"normalizers\":[{\"type\":\"Precompiled\"",
+          "\"normalizers\":[{\"type\":\"Replace\",\"pattern\":{\"String\":\"x\"},\"content\":\"yy\"},"
+          "{\"type\":\"Precompiled\"",
+          &error);
+  g_assert_no_error (error);
+  BertTokenizer *runs_after = load_edited_tokenizer ("unigram-nmt-nfkc-cf", "\" {2,}\"", "\" {3,}\"", &error);
+  g_assert_no_error (error);
+  check_encodes_as (replaced_before,
+      "xHELLO x\xc3\x89"
+      "COLE",
+      "0:0:0:0 260:0:0:1 287:0:0:1 287:0:0:1 294:0:1:2 395:0:2:4 334:0:4:6 260:0:6:7 287:0:7:8 "
+      "287:0:7:8 346:0:8:10 760:0:10:12 336:0:12:14 2:0:0:0");
+  check_encodes_as (replaced_before, "xAB \xef\xbc\xa1\xef\xbc\xa2 Cd",
+      "0:0:0:0 260:0:0:1 287:0:0:1 287:0:0:1 493:0:1:3 260:0:3:4 493:0:4:10 260:0:10:11 271:0:11:12 "
+      "267:0:12:13 2:0:0:0");
+  check_encodes_as (runs_after,
+      "\xc3\x80"
+      "BC    D\xc3\x89   x  ",
+      "0:0:0:0 1144:0:0:2 278:0:2:3 271:0:3:4 913:0:7:11 260:0:13:14 306:0:14:15 2:0:0:0");
+  check_encodes_as (runs_after,
+      "\xc3\x80"
+      "B  \xef\xbc\xa1  ",
+      "0:0:0:0 1144:0:0:2 278:0:2:3 260:0:3:4 260:0:4:5 263:0:5:8 2:0:0:0");
+  bert_tokenizer_free (replaced_before);
+  bert_tokenizer_free (runs_after);
+}
+
 /* The pipeline's UTF-8 check agrees with GLib's on every edge of RFC 3629 (boundaries of
  * each length, overlongs, surrogates, past U+10FFFF, cut sequences), wherever the sequence
  * falls against the eight-byte ASCII steps. */
@@ -622,6 +660,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
   g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);
   g_test_add_func ("/subword/removal-at-start", test_removal_at_start_aligns_as_the_reference);
+  g_test_add_func ("/subword/same-length-rewrites", test_same_length_rewrites_keep_their_spans);
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);

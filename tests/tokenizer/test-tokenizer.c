@@ -420,6 +420,28 @@ fixture_with (const char *from, const char *to)
   return changed;
 }
 
+/* Added tokens that start with different bytes are each found (one first byte takes memchr). */
+static void
+test_added_tokens_with_different_first_bytes (void)
+{
+  char *json = fixture_with ("\"[MASK]\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+                             "\"normalized\": false, \"special\": true}",
+      "\"[MASK]\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+      "\"normalized\": false, \"special\": true},\n    {\"id\": 29, \"content\": \"abcd\", "
+      "\"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, "
+      "\"special\": false}");
+  char *path = write_file ("added-first-bytes.json", json, -1);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+
+  g_assert_no_error (error);
+  check_bytes (tokenizer, "xabcdx [MASK]", 13, G_MAXUINT,
+      "[CLS]@0-0 x@0-1 abcd@1-5 x@5-6 [MASK]@7-13 [SEP]@0-0");
+  bert_tokenizer_free (tokenizer);
+  g_free (path);
+  g_free (json);
+}
+
 static void
 test_words_longer_than_the_stack_buffer (void)
 {
@@ -855,6 +877,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/wordpiece/long-words", test_words_over_100_chars_are_unk);
   g_test_add_func ("/tokenizer/wordpiece/longer-than-stack", test_words_longer_than_the_stack_buffer);
   g_test_add_func ("/tokenizer/added/special-tokens-in-text", test_special_tokens_in_text_are_kept_whole);
+  g_test_add_func ("/tokenizer/added/different-first-bytes", test_added_tokens_with_different_first_bytes);
   g_test_add_func ("/tokenizer/encode/empty", test_empty_text_gives_cls_sep);
   g_test_add_func ("/tokenizer/encode/truncation", test_truncation_keeps_sep_last);
   g_test_add_func ("/tokenizer/encode/invalid-utf8", test_invalid_utf8_is_repaired_and_dropped);
