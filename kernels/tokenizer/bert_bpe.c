@@ -723,34 +723,43 @@ place_children (GArray *units, uint32_t *first_free, const uint8_t *labels, guin
   }
 }
 
+/* The byte at depth of the sorted tokens' i-th. */
+static inline uint8_t
+label_at (const Spellings *spellings, const int32_t *sorted, uint32_t i, uint32_t depth)
+{
+  return (uint8_t) spellings->bytes[spellings->bytes_at[sorted[i]] + depth];
+}
+
 /* Places the node at unit for the sorted tokens [first, last), which share their first
- * depth bytes, and its subtree. */
+ * depth bytes, and its subtree (tokens of up to 255 bytes: the frames stay small). */
 static void
 place_node (GArray *units, uint32_t *first_free, const Spellings *spellings, const int32_t *sorted,
     uint32_t first, uint32_t last, uint32_t depth, uint32_t unit)
 {
   uint8_t labels[256];
-  uint32_t starts[257];
   guint n_labels = 0;
 
   if (first < last && spellings->lengths[sorted[first]] == depth)
     g_array_index (units, BertBpeTrieUnit, unit).id = sorted[first++];
   for (uint32_t i = first; i < last; i++) {
-    uint8_t label = (uint8_t) spellings->bytes[spellings->bytes_at[sorted[i]] + depth];
-    if (n_labels == 0 || labels[n_labels - 1] != label) {
-      labels[n_labels] = label;
-      starts[n_labels++] = i;
-    }
+    uint8_t label = label_at (spellings, sorted, i, depth);
+    if (n_labels == 0 || labels[n_labels - 1] != label)
+      labels[n_labels++] = label;
   }
   if (n_labels == 0)
     return;
-  starts[n_labels] = last;
   uint32_t base = place_children (units, first_free, labels, n_labels);
   g_array_index (units, BertBpeTrieUnit, unit).base = base;
   for (guint i = 0; i < n_labels; i++)
     g_array_index (units, BertBpeTrieUnit, base + labels[i]).parent = unit + 1;
-  for (guint i = 0; i < n_labels; i++)
-    place_node (units, first_free, spellings, sorted, starts[i], starts[i + 1], depth + 1, base + labels[i]);
+  for (uint32_t start = first; start < last;) {
+    uint8_t label = label_at (spellings, sorted, start, depth);
+    uint32_t end = start + 1;
+    while (end < last && label_at (spellings, sorted, end, depth) == label)
+      end++;
+    place_node (units, first_free, spellings, sorted, start, end, depth + 1, base + label);
+    start = end;
+  }
 }
 
 static void

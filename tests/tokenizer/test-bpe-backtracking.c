@@ -199,6 +199,36 @@ test_backtracking_agrees_with_merges (void)
   g_rand_free (rand);
 }
 
+/* Runs of one byte, where leftmost-first decides every merge, with tokens of 2 to 128 bytes
+ * (each merge doubles the one before) and one of 192: runs of up to 300 bytes, longer than
+ * the encoder takes, as the merge loop encodes them. */
+static void
+test_long_tokens_agree_with_merges (void)
+{
+  Merge merges[8];
+  char *runs[8];
+  MemoryBpe memory;
+  char word[300];
+
+  for (int i = 0; i < 8; i++) {
+    runs[i] = g_strnfill (1u << i, 'a');
+    merges[i] = (Merge){ runs[i], runs[i] };
+  }
+  merges[7] = (Merge){ runs[7], runs[6] }; /* 128 + 64 bytes */
+  memory_bpe_init (&memory, merges, 8, NULL);
+  g_assert_nonnull (memory.bpe.backtrack);
+  memset (word, 'a', sizeof word);
+  for (uint32_t length = 1; length <= sizeof word; length++) {
+    char *expected = encode_by_merges (&memory, word, length), *got = encode (&memory, word, length);
+    g_assert_cmpstr (got, ==, expected);
+    g_free (expected);
+    g_free (got);
+  }
+  memory_bpe_clear (&memory);
+  for (int i = 0; i < 8; i++)
+    g_free (runs[i]);
+}
+
 /* Where the vocabulary breaks a condition of the backtracking encoder, loading leaves it
  * off and the merge loop encodes, as Hugging Face does. */
 static void
@@ -249,6 +279,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bpe-backtracking/agrees-with-merges", test_backtracking_agrees_with_merges);
+  g_test_add_func ("/bpe-backtracking/long-tokens", test_long_tokens_agree_with_merges);
   g_test_add_func ("/bpe-backtracking/fallback", test_fallback_where_conditions_fail);
   return g_test_run ();
 }
