@@ -77,13 +77,12 @@ bert_pipeline_count_token_spaces (BertPipeline *pipeline, const BertVocab *vocab
 {
   g_free (pipeline->token_spaces);
   pipeline->n_token_spaces = vocab->n_ids;
-  pipeline->token_spaces = g_new0 (uint8_t, 2 * (gsize) vocab->n_ids + 2);
+  pipeline->token_spaces = g_new0 (uint8_t, (gsize) vocab->n_ids + 1);
   for (uint32_t id = 0; id < vocab->n_ids; id++) {
     const char *value = bert_vocab_token (vocab, (int32_t) id);
     uint32_t leading, trailing;
     count_spaces (value ? value : "", value ? vocab->token_length[id] : 0, &leading, &trailing);
-    pipeline->token_spaces[2 * id] = (uint8_t) MIN (leading, 255);
-    pipeline->token_spaces[2 * id + 1] = (uint8_t) MIN (trailing, 255);
+    pipeline->token_spaces[id] = leading < 15 && trailing < 15 ? (uint8_t) (leading | trailing << 4) : 255;
   }
 }
 
@@ -134,9 +133,9 @@ push_model_token (Encoder *encoder, int32_t id, BertSpan span)
   const BertVocab *vocab = &encoder->tokenizer->vocab;
 
   if (pipeline->trim_offsets && (uint32_t) id < pipeline->n_token_spaces) {
-    const uint8_t *spaces = &pipeline->token_spaces[2 * id];
-    if (spaces[0] < 255 && spaces[1] < 255) {
-      trim (encoder, spaces[0], spaces[1], &span.start, &span.end);
+    uint8_t spaces = pipeline->token_spaces[id];
+    if (spaces != 255) {
+      trim (encoder, spaces & 15, spaces >> 4, &span.start, &span.end);
       push_token (encoder->encoding, id, encoder->tokenizer->sequence_type_id, span.start, span.end);
       return;
     }
@@ -420,12 +419,12 @@ push_byte_level_piece (Encoder *encoder, uint32_t start, int32_t id, uint32_t pi
       push_model_token (encoder, id, span);
       return;
     }
-    const uint8_t *spaces = &pipeline->token_spaces[2 * (gsize) id];
-    if (spaces[0] == 255 || spaces[1] == 255) {
+    uint8_t spaces = pipeline->token_spaces[id];
+    if (spaces == 255) {
       push_model_token (encoder, id, span);
       return;
     }
-    trim (encoder, spaces[0], spaces[1], &span.start, &span.end);
+    trim (encoder, spaces & 15, spaces >> 4, &span.start, &span.end);
   }
   BertEncoding *encoding = encoder->encoding;
   uint32_t i = encoding->n_tokens++;
