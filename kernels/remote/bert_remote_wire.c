@@ -282,10 +282,14 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
 char *
 bert_remote_wire_error_text (const guint8 *body, gsize body_length)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonParser *parser;
   JsonNode *root;
   char *text = NULL;
 
+  /* A proxy or a load balancer may answer an error status with no body at all. */
+  if (body_length == 0)
+    return g_strdup ("(no body)");
+  parser = json_parser_new_immutable ();
   if (json_parser_load_from_data (parser, (const char *) body, body_length, NULL)
       && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     text = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root), "error", NULL));

@@ -210,6 +210,18 @@ test_error_text_is_the_servers (void)
   g_free (text);
 }
 
+/* A 404 or a 502 with no body (a proxy's) is still described, without a GLib critical. */
+static void
+test_error_without_body_is_described (void)
+{
+  GByteArray *empty = g_byte_array_new ();
+  char *text = bert_remote_wire_error_text (empty->data, empty->len);
+
+  g_assert_cmpstr (text, ==, "(no body)");
+  g_free (text);
+  g_byte_array_unref (empty);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,5 +234,6 @@ main (int argc, char **argv)
   g_test_add_func ("/remote-wire/malformed-headers-are-refused", test_malformed_headers_are_refused);
   g_test_add_func ("/remote-wire/classifier-outputs-are-read", test_classifier_outputs_are_read);
   g_test_add_func ("/remote-wire/error-text-is-the-servers", test_error_text_is_the_servers);
+  g_test_add_func ("/remote-wire/error-without-body-is-described", test_error_without_body_is_described);
   return g_test_run ();
 }
