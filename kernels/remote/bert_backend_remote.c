@@ -197,6 +197,35 @@ run_job (RemoteJob *job, RemoteState *state)
   g_mutex_unlock (&job->lock);
 }
 
+/* The requests go to server + "/v2/models/...": a server that libcurl cannot parse, without a
+ * host, or with a query or fragment (which the path would land behind) is refused at READY
+ * rather than failing the first batch with a message about another URL. */
+static gboolean
+check_server_url (const char *server_url, GError **error)
+{
+  CURLU *url = curl_url ();
+  CURLUcode code = curl_url_set (url, CURLUPART_URL, server_url, 0);
+  char *query = NULL, *fragment = NULL;
+  gboolean ok = code == CURLUE_OK;
+
+  if (!ok) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "server '%s' is not a usable URL: %s; give the server as http://host:port", server_url,
+        curl_url_strerror (code));
+  } else if (curl_url_get (url, CURLUPART_QUERY, &query, 0) == CURLUE_OK
+      || curl_url_get (url, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "server '%s' has a %s; give the server's base URL (http://host:port, a path prefix at most), "
+        "to which /v2/models/NAME/infer is added",
+        server_url, query ? "query (?...)" : "fragment (#...)");
+    ok = FALSE;
+  }
+  curl_free (query);
+  curl_free (fragment);
+  curl_url_cleanup (url);
+  return ok;
+}
+
 static gboolean
 check_remote_options (const BertRemoteOptions *options, GError **error)
 {
@@ -219,7 +248,7 @@ check_remote_options (const BertRemoteOptions *options, GError **error)
         "server '%s' is not an http:// or https:// URL", options->server_url);
     return FALSE;
   }
-  return TRUE;
+  return check_server_url (options->server_url, error);
 }
 
 static gpointer

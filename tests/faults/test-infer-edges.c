@@ -1,8 +1,9 @@
 /* test-infer-edges.c: bert-infer where a stream, a setting or the machine is unusual.
  *
  * A new stream right after EOS, a model changed while playing, an output the model
- * cannot give, a batch-timeout of centuries, a machine without a GPU: each used to lose
- * data or say something wrong, silently or too loudly.
+ * cannot give, a batch-timeout of centuries, a machine without a GPU, a server URL the
+ * remote backend cannot use: each used to lose data or say something wrong, silently or
+ * too loudly.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -382,6 +383,43 @@ GST_START_TEST (test_non_utf8_model_path_gives_utf8_error)
 }
 GST_END_TEST;
 
+#ifdef HAVE_REMOTE_BACKEND
+/* A server URL the requests cannot be built on fails NULL -> READY naming it, instead of
+ * the first batch failing on a host named "v2" or on a port past 65535. */
+static const char *unusable_servers[][2] = {
+  { "http://", "No host part" },
+  { "http://localhost:99999", "Port number" },
+  { "http://[::1", "IPv6" },
+  { "http://localhost:8000/?model=x", "has a query" },
+};
+
+GST_START_TEST (test_unusable_server_url_fails_at_ready)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  g_object_set (element, "model", MODEL, "server", unusable_servers[__i__][0], NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (debug, unusable_servers[__i__][0]) != NULL, "server not named: %s", debug);
+  fail_unless (strstr (debug, unusable_servers[__i__][1]) != NULL, "cause not given: %s", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+#endif
+
 static Suite *
 infer_edges_suite (void)
 {
@@ -399,6 +437,9 @@ infer_edges_suite (void)
   tcase_add_test (edges, test_query_outlives_no_flush);
   tcase_add_loop_test (edges, test_non_utf8_model_path_gives_utf8_error, 0,
       G_N_ELEMENTS (elements_with_models));
+#ifdef HAVE_REMOTE_BACKEND
+  tcase_add_loop_test (edges, test_unusable_server_url_fails_at_ready, 0, G_N_ELEMENTS (unusable_servers));
+#endif
   return suite;
 }
 
