@@ -172,6 +172,7 @@ struct _GstBertInfer {
   gboolean is_markup;  /* the sink caps' format is pango-markup */
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
+  gboolean warned_invalid_utf8;
 
   /* Data flow. */
   struct _BertInferItem *pending; /* the batch being filled */
@@ -876,6 +877,22 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer, guint max_tokens
       self->is_markup, max_tokens, &self->encoding);
 }
 
+/* Invalid UTF-8 in a text tokenized here was dropped for tokenizing, as `tokenizer` drops
+ * it: said as `tokenizer` says it, once per stream, later ones logged. */
+static void
+gst_bert_infer_warn_invalid_utf8 (GstBertInfer *self, GstBuffer *buffer)
+{
+  if (!self->encoding.repaired_utf8)
+    return;
+  if (self->warned_invalid_utf8) {
+    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+    return;
+  }
+  self->warned_invalid_utf8 = TRUE;
+  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -906,6 +923,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     gst_buffer_unref (buffer);
     return NULL;
   }
+  gst_bert_infer_warn_invalid_utf8 (self, buffer);
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   tokens->prompt_length =
       gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);
@@ -1533,6 +1551,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
+      self->warned_invalid_utf8 = FALSE;
       self->warned_prompt_not_applied = FALSE;
       self->warned_pair_text_not_applied = FALSE;
       self->warned_prompt_covers_text = FALSE;

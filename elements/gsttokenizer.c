@@ -167,10 +167,7 @@ warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
     return;
   }
   self->warned_invalid_utf8 = TRUE;
-  GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The text is not valid UTF-8"),
-      ("Buffer at %" GST_TIME_FORMAT " holds invalid UTF-8: the bytes were dropped for "
-       "tokenization and the text passes unchanged. Warned once per stream.",
-          GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
+  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
 }
 
 /* A max-length below the pair template's special tokens truncates nothing, as in the

@@ -1191,6 +1191,43 @@ GST_START_TEST (test_buffer_without_tokens_is_tokenized_by_model)
 
 GST_END_TEST;
 
+/* bert-infer alone drops invalid UTF-8 for tokenizing as tokenizer does, and says so as
+ * tokenizer does: once per stream, the text passing unchanged. */
+GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
+{
+  const gchar invalid[] = "the \xff\xfe quick \xc3";
+  GstElement *element = new_bert_infer ("encoder", "batch-size", 1, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (invalid, i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (gst_buffer_memcmp (buffer, 0, invalid, strlen (invalid)) == 0, "the text changed");
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "invalid UTF-8 dropped silently");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE), "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_pango_markup_is_stripped_when_tokenizing)
 {
   GstElement *element = new_bert_infer ("encoder", NULL);
@@ -1920,6 +1957,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_token_meta_with_short_arrays_is_read_within_bounds);
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
+  tcase_add_test (input, test_invalid_utf8_tokenized_here_warns_once);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
