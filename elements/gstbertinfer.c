@@ -634,6 +634,9 @@ gst_bert_infer_stop_worker (GstBertInfer *self)
 {
   if (!self->worker)
     return;
+  /* Every batch still in the engine was dropped with the queue: a server that does not
+   * answer must not hold the state change for its time-out and retries, or for ever. */
+  bert_encoder_cancel (self->encoder);
   g_mutex_lock (&self->lock);
   self->worker_stopping = TRUE;
   g_cond_signal (&self->worker_cond);

@@ -8,6 +8,9 @@
  * arrive in. A refused connection, a time-out, a broken transfer and an HTTP 5xx are tried
  * again up to retries times, 100 ms after the first failure, doubling to at most 2 s;
  * an HTTP 4xx (the server refused the batch) and a malformed response are not: docs/remote.md.
+ * cancel gives up the jobs submitted so far: a transfer in progress is aborted from
+ * libcurl's progress callback (called about once a second while a server is silent), a
+ * retry's delay is cut short, and a job not started yet is not sent.
  */
 #include <curl/curl.h>
 #include <string.h>
@@ -27,10 +30,14 @@ typedef struct {
   int pooling, normalize;
   GThreadPool *senders;
   GAsyncQueue *idle_handles; /* CURL * kept for their open connections */
+  gint cancel_epoch;         /* atomic; jobs submitted before its last increment are given up */
+  GMutex cancel_lock;        /* with cancel_cond: wakes the retry delays */
+  GCond cancel_cond;
 } RemoteState;
 
 typedef struct {
   RemoteState *state;
+  gint epoch; /* state->cancel_epoch at submit */
   GBytes *request;
   gsize header_length;
   BertBatchOutput *output;
@@ -60,6 +67,33 @@ on_body (char *data, size_t size, size_t n, void *user_data)
 {
   g_byte_array_append (((Exchange *) user_data)->body, (const guint8 *) data, size * n);
   return size * n;
+}
+
+static gboolean
+job_is_cancelled (const RemoteJob *job)
+{
+  return job->epoch != g_atomic_int_get (&job->state->cancel_epoch);
+}
+
+/* Non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress (void *user_data, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
+    curl_off_t uploaded)
+{
+  return job_is_cancelled (user_data);
+}
+
+/* Sleeps @delay_us, or less when the job is cancelled meanwhile. */
+static void
+wait_retry_delay (RemoteJob *job, gint64 delay_us)
+{
+  RemoteState *state = job->state;
+  gint64 deadline = g_get_monotonic_time () + delay_us;
+
+  g_mutex_lock (&state->cancel_lock);
+  while (!job_is_cancelled (job) && g_cond_wait_until (&state->cancel_cond, &state->cancel_lock, deadline))
+    ;
+  g_mutex_unlock (&state->cancel_lock);
 }
 
 static size_t
@@ -109,6 +143,9 @@ exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
   curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
   curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) state->timeout_ms);
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt (curl, CURLOPT_XFERINFODATA, job);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, exchange->curl_message);
   exchange->code = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &exchange->status);
@@ -170,15 +207,19 @@ run_job (RemoteJob *job, RemoteState *state)
   GError *read_error = NULL;
   char *failure = NULL;
 
-  for (unsigned attempt = 0;; attempt++) {
+  for (unsigned attempt = 0; !job_is_cancelled (job); attempt++) {
     exchange_once (state, job, &exchange);
     g_free (failure);
     failure = exchange_failure (state, &exchange);
     if (failure == NULL || !is_transient (&exchange) || attempt >= state->retries)
       break;
-    g_usleep (retry_delay (attempt));
+    wait_retry_delay (job, retry_delay (attempt));
   }
-  if (failure != NULL)
+  /* An answer that came before the cancel is still read. */
+  if (job_is_cancelled (job) && (failure != NULL || exchange.status != 200))
+    g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_CANCELLED,
+        "Triton server %s, model '%s': the request was given up (cancelled)", state->server, state->model);
+  else if (failure != NULL)
     g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "Triton server %s, model '%s': %s%s", state->server, state->model, failure,
         is_transient (&exchange) && state->retries > 0 ? " (retries exhausted)" : "");
@@ -279,6 +320,8 @@ remote_create (const BertModel *model, const BertBackendSettings *settings, GErr
   state->pooling = settings->pooling;
   state->normalize = settings->normalize;
   state->idle_handles = g_async_queue_new_full ((GDestroyNotify) curl_easy_cleanup);
+  g_mutex_init (&state->cancel_lock);
+  g_cond_init (&state->cancel_cond);
   state->senders = g_thread_pool_new ((GFunc) run_job, state, MAX (options->max_in_flight, 1), FALSE, NULL);
   return state;
 }
@@ -290,6 +333,8 @@ remote_destroy (gpointer data)
 
   g_thread_pool_free (state->senders, FALSE, TRUE);
   g_async_queue_unref (state->idle_handles);
+  g_mutex_clear (&state->cancel_lock);
+  g_cond_clear (&state->cancel_cond);
   g_free (state->server);
   g_free (state->model);
   g_free (state->infer_url);
@@ -303,6 +348,7 @@ remote_submit (gpointer data, const BertPackedBatch *batch, BertBatchOutput *out
   RemoteJob *job = g_new0 (RemoteJob, 1);
 
   job->state = state;
+  job->epoch = g_atomic_int_get (&state->cancel_epoch);
   job->output = output;
   job->request =
       bert_remote_wire_request (batch, state->head, state->pooling, state->normalize, &job->header_length);
@@ -338,6 +384,17 @@ remote_wait (gpointer data, gpointer handle, GError **error)
   return ok;
 }
 
+static void
+remote_cancel (gpointer data)
+{
+  RemoteState *state = data;
+
+  g_mutex_lock (&state->cancel_lock);
+  g_atomic_int_inc (&state->cancel_epoch);
+  g_cond_broadcast (&state->cancel_cond);
+  g_mutex_unlock (&state->cancel_lock);
+}
+
 static const BertBackend remote_backend = {
   .name = "remote",
   .asynchronous = TRUE,
@@ -345,6 +402,7 @@ static const BertBackend remote_backend = {
   .destroy = remote_destroy,
   .submit = remote_submit,
   .wait = remote_wait,
+  .cancel = remote_cancel,
 };
 
 const BertBackend *

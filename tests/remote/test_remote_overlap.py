@@ -13,6 +13,9 @@ request until the next one arrives and answers out of order.
   buffer after the flush comes out alone, and the held request is still collected.
 - shutdown_while_in_engine: going to NULL with a batch held returns once the batch is
   answered, without a deadlock.
+- shutdown_while_server_silent: going to NULL while the server holds a request and never
+  answers (server-timeout=0: no time-out) returns within seconds: the request is given up,
+  not waited for.
 
 Nothing here depends on timing but the hold limit, which is only reached on failure.
 Skips (77) without PyGObject, numpy or the remote backend.
@@ -28,6 +31,7 @@ from remote_fixture import Gst, make_model, skip
 
 HOLD_LIMIT_S = 20      # a held request is answered after this even if not released
 WAIT_LIMIT_S = 60      # the test's own waits for the element
+STOP_LIMIT_S = 10      # going to NULL with a request the server never answers
 HIDDEN = 32            # make-test-model.py's default hidden size
 
 
@@ -131,12 +135,13 @@ def hold_first_until_released(responder, index):
 class Element:
     """bert-infer on the remote backend with an appsink, fed from a pad of our own."""
 
-    def __init__(self, model_dir, url):
+    def __init__(self, model_dir, url, server_timeout_ms=10000):
         self.pipeline = Gst.Pipeline.new()
         self.infer = Gst.ElementFactory.make("bert-infer")
         sink = Gst.ElementFactory.make("appsink")
         for name, value in (("model", model_dir), ("device", "remote"), ("server", url),
-                            ("batch-size", 1), ("max-in-flight", 2), ("retries", 0)):
+                            ("batch-size", 1), ("max-in-flight", 2), ("retries", 0),
+                            ("server-timeout", server_timeout_ms)):
             Gst.util_set_object_arg(self.infer, name, str(value))
         sink.set_property("sync", False)
         sink.set_property("emit-signals", True)
@@ -251,6 +256,24 @@ def shutdown_while_in_engine(model_dir):
     print("shutdown_while_in_engine: ok")
 
 
+def shutdown_while_server_silent(model_dir):
+    responder = Responder(hold_first_until_released)
+    element = Element(model_dir, responder.url, server_timeout_ms=0)
+    try:
+        element.start()
+        element.push(1, 0)
+        assert responder.event(0).wait(WAIT_LIMIT_S), "request 0 never came"
+        stopping = threading.Thread(target=element.stop)
+        stopping.start()
+        stopping.join(STOP_LIMIT_S)
+        assert not stopping.is_alive(), \
+            f"NULL not reached within {STOP_LIMIT_S} s while the server is silent"
+    finally:
+        responder.close()
+        stopping.join(WAIT_LIMIT_S)
+    print("shutdown_while_server_silent: ok")
+
+
 def main():
     for name in ("bert-infer", "appsink"):
         if not Gst.ElementFactory.find(name):
@@ -264,6 +287,7 @@ def main():
         overlap_and_order(model_dir)
         flush_while_in_engine(model_dir)
         shutdown_while_in_engine(model_dir)
+        shutdown_while_server_silent(model_dir)
     return 0
 
 
