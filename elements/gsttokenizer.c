@@ -309,6 +309,21 @@ drop_held_events (GstTokenizer *self)
   g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
 }
 
+/* A flush drops the pending line, but upstream never sends again the caps and tags held
+ * behind it: they are stored on the source pad to go out before the next data, as
+ * queue keeps them. A held segment is the flushed stream's own. */
+static void
+flush_held_events (GstTokenizer *self)
+{
+  GstEvent *event;
+
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL) {
+    if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT)
+      gst_pad_store_sticky_event (self->srcpad, event);
+    gst_event_unref (event);
+  }
+}
+
 static GstFlowReturn
 push_pending_line (GstTokenizer *self)
 {
@@ -502,7 +517,7 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes", self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
       self->pending_cut = FALSE;
-      drop_held_events (self);
+      flush_held_events (self);
       break;
     case GST_EVENT_STREAM_START:
     case GST_EVENT_EOS:
