@@ -165,6 +165,7 @@ struct _GstBertInfer {
   GstBertInferOutput head_output; /* what the model's head gives; under the lock */
   gboolean warned_cpu_fallback;
   gboolean warned_precision_fallback;
+  gboolean warned_non_finite; /* the source task's */
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
@@ -661,6 +662,26 @@ typedef struct {
   gboolean post_messages;
 } BertInferPushSettings;
 
+/* NaN or infinite results are written as null by bert-json and compare as nothing: a
+ * model or precision that overflows must not go unnoticed. */
+static void
+gst_bert_infer_warn_non_finite (GstBertInfer *self, GstBuffer *buffer)
+{
+  GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": non-finite results",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  if (self->warned_non_finite)
+    return;
+  self->warned_non_finite = TRUE;
+  GST_ELEMENT_WARNING (self, LIBRARY, FAILED,
+      ("Model '%s' gave results that are not numbers (NaN or infinity)", self->model->name),
+      ("buffer at %" GST_TIME_FORMAT ": its result holds NaN or infinite values, at precision %s on "
+       "backend %s: the model's weights (%s) or the precision overflow. Warned once per stream, later "
+       "cases are logged.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+          bert_precision_get_name (bert_encoder_get_precision (self->encoder)), self->backend,
+          self->model->path));
+}
+
 static GstFlowReturn
 gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertInferPushSettings *settings)
 {
@@ -684,6 +705,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertI
     gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING, self->backend, NULL);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
+    if (!gst_bert_infer_result_is_finite (output, i))
+      gst_bert_infer_warn_non_finite (self, buffer);
     if (settings->post_messages)
       gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
@@ -1555,6 +1578,7 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
       self->warned_invalid_utf8 = FALSE;
+      self->warned_non_finite = FALSE;
       self->warned_prompt_not_applied = FALSE;
       self->warned_pair_text_not_applied = FALSE;
       self->warned_prompt_covers_text = FALSE;

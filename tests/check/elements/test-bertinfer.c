@@ -1365,6 +1365,49 @@ GST_START_TEST (test_missing_model_fails_naming_it)
 
 GST_END_TEST;
 
+/* Finite weights so large that the layers overflow: every result is NaN, which bert-json
+ * would write as null without a word. The buffers pass, and a warning says so once. */
+GST_START_TEST (test_non_finite_results_warn_once)
+{
+  gchar *dir = model_dir ("overflowing");
+  BertTestModelSpec options;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
+  bert_test_model_spec_init (&options);
+  options.weight_scale = 1e30f;
+  fail_unless (bert_test_model_write (dir, &options, NULL));
+  g_object_set (element, "model", dir, "batch-size", 1, NULL);
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("w5 w6 w7", i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "NaN results went unnoticed");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "NaN") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  bert_test_model_remove (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_malformed_config_fails_naming_file)
 {
   gchar *dir = model_dir ("malformed");
@@ -1958,6 +2001,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_invalid_utf8_tokenized_here_warns_once);
+  tcase_add_test (input, test_non_finite_results_warn_once);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);
