@@ -19,6 +19,8 @@
 
 #define FIRST_RETRY_DELAY_US (100 * G_TIME_SPAN_MILLISECOND)
 #define MAX_RETRY_DELAY_US (2 * G_TIME_SPAN_SECOND)
+/* A response's JSON header is a few hundred bytes; this is the room left for it. */
+#define MAX_RESPONSE_HEADER_BYTES (1 << 20)
 
 typedef struct {
   char *server; /* as given, for messages */
@@ -53,7 +55,9 @@ typedef struct {
   long status;
   char curl_message[CURL_ERROR_SIZE];
   GByteArray *body;
-  gssize header_length; /* the response's Inference-Header-Content-Length, or -1 */
+  gsize max_body;          /* more than any answer to the batch holds */
+  gboolean body_too_large; /* the transfer was stopped at max_body */
+  gssize header_length;    /* the response's Inference-Header-Content-Length, or -1 */
 } Exchange;
 
 static gpointer
@@ -62,11 +66,29 @@ init_curl (gpointer data)
   return GINT_TO_POINTER (curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK);
 }
 
+/* Returning less than given stops the transfer (CURLE_WRITE_ERROR). */
 static size_t
 on_body (char *data, size_t size, size_t n, void *user_data)
 {
-  g_byte_array_append (((Exchange *) user_data)->body, (const guint8 *) data, size * n);
+  Exchange *exchange = user_data;
+
+  if (size * n > exchange->max_body - exchange->body->len) {
+    exchange->body_too_large = TRUE;
+    return 0;
+  }
+  g_byte_array_append (exchange->body, (const guint8 *) data, size * n);
   return size * n;
+}
+
+/* Far more than any answer to the batch can hold (each token a row of its widest output,
+ * 4 bytes a value, and a JSON header): a server that sends more is not answering this
+ * request (a wrong port, an endless stream), and the body must not grow until memory ends. */
+static gsize
+max_response_bytes (const BertBatchOutput *output)
+{
+  gsize row = (gsize) MAX (output->embedding_size, output->hidden_size) + 2 * (gsize) output->num_labels + 2;
+
+  return ((gsize) output->n_tokens + output->n_sequences) * row * 4 + MAX_RESPONSE_HEADER_BYTES;
 }
 
 static gboolean
@@ -125,6 +147,7 @@ exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
   if (curl == NULL)
     curl = curl_easy_init ();
   g_byte_array_set_size (exchange->body, 0);
+  exchange->body_too_large = FALSE;
   exchange->header_length = -1;
   exchange->status = 0;
   exchange->curl_message[0] = '\0';
@@ -178,6 +201,10 @@ exchange_failure (const RemoteState *state, const Exchange *exchange)
 {
   char *text, *cause;
 
+  if (exchange->body_too_large)
+    return g_strdup_printf ("the response runs past %" G_GSIZE_FORMAT " bytes, more than any answer to "
+                            "this batch holds: is the server a Triton server?",
+        exchange->max_body);
   if (exchange->code != CURLE_OK) {
     if (exchange->code == CURLE_OPERATION_TIMEDOUT)
       return g_strdup_printf ("no response within server-timeout %u ms (%s)", state->timeout_ms,
@@ -202,7 +229,7 @@ retry_delay (unsigned attempt)
 static void
 run_job (RemoteJob *job, RemoteState *state)
 {
-  Exchange exchange = { .body = g_byte_array_new () };
+  Exchange exchange = { .body = g_byte_array_new (), .max_body = max_response_bytes (job->output) };
   gint64 start = g_get_monotonic_time ();
   GError *read_error = NULL;
   char *failure = NULL;

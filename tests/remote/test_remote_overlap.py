@@ -13,6 +13,9 @@ request until the next one arrives and answers out of order.
   buffer after the flush comes out alone, and the held request is still collected.
 - shutdown_while_in_engine: going to NULL with a batch held returns once the batch is
   answered, without a deadlock.
+- endless_response_is_an_error: a server that answers with a body that never ends (not
+  a Triton server: a stream on the wrong port) is an error naming the cause once the body
+  runs past what the batch could hold, not memory growing until the process dies.
 - shutdown_while_server_silent: going to NULL while the server holds a request and never
   answers (server-timeout=0: no time-out) returns within seconds: the request is given up,
   not waited for.
@@ -274,6 +277,57 @@ def shutdown_while_server_silent(model_dir):
     print("shutdown_while_server_silent: ok")
 
 
+class EndlessServer:
+    """Answers every POST with a 200 whose chunked body never ends."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    while True:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def endless_response_is_an_error(model_dir):
+    server = EndlessServer()
+    element = Element(model_dir, server.url, server_timeout_ms=WAIT_LIMIT_S * 1000)
+    try:
+        element.start()
+        element.push(1, 0)
+        element.src.push_event(Gst.Event.new_eos())
+        message = element.pipeline.get_bus().timed_pop_filtered(
+            WAIT_LIMIT_S * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        assert message is not None, "no error while the body grows"
+        assert message.type == Gst.MessageType.ERROR, "an endless body was taken as an answer"
+        debug = message.parse_error()[1]
+        assert "more than any answer to this batch holds" in debug, debug
+    finally:
+        element.stop()
+        server.close()
+    print("endless_response_is_an_error: ok")
+
+
 def main():
     for name in ("bert-infer", "appsink"):
         if not Gst.ElementFactory.find(name):
@@ -288,6 +342,7 @@ def main():
         flush_while_in_engine(model_dir)
         shutdown_while_in_engine(model_dir)
         shutdown_while_server_silent(model_dir)
+        endless_response_is_an_error(model_dir)
     return 0
 
 
