@@ -171,6 +171,8 @@ struct _GstBertInfer {
   BertEncoding encoding;
   BertPlainText plain; /* pango markup stripped for tokenizing */
   gboolean is_markup;  /* the sink caps' format is pango-markup */
+  gboolean has_upstream_caps;
+  gboolean segment_in_bytes; /* with no caps: a byte stream (filesrc, fdsrc) */
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
   gboolean warned_invalid_utf8;
@@ -941,6 +943,16 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     return buffer;
   }
 
+  if (!self->has_upstream_caps && self->segment_in_bytes) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("The input is a byte stream (as from filesrc or fdsrc): put tokenizer split-lines=true before "
+         "bert-infer"),
+        ("its buffers end where a read ended, not where a text ends, so each would be run cut "
+         "mid-word. tokenizer split-lines=true makes one text of each line; a parser (subparse for "
+         "subtitles) or caps from upstream make it a stream of texts."));
+    gst_buffer_unref (buffer);
+    return NULL;
+  }
   buffer = gst_buffer_make_writable (buffer);
   max_tokens = gst_bert_infer_max_tokens (self);
   if (!gst_bert_infer_tokenize (self, buffer, max_tokens)) {
@@ -1179,6 +1191,14 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->is_markup =
           g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
           == 0;
+      self->has_upstream_caps = TRUE;
+      return gst_bert_infer_queue_event (self, event);
+    }
+    case GST_EVENT_SEGMENT: {
+      const GstSegment *segment;
+
+      gst_event_parse_segment (event, &segment);
+      self->segment_in_bytes = segment->format == GST_FORMAT_BYTES;
       return gst_bert_infer_queue_event (self, event);
     }
     default:
@@ -1579,6 +1599,9 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
       self->warned_foreign_tokens = FALSE;
       self->warned_invalid_utf8 = FALSE;
       self->warned_non_finite = FALSE;
+      self->is_markup = FALSE;
+      self->has_upstream_caps = FALSE;
+      self->segment_in_bytes = FALSE;
       self->warned_prompt_not_applied = FALSE;
       self->warned_pair_text_not_applied = FALSE;
       self->warned_prompt_covers_text = FALSE;

@@ -1191,6 +1191,38 @@ GST_START_TEST (test_buffer_without_tokens_is_tokenized_by_model)
 
 GST_END_TEST;
 
+/* A byte stream (no caps, a segment in bytes: filesrc, fdsrc) is cut where reads end,
+ * mid-word: bert-infer refuses it as tokenizer does, rather than run the pieces. */
+GST_START_TEST (test_byte_stream_refused)
+{
+  GstElement *element = new_bert_infer ("encoder", "batch-size", 1, NULL);
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  GstSegment segment;
+
+  gst_element_set_bus (element, bus);
+  gst_object_unref (element);
+  gst_harness_play (h);
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  gst_harness_push_event (h, gst_event_new_stream_start ("bytes"));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("the quick bro", 0)), GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "a byte stream was run in read-size pieces");
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "split-lines") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 /* bert-infer alone drops invalid UTF-8 for tokenizing as tokenizer does, and says so as
  * tokenizer does: once per stream, the text passing unchanged. */
 GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
@@ -2001,6 +2033,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
   tcase_add_test (input, test_invalid_utf8_tokenized_here_warns_once);
+  tcase_add_test (input, test_byte_stream_refused);
   tcase_add_test (input, test_non_finite_results_warn_once);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);
