@@ -38,6 +38,7 @@
 #include "gstbertinferbatch.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
+#include "gstbertdeferred.h"
 #include "gstberttokenize.h"
 #include "gstbertprompt.h"
 #include "bert_tokenizer_identity.h"
@@ -1663,6 +1664,9 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
 
   if (prop_id == PROP_MODEL && !gst_bert_infer_model_is_mutable (self))
     return;
+  /* The settings flagged mutable in READY are those NULL -> READY reads. */
+  if (prop_id != PROP_MODEL && (pspec->flags & GST_PARAM_MUTABLE_READY))
+    gst_bert_warn_deferred_change (GST_ELEMENT (self), pspec, value, GST_STATE_READY);
   g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_MODEL:

@@ -50,6 +50,7 @@
 #include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
 #include "gstbertprompt.h"
+#include "gstbertdeferred.h"
 
 #include <string.h>
 
@@ -772,11 +773,29 @@ set_model (GstTokenizer *self, const gchar *property, const gchar *model)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The state change that reads a property, or GST_STATE_VOID_PENDING for those read at
+ * each buffer (and the model, refused rather than deferred). */
+static GstState
+read_at (guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_PROMPT:
+    case PROP_PROMPT_NAME:
+    case PROP_PAIR_TEXT:
+    case PROP_PAIR_TEXT_POSITION: return GST_STATE_READY;
+    case PROP_SPLIT_LINES:
+    case PROP_MAX_LINE_BYTES: return GST_STATE_PAUSED;
+    default: return GST_STATE_VOID_PENDING;
+  }
+}
+
 static void
 gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstTokenizer *self = GST_TOKENIZER (object);
 
+  if (read_at (prop_id) != GST_STATE_VOID_PENDING)
+    gst_bert_warn_deferred_change (GST_ELEMENT (self), pspec, value, read_at (prop_id));
   switch (prop_id) {
     case PROP_MODEL:
     case PROP_VOCAB: set_model (self, pspec->name, g_value_get_string (value)); break;

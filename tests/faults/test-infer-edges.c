@@ -158,6 +158,38 @@ GST_START_TEST (test_model_change_while_playing_refused)
 }
 GST_END_TEST;
 
+/* pooling is read at READY: a new one while playing is kept for the next time, and
+ * said once per change (setting it again to the same value says nothing), while the
+ * settings read at each batch change without a word. */
+GST_START_TEST (test_load_time_setting_change_while_playing_warns)
+{
+  GstHarness *h = gst_harness_new_parse ("bert-infer model=" MODEL " device=cpu batch-size=1");
+  GstBus *bus = gst_bus_new ();
+  GstElement *infer = gst_bin_get_by_name (GST_BIN (h->element), "bertinfer0");
+  GstMessage *message;
+  GError *error = NULL;
+
+  fail_unless (infer != NULL);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, TEXT_CAPS);
+  gst_util_set_object_arg (G_OBJECT (infer), "pooling", "cls");
+  gst_util_set_object_arg (G_OBJECT (infer), "pooling", "cls");
+  g_object_set (infer, "batch-size", 4, "max-length", 8, NULL);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "a pooling that does not apply went unsaid");
+  gst_message_parse_warning (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE));
+  fail_unless (strstr (error->message, "pooling") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  gst_object_unref (infer);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* The fixture is an encoder: output=labels cannot be given. An error at READY that
  * names what the head gives, not results silently without labels. */
 GST_START_TEST (test_output_the_head_cannot_give_is_an_error)
@@ -430,6 +462,7 @@ infer_edges_suite (void)
   tcase_set_timeout (edges, 60);
   tcase_add_test (edges, test_new_stream_right_after_eos_not_lost);
   tcase_add_test (edges, test_model_change_while_playing_refused);
+  tcase_add_test (edges, test_load_time_setting_change_while_playing_warns);
   tcase_add_test (edges, test_output_the_head_cannot_give_is_an_error);
   tcase_add_test (edges, test_latency_saturates);
   tcase_add_test (edges, test_device_auto_fallback_is_info);

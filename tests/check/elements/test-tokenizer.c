@@ -1651,12 +1651,21 @@ GST_START_TEST (test_pair_text_change_while_playing_waits_for_null)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
   const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP };
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
   GstBuffer *out;
 
+  gst_element_set_bus (h->element, bus);
   g_object_set (h->element, "pair-text", "world", NULL);
   out = push_and_pull (h, text_buffer ("the cat"));
   assert_ids (out, ids, G_N_ELEMENTS (ids));
   gst_buffer_unref (out);
+  /* The change waits, and says so: the property already reads back "world". */
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "a pair-text that does not apply yet went unsaid");
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   gst_harness_teardown (h);
 }
 
