@@ -293,6 +293,28 @@ push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *ori
   return gst_pad_push (self->srcpad, line);
 }
 
+static void
+set_format_from_caps (GstTokenizer *self, GstCaps *caps)
+{
+  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps, 0), "format");
+
+  self->is_markup = g_strcmp0 (format, "pango-markup") == 0;
+  GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
+}
+
+/* Caps held behind a pending line take effect when they go out: the line before them is
+ * tokenized in the format downstream is told it has. */
+static void
+apply_held_caps (GstTokenizer *self, GstEvent *event)
+{
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return;
+  gst_event_parse_caps (event, &caps);
+  set_format_from_caps (self, caps);
+}
+
 /* Serialized events that came while a line was pending go out after that line, in
  * their order: a GAP or a SEGMENT must not overtake text that began before it. */
 static void
@@ -300,8 +322,10 @@ push_held_events (GstTokenizer *self)
 {
   GstEvent *event;
 
-  while ((event = g_queue_pop_head (&self->held_events)) != NULL)
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL) {
+    apply_held_caps (self, event);
     gst_pad_push_event (self->srcpad, event);
+  }
 }
 
 static void
@@ -319,6 +343,7 @@ flush_held_events (GstTokenizer *self)
   GstEvent *event;
 
   while ((event = g_queue_pop_head (&self->held_events)) != NULL) {
+    apply_held_caps (self, event);
     if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT)
       gst_pad_store_sticky_event (self->srcpad, event);
     gst_event_unref (event);
@@ -471,15 +496,6 @@ gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   return gst_pad_push (self->srcpad, buffer);
 }
 
-static void
-set_format_from_caps (GstTokenizer *self, GstCaps *caps)
-{
-  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps, 0), "format");
-
-  self->is_markup = g_strcmp0 (format, "pango-markup") == 0;
-  GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
-}
-
 /* A serialized event that comes while a line is pending (a GAP, a SEGMENT, a custom
  * event) goes out after that line; the ends of a stream and flushes do not wait. */
 static gboolean
@@ -505,9 +521,11 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     ensure_src_caps (self);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      gst_event_parse_caps (event, &caps);
-      set_format_from_caps (self, caps);
       self->has_upstream_caps = TRUE;
+      if (!must_follow_pending_line (self, event)) {
+        gst_event_parse_caps (event, &caps);
+        set_format_from_caps (self, caps);
+      }
       break;
     case GST_EVENT_SEGMENT:
       gst_event_parse_segment (event, &segment);

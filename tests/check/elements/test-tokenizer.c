@@ -713,6 +713,27 @@ GST_START_TEST (test_split_lines_flush_discards_partial_line)
 
 GST_END_TEST;
 
+/* A caps change while a line is partial goes out after that line: the line is tokenized
+ * in the format downstream is told it has, the lines after it in the new one. */
+GST_START_TEST (test_split_lines_caps_change_applies_after_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  const gint32 ids[] = { CLS, CAT, SEP };
+  GstBuffer *out;
+
+  gst_harness_push (h, text_buffer ("the <b>"));
+  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string (MARKUP_CAPS)));
+  gst_harness_push (h, text_buffer ("cat</b>\n<i>cat</i>\n"));
+  assert_next_line (h, "the <b>cat</b>", GST_CLOCK_TIME_NONE);
+  out = gst_harness_pull (h);
+  assert_text (out, "<i>cat</i>");
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Caps that came while a line was pending are held behind it; a flush drops the line but
  * not the caps, which upstream never sends again: the lines after it go out with them. */
 GST_START_TEST (test_split_lines_flush_keeps_caps_held_behind_partial_line)
@@ -1760,6 +1781,7 @@ tokenizer_suite (void)
   tcase_add_test (lines, test_split_lines_stream_offsets);
   tcase_add_test (lines, test_split_lines_flush_discards_partial_line);
   tcase_add_test (lines, test_split_lines_flush_keeps_caps_held_behind_partial_line);
+  tcase_add_test (lines, test_split_lines_caps_change_applies_after_partial_line);
   tcase_add_test (lines, test_split_lines_discont_ends_partial_line);
   tcase_add_test (lines, test_split_lines_events_keep_their_place_after_partial_line);
   tcase_add_test (lines, test_split_lines_caps_line_length);
