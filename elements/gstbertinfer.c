@@ -1174,6 +1174,9 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       g_cond_signal (&self->output_cond);
       g_cond_signal (&self->space_cond);
       g_mutex_unlock (&self->lock);
+      /* Every batch in the engine was just dropped: a remote request need not hold the
+       * batches after the flush, which the engine completes in order behind it. */
+      bert_encoder_cancel (self->encoder);
       gst_pad_pause_task (self->srcpad);
       break;
     case GST_EVENT_FLUSH_STOP:

@@ -11,6 +11,9 @@ request until the next one arrives and answers out of order.
   token count into the embedding).
 - flush_while_in_engine: a flush while the first batch is held drops its result; the
   buffer after the flush comes out alone, and the held request is still collected.
+- flush_while_server_silent: a flush while the server holds a request and never answers
+  (server-timeout=0) gives that request up: the buffer after the flush comes out within
+  seconds, not once the held request ends.
 - shutdown_while_in_engine: going to NULL with a batch held returns once the batch is
   answered, without a deadlock.
 - endless_response_is_an_error: a server that answers with a body that never ends (not
@@ -242,6 +245,30 @@ def flush_while_in_engine(model_dir):
     print("flush_while_in_engine: ok")
 
 
+def flush_while_server_silent(model_dir):
+    responder = Responder(hold_first_until_released)
+    element = Element(model_dir, responder.url, server_timeout_ms=0)
+    try:
+        element.start()
+        element.push(1, 0)
+        assert responder.event(0).wait(WAIT_LIMIT_S), "request 0 never came"
+        element.src.push_event(Gst.Event.new_flush_start())
+        element.src.push_event(Gst.Event.new_flush_stop(True))
+        element.push_segment()
+        element.push(4, 10)
+        element.src.push_event(Gst.Event.new_eos())
+        message = element.pipeline.get_bus().timed_pop_filtered(
+            STOP_LIMIT_S * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        assert message is not None, \
+            f"the buffer after the flush waited over {STOP_LIMIT_S} s for the flushed request"
+        assert message.type == Gst.MessageType.EOS, message.parse_error()
+    finally:
+        element.stop()
+        responder.close()
+    assert element.pts == [10], f"expected only the buffer after the flush: {element.pts}"
+    print("flush_while_server_silent: ok")
+
+
 def shutdown_while_in_engine(model_dir):
     responder = Responder(hold_first_until_released)
     element = Element(model_dir, responder.url)
@@ -340,6 +367,7 @@ def main():
         model_dir = make_model(f"{directory}/model", "--hidden", str(HIDDEN), "--no-normalize")
         overlap_and_order(model_dir)
         flush_while_in_engine(model_dir)
+        flush_while_server_silent(model_dir)
         shutdown_while_in_engine(model_dir)
         shutdown_while_server_silent(model_dir)
         endless_response_is_an_error(model_dir)
