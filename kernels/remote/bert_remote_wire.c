@@ -257,6 +257,10 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
   gsize json_length = header_length < 0 ? body_length : (gsize) header_length;
   gboolean ok = FALSE;
 
+  if (body_length == 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "malformed response: an empty body");
+    return FALSE;
+  }
   if (json_length > body_length) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: a %" G_GSIZE_FORMAT "-byte JSON header in a %" G_GSIZE_FORMAT "-byte body",

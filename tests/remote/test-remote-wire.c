@@ -210,6 +210,24 @@ test_error_text_is_the_servers (void)
   g_free (text);
 }
 
+/* A 200 with no body at all (a proxy's, a server that died) is refused, not parsed. */
+static void
+test_empty_response_is_refused (void)
+{
+  GByteArray *empty = g_byte_array_new ();
+  float embeddings[6];
+  BertBatchOutput output;
+  GError *error = NULL;
+
+  init_output (&output, embeddings);
+  g_assert_false (
+      bert_remote_wire_read_response (empty->data, empty->len, -1, BERT_HEAD_ENCODER, &output, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_error_free (error);
+  g_byte_array_unref (empty);
+}
+
 /* A 404 or a 502 with no body (a proxy's) is still described, without a GLib critical. */
 static void
 test_error_without_body_is_described (void)
@@ -235,5 +253,6 @@ main (int argc, char **argv)
   g_test_add_func ("/remote-wire/classifier-outputs-are-read", test_classifier_outputs_are_read);
   g_test_add_func ("/remote-wire/error-text-is-the-servers", test_error_text_is_the_servers);
   g_test_add_func ("/remote-wire/error-without-body-is-described", test_error_without_body_is_described);
+  g_test_add_func ("/remote-wire/empty-response-is-refused", test_empty_response_is_refused);
   return g_test_run ();
 }
