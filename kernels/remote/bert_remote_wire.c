@@ -244,6 +244,33 @@ read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutpu
   return TRUE;
 }
 
+/* Label indices index the label arrays of the result (its label name, probability and
+ * whether it applies): one outside [0, num_labels) is refused, not read past them. */
+static gboolean
+check_label_indices (const int32_t *labels, gsize n, int num_labels, const char *name, GError **error)
+{
+  for (gsize i = 0; i < n; i++) {
+    if (labels[i] < 0 || labels[i] >= num_labels) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "malformed response: output %s[%" G_GSIZE_FORMAT "] is %d, outside [0, %d) (the model's labels)",
+          name, i, labels[i], num_labels);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_labels (BertHead head, const BertBatchOutput *output, GError **error)
+{
+  if (head == BERT_HEAD_SEQUENCE_CLASSIFIER)
+    return check_label_indices (output->labels, output->n_sequences, output->num_labels, "LABELS", error);
+  if (head == BERT_HEAD_TOKEN_CLASSIFIER)
+    return check_label_indices (output->token_labels, output->n_tokens, output->num_labels, "TOKEN_LABELS",
+        error);
+  return TRUE;
+}
+
 gboolean
 bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize header_length, BertHead head,
     BertBatchOutput *output, GError **error)
@@ -277,7 +304,8 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: no \"outputs\" array in its JSON header");
   } else {
-    ok = read_outputs (array, body + json_length, body_length - json_length, outputs, n_outputs, error);
+    ok = read_outputs (array, body + json_length, body_length - json_length, outputs, n_outputs, error)
+        && check_labels (head, output, error);
   }
   g_object_unref (parser);
   return ok;
