@@ -559,8 +559,10 @@ valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
   const BertBpeToken *tokens = bpe->backtrack->tokens;
   uint32_t limit = G_MAXUINT32;
   for (;;) {
-    /* Most pairs met here do not merge: the filter skips their lookups. */
-    if (tokens[left].right_ids >> (right & 63) & 1) {
+    /* Most pairs met here do not merge, or not before limit: the filter and the two tokens'
+     * lowest ranks skip their lookups. */
+    if ((tokens[left].right_ids >> (right & 63) & 1)
+        && MAX (tokens[left].first_rank_as_left, tokens[right].first_rank_as_right) < limit - 1) {
       int32_t merged;
       uint32_t rank = find_merge (bpe, left, right, &merged);
       if (merged >= 0 && rank + 1 < limit)
@@ -650,8 +652,11 @@ order_tokens (const BertBpe *bpe, BertBpeToken *tokens, GArray *made)
         ok = !reached || (tokens[id].order == order && tokens[id].left == left && tokens[id].right == right);
       } else if (reached) {
         ok = tokens[id].order == G_MAXUINT32 && tokens[left].order < order && tokens[right].order < order;
-        tokens[id] = (BertBpeToken){ order, left, right, -1, 0 };
+        tokens[id] = (BertBpeToken){ order, left, right, -1, 0, G_MAXUINT32, G_MAXUINT32 };
         tokens[left].right_ids |= 1ull << (right & 63);
+        /* The merges come in rank order: the first one met is the lowest. */
+        tokens[left].first_rank_as_left = MIN (tokens[left].first_rank_as_left, merges[i].rank);
+        tokens[right].first_rank_as_right = MIN (tokens[right].first_rank_as_right, merges[i].rank);
         g_array_append_val (made, id);
       }
     }
@@ -848,10 +853,10 @@ bert_bpe_prepare_backtracking (BertBpe *bpe)
   GArray *made = g_array_new (FALSE, FALSE, sizeof (int32_t));
   GString *bytes = g_string_new (NULL);
   for (uint32_t id = 0; id < n_ids; id++)
-    backtrack->tokens[id] = (BertBpeToken){ G_MAXUINT32, -1, -1, -1, 0 };
+    backtrack->tokens[id] = (BertBpeToken){ G_MAXUINT32, -1, -1, -1, 0, G_MAXUINT32, G_MAXUINT32 };
   for (int byte = 0; byte < 256; byte++) {
     int32_t id = bpe->byte_level_ids[0][byte];
-    backtrack->tokens[id] = (BertBpeToken){ 0, id, id, -1, 0 };
+    backtrack->tokens[id] = (BertBpeToken){ 0, id, id, -1, 0, G_MAXUINT32, G_MAXUINT32 };
     backtrack->lengths[id] = 1;
     bytes_at[id] = (uint32_t) bytes->len;
     g_string_append_c (bytes, (char) byte);

@@ -76,13 +76,15 @@ typedef struct {
 #define BERT_BPE_CHAR_IDS 0x800
 
 /* A token of the backtracking encoder (see bert_bpe_prepare_backtracking): its place in
- * the merge order, the merge that makes it, its longest proper prefix that is a token, and
- * a filter of the tokens it merges with on its right. */
+ * the merge order, the merge that makes it, its longest proper prefix that is a token, a
+ * filter of the tokens it merges with on its right, and the lowest ranks of its merges on
+ * either side, so that a pair check skips lookups that could not find a merge early enough. */
 typedef struct {
   uint32_t order;      /* rank of the merge that makes it + 1; 0: a byte's token */
   int32_t left, right; /* that merge's pair */
   int32_t shorter;     /* -1 if none */
   uint64_t right_ids;  /* bit id % 64 set for each token id it merges with */
+  uint32_t first_rank_as_left, first_rank_as_right; /* G_MAXUINT32 if none */
 } BertBpeToken;
 
 /* A node of the byte trie of the tokens: the child by byte c of unit s is unit
