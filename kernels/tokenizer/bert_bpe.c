@@ -113,6 +113,22 @@ find_merge (const BertBpe *bpe, int32_t left, int32_t right, int32_t *new_id)
   }
 }
 
+/* The rank of the pair's merge, G_MAXUINT32 if none: for the pair checks, which mostly
+ * find one, in its bucket's first slots. */
+static inline uint32_t
+merge_rank (const BertBpe *bpe, int32_t left, int32_t right)
+{
+  uint64_t key = merge_key (left, right);
+  for (uint32_t bucket = merge_bucket (bpe, key);; bucket = (bucket + 1) & bpe->merge_mask) {
+    const BertMerge *slots = &bpe->merges[bucket * BERT_MERGE_BUCKET];
+    for (guint i = 0; i < BERT_MERGE_BUCKET; i++)
+      if (slots[i].key == key)
+        return slots[i].rank;
+    if (slots[BERT_MERGE_BUCKET - 1].key == 0)
+      return G_MAXUINT32;
+  }
+}
+
 int32_t
 bert_bpe_lookup (const BertBpe *bpe, const BertVocab *vocab, const char *text, gsize length)
 {
@@ -563,9 +579,7 @@ valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
      * lowest ranks skip their lookups. */
     if ((tokens[left].right_ids >> (right & 63) & 1)
         && MAX (tokens[left].first_rank_as_left, tokens[right].first_rank_as_right) < limit - 1) {
-      int32_t merged;
-      uint32_t rank = find_merge (bpe, left, right, &merged);
-      if (merged >= 0 && rank + 1 < limit)
+      if (merge_rank (bpe, left, right) < limit - 1)
         return FALSE;
     }
     if (tokens[left].order > tokens[right].order) {
