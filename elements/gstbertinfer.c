@@ -38,6 +38,7 @@
 #include "gstbertinferbatch.h"
 #include "gstbertmeta.h"
 #include "gstbertmodeldir.h"
+#include "gstbertdeferred.h"
 #include "gstberttokenize.h"
 #include "gstbertprompt.h"
 #include "bert_tokenizer_identity.h"
@@ -165,13 +166,17 @@ struct _GstBertInfer {
   GstBertInferOutput head_output; /* what the model's head gives; under the lock */
   gboolean warned_cpu_fallback;
   gboolean warned_precision_fallback;
+  gboolean warned_non_finite; /* the source task's */
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
   BertPlainText plain; /* pango markup stripped for tokenizing */
   gboolean is_markup;  /* the sink caps' format is pango-markup */
+  gboolean has_upstream_caps;
+  gboolean segment_in_bytes; /* with no caps: a byte stream (filesrc, fdsrc) */
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
+  gboolean warned_invalid_utf8;
 
   /* Data flow. */
   struct _BertInferItem *pending; /* the batch being filled */
@@ -633,6 +638,9 @@ gst_bert_infer_stop_worker (GstBertInfer *self)
 {
   if (!self->worker)
     return;
+  /* Every batch still in the engine was dropped with the queue: a server that does not
+   * answer must not hold the state change for its time-out and retries, or for ever. */
+  bert_encoder_cancel (self->encoder);
   g_mutex_lock (&self->lock);
   self->worker_stopping = TRUE;
   g_cond_signal (&self->worker_cond);
@@ -657,6 +665,26 @@ typedef struct {
   gboolean post_messages;
 } BertInferPushSettings;
 
+/* NaN or infinite results are written as null by bert-json and compare as nothing: a
+ * model or precision that overflows must not go unnoticed. */
+static void
+gst_bert_infer_warn_non_finite (GstBertInfer *self, GstBuffer *buffer)
+{
+  GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": non-finite results",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  if (self->warned_non_finite)
+    return;
+  self->warned_non_finite = TRUE;
+  GST_ELEMENT_WARNING (self, LIBRARY, FAILED,
+      ("Model '%s' gave results that are not numbers (NaN or infinity)", self->model->name),
+      ("buffer at %" GST_TIME_FORMAT ": its result holds NaN or infinite values, at precision %s on "
+       "backend %s: the model's weights (%s) or the precision overflow. Warned once per stream, later "
+       "cases are logged.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+          bert_precision_get_name (bert_encoder_get_precision (self->encoder)), self->backend,
+          self->model->path));
+}
+
 static GstFlowReturn
 gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertInferPushSettings *settings)
 {
@@ -680,6 +708,8 @@ gst_bert_infer_push_batch (GstBertInfer *self, BertInferItem *batch, const BertI
     gst_structure_set (gst_custom_meta_get_structure (meta), "backend", G_TYPE_STRING, self->backend, NULL);
     gst_bert_result_meta_set_precision (meta,
         bert_precision_get_name (bert_encoder_get_precision (self->encoder)));
+    if (!gst_bert_infer_result_is_finite (output, i))
+      gst_bert_infer_warn_non_finite (self, buffer);
     if (settings->post_messages)
       gst_bert_infer_result_post (GST_ELEMENT (self), buffer, meta);
     GST_LOG_OBJECT (self, "pushing buffer at %" GST_TIME_FORMAT " with its result",
@@ -876,6 +906,22 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer, guint max_tokens
       self->is_markup, max_tokens, &self->encoding);
 }
 
+/* Invalid UTF-8 in a text tokenized here was dropped for tokenizing, as `tokenizer` drops
+ * it: said as `tokenizer` says it, once per stream, later ones logged. */
+static void
+gst_bert_infer_warn_invalid_utf8 (GstBertInfer *self, GstBuffer *buffer)
+{
+  if (!self->encoding.repaired_utf8)
+    return;
+  if (self->warned_invalid_utf8) {
+    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+    return;
+  }
+  self->warned_invalid_utf8 = TRUE;
+  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
+}
+
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -898,6 +944,16 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     return buffer;
   }
 
+  if (!self->has_upstream_caps && self->segment_in_bytes) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("The input is a byte stream (as from filesrc or fdsrc): put tokenizer split-lines=true before "
+         "bert-infer"),
+        ("its buffers end where a read ended, not where a text ends, so each would be run cut "
+         "mid-word. tokenizer split-lines=true makes one text of each line; a parser (subparse for "
+         "subtitles) or caps from upstream make it a stream of texts."));
+    gst_buffer_unref (buffer);
+    return NULL;
+  }
   buffer = gst_buffer_make_writable (buffer);
   max_tokens = gst_bert_infer_max_tokens (self);
   if (!gst_bert_infer_tokenize (self, buffer, max_tokens)) {
@@ -906,6 +962,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     gst_buffer_unref (buffer);
     return NULL;
   }
+  gst_bert_infer_warn_invalid_utf8 (self, buffer);
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   tokens->prompt_length =
       gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);
@@ -1117,6 +1174,9 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       g_cond_signal (&self->output_cond);
       g_cond_signal (&self->space_cond);
       g_mutex_unlock (&self->lock);
+      /* Every batch in the engine was just dropped: a remote request need not hold the
+       * batches after the flush, which the engine completes in order behind it. */
+      bert_encoder_cancel (self->encoder);
       gst_pad_pause_task (self->srcpad);
       break;
     case GST_EVENT_FLUSH_STOP:
@@ -1135,6 +1195,14 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->is_markup =
           g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
           == 0;
+      self->has_upstream_caps = TRUE;
+      return gst_bert_infer_queue_event (self, event);
+    }
+    case GST_EVENT_SEGMENT: {
+      const GstSegment *segment;
+
+      gst_event_parse_segment (event, &segment);
+      self->segment_in_bytes = segment->format == GST_FORMAT_BYTES;
       return gst_bert_infer_queue_event (self, event);
     }
     default:
@@ -1533,6 +1601,11 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->warned_truncation = FALSE;
       self->warned_foreign_tokens = FALSE;
+      self->warned_invalid_utf8 = FALSE;
+      self->warned_non_finite = FALSE;
+      self->is_markup = FALSE;
+      self->has_upstream_caps = FALSE;
+      self->segment_in_bytes = FALSE;
       self->warned_prompt_not_applied = FALSE;
       self->warned_pair_text_not_applied = FALSE;
       self->warned_prompt_covers_text = FALSE;
@@ -1594,6 +1667,9 @@ gst_bert_infer_set_property (GObject *object, guint prop_id, const GValue *value
 
   if (prop_id == PROP_MODEL && !gst_bert_infer_model_is_mutable (self))
     return;
+  /* The settings flagged mutable in READY are those NULL -> READY reads. */
+  if (prop_id != PROP_MODEL && (pspec->flags & GST_PARAM_MUTABLE_READY))
+    gst_bert_warn_deferred_change (GST_ELEMENT (self), pspec, value, GST_STATE_READY);
   g_mutex_lock (&self->lock);
   switch (prop_id) {
     case PROP_MODEL:

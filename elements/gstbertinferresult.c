@@ -3,6 +3,8 @@
 
 #include "gstbertmeta.h"
 
+#include <math.h>
+
 GstBertInferOutput
 gst_bert_infer_result_head_output (BertHead head)
 {
@@ -85,6 +87,37 @@ gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *element_name, cons
   if ((wanted & GST_BERT_INFER_OUTPUT_TOKEN_LABELS) && output->token_logits)
     set_token_labels (meta, &model->config, batch, output, index);
   return meta;
+}
+
+static gboolean
+all_finite (const gfloat *values, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (values[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+gst_bert_infer_result_is_finite (const BertBatchOutput *output, guint index)
+{
+  gsize n_labels = output->num_labels;
+
+  if (output->embeddings
+      && !all_finite (output->embeddings + (gsize) index * output->embedding_size, output->embedding_size))
+    return FALSE;
+  if (output->logits
+      && !(all_finite (output->logits + index * n_labels, n_labels)
+          && all_finite (output->probs + index * n_labels, n_labels)))
+    return FALSE;
+  if (output->token_logits) {
+    gsize start = (gsize) output->token_offset[index] * n_labels;
+    gsize n_values = (gsize) (output->token_offset[index + 1] - output->token_offset[index]) * n_labels;
+
+    return all_finite (output->token_logits + start, n_values)
+        && all_finite (output->token_probs + start, n_values);
+  }
+  return TRUE;
 }
 
 void

@@ -31,6 +31,11 @@ GstCustomMeta *gst_bert_infer_result_attach (GstBuffer *buffer, const gchar *ele
     const BertModel *model, const GstBertInferBatch *batch, const BertBatchOutput *output, guint index,
     GstBertInferOutput wanted);
 
+/* Whether every number the model computed for sequence @index of @output (embedding,
+ * logits, probabilities, token scores) is finite: NaN and infinities come from weights
+ * or a precision that overflow, and would pass as null in JSON. */
+gboolean gst_bert_infer_result_is_finite (const BertBatchOutput *output, guint index);
+
 /* Posts @meta's fields and the buffer's pts as a "bert-result" element message. */
 void gst_bert_infer_result_post (GstElement *element, GstBuffer *buffer, GstCustomMeta *meta);
 

@@ -50,6 +50,7 @@
 #include "gstberttokenize.h"
 #include "gstbertmodeldir.h"
 #include "gstbertprompt.h"
+#include "gstbertdeferred.h"
 
 #include <string.h>
 
@@ -167,10 +168,7 @@ warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
     return;
   }
   self->warned_invalid_utf8 = TRUE;
-  GST_ELEMENT_WARNING (self, STREAM, DECODE, ("The text is not valid UTF-8"),
-      ("Buffer at %" GST_TIME_FORMAT " holds invalid UTF-8: the bytes were dropped for "
-       "tokenization and the text passes unchanged. Warned once per stream.",
-          GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
+  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
 }
 
 /* A max-length below the pair template's special tokens truncates nothing, as in the
@@ -295,6 +293,28 @@ push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *ori
   return gst_pad_push (self->srcpad, line);
 }
 
+static void
+set_format_from_caps (GstTokenizer *self, GstCaps *caps)
+{
+  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps, 0), "format");
+
+  self->is_markup = g_strcmp0 (format, "pango-markup") == 0;
+  GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
+}
+
+/* Caps held behind a pending line take effect when they go out: the line before them is
+ * tokenized in the format downstream is told it has. */
+static void
+apply_held_caps (GstTokenizer *self, GstEvent *event)
+{
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return;
+  gst_event_parse_caps (event, &caps);
+  set_format_from_caps (self, caps);
+}
+
 /* Serialized events that came while a line was pending go out after that line, in
  * their order: a GAP or a SEGMENT must not overtake text that began before it. */
 static void
@@ -302,14 +322,32 @@ push_held_events (GstTokenizer *self)
 {
   GstEvent *event;
 
-  while ((event = g_queue_pop_head (&self->held_events)) != NULL)
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL) {
+    apply_held_caps (self, event);
     gst_pad_push_event (self->srcpad, event);
+  }
 }
 
 static void
 drop_held_events (GstTokenizer *self)
 {
   g_queue_clear_full (&self->held_events, (GDestroyNotify) gst_event_unref);
+}
+
+/* A flush drops the pending line, but upstream never sends again the caps and tags held
+ * behind it: they are stored on the source pad to go out before the next data, as
+ * queue keeps them. A held segment is the flushed stream's own. */
+static void
+flush_held_events (GstTokenizer *self)
+{
+  GstEvent *event;
+
+  while ((event = g_queue_pop_head (&self->held_events)) != NULL) {
+    apply_held_caps (self, event);
+    if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT)
+      gst_pad_store_sticky_event (self->srcpad, event);
+    gst_event_unref (event);
+  }
 }
 
 static GstFlowReturn
@@ -458,15 +496,6 @@ gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   return gst_pad_push (self->srcpad, buffer);
 }
 
-static void
-set_format_from_caps (GstTokenizer *self, GstCaps *caps)
-{
-  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps, 0), "format");
-
-  self->is_markup = g_strcmp0 (format, "pango-markup") == 0;
-  GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
-}
-
 /* A serialized event that comes while a line is pending (a GAP, a SEGMENT, a custom
  * event) goes out after that line; the ends of a stream and flushes do not wait. */
 static gboolean
@@ -492,9 +521,11 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     ensure_src_caps (self);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      gst_event_parse_caps (event, &caps);
-      set_format_from_caps (self, caps);
       self->has_upstream_caps = TRUE;
+      if (!must_follow_pending_line (self, event)) {
+        gst_event_parse_caps (event, &caps);
+        set_format_from_caps (self, caps);
+      }
       break;
     case GST_EVENT_SEGMENT:
       gst_event_parse_segment (event, &segment);
@@ -505,7 +536,7 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         GST_DEBUG_OBJECT (self, "flush: dropping a partial line of %u bytes", self->pending_line->len);
       g_byte_array_set_size (self->pending_line, 0);
       self->pending_cut = FALSE;
-      drop_held_events (self);
+      flush_held_events (self);
       break;
     case GST_EVENT_STREAM_START:
     case GST_EVENT_EOS:
@@ -760,11 +791,29 @@ set_model (GstTokenizer *self, const gchar *property, const gchar *model)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The state change that reads a property, or GST_STATE_VOID_PENDING for those read at
+ * each buffer (and the model, refused rather than deferred). */
+static GstState
+read_at (guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_PROMPT:
+    case PROP_PROMPT_NAME:
+    case PROP_PAIR_TEXT:
+    case PROP_PAIR_TEXT_POSITION: return GST_STATE_READY;
+    case PROP_SPLIT_LINES:
+    case PROP_MAX_LINE_BYTES: return GST_STATE_PAUSED;
+    default: return GST_STATE_VOID_PENDING;
+  }
+}
+
 static void
 gst_tokenizer_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstTokenizer *self = GST_TOKENIZER (object);
 
+  if (read_at (prop_id) != GST_STATE_VOID_PENDING)
+    gst_bert_warn_deferred_change (GST_ELEMENT (self), pspec, value, read_at (prop_id));
   switch (prop_id) {
     case PROP_MODEL:
     case PROP_VOCAB: set_model (self, pspec->name, g_value_get_string (value)); break;

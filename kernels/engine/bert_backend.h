@@ -53,6 +53,9 @@ typedef struct {
   gpointer (*submit) (gpointer state, const BertPackedBatch *batch, BertBatchOutput *output, GError **error);
   /* Blocks until the job is done; frees the handle in all cases. */
   gboolean (*wait) (gpointer state, gpointer job, GError **error);
+  /* bert_encoder_cancel: the jobs submitted so far end soon, failed; called from any
+   * thread. NULL where jobs end in bounded time on their own (CPU, CUDA). */
+  void (*cancel) (gpointer state);
 } BertBackend;
 
 /* The CPU backend, always built in. */

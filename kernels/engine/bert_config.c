@@ -270,20 +270,24 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
   return TRUE;
 }
 
-/* The head a class name such as BertForSequenceClassification names, if any. */
+/* The head a class name such as BertForSequenceClassification names, if any. Another
+ * task's class (ForMultipleChoice, ForQuestionAnswering, ForMaskedLM...) names a head the
+ * engine does not run: its encoder runs, as sentence-transformers loads such a checkpoint,
+ * and its tensors are not read as a classifier (a multiple-choice scorer's one-row
+ * classifier is no one-label sequence classifier). */
 static gboolean
 head_of_class (const char *name, const char *class_prefix, BertHead *head)
 {
   gsize length = strlen (class_prefix);
 
-  if (strncmp (name, class_prefix, length) != 0)
+  if (strncmp (name, class_prefix, length) != 0 || !g_str_has_prefix (name + length, "For"))
     return FALSE;
   if (strcmp (name + length, "ForSequenceClassification") == 0)
     *head = BERT_HEAD_SEQUENCE_CLASSIFIER;
   else if (strcmp (name + length, "ForTokenClassification") == 0)
     *head = BERT_HEAD_TOKEN_CLASSIFIER;
   else
-    return FALSE;
+    *head = BERT_HEAD_ENCODER;
   return TRUE;
 }
 
@@ -308,9 +312,15 @@ read_architectures (BertConfig *config, const char *class_prefix, gboolean *name
   for (guint i = 0; i < json_array_get_length (names); i++) {
     JsonNode *element = json_array_get_element (names, i);
 
+    BertHead head;
+
+    /* A classifier named anywhere in the list wins over another task's class. */
     if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
-        && head_of_class (json_node_get_string (element), class_prefix, &config->head))
+        && head_of_class (json_node_get_string (element), class_prefix, &head)) {
+      if (!*named || head != BERT_HEAD_ENCODER)
+        config->head = head;
       *named = TRUE;
+    }
   }
   return TRUE;
 }

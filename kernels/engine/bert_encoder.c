@@ -230,6 +230,13 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
 }
 
 void
+bert_encoder_cancel (BertEncoder *encoder)
+{
+  if (encoder->backend->cancel != NULL)
+    encoder->backend->cancel (encoder->state);
+}
+
+void
 bert_encoder_free (BertEncoder *encoder)
 {
   if (encoder == NULL)

@@ -45,8 +45,9 @@ typedef enum {
   BERT_ENGINE_ERROR_SHAPE,       /* a tensor's shape disagrees with config.json */
   BERT_ENGINE_ERROR_DEVICE,      /* no such device, no driver, backend module missing */
   BERT_ENGINE_ERROR_OUT_OF_MEMORY,
-  BERT_ENGINE_ERROR_INPUT,  /* a batch the model cannot take (too long, bad id) */
-  BERT_ENGINE_ERROR_COMPUTE /* a kernel or library call failed */
+  BERT_ENGINE_ERROR_INPUT,    /* a batch the model cannot take (too long, bad id) */
+  BERT_ENGINE_ERROR_COMPUTE,  /* a kernel or library call failed */
+  BERT_ENGINE_ERROR_CANCELLED /* bert_encoder_cancel gave up the job */
 } BertEngineError;
 
 /* Loads config.json, model.safetensors (mapped), the tokenizer files and the
@@ -174,6 +175,12 @@ typedef struct _BertJob BertJob;
 BertEncoder *bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error);
 /* Free an encoder's jobs before the encoder. */
 void bert_encoder_free (BertEncoder *encoder);
+/* Gives up the jobs submitted so far, for a caller that will drop their results (a
+ * pipeline stopping): on a backend whose jobs can wait on something outside the machine
+ * (remote: a server that does not answer, server-timeout 0 or retries), their waits return
+ * soon, failed with BERT_ENGINE_ERROR_CANCELLED, instead of when the server or the time-out
+ * ends them; elsewhere they finish as usual. Jobs submitted later run as usual. Any thread. */
+void bert_encoder_cancel (BertEncoder *encoder);
 /* Which backend runs: "cpu", "cuda" or "remote". */
 const char *bert_encoder_get_backend_name (const BertEncoder *encoder);
 /* Whether submit returns before the batch is computed (see the contract above). */

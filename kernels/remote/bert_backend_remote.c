@@ -8,6 +8,9 @@
  * arrive in. A refused connection, a time-out, a broken transfer and an HTTP 5xx are tried
  * again up to retries times, 100 ms after the first failure, doubling to at most 2 s;
  * an HTTP 4xx (the server refused the batch) and a malformed response are not: docs/remote.md.
+ * cancel gives up the jobs submitted so far: a transfer in progress is aborted from
+ * libcurl's progress callback (called about once a second while a server is silent), a
+ * retry's delay is cut short, and a job not started yet is not sent.
  */
 #include <curl/curl.h>
 #include <string.h>
@@ -16,6 +19,8 @@
 
 #define FIRST_RETRY_DELAY_US (100 * G_TIME_SPAN_MILLISECOND)
 #define MAX_RETRY_DELAY_US (2 * G_TIME_SPAN_SECOND)
+/* A response's JSON header is a few hundred bytes; this is the room left for it. */
+#define MAX_RESPONSE_HEADER_BYTES (1 << 20)
 
 typedef struct {
   char *server; /* as given, for messages */
@@ -27,10 +32,14 @@ typedef struct {
   int pooling, normalize;
   GThreadPool *senders;
   GAsyncQueue *idle_handles; /* CURL * kept for their open connections */
+  gint cancel_epoch;         /* atomic; jobs submitted before its last increment are given up */
+  GMutex cancel_lock;        /* with cancel_cond: wakes the retry delays */
+  GCond cancel_cond;
 } RemoteState;
 
 typedef struct {
   RemoteState *state;
+  gint epoch; /* state->cancel_epoch at submit */
   GBytes *request;
   gsize header_length;
   BertBatchOutput *output;
@@ -46,7 +55,9 @@ typedef struct {
   long status;
   char curl_message[CURL_ERROR_SIZE];
   GByteArray *body;
-  gssize header_length; /* the response's Inference-Header-Content-Length, or -1 */
+  gsize max_body;          /* more than any answer to the batch holds */
+  gboolean body_too_large; /* the transfer was stopped at max_body */
+  gssize header_length;    /* the response's Inference-Header-Content-Length, or -1 */
 } Exchange;
 
 static gpointer
@@ -55,11 +66,56 @@ init_curl (gpointer data)
   return GINT_TO_POINTER (curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK);
 }
 
+/* Returning less than given stops the transfer (CURLE_WRITE_ERROR). */
 static size_t
 on_body (char *data, size_t size, size_t n, void *user_data)
 {
-  g_byte_array_append (((Exchange *) user_data)->body, (const guint8 *) data, size * n);
+  Exchange *exchange = user_data;
+
+  if (size * n > exchange->max_body - exchange->body->len) {
+    exchange->body_too_large = TRUE;
+    return 0;
+  }
+  g_byte_array_append (exchange->body, (const guint8 *) data, size * n);
   return size * n;
+}
+
+/* Far more than any answer to the batch can hold (each token a row of its widest output,
+ * 4 bytes a value, and a JSON header): a server that sends more is not answering this
+ * request (a wrong port, an endless stream), and the body must not grow until memory ends. */
+static gsize
+max_response_bytes (const BertBatchOutput *output)
+{
+  gsize row = (gsize) MAX (output->embedding_size, output->hidden_size) + 2 * (gsize) output->num_labels + 2;
+
+  return ((gsize) output->n_tokens + output->n_sequences) * row * 4 + MAX_RESPONSE_HEADER_BYTES;
+}
+
+static gboolean
+job_is_cancelled (const RemoteJob *job)
+{
+  return job->epoch != g_atomic_int_get (&job->state->cancel_epoch);
+}
+
+/* Non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress (void *user_data, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
+    curl_off_t uploaded)
+{
+  return job_is_cancelled (user_data);
+}
+
+/* Sleeps @delay_us, or less when the job is cancelled meanwhile. */
+static void
+wait_retry_delay (RemoteJob *job, gint64 delay_us)
+{
+  RemoteState *state = job->state;
+  gint64 deadline = g_get_monotonic_time () + delay_us;
+
+  g_mutex_lock (&state->cancel_lock);
+  while (!job_is_cancelled (job) && g_cond_wait_until (&state->cancel_cond, &state->cancel_lock, deadline))
+    ;
+  g_mutex_unlock (&state->cancel_lock);
 }
 
 static size_t
@@ -91,6 +147,7 @@ exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
   if (curl == NULL)
     curl = curl_easy_init ();
   g_byte_array_set_size (exchange->body, 0);
+  exchange->body_too_large = FALSE;
   exchange->header_length = -1;
   exchange->status = 0;
   exchange->curl_message[0] = '\0';
@@ -109,6 +166,9 @@ exchange_once (RemoteState *state, RemoteJob *job, Exchange *exchange)
   curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
   curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) state->timeout_ms);
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt (curl, CURLOPT_XFERINFODATA, job);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, exchange->curl_message);
   exchange->code = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &exchange->status);
@@ -141,6 +201,10 @@ exchange_failure (const RemoteState *state, const Exchange *exchange)
 {
   char *text, *cause;
 
+  if (exchange->body_too_large)
+    return g_strdup_printf ("the response runs past %" G_GSIZE_FORMAT " bytes, more than any answer to "
+                            "this batch holds: is the server a Triton server?",
+        exchange->max_body);
   if (exchange->code != CURLE_OK) {
     if (exchange->code == CURLE_OPERATION_TIMEDOUT)
       return g_strdup_printf ("no response within server-timeout %u ms (%s)", state->timeout_ms,
@@ -165,20 +229,24 @@ retry_delay (unsigned attempt)
 static void
 run_job (RemoteJob *job, RemoteState *state)
 {
-  Exchange exchange = { .body = g_byte_array_new () };
+  Exchange exchange = { .body = g_byte_array_new (), .max_body = max_response_bytes (job->output) };
   gint64 start = g_get_monotonic_time ();
   GError *read_error = NULL;
   char *failure = NULL;
 
-  for (unsigned attempt = 0;; attempt++) {
+  for (unsigned attempt = 0; !job_is_cancelled (job); attempt++) {
     exchange_once (state, job, &exchange);
     g_free (failure);
     failure = exchange_failure (state, &exchange);
     if (failure == NULL || !is_transient (&exchange) || attempt >= state->retries)
       break;
-    g_usleep (retry_delay (attempt));
+    wait_retry_delay (job, retry_delay (attempt));
   }
-  if (failure != NULL)
+  /* An answer that came before the cancel is still read. */
+  if (job_is_cancelled (job) && (failure != NULL || exchange.status != 200))
+    g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_CANCELLED,
+        "Triton server %s, model '%s': the request was given up (cancelled)", state->server, state->model);
+  else if (failure != NULL)
     g_set_error (&job->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_COMPUTE,
         "Triton server %s, model '%s': %s%s", state->server, state->model, failure,
         is_transient (&exchange) && state->retries > 0 ? " (retries exhausted)" : "");
@@ -195,6 +263,35 @@ run_job (RemoteJob *job, RemoteState *state)
   job->done = TRUE;
   g_cond_signal (&job->done_cond);
   g_mutex_unlock (&job->lock);
+}
+
+/* The requests go to server + "/v2/models/...": a server that libcurl cannot parse, without a
+ * host, or with a query or fragment (which the path would land behind) is refused at READY
+ * rather than failing the first batch with a message about another URL. */
+static gboolean
+check_server_url (const char *server_url, GError **error)
+{
+  CURLU *url = curl_url ();
+  CURLUcode code = curl_url_set (url, CURLUPART_URL, server_url, 0);
+  char *query = NULL, *fragment = NULL;
+  gboolean ok = code == CURLUE_OK;
+
+  if (!ok) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "server '%s' is not a usable URL: %s; give the server as http://host:port", server_url,
+        curl_url_strerror (code));
+  } else if (curl_url_get (url, CURLUPART_QUERY, &query, 0) == CURLUE_OK
+      || curl_url_get (url, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_DEVICE,
+        "server '%s' has a %s; give the server's base URL (http://host:port, a path prefix at most), "
+        "to which /v2/models/NAME/infer is added",
+        server_url, query ? "query (?...)" : "fragment (#...)");
+    ok = FALSE;
+  }
+  curl_free (query);
+  curl_free (fragment);
+  curl_url_cleanup (url);
+  return ok;
 }
 
 static gboolean
@@ -219,7 +316,7 @@ check_remote_options (const BertRemoteOptions *options, GError **error)
         "server '%s' is not an http:// or https:// URL", options->server_url);
     return FALSE;
   }
-  return TRUE;
+  return check_server_url (options->server_url, error);
 }
 
 static gpointer
@@ -250,6 +347,8 @@ remote_create (const BertModel *model, const BertBackendSettings *settings, GErr
   state->pooling = settings->pooling;
   state->normalize = settings->normalize;
   state->idle_handles = g_async_queue_new_full ((GDestroyNotify) curl_easy_cleanup);
+  g_mutex_init (&state->cancel_lock);
+  g_cond_init (&state->cancel_cond);
   state->senders = g_thread_pool_new ((GFunc) run_job, state, MAX (options->max_in_flight, 1), FALSE, NULL);
   return state;
 }
@@ -261,6 +360,8 @@ remote_destroy (gpointer data)
 
   g_thread_pool_free (state->senders, FALSE, TRUE);
   g_async_queue_unref (state->idle_handles);
+  g_mutex_clear (&state->cancel_lock);
+  g_cond_clear (&state->cancel_cond);
   g_free (state->server);
   g_free (state->model);
   g_free (state->infer_url);
@@ -274,6 +375,7 @@ remote_submit (gpointer data, const BertPackedBatch *batch, BertBatchOutput *out
   RemoteJob *job = g_new0 (RemoteJob, 1);
 
   job->state = state;
+  job->epoch = g_atomic_int_get (&state->cancel_epoch);
   job->output = output;
   job->request =
       bert_remote_wire_request (batch, state->head, state->pooling, state->normalize, &job->header_length);
@@ -309,6 +411,17 @@ remote_wait (gpointer data, gpointer handle, GError **error)
   return ok;
 }
 
+static void
+remote_cancel (gpointer data)
+{
+  RemoteState *state = data;
+
+  g_mutex_lock (&state->cancel_lock);
+  g_atomic_int_inc (&state->cancel_epoch);
+  g_cond_broadcast (&state->cancel_cond);
+  g_mutex_unlock (&state->cancel_lock);
+}
+
 static const BertBackend remote_backend = {
   .name = "remote",
   .asynchronous = TRUE,
@@ -316,6 +429,7 @@ static const BertBackend remote_backend = {
   .destroy = remote_destroy,
   .submit = remote_submit,
   .wait = remote_wait,
+  .cancel = remote_cancel,
 };
 
 const BertBackend *

@@ -244,6 +244,33 @@ read_outputs (JsonArray *array, const guint8 *data, gsize data_length, WireOutpu
   return TRUE;
 }
 
+/* Label indices index the label arrays of the result (its label name, probability and
+ * whether it applies): one outside [0, num_labels) is refused, not read past them. */
+static gboolean
+check_label_indices (const int32_t *labels, gsize n, int num_labels, const char *name, GError **error)
+{
+  for (gsize i = 0; i < n; i++) {
+    if (labels[i] < 0 || labels[i] >= num_labels) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "malformed response: output %s[%" G_GSIZE_FORMAT "] is %d, outside [0, %d) (the model's labels)",
+          name, i, labels[i], num_labels);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_labels (BertHead head, const BertBatchOutput *output, GError **error)
+{
+  if (head == BERT_HEAD_SEQUENCE_CLASSIFIER)
+    return check_label_indices (output->labels, output->n_sequences, output->num_labels, "LABELS", error);
+  if (head == BERT_HEAD_TOKEN_CLASSIFIER)
+    return check_label_indices (output->token_labels, output->n_tokens, output->num_labels, "TOKEN_LABELS",
+        error);
+  return TRUE;
+}
+
 gboolean
 bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize header_length, BertHead head,
     BertBatchOutput *output, GError **error)
@@ -257,6 +284,10 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
   gsize json_length = header_length < 0 ? body_length : (gsize) header_length;
   gboolean ok = FALSE;
 
+  if (body_length == 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "malformed response: an empty body");
+    return FALSE;
+  }
   if (json_length > body_length) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: a %" G_GSIZE_FORMAT "-byte JSON header in a %" G_GSIZE_FORMAT "-byte body",
@@ -273,7 +304,8 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "malformed response: no \"outputs\" array in its JSON header");
   } else {
-    ok = read_outputs (array, body + json_length, body_length - json_length, outputs, n_outputs, error);
+    ok = read_outputs (array, body + json_length, body_length - json_length, outputs, n_outputs, error)
+        && check_labels (head, output, error);
   }
   g_object_unref (parser);
   return ok;
@@ -282,10 +314,14 @@ bert_remote_wire_read_response (const guint8 *body, gsize body_length, gssize he
 char *
 bert_remote_wire_error_text (const guint8 *body, gsize body_length)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonParser *parser;
   JsonNode *root;
   char *text = NULL;
 
+  /* A proxy or a load balancer may answer an error status with no body at all. */
+  if (body_length == 0)
+    return g_strdup ("(no body)");
+  parser = json_parser_new_immutable ();
   if (json_parser_load_from_data (parser, (const char *) body, body_length, NULL)
       && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     text = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root), "error", NULL));

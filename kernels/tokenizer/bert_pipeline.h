@@ -70,8 +70,9 @@ typedef struct _BertPipeline {
 
   gboolean trim_offsets; /* RobertaProcessing / ByteLevel post-processor */
   gboolean trim_add_prefix_space;
-  /* Two per id below n_token_spaces: the leading and trailing spaces trim_offsets sees in
-   * the token's text (255: count them again), so that trimming decodes nothing. */
+  /* One per id below n_token_spaces: the leading (low 4 bits) and trailing (high 4 bits)
+   * spaces trim_offsets sees in the token's text (255: 15 or more, count them again), so
+   * that trimming decodes nothing; a byte per id keeps the table in the first-level cache. */
   uint8_t *token_spaces;
   uint32_t n_token_spaces;
 } BertPipeline;

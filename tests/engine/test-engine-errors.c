@@ -539,6 +539,34 @@ test_head_from_tensors (void)
   g_free (folder);
 }
 
+/* architectures naming another task's class (multiple choice: a pooler and a one-row
+ * classifier) runs the encoder, as sentence-transformers would, rather than reading its
+ * classifier as a one-label sequence classifier. */
+static void
+test_other_task_class_runs_the_encoder (void)
+{
+  BertTestModelSpec options;
+  BertModel *model;
+  char *folder;
+
+  bert_test_model_spec_init (&options);
+  options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  options.num_labels = 1;
+  folder = engine_test_make_model (&options);
+  engine_test_replace_in_file (folder, "config.json", "BertForSequenceClassification",
+      "BertForMultipleChoice");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
+  bert_model_unref (model);
+  /* Listed beside a classifier's class, the classifier is the head. */
+  engine_test_replace_in_file (folder, "config.json", "\"BertForMultipleChoice\"",
+      "\"BertForSequenceClassification\", \"BertForMultipleChoice\"");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.head, ==, BERT_HEAD_SEQUENCE_CLASSIFIER);
+  bert_model_unref (model);
+  g_free (folder);
+}
+
 static void
 test_id2label_with_gap (void)
 {
@@ -596,6 +624,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/absurd-sizes", test_absurd_sizes);
   g_test_add_func ("/engine/errors/tokenizer-larger-than-vocab", test_tokenizer_larger_than_vocab);
   g_test_add_func ("/engine/errors/head-from-tensors", test_head_from_tensors);
+  g_test_add_func ("/engine/errors/other-task-class-runs-the-encoder",
+      test_other_task_class_runs_the_encoder);
   g_test_add_func ("/engine/errors/id2label-with-gap", test_id2label_with_gap);
   status = g_test_run ();
   engine_test_cleanup ();

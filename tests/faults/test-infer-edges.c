@@ -1,8 +1,9 @@
 /* test-infer-edges.c: bert-infer where a stream, a setting or the machine is unusual.
  *
  * A new stream right after EOS, a model changed while playing, an output the model
- * cannot give, a batch-timeout of centuries, a machine without a GPU: each used to lose
- * data or say something wrong, silently or too loudly.
+ * cannot give, a batch-timeout of centuries, a machine without a GPU, a server URL the
+ * remote backend cannot use: each used to lose data or say something wrong, silently or
+ * too loudly.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -150,6 +151,38 @@ GST_START_TEST (test_model_change_while_playing_refused)
   fail_unless (out != NULL && gst_buffer_get_bert_result_meta (out) != NULL);
   gst_buffer_unref (out);
   g_free (model);
+  gst_object_unref (infer);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* pooling is read at READY: a new one while playing is kept for the next time, and
+ * said once per change (setting it again to the same value says nothing), while the
+ * settings read at each batch change without a word. */
+GST_START_TEST (test_load_time_setting_change_while_playing_warns)
+{
+  GstHarness *h = gst_harness_new_parse ("bert-infer model=" MODEL " device=cpu batch-size=1");
+  GstBus *bus = gst_bus_new ();
+  GstElement *infer = gst_bin_get_by_name (GST_BIN (h->element), "bertinfer0");
+  GstMessage *message;
+  GError *error = NULL;
+
+  fail_unless (infer != NULL);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, TEXT_CAPS);
+  gst_util_set_object_arg (G_OBJECT (infer), "pooling", "cls");
+  gst_util_set_object_arg (G_OBJECT (infer), "pooling", "cls");
+  g_object_set (infer, "batch-size", 4, "max-length", 8, NULL);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "a pooling that does not apply went unsaid");
+  gst_message_parse_warning (message, &error, NULL);
+  fail_unless (g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE));
+  fail_unless (strstr (error->message, "pooling") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
   gst_object_unref (infer);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
@@ -382,6 +415,43 @@ GST_START_TEST (test_non_utf8_model_path_gives_utf8_error)
 }
 GST_END_TEST;
 
+#ifdef HAVE_REMOTE_BACKEND
+/* A server URL the requests cannot be built on fails NULL -> READY naming it, instead of
+ * the first batch failing on a host named "v2" or on a port past 65535. */
+static const char *unusable_servers[][2] = {
+  { "http://", "No host part" },
+  { "http://localhost:99999", "Port number" },
+  { "http://[::1", "IPv6" },
+  { "http://localhost:8000/?model=x", "has a query" },
+};
+
+GST_START_TEST (test_unusable_server_url_fails_at_ready)
+{
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (element, bus);
+  g_object_set (element, "model", MODEL, "server", unusable_servers[__i__][0], NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (strstr (debug, unusable_servers[__i__][0]) != NULL, "server not named: %s", debug);
+  fail_unless (strstr (debug, unusable_servers[__i__][1]) != NULL, "cause not given: %s", debug);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+GST_END_TEST;
+#endif
+
 static Suite *
 infer_edges_suite (void)
 {
@@ -392,6 +462,7 @@ infer_edges_suite (void)
   tcase_set_timeout (edges, 60);
   tcase_add_test (edges, test_new_stream_right_after_eos_not_lost);
   tcase_add_test (edges, test_model_change_while_playing_refused);
+  tcase_add_test (edges, test_load_time_setting_change_while_playing_warns);
   tcase_add_test (edges, test_output_the_head_cannot_give_is_an_error);
   tcase_add_test (edges, test_latency_saturates);
   tcase_add_test (edges, test_device_auto_fallback_is_info);
@@ -399,6 +470,9 @@ infer_edges_suite (void)
   tcase_add_test (edges, test_query_outlives_no_flush);
   tcase_add_loop_test (edges, test_non_utf8_model_path_gives_utf8_error, 0,
       G_N_ELEMENTS (elements_with_models));
+#ifdef HAVE_REMOTE_BACKEND
+  tcase_add_loop_test (edges, test_unusable_server_url_fails_at_ready, 0, G_N_ELEMENTS (unusable_servers));
+#endif
   return suite;
 }
 

@@ -210,6 +210,81 @@ test_error_text_is_the_servers (void)
   g_free (text);
 }
 
+/* A 200 with no body at all (a proxy's, a server that died) is refused, not parsed. */
+static void
+test_empty_response_is_refused (void)
+{
+  GByteArray *empty = g_byte_array_new ();
+  float embeddings[6];
+  BertBatchOutput output;
+  GError *error = NULL;
+
+  init_output (&output, embeddings);
+  g_assert_false (
+      bert_remote_wire_read_response (empty->data, empty->len, -1, BERT_HEAD_ENCODER, &output, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_error_free (error);
+  g_byte_array_unref (empty);
+}
+
+/* Label indices index the label arrays: one outside [0, num_labels) is refused rather
+ * than read past them. */
+static void
+test_label_outside_the_labels_is_refused (void)
+{
+  static const char header[] =
+      "{\"outputs\":["
+      "{\"name\":\"LOGITS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
+      "{\"name\":\"PROBS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
+      "{\"name\":\"LABELS\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}},"
+      "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_"
+      "size\":4}}]}";
+  const float values[8] = { 0 };
+  const uint8_t applies[4] = { 0, 1, 1, 0 };
+  const int32_t bad_labels[][2] = { { 1, 2 }, { -1, 0 }, { 0, 1000000 } };
+  float got_logits[4], got_probs[4];
+  int32_t got_labels[2];
+  uint8_t got_applies[4];
+  BertBatchOutput output = { .n_sequences = 2,
+    .n_tokens = 5,
+    .hidden_size = 3,
+    .num_labels = 2,
+    .logits = got_logits,
+    .probs = got_probs,
+    .labels = got_labels,
+    .label_applies = got_applies };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_labels); i++) {
+    GByteArray *body = g_byte_array_new ();
+    GError *error = NULL;
+
+    g_byte_array_append (body, (const guint8 *) header, strlen (header));
+    g_byte_array_append (body, (const guint8 *) values, sizeof values);
+    g_byte_array_append (body, (const guint8 *) bad_labels[i], sizeof bad_labels[i]);
+    g_byte_array_append (body, applies, sizeof applies);
+    g_assert_false (bert_remote_wire_read_response (body->data, body->len, strlen (header),
+        BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
+    g_assert_nonnull (error);
+    if (strstr (error->message, "outside [0, 2)") == NULL)
+      g_error ("'%s' does not name the range", error->message);
+    g_error_free (error);
+    g_byte_array_unref (body);
+  }
+}
+
+/* A 404 or a 502 with no body (a proxy's) is still described, without a GLib critical. */
+static void
+test_error_without_body_is_described (void)
+{
+  GByteArray *empty = g_byte_array_new ();
+  char *text = bert_remote_wire_error_text (empty->data, empty->len);
+
+  g_assert_cmpstr (text, ==, "(no body)");
+  g_free (text);
+  g_byte_array_unref (empty);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,5 +297,9 @@ main (int argc, char **argv)
   g_test_add_func ("/remote-wire/malformed-headers-are-refused", test_malformed_headers_are_refused);
   g_test_add_func ("/remote-wire/classifier-outputs-are-read", test_classifier_outputs_are_read);
   g_test_add_func ("/remote-wire/error-text-is-the-servers", test_error_text_is_the_servers);
+  g_test_add_func ("/remote-wire/error-without-body-is-described", test_error_without_body_is_described);
+  g_test_add_func ("/remote-wire/empty-response-is-refused", test_empty_response_is_refused);
+  g_test_add_func ("/remote-wire/label-outside-the-labels-is-refused",
+      test_label_outside_the_labels_is_refused);
   return g_test_run ();
 }

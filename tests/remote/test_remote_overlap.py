@@ -11,8 +11,17 @@ request until the next one arrives and answers out of order.
   token count into the embedding).
 - flush_while_in_engine: a flush while the first batch is held drops its result; the
   buffer after the flush comes out alone, and the held request is still collected.
+- flush_while_server_silent: a flush while the server holds a request and never answers
+  (server-timeout=0) gives that request up: the buffer after the flush comes out within
+  seconds, not once the held request ends.
 - shutdown_while_in_engine: going to NULL with a batch held returns once the batch is
   answered, without a deadlock.
+- endless_response_is_an_error: a server that answers with a body that never ends (not
+  a Triton server: a stream on the wrong port) is an error naming the cause once the body
+  runs past what the batch could hold, not memory growing until the process dies.
+- shutdown_while_server_silent: going to NULL while the server holds a request and never
+  answers (server-timeout=0: no time-out) returns within seconds: the request is given up,
+  not waited for.
 
 Nothing here depends on timing but the hold limit, which is only reached on failure.
 Skips (77) without PyGObject, numpy or the remote backend.
@@ -28,6 +37,7 @@ from remote_fixture import Gst, make_model, skip
 
 HOLD_LIMIT_S = 20      # a held request is answered after this even if not released
 WAIT_LIMIT_S = 60      # the test's own waits for the element
+STOP_LIMIT_S = 10      # going to NULL with a request the server never answers
 HIDDEN = 32            # make-test-model.py's default hidden size
 
 
@@ -131,12 +141,13 @@ def hold_first_until_released(responder, index):
 class Element:
     """bert-infer on the remote backend with an appsink, fed from a pad of our own."""
 
-    def __init__(self, model_dir, url):
+    def __init__(self, model_dir, url, server_timeout_ms=10000):
         self.pipeline = Gst.Pipeline.new()
         self.infer = Gst.ElementFactory.make("bert-infer")
         sink = Gst.ElementFactory.make("appsink")
         for name, value in (("model", model_dir), ("device", "remote"), ("server", url),
-                            ("batch-size", 1), ("max-in-flight", 2), ("retries", 0)):
+                            ("batch-size", 1), ("max-in-flight", 2), ("retries", 0),
+                            ("server-timeout", server_timeout_ms)):
             Gst.util_set_object_arg(self.infer, name, str(value))
         sink.set_property("sync", False)
         sink.set_property("emit-signals", True)
@@ -234,6 +245,30 @@ def flush_while_in_engine(model_dir):
     print("flush_while_in_engine: ok")
 
 
+def flush_while_server_silent(model_dir):
+    responder = Responder(hold_first_until_released)
+    element = Element(model_dir, responder.url, server_timeout_ms=0)
+    try:
+        element.start()
+        element.push(1, 0)
+        assert responder.event(0).wait(WAIT_LIMIT_S), "request 0 never came"
+        element.src.push_event(Gst.Event.new_flush_start())
+        element.src.push_event(Gst.Event.new_flush_stop(True))
+        element.push_segment()
+        element.push(4, 10)
+        element.src.push_event(Gst.Event.new_eos())
+        message = element.pipeline.get_bus().timed_pop_filtered(
+            STOP_LIMIT_S * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        assert message is not None, \
+            f"the buffer after the flush waited over {STOP_LIMIT_S} s for the flushed request"
+        assert message.type == Gst.MessageType.EOS, message.parse_error()
+    finally:
+        element.stop()
+        responder.close()
+    assert element.pts == [10], f"expected only the buffer after the flush: {element.pts}"
+    print("flush_while_server_silent: ok")
+
+
 def shutdown_while_in_engine(model_dir):
     responder = Responder(hold_first_until_released)
     element = Element(model_dir, responder.url)
@@ -251,6 +286,75 @@ def shutdown_while_in_engine(model_dir):
     print("shutdown_while_in_engine: ok")
 
 
+def shutdown_while_server_silent(model_dir):
+    responder = Responder(hold_first_until_released)
+    element = Element(model_dir, responder.url, server_timeout_ms=0)
+    try:
+        element.start()
+        element.push(1, 0)
+        assert responder.event(0).wait(WAIT_LIMIT_S), "request 0 never came"
+        stopping = threading.Thread(target=element.stop)
+        stopping.start()
+        stopping.join(STOP_LIMIT_S)
+        assert not stopping.is_alive(), \
+            f"NULL not reached within {STOP_LIMIT_S} s while the server is silent"
+    finally:
+        responder.close()
+        stopping.join(WAIT_LIMIT_S)
+    print("shutdown_while_server_silent: ok")
+
+
+class EndlessServer:
+    """Answers every POST with a 200 whose chunked body never ends."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    while True:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def endless_response_is_an_error(model_dir):
+    server = EndlessServer()
+    element = Element(model_dir, server.url, server_timeout_ms=WAIT_LIMIT_S * 1000)
+    try:
+        element.start()
+        element.push(1, 0)
+        element.src.push_event(Gst.Event.new_eos())
+        message = element.pipeline.get_bus().timed_pop_filtered(
+            WAIT_LIMIT_S * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        assert message is not None, "no error while the body grows"
+        assert message.type == Gst.MessageType.ERROR, "an endless body was taken as an answer"
+        debug = message.parse_error()[1]
+        assert "more than any answer to this batch holds" in debug, debug
+    finally:
+        element.stop()
+        server.close()
+    print("endless_response_is_an_error: ok")
+
+
 def main():
     for name in ("bert-infer", "appsink"):
         if not Gst.ElementFactory.find(name):
@@ -263,7 +367,10 @@ def main():
         model_dir = make_model(f"{directory}/model", "--hidden", str(HIDDEN), "--no-normalize")
         overlap_and_order(model_dir)
         flush_while_in_engine(model_dir)
+        flush_while_server_silent(model_dir)
         shutdown_while_in_engine(model_dir)
+        shutdown_while_server_silent(model_dir)
+        endless_response_is_an_error(model_dir)
     return 0
 
 

@@ -332,6 +332,20 @@ check_encodes_as (BertTokenizer *tokenizer, const char *text, const char *expect
   bert_encoding_clear (&encoding);
 }
 
+/* trim_offsets reads a token's leading and trailing spaces from a byte per id, and counts
+ * them again for tokens of 15 or more: here "Ġ" * 16 (id 1003), beside shorter runs. The
+ * expected ids and offsets are Hugging Face's (tokenizers 0.23.3). */
+static void
+test_trims_long_space_tokens (void)
+{
+  BertTokenizer *tokenizer = load_fixture ("bpe-roberta");
+  check_encodes_as (tokenizer, "a                 b", "0:0:0:0 309:0:0:1 1003:0:17:17 327:0:18:19 2:0:0:0");
+  check_encodes_as (tokenizer, "               c                               d",
+      "0:0:0:0 794:0:12:12 260:0:14:14 301:0:15:16 1003:0:32:32 794:0:44:44 260:0:46:46 268:0:47:48 "
+      "2:0:0:0");
+  bert_tokenizer_free (tokenizer);
+}
+
 /* Byte-level BPE takes a word's symbols straight from its bytes, except where a byte's
  * character is not a token (here "~": unknown, dropped, without unk_token) or ignore_merges
  * looks words up whole first (here "Ġhey", which no merge makes): then the word goes
@@ -656,6 +670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
   g_test_add_func ("/subword/trims-offsets", test_trims_offsets_where_roberta_processing_says);
+  g_test_add_func ("/subword/trims-long-space-tokens", test_trims_long_space_tokens);
   g_test_add_func ("/subword/nul-is-valid-utf8", test_nul_is_not_invalid_utf8);
   g_test_add_func ("/subword/utf8-validity", test_utf8_validity_agrees_with_glib);
   g_test_add_func ("/subword/space-runs", test_space_runs_replace_where_the_pattern_says);

@@ -1191,6 +1191,75 @@ GST_START_TEST (test_buffer_without_tokens_is_tokenized_by_model)
 
 GST_END_TEST;
 
+/* A byte stream (no caps, a segment in bytes: filesrc, fdsrc) is cut where reads end,
+ * mid-word: bert-infer refuses it as tokenizer does, rather than run the pieces. */
+GST_START_TEST (test_byte_stream_refused)
+{
+  GstElement *element = new_bert_infer ("encoder", "batch-size", 1, NULL);
+  GstHarness *h = gst_harness_new_with_element (element, "sink", "src");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  GstSegment segment;
+
+  gst_element_set_bus (element, bus);
+  gst_object_unref (element);
+  gst_harness_play (h);
+  gst_segment_init (&segment, GST_FORMAT_BYTES);
+  gst_harness_push_event (h, gst_event_new_stream_start ("bytes"));
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (gst_harness_push (h, text_buffer ("the quick bro", 0)), GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "a byte stream was run in read-size pieces");
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "split-lines") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* bert-infer alone drops invalid UTF-8 for tokenizing as tokenizer does, and says so as
+ * tokenizer does: once per stream, the text passing unchanged. */
+GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
+{
+  const gchar invalid[] = "the \xff\xfe quick \xc3";
+  GstElement *element = new_bert_infer ("encoder", "batch-size", 1, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (invalid, i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (gst_buffer_memcmp (buffer, 0, invalid, strlen (invalid)) == 0, "the text changed");
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "invalid UTF-8 dropped silently");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE), "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_pango_markup_is_stripped_when_tokenizing)
 {
   GstElement *element = new_bert_infer ("encoder", NULL);
@@ -1324,6 +1393,49 @@ GST_START_TEST (test_missing_model_fails_naming_it)
   fail_unless (strstr (message, FETCH_COMMAND) == NULL, "a path is not a model to fetch: '%s'", message);
   g_free (message);
   gst_object_unref (element);
+}
+
+GST_END_TEST;
+
+/* Finite weights so large that the layers overflow: every result is NaN, which bert-json
+ * would write as null without a word. The buffers pass, and a warning says so once. */
+GST_START_TEST (test_non_finite_results_warn_once)
+{
+  gchar *dir = model_dir ("overflowing");
+  BertTestModelSpec options;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
+  bert_test_model_spec_init (&options);
+  options.weight_scale = 1e30f;
+  fail_unless (bert_test_model_write (dir, &options, NULL));
+  g_object_set (element, "model", dir, "batch-size", 1, NULL);
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("w5 w6 w7", i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "NaN results went unnoticed");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (strstr (error->message, "NaN") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  bert_test_model_remove (dir);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -1920,6 +2032,9 @@ bertinfer_suite (void)
   tcase_add_test (input, test_token_meta_with_short_arrays_is_read_within_bounds);
   tcase_add_test (input, test_buffer_without_tokens_is_tokenized_by_model);
   tcase_add_test (input, test_pango_markup_is_stripped_when_tokenizing);
+  tcase_add_test (input, test_invalid_utf8_tokenized_here_warns_once);
+  tcase_add_test (input, test_byte_stream_refused);
+  tcase_add_test (input, test_non_finite_results_warn_once);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);

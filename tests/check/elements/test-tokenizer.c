@@ -713,6 +713,56 @@ GST_START_TEST (test_split_lines_flush_discards_partial_line)
 
 GST_END_TEST;
 
+/* A caps change while a line is partial goes out after that line: the line is tokenized
+ * in the format downstream is told it has, the lines after it in the new one. */
+GST_START_TEST (test_split_lines_caps_change_applies_after_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  const gint32 ids[] = { CLS, CAT, SEP };
+  GstBuffer *out;
+
+  gst_harness_push (h, text_buffer ("the <b>"));
+  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string (MARKUP_CAPS)));
+  gst_harness_push (h, text_buffer ("cat</b>\n<i>cat</i>\n"));
+  assert_next_line (h, "the <b>cat</b>", GST_CLOCK_TIME_NONE);
+  out = gst_harness_pull (h);
+  assert_text (out, "<i>cat</i>");
+  assert_ids (out, ids, G_N_ELEMENTS (ids));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Caps that came while a line was pending are held behind it; a flush drops the line but
+ * not the caps, which upstream never sends again: the lines after it go out with them. */
+GST_START_TEST (test_split_lines_flush_keeps_caps_held_behind_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  GstSegment segment;
+  GstBuffer *out;
+  GstCaps *caps;
+
+  gst_harness_push (h, text_buffer ("the cat"));
+  gst_harness_push_event (h, gst_event_new_caps (gst_caps_from_string (MARKUP_CAPS)));
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  gst_harness_push (h, text_buffer ("<i>hello</i>\n"));
+  out = gst_harness_pull (h);
+  assert_text (out, "<i>hello</i>");
+  gst_buffer_unref (out);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (caps != NULL);
+  fail_unless_equals_string (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"),
+      "pango-markup");
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* After a DISCONT the pending line cannot go on: it is pushed as it is. */
 GST_START_TEST (test_split_lines_discont_ends_partial_line)
 {
@@ -1622,12 +1672,21 @@ GST_START_TEST (test_pair_text_change_while_playing_waits_for_null)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
   const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP };
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
   GstBuffer *out;
 
+  gst_element_set_bus (h->element, bus);
   g_object_set (h->element, "pair-text", "world", NULL);
   out = push_and_pull (h, text_buffer ("the cat"));
   assert_ids (out, ids, G_N_ELEMENTS (ids));
   gst_buffer_unref (out);
+  /* The change waits, and says so: the property already reads back "world". */
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "a pair-text that does not apply yet went unsaid");
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   gst_harness_teardown (h);
 }
 
@@ -1721,6 +1780,8 @@ tokenizer_suite (void)
   tcase_add_test (lines, test_split_lines_joins_partial_lines);
   tcase_add_test (lines, test_split_lines_stream_offsets);
   tcase_add_test (lines, test_split_lines_flush_discards_partial_line);
+  tcase_add_test (lines, test_split_lines_flush_keeps_caps_held_behind_partial_line);
+  tcase_add_test (lines, test_split_lines_caps_change_applies_after_partial_line);
   tcase_add_test (lines, test_split_lines_discont_ends_partial_line);
   tcase_add_test (lines, test_split_lines_events_keep_their_place_after_partial_line);
   tcase_add_test (lines, test_split_lines_caps_line_length);
