@@ -570,11 +570,12 @@ longest_token (const BertBpeBacktrack *backtrack, const char *text, uint32_t len
  * merge of the two parts facing each other must not come before the merge just undone,
  * nor, where that one made the right token, be that very merge (leftmost goes first). */
 static gboolean
-valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
+valid_pair (const BertBpe *bpe, int32_t left, int32_t right, int32_t *budget)
 {
   const BertBpeToken *tokens = bpe->backtrack->tokens;
   uint32_t limit = G_MAXUINT32;
   for (;;) {
+    --*budget;
     /* Most pairs met here do not merge, or not before limit: the filter and the two tokens'
      * lowest ranks skip their lookups. */
     if ((tokens[left].right_ids >> (right & 63) & 1)
@@ -597,19 +598,30 @@ valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
 /* Words of up to this many bytes take the backtracking encoder (token lengths are bytes). */
 #define BACKTRACK_BYTES 255
 
-static gboolean
-encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces)
+/* Steps a word may take (tokens tried and pair-check steps), per byte and at least: real
+ * text takes about 4 per byte, but a crafted vocabulary can make every token a position
+ * starts with fail its check (quadratic in the word, up to cubic in theory); past this the
+ * merge loop answers, so that no word is slow. */
+#define BACKTRACK_STEPS_PER_BYTE 16
+#define BACKTRACK_MIN_STEPS 256
+
+gboolean
+bert_bpe_encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces)
 {
   const BertBpeBacktrack *backtrack = bpe->backtrack;
   int32_t tokens[BACKTRACK_BYTES];
   uint8_t starts[BACKTRACK_BYTES];
   uint64_t dead[4] = { 0 }; /* positions from which no valid pair sequence covers the rest */
   uint32_t depth = 0, at = 0;
+  int32_t budget = BACKTRACK_MIN_STEPS + BACKTRACK_STEPS_PER_BYTE * (int32_t) length;
   int32_t token = longest_token (backtrack, word, length);
 
   while (at < length) {
     uint32_t end = at + backtrack->lengths[token];
-    if (!(dead[end / 64] >> end % 64 & 1) && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token))) {
+    if (--budget < 0)
+      return FALSE;
+    if (!(dead[end / 64] >> end % 64 & 1)
+        && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token, &budget))) {
       tokens[depth] = token;
       starts[depth++] = (uint8_t) at;
       at = end;
@@ -899,7 +911,8 @@ bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t lengt
     return TRUE;
   if (bpe->ignore_merges)
     return FALSE;
-  if (bpe->backtrack != NULL && length <= BACKTRACK_BYTES && encode_backtracking (bpe, word, length, pieces))
+  if (bpe->backtrack != NULL && length <= BACKTRACK_BYTES
+      && bert_bpe_encode_backtracking (bpe, word, length, pieces))
     return TRUE;
   if (length <= SHORT_WORD_SYMBOLS)
     return encode_bytes_short (bpe, word, length, pieces);

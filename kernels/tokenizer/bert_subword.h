@@ -152,6 +152,10 @@ void bert_bpe_encode (const BertBpe *bpe, const BertVocab *vocab, const char *wo
  * bert_bpe_encode instead. */
 gboolean bert_bpe_encode_byte_level (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces,
     BertBpeScratch *scratch);
+/* The backtracking encoder alone (bpe->backtrack set, length up to 255): FALSE (pieces
+ * untouched) where the word needs more pair-check steps than its budget, or the
+ * conditions fail; bert_bpe_encode_byte_level then takes the merge loop. */
+gboolean bert_bpe_encode_backtracking (const BertBpe *bpe, const char *word, uint32_t length, GArray *pieces);
 /* Once the merges are read: sets up the backtracking encoder for short byte-level words
  * where the vocabulary allows it (bpe->backtrack stays NULL otherwise). */
 void bert_bpe_prepare_backtracking (BertBpe *bpe);

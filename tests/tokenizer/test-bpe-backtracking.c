@@ -229,6 +229,63 @@ test_long_tokens_agree_with_merges (void)
     g_free (runs[i]);
 }
 
+/* Every token the third byte of "y x c0 c1 ..." starts with (c0, c0 c1, ...: 253 bytes
+ * other than x and y) fails its pair check with "yx", as "x c0" merges first, and each
+ * check undoes its token's merges one by one: steps quadratic in the word. The encoder
+ * gives up after its budget and the merge loop answers; the trained vocabulary's words of
+ * 255 bytes stay within the budget. */
+static void
+test_budget_bounds_crafted_words (void)
+{
+  enum {
+    CHAIN = 253
+  };
+  char word[CHAIN + 2] = { 'y', 'x' }, *chain = word + 2;
+  GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
+  Merge merges[CHAIN + 1];
+  MemoryBpe memory;
+
+  for (int k = 0; k < CHAIN; k++)
+    chain[k] = (char) (1 + k + (1 + k >= 'x' ? 2 : 0));
+  for (int k = 0; k < CHAIN; k++)
+    g_ptr_array_add (strings, g_strndup (chain, k + 1));
+  merges[0] = (Merge){ "x", g_ptr_array_index (strings, 0) };
+  merges[1] = (Merge){ "y", "x" };
+  for (int k = 1; k < CHAIN; k++) {
+    g_ptr_array_add (strings, g_strndup (chain + k, 1));
+    merges[k + 1] =
+        (Merge){ g_ptr_array_index (strings, k - 1), g_ptr_array_index (strings, strings->len - 1) };
+  }
+  memory_bpe_init (&memory, merges, G_N_ELEMENTS (merges), NULL);
+  g_assert_nonnull (memory.bpe.backtrack);
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
+  g_assert_false (bert_bpe_encode_backtracking (&memory.bpe, word, sizeof word, pieces));
+  g_assert_cmpuint (pieces->len, ==, 0);
+  char *expected = encode_by_merges (&memory, word, sizeof word), *got = encode (&memory, word, sizeof word);
+  g_assert_cmpstr (got, ==, expected);
+  g_free (expected);
+  g_free (got);
+  memory_bpe_clear (&memory);
+  g_ptr_array_free (strings, TRUE);
+
+  static const char letters[] = "abc \xc3\xa9";
+  GRand *rand = g_rand_new_with_seed (15);
+  strings = g_ptr_array_new_with_free_func (g_free);
+  GArray *trained = train_merges (rand, strings, 120);
+  memory_bpe_init (&memory, (const Merge *) trained->data, trained->len, NULL);
+  for (guint n = 0; n < 2000; n++) {
+    for (guint i = 0; i < sizeof word; i++)
+      word[i] = letters[g_rand_int_range (rand, 0, sizeof letters - 1)];
+    g_array_set_size (pieces, 0);
+    g_assert_true (bert_bpe_encode_backtracking (&memory.bpe, word, sizeof word, pieces));
+  }
+  memory_bpe_clear (&memory);
+  g_array_free (trained, TRUE);
+  g_ptr_array_free (strings, TRUE);
+  g_rand_free (rand);
+  g_array_free (pieces, TRUE);
+}
+
 /* Where the vocabulary breaks a condition of the backtracking encoder, loading leaves it
  * off and the merge loop encodes, as Hugging Face does. */
 static void
@@ -281,5 +338,6 @@ main (int argc, char **argv)
   g_test_add_func ("/bpe-backtracking/agrees-with-merges", test_backtracking_agrees_with_merges);
   g_test_add_func ("/bpe-backtracking/long-tokens", test_long_tokens_agree_with_merges);
   g_test_add_func ("/bpe-backtracking/fallback", test_fallback_where_conditions_fail);
+  g_test_add_func ("/bpe-backtracking/budget", test_budget_bounds_crafted_words);
   return g_test_run ();
 }
