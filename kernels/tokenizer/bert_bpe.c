@@ -568,27 +568,27 @@ longest_token (const BertBpeBacktrack *backtrack, const char *text, uint32_t len
 /* Whether BPE on the bytes of left and right gives left, right. Their merges are undone
  * latest first (of the token undone, the part facing the other stays); at each step a
  * merge of the two parts facing each other must not come before the merge just undone,
- * nor, where that one made the right token, be that very merge (leftmost goes first). */
-static gboolean
-valid_pair (const BertBpe *bpe, int32_t left, int32_t right, int32_t *budget)
+ * nor, where that one made the right token, be that very merge (leftmost goes first).
+ * Returns the steps taken, negated where the pair is not valid. */
+static int32_t
+valid_pair (const BertBpe *bpe, int32_t left, int32_t right)
 {
   const BertBpeToken *tokens = bpe->backtrack->tokens;
   uint32_t limit = G_MAXUINT32;
-  for (;;) {
-    --*budget;
+  for (int32_t steps = 1;; steps++) {
     /* Most pairs met here do not merge, or not before limit: the filter and the two tokens'
      * lowest ranks skip their lookups. */
     if ((tokens[left].right_ids >> (right & 63) & 1)
         && MAX (tokens[left].first_rank_as_left, tokens[right].first_rank_as_right) < limit - 1) {
       if (merge_rank (bpe, left, right) < limit - 1)
-        return FALSE;
+        return -steps;
     }
     if (tokens[left].order > tokens[right].order) {
       limit = tokens[left].order;
       left = tokens[left].right;
     } else {
       if (tokens[right].order == 0)
-        return TRUE;
+        return steps;
       limit = tokens[right].order + 1;
       right = tokens[right].left;
     }
@@ -620,8 +620,13 @@ bert_bpe_encode_backtracking (const BertBpe *bpe, const char *word, uint32_t len
     uint32_t end = at + backtrack->lengths[token];
     if (--budget < 0)
       return FALSE;
-    if (!(dead[end / 64] >> end % 64 & 1)
-        && (depth == 0 || valid_pair (bpe, tokens[depth - 1], token, &budget))) {
+    gboolean valid = !(dead[end / 64] >> end % 64 & 1);
+    if (valid && depth > 0) {
+      int32_t steps = valid_pair (bpe, tokens[depth - 1], token);
+      budget -= ABS (steps);
+      valid = steps > 0;
+    }
+    if (valid) {
       tokens[depth] = token;
       starts[depth++] = (uint8_t) at;
       at = end;
