@@ -7,10 +7,10 @@
  * where the vocabulary allows it (see below), with the same result.
  */
 #include "bert_subword.h"
+#include "bert_huge_pages.h"
 #include "bert_normalized.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
 
 typedef struct {
   int32_t id;
@@ -26,28 +26,6 @@ typedef struct {
 } Candidate;
 
 static void backtrack_free (BertBpeBacktrack *backtrack);
-
-#define HUGE_PAGE (2u << 20)
-
-/* Zeroed memory, cache-line aligned, and from 1 MB on in memory the kernel may back with
- * 2 MB pages: the merge table and the backtracking encoder's arrays are read all over, and
- * with 4 kB pages many of those reads would also miss the TLB (a page walk, nested in a
- * virtual machine). Freed with free (). */
-static void *
-table_alloc0 (gsize size)
-{
-  gboolean huge = size >= HUGE_PAGE / 2;
-  gsize rounded = huge ? (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : MAX (size, 64);
-  void *data;
-  if (posix_memalign (&data, huge ? HUGE_PAGE : 64, rounded) != 0)
-    g_error ("%s: out of memory for %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
-#ifdef MADV_HUGEPAGE
-  if (huge)
-    madvise (data, rounded, MADV_HUGEPAGE); /* a hint: nothing to do if refused */
-#endif
-  memset (data, 0, size);
-  return data;
-}
 
 static inline uint64_t
 merge_key (int32_t left, int32_t right)
@@ -72,7 +50,7 @@ bert_bpe_init (BertBpe *bpe, uint32_t n_model_ids, uint32_t n_merges)
     n_buckets *= 2;
   memset (bpe, 0, sizeof *bpe);
   bpe->n_model_ids = n_model_ids;
-  bpe->merges = table_alloc0 ((gsize) n_buckets * BERT_MERGE_BUCKET * sizeof (BertMerge));
+  bpe->merges = bert_huge_pages_alloc0 ((gsize) n_buckets * BERT_MERGE_BUCKET * sizeof (BertMerge));
   bpe->merge_mask = n_buckets - 1;
   bpe->unk_id = -1;
 }
@@ -813,7 +791,7 @@ build_trie (BertBpeBacktrack *backtrack, const Spellings *spellings, const GArra
     g_array_index (units, BertBpeTrieUnit, i) = (BertBpeTrieUnit){ 0, 0, -1 };
   g_array_index (units, BertBpeTrieUnit, 0).parent = G_MAXUINT32; /* the root, not free */
   place_node (units, &first_free, spellings, sorted, 0, n, 0, 0);
-  backtrack->units = table_alloc0 (units->len * sizeof (BertBpeTrieUnit));
+  backtrack->units = bert_huge_pages_alloc0 (units->len * sizeof (BertBpeTrieUnit));
   memcpy (backtrack->units, units->data, units->len * sizeof (BertBpeTrieUnit));
   g_array_free (units, TRUE);
   g_free (sorted);
@@ -878,7 +856,7 @@ bert_bpe_prepare_backtracking (BertBpe *bpe)
     if (bpe->byte_level_ids[0][byte] < 0)
       return;
   BertBpeBacktrack *backtrack = g_new0 (BertBpeBacktrack, 1);
-  backtrack->tokens = table_alloc0 (n_ids * sizeof (BertBpeToken));
+  backtrack->tokens = bert_huge_pages_alloc0 (n_ids * sizeof (BertBpeToken));
   backtrack->lengths = g_new0 (uint8_t, n_ids);
   uint32_t *bytes_at = g_new0 (uint32_t, n_ids);
   GArray *made = g_array_new (FALSE, FALSE, sizeof (int32_t));

@@ -76,6 +76,22 @@ bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t sta
   normalized->length = end - start;
 }
 
+/* The next buffers become the string's own and its own the next ones; text follows. */
+static void
+swap_buffers (BertNormalized *normalized)
+{
+  char *text = normalized->owned_text;
+  BertSpan *align = normalized->owned_align;
+  uint32_t capacity = normalized->capacity;
+  normalized->owned_text = normalized->next_text;
+  normalized->owned_align = normalized->next_align;
+  normalized->capacity = normalized->next_capacity;
+  normalized->text = normalized->owned_text;
+  normalized->next_text = text;
+  normalized->next_align = align;
+  normalized->next_capacity = capacity;
+}
+
 char *
 bert_normalized_patch_begin (BertNormalized *normalized)
 {
@@ -91,16 +107,7 @@ bert_normalized_patch_end (BertNormalized *normalized)
     memcpy (normalized->owned_text, normalized->next_text, normalized->length);
     return;
   }
-  char *text = normalized->owned_text;
-  BertSpan *align = normalized->owned_align;
-  uint32_t capacity = normalized->capacity;
-  normalized->owned_text = normalized->next_text;
-  normalized->owned_align = normalized->next_align;
-  normalized->capacity = normalized->next_capacity;
-  normalized->text = normalized->owned_text;
-  normalized->next_text = text;
-  normalized->next_align = align;
-  normalized->next_capacity = capacity;
+  swap_buffers (normalized);
 }
 
 /* ---- building the next string ---- */
@@ -150,18 +157,9 @@ next_copy (BertNormalized *normalized, uint32_t start, uint32_t end)
 static void
 next_swap (BertNormalized *normalized)
 {
-  char *text = normalized->owned_text;
-  BertSpan *align = normalized->owned_align;
-  uint32_t capacity = normalized->capacity;
-  normalized->owned_text = normalized->next_text;
-  normalized->owned_align = normalized->next_align;
-  normalized->capacity = normalized->next_capacity;
-  normalized->text = normalized->owned_text;
+  swap_buffers (normalized);
   normalized->align = normalized->owned_align;
   normalized->length = normalized->next_length;
-  normalized->next_text = text;
-  normalized->next_align = align;
-  normalized->next_capacity = capacity;
   normalized->next_length = 0;
 }
 

@@ -5,12 +5,12 @@
  * reference's strict comparison does.
  */
 #include "bert_subword.h"
+#include "bert_huge_pages.h"
 #include "bert_normalized.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define UNK_PENALTY 10.0
 
@@ -99,21 +99,11 @@ place_children (GArray *units, const GArray *base_used, GArray *skip, const uint
   }
 }
 
-/* Units of 1 MB or more, moved to memory the kernel may back with 2 MB pages: a walk
- * touches units all over the trie, and with 4 kB pages most steps in a 250,000-piece
- * trie (6.8 MB) would also miss the TLB (a page walk, nested in a virtual machine). */
-#define HUGE_PAGE (2u << 20)
-
+/* The units, moved to memory that may be backed with 2 MB pages (bert_huge_pages.h). */
 static BertTrieUnit *
 move_to_huge_pages (BertTrieUnit *data, gsize size)
 {
-  gsize rounded = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-  void *moved;
-  if (size < HUGE_PAGE / 2 || posix_memalign (&moved, HUGE_PAGE, rounded) != 0)
-    return data;
-#ifdef MADV_HUGEPAGE
-  madvise (moved, rounded, MADV_HUGEPAGE); /* a hint: nothing to do if refused */
-#endif
+  BertTrieUnit *moved = bert_huge_pages_alloc0 (size);
   memcpy (moved, data, size);
   g_free (data);
   return moved;
@@ -256,7 +246,7 @@ void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
-  g_free (unigram->trie.units);
+  free (unigram->trie.units);
   unigram->scores = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
