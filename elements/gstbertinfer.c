@@ -906,22 +906,6 @@ gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer, guint max_tokens
       self->is_markup, max_tokens, &self->encoding);
 }
 
-/* Invalid UTF-8 in a text tokenized here was dropped for tokenizing, as `tokenizer` drops
- * it: said as `tokenizer` says it, once per stream, later ones logged. */
-static void
-gst_bert_infer_warn_invalid_utf8 (GstBertInfer *self, GstBuffer *buffer)
-{
-  if (!self->encoding.repaired_utf8)
-    return;
-  if (self->warned_invalid_utf8) {
-    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
-    return;
-  }
-  self->warned_invalid_utf8 = TRUE;
-  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
-}
-
 /* Points @tokens at the buffer's token meta, tokenizing the text first (and attaching
  * the meta) when there is none. Returns the buffer, which may have been made writable,
  * or NULL (the buffer dropped) when it cannot be read. */
@@ -962,7 +946,12 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
     gst_buffer_unref (buffer);
     return NULL;
   }
-  gst_bert_infer_warn_invalid_utf8 (self, buffer);
+  /* Invalid UTF-8 was dropped for tokenizing here, as `tokenizer` drops it, and is said
+   * as `tokenizer` says it. */
+  if (self->encoding.repaired_utf8
+      && !gst_bert_tokenize_warn_invalid_utf8_once (GST_ELEMENT (self), buffer, &self->warned_invalid_utf8))
+    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   tokens->prompt_length =
       gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);

@@ -23,15 +23,19 @@ gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding)
   }
 }
 
-void
-gst_bert_tokenize_post_invalid_utf8 (GstElement *element, GstBuffer *buffer)
+gboolean
+gst_bert_tokenize_warn_invalid_utf8_once (GstElement *element, GstBuffer *buffer, gboolean *warned)
 {
+  if (*warned)
+    return FALSE;
+  *warned = TRUE;
   gst_element_message_full (element, GST_MESSAGE_WARNING, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
       g_strdup ("The text is not valid UTF-8"),
       g_strdup_printf ("Buffer at %" GST_TIME_FORMAT " holds invalid UTF-8: the bytes were dropped for "
                        "tokenization and the text passes unchanged. Warned once per stream.",
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer))),
       __FILE__, GST_FUNCTION, __LINE__);
+  return TRUE;
 }
 
 /* Offsets into prefix + text become offsets into text: a token of the prefix alone

@@ -55,10 +55,11 @@ gboolean gst_bert_tokenize_buffer_pair (const BertTokenizer *tokenizer, const gc
     const gchar *pair_text, GstBertPairTextPosition position, BertPlainText *plain, GstBuffer *buffer,
     gboolean is_markup, guint max_length, BertEncoding *encoding);
 
-/* Posts on @element the STREAM/DECODE warning for a buffer whose text held invalid UTF-8
- * (BertEncoding.repaired_utf8): those bytes were dropped for tokenizing, the text passes
- * unchanged. The caller posts it once per stream and logs later ones. */
-void gst_bert_tokenize_post_invalid_utf8 (GstElement *element, GstBuffer *buffer);
+/* Posts on @element, unless *@warned says it did this stream, the STREAM/DECODE warning
+ * for a buffer whose text held invalid UTF-8 (BertEncoding.repaired_utf8): those bytes
+ * were dropped for tokenizing, the text passes unchanged. Sets *@warned; FALSE if it was
+ * already set (the caller logs such later ones). */
+gboolean gst_bert_tokenize_warn_invalid_utf8_once (GstElement *element, GstBuffer *buffer, gboolean *warned);
 
 /* Frees the scratch of @plain and @encoding when the last text made them larger than a
  * high-water mark (a caption of megabytes), so that one huge text does not leave its

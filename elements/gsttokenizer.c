@@ -159,18 +159,6 @@ get_max_length (GstTokenizer *self)
   return max_length;
 }
 
-static void
-warn_invalid_utf8_once (GstTokenizer *self, GstBuffer *buffer)
-{
-  if (self->warned_invalid_utf8) {
-    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
-    return;
-  }
-  self->warned_invalid_utf8 = TRUE;
-  gst_bert_tokenize_post_invalid_utf8 (GST_ELEMENT (self), buffer);
-}
-
 /* A max-length below the pair template's special tokens truncates nothing, as in the
  * reference: the buffers then hold more tokens than max-length promises. */
 static void
@@ -208,8 +196,10 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
   }
   gst_bert_token_meta_set_prompt_length (gst_buffer_get_bert_token_meta (buffer),
       gst_bert_prompt_length_get (&self->prompt_length, self->tokenizer, self->active_prompt, max_length));
-  if (encoding->repaired_utf8)
-    warn_invalid_utf8_once (self, buffer);
+  if (encoding->repaired_utf8
+      && !gst_bert_tokenize_warn_invalid_utf8_once (GST_ELEMENT (self), buffer, &self->warned_invalid_utf8))
+    GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
   if (self->active_pair_text)
     warn_pair_over_max_length_once (self, buffer, max_length);
   if (encoding->truncated)
