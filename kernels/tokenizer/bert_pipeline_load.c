@@ -33,18 +33,36 @@ type_of (JsonObject *object)
 
 /* ---- model ---- */
 
-/* A score as the reference holds it. serde_json (without its float_roundtrip feature) reads
- * a number as its digits D, an integer, and a power of ten E: (double) D, then times or
- * divided by 10^|E|; with 17 digits D is rounded first, so the result can be one unit in the
- * last place off the correctly rounded value that json-glib gives (about one score in six
- * of a sentencepiece model), and Viterbi's ties then break otherwise. The file's text is
- * rebuilt as the shortest decimal that reads back to the value (what serde_json and Python
- * write), then read serde's way. */
 /* Powers of ten that a double holds exactly. */
 static const double exact_powers_of_ten[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 #define EXACT_TEN_EXPONENT 22
 #define EXACT_SIGNIFICAND (UINT64_C (1) << 53)
+
+/* serde's reading of digits x 10^exponent, |exponent| <= EXACT_TEN_EXPONENT: (double)
+ * digits, then one multiplication or division by the exact power of ten. */
+static double
+times_exact_power_of_ten (uint64_t digits, int exponent)
+{
+  return exponent >= 0 ? (double) digits * exact_powers_of_ten[exponent]
+                       : (double) digits / exact_powers_of_ten[-exponent];
+}
+
+/* The digits of a "%.*e" printing as an integer, with the power of ten of its last digit. */
+static uint64_t
+read_printed_digits (const char *text, int *exponent)
+{
+  uint64_t digits = 0;
+  int n = 0;
+  const char *c = text;
+  for (; *c != 'e'; c++)
+    if (*c != '.') {
+      digits = digits * 10 + (uint64_t) (*c - '0');
+      n++;
+    }
+  *exponent = atoi (c + 1) - (n - 1);
+  return digits;
+}
 
 /* digits x 10^exponent read as serde does (and, both exact, as correctly rounded), or NAN
  * where either is not exact. */
@@ -53,8 +71,7 @@ read_exactly (uint64_t digits, int exponent)
 {
   if (digits > EXACT_SIGNIFICAND || abs (exponent) > EXACT_TEN_EXPONENT)
     return NAN;
-  return exponent >= 0 ? (double) digits * exact_powers_of_ten[exponent]
-                       : (double) digits / exact_powers_of_ten[-exponent];
+  return times_exact_power_of_ten (digits, exponent);
 }
 
 /* 17 digits of a positive value rounded to n of them, with the exponent of their last digit;
@@ -82,17 +99,13 @@ static gboolean
 serde_f64_quick (double value, double *result)
 {
   char text[40];
-  uint64_t digits17 = 0, digits;
-  int exponent;
+  uint64_t digits;
+  int exponent, exponent17;
 
   if (!(value > 1e-6 && value < 1e7))
     return FALSE;
   g_snprintf (text, sizeof text, "%.16e", value);
-  const char *c = text;
-  for (; *c != 'e'; c++)
-    if (*c != '.')
-      digits17 = digits17 * 10 + (uint64_t) (*c - '0');
-  int exponent17 = atoi (c + 1) - 16;
+  uint64_t digits17 = read_printed_digits (text, &exponent17);
   /* With up to 15 digits (exact as a double) serde's one multiplication or division by an
    * exact power of ten rounds correctly: to the value itself. */
   if (!round_digits (digits17, exponent17, 15, &digits, &exponent))
@@ -115,11 +128,17 @@ serde_f64_quick (double value, double *result)
   }
   if (abs (exponent) > EXACT_TEN_EXPONENT)
     return FALSE;
-  *result = exponent >= 0 ? (double) digits * exact_powers_of_ten[exponent]
-                          : (double) digits / exact_powers_of_ten[-exponent];
+  *result = times_exact_power_of_ten (digits, exponent);
   return TRUE;
 }
 
+/* A score as the reference holds it. serde_json (without its float_roundtrip feature) reads
+ * a number as its digits D, an integer, and a power of ten E: (double) D, then times or
+ * divided by 10^|E|; with 17 digits D is rounded first, so the result can be one unit in the
+ * last place off the correctly rounded value that json-glib gives (about one score in six
+ * of a sentencepiece model), and Viterbi's ties then break otherwise. The file's text is
+ * rebuilt as the shortest decimal that reads back to the value (what serde_json and Python
+ * write), then read serde's way. */
 static double
 serde_f64 (double value)
 {
@@ -149,15 +168,9 @@ serde_f64 (double value)
     else
       low = middle + 1;
   }
-  int digits = low;
-  g_snprintf (text, sizeof text, "%.*e", digits - 1, fabs (value));
-  uint64_t significand = 0;
-  const char *c = text;
-  for (; *c != 'e'; c++)
-    if (*c != '.')
-      significand = significand * 10 + (uint64_t) (*c - '0');
-  int exponent = atoi (c + 1) - (digits - 1);
-  double result = (double) significand;
+  g_snprintf (text, sizeof text, "%.*e", low - 1, fabs (value));
+  int exponent;
+  double result = (double) read_printed_digits (text, &exponent);
   while (exponent < -308) {
     result /= 1e308;
     exponent += 308;
