@@ -1181,9 +1181,7 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       GstCaps *caps;
 
       gst_event_parse_caps (event, &caps);
-      self->is_markup =
-          g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
-          == 0;
+      self->is_markup = gst_bert_tokenize_caps_are_markup (caps);
       self->has_upstream_caps = TRUE;
       return gst_bert_infer_queue_event (self, event);
     }

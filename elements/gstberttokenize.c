@@ -24,6 +24,13 @@ gst_bert_tokenize_release_scratch (BertPlainText *plain, BertEncoding *encoding)
 }
 
 gboolean
+gst_bert_tokenize_caps_are_markup (const GstCaps *caps)
+{
+  return g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0), "format"), "pango-markup")
+      == 0;
+}
+
+gboolean
 gst_bert_tokenize_warn_invalid_utf8_once (GstElement *element, GstBuffer *buffer, gboolean *warned)
 {
   if (*warned)

@@ -55,6 +55,9 @@ gboolean gst_bert_tokenize_buffer_pair (const BertTokenizer *tokenizer, const gc
     const gchar *pair_text, GstBertPairTextPosition position, BertPlainText *plain, GstBuffer *buffer,
     gboolean is_markup, guint max_length, BertEncoding *encoding);
 
+/* Whether text caps say pango-markup (else plain UTF-8): the @is_markup to tokenize with. */
+gboolean gst_bert_tokenize_caps_are_markup (const GstCaps *caps);
+
 /* Posts on @element, unless *@warned says it did this stream, the STREAM/DECODE warning
  * for a buffer whose text held invalid UTF-8 (BertEncoding.repaired_utf8): those bytes
  * were dropped for tokenizing, the text passes unchanged. Sets *@warned; FALSE if it was

@@ -286,9 +286,7 @@ push_line (GstTokenizer *self, GstBuffer *line, gsize len, const LineOrigin *ori
 static void
 set_format_from_caps (GstTokenizer *self, GstCaps *caps)
 {
-  const gchar *format = gst_structure_get_string (gst_caps_get_structure (caps, 0), "format");
-
-  self->is_markup = g_strcmp0 (format, "pango-markup") == 0;
+  self->is_markup = gst_bert_tokenize_caps_are_markup (caps);
   GST_DEBUG_OBJECT (self, "input is %s", self->is_markup ? "pango markup" : "plain UTF-8");
 }
 
