@@ -132,7 +132,7 @@ push_model_token (Encoder *encoder, int32_t id, BertSpan span)
   const BertPipeline *pipeline = encoder->pipeline;
   const BertVocab *vocab = &encoder->tokenizer->vocab;
 
-  if (pipeline->trim_offsets && (uint32_t) id < pipeline->n_token_spaces) {
+  if ((uint32_t) id < pipeline->n_token_spaces) {
     uint8_t spaces = pipeline->token_spaces[id];
     if (spaces != 255) {
       trim (encoder, spaces & 15, spaces >> 4, &span.start, &span.end);
