@@ -278,11 +278,27 @@ push_replacement (GArray *changes, const char *old_part, uint32_t old_length, co
   }
 }
 
+/* The part of a grapheme at at that the reference looks up, *n bytes, and its replacement
+ * (NULL where it stays): the whole grapheme where it is under WHOLE_GRAPHEME_LIMIT bytes
+ * and in the charsmap, else the character at at. */
+static inline const char *
+grapheme_part (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length, uint32_t at,
+    uint32_t *n)
+{
+  const char *norm;
+
+  if (at == 0 && length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
+    *n = length;
+    return norm;
+  }
+  *n = bert_utf8_length ((unsigned char) grapheme[at]);
+  return shortest_match (precompiled, grapheme + at, *n);
+}
+
 static void
 normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length,
     GArray *changes)
 {
-  const char *norm;
   uint32_t n;
   uint32_t cp = bert_utf8_get (grapheme, &n);
 
@@ -291,16 +307,12 @@ normalize_grapheme (const BertPrecompiled *precompiled, const char *grapheme, ui
     g_array_append_val (changes, change);
     return;
   }
-  if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
-    push_replacement (changes, grapheme, length, norm);
-    return;
-  }
   for (uint32_t at = 0; at < length; at += n) {
-    cp = bert_utf8_get (grapheme + at, &n);
-    if ((norm = shortest_match (precompiled, grapheme + at, n))) {
+    const char *norm = grapheme_part (precompiled, grapheme, length, at, &n);
+    if (norm != NULL) {
       push_replacement (changes, grapheme + at, n, norm);
     } else {
-      Change change = { cp, 0 };
+      Change change = { bert_utf8_get (grapheme + at, &n), 0 };
       g_array_append_val (changes, change);
     }
   }
@@ -315,13 +327,9 @@ grapheme_changes (const BertPrecompiled *precompiled, const char *grapheme, uint
 
   if (n == length && kept_alone (precompiled, cp))
     return FALSE;
-  if (length < WHOLE_GRAPHEME_LIMIT && shortest_match (precompiled, grapheme, length))
-    return TRUE;
-  for (uint32_t at = 0; at < length; at += n) {
-    bert_utf8_get (grapheme + at, &n);
-    if (shortest_match (precompiled, grapheme + at, n))
+  for (uint32_t at = 0; at < length; at += n)
+    if (grapheme_part (precompiled, grapheme, length, at, &n) != NULL)
       return TRUE;
-  }
   return FALSE;
 }
 
@@ -499,17 +507,9 @@ same_shape (const char *old, uint32_t old_length, const char *norm)
 static gboolean
 patch_grapheme (const BertPrecompiled *precompiled, const char *grapheme, uint32_t length, char *out)
 {
-  const char *norm;
-
-  if (length < WHOLE_GRAPHEME_LIMIT && (norm = shortest_match (precompiled, grapheme, length))) {
-    if (!same_shape (grapheme, length, norm))
-      return FALSE;
-    memcpy (out, norm, length);
-    return TRUE;
-  }
   for (uint32_t at = 0, n; at < length; at += n) {
-    n = bert_utf8_length ((unsigned char) grapheme[at]);
-    if ((norm = shortest_match (precompiled, grapheme + at, n))) {
+    const char *norm = grapheme_part (precompiled, grapheme, length, at, &n);
+    if (norm != NULL) {
       if (!same_shape (grapheme + at, n, norm))
         return FALSE;
       memcpy (out + at, norm, n);
