@@ -77,6 +77,13 @@ void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean 
 /* Lowercases every character as Rust's char::to_lowercase does. */
 void bert_normalized_lowercase (BertNormalized *normalized);
 
+/* UTF-8 helpers shared by the pipeline's stages (valid input only). */
+static inline uint32_t
+bert_utf8_length (unsigned char first)
+{
+  return first < 0x80 ? 1 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : 4;
+}
+
 /* The input span of the character holding normalised byte at. */
 static inline BertSpan
 bert_normalized_at (const BertNormalized *normalized, uint32_t at)
@@ -86,8 +93,7 @@ bert_normalized_at (const BertNormalized *normalized, uint32_t at)
   const unsigned char *text = (const unsigned char *) normalized->text;
   while (at > 0 && (text[at] & 0xC0) == 0x80)
     at--;
-  uint32_t n = text[at] < 0x80 ? 1 : text[at] < 0xE0 ? 2 : text[at] < 0xF0 ? 3 : 4;
-  BertSpan span = { normalized->view_start + at, normalized->view_start + at + n };
+  BertSpan span = { normalized->view_start + at, normalized->view_start + at + bert_utf8_length (text[at]) };
   return span;
 }
 
@@ -98,13 +104,6 @@ bert_normalized_span (const BertNormalized *normalized, uint32_t start, uint32_t
   BertSpan span = { bert_normalized_at (normalized, start).start,
     bert_normalized_at (normalized, end - 1).end };
   return span;
-}
-
-/* UTF-8 helpers shared by the pipeline's stages (valid input only). */
-static inline uint32_t
-bert_utf8_length (unsigned char first)
-{
-  return first < 0x80 ? 1 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : 4;
 }
 
 static inline uint32_t
