@@ -149,40 +149,49 @@ test_malformed_headers_are_refused (void)
       0, -1, "declares -1 binary bytes");
 }
 
+/* A sequence classifier's four outputs for the batch, LABEL_APPLIES one byte per label. */
+static const char classifier_header[] =
+    "{\"outputs\":["
+    "{\"name\":\"LOGITS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
+    "{\"name\":\"PROBS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
+    "{\"name\":\"LABELS\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}},"
+    "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_"
+    "size\":4}}]}";
+
+static BertBatchOutput
+classifier_output (float *logits, float *probs, int32_t *labels, uint8_t *applies)
+{
+  BertBatchOutput output = { .n_sequences = 2,
+    .n_tokens = 5,
+    .hidden_size = 3,
+    .num_labels = 2,
+    .logits = logits,
+    .probs = probs,
+    .labels = labels,
+    .label_applies = applies };
+  return output;
+}
+
 /* A sequence classifier's four outputs, LABEL_APPLIES one byte per label. */
 static void
 test_classifier_outputs_are_read (void)
 {
-  static const char header[] =
-      "{\"outputs\":["
-      "{\"name\":\"LOGITS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
-      "{\"name\":\"PROBS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
-      "{\"name\":\"LABELS\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}},"
-      "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_"
-      "size\":4}}]}";
   const float logits[4] = { 1, 2, 3, 4 }, probs[4] = { 0.25f, 0.75f, 0.5f, 0.5f };
   const int32_t labels[2] = { 1, 0 };
   const uint8_t applies[4] = { 0, 1, 1, 0 };
   float got_logits[4], got_probs[4];
   int32_t got_labels[2];
   uint8_t got_applies[4];
-  BertBatchOutput output = { .n_sequences = 2,
-    .n_tokens = 5,
-    .hidden_size = 3,
-    .num_labels = 2,
-    .logits = got_logits,
-    .probs = got_probs,
-    .labels = got_labels,
-    .label_applies = got_applies };
+  BertBatchOutput output = classifier_output (got_logits, got_probs, got_labels, got_applies);
   GByteArray *body = g_byte_array_new ();
   GError *error = NULL;
 
-  g_byte_array_append (body, (const guint8 *) header, strlen (header));
+  g_byte_array_append (body, (const guint8 *) classifier_header, strlen (classifier_header));
   g_byte_array_append (body, (const guint8 *) logits, sizeof logits);
   g_byte_array_append (body, (const guint8 *) probs, sizeof probs);
   g_byte_array_append (body, (const guint8 *) labels, sizeof labels);
   g_byte_array_append (body, applies, sizeof applies);
-  g_assert_true (bert_remote_wire_read_response (body->data, body->len, strlen (header),
+  g_assert_true (bert_remote_wire_read_response (body->data, body->len, strlen (classifier_header),
       BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (got_logits, sizeof got_logits, logits, sizeof logits);
@@ -190,7 +199,7 @@ test_classifier_outputs_are_read (void)
   g_assert_cmpmem (got_labels, sizeof got_labels, labels, sizeof labels);
   g_assert_cmpmem (got_applies, sizeof got_applies, applies, sizeof applies);
   /* Without LABEL_APPLIES the response is incomplete. */
-  g_assert_false (bert_remote_wire_read_response (body->data, body->len - 4, strlen (header),
+  g_assert_false (bert_remote_wire_read_response (body->data, body->len - 4, strlen (classifier_header),
       BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
   g_assert_nonnull (strstr (error->message, "LABEL_APPLIES needs 4 bytes"));
   g_error_free (error);
@@ -233,37 +242,23 @@ test_empty_response_is_refused (void)
 static void
 test_label_outside_the_labels_is_refused (void)
 {
-  static const char header[] =
-      "{\"outputs\":["
-      "{\"name\":\"LOGITS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
-      "{\"name\":\"PROBS\",\"datatype\":\"FP32\",\"shape\":[2,2],\"parameters\":{\"binary_data_size\":16}},"
-      "{\"name\":\"LABELS\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}},"
-      "{\"name\":\"LABEL_APPLIES\",\"datatype\":\"UINT8\",\"shape\":[2,2],\"parameters\":{\"binary_data_"
-      "size\":4}}]}";
   const float values[8] = { 0 };
   const uint8_t applies[4] = { 0, 1, 1, 0 };
   const int32_t bad_labels[][2] = { { 1, 2 }, { -1, 0 }, { 0, 1000000 } };
   float got_logits[4], got_probs[4];
   int32_t got_labels[2];
   uint8_t got_applies[4];
-  BertBatchOutput output = { .n_sequences = 2,
-    .n_tokens = 5,
-    .hidden_size = 3,
-    .num_labels = 2,
-    .logits = got_logits,
-    .probs = got_probs,
-    .labels = got_labels,
-    .label_applies = got_applies };
+  BertBatchOutput output = classifier_output (got_logits, got_probs, got_labels, got_applies);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_labels); i++) {
     GByteArray *body = g_byte_array_new ();
     GError *error = NULL;
 
-    g_byte_array_append (body, (const guint8 *) header, strlen (header));
+    g_byte_array_append (body, (const guint8 *) classifier_header, strlen (classifier_header));
     g_byte_array_append (body, (const guint8 *) values, sizeof values);
     g_byte_array_append (body, (const guint8 *) bad_labels[i], sizeof bad_labels[i]);
     g_byte_array_append (body, applies, sizeof applies);
-    g_assert_false (bert_remote_wire_read_response (body->data, body->len, strlen (header),
+    g_assert_false (bert_remote_wire_read_response (body->data, body->len, strlen (classifier_header),
         BERT_HEAD_SEQUENCE_CLASSIFIER, &output, &error));
     g_assert_nonnull (error);
     if (strstr (error->message, "outside [0, 2)") == NULL)
