@@ -76,6 +76,25 @@ bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t sta
   normalized->length = end - start;
 }
 
+void
+bert_normalized_slice (BertNormalized *slice, const BertNormalized *normalized, uint32_t start, uint32_t end)
+{
+  uint32_t length = end - start;
+  if (normalized->align == NULL) {
+    slice->text = normalized->text + start;
+    slice->align = NULL;
+    slice->view_start = normalized->view_start + start;
+    slice->length = length;
+    return;
+  }
+  reserve (&slice->owned_text, &slice->owned_align, &slice->capacity, length);
+  memcpy (slice->owned_text, normalized->text + start, length);
+  memcpy (slice->owned_align, normalized->align + start, sizeof (BertSpan) * length);
+  slice->text = slice->owned_text;
+  slice->align = slice->owned_align;
+  slice->length = length;
+}
+
 /* The next buffers become the string's own and its own the next ones; text follows. */
 static void
 swap_buffers (BertNormalized *normalized)

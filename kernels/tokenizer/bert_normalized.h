@@ -48,6 +48,12 @@ void bert_normalized_set (BertNormalized *normalized, const char *text, uint32_t
  * the normalisers unchanged, and is then read where it lies. text must outlive the view. */
 void bert_normalized_view (BertNormalized *normalized, const char *text, uint32_t start, uint32_t end);
 
+/* normalized's bytes [start, end) (whole characters, non-empty) with their spans, as
+ * NormalizedString::slice: a view of normalized's text where it stores no spans, so
+ * normalized must outlive it unchanged. */
+void bert_normalized_slice (BertNormalized *slice, const BertNormalized *normalized, uint32_t start,
+    uint32_t end);
+
 /* A rewrite in place: begin returns a copy of the text (length bytes) to overwrite, where
  * every new character must have the byte length of the one it replaces; end makes it the
  * text, every byte keeping its span. */

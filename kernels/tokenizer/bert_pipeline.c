@@ -26,6 +26,7 @@ typedef struct {
  * allocated per call once the buffers have grown. */
 typedef struct Workspace {
   BertNormalized normalized;
+  BertNormalized piece; /* a piece of normalized between normalized added tokens */
   GArray *pieces, *scratch, *precompiled_scratch;
   BertBpeScratch bpe_scratch;
   GString *mapped;       /* a pre-token in byte-level characters */
@@ -772,16 +773,14 @@ pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
 /* ---- segments between added tokens ---- */
 
 static void
-normalize (Encoder *encoder, guint n_steps)
+normalize (const BertPipeline *pipeline, BertNormalized *normalized, GArray *precompiled_scratch,
+    guint n_steps)
 {
-  const BertPipeline *pipeline = encoder->pipeline;
-  BertNormalized *normalized = encoder->normalized;
-
   for (guint i = 0; i < n_steps; i++) {
     const BertNormalizerStep *step = &pipeline->steps[i];
     switch (step->kind) {
       case BERT_STEP_PRECOMPILED:
-        bert_precompiled_normalize (step->precompiled, normalized, encoder->work->precompiled_scratch);
+        bert_precompiled_normalize (step->precompiled, normalized, precompiled_scratch);
         break;
       case BERT_STEP_STRIP: bert_normalized_strip (normalized, step->left, step->right); break;
       case BERT_STEP_REPLACE_STRING:
@@ -796,72 +795,92 @@ normalize (Encoder *encoder, guint n_steps)
   }
 }
 
-static void
-encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
+char *
+bert_pipeline_normalize_text (const BertPipeline *pipeline, const char *text)
 {
-  const BertPipeline *pipeline = encoder->pipeline;
-  gboolean fuse_runs = pipeline->split_takes_runs;
+  BertNormalized normalized;
+  GArray *scratch = g_array_new (FALSE, FALSE, 8);
 
-  if (pipeline->pre_tokenizer == BERT_PRE_NONE)
-    bert_normalized_set (encoder->normalized, encoder->text, start, end);
-  else
-    bert_normalized_view (encoder->normalized, encoder->text, start, end);
-  normalize (encoder, fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
-  switch (pipeline->pre_tokenizer) {
+  bert_normalized_init (&normalized);
+  bert_normalized_set (&normalized, text, 0, strlen (text));
+  normalize (pipeline, &normalized, scratch, pipeline->n_steps);
+  char *result = g_strndup (normalized.text, normalized.length);
+  bert_normalized_clear (&normalized);
+  g_array_free (scratch, TRUE);
+  return result;
+}
+
+static void
+pre_tokenize (Encoder *encoder, gboolean fuse_runs)
+{
+  switch (encoder->pipeline->pre_tokenizer) {
     case BERT_PRE_METASPACE: pre_tokenize_metaspace (encoder, fuse_runs); break;
     case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
     case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
   }
 }
 
-/* The leftmost-longest added token in text[from, length), its span widened by lstrip and
- * rstrip over White_Space (never before from). */
-static gboolean
-find_added (const Encoder *encoder, gsize from, gsize *match_start, gsize *match_end,
-    const BertAddedToken **match)
+/* The normalised segment split on the normalized added tokens, as the second pass of
+ * extract_and_normalize does: each piece between them pre-tokenized on its own. */
+static void
+split_normalized (Encoder *encoder)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
-  const char *text = encoder->text;
+  BertNormalized *whole = encoder->normalized;
+  gsize at = 0;
 
-  for (gsize at = from; at < encoder->length; at++) {
-    at = bert_added_token_candidate (tokenizer, text, at, encoder->length);
-    if (at == encoder->length)
-      break;
-    for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
-      const BertAddedToken *token = &tokenizer->added_tokens[i];
-      if (token->length > encoder->length - at || memcmp (text + at, token->content, token->length) != 0)
-        continue;
-      gsize start = at, end = at + token->length;
-      while (token->lstrip && start > from) {
-        gsize before = start - 1;
-        while (before > from && ((unsigned char) text[before] & 0xC0) == 0x80)
-          before--;
-        uint32_t n;
-        if (!bert_is_white_space (bert_utf8_get (text + before, &n)))
-          break;
-        start = before;
-      }
-      uint32_t n;
-      while (token->rstrip && end < encoder->length && bert_is_white_space (bert_utf8_get (text + end, &n)))
-        end += n;
-      *match_start = start;
-      *match_end = end;
-      *match = token;
-      return TRUE;
+  while (at < whole->length && !full (encoder)) {
+    gsize match_start = whole->length, match_end = whole->length;
+    const BertAddedToken *match = NULL;
+    bert_added_tokens_find (&tokenizer->normalized_added, whole->text, at, whole->length, &match_start,
+        &match_end, &match);
+    if (match_start > at) {
+      bert_normalized_slice (&encoder->work->piece, whole, (uint32_t) at, (uint32_t) match_start);
+      encoder->normalized = &encoder->work->piece;
+      pre_tokenize (encoder, FALSE);
+      encoder->normalized = whole;
     }
+    if (match == NULL || full (encoder))
+      return;
+    BertSpan span = bert_normalized_span (whole, (uint32_t) match_start, (uint32_t) match_end);
+    push_sequence_token (encoder, match->id, whole->text + match_start, match_end - match_start, span.start,
+        span.end);
+    at = match_end;
   }
-  return FALSE;
+}
+
+static void
+encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  gboolean split = encoder->tokenizer->normalized_added.n_tokens > 0;
+  /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
+   * text has to be searched for added tokens */
+  gboolean fuse_runs = pipeline->split_takes_runs && !split;
+
+  if (pipeline->pre_tokenizer == BERT_PRE_NONE)
+    bert_normalized_set (encoder->normalized, encoder->text, start, end);
+  else
+    bert_normalized_view (encoder->normalized, encoder->text, start, end);
+  normalize (pipeline, encoder->normalized, encoder->work->precompiled_scratch,
+      fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
+  if (split)
+    split_normalized (encoder);
+  else
+    pre_tokenize (encoder, fuse_runs);
 }
 
 static void
 encode_text (Encoder *encoder)
 {
+  const BertAddedTokens *added = &encoder->tokenizer->added;
   gsize at = 0;
 
   while (at < encoder->length && !full (encoder)) {
     gsize match_start = encoder->length, match_end = encoder->length;
     const BertAddedToken *match = NULL;
-    find_added (encoder, at, &match_start, &match_end, &match);
+    if (added->n_tokens > 0)
+      bert_added_tokens_find (added, encoder->text, at, encoder->length, &match_start, &match_end, &match);
     if (match_start > at)
       encode_segment (encoder, (uint32_t) at, (uint32_t) match_start);
     if (match == NULL || full (encoder))
@@ -958,6 +977,7 @@ workspace_free (gpointer data)
 {
   Workspace *work = data;
   bert_normalized_clear (&work->normalized);
+  bert_normalized_clear (&work->piece);
   g_array_free (work->pieces, TRUE);
   g_array_free (work->scratch, TRUE);
   bert_bpe_scratch_clear (&work->bpe_scratch);
@@ -978,6 +998,7 @@ thread_workspace (void)
     return work;
   work = g_new0 (Workspace, 1);
   bert_normalized_init (&work->normalized);
+  bert_normalized_init (&work->piece);
   work->pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece));
   work->scratch = g_array_new (FALSE, FALSE, 1);
   bert_bpe_scratch_init (&work->bpe_scratch);

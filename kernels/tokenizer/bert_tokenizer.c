@@ -52,6 +52,12 @@ typedef struct {
   gboolean run_has_kept;
   Span before_run, last_consumed;
 
+  /* capturing: the normalised characters go to normalized_text (per byte, the span of its
+   * source in normalized_spans) instead of the pre-tokenizer, for normalized added tokens */
+  gboolean capturing;
+  GString *normalized_text;
+  GArray *normalized_spans;
+
   char word_stack[WORD_STACK_BYTES];
   uint32_t word_start_stack[WORD_STACK_BYTES], word_end_stack[WORD_STACK_BYTES];
   uint64_t prefix_hash_stack[WORD_STACK_BYTES + 1];
@@ -222,11 +228,23 @@ finish_word (Encoder *encoder)
     encoder->full = TRUE;
 }
 
+static void
+capture_char (Encoder *encoder, uint32_t cp, Span span)
+{
+  char utf8[4];
+  uint32_t n = bert_utf8_put (cp, utf8);
+  g_string_append_len (encoder->normalized_text, utf8, n);
+  for (uint32_t i = 0; i < n; i++)
+    g_array_append_val (encoder->normalized_spans, span);
+}
+
 /* The pre-tokenizer's view of a normalised character. */
 static void
 emit_char (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
 {
-  if (record->flags & BERT_CHAR_SPLIT_SPACE) {
+  if (G_UNLIKELY (encoder->capturing)) {
+    capture_char (encoder, cp, span);
+  } else if (record->flags & BERT_CHAR_SPLIT_SPACE) {
     finish_word (encoder);
   } else if (record->flags & BERT_CHAR_PUNCT) {
     finish_word (encoder);
@@ -351,6 +369,16 @@ close_word (Encoder *encoder)
   finish_word (encoder);
 }
 
+/* handle_chinese_chars: a word boundary, which the normalised text shows as a space with
+ * the ideograph's span. */
+static void
+isolate (Encoder *encoder, Span span)
+{
+  close_word (encoder);
+  if (encoder->capturing)
+    capture_char (encoder, ' ', span);
+}
+
 static void
 process_char (Encoder *encoder, uint32_t cp, Span span)
 {
@@ -368,7 +396,7 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
   /* handle_chinese_chars: spaces around the ideograph */
   gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
   if (isolated)
-    close_word (encoder);
+    isolate (encoder, span);
   if (tokenizer->mode & BERT_MAP_STRIP && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
     decompose (encoder, cp, record, span);
   } else {
@@ -380,7 +408,7 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
       emit_mapped (encoder, tokenizer->mode, cp, record, span);
   }
   if (isolated)
-    close_word (encoder);
+    isolate (encoder, span);
   encoder->last_consumed = span;
 }
 
@@ -427,32 +455,7 @@ process_segment (Encoder *encoder, const char *text, gsize start, gsize end)
   close_word (encoder);
 }
 
-/* ---- added tokens ---- */
-
-/* The leftmost, then longest, added token in text[from, length); FALSE if none. */
-static gboolean
-find_added_token (const BertTokenizer *tokenizer, const char *text, gsize from, gsize length,
-    gsize *match_start, const BertAddedToken **match)
-{
-  if (tokenizer->n_added_tokens == 0)
-    return FALSE;
-  for (gsize at = from; at < length; at++) {
-    at = bert_added_token_candidate (tokenizer, text, at, length);
-    if (at == length)
-      break;
-    for (guint i = 0; i < tokenizer->n_added_tokens; i++) {
-      const BertAddedToken *token = &tokenizer->added_tokens[i];
-      if (token->length <= length - at && memcmp (text + at, token->content, token->length) == 0) {
-        *match_start = at;
-        *match = token;
-        return TRUE;
-      }
-    }
-  }
-  return FALSE;
-}
-
-/* ---- encode ---- */
+/* ---- the encoder ---- */
 
 static void
 encoder_init (Encoder *encoder, const BertTokenizer *tokenizer, BertEncoding *encoding, guint max_length)
@@ -483,7 +486,116 @@ encoder_clear (Encoder *encoder)
   }
   if (encoder->run != encoder->run_stack)
     g_free (encoder->run);
+  if (encoder->normalized_text != NULL) {
+    g_string_free (encoder->normalized_text, TRUE);
+    g_array_free (encoder->normalized_spans, TRUE);
+  }
 }
+
+/* ---- normalized added tokens ---- */
+
+/* BertNormalizer's text of text[start, end) into normalized_text and normalized_spans. */
+static void
+capture_normalized (Encoder *encoder, const char *text, gsize start, gsize end)
+{
+  const unsigned char *bytes = (const unsigned char *) text;
+
+  if (encoder->normalized_text == NULL) {
+    encoder->normalized_text = g_string_new (NULL);
+    encoder->normalized_spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  }
+  g_string_truncate (encoder->normalized_text, 0);
+  g_array_set_size (encoder->normalized_spans, 0);
+  encoder->capturing = TRUE;
+  for (gsize at = start; at < end;) {
+    uint32_t cp;
+    unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
+    Span span = { (uint32_t) at, (uint32_t) (at + length) };
+    process_char (encoder, cp, span);
+    at += length;
+  }
+  close_word (encoder);
+  encoder->capturing = FALSE;
+}
+
+/* The pre-tokenizer and WordPiece over normalised bytes [start, end). */
+static void
+replay_normalized (Encoder *encoder, uint32_t start, uint32_t end)
+{
+  const char *text = encoder->normalized_text->str;
+  const Span *spans = (const Span *) encoder->normalized_spans->data;
+
+  for (uint32_t at = start, n; at < end && !encoder->full; at += n) {
+    uint32_t cp = bert_utf8_get (text + at, &n);
+    emit_char (encoder, cp, bert_unicode_lookup (cp), spans[at]);
+  }
+  finish_word (encoder);
+}
+
+/* As Hugging Face's extract_and_normalize: the segment normalised, then split on the
+ * normalized added tokens, each piece pre-tokenized on its own. */
+static void
+process_normalized_segment (Encoder *encoder, const char *text, gsize start, gsize end)
+{
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+
+  capture_normalized (encoder, text, start, end);
+  const char *normalized = encoder->normalized_text->str;
+  gsize length = encoder->normalized_text->len, at = 0;
+  while (at < length && !encoder->full) {
+    gsize match_start = length, match_end = length;
+    const BertAddedToken *match = NULL;
+    bert_added_tokens_find (&tokenizer->normalized_added, normalized, at, length, &match_start, &match_end,
+        &match);
+    replay_normalized (encoder, (uint32_t) at, (uint32_t) match_start);
+    if (match == NULL || encoder->full)
+      return;
+    const Span *spans = (const Span *) encoder->normalized_spans->data;
+    push_sequence_token (encoder, match->id, spans[match_start].start, spans[match_end - 1].end);
+    if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
+      encoder->full = TRUE;
+    at = match_end;
+  }
+}
+
+/* Normalises text as BertNormalizer does (the tokenizer's mode set). */
+static char *
+normalize_wordpiece_text (const BertTokenizer *tokenizer, const char *text)
+{
+  Encoder encoder;
+  BertEncoding unused;
+
+  bert_encoding_init (&unused);
+  encoder_init (&encoder, tokenizer, &unused, 1);
+  capture_normalized (&encoder, text, 0, strlen (text));
+  char *normalized = g_strdup (encoder.normalized_text->str);
+  encoder_clear (&encoder);
+  return normalized;
+}
+
+/* Replaces the contents the loader gave the normalized added tokens with their normalised
+ * text, as refresh_added_tokens does; a token whose text normalises to nothing never matches. */
+static void
+normalize_added_tokens (BertTokenizer *tokenizer)
+{
+  BertAddedTokens contents = tokenizer->normalized_added;
+
+  memset (&tokenizer->normalized_added, 0, sizeof tokenizer->normalized_added);
+  for (guint i = 0; i < contents.n_tokens; i++) {
+    const BertAddedToken *token = &contents.tokens[i];
+    char *pattern = tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, token->text)
+                                        : normalize_wordpiece_text (tokenizer, token->text);
+    if (pattern[0] != '\0') {
+      BertAddedToken *added = bert_added_tokens_add (&tokenizer->normalized_added, pattern, token->id);
+      added->lstrip = token->lstrip;
+      added->rstrip = token->rstrip;
+    }
+    g_free (pattern);
+  }
+  bert_added_tokens_clear (&contents);
+}
+
+/* ---- encode ---- */
 
 /* After an early stop the rest of the text is not tokenized, but repaired_utf8 still has
  * to say whether it was valid. */
@@ -505,18 +617,21 @@ encode_sequence (Encoder *encoder, const char *text, gsize length)
   gsize at = 0;
 
   while (at < length && !encoder->full) {
-    gsize match_start = length;
+    gsize match_start = length, match_end = length;
     const BertAddedToken *match = NULL;
-    find_added_token (tokenizer, text, at, length, &match_start, &match);
-    process_segment (encoder, text, at, match_start);
+    if (tokenizer->added.n_tokens > 0)
+      bert_added_tokens_find (&tokenizer->added, text, at, length, &match_start, &match_end, &match);
+    if (tokenizer->normalized_added.n_tokens > 0)
+      process_normalized_segment (encoder, text, at, match_start);
+    else
+      process_segment (encoder, text, at, match_start);
     /* Full somewhere inside the segment: the rest is scanned from its start. */
     if (encoder->full)
       return at;
     if (match == NULL)
       return match_start;
-    push_sequence_token (encoder, match->id, (uint32_t) match_start,
-        (uint32_t) (match_start + match->length));
-    at = match_start + match->length;
+    push_sequence_token (encoder, match->id, (uint32_t) match_start, (uint32_t) match_end);
+    at = match_end;
     if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
       encoder->full = TRUE;
   }
@@ -605,26 +720,8 @@ bert_tokenizer_alloc (void)
 void
 bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id)
 {
-  guint length = strlen (content);
-  guint i = tokenizer->n_added_tokens;
-
-  if (length == 0)
-    return;
-  tokenizer->added_tokens = g_renew (BertAddedToken, tokenizer->added_tokens, i + 1);
-  /* Kept longest first, so the first match at a position is the longest. */
-  while (i > 0 && tokenizer->added_tokens[i - 1].length < length) {
-    tokenizer->added_tokens[i] = tokenizer->added_tokens[i - 1];
-    i--;
-  }
-  tokenizer->added_tokens[i].content = g_strdup (content);
-  tokenizer->added_tokens[i].length = length;
-  tokenizer->added_tokens[i].id = id;
-  tokenizer->added_first_byte[(unsigned char) content[0]] = 1;
-  tokenizer->added_only_first_byte =
-      tokenizer->n_added_tokens == 0 || tokenizer->added_only_first_byte == (unsigned char) content[0]
-      ? (unsigned char) content[0]
-      : -1;
-  tokenizer->n_added_tokens++;
+  if (content[0] != '\0')
+    bert_added_tokens_add (&tokenizer->added, content, id);
 }
 
 static void
@@ -688,9 +785,11 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   BertNormalizerOptions *options = &tokenizer->options;
   gboolean strip = options->strip_accents < 0 ? options->lowercase : options->strip_accents;
 
-  if (tokenizer->pipeline != NULL)
+  if (tokenizer->pipeline != NULL) {
+    normalize_added_tokens (tokenizer);
     return require_token (tokenizer->cls_id, "start (<s>)", source, error)
         && require_token (tokenizer->sep_id, "end (</s>)", source, error);
+  }
 
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
@@ -700,6 +799,7 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
     tokenizer->max_input_chars_per_word = 1;
   derive_ascii_tables (tokenizer);
   derive_piece_bounds (tokenizer);
+  normalize_added_tokens (tokenizer);
   return require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
       && require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
       && require_token (tokenizer->sep_id, "separator ([SEP])", source, error);
@@ -712,9 +812,8 @@ bert_tokenizer_free (BertTokenizer *tokenizer)
     return;
   bert_vocab_clear (&tokenizer->vocab);
   bert_pipeline_free (tokenizer->pipeline);
-  for (guint i = 0; i < tokenizer->n_added_tokens; i++)
-    g_free (tokenizer->added_tokens[i].content);
-  g_free (tokenizer->added_tokens);
+  bert_added_tokens_clear (&tokenizer->added);
+  bert_added_tokens_clear (&tokenizer->normalized_added);
   g_free (tokenizer->subword_prefix);
   g_free (tokenizer->pair_unsupported);
   g_free (tokenizer);

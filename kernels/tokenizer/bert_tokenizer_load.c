@@ -431,16 +431,16 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   return TRUE;
 }
 
+/* A "normalized" token keeps its content until bert_tokenizer_finish normalises it, once
+ * the normaliser is known. */
 static void
-add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean lstrip,
-    gboolean rstrip)
+add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean normalized,
+    gboolean lstrip, gboolean rstrip)
 {
-  bert_tokenizer_add_special (tokenizer, content, id);
-  for (guint i = 0; i < tokenizer->n_added_tokens; i++)
-    if (tokenizer->added_tokens[i].id == id && strcmp (tokenizer->added_tokens[i].content, content) == 0) {
-      tokenizer->added_tokens[i].lstrip = lstrip;
-      tokenizer->added_tokens[i].rstrip = rstrip;
-    }
+  BertAddedToken *token =
+      bert_added_tokens_add (normalized ? &tokenizer->normalized_added : &tokenizer->added, content, id);
+  token->lstrip = lstrip;
+  token->rstrip = rstrip;
 }
 
 static gboolean
@@ -460,10 +460,8 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
 
   if (ok && (content == NULL || content[0] == '\0'))
     ok = bert_json_field_error (error, file, content_field, "a non-empty string");
-  if (ok && (normalized || single_word || (tokenizer->pipeline == NULL && (lstrip || rstrip))))
-    ok = unsupported (error, file, field, content,
-        tokenizer->pipeline ? "an added token with normalized and single_word false"
-                            : "an added token with normalized, lstrip, rstrip and single_word false");
+  if (ok && single_word)
+    ok = unsupported (error, file, field, content, "an added token with single_word false");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
     if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
@@ -476,7 +474,7 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
     }
   }
   if (ok)
-    add_stripping_special (tokenizer, content, (int32_t) id, lstrip, rstrip);
+    add_stripping_special (tokenizer, content, (int32_t) id, normalized, lstrip, rstrip);
   g_free (content_field);
   g_free (field);
   return ok;

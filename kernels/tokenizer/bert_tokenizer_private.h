@@ -10,15 +10,25 @@
 /* Special tokens a post-processor template may put on either side of the sequence. */
 #define BERT_MAX_TEMPLATE_TOKENS 8
 
-/* A token matched in the raw text before normalisation, as Hugging Face's added vocabulary
- * does for tokens with "normalized": false ([CLS], [SEP], [MASK], ...). */
+/* An added token as Hugging Face's added vocabulary matches it: [CLS], [SEP], [MASK] and the
+ * like ("normalized": false) in the raw text, others ("normalized": true, the default of
+ * tokens a user adds) in each normalised piece of text between the former. */
 typedef struct {
-  char *content;
+  char *text; /* what is matched: the content, or for a normalized token the content as the
+               * normaliser makes it (BertNormalizer lowercases "[MASK]" to "[mask]") */
   guint length;
   int32_t id;
-  gboolean lstrip, rstrip; /* the match takes the White_Space before / after it
-                                      * (Unigram and BPE pipelines only) */
+  gboolean lstrip, rstrip; /* the match takes the White_Space before / after it */
 } BertAddedToken;
+
+/* The added tokens matched in one kind of text, longest first, so that the first match at a
+ * position is the longest. */
+typedef struct {
+  BertAddedToken *tokens;
+  guint n_tokens;
+  guint8 first_byte[256]; /* non-zero where a token may start */
+  int only_first_byte;    /* the one byte every token starts with; -1: several */
+} BertAddedTokens;
 
 /* WordPiece's search for the longest piece starts no further than the longest token that
  * begins with the piece's first character; kept per hash bucket of that character, for
@@ -68,10 +78,8 @@ struct _BertTokenizer {
   int32_t pair_sequence_type_ids[2];
   char *pair_unsupported; /* why pairs cannot be encoded exactly; NULL when they can */
 
-  BertAddedToken *added_tokens; /* longest first */
-  guint n_added_tokens;
-  guint8 added_first_byte[256]; /* non-zero where an added token may start */
-  int added_only_first_byte;    /* the one byte every added token starts with; -1: several */
+  BertAddedTokens added;            /* matched in the raw text */
+  BertAddedTokens normalized_added; /* matched in the normalised pieces between those */
 
   uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 
@@ -84,21 +92,30 @@ struct _BertTokenizer {
   struct _BertUnigramVocab *unigram_vocab;
 };
 
-/* The first position in text[at, length) where an added token may start, length if none:
+/* The first position in text[at, length) where one of tokens may start, length if none:
  * memchr where they all start with one byte (XLM-R's `<`, BERT's `[`), rare in captions. */
 static inline gsize
-bert_added_token_candidate (const BertTokenizer *tokenizer, const char *text, gsize at, gsize length)
+bert_added_token_candidate (const BertAddedTokens *tokens, const char *text, gsize at, gsize length)
 {
-  if (tokenizer->n_added_tokens == 0)
+  if (tokens->n_tokens == 0)
     return length;
-  if (tokenizer->added_only_first_byte >= 0) {
-    const char *found = memchr (text + at, tokenizer->added_only_first_byte, length - at);
+  if (tokens->only_first_byte >= 0) {
+    const char *found = memchr (text + at, tokens->only_first_byte, length - at);
     return found != NULL ? (gsize) (found - text) : length;
   }
-  while (at < length && !tokenizer->added_first_byte[(unsigned char) text[at]])
+  while (at < length && !tokens->first_byte[(unsigned char) text[at]])
     at++;
   return at;
 }
+
+/* The leftmost, then longest, of tokens in text[from, length) (valid UTF-8), its span
+ * [*start, *end) widened by its lstrip (never before from) and rstrip over White_Space, as
+ * AddedVocabulary::find_matches does; FALSE if none. */
+gboolean bert_added_tokens_find (const BertAddedTokens *tokens, const char *text, gsize from, gsize length,
+    gsize *start, gsize *end, const BertAddedToken **match);
+/* Adds a token to match (text non-empty); lstrip and rstrip unset. */
+BertAddedToken *bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id);
+void bert_added_tokens_clear (BertAddedTokens *tokens);
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */
 BertTokenizer *bert_tokenizer_alloc (void);
@@ -108,6 +125,9 @@ gboolean bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GE
 void bert_encoding_reserve (BertEncoding *encoding, uint32_t n_tokens);
 /* Registers a token to match in the raw text. */
 void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, int32_t id);
+/* The text the pipeline's normaliser makes of text (NUL-terminated), as Hugging Face
+ * normalises a normalized added token's content into its pattern. */
+char *bert_pipeline_normalize_text (const struct _BertPipeline *pipeline, const char *text);
 
 /* tokenizer.json helpers the Unigram and BPE readers share with WordPiece's. */
 typedef struct _JsonArray JsonArray;

@@ -645,7 +645,7 @@ test_tokenizer_json_errors_name_field (void)
         "'model.max_input_chars_per_word'", BERT_TOKENIZER_ERROR_FORMAT },
     { "\"ids\": [2]", "\"ids\": [99999]", "'post_processor.special_tokens'", BERT_TOKENIZER_ERROR_FORMAT },
     { "\"[MASK]\", \"single_word\": false, \"lstrip\": false",
-        "\"[MASK]\", \"single_word\": false, \"lstrip\": true", "added_tokens[4] is [MASK]",
+        "\"[MASK]\", \"single_word\": true, \"lstrip\": false", "added_tokens[4] is [MASK]",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"content\": \"[MASK]\"", "\"content\": \"[MASQ]\"",
         "'added_tokens[4]': id 4 is '[MASK]' in the vocabulary, not '[MASQ]'", BERT_TOKENIZER_ERROR_FORMAT },

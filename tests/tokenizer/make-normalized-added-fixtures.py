@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Makes the fixtures of added tokens with "normalized": true and their Hugging Face outputs.
+
+Each variant takes a fixture of make-tokenizer-fixtures.py (or, for WordPiece, a small
+tokenizer trained here) and gives it other added tokens: special tokens made "normalized"
+as roberta-base and the XLM-R tokenizers of transformers 3.x/4.x save them, and words added
+with add_tokens (normalized by default), lstrip and rstrip among them. Writes, under
+tests/tokenizer/data/normalized-added/:
+  texts.txt            the texts, as length-prefixed records (see parity-texts.txt): written
+                       cases, then sampled lines of parity-texts.txt with the tokens sprinkled in
+  VARIANT/variant.json {"base": fixture folder, "added_tokens": [...]} (the base's tokenizer.json
+                       with those added tokens is the variant), or VARIANT/tokenizer.json whole
+  VARIANT/expected.txt Hugging Face tokenizers' output per text (id:type_id:start:end, bytes)
+test-normalized-added compares with these.
+
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py \
+      --folders /tmp/normalized-added --sprinkle CORPUS OUT.txt
+
+--folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
+compare-with-hf.py); --sprinkle writes the first 300 kB of CORPUS with every variant's
+tokens and their look-alikes sprinkled in.
+"""
+import argparse
+import json
+import os
+import random
+
+from tokenizers import AddedToken, Tokenizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+OUT = os.path.join(DATA, "normalized-added")
+
+
+def fullwidth(text):
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def specials_normalized(tokenizer, names):
+    """The base's added tokens with those named made normalized."""
+    added = json.loads(tokenizer.to_str())["added_tokens"]
+    for token in added:
+        if token["content"] in names:
+            token["normalized"] = True
+    return added
+
+
+def with_added(base, added_json, new_tokens):
+    """The base with its added_tokens replaced, then new_tokens added as add_tokens does."""
+    data = json.loads(base.to_str())
+    data["added_tokens"] = added_json
+    tokenizer = Tokenizer.from_str(json.dumps(data))
+    tokenizer.add_tokens(new_tokens)
+    return tokenizer
+
+
+def load(name):
+    return Tokenizer.from_file(os.path.join(DATA, name, "tokenizer.json"))
+
+
+def wordpiece_uncased():
+    """A small uncased WordPiece (BertNormalizer lowercasing and stripping accents)."""
+    from tokenizers import models, normalizers, pre_tokenizers, processors, trainers
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=700, show_progress=False,
+                                        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tokenizer.train_from_iterator(read_records(os.path.join(DATA, "parity-texts.txt")), trainer)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tokenizer.token_to_id("[CLS]")), ("[SEP]", tokenizer.token_to_id("[SEP]"))])
+    return tokenizer
+
+
+def variants():
+    """name: (base fixture or None, tokenizer)."""
+    result = {}
+    # XLM-R as transformers 3.x/4.x saved it: <mask> normalized, lstrip; Precompiled (NFKC),
+    # Replace of space runs, Metaspace prepend always; words a user added.
+    base = load("unigram-nmt-nfkc")
+    added = specials_normalized(base, {"<mask>"})
+    result["xlmr-mask-normalized"] = ("unigram-nmt-nfkc", with_added(base, added, [
+        "Covid-19", "\uff44\uff4f\uff4d\uff41\uff49\uff4e", "New York", "<s>x",
+        AddedToken("\u2460tag", rstrip=True), AddedToken("Hi!", lstrip=True, rstrip=True)]))
+    # tokenizers' own Unigram: Strip, Lowercase, Replace; Metaspace prepend first.
+    base = load("unigram-hf")
+    added = specials_normalized(base, {"</s>"})
+    result["unigram-lowercase-first"] = ("unigram-hf", with_added(base, added, [
+        "Hello", "WORLD", " spaced ", "``q", AddedToken("Stra\u00dfe", lstrip=True),
+        AddedToken("<sep>", rstrip=True)]))
+    # nmt_nfkc_cf (case folding) with prepend always, <mask> normalized with rstrip.
+    base = load("unigram-nmt-nfkc-cf")
+    added = json.loads(base.to_str())["added_tokens"]
+    for token in added:
+        if token["content"] == "<mask>":
+            token.update(normalized=True, lstrip=False, rstrip=True)
+    result["unigram-casefold-always"] = ("unigram-nmt-nfkc-cf", with_added(base, added, [
+        "Hello", "\uff2e\uff25\uff37", AddedToken("end.", lstrip=True)]))
+    # roberta-base: its special tokens normalized (no normaliser: patterns are contents),
+    # <mask> lstrip and not normalized; byte-level with add_prefix_space.
+    base = load("bpe-roberta")
+    added = specials_normalized(base, {"<s>", "<pad>", "</s>", "<unk>"})
+    result["bpe-roberta-normalized"] = ("bpe-roberta", with_added(base, added, [
+        " domain", "COVID", "na\u00efve", AddedToken("Hi!", lstrip=True, rstrip=True)]))
+    # WordPiece: [MASK] normalized ("[mask]" after BertNormalizer), accents stripped, CJK
+    # spaced, a non-normalized token with lstrip and rstrip.
+    tokenizer = wordpiece_uncased()
+    tokenizer.add_special_tokens([AddedToken("[MASK]", normalized=True, special=True),
+                                  AddedToken("[SPECIAL]", lstrip=True, rstrip=True, normalized=False,
+                                             special=True)])
+    tokenizer.add_tokens(["Caf\u00e9", "na\u00efve", "\u6771\u4eac", "New York",
+                          AddedToken("<Hi>", lstrip=True, rstrip=True)])
+    result["wordpiece-uncased"] = (None, tokenizer)
+    return result
+
+
+WRITTEN = [
+    "a <mask> b", "a\uff1cmask\uff1eb", "x \uff1cmask\uff1e  y", "<mask>", "\uff1cmask\uff1e",
+    "  \uff1cmask\uff1e  ", "<MASK> <Mask>", "[MASK] [mask] [Mask] \uff3bMASK\uff3d", " [MASK]x",
+    "Covid-19 covid-19 COVID-19 \uff23\uff4f\uff56\uff49\uff44-19", "domain \uff44\uff4f\uff4d\uff41\uff49\uff4e DOMAIN",
+    "New York  New  York New\u3000York new york", "<s>x a<s>x <s>xx", "\u2460tag   next \u2460TAG",
+    "1tag \u2460tag", "Hi!  Hi! hi!Hi!", "  Hi!  ", "Hello world", "Helloworld", "hello WORLD World",
+    "  Hello  ", " spaced  spaced ", "``q \"q ``Q", "Stra\u00dfe   STRASSE  stra\u00dfe", "a <sep>  b",
+    "<sep>", "x</s>y </s>", "</s>", "HELLO\uff2e\uff25\uff37new", "The end. The END.  end.",
+    "end.", "<s> domain</s>", " domain domain  domain", "COVID covid naive na\u00efve NA\u00cfVE",
+    "<pad><unk><s></s>", "Caf\u00e9 cafe CAFE\u0301 caf\u00e9s", "\u6771\u4eac \u6771 \u4eac\u6771\u4eac\u90fd",
+    "[SPECIAL] x [SPECIAL]y  [SPECIAL]  ", "<Hi>  <hi> <HI>x", "na\u00efve NAIVE na\u00efvely",
+    "[CLS] [SEP] [UNK] [PAD]", "\t<mask>\n", "e\u0301 <mask>\u0301", "", " ", "x",
+]
+
+
+def read_records(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    texts, at = [], 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        length = int(data[at:end])
+        texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
+        at = end + 1 + length + 1
+    return texts
+
+
+def snippets(tokenizers):
+    """Every added token's content, its case and width variants, with spaces around."""
+    found = set()
+    for tokenizer in tokenizers:
+        for token in json.loads(tokenizer.to_str())["added_tokens"]:
+            content = token["content"]
+            found.update({content, content.upper(), content.lower(), fullwidth(content),
+                          " " + content + " ", "  " + content})
+    return sorted(found)
+
+
+def sprinkle(line, pieces, rng, count):
+    for _ in range(count):
+        at = rng.randrange(len(line) + 1)
+        line = line[:at] + rng.choice(pieces) + line[at:]
+    return line
+
+
+def expected_line(tokenizer, text):
+    encoding = tokenizer.encode(text)
+    positions = [0]
+    for c in text:
+        positions.append(positions[-1] + len(c.encode("utf-8")))
+    return " ".join(f"{i}:{t}:{positions[s]}:{positions[e]}"
+                    for i, t, (s, e) in zip(encoding.ids, encoding.type_ids, encoding.offsets))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--folders", help="also write each variant's tokenizer.json under this folder")
+    parser.add_argument("--sprinkle", nargs=2, metavar=("CORPUS", "OUT"),
+                        help="write CORPUS's first 300 kB with the tokens sprinkled in to OUT")
+    args = parser.parse_args()
+    found = variants()
+    pieces = snippets(tokenizer for _, tokenizer in found.values())
+    rng = random.Random(15)
+    sampled = read_records(os.path.join(DATA, "parity-texts.txt"))[-60:]
+    texts = WRITTEN + [sprinkle(line, pieces, rng, 3) for line in sampled]
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "texts.txt"), "wb") as f:
+        for text in texts:
+            data = text.encode("utf-8")
+            f.write(b"%d\n%s\n" % (len(data), data))
+    for name, (base, tokenizer) in found.items():
+        folder = os.path.join(OUT, name)
+        os.makedirs(folder, exist_ok=True)
+        if base is None:
+            tokenizer.save(os.path.join(folder, "tokenizer.json"), pretty=False)
+        else:
+            added = json.loads(tokenizer.to_str())["added_tokens"]
+            with open(os.path.join(folder, "variant.json"), "w", encoding="utf-8") as f:
+                json.dump({"base": base, "added_tokens": added}, f, ensure_ascii=False, indent=1)
+                f.write("\n")
+        with open(os.path.join(folder, "expected.txt"), "w", encoding="utf-8") as f:
+            for text in texts:
+                f.write(expected_line(tokenizer, text) + "\n")
+        if args.folders:
+            os.makedirs(os.path.join(args.folders, name), exist_ok=True)
+            tokenizer.save(os.path.join(args.folders, name, "tokenizer.json"), pretty=False)
+    if args.sprinkle:
+        with open(args.sprinkle[0], encoding="utf-8") as f:
+            lines = f.read(300_000).split("\n")[:-1]
+        with open(args.sprinkle[1], "w", encoding="utf-8") as f:
+            for line in lines:
+                f.write(sprinkle(line, pieces, rng, rng.randrange(4)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
