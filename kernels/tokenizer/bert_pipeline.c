@@ -827,25 +827,27 @@ split_normalized (Encoder *encoder)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
   BertNormalized *whole = encoder->normalized;
-  gsize at = 0;
+  gsize at = 0, search_at = 0;
+  BertAddedMatch match;
 
-  while (at < whole->length && !full (encoder)) {
-    gsize match_start = whole->length, match_end = whole->length;
-    const BertAddedToken *match = NULL;
-    bert_added_tokens_find (&tokenizer->normalized_added, whole->text, at, whole->length, &match_start,
-        &match_end, &match);
-    if (match_start > at) {
-      bert_normalized_slice (&encoder->work->piece, whole, (uint32_t) at, (uint32_t) match_start);
+  while (!full (encoder)) {
+    gboolean found = search_at < whole->length
+        && bert_added_tokens_find (&tokenizer->normalized_added, whole->text, search_at, at, whole->length,
+            &match);
+    gsize piece_end = found ? match.start : whole->length;
+    if (piece_end > at) {
+      bert_normalized_slice (&encoder->work->piece, whole, (uint32_t) at, (uint32_t) piece_end);
       encoder->normalized = &encoder->work->piece;
       pre_tokenize (encoder, FALSE);
       encoder->normalized = whole;
     }
-    if (match == NULL || full (encoder))
+    if (!found || full (encoder))
       return;
-    BertSpan span = bert_normalized_span (whole, (uint32_t) match_start, (uint32_t) match_end);
-    push_sequence_token (encoder, match->id, whole->text + match_start, match_end - match_start, span.start,
-        span.end);
-    at = match_end;
+    BertSpan span = bert_normalized_span (whole, (uint32_t) match.start, (uint32_t) match.end);
+    push_sequence_token (encoder, match.token->id, whole->text + match.start, match.end - match.start,
+        span.start, span.end);
+    at = match.end;
+    search_at = match.token_end;
   }
 }
 
@@ -870,24 +872,27 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
     pre_tokenize (encoder, fuse_runs);
 }
 
+/* The text split on the added tokens matched in it raw, as the first pass of
+ * extract_and_normalize does. */
 static void
 encode_text (Encoder *encoder)
 {
   const BertAddedTokens *added = &encoder->tokenizer->added;
-  gsize at = 0;
+  gsize at = 0, search_at = 0;
+  BertAddedMatch match;
 
-  while (at < encoder->length && !full (encoder)) {
-    gsize match_start = encoder->length, match_end = encoder->length;
-    const BertAddedToken *match = NULL;
-    if (added->n_tokens > 0)
-      bert_added_tokens_find (added, encoder->text, at, encoder->length, &match_start, &match_end, &match);
-    if (match_start > at)
-      encode_segment (encoder, (uint32_t) at, (uint32_t) match_start);
-    if (match == NULL || full (encoder))
+  while (!full (encoder)) {
+    gboolean found = search_at < encoder->length
+        && bert_added_tokens_find (added, encoder->text, search_at, at, encoder->length, &match);
+    gsize segment_end = found ? match.start : encoder->length;
+    if (segment_end > at)
+      encode_segment (encoder, (uint32_t) at, (uint32_t) segment_end);
+    if (!found || full (encoder))
       return;
-    push_sequence_token (encoder, match->id, encoder->text + match_start, match_end - match_start,
-        (uint32_t) match_start, (uint32_t) match_end);
-    at = match_end;
+    push_sequence_token (encoder, match.token->id, encoder->text + match.start, match.end - match.start,
+        (uint32_t) match.start, (uint32_t) match.end);
+    at = match.end;
+    search_at = match.token_end;
   }
 }
 

@@ -538,23 +538,26 @@ static void
 process_normalized_segment (Encoder *encoder, const char *text, gsize start, gsize end)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
+  gsize at = 0, search_at = 0;
+  BertAddedMatch match;
 
   capture_normalized (encoder, text, start, end);
   const char *normalized = encoder->normalized_text->str;
-  gsize length = encoder->normalized_text->len, at = 0;
-  while (at < length && !encoder->full) {
-    gsize match_start = length, match_end = length;
-    const BertAddedToken *match = NULL;
-    bert_added_tokens_find (&tokenizer->normalized_added, normalized, at, length, &match_start, &match_end,
-        &match);
-    replay_normalized (encoder, (uint32_t) at, (uint32_t) match_start);
-    if (match == NULL || encoder->full)
+  gsize length = encoder->normalized_text->len;
+  while (!encoder->full) {
+    gboolean found = search_at < length
+        && bert_added_tokens_find (&tokenizer->normalized_added, normalized, search_at, at, length, &match);
+    gsize piece_end = found ? match.start : length;
+    if (piece_end > at)
+      replay_normalized (encoder, (uint32_t) at, (uint32_t) piece_end);
+    if (!found || encoder->full)
       return;
     const Span *spans = (const Span *) encoder->normalized_spans->data;
-    push_sequence_token (encoder, match->id, spans[match_start].start, spans[match_end - 1].end);
+    push_sequence_token (encoder, match.token->id, spans[match.start].start, spans[match.end - 1].end);
     if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
       encoder->full = TRUE;
-    at = match_end;
+    at = match.end;
+    search_at = match.token_end;
   }
 }
 
@@ -589,6 +592,7 @@ normalize_added_tokens (BertTokenizer *tokenizer)
       BertAddedToken *added = bert_added_tokens_add (&tokenizer->normalized_added, pattern, token->id);
       added->lstrip = token->lstrip;
       added->rstrip = token->rstrip;
+      added->single_word = token->single_word;
     }
     g_free (pattern);
   }
@@ -610,28 +614,38 @@ has_invalid_utf8 (const char *text, gsize from, gsize length)
   return invalid;
 }
 
+static void
+process_any_segment (Encoder *encoder, const char *text, gsize start, gsize end)
+{
+  if (encoder->tokenizer->normalized_added.n_tokens > 0)
+    process_normalized_segment (encoder, text, start, end);
+  else
+    process_segment (encoder, text, start, end);
+}
+
+/* The text split on the added tokens matched in it raw, as the first pass of
+ * extract_and_normalize does; returns where it stopped. */
 static gsize
 encode_sequence (Encoder *encoder, const char *text, gsize length)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
-  gsize at = 0;
+  gsize at = 0, search_at = 0;
+  BertAddedMatch match;
 
-  while (at < length && !encoder->full) {
-    gsize match_start = length, match_end = length;
-    const BertAddedToken *match = NULL;
-    if (tokenizer->added.n_tokens > 0)
-      bert_added_tokens_find (&tokenizer->added, text, at, length, &match_start, &match_end, &match);
-    if (tokenizer->normalized_added.n_tokens > 0)
-      process_normalized_segment (encoder, text, at, match_start);
-    else
-      process_segment (encoder, text, at, match_start);
+  while (!encoder->full) {
+    gboolean found =
+        search_at < length && bert_added_tokens_find (&tokenizer->added, text, search_at, at, length, &match);
+    gsize segment_end = found ? match.start : length;
+    if (segment_end > at)
+      process_any_segment (encoder, text, at, segment_end);
     /* Full somewhere inside the segment: the rest is scanned from its start. */
     if (encoder->full)
       return at;
-    if (match == NULL)
-      return match_start;
-    push_sequence_token (encoder, match->id, (uint32_t) match_start, (uint32_t) match_end);
-    at = match_end;
+    if (!found)
+      return length;
+    push_sequence_token (encoder, match.token->id, (uint32_t) match.start, (uint32_t) match.end);
+    at = match.end;
+    search_at = match.token_end;
     if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
       encoder->full = TRUE;
   }

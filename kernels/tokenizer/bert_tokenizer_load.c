@@ -435,12 +435,13 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
  * the normaliser is known. */
 static void
 add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean normalized,
-    gboolean lstrip, gboolean rstrip)
+    gboolean lstrip, gboolean rstrip, gboolean single_word)
 {
   BertAddedToken *token =
       bert_added_tokens_add (normalized ? &tokenizer->normalized_added : &tokenizer->added, content, id);
   token->lstrip = lstrip;
   token->rstrip = rstrip;
+  token->single_word = single_word;
 }
 
 static gboolean
@@ -460,8 +461,6 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
 
   if (ok && (content == NULL || content[0] == '\0'))
     ok = bert_json_field_error (error, file, content_field, "a non-empty string");
-  if (ok && single_word)
-    ok = unsupported (error, file, field, content, "an added token with single_word false");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
     if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
@@ -474,7 +473,7 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
     }
   }
   if (ok)
-    add_stripping_special (tokenizer, content, (int32_t) id, normalized, lstrip, rstrip);
+    add_stripping_special (tokenizer, content, (int32_t) id, normalized, lstrip, rstrip, single_word);
   g_free (content_field);
   g_free (field);
   return ok;

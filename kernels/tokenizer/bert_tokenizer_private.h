@@ -19,6 +19,7 @@ typedef struct {
   guint length;
   int32_t id;
   gboolean lstrip, rstrip; /* the match takes the White_Space before / after it */
+  gboolean single_word;    /* a match touching a word character (\w) on either side is none */
 } BertAddedToken;
 
 /* The added tokens matched in one kind of text, longest first, so that the first match at a
@@ -108,11 +109,33 @@ bert_added_token_candidate (const BertAddedTokens *tokens, const char *text, gsi
   return at;
 }
 
-/* The leftmost, then longest, of tokens in text[from, length) (valid UTF-8), its span
- * [*start, *end) widened by its lstrip (never before from) and rstrip over White_Space, as
- * AddedVocabulary::find_matches does; FALSE if none. */
-gboolean bert_added_tokens_find (const BertAddedTokens *tokens, const char *text, gsize from, gsize length,
-    gsize *start, gsize *end, const BertAddedToken **match);
+/* A match of an added token: the span it takes, lstrip and rstrip included, and the end of
+ * the token's own text, where the search for the next one goes on (as the reference's
+ * automaton does, so the next match may start inside this one's rstrip). */
+typedef struct {
+  gsize start, end, token_end;
+  const BertAddedToken *token;
+} BertAddedMatch;
+
+/* The leftmost, then longest, of tokens in text[search_from, length), as
+ * AddedVocabulary::find_matches takes them: a single_word one touching a word character
+ * skipped, lstrip widening the span over White_Space down to strip_from (the end of the
+ * previous match's span), rstrip over the White_Space after it; FALSE if none. Text may be
+ * invalid UTF-8 (WordPiece's raw text): an ill-formed byte is a U+FFFD there. Searches
+ * from candidate, the first position where one may start. */
+gboolean bert_added_tokens_find_from (const BertAddedTokens *tokens, const char *text, gsize candidate,
+    gsize strip_from, gsize length, BertAddedMatch *match);
+
+/* The same, the common case (no token in the text) without a call. */
+static inline gboolean
+bert_added_tokens_find (const BertAddedTokens *tokens, const char *text, gsize search_from, gsize strip_from,
+    gsize length, BertAddedMatch *match)
+{
+  gsize candidate = bert_added_token_candidate (tokens, text, search_from, length);
+  return candidate < length
+      && bert_added_tokens_find_from (tokens, text, candidate, strip_from, length, match);
+}
+
 /* Adds a token to match (text non-empty); lstrip and rstrip unset. */
 BertAddedToken *bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id);
 void bert_added_tokens_clear (BertAddedTokens *tokens);

@@ -83,13 +83,14 @@ def variants():
     added = specials_normalized(base, {"<mask>"})
     result["xlmr-mask-normalized"] = ("unigram-nmt-nfkc", with_added(base, added, [
         "Covid-19", "\uff44\uff4f\uff4d\uff41\uff49\uff4e", "New York", "<s>x",
-        AddedToken("\u2460tag", rstrip=True), AddedToken("Hi!", lstrip=True, rstrip=True)]))
+        AddedToken("\u2460tag", rstrip=True), AddedToken("Hi!", lstrip=True, rstrip=True),
+        AddedToken("York", single_word=True), AddedToken("<sw>", single_word=True, normalized=False)]))
     # tokenizers' own Unigram: Strip, Lowercase, Replace; Metaspace prepend first.
     base = load("unigram-hf")
     added = specials_normalized(base, {"</s>"})
     result["unigram-lowercase-first"] = ("unigram-hf", with_added(base, added, [
         "Hello", "WORLD", " spaced ", "``q", AddedToken("Stra\u00dfe", lstrip=True),
-        AddedToken("<sep>", rstrip=True)]))
+        AddedToken("<sep>", rstrip=True), AddedToken("\u00e9", single_word=True, lstrip=True)]))
     # nmt_nfkc_cf (case folding) with prepend always, <mask> normalized with rstrip.
     base = load("unigram-nmt-nfkc-cf")
     added = json.loads(base.to_str())["added_tokens"]
@@ -103,7 +104,8 @@ def variants():
     base = load("bpe-roberta")
     added = specials_normalized(base, {"<s>", "<pad>", "</s>", "<unk>"})
     result["bpe-roberta-normalized"] = ("bpe-roberta", with_added(base, added, [
-        " domain", "COVID", "na\u00efve", AddedToken("Hi!", lstrip=True, rstrip=True)]))
+        " domain", "COVID", "na\u00efve", AddedToken("Hi!", lstrip=True, rstrip=True),
+        AddedToken("ing", single_word=True)]))
     # WordPiece: [MASK] normalized ("[mask]" after BertNormalizer), accents stripped, CJK
     # spaced, a non-normalized token with lstrip and rstrip.
     tokenizer = wordpiece_uncased()
@@ -111,7 +113,8 @@ def variants():
                                   AddedToken("[SPECIAL]", lstrip=True, rstrip=True, normalized=False,
                                              special=True)])
     tokenizer.add_tokens(["Caf\u00e9", "na\u00efve", "\u6771\u4eac", "New York",
-                          AddedToken("<Hi>", lstrip=True, rstrip=True)])
+                          AddedToken("<Hi>", lstrip=True, rstrip=True), AddedToken("Cat", single_word=True),
+                          AddedToken("[w]", single_word=True, rstrip=True, normalized=False)])
     result["wordpiece-uncased"] = (None, tokenizer)
     return result
 
@@ -128,6 +131,14 @@ WRITTEN = [
     "<pad><unk><s></s>", "Caf\u00e9 cafe CAFE\u0301 caf\u00e9s", "\u6771\u4eac \u6771 \u4eac\u6771\u4eac\u90fd",
     "[SPECIAL] x [SPECIAL]y  [SPECIAL]  ", "<Hi>  <hi> <HI>x", "na\u00efve NAIVE na\u00efvely",
     "[CLS] [SEP] [UNK] [PAD]", "\t<mask>\n", "e\u0301 <mask>\u0301", "", " ", "x",
+    # single_word: refused next to \w (letters, marks, digits, _), and then consuming its text
+    "York Yorkshire NewYork York_ York1 (York) \u00e9York", "<sw> a<sw> <sw>b <sw><sw> \u00a0<sw>\u0301",
+    "\u00e9 caf\u00e9 \u00e9\u0301 \u00e9. x \u00e9", "ing going ing, _ing ing\u00b2 \u0669ing",
+    "Cat cats CAT! scat C\u00e0t \u0108at", "[w] a[w] [w]b [w]  x [w][w]", "Yo\u200dYork \u2160York",
+    # <Hi>'s rstrip takes the space BertNormalizer puts before an ideograph, where the
+    # pattern of \u6771\u4eac starts: the reference's next match starts inside it
+    "P   <Hi> \u6771\u4eacS", "<Hi>\u6771\u4eac", "[SPECIAL]\u6771\u4eac [SPECIAL] \u6771\u4eac",
+
 ]
 
 
