@@ -772,7 +772,8 @@ pre_tokenize_metaspace (Encoder *encoder, gboolean fuse_runs)
 
 /* ---- segments between added tokens ---- */
 
-static void
+/* Inlined into encode_segment as it was before bert_pipeline_normalize_text shared it. */
+__attribute__ ((always_inline)) static inline void
 normalize (const BertPipeline *pipeline, BertNormalized *normalized, GArray *precompiled_scratch,
     guint n_steps)
 {
@@ -820,25 +821,38 @@ pre_tokenize (Encoder *encoder, gboolean fuse_runs)
   }
 }
 
-/* The normalised segment split on the normalized added tokens, as the second pass of
- * extract_and_normalize does: each piece between them pre-tokenized on its own. */
+/* The segment normalised, then split on the normalized added tokens, as the second pass
+ * of extract_and_normalize does: each piece between them pre-tokenized on its own. Without
+ * such tokens the whole segment is the one piece: one call site of pre_tokenize keeps the
+ * pre-tokenizers inlined here. */
 static void
-split_normalized (Encoder *encoder)
+encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  const BertTokenizer *tokenizer = encoder->tokenizer;
+  const BertPipeline *pipeline = encoder->pipeline;
+  const BertAddedTokens *tokens = &encoder->tokenizer->normalized_added;
+  /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
+   * text has to be searched for added tokens */
+  gboolean fuse_runs = pipeline->split_takes_runs && tokens->n_tokens == 0;
   BertNormalized *whole = encoder->normalized;
   gsize at = 0, search_at = 0;
   BertAddedMatch match;
 
-  while (!full (encoder)) {
+  if (pipeline->pre_tokenizer == BERT_PRE_NONE)
+    bert_normalized_set (whole, encoder->text, start, end);
+  else
+    bert_normalized_view (whole, encoder->text, start, end);
+  normalize (pipeline, whole, encoder->work->precompiled_scratch,
+      fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
+  for (;;) {
     gboolean found = search_at < whole->length
-        && bert_added_tokens_find (&tokenizer->normalized_added, whole->text, search_at, at, whole->length,
-            &match);
+        && bert_added_tokens_find (tokens, whole->text, search_at, at, whole->length, &match);
     gsize piece_end = found ? match.start : whole->length;
     if (piece_end > at) {
-      bert_normalized_slice (&encoder->work->piece, whole, (uint32_t) at, (uint32_t) piece_end);
-      encoder->normalized = &encoder->work->piece;
-      pre_tokenize (encoder, FALSE);
+      if (at > 0 || piece_end < whole->length) {
+        bert_normalized_slice (&encoder->work->piece, whole, (uint32_t) at, (uint32_t) piece_end);
+        encoder->normalized = &encoder->work->piece;
+      }
+      pre_tokenize (encoder, fuse_runs);
       encoder->normalized = whole;
     }
     if (!found || full (encoder))
@@ -849,27 +863,6 @@ split_normalized (Encoder *encoder)
     at = match.end;
     search_at = match.token_end;
   }
-}
-
-static void
-encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
-{
-  const BertPipeline *pipeline = encoder->pipeline;
-  gboolean split = encoder->tokenizer->normalized_added.n_tokens > 0;
-  /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
-   * text has to be searched for added tokens */
-  gboolean fuse_runs = pipeline->split_takes_runs && !split;
-
-  if (pipeline->pre_tokenizer == BERT_PRE_NONE)
-    bert_normalized_set (encoder->normalized, encoder->text, start, end);
-  else
-    bert_normalized_view (encoder->normalized, encoder->text, start, end);
-  normalize (pipeline, encoder->normalized, encoder->work->precompiled_scratch,
-      fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
-  if (split)
-    split_normalized (encoder);
-  else
-    pre_tokenize (encoder, fuse_runs);
 }
 
 /* The text split on the added tokens matched in it raw, as the first pass of

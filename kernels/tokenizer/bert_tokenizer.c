@@ -53,7 +53,9 @@ typedef struct {
   Span before_run, last_consumed;
 
   /* capturing: the normalised characters go to normalized_text (per byte, the span of its
-   * source in normalized_spans) instead of the pre-tokenizer, for normalized added tokens */
+   * source in normalized_spans) instead of the pre-tokenizer, for normalized added tokens;
+   * the hot paths take it as a constant argument instead, so that the usual path tests
+   * nothing */
   gboolean capturing;
   GString *normalized_text;
   GArray *normalized_spans;
@@ -228,7 +230,7 @@ finish_word (Encoder *encoder)
     encoder->full = TRUE;
 }
 
-static void
+__attribute__ ((noinline)) static void
 capture_char (Encoder *encoder, uint32_t cp, Span span)
 {
   char utf8[4];
@@ -238,11 +240,12 @@ capture_char (Encoder *encoder, uint32_t cp, Span span)
     g_array_append_val (encoder->normalized_spans, span);
 }
 
-/* The pre-tokenizer's view of a normalised character. */
-static void
-emit_char (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
+/* The pre-tokenizer's view of a normalised character. Inlined, as before capture_char made
+ * it look bigger to the compiler. */
+__attribute__ ((always_inline)) static inline void
+emit_char (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span, gboolean capture)
 {
-  if (G_UNLIKELY (encoder->capturing)) {
+  if (capture) {
     capture_char (encoder, cp, span);
   } else if (record->flags & BERT_CHAR_SPLIT_SPACE) {
     finish_word (encoder);
@@ -255,19 +258,20 @@ emit_char (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span 
   }
 }
 
-static void
-emit_mapped (Encoder *encoder, int map, uint32_t cp, const BertUnicodeRecord *record, Span span)
+__attribute__ ((always_inline)) static inline void
+emit_mapped (Encoder *encoder, int map, uint32_t cp, const BertUnicodeRecord *record, Span span,
+    gboolean capture)
 {
   uint32_t out[BERT_UNICODE_MAX_SEQUENCE];
   int32_t mapping = record->map[map];
 
   if (mapping == 0) {
-    emit_char (encoder, cp, record, span);
+    emit_char (encoder, cp, record, span, capture);
     return;
   }
   unsigned n = bert_unicode_apply (mapping, cp, out);
   for (unsigned i = 0; i < n; i++)
-    emit_char (encoder, out[i], out[i] == cp ? record : bert_unicode_lookup (out[i]), span);
+    emit_char (encoder, out[i], out[i] == cp ? record : bert_unicode_lookup (out[i]), span, capture);
 }
 
 /* A character that survived NFD and strip_accents still has to be lowercased. */
@@ -275,9 +279,9 @@ static void
 emit_after_strip (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
 {
   if (encoder->tokenizer->mode == BERT_MAP_STRIP_LOWER)
-    emit_mapped (encoder, BERT_MAP_LOWER, cp, record, span);
+    emit_mapped (encoder, BERT_MAP_LOWER, cp, record, span, encoder->capturing);
   else
-    emit_char (encoder, cp, record, span);
+    emit_char (encoder, cp, record, span, encoder->capturing);
 }
 
 /* ---- canonical reordering (strip_accents only) ---- */
@@ -372,15 +376,17 @@ close_word (Encoder *encoder)
 /* handle_chinese_chars: a word boundary, which the normalised text shows as a space with
  * the ideograph's span. */
 static void
-isolate (Encoder *encoder, Span span)
+isolate (Encoder *encoder, Span span, gboolean capture)
 {
   close_word (encoder);
-  if (encoder->capturing)
+  if (capture)
     capture_char (encoder, ' ', span);
 }
 
-static void
-process_char (Encoder *encoder, uint32_t cp, Span span)
+/* Inlined into process_segment as when it had no other caller: a call per non-ASCII
+ * character costs 1%. */
+__attribute__ ((always_inline)) static inline void
+process_char (Encoder *encoder, uint32_t cp, Span span, gboolean capture)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
   const BertUnicodeRecord *record = bert_unicode_lookup (cp);
@@ -396,19 +402,19 @@ process_char (Encoder *encoder, uint32_t cp, Span span)
   /* handle_chinese_chars: spaces around the ideograph */
   gboolean isolated = tokenizer->options.handle_chinese_chars && record->flags & BERT_CHAR_CJK;
   if (isolated)
-    isolate (encoder, span);
+    isolate (encoder, span, capture);
   if (tokenizer->mode & BERT_MAP_STRIP && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
     decompose (encoder, cp, record, span);
   } else {
     if (encoder->run_length > 0)
       flush_run (encoder);
     if (tokenizer->mode == 0)
-      emit_char (encoder, cp, record, span);
+      emit_char (encoder, cp, record, span, capture);
     else
-      emit_mapped (encoder, tokenizer->mode, cp, record, span);
+      emit_mapped (encoder, tokenizer->mode, cp, record, span, capture);
   }
   if (isolated)
-    isolate (encoder, span);
+    isolate (encoder, span, capture);
   encoder->last_consumed = span;
 }
 
@@ -449,7 +455,7 @@ process_segment (Encoder *encoder, const char *text, gsize start, gsize end)
     uint32_t cp;
     unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
     Span span = { (uint32_t) at, (uint32_t) (at + length) };
-    process_char (encoder, cp, span);
+    process_char (encoder, cp, span, FALSE);
     at += length;
   }
   close_word (encoder);
@@ -511,7 +517,7 @@ capture_normalized (Encoder *encoder, const char *text, gsize start, gsize end)
     uint32_t cp;
     unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
     Span span = { (uint32_t) at, (uint32_t) (at + length) };
-    process_char (encoder, cp, span);
+    process_char (encoder, cp, span, TRUE);
     at += length;
   }
   close_word (encoder);
@@ -527,7 +533,7 @@ replay_normalized (Encoder *encoder, uint32_t start, uint32_t end)
 
   for (uint32_t at = start, n; at < end && !encoder->full; at += n) {
     uint32_t cp = bert_utf8_get (text + at, &n);
-    emit_char (encoder, cp, bert_unicode_lookup (cp), spans[at]);
+    emit_char (encoder, cp, bert_unicode_lookup (cp), spans[at], FALSE);
   }
   finish_word (encoder);
 }
