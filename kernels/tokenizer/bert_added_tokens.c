@@ -99,7 +99,8 @@ longest_at (const BertAddedTokens *tokens, const char *text, gsize at, gsize len
 {
   for (guint i = 0; i < tokens->n_tokens; i++) {
     const BertAddedToken *token = &tokens->tokens[i];
-    if (token->length <= length - at && memcmp (text + at, token->text, token->length) == 0)
+    if (token->text[0] == text[at] && token->length <= length - at
+        && memcmp (text + at, token->text, token->length) == 0)
       return token;
   }
   return NULL;

@@ -57,8 +57,9 @@ typedef struct {
    * the hot paths take it as a constant argument instead, so that the usual path tests
    * nothing */
   gboolean capturing;
-  GString *normalized_text;
-  GArray *normalized_spans;
+  char *normalized_text;
+  Span *normalized_spans;
+  uint32_t normalized_length, normalized_capacity;
 
   char word_stack[WORD_STACK_BYTES];
   uint32_t word_start_stack[WORD_STACK_BYTES], word_end_stack[WORD_STACK_BYTES];
@@ -230,14 +231,18 @@ finish_word (Encoder *encoder)
     encoder->full = TRUE;
 }
 
-__attribute__ ((noinline)) static void
+static inline void
 capture_char (Encoder *encoder, uint32_t cp, Span span)
 {
-  char utf8[4];
-  uint32_t n = bert_utf8_put (cp, utf8);
-  g_string_append_len (encoder->normalized_text, utf8, n);
+  if (encoder->normalized_length + 4 > encoder->normalized_capacity) {
+    encoder->normalized_capacity = MAX (256, 2 * encoder->normalized_capacity);
+    encoder->normalized_text = g_realloc (encoder->normalized_text, encoder->normalized_capacity);
+    encoder->normalized_spans = g_renew (Span, encoder->normalized_spans, encoder->normalized_capacity);
+  }
+  uint32_t n = bert_utf8_put (cp, encoder->normalized_text + encoder->normalized_length);
   for (uint32_t i = 0; i < n; i++)
-    g_array_append_val (encoder->normalized_spans, span);
+    encoder->normalized_spans[encoder->normalized_length + i] = span;
+  encoder->normalized_length += n;
 }
 
 /* The pre-tokenizer's view of a normalised character. Inlined, as before capture_char made
@@ -492,31 +497,38 @@ encoder_clear (Encoder *encoder)
   }
   if (encoder->run != encoder->run_stack)
     g_free (encoder->run);
-  if (encoder->normalized_text != NULL) {
-    g_string_free (encoder->normalized_text, TRUE);
-    g_array_free (encoder->normalized_spans, TRUE);
-  }
+  g_free (encoder->normalized_text);
+  g_free (encoder->normalized_spans);
 }
 
 /* ---- normalized added tokens ---- */
 
-/* BertNormalizer's text of text[start, end) into normalized_text and normalized_spans. */
+/* BertNormalizer's text of text[start, end) into normalized_text and normalized_spans, ASCII
+ * (outside runs of marks) through the tokenizer's own tables as in process_segment. */
 static void
 capture_normalized (Encoder *encoder, const char *text, gsize start, gsize end)
 {
+  const BertTokenizer *tokenizer = encoder->tokenizer;
   const unsigned char *bytes = (const unsigned char *) text;
 
-  if (encoder->normalized_text == NULL) {
-    encoder->normalized_text = g_string_new (NULL);
-    encoder->normalized_spans = g_array_new (FALSE, FALSE, sizeof (Span));
-  }
-  g_string_truncate (encoder->normalized_text, 0);
-  g_array_set_size (encoder->normalized_spans, 0);
+  encoder->normalized_length = 0;
   encoder->capturing = TRUE;
   for (gsize at = start; at < end;) {
+    Span span = { (uint32_t) at, (uint32_t) at + 1 };
+    if (bytes[at] < 0x80 && encoder->run_length == 0) {
+      int class = tokenizer->ascii_class[bytes[at]];
+      if (class != BERT_ASCII_REMOVED) {
+        /* clean_text makes every whitespace it keeps a space */
+        gboolean space = class == BERT_ASCII_SPLIT && tokenizer->options.clean_text;
+        capture_char (encoder, space ? ' ' : (unsigned char) tokenizer->ascii_map[bytes[at]], span);
+        encoder->last_consumed = span;
+      }
+      at++;
+      continue;
+    }
     uint32_t cp;
     unsigned length = bert_utf8_decode (bytes + at, end - at, &cp, &encoder->invalid_utf8);
-    Span span = { (uint32_t) at, (uint32_t) (at + length) };
+    span.end = (uint32_t) (at + length);
     process_char (encoder, cp, span, TRUE);
     at += length;
   }
@@ -528,11 +540,12 @@ capture_normalized (Encoder *encoder, const char *text, gsize start, gsize end)
 static void
 replay_normalized (Encoder *encoder, uint32_t start, uint32_t end)
 {
-  const char *text = encoder->normalized_text->str;
-  const Span *spans = (const Span *) encoder->normalized_spans->data;
+  const char *text = encoder->normalized_text;
+  const Span *spans = encoder->normalized_spans;
 
   for (uint32_t at = start, n; at < end && !encoder->full; at += n) {
-    uint32_t cp = bert_utf8_get (text + at, &n);
+    uint32_t cp =
+        (unsigned char) text[at] < 0x80 ? (n = 1, (unsigned char) text[at]) : bert_utf8_get (text + at, &n);
     emit_char (encoder, cp, bert_unicode_lookup (cp), spans[at], FALSE);
   }
   finish_word (encoder);
@@ -548,8 +561,8 @@ process_normalized_segment (Encoder *encoder, const char *text, gsize start, gsi
   BertAddedMatch match;
 
   capture_normalized (encoder, text, start, end);
-  const char *normalized = encoder->normalized_text->str;
-  gsize length = encoder->normalized_text->len;
+  const char *normalized = encoder->normalized_text;
+  gsize length = encoder->normalized_length;
   while (!encoder->full) {
     gboolean found = search_at < length
         && bert_added_tokens_find (&tokenizer->normalized_added, normalized, search_at, at, length, &match);
@@ -558,7 +571,7 @@ process_normalized_segment (Encoder *encoder, const char *text, gsize start, gsi
       replay_normalized (encoder, (uint32_t) at, (uint32_t) piece_end);
     if (!found || encoder->full)
       return;
-    const Span *spans = (const Span *) encoder->normalized_spans->data;
+    const Span *spans = encoder->normalized_spans;
     push_sequence_token (encoder, match.token->id, spans[match.start].start, spans[match.end - 1].end);
     if (encoder->encoding->n_tokens - tokenizer->n_prefix > encoder->budget)
       encoder->full = TRUE;
@@ -577,7 +590,8 @@ normalize_wordpiece_text (const BertTokenizer *tokenizer, const char *text)
   bert_encoding_init (&unused);
   encoder_init (&encoder, tokenizer, &unused, 1);
   capture_normalized (&encoder, text, 0, strlen (text));
-  char *normalized = g_strdup (encoder.normalized_text->str);
+  char *normalized =
+      g_strndup (encoder.normalized_length > 0 ? encoder.normalized_text : "", encoder.normalized_length);
   encoder_clear (&encoder);
   return normalized;
 }
