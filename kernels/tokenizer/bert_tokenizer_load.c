@@ -9,6 +9,7 @@
  */
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
+#include "bert_json_variants.h"
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -303,6 +304,7 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     return FALSE;
   if (normalizer == NULL)
     return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  type = bert_json_normalizer_type (normalizer);
   if (g_strcmp0 (type, "BertNormalizer") != 0)
     return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
   return bert_json_get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
@@ -390,6 +392,37 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
   return TRUE;
 }
 
+#define SUPPORTED_MODELS "WordPiece, Unigram or BPE"
+
+/* model's type, or for a model without one (files of tokenizers before 0.9) the type
+ * Hugging Face tokenizers infers from its members. */
+static gboolean
+get_model_type (JsonObject *model, const char *file, const char **type, GError **error)
+{
+  gboolean inferred;
+
+  if (model == NULL)
+    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  if (!bert_json_get_string (model, "type", file, "model.type", type, error))
+    return FALSE;
+  *type = bert_json_model_type (model, &inferred);
+  if (*type == NULL && inferred) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'model' has no \"type\" and is none of the models Hugging Face tokenizers reads "
+        "without one (BPE: a vocab object and merges; WordPiece: a vocab object, unk_token, "
+        "continuing_subword_prefix and max_input_chars_per_word; WordLevel: a vocab object and unk_token; "
+        "Unigram: a vocab array of [piece, score])",
+        file);
+    return FALSE;
+  }
+  if (*type == NULL)
+    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  if (inferred && strcmp (*type, "WordLevel") == 0)
+    return unsupported (error, file, "model (without \"type\", read by its members as Hugging Face does)",
+        "WordLevel", SUPPORTED_MODELS);
+  return TRUE;
+}
+
 static gboolean
 read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file, GError **error)
 {
@@ -399,12 +432,12 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   guint n_ids;
 
   if (!bert_json_get_object (root, "model", file, "model", &model, error)
-      || !bert_json_get_string (model, "type", file, "model.type", &type, error))
+      || !get_model_type (model, file, &type, error))
     return FALSE;
   if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
     return bert_pipeline_read (tokenizer, root, added, file, error);
   if (g_strcmp0 (type, "WordPiece") != 0)
-    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece, Unigram or BPE");
+    return unsupported (error, file, "model.type", type, SUPPORTED_MODELS);
   if (!bert_json_get_object (model, "vocab", file, "model.vocab", &vocab, error)
       || !bert_json_get_string (model, "unk_token", file, "model.unk_token", &unk, error)
       || !bert_json_get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix",
@@ -689,6 +722,17 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     return FALSE;
   if (processor == NULL)
     return unsupported (error, file, "post_processor", "null", supported);
+  /* Hugging Face reads a post-processor by its members, whatever its "type" says (an old
+   * RobertaProcessing without trim_offsets is a BertProcessing there). */
+  type = bert_json_post_processor_type (processor);
+  if (type == NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'post_processor' is none of the post-processors Hugging Face tokenizers reads "
+        "(it goes by the members: RobertaProcessing has sep, cls, trim_offsets and add_prefix_space; "
+        "BertProcessing sep and cls; TemplateProcessing single and special_tokens)",
+        file);
+    return FALSE;
+  }
   if (g_strcmp0 (type, "BertProcessing") == 0) {
     tokenizer->n_prefix = tokenizer->n_suffix = 1;
     if (!read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
@@ -700,7 +744,7 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
   if (g_strcmp0 (type, "RobertaProcessing") == 0 && tokenizer->pipeline)
     return read_roberta_processing (tokenizer, processor, file, error);
   if (g_strcmp0 (type, "TemplateProcessing") != 0)
-    return unsupported (error, file, "post_processor.type", type ? type : "missing", supported);
+    return unsupported (error, file, "post_processor.type", type, supported);
   return read_template (tokenizer, processor, file, error);
 }
 
