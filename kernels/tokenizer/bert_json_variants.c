@@ -209,19 +209,20 @@ is_scored_pieces (JsonNode *node)
 }
 
 static gboolean
-is_unigram (JsonObject *model)
+is_unigram (JsonObject *model, gint64 taken_pieces)
 {
   JsonNode *unk_id = json_object_get_member (model, "unk_id");
   if (!required (model, "vocab", is_scored_pieces) || !optional (model, "unk_id", is_usize)
       || !defaulted (model, "byte_fallback", is_bool))
     return FALSE;
+  gint64 n_pieces = taken_pieces >= 0 ? taken_pieces
+                                      : json_array_get_length (json_object_get_array_member (model, "vocab"));
   /* Unigram::from refuses an unk_id outside the vocabulary */
-  return !is_usize (unk_id)
-      || json_node_get_int (unk_id) < json_array_get_length (json_object_get_array_member (model, "vocab"));
+  return !is_usize (unk_id) || json_node_get_int (unk_id) < n_pieces;
 }
 
 const char *
-bert_json_model_type (JsonObject *model, gboolean *inferred)
+bert_json_model_type (JsonObject *model, gint64 taken_pieces, gboolean *inferred)
 {
   JsonNode *type = json_object_get_member (model, "type");
 
@@ -235,7 +236,7 @@ bert_json_model_type (JsonObject *model, gboolean *inferred)
     return "WordPiece";
   if (is_word_level (model))
     return "WordLevel";
-  if (is_unigram (model))
+  if (is_unigram (model, taken_pieces))
     return "Unigram";
   return NULL;
 }

@@ -17,8 +17,9 @@ G_BEGIN_DECLS
 
 /* model's "type" where it has one (NULL where that is not a string), otherwise "BPE",
  * "WordPiece", "WordLevel" or "Unigram" as tokenizers infers it, or NULL where no variant
- * accepts the object. *inferred says which. */
-const char *bert_json_model_type (JsonObject *model, gboolean *inferred);
+ * accepts the object. *inferred says which. taken_pieces: -1, or the number of pieces
+ * bert_unigram_vocab_take read out of the text (the tree's vocab is then []). */
+const char *bert_json_model_type (JsonObject *model, gint64 taken_pieces, gboolean *inferred);
 
 /* normalizer's "type" where it has one, otherwise "BertNormalizer", "Strip", "Sequence",
  * "Replace" or "Prepend" as tokenizers infers it (the other normalizers need their type),

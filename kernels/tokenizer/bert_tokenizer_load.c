@@ -397,7 +397,8 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
 /* model's type, or for a model without one (files of tokenizers before 0.9) the type
  * Hugging Face tokenizers infers from its members. */
 static gboolean
-get_model_type (JsonObject *model, const char *file, const char **type, GError **error)
+get_model_type (const BertTokenizer *tokenizer, JsonObject *model, const char *file, const char **type,
+    GError **error)
 {
   gboolean inferred;
 
@@ -405,7 +406,8 @@ get_model_type (JsonObject *model, const char *file, const char **type, GError *
     return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
   if (!bert_json_get_string (model, "type", file, "model.type", type, error))
     return FALSE;
-  *type = bert_json_model_type (model, &inferred);
+  *type = bert_json_model_type (model, tokenizer->unigram_vocab ? (gint64) tokenizer->unigram_vocab->n : -1,
+      &inferred);
   if (*type == NULL && inferred) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: field 'model' has no \"type\" and is none of the models Hugging Face tokenizers reads "
@@ -432,7 +434,7 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   guint n_ids;
 
   if (!bert_json_get_object (root, "model", file, "model", &model, error)
-      || !get_model_type (model, file, &type, error))
+      || !get_model_type (tokenizer, model, file, &type, error))
     return FALSE;
   if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
     return bert_pipeline_read (tokenizer, root, added, file, error);

@@ -10,6 +10,7 @@
  * comment), and the WordPiece fixture against its own expected.txt.
  */
 #include "bert_tokenizer.h"
+#include "bert_unigram_vocab.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -301,6 +302,31 @@ test_merge_shorter_than_the_prefix_is_refused (void)
       "'model.merges[0]' must be a merge whose right part is as long as model.continuing_subword_prefix");
 }
 
+/* xlm-roberta-base's 250,002 pieces have no model.type: they are read from the text too,
+ * not through json-glib's tree (a model without a type whose vocab is an array is a
+ * Unigram or nothing); a typed BPE's is not. */
+static void
+test_untyped_unigram_vocabulary_is_read_from_the_text (void)
+{
+  const char *untyped = "{\"model\": {\"unk_id\": 0, \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.5]]}}";
+  const char *bpe = "{\"model\": {\"type\": \"BPE\", \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.5]]}}";
+  char *text = g_strdup (untyped);
+  gsize length = strlen (text);
+  BertUnigramVocab vocab;
+
+  g_assert_true (bert_unigram_vocab_take (text, &length, &vocab));
+  g_assert_cmpuint (vocab.n, ==, 2);
+  char *left = g_strndup (text, length);
+  g_assert_cmpstr (left, ==, "{\"model\": {\"unk_id\": 0, \"vocab\": []}}");
+  bert_unigram_vocab_clear (&vocab);
+  g_free (left);
+  g_free (text);
+  text = g_strdup (bpe);
+  length = strlen (text);
+  g_assert_false (bert_unigram_vocab_take (text, &length, &vocab));
+  g_free (text);
+}
+
 /* ---- post-processors and Metaspace in their old forms ---- */
 
 /* Loads data/NAME/tokenizer.json with one text replaced. */
@@ -434,6 +460,8 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy-json/merges-version-line", test_merges_as_strings_skip_version_lines);
   g_test_add_func ("/legacy-json/unigram-without-unk-id", test_untyped_unigram_without_unk_id_is_a_unigram);
   g_test_add_func ("/legacy-json/no-variant-refused", test_model_of_no_variant_is_refused);
+  g_test_add_func ("/legacy-json/untyped-unigram-vocab-from-text",
+      test_untyped_unigram_vocabulary_is_read_from_the_text);
   g_test_add_func ("/legacy-json/merge-shorter-than-prefix", test_merge_shorter_than_the_prefix_is_refused);
   g_test_add_func ("/legacy-json/post-processor-by-members", test_post_processor_is_read_by_its_members);
   g_test_add_func ("/legacy-json/metaspace-add-prefix-space",
