@@ -15,6 +15,9 @@ checks them against tokenizers itself. Python's standard library only:
 
   python3 tests/tokenizer/make-legacy-fixtures.py --out /tmp/legacy-fixtures
 
+--from DIR writes only the untyped copy of every tokenizer folder of DIR (../shared/tokenizers,
+real files of the Hub) instead.
+
 With --wordpiece it (re)makes the WordPiece fixture data/wordpiece-bert (tokenizer.json and
 expected.txt, from data/vocab.txt) with tokenizers 0.23.3 instead:
 
@@ -38,10 +41,10 @@ def replace_once(text, old, new):
 
 def untyped(text):
     """The model without its "type" (the serializer wrote it first)."""
-    match = re.search(r'"model":\{"type":"(BPE|WordPiece|Unigram)",', text)
+    match = re.search(r'"model":(\s*)\{(\s*)"type":\s*"(BPE|WordPiece|Unigram)",\s*', text)
     if match is None:
         raise SystemExit("make-legacy-fixtures: no typed model")
-    return text[:match.start()] + '"model":{' + text[match.end():]
+    return text[:match.start()] + '"model":' + match.group(1) + "{" + match.group(2) + text[match.end():]
 
 
 def merges_as_strings(text):
@@ -76,12 +79,16 @@ def legacy(name, text):
     return None
 
 
-def write_variants(out):
-    names = sorted(name for name in os.listdir(DATA) if os.path.exists(os.path.join(DATA, name, "expected.txt")))
+def write_variants(out, source=None):
+    """The fixtures' variants, or with source only the untyped copy of every tokenizer
+    folder there."""
+    origin = source or DATA
+    names = sorted(name for name in os.listdir(origin)
+                   if os.path.exists(os.path.join(origin, name, "tokenizer.json" if source else "expected.txt")))
     for name in names:
-        with open(os.path.join(DATA, name, "tokenizer.json"), encoding="utf-8") as f:
+        with open(os.path.join(origin, name, "tokenizer.json"), encoding="utf-8") as f:
             text = f.read()
-        variants = {"untyped": untyped(text), "legacy": legacy(name, text)}
+        variants = {"untyped": untyped(text), "legacy": None if source else legacy(name, text)}
         for kind, variant in variants.items():
             if variant is None:
                 continue
@@ -110,13 +117,15 @@ def make_wordpiece_fixture():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", help="folder for the legacy variants")
+    parser.add_argument("--from", dest="source",
+                        help="with --out: only untyped copies of every tokenizer folder of SOURCE")
     parser.add_argument("--stamp", help="file to touch when done (for meson)")
     parser.add_argument("--wordpiece", action="store_true", help="remake data/wordpiece-bert")
     args = parser.parse_args()
     if args.wordpiece:
         make_wordpiece_fixture()
     if args.out:
-        write_variants(args.out)
+        write_variants(args.out, args.source)
     if args.stamp:
         open(args.stamp, "w").close()
 
