@@ -377,7 +377,10 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
     return bert_json_field_error (error, file, "model.vocab", "a non-empty object of token: id");
   if (merges_node == NULL || !JSON_NODE_HOLDS_ARRAY (merges_node))
     return bert_json_field_error (error, file, "model.merges", "an array of merges");
-  if (dropout && !(JSON_NODE_HOLDS_VALUE (dropout) && json_node_get_double (dropout) == 0.0))
+  GType dropout_type = dropout ? json_node_get_value_type (dropout) : G_TYPE_INVALID;
+  if (dropout
+      && !((dropout_type == G_TYPE_DOUBLE || dropout_type == G_TYPE_INT64)
+          && json_node_get_double (dropout) == 0.0))
     return unsupported (error, file, "model.dropout", "set", "null or 0 (dropout is random)");
   JsonObject *vocab = json_node_get_object (vocab_node);
   guint n_model_ids = json_object_get_size (vocab);

@@ -260,6 +260,16 @@ test_failed_bpe_falls_back_to_wordpiece (void)
       BERT_PARTS, "6:0:2 3:2:3");
 }
 
+/* tokenizers: a dropout of 0, written as an integer, is no dropout; a string is refused. */
+static void
+test_bpe_dropout_zero_as_integer (void)
+{
+  check_aab ("{\"vocab\":" VOCAB ",\"merges\":[[\"a\",\"b\"]],\"dropout\":0}", "null", "null", "1:0:1 4:1:3");
+  check_document_refused ("{\"type\":\"BPE\",\"vocab\":" VOCAB
+                          ",\"merges\":[[\"a\",\"b\"]],\"dropout\":\"0\"}",
+      "model.dropout is set");
+}
+
 /* tokenizers: BPE [1, 4]; "#version" lines take no rank. */
 static void
 test_merges_as_strings_skip_version_lines (void)
@@ -457,6 +467,7 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy-json/bpe-before-wordpiece",
       test_vocab_object_with_merges_is_bpe_despite_wordpiece_members);
   g_test_add_func ("/legacy-json/failed-bpe-is-wordpiece", test_failed_bpe_falls_back_to_wordpiece);
+  g_test_add_func ("/legacy-json/bpe-dropout-zero", test_bpe_dropout_zero_as_integer);
   g_test_add_func ("/legacy-json/merges-version-line", test_merges_as_strings_skip_version_lines);
   g_test_add_func ("/legacy-json/unigram-without-unk-id", test_untyped_unigram_without_unk_id_is_a_unigram);
   g_test_add_func ("/legacy-json/no-variant-refused", test_model_of_no_variant_is_refused);
