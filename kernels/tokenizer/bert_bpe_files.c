@@ -22,11 +22,6 @@
 
 #include <string.h>
 
-#define SAVE_ADVICE                                                                                          \
-  "save a tokenizer.json with transformers: "                                                                \
-  "python3 -c \"from transformers import AutoTokenizer; "                                                    \
-  "AutoTokenizer.from_pretrained('DIR').save_pretrained('DIR')\""
-
 /* transformers' SPECIAL_TOKENS_ATTRIBUTES, in its order, with RobertaTokenizer's defaults. */
 enum {
   SPECIAL_BOS,
@@ -140,8 +135,9 @@ refuse_class (GError **error, const char *folder, const char *found)
 {
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "%s: the folder has vocab.json and merges.txt but no tokenizer.json, and %s; only RobertaTokenizer "
-      "is built from these files, so %s",
-      folder, found, SAVE_ADVICE);
+      "is built from these files, so save a tokenizer.json with transformers: python3 -c \"from transformers "
+      "import AutoTokenizer; AutoTokenizer.from_pretrained('%s').save_pretrained('%s')\"",
+      folder, found, folder, folder);
   return FALSE;
 }
 
@@ -150,14 +146,18 @@ static gboolean
 check_roberta (const char *folder, JsonObject *tokenizer_config, JsonObject *config, GError **error)
 {
   const char *declared = NULL, *config_declared = NULL, *model_type = NULL;
+  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *config_path = g_build_filename (folder, "config.json", NULL);
   char *found;
-  gboolean ok;
-
-  if (!bert_json_get_string (tokenizer_config, "tokenizer_class", "tokenizer_config.json", "tokenizer_class",
-          &declared, error)
-      || !bert_json_get_string (config, "tokenizer_class", "config.json", "tokenizer_class", &config_declared,
+  gboolean ok = bert_json_get_string (tokenizer_config, "tokenizer_class", tokenizer_config_path,
+                    "tokenizer_class", &declared, error)
+      && bert_json_get_string (config, "tokenizer_class", config_path, "tokenizer_class", &config_declared,
           error)
-      || !bert_json_get_string (config, "model_type", "config.json", "model_type", &model_type, error))
+      && bert_json_get_string (config, "model_type", config_path, "model_type", &model_type, error);
+
+  g_free (tokenizer_config_path);
+  g_free (config_path);
+  if (!ok)
     return FALSE;
   if (bert_json_member (tokenizer_config, "auto_map") != NULL)
     return refuse_class (error, folder, "tokenizer_config.json names a tokenizer of its own code (auto_map)");
@@ -228,9 +228,11 @@ read_special (JsonObject *object, const char *key, const char *file, SpecialToke
 }
 
 static gboolean
-refuse_setting (GError **error, const char *folder, const char *file, const char *what, const char *key)
+refuse_setting (GError **error, const char *folder, const char *path, const char *what, const char *key)
 {
+  char *file = g_path_get_basename (path);
   char *found = g_strdup_printf ("%s %s %s", file, what, key);
+  g_free (file);
   refuse_class (error, folder, found);
   g_free (found);
   return FALSE;
@@ -286,7 +288,9 @@ static gboolean
 read_settings (const char *folder, JsonObject *tokenizer_config, JsonObject *special_map,
     RobertaSettings *settings, GError **error)
 {
-  const char *config_file = "tokenizer_config.json", *map_file = "special_tokens_map.json";
+  char *config_file = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *map_file = g_build_filename (folder, "special_tokens_map.json", NULL);
+  gboolean ok = FALSE;
 
   if (tokenizer_config != NULL
       && (!refuse_other_settings (tokenizer_config, folder, config_file, error)
@@ -295,10 +299,14 @@ read_settings (const char *folder, JsonObject *tokenizer_config, JsonObject *spe
               &settings->add_prefix_space, error)
           || !bert_json_get_bool (tokenizer_config, "trim_offsets", config_file, "trim_offsets",
               &settings->trim_offsets, error)))
-    return FALSE;
-  return special_map == NULL
-      || (refuse_other_settings (special_map, folder, map_file, error)
-          && read_specials (special_map, map_file, settings, error));
+    ok = FALSE;
+  else
+    ok = special_map == NULL
+        || (refuse_other_settings (special_map, folder, map_file, error)
+            && read_specials (special_map, map_file, settings, error));
+  g_free (config_file);
+  g_free (map_file);
+  return ok;
 }
 
 /* ---- vocab.json and merges.txt ---- */
