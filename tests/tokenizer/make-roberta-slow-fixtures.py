@@ -62,6 +62,25 @@ VARIANTS = {
                                     "mask_token": {"content": "<mask>", "lstrip": True, "rstrip": True}},
     },
 }
+
+
+def saved_token(content, lstrip=False):
+    """A special token as transformers 3 and 4 saved it in tokenizer_config.json."""
+    return {"__type": "AddedToken", "content": content, "lstrip": lstrip, "normalized": True, "rstrip": False,
+            "single_word": False}
+
+
+# tokenizer_config.json as a slow RobertaTokenizer's save_pretrained wrote it, with no
+# special_tokens_map.json: every special token normalized (the same, with no normaliser).
+VARIANTS["saved-config"] = {
+    "config.json": ROBERTA_CONFIG,
+    "tokenizer_config.json": {
+        "errors": "replace", "bos_token": saved_token("<s>"), "eos_token": saved_token("</s>"),
+        "sep_token": saved_token("</s>"), "cls_token": saved_token("<s>"), "unk_token": saved_token("<unk>"),
+        "pad_token": saved_token("<pad>"), "mask_token": saved_token("<mask>", lstrip=True),
+        "add_prefix_space": False, "trim_offsets": True, "model_max_length": 512, "special_tokens_map_file": None,
+        "name_or_path": "roberta-base", "tokenizer_class": "RobertaTokenizer"},
+}
 EXTRA_TEXTS = ["<u2>", "a <u2> b <p2>", "x<p2>y", "  <s> a", "a <s>", "<pad> <unk>", "a  <mask>  b",
                "<mask><mask> <mask>"]
 

@@ -13,7 +13,7 @@
 
 static const char *data_dir;
 
-static const char *variants[] = { "special-map", "prefix-space", "no-trim", "new-specials" };
+static const char *variants[] = { "special-map", "prefix-space", "no-trim", "new-specials", "saved-config" };
 
 static const char *const config_files[] = { "config.json", "special_tokens_map.json",
   "tokenizer_config.json" };
