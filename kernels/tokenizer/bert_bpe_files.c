@@ -9,7 +9,7 @@
  * then special_tokens_map.json over it, else RobertaTokenizer's defaults; they are added in
  * the order bos, eos, unk, sep, pad, cls, mask, each keeping its vocab.json id or taking
  * the next id past the vocabulary, and where two name the same text the later one's
- * lstrip and rstrip stand. tokenizers reads the files: vocab.json a JSON object,
+ * flags (lstrip, rstrip, ...) stand. tokenizers reads the files: vocab.json a JSON object,
  * merges.txt "a b" lines (a final CR dropped) where a line starting "#version" is skipped
  * wherever it is and anything else, a blank line included, is an error.
  */
