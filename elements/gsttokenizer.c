@@ -304,7 +304,7 @@ apply_held_caps (GstTokenizer *self, GstEvent *event)
 }
 
 /* Serialized events that came while a line was pending go out after that line, in
- * their order: a GAP or a SEGMENT must not overtake text that began before it. */
+ * their order: a SEGMENT or a custom event must not overtake text that began before it. */
 static void
 push_held_events (GstTokenizer *self)
 {
@@ -484,8 +484,19 @@ gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   return gst_pad_push (self->srcpad, buffer);
 }
 
-/* A serialized event that comes while a line is pending (a GAP, a SEGMENT, a custom
- * event) goes out after that line; the ends of a stream and flushes do not wait. */
+/* Warnings given once per stream: a new stream (concat's next file, a playlist's next
+ * item, a stream started again after EOS) gets its own. */
+static void
+reset_stream_warnings (GstTokenizer *self)
+{
+  self->warned_invalid_utf8 = FALSE;
+  self->warned_line_cut = FALSE;
+  self->warned_pair_over_max_length = FALSE;
+}
+
+/* A serialized event that comes while a line is pending (a SEGMENT, a custom event)
+ * goes out after that line; the ends of a stream and flushes do not wait, and a GAP
+ * ends the line first (gst_tokenizer_sink_event). */
 static gboolean
 must_follow_pending_line (GstTokenizer *self, GstEvent *event)
 {
@@ -526,6 +537,16 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->pending_cut = FALSE;
       flush_held_events (self);
       break;
+    case GST_EVENT_GAP:
+      /* No text comes in the gap's time: the pending line, which began before it, is
+       * all there is, and downstream must hear of the gap now, not after the next
+       * newline (a live muxer or overlay waits on it). */
+      if (self->split_lines_active && line_is_pending (self)) {
+        GST_DEBUG_OBJECT (self, "gap: pushing the pending line (%u bytes, no newline) before it",
+            self->pending_line->len);
+        push_pending_line (self);
+      }
+      break;
     case GST_EVENT_STREAM_START:
     case GST_EVENT_EOS:
       /* The stream ends: a last line without a newline is still a line. */
@@ -534,10 +555,8 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
             self->pending_line->len);
         push_pending_line (self);
       }
-      self->warned_invalid_utf8 = FALSE;
-      self->warned_line_cut = FALSE;
-      self->warned_pair_over_max_length = FALSE;
-      self->warned_pair_over_max_length = FALSE;
+      if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+        reset_stream_warnings (self);
       break;
     default: break;
   }
@@ -706,9 +725,7 @@ reset_stream (GstTokenizer *self)
   self->is_markup = FALSE;
   self->has_upstream_caps = FALSE;
   self->segment_in_bytes = FALSE;
-  self->warned_invalid_utf8 = FALSE;
-  self->warned_line_cut = FALSE;
-  self->warned_pair_over_max_length = FALSE;
+  reset_stream_warnings (self);
   self->next_line_discont = FALSE;
   g_byte_array_set_size (self->pending_line, 0);
   self->pending_cut = FALSE;
