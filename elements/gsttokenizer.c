@@ -399,6 +399,27 @@ push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data, 
       &origin, cut);
 }
 
+static gboolean
+is_empty_gap (GstBuffer *buffer)
+{
+  return GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size (buffer) == 0;
+}
+
+/* An empty GAP buffer, which some live sources send instead of a GAP event, makes no line
+ * of its own; it says what a GAP event says (see gst_tokenizer_sink_event), so it ends
+ * the pending line and goes on as a GAP event for its time. */
+static GstFlowReturn
+push_gap_for_buffer (GstTokenizer *self, GstBuffer *buffer)
+{
+  GstFlowReturn ret = line_is_pending (self) ? push_pending_line (self) : GST_FLOW_OK;
+
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    gst_pad_push_event (self->srcpad,
+        gst_event_new_gap (GST_BUFFER_PTS (buffer), GST_BUFFER_DURATION (buffer)));
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
 static GstFlowReturn
 split_lines (GstTokenizer *self, GstBuffer *buffer)
 {
@@ -417,6 +438,8 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
+  if (ret == GST_FLOW_OK && is_empty_gap (buffer))
+    return push_gap_for_buffer (self, buffer);
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));

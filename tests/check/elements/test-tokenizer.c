@@ -1225,6 +1225,39 @@ GST_START_TEST (test_split_lines_gap_ends_partial_line)
 
 GST_END_TEST;
 
+/* An empty GAP buffer (a live source's other way of saying "no text now") does the same
+ * and goes on as a GAP event of its time: it makes no line of its own. */
+GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GString *order = g_string_new (NULL);
+  GstBuffer *gap = timed_text_buffer ("", 2 * GST_SECOND, GST_SECOND);
+  GstClockTime timestamp, duration;
+  GstEvent *event;
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
+      order, NULL);
+  gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
+  GST_BUFFER_FLAG_SET (gap, GST_BUFFER_FLAG_GAP);
+  fail_unless_equals_int (gst_harness_push (h, gap), GST_FLOW_OK);
+  fail_unless_equals_string (order->str, "BG");
+  assert_next_line (h, "the ca", 1 * GST_SECOND);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  while ((event = gst_harness_pull_event (h)) && GST_EVENT_TYPE (event) != GST_EVENT_GAP)
+    gst_event_unref (event);
+  fail_unless (event != NULL);
+  gst_event_parse_gap (event, &timestamp, &duration);
+  fail_unless_equals_uint64 (timestamp, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (duration, GST_SECOND);
+  gst_event_unref (event);
+  g_string_free (order, TRUE);
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static gboolean
 token_meta_truncated (GstBuffer *buffer)
 {
@@ -1893,6 +1926,7 @@ tokenizer_suite (void)
   tcase_add_test (lines, test_split_lines_discont_ends_partial_line);
   tcase_add_test (lines, test_split_lines_events_keep_their_place_after_partial_line);
   tcase_add_test (lines, test_split_lines_gap_ends_partial_line);
+  tcase_add_test (lines, test_split_lines_empty_gap_buffer_ends_partial_line);
   tcase_add_test (lines, test_split_lines_caps_line_length);
   tcase_add_test (lines, test_filesrc_without_split_lines_refused);
   tcase_add_test (lines, test_filesrc_split_lines_gives_whole_lines);
