@@ -549,6 +549,16 @@ read_roberta (const char *folder, JsonObject *tokenizer_config, JsonObject *spec
   return document;
 }
 
+/* transformers adds the tokens of an added_tokens.json (a slow tokenizer's legacy file). */
+static gboolean
+refuse_added_tokens_file (const char *folder, GError **error)
+{
+  char *path = g_build_filename (folder, "added_tokens.json", NULL);
+  gboolean present = bert_model_file_exists (path);
+  g_free (path);
+  return !present || refuse_class (error, folder, "it has added_tokens.json");
+}
+
 JsonNode *
 bert_bpe_files_to_tokenizer_json (const char *folder, GError **error)
 {
@@ -557,6 +567,7 @@ bert_bpe_files_to_tokenizer_json (const char *folder, GError **error)
   if (read_optional_json (folder, "tokenizer_config.json", &tokenizer_config, error)
       && read_optional_json (folder, "config.json", &config, error)
       && check_roberta (folder, object_of (tokenizer_config), object_of (config), error)
+      && refuse_added_tokens_file (folder, error)
       && read_optional_json (folder, "special_tokens_map.json", &special_map, error))
     document = read_roberta (folder, object_of (tokenizer_config), object_of (special_map), error);
   g_clear_pointer (&special_map, json_node_unref);

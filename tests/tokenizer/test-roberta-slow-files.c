@@ -75,7 +75,7 @@ static void
 remove_folder (char *dir)
 {
   const char *names[] = { "vocab.json", "merges.txt", "config.json", "special_tokens_map.json",
-    "tokenizer_config.json" };
+    "tokenizer_config.json", "added_tokens.json" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
     char *path = g_build_filename (dir, names[i], NULL);
     g_unlink (path);
@@ -320,6 +320,8 @@ test_other_settings_are_refused (void)
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
   expect_refused ("special_tokens_map.json", "{\"user_token\": \"<user>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "user_token", NULL);
+  expect_refused ("added_tokens.json", "{\"<user>\": 2001}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "added_tokens.json", "save_pretrained", NULL);
 }
 
 static void
