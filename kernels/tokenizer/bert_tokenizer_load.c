@@ -7,6 +7,7 @@
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does.
  */
+#include "bert_bpe_files.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
 #include "bert_json_variants.h"
@@ -766,18 +767,13 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
   return TRUE;
 }
 
+/* unigram_vocab: NULL, or the Unigram vocabulary read from the text (see parse_json_file). */
 static BertTokenizer *
-load_tokenizer_json (const char *path, GError **error)
+tokenizer_from_json (JsonObject *root, BertUnigramVocab *unigram_vocab, const char *path, GError **error)
 {
-  JsonObject *root;
   JsonArray *added;
-  BertUnigramVocab unigram_vocab;
-  JsonParser *parser = parse_json_file (path, &root, &unigram_vocab, error);
-  if (parser == NULL)
-    return NULL;
-
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
-  tokenizer->unigram_vocab = unigram_vocab.n > 0 ? &unigram_vocab : NULL;
+  tokenizer->unigram_vocab = unigram_vocab && unigram_vocab->n > 0 ? unigram_vocab : NULL;
   gboolean ok = bert_json_get_array (root, "added_tokens", path, "added_tokens", &added, error)
       && read_model (tokenizer, root, added, path, error)
       && (tokenizer->pipeline != NULL
@@ -791,12 +787,25 @@ load_tokenizer_json (const char *path, GError **error)
                                                 : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
   }
   tokenizer->unigram_vocab = NULL;
-  bert_unigram_vocab_clear (&unigram_vocab);
-  g_object_unref (parser);
   if (!ok) {
     bert_tokenizer_free (tokenizer);
     return NULL;
   }
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_tokenizer_json (const char *path, GError **error)
+{
+  JsonObject *root;
+  BertUnigramVocab unigram_vocab;
+  JsonParser *parser = parse_json_file (path, &root, &unigram_vocab, error);
+  if (parser == NULL)
+    return NULL;
+
+  BertTokenizer *tokenizer = tokenizer_from_json (root, &unigram_vocab, path, error);
+  bert_unigram_vocab_clear (&unigram_vocab);
+  g_object_unref (parser);
   return tokenizer;
 }
 
@@ -830,6 +839,18 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
 /* ---- model folders ---- */
 
+/* A RoBERTa folder with the slow tokenizer's files only; source names them in errors. */
+static BertTokenizer *
+load_bpe_files (const char *folder, const char *source, GError **error)
+{
+  JsonNode *document = bert_bpe_files_to_tokenizer_json (folder, error);
+  if (document == NULL)
+    return NULL;
+  BertTokenizer *tokenizer = tokenizer_from_json (json_node_get_object (document), NULL, source, error);
+  json_node_unref (document);
+  return tokenizer;
+}
+
 static BertTokenizer *
 load_folder (const char *folder, GError **error)
 {
@@ -838,17 +859,21 @@ load_folder (const char *folder, GError **error)
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
   gboolean has_config = bert_model_file_exists (config_path);
+  gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
+  gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
+  char *source =
+      has_bpe_files ? g_strdup_printf ("%s (vocab.json and merges.txt)", folder) : g_strdup (json_path);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
 
   special_names_init (&names);
-  if (bert_model_file_exists (json_path)) {
-    tokenizer = load_tokenizer_json (json_path, error);
+  if (has_json || has_bpe_files) {
+    tokenizer = has_json ? load_tokenizer_json (json_path, error) : load_bpe_files (folder, source, error);
     if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
-    if (tokenizer && !bert_tokenizer_finish (tokenizer, json_path, error))
+    if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
-  } else if (bert_model_file_exists (vocab_path)) {
+  } else if (has_vocab_txt) {
     BertTokenizer *defaults = bert_tokenizer_alloc ();
     BertNormalizerOptions options = defaults->options;
     bert_tokenizer_free (defaults);
@@ -856,12 +881,14 @@ load_folder (const char *folder, GError **error)
       tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
-        "%s: the folder has neither tokenizer.json nor vocab.txt", folder);
+        "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt)",
+        folder);
   }
   if (tokenizer && bert_model_file_exists (sbert_path)
       && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);
+  g_free (source);
   g_free (sbert_path);
   g_free (json_path);
   g_free (vocab_path);
