@@ -938,8 +938,9 @@ install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "The model whose tokenizer to use, as bert-infer's model property names it: a "
-          "model folder (its tokenizer.json, else its vocab.txt, with tokenizer_config.json "
-          "and sentence_bert_config.json), a vocab.txt or a tokenizer.json, or the name of a "
+          "model folder (its tokenizer.json, else its vocab.txt, else a RoBERTa's vocab.json and "
+          "merges.txt, with tokenizer_config.json and sentence_bert_config.json), a vocab.txt or a "
+          "tokenizer.json, or the name of a "
           "model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
           "bert-infer. Loaded when the element goes to READY; a change after that is "
