@@ -44,6 +44,7 @@
 #include "bert_tokenizer_identity.h"
 
 #include <math.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_bert_infer_debug);
 #define GST_CAT_DEFAULT gst_bert_infer_debug
@@ -730,6 +731,9 @@ gst_bert_infer_push_item (GstBertInfer *self, BertInferItem *item, const BertInf
     case ITEM_EVENT:
       if (GST_EVENT_TYPE (item->event) == GST_EVENT_EOS)
         ret = GST_FLOW_EOS; /* pauses the task until a new stream starts */
+      /* The results after it are the new stream's: it gets its own warning. */
+      if (GST_EVENT_TYPE (item->event) == GST_EVENT_STREAM_START)
+        self->warned_non_finite = FALSE;
       gst_pad_push_event (self->srcpad, g_steal_pointer (&item->event));
       break;
     case ITEM_QUERY:
@@ -1107,6 +1111,20 @@ gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   return ret;
 }
 
+/* The streaming thread's warnings given once per stream: a new stream (concat's next
+ * file, a playlist's next item, a stream started again after EOS) gets its own. The
+ * source task resets its own (non-finite results) when the STREAM_START goes out. */
+static void
+gst_bert_infer_reset_input_warnings (GstBertInfer *self)
+{
+  self->warned_truncation = FALSE;
+  self->warned_foreign_tokens = FALSE;
+  self->warned_invalid_utf8 = FALSE;
+  self->warned_prompt_not_applied = FALSE;
+  self->warned_pair_text_not_applied = FALSE;
+  self->warned_prompt_covers_text = FALSE;
+}
+
 /* Queues a serialized event behind the buffers before it, closing the pending batch. */
 static GstFlowReturn
 gst_bert_infer_queue_event (GstBertInfer *self, GstEvent *event)
@@ -1185,6 +1203,9 @@ gst_bert_infer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->has_upstream_caps = TRUE;
       return gst_bert_infer_queue_event (self, event);
     }
+    case GST_EVENT_STREAM_START:
+      gst_bert_infer_reset_input_warnings (self);
+      return gst_bert_infer_queue_event (self, event);
     case GST_EVENT_SEGMENT: {
       const GstSegment *segment;
 
@@ -1479,6 +1500,37 @@ gst_bert_infer_resolve_prompt (GstBertInfer *self, const gchar *path)
   return ok;
 }
 
+/* The type ids of the pair template must be the model's: a BERT model with one token
+ * type (type_vocab_size 1) has no row for the second text's type 1, and Hugging Face's
+ * BertModel fails on such a pair too (index out of range). RoBERTa and its kin ignore
+ * type ids (their tokenizers pass none, so every token takes row 0: HF runs their pairs
+ * so, and the engine does the same), so they pass. The pair text paired with itself
+ * shows every type id the template gives. */
+static gboolean
+gst_bert_infer_check_pair_type_ids (GstBertInfer *self, GError **error)
+{
+  const gchar *text = self->active_pair_text;
+  BertEncoding encoding;
+  GError *check_error = NULL;
+  gboolean ok;
+
+  bert_encoding_init (&encoding);
+  ok = bert_tokenizer_encode_pair (bert_model_get_tokenizer (self->model), text, strlen (text), text,
+           strlen (text), 0, &encoding, error)
+      && bert_model_check_tokens (self->model, encoding.ids, encoding.type_ids, encoding.n_tokens,
+          &check_error);
+  if (check_error) {
+    g_set_error (error, check_error->domain, check_error->code,
+        "model '%s' has one token type (type_vocab_size %d in %s/config.json), but its tokenizer's pair "
+        "template gives the second text another (%s): this BERT model cannot score pairs (Hugging Face's "
+        "BertModel fails on them too). Unset pair-text, or use a cross-encoder with type_vocab_size 2",
+        self->model->name, self->model->config.type_vocab_size, self->model->path, check_error->message);
+    g_error_free (check_error);
+  }
+  bert_encoding_clear (&encoding);
+  return ok;
+}
+
 /* pair-text as it is at READY, once the model and the prompt are known; FALSE after
  * posting why it cannot be used. */
 static gboolean
@@ -1492,9 +1544,11 @@ gst_bert_infer_take_pair_text (GstBertInfer *self)
   self->active_pair_text_position = self->pair_text_position;
   g_mutex_unlock (&self->lock);
   if (!gst_bert_pair_text_take (bert_model_get_tokenizer (self->model), pair_text, self->active_prompt,
-          &self->active_pair_text, &error)) {
+          &self->active_pair_text, &error)
+      || (self->active_pair_text && !gst_bert_infer_check_pair_type_ids (self, &error))) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not use pair-text"), ("%s", error->message));
     g_error_free (error);
+    g_clear_pointer (&self->active_pair_text, g_free);
     return FALSE;
   }
   return TRUE;
@@ -1586,16 +1640,11 @@ gst_bert_infer_change_state (GstElement *element, GstStateChange transition)
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      self->warned_truncation = FALSE;
-      self->warned_foreign_tokens = FALSE;
-      self->warned_invalid_utf8 = FALSE;
+      gst_bert_infer_reset_input_warnings (self);
       self->warned_non_finite = FALSE;
       self->is_markup = FALSE;
       self->has_upstream_caps = FALSE;
       self->segment_in_bytes = FALSE;
-      self->warned_prompt_not_applied = FALSE;
-      self->warned_pair_text_not_applied = FALSE;
-      self->warned_prompt_covers_text = FALSE;
       gst_bert_infer_start_worker (self);
       break;
     default: break;

@@ -431,6 +431,18 @@ ensure_src_caps (GstBertJson *self)
   gst_caps_unref (caps);
 }
 
+/* The line stands for its text buffer: it keeps its times and every flag (DISCONT,
+ * GAP, DELTA_UNIT, DROPPABLE, ...), as a converter in GStreamer keeps them
+ * (GstBaseTransform copies both). Not the byte offsets: those count the input's
+ * bytes, not the JSON's. */
+static void
+copy_timing_and_flags (GstBuffer *line, GstBuffer *text)
+{
+  gst_buffer_copy_into (line, text, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  GST_BUFFER_OFFSET (line) = GST_BUFFER_OFFSET_NONE;
+  GST_BUFFER_OFFSET_END (line) = GST_BUFFER_OFFSET_NONE;
+}
+
 static GstFlowReturn
 gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
@@ -458,11 +470,7 @@ gst_bert_json_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 
   line_len = line->len;
   line_buffer = gst_buffer_new_wrapped (g_string_free (line, FALSE), line_len);
-  GST_BUFFER_PTS (line_buffer) = GST_BUFFER_PTS (buffer);
-  GST_BUFFER_DTS (line_buffer) = GST_BUFFER_DTS (buffer);
-  GST_BUFFER_DURATION (line_buffer) = GST_BUFFER_DURATION (buffer);
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
-    GST_BUFFER_FLAG_SET (line_buffer, GST_BUFFER_FLAG_DISCONT);
+  copy_timing_and_flags (line_buffer, buffer);
   gst_buffer_unref (buffer);
 
   self->lines_written++;

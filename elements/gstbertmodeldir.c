@@ -42,7 +42,8 @@ gst_bert_models_dir (void)
 
 /* A name such as "all-MiniLM-L6-v2": no directory separator, and nothing of that name
  * in the working directory, which would otherwise be what the user meant. A missing
- * "vocab.txt" or "tokenizer.json" is a missing file, not a model to fetch. */
+ * tokenizer file ("vocab.txt", "tokenizer.json", a RoBERTa's "vocab.json" or "merges.txt")
+ * is a missing file, not a model to fetch. */
 static gboolean
 is_bare_model_name (const gchar *value)
 {

@@ -304,7 +304,7 @@ apply_held_caps (GstTokenizer *self, GstEvent *event)
 }
 
 /* Serialized events that came while a line was pending go out after that line, in
- * their order: a GAP or a SEGMENT must not overtake text that began before it. */
+ * their order: a SEGMENT or a custom event must not overtake text that began before it. */
 static void
 push_held_events (GstTokenizer *self)
 {
@@ -399,6 +399,27 @@ push_line_ending_at (GstTokenizer *self, GstBuffer *buffer, const guint8 *data, 
       &origin, cut);
 }
 
+static gboolean
+is_empty_gap (GstBuffer *buffer)
+{
+  return GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size (buffer) == 0;
+}
+
+/* An empty GAP buffer, which some live sources send instead of a GAP event, makes no line
+ * of its own; it says what a GAP event says (see gst_tokenizer_sink_event), so it ends
+ * the pending line and goes on as a GAP event for its time. */
+static GstFlowReturn
+push_gap_for_buffer (GstTokenizer *self, GstBuffer *buffer)
+{
+  GstFlowReturn ret = line_is_pending (self) ? push_pending_line (self) : GST_FLOW_OK;
+
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    gst_pad_push_event (self->srcpad,
+        gst_event_new_gap (GST_BUFFER_PTS (buffer), GST_BUFFER_DURATION (buffer)));
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
 static GstFlowReturn
 split_lines (GstTokenizer *self, GstBuffer *buffer)
 {
@@ -417,6 +438,8 @@ split_lines (GstTokenizer *self, GstBuffer *buffer)
     ret = push_pending_line (self);
     self->next_line_discont = TRUE;
   }
+  if (ret == GST_FLOW_OK && is_empty_gap (buffer))
+    return push_gap_for_buffer (self, buffer);
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not read a text buffer"),
         ("buffer %" GST_PTR_FORMAT " cannot be mapped", buffer));
@@ -484,8 +507,19 @@ gst_tokenizer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   return gst_pad_push (self->srcpad, buffer);
 }
 
-/* A serialized event that comes while a line is pending (a GAP, a SEGMENT, a custom
- * event) goes out after that line; the ends of a stream and flushes do not wait. */
+/* Warnings given once per stream: a new stream (concat's next file, a playlist's next
+ * item, a stream started again after EOS) gets its own. */
+static void
+reset_stream_warnings (GstTokenizer *self)
+{
+  self->warned_invalid_utf8 = FALSE;
+  self->warned_line_cut = FALSE;
+  self->warned_pair_over_max_length = FALSE;
+}
+
+/* A serialized event that comes while a line is pending (a SEGMENT, a custom event)
+ * goes out after that line; the ends of a stream and flushes do not wait, and a GAP
+ * ends the line first (gst_tokenizer_sink_event). */
 static gboolean
 must_follow_pending_line (GstTokenizer *self, GstEvent *event)
 {
@@ -526,6 +560,16 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       self->pending_cut = FALSE;
       flush_held_events (self);
       break;
+    case GST_EVENT_GAP:
+      /* No text comes in the gap's time: the pending line, which began before it, is
+       * all there is, and downstream must hear of the gap now, not after the next
+       * newline (a live muxer or overlay waits on it). */
+      if (self->split_lines_active && line_is_pending (self)) {
+        GST_DEBUG_OBJECT (self, "gap: pushing the pending line (%u bytes, no newline) before it",
+            self->pending_line->len);
+        push_pending_line (self);
+      }
+      break;
     case GST_EVENT_STREAM_START:
     case GST_EVENT_EOS:
       /* The stream ends: a last line without a newline is still a line. */
@@ -534,10 +578,8 @@ gst_tokenizer_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
             self->pending_line->len);
         push_pending_line (self);
       }
-      self->warned_invalid_utf8 = FALSE;
-      self->warned_line_cut = FALSE;
-      self->warned_pair_over_max_length = FALSE;
-      self->warned_pair_over_max_length = FALSE;
+      if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+        reset_stream_warnings (self);
       break;
     default: break;
   }
@@ -706,9 +748,7 @@ reset_stream (GstTokenizer *self)
   self->is_markup = FALSE;
   self->has_upstream_caps = FALSE;
   self->segment_in_bytes = FALSE;
-  self->warned_invalid_utf8 = FALSE;
-  self->warned_line_cut = FALSE;
-  self->warned_pair_over_max_length = FALSE;
+  reset_stream_warnings (self);
   self->next_line_discont = FALSE;
   g_byte_array_set_size (self->pending_line, 0);
   self->pending_cut = FALSE;
@@ -898,8 +938,9 @@ install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "The model whose tokenizer to use, as bert-infer's model property names it: a "
-          "model folder (its tokenizer.json, else its vocab.txt, with tokenizer_config.json "
-          "and sentence_bert_config.json), a vocab.txt or a tokenizer.json, or the name of a "
+          "model folder (its tokenizer.json, else its vocab.txt, else a RoBERTa's vocab.json and "
+          "merges.txt, with tokenizer_config.json and sentence_bert_config.json), a vocab.txt or a "
+          "tokenizer.json, or the name of a "
           "model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "
           "bert-infer. Loaded when the element goes to READY; a change after that is "

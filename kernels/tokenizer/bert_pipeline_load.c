@@ -5,6 +5,7 @@
  * with an error naming the field and what it holds.
  */
 #include "bert_json_fields.h"
+#include "bert_json_variants.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 #include "bert_unigram_vocab.h"
@@ -285,13 +286,13 @@ read_unigram (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, con
   return TRUE;
 }
 
-/* "a b" (the legacy form) or ["a", "b"]. */
+/* A merge: ["a", "b"], or "a b" in the legacy form (strings_form). */
 static gboolean
-merge_parts (JsonNode *node, const char **left, gsize *left_length, const char **right)
+merge_parts (JsonNode *node, gboolean strings_form, const char **left, gsize *left_length, const char **right)
 {
-  if (JSON_NODE_HOLDS_ARRAY (node)) {
-    JsonArray *pair = json_node_get_array (node);
-    if (json_array_get_length (pair) != 2
+  if (!strings_form) {
+    JsonArray *pair = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+    if (pair == NULL || json_array_get_length (pair) != 2
         || json_node_get_value_type (json_array_get_element (pair, 0)) != G_TYPE_STRING
         || json_node_get_value_type (json_array_get_element (pair, 1)) != G_TYPE_STRING)
       return FALSE;
@@ -312,6 +313,9 @@ merge_parts (JsonNode *node, const char **left, gsize *left_length, const char *
   return TRUE;
 }
 
+/* Merges ranked in order, all in one form (the reference reads either all pairs or all
+ * strings); in the strings form, as in merges.txt, lines starting "#version" are skipped
+ * and take no rank. */
 static gboolean
 read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GError **error)
 {
@@ -319,27 +323,38 @@ read_merges (BertTokenizer *tokenizer, JsonArray *merges, const char *file, GErr
   gsize prefix_length = bpe->prefix ? strlen (bpe->prefix) : 0;
   GString *merged = g_string_new (NULL);
   gboolean ok = TRUE;
+  guint n = json_array_get_length (merges), rank = 0;
+  gboolean strings_form = n > 0 && JSON_NODE_HOLDS_VALUE (json_array_get_element (merges, 0));
 
-  for (guint rank = 0; ok && rank < json_array_get_length (merges); rank++) {
+  for (guint i = 0; ok && i < n; i++) {
+    JsonNode *node = json_array_get_element (merges, i);
     const char *left, *right;
     gsize left_length;
-    char *field = g_strdup_printf ("model.merges[%u]", rank);
-    if (!merge_parts (json_array_get_element (merges, rank), &left, &left_length, &right)) {
-      ok = bert_json_field_error (error, file, field, "a pair of tokens");
+    char *field = g_strdup_printf ("model.merges[%u]", i);
+    if (strings_form && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+        && g_str_has_prefix (json_node_get_string (node), "#version")) {
+      /* skipped */
+    } else if (!merge_parts (node, strings_form, &left, &left_length, &right)) {
+      ok = bert_json_field_error (error, file, field,
+          strings_form ? "a \"left right\" string, as model.merges[0] is"
+                       : "a pair of tokens, as model.merges[0] is");
+    } else if (strlen (right) < prefix_length) {
+      /* the reference panics on it */
+      ok = bert_json_field_error (error, file, field,
+          "a merge whose right part is as long as model.continuing_subword_prefix");
     } else {
       int32_t left_id = bert_bpe_lookup (bpe, &tokenizer->vocab, left, left_length);
       int32_t right_id = bert_bpe_lookup (bpe, &tokenizer->vocab, right, strlen (right));
       g_string_assign (merged, "");
       g_string_append_len (merged, left, left_length);
-      if (strlen (right) >= prefix_length)
-        g_string_append (merged, right + prefix_length);
+      g_string_append (merged, right + prefix_length);
       int32_t new_id = bert_bpe_lookup (bpe, &tokenizer->vocab, merged->str, merged->len);
       if (left_id < 0 || right_id < 0 || new_id < 0)
         ok = bert_json_field_error (error, file, field,
             "a pair of tokens of model.vocab whose merge is "
             "in model.vocab too");
       else
-        bert_bpe_add_merge (bpe, left_id, right_id, rank, new_id);
+        bert_bpe_add_merge (bpe, left_id, right_id, rank++, new_id);
     }
     g_free (field);
   }
@@ -362,8 +377,10 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
     return bert_json_field_error (error, file, "model.vocab", "a non-empty object of token: id");
   if (merges_node == NULL || !JSON_NODE_HOLDS_ARRAY (merges_node))
     return bert_json_field_error (error, file, "model.merges", "an array of merges");
+  GType dropout_type = dropout ? json_node_get_value_type (dropout) : G_TYPE_INVALID;
   if (dropout
-      && !(json_node_get_value_type (dropout) == G_TYPE_DOUBLE && json_node_get_double (dropout) == 0.0))
+      && !((dropout_type == G_TYPE_DOUBLE || dropout_type == G_TYPE_INT64)
+          && json_node_get_double (dropout) == 0.0))
     return unsupported (error, file, "model.dropout", "set", "null or 0 (dropout is random)");
   JsonObject *vocab = json_node_get_object (vocab_node);
   guint n_model_ids = json_object_get_size (vocab);
@@ -380,8 +397,10 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
   if (!bert_tokenizer_read_vocab_entries (tokenizer, vocab, file, error))
     return FALSE;
   bert_bpe_init (bpe, n_model_ids, json_array_get_length (json_node_get_array (merges_node)));
-  bpe->prefix = g_strdup (prefix);
-  bpe->suffix = g_strdup (suffix);
+  /* "" (as gpt2's old file has) affixes nothing, as no affix does; no affix keeps the
+   * byte-level shortcuts */
+  bpe->prefix = prefix && prefix[0] ? g_strdup (prefix) : NULL;
+  bpe->suffix = suffix && suffix[0] ? g_strdup (suffix) : NULL;
   bpe->fuse_unk = fuse_unk;
   bpe->byte_fallback = byte_fallback;
   bpe->ignore_merges = ignore_merges;
@@ -459,7 +478,7 @@ static gboolean
 read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
     const char *field, GError **error)
 {
-  const char *type = type_of (normalizer);
+  const char *type = bert_json_normalizer_type (normalizer);
   const char *text = NULL;
 
   memset (step, 0, sizeof *step);
@@ -510,7 +529,7 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return bert_json_field_error (error, file, "normalizer", "an object");
   JsonObject *normalizer = json_node_get_object (node);
-  if (g_strcmp0 (type_of (normalizer), "Sequence") != 0) {
+  if (g_strcmp0 (bert_json_normalizer_type (normalizer), "Sequence") != 0) {
     pipeline->steps = g_new0 (BertNormalizerStep, 1);
     pipeline->n_steps = 1;
     return read_step (tokenizer, normalizer, &pipeline->steps[0], file, "normalizer", error);
@@ -536,10 +555,13 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
 
 /* ---- pre_tokenizer ---- */
 
+/* Metaspace as the reference reads it: replacement required; prepend_scheme "always"
+ * unless given; the legacy add_prefix_space false means "never", and is refused beside any
+ * other prepend_scheme (true changes nothing); the legacy str_rep is ignored. */
 static gboolean
 read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GError **error)
 {
-  const char *replacement = "\u2581", *scheme = NULL;
+  const char *replacement = NULL, *scheme = "always", *str_rep = NULL;
   gboolean add_prefix_space = TRUE;
 
   pipeline->pre_tokenizer = BERT_PRE_METASPACE;
@@ -548,14 +570,13 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
       || !bert_json_get_string (pre, "prepend_scheme", file, "pre_tokenizer.prepend_scheme", &scheme, error)
       || !bert_json_get_bool (pre, "split", file, "pre_tokenizer.split", &pipeline->split, error)
       || !bert_json_get_bool (pre, "add_prefix_space", file, "pre_tokenizer.add_prefix_space",
-          &add_prefix_space, error))
+          &add_prefix_space, error)
+      || !bert_json_get_string (pre, "str_rep", file, "pre_tokenizer.str_rep", &str_rep, error))
     return FALSE;
-  if (g_utf8_strlen (replacement, -1) != 1)
+  if (replacement == NULL || g_utf8_strlen (replacement, -1) != 1)
     return bert_json_field_error (error, file, "pre_tokenizer.replacement", "one character");
   pipeline->replacement = g_strdup (replacement);
-  if (scheme == NULL)
-    pipeline->prepend_scheme = add_prefix_space ? BERT_PREPEND_ALWAYS : BERT_PREPEND_NEVER;
-  else if (strcmp (scheme, "always") == 0)
+  if (strcmp (scheme, "always") == 0)
     pipeline->prepend_scheme = BERT_PREPEND_ALWAYS;
   else if (strcmp (scheme, "first") == 0)
     pipeline->prepend_scheme = BERT_PREPEND_FIRST;
@@ -564,6 +585,9 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
   else
     return bert_json_field_error (error, file, "pre_tokenizer.prepend_scheme",
         "\"always\", \"first\" or \"never\"");
+  if (!add_prefix_space && pipeline->prepend_scheme != BERT_PREPEND_NEVER)
+    return bert_json_field_error (error, file, "pre_tokenizer.add_prefix_space",
+        "true, or false beside prepend_scheme \"never\" (Hugging Face refuses false otherwise)");
   return TRUE;
 }
 
@@ -621,7 +645,11 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
 
   tokenizer->pipeline = pipeline;
   pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
-  pipeline->model = g_strcmp0 (type_of (model), "Unigram") == 0 ? BERT_MODEL_UNIGRAM : BERT_MODEL_BPE;
+  /* read_model found a BPE or a Unigram; untyped, only a Unigram has a vocab array */
+  JsonNode *vocab = bert_json_member (model, "vocab");
+  gboolean unigram = type_of (model) ? strcmp (type_of (model), "Unigram") == 0
+                                     : vocab != NULL && JSON_NODE_HOLDS_ARRAY (vocab);
+  pipeline->model = unigram ? BERT_MODEL_UNIGRAM : BERT_MODEL_BPE;
   if (!(pipeline->model == BERT_MODEL_UNIGRAM ? read_unigram (tokenizer, model, added, file, error)
                                               : read_bpe (tokenizer, model, added, file, error)))
     return FALSE;

@@ -7,8 +7,10 @@
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does.
  */
+#include "bert_bpe_files.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
+#include "bert_json_variants.h"
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -303,6 +305,7 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     return FALSE;
   if (normalizer == NULL)
     return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  type = bert_json_normalizer_type (normalizer);
   if (g_strcmp0 (type, "BertNormalizer") != 0)
     return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
   return bert_json_get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
@@ -390,6 +393,39 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
   return TRUE;
 }
 
+#define SUPPORTED_MODELS "WordPiece, Unigram or BPE"
+
+/* model's type, or for a model without one (files of tokenizers before 0.9) the type
+ * Hugging Face tokenizers infers from its members. */
+static gboolean
+get_model_type (const BertTokenizer *tokenizer, JsonObject *model, const char *file, const char **type,
+    GError **error)
+{
+  gboolean inferred;
+
+  if (model == NULL)
+    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  if (!bert_json_get_string (model, "type", file, "model.type", type, error))
+    return FALSE;
+  *type = bert_json_model_type (model, tokenizer->unigram_vocab ? (gint64) tokenizer->unigram_vocab->n : -1,
+      &inferred);
+  if (*type == NULL && inferred) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'model' has no \"type\" and is none of the models Hugging Face tokenizers reads "
+        "without one (BPE: a vocab object and merges; WordPiece: a vocab object, unk_token, "
+        "continuing_subword_prefix and max_input_chars_per_word; WordLevel: a vocab object and unk_token; "
+        "Unigram: a vocab array of [piece, score])",
+        file);
+    return FALSE;
+  }
+  if (*type == NULL)
+    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  if (inferred && strcmp (*type, "WordLevel") == 0)
+    return unsupported (error, file, "model (without \"type\", read by its members as Hugging Face does)",
+        "WordLevel", SUPPORTED_MODELS);
+  return TRUE;
+}
+
 static gboolean
 read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file, GError **error)
 {
@@ -399,12 +435,12 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   guint n_ids;
 
   if (!bert_json_get_object (root, "model", file, "model", &model, error)
-      || !bert_json_get_string (model, "type", file, "model.type", &type, error))
+      || !get_model_type (tokenizer, model, file, &type, error))
     return FALSE;
   if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
     return bert_pipeline_read (tokenizer, root, added, file, error);
   if (g_strcmp0 (type, "WordPiece") != 0)
-    return unsupported (error, file, "model.type", type ? type : "missing", "WordPiece, Unigram or BPE");
+    return unsupported (error, file, "model.type", type, SUPPORTED_MODELS);
   if (!bert_json_get_object (model, "vocab", file, "model.vocab", &vocab, error)
       || !bert_json_get_string (model, "unk_token", file, "model.unk_token", &unk, error)
       || !bert_json_get_string (model, "continuing_subword_prefix", file, "model.continuing_subword_prefix",
@@ -686,6 +722,17 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     return FALSE;
   if (processor == NULL)
     return unsupported (error, file, "post_processor", "null", supported);
+  /* Hugging Face reads a post-processor by its members, whatever its "type" says (an old
+   * RobertaProcessing without trim_offsets is a BertProcessing there). */
+  type = bert_json_post_processor_type (processor);
+  if (type == NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: field 'post_processor' is none of the post-processors Hugging Face tokenizers reads "
+        "(it goes by the members: RobertaProcessing has sep, cls, trim_offsets and add_prefix_space; "
+        "BertProcessing sep and cls; TemplateProcessing single and special_tokens)",
+        file);
+    return FALSE;
+  }
   if (g_strcmp0 (type, "BertProcessing") == 0) {
     tokenizer->n_prefix = tokenizer->n_suffix = 1;
     if (!read_bert_pair (tokenizer, processor, "cls", file, &tokenizer->prefix_ids[0], error)
@@ -697,7 +744,7 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
   if (g_strcmp0 (type, "RobertaProcessing") == 0 && tokenizer->pipeline)
     return read_roberta_processing (tokenizer, processor, file, error);
   if (g_strcmp0 (type, "TemplateProcessing") != 0)
-    return unsupported (error, file, "post_processor.type", type ? type : "missing", supported);
+    return unsupported (error, file, "post_processor.type", type, supported);
   return read_template (tokenizer, processor, file, error);
 }
 
@@ -717,18 +764,13 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
   return TRUE;
 }
 
+/* unigram_vocab: NULL, or the Unigram vocabulary read from the text (see parse_json_file). */
 static BertTokenizer *
-load_tokenizer_json (const char *path, GError **error)
+tokenizer_from_json (JsonObject *root, BertUnigramVocab *unigram_vocab, const char *path, GError **error)
 {
-  JsonObject *root;
   JsonArray *added;
-  BertUnigramVocab unigram_vocab;
-  JsonParser *parser = parse_json_file (path, &root, &unigram_vocab, error);
-  if (parser == NULL)
-    return NULL;
-
   BertTokenizer *tokenizer = bert_tokenizer_alloc ();
-  tokenizer->unigram_vocab = unigram_vocab.n > 0 ? &unigram_vocab : NULL;
+  tokenizer->unigram_vocab = unigram_vocab && unigram_vocab->n > 0 ? unigram_vocab : NULL;
   gboolean ok = bert_json_get_array (root, "added_tokens", path, "added_tokens", &added, error)
       && read_model (tokenizer, root, added, path, error)
       && (tokenizer->pipeline != NULL
@@ -742,12 +784,25 @@ load_tokenizer_json (const char *path, GError **error)
                                                 : bert_tokenizer_token_to_id (tokenizer, "[SEP]");
   }
   tokenizer->unigram_vocab = NULL;
-  bert_unigram_vocab_clear (&unigram_vocab);
-  g_object_unref (parser);
   if (!ok) {
     bert_tokenizer_free (tokenizer);
     return NULL;
   }
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_tokenizer_json (const char *path, GError **error)
+{
+  JsonObject *root;
+  BertUnigramVocab unigram_vocab;
+  JsonParser *parser = parse_json_file (path, &root, &unigram_vocab, error);
+  if (parser == NULL)
+    return NULL;
+
+  BertTokenizer *tokenizer = tokenizer_from_json (root, &unigram_vocab, path, error);
+  bert_unigram_vocab_clear (&unigram_vocab);
+  g_object_unref (parser);
   return tokenizer;
 }
 
@@ -781,6 +836,18 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
 /* ---- model folders ---- */
 
+/* A RoBERTa folder with the slow tokenizer's files only; source names them in errors. */
+static BertTokenizer *
+load_bpe_files (const char *folder, const char *source, GError **error)
+{
+  JsonNode *document = bert_bpe_files_to_tokenizer_json (folder, error);
+  if (document == NULL)
+    return NULL;
+  BertTokenizer *tokenizer = tokenizer_from_json (json_node_get_object (document), NULL, source, error);
+  json_node_unref (document);
+  return tokenizer;
+}
+
 static BertTokenizer *
 load_folder (const char *folder, GError **error)
 {
@@ -789,17 +856,21 @@ load_folder (const char *folder, GError **error)
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
   gboolean has_config = bert_model_file_exists (config_path);
+  gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
+  gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
+  char *source =
+      has_bpe_files ? g_strdup_printf ("%s (vocab.json and merges.txt)", folder) : g_strdup (json_path);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
 
   special_names_init (&names);
-  if (bert_model_file_exists (json_path)) {
-    tokenizer = load_tokenizer_json (json_path, error);
+  if (has_json || has_bpe_files) {
+    tokenizer = has_json ? load_tokenizer_json (json_path, error) : load_bpe_files (folder, source, error);
     if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
-    if (tokenizer && !bert_tokenizer_finish (tokenizer, json_path, error))
+    if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
-  } else if (bert_model_file_exists (vocab_path)) {
+  } else if (has_vocab_txt) {
     BertTokenizer *defaults = bert_tokenizer_alloc ();
     BertNormalizerOptions options = defaults->options;
     bert_tokenizer_free (defaults);
@@ -807,12 +878,14 @@ load_folder (const char *folder, GError **error)
       tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
-        "%s: the folder has neither tokenizer.json nor vocab.txt", folder);
+        "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt)",
+        folder);
   }
   if (tokenizer && bert_model_file_exists (sbert_path)
       && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);
+  g_free (source);
   g_free (sbert_path);
   g_free (json_path);
   g_free (vocab_path);

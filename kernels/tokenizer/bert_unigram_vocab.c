@@ -237,10 +237,13 @@ find_vocab (const char *text, gsize length)
   if (!find_members (&cursor, root_names, 1, &model) || model == NULL)
     return NULL;
   cursor.at = model;
-  if (!find_members (&cursor, model_names, 2, members) || members[0] == NULL || members[1] == NULL)
+  if (!find_members (&cursor, model_names, 2, members) || members[1] == NULL)
     return NULL;
+  /* Without a type (files of tokenizers before 0.9), a model whose vocab is an array can
+   * only be read as a Unigram: the other models' vocab is an object. */
   cursor.at = members[0];
-  if (!skip_string (&cursor, &start, &stop, &escaped) || escaped || !key_is (start, stop, "Unigram"))
+  if (members[0] != NULL
+      && (!skip_string (&cursor, &start, &stop, &escaped) || escaped || !key_is (start, stop, "Unigram")))
     return NULL;
   return *members[1] == '[' ? members[1] : NULL;
 }

@@ -19,7 +19,7 @@ typedef struct _BertUnigramVocab {
 } BertUnigramVocab;
 
 /* When text (*length bytes) is a JSON object whose "model" object has "type": "Unigram"
- * and a "vocab" array of ["piece", score] pairs written plainly (each once, keys without
+ * (or no "type": only a Unigram has a vocab array) and a "vocab" array of ["piece", score] pairs written plainly (each once, keys without
  * escapes; pieces valid UTF-8 with no escape but \" \\ \/ \b \f \n \r \t and no control
  * character; scores as JSON's grammar writes numbers, finite, integers of up to 18 digits),
  * reads the pairs into vocab and replaces the array in text by "[]" (*length shrinks).

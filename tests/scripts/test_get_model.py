@@ -74,6 +74,31 @@ def find_real_model():
     return None
 
 
+# A Hub that the script reaches through a virtual environment of its own made beforehand:
+# its python prints the repository's files ($FAKE_HUB/repo), its hf copies the files asked
+# for and writes their names to $FAKE_HUB/asked.
+FAKE_PYTHON = """#!/bin/sh
+cat > /dev/null
+ls "$FAKE_HUB/repo"
+"""
+FAKE_HF = """#!/bin/sh
+[ "$1" = download ] || exit 2
+shift 2
+while [ "$1" != --local-dir ]; do echo "$1" >> "$FAKE_HUB/asked"; files="$files $1"; shift; done
+for file in $files; do cp "$FAKE_HUB/repo/$file" "$2/"; done
+"""
+
+
+def make_fake_hub_venv(cache, hub):
+    venv_bin = cache / "gst-bert" / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    for name, text in (("pip", "#!/bin/sh\nexit 1\n"), ("python", FAKE_PYTHON), ("hf", FAKE_HF)):
+        (venv_bin / name).write_text(text)
+        (venv_bin / name).chmod(0o755)
+    (hub / "repo").mkdir(parents=True)
+    return hub
+
+
 def files_under(folder):
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
@@ -159,6 +184,42 @@ class GetModel(unittest.TestCase):
         for name in ("pytorch_model.bin", "2_Dense/pytorch_model.bin", "onnx/model.onnx",
                      "sentencepiece.bpe.model", "1_Pooling/model.safetensors"):
             self.assertFalse(pattern.search(name), name)
+
+    def fetch_from_fake_hub(self, repo_files):
+        """get-model.sh someone/roberta from a Hub whose repository holds the tiny model's
+        config.json and model.safetensors and repo_files (name: text); returns the run, the
+        files asked for and the destination."""
+        hub = make_fake_hub_venv(self.dir / "cache", self.dir / "hub")
+        for name in ("config.json", "model.safetensors"):
+            shutil.copy(self.tiny_model / name, hub / "repo" / name)
+        for name, text in repo_files.items():
+            (hub / "repo" / name).write_text(text)
+        result = self.get_model("someone/roberta", XDG_CACHE_HOME=str(self.dir / "cache"), FAKE_HUB=str(hub))
+        asked = sorted((hub / "asked").read_text().split()) if (hub / "asked").exists() else []
+        return result, asked, self.models_dir / "roberta"
+
+    def test_roberta_without_tokenizer_json_gets_its_slow_tokenizer_files(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"vocab.json": "{}", "merges.txt": "#version: 0.2\n", "special_tokens_map.json": "{}",
+             "pytorch_model.bin": "", "README.md": "card"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        wanted = ["README.md", "config.json", "merges.txt", "model.safetensors", "special_tokens_map.json",
+                  "vocab.json"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_slow_tokenizer_files_are_left_where_tokenizer_json_is(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"tokenizer.json": "{}", "vocab.json": "{}", "merges.txt": "", "special_tokens_map.json": "{}"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(asked, ["config.json", "model.safetensors", "tokenizer.json"])
+
+    def test_vocab_json_without_merges_is_refused(self):
+        result, asked, destination = self.fetch_from_fake_hub({"vocab.json": "{}"})
+        self.assert_fails_leaving_nothing(result, destination)
+        self.assertIn("refused what it gave: it has neither tokenizer.json nor vocab.txt (nor vocab.json "
+                      "and merges.txt)", result.stderr)
 
     def test_both_sources_failing_says_what_was_tried_and_what_to_do(self):
         result = self.get_model("all-MiniLM-L6-v2")

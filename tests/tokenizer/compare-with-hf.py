@@ -9,7 +9,8 @@ library through bert-tokenize, and reports every sequence whose ids or byte offs
       --tokenizer ../shared/tokenizers/bert-base-multilingual-cased --text corpus.txt \
       [--random 20000] [--seed 1] [--show 5]
 
---tokenizer may be repeated; it is a folder holding tokenizer.json. --all-options also
+--tokenizer may be repeated; it is a folder holding tokenizer.json, or one without it that
+transformers' AutoTokenizer reads (a RoBERTa's vocab.json and merges.txt: transformers needed). --all-options also
 checks the 24 combinations of the normaliser's settings on each. --pairs compares sequence
 pairs instead: each text paired with another drawn at random, encode (a, b) truncated
 longest first to each --max-length given (default 512), with type ids and the sequence of
@@ -163,8 +164,17 @@ def our_pair_tokens(cli, folder, pairs, max_length):
     return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
 
 
+def hf_tokenizer(folder):
+    """The folder's tokenizer.json, else the tokenizer transformers builds from its other files."""
+    path = os.path.join(folder, "tokenizer.json")
+    if os.path.exists(path):
+        return Tokenizer.from_file(path)
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(folder).backend_tokenizer
+
+
 def compare_pairs(cli, folder, texts, show, max_lengths, seed, chunk=20000):
-    tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
+    tokenizer = hf_tokenizer(folder)
     tokenizer.no_padding()
     rng = random.Random(seed)
     pairs = [(text, rng.choice(texts)) for text in texts]
@@ -184,7 +194,7 @@ def compare_pairs(cli, folder, texts, show, max_lengths, seed, chunk=20000):
 
 
 def compare(cli, folder, texts, show, chunk=50000):
-    tokenizer = Tokenizer.from_file(folder + "/tokenizer.json")
+    tokenizer = hf_tokenizer(folder)
     tokenizer.no_truncation()
     tokenizer.no_padding()
     mismatches = 0

@@ -126,7 +126,6 @@ test_others_left_to_json_glib (void)
     "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1]], \"vocab\": []}}",
     "{\"model\": {\"type\": \"BPE\", \"vocab\": [[\"a\", -1]]}}",
     "{\"model\": {\"type\": \"Unigr\\u0061m\", \"vocab\": [[\"a\", -1]]}}",
-    "{\"model\": {\"vocab\": [[\"a\", -1]]}}",
     "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}",
     "{\"model\": {\"type\": \"Unigram\", \"vocab\": {\"a\": 1}}}",
     "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", 1234567890123456789]]}}", /* 19 digits */

@@ -1223,6 +1223,51 @@ GST_START_TEST (test_byte_stream_refused)
 
 GST_END_TEST;
 
+/* Pulls the buffers of a stream up to its EOS, and counts the WARNING messages on @bus. */
+static guint
+drain_stream_counting_warnings (GstHarness *h, GstBus *bus, guint n_buffers)
+{
+  GstMessage *message;
+  guint warnings = 0;
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n_buffers; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  pull_until_event (h, GST_EVENT_EOS);
+  while ((message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    warnings++;
+    gst_message_unref (message);
+  }
+  return warnings;
+}
+
+/* Pushes two streams (STREAM_START, caps and segment, two buffers of @text, EOS) one
+ * after the other through @element, and checks that each got its one warning: "once
+ * per stream" means per stream, as a playlist or concat's next input starts a new one. */
+static void
+assert_warned_once_per_stream (GstElement *element, const gchar *text)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint stream = 0; stream < 2; stream++) {
+    if (stream > 0)
+      restart_stream (h);
+    for (guint i = 0; i < 2; i++)
+      fail_unless_equals_int (gst_harness_push (h, text_buffer (text, 2 * stream + i)), GST_FLOW_OK);
+    fail_unless_equals_int (drain_stream_counting_warnings (h, bus, 2), 1);
+  }
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 /* bert-infer alone drops invalid UTF-8 for tokenizing as tokenizer does, and says so as
  * tokenizer does: once per stream, the text passing unchanged. */
 GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
@@ -1256,6 +1301,13 @@ GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
   gst_harness_teardown (h);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_utf8_warned_again_in_new_stream)
+{
+  assert_warned_once_per_stream (new_bert_infer ("encoder", "batch-size", 1, NULL), "the \xff quick");
 }
 
 GST_END_TEST;
@@ -1434,6 +1486,55 @@ GST_START_TEST (test_non_finite_results_warn_once)
   gst_harness_teardown (h);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
+  bert_test_model_remove (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The non-finite warning is the source task's: it is reset when the new stream's
+ * STREAM_START goes out, behind the old stream's results. */
+GST_START_TEST (test_non_finite_results_warned_again_in_new_stream)
+{
+  gchar *dir = model_dir ("overflowing-streams");
+  BertTestModelSpec options;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+
+  bert_test_model_spec_init (&options);
+  options.weight_scale = 1e30f;
+  fail_unless (bert_test_model_write (dir, &options, NULL));
+  g_object_set (element, "model", dir, "batch-size", 1, NULL);
+  assert_warned_once_per_stream (element, "w5 w6 w7");
+  bert_test_model_remove (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A BERT model with one token type (type_vocab_size 1) has no row for the pair's second
+ * type: Hugging Face's BertModel fails on such a pair (index out of range), so pair-text
+ * is refused at READY, naming the property and type_vocab_size, rather than failing
+ * each buffer. (RoBERTa and XLM-R, whose type ids are ignored, run their pairs:
+ * engine/engine-pair-elements checks an XLM-R cross-encoder against PyTorch.) */
+GST_START_TEST (test_pair_text_on_one_token_type_bert_fails_at_ready)
+{
+  gchar *dir = model_dir ("one-token-type");
+  BertTestModelSpec options;
+  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  gchar *message;
+
+  bert_test_model_spec_init (&options);
+  options.type_vocab_size = 1;
+  fail_unless (bert_test_model_write (dir, &options, NULL));
+  g_object_set (element, "model", dir, "pair-text", "w5 w6", NULL);
+  message = assert_ready_fails (element, "type_vocab_size 1");
+  fail_unless (strstr (message, "pair-text") != NULL, "'%s' does not name pair-text", message);
+  g_free (message);
+
+  g_object_set (element, "pair-text", NULL, NULL);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (element);
   bert_test_model_remove (dir);
   g_free (dir);
 }
@@ -2035,6 +2136,9 @@ bertinfer_suite (void)
   tcase_add_test (input, test_invalid_utf8_tokenized_here_warns_once);
   tcase_add_test (input, test_byte_stream_refused);
   tcase_add_test (input, test_non_finite_results_warn_once);
+  tcase_add_test (input, test_non_finite_results_warned_again_in_new_stream);
+  tcase_add_test (input, test_invalid_utf8_warned_again_in_new_stream);
+  tcase_add_test (input, test_pair_text_on_one_token_type_bert_fails_at_ready);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);
   tcase_add_test (input, test_missing_model_fails_naming_it);

@@ -134,6 +134,39 @@ GST_START_TEST (test_timestamps_follow_input)
 
 GST_END_TEST;
 
+/* The JSON line stands for its text buffer and keeps every flag of it, as a converter
+ * does (GstBaseTransform copies them): a GAP buffer's line is still a GAP for a muxer,
+ * a DELTA_UNIT or DROPPABLE one still says so; and its DTS. Not the input's byte
+ * offsets, which do not count the JSON's bytes. */
+GST_START_TEST (test_flags_and_times_follow_input)
+{
+  const GstBufferFlags flags[] = { GST_BUFFER_FLAG_DISCONT, GST_BUFFER_FLAG_GAP, GST_BUFFER_FLAG_DELTA_UNIT,
+    GST_BUFFER_FLAG_DROPPABLE, GST_BUFFER_FLAG_RESYNC, GST_BUFFER_FLAG_MARKER, GST_BUFFER_FLAG_HEADER,
+    GST_BUFFER_FLAG_CORRUPTED, GST_BUFFER_FLAG_LIVE, GST_BUFFER_FLAG_DECODE_ONLY };
+  GstHarness *h = new_harness ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++) {
+    GstBuffer *in = text_buffer ("x", 1), *out;
+
+    GST_BUFFER_FLAG_SET (in, flags[i]);
+    GST_BUFFER_DTS (in) = 2 * GST_SECOND + i;
+    GST_BUFFER_OFFSET (in) = 100;
+    GST_BUFFER_OFFSET_END (in) = 101;
+    gst_harness_push (h, in);
+    out = gst_harness_pull (h);
+    fail_unless_equals_int (GST_BUFFER_FLAGS (out), flags[i]);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 3 * GST_SECOND);
+    fail_unless_equals_uint64 (GST_BUFFER_DTS (out), 2 * GST_SECOND + i);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), GST_SECOND / 2);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), GST_BUFFER_OFFSET_NONE);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out), GST_BUFFER_OFFSET_NONE);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_escaping)
 {
   /* quote, backslash, controls, DEL, accents, U+2028, emoji, then invalid bytes */
@@ -422,6 +455,7 @@ bertjson_suite (void)
   tcase_add_test (tc, test_text_and_times);
   tcase_add_test (tc, test_invalid_times_are_null);
   tcase_add_test (tc, test_timestamps_follow_input);
+  tcase_add_test (tc, test_flags_and_times_follow_input);
   tcase_add_test (tc, test_escaping);
   tcase_add_test (tc, test_token_meta_fields);
   tcase_add_test (tc, test_embedding_result);

@@ -505,6 +505,33 @@ GST_START_TEST (test_invalid_utf8_warns_once_and_passes)
 
 GST_END_TEST;
 
+/* "Once per stream" means per stream: a new STREAM_START (a playlist's next item, a
+ * stream started again after EOS) gets the warning again. */
+GST_START_TEST (test_invalid_utf8_warns_again_in_new_stream)
+{
+  const gchar invalid[] = "hello \xff world";
+  GstHarness *h = new_harness (UTF8_CAPS, NULL);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  for (guint stream = 0; stream < 2; stream++) {
+    gchar *stream_id = g_strdup_printf ("stream-%u", stream);
+
+    fail_unless (gst_harness_push_event (h, gst_event_new_stream_start (stream_id)));
+    gst_harness_set_src_caps_str (h, UTF8_CAPS);
+    for (guint i = 0; i < 2; i++)
+      gst_buffer_unref (push_and_pull (h, text_buffer (invalid)));
+    fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+    fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 1);
+    g_free (stream_id);
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Pango markup -------------------------------------------------------------------- */
 
 GST_START_TEST (test_markup_tokenized_without_tags)
@@ -1141,7 +1168,7 @@ record_order (GstPad *pad, GstPadProbeInfo *info, gpointer order)
   return GST_PAD_PROBE_OK;
 }
 
-/* A line begun before a GAP, a SEGMENT and a custom event leaves before them. */
+/* A line begun before a SEGMENT and a custom event leaves before them. */
 GST_START_TEST (test_split_lines_events_keep_their_place_after_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
@@ -1153,7 +1180,6 @@ GST_START_TEST (test_split_lines_events_keep_their_place_after_partial_line)
   gst_harness_push (h, text_buffer ("hel"));
   gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
       order, NULL);
-  fail_unless (gst_harness_push_event (h, gst_event_new_gap (GST_SECOND, GST_SECOND)));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   segment.base = 5 * GST_SECOND;
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
@@ -1161,10 +1187,70 @@ GST_START_TEST (test_split_lines_events_keep_their_place_after_partial_line)
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("marker"))));
   fail_unless_equals_string (order->str, "");
   fail_unless_equals_int (gst_harness_push (h, text_buffer ("lo\nworld\n")), GST_FLOW_OK);
-  fail_unless_equals_string (order->str, "BGSCB");
+  fail_unless_equals_string (order->str, "BSCB");
   line = gst_harness_pull (h);
   assert_text (line, "hello");
   gst_buffer_unref (line);
+  g_string_free (order, TRUE);
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A GAP says no text comes in its time: the partial line before it is all there is, so
+ * it goes out at once, then the GAP, instead of both waiting for a newline that a live
+ * source may send much later (downstream would stall on the GAP). Times stay in order
+ * and no byte is lost: the rest of the line after the gap is a line of its own. */
+GST_START_TEST (test_split_lines_gap_ends_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GString *order = g_string_new (NULL);
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
+      order, NULL);
+  gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
+  fail_unless_equals_string (order->str, "");
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (2 * GST_SECOND, GST_SECOND)));
+  fail_unless_equals_string (order->str, "BG");
+  assert_next_line (h, "the ca", 1 * GST_SECOND);
+  gst_harness_push (h, timed_text_buffer ("t sat\n", 3 * GST_SECOND, GST_SECOND));
+  fail_unless_equals_string (order->str, "BGB");
+  assert_next_line (h, "t sat", 3 * GST_SECOND);
+  g_string_free (order, TRUE);
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An empty GAP buffer (a live source's other way of saying "no text now") does the same
+ * and goes on as a GAP event of its time: it makes no line of its own. */
+GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
+{
+  GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GString *order = g_string_new (NULL);
+  GstBuffer *gap = timed_text_buffer ("", 2 * GST_SECOND, GST_SECOND);
+  GstClockTime timestamp, duration;
+  GstEvent *event;
+
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
+      order, NULL);
+  gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
+  GST_BUFFER_FLAG_SET (gap, GST_BUFFER_FLAG_GAP);
+  fail_unless_equals_int (gst_harness_push (h, gap), GST_FLOW_OK);
+  fail_unless_equals_string (order->str, "BG");
+  assert_next_line (h, "the ca", 1 * GST_SECOND);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  while ((event = gst_harness_pull_event (h)) && GST_EVENT_TYPE (event) != GST_EVENT_GAP)
+    gst_event_unref (event);
+  fail_unless (event != NULL);
+  gst_event_parse_gap (event, &timestamp, &duration);
+  fail_unless_equals_uint64 (timestamp, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (duration, GST_SECOND);
+  gst_event_unref (event);
   g_string_free (order, TRUE);
   gst_object_unref (srcpad);
   gst_harness_teardown (h);
@@ -1373,6 +1459,60 @@ GST_START_TEST (test_filesrc_split_lines_gives_whole_lines)
   g_ptr_array_unref (texts);
   g_unlink (path);
   g_free (path);
+}
+
+GST_END_TEST;
+
+static gchar *
+write_latin1_file (void)
+{
+  const gchar text[] = "caf\xe9 one\ncaf\xe9 two\n";
+  gchar *path;
+  gint fd = g_file_open_tmp ("tokenizer-latin1-XXXXXX.txt", &path, NULL);
+
+  fail_unless (fd >= 0);
+  close (fd);
+  fail_unless (g_file_set_contents (path, text, sizeof text - 1, NULL));
+  return path;
+}
+
+/* concat plays its inputs one after the other, each a stream of its own with its own
+ * STREAM_START: a second file with invalid UTF-8 is warned about as the first was. */
+GST_START_TEST (test_concat_next_file_warned_again)
+{
+  GstPlugin *core = gst_plugin_load_file (GST_CORE_ELEMENTS_PLUGIN, NULL);
+  gchar *first = write_latin1_file (), *second = write_latin1_file ();
+  gchar *description = g_strdup_printf ("concat name=c ! tokenizer vocab=%s split-lines=true ! fakesink "
+                                        "filesrc location=%s ! c. filesrc location=%s ! c.",
+      FIXTURE_VOCAB, first, second);
+  GstElement *pipeline;
+  GstMessage *message;
+  GstBus *bus;
+  guint warnings = 0;
+
+  fail_unless (core != NULL, "no core elements plugin at %s", GST_CORE_ELEMENTS_PLUGIN);
+  gst_object_unref (core);
+  pipeline = gst_parse_launch (description, NULL);
+  fail_unless (pipeline != NULL);
+  bus = gst_element_get_bus (pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  while ((message = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))
+      && GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+    warnings++;
+    gst_message_unref (message);
+  }
+  fail_unless (message != NULL && GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS, "the pipeline did not end");
+  gst_message_unref (message);
+  fail_unless_equals_int (warnings, 2);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_unlink (first);
+  g_unlink (second);
+  g_free (first);
+  g_free (second);
+  g_free (description);
 }
 
 GST_END_TEST;
@@ -1769,6 +1909,7 @@ tokenizer_suite (void)
   tcase_add_test (buffers, test_megabyte_buffer);
   tcase_add_test (buffers, test_huge_markup_caption_memory_given_back);
   tcase_add_test (buffers, test_invalid_utf8_warns_once_and_passes);
+  tcase_add_test (buffers, test_invalid_utf8_warns_again_in_new_stream);
   tcase_add_test (buffers, test_markup_tokenized_without_tags);
   tcase_add_test (buffers, test_markup_entities_decoded);
   tcase_add_test (buffers, test_markup_character_references);
@@ -1784,9 +1925,12 @@ tokenizer_suite (void)
   tcase_add_test (lines, test_split_lines_caps_change_applies_after_partial_line);
   tcase_add_test (lines, test_split_lines_discont_ends_partial_line);
   tcase_add_test (lines, test_split_lines_events_keep_their_place_after_partial_line);
+  tcase_add_test (lines, test_split_lines_gap_ends_partial_line);
+  tcase_add_test (lines, test_split_lines_empty_gap_buffer_ends_partial_line);
   tcase_add_test (lines, test_split_lines_caps_line_length);
   tcase_add_test (lines, test_filesrc_without_split_lines_refused);
   tcase_add_test (lines, test_filesrc_split_lines_gives_whole_lines);
+  tcase_add_test (lines, test_concat_next_file_warned_again);
 
   suite_add_tcase (s, setup);
   tcase_add_test (setup, test_caps_text_only);

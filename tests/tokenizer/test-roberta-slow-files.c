@@ -1,0 +1,381 @@
+/* test-roberta-slow-files: RoBERTa folders with vocab.json and merges.txt, no tokenizer.json.
+ *
+ * For every variant of data/roberta-slow/ (made by make-roberta-slow-fixtures.py with
+ * transformers' AutoTokenizer), builds the folder (vocab.json, merges.txt and the variant's
+ * config files) and compares ids, type ids and byte offsets with transformers' outputs, for
+ * single texts and for pairs. Then what transformers would build otherwise, or could not:
+ * other tokenizer classes and malformed files, refused with the file and the line.
+ */
+#include "bert_tokenizer.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static const char *data_dir;
+
+static const char *variants[] = { "special-map", "prefix-space", "no-trim", "new-specials", "saved-config" };
+
+static const char *const config_files[] = { "config.json", "special_tokens_map.json",
+  "tokenizer_config.json" };
+
+static char *
+read_file (const char *path, gsize *length)
+{
+  char *contents;
+  GError *error = NULL;
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+write_file (const char *dir, const char *name, const char *contents)
+{
+  GError *error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  g_free (path);
+}
+
+static void
+copy_file (const char *from_dir, const char *to_dir, const char *name)
+{
+  char *from = g_build_filename (from_dir, name, NULL);
+  if (g_file_test (from, G_FILE_TEST_EXISTS)) {
+    char *contents = read_file (from, NULL);
+    write_file (to_dir, name, contents);
+    g_free (contents);
+  }
+  g_free (from);
+}
+
+/* A temporary folder of vocab.json, merges.txt and the variant's config files (none when
+ * variant is NULL). */
+static char *
+make_folder (const char *variant)
+{
+  GError *error = NULL;
+  char *base = g_build_filename (data_dir, "roberta-slow", NULL);
+  char *dir = g_dir_make_tmp ("roberta-slow-XXXXXX", &error);
+  g_assert_no_error (error);
+  copy_file (base, dir, "vocab.json");
+  copy_file (base, dir, "merges.txt");
+  if (variant != NULL) {
+    char *variant_dir = g_build_filename (base, variant, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS (config_files); i++)
+      copy_file (variant_dir, dir, config_files[i]);
+    g_free (variant_dir);
+  }
+  g_free (base);
+  return dir;
+}
+
+static void
+remove_folder (char *dir)
+{
+  const char *names[] = { "vocab.json", "merges.txt", "config.json", "special_tokens_map.json",
+    "tokenizer_config.json", "added_tokens.json" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    char *path = g_build_filename (dir, names[i], NULL);
+    g_unlink (path);
+    g_free (path);
+  }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (dir);
+}
+
+static BertTokenizer *
+load_variant (const char *variant)
+{
+  GError *error = NULL;
+  char *dir = make_folder (variant);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  remove_folder (dir);
+  return tokenizer;
+}
+
+static char *
+read_record (const char *contents, gsize size, gsize *at, gsize *length)
+{
+  char *end;
+  *length = strtoul (contents + *at, &end, 10);
+  g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + *length < size);
+  char *text = g_memdup2 (end + 1, *length + 1);
+  text[*length] = '\0';
+  *at = end + 1 - contents + *length + 1;
+  return text;
+}
+
+static char *
+describe (const BertEncoding *encoding, gboolean with_sequence)
+{
+  GString *out = g_string_new (NULL);
+  for (uint32_t i = 0; i < encoding->n_tokens; i++) {
+    g_string_append_printf (out, "%s%d:%d:", i ? " " : "", encoding->ids[i], encoding->type_ids[i]);
+    if (with_sequence)
+      g_string_append_printf (out, "%d:", bert_encoding_sequence_id (encoding, i));
+    g_string_append_printf (out, "%u:%u", encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static char **
+read_expected (const char *variant, const char *name)
+{
+  char *path = g_build_filename (data_dir, "roberta-slow", variant, name, NULL);
+  char *contents = read_file (path, NULL);
+  char **lines = g_strsplit (contents, "\n", -1);
+  g_free (contents);
+  g_free (path);
+  return lines;
+}
+
+static void
+test_texts_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *texts_path = g_build_filename (data_dir, "roberta-slow", "texts.txt", NULL);
+  gsize size;
+  char *texts = read_file (texts_path, &size);
+  char **expected = read_expected (variant, "expected.txt");
+  BertTokenizer *tokenizer = load_variant (variant);
+  BertEncoding encoding;
+  guint n_texts = 0, n_differ = 0;
+
+  bert_encoding_init (&encoding);
+  for (gsize at = 0; at < size; n_texts++) {
+    gsize length;
+    char *text = read_record (texts, size, &at, &length);
+    g_assert_nonnull (expected[n_texts]);
+    bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
+    char *got = describe (&encoding, FALSE);
+    if (strcmp (got, expected[n_texts]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", variant, n_texts, text, got,
+          expected[n_texts]);
+    g_free (got);
+    g_free (text);
+  }
+  g_assert_cmpuint (n_texts, >, 200);
+  g_assert_cmpuint (n_differ, ==, 0);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_strfreev (expected);
+  g_free (texts);
+  g_free (texts_path);
+}
+
+static void
+test_pairs_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  gsize size;
+  char *cases = read_file (cases_path, &size);
+  char **expected = read_expected (variant, "expected-pairs.txt");
+  BertTokenizer *tokenizer = load_variant (variant);
+  BertEncoding encoding;
+  GError *error = NULL;
+  guint n_pairs = 0, n_differ = 0;
+
+  bert_encoding_init (&encoding);
+  for (gsize at = 0; at < size; n_pairs++) {
+    char *end, *text[2];
+    gsize length[2];
+    guint max_length = strtoul (cases + at, &end, 10);
+    g_assert_true (*end == '\n');
+    at = end + 1 - cases;
+    for (int s = 0; s < 2; s++)
+      text[s] = read_record (cases, size, &at, &length[s]);
+    g_assert_nonnull (expected[n_pairs]);
+    g_assert_true (bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
+        &encoding, &error));
+    g_assert_no_error (error);
+    char *got = describe (&encoding, TRUE);
+    if (strcmp (got, expected[n_pairs]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, pair %u (max_length %u):\n  ours %s\n  hf   %s", variant, n_pairs, max_length, got,
+          expected[n_pairs]);
+    g_free (got);
+    g_free (text[0]);
+    g_free (text[1]);
+  }
+  g_assert_cmpuint (n_pairs, >, 60);
+  g_assert_cmpuint (n_differ, ==, 0);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_strfreev (expected);
+  g_free (cases);
+  g_free (cases_path);
+}
+
+/* The same ids and offsets as the special-map folder on a few texts. */
+static void
+assert_same_as_special_map (BertTokenizer *tokenizer)
+{
+  const char *texts[] = { "Hello world", " a <mask> b", "Grüße, 東京!" };
+  BertTokenizer *reference = load_variant ("special-map");
+  BertEncoding got, expected;
+
+  bert_encoding_init (&got);
+  bert_encoding_init (&expected);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    bert_tokenizer_encode (tokenizer, texts[i], strlen (texts[i]), G_MAXUINT, &got);
+    bert_tokenizer_encode (reference, texts[i], strlen (texts[i]), G_MAXUINT, &expected);
+    char *got_text = describe (&got, FALSE), *expected_text = describe (&expected, FALSE);
+    g_assert_cmpstr (got_text, ==, expected_text);
+    g_free (got_text);
+    g_free (expected_text);
+  }
+  bert_encoding_clear (&got);
+  bert_encoding_clear (&expected);
+  bert_tokenizer_free (reference);
+}
+
+/* merges.txt as tokenizers reads it: CRLF line ends, "#version" lines anywhere, and no
+ * newline at the end. */
+static void
+test_merges_line_ends_are_read (void)
+{
+  char *dir = make_folder ("special-map");
+  char *path = g_build_filename (dir, "merges.txt", NULL);
+  char *merges = read_file (path, NULL);
+  char **lines = g_strsplit (merges, "\n", -1);
+  guint n = g_strv_length (lines);
+  g_assert_cmpstr (lines[n - 1], ==, "");
+  g_free (lines[n - 1]);
+  lines[n - 1] = NULL;
+  char *crlf = g_strjoinv ("\r\n", lines);
+  char *edited = g_strdup_printf ("#version: 0.2\r\n%s", crlf);
+  write_file (dir, "merges.txt", edited);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  assert_same_as_special_map (tokenizer);
+  bert_tokenizer_free (tokenizer);
+  g_free (edited);
+  g_free (crlf);
+  g_strfreev (lines);
+  g_free (merges);
+  g_free (path);
+  remove_folder (dir);
+}
+
+/* ---- refusals ---- */
+
+/* Loads the special-map folder with file name's contents replaced (NULL: removed), and
+ * checks the error holds each of the NULL-ended needles. */
+static void
+expect_refused (const char *name, const char *contents, int code, ...)
+{
+  char *dir = make_folder ("special-map");
+  char *path = g_build_filename (dir, name, NULL);
+  GError *error = NULL;
+  const char *needle;
+  va_list needles;
+
+  if (contents != NULL)
+    write_file (dir, name, contents);
+  else
+    g_unlink (path);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, code);
+  g_test_message ("%s", error->message);
+  va_start (needles, code);
+  while ((needle = va_arg (needles, const char *)) != NULL) {
+    if (strstr (error->message, needle) == NULL)
+      g_error ("'%s' is not in the error: %s", needle, error->message);
+  }
+  va_end (needles);
+  g_assert_nonnull (strstr (error->message, dir));
+  g_error_free (error);
+  g_free (path);
+  remove_folder (dir);
+}
+
+static void
+test_other_classes_are_refused (void)
+{
+  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"GPT2Tokenizer\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "GPT2Tokenizer", "save_pretrained", NULL);
+  expect_refused ("config.json", "{\"model_type\": \"bart\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED, "'bart'",
+      "save_pretrained", NULL);
+  expect_refused ("config.json", "{\"model_type\": \"roberta\", \"tokenizer_class\": \"BartTokenizer\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "BartTokenizer", "config.json", NULL);
+  expect_refused ("config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type", "save_pretrained",
+      NULL);
+}
+
+/* Settings with which transformers builds more than RobertaTokenizer's tokenizer. */
+static void
+test_other_settings_are_refused (void)
+{
+  expect_refused ("tokenizer_config.json",
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\", \"special\": true}}}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
+  expect_refused ("tokenizer_config.json", "{\"add_bos_token\": false}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "add_bos_token", NULL);
+  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
+  expect_refused ("special_tokens_map.json", "{\"user_token\": \"<user>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "user_token", NULL);
+  expect_refused ("added_tokens.json", "{\"<user>\": 2001}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "added_tokens.json", "save_pretrained", NULL);
+}
+
+static void
+test_malformed_files_are_refused (void)
+{
+  expect_refused ("merges.txt", "#version: 0.2\n\xc4\xa0 \xc4\xa0\n\nt h\n", BERT_TOKENIZER_ERROR_FORMAT,
+      "merges.txt:3: a merge must be two tokens", NULL);
+  expect_refused ("merges.txt", "\xc4\xa0 \xc4\xa0\nt h e\n", BERT_TOKENIZER_ERROR_FORMAT,
+      "merges.txt:2:", NULL);
+  expect_refused ("merges.txt", "\xc4\xa0 \xc4\xa0\nzzz qqq\n", BERT_TOKENIZER_ERROR_FORMAT,
+      "merges.txt:2: 'zzz' is not in vocab.json", NULL);
+  expect_refused ("merges.txt", "\xc4\xa0 \xff\n", BERT_TOKENIZER_ERROR_FORMAT,
+      "merges.txt:1: not a line of UTF-8", NULL);
+  expect_refused ("vocab.json", "{\"a\": 0,\n \"b\": 1,,\n}", BERT_TOKENIZER_ERROR_FORMAT,
+      "vocab.json:2:", NULL);
+  expect_refused ("vocab.json", "{\"a\": 0, \"b\": \"one\"}", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json",
+      "'b'", NULL);
+  expect_refused ("vocab.json", "{\"a\": 0, \"b\": 0}", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "'a'",
+      "'b'", NULL);
+  expect_refused ("vocab.json", "[\"a\"]", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "not a JSON object",
+      NULL);
+  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "mask_token", NULL);
+}
+
+/* Without merges.txt the folder is no RoBERTa folder: the usual message, naming all three. */
+static void
+test_vocab_json_alone_is_not_a_tokenizer (void)
+{
+  expect_refused ("merges.txt", NULL, BERT_TOKENIZER_ERROR_FILE, "neither tokenizer.json nor vocab.txt",
+      "vocab.json and merges.txt", NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc != 2) {
+    g_printerr ("usage: test-roberta-slow-files DATA_DIR\n");
+    return 2;
+  }
+  data_dir = argv[1];
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
+    char *path = g_strdup_printf ("/roberta-slow/texts/%s", variants[i]);
+    g_test_add_data_func (path, variants[i], test_texts_match_transformers);
+    g_free (path);
+    path = g_strdup_printf ("/roberta-slow/pairs/%s", variants[i]);
+    g_test_add_data_func (path, variants[i], test_pairs_match_transformers);
+    g_free (path);
+  }
+  g_test_add_func ("/roberta-slow/merges-line-ends", test_merges_line_ends_are_read);
+  g_test_add_func ("/roberta-slow/other-classes-refused", test_other_classes_are_refused);
+  g_test_add_func ("/roberta-slow/other-settings-refused", test_other_settings_are_refused);
+  g_test_add_func ("/roberta-slow/malformed-files-refused", test_malformed_files_are_refused);
+  g_test_add_func ("/roberta-slow/vocab-json-alone", test_vocab_json_alone_is_not_a_tokenizer);
+  return g_test_run ();
+}
