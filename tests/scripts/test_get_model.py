@@ -219,7 +219,24 @@ class GetModel(unittest.TestCase):
         result, asked, destination = self.fetch_from_fake_hub({"vocab.json": "{}"})
         self.assert_fails_leaving_nothing(result, destination)
         self.assertIn("refused what it gave: it has neither tokenizer.json nor vocab.txt (nor vocab.json "
-                      "and merges.txt)", result.stderr)
+                      "and merges.txt, nor sentencepiece.bpe.model)", result.stderr)
+
+    def test_xlm_roberta_without_tokenizer_json_gets_its_sentencepiece_model(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"sentencepiece.bpe.model": "pieces", "special_tokens_map.json": "{}", "tokenizer_config.json": "{}",
+             "pytorch_model.bin": ""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        wanted = ["config.json", "model.safetensors", "sentencepiece.bpe.model", "special_tokens_map.json",
+                  "tokenizer_config.json"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_sentencepiece_model_is_left_where_tokenizer_json_is(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"tokenizer.json": "{}", "sentencepiece.bpe.model": "pieces", "special_tokens_map.json": "{}"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(asked, ["config.json", "model.safetensors", "tokenizer.json"])
 
     def test_both_sources_failing_says_what_was_tried_and_what_to_do(self):
         result = self.get_model("all-MiniLM-L6-v2")
