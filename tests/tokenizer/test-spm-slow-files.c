@@ -456,6 +456,51 @@ test_malformed_models_are_refused (void)
   g_byte_array_unref (model);
 }
 
+/* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
+ * another is refused, naming the field, rather than tokenized otherwise. */
+static void
+expect_pre_tokenizer_refused (const char *pretokenizers, const char *needle)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
+  g_assert_no_error (error);
+  char *json = g_strdup_printf ("{\"version\": \"1.0\", \"added_tokens\": [], \"normalizer\": null, "
+                                "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": %s}, "
+                                "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, "
+                                "\"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}}",
+      pretokenizers);
+  write_bytes (dir, "tokenizer.json", json, -1);
+  char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, needle));
+  g_error_free (error);
+  g_unlink (path);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (path);
+  g_free (json);
+  g_free (dir);
+}
+
+static void
+test_other_pre_tokenizer_sequences_are_refused (void)
+{
+  static const char metaspace[] = "{\"type\": \"Metaspace\", \"replacement\": \"\\u2581\"}";
+  char *punctuation = g_strdup_printf ("[{\"type\": \"Punctuation\"}, %s]", metaspace);
+  char *reversed = g_strdup_printf ("[%s, {\"type\": \"WhitespaceSplit\"}]", metaspace);
+  expect_pre_tokenizer_refused (punctuation, "pre_tokenizer.pretokenizers is another Sequence");
+  expect_pre_tokenizer_refused (reversed, "[WhitespaceSplit, Metaspace]");
+  expect_pre_tokenizer_refused (
+      "[{\"type\": \"WhitespaceSplit\"}, {\"type\": \"Metaspace\", \"replacement\": "
+      "\"\\u2581\", \"split\": false}]",
+      "pretokenizers[1].split is false");
+  expect_pre_tokenizer_refused ("[]", "another Sequence");
+  g_free (punctuation);
+  g_free (reversed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -481,5 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spm-slow/other-classes-refused", test_other_classes_are_refused);
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
+  g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
+      test_other_pre_tokenizer_sequences_are_refused);
   return g_test_run ();
 }
