@@ -212,12 +212,13 @@ read_piece_field (Reader *reader, guint32 number, guint wire, gsize offset, cons
 static gboolean
 read_piece (Reader *reader, guint index, BertSpmPiece *piece, GError **error)
 {
-  char *field = g_strdup_printf ("pieces[%u]", index);
+  char field[32];
   gsize start = reader->at, offset;
   guint32 number;
   guint wire;
   KeyResult key = KEY_END;
 
+  g_snprintf (field, sizeof field, "pieces[%u]", index);
   piece->type = BERT_SPM_PIECE_NORMAL;
   while ((key = read_key (reader, field, &number, &wire, &offset, error)) == KEY_FOUND)
     if (!read_piece_field (reader, number, wire, offset, field, piece, error)) {
@@ -228,7 +229,6 @@ read_piece (Reader *reader, guint index, BertSpmPiece *piece, GError **error)
     wire_error (error, reader, start, field, "the piece has no text");
     key = KEY_ERROR;
   }
-  g_free (field);
   return key == KEY_END;
 }
 
@@ -267,15 +267,10 @@ read_normalizer_spec (Reader *reader, BertSpmModel *model, GError **error)
   Reader value;
 
   while (ok && (key = read_key (reader, "normalizer_spec", &number, &wire, &offset, error)) == KEY_FOUND) {
-    if (number == 1 || number == 2) {
-      const char *field = number == 1 ? "normalizer_spec.name" : "normalizer_spec.precompiled_charsmap";
-      ok = expect_wire (reader, wire, WIRE_LEN, offset, field, error)
-          && read_bytes (reader, field, &value, error);
-      if (ok && number == 1) {
-        g_free (model->normalizer_name);
-        model->normalizer_name =
-            g_utf8_make_valid ((const char *) value.data + value.at, value.end - value.at);
-      } else if (ok) {
+    if (number == 2) {
+      ok = expect_wire (reader, wire, WIRE_LEN, offset, "normalizer_spec.precompiled_charsmap", error)
+          && read_bytes (reader, "normalizer_spec.precompiled_charsmap", &value, error);
+      if (ok) {
         g_clear_pointer (&model->charsmap, g_free);
         model->charsmap_length = value.end - value.at;
         model->charsmap =
@@ -384,7 +379,6 @@ bert_spm_model_free (BertSpmModel *model)
   for (guint i = 0; i < model->n_pieces; i++)
     g_free (model->pieces[i].text);
   g_free (model->pieces);
-  g_free (model->normalizer_name);
   g_free (model->charsmap);
   g_free (model);
 }

@@ -4,8 +4,9 @@
  * pieces (text, score, type), its TrainerSpec and its NormalizerSpec, whose
  * precompiled_charsmap is the normaliser that transformers' converters carry into
  * tokenizer.json. Every field is read by hand from the protobuf wire format, each length
- * checked against the bytes left before it is used; the fields read are the ones the
- * converters read, every other field is checked for its wire format and skipped.
+ * checked against the bytes left before it is used; the fields read are the ones
+ * transformers' converters read (XLM-R's and CamemBERT's in transformers 5 use only the
+ * pieces and the charsmap), every other field is checked for its wire format and skipped.
  */
 #ifndef BERT_SENTENCEPIECE_MODEL_H
 #define BERT_SENTENCEPIECE_MODEL_H
@@ -38,8 +39,7 @@ typedef struct {
   gboolean byte_fallback;
   int unk_id;
   /* NormalizerSpec */
-  char *normalizer_name; /* NULL when absent */
-  guint8 *charsmap;      /* precompiled_charsmap: NULL when absent or empty */
+  guint8 *charsmap; /* precompiled_charsmap: NULL when absent or empty */
   gsize charsmap_length;
   gboolean add_dummy_prefix, remove_extra_whitespaces;
 } BertSpmModel;
