@@ -911,6 +911,14 @@ load_path (const char *path, GError **error)
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
     return NULL;
   }
+  if (g_str_has_suffix (path, ".model")) {
+    /* which tokenizer a sentencepiece model makes depends on its folder's class */
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: a sentencepiece model is read from its model folder (an XLM-R's or CamemBERT's, named by "
+        "config.json or tokenizer_config.json): give the folder",
+        path);
+    return NULL;
+  }
   if (g_str_has_suffix (path, ".json")) {
     BertTokenizer *tokenizer = load_tokenizer_json (path, error);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, path, error))

@@ -445,6 +445,22 @@ test_malformed_models_are_refused (void)
   g_byte_array_unref (model);
 }
 
+/* The .model file alone is no tokenizer: its class is its folder's. */
+static void
+test_model_file_alone_is_refused (void)
+{
+  char *dir = make_folder ("xlmr-config");
+  char *path = g_build_filename (dir, "sentencepiece.bpe.model", NULL);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "give the folder"));
+  g_error_free (error);
+  g_free (path);
+  remove_folder (dir);
+}
+
 /* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
  * another is refused, naming the field, rather than tokenized otherwise. */
 static void
@@ -515,6 +531,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spm-slow/other-classes-refused", test_other_classes_are_refused);
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
+  g_test_add_func ("/spm-slow/model-file-alone-refused", test_model_file_alone_is_refused);
   g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
       test_other_pre_tokenizer_sequences_are_refused);
   return g_test_run ();
