@@ -142,6 +142,9 @@ static const struct {
   { 0x98, "READONLY_BUFFER" },
 };
 
+/* opcode_at once the pickle has run: errors then are about the state dict it made. */
+#define READING_OUT G_MAXSIZE
+
 static gboolean fail (Reader *reader, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
@@ -153,9 +156,13 @@ fail (Reader *reader, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (reader->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-      "%s: %s: %s (at byte %" G_GSIZE_FORMAT ")", reader->file_name, reader->pickle_name, message,
-      reader->opcode_at);
+  if (reader->opcode_at == READING_OUT)
+    g_set_error (reader->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: %s: %s", reader->file_name,
+        reader->pickle_name, message);
+  else
+    g_set_error (reader->error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: %s: %s (at byte %" G_GSIZE_FORMAT ")", reader->file_name, reader->pickle_name, message,
+        reader->opcode_at);
   g_free (message);
   return FALSE;
 }
@@ -802,7 +809,7 @@ read_state_dict (Reader *reader, const guint8 *buffer, gsize size)
 
   if (state_dict == NULL)
     return NULL;
-  reader->opcode_at = reader->at;
+  reader->opcode_at = READING_OUT;
   if (state_dict->kind != VALUE_DICT) {
     fail (reader,
         "the pickle holds %s, not a state dict (torch.save of a whole model is not read: save its "
