@@ -13,6 +13,10 @@ and the model's outputs from each. bert-bf16 has no committed source: its folder
 tiny BERT of tests/data/tiny-model in bfloat16, safetensors and all. distilbert-f32 also
 holds two tensors that share the word embeddings' storage (tied weights): the whole of it,
 and its row 2 (a storage offset).
+
+It also writes the seeds of the fuzz target torch-bin (tests/fuzz/corpus/torch-bin): the
+tiny model fuzz-torch-bin loads, saved as above, as a plain dict in pickle protocol 4
+(FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), and in bfloat16.
 """
 import collections
 import os
@@ -25,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 TESTS_DATA = os.path.join(HERE, "..", "data")
 OUT = os.path.join(DATA, "torch-bin")
+FUZZ_CORPUS = os.path.join(HERE, "..", "fuzz", "corpus", "torch-bin")
 SOURCES = {
     "bert-f32": os.path.join(TESTS_DATA, "tiny-model"),
     "bert-f16": os.path.join(DATA, "pairs", "bert-wordpiece"),
@@ -68,10 +73,20 @@ def write_fixture(name, source):
         torch.save(state, os.path.join(target, "pytorch_model.bin"))
 
 
+def write_fuzz_seeds():
+    os.makedirs(FUZZ_CORPUS, exist_ok=True)
+    state = state_dict_of(os.path.join(SOURCES["bert-f32"], "model.safetensors"))
+    torch.save(state, os.path.join(FUZZ_CORPUS, "f32"))
+    torch.save(dict(state), os.path.join(FUZZ_CORPUS, "f32-protocol4"), pickle_protocol=4)
+    torch.save(collections.OrderedDict((name, tensor.to(torch.bfloat16)) for name, tensor in state.items()),
+               os.path.join(FUZZ_CORPUS, "bf16"))
+
+
 def main():
     make_bert_bf16(SOURCES["bert-bf16"])
     for name, source in SOURCES.items():
         write_fixture(name, source)
+    write_fuzz_seeds()
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json safetensors config st-files"
+all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json safetensors torch-bin config st-files"
 
 dictionary_of () {
   case "$1" in
     tokenizer-encode|markup|tokenizer-element|vocab) echo "$here/text.dict" ;;
     safetensors) echo "$here/safetensors.dict" ;;
+    torch-bin) echo "$here/torch-bin.dict" ;;
     *) echo "$here/json.dict" ;;
   esac
 }
