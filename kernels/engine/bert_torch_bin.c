@@ -729,6 +729,12 @@ run_pickle (Reader *reader)
     opcode = take (reader, 1);
     if (!run_opcode (reader, *opcode, &stop))
       return NULL;
+    if (reader->values->len > BERT_TORCH_BIN_MAX_VALUES
+        || g_hash_table_size (reader->memo) > BERT_TORCH_BIN_MAX_VALUES) {
+      fail (reader, "the pickle makes more than %d values or memo entries, far more than a state dict",
+          BERT_TORCH_BIN_MAX_VALUES);
+      return NULL;
+    }
   }
   return pop (reader);
 }

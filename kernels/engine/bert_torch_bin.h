@@ -21,6 +21,9 @@ G_BEGIN_DECLS
 #define BERT_TORCH_BIN_MAX_PICKLE_BYTES ((gsize) 16 << 20)
 /* How deeply MARKs may nest: a state dict nests three deep. */
 #define BERT_TORCH_BIN_MAX_MARKS 32
+/* The most values the pickle may make and memo entries it may write: BERT-large's state
+ * dict makes about 10,000 of each. Bounds the memory a hostile pickle can take. */
+#define BERT_TORCH_BIN_MAX_VALUES 1000000
 
 /* Parses and validates buffer (not copied: it must outlive the result). file_name
  * only names the file in error messages. Errors are in BERT_ENGINE_ERROR. */

@@ -541,12 +541,25 @@ test_nesting_depth (void)
 static void
 test_memo_indexes (void)
 {
+  GByteArray *pickle;
+
   /* The largest index may be written and read back; an unwritten one is an error. */
   assert_pickle_refused (raw_pickle ("Nr\xff\xff\xff\xffj\xff\xff\xff\xff.", 12),
       "holds None, not a state dict");
   assert_pickle_refused (raw_pickle ("Nr\xff\xff\xff\xffj\xfe\xff\xff\xff.", 12),
       "memo index 4294967294 is read but was never written");
   assert_pickle_refused (raw_pickle ("h\x05", 2), "memo index 5 is read but was never written");
+  /* Values and memo entries without end, as a pickle of a few megabytes could make. */
+  pickle = raw_pickle (NULL, 0);
+  for (int i = 0; i <= BERT_TORCH_BIN_MAX_VALUES; i++)
+    put_byte (pickle, 'N');
+  assert_pickle_refused (pickle, "the pickle makes more than 1000000 values or memo entries");
+  pickle = raw_pickle ("N", 1);
+  for (guint32 i = 0; i <= BERT_TORCH_BIN_MAX_VALUES; i++) {
+    put_byte (pickle, 'r');
+    put_le (pickle, i, 4);
+  }
+  assert_pickle_refused (pickle, "the pickle makes more than 1000000 values or memo entries");
   /* BINPUT with nothing on the stack. */
   assert_pickle_refused (raw_pickle ("q\x00", 2), "the stack is empty");
 }
