@@ -592,6 +592,7 @@ test_model_folder_names_the_file (void)
   g_assert_nonnull (strstr (error->message, "pytorch_model.bin: not a zip archive"));
   g_error_free (error);
   g_free (safetensors);
+  g_free (folder);
   engine_test_cleanup ();
 }
 
