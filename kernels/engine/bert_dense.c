@@ -1,9 +1,9 @@
 /* bert_dense.c: the weights of a folder's sentence-transformers Dense modules.
  *
  * Each module folder (2_Dense/ and so on, from modules.json, read by bert_config.c)
- * holds its own model.safetensors (or pytorch_model.bin) with linear.weight [out_features, in_features] and,
- * with bias, linear.bias [out_features]. The files are mapped and checked as the
- * encoder's are.
+ * holds its own model.safetensors (or only pytorch_model.bin) with linear.weight
+ * [out_features, in_features] and, with bias, linear.bias [out_features]. The files are
+ * mapped and checked as the encoder's are.
  */
 #include <string.h>
 #include <unistd.h>
