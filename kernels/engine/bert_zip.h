@@ -1,8 +1,8 @@
 /* bert_zip.h: a checked reader of zip archives of stored (uncompressed) entries
  * (engine-private).
  *
- * torch.save writes its files so (PyTorch >= 1.6): every entry stored, a ZIP64 end
- * record, sizes in the central directory. The central directory is read, every entry's
+ * torch.save writes its files so (PyTorch >= 1.6): every entry stored, sizes in the
+ * central directory, and (PyTorch 2.15 at least) a ZIP64 end record. The central directory is read, every entry's
  * local header is checked against it, and every entry's data must lie inside the buffer
  * before the central directory, so an entry's bytes can be used in place, never copied.
  * Compressed and encrypted entries are refused, as are archives split over disks.
