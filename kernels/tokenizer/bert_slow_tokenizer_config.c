@@ -277,15 +277,18 @@ read_special (BertSlowTokenizerConfig *config, JsonObject *object, guint i, cons
   return TRUE;
 }
 
+/* The special tokens of the folder's file NAME (ROOT), where it has one. */
 static gboolean
 read_file_specials (BertSlowTokenizerConfig *config, JsonNode *root, const char *name, gboolean is_map,
     GError **error)
 {
+  if (root == NULL)
+    return TRUE;
   char *file = g_build_filename (config->folder, name, NULL);
-  gboolean ok =
-      root == NULL || refuse_other_settings (config, json_node_get_object (root), file, is_map, error);
-  for (guint i = 0; ok && root != NULL && i < BERT_N_SPECIAL; i++)
-    ok = read_special (config, json_node_get_object (root), i, file, error);
+  JsonObject *object = json_node_get_object (root);
+  gboolean ok = refuse_other_settings (config, object, file, is_map, error);
+  for (guint i = 0; ok && i < BERT_N_SPECIAL; i++)
+    ok = read_special (config, object, i, file, error);
   g_free (file);
   return ok;
 }
