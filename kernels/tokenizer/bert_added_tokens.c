@@ -5,24 +5,117 @@
 #include "bert_unicode_classes.h"
 #include "bert_word_chars.h"
 
+/* The slot of (node, byte)'s edge in the table: its own, or the free one where it would go. */
+static guint
+edge_slot (const BertAddedTokens *tokens, uint32_t node, unsigned char byte)
+{
+  uint64_t key = (((uint64_t) node << 8) | byte) + 1;
+  guint slot = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 40) & tokens->edge_mask;
+  while (tokens->edge_keys[slot] != 0 && tokens->edge_keys[slot] != key)
+    slot = (slot + 1) & tokens->edge_mask;
+  return slot;
+}
+
+/* The child of node by byte, 0 if none. */
+static inline uint32_t
+child (const BertAddedTokens *tokens, uint32_t node, unsigned char byte)
+{
+  if (node == 0)
+    return tokens->root_child[byte];
+  if (tokens->n_edges == 0)
+    return 0;
+  guint slot = edge_slot (tokens, node, byte);
+  return tokens->edge_keys[slot] != 0 ? tokens->edge_children[slot] : 0;
+}
+
+static uint32_t
+new_node (BertAddedTokens *tokens)
+{
+  if (tokens->n_nodes == tokens->node_capacity) {
+    tokens->node_capacity = MAX (64, tokens->node_capacity * 2);
+    tokens->node_token = g_renew (int32_t, tokens->node_token, tokens->node_capacity);
+  }
+  tokens->node_token[tokens->n_nodes] = -1;
+  return tokens->n_nodes++;
+}
+
+/* Doubles the edge table when it is half full, so that probes stay short. */
+static void
+grow_edges (BertAddedTokens *tokens)
+{
+  guint old_size = tokens->edge_keys ? tokens->edge_mask + 1 : 0;
+  if (2 * (tokens->n_edges + 1) <= old_size)
+    return;
+  uint64_t *keys = tokens->edge_keys;
+  uint32_t *children = tokens->edge_children;
+  guint size = MAX (256, old_size * 2);
+  tokens->edge_keys = g_new0 (uint64_t, size);
+  tokens->edge_children = g_new (uint32_t, size);
+  tokens->edge_mask = size - 1;
+  for (guint i = 0; i < old_size; i++) {
+    if (keys[i] == 0)
+      continue;
+    uint64_t key = keys[i] - 1;
+    guint slot = edge_slot (tokens, (uint32_t) (key >> 8), (unsigned char) key);
+    tokens->edge_keys[slot] = keys[i];
+    tokens->edge_children[slot] = children[i];
+  }
+  g_free (keys);
+  g_free (children);
+}
+
+static uint32_t
+add_child (BertAddedTokens *tokens, uint32_t node, unsigned char byte)
+{
+  uint32_t found = child (tokens, node, byte);
+  if (found != 0)
+    return found;
+  uint32_t created = new_node (tokens);
+  if (node == 0) {
+    tokens->root_child[byte] = created;
+    return created;
+  }
+  grow_edges (tokens);
+  guint slot = edge_slot (tokens, node, byte);
+  tokens->edge_keys[slot] = (((uint64_t) node << 8) | byte) + 1;
+  tokens->edge_children[slot] = created;
+  tokens->n_edges++;
+  return created;
+}
+
 BertAddedToken *
 bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id)
 {
   guint length = strlen (text);
-  guint i = tokens->n_tokens;
 
-  tokens->tokens = g_renew (BertAddedToken, tokens->tokens, i + 1);
-  while (i > 0 && tokens->tokens[i - 1].length < length) {
-    tokens->tokens[i] = tokens->tokens[i - 1];
-    i--;
+  if (tokens->n_nodes == 0)
+    new_node (tokens);
+  if (tokens->n_tokens == tokens->capacity) {
+    tokens->capacity = MAX (16, tokens->capacity * 2);
+    tokens->tokens = g_renew (BertAddedToken, tokens->tokens, tokens->capacity);
   }
-  tokens->tokens[i] = (BertAddedToken){ g_strdup (text), length, id, FALSE, FALSE, FALSE };
-  tokens->first_byte[(unsigned char) text[0]] = 1;
-  tokens->only_first_byte = tokens->n_tokens == 0 || tokens->only_first_byte == (unsigned char) text[0]
-      ? (unsigned char) text[0]
-      : -1;
-  tokens->n_tokens++;
-  return &tokens->tokens[i];
+  guint index = tokens->n_tokens++;
+  tokens->tokens[index] = (BertAddedToken){ g_strdup (text), length, id, FALSE, FALSE, FALSE };
+
+  uint32_t node = 0;
+  for (guint i = 0; i < length; i++)
+    node = add_child (tokens, node, (unsigned char) text[i]);
+  if (tokens->node_token[node] < 0)
+    tokens->node_token[node] = (int32_t) index;
+  tokens->only_first_byte =
+      index == 0 || tokens->only_first_byte == (unsigned char) text[0] ? (unsigned char) text[0] : -1;
+  return &tokens->tokens[index];
+}
+
+const BertAddedToken *
+bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text)
+{
+  if (tokens->n_tokens == 0 || text[0] == '\0')
+    return NULL;
+  uint32_t node = tokens->root_child[(unsigned char) text[0]];
+  for (const char *at = text + 1; node != 0 && *at != '\0'; at++)
+    node = child (tokens, node, (unsigned char) *at);
+  return node != 0 && tokens->node_token[node] >= 0 ? &tokens->tokens[tokens->node_token[node]] : NULL;
 }
 
 void
@@ -31,6 +124,9 @@ bert_added_tokens_clear (BertAddedTokens *tokens)
   for (guint i = 0; i < tokens->n_tokens; i++)
     g_free (tokens->tokens[i].text);
   g_free (tokens->tokens);
+  g_free (tokens->node_token);
+  g_free (tokens->edge_keys);
+  g_free (tokens->edge_children);
   memset (tokens, 0, sizeof *tokens);
 }
 
@@ -93,17 +189,20 @@ is_single_word (const char *text, gsize start, gsize end, gsize length)
   return end == length || !bert_is_word_char (char_at (text, end, length, &n));
 }
 
-/* The longest token at at, or NULL. */
+/* The longest token at at, or NULL: the last token's end met walking the trie down text. */
 static const BertAddedToken *
 longest_at (const BertAddedTokens *tokens, const char *text, gsize at, gsize length)
 {
-  for (guint i = 0; i < tokens->n_tokens; i++) {
-    const BertAddedToken *token = &tokens->tokens[i];
-    if (token->text[0] == text[at] && token->length <= length - at
-        && memcmp (text + at, token->text, token->length) == 0)
-      return token;
+  const BertAddedToken *longest = NULL;
+  uint32_t node = tokens->root_child[(unsigned char) text[at]];
+  for (gsize next = at + 1; node != 0; next++) {
+    if (tokens->node_token[node] >= 0)
+      longest = &tokens->tokens[tokens->node_token[node]];
+    if (next == length)
+      break;
+    node = child (tokens, node, (unsigned char) text[next]);
   }
-  return NULL;
+  return longest;
 }
 
 gboolean
