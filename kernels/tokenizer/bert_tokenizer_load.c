@@ -455,6 +455,7 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
   if (!bert_tokenizer_read_vocab_entries (tokenizer, vocab, file, error))
     return FALSE;
+  tokenizer->n_model_pieces = json_object_get_size (vocab);
   g_free (tokenizer->subword_prefix);
   tokenizer->subword_prefix = g_strdup (prefix);
   tokenizer->max_input_chars_per_word = (guint) max_chars;

@@ -71,6 +71,9 @@ struct _BertTokenizer {
   guint subword_prefix_length;
   uint64_t subword_prefix_hash;
   guint max_input_chars_per_word;
+  /* WordPiece's pieces are the ids below this: the model's vocabulary, not the added tokens
+   * past it, which Hugging Face matches only as added tokens */
+  uint32_t n_model_pieces;
 
   int32_t unk_id, cls_id, sep_id, pad_id;
 

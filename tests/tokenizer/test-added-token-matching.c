@@ -1,0 +1,252 @@
+/* test-added-token-matching: added tokens in numbers, and those Hugging Face cannot match.
+ *
+ * On the small uncased WordPiece of data/normalized-added/wordpiece-uncased with its added
+ * tokens replaced: 20,000 tokens sharing prefixes are matched leftmost-longest as a plain
+ * search over them finds them; an added token is never a WordPiece piece (Hugging Face
+ * matches it only as an added token: "ZZQXY" is tokenized as if "zzqx" were not added);
+ * normalized tokens that share a pattern, or whose pattern is empty, are refused with both
+ * named. Needs nothing outside the repository.
+ */
+#include "bert_tokenizer.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static const char *data_dir;
+
+typedef struct {
+  const char *content;
+  gboolean normalized;
+} Added;
+
+/* The base's tokenizer.json with its five special tokens and then the tokens given, with
+ * ids from the base's vocabulary size on. */
+static char *
+tokenizer_json (const Added *tokens, guint n_tokens, guint *n_vocab)
+{
+  GError *error = NULL;
+  JsonParser *parser = json_parser_new ();
+  char *path = g_build_filename (data_dir, "normalized-added", "wordpiece-uncased", "tokenizer.json", NULL);
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *model = json_object_get_object_member (root, "model");
+  *n_vocab = json_object_get_size (json_object_get_object_member (model, "vocab"));
+  JsonArray *added = json_array_new ();
+  JsonArray *old = json_object_get_array_member (root, "added_tokens");
+  for (guint i = 0; i < 5; i++)
+    json_array_add_element (added, json_node_copy (json_array_get_element (old, i)));
+  for (guint i = 0; i < n_tokens; i++) {
+    JsonObject *token = json_object_new ();
+    json_object_set_int_member (token, "id", *n_vocab + i);
+    json_object_set_string_member (token, "content", tokens[i].content);
+    json_object_set_boolean_member (token, "single_word", FALSE);
+    json_object_set_boolean_member (token, "lstrip", FALSE);
+    json_object_set_boolean_member (token, "rstrip", FALSE);
+    json_object_set_boolean_member (token, "normalized", tokens[i].normalized);
+    json_object_set_boolean_member (token, "special", FALSE);
+    json_array_add_object_element (added, token);
+  }
+  json_object_set_array_member (root, "added_tokens", added);
+  char *text = json_to_string (json_parser_get_root (parser), FALSE);
+  g_object_unref (parser);
+  g_free (path);
+  return text;
+}
+
+static BertTokenizer *
+load_with (const Added *tokens, guint n_tokens, guint *n_vocab, GError **error)
+{
+  GError *local_error = NULL;
+  char *text = tokenizer_json (tokens, n_tokens, n_vocab);
+  char *dir = g_dir_make_tmp ("added-token-matching-XXXXXX", &local_error);
+  g_assert_no_error (local_error);
+  char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_file_set_contents (path, text, -1, &local_error);
+  g_assert_no_error (local_error);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  g_free (text);
+  return tokenizer;
+}
+
+static GArray *
+encode_ids (const BertTokenizer *tokenizer, const char *text)
+{
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  g_array_append_vals (ids, encoding.ids, encoding.n_tokens);
+  bert_encoding_clear (&encoding);
+  return ids;
+}
+
+static void
+test_added_token_is_not_a_wordpiece_piece (void)
+{
+  const Added zzqx = { "zzqx", FALSE };
+  GError *error = NULL;
+  guint n_vocab;
+  BertTokenizer *base = load_with (NULL, 0, &n_vocab, &error);
+  g_assert_no_error (error);
+  BertTokenizer *tokenizer = load_with (&zzqx, 1, &n_vocab, &error);
+  g_assert_no_error (error);
+
+  /* "zzqx" is matched in the raw text; "ZZQXY" is lowercased only after that search */
+  GArray *matched = encode_ids (tokenizer, "zzqx");
+  g_assert_cmpuint (matched->len, ==, 3);
+  g_assert_cmpint (g_array_index (matched, int32_t, 1), ==, n_vocab);
+  GArray *with = encode_ids (tokenizer, "ZZQXY zzqxy");
+  GArray *without = encode_ids (base, "ZZQXY");
+  g_assert_cmpuint (with->len, >, without->len);
+  for (guint i = 0; i + 1 < without->len; i++) {
+    g_assert_cmpint (g_array_index (with, int32_t, i), ==, g_array_index (without, int32_t, i));
+    g_assert_cmpint (g_array_index (with, int32_t, i), <, n_vocab);
+  }
+  g_array_unref (matched);
+  g_array_unref (with);
+  g_array_unref (without);
+  bert_tokenizer_free (tokenizer);
+  bert_tokenizer_free (base);
+}
+
+static void
+assert_refused (const Added *tokens, guint n_tokens, const char *const *named)
+{
+  GError *error = NULL;
+  guint n_vocab;
+  BertTokenizer *tokenizer = load_with (tokens, n_tokens, &n_vocab, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT);
+  for (guint i = 0; named[i] != NULL; i++)
+    if (strstr (error->message, named[i]) == NULL)
+      g_error ("'%s' not in: %s", named[i], error->message);
+  g_error_free (error);
+}
+
+static void
+test_shared_normalized_pattern_refused (void)
+{
+  const Added tokens[] = { { "Foobarqux", TRUE }, { "zzqx", FALSE }, { "FOOBARQUX", TRUE } };
+  const char *const named[] = { "'Foobarqux' (id 836)", "'FOOBARQUX' (id 838)", "'foobarqux'", NULL };
+  assert_refused (tokens, G_N_ELEMENTS (tokens), named);
+}
+
+static void
+test_empty_normalized_pattern_refused (void)
+{
+  const Added tokens[] = { { "ok", TRUE }, { "\x01", TRUE } };
+  const char *const named[] = { "'\x01' (id 837)", "normalises to nothing", NULL };
+  assert_refused (tokens, G_N_ELEMENTS (tokens), named);
+}
+
+/* The longest token at each position, the search going on after it, by a lookup per length. */
+static GArray *
+plain_search (GHashTable *ids, const char *text, guint max_length)
+{
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (int32_t) * 3);
+  gsize length = strlen (text);
+  for (gsize at = 0; at < length;) {
+    guint token_length = MIN (max_length, length - at);
+    gpointer id = NULL;
+    for (; token_length > 0; token_length--) {
+      char *piece = g_strndup (text + at, token_length);
+      id = g_hash_table_lookup (ids, piece);
+      g_free (piece);
+      if (id != NULL)
+        break;
+    }
+    if (id == NULL) {
+      at++;
+      continue;
+    }
+    int32_t match[3] = { GPOINTER_TO_INT (id) - 1, (int32_t) at, (int32_t) (at + token_length) };
+    g_array_append_vals (found, match, 1);
+    at += token_length;
+  }
+  return found;
+}
+
+static void
+test_many_tokens_leftmost_longest (void)
+{
+  enum {
+    N_TOKENS = 20000,
+    MAX_LENGTH = 12,
+    TEXT_LENGTH = 30000
+  };
+  const char alphabet[] = "qxz ";
+  GRand *rand = g_rand_new_with_seed (15);
+  GError *error = NULL;
+  guint n_vocab;
+  BertTokenizer *base = load_with (NULL, 0, &n_vocab, &error);
+  g_assert_no_error (error);
+  GHashTable *contents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Added *tokens = g_new (Added, N_TOKENS);
+  guint n_tokens = 0;
+  while (n_tokens < N_TOKENS) {
+    guint length = g_rand_int_range (rand, 2, MAX_LENGTH + 1);
+    char *content = g_malloc (length + 1);
+    for (guint i = 0; i < length; i++)
+      content[i] = alphabet[g_rand_int_range (rand, 0, 4)];
+    content[length] = '\0';
+    if (g_hash_table_contains (contents, content) || bert_tokenizer_token_to_id (base, content) >= 0) {
+      g_free (content);
+      continue;
+    }
+    tokens[n_tokens] = (Added){ content, FALSE };
+    g_hash_table_insert (contents, content, GINT_TO_POINTER (n_vocab + n_tokens + 1));
+    n_tokens++;
+  }
+  BertTokenizer *tokenizer = load_with (tokens, n_tokens, &n_vocab, &error);
+  g_assert_no_error (error);
+  char *text = g_malloc (TEXT_LENGTH + 1);
+  for (guint i = 0; i < TEXT_LENGTH; i++)
+    text[i] = "qxzQ "[g_rand_int_range (rand, 0, 5)];
+  text[TEXT_LENGTH] = '\0';
+
+  GArray *expected = plain_search (contents, text, MAX_LENGTH);
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, TEXT_LENGTH, G_MAXUINT, &encoding);
+  guint n_found = 0;
+  for (uint32_t i = 0; i < encoding.n_tokens; i++) {
+    if (encoding.ids[i] < (int32_t) n_vocab)
+      continue;
+    g_assert_cmpuint (n_found, <, expected->len);
+    const int32_t *match = &g_array_index (expected, int32_t, 3 * n_found);
+    g_assert_cmpint (encoding.ids[i], ==, match[0]);
+    g_assert_cmpint (encoding.offsets[2 * i], ==, match[1]);
+    g_assert_cmpint (encoding.offsets[2 * i + 1], ==, match[2]);
+    n_found++;
+  }
+  g_assert_cmpuint (n_found, ==, expected->len);
+  g_assert_cmpuint (n_found, >, 1000);
+
+  bert_encoding_clear (&encoding);
+  g_array_unref (expected);
+  g_free (text);
+  bert_tokenizer_free (tokenizer);
+  bert_tokenizer_free (base);
+  g_free (tokens);
+  g_hash_table_unref (contents);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (argc, ==, 2);
+  data_dir = argv[1];
+  g_test_add_func ("/added-tokens/not-a-wordpiece-piece", test_added_token_is_not_a_wordpiece_piece);
+  g_test_add_func ("/added-tokens/shared-normalized-pattern-refused", test_shared_normalized_pattern_refused);
+  g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
+  g_test_add_func ("/added-tokens/many-tokens-leftmost-longest", test_many_tokens_leftmost_longest);
+  return g_test_run ();
+}
