@@ -2,8 +2,9 @@
  *
  * The input is three files, each but the last after a 16-bit little-endian length (cut to
  * what the input holds): vocab.json, merges.txt, tokenizer_config.json. They are written to
- * a scratch folder (tokenizer_config.json only where its part is not empty) and loaded as a
- * model folder; a tokenizer that loads must pass fuzz_check_tokenizer.
+ * a scratch folder (tokenizer_config.json only where its part is not empty) next to a
+ * config.json of model_type roberta (without it the folder is refused before the files are
+ * read) and loaded as a model folder; a tokenizer that loads must pass fuzz_check_tokenizer.
  */
 #include "fuzz-checks.h"
 
@@ -22,6 +23,10 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   vocab_path = g_build_filename (folder_path, "vocab.json", NULL);
   merges_path = g_build_filename (folder_path, "merges.txt", NULL);
   config_path = g_build_filename (folder_path, "tokenizer_config.json", NULL);
+  char *model_config_path = g_build_filename (folder_path, "config.json", NULL);
+  static const char model_config[] = "{\"model_type\": \"roberta\"}";
+  fuzz_write_file (model_config_path, (const uint8_t *) model_config, sizeof model_config - 1);
+  g_free (model_config_path);
   return 0;
 }
 

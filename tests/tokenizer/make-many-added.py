@@ -9,10 +9,17 @@ added with Hugging Face tokenizers' own add_tokens, so the file is as HF writes 
 
   make-many-added.py BASE_FOLDER TEXT OUT_FOLDER --count 10000 [--not-normalized] [--seed 1]
   make-many-added.py BASE_FOLDER TEXT OUT_FOLDER --count 300 --sprinkle OUT.txt
+  make-many-added.py BASE_FOLDER TEXT OUT_FOLDER --count 0 --odd --sprinkle OUT.txt
 
---not-normalized adds them with "normalized": false (matched in the raw text). --sprinkle also
+--not-normalized adds them with "normalized": false (matched in the raw text). Normalized
+tokens that normalise to nothing, or to the pattern of an earlier one, are left out (HF
+cannot match them: it splits text between bytes, or picks either at random; gst-bert refuses
+them) unless --keep-unmatchable. --sprinkle also
 writes the first 200 kB of TEXT with the added tokens and near misses of them sprinkled in,
-for compare-with-hf.py.
+for compare-with-hf.py. --odd also adds, with add_tokens and add_special_tokens, tokens meant
+to trip a matcher: overlapping and nested ones, one spanning a pre-tokenizer split, words of
+the vocabulary, the subword prefix, spaces and newlines (raw), lstrip/rstrip/single_word
+mixes, special and not.
 """
 import argparse
 import os
@@ -58,6 +65,28 @@ def pick_tokens(count, text, vocab, rng):
     return tokens[:count]
 
 
+def odd_added():
+    """Added tokens meant to trip a matcher, as (content, keyword arguments)."""
+    return [("abc", {}), ("abcd", {}), ("bcd", {}), ("cde", {"single_word": True}),
+            ("New York", {}), ("York", {"lstrip": True}), ("the", {}), ("The", {"normalized": False}),
+            ("##s", {}), ("  ", {"normalized": False}), ("\n\n", {"normalized": False}),
+            ("a\tb", {"normalized": False}), ("Caf\u00e9", {}), ("cafe\u0301x", {"normalized": False}),
+            ("<tag>", {"special": True, "rstrip": True}), ("<tag>x", {"special": True}),
+            ("[CLS]x", {"normalized": False}), ("\U0001F600", {}), ("\u00e9\u00e9", {"lstrip": True, "rstrip": True}),
+            ("ing", {"single_word": True, "normalized": False}), ("x y", {"rstrip": True})]
+
+
+def matchable(tokenizer, tokens):
+    """Those whose normalised patterns are neither empty nor an earlier one's."""
+    normalizer, seen, kept = tokenizer.normalizer, set(), []
+    for token in tokens:
+        pattern = normalizer.normalize_str(token) if normalizer else token
+        if pattern and pattern not in seen:
+            seen.add(pattern)
+            kept.append(token)
+    return kept
+
+
 def sprinkle(text, tokens, rng, out):
     words = text[:200_000].split(" ")
     for i in range(0, len(words), 3):
@@ -82,6 +111,8 @@ def main():
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--not-normalized", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep-unmatchable", action="store_true")
+    parser.add_argument("--odd", action="store_true")
     parser.add_argument("--sprinkle", metavar="OUT")
     args = parser.parse_args()
 
@@ -90,7 +121,16 @@ def main():
     with open(args.text, encoding="utf-8", errors="replace") as f:
         text = f.read(3_000_000)
     tokens = pick_tokens(args.count, text, tokenizer.get_vocab(), rng)
+    if not args.not_normalized and not args.keep_unmatchable:
+        tokens = matchable(tokenizer, tokens)
     tokenizer.add_tokens([AddedToken(t, normalized=not args.not_normalized) for t in tokens])
+    if args.odd:
+        odd = odd_added()
+        contents = matchable(tokenizer, [c for c, flags in odd if flags.get("normalized", True)])
+        odd = [(c, flags) for c, flags in odd if not flags.get("normalized", True) or c in contents]
+        tokenizer.add_tokens([AddedToken(c, **flags) for c, flags in odd if not flags.get("special")])
+        tokenizer.add_special_tokens([AddedToken(c, **flags) for c, flags in odd if flags.get("special")])
+        tokens += [c for c, _ in odd]
     os.makedirs(args.out, exist_ok=True)
     tokenizer.save(os.path.join(args.out, "tokenizer.json"))
     print("%s: %d tokens asked, %d in the file" % (args.out, len(tokens),
