@@ -10,6 +10,7 @@
  * comment), and the WordPiece fixture against its own expected.txt.
  */
 #include "bert_tokenizer.h"
+#include "length_records.h"
 #include "bert_unigram_vocab.h"
 
 #include <glib/gstdio.h>
@@ -43,26 +44,12 @@ describe (const BertEncoding *encoding)
   return g_string_free (out, FALSE);
 }
 
-/* The records of parity-texts.txt: a length line, the text, a newline. */
+/* The texts of parity-texts.txt. */
 static GPtrArray *
-read_records (GArray *lengths)
+read_parity_texts (GArray *lengths)
 {
   char *path = g_build_filename (data_dir, "parity-texts.txt", NULL);
-  char *contents;
-  gsize size;
-  GError *error = NULL;
-  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
-  g_file_get_contents (path, &contents, &size, &error);
-  g_assert_no_error (error);
-  for (gsize at = 0; at < size;) {
-    char *end;
-    gsize length = strtoul (contents + at, &end, 10);
-    g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + length < size);
-    g_ptr_array_add (texts, g_memdup2 (end + 1, length + 1));
-    g_array_append_val (lengths, length);
-    at = end + 1 - contents + length + 1;
-  }
-  g_free (contents);
+  GPtrArray *texts = length_records_read (path, lengths);
   g_free (path);
   return texts;
 }
@@ -101,7 +88,7 @@ test_variant_encodes_as_its_original (gconstpointer data)
   char *original_path = g_build_filename (data_dir, original_name, NULL);
   char *variant_path = g_build_filename (variants_dir, variant, NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = read_records (lengths);
+  GPtrArray *texts = read_parity_texts (lengths);
   BertTokenizer *original = load (original_path), *legacy = load (variant_path);
   guint n_differ = 0;
 
@@ -131,7 +118,7 @@ test_wordpiece_fixture_matches_reference (void)
   char *folder = g_build_filename (data_dir, "wordpiece-bert", NULL);
   char *expected_path = g_build_filename (folder, "expected.txt", NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = read_records (lengths);
+  GPtrArray *texts = read_parity_texts (lengths);
   BertTokenizer *tokenizer = load (folder);
   char *contents;
   BertEncoding encoding;

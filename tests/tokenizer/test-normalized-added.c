@@ -8,6 +8,7 @@
  * byte offsets of the folder's expected.txt. Needs nothing outside the repository.
  */
 #include "bert_tokenizer.h"
+#include "length_records.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -90,28 +91,6 @@ describe (const BertEncoding *encoding)
   return g_string_free (out, FALSE);
 }
 
-/* The records of texts.txt: a length line, the text, a newline. */
-static GPtrArray *
-read_records (const char *path, GArray *lengths)
-{
-  char *contents;
-  gsize size;
-  GError *error = NULL;
-  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
-  g_file_get_contents (path, &contents, &size, &error);
-  g_assert_no_error (error);
-  for (gsize at = 0; at < size;) {
-    char *end;
-    gsize length = strtoul (contents + at, &end, 10);
-    g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + length < size);
-    g_ptr_array_add (texts, g_memdup2 (end + 1, length + 1));
-    g_array_append_val (lengths, length);
-    at = end + 1 - contents + length + 1;
-  }
-  g_free (contents);
-  return texts;
-}
-
 static void
 test_variant_matches_reference (gconstpointer data)
 {
@@ -119,7 +98,7 @@ test_variant_matches_reference (gconstpointer data)
   char *texts_path = g_build_filename (data_dir, "normalized-added", "texts.txt", NULL);
   char *expected_path = g_build_filename (data_dir, "normalized-added", name, "expected.txt", NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = read_records (texts_path, lengths);
+  GPtrArray *texts = length_records_read (texts_path, lengths);
   char *contents;
   GError *error = NULL;
   g_file_get_contents (expected_path, &contents, NULL, &error);

@@ -7,6 +7,7 @@
  * other tokenizer classes and malformed files, refused with the file and the line.
  */
 #include "bert_tokenizer.h"
+#include "length_records.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -97,18 +98,6 @@ load_variant (const char *variant)
 }
 
 static char *
-read_record (const char *contents, gsize size, gsize *at, gsize *length)
-{
-  char *end;
-  *length = strtoul (contents + *at, &end, 10);
-  g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + *length < size);
-  char *text = g_memdup2 (end + 1, *length + 1);
-  text[*length] = '\0';
-  *at = end + 1 - contents + *length + 1;
-  return text;
-}
-
-static char *
 describe (const BertEncoding *encoding, gboolean with_sequence)
 {
   GString *out = g_string_new (NULL);
@@ -147,7 +136,7 @@ test_texts_match_transformers (gconstpointer data)
   bert_encoding_init (&encoding);
   for (gsize at = 0; at < size; n_texts++) {
     gsize length;
-    char *text = read_record (texts, size, &at, &length);
+    char *text = length_record_next (texts, size, &at, &length);
     g_assert_nonnull (expected[n_texts]);
     bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
     char *got = describe (&encoding, FALSE);
@@ -187,7 +176,7 @@ test_pairs_match_transformers (gconstpointer data)
     g_assert_true (*end == '\n');
     at = end + 1 - cases;
     for (int s = 0; s < 2; s++)
-      text[s] = read_record (cases, size, &at, &length[s]);
+      text[s] = length_record_next (cases, size, &at, &length[s]);
     g_assert_nonnull (expected[n_pairs]);
     g_assert_true (bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
         &encoding, &error));

@@ -9,6 +9,7 @@
  */
 #include "bert_subword.h"
 #include "bert_tokenizer.h"
+#include "length_records.h"
 
 #include <stdlib.h>
 #include <glib/gstdio.h>
@@ -52,28 +53,6 @@ read_lines (const char *path)
   return lines;
 }
 
-/* The records of parity-texts.txt: a length line, the text, a newline. */
-static GPtrArray *
-read_records (const char *path, GArray *lengths)
-{
-  char *contents;
-  gsize size;
-  GError *error = NULL;
-  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
-  g_file_get_contents (path, &contents, &size, &error);
-  g_assert_no_error (error);
-  for (gsize at = 0; at < size;) {
-    char *end;
-    gsize length = strtoul (contents + at, &end, 10);
-    g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + length < size);
-    g_ptr_array_add (texts, g_memdup2 (end + 1, length + 1));
-    g_array_append_val (lengths, length);
-    at = end + 1 - contents + length + 1;
-  }
-  g_free (contents);
-  return texts;
-}
-
 static void
 test_fixture_matches_reference (gconstpointer data)
 {
@@ -81,7 +60,7 @@ test_fixture_matches_reference (gconstpointer data)
   char *texts_path = g_build_filename (data_dir, "parity-texts.txt", NULL);
   char *expected_path = g_build_filename (data_dir, name, "expected.txt", NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = read_records (texts_path, lengths);
+  GPtrArray *texts = length_records_read (texts_path, lengths);
   char **expected = read_lines (expected_path);
   BertTokenizer *tokenizer = load_fixture (name);
   BertEncoding encoding;

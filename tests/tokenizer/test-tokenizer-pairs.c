@@ -9,6 +9,7 @@
  * with its reason, and single texts say where their sequence lies.
  */
 #include "bert_tokenizer.h"
+#include "length_records.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -109,18 +110,6 @@ load_tokenizer (const char *name)
   return tokenizer;
 }
 
-static char *
-read_record (const char *contents, gsize size, gsize *at, gsize *length)
-{
-  char *end;
-  *length = strtoul (contents + *at, &end, 10);
-  g_assert_true (*end == '\n' && (gsize) (end + 1 - contents) + *length < size);
-  char *text = g_memdup2 (end + 1, *length + 1);
-  text[*length] = '\0';
-  *at = end + 1 - contents + *length + 1;
-  return text;
-}
-
 static GArray *
 read_cases (void)
 {
@@ -139,7 +128,7 @@ read_cases (void)
     g_assert_true (*end == '\n');
     at = end + 1 - contents;
     for (int s = 0; s < 2; s++)
-      pair.text[s] = read_record (contents, size, &at, &pair.length[s]);
+      pair.text[s] = length_record_next (contents, size, &at, &pair.length[s]);
     g_array_append_val (cases, pair);
   }
   g_free (contents);
