@@ -107,7 +107,7 @@ bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id)
   return &tokens->tokens[index];
 }
 
-const BertAddedToken *
+BertAddedToken *
 bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text)
 {
   if (tokens->n_tokens == 0 || text[0] == '\0')

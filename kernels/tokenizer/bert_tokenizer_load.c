@@ -468,17 +468,30 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   return TRUE;
 }
 
+static void
+set_flags (BertAddedToken *token, gboolean lstrip, gboolean rstrip, gboolean single_word)
+{
+  token->lstrip = lstrip;
+  token->rstrip = rstrip;
+  token->single_word = single_word;
+}
+
 /* A "normalized" token keeps its content until bert_tokenizer_finish normalises it, once
- * the normaliser is known. */
+ * the normaliser is known. A content listed again (with its id: another id is refused) is
+ * matched as before, in the text of each "normalized" it was listed with, but with the
+ * flags of the later entry, as Hugging Face reads every token's flags by its id. */
 static void
 add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean normalized,
     gboolean lstrip, gboolean rstrip, gboolean single_word)
 {
-  BertAddedToken *token =
-      bert_added_tokens_add (normalized ? &tokenizer->normalized_added : &tokenizer->added, content, id);
-  token->lstrip = lstrip;
-  token->rstrip = rstrip;
-  token->single_word = single_word;
+  BertAddedTokens *own = normalized ? &tokenizer->normalized_added : &tokenizer->added;
+  BertAddedTokens *other = normalized ? &tokenizer->added : &tokenizer->normalized_added;
+  BertAddedToken *earlier = bert_added_tokens_lookup (other, content);
+  if (earlier != NULL)
+    set_flags (earlier, lstrip, rstrip, single_word);
+  earlier = bert_added_tokens_lookup (own, content);
+  set_flags (earlier != NULL ? earlier : bert_added_tokens_add (own, content, id), lstrip, rstrip,
+      single_word);
 }
 
 static gboolean

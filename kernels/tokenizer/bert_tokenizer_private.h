@@ -150,7 +150,7 @@ bert_added_tokens_find (const BertAddedTokens *tokens, const char *text, gsize s
  * has the same text, that one stays the one matched. */
 BertAddedToken *bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id);
 /* The token matched for exactly text, or NULL. */
-const BertAddedToken *bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text);
+BertAddedToken *bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text);
 void bert_added_tokens_clear (BertAddedTokens *tokens);
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */

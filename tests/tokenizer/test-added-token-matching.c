@@ -5,7 +5,8 @@
  * search over them finds them; an added token is never a WordPiece piece (Hugging Face
  * matches it only as an added token: "ZZQXY" is tokenized as if "zzqx" were not added);
  * normalized tokens that share a pattern, or whose pattern is empty, are refused with both
- * named. Needs nothing outside the repository.
+ * named; a content listed twice takes its later entry's flags. Needs nothing outside the
+ * repository.
  */
 #include "bert_tokenizer.h"
 
@@ -18,6 +19,8 @@ static const char *data_dir;
 typedef struct {
   const char *content;
   gboolean normalized;
+  gboolean rstrip;
+  gboolean again; /* the previous entry's id: the same content listed again */
 } Added;
 
 static const char *const wordpiece_base = "normalized-added/wordpiece-uncased";
@@ -41,13 +44,14 @@ tokenizer_json (const char *base, const Added *tokens, guint n_tokens, guint *n_
   JsonArray *old = json_object_get_array_member (root, "added_tokens");
   for (guint i = 0; i < MIN (5, json_array_get_length (old)); i++)
     json_array_add_element (added, json_node_copy (json_array_get_element (old, i)));
-  for (guint i = 0; i < n_tokens; i++) {
+  for (guint i = 0, id = *n_vocab; i < n_tokens; i++) {
     JsonObject *token = json_object_new ();
-    json_object_set_int_member (token, "id", *n_vocab + i);
+    id += i > 0 && !tokens[i].again;
+    json_object_set_int_member (token, "id", id);
     json_object_set_string_member (token, "content", tokens[i].content);
     json_object_set_boolean_member (token, "single_word", FALSE);
     json_object_set_boolean_member (token, "lstrip", FALSE);
-    json_object_set_boolean_member (token, "rstrip", FALSE);
+    json_object_set_boolean_member (token, "rstrip", tokens[i].rstrip);
     json_object_set_boolean_member (token, "normalized", tokens[i].normalized);
     json_object_set_boolean_member (token, "special", FALSE);
     json_array_add_object_element (added, token);
@@ -99,7 +103,7 @@ encode_ids (const BertTokenizer *tokenizer, const char *text)
 static void
 test_added_token_is_not_a_wordpiece_piece (void)
 {
-  const Added zzqx = { "zzqx", FALSE };
+  const Added zzqx = { "zzqx", FALSE, FALSE, FALSE };
   GError *error = NULL;
   guint n_vocab;
   BertTokenizer *base = load_with (NULL, 0, &n_vocab, &error);
@@ -125,6 +129,27 @@ test_added_token_is_not_a_wordpiece_piece (void)
   bert_tokenizer_free (base);
 }
 
+/* HF reads a token's flags by its id: those of its last entry, in either kind of text. */
+static void
+test_later_entry_flags_stand (void)
+{
+  const Added tokens[] = { { "<x>", FALSE, FALSE, FALSE }, { "<x>", TRUE, TRUE, TRUE } };
+  GError *error = NULL;
+  guint n_vocab;
+  BertTokenizer *tokenizer = load_with (tokens, G_N_ELEMENTS (tokens), &n_vocab, &error);
+  g_assert_no_error (error);
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "a <x>  b", 8, G_MAXUINT, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, ==, 5);
+  g_assert_cmpint (encoding.ids[2], ==, n_vocab);
+  /* Hugging Face: [(0, 0), (0, 1), (2, 7), (7, 8), (0, 0)], the rstrip of the second entry */
+  g_assert_cmpuint (encoding.offsets[4], ==, 2);
+  g_assert_cmpuint (encoding.offsets[5], ==, 7);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
 static void
 assert_refused (const char *base, const Added *tokens, guint n_tokens, const char *const *named)
 {
@@ -142,7 +167,8 @@ assert_refused (const char *base, const Added *tokens, guint n_tokens, const cha
 static void
 test_shared_normalized_pattern_refused (void)
 {
-  const Added tokens[] = { { "Foobarqux", TRUE }, { "zzqx", FALSE }, { "FOOBARQUX", TRUE } };
+  const Added tokens[] = { { "Foobarqux", TRUE, FALSE, FALSE }, { "zzqx", FALSE, FALSE, FALSE },
+    { "FOOBARQUX", TRUE, FALSE, FALSE } };
   const char *const named[] = { "'Foobarqux' (id 836)", "'FOOBARQUX' (id 838)", "'foobarqux'", NULL };
   assert_refused (wordpiece_base, tokens, G_N_ELEMENTS (tokens), named);
 }
@@ -152,10 +178,10 @@ test_shared_normalized_pattern_refused (void)
 static void
 test_empty_normalized_pattern_refused (void)
 {
-  const Added tokens[] = { { "ok", TRUE }, { "\x01", TRUE } };
+  const Added tokens[] = { { "ok", TRUE, FALSE, FALSE }, { "\x01", TRUE, FALSE, FALSE } };
   const char *const named[] = { "'\x01' (id 837)", "normalises to nothing", NULL };
   assert_refused (wordpiece_base, tokens, G_N_ELEMENTS (tokens), named);
-  const Added spaces[] = { { "  ", TRUE } };
+  const Added spaces[] = { { "  ", TRUE, FALSE, FALSE } };
   const char *const named_spaces[] = { "'  ' (id ", "normalises to nothing", NULL };
   assert_refused ("unigram-nmt-nfkc", spaces, G_N_ELEMENTS (spaces), named_spaces);
 }
@@ -214,7 +240,7 @@ test_many_tokens_leftmost_longest (void)
       g_free (content);
       continue;
     }
-    tokens[n_tokens] = (Added){ content, FALSE };
+    tokens[n_tokens] = (Added){ content, FALSE, FALSE, FALSE };
     g_hash_table_insert (contents, content, GINT_TO_POINTER (n_vocab + n_tokens + 1));
     n_tokens++;
   }
@@ -260,6 +286,7 @@ main (int argc, char **argv)
   g_assert_cmpint (argc, ==, 2);
   data_dir = argv[1];
   g_test_add_func ("/added-tokens/not-a-wordpiece-piece", test_added_token_is_not_a_wordpiece_piece);
+  g_test_add_func ("/added-tokens/later-entry-flags-stand", test_later_entry_flags_stand);
   g_test_add_func ("/added-tokens/shared-normalized-pattern-refused", test_shared_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/many-tokens-leftmost-longest", test_many_tokens_leftmost_longest);
