@@ -513,12 +513,20 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
     ok = bert_json_field_error (error, file, content_field, "a non-empty string");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
-    if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
+    int32_t other_id =
+        holder == NULL ? bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) : -1;
+    if (holder == NULL && other_id < 0)
       holder = content;
-    if (g_strcmp0 (holder, content) != 0) {
+    if (other_id >= 0) {
+      /* HF gives it the other id with a warning: what was meant is unknown */
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: field '%s': id %d is '%s' in the vocabulary, not '%s'", file, field, (int) id,
-          holder ? holder : "(another token's text)", content);
+          "%s: field '%s': '%s' is given id %d, but it has id %d already", file, field, content, (int) id,
+          (int) other_id);
+      ok = FALSE;
+    } else if (g_strcmp0 (holder, content) != 0) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field '%s': id %d is '%s' in the vocabulary, not '%s'", file, field, (int) id, holder,
+          content);
       ok = FALSE;
     }
   }

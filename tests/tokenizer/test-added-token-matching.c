@@ -173,6 +173,15 @@ test_shared_normalized_pattern_refused (void)
   assert_refused (wordpiece_base, tokens, G_N_ELEMENTS (tokens), named);
 }
 
+/* HF gives the second the first's id with a warning; which was meant is unknown. */
+static void
+test_content_with_two_ids_refused (void)
+{
+  const Added tokens[] = { { "<y>", FALSE, FALSE, FALSE }, { "<y>", FALSE, FALSE, FALSE } };
+  const char *const named[] = { "added_tokens[6]", "'<y>' is given id 837, but it has id 836 already", NULL };
+  assert_refused (wordpiece_base, tokens, G_N_ELEMENTS (tokens), named);
+}
+
 /* HF splits ASCII text between every byte, fails on other text, or (XLM-R's normaliser, a
  * token of spaces) runs out of memory; the Unigram loader crashed on it. */
 static void
@@ -287,6 +296,7 @@ main (int argc, char **argv)
   data_dir = argv[1];
   g_test_add_func ("/added-tokens/not-a-wordpiece-piece", test_added_token_is_not_a_wordpiece_piece);
   g_test_add_func ("/added-tokens/later-entry-flags-stand", test_later_entry_flags_stand);
+  g_test_add_func ("/added-tokens/content-with-two-ids-refused", test_content_with_two_ids_refused);
   g_test_add_func ("/added-tokens/shared-normalized-pattern-refused", test_shared_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/many-tokens-leftmost-longest", test_many_tokens_leftmost_longest);
