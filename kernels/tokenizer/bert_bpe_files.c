@@ -326,7 +326,10 @@ check_vocab (JsonObject *vocab, const char *path, GError **error)
   while (ok && json_object_iter_next (&iter, &token, &node)) {
     gint64 id = json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : -1;
     if (id < 0 || id >= n)
-      ok = format_error (error, "%s: the id of '%s' must be an integer from 0 to %u", path, token, n - 1);
+      ok = format_error (error,
+          "%s: the id of '%s' must be an integer from 0 to %u (the ids run from 0 over the file's %u "
+          "distinct tokens: a token listed twice counts once)",
+          path, token, n - 1, n);
     else if (holders[id] != NULL)
       ok = format_error (error, "%s: id %d is given to both '%s' and '%s'", path, (int) id, holders[id],
           token);
