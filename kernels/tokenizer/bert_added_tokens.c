@@ -224,7 +224,11 @@ bert_added_tokens_find_from (const BertAddedTokens *tokens, const char *text, gs
     match->start = at;
     if (token->lstrip)
       match->start = MAX (strip_left (text, MIN (strip_from, at), at), strip_from);
-    match->end = token->rstrip ? strip_right (text, token_end, length) : token_end;
+    /* A token found inside the previous match's rstrip (the search resumes at that token's
+     * end) strips to where that one did: the White_Space before strip_from is known. Without
+     * this, a text of n spaces and an rstrip token of two took n^2 / 4 steps (as the
+     * reference does: 5.5 s for 40,000 spaces). */
+    match->end = token->rstrip ? strip_right (text, MAX (token_end, strip_from), length) : token_end;
     match->token_end = token_end;
     match->token = token;
     return TRUE;

@@ -173,6 +173,30 @@ test_shared_normalized_pattern_refused (void)
   assert_refused (wordpiece_base, tokens, G_N_ELEMENTS (tokens), named);
 }
 
+/* Matches inside the previous one's rstrip strip to where it did (found in one step each). */
+static void
+test_rstrip_run_shared (void)
+{
+  const Added spaces[] = { { "  ", FALSE, TRUE, FALSE } };
+  /* Hugging Face: (0, 9) (2, 9) (4, 9) (6, 9) [836] a (9, 10), (10, 12) [836], b (12, 13) */
+  const uint32_t expected[] = { 0, 9, 2, 9, 4, 9, 6, 9, 9, 10, 10, 12, 12, 13 };
+  GError *error = NULL;
+  guint n_vocab;
+  BertTokenizer *tokenizer = load_with (spaces, 1, &n_vocab, &error);
+  g_assert_no_error (error);
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "         a  b", 13, G_MAXUINT, &encoding);
+  g_assert_cmpuint (encoding.n_tokens, ==, 9);
+  for (guint i = 0; i < 7; i++) {
+    g_assert_cmpint (encoding.ids[i + 1] == (int32_t) n_vocab, ==, i != 4 && i != 6);
+    g_assert_cmpuint (encoding.offsets[2 * (i + 1)], ==, expected[2 * i]);
+    g_assert_cmpuint (encoding.offsets[2 * (i + 1) + 1], ==, expected[2 * i + 1]);
+  }
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+}
+
 /* HF gives the second the first's id with a warning; which was meant is unknown. */
 static void
 test_content_with_two_ids_refused (void)
@@ -296,6 +320,7 @@ main (int argc, char **argv)
   data_dir = argv[1];
   g_test_add_func ("/added-tokens/not-a-wordpiece-piece", test_added_token_is_not_a_wordpiece_piece);
   g_test_add_func ("/added-tokens/later-entry-flags-stand", test_later_entry_flags_stand);
+  g_test_add_func ("/added-tokens/rstrip-run-shared", test_rstrip_run_shared);
   g_test_add_func ("/added-tokens/content-with-two-ids-refused", test_content_with_two_ids_refused);
   g_test_add_func ("/added-tokens/shared-normalized-pattern-refused", test_shared_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
