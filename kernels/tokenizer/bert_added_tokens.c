@@ -5,12 +5,21 @@
 #include "bert_unicode_classes.h"
 #include "bert_word_chars.h"
 
+/* The trie holds a token's first TRIE_DEPTH bytes; a longer token hangs, in a list, from
+ * the node of its first TRIE_DEPTH bytes and is compared there. A token costs at most
+ * TRIE_DEPTH nodes (one node a byte made a 20 MB token take minutes and half a gigabyte);
+ * real tokens are far shorter. */
+#define TRIE_DEPTH 64
+
 /* The slot of (node, byte)'s edge in the table: its own, or the free one where it would go. */
 static guint
 edge_slot (const BertAddedTokens *tokens, uint32_t node, unsigned char byte)
 {
   uint64_t key = (((uint64_t) node << 8) | byte) + 1;
-  guint slot = (guint) ((key * 0x9E3779B97F4A7C15ull) >> 40) & tokens->edge_mask;
+  /* murmur3's finaliser: the nodes of one path are consecutive, which a bare multiply
+   * leaves in long runs of neighbouring slots */
+  uint64_t mixed = (key ^ (key >> 33)) * 0xFF51AFD7ED558CCDull;
+  guint slot = (guint) (mixed ^ (mixed >> 33)) & tokens->edge_mask;
   while (tokens->edge_keys[slot] != 0 && tokens->edge_keys[slot] != key)
     slot = (slot + 1) & tokens->edge_mask;
   return slot;
@@ -34,8 +43,9 @@ new_node (BertAddedTokens *tokens)
   if (tokens->n_nodes == tokens->node_capacity) {
     tokens->node_capacity = MAX (64, tokens->node_capacity * 2);
     tokens->node_token = g_renew (int32_t, tokens->node_token, tokens->node_capacity);
+    tokens->node_long = g_renew (int32_t, tokens->node_long, tokens->node_capacity);
   }
-  tokens->node_token[tokens->n_nodes] = -1;
+  tokens->node_token[tokens->n_nodes] = tokens->node_long[tokens->n_nodes] = -1;
   return tokens->n_nodes++;
 }
 
@@ -93,29 +103,57 @@ bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id)
   if (tokens->n_tokens == tokens->capacity) {
     tokens->capacity = MAX (16, tokens->capacity * 2);
     tokens->tokens = g_renew (BertAddedToken, tokens->tokens, tokens->capacity);
+    tokens->next_long = g_renew (int32_t, tokens->next_long, tokens->capacity);
   }
   guint index = tokens->n_tokens++;
   tokens->tokens[index] = (BertAddedToken){ g_strdup (text), length, id, FALSE, FALSE, FALSE };
 
   uint32_t node = 0;
-  for (guint i = 0; i < length; i++)
+  for (guint i = 0; i < MIN (length, TRIE_DEPTH); i++)
     node = add_child (tokens, node, (unsigned char) text[i]);
-  if (tokens->node_token[node] < 0)
+  if (length > TRIE_DEPTH) {
+    tokens->next_long[index] = tokens->node_long[node];
+    tokens->node_long[node] = (int32_t) index;
+  } else if (tokens->node_token[node] < 0) {
     tokens->node_token[node] = (int32_t) index;
+  }
   tokens->only_first_byte =
       index == 0 || tokens->only_first_byte == (unsigned char) text[0] ? (unsigned char) text[0] : -1;
   return &tokens->tokens[index];
 }
 
+/* Of the long tokens hanging from node, the longest that text[at, length) starts with
+ * (exactly length bytes when exact), the first added of equals; NULL if none. */
+static BertAddedToken *
+longest_long (const BertAddedTokens *tokens, uint32_t node, const char *text, gsize at, gsize length,
+    gboolean exact)
+{
+  BertAddedToken *best = NULL;
+  for (int32_t i = tokens->node_long[node]; i >= 0; i = tokens->next_long[i]) {
+    BertAddedToken *token = &tokens->tokens[i];
+    if (token->length > length - at || (exact && token->length != length - at)
+        || memcmp (text + at + TRIE_DEPTH, token->text + TRIE_DEPTH, token->length - TRIE_DEPTH) != 0)
+      continue;
+    if (best == NULL || token->length >= best->length)
+      best = token;
+  }
+  return best;
+}
+
 BertAddedToken *
 bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text)
 {
-  if (tokens->n_tokens == 0 || text[0] == '\0')
+  gsize length = strlen (text);
+  if (tokens->n_tokens == 0 || length == 0)
     return NULL;
   uint32_t node = tokens->root_child[(unsigned char) text[0]];
-  for (const char *at = text + 1; node != 0 && *at != '\0'; at++)
-    node = child (tokens, node, (unsigned char) *at);
-  return node != 0 && tokens->node_token[node] >= 0 ? &tokens->tokens[tokens->node_token[node]] : NULL;
+  for (gsize at = 1; node != 0 && at < MIN (length, TRIE_DEPTH); at++)
+    node = child (tokens, node, (unsigned char) text[at]);
+  if (node == 0)
+    return NULL;
+  if (length > TRIE_DEPTH)
+    return longest_long (tokens, node, text, 0, length, TRUE);
+  return tokens->node_token[node] >= 0 ? &tokens->tokens[tokens->node_token[node]] : NULL;
 }
 
 void
@@ -125,6 +163,8 @@ bert_added_tokens_clear (BertAddedTokens *tokens)
     g_free (tokens->tokens[i].text);
   g_free (tokens->tokens);
   g_free (tokens->node_token);
+  g_free (tokens->node_long);
+  g_free (tokens->next_long);
   g_free (tokens->edge_keys);
   g_free (tokens->edge_children);
   memset (tokens, 0, sizeof *tokens);
@@ -189,7 +229,8 @@ is_single_word (const char *text, gsize start, gsize end, gsize length)
   return end == length || !bert_is_word_char (char_at (text, end, length, &n));
 }
 
-/* The longest token at at, or NULL: the last token's end met walking the trie down text. */
+/* The longest token at at, or NULL: the last token's end met walking the trie down text,
+ * or past its depth the longest long token there. */
 static const BertAddedToken *
 longest_at (const BertAddedTokens *tokens, const char *text, gsize at, gsize length)
 {
@@ -198,6 +239,11 @@ longest_at (const BertAddedTokens *tokens, const char *text, gsize at, gsize len
   for (gsize next = at + 1; node != 0; next++) {
     if (tokens->node_token[node] >= 0)
       longest = &tokens->tokens[tokens->node_token[node]];
+    if (next - at == TRIE_DEPTH) {
+      const BertAddedToken *long_token =
+          tokens->node_long[node] >= 0 ? longest_long (tokens, node, text, at, length, FALSE) : NULL;
+      return long_token != NULL ? long_token : longest;
+    }
     if (next == length)
       break;
     node = child (tokens, node, (unsigned char) text[next]);

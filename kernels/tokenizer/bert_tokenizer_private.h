@@ -30,6 +30,9 @@ typedef struct {
   BertAddedToken *tokens;
   guint n_tokens, capacity;
   int32_t *node_token; /* per node: the index of the token that ends there, or -1 */
+  int32_t *node_long;  /* per node: the first of the tokens longer than the trie's depth
+                        * that start with its bytes, or -1; then each one's next_long */
+  int32_t *next_long;
   guint n_nodes, node_capacity;
   uint64_t *edge_keys; /* (node << 8 | byte) + 1; 0: a free slot */
   uint32_t *edge_children;

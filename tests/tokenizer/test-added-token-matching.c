@@ -246,48 +246,42 @@ plain_search (GHashTable *ids, const char *text, guint max_length)
   return found;
 }
 
+/* Tokens being made: their contents (id + 1 as the value) and the list for the file. */
+typedef struct {
+  GHashTable *contents;
+  GPtrArray *list;
+  const BertTokenizer *base;
+  guint n_vocab;
+} TokenSet;
+
 static void
-test_many_tokens_leftmost_longest (void)
+offer (TokenSet *set, char *content)
 {
-  enum {
-    N_TOKENS = 20000,
-    MAX_LENGTH = 12,
-    TEXT_LENGTH = 30000
-  };
-  const char alphabet[] = "qxz ";
-  GRand *rand = g_rand_new_with_seed (15);
+  if (g_hash_table_contains (set->contents, content)
+      || bert_tokenizer_token_to_id (set->base, content) >= 0) {
+    g_free (content);
+    return;
+  }
+  g_hash_table_insert (set->contents, content, GINT_TO_POINTER (set->n_vocab + set->list->len + 1));
+  g_ptr_array_add (set->list, content);
+}
+
+/* Loads the base with the set's tokens (raw) and checks the added tokens found in text
+ * against plain_search. */
+static void
+assert_found_as_plain_search (TokenSet *set, const char *text, guint max_length, guint min_found)
+{
   GError *error = NULL;
   guint n_vocab;
-  BertTokenizer *base = load_with (NULL, 0, &n_vocab, &error);
+  Added *tokens = g_new (Added, set->list->len);
+  for (guint i = 0; i < set->list->len; i++)
+    tokens[i] = (Added){ g_ptr_array_index (set->list, i), FALSE, FALSE, FALSE };
+  BertTokenizer *tokenizer = load_with (tokens, set->list->len, &n_vocab, &error);
   g_assert_no_error (error);
-  GHashTable *contents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Added *tokens = g_new (Added, N_TOKENS);
-  guint n_tokens = 0;
-  while (n_tokens < N_TOKENS) {
-    guint length = g_rand_int_range (rand, 2, MAX_LENGTH + 1);
-    char *content = g_malloc (length + 1);
-    for (guint i = 0; i < length; i++)
-      content[i] = alphabet[g_rand_int_range (rand, 0, 4)];
-    content[length] = '\0';
-    if (g_hash_table_contains (contents, content) || bert_tokenizer_token_to_id (base, content) >= 0) {
-      g_free (content);
-      continue;
-    }
-    tokens[n_tokens] = (Added){ content, FALSE, FALSE, FALSE };
-    g_hash_table_insert (contents, content, GINT_TO_POINTER (n_vocab + n_tokens + 1));
-    n_tokens++;
-  }
-  BertTokenizer *tokenizer = load_with (tokens, n_tokens, &n_vocab, &error);
-  g_assert_no_error (error);
-  char *text = g_malloc (TEXT_LENGTH + 1);
-  for (guint i = 0; i < TEXT_LENGTH; i++)
-    text[i] = "qxzQ "[g_rand_int_range (rand, 0, 5)];
-  text[TEXT_LENGTH] = '\0';
-
-  GArray *expected = plain_search (contents, text, MAX_LENGTH);
+  GArray *expected = plain_search (set->contents, text, max_length);
   BertEncoding encoding;
   bert_encoding_init (&encoding);
-  bert_tokenizer_encode (tokenizer, text, TEXT_LENGTH, G_MAXUINT, &encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
   guint n_found = 0;
   for (uint32_t i = 0; i < encoding.n_tokens; i++) {
     if (encoding.ids[i] < (int32_t) n_vocab)
@@ -300,15 +294,84 @@ test_many_tokens_leftmost_longest (void)
     n_found++;
   }
   g_assert_cmpuint (n_found, ==, expected->len);
-  g_assert_cmpuint (n_found, >, 1000);
-
+  g_assert_cmpuint (n_found, >, min_found);
   bert_encoding_clear (&encoding);
   g_array_unref (expected);
-  g_free (text);
   bert_tokenizer_free (tokenizer);
-  bert_tokenizer_free (base);
   g_free (tokens);
-  g_hash_table_unref (contents);
+}
+
+static void
+token_set_init (TokenSet *set)
+{
+  GError *error = NULL;
+  BertTokenizer *base = load_with (NULL, 0, &set->n_vocab, &error);
+  g_assert_no_error (error);
+  set->base = base;
+  set->contents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  set->list = g_ptr_array_new ();
+}
+
+static void
+token_set_clear (TokenSet *set)
+{
+  bert_tokenizer_free ((BertTokenizer *) set->base);
+  g_ptr_array_unref (set->list);
+  g_hash_table_unref (set->contents);
+}
+
+static char *
+random_text (GRand *rand, const char *alphabet, guint length)
+{
+  char *text = g_malloc (length + 1);
+  for (guint i = 0; i < length; i++)
+    text[i] = alphabet[g_rand_int_range (rand, 0, strlen (alphabet))];
+  text[length] = '\0';
+  return text;
+}
+
+static void
+test_many_tokens_leftmost_longest (void)
+{
+  GRand *rand = g_rand_new_with_seed (15);
+  TokenSet set;
+  token_set_init (&set);
+  while (set.list->len < 20000)
+    offer (&set, random_text (rand, "qxz ", g_rand_int_range (rand, 2, 13)));
+  char *text = random_text (rand, "qxzQ ", 30000);
+  assert_found_as_plain_search (&set, text, 12, 1000);
+  g_free (text);
+  token_set_clear (&set);
+  g_rand_free (rand);
+}
+
+/* Tokens past the trie's depth (64 bytes) hang from its node: runs of q, of every length
+ * from 150 to 40, with an x or a z in them, leftmost-longest in runs of q. */
+static void
+test_long_tokens_leftmost_longest (void)
+{
+  GRand *rand = g_rand_new_with_seed (16);
+  TokenSet set;
+  token_set_init (&set);
+  /* longest first: the list a long token hangs in is newest first */
+  for (guint length = 150; length >= 40; length--) {
+    offer (&set, g_strnfill (length, 'q'));
+    char *x = g_strnfill (length, 'q'), *z = g_strnfill (length, 'q');
+    x[length - 1] = 'x';
+    z[g_rand_int_range (rand, 0, length)] = 'z';
+    offer (&set, x);
+    offer (&set, z);
+  }
+  GString *text = g_string_new (NULL);
+  while (text->len < 30000) {
+    char *run = g_strnfill (g_rand_int_range (rand, 20, 400), 'q');
+    g_string_append (text, run);
+    g_string_append_c (text, "xz "[g_rand_int_range (rand, 0, 3)]);
+    g_free (run);
+  }
+  assert_found_as_plain_search (&set, text->str, 150, 100);
+  g_string_free (text, TRUE);
+  token_set_clear (&set);
   g_rand_free (rand);
 }
 
@@ -325,5 +388,6 @@ main (int argc, char **argv)
   g_test_add_func ("/added-tokens/shared-normalized-pattern-refused", test_shared_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/many-tokens-leftmost-longest", test_many_tokens_leftmost_longest);
+  g_test_add_func ("/added-tokens/long-tokens-leftmost-longest", test_long_tokens_leftmost_longest);
   return g_test_run ();
 }
