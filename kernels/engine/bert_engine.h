@@ -50,8 +50,8 @@ typedef enum {
   BERT_ENGINE_ERROR_CANCELLED /* bert_encoder_cancel gave up the job */
 } BertEngineError;
 
-/* Loads config.json, model.safetensors (mapped), the tokenizer files and the
- * sentence-transformers files of a folder. Reference counted. Each call loads the
+/* Loads config.json, model.safetensors (else pytorch_model.bin; mapped), the tokenizer
+ * files and the sentence-transformers files of a folder. Reference counted. Each call loads the
  * folder anew; bert_model_load_shared gives the same model for the same folder. */
 BertModel *bert_model_load (const char *folder, GError **error);
 /* A process-wide cache keyed by the folder's real path: instances share one copy. */

@@ -1,7 +1,8 @@
 /* bert_model.c: loads a Hugging Face BERT-family model folder and keeps a shared cache
  * of them.
  *
- * model.safetensors is mapped, never copied: BertTensor.data points into the map. The
+ * model.safetensors (or, where a folder has only that, pytorch_model.bin: see
+ * bert_weights_file.h) is mapped, never copied: BertTensor.data points into the map. The
  * loader reads config.json first and refuses absurd sizes there, so nothing is sized
  * from an unchecked number. Each family names its tensors its own way (below); they
  * bind to the same BertWeights.
@@ -13,10 +14,9 @@
 
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
+#include "bert_weights_file.h"
 
 G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
-
-#define WEIGHTS_FILE_NAME "model.safetensors"
 
 /* A family's tensor names. The encoder's may carry the prefix (a model with a head
  * saves them so); the head's never do. */
@@ -325,7 +325,7 @@ static gboolean
 map_weights (BertModel *model, GError **error)
 {
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
-  char *path = g_build_filename (model->path, WEIGHTS_FILE_NAME, NULL);
+  char *path = bert_weights_file_path (model->path);
   GError *local_error = NULL;
   gboolean ok = FALSE;
 
@@ -342,7 +342,7 @@ map_weights (BertModel *model, GError **error)
   } else {
     model->weights_bytes = g_mapped_file_get_length (priv->weights_file);
     priv->safetensors =
-        bert_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (priv->weights_file),
+        bert_weights_file_parse ((const guint8 *) g_mapped_file_get_contents (priv->weights_file),
             model->weights_bytes, path, error);
     ok = priv->safetensors != NULL && bert_model_bind_weights (model, path, error);
   }

@@ -153,7 +153,7 @@ struct _BertModel {
   char *name; /* the folder's base name */
   BertConfig config;
   BertWeights weights;
-  gsize weights_bytes; /* size of model.safetensors */
+  gsize weights_bytes; /* size of model.safetensors (or pytorch_model.bin) */
   /* Engine-private from here on. */
   gpointer priv;
 };

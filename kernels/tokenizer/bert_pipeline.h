@@ -42,6 +42,7 @@ typedef enum {
 typedef enum {
   BERT_PRE_NONE,
   BERT_PRE_METASPACE,
+  BERT_PRE_WHITESPACE_METASPACE, /* WhitespaceSplit, then a split Metaspace */
   BERT_PRE_BYTE_LEVEL
 } BertPreTokenizerKind;
 

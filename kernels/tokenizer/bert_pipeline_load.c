@@ -591,6 +591,30 @@ read_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GErro
   return TRUE;
 }
 
+/* The Sequence transformers 5 gives XLM-R and CamemBERT: WhitespaceSplit then a split
+ * Metaspace, the one Sequence of pre-tokenizers read. */
+static gboolean
+read_whitespace_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *file, GError **error)
+{
+  JsonNode *list = bert_json_member (pre, "pretokenizers");
+  JsonArray *steps = list != NULL && JSON_NODE_HOLDS_ARRAY (list) ? json_node_get_array (list) : NULL;
+  JsonNode *first = steps && json_array_get_length (steps) == 2 ? json_array_get_element (steps, 0) : NULL;
+  JsonNode *second = first ? json_array_get_element (steps, 1) : NULL;
+
+  if (first == NULL || !JSON_NODE_HOLDS_OBJECT (first) || !JSON_NODE_HOLDS_OBJECT (second)
+      || g_strcmp0 (type_of (json_node_get_object (first)), "WhitespaceSplit") != 0
+      || g_strcmp0 (type_of (json_node_get_object (second)), "Metaspace") != 0)
+    return unsupported (error, file, "pre_tokenizer.pretokenizers", "another Sequence",
+        "[WhitespaceSplit, Metaspace]");
+  if (!read_metaspace (pipeline, json_node_get_object (second), file, error))
+    return FALSE;
+  if (!pipeline->split)
+    return unsupported (error, file, "pre_tokenizer.pretokenizers[1].split", "false",
+        "true after WhitespaceSplit");
+  pipeline->pre_tokenizer = BERT_PRE_WHITESPACE_METASPACE;
+  return TRUE;
+}
+
 static gboolean
 read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, GError **error)
 {
@@ -603,6 +627,8 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
     return bert_json_field_error (error, file, "pre_tokenizer", "an object");
   JsonObject *pre = json_node_get_object (node);
   const char *type = type_of (pre);
+  if (g_strcmp0 (type, "Sequence") == 0)
+    return read_whitespace_metaspace (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Metaspace") == 0)
     return read_metaspace (pipeline, pre, file, error);
   if (g_strcmp0 (type, "ByteLevel") == 0) {
@@ -615,7 +641,7 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
             error);
   }
   return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
-      "Metaspace or ByteLevel (with a Unigram or BPE model)");
+      "Metaspace, Sequence [WhitespaceSplit, Metaspace] or ByteLevel (with a Unigram or BPE model)");
 }
 
 /* ---- the whole ---- */

@@ -8,6 +8,7 @@
  * maximum length, as sentence-transformers does.
  */
 #include "bert_bpe_files.h"
+#include "bert_sentencepiece_files.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
 #include "bert_json_variants.h"
@@ -858,11 +859,13 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
 /* ---- model folders ---- */
 
-/* A RoBERTa folder with the slow tokenizer's files only; source names them in errors. */
+/* A RoBERTa, XLM-R or CamemBERT folder with the slow tokenizer's files only; source names
+ * them in errors. */
 static BertTokenizer *
-load_bpe_files (const char *folder, const char *source, GError **error)
+load_slow_files (const char *folder, gboolean sentencepiece, const char *source, GError **error)
 {
-  JsonNode *document = bert_bpe_files_to_tokenizer_json (folder, error);
+  JsonNode *document = sentencepiece ? bert_sentencepiece_files_to_tokenizer_json (folder, error)
+                                     : bert_bpe_files_to_tokenizer_json (folder, error);
   if (document == NULL)
     return NULL;
   BertTokenizer *tokenizer = tokenizer_from_json (json_node_get_object (document), NULL, source, error);
@@ -880,14 +883,18 @@ load_folder (const char *folder, GError **error)
   gboolean has_config = bert_model_file_exists (config_path);
   gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
-  char *source =
-      has_bpe_files ? g_strdup_printf ("%s (vocab.json and merges.txt)", folder) : g_strdup (json_path);
+  gboolean has_spm_files =
+      !has_json && !has_vocab_txt && !has_bpe_files && bert_sentencepiece_files_exist (folder);
+  char *source = has_bpe_files ? g_strdup_printf ("%s (vocab.json and merges.txt)", folder)
+      : has_spm_files          ? g_strdup_printf ("%s (sentencepiece.bpe.model)", folder)
+                               : g_strdup (json_path);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
 
   special_names_init (&names);
-  if (has_json || has_bpe_files) {
-    tokenizer = has_json ? load_tokenizer_json (json_path, error) : load_bpe_files (folder, source, error);
+  if (has_json || has_bpe_files || has_spm_files) {
+    tokenizer = has_json ? load_tokenizer_json (json_path, error)
+                         : load_slow_files (folder, has_spm_files, source, error);
     if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
@@ -900,7 +907,9 @@ load_folder (const char *folder, GError **error)
       tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
-        "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt)",
+        "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt, "
+        "nor "
+        "an XLM-R's or CamemBERT's sentencepiece.bpe.model)",
         folder);
   }
   if (tokenizer && bert_model_file_exists (sbert_path)
@@ -922,6 +931,14 @@ load_path (const char *path, GError **error)
     return load_folder (path, error);
   if (!bert_model_file_exists (path)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
+    return NULL;
+  }
+  if (g_str_has_suffix (path, ".model")) {
+    /* which tokenizer a sentencepiece model makes depends on its folder's class */
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: a sentencepiece model is read from its model folder (an XLM-R's or CamemBERT's, named by "
+        "config.json or tokenizer_config.json): give the folder",
+        path);
     return NULL;
   }
   if (g_str_has_suffix (path, ".json")) {

@@ -14,12 +14,14 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json bpe-files safetensors config st-files"
+all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json bpe-files safetensors torch-bin config st-files spm-model"
 
 dictionary_of () {
   case "$1" in
     tokenizer-encode|markup|tokenizer-element|vocab) echo "$here/text.dict" ;;
     safetensors) echo "$here/safetensors.dict" ;;
+    spm-model) echo "$here/spm.dict" ;;
+    torch-bin) echo "$here/torch-bin.dict" ;;
     *) echo "$here/json.dict" ;;
   esac
 }

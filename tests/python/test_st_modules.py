@@ -194,9 +194,9 @@ class BrokenFolders(unittest.TestCase):
                        lambda c: c.update(activation_function="torch.nn.modules.activation.Softplus"))
         self.assert_refused("2_Dense", "torch.nn.modules.activation.Softplus")
 
-    def test_weights_only_in_pytorch_pickle(self):
+    def test_pytorch_model_bin_not_a_torch_zip(self):
         (self.folder / "3_Dense" / "model.safetensors").rename(self.folder / "3_Dense" / "pytorch_model.bin")
-        self.assert_refused("3_Dense", "pytorch_model.bin")
+        self.assert_refused("3_Dense/pytorch_model.bin: not a zip archive")
 
     def test_in_features_not_the_pooled_width(self):
         self.edit_json("3_Dense/config.json", lambda c: c.update(in_features=16))

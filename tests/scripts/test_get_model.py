@@ -75,17 +75,17 @@ def find_real_model():
 
 
 # A Hub that the script reaches through a virtual environment of its own made beforehand:
-# its python prints the repository's files ($FAKE_HUB/repo), its hf copies the files asked
-# for and writes their names to $FAKE_HUB/asked.
+# its python prints the repository's files ($FAKE_HUB/repo, folders too), its hf copies the
+# files asked for and writes their names to $FAKE_HUB/asked.
 FAKE_PYTHON = """#!/bin/sh
 cat > /dev/null
-ls "$FAKE_HUB/repo"
+cd "$FAKE_HUB/repo" && find . -type f | sed 's|^[.]/||'
 """
 FAKE_HF = """#!/bin/sh
 [ "$1" = download ] || exit 2
 shift 2
 while [ "$1" != --local-dir ]; do echo "$1" >> "$FAKE_HUB/asked"; files="$files $1"; shift; done
-for file in $files; do cp "$FAKE_HUB/repo/$file" "$2/"; done
+for file in $files; do mkdir -p "$(dirname "$2/$file")"; cp "$FAKE_HUB/repo/$file" "$2/$file"; done
 """
 
 
@@ -219,7 +219,63 @@ class GetModel(unittest.TestCase):
         result, asked, destination = self.fetch_from_fake_hub({"vocab.json": "{}"})
         self.assert_fails_leaving_nothing(result, destination)
         self.assertIn("refused what it gave: it has neither tokenizer.json nor vocab.txt (nor vocab.json "
-                      "and merges.txt)", result.stderr)
+                      "and merges.txt, nor sentencepiece.bpe.model)", result.stderr)
+
+    def test_xlm_roberta_without_tokenizer_json_gets_its_sentencepiece_model(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"sentencepiece.bpe.model": "pieces", "special_tokens_map.json": "{}", "tokenizer_config.json": "{}",
+             "pytorch_model.bin": ""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        wanted = ["config.json", "model.safetensors", "sentencepiece.bpe.model", "special_tokens_map.json",
+                  "tokenizer_config.json"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_sentencepiece_model_is_left_where_tokenizer_json_is(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"tokenizer.json": "{}", "sentencepiece.bpe.model": "pieces", "special_tokens_map.json": "{}"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(asked, ["config.json", "model.safetensors", "tokenizer.json"])
+
+    def fetch_weights_from_fake_hub(self, repo_files):
+        """get-model.sh someone/classifier from a Hub whose repository holds the tiny model's
+        config.json and vocab.txt and repo_files (name: bytes, in folders too); returns the
+        run, the files asked for and the destination."""
+        hub = make_fake_hub_venv(self.dir / "cache", self.dir / "hub")
+        for name in ("config.json", "vocab.txt"):
+            shutil.copy(self.tiny_model / name, hub / "repo" / name)
+        for name, data in repo_files.items():
+            (hub / "repo" / name).parent.mkdir(parents=True, exist_ok=True)
+            (hub / "repo" / name).write_bytes(data)
+        result = self.get_model("someone/classifier", XDG_CACHE_HOME=str(self.dir / "cache"), FAKE_HUB=str(hub))
+        asked = sorted((hub / "asked").read_text().split()) if (hub / "asked").exists() else []
+        return result, asked, self.models_dir / "classifier"
+
+    def test_pytorch_model_bin_is_fetched_where_model_safetensors_is_absent(self):
+        result, asked, destination = self.fetch_weights_from_fake_hub(
+            {"pytorch_model.bin": b"PK", "tf_model.h5": b"", "README.md": b"card"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        wanted = ["README.md", "config.json", "pytorch_model.bin", "vocab.txt"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_dense_module_pickle_is_fetched_where_its_safetensors_is_absent(self):
+        result, asked, _ = self.fetch_weights_from_fake_hub(
+            {"model.safetensors": b"", "pytorch_model.bin": b"", "modules.json": b"[]",
+             "2_Dense/config.json": b"{}", "2_Dense/pytorch_model.bin": b"",
+             "3_Dense/config.json": b"{}", "3_Dense/model.safetensors": b"", "3_Dense/pytorch_model.bin": b""})
+        self.assertEqual(asked, ["2_Dense/config.json", "2_Dense/pytorch_model.bin", "3_Dense/config.json",
+                                 "3_Dense/model.safetensors", "config.json", "model.safetensors", "modules.json",
+                                 "vocab.txt"])
+
+    def test_repository_without_weights_is_refused(self):
+        result, asked, destination = self.fetch_weights_from_fake_hub(
+            {"pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00002.bin": b""})
+        self.assert_fails_leaving_nothing(result, destination)
+        self.assertIn("someone/classifier has neither model.safetensors nor pytorch_model.bin", result.stderr)
+        self.assertEqual(asked, [])
 
     def test_both_sources_failing_says_what_was_tried_and_what_to_do(self):
         result = self.get_model("all-MiniLM-L6-v2")

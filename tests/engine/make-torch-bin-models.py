@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Writes the pytorch_model.bin fixtures of tests/engine/data/torch-bin.
+
+usage: make-torch-bin-models.py   (needs torch and safetensors; torch 2.15 made the
+                                   committed files)
+
+Each fixture is the weights of a committed model folder (SOURCES below) saved again with
+torch.save, bit for bit: for every model.safetensors of the source (the encoder's and a
+Dense module's), torch-bin/NAME/SAME_PATH/pytorch_model.bin holds the same tensors as the
+state dict torch.save writes (an OrderedDict with _metadata, as module.state_dict() gives,
+so that BUILD is exercised). test-engine-torch-bin compares the two files tensor by tensor
+and the model's outputs from each. bert-bf16 has no committed source: its folder is the
+tiny BERT of tests/data/tiny-model in bfloat16, safetensors and all. distilbert-f32 also
+holds two tensors that share the word embeddings' storage (tied weights): the whole of it,
+and its row 2 (a storage offset).
+
+It also writes the seeds of the fuzz target torch-bin (tests/fuzz/corpus/torch-bin): the
+tiny model fuzz-torch-bin loads, saved as above, as a plain dict in pickle protocol 4
+(FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), and in bfloat16.
+"""
+import collections
+import os
+import shutil
+
+import torch
+from safetensors.torch import load_file, save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+TESTS_DATA = os.path.join(HERE, "..", "data")
+OUT = os.path.join(DATA, "torch-bin")
+FUZZ_CORPUS = os.path.join(HERE, "..", "fuzz", "corpus", "torch-bin")
+SOURCES = {
+    "bert-f32": os.path.join(TESTS_DATA, "tiny-model"),
+    "bert-f16": os.path.join(DATA, "pairs", "bert-wordpiece"),
+    "bert-bf16": os.path.join(OUT, "bert-bf16"),
+    "distilbert-f32": os.path.join(DATA, "families", "distilbert-sequence-f32"),
+    "distilbert-f16": os.path.join(DATA, "families", "distilbert-sequence-f16"),
+    "distilbert-bf16": os.path.join(DATA, "families", "distilbert-sequence-bf16"),
+    "roberta-f32": os.path.join(DATA, "families", "roberta-token-f32"),
+    "roberta-f16": os.path.join(DATA, "families", "roberta-token-f16"),
+    "roberta-bf16": os.path.join(DATA, "families", "roberta-token-bf16"),
+    "dense": os.path.join(TESTS_DATA, "st-modules", "dense"),
+}
+
+
+def make_bert_bf16(folder):
+    source = SOURCES["bert-f32"]
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(source, folder)
+    tensors = {name: tensor.to(torch.bfloat16) for name, tensor in load_file(f"{source}/model.safetensors").items()}
+    save_file(tensors, f"{folder}/model.safetensors")
+
+
+def state_dict_of(path):
+    state = collections.OrderedDict(load_file(path))
+    state._metadata = collections.OrderedDict({"": {"version": 1}})
+    return state
+
+
+def write_fixture(name, source):
+    out = os.path.join(OUT, name)
+    for root, _, files in os.walk(source):
+        if "model.safetensors" not in files:
+            continue
+        state = state_dict_of(os.path.join(root, "model.safetensors"))
+        if name == "distilbert-f32" and root == source:
+            words = state["distilbert.embeddings.word_embeddings.weight"]
+            state["tied.word_embeddings"] = words
+            state["tied.row"] = words[2]
+        target = os.path.join(out, os.path.relpath(root, source))
+        os.makedirs(target, exist_ok=True)
+        torch.save(state, os.path.join(target, "pytorch_model.bin"))
+
+
+def write_fuzz_seeds():
+    os.makedirs(FUZZ_CORPUS, exist_ok=True)
+    state = state_dict_of(os.path.join(SOURCES["bert-f32"], "model.safetensors"))
+    torch.save(state, os.path.join(FUZZ_CORPUS, "f32"))
+    torch.save(dict(state), os.path.join(FUZZ_CORPUS, "f32-protocol4"), pickle_protocol=4)
+    torch.save(collections.OrderedDict((name, tensor.to(torch.bfloat16)) for name, tensor in state.items()),
+               os.path.join(FUZZ_CORPUS, "bf16"))
+
+
+def main():
+    make_bert_bf16(SOURCES["bert-bf16"])
+    for name, source in SOURCES.items():
+        write_fixture(name, source)
+    write_fuzz_seeds()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,538 @@
+/* test-spm-slow-files: XLM-R and CamemBERT folders with sentencepiece.bpe.model, no
+ * tokenizer.json.
+ *
+ * For every variant of data/spm-slow/ (made by make-spm-slow-fixtures.py with
+ * transformers' AutoTokenizer), builds the folder (the variant's .model as
+ * sentencepiece.bpe.model and its config files) and compares ids, type ids and byte offsets
+ * with transformers' outputs, for single texts and for pairs. Then what transformers would
+ * build otherwise, or could not: other classes and settings, and malformed .model files
+ * (hand-made protobuf), refused with the file and the byte offset or the field.
+ */
+#include "bert_tokenizer.h"
+#include "length_records.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static const char *data_dir;
+
+static const char *variants[] = { "xlmr-config", "xlmr-map", "xlmr-saved-config", "xlmr-no-prefix",
+  "camembert-config", "camembert-map" };
+
+static const char *const folder_files[] = { "sentencepiece.bpe.model", "config.json",
+  "special_tokens_map.json", "tokenizer_config.json", "added_tokens.json" };
+
+static char *
+read_file (const char *path, gsize *length)
+{
+  char *contents;
+  GError *error = NULL;
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+write_bytes (const char *dir, const char *name, const char *contents, gssize length)
+{
+  GError *error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+  g_free (path);
+}
+
+static void
+copy_file (const char *from, const char *to_dir, const char *name)
+{
+  if (g_file_test (from, G_FILE_TEST_EXISTS)) {
+    gsize length;
+    char *contents = read_file (from, &length);
+    write_bytes (to_dir, name, contents, length);
+    g_free (contents);
+  }
+}
+
+/* A temporary folder of the variant's model as sentencepiece.bpe.model and its config files. */
+static char *
+make_folder (const char *variant)
+{
+  GError *error = NULL;
+  char *variant_dir = g_build_filename (data_dir, "spm-slow", variant, NULL);
+  char *model_txt = g_build_filename (variant_dir, "model.txt", NULL);
+  char *model_name = g_strstrip (read_file (model_txt, NULL));
+  char *model = g_build_filename (data_dir, "spm-slow", model_name, NULL);
+  char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
+  g_assert_no_error (error);
+  copy_file (model, dir, "sentencepiece.bpe.model");
+  for (guint i = 1; i < G_N_ELEMENTS (folder_files); i++) {
+    char *from = g_build_filename (variant_dir, folder_files[i], NULL);
+    copy_file (from, dir, folder_files[i]);
+    g_free (from);
+  }
+  g_free (model);
+  g_free (model_name);
+  g_free (model_txt);
+  g_free (variant_dir);
+  return dir;
+}
+
+static void
+remove_folder (char *dir)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (folder_files); i++) {
+    char *path = g_build_filename (dir, folder_files[i], NULL);
+    g_unlink (path);
+    g_free (path);
+  }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (dir);
+}
+
+static BertTokenizer *
+load_variant (const char *variant)
+{
+  GError *error = NULL;
+  char *dir = make_folder (variant);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  remove_folder (dir);
+  return tokenizer;
+}
+
+static char *
+describe (const BertEncoding *encoding, gboolean with_sequence)
+{
+  GString *out = g_string_new (NULL);
+  for (uint32_t i = 0; i < encoding->n_tokens; i++) {
+    g_string_append_printf (out, "%s%d:%d:", i ? " " : "", encoding->ids[i], encoding->type_ids[i]);
+    if (with_sequence)
+      g_string_append_printf (out, "%d:", bert_encoding_sequence_id (encoding, i));
+    g_string_append_printf (out, "%u:%u", encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static char **
+read_expected (const char *variant, const char *name)
+{
+  char *path = g_build_filename (data_dir, "spm-slow", variant, name, NULL);
+  char *contents = read_file (path, NULL);
+  char **lines = g_strsplit (contents, "\n", -1);
+  g_free (contents);
+  g_free (path);
+  return lines;
+}
+
+static void
+test_texts_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *texts_path = g_build_filename (data_dir, "spm-slow", "texts.txt", NULL);
+  gsize size;
+  char *texts = read_file (texts_path, &size);
+  char **expected = read_expected (variant, "expected.txt");
+  BertTokenizer *tokenizer = load_variant (variant);
+  BertEncoding encoding;
+  guint n_texts = 0, n_differ = 0;
+
+  bert_encoding_init (&encoding);
+  for (gsize at = 0; at < size; n_texts++) {
+    gsize length;
+    char *text = length_record_next (texts, size, &at, &length);
+    g_assert_nonnull (expected[n_texts]);
+    bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
+    char *got = describe (&encoding, FALSE);
+    if (strcmp (got, expected[n_texts]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", variant, n_texts, text, got,
+          expected[n_texts]);
+    g_free (got);
+    g_free (text);
+  }
+  g_assert_cmpuint (n_texts, >, 100);
+  g_assert_cmpuint (n_differ, ==, 0);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_strfreev (expected);
+  g_free (texts);
+  g_free (texts_path);
+}
+
+static void
+test_pairs_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  gsize size;
+  char *cases = read_file (cases_path, &size);
+  char **expected = read_expected (variant, "expected-pairs.txt");
+  BertTokenizer *tokenizer = load_variant (variant);
+  BertEncoding encoding;
+  GError *error = NULL;
+  guint n_pairs = 0, n_differ = 0;
+
+  bert_encoding_init (&encoding);
+  for (gsize at = 0; at < size; n_pairs++) {
+    char *end, *text[2];
+    gsize length[2];
+    guint max_length = strtoul (cases + at, &end, 10);
+    g_assert_true (*end == '\n');
+    at = end + 1 - cases;
+    for (int s = 0; s < 2; s++)
+      text[s] = length_record_next (cases, size, &at, &length[s]);
+    g_assert_nonnull (expected[n_pairs]);
+    g_assert_true (bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
+        &encoding, &error));
+    g_assert_no_error (error);
+    char *got = describe (&encoding, TRUE);
+    if (strcmp (got, expected[n_pairs]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, pair %u (max_length %u):\n  ours %s\n  hf   %s", variant, n_pairs, max_length, got,
+          expected[n_pairs]);
+    g_free (got);
+    g_free (text[0]);
+    g_free (text[1]);
+  }
+  g_assert_cmpuint (n_pairs, >, 60);
+  g_assert_cmpuint (n_differ, ==, 0);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_strfreev (expected);
+  g_free (cases);
+  g_free (cases_path);
+}
+
+/* ---- refusals ---- */
+
+/* Loads the xlmr-map folder with file name's contents replaced (NULL: removed), and checks
+ * the error holds each of the NULL-ended needles. */
+static void
+expect_refused_bytes (const char *name, const char *contents, gssize length, int code, va_list needles)
+{
+  char *dir = make_folder ("xlmr-map");
+  char *path = g_build_filename (dir, name, NULL);
+  GError *error = NULL;
+  const char *needle;
+
+  if (contents != NULL)
+    write_bytes (dir, name, contents, length);
+  else
+    g_unlink (path);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, code);
+  g_test_message ("%s", error->message);
+  while ((needle = va_arg (needles, const char *)) != NULL) {
+    if (strstr (error->message, needle) == NULL)
+      g_error ("'%s' is not in the error: %s", needle, error->message);
+  }
+  g_assert_nonnull (strstr (error->message, dir));
+  g_error_free (error);
+  g_free (path);
+  remove_folder (dir);
+}
+
+static void
+expect_refused (const char *name, const char *contents, int code, ...)
+{
+  va_list needles;
+  va_start (needles, code);
+  expect_refused_bytes (name, contents, -1, code, needles);
+  va_end (needles);
+}
+
+static void
+expect_model_refused (const GByteArray *model, ...)
+{
+  va_list needles;
+  va_start (needles, model);
+  expect_refused_bytes ("sentencepiece.bpe.model", (const char *) model->data, model->len,
+      BERT_TOKENIZER_ERROR_FORMAT, needles);
+  va_end (needles);
+}
+
+static void
+test_other_classes_are_refused (void)
+{
+  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"T5Tokenizer\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "T5Tokenizer", "sentencepiece.bpe.model", "save_pretrained", NULL);
+  expect_refused ("config.json", "{\"model_type\": \"xlnet\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED, "'xlnet'",
+      "save_pretrained", NULL);
+  expect_refused ("config.json",
+      "{\"model_type\": \"xlm-roberta\", \"tokenizer_class\": \"AlbertTokenizer\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "AlbertTokenizer", "config.json", NULL);
+  expect_refused ("config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type", "save_pretrained",
+      NULL);
+}
+
+/* Settings with which transformers builds more than these classes' usual tokenizer. */
+static void
+test_other_settings_are_refused (void)
+{
+  expect_refused ("tokenizer_config.json",
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\", \"special\": true}}}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
+  expect_refused ("tokenizer_config.json", "{\"additional_special_tokens\": [\"<x>\"]}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "additional_special_tokens", NULL);
+  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": \"<u2>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "unk_token", "'<u2>'", NULL);
+  expect_refused ("special_tokens_map.json", "{\"cls_token\": {\"content\": \"<s>\", \"lstrip\": true}}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "cls_token", NULL);
+  expect_refused ("special_tokens_map.json", "{\"user_token\": \"<user>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "user_token", NULL);
+  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "mask_token", NULL);
+  expect_refused ("added_tokens.json", "{\"<user>\": 2001}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "added_tokens.json", "save_pretrained", NULL);
+}
+
+/* ---- hand-made models ---- */
+
+static void
+put_varint (GByteArray *out, guint64 value)
+{
+  do {
+    guint8 byte = (value & 0x7f) | (value > 0x7f ? 0x80 : 0);
+    g_byte_array_append (out, &byte, 1);
+    value >>= 7;
+  } while (value != 0);
+}
+
+static void
+put_len (GByteArray *out, guint field, const void *data, gsize length)
+{
+  put_varint (out, field << 3 | 2);
+  put_varint (out, length);
+  g_byte_array_append (out, data, length);
+}
+
+static void
+put_piece (GByteArray *out, const char *text, float score, int type)
+{
+  GByteArray *piece = g_byte_array_new ();
+  guint32 bits;
+  memcpy (&bits, &score, 4);
+  bits = GUINT32_TO_LE (bits);
+  put_len (piece, 1, text, strlen (text));
+  put_varint (piece, 2 << 3 | 5);
+  g_byte_array_append (piece, (const guint8 *) &bits, 4);
+  put_varint (piece, 3 << 3 | 0);
+  put_varint (piece, type);
+  put_len (out, 1, piece->data, piece->len);
+  g_byte_array_unref (piece);
+}
+
+/* <unk> <s> </s> ▁a a ▁b, with a trainer_spec (unk_id 0) and no charsmap. */
+static GByteArray *
+small_model (void)
+{
+  GByteArray *model = g_byte_array_new ();
+  /* model_type 1; unk_id 0 (field 40: a two-byte key) */
+  static const guint8 trainer_spec[] = { 3 << 3, 1, 0xc0, 0x02, 0 };
+  put_piece (model, "<unk>", 0, 2);
+  put_piece (model, "<s>", 0, 3);
+  put_piece (model, "</s>", 0, 3);
+  put_piece (model,
+      "\xe2\x96\x81"
+      "a",
+      -1, 1);
+  put_piece (model, "a", -2, 1);
+  put_piece (model,
+      "\xe2\x96\x81"
+      "b",
+      -1.5f, 1);
+  put_len (model, 2, trainer_spec, sizeof trainer_spec);
+  return model;
+}
+
+/* The small model loads: no charsmap, so no normaliser; fairseq's ids. */
+static void
+test_small_model_loads (void)
+{
+  char *dir = make_folder ("xlmr-config");
+  GByteArray *model = small_model ();
+  GError *error = NULL;
+  BertEncoding encoding;
+
+  write_bytes (dir, "sentencepiece.bpe.model", (const char *) model->data, model->len);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "a  b\tc <mask>", strlen ("a  b\tc <mask>"), G_MAXUINT, &encoding);
+  /* <s> ▁a ▁b <unk> (▁c has no piece) <mask> </s>, as transformers gives for the same model */
+  char *got = describe (&encoding, FALSE);
+  g_assert_cmpstr (got, ==, "0:0:0:0 4:0:0:1 6:0:3:4 3:0:5:6 7:0:7:13 2:0:0:0");
+  g_free (got);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_byte_array_unref (model);
+  remove_folder (dir);
+}
+
+static void
+test_malformed_models_are_refused (void)
+{
+  GByteArray *model = small_model ();
+  guint full_length = model->len;
+
+  /* cut inside the fourth piece */
+  g_byte_array_set_size (model, 40);
+  expect_model_refused (model, "sentencepiece.bpe.model", "at byte", "pieces[", "past the end", NULL);
+  g_byte_array_set_size (model, 0);
+  expect_model_refused (model, "no pieces", NULL);
+  g_byte_array_unref (model);
+
+  /* the first key as a 32-bit field 1 */
+  model = small_model ();
+  model->data[0] = 1 << 3 | 5;
+  expect_model_refused (model, "at byte 0", "wire type 5", "expected 2", NULL);
+  /* a group */
+  model->data[0] = 1 << 3 | 3;
+  expect_model_refused (model, "at byte 0", "wire type 3", NULL);
+  /* the first piece's length past the end */
+  model->data[0] = 1 << 3 | 2;
+  model->data[1] = 0x7f;
+  g_byte_array_set_size (model, 60);
+  expect_model_refused (model, "at byte 1", "length 127 runs past the end", NULL);
+  g_byte_array_unref (model);
+
+  /* an endless varint, the value of an unknown field 15 */
+  model = small_model ();
+  static const guint8 endless[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+  g_byte_array_append (model, (const guint8 *) "\x78", 1);
+  g_byte_array_append (model, endless, sizeof endless);
+  expect_model_refused (model, "varint longer than 10 bytes", NULL);
+  g_byte_array_unref (model);
+
+  /* a piece of invalid UTF-8, a piece type out of range, a piece twice, a control piece */
+  model = small_model ();
+  put_piece (model, "\xff", -3, 1);
+  expect_model_refused (model, "pieces[6]", "not UTF-8", NULL);
+  g_byte_array_set_size (model, full_length);
+  put_piece (model, "c", -3, 9);
+  expect_model_refused (model, "pieces[6]", "type 9", NULL);
+  g_byte_array_set_size (model, full_length);
+  put_piece (model, "a", -3, 1);
+  expect_model_refused (model, "piece 6 ('a')", "twice", NULL);
+  g_byte_array_set_size (model, full_length);
+  put_piece (model, "<ctrl>", 0, 3);
+  expect_model_refused (model, "piece 6 ('<ctrl>')", "control piece", NULL);
+  g_byte_array_unref (model);
+
+  /* not XLM-R's first pieces */
+  model = g_byte_array_new ();
+  put_piece (model, "<s>", 0, 3);
+  put_piece (model, "<unk>", 0, 2);
+  put_piece (model, "</s>", 0, 3);
+  expect_model_refused (model, "piece 0 is '<s>'", NULL);
+  g_byte_array_unref (model);
+
+  /* a trainer_spec field of the wrong wire type, and a charsmap whose double array does
+   * not fit */
+  model = small_model ();
+  /* field 35 (byte_fallback), wire type 2: key 282 */
+  static const guint8 bad_spec[] = { 0x9a, 0x02, 0 };
+  put_len (model, 2, bad_spec, sizeof bad_spec);
+  expect_model_refused (model, "trainer_spec.byte_fallback", "wire type 2", NULL);
+  g_byte_array_set_size (model, full_length);
+  static const guint8 charsmap[] = { 16, 0, 0, 0, 1, 2, 3, 4 };
+  GByteArray *spec = g_byte_array_new ();
+  put_len (spec, 2, charsmap, sizeof charsmap);
+  put_len (model, 3, spec->data, spec->len);
+  expect_model_refused (model, "normalizer_spec.precompiled_charsmap", "not a charsmap", NULL);
+  g_byte_array_unref (spec);
+  g_byte_array_unref (model);
+}
+
+/* The .model file alone is no tokenizer: its class is its folder's. */
+static void
+test_model_file_alone_is_refused (void)
+{
+  char *dir = make_folder ("xlmr-config");
+  char *path = g_build_filename (dir, "sentencepiece.bpe.model", NULL);
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "give the folder"));
+  g_error_free (error);
+  g_free (path);
+  remove_folder (dir);
+}
+
+/* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
+ * another is refused, naming the field, rather than tokenized otherwise. */
+static void
+expect_pre_tokenizer_refused (const char *pretokenizers, const char *needle)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
+  g_assert_no_error (error);
+  char *json = g_strdup_printf ("{\"version\": \"1.0\", \"added_tokens\": [], \"normalizer\": null, "
+                                "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": %s}, "
+                                "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, "
+                                "\"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}}",
+      pretokenizers);
+  write_bytes (dir, "tokenizer.json", json, -1);
+  char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, needle));
+  g_error_free (error);
+  g_unlink (path);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (path);
+  g_free (json);
+  g_free (dir);
+}
+
+static void
+test_other_pre_tokenizer_sequences_are_refused (void)
+{
+  static const char metaspace[] = "{\"type\": \"Metaspace\", \"replacement\": \"\\u2581\"}";
+  char *punctuation = g_strdup_printf ("[{\"type\": \"Punctuation\"}, %s]", metaspace);
+  char *reversed = g_strdup_printf ("[%s, {\"type\": \"WhitespaceSplit\"}]", metaspace);
+  expect_pre_tokenizer_refused (punctuation, "pre_tokenizer.pretokenizers is another Sequence");
+  expect_pre_tokenizer_refused (reversed, "[WhitespaceSplit, Metaspace]");
+  expect_pre_tokenizer_refused (
+      "[{\"type\": \"WhitespaceSplit\"}, {\"type\": \"Metaspace\", \"replacement\": "
+      "\"\\u2581\", \"split\": false}]",
+      "pretokenizers[1].split is false");
+  expect_pre_tokenizer_refused ("[]", "another Sequence");
+  g_free (punctuation);
+  g_free (reversed);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc != 2) {
+    g_printerr ("usage: test-spm-slow-files DATA_DIR\n");
+    return 2;
+  }
+  data_dir = argv[1];
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
+    char *path = g_strdup_printf ("/spm-slow/texts/%s", variants[i]);
+    g_test_add_data_func (path, variants[i], test_texts_match_transformers);
+    g_free (path);
+    char *pairs = g_build_filename (data_dir, "spm-slow", variants[i], "expected-pairs.txt", NULL);
+    if (g_file_test (pairs, G_FILE_TEST_EXISTS)) {
+      path = g_strdup_printf ("/spm-slow/pairs/%s", variants[i]);
+      g_test_add_data_func (path, variants[i], test_pairs_match_transformers);
+      g_free (path);
+    }
+    g_free (pairs);
+  }
+  g_test_add_func ("/spm-slow/small-model", test_small_model_loads);
+  g_test_add_func ("/spm-slow/other-classes-refused", test_other_classes_are_refused);
+  g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
+  g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
+  g_test_add_func ("/spm-slow/model-file-alone-refused", test_model_file_alone_is_refused);
+  g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
+      test_other_pre_tokenizer_sequences_are_refused);
+  return g_test_run ();
+}
