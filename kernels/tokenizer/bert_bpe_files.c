@@ -65,8 +65,10 @@ check_vocab (JsonObject *vocab, const char *path, GError **error)
   while (ok && json_object_iter_next (&iter, &token, &node)) {
     gint64 id = json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : -1;
     if (id < 0 || id >= n)
-      ok = bert_slow_tokenizer_format_error (error, "%s: the id of '%s' must be an integer from 0 to %u",
-          path, token, n - 1);
+      ok = bert_slow_tokenizer_format_error (error,
+          "%s: the id of '%s' must be an integer from 0 to %u (the ids run from 0 over the file's %u "
+          "distinct tokens: a token listed twice counts once)",
+          path, token, n - 1, n);
     else if (holders[id] != NULL)
       ok = bert_slow_tokenizer_format_error (error, "%s: id %d is given to both '%s' and '%s'", path,
           (int) id, holders[id], token);
@@ -102,11 +104,12 @@ read_merge (const char *text, gsize length, JsonObject *vocab, const char *path,
           || bert_slow_tokenizer_format_error (error,
               "%s:%u: '%s', the merge of '%s' and '%s', is not in vocab.json", path, line, merged, left,
               right));
+  /* the line itself, tokenizer.json's "left right" form: one node a merge, where a pair
+   * took three (a 23 MB merges.txt peaked at 1.36 GB that way) */
   if (ok) {
-    JsonArray *pair = json_array_sized_new (2);
-    json_array_add_string_element (pair, left);
-    json_array_add_string_element (pair, right);
-    json_array_add_array_element (merges, pair);
+    char *line_text = g_strndup (text, length);
+    json_array_add_string_element (merges, line_text);
+    g_free (line_text);
   }
   g_free (merged);
   g_free (right);

@@ -851,7 +851,8 @@ bert_pipeline_normalize_text (const BertPipeline *pipeline, const char *text)
   bert_normalized_init (&normalized);
   bert_normalized_set (&normalized, text, 0, strlen (text));
   normalize (pipeline, &normalized, scratch, pipeline->n_steps);
-  char *result = g_strndup (normalized.text, normalized.length);
+  /* an empty result may have no text at all */
+  char *result = g_strndup (normalized.length > 0 ? normalized.text : "", normalized.length);
   bert_normalized_clear (&normalized);
   g_array_free (scratch, TRUE);
   return result;

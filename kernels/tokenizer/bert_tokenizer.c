@@ -140,7 +140,7 @@ longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
     gsize length = prefix_length + stop - start;
     int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix, prefix_length,
         piece, stop - start);
-    if (id >= 0) {
+    if (id >= 0 && (uint32_t) id < tokenizer->n_model_pieces) {
       *end = stop;
       return id;
     }
@@ -596,19 +596,55 @@ normalize_wordpiece_text (const BertTokenizer *tokenizer, const char *text)
   return normalized;
 }
 
+/* The loader's content of the normalized added token with id (error messages only). */
+static const char *
+content_of (const BertAddedTokens *contents, int32_t id)
+{
+  for (guint i = 0; i < contents->n_tokens; i++)
+    if (contents->tokens[i].id == id)
+      return contents->tokens[i].text;
+  return "?";
+}
+
+/* Hugging Face matches an empty pattern at every byte (splitting ASCII text into bytes and
+ * panicking on the first character of several bytes), and of two tokens with one pattern
+ * either, at random from run to run: both are refused rather than made up. */
+static gboolean
+check_pattern (const BertTokenizer *tokenizer, const BertAddedTokens *contents, const BertAddedToken *token,
+    const char *pattern, const char *source, GError **error)
+{
+  const BertAddedToken *earlier = bert_added_tokens_lookup (&tokenizer->normalized_added, pattern);
+  if (pattern[0] == '\0')
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: the normalized added token '%s' (id %d) normalises to nothing, which Hugging Face "
+        "tokenizers matches between every two bytes of a text (and fails on non-ASCII text); "
+        "remove it or make it \"normalized\": false",
+        source, token->text, (int) token->id);
+  else if (earlier != NULL && earlier->id != token->id)
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: the normalized added tokens '%s' (id %d) and '%s' (id %d) both normalise to '%s', "
+        "and Hugging Face tokenizers matches either of them at random; remove one",
+        source, content_of (contents, earlier->id), (int) earlier->id, token->text, (int) token->id, pattern);
+  else
+    return TRUE;
+  return FALSE;
+}
+
 /* Replaces the contents the loader gave the normalized added tokens with their normalised
- * text, as refresh_added_tokens does; a token whose text normalises to nothing never matches. */
-static void
-normalize_added_tokens (BertTokenizer *tokenizer)
+ * text, as refresh_added_tokens does. */
+static gboolean
+normalize_added_tokens (BertTokenizer *tokenizer, const char *source, GError **error)
 {
   BertAddedTokens contents = tokenizer->normalized_added;
+  gboolean ok = TRUE;
 
   memset (&tokenizer->normalized_added, 0, sizeof tokenizer->normalized_added);
-  for (guint i = 0; i < contents.n_tokens; i++) {
+  for (guint i = 0; i < contents.n_tokens && ok; i++) {
     const BertAddedToken *token = &contents.tokens[i];
     char *pattern = tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, token->text)
                                         : normalize_wordpiece_text (tokenizer, token->text);
-    if (pattern[0] != '\0') {
+    ok = check_pattern (tokenizer, &contents, token, pattern, source, error);
+    if (ok) {
       BertAddedToken *added = bert_added_tokens_add (&tokenizer->normalized_added, pattern, token->id);
       added->lstrip = token->lstrip;
       added->rstrip = token->rstrip;
@@ -617,6 +653,7 @@ normalize_added_tokens (BertTokenizer *tokenizer)
     g_free (pattern);
   }
   bert_added_tokens_clear (&contents);
+  return ok;
 }
 
 /* ---- encode ---- */
@@ -741,6 +778,7 @@ bert_tokenizer_alloc (void)
   BertTokenizer *tokenizer = g_new0 (BertTokenizer, 1);
   tokenizer->subword_prefix = g_strdup ("##");
   tokenizer->max_input_chars_per_word = 100;
+  tokenizer->n_model_pieces = G_MAXUINT32;
   tokenizer->unk_id = tokenizer->cls_id = tokenizer->sep_id = tokenizer->pad_id = -1;
   tokenizer->options.clean_text = TRUE;
   tokenizer->options.handle_chinese_chars = TRUE;
@@ -789,7 +827,7 @@ derive_piece_bounds (BertTokenizer *tokenizer)
   guint prefix_length = tokenizer->subword_prefix_length;
 
   memset (tokenizer->piece_bound, 0, sizeof tokenizer->piece_bound);
-  for (uint32_t id = 0; id < vocab->n_ids; id++) {
+  for (uint32_t id = 0; id < MIN (vocab->n_ids, tokenizer->n_model_pieces); id++) {
     const char *token = bert_vocab_token (vocab, (int32_t) id);
     uint32_t length = vocab->token_length[id];
     if (token == NULL || length == 0)
@@ -819,11 +857,10 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   BertNormalizerOptions *options = &tokenizer->options;
   gboolean strip = options->strip_accents < 0 ? options->lowercase : options->strip_accents;
 
-  if (tokenizer->pipeline != NULL) {
-    normalize_added_tokens (tokenizer);
-    return require_token (tokenizer->cls_id, "start (<s>)", source, error)
+  if (tokenizer->pipeline != NULL)
+    return normalize_added_tokens (tokenizer, source, error)
+        && require_token (tokenizer->cls_id, "start (<s>)", source, error)
         && require_token (tokenizer->sep_id, "end (</s>)", source, error);
-  }
 
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
@@ -833,8 +870,8 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
     tokenizer->max_input_chars_per_word = 1;
   derive_ascii_tables (tokenizer);
   derive_piece_bounds (tokenizer);
-  normalize_added_tokens (tokenizer);
-  return require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
+  return normalize_added_tokens (tokenizer, source, error)
+      && require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
       && require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
       && require_token (tokenizer->sep_id, "separator ([SEP])", source, error);
 }

@@ -456,6 +456,7 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   bert_vocab_init (&tokenizer->vocab, n_ids, NULL, 0);
   if (!bert_tokenizer_read_vocab_entries (tokenizer, vocab, file, error))
     return FALSE;
+  tokenizer->n_model_pieces = json_object_get_size (vocab);
   g_free (tokenizer->subword_prefix);
   tokenizer->subword_prefix = g_strdup (prefix);
   tokenizer->max_input_chars_per_word = (guint) max_chars;
@@ -468,17 +469,30 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   return TRUE;
 }
 
+static void
+set_flags (BertAddedToken *token, gboolean lstrip, gboolean rstrip, gboolean single_word)
+{
+  token->lstrip = lstrip;
+  token->rstrip = rstrip;
+  token->single_word = single_word;
+}
+
 /* A "normalized" token keeps its content until bert_tokenizer_finish normalises it, once
- * the normaliser is known. */
+ * the normaliser is known. A content listed again (with its id: another id is refused) is
+ * matched as before, in the text of each "normalized" it was listed with, but with the
+ * flags of the later entry, as Hugging Face reads every token's flags by its id. */
 static void
 add_stripping_special (BertTokenizer *tokenizer, const char *content, int32_t id, gboolean normalized,
     gboolean lstrip, gboolean rstrip, gboolean single_word)
 {
-  BertAddedToken *token =
-      bert_added_tokens_add (normalized ? &tokenizer->normalized_added : &tokenizer->added, content, id);
-  token->lstrip = lstrip;
-  token->rstrip = rstrip;
-  token->single_word = single_word;
+  BertAddedTokens *own = normalized ? &tokenizer->normalized_added : &tokenizer->added;
+  BertAddedTokens *other = normalized ? &tokenizer->added : &tokenizer->normalized_added;
+  BertAddedToken *earlier = bert_added_tokens_lookup (other, content);
+  if (earlier != NULL)
+    set_flags (earlier, lstrip, rstrip, single_word);
+  earlier = bert_added_tokens_lookup (own, content);
+  set_flags (earlier != NULL ? earlier : bert_added_tokens_add (own, content, id), lstrip, rstrip,
+      single_word);
 }
 
 static gboolean
@@ -500,12 +514,20 @@ read_added_token (BertTokenizer *tokenizer, JsonObject *token, guint index, cons
     ok = bert_json_field_error (error, file, content_field, "a non-empty string");
   if (ok) {
     const char *holder = bert_vocab_token (&tokenizer->vocab, (int32_t) id);
-    if (holder == NULL && bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) < 0)
+    int32_t other_id =
+        holder == NULL ? bert_vocab_insert (&tokenizer->vocab, (int32_t) id, content, strlen (content)) : -1;
+    if (holder == NULL && other_id < 0)
       holder = content;
-    if (g_strcmp0 (holder, content) != 0) {
+    if (other_id >= 0) {
+      /* HF gives it the other id with a warning: what was meant is unknown */
       g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-          "%s: field '%s': id %d is '%s' in the vocabulary, not '%s'", file, field, (int) id,
-          holder ? holder : "(another token's text)", content);
+          "%s: field '%s': '%s' is given id %d, but it has id %d already", file, field, content, (int) id,
+          (int) other_id);
+      ok = FALSE;
+    } else if (g_strcmp0 (holder, content) != 0) {
+      g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+          "%s: field '%s': id %d is '%s' in the vocabulary, not '%s'", file, field, (int) id, holder,
+          content);
       ok = FALSE;
     }
   }

@@ -22,13 +22,23 @@ typedef struct {
   gboolean single_word;    /* a match touching a word character (\w) on either side is none */
 } BertAddedToken;
 
-/* The added tokens matched in one kind of text, longest first, so that the first match at a
- * position is the longest. */
+/* The added tokens matched in one kind of text, in the order added, and a trie of their
+ * bytes that finds the longest token at a position in as many steps as it has bytes, however
+ * many tokens there are (real tokenizers add tens of thousands). Node 0 is the root; a node's
+ * children are in an open-addressing table keyed by (node, byte), the root's in root_child. */
 typedef struct {
   BertAddedToken *tokens;
-  guint n_tokens;
-  guint8 first_byte[256]; /* non-zero where a token may start */
-  int only_first_byte;    /* the one byte every token starts with; -1: several */
+  guint n_tokens, capacity;
+  int32_t *node_token; /* per node: the index of the token that ends there, or -1 */
+  int32_t *node_long;  /* per node: the first of the tokens longer than the trie's depth
+                        * that start with its bytes, or -1; then each one's next_long */
+  int32_t *next_long;
+  guint n_nodes, node_capacity;
+  uint64_t *edge_keys; /* (node << 8 | byte) + 1; 0: a free slot */
+  uint32_t *edge_children;
+  guint edge_mask, n_edges;
+  uint32_t root_child[256]; /* non-zero where a token may start */
+  int only_first_byte;      /* the one byte every token starts with; -1: several */
 } BertAddedTokens;
 
 /* WordPiece's search for the longest piece starts no further than the longest token that
@@ -64,6 +74,9 @@ struct _BertTokenizer {
   guint subword_prefix_length;
   uint64_t subword_prefix_hash;
   guint max_input_chars_per_word;
+  /* WordPiece's pieces are the ids below this: the model's vocabulary, not the added tokens
+   * past it, which Hugging Face matches only as added tokens */
+  uint32_t n_model_pieces;
 
   int32_t unk_id, cls_id, sep_id, pad_id;
 
@@ -104,7 +117,7 @@ bert_added_token_candidate (const BertAddedTokens *tokens, const char *text, gsi
     const char *found = memchr (text + at, tokens->only_first_byte, length - at);
     return found != NULL ? (gsize) (found - text) : length;
   }
-  while (at < length && !tokens->first_byte[(unsigned char) text[at]])
+  while (at < length && !tokens->root_child[(unsigned char) text[at]])
     at++;
   return at;
 }
@@ -136,8 +149,11 @@ bert_added_tokens_find (const BertAddedTokens *tokens, const char *text, gsize s
       && bert_added_tokens_find_from (tokens, text, candidate, strip_from, length, match);
 }
 
-/* Adds a token to match (text non-empty); lstrip and rstrip unset. */
+/* Adds a token to match (text non-empty); lstrip and rstrip unset. Where an earlier token
+ * has the same text, that one stays the one matched. */
 BertAddedToken *bert_added_tokens_add (BertAddedTokens *tokens, const char *text, int32_t id);
+/* The token matched for exactly text, or NULL. */
+BertAddedToken *bert_added_tokens_lookup (const BertAddedTokens *tokens, const char *text);
 void bert_added_tokens_clear (BertAddedTokens *tokens);
 
 /* An empty tokenizer with Hugging Face's defaults (## prefix, 100 characters per word). */

@@ -14,7 +14,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json safetensors torch-bin config st-files spm-model"
+all_targets="tokenizer-encode markup tokenizer-element vocab tokenizer-json bpe-files safetensors torch-bin config st-files spm-model"
 
 dictionary_of () {
   case "$1" in

@@ -332,6 +332,9 @@ test_malformed_files_are_refused (void)
       "'b'", NULL);
   expect_refused ("vocab.json", "[\"a\"]", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "not a JSON object",
       NULL);
+  /* json-glib keeps the later of two equal keys: the error says why an id is out of range */
+  expect_refused ("vocab.json", "{\"a\": 0, \"b\": 1, \"a\": 2}", BERT_TOKENIZER_ERROR_FORMAT,
+      "the id of 'a' must be an integer from 0 to 1", "a token listed twice counts once", NULL);
   expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
       "special_tokens_map.json", "mask_token", NULL);
 }
