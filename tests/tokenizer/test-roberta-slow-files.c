@@ -339,6 +339,41 @@ test_malformed_files_are_refused (void)
       "special_tokens_map.json", "mask_token", NULL);
 }
 
+/* The special-map folder with its special_tokens_map.json replaced by contents, encoding
+ * text. */
+static char *
+encode_with_special_map (const char *contents, const char *text)
+{
+  char *dir = make_folder ("special-map");
+  GError *error = NULL;
+  BertEncoding encoding;
+
+  write_file (dir, "special_tokens_map.json", contents);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  char *described = describe (&encoding, FALSE);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  remove_folder (dir);
+  return described;
+}
+
+/* A special token set to null is absent, as transformers reads it: the class's default
+ * stands (<mask> here, found in the text with its lstrip). */
+static void
+test_null_special_token_is_absent (void)
+{
+  const char *text = "Hello <mask> world, and again<mask>.";
+  char *without = encode_with_special_map ("{}", text);
+  char *with_null = encode_with_special_map ("{\"mask_token\": null}", text);
+  g_assert_cmpstr (with_null, ==, without);
+  g_assert_nonnull (strstr (without, " 2000:0:6:12 ")); /* transformers 5.25's answer */
+  g_free (without);
+  g_free (with_null);
+}
+
 /* Without merges.txt the folder is no RoBERTa folder: the usual message, naming all three. */
 static void
 test_vocab_json_alone_is_not_a_tokenizer (void)
@@ -369,5 +404,6 @@ main (int argc, char **argv)
   g_test_add_func ("/roberta-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/roberta-slow/malformed-files-refused", test_malformed_files_are_refused);
   g_test_add_func ("/roberta-slow/vocab-json-alone", test_vocab_json_alone_is_not_a_tokenizer);
+  g_test_add_func ("/roberta-slow/null-special-token-absent", test_null_special_token_is_absent);
   return g_test_run ();
 }
