@@ -8,6 +8,7 @@
  */
 #include "bert_tokenizer.h"
 #include "length_records.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -19,38 +20,6 @@ static const char *variants[] = { "special-map", "prefix-space", "no-trim", "new
 static const char *const config_files[] = { "config.json", "special_tokens_map.json",
   "tokenizer_config.json" };
 
-static char *
-read_file (const char *path, gsize *length)
-{
-  char *contents;
-  GError *error = NULL;
-  g_file_get_contents (path, &contents, length, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-static void
-write_file (const char *dir, const char *name, const char *contents)
-{
-  GError *error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  g_free (path);
-}
-
-static void
-copy_file (const char *from_dir, const char *to_dir, const char *name)
-{
-  char *from = g_build_filename (from_dir, name, NULL);
-  if (g_file_test (from, G_FILE_TEST_EXISTS)) {
-    char *contents = read_file (from, NULL);
-    write_file (to_dir, name, contents);
-    g_free (contents);
-  }
-  g_free (from);
-}
-
 /* A temporary folder of vocab.json, merges.txt and the variant's config files (none when
  * variant is NULL). */
 static char *
@@ -60,12 +29,12 @@ make_folder (const char *variant)
   char *base = g_build_filename (data_dir, "roberta-slow", NULL);
   char *dir = g_dir_make_tmp ("roberta-slow-XXXXXX", &error);
   g_assert_no_error (error);
-  copy_file (base, dir, "vocab.json");
-  copy_file (base, dir, "merges.txt");
+  copy_file_if_present (base, "vocab.json", dir, "vocab.json");
+  copy_file_if_present (base, "merges.txt", dir, "merges.txt");
   if (variant != NULL) {
     char *variant_dir = g_build_filename (base, variant, NULL);
     for (guint i = 0; i < G_N_ELEMENTS (config_files); i++)
-      copy_file (variant_dir, dir, config_files[i]);
+      copy_file_if_present (variant_dir, config_files[i], dir, config_files[i]);
     g_free (variant_dir);
   }
   g_free (base);
@@ -89,36 +58,10 @@ remove_folder (char *dir)
 static BertTokenizer *
 load_variant (const char *variant)
 {
-  GError *error = NULL;
   char *dir = make_folder (variant);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
+  BertTokenizer *tokenizer = tokenizer_load_path (dir);
   remove_folder (dir);
   return tokenizer;
-}
-
-static char *
-describe (const BertEncoding *encoding, gboolean with_sequence)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++) {
-    g_string_append_printf (out, "%s%d:%d:", i ? " " : "", encoding->ids[i], encoding->type_ids[i]);
-    if (with_sequence)
-      g_string_append_printf (out, "%d:", bert_encoding_sequence_id (encoding, i));
-    g_string_append_printf (out, "%u:%u", encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  }
-  return g_string_free (out, FALSE);
-}
-
-static char **
-read_expected (const char *variant, const char *name)
-{
-  char *path = g_build_filename (data_dir, "roberta-slow", variant, name, NULL);
-  char *contents = read_file (path, NULL);
-  char **lines = g_strsplit (contents, "\n", -1);
-  g_free (contents);
-  g_free (path);
-  return lines;
 }
 
 static void
@@ -126,32 +69,15 @@ test_texts_match_transformers (gconstpointer data)
 {
   const char *variant = data;
   char *texts_path = g_build_filename (data_dir, "roberta-slow", "texts.txt", NULL);
-  gsize size;
-  char *texts = read_file (texts_path, &size);
-  char **expected = read_expected (variant, "expected.txt");
+  char *expected_path = g_build_filename (data_dir, "roberta-slow", variant, "expected.txt", NULL);
   BertTokenizer *tokenizer = load_variant (variant);
-  BertEncoding encoding;
-  guint n_texts = 0, n_differ = 0;
+  guint n_texts;
 
-  bert_encoding_init (&encoding);
-  for (gsize at = 0; at < size; n_texts++) {
-    gsize length;
-    char *text = length_record_next (texts, size, &at, &length);
-    g_assert_nonnull (expected[n_texts]);
-    bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
-    char *got = describe (&encoding, FALSE);
-    if (strcmp (got, expected[n_texts]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", variant, n_texts, text, got,
-          expected[n_texts]);
-    g_free (got);
-    g_free (text);
-  }
+  guint n_differ = texts_unlike_expected (tokenizer, texts_path, expected_path, variant, &n_texts);
   g_assert_cmpuint (n_texts, >, 200);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_strfreev (expected);
-  g_free (texts);
+  g_free (expected_path);
   g_free (texts_path);
 }
 
@@ -160,41 +86,17 @@ test_pairs_match_transformers (gconstpointer data)
 {
   const char *variant = data;
   char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  gsize size;
-  char *cases = read_file (cases_path, &size);
-  char **expected = read_expected (variant, "expected-pairs.txt");
+  char *expected_path = g_build_filename (data_dir, "roberta-slow", variant, "expected-pairs.txt", NULL);
+  GArray *cases = pair_cases_read (cases_path);
   BertTokenizer *tokenizer = load_variant (variant);
-  BertEncoding encoding;
-  GError *error = NULL;
-  guint n_pairs = 0, n_differ = 0;
+  guint n_truncated;
 
-  bert_encoding_init (&encoding);
-  for (gsize at = 0; at < size; n_pairs++) {
-    char *end, *text[2];
-    gsize length[2];
-    guint max_length = strtoul (cases + at, &end, 10);
-    g_assert_true (*end == '\n');
-    at = end + 1 - cases;
-    for (int s = 0; s < 2; s++)
-      text[s] = length_record_next (cases, size, &at, &length[s]);
-    g_assert_nonnull (expected[n_pairs]);
-    g_assert_true (bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
-        &encoding, &error));
-    g_assert_no_error (error);
-    char *got = describe (&encoding, TRUE);
-    if (strcmp (got, expected[n_pairs]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, pair %u (max_length %u):\n  ours %s\n  hf   %s", variant, n_pairs, max_length, got,
-          expected[n_pairs]);
-    g_free (got);
-    g_free (text[0]);
-    g_free (text[1]);
-  }
-  g_assert_cmpuint (n_pairs, >, 60);
+  guint n_differ = pairs_unlike_expected (tokenizer, cases, expected_path, variant, &n_truncated);
+  g_assert_cmpuint (cases->len, >, 60);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_strfreev (expected);
-  g_free (cases);
+  pair_cases_free (cases);
+  g_free (expected_path);
   g_free (cases_path);
 }
 
@@ -211,7 +113,7 @@ assert_same_as_special_map (BertTokenizer *tokenizer)
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
     bert_tokenizer_encode (tokenizer, texts[i], strlen (texts[i]), G_MAXUINT, &got);
     bert_tokenizer_encode (reference, texts[i], strlen (texts[i]), G_MAXUINT, &expected);
-    char *got_text = describe (&got, FALSE), *expected_text = describe (&expected, FALSE);
+    char *got_text = encoding_describe (&got, FALSE), *expected_text = encoding_describe (&expected, FALSE);
     g_assert_cmpstr (got_text, ==, expected_text);
     g_free (got_text);
     g_free (expected_text);
@@ -228,7 +130,7 @@ test_merges_line_ends_are_read (void)
 {
   char *dir = make_folder ("special-map");
   char *path = g_build_filename (dir, "merges.txt", NULL);
-  char *merges = read_file (path, NULL);
+  char *merges = read_file_contents (path, NULL);
   char **lines = g_strsplit (merges, "\n", -1);
   guint n = g_strv_length (lines);
   g_assert_cmpstr (lines[n - 1], ==, "");
@@ -236,7 +138,7 @@ test_merges_line_ends_are_read (void)
   lines[n - 1] = NULL;
   char *crlf = g_strjoinv ("\r\n", lines);
   char *edited = g_strdup_printf ("#version: 0.2\r\n%s", crlf);
-  write_file (dir, "merges.txt", edited);
+  write_file_in (dir, "merges.txt", edited, -1);
   GError *error = NULL;
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
   g_assert_no_error (error);
@@ -260,11 +162,10 @@ expect_refused (const char *name, const char *contents, int code, ...)
   char *dir = make_folder ("special-map");
   char *path = g_build_filename (dir, name, NULL);
   GError *error = NULL;
-  const char *needle;
   va_list needles;
 
   if (contents != NULL)
-    write_file (dir, name, contents);
+    write_file_in (dir, name, contents, -1);
   else
     g_unlink (path);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
@@ -272,10 +173,7 @@ expect_refused (const char *name, const char *contents, int code, ...)
   g_assert_error (error, BERT_TOKENIZER_ERROR, code);
   g_test_message ("%s", error->message);
   va_start (needles, code);
-  while ((needle = va_arg (needles, const char *)) != NULL) {
-    if (strstr (error->message, needle) == NULL)
-      g_error ("'%s' is not in the error: %s", needle, error->message);
-  }
+  assert_message_holds (error->message, needles);
   va_end (needles);
   g_assert_nonnull (strstr (error->message, dir));
   g_error_free (error);
@@ -348,12 +246,12 @@ encode_with_special_map (const char *contents, const char *text)
   GError *error = NULL;
   BertEncoding encoding;
 
-  write_file (dir, "special_tokens_map.json", contents);
+  write_file_in (dir, "special_tokens_map.json", contents, -1);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
   g_assert_no_error (error);
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  char *described = describe (&encoding, FALSE);
+  char *described = encoding_describe (&encoding, FALSE);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
   remove_folder (dir);

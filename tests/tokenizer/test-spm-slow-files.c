@@ -10,6 +10,7 @@
  */
 #include "bert_tokenizer.h"
 #include "length_records.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -22,56 +23,22 @@ static const char *variants[] = { "xlmr-config", "xlmr-map", "xlmr-saved-config"
 static const char *const folder_files[] = { "sentencepiece.bpe.model", "config.json",
   "special_tokens_map.json", "tokenizer_config.json", "added_tokens.json" };
 
-static char *
-read_file (const char *path, gsize *length)
-{
-  char *contents;
-  GError *error = NULL;
-  g_file_get_contents (path, &contents, length, &error);
-  g_assert_no_error (error);
-  return contents;
-}
-
-static void
-write_bytes (const char *dir, const char *name, const char *contents, gssize length)
-{
-  GError *error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-  g_free (path);
-}
-
-static void
-copy_file (const char *from, const char *to_dir, const char *name)
-{
-  if (g_file_test (from, G_FILE_TEST_EXISTS)) {
-    gsize length;
-    char *contents = read_file (from, &length);
-    write_bytes (to_dir, name, contents, length);
-    g_free (contents);
-  }
-}
-
 /* A temporary folder of the variant's model as sentencepiece.bpe.model and its config files. */
 static char *
 make_folder (const char *variant)
 {
   GError *error = NULL;
-  char *variant_dir = g_build_filename (data_dir, "spm-slow", variant, NULL);
+  char *models_dir = g_build_filename (data_dir, "spm-slow", NULL);
+  char *variant_dir = g_build_filename (models_dir, variant, NULL);
   char *model_txt = g_build_filename (variant_dir, "model.txt", NULL);
-  char *model_name = g_strstrip (read_file (model_txt, NULL));
-  char *model = g_build_filename (data_dir, "spm-slow", model_name, NULL);
+  char *model_name = g_strstrip (read_file_contents (model_txt, NULL));
   char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
   g_assert_no_error (error);
-  copy_file (model, dir, "sentencepiece.bpe.model");
-  for (guint i = 1; i < G_N_ELEMENTS (folder_files); i++) {
-    char *from = g_build_filename (variant_dir, folder_files[i], NULL);
-    copy_file (from, dir, folder_files[i]);
-    g_free (from);
-  }
-  g_free (model);
+  copy_file_if_present (models_dir, model_name, dir, "sentencepiece.bpe.model");
+  for (guint i = 1; i < G_N_ELEMENTS (folder_files); i++)
+    copy_file_if_present (variant_dir, folder_files[i], dir, folder_files[i]);
   g_free (model_name);
+  g_free (models_dir);
   g_free (model_txt);
   g_free (variant_dir);
   return dir;
@@ -92,36 +59,10 @@ remove_folder (char *dir)
 static BertTokenizer *
 load_variant (const char *variant)
 {
-  GError *error = NULL;
   char *dir = make_folder (variant);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
+  BertTokenizer *tokenizer = tokenizer_load_path (dir);
   remove_folder (dir);
   return tokenizer;
-}
-
-static char *
-describe (const BertEncoding *encoding, gboolean with_sequence)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++) {
-    g_string_append_printf (out, "%s%d:%d:", i ? " " : "", encoding->ids[i], encoding->type_ids[i]);
-    if (with_sequence)
-      g_string_append_printf (out, "%d:", bert_encoding_sequence_id (encoding, i));
-    g_string_append_printf (out, "%u:%u", encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  }
-  return g_string_free (out, FALSE);
-}
-
-static char **
-read_expected (const char *variant, const char *name)
-{
-  char *path = g_build_filename (data_dir, "spm-slow", variant, name, NULL);
-  char *contents = read_file (path, NULL);
-  char **lines = g_strsplit (contents, "\n", -1);
-  g_free (contents);
-  g_free (path);
-  return lines;
 }
 
 static void
@@ -129,32 +70,15 @@ test_texts_match_transformers (gconstpointer data)
 {
   const char *variant = data;
   char *texts_path = g_build_filename (data_dir, "spm-slow", "texts.txt", NULL);
-  gsize size;
-  char *texts = read_file (texts_path, &size);
-  char **expected = read_expected (variant, "expected.txt");
+  char *expected_path = g_build_filename (data_dir, "spm-slow", variant, "expected.txt", NULL);
   BertTokenizer *tokenizer = load_variant (variant);
-  BertEncoding encoding;
-  guint n_texts = 0, n_differ = 0;
+  guint n_texts;
 
-  bert_encoding_init (&encoding);
-  for (gsize at = 0; at < size; n_texts++) {
-    gsize length;
-    char *text = length_record_next (texts, size, &at, &length);
-    g_assert_nonnull (expected[n_texts]);
-    bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
-    char *got = describe (&encoding, FALSE);
-    if (strcmp (got, expected[n_texts]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", variant, n_texts, text, got,
-          expected[n_texts]);
-    g_free (got);
-    g_free (text);
-  }
+  guint n_differ = texts_unlike_expected (tokenizer, texts_path, expected_path, variant, &n_texts);
   g_assert_cmpuint (n_texts, >, 100);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_strfreev (expected);
-  g_free (texts);
+  g_free (expected_path);
   g_free (texts_path);
 }
 
@@ -163,41 +87,17 @@ test_pairs_match_transformers (gconstpointer data)
 {
   const char *variant = data;
   char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  gsize size;
-  char *cases = read_file (cases_path, &size);
-  char **expected = read_expected (variant, "expected-pairs.txt");
+  char *expected_path = g_build_filename (data_dir, "spm-slow", variant, "expected-pairs.txt", NULL);
+  GArray *cases = pair_cases_read (cases_path);
   BertTokenizer *tokenizer = load_variant (variant);
-  BertEncoding encoding;
-  GError *error = NULL;
-  guint n_pairs = 0, n_differ = 0;
+  guint n_truncated;
 
-  bert_encoding_init (&encoding);
-  for (gsize at = 0; at < size; n_pairs++) {
-    char *end, *text[2];
-    gsize length[2];
-    guint max_length = strtoul (cases + at, &end, 10);
-    g_assert_true (*end == '\n');
-    at = end + 1 - cases;
-    for (int s = 0; s < 2; s++)
-      text[s] = length_record_next (cases, size, &at, &length[s]);
-    g_assert_nonnull (expected[n_pairs]);
-    g_assert_true (bert_tokenizer_encode_pair (tokenizer, text[0], length[0], text[1], length[1], max_length,
-        &encoding, &error));
-    g_assert_no_error (error);
-    char *got = describe (&encoding, TRUE);
-    if (strcmp (got, expected[n_pairs]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, pair %u (max_length %u):\n  ours %s\n  hf   %s", variant, n_pairs, max_length, got,
-          expected[n_pairs]);
-    g_free (got);
-    g_free (text[0]);
-    g_free (text[1]);
-  }
-  g_assert_cmpuint (n_pairs, >, 60);
+  guint n_differ = pairs_unlike_expected (tokenizer, cases, expected_path, variant, &n_truncated);
+  g_assert_cmpuint (cases->len, >, 60);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_strfreev (expected);
-  g_free (cases);
+  pair_cases_free (cases);
+  g_free (expected_path);
   g_free (cases_path);
 }
 
@@ -211,20 +111,16 @@ expect_refused_bytes (const char *name, const char *contents, gssize length, int
   char *dir = make_folder ("xlmr-map");
   char *path = g_build_filename (dir, name, NULL);
   GError *error = NULL;
-  const char *needle;
 
   if (contents != NULL)
-    write_bytes (dir, name, contents, length);
+    write_file_in (dir, name, contents, length);
   else
     g_unlink (path);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
   g_assert_null (tokenizer);
   g_assert_error (error, BERT_TOKENIZER_ERROR, code);
   g_test_message ("%s", error->message);
-  while ((needle = va_arg (needles, const char *)) != NULL) {
-    if (strstr (error->message, needle) == NULL)
-      g_error ("'%s' is not in the error: %s", needle, error->message);
-  }
+  assert_message_holds (error->message, needles);
   g_assert_nonnull (strstr (error->message, dir));
   g_error_free (error);
   g_free (path);
@@ -355,13 +251,13 @@ test_small_model_loads (void)
   GError *error = NULL;
   BertEncoding encoding;
 
-  write_bytes (dir, "sentencepiece.bpe.model", (const char *) model->data, model->len);
+  write_file_in (dir, "sentencepiece.bpe.model", (const char *) model->data, model->len);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
   g_assert_no_error (error);
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, "a  b\tc <mask>", strlen ("a  b\tc <mask>"), G_MAXUINT, &encoding);
   /* <s> ▁a ▁b <unk> (▁c has no piece) <mask> </s>, as transformers gives for the same model */
-  char *got = describe (&encoding, FALSE);
+  char *got = encoding_describe (&encoding, FALSE);
   g_assert_cmpstr (got, ==, "0:0:0:0 4:0:0:1 6:0:3:4 3:0:5:6 7:0:7:13 2:0:0:0");
   g_free (got);
   bert_encoding_clear (&encoding);
@@ -474,7 +370,7 @@ expect_pre_tokenizer_refused (const char *pretokenizers, const char *needle)
                                 "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, "
                                 "\"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}}",
       pretokenizers);
-  write_bytes (dir, "tokenizer.json", json, -1);
+  write_file_in (dir, "tokenizer.json", json, -1);
   char *path = g_build_filename (dir, "tokenizer.json", NULL);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
   g_assert_null (tokenizer);

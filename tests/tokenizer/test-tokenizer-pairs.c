@@ -10,6 +10,7 @@
  */
 #include "bert_tokenizer.h"
 #include "length_records.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -41,33 +42,16 @@ static const char *local_tokenizers[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-
 static const char *shared_tokenizers[] = { "all-MiniLM-L6-v2", "bert-base-cased", "bert-base-chinese",
   "bert-base-multilingual-cased", "uncased-vocab-cased-rules" };
 
-typedef struct {
-  guint max_length;
-  char *text[2];
-  gsize length[2];
-} PairCase;
-
 /* A copy of a fixture's tokenizer.json with from replaced by to, loaded; the error if not. */
 static BertTokenizer *
 load_edited (const char *name, const char *from, const char *to, GError **error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
-  char *contents;
-  g_file_get_contents (source, &contents, NULL, error);
-  g_assert_no_error (*error);
+  char *contents = read_file_contents (source, NULL);
   char *at = strstr (contents, from);
   g_assert_nonnull (at);
   char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
-  char *dir = g_dir_make_tmp ("pairs-XXXXXX", error);
-  g_assert_no_error (*error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_file_set_contents (path, edited, -1, error);
-  g_assert_no_error (*error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (edited, error);
   g_free (edited);
   g_free (contents);
   g_free (source);
@@ -110,52 +94,6 @@ load_tokenizer (const char *name)
   return tokenizer;
 }
 
-static GArray *
-read_cases (void)
-{
-  char *path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  GArray *cases = g_array_new (FALSE, FALSE, sizeof (PairCase));
-  GError *error = NULL;
-  char *contents;
-  gsize size;
-
-  g_file_get_contents (path, &contents, &size, &error);
-  g_assert_no_error (error);
-  for (gsize at = 0; at < size;) {
-    PairCase pair;
-    char *end;
-    pair.max_length = strtoul (contents + at, &end, 10);
-    g_assert_true (*end == '\n');
-    at = end + 1 - contents;
-    for (int s = 0; s < 2; s++)
-      pair.text[s] = length_record_next (contents, size, &at, &pair.length[s]);
-    g_array_append_val (cases, pair);
-  }
-  g_free (contents);
-  g_free (path);
-  return cases;
-}
-
-static void
-free_cases (GArray *cases)
-{
-  for (guint i = 0; i < cases->len; i++) {
-    g_free (g_array_index (cases, PairCase, i).text[0]);
-    g_free (g_array_index (cases, PairCase, i).text[1]);
-  }
-  g_array_free (cases, TRUE);
-}
-
-static char *
-describe (const BertEncoding *encoding)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
-        bert_encoding_sequence_id (encoding, i), encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  return g_string_free (out, FALSE);
-}
-
 static void
 test_pairs_match_reference (gconstpointer data)
 {
@@ -164,37 +102,17 @@ test_pairs_match_reference (gconstpointer data)
   if (tokenizer == NULL)
     return;
   char *expected_path = g_strdup_printf ("%s/pairs/%s.txt", data_dir, name);
-  char *contents;
-  GError *error = NULL;
-  g_file_get_contents (expected_path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  char **expected = g_strsplit (contents, "\n", -1);
-  GArray *cases = read_cases ();
-  BertEncoding encoding;
-  guint n_differ = 0, n_truncated = 0;
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  GArray *cases = pair_cases_read (cases_path);
+  guint n_truncated;
 
-  bert_encoding_init (&encoding);
-  for (guint i = 0; i < cases->len; i++) {
-    const PairCase *pair = &g_array_index (cases, PairCase, i);
-    g_assert_nonnull (expected[i]);
-    g_assert_true (bert_tokenizer_encode_pair (tokenizer, pair->text[0], pair->length[0], pair->text[1],
-        pair->length[1], pair->max_length, &encoding, &error));
-    g_assert_no_error (error);
-    n_truncated += encoding.truncated;
-    char *got = describe (&encoding);
-    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, pair %u (max_length %u, '%s', '%s'):\n  ours %s\n  hf   %s", name, i,
-          pair->max_length, pair->text[0], pair->text[1], got, expected[i]);
-    g_free (got);
-  }
+  guint n_differ = pairs_unlike_expected (tokenizer, cases, expected_path, name, &n_truncated);
   g_assert_cmpuint (cases->len, >, 60);
   g_assert_cmpuint (n_truncated, >, 20);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  free_cases (cases);
-  g_strfreev (expected);
-  g_free (contents);
+  pair_cases_free (cases);
+  g_free (cases_path);
   g_free (expected_path);
 }
 

@@ -1,0 +1,154 @@
+/* tokenizer_test_support.c: see tokenizer_test_support.h. */
+#include "tokenizer_test_support.h"
+
+#include "length_records.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+char *
+read_file_contents (const char *path, gsize *length)
+{
+  char *contents;
+  GError *error = NULL;
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+char **
+read_file_lines (const char *path)
+{
+  char *contents = read_file_contents (path, NULL);
+  char **lines = g_strsplit (contents, "\n", -1);
+  g_free (contents);
+  return lines;
+}
+
+void
+write_file_in (const char *dir, const char *name, const char *contents, gssize length)
+{
+  GError *error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+  g_free (path);
+}
+
+void
+copy_file_if_present (const char *from_dir, const char *from_name, const char *to_dir, const char *to_name)
+{
+  char *from_path = g_build_filename (from_dir, from_name, NULL);
+  if (g_file_test (from_path, G_FILE_TEST_EXISTS)) {
+    gsize length;
+    char *contents = read_file_contents (from_path, &length);
+    write_file_in (to_dir, to_name, contents, length);
+    g_free (contents);
+  }
+  g_free (from_path);
+}
+
+BertTokenizer *
+tokenizer_load_path (const char *path)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  g_assert_no_error (error);
+  return tokenizer;
+}
+
+BertTokenizer *
+tokenizer_load_json_text (const char *json, GError **error)
+{
+  GError *local_error = NULL;
+  char *dir = g_dir_make_tmp ("tokenizer-json-XXXXXX", &local_error);
+  g_assert_no_error (local_error);
+  write_file_in (dir, "tokenizer.json", json, -1);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
+  char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  return tokenizer;
+}
+
+char *
+encoding_describe (const BertEncoding *encoding, gboolean with_sequence)
+{
+  GString *out = g_string_new (NULL);
+  for (uint32_t i = 0; i < encoding->n_tokens; i++) {
+    g_string_append_printf (out, "%s%d:%d:", i ? " " : "", encoding->ids[i], encoding->type_ids[i]);
+    if (with_sequence)
+      g_string_append_printf (out, "%d:", bert_encoding_sequence_id (encoding, i));
+    g_string_append_printf (out, "%u:%u", encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+void
+assert_message_holds (const char *message, va_list needles)
+{
+  const char *needle;
+  while ((needle = va_arg (needles, const char *)) != NULL) {
+    if (strstr (message, needle) == NULL)
+      g_error ("'%s' is not in the error: %s", needle, message);
+  }
+}
+
+guint
+texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_path, const char *expected_path,
+    const char *label, guint *n_texts)
+{
+  GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
+  GPtrArray *texts = length_records_read (texts_path, lengths);
+  char **expected = read_file_lines (expected_path);
+  BertEncoding encoding;
+  guint n_differ = 0;
+
+  bert_encoding_init (&encoding);
+  for (guint i = 0; i < texts->len; i++) {
+    const char *text = g_ptr_array_index (texts, i);
+    g_assert_nonnull (expected[i]);
+    bert_tokenizer_encode (tokenizer, text, g_array_index (lengths, gsize, i), G_MAXUINT, &encoding);
+    char *got = encoding_describe (&encoding, FALSE);
+    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", label, i, text, got, expected[i]);
+    g_free (got);
+  }
+  *n_texts = texts->len;
+  bert_encoding_clear (&encoding);
+  g_strfreev (expected);
+  g_ptr_array_free (texts, TRUE);
+  g_array_free (lengths, TRUE);
+  return n_differ;
+}
+
+guint
+pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, const char *expected_path,
+    const char *label, guint *n_truncated)
+{
+  char **expected = read_file_lines (expected_path);
+  BertEncoding encoding;
+  GError *error = NULL;
+  guint n_differ = 0;
+
+  *n_truncated = 0;
+  bert_encoding_init (&encoding);
+  for (guint i = 0; i < cases->len; i++) {
+    const PairCase *pair = &g_array_index (cases, PairCase, i);
+    g_assert_nonnull (expected[i]);
+    g_assert_true (bert_tokenizer_encode_pair (tokenizer, pair->text[0], pair->length[0], pair->text[1],
+        pair->length[1], pair->max_length, &encoding, &error));
+    g_assert_no_error (error);
+    *n_truncated += encoding.truncated;
+    char *got = encoding_describe (&encoding, TRUE);
+    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
+      g_test_message ("%s, pair %u (max_length %u, '%s', '%s'):\n  ours %s\n  hf   %s", label, i,
+          pair->max_length, pair->text[0], pair->text[1], got, expected[i]);
+    g_free (got);
+  }
+  bert_encoding_clear (&encoding);
+  g_strfreev (expected);
+  return n_differ;
+}

@@ -1,0 +1,49 @@
+/* tokenizer_test_support.h: what the tokenizer tests share.
+ *
+ * Files read and written with assertions, tokenizers loaded with assertions, and encodings
+ * written as text ("id:type_id:start:end" per token, or "id:type_id:sequence:start:end") to
+ * compare with the reference outputs, one line per text or pair.
+ */
+#ifndef TOKENIZER_TEST_SUPPORT_H
+#define TOKENIZER_TEST_SUPPORT_H
+
+#include "bert_tokenizer.h"
+
+#include <glib.h>
+#include <stdarg.h>
+
+/* The contents of path, NUL-terminated (g_free them); asserts that it reads. */
+char *read_file_contents (const char *path, gsize *length);
+/* The lines of path (g_strfreev them); after a final newline comes an empty line. */
+char **read_file_lines (const char *path);
+/* Writes contents (length bytes, -1: up to the NUL) as the file name of dir. */
+void write_file_in (const char *dir, const char *name, const char *contents, gssize length);
+/* Copies the file from_name of from_dir, when it exists, as the file to_name of to_dir. */
+void copy_file_if_present (const char *from_dir, const char *from_name, const char *to_dir,
+    const char *to_name);
+
+/* The tokenizer of path; asserts that it loads. */
+BertTokenizer *tokenizer_load_path (const char *path);
+/* The tokenizer of a tokenizer.json with the text json, loaded from a temporary folder that
+ * is removed again; NULL and error when it is refused. */
+BertTokenizer *tokenizer_load_json_text (const char *json, GError **error);
+
+/* The encoding as one line of text, with each token's sequence id when with_sequence. */
+char *encoding_describe (const BertEncoding *encoding, gboolean with_sequence);
+
+/* Fails, naming it and the message, on the first of the NULL-ended needles not in message. */
+void assert_message_holds (const char *message, va_list needles);
+
+/* Encodes each text of the length records of texts_path without a length limit and compares
+ * it with the line of the same index of expected_path (which must have one), logging the
+ * first five differences under label; the number of texts that differ, and in *n_texts
+ * how many there are. */
+guint texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_path,
+    const char *expected_path, const char *label, guint *n_texts);
+/* Encodes each pair case (PairCase) and compares it, with its sequence ids, with the line of
+ * the same index of expected_path, as texts_unlike_expected; the number of pairs that differ,
+ * and in *n_truncated how many encodings were truncated. */
+guint pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, const char *expected_path,
+    const char *label, guint *n_truncated);
+
+#endif
