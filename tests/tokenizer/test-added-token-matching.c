@@ -9,8 +9,8 @@
  * repository.
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -66,18 +66,8 @@ tokenizer_json (const char *base, const Added *tokens, guint n_tokens, guint *n_
 static BertTokenizer *
 load_from (const char *base, const Added *tokens, guint n_tokens, guint *n_vocab, GError **error)
 {
-  GError *local_error = NULL;
   char *text = tokenizer_json (base, tokens, n_tokens, n_vocab);
-  char *dir = g_dir_make_tmp ("added-token-matching-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_file_set_contents (path, text, -1, &local_error);
-  g_assert_no_error (local_error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (text, error);
   g_free (text);
   return tokenizer;
 }

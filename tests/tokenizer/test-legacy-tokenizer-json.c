@@ -11,9 +11,9 @@
  */
 #include "bert_tokenizer.h"
 #include "length_records.h"
+#include "tokenizer_test_support.h"
 #include "bert_unigram_vocab.h"
 
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,25 +24,6 @@ static const char *variants[] = { "bpe-affixes-legacy", "bpe-affixes-untyped", "
   "bpe-roberta-untyped", "unigram-byte-fallback-legacy", "unigram-byte-fallback-untyped",
   "unigram-hf-untyped", "unigram-nmt-nfkc-cf-legacy", "unigram-nmt-nfkc-cf-untyped",
   "unigram-nmt-nfkc-legacy", "unigram-nmt-nfkc-untyped", "wordpiece-bert-legacy", "wordpiece-bert-untyped" };
-
-static BertTokenizer *
-load (const char *path)
-{
-  GError *error = NULL;
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
-  g_assert_no_error (error);
-  return tokenizer;
-}
-
-static char *
-describe (const BertEncoding *encoding)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
-        encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  return g_string_free (out, FALSE);
-}
 
 /* The texts of parity-texts.txt. */
 static GPtrArray *
@@ -65,12 +46,12 @@ encode_both (const BertTokenizer *tokenizer, GPtrArray *texts, GArray *lengths, 
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, g_ptr_array_index (texts, i), g_array_index (lengths, gsize, i),
       G_MAXUINT, &encoding);
-  char *single = describe (&encoding);
+  char *single = encoding_describe (&encoding, FALSE);
   g_assert_true (
       bert_tokenizer_encode_pair (tokenizer, g_ptr_array_index (texts, i), g_array_index (lengths, gsize, i),
           g_ptr_array_index (texts, j), g_array_index (lengths, gsize, j), G_MAXUINT, &encoding, &error));
   g_assert_no_error (error);
-  char *pair = describe (&encoding);
+  char *pair = encoding_describe (&encoding, FALSE);
   char *both = g_strconcat (single, "\n", pair, NULL);
   bert_encoding_clear (&encoding);
   g_free (single);
@@ -89,7 +70,7 @@ test_variant_encodes_as_its_original (gconstpointer data)
   char *variant_path = g_build_filename (variants_dir, variant, NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
   GPtrArray *texts = read_parity_texts (lengths);
-  BertTokenizer *original = load (original_path), *legacy = load (variant_path);
+  BertTokenizer *original = tokenizer_load_path (original_path), *legacy = tokenizer_load_path (variant_path);
   guint n_differ = 0;
 
   g_assert_cmpuint (texts->len, >, 200);
@@ -119,17 +100,15 @@ test_wordpiece_fixture_matches_reference (void)
   char *expected_path = g_build_filename (folder, "expected.txt", NULL);
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
   GPtrArray *texts = read_parity_texts (lengths);
-  BertTokenizer *tokenizer = load (folder);
-  char *contents;
+  BertTokenizer *tokenizer = tokenizer_load_path (folder);
+  char **expected = read_file_lines (expected_path);
   BertEncoding encoding;
 
-  g_assert_true (g_file_get_contents (expected_path, &contents, NULL, NULL));
-  char **expected = g_strsplit (contents, "\n", -1);
   bert_encoding_init (&encoding);
   for (guint i = 0; i < texts->len; i++) {
     bert_tokenizer_encode (tokenizer, g_ptr_array_index (texts, i), g_array_index (lengths, gsize, i),
         G_MAXUINT, &encoding);
-    char *got = describe (&encoding);
+    char *got = encoding_describe (&encoding, FALSE);
     g_assert_nonnull (expected[i]);
     g_assert_cmpstr (got, ==, expected[i]);
     g_free (got);
@@ -137,7 +116,6 @@ test_wordpiece_fixture_matches_reference (void)
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
   g_strfreev (expected);
-  g_free (contents);
   g_ptr_array_free (texts, TRUE);
   g_array_free (lengths, TRUE);
   g_free (expected_path);
@@ -168,16 +146,7 @@ load_document (const char *model, const char *normalizer, const char *pre_tokeni
                        "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}}],\"special_tokens\":{}},"
                        "\"decoder\":null,\"model\":%s}",
           normalizer, pre_tokenizer, model);
-  GError *local_error = NULL;
-  char *dir = g_dir_make_tmp ("legacy-json-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_assert_true (g_file_set_contents (path, json, -1, NULL));
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (json, error);
   g_free (json);
   return tokenizer;
 }
@@ -331,21 +300,9 @@ static BertTokenizer *
 load_edited (const char *name, const char *from, const char *to, GError **error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
-  char *contents;
-  g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
-  char *at = strstr (contents, from);
-  g_assert_nonnull (at);
-  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
-  GError *local_error = NULL;
-  char *dir = g_dir_make_tmp ("legacy-json-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_assert_true (g_file_set_contents (path, edited, -1, NULL));
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  char *contents = read_file_contents (source, NULL);
+  char *edited = text_with_first_replaced (contents, from, to);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (edited, error);
   g_free (edited);
   g_free (contents);
   g_free (source);
@@ -363,12 +320,12 @@ check_edited_encodes (const char *name, const char *from, const char *to, const 
   g_assert_no_error (error);
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, " Hello world", 12, G_MAXUINT, &encoding);
-  char *got = describe (&encoding);
+  char *got = encoding_describe (&encoding, FALSE);
   g_assert_cmpstr (got, ==, single_expected);
   g_free (got);
   g_assert_true (
       bert_tokenizer_encode_pair (tokenizer, "Hello", 5, "world", 5, G_MAXUINT, &encoding, &error));
-  got = describe (&encoding);
+  got = encoding_describe (&encoding, FALSE);
   g_assert_cmpstr (got, ==, pair_expected);
   g_free (got);
   bert_encoding_clear (&encoding);
@@ -415,7 +372,7 @@ test_metaspace_add_prefix_space_as_the_reference (void)
   g_assert_no_error (error);
   bert_tokenizer_encode (a, "Hello world", 11, G_MAXUINT, &first);
   bert_tokenizer_encode (b, "Hello world", 11, G_MAXUINT, &second);
-  char *first_text = describe (&first), *second_text = describe (&second);
+  char *first_text = encoding_describe (&first, FALSE), *second_text = encoding_describe (&second, FALSE);
   g_assert_cmpstr (first_text, ==, second_text);
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
     g_assert_null (load_edited ("unigram-nmt-nfkc", METASPACE, refused[i][0], &error));

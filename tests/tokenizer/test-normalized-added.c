@@ -8,9 +8,8 @@
  * byte offsets of the folder's expected.txt. Needs nothing outside the repository.
  */
 #include "bert_tokenizer.h"
-#include "length_records.h"
+#include "tokenizer_test_support.h"
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +42,6 @@ variant_json (const char *variant_path)
   return text;
 }
 
-/* Loads tokenizer.json text from a scratch folder; NULL and the error where refused. */
-static BertTokenizer *
-load_json_text (const char *text, GError **error)
-{
-  GError *local_error = NULL;
-  char *dir = g_dir_make_tmp ("normalized-added-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_file_set_contents (path, text, -1, &local_error);
-  g_assert_no_error (local_error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
-  return tokenizer;
-}
-
 static BertTokenizer *
 load_variant (const char *name)
 {
@@ -70,7 +51,7 @@ load_variant (const char *name)
   char *variant_path = g_build_filename (folder, "variant.json", NULL);
   if (g_file_test (variant_path, G_FILE_TEST_EXISTS)) {
     char *text = variant_json (variant_path);
-    tokenizer = load_json_text (text, &error);
+    tokenizer = tokenizer_load_json_text (text, &error);
     g_free (text);
   } else {
     tokenizer = bert_tokenizer_new_from_path (folder, &error);
@@ -81,51 +62,19 @@ load_variant (const char *name)
   return tokenizer;
 }
 
-static char *
-describe (const BertEncoding *encoding)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
-        encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  return g_string_free (out, FALSE);
-}
-
 static void
 test_variant_matches_reference (gconstpointer data)
 {
   const char *name = data;
   char *texts_path = g_build_filename (data_dir, "normalized-added", "texts.txt", NULL);
   char *expected_path = g_build_filename (data_dir, "normalized-added", name, "expected.txt", NULL);
-  GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = length_records_read (texts_path, lengths);
-  char *contents;
-  GError *error = NULL;
-  g_file_get_contents (expected_path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  char **expected = g_strsplit (contents, "\n", -1);
   BertTokenizer *tokenizer = load_variant (name);
-  BertEncoding encoding;
-  guint n_differ = 0;
+  guint n_texts;
 
-  bert_encoding_init (&encoding);
-  for (guint i = 0; i < texts->len; i++) {
-    g_assert_nonnull (expected[i]);
-    const char *text = g_ptr_array_index (texts, i);
-    bert_tokenizer_encode (tokenizer, text, g_array_index (lengths, gsize, i), G_MAXUINT, &encoding);
-    char *got = describe (&encoding);
-    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", name, i, text, got, expected[i]);
-    g_free (got);
-  }
-  g_assert_cmpuint (texts->len, >, 100);
+  guint n_differ = texts_unlike_expected (tokenizer, texts_path, expected_path, name, &n_texts);
+  g_assert_cmpuint (n_texts, >, 100);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_ptr_array_free (texts, TRUE);
-  g_array_free (lengths, TRUE);
-  g_strfreev (expected);
-  g_free (contents);
   g_free (texts_path);
   g_free (expected_path);
 }

@@ -9,10 +9,9 @@
  */
 #include "bert_subword.h"
 #include "bert_tokenizer.h"
-#include "length_records.h"
+#include "tokenizer_test_support.h"
 
 #include <stdlib.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 static const char *data_dir;
@@ -23,34 +22,10 @@ static const char *fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "un
 static BertTokenizer *
 load_fixture (const char *name)
 {
-  GError *error = NULL;
   char *folder = g_build_filename (data_dir, name, NULL);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
-  g_assert_no_error (error);
+  BertTokenizer *tokenizer = tokenizer_load_path (folder);
   g_free (folder);
   return tokenizer;
-}
-
-static char *
-describe (const BertEncoding *encoding)
-{
-  GString *out = g_string_new (NULL);
-  for (uint32_t i = 0; i < encoding->n_tokens; i++)
-    g_string_append_printf (out, "%s%d:%d:%u:%u", i ? " " : "", encoding->ids[i], encoding->type_ids[i],
-        encoding->offsets[2 * i], encoding->offsets[2 * i + 1]);
-  return g_string_free (out, FALSE);
-}
-
-static char **
-read_lines (const char *path)
-{
-  char *contents;
-  GError *error = NULL;
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-  char **lines = g_strsplit (contents, "\n", -1);
-  g_free (contents);
-  return lines;
 }
 
 static void
@@ -59,30 +34,13 @@ test_fixture_matches_reference (gconstpointer data)
   const char *name = data;
   char *texts_path = g_build_filename (data_dir, "parity-texts.txt", NULL);
   char *expected_path = g_build_filename (data_dir, name, "expected.txt", NULL);
-  GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
-  GPtrArray *texts = length_records_read (texts_path, lengths);
-  char **expected = read_lines (expected_path);
   BertTokenizer *tokenizer = load_fixture (name);
-  BertEncoding encoding;
-  guint n_texts = 0, n_differ = 0;
+  guint n_texts;
 
-  bert_encoding_init (&encoding);
-  for (guint i = 0; i < texts->len; i++, n_texts++) {
-    g_assert_nonnull (expected[i]);
-    const char *text = g_ptr_array_index (texts, i);
-    bert_tokenizer_encode (tokenizer, text, g_array_index (lengths, gsize, i), G_MAXUINT, &encoding);
-    char *got = describe (&encoding);
-    if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
-      g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", name, i, text, got, expected[i]);
-    g_free (got);
-  }
+  guint n_differ = texts_unlike_expected (tokenizer, texts_path, expected_path, name, &n_texts);
   g_assert_cmpuint (n_texts, >, 200);
   g_assert_cmpuint (n_differ, ==, 0);
-  bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  g_ptr_array_free (texts, TRUE);
-  g_array_free (lengths, TRUE);
-  g_strfreev (expected);
   g_free (texts_path);
   g_free (expected_path);
 }
@@ -95,28 +53,13 @@ static BertTokenizer *
 load_with_edits (const char *name, const char *const *edits, GError **error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
-  char *contents;
-  GError *local_error = NULL;
-  g_file_get_contents (source, &contents, NULL, &local_error);
-  g_assert_no_error (local_error);
+  char *contents = read_file_contents (source, NULL);
   for (guint i = 0; edits[i] != NULL; i += 2) {
-    char *at = strstr (contents, edits[i]);
-    g_assert_nonnull (at);
-    char *edited =
-        g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, edits[i + 1], at + strlen (edits[i]));
+    char *edited = text_with_first_replaced (contents, edits[i], edits[i + 1]);
     g_free (contents);
     contents = edited;
   }
-  char *dir = g_dir_make_tmp ("subword-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_file_set_contents (path, contents, -1, &local_error);
-  g_assert_no_error (local_error);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (contents, error);
   g_free (contents);
   g_free (source);
   return tokenizer;
@@ -305,7 +248,7 @@ check_encodes_as (BertTokenizer *tokenizer, const char *text, const char *expect
   BertEncoding encoding;
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  char *got = describe (&encoding);
+  char *got = encoding_describe (&encoding, FALSE);
   g_assert_cmpstr (got, ==, expected);
   g_free (got);
   bert_encoding_clear (&encoding);
@@ -408,7 +351,7 @@ describe_text (BertTokenizer *tokenizer, const char *text)
   BertEncoding encoding;
   bert_encoding_init (&encoding);
   bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  char *description = describe (&encoding);
+  char *description = encoding_describe (&encoding, FALSE);
   bert_encoding_clear (&encoding);
   return description;
 }

@@ -12,7 +12,6 @@
 #include "length_records.h"
 #include "tokenizer_test_support.h"
 
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,9 +47,7 @@ load_edited (const char *name, const char *from, const char *to, GError **error)
 {
   char *source = g_build_filename (data_dir, name, "tokenizer.json", NULL);
   char *contents = read_file_contents (source, NULL);
-  char *at = strstr (contents, from);
-  g_assert_nonnull (at);
-  char *edited = g_strdup_printf ("%.*s%s%s", (int) (at - contents), contents, to, at + strlen (from));
+  char *edited = text_with_first_replaced (contents, from, to);
   BertTokenizer *tokenizer = tokenizer_load_json_text (edited, error);
   g_free (edited);
   g_free (contents);

@@ -7,6 +7,7 @@
  * Skips (exit 77) when the shared folder is absent.
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -94,15 +95,6 @@ reference_line (GPtrArray *lines, guint i)
   return json_node_get_object (json_parser_get_root (g_ptr_array_index (lines, i)));
 }
 
-static BertTokenizer *
-load (const char *path)
-{
-  GError *error = NULL;
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
-  g_assert_no_error (error);
-  return tokenizer;
-}
-
 /* The vocab.txt of a tokenizer folder; uncased-vocab-cased-rules has none of its own and,
  * as its README says, uses all-MiniLM-L6-v2's. */
 static char *
@@ -138,7 +130,7 @@ test_reference (gconstpointer data)
   char *json_path = g_build_filename (folder, "tokenizer.json", NULL);
   char *vocab_path = vocab_txt_of (name);
   GPtrArray *lines = read_reference (reference);
-  BertTokenizer *from_folder = load (folder), *from_json = load (json_path);
+  BertTokenizer *from_folder = tokenizer_load_path (folder), *from_json = tokenizer_load_path (json_path);
   BertNormalizerOptions options = *bert_tokenizer_get_options (from_json);
   GError *error = NULL;
   BertTokenizer *from_vocab = bert_tokenizer_new_from_vocab_file (vocab_path, &options, &error);

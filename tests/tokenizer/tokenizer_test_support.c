@@ -48,6 +48,14 @@ copy_file_if_present (const char *from_dir, const char *from_name, const char *t
   g_free (from_path);
 }
 
+char *
+text_with_first_replaced (const char *text, const char *from, const char *to)
+{
+  const char *at = strstr (text, from);
+  g_assert_nonnull (at);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to, at + strlen (from));
+}
+
 BertTokenizer *
 tokenizer_load_path (const char *path)
 {

@@ -22,6 +22,9 @@ void write_file_in (const char *dir, const char *name, const char *contents, gss
 void copy_file_if_present (const char *from_dir, const char *from_name, const char *to_dir,
     const char *to_name);
 
+/* text with its first from replaced by to (g_free it); asserts that text holds from. */
+char *text_with_first_replaced (const char *text, const char *from, const char *to);
+
 /* The tokenizer of path; asserts that it loads. */
 BertTokenizer *tokenizer_load_path (const char *path);
 /* The tokenizer of a tokenizer.json with the text json, loaded from a temporary folder that
