@@ -1,5 +1,6 @@
 """What the element tests of this folder share: the skip where gi, numpy or the elements
-are missing (exit 77), and texts pushed through a pipeline with their metas collected."""
+are missing (exit 77), texts pushed through a pipeline with their metas collected, and a
+model folder's embeddings checked against its reference.json."""
 import sys
 
 SKIP = 77
@@ -61,3 +62,19 @@ def run_texts(description, texts, warnings=None):
     assert message is not None, "no EOS within 30 s"
     assert message.type == Gst.MessageType.EOS, message.parse_error()
     return results
+
+
+def check_folder_against_reference(test, folder, lines):
+    """Runs the texts of reference.json's lines through `tokenizer ! bert-infer device=cpu`
+    on folder and checks, with test's assertions, one result per line with the line's ids
+    and embedding (cosine >= 0.99999, max abs diff <= 1e-4)."""
+    metas = run_texts(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu",
+                      [line["text"] for line in lines])
+    test.assertEqual(len(metas), len(lines))
+    for line, (_, tokens, result) in zip(lines, metas):
+        test.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
+        got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
+        want = numpy.array(line["embedding"])
+        cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
+        test.assertGreaterEqual(cosine, 0.99999, line["text"])
+        numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])

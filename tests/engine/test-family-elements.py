@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-from element_pipelines import Gst, buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
+from element_pipelines import Gst, check_folder_against_reference  # noqa: E402  (exits 77 first where needed)
 
 
 class FamilyPipelines(unittest.TestCase):
@@ -30,17 +30,7 @@ class FamilyPipelines(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="gst-bert-family-") as folder:
             shutil.copytree(E2E_DIR / name, folder, dirs_exist_ok=True)
             shutil.copy(TOKENIZER_DATA / reference["tokenizer"] / "tokenizer.json", folder)
-            lines = reference["lines"]
-            metas = run_texts(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu",
-                              [line["text"] for line in lines])
-        self.assertEqual(len(metas), len(lines))
-        for line, (_, tokens, result) in zip(lines, metas):
-            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
-            got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
-            want = numpy.array(line["embedding"])
-            cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
-            self.assertGreaterEqual(cosine, 0.99999, line["text"])
-            numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])
+            check_folder_against_reference(self, folder, reference["lines"])
 
     def test_unsupported_model_type_refused_at_ready(self):
         for model_type in ("deberta-v2", "modernbert"):

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
 SLOW_DIR = HERE.parent / "tokenizer" / "data" / "roberta-slow"
 
-from element_pipelines import buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
+from element_pipelines import check_folder_against_reference  # noqa: E402  (exits 77 first where needed)
 
 
 class RobertaSlowFilesPipeline(unittest.TestCase):
@@ -36,17 +36,7 @@ class RobertaSlowFilesPipeline(unittest.TestCase):
                            SLOW_DIR / "prefix-space" / "tokenizer_config.json"):
                 shutil.copy(source, folder)
             self.assertFalse((Path(folder) / "tokenizer.json").exists())
-            lines = reference["lines"]
-            metas = run_texts(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu",
-                              [line["text"] for line in lines])
-        self.assertEqual(len(metas), len(lines))
-        for line, (_, tokens, result) in zip(lines, metas):
-            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
-            got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
-            want = numpy.array(line["embedding"])
-            cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
-            self.assertGreaterEqual(cosine, 0.99999, line["text"])
-            numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])
+            check_folder_against_reference(self, folder, reference["lines"])
 
 
 if __name__ == "__main__":
