@@ -25,10 +25,8 @@ static const char *const config_files[] = { "config.json", "special_tokens_map.j
 static char *
 make_folder (const char *variant)
 {
-  GError *error = NULL;
   char *base = g_build_filename (data_dir, "roberta-slow", NULL);
-  char *dir = g_dir_make_tmp ("roberta-slow-XXXXXX", &error);
-  g_assert_no_error (error);
+  char *dir = scratch_folder_new ("roberta-slow-XXXXXX");
   copy_file_if_present (base, "vocab.json", dir, "vocab.json");
   copy_file_if_present (base, "merges.txt", dir, "merges.txt");
   if (variant != NULL) {
@@ -44,15 +42,9 @@ make_folder (const char *variant)
 static void
 remove_folder (char *dir)
 {
-  const char *names[] = { "vocab.json", "merges.txt", "config.json", "special_tokens_map.json",
+  static const char *const names[] = { "vocab.json", "merges.txt", "config.json", "special_tokens_map.json",
     "tokenizer_config.json", "added_tokens.json" };
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    char *path = g_build_filename (dir, names[i], NULL);
-    g_unlink (path);
-    g_free (path);
-  }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-  g_free (dir);
+  scratch_folder_remove (dir, names, G_N_ELEMENTS (names));
 }
 
 static BertTokenizer *

@@ -27,13 +27,11 @@ static const char *const folder_files[] = { "sentencepiece.bpe.model", "config.j
 static char *
 make_folder (const char *variant)
 {
-  GError *error = NULL;
   char *models_dir = g_build_filename (data_dir, "spm-slow", NULL);
   char *variant_dir = g_build_filename (models_dir, variant, NULL);
   char *model_txt = g_build_filename (variant_dir, "model.txt", NULL);
   char *model_name = g_strstrip (read_file_contents (model_txt, NULL));
-  char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
-  g_assert_no_error (error);
+  char *dir = scratch_folder_new ("spm-slow-XXXXXX");
   copy_file_if_present (models_dir, model_name, dir, "sentencepiece.bpe.model");
   for (guint i = 1; i < G_N_ELEMENTS (folder_files); i++)
     copy_file_if_present (variant_dir, folder_files[i], dir, folder_files[i]);
@@ -47,13 +45,7 @@ make_folder (const char *variant)
 static void
 remove_folder (char *dir)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (folder_files); i++) {
-    char *path = g_build_filename (dir, folder_files[i], NULL);
-    g_unlink (path);
-    g_free (path);
-  }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-  g_free (dir);
+  scratch_folder_remove (dir, folder_files, G_N_ELEMENTS (folder_files));
 }
 
 static BertTokenizer *
@@ -363,26 +355,18 @@ static void
 expect_pre_tokenizer_refused (const char *pretokenizers, const char *needle)
 {
   GError *error = NULL;
-  char *dir = g_dir_make_tmp ("spm-slow-XXXXXX", &error);
-  g_assert_no_error (error);
   char *json = g_strdup_printf ("{\"version\": \"1.0\", \"added_tokens\": [], \"normalizer\": null, "
                                 "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": %s}, "
                                 "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, "
                                 "\"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.0]]}}",
       pretokenizers);
-  write_file_in (dir, "tokenizer.json", json, -1);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+  BertTokenizer *tokenizer = tokenizer_load_json_text (json, &error);
   g_assert_null (tokenizer);
   g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, needle));
   g_error_free (error);
-  g_unlink (path);
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-  g_free (path);
   g_free (json);
-  g_free (dir);
 }
 
 static void

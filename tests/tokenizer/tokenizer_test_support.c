@@ -49,6 +49,27 @@ copy_file_if_present (const char *from_dir, const char *from_name, const char *t
 }
 
 char *
+scratch_folder_new (const char *template)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+scratch_folder_remove (char *dir, const char *const *names, guint n_names)
+{
+  for (guint i = 0; i < n_names; i++) {
+    char *path = g_build_filename (dir, names[i], NULL);
+    g_unlink (path);
+    g_free (path);
+  }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  g_free (dir);
+}
+
+char *
 text_with_first_replaced (const char *text, const char *from, const char *to)
 {
   const char *at = strstr (text, from);
@@ -68,16 +89,11 @@ tokenizer_load_path (const char *path)
 BertTokenizer *
 tokenizer_load_json_text (const char *json, GError **error)
 {
-  GError *local_error = NULL;
-  char *dir = g_dir_make_tmp ("tokenizer-json-XXXXXX", &local_error);
-  g_assert_no_error (local_error);
-  write_file_in (dir, "tokenizer.json", json, -1);
+  static const char *const names[] = { "tokenizer.json" };
+  char *dir = scratch_folder_new ("tokenizer-json-XXXXXX");
+  write_file_in (dir, names[0], json, -1);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, error);
-  char *path = g_build_filename (dir, "tokenizer.json", NULL);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  scratch_folder_remove (dir, names, G_N_ELEMENTS (names));
   return tokenizer;
 }
 

@@ -22,13 +22,19 @@ void write_file_in (const char *dir, const char *name, const char *contents, gss
 void copy_file_if_present (const char *from_dir, const char *from_name, const char *to_dir,
     const char *to_name);
 
+/* A new empty folder in the temporary directory, named after template ("name-XXXXXX"). */
+char *scratch_folder_new (const char *template);
+/* Removes the files names[0, n_names) of dir where present, then dir, which must then be
+ * empty; frees dir. */
+void scratch_folder_remove (char *dir, const char *const *names, guint n_names);
+
 /* text with its first from replaced by to (g_free it); asserts that text holds from. */
 char *text_with_first_replaced (const char *text, const char *from, const char *to);
 
 /* The tokenizer of path; asserts that it loads. */
 BertTokenizer *tokenizer_load_path (const char *path);
-/* The tokenizer of a tokenizer.json with the text json, loaded from a temporary folder that
- * is removed again; NULL and error when it is refused. */
+/* The tokenizer of a tokenizer.json with the text json, loaded from a scratch folder that is
+ * removed again; NULL and error when it is refused. */
 BertTokenizer *tokenizer_load_json_text (const char *json, GError **error);
 
 /* The encoding as one line of text, with each token's sequence id when with_sequence. */
