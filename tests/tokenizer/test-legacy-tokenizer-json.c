@@ -401,11 +401,8 @@ main (int argc, char **argv)
   }
   data_dir = argv[1];
   variants_dir = argv[2];
-  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
-    char *path = g_strdup_printf ("/legacy-json/encodes-as-original/%s", variants[i]);
-    g_test_add_data_func (path, variants[i], test_variant_encodes_as_its_original);
-    g_free (path);
-  }
+  test_add_per_name ("/legacy-json/encodes-as-original", variants, G_N_ELEMENTS (variants),
+      test_variant_encodes_as_its_original);
   g_test_add_func ("/legacy-json/wordpiece-fixture", test_wordpiece_fixture_matches_reference);
   g_test_add_func ("/legacy-json/word-level-refused", test_untyped_word_level_is_refused_naming_it);
   g_test_add_func ("/legacy-json/bpe-before-wordpiece",

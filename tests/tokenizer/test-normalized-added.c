@@ -88,10 +88,7 @@ main (int argc, char **argv)
     return 1;
   }
   data_dir = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
-    char *path = g_strdup_printf ("/normalized-added/matches-reference/%s", variants[i]);
-    g_test_add_data_func (path, variants[i], test_variant_matches_reference);
-    g_free (path);
-  }
+  test_add_per_name ("/normalized-added/matches-reference", variants, G_N_ELEMENTS (variants),
+      test_variant_matches_reference);
   return g_test_run ();
 }

@@ -281,14 +281,8 @@ main (int argc, char **argv)
     return 2;
   }
   data_dir = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
-    char *path = g_strdup_printf ("/roberta-slow/texts/%s", variants[i]);
-    g_test_add_data_func (path, variants[i], test_texts_match_transformers);
-    g_free (path);
-    path = g_strdup_printf ("/roberta-slow/pairs/%s", variants[i]);
-    g_test_add_data_func (path, variants[i], test_pairs_match_transformers);
-    g_free (path);
-  }
+  test_add_per_name ("/roberta-slow/texts", variants, G_N_ELEMENTS (variants), test_texts_match_transformers);
+  test_add_per_name ("/roberta-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
   g_test_add_func ("/roberta-slow/merges-line-ends", test_merges_line_ends_are_read);
   g_test_add_func ("/roberta-slow/other-classes-refused", test_other_classes_are_refused);
   g_test_add_func ("/roberta-slow/other-settings-refused", test_other_settings_are_refused);

@@ -575,11 +575,7 @@ main (int argc, char **argv)
     return 2;
   }
   data_dir = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
-    char *path = g_strdup_printf ("/subword/parity/%s", fixtures[i]);
-    g_test_add_data_func (path, fixtures[i], test_fixture_matches_reference);
-    g_free (path);
-  }
+  test_add_per_name ("/subword/parity", fixtures, G_N_ELEMENTS (fixtures), test_fixture_matches_reference);
   g_test_add_func ("/subword/errors/word-level-refused",
       test_word_level_is_refused_naming_the_supported_types);
   g_test_add_func ("/subword/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);

@@ -192,16 +192,10 @@ main (int argc, char **argv)
     return 2;
   }
   data_dir = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (local_tokenizers); i++) {
-    char *path = g_strdup_printf ("/pairs/reference/%s", local_tokenizers[i]);
-    g_test_add_data_func (path, local_tokenizers[i], test_pairs_match_reference);
-    g_free (path);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (shared_tokenizers); i++) {
-    char *path = g_strdup_printf ("/pairs/reference/shared/%s", shared_tokenizers[i]);
-    g_test_add_data_func (path, shared_tokenizers[i], test_pairs_match_reference);
-    g_free (path);
-  }
+  test_add_per_name ("/pairs/reference", local_tokenizers, G_N_ELEMENTS (local_tokenizers),
+      test_pairs_match_reference);
+  test_add_per_name ("/pairs/reference/shared", shared_tokenizers, G_N_ELEMENTS (shared_tokenizers),
+      test_pairs_match_reference);
   g_test_add_func ("/pairs/reversed-template-refused", test_reversed_pair_template_is_refused);
   g_test_add_func ("/pairs/b-twice-template-refused", test_pair_template_with_b_twice_is_refused);
   g_test_add_func ("/pairs/single-text-sequence", test_single_text_marks_its_sequence);

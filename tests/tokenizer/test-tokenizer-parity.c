@@ -184,11 +184,7 @@ main (int argc, char **argv)
       g_ptr_array_add (names, g_strndup (file, strlen (file) - strlen (".jsonl")));
   g_dir_close (dir);
   g_ptr_array_sort (names, compare_names);
-  for (guint i = 0; i < names->len; i++) {
-    char *test_path = g_strdup_printf ("/tokenizer/parity/%s", (char *) names->pdata[i]);
-    g_test_add_data_func (test_path, names->pdata[i], test_reference);
-    g_free (test_path);
-  }
+  test_add_per_name ("/tokenizer/parity", (const char *const *) names->pdata, names->len, test_reference);
   int status = g_test_run ();
   g_ptr_array_unref (names);
   g_free (reference_dir);

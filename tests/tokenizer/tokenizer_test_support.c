@@ -176,3 +176,13 @@ pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, cons
   g_strfreev (expected);
   return n_differ;
 }
+
+void
+test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test)
+{
+  for (guint i = 0; i < n_names; i++) {
+    char *path = g_strdup_printf ("%s/%s", prefix, names[i]);
+    g_test_add_data_func (path, names[i], test);
+    g_free (path);
+  }
+}

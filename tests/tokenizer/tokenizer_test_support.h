@@ -55,4 +55,7 @@ guint texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_p
 guint pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, const char *expected_path,
     const char *label, guint *n_truncated);
 
+/* Adds the test prefix/NAME, run with NAME as its data, for each of names[0, n_names). */
+void test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test);
+
 #endif
