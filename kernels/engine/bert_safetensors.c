@@ -38,8 +38,8 @@ dtype_element_size (const char *dtype)
   return 0;
 }
 
-static void
-tensor_free (gpointer data)
+void
+bert_safetensors_tensor_free (gpointer data)
 {
   BertSafetensorsTensor *tensor = data;
 
@@ -205,7 +205,7 @@ parse_tensor (const char *name, JsonNode *node, const char *file_name, GError **
   return tensor;
 
 fail:
-  tensor_free (tensor);
+  bert_safetensors_tensor_free (tensor);
   return NULL;
 }
 
@@ -341,7 +341,7 @@ bert_safetensors_parse (const guint8 *buffer, gsize size, const char *file_name,
     return NULL;
 
   safetensors = g_new0 (BertSafetensors, 1);
-  safetensors->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tensor_free);
+  safetensors->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, bert_safetensors_tensor_free);
   safetensors->data = buffer + 8 + header_length;
   safetensors->data_size = size - 8 - header_length;
   ok = parse_tensors (safetensors, json_node_get_object (json_parser_get_root (parser)), file_name, error)

@@ -38,6 +38,9 @@ typedef struct {
 BertSafetensors *bert_safetensors_parse (const guint8 *buffer, gsize size, const char *file_name,
     GError **error);
 void bert_safetensors_free (BertSafetensors *safetensors);
+/* Frees a tensor entry (its name, dtype and itself): the tensors table's value destructor,
+ * also for tables built by other readers (bert_torch_bin.c). */
+void bert_safetensors_tensor_free (gpointer tensor);
 /* "[a, b, ...]", for messages. */
 char *bert_safetensors_describe_shape (int n_dims, const int64_t *shape);
 

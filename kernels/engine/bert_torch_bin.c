@@ -218,16 +218,6 @@ push (Reader *reader, Value *value)
 }
 
 static Value *
-pop (Reader *reader)
-{
-  if (reader->stack->len <= top_mark (reader)) {
-    fail (reader, "the stack is empty");
-    return NULL;
-  }
-  return g_ptr_array_steal_index (reader->stack, reader->stack->len - 1);
-}
-
-static Value *
 peek (Reader *reader)
 {
   if (reader->stack->len <= top_mark (reader)) {
@@ -235,6 +225,15 @@ peek (Reader *reader)
     return NULL;
   }
   return g_ptr_array_index (reader->stack, reader->stack->len - 1);
+}
+
+static Value *
+pop (Reader *reader)
+{
+  Value *value = peek (reader);
+  if (value != NULL)
+    g_ptr_array_steal_index (reader->stack, reader->stack->len - 1);
+  return value;
 }
 
 /* Moves the values above the last MARK into a new tuple and drops the MARK. */
@@ -768,16 +767,6 @@ check_tensor (Reader *reader, const char *name, const TensorParts *tensor, guint
   return TRUE;
 }
 
-static void
-tensor_free (gpointer data)
-{
-  BertSafetensorsTensor *tensor = data;
-
-  g_free (tensor->name);
-  g_free (tensor->dtype);
-  g_free (tensor);
-}
-
 static gboolean
 add_tensor (Reader *reader, BertSafetensors *result, const guint8 *buffer, const Value *key,
     const Value *value)
@@ -824,7 +813,7 @@ read_state_dict (Reader *reader, const guint8 *buffer, gsize size)
     return NULL;
   }
   result = g_new0 (BertSafetensors, 1);
-  result->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tensor_free);
+  result->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, bert_safetensors_tensor_free);
   result->data = buffer;
   result->data_size = size;
   for (guint i = 0; i < state_dict->items->len; i += 2)

@@ -141,12 +141,20 @@ expect_wire (const Reader *reader, guint wire, guint expected, gsize offset, con
           names[wire & 7], expected, names[expected]);
 }
 
+/* A varint field's value, its wire type checked. */
+static gboolean
+read_varint_field (Reader *reader, guint wire, gsize offset, const char *field, guint64 *value,
+    GError **error)
+{
+  return expect_wire (reader, wire, WIRE_VARINT, offset, field, error)
+      && read_varint (reader, field, value, error);
+}
+
 static gboolean
 read_bool (Reader *reader, guint wire, gsize offset, const char *field, gboolean *value, GError **error)
 {
   guint64 raw;
-  if (!expect_wire (reader, wire, WIRE_VARINT, offset, field, error)
-      || !read_varint (reader, field, &raw, error))
+  if (!read_varint_field (reader, wire, offset, field, &raw, error))
     return FALSE;
   *value = raw != 0;
   return TRUE;
@@ -157,8 +165,7 @@ static gboolean
 read_int32 (Reader *reader, guint wire, gsize offset, const char *field, int *value, GError **error)
 {
   guint64 raw;
-  if (!expect_wire (reader, wire, WIRE_VARINT, offset, field, error)
-      || !read_varint (reader, field, &raw, error))
+  if (!read_varint_field (reader, wire, offset, field, &raw, error))
     return FALSE;
   *value = (int) (gint32) (guint32) raw;
   return TRUE;
@@ -197,8 +204,7 @@ read_piece_field (Reader *reader, guint32 number, guint wire, gsize offset, cons
       reader->at += 4;
       return isfinite (piece->score) || wire_error (error, reader, offset, field, "the score is not finite");
     case 3:
-      if (!expect_wire (reader, wire, WIRE_VARINT, offset, field, error)
-          || !read_varint (reader, field, &type, error))
+      if (!read_varint_field (reader, wire, offset, field, &type, error))
         return FALSE;
       if (type < BERT_SPM_PIECE_NORMAL || type > BERT_SPM_PIECE_BYTE)
         return wire_error (error, reader, offset, field, "type %" G_GUINT64_FORMAT " is not a piece type",
