@@ -28,6 +28,8 @@ import random
 
 from tokenizers import AddedToken, Tokenizer
 
+from length_records import read_records
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "normalized-added")
@@ -141,17 +143,6 @@ WRITTEN = [
 
 ]
 
-
-def read_records(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    texts, at = [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        length = int(data[at:end])
-        texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
-        at = end + 1 + length + 1
-    return texts
 
 
 def snippets(tokenizers):

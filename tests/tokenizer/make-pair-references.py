@@ -16,13 +16,14 @@ the shared tokenizers (../shared/tokenizers/NAME, when present). Outputs:
   /tmp/venv-lowprec/bin/python tests/tokenizer/make-pair-references.py [--shared ../shared]
 """
 import argparse
-import importlib.util
 import json
 import os
 import random
 
 from tokenizers import Tokenizer
 from tokenizers.implementations import BertWordPieceTokenizer
+
+from length_records import read_records
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -55,14 +56,6 @@ EXPLICIT = [
 MAX_LENGTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 24, 31, 512]
 N_RANDOM = 50
 
-
-def read_records(path):
-    """make-tokenizer-fixtures.py's reader of its records."""
-    spec = importlib.util.spec_from_file_location("make_tokenizer_fixtures",
-                                                  os.path.join(HERE, "make-tokenizer-fixtures.py"))
-    fixtures = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fixtures)
-    return fixtures.read_records(path)
 
 
 def cases():

@@ -29,6 +29,8 @@ import tempfile
 import transformers
 from transformers import AutoTokenizer
 
+from length_records import read_pair_cases, read_records, write_records
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "roberta-slow")
@@ -85,39 +87,7 @@ EXTRA_TEXTS = ["<u2>", "a <u2> b <p2>", "x<p2>y", "  <s> a", "a <s>", "<pad> <un
                "<mask><mask> <mask>"]
 
 
-def read_records(data):
-    texts, at = [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        length = int(data[at:end])
-        texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
-        at = end + 1 + length + 1
-    return texts
 
-
-def read_pair_cases(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    cases, at = [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        max_length = int(data[at:end])
-        at = end + 1
-        texts = []
-        for _ in range(2):
-            end = data.index(b"\n", at)
-            length = int(data[at:end])
-            texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
-            at = end + 1 + length + 1
-        cases.append((texts[0], texts[1], max_length))
-    return cases
-
-
-def write_records(path, texts):
-    with open(path, "wb") as f:
-        for text in texts:
-            data = text.encode("utf-8")
-            f.write(b"%d\n%s\n" % (len(data), data))
 
 
 def write_slow_files(folder):
@@ -171,8 +141,7 @@ def main():
     transformers.logging.set_verbosity_error()
     os.makedirs(OUT, exist_ok=True)
     write_slow_files(OUT)
-    with open(os.path.join(DATA, "parity-texts.txt"), "rb") as f:
-        texts = read_records(f.read()) + EXTRA_TEXTS
+    texts = read_records(os.path.join(DATA, "parity-texts.txt")) + EXTRA_TEXTS
     write_records(os.path.join(OUT, "texts.txt"), texts)
     pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
     for name, files in VARIANTS.items():

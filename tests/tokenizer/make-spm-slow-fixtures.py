@@ -30,6 +30,8 @@ import tempfile
 import transformers
 from transformers import AutoTokenizer
 
+from length_records import read_pair_cases, read_records, write_records
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "spm-slow")
@@ -98,10 +100,9 @@ def main():
         corpus = FIXTURES.training_text(work)
         train(corpus, work, "nfkc", "nmt_nfkc", False)
         train(corpus, work, "nfkc-cf-bytes", "nmt_nfkc_cf", True)
-    with open(os.path.join(DATA, "parity-texts.txt"), "rb") as f:
-        texts = ROBERTA.read_records(f.read())[:TEXTS] + EXTRA_TEXTS
-    ROBERTA.write_records(os.path.join(OUT, "texts.txt"), texts)
-    pairs = ROBERTA.read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
+    texts = read_records(os.path.join(DATA, "parity-texts.txt"))[:TEXTS] + EXTRA_TEXTS
+    write_records(os.path.join(OUT, "texts.txt"), texts)
+    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
     for name, (model, files) in VARIANTS.items():
         variant = os.path.join(OUT, name)
         shutil.rmtree(variant, ignore_errors=True)

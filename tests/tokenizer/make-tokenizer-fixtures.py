@@ -38,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 
+from length_records import read_records
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TRAIN_MB = 3
@@ -174,17 +176,6 @@ def parity_texts(train):
     rng = random.Random(15)
     return HOSTILE + rng.sample([line for line in lines if line], SAMPLED_LINES)
 
-
-def read_records(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    texts, at = [], 0
-    while at < len(data):
-        end = data.index(b"\n", at)
-        length = int(data[at:end])
-        texts.append(data[end + 1:end + 1 + length].decode("utf-8"))
-        at = end + 1 + length + 1
-    return texts
 
 
 def stored_fixtures(directory):
