@@ -134,13 +134,14 @@ longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
 
   const char *piece = encoder->word + start;
   uint64_t first7 = bert_vocab_first7 (prefix, prefix_length, piece, limit - start);
+  uint32_t n_model_pieces = tokenizer->n_model_pieces;
   for (uint32_t stop = limit; stop > start; stop--) {
     if (!is_char_boundary (encoder->word, encoder->word_length, stop))
       continue;
     gsize length = prefix_length + stop - start;
     int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix, prefix_length,
         piece, stop - start);
-    if (id >= 0 && (uint32_t) id < tokenizer->n_model_pieces) {
+    if ((uint32_t) id < n_model_pieces) { /* -1, not found, is above any count */
       *end = stop;
       return id;
     }
