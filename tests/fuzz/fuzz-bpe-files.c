@@ -52,7 +52,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   const uint8_t *part;
   size_t length;
-  GError *error = NULL;
 
   length = next_part (&data, &size, FALSE, &part);
   fuzz_write_file (vocab_path, part, length);
@@ -63,13 +62,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     fuzz_write_file (config_path, part, length);
   else
     g_unlink (config_path);
-
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder_path, &error);
-  fuzz_check_load_result (tokenizer, error, folder_path);
-  if (tokenizer != NULL) {
-    fuzz_check_tokenizer (tokenizer);
-    bert_tokenizer_free (tokenizer);
-  }
-  g_clear_error (&error);
+  fuzz_check_tokenizer_path (folder_path);
   return 0;
 }

@@ -344,3 +344,17 @@ fuzz_check_model_folder (const char *folder)
   g_clear_error (&error);
   bert_model_unref (model);
 }
+
+void
+fuzz_check_tokenizer_path (const char *path)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
+
+  fuzz_check_load_result (tokenizer, error, path);
+  if (tokenizer != NULL) {
+    fuzz_check_tokenizer (tokenizer);
+    bert_tokenizer_free (tokenizer);
+  }
+  g_clear_error (&error);
+}

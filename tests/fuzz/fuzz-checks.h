@@ -22,6 +22,10 @@ void fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size
 /* Encodes a few fixed texts with a freshly loaded tokenizer. */
 void fuzz_check_tokenizer (const BertTokenizer *tokenizer);
 
+/* Loads the tokenizer at path (a folder or a file, as the elements take it): an error must
+ * name path, and a tokenizer that loads goes through fuzz_check_tokenizer. */
+void fuzz_check_tokenizer_path (const char *path);
+
 /* Loads the model folder; when it loads, runs a two-sequence batch on the CPU and
  * checks the output's shape against the model's config. */
 void fuzz_check_model_folder (const char *folder);

@@ -28,28 +28,14 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
-static void
-load_and_check (const char *path)
-{
-  GError *error = NULL;
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (path, &error);
-
-  fuzz_check_load_result (tokenizer, error, path);
-  if (tokenizer != NULL) {
-    fuzz_check_tokenizer (tokenizer);
-    bert_tokenizer_free (tokenizer);
-  }
-  g_clear_error (&error);
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   fuzz_write_file (json_path, data, size);
-  load_and_check (json_path);
+  fuzz_check_tokenizer_path (json_path);
   fuzz_write_file (config_path, data, size);
-  load_and_check (folder_path);
+  fuzz_check_tokenizer_path (folder_path);
   fuzz_write_file (sbert_path, data, size);
-  load_and_check (sbert_folder_path);
+  fuzz_check_tokenizer_path (sbert_folder_path);
   return 0;
 }
