@@ -1449,22 +1449,32 @@ GST_START_TEST (test_missing_model_fails_naming_it)
 
 GST_END_TEST;
 
-/* Finite weights so large that the layers overflow: every result is NaN, which bert-json
- * would write as null without a word. The buffers pass, and a warning says so once. */
-GST_START_TEST (test_non_finite_results_warn_once)
+/* bert-infer, one text a batch, on a model written to dir whose finite weights are so
+ * large that the layers overflow: every result is NaN. */
+static GstElement *
+overflowing_bert_infer (const gchar *dir)
 {
-  gchar *dir = model_dir ("overflowing");
   BertTestModelSpec options;
   GstElement *element = gst_element_factory_make ("bert-infer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *warning;
-  GError *error = NULL;
-  GstHarness *h;
 
   bert_test_model_spec_init (&options);
   options.weight_scale = 1e30f;
   fail_unless (bert_test_model_write (dir, &options, NULL));
   g_object_set (element, "model", dir, "batch-size", 1, NULL);
+  return element;
+}
+
+/* Finite weights so large that the layers overflow: every result is NaN, which bert-json
+ * would write as null without a word. The buffers pass, and a warning says so once. */
+GST_START_TEST (test_non_finite_results_warn_once)
+{
+  gchar *dir = model_dir ("overflowing");
+  GstElement *element = overflowing_bert_infer (dir);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
   gst_element_set_bus (element, bus);
   h = start_harness (element);
   for (guint i = 0; i < 3; i++)
@@ -1497,13 +1507,8 @@ GST_END_TEST;
 GST_START_TEST (test_non_finite_results_warned_again_in_new_stream)
 {
   gchar *dir = model_dir ("overflowing-streams");
-  BertTestModelSpec options;
-  GstElement *element = gst_element_factory_make ("bert-infer", NULL);
+  GstElement *element = overflowing_bert_infer (dir);
 
-  bert_test_model_spec_init (&options);
-  options.weight_scale = 1e30f;
-  fail_unless (bert_test_model_write (dir, &options, NULL));
-  g_object_set (element, "model", dir, "batch-size", 1, NULL);
   assert_warned_once_per_stream (element, "w5 w6 w7");
   bert_test_model_remove (dir);
   g_free (dir);
