@@ -313,7 +313,7 @@ static gboolean
 read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
 {
   JsonObject *normalizer;
-  const char *type, *named = NULL;
+  const char *type;
 
   if (!bert_json_get_object (root, "normalizer", file, "normalizer", &normalizer, error))
     return FALSE;
@@ -323,7 +323,8 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
   if (type == NULL) {
     /* a BertNormalizer that Hugging Face refuses: the member at fault, where one is */
     JsonNode *tag = json_object_get_member (normalizer, "type");
-    named = tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
+    const char *named =
+        tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
     if ((strcmp (named, "BertNormalizer") == 0 || strcmp (named, "Bert") == 0)
         && !read_bert_normalizer (&tokenizer->options, normalizer, file, error))
       return FALSE;
