@@ -319,19 +319,22 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
     return FALSE;
   if (normalizer == NULL)
     return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  JsonNode *tag = json_object_get_member (normalizer, "type");
+  const char *named =
+      tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
   type = bert_json_normalizer_type (normalizer);
   if (type == NULL) {
     /* a BertNormalizer that Hugging Face refuses: the member at fault, where one is */
-    JsonNode *tag = json_object_get_member (normalizer, "type");
-    const char *named =
-        tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
     if ((strcmp (named, "BertNormalizer") == 0 || strcmp (named, "Bert") == 0)
         && !read_bert_normalizer (&tokenizer->options, normalizer, file, error))
       return FALSE;
     return bert_json_normalizer_refused (normalizer, file, "normalizer", error);
   }
   if (strcmp (type, "BertNormalizer") != 0)
-    return unsupported (error, file, "normalizer.type", type, "BertNormalizer");
+    return unsupported (error, file,
+        strcmp (named, type) == 0 ? "normalizer.type"
+                                  : "normalizer (read by its members, as Hugging Face reads it)",
+        type, "BertNormalizer");
   return read_bert_normalizer (&tokenizer->options, normalizer, file, error);
 }
 

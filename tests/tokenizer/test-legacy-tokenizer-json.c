@@ -502,7 +502,7 @@ test_normalizer_type_naming_none_is_read_by_its_members (void)
   check_wordpiece_edit (BERT_NORMALIZER,
       "\"normalizer\":{\"type\":\"BertNormalizer\",\"strip_left\":true,"
       "\"strip_right\":true}",
-      "normalizer.type is Strip");
+      "normalizer (read by its members, as Hugging Face reads it) is Strip");
   check_wordpiece_edit (",\"lowercase\":true}", "}",
       "field 'normalizer' is refused by Hugging Face tokenizers");
   check_wordpiece_edit ("\"lowercase\":true", "\"lowercase\":1", "'normalizer.lowercase'");
