@@ -178,6 +178,7 @@ struct _GstBertInfer {
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
   gboolean warned_invalid_utf8;
+  gboolean warned_prompt_fills_max_length;
 
   /* Data flow. */
   struct _BertInferItem *pending; /* the batch being filled */
@@ -956,6 +957,8 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
       && !gst_bert_tokenize_warn_invalid_utf8_once (GST_ELEMENT (self), buffer, &self->warned_invalid_utf8))
     GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  gst_bert_tokenize_warn_prompt_fills_max_length (GST_ELEMENT (self), buffer, self->active_prompt,
+      &self->encoding, &self->warned_prompt_fills_max_length);
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   tokens->prompt_length =
       gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);
@@ -1120,6 +1123,7 @@ gst_bert_infer_reset_input_warnings (GstBertInfer *self)
   self->warned_truncation = FALSE;
   self->warned_foreign_tokens = FALSE;
   self->warned_invalid_utf8 = FALSE;
+  self->warned_prompt_fills_max_length = FALSE;
   self->warned_prompt_not_applied = FALSE;
   self->warned_pair_text_not_applied = FALSE;
   self->warned_prompt_covers_text = FALSE;

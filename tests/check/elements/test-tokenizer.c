@@ -1707,6 +1707,45 @@ GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
 
 GST_END_TEST;
 
+/* A prompt as long as max-length leaves no token of any caption: every buffer would get
+ * the prompt's result, so it is said once per stream; a caption cut after some of its
+ * tokens is not. */
+GST_START_TEST (test_prompt_filling_max_length_warns_once)
+{
+  GstHarness *h = new_prompt_harness ("prompt", "hello hello hello hello ");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "max-length", 7, NULL);
+  gst_buffer_unref (push_and_pull (h, text_buffer ("world")));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (push_and_pull (h, text_buffer ("world hello world")));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  g_object_set (h->element, "max-length", 6, NULL);
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (push_and_pull (h, text_buffer ("world")));
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "no warning");
+  gst_message_parse_warning (message, &error, &debug);
+  fail_unless (error->domain == GST_STREAM_ERROR && error->code == GST_STREAM_ERROR_FORMAT);
+  fail_unless (strstr (error->message, "The prompt leaves no room for the text") != NULL, "message '%s'",
+      error->message);
+  fail_unless (strstr (debug, "6 tokens") != NULL, "details '%s' lack the length", debug);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A folder (temporary, for remove_prompts_folder) of the prompts fixture's tokenizer.json
  * and @config as its config_sentence_transformers.json. */
 static gchar *
@@ -2081,6 +2120,7 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_prompt_before_text);
   tcase_add_test (setup, test_prompt_name_of_the_folder);
   tcase_add_test (setup, test_unknown_prompt_name_lists_the_folders);
+  tcase_add_test (setup, test_prompt_filling_max_length_warns_once);
   tcase_add_test (setup, test_malformed_prompts_config_refused);
   tcase_add_test (setup, test_null_prompt_is_no_prompt);
   tcase_add_test (setup, test_invalid_utf8_prompt_refused);
