@@ -120,6 +120,7 @@ gboolean
 gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary, const gchar *prompt,
     BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding)
 {
+  GstCustomMeta *meta;
   GstMapInfo map;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
@@ -130,10 +131,10 @@ gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabular
   else
     encode (tokenizer, plain, (const gchar *) map.data, map.size, is_markup, max_length, encoding);
   gst_buffer_unmap (buffer, &map);
-  gst_bert_token_meta_set_vocabulary (gst_buffer_add_bert_token_meta (buffer, encoding->ids,
-                                          encoding->type_ids, encoding->offsets, encoding->n_tokens,
-                                          encoding->truncated),
-      vocabulary);
+  meta = gst_buffer_add_bert_token_meta (buffer, encoding->ids, encoding->type_ids, encoding->offsets,
+      encoding->n_tokens, encoding->truncated);
+  gst_bert_token_meta_set_vocabulary (meta, vocabulary);
+  gst_bert_token_meta_set_prompt (meta, prompt);
   return TRUE;
 }
 
