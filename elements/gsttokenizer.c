@@ -37,7 +37,7 @@
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=model/ ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=lines.txt ! tokenizer model=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
- * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt-name=query ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt="passage: " ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=ms-marco-MiniLM-L-6-v2 pair-text="a dog in the snow" ! bert-json ! fdsink fd=1
  * ]|
  */
