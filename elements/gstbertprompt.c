@@ -137,7 +137,7 @@ resolve_from_file (const gchar *path, const gchar *prompt_name, gchar **resolved
   return ok;
 }
 
-/* A prompt set from C, or read from a file json-glib decoded (a lone surrogate "\\ud800"
+/* A prompt set from C, or read from a file json-glib decoded (a lone surrogate "\ud800"
  * becomes invalid bytes), may hold any bytes: tokenizing would drop the invalid ones and
  * the invalid-UTF-8 warning would blame every buffer's text. */
 static gboolean
