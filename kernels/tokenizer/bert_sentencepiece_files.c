@@ -131,8 +131,11 @@ check_charsmap (const BertSpmModel *model, const char *path, GError **error)
 
 /* ---- the vocabulary ---- */
 
-/* A piece and its score as the document's double nodes held them when the vocabulary went
- * through json-glib (the float widened, not integral): the loader reads it as it read those. */
+/* A piece and its score: the float widened, as tokenizers holds it. transformers hands the
+ * pieces to tokenizers' Unigram as Python floats, with no JSON between: none of them is read
+ * serde's way, as a tokenizer.json's scores are (bert_pipeline_load.c), which moves about a
+ * quarter of a model's scores by one unit in the last place and breaks Viterbi's exact ties
+ * otherwise than transformers. */
 static void
 add_piece (BertUnigramVocab *vocab, GString *text, const char *piece, double score)
 {
@@ -168,7 +171,7 @@ fairseq_vocab (const BertSpmModel *model, gboolean is_camembert, BertUnigramVoca
   memset (vocab, 0, sizeof *vocab);
   vocab->starts = g_new (guint32, capacity + 1);
   vocab->numbers = g_new (double, capacity);
-  vocab->integral = g_new0 (guint8, capacity);
+  vocab->scores_exact = TRUE;
   for (guint i = 0; i < n_firsts; i++)
     add_piece (vocab, text, firsts[i].text, firsts[i].score);
   for (guint i = first_piece; i < model->n_pieces; i++)

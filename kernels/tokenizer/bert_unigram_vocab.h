@@ -18,6 +18,9 @@ typedef struct _BertUnigramVocab {
   guint32 *starts;  /* piece i is text[starts[i], starts[i + 1]) */
   double *numbers;  /* each piece's score as json-glib reads it */
   guint8 *integral; /* TRUE where the score was written as an integer (a G_TYPE_INT64 node) */
+  /* TRUE: numbers are the scores themselves, not read from JSON text (a sentencepiece
+   * model's floats, which transformers hands to tokenizers without JSON); integral is NULL */
+  gboolean scores_exact;
 } BertUnigramVocab;
 
 /* When text (*length bytes) is a JSON object whose "model" object has "type": "Unigram"
