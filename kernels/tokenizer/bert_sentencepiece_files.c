@@ -1,5 +1,6 @@
 /* bert_sentencepiece_files.c: the tokenizer.json document of an XLM-R or CamemBERT folder
- * that has only sentencepiece.bpe.model. See bert_sentencepiece_files.h.
+ * that has only sentencepiece.bpe.model, and its vocabulary apart. See
+ * bert_sentencepiece_files.h.
  *
  * What transformers 5 does, and so this. AutoTokenizer picks the class (see
  * bert_slow_tokenizer_config.h), whose constructor takes the model's pieces with fairseq's
