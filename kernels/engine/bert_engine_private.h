@@ -4,6 +4,7 @@
 
 #include "bert_engine.h"
 #include "bert_safetensors.h"
+#include "bert_weights_file.h"
 
 G_BEGIN_DECLS
 
@@ -19,15 +20,13 @@ G_BEGIN_DECLS
 
 typedef struct {
   gint ref_count;
-  GMappedFile *weights_file;
-  BertSafetensors *safetensors;
+  BertWeightsFile *weights_file;
   BertTokenizer *tokenizer;
   gboolean in_shared_cache; /* set once, before the model is published */
   /* From config.json's architectures; when none names a head, the tensors decide. */
   gboolean head_from_architectures;
-  /* The Dense modules' weights files, as weights_file and safetensors. */
-  GMappedFile *dense_files[BERT_MAX_DENSE_MODULES];
-  BertSafetensors *dense_safetensors[BERT_MAX_DENSE_MODULES];
+  /* The Dense modules' weights files. */
+  BertWeightsFile *dense_files[BERT_MAX_DENSE_MODULES];
 } BertModelPrivate;
 
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
