@@ -9,6 +9,7 @@
  */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bert_engine_private.h"
 #include "engine-test-util.h"
@@ -54,16 +55,25 @@ copy_tree (const char *source, const char *target)
   g_dir_close (dir);
 }
 
+/* A new temporary folder, removed at the end. */
 static char *
-copy_without_weights (const char *source)
+make_scratch (void)
 {
   char *folder = g_dir_make_tmp ("gst-bert-sharded-XXXXXX", NULL);
 
   g_assert_nonnull (folder);
-  copy_tree (source, folder);
   if (scratch_folders == NULL)
     scratch_folders = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (scratch_folders, g_strdup (folder));
+  return folder;
+}
+
+static char *
+copy_without_weights (const char *source)
+{
+  char *folder = make_scratch ();
+
+  copy_tree (source, folder);
   return folder;
 }
 
@@ -505,6 +515,42 @@ test_shard_paths_must_stay_in_the_folder (void)
   }
 }
 
+/* The Hugging Face cache's snapshot folders hold symbolic links into its blobs folder,
+ * outside the snapshot; transformers also reads shards in subfolders. */
+static void
+test_linked_and_nested_shards_are_read (void)
+{
+  GHashTable *weight_map;
+  char *folder = make_sharded (TINY_MODEL, 2, NULL, &weight_map);
+  char *blobs = make_scratch ();
+  char *subfolder = g_build_filename (folder, "shards", NULL);
+  char *first = g_build_filename (folder, "model-00001-of-00002.safetensors", NULL);
+  char *blob = g_build_filename (blobs, "model-00001-of-00002.safetensors", NULL);
+  char *nested = g_build_filename (folder, "shards", "model-00002-of-00002.safetensors", NULL);
+  char *second = g_build_filename (folder, "model-00002-of-00002.safetensors", NULL);
+  GHashTableIter iter;
+  gpointer shard;
+
+  g_assert_cmpint (g_rename (first, blob), ==, 0);
+  g_assert_cmpint (symlink (blob, first), ==, 0);
+  g_assert_cmpint (g_mkdir (subfolder, 0755), ==, 0);
+  g_assert_cmpint (g_rename (second, nested), ==, 0);
+  g_hash_table_iter_init (&iter, weight_map);
+  while (g_hash_table_iter_next (&iter, NULL, &shard))
+    if (strcmp (shard, "model-00002-of-00002.safetensors") == 0)
+      g_hash_table_iter_replace (&iter, g_strdup ("shards/model-00002-of-00002.safetensors"));
+  write_index (folder, INDEX, weight_map);
+  assert_same_outputs (TINY_MODEL, folder);
+  g_hash_table_unref (weight_map);
+  g_free (second);
+  g_free (nested);
+  g_free (blob);
+  g_free (first);
+  g_free (subfolder);
+  g_free (blobs);
+  g_free (folder);
+}
+
 /* An index that sends a tensor to a shard that lacks it: the tensor in another shard
  * (moved), or in none. */
 static void
@@ -656,6 +702,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sharded/missing-shard-is-named", test_missing_shard_is_named);
   g_test_add_func ("/engine/sharded/shard-paths-must-stay-in-the-folder",
       test_shard_paths_must_stay_in_the_folder);
+  g_test_add_func ("/engine/sharded/linked-and-nested-shards-are-read",
+      test_linked_and_nested_shards_are_read);
   g_test_add_func ("/engine/sharded/weight-map-must-agree-with-the-shards",
       test_weight_map_must_agree_with_the_shards);
   g_test_add_func ("/engine/sharded/unlisted-tensor-of-a-shard-is-read",
