@@ -2,6 +2,8 @@
 #ifndef BERT_ENGINE_PRIVATE_H
 #define BERT_ENGINE_PRIVATE_H
 
+#include <json-glib/json-glib.h>
+
 #include "bert_engine.h"
 #include "bert_safetensors.h"
 #include "bert_weights_file.h"
@@ -32,6 +34,9 @@ typedef struct {
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
 
 /* bert_config.c: config.json and the sentence-transformers files of a folder. */
+/* Reads path as a JSON document whose root must be of root_type; NULL and
+ * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
+JsonParser *bert_json_load (const char *path, JsonNodeType root_type, GError **error);
 gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
     GError **error);
 gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error);

@@ -4,10 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "bert_engine.h"
-#include "bert_json_depth.h"
-#include "bert_json_integers.h"
-#include "bert_model_file.h"
+#include "bert_engine_private.h"
 
 void
 bert_weights_index_free (BertWeightsIndex *index)
@@ -18,46 +15,6 @@ bert_weights_index_free (BertWeightsIndex *index)
   g_ptr_array_unref (index->tensor_shards);
   g_ptr_array_unref (index->shards);
   g_free (index);
-}
-
-/* The index as a JSON object, or NULL naming path and the cause. */
-static JsonParser *
-parse_json (const char *path, GError **error)
-{
-  JsonParser *parser = NULL;
-  GError *local_error = NULL;
-  char *contents, *literal;
-  gsize length;
-  guint line;
-
-  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &contents, &length, &local_error)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
-    g_error_free (local_error);
-    return NULL;
-  }
-  if ((line = bert_json_find_excess_nesting (contents, length)) != 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s:%u: nested deeper than %d levels",
-        path, line, BERT_JSON_MAX_DEPTH);
-  } else if ((line = bert_json_find_oversized_integer (contents, length, &literal)) != 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s:%u: the integer %s does not fit in 64 bits", path, line, literal);
-    g_free (literal);
-  } else {
-    parser = json_parser_new_immutable ();
-    if (!json_parser_load_from_data (parser, contents, length, &local_error)) {
-      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: invalid JSON: %s", path,
-          local_error->message);
-      g_error_free (local_error);
-      g_clear_object (&parser);
-    } else if (json_parser_get_root (parser) == NULL
-        || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-          "%s: the document is not a JSON object", path);
-      g_clear_object (&parser);
-    }
-  }
-  g_free (contents);
-  return parser;
 }
 
 /* Whether name stays inside the folder: relative, without a ".." component (symbolic
@@ -151,7 +108,7 @@ read_weight_map (BertWeightsIndex *index, JsonObject *weight_map, const char *pa
 BertWeightsIndex *
 bert_weights_index_load (const char *path, const char *shard_suffix, GError **error)
 {
-  JsonParser *parser = parse_json (path, error);
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
   JsonNode *weight_map;
   BertWeightsIndex *index;
 
