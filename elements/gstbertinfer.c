@@ -1058,7 +1058,7 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
           ("Text too long for model '%s', truncated", self->model->name),
           ("a token meta has %u tokens, the model takes %u "
            "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
-           "keeping the first %u and the final [SEP] (later cases are only logged)",
+           "keeping the first %u and the last, the [SEP] or </s> (later cases are only logged)",
               tokens->n_tokens, tokens->n_kept, config->max_seq_length, config->max_position_embeddings,
               tokens->n_kept - 1));
     }
