@@ -1,5 +1,5 @@
-/* bert_torch_bin.c: reads the state dict of a torch.save zip with a restricted pickle
- * interpreter.
+/* bert_torch_bin.c: reads the state dict of a torch.save file, a zip or the legacy
+ * format, with a restricted pickle interpreter.
  *
  * The interpreter is a stack machine over a few value kinds, never a caller of code:
  * a global is one of the names it knows, resolved to a tag, and REDUCE on a tag builds
