@@ -739,7 +739,7 @@ test_legacy_storages_refused (void)
 {
   const char *const two_keys[] = { "0", "1" }, *const key_twice[] = { "0", "0" };
   const LegacyHeader *header = &good_header;
-  GByteArray *twice = float_storage (6, 6);
+  GByteArray *twice = float_storage (6, 6), *second = float_storage (6, 6);
   GByteArray *trailing = float_storage (6, 6);
 
   assert_refused (build_legacy (legacy_header (header),
@@ -754,7 +754,8 @@ test_legacy_storages_refused (void)
                       state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (two_keys, 2),
                       float_storage (6, 6)),
       "storage '1' is listed but no tensor uses it");
-  g_byte_array_append (twice, twice->data, twice->len);
+  g_byte_array_append (twice, second->data, second->len);
+  g_byte_array_unref (second);
   assert_refused (build_legacy (legacy_header (header),
                       state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (key_twice, 2),
                       twice),
