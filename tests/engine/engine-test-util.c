@@ -1,6 +1,8 @@
 /* engine-test-util.c: model folders for the engine's C tests. */
 #include "engine-test-util.h"
 
+#include "bert_torch_bin.h"
+
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +50,32 @@ engine_test_copy_model (const char *source)
     made_folders = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (made_folders, g_strdup (folder));
   return folder;
+}
+
+void
+engine_test_copy_without_safetensors (const char *source, const char *target)
+{
+  GDir *dir = g_dir_open (source, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpint (g_mkdir_with_parents (target, 0755), ==, 0);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    char *from = g_build_filename (source, name, NULL), *to = g_build_filename (target, name, NULL);
+    char *contents;
+    gsize length;
+
+    if (g_file_test (from, G_FILE_TEST_IS_DIR))
+      engine_test_copy_without_safetensors (from, to);
+    else if (strcmp (name, "model.safetensors") != 0) {
+      g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+      g_assert_true (g_file_set_contents (to, contents, length, NULL));
+      g_free (contents);
+    }
+    g_free (from);
+    g_free (to);
+  }
+  g_dir_close (dir);
 }
 
 void
@@ -162,4 +190,64 @@ engine_test_load_model (const char *folder)
 
   g_assert_no_error (error);
   return model;
+}
+
+GBytes *
+engine_test_run_outputs (const char *folder)
+{
+  BertModel *model = engine_test_load_model (folder);
+  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 1);
+  int32_t ids[3][12];
+  BertSequence sequences[3];
+  GError *error = NULL;
+  BertJob *job;
+  const BertBatchOutput *output;
+  GByteArray *bytes = g_byte_array_new ();
+
+  for (int s = 0; s < 3; s++) {
+    for (int t = 0; t < 12; t++)
+      ids[s][t] = 2 + (s * 11 + t * 7) % 30;
+    sequences[s] = (BertSequence){ ids[s], NULL, 12 - 4 * s };
+  }
+  job = bert_encoder_run (encoder, sequences, 3, &error);
+  g_assert_no_error (error);
+  output = bert_job_get_output (job);
+  if (output->embeddings != NULL)
+    g_byte_array_append (bytes, (const guint8 *) output->embeddings,
+        output->n_sequences * output->embedding_size * sizeof (float));
+  if (output->logits != NULL)
+    g_byte_array_append (bytes, (const guint8 *) output->logits,
+        output->n_sequences * output->num_labels * sizeof (float));
+  if (output->token_logits != NULL)
+    g_byte_array_append (bytes, (const guint8 *) output->token_logits,
+        output->n_tokens * output->num_labels * sizeof (float));
+  g_assert_cmpuint (bytes->len, >, 0);
+  bert_job_free (job);
+  bert_encoder_free (encoder);
+  bert_model_unref (model);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+EngineTestWeights
+engine_test_parse_weights (const char *path)
+{
+  GError *error = NULL;
+  EngineTestWeights weights = { g_mapped_file_new (path, FALSE, &error), NULL };
+  const guint8 *bytes;
+  gsize size;
+
+  g_assert_no_error (error);
+  bytes = (const guint8 *) g_mapped_file_get_contents (weights.file);
+  size = g_mapped_file_get_length (weights.file);
+  weights.tensors = g_str_has_suffix (path, ".bin") ? bert_torch_bin_parse (bytes, size, path, &error)
+                                                    : bert_safetensors_parse (bytes, size, path, &error);
+  g_assert_no_error (error);
+  return weights;
+}
+
+void
+engine_test_weights_clear (EngineTestWeights *weights)
+{
+  bert_safetensors_free (weights->tensors);
+  g_mapped_file_unref (weights->file);
 }

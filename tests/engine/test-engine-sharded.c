@@ -28,33 +28,6 @@ static const char *generated_sources[] = {
 
 static GPtrArray *scratch_folders;
 
-/* A temporary copy of source's files, folders and all, but model.safetensors. */
-static void
-copy_tree (const char *source, const char *target)
-{
-  GDir *dir = g_dir_open (source, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  g_assert_cmpint (g_mkdir_with_parents (target, 0755), ==, 0);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    char *from = g_build_filename (source, name, NULL), *to = g_build_filename (target, name, NULL);
-    char *contents;
-    gsize length;
-
-    if (g_file_test (from, G_FILE_TEST_IS_DIR))
-      copy_tree (from, to);
-    else if (strcmp (name, "model.safetensors") != 0) {
-      g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
-      g_assert_true (g_file_set_contents (to, contents, length, NULL));
-      g_free (contents);
-    }
-    g_free (from);
-    g_free (to);
-  }
-  g_dir_close (dir);
-}
-
 /* A new temporary folder, removed at the end. */
 static char *
 make_scratch (void)
@@ -73,35 +46,19 @@ copy_without_weights (const char *source)
 {
   char *folder = make_scratch ();
 
-  copy_tree (source, folder);
+  engine_test_copy_without_safetensors (source, folder);
   return folder;
 }
 
-typedef struct {
-  GMappedFile *file;
-  BertSafetensors *tensors;
-} Source;
-
-static Source
+/* The mapped model.safetensors of folder. */
+static EngineTestWeights
 source_open (const char *folder)
 {
   char *path = g_build_filename (folder, "model.safetensors", NULL);
-  GError *error = NULL;
-  Source source = { g_mapped_file_new (path, FALSE, &error), NULL };
+  EngineTestWeights source = engine_test_parse_weights (path);
 
-  g_assert_no_error (error);
-  source.tensors = bert_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (source.file),
-      g_mapped_file_get_length (source.file), path, &error);
-  g_assert_no_error (error);
   g_free (path);
   return source;
-}
-
-static void
-source_close (Source *source)
-{
-  bert_safetensors_free (source->tensors);
-  g_mapped_file_unref (source->file);
 }
 
 static gint
@@ -219,7 +176,7 @@ write_index (const char *folder, const char *index_name, GHashTable *weight_map)
 /* Writes source's tensors into folder as n_shards shards with their index; returns the
  * weight map (free with g_hash_table_unref). */
 static GHashTable *
-add_shards (const char *folder, const Source *source, int n_shards)
+add_shards (const char *folder, const EngineTestWeights *source, int n_shards)
 {
   GHashTable *weight_map = deal_tensors (source->tensors, n_shards);
 
@@ -231,10 +188,10 @@ add_shards (const char *folder, const Source *source, int n_shards)
 /* A copy of source_folder with its model.safetensors split into n_shards shards. The
  * source and the weight map are returned where asked for. */
 static char *
-make_sharded (const char *source_folder, int n_shards, Source *source_out, GHashTable **weight_map)
+make_sharded (const char *source_folder, int n_shards, EngineTestWeights *source_out, GHashTable **weight_map)
 {
   char *folder = copy_without_weights (source_folder);
-  Source source = source_open (source_folder);
+  EngineTestWeights source = source_open (source_folder);
   GHashTable *map = add_shards (folder, &source, n_shards);
 
   if (weight_map != NULL)
@@ -244,50 +201,15 @@ make_sharded (const char *source_folder, int n_shards, Source *source_out, GHash
   if (source_out != NULL)
     *source_out = source;
   else
-    source_close (&source);
+    engine_test_weights_clear (&source);
   return folder;
-}
-
-static GBytes *
-run_model (const char *folder)
-{
-  BertModel *model = engine_test_load_model (folder);
-  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 1);
-  int32_t ids[3][12];
-  BertSequence sequences[3];
-  GError *error = NULL;
-  BertJob *job;
-  const BertBatchOutput *output;
-  GByteArray *bytes = g_byte_array_new ();
-
-  for (int s = 0; s < 3; s++) {
-    for (int t = 0; t < 12; t++)
-      ids[s][t] = 2 + (s * 11 + t * 7) % 30;
-    sequences[s] = (BertSequence){ ids[s], NULL, 12 - 4 * s };
-  }
-  job = bert_encoder_run (encoder, sequences, 3, &error);
-  g_assert_no_error (error);
-  output = bert_job_get_output (job);
-  if (output->embeddings != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->embeddings,
-        output->n_sequences * output->embedding_size * sizeof (float));
-  if (output->logits != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->logits,
-        output->n_sequences * output->num_labels * sizeof (float));
-  if (output->token_logits != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->token_logits,
-        output->n_tokens * output->num_labels * sizeof (float));
-  g_assert_cmpuint (bytes->len, >, 0);
-  bert_job_free (job);
-  bert_encoder_free (encoder);
-  bert_model_unref (model);
-  return g_byte_array_free_to_bytes (bytes);
 }
 
 static void
 assert_same_outputs (const char *expected_folder, const char *actual_folder)
 {
-  GBytes *expected = run_model (expected_folder), *actual = run_model (actual_folder);
+  GBytes *expected = engine_test_run_outputs (expected_folder),
+         *actual = engine_test_run_outputs (actual_folder);
 
   g_assert_true (g_bytes_equal (expected, actual));
   g_bytes_unref (expected);
@@ -313,7 +235,7 @@ is_mapped (const BertModel *model, const void *data, gsize bytes)
 
 /* Every tensor of every shard points into its shard's map, bit for bit the source's. */
 static void
-assert_tensors_mapped (const char *folder, const Source *source, guint n_files)
+assert_tensors_mapped (const char *folder, const EngineTestWeights *source, guint n_files)
 {
   BertModel *model = engine_test_load_model (folder);
   const BertWeightsFile *weights = BERT_MODEL_PRIVATE (model)->weights_file;
@@ -341,13 +263,13 @@ static void
 test_generated_shards_match_single_file (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (generated_sources); i++) {
-    Source source;
+    EngineTestWeights source;
     char *folder = make_sharded (generated_sources[i], 3, &source, NULL);
 
     g_test_message ("%s", generated_sources[i]);
     assert_same_outputs (generated_sources[i], folder);
     assert_tensors_mapped (folder, &source, 3);
-    source_close (&source);
+    engine_test_weights_clear (&source);
     g_free (folder);
   }
 }
@@ -359,7 +281,7 @@ copy_fixture (const char *name)
   char *folder = copy_without_weights (TINY_MODEL);
   char *fixture = g_build_filename (SHARDED_DIR, name, NULL);
 
-  copy_tree (fixture, folder);
+  engine_test_copy_without_safetensors (fixture, folder);
   g_free (fixture);
   return folder;
 }
@@ -421,7 +343,7 @@ static void
 test_files_are_chosen_in_transformers_order (void)
 {
   char *folder = copy_fixture ("torch-bin");
-  Source source = source_open (TINY_MODEL);
+  EngineTestWeights source = source_open (TINY_MODEL);
 
   g_assert_cmpstr (loaded_weights_name (folder), ==, "pytorch_model.bin.index.json");
   copy_file (ENGINE_TEST_DATA_DIR "/torch-bin/bert-f32/pytorch_model.bin", folder, "pytorch_model.bin");
@@ -434,7 +356,7 @@ test_files_are_chosen_in_transformers_order (void)
   write_text (folder, INDEX, "not JSON");
   g_assert_cmpstr (loaded_weights_name (folder), ==, "model.safetensors");
   assert_same_outputs (TINY_MODEL, folder);
-  source_close (&source);
+  engine_test_weights_clear (&source);
   g_free (folder);
 }
 
@@ -594,7 +516,7 @@ static void
 test_tensor_in_two_shards_is_refused (void)
 {
   GHashTable *weight_map;
-  Source source;
+  EngineTestWeights source;
   char *folder = make_sharded (TINY_MODEL, 2, &source, &weight_map);
   GPtrArray *names = g_ptr_array_new ();
   const char *name = "embeddings.LayerNorm.bias";
@@ -607,7 +529,7 @@ test_tensor_in_two_shards_is_refused (void)
   assert_load_fails (folder, INDEX, name, "is in two shards", "model-00003-of-00003.safetensors", NULL);
   g_ptr_array_unref (names);
   g_hash_table_unref (weight_map);
-  source_close (&source);
+  engine_test_weights_clear (&source);
   g_free (folder);
 }
 
@@ -633,7 +555,7 @@ static void
 test_missing_tensor_names_the_index (void)
 {
   GHashTable *weight_map;
-  Source source;
+  EngineTestWeights source;
   char *folder = make_sharded (TINY_MODEL, 2, &source, &weight_map);
   char *index = g_build_filename (folder, INDEX, NULL);
   char *expected = g_strdup_printf ("%s: tensor 'encoder.layer.0.output.dense.bias' (or "
@@ -645,7 +567,7 @@ test_missing_tensor_names_the_index (void)
   write_index (folder, INDEX, weight_map);
   assert_load_fails (folder, expected, NULL);
   g_hash_table_unref (weight_map);
-  source_close (&source);
+  engine_test_weights_clear (&source);
   g_free (expected);
   g_free (index);
   g_free (folder);
@@ -671,7 +593,7 @@ test_dense_module_is_not_sharded (void)
   char *folder = copy_without_weights (BERT_TEST_DATA_DIR "/st-modules/dense");
   char *dense = g_build_filename (folder, "2_Dense", NULL);
   char *expected = g_build_filename (dense, "model.safetensors", NULL);
-  Source source = source_open (BERT_TEST_DATA_DIR "/st-modules/dense/2_Dense");
+  EngineTestWeights source = source_open (BERT_TEST_DATA_DIR "/st-modules/dense/2_Dense");
   GHashTable *assignment = deal_tensors (source.tensors, 1);
 
   copy_file (BERT_TEST_DATA_DIR "/st-modules/dense/model.safetensors", folder, "model.safetensors");
@@ -679,7 +601,7 @@ test_dense_module_is_not_sharded (void)
   write_index (dense, INDEX, assignment);
   assert_load_fails (folder, expected, NULL);
   g_hash_table_unref (assignment);
-  source_close (&source);
+  engine_test_weights_clear (&source);
   g_free (expected);
   g_free (dense);
   g_free (folder);

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "bert_torch_bin.h"
 #include "engine-test-util.h"
 
 #define TORCH_BIN_DIR ENGINE_TEST_DATA_DIR "/torch-bin"
@@ -34,41 +33,13 @@ static const struct {
 /* The first fixtures, also in the legacy format: every dtype, and shared storages. */
 #define N_LEGACY_FIXTURES 4
 
-typedef struct {
-  GMappedFile *file;
-  BertSafetensors *tensors;
-} ParsedFile;
-
-static ParsedFile
-parse_file (const char *path)
-{
-  GError *error = NULL;
-  ParsedFile parsed = { g_mapped_file_new (path, FALSE, &error), NULL };
-  const guint8 *bytes;
-  gsize size;
-
-  g_assert_no_error (error);
-  bytes = (const guint8 *) g_mapped_file_get_contents (parsed.file);
-  size = g_mapped_file_get_length (parsed.file);
-  parsed.tensors = g_str_has_suffix (path, ".bin") ? bert_torch_bin_parse (bytes, size, path, &error)
-                                                   : bert_safetensors_parse (bytes, size, path, &error);
-  g_assert_no_error (error);
-  return parsed;
-}
-
-static void
-parsed_file_clear (ParsedFile *parsed)
-{
-  bert_safetensors_free (parsed->tensors);
-  g_mapped_file_unref (parsed->file);
-}
-
 /* Every tensor of the safetensors file is in the pickle with the same dtype, shape and
  * bytes. */
 static void
 assert_same_tensors (const char *safetensors_path, const char *bin_path)
 {
-  ParsedFile expected = parse_file (safetensors_path), actual = parse_file (bin_path);
+  EngineTestWeights expected = engine_test_parse_weights (safetensors_path),
+                    actual = engine_test_parse_weights (bin_path);
   GHashTableIter iter;
   gpointer value;
 
@@ -85,8 +56,8 @@ assert_same_tensors (const char *safetensors_path, const char *bin_path)
         want->n_dims * sizeof (int64_t));
     g_assert_cmpmem (got->data, got->end - got->begin, want->data, want->end - want->begin);
   }
-  parsed_file_clear (&expected);
-  parsed_file_clear (&actual);
+  engine_test_weights_clear (&expected);
+  engine_test_weights_clear (&actual);
 }
 
 static void
@@ -116,15 +87,16 @@ test_legacy_tensors_match_zip (void)
     char *zip = g_build_filename (TORCH_BIN_DIR, fixtures[i].name, "pytorch_model.bin", NULL);
     char *legacy = g_build_filename (LEGACY_DIR, fixtures[i].name, "pytorch_model.bin", NULL);
     char *safetensors = g_build_filename (fixtures[i].source, "model.safetensors", NULL);
-    ParsedFile from_zip = parse_file (zip), from_legacy = parse_file (legacy);
+    EngineTestWeights from_zip = engine_test_parse_weights (zip),
+                      from_legacy = engine_test_parse_weights (legacy);
 
     g_test_message ("%s", legacy);
     assert_same_tensors (zip, legacy);
     assert_same_tensors (safetensors, legacy);
     g_assert_cmpuint (g_hash_table_size (from_legacy.tensors->tensors), ==,
         g_hash_table_size (from_zip.tensors->tensors));
-    parsed_file_clear (&from_zip);
-    parsed_file_clear (&from_legacy);
+    engine_test_weights_clear (&from_zip);
+    engine_test_weights_clear (&from_legacy);
     g_free (zip);
     g_free (legacy);
     g_free (safetensors);
@@ -136,7 +108,7 @@ test_legacy_tensors_match_zip (void)
 static void
 assert_tied_tensors_share_their_storage (const char *path)
 {
-  ParsedFile parsed = parse_file (path);
+  EngineTestWeights parsed = engine_test_parse_weights (path);
   const BertSafetensorsTensor *words =
       bert_safetensors_lookup (parsed.tensors, "distilbert.embeddings.word_embeddings.weight");
   const BertSafetensorsTensor *tied = bert_safetensors_lookup (parsed.tensors, "tied.word_embeddings");
@@ -149,7 +121,7 @@ assert_tied_tensors_share_their_storage (const char *path)
   g_assert_cmpint (row->n_dims, ==, 1);
   g_assert_cmpint (row->shape[0], ==, words->shape[1]);
   g_assert_true (row->data == words->data + 2 * words->shape[1] * 4);
-  parsed_file_clear (&parsed);
+  engine_test_weights_clear (&parsed);
 }
 
 static void
@@ -157,33 +129,6 @@ test_tied_tensors_share_their_storage (void)
 {
   assert_tied_tensors_share_their_storage (TORCH_BIN_DIR "/distilbert-f32/pytorch_model.bin");
   assert_tied_tensors_share_their_storage (LEGACY_DIR "/distilbert-f32/pytorch_model.bin");
-}
-
-/* Copies the files of source into target, folders and all, but model.safetensors. */
-static void
-copy_without_safetensors (const char *source, const char *target)
-{
-  GDir *dir = g_dir_open (source, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  g_assert_cmpint (g_mkdir_with_parents (target, 0755), ==, 0);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    char *from = g_build_filename (source, name, NULL), *to = g_build_filename (target, name, NULL);
-    char *contents;
-    gsize length;
-
-    if (g_file_test (from, G_FILE_TEST_IS_DIR))
-      copy_without_safetensors (from, to);
-    else if (strcmp (name, "model.safetensors") != 0) {
-      g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
-      g_assert_true (g_file_set_contents (to, contents, length, NULL));
-      g_free (contents);
-    }
-    g_free (from);
-    g_free (to);
-  }
-  g_dir_close (dir);
 }
 
 static void
@@ -201,42 +146,6 @@ remove_tree (const char *path)
   if (dir != NULL)
     g_dir_close (dir);
   g_assert_cmpint (g_remove (path), ==, 0);
-}
-
-static GBytes *
-run_model (const char *folder)
-{
-  BertModel *model = engine_test_load_model (folder);
-  BertEncoder *encoder = engine_test_cpu_encoder (model, -1, -1, 1);
-  int32_t ids[3][12];
-  BertSequence sequences[3];
-  GError *error = NULL;
-  BertJob *job;
-  const BertBatchOutput *output;
-  GByteArray *bytes = g_byte_array_new ();
-
-  for (int s = 0; s < 3; s++) {
-    for (int t = 0; t < 12; t++)
-      ids[s][t] = 2 + (s * 11 + t * 7) % 30;
-    sequences[s] = (BertSequence){ ids[s], NULL, 12 - 4 * s };
-  }
-  job = bert_encoder_run (encoder, sequences, 3, &error);
-  g_assert_no_error (error);
-  output = bert_job_get_output (job);
-  if (output->embeddings != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->embeddings,
-        output->n_sequences * output->embedding_size * sizeof (float));
-  if (output->logits != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->logits,
-        output->n_sequences * output->num_labels * sizeof (float));
-  if (output->token_logits != NULL)
-    g_byte_array_append (bytes, (const guint8 *) output->token_logits,
-        output->n_tokens * output->num_labels * sizeof (float));
-  g_assert_cmpuint (bytes->len, >, 0);
-  bert_job_free (job);
-  bert_encoder_free (encoder);
-  bert_model_unref (model);
-  return g_byte_array_free_to_bytes (bytes);
 }
 
 static void
@@ -271,12 +180,12 @@ assert_outputs_match_safetensors (const char *bins_dir, gsize n_fixtures)
     char *safetensors = g_build_filename (folder, "model.safetensors", NULL);
     GBytes *expected, *actual;
 
-    copy_without_safetensors (fixtures[i].source, folder);
+    engine_test_copy_without_safetensors (fixtures[i].source, folder);
     copy_bins (bins_dir, fixtures[i].name, folder);
     g_assert_false (g_file_test (safetensors, G_FILE_TEST_EXISTS));
     g_test_message ("%s", folder);
-    expected = run_model (fixtures[i].source);
-    actual = run_model (folder);
+    expected = engine_test_run_outputs (fixtures[i].source);
+    actual = engine_test_run_outputs (folder);
     g_assert_true (g_bytes_equal (expected, actual));
     g_bytes_unref (expected);
     g_bytes_unref (actual);
