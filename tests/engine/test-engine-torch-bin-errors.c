@@ -312,6 +312,24 @@ assert_tensor_refused (const TensorSpec *tensor, const char *fragment)
   assert_pickle_refused (state_dict_pickle (tensor, 1), fragment);
 }
 
+/* The default tensor, "w0", as parsed: F32 of shape [2, 3], its six floats ending in 6. */
+static const BertSafetensorsTensor *
+assert_default_tensor_read (const BertSafetensors *parsed)
+{
+  const BertSafetensorsTensor *tensor = bert_safetensors_lookup (parsed, "w0");
+  float values[6];
+
+  g_assert_nonnull (tensor);
+  g_assert_cmpstr (tensor->dtype, ==, "F32");
+  g_assert_cmpint (tensor->n_dims, ==, 2);
+  g_assert_cmpint (tensor->shape[0], ==, 2);
+  g_assert_cmpint (tensor->shape[1], ==, 3);
+  g_assert_cmpuint (tensor->end - tensor->begin, ==, 24);
+  memcpy (values, tensor->data, sizeof values);
+  g_assert_cmpfloat (values[5], ==, 6);
+  return tensor;
+}
+
 static void
 test_valid_archive (void)
 {
@@ -322,19 +340,9 @@ test_valid_archive (void)
         build_archive (state_dict_pickle (&default_tensor, 1), variant & 4 ? NULL : "little", &options);
     GError *error = NULL;
     BertSafetensors *parsed = parse (file, &error);
-    const BertSafetensorsTensor *tensor;
-    float values[6];
 
     g_assert_no_error (error);
-    tensor = bert_safetensors_lookup (parsed, "w0");
-    g_assert_nonnull (tensor);
-    g_assert_cmpstr (tensor->dtype, ==, "F32");
-    g_assert_cmpint (tensor->n_dims, ==, 2);
-    g_assert_cmpint (tensor->shape[0], ==, 2);
-    g_assert_cmpint (tensor->shape[1], ==, 3);
-    g_assert_cmpuint (tensor->end - tensor->begin, ==, 24);
-    memcpy (values, tensor->data, sizeof values);
-    g_assert_cmpfloat (values[5], ==, 6);
+    assert_default_tensor_read (parsed);
     bert_safetensors_free (parsed);
     g_bytes_unref (file);
   }
@@ -699,22 +707,12 @@ test_valid_legacy_file (void)
     GBytes *file = build_legacy_with_header (variant ? &framed : &good_header);
     GError *error = NULL;
     BertSafetensors *parsed = parse (file, &error);
-    const BertSafetensorsTensor *tensor;
     gsize size;
     const guint8 *bytes = g_bytes_get_data (file, &size);
-    float values[6];
 
     g_assert_no_error (error);
-    tensor = bert_safetensors_lookup (parsed, "w0");
-    g_assert_nonnull (tensor);
-    g_assert_cmpstr (tensor->dtype, ==, "F32");
-    g_assert_cmpint (tensor->n_dims, ==, 2);
-    g_assert_cmpint (tensor->shape[1], ==, 3);
     /* The storage's bytes in place: the file's last 24 bytes. */
-    g_assert_true (tensor->data == bytes + size - 24);
-    g_assert_cmpuint (tensor->end - tensor->begin, ==, 24);
-    memcpy (values, tensor->data, sizeof values);
-    g_assert_cmpfloat (values[5], ==, 6);
+    g_assert_true (assert_default_tensor_read (parsed)->data == bytes + size - 24);
     bert_safetensors_free (parsed);
     g_bytes_unref (file);
   }
