@@ -83,6 +83,23 @@ is_list_of (JsonNode *node, NodeCheck check)
   return TRUE;
 }
 
+/* A tuple (A, B) as serde reads it: a list of exactly two, an A and a B. */
+static gboolean
+is_pair (JsonNode *node, NodeCheck first, NodeCheck second)
+{
+  JsonArray *pair = is_array (node) ? json_node_get_array (node) : NULL;
+  return pair != NULL && json_array_get_length (pair) == 2 && first (json_array_get_element (pair, 0))
+      && second (json_array_get_element (pair, 1));
+}
+
+/* The object's "type" where it is a string, or NULL. */
+static const char *
+type_tag (JsonObject *object)
+{
+  JsonNode *type = json_object_get_member (object, "type");
+  return is_string (type) ? json_node_get_string (type) : NULL;
+}
+
 /* A member serde reads as T: present and a T. */
 static gboolean
 required (JsonObject *object, const char *name, NodeCheck check)
@@ -149,9 +166,7 @@ bpe_merges_build (JsonArray *merges, JsonObject *vocab, gsize prefix_length)
   gboolean pairs = TRUE, strings = TRUE;
   for (guint i = 0; i < n; i++) {
     JsonNode *node = json_array_get_element (merges, i);
-    JsonArray *pair = is_array (node) ? json_node_get_array (node) : NULL;
-    pairs = pairs && pair != NULL && json_array_get_length (pair) == 2
-        && is_string (json_array_get_element (pair, 0)) && is_string (json_array_get_element (pair, 1));
+    pairs = pairs && is_pair (node, is_string, is_string);
     strings = strings && is_string (node);
   }
   for (guint i = 0; (pairs || strings) && i < n; i++) {
@@ -219,21 +234,18 @@ is_word_piece (JsonObject *model)
       && required (model, "max_input_chars_per_word", is_usize);
 }
 
-/* Vec<(String, f64)>: each entry exactly a piece and a number. */
+/* (String, f64): a piece and its score. */
+static gboolean
+is_scored_piece (JsonNode *node)
+{
+  return is_pair (node, is_string, is_number);
+}
+
+/* Vec<(String, f64)>. */
 static gboolean
 is_scored_pieces (JsonNode *node)
 {
-  if (!is_array (node))
-    return FALSE;
-  JsonArray *pieces = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (pieces); i++) {
-    JsonNode *entry = json_array_get_element (pieces, i);
-    JsonArray *pair = is_array (entry) ? json_node_get_array (entry) : NULL;
-    if (pair == NULL || json_array_get_length (pair) != 2 || !is_string (json_array_get_element (pair, 0))
-        || !is_number (json_array_get_element (pair, 1)))
-      return FALSE;
-  }
-  return TRUE;
+  return is_list_of (node, is_scored_piece);
 }
 
 static gboolean
@@ -433,8 +445,7 @@ static const Variant normalizers[] = {
 static const char *
 variant_read (JsonObject *object, const Variant *variants, guint n_variants)
 {
-  JsonNode *type = json_object_get_member (object, "type");
-  const char *tag = is_string (type) ? json_node_get_string (type) : NULL;
+  const char *tag = type_tag (object);
 
   for (guint i = 0; tag != NULL && i < n_variants; i++)
     if (strcmp (tag, variants[i].tag) == 0)
@@ -450,8 +461,7 @@ variant_read (JsonObject *object, const Variant *variants, guint n_variants)
 static char *
 variant_expected (JsonObject *object, const Variant *variants, guint n_variants)
 {
-  JsonNode *type = json_object_get_member (object, "type");
-  const char *tag = is_string (type) ? json_node_get_string (type) : NULL;
+  const char *tag = type_tag (object);
   GString *expected = g_string_new (NULL);
 
   for (guint i = 0; tag != NULL && i < n_variants; i++)
@@ -571,14 +581,13 @@ is_list_of_pre_tokenizers (JsonNode *node)
 gboolean
 bert_json_pre_tokenizer_has_form (JsonObject *pre_tokenizer)
 {
-  JsonNode *type = json_object_get_member (pre_tokenizer, "type");
-  const char *tag = is_string (type) ? json_node_get_string (type) : "";
+  const char *tag = type_tag (pre_tokenizer);
 
-  if (strcmp (tag, "ByteLevel") == 0)
+  if (g_strcmp0 (tag, "ByteLevel") == 0)
     return is_byte_level (pre_tokenizer);
-  if (strcmp (tag, "Metaspace") == 0)
+  if (g_strcmp0 (tag, "Metaspace") == 0)
     return is_metaspace (pre_tokenizer);
-  if (strcmp (tag, "Sequence") == 0)
+  if (g_strcmp0 (tag, "Sequence") == 0)
     return required (pre_tokenizer, "pretokenizers", is_list_of_pre_tokenizers);
   return TRUE;
 }
@@ -620,9 +629,7 @@ bert_json_decoder_type (JsonObject *decoder)
 static gboolean
 is_token_and_id (JsonNode *node)
 {
-  JsonArray *pair = is_array (node) ? json_node_get_array (node) : NULL;
-  return pair != NULL && json_array_get_length (pair) == 2 && is_string (json_array_get_element (pair, 0))
-      && is_u32 (json_array_get_element (pair, 1));
+  return is_pair (node, is_string, is_u32);
 }
 
 /* A template's piece, an externally tagged enum: {"Sequence": {"id": "A" or "B", "type_id"}}
@@ -648,13 +655,7 @@ is_template_piece (JsonNode *node)
 static gboolean
 is_template (JsonNode *node)
 {
-  if (!is_array (node))
-    return FALSE;
-  JsonArray *pieces = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (pieces); i++)
-    if (!is_template_piece (json_array_get_element (pieces, i)))
-      return FALSE;
-  return TRUE;
+  return is_list_of (node, is_template_piece);
 }
 
 static gboolean
@@ -703,8 +704,7 @@ is_post_processor_list (JsonNode *node)
 const char *
 bert_json_post_processor_type (JsonObject *processor)
 {
-  JsonNode *type = json_object_get_member (processor, "type");
-  const char *name = is_string (type) ? json_node_get_string (type) : "";
+  const char *name = type_tag (processor);
   gboolean bert =
       required (processor, "sep", is_token_and_id) && required (processor, "cls", is_token_and_id);
 
@@ -714,12 +714,12 @@ bert_json_post_processor_type (JsonObject *processor)
     return "RobertaProcessing";
   if (bert)
     return "BertProcessing";
-  if (strcmp (name, "ByteLevel") == 0 && is_byte_level (processor))
+  if (g_strcmp0 (name, "ByteLevel") == 0 && is_byte_level (processor))
     return "ByteLevel";
   if (required (processor, "single", is_template) && required (processor, "pair", is_template)
       && required (processor, "special_tokens", is_special_token_map))
     return "TemplateProcessing";
-  if (strcmp (name, "Sequence") == 0 && required (processor, "processors", is_post_processor_list))
+  if (g_strcmp0 (name, "Sequence") == 0 && required (processor, "processors", is_post_processor_list))
     return "Sequence";
   return NULL;
 }
