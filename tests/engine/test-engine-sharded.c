@@ -380,14 +380,21 @@ assert_load_fails (const char *folder, ...)
   g_error_free (error);
 }
 
+/* folder with text for its index fails to load, naming the index and the fragment. */
+static void
+assert_index_refused (const char *folder, const char *text, const char *fragment)
+{
+  write_text (folder, INDEX, text);
+  assert_load_fails (folder, INDEX, fragment, NULL);
+}
+
 /* A broken index is reported, not passed over for a later kind of file. */
 static void
 test_broken_index_is_not_passed_over (void)
 {
   char *folder = copy_fixture ("torch-bin");
 
-  write_text (folder, INDEX, "not JSON");
-  assert_load_fails (folder, INDEX, "invalid JSON", NULL);
+  assert_index_refused (folder, "not JSON", "invalid JSON");
   g_free (folder);
 }
 
@@ -396,14 +403,12 @@ test_index_must_have_a_weight_map (void)
 {
   char *folder = make_sharded (TINY_MODEL, 2, NULL, NULL);
 
-  write_text (folder, INDEX, "{\"metadata\": {\"total_size\": 0}}");
-  assert_load_fails (folder, INDEX, "'weight_map' is missing", NULL);
-  write_text (folder, INDEX, "{\"weight_map\": [\"model-00001-of-00002.safetensors\"]}");
-  assert_load_fails (folder, INDEX, "'weight_map' is missing or not an object", NULL);
-  write_text (folder, INDEX, "{\"weight_map\": {\"embeddings.LayerNorm.bias\": 1}}");
-  assert_load_fails (folder, INDEX, "'embeddings.LayerNorm.bias' is not a file name", NULL);
-  write_text (folder, INDEX, "[]");
-  assert_load_fails (folder, INDEX, "not a JSON object", NULL);
+  assert_index_refused (folder, "{\"metadata\": {\"total_size\": 0}}", "'weight_map' is missing");
+  assert_index_refused (folder, "{\"weight_map\": [\"model-00001-of-00002.safetensors\"]}",
+      "'weight_map' is missing or not an object");
+  assert_index_refused (folder, "{\"weight_map\": {\"embeddings.LayerNorm.bias\": 1}}",
+      "'embeddings.LayerNorm.bias' is not a file name");
+  assert_index_refused (folder, "[]", "not a JSON object");
   g_free (folder);
 }
 
