@@ -1119,6 +1119,50 @@ GST_START_TEST (test_token_meta_with_short_arrays_is_read_within_bounds)
 
 GST_END_TEST;
 
+/* The error of the one WARNING on @bus; fails with @missing where there is none, and
+ * where there are two. */
+static GError *
+pop_only_warning (GstBus *bus, const gchar *missing)
+{
+  GstMessage *warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *error = NULL;
+
+  fail_unless (warning != NULL, "%s", missing);
+  gst_message_parse_warning (warning, &error, NULL);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  return error;
+}
+
+/* Pushes @n_buffers buffers of @text and an EOS through @element, each coming out with
+ * its text unchanged and a result, and returns the error of the one warning posted
+ * (see pop_only_warning). */
+static GError *
+warning_of_stream (GstElement *element, const gchar *text, guint n_buffers, const gchar *missing)
+{
+  GstBus *bus = gst_bus_new ();
+  GError *error;
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < n_buffers; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer (text, i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n_buffers; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (gst_buffer_memcmp (buffer, 0, text, strlen (text)) == 0, "the text changed");
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  error = pop_only_warning (bus, missing);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  return error;
+}
+
 GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
 {
   GstElement *element = new_bert_infer ("token", NULL);
@@ -1126,7 +1170,6 @@ GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
   GstHarness *h;
   GstBuffer *buffer;
   GstCustomMeta *result;
-  GstMessage *warning;
   guint n_tokens = 0, n_spans = 0;
   const guint32 *spans;
 
@@ -1150,10 +1193,7 @@ GST_START_TEST (test_token_meta_longer_than_positions_keeps_sep)
     fail_unless (gst_bert_result_meta_get_truncated (result));
     gst_buffer_unref (buffer);
   }
-  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (warning != NULL, "no truncation warning");
-  gst_message_unref (warning);
-  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  g_error_free (pop_only_warning (bus, "no truncation warning"));
   gst_harness_teardown (h);
   gst_bus_set_flushing (bus, TRUE);
   gst_object_unref (bus);
@@ -1272,35 +1312,11 @@ assert_warned_once_per_stream (GstElement *element, const gchar *text)
  * tokenizer does: once per stream, the text passing unchanged. */
 GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
 {
-  const gchar invalid[] = "the \xff\xfe quick \xc3";
   GstElement *element = new_bert_infer ("encoder", "batch-size", 1, NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *warning;
-  GError *error = NULL;
-  GstHarness *h;
+  GError *error = warning_of_stream (element, "the \xff\xfe quick \xc3", 3, "invalid UTF-8 dropped silently");
 
-  gst_element_set_bus (element, bus);
-  h = start_harness (element);
-  for (guint i = 0; i < 3; i++)
-    fail_unless_equals_int (gst_harness_push (h, text_buffer (invalid, i)), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  for (guint i = 0; i < 3; i++) {
-    GstBuffer *buffer = gst_harness_pull (h);
-
-    fail_unless (gst_buffer_memcmp (buffer, 0, invalid, strlen (invalid)) == 0, "the text changed");
-    fail_unless (result_of (buffer) != NULL);
-    gst_buffer_unref (buffer);
-  }
-  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (warning != NULL, "invalid UTF-8 dropped silently");
-  gst_message_parse_warning (warning, &error, NULL);
   fail_unless (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE), "%s", error->message);
   g_error_free (error);
-  gst_message_unref (warning);
-  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 GST_END_TEST;
@@ -1311,34 +1327,12 @@ GST_START_TEST (test_prompt_filling_max_length_warns_once)
 {
   GstElement *element =
       new_bert_infer ("encoder", "batch-size", 1, "prompt", "the the the the ", "max-length", 6, NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *warning;
-  GError *error = NULL;
-  GstHarness *h;
+  GError *error = warning_of_stream (element, "quick", 2, "a caption lost to the prompt without a word");
 
-  gst_element_set_bus (element, bus);
-  h = start_harness (element);
-  for (guint i = 0; i < 2; i++)
-    fail_unless_equals_int (gst_harness_push (h, text_buffer ("quick", i)), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  for (guint i = 0; i < 2; i++) {
-    GstBuffer *buffer = gst_harness_pull (h);
-
-    fail_unless (result_of (buffer) != NULL);
-    gst_buffer_unref (buffer);
-  }
-  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (warning != NULL, "a caption lost to the prompt without a word");
-  gst_message_parse_warning (warning, &error, NULL);
   fail_unless (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT), "%s", error->message);
   fail_unless (strstr (error->message, "The prompt leaves no room for the text") != NULL, "%s",
       error->message);
   g_error_free (error);
-  gst_message_unref (warning);
-  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 GST_END_TEST;
@@ -1507,33 +1501,11 @@ overflowing_bert_infer (const gchar *dir)
 GST_START_TEST (test_non_finite_results_warn_once)
 {
   gchar *dir = model_dir ("overflowing");
-  GstElement *element = overflowing_bert_infer (dir);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *warning;
-  GError *error = NULL;
-  GstHarness *h;
+  GError *error =
+      warning_of_stream (overflowing_bert_infer (dir), "w5 w6 w7", 3, "NaN results went unnoticed");
 
-  gst_element_set_bus (element, bus);
-  h = start_harness (element);
-  for (guint i = 0; i < 3; i++)
-    fail_unless_equals_int (gst_harness_push (h, text_buffer ("w5 w6 w7", i)), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  for (guint i = 0; i < 3; i++) {
-    GstBuffer *buffer = gst_harness_pull (h);
-
-    fail_unless (result_of (buffer) != NULL);
-    gst_buffer_unref (buffer);
-  }
-  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (warning != NULL, "NaN results went unnoticed");
-  gst_message_parse_warning (warning, &error, NULL);
   fail_unless (strstr (error->message, "NaN") != NULL, "%s", error->message);
   g_error_free (error);
-  gst_message_unref (warning);
-  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
   bert_test_model_remove (dir);
   g_free (dir);
 }
