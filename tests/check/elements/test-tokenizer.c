@@ -479,6 +479,21 @@ count_messages (GstBus *bus, GstMessageType type)
   return count;
 }
 
+/* The details of the one WARNING on @bus, its error in @error (free both); fails with
+ * @missing where there is none, and where there are two. */
+static gchar *
+pop_only_warning (GstBus *bus, const gchar *missing, GError **error)
+{
+  GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  gchar *debug = NULL;
+
+  fail_unless (message != NULL, "%s", missing);
+  gst_message_parse_warning (message, error, &debug);
+  gst_message_unref (message);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  return debug;
+}
+
 GST_START_TEST (test_invalid_utf8_warns_once_and_passes)
 {
   const gchar invalid[] = "hello \xff\xfe world \xc3";
@@ -1714,9 +1729,8 @@ GST_START_TEST (test_prompt_filling_max_length_warns_once)
 {
   GstHarness *h = new_prompt_harness ("prompt", "hello hello hello hello ");
   GstBus *bus = gst_bus_new ();
-  GstMessage *message;
   GError *error = NULL;
-  gchar *debug = NULL;
+  gchar *debug;
 
   gst_element_set_bus (h->element, bus);
   g_object_set (h->element, "max-length", 7, NULL);
@@ -1728,17 +1742,13 @@ GST_START_TEST (test_prompt_filling_max_length_warns_once)
   g_object_set (h->element, "max-length", 6, NULL);
   for (guint i = 0; i < 2; i++)
     gst_buffer_unref (push_and_pull (h, text_buffer ("world")));
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (message != NULL, "no warning");
-  gst_message_parse_warning (message, &error, &debug);
+  debug = pop_only_warning (bus, "no warning", &error);
   fail_unless (error->domain == GST_STREAM_ERROR && error->code == GST_STREAM_ERROR_FORMAT);
   fail_unless (strstr (error->message, "The prompt leaves no room for the text") != NULL, "message '%s'",
       error->message);
   fail_unless (strstr (debug, "6 tokens") != NULL, "details '%s' lack the length", debug);
-  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
@@ -1949,9 +1959,8 @@ GST_START_TEST (test_pair_text_below_special_tokens_warns_once)
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", "max-length", 2, NULL);
   const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP };
   GstBus *bus = gst_bus_new ();
-  GstMessage *message;
   GError *error = NULL;
-  gchar *debug = NULL;
+  gchar *debug;
 
   gst_element_set_bus (h->element, bus);
   for (int i = 0; i < 2; i++) {
@@ -1959,14 +1968,10 @@ GST_START_TEST (test_pair_text_below_special_tokens_warns_once)
     assert_ids (out, ids, G_N_ELEMENTS (ids));
     gst_buffer_unref (out);
   }
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
-  fail_unless (message != NULL, "no warning for a pair longer than max-length");
-  gst_message_parse_warning (message, &error, &debug);
+  debug = pop_only_warning (bus, "no warning for a pair longer than max-length", &error);
   fail_unless (strstr (debug, "max-length 2") != NULL, "details '%s' do not name max-length", debug);
-  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
