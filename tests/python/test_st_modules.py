@@ -122,6 +122,13 @@ class DenseModule(unittest.TestCase):
         self.assertLess(numpy.abs(unit - numpy.array(reference["plain"])).max(), TOLERANCE)
 
 
+def edit_json(path, change):
+    """Rewrites the JSON file at path with change applied to its document."""
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
 def rewrite_safetensors(path, dtype):
     """Rewrites the F32 tensors of a safetensors file in F16 or BF16 (round to nearest even)."""
     data = path.read_bytes()
@@ -178,10 +185,7 @@ class BrokenFolders(unittest.TestCase):
         self.tmp.cleanup()
 
     def edit_json(self, relative, change):
-        path = self.folder / relative
-        document = json.loads(path.read_text())
-        change(document)
-        path.write_text(json.dumps(document))
+        edit_json(self.folder / relative, change)
 
     def assert_refused(self, *fragments):
         with self.assertRaises(PipelineError) as raised:
@@ -248,6 +252,14 @@ def buffer_text(buffer):
     return buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
 
 
+def folder_with_default_prompt(tmp, name):
+    """A copy of the Dense fixture in tmp whose default_prompt_name is name."""
+    folder = Path(tmp) / "model"
+    shutil.copytree(DENSE_MODEL, folder)
+    edit_json(folder / "config_sentence_transformers.json", lambda config: config.update(default_prompt_name=name))
+    return folder
+
+
 class Prompts(unittest.TestCase):
     """The prompt goes before the text for tokenizing only, as sentence-transformers puts it."""
 
@@ -311,12 +323,7 @@ class Prompts(unittest.TestCase):
     def test_default_prompt_name(self):
         texts = expected()["texts"]
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "model"
-            shutil.copytree(DENSE_MODEL, folder)
-            config_path = folder / "config_sentence_transformers.json"
-            config = json.loads(config_path.read_text())
-            config["default_prompt_name"] = "query"
-            config_path.write_text(json.dumps(config))
+            folder = folder_with_default_prompt(tmp, "query")
             self.assert_embeddings(run_pipeline(f"bert-infer model={folder} device=cpu", texts), "prompt query: ")
             # An empty prompt turns the default off, as encode(prompt="") does.
             self.assert_embeddings(run_pipeline(f'bert-infer model={folder} device=cpu prompt=""', texts), "plain")
@@ -337,12 +344,7 @@ class Prompts(unittest.TestCase):
         prompt. Tokens of another prompt than bert-infer's are warned, naming both."""
         texts = expected()["texts"]
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "model"
-            shutil.copytree(DENSE_MODEL, folder)
-            config_path = folder / "config_sentence_transformers.json"
-            config = json.loads(config_path.read_text())
-            config["default_prompt_name"] = "query"
-            config_path.write_text(json.dumps(config))
+            folder = folder_with_default_prompt(tmp, "query")
             for description in (f"tokenizer model={folder} ! bert-infer model={folder} device=cpu",
                                 f"tokenizer model={folder} prompt-name=query ! bert-infer model={folder} "
                                 "device=cpu prompt-name=query"):
@@ -374,10 +376,7 @@ def pooling_folder(tmp, family, mode):
     """A copy of the family's include_prompt false folder pooling with @mode."""
     folder = Path(tmp) / f"{family}-{mode}"
     shutil.copytree(PROMPT_FOLDERS[family], folder)
-    config_path = folder / "1_Pooling" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["pooling_mode"] = mode
-    config_path.write_text(json.dumps(config))
+    edit_json(folder / "1_Pooling" / "config.json", lambda config: config.update(pooling_mode=mode))
     return folder
 
 
