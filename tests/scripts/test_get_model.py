@@ -185,6 +185,12 @@ class GetModel(unittest.TestCase):
                      "sentencepiece.bpe.model", "1_Pooling/model.safetensors"):
             self.assertFalse(pattern.search(name), name)
 
+    def assert_fetched(self, result, asked, destination, wanted):
+        """The run succeeded, having asked the Hub for the files wanted and kept them all."""
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
     def fetch_from_fake_hub(self, repo_files):
         """get-model.sh someone/roberta from a Hub whose repository holds the tiny model's
         config.json and model.safetensors and repo_files (name: text); returns the run, the
@@ -202,12 +208,10 @@ class GetModel(unittest.TestCase):
         result, asked, destination = self.fetch_from_fake_hub(
             {"vocab.json": "{}", "merges.txt": "#version: 0.2\n", "special_tokens_map.json": "{}",
              "pytorch_model.bin": "", "README.md": "card"})
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout, f"{destination}\n")
         wanted = ["README.md", "config.json", "merges.txt", "model.safetensors", "special_tokens_map.json",
                   "vocab.json"]
-        self.assertEqual(asked, wanted)
-        self.assertEqual(files_under(destination), wanted)
+        self.assert_fetched(result, asked, destination, wanted)
+        self.assertEqual(result.stdout, f"{destination}\n")
 
     def test_slow_tokenizer_files_are_left_where_tokenizer_json_is(self):
         result, asked, destination = self.fetch_from_fake_hub(
@@ -225,12 +229,10 @@ class GetModel(unittest.TestCase):
         result, asked, destination = self.fetch_from_fake_hub(
             {"sentencepiece.bpe.model": "pieces", "special_tokens_map.json": "{}", "tokenizer_config.json": "{}",
              "pytorch_model.bin": ""})
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout, f"{destination}\n")
         wanted = ["config.json", "model.safetensors", "sentencepiece.bpe.model", "special_tokens_map.json",
                   "tokenizer_config.json"]
-        self.assertEqual(asked, wanted)
-        self.assertEqual(files_under(destination), wanted)
+        self.assert_fetched(result, asked, destination, wanted)
+        self.assertEqual(result.stdout, f"{destination}\n")
 
     def test_sentencepiece_model_is_left_where_tokenizer_json_is(self):
         result, asked, destination = self.fetch_from_fake_hub(
@@ -255,11 +257,9 @@ class GetModel(unittest.TestCase):
     def test_pytorch_model_bin_is_fetched_where_model_safetensors_is_absent(self):
         result, asked, destination = self.fetch_weights_from_fake_hub(
             {"pytorch_model.bin": b"PK", "tf_model.h5": b"", "README.md": b"card"})
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout, f"{destination}\n")
         wanted = ["README.md", "config.json", "pytorch_model.bin", "vocab.txt"]
-        self.assertEqual(asked, wanted)
-        self.assertEqual(files_under(destination), wanted)
+        self.assert_fetched(result, asked, destination, wanted)
+        self.assertEqual(result.stdout, f"{destination}\n")
 
     def test_dense_module_pickle_is_fetched_where_its_safetensors_is_absent(self):
         result, asked, _ = self.fetch_weights_from_fake_hub(
@@ -275,21 +275,17 @@ class GetModel(unittest.TestCase):
             {"model.safetensors.index.json": b"{}", "model-00001-of-00002.safetensors": b"",
              "model-00002-of-00002.safetensors": b"", "pytorch_model.bin": b"",
              "pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00001.bin": b""})
-        self.assertEqual(result.returncode, 0, result.stderr)
         wanted = ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
                   "model.safetensors.index.json", "vocab.txt"]
-        self.assertEqual(asked, wanted)
-        self.assertEqual(files_under(destination), wanted)
+        self.assert_fetched(result, asked, destination, wanted)
 
     def test_pickle_shards_are_fetched_where_nothing_else_is(self):
         result, asked, destination = self.fetch_weights_from_fake_hub(
             {"pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00002.bin": b"",
              "pytorch_model-00002-of-00002.bin": b"", "tf_model.h5": b""})
-        self.assertEqual(result.returncode, 0, result.stderr)
         wanted = ["config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin",
                   "pytorch_model.bin.index.json", "vocab.txt"]
-        self.assertEqual(asked, wanted)
-        self.assertEqual(files_under(destination), wanted)
+        self.assert_fetched(result, asked, destination, wanted)
 
     def test_shards_are_left_where_model_safetensors_is(self):
         result, asked, _ = self.fetch_weights_from_fake_hub(
