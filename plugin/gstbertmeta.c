@@ -123,6 +123,16 @@ set_optional_array_field (GstStructure *s, const gchar *field, gconstpointer dat
     gst_structure_remove_field (s, field);
 }
 
+/* Optional strings likewise: NULL removes the field. */
+static void
+set_optional_string_field (GstStructure *s, const gchar *field, const gchar *value)
+{
+  if (value)
+    gst_structure_set (s, field, G_TYPE_STRING, value, NULL);
+  else
+    gst_structure_remove_field (s, field);
+}
+
 static gconstpointer
 get_array_field (GstCustomMeta *meta, const gchar *field, gsize element_size, guint *n)
 {
@@ -203,14 +213,8 @@ gst_buffer_get_bert_token_meta (GstBuffer *buffer)
 void
 gst_bert_token_meta_set_vocabulary (GstCustomMeta *meta, const gchar *vocabulary)
 {
-  GstStructure *s;
-
   g_return_if_fail (meta != NULL);
-  s = gst_custom_meta_get_structure (meta);
-  if (vocabulary != NULL)
-    gst_structure_set (s, "vocabulary", G_TYPE_STRING, vocabulary, NULL);
-  else
-    gst_structure_remove_field (s, "vocabulary");
+  set_optional_string_field (gst_custom_meta_get_structure (meta), "vocabulary", vocabulary);
 }
 
 const gchar *
@@ -246,14 +250,9 @@ gst_bert_token_meta_get_prompt_length (GstCustomMeta *meta)
 void
 gst_bert_token_meta_set_prompt (GstCustomMeta *meta, const gchar *prompt)
 {
-  GstStructure *s;
-
   g_return_if_fail (meta != NULL);
-  s = gst_custom_meta_get_structure (meta);
-  if (prompt != NULL && prompt[0] != '\0')
-    gst_structure_set (s, "prompt", G_TYPE_STRING, prompt, NULL);
-  else
-    gst_structure_remove_field (s, "prompt");
+  set_optional_string_field (gst_custom_meta_get_structure (meta), "prompt",
+      prompt != NULL && prompt[0] != '\0' ? prompt : NULL);
 }
 
 const gchar *
@@ -445,10 +444,7 @@ gst_bert_result_meta_set_classification (GstCustomMeta *meta, const gfloat *logi
   set_optional_array_field (s, "logits", logits, num_labels, sizeof (gfloat));
   set_optional_array_field (s, "probs", probs, num_labels, sizeof (gfloat));
   gst_structure_set (s, "label-index", G_TYPE_INT, label_index, NULL);
-  if (label)
-    gst_structure_set (s, "label", G_TYPE_STRING, label, NULL);
-  else
-    gst_structure_remove_field (s, "label");
+  set_optional_string_field (s, "label", label);
   if (labels_over_threshold)
     set_string_list_field (s, "labels", labels_over_threshold,
         g_strv_length ((gchar **) labels_over_threshold));
