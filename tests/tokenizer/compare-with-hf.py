@@ -115,18 +115,27 @@ def hf_tokens(tokenizer, texts):
     return result
 
 
-def our_tokens(cli, folder, texts):
+def run_bert_tokenize(cli, path, texts):
+    """(encodings, None) where bert-tokenize loads path (a folder or a tokenizer.json) and
+    encodes texts, else (None, its error)."""
     data = bytearray()
     for text in texts:
         encoded = text.encode("utf-8")
         data += b"%d\n%s\n" % (len(encoded), encoded)
-    run = subprocess.run([cli, "--records", folder], input=data, capture_output=True, check=False)
+    run = subprocess.run([cli, "--records", path], input=data, capture_output=True, check=False)
     if run.returncode != 0:
-        sys.exit(f"bert-tokenize failed on {folder}: {run.stderr.decode(errors='replace')}")
+        return None, run.stderr.decode(errors="replace").strip()
     lines = run.stdout.decode().split("\n")[:-1]
-    if len(lines) != len(texts):
-        sys.exit(f"bert-tokenize gave {len(lines)} lines for {len(texts)} texts")
-    return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines]
+    return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines], None
+
+
+def our_tokens(cli, folder, texts):
+    encodings, error = run_bert_tokenize(cli, folder, texts)
+    if error is not None:
+        sys.exit(f"bert-tokenize failed on {folder}: {error}")
+    if len(encodings) != len(texts):
+        sys.exit(f"bert-tokenize gave {len(encodings)} lines for {len(texts)} texts")
+    return encodings
 
 
 def hf_pair_tokens(tokenizer, pairs, max_length):

@@ -26,7 +26,6 @@ import copy
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -246,19 +245,6 @@ def hf_result(compare, text, texts):
     return [[tuple(token) for token in tokens] for tokens in result["tokens"]], None
 
 
-def our_result(cli, path, texts):
-    """(encodings, None) where bert-tokenize loads the file, else (None, its error)."""
-    data = bytearray()
-    for text in texts:
-        encoded = text.encode("utf-8")
-        data += b"%d\n%s\n" % (len(encoded), encoded)
-    run = subprocess.run([cli, "--records", path], input=data, capture_output=True, check=False)
-    if run.returncode != 0:
-        return None, run.stderr.decode(errors="replace").strip()
-    lines = run.stdout.decode().split("\n")[:-1]
-    return [[tuple(int(v) for v in item.split(":")) for item in line.split()] for line in lines], None
-
-
 def difference(texts, expected, got):
     for text, want, have in zip(texts, expected, got):
         if want != have:
@@ -284,7 +270,7 @@ def check_fixture(compare, cli, fixture, texts, scratch, counts, show):
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         expected, hf_error = hf_result(compare, text, texts)
-        got, our_error = our_result(cli, path, texts)
+        got, our_error = compare.run_bert_tokenize(cli, path, texts)
         if expected is None and got is None:
             kind, detail = "both refuse", our_error
         elif expected is None:
