@@ -598,6 +598,13 @@ normalize_wordpiece_text (const BertTokenizer *tokenizer, const char *text)
   return normalized;
 }
 
+char *
+bert_tokenizer_normalize_text (const BertTokenizer *tokenizer, const char *text)
+{
+  return tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, text)
+                             : normalize_wordpiece_text (tokenizer, text);
+}
+
 /* The loader's content of the normalized added token with id (error messages only). */
 static const char *
 content_of (const BertAddedTokens *contents, int32_t id)
@@ -643,8 +650,7 @@ normalize_added_tokens (BertTokenizer *tokenizer, const char *source, GError **e
   memset (&tokenizer->normalized_added, 0, sizeof tokenizer->normalized_added);
   for (guint i = 0; i < contents.n_tokens && ok; i++) {
     const BertAddedToken *token = &contents.tokens[i];
-    char *pattern = tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, token->text)
-                                        : normalize_wordpiece_text (tokenizer, token->text);
+    char *pattern = bert_tokenizer_normalize_text (tokenizer, token->text);
     ok = check_pattern (tokenizer, &contents, token, pattern, source, error);
     if (ok) {
       BertAddedToken *added = bert_added_tokens_add (&tokenizer->normalized_added, pattern, token->id);

@@ -171,6 +171,8 @@ void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, 
 /* The text the pipeline's normaliser makes of text (NUL-terminated), as Hugging Face
  * normalises a normalized added token's content into its pattern. */
 char *bert_pipeline_normalize_text (const struct _BertPipeline *pipeline, const char *text);
+/* The same for any tokenizer (WordPiece's BertNormalizer once finished). */
+char *bert_tokenizer_normalize_text (const BertTokenizer *tokenizer, const char *text);
 
 /* tokenizer.json helpers the Unigram and BPE readers share with WordPiece's. */
 typedef struct _JsonArray JsonArray;

@@ -108,6 +108,23 @@ def variants():
     result["bpe-roberta-normalized"] = ("bpe-roberta", with_added(base, added, [
         " domain", "COVID", "na\u00efve", AddedToken("Hi!", lstrip=True, rstrip=True),
         AddedToken("ing", single_word=True)]))
+    # Real files as saved: roberta-base and its fine-tunes (every special token normalized,
+    # <mask> with lstrip; no normaliser), and XLM-R by transformers 4 (<mask> alone, lstrip),
+    # where the encoders skip normalising text in which no pattern can start. Beside it a
+    # raw "ab" over a normalized "xa" ("xab": the raw one wins), and normalized tokens that
+    # NFKC makes from other characters, whole ("\u01c5a": "D\u017ea") or from inside one
+    # ("\u017eab" inside "\u01c5ab", "ix" inside "\ufb01x").
+    base = load("bpe-roberta")
+    result["bpe-roberta-specials"] = (
+        "bpe-roberta", with_added(base, specials_normalized(base, {"<s>", "<pad>", "</s>", "<unk>", "<mask>"}), []))
+    base = load("unigram-nmt-nfkc")
+    added = specials_normalized(base, {"<mask>"})
+    result["xlmr-mask-only"] = ("unigram-nmt-nfkc", with_added(base, added, [
+        AddedToken("ab", normalized=False), "xa", "D\u017ea", "\u017eab", "ix"]))
+    # Lowercase's sources: the Kelvin sign lowercases to "k"; Replace makes '"' of "``".
+    base = load("unigram-hf")
+    result["unigram-lowercase-sources"] = ("unigram-hf", with_added(base, json.loads(base.to_str())["added_tokens"], [
+        "kelvin", "``q", AddedToken("\u01c6x", lstrip=True)]))
     # WordPiece: [MASK] normalized ("[mask]" after BertNormalizer), accents stripped, CJK
     # spaced, a non-normalized token with lstrip and rstrip.
     tokenizer = wordpiece_uncased()
@@ -118,6 +135,11 @@ def variants():
                           AddedToken("<Hi>", lstrip=True, rstrip=True), AddedToken("Cat", single_word=True),
                           AddedToken("[w]", single_word=True, rstrip=True, normalized=False)])
     result["wordpiece-uncased"] = (None, tokenizer)
+    # WordPiece with no normalized token starting with a space: most text skips normalising.
+    tokenizer = wordpiece_uncased()
+    tokenizer.add_special_tokens([AddedToken("[MASK]", normalized=True, special=True)])
+    tokenizer.add_tokens(["kelvin", "\u00c9mile", AddedToken("[x]", lstrip=True)])
+    result["wordpiece-mask-only"] = (None, tokenizer)
     return result
 
 
@@ -140,6 +162,14 @@ WRITTEN = [
     # <Hi>'s rstrip takes the space BertNormalizer puts before an ideograph, where the
     # pattern of \u6771\u4eac starts: the reference's next match starts inside it
     "P   <Hi> \u6771\u4eacS", "<Hi>\u6771\u4eac", "[SPECIAL]\u6771\u4eac [SPECIAL] \u6771\u4eac",
+    # where the encoders skip normalising text in which no pattern can start: the forms NFKC
+    # and Lowercase make a pattern's first character of, at a text's first and last byte,
+    # next to raw tokens and across the pieces between them
+    "\ufe64mask\ufe65 x\ufe64mask\ufe65y", "a \uff1cmask\uff1e", "\uff1cmask\uff1e a", "\u00a0\uff1cmask\uff1e",
+    "<s>   \uff1cmask\uff1e", "\uff1cmask\uff1e   <s>", "<s>\uff1cmask\uff1e</s>", "x </s>  <mask>",
+    "xab xa ab xxab abxa", "\u01c5a \u01c5ab D\u017eab \u017eab", "\ufb01x fix ix \ufb01",
+    "\u212aelvin kelvin KELVIN Kelvin", "``q \u01c4x  \u01c5x \u01c6x", "\u00c9mile EMILE \u00e9mile Emile",
+    "[x]  [X] a [x]", "no token here at all", "\uff1c", "<",
 
 ]
 
