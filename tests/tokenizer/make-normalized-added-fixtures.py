@@ -18,8 +18,8 @@ test-normalized-added compares with these.
       --folders /tmp/normalized-added --sprinkle CORPUS OUT.txt
 
 --folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
-compare-with-hf.py); --sprinkle writes the first 300 kB of CORPUS with every variant's
-tokens and their look-alikes sprinkled in.
+compare-with-hf.py); --sprinkle writes the first 300 kB (--sprinkle-kb) of CORPUS with every
+variant's tokens and their look-alikes sprinkled in.
 """
 import argparse
 import json
@@ -37,6 +37,11 @@ OUT = os.path.join(DATA, "normalized-added")
 
 def fullwidth(text):
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def small_form(text):
+    """< and > as NFKC's other sources of them, the small forms."""
+    return text.replace("<", "\ufe64").replace(">", "\ufe65")
 
 
 def specials_normalized(tokenizer, names):
@@ -182,7 +187,7 @@ def snippets(tokenizers):
         for token in json.loads(tokenizer.to_str())["added_tokens"]:
             content = token["content"]
             found.update({content, content.upper(), content.lower(), fullwidth(content),
-                          " " + content + " ", "  " + content})
+                          small_form(content), " " + content + " ", "  " + content})
     return sorted(found)
 
 
@@ -207,6 +212,8 @@ def main():
     parser.add_argument("--folders", help="also write each variant's tokenizer.json under this folder")
     parser.add_argument("--sprinkle", nargs=2, metavar=("CORPUS", "OUT"),
                         help="write CORPUS's first 300 kB with the tokens sprinkled in to OUT")
+    parser.add_argument("--sprinkle-kb", type=int, default=300,
+                        help="with --sprinkle: how much of CORPUS, in kB (default 300)")
     args = parser.parse_args()
     found = variants()
     pieces = snippets(tokenizer for _, tokenizer in found.values())
@@ -236,7 +243,7 @@ def main():
             tokenizer.save(os.path.join(args.folders, name, "tokenizer.json"), pretty=False)
     if args.sprinkle:
         with open(args.sprinkle[0], encoding="utf-8") as f:
-            lines = f.read(300_000).split("\n")[:-1]
+            lines = f.read(args.sprinkle_kb * 1000).split("\n")[:-1]
         with open(args.sprinkle[1], "w", encoding="utf-8") as f:
             for line in lines:
                 f.write(sprinkle(line, pieces, rng, rng.randrange(4)) + "\n")
