@@ -157,36 +157,48 @@ test_triggers_are_narrow (gconstpointer data)
   bert_tokenizer_free (tokenizer);
 }
 
-/* The scan finds a member at every position of texts of every length (sixteen bytes at a
- * time, then the last sixteen overlapping), a member of several bytes too, and nothing in
- * texts without one or with only its lead byte's other characters. */
+/* Whether the set finds its members '<' and U+FF1C at every position of texts of every
+ * length (sixteen bytes at a time, then the last sixteen overlapping; or byte by byte),
+ * and nothing in texts without one, with only its lead byte's other characters. */
 static void
-test_triggers_scan_every_position (void)
+check_scan_every_position (const BertCharSet *set)
 {
-  BertCharSet set;
-  bert_char_set_init (&set);
-  bert_char_set_add (&set, '<');
-  bert_char_set_add (&set, 0xFF1C);
-  bert_char_set_finish (&set);
   for (guint length = 0; length < 50; length++) {
     GString *text = g_string_new (NULL);
     for (guint i = 0; i < length; i++)
-      g_string_append (text, i % 7 == 3 ? "\xef\xbc\x8c" : "a");
-    g_assert_false (bert_char_set_find (&set, text->str, 0, text->len));
+      g_string_append (text, i % 7 == 3 ? "，" : "a");
+    g_assert_false (bert_char_set_find (set, text->str, 0, text->len));
     for (guint at = 0; at <= text->len;
          at = at < text->len ? g_utf8_next_char (text->str + at) - text->str : at + 1) {
       for (guint wide = 0; wide < 2; wide++) {
         GString *with = g_string_new_len (text->str, at);
-        g_string_append (with, wide ? "\xef\xbc\x9c" : "<");
+        g_string_append (with, wide ? "＜" : "<");
         g_string_append (with, text->str + at);
-        g_assert_true (bert_char_set_find (&set, with->str, 0, with->len));
-        g_assert_false (bert_char_set_find (&set, with->str, 0, at));
+        g_assert_true (bert_char_set_find (set, with->str, 0, with->len));
+        g_assert_false (bert_char_set_find (set, with->str, 0, at));
         g_string_free (with, TRUE);
       }
     }
     g_string_free (text, TRUE);
   }
-  bert_char_set_clear (&set);
+}
+
+static void
+test_triggers_scan_every_position (void)
+{
+  /* two bytes to look for, sixteen at a time; then eight, byte by byte */
+  for (guint extra = 0; extra < 2; extra++) {
+    BertCharSet set;
+    bert_char_set_init (&set);
+    bert_char_set_add (&set, '<');
+    bert_char_set_add (&set, 0xFF1C);
+    for (const char *c = extra ? "bcdefg" : ""; *c; c++)
+      bert_char_set_add (&set, (guchar) *c);
+    bert_char_set_finish (&set);
+    g_assert_cmpuint (set.n_scan_bytes, ==, extra ? 5 : 2);
+    check_scan_every_position (&set);
+    bert_char_set_clear (&set);
+  }
 }
 
 int
