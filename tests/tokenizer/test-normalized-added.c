@@ -107,7 +107,7 @@ test_triggers_hold_every_source (gconstpointer data)
   for (uint32_t cp = 1; cp < 0x110000; cp += cp < 0x10000 ? 1 : 61) {
     if (cp >= 0xD800 && cp <= 0xDFFF)
       continue;
-    char text[8] = { 0 };
+    char text[16] = { 0 };
     gint length = g_unichar_to_utf8 (cp, text);
     char *normalized = bert_tokenizer_normalize_text (tokenizer, text);
     if (holds_first_char (tokenizer, normalized)) {
