@@ -178,6 +178,7 @@ struct _GstBertInfer {
   gboolean warned_truncation;
   gboolean warned_foreign_tokens;
   gboolean warned_invalid_utf8;
+  gboolean warned_prompt_fills_max_length;
 
   /* Data flow. */
   struct _BertInferItem *pending; /* the batch being filled */
@@ -897,6 +898,31 @@ gst_bert_infer_warn_not_applied (GstBertInfer *self, GstBuffer *buffer, const gc
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), setting, value, same));
 }
 
+/* Tokens from upstream made after the same prompt as this element's (the folder's
+ * default prompt, which both elements apply, or the same property) have it already;
+ * tokens made without it, or after another prompt, are warned about once per stream. */
+static void
+gst_bert_infer_warn_prompt_not_applied (GstBertInfer *self, GstBuffer *buffer, const gchar *tokens_prompt)
+{
+  if (self->active_prompt == NULL || self->active_prompt[0] == '\0'
+      || g_strcmp0 (tokens_prompt, self->active_prompt) == 0)
+    return;
+  if (tokens_prompt == NULL) {
+    gst_bert_infer_warn_not_applied (self, buffer, "The prompt", "the prompt", "prompt or prompt-name",
+        self->active_prompt, &self->warned_prompt_not_applied);
+    return;
+  }
+  if (self->warned_prompt_not_applied)
+    return;
+  self->warned_prompt_not_applied = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("The tokens came after the prompt \"%s\", not bert-infer's \"%s\"", tokens_prompt,
+          self->active_prompt),
+      ("buffer at %" GST_TIME_FORMAT ": its tokens are used as they are; give the tokenizer element and "
+       "bert-infer the same prompt or prompt-name. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer))));
+}
+
 /* Tokenizes the buffer's text alone, after the prompt, or paired with pair-text. */
 static gboolean
 gst_bert_infer_tokenize (GstBertInfer *self, GstBuffer *buffer, guint max_tokens)
@@ -923,8 +949,7 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
   if (meta != NULL && !gst_bert_infer_tokens_are_ours (self, meta, buffer))
     meta = NULL;
   if (gst_bert_infer_tokens_from_meta (meta, tokens)) {
-    gst_bert_infer_warn_not_applied (self, buffer, "The prompt", "the prompt", "prompt or prompt-name",
-        self->active_prompt, &self->warned_prompt_not_applied);
+    gst_bert_infer_warn_prompt_not_applied (self, buffer, gst_bert_token_meta_get_prompt (meta));
     gst_bert_infer_warn_not_applied (self, buffer, "pair-text", "the pair text", "pair-text",
         self->active_pair_text, &self->warned_pair_text_not_applied);
     GST_LOG_OBJECT (self, "buffer at %" GST_TIME_FORMAT ": %u tokens from its token meta",
@@ -956,6 +981,8 @@ gst_bert_infer_ensure_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfe
       && !gst_bert_tokenize_warn_invalid_utf8_once (GST_ELEMENT (self), buffer, &self->warned_invalid_utf8))
     GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  gst_bert_tokenize_warn_prompt_fills_max_length (GST_ELEMENT (self), buffer, self->active_prompt,
+      &self->encoding, &self->warned_prompt_fills_max_length);
   gst_bert_infer_tokens_from_encoding (&self->encoding, tokens);
   tokens->prompt_length =
       gst_bert_prompt_length_get (&self->prompt_length, tokenizer, self->active_prompt, max_tokens);
@@ -1031,7 +1058,7 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
           ("Text too long for model '%s', truncated", self->model->name),
           ("a token meta has %u tokens, the model takes %u "
            "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
-           "keeping the first %u and the final [SEP] (later cases are only logged)",
+           "keeping the first %u and the last, the [SEP] or </s> (later cases are only logged)",
               tokens->n_tokens, tokens->n_kept, config->max_seq_length, config->max_position_embeddings,
               tokens->n_kept - 1));
     }
@@ -1120,6 +1147,7 @@ gst_bert_infer_reset_input_warnings (GstBertInfer *self)
   self->warned_truncation = FALSE;
   self->warned_foreign_tokens = FALSE;
   self->warned_invalid_utf8 = FALSE;
+  self->warned_prompt_fills_max_length = FALSE;
   self->warned_prompt_not_applied = FALSE;
   self->warned_pair_text_not_applied = FALSE;
   self->warned_prompt_covers_text = FALSE;

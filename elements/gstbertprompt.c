@@ -23,14 +23,76 @@ list_prompt_names (JsonObject *prompts)
   return g_string_free (list, FALSE);
 }
 
+/* What a JSON value is, for an error message. */
 static const gchar *
-string_member (JsonObject *object, const gchar *name)
+describe_node (JsonNode *node)
 {
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "an object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "an array";
+  return json_node_get_value_type (node) == G_TYPE_STRING ? "a string" : "a number or boolean";
+}
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+static gboolean
+holds_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* The config's "prompts" (NULL when absent) and "default_prompt_name" (NULL when absent
+ * or null), or FALSE when either is of another type: sentence-transformers fails to load
+ * such a file, and guessing would run the model without the prompt it expects. */
+static gboolean
+read_prompts_config (JsonObject *config, const gchar *path, JsonObject **prompts, const gchar **default_name,
+    GError **error)
+{
+  JsonNode *prompts_node = json_object_get_member (config, "prompts");
+  JsonNode *name_node = json_object_get_member (config, "default_prompt_name");
+
+  *prompts = NULL;
+  *default_name = NULL;
+  if (prompts_node != NULL && !JSON_NODE_HOLDS_OBJECT (prompts_node)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: \"prompts\" is %s, not an object of prompt names and texts", path, describe_node (prompts_node));
+    return FALSE;
+  }
+  if (name_node != NULL && !JSON_NODE_HOLDS_NULL (name_node) && !holds_string (name_node)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: \"default_prompt_name\" is %s, not a prompt's name or null", path, describe_node (name_node));
+    return FALSE;
+  }
+  *prompts = prompts_node ? json_node_get_object (prompts_node) : NULL;
+  *default_name = name_node && holds_string (name_node) ? json_node_get_string (name_node) : NULL;
+  return TRUE;
+}
+
+/* The text of the prompt @name, as sentence-transformers reads it: null is the empty
+ * prompt; FALSE when @name is not among @prompts or its text is not a string. */
+static gboolean
+read_prompt_text (JsonObject *prompts, const gchar *name, gboolean is_default, const gchar *path,
+    const gchar **text, GError **error)
+{
+  JsonNode *node = prompts ? json_object_get_member (prompts, name) : NULL;
+  gchar *names;
+
+  *text = NULL;
+  if (node != NULL && (holds_string (node) || JSON_NODE_HOLDS_NULL (node))) {
+    *text = holds_string (node) ? json_node_get_string (node) : "";
+    return TRUE;
+  }
+  if (node != NULL) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: the prompt \"%s\" is %s, not a text", path,
+        name, describe_node (node));
+    return FALSE;
+  }
+  names = list_prompt_names (prompts);
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: no prompt named \"%s\" (%s: %s)", path, name,
+      is_default ? "default_prompt_name; the prompts are" : "the prompts are", names);
+  g_free (names);
+  return FALSE;
 }
 
 /* The file's root object, or NULL (with @error) when it is unreadable or malformed. */
@@ -59,30 +121,36 @@ static gboolean
 resolve_from_file (const gchar *path, const gchar *prompt_name, gchar **resolved, GError **error)
 {
   JsonParser *parser = load_prompts_file (path, error);
-  JsonObject *config, *prompts;
-  JsonNode *prompts_node;
-  const gchar *name, *text;
-  gboolean ok = TRUE;
+  JsonObject *prompts;
+  const gchar *default_name, *text = NULL;
+  gboolean ok;
 
   if (parser == NULL)
     return FALSE;
-  config = json_node_get_object (json_parser_get_root (parser));
-  prompts_node = json_object_get_member (config, "prompts");
-  prompts =
-      prompts_node && JSON_NODE_HOLDS_OBJECT (prompts_node) ? json_node_get_object (prompts_node) : NULL;
-  name = prompt_name ? prompt_name : string_member (config, "default_prompt_name");
-  text = name ? string_member (prompts, name) : NULL;
-  if (name != NULL && text == NULL) {
-    gchar *names = list_prompt_names (prompts);
-
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: no prompt named \"%s\" (%s: %s)", path, name,
-        prompt_name ? "the prompts are" : "default_prompt_name; the prompts are", names);
-    g_free (names);
-    ok = FALSE;
-  }
+  ok = read_prompts_config (json_node_get_object (json_parser_get_root (parser)), path, &prompts,
+      &default_name, error);
+  if (ok && (prompt_name != NULL || default_name != NULL))
+    ok = read_prompt_text (prompts, prompt_name ? prompt_name : default_name, prompt_name == NULL, path,
+        &text, error);
   *resolved = g_strdup (text);
   g_object_unref (parser);
   return ok;
+}
+
+/* A prompt set from C, or read from a file json-glib decoded (a lone surrogate "\ud800"
+ * becomes invalid bytes), may hold any bytes: tokenizing would drop the invalid ones and
+ * the invalid-UTF-8 warning would blame every buffer's text. */
+static gboolean
+check_utf8 (const gchar *prompt, const gchar *path, GError **error)
+{
+  const gchar *invalid;
+
+  if (prompt == NULL || g_utf8_validate (prompt, -1, &invalid))
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+      "%s%s is not valid UTF-8: byte %" G_GSIZE_FORMAT " (0x%02x)", path ? path : "the prompt property",
+      path ? ": the prompt" : "", (gsize) (invalid - prompt), (guint) (guchar) *invalid);
+  return FALSE;
 }
 
 gboolean
@@ -94,6 +162,8 @@ gst_bert_prompt_resolve (const gchar *model_path, const gchar *prompt, const gch
 
   *resolved = NULL;
   if (prompt != NULL) {
+    if (!check_utf8 (prompt, NULL, error))
+      return FALSE;
     *resolved = g_strdup (prompt);
     return TRUE;
   }
@@ -104,8 +174,10 @@ gst_bert_prompt_resolve (const gchar *model_path, const gchar *prompt, const gch
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
           "prompt-name \"%s\": %s has no " PROMPTS_FILE_NAME " to name prompts", prompt_name, model_path);
   } else {
-    ok = resolve_from_file (path, prompt_name, resolved, error);
+    ok = resolve_from_file (path, prompt_name, resolved, error) && check_utf8 (*resolved, path, error);
   }
+  if (!ok)
+    g_clear_pointer (resolved, g_free);
   g_free (path);
   return ok;
 }

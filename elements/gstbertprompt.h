@@ -17,9 +17,12 @@ G_BEGIN_DECLS
 
 /* The prompt for @model_path (a model folder; a file has no prompts): @prompt when set
  * (even ""), else the prompt named @prompt_name, else the folder's default prompt,
- * else none. *@resolved is NULL for none. FALSE with @error naming the file when
- * @prompt_name is not one of the folder's prompts (the error lists them) or the file is
- * not a JSON object of strings. */
+ * else none. *@resolved is NULL for none. A prompt whose text is null in the file is
+ * "", as sentence-transformers reads it. FALSE (and *@resolved NULL) with @error naming
+ * the file when @prompt_name is not one of the folder's prompts (the error lists them),
+ * when the file is not a JSON object, its "prompts" not an object, its
+ * "default_prompt_name" neither a string nor null, or the prompt chosen not a string;
+ * and when the prompt is not valid UTF-8. */
 gboolean gst_bert_prompt_resolve (const gchar *model_path, const gchar *prompt, const gchar *prompt_name,
     gchar **resolved, GError **error);
 

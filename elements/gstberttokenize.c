@@ -45,6 +45,39 @@ gst_bert_tokenize_warn_invalid_utf8_once (GstElement *element, GstBuffer *buffer
   return TRUE;
 }
 
+/* After the prompt's offsets were moved past it, a token of the text is one whose span
+ * ends past the text's start; the prompt's and the special tokens' are [0, 0]. */
+static gboolean
+keeps_text (const BertEncoding *encoding)
+{
+  for (guint32 i = 0; i < encoding->n_tokens; i++)
+    if (encoding->offsets[2 * i + 1] > 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+gst_bert_tokenize_warn_prompt_fills_max_length (GstElement *element, GstBuffer *buffer, const gchar *prompt,
+    const BertEncoding *encoding, gboolean *warned)
+{
+  if (prompt == NULL || prompt[0] == '\0' || !encoding->truncated || keeps_text (encoding))
+    return FALSE;
+  GST_DEBUG_OBJECT (element, "buffer at %" GST_TIME_FORMAT ": the prompt left no token of the text",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  if (*warned)
+    return FALSE;
+  *warned = TRUE;
+  gst_element_message_full (element, GST_MESSAGE_WARNING, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+      g_strdup ("The prompt leaves no room for the text"),
+      g_strdup_printf ("buffer at %" GST_TIME_FORMAT ": the prompt \"%s\" fills the %u tokens the text is "
+                       "cut at, so no token of the text is left and the result is the prompt's alone, the "
+                       "same for every such text. Use a shorter prompt or a larger max-length. Warned once "
+                       "per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), prompt, encoding->n_tokens),
+      __FILE__, GST_FUNCTION, __LINE__);
+  return TRUE;
+}
+
 /* Offsets into prefix + text become offsets into text: a token of the prefix alone
  * gets [0, 0], as special tokens have, since it covers none of the text; one that
  * runs into the text starts at 0. */
@@ -87,6 +120,7 @@ gboolean
 gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabulary, const gchar *prompt,
     BertPlainText *plain, GstBuffer *buffer, gboolean is_markup, guint max_length, BertEncoding *encoding)
 {
+  GstCustomMeta *meta;
   GstMapInfo map;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
@@ -97,10 +131,10 @@ gst_bert_tokenize_buffer (const BertTokenizer *tokenizer, const gchar *vocabular
   else
     encode (tokenizer, plain, (const gchar *) map.data, map.size, is_markup, max_length, encoding);
   gst_buffer_unmap (buffer, &map);
-  gst_bert_token_meta_set_vocabulary (gst_buffer_add_bert_token_meta (buffer, encoding->ids,
-                                          encoding->type_ids, encoding->offsets, encoding->n_tokens,
-                                          encoding->truncated),
-      vocabulary);
+  meta = gst_buffer_add_bert_token_meta (buffer, encoding->ids, encoding->type_ids, encoding->offsets,
+      encoding->n_tokens, encoding->truncated);
+  gst_bert_token_meta_set_vocabulary (meta, vocabulary);
+  gst_bert_token_meta_set_prompt (meta, prompt);
   return TRUE;
 }
 

@@ -64,6 +64,14 @@ gboolean gst_bert_tokenize_caps_are_markup (const GstCaps *caps);
  * already set (the caller logs such later ones). */
 gboolean gst_bert_tokenize_warn_invalid_utf8_once (GstElement *element, GstBuffer *buffer, gboolean *warned);
 
+/* Posts on @element, unless *@warned says it did this stream, the STREAM/FORMAT warning
+ * for a text that @prompt (non-empty) left no token of: @encoding, made by
+ * gst_bert_tokenize_buffer, was cut at its max_length before any token of the text, so
+ * every such buffer gets the prompt's result. Does nothing for an encoding that keeps
+ * some of its text. Sets *@warned; FALSE when nothing was posted. */
+gboolean gst_bert_tokenize_warn_prompt_fills_max_length (GstElement *element, GstBuffer *buffer,
+    const gchar *prompt, const BertEncoding *encoding, gboolean *warned);
+
 /* Frees the scratch of @plain and @encoding when the last text made them larger than a
  * high-water mark (a caption of megabytes), so that one huge text does not leave its
  * memory held for the life of the element; call once done with @encoding's arrays. */

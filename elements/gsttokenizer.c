@@ -37,7 +37,7 @@
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=model/ ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=lines.txt ! tokenizer model=vocab.txt split-lines=true ! bert-json ! fdsink fd=1
- * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt-name=query ! bert-json ! fdsink fd=1
+ * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=multilingual-e5-small prompt="passage: " ! bert-json ! fdsink fd=1
  * gst-launch-1.0 filesrc location=captions.srt ! subparse ! tokenizer model=ms-marco-MiniLM-L-6-v2 pair-text="a dog in the snow" ! bert-json ! fdsink fd=1
  * ]|
  */
@@ -127,6 +127,7 @@ struct _GstTokenizer {
   gboolean warned_invalid_utf8;
   gboolean warned_line_cut;
   gboolean warned_pair_over_max_length;
+  gboolean warned_prompt_fills_max_length;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
@@ -200,6 +201,8 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
       && !gst_bert_tokenize_warn_invalid_utf8_once (GST_ELEMENT (self), buffer, &self->warned_invalid_utf8))
     GST_DEBUG_OBJECT (self, "invalid UTF-8 again, at %" GST_TIME_FORMAT,
         GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
+  gst_bert_tokenize_warn_prompt_fills_max_length (GST_ELEMENT (self), buffer, self->active_prompt, encoding,
+      &self->warned_prompt_fills_max_length);
   if (self->active_pair_text)
     warn_pair_over_max_length_once (self, buffer, max_length);
   if (encoding->truncated)
@@ -515,6 +518,7 @@ reset_stream_warnings (GstTokenizer *self)
   self->warned_invalid_utf8 = FALSE;
   self->warned_line_cut = FALSE;
   self->warned_pair_over_max_length = FALSE;
+  self->warned_prompt_fills_max_length = FALSE;
 }
 
 /* A serialized event that comes while a line is pending (a SEGMENT, a custom event)

@@ -187,6 +187,7 @@ gst_buffer_add_bert_token_meta (GstBuffer *buffer, const gint32 *ids, const gint
   /* Replaced tokens may come from another tokenizer than the old ones. */
   gst_structure_remove_field (s, "vocabulary");
   gst_structure_remove_field (s, "prompt-length");
+  gst_structure_remove_field (s, "prompt");
   return meta;
 }
 
@@ -240,6 +241,26 @@ gst_bert_token_meta_get_prompt_length (GstCustomMeta *meta)
   g_return_val_if_fail (meta != NULL, 0);
   gst_structure_get_uint (gst_custom_meta_get_structure (meta), "prompt-length", &prompt_length);
   return prompt_length;
+}
+
+void
+gst_bert_token_meta_set_prompt (GstCustomMeta *meta, const gchar *prompt)
+{
+  GstStructure *s;
+
+  g_return_if_fail (meta != NULL);
+  s = gst_custom_meta_get_structure (meta);
+  if (prompt != NULL && prompt[0] != '\0')
+    gst_structure_set (s, "prompt", G_TYPE_STRING, prompt, NULL);
+  else
+    gst_structure_remove_field (s, "prompt");
+}
+
+const gchar *
+gst_bert_token_meta_get_prompt (GstCustomMeta *meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return gst_structure_get_string (gst_custom_meta_get_structure (meta), "prompt");
 }
 
 const gint32 *

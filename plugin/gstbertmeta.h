@@ -27,6 +27,8 @@
  *                                           sentence-transformers counts them; absent: no
  *                                           prompt. bert-infer pools without them where the
  *                                           model's pooling has include_prompt false
+ *   prompt     gchararray                   the prompt the text was tokenized after;
+ *                                           absent: none
  *
  * Result meta structure "GstBertResultMeta", one per bert-infer the buffer went through,
  * in that order, fields (present according to the head):
@@ -87,6 +89,14 @@ const gchar *gst_bert_token_meta_get_vocabulary (GstCustomMeta *meta);
  * when it has a prompt. 0 when there was none or the producer did not say. */
 void gst_bert_token_meta_set_prompt_length (GstCustomMeta *meta, guint prompt_length);
 guint gst_bert_token_meta_get_prompt_length (GstCustomMeta *meta);
+
+/* The prompt the text was tokenized after (the `prompt` of tokenizer or bert-infer, or
+ * the model folder's default); gst_buffer_add_bert_token_meta clears it, the elements
+ * set it when they have a prompt. bert-infer warns when tokens came with another prompt
+ * than its own. "" or NULL: none. */
+void gst_bert_token_meta_set_prompt (GstCustomMeta *meta, const gchar *prompt);
+/* Returns: (transfer none) (nullable): the prompt, or NULL when there was none. */
+const gchar *gst_bert_token_meta_get_prompt (GstCustomMeta *meta);
 
 /* Returns: (transfer none): the result meta of @buffer for @model_name made by
  * @element_name, created empty if absent (a result of another model or element is

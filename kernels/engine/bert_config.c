@@ -13,9 +13,7 @@
 #include "bert_json_integers.h"
 #include "bert_model_file.h"
 
-/* Reads path as a JSON document whose root must be of root_type; NULL and
- * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
-static JsonParser *
+JsonParser *
 bert_json_load (const char *path, JsonNodeType root_type, GError **error)
 {
   JsonParser *parser;

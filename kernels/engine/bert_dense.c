@@ -6,11 +6,8 @@
  * mapped and checked as the encoder's are.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "bert_engine_private.h"
-#include "bert_model_file.h"
-#include "bert_weights_file.h"
 
 static gboolean
 dtype_of (const BertSafetensorsTensor *tensor, BertDType *dtype)
@@ -71,34 +68,16 @@ bind_dense_tensor (const BertSafetensors *safetensors, const char *file_name, co
 static gboolean
 load_module (BertModel *model, int index, GError **error)
 {
-  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
   const BertDenseConfig *dense = &model->config.dense[index];
-  char *path = bert_weights_file_path (dense->path);
-  GError *local_error = NULL;
-  gboolean ok = FALSE;
-  guint64 size;
-  int fd = bert_model_file_open (path, G_MAXUINT64, &size, &local_error);
+  BertWeightsFile *file = bert_weights_file_load_module (dense->path, error);
 
-  if (fd >= 0) {
-    priv->dense_files[index] = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
-    close (fd);
-  }
-  if (priv->dense_files[index] == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
-    g_error_free (local_error);
-  } else {
-    priv->dense_safetensors[index] =
-        bert_weights_file_parse ((const guint8 *) g_mapped_file_get_contents (priv->dense_files[index]),
-            g_mapped_file_get_length (priv->dense_files[index]), path, error);
-    ok = priv->dense_safetensors[index] != NULL
-        && bind_dense_tensor (priv->dense_safetensors[index], path, "linear.weight", dense->out_features,
-            dense->in_features, &model->weights.dense_weight[index], error)
-        && (!dense->bias
-            || bind_dense_tensor (priv->dense_safetensors[index], path, "linear.bias", dense->out_features, 0,
-                &model->weights.dense_bias[index], error));
-  }
-  g_free (path);
-  return ok;
+  BERT_MODEL_PRIVATE (model)->dense_files[index] = file;
+  return file != NULL
+      && bind_dense_tensor (file->tensors, file->path, "linear.weight", dense->out_features,
+          dense->in_features, &model->weights.dense_weight[index], error)
+      && (!dense->bias
+          || bind_dense_tensor (file->tensors, file->path, "linear.bias", dense->out_features, 0,
+              &model->weights.dense_bias[index], error));
 }
 
 gboolean
@@ -116,11 +95,8 @@ bert_dense_unload (BertModel *model)
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
 
   for (int i = 0; i < BERT_MAX_DENSE_MODULES; i++) {
-    bert_safetensors_free (priv->dense_safetensors[i]);
-    if (priv->dense_files[i] != NULL)
-      g_mapped_file_unref (priv->dense_files[i]);
+    bert_weights_file_free (priv->dense_files[i]);
     g_free (model->config.dense[i].path);
-    priv->dense_safetensors[i] = NULL;
     priv->dense_files[i] = NULL;
     model->config.dense[i].path = NULL;
   }

@@ -50,7 +50,7 @@ typedef enum {
   BERT_ENGINE_ERROR_CANCELLED /* bert_encoder_cancel gave up the job */
 } BertEngineError;
 
-/* Loads config.json, model.safetensors (else pytorch_model.bin; mapped), the tokenizer
+/* Loads config.json, model.safetensors (else its shards or pytorch_model.bin; mapped), the tokenizer
  * files and the sentence-transformers files of a folder. Reference counted. Each call loads the
  * folder anew; bert_model_load_shared gives the same model for the same folder. */
 BertModel *bert_model_load (const char *folder, GError **error);

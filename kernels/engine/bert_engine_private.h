@@ -2,8 +2,11 @@
 #ifndef BERT_ENGINE_PRIVATE_H
 #define BERT_ENGINE_PRIVATE_H
 
+#include <json-glib/json-glib.h>
+
 #include "bert_engine.h"
 #include "bert_safetensors.h"
+#include "bert_weights_file.h"
 
 G_BEGIN_DECLS
 
@@ -19,20 +22,21 @@ G_BEGIN_DECLS
 
 typedef struct {
   gint ref_count;
-  GMappedFile *weights_file;
-  BertSafetensors *safetensors;
+  BertWeightsFile *weights_file;
   BertTokenizer *tokenizer;
   gboolean in_shared_cache; /* set once, before the model is published */
   /* From config.json's architectures; when none names a head, the tensors decide. */
   gboolean head_from_architectures;
-  /* The Dense modules' weights files, as weights_file and safetensors. */
-  GMappedFile *dense_files[BERT_MAX_DENSE_MODULES];
-  BertSafetensors *dense_safetensors[BERT_MAX_DENSE_MODULES];
+  /* The Dense modules' weights files. */
+  BertWeightsFile *dense_files[BERT_MAX_DENSE_MODULES];
 } BertModelPrivate;
 
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)
 
 /* bert_config.c: config.json and the sentence-transformers files of a folder. */
+/* Reads path as a JSON document whose root must be of root_type; NULL and
+ * BERT_ENGINE_ERROR_FILE when missing, _FORMAT when malformed, naming the file. */
+JsonParser *bert_json_load (const char *path, JsonNodeType root_type, GError **error);
 gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
     GError **error);
 gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error);

@@ -1,8 +1,8 @@
 /* bert_model.c: loads a Hugging Face BERT-family model folder and keeps a shared cache
  * of them.
  *
- * model.safetensors (or, where a folder has only that, pytorch_model.bin: see
- * bert_weights_file.h) is mapped, never copied: BertTensor.data points into the map. The
+ * model.safetensors (or its shards, or pytorch_model.bin: see bert_weights_file.h) is
+ * mapped, never copied: BertTensor.data points into the map. The
  * loader reads config.json first and refuses absurd sizes there, so nothing is sized
  * from an unchecked number. Each family names its tensors its own way (below); they
  * bind to the same BertWeights.
@@ -10,11 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
-#include "bert_weights_file.h"
 
 G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
 
@@ -52,7 +50,7 @@ names_of (const BertModel *model)
 static const BertSafetensorsTensor *
 find_tensor (const BertModel *model, const char *name)
 {
-  const BertSafetensors *safetensors = BERT_MODEL_PRIVATE (model)->safetensors;
+  const BertSafetensors *safetensors = BERT_MODEL_PRIVATE (model)->weights_file->tensors;
   const BertSafetensorsTensor *tensor = bert_safetensors_lookup (safetensors, name);
   char *prefixed;
 
@@ -325,29 +323,12 @@ static gboolean
 map_weights (BertModel *model, GError **error)
 {
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
-  char *path = bert_weights_file_path (model->path);
-  GError *local_error = NULL;
-  gboolean ok = FALSE;
 
-  guint64 size;
-  int fd = bert_model_file_open (path, G_MAXUINT64, &size, &local_error);
-
-  if (fd >= 0) {
-    priv->weights_file = g_mapped_file_new_from_fd (fd, FALSE, &local_error);
-    close (fd);
-  }
-  if (priv->weights_file == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FILE, "%s", local_error->message);
-    g_error_free (local_error);
-  } else {
-    model->weights_bytes = g_mapped_file_get_length (priv->weights_file);
-    priv->safetensors =
-        bert_weights_file_parse ((const guint8 *) g_mapped_file_get_contents (priv->weights_file),
-            model->weights_bytes, path, error);
-    ok = priv->safetensors != NULL && bert_model_bind_weights (model, path, error);
-  }
-  g_free (path);
-  return ok;
+  priv->weights_file = bert_weights_file_load (model->path, error);
+  if (priv->weights_file == NULL)
+    return FALSE;
+  model->weights_bytes = priv->weights_file->bytes;
+  return bert_model_bind_weights (model, priv->weights_file->path, error);
 }
 
 static BertEngineError
@@ -394,9 +375,7 @@ model_free (BertModel *model)
   bert_config_clear (&model->config);
   bert_dense_unload (model);
   g_free (model->weights.layers);
-  bert_safetensors_free (priv->safetensors);
-  if (priv->weights_file != NULL)
-    g_mapped_file_unref (priv->weights_file);
+  bert_weights_file_free (priv->weights_file);
   if (priv->tokenizer != NULL)
     bert_tokenizer_free (priv->tokenizer);
   g_free (priv);

@@ -1,6 +1,6 @@
 /* bert_model.h: a loaded Hugging Face BERT-family model folder, as the backends see it.
  *
- * Tensors point into the mapped model.safetensors (never copied); a backend converts
+ * Tensors point into the mapped model.safetensors or its shards (never copied); a backend converts
  * or uploads them itself. This header is shared by the engine and the CUDA module, so
  * it holds plain data only: the CUDA module calls nothing of the engine.
  */
@@ -153,7 +153,7 @@ struct _BertModel {
   char *name; /* the folder's base name */
   BertConfig config;
   BertWeights weights;
-  gsize weights_bytes; /* size of model.safetensors (or pytorch_model.bin) */
+  gsize weights_bytes; /* size of model.safetensors (or its shards, or pytorch_model.bin) */
   /* Engine-private from here on. */
   gpointer priv;
 };

@@ -1,5 +1,5 @@
-/* bert_torch_bin.c: reads the state dict of a torch.save zip with a restricted pickle
- * interpreter.
+/* bert_torch_bin.c: reads the state dict of a torch.save file, a zip or the legacy
+ * format, with a restricted pickle interpreter.
  *
  * The interpreter is a stack machine over a few value kinds, never a caller of code:
  * a global is one of the names it knows, resolved to a tag, and REDUCE on a tag builds
@@ -25,10 +25,11 @@ typedef enum {
   VALUE_GLOBAL,
   VALUE_STORAGE,
   VALUE_TENSOR,
+  VALUE_LIST, /* only in a legacy file's storage key list */
 } ValueKind;
 
 static const char *const value_kind_names[] = { "None", "a bool", "an integer", "a string", "a tuple",
-  "a dict", "a global", "a storage", "a tensor" };
+  "a dict", "a global", "a storage", "a tensor", "a list" };
 
 typedef enum {
   GLOBAL_ORDERED_DICT,
@@ -64,7 +65,9 @@ static const KnownGlobal known_globals[] = {
 
 typedef struct {
   const KnownGlobal *type;
-  const guint8 *data; /* its zip entry's bytes */
+  /* Its zip entry's bytes; in a legacy file, its bytes after the pickles, NULL until
+   * they are read. */
+  const guint8 *data;
   guint64 numel;
 } Storage;
 
@@ -79,7 +82,7 @@ typedef struct {
   ValueKind kind;
   gint64 integer;   /* VALUE_BOOL, VALUE_INT */
   char *string;     /* VALUE_STRING */
-  GPtrArray *items; /* VALUE_TUPLE; VALUE_DICT: key, value, key, value... */
+  GPtrArray *items; /* VALUE_TUPLE, VALUE_LIST; VALUE_DICT: key, value, key, value... */
   const KnownGlobal *global;
   const Storage *storage;
   TensorParts *tensor;
@@ -89,11 +92,15 @@ typedef struct {
   const char *file_name, *pickle_name;
   const guint8 *pickle;
   gsize length, at, opcode_at;
-  GPtrArray *values; /* every value made, freed at the end */
+  /* Whether length stops short of the file's end at BERT_TORCH_BIN_MAX_PICKLE_BYTES: a
+   * legacy file's pickles end only at their STOP. */
+  gboolean capped;
+  gboolean lists_allowed; /* in a legacy file's storage key list only */
+  GPtrArray *values;      /* every value made, freed at the end */
   GPtrArray *stack;
   GArray *marks;                  /* stack lengths at each MARK */
   GHashTable *memo;               /* index -> Value */
-  GHashTable *entries, *storages; /* zip entries; storage key -> Storage */
+  GHashTable *entries, *storages; /* zip entries, NULL in a legacy file; storage key -> Storage */
   const char *prefix;
   GError **error;
 } Reader;
@@ -167,6 +174,16 @@ fail (Reader *reader, const char *format, ...)
   return FALSE;
 }
 
+static gboolean
+fail_truncated (Reader *reader, const char *what)
+{
+  if (reader->capped)
+    return fail (reader,
+        "the pickle runs on past %" G_GSIZE_FORMAT " MB without its STOP, far more than a state dict needs",
+        BERT_TORCH_BIN_MAX_PICKLE_BYTES >> 20);
+  return fail (reader, "%s: truncated", what);
+}
+
 static void
 value_free (gpointer data)
 {
@@ -185,7 +202,7 @@ new_value (Reader *reader, ValueKind kind)
   Value *value = g_new0 (Value, 1);
 
   value->kind = kind;
-  if (kind == VALUE_TUPLE || kind == VALUE_DICT)
+  if (kind == VALUE_TUPLE || kind == VALUE_DICT || kind == VALUE_LIST)
     value->items = g_ptr_array_new ();
   g_ptr_array_add (reader->values, value);
   return value;
@@ -198,7 +215,7 @@ take (Reader *reader, gsize n)
   const guint8 *bytes = reader->pickle + reader->at;
 
   if (n > reader->length - reader->at) {
-    fail (reader, "the pickle ends inside an opcode's argument: truncated");
+    fail_truncated (reader, "the pickle ends inside an opcode's argument");
     return NULL;
   }
   reader->at += n;
@@ -318,7 +335,7 @@ read_global_line (Reader *reader, char **line)
   const guint8 *newline = memchr (start, '\n', reader->length - reader->at);
 
   if (newline == NULL)
-    return fail (reader, "GLOBAL's name has no end of line: truncated");
+    return fail_truncated (reader, "GLOBAL's name has no end of line");
   reader->at += newline - start + 1;
   if (memchr (start, 0, newline - start) != NULL
       || !g_utf8_validate_len ((const char *) start, newline - start, NULL))
@@ -486,28 +503,66 @@ do_reduce (Reader *reader)
   }
 }
 
-/* The storage of a persistent id ('storage', type, key, location, numel): the entry
- * PREFIX/data/KEY, of exactly numel elements. Tensors naming one key share it. */
+/* Points storage at its zip entry PREFIX/data/KEY, which must hold exactly its bytes. */
+static gboolean
+find_storage_entry (Reader *reader, Storage *storage, const char *key)
+{
+  char *entry_name = g_strconcat (reader->prefix, "data/", key, NULL);
+  const BertZipEntry *entry = g_hash_table_lookup (reader->entries, entry_name);
+  guint64 bytes;
+
+  g_free (entry_name);
+  if (entry == NULL)
+    return fail (reader, "storage '%s' has no entry %sdata/%s in the archive", key, reader->prefix, key);
+  if (!g_uint64_checked_mul (&bytes, storage->numel, storage->type->element_size) || bytes != entry->size)
+    return fail (reader,
+        "storage '%s' is %" G_GUINT64_FORMAT " elements of %s but its entry holds %" G_GUINT64_FORMAT
+        " bytes",
+        key, storage->numel, storage->type->dtype, entry->size);
+  storage->data = entry->data;
+  return TRUE;
+}
+
+/* Whether id is ('storage', storage type, key, location, numel) and, in a legacy file,
+ * a sixth item, view_metadata. */
+static gboolean
+is_storage_id (const Reader *reader, const Value *id)
+{
+  return id->kind == VALUE_TUPLE && id->items->len == (reader->entries != NULL ? 5u : 6u)
+      && item (id, 0)->kind == VALUE_STRING && strcmp (item (id, 0)->string, "storage") == 0
+      && item (id, 1)->kind == VALUE_GLOBAL && item (id, 1)->global->kind == GLOBAL_STORAGE_TYPE
+      && item (id, 2)->kind == VALUE_STRING && item (id, 3)->kind == VALUE_STRING
+      && item (id, 4)->kind == VALUE_INT && item (id, 4)->integer >= 0;
+}
+
+/* The storage of a persistent id: in a zip, the entry PREFIX/data/KEY, of exactly numel
+ * elements; in a legacy file, one whose bytes are read after the pickles. Tensors naming
+ * one key share it. */
 static const Storage *
 load_storage (Reader *reader, const Value *id)
 {
   const KnownGlobal *type;
-  const BertZipEntry *entry;
   Storage *storage;
   const char *key;
-  guint64 numel, bytes;
-  char *entry_name;
+  guint64 numel;
 
-  if (id->kind != VALUE_TUPLE || id->items->len != 5 || item (id, 0)->kind != VALUE_STRING
-      || strcmp (item (id, 0)->string, "storage") != 0 || item (id, 1)->kind != VALUE_GLOBAL
-      || item (id, 1)->global->kind != GLOBAL_STORAGE_TYPE || item (id, 2)->kind != VALUE_STRING
-      || item (id, 3)->kind != VALUE_STRING || item (id, 4)->kind != VALUE_INT || item (id, 4)->integer < 0) {
-    fail (reader, "a persistent id is not ('storage', storage type, key, location, size)");
+  if (!is_storage_id (reader, id)) {
+    fail (reader, "a persistent id is not ('storage', storage type, key, location, size%s)",
+        reader->entries != NULL ? "" : ", view");
     return NULL;
   }
   type = item (id, 1)->global;
   key = item (id, 2)->string;
   numel = item (id, 4)->integer;
+  /* A view is a slice of another storage, which old versions of PyTorch wrote; its writer
+   * today never does. */
+  if (reader->entries == NULL && item (id, 5)->kind != VALUE_NONE) {
+    fail (reader,
+        "storage '%s' is used through a storage view (view_metadata is not None), which is not read: "
+        "load the file with torch.load and save its state_dict () again",
+        key);
+    return NULL;
+  }
   storage = g_hash_table_lookup (reader->storages, key);
   if (storage != NULL) {
     if (storage->type != type || storage->numel != numel) {
@@ -516,24 +571,13 @@ load_storage (Reader *reader, const Value *id)
     }
     return storage;
   }
-  entry_name = g_strconcat (reader->prefix, "data/", key, NULL);
-  entry = g_hash_table_lookup (reader->entries, entry_name);
-  g_free (entry_name);
-  if (entry == NULL) {
-    fail (reader, "storage '%s' has no entry %sdata/%s in the archive", key, reader->prefix, key);
-    return NULL;
-  }
-  if (!g_uint64_checked_mul (&bytes, numel, type->element_size) || bytes != entry->size) {
-    fail (reader,
-        "storage '%s' is %" G_GUINT64_FORMAT " elements of %s but its entry holds %" G_GUINT64_FORMAT
-        " bytes",
-        key, numel, type->dtype, entry->size);
-    return NULL;
-  }
   storage = g_new0 (Storage, 1);
   storage->type = type;
-  storage->data = entry->data;
   storage->numel = numel;
+  if (reader->entries != NULL && !find_storage_entry (reader, storage, key)) {
+    g_free (storage);
+    return NULL;
+  }
   g_hash_table_insert (reader->storages, g_strdup (key), storage);
   return storage;
 }
@@ -660,6 +704,26 @@ do_with_count (Reader *reader, guint8 opcode, guint n)
   }
 }
 
+/* EMPTY_LIST, APPEND and APPENDS, which make a legacy file's list of storage keys. */
+static gboolean
+run_list_opcode (Reader *reader, guint8 opcode)
+{
+  Value *appended, *list;
+
+  if (opcode == ']') {
+    push (reader, new_value (reader, VALUE_LIST));
+    return TRUE;
+  }
+  /* APPEND's one value or APPENDS' values above the MARK, as a tuple. */
+  appended = opcode == 'a' ? (push_tuple_of (reader, 1) ? pop (reader) : NULL) : pop_to_mark (reader);
+  if (appended == NULL || (list = peek (reader)) == NULL)
+    return FALSE;
+  if (list->kind != VALUE_LIST)
+    return fail (reader, "APPEND(S) on %s, not on a list", value_kind_names[list->kind]);
+  g_ptr_array_extend (list->items, appended->items, NULL, NULL);
+  return TRUE;
+}
+
 static const char *
 refused_opcode_name (guint8 opcode)
 {
@@ -673,6 +737,8 @@ refused_opcode_name (guint8 opcode)
 static gboolean
 run_opcode (Reader *reader, guint8 opcode, gboolean *stop)
 {
+  if (reader->lists_allowed && (opcode == ']' || opcode == 'a' || opcode == 'e'))
+    return run_list_opcode (reader, opcode);
   switch (opcode) {
     case 0x80: return do_proto (reader);
     case 0x95: return do_frame (reader);
@@ -722,7 +788,7 @@ run_pickle (Reader *reader)
 
     reader->opcode_at = reader->at;
     if (reader->at == reader->length) {
-      fail (reader, "the pickle ends before its STOP opcode: truncated");
+      fail_truncated (reader, "the pickle ends before its STOP opcode");
       return NULL;
     }
     opcode = take (reader, 1);
@@ -796,14 +862,13 @@ add_tensor (Reader *reader, BertSafetensors *result, const guint8 *buffer, const
   return TRUE;
 }
 
+/* The tensors of state_dict, the value its pickle made, whose storages all have their
+ * data. */
 static BertSafetensors *
-read_state_dict (Reader *reader, const guint8 *buffer, gsize size)
+read_out_state_dict (Reader *reader, const Value *state_dict, const guint8 *buffer, gsize size)
 {
-  Value *state_dict = run_pickle (reader);
   BertSafetensors *result;
 
-  if (state_dict == NULL)
-    return NULL;
   reader->opcode_at = READING_OUT;
   if (state_dict->kind != VALUE_DICT) {
     fail (reader,
@@ -875,14 +940,28 @@ check_byte_order (GHashTable *entries, const char *prefix, const char *file_name
   return little;
 }
 
-/* PyTorch before 1.6 wrote a pickle of a magic number, not a zip. */
-static gboolean
-is_legacy_format (const guint8 *buffer, gsize size)
+static void
+reader_init (Reader *reader, const char *file_name, GError **error)
 {
-  static const guint8 magic[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
-    0x50, 0x19 };
+  *reader = (Reader){
+    .file_name = file_name,
+    .values = g_ptr_array_new_with_free_func (value_free),
+    .stack = g_ptr_array_new (),
+    .marks = g_array_new (FALSE, FALSE, sizeof (guint)),
+    .memo = g_hash_table_new (g_direct_hash, g_direct_equal),
+    .storages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    .error = error,
+  };
+}
 
-  return size >= sizeof magic && memcmp (buffer, magic, sizeof magic) == 0;
+static void
+reader_clear (Reader *reader)
+{
+  g_hash_table_unref (reader->storages);
+  g_hash_table_unref (reader->memo);
+  g_array_unref (reader->marks);
+  g_ptr_array_unref (reader->stack);
+  g_ptr_array_unref (reader->values);
 }
 
 static BertSafetensors *
@@ -890,29 +969,203 @@ read_archive (const guint8 *buffer, gsize size, GHashTable *entries, const BertZ
     const char *file_name, GError **error)
 {
   char *prefix = g_strndup (pickle->name, strlen (pickle->name) - strlen ("data.pkl"));
-  Reader reader = {
-    .file_name = file_name,
-    .pickle_name = pickle->name,
-    .pickle = pickle->data,
-    .length = pickle->size,
-    .values = g_ptr_array_new_with_free_func (value_free),
-    .stack = g_ptr_array_new (),
-    .marks = g_array_new (FALSE, FALSE, sizeof (guint)),
-    .memo = g_hash_table_new (g_direct_hash, g_direct_equal),
-    .entries = entries,
-    .storages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
-    .prefix = prefix,
-    .error = error,
-  };
-  BertSafetensors *result =
-      check_byte_order (entries, prefix, file_name, error) ? read_state_dict (&reader, buffer, size) : NULL;
+  BertSafetensors *result = NULL;
+  Reader reader;
+  Value *state_dict;
 
-  g_hash_table_unref (reader.storages);
-  g_hash_table_unref (reader.memo);
-  g_array_unref (reader.marks);
-  g_ptr_array_unref (reader.stack);
-  g_ptr_array_unref (reader.values);
+  reader_init (&reader, file_name, error);
+  reader.pickle_name = pickle->name;
+  reader.pickle = pickle->data;
+  reader.length = pickle->size;
+  reader.entries = entries;
+  reader.prefix = prefix;
+  if (check_byte_order (entries, prefix, file_name, error) && (state_dict = run_pickle (&reader)) != NULL)
+    result = read_out_state_dict (&reader, state_dict, buffer, size);
+  reader_clear (&reader);
   g_free (prefix);
+  return result;
+}
+
+/* The legacy format, which torch.save wrote before PyTorch 1.6 and still writes with
+ * _use_new_zipfile_serialization=False (torch/serialization.py, _legacy_save), is pickles
+ * one after another: the magic number, the protocol version 1001, sys_info, the state
+ * dict, whose persistent ids are ('storage', type, key, location, numel, view_metadata),
+ * and the list of the storages' keys; then, for each key in that order, the storage's
+ * numel in 8 little-endian bytes and its bytes. Tensors point into those bytes, which lie
+ * at any offset: the engine reads weights with unaligned loads (bert_model.c). */
+#define LEGACY_PROTOCOL_VERSION 1001
+
+/* The magic number pickle after its PROTO (and FRAME, from protocol 4): LONG1 of 10 bytes
+ * holding 0x1950a86a20f9469cfc6c, then STOP. */
+static const guint8 legacy_magic[] = { 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+  '.' };
+
+/* Whether buffer opens with the magic number's pickle; *end is set past it. */
+static gboolean
+skip_legacy_magic (const guint8 *buffer, gsize size, gsize *end)
+{
+  gsize at = 2;
+
+  if (size < at || buffer[0] != 0x80)
+    return FALSE;
+  if (size - at >= 9 && buffer[at] == 0x95)
+    at += 9;
+  if (size - at < sizeof legacy_magic || memcmp (buffer + at, legacy_magic, sizeof legacy_magic) != 0)
+    return FALSE;
+  *end = at + sizeof legacy_magic;
+  return TRUE;
+}
+
+/* Runs the pickle that starts at *at, each with its own stack and memo as pickle.load
+ * gives it, and moves *at past its STOP. */
+static Value *
+run_pickle_at (Reader *reader, const char *pickle_name, gsize *at, gsize size)
+{
+  Value *value;
+
+  reader->pickle_name = pickle_name;
+  reader->at = *at;
+  reader->capped = size - *at > BERT_TORCH_BIN_MAX_PICKLE_BYTES;
+  reader->length = reader->capped ? *at + BERT_TORCH_BIN_MAX_PICKLE_BYTES : size;
+  g_ptr_array_set_size (reader->stack, 0);
+  g_array_set_size (reader->marks, 0);
+  g_hash_table_remove_all (reader->memo);
+  value = run_pickle (reader);
+  *at = reader->at;
+  reader->opcode_at = READING_OUT;
+  return value;
+}
+
+/* dict's value under the string key, or NULL. */
+static const Value *
+dict_lookup (const Value *dict, const char *key)
+{
+  for (guint i = 0; i < dict->items->len; i += 2)
+    if (item (dict, i)->kind == VALUE_STRING && strcmp (item (dict, i)->string, key) == 0)
+      return item (dict, i + 1);
+  return NULL;
+}
+
+/* The protocol version and sys_info pickles: version 1001, written on a little-endian
+ * machine (before PyTorch 1.6, storages were written in the writer's byte order). */
+static gboolean
+read_legacy_header (Reader *reader, gsize *at, gsize size)
+{
+  const Value *version = run_pickle_at (reader, "the protocol version pickle", at, size), *sys_info,
+              *little_endian;
+
+  if (version == NULL)
+    return FALSE;
+  if (version->kind != VALUE_INT)
+    return fail (reader, "it holds %s, not the version number %d", value_kind_names[version->kind],
+        LEGACY_PROTOCOL_VERSION);
+  if (version->integer != LEGACY_PROTOCOL_VERSION)
+    return fail (reader, "version %" G_GINT64_FORMAT " is not read (torch.save only ever wrote %d)",
+        version->integer, LEGACY_PROTOCOL_VERSION);
+  if ((sys_info = run_pickle_at (reader, "the sys_info pickle", at, size)) == NULL)
+    return FALSE;
+  if (sys_info->kind != VALUE_DICT)
+    return fail (reader, "it holds %s, not a dict", value_kind_names[sys_info->kind]);
+  little_endian = dict_lookup (sys_info, "little_endian");
+  if (little_endian == NULL || little_endian->kind != VALUE_BOOL || !little_endian->integer)
+    return fail (reader,
+        "its little_endian is not True: a file saved on a big-endian machine is not read; save it "
+        "again on a little-endian one");
+  return TRUE;
+}
+
+static guint64
+read_le64 (const guint8 *bytes)
+{
+  guint64 value = 0;
+
+  for (guint i = 8; i > 0; i--)
+    value = value << 8 | bytes[i - 1];
+  return value;
+}
+
+/* Storage key's numel and bytes at *at, which the state dict must have named with that
+ * numel. */
+static gboolean
+read_legacy_storage (Reader *reader, const Value *key, const guint8 *buffer, gsize size, gsize *at)
+{
+  Storage *storage;
+  guint64 numel, bytes;
+
+  if (key->kind != VALUE_STRING)
+    return fail (reader, "a storage key is %s, not a string", value_kind_names[key->kind]);
+  storage = g_hash_table_lookup (reader->storages, key->string);
+  if (storage == NULL)
+    return fail (reader, "storage '%s' is listed but no tensor uses it", key->string);
+  if (storage->data != NULL)
+    return fail (reader, "storage '%s' is listed twice", key->string);
+  if (size - *at < 8)
+    return fail (reader, "the file ends before the size of storage '%s': truncated", key->string);
+  numel = read_le64 (buffer + *at);
+  if (numel != storage->numel)
+    return fail (reader,
+        "storage '%s' holds %" G_GUINT64_FORMAT " elements but the state dict says %" G_GUINT64_FORMAT,
+        key->string, numel, storage->numel);
+  if (!g_uint64_checked_mul (&bytes, numel, storage->type->element_size) || bytes > size - *at - 8)
+    return fail (reader,
+        "storage '%s' of %" G_GUINT64_FORMAT " elements of %s runs past the end of the file: truncated",
+        key->string, numel, storage->type->dtype);
+  storage->data = buffer + *at + 8;
+  *at += 8 + bytes;
+  return TRUE;
+}
+
+/* The storage key list, then the storages' bytes in its order, up to the file's end. */
+static gboolean
+read_legacy_storages (Reader *reader, const guint8 *buffer, gsize size, gsize *at)
+{
+  const Value *keys;
+  GHashTableIter iter;
+  gpointer key, storage;
+
+  reader->lists_allowed = TRUE;
+  keys = run_pickle_at (reader, "the storage key list", at, size);
+  reader->lists_allowed = FALSE;
+  if (keys == NULL)
+    return FALSE;
+  if (keys->kind != VALUE_LIST)
+    return fail (reader, "it holds %s, not a list", value_kind_names[keys->kind]);
+  reader->pickle_name = "its storages";
+  for (guint i = 0; i < keys->items->len; i++)
+    if (!read_legacy_storage (reader, item (keys, i), buffer, size, at))
+      return FALSE;
+  g_hash_table_iter_init (&iter, reader->storages);
+  while (g_hash_table_iter_next (&iter, &key, &storage))
+    if (((Storage *) storage)->data == NULL)
+      return fail (reader, "storage '%s' is used by a tensor but not listed, so the file has no bytes for it",
+          (const char *) key);
+  if (*at != size)
+    return fail (reader, "the file goes on for %" G_GSIZE_FORMAT " bytes after the last storage", size - *at);
+  return TRUE;
+}
+
+static BertSafetensors *
+read_legacy (const guint8 *buffer, gsize size, const char *file_name, GError **error)
+{
+  BertSafetensors *result = NULL;
+  const Value *state_dict;
+  Reader reader;
+  gsize at;
+
+  if (!skip_legacy_magic (buffer, size, &at)) {
+    set_file_error (error, file_name,
+        "a pickle that does not start with torch.save's magic number: not a file of torch.save");
+    return NULL;
+  }
+  reader_init (&reader, file_name, error);
+  reader.pickle = buffer;
+  if (read_legacy_header (&reader, &at, size)
+      && (state_dict = run_pickle_at (&reader, "the state dict pickle", &at, size)) != NULL
+      && read_legacy_storages (&reader, buffer, size, &at)) {
+    reader.pickle_name = "the state dict pickle";
+    result = read_out_state_dict (&reader, state_dict, buffer, size);
+  }
+  reader_clear (&reader);
   return result;
 }
 
@@ -923,12 +1176,9 @@ bert_torch_bin_parse (const guint8 *buffer, gsize size, const char *file_name, G
   const BertZipEntry *pickle;
   GHashTable *entries;
 
-  if (is_legacy_format (buffer, size)) {
-    set_file_error (error, file_name,
-        "saved in PyTorch's format from before 1.6, which is not read: load it "
-        "with torch.load and save it again with torch.save, or as model.safetensors (docs/models.md)");
-    return NULL;
-  }
+  /* A zip starts with a local header; a legacy file with a pickle's PROTO. */
+  if (size > 0 && buffer[0] == 0x80)
+    return read_legacy (buffer, size, file_name, error);
   entries = bert_zip_read_entries (buffer, size, file_name, error);
   if (entries == NULL)
     return NULL;

@@ -245,7 +245,8 @@ add_unigram_vocab (BertTokenizer *tokenizer, const BertUnigramVocab *vocab, cons
 {
   for (guint id = 0; id < vocab->n; id++)
     if (!add_unigram_piece (tokenizer, id, vocab->text + vocab->starts[id],
-            vocab->starts[id + 1] - vocab->starts[id], vocab->numbers[id], vocab->integral[id], file, error))
+            vocab->starts[id + 1] - vocab->starts[id], vocab->numbers[id],
+            vocab->scores_exact || vocab->integral[id], file, error))
       return FALSE;
   return TRUE;
 }

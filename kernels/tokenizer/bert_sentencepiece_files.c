@@ -1,5 +1,6 @@
 /* bert_sentencepiece_files.c: the tokenizer.json document of an XLM-R or CamemBERT folder
- * that has only sentencepiece.bpe.model. See bert_sentencepiece_files.h.
+ * that has only sentencepiece.bpe.model, and its vocabulary apart. See
+ * bert_sentencepiece_files.h.
  *
  * What transformers 5 does, and so this. AutoTokenizer picks the class (see
  * bert_slow_tokenizer_config.h), whose constructor takes the model's pieces with fairseq's
@@ -129,45 +130,61 @@ check_charsmap (const BertSpmModel *model, const char *path, GError **error)
   return TRUE;
 }
 
-/* ---- the document ---- */
+/* ---- the vocabulary ---- */
 
+/* A piece and its score: the float widened, as tokenizers holds it. transformers hands the
+ * pieces to tokenizers' Unigram as Python floats, with no JSON between: none of them is read
+ * serde's way, as a tokenizer.json's scores are (bert_pipeline_load.c), which moves about a
+ * quarter of a model's scores by one unit in the last place and breaks Viterbi's exact ties
+ * otherwise than transformers. */
 static void
-add_piece (JsonArray *vocab, const char *text, double score)
+add_piece (BertUnigramVocab *vocab, GString *text, const char *piece, double score)
 {
-  JsonArray *entry = json_array_sized_new (2);
-  json_array_add_string_element (entry, text);
-  json_array_add_double_element (entry, score);
-  json_array_add_array_element (vocab, entry);
+  vocab->starts[vocab->n] = (guint32) text->len;
+  vocab->numbers[vocab->n] = score;
+  vocab->n++;
+  g_string_append (text, piece);
 }
 
-/* The vocabulary with fairseq's ids (see the top of the file); the ids of <s> and </s>. */
-static JsonArray *
-fairseq_vocab (const BertSpmModel *model, gboolean is_camembert, gint64 *bos_id, gint64 *eos_id)
+/* The vocabulary with fairseq's ids (see the top of the file), handed to the loader as
+ * bert_unigram_vocab_take hands it a tokenizer.json's: no json-glib tree of 250,000 pairs.
+ * The ids of <s> and </s>. */
+static void
+fairseq_vocab (const BertSpmModel *model, gboolean is_camembert, BertUnigramVocab *vocab, gint64 *bos_id,
+    gint64 *eos_id)
 {
-  JsonArray *vocab = json_array_sized_new (model->n_pieces + 3);
+  typedef struct {
+    const char *text;
+    double score;
+  } Entry;
+  static const Entry xlm_roberta_firsts[] = { { "<s>" }, { "<pad>" }, { "</s>" }, { "<unk>" } };
+  static const Entry camembert_firsts[] = { { "<s>NOTUSED" }, { "<pad>" }, { "</s>NOTUSED" }, { "<unk>" },
+    { "<unk>NOTUSED", -100.0 } };
+  const Entry *firsts = is_camembert ? camembert_firsts : xlm_roberta_firsts;
+  guint n_firsts = is_camembert ? G_N_ELEMENTS (camembert_firsts) : G_N_ELEMENTS (xlm_roberta_firsts);
   guint first_piece = is_camembert ? 1 : 3;
+  guint capacity = n_firsts + (model->n_pieces - first_piece) + 1;
+  gsize text_length = 0;
 
-  if (is_camembert) {
-    add_piece (vocab, "<s>NOTUSED", 0.0);
-    add_piece (vocab, "<pad>", 0.0);
-    add_piece (vocab, "</s>NOTUSED", 0.0);
-    add_piece (vocab, "<unk>", 0.0);
-    add_piece (vocab, "<unk>NOTUSED", -100.0);
-    *bos_id = 5;
-    *eos_id = 6;
-  } else {
-    add_piece (vocab, "<s>", 0.0);
-    add_piece (vocab, "<pad>", 0.0);
-    add_piece (vocab, "</s>", 0.0);
-    add_piece (vocab, "<unk>", 0.0);
-    *bos_id = 0;
-    *eos_id = 2;
-  }
   for (guint i = first_piece; i < model->n_pieces; i++)
-    add_piece (vocab, model->pieces[i].text, model->pieces[i].score);
-  add_piece (vocab, "<mask>", 0.0);
-  return vocab;
+    text_length += strlen (model->pieces[i].text);
+  GString *text = g_string_sized_new (text_length + 64);
+  memset (vocab, 0, sizeof *vocab);
+  vocab->starts = g_new (guint32, capacity + 1);
+  vocab->numbers = g_new (double, capacity);
+  vocab->scores_exact = TRUE;
+  for (guint i = 0; i < n_firsts; i++)
+    add_piece (vocab, text, firsts[i].text, firsts[i].score);
+  for (guint i = first_piece; i < model->n_pieces; i++)
+    add_piece (vocab, text, model->pieces[i].text, model->pieces[i].score);
+  add_piece (vocab, text, "<mask>", 0.0);
+  vocab->starts[vocab->n] = (guint32) text->len;
+  vocab->text = g_string_free (text, FALSE);
+  *bos_id = is_camembert ? 5 : 0;
+  *eos_id = is_camembert ? 6 : 2;
 }
+
+/* ---- the document ---- */
 
 /* <s> and </s> plain (the model's control pieces), <pad> <unk> <mask> as the settings say. */
 static JsonArray *
@@ -252,13 +269,14 @@ pre_tokenizer (gboolean add_prefix_space)
   return sequence;
 }
 
+/* The document, its model.vocab [] and the pieces in vocab. */
 static JsonNode *
-spm_document (const BertSpmModel *model, const SpmSettings *settings)
+spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigramVocab *vocab)
 {
   JsonObject *root = json_object_new (), *unigram = json_object_new ();
   gint64 bos_id, eos_id;
-  JsonArray *vocab = fairseq_vocab (model, settings->is_camembert, &bos_id, &eos_id);
-  gint64 mask_id = (gint64) json_array_get_length (vocab) - 1;
+  fairseq_vocab (model, settings->is_camembert, vocab, &bos_id, &eos_id);
+  gint64 mask_id = (gint64) vocab->n - 1;
 
   json_object_set_string_member (root, "version", "1.0");
   json_object_set_null_member (root, "truncation");
@@ -279,7 +297,7 @@ spm_document (const BertSpmModel *model, const SpmSettings *settings)
   json_object_set_null_member (root, "decoder");
   json_object_set_string_member (unigram, "type", "Unigram");
   json_object_set_int_member (unigram, "unk_id", 3);
-  json_object_set_array_member (unigram, "vocab", vocab);
+  json_object_set_array_member (unigram, "vocab", json_array_new ());
   json_object_set_boolean_member (unigram, "byte_fallback", FALSE);
   json_object_set_object_member (root, "model", unigram);
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
@@ -288,7 +306,7 @@ spm_document (const BertSpmModel *model, const SpmSettings *settings)
 }
 
 JsonNode *
-bert_sentencepiece_files_to_tokenizer_json (const char *folder, GError **error)
+bert_sentencepiece_files_to_tokenizer_json (const char *folder, BertUnigramVocab *vocab, GError **error)
 {
   char *model_path = g_build_filename (folder, MODEL_FILE, NULL);
   BertSlowTokenizerConfig config;
@@ -296,12 +314,13 @@ bert_sentencepiece_files_to_tokenizer_json (const char *folder, GError **error)
   JsonNode *document = NULL;
   BertSpmModel *model = NULL;
 
+  memset (vocab, 0, sizeof *vocab);
   if (bert_slow_tokenizer_config_read (&config, folder, &spm_family, error)
       && bert_slow_tokenizer_config_get_bool (&config, "add_prefix_space", &settings.add_prefix_space, error)
       && (model = bert_spm_model_read (model_path, error)) != NULL && check_layout (model, model_path, error)
       && check_charsmap (model, model_path, error)) {
     settings.is_camembert = config.class == &spm_classes[CLASS_CAMEMBERT];
-    document = spm_document (model, &settings);
+    document = spm_document (model, &settings, vocab);
   }
   bert_spm_model_free (model);
   bert_slow_tokenizer_config_clear (&config);

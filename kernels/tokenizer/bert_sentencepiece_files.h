@@ -5,10 +5,14 @@
  * sentencepiece.bpe.model with special_tokens_map.json or tokenizer_config.json.
  * transformers (5.x) builds their fast tokenizer in XLMRobertaTokenizer's or
  * CamembertTokenizer's constructor from the model's pieces and charsmap; this builds the
- * same tokenizer.json document, to be read as any other.
+ * same tokenizer.json document, to be read as any other, but for its vocabulary: that is
+ * handed over as bert_unigram_vocab_take hands over a tokenizer.json's (a json-glib tree of
+ * XLM-R's 250,000 pairs more than doubled the load's time and peak memory).
  */
 #ifndef BERT_SENTENCEPIECE_FILES_H
 #define BERT_SENTENCEPIECE_FILES_H
+
+#include "bert_unigram_vocab.h"
 
 #include <json-glib/json-glib.h>
 
@@ -17,11 +21,13 @@ G_BEGIN_DECLS
 /* Whether FOLDER holds sentencepiece.bpe.model. */
 gboolean bert_sentencepiece_files_exist (const char *folder);
 
-/* The tokenizer.json document transformers builds from FOLDER's files, or NULL with an
- * error: another tokenizer class (named, with the command that saves a tokenizer.json),
- * settings or a model layout that change what those classes build, or a malformed file
- * (named with the byte offset or the field). Free with json_node_unref. */
-JsonNode *bert_sentencepiece_files_to_tokenizer_json (const char *folder, GError **error);
+/* The tokenizer.json document transformers builds from FOLDER's files, its model.vocab []
+ * and the [piece, score] pairs in *vocab instead, or NULL with an error (and *vocab empty):
+ * another tokenizer class (named, with the command that saves a tokenizer.json), settings
+ * or a model layout that change what those classes build, or a malformed file (named with
+ * the byte offset or the field). Free with json_node_unref and bert_unigram_vocab_clear. */
+JsonNode *bert_sentencepiece_files_to_tokenizer_json (const char *folder, BertUnigramVocab *vocab,
+    GError **error);
 
 G_END_DECLS
 

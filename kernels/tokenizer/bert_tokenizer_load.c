@@ -787,7 +787,8 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
   return TRUE;
 }
 
-/* unigram_vocab: NULL, or the Unigram vocabulary read from the text (see parse_json_file). */
+/* unigram_vocab: NULL, or the Unigram vocabulary read from the text (see parse_json_file) or
+ * from a sentencepiece model (bert_sentencepiece_files.h). */
 static BertTokenizer *
 tokenizer_from_json (JsonObject *root, BertUnigramVocab *unigram_vocab, const char *path, GError **error)
 {
@@ -864,11 +865,15 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 static BertTokenizer *
 load_slow_files (const char *folder, gboolean sentencepiece, const char *source, GError **error)
 {
-  JsonNode *document = sentencepiece ? bert_sentencepiece_files_to_tokenizer_json (folder, error)
-                                     : bert_bpe_files_to_tokenizer_json (folder, error);
+  BertUnigramVocab unigram_vocab = { 0 };
+  JsonNode *document = sentencepiece
+      ? bert_sentencepiece_files_to_tokenizer_json (folder, &unigram_vocab, error)
+      : bert_bpe_files_to_tokenizer_json (folder, error);
   if (document == NULL)
     return NULL;
-  BertTokenizer *tokenizer = tokenizer_from_json (json_node_get_object (document), NULL, source, error);
+  BertTokenizer *tokenizer =
+      tokenizer_from_json (json_node_get_object (document), &unigram_vocab, source, error);
+  bert_unigram_vocab_clear (&unigram_vocab);
   json_node_unref (document);
   return tokenizer;
 }

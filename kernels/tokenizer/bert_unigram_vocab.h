@@ -3,7 +3,9 @@
  * A 250,000-piece vocabulary is most of its file, and json-glib's tree of it is most of the
  * load's time and memory. Where the vocabulary is written plainly, it is read here and cut
  * out of the text before json-glib parses the rest; anything else is left to json-glib and
- * the tree's reader, which give the same pieces and scores or the same error.
+ * the tree's reader, which give the same pieces and scores or the same error. An XLM-R
+ * folder's sentencepiece model hands its pieces to the loader in the same form
+ * (bert_sentencepiece_files.h).
  */
 #ifndef BERT_UNIGRAM_VOCAB_H
 #define BERT_UNIGRAM_VOCAB_H
@@ -16,6 +18,9 @@ typedef struct _BertUnigramVocab {
   guint32 *starts;  /* piece i is text[starts[i], starts[i + 1]) */
   double *numbers;  /* each piece's score as json-glib reads it */
   guint8 *integral; /* TRUE where the score was written as an integer (a G_TYPE_INT64 node) */
+  /* TRUE: numbers are the scores themselves, not read from JSON text (a sentencepiece
+   * model's floats, which transformers hands to tokenizers without JSON); integral is NULL */
+  gboolean scores_exact;
 } BertUnigramVocab;
 
 /* When text (*length bytes) is a JSON object whose "model" object has "type": "Unigram"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the pytorch_model.bin fixtures of tests/engine/data/torch-bin.
+"""Writes the pytorch_model.bin fixtures of tests/engine/data/torch-bin and torch-bin-legacy.
 
 usage: make-torch-bin-models.py   (needs torch and safetensors; torch 2.15 made the
                                    committed files)
@@ -14,9 +14,14 @@ tiny BERT of tests/data/tiny-model in bfloat16, safetensors and all. distilbert-
 holds two tensors that share the word embeddings' storage (tied weights): the whole of it,
 and its row 2 (a storage offset).
 
+torch-bin-legacy/NAME/pytorch_model.bin, for the names in LEGACY, holds the same state dict
+in the format of torch.save before PyTorch 1.6 (_use_new_zipfile_serialization=False):
+F32, F16 and BF16, and the shared storages of distilbert-f32.
+
 It also writes the seeds of the fuzz target torch-bin (tests/fuzz/corpus/torch-bin): the
 tiny model fuzz-torch-bin loads, saved as above, as a plain dict in pickle protocol 4
-(FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), and in bfloat16.
+(FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), and in bfloat16; and in the legacy
+format, in pickle protocols 2 and 4.
 """
 import collections
 import os
@@ -29,6 +34,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 TESTS_DATA = os.path.join(HERE, "..", "data")
 OUT = os.path.join(DATA, "torch-bin")
+LEGACY_OUT = os.path.join(DATA, "torch-bin-legacy")
+LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+LEGACY = ("bert-f32", "bert-f16", "bert-bf16", "distilbert-f32")
 FUZZ_CORPUS = os.path.join(HERE, "..", "fuzz", "corpus", "torch-bin")
 SOURCES = {
     "bert-f32": os.path.join(TESTS_DATA, "tiny-model"),
@@ -58,8 +66,16 @@ def state_dict_of(path):
     return state
 
 
-def write_fixture(name, source):
-    out = os.path.join(OUT, name)
+def save_legacy(state, path, **kwargs):
+    torch.save(state, path, _use_new_zipfile_serialization=False, **kwargs)
+    with open(path, "rb") as f:
+        start = f.read(24)
+    # The legacy format opens with a pickle of the magic number (after a FRAME in protocol 4).
+    assert start.startswith(b"\x80") and LEGACY_MAGIC in start, path
+
+
+def write_fixture(name, source, legacy=False):
+    out = os.path.join(LEGACY_OUT if legacy else OUT, name)
     for root, _, files in os.walk(source):
         if "model.safetensors" not in files:
             continue
@@ -70,7 +86,7 @@ def write_fixture(name, source):
             state["tied.row"] = words[2]
         target = os.path.join(out, os.path.relpath(root, source))
         os.makedirs(target, exist_ok=True)
-        torch.save(state, os.path.join(target, "pytorch_model.bin"))
+        (save_legacy if legacy else torch.save)(state, os.path.join(target, "pytorch_model.bin"))
 
 
 def write_fuzz_seeds():
@@ -80,12 +96,16 @@ def write_fuzz_seeds():
     torch.save(dict(state), os.path.join(FUZZ_CORPUS, "f32-protocol4"), pickle_protocol=4)
     torch.save(collections.OrderedDict((name, tensor.to(torch.bfloat16)) for name, tensor in state.items()),
                os.path.join(FUZZ_CORPUS, "bf16"))
+    save_legacy(state, os.path.join(FUZZ_CORPUS, "legacy-f32"))
+    save_legacy(dict(state), os.path.join(FUZZ_CORPUS, "legacy-f32-protocol4"), pickle_protocol=4)
 
 
 def main():
     make_bert_bf16(SOURCES["bert-bf16"])
     for name, source in SOURCES.items():
         write_fixture(name, source)
+    for name in LEGACY:
+        write_fixture(name, SOURCES[name], legacy=True)
     write_fuzz_seeds()
 
 

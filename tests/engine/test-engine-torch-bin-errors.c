@@ -3,8 +3,10 @@
  *
  * Archives are built here byte by byte: a zip of stored entries (as torch.save writes,
  * with or without the ZIP64 end records) holding archive/data.pkl, a pickle written opcode
- * by opcode in torch.save's shape, and archive/data/0, a storage of six floats. Each test
- * breaks one thing.
+ * by opcode in torch.save's shape, and archive/data/0, a storage of six floats. Files of
+ * the legacy format (PyTorch before 1.6) are built the same way: the magic number,
+ * protocol version, sys_info, state dict and storage key list pickles, then the storage's
+ * element count and its six floats. Each test breaks one thing.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -74,10 +76,18 @@ put_tuple (GByteArray *pickle, int n, const gint64 *values)
   put_byte (pickle, 't');
 }
 
+/* A persistent id's form: the zip's ('storage', type, key, location, numel), or the legacy
+ * format's, with view_metadata None or a view of the whole storage. */
+typedef enum {
+  ZIP_ID,
+  LEGACY_ID,
+  LEGACY_VIEW_ID,
+} IdForm;
+
 /* _rebuild_tensor_v2 ((storage, type, '0', 'cpu', numel), offset, shape, stride, False,
  * OrderedDict ()) under key, as torch.save writes it. */
 static void
-put_tensor (GByteArray *pickle, const char *key, const TensorSpec *tensor)
+put_tensor (GByteArray *pickle, const char *key, const TensorSpec *tensor, IdForm id_form)
 {
   put_string (pickle, key);
   put_global (pickle, "torch._utils", "_rebuild_tensor_v2");
@@ -88,6 +98,15 @@ put_tensor (GByteArray *pickle, const char *key, const TensorSpec *tensor)
   put_string (pickle, "0");
   put_string (pickle, "cpu");
   put_int (pickle, tensor->numel);
+  if (id_form == LEGACY_ID)
+    put_byte (pickle, 'N');
+  if (id_form == LEGACY_VIEW_ID) {
+    put_byte (pickle, '(');
+    put_string (pickle, "1");
+    put_int (pickle, 0);
+    put_int (pickle, tensor->numel);
+    put_byte (pickle, 't');
+  }
   put_byte (pickle, 't');
   put_byte (pickle, 'Q');
   put_int (pickle, tensor->offset);
@@ -103,7 +122,7 @@ put_tensor (GByteArray *pickle, const char *key, const TensorSpec *tensor)
 
 /* {key: tensor, ...} of n tensors named "w0", "w1"... */
 static GByteArray *
-state_dict_pickle (const TensorSpec *tensors, int n)
+state_dict_pickle_with_ids (const TensorSpec *tensors, int n, IdForm id_form)
 {
   GByteArray *pickle = g_byte_array_new ();
 
@@ -114,12 +133,18 @@ state_dict_pickle (const TensorSpec *tensors, int n)
   for (int i = 0; i < n; i++) {
     char *key = g_strdup_printf ("w%d", i);
 
-    put_tensor (pickle, key, &tensors[i]);
+    put_tensor (pickle, key, &tensors[i], id_form);
     g_free (key);
   }
   put_byte (pickle, 'u');
   put_byte (pickle, '.');
   return pickle;
+}
+
+static GByteArray *
+state_dict_pickle (const TensorSpec *tensors, int n)
+{
+  return state_dict_pickle_with_ids (tensors, n, ZIP_ID);
 }
 
 /* A pickle of PROTO 2 then the given bytes. */
@@ -567,15 +592,265 @@ test_memo_indexes (void)
   assert_pickle_refused (raw_pickle ("q\x00", 2), "the stack is empty");
 }
 
+/* The legacy format, piece by piece. */
+static const guint8 legacy_magic[] = { 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+  '.' };
+
+typedef struct {
+  gboolean framed;        /* the magic number's pickle in protocol 4, with a FRAME */
+  gint64 version;         /* 1001 */
+  gboolean little_endian; /* sys_info's */
+} LegacyHeader;
+
+static const LegacyHeader good_header = { FALSE, 1001, TRUE };
+
+static GByteArray *
+legacy_header (const LegacyHeader *header)
+{
+  GByteArray *bytes = g_byte_array_new ();
+
+  put_byte (bytes, 0x80);
+  put_byte (bytes, header->framed ? 4 : 2);
+  if (header->framed) {
+    put_byte (bytes, 0x95);
+    put_le (bytes, sizeof legacy_magic, 8);
+  }
+  g_byte_array_append (bytes, legacy_magic, sizeof legacy_magic);
+  put_byte (bytes, 0x80);
+  put_byte (bytes, 2);
+  put_int (bytes, header->version);
+  put_byte (bytes, '.');
+  put_byte (bytes, 0x80);
+  put_byte (bytes, 2);
+  put_byte (bytes, '}');
+  put_byte (bytes, '(');
+  put_string (bytes, "protocol_version");
+  put_int (bytes, header->version);
+  put_string (bytes, "little_endian");
+  put_byte (bytes, header->little_endian ? 0x88 : 0x89);
+  put_byte (bytes, 'u');
+  put_byte (bytes, '.');
+  return bytes;
+}
+
+/* The list of n storage keys, as protocol 2 writes it (APPEND for one, APPENDS for more). */
+static GByteArray *
+keys_pickle (const char *const *keys, int n)
+{
+  GByteArray *pickle = g_byte_array_new ();
+
+  put_byte (pickle, 0x80);
+  put_byte (pickle, 2);
+  put_byte (pickle, ']');
+  if (n > 1)
+    put_byte (pickle, '(');
+  for (int i = 0; i < n; i++)
+    put_string (pickle, keys[i]);
+  if (n > 0)
+    put_byte (pickle, n > 1 ? 'e' : 'a');
+  put_byte (pickle, '.');
+  return pickle;
+}
+
+/* A storage of n floats 1, 2, ... whose element count says numel. */
+static GByteArray *
+float_storage (guint64 numel, int n)
+{
+  GByteArray *bytes = g_byte_array_new ();
+
+  put_le (bytes, numel, 8);
+  for (int i = 0; i < n; i++) {
+    float value = i + 1;
+
+    g_byte_array_append (bytes, (const guint8 *) &value, sizeof value);
+  }
+  return bytes;
+}
+
+/* The parts (taken) one after another. */
+static GBytes *
+build_legacy (GByteArray *header, GByteArray *state_dict, GByteArray *keys, GByteArray *storages)
+{
+  GByteArray *parts[] = { state_dict, keys, storages };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (parts); i++) {
+    g_byte_array_append (header, parts[i]->data, parts[i]->len);
+    g_byte_array_unref (parts[i]);
+  }
+  return g_byte_array_free_to_bytes (header);
+}
+
+static const char *const key_0[] = { "0" };
+
+/* The default tensor over storage '0' of six floats, in a file of header's. */
+static GBytes *
+build_legacy_with_header (const LegacyHeader *header)
+{
+  return build_legacy (legacy_header (header), state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID),
+      keys_pickle (key_0, 1), float_storage (6, 6));
+}
+
+static void
+test_valid_legacy_file (void)
+{
+  const LegacyHeader framed = { TRUE, 1001, TRUE };
+
+  for (int variant = 0; variant < 2; variant++) {
+    GBytes *file = build_legacy_with_header (variant ? &framed : &good_header);
+    GError *error = NULL;
+    BertSafetensors *parsed = parse (file, &error);
+    const BertSafetensorsTensor *tensor;
+    gsize size;
+    const guint8 *bytes = g_bytes_get_data (file, &size);
+    float values[6];
+
+    g_assert_no_error (error);
+    tensor = bert_safetensors_lookup (parsed, "w0");
+    g_assert_nonnull (tensor);
+    g_assert_cmpstr (tensor->dtype, ==, "F32");
+    g_assert_cmpint (tensor->n_dims, ==, 2);
+    g_assert_cmpint (tensor->shape[1], ==, 3);
+    /* The storage's bytes in place: the file's last 24 bytes. */
+    g_assert_true (tensor->data == bytes + size - 24);
+    g_assert_cmpuint (tensor->end - tensor->begin, ==, 24);
+    memcpy (values, tensor->data, sizeof values);
+    g_assert_cmpfloat (values[5], ==, 6);
+    bert_safetensors_free (parsed);
+    g_bytes_unref (file);
+  }
+}
+
+static void
+test_legacy_header_refused (void)
+{
+  const LegacyHeader other_version = { FALSE, 1000, TRUE }, big_endian = { FALSE, 1001, FALSE };
+  GByteArray *wrong_magic = legacy_header (&good_header);
+
+  wrong_magic->data[5] ^= 1;
+  assert_refused (g_byte_array_free_to_bytes (wrong_magic), "does not start with torch.save's magic number");
+  assert_refused (build_legacy_with_header (&other_version),
+      "the protocol version pickle: version 1000 is not read");
+  assert_refused (build_legacy_with_header (&big_endian),
+      "the sys_info pickle: its little_endian is not True");
+}
+
+static void
+test_legacy_storages_refused (void)
+{
+  const char *const two_keys[] = { "0", "1" }, *const key_twice[] = { "0", "0" };
+  const LegacyHeader *header = &good_header;
+  GByteArray *twice = float_storage (6, 6), *second = float_storage (6, 6);
+  GByteArray *trailing = float_storage (6, 6);
+
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (key_0, 1),
+                      float_storage (5, 6)),
+      "its storages: storage '0' holds 5 elements but the state dict says 6");
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (NULL, 0),
+                      float_storage (6, 6)),
+      "storage '0' is used by a tensor but not listed");
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (two_keys, 2),
+                      float_storage (6, 6)),
+      "storage '1' is listed but no tensor uses it");
+  g_byte_array_append (twice, second->data, second->len);
+  g_byte_array_unref (second);
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (key_twice, 2),
+                      twice),
+      "storage '0' is listed twice");
+  put_byte (trailing, 0);
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), keys_pickle (key_0, 1),
+                      trailing),
+      "the file goes on for 1 bytes after the last storage");
+  assert_refused (build_legacy (legacy_header (header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_VIEW_ID), keys_pickle (key_0, 1),
+                      float_storage (6, 6)),
+      "storage '0' is used through a storage view");
+}
+
+/* Element counts whose bytes overflow 64 bits or run past the file. */
+static void
+test_legacy_storage_overflow (void)
+{
+  const guint64 counts[] = { G_GUINT64_CONSTANT (1) << 62, G_MAXINT64, 7 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (counts); i++) {
+    TensorSpec huge = default_tensor;
+
+    huge.numel = counts[i];
+    assert_refused (build_legacy (legacy_header (&good_header),
+                        state_dict_pickle_with_ids (&huge, 1, LEGACY_ID), keys_pickle (key_0, 1),
+                        float_storage (counts[i], 6)),
+        "runs past the end of the file: truncated");
+  }
+}
+
+/* Every prefix of a good file is refused. */
+static void
+test_legacy_truncated (void)
+{
+  GBytes *file = build_legacy_with_header (&good_header);
+  gsize size = g_bytes_get_size (file);
+
+  for (gsize length = 1; length < size; length++) {
+    GBytes *part = g_bytes_new_from_bytes (file, 0, length);
+    GError *error = NULL;
+
+    g_assert_null (parse (part, &error));
+    g_assert_nonnull (error);
+    g_assert_true (g_str_has_prefix (error->message, FILE_NAME ": "));
+    g_error_free (error);
+    g_bytes_unref (part);
+  }
+  assert_refused (g_bytes_new_from_bytes (file, 0, size - 1), "runs past the end of the file: truncated");
+  assert_refused (g_bytes_new_from_bytes (file, 0, size - 27),
+      "the file ends before the size of storage '0'");
+  g_bytes_unref (file);
+}
+
+/* The list opcodes only make the storage key list; the key list is a list of strings. */
+static void
+test_legacy_pickles_misused (void)
+{
+  GByteArray *dict_of_keys = raw_pickle ("}.", 2),
+             *number_key = raw_pickle ("]K\x07"
+                                       "a.",
+                 5);
+  GByteArray *list_state_dict = raw_pickle ("].", 2), *long_string;
+
+  assert_refused (build_legacy (legacy_header (&good_header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), dict_of_keys,
+                      float_storage (6, 6)),
+      "the storage key list: it holds a dict, not a list");
+  assert_refused (build_legacy (legacy_header (&good_header),
+                      state_dict_pickle_with_ids (&default_tensor, 1, LEGACY_ID), number_key,
+                      float_storage (6, 6)),
+      "a storage key is an integer, not a string");
+  assert_refused (build_legacy (legacy_header (&good_header), list_state_dict, keys_pickle (NULL, 0),
+                      g_byte_array_new ()),
+      "the state dict pickle: opcode EMPTY_LIST (0x5d) is not allowed");
+  /* A pickle whose STOP is beyond the 16 MB a pickle may take. */
+  long_string = raw_pickle ("X", 1);
+  put_le (long_string, BERT_TORCH_BIN_MAX_PICKLE_BYTES, 4);
+  g_byte_array_set_size (long_string, long_string->len + BERT_TORCH_BIN_MAX_PICKLE_BYTES);
+  assert_refused (build_legacy (legacy_header (&good_header), long_string, keys_pickle (NULL, 0),
+                      g_byte_array_new ()),
+      "the state dict pickle: the pickle runs on past 16 MB without its STOP");
+  /* A zip's five-item persistent id in a legacy file. */
+  assert_refused (build_legacy (legacy_header (&good_header), state_dict_pickle (&default_tensor, 1),
+                      keys_pickle (key_0, 1), float_storage (6, 6)),
+      "a persistent id is not ('storage', storage type, key, location, size, view)");
+}
+
 static void
 test_other_formats (void)
 {
-  static const guint8 legacy[] = { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8,
-    0x50, 0x19, 0x2e };
   GByteArray *pickle = state_dict_pickle (&default_tensor, 1);
   GBytes *big_endian = build_archive (pickle, "big", &plain);
 
-  assert_refused (g_bytes_new_static (legacy, sizeof legacy), "saved in PyTorch's format from before 1.6");
   assert_refused (g_bytes_new_static ("{\"a\": 1}", 8), "not a zip archive");
   assert_refused (big_endian, "not little-endian");
 }
@@ -617,6 +892,12 @@ main (int argc, char **argv)
   g_test_add_func ("/torch-bin-errors/absurd-shapes", test_absurd_shapes);
   g_test_add_func ("/torch-bin-errors/nesting-depth", test_nesting_depth);
   g_test_add_func ("/torch-bin-errors/memo-indexes", test_memo_indexes);
+  g_test_add_func ("/torch-bin-errors/valid-legacy-file", test_valid_legacy_file);
+  g_test_add_func ("/torch-bin-errors/legacy-header-refused", test_legacy_header_refused);
+  g_test_add_func ("/torch-bin-errors/legacy-storages-refused", test_legacy_storages_refused);
+  g_test_add_func ("/torch-bin-errors/legacy-storage-overflow", test_legacy_storage_overflow);
+  g_test_add_func ("/torch-bin-errors/legacy-truncated", test_legacy_truncated);
+  g_test_add_func ("/torch-bin-errors/legacy-pickles-misused", test_legacy_pickles_misused);
   g_test_add_func ("/torch-bin-errors/other-formats", test_other_formats);
   g_test_add_func ("/torch-bin-errors/model-folder-names-the-file", test_model_folder_names_the_file);
   return g_test_run ();

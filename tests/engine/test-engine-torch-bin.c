@@ -3,8 +3,9 @@
  * The fixtures of data/torch-bin (make-torch-bin-models.py: torch.save of the tensors of
  * committed safetensors folders) give the same tensors, bit for bit, and the same
  * outputs as their sources, for BERT, DistilBERT and RoBERTa in F32, F16 and BF16 and a
- * folder with Dense modules. Hostile archives, built here byte by byte, each give an
- * error naming the problem.
+ * folder with Dense modules. The fixtures of data/torch-bin-legacy hold some of the same
+ * state dicts in the format torch.save wrote before PyTorch 1.6, and give the same
+ * tensors and outputs again. Hostile files are in test-engine-torch-bin-errors.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "engine-test-util.h"
 
 #define TORCH_BIN_DIR ENGINE_TEST_DATA_DIR "/torch-bin"
+#define LEGACY_DIR ENGINE_TEST_DATA_DIR "/torch-bin-legacy"
 
 static const struct {
   const char *name, *source;
@@ -28,6 +30,9 @@ static const struct {
   { "roberta-bf16", ENGINE_TEST_DATA_DIR "/families/roberta-token-bf16" },
   { "dense", BERT_TEST_DATA_DIR "/st-modules/dense" },
 };
+
+/* The first fixtures, also in the legacy format: every dtype, and shared storages. */
+#define N_LEGACY_FIXTURES 4
 
 typedef struct {
   GMappedFile *file;
@@ -103,12 +108,35 @@ test_tensors_match_safetensors (void)
   }
 }
 
+/* Each legacy fixture holds the tensors of its zip twin, no more, bit for bit. */
+static void
+test_legacy_tensors_match_zip (void)
+{
+  for (gsize i = 0; i < N_LEGACY_FIXTURES; i++) {
+    char *zip = g_build_filename (TORCH_BIN_DIR, fixtures[i].name, "pytorch_model.bin", NULL);
+    char *legacy = g_build_filename (LEGACY_DIR, fixtures[i].name, "pytorch_model.bin", NULL);
+    char *safetensors = g_build_filename (fixtures[i].source, "model.safetensors", NULL);
+    ParsedFile from_zip = parse_file (zip), from_legacy = parse_file (legacy);
+
+    g_test_message ("%s", legacy);
+    assert_same_tensors (zip, legacy);
+    assert_same_tensors (safetensors, legacy);
+    g_assert_cmpuint (g_hash_table_size (from_legacy.tensors->tensors), ==,
+        g_hash_table_size (from_zip.tensors->tensors));
+    parsed_file_clear (&from_zip);
+    parsed_file_clear (&from_legacy);
+    g_free (zip);
+    g_free (legacy);
+    g_free (safetensors);
+  }
+}
+
 /* distilbert-f32 holds the word embeddings twice more: the same storage, whole and
  * from its row 2. */
 static void
-test_tied_tensors_share_their_storage (void)
+assert_tied_tensors_share_their_storage (const char *path)
 {
-  ParsedFile parsed = parse_file (TORCH_BIN_DIR "/distilbert-f32/pytorch_model.bin");
+  ParsedFile parsed = parse_file (path);
   const BertSafetensorsTensor *words =
       bert_safetensors_lookup (parsed.tensors, "distilbert.embeddings.word_embeddings.weight");
   const BertSafetensorsTensor *tied = bert_safetensors_lookup (parsed.tensors, "tied.word_embeddings");
@@ -122,6 +150,13 @@ test_tied_tensors_share_their_storage (void)
   g_assert_cmpint (row->shape[0], ==, words->shape[1]);
   g_assert_true (row->data == words->data + 2 * words->shape[1] * 4);
   parsed_file_clear (&parsed);
+}
+
+static void
+test_tied_tensors_share_their_storage (void)
+{
+  assert_tied_tensors_share_their_storage (TORCH_BIN_DIR "/distilbert-f32/pytorch_model.bin");
+  assert_tied_tensors_share_their_storage (LEGACY_DIR "/distilbert-f32/pytorch_model.bin");
 }
 
 /* Copies the files of source into target, folders and all, but model.safetensors. */
@@ -205,12 +240,12 @@ run_model (const char *folder)
 }
 
 static void
-copy_bins (const char *name, const char *target)
+copy_bins (const char *bins_dir, const char *name, const char *target)
 {
   const char *parts[] = { "", "2_Dense", "3_Dense" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (parts); i++) {
-    char *from = g_build_filename (TORCH_BIN_DIR, name, parts[i], "pytorch_model.bin", NULL);
+    char *from = g_build_filename (bins_dir, name, parts[i], "pytorch_model.bin", NULL);
     char *to = g_build_filename (target, parts[i], "pytorch_model.bin", NULL);
     char *contents;
     gsize length;
@@ -224,18 +259,20 @@ copy_bins (const char *name, const char *target)
   }
 }
 
+/* The first n_fixtures of fixtures, their weights only in bins_dir's pytorch_model.bin,
+ * give the outputs of their sources. */
 static void
-test_outputs_match_safetensors (void)
+assert_outputs_match_safetensors (const char *bins_dir, gsize n_fixtures)
 {
   char *scratch = g_dir_make_tmp ("torch-bin-XXXXXX", NULL);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+  for (gsize i = 0; i < n_fixtures; i++) {
     char *folder = g_build_filename (scratch, fixtures[i].name, NULL);
     char *safetensors = g_build_filename (folder, "model.safetensors", NULL);
     GBytes *expected, *actual;
 
     copy_without_safetensors (fixtures[i].source, folder);
-    copy_bins (fixtures[i].name, folder);
+    copy_bins (bins_dir, fixtures[i].name, folder);
     g_assert_false (g_file_test (safetensors, G_FILE_TEST_EXISTS));
     g_test_message ("%s", folder);
     expected = run_model (fixtures[i].source);
@@ -250,6 +287,18 @@ test_outputs_match_safetensors (void)
   g_free (scratch);
 }
 
+static void
+test_outputs_match_safetensors (void)
+{
+  assert_outputs_match_safetensors (TORCH_BIN_DIR, G_N_ELEMENTS (fixtures));
+}
+
+static void
+test_legacy_outputs_match_safetensors (void)
+{
+  assert_outputs_match_safetensors (LEGACY_DIR, N_LEGACY_FIXTURES);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,5 +306,7 @@ main (int argc, char **argv)
   g_test_add_func ("/torch-bin/tensors-match-safetensors", test_tensors_match_safetensors);
   g_test_add_func ("/torch-bin/tied-tensors-share-their-storage", test_tied_tensors_share_their_storage);
   g_test_add_func ("/torch-bin/outputs-match-safetensors", test_outputs_match_safetensors);
+  g_test_add_func ("/torch-bin/legacy-tensors-match-zip", test_legacy_tensors_match_zip);
+  g_test_add_func ("/torch-bin/legacy-outputs-match-safetensors", test_legacy_outputs_match_safetensors);
   return g_test_run ();
 }

@@ -81,9 +81,9 @@ class MultilingualSearch(unittest.TestCase):
             self.assertEqual(len(embedding), HIDDEN)
             self.assertAlmostEqual(math.sqrt(sum(x * x for x in embedding)), 1.0, places=5)
 
-    def search(self, *queries, top=3):
+    def search(self, *queries, top=3, options=()):
         result = run([sys.executable, EXAMPLES_DIR / "python" / "caption-search.py", "--model", MODEL_NAME,
-                      "--top", top, SUBTITLES, *queries], env=self.env)
+                      "--top", top, *options, SUBTITLES, *queries], env=self.env)
         self.assertEqual(result.returncode, 0, result.stderr)
         results, query = {}, None
         for line in result.stdout.splitlines():
@@ -103,6 +103,17 @@ class MultilingualSearch(unittest.TestCase):
             self.assertAlmostEqual(score, 1.0, places=3)
             self.assertEqual(text, self.cues[index][2].replace("\n", " / "))
             self.assertLess(results[query][1][0], 0.9999)
+
+    def test_prompts_of_an_instruction_model(self):
+        """multilingual-e5 wants "query: " before queries and "passage: " before captions:
+        a caption searched for with the same prompt on both sides finds itself, with other
+        prompts (or none on the captions) it does not, so each prompt reached its texts."""
+        caption = self.cues[7][2].replace("\n", " ")
+        same = self.search(caption, top=1, options=("--query-prompt", "query: ", "--caption-prompt", "query: "))
+        self.assertAlmostEqual(same[caption][0][0], 1.0, places=3)
+        for options in (("--query-prompt", "query: "), ("--query-prompt", "query: ", "--caption-prompt", "passage: ")):
+            other = self.search(caption, top=1, options=options)
+            self.assertLess(other[caption][0][0], 0.9999, options)
 
     def test_a_query_in_another_language_runs(self):
         results = self.search("¿Cuándo apareció la luz?")

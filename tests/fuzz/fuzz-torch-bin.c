@@ -1,8 +1,9 @@
 /* fuzz-torch-bin.c: loading a pytorch_model.bin of arbitrary bytes.
  *
  * The input becomes the only weights file of a folder holding the tiny fixture's
- * config.json and vocabulary (its model.safetensors removed), so the zip directory, the
- * pickle run by the restricted interpreter and the tensors it describes are what varies.
+ * config.json and vocabulary (its model.safetensors removed), so the zip directory or the
+ * legacy format's pickles and storage section (seeds legacy-*), the pickles run by the
+ * restricted interpreter and the tensors they describe are what varies.
  * A model that loads is run on a two-sequence batch on the CPU, which reads every weight
  * the pickle declared: ASan sees any tensor that lies past the end of the mapped file
  * (fuzz_check_model_folder).

@@ -331,6 +331,36 @@ class Prompts(unittest.TestCase):
         self.assertIn("prompt", warnings[0])
 
 
+    def test_same_prompt_in_both_elements_is_not_warned(self):
+        """tokenizer ! bert-infer of a folder with a default prompt: both apply it, and the
+        tokens came with it, so there is nothing to warn about; the token meta carries the
+        prompt. Tokens of another prompt than bert-infer's are warned, naming both."""
+        texts = expected()["texts"]
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "model"
+            shutil.copytree(DENSE_MODEL, folder)
+            config_path = folder / "config_sentence_transformers.json"
+            config = json.loads(config_path.read_text())
+            config["default_prompt_name"] = "query"
+            config_path.write_text(json.dumps(config))
+            for description in (f"tokenizer model={folder} ! bert-infer model={folder} device=cpu",
+                                f"tokenizer model={folder} prompt-name=query ! bert-infer model={folder} "
+                                "device=cpu prompt-name=query"):
+                warnings = []
+                buffers = run_pipeline(description, texts, warnings)
+                self.assert_embeddings(buffers, "prompt query: ")
+                self.assertEqual(warnings, [], description)
+                structure = buffers[0].get_custom_meta("GstBertTokenMeta").get_structure()
+                self.assertEqual(structure.get_value("prompt"), "query: ")
+            warnings = []
+            buffers = run_pipeline(f"tokenizer model={folder} prompt-name=passage ! bert-infer model={folder} "
+                                   "device=cpu", texts, warnings)
+            self.assert_embeddings(buffers, "prompt_name passage")
+            self.assertEqual(len(warnings), 1)
+            self.assertIn('"passage: "', warnings[0])
+            self.assertIn('"query: "', warnings[0])
+
+
 PROMPT_FOLDERS = {"bert": FIXTURES / "prompt-bert", "xlmr": FIXTURES / "prompt-xlmr"}
 # Cosine with sentence-transformers' own embedding, as for the families' parity.
 MIN_COSINE = 0.99999

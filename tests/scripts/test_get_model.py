@@ -270,9 +270,37 @@ class GetModel(unittest.TestCase):
                                  "3_Dense/model.safetensors", "config.json", "model.safetensors", "modules.json",
                                  "vocab.txt"])
 
+    def test_safetensors_shards_are_fetched_before_any_pickle(self):
+        result, asked, destination = self.fetch_weights_from_fake_hub(
+            {"model.safetensors.index.json": b"{}", "model-00001-of-00002.safetensors": b"",
+             "model-00002-of-00002.safetensors": b"", "pytorch_model.bin": b"",
+             "pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00001.bin": b""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        wanted = ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+                  "model.safetensors.index.json", "vocab.txt"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_pickle_shards_are_fetched_where_nothing_else_is(self):
+        result, asked, destination = self.fetch_weights_from_fake_hub(
+            {"pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00002.bin": b"",
+             "pytorch_model-00002-of-00002.bin": b"", "tf_model.h5": b""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        wanted = ["config.json", "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin",
+                  "pytorch_model.bin.index.json", "vocab.txt"]
+        self.assertEqual(asked, wanted)
+        self.assertEqual(files_under(destination), wanted)
+
+    def test_shards_are_left_where_model_safetensors_is(self):
+        result, asked, _ = self.fetch_weights_from_fake_hub(
+            {"model.safetensors": b"", "model.safetensors.index.json": b"{}",
+             "model-00001-of-00001.safetensors": b""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(asked, ["config.json", "model.safetensors", "vocab.txt"])
+
     def test_repository_without_weights_is_refused(self):
         result, asked, destination = self.fetch_weights_from_fake_hub(
-            {"pytorch_model.bin.index.json": b"{}", "pytorch_model-00001-of-00002.bin": b""})
+            {"tf_model.h5": b"", "model-00001-of-00002.safetensors": b""})
         self.assert_fails_leaving_nothing(result, destination)
         self.assertIn("someone/classifier has neither model.safetensors nor pytorch_model.bin", result.stderr)
         self.assertEqual(asked, [])

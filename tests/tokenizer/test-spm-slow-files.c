@@ -258,6 +258,44 @@ test_small_model_loads (void)
   remove_folder (dir);
 }
 
+/* Scores are the model's floats as they are: transformers hands them to tokenizers as Python
+ * floats, not through JSON, whose serde reading would move -7.5682830810546875 up by one unit
+ * in the last place. ▁ab then ties exactly with ▁a + b, and the tie goes to ▁ab, as
+ * transformers 5.25's AutoTokenizer gives for the same model; with the score moved, ▁a b won. */
+static void
+test_scores_tie_as_transformers (void)
+{
+  char *dir = make_folder ("xlmr-config");
+  GByteArray *model = g_byte_array_new ();
+  GError *error = NULL;
+  BertEncoding encoding;
+
+  put_piece (model, "<unk>", 0, 2);
+  put_piece (model, "<s>", 0, 3);
+  put_piece (model, "</s>", 0, 3);
+  put_piece (model,
+      "\xe2\x96\x81"
+      "ab",
+      -7.5682830810546875f, 1);
+  put_piece (model,
+      "\xe2\x96\x81"
+      "a",
+      -6.5682830810546875f, 1);
+  put_piece (model, "b", -1.0f, 1);
+  write_file_in (dir, "sentencepiece.bpe.model", (const char *) model->data, model->len);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, "ab", 2, G_MAXUINT, &encoding);
+  char *got = encoding_describe (&encoding, FALSE);
+  g_assert_cmpstr (got, ==, "0:0:0:0 4:0:0:2 2:0:0:0");
+  g_free (got);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  g_byte_array_unref (model);
+  remove_folder (dir);
+}
+
 static void
 test_malformed_models_are_refused (void)
 {
@@ -408,6 +446,7 @@ main (int argc, char **argv)
     g_free (pairs);
   }
   g_test_add_func ("/spm-slow/small-model", test_small_model_loads);
+  g_test_add_func ("/spm-slow/scores-tie-as-transformers", test_scores_tie_as_transformers);
   g_test_add_func ("/spm-slow/other-classes-refused", test_other_classes_are_refused);
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);

@@ -1305,6 +1305,44 @@ GST_START_TEST (test_invalid_utf8_tokenized_here_warns_once)
 
 GST_END_TEST;
 
+/* A prompt that fills max-length leaves no token of the captions it tokenizes: each
+ * would get the prompt's embedding. Said once per stream, as the tokenizer says it. */
+GST_START_TEST (test_prompt_filling_max_length_warns_once)
+{
+  GstElement *element =
+      new_bert_infer ("encoder", "batch-size", 1, "prompt", "the the the the ", "max-length", 6, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  GError *error = NULL;
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (gst_harness_push (h, text_buffer ("quick", i)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *buffer = gst_harness_pull (h);
+
+    fail_unless (result_of (buffer) != NULL);
+    gst_buffer_unref (buffer);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "a caption lost to the prompt without a word");
+  gst_message_parse_warning (warning, &error, NULL);
+  fail_unless (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT), "%s", error->message);
+  fail_unless (strstr (error->message, "The prompt leaves no room for the text") != NULL, "%s",
+      error->message);
+  g_error_free (error);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_invalid_utf8_warned_again_in_new_stream)
 {
   assert_warned_once_per_stream (new_bert_infer ("encoder", "batch-size", 1, NULL), "the \xff quick");
@@ -2143,6 +2181,7 @@ bertinfer_suite (void)
   tcase_add_test (input, test_non_finite_results_warn_once);
   tcase_add_test (input, test_non_finite_results_warned_again_in_new_stream);
   tcase_add_test (input, test_invalid_utf8_warned_again_in_new_stream);
+  tcase_add_test (input, test_prompt_filling_max_length_warns_once);
   tcase_add_test (input, test_pair_text_on_one_token_type_bert_fails_at_ready);
   tcase_add_test (input, test_token_id_outside_vocabulary_is_error);
   tcase_add_test (input, test_text_without_tokens_is_error);

@@ -1707,6 +1707,174 @@ GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
 
 GST_END_TEST;
 
+/* A prompt as long as max-length leaves no token of any caption: every buffer would get
+ * the prompt's result, so it is said once per stream; a caption cut after some of its
+ * tokens is not. */
+GST_START_TEST (test_prompt_filling_max_length_warns_once)
+{
+  GstHarness *h = new_prompt_harness ("prompt", "hello hello hello hello ");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "max-length", 7, NULL);
+  gst_buffer_unref (push_and_pull (h, text_buffer ("world")));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (push_and_pull (h, text_buffer ("world hello world")));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  g_object_set (h->element, "max-length", 6, NULL);
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (push_and_pull (h, text_buffer ("world")));
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (message != NULL, "no warning");
+  gst_message_parse_warning (message, &error, &debug);
+  fail_unless (error->domain == GST_STREAM_ERROR && error->code == GST_STREAM_ERROR_FORMAT);
+  fail_unless (strstr (error->message, "The prompt leaves no room for the text") != NULL, "message '%s'",
+      error->message);
+  fail_unless (strstr (debug, "6 tokens") != NULL, "details '%s' lack the length", debug);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A folder (temporary, for remove_prompts_folder) of the prompts fixture's tokenizer.json
+ * and @config as its config_sentence_transformers.json. */
+static gchar *
+make_prompts_folder (const gchar *config)
+{
+  gchar *folder = g_dir_make_tmp ("gst-bert-prompts-XXXXXX", NULL);
+  gchar *tokenizer = g_build_filename (folder, "tokenizer.json", NULL);
+  gchar *prompts = g_build_filename (folder, "config_sentence_transformers.json", NULL);
+  gchar *contents = NULL;
+  gsize length;
+
+  fail_unless (folder != NULL);
+  fail_unless (g_file_get_contents (PROMPTS_MODEL "/tokenizer.json", &contents, &length, NULL));
+  fail_unless (g_file_set_contents (tokenizer, contents, length, NULL));
+  fail_unless (g_file_set_contents (prompts, config, -1, NULL));
+  g_free (contents);
+  g_free (prompts);
+  g_free (tokenizer);
+  return folder;
+}
+
+static void
+remove_prompts_folder (gchar *folder)
+{
+  const gchar *files[] = { "tokenizer.json", "config_sentence_transformers.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    gchar *path = g_build_filename (folder, files[i], NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  g_rmdir (folder);
+  g_free (folder);
+}
+
+/* NULL -> READY of a tokenizer of @folder with @property set to @value fails with a
+ * RESOURCE/SETTINGS error whose details hold @why. */
+static void
+assert_prompt_refused (const gchar *folder, const gchar *property, const gchar *value, const gchar *why)
+{
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  g_object_set (element, "model", folder, property, value, NULL);
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message");
+  gst_message_parse_error (message, &error, &debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS,
+      "unexpected error %s", error->message);
+  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say '%s'", debug, why);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (message);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (element);
+}
+
+static void
+assert_prompts_config_refused (const gchar *config, const gchar *prompt_name, const gchar *why)
+{
+  gchar *folder = make_prompts_folder (config);
+
+  assert_prompt_refused (folder, "prompt-name", prompt_name, why);
+  remove_prompts_folder (folder);
+}
+
+/* sentence-transformers refuses to load each of these files; running on without the
+ * prompt (as a default_prompt_name that is not a string did) gives other embeddings. */
+GST_START_TEST (test_malformed_prompts_config_refused)
+{
+  assert_prompts_config_refused ("{\"prompts\": {\"query\": \"query: \"}, \"default_prompt_name\": 5}", NULL,
+      "\"default_prompt_name\" is a number or boolean, not a prompt's name or null");
+  assert_prompts_config_refused ("{\"prompts\": [\"query: \"]}", NULL,
+      "\"prompts\" is an array, not an object of prompt names and texts");
+  assert_prompts_config_refused ("{\"prompts\": null}", NULL, "\"prompts\" is null, not an object");
+  assert_prompts_config_refused ("{\"prompts\": {\"query\": 5}}", "query",
+      "the prompt \"query\" is a number or boolean, not a text");
+  assert_prompts_config_refused (
+      "{\"prompts\": {\"query\": [\"query: \"]}, \"default_prompt_name\": \"query\"}", NULL,
+      "the prompt \"query\" is an array, not a text");
+}
+
+GST_END_TEST;
+
+/* sentence-transformers reads a prompt whose text is null as the empty prompt. */
+GST_START_TEST (test_null_prompt_is_no_prompt)
+{
+  gchar *folder =
+      make_prompts_folder ("{\"prompts\": {\"query\": null}, \"default_prompt_name\": \"query\"}");
+  GstElement *element = gst_element_factory_make ("tokenizer", NULL);
+  GstHarness *h;
+  GstBuffer *out;
+
+  g_object_set (element, "model", folder, NULL);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  out = push_and_pull (h, text_buffer ("hello world"));
+  assert_prompted_hello_world (out, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  remove_prompts_folder (folder);
+}
+
+GST_END_TEST;
+
+/* Tokenizing would drop the invalid bytes, and the invalid-UTF-8 warning would blame
+ * every buffer's text for them. */
+GST_START_TEST (test_invalid_utf8_prompt_refused)
+{
+  /* json-glib decodes a lone surrogate into bytes that are not UTF-8. */
+  gchar *folder = make_prompts_folder ("{\"prompts\": {\"query\": \"q\\ud800 \"}}");
+
+  assert_prompt_refused (PROMPTS_MODEL, "prompt", "query\xff ",
+      "the prompt property is not valid UTF-8: byte 5");
+  assert_prompt_refused (folder, "prompt-name", "query",
+      "config_sentence_transformers.json: the prompt is not valid UTF-8: byte 1");
+  remove_prompts_folder (folder);
+}
+
+GST_END_TEST;
+
 /* Pairs ------------------------------------------------------------------------------ */
 
 static void
@@ -1952,6 +2120,10 @@ tokenizer_suite (void)
   tcase_add_test (setup, test_prompt_before_text);
   tcase_add_test (setup, test_prompt_name_of_the_folder);
   tcase_add_test (setup, test_unknown_prompt_name_lists_the_folders);
+  tcase_add_test (setup, test_prompt_filling_max_length_warns_once);
+  tcase_add_test (setup, test_malformed_prompts_config_refused);
+  tcase_add_test (setup, test_null_prompt_is_no_prompt);
+  tcase_add_test (setup, test_invalid_utf8_prompt_refused);
   tcase_add_test (setup, test_pair_text_first_is_the_query);
   tcase_add_test (setup, test_pair_text_second_is_the_hypothesis);
   tcase_add_test (setup, test_pair_text_truncates_longest_first);

@@ -109,6 +109,27 @@ GST_START_TEST (test_token_meta_vocabulary)
 
 GST_END_TEST;
 
+/* The prompt is carried, and cleared when the tokens are replaced; "" is none. */
+GST_START_TEST (test_token_meta_prompt)
+{
+  GstBuffer *buffer = buffer_with_tokens ();
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  const gint32 ids[] = { 101, 102 };
+  const guint32 offsets[] = { 0, 0, 0, 0 };
+
+  fail_unless (gst_bert_token_meta_get_prompt (meta) == NULL);
+  gst_bert_token_meta_set_prompt (meta, "query: ");
+  fail_unless_equals_string (gst_bert_token_meta_get_prompt (meta), "query: ");
+  meta = gst_buffer_add_bert_token_meta (buffer, ids, ids, offsets, 2, FALSE);
+  fail_unless (gst_bert_token_meta_get_prompt (meta) == NULL, "replaced tokens kept the old prompt");
+  gst_bert_token_meta_set_prompt (meta, "passage: ");
+  gst_bert_token_meta_set_prompt (meta, "");
+  fail_unless (gst_bert_token_meta_get_prompt (meta) == NULL);
+  gst_buffer_unref (buffer);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_token_meta_empty)
 {
   GstBuffer *buffer = gst_buffer_new ();
@@ -300,6 +321,7 @@ bertmeta_suite (void)
   tcase_add_test (tc, test_token_meta_round_trip);
   tcase_add_test (tc, test_token_meta_replaced);
   tcase_add_test (tc, test_token_meta_vocabulary);
+  tcase_add_test (tc, test_token_meta_prompt);
   tcase_add_test (tc, test_token_meta_empty);
   tcase_add_test (tc, test_metas_follow_whole_copies_only);
   tcase_add_test (tc, test_result_meta_embedding);
