@@ -122,8 +122,9 @@ makes_member (const BertTokenizer *tokenizer, const BertCharSet *triggers, uint3
     }
     return FALSE;
   }
+  /* a character kept as it is is in the set already if it is to be */
   int32_t mapping = tokenizer->mode != 0 ? record->map[tokenizer->mode] : 0;
-  return any_member (triggers, out, bert_unicode_apply (mapping, cp, out));
+  return mapping != 0 && any_member (triggers, out, bert_unicode_apply (mapping, cp, out));
 }
 
 static void

@@ -34,9 +34,11 @@ bert_char_set_has (const BertCharSet *set, uint32_t cp)
     return FALSE;
   if ((set->building[cp / 64] >> (cp % 64)) & 1)
     return TRUE;
-  char utf8[4];
-  int length = g_unichar_to_utf8 (cp, utf8);
-  return length > 0 && set->lead[(unsigned char) utf8[0]] == BERT_CHAR_SET_ALL;
+  uint32_t lead = cp < 0x80 ? cp
+      : cp < 0x800          ? 0xC0 | cp >> 6
+      : cp < 0x10000        ? 0xE0 | cp >> 12
+                            : 0xF0 | cp >> 18;
+  return set->lead[lead] == BERT_CHAR_SET_ALL;
 }
 
 gboolean

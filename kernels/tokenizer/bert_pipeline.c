@@ -879,8 +879,10 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertPipeline *pipeline = encoder->pipeline;
   const BertAddedTokens *tokens = &encoder->tokenizer->normalized_added;
+  /* without a normaliser the text is searched where it lies, as cheaply as it is scanned */
   gboolean may_match = tokens->n_tokens > 0
-      && bert_char_set_find (&encoder->tokenizer->normalized_triggers, encoder->text, start, end);
+      && (pipeline->n_steps == 0
+          || bert_char_set_find (&encoder->tokenizer->normalized_triggers, encoder->text, start, end));
   /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
    * text has to be searched for added tokens */
   gboolean fuse_runs = pipeline->split_takes_runs && !may_match;

@@ -128,7 +128,8 @@ typedef struct {
 } TriggerCase;
 
 static const TriggerCase trigger_cases[] = {
-  /* roberta-base's specials, no normaliser: their first character alone */
+  /* roberta-base's specials, no normaliser: their first character alone (the encoder searches
+   * such text in place, without the set) */
   { "bpe-roberta-specials", "<", "abc ＜﹤一" },
   /* XLM-R's <mask> under NFKC: `<`, full-width `＜`, small `﹤`; the D of `ǅ` ("Dž") and
    * `Ǆ` ("DŽ"), the ž inside `ǅ`, the i inside `ﬁ` ("fi"), full-width `ｘ`; not `≮` (NFKC
