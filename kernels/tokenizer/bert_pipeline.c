@@ -879,9 +879,12 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertPipeline *pipeline = encoder->pipeline;
   const BertAddedTokens *tokens = &encoder->tokenizer->normalized_added;
-  /* without a normaliser the text is searched where it lies, as cheaply as it is scanned */
+  /* The scan pays where a segment without a match is then cheaper: Metaspace's split
+   * taking the normaliser's last Replace of space runs. Elsewhere the normalised text
+   * (without a normaliser, the raw text where it lies) is searched as cheaply as the raw
+   * text would be scanned. */
   gboolean may_match = tokens->n_tokens > 0
-      && (pipeline->n_steps == 0
+      && (!pipeline->split_takes_runs
           || bert_char_set_find (&encoder->tokenizer->normalized_triggers, encoder->text, start, end));
   /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
    * text has to be searched for added tokens */

@@ -17,7 +17,13 @@ test-normalized-added compares with these.
   /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py \
       --folders /tmp/normalized-added --sprinkle CORPUS OUT.txt
 
---folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py \
+      --normalized-specials OUT FOLDER...
+
+--normalized-specials writes only copies of real-format files for benchmarks: each
+FOLDER's tokenizer.json with its added tokens normalized, as roberta-base has its specials
+(OUT/NAME-specials), and with <mask> alone normalized, as transformers 3.x/4.x saved XLM-R
+(OUT/NAME-mask). --folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
 compare-with-hf.py); --sprinkle writes the first 300 kB (--sprinkle-kb) of CORPUS with every
 variant's tokens and their look-alikes sprinkled in.
 """
@@ -207,6 +213,27 @@ def expected_line(tokenizer, text):
                     for i, t, (s, e) in zip(encoding.ids, encoding.type_ids, encoding.offsets))
 
 
+def write_normalized_specials(out, folders):
+    """Each folder's tokenizer.json with every added token normalized (NAME-specials, as
+    roberta-base and its fine-tunes have them) and, where it has one, with <mask> alone
+    normalized (NAME-mask, as transformers 3.x/4.x saved XLM-R)."""
+    for folder in folders:
+        name = os.path.basename(os.path.normpath(folder))
+        with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+            data = json.load(f)
+        forms = {"specials": lambda content: True}
+        if any(token["content"] == "<mask>" for token in data["added_tokens"]):
+            forms["mask"] = lambda content: content == "<mask>"
+        for suffix, chosen in forms.items():
+            for token in data["added_tokens"]:
+                token["normalized"] = token["normalized"] or chosen(token["content"])
+            os.makedirs(os.path.join(out, f"{name}-{suffix}"), exist_ok=True)
+            with open(os.path.join(out, f"{name}-{suffix}", "tokenizer.json"), "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+                data = json.load(f)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folders", help="also write each variant's tokenizer.json under this folder")
@@ -214,7 +241,13 @@ def main():
                         help="write CORPUS's first 300 kB with the tokens sprinkled in to OUT")
     parser.add_argument("--sprinkle-kb", type=int, default=300,
                         help="with --sprinkle: how much of CORPUS, in kB (default 300)")
+    parser.add_argument("--normalized-specials", nargs="+", metavar=("OUT", "FOLDER"),
+                        help="write each FOLDER's tokenizer.json with its added tokens normalized to OUT "
+                             "(for benchmarks), and nothing else")
     args = parser.parse_args()
+    if args.normalized_specials:
+        write_normalized_specials(args.normalized_specials[0], args.normalized_specials[1:])
+        return
     found = variants()
     pieces = snippets(tokenizer for _, tokenizer in found.values())
     rng = random.Random(15)
