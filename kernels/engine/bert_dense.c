@@ -2,8 +2,8 @@
  *
  * Each module folder (2_Dense/ and so on, from modules.json, read by bert_config.c)
  * holds its own model.safetensors (or only pytorch_model.bin) with linear.weight
- * [out_features, in_features] and, with bias, linear.bias [out_features]. The files are
- * mapped and checked as the encoder's are.
+ * [out_features, in_features] and, with bias, linear.bias [out_features], nothing else. The
+ * files are mapped and checked as the encoder's are.
  */
 #include <string.h>
 
@@ -65,6 +65,25 @@ bind_dense_tensor (const BertSafetensors *safetensors, const char *file_name, co
   return TRUE;
 }
 
+/* sentence-transformers loads a module's state dict strictly: a tensor the module does not
+ * have (linear.bias with "bias": false, say) is refused, not ignored. */
+static gboolean
+check_no_unexpected_tensor (const BertWeightsFile *file, gboolean bias, GError **error)
+{
+  GHashTableIter iter;
+  const char *name;
+
+  g_hash_table_iter_init (&iter, file->tensors->tensors);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (strcmp (name, "linear.weight") != 0 && !(bias && strcmp (name, "linear.bias") == 0)) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "%s: unexpected tensor '%s': the module's config.json%s asks for linear.weight%s only", file->path,
+          name, bias ? "" : " (\"bias\": false)", bias ? " and linear.bias" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 load_module (BertModel *model, int index, GError **error)
 {
@@ -72,7 +91,7 @@ load_module (BertModel *model, int index, GError **error)
   BertWeightsFile *file = bert_weights_file_load_module (dense->path, error);
 
   BERT_MODEL_PRIVATE (model)->dense_files[index] = file;
-  return file != NULL
+  return file != NULL && check_no_unexpected_tensor (file, dense->bias, error)
       && bind_dense_tensor (file->tensors, file->path, "linear.weight", dense->out_features,
           dense->in_features, &model->weights.dense_weight[index], error)
       && (!dense->bias

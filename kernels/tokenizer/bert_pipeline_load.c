@@ -5,6 +5,7 @@
  * with an error naming the field and what it holds.
  */
 #include "bert_json_fields.h"
+#include "bert_json_refusals.h"
 #include "bert_json_variants.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -483,7 +484,9 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   const char *text = NULL;
 
   memset (step, 0, sizeof *step);
-  if (g_strcmp0 (type, "Precompiled") == 0) {
+  if (type == NULL)
+    return bert_json_normalizer_refused (normalizer, file, field, error);
+  if (strcmp (type, "Precompiled") == 0) {
     step->kind = BERT_STEP_PRECOMPILED;
     if (!bert_json_get_string (normalizer, "precompiled_charsmap", file, field, &text, error))
       return FALSE;
@@ -513,7 +516,7 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
     return TRUE;
   }
   char *name = g_strconcat (field, ".type", NULL);
-  unsupported (error, file, name, type ? type : "missing", SUPPORTED_NORMALIZERS);
+  unsupported (error, file, name, type, SUPPORTED_NORMALIZERS);
   g_free (name);
   return FALSE;
 }
@@ -530,7 +533,9 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return bert_json_field_error (error, file, "normalizer", "an object");
   JsonObject *normalizer = json_node_get_object (node);
-  if (g_strcmp0 (bert_json_normalizer_type (normalizer), "Sequence") != 0) {
+  /* a typed Sequence step by step, so that an error names the step */
+  if (g_strcmp0 (type_of (normalizer), "Sequence") != 0
+      && g_strcmp0 (bert_json_normalizer_type (normalizer), "Sequence") != 0) {
     pipeline->steps = g_new0 (BertNormalizerStep, 1);
     pipeline->n_steps = 1;
     return read_step (tokenizer, normalizer, &pipeline->steps[0], file, "normalizer", error);

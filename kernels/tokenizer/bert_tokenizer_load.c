@@ -11,6 +11,7 @@
 #include "bert_sentencepiece_files.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
+#include "bert_json_refusals.h"
 #include "bert_json_variants.h"
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
@@ -295,20 +296,9 @@ bert_tokenizer_new_from_vocab_file (const char *vocab_path, const BertNormalizer
 /* ---- tokenizer.json ---- */
 
 static gboolean
-read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+read_bert_normalizer (BertNormalizerOptions *options, JsonObject *normalizer, const char *file,
+    GError **error)
 {
-  JsonObject *normalizer;
-  const char *type = NULL;
-  BertNormalizerOptions *options = &tokenizer->options;
-
-  if (!bert_json_get_object (root, "normalizer", file, "normalizer", &normalizer, error)
-      || !bert_json_get_string (normalizer, "type", file, "normalizer.type", &type, error))
-    return FALSE;
-  if (normalizer == NULL)
-    return unsupported (error, file, "normalizer", "null", "BertNormalizer");
-  type = bert_json_normalizer_type (normalizer);
-  if (g_strcmp0 (type, "BertNormalizer") != 0)
-    return unsupported (error, file, "normalizer.type", type ? type : "missing", "BertNormalizer");
   return bert_json_get_bool (normalizer, "clean_text", file, "normalizer.clean_text", &options->clean_text,
              error)
       && bert_json_get_bool (normalizer, "handle_chinese_chars", file, "normalizer.handle_chinese_chars",
@@ -317,6 +307,35 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
           error)
       && bert_json_get_bool (normalizer, "lowercase", file, "normalizer.lowercase", &options->lowercase,
           error);
+}
+
+static gboolean
+read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  JsonObject *normalizer;
+  const char *type;
+
+  if (!bert_json_get_object (root, "normalizer", file, "normalizer", &normalizer, error))
+    return FALSE;
+  if (normalizer == NULL)
+    return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  JsonNode *tag = json_object_get_member (normalizer, "type");
+  const char *named =
+      tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
+  type = bert_json_normalizer_type (normalizer);
+  if (type == NULL) {
+    /* a BertNormalizer that Hugging Face refuses: the member at fault, where one is */
+    if ((strcmp (named, "BertNormalizer") == 0 || strcmp (named, "Bert") == 0)
+        && !read_bert_normalizer (&tokenizer->options, normalizer, file, error))
+      return FALSE;
+    return bert_json_normalizer_refused (normalizer, file, "normalizer", error);
+  }
+  if (strcmp (type, "BertNormalizer") != 0)
+    return unsupported (error, file,
+        strcmp (named, type) == 0 ? "normalizer.type"
+                                  : "normalizer (read by its members, as Hugging Face reads it)",
+        type, "BertNormalizer");
+  return read_bert_normalizer (&tokenizer->options, normalizer, file, error);
 }
 
 static gboolean
@@ -661,10 +680,8 @@ read_pair_template (BertTokenizer *tokenizer, JsonObject *processor, const char 
       || !bert_json_get_array (processor, "pair", file, "post_processor.pair", &pair, error))
     return FALSE;
   g_clear_pointer (&tokenizer->pair_unsupported, g_free);
-  if (pair == NULL) {
-    tokenizer->pair_unsupported = g_strdup_printf ("%s: post_processor has no pair template", file);
-    return TRUE;
-  }
+  if (pair == NULL) /* Hugging Face refuses a template without one */
+    return bert_json_field_error (error, file, "post_processor.pair", "a template");
   for (guint i = 0; i < json_array_get_length (pair); i++)
     if (!read_pair_item (tokenizer, specials, json_array_get_element (pair, i), &part, file, error))
       return FALSE;
@@ -740,8 +757,7 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
   const char *supported = tokenizer->pipeline ? "TemplateProcessing or RobertaProcessing"
                                               : "TemplateProcessing or BertProcessing";
 
-  if (!bert_json_get_object (root, "post_processor", file, "post_processor", &processor, error)
-      || !bert_json_get_string (processor, "type", file, "post_processor.type", &type, error))
+  if (!bert_json_get_object (root, "post_processor", file, "post_processor", &processor, error))
     return FALSE;
   if (processor == NULL)
     return unsupported (error, file, "post_processor", "null", supported);
@@ -752,7 +768,7 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: field 'post_processor' is none of the post-processors Hugging Face tokenizers reads "
         "(it goes by the members: RobertaProcessing has sep, cls, trim_offsets and add_prefix_space; "
-        "BertProcessing sep and cls; TemplateProcessing single and special_tokens)",
+        "BertProcessing sep and cls; TemplateProcessing single, pair and special_tokens)",
         file);
     return FALSE;
   }
@@ -825,6 +841,10 @@ load_tokenizer_json (const char *path, GError **error)
     return NULL;
 
   BertTokenizer *tokenizer = tokenizer_from_json (root, &unigram_vocab, path, error);
+  /* after the readers, whose errors say more about what they read */
+  if (tokenizer != NULL
+      && !bert_json_check_refusals (root, unigram_vocab.n > 0 ? (gint64) unigram_vocab.n : -1, path, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
   bert_unigram_vocab_clear (&unigram_vocab);
   g_object_unref (parser);
   return tokenizer;

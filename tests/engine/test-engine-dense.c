@@ -124,6 +124,10 @@ test_broken_modules_are_refused (void)
   assert_copy_fails ("3_Dense/model.safetensors", NULL, "3_Dense");
   assert_copy_fails ("3_Dense/config.json", "{\"in_features\": 12, \"out_features\": 7, \"bias\": false}",
       "linear.weight");
+  /* 2_Dense's file holds linear.bias, which sentence-transformers refuses for a module
+   * without bias ("Unexpected key(s) in state_dict"). */
+  assert_copy_fails ("2_Dense/config.json", "{\"in_features\": 16, \"out_features\": 12, \"bias\": false}",
+      "unexpected tensor 'linear.bias'");
   assert_copy_fails ("1_Pooling/config.json", "{\"pooling_mode\": \"lasttoken\"}", "pooling_mode lasttoken");
 }
 

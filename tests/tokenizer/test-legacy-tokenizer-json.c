@@ -391,6 +391,171 @@ test_metaspace_add_prefix_space_as_the_reference (void)
   bert_tokenizer_free (b);
 }
 
+/* ---- what tokenizers 0.23.3 refuses (found by tokenizer-json-differential.py) ---- */
+
+#define WORDPIECE_DECODER "\"decoder\":{\"type\":\"WordPiece\",\"prefix\":\"##\",\"cleanup\":true}"
+#define BERT_NORMALIZER                                                                                      \
+  "\"normalizer\":{\"type\":\"BertNormalizer\",\"clean_text\":true,\"handle_chinese_chars\":true,"           \
+  "\"strip_accents\":null,\"lowercase\":true}"
+
+/* data/wordpiece-bert with from replaced by to: refused with an error holding refusal, or,
+ * where refusal is NULL, loaded and encoding as the original. */
+static void
+check_wordpiece_edit (const char *from, const char *to, const char *refusal)
+{
+  GError *error = NULL;
+  BertTokenizer *original = load_edited ("wordpiece-bert", from, from, &error);
+  BertTokenizer *edited = load_edited ("wordpiece-bert", from, to, &error);
+  BertEncoding encoding;
+
+  g_assert_no_error (original ? NULL : error);
+  if (refusal != NULL) {
+    g_assert_null (edited);
+    g_assert_nonnull (error);
+    g_test_message ("%s -> %s: %s", from, to, error->message);
+    g_assert_nonnull (strstr (error->message, refusal));
+    g_error_free (error);
+    bert_tokenizer_free (original);
+    return;
+  }
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (original, "Hello unaffable world", 21, G_MAXUINT, &encoding);
+  char *expected = encoding_describe (&encoding, FALSE);
+  bert_tokenizer_encode (edited, "Hello unaffable world", 21, G_MAXUINT, &encoding);
+  char *got = encoding_describe (&encoding, FALSE);
+  g_assert_cmpstr (got, ==, expected);
+  g_free (got);
+  g_free (expected);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (edited);
+  bert_tokenizer_free (original);
+}
+
+/* "Unknown tokenizer version '2.0'"; a version that is not a string is refused too. */
+static void
+test_version_as_the_reference (void)
+{
+  check_wordpiece_edit ("\"version\":\"1.0\",", "", NULL);
+  check_wordpiece_edit ("\"version\":\"1.0\"", "\"version\":\"2.0\"", "unknown tokenizer version '2.0'");
+  check_wordpiece_edit ("\"version\":\"1.0\"", "\"version\":\"1\"", "unknown tokenizer version '1'");
+  check_wordpiece_edit ("\"version\":\"1.0\"", "\"version\":1.0", "'version'");
+  check_wordpiece_edit ("\"version\":\"1.0\"", "\"version\":null", "'version'");
+}
+
+/* The decoder is not used here, but tokenizers refuses the file where it refuses the
+ * decoder: by its type where that names one (ByteLevel and Metaspace need theirs), else the
+ * first of BPEDecoder, WordPiece, CTC, Replace and Strip whose members it has. */
+static void
+test_decoders_as_the_reference (void)
+{
+  const char *accepted[] = {
+    "null", "{\"type\":\"Foo\",\"prefix\":\"##\",\"cleanup\":true}", "{\"prefix\":\"##\",\"cleanup\":true}",
+    "{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"trim_offsets\":true}",
+    "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\"}",
+    "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"add_prefix_space\":false,\"prepend_scheme\":"
+    "\"never\"}",
+    "{\"type\":\"BPEDecoder\",\"suffix\":\"</w>\"}", "{\"suffix\":\"</w>\"}",
+    "{\"pad_token\":\"<pad>\",\"word_delimiter_token\":\"|\",\"cleanup\":true}",
+    "{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"\u2581+\"},\"content\":\" \"}",
+    "{\"pattern\":{\"String\":\"\u2581\"},\"content\":\" \"}", "{\"type\":\"ByteFallback\"}",
+    "{\"type\":\"Fuse\"}", "{\"content\":\" \",\"start\":1,\"stop\":0}",
+    "{\"type\":\"Sequence\",\"decoders\":[]}",
+    "{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"ByteFallback\"},{\"prefix\":\"##\",\"cleanup\":true}]}"
+  };
+  const char *refused[] = { "{}", "[]",
+    "{\"add_prefix_space\":true,\"trim_offsets\":true,\"use_regex\":true}",
+    "{\"type\":\"ByteLevel\",\"add_prefix_space\":true}",
+    "{\"replacement\":\"\u2581\",\"prepend_scheme\":\"always\"}",
+    "{\"type\":\"Metaspace\",\"replacement\":\"ab\"}",
+    "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"prepend_scheme\":\"sometimes\"}",
+    "{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"add_prefix_space\":false}",
+    "{\"type\":\"WordPiece\"}", "{\"type\":\"WordPiece\",\"prefix\":1,\"cleanup\":true}",
+    "{\"type\":\"Foo\"}", "{\"type\":\"BPEDecoder\"}",
+    "{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"(\"},\"content\":\" \"}",
+    "{\"type\":\"Strip\",\"content\":\"ab\",\"start\":1,\"stop\":0}",
+    "{\"type\":\"Strip\",\"content\":\" \",\"start\":1.0,\"stop\":0}", "{\"type\":\"Sequence\"}",
+    "{\"decoders\":[]}", "{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Foo\"}]}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++) {
+    char *decoder = g_strconcat ("\"decoder\":", accepted[i], NULL);
+    check_wordpiece_edit (WORDPIECE_DECODER, decoder, NULL);
+    g_free (decoder);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    char *decoder = g_strconcat ("\"decoder\":", refused[i], NULL);
+    check_wordpiece_edit (WORDPIECE_DECODER, decoder,
+        "field 'decoder' is refused by Hugging Face tokenizers");
+    g_free (decoder);
+  }
+}
+
+/* tokenizers' tag for BertNormalizer is "Bert"; a type naming no normaliser ("Foo", and
+ * "BertNormalizer" itself) is read by the members, so BertNormalizer's name on Strip's
+ * members makes a Strip there. */
+static void
+test_normalizer_type_naming_none_is_read_by_its_members (void)
+{
+  check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":\"Bert\"", NULL);
+  check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":\"Foo\"", NULL);
+  check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":1", NULL);
+  check_wordpiece_edit (BERT_NORMALIZER,
+      "\"normalizer\":{\"type\":\"BertNormalizer\",\"strip_left\":true,"
+      "\"strip_right\":true}",
+      "normalizer (read by its members, as Hugging Face reads it) is Strip");
+  check_wordpiece_edit (",\"lowercase\":true}", "}",
+      "field 'normalizer' is refused by Hugging Face tokenizers");
+  check_wordpiece_edit ("\"lowercase\":true", "\"lowercase\":1", "'normalizer.lowercase'");
+  check_wordpiece_edit (BERT_NORMALIZER, "\"normalizer\":{\"type\":\"Foo\"}",
+      "field 'normalizer' is refused by Hugging Face tokenizers");
+}
+
+/* TemplateProcessingDeserializer requires pair. */
+static void
+test_template_without_pair_is_refused (void)
+{
+  const char *bert = "{\"type\":\"BertProcessing\",\"sep\":[\"[SEP]\",3],\"cls\":[\"[CLS]\",2]}";
+  const char *template = "{\"type\":\"TemplateProcessing\",\"single\":[{\"Sequence\":{\"id\":\"A\","
+                         "\"type_id\":0}}],\"special_tokens\":{}}";
+  check_wordpiece_edit (bert, template, "field 'post_processor' is none of the post-processors");
+}
+
+/* TruncationParams needs max_length, strategy and stride; PaddingParams all but
+ * pad_to_multiple_of; an added token its five flags; a typed model its members. */
+static void
+test_members_the_reference_requires (void)
+{
+  const char *truncated = "\"truncation\":{\"max_length\":100,\"strategy\":\"LongestFirst\",\"stride\":0}";
+  const char *padded = "\"padding\":{\"strategy\":{\"Fixed\":16},\"direction\":\"Right\",\"pad_id\":0,"
+                       "\"pad_type_id\":0,\"pad_token\":\"[PAD]\"}";
+  check_wordpiece_edit ("\"truncation\":null", truncated, NULL);
+  check_wordpiece_edit ("\"truncation\":null", "\"truncation\":{\"max_length\":100}", "field 'truncation'");
+  check_wordpiece_edit ("\"truncation\":null",
+      "\"truncation\":{\"max_length\":100,\"strategy\":\"LongestFirst\",\"stride\":0,\"direction\":\"Up\"}",
+      "field 'truncation'");
+  check_wordpiece_edit ("\"padding\":null", padded, NULL);
+  check_wordpiece_edit ("\"padding\":null", "\"padding\":{\"pad_id\":0}", "field 'padding'");
+  check_wordpiece_edit (",\"special\":true}", "}", "field 'added_tokens[0]'");
+  check_wordpiece_edit ("\"unk_token\":\"[UNK]\",", "", "field 'model' is refused");
+  check_wordpiece_edit ("\"max_input_chars_per_word\":100", "\"max_input_chars_per_word\":null",
+      "field 'model' is refused");
+}
+
+/* A ByteLevel pre-tokenizer needs trim_offsets; a charsmap must be standard base64. */
+static void
+test_pre_tokenizer_and_charsmap_forms (void)
+{
+  GError *error = NULL;
+
+  g_assert_null (load_edited ("bpe-roberta", "\"trim_offsets\":true,\"use_regex\"", "\"use_regex\"", &error));
+  g_assert_nonnull (strstr (error->message, "field 'pre_tokenizer' is refused"));
+  g_clear_error (&error);
+  g_assert_null (load_edited ("unigram-nmt-nfkc", "\"precompiled_charsmap\":\"",
+      "\"precompiled_charsmap\":\"-", &error));
+  g_assert_nonnull (strstr (error->message, "standard base64"));
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -416,6 +581,13 @@ main (int argc, char **argv)
       test_untyped_unigram_vocabulary_is_read_from_the_text);
   g_test_add_func ("/legacy-json/merge-shorter-than-prefix", test_merge_shorter_than_the_prefix_is_refused);
   g_test_add_func ("/legacy-json/post-processor-by-members", test_post_processor_is_read_by_its_members);
+  g_test_add_func ("/legacy-json/version", test_version_as_the_reference);
+  g_test_add_func ("/legacy-json/decoders", test_decoders_as_the_reference);
+  g_test_add_func ("/legacy-json/normalizer-read-by-members",
+      test_normalizer_type_naming_none_is_read_by_its_members);
+  g_test_add_func ("/legacy-json/template-without-pair", test_template_without_pair_is_refused);
+  g_test_add_func ("/legacy-json/required-members", test_members_the_reference_requires);
+  g_test_add_func ("/legacy-json/pre-tokenizer-and-charsmap", test_pre_tokenizer_and_charsmap_forms);
   g_test_add_func ("/legacy-json/metaspace-add-prefix-space",
       test_metaspace_add_prefix_space_as_the_reference);
   return g_test_run ();

@@ -2229,6 +2229,8 @@ write_tokenizer_without_template (const gchar *head)
                     "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": "
                     "\"BertPreTokenizer\"}, \"post_processor\": {\"type\": \"TemplateProcessing\", "
                     "\"single\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], "
+                    "\"pair\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, "
+                    "{\"Sequence\": {\"id\": \"B\", \"type_id\": 1}}], "
                     "\"special_tokens\": {}}, \"model\": {\"type\": \"WordPiece\", \"unk_token\": "
                     "\"[UNK]\", \"continuing_subword_prefix\": \"##\", \"max_input_chars_per_word\": 100, "
                     "\"vocab\": {");
