@@ -871,16 +871,24 @@ pre_tokenize (Encoder *encoder, gboolean fuse_runs)
 
 /* The segment normalised, then split on the normalized added tokens, as the second pass
  * of extract_and_normalize does: each piece between them pre-tokenized on its own. Without
- * such tokens the whole segment is the one piece: one call site of pre_tokenize keeps the
- * pre-tokenizers inlined here. */
+ * such tokens, or where the raw segment holds no character from which the normaliser could
+ * make one's first character, the whole segment is the one piece: one call site of
+ * pre_tokenize keeps the pre-tokenizers inlined here. */
 static void
 encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
 {
   const BertPipeline *pipeline = encoder->pipeline;
   const BertAddedTokens *tokens = &encoder->tokenizer->normalized_added;
+  /* The scan pays where a segment without a match is then cheaper: Metaspace's split
+   * taking the normaliser's last Replace of space runs. Elsewhere the normalised text
+   * (without a normaliser, the raw text where it lies) is searched as cheaply as the raw
+   * text would be scanned. */
+  gboolean may_match = tokens->n_tokens > 0
+      && (!pipeline->split_takes_runs
+          || bert_char_set_find (&encoder->tokenizer->normalized_triggers, encoder->text, start, end));
   /* the last Replace of runs is left to Metaspace's split, unless the fully normalised
    * text has to be searched for added tokens */
-  gboolean fuse_runs = pipeline->split_takes_runs && tokens->n_tokens == 0;
+  gboolean fuse_runs = pipeline->split_takes_runs && !may_match;
   BertNormalized *whole = encoder->normalized;
   gsize at = 0, search_at = 0;
   BertAddedMatch match;
@@ -892,7 +900,7 @@ encode_segment (Encoder *encoder, uint32_t start, uint32_t end)
   normalize (pipeline, whole, encoder->work->precompiled_scratch,
       fuse_runs ? pipeline->n_steps - 1 : pipeline->n_steps);
   for (;;) {
-    gboolean found = search_at < whole->length
+    gboolean found = may_match && search_at < whole->length
         && bert_added_tokens_find (tokens, whole->text, search_at, at, whole->length, &match);
     gsize piece_end = found ? match.start : whole->length;
     if (piece_end > at) {

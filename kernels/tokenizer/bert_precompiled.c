@@ -135,6 +135,48 @@ shortest_match (const BertPrecompiled *precompiled, const char *key, uint32_t le
   return NULL;
 }
 
+typedef struct {
+  const BertPrecompiled *precompiled;
+  BertPrecompiledVisit visit;
+  gpointer data;
+  char key[WHOLE_GRAPHEME_LIMIT - 1];
+  guint budget; /* nodes left to visit */
+} KeyWalk;
+
+/* The keys below the node whose children are at base ^ byte, key[0, depth) leading there;
+ * a key's extensions are never matched (the shortest prefix wins), so not walked. */
+static gboolean
+walk_keys (KeyWalk *walk, uint32_t base, guint depth)
+{
+  const BertPrecompiled *precompiled = walk->precompiled;
+  for (uint32_t c = 1; c < 256; c++) {
+    uint32_t node = base ^ c;
+    if (node >= precompiled->n_units || (precompiled->units[node] & ((1u << 31) | 0xFF)) != c)
+      continue;
+    if (walk->budget-- == 0)
+      return FALSE;
+    uint32_t unit = precompiled->units[node], child = node ^ unit_offset (unit);
+    if (child >= precompiled->n_units)
+      continue;
+    walk->key[depth] = (char) c;
+    if ((unit >> 8) & 1) {
+      uint32_t value = precompiled->units[child] & ((1u << 31) - 1);
+      if (value < precompiled->strings_length)
+        walk->visit (walk->key, depth + 1, precompiled->strings + value, walk->data);
+    } else if (depth + 1 < sizeof walk->key && !walk_keys (walk, child, depth + 1)) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+bert_precompiled_foreach_key (const BertPrecompiled *precompiled, BertPrecompiledVisit visit, gpointer data)
+{
+  KeyWalk walk = { precompiled, visit, data, { 0 }, precompiled->n_units };
+  return precompiled->n_units == 0 || walk_keys (&walk, unit_offset (precompiled->units[0]), 0);
+}
+
 static inline gboolean
 kept_alone (const BertPrecompiled *precompiled, uint32_t cp)
 {

@@ -20,6 +20,13 @@ BertPrecompiled *bert_precompiled_new (const char *base64, const char *file, con
     GError **error);
 void bert_precompiled_free (BertPrecompiled *precompiled);
 
+/* Calls visit with each key the normaliser may match (a cluster's or a character's shortest
+ * prefix in the trie, so at most 5 bytes) and its normalised string. FALSE, having stopped,
+ * where the trie holds more paths that short than it has units, as only a hostile one can. */
+typedef void (*BertPrecompiledVisit) (const char *key, guint key_length, const char *norm, gpointer data);
+gboolean bert_precompiled_foreach_key (const BertPrecompiled *precompiled, BertPrecompiledVisit visit,
+    gpointer data);
+
 void bert_precompiled_normalize (const BertPrecompiled *precompiled, BertNormalized *normalized,
     GArray *scratch);
 

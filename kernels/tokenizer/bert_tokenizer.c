@@ -7,6 +7,7 @@
  * the byte span of the input it came from; a finished word goes through WordPiece at once.
  * The spans follow Hugging Face's alignment rules, so offsets match the reference exactly.
  */
+#include "bert_added_triggers.h"
 #include "bert_normalized.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -597,6 +598,13 @@ normalize_wordpiece_text (const BertTokenizer *tokenizer, const char *text)
   return normalized;
 }
 
+char *
+bert_tokenizer_normalize_text (const BertTokenizer *tokenizer, const char *text)
+{
+  return tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, text)
+                             : normalize_wordpiece_text (tokenizer, text);
+}
+
 /* The loader's content of the normalized added token with id (error messages only). */
 static const char *
 content_of (const BertAddedTokens *contents, int32_t id)
@@ -642,8 +650,7 @@ normalize_added_tokens (BertTokenizer *tokenizer, const char *source, GError **e
   memset (&tokenizer->normalized_added, 0, sizeof tokenizer->normalized_added);
   for (guint i = 0; i < contents.n_tokens && ok; i++) {
     const BertAddedToken *token = &contents.tokens[i];
-    char *pattern = tokenizer->pipeline ? bert_pipeline_normalize_text (tokenizer->pipeline, token->text)
-                                        : normalize_wordpiece_text (tokenizer, token->text);
+    char *pattern = bert_tokenizer_normalize_text (tokenizer, token->text);
     ok = check_pattern (tokenizer, &contents, token, pattern, source, error);
     if (ok) {
       BertAddedToken *added = bert_added_tokens_add (&tokenizer->normalized_added, pattern, token->id);
@@ -654,6 +661,9 @@ normalize_added_tokens (BertTokenizer *tokenizer, const char *source, GError **e
     g_free (pattern);
   }
   bert_added_tokens_clear (&contents);
+  bert_char_set_clear (&tokenizer->normalized_triggers);
+  if (ok && tokenizer->normalized_added.n_tokens > 0)
+    bert_added_triggers_derive (tokenizer, &tokenizer->normalized_triggers);
   return ok;
 }
 
@@ -672,10 +682,14 @@ has_invalid_utf8 (const char *text, gsize from, gsize length)
   return invalid;
 }
 
+/* A segment without a character from which BertNormalizer could make a normalized token's
+ * first character holds no match once normalised: it takes the fused path. */
 static void
 process_any_segment (Encoder *encoder, const char *text, gsize start, gsize end)
 {
-  if (encoder->tokenizer->normalized_added.n_tokens > 0)
+  const BertTokenizer *tokenizer = encoder->tokenizer;
+  if (tokenizer->normalized_added.n_tokens > 0
+      && bert_char_set_find (&tokenizer->normalized_triggers, text, start, end))
     process_normalized_segment (encoder, text, start, end);
   else
     process_segment (encoder, text, start, end);
@@ -886,6 +900,7 @@ bert_tokenizer_free (BertTokenizer *tokenizer)
   bert_pipeline_free (tokenizer->pipeline);
   bert_added_tokens_clear (&tokenizer->added);
   bert_added_tokens_clear (&tokenizer->normalized_added);
+  bert_char_set_clear (&tokenizer->normalized_triggers);
   g_free (tokenizer->subword_prefix);
   g_free (tokenizer->pair_unsupported);
   g_free (tokenizer);

@@ -2,6 +2,7 @@
 #ifndef BERT_TOKENIZER_PRIVATE_H
 #define BERT_TOKENIZER_PRIVATE_H
 
+#include "bert_char_set.h"
 #include "bert_tokenizer.h"
 #include "bert_vocab.h"
 
@@ -94,6 +95,9 @@ struct _BertTokenizer {
 
   BertAddedTokens added;            /* matched in the raw text */
   BertAddedTokens normalized_added; /* matched in the normalised pieces between those */
+  /* the raw characters from which the normaliser may make one of those's first character
+   * (bert_added_triggers.h): a piece without any is encoded as if there were none */
+  BertCharSet normalized_triggers;
 
   uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
 
@@ -167,6 +171,8 @@ void bert_tokenizer_add_special (BertTokenizer *tokenizer, const char *content, 
 /* The text the pipeline's normaliser makes of text (NUL-terminated), as Hugging Face
  * normalises a normalized added token's content into its pattern. */
 char *bert_pipeline_normalize_text (const struct _BertPipeline *pipeline, const char *text);
+/* The same for any tokenizer (WordPiece's BertNormalizer once finished). */
+char *bert_tokenizer_normalize_text (const BertTokenizer *tokenizer, const char *text);
 
 /* tokenizer.json helpers the Unigram and BPE readers share with WordPiece's. */
 typedef struct _JsonArray JsonArray;

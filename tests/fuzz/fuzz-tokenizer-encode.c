@@ -3,7 +3,8 @@
  * Every input is encoded by every tokenizer loaded at start-up (the tiny fixture
  * vocabulary under four normaliser settings; the Unigram and byte-level BPE fixtures of
  * tests/tokenizer/data: Precompiled charsmaps, Metaspace, byte fallback, ByteLevel,
- * RoBERTa's trimming, subword affixes; and the real Hugging Face tokenizers when
+ * RoBERTa's trimming, subword affixes; five with normalized added tokens, of
+ * data/normalized-added; and the real Hugging Face tokenizers when
  * $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken from the
  * input's size, and each encoding's invariants are checked (fuzz_check_encode). Inputs
  * include invalid UTF-8, NULs and pango markup. The input cut in two (where its first
@@ -11,6 +12,8 @@
  */
 #include "fuzz-checks.h"
 
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <stdlib.h>
 
 static GPtrArray *tokenizers;
@@ -55,6 +58,63 @@ add_subword_tokenizers (void)
   }
 }
 
+/* A variant of data/normalized-added: its tokenizer.json, or its base fixture's with the
+ * added tokens of its variant.json, written to a temporary folder to be loaded. */
+static BertTokenizer *
+load_normalized_added (const char *variant, GError **error)
+{
+  char *folder = g_build_filename (FUZZ_SUBWORD_DIR, "normalized-added", variant, NULL);
+  char *variant_path = g_build_filename (folder, "variant.json", NULL);
+  BertTokenizer *tokenizer;
+
+  if (!g_file_test (variant_path, G_FILE_TEST_EXISTS)) {
+    tokenizer = bert_tokenizer_new_from_path (folder, error);
+  } else {
+    JsonParser *description = json_parser_new (), *base = json_parser_new ();
+    if (!json_parser_load_from_file (description, variant_path, error))
+      fuzz_fail ("cannot read %s: %s", variant_path, (*error)->message);
+    JsonObject *object = json_node_get_object (json_parser_get_root (description));
+    char *base_path = g_build_filename (FUZZ_SUBWORD_DIR, json_object_get_string_member (object, "base"),
+        "tokenizer.json", NULL);
+    if (!json_parser_load_from_file (base, base_path, error))
+      fuzz_fail ("cannot read %s: %s", base_path, (*error)->message);
+    json_object_set_member (json_node_get_object (json_parser_get_root (base)), "added_tokens",
+        json_node_copy (json_object_get_member (object, "added_tokens")));
+    char *text = json_to_string (json_parser_get_root (base), FALSE);
+    char *dir = g_dir_make_tmp ("fuzz-normalized-added-XXXXXX", NULL);
+    char *path = g_build_filename (dir, "tokenizer.json", NULL);
+    if (dir == NULL || !g_file_set_contents (path, text, -1, NULL))
+      fuzz_fail ("cannot write %s", path);
+    tokenizer = bert_tokenizer_new_from_path (dir, error);
+    g_remove (path);
+    g_rmdir (dir);
+    g_free (path);
+    g_free (dir);
+    g_free (text);
+    g_free (base_path);
+    g_object_unref (description);
+    g_object_unref (base);
+  }
+  g_free (variant_path);
+  g_free (folder);
+  return tokenizer;
+}
+
+/* Normalized added tokens, and the text where none can start that skips normalising for
+ * them: real files' specials (roberta-base's, XLM-R's <mask>), tokens NFKC and Lowercase
+ * make from other characters, BertNormalizer's. */
+static void
+add_normalized_added_tokenizers (void)
+{
+  static const char *const variants[] = { "bpe-roberta-specials", "xlmr-mask-only",
+    "unigram-lowercase-sources", "wordpiece-mask-only", "wordpiece-uncased" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
+    GError *error = NULL;
+    add_tokenizer (load_normalized_added (variants[i], &error), error, variants[i]);
+  }
+}
+
 static void
 add_shared_tokenizers (void)
 {
@@ -84,6 +144,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   tokenizers = g_ptr_array_new ();
   add_fixture_tokenizers ();
   add_subword_tokenizers ();
+  add_normalized_added_tokenizers ();
   add_shared_tokenizers ();
   return 0;
 }

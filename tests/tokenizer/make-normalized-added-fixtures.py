@@ -17,9 +17,15 @@ test-normalized-added compares with these.
   /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py \
       --folders /tmp/normalized-added --sprinkle CORPUS OUT.txt
 
---folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
-compare-with-hf.py); --sprinkle writes the first 300 kB of CORPUS with every variant's
-tokens and their look-alikes sprinkled in.
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-normalized-added-fixtures.py \
+      --normalized-specials OUT FOLDER...
+
+--normalized-specials writes only copies of real-format files for benchmarks: each
+FOLDER's tokenizer.json with its added tokens normalized, as roberta-base has its specials
+(OUT/NAME-specials), and with <mask> alone normalized, as transformers 3.x/4.x saved XLM-R
+(OUT/NAME-mask). --folders also writes each variant's whole tokenizer.json into DIR/VARIANT/ (for
+compare-with-hf.py); --sprinkle writes the first 300 kB (--sprinkle-kb) of CORPUS with every
+variant's tokens and their look-alikes sprinkled in.
 """
 import argparse
 import json
@@ -37,6 +43,11 @@ OUT = os.path.join(DATA, "normalized-added")
 
 def fullwidth(text):
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def small_form(text):
+    """< and > as NFKC's other sources of them, the small forms."""
+    return text.replace("<", "\ufe64").replace(">", "\ufe65")
 
 
 def specials_normalized(tokenizer, names):
@@ -108,6 +119,23 @@ def variants():
     result["bpe-roberta-normalized"] = ("bpe-roberta", with_added(base, added, [
         " domain", "COVID", "na\u00efve", AddedToken("Hi!", lstrip=True, rstrip=True),
         AddedToken("ing", single_word=True)]))
+    # Real files as saved: roberta-base and its fine-tunes (every special token normalized,
+    # <mask> with lstrip; no normaliser), and XLM-R by transformers 4 (<mask> alone, lstrip),
+    # where the encoders skip normalising text in which no pattern can start. Beside it a
+    # raw "ab" over a normalized "xa" ("xab": the raw one wins), and normalized tokens that
+    # NFKC makes from other characters, whole ("\u01c5a": "D\u017ea") or from inside one
+    # ("\u017eab" inside "\u01c5ab", "ix" inside "\ufb01x").
+    base = load("bpe-roberta")
+    result["bpe-roberta-specials"] = (
+        "bpe-roberta", with_added(base, specials_normalized(base, {"<s>", "<pad>", "</s>", "<unk>", "<mask>"}), []))
+    base = load("unigram-nmt-nfkc")
+    added = specials_normalized(base, {"<mask>"})
+    result["xlmr-mask-only"] = ("unigram-nmt-nfkc", with_added(base, added, [
+        AddedToken("ab", normalized=False), "xa", "D\u017ea", "\u017eab", "ix"]))
+    # Lowercase's sources: the Kelvin sign lowercases to "k"; Replace makes '"' of "``".
+    base = load("unigram-hf")
+    result["unigram-lowercase-sources"] = ("unigram-hf", with_added(base, json.loads(base.to_str())["added_tokens"], [
+        "kelvin", "``q", AddedToken("\u01c6x", lstrip=True)]))
     # WordPiece: [MASK] normalized ("[mask]" after BertNormalizer), accents stripped, CJK
     # spaced, a non-normalized token with lstrip and rstrip.
     tokenizer = wordpiece_uncased()
@@ -118,6 +146,11 @@ def variants():
                           AddedToken("<Hi>", lstrip=True, rstrip=True), AddedToken("Cat", single_word=True),
                           AddedToken("[w]", single_word=True, rstrip=True, normalized=False)])
     result["wordpiece-uncased"] = (None, tokenizer)
+    # WordPiece with no normalized token starting with a space: most text skips normalising.
+    tokenizer = wordpiece_uncased()
+    tokenizer.add_special_tokens([AddedToken("[MASK]", normalized=True, special=True)])
+    tokenizer.add_tokens(["kelvin", "\u00c9mile", AddedToken("[x]", lstrip=True)])
+    result["wordpiece-mask-only"] = (None, tokenizer)
     return result
 
 
@@ -140,6 +173,14 @@ WRITTEN = [
     # <Hi>'s rstrip takes the space BertNormalizer puts before an ideograph, where the
     # pattern of \u6771\u4eac starts: the reference's next match starts inside it
     "P   <Hi> \u6771\u4eacS", "<Hi>\u6771\u4eac", "[SPECIAL]\u6771\u4eac [SPECIAL] \u6771\u4eac",
+    # where the encoders skip normalising text in which no pattern can start: the forms NFKC
+    # and Lowercase make a pattern's first character of, at a text's first and last byte,
+    # next to raw tokens and across the pieces between them
+    "\ufe64mask\ufe65 x\ufe64mask\ufe65y", "a \uff1cmask\uff1e", "\uff1cmask\uff1e a", "\u00a0\uff1cmask\uff1e",
+    "<s>   \uff1cmask\uff1e", "\uff1cmask\uff1e   <s>", "<s>\uff1cmask\uff1e</s>", "x </s>  <mask>",
+    "xab xa ab xxab abxa", "\u01c5a \u01c5ab D\u017eab \u017eab", "\ufb01x fix ix \ufb01",
+    "\u212aelvin kelvin KELVIN Kelvin", "``q \u01c4x  \u01c5x \u01c6x", "\u00c9mile EMILE \u00e9mile Emile",
+    "[x]  [X] a [x]", "no token here at all", "\uff1c", "<",
 
 ]
 
@@ -152,7 +193,7 @@ def snippets(tokenizers):
         for token in json.loads(tokenizer.to_str())["added_tokens"]:
             content = token["content"]
             found.update({content, content.upper(), content.lower(), fullwidth(content),
-                          " " + content + " ", "  " + content})
+                          small_form(content), " " + content + " ", "  " + content})
     return sorted(found)
 
 
@@ -172,12 +213,41 @@ def expected_line(tokenizer, text):
                     for i, t, (s, e) in zip(encoding.ids, encoding.type_ids, encoding.offsets))
 
 
+def write_normalized_specials(out, folders):
+    """Each folder's tokenizer.json with every added token normalized (NAME-specials, as
+    roberta-base and its fine-tunes have them) and, where it has one, with <mask> alone
+    normalized (NAME-mask, as transformers 3.x/4.x saved XLM-R)."""
+    for folder in folders:
+        name = os.path.basename(os.path.normpath(folder))
+        with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+            data = json.load(f)
+        forms = {"specials": lambda content: True}
+        if any(token["content"] == "<mask>" for token in data["added_tokens"]):
+            forms["mask"] = lambda content: content == "<mask>"
+        for suffix, chosen in forms.items():
+            for token in data["added_tokens"]:
+                token["normalized"] = token["normalized"] or chosen(token["content"])
+            os.makedirs(os.path.join(out, f"{name}-{suffix}"), exist_ok=True)
+            with open(os.path.join(out, f"{name}-{suffix}", "tokenizer.json"), "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+                data = json.load(f)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folders", help="also write each variant's tokenizer.json under this folder")
     parser.add_argument("--sprinkle", nargs=2, metavar=("CORPUS", "OUT"),
                         help="write CORPUS's first 300 kB with the tokens sprinkled in to OUT")
+    parser.add_argument("--sprinkle-kb", type=int, default=300,
+                        help="with --sprinkle: how much of CORPUS, in kB (default 300)")
+    parser.add_argument("--normalized-specials", nargs="+", metavar=("OUT", "FOLDER"),
+                        help="write each FOLDER's tokenizer.json with its added tokens normalized to OUT "
+                             "(for benchmarks), and nothing else")
     args = parser.parse_args()
+    if args.normalized_specials:
+        write_normalized_specials(args.normalized_specials[0], args.normalized_specials[1:])
+        return
     found = variants()
     pieces = snippets(tokenizer for _, tokenizer in found.values())
     rng = random.Random(15)
@@ -206,7 +276,7 @@ def main():
             tokenizer.save(os.path.join(args.folders, name, "tokenizer.json"), pretty=False)
     if args.sprinkle:
         with open(args.sprinkle[0], encoding="utf-8") as f:
-            lines = f.read(300_000).split("\n")[:-1]
+            lines = f.read(args.sprinkle_kb * 1000).split("\n")[:-1]
         with open(args.sprinkle[1], "w", encoding="utf-8") as f:
             for line in lines:
                 f.write(sprinkle(line, pieces, rng, rng.randrange(4)) + "\n")
