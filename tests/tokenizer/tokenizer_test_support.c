@@ -120,9 +120,9 @@ assert_message_holds (const char *message, va_list needles)
   }
 }
 
-guint
-texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_path, const char *expected_path,
-    const char *label, guint *n_texts)
+void
+assert_texts_as_expected (const BertTokenizer *tokenizer, const char *texts_path, const char *expected_path,
+    const char *label, guint more_than)
 {
   GArray *lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
   GPtrArray *texts = length_records_read (texts_path, lengths);
@@ -140,24 +140,24 @@ texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_path, c
       g_test_message ("%s, text %u (%s):\n  ours %s\n  hf   %s", label, i, text, got, expected[i]);
     g_free (got);
   }
-  *n_texts = texts->len;
+  g_assert_cmpuint (texts->len, >, more_than);
+  g_assert_cmpuint (n_differ, ==, 0);
   bert_encoding_clear (&encoding);
   g_strfreev (expected);
   g_ptr_array_free (texts, TRUE);
   g_array_free (lengths, TRUE);
-  return n_differ;
 }
 
 guint
-pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, const char *expected_path,
-    const char *label, guint *n_truncated)
+assert_pairs_as_expected (const BertTokenizer *tokenizer, const char *cases_path, const char *expected_path,
+    const char *label)
 {
+  GArray *cases = pair_cases_read (cases_path);
   char **expected = read_file_lines (expected_path);
   BertEncoding encoding;
   GError *error = NULL;
-  guint n_differ = 0;
+  guint n_differ = 0, n_truncated = 0;
 
-  *n_truncated = 0;
   bert_encoding_init (&encoding);
   for (guint i = 0; i < cases->len; i++) {
     const PairCase *pair = &g_array_index (cases, PairCase, i);
@@ -165,16 +165,19 @@ pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, cons
     g_assert_true (bert_tokenizer_encode_pair (tokenizer, pair->text[0], pair->length[0], pair->text[1],
         pair->length[1], pair->max_length, &encoding, &error));
     g_assert_no_error (error);
-    *n_truncated += encoding.truncated;
+    n_truncated += encoding.truncated;
     char *got = encoding_describe (&encoding, TRUE);
     if (strcmp (got, expected[i]) != 0 && n_differ++ < 5)
       g_test_message ("%s, pair %u (max_length %u, '%s', '%s'):\n  ours %s\n  hf   %s", label, i,
           pair->max_length, pair->text[0], pair->text[1], got, expected[i]);
     g_free (got);
   }
+  g_assert_cmpuint (cases->len, >, 60);
+  g_assert_cmpuint (n_differ, ==, 0);
   bert_encoding_clear (&encoding);
   g_strfreev (expected);
-  return n_differ;
+  pair_cases_free (cases);
+  return n_truncated;
 }
 
 void

@@ -45,15 +45,15 @@ void assert_message_holds (const char *message, va_list needles);
 
 /* Encodes each text of the length records of texts_path without a length limit and compares
  * it with the line of the same index of expected_path (which must have one), logging the
- * first five differences under label; the number of texts that differ, and in *n_texts
- * how many there are. */
-guint texts_unlike_expected (const BertTokenizer *tokenizer, const char *texts_path,
-    const char *expected_path, const char *label, guint *n_texts);
-/* Encodes each pair case (PairCase) and compares it, with its sequence ids, with the line of
- * the same index of expected_path, as texts_unlike_expected; the number of pairs that differ,
- * and in *n_truncated how many encodings were truncated. */
-guint pairs_unlike_expected (const BertTokenizer *tokenizer, const GArray *cases, const char *expected_path,
-    const char *label, guint *n_truncated);
+ * first five differences under label; asserts that none differs and that there are more
+ * than more_than texts. */
+void assert_texts_as_expected (const BertTokenizer *tokenizer, const char *texts_path,
+    const char *expected_path, const char *label, guint more_than);
+/* Encodes each pair case (PairCase) of cases_path and compares it, with its sequence ids, with
+ * the line of the same index of expected_path, as assert_texts_as_expected; asserts that none
+ * differs and that there are more than 60 cases. Returns how many encodings were truncated. */
+guint assert_pairs_as_expected (const BertTokenizer *tokenizer, const char *cases_path,
+    const char *expected_path, const char *label);
 
 /* Adds the test prefix/NAME, run with NAME as its data, for each of names[0, n_names). */
 void test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test);
