@@ -2,14 +2,24 @@
  * its Tokenizer deserializer (tokenizer/serialization.rs) reads the file. */
 #include "bert_json_refusals.h"
 
+#include <stdarg.h>
+
 #include "bert_json_variants.h"
 #include "bert_tokenizer.h"
 
-static gboolean
-refused (GError **error, const char *file, const char *field, const char *expected)
+/* expected: a printf format of what tokenizers needs there. */
+static gboolean G_GNUC_PRINTF (4, 5)
+    refused (GError **error, const char *file, const char *field, const char *expected, ...)
 {
+  va_list args;
+  char *needs;
+
+  va_start (args, expected);
+  needs = g_strdup_vprintf (expected, args);
+  va_end (args);
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: field '%s' is refused by Hugging Face tokenizers, which needs %s", file, field, expected);
+      "%s: field '%s' is refused by Hugging Face tokenizers, which needs %s", file, field, needs);
+  g_free (needs);
   return FALSE;
 }
 
@@ -42,7 +52,7 @@ check_part (JsonObject *root, const char *name, gboolean (*has_form) (JsonObject
   if (node == NULL || JSON_NODE_HOLDS_NULL (node)
       || (JSON_NODE_HOLDS_OBJECT (node) && has_form (json_node_get_object (node))))
     return TRUE;
-  return refused (error, file, name, expected);
+  return refused (error, file, name, "%s", expected);
 }
 
 static gboolean
@@ -98,9 +108,7 @@ check_decoder (JsonObject *root, const char *file, GError **error)
   if (bert_json_decoder_type (decoder) != NULL)
     return TRUE;
   char *expected = bert_json_decoder_expected (decoder);
-  char *message = g_strdup_printf ("a decoder it knows: %s", expected);
-  refused (error, file, "decoder", message);
-  g_free (message);
+  refused (error, file, "decoder", "a decoder it knows: %s", expected);
   g_free (expected);
   return FALSE;
 }
@@ -117,19 +125,14 @@ check_model (JsonObject *root, gint64 taken_pieces, const char *file, GError **e
   if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING
       || bert_json_model_has_form (model, json_node_get_string (type), taken_pieces))
     return TRUE;
-  char *expected = g_strdup_printf ("the members of a %s model", json_node_get_string (type));
-  refused (error, file, "model", expected);
-  g_free (expected);
-  return FALSE;
+  return refused (error, file, "model", "the members of a %s model", json_node_get_string (type));
 }
 
 gboolean
 bert_json_normalizer_refused (JsonObject *normalizer, const char *file, const char *field, GError **error)
 {
   char *expected = bert_json_normalizer_expected (normalizer);
-  char *message = g_strdup_printf ("a normalizer it knows: %s", expected);
-  refused (error, file, field, message);
-  g_free (message);
+  refused (error, file, field, "a normalizer it knows: %s", expected);
   g_free (expected);
   return FALSE;
 }
