@@ -43,29 +43,7 @@ typedef struct {
 typedef struct {
   uint32_t n_units; /* 256 past the highest base, so that no step leaves the array */
   BertTrieUnit *units;
-  /* BERT_TRIE_BASE_BITS where the bases' top bits hold each node's cut (bert_unigram.c): a
-   * bound of the slack of the pieces below it, in quarters, for cutting walks short. */
-  uint32_t base_mask;
 } BertPieceTrie;
-
-#define BERT_TRIE_BASE_BITS 0xFFFFFFu
-
-/* Upper bounds on the best score of the rest of a word, for skipping the walks from
- * positions that no best path crosses (bert_unigram.c): potential[b] summed over the bytes
- * of text[s, end) plus the slack of the first piece, read by text[s] and text[s + 1].
- * Every piece's score is at most the sum of its bytes' potentials; its slack is the
- * difference. Potentials are multiples of 2^-BERT_UNIGRAM_POTENTIAL_BITS, so that their
- * sums over a word are exact. */
-#define BERT_UNIGRAM_POTENTIAL_BITS 20
-
-typedef struct {
-  int64_t potential[256];      /* times 2^BERT_UNIGRAM_POTENTIAL_BITS, rounded up */
-  uint8_t left_out[256];       /* 1 for the first byte of a piece left out of the bounds */
-  float last_slack[256];       /* the most a piece at the word's last byte falls short */
-  float pair_slack[256 * 256]; /* by first and second byte: the most a piece falls short */
-  double magnitude;            /* the largest |score| of the pieces kept, or |unk_score| */
-  double slack_magnitude;      /* the largest |slack| in the tables */
-} BertUnigramBounds;
 
 typedef struct {
   double *scores; /* per piece id */
@@ -75,7 +53,6 @@ typedef struct {
   gboolean byte_fallback;
   int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
   BertPieceTrie trie;
-  BertUnigramBounds *bounds; /* NULL: every position is walked */
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and the trie once scores are read. */
