@@ -311,10 +311,14 @@ offer_probed_pieces (const BertUnigram *unigram, const BertVocab *vocab, const c
   double base = nodes[start].score;
   gboolean single = FALSE;
   for (uint32_t k = 0; k < n; k++) {
-    int32_t id = bert_piece_probe_id (vocab, hashes[k], first8, text, start, ends[k]);
+    uint32_t end = ends[k] & ~BERT_PROBE_HOT_BIT;
+    const BertPieceProbe *probe = &unigram->probe;
+    int32_t id = ends[k] & BERT_PROBE_HOT_BIT
+        ? bert_piece_probe_id (vocab, probe->hot_slots, probe->hot_mask, hashes[k], first8, text, start, end)
+        : bert_piece_probe_id (vocab, vocab->slots, vocab->slot_mask, hashes[k], first8, text, start, end);
     if (id >= 0 && (uint32_t) id < unigram->n_pieces) {
-      offer (&nodes[ends[k]], base + unigram->scores[id], (int32_t) start, id);
-      single |= ends[k] - start == char_length;
+      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
+      single |= end - start == char_length;
     }
   }
   return single;

@@ -21,7 +21,9 @@
 typedef struct {
   uint64_t *filter; /* NULL: not built, the trie is used */
   uint32_t bucket_mask;
-  int timing_only;
+  int timing_only, no_prefix;
+  BertVocabSlot *hot_slots; /* the pieces of the lowest ids (highest scores) */
+  uint32_t hot_mask;
   uint32_t max_chars;       /* characters of the longest piece: the most candidates a search finds */
   uint32_t max_length[256]; /* bytes of the longest piece per first byte */
 } BertPieceProbe;
@@ -30,6 +32,14 @@ typedef struct {
  * is not valid UTF-8, as pieces must then be found where the trie finds them. */
 gboolean bert_piece_probe_build (BertPieceProbe *probe, const BertVocab *vocab, uint32_t n_pieces);
 void bert_piece_probe_clear (BertPieceProbe *probe);
+
+#define BERT_PROBE_HOT_BIT 0x80000000u
+
+static inline uint32_t
+bert_piece_probe_slot (uint32_t mask, uint64_t hash)
+{
+  return (uint32_t) ((hash * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
 
 static inline unsigned
 bert_piece_probe_bits (const BertPieceProbe *probe, uint64_t hash)
@@ -54,9 +64,15 @@ bert_piece_probe_candidates (const BertPieceProbe *probe, const BertVocab *vocab
     if (at < length && ((unsigned char) text[at] & 0xC0) == 0x80)
       continue;
     unsigned bits = bert_piece_probe_bits (probe, hash);
-    if (!(bits & BERT_PROBE_PREFIX))
+    if (bits < 2 && probe->no_prefix)
+      continue;
+    if (bits == 0)
       break;
-    if (bits & BERT_PROBE_PIECE) {
+    if (bits == 2) {
+      __builtin_prefetch (&probe->hot_slots[bert_piece_probe_slot (probe->hot_mask, hash)]);
+      ends[n] = at | BERT_PROBE_HOT_BIT;
+      hashes[n++] = hash;
+    } else if (bits == 3) {
       bert_vocab_prefetch (vocab, hash);
       ends[n] = at;
       hashes[n++] = hash;
@@ -69,13 +85,13 @@ bert_piece_probe_candidates (const BertPieceProbe *probe, const BertVocab *vocab
  * token's, for the caller to refuse). first8 holds text[start, start + 8), or the text
  * to its end, little-endian. */
 static inline int32_t
-bert_piece_probe_id (const BertVocab *vocab, uint64_t hash, uint64_t first8, const char *text, uint32_t start,
-    uint32_t end)
+bert_piece_probe_id (const BertVocab *vocab, const BertVocabSlot *slots, uint32_t mask, uint64_t hash,
+    uint64_t first8, const char *text, uint32_t start, uint32_t end)
 {
   uint32_t length = end - start, tag = (uint32_t) hash;
   uint64_t head = bert_vocab_head (first8, length);
-  for (uint32_t slot = bert_vocab_slot (vocab, hash);; slot = (slot + 1) & vocab->slot_mask) {
-    const BertVocabSlot *entry = &vocab->slots[slot];
+  for (uint32_t slot = bert_piece_probe_slot (mask, hash);; slot = (slot + 1) & mask) {
+    const BertVocabSlot *entry = &slots[slot];
     if (entry->id < 0)
       return -1;
     if (entry->tag != tag || entry->head != head)
