@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define UNK_PENALTY 10.0
+#define MAX_BLOCK 256
 
 typedef struct {
   double score;  /* of the best path ending here */
@@ -234,6 +235,7 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
   memset (&unigram->probe, 0, sizeof unigram->probe);
   if (g_getenv ("PROBE") != NULL && atoi (g_getenv ("PROBE")) > 0)
     bert_piece_probe_build (&unigram->probe, vocab, unigram->n_pieces);
+  unigram->probe.block = g_getenv ("PROBE_BLOCK") ? MIN (atoi (g_getenv ("PROBE_BLOCK")), MAX_BLOCK) : 0;
   unigram->probe.timing_only = g_getenv ("PROBE") != NULL && atoi (g_getenv ("PROBE")) == 2;
   for (uint32_t id = 0; id < unigram->n_pieces; id++)
     lowest = MIN (lowest, unigram->scores[id]);
@@ -295,11 +297,48 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
 /* offer_pieces by hashed probes (bert_unigram_probe.h): the same pieces offered in the
  * same order, by increasing end, as the trie's walk. ends and hashes: room for
  * probe.max_chars each. */
+static gboolean offer_candidates (const BertUnigram *unigram, const BertVocab *vocab, const char *text,
+    uint32_t length, uint32_t start, uint32_t char_length, Node *nodes, const uint32_t *ends,
+    const uint64_t *hashes, uint32_t n);
+
 static gboolean
 offer_probed_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
     uint32_t start, uint32_t char_length, Node *nodes, uint32_t *ends, uint64_t *hashes)
 {
   uint32_t n = bert_piece_probe_candidates (&unigram->probe, vocab, text, length, start, ends, hashes);
+  return offer_candidates (unigram, vocab, text, length, start, char_length, nodes, ends, hashes, n);
+}
+
+/* The lattice's offers by probes, the candidates of block starts found (their slots
+ * prefetched) before any is probed. */
+static void
+probe_lattice (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    Node *nodes, uint32_t *ends, uint64_t *hashes, uint32_t block)
+{
+  uint32_t starts[MAX_BLOCK + 1], firsts[MAX_BLOCK + 1];
+  for (uint32_t start = 0; start < length;) {
+    uint32_t b = 0, n = 0;
+    for (; b < block && start < length; b++) {
+      starts[b] = start;
+      firsts[b] = n;
+      n += bert_piece_probe_candidates (&unigram->probe, vocab, text, length, start, ends + n, hashes + n);
+      start += MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+    }
+    firsts[b] = n;
+    for (uint32_t i = 0; i < b; i++) {
+      uint32_t at = starts[i], char_length = MIN (bert_utf8_length ((unsigned char) text[at]), length - at);
+      if (!offer_candidates (unigram, vocab, text, length, at, char_length, nodes, ends + firsts[i],
+              hashes + firsts[i], firsts[i + 1] - firsts[i]))
+        offer (&nodes[at + char_length], nodes[at].score + unigram->unk_score, (int32_t) at, unigram->unk_id);
+    }
+  }
+}
+
+static gboolean
+offer_candidates (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    uint32_t start, uint32_t char_length, Node *nodes, const uint32_t *ends, const uint64_t *hashes,
+    uint32_t n)
+{
   if (n == 0 || unigram->probe.timing_only)
     return FALSE;
   uint64_t first8 = 0;
@@ -363,7 +402,7 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     return;
   /* the nodes, the probes' candidates (hashes, ends), then the ends of the best path's
    * pieces */
-  uint32_t n_candidates = unigram->probe.max_chars;
+  uint32_t block = unigram->probe.block, n_candidates = unigram->probe.max_chars * MAX (block, 1);
   gsize needed = (length + 1) * sizeof (Node) + n_candidates * (sizeof (uint64_t) + sizeof (uint32_t))
       + length * sizeof (uint32_t);
   if (scratch->len < needed)
@@ -375,14 +414,18 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     nodes[i] = (Node){ 0.0, -1, 0 };
 
   gboolean probed = unigram->probe.filter != NULL;
-  for (uint32_t start = 0; start < length;) {
-    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    if (!(probed ? offer_probed_pieces (unigram, vocab, text, length, start, char_length, nodes, ends, hashes)
-                 : offer_pieces (unigram, text, length, start, char_length, nodes)))
-      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-          unigram->unk_id);
-    start += char_length;
-  }
+  if (probed && block > 0)
+    probe_lattice (unigram, vocab, text, length, nodes, ends, hashes, block);
+  else
+    for (uint32_t start = 0; start < length;) {
+      uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+      if (!(probed ? offer_probed_pieces (unigram, vocab, text, length, start, char_length, nodes, ends,
+                hashes)
+                   : offer_pieces (unigram, text, length, start, char_length, nodes)))
+        offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+            unigram->unk_id);
+      start += char_length;
+    }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */

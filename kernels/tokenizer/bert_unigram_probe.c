@@ -52,7 +52,8 @@ bert_piece_probe_build (BertPieceProbe *probe, const BertVocab *vocab, uint32_t 
   probe->filter = g_new0 (uint64_t, n_buckets / 32);
   probe->no_prefix = g_getenv ("PROBE_NOPREFIX") != NULL;
   if (g_getenv ("PROBE_STATS"))
-    g_printerr ("probe: %" G_GUINT64_FORMAT " prefixes (with repeats), %u buckets, %u kB filter, max %u chars\n",
+    g_printerr ("probe: %" G_GUINT64_FORMAT
+                " prefixes (with repeats), %u buckets, %u kB filter, max %u chars\n",
         n_prefixes, n_buckets, n_buckets / 4 / 1024, probe->max_chars);
   uint32_t n_hot = g_getenv ("PROBE_HOT") ? (uint32_t) atoi (g_getenv ("PROBE_HOT")) : 0, n_slots = 16;
   n_hot = MIN (n_hot, n_pieces);

@@ -21,7 +21,7 @@
 typedef struct {
   uint64_t *filter; /* NULL: not built, the trie is used */
   uint32_t bucket_mask;
-  int timing_only, no_prefix;
+  int timing_only, no_prefix, block;
   BertVocabSlot *hot_slots; /* the pieces of the lowest ids (highest scores) */
   uint32_t hot_mask;
   uint32_t max_chars;       /* characters of the longest piece: the most candidates a search finds */
