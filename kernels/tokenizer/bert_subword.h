@@ -7,7 +7,6 @@
 #ifndef BERT_SUBWORD_H
 #define BERT_SUBWORD_H
 
-#include "bert_unigram_probe.h"
 #include "bert_vocab.h"
 
 typedef struct {
@@ -54,7 +53,6 @@ typedef struct {
   gboolean byte_fallback;
   int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
   BertPieceTrie trie;
-  BertPieceProbe probe; /* used instead of the trie where built */
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and the trie once scores are read. */

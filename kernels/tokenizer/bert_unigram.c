@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define UNK_PENALTY 10.0
-#define MAX_BLOCK 256
 
 typedef struct {
   double score;  /* of the best path ending here */
@@ -232,11 +231,6 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
   double lowest = INFINITY;
 
   build_trie (&unigram->trie, vocab, unigram->n_pieces);
-  memset (&unigram->probe, 0, sizeof unigram->probe);
-  if (g_getenv ("PROBE") != NULL && atoi (g_getenv ("PROBE")) > 0)
-    bert_piece_probe_build (&unigram->probe, vocab, unigram->n_pieces);
-  unigram->probe.block = g_getenv ("PROBE_BLOCK") ? MIN (atoi (g_getenv ("PROBE_BLOCK")), MAX_BLOCK) : 0;
-  unigram->probe.timing_only = g_getenv ("PROBE") != NULL && atoi (g_getenv ("PROBE")) == 2;
   for (uint32_t id = 0; id < unigram->n_pieces; id++)
     lowest = MIN (lowest, unigram->scores[id]);
   unigram->unk_score = lowest - UNK_PENALTY;
@@ -253,7 +247,6 @@ bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
   free (unigram->trie.units);
-  bert_piece_probe_clear (&unigram->probe);
   unigram->scores = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
@@ -290,75 +283,6 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
     if (end == length)
       break;
     node = trie_child (trie, node, (unsigned char) text[end]);
-  }
-  return single;
-}
-
-/* offer_pieces by hashed probes (bert_unigram_probe.h): the same pieces offered in the
- * same order, by increasing end, as the trie's walk. ends and hashes: room for
- * probe.max_chars each. */
-static gboolean offer_candidates (const BertUnigram *unigram, const BertVocab *vocab, const char *text,
-    uint32_t length, uint32_t start, uint32_t char_length, Node *nodes, const uint32_t *ends,
-    const uint64_t *hashes, uint32_t n);
-
-static gboolean
-offer_probed_pieces (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
-    uint32_t start, uint32_t char_length, Node *nodes, uint32_t *ends, uint64_t *hashes)
-{
-  uint32_t n = bert_piece_probe_candidates (&unigram->probe, vocab, text, length, start, ends, hashes);
-  return offer_candidates (unigram, vocab, text, length, start, char_length, nodes, ends, hashes, n);
-}
-
-/* The lattice's offers by probes, the candidates of block starts found (their slots
- * prefetched) before any is probed. */
-static void
-probe_lattice (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
-    Node *nodes, uint32_t *ends, uint64_t *hashes, uint32_t block)
-{
-  uint32_t starts[MAX_BLOCK + 1], firsts[MAX_BLOCK + 1];
-  for (uint32_t start = 0; start < length;) {
-    uint32_t b = 0, n = 0;
-    for (; b < block && start < length; b++) {
-      starts[b] = start;
-      firsts[b] = n;
-      n += bert_piece_probe_candidates (&unigram->probe, vocab, text, length, start, ends + n, hashes + n);
-      start += MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    }
-    firsts[b] = n;
-    for (uint32_t i = 0; i < b; i++) {
-      uint32_t at = starts[i], char_length = MIN (bert_utf8_length ((unsigned char) text[at]), length - at);
-      if (!offer_candidates (unigram, vocab, text, length, at, char_length, nodes, ends + firsts[i],
-              hashes + firsts[i], firsts[i + 1] - firsts[i]))
-        offer (&nodes[at + char_length], nodes[at].score + unigram->unk_score, (int32_t) at, unigram->unk_id);
-    }
-  }
-}
-
-static gboolean
-offer_candidates (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
-    uint32_t start, uint32_t char_length, Node *nodes, const uint32_t *ends, const uint64_t *hashes,
-    uint32_t n)
-{
-  if (n == 0 || unigram->probe.timing_only)
-    return FALSE;
-  uint64_t first8 = 0;
-  if (length - start >= 8)
-    memcpy (&first8, text + start, 8);
-  else
-    for (uint32_t i = start; i < length; i++)
-      first8 |= (uint64_t) (unsigned char) text[i] << (8 * (i - start));
-  double base = nodes[start].score;
-  gboolean single = FALSE;
-  for (uint32_t k = 0; k < n; k++) {
-    uint32_t end = ends[k] & ~BERT_PROBE_HOT_BIT;
-    const BertPieceProbe *probe = &unigram->probe;
-    int32_t id = ends[k] & BERT_PROBE_HOT_BIT
-        ? bert_piece_probe_id (vocab, probe->hot_slots, probe->hot_mask, hashes[k], first8, text, start, end)
-        : bert_piece_probe_id (vocab, vocab->slots, vocab->slot_mask, hashes[k], first8, text, start, end);
-    if (id >= 0 && (uint32_t) id < unigram->n_pieces) {
-      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
-      single |= end - start == char_length;
-    }
   }
   return single;
 }
@@ -400,32 +324,22 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  /* the nodes, the probes' candidates (hashes, ends), then the ends of the best path's
-   * pieces */
-  uint32_t block = unigram->probe.block, n_candidates = unigram->probe.max_chars * MAX (block, 1);
-  gsize needed = (length + 1) * sizeof (Node) + n_candidates * (sizeof (uint64_t) + sizeof (uint32_t))
-      + length * sizeof (uint32_t);
+  /* the nodes, then the ends of the best path's pieces */
+  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t);
   if (scratch->len < needed)
     g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
-  uint64_t *hashes = (uint64_t *) (nodes + length + 1);
-  uint32_t *ends = (uint32_t *) (hashes + n_candidates), *path = ends + n_candidates;
+  uint32_t *path = (uint32_t *) (nodes + length + 1);
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
-  gboolean probed = unigram->probe.filter != NULL;
-  if (probed && block > 0)
-    probe_lattice (unigram, vocab, text, length, nodes, ends, hashes, block);
-  else
-    for (uint32_t start = 0; start < length;) {
-      uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-      if (!(probed ? offer_probed_pieces (unigram, vocab, text, length, start, char_length, nodes, ends,
-                hashes)
-                   : offer_pieces (unigram, text, length, start, char_length, nodes)))
-        offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-            unigram->unk_id);
-      start += char_length;
-    }
+  for (uint32_t start = 0; start < length;) {
+    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
+      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+          unigram->unk_id);
+    start += char_length;
+  }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */
