@@ -11,7 +11,9 @@ model.safetensors holds the same tensors, bit for bit, with every LayerNorm.weig
 LayerNorm.bias named LayerNorm.gamma and LayerNorm.beta, as google-bert/bert-base-uncased
 has them; the BERT one also holds the MLM head's LayerNorm (cls.predictions.transform),
 which a classifier does not read. NAME-bin/ is the same folder with pytorch_model.bin
-(torch.save) in place of model.safetensors. reference.jsonl, in each, holds transformers'
+(torch.save) in place of model.safetensors; for BERT also NAME-bin-legacy/ (torch.save's
+format before PyTorch 1.6) and NAME-sharded/ (transformers' own save_pretrained of the model
+it loaded from NAME/, in shards: it writes the legacy names back). reference.jsonl, in each, holds transformers'
 outputs for the folder loaded by from_pretrained, in the format test-engine-parity reads,
 on the inputs of make-family-models.py. The script checks that transformers loads every
 folder without a missing tensor and gives the outputs of its source, bit for bit.
@@ -148,17 +150,35 @@ def write_renames():
         f.write("[\n" + ",\n".join(json.dumps(pair, ensure_ascii=False) for pair in pairs) + "\n]\n")
 
 
+def save_sharded(source, folder, head):
+    """transformers' save_pretrained in shards of the model it loaded from source."""
+    copy_folder(source, folder)
+    os.remove(os.path.join(folder, "config.json"))
+    HEADS[head].from_pretrained(source, dtype="auto").save_pretrained(folder, max_shard_size="4KB")
+    with open(os.path.join(folder, "model.safetensors.index.json")) as f:
+        names = json.load(f)["weight_map"]
+    assert len(set(names.values())) > 1 and any(name.endswith("LayerNorm.gamma") for name in names), folder
+
+
 def make_fixture(name, source, head, seed):
     arch = name.split("-")[0]
-    folder, bin_folder = os.path.join(OUT, name), os.path.join(OUT, name + "-bin")
+    folder = os.path.join(OUT, name)
+    forms = {"": folder, "-bin": os.path.join(OUT, name + "-bin")}
     tensors = legacy_tensors(source, arch)
     copy_folder(source, folder)
     save_file(tensors, os.path.join(folder, "model.safetensors"))
-    copy_folder(source, bin_folder)
-    torch.save(tensors, os.path.join(bin_folder, "pytorch_model.bin"))
+    copy_folder(source, forms["-bin"])
+    torch.save(tensors, os.path.join(forms["-bin"], "pytorch_model.bin"))
+    if arch == "bert":
+        forms["-bin-legacy"] = os.path.join(OUT, name + "-bin-legacy")
+        copy_folder(source, forms["-bin-legacy"])
+        torch.save(tensors, os.path.join(forms["-bin-legacy"], "pytorch_model.bin"),
+                   _use_new_zipfile_serialization=False)
+        forms["-sharded"] = os.path.join(OUT, name + "-sharded")
+        save_sharded(folder, forms["-sharded"], head)
     inputs = families.inputs_for(arch, seed)
     expected = outputs(load(source, head), arch, head, inputs)
-    for target in (folder, bin_folder):
+    for target in forms.values():
         got = outputs(load(target, head), arch, head, inputs)
         assert all(torch.equal(a[1], b[1]) for a, b in zip(expected, got)), target
         with open(os.path.join(target, "reference.jsonl"), "w") as f:

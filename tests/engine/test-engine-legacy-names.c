@@ -3,8 +3,8 @@
  *
  * The folders of data/legacy-names (make-legacy-name-models.py) hold the tensors of
  * committed folders with LayerNorm.weight and .bias named LayerNorm.gamma and .beta, in
- * model.safetensors and in pytorch_model.bin; they give their sources' outputs bit for
- * bit (their parity with transformers is the engine-legacy-names-* tests). Checkpoint
+ * model.safetensors and in pytorch_model.bin (for BERT also in the legacy .bin format and
+ * in shards transformers wrote); they give their sources' outputs bit for bit (their parity with transformers is the engine-legacy-names-* tests). Checkpoint
  * keys get the names transformers' own renaming gives them (renames.json, made by
  * transformers). Two tensors that would load as one name, which transformers settles
  * by sort order without a word, are refused, naming both; a missing LayerNorm tensor is
@@ -20,12 +20,17 @@
 #define BERT_FIXTURE LEGACY_DIR "/bert-sequence-f16"
 #define MLM_GAMMA "cls.predictions.transform.LayerNorm.gamma"
 
+/* The folder NAME of a fixture's safetensors, then NAME-FORM of its other forms. */
+static const char *const every_form[] = { "", "-bin", "-bin-legacy", "-sharded", NULL };
+static const char *const zip_form[] = { "", "-bin", NULL };
+
 static const struct {
   const char *name, *source;
+  const char *const *forms;
 } fixtures[] = {
-  { "bert-sequence-f16", ENGINE_TEST_DATA_DIR "/pairs/bert-wordpiece" },
-  { "distilbert-sequence-f32", ENGINE_TEST_DATA_DIR "/families/distilbert-sequence-f32" },
-  { "roberta-token-bf16", ENGINE_TEST_DATA_DIR "/families/roberta-token-bf16" },
+  { "bert-sequence-f16", ENGINE_TEST_DATA_DIR "/pairs/bert-wordpiece", every_form },
+  { "distilbert-sequence-f32", ENGINE_TEST_DATA_DIR "/families/distilbert-sequence-f32", zip_form },
+  { "roberta-token-bf16", ENGINE_TEST_DATA_DIR "/families/roberta-token-bf16", zip_form },
 };
 
 static void
@@ -63,15 +68,15 @@ assert_same_outputs (const char *source, const char *folder)
 static void
 test_outputs_match_original_names (void)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++) {
-    char *folder = g_build_filename (LEGACY_DIR, fixtures[i].name, NULL);
-    char *bin_folder = g_strconcat (folder, "-bin", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (fixtures); i++)
+    for (const char *const *form = fixtures[i].forms; *form != NULL; form++) {
+      char *name = g_strconcat (fixtures[i].name, *form, NULL);
+      char *folder = g_build_filename (LEGACY_DIR, name, NULL);
 
-    assert_same_outputs (fixtures[i].source, folder);
-    assert_same_outputs (fixtures[i].source, bin_folder);
-    g_free (folder);
-    g_free (bin_folder);
-  }
+      assert_same_outputs (fixtures[i].source, folder);
+      g_free (folder);
+      g_free (name);
+    }
 }
 
 /* A copy of the BERT fixture whose tensor old_name is named new_name. */
