@@ -1,9 +1,10 @@
-/* bert_pipeline.h: the Unigram (SentencePiece) and byte-level BPE tokenizers, stage by stage.
+/* bert_pipeline.h: the Unigram (SentencePiece), byte-level BPE and other WordPiece tokenizers,
+ * stage by stage.
  *
- * Where the WordPiece path fuses its stages into one pass, these follow Hugging Face
- * tokenizers' structure literally: the text is split on added tokens, each piece between
- * them is normalised (a sequence of steps over a BertNormalized), pre-tokenized (Metaspace or
- * ByteLevel), and each pre-token goes through the model; the post-processor's offset
+ * Where the BERT WordPiece path (BertNormalizer, BertPreTokenizer) fuses its stages into one
+ * pass, these follow Hugging Face tokenizers' structure literally: the text is split on added tokens, each piece between
+ * them is normalised (a sequence of steps over a BertNormalized), pre-tokenized (Metaspace,
+ * ByteLevel, Whitespace, WhitespaceSplit, BertPreTokenizer), and each pre-token goes through the model; the post-processor's offset
  * trimming (RobertaProcessing's trim_offsets) is applied last. The tokenizer's prefix and
  * suffix ids, truncation and BertEncoding are those of the WordPiece path.
  */
@@ -22,7 +23,10 @@ typedef enum {
   BERT_STEP_REPLACE_STRING,
   BERT_STEP_REPLACE_RUNS,
   BERT_STEP_LOWERCASE,
-  BERT_STEP_PREPEND
+  BERT_STEP_PREPEND,
+  BERT_STEP_NFD,
+  BERT_STEP_STRIP_ACCENTS,
+  BERT_STEP_BERT
 } BertStepKind;
 
 typedef struct {
@@ -32,18 +36,23 @@ typedef struct {
                                 * Prepend */
   guint min_count;         /* REPLACE_RUNS */
   gboolean left, right;    /* STRIP */
+  gboolean clean_text, handle_chinese_chars, strip_accents, lowercase; /* BERT */
 } BertNormalizerStep;
 
 typedef enum {
   BERT_MODEL_UNIGRAM,
-  BERT_MODEL_BPE
+  BERT_MODEL_BPE,
+  BERT_MODEL_WORDPIECE
 } BertModelKind;
 
 typedef enum {
   BERT_PRE_NONE,
   BERT_PRE_METASPACE,
   BERT_PRE_WHITESPACE_METASPACE, /* WhitespaceSplit, then a split Metaspace */
-  BERT_PRE_BYTE_LEVEL
+  BERT_PRE_BYTE_LEVEL,
+  BERT_PRE_WHITESPACE,       /* \w+|[^\w\s]+ */
+  BERT_PRE_WHITESPACE_SPLIT, /* split on White_Space */
+  BERT_PRE_BERT              /* split on White_Space, punctuation alone */
 } BertPreTokenizerKind;
 
 typedef enum {
@@ -57,6 +66,7 @@ typedef struct _BertPipeline {
   BertModelKind model;
   BertUnigram unigram;
   BertBpe bpe;
+  BertWordPiece wordpiece;
 
   BertNormalizerStep *steps;
   guint n_steps;
@@ -83,6 +93,11 @@ typedef struct _BertTokenizer BertTokenizer;
 /* Reads a Unigram or BPE tokenizer.json's model, normalizer and pre_tokenizer into the
  * tokenizer's pipeline (the caller reads the added tokens and the post-processor). */
 gboolean bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
+    GError **error);
+/* Reads the normalizer and pre_tokenizer of a WordPiece tokenizer.json that the fused path
+ * does not take, the model already read into the tokenizer (its vocabulary, unk_id,
+ * subword_prefix, max_input_chars_per_word and n_model_pieces). */
+gboolean bert_pipeline_read_wordpiece (BertTokenizer *tokenizer, JsonObject *root, const char *file,
     GError **error);
 void bert_pipeline_free (BertPipeline *pipeline);
 /* Fills token_spaces for the vocabulary's ids (bert_pipeline_read does, at its end). */

@@ -1,4 +1,4 @@
-/* bert_pipeline_load.c: reading a Unigram or BPE tokenizer.json into a BertPipeline.
+/* bert_pipeline_load.c: reading a Unigram, BPE or WordPiece tokenizer.json into a BertPipeline.
  *
  * Only what the reference does exactly and this library implements is accepted; anything
  * else (another normaliser, a regex Replace other than "c{n,}", BPE dropout, ...) is refused
@@ -421,7 +421,8 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
 
 /* ---- normalizer ---- */
 
-#define SUPPORTED_NORMALIZERS "Precompiled, Strip, Replace, Lowercase, Prepend or a Sequence of them"
+#define SUPPORTED_NORMALIZERS                                                                                \
+  "Precompiled, Strip, Replace, Lowercase, Prepend, NFD, StripAccents, BertNormalizer or a Sequence of them"
 
 /* Replace's regex: only "c{n,}" (one ASCII character, repeated n or more times). */
 static gboolean
@@ -476,6 +477,26 @@ read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file
   return ok;
 }
 
+/* BertNormalizer, with its defaults; strip_accents null follows lowercase. */
+static gboolean
+read_bert_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
+    const char *field, GError **error)
+{
+  step->kind = BERT_STEP_BERT;
+  step->clean_text = step->handle_chinese_chars = step->lowercase = TRUE;
+  step->strip_accents = -1;
+  if (!bert_json_get_bool (normalizer, "clean_text", file, field, &step->clean_text, error)
+      || !bert_json_get_bool (normalizer, "handle_chinese_chars", file, field, &step->handle_chinese_chars,
+          error)
+      || !bert_json_get_bool (normalizer, "strip_accents", file, field, &step->strip_accents, error)
+      || !bert_json_get_bool (normalizer, "lowercase", file, field, &step->lowercase, error))
+    return FALSE;
+  if (step->strip_accents < 0)
+    step->strip_accents = step->lowercase;
+  tokenizer->options.lowercase = tokenizer->options.lowercase || step->lowercase;
+  return TRUE;
+}
+
 static gboolean
 read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
     const char *field, GError **error)
@@ -504,6 +525,16 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   if (g_strcmp0 (type, "Lowercase") == 0) {
     step->kind = BERT_STEP_LOWERCASE;
     tokenizer->options.lowercase = TRUE;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "BertNormalizer") == 0)
+    return read_bert_step (tokenizer, normalizer, step, file, field, error);
+  if (g_strcmp0 (type, "NFD") == 0) {
+    step->kind = BERT_STEP_NFD;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "StripAccents") == 0) {
+    step->kind = BERT_STEP_STRIP_ACCENTS;
     return TRUE;
   }
   if (g_strcmp0 (type, "Prepend") == 0) {
@@ -621,6 +652,24 @@ read_whitespace_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *
   return TRUE;
 }
 
+/* WordPiece's: those of BERT-like tokenizers made with the tokenizers library. */
+static gboolean
+read_wordpiece_pre_tokenizer (BertPipeline *pipeline, const char *type, const char *file, GError **error)
+{
+  static const struct {
+    const char *type;
+    BertPreTokenizerKind kind;
+  } kinds[] = { { "Whitespace", BERT_PRE_WHITESPACE }, { "WhitespaceSplit", BERT_PRE_WHITESPACE_SPLIT },
+    { "BertPreTokenizer", BERT_PRE_BERT } };
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_strcmp0 (type, kinds[i].type) == 0) {
+      pipeline->pre_tokenizer = kinds[i].kind;
+      return TRUE;
+    }
+  return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
+      "Whitespace, WhitespaceSplit, BertPreTokenizer or null (with a WordPiece model)");
+}
+
 static gboolean
 read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, GError **error)
 {
@@ -633,6 +682,8 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
     return bert_json_field_error (error, file, "pre_tokenizer", "an object");
   JsonObject *pre = json_node_get_object (node);
   const char *type = type_of (pre);
+  if (pipeline->model == BERT_MODEL_WORDPIECE)
+    return read_wordpiece_pre_tokenizer (pipeline, type, file, error);
   if (g_strcmp0 (type, "Sequence") == 0)
     return read_whitespace_metaspace (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Metaspace") == 0)
@@ -665,6 +716,17 @@ split_takes_runs (const BertPipeline *pipeline)
       && (strcmp (last->content, " ") == 0 || strcmp (last->content, pipeline->replacement) == 0);
 }
 
+/* The tokenizer's pipeline, with a serial of its own (the pre-token cache's key). */
+static BertPipeline *
+new_pipeline (BertTokenizer *tokenizer)
+{
+  static gint serials = 0;
+  BertPipeline *pipeline = g_new0 (BertPipeline, 1);
+  tokenizer->pipeline = pipeline;
+  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
+  return pipeline;
+}
+
 gboolean
 bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
     GError **error)
@@ -672,11 +734,8 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   JsonNode *model_node = bert_json_member (root, "model");
   JsonObject *model =
       model_node && JSON_NODE_HOLDS_OBJECT (model_node) ? json_node_get_object (model_node) : NULL;
-  static gint serials = 0;
-  BertPipeline *pipeline = g_new0 (BertPipeline, 1);
+  BertPipeline *pipeline = new_pipeline (tokenizer);
 
-  tokenizer->pipeline = pipeline;
-  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
   /* read_model found a BPE or a Unigram; untyped, only a Unigram has a vocab array */
   JsonNode *vocab = bert_json_member (model, "vocab");
   gboolean unigram = type_of (model) ? strcmp (type_of (model), "Unigram") == 0
@@ -688,6 +747,24 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
     return FALSE;
   pipeline->split_takes_runs = split_takes_runs (pipeline);
+  bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
+  return TRUE;
+}
+
+gboolean
+bert_pipeline_read_wordpiece (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  BertPipeline *pipeline = new_pipeline (tokenizer);
+  BertWordPiece *wordpiece = &pipeline->wordpiece;
+
+  pipeline->model = BERT_MODEL_WORDPIECE;
+  wordpiece->prefix = g_strdup (tokenizer->subword_prefix);
+  wordpiece->max_chars = tokenizer->max_input_chars_per_word;
+  wordpiece->n_model_ids = tokenizer->n_model_pieces;
+  wordpiece->unk_id = tokenizer->unk_id;
+  bert_wordpiece_finish (wordpiece, &tokenizer->vocab);
+  if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
+    return FALSE;
   bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
   return TRUE;
 }
@@ -705,6 +782,7 @@ bert_pipeline_free (BertPipeline *pipeline)
   g_free (pipeline->steps);
   bert_unigram_clear (&pipeline->unigram);
   bert_bpe_clear (&pipeline->bpe);
+  bert_wordpiece_clear (&pipeline->wordpiece);
   g_free (pipeline->replacement);
   g_free (pipeline->token_spaces);
   g_free (pipeline);
