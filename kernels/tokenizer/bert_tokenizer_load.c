@@ -1,9 +1,10 @@
 /* bert_tokenizer_load.c: building a tokenizer from vocab.txt, tokenizer.json or a model folder.
  *
- * tokenizer.json is read as Hugging Face tokenizers reads it, limited to what BERT uses:
- * a WordPiece model, the BertNormalizer, the BertPreTokenizer and a TemplateProcessing or
- * BertProcessing post-processor. Anything else is refused as unsupported rather than
- * tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
+ * tokenizer.json is read as Hugging Face tokenizers reads it: a WordPiece model with the
+ * BertNormalizer (or none) and the BertPreTokenizer for the fused path, other WordPiece,
+ * Unigram and BPE files for the pipeline (bert_pipeline.h), and a TemplateProcessing,
+ * BertProcessing, RobertaProcessing or no post-processor. Anything else is refused as
+ * unsupported rather than tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does.
  */
