@@ -3,6 +3,7 @@
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
 #include "bert_unicode_classes.h"
+#include "bert_numeric_chars.h"
 #include "bert_word_chars.h"
 
 #include <string.h>
@@ -821,10 +822,10 @@ pre_tokenize_whitespace_metaspace (Encoder *encoder)
   }
 }
 
-/* ---- Whitespace, WhitespaceSplit, BertPreTokenizer ---- */
+/* ---- Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation ---- */
 
-/* What these pre-tokenizers make of a character: nothing (removed), a part of a run of its
- * kind, or a pre-token alone. */
+/* What a splitter makes of a character: nothing (removed), a part of a run of its role, or
+ * a pre-token alone. */
 typedef enum {
   CHAR_REMOVED,
   CHAR_RUN_WORD,
@@ -838,49 +839,76 @@ is_ascii_space (unsigned char c)
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static CharRole
-char_role (BertPreTokenizerKind kind, const char *text, uint32_t *n)
+static inline gboolean
+is_punctuation (uint32_t cp)
 {
-  unsigned char first = (unsigned char) text[0];
-  uint32_t cp = first < 0x80 ? (*n = 1, first) : bert_utf8_get (text, n);
-
-  if (kind == BERT_PRE_BERT) {
-    const BertUnicodeRecord *record = bert_unicode_lookup (cp);
-    return record->flags & BERT_CHAR_SPLIT_SPACE ? CHAR_REMOVED
-        : record->flags & BERT_CHAR_PUNCT        ? CHAR_ALONE
-                                                 : CHAR_RUN_WORD;
-  }
-  if (first < 0x80 ? is_ascii_space (first) : bert_is_white_space (cp))
-    return CHAR_REMOVED;
-  if (kind == BERT_PRE_WHITESPACE_SPLIT)
-    return CHAR_RUN_WORD;
-  /* Whitespace: \w+|[^\w\s]+ (its regex engine's \w is the one of single_word) */
-  if (first < 0x80)
-    return g_ascii_isalnum (first) || first == '_' ? CHAR_RUN_WORD : CHAR_RUN_OTHER;
-  return bert_is_word_char (cp) ? CHAR_RUN_WORD : CHAR_RUN_OTHER;
+  return (bert_unicode_lookup (cp)->flags & BERT_CHAR_PUNCT) != 0;
 }
 
-/* Each run of characters of one role (each CHAR_ALONE one alone) a pre-token, the removed
- * ones dropped. */
-static void
-pre_tokenize_by_role (Encoder *encoder)
+/* A matched character (digit, punctuation) as the behaviour says; the others make runs. */
+static inline CharRole
+matched_role (gboolean matched, CharRole role)
 {
-  BertPreTokenizerKind kind = encoder->pipeline->pre_tokenizer;
+  return matched ? role : CHAR_RUN_WORD;
+}
+
+static CharRole
+char_role (BertSplitter splitter, uint32_t cp)
+{
+  switch (splitter) {
+    case BERT_SPLIT_BERT: {
+      const BertUnicodeRecord *record = bert_unicode_lookup (cp);
+      return record->flags & BERT_CHAR_SPLIT_SPACE ? CHAR_REMOVED
+          : record->flags & BERT_CHAR_PUNCT        ? CHAR_ALONE
+                                                   : CHAR_RUN_WORD;
+    }
+    case BERT_SPLIT_WHITESPACE_SPLIT:
+      return (cp < 0x80 ? is_ascii_space (cp) : bert_is_white_space (cp)) ? CHAR_REMOVED : CHAR_RUN_WORD;
+    case BERT_SPLIT_WHITESPACE:
+      /* \w+|[^\w\s]+: its regex engine's \w is the one of single_word, its \s White_Space */
+      if (cp < 0x80)
+        return is_ascii_space (cp)              ? CHAR_REMOVED
+            : g_ascii_isalnum (cp) || cp == '_' ? CHAR_RUN_WORD
+                                                : CHAR_RUN_OTHER;
+      return bert_is_white_space (cp) ? CHAR_REMOVED
+          : bert_is_word_char (cp)    ? CHAR_RUN_WORD
+                                      : CHAR_RUN_OTHER;
+    case BERT_SPLIT_DIGITS_ALONE: return matched_role (bert_is_numeric_char (cp), CHAR_ALONE);
+    case BERT_SPLIT_DIGITS_RUNS: return matched_role (bert_is_numeric_char (cp), CHAR_RUN_OTHER);
+    case BERT_SPLIT_PUNCT_ALONE: return matched_role (is_punctuation (cp), CHAR_ALONE);
+    case BERT_SPLIT_PUNCT_RUNS: return matched_role (is_punctuation (cp), CHAR_RUN_OTHER);
+    case BERT_SPLIT_PUNCT_REMOVED: return matched_role (is_punctuation (cp), CHAR_REMOVED);
+  }
+  return CHAR_RUN_WORD;
+}
+
+/* Normalised bytes [start, end) through the splitters from the index-th on: each run of
+ * characters of one role (each CHAR_ALONE one alone) goes to the next, the removed ones
+ * dropped; past the last, each is a pre-token. */
+static void
+split_range (Encoder *encoder, guint index, uint32_t start, uint32_t end)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  if (index == pipeline->n_splitters) {
+    encode_pre_token (encoder, start, end);
+    return;
+  }
+  BertSplitter splitter = pipeline->splitters[index];
   const char *text = encoder->normalized->text;
-  uint32_t length = encoder->normalized->length, start = 0, n;
+  uint32_t run_start = start, n;
   CharRole run = CHAR_REMOVED;
 
-  for (uint32_t at = 0; at < length && !full (encoder); at += n) {
-    CharRole role = char_role (kind, text + at, &n);
+  for (uint32_t at = start; at < end && !full (encoder); at += n) {
+    CharRole role = char_role (splitter, bert_utf8_get (text + at, &n));
     if (role == run && role != CHAR_ALONE)
       continue;
     if (run != CHAR_REMOVED)
-      encode_pre_token (encoder, start, at);
-    start = at;
+      split_range (encoder, index + 1, run_start, at);
+    run_start = at;
     run = role;
   }
   if (run != CHAR_REMOVED && !full (encoder))
-    encode_pre_token (encoder, start, length);
+    split_range (encoder, index + 1, run_start, end);
 }
 
 /* ---- segments between added tokens ---- */
@@ -939,9 +967,7 @@ pre_tokenize (Encoder *encoder, gboolean fuse_runs)
     case BERT_PRE_WHITESPACE_METASPACE: pre_tokenize_whitespace_metaspace (encoder); break;
     case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
     case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
-    case BERT_PRE_WHITESPACE:
-    case BERT_PRE_WHITESPACE_SPLIT:
-    case BERT_PRE_BERT: pre_tokenize_by_role (encoder); break;
+    case BERT_PRE_SPLITS: split_range (encoder, 0, 0, encoder->normalized->length); break;
   }
 }
 

@@ -50,10 +50,22 @@ typedef enum {
   BERT_PRE_METASPACE,
   BERT_PRE_WHITESPACE_METASPACE, /* WhitespaceSplit, then a split Metaspace */
   BERT_PRE_BYTE_LEVEL,
-  BERT_PRE_WHITESPACE,       /* \w+|[^\w\s]+ */
-  BERT_PRE_WHITESPACE_SPLIT, /* split on White_Space */
-  BERT_PRE_BERT              /* split on White_Space, punctuation alone */
+  BERT_PRE_SPLITS /* splitters, one after the other (BertSplitter) */
 } BertPreTokenizerKind;
+
+/* The pre-tokenizers that split by character class: each cuts every pre-token of the one
+ * before it into runs of one role, drops the removed characters and leaves the lone ones
+ * alone. */
+typedef enum {
+  BERT_SPLIT_WHITESPACE,       /* Whitespace: \w+|[^\w\s]+ */
+  BERT_SPLIT_WHITESPACE_SPLIT, /* WhitespaceSplit: on White_Space, removed */
+  BERT_SPLIT_BERT,             /* BertPreTokenizer: the same, punctuation alone */
+  BERT_SPLIT_DIGITS_ALONE,     /* Digits with individual_digits */
+  BERT_SPLIT_DIGITS_RUNS,      /* Digits without */
+  BERT_SPLIT_PUNCT_ALONE,      /* Punctuation, Isolated */
+  BERT_SPLIT_PUNCT_RUNS,       /* Punctuation, Contiguous */
+  BERT_SPLIT_PUNCT_REMOVED     /* Punctuation, Removed */
+} BertSplitter;
 
 typedef enum {
   BERT_PREPEND_ALWAYS,
@@ -72,6 +84,8 @@ typedef struct _BertPipeline {
   guint n_steps;
 
   BertPreTokenizerKind pre_tokenizer;
+  BertSplitter *splitters; /* BERT_PRE_SPLITS */
+  guint n_splitters;
   char *replacement; /* Metaspace: "▁" */
   BertPrependScheme prepend_scheme;
   gboolean split;            /* Metaspace: split before each replacement */

@@ -652,22 +652,99 @@ read_whitespace_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *
   return TRUE;
 }
 
-/* WordPiece's: those of BERT-like tokenizers made with the tokenizers library. */
+/* ---- WordPiece's splitters ---- */
+
+#define SUPPORTED_SPLITTERS                                                                                  \
+  "Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation, a Sequence of them or null (with a "  \
+  "WordPiece model)"
+
+/* Punctuation's behavior: Isolated unless given. */
 static gboolean
-read_wordpiece_pre_tokenizer (BertPipeline *pipeline, const char *type, const char *file, GError **error)
+read_punctuation (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter,
+    GError **error)
+{
+  const char *behavior = "Isolated";
+  char *name = g_strconcat (field, ".behavior", NULL);
+  gboolean ok = bert_json_get_string (pre, "behavior", file, name, &behavior, error);
+  if (ok && strcmp (behavior, "Isolated") == 0)
+    *splitter = BERT_SPLIT_PUNCT_ALONE;
+  else if (ok && strcmp (behavior, "Contiguous") == 0)
+    *splitter = BERT_SPLIT_PUNCT_RUNS;
+  else if (ok && strcmp (behavior, "Removed") == 0)
+    *splitter = BERT_SPLIT_PUNCT_REMOVED;
+  else if (ok)
+    ok = unsupported (error, file, name, behavior, "Isolated, Contiguous or Removed");
+  g_free (name);
+  return ok;
+}
+
+/* Digits: individual_digits is required, as there. */
+static gboolean
+read_digits (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter, GError **error)
+{
+  JsonNode *node = json_object_get_member (pre, "individual_digits");
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN) {
+    char *name = g_strconcat (field, ".individual_digits", NULL);
+    bert_json_field_error (error, file, name, "true or false");
+    g_free (name);
+    return FALSE;
+  }
+  *splitter = json_node_get_boolean (node) ? BERT_SPLIT_DIGITS_ALONE : BERT_SPLIT_DIGITS_RUNS;
+  return TRUE;
+}
+
+static gboolean
+read_splitter (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter, GError **error)
 {
   static const struct {
     const char *type;
-    BertPreTokenizerKind kind;
-  } kinds[] = { { "Whitespace", BERT_PRE_WHITESPACE }, { "WhitespaceSplit", BERT_PRE_WHITESPACE_SPLIT },
-    { "BertPreTokenizer", BERT_PRE_BERT } };
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (g_strcmp0 (type, kinds[i].type) == 0) {
-      pipeline->pre_tokenizer = kinds[i].kind;
+    BertSplitter splitter;
+  } plain[] = { { "Whitespace", BERT_SPLIT_WHITESPACE }, { "WhitespaceSplit", BERT_SPLIT_WHITESPACE_SPLIT },
+    { "BertPreTokenizer", BERT_SPLIT_BERT } };
+  const char *type = type_of (pre);
+
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    if (g_strcmp0 (type, plain[i].type) == 0) {
+      *splitter = plain[i].splitter;
       return TRUE;
     }
-  return unsupported (error, file, "pre_tokenizer.type", type ? type : "missing",
-      "Whitespace, WhitespaceSplit, BertPreTokenizer or null (with a WordPiece model)");
+  if (g_strcmp0 (type, "Digits") == 0)
+    return read_digits (pre, file, field, splitter, error);
+  if (g_strcmp0 (type, "Punctuation") == 0)
+    return read_punctuation (pre, file, field, splitter, error);
+  char *name = g_strconcat (field, ".type", NULL);
+  unsupported (error, file, name, type ? type : "missing", SUPPORTED_SPLITTERS);
+  g_free (name);
+  return FALSE;
+}
+
+/* WordPiece's: one splitter or a Sequence of them. */
+static gboolean
+read_wordpiece_pre_tokenizer (BertPipeline *pipeline, JsonObject *pre, const char *file, GError **error)
+{
+  pipeline->pre_tokenizer = BERT_PRE_SPLITS;
+  if (g_strcmp0 (type_of (pre), "Sequence") != 0) {
+    pipeline->splitters = g_new (BertSplitter, 1);
+    pipeline->n_splitters = 1;
+    return read_splitter (pre, file, "pre_tokenizer", &pipeline->splitters[0], error);
+  }
+  JsonNode *list = bert_json_member (pre, "pretokenizers");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return bert_json_field_error (error, file, "pre_tokenizer.pretokenizers", "an array");
+  JsonArray *steps = json_node_get_array (list);
+  pipeline->splitters = g_new (BertSplitter, MAX (1, json_array_get_length (steps)));
+  for (guint i = 0; i < json_array_get_length (steps); i++) {
+    JsonNode *step = json_array_get_element (steps, i);
+    char *field = g_strdup_printf ("pre_tokenizer.pretokenizers[%u]", i);
+    gboolean ok = JSON_NODE_HOLDS_OBJECT (step)
+        ? read_splitter (json_node_get_object (step), file, field, &pipeline->splitters[i], error)
+        : bert_json_field_error (error, file, field, "an object");
+    g_free (field);
+    if (!ok)
+      return FALSE;
+    pipeline->n_splitters = i + 1;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -683,7 +760,7 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
   JsonObject *pre = json_node_get_object (node);
   const char *type = type_of (pre);
   if (pipeline->model == BERT_MODEL_WORDPIECE)
-    return read_wordpiece_pre_tokenizer (pipeline, type, file, error);
+    return read_wordpiece_pre_tokenizer (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Sequence") == 0)
     return read_whitespace_metaspace (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Metaspace") == 0)
@@ -783,6 +860,7 @@ bert_pipeline_free (BertPipeline *pipeline)
   bert_unigram_clear (&pipeline->unigram);
   bert_bpe_clear (&pipeline->bpe);
   bert_wordpiece_clear (&pipeline->wordpiece);
+  g_free (pipeline->splitters);
   g_free (pipeline->replacement);
   g_free (pipeline->token_spaces);
   g_free (pipeline);

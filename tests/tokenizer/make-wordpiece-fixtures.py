@@ -22,6 +22,12 @@ The fixtures:
   bert-whitespace  BertNormalizer (BERT's uncased defaults), Whitespace, TemplateProcessing
   bert-sequence    Sequence[BertNormalizer(lowercase=False), Strip], WhitespaceSplit, no
                    post-processor
+  digits           Lowercase, Sequence[Whitespace, Digits(individual_digits=True)] (the
+                   quicktour's), TemplateProcessing
+  punctuation      no normaliser, Sequence[WhitespaceSplit, Punctuation, Digits], no
+                   post-processor
+  punct-runs       NFD, Sequence[Punctuation("contiguous"), WhitespaceSplit], TemplateProcessing
+  punct-removed    no normaliser, Punctuation("removed"), no post-processor
 """
 import argparse
 import importlib.util
@@ -89,7 +95,18 @@ def fixtures(train):
     bert_sequence = trained(train, normalizers.Sequence([normalizers.BertNormalizer(lowercase=False),
                                                          normalizers.Strip()]),
                             pre_tokenizers.WhitespaceSplit())
+    digits = trained(train, normalizers.Lowercase(),
+                     pre_tokenizers.Sequence([pre_tokenizers.Whitespace(),
+                                              pre_tokenizers.Digits(individual_digits=True)]))
+    punct_runs = trained(train, normalizers.NFD(),
+                         pre_tokenizers.Sequence([pre_tokenizers.Punctuation("contiguous"),
+                                                  pre_tokenizers.WhitespaceSplit()]))
     return {
+        "digits": template(digits, "[CLS]", "[SEP]"),
+        "punctuation": trained(train, None, pre_tokenizers.Sequence([
+            pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(), pre_tokenizers.Digits()])),
+        "punct-runs": template(punct_runs, "[CLS]", "[SEP]"),
+        "punct-removed": trained(train, None, pre_tokenizers.Punctuation("removed")),
         "bert-whitespace": template(bert_whitespace, "[CLS]", "[SEP]"),
         "bert-sequence": bert_sequence,
         "tutorial": template(tutorial, "[CLS]", "[SEP]"),

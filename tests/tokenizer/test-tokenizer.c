@@ -637,7 +637,7 @@ test_tokenizer_json_errors_name_field (void)
     { "\"WordPiece\", \"unk_token\"", "\"WordLevel\", \"unk_token\"", "model.type is WordLevel",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"BertNormalizer\"", "\"NFKC\"", "normalizer.type is NFKC", BERT_TOKENIZER_ERROR_UNSUPPORTED },
-    { "\"BertPreTokenizer\"", "\"Digits\"", "pre_tokenizer.type is Digits",
+    { "\"BertPreTokenizer\"", "\"CharDelimiterSplit\"", "pre_tokenizer.type is CharDelimiterSplit",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"hello\": 5", "\"hello\": \"five\"", "'model.vocab': the id of 'hello'",
         BERT_TOKENIZER_ERROR_FORMAT },

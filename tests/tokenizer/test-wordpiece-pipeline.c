@@ -16,7 +16,7 @@
 static const char *data_dir;
 
 static const char *fixtures[] = { "tutorial", "cased", "split", "bare", "raw-bert", "bert-whitespace",
-  "bert-sequence" };
+  "bert-sequence", "digits", "punctuation", "punct-runs", "punct-removed" };
 
 /* A fixture of data/wordpiece-shapes, or another folder of data/ (with its path there). */
 static BertTokenizer *
@@ -99,8 +99,21 @@ check_refused (const char *name, const char *from, const char *to, ...)
 static void
 test_unsupported_pre_tokenizer_is_named (void)
 {
-  check_refused ("tutorial", "{\"type\":\"Whitespace\"}", "{\"type\":\"Digits\",\"individual_digits\":true}",
-      "pre_tokenizer.type is Digits", "Whitespace, WhitespaceSplit, BertPreTokenizer or null", NULL);
+  check_refused ("tutorial", "{\"type\":\"Whitespace\"}",
+      "{\"type\":\"CharDelimiterSplit\",\"delimiter\":\"x\"}", "pre_tokenizer.type is CharDelimiterSplit",
+      "Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation, a Sequence of them or null", NULL);
+}
+
+/* in a Sequence, named by its place; Punctuation's behaviours that merge are not read */
+static void
+test_unsupported_splitter_in_sequence_is_named (void)
+{
+  check_refused ("digits", "{\"type\":\"Digits\",\"individual_digits\":true}",
+      "{\"type\":\"Punctuation\",\"behavior\":\"MergedWithPrevious\"}",
+      "pre_tokenizer.pretokenizers[1].behavior is MergedWithPrevious", "Isolated, Contiguous or Removed",
+      NULL);
+  check_refused ("digits", "{\"type\":\"Digits\",\"individual_digits\":true}", "{\"type\":\"Digits\"}",
+      "pre_tokenizer.pretokenizers[1].individual_digits", NULL);
 }
 
 static void
@@ -164,6 +177,8 @@ main (int argc, char **argv)
   g_test_add_func ("/wordpiece-pipeline/bert-stages-fused", test_bert_stages_keep_the_fused_path);
   g_test_add_func ("/wordpiece-pipeline/errors/unsupported-pre-tokenizer",
       test_unsupported_pre_tokenizer_is_named);
+  g_test_add_func ("/wordpiece-pipeline/errors/unsupported-splitter-in-sequence",
+      test_unsupported_splitter_in_sequence_is_named);
   g_test_add_func ("/wordpiece-pipeline/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
   g_test_add_func ("/wordpiece-pipeline/errors/missing-unk", test_missing_unk_is_refused);
   g_test_add_func ("/wordpiece-pipeline/nfd-reorders", test_nfd_reorders_as_the_reference);
