@@ -658,6 +658,8 @@ read_whitespace_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *
   "Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation, a Sequence of them or null (with a "  \
   "WordPiece model)"
 
+#define MAX_SPLITTERS 32
+
 /* Punctuation's behavior: Isolated unless given. */
 static gboolean
 read_punctuation (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter,
@@ -732,6 +734,9 @@ read_wordpiece_pre_tokenizer (BertPipeline *pipeline, JsonObject *pre, const cha
   if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
     return bert_json_field_error (error, file, "pre_tokenizer.pretokenizers", "an array");
   JsonArray *steps = json_node_get_array (list);
+  /* each is a level of the encoder's recursion */
+  if (json_array_get_length (steps) > MAX_SPLITTERS)
+    return unsupported (error, file, "pre_tokenizer.pretokenizers", "longer than 32", "up to 32 of them");
   pipeline->splitters = g_new (BertSplitter, MAX (1, json_array_get_length (steps)));
   for (guint i = 0; i < json_array_get_length (steps); i++) {
     JsonNode *step = json_array_get_element (steps, i);

@@ -116,6 +116,18 @@ test_unsupported_splitter_in_sequence_is_named (void)
       "pre_tokenizer.pretokenizers[1].individual_digits", NULL);
 }
 
+/* Each splitter is a level of recursion: a Sequence of 35 is refused, not a stack overflow. */
+static void
+test_long_sequence_is_refused (void)
+{
+  GString *many = g_string_new ("[");
+  for (guint i = 0; i < 33; i++)
+    g_string_append (many, i ? ",{\"type\":\"WhitespaceSplit\"}" : "{\"type\":\"WhitespaceSplit\"}");
+  check_refused ("punctuation", "[{\"type\":\"WhitespaceSplit\"}", many->str, "pre_tokenizer.pretokenizers",
+      "up to 32", NULL);
+  g_string_free (many, TRUE);
+}
+
 static void
 test_unsupported_normalizer_is_named (void)
 {
@@ -179,6 +191,7 @@ main (int argc, char **argv)
       test_unsupported_pre_tokenizer_is_named);
   g_test_add_func ("/wordpiece-pipeline/errors/unsupported-splitter-in-sequence",
       test_unsupported_splitter_in_sequence_is_named);
+  g_test_add_func ("/wordpiece-pipeline/errors/long-sequence", test_long_sequence_is_refused);
   g_test_add_func ("/wordpiece-pipeline/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
   g_test_add_func ("/wordpiece-pipeline/errors/missing-unk", test_missing_unk_is_refused);
   g_test_add_func ("/wordpiece-pipeline/nfd-reorders", test_nfd_reorders_as_the_reference);
