@@ -6,6 +6,7 @@
 
 #include "bert_engine.h"
 #include "bert_safetensors.h"
+#include "bert_tensor_names.h"
 #include "bert_weights_file.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,7 @@ G_BEGIN_DECLS
 typedef struct {
   gint ref_count;
   BertWeightsFile *weights_file;
+  BertTensorNames *tensor_names; /* weights_file's tensors by the names transformers gives them */
   BertTokenizer *tokenizer;
   gboolean in_shared_cache; /* set once, before the model is published */
   /* From config.json's architectures; when none names a head, the tensors decide. */

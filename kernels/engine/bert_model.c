@@ -5,7 +5,8 @@
  * mapped, never copied: BertTensor.data points into the map. The
  * loader reads config.json first and refuses absurd sizes there, so nothing is sized
  * from an unchecked number. Each family names its tensors its own way (below); they
- * bind to the same BertWeights.
+ * bind to the same BertWeights, found by the names transformers loads them as (so
+ * LayerNorm.gamma and .beta too: bert_tensor_names.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,19 +48,25 @@ names_of (const BertModel *model)
   return &family_names[model->config.family];
 }
 
+/* The tensor transformers loads as name (bert_tensor_names.h), with or without the
+ * family's prefix, or NULL. Where the file has two or more, *other is set to a second
+ * one (transformers would keep either without a word), else to NULL. */
 static const BertSafetensorsTensor *
-find_tensor (const BertModel *model, const char *name)
+find_tensor (const BertModel *model, const char *name, const BertSafetensorsTensor **other)
 {
-  const BertSafetensors *safetensors = BERT_MODEL_PRIVATE (model)->weights_file->tensors;
-  const BertSafetensorsTensor *tensor = bert_safetensors_lookup (safetensors, name);
-  char *prefixed;
+  const BertTensorNames *table = BERT_MODEL_PRIVATE (model)->tensor_names;
+  char *prefixed = g_strconcat (names_of (model)->prefix, name, NULL);
+  const BertSafetensorsTensor *bare_other, *prefixed_other;
+  const BertSafetensorsTensor *bare = bert_tensor_names_lookup (table, name, &bare_other);
+  const BertSafetensorsTensor *with_prefix = bert_tensor_names_lookup (table, prefixed, &prefixed_other);
 
-  if (tensor != NULL)
-    return tensor;
-  prefixed = g_strconcat (names_of (model)->prefix, name, NULL);
-  tensor = bert_safetensors_lookup (safetensors, prefixed);
   g_free (prefixed);
-  return tensor;
+  if (bare == NULL) {
+    *other = prefixed_other;
+    return with_prefix;
+  }
+  *other = bare_other != NULL ? bare_other : with_prefix;
+  return bare;
 }
 
 static gboolean
@@ -115,20 +122,44 @@ bert_tensor_find_non_finite (const void *data, BertDType dtype, gint64 n)
   return -1;
 }
 
+/* Names name and, for a LayerNorm, its legacy name, each with and without the prefix. */
+static void
+set_missing_error (const BertModel *model, const char *file_name, const char *name, GError **error)
+{
+  const char *prefix = names_of (model)->prefix;
+  char *legacy = bert_tensor_names_legacy (name);
+
+  if (legacy == NULL)
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: tensor '%s' (or '%s%s') is missing",
+        file_name, name, prefix, name);
+  else
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: tensor '%s' or its legacy name '%s' (either also with the prefix '%s') is missing", file_name,
+        name, legacy, prefix);
+  g_free (legacy);
+}
+
 /* Binds tensor name (with or without the family's prefix, "bert." for one) of shape
  * [rows] when cols is 0, else [rows, cols]. */
 static gboolean
 bind_tensor (BertModel *model, const char *file_name, const char *name, int64_t rows, int64_t cols,
     BertTensor *out, GError **error)
 {
-  const BertSafetensorsTensor *tensor = find_tensor (model, name);
+  const BertSafetensorsTensor *other;
+  const BertSafetensorsTensor *tensor = find_tensor (model, name, &other);
   int64_t expected[2] = { rows, cols };
   int n_dims = cols ? 2 : 1;
   gint64 bad;
 
   if (tensor == NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: tensor '%s' (or '%s%s') is missing",
-        file_name, name, names_of (model)->prefix, name);
+    set_missing_error (model, file_name, name, error);
+    return FALSE;
+  }
+  if (other != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: tensors '%s' and '%s' both load as '%s' (transformers keeps one of them without a word); "
+        "remove one",
+        file_name, tensor->name, other->name, name);
     return FALSE;
   }
   if (!dtype_from_name (tensor->dtype, &out->dtype)) {
@@ -239,7 +270,8 @@ static const BertSafetensorsTensor *
 find_linear_weight (const BertModel *model, const char *linear)
 {
   char *name = g_strconcat (linear, ".weight", NULL);
-  const BertSafetensorsTensor *tensor = find_tensor (model, name);
+  const BertSafetensorsTensor *other;
+  const BertSafetensorsTensor *tensor = find_tensor (model, name, &other);
 
   g_free (name);
   return tensor;
@@ -328,6 +360,7 @@ map_weights (BertModel *model, GError **error)
   if (priv->weights_file == NULL)
     return FALSE;
   model->weights_bytes = priv->weights_file->bytes;
+  priv->tensor_names = bert_tensor_names_new (priv->weights_file->tensors);
   return bert_model_bind_weights (model, priv->weights_file->path, error);
 }
 
@@ -375,6 +408,7 @@ model_free (BertModel *model)
   bert_config_clear (&model->config);
   bert_dense_unload (model);
   g_free (model->weights.layers);
+  bert_tensor_names_free (priv->tensor_names);
   bert_weights_file_free (priv->weights_file);
   if (priv->tokenizer != NULL)
     bert_tokenizer_free (priv->tokenizer);

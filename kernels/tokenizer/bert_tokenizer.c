@@ -11,6 +11,7 @@
 #include "bert_normalized.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_truncation_side.h"
 #include "bert_unicode.h"
 
 #include <string.h>
@@ -733,8 +734,9 @@ mark_single_sequence (const BertTokenizer *tokenizer, BertEncoding *encoding)
   encoding->sequence_start[1] = encoding->sequence_length[1] = 0;
 }
 
-void
-bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+/* Truncation that keeps the start: the text is read no further than max_length needs. */
+static void
+encode_keeping_start (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
     BertEncoding *encoding)
 {
   Encoder encoder;
@@ -766,6 +768,41 @@ bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize l
   encoding->repaired_utf8 = encoder.invalid_utf8 != 0;
   encoder_clear (&encoder);
   mark_single_sequence (tokenizer, encoding);
+}
+
+/* Truncation that keeps the end (truncation_side "left"): the whole text is tokenized, then
+ * its first tokens dropped. */
+static void
+encode_keeping_end (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding)
+{
+  guint n_special = tokenizer->n_prefix + tokenizer->n_suffix;
+  uint32_t budget = max_length > n_special ? max_length - n_special : 0;
+
+  encode_keeping_start (tokenizer, text, len, G_MAXUINT, encoding);
+  if (encoding->sequence_length[0] <= budget)
+    return;
+  bert_encoding_drop_tokens (encoding, tokenizer->n_prefix, encoding->sequence_length[0] - budget);
+  encoding->truncated = TRUE;
+  mark_single_sequence (tokenizer, encoding);
+  if (budget > 0)
+    bert_truncation_untrim_first (tokenizer, encoding, tokenizer->n_prefix, text);
+}
+
+void
+bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
+    BertEncoding *encoding)
+{
+  if (max_length == 0)
+    max_length = tokenizer->options.model_max_length;
+  /* As for pairs, the reference truncates nothing when the special tokens alone exceed
+   * max_length (tokenizers 0.23.3: "a b c" at max_length 1 keeps a, b and c). */
+  if (max_length < tokenizer->n_prefix + tokenizer->n_suffix)
+    max_length = G_MAXUINT;
+  if (tokenizer->options.truncate_left)
+    encode_keeping_end (tokenizer, text, len, max_length, encoding);
+  else
+    encode_keeping_start (tokenizer, text, len, max_length, encoding);
 }
 
 /* ---- encodings ---- */

@@ -29,6 +29,8 @@ typedef struct {
   int strip_accents;      /* -1: unset (follows lowercase), 0: no, 1: yes */
   guint model_max_length; /* a folder's sentence_bert_config.json max_seq_length,
                                       * else tokenizer_config.json's; 512 when absent */
+  gboolean truncate_left; /* truncation keeps the end of a text, as transformers'
+                           * truncation_side "left" (bert_truncation_side.h) */
 } BertNormalizerOptions;
 
 typedef struct _BertTokenizer BertTokenizer;
@@ -84,8 +86,10 @@ void bert_encoding_clear (BertEncoding *encoding);
 
 /* Tokenizes text (len bytes, need not be NUL-terminated or valid UTF-8) into
  * encoding, adding [CLS] and [SEP]. max_length counts the special tokens; 0 means
- * the tokenizer's model_max_length. Truncation drops word pieces from the end, as
- * Hugging Face's longest-first truncation does for a single sequence. */
+ * the tokenizer's model_max_length. Truncation drops word pieces from the end (from the
+ * start where options.truncate_left), as Hugging Face's longest-first truncation does for
+ * a single sequence; as there, a max_length smaller than the special tokens truncates
+ * nothing. */
 void bert_tokenizer_encode (const BertTokenizer *tokenizer, const char *text, gsize len, guint max_length,
     BertEncoding *encoding);
 
@@ -98,7 +102,8 @@ gboolean bert_tokenizer_supports_pairs (const BertTokenizer *tokenizer, GError *
 
 /* Tokenizes the pair (a, b) as Hugging Face's tokenizer.encode (a, b) does with truncation
  * longest_first to max_length (0: model_max_length): each text is tokenized alone, the
- * longer loses tokens from its end first, then the pair template adds its special tokens.
+ * longer loses tokens from its end first (from its start where options.truncate_left),
+ * then the pair template adds its special tokens.
  * As in the reference, a max_length smaller than the template's special tokens truncates
  * nothing. Offsets of a's tokens point into a, of b's into b: bert_encoding_sequence_id
  * tells which. FALSE, with an empty encoding, when the tokenizer has no pair form

@@ -17,6 +17,7 @@
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_truncation_side.h"
 #include "bert_unigram_vocab.h"
 
 #include <json-glib/json-glib.h>
@@ -208,6 +209,7 @@ read_tokenizer_config (const char *path, BertNormalizerOptions *options, Special
       && bert_json_get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
           &options->handle_chinese_chars, error)
       && get_max_length (root, path, &options->model_max_length, error)
+      && bert_truncation_side_read (root, path, &options->truncate_left, error)
       && get_special_name (root, "unk_token", path, &names->unk, error)
       && get_special_name (root, "cls_token", path, &names->cls, error)
       && get_special_name (root, "sep_token", path, &names->sep, error)
@@ -839,6 +841,7 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
       || !get_int (padding, "pad_id", file, "padding.pad_id", 0, G_MAXINT32, &pad_id, error))
     return FALSE;
   tokenizer->options.model_max_length = (guint) max_length;
+  bert_truncation_direction_read (truncation, &tokenizer->options.truncate_left);
   tokenizer->pad_id = pad_id >= 0 ? (int32_t) pad_id : bert_tokenizer_token_to_id (tokenizer, "[PAD]");
   return TRUE;
 }

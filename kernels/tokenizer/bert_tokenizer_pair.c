@@ -2,10 +2,12 @@
  *
  * As the reference does, each text is tokenized alone (by bert_tokenizer_encode, whose
  * single-text special tokens are then dropped), the two are truncated longest first to what
- * the pair template's special tokens leave of max_length, and the template puts its special
- * tokens before, between and after them with its type ids.
+ * the pair template's special tokens leave of max_length (each keeping its start, or its end
+ * where the tokenizer truncates on the left: bert_truncation_side.h), and the template puts
+ * its special tokens before, between and after them with its type ids.
  */
 #include "bert_tokenizer_private.h"
+#include "bert_truncation_side.h"
 
 #include <string.h>
 
@@ -80,10 +82,12 @@ push_specials (BertEncoding *encoding, const int32_t *ids, const int32_t *type_i
   }
 }
 
+/* The n tokens of part's sequence from its token skip on. */
 static void
-push_sequence (BertEncoding *encoding, int sequence, const BertEncoding *part, uint32_t n, int32_t type_id)
+push_sequence (BertEncoding *encoding, int sequence, const BertEncoding *part, uint32_t skip, uint32_t n,
+    int32_t type_id)
 {
-  uint32_t from = part->sequence_start[0], at = encoding->n_tokens;
+  uint32_t from = part->sequence_start[0] + skip, at = encoding->n_tokens;
   encoding->sequence_start[sequence] = at;
   encoding->sequence_length[sequence] = n;
   if (n == 0)
@@ -112,7 +116,8 @@ bert_tokenizer_encode_pair (const BertTokenizer *tokenizer, const char *a, gsize
   const guint *n_special = tokenizer->n_pair;
   guint n_added = n_special[0] + n_special[1] + n_special[2];
   BertEncoding *part = thread_pair_scratch ()->part;
-  uint64_t length[2], kept[2];
+  gboolean keep_end = tokenizer->options.truncate_left;
+  uint64_t length[2], kept[2], skip[2];
 
   memset (encoding->sequence_start, 0, sizeof encoding->sequence_start);
   memset (encoding->sequence_length, 0, sizeof encoding->sequence_length);
@@ -125,9 +130,10 @@ bert_tokenizer_encode_pair (const BertTokenizer *tokenizer, const char *a, gsize
   /* The reference truncates nothing when the special tokens alone exceed max_length. */
   gboolean truncating = max_length >= n_added;
   guint budget = truncating ? max_length - n_added : G_MAXUINT;
-  /* Tokens beyond the budget are not needed (a text with more keeps at most budget)... */
-  encode_part (tokenizer, a, a_len, MAX (budget, 1), &part[0]);
-  encode_part (tokenizer, b, b_len, MAX (budget, 1), &part[1]);
+  /* Keeping their starts, tokens beyond the budget are not needed (a text with more keeps
+   * at most budget)... */
+  encode_part (tokenizer, a, a_len, keep_end ? G_MAXUINT : MAX (budget, 1), &part[0]);
+  encode_part (tokenizer, b, b_len, keep_end ? G_MAXUINT : MAX (budget, 1), &part[1]);
   /* ...unless both have more and the odd token goes to the longer. */
   if (part[0].truncated && part[1].truncated && budget % 2 == 1) {
     encode_part (tokenizer, a, a_len, G_MAXUINT, &part[0]);
@@ -136,12 +142,18 @@ bert_tokenizer_encode_pair (const BertTokenizer *tokenizer, const char *a, gsize
   for (int s = 0; s < 2; s++)
     length[s] = part[s].sequence_length[0] + (part[s].truncated ? 1 : 0);
   truncate_longest_first (budget, length, kept);
+  for (int s = 0; s < 2; s++)
+    skip[s] = keep_end ? length[s] - kept[s] : 0;
 
   bert_encoding_reserve (encoding, n_added + kept[0] + kept[1]);
   push_specials (encoding, tokenizer->pair_ids[0], tokenizer->pair_type_ids[0], n_special[0]);
-  push_sequence (encoding, 0, &part[0], kept[0], tokenizer->pair_sequence_type_ids[0]);
+  push_sequence (encoding, 0, &part[0], skip[0], kept[0], tokenizer->pair_sequence_type_ids[0]);
+  if (skip[0] > 0 && kept[0] > 0)
+    bert_truncation_untrim_first (tokenizer, encoding, encoding->sequence_start[0], a);
   push_specials (encoding, tokenizer->pair_ids[1], tokenizer->pair_type_ids[1], n_special[1]);
-  push_sequence (encoding, 1, &part[1], kept[1], tokenizer->pair_sequence_type_ids[1]);
+  push_sequence (encoding, 1, &part[1], skip[1], kept[1], tokenizer->pair_sequence_type_ids[1]);
+  if (skip[1] > 0 && kept[1] > 0)
+    bert_truncation_untrim_first (tokenizer, encoding, encoding->sequence_start[1], b);
   push_specials (encoding, tokenizer->pair_ids[2], tokenizer->pair_type_ids[2], n_special[2]);
   encoding->truncated = kept[0] < length[0] || kept[1] < length[1];
   encoding->repaired_utf8 = part[0].repaired_utf8 || part[1].repaired_utf8;
