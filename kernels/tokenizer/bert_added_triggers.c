@@ -45,6 +45,18 @@ add_first_char (BertCharSet *triggers, const char *text, guint length)
 
 /* ---- the pipeline's steps ---- */
 
+static void add_bert_normalizer_sources (const BertNormalizerOptions *options, int mode,
+    BertCharSet *triggers);
+
+static void
+add_bert_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
+{
+  BertNormalizerOptions options = { .clean_text = step->clean_text,
+    .handle_chinese_chars = step->handle_chinese_chars };
+  int mode = (step->strip_accents ? BERT_MAP_STRIP : 0) | (step->lowercase ? BERT_MAP_LOWER : 0);
+  add_bert_normalizer_sources (&options, mode, triggers);
+}
+
 /* Precompiled: a key of the charsmap whose string holds a member (a cluster or character
  * is replaced by the string of its shortest prefix, which starts with the key's first
  * character). */
@@ -67,6 +79,28 @@ add_lowercase_sources (BertCharSet *triggers)
   }
 }
 
+/* NFD: a character whose decomposition holds a member (reordering moves parts, but every
+ * part is some character's). */
+static void
+add_nfd_sources (BertCharSet *triggers)
+{
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  for (uint32_t cp = 0x80; cp < N_CODE_POINTS; cp++) {
+    if (!is_code_point (cp))
+      continue;
+    const BertUnicodeRecord *record = bert_unicode_lookup (cp);
+    uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
+    unsigned n = (record->flags & BERT_CHAR_HANGUL) ? bert_unicode_hangul_jamo (cp, parts)
+        : record->map[BERT_MAP_NFD] != 0 ? bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts)
+                                         : 0;
+    if (any_member (triggers, parts, n))
+      g_array_append_val (found, cp);
+  }
+  for (guint i = 0; i < found->len; i++)
+    bert_char_set_add (triggers, g_array_index (found, uint32_t, i));
+  g_array_free (found, TRUE);
+}
+
 static void
 add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
 {
@@ -75,7 +109,10 @@ add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
       if (!bert_precompiled_foreach_key (step->precompiled, visit_key, triggers))
         triggers->everything = TRUE;
       break;
-    case BERT_STEP_STRIP: break;
+    case BERT_STEP_STRIP:
+    case BERT_STEP_STRIP_ACCENTS: break; /* removes characters, makes none */
+    case BERT_STEP_NFD: add_nfd_sources (triggers); break;
+    case BERT_STEP_BERT: add_bert_step_sources (step, triggers); break;
     case BERT_STEP_REPLACE_STRING:
     case BERT_STEP_REPLACE_RUNS:
       if (bert_char_set_has_any (triggers, step->content, strlen (step->content)) && step->pattern[0] != '\0')
@@ -97,10 +134,9 @@ add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
  * mapping, or under strip_accents the decomposition's parts, each lowercased where the
  * mode lowercases. Parts strip_accents drops are counted too. */
 static gboolean
-makes_member (const BertTokenizer *tokenizer, const BertCharSet *triggers, uint32_t cp)
+makes_member (const BertNormalizerOptions *options, int mode, const BertCharSet *triggers, uint32_t cp)
 {
   const BertUnicodeRecord *record = bert_unicode_lookup (cp);
-  const BertNormalizerOptions *options = &tokenizer->options;
   uint32_t out[BERT_UNICODE_MAX_SEQUENCE];
 
   if (options->clean_text && record->flags & BERT_CHAR_REMOVED)
@@ -109,31 +145,30 @@ makes_member (const BertTokenizer *tokenizer, const BertCharSet *triggers, uint3
     return bert_char_set_has (triggers, ' ');
   if (options->handle_chinese_chars && record->flags & BERT_CHAR_CJK && bert_char_set_has (triggers, ' '))
     return TRUE;
-  if (tokenizer->mode & BERT_MAP_STRIP && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
+  if (mode & BERT_MAP_STRIP && record->flags & (BERT_CHAR_REORDERS | BERT_CHAR_HANGUL)) {
     uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
     unsigned n = (record->flags & BERT_CHAR_HANGUL)
         ? bert_unicode_hangul_jamo (cp, parts)
         : bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
     for (unsigned i = 0; i < n; i++) {
-      int32_t lower =
-          tokenizer->mode & BERT_MAP_LOWER ? bert_unicode_lookup (parts[i])->map[BERT_MAP_LOWER] : 0;
+      int32_t lower = mode & BERT_MAP_LOWER ? bert_unicode_lookup (parts[i])->map[BERT_MAP_LOWER] : 0;
       if (any_member (triggers, out, bert_unicode_apply (lower, parts[i], out)))
         return TRUE;
     }
     return FALSE;
   }
   /* a character kept as it is is in the set already if it is to be */
-  int32_t mapping = tokenizer->mode != 0 ? record->map[tokenizer->mode] : 0;
+  int32_t mapping = mode != 0 ? record->map[mode] : 0;
   return mapping != 0 && any_member (triggers, out, bert_unicode_apply (mapping, cp, out));
 }
 
 static void
-add_bert_normalizer_sources (const BertTokenizer *tokenizer, BertCharSet *triggers)
+add_bert_normalizer_sources (const BertNormalizerOptions *options, int mode, BertCharSet *triggers)
 {
   /* decided against the patterns' own characters first, not against what is added */
   GArray *found = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   for (uint32_t cp = 0; cp < N_CODE_POINTS; cp++)
-    if (is_code_point (cp) && makes_member (tokenizer, triggers, cp))
+    if (is_code_point (cp) && makes_member (options, mode, triggers, cp))
       g_array_append_val (found, cp);
   for (guint i = 0; i < found->len; i++)
     bert_char_set_add (triggers, g_array_index (found, uint32_t, i));
@@ -149,7 +184,7 @@ bert_added_triggers_derive (const BertTokenizer *tokenizer, BertCharSet *trigger
   for (guint i = 0; i < patterns->n_tokens; i++)
     add_first_char (triggers, patterns->tokens[i].text, patterns->tokens[i].length);
   if (tokenizer->pipeline == NULL) {
-    add_bert_normalizer_sources (tokenizer, triggers);
+    add_bert_normalizer_sources (&tokenizer->options, tokenizer->mode, triggers);
   } else {
     for (guint i = tokenizer->pipeline->n_steps; i-- > 0;)
       add_step_sources (&tokenizer->pipeline->steps[i], triggers);

@@ -1,5 +1,6 @@
 /* bert_normalized.c: NormalizedString's rewrites, with the reference's alignment rules. */
 #include "bert_normalized.h"
+#include "bert_combining_marks.h"
 #include "bert_unicode.h"
 #include "bert_unicode_classes.h"
 
@@ -11,6 +12,7 @@ bert_normalized_init (BertNormalized *normalized)
   memset (normalized, 0, sizeof *normalized);
   normalized->match_starts = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   normalized->match_ends = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  normalized->marks = g_array_new (FALSE, FALSE, sizeof (uint64_t));
 }
 
 void
@@ -19,6 +21,7 @@ bert_normalized_clear (BertNormalized *normalized)
   if (normalized->match_starts != NULL) {
     g_array_free (normalized->match_starts, TRUE);
     g_array_free (normalized->match_ends, TRUE);
+    g_array_free (normalized->marks, TRUE);
   }
   g_free (normalized->owned_text);
   g_free (normalized->owned_align);
@@ -417,4 +420,205 @@ bert_normalized_lowercase (BertNormalized *normalized)
       next_push (normalized, lower[i], bert_normalized_at (normalized, at));
   }
   next_swap (normalized);
+}
+
+/* ---- NFD, StripAccents ---- */
+
+/* A character's canonical decomposition (itself when it has none) into parts. */
+static unsigned
+decompose (uint32_t cp, uint32_t *parts)
+{
+  const BertUnicodeRecord *record = bert_unicode_lookup (cp);
+  if (record->flags & BERT_CHAR_HANGUL)
+    return bert_unicode_hangul_jamo (cp, parts);
+  return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
+}
+
+/* Whether NFD leaves the text as it is: nothing decomposes and every run of marks is in
+ * order of combining class already. */
+static gboolean
+nfd_keeps (const BertNormalized *normalized)
+{
+  uint8_t previous_class = 0;
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    if ((unsigned char) normalized->text[at] < 0x80) {
+      n = 1;
+      previous_class = 0;
+      continue;
+    }
+    const BertUnicodeRecord *record = bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n));
+    if (record->map[BERT_MAP_NFD] != 0 || record->flags & BERT_CHAR_HANGUL
+        || (record->combining_class != 0 && record->combining_class < previous_class))
+      return FALSE;
+    previous_class = record->combining_class;
+  }
+  return TRUE;
+}
+
+/* A pending mark: combining class, then its place in the run (so that sorting the keys
+ * is stable), the change (1: inserted) and the code point. */
+static uint64_t
+mark_key (uint8_t combining_class, uint32_t order, int change, uint32_t cp)
+{
+  return (uint64_t) combining_class << 56 | (uint64_t) order << 22 | (uint64_t) (change > 0) << 21 | cp;
+}
+
+static gint
+compare_keys (gconstpointer a, gconstpointer b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* The run of marks, sorted by class, into the transform. */
+static void
+flush_marks (BertNormalized *normalized)
+{
+  GArray *marks = normalized->marks;
+  g_array_sort (marks, compare_keys);
+  for (guint i = 0; i < marks->len; i++) {
+    uint64_t key = g_array_index (marks, uint64_t, i);
+    bert_normalized_add (normalized, (uint32_t) (key & 0x1FFFFF), (key >> 21) & 1);
+  }
+  g_array_set_size (marks, 0);
+}
+
+void
+bert_normalized_nfd (BertNormalized *normalized)
+{
+  if (nfd_keeps (normalized))
+    return;
+  GArray *marks = normalized->marks;
+  g_array_set_size (marks, 0);
+  bert_normalized_begin (normalized, 0);
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
+    unsigned n_parts = decompose (bert_utf8_get (normalized->text + at, &n), parts);
+    for (unsigned i = 0; i < n_parts; i++) {
+      uint8_t combining_class = bert_unicode_lookup (parts[i])->combining_class;
+      if (combining_class != 0) {
+        uint64_t key = mark_key (combining_class, marks->len, i > 0, parts[i]);
+        g_array_append_val (marks, key);
+        continue;
+      }
+      flush_marks (normalized);
+      bert_normalized_add (normalized, parts[i], i > 0);
+    }
+  }
+  flush_marks (normalized);
+  bert_normalized_end (normalized);
+}
+
+/* The reference's filter: every kept character keeps its span, each run of removed ones
+ * going with the kept character before it (the leading ones with none). */
+static void
+remove_chars (BertNormalized *normalized, gboolean (*removed) (uint32_t cp))
+{
+  uint32_t at = 0, n, leading = 0;
+  gboolean any = FALSE;
+
+  for (uint32_t i = 0; i < normalized->length && !any; i += n)
+    any = removed (bert_utf8_get (normalized->text + i, &n));
+  if (!any)
+    return;
+  while (at < normalized->length && removed (bert_utf8_get (normalized->text + at, &n))) {
+    leading++;
+    at += n;
+  }
+  bert_normalized_begin (normalized, leading);
+  while (at < normalized->length) {
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    int n_removed = 0;
+    for (at += n; at < normalized->length && removed (bert_utf8_get (normalized->text + at, &n)); at += n)
+      n_removed++;
+    bert_normalized_add (normalized, cp, -n_removed);
+  }
+  bert_normalized_end (normalized);
+}
+
+static gboolean
+is_combining_mark (uint32_t cp)
+{
+  return cp >= 0x80 && bert_is_combining_mark (cp);
+}
+
+void
+bert_normalized_strip_accents (BertNormalized *normalized)
+{
+  remove_chars (normalized, is_combining_mark);
+}
+
+/* ---- BertNormalizer ---- */
+
+static gboolean
+has_flag (const BertNormalized *normalized, uint8_t flag)
+{
+  for (uint32_t at = 0, n; at < normalized->length; at += n)
+    if (bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n))->flags & flag)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_cleaned_away (uint32_t cp)
+{
+  return (bert_unicode_lookup (cp)->flags & BERT_CHAR_REMOVED) != 0;
+}
+
+static gboolean
+is_nonspacing (uint32_t cp)
+{
+  return (bert_unicode_lookup (cp)->flags & BERT_CHAR_NONSPACING) != 0;
+}
+
+/* Each character with one of flags becomes what make gives (change 0) and inserts, or
+ * stays. */
+static void
+rewrite_flagged (BertNormalized *normalized, uint8_t flags, void (*make) (BertNormalized *, uint32_t))
+{
+  if (!has_flag (normalized, flags))
+    return;
+  bert_normalized_begin (normalized, 0);
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    if (bert_unicode_lookup (cp)->flags & flags)
+      make (normalized, cp);
+    else
+      bert_normalized_keep (normalized, n);
+  }
+  bert_normalized_end (normalized);
+}
+
+static void
+make_space (BertNormalized *normalized, uint32_t cp)
+{
+  (void) cp;
+  bert_normalized_add (normalized, ' ', 0);
+}
+
+/* handle_chinese_chars: the character between two spaces, all with its span. */
+static void
+make_spaced (BertNormalized *normalized, uint32_t cp)
+{
+  bert_normalized_add (normalized, ' ', 0);
+  bert_normalized_add (normalized, cp, 1);
+  bert_normalized_add (normalized, ' ', 1);
+}
+
+void
+bert_normalized_bert (BertNormalized *normalized, gboolean clean_text, gboolean handle_chinese_chars,
+    gboolean strip_accents, gboolean lowercase)
+{
+  if (clean_text) {
+    remove_chars (normalized, is_cleaned_away);
+    rewrite_flagged (normalized, BERT_CHAR_CLEAN_SPACE, make_space);
+  }
+  if (handle_chinese_chars)
+    rewrite_flagged (normalized, BERT_CHAR_CJK, make_spaced);
+  if (strip_accents) {
+    bert_normalized_nfd (normalized);
+    remove_chars (normalized, is_nonspacing);
+  }
+  if (lowercase)
+    bert_normalized_lowercase (normalized);
 }

@@ -1,8 +1,8 @@
 /* bert_normalized.h: a normalised string that remembers, per byte, the span of the input it
  * came from, as Hugging Face tokenizers' NormalizedString does.
  *
- * The Unigram and byte-level BPE pipelines apply normalisers (Precompiled, Replace, Strip,
- * Lowercase, Prepend) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
+ * The Unigram, byte-level BPE and WordPiece pipelines apply normalisers (Precompiled, Replace,
+ * Strip, Lowercase, Prepend, NFD, StripAccents, BertNormalizer) and pre-tokenizers (Metaspace, ByteLevel) one after the other. A
  * string may start as a view of the input (no copy, no spans stored); a rewrite that keeps
  * every character's byte length (case folding, mostly) patches a copy and still stores no
  * spans, any other builds a string of its own with a span per byte. Every rewrite goes
@@ -37,6 +37,7 @@ typedef struct {
   uint32_t next_length, next_capacity;
   uint32_t cursor;                   /* transform: byte of text whose character comes next */
   GArray *match_starts, *match_ends; /* the matches of a replace, kept across calls */
+  GArray *marks;                     /* NFD's run of combining marks being reordered */
 } BertNormalized;
 
 void bert_normalized_init (BertNormalized *normalized);
@@ -82,6 +83,19 @@ void bert_normalized_prepend (BertNormalized *normalized, const char *prefix);
 void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right);
 /* Lowercases every character as Rust's char::to_lowercase does. */
 void bert_normalized_lowercase (BertNormalized *normalized);
+/* Canonical decomposition (NFD) as the reference's unicode-normalization-alignments does it:
+ * each character's decomposition, its first part replacing the character and the others
+ * inserted after it; then each run of marks sorted (stably) by combining class, the parts
+ * taking their changes with them, so that spans are handed out by position as there. */
+void bert_normalized_nfd (BertNormalized *normalized);
+/* Removes the combining marks (StripAccents: general category M), as the reference's
+ * filter does: every kept character keeps its span. */
+void bert_normalized_strip_accents (BertNormalized *normalized);
+/* BertNormalizer as a step of a Sequence, as the reference applies it: clean_text (control
+ * characters removed, whitespace made ' '), handle_chinese_chars (spaces around CJK
+ * ideographs), strip_accents (NFD, then the nonspacing marks removed), lowercase. */
+void bert_normalized_bert (BertNormalized *normalized, gboolean clean_text, gboolean handle_chinese_chars,
+    gboolean strip_accents, gboolean lowercase);
 
 /* UTF-8 helpers shared by the pipeline's stages (valid input only). */
 static inline uint32_t

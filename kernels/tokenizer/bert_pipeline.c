@@ -1,8 +1,10 @@
-/* bert_pipeline.c: encoding with a Unigram or byte-level BPE pipeline. */
+/* bert_pipeline.c: encoding with a Unigram, byte-level BPE or WordPiece pipeline. */
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
 #include "bert_unicode_classes.h"
+#include "bert_numeric_chars.h"
+#include "bert_word_chars.h"
 
 #include <string.h>
 
@@ -28,6 +30,7 @@ typedef struct Workspace {
   BertNormalized normalized;
   BertNormalized piece; /* a piece of normalized between normalized added tokens */
   GArray *pieces, *scratch, *precompiled_scratch;
+  GArray *hashes; /* WordPiece's prefix hashes */
   BertBpeScratch bpe_scratch;
   GString *mapped;       /* a pre-token in byte-level characters */
   GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
@@ -271,6 +274,9 @@ run_model_uncached (Encoder *encoder, const char *text, uint32_t length)
   if (pipeline->model == BERT_MODEL_UNIGRAM)
     bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         encoder->work->scratch);
+  else if (pipeline->model == BERT_MODEL_WORDPIECE)
+    bert_wordpiece_encode (&pipeline->wordpiece, &encoder->tokenizer->vocab, text, length, encoder->pieces,
+        encoder->work->hashes);
   else
     bert_bpe_encode (&pipeline->bpe, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         &encoder->work->bpe_scratch);
@@ -816,6 +822,95 @@ pre_tokenize_whitespace_metaspace (Encoder *encoder)
   }
 }
 
+/* ---- Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation ---- */
+
+/* What a splitter makes of a character: nothing (removed), a part of a run of its role, or
+ * a pre-token alone. */
+typedef enum {
+  CHAR_REMOVED,
+  CHAR_RUN_WORD,
+  CHAR_RUN_OTHER,
+  CHAR_ALONE
+} CharRole;
+
+static inline gboolean
+is_ascii_space (unsigned char c)
+{
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline gboolean
+is_punctuation (uint32_t cp)
+{
+  return (bert_unicode_lookup (cp)->flags & BERT_CHAR_PUNCT) != 0;
+}
+
+/* A matched character (digit, punctuation) as the behaviour says; the others make runs. */
+static inline CharRole
+matched_role (gboolean matched, CharRole role)
+{
+  return matched ? role : CHAR_RUN_WORD;
+}
+
+static CharRole
+char_role (BertSplitter splitter, uint32_t cp)
+{
+  switch (splitter) {
+    case BERT_SPLIT_BERT: {
+      const BertUnicodeRecord *record = bert_unicode_lookup (cp);
+      return record->flags & BERT_CHAR_SPLIT_SPACE ? CHAR_REMOVED
+          : record->flags & BERT_CHAR_PUNCT        ? CHAR_ALONE
+                                                   : CHAR_RUN_WORD;
+    }
+    case BERT_SPLIT_WHITESPACE_SPLIT:
+      return (cp < 0x80 ? is_ascii_space (cp) : bert_is_white_space (cp)) ? CHAR_REMOVED : CHAR_RUN_WORD;
+    case BERT_SPLIT_WHITESPACE:
+      /* \w+|[^\w\s]+: its regex engine's \w is the one of single_word, its \s White_Space */
+      if (cp < 0x80)
+        return is_ascii_space (cp)              ? CHAR_REMOVED
+            : g_ascii_isalnum (cp) || cp == '_' ? CHAR_RUN_WORD
+                                                : CHAR_RUN_OTHER;
+      return bert_is_white_space (cp) ? CHAR_REMOVED
+          : bert_is_word_char (cp)    ? CHAR_RUN_WORD
+                                      : CHAR_RUN_OTHER;
+    case BERT_SPLIT_DIGITS_ALONE: return matched_role (bert_is_numeric_char (cp), CHAR_ALONE);
+    case BERT_SPLIT_DIGITS_RUNS: return matched_role (bert_is_numeric_char (cp), CHAR_RUN_OTHER);
+    case BERT_SPLIT_PUNCT_ALONE: return matched_role (is_punctuation (cp), CHAR_ALONE);
+    case BERT_SPLIT_PUNCT_RUNS: return matched_role (is_punctuation (cp), CHAR_RUN_OTHER);
+    case BERT_SPLIT_PUNCT_REMOVED: return matched_role (is_punctuation (cp), CHAR_REMOVED);
+  }
+  return CHAR_RUN_WORD;
+}
+
+/* Normalised bytes [start, end) through the splitters from the index-th on: each run of
+ * characters of one role (each CHAR_ALONE one alone) goes to the next, the removed ones
+ * dropped; past the last, each is a pre-token. */
+static void
+split_range (Encoder *encoder, guint index, uint32_t start, uint32_t end)
+{
+  const BertPipeline *pipeline = encoder->pipeline;
+  if (index == pipeline->n_splitters) {
+    encode_pre_token (encoder, start, end);
+    return;
+  }
+  BertSplitter splitter = pipeline->splitters[index];
+  const char *text = encoder->normalized->text;
+  uint32_t run_start = start, n;
+  CharRole run = CHAR_REMOVED;
+
+  for (uint32_t at = start; at < end && !full (encoder); at += n) {
+    CharRole role = char_role (splitter, bert_utf8_get (text + at, &n));
+    if (role == run && role != CHAR_ALONE)
+      continue;
+    if (run != CHAR_REMOVED)
+      split_range (encoder, index + 1, run_start, at);
+    run_start = at;
+    run = role;
+  }
+  if (run != CHAR_REMOVED && !full (encoder))
+    split_range (encoder, index + 1, run_start, end);
+}
+
 /* ---- segments between added tokens ---- */
 
 /* Inlined into encode_segment as it was before bert_pipeline_normalize_text shared it. */
@@ -838,6 +933,12 @@ normalize (const BertPipeline *pipeline, BertNormalized *normalized, GArray *pre
         break;
       case BERT_STEP_LOWERCASE: bert_normalized_lowercase (normalized); break;
       case BERT_STEP_PREPEND: bert_normalized_prepend (normalized, step->content); break;
+      case BERT_STEP_NFD: bert_normalized_nfd (normalized); break;
+      case BERT_STEP_STRIP_ACCENTS: bert_normalized_strip_accents (normalized); break;
+      case BERT_STEP_BERT:
+        bert_normalized_bert (normalized, step->clean_text, step->handle_chinese_chars, step->strip_accents,
+            step->lowercase);
+        break;
     }
   }
 }
@@ -866,6 +967,7 @@ pre_tokenize (Encoder *encoder, gboolean fuse_runs)
     case BERT_PRE_WHITESPACE_METASPACE: pre_tokenize_whitespace_metaspace (encoder); break;
     case BERT_PRE_BYTE_LEVEL: pre_tokenize_byte_level (encoder); break;
     case BERT_PRE_NONE: encode_pre_token (encoder, 0, encoder->normalized->length); break;
+    case BERT_PRE_SPLITS: split_range (encoder, 0, 0, encoder->normalized->length); break;
   }
 }
 
@@ -1036,6 +1138,7 @@ workspace_free (gpointer data)
   g_array_free (work->scratch, TRUE);
   bert_bpe_scratch_clear (&work->bpe_scratch);
   g_array_free (work->precompiled_scratch, TRUE);
+  g_array_free (work->hashes, TRUE);
   g_string_free (work->mapped, TRUE);
   g_array_free (work->mapped_source, TRUE);
   g_free (work->cache);
@@ -1057,6 +1160,7 @@ thread_workspace (void)
   work->scratch = g_array_new (FALSE, FALSE, 1);
   bert_bpe_scratch_init (&work->bpe_scratch);
   work->precompiled_scratch = g_array_new (FALSE, FALSE, 8);
+  work->hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   work->cache = g_new0 (CacheEntry, CACHE_SLOTS);

@@ -1,4 +1,4 @@
-/* bert_pipeline_load.c: reading a Unigram or BPE tokenizer.json into a BertPipeline.
+/* bert_pipeline_load.c: reading a Unigram, BPE or WordPiece tokenizer.json into a BertPipeline.
  *
  * Only what the reference does exactly and this library implements is accepted; anything
  * else (another normaliser, a regex Replace other than "c{n,}", BPE dropout, ...) is refused
@@ -421,7 +421,8 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
 
 /* ---- normalizer ---- */
 
-#define SUPPORTED_NORMALIZERS "Precompiled, Strip, Replace, Lowercase, Prepend or a Sequence of them"
+#define SUPPORTED_NORMALIZERS                                                                                \
+  "Precompiled, Strip, Replace, Lowercase, Prepend, NFD, StripAccents, BertNormalizer or a Sequence of them"
 
 /* Replace's regex: only "c{n,}" (one ASCII character, repeated n or more times). */
 static gboolean
@@ -476,6 +477,26 @@ read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file
   return ok;
 }
 
+/* BertNormalizer, with its defaults; strip_accents null follows lowercase. */
+static gboolean
+read_bert_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
+    const char *field, GError **error)
+{
+  step->kind = BERT_STEP_BERT;
+  step->clean_text = step->handle_chinese_chars = step->lowercase = TRUE;
+  step->strip_accents = -1;
+  if (!bert_json_get_bool (normalizer, "clean_text", file, field, &step->clean_text, error)
+      || !bert_json_get_bool (normalizer, "handle_chinese_chars", file, field, &step->handle_chinese_chars,
+          error)
+      || !bert_json_get_bool (normalizer, "strip_accents", file, field, &step->strip_accents, error)
+      || !bert_json_get_bool (normalizer, "lowercase", file, field, &step->lowercase, error))
+    return FALSE;
+  if (step->strip_accents < 0)
+    step->strip_accents = step->lowercase;
+  tokenizer->options.lowercase = tokenizer->options.lowercase || step->lowercase;
+  return TRUE;
+}
+
 static gboolean
 read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep *step, const char *file,
     const char *field, GError **error)
@@ -504,6 +525,16 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
   if (g_strcmp0 (type, "Lowercase") == 0) {
     step->kind = BERT_STEP_LOWERCASE;
     tokenizer->options.lowercase = TRUE;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "BertNormalizer") == 0)
+    return read_bert_step (tokenizer, normalizer, step, file, field, error);
+  if (g_strcmp0 (type, "NFD") == 0) {
+    step->kind = BERT_STEP_NFD;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "StripAccents") == 0) {
+    step->kind = BERT_STEP_STRIP_ACCENTS;
     return TRUE;
   }
   if (g_strcmp0 (type, "Prepend") == 0) {
@@ -621,6 +652,106 @@ read_whitespace_metaspace (BertPipeline *pipeline, JsonObject *pre, const char *
   return TRUE;
 }
 
+/* ---- WordPiece's splitters ---- */
+
+#define SUPPORTED_SPLITTERS                                                                                  \
+  "Whitespace, WhitespaceSplit, BertPreTokenizer, Digits, Punctuation, a Sequence of them or null (with a "  \
+  "WordPiece model)"
+
+#define MAX_SPLITTERS 32
+
+/* Punctuation's behavior: Isolated unless given. */
+static gboolean
+read_punctuation (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter,
+    GError **error)
+{
+  const char *behavior = "Isolated";
+  char *name = g_strconcat (field, ".behavior", NULL);
+  gboolean ok = bert_json_get_string (pre, "behavior", file, name, &behavior, error);
+  if (ok && strcmp (behavior, "Isolated") == 0)
+    *splitter = BERT_SPLIT_PUNCT_ALONE;
+  else if (ok && strcmp (behavior, "Contiguous") == 0)
+    *splitter = BERT_SPLIT_PUNCT_RUNS;
+  else if (ok && strcmp (behavior, "Removed") == 0)
+    *splitter = BERT_SPLIT_PUNCT_REMOVED;
+  else if (ok)
+    ok = unsupported (error, file, name, behavior, "Isolated, Contiguous or Removed");
+  g_free (name);
+  return ok;
+}
+
+/* Digits: individual_digits is required, as there. */
+static gboolean
+read_digits (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter, GError **error)
+{
+  JsonNode *node = json_object_get_member (pre, "individual_digits");
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN) {
+    char *name = g_strconcat (field, ".individual_digits", NULL);
+    bert_json_field_error (error, file, name, "true or false");
+    g_free (name);
+    return FALSE;
+  }
+  *splitter = json_node_get_boolean (node) ? BERT_SPLIT_DIGITS_ALONE : BERT_SPLIT_DIGITS_RUNS;
+  return TRUE;
+}
+
+static gboolean
+read_splitter (JsonObject *pre, const char *file, const char *field, BertSplitter *splitter, GError **error)
+{
+  static const struct {
+    const char *type;
+    BertSplitter splitter;
+  } plain[] = { { "Whitespace", BERT_SPLIT_WHITESPACE }, { "WhitespaceSplit", BERT_SPLIT_WHITESPACE_SPLIT },
+    { "BertPreTokenizer", BERT_SPLIT_BERT } };
+  const char *type = type_of (pre);
+
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    if (g_strcmp0 (type, plain[i].type) == 0) {
+      *splitter = plain[i].splitter;
+      return TRUE;
+    }
+  if (g_strcmp0 (type, "Digits") == 0)
+    return read_digits (pre, file, field, splitter, error);
+  if (g_strcmp0 (type, "Punctuation") == 0)
+    return read_punctuation (pre, file, field, splitter, error);
+  char *name = g_strconcat (field, ".type", NULL);
+  unsupported (error, file, name, type ? type : "missing", SUPPORTED_SPLITTERS);
+  g_free (name);
+  return FALSE;
+}
+
+/* WordPiece's: one splitter or a Sequence of them. */
+static gboolean
+read_wordpiece_pre_tokenizer (BertPipeline *pipeline, JsonObject *pre, const char *file, GError **error)
+{
+  pipeline->pre_tokenizer = BERT_PRE_SPLITS;
+  if (g_strcmp0 (type_of (pre), "Sequence") != 0) {
+    pipeline->splitters = g_new (BertSplitter, 1);
+    pipeline->n_splitters = 1;
+    return read_splitter (pre, file, "pre_tokenizer", &pipeline->splitters[0], error);
+  }
+  JsonNode *list = bert_json_member (pre, "pretokenizers");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return bert_json_field_error (error, file, "pre_tokenizer.pretokenizers", "an array");
+  JsonArray *steps = json_node_get_array (list);
+  /* each is a level of the encoder's recursion */
+  if (json_array_get_length (steps) > MAX_SPLITTERS)
+    return unsupported (error, file, "pre_tokenizer.pretokenizers", "longer than 32", "up to 32 of them");
+  pipeline->splitters = g_new (BertSplitter, MAX (1, json_array_get_length (steps)));
+  for (guint i = 0; i < json_array_get_length (steps); i++) {
+    JsonNode *step = json_array_get_element (steps, i);
+    char *field = g_strdup_printf ("pre_tokenizer.pretokenizers[%u]", i);
+    gboolean ok = JSON_NODE_HOLDS_OBJECT (step)
+        ? read_splitter (json_node_get_object (step), file, field, &pipeline->splitters[i], error)
+        : bert_json_field_error (error, file, field, "an object");
+    g_free (field);
+    if (!ok)
+      return FALSE;
+    pipeline->n_splitters = i + 1;
+  }
+  return TRUE;
+}
+
 static gboolean
 read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, GError **error)
 {
@@ -633,6 +764,8 @@ read_pre_tokenizer (BertPipeline *pipeline, JsonObject *root, const char *file, 
     return bert_json_field_error (error, file, "pre_tokenizer", "an object");
   JsonObject *pre = json_node_get_object (node);
   const char *type = type_of (pre);
+  if (pipeline->model == BERT_MODEL_WORDPIECE)
+    return read_wordpiece_pre_tokenizer (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Sequence") == 0)
     return read_whitespace_metaspace (pipeline, pre, file, error);
   if (g_strcmp0 (type, "Metaspace") == 0)
@@ -665,6 +798,17 @@ split_takes_runs (const BertPipeline *pipeline)
       && (strcmp (last->content, " ") == 0 || strcmp (last->content, pipeline->replacement) == 0);
 }
 
+/* The tokenizer's pipeline, with a serial of its own (the pre-token cache's key). */
+static BertPipeline *
+new_pipeline (BertTokenizer *tokenizer)
+{
+  static gint serials = 0;
+  BertPipeline *pipeline = g_new0 (BertPipeline, 1);
+  tokenizer->pipeline = pipeline;
+  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
+  return pipeline;
+}
+
 gboolean
 bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const char *file,
     GError **error)
@@ -672,11 +816,8 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   JsonNode *model_node = bert_json_member (root, "model");
   JsonObject *model =
       model_node && JSON_NODE_HOLDS_OBJECT (model_node) ? json_node_get_object (model_node) : NULL;
-  static gint serials = 0;
-  BertPipeline *pipeline = g_new0 (BertPipeline, 1);
+  BertPipeline *pipeline = new_pipeline (tokenizer);
 
-  tokenizer->pipeline = pipeline;
-  pipeline->serial = (uint32_t) g_atomic_int_add (&serials, 1) + 1;
   /* read_model found a BPE or a Unigram; untyped, only a Unigram has a vocab array */
   JsonNode *vocab = bert_json_member (model, "vocab");
   gboolean unigram = type_of (model) ? strcmp (type_of (model), "Unigram") == 0
@@ -688,6 +829,24 @@ bert_pipeline_read (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added
   if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
     return FALSE;
   pipeline->split_takes_runs = split_takes_runs (pipeline);
+  bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
+  return TRUE;
+}
+
+gboolean
+bert_pipeline_read_wordpiece (BertTokenizer *tokenizer, JsonObject *root, const char *file, GError **error)
+{
+  BertPipeline *pipeline = new_pipeline (tokenizer);
+  BertWordPiece *wordpiece = &pipeline->wordpiece;
+
+  pipeline->model = BERT_MODEL_WORDPIECE;
+  wordpiece->prefix = g_strdup (tokenizer->subword_prefix);
+  wordpiece->max_chars = tokenizer->max_input_chars_per_word;
+  wordpiece->n_model_ids = tokenizer->n_model_pieces;
+  wordpiece->unk_id = tokenizer->unk_id;
+  bert_wordpiece_finish (wordpiece, &tokenizer->vocab);
+  if (!read_normalizer (tokenizer, root, file, error) || !read_pre_tokenizer (pipeline, root, file, error))
+    return FALSE;
   bert_pipeline_count_token_spaces (pipeline, &tokenizer->vocab);
   return TRUE;
 }
@@ -705,6 +864,8 @@ bert_pipeline_free (BertPipeline *pipeline)
   g_free (pipeline->steps);
   bert_unigram_clear (&pipeline->unigram);
   bert_bpe_clear (&pipeline->bpe);
+  bert_wordpiece_clear (&pipeline->wordpiece);
+  g_free (pipeline->splitters);
   g_free (pipeline->replacement);
   g_free (pipeline->token_spaces);
   g_free (pipeline);

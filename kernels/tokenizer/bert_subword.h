@@ -1,6 +1,7 @@
-/* bert_subword.h: the Unigram and BPE models of Hugging Face tokenizers, on one pre-token.
+/* bert_subword.h: the Unigram, BPE and WordPiece models of Hugging Face tokenizers, on one
+ * pre-token.
  *
- * Both read the tokenizer's vocabulary (ids below n_model_ids: added tokens past the model's
+ * Each reads the tokenizer's vocabulary (ids below n_model_ids: added tokens past the model's
  * vocabulary are not pieces) and append BertPiece entries whose offsets are bytes of the
  * pre-token they were given.
  */
@@ -160,5 +161,28 @@ gboolean bert_bpe_encode_backtracking (const BertBpe *bpe, const char *word, uin
  * where the vocabulary allows it (bpe->backtrack stays NULL otherwise). */
 void bert_bpe_prepare_backtracking (BertBpe *bpe);
 void bert_bpe_clear (BertBpe *bpe);
+
+/* ---- WordPiece ---- */
+
+/* The pipeline's WordPiece, for the files the fused BERT path does not take (another
+ * normaliser or pre-tokenizer): the same vocabulary, searched per pre-token. */
+typedef struct {
+  char *prefix; /* continuing_subword_prefix */
+  uint32_t prefix_length;
+  uint64_t prefix_hash;
+  uint32_t max_chars;   /* max_input_chars_per_word */
+  uint32_t n_model_ids; /* pieces are the ids below it (added tokens past it are not) */
+  uint32_t longest;     /* bytes of the longest piece: no longer candidate is looked up */
+  int32_t unk_id;
+} BertWordPiece;
+
+/* Fills longest from the vocabulary (prefix, max_chars, n_model_ids and unk_id set). */
+void bert_wordpiece_finish (BertWordPiece *wordpiece, const BertVocab *vocab);
+/* Greedy longest-match-first over word[0, length) (valid UTF-8), as the reference's
+ * WordPiece::tokenize: a word of more than max_chars characters, or with a part matching
+ * no piece, is one unk spanning it. hashes: scratch of uint64_t. */
+void bert_wordpiece_encode (const BertWordPiece *wordpiece, const BertVocab *vocab, const char *word,
+    uint32_t length, GArray *pieces, GArray *hashes);
+void bert_wordpiece_clear (BertWordPiece *wordpiece);
 
 #endif

@@ -911,8 +911,9 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
 
   if (tokenizer->pipeline != NULL)
     return normalize_added_tokens (tokenizer, source, error)
-        && require_token (tokenizer->cls_id, "start (<s>)", source, error)
-        && require_token (tokenizer->sep_id, "end (</s>)", source, error);
+        && (tokenizer->without_specials
+            || (require_token (tokenizer->cls_id, "start (<s>)", source, error)
+                && require_token (tokenizer->sep_id, "end (</s>)", source, error)));
 
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);
@@ -924,8 +925,9 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   derive_piece_bounds (tokenizer);
   return normalize_added_tokens (tokenizer, source, error)
       && require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
-      && require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
-      && require_token (tokenizer->sep_id, "separator ([SEP])", source, error);
+      && (tokenizer->without_specials
+          || (require_token (tokenizer->cls_id, "classifier ([CLS])", source, error)
+              && require_token (tokenizer->sep_id, "separator ([SEP])", source, error)));
 }
 
 void

@@ -1,9 +1,10 @@
 /* bert_tokenizer_load.c: building a tokenizer from vocab.txt, tokenizer.json or a model folder.
  *
- * tokenizer.json is read as Hugging Face tokenizers reads it, limited to what BERT uses:
- * a WordPiece model, the BertNormalizer, the BertPreTokenizer and a TemplateProcessing or
- * BertProcessing post-processor. Anything else is refused as unsupported rather than
- * tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
+ * tokenizer.json is read as Hugging Face tokenizers reads it: a WordPiece model with the
+ * BertNormalizer (or none) and the BertPreTokenizer for the fused path, other WordPiece,
+ * Unigram and BPE files for the pipeline (bert_pipeline.h), and a TemplateProcessing,
+ * BertProcessing, RobertaProcessing or no post-processor. Anything else is refused as
+ * unsupported rather than tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does.
  */
@@ -239,6 +240,19 @@ set_classic_pair (BertTokenizer *tokenizer, guint n_middle, int32_t type_b)
   g_clear_pointer (&tokenizer->pair_unsupported, g_free);
 }
 
+/* Without a post-processor: no special tokens, and a pair is A then B, of types 0 and 1
+ * (the reference encodes the second text with type id 1). */
+static void
+set_plain_pair (BertTokenizer *tokenizer)
+{
+  tokenizer->n_prefix = tokenizer->n_suffix = 0;
+  memset (tokenizer->n_pair, 0, sizeof tokenizer->n_pair);
+  tokenizer->pair_sequence_type_ids[0] = 0;
+  tokenizer->pair_sequence_type_ids[1] = 1;
+  tokenizer->without_specials = TRUE;
+  g_clear_pointer (&tokenizer->pair_unsupported, g_free);
+}
+
 /* ---- vocab.txt ---- */
 
 static void
@@ -319,8 +333,11 @@ read_normalizer (BertTokenizer *tokenizer, JsonObject *root, const char *file, G
 
   if (!bert_json_get_object (root, "normalizer", file, "normalizer", &normalizer, error))
     return FALSE;
-  if (normalizer == NULL)
-    return unsupported (error, file, "normalizer", "null", "BertNormalizer");
+  if (normalizer == NULL) { /* none: a BertNormalizer that changes nothing */
+    tokenizer->options.clean_text = tokenizer->options.handle_chinese_chars = FALSE;
+    tokenizer->options.lowercase = tokenizer->options.strip_accents = FALSE;
+    return TRUE;
+  }
   JsonNode *tag = json_object_get_member (normalizer, "type");
   const char *named =
       tag && json_node_get_value_type (tag) == G_TYPE_STRING ? json_node_get_string (tag) : "";
@@ -417,6 +434,27 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
 
 #define SUPPORTED_MODELS "WordPiece, Unigram or BPE"
 
+/* The fused path takes BERT's own stages: the BertPreTokenizer after a BertNormalizer (or
+ * none, a BertNormalizer that changes nothing). Every other WordPiece file goes through the
+ * pipeline, except a normaliser tokenizers refuses, which the fused path's reader names. */
+static gboolean
+takes_fused_path (JsonObject *root)
+{
+  JsonNode *pre_tokenizer = bert_json_member (root, "pre_tokenizer");
+  JsonNode *normalizer = bert_json_member (root, "normalizer");
+  JsonNode *type = pre_tokenizer && JSON_NODE_HOLDS_OBJECT (pre_tokenizer)
+      ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
+      : NULL;
+
+  if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING
+      || strcmp (json_node_get_string (type), "BertPreTokenizer") != 0)
+    return FALSE;
+  if (normalizer == NULL || !JSON_NODE_HOLDS_OBJECT (normalizer))
+    return TRUE;
+  const char *normalizer_type = bert_json_normalizer_type (json_node_get_object (normalizer));
+  return normalizer_type == NULL || strcmp (normalizer_type, "BertNormalizer") == 0;
+}
+
 /* model's type, or for a model without one (files of tokenizers before 0.9) the type
  * Hugging Face tokenizers infers from its members. */
 static gboolean
@@ -487,7 +525,7 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
         "%s: field 'model.unk_token': '%s' is not in model.vocab", file, unk);
     return FALSE;
   }
-  return TRUE;
+  return takes_fused_path (root) || bert_pipeline_read_wordpiece (tokenizer, root, file, error);
 }
 
 static void
@@ -761,8 +799,10 @@ read_post_processor (BertTokenizer *tokenizer, JsonObject *root, const char *fil
 
   if (!bert_json_get_object (root, "post_processor", file, "post_processor", &processor, error))
     return FALSE;
-  if (processor == NULL)
-    return unsupported (error, file, "post_processor", "null", supported);
+  if (processor == NULL) {
+    set_plain_pair (tokenizer);
+    return TRUE;
+  }
   /* Hugging Face reads a post-processor by its members, whatever its "type" says (an old
    * RobertaProcessing without trim_offsets is a BertProcessing there). */
   type = bert_json_post_processor_type (processor);

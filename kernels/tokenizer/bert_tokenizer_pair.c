@@ -88,12 +88,14 @@ push_sequence (BertEncoding *encoding, int sequence, const BertEncoding *part, u
     int32_t type_id)
 {
   uint32_t from = part->sequence_start[0] + skip, at = encoding->n_tokens;
+  encoding->sequence_start[sequence] = at;
+  encoding->sequence_length[sequence] = n;
+  if (n == 0)
+    return; /* without special tokens the arrays may be NULL, and NULL + 0 is undefined in C */
   memcpy (encoding->ids + at, part->ids + from, n * sizeof (int32_t));
   memcpy (encoding->offsets + 2 * at, part->offsets + 2 * from, 2 * n * sizeof (uint32_t));
   for (uint32_t i = 0; i < n; i++)
     encoding->type_ids[at + i] = type_id;
-  encoding->sequence_start[sequence] = at;
-  encoding->sequence_length[sequence] = n;
   encoding->n_tokens += n;
 }
 

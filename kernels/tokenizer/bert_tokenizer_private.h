@@ -86,6 +86,7 @@ struct _BertTokenizer {
   int32_t suffix_ids[BERT_MAX_TEMPLATE_TOKENS], suffix_type_ids[BERT_MAX_TEMPLATE_TOKENS];
   guint n_prefix, n_suffix;
   int32_t sequence_type_id;
+  gboolean without_specials; /* no post-processor: [CLS] and [SEP] are not needed */
 
   /* the pair template: special tokens before A, between A and B, after B */
   int32_t pair_ids[3][BERT_MAX_TEMPLATE_TOKENS], pair_type_ids[3][BERT_MAX_TEMPLATE_TOKENS];
@@ -104,7 +105,9 @@ struct _BertTokenizer {
   guint8 ascii_class[128];
   char ascii_map[128];
 
-  struct _BertPipeline *pipeline; /* Unigram or BPE (bert_pipeline.h); NULL: WordPiece */
+  /* Unigram, BPE, or a WordPiece the fused path does not take (bert_pipeline.h); NULL: the
+   * fused WordPiece path */
+  struct _BertPipeline *pipeline;
   /* while loading tokenizer.json: its Unigram vocabulary read from the text
    * (bert_unigram_vocab.h), or NULL where the tree holds it */
   struct _BertUnigramVocab *unigram_vocab;

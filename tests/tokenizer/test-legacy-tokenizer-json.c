@@ -9,7 +9,9 @@
  * cases, each read here as Hugging Face tokenizers 0.23.3 reads it (its result is in the
  * comment), and the WordPiece fixture against its own expected.txt.
  */
+#include "bert_pipeline.h"
 #include "bert_tokenizer.h"
+#include "bert_tokenizer_private.h"
 #include "length_records.h"
 #include "tokenizer_test_support.h"
 #include "bert_unigram_vocab.h"
@@ -499,10 +501,15 @@ test_normalizer_type_naming_none_is_read_by_its_members (void)
   check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":\"Bert\"", NULL);
   check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":\"Foo\"", NULL);
   check_wordpiece_edit ("\"type\":\"BertNormalizer\"", "\"type\":1", NULL);
-  check_wordpiece_edit (BERT_NORMALIZER,
-      "\"normalizer\":{\"type\":\"BertNormalizer\",\"strip_left\":true,"
-      "\"strip_right\":true}",
-      "normalizer (read by its members, as Hugging Face reads it) is Strip");
+  /* a Strip, then: the stage-by-stage pipeline takes it (its HF parity: test-wordpiece-pipeline) */
+  GError *error = NULL;
+  BertTokenizer *strip = load_edited ("wordpiece-bert", BERT_NORMALIZER,
+      "\"normalizer\":{\"type\":\"BertNormalizer\",\"strip_left\":true,\"strip_right\":true}", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strip->pipeline);
+  g_assert_cmpuint (strip->pipeline->n_steps, ==, 1);
+  g_assert_cmpint (strip->pipeline->steps[0].kind, ==, BERT_STEP_STRIP);
+  bert_tokenizer_free (strip);
   check_wordpiece_edit (",\"lowercase\":true}", "}",
       "field 'normalizer' is refused by Hugging Face tokenizers");
   check_wordpiece_edit ("\"lowercase\":true", "\"lowercase\":1", "'normalizer.lowercase'");

@@ -636,9 +636,8 @@ test_tokenizer_json_errors_name_field (void)
   } cases[] = {
     { "\"WordPiece\", \"unk_token\"", "\"WordLevel\", \"unk_token\"", "model.type is WordLevel",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
-    { "\"BertNormalizer\"", "\"Lowercase\"", "normalizer.type is Lowercase",
-        BERT_TOKENIZER_ERROR_UNSUPPORTED },
-    { "\"BertPreTokenizer\"", "\"Whitespace\"", "pre_tokenizer.type is Whitespace",
+    { "\"BertNormalizer\"", "\"NFKC\"", "normalizer.type is NFKC", BERT_TOKENIZER_ERROR_UNSUPPORTED },
+    { "\"BertPreTokenizer\"", "\"CharDelimiterSplit\"", "pre_tokenizer.type is CharDelimiterSplit",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"hello\": 5", "\"hello\": \"five\"", "'model.vocab': the id of 'hello'",
         BERT_TOKENIZER_ERROR_FORMAT },
