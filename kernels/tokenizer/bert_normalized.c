@@ -434,25 +434,30 @@ decompose (uint32_t cp, uint32_t *parts)
   return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
 }
 
-/* Whether NFD leaves the text as it is: nothing decomposes and every run of marks is in
- * order of combining class already. */
-static gboolean
-nfd_keeps (const BertNormalized *normalized)
+/* Where NFD's work starts from at: the start of the cluster (the last starter, or at) of
+ * the first character that decomposes or is a mark out of order of combining class; the
+ * length if none. What lies before it NFD leaves as it is. */
+static uint32_t
+nfd_kept_run_end (const BertNormalized *normalized, uint32_t at)
 {
   uint8_t previous_class = 0;
-  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+  uint32_t cluster = at;
+  for (uint32_t n; at < normalized->length; at += n) {
     if ((unsigned char) normalized->text[at] < 0x80) {
       n = 1;
       previous_class = 0;
+      cluster = at;
       continue;
     }
     const BertUnicodeRecord *record = bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n));
     if (record->map[BERT_MAP_NFD] != 0 || record->flags & BERT_CHAR_HANGUL
         || (record->combining_class != 0 && record->combining_class < previous_class))
-      return FALSE;
+      return cluster;
     previous_class = record->combining_class;
+    if (previous_class == 0)
+      cluster = at;
   }
-  return TRUE;
+  return normalized->length;
 }
 
 /* A pending mark: combining class, then its place in the run (so that sorting the keys
@@ -483,15 +488,29 @@ flush_marks (BertNormalized *normalized)
   g_array_set_size (marks, 0);
 }
 
-void
-bert_normalized_nfd (BertNormalized *normalized)
+/* A character NFD leaves as it is and before which no mark waits: a starter that does
+ * not decompose. */
+static gboolean
+nfd_plain_starter (const BertNormalized *normalized, uint32_t at)
 {
-  if (nfd_keeps (normalized))
-    return;
+  if ((unsigned char) normalized->text[at] < 0x80)
+    return TRUE;
+  uint32_t n;
+  const BertUnicodeRecord *record = bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n));
+  return record->map[BERT_MAP_NFD] == 0 && !(record->flags & BERT_CHAR_HANGUL)
+      && record->combining_class == 0;
+}
+
+/* From the cluster at on, until a plain starter (with no mark pending) or the end: each
+ * character's parts, marks gathered and sorted by class. Returns where it stopped. */
+static uint32_t
+nfd_rewrite_clusters (BertNormalized *normalized, uint32_t at)
+{
   GArray *marks = normalized->marks;
-  g_array_set_size (marks, 0);
-  bert_normalized_begin (normalized, 0);
-  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+  uint32_t n;
+  for (gboolean first = TRUE; at < normalized->length; at += n, first = FALSE) {
+    if (!first && nfd_plain_starter (normalized, at))
+      break;
     uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
     unsigned n_parts = decompose (bert_utf8_get (normalized->text + at, &n), parts);
     for (unsigned i = 0; i < n_parts; i++) {
@@ -506,34 +525,57 @@ bert_normalized_nfd (BertNormalized *normalized)
     }
   }
   flush_marks (normalized);
+  return at;
+}
+
+/* The runs NFD leaves as they are are copied whole (their characters keep their spans);
+ * the clusters between them rewritten. */
+void
+bert_normalized_nfd (BertNormalized *normalized)
+{
+  uint32_t at = nfd_kept_run_end (normalized, 0);
+  if (at == normalized->length)
+    return;
+  g_array_set_size (normalized->marks, 0);
+  bert_normalized_begin (normalized, 0);
+  while (at < normalized->length) {
+    bert_normalized_keep (normalized, at - normalized->cursor);
+    at = nfd_rewrite_clusters (normalized, at);
+    if (at < normalized->length)
+      at = nfd_kept_run_end (normalized, at);
+  }
+  bert_normalized_keep (normalized, normalized->length - normalized->cursor);
   bert_normalized_end (normalized);
 }
 
 /* The reference's filter: every kept character keeps its span, each run of removed ones
- * going with the kept character before it (the leading ones with none). */
+ * going with the kept character before it (the leading ones with none). A kept character
+ * so keeps its bytes and their spans, so the runs of kept ones are copied whole. ASCII is
+ * not looked at unless ascii_removable (clean_text's controls). */
 static void
-remove_chars (BertNormalized *normalized, gboolean (*removed) (uint32_t cp))
+remove_chars (BertNormalized *normalized, gboolean (*removed) (uint32_t cp), gboolean ascii_removable)
 {
-  uint32_t at = 0, n, leading = 0;
+  const char *text = normalized->text;
+  uint32_t at = 0, n, kept_from = 0;
   gboolean any = FALSE;
 
-  for (uint32_t i = 0; i < normalized->length && !any; i += n)
-    any = removed (bert_utf8_get (normalized->text + i, &n));
+  for (; at < normalized->length; at += n) {
+    if ((unsigned char) text[at] < 0x80 && !ascii_removable) {
+      n = 1;
+      continue;
+    }
+    if (!removed (bert_utf8_get (text + at, &n)))
+      continue;
+    if (!any)
+      next_start (normalized);
+    any = TRUE;
+    next_copy (normalized, kept_from, at);
+    kept_from = at + n;
+  }
   if (!any)
     return;
-  while (at < normalized->length && removed (bert_utf8_get (normalized->text + at, &n))) {
-    leading++;
-    at += n;
-  }
-  bert_normalized_begin (normalized, leading);
-  while (at < normalized->length) {
-    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
-    int n_removed = 0;
-    for (at += n; at < normalized->length && removed (bert_utf8_get (normalized->text + at, &n)); at += n)
-      n_removed++;
-    bert_normalized_add (normalized, cp, -n_removed);
-  }
-  bert_normalized_end (normalized);
+  next_copy (normalized, kept_from, normalized->length);
+  next_swap (normalized);
 }
 
 static gboolean
@@ -545,19 +587,10 @@ is_combining_mark (uint32_t cp)
 void
 bert_normalized_strip_accents (BertNormalized *normalized)
 {
-  remove_chars (normalized, is_combining_mark);
+  remove_chars (normalized, is_combining_mark, FALSE);
 }
 
 /* ---- BertNormalizer ---- */
-
-static gboolean
-has_flag (const BertNormalized *normalized, uint8_t flag)
-{
-  for (uint32_t at = 0, n; at < normalized->length; at += n)
-    if (bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n))->flags & flag)
-      return TRUE;
-  return FALSE;
-}
 
 static gboolean
 is_cleaned_away (uint32_t cp)
@@ -572,20 +605,25 @@ is_nonspacing (uint32_t cp)
 }
 
 /* Each character with one of flags becomes what make gives (change 0) and inserts, or
- * stays. */
+ * stays: the runs that stay are copied whole. */
 static void
 rewrite_flagged (BertNormalized *normalized, uint8_t flags, void (*make) (BertNormalized *, uint32_t))
 {
-  if (!has_flag (normalized, flags))
+  uint32_t at = 0, n;
+  while (at < normalized->length
+      && !(bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n))->flags & flags))
+    at += n;
+  if (at == normalized->length)
     return;
   bert_normalized_begin (normalized, 0);
-  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+  for (; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
-    if (bert_unicode_lookup (cp)->flags & flags)
-      make (normalized, cp);
-    else
-      bert_normalized_keep (normalized, n);
+    if (!(bert_unicode_lookup (cp)->flags & flags))
+      continue;
+    bert_normalized_keep (normalized, at - normalized->cursor);
+    make (normalized, cp);
   }
+  bert_normalized_keep (normalized, normalized->length - normalized->cursor);
   bert_normalized_end (normalized);
 }
 
@@ -610,14 +648,14 @@ bert_normalized_bert (BertNormalized *normalized, gboolean clean_text, gboolean 
     gboolean strip_accents, gboolean lowercase)
 {
   if (clean_text) {
-    remove_chars (normalized, is_cleaned_away);
+    remove_chars (normalized, is_cleaned_away, TRUE);
     rewrite_flagged (normalized, BERT_CHAR_CLEAN_SPACE, make_space);
   }
   if (handle_chinese_chars)
     rewrite_flagged (normalized, BERT_CHAR_CJK, make_spaced);
   if (strip_accents) {
     bert_normalized_nfd (normalized);
-    remove_chars (normalized, is_nonspacing);
+    remove_chars (normalized, is_nonspacing, FALSE);
   }
   if (lowercase)
     bert_normalized_lowercase (normalized);

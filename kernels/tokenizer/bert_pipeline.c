@@ -882,6 +882,46 @@ char_role (BertSplitter splitter, uint32_t cp)
   return CHAR_RUN_WORD;
 }
 
+/* Each splitter's roles of the BMP's characters, two bits each, made on first use: the
+ * classes behind them are binary searches over ranges, which cost more than the rest of the
+ * split. */
+#define N_SPLITTERS (BERT_SPLIT_PUNCT_REMOVED + 1)
+#define BMP_CHARS 0x10000
+static uint8_t bmp_roles[N_SPLITTERS][BMP_CHARS / 4];
+static gsize bmp_roles_made[N_SPLITTERS];
+
+static void
+make_bmp_roles (BertSplitter splitter)
+{
+  if (g_once_init_enter (&bmp_roles_made[splitter])) {
+    for (uint32_t cp = 0; cp < BMP_CHARS; cp++)
+      bmp_roles[splitter][cp >> 2] |= (uint8_t) (char_role (splitter, cp) << ((cp & 3) * 2));
+    g_once_init_leave (&bmp_roles_made[splitter], 1);
+  }
+}
+
+static void
+make_pipeline_roles (const BertPipeline *pipeline)
+{
+  for (guint i = 0; i < pipeline->n_splitters; i++)
+    make_bmp_roles (pipeline->splitters[i]);
+}
+
+/* The role of the character at text (its length in *n), from the tables made. */
+static inline CharRole
+role_at (BertSplitter splitter, const char *text, uint32_t *n)
+{
+  unsigned char first = (unsigned char) *text;
+  uint32_t cp = first;
+  if (first < 0x80)
+    *n = 1;
+  else
+    cp = bert_utf8_get (text, n);
+  if (cp >= BMP_CHARS)
+    return char_role (splitter, cp);
+  return (CharRole) ((bmp_roles[splitter][cp >> 2] >> ((cp & 3) * 2)) & 3);
+}
+
 /* Normalised bytes [start, end) through the splitters from the index-th on: each run of
  * characters of one role (each CHAR_ALONE one alone) goes to the next, the removed ones
  * dropped; past the last, each is a pre-token. */
@@ -899,7 +939,7 @@ split_range (Encoder *encoder, guint index, uint32_t start, uint32_t end)
   CharRole run = CHAR_REMOVED;
 
   for (uint32_t at = start; at < end && !full (encoder); at += n) {
-    CharRole role = char_role (splitter, bert_utf8_get (text + at, &n));
+    CharRole role = role_at (splitter, text + at, &n);
     if (role == run && role != CHAR_ALONE)
       continue;
     if (run != CHAR_REMOVED)
@@ -1188,6 +1228,7 @@ bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize le
     max_length = tokenizer->options.model_max_length;
   encoder.budget = max_length > n_special ? max_length - n_special : 0;
   init_byte_level_chars ();
+  make_pipeline_roles (encoder.pipeline);
   encoder.normalized = &encoder.work->normalized;
   encoder.pieces = encoder.work->pieces;
 

@@ -9,6 +9,7 @@
 #define BERT_SUBWORD_H
 
 #include "bert_vocab.h"
+#include "bert_wordpiece_search.h"
 
 typedef struct {
   int32_t id;
@@ -170,13 +171,13 @@ typedef struct {
   char *prefix; /* continuing_subword_prefix */
   uint32_t prefix_length;
   uint64_t prefix_hash;
-  uint32_t max_chars;   /* max_input_chars_per_word */
-  uint32_t n_model_ids; /* pieces are the ids below it (added tokens past it are not) */
-  uint32_t longest;     /* bytes of the longest piece: no longer candidate is looked up */
+  uint32_t max_chars;      /* max_input_chars_per_word */
+  uint32_t n_model_ids;    /* pieces are the ids below it (added tokens past it are not) */
+  BertPieceBounds *bounds; /* no longer candidate is looked up (bert_wordpiece_search.h) */
   int32_t unk_id;
 } BertWordPiece;
 
-/* Fills longest from the vocabulary (prefix, max_chars, n_model_ids and unk_id set). */
+/* Derives bounds from the vocabulary (prefix, max_chars, n_model_ids and unk_id set). */
 void bert_wordpiece_finish (BertWordPiece *wordpiece, const BertVocab *vocab);
 /* Greedy longest-match-first over word[0, length) (valid UTF-8), as the reference's
  * WordPiece::tokenize: a word of more than max_chars characters, or with a part matching

@@ -105,50 +105,22 @@ push_sequence_token (Encoder *encoder, int32_t id, uint32_t start, uint32_t end)
 
 /* ---- WordPiece ---- */
 
-static inline gboolean
-is_char_boundary (const char *word, uint32_t length, uint32_t at)
-{
-  return at == length || ((unsigned char) word[at] & 0xC0) != 0x80;
-}
-
 /* The longest vocabulary entry (with the subword prefix unless start is 0) that the word
  * continues with at start; its end in *end, or -1. */
 static int32_t
 longest_piece (Encoder *encoder, uint32_t start, uint32_t *end)
 {
   const BertTokenizer *tokenizer = encoder->tokenizer;
-  const BertVocab *vocab = &tokenizer->vocab;
-  const char *prefix = start > 0 ? tokenizer->subword_prefix : "";
-  uint32_t prefix_length = start > 0 ? tokenizer->subword_prefix_length : 0;
-  uint32_t bound = tokenizer->piece_bound[start > 0][bert_piece_bound_bucket (encoder->word + start)];
-  uint32_t limit = MIN (encoder->word_length, start + bound);
-
-  /* Hash every candidate first and start loading all their slots, so that the cache misses
-   * of the probes below overlap instead of following one another. */
-  uint64_t *hash = encoder->prefix_hash;
-  hash[start] = start > 0 ? tokenizer->subword_prefix_hash : BERT_VOCAB_HASH_SEED;
-  for (uint32_t i = start; i < limit; i++) {
-    hash[i + 1] = bert_vocab_hash_extend (hash[i], encoder->word + i, 1);
-    if (is_char_boundary (encoder->word, encoder->word_length, i + 1)
-        && bert_vocab_may_hold (vocab, hash[i + 1]))
-      bert_vocab_prefetch (vocab, hash[i + 1]);
-  }
-
-  const char *piece = encoder->word + start;
-  uint64_t first7 = bert_vocab_first7 (prefix, prefix_length, piece, limit - start);
-  uint32_t n_model_pieces = tokenizer->n_model_pieces;
-  for (uint32_t stop = limit; stop > start; stop--) {
-    if (!is_char_boundary (encoder->word, encoder->word_length, stop))
-      continue;
-    gsize length = prefix_length + stop - start;
-    int32_t id = bert_vocab_find (vocab, hash[stop], bert_vocab_head (first7, length), prefix, prefix_length,
-        piece, stop - start);
-    if ((uint32_t) id < n_model_pieces) { /* -1, not found, is above any count */
-      *end = stop;
-      return id;
-    }
-  }
-  return -1;
+  const BertWordPieceSearch search = {
+    .vocab = &tokenizer->vocab,
+    .bounds = (const uint32_t (*)[1 << BERT_PIECE_BOUND_BITS]) tokenizer->piece_bound,
+    .prefix = tokenizer->subword_prefix,
+    .prefix_length = tokenizer->subword_prefix_length,
+    .prefix_hash = tokenizer->subword_prefix_hash,
+    .n_model_ids = tokenizer->n_model_pieces,
+  };
+  return bert_wordpiece_longest_piece (&search, encoder->word, encoder->word_length, start,
+      encoder->prefix_hash, end);
 }
 
 /* Greedy longest-match-first; a word with a part matching nothing is one [UNK]. */
@@ -870,29 +842,6 @@ derive_ascii_tables (BertTokenizer *tokenizer)
   }
 }
 
-/* Fills piece_bound from every token, as a word start and, when it begins with the subword
- * prefix, as a continuation. */
-static void
-derive_piece_bounds (BertTokenizer *tokenizer)
-{
-  const BertVocab *vocab = &tokenizer->vocab;
-  guint prefix_length = tokenizer->subword_prefix_length;
-
-  memset (tokenizer->piece_bound, 0, sizeof tokenizer->piece_bound);
-  for (uint32_t id = 0; id < MIN (vocab->n_ids, tokenizer->n_model_pieces); id++) {
-    const char *token = bert_vocab_token (vocab, (int32_t) id);
-    uint32_t length = vocab->token_length[id];
-    if (token == NULL || length == 0)
-      continue;
-    uint32_t *bound = &tokenizer->piece_bound[0][bert_piece_bound_bucket (token)];
-    *bound = MAX (*bound, length);
-    if (length > prefix_length && strncmp (token, tokenizer->subword_prefix, prefix_length) == 0) {
-      bound = &tokenizer->piece_bound[1][bert_piece_bound_bucket (token + prefix_length)];
-      *bound = MAX (*bound, length - prefix_length);
-    }
-  }
-}
-
 static gboolean
 require_token (int32_t id, const char *what, const char *source, GError **error)
 {
@@ -922,7 +871,8 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
   if (tokenizer->max_input_chars_per_word == 0)
     tokenizer->max_input_chars_per_word = 1;
   derive_ascii_tables (tokenizer);
-  derive_piece_bounds (tokenizer);
+  bert_piece_bounds_derive (tokenizer->piece_bound, &tokenizer->vocab, tokenizer->n_model_pieces,
+      tokenizer->subword_prefix, tokenizer->subword_prefix_length);
   return normalize_added_tokens (tokenizer, source, error)
       && require_token (tokenizer->unk_id, "unknown ([UNK])", source, error)
       && (tokenizer->without_specials

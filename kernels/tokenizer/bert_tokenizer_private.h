@@ -5,6 +5,7 @@
 #include "bert_char_set.h"
 #include "bert_tokenizer.h"
 #include "bert_vocab.h"
+#include "bert_wordpiece_search.h"
 
 #include <string.h>
 
@@ -41,22 +42,6 @@ typedef struct {
   uint32_t root_child[256]; /* non-zero where a token may start */
   int only_first_byte;      /* the one byte every token starts with; -1: several */
 } BertAddedTokens;
-
-/* WordPiece's search for the longest piece starts no further than the longest token that
- * begins with the piece's first character; kept per hash bucket of that character, for
- * word-initial tokens and for continuations (after the subword prefix). */
-#define BERT_PIECE_BOUND_BITS 12
-
-static inline uint32_t
-bert_piece_bound_bucket (const char *piece)
-{
-  static const uint8_t utf8_length[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4 };
-  const unsigned char *bytes = (const unsigned char *) piece;
-  uint32_t key = 0;
-  for (unsigned i = 0; i < utf8_length[bytes[0] >> 4]; i++)
-    key = (key << 8) | bytes[i];
-  return (key * 2654435761u) >> (32 - BERT_PIECE_BOUND_BITS);
-}
 
 /* What an ASCII byte is once normalised, for the fast path. */
 enum {
@@ -100,7 +85,7 @@ struct _BertTokenizer {
    * (bert_added_triggers.h): a piece without any is encoded as if there were none */
   BertCharSet normalized_triggers;
 
-  uint32_t piece_bound[2][1 << BERT_PIECE_BOUND_BITS];
+  BertPieceBounds piece_bound; /* the fused path's WordPiece search */
 
   guint8 ascii_class[128];
   char ascii_map[128];
