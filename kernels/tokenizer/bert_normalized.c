@@ -578,15 +578,34 @@ remove_chars (BertNormalized *normalized, gboolean (*removed) (uint32_t cp), gbo
   next_swap (normalized);
 }
 
+/* The BMP's marks as a bitmap, made on first use: the generated table is a binary search
+ * over ranges, which StripAccents would pay on every character past ASCII. */
+#define BMP_CHARS 0x10000
+static uint64_t bmp_marks[BMP_CHARS / 64];
+static gsize bmp_marks_made;
+
+static void
+make_bmp_marks (void)
+{
+  if (g_once_init_enter (&bmp_marks_made)) {
+    for (uint32_t cp = 0; cp < BMP_CHARS; cp++)
+      bmp_marks[cp >> 6] |= (uint64_t) bert_is_combining_mark (cp) << (cp & 63);
+    g_once_init_leave (&bmp_marks_made, 1);
+  }
+}
+
 static gboolean
 is_combining_mark (uint32_t cp)
 {
-  return cp >= 0x80 && bert_is_combining_mark (cp);
+  if (cp >= BMP_CHARS)
+    return bert_is_combining_mark (cp);
+  return (bmp_marks[cp >> 6] >> (cp & 63)) & 1;
 }
 
 void
 bert_normalized_strip_accents (BertNormalized *normalized)
 {
+  make_bmp_marks ();
   remove_chars (normalized, is_combining_mark, FALSE);
 }
 
@@ -605,20 +624,27 @@ is_nonspacing (uint32_t cp)
 }
 
 /* Each character with one of flags becomes what make gives (change 0) and inserts, or
- * stays: the runs that stay are copied whole. */
+ * stays: the runs that stay are copied whole, with any character that make gives back as
+ * it is (same, clean_text's space: every space would copy the text). */
+static inline gboolean
+is_rewritten (uint32_t cp, uint8_t flags, uint32_t same)
+{
+  return cp != same && (bert_unicode_lookup (cp)->flags & flags);
+}
+
 static void
-rewrite_flagged (BertNormalized *normalized, uint8_t flags, void (*make) (BertNormalized *, uint32_t))
+rewrite_flagged (BertNormalized *normalized, uint8_t flags, uint32_t same,
+    void (*make) (BertNormalized *, uint32_t))
 {
   uint32_t at = 0, n;
-  while (at < normalized->length
-      && !(bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n))->flags & flags))
+  while (at < normalized->length && !is_rewritten (bert_utf8_get (normalized->text + at, &n), flags, same))
     at += n;
   if (at == normalized->length)
     return;
   bert_normalized_begin (normalized, 0);
   for (; at < normalized->length; at += n) {
     uint32_t cp = bert_utf8_get (normalized->text + at, &n);
-    if (!(bert_unicode_lookup (cp)->flags & flags))
+    if (!is_rewritten (cp, flags, same))
       continue;
     bert_normalized_keep (normalized, at - normalized->cursor);
     make (normalized, cp);
@@ -643,16 +669,37 @@ make_spaced (BertNormalized *normalized, uint32_t cp)
   bert_normalized_add (normalized, ' ', 1);
 }
 
+/* The flags of the text's characters, in one scan: a step whose flag none has is skipped
+ * (a step removes or makes spaces, which adds no other flag). Printable ASCII has none of
+ * those of the steps; the other ASCII characters stand for clean_text's two. */
+static uint8_t
+flags_present (const BertNormalized *normalized)
+{
+  uint8_t present = 0;
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    unsigned char first = (unsigned char) normalized->text[at];
+    if (first < 0x80) {
+      n = 1;
+      if (first < 0x20 || first == 0x7F)
+        present |= BERT_CHAR_REMOVED | BERT_CHAR_CLEAN_SPACE;
+      continue;
+    }
+    present |= bert_unicode_lookup (bert_utf8_get (normalized->text + at, &n))->flags;
+  }
+  return present;
+}
+
 void
 bert_normalized_bert (BertNormalized *normalized, gboolean clean_text, gboolean handle_chinese_chars,
     gboolean strip_accents, gboolean lowercase)
 {
-  if (clean_text) {
+  uint8_t present = clean_text || handle_chinese_chars ? flags_present (normalized) : 0;
+  if (clean_text && (present & BERT_CHAR_REMOVED))
     remove_chars (normalized, is_cleaned_away, TRUE);
-    rewrite_flagged (normalized, BERT_CHAR_CLEAN_SPACE, make_space);
-  }
-  if (handle_chinese_chars)
-    rewrite_flagged (normalized, BERT_CHAR_CJK, make_spaced);
+  if (clean_text && (present & BERT_CHAR_CLEAN_SPACE))
+    rewrite_flagged (normalized, BERT_CHAR_CLEAN_SPACE, ' ', make_space);
+  if (handle_chinese_chars && (present & BERT_CHAR_CJK))
+    rewrite_flagged (normalized, BERT_CHAR_CJK, G_MAXUINT32, make_spaced);
   if (strip_accents) {
     bert_normalized_nfd (normalized);
     remove_chars (normalized, is_nonspacing, FALSE);
