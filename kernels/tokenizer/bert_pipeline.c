@@ -232,7 +232,7 @@ cache_get (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, 
 {
   if (!cache_has (entry, serial, hash, text, length))
     return FALSE;
-  g_array_set_size (pieces, entry->n_pieces);
+  bert_array_resize (pieces, entry->n_pieces);
   BertPiece *piece = (BertPiece *) pieces->data;
   for (uint8_t i = 0; i < entry->n_pieces; i++)
     piece[i] = (BertPiece){ entry->ids[i], entry->starts[i], entry->ends[i] };
@@ -270,7 +270,7 @@ run_model_uncached (Encoder *encoder, const char *text, uint32_t length)
 {
   const BertPipeline *pipeline = encoder->pipeline;
 
-  g_array_set_size (encoder->pieces, 0);
+  bert_array_resize (encoder->pieces, 0);
   if (pipeline->model == BERT_MODEL_UNIGRAM)
     bert_unigram_encode (&pipeline->unigram, &encoder->tokenizer->vocab, text, length, encoder->pieces,
         encoder->work->scratch);
@@ -291,7 +291,7 @@ run_model (Encoder *encoder, const char *text, uint32_t length)
 
   if (length <= CACHE_TEXT_BYTES) {
     entry = cache_entry (encoder, text, length, &hash);
-    g_array_set_size (encoder->pieces, 0);
+    bert_array_resize (encoder->pieces, 0);
     if (cache_get (entry, pipeline->serial, hash, text, length, encoder->pieces))
       return;
   }
