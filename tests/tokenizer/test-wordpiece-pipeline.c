@@ -5,7 +5,8 @@
  * Sequence, or none; the pre-tokenizers Whitespace, WhitespaceSplit, BertPreTokenizer, or none;
  * TemplateProcessing, BertProcessing, or no post-processor. Each encodes data/parity-texts.txt
  * and the pairs of data/pairs/cases.txt as its expected.txt and pairs.txt say; BERT's own
- * stages keep the fused path; what stays unsupported is refused naming the field.
+ * stages keep the fused path; what stays unsupported is refused naming the field. The texts
+ * of run-edges.txt sit on the edges of the normalisers' and splitters' fast paths.
  */
 #include "bert_tokenizer.h"
 #include "bert_tokenizer_private.h"
@@ -37,6 +38,25 @@ test_texts_match_reference (gconstpointer data)
   BertTokenizer *tokenizer = load_fixture (name);
 
   assert_texts_as_expected (tokenizer, texts_path, expected_path, name, 200);
+  bert_tokenizer_free (tokenizer);
+  g_free (texts_path);
+  g_free (expected_path);
+}
+
+/* The fixtures whose normaliser or splitters have fast paths, on the texts at their edges
+ * (data/wordpiece-shapes/run-edges.txt, made by make-run-edge-references.py). */
+static const char *run_edge_fixtures[] = { "tutorial", "cased", "bert-whitespace", "bert-sequence", "digits",
+  "punctuation", "punct-runs" };
+
+static void
+test_run_edges_match_reference (gconstpointer data)
+{
+  const char *name = data;
+  char *texts_path = g_build_filename (data_dir, "wordpiece-shapes", "run-edges.txt", NULL);
+  char *expected_path = g_build_filename (data_dir, "wordpiece-shapes", name, "run-edges-expected.txt", NULL);
+  BertTokenizer *tokenizer = load_fixture (name);
+
+  assert_texts_as_expected (tokenizer, texts_path, expected_path, name, 19);
   bert_tokenizer_free (tokenizer);
   g_free (texts_path);
   g_free (expected_path);
@@ -184,6 +204,8 @@ main (int argc, char **argv)
   data_dir = argv[1];
   test_add_per_name ("/wordpiece-pipeline/texts", fixtures, G_N_ELEMENTS (fixtures),
       test_texts_match_reference);
+  test_add_per_name ("/wordpiece-pipeline/run-edges", run_edge_fixtures, G_N_ELEMENTS (run_edge_fixtures),
+      test_run_edges_match_reference);
   test_add_per_name ("/wordpiece-pipeline/pairs", fixtures, G_N_ELEMENTS (fixtures),
       test_pairs_match_reference);
   g_test_add_func ("/wordpiece-pipeline/bert-stages-fused", test_bert_stages_keep_the_fused_path);
