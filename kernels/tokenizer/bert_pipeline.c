@@ -922,6 +922,63 @@ role_at (BertSplitter splitter, const char *text, uint32_t *n)
   return (CharRole) ((bmp_roles[splitter][cp >> 2] >> ((cp & 3) * 2)) & 3);
 }
 
+/* A pre-token whose cache slot was fetched ahead (pre_token_ahead): a hit's pieces go
+ * straight from the entry to the encoding. */
+static void
+encode_fetched_pre_token (Encoder *encoder, const PreToken *pre_token)
+{
+  const BertNormalized *normalized = encoder->normalized;
+  uint32_t start = pre_token->start, length = pre_token->end - start, serial = encoder->pipeline->serial;
+  const char *text = normalized->text + start;
+  CacheEntry *entry = pre_token->entry;
+
+  if (entry != NULL && cache_has (entry, serial, pre_token->hash, text, length)) {
+    for (uint8_t i = 0; i < entry->n_pieces; i++)
+      push_model_token (encoder, entry->ids[i],
+          bert_normalized_span (normalized, start + entry->starts[i], start + entry->ends[i]));
+    return;
+  }
+  run_model_uncached (encoder, text, length);
+  if (entry != NULL)
+    cache_put (entry, serial, pre_token->hash, text, length, encoder->pieces);
+  for (guint i = 0; i < encoder->pieces->len; i++) {
+    const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
+    push_model_token (encoder, piece->id,
+        bert_normalized_span (normalized, start + piece->start, start + piece->end));
+  }
+}
+
+/* The last splitter: each run a pre-token, encoded once the next one is found and its
+ * cache slot fetched, so that the slot's cache miss overlaps the work on the one before. */
+static void
+split_into_pre_tokens (Encoder *encoder, BertSplitter splitter, uint32_t start, uint32_t end)
+{
+  const char *text = encoder->normalized->text;
+  uint32_t run_start = start, n;
+  CharRole run = CHAR_REMOVED;
+  PreToken pending = { 0, 0, 0, NULL };
+
+  for (uint32_t at = start; at < end && !full (encoder); at += n) {
+    CharRole role = role_at (splitter, text + at, &n);
+    if (role == run && role != CHAR_ALONE)
+      continue;
+    if (run != CHAR_REMOVED) {
+      PreToken next = pre_token_ahead (encoder, run_start, at);
+      if (pending.end > pending.start)
+        encode_fetched_pre_token (encoder, &pending);
+      pending = next;
+    }
+    run_start = at;
+    run = role;
+  }
+  if (pending.end > pending.start && !full (encoder))
+    encode_fetched_pre_token (encoder, &pending);
+  if (run != CHAR_REMOVED && !full (encoder)) {
+    PreToken last = pre_token_ahead (encoder, run_start, end);
+    encode_fetched_pre_token (encoder, &last);
+  }
+}
+
 /* Normalised bytes [start, end) through the splitters from the index-th on: each run of
  * characters of one role (each CHAR_ALONE one alone) goes to the next, the removed ones
  * dropped; past the last, each is a pre-token. */
@@ -934,6 +991,10 @@ split_range (Encoder *encoder, guint index, uint32_t start, uint32_t end)
     return;
   }
   BertSplitter splitter = pipeline->splitters[index];
+  if (index + 1 == pipeline->n_splitters) {
+    split_into_pre_tokens (encoder, splitter, start, end);
+    return;
+  }
   const char *text = encoder->normalized->text;
   uint32_t run_start = start, n;
   CharRole run = CHAR_REMOVED;
