@@ -529,13 +529,13 @@ nfd_rewrite_clusters (BertNormalized *normalized, uint32_t at)
 }
 
 /* The runs NFD leaves as they are are copied whole (their characters keep their spans);
- * the clusters between them rewritten. */
-void
-bert_normalized_nfd (BertNormalized *normalized)
+ * the clusters between them rewritten. FALSE where it leaves the whole text. */
+static gboolean
+nfd (BertNormalized *normalized)
 {
   uint32_t at = nfd_kept_run_end (normalized, 0);
   if (at == normalized->length)
-    return;
+    return FALSE;
   g_array_set_size (normalized->marks, 0);
   bert_normalized_begin (normalized, 0);
   while (at < normalized->length) {
@@ -546,6 +546,13 @@ bert_normalized_nfd (BertNormalized *normalized)
   }
   bert_normalized_keep (normalized, normalized->length - normalized->cursor);
   bert_normalized_end (normalized);
+  return TRUE;
+}
+
+void
+bert_normalized_nfd (BertNormalized *normalized)
+{
+  nfd (normalized);
 }
 
 /* The reference's filter: every kept character keeps its span, each run of removed ones
@@ -670,7 +677,8 @@ make_spaced (BertNormalized *normalized, uint32_t cp)
 }
 
 /* The flags of the text's characters, in one scan: a step whose flag none has is skipped
- * (a step removes or makes spaces, which adds no other flag). Printable ASCII has none of
+ * (a step removes or makes spaces, which adds no other flag; NFD, which may add marks,
+ * says so). Printable ASCII has none of
  * those of the steps; the other ASCII characters stand for clean_text's two. */
 static uint8_t
 flags_present (const BertNormalized *normalized)
@@ -693,17 +701,17 @@ void
 bert_normalized_bert (BertNormalized *normalized, gboolean clean_text, gboolean handle_chinese_chars,
     gboolean strip_accents, gboolean lowercase)
 {
-  uint8_t present = clean_text || handle_chinese_chars ? flags_present (normalized) : 0;
+  uint8_t present = clean_text || handle_chinese_chars || strip_accents ? flags_present (normalized) : 0;
   if (clean_text && (present & BERT_CHAR_REMOVED))
     remove_chars (normalized, is_cleaned_away, TRUE);
   if (clean_text && (present & BERT_CHAR_CLEAN_SPACE))
     rewrite_flagged (normalized, BERT_CHAR_CLEAN_SPACE, ' ', make_space);
   if (handle_chinese_chars && (present & BERT_CHAR_CJK))
     rewrite_flagged (normalized, BERT_CHAR_CJK, G_MAXUINT32, make_spaced);
-  if (strip_accents) {
-    bert_normalized_nfd (normalized);
+  /* the marks to strip are those NFD makes or those there already (the steps before add
+   * only spaces) */
+  if (strip_accents && (nfd (normalized) || (present & BERT_CHAR_NONSPACING)))
     remove_chars (normalized, is_nonspacing, FALSE);
-  }
   if (lowercase)
     bert_normalized_lowercase (normalized);
 }
