@@ -472,7 +472,7 @@ describe_stages (JsonObject *root)
 
   return g_strdup_printf ("%s normalizer and %s pre-tokenizer", normalizer_type ? normalizer_type : "unknown",
       pre_type && json_node_get_value_type (pre_type) == G_TYPE_STRING ? json_node_get_string (pre_type)
-                                                                       : "no");
+                                                                       : "null");
 }
 
 /* model's type, or for a model without one (files of tokenizers before 0.9) the type
