@@ -95,7 +95,7 @@ folder_class_clear (FolderClass *found)
   g_clear_pointer (&found->config, json_node_unref);
 }
 
-/* tokenizer_config.json's switch KEY: TRUE or FALSE, -1 for null, DEFAULT when absent. */
+/* tokenizer_config.json's switch KEY: TRUE or FALSE, -1 for null, ABSENT where it is not set. */
 static int
 config_switch (JsonObject *tokenizer_config, const char *key, int absent)
 {
