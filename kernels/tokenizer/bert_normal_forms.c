@@ -3,6 +3,9 @@
 #include "bert_compositions.h"
 #include "bert_unicode.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* A character of the decomposed (and then recomposed) text and its transform change. */
 typedef struct {
   uint32_t cp;
@@ -40,12 +43,40 @@ decompose (uint32_t cp, gboolean compatible, uint32_t *parts)
   return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
 }
 
-/* Sorts the run of marks out[run, len) by combining class, stably (insertion sort: runs are
- * short). */
+static gint
+compare_keys (gconstpointer a, gconstpointer b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* A long run (text can hold any number of marks in a row): sorted by keys of combining
+ * class and place, so stably, in n log n. */
+static void
+sort_long_run (BertPart *parts, guint n)
+{
+  uint64_t *keys = g_new (uint64_t, n);
+  BertPart *sorted = g_new (BertPart, n);
+  for (guint i = 0; i < n; i++)
+    keys[i] = (uint64_t) combining_class (parts[i].cp) << 32 | i;
+  qsort (keys, n, sizeof *keys, compare_keys);
+  for (guint i = 0; i < n; i++)
+    sorted[i] = parts[keys[i] & 0xFFFFFFFFu];
+  memcpy (parts, sorted, n * sizeof *parts);
+  g_free (sorted);
+  g_free (keys);
+}
+
+/* Sorts the run of marks out[run, len) by combining class, stably: by insertion where it
+ * is short, as runs almost always are. */
 static void
 sort_marks (GArray *out, guint run)
 {
   BertPart *parts = (BertPart *) out->data;
+  if (out->len > run + 16) {
+    sort_long_run (parts + run, out->len - run);
+    return;
+  }
   for (guint i = run + 1; i < out->len; i++) {
     BertPart part = parts[i];
     uint8_t part_class = combining_class (part.cp);

@@ -49,9 +49,10 @@ def compositions(nfd, nfc):
     return found
 
 
-def print_rows(values, per_row, width):
-    for i in range(0, len(values), per_row):
-        print("  " + ", ".join(f"0x{v:0{width}X}" for v in values[i:i + per_row]) + ",")
+def print_rows(values, width):
+    """One a line, as clang-format leaves them."""
+    for v in values:
+        print(f"  0x{v:0{width}X},")
 
 
 def main():
@@ -73,21 +74,21 @@ def main():
     print("/* The characters whose compatibility decomposition differs from the canonical one, in")
     print(" * order; the parts of keys[i] are parts[starts[i], starts[i + 1]). */")
     print(f"static const uint32_t compatibility_keys[{len(decompositions)}] = {{")
-    print_rows([cp for cp, _ in decompositions], 10, 4)
+    print_rows([cp for cp, _ in decompositions], 4)
     print("};")
     print(f"static const uint16_t compatibility_starts[{len(starts)}] = {{")
-    print_rows(starts, 12, 4)
+    print_rows(starts, 4)
     print("};")
     print(f"static const uint32_t compatibility_parts[{len(pool)}] = {{")
-    print_rows(pool, 10, 4)
+    print_rows(pool, 4)
     print("};")
     print()
     print("/* The canonical compositions: (first << 21 | second), in order, and the composite. */")
     print(f"static const uint64_t composition_pairs[{len(pairs)}] = {{")
-    print_rows([first << 21 | second for first, second, _ in pairs], 6, 11)
+    print_rows([first << 21 | second for first, second, _ in pairs], 11)
     print("};")
     print(f"static const uint32_t composition_composites[{len(pairs)}] = {{")
-    print_rows([composite for _, _, composite in pairs], 10, 4)
+    print_rows([composite for _, _, composite in pairs], 4)
     print("};")
     print("""
 unsigned

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks gst-bert's NFD, NFKD, NFC and NFKC normalised text against Hugging Face tokenizers'
 on every code point, on every character's canonical decomposition, and on random strings of
-the characters the normal forms rewrite, marks in every order and conjoining jamo.
+the characters the normal forms rewrite, marks in every order and conjoining jamo, and of
+long runs of marks.
 
 Each form's text comes from bert-tokenize --normalized on a tokenizer.json holding that
 normaliser alone (written to a scratch folder), the reference's from normalize_str.
@@ -40,6 +41,8 @@ def texts(count, seed):
     pool = rewritten + MARKS * 40 + JAMO * 5 + list(range(0x41, 0x7B)) * 5 + [0xAC00, 0xAC01, 0xAC1C]
     rng = random.Random(seed)
     lines += ["".join(chr(rng.choice(pool)) for _ in range(rng.randint(1, 8))) for _ in range(count)]
+    # runs of marks longer than the insertion sort takes
+    lines += ["a" + "".join(chr(rng.choice(MARKS)) for _ in range(rng.randint(17, 80))) for _ in range(count // 100)]
     return lines
 
 
