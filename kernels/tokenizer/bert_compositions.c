@@ -14854,6 +14854,72 @@ static const uint32_t composition_composites[940] = {
   0x115BB,
 };
 
+/* The characters that come second in a composition, in order. */
+static const uint32_t composition_seconds[62] = {
+  0x0300,
+  0x0301,
+  0x0302,
+  0x0303,
+  0x0304,
+  0x0306,
+  0x0307,
+  0x0308,
+  0x0309,
+  0x030A,
+  0x030B,
+  0x030C,
+  0x030F,
+  0x0311,
+  0x0313,
+  0x0314,
+  0x031B,
+  0x0323,
+  0x0324,
+  0x0325,
+  0x0326,
+  0x0327,
+  0x0328,
+  0x032D,
+  0x032E,
+  0x0330,
+  0x0331,
+  0x0338,
+  0x0342,
+  0x0345,
+  0x0653,
+  0x0654,
+  0x0655,
+  0x093C,
+  0x09BE,
+  0x09D7,
+  0x0B3E,
+  0x0B56,
+  0x0B57,
+  0x0BBE,
+  0x0BD7,
+  0x0C56,
+  0x0CC2,
+  0x0CD5,
+  0x0CD6,
+  0x0D3E,
+  0x0D57,
+  0x0DCA,
+  0x0DCF,
+  0x0DDF,
+  0x102E,
+  0x1B35,
+  0x3099,
+  0x309A,
+  0x110BA,
+  0x11127,
+  0x1133E,
+  0x11357,
+  0x114B0,
+  0x114BA,
+  0x114BD,
+  0x115AF,
+};
+
 unsigned
 bert_compatibility_decompose (uint32_t cp, uint32_t *parts)
 {
@@ -14871,6 +14937,22 @@ bert_compatibility_decompose (uint32_t cp, uint32_t *parts)
     }
   }
   return 0;
+}
+
+gboolean
+bert_is_composition_second (uint32_t cp)
+{
+  guint low = 0, high = G_N_ELEMENTS (composition_seconds);
+  while (low < high) {
+    guint middle = (low + high) / 2;
+    if (cp < composition_seconds[middle])
+      high = middle;
+    else if (cp > composition_seconds[middle])
+      low = middle + 1;
+    else
+      return TRUE;
+  }
+  return FALSE;
 }
 
 uint32_t

@@ -16,6 +16,9 @@
  * 0 where it is the canonical one (bert_unicode_tables.c's NFD, or Hangul's). */
 unsigned bert_compatibility_decompose (uint32_t cp, uint32_t *parts);
 
+/* Whether cp is the second of some composition but Hangul's. */
+gboolean bert_is_composition_second (uint32_t cp);
+
 /* The primary composite of first and second, or 0; Hangul syllables not included. */
 uint32_t bert_compose_pair (uint32_t first, uint32_t second);
 

@@ -166,13 +166,32 @@ recompose (const BertPart *parts, guint n, GArray *out, GArray *blocked)
   g_array_append_vals (out, blocked->data, blocked->len);
 }
 
-/* Whether every character is ASCII: then no normal form changes anything. */
+/* Whether the form leaves the text as it is, as most text is: no character decomposes,
+ * and composed, none is a mark or may come second in a composition (Hangul's vowels and
+ * trailing consonants included); decomposed, every run of marks is in order already. */
 static gboolean
-is_ascii (const BertNormalized *normalized)
+form_keeps (const BertNormalized *normalized, gboolean compatible, gboolean composed)
 {
-  for (uint32_t at = 0; at < normalized->length; at++)
-    if ((unsigned char) normalized->text[at] >= 0x80)
+  uint8_t previous_class = 0;
+  for (uint32_t at = 0, n; at < normalized->length; at += n) {
+    if ((unsigned char) normalized->text[at] < 0x80) {
+      n = 1;
+      previous_class = 0;
+      continue;
+    }
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    uint32_t parts[MAX (BERT_COMPATIBILITY_MAX_PARTS, BERT_UNICODE_MAX_SEQUENCE)];
+    if (decompose (cp, compatible, parts) != 1 || parts[0] != cp)
       return FALSE;
+    uint8_t cp_class = combining_class (cp);
+    if (composed
+        && (cp_class != 0 || cp - HANGUL_V_FIRST < HANGUL_V_COUNT
+            || cp - HANGUL_T_FIRST - 1 < HANGUL_T_COUNT - 1 || bert_is_composition_second (cp)))
+      return FALSE;
+    if (cp_class != 0 && cp_class < previous_class)
+      return FALSE;
+    previous_class = cp_class;
+  }
   return TRUE;
 }
 
@@ -188,7 +207,7 @@ apply_parts (BertNormalized *normalized, const BertPart *parts, guint n)
 static void
 normal_form (BertNormalized *normalized, gboolean compatible, gboolean composed)
 {
-  if (is_ascii (normalized))
+  if (form_keeps (normalized, compatible, composed))
     return;
   GArray *decomposed = g_array_new (FALSE, FALSE, sizeof (BertPart));
   decompose_text (normalized, compatible, decomposed);

@@ -90,6 +90,12 @@ def main():
     print(f"static const uint32_t composition_composites[{len(pairs)}] = {{")
     print_rows([composite for _, _, composite in pairs], 4)
     print("};")
+    seconds = sorted({second for _, second, _ in pairs})
+    print()
+    print("/* The characters that come second in a composition, in order. */")
+    print(f"static const uint32_t composition_seconds[{len(seconds)}] = {{")
+    print_rows(seconds, 4)
+    print("};")
     print("""
 unsigned
 bert_compatibility_decompose (uint32_t cp, uint32_t *parts)
@@ -108,6 +114,22 @@ bert_compatibility_decompose (uint32_t cp, uint32_t *parts)
     }
   }
   return 0;
+}
+
+gboolean
+bert_is_composition_second (uint32_t cp)
+{
+  guint low = 0, high = G_N_ELEMENTS (composition_seconds);
+  while (low < high) {
+    guint middle = (low + high) / 2;
+    if (cp < composition_seconds[middle])
+      high = middle;
+    else if (cp > composition_seconds[middle])
+      low = middle + 1;
+    else
+      return TRUE;
+  }
+  return FALSE;
 }
 
 uint32_t
