@@ -687,6 +687,9 @@ load_vocab (GstTokenizer *self)
   GST_INFO_OBJECT (self, "loaded vocabulary %s: %u entries, model_max_length %u, in %.1f ms", path,
       bert_tokenizer_get_vocab_size (tokenizer), bert_tokenizer_get_options (tokenizer)->model_max_length,
       (g_get_monotonic_time () - start_us) / 1000.0);
+  if (bert_tokenizer_get_warning (tokenizer) != NULL)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("transformers 5 would tokenize %s otherwise", path),
+        ("%s", bert_tokenizer_get_warning (tokenizer)));
   g_free (path);
 
   GST_OBJECT_LOCK (self);

@@ -134,34 +134,44 @@ class_of_model_type (const BertSlowTokenizerFamily *family, const char *model_ty
   return NULL;
 }
 
+gboolean
+bert_tokenizer_class_read (JsonObject *tokenizer_config, JsonObject *model_config, const char *folder,
+    const char **name, const char **source, const char **model_type, GError **error)
+{
+  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *config_path = g_build_filename (folder, "config.json", NULL);
+  const char *declared = NULL, *config_declared = NULL;
+  gboolean ok = bert_json_get_string (tokenizer_config, "tokenizer_class", tokenizer_config_path,
+                    "tokenizer_class", &declared, error)
+      && bert_json_get_string (model_config, "tokenizer_class", config_path, "tokenizer_class",
+          &config_declared, error)
+      && bert_json_get_string (model_config, "model_type", config_path, "model_type", model_type, error);
+
+  g_free (tokenizer_config_path);
+  g_free (config_path);
+  *name = declared ? declared : config_declared;
+  *source = declared ? "tokenizer_config.json" : "config.json";
+  return ok;
+}
+
 /* The class AutoTokenizer would build from the folder, if one of the family's. */
 static gboolean
 find_class (BertSlowTokenizerConfig *config, GError **error)
 {
   JsonObject *tokenizer_config = object_of (config->tokenizer_config),
              *model_config = object_of (config->config);
-  const char *declared = NULL, *config_declared = NULL, *model_type = NULL;
-  char *tokenizer_config_path = g_build_filename (config->folder, "tokenizer_config.json", NULL);
-  char *config_path = g_build_filename (config->folder, "config.json", NULL);
+  const char *name = NULL, *source = NULL, *model_type = NULL;
   char *found;
-  gboolean ok = bert_json_get_string (tokenizer_config, "tokenizer_class", tokenizer_config_path,
-                    "tokenizer_class", &declared, error)
-      && bert_json_get_string (model_config, "tokenizer_class", config_path, "tokenizer_class",
-          &config_declared, error)
-      && bert_json_get_string (model_config, "model_type", config_path, "model_type", &model_type, error);
 
-  g_free (tokenizer_config_path);
-  g_free (config_path);
-  if (!ok)
+  if (!bert_tokenizer_class_read (tokenizer_config, model_config, config->folder, &name, &source, &model_type,
+          error))
     return FALSE;
   if (bert_json_member (tokenizer_config, "auto_map") != NULL)
     return refuse (config, "tokenizer_config.json names a tokenizer of its own code (auto_map)", error);
-  if (declared != NULL || config_declared != NULL) {
-    const char *name = declared ? declared : config_declared;
+  if (name != NULL) {
     if ((config->class = class_named (config->family, name)) != NULL)
       return TRUE;
-    found = g_strdup_printf ("its tokenizer class is %s (%s)", name,
-        declared ? "tokenizer_config.json" : "config.json");
+    found = g_strdup_printf ("its tokenizer class is %s (%s)", name, source);
   } else if ((config->class = class_of_model_type (config->family, model_type)) != NULL) {
     return TRUE;
   } else if (model_type != NULL) {

@@ -62,6 +62,13 @@ typedef struct {
   BertSpecialToken special[BERT_N_SPECIAL];
 } BertSlowTokenizerConfig;
 
+/* What names the class AutoTokenizer builds from FOLDER's TOKENIZER_CONFIG and MODEL_CONFIG
+ * (either NULL where absent): tokenizer_config.json's tokenizer_class, else config.json's, in
+ * *NAME with the file's name in *SOURCE; else NULL there and config.json's model_type in
+ * *MODEL_TYPE (or NULL). FALSE with an error where one is not a string. */
+gboolean bert_tokenizer_class_read (JsonObject *tokenizer_config, JsonObject *model_config,
+    const char *folder, const char **name, const char **source, const char **model_type, GError **error);
+
 /* Reads FOLDER's tokenizer_config.json, config.json and special_tokens_map.json (each
  * optional), finds the class as AutoTokenizer does and its special tokens:
  * tokenizer_config.json's, then special_tokens_map.json's over them, else the class's

@@ -942,7 +942,15 @@ bert_tokenizer_free (BertTokenizer *tokenizer)
   bert_char_set_clear (&tokenizer->normalized_triggers);
   g_free (tokenizer->subword_prefix);
   g_free (tokenizer->pair_unsupported);
+  g_free (tokenizer->file_stages);
+  g_free (tokenizer->warning);
   g_free (tokenizer);
+}
+
+const char *
+bert_tokenizer_get_warning (const BertTokenizer *tokenizer)
+{
+  return tokenizer->warning;
 }
 
 const BertNormalizerOptions *

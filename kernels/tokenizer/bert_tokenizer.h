@@ -45,6 +45,11 @@ BertTokenizer *bert_tokenizer_new_from_vocab_file (const char *vocab_path,
 
 void bert_tokenizer_free (BertTokenizer *tokenizer);
 
+/* Why the folder it was loaded from may be tokenized otherwise elsewhere (transformers 5:
+ * bert_transformers5.h), one sentence naming the folder, for the caller to show as a
+ * warning; NULL where there is none. */
+const char *bert_tokenizer_get_warning (const BertTokenizer *tokenizer);
+
 const BertNormalizerOptions *bert_tokenizer_get_options (const BertTokenizer *tokenizer);
 guint bert_tokenizer_get_vocab_size (const BertTokenizer *tokenizer);
 /* The token text of an id, or NULL when out of range. */

@@ -6,7 +6,8 @@
  * BertProcessing, RobertaProcessing or no post-processor. Anything else is refused as
  * unsupported rather than tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
- * maximum length, as sentence-transformers does.
+ * maximum length, as sentence-transformers does. Where transformers 5 would build another
+ * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
  */
 #include "bert_bpe_files.h"
 #include "bert_sentencepiece_files.h"
@@ -17,6 +18,7 @@
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_transformers5.h"
 #include "bert_truncation_side.h"
 #include "bert_unigram_vocab.h"
 
@@ -455,6 +457,24 @@ takes_fused_path (JsonObject *root)
   return normalizer_type == NULL || strcmp (normalizer_type, "BertNormalizer") == 0;
 }
 
+/* "Sequence normalizer and Whitespace pre-tokenizer", for messages. */
+static char *
+describe_stages (JsonObject *root)
+{
+  JsonNode *normalizer = bert_json_member (root, "normalizer");
+  JsonNode *pre_tokenizer = bert_json_member (root, "pre_tokenizer");
+  JsonNode *pre_type = pre_tokenizer && JSON_NODE_HOLDS_OBJECT (pre_tokenizer)
+      ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
+      : NULL;
+  const char *normalizer_type = normalizer && JSON_NODE_HOLDS_OBJECT (normalizer)
+      ? bert_json_normalizer_type (json_node_get_object (normalizer))
+      : "null";
+
+  return g_strdup_printf ("%s normalizer and %s pre-tokenizer", normalizer_type ? normalizer_type : "unknown",
+      pre_type && json_node_get_value_type (pre_type) == G_TYPE_STRING ? json_node_get_string (pre_type)
+                                                                       : "null");
+}
+
 /* model's type, or for a model without one (files of tokenizers before 0.9) the type
  * Hugging Face tokenizers infers from its members. */
 static gboolean
@@ -497,8 +517,10 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
   if (!bert_json_get_object (root, "model", file, "model", &model, error)
       || !get_model_type (tokenizer, model, file, &type, error))
     return FALSE;
-  if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0)
+  if (g_strcmp0 (type, "Unigram") == 0 || g_strcmp0 (type, "BPE") == 0) {
+    tokenizer->file_stages = g_strdup_printf ("%s model", type);
     return bert_pipeline_read (tokenizer, root, added, file, error);
+  }
   if (g_strcmp0 (type, "WordPiece") != 0)
     return unsupported (error, file, "model.type", type, SUPPORTED_MODELS);
   if (!bert_json_get_object (model, "vocab", file, "model.vocab", &vocab, error)
@@ -525,7 +547,10 @@ read_model (BertTokenizer *tokenizer, JsonObject *root, JsonArray *added, const 
         "%s: field 'model.unk_token': '%s' is not in model.vocab", file, unk);
     return FALSE;
   }
-  return takes_fused_path (root) || bert_pipeline_read_wordpiece (tokenizer, root, file, error);
+  if (takes_fused_path (root))
+    return TRUE;
+  tokenizer->file_stages = describe_stages (root);
+  return bert_pipeline_read_wordpiece (tokenizer, root, file, error);
 }
 
 static void
@@ -941,6 +966,17 @@ load_slow_files (const char *folder, gboolean sentencepiece, const char *source,
   return tokenizer;
 }
 
+static gboolean
+check_transformers5 (const char *folder, BertTokenizer *tokenizer, const BertNormalizerOptions *file_options,
+    const SpecialNames *names, GError **error)
+{
+  BertFolderSettings settings = { .unk = names->unk,
+    .cls = names->cls,
+    .sep = names->sep,
+    .file_options = *file_options };
+  return bert_transformers5_check (folder, tokenizer, &settings, &tokenizer->warning, error);
+}
+
 static BertTokenizer *
 load_folder (const char *folder, GError **error)
 {
@@ -963,7 +999,10 @@ load_folder (const char *folder, GError **error)
   if (has_json || has_bpe_files || has_spm_files) {
     tokenizer = has_json ? load_tokenizer_json (json_path, error)
                          : load_slow_files (folder, has_spm_files, source, error);
+    BertNormalizerOptions file_options = tokenizer ? tokenizer->options : (BertNormalizerOptions){ 0 };
     if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
+      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    if (tokenizer && has_json && !check_transformers5 (folder, tokenizer, &file_options, &names, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);

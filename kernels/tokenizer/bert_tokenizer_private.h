@@ -108,6 +108,11 @@ struct _BertTokenizer {
   /* Unigram, BPE, or a WordPiece the fused path does not take (bert_pipeline.h); NULL: the
    * fused WordPiece path */
   struct _BertPipeline *pipeline;
+  /* what the file has that the fused path does not take, for messages ("Sequence normalizer
+   * and Whitespace pre-tokenizer", "Unigram model"); NULL on the fused path */
+  char *file_stages;
+  /* the loader's warning (bert_tokenizer_get_warning), or NULL */
+  char *warning;
   /* while loading tokenizer.json: its Unigram vocabulary read from the text
    * (bert_unigram_vocab.h), or NULL where the tree holds it */
   struct _BertUnigramVocab *unigram_vocab;

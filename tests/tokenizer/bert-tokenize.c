@@ -123,6 +123,8 @@ main (int argc, char **argv)
     fprintf (stderr, "%s\n", error->message);
     return 1;
   }
+  if (bert_tokenizer_get_warning (tokenizer) != NULL)
+    fprintf (stderr, "warning: %s\n", bert_tokenizer_get_warning (tokenizer));
 
   if (pairs) {
     gboolean ok = tokenize_pairs (tokenizer, stdin, records, (guint) max_length);

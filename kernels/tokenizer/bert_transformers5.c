@@ -1,0 +1,275 @@
+/* bert_transformers5.c: where transformers 5 would tokenize a model folder otherwise.
+ * See bert_transformers5.h.
+ *
+ * The classes are transformers 5.25's: tokenizer_class_from_name gives BertTokenizer for
+ * these names and their "Fast" twins (DistilBertTokenizer is its subclass, the same
+ * constructor), and TOKENIZER_MAPPING_NAMES BertTokenizer for these model_types.
+ * ConvBertTokenizer, a subclass without a constructor of its own, loads the file as it is.
+ */
+#include "bert_transformers5.h"
+
+#include "bert_json_fields.h"
+#include "bert_model_file.h"
+#include "bert_slow_tokenizer_config.h"
+#include "bert_tokenizer_private.h"
+
+#include <string.h>
+
+static const char *const rebuilding_classes[] = { "BertTokenizer", "DistilBertTokenizer", "ElectraTokenizer",
+  "MobileBertTokenizer", "LxmertTokenizer", "SqueezeBertTokenizer", "LayoutLMTokenizer" };
+
+static const char *const bert_model_types[] = { "align", "bark", "bert", "blip", "bros", "chinese_clip",
+  "convbert", "distilbert", "electra", "ernie", "flava", "git", "grounding-dino", "layoutlm", "megatron-bert",
+  "mm-grounding-dino", "nezha", "nomic_bert", "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt",
+  "visual_bert" };
+
+static const char *const generic_classes[] = { "PreTrainedTokenizerFast", "TokenizersBackend" };
+
+#define HF_MAX_INPUT_CHARS_PER_WORD 100
+
+static gboolean
+listed (const char *const *names, guint n, const char *name, gboolean fast_twin)
+{
+  for (guint i = 0; name != NULL && i < n; i++) {
+    gsize length = strlen (names[i]);
+    if (strncmp (name, names[i], length) == 0
+        && (name[length] == '\0' || (fast_twin && strcmp (name + length, "Fast") == 0)))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The folder's file NAME as an object; NULL and no error when it is absent. */
+static gboolean
+read_optional (const char *folder, const char *name, JsonNode **root, GError **error)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  gboolean absent = !bert_model_file_exists (path);
+  *root = absent ? NULL : bert_slow_tokenizer_read_json_object (path, error);
+  g_free (path);
+  return absent || *root != NULL;
+}
+
+/* The folder's two settings files and the class they name. */
+typedef struct {
+  JsonNode *tokenizer_config, *config;
+  const char *name, *source, *model_type;
+} FolderClass;
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  return node ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+read_folder_class (const char *folder, FolderClass *found, GError **error)
+{
+  memset (found, 0, sizeof *found);
+  return read_optional (folder, "tokenizer_config.json", &found->tokenizer_config, error)
+      && read_optional (folder, "config.json", &found->config, error)
+      && bert_tokenizer_class_read (object_of (found->tokenizer_config), object_of (found->config), folder,
+          &found->name, &found->source, &found->model_type, error);
+}
+
+static gboolean
+rebuilds_wordpiece (const FolderClass *found)
+{
+  return found->name != NULL
+      ? listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found->name, TRUE)
+      : listed (bert_model_types, G_N_ELEMENTS (bert_model_types), found->model_type, FALSE);
+}
+
+/* No class and no model_type: transformers 5 builds TokenizersBackend. */
+static gboolean
+is_generic (const FolderClass *found)
+{
+  return found->name != NULL ? listed (generic_classes, G_N_ELEMENTS (generic_classes), found->name, FALSE)
+                             : found->model_type == NULL;
+}
+
+static void
+folder_class_clear (FolderClass *found)
+{
+  g_clear_pointer (&found->tokenizer_config, json_node_unref);
+  g_clear_pointer (&found->config, json_node_unref);
+}
+
+/* tokenizer_config.json's switch KEY: TRUE or FALSE, -1 for null, ABSENT where it is not set. */
+static int
+config_switch (JsonObject *tokenizer_config, const char *key, int absent)
+{
+  JsonNode *node = tokenizer_config ? json_object_get_member (tokenizer_config, key) : NULL;
+  if (node == NULL)
+    return absent;
+  if (JSON_NODE_HOLDS_NULL (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return -1;
+  return json_node_get_boolean (node);
+}
+
+static gboolean
+strips_accents (const BertNormalizerOptions *options)
+{
+  return options->strip_accents < 0 ? options->lowercase : options->strip_accents;
+}
+
+static const char *
+boolean_name (gboolean value)
+{
+  return value ? "true" : "false";
+}
+
+/* ---- a class that rebuilds BERT's WordPiece ---- */
+
+/* What BertTokenizer's constructor builds where gst-bert's fused BertNormalizer differs. */
+static void
+describe_normalizer (GString *builds, const BertNormalizerOptions *built, const BertNormalizerOptions *used,
+    JsonObject *tokenizer_config)
+{
+  if (built->lowercase != used->lowercase)
+    g_string_append_printf (builds, ", lowercase=%s from %s", boolean_name (built->lowercase),
+        config_switch (tokenizer_config, "do_lower_case", -2) == -2
+            ? "BertTokenizer's default do_lower_case"
+            : "tokenizer_config.json's do_lower_case");
+  if (strips_accents (built) != strips_accents (used))
+    g_string_append_printf (builds, ", strip_accents=%s", boolean_name (strips_accents (built)));
+  if (built->clean_text != used->clean_text)
+    g_string_append (builds, ", clean_text=true");
+  if (built->handle_chinese_chars != used->handle_chinese_chars)
+    g_string_append_printf (builds, ", handle_chinese_chars=%s", boolean_name (built->handle_chinese_chars));
+}
+
+/* BERT's template, [CLS] $A [SEP] and [CLS] $A [SEP] $B:1 [SEP]:1, with these ids. */
+static gboolean
+has_bert_template (const BertTokenizer *tokenizer, int32_t cls, int32_t sep)
+{
+  return !tokenizer->without_specials && tokenizer->pair_unsupported == NULL && tokenizer->n_prefix == 1
+      && tokenizer->n_suffix == 1 && tokenizer->prefix_ids[0] == cls && tokenizer->suffix_ids[0] == sep
+      && tokenizer->prefix_type_ids[0] == 0 && tokenizer->suffix_type_ids[0] == 0
+      && tokenizer->sequence_type_id == 0 && tokenizer->n_pair[0] == 1 && tokenizer->n_pair[1] == 1
+      && tokenizer->n_pair[2] == 1 && tokenizer->pair_ids[0][0] == cls && tokenizer->pair_ids[1][0] == sep
+      && tokenizer->pair_ids[2][0] == sep && tokenizer->pair_type_ids[0][0] == 0
+      && tokenizer->pair_type_ids[1][0] == 0 && tokenizer->pair_type_ids[2][0] == 1
+      && tokenizer->pair_sequence_type_ids[0] == 0 && tokenizer->pair_sequence_type_ids[1] == 1;
+}
+
+/* The parts of what transformers 5 builds that differ from TOKENIZER, each after ", ";
+ * TRUE where only tokenizer_config.json's switches would make them the same. */
+static gboolean
+describe_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    JsonObject *tokenizer_config)
+{
+  BertNormalizerOptions built = { .clean_text = TRUE };
+  int32_t unk = bert_tokenizer_token_to_id (tokenizer, settings->unk);
+
+  built.lowercase = config_switch (tokenizer_config, "do_lower_case", TRUE) == TRUE;
+  built.handle_chinese_chars = config_switch (tokenizer_config, "tokenize_chinese_chars", TRUE) == TRUE;
+  built.strip_accents = config_switch (tokenizer_config, "strip_accents", -1);
+  if (tokenizer->file_stages != NULL)
+    g_string_append_printf (builds,
+        ", a BertNormalizer (lowercase=%s, strip_accents=%s, handle_chinese_chars=%s) and the "
+        "BertPreTokenizer in place of the file's %s",
+        boolean_name (built.lowercase), boolean_name (strips_accents (&built)),
+        boolean_name (built.handle_chinese_chars), tokenizer->file_stages);
+  else
+    describe_normalizer (builds, &built, &tokenizer->options, tokenizer_config);
+  gboolean switches_only =
+      tokenizer->file_stages == NULL && built.clean_text == tokenizer->options.clean_text;
+  gsize switches_length = builds->len;
+  if (g_strcmp0 (tokenizer->subword_prefix, "##") != 0)
+    g_string_append_printf (builds, ", continuing_subword_prefix \"##\" in place of the file's \"%s\"",
+        tokenizer->subword_prefix);
+  if (tokenizer->max_input_chars_per_word != HF_MAX_INPUT_CHARS_PER_WORD)
+    g_string_append_printf (builds, ", max_input_chars_per_word %d in place of the file's %u",
+        HF_MAX_INPUT_CHARS_PER_WORD, tokenizer->max_input_chars_per_word);
+  if (unk != tokenizer->unk_id)
+    g_string_append_printf (builds, ", unk_token %s in place of the file's model.unk_token", settings->unk);
+  if (!has_bert_template (tokenizer, bert_tokenizer_token_to_id (tokenizer, settings->cls),
+          bert_tokenizer_token_to_id (tokenizer, settings->sep)))
+    g_string_append_printf (builds,
+        ", BERT's template (%s A %s, B:1 %s:1) in place of the file's post-processor", settings->cls,
+        settings->sep, settings->sep);
+  return switches_only && builds->len == switches_length;
+}
+
+static char *
+rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    const FolderClass *found)
+{
+  GString *builds = g_string_new (NULL);
+  char *warning = NULL;
+
+  gboolean switches_only =
+      describe_rebuild (builds, tokenizer, settings, object_of (found->tokenizer_config));
+  if (builds->len > 0) {
+    char *source = found->name != NULL
+        ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
+        : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
+    warning = g_strdup_printf (
+        "%s: transformers 5 builds this folder's tokenizer as a BertTokenizer (%s), from tokenizer.json's "
+        "vocabulary only, with %s, so its token ids can differ from gst-bert's, which follows tokenizer.json "
+        "as "
+        "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
+        "tokenizer_class to \"PreTrainedTokenizerFast\"%s",
+        folder, source, builds->str + 2,
+        switches_only ? ", or its do_lower_case, strip_accents and tokenize_chinese_chars to what "
+                        "tokenizer.json's normalizer does"
+                      : "");
+    g_free (source);
+  }
+  g_string_free (builds, TRUE);
+  return warning;
+}
+
+/* ---- the generic class ---- */
+
+/* gst-bert applies tokenizer_config.json's switches over the file's BertNormalizer; the
+ * generic class ignores them, in transformers 4 and 5. */
+static char *
+generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    const FolderClass *found)
+{
+  const BertNormalizerOptions *used = &tokenizer->options, *file = &settings->file_options;
+  GString *applied = g_string_new (NULL);
+  char *warning = NULL;
+
+  if (used->lowercase != file->lowercase)
+    g_string_append_printf (applied, ", do_lower_case=%s", boolean_name (used->lowercase));
+  if (strips_accents (used) != strips_accents (file))
+    g_string_append_printf (applied, ", strip_accents=%s", boolean_name (strips_accents (used)));
+  if (used->handle_chinese_chars != file->handle_chinese_chars)
+    g_string_append_printf (applied, ", tokenize_chinese_chars=%s",
+        boolean_name (used->handle_chinese_chars));
+  if (applied->len > 0)
+    warning =
+        g_strdup_printf ("%s: gst-bert applies tokenizer_config.json's %s over tokenizer.json's "
+                         "normalizer, but transformers (4 and 5) ignores them for %s and follows "
+                         "tokenizer.json, so their token ids can differ; to silence this, remove them from "
+                         "tokenizer_config.json or set them to what tokenizer.json's normalizer does",
+            folder, applied->str + 2,
+            found->name != NULL ? found->name : "a folder naming no tokenizer class");
+  g_string_free (applied, TRUE);
+  return warning;
+}
+
+gboolean
+bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
+    const BertFolderSettings *settings, char **warning, GError **error)
+{
+  FolderClass found;
+  gboolean own_code;
+
+  *warning = NULL;
+  if (!read_folder_class (folder, &found, error)) {
+    folder_class_clear (&found);
+    return FALSE;
+  }
+  /* auto_map names a class of the folder's own code, which this cannot tell */
+  own_code = bert_json_member (object_of (found.tokenizer_config), "auto_map") != NULL;
+  if (!own_code && rebuilds_wordpiece (&found))
+    *warning = rebuild_warning (folder, tokenizer, settings, &found);
+  else if (!own_code && tokenizer->pipeline == NULL && is_generic (&found))
+    *warning = generic_warning (folder, tokenizer, settings, &found);
+  folder_class_clear (&found);
+  return TRUE;
+}

@@ -1,0 +1,38 @@
+/* bert_transformers5.h: where transformers 5 would tokenize a model folder otherwise.
+ *
+ * gst-bert follows a folder's tokenizer.json, as Hugging Face tokenizers, TEI and
+ * transformers 4 do. transformers 5 (checked with 5.25) does too for its generic class, but
+ * rebuilds BertTokenizer (and the classes that resolve to it or derive from it:
+ * DistilBertTokenizer, ElectraTokenizer...) from tokenizer.json's vocabulary alone: a
+ * BertNormalizer from tokenizer_config.json's do_lower_case, strip_accents and
+ * tokenize_chinese_chars (defaults true, null, true), the BertPreTokenizer, WordPiece with
+ * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token.
+ * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
+ * BertNormalizer, are ignored by transformers 4 and 5 for the generic class. Where either
+ * gives other token ids, this says so in one sentence, for the loader to pass on as a
+ * warning: a user comparing with transformers 5 should not find out by chance.
+ */
+#ifndef BERT_TRANSFORMERS5_H
+#define BERT_TRANSFORMERS5_H
+
+#include "bert_tokenizer.h"
+
+G_BEGIN_DECLS
+
+/* What tokenizer_config.json gave the loader: the special tokens' names (its own, or
+ * BERT's defaults) and the normaliser switches the file's WordPiece had before it. */
+typedef struct {
+  const char *unk, *cls, *sep;
+  BertNormalizerOptions file_options;
+} BertFolderSettings;
+
+/* The warning for FOLDER, whose tokenizer.json TOKENIZER was loaded from, or NULL where
+ * transformers 5 tokenizes it as gst-bert does (as far as the normaliser, pre-tokenizer,
+ * WordPiece and post-processor tell). FALSE with an error where tokenizer_config.json or
+ * config.json is malformed. */
+gboolean bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
+    const BertFolderSettings *settings, char **warning, GError **error);
+
+G_END_DECLS
+
+#endif

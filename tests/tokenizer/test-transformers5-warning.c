@@ -1,0 +1,342 @@
+/* The loader's warning where transformers 5 would tokenize a folder otherwise
+ * (bert_transformers5.h): folders made here from the fixtures' tokenizer.json files and
+ * small tokenizer_config.json / config.json variants. Each divergent case was measured with
+ * transformers 5.25 (2026-12-06: other ids on "Hello World ÉCOLE 中文"); the ordinary
+ * folders, and the shared ones where ../shared is present, load without a warning.
+ *
+ * Usage: test-transformers5-warning TOKENIZER_DATA_DIR
+ */
+#include "bert_tokenizer.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+static const char *data_dir;
+static char *scratch_dir;
+
+/* A folder NAME of the scratch folder with TOKENIZER_JSON and, where not NULL, the two
+ * settings files' texts. */
+static char *
+make_folder (const char *name, const char *tokenizer_json, const char *tokenizer_config, const char *config)
+{
+  char *folder = g_build_filename (scratch_dir, name, NULL);
+  char *path = g_build_filename (folder, "tokenizer.json", NULL);
+  char *text = NULL;
+  gsize length = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (tokenizer_json, &text, &length, NULL));
+  g_assert_true (g_file_set_contents (path, text, (gssize) length, NULL));
+  g_free (text);
+  g_free (path);
+  if (tokenizer_config != NULL) {
+    path = g_build_filename (folder, "tokenizer_config.json", NULL);
+    g_assert_true (g_file_set_contents (path, tokenizer_config, -1, NULL));
+    g_free (path);
+  }
+  if (config != NULL) {
+    path = g_build_filename (folder, "config.json", NULL);
+    g_assert_true (g_file_set_contents (path, config, -1, NULL));
+    g_free (path);
+  }
+  return folder;
+}
+
+/* The fixture tokenizer.json of SHAPE (data_dir's folder), as a path. */
+static char *
+fixture (const char *shape)
+{
+  return g_build_filename (data_dir, shape, "tokenizer.json", NULL);
+}
+
+/* wordpiece-bert's tokenizer.json with a cased BertNormalizer (bert-base-cased's shape),
+ * written once into the scratch folder. */
+static const char *
+cased_bert_json (void)
+{
+  static char *path;
+  if (path != NULL)
+    return path;
+  char *source = fixture ("wordpiece-bert");
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, source, NULL));
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  json_object_set_boolean_member (json_object_get_object_member (root, "normalizer"), "lowercase", FALSE);
+  JsonGenerator *generator = json_generator_new ();
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  path = g_build_filename (scratch_dir, "cased-tokenizer.json", NULL);
+  g_assert_true (json_generator_to_file (generator, path, NULL));
+  g_object_unref (generator);
+  g_object_unref (parser);
+  g_free (source);
+  return path;
+}
+
+/* The warning of FOLDER's tokenizer (a copy), or NULL; the folder must load. */
+static char *
+warning_of (const char *folder)
+{
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  char *warning = g_strdup (bert_tokenizer_get_warning (tokenizer));
+  bert_tokenizer_free (tokenizer);
+  return warning;
+}
+
+/* FOLDER warns, naming it and each of WORDS (NULL-terminated). */
+static void
+assert_warns (const char *folder, ...)
+{
+  char *warning = warning_of (folder);
+  va_list words;
+  const char *word;
+
+  g_assert_nonnull (warning);
+  g_assert_true (g_str_has_prefix (warning, folder));
+  va_start (words, folder);
+  while ((word = va_arg (words, const char *)) != NULL)
+    if (strstr (warning, word) == NULL)
+      g_error ("the warning of %s lacks '%s': %s", folder, word, warning);
+  va_end (words);
+  g_free (warning);
+}
+
+static void
+assert_silent (const char *folder)
+{
+  char *warning = warning_of (folder);
+  if (warning != NULL)
+    g_error ("%s warns: %s", folder, warning);
+}
+
+/* bert-base-cased's shape named BertTokenizer, or model_type bert without a class: transformers
+ * 5 lowercases with BertTokenizer's default do_lower_case. */
+static void
+test_cased_file_as_bert_tokenizer (void)
+{
+  const char *json = cased_bert_json ();
+  char *named = make_folder ("cased-named", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *typed = make_folder ("cased-typed", json, NULL, "{\"model_type\": \"bert\"}");
+  char *distil =
+      make_folder ("cased-distil", json, "{\"tokenizer_class\": \"DistilBertTokenizerFast\"}", NULL);
+  char *electra = make_folder ("cased-electra", json, NULL, "{\"tokenizer_class\": \"ElectraTokenizer\"}");
+
+  assert_warns (named, "transformers 5", "BertTokenizer", "tokenizer_config.json's tokenizer_class",
+      "lowercase=true from BertTokenizer's default do_lower_case", "follows tokenizer.json",
+      "Hugging Face tokenizers", "\"PreTrainedTokenizerFast\"", "do_lower_case, strip_accents", NULL);
+  assert_warns (typed, "config.json's model_type \"bert\"", "lowercase=true", NULL);
+  assert_warns (distil, "DistilBertTokenizerFast", "lowercase=true", NULL);
+  assert_warns (electra, "config.json's tokenizer_class ElectraTokenizer", "lowercase=true", NULL);
+  g_free (named);
+  g_free (typed);
+  g_free (distil);
+  g_free (electra);
+}
+
+/* The same file where transformers 5 builds what the file says, or follows it. */
+static void
+test_cased_file_silent_where_the_same (void)
+{
+  const char *json = cased_bert_json ();
+  const char *configs[] = {
+    "{\"tokenizer_class\": \"BertTokenizer\", \"do_lower_case\": false}",
+    "{\"tokenizer_class\": \"BertTokenizerFast\", \"do_lower_case\": false, \"strip_accents\": null}",
+    "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}",
+    "{\"tokenizer_class\": \"TokenizersBackend\", \"do_lower_case\": false}",
+    /* no constructor of its own: transformers 5 loads the file as it is */
+    "{\"tokenizer_class\": \"ConvBertTokenizer\"}",
+    /* a class of the folder's own code */
+    "{\"tokenizer_class\": \"BertTokenizer\", \"auto_map\": {\"AutoTokenizer\": [\"t.T\", null]}}",
+    "{}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (configs); i++) {
+    char *name = g_strdup_printf ("cased-same-%u", i);
+    char *folder = make_folder (name, json, configs[i], NULL);
+    assert_silent (folder);
+    g_free (folder);
+    g_free (name);
+  }
+}
+
+/* The tutorial's Sequence[NFD, Lowercase, StripAccents] and Whitespace: transformers 5 puts
+ * BertNormalizer and BertPreTokenizer in their place. */
+static void
+test_tutorial_stages_replaced (void)
+{
+  char *json = fixture ("wordpiece-shapes/tutorial");
+  char *folder = make_folder ("tutorial-bert", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *warning;
+
+  assert_warns (folder, "BertNormalizer", "BertPreTokenizer",
+      "Sequence normalizer and Whitespace pre-tokenizer", "\"PreTrainedTokenizerFast\"", NULL);
+  /* the switches cannot make a Sequence a BertNormalizer: not offered */
+  warning = warning_of (folder);
+  g_assert_null (strstr (warning, "do_lower_case, strip_accents"));
+  g_free (warning);
+  g_free (folder);
+  g_free (json);
+}
+
+/* raw-bert (no normaliser, BertPreTokenizer) with do_lower_case: transformers 5 builds a
+ * full BertNormalizer, which tokenizer_config.json cannot give gst-bert. */
+static void
+test_raw_bert_full_normalizer (void)
+{
+  char *json = fixture ("wordpiece-shapes/raw-bert");
+  char *folder = make_folder ("raw-bert-lower", json,
+      "{\"do_lower_case\": true, \"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *warning;
+
+  assert_warns (folder, "clean_text=true", "handle_chinese_chars=true", "strip_accents=true", NULL);
+  warning = warning_of (folder);
+  g_assert_null (strstr (warning, "do_lower_case, strip_accents"));
+  g_free (warning);
+  g_free (folder);
+  g_free (json);
+}
+
+/* The cased shape's "@@" prefix and 12 characters per word: "##" and 100 there. */
+static void
+test_wordpiece_options_replaced (void)
+{
+  char *json = fixture ("wordpiece-shapes/cased");
+  char *folder = make_folder ("cased-prefix", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+
+  assert_warns (folder, "continuing_subword_prefix \"##\" in place of the file's \"@@\"",
+      "max_input_chars_per_word 100 in place of the file's 12", NULL);
+  g_free (folder);
+  g_free (json);
+}
+
+/* A file without a post-processor: BertTokenizer adds [CLS] and [SEP]. */
+static void
+test_post_processor_replaced (void)
+{
+  char *json = fixture ("wordpiece-shapes/bare");
+  char *folder = make_folder ("bare-bert", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+
+  assert_warns (folder, "BERT's template", "in place of the file's post-processor", NULL);
+  g_free (folder);
+  g_free (json);
+}
+
+/* The generic class ignores do_lower_case (transformers 4 and 5); gst-bert applies it. */
+static void
+test_generic_class_switches (void)
+{
+  const char *json = cased_bert_json ();
+  char *named = make_folder ("cased-generic-lower", json,
+      "{\"do_lower_case\": true, \"tokenizer_class\": \"PreTrainedTokenizerFast\"}", NULL);
+  char *unnamed = make_folder ("cased-unnamed-lower", json, "{\"do_lower_case\": true}", NULL);
+
+  assert_warns (named, "gst-bert applies tokenizer_config.json's do_lower_case=true",
+      "ignores them for PreTrainedTokenizerFast", "transformers (4 and 5)", NULL);
+  assert_warns (unnamed, "do_lower_case=true", "a folder naming no tokenizer class", NULL);
+  g_free (named);
+  g_free (unnamed);
+}
+
+/* The ordinary folders: wordpiece-bert as it is written, and named BertTokenizer. */
+static void
+test_ordinary_folders_silent (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *named = make_folder ("bert-named", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *typed = make_folder ("bert-typed", json, "{\"do_lower_case\": true}", "{\"model_type\": \"bert\"}");
+  char *fixture_folder = g_build_filename (data_dir, "wordpiece-bert", NULL);
+
+  assert_silent (named);
+  assert_silent (typed);
+  assert_silent (fixture_folder);
+  g_free (fixture_folder);
+  g_free (named);
+  g_free (typed);
+  g_free (json);
+}
+
+static void
+test_shared_folders_silent (void)
+{
+  const char *shared = g_getenv ("GST_BERT_SHARED_DIR");
+  const char *folders[] = { "models/all-MiniLM-L6-v2", "tokenizers/all-MiniLM-L6-v2",
+    "tokenizers/bert-base-cased", "tokenizers/bert-base-chinese", "tokenizers/bert-base-multilingual-cased",
+    "tokenizers/uncased-vocab-cased-rules" };
+  guint n_found = 0;
+
+  for (guint i = 0; shared != NULL && i < G_N_ELEMENTS (folders); i++) {
+    char *folder = g_build_filename (shared, folders[i], NULL);
+    if (g_file_test (folder, G_FILE_TEST_IS_DIR)) {
+      assert_silent (folder);
+      n_found++;
+    }
+    g_free (folder);
+  }
+  if (n_found == 0)
+    g_test_skip ("no shared folder (GST_BERT_SHARED_DIR): the shared tokenizers are not checked");
+}
+
+/* A malformed config.json is an error, not a guess. */
+static void
+test_malformed_config_refused (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *folder = make_folder ("bad-config", json, NULL, "{\"model_type\": 3}");
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "config.json"));
+  g_assert_nonnull (strstr (error->message, "model_type"));
+  g_error_free (error);
+  g_free (folder);
+  g_free (json);
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    char *child = g_build_filename (path, name, NULL);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      remove_tree (child);
+    else
+      g_remove (child);
+    g_free (child);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2) {
+    g_printerr ("usage: %s TOKENIZER_DATA_DIR\n", argv[0]);
+    return 1;
+  }
+  data_dir = argv[1];
+  scratch_dir = g_dir_make_tmp ("test-transformers5-XXXXXX", NULL);
+  g_assert_nonnull (scratch_dir);
+  g_test_add_func ("/transformers5/cased-as-bert-tokenizer", test_cased_file_as_bert_tokenizer);
+  g_test_add_func ("/transformers5/cased-silent-where-the-same", test_cased_file_silent_where_the_same);
+  g_test_add_func ("/transformers5/tutorial-stages-replaced", test_tutorial_stages_replaced);
+  g_test_add_func ("/transformers5/raw-bert-full-normalizer", test_raw_bert_full_normalizer);
+  g_test_add_func ("/transformers5/wordpiece-options-replaced", test_wordpiece_options_replaced);
+  g_test_add_func ("/transformers5/post-processor-replaced", test_post_processor_replaced);
+  g_test_add_func ("/transformers5/generic-class-switches", test_generic_class_switches);
+  g_test_add_func ("/transformers5/ordinary-folders-silent", test_ordinary_folders_silent);
+  g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
+  g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
+  int status = g_test_run ();
+  remove_tree (scratch_dir);
+  g_free (scratch_dir);
+  return status;
+}
