@@ -7,6 +7,7 @@
  * characters of its input, so text without the set's characters cannot hold a match.
  */
 #include "bert_added_triggers.h"
+#include "bert_normal_forms.h"
 #include "bert_pipeline.h"
 #include "bert_unicode.h"
 
@@ -112,6 +113,9 @@ add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
     case BERT_STEP_STRIP:
     case BERT_STEP_STRIP_ACCENTS: break; /* removes characters, makes none */
     case BERT_STEP_NFD: add_nfd_sources (triggers); break;
+    case BERT_STEP_NFKD: bert_normal_form_add_sources (triggers, TRUE, FALSE); break;
+    case BERT_STEP_NFC: bert_normal_form_add_sources (triggers, FALSE, TRUE); break;
+    case BERT_STEP_NFKC: bert_normal_form_add_sources (triggers, TRUE, TRUE); break;
     case BERT_STEP_BERT: add_bert_step_sources (step, triggers); break;
     case BERT_STEP_REPLACE_STRING:
     case BERT_STEP_REPLACE_RUNS:

@@ -1,5 +1,6 @@
 /* bert_pipeline.c: encoding with a Unigram, byte-level BPE or WordPiece pipeline. */
 #include "bert_pipeline.h"
+#include "bert_normal_forms.h"
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
 #include "bert_unicode_classes.h"
@@ -1035,6 +1036,9 @@ normalize (const BertPipeline *pipeline, BertNormalized *normalized, GArray *pre
       case BERT_STEP_LOWERCASE: bert_normalized_lowercase (normalized); break;
       case BERT_STEP_PREPEND: bert_normalized_prepend (normalized, step->content); break;
       case BERT_STEP_NFD: bert_normalized_nfd (normalized); break;
+      case BERT_STEP_NFKD: bert_normalized_nfkd (normalized); break;
+      case BERT_STEP_NFC: bert_normalized_nfc (normalized); break;
+      case BERT_STEP_NFKC: bert_normalized_nfkc (normalized); break;
       case BERT_STEP_STRIP_ACCENTS: bert_normalized_strip_accents (normalized); break;
       case BERT_STEP_BERT:
         bert_normalized_bert (normalized, step->clean_text, step->handle_chinese_chars, step->strip_accents,

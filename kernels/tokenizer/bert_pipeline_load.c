@@ -422,7 +422,8 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
 /* ---- normalizer ---- */
 
 #define SUPPORTED_NORMALIZERS                                                                                \
-  "Precompiled, Strip, Replace, Lowercase, Prepend, NFD, StripAccents, BertNormalizer or a Sequence of them"
+  "Precompiled, Strip, Replace, Lowercase, Prepend, NFD, NFKD, NFC, NFKC, StripAccents, "                    \
+  "BertNormalizer or a Sequence of them"
 
 /* Replace's regex: only "c{n,}" (one ASCII character, repeated n or more times). */
 static gboolean
@@ -531,6 +532,12 @@ read_step (BertTokenizer *tokenizer, JsonObject *normalizer, BertNormalizerStep 
     return read_bert_step (tokenizer, normalizer, step, file, field, error);
   if (g_strcmp0 (type, "NFD") == 0) {
     step->kind = BERT_STEP_NFD;
+    return TRUE;
+  }
+  if (g_strcmp0 (type, "NFKD") == 0 || g_strcmp0 (type, "NFC") == 0 || g_strcmp0 (type, "NFKC") == 0) {
+    step->kind = strcmp (type, "NFKD") == 0 ? BERT_STEP_NFKD
+        : strcmp (type, "NFC") == 0         ? BERT_STEP_NFC
+                                            : BERT_STEP_NFKC;
     return TRUE;
   }
   if (g_strcmp0 (type, "StripAccents") == 0) {

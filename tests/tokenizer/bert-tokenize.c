@@ -1,16 +1,18 @@
 /* bert-tokenize: tokenizes standard input, one sequence per line, for checks against
  * Hugging Face (compare-with-hf.py).
  *
- *   bert-tokenize [--records] [--pairs] [--max-length N] TOKENIZER_PATH < input > output
+ *   bert-tokenize [--records] [--pairs] [--max-length N] [--normalized] TOKENIZER_PATH < input > output
  *
  * Each input line is the text itself, or with --records each text is its length in bytes
  * on a line of its own, then that many bytes and a newline (so texts may hold any byte).
  * Each output line lists the tokens as id:start:end, byte offsets. With --pairs the texts
  * come two by two, a pair each, truncated longest first, and the tokens are
  * id:type_id:sequence:start:end, sequence -1 for special tokens, offsets into the
- * token's own text.
+ * token's own text. With --normalized each output line is the text's normalised text
+ * instead (check-normal-forms.py).
  */
 #include "bert_tokenizer.h"
+#include "bert_tokenizer_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,12 +104,12 @@ tokenize_pairs (const BertTokenizer *tokenizer, FILE *input, gboolean records, g
 int
 main (int argc, char **argv)
 {
-  gboolean records = FALSE, pairs = FALSE;
+  gboolean records = FALSE, pairs = FALSE, normalized = FALSE;
   int max_length = G_MAXINT;
   GOptionEntry entries[] = { { "records", 0, 0, G_OPTION_ARG_NONE, &records, "Length-prefixed texts", NULL },
     { "pairs", 0, 0, G_OPTION_ARG_NONE, &pairs, "Texts two by two, as sequence pairs", NULL },
     { "max-length", 0, 0, G_OPTION_ARG_INT, &max_length, "Truncate to N tokens (default: none)", "N" },
-    { NULL } };
+    { "normalized", 0, 0, G_OPTION_ARG_NONE, &normalized, "Print the normalised texts", NULL }, { NULL } };
   GOptionContext *context = g_option_context_new ("TOKENIZER_PATH < input");
   GError *error = NULL;
 
@@ -137,7 +139,13 @@ main (int argc, char **argv)
   char *text;
 
   bert_encoding_init (&encoding);
-  while ((text = read_text (stdin, records, &length)) != NULL) {
+  while (normalized && (text = read_text (stdin, records, &length)) != NULL) {
+    char *normal = bert_tokenizer_normalize_text (tokenizer, text);
+    printf ("%s\n", normal);
+    g_free (normal);
+    free (text);
+  }
+  while (!normalized && (text = read_text (stdin, records, &length)) != NULL) {
     bert_tokenizer_encode (tokenizer, text, length, (guint) max_length, &encoding);
     print_encoding (&encoding, out);
     free (text);

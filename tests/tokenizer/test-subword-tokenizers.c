@@ -100,8 +100,8 @@ test_word_level_is_refused_naming_the_supported_types (void)
 static void
 test_unsupported_normalizer_is_named (void)
 {
-  check_refused ("unigram-hf", "{\"type\":\"Lowercase\"}", "{\"type\":\"NFKC\"}",
-      "normalizer.normalizers[1].type is NFKC");
+  check_refused ("unigram-hf", "{\"type\":\"Lowercase\"}", "{\"type\":\"Nmt\"}",
+      "normalizer.normalizers[1].type is Nmt");
 }
 
 static void

@@ -636,7 +636,7 @@ test_tokenizer_json_errors_name_field (void)
   } cases[] = {
     { "\"WordPiece\", \"unk_token\"", "\"WordLevel\", \"unk_token\"", "model.type is WordLevel",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
-    { "\"BertNormalizer\"", "\"NFKC\"", "normalizer.type is NFKC", BERT_TOKENIZER_ERROR_UNSUPPORTED },
+    { "\"BertNormalizer\"", "\"Nmt\"", "normalizer.type is Nmt", BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"BertPreTokenizer\"", "\"CharDelimiterSplit\"", "pre_tokenizer.type is CharDelimiterSplit",
         BERT_TOKENIZER_ERROR_UNSUPPORTED },
     { "\"hello\": 5", "\"hello\": \"five\"", "'model.vocab': the id of 'hello'",
