@@ -29,31 +29,15 @@ load_fixture (const char *name)
 }
 
 static void
-test_texts_match_reference (gconstpointer data)
+test_texts_match_reference (gconstpointer name)
 {
-  const char *name = data;
-  char *texts_path = g_build_filename (data_dir, "normal-forms", "texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "normal-forms", name, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_fixture (name);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, name, 200);
-  bert_tokenizer_free (tokenizer);
-  g_free (texts_path);
-  g_free (expected_path);
+  assert_fixture_texts (data_dir, "normal-forms", name, "normal-forms/texts.txt", "expected.txt", 200);
 }
 
 static void
-test_pairs_match_reference (gconstpointer data)
+test_pairs_match_reference (gconstpointer name)
 {
-  const char *name = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "normal-forms", name, "pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_fixture (name);
-
-  g_assert_cmpuint (assert_pairs_as_expected (tokenizer, cases_path, expected_path, name), >, 0);
-  bert_tokenizer_free (tokenizer);
-  g_free (cases_path);
-  g_free (expected_path);
+  g_assert_cmpuint (assert_fixture_pairs (data_dir, "normal-forms", name), >, 0);
 }
 
 /* The normalised text, as tokenizers 0.23.3's normalize_str gives it: the ligature and the

@@ -30,17 +30,9 @@ load_fixture (const char *name)
 }
 
 static void
-test_texts_match_reference (gconstpointer data)
+test_texts_match_reference (gconstpointer name)
 {
-  const char *name = data;
-  char *texts_path = g_build_filename (data_dir, "parity-texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "wordpiece-shapes", name, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_fixture (name);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, name, 200);
-  bert_tokenizer_free (tokenizer);
-  g_free (texts_path);
-  g_free (expected_path);
+  assert_fixture_texts (data_dir, "wordpiece-shapes", name, "parity-texts.txt", "expected.txt", 200);
 }
 
 /* The fixtures whose normaliser or splitters have fast paths, on the texts at their edges
@@ -49,32 +41,17 @@ static const char *run_edge_fixtures[] = { "tutorial", "cased", "bert-whitespace
   "punctuation", "punct-runs" };
 
 static void
-test_run_edges_match_reference (gconstpointer data)
+test_run_edges_match_reference (gconstpointer name)
 {
-  const char *name = data;
-  char *texts_path = g_build_filename (data_dir, "wordpiece-shapes", "run-edges.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "wordpiece-shapes", name, "run-edges-expected.txt", NULL);
-  BertTokenizer *tokenizer = load_fixture (name);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, name, 19);
-  bert_tokenizer_free (tokenizer);
-  g_free (texts_path);
-  g_free (expected_path);
+  assert_fixture_texts (data_dir, "wordpiece-shapes", name, "wordpiece-shapes/run-edges.txt",
+      "run-edges-expected.txt", 19);
 }
 
 static void
-test_pairs_match_reference (gconstpointer data)
+test_pairs_match_reference (gconstpointer name)
 {
-  const char *name = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "wordpiece-shapes", name, "pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_fixture (name);
-
   /* truncation met (bare makes a text one token, so few pairs are cut) */
-  g_assert_cmpuint (assert_pairs_as_expected (tokenizer, cases_path, expected_path, name), >, 0);
-  bert_tokenizer_free (tokenizer);
-  g_free (cases_path);
-  g_free (expected_path);
+  g_assert_cmpuint (assert_fixture_pairs (data_dir, "wordpiece-shapes", name), >, 0);
 }
 
 /* BertNormalizer or none, then BertPreTokenizer: the fused path, whatever the post-processor. */

@@ -181,6 +181,38 @@ assert_pairs_as_expected (const BertTokenizer *tokenizer, const char *cases_path
 }
 
 void
+assert_fixture_texts (const char *data_dir, const char *group, const char *name, const char *texts_file,
+    const char *expected_file, guint more_than)
+{
+  char *folder = g_build_filename (data_dir, group, name, NULL);
+  char *texts_path = g_build_filename (data_dir, texts_file, NULL);
+  char *expected_path = g_build_filename (folder, expected_file, NULL);
+  BertTokenizer *tokenizer = tokenizer_load_path (folder);
+
+  assert_texts_as_expected (tokenizer, texts_path, expected_path, name, more_than);
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (texts_path);
+  g_free (folder);
+}
+
+guint
+assert_fixture_pairs (const char *data_dir, const char *group, const char *name)
+{
+  char *folder = g_build_filename (data_dir, group, name, NULL);
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  char *expected_path = g_build_filename (folder, "pairs.txt", NULL);
+  BertTokenizer *tokenizer = tokenizer_load_path (folder);
+  guint truncated = assert_pairs_as_expected (tokenizer, cases_path, expected_path, name);
+
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (cases_path);
+  g_free (folder);
+  return truncated;
+}
+
+void
 test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test)
 {
   for (guint i = 0; i < n_names; i++) {

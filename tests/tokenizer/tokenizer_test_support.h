@@ -55,6 +55,14 @@ void assert_texts_as_expected (const BertTokenizer *tokenizer, const char *texts
 guint assert_pairs_as_expected (const BertTokenizer *tokenizer, const char *cases_path,
     const char *expected_path, const char *label);
 
+/* The fixture folder group/name of data_dir: texts_file (a path in data_dir) against the
+ * folder's expected_file, as assert_texts_as_expected. */
+void assert_fixture_texts (const char *data_dir, const char *group, const char *name, const char *texts_file,
+    const char *expected_file, guint more_than);
+/* The same folder: data_dir's pairs/cases.txt against the folder's pairs.txt, as
+ * assert_pairs_as_expected (its result returned). */
+guint assert_fixture_pairs (const char *data_dir, const char *group, const char *name);
+
 /* Adds the test prefix/NAME, run with NAME as its data, for each of names[0, n_names). */
 void test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test);
 
