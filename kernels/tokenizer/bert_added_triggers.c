@@ -91,9 +91,9 @@ add_nfd_sources (BertCharSet *triggers)
       continue;
     const BertUnicodeRecord *record = bert_unicode_lookup (cp);
     uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
-    unsigned n = (record->flags & BERT_CHAR_HANGUL) ? bert_unicode_hangul_jamo (cp, parts)
-        : record->map[BERT_MAP_NFD] != 0 ? bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts)
-                                         : 0;
+    unsigned n = record->map[BERT_MAP_NFD] != 0 || record->flags & BERT_CHAR_HANGUL
+        ? bert_unicode_decompose (record, cp, parts)
+        : 0;
     if (any_member (triggers, parts, n))
       g_array_append_val (found, cp);
   }

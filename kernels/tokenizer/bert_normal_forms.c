@@ -37,10 +37,7 @@ decompose (uint32_t cp, gboolean compatible, uint32_t *parts)
     if (n > 0)
       return n;
   }
-  const BertUnicodeRecord *record = bert_unicode_lookup (cp);
-  if (record->flags & BERT_CHAR_HANGUL)
-    return bert_unicode_hangul_jamo (cp, parts);
-  return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
+  return bert_unicode_decompose (bert_unicode_lookup (cp), cp, parts);
 }
 
 static gint

@@ -424,16 +424,6 @@ bert_normalized_lowercase (BertNormalized *normalized)
 
 /* ---- NFD, StripAccents ---- */
 
-/* A character's canonical decomposition (itself when it has none) into parts. */
-static unsigned
-decompose (uint32_t cp, uint32_t *parts)
-{
-  const BertUnicodeRecord *record = bert_unicode_lookup (cp);
-  if (record->flags & BERT_CHAR_HANGUL)
-    return bert_unicode_hangul_jamo (cp, parts);
-  return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, parts);
-}
-
 /* Where NFD's work starts from at: the start of the cluster (the last starter, or at) of
  * the first character that decomposes or is a mark out of order of combining class; the
  * length if none. What lies before it NFD leaves as it is. */
@@ -512,7 +502,8 @@ nfd_rewrite_clusters (BertNormalized *normalized, uint32_t at)
     if (!first && nfd_plain_starter (normalized, at))
       break;
     uint32_t parts[BERT_UNICODE_MAX_SEQUENCE];
-    unsigned n_parts = decompose (bert_utf8_get (normalized->text + at, &n), parts);
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    unsigned n_parts = bert_unicode_decompose (bert_unicode_lookup (cp), cp, parts);
     for (unsigned i = 0; i < n_parts; i++) {
       uint8_t combining_class = bert_unicode_lookup (parts[i])->combining_class;
       if (combining_class != 0) {

@@ -324,8 +324,7 @@ static void
 decompose (Encoder *encoder, uint32_t cp, const BertUnicodeRecord *record, Span span)
 {
   uint32_t nfd[BERT_UNICODE_MAX_SEQUENCE];
-  unsigned n = (record->flags & BERT_CHAR_HANGUL) ? bert_unicode_hangul_jamo (cp, nfd)
-                                                  : bert_unicode_apply (record->map[BERT_MAP_NFD], cp, nfd);
+  unsigned n = bert_unicode_decompose (record, cp, nfd);
 
   for (unsigned i = 0; i < n; i++) {
     const BertUnicodeRecord *part = bert_unicode_lookup (nfd[i]);

@@ -88,6 +88,16 @@ bert_unicode_hangul_jamo (uint32_t cp, uint32_t *out)
   return 3;
 }
 
+/* cp's canonical decomposition (NFD's parts; cp itself where it has none) into out,
+ * record being cp's: Hangul syllables by arithmetic, the others by the table. */
+static inline unsigned
+bert_unicode_decompose (const BertUnicodeRecord *record, uint32_t cp, uint32_t *out)
+{
+  if (record->flags & BERT_CHAR_HANGUL)
+    return bert_unicode_hangul_jamo (cp, out);
+  return bert_unicode_apply (record->map[BERT_MAP_NFD], cp, out);
+}
+
 /* Decodes one character of UTF-8 from s (avail > 0 bytes) and returns its length. Invalid
  * input gives U+FFFD for each maximal ill-formed subpart, as Python's and WHATWG's decoders
  * do, and sets *invalid. */
