@@ -93,9 +93,8 @@ bert_slow_tokenizer_read_json_object (const char *path, GError **error)
   return root;
 }
 
-/* The folder's file NAME as an object; NULL and no error when it is absent. */
-static gboolean
-read_optional_json (const char *folder, const char *name, JsonNode **root, GError **error)
+gboolean
+bert_slow_tokenizer_read_optional_json (const char *folder, const char *name, JsonNode **root, GError **error)
 {
   char *path = g_build_filename (folder, name, NULL);
   gboolean absent = !bert_model_file_exists (path);
@@ -326,10 +325,12 @@ bert_slow_tokenizer_config_read (BertSlowTokenizerConfig *config, const char *fo
   memset (config, 0, sizeof *config);
   config->folder = folder;
   config->family = family;
-  if (!read_optional_json (folder, "tokenizer_config.json", &config->tokenizer_config, error)
-      || !read_optional_json (folder, "config.json", &config->config, error) || !find_class (config, error)
-      || !refuse_added_tokens_file (config, error)
-      || !read_optional_json (folder, "special_tokens_map.json", &config->special_map, error))
+  if (!bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", &config->tokenizer_config,
+          error)
+      || !bert_slow_tokenizer_read_optional_json (folder, "config.json", &config->config, error)
+      || !find_class (config, error) || !refuse_added_tokens_file (config, error)
+      || !bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", &config->special_map,
+          error))
     return FALSE;
   memcpy (config->special, config->class->defaults, sizeof config->special);
   return read_file_specials (config, config->tokenizer_config, "tokenizer_config.json", FALSE, error)

@@ -89,6 +89,11 @@ JsonObject *bert_special_token_to_added_token (const BertSpecialToken *token, gi
 /* The top-level object of the JSON file at PATH, or NULL with an error naming the line. */
 JsonNode *bert_slow_tokenizer_read_json_object (const char *path, GError **error);
 
+/* FOLDER's file NAME as in bert_slow_tokenizer_read_json_object, in *ROOT; NULL there and
+ * no error where it is absent. FALSE where it is there but not a JSON object. */
+gboolean bert_slow_tokenizer_read_optional_json (const char *folder, const char *name, JsonNode **root,
+    GError **error);
+
 /* A BERT_TOKENIZER_ERROR_FORMAT error in one of the files; FALSE. */
 gboolean bert_slow_tokenizer_format_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 

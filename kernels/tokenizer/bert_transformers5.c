@@ -9,7 +9,6 @@
 #include "bert_transformers5.h"
 
 #include "bert_json_fields.h"
-#include "bert_model_file.h"
 #include "bert_slow_tokenizer_config.h"
 #include "bert_tokenizer_private.h"
 
@@ -39,17 +38,6 @@ listed (const char *const *names, guint n, const char *name, gboolean fast_twin)
   return FALSE;
 }
 
-/* The folder's file NAME as an object; NULL and no error when it is absent. */
-static gboolean
-read_optional (const char *folder, const char *name, JsonNode **root, GError **error)
-{
-  char *path = g_build_filename (folder, name, NULL);
-  gboolean absent = !bert_model_file_exists (path);
-  *root = absent ? NULL : bert_slow_tokenizer_read_json_object (path, error);
-  g_free (path);
-  return absent || *root != NULL;
-}
-
 /* The folder's two settings files and the class they name. */
 typedef struct {
   JsonNode *tokenizer_config, *config;
@@ -66,8 +54,9 @@ static gboolean
 read_folder_class (const char *folder, FolderClass *found, GError **error)
 {
   memset (found, 0, sizeof *found);
-  return read_optional (folder, "tokenizer_config.json", &found->tokenizer_config, error)
-      && read_optional (folder, "config.json", &found->config, error)
+  return bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", &found->tokenizer_config,
+             error)
+      && bert_slow_tokenizer_read_optional_json (folder, "config.json", &found->config, error)
       && bert_tokenizer_class_read (object_of (found->tokenizer_config), object_of (found->config), folder,
           &found->name, &found->source, &found->model_type, error);
 }
