@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""bert-infer cutting a longer token list from upstream as the model's tokenizer would.
+
+`tokenizer max-length=512 ! bert-infer max-length=N` must run each text as `tokenizer
+max-length=N ! bert-infer max-length=N` does: the same outputs (embeddings or logits) and the
+result flagged truncated, on a RoBERTa folder (byte-level BPE, RobertaProcessing), an XLM-R
+folder (Unigram, `<s> A </s>`), and with pair-text on a BERT reranker (WordPiece vocab.txt) and
+an XLM-R NLI classifier (`<s> A </s></s> B </s>`), each truncating on the right and, with
+tokenizer_config.json's truncation_side "left", on the left. Keeping the first N - 1 tokens and
+the last, as bert-infer did, gives other ids for all but a BERT single text cut on the right.
+Exits 77 (skipped) where gi, numpy or the elements are missing.
+"""
+import json
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
+
+from element_pipelines import buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
+
+TEXTS = [
+    "the quick brown fox jumps over the lazy dog and the dog sleeps in the snow all day long",
+    "Ça va? Très bien, merci! Nous allons à la plage demain matin avec les enfants.",
+    "Der schnelle braune Fuchs springt über den faulen Hund, und der Hund schläft im Schnee.",
+    "A dog runs through the snow.",
+    "hi",
+]
+# (group, folder, output field, pair text or None)
+FOLDERS = [
+    ("e2e", "roberta-bpe", "embedding", None),
+    ("e2e", "xlm-roberta-unigram", "embedding", None),
+    ("pairs", "bert-wordpiece", "logits", "a dog playing in the snow with two children"),
+    ("pairs", "xlm-roberta-unigram", "logits", "a dog playing in the snow with two children"),
+]
+
+
+def quoted(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class TokenCutPipelines(unittest.TestCase):
+    def make_folder(self, folder, group, name, side):
+        shutil.copytree(DATA / group / name, folder, dirs_exist_ok=True)
+        reference = json.loads((DATA / group / name / "reference.json").read_text(encoding="utf-8"))
+        if "tokenizer" in reference:
+            shutil.copy(TOKENIZER_DATA / reference["tokenizer"] / "tokenizer.json", folder)
+        config_path = Path(folder) / "tokenizer_config.json"
+        config = json.loads(config_path.read_text()) if config_path.exists() else {}
+        config["truncation_side"] = side
+        config_path.write_text(json.dumps(config))
+
+    def check(self, group, name, field, pair_text, side, max_length, position):
+        with tempfile.TemporaryDirectory(prefix="gst-bert-token-cut-") as folder:
+            self.make_folder(folder, group, name, side)
+            pair = f" pair-text={quoted(pair_text)} pair-text-position={position}" if pair_text else ""
+            infer = f"bert-infer model={folder} max-length={max_length} device=cpu"
+            warnings = []
+            cut = run_texts(f"tokenizer model={folder} max-length=512{pair} ! {infer}", TEXTS, warnings)
+            direct = run_texts(f"tokenizer model={folder} max-length={max_length}{pair} ! {infer}", TEXTS)
+        where = f"{name} {side} max-length {max_length}{pair}"
+        self.assertEqual(len(cut), len(TEXTS), where)
+        self.assertEqual(len(direct), len(TEXTS), where)
+        n_cut = 0
+        for (text, tokens, result), (_, direct_tokens, direct_result) in zip(cut, direct):
+            n_tokens = len(buffer_field(tokens, "ids", numpy.int32))
+            n_cut += n_tokens > max_length
+            numpy.testing.assert_allclose(buffer_field(result, field, numpy.float32),
+                                          buffer_field(direct_result, field, numpy.float32), atol=1e-6, rtol=0,
+                                          err_msg=f"{where}: {text!r}")
+            self.assertEqual(result.get_value("truncated"), direct_result.get_value("truncated"), f"{where}: {text!r}")
+            self.assertEqual(result.get_value("truncated"), n_tokens > max_length, f"{where}: {text!r}")
+        self.assertGreaterEqual(n_cut, 3, where)
+        self.assertTrue(any("Text too long" in warning for warning in warnings), (where, warnings))
+
+    def test_folders_both_sides(self):
+        for group, name, field, pair_text in FOLDERS:
+            for side in ("right", "left"):
+                for max_length, position in ((9, "first"), (12, "second")):
+                    with self.subTest(name=name, side=side, max_length=max_length):
+                        self.check(group, name, field, pair_text, side, max_length, position)
+
+
+if __name__ == "__main__":
+    unittest.main()
