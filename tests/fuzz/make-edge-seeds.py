@@ -3,12 +3,15 @@
 newest readers: NFC/NFKC/NFKD and StripAccents normalisers, nested Sequences, tokenizer.json's
 truncation direction and tokenizer_config.json's truncation_side, and the shapes a hostile file
 gives them (empty patterns, huge numbers, duplicate keys). Each seed is the 60-token WordPiece
-seed corpus/tokenizer-json/wordpiece-bare with one part changed, so it stays small.
+seed corpus/tokenizer-json/wordpiece-bare with one part changed, so it stays small; the
+safetensors seeds are corpus/safetensors/f32 with transformers' legacy LayerNorm names
+(gamma, beta).
 
 Run once and commit the output; deterministic. Usage: make-edge-seeds.py (writes corpus/).
 """
 import json
 import os
+import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -70,7 +73,29 @@ def write(path, text):
         f.write(text)
 
 
+def renamed_safetensors(renamings):
+    """corpus/safetensors/f32 with its tensor names renamed (header length rewritten)."""
+    with open(os.path.join(CORPUS, "safetensors", "f32"), "rb") as f:
+        data = f.read()
+    length = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + length])
+    renamed = {}
+    for name, value in header.items():
+        for old, new in renamings:
+            name = name.replace(old, new)
+        renamed.setdefault(name, value)
+    text = json.dumps(renamed).encode()
+    return struct.pack("<Q", len(text)) + text + data[8 + length:]
+
+
 def main():
+    # transformers' legacy LayerNorm names (bert_tensor_names.c), and one layer's weight under both.
+    legacy = renamed_safetensors([("LayerNorm.weight", "LayerNorm.gamma"), ("LayerNorm.bias", "LayerNorm.beta")])
+    with open(os.path.join(CORPUS, "safetensors", "legacy-gamma-beta"), "wb") as f:
+        f.write(legacy)
+    both = renamed_safetensors([("embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta")])
+    with open(os.path.join(CORPUS, "safetensors", "legacy-beta-one-layer"), "wb") as f:
+        f.write(both)
     for name, value in TOKENIZER_SEEDS.items():
         write(os.path.join(CORPUS, "tokenizer-json", name), json.dumps(value, indent=1, ensure_ascii=False) + "\n")
     # Duplicate keys: json.dumps cannot write them, JSON-GLib keeps the last.
