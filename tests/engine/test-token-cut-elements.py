@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-from element_pipelines import buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
+from element_pipelines import Gst, buffer_field, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
 
 TEXTS = [
     "the quick brown fox jumps over the lazy dog and the dog sleeps in the snow all day long",
@@ -40,6 +40,27 @@ FOLDERS = [
 
 def quoted(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def warning_details(description, text):
+    """The details of the warnings posted while one text runs through the pipeline."""
+    pipeline = Gst.parse_launch(f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! fakesink")
+    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+    src = pipeline.get_by_name("src")
+    buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
+    buffer.pts = 0
+    src.emit("push-buffer", buffer)
+    src.emit("end-of-stream")
+    details = []
+    while True:
+        message = pipeline.get_bus().timed_pop_filtered(
+            30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
+        if message is None or message.type != Gst.MessageType.WARNING:
+            break
+        details.append(message.parse_warning()[1])
+    pipeline.set_state(Gst.State.NULL)
+    assert message is not None and message.type == Gst.MessageType.EOS, message
+    return details
 
 
 class TokenCutPipelines(unittest.TestCase):
@@ -82,6 +103,27 @@ class TokenCutPipelines(unittest.TestCase):
                 for max_length, position in ((9, "first"), (12, "second")):
                     with self.subTest(name=name, side=side, max_length=max_length):
                         self.check(group, name, field, pair_text, side, max_length, position)
+
+    def test_pair_text_holding_the_middle_specials_warns(self):
+        """A pair text holding `</s></s>` (its tokens have the empty spans of special tokens)
+        fits XLM-R's pair template in two places: bert-infer cannot tell which the tokenizer
+        made, keeps the first tokens and the last, and says so."""
+        with tempfile.TemporaryDirectory(prefix="gst-bert-token-cut-") as folder:
+            self.make_folder(folder, "pairs", "xlm-roberta-unigram", "right")
+            details = warning_details(f"tokenizer model={folder} max-length=512 "
+                                      f"pair-text={quoted('a dog </s></s> a cat')} ! "
+                                      f"bert-infer model={folder} max-length=9 device=cpu", TEXTS[0])
+        self.assertEqual(len(details), 1, details)
+        self.assertIn("fit the tokenizer's pair template in 2 places", details[0])
+        self.assertIn("kept the first 8 and the last", details[0])
+
+    def test_warning_says_how_the_pair_was_cut(self):
+        with tempfile.TemporaryDirectory(prefix="gst-bert-token-cut-") as folder:
+            self.make_folder(folder, "pairs", "xlm-roberta-unigram", "left")
+            details = warning_details(f"tokenizer model={folder} max-length=512 pair-text={quoted('a dog')} ! "
+                                      f"bert-infer model={folder} max-length=9 device=cpu", TEXTS[0])
+        self.assertEqual(len(details), 1, details)
+        self.assertIn("the pair, longest first, each text losing its first tokens (truncation_side left)", details[0])
 
 
 if __name__ == "__main__":
