@@ -231,6 +231,38 @@ test_invalid_header_json (void)
   g_free (folder);
 }
 
+/* safetensors refuses metadata that is not a map of strings (a loader that read none let
+ * such files through: found by hand, issue 15 edges). */
+static void
+test_metadata_not_strings (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  JsonNode *root = json_from_string (header, NULL);
+  const char *metadata[] = { "{\"format\": 5}", "[]", "null" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (metadata); i++) {
+    char *text;
+    json_object_set_member (json_node_get_object (root), "__metadata__",
+        json_from_string (metadata[i], NULL));
+    text = json_to_string (root, FALSE);
+    engine_test_write_safetensors (folder, text, data);
+    g_free (text);
+    if (i == 0)
+      assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "__metadata__ entry 'format'",
+          "not a string", NULL);
+    else if (i == 1)
+      assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "__metadata__ is not an object of strings", NULL);
+    else
+      bert_model_unref (assert_load_succeeds (folder));
+  }
+  json_node_unref (root);
+  g_bytes_unref (data);
+  g_free (header);
+  g_free (folder);
+}
+
 static void
 test_deeply_nested_json (void)
 {
@@ -604,6 +636,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/offsets-overlapping", test_offsets_overlapping);
   g_test_add_func ("/engine/errors/invalid-config-json", test_invalid_config_json);
   g_test_add_func ("/engine/errors/invalid-header-json", test_invalid_header_json);
+  g_test_add_func ("/engine/errors/metadata-not-strings", test_metadata_not_strings);
   g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
   g_test_add_func ("/engine/errors/deeply-nested-json", test_deeply_nested_json);
   g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
