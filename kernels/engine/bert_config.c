@@ -220,6 +220,21 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
+/* transformers' "gelu_python" is its "gelu" written out in Python: the same erf GELU. */
+static gboolean
+is_erf_gelu (const char *activation)
+{
+  return strcmp (activation, "gelu") == 0 || strcmp (activation, "gelu_python") == 0;
+}
+
+static gboolean
+read_flag (JsonObject *object, const char *field)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
 /* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
 static gboolean
 check_distilbert (JsonObject *object, const char *path, GError **error)
@@ -229,9 +244,9 @@ check_distilbert (JsonObject *object, const char *path, GError **error)
 
   if (!read_string (object, path, "activation", &activation, error))
     return FALSE;
-  if (activation != NULL && strcmp (activation, "gelu") != 0) {
+  if (activation != NULL && !is_erf_gelu (activation)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: activation \"%s\" is not supported, only \"gelu\" (erf)", path, activation);
+        "%s: activation \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, activation);
     return FALSE;
   }
   if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
@@ -254,9 +269,15 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
   if (!read_string (object, path, "hidden_act", &hidden_act, error)
       || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
     return FALSE;
-  if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
+  if (hidden_act != NULL && !is_erf_gelu (hidden_act)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
+        "%s: hidden_act \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, hidden_act);
+    return FALSE;
+  }
+  /* A decoder's self-attention is causal: each token sees only those before it. */
+  if (read_flag (object, "is_decoder")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;
   }
   if (position_embedding_type != NULL && strcmp (position_embedding_type, "absolute") != 0) {
@@ -372,6 +393,23 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
+  /* transformers' text-classification pipeline scores a regression head by its raw
+   * logits, not by probabilities, and names no label. */
+  if (g_strcmp0 (problem_type, "regression") == 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: problem_type \"regression\" is not supported (its scores are the raw logits, "
+        "not probabilities); only single_label_classification and multi_label_classification",
+        path);
+    return FALSE;
+  }
+  if (problem_type != NULL && strcmp (problem_type, "single_label_classification") != 0
+      && strcmp (problem_type, "multi_label_classification") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: problem_type \"%s\" is none of regression, single_label_classification and "
+        "multi_label_classification",
+        path, problem_type);
+    return FALSE;
+  }
   /* One label: its probability is the sigmoid of its logit, as sentence-transformers'
    * CrossEncoder and transformers' text-classification pipeline give it (a softmax over
    * one logit is always 1); the label applies above the multi-label threshold. */
@@ -436,14 +474,6 @@ bert_config_clear (BertConfig *config)
   config->num_labels = 0;
 }
 
-static gboolean
-read_flag (JsonObject *object, const char *field)
-{
-  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
-
-  return node != NULL && json_node_get_boolean (node);
-}
-
 /* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
 static gboolean
 set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
@@ -482,7 +512,7 @@ read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError 
       path, error);
 }
 
-/* Before sentence-transformers 6: one boolean per mode, exactly one of CLS, mean and max true. */
+/* Before sentence-transformers 6: one boolean per mode, at most one of CLS, mean and max true. */
 static gboolean
 read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -505,11 +535,31 @@ read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GE
     config->pooling = BERT_POOLING_MAX;
   else
     config->pooling = BERT_POOLING_MEAN;
-  if (n_modes != 1) {
+  /* None true is mean pooling, as sentence-transformers 6 reads it. */
+  if (n_modes > 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
-        "are true; exactly one must be",
+        "are true; concatenated poolings are not supported",
         path, n_modes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "output_key" (NoInstruct-small-Embedding-v0's second Pooling module writes
+ * "query_embedding") pools into another output than the sentence embedding, which
+ * sentence-transformers 6 refuses and older versions ignore: either way not what the
+ * folder means, so it is refused unless it names the sentence embedding. */
+static gboolean
+check_pooling_output (JsonObject *object, const char *path, GError **error)
+{
+  const char *output_key;
+
+  if (!read_string (object, path, "output_key", &output_key, error))
+    return FALSE;
+  if (output_key != NULL && strcmp (output_key, "sentence_embedding") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: output_key \"%s\" is not supported (only \"sentence_embedding\")", path, output_key);
     return FALSE;
   }
   return TRUE;
@@ -534,6 +584,8 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (include_prompt != NULL && get_value (object, "include_prompt", G_TYPE_BOOLEAN) == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: include_prompt is not a boolean (true or false)", path);
+    ok = FALSE;
+  } else if (!check_pooling_output (object, path, error)) {
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
