@@ -235,11 +235,13 @@ read_flag (JsonObject *object, const char *field)
   return node != NULL && json_node_get_boolean (node);
 }
 
-/* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
+/* DistilBERT's activation names what we can compute. sinusoidal_pos_embds true (as
+ * BandaiNamcoResearchInc/DistilBERT-base-jp has it) only initialises the position table;
+ * the checkpoint holds the table, which transformers loads as it is and so does the
+ * engine. */
 static gboolean
 check_distilbert (JsonObject *object, const char *path, GError **error)
 {
-  JsonNode *sinusoidal = get_value (object, "sinusoidal_pos_embds", G_TYPE_BOOLEAN);
   const char *activation;
 
   if (!read_string (object, path, "activation", &activation, error))
@@ -247,11 +249,6 @@ check_distilbert (JsonObject *object, const char *path, GError **error)
   if (activation != NULL && !is_erf_gelu (activation)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: activation \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, activation);
-    return FALSE;
-  }
-  if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: sinusoidal_pos_embds is true; only learned position embeddings are supported", path);
     return FALSE;
   }
   return TRUE;

@@ -16,6 +16,10 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   sentence-transformers 6 reads as mean pooling.
 - gelu-python: a BertForSequenceClassification with hidden_act "gelu_python"
   (transformers' erf GELU written in Python).
+- distilbert-sinusoidal: a DistilBERT sequence classifier with sinusoidal_pos_embds true
+  and "architectures": null (BandaiNamcoResearchInc/DistilBERT-base-jp): the position
+  table is the checkpoint's (sinusoids, left as transformers made them), the head is
+  found from the tensors.
 
 reference.jsonl holds, for a handful of token-id inputs, the outputs in the format
 test-engine-parity reads.
@@ -42,10 +46,12 @@ def bert_config(**fields):
                                    **fields)
 
 
-def randomize(model, seed):
+def randomize(model, seed, keep=()):
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, parameter in model.named_parameters():
+            if name in keep:
+                continue
             noise = torch.randn(parameter.shape, generator=generator)
             if "LayerNorm" in name and name.endswith("weight"):
                 parameter.copy_(1 + 0.2 * noise)
@@ -143,6 +149,31 @@ def make_gelu_python(folder, seed):
     write_reference(folder, compute, seed)
 
 
+def make_distilbert_sinusoidal(folder, seed):
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    config = transformers.DistilBertConfig(vocab_size=VOCAB_SIZE, dim=HIDDEN, n_layers=2, n_heads=2,
+                                           hidden_dim=32, max_position_embeddings=24, sinusoidal_pos_embds=True,
+                                           id2label=dict(enumerate(LABELS)),
+                                           label2id={name: i for i, name in enumerate(LABELS)})
+    model = transformers.DistilBertForSequenceClassification(config)
+    randomize(model, seed, keep={"distilbert.embeddings.position_embeddings.weight"})
+    model.save_pretrained(folder)
+    with open(os.path.join(folder, "config.json")) as f:
+        saved = json.load(f)
+    saved["architectures"] = None
+    write_json(folder, "config.json", saved)
+    write_vocab(folder)
+    model = transformers.DistilBertForSequenceClassification.from_pretrained(
+        folder, attn_implementation="eager").eval()
+
+    def compute(f):
+        logits = model(input_ids=f["input_ids"], attention_mask=f["attention_mask"]).logits[0]
+        return {"logits": rounded(logits.tolist()), "probs": rounded(torch.softmax(logits, -1).tolist()),
+                "label": LABELS[int(logits.argmax())]}
+    write_reference(folder, compute, seed)
+
+
 def main():
     out_dir = os.path.join(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "data"), "real-configs")
     mean_flags = {"word_embedding_dimension": HIDDEN, "pooling_mode_cls_token": False,
@@ -153,6 +184,7 @@ def main():
                   "activation_function": "torch.nn.modules.linear.Identity"})
     make_encoder(os.path.join(out_dir, "pooling-no-mode"), 2, {"word_embedding_dimension": HIDDEN})
     make_gelu_python(os.path.join(out_dir, "gelu-python"), 3)
+    make_distilbert_sinusoidal(os.path.join(out_dir, "distilbert-sinusoidal"), 4)
 
 
 if __name__ == "__main__":

@@ -363,17 +363,6 @@ copy_family_model (const char *name)
 }
 
 static void
-test_distilbert_sinusoidal_positions (void)
-{
-  char *folder = copy_family_model ("distilbert-encoder-f32");
-
-  engine_test_replace_in_file (folder, "config.json", "\"sinusoidal_pos_embds\": false",
-      "\"sinusoidal_pos_embds\": true");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "sinusoidal_pos_embds", NULL);
-  g_free (folder);
-}
-
-static void
 test_distilbert_unsupported_activation (void)
 {
   char *folder = copy_family_model ("distilbert-sequence-f32");
@@ -679,7 +668,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/regression-problem-type", test_regression_problem_type);
   g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
   g_test_add_func ("/engine/errors/decoder", test_decoder);
-  g_test_add_func ("/engine/errors/distilbert-sinusoidal-positions", test_distilbert_sinusoidal_positions);
   g_test_add_func ("/engine/errors/distilbert-unsupported-activation",
       test_distilbert_unsupported_activation);
   g_test_add_func ("/engine/errors/roberta-pad-token-past-positions", test_roberta_pad_token_past_positions);
