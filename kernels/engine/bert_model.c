@@ -319,6 +319,8 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
   config->id2label = g_new0 (char *, config->num_labels + 1);
   for (int i = 0; i < config->num_labels; i++)
     config->id2label[i] = g_strdup_printf ("LABEL_%d", i);
+  /* One label scores by sigmoid, as when id2label names it (bert_config.c). */
+  config->multi_label = config->multi_label || config->num_labels == 1;
   return TRUE;
 }
 

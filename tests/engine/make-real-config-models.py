@@ -16,6 +16,9 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   sentence-transformers 6 reads as mean pooling.
 - gelu-python: a BertForSequenceClassification with hidden_act "gelu_python"
   (transformers' erf GELU written in Python).
+- one-label-no-id2label: a one-label BertForSequenceClassification (a cross-encoder's
+  shape) whose config.json gives "num_labels": 1 and no id2label: transformers names the
+  label LABEL_0 and its pipeline scores it by sigmoid.
 - distilbert-sinusoidal: a DistilBERT sequence classifier with sinusoidal_pos_embds true
   and "architectures": null (BandaiNamcoResearchInc/DistilBERT-base-jp): the position
   table is the checkpoint's (sinusoids, left as transformers made them), the head is
@@ -131,6 +134,27 @@ def make_encoder(folder, seed, pooling, dense=None):
                     seed)
 
 
+def make_one_label(folder, seed):
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(bert_config(num_labels=1))
+    randomize(model, seed)
+    model.save_pretrained(folder)
+    with open(os.path.join(folder, "config.json")) as f:
+        saved = json.load(f)
+    del saved["id2label"], saved["label2id"]
+    saved["num_labels"] = 1
+    write_json(folder, "config.json", saved)
+    write_vocab(folder)
+    model = transformers.BertForSequenceClassification.from_pretrained(folder, attn_implementation="eager").eval()
+
+    def compute(f):
+        logits = model(**f).logits[0]
+        return {"logits": rounded(logits.tolist()), "probs": rounded(torch.sigmoid(logits).tolist()),
+                "label": model.config.id2label[0]}
+    write_reference(folder, compute, seed)
+
+
 def make_gelu_python(folder, seed):
     shutil.rmtree(folder, ignore_errors=True)
     torch.manual_seed(seed)
@@ -185,6 +209,7 @@ def main():
     make_encoder(os.path.join(out_dir, "pooling-no-mode"), 2, {"word_embedding_dimension": HIDDEN})
     make_gelu_python(os.path.join(out_dir, "gelu-python"), 3)
     make_distilbert_sinusoidal(os.path.join(out_dir, "distilbert-sinusoidal"), 4)
+    make_one_label(os.path.join(out_dir, "one-label-no-id2label"), 5)
 
 
 if __name__ == "__main__":
