@@ -16,6 +16,11 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   sentence-transformers 6 reads as mean pooling.
 - gelu-python: a BertForSequenceClassification with hidden_act "gelu_python"
   (transformers' erf GELU written in Python).
+- transformer-subfolder: a sentence-transformers folder as sentence-transformers before
+  2.0 saved it (stlee1989/test, an msmarco-distilbert fine-tune of 2021): the DistilBERT
+  in 0_Transformer/ with its vocab.txt and sentence_bert_config.json, a root config.json
+  that is only {"__version__": ...}, mean pooling and a Dense module without bias whose
+  weights are in pytorch_model.bin (torch.save).
 - one-label-no-id2label: a one-label BertForSequenceClassification (a cross-encoder's
   shape) whose config.json gives "num_labels": 1 and no id2label: transformers names the
   label LABEL_0 and its pipeline scores it by sigmoid.
@@ -134,6 +139,37 @@ def make_encoder(folder, seed, pooling, dense=None):
                     seed)
 
 
+def make_transformer_subfolder(folder, seed):
+    shutil.rmtree(folder, ignore_errors=True)
+    transformer = os.path.join(folder, "0_Transformer")
+    torch.manual_seed(seed)
+    model = transformers.DistilBertModel(transformers.DistilBertConfig(
+        vocab_size=VOCAB_SIZE, dim=HIDDEN, n_layers=2, n_heads=2, hidden_dim=32, max_position_embeddings=24))
+    randomize(model, seed)
+    model.save_pretrained(transformer)
+    write_vocab(transformer)
+    write_json(transformer, "sentence_bert_config.json", {"max_seq_length": 24, "do_lower_case": False})
+    write_json(folder, "config.json", {"__version__": "1.0.0"})
+    write_json(folder, "modules.json", [
+        {"idx": 0, "name": "0", "path": "0_Transformer", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])
+    write_json(folder, "1_Pooling/config.json", {"word_embedding_dimension": HIDDEN, "pooling_mode_cls_token": False,
+                                                 "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+                                                 "pooling_mode_mean_sqrt_len_tokens": False})
+    write_json(folder, "2_Dense/config.json", {"in_features": HIDDEN, "out_features": HIDDEN, "bias": False,
+                                               "activation_function": "torch.nn.modules.linear.Identity"})
+    generator = torch.Generator().manual_seed(seed + 100)
+    torch.save({"linear.weight": 0.3 * torch.randn(HIDDEN, HIDDEN, generator=generator)},
+               os.path.join(folder, "2_Dense", "pytorch_model.bin"))
+    st = SentenceTransformer(folder, device="cpu", model_kwargs={"attn_implementation": "eager"})
+
+    def compute(f):
+        features = {"input_ids": f["input_ids"], "attention_mask": f["attention_mask"]}
+        return {"embedding": rounded(st.forward(features)["sentence_embedding"][0].tolist())}
+    write_reference(folder, compute, seed)
+
+
 def make_one_label(folder, seed):
     shutil.rmtree(folder, ignore_errors=True)
     torch.manual_seed(seed)
@@ -210,6 +246,7 @@ def main():
     make_gelu_python(os.path.join(out_dir, "gelu-python"), 3)
     make_distilbert_sinusoidal(os.path.join(out_dir, "distilbert-sinusoidal"), 4)
     make_one_label(os.path.join(out_dir, "one-label-no-id2label"), 5)
+    make_transformer_subfolder(os.path.join(out_dir, "transformer-subfolder"), 6)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,21 @@ test_pooling_several_modes (void)
   g_free (folder);
 }
 
+/* A Transformer module's folder must be inside the model folder; the encoder found there is
+ * what config.json's errors then name. */
+static void
+test_transformer_module_path (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "modules.json", "\"path\": \"\"", "\"path\": \"../elsewhere\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json", "../elsewhere", NULL);
+  engine_test_replace_in_file (folder, "modules.json", "\"path\": \"../elsewhere\"",
+      "\"path\": \"0_Transformer\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "0_Transformer/config.json", NULL);
+  g_free (folder);
+}
+
 static void
 test_unsupported_module (void)
 {
@@ -664,6 +679,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/unsupported-model-type", test_unsupported_model_type);
   g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
   g_test_add_func ("/engine/errors/pooling-output-key", test_pooling_output_key);
+  g_test_add_func ("/engine/errors/transformer-module-path", test_transformer_module_path);
   g_test_add_func ("/engine/errors/pooling-several-modes", test_pooling_several_modes);
   g_test_add_func ("/engine/errors/regression-problem-type", test_regression_problem_type);
   g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
