@@ -59,13 +59,17 @@ def randomize(model, std):
 
 
 def model_class(config):
-    """The head the architectures name, as transformers' Auto classes load it."""
+    """The head the architectures name, as transformers' Auto classes load it, and the
+    class that saves the checkpoint: the one named (a masked-LM checkpoint keeps its
+    "roberta." prefix and lm_head tensors) where transformers has it."""
     name = (config.get("architectures") or [""])[0]
     if name.endswith("ForSequenceClassification"):
-        return "sequence", transformers.AutoModelForSequenceClassification
-    if name.endswith("ForTokenClassification"):
-        return "token", transformers.AutoModelForTokenClassification
-    return "encoder", transformers.AutoModel
+        head, auto = "sequence", transformers.AutoModelForSequenceClassification
+    elif name.endswith("ForTokenClassification"):
+        head, auto = "token", transformers.AutoModelForTokenClassification
+    else:
+        head, auto = "encoder", transformers.AutoModel
+    return head, auto, getattr(transformers, name, auto)
 
 
 def write_vocab(folder):
@@ -110,11 +114,12 @@ def make_folder(source, out, std):
     with open(os.path.join(source, "config.json")) as f:
         real = json.load(f)
     config, layers = shrunk(real)
-    head, auto = model_class(config)
+    head, auto, saving_class = model_class(config)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     torch.manual_seed(0)
-    model = auto.from_config(transformers.AutoConfig.for_model(**config))
+    model_config = transformers.AutoConfig.for_model(**config)
+    model = saving_class(model_config) if saving_class is not auto else auto.from_config(model_config)
     randomize(model, std)
     model.to(DTYPES.get(real.get("torch_dtype") or real.get("dtype"), torch.float32)).save_pretrained(out)
     # The real config.json as it is but for the shrunk sizes, not transformers' rewrite.
