@@ -20,7 +20,8 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   2.0 saved it (stlee1989/test, an msmarco-distilbert fine-tune of 2021): the DistilBERT
   in 0_Transformer/ with its vocab.txt and sentence_bert_config.json, a root config.json
   that is only {"__version__": ...}, mean pooling and a Dense module without bias whose
-  weights are in pytorch_model.bin (torch.save).
+  weights are in pytorch_model.bin (torch.save); reference.json holds texts with
+  sentence-transformers' ids and embeddings for them, for test-family-elements.py.
 - one-label-no-id2label: a one-label BertForSequenceClassification (a cross-encoder's
   shape) whose config.json gives "num_labels": 1 and no id2label: transformers names the
   label LABEL_0 and its pipeline scores it by sigmoid.
@@ -46,6 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB_SIZE = 40
 HIDDEN = 16
 LABELS = ["NEGATIVE", "POSITIVE"]
+TEXTS = ["a b c", "Hello, world!", "abc def ghi", "z y x w v u t s r q p o n m l k j i h g f e d c b a", "q"]
 
 
 def bert_config(**fields):
@@ -168,6 +170,11 @@ def make_transformer_subfolder(folder, seed):
         features = {"input_ids": f["input_ids"], "attention_mask": f["attention_mask"]}
         return {"embedding": rounded(st.forward(features)["sentence_embedding"][0].tolist())}
     write_reference(folder, compute, seed)
+    # For the element test: texts as sentence-transformers tokenizes and embeds them.
+    lines = [{"text": text, "ids": st.tokenize([text])["input_ids"][0].tolist(),
+              "embedding": rounded(st.encode([text], convert_to_tensor=True)[0].tolist())}
+             for text in TEXTS]
+    write_json(folder, "reference.json", {"lines": lines})
 
 
 def make_one_label(folder, seed):
