@@ -815,8 +815,8 @@ read_tokenizer_max_length (BertConfig *config, const char *path)
   g_object_unref (parser);
 }
 
-/* The path of modules.json's Transformer module, "" when it has none (NULL with error
- * when modules.json is malformed; read_modules says how). */
+/* The path of modules.json's Transformer module, "" when it has none; FALSE with error
+ * when that path is not a string (other malformations are read_modules' to name). */
 static gboolean
 read_transformer_path (JsonArray *modules, const char *path, const char **module_path, GError **error)
 {
