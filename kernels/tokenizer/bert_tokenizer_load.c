@@ -436,9 +436,22 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
 
 #define SUPPORTED_MODELS "WordPiece, Unigram or BPE"
 
+/* Whether the post-processor is a RobertaProcessing (MPNet's, with a WordPiece model). */
+static gboolean
+has_roberta_processing (JsonObject *root)
+{
+  JsonNode *processor = bert_json_member (root, "post_processor");
+
+  return processor && JSON_NODE_HOLDS_OBJECT (processor)
+      && g_strcmp0 (bert_json_post_processor_type (json_node_get_object (processor)), "RobertaProcessing")
+      == 0;
+}
+
 /* The fused path takes BERT's own stages: the BertPreTokenizer after a BertNormalizer (or
- * none, a BertNormalizer that changes nothing). Every other WordPiece file goes through the
- * pipeline, except a normaliser tokenizers refuses, which the fused path's reader names. */
+ * none, a BertNormalizer that changes nothing), and a template or BertProcessing. Every
+ * other WordPiece file goes through the pipeline (a RobertaProcessing too: its trim_offsets
+ * trims the spans of tokens whose text has spaces, which the pipeline does), except a
+ * normaliser tokenizers refuses, which the fused path's reader names. */
 static gboolean
 takes_fused_path (JsonObject *root)
 {
@@ -448,6 +461,8 @@ takes_fused_path (JsonObject *root)
       ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
       : NULL;
 
+  if (has_roberta_processing (root))
+    return FALSE;
   if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING
       || strcmp (json_node_get_string (type), "BertPreTokenizer") != 0)
     return FALSE;
