@@ -277,6 +277,21 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
   set_classic_pair (tokenizer, 1, 1);
 }
 
+/* A special token the folder names (tokenizer_config.json's key, else BERT's own) that
+ * vocab.txt lacks: the error names it, not only its role. transformers loads such a folder
+ * and fails on the first word it cannot split (a real one names <|endoftext|>, an added
+ * token, as its unk_token). */
+static gboolean
+require_named_special (int32_t id, const char *key, const char *name, const char *path, GError **error)
+{
+  if (id >= 0)
+    return TRUE;
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+      "%s: the vocabulary has no token '%s', the folder's %s (tokenizer_config.json's, else BERT's)", path,
+      name, key);
+  return FALSE;
+}
+
 static BertTokenizer *
 load_vocab_txt (const char *path, const BertNormalizerOptions *options, const SpecialNames *names,
     GError **error)
@@ -293,7 +308,10 @@ load_vocab_txt (const char *path, const BertNormalizerOptions *options, const Sp
     return NULL;
   }
   use_special_names (tokenizer, names);
-  if (!bert_tokenizer_finish (tokenizer, path, error)) {
+  if (!require_named_special (tokenizer->unk_id, "unk_token", names->unk, path, error)
+      || !require_named_special (tokenizer->cls_id, "cls_token", names->cls, path, error)
+      || !require_named_special (tokenizer->sep_id, "sep_token", names->sep, path, error)
+      || !bert_tokenizer_finish (tokenizer, path, error)) {
     bert_tokenizer_free (tokenizer);
     return NULL;
   }

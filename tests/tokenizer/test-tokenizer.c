@@ -676,6 +676,12 @@ test_tokenizer_config_errors_name_field (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "'model_max_length'");
   g_file_set_contents (config, "[1, 2]", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "not a JSON object");
+  /* a real folder's unk_token, an added token that vocab.txt lacks */
+  g_file_set_contents (config, "{\"unk_token\": \"<|endoftext|>\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab,
+      "no token '<|endoftext|>', the folder's unk_token");
+  g_file_set_contents (config, "{\"cls_token\": \"<s>\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab, "no token '<s>', the folder's cls_token");
   g_free (config);
   g_free (vocab);
   g_free (folder);
