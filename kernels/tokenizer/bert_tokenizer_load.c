@@ -1043,7 +1043,8 @@ load_folder (const char *folder, GError **error)
     BertTokenizer *defaults = bert_tokenizer_alloc ();
     BertNormalizerOptions options = defaults->options;
     bert_tokenizer_free (defaults);
-    if (!has_config || read_tokenizer_config (config_path, &options, &names, error))
+    if (bert_transformers5_check_vocab_txt_class (folder, error)
+        && (!has_config || read_tokenizer_config (config_path, &options, &names, error)))
       tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,

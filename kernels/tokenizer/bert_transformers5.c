@@ -25,6 +25,10 @@ static const char *const bert_model_types[] = { "align", "bark", "bert", "blip",
 
 static const char *const generic_classes[] = { "PreTrainedTokenizerFast", "TokenizersBackend" };
 
+/* BertTokenizer's subclasses without a constructor of their own: from a vocab.txt, BERT's
+ * WordPiece too. */
+static const char *const vocab_txt_subclasses[] = { "ConvBertTokenizer" };
+
 #define HF_MAX_INPUT_CHARS_PER_WORD 100
 
 static gboolean
@@ -367,6 +371,28 @@ generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
             found->name != NULL ? found->name : "a folder naming no tokenizer class");
   g_string_free (applied, TRUE);
   return warning;
+}
+
+gboolean
+bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
+{
+  FolderClass found;
+  gboolean ok = read_folder_class (folder, &found, error);
+
+  if (ok && found.name != NULL
+      && !listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found.name, TRUE)
+      && !listed (generic_classes, G_N_ELEMENTS (generic_classes), found.name, FALSE)
+      && !listed (vocab_txt_subclasses, G_N_ELEMENTS (vocab_txt_subclasses), found.name, TRUE)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: %s's tokenizer_class is %s, which transformers does not build as BERT's WordPiece from "
+        "vocab.txt; a folder of vocab.txt is read only for BertTokenizer and its kin (DistilBertTokenizer, "
+        "ElectraTokenizer, MobileBertTokenizer, ConvBertTokenizer...); a tokenizer.json, where transformers "
+        "can save one for the class, is read as it says",
+        folder, found.source, found.name);
+    ok = FALSE;
+  }
+  folder_class_clear (&found);
+  return ok;
 }
 
 gboolean

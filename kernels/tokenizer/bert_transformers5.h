@@ -35,6 +35,11 @@ typedef struct {
 gboolean bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, char **warning, GError **error);
 
+/* FALSE with an error where the folder, read from its vocab.txt, names (tokenizer_config.json's
+ * or config.json's tokenizer_class) a class that transformers builds otherwise than BERT's
+ * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). */
+gboolean bert_transformers5_check_vocab_txt_class (const char *folder, GError **error);
+
 G_END_DECLS
 
 #endif

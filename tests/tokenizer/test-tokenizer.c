@@ -682,6 +682,14 @@ test_tokenizer_config_errors_name_field (void)
       "no token '<|endoftext|>', the folder's unk_token");
   g_file_set_contents (config, "{\"cls_token\": \"<s>\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab, "no token '<s>', the folder's cls_token");
+  /* a class that transformers builds otherwise (a real bert-base-japanese folder's: MeCab words) */
+  g_file_set_contents (config, "{\"tokenizer_class\": \"BertJapaneseTokenizer\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "tokenizer_config.json's tokenizer_class is BertJapaneseTokenizer", "vocab.txt");
+  g_file_set_contents (config, "{\"tokenizer_class\": \"DistilBertTokenizerFast\"}", -1, NULL);
+  BertTokenizer *distil = bert_tokenizer_new_from_path (folder, NULL);
+  g_assert_nonnull (distil);
+  bert_tokenizer_free (distil);
   g_free (config);
   g_free (vocab);
   g_free (folder);
