@@ -124,6 +124,14 @@ test_unsupported_regex_is_named (void)
   check_refused ("unigram-nmt-nfkc", "\"Regex\":\" {2,}\"", "\"Regex\":\"\\\\s+\"", "the regex '\\s+'");
 }
 
+/* T5's and mBART's template, "$A </s>" (real files of both were refused as lacking <s>). */
+static void
+test_template_without_start_token_is_named (void)
+{
+  check_refused ("unigram-hf", "\"single\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},",
+      "\"single\":[", "its post-processor puts no special token before the text");
+}
+
 static void
 test_unsupported_pre_tokenizer_is_named (void)
 {
@@ -593,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
   g_test_add_func ("/subword/errors/unsupported-regex", test_unsupported_regex_is_named);
   g_test_add_func ("/subword/errors/unsupported-pre-tokenizer", test_unsupported_pre_tokenizer_is_named);
+  g_test_add_func ("/subword/errors/template-without-start", test_template_without_start_token_is_named);
   g_test_add_func ("/subword/errors/broken-charsmap", test_broken_charsmap_is_refused);
   g_test_add_func ("/subword/errors/bpe-dropout", test_bpe_dropout_is_refused);
   g_test_add_func ("/subword/errors/score-out-of-range", test_score_out_of_range_is_refused);
