@@ -113,8 +113,8 @@ def tokenizers_load(folder):
 
 
 def transformers_load(folder):
-    """AutoTokenizer's tokenizer, or for a folder of a vocab.txt alone (which AutoTokenizer
-    cannot place) BertTokenizer's, with its defaults as gst-bert takes them."""
+    """AutoTokenizer's tokenizer, or for a folder of vocab.txt naming no model type or class
+    (which AutoTokenizer cannot place) BertTokenizer's, as gst-bert reads such a folder."""
     from transformers import AutoTokenizer, BertTokenizer
     try:
         with warnings.catch_warnings():
@@ -124,9 +124,13 @@ def transformers_load(folder):
     except Exception as error:  # the reference's refusals are what we report
         refusal = first_line(f"{type(error).__name__}: {error}")
     present = {name for name in TOKENIZER_FILES if os.path.exists(os.path.join(folder, name))}
-    if present == {"vocab.txt"}:
+    tokenizer_config = read_json(os.path.join(folder, "tokenizer_config.json")) or {}
+    config = read_json(os.path.join(folder, "config.json")) or {}
+    if "vocab.txt" in present and "tokenizer.json" not in present and "model_type" not in config \
+            and "tokenizer_class" not in config \
+            and tokenizer_config.get("tokenizer_class") in (None, "BertTokenizer", "BertTokenizerFast"):
         tokenizer = BertTokenizer.from_pretrained(folder)
-        return tokenizer.backend_tokenizer, "BertTokenizer (vocab.txt alone)", None
+        return tokenizer.backend_tokenizer, "BertTokenizer (no model_type)", None
     return None, None, refusal
 
 
