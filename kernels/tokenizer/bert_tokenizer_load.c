@@ -516,8 +516,14 @@ get_model_type (const BertTokenizer *tokenizer, JsonObject *model, const char *f
 {
   gboolean inferred;
 
-  if (model == NULL)
-    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  /* a JSON file that is no tokenizers file (a Keras Tokenizer's tokenizer.json, say) */
+  if (model == NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: no field 'model': not a Hugging Face tokenizers file (those hold a model, with a normalizer, "
+        "pre_tokenizer, post_processor and added_tokens)",
+        file);
+    return FALSE;
+  }
   if (!bert_json_get_string (model, "type", file, "model.type", type, error))
     return FALSE;
   *type = bert_json_model_type (model, tokenizer->unigram_vocab ? (gint64) tokenizer->unigram_vocab->n : -1,

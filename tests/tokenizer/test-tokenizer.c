@@ -659,6 +659,9 @@ test_tokenizer_json_errors_name_field (void)
     expect_file_error ("broken.json", json, cases[i].code, cases[i].fragment);
     g_free (json);
   }
+  /* a Keras Tokenizer's tokenizer.json, as real repositories commit them */
+  expect_file_error ("keras.json", "{\"class_name\": \"Tokenizer\", \"config\": {\"num_words\": 10}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "no field 'model': not a Hugging Face tokenizers file");
 }
 
 static void
