@@ -16,7 +16,7 @@ must have warned. Prints a Markdown table, one row per folder:
   check-real-folders.py --cli build/tests/tokenizer/bert-tokenize \
       --text /tmp/bench-corpus-2.txt --random 5000 --seed 1 /tmp/realtok/*/
 
-A folder may hold a file SOURCE, "OWNER/REPO COMMIT PATH", where its files came from.
+A folder may hold a file SOURCE, "OWNER/REPO COMMIT PATH [NOTE]", where its files came from.
 Needs tokenizers and transformers (pip install tokenizers transformers sentencepiece).
 Exit status 1 when a comparison differs.
 """
@@ -63,7 +63,7 @@ def digest(folder):
 
 def shape(folder):
     """The files the tokenizer comes from, its model type and the class transformers picks."""
-    files = [name for name in TOKENIZER_FILES[:-3] if os.path.exists(os.path.join(folder, name))]
+    files = [name for name in TOKENIZER_FILES[:-1] if os.path.exists(os.path.join(folder, name))]
     document = read_json(os.path.join(folder, "tokenizer.json")) or {}
     parts = [" + ".join(files)]
     model = (document.get("model") or {}).get("type")
@@ -82,8 +82,8 @@ def shape(folder):
 def source(folder):
     try:
         with open(os.path.join(folder, "SOURCE"), encoding="utf-8") as f:
-            repo, commit, path = f.read().split()
-        return f"{repo}@{commit[:10]}:{path}"
+            repo, commit, path, *note = f.read().split(maxsplit=3)
+        return f"{repo}@{commit[:10]}:{path}" + (f" {note[0].strip()}" if note else "")
     except (OSError, ValueError):
         return "?"
 
