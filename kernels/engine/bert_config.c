@@ -220,23 +220,35 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
-/* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
+/* transformers' "gelu_python" is its "gelu" written out in Python: the same erf GELU. */
+static gboolean
+is_erf_gelu (const char *activation)
+{
+  return strcmp (activation, "gelu") == 0 || strcmp (activation, "gelu_python") == 0;
+}
+
+static gboolean
+read_flag (JsonObject *object, const char *field)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+/* DistilBERT's activation names what we can compute. sinusoidal_pos_embds true (as
+ * BandaiNamcoResearchInc/DistilBERT-base-jp has it) only initialises the position table;
+ * the checkpoint holds the table, which transformers loads as it is and so does the
+ * engine. */
 static gboolean
 check_distilbert (JsonObject *object, const char *path, GError **error)
 {
-  JsonNode *sinusoidal = get_value (object, "sinusoidal_pos_embds", G_TYPE_BOOLEAN);
   const char *activation;
 
   if (!read_string (object, path, "activation", &activation, error))
     return FALSE;
-  if (activation != NULL && strcmp (activation, "gelu") != 0) {
+  if (activation != NULL && !is_erf_gelu (activation)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: activation \"%s\" is not supported, only \"gelu\" (erf)", path, activation);
-    return FALSE;
-  }
-  if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: sinusoidal_pos_embds is true; only learned position embeddings are supported", path);
+        "%s: activation \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, activation);
     return FALSE;
   }
   return TRUE;
@@ -254,9 +266,15 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
   if (!read_string (object, path, "hidden_act", &hidden_act, error)
       || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
     return FALSE;
-  if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
+  if (hidden_act != NULL && !is_erf_gelu (hidden_act)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
+        "%s: hidden_act \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, hidden_act);
+    return FALSE;
+  }
+  /* A decoder's self-attention is causal: each token sees only those before it. */
+  if (read_flag (object, "is_decoder")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;
   }
   if (position_embedding_type != NULL && strcmp (position_embedding_type, "absolute") != 0) {
@@ -372,6 +390,23 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
+  /* transformers' text-classification pipeline scores a regression head by its raw
+   * logits, not by probabilities, and names no label. */
+  if (g_strcmp0 (problem_type, "regression") == 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: problem_type \"regression\" is not supported (its scores are the raw logits, "
+        "not probabilities); only single_label_classification and multi_label_classification",
+        path);
+    return FALSE;
+  }
+  if (problem_type != NULL && strcmp (problem_type, "single_label_classification") != 0
+      && strcmp (problem_type, "multi_label_classification") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: problem_type \"%s\" is none of regression, single_label_classification and "
+        "multi_label_classification",
+        path, problem_type);
+    return FALSE;
+  }
   /* One label: its probability is the sigmoid of its logit, as sentence-transformers'
    * CrossEncoder and transformers' text-classification pipeline give it (a softmax over
    * one logit is always 1); the label applies above the multi-label threshold. */
@@ -436,14 +471,6 @@ bert_config_clear (BertConfig *config)
   config->num_labels = 0;
 }
 
-static gboolean
-read_flag (JsonObject *object, const char *field)
-{
-  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
-
-  return node != NULL && json_node_get_boolean (node);
-}
-
 /* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
 static gboolean
 set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
@@ -482,7 +509,7 @@ read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError 
       path, error);
 }
 
-/* Before sentence-transformers 6: one boolean per mode, exactly one of CLS, mean and max true. */
+/* Before sentence-transformers 6: one boolean per mode, at most one of CLS, mean and max true. */
 static gboolean
 read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -505,11 +532,31 @@ read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GE
     config->pooling = BERT_POOLING_MAX;
   else
     config->pooling = BERT_POOLING_MEAN;
-  if (n_modes != 1) {
+  /* None true is mean pooling, as sentence-transformers 6 reads it. */
+  if (n_modes > 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
-        "are true; exactly one must be",
+        "are true; concatenated poolings are not supported",
         path, n_modes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "output_key" (NoInstruct-small-Embedding-v0's second Pooling module writes
+ * "query_embedding") pools into another output than the sentence embedding, which
+ * sentence-transformers 6 refuses and older versions ignore: either way not what the
+ * folder means, so it is refused unless it names the sentence embedding. */
+static gboolean
+check_pooling_output (JsonObject *object, const char *path, GError **error)
+{
+  const char *output_key;
+
+  if (!read_string (object, path, "output_key", &output_key, error))
+    return FALSE;
+  if (output_key != NULL && strcmp (output_key, "sentence_embedding") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: output_key \"%s\" is not supported (only \"sentence_embedding\")", path, output_key);
     return FALSE;
   }
   return TRUE;
@@ -534,6 +581,8 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (include_prompt != NULL && get_value (object, "include_prompt", G_TYPE_BOOLEAN) == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: include_prompt is not a boolean (true or false)", path);
+    ok = FALSE;
+  } else if (!check_pooling_output (object, path, error)) {
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
@@ -766,13 +815,68 @@ read_tokenizer_max_length (BertConfig *config, const char *path)
   g_object_unref (parser);
 }
 
+/* The path of modules.json's Transformer module, "" when it has none; FALSE with error
+ * when that path is not a string (other malformations are read_modules' to name). */
+static gboolean
+read_transformer_path (JsonArray *modules, const char *path, const char **module_path, GError **error)
+{
+  *module_path = "";
+  for (guint i = 0; i < json_array_get_length (modules); i++) {
+    JsonNode *node = json_array_get_element (modules, i);
+    JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    const char *type = NULL, *value = NULL;
+
+    if (module == NULL || !read_string (module, path, "type", &type, NULL) || type == NULL
+        || strcmp (module_kind (type), "Transformer") != 0)
+      continue;
+    if (!read_string (module, path, "path", &value, error))
+      return FALSE;
+    *module_path = value != NULL ? value : "";
+    return TRUE;
+  }
+  return TRUE;
+}
+
+/* sentence-transformers before 2.0 saved the Transformer module in a subfolder
+ * ("0_Transformer", as msmarco-distilbert fine-tunes of 2021 have it), with only
+ * modules.json and the other modules' folders beside it; sentence-transformers 6 still
+ * loads them so. */
+char *
+bert_config_find_transformer_folder (const char *folder, GError **error)
+{
+  char *modules_path = g_build_filename (folder, "modules.json", NULL);
+  JsonParser *parser = NULL;
+  const char *module_path = "";
+  char *transformer_folder = NULL;
+
+  if (bert_model_file_exists (modules_path)) {
+    parser = bert_json_load (modules_path, JSON_NODE_ARRAY, error);
+    if (parser == NULL
+        || !read_transformer_path (json_node_get_array (json_parser_get_root (parser)), modules_path,
+            &module_path, error))
+      goto out;
+  }
+  if (g_path_is_absolute (module_path) || strstr (module_path, "..") != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: the Transformer module's path '%s' is not a folder inside the model folder", modules_path,
+        module_path);
+    goto out;
+  }
+  transformer_folder = *module_path ? g_build_filename (folder, module_path, NULL) : g_strdup (folder);
+out:
+  g_clear_object (&parser);
+  g_free (modules_path);
+  return transformer_folder;
+}
+
 gboolean
-bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
+bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
+    const char *transformer_folder, GError **error)
 {
   char *modules_path = g_build_filename (folder, "modules.json", NULL);
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
-  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
-  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *sbert_path = g_build_filename (transformer_folder, "sentence_bert_config.json", NULL);
+  char *tokenizer_config_path = g_build_filename (transformer_folder, "tokenizer_config.json", NULL);
   gboolean ok = TRUE;
 
   if (bert_model_file_exists (tokenizer_config_path))
