@@ -87,6 +87,17 @@ read_string (JsonObject *object, const char *path, const char *field, const char
   return TRUE;
 }
 
+/* As read_string, a null value read as an absent one. */
+static gboolean
+read_nullable_string (JsonObject *object, const char *path, const char *field, const char **value,
+    GError **error)
+{
+  JsonNode *node = json_object_get_member (object, field);
+
+  *value = NULL;
+  return (node != NULL && JSON_NODE_HOLDS_NULL (node)) || read_string (object, path, field, value, error);
+}
+
 static gboolean
 read_size (JsonObject *object, const char *path, const char *field, gint64 max, int *value, GError **error)
 {
@@ -220,23 +231,35 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
-/* DistilBERT's activation and sinusoidal_pos_embds name what we can compute. */
+/* transformers' "gelu_python" is its "gelu" written out in Python: the same erf GELU. */
+static gboolean
+is_erf_gelu (const char *activation)
+{
+  return strcmp (activation, "gelu") == 0 || strcmp (activation, "gelu_python") == 0;
+}
+
+static gboolean
+read_flag (JsonObject *object, const char *field)
+{
+  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
+
+  return node != NULL && json_node_get_boolean (node);
+}
+
+/* DistilBERT's activation names what we can compute. sinusoidal_pos_embds true (as
+ * BandaiNamcoResearchInc/DistilBERT-base-jp has it) only initialises the position table;
+ * the checkpoint holds the table, which transformers loads as it is and so does the
+ * engine. */
 static gboolean
 check_distilbert (JsonObject *object, const char *path, GError **error)
 {
-  JsonNode *sinusoidal = get_value (object, "sinusoidal_pos_embds", G_TYPE_BOOLEAN);
   const char *activation;
 
   if (!read_string (object, path, "activation", &activation, error))
     return FALSE;
-  if (activation != NULL && strcmp (activation, "gelu") != 0) {
+  if (activation != NULL && !is_erf_gelu (activation)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: activation \"%s\" is not supported, only \"gelu\" (erf)", path, activation);
-    return FALSE;
-  }
-  if (sinusoidal != NULL && json_node_get_boolean (sinusoidal)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: sinusoidal_pos_embds is true; only learned position embeddings are supported", path);
+        "%s: activation \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, activation);
     return FALSE;
   }
   return TRUE;
@@ -254,9 +277,15 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
   if (!read_string (object, path, "hidden_act", &hidden_act, error)
       || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
     return FALSE;
-  if (hidden_act != NULL && strcmp (hidden_act, "gelu") != 0) {
+  if (hidden_act != NULL && !is_erf_gelu (hidden_act)) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: hidden_act \"%s\" is not supported, only \"gelu\" (erf)", path, hidden_act);
+        "%s: hidden_act \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, hidden_act);
+    return FALSE;
+  }
+  /* A decoder's self-attention is causal: each token sees only those before it. */
+  if (read_flag (object, "is_decoder")) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;
   }
   if (position_embedding_type != NULL && strcmp (position_embedding_type, "absolute") != 0) {
@@ -365,6 +394,9 @@ read_id2label (BertConfig *config, JsonObject *object, const char *path, GError 
   return TRUE;
 }
 
+/* transformers' text-classification pipeline: no function for problem_type regression
+ * (the score is the raw logit), a sigmoid per label for multi_label_classification and
+ * for one label (a softmax over one logit is always 1), else a softmax. */
 static gboolean
 read_problem_type (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -372,12 +404,73 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
-  /* One label: its probability is the sigmoid of its logit, as sentence-transformers'
-   * CrossEncoder and transformers' text-classification pipeline give it (a softmax over
-   * one logit is always 1); the label applies above the multi-label threshold. */
-  config->multi_label = (problem_type != NULL && strcmp (problem_type, "multi_label_classification") == 0)
-      || config->num_labels == 1;
+  if (problem_type != NULL && strcmp (problem_type, "regression") != 0
+      && strcmp (problem_type, "single_label_classification") != 0
+      && strcmp (problem_type, "multi_label_classification") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: problem_type \"%s\" is none of regression, single_label_classification and "
+        "multi_label_classification",
+        path, problem_type);
+    return FALSE;
+  }
+  if (g_strcmp0 (problem_type, "regression") == 0)
+    config->score_function = BERT_SCORES_IDENTITY;
+  else if (g_strcmp0 (problem_type, "multi_label_classification") == 0 || config->num_labels == 1)
+    config->score_function = BERT_SCORES_SIGMOID;
+  else
+    config->score_function = BERT_SCORES_SOFTMAX;
   return TRUE;
+}
+
+/* A sentence-transformers CrossEncoder's activation_fn, a torch class path: the
+ * CrossEncoder scores by it whatever problem_type says. Only torch.* paths, as
+ * sentence-transformers loads no other without trust_remote_code. */
+static gboolean
+score_function_of_activation (const char *activation, const char *path, const char *field,
+    BertScoreFunction *score_function, GError **error)
+{
+  static const struct {
+    const char *name;
+    BertScoreFunction score_function;
+  } functions[] = {
+    { "torch.nn.modules.activation.Sigmoid", BERT_SCORES_SIGMOID },
+    { "torch.nn.Sigmoid", BERT_SCORES_SIGMOID },
+    { "torch.nn.modules.linear.Identity", BERT_SCORES_IDENTITY },
+    { "torch.nn.Identity", BERT_SCORES_IDENTITY },
+    { "torch.nn.modules.activation.Tanh", BERT_SCORES_TANH },
+    { "torch.nn.Tanh", BERT_SCORES_TANH },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++) {
+    if (strcmp (activation, functions[i].name) == 0) {
+      *score_function = functions[i].score_function;
+      return TRUE;
+    }
+  }
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: %s \"%s\" is not supported (only torch.nn's Sigmoid, Identity and Tanh)", path, field, activation);
+  return FALSE;
+}
+
+/* sentence-transformers 4 and 5 write {"sentence_transformers": {"activation_fn": ...}}
+ * in config.json, earlier versions "sbert_ce_default_activation_function"; the first
+ * wins, as in CrossEncoder.get_default_activation_fn. */
+static gboolean
+read_cross_encoder_activation (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "sentence_transformers");
+  const char *activation = NULL, *field = "sbert_ce_default_activation_function";
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+      && json_object_has_member (json_node_get_object (node), "activation_fn")) {
+    field = "sentence_transformers.activation_fn";
+    if (!read_nullable_string (json_node_get_object (node), path, "activation_fn", &activation, error))
+      return FALSE;
+  } else if (!read_nullable_string (object, path, field, &activation, error)) {
+    return FALSE;
+  }
+  return activation == NULL
+      || score_function_of_activation (activation, path, field, &config->score_function, error);
 }
 
 static gboolean
@@ -396,7 +489,8 @@ read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *
       && read_layer_norm_eps (config, object, path, error)
       && read_architectures (config, model_types[type].class_prefix, head_from_architectures, object, path,
           error)
-      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error)
+      && read_cross_encoder_activation (config, object, path, error);
 }
 
 gboolean
@@ -434,14 +528,6 @@ bert_config_clear (BertConfig *config)
   g_free (config->id2label);
   config->id2label = NULL;
   config->num_labels = 0;
-}
-
-static gboolean
-read_flag (JsonObject *object, const char *field)
-{
-  JsonNode *node = get_value (object, field, G_TYPE_BOOLEAN);
-
-  return node != NULL && json_node_get_boolean (node);
 }
 
 /* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
@@ -482,7 +568,7 @@ read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError 
       path, error);
 }
 
-/* Before sentence-transformers 6: one boolean per mode, exactly one of CLS, mean and max true. */
+/* Before sentence-transformers 6: one boolean per mode, at most one of CLS, mean and max true. */
 static gboolean
 read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -505,11 +591,31 @@ read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GE
     config->pooling = BERT_POOLING_MAX;
   else
     config->pooling = BERT_POOLING_MEAN;
-  if (n_modes != 1) {
+  /* None true is mean pooling, as sentence-transformers 6 reads it. */
+  if (n_modes > 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
-        "are true; exactly one must be",
+        "are true; concatenated poolings are not supported",
         path, n_modes);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "output_key" (NoInstruct-small-Embedding-v0's second Pooling module writes
+ * "query_embedding") pools into another output than the sentence embedding, which
+ * sentence-transformers 6 refuses and older versions ignore: either way not what the
+ * folder means, so it is refused unless it names the sentence embedding. */
+static gboolean
+check_pooling_output (JsonObject *object, const char *path, GError **error)
+{
+  const char *output_key;
+
+  if (!read_string (object, path, "output_key", &output_key, error))
+    return FALSE;
+  if (output_key != NULL && strcmp (output_key, "sentence_embedding") != 0) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: output_key \"%s\" is not supported (only \"sentence_embedding\")", path, output_key);
     return FALSE;
   }
   return TRUE;
@@ -534,6 +640,8 @@ read_pooling (BertConfig *config, const char *path, GError **error)
   if (include_prompt != NULL && get_value (object, "include_prompt", G_TYPE_BOOLEAN) == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: include_prompt is not a boolean (true or false)", path);
+    ok = FALSE;
+  } else if (!check_pooling_output (object, path, error)) {
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
@@ -766,13 +874,88 @@ read_tokenizer_max_length (BertConfig *config, const char *path)
   g_object_unref (parser);
 }
 
+/* The path of modules.json's Transformer module, "" when it has none; FALSE with error
+ * when that path is not a string (other malformations are read_modules' to name). */
+static gboolean
+read_transformer_path (JsonArray *modules, const char *path, const char **module_path, GError **error)
+{
+  *module_path = "";
+  for (guint i = 0; i < json_array_get_length (modules); i++) {
+    JsonNode *node = json_array_get_element (modules, i);
+    JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    const char *type = NULL, *value = NULL;
+
+    if (module == NULL || !read_string (module, path, "type", &type, NULL) || type == NULL
+        || strcmp (module_kind (type), "Transformer") != 0)
+      continue;
+    if (!read_string (module, path, "path", &value, error))
+      return FALSE;
+    *module_path = value != NULL ? value : "";
+    return TRUE;
+  }
+  return TRUE;
+}
+
+/* sentence-transformers before 2.0 saved the Transformer module in a subfolder
+ * ("0_Transformer", as msmarco-distilbert fine-tunes of 2021 have it), with only
+ * modules.json and the other modules' folders beside it; sentence-transformers 6 still
+ * loads them so. */
+char *
+bert_config_find_transformer_folder (const char *folder, GError **error)
+{
+  char *modules_path = g_build_filename (folder, "modules.json", NULL);
+  JsonParser *parser = NULL;
+  const char *module_path = "";
+  char *transformer_folder = NULL;
+
+  if (bert_model_file_exists (modules_path)) {
+    parser = bert_json_load (modules_path, JSON_NODE_ARRAY, error);
+    if (parser == NULL
+        || !read_transformer_path (json_node_get_array (json_parser_get_root (parser)), modules_path,
+            &module_path, error))
+      goto out;
+  }
+  if (g_path_is_absolute (module_path) || strstr (module_path, "..") != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: the Transformer module's path '%s' is not a folder inside the model folder", modules_path,
+        module_path);
+    goto out;
+  }
+  transformer_folder = *module_path ? g_build_filename (folder, module_path, NULL) : g_strdup (folder);
+out:
+  g_clear_object (&parser);
+  g_free (modules_path);
+  return transformer_folder;
+}
+
+/* sentence-transformers 6 saves a CrossEncoder's activation_fn in
+ * config_sentence_transformers.json, and reads it there before config.json's. */
+static gboolean
+read_saved_cross_encoder_activation (BertConfig *config, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  const char *activation;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  ok = read_nullable_string (parser_get_object (parser), path, "activation_fn", &activation, error)
+      && (activation == NULL
+          || score_function_of_activation (activation, path, "activation_fn", &config->score_function,
+              error));
+  g_object_unref (parser);
+  return ok;
+}
+
 gboolean
-bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
+bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
+    const char *transformer_folder, GError **error)
 {
   char *modules_path = g_build_filename (folder, "modules.json", NULL);
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
-  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
-  char *tokenizer_config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *sbert_path = g_build_filename (transformer_folder, "sentence_bert_config.json", NULL);
+  char *tokenizer_config_path = g_build_filename (transformer_folder, "tokenizer_config.json", NULL);
+  char *saved_config_path = g_build_filename (folder, "config_sentence_transformers.json", NULL);
   gboolean ok = TRUE;
 
   if (bert_model_file_exists (tokenizer_config_path))
@@ -783,6 +966,9 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder, 
     ok = read_pooling (config, pooling_path, error);
   if (ok && bert_model_file_exists (sbert_path))
     ok = read_max_seq_length (config, sbert_path, error);
+  if (ok && bert_model_file_exists (saved_config_path))
+    ok = read_saved_cross_encoder_activation (config, saved_config_path, error);
+  g_free (saved_config_path);
   g_free (modules_path);
   g_free (pooling_path);
   g_free (sbert_path);

@@ -319,6 +319,10 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
   config->id2label = g_new0 (char *, config->num_labels + 1);
   for (int i = 0; i < config->num_labels; i++)
     config->id2label[i] = g_strdup_printf ("LABEL_%d", i);
+  /* One label scores by sigmoid, as when id2label names it, unless problem_type or a
+   * CrossEncoder activation chose otherwise (bert_config.c). */
+  if (config->num_labels == 1 && config->score_function == BERT_SCORES_SOFTMAX)
+    config->score_function = BERT_SCORES_SIGMOID;
   return TRUE;
 }
 
@@ -356,7 +360,7 @@ map_weights (BertModel *model, GError **error)
 {
   BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
 
-  priv->weights_file = bert_weights_file_load (model->path, error);
+  priv->weights_file = bert_weights_file_load (priv->transformer_folder, error);
   if (priv->weights_file == NULL)
     return FALSE;
   model->weights_bytes = priv->weights_file->bytes;
@@ -383,10 +387,10 @@ load_tokenizer (BertModel *model, GError **error)
   GError *local_error = NULL;
   guint tokenizer_vocab;
 
-  priv->tokenizer = bert_tokenizer_new_from_path (model->path, &local_error);
+  priv->tokenizer = bert_tokenizer_new_from_path (priv->transformer_folder, &local_error);
   if (priv->tokenizer == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, engine_code_of_tokenizer_error (local_error), "%s: tokenizer: %s",
-        model->path, local_error->message);
+        priv->transformer_folder, local_error->message);
     g_error_free (local_error);
     return FALSE;
   }
@@ -412,6 +416,7 @@ model_free (BertModel *model)
   bert_weights_file_free (priv->weights_file);
   if (priv->tokenizer != NULL)
     bert_tokenizer_free (priv->tokenizer);
+  g_free (priv->transformer_folder);
   g_free (priv);
   g_free (model->path);
   g_free (model->name);
@@ -428,8 +433,10 @@ load_model (const char *folder, GError **error)
   priv->ref_count = 1;
   model->path = g_strdup (folder);
   model->name = g_path_get_basename (folder);
-  if (!bert_config_load (&model->config, &priv->head_from_architectures, folder, error)
-      || !bert_config_load_sentence_transformers (&model->config, folder, error)
+  priv->transformer_folder = bert_config_find_transformer_folder (folder, error);
+  if (priv->transformer_folder == NULL
+      || !bert_config_load (&model->config, &priv->head_from_architectures, priv->transformer_folder, error)
+      || !bert_config_load_sentence_transformers (&model->config, folder, priv->transformer_folder, error)
       || !load_tokenizer (model, error) || !map_weights (model, error) || !bert_dense_load (model, error)) {
     model_free (model);
     return NULL;

@@ -10,6 +10,7 @@
 #include "bert_normal_forms.h"
 #include "bert_pipeline.h"
 #include "bert_unicode.h"
+#include "bert_unicode_classes.h"
 
 #include <string.h>
 
@@ -102,6 +103,15 @@ add_nfd_sources (BertCharSet *triggers)
   g_array_free (found, TRUE);
 }
 
+/* Replace of whitespace runs: a match starts at any White_Space character. */
+static void
+add_white_space (BertCharSet *triggers)
+{
+  for (uint32_t cp = 0; cp < N_CODE_POINTS; cp++)
+    if (is_code_point (cp) && bert_is_white_space (cp))
+      bert_char_set_add (triggers, cp);
+}
+
 static void
 add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
 {
@@ -121,6 +131,10 @@ add_step_sources (const BertNormalizerStep *step, BertCharSet *triggers)
     case BERT_STEP_REPLACE_RUNS:
       if (bert_char_set_has_any (triggers, step->content, strlen (step->content)) && step->pattern[0] != '\0')
         add_first_char (triggers, step->pattern, strlen (step->pattern));
+      break;
+    case BERT_STEP_REPLACE_SPACE_RUNS:
+      if (bert_char_set_has_any (triggers, step->content, strlen (step->content)))
+        add_white_space (triggers);
       break;
     case BERT_STEP_LOWERCASE: add_lowercase_sources (triggers); break;
     case BERT_STEP_PREPEND:

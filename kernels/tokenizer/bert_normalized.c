@@ -320,6 +320,34 @@ bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_coun
 }
 
 void
+bert_normalized_replace_space_runs (BertNormalized *normalized, const char *content)
+{
+  GArray *starts = normalized->match_starts, *ends = normalized->match_ends;
+  uint32_t n;
+
+  g_array_set_size (starts, 0);
+  g_array_set_size (ends, 0);
+  for (uint32_t at = 0; at < normalized->length;) {
+    uint32_t cp = bert_utf8_get (normalized->text + at, &n);
+    if (!bert_is_white_space (cp)) {
+      at += n;
+      continue;
+    }
+    uint32_t end = at + n, count = 1;
+    while (end < normalized->length && bert_is_white_space (bert_utf8_get (normalized->text + end, &n))) {
+      end += n;
+      count++;
+    }
+    if (count >= 2 || cp == '\t' || cp == '\n' || cp == '\r') {
+      g_array_append_val (starts, at);
+      g_array_append_val (ends, end);
+    }
+    at = end;
+  }
+  replace_found (normalized, content);
+}
+
+void
 bert_normalized_prepend (BertNormalized *normalized, const char *prefix)
 {
   if (normalized->length == 0)

@@ -78,6 +78,10 @@ void bert_normalized_replace_string (BertNormalized *normalized, const char *pat
 /* Replaces every run of at least min_count consecutive c (ASCII) with content: the regex
  * "c{n,}" of the XLM-R converter's Replace(" {2,}"). */
 void bert_normalized_replace_runs (BertNormalized *normalized, char c, guint min_count, const char *content);
+/* Replaces, left to right, every run of two or more White_Space characters and every lone
+ * tab, newline or carriage return with content: the regex "\s{2,}|[\n\r\t]" (Oniguruma's \s
+ * is White_Space) of transformers 5's CamemBERT, BARThez and DeBERTa-v2 without a charsmap. */
+void bert_normalized_replace_space_runs (BertNormalized *normalized, const char *content);
 void bert_normalized_prepend (BertNormalized *normalized, const char *prefix);
 /* Removes leading and/or trailing White_Space characters. */
 void bert_normalized_strip (BertNormalized *normalized, gboolean left, gboolean right);

@@ -1033,6 +1033,9 @@ normalize (const BertPipeline *pipeline, BertNormalized *normalized, GArray *pre
       case BERT_STEP_REPLACE_RUNS:
         bert_normalized_replace_runs (normalized, step->pattern[0], step->min_count, step->content);
         break;
+      case BERT_STEP_REPLACE_SPACE_RUNS:
+        bert_normalized_replace_space_runs (normalized, step->content);
+        break;
       case BERT_STEP_LOWERCASE: bert_normalized_lowercase (normalized); break;
       case BERT_STEP_PREPEND: bert_normalized_prepend (normalized, step->content); break;
       case BERT_STEP_NFD: bert_normalized_nfd (normalized); break;

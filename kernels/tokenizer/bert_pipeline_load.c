@@ -207,13 +207,12 @@ add_unigram_piece (BertTokenizer *tokenizer, guint id, const char *text, gsize l
   if (!isfinite (score))
     return vocab_entry_error (error, file, id);
   unigram->scores[id] = score;
+  /* A piece listed twice (transformers 5 saves CamemBERT's <unk> as ids 3 and 4): the
+   * reference's map from piece to id keeps the later id, and so does its lattice (with that
+   * id's score); both ids keep the piece as their text. */
   int32_t holder = bert_vocab_insert (&tokenizer->vocab, (int32_t) id, text, length);
-  if (holder >= 0) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s: field 'model.vocab': the piece '%.*s' is both id %d and id %u", file, (int) length, text, holder,
-        id);
-    return FALSE;
-  }
+  if (holder >= 0)
+    bert_vocab_repoint (&tokenizer->vocab, holder, (int32_t) id);
   return TRUE;
 }
 
@@ -425,7 +424,10 @@ read_bpe (BertTokenizer *tokenizer, JsonObject *model, JsonArray *added, const c
   "Precompiled, Strip, Replace, Lowercase, Prepend, NFD, NFKD, NFC, NFKC, StripAccents, "                    \
   "BertNormalizer or a Sequence of them"
 
-/* Replace's regex: only "c{n,}" (one ASCII character, repeated n or more times). */
+/* transformers 5's Replace of whitespace (bert_normalized_replace_space_runs) */
+#define SPACE_RUNS_REGEX "\\s{2,}|[\\n\\r\\t]"
+
+/* Replace's regex: "c{n,}" (one ASCII character, repeated n or more times). */
 static gboolean
 read_run_pattern (const char *regex, BertNormalizerStep *step)
 {
@@ -465,10 +467,13 @@ read_replace (JsonObject *normalizer, BertNormalizerStep *step, const char *file
     step->pattern = g_strdup (string);
   } else if (ok && regex != NULL && read_run_pattern (regex, step)) {
     step->kind = BERT_STEP_REPLACE_RUNS;
+  } else if (ok && g_strcmp0 (regex, SPACE_RUNS_REGEX) == 0) {
+    step->kind = BERT_STEP_REPLACE_SPACE_RUNS;
+    step->pattern = g_strdup ("");
   } else if (ok) {
     char *found = g_strdup_printf ("the regex '%s'", regex ? regex : "(none)");
     ok = unsupported (error, file, pattern_field, found,
-        "a non-empty String, or a Regex repeating one character (\"c{n,}\")");
+        "a non-empty String, or a Regex repeating one character (\"c{n,}\") or " SPACE_RUNS_REGEX);
     g_free (found);
   }
   if (ok)

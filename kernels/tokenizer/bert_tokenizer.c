@@ -851,6 +851,24 @@ require_token (int32_t id, const char *what, const char *source, GError **error)
   return FALSE;
 }
 
+/* A template with no token before the text (T5's and mBART's "$A </s>") has no start token to
+ * look up: say so rather than that the vocabulary lacks one. */
+static gboolean
+require_start_token (const BertTokenizer *tokenizer, const char *source, GError **error)
+{
+  if (tokenizer->cls_id >= 0)
+    return TRUE;
+  if (tokenizer->n_prefix == 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: its post-processor puts no special token before the text (as T5's and mBART's \"$A </s>\"); "
+        "the encoders gst-bert runs (BERT, RoBERTa, XLM-R and their kin) start with one, such as <s> or "
+        "[CLS]",
+        source);
+    return FALSE;
+  }
+  return require_token (tokenizer->cls_id, "start (<s>)", source, error);
+}
+
 gboolean
 bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **error)
 {
@@ -859,9 +877,8 @@ bert_tokenizer_finish (BertTokenizer *tokenizer, const char *source, GError **er
 
   if (tokenizer->pipeline != NULL)
     return normalize_added_tokens (tokenizer, source, error)
-        && (tokenizer->without_specials
-            || (require_token (tokenizer->cls_id, "start (<s>)", source, error)
-                && require_token (tokenizer->sep_id, "end (</s>)", source, error)));
+        && (tokenizer->without_specials || require_start_token (tokenizer, source, error))
+        && (tokenizer->without_specials || require_token (tokenizer->sep_id, "end (</s>)", source, error));
 
   tokenizer->mode = (strip ? BERT_MAP_STRIP : 0) | (options->lowercase ? BERT_MAP_LOWER : 0);
   tokenizer->subword_prefix_length = strlen (tokenizer->subword_prefix);

@@ -277,6 +277,21 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
   set_classic_pair (tokenizer, 1, 1);
 }
 
+/* A special token the folder names (tokenizer_config.json's key, else BERT's own) that
+ * vocab.txt lacks: the error names it, not only its role. transformers loads such a folder
+ * and fails on the first word it cannot split (a real one names <|endoftext|>, an added
+ * token, as its unk_token). */
+static gboolean
+require_named_special (int32_t id, const char *key, const char *name, const char *path, GError **error)
+{
+  if (id >= 0)
+    return TRUE;
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+      "%s: the vocabulary has no token '%s', the folder's %s (tokenizer_config.json's, else BERT's)", path,
+      name, key);
+  return FALSE;
+}
+
 static BertTokenizer *
 load_vocab_txt (const char *path, const BertNormalizerOptions *options, const SpecialNames *names,
     GError **error)
@@ -293,7 +308,10 @@ load_vocab_txt (const char *path, const BertNormalizerOptions *options, const Sp
     return NULL;
   }
   use_special_names (tokenizer, names);
-  if (!bert_tokenizer_finish (tokenizer, path, error)) {
+  if (!require_named_special (tokenizer->unk_id, "unk_token", names->unk, path, error)
+      || !require_named_special (tokenizer->cls_id, "cls_token", names->cls, path, error)
+      || !require_named_special (tokenizer->sep_id, "sep_token", names->sep, path, error)
+      || !bert_tokenizer_finish (tokenizer, path, error)) {
     bert_tokenizer_free (tokenizer);
     return NULL;
   }
@@ -436,9 +454,22 @@ bert_tokenizer_count_added_ids (JsonArray *added, guint n_vocab, const char *fil
 
 #define SUPPORTED_MODELS "WordPiece, Unigram or BPE"
 
+/* Whether the post-processor is a RobertaProcessing (MPNet's, with a WordPiece model). */
+static gboolean
+has_roberta_processing (JsonObject *root)
+{
+  JsonNode *processor = bert_json_member (root, "post_processor");
+
+  return processor && JSON_NODE_HOLDS_OBJECT (processor)
+      && g_strcmp0 (bert_json_post_processor_type (json_node_get_object (processor)), "RobertaProcessing")
+      == 0;
+}
+
 /* The fused path takes BERT's own stages: the BertPreTokenizer after a BertNormalizer (or
- * none, a BertNormalizer that changes nothing). Every other WordPiece file goes through the
- * pipeline, except a normaliser tokenizers refuses, which the fused path's reader names. */
+ * none, a BertNormalizer that changes nothing), and a template or BertProcessing. Every
+ * other WordPiece file goes through the pipeline (a RobertaProcessing too: its trim_offsets
+ * trims the spans of tokens whose text has spaces, which the pipeline does), except a
+ * normaliser tokenizers refuses, which the fused path's reader names. */
 static gboolean
 takes_fused_path (JsonObject *root)
 {
@@ -448,6 +479,8 @@ takes_fused_path (JsonObject *root)
       ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
       : NULL;
 
+  if (has_roberta_processing (root))
+    return FALSE;
   if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING
       || strcmp (json_node_get_string (type), "BertPreTokenizer") != 0)
     return FALSE;
@@ -483,8 +516,14 @@ get_model_type (const BertTokenizer *tokenizer, JsonObject *model, const char *f
 {
   gboolean inferred;
 
-  if (model == NULL)
-    return unsupported (error, file, "model.type", "missing", SUPPORTED_MODELS);
+  /* a JSON file that is no tokenizers file (a Keras Tokenizer's tokenizer.json, say) */
+  if (model == NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: no field 'model': not a Hugging Face tokenizers file (those hold a model, with a normalizer, "
+        "pre_tokenizer, post_processor and added_tokens)",
+        file);
+    return FALSE;
+  }
   if (!bert_json_get_string (model, "type", file, "model.type", type, error))
     return FALSE;
   *type = bert_json_model_type (model, tokenizer->unigram_vocab ? (gint64) tokenizer->unigram_vocab->n : -1,
@@ -1010,7 +1049,8 @@ load_folder (const char *folder, GError **error)
     BertTokenizer *defaults = bert_tokenizer_alloc ();
     BertNormalizerOptions options = defaults->options;
     bert_tokenizer_free (defaults);
-    if (!has_config || read_tokenizer_config (config_path, &options, &names, error))
+    if (bert_transformers5_check_vocab_txt_class (folder, error)
+        && (!has_config || read_tokenizer_config (config_path, &options, &names, error)))
       tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,

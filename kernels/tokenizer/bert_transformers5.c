@@ -9,6 +9,7 @@
 #include "bert_transformers5.h"
 
 #include "bert_json_fields.h"
+#include "bert_pipeline.h"
 #include "bert_slow_tokenizer_config.h"
 #include "bert_tokenizer_private.h"
 
@@ -23,6 +24,10 @@ static const char *const bert_model_types[] = { "align", "bark", "bert", "blip",
   "visual_bert" };
 
 static const char *const generic_classes[] = { "PreTrainedTokenizerFast", "TokenizersBackend" };
+
+/* BertTokenizer's subclasses without a constructor of their own: from a vocab.txt, BERT's
+ * WordPiece too. */
+static const char *const vocab_txt_subclasses[] = { "ConvBertTokenizer" };
 
 #define HF_MAX_INPUT_CHARS_PER_WORD 100
 
@@ -210,6 +215,133 @@ rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
   return warning;
 }
 
+/* ---- a class that rebuilds XLM-R's Unigram ---- */
+
+/* transformers 5.25's XLMRobertaTokenizer and CamembertTokenizer (and the model types its
+ * mapping gives them) keep tokenizer.json's pieces and its first Precompiled charsmap and
+ * build the rest again: that charsmap alone as the normaliser (none without one),
+ * WhitespaceSplit then a split Metaspace ("always" prepended, "never" where
+ * tokenizer_config.json's add_prefix_space is false), unk_id 3 (CamemBERT: the first piece
+ * named unk_token), no byte fallback, and bos A eos, bos A eos eos B eos. */
+static const char *const unigram_classes[] = { "XLMRobertaTokenizer", "CamembertTokenizer" };
+
+static const char *const unigram_model_types[] = { "camembert", "gte", "jina_embeddings_v3", "metaclip_2",
+  "trocr", "xlm-roberta", "xmod" };
+
+static gboolean
+rebuilds_unigram (const FolderClass *found)
+{
+  return found->name != NULL
+      ? listed (unigram_classes, G_N_ELEMENTS (unigram_classes), found->name, TRUE)
+      : listed (unigram_model_types, G_N_ELEMENTS (unigram_model_types), found->model_type, FALSE);
+}
+
+static gboolean
+is_camembert (const FolderClass *found)
+{
+  return found->name != NULL ? g_str_has_prefix (found->name, "CamembertTokenizer")
+                             : g_strcmp0 (found->model_type, "camembert") == 0;
+}
+
+/* tokenizer_config.json's special token KEY (a string, or an AddedToken's content), else FALLBACK. */
+static const char *
+config_token (JsonObject *tokenizer_config, const char *key, const char *fallback)
+{
+  JsonNode *node = tokenizer_config ? json_object_get_member (tokenizer_config, key) : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    node = json_object_get_member (json_node_get_object (node), "content");
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
+                                                                          : fallback;
+}
+
+/* The template bos A eos, bos A eos eos B eos, every type id 0, with these ids. */
+static gboolean
+has_roberta_template (const BertTokenizer *tokenizer, int32_t bos, int32_t eos)
+{
+  return !tokenizer->without_specials && tokenizer->pair_unsupported == NULL && tokenizer->n_prefix == 1
+      && tokenizer->n_suffix == 1 && tokenizer->prefix_ids[0] == bos && tokenizer->suffix_ids[0] == eos
+      && tokenizer->prefix_type_ids[0] == 0 && tokenizer->suffix_type_ids[0] == 0
+      && tokenizer->sequence_type_id == 0 && tokenizer->n_pair[0] == 1 && tokenizer->n_pair[1] == 2
+      && tokenizer->n_pair[2] == 1 && tokenizer->pair_ids[0][0] == bos && tokenizer->pair_ids[1][0] == eos
+      && tokenizer->pair_ids[1][1] == eos && tokenizer->pair_ids[2][0] == eos
+      && tokenizer->pair_type_ids[0][0] == 0 && tokenizer->pair_type_ids[1][0] == 0
+      && tokenizer->pair_type_ids[1][1] == 0 && tokenizer->pair_type_ids[2][0] == 0
+      && tokenizer->pair_sequence_type_ids[0] == 0 && tokenizer->pair_sequence_type_ids[1] == 0;
+}
+
+/* The first piece named NAME, as CamembertTokenizer's constructor finds it (0 for none). */
+static int32_t
+first_piece (const BertTokenizer *tokenizer, const char *name)
+{
+  for (uint32_t id = 0; id < tokenizer->pipeline->unigram.n_pieces; id++)
+    if (g_strcmp0 (bert_vocab_token (&tokenizer->vocab, (int32_t) id), name) == 0)
+      return (int32_t) id;
+  return 0;
+}
+
+/* The parts of what the class builds that differ from TOKENIZER's pipeline, each after ", ". */
+static void
+describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const FolderClass *found)
+{
+  const BertPipeline *pipeline = tokenizer->pipeline;
+  JsonObject *tokenizer_config = object_of (found->tokenizer_config);
+  gboolean has_charsmap = FALSE;
+  BertPrependScheme prepend = config_switch (tokenizer_config, "add_prefix_space", TRUE) == FALSE
+      ? BERT_PREPEND_NEVER
+      : BERT_PREPEND_ALWAYS;
+  int32_t unk_id = is_camembert (found)
+      ? first_piece (tokenizer, config_token (tokenizer_config, "unk_token", "<unk>"))
+      : 3;
+
+  for (guint i = 0; i < pipeline->n_steps; i++)
+    has_charsmap = has_charsmap || pipeline->steps[i].kind == BERT_STEP_PRECOMPILED;
+  if (has_charsmap ? pipeline->n_steps != 1 || pipeline->steps[0].kind != BERT_STEP_PRECOMPILED
+                   : pipeline->n_steps != 0)
+    g_string_append_printf (builds, ", %s in place of the file's normaliser",
+        has_charsmap ? "its Precompiled charsmap alone" : "no normaliser");
+  if (pipeline->pre_tokenizer != BERT_PRE_WHITESPACE_METASPACE || pipeline->prepend_scheme != prepend
+      || !pipeline->split || g_strcmp0 (pipeline->replacement, "\u2581") != 0)
+    g_string_append_printf (builds,
+        ", WhitespaceSplit then Metaspace (prepend_scheme %s) in place of the file's pre-tokenizer",
+        prepend == BERT_PREPEND_NEVER ? "never" : "always");
+  if (pipeline->unigram.unk_id != unk_id)
+    g_string_append_printf (builds, ", unk_id %d in place of the file's %d", unk_id,
+        pipeline->unigram.unk_id);
+  if (pipeline->unigram.byte_fallback)
+    g_string_append (builds, ", no byte fallback");
+  const char *bos = config_token (tokenizer_config, "bos_token", "<s>");
+  const char *eos = config_token (tokenizer_config, "eos_token", "</s>");
+  if (!has_roberta_template (tokenizer, bert_tokenizer_token_to_id (tokenizer, bos),
+          bert_tokenizer_token_to_id (tokenizer, eos)))
+    g_string_append_printf (builds,
+        ", the template %s A %s, %s A %s %s B %s in place of the file's post-processor", bos, eos, bos, eos,
+        eos, eos);
+}
+
+static char *
+unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const FolderClass *found)
+{
+  GString *builds = g_string_new (NULL);
+  char *warning = NULL;
+
+  describe_unigram_rebuild (builds, tokenizer, found);
+  if (builds->len > 0) {
+    char *source = found->name != NULL
+        ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
+        : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
+    warning = g_strdup_printf (
+        "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's pieces only, "
+        "with %s, so its token ids and offsets can differ from gst-bert's, which follows tokenizer.json as "
+        "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
+        "tokenizer_class to \"PreTrainedTokenizerFast\"",
+        folder, is_camembert (found) ? "a CamembertTokenizer" : "an XLMRobertaTokenizer", source,
+        builds->str + 2);
+    g_free (source);
+  }
+  g_string_free (builds, TRUE);
+  return warning;
+}
+
 /* ---- the generic class ---- */
 
 /* gst-bert applies tokenizer_config.json's switches over the file's BertNormalizer; the
@@ -242,6 +374,28 @@ generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
 }
 
 gboolean
+bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
+{
+  FolderClass found;
+  gboolean ok = read_folder_class (folder, &found, error);
+
+  if (ok && found.name != NULL
+      && !listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found.name, TRUE)
+      && !listed (generic_classes, G_N_ELEMENTS (generic_classes), found.name, FALSE)
+      && !listed (vocab_txt_subclasses, G_N_ELEMENTS (vocab_txt_subclasses), found.name, TRUE)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: %s's tokenizer_class is %s, which transformers does not build as BERT's WordPiece from "
+        "vocab.txt; a folder of vocab.txt is read only for BertTokenizer and its kin (DistilBertTokenizer, "
+        "ElectraTokenizer, MobileBertTokenizer, ConvBertTokenizer...); a tokenizer.json, where transformers "
+        "can save one for the class, is read as it says",
+        folder, found.source, found.name);
+    ok = FALSE;
+  }
+  folder_class_clear (&found);
+  return ok;
+}
+
+gboolean
 bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, char **warning, GError **error)
 {
@@ -257,6 +411,9 @@ bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
   own_code = bert_json_member (object_of (found.tokenizer_config), "auto_map") != NULL;
   if (!own_code && rebuilds_wordpiece (&found))
     *warning = rebuild_warning (folder, tokenizer, settings, &found);
+  else if (!own_code && rebuilds_unigram (&found) && tokenizer->pipeline != NULL
+      && tokenizer->pipeline->model == BERT_MODEL_UNIGRAM)
+    *warning = unigram_rebuild_warning (folder, tokenizer, &found);
   else if (!own_code && tokenizer->pipeline == NULL && is_generic (&found))
     *warning = generic_warning (folder, tokenizer, settings, &found);
   folder_class_clear (&found);

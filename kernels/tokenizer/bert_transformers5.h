@@ -7,6 +7,8 @@
  * BertNormalizer from tokenizer_config.json's do_lower_case, strip_accents and
  * tokenize_chinese_chars (defaults true, null, true), the BertPreTokenizer, WordPiece with
  * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token.
+ * Likewise XLMRobertaTokenizer and CamembertTokenizer: tokenizer.json's pieces and Precompiled
+ * charsmap, then WhitespaceSplit and a split Metaspace, unk_id 3 and the <s> A </s> template.
  * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
  * BertNormalizer, are ignored by transformers 4 and 5 for the generic class. Where either
  * gives other token ids, this says so in one sentence, for the loader to pass on as a
@@ -28,10 +30,15 @@ typedef struct {
 
 /* The warning for FOLDER, whose tokenizer.json TOKENIZER was loaded from, or NULL where
  * transformers 5 tokenizes it as gst-bert does (as far as the normaliser, pre-tokenizer,
- * WordPiece and post-processor tell). FALSE with an error where tokenizer_config.json or
+ * WordPiece or Unigram model and post-processor tell). FALSE with an error where tokenizer_config.json or
  * config.json is malformed. */
 gboolean bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, char **warning, GError **error);
+
+/* FALSE with an error where the folder, read from its vocab.txt, names (tokenizer_config.json's
+ * or config.json's tokenizer_class) a class that transformers builds otherwise than BERT's
+ * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). */
+gboolean bert_transformers5_check_vocab_txt_class (const char *folder, GError **error);
 
 G_END_DECLS
 

@@ -28,7 +28,10 @@ compare_pieces (const void *a, const void *b, void *data)
   int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
   uint32_t length_x = vocab->token_length[x], length_y = vocab->token_length[y];
   int order = memcmp (bert_vocab_token (vocab, x), bert_vocab_token (vocab, y), MIN (length_x, length_y));
-  return order != 0 ? order : (length_x > length_y) - (length_x < length_y);
+  if (order != 0)
+    return order;
+  /* a piece listed twice: the later id last, so that its node keeps it (bert_vocab_repoint) */
+  return length_x != length_y ? (length_x > length_y) - (length_x < length_y) : (x > y) - (x < y);
 }
 
 #define UNIT_USED (1u << 8)

@@ -87,6 +87,22 @@ bert_vocab_insert (BertVocab *vocab, int32_t id, const char *text, gsize length)
   return existing;
 }
 
+void
+bert_vocab_repoint (BertVocab *vocab, int32_t holder, int32_t id)
+{
+  const char *text = vocab->arena + vocab->token_offset[holder];
+  uint32_t length = vocab->token_length[holder];
+  uint64_t hash = bert_vocab_hash_extend (BERT_VOCAB_HASH_SEED, text, length);
+
+  vocab->token_offset[id] = vocab->token_offset[holder];
+  vocab->token_length[id] = length;
+  for (uint32_t slot = bert_vocab_slot (vocab, hash);; slot = (slot + 1) & vocab->slot_mask)
+    if (vocab->slots[slot].id == holder) {
+      vocab->slots[slot].id = id;
+      return;
+    }
+}
+
 static uint32_t
 count_lines (const char *contents, gsize length)
 {

@@ -56,6 +56,10 @@ int32_t bert_vocab_insert_arena (BertVocab *vocab, int32_t id, uint32_t offset, 
 /* Copies text into the arena first. */
 int32_t bert_vocab_insert (BertVocab *vocab, int32_t id, const char *text, gsize length);
 
+/* Gives id the text of holder (an id that has one) and makes the text look up as id; holder
+ * keeps its text: a piece listed twice, whose later id the reference's map keeps. */
+void bert_vocab_repoint (BertVocab *vocab, int32_t holder, int32_t id);
+
 /* Tokens are short: a loop beats a call to memcmp. */
 static inline gboolean
 bert_vocab_equal (const char *a, const char *b, gsize length)

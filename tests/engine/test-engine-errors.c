@@ -306,6 +306,46 @@ test_unsupported_pooling (void)
   g_free (folder);
 }
 
+/* NoInstruct-small-Embedding-v0's second Pooling module writes "query_embedding". */
+static void
+test_pooling_output_key (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json",
+      "\"pooling_mode_mean_sqrt_len_tokens\": false",
+      "\"pooling_mode_mean_sqrt_len_tokens\": false, \"output_key\": \"query_embedding\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "output_key",
+      "query_embedding", NULL);
+  g_free (folder);
+}
+
+static void
+test_pooling_several_modes (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_cls_token\": false",
+      "\"pooling_mode_cls_token\": true");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "concatenated", NULL);
+  g_free (folder);
+}
+
+/* A Transformer module's folder must be inside the model folder; the encoder found there is
+ * what config.json's errors then name. */
+static void
+test_transformer_module_path (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "modules.json", "\"path\": \"\"", "\"path\": \"../elsewhere\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json", "../elsewhere", NULL);
+  engine_test_replace_in_file (folder, "modules.json", "\"path\": \"../elsewhere\"",
+      "\"path\": \"0_Transformer\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "0_Transformer/config.json", NULL);
+  g_free (folder);
+}
+
 static void
 test_unsupported_module (void)
 {
@@ -344,7 +384,7 @@ test_wrong_shape (void)
 static void
 test_unsupported_model_type (void)
 {
-  const char *unsupported[] = { "deberta-v2", "modernbert" };
+  const char *unsupported[] = { "deberta-v2", "modernbert", "electra", "albert", "mpnet" };
 
   for (guint i = 0; i < G_N_ELEMENTS (unsupported); i++) {
     char *folder = engine_test_make_model (NULL);
@@ -367,17 +407,6 @@ copy_family_model (const char *name)
 
   g_free (source);
   return folder;
-}
-
-static void
-test_distilbert_sinusoidal_positions (void)
-{
-  char *folder = copy_family_model ("distilbert-encoder-f32");
-
-  engine_test_replace_in_file (folder, "config.json", "\"sinusoidal_pos_embds\": false",
-      "\"sinusoidal_pos_embds\": true");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "sinusoidal_pos_embds", NULL);
-  g_free (folder);
 }
 
 static void
@@ -454,6 +483,60 @@ test_unsupported_hidden_act (void)
   engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
       "\"hidden_act\": \"gelu_new\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "gelu_new", NULL);
+  g_free (folder);
+}
+
+/* A CrossEncoder activation the engine does not have, in each place
+ * sentence-transformers reads one (a class outside torch is one it would not load). */
+static void
+test_cross_encoder_activation (void)
+{
+  char *folder = engine_test_make_model (NULL);
+  char *copy = engine_test_copy_model (folder);
+
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"sentence_transformers\": {\"activation_fn\": "
+      "\"torch.nn.modules.activation.Softplus\"}");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "sentence_transformers.activation_fn", "\"torch.nn.modules.activation.Softplus\"", NULL);
+  engine_test_replace_in_file (copy, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"sbert_ce_default_activation_function\": \"my_module.Sigmoid\"");
+  assert_load_fails (copy, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "sbert_ce_default_activation_function", "\"my_module.Sigmoid\"", NULL);
+  g_free (copy);
+  copy = engine_test_copy_model (folder);
+  engine_test_replace_in_file (copy, "config.json", "\"torch.nn.modules.activation.Softplus\"", "7");
+  assert_load_fails (copy, BERT_ENGINE_ERROR_FORMAT, "config.json", "'activation_fn' is not a string", NULL);
+  g_free (copy);
+  copy = engine_test_make_model (NULL);
+  engine_test_write_file (copy, "config_sentence_transformers.json", "{\"activation_fn\": \"torch.nn.ReLU\"}",
+      -1);
+  assert_load_fails (copy, BERT_ENGINE_ERROR_UNSUPPORTED, "config_sentence_transformers.json",
+      "activation_fn", "\"torch.nn.ReLU\"", NULL);
+  g_free (copy);
+  g_free (folder);
+}
+
+static void
+test_unknown_problem_type (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"problem_type\": \"multi_label\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "problem_type", "\"multi_label\"",
+      NULL);
+  g_free (folder);
+}
+
+static void
+test_decoder (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"is_decoder\": true");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "is_decoder", NULL);
   g_free (folder);
 }
 
@@ -645,7 +728,12 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/errors/unsupported-model-type", test_unsupported_model_type);
   g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
-  g_test_add_func ("/engine/errors/distilbert-sinusoidal-positions", test_distilbert_sinusoidal_positions);
+  g_test_add_func ("/engine/errors/pooling-output-key", test_pooling_output_key);
+  g_test_add_func ("/engine/errors/transformer-module-path", test_transformer_module_path);
+  g_test_add_func ("/engine/errors/pooling-several-modes", test_pooling_several_modes);
+  g_test_add_func ("/engine/errors/cross-encoder-activation", test_cross_encoder_activation);
+  g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
+  g_test_add_func ("/engine/errors/decoder", test_decoder);
   g_test_add_func ("/engine/errors/distilbert-unsupported-activation",
       test_distilbert_unsupported_activation);
   g_test_add_func ("/engine/errors/roberta-pad-token-past-positions", test_roberta_pad_token_past_positions);

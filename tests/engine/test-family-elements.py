@@ -8,8 +8,14 @@ texts of reference.json run through `appsrc ! tokenizer ! bert-infer device=cpu 
 appsink`. The token ids must equal Hugging Face tokenizers' and the embeddings
 PyTorch's (mean pooling of F16 weights computed in fp32): cosine >= 0.99999, max abs
 diff <= 1e-4. Also: bert-infer refuses a folder of an unsupported model_type at READY,
-naming it and the supported ones. Exits 77 (skipped) where gi, numpy or the elements
-are missing.
+naming it and the supported ones; a sentence-transformers folder with its encoder in
+0_Transformer/ (data/real-configs/transformer-subfolder) gives sentence-transformers' ids
+and embeddings through `bert-infer` alone and through `tokenizer
+vocab=DIR/0_Transformer ! bert-infer`, truncated at that subfolder's max_seq_length; a
+problem_type regression folder (data/real-configs/regression) gives, in the result meta
+and through bert-json, the raw logit as its score and its label always named, as
+transformers' text-classification pipeline does.
+Exits 77 (skipped) where gi, numpy or the elements are missing.
 """
 import json
 import shutil
@@ -19,9 +25,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
+SUBFOLDER_MODEL = HERE / "data" / "real-configs" / "transformer-subfolder"
+REGRESSION_MODEL = HERE / "data" / "real-configs" / "regression"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-from element_pipelines import Gst, check_folder_against_reference  # noqa: E402  (exits 77 first where needed)
+from element_pipelines import Gst, buffer_field, check_folder_against_reference, numpy, run_json, run_texts  # noqa: E402,E501  (exits 77 first where needed)
 
 
 class FamilyPipelines(unittest.TestCase):
@@ -52,6 +60,44 @@ class FamilyPipelines(unittest.TestCase):
             text = f"{error.message} {debug}"
             self.assertIn(f'"{model_type}"', text)
             self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert", text)
+
+    def check_subfolder_pipeline(self, description):
+        lines = json.loads((SUBFOLDER_MODEL / "reference.json").read_text(encoding="utf-8"))["lines"]
+        metas = run_texts(description, [line["text"] for line in lines])
+        self.assertEqual(len(metas), len(lines))
+        for line, (_, tokens, result) in zip(lines, metas):
+            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
+            numpy.testing.assert_allclose(buffer_field(result, "embedding", numpy.float32), line["embedding"],
+                                          atol=1e-4, rtol=0, err_msg=line["text"])
+
+    def test_transformer_subfolder_tokenized_by_bert_infer(self):
+        self.check_subfolder_pipeline(f"bert-infer model={SUBFOLDER_MODEL} device=cpu")
+
+    def test_transformer_subfolder_with_tokenizer_element(self):
+        self.check_subfolder_pipeline(
+            f"tokenizer vocab={SUBFOLDER_MODEL / '0_Transformer'} ! bert-infer model={SUBFOLDER_MODEL} device=cpu")
+
+    def test_regression_scores_are_raw_logits(self):
+        lines = json.loads((REGRESSION_MODEL / "reference.json").read_text(encoding="utf-8"))["lines"]
+        texts = [line["text"] for line in lines]
+        description = f"bert-infer model={REGRESSION_MODEL} device=cpu"
+        self.assertTrue(any(line["score"] < 0 for line in lines), "no negative score: a sigmoid would pass")
+        metas = run_texts(description, texts)
+        self.assertEqual(len(metas), len(lines))
+        for line, (_, tokens, result) in zip(lines, metas):
+            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
+            numpy.testing.assert_allclose(buffer_field(result, "probs", numpy.float32), [line["score"]],
+                                          atol=1e-4, rtol=0, err_msg=line["text"])
+            self.assertEqual(result.get_value("label"), line["label"], line["text"])
+        objects = run_json(description, texts)
+        self.assertEqual(len(objects), len(lines))
+        for line, printed in zip(lines, objects):
+            self.assertEqual(printed["text"], line["text"])
+            result = printed["result"]
+            self.assertEqual(result["label"], line["label"], line["text"])
+            self.assertEqual(result["label_index"], 0, line["text"])
+            self.assertNotIn("labels", result, line["text"])
+            numpy.testing.assert_allclose(result["probs"], [line["score"]], atol=1e-4, rtol=0, err_msg=line["text"])
 
     def test_roberta_with_byte_level_bpe(self):
         self.check_folder("roberta-bpe")

@@ -28,13 +28,15 @@ The fixtures:
                    post-processor
   punct-runs       NFD, Sequence[Punctuation("contiguous"), WhitespaceSplit], TemplateProcessing
   punct-removed    no normaliser, Punctuation("removed"), no post-processor
+  mpnet            MPNet's (all-mpnet-base-v2): BertNormalizer, BertPreTokenizer,
+                   RobertaProcessing (<s> A </s>, pairs <s> A </s></s> B </s>), <mask> with lstrip
 """
 import argparse
 import importlib.util
 import os
 import tempfile
 
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
 from length_records import read_records
 
@@ -81,6 +83,17 @@ def template(tokenizer, cls, sep):
     return tokenizer
 
 
+def mpnet(train):
+    """MPNet's shape: BERT's stages, RoBERTa's post-processor and specials."""
+    specials = ["<s>", "[UNK]", "</s>", "<pad>", "<mask>"]
+    tokenizer = trained(train, normalizers.BertNormalizer(), pre_tokenizers.BertPreTokenizer(), specials=specials)
+    tokenizer.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
+    tokenizer.post_processor = processors.RobertaProcessing(("</s>", tokenizer.token_to_id("</s>")),
+                                                            ("<s>", tokenizer.token_to_id("<s>")),
+                                                            trim_offsets=True, add_prefix_space=False)
+    return tokenizer
+
+
 def fixtures(train):
     tutorial = trained(train, normalizers.Sequence([normalizers.NFD(), normalizers.Lowercase(),
                                                     normalizers.StripAccents()]),
@@ -114,6 +127,7 @@ def fixtures(train):
         "split": trained(train, None, pre_tokenizers.WhitespaceSplit()),
         "bare": trained(train, None, None),
         "raw-bert": raw_bert,
+        "mpnet": mpnet(train),
     }
 
 

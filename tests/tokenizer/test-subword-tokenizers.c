@@ -42,6 +42,20 @@ test_fixture_matches_reference (gconstpointer data)
   g_free (expected_path);
 }
 
+/* CamemBERT as transformers 5 saved it (data/camembert-t5, made by make-camembert5-fixtures.py):
+ * <unk> at two ids, the later one kept for the piece; whitespace runs replaced by Replace's
+ * regex "\s{2,}|[\n\r\t]". Its texts are the parity texts and whitespace cases. */
+static void
+test_camembert_as_transformers5_saved_it (void)
+{
+  BertTokenizer *tokenizer = load_fixture ("camembert-t5");
+
+  g_assert_cmpint (bert_tokenizer_token_to_id (tokenizer, "<unk>"), ==, 4);
+  g_assert_cmpstr (bert_tokenizer_id_to_token (tokenizer, 3), ==, "<unk>");
+  bert_tokenizer_free (tokenizer);
+  assert_fixture_texts (data_dir, ".", "camembert-t5", "camembert-t5/texts.txt", "expected.txt", 200);
+}
+
 /* ---- errors ---- */
 
 /* Loads a copy of a fixture's tokenizer.json with each edits[2i] replaced by edits[2i + 1]
@@ -108,6 +122,14 @@ static void
 test_unsupported_regex_is_named (void)
 {
   check_refused ("unigram-nmt-nfkc", "\"Regex\":\" {2,}\"", "\"Regex\":\"\\\\s+\"", "the regex '\\s+'");
+}
+
+/* T5's and mBART's template, "$A </s>" (real files of both were refused as lacking <s>). */
+static void
+test_template_without_start_token_is_named (void)
+{
+  check_refused ("unigram-hf", "\"single\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},",
+      "\"single\":[", "its post-processor puts no special token before the text");
 }
 
 static void
@@ -573,11 +595,13 @@ main (int argc, char **argv)
   }
   data_dir = argv[1];
   test_add_per_name ("/subword/parity", fixtures, G_N_ELEMENTS (fixtures), test_fixture_matches_reference);
+  g_test_add_func ("/subword/camembert-transformers5", test_camembert_as_transformers5_saved_it);
   g_test_add_func ("/subword/errors/word-level-refused",
       test_word_level_is_refused_naming_the_supported_types);
   g_test_add_func ("/subword/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
   g_test_add_func ("/subword/errors/unsupported-regex", test_unsupported_regex_is_named);
   g_test_add_func ("/subword/errors/unsupported-pre-tokenizer", test_unsupported_pre_tokenizer_is_named);
+  g_test_add_func ("/subword/errors/template-without-start", test_template_without_start_token_is_named);
   g_test_add_func ("/subword/errors/broken-charsmap", test_broken_charsmap_is_refused);
   g_test_add_func ("/subword/errors/bpe-dropout", test_bpe_dropout_is_refused);
   g_test_add_func ("/subword/errors/score-out-of-range", test_score_out_of_range_is_refused);

@@ -659,6 +659,9 @@ test_tokenizer_json_errors_name_field (void)
     expect_file_error ("broken.json", json, cases[i].code, cases[i].fragment);
     g_free (json);
   }
+  /* a Keras Tokenizer's tokenizer.json, as real repositories commit them */
+  expect_file_error ("keras.json", "{\"class_name\": \"Tokenizer\", \"config\": {\"num_words\": 10}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "no field 'model': not a Hugging Face tokenizers file");
 }
 
 static void
@@ -676,6 +679,20 @@ test_tokenizer_config_errors_name_field (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "'model_max_length'");
   g_file_set_contents (config, "[1, 2]", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "not a JSON object");
+  /* a real folder's unk_token, an added token that vocab.txt lacks */
+  g_file_set_contents (config, "{\"unk_token\": \"<|endoftext|>\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab,
+      "no token '<|endoftext|>', the folder's unk_token");
+  g_file_set_contents (config, "{\"cls_token\": \"<s>\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab, "no token '<s>', the folder's cls_token");
+  /* a class that transformers builds otherwise (a real bert-base-japanese folder's: MeCab words) */
+  g_file_set_contents (config, "{\"tokenizer_class\": \"BertJapaneseTokenizer\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "tokenizer_config.json's tokenizer_class is BertJapaneseTokenizer", "vocab.txt");
+  g_file_set_contents (config, "{\"tokenizer_class\": \"DistilBertTokenizerFast\"}", -1, NULL);
+  BertTokenizer *distil = bert_tokenizer_new_from_path (folder, NULL);
+  g_assert_nonnull (distil);
+  bert_tokenizer_free (distil);
   g_free (config);
   g_free (vocab);
   g_free (folder);

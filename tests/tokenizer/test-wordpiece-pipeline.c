@@ -3,9 +3,9 @@
  * The fixtures of data/wordpiece-shapes (made by make-wordpiece-fixtures.py with tokenizers 0.23.3) are the shapes the
  * tokenizers library's tutorials build: normalisers NFD, Lowercase and StripAccents in a
  * Sequence, or none; the pre-tokenizers Whitespace, WhitespaceSplit, BertPreTokenizer, or none;
- * TemplateProcessing, BertProcessing, or no post-processor. Each encodes data/parity-texts.txt
- * and the pairs of data/pairs/cases.txt as its expected.txt and pairs.txt say; BERT's own
- * stages keep the fused path; what stays unsupported is refused naming the field. The texts
+ * TemplateProcessing, BertProcessing, RobertaProcessing (MPNet's), or no post-processor. Each
+ * encodes data/parity-texts.txt and the pairs of data/pairs/cases.txt as its expected.txt and
+ * pairs.txt say; BERT's own stages keep the fused path; what stays unsupported is refused naming the field. The texts
  * of run-edges.txt sit on the edges of the normalisers' and splitters' fast paths.
  */
 #include "bert_tokenizer.h"
@@ -17,7 +17,7 @@
 static const char *data_dir;
 
 static const char *fixtures[] = { "tutorial", "cased", "split", "bare", "raw-bert", "bert-whitespace",
-  "bert-sequence", "digits", "punctuation", "punct-runs", "punct-removed" };
+  "bert-sequence", "digits", "punctuation", "punct-runs", "punct-removed", "mpnet" };
 
 /* A fixture of data/wordpiece-shapes, or another folder of data/ (with its path there). */
 static BertTokenizer *
@@ -54,17 +54,21 @@ test_pairs_match_reference (gconstpointer name)
   g_assert_cmpuint (assert_fixture_pairs (data_dir, "wordpiece-shapes", name), >, 0);
 }
 
-/* BertNormalizer or none, then BertPreTokenizer: the fused path, whatever the post-processor. */
+/* BertNormalizer or none, then BertPreTokenizer: the fused path, whatever the post-processor
+ * but RobertaProcessing, whose trim_offsets the pipeline applies. */
 static void
 test_bert_stages_keep_the_fused_path (void)
 {
   BertTokenizer *raw = load_fixture ("raw-bert");
   BertTokenizer *bert = load_fixture ("../wordpiece-bert");
   BertTokenizer *tutorial = load_fixture ("tutorial");
+  BertTokenizer *mpnet = load_fixture ("mpnet");
 
   g_assert_null (raw->pipeline);
   g_assert_null (bert->pipeline);
   g_assert_nonnull (tutorial->pipeline);
+  g_assert_nonnull (mpnet->pipeline);
+  bert_tokenizer_free (mpnet);
   bert_tokenizer_free (raw);
   bert_tokenizer_free (bert);
   bert_tokenizer_free (tutorial);
