@@ -454,17 +454,34 @@ test_unsupported_hidden_act (void)
   g_free (folder);
 }
 
-/* A regression head's scores are its raw logits (transformers' pipeline applies no
- * function), which the engine would turn into probabilities and labels. */
+/* A CrossEncoder activation the engine does not have, in each place
+ * sentence-transformers reads one (a class outside torch is one it would not load). */
 static void
-test_regression_problem_type (void)
+test_cross_encoder_activation (void)
 {
   char *folder = engine_test_make_model (NULL);
+  char *copy = engine_test_copy_model (folder);
 
   engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
-      "\"hidden_act\": \"gelu\", \"problem_type\": \"regression\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "problem_type", "regression",
-      NULL);
+      "\"hidden_act\": \"gelu\", \"sentence_transformers\": {\"activation_fn\": "
+      "\"torch.nn.modules.activation.Softplus\"}");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "sentence_transformers.activation_fn", "\"torch.nn.modules.activation.Softplus\"", NULL);
+  engine_test_replace_in_file (copy, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"sbert_ce_default_activation_function\": \"my_module.Sigmoid\"");
+  assert_load_fails (copy, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "sbert_ce_default_activation_function", "\"my_module.Sigmoid\"", NULL);
+  g_free (copy);
+  copy = engine_test_copy_model (folder);
+  engine_test_replace_in_file (copy, "config.json", "\"torch.nn.modules.activation.Softplus\"", "7");
+  assert_load_fails (copy, BERT_ENGINE_ERROR_FORMAT, "config.json", "'activation_fn' is not a string", NULL);
+  g_free (copy);
+  copy = engine_test_make_model (NULL);
+  engine_test_write_file (copy, "config_sentence_transformers.json", "{\"activation_fn\": \"torch.nn.ReLU\"}",
+      -1);
+  assert_load_fails (copy, BERT_ENGINE_ERROR_UNSUPPORTED, "config_sentence_transformers.json",
+      "activation_fn", "\"torch.nn.ReLU\"", NULL);
+  g_free (copy);
   g_free (folder);
 }
 
@@ -681,7 +698,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/pooling-output-key", test_pooling_output_key);
   g_test_add_func ("/engine/errors/transformer-module-path", test_transformer_module_path);
   g_test_add_func ("/engine/errors/pooling-several-modes", test_pooling_several_modes);
-  g_test_add_func ("/engine/errors/regression-problem-type", test_regression_problem_type);
+  g_test_add_func ("/engine/errors/cross-encoder-activation", test_cross_encoder_activation);
   g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
   g_test_add_func ("/engine/errors/decoder", test_decoder);
   g_test_add_func ("/engine/errors/distilbert-unsupported-activation",
