@@ -10,7 +10,7 @@ request until the next one arrives and answers out of order.
   leave in input order, each with its own result (the responder writes the sequence's
   token count into the embedding).
 - flush_while_in_engine: a flush while the first batch is held drops its result; the
-  buffer after the flush comes out alone, and the held request is still collected.
+  buffer after the flush comes out alone, and the held request is answered or given up.
 - flush_while_server_silent: a flush while the server holds a request and never answers
   (server-timeout=0) gives that request up: the buffer after the flush comes out within
   seconds, not once the held request ends.
@@ -49,7 +49,7 @@ class Responder:
         """hold(responder, index): blocks before request index is answered."""
         self.hold = hold
         self.lock = threading.Lock()
-        self.log = []                  # ("received" | "answered", index), in order
+        self.log = []                  # ("received" | "answered" | "abandoned", index), in order
         self.n_received = 0
         self.received = []             # one Event per request index, set on arrival
         self.release = threading.Event()
@@ -64,7 +64,13 @@ class Responder:
                 lengths = read_input(body, header_length, "LENGTHS")
                 index = responder.arrive()
                 responder.hold(responder, index)
-                self.answer(lengths, index)
+                try:
+                    self.answer(lengths, index)
+                except (BrokenPipeError, ConnectionResetError):
+                    # bert-infer gave the request up (a flush) and closed the connection.
+                    responder.record("abandoned", index)
+                    self.close_connection = True
+                    return
                 responder.record("answered", index)
 
             def answer(self, lengths, index):
@@ -241,7 +247,10 @@ def flush_while_in_engine(model_dir):
         responder.close()
     assert element.pts == [10], f"expected only the buffer after the flush: {element.pts}"
     assert element.token_counts == [6], element.token_counts
-    assert responder.position(("answered", 0)) is not None, "the flushed batch was not collected"
+    # The flush gives the held request up, closing its connection: whether the answer
+    # still reaches the socket before it closes is a race, so either end is right.
+    assert responder.position(("answered", 0)) is not None or responder.position(("abandoned", 0)) is not None, \
+        f"the flushed request was neither answered nor given up: {responder.log}"
     print("flush_while_in_engine: ok")
 
 
