@@ -4,7 +4,9 @@
  * BertNormalizer (or none) and the BertPreTokenizer for the fused path, other WordPiece,
  * Unigram and BPE files for the pipeline (bert_pipeline.h), and a TemplateProcessing,
  * BertProcessing, RobertaProcessing or no post-processor. Anything else is refused as
- * unsupported rather than tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
+ * unsupported rather than tokenized differently. A model folder's tokenizer is that of its
+ * sentence-transformers Transformer module (bert_transformer_module.h): the folder itself,
+ * or the subfolder modules.json names. There tokenizer_config.json overrides the normaliser
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does. Where transformers 5 would build another
  * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
@@ -18,6 +20,7 @@
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_transformer_module.h"
 #include "bert_transformers5.h"
 #include "bert_truncation_side.h"
 #include "bert_unigram_vocab.h"
@@ -1071,11 +1074,23 @@ load_folder (const char *folder, GError **error)
   return tokenizer;
 }
 
+/* A sentence-transformers folder's tokenizer is its Transformer module's, which may be in a
+ * subfolder (bert_transformer_module.h). */
+static BertTokenizer *
+load_model_folder (const char *folder, GError **error)
+{
+  char *module_folder = bert_transformer_module_folder (folder, error);
+  BertTokenizer *tokenizer = module_folder ? load_folder (module_folder, error) : NULL;
+
+  g_free (module_folder);
+  return tokenizer;
+}
+
 static BertTokenizer *
 load_path (const char *path, GError **error)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return load_folder (path, error);
+    return load_model_folder (path, error);
   if (!bert_model_file_exists (path)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
     return NULL;
