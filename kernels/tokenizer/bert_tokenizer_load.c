@@ -13,6 +13,7 @@
  */
 #include "bert_bpe_files.h"
 #include "bert_sentencepiece_files.h"
+#include "bert_slow_tokenizer_config.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
 #include "bert_json_refusals.h"
@@ -202,14 +203,12 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
   return TRUE;
 }
 
+/* root: tokenizer_config.json, parsed once for the whole folder (load_folder). */
 static gboolean
-read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names, GError **error)
+read_tokenizer_config (JsonObject *root, const char *path, BertNormalizerOptions *options,
+    SpecialNames *names, GError **error)
 {
-  JsonObject *root;
-  JsonParser *parser = parse_json_file (path, &root, NULL, error);
-  if (parser == NULL)
-    return FALSE;
-  gboolean ok = bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
+  return bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
       && get_tristate (root, "strip_accents", path, "strip_accents", &options->strip_accents, error)
       && bert_json_get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
           &options->handle_chinese_chars, error)
@@ -220,8 +219,6 @@ read_tokenizer_config (const char *path, BertNormalizerOptions *options, Special
       && get_special_name (root, "sep_token", path, &names->sep, error)
       && get_special_name (root, "pad_token", path, &names->pad, error)
       && get_special_name (root, "mask_token", path, &names->mask, error);
-  g_object_unref (parser);
-  return ok;
 }
 
 /* ---- pairs ---- */
@@ -990,15 +987,42 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
 /* ---- model folders ---- */
 
+/* The folder's tokenizer_config.json is parsed once, into a node (NULL where the folder has
+ * none) that every reader of it is given: the normaliser switches and special tokens here,
+ * the slow files' class and special tokens (bert_slow_tokenizer_config.h), the transformers 5
+ * check (bert_transformers5.h). */
+static gboolean
+read_folder_config (const char *folder, JsonNode **tokenizer_config, GError **error)
+{
+  return bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", tokenizer_config, error);
+}
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  return node ? json_node_get_object (node) : NULL;
+}
+
+/* The switches and names of tokenizer_config.json (TOKENIZER_CONFIG, at PATH) where the
+ * folder has one. */
+static gboolean
+apply_folder_config (JsonNode *tokenizer_config, const char *path, BertNormalizerOptions *options,
+    SpecialNames *names, GError **error)
+{
+  return tokenizer_config == NULL
+      || read_tokenizer_config (object_of (tokenizer_config), path, options, names, error);
+}
+
 /* A RoBERTa, XLM-R or CamemBERT folder with the slow tokenizer's files only; source names
  * them in errors. */
 static BertTokenizer *
-load_slow_files (const char *folder, gboolean sentencepiece, const char *source, GError **error)
+load_slow_files (const char *folder, JsonNode *tokenizer_config, gboolean sentencepiece, const char *source,
+    GError **error)
 {
   BertUnigramVocab unigram_vocab = { 0 };
   JsonNode *document = sentencepiece
-      ? bert_sentencepiece_files_to_tokenizer_json (folder, &unigram_vocab, error)
-      : bert_bpe_files_to_tokenizer_json (folder, error);
+      ? bert_sentencepiece_files_to_tokenizer_json (folder, tokenizer_config, &unigram_vocab, error)
+      : bert_bpe_files_to_tokenizer_json (folder, tokenizer_config, error);
   if (document == NULL)
     return NULL;
   BertTokenizer *tokenizer =
@@ -1009,14 +1033,67 @@ load_slow_files (const char *folder, gboolean sentencepiece, const char *source,
 }
 
 static gboolean
-check_transformers5 (const char *folder, BertTokenizer *tokenizer, const BertNormalizerOptions *file_options,
-    const SpecialNames *names, GError **error)
+check_transformers5 (const char *folder, JsonNode *tokenizer_config, BertTokenizer *tokenizer,
+    const BertNormalizerOptions *file_options, const SpecialNames *names, GError **error)
 {
   BertFolderSettings settings = { .unk = names->unk,
     .cls = names->cls,
     .sep = names->sep,
     .file_options = *file_options };
-  return bert_transformers5_check (folder, tokenizer, &settings, &tokenizer->warning, error);
+  return bert_transformers5_check (folder, object_of (tokenizer_config), tokenizer, &settings,
+      &tokenizer->warning, error);
+}
+
+/* tokenizer.json, then tokenizer_config.json over it (its errors after the file's, which say
+ * more), then the transformers 5 check. */
+static BertTokenizer *
+load_folder_tokenizer_json (const char *folder, const char *json_path, const char *config_path,
+    SpecialNames *names, GError **error)
+{
+  JsonNode *tokenizer_config = NULL;
+  BertTokenizer *tokenizer = load_tokenizer_json (json_path, error);
+  if (tokenizer == NULL)
+    return NULL;
+  BertNormalizerOptions file_options = tokenizer->options;
+  if (!read_folder_config (folder, &tokenizer_config, error)
+      || !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
+      || !check_transformers5 (folder, tokenizer_config, tokenizer, &file_options, names, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_folder_slow_files (const char *folder, const char *config_path, gboolean sentencepiece,
+    const char *source, SpecialNames *names, GError **error)
+{
+  JsonNode *tokenizer_config = NULL;
+  BertTokenizer *tokenizer = NULL;
+
+  if (read_folder_config (folder, &tokenizer_config, error))
+    tokenizer = load_slow_files (folder, tokenizer_config, sentencepiece, source, error);
+  if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *config_path,
+    SpecialNames *names, GError **error)
+{
+  BertTokenizer *defaults = bert_tokenizer_alloc ();
+  BertNormalizerOptions options = defaults->options;
+  JsonNode *tokenizer_config = NULL;
+  BertTokenizer *tokenizer = NULL;
+
+  bert_tokenizer_free (defaults);
+  if (read_folder_config (folder, &tokenizer_config, error)
+      && bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
+      && apply_folder_config (tokenizer_config, config_path, &options, names, error))
+    tokenizer = load_vocab_txt (vocab_path, &options, names, error);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
 }
 
 static BertTokenizer *
@@ -1026,7 +1103,6 @@ load_folder (const char *folder, GError **error)
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
-  gboolean has_config = bert_model_file_exists (config_path);
   gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
   gboolean has_spm_files =
@@ -1039,22 +1115,12 @@ load_folder (const char *folder, GError **error)
 
   special_names_init (&names);
   if (has_json || has_bpe_files || has_spm_files) {
-    tokenizer = has_json ? load_tokenizer_json (json_path, error)
-                         : load_slow_files (folder, has_spm_files, source, error);
-    BertNormalizerOptions file_options = tokenizer ? tokenizer->options : (BertNormalizerOptions){ 0 };
-    if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
-      g_clear_pointer (&tokenizer, bert_tokenizer_free);
-    if (tokenizer && has_json && !check_transformers5 (folder, tokenizer, &file_options, &names, error))
-      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    tokenizer = has_json ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
+                         : load_folder_slow_files (folder, config_path, has_spm_files, source, &names, error);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
   } else if (has_vocab_txt) {
-    BertTokenizer *defaults = bert_tokenizer_alloc ();
-    BertNormalizerOptions options = defaults->options;
-    bert_tokenizer_free (defaults);
-    if (bert_transformers5_check_vocab_txt_class (folder, error)
-        && (!has_config || read_tokenizer_config (config_path, &options, &names, error)))
-      tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
+    tokenizer = load_folder_vocab_txt (folder, vocab_path, config_path, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt, "

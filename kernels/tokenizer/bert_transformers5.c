@@ -43,9 +43,11 @@ listed (const char *const *names, guint n, const char *name, gboolean fast_twin)
   return FALSE;
 }
 
-/* The folder's two settings files and the class they name. */
+/* The folder's two settings files and the class they name; tokenizer_config is the
+ * loader's (not owned here). */
 typedef struct {
-  JsonNode *tokenizer_config, *config;
+  JsonObject *tokenizer_config;
+  JsonNode *config;
   const char *name, *source, *model_type;
 } FolderClass;
 
@@ -56,14 +58,13 @@ object_of (JsonNode *node)
 }
 
 static gboolean
-read_folder_class (const char *folder, FolderClass *found, GError **error)
+read_folder_class (const char *folder, JsonObject *tokenizer_config, FolderClass *found, GError **error)
 {
   memset (found, 0, sizeof *found);
-  return bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", &found->tokenizer_config,
-             error)
-      && bert_slow_tokenizer_read_optional_json (folder, "config.json", &found->config, error)
-      && bert_tokenizer_class_read (object_of (found->tokenizer_config), object_of (found->config), folder,
-          &found->name, &found->source, &found->model_type, error);
+  found->tokenizer_config = tokenizer_config;
+  return bert_slow_tokenizer_read_optional_json (folder, "config.json", &found->config, error)
+      && bert_tokenizer_class_read (tokenizer_config, object_of (found->config), folder, &found->name,
+          &found->source, &found->model_type, error);
 }
 
 static gboolean
@@ -85,7 +86,6 @@ is_generic (const FolderClass *found)
 static void
 folder_class_clear (FolderClass *found)
 {
-  g_clear_pointer (&found->tokenizer_config, json_node_unref);
   g_clear_pointer (&found->config, json_node_unref);
 }
 
@@ -193,8 +193,7 @@ rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
   GString *builds = g_string_new (NULL);
   char *warning = NULL;
 
-  gboolean switches_only =
-      describe_rebuild (builds, tokenizer, settings, object_of (found->tokenizer_config));
+  gboolean switches_only = describe_rebuild (builds, tokenizer, settings, found->tokenizer_config);
   if (builds->len > 0) {
     char *source = found->name != NULL
         ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
@@ -284,7 +283,7 @@ static void
 describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const FolderClass *found)
 {
   const BertPipeline *pipeline = tokenizer->pipeline;
-  JsonObject *tokenizer_config = object_of (found->tokenizer_config);
+  JsonObject *tokenizer_config = found->tokenizer_config;
   gboolean has_charsmap = FALSE;
   BertPrependScheme prepend = config_switch (tokenizer_config, "add_prefix_space", TRUE) == FALSE
       ? BERT_PREPEND_NEVER
@@ -374,10 +373,10 @@ generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
 }
 
 gboolean
-bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
+bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config, GError **error)
 {
   FolderClass found;
-  gboolean ok = read_folder_class (folder, &found, error);
+  gboolean ok = read_folder_class (folder, tokenizer_config, &found, error);
 
   if (ok && found.name != NULL
       && !listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found.name, TRUE)
@@ -396,19 +395,19 @@ bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
 }
 
 gboolean
-bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
+bert_transformers5_check (const char *folder, JsonObject *tokenizer_config, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, char **warning, GError **error)
 {
   FolderClass found;
   gboolean own_code;
 
   *warning = NULL;
-  if (!read_folder_class (folder, &found, error)) {
+  if (!read_folder_class (folder, tokenizer_config, &found, error)) {
     folder_class_clear (&found);
     return FALSE;
   }
   /* auto_map names a class of the folder's own code, which this cannot tell */
-  own_code = bert_json_member (object_of (found.tokenizer_config), "auto_map") != NULL;
+  own_code = bert_json_member (found.tokenizer_config, "auto_map") != NULL;
   if (!own_code && rebuilds_wordpiece (&found))
     *warning = rebuild_warning (folder, tokenizer, settings, &found);
   else if (!own_code && rebuilds_unigram (&found) && tokenizer->pipeline != NULL

@@ -19,6 +19,8 @@
 
 #include "bert_tokenizer.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 /* What tokenizer_config.json gave the loader: the special tokens' names (its own, or
@@ -30,15 +32,17 @@ typedef struct {
 
 /* The warning for FOLDER, whose tokenizer.json TOKENIZER was loaded from, or NULL where
  * transformers 5 tokenizes it as gst-bert does (as far as the normaliser, pre-tokenizer,
- * WordPiece or Unigram model and post-processor tell). FALSE with an error where tokenizer_config.json or
- * config.json is malformed. */
-gboolean bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
-    const BertFolderSettings *settings, char **warning, GError **error);
+ * WordPiece or Unigram model and post-processor tell). TOKENIZER_CONFIG is the folder's
+ * tokenizer_config.json as the loader parsed it (NULL where absent). FALSE with an error
+ * where it or config.json is malformed. */
+gboolean bert_transformers5_check (const char *folder, JsonObject *tokenizer_config,
+    const BertTokenizer *tokenizer, const BertFolderSettings *settings, char **warning, GError **error);
 
 /* FALSE with an error where the folder, read from its vocab.txt, names (tokenizer_config.json's
  * or config.json's tokenizer_class) a class that transformers builds otherwise than BERT's
  * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). */
-gboolean bert_transformers5_check_vocab_txt_class (const char *folder, GError **error);
+gboolean bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config,
+    GError **error);
 
 G_END_DECLS
 
