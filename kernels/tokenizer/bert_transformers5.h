@@ -6,7 +6,9 @@
  * DistilBertTokenizer, ElectraTokenizer...) from tokenizer.json's vocabulary alone: a
  * BertNormalizer from tokenizer_config.json's do_lower_case, strip_accents and
  * tokenize_chinese_chars (defaults true, null, true), the BertPreTokenizer, WordPiece with
- * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token.
+ * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token;
+ * FunnelTokenizer and MPNetTokenizer likewise, with their own special tokens and
+ * post-processors (Funnel's [CLS] of type id 2, MPNet's RobertaProcessing).
  * Likewise XLMRobertaTokenizer and CamembertTokenizer: tokenizer.json's pieces and Precompiled
  * charsmap, then WhitespaceSplit and a split Metaspace, unk_id 3 and the <s> A </s> template.
  * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
