@@ -277,7 +277,8 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
   set_classic_pair (tokenizer, 1, 1);
 }
 
-/* A special token the folder names (tokenizer_config.json's key, else BERT's own) that
+/* A special token the folder names (special_tokens_map.json's or tokenizer_config.json's key,
+ * else BERT's own) that
  * vocab.txt lacks: the error names it, not only its role. transformers loads such a folder
  * and fails on the first word it cannot split (a real one names <|endoftext|>, an added
  * token, as its unk_token). */
@@ -287,8 +288,9 @@ require_named_special (int32_t id, const char *key, const char *name, const char
   if (id >= 0)
     return TRUE;
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: the vocabulary has no token '%s', the folder's %s (tokenizer_config.json's, else BERT's)", path,
-      name, key);
+      "%s: the vocabulary has no token '%s', the folder's %s (special_tokens_map.json's, else "
+      "tokenizer_config.json's, else BERT's)",
+      path, name, key);
   return FALSE;
 }
 
@@ -1013,6 +1015,28 @@ apply_folder_config (JsonNode *tokenizer_config, const char *path, BertNormalize
       || read_tokenizer_config (object_of (tokenizer_config), path, options, names, error);
 }
 
+/* special_tokens_map.json's special tokens over tokenizer_config.json's, as transformers
+ * hands them to the class's constructor: a vocab.txt folder's [CLS], [SEP], [UNK]... there,
+ * and the names the transformers 5 check compares a tokenizer.json's with. *map: the file
+ * (NULL where absent), to unref. */
+static gboolean
+apply_special_tokens_map (const char *folder, JsonNode **map, SpecialNames *names, GError **error)
+{
+  char *path = g_build_filename (folder, "special_tokens_map.json", NULL);
+  gboolean ok = bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", map, error);
+
+  if (ok && *map != NULL) {
+    JsonObject *root = json_node_get_object (*map);
+    ok = get_special_name (root, "unk_token", path, &names->unk, error)
+        && get_special_name (root, "cls_token", path, &names->cls, error)
+        && get_special_name (root, "sep_token", path, &names->sep, error)
+        && get_special_name (root, "pad_token", path, &names->pad, error)
+        && get_special_name (root, "mask_token", path, &names->mask, error);
+  }
+  g_free (path);
+  return ok;
+}
+
 /* A RoBERTa, XLM-R or CamemBERT folder with the slow tokenizer's files only; source names
  * them in errors. */
 static BertTokenizer *
@@ -1033,12 +1057,14 @@ load_slow_files (const char *folder, JsonNode *tokenizer_config, gboolean senten
 }
 
 static gboolean
-check_transformers5 (const char *folder, JsonNode *tokenizer_config, BertTokenizer *tokenizer,
-    const BertNormalizerOptions *file_options, const SpecialNames *names, GError **error)
+check_transformers5 (const char *folder, JsonNode *tokenizer_config, JsonNode *special_tokens_map,
+    BertTokenizer *tokenizer, const BertNormalizerOptions *file_options, const SpecialNames *names,
+    GError **error)
 {
   BertFolderSettings settings = { .unk = names->unk,
     .cls = names->cls,
     .sep = names->sep,
+    .special_tokens_map = object_of (special_tokens_map),
     .file_options = *file_options };
   return bert_transformers5_check (folder, object_of (tokenizer_config), tokenizer, &settings,
       &tokenizer->warning, error);
@@ -1050,15 +1076,18 @@ static BertTokenizer *
 load_folder_tokenizer_json (const char *folder, const char *json_path, const char *config_path,
     SpecialNames *names, GError **error)
 {
-  JsonNode *tokenizer_config = NULL;
+  JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
   BertTokenizer *tokenizer = load_tokenizer_json (json_path, error);
   if (tokenizer == NULL)
     return NULL;
   BertNormalizerOptions file_options = tokenizer->options;
   if (!read_folder_config (folder, &tokenizer_config, error)
       || !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
-      || !check_transformers5 (folder, tokenizer_config, tokenizer, &file_options, names, error))
+      || !apply_special_tokens_map (folder, &special_tokens_map, names, error)
+      || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
+          error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
 }
@@ -1084,14 +1113,16 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
 {
   BertTokenizer *defaults = bert_tokenizer_alloc ();
   BertNormalizerOptions options = defaults->options;
-  JsonNode *tokenizer_config = NULL;
+  JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
   BertTokenizer *tokenizer = NULL;
 
   bert_tokenizer_free (defaults);
   if (read_folder_config (folder, &tokenizer_config, error)
       && bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
-      && apply_folder_config (tokenizer_config, config_path, &options, names, error))
+      && apply_folder_config (tokenizer_config, config_path, &options, names, error)
+      && apply_special_tokens_map (folder, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
+  g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
 }

@@ -162,6 +162,15 @@ config_token (JsonObject *tokenizer_config, const char *key, const char *fallbac
                                                                           : fallback;
 }
 
+/* The special token KEY the class's constructor takes: special_tokens_map.json's, else
+ * tokenizer_config.json's, else the class's default. */
+static const char *
+class_token (const BertFolderSettings *settings, JsonObject *tokenizer_config, const char *key,
+    const char *fallback)
+{
+  return config_token (settings->special_tokens_map, key, config_token (tokenizer_config, key, fallback));
+}
+
 /* The template bos A eos, bos A eos eos B eos, every type id 0, with these ids. */
 static gboolean
 has_roberta_template (const BertTokenizer *tokenizer, int32_t bos, int32_t eos)
@@ -272,9 +281,12 @@ describe_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFol
     const WordPieceClass *class, JsonObject *tokenizer_config)
 {
   BertNormalizerOptions built = { .clean_text = TRUE };
-  const char *unk = class->unk ? config_token (tokenizer_config, "unk_token", class->unk) : settings->unk;
-  const char *cls = class->cls ? config_token (tokenizer_config, "cls_token", class->cls) : settings->cls;
-  const char *sep = class->sep ? config_token (tokenizer_config, "sep_token", class->sep) : settings->sep;
+  const char *unk =
+      class->unk ? class_token (settings, tokenizer_config, "unk_token", class->unk) : settings->unk;
+  const char *cls =
+      class->cls ? class_token (settings, tokenizer_config, "cls_token", class->cls) : settings->cls;
+  const char *sep =
+      class->sep ? class_token (settings, tokenizer_config, "sep_token", class->sep) : settings->sep;
   const char *prefix = "##";
   BertNormalizerOptions used;
   gboolean bert_stages = file_bert_options (tokenizer, &used);

@@ -25,10 +25,12 @@
 
 G_BEGIN_DECLS
 
-/* What tokenizer_config.json gave the loader: the special tokens' names (its own, or
- * BERT's defaults) and the normaliser switches the file's WordPiece had before it. */
+/* What the folder gave the loader: the special tokens' names (special_tokens_map.json's,
+ * else tokenizer_config.json's, else BERT's defaults), special_tokens_map.json (NULL where
+ * absent) and the normaliser switches the file's WordPiece had before tokenizer_config.json. */
 typedef struct {
   const char *unk, *cls, *sep;
+  JsonObject *special_tokens_map;
   BertNormalizerOptions file_options;
 } BertFolderSettings;
 

@@ -436,6 +436,13 @@ test_funnel_rebuilds (void)
   assert_warns (folders[3], "clean_text=false", NULL);
   assert_silent (folders[4]);
   assert_silent (folders[5]);
+  /* the names in special_tokens_map.json only */
+  char *mapped = make_folder ("funnel-map-names", own, "{\"tokenizer_class\": \"FunnelTokenizer\"}", NULL);
+  char *map = g_build_filename (mapped, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (map, "{" BERT_NAMES "}", -1, NULL));
+  assert_silent (mapped);
+  g_free (map);
+  g_free (mapped);
   for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
     g_free (folders[i]);
   g_free (cased);
@@ -471,6 +478,39 @@ test_mpnet_rebuilds (void)
   g_free (cased);
   g_free (own);
   g_free (bert_template);
+}
+
+/* special_tokens_map.json's names, over tokenizer_config.json's, are the ones the class's
+ * constructor takes (transformers 5.25: cls_token [MASK] there gave 4 ... in place of
+ * 2 ..., sep_token [MASK] for DistilBertTokenizer ... 4); the same names are silent. */
+static void
+test_special_tokens_map_names (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *renamed = make_folder ("map-renames-cls", json,
+      "{\"tokenizer_class\": \"BertTokenizer\", \"cls_token\": \"[SEP]\"}", NULL);
+  char *distil =
+      make_folder ("map-renames-sep", json, "{\"tokenizer_class\": \"DistilBertTokenizer\"}", NULL);
+  char *same = make_folder ("map-same", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *path;
+
+  path = g_build_filename (renamed, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path, "{\"cls_token\": \"[MASK]\"}", -1, NULL));
+  g_free (path);
+  path = g_build_filename (distil, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path, "{\"sep_token\": {\"content\": \"[MASK]\"}}", -1, NULL));
+  g_free (path);
+  path = g_build_filename (same, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path,
+      "{\"cls_token\": \"[CLS]\", \"unk_token\": {\"content\": \"[UNK]\"}}", -1, NULL));
+  g_free (path);
+  assert_warns (renamed, "BERT's template ([MASK] A [SEP], B:1 [SEP]:1)", NULL);
+  assert_warns (distil, "BERT's template ([CLS] A [MASK], B:1 [MASK]:1)", NULL);
+  assert_silent (same);
+  g_free (renamed);
+  g_free (distil);
+  g_free (same);
+  g_free (json);
 }
 
 static void
@@ -512,6 +552,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/generic-class-switches", test_generic_class_switches);
   g_test_add_func ("/transformers5/funnel-rebuilds", test_funnel_rebuilds);
   g_test_add_func ("/transformers5/mpnet-rebuilds", test_mpnet_rebuilds);
+  g_test_add_func ("/transformers5/special-tokens-map-names", test_special_tokens_map_names);
   g_test_add_func ("/transformers5/ordinary-folders-silent", test_ordinary_folders_silent);
   g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
   g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
