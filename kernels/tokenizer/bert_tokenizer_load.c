@@ -1122,6 +1122,11 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
       && apply_special_tokens_map (folder, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
+  if (tokenizer != NULL) {
+    const char *const specials[] = { names->unk, names->cls, names->sep, names->pad, names->mask, NULL };
+    tokenizer->warning = bert_transformers5_vocab_txt_added_tokens (folder, object_of (tokenizer_config),
+        object_of (special_tokens_map), specials);
+  }
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;

@@ -529,3 +529,60 @@ bert_transformers5_check (const char *folder, JsonObject *tokenizer_config, cons
   folder_class_clear (&found);
   return TRUE;
 }
+
+/* ---- a vocab.txt folder's added tokens ---- */
+
+/* The text of an added token: "x", or {"content": "x", ...}; NULL for anything else. */
+static const char *
+added_content (JsonNode *node)
+{
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    node = json_object_get_member (json_node_get_object (node), "content");
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
+                                                                          : NULL;
+}
+
+/* Appends to added each token of NODE (an array of tokens, or added_tokens_decoder's object
+ * of id: token) that is none of the folder's five special tokens. */
+static void
+collect_added (GString *added, JsonNode *node, const char *const *specials)
+{
+  GList *members = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    members = json_array_get_elements (json_node_get_array (node));
+  else if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    members = json_object_get_values (json_node_get_object (node));
+  for (GList *member = members; member != NULL; member = member->next) {
+    const char *content = added_content (member->data);
+    if (content != NULL && !g_strv_contains (specials, content))
+      g_string_append_printf (added, ", '%s'", content);
+  }
+  g_list_free (members);
+}
+
+char *
+bert_transformers5_vocab_txt_added_tokens (const char *folder, JsonObject *tokenizer_config,
+    JsonObject *special_tokens_map, const char *const *specials)
+{
+  GString *added = g_string_new (NULL);
+  char *warning = NULL;
+
+  if (tokenizer_config != NULL) {
+    collect_added (added, json_object_get_member (tokenizer_config, "added_tokens_decoder"), specials);
+    collect_added (added, json_object_get_member (tokenizer_config, "additional_special_tokens"), specials);
+    collect_added (added, json_object_get_member (tokenizer_config, "extra_special_tokens"), specials);
+  }
+  if (special_tokens_map != NULL)
+    collect_added (added, json_object_get_member (special_tokens_map, "additional_special_tokens"), specials);
+  if (added->len > 0)
+    warning = g_strdup_printf (
+        "%s: transformers adds %s (tokenizer_config.json's or special_tokens_map.json's added or additional "
+        "special tokens) to this vocab.txt folder's tokenizer and matches them anywhere in the text, even "
+        "inside words, which gst-bert does not for a vocab.txt, so their token ids can differ; to read the "
+        "folder as transformers does, save its tokenizer.json (AutoTokenizer.from_pretrained(folder)"
+        ".save_pretrained(folder)) and give that",
+        folder, added->str + 2);
+  g_string_free (added, TRUE);
+  return warning;
+}
