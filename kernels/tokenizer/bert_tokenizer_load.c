@@ -1070,6 +1070,27 @@ check_transformers5 (const char *folder, JsonNode *tokenizer_config, JsonNode *s
       &tokenizer->warning, error);
 }
 
+/* The warning of bert_transformers5_added_tokens, after the class's where there is one. */
+static void
+add_added_tokens_warning (const char *folder, BertTokenizer *tokenizer, JsonNode *tokenizer_config,
+    JsonNode *special_tokens_map)
+{
+  char *added = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+      object_of (special_tokens_map));
+  char *both;
+
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
 /* tokenizer.json, then tokenizer_config.json over it (its errors after the file's, which say
  * more), then the transformers 5 check. */
 static BertTokenizer *
@@ -1087,6 +1108,8 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
       || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
           error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  else
+    add_added_tokens_warning (folder, tokenizer, tokenizer_config, special_tokens_map);
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
@@ -1122,11 +1145,9 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
       && apply_special_tokens_map (folder, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
-  if (tokenizer != NULL) {
-    const char *const specials[] = { names->unk, names->cls, names->sep, names->pad, names->mask, NULL };
-    tokenizer->warning = bert_transformers5_vocab_txt_added_tokens (folder, object_of (tokenizer_config),
-        object_of (special_tokens_map), specials);
-  }
+  if (tokenizer != NULL)
+    tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+        object_of (special_tokens_map));
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;

@@ -530,7 +530,7 @@ bert_transformers5_check (const char *folder, JsonObject *tokenizer_config, cons
   return TRUE;
 }
 
-/* ---- a vocab.txt folder's added tokens ---- */
+/* ---- added tokens named by the settings files only ---- */
 
 /* The text of an added token: "x", or {"content": "x", ...}; NULL for anything else. */
 static const char *
@@ -543,9 +543,9 @@ added_content (JsonNode *node)
 }
 
 /* Appends to added each token of NODE (an array of tokens, or added_tokens_decoder's object
- * of id: token) that is none of the folder's five special tokens. */
+ * of id: token) that TOKENIZER does not hold as an added token. */
 static void
-collect_added (GString *added, JsonNode *node, const char *const *specials)
+collect_added (GString *added, JsonNode *node, const BertTokenizer *tokenizer)
 {
   GList *members = NULL;
 
@@ -555,33 +555,36 @@ collect_added (GString *added, JsonNode *node, const char *const *specials)
     members = json_object_get_values (json_node_get_object (node));
   for (GList *member = members; member != NULL; member = member->next) {
     const char *content = added_content (member->data);
-    if (content != NULL && !g_strv_contains (specials, content))
+    if (content != NULL && bert_added_tokens_lookup (&tokenizer->added, content) == NULL
+        && bert_added_tokens_lookup (&tokenizer->normalized_added, content) == NULL)
       g_string_append_printf (added, ", '%s'", content);
   }
   g_list_free (members);
 }
 
 char *
-bert_transformers5_vocab_txt_added_tokens (const char *folder, JsonObject *tokenizer_config,
-    JsonObject *special_tokens_map, const char *const *specials)
+bert_transformers5_added_tokens (const char *folder, const BertTokenizer *tokenizer,
+    JsonObject *tokenizer_config, JsonObject *special_tokens_map)
 {
   GString *added = g_string_new (NULL);
   char *warning = NULL;
 
   if (tokenizer_config != NULL) {
-    collect_added (added, json_object_get_member (tokenizer_config, "added_tokens_decoder"), specials);
-    collect_added (added, json_object_get_member (tokenizer_config, "additional_special_tokens"), specials);
-    collect_added (added, json_object_get_member (tokenizer_config, "extra_special_tokens"), specials);
+    collect_added (added, json_object_get_member (tokenizer_config, "added_tokens_decoder"), tokenizer);
+    collect_added (added, json_object_get_member (tokenizer_config, "additional_special_tokens"), tokenizer);
+    collect_added (added, json_object_get_member (tokenizer_config, "extra_special_tokens"), tokenizer);
   }
   if (special_tokens_map != NULL)
-    collect_added (added, json_object_get_member (special_tokens_map, "additional_special_tokens"), specials);
+    collect_added (added, json_object_get_member (special_tokens_map, "additional_special_tokens"),
+        tokenizer);
   if (added->len > 0)
     warning = g_strdup_printf (
         "%s: transformers adds %s (tokenizer_config.json's or special_tokens_map.json's added or additional "
-        "special tokens) to this vocab.txt folder's tokenizer and matches them anywhere in the text, even "
-        "inside words, which gst-bert does not for a vocab.txt, so their token ids can differ; to read the "
-        "folder as transformers does, save its tokenizer.json (AutoTokenizer.from_pretrained(folder)"
-        ".save_pretrained(folder)) and give that",
+        "special tokens) to this folder's tokenizer and matches them anywhere in the text, even inside "
+        "words, but they are not added tokens of its tokenizer.json or vocab.txt, which gst-bert follows, "
+        "so their token ids can differ; to silence this, save the folder's tokenizer with transformers "
+        "(AutoTokenizer.from_pretrained(folder).save_pretrained(folder): its tokenizer.json then lists "
+        "them) or remove them from those files",
         folder, added->str + 2);
   g_string_free (added, TRUE);
   return warning;

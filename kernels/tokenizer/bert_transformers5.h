@@ -48,14 +48,14 @@ gboolean bert_transformers5_check (const char *folder, JsonObject *tokenizer_con
 gboolean bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config,
     GError **error);
 
-/* The warning for FOLDER, read from its vocab.txt, where its tokenizer_config.json
- * (added_tokens_decoder, additional_special_tokens, extra_special_tokens) or
- * special_tokens_map.json (additional_special_tokens) name tokens other than SPECIALS (the
- * folder's [UNK], [CLS], [SEP], [PAD], [MASK]; NULL-terminated), which transformers 5.25 adds
- * as added tokens, matched even inside words ("xhelloy": x, hello, y); NULL where there are
- * none. Either object may be NULL. */
-char *bert_transformers5_vocab_txt_added_tokens (const char *folder, JsonObject *tokenizer_config,
-    JsonObject *special_tokens_map, const char *const *specials);
+/* The warning for FOLDER, whose TOKENIZER was read from its tokenizer.json or vocab.txt,
+ * where its tokenizer_config.json (added_tokens_decoder, additional_special_tokens,
+ * extra_special_tokens) or special_tokens_map.json (additional_special_tokens) name tokens
+ * that TOKENIZER does not hold as added tokens: transformers 5.25 adds them, matched even
+ * inside words ("xhelloy": x, hello, y), whatever the class. NULL where there are none;
+ * either object may be NULL. */
+char *bert_transformers5_added_tokens (const char *folder, const BertTokenizer *tokenizer,
+    JsonObject *tokenizer_config, JsonObject *special_tokens_map);
 
 G_END_DECLS
 

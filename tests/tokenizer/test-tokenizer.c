@@ -594,7 +594,8 @@ test_folder_reads_special_tokens_map (void)
 /* A vocab.txt folder whose tokenizer_config.json or special_tokens_map.json adds tokens:
  * transformers 5.25 matches them even inside words ("xhelloy" gave x, hello, y; an
  * added_tokens_decoder "newtok" got id 67), gst-bert does not, so the loader warns, naming
- * them; the five special tokens listed there (as transformers 4 saves them) are silent. */
+ * them; the five special tokens listed there (as transformers 4 saves them) are silent
+ * (bert_transformers5_added_tokens). */
 static void
 test_folder_added_tokens_warn (void)
 {

@@ -513,6 +513,39 @@ test_special_tokens_map_names (void)
   g_free (json);
 }
 
+/* Tokens that tokenizer_config.json or special_tokens_map.json add and tokenizer.json does
+ * not hold: transformers 5.25 adds them whatever the class (BertTokenizer, the generic one,
+ * none named), matched even inside words ("newtok xnewtoky" gave 67 51 67 ...), where
+ * gst-bert follows the file; the tokens the file holds (its specials, as saved folders list
+ * them) are silent. */
+static void
+test_added_tokens_of_settings_files (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *decoder = make_folder ("added-decoder", json,
+      "{\"tokenizer_class\": \"PreTrainedTokenizerFast\", \"added_tokens_decoder\": "
+      "{\"2\": {\"content\": \"[CLS]\"}, \"70\": {\"content\": \"newtok\"}}}",
+      NULL);
+  char *additional =
+      make_folder ("added-additional", json, "{\"additional_special_tokens\": [\"hello\"]}", NULL);
+  char *cased_named = make_folder ("added-and-class", cased_bert_json (),
+      "{\"tokenizer_class\": \"BertTokenizer\", \"extra_special_tokens\": [\"world\"]}", NULL);
+  char *held = make_folder ("added-held", json,
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"[PAD]\"}, \"103\": {\"content\": \"[MASK]\"}}, "
+      "\"additional_special_tokens\": [{\"content\": \"[SEP]\"}]}",
+      NULL);
+
+  assert_warns (decoder, "transformers adds 'newtok'", "even inside words", "save_pretrained", NULL);
+  assert_warns (additional, "transformers adds 'hello'", NULL);
+  assert_warns (cased_named, "as a BertTokenizer", ". And ", "transformers adds 'world'", NULL);
+  assert_silent (held);
+  g_free (decoder);
+  g_free (additional);
+  g_free (cased_named);
+  g_free (held);
+  g_free (json);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -553,6 +586,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/funnel-rebuilds", test_funnel_rebuilds);
   g_test_add_func ("/transformers5/mpnet-rebuilds", test_mpnet_rebuilds);
   g_test_add_func ("/transformers5/special-tokens-map-names", test_special_tokens_map_names);
+  g_test_add_func ("/transformers5/added-tokens-of-settings-files", test_added_tokens_of_settings_files);
   g_test_add_func ("/transformers5/ordinary-folders-silent", test_ordinary_folders_silent);
   g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
   g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
