@@ -41,6 +41,7 @@
 #include "gstbertdeferred.h"
 #include "gstberttokenize.h"
 #include "gstbertprompt.h"
+#include "bert_token_cut.h"
 #include "bert_tokenizer_identity.h"
 
 #include <math.h>
@@ -171,6 +172,7 @@ struct _GstBertInfer {
 
   /* The streaming thread's scratch and one-time warning, no lock needed. */
   BertEncoding encoding;
+  BertEncoding cut;    /* a token meta cut to the model's length, until batched */
   BertPlainText plain; /* pango markup stripped for tokenizing */
   gboolean is_markup;  /* the sink caps' format is pango-markup */
   gboolean has_upstream_caps;
@@ -1020,6 +1022,123 @@ gst_bert_infer_warn_prompt_covers_text (GstBertInfer *self, GstBuffer *buffer,
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->prompt_length, tokens->n_kept, self->model->path));
 }
 
+/* A copy of @tokens in @encoding, zeros for the type ids or offsets it lacks. */
+static void
+gst_bert_infer_copy_tokens (const GstBertInferTokens *tokens, BertEncoding *encoding)
+{
+  guint n = tokens->n_tokens;
+
+  encoding->ids = g_renew (gint32, encoding->ids, n);
+  encoding->type_ids = g_renew (gint32, encoding->type_ids, n);
+  encoding->offsets = g_renew (guint32, encoding->offsets, 2 * (gsize) n);
+  encoding->capacity = encoding->n_tokens = n;
+  memcpy (encoding->ids, tokens->ids, n * sizeof (gint32));
+  if (tokens->type_ids)
+    memcpy (encoding->type_ids, tokens->type_ids, n * sizeof (gint32));
+  else
+    memset (encoding->type_ids, 0, n * sizeof (gint32));
+  if (tokens->offsets)
+    memcpy (encoding->offsets, tokens->offsets, 2 * (gsize) n * sizeof (guint32));
+  else
+    memset (encoding->offsets, 0, 2 * (gsize) n * sizeof (guint32));
+  encoding->truncated = tokens->truncated;
+}
+
+/* bert_token_cut on self->cut, with the buffer's text for the offsets given back after a
+ * cut on the left where every offset lies within it (a meta made by hand may not). */
+static gboolean
+gst_bert_infer_cut_as_tokenizer (GstBertInfer *self, GstBuffer *buffer, gboolean is_pair, guint max_tokens,
+    GError **error)
+{
+  const char *texts[2] = { NULL, NULL };
+  gboolean mapped, ok;
+  GstMapInfo map;
+
+  mapped = gst_buffer_map (buffer, &map, GST_MAP_READ);
+  if (mapped) {
+    gboolean within = TRUE;
+    for (guint i = 0; i < 2 * self->cut.n_tokens && within; i++)
+      within = self->cut.offsets[i] <= map.size;
+    if (within)
+      texts[0] = texts[1] = (const char *) map.data;
+  }
+  ok = bert_token_cut (bert_model_get_tokenizer (self->model), &self->cut, is_pair, max_tokens, texts, error);
+  if (mapped)
+    gst_buffer_unmap (buffer, &map);
+  return ok;
+}
+
+/* What the cut of @tokens to @max_tokens did, for the warning: NULL where it could not be
+ * made as the tokenizer truncates, @error saying why. */
+static gchar *
+gst_bert_infer_cut_tokens_as_tokenizer (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens,
+    guint max_tokens, GError **error)
+{
+  const BertTokenizer *tokenizer = bert_model_get_tokenizer (self->model);
+  GstCustomMeta *meta = gst_buffer_get_bert_token_meta (buffer);
+  gboolean is_pair = FALSE, exact, keep_end = bert_tokenizer_get_options (tokenizer)->truncate_left;
+  const gchar *side = keep_end ? "first" : "last";
+
+  gst_bert_infer_copy_tokens (tokens, &self->cut);
+  if (!bert_token_layout_find (tokenizer, &self->cut, tokens->offsets != NULL, &is_pair, error))
+    return NULL;
+  exact = !tokens->truncated || bert_token_cut_recut_is_exact (&self->cut, is_pair, max_tokens);
+  if (!gst_bert_infer_cut_as_tokenizer (self, buffer, is_pair, max_tokens, error))
+    return NULL;
+  tokens->ids = self->cut.ids;
+  tokens->type_ids = self->cut.type_ids;
+  tokens->offsets = tokens->offsets ? self->cut.offsets : NULL;
+  tokens->n_tokens = tokens->n_kept = self->cut.n_tokens;
+  tokens->truncated = TRUE;
+  return g_strdup_printf ("cut as the model's tokenizer truncates at that length: %s its %s tokens%s%s%s",
+      is_pair ? "the pair, longest first, each text losing" : "the text losing", side,
+      keep_end ? " (truncation_side left)" : "",
+      exact ? ""
+            : ". The tokenizer upstream had cut the pair to texts of "
+              "as many tokens: which of them keeps the odd token now cannot be told, so one token may differ "
+              "from what "
+              "the model's tokenizer gives at this length",
+      meta && gst_bert_token_meta_get_vocabulary (meta)
+          ? ""
+          : ". The token meta does not name its "
+            "tokenizer: its tokens were taken for the model's tokenizer's");
+}
+
+/* Cuts a token list longer than the model takes (from a tokenizer with a larger max-length
+ * upstream, or a meta made by hand) to @max_tokens, as the model's tokenizer would have
+ * truncated the text (bert_token_cut.h); where that cannot be told, the batch keeps its
+ * first max_tokens - 1 tokens and its last one (n_kept). The first of a stream is posted as
+ * a warning saying which, later ones are logged. */
+static void
+gst_bert_infer_cut_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens,
+    guint max_tokens)
+{
+  const BertConfig *config = &self->model->config;
+  guint n_tokens = tokens->n_tokens;
+  GError *error = NULL;
+  gchar *how = gst_bert_infer_cut_tokens_as_tokenizer (self, buffer, tokens, max_tokens, &error);
+
+  if (how == NULL) {
+    tokens->n_kept = max_tokens;
+    how = g_strdup_printf ("they cannot be cut as the model's tokenizer truncates (%s): kept the first %u "
+                           "and the last, which may differ from what the tokenizer gives at that length",
+        error->message, max_tokens - 1);
+    g_error_free (error);
+  }
+  GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT " has %u tokens, %s",
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), n_tokens, how);
+  if (!self->warned_truncation) {
+    self->warned_truncation = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Text too long for model '%s', truncated", self->model->name),
+        ("buffer at %" GST_TIME_FORMAT ": a token meta has %u tokens, the model takes %u "
+         "(max-length, else max_seq_length %d, at most max_position_embeddings %d); %s "
+         "(later cases are only logged)",
+            GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), n_tokens, max_tokens, config->max_seq_length,
+            config->max_position_embeddings, how));
+  }
+  g_free (how);
+}
+
 /* Checks ids against the model and cuts sequences longer than it takes (max-length,
  * else max_seq_length), as sentence-transformers truncates every input to its
  * max_seq_length. An id outside the vocabulary means the tokens came from another
@@ -1027,8 +1146,8 @@ gst_bert_infer_warn_prompt_covers_text (GstBertInfer *self, GstBuffer *buffer,
 static gboolean
 gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInferTokens *tokens)
 {
-  const BertConfig *config = &self->model->config;
   GError *error = NULL;
+  guint max_tokens;
 
   if (tokens->n_tokens == 0) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Text gives no tokens for model '%s'", self->model->name),
@@ -1047,22 +1166,11 @@ gst_bert_infer_check_tokens (GstBertInfer *self, GstBuffer *buffer, GstBertInfer
     return FALSE;
   }
 
-  tokens->n_kept = MIN (tokens->n_tokens, gst_bert_infer_max_tokens (self));
+  max_tokens = gst_bert_infer_max_tokens (self);
+  tokens->n_kept = tokens->n_tokens;
+  if (tokens->n_tokens > max_tokens)
+    gst_bert_infer_cut_tokens (self, buffer, tokens, max_tokens);
   gst_bert_infer_warn_prompt_covers_text (self, buffer, tokens);
-  if (tokens->n_kept < tokens->n_tokens) {
-    GST_WARNING_OBJECT (self, "buffer at %" GST_TIME_FORMAT " has %u tokens, cut to %u",
-        GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->n_tokens, tokens->n_kept);
-    if (!self->warned_truncation) {
-      self->warned_truncation = TRUE;
-      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-          ("Text too long for model '%s', truncated", self->model->name),
-          ("a token meta has %u tokens, the model takes %u "
-           "(max-length, else max_seq_length %d, at most max_position_embeddings %d); "
-           "keeping the first %u and the last, the [SEP] or </s> (later cases are only logged)",
-              tokens->n_tokens, tokens->n_kept, config->max_seq_length, config->max_position_embeddings,
-              tokens->n_kept - 1));
-    }
-  }
   return TRUE;
 }
 
@@ -1135,6 +1243,7 @@ gst_bert_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   g_mutex_unlock (&self->lock);
   /* The batch holds its own copy of the tokens by now. */
   gst_bert_tokenize_release_scratch (&self->plain, &self->encoding);
+  bert_encoding_clear (&self->cut);
   return ret;
 }
 
@@ -1834,6 +1943,7 @@ gst_bert_infer_finalize (GObject *object)
   g_free (self->prompt_name);
   g_free (self->pair_text);
   bert_encoding_clear (&self->encoding);
+  bert_encoding_clear (&self->cut);
   bert_plain_text_clear (&self->plain);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->worker_cond);

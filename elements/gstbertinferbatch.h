@@ -22,7 +22,7 @@ typedef struct {
   const gint32 *type_ids; /* NULL: all zero */
   const guint32 *offsets; /* NULL: all zero; else a [start, end) pair per token */
   guint n_tokens;
-  guint n_kept;       /* n_tokens cut down to the most the model takes */
+  guint n_kept;       /* n_tokens, or fewer: the most the model takes */
   gboolean truncated; /* the tokenizer already cut the text */
   /* leading tokens a prompt gave (gstbertprompt.h); 0: none */
   guint prompt_length;
@@ -53,7 +53,8 @@ GstBertInferBatch *gst_bert_infer_batch_new (void);
 void gst_bert_infer_batch_free (GstBertInferBatch *batch);
 
 /* Takes @buffer and appends a copy of its tokens; a sequence longer than n_kept keeps
- * its first n_kept - 1 tokens and its last one, the [SEP], and is flagged truncated.
+ * its first n_kept - 1 tokens and its last one, the [SEP], and is flagged truncated (what
+ * bert-infer runs where it cannot cut the tokens as their tokenizer would: bert_token_cut.h).
  * n_kept must be at least 1 and at most n_tokens. */
 void gst_bert_infer_batch_append (GstBertInferBatch *batch, GstBuffer *buffer,
     const GstBertInferTokens *tokens);

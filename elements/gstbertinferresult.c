@@ -24,8 +24,9 @@ label_name (const BertConfig *config, gint index)
   return config->id2label[index];
 }
 
-/* A multi-label result names every label that applies, and its label is the best of
- * those (none when none applies); a single-label one has only its label. */
+/* A result scored by sigmoid names every label that applies, and its label is the best
+ * of those (none when none applies); any other (softmax, or a regression's raw logits)
+ * has only its label, the argmax, always named. */
 static void
 set_classification (GstCustomMeta *meta, const BertConfig *config, const BertBatchOutput *output, guint index)
 {
@@ -36,7 +37,7 @@ set_classification (GstCustomMeta *meta, const BertConfig *config, const BertBat
   gint label = applies[output->labels[index]] ? output->labels[index] : -1;
   const gchar **applying = NULL;
 
-  if (config->multi_label) {
+  if (config->score_function == BERT_SCORES_SIGMOID) {
     guint n_applying = 0;
 
     applying = g_newa (const gchar *, num_labels + 1);

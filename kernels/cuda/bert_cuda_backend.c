@@ -188,7 +188,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.intermediate = config->intermediate_size;
   shape.n_labels = head == BERT_HEAD_ENCODER ? 0 : config->num_labels;
   shape.padded_labels = (shape.n_labels + 7) / 8 * 8;
-  shape.multi_label = config->multi_label;
+  shape.score_function = config->score_function;
   shape.layer_norm_eps = config->layer_norm_eps;
   shape.vocab_size = config->vocab_size;
   shape.type_vocab_size = config->type_vocab_size;

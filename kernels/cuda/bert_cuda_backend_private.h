@@ -79,8 +79,8 @@ typedef struct {
   int n_layers;
   int intermediate;
   int n_labels;
-  int padded_labels;    /* n_labels rounded up to 8: the classifier GEMM's row length */
-  gboolean multi_label; /* sigmoid per label instead of softmax */
+  int padded_labels;                /* n_labels rounded up to 8: the classifier GEMM's row length */
+  BertScoreFunction score_function; /* sequence classifier's probs */
   float layer_norm_eps;
   int vocab_size;
   int type_vocab_size;

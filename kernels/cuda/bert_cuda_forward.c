@@ -238,7 +238,7 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
           cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
                           outputs + layout->probs, (int32_t *) (outputs + layout->labels),
                           (uint8_t *) (outputs + layout->applies), buffers->logits, n_sequences,
-                          shape->n_labels, shape->padded_labels, shape->multi_label, stream),
+                          shape->n_labels, shape->padded_labels, shape->score_function, stream),
               error),
           "logits_probs_argmax", -1, error);
 }
@@ -259,8 +259,8 @@ forward_token_classifier (BertCudaState *state, uint32_t n_tokens, float *output
       && step_done (state,
           cuda_check (bert_cuda_logits_probs_argmax (state->dtype, outputs + layout->logits,
                           outputs + layout->probs, (int32_t *) (outputs + layout->labels), NULL,
-                          buffers->logits, n_tokens, shape->n_labels, shape->padded_labels, FALSE,
-                          state->stream),
+                          buffers->logits, n_tokens, shape->n_labels, shape->padded_labels,
+                          BERT_SCORES_SOFTMAX, state->stream),
               error),
           "logits_probs_argmax", -1, error);
 }

@@ -75,13 +75,14 @@ gather_first_tokens (T *out, const T *hidden_states, const uint32_t *seq_offsets
 }
 
 /* logits: [n_rows, logits_stride]; logits_out, probs_out: [n_rows, n_labels] fp32; labels: [n_rows];
+ * probs by score_function (softmax, sigmoid, tanh or the logits themselves);
  * applies_out: [n_rows, n_labels] bytes, 1 where a label applies (sigmoid: above
- * BERT_MULTI_LABEL_THRESHOLD; softmax: the argmax only).
+ * BERT_MULTI_LABEL_THRESHOLD; otherwise the argmax only).
  * One thread per row: label counts are small (a handful to a few hundred). */
 template <typename T>
 __global__ void
 logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
-    const T *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid)
+    const T *logits, uint32_t n_rows, int n_labels, int logits_stride, BertScoreFunction score_function)
 {
   const size_t row = blockIdx.x * (size_t) blockDim.x + threadIdx.x;
   if (row >= n_rows)
@@ -104,11 +105,19 @@ logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8
 
   float *probs = probs_out + row * n_labels;
   uint8_t *applies = applies_out ? applies_out + row * n_labels : NULL;
-  if (use_sigmoid) {
+  if (score_function == BERT_SCORES_SIGMOID) {
     for (int label = 0; label < n_labels; label++) {
       probs[label] = 1.0f / (1.0f + expf (-out[label]));
       if (applies)
         applies[label] = probs[label] > BERT_MULTI_LABEL_THRESHOLD;
+    }
+    return;
+  }
+  if (score_function != BERT_SCORES_SOFTMAX) {
+    for (int label = 0; label < n_labels; label++) {
+      probs[label] = score_function == BERT_SCORES_TANH ? tanhf (out[label]) : out[label];
+      if (applies)
+        applies[label] = label == best;
     }
     return;
   }
@@ -154,7 +163,7 @@ launch_gather_first_tokens (void *out, const void *hidden_states, const uint32_t
 template <typename T>
 static cudaError_t
 launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
-    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, int use_sigmoid,
+    const void *logits, uint32_t n_rows, int n_labels, int logits_stride, BertScoreFunction score_function,
     cudaStream_t stream)
 {
   if (n_labels < 1 || logits_stride < n_labels || (applies_out != NULL && probs_out == NULL))
@@ -164,7 +173,7 @@ launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels
   /* grid: one thread per row */
   unsigned int blocks = (n_rows + CLASSIFY_THREADS - 1) / CLASSIFY_THREADS;
   logits_probs_argmax<<<blocks, CLASSIFY_THREADS, 0, stream>>> (logits_out, probs_out, labels, applies_out,
-      (const T *) logits, n_rows, n_labels, logits_stride, use_sigmoid);
+      (const T *) logits, n_rows, n_labels, logits_stride, score_function);
   return cudaGetLastError ();
 }
 
@@ -188,10 +197,10 @@ bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_st
 cudaError_t
 bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out, int32_t *labels,
     uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels, int logits_stride,
-    int use_sigmoid, cudaStream_t stream)
+    BertScoreFunction score_function, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_logits_probs_argmax, logits_out, probs_out, labels, applies_out,
-      logits, n_rows, n_labels, logits_stride, use_sigmoid, stream);
+      logits, n_rows, n_labels, logits_stride, score_function, stream);
 }
 
 /* ---- sentence-transformers Dense modules, after pooling ---- */

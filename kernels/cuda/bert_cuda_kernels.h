@@ -71,13 +71,14 @@ cudaError_t bert_cuda_gather_first_tokens (BertDType dtype, void *out, const voi
     const uint32_t *seq_offsets, uint32_t n_sequences, int hidden, cudaStream_t stream);
 
 /* Per row of logits [n_rows, logits_stride] (the first n_labels columns count): copies
- * them to logits_out [n_rows, n_labels] (fp32), writes softmax (or sigmoid when
- * use_sigmoid) to probs_out unless NULL, the argmax to labels, and unless NULL (it needs
- * probs_out) which labels apply to applies_out [n_rows, n_labels] bytes: with sigmoid
- * those above BERT_MULTI_LABEL_THRESHOLD, with softmax the argmax. */
+ * them to logits_out [n_rows, n_labels] (fp32), writes their scores by score_function
+ * (softmax, sigmoid, tanh, or the logits for identity) to probs_out unless NULL, the
+ * argmax to labels, and unless NULL (it needs probs_out) which labels apply to
+ * applies_out [n_rows, n_labels] bytes: with sigmoid those above
+ * BERT_MULTI_LABEL_THRESHOLD, otherwise the argmax. */
 cudaError_t bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_out,
     int32_t *labels, uint8_t *applies_out, const void *logits, uint32_t n_rows, int n_labels,
-    int logits_stride, int use_sigmoid, cudaStream_t stream);
+    int logits_stride, BertScoreFunction score_function, cudaStream_t stream);
 
 /* A sentence-transformers Dense module over n_rows pooled embeddings, all fp32:
  * y [n_rows, out_features] = activation (x [n_rows, in_features] weight^T + bias);

@@ -87,6 +87,17 @@ read_string (JsonObject *object, const char *path, const char *field, const char
   return TRUE;
 }
 
+/* As read_string, a null value read as an absent one. */
+static gboolean
+read_nullable_string (JsonObject *object, const char *path, const char *field, const char **value,
+    GError **error)
+{
+  JsonNode *node = json_object_get_member (object, field);
+
+  *value = NULL;
+  return (node != NULL && JSON_NODE_HOLDS_NULL (node)) || read_string (object, path, field, value, error);
+}
+
 static gboolean
 read_size (JsonObject *object, const char *path, const char *field, gint64 max, int *value, GError **error)
 {
@@ -383,6 +394,9 @@ read_id2label (BertConfig *config, JsonObject *object, const char *path, GError 
   return TRUE;
 }
 
+/* transformers' text-classification pipeline: no function for problem_type regression
+ * (the score is the raw logit), a sigmoid per label for multi_label_classification and
+ * for one label (a softmax over one logit is always 1), else a softmax. */
 static gboolean
 read_problem_type (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -390,16 +404,8 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
   if (!read_string (object, path, "problem_type", &problem_type, error))
     return FALSE;
-  /* transformers' text-classification pipeline scores a regression head by its raw
-   * logits, not by probabilities, and names no label. */
-  if (g_strcmp0 (problem_type, "regression") == 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: problem_type \"regression\" is not supported (its scores are the raw logits, "
-        "not probabilities); only single_label_classification and multi_label_classification",
-        path);
-    return FALSE;
-  }
-  if (problem_type != NULL && strcmp (problem_type, "single_label_classification") != 0
+  if (problem_type != NULL && strcmp (problem_type, "regression") != 0
+      && strcmp (problem_type, "single_label_classification") != 0
       && strcmp (problem_type, "multi_label_classification") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: problem_type \"%s\" is none of regression, single_label_classification and "
@@ -407,12 +413,64 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
         path, problem_type);
     return FALSE;
   }
-  /* One label: its probability is the sigmoid of its logit, as sentence-transformers'
-   * CrossEncoder and transformers' text-classification pipeline give it (a softmax over
-   * one logit is always 1); the label applies above the multi-label threshold. */
-  config->multi_label = (problem_type != NULL && strcmp (problem_type, "multi_label_classification") == 0)
-      || config->num_labels == 1;
+  if (g_strcmp0 (problem_type, "regression") == 0)
+    config->score_function = BERT_SCORES_IDENTITY;
+  else if (g_strcmp0 (problem_type, "multi_label_classification") == 0 || config->num_labels == 1)
+    config->score_function = BERT_SCORES_SIGMOID;
+  else
+    config->score_function = BERT_SCORES_SOFTMAX;
   return TRUE;
+}
+
+/* A sentence-transformers CrossEncoder's activation_fn, a torch class path: the
+ * CrossEncoder scores by it whatever problem_type says. Only torch.* paths, as
+ * sentence-transformers loads no other without trust_remote_code. */
+static gboolean
+score_function_of_activation (const char *activation, const char *path, const char *field,
+    BertScoreFunction *score_function, GError **error)
+{
+  static const struct {
+    const char *name;
+    BertScoreFunction score_function;
+  } functions[] = {
+    { "torch.nn.modules.activation.Sigmoid", BERT_SCORES_SIGMOID },
+    { "torch.nn.Sigmoid", BERT_SCORES_SIGMOID },
+    { "torch.nn.modules.linear.Identity", BERT_SCORES_IDENTITY },
+    { "torch.nn.Identity", BERT_SCORES_IDENTITY },
+    { "torch.nn.modules.activation.Tanh", BERT_SCORES_TANH },
+    { "torch.nn.Tanh", BERT_SCORES_TANH },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++) {
+    if (strcmp (activation, functions[i].name) == 0) {
+      *score_function = functions[i].score_function;
+      return TRUE;
+    }
+  }
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: %s \"%s\" is not supported (only torch.nn's Sigmoid, Identity and Tanh)", path, field, activation);
+  return FALSE;
+}
+
+/* sentence-transformers 4 and 5 write {"sentence_transformers": {"activation_fn": ...}}
+ * in config.json, earlier versions "sbert_ce_default_activation_function"; the first
+ * wins, as in CrossEncoder.get_default_activation_fn. */
+static gboolean
+read_cross_encoder_activation (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, "sentence_transformers");
+  const char *activation = NULL, *field = "sbert_ce_default_activation_function";
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+      && json_object_has_member (json_node_get_object (node), "activation_fn")) {
+    field = "sentence_transformers.activation_fn";
+    if (!read_nullable_string (json_node_get_object (node), path, "activation_fn", &activation, error))
+      return FALSE;
+  } else if (!read_nullable_string (object, path, field, &activation, error)) {
+    return FALSE;
+  }
+  return activation == NULL
+      || score_function_of_activation (activation, path, field, &config->score_function, error);
 }
 
 static gboolean
@@ -431,7 +489,8 @@ read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *
       && read_layer_norm_eps (config, object, path, error)
       && read_architectures (config, model_types[type].class_prefix, head_from_architectures, object, path,
           error)
-      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error);
+      && read_id2label (config, object, path, error) && read_problem_type (config, object, path, error)
+      && read_cross_encoder_activation (config, object, path, error);
 }
 
 gboolean
@@ -869,6 +928,25 @@ out:
   return transformer_folder;
 }
 
+/* sentence-transformers 6 saves a CrossEncoder's activation_fn in
+ * config_sentence_transformers.json, and reads it there before config.json's. */
+static gboolean
+read_saved_cross_encoder_activation (BertConfig *config, const char *path, GError **error)
+{
+  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
+  const char *activation;
+  gboolean ok;
+
+  if (parser == NULL)
+    return FALSE;
+  ok = read_nullable_string (parser_get_object (parser), path, "activation_fn", &activation, error)
+      && (activation == NULL
+          || score_function_of_activation (activation, path, "activation_fn", &config->score_function,
+              error));
+  g_object_unref (parser);
+  return ok;
+}
+
 gboolean
 bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
     const char *transformer_folder, GError **error)
@@ -877,6 +955,7 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
   char *sbert_path = g_build_filename (transformer_folder, "sentence_bert_config.json", NULL);
   char *tokenizer_config_path = g_build_filename (transformer_folder, "tokenizer_config.json", NULL);
+  char *saved_config_path = g_build_filename (folder, "config_sentence_transformers.json", NULL);
   gboolean ok = TRUE;
 
   if (bert_model_file_exists (tokenizer_config_path))
@@ -887,6 +966,9 @@ bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
     ok = read_pooling (config, pooling_path, error);
   if (ok && bert_model_file_exists (sbert_path))
     ok = read_max_seq_length (config, sbert_path, error);
+  if (ok && bert_model_file_exists (saved_config_path))
+    ok = read_saved_cross_encoder_activation (config, saved_config_path, error);
+  g_free (saved_config_path);
   g_free (modules_path);
   g_free (pooling_path);
   g_free (sbert_path);

@@ -134,19 +134,20 @@ typedef struct {
   const uint32_t *prompt_lengths; /* n_sequences entries; may be NULL: no prompts */
 } BertPackedInput;
 
-/* A multi-label model's label applies when its probability (a sigmoid) is above this,
- * as in Hugging Face's multi_label_classification pipelines. */
+/* A label scored by sigmoid (multi-label, or one label) applies when its probability is
+ * above this, as in Hugging Face's multi_label_classification pipelines. */
 #define BERT_MULTI_LABEL_THRESHOLD 0.5f
 
 /* The outputs of one batch, owned by the job; only the head's arrays are set, the
  * others are NULL. Per sequence i:
  *  - encoder:             embeddings + i * embedding_size, pooled, through the Dense
  *                         modules and normalised as set
- *  - sequence classifier: logits + i * num_labels and probs + i * num_labels (softmax,
- *                         or a sigmoid per label for a multi-label model); labels[i],
+ *  - sequence classifier: logits + i * num_labels and probs + i * num_labels (by the
+ *                         config's score_function: softmax, a sigmoid per label, the
+ *                         logits themselves for a regression head, or tanh); labels[i],
  *                         the highest-scoring label; label_applies + i * num_labels,
- *                         1 for each label that applies (single-label: labels[i] only;
- *                         multi-label: each above BERT_MULTI_LABEL_THRESHOLD, maybe none)
+ *                         1 for each label that applies (sigmoid: each above
+ *                         BERT_MULTI_LABEL_THRESHOLD, maybe none; otherwise labels[i] only)
  *  - token classifier:    for each token t of sequence i, from token_offset[i] up to
  *                         token_offset[i + 1]: token_logits + t * num_labels,
  *                         token_probs + t * num_labels (softmax) and token_labels[t] */

@@ -319,8 +319,10 @@ resolve_labels (BertModel *model, const char *file_name, GError **error)
   config->id2label = g_new0 (char *, config->num_labels + 1);
   for (int i = 0; i < config->num_labels; i++)
     config->id2label[i] = g_strdup_printf ("LABEL_%d", i);
-  /* One label scores by sigmoid, as when id2label names it (bert_config.c). */
-  config->multi_label = config->multi_label || config->num_labels == 1;
+  /* One label scores by sigmoid, as when id2label names it, unless problem_type or a
+   * CrossEncoder activation chose otherwise (bert_config.c). */
+  if (config->num_labels == 1 && config->score_function == BERT_SCORES_SOFTMAX)
+    config->score_function = BERT_SCORES_SIGMOID;
   return TRUE;
 }
 

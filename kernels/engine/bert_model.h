@@ -43,6 +43,14 @@ typedef enum {
   BERT_ACTIVATION_GELU /* torch.nn.GELU: with erf */
 } BertActivation;
 
+/* What a sequence classifier's probs are, from its logits, and which of its labels apply. */
+typedef enum {
+  BERT_SCORES_SOFTMAX,  /* single-label classification: the argmax applies */
+  BERT_SCORES_SIGMOID,  /* per label (multi-label, or one label): each over BERT_MULTI_LABEL_THRESHOLD */
+  BERT_SCORES_IDENTITY, /* the raw logits (problem_type regression): the argmax applies */
+  BERT_SCORES_TANH      /* a CrossEncoder's Tanh activation: the argmax applies */
+} BertScoreFunction;
+
 /* Dense modules past this many in one folder are refused (published models have one). */
 #define BERT_MAX_DENSE_MODULES 4
 
@@ -83,14 +91,14 @@ typedef struct {
   float layer_norm_eps;
   BertHead head;
   BertActivation classifier_activation;
-  int num_labels;       /* 0 for the plain encoder */
-  char **id2label;      /* num_labels names, NULL-terminated */
-  gboolean multi_label; /* problem_type multi_label_classification, or one label: sigmoid */
-  BertPooling pooling;  /* from 1_Pooling/config.json; mean when absent */
-  gboolean normalize;   /* 2_Normalize present in modules.json */
-  int max_seq_length;   /* sentence_bert_config.json, else tokenizer_config.json's
+  int num_labels;                   /* 0 for the plain encoder */
+  char **id2label;                  /* num_labels names, NULL-terminated */
+  BertScoreFunction score_function; /* sequence classifiers' probs; token classifiers: softmax */
+  BertPooling pooling;              /* from 1_Pooling/config.json; mean when absent */
+  gboolean normalize;               /* 2_Normalize present in modules.json */
+  int max_seq_length;               /* sentence_bert_config.json, else tokenizer_config.json's
                          * model_max_length, else max_position_embeddings */
-  int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
+  int num_dense;                    /* Dense modules of modules.json, between Pooling and Normalize */
   BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
   /* 1_Pooling/config.json's include_prompt false: pooling skips the prompt's tokens */
   gboolean pooling_excludes_prompt;

@@ -294,6 +294,33 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
   return parser;
 }
 
+/* safetensors reads __metadata__ as a map of strings, or null, and refuses the file
+ * otherwise: so does this, though it reads no metadata. */
+static gboolean
+check_metadata (JsonNode *metadata, const char *file_name, GError **error)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  if (JSON_NODE_HOLDS_NULL (metadata))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (metadata)) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+        "%s: __metadata__ is not an object of strings (safetensors refuses the file)", file_name);
+    return FALSE;
+  }
+  json_object_iter_init (&iter, json_node_get_object (metadata));
+  while (json_object_iter_next (&iter, &key, &value)) {
+    if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "%s: __metadata__ entry '%s' is not a string (safetensors refuses the file)", file_name, key);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static gboolean
 parse_tensors (BertSafetensors *safetensors, JsonObject *header, const char *file_name, GError **error)
 {
@@ -305,8 +332,11 @@ parse_tensors (BertSafetensors *safetensors, JsonObject *header, const char *fil
   while (json_object_iter_next (&iter, &name, &node)) {
     BertSafetensorsTensor *tensor;
 
-    if (strcmp (name, "__metadata__") == 0)
+    if (strcmp (name, "__metadata__") == 0) {
+      if (!check_metadata (node, file_name, error))
+        return FALSE;
       continue;
+    }
     tensor = parse_tensor (name, node, file_name, error);
     if (tensor == NULL)
       return FALSE;

@@ -42,7 +42,8 @@ fill_config (BertConfig *config, const BertTestModelSpec *spec)
   config->id2label = g_new0 (char *, config->num_labels + 1);
   for (int i = 0; i < config->num_labels; i++)
     config->id2label[i] = g_strdup_printf ("label%d", i);
-  config->multi_label = spec->head != BERT_HEAD_ENCODER && spec->multi_label;
+  config->score_function =
+      spec->head != BERT_HEAD_ENCODER && spec->multi_label ? BERT_SCORES_SIGMOID : BERT_SCORES_SOFTMAX;
   config->pooling = spec->sentence_transformers ? spec->pooling : BERT_POOLING_MEAN;
   config->normalize = spec->sentence_transformers && spec->normalize;
   config->max_seq_length = spec->max_position_embeddings;

@@ -155,9 +155,22 @@ cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t 
       out[(size_t) s * hidden + i] = hidden_states[(size_t) seq_offsets[s] * hidden + i];
 }
 
+/* A logit's score in double; max_logit and sum (of exp (logit - max_logit)) for softmax. */
+static double
+score (float logit, float max_logit, double sum, BertScoreFunction score_function)
+{
+  switch (score_function) {
+    case BERT_SCORES_SIGMOID: return 1.0 / (1.0 + exp (-(double) logit));
+    case BERT_SCORES_TANH: return tanh ((double) logit);
+    case BERT_SCORES_IDENTITY: return logit;
+    case BERT_SCORES_SOFTMAX:
+    default: return exp ((double) logit - max_logit) / sum;
+  }
+}
+
 void
 cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
-    const float *logits, uint32_t n_rows, int n_labels, gboolean use_sigmoid)
+    const float *logits, uint32_t n_rows, int n_labels, BertScoreFunction score_function)
 {
   for (uint32_t r = 0; r < n_rows; r++) {
     const float *in = logits + (size_t) r * n_labels;
@@ -171,12 +184,11 @@ cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, u
     for (int l = 0; probs_out != NULL && l < n_labels; l++)
       sum += exp ((double) in[l] - in[labels[r]]);
     for (int l = 0; probs_out != NULL && l < n_labels; l++)
-      probs_out[(size_t) r * n_labels + l] =
-          (float) (use_sigmoid ? 1.0 / (1.0 + exp (-(double) in[l]))
-                               : exp ((double) in[l] - in[labels[r]]) / sum);
+      probs_out[(size_t) r * n_labels + l] = (float) score (in[l], in[labels[r]], sum, score_function);
     for (int l = 0; applies_out != NULL && l < n_labels; l++)
-      applies_out[(size_t) r * n_labels + l] =
-          use_sigmoid ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD : l == labels[r];
+      applies_out[(size_t) r * n_labels + l] = score_function == BERT_SCORES_SIGMOID
+          ? probs_out[(size_t) r * n_labels + l] > BERT_MULTI_LABEL_THRESHOLD
+          : l == labels[r];
   }
 }
 

@@ -26,7 +26,7 @@ void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32
 void cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t *seq_offsets,
     uint32_t n_sequences, int hidden);
 void cpu_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8_t *applies_out,
-    const float *logits, uint32_t n_rows, int n_labels, gboolean use_sigmoid);
+    const float *logits, uint32_t n_rows, int n_labels, BertScoreFunction score_function);
 /* out[rows, out_features] = input . weight^T (+ bias) */
 void cpu_linear (float *out, const float *input, const float *weight, const float *bias, uint32_t rows,
     int in_features, int out_features);

@@ -396,10 +396,17 @@ test_gather_first_tokens (gconstpointer data)
   g_rand_free (rand);
 }
 
+static const char *const score_function_names[] = {
+  [BERT_SCORES_SOFTMAX] = "softmax",
+  [BERT_SCORES_SIGMOID] = "sigmoid",
+  [BERT_SCORES_IDENTITY] = "identity",
+  [BERT_SCORES_TANH] = "tanh",
+};
+
 /* Rows of stride entries of which the first n_labels are logits (the rest is padding). */
 static void
-check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32_t n_rows, int n_labels,
-    int stride)
+check_logits (BertDType dtype, BertScoreFunction score_function, gboolean with_probs, uint32_t n_rows,
+    int n_labels, int stride)
 {
   size_t n = (size_t) n_rows * n_labels;
   GRand *rand = g_rand_new_with_seed (n_labels);
@@ -413,17 +420,17 @@ check_logits (BertDType dtype, gboolean use_sigmoid, gboolean with_probs, uint32
   uint8_t *device_applies = with_probs ? device_alloc (n) : NULL;
   int32_t *device_labels = device_alloc (n_rows * sizeof (int32_t));
   char *what = on_host (g_strdup_printf ("logits_probs_argmax %s %s", cuda_test_dtype_name (dtype),
-      use_sigmoid ? "sigmoid" : "softmax"));
+      score_function_names[score_function]));
 
   for (uint32_t r = 0; r < n_rows; r++)
     memcpy (logits + (size_t) r * n_labels, padded + (size_t) r * stride, n_labels * sizeof (float));
   CHECK_CUDA (
       bert_cuda_logits_probs_argmax (dtype, device_logits, device_probs, device_labels, device_applies,
-          upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, use_sigmoid, NULL));
+          upload (dtype, padded, (size_t) n_rows * stride), n_rows, n_labels, stride, score_function, NULL));
   CHECK_CUDA (cudaMemcpy (got_logits, device_logits, n * sizeof (float), cudaMemcpyDeviceToHost));
   CHECK_CUDA (cudaMemcpy (got_labels, device_labels, n_rows * sizeof (int32_t), cudaMemcpyDeviceToHost));
   cpu_logits_probs_argmax (want_logits, with_probs ? want_probs : NULL, want_labels,
-      with_probs ? want_applies : NULL, logits, n_rows, n_labels, use_sigmoid);
+      with_probs ? want_applies : NULL, logits, n_rows, n_labels, score_function);
   g_assert_cmpmem (got_logits, n * sizeof (float), want_logits, n * sizeof (float));
   g_assert_cmpmem (got_labels, n_rows * sizeof (int32_t), want_labels, n_rows * sizeof (int32_t));
   if (with_probs) {
@@ -445,11 +452,14 @@ test_logits_probs_argmax (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
 
-  check_logits (dtype, FALSE, TRUE, 300, 2, 8); /* as the padded classifier GEMM leaves them */
-  check_logits (dtype, TRUE, TRUE, 17, 4, 4);
-  check_logits (dtype, FALSE, TRUE, 1000, 9, 16);  /* token classifier: softmax per token */
-  check_logits (dtype, FALSE, FALSE, 1000, 9, 16); /* labels only */
-  check_logits (dtype, FALSE, TRUE, 3, 1, 1);
+  check_logits (dtype, BERT_SCORES_SOFTMAX, TRUE, 300, 2, 8); /* as the padded classifier GEMM leaves them */
+  check_logits (dtype, BERT_SCORES_SIGMOID, TRUE, 17, 4, 4);
+  check_logits (dtype, BERT_SCORES_SOFTMAX, TRUE, 1000, 9, 16);  /* token classifier: softmax per token */
+  check_logits (dtype, BERT_SCORES_SOFTMAX, FALSE, 1000, 9, 16); /* labels only */
+  check_logits (dtype, BERT_SCORES_SOFTMAX, TRUE, 3, 1, 1);
+  check_logits (dtype, BERT_SCORES_IDENTITY, TRUE, 40, 1, 8); /* regression: the raw logit */
+  check_logits (dtype, BERT_SCORES_IDENTITY, TRUE, 40, 3, 8);
+  check_logits (dtype, BERT_SCORES_TANH, TRUE, 40, 2, 8); /* a CrossEncoder's Tanh */
 }
 
 static void
@@ -551,14 +561,14 @@ test_launchers_refuse_bad_shapes (void)
                        BERT_CUDA_MAX_HEAD_DIM + 1, NULL),
       ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 0, 0,
-                       FALSE, NULL),
+                       BERT_SCORES_SOFTMAX, NULL),
       ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 4, 3,
-                       FALSE, NULL),
+                       BERT_SCORES_SOFTMAX, NULL),
       ==, cudaErrorInvalidValue);
   /* Which labels apply is read from the probabilities. */
   g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, (uint8_t *) 1, NULL, 1, 4,
-                       4, FALSE, NULL),
+                       4, BERT_SCORES_SOFTMAX, NULL),
       ==, cudaErrorInvalidValue);
 }
 

@@ -9,7 +9,9 @@
  * significant bits), and the same labels wherever the CPU's two best logits are clearly apart.
  *
  * Also the DistilBERT, RoBERTa, XLM-R and CamemBERT folders of tests/engine/data/families
- * (F32 storage, every head), which need no shared folder.
+ * (F32 storage, every head) and the classifiers of tests/engine/data/real-configs whose
+ * probs are not a softmax (a regression head's raw logits, a CrossEncoder's Tanh), which
+ * need no shared folder. A sequence classifier's probs are compared as its logits are.
  *
  * Exits 77 where there is no CUDA GPU; without the shared folder only the family folders
  * run; a model missing from the shared folder (all-MiniLM-L6-v2 is large to carry to a GPU
@@ -47,15 +49,20 @@ static const char *family_models[] = {
   "camembert-token-f32",
 };
 
-/* tests/engine/data/families: from meson, else (the emulator's build) beside this file. */
+static const char *real_config_models[] = {
+  "regression",
+  "cross-encoder-tanh",
+};
+
+/* tests/engine/data/SUBDIR: from meson, else (the emulator's build) beside this file. */
 static char *
-family_models_dir (void)
+engine_data_dir (const char *subdir)
 {
-#ifdef FAMILY_MODELS_DIR
-  return g_strdup (FAMILY_MODELS_DIR);
+#ifdef ENGINE_DATA_DIR
+  return g_build_filename (ENGINE_DATA_DIR, subdir, NULL);
 #else
   char *here = g_path_get_dirname (__FILE__);
-  char *dir = g_build_filename (here, "..", "engine", "data", "families", NULL);
+  char *dir = g_build_filename (here, "..", "engine", "data", subdir, NULL);
 
   g_free (here);
   return dir;
@@ -193,6 +200,7 @@ compare_outputs (const char *what, const BertBatchOutput *cuda, const BertBatchO
       /* Rows of 2 to 4 logits: compare the batch's logits as one vector, and the probabilities. */
       assert_rows_close (what, cuda->logits, cpu->logits, 1, (size_t) cpu->n_sequences * n_labels,
           min_cosine);
+      assert_rows_close (what, cuda->probs, cpu->probs, 1, (size_t) cpu->n_sequences * n_labels, min_cosine);
       for (uint32_t s = 0; s < cpu->n_sequences; s++)
         assert_same_label (what, s, cpu->logits + (size_t) s * n_labels, n_labels, cpu->labels[s],
             cuda->labels[s], margin);
@@ -279,7 +287,18 @@ test_model_parity (gconstpointer data)
 static void
 test_family_parity (gconstpointer data)
 {
-  char *dir = family_models_dir ();
+  char *dir = engine_data_dir ("families");
+  char *folder = g_build_filename (dir, (const char *) data, NULL);
+
+  check_model (folder);
+  g_free (folder);
+  g_free (dir);
+}
+
+static void
+test_real_config_parity (gconstpointer data)
+{
+  char *dir = engine_data_dir ("real-configs");
   char *folder = g_build_filename (dir, (const char *) data, NULL);
 
   check_model (folder);
@@ -299,6 +318,11 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (family_models); i++) {
     char *path = g_strdup_printf ("/cuda/parity/family/%s", family_models[i]);
     g_test_add_data_func (path, family_models[i], test_family_parity);
+    g_free (path);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (real_config_models); i++) {
+    char *path = g_strdup_printf ("/cuda/parity/real-config/%s", real_config_models[i]);
+    g_test_add_data_func (path, real_config_models[i], test_real_config_parity);
     g_free (path);
   }
   if (probe == NULL || !g_file_test (probe, G_FILE_TEST_IS_DIR))

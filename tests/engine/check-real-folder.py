@@ -155,6 +155,32 @@ def rounded(values):
     return [rounded(v) for v in values] if isinstance(values, list) else float("%.8g" % values)
 
 
+def cross_encoder_activation(folder, config):
+    """The torch.nn activation a sentence-transformers CrossEncoder folder names, where
+    CrossEncoder looks first: config_sentence_transformers.json, then config.json's two
+    fields; None where none is named."""
+    path = os.path.join(folder, "config_sentence_transformers.json")
+    saved = json.load(open(path)) if os.path.exists(path) else {}
+    name = saved.get("activation_fn")
+    if name is None and "activation_fn" in config.get("sentence_transformers", {}):
+        name = config["sentence_transformers"]["activation_fn"]
+    elif name is None:
+        name = config.get("sbert_ce_default_activation_function")
+    return getattr(torch.nn, name.rsplit(".", 1)[1])() if name else None
+
+
+def scores(model_config, activation, logits):
+    """A sequence classifier's scores: the CrossEncoder's activation where it names one,
+    else as transformers' text-classification pipeline gives them."""
+    if activation is not None:
+        return activation(logits)
+    if model_config.problem_type == "regression":
+        return logits
+    if model_config.problem_type == "multi_label_classification" or model_config.num_labels == 1:
+        return torch.sigmoid(logits)
+    return torch.softmax(logits, -1)
+
+
 def reference_line(config, head, model, sentence_model, ids, type_ids):
     input_ids = torch.tensor([ids])
     features = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
@@ -174,8 +200,7 @@ def reference_line(config, head, model, sentence_model, ids, type_ids):
     if head == "token":
         line.update(token_logits=rounded(logits.tolist()), token_labels=[names[int(i)] for i in logits.argmax(-1)])
         return line
-    sigmoid = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
-    probs = torch.sigmoid(logits) if sigmoid else torch.softmax(logits, -1)
+    probs = scores(model.config, cross_encoder_activation(model.name_or_path, config), logits)
     line.update(logits=rounded(logits.tolist()), probs=rounded(probs.tolist()), label=names[int(logits.argmax())])
     return line
 

@@ -1,6 +1,7 @@
 """What the element tests of this folder share: the skip where gi, numpy or the elements
 are missing (exit 77), texts pushed through a pipeline with their metas collected, and a
 model folder's embeddings checked against its reference.json."""
+import json
 import sys
 
 SKIP = 77
@@ -29,15 +30,27 @@ def buffer_field(structure, name, dtype):
 def run_texts(description, texts, warnings=None):
     """The (text, token meta, result meta) of each text through the pipeline described;
     the warnings posted go into warnings when given."""
+    def collect(buffer):
+        text = buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
+        return (text, buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
+                buffer.get_custom_meta("GstBertResultMeta").get_structure().copy())
+    return run_buffers(description, texts, collect, warnings)
+
+
+def run_json(description, texts):
+    """The objects that the pipeline described, ending in bert-json, writes for texts."""
+    return [json.loads(line) for line in run_buffers(
+        f"{description} ! bert-json", texts, lambda buffer: buffer.extract_dup(0, buffer.get_size()).decode("utf-8"))]
+
+
+def run_buffers(description, texts, collect, warnings=None):
+    """collect (buffer) of each buffer out of the pipeline described, fed texts."""
     pipeline = Gst.parse_launch(
         f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
     results = []
 
     def on_new_sample(sink):
-        buffer = sink.emit("pull-sample").get_buffer()
-        text = buffer.extract_dup(0, buffer.get_size()).decode("utf-8")
-        results.append((text, buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
-                        buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
+        results.append(collect(sink.emit("pull-sample").get_buffer()))
         return Gst.FlowReturn.OK
 
     sink = pipeline.get_by_name("sink")

@@ -29,6 +29,16 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   and "architectures": null (BandaiNamcoResearchInc/DistilBERT-base-jp): the position
   table is the checkpoint's (sinusoids, left as transformers made them), the head is
   found from the tensors.
+- regression: a one-label BertForSequenceClassification with "problem_type": "regression"
+  (irtezachy/Multilingual-Tweet-Intimacy-Prediction, an XLM-R, has this head), which
+  transformers' text-classification pipeline scores by the raw logit; the reference is
+  that pipeline's postprocess. reference.json holds texts with the pipeline's label and
+  score for them, for test-family-elements.py.
+- cross-encoder-tanh: a three-label BertForSequenceClassification saved as a
+  sentence-transformers 5 CrossEncoder names its activation in config.json
+  ("sentence_transformers": {"activation_fn": "torch.nn.modules.activation.Tanh"}), with
+  problem_type regression, which the CrossEncoder's activation overrides; the reference is
+  CrossEncoder's scores.
 
 reference.jsonl holds, for a handful of token-id inputs, the outputs in the format
 test-engine-parity reads.
@@ -41,7 +51,7 @@ import sys
 import torch
 import transformers
 from safetensors.torch import save_file
-from sentence_transformers import SentenceTransformer
+from sentence_transformers import CrossEncoder, SentenceTransformer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB_SIZE = 40
@@ -241,6 +251,58 @@ def make_distilbert_sinusoidal(folder, seed):
     write_reference(folder, compute, seed)
 
 
+def make_regression(folder, seed):
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(bert_config(num_labels=1, problem_type="regression"))
+    randomize(model, seed)
+    model.save_pretrained(folder)
+    write_vocab(folder)
+    model = transformers.BertForSequenceClassification.from_pretrained(folder, attn_implementation="eager").eval()
+    tokenizer = transformers.BertTokenizerFast(os.path.join(folder, "vocab.txt"), do_lower_case=False,
+                                               model_max_length=24)
+    tokenizer.save_pretrained(folder)
+    pipe = transformers.TextClassificationPipeline(model=model, tokenizer=tokenizer)
+
+    def compute(f):
+        logits = model(**f).logits
+        scores = pipe.postprocess({"logits": logits}, top_k=None)
+        return {"logits": rounded(logits[0].tolist()), "probs": [rounded(scores[0]["score"])],
+                "label": pipe.postprocess({"logits": logits})["label"]}
+    write_reference(folder, compute, seed)
+    # For the element test: texts as the pipeline tokenizes and scores them.
+    lines = [dict(text=text, ids=tokenizer(text, truncation=True)["input_ids"], **pipe(text, truncation=True)[0])
+             for text in TEXTS]
+    for line in lines:
+        line["score"] = rounded(line["score"])
+    write_json(folder, "reference.json", {"lines": lines})
+
+
+def make_cross_encoder_tanh(folder, seed):
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    labels = ["relevance", "fluency", "toxicity"]
+    model = transformers.BertForSequenceClassification(bert_config(
+        problem_type="regression", id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)}))
+    randomize(model, seed)
+    model.save_pretrained(folder)
+    with open(os.path.join(folder, "config.json")) as f:
+        saved = json.load(f)
+    saved["sentence_transformers"] = {"activation_fn": "torch.nn.modules.activation.Tanh", "version": "5.1.0"}
+    write_json(folder, "config.json", saved)
+    write_vocab(folder)
+    cross_encoder = CrossEncoder(folder, device="cpu", model_kwargs={"attn_implementation": "eager"})
+    assert isinstance(cross_encoder.activation_fn, torch.nn.Tanh)
+    hf_model = cross_encoder.model.eval()
+
+    def compute(f):
+        logits = hf_model(**f).logits[0]
+        return {"logits": rounded(logits.tolist()), "probs": rounded(cross_encoder.activation_fn(logits).tolist()),
+                "label": labels[int(logits.argmax())]}
+    write_reference(folder, compute, seed)
+
+
 def main():
     out_dir = os.path.join(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "data"), "real-configs")
     mean_flags = {"word_embedding_dimension": HIDDEN, "pooling_mode_cls_token": False,
@@ -254,6 +316,8 @@ def main():
     make_distilbert_sinusoidal(os.path.join(out_dir, "distilbert-sinusoidal"), 4)
     make_one_label(os.path.join(out_dir, "one-label-no-id2label"), 5)
     make_transformer_subfolder(os.path.join(out_dir, "transformer-subfolder"), 6)
+    make_regression(os.path.join(out_dir, "regression"), 7)
+    make_cross_encoder_tanh(os.path.join(out_dir, "cross-encoder-tanh"), 8)
 
 
 if __name__ == "__main__":

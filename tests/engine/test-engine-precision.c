@@ -212,7 +212,8 @@ compare_sequence (const BertModel *model, BertHead head, const BertBatchOutput *
       failures++;
     }
   } else if (head == BERT_HEAD_SEQUENCE_CLASSIFIER) {
-    probabilities (fp32->logits + (gsize) index * n_labels, n_labels, model->config.multi_label, probs);
+    probabilities (fp32->logits + (gsize) index * n_labels, n_labels,
+        model->config.score_function == BERT_SCORES_SIGMOID, probs);
     if (clear_winner (probs, n_labels)) {
       ++*labels_checked;
       if (fp32->labels[index] != got->labels[got_index]) {

@@ -38,7 +38,7 @@ assert_same_config (const BertConfig *loaded, const BertConfig *built)
   g_assert_cmpint (loaded->num_labels, ==, built->num_labels);
   for (int i = 0; i < built->num_labels; i++)
     g_assert_cmpstr (loaded->id2label[i], ==, built->id2label[i]);
-  g_assert_cmpint (loaded->multi_label, ==, built->multi_label);
+  g_assert_cmpint (loaded->score_function, ==, built->score_function);
   g_assert_cmpint (loaded->pooling, ==, built->pooling);
   g_assert_cmpint (loaded->normalize, ==, built->normalize);
   g_assert_cmpint (loaded->max_seq_length, ==, built->max_seq_length);

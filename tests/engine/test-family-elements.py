@@ -11,7 +11,10 @@ diff <= 1e-4. Also: bert-infer refuses a folder of an unsupported model_type at 
 naming it and the supported ones; a sentence-transformers folder with its encoder in
 0_Transformer/ (data/real-configs/transformer-subfolder) gives sentence-transformers' ids
 and embeddings through `bert-infer` alone and through `tokenizer
-vocab=DIR/0_Transformer ! bert-infer`, truncated at that subfolder's max_seq_length.
+vocab=DIR/0_Transformer ! bert-infer`, truncated at that subfolder's max_seq_length; a
+problem_type regression folder (data/real-configs/regression) gives, in the result meta
+and through bert-json, the raw logit as its score and its label always named, as
+transformers' text-classification pipeline does.
 Exits 77 (skipped) where gi, numpy or the elements are missing.
 """
 import json
@@ -23,9 +26,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
 SUBFOLDER_MODEL = HERE / "data" / "real-configs" / "transformer-subfolder"
+REGRESSION_MODEL = HERE / "data" / "real-configs" / "regression"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-from element_pipelines import Gst, buffer_field, check_folder_against_reference, numpy, run_texts  # noqa: E402,E501  (exits 77 first where needed)
+from element_pipelines import Gst, buffer_field, check_folder_against_reference, numpy, run_json, run_texts  # noqa: E402,E501  (exits 77 first where needed)
 
 
 class FamilyPipelines(unittest.TestCase):
@@ -72,6 +76,28 @@ class FamilyPipelines(unittest.TestCase):
     def test_transformer_subfolder_with_tokenizer_element(self):
         self.check_subfolder_pipeline(
             f"tokenizer vocab={SUBFOLDER_MODEL / '0_Transformer'} ! bert-infer model={SUBFOLDER_MODEL} device=cpu")
+
+    def test_regression_scores_are_raw_logits(self):
+        lines = json.loads((REGRESSION_MODEL / "reference.json").read_text(encoding="utf-8"))["lines"]
+        texts = [line["text"] for line in lines]
+        description = f"bert-infer model={REGRESSION_MODEL} device=cpu"
+        self.assertTrue(any(line["score"] < 0 for line in lines), "no negative score: a sigmoid would pass")
+        metas = run_texts(description, texts)
+        self.assertEqual(len(metas), len(lines))
+        for line, (_, tokens, result) in zip(lines, metas):
+            self.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
+            numpy.testing.assert_allclose(buffer_field(result, "probs", numpy.float32), [line["score"]],
+                                          atol=1e-4, rtol=0, err_msg=line["text"])
+            self.assertEqual(result.get_value("label"), line["label"], line["text"])
+        objects = run_json(description, texts)
+        self.assertEqual(len(objects), len(lines))
+        for line, printed in zip(lines, objects):
+            self.assertEqual(printed["text"], line["text"])
+            result = printed["result"]
+            self.assertEqual(result["label"], line["label"], line["text"])
+            self.assertEqual(result["label_index"], 0, line["text"])
+            self.assertNotIn("labels", result, line["text"])
+            numpy.testing.assert_allclose(result["probs"], [line["score"]], atol=1e-4, rtol=0, err_msg=line["text"])
 
     def test_roberta_with_byte_level_bpe(self):
         self.check_folder("roberta-bpe")

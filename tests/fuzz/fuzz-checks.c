@@ -1,6 +1,8 @@
 /* fuzz-checks.c: the invariants the fuzz targets check on tokenizers and models. */
 #include "fuzz-checks.h"
 
+#include "bert_token_cut.h"
+
 #include <string.h>
 
 /* UTF-8 validity as the tokenizer sees it: NUL is a valid (control) character,
@@ -91,7 +93,9 @@ check_encoding_shape (const BertTokenizer *tokenizer, const BertEncoding *encodi
 }
 
 /* Truncation keeps the template's special tokens and the first sequence tokens that fit
- * in max_length beside them (none where the specials alone exceed it). */
+ * in max_length beside them (none where the specials alone exceed it); the last ones where
+ * the tokenizer truncates on the left, the first of them with its space given back where
+ * it trims offsets. */
 static void
 check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full, const BertEncoding *cut,
     guint max_length)
@@ -108,11 +112,50 @@ check_truncation (const BertTokenizer *tokenizer, const BertEncoding *full, cons
   if (cut->truncated != (full->n_tokens > expected))
     fuzz_fail ("max_length %u: truncated flag %d with %u tokens untruncated", max_length, cut->truncated,
         full->n_tokens);
+  gboolean keep_end = bert_tokenizer_get_options (tokenizer)->truncate_left;
+  uint32_t n_dropped = full->n_tokens - cut->n_tokens;
   for (uint32_t i = 0; i + n_suffix < cut->n_tokens; i++) {
-    if (cut->ids[i] != full->ids[i] || cut->offsets[2 * i] != full->offsets[2 * i]
-        || cut->offsets[2 * i + 1] != full->offsets[2 * i + 1])
+    uint32_t from = keep_end && i >= n_prefix ? i + n_dropped : i;
+    gboolean untrimmed =
+        keep_end && n_dropped > 0 && i == n_prefix && bert_tokenizer_get_trims_offsets (tokenizer);
+    if (cut->ids[i] != full->ids[from]
+        || (!untrimmed
+            && (cut->offsets[2 * i] != full->offsets[2 * from]
+                || cut->offsets[2 * i + 1] != full->offsets[2 * from + 1])))
       fuzz_fail ("max_length %u: token %u differs from the untruncated encoding", max_length, i);
   }
+}
+
+/* bert_token_cut of the whole encoding, its layout found from its tokens alone, must give
+ * the tokenizer's own encoding at max_length, wherever the layout can be told and the
+ * special tokens fit in max_length. texts: what the offsets point into. */
+static void
+check_token_cut (const BertTokenizer *tokenizer, const BertEncoding *whole, const BertEncoding *expected,
+    guint max_length, const char *const texts[2])
+{
+  BertEncoding copy;
+  gboolean is_pair = FALSE;
+  uint32_t n = whole->n_tokens;
+
+  bert_encoding_init (&copy);
+  copy.ids = g_memdup2 (whole->ids, n * sizeof (int32_t));
+  copy.type_ids = g_memdup2 (whole->type_ids, n * sizeof (int32_t));
+  copy.offsets = g_memdup2 (whole->offsets, 2 * (gsize) n * sizeof (uint32_t));
+  copy.n_tokens = copy.capacity = n;
+  if (bert_token_layout_find (tokenizer, &copy, TRUE, &is_pair, NULL)
+      && bert_token_cut (tokenizer, &copy, is_pair, max_length, texts, NULL)) {
+    if (copy.n_tokens != expected->n_tokens || copy.truncated != expected->truncated)
+      fuzz_fail ("token cut to %u: %u tokens (truncated %d), the encoding at that length has %u (%d)",
+          max_length, copy.n_tokens, copy.truncated, expected->n_tokens, expected->truncated);
+    for (uint32_t i = 0; i < copy.n_tokens; i++)
+      if (copy.ids[i] != expected->ids[i] || copy.type_ids[i] != expected->type_ids[i]
+          || copy.offsets[2 * i] != expected->offsets[2 * i]
+          || copy.offsets[2 * i + 1] != expected->offsets[2 * i + 1])
+        fuzz_fail ("token cut to %u: token %u is %d:%d:%u:%u, at that length %d:%d:%u:%u", max_length, i,
+            copy.ids[i], copy.type_ids[i], copy.offsets[2 * i], copy.offsets[2 * i + 1], expected->ids[i],
+            expected->type_ids[i], expected->offsets[2 * i], expected->offsets[2 * i + 1]);
+  }
+  bert_encoding_clear (&copy);
 }
 
 void
@@ -138,6 +181,7 @@ fuzz_check_encode (const BertTokenizer *tokenizer, const char *text, size_t len,
   bert_tokenizer_encode (tokenizer, text, len, max_length, &cut);
   check_encoding_shape (tokenizer, &cut, text, len, valid_utf8);
   check_truncation (tokenizer, &full, &cut, max_length);
+  check_token_cut (tokenizer, &full, &cut, max_length, (const char *const[]){ text, text });
   bert_encoding_clear (&cut);
 }
 
@@ -161,21 +205,32 @@ longest_first_oracle (uint64_t budget, const uint64_t full[2], uint64_t kept[2])
   kept[1] = MIN (full[1], full[0] > full[1] ? shorter : longer);
 }
 
+/* The text's tokens in the pair are its own encoding's first expected ones, or its last
+ * where the tokenizer truncates on the left (the first of them then with its span moved to
+ * the space before it where it trims offsets: bert_truncation_untrim_first). */
 static void
-check_pair_sequence (const BertEncoding *pair, int sequence, const BertEncoding *single, size_t len,
-    uint64_t expected)
+check_pair_sequence (const BertTokenizer *tokenizer, const BertEncoding *pair, int sequence,
+    const BertEncoding *single, size_t len, uint64_t expected)
 {
   uint32_t start = pair->sequence_start[sequence], from = single->sequence_start[0];
+  gboolean keep_end = bert_tokenizer_get_options (tokenizer)->truncate_left;
+  gboolean untrimmed =
+      keep_end && expected < single->sequence_length[0] && bert_tokenizer_get_trims_offsets (tokenizer);
 
   if (pair->sequence_length[sequence] != expected)
     fuzz_fail ("pair: text %d keeps %u tokens, longest first keeps %u of %u", sequence,
         pair->sequence_length[sequence], (unsigned) expected, single->sequence_length[0]);
+  if (keep_end)
+    from += single->sequence_length[0] - (uint32_t) expected;
   for (uint32_t i = 0; i < expected; i++) {
     if (bert_encoding_sequence_id (pair, start + i) != sequence
         || pair->ids[start + i] != single->ids[from + i]
-        || pair->offsets[2 * (start + i)] != single->offsets[2 * (from + i)]
-        || pair->offsets[2 * (start + i) + 1] != single->offsets[2 * (from + i) + 1])
-      fuzz_fail ("pair: token %u of text %d differs from its own encoding", i, sequence);
+        || (!(untrimmed && i == 0)
+            && (pair->offsets[2 * (start + i)] != single->offsets[2 * (from + i)]
+                || pair->offsets[2 * (start + i) + 1] != single->offsets[2 * (from + i) + 1])))
+      fuzz_fail ("pair: token %u of text %d is %d:%u:%u, its own encoding's %d:%u:%u", i, sequence,
+          pair->ids[start + i], pair->offsets[2 * (start + i)], pair->offsets[2 * (start + i) + 1],
+          single->ids[from + i], single->offsets[2 * (from + i)], single->offsets[2 * (from + i) + 1]);
     if (pair->offsets[2 * (start + i) + 1] > len)
       fuzz_fail ("pair: token %u of text %d ends past its %zu bytes", i, sequence, len);
   }
@@ -187,7 +242,7 @@ fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size_t a_
 {
   const char *texts[2] = { a, b };
   size_t lengths[2] = { a_len, b_len };
-  BertEncoding pair, single[2];
+  BertEncoding pair, whole, single[2];
   uint64_t full[2], kept[2];
   GError *error = NULL;
 
@@ -199,6 +254,10 @@ fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size_t a_
     fuzz_fail ("pair: %s", error->message);
   uint32_t n_added = pair.n_tokens;
   bert_tokenizer_encode_pair (tokenizer, a, a_len, b, b_len, max_length, &pair, NULL);
+  bert_encoding_init (&whole);
+  bert_tokenizer_encode_pair (tokenizer, a, a_len, b, b_len, G_MAXUINT, &whole, NULL);
+  check_token_cut (tokenizer, &whole, &pair, max_length, texts);
+  bert_encoding_clear (&whole);
   for (int s = 0; s < 2; s++) {
     bert_encoding_init (&single[s]);
     bert_tokenizer_encode (tokenizer, texts[s], lengths[s], G_MAXUINT, &single[s]);
@@ -206,7 +265,7 @@ fuzz_check_encode_pair (const BertTokenizer *tokenizer, const char *a, size_t a_
   }
   longest_first_oracle (max_length >= n_added ? max_length - n_added : G_MAXUINT64, full, kept);
   for (int s = 0; s < 2; s++)
-    check_pair_sequence (&pair, s, &single[s], lengths[s], kept[s]);
+    check_pair_sequence (tokenizer, &pair, s, &single[s], lengths[s], kept[s]);
   if (pair.n_tokens != n_added + kept[0] + kept[1])
     fuzz_fail ("pair: %u tokens, expected %u special and %u + %u", pair.n_tokens, n_added, (unsigned) kept[0],
         (unsigned) kept[1]);

@@ -3,10 +3,12 @@
  * Every input is encoded by every tokenizer loaded at start-up (the tiny fixture
  * vocabulary under four normaliser settings; the Unigram and byte-level BPE fixtures of
  * tests/tokenizer/data: Precompiled charsmaps, Metaspace, byte fallback, ByteLevel,
- * RoBERTa's trimming, subword affixes; five with normalized added tokens, of
- * data/normalized-added; and the real Hugging Face tokenizers when
+ * RoBERTa's trimming, subword affixes; WordPiece files of the tokenizers library's shapes
+ * and NFC/NFKC/NFKD normalisers; five with normalized added tokens, of
+ * data/normalized-added; three truncating on the left; and the real Hugging Face tokenizers when
  * $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken from the
- * input's size, and each encoding's invariants are checked (fuzz_check_encode). Inputs
+ * input's size, and each encoding's invariants are checked (fuzz_check_encode: also that
+ * bert_token_cut of the whole encoding gives the truncated one). Inputs
  * include invalid UTF-8, NULs and pango markup. The input cut in two (where its first
  * byte says) is also encoded as a sequence pair (fuzz_check_encode_pair).
  */
@@ -47,14 +49,58 @@ add_fixture_tokenizers (void)
 static void
 add_subword_tokenizers (void)
 {
+  /* A few of the WordPiece shapes and of the normal forms: each tokenizer costs every
+   * input its encodings. */
   static const char *const fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
-    "unigram-hf", "bpe-roberta", "bpe-affixes" };
+    "unigram-hf", "bpe-roberta", "bpe-affixes", "wordpiece-shapes/tutorial", "wordpiece-shapes/digits",
+    "wordpiece-shapes/punct-removed", "normal-forms/wordpiece-nfkd", "normal-forms/bpe-nfc",
+    "normal-forms/unigram-nfkc-runs" };
 
   for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
     char *folder = g_build_filename (FUZZ_SUBWORD_DIR, fixtures[i], NULL);
     GError *error = NULL;
     add_tokenizer (bert_tokenizer_new_from_path (folder, &error), error, folder);
     g_free (folder);
+  }
+}
+
+/* The fixture's tokenizer.json in a folder whose tokenizer_config.json says truncation_side
+ * "left": the cut that keeps the end (and RoBERTa's untrimmed first token). */
+static BertTokenizer *
+load_truncating_left (const char *fixture, GError **error)
+{
+  char *source = g_build_filename (FUZZ_SUBWORD_DIR, fixture, "tokenizer.json", NULL);
+  char *dir = g_dir_make_tmp ("fuzz-truncation-left-XXXXXX", NULL);
+  char *json = g_build_filename (dir, "tokenizer.json", NULL),
+       *config = g_build_filename (dir, "tokenizer_config.json", NULL);
+  char *contents = NULL;
+  gsize length = 0;
+  BertTokenizer *tokenizer;
+
+  if (dir == NULL || !g_file_get_contents (source, &contents, &length, NULL)
+      || !g_file_set_contents (json, contents, length, NULL)
+      || !g_file_set_contents (config, "{\"truncation_side\": \"left\"}", -1, NULL))
+    fuzz_fail ("cannot copy %s to a folder truncating on the left", source);
+  tokenizer = bert_tokenizer_new_from_path (dir, error);
+  g_remove (json);
+  g_remove (config);
+  g_rmdir (dir);
+  g_free (contents);
+  g_free (config);
+  g_free (json);
+  g_free (dir);
+  g_free (source);
+  return tokenizer;
+}
+
+static void
+add_left_truncating_tokenizers (void)
+{
+  static const char *const fixtures[] = { "wordpiece-bert", "unigram-hf", "bpe-roberta" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
+    GError *error = NULL;
+    add_tokenizer (load_truncating_left (fixtures[i], &error), error, fixtures[i]);
   }
 }
 
@@ -145,6 +191,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   add_fixture_tokenizers ();
   add_subword_tokenizers ();
   add_normalized_added_tokenizers ();
+  add_left_truncating_tokenizers ();
   add_shared_tokenizers ();
   return 0;
 }

@@ -726,23 +726,44 @@ argmax (const float *x, int n)
   return best;
 }
 
-/* Which labels of one row apply: each over the threshold for a multi-label model, else
- * the highest-scoring one. */
+/* Which labels of one row apply: each over the threshold for sigmoid scores, else the
+ * highest-scoring one. */
 static void
-mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label, gboolean multi_label)
+mark_applying_labels (uint8_t *applies, const float *probs, int n_labels, int32_t label,
+    BertScoreFunction score_function)
 {
   for (int i = 0; i < n_labels; i++)
-    applies[i] = multi_label ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
+    applies[i] = score_function == BERT_SCORES_SIGMOID ? probs[i] > BERT_MULTI_LABEL_THRESHOLD : i == label;
+}
+
+/* A row of logits, in place, to the model's scores. */
+static void
+score_row (float *row, int n_labels, BertScoreFunction score_function)
+{
+  switch (score_function) {
+    case BERT_SCORES_SOFTMAX: bert_cpu_softmax (row, n_labels); break;
+    case BERT_SCORES_SIGMOID:
+      for (int i = 0; i < n_labels; i++)
+        row[i] = 1.0f / (1.0f + expf (-row[i]));
+      break;
+    case BERT_SCORES_TANH:
+      for (int i = 0; i < n_labels; i++)
+        row[i] = tanhf (row[i]);
+      break;
+    case BERT_SCORES_IDENTITY:
+    default: break;
+  }
 }
 
 /* logits = classifier (activation (pooler (first rows))), the activation tanh (BERT's
- * pooler, RoBERTa's classification head) or ReLU (DistilBERT); probs by softmax or
- * sigmoid. */
+ * pooler, RoBERTa's classification head) or ReLU (DistilBERT); probs by the model's score
+ * function. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
     uint8_t *applies)
 {
   int hidden = cpu->config->hidden_size, n_labels = cpu->config->num_labels;
+  BertScoreFunction score_function = cpu->config->score_function;
   int n = pass->n_sequences;
 
   for (int s = 0; s < n; s++)
@@ -757,14 +778,9 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
     float *row = probs + (gsize) s * n_labels;
 
     memcpy (row, logits + (gsize) s * n_labels, n_labels * sizeof (float));
-    if (cpu->config->multi_label) {
-      for (int i = 0; i < n_labels; i++)
-        row[i] = 1.0f / (1.0f + expf (-row[i]));
-    } else {
-      bert_cpu_softmax (row, n_labels);
-    }
+    score_row (row, n_labels, score_function);
     labels[s] = argmax (logits + (gsize) s * n_labels, n_labels);
-    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s], cpu->config->multi_label);
+    mark_applying_labels (applies + (gsize) s * n_labels, row, n_labels, labels[s], score_function);
   }
 }
 

@@ -1575,6 +1575,73 @@ GST_START_TEST (test_malformed_config_fails_naming_file)
 
 GST_END_TEST;
 
+/* The details of the one warning of a stream of two buffers of @n_tokens tokens each, more
+ * than the model takes, ending with the [SEP] as the tokenizer ends them or with a word. */
+static gchar *
+cut_warning_details (guint n_tokens, gboolean ends_with_sep)
+{
+  GstElement *element = new_bert_infer ("token", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *warning;
+  gchar *details = NULL;
+  GstHarness *h;
+
+  gst_element_set_bus (element, bus);
+  h = start_harness (element);
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *buffer = buffer_with_tokens ("token", n_tokens, 7);
+    GstStructure *s = gst_custom_meta_get_structure (gst_buffer_get_bert_token_meta (buffer));
+    GstBuffer *ids = gst_value_get_buffer (gst_structure_get_value (s, "ids"));
+    gint32 word = 7;
+
+    if (!ends_with_sep)
+      gst_buffer_fill (ids, (n_tokens - 1) * sizeof (gint32), &word, sizeof word);
+    fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    guint n_spans = 0;
+    gst_bert_result_meta_get_token_spans (result_of (out), &n_spans);
+    fail_unless_equals_int (n_spans, MODEL_POSITIONS);
+    fail_unless (gst_bert_result_meta_get_truncated (result_of (out)));
+    gst_buffer_unref (out);
+  }
+  warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (warning != NULL, "no truncation warning");
+  gst_message_parse_warning (warning, NULL, &details);
+  gst_message_unref (warning);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL, "warned twice");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  return details;
+}
+
+/* Tokens in the tokenizer's template are cut as it truncates; others keep their first
+ * tokens and the last, and the warning says that this may not be the tokenizer's. */
+GST_START_TEST (test_token_meta_cut_says_how)
+{
+  gchar *details = cut_warning_details (100, TRUE);
+
+  fail_unless (strstr (details,
+                   "cut as the model's tokenizer truncates at that length: the text losing its last "
+                   "tokens")
+          != NULL,
+      "%s", details);
+  fail_unless (strstr (details, "does not name its tokenizer") != NULL, "%s", details);
+  g_free (details);
+  details = cut_warning_details (100, FALSE);
+  fail_unless (strstr (details,
+                   "cannot be cut as the model's tokenizer truncates (the 100 tokens fit neither")
+          != NULL,
+      "%s", details);
+  fail_unless (strstr (details, "kept the first 63 and the last") != NULL, "%s", details);
+  g_free (details);
+}
+
+GST_END_TEST;
+
 /* Truncation at max_seq_length ----------------------------------------------------- */
 
 /* Checks that @buffer's token results cover @n_run tokens ending with the [SEP], and its
@@ -2162,6 +2229,7 @@ bertinfer_suite (void)
 
   suite_add_tcase (s, truncation);
   tcase_add_test (truncation, test_token_meta_cut_at_max_seq_length);
+  tcase_add_test (truncation, test_token_meta_cut_says_how);
   tcase_add_test (truncation, test_max_length_overrides_max_seq_length);
   tcase_add_test (truncation, test_own_tokenization_cut_at_max_seq_length);
   tcase_add_test (truncation, test_truncated_token_meta_makes_truncated_result);
