@@ -281,12 +281,12 @@ read_roberta (const BertSlowTokenizerConfig *config, GError **error)
 }
 
 JsonNode *
-bert_bpe_files_to_tokenizer_json (const char *folder, GError **error)
+bert_bpe_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config, GError **error)
 {
   BertSlowTokenizerConfig config;
   JsonNode *document = NULL;
 
-  if (bert_slow_tokenizer_config_read (&config, folder, &roberta_family, error))
+  if (bert_slow_tokenizer_config_read (&config, folder, tokenizer_config, &roberta_family, error))
     document = read_roberta (&config, error);
   bert_slow_tokenizer_config_clear (&config);
   return document;

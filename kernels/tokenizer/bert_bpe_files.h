@@ -18,8 +18,9 @@ gboolean bert_bpe_files_exist (const char *folder);
 /* The tokenizer.json document transformers' RobertaTokenizer builds from FOLDER's files, or
  * NULL with an error: another tokenizer class (whose own construction is not reproduced
  * here), settings that change what RobertaTokenizer builds, or malformed files (named with
- * the line). Free with json_node_unref. */
-JsonNode *bert_bpe_files_to_tokenizer_json (const char *folder, GError **error);
+ * the line). TOKENIZER_CONFIG is the folder's tokenizer_config.json, parsed (NULL where it
+ * has none). Free with json_node_unref. */
+JsonNode *bert_bpe_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config, GError **error);
 
 G_END_DECLS
 

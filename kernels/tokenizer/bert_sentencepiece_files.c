@@ -306,7 +306,8 @@ spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigra
 }
 
 JsonNode *
-bert_sentencepiece_files_to_tokenizer_json (const char *folder, BertUnigramVocab *vocab, GError **error)
+bert_sentencepiece_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config,
+    BertUnigramVocab *vocab, GError **error)
 {
   char *model_path = g_build_filename (folder, MODEL_FILE, NULL);
   BertSlowTokenizerConfig config;
@@ -315,7 +316,7 @@ bert_sentencepiece_files_to_tokenizer_json (const char *folder, BertUnigramVocab
   BertSpmModel *model = NULL;
 
   memset (vocab, 0, sizeof *vocab);
-  if (bert_slow_tokenizer_config_read (&config, folder, &spm_family, error)
+  if (bert_slow_tokenizer_config_read (&config, folder, tokenizer_config, &spm_family, error)
       && bert_slow_tokenizer_config_get_bool (&config, "add_prefix_space", &settings.add_prefix_space, error)
       && (model = bert_spm_model_read (model_path, error)) != NULL && check_layout (model, model_path, error)
       && check_charsmap (model, model_path, error)) {

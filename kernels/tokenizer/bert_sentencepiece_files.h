@@ -25,9 +25,10 @@ gboolean bert_sentencepiece_files_exist (const char *folder);
  * and the [piece, score] pairs in *vocab instead, or NULL with an error (and *vocab empty):
  * another tokenizer class (named, with the command that saves a tokenizer.json), settings
  * or a model layout that change what those classes build, or a malformed file (named with
- * the byte offset or the field). Free with json_node_unref and bert_unigram_vocab_clear. */
-JsonNode *bert_sentencepiece_files_to_tokenizer_json (const char *folder, BertUnigramVocab *vocab,
-    GError **error);
+ * the byte offset or the field). TOKENIZER_CONFIG is the folder's tokenizer_config.json,
+ * parsed (NULL where it has none). Free with json_node_unref and bert_unigram_vocab_clear. */
+JsonNode *bert_sentencepiece_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config,
+    BertUnigramVocab *vocab, GError **error);
 
 G_END_DECLS
 

@@ -320,14 +320,13 @@ bert_special_token_to_added_token (const BertSpecialToken *token, gint64 id)
 
 gboolean
 bert_slow_tokenizer_config_read (BertSlowTokenizerConfig *config, const char *folder,
-    const BertSlowTokenizerFamily *family, GError **error)
+    JsonNode *tokenizer_config, const BertSlowTokenizerFamily *family, GError **error)
 {
   memset (config, 0, sizeof *config);
   config->folder = folder;
   config->family = family;
-  if (!bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", &config->tokenizer_config,
-          error)
-      || !bert_slow_tokenizer_read_optional_json (folder, "config.json", &config->config, error)
+  config->tokenizer_config = tokenizer_config ? json_node_ref (tokenizer_config) : NULL;
+  if (!bert_slow_tokenizer_read_optional_json (folder, "config.json", &config->config, error)
       || !find_class (config, error) || !refuse_added_tokens_file (config, error)
       || !bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", &config->special_map,
           error))

@@ -69,13 +69,14 @@ typedef struct {
 gboolean bert_tokenizer_class_read (JsonObject *tokenizer_config, JsonObject *model_config,
     const char *folder, const char **name, const char **source, const char **model_type, GError **error);
 
-/* Reads FOLDER's tokenizer_config.json, config.json and special_tokens_map.json (each
+/* Takes FOLDER's tokenizer_config.json as the loader parsed it (TOKENIZER_CONFIG, NULL where
+ * absent; CONFIG holds a reference), reads its config.json and special_tokens_map.json (each
  * optional), finds the class as AutoTokenizer does and its special tokens:
  * tokenizer_config.json's, then special_tokens_map.json's over them, else the class's
  * defaults. FALSE with an error for another class, an added_tokens.json, settings that
  * change what the class builds or a malformed file; clear CONFIG in both cases. */
 gboolean bert_slow_tokenizer_config_read (BertSlowTokenizerConfig *config, const char *folder,
-    const BertSlowTokenizerFamily *family, GError **error);
+    JsonNode *tokenizer_config, const BertSlowTokenizerFamily *family, GError **error);
 void bert_slow_tokenizer_config_clear (BertSlowTokenizerConfig *config);
 
 /* tokenizer_config.json's boolean setting KEY (add_prefix_space...) into VALUE, left as it

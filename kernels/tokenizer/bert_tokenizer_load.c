@@ -4,13 +4,16 @@
  * BertNormalizer (or none) and the BertPreTokenizer for the fused path, other WordPiece,
  * Unigram and BPE files for the pipeline (bert_pipeline.h), and a TemplateProcessing,
  * BertProcessing, RobertaProcessing or no post-processor. Anything else is refused as
- * unsupported rather than tokenized differently. In a model folder, tokenizer_config.json overrides the normaliser
+ * unsupported rather than tokenized differently. A model folder's tokenizer is that of its
+ * sentence-transformers Transformer module (bert_transformer_module.h): the folder itself,
+ * or the subfolder modules.json names. There tokenizer_config.json overrides the normaliser
  * switches as transformers does, and sentence_bert_config.json's max_seq_length the
  * maximum length, as sentence-transformers does. Where transformers 5 would build another
  * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
  */
 #include "bert_bpe_files.h"
 #include "bert_sentencepiece_files.h"
+#include "bert_slow_tokenizer_config.h"
 #include "bert_json_depth.h"
 #include "bert_json_fields.h"
 #include "bert_json_refusals.h"
@@ -18,6 +21,7 @@
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
+#include "bert_transformer_module.h"
 #include "bert_transformers5.h"
 #include "bert_truncation_side.h"
 #include "bert_unigram_vocab.h"
@@ -199,14 +203,12 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
   return TRUE;
 }
 
+/* root: tokenizer_config.json, parsed once for the whole folder (load_folder). */
 static gboolean
-read_tokenizer_config (const char *path, BertNormalizerOptions *options, SpecialNames *names, GError **error)
+read_tokenizer_config (JsonObject *root, const char *path, BertNormalizerOptions *options,
+    SpecialNames *names, GError **error)
 {
-  JsonObject *root;
-  JsonParser *parser = parse_json_file (path, &root, NULL, error);
-  if (parser == NULL)
-    return FALSE;
-  gboolean ok = bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
+  return bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &options->lowercase, error)
       && get_tristate (root, "strip_accents", path, "strip_accents", &options->strip_accents, error)
       && bert_json_get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
           &options->handle_chinese_chars, error)
@@ -217,8 +219,6 @@ read_tokenizer_config (const char *path, BertNormalizerOptions *options, Special
       && get_special_name (root, "sep_token", path, &names->sep, error)
       && get_special_name (root, "pad_token", path, &names->pad, error)
       && get_special_name (root, "mask_token", path, &names->mask, error);
-  g_object_unref (parser);
-  return ok;
 }
 
 /* ---- pairs ---- */
@@ -277,7 +277,8 @@ use_special_names (BertTokenizer *tokenizer, const SpecialNames *names)
   set_classic_pair (tokenizer, 1, 1);
 }
 
-/* A special token the folder names (tokenizer_config.json's key, else BERT's own) that
+/* A special token the folder names (special_tokens_map.json's or tokenizer_config.json's key,
+ * else BERT's own) that
  * vocab.txt lacks: the error names it, not only its role. transformers loads such a folder
  * and fails on the first word it cannot split (a real one names <|endoftext|>, an added
  * token, as its unk_token). */
@@ -287,8 +288,9 @@ require_named_special (int32_t id, const char *key, const char *name, const char
   if (id >= 0)
     return TRUE;
   g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-      "%s: the vocabulary has no token '%s', the folder's %s (tokenizer_config.json's, else BERT's)", path,
-      name, key);
+      "%s: the vocabulary has no token '%s', the folder's %s (special_tokens_map.json's, else "
+      "tokenizer_config.json's, else BERT's)",
+      path, name, key);
   return FALSE;
 }
 
@@ -987,15 +989,64 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
 
 /* ---- model folders ---- */
 
+/* The folder's tokenizer_config.json is parsed once, into a node (NULL where the folder has
+ * none) that every reader of it is given: the normaliser switches and special tokens here,
+ * the slow files' class and special tokens (bert_slow_tokenizer_config.h), the transformers 5
+ * check (bert_transformers5.h). */
+static gboolean
+read_folder_config (const char *folder, JsonNode **tokenizer_config, GError **error)
+{
+  return bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", tokenizer_config, error);
+}
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  return node ? json_node_get_object (node) : NULL;
+}
+
+/* The switches and names of tokenizer_config.json (TOKENIZER_CONFIG, at PATH) where the
+ * folder has one. */
+static gboolean
+apply_folder_config (JsonNode *tokenizer_config, const char *path, BertNormalizerOptions *options,
+    SpecialNames *names, GError **error)
+{
+  return tokenizer_config == NULL
+      || read_tokenizer_config (object_of (tokenizer_config), path, options, names, error);
+}
+
+/* special_tokens_map.json's special tokens over tokenizer_config.json's, as transformers
+ * hands them to the class's constructor: a vocab.txt folder's [CLS], [SEP], [UNK]... there,
+ * and the names the transformers 5 check compares a tokenizer.json's with. *map: the file
+ * (NULL where absent), to unref. */
+static gboolean
+apply_special_tokens_map (const char *folder, JsonNode **map, SpecialNames *names, GError **error)
+{
+  char *path = g_build_filename (folder, "special_tokens_map.json", NULL);
+  gboolean ok = bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", map, error);
+
+  if (ok && *map != NULL) {
+    JsonObject *root = json_node_get_object (*map);
+    ok = get_special_name (root, "unk_token", path, &names->unk, error)
+        && get_special_name (root, "cls_token", path, &names->cls, error)
+        && get_special_name (root, "sep_token", path, &names->sep, error)
+        && get_special_name (root, "pad_token", path, &names->pad, error)
+        && get_special_name (root, "mask_token", path, &names->mask, error);
+  }
+  g_free (path);
+  return ok;
+}
+
 /* A RoBERTa, XLM-R or CamemBERT folder with the slow tokenizer's files only; source names
  * them in errors. */
 static BertTokenizer *
-load_slow_files (const char *folder, gboolean sentencepiece, const char *source, GError **error)
+load_slow_files (const char *folder, JsonNode *tokenizer_config, gboolean sentencepiece, const char *source,
+    GError **error)
 {
   BertUnigramVocab unigram_vocab = { 0 };
   JsonNode *document = sentencepiece
-      ? bert_sentencepiece_files_to_tokenizer_json (folder, &unigram_vocab, error)
-      : bert_bpe_files_to_tokenizer_json (folder, error);
+      ? bert_sentencepiece_files_to_tokenizer_json (folder, tokenizer_config, &unigram_vocab, error)
+      : bert_bpe_files_to_tokenizer_json (folder, tokenizer_config, error);
   if (document == NULL)
     return NULL;
   BertTokenizer *tokenizer =
@@ -1006,14 +1057,100 @@ load_slow_files (const char *folder, gboolean sentencepiece, const char *source,
 }
 
 static gboolean
-check_transformers5 (const char *folder, BertTokenizer *tokenizer, const BertNormalizerOptions *file_options,
-    const SpecialNames *names, GError **error)
+check_transformers5 (const char *folder, JsonNode *tokenizer_config, JsonNode *special_tokens_map,
+    BertTokenizer *tokenizer, const BertNormalizerOptions *file_options, const SpecialNames *names,
+    GError **error)
 {
   BertFolderSettings settings = { .unk = names->unk,
     .cls = names->cls,
     .sep = names->sep,
+    .special_tokens_map = object_of (special_tokens_map),
     .file_options = *file_options };
-  return bert_transformers5_check (folder, tokenizer, &settings, &tokenizer->warning, error);
+  return bert_transformers5_check (folder, object_of (tokenizer_config), tokenizer, &settings,
+      &tokenizer->warning, error);
+}
+
+/* The warning of bert_transformers5_added_tokens, after the class's where there is one. */
+static void
+add_added_tokens_warning (const char *folder, BertTokenizer *tokenizer, JsonNode *tokenizer_config,
+    JsonNode *special_tokens_map)
+{
+  char *added = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+      object_of (special_tokens_map));
+  char *both;
+
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
+/* tokenizer.json, then tokenizer_config.json over it (its errors after the file's, which say
+ * more), then the transformers 5 check. */
+static BertTokenizer *
+load_folder_tokenizer_json (const char *folder, const char *json_path, const char *config_path,
+    SpecialNames *names, GError **error)
+{
+  JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
+  BertTokenizer *tokenizer = load_tokenizer_json (json_path, error);
+  if (tokenizer == NULL)
+    return NULL;
+  BertNormalizerOptions file_options = tokenizer->options;
+  if (!read_folder_config (folder, &tokenizer_config, error)
+      || !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
+      || !apply_special_tokens_map (folder, &special_tokens_map, names, error)
+      || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
+          error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  else
+    add_added_tokens_warning (folder, tokenizer, tokenizer_config, special_tokens_map);
+  g_clear_pointer (&special_tokens_map, json_node_unref);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_folder_slow_files (const char *folder, const char *config_path, gboolean sentencepiece,
+    const char *source, SpecialNames *names, GError **error)
+{
+  JsonNode *tokenizer_config = NULL;
+  BertTokenizer *tokenizer = NULL;
+
+  if (read_folder_config (folder, &tokenizer_config, error))
+    tokenizer = load_slow_files (folder, tokenizer_config, sentencepiece, source, error);
+  if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
+}
+
+static BertTokenizer *
+load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *config_path,
+    SpecialNames *names, GError **error)
+{
+  BertTokenizer *defaults = bert_tokenizer_alloc ();
+  BertNormalizerOptions options = defaults->options;
+  JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
+  BertTokenizer *tokenizer = NULL;
+
+  bert_tokenizer_free (defaults);
+  if (read_folder_config (folder, &tokenizer_config, error)
+      && bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
+      && apply_folder_config (tokenizer_config, config_path, &options, names, error)
+      && apply_special_tokens_map (folder, &special_tokens_map, names, error))
+    tokenizer = load_vocab_txt (vocab_path, &options, names, error);
+  if (tokenizer != NULL)
+    tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+        object_of (special_tokens_map));
+  g_clear_pointer (&special_tokens_map, json_node_unref);
+  g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
 }
 
 static BertTokenizer *
@@ -1023,7 +1160,6 @@ load_folder (const char *folder, GError **error)
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
-  gboolean has_config = bert_model_file_exists (config_path);
   gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
   gboolean has_spm_files =
@@ -1036,22 +1172,12 @@ load_folder (const char *folder, GError **error)
 
   special_names_init (&names);
   if (has_json || has_bpe_files || has_spm_files) {
-    tokenizer = has_json ? load_tokenizer_json (json_path, error)
-                         : load_slow_files (folder, has_spm_files, source, error);
-    BertNormalizerOptions file_options = tokenizer ? tokenizer->options : (BertNormalizerOptions){ 0 };
-    if (tokenizer && has_config && !read_tokenizer_config (config_path, &tokenizer->options, &names, error))
-      g_clear_pointer (&tokenizer, bert_tokenizer_free);
-    if (tokenizer && has_json && !check_transformers5 (folder, tokenizer, &file_options, &names, error))
-      g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    tokenizer = has_json ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
+                         : load_folder_slow_files (folder, config_path, has_spm_files, source, &names, error);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
   } else if (has_vocab_txt) {
-    BertTokenizer *defaults = bert_tokenizer_alloc ();
-    BertNormalizerOptions options = defaults->options;
-    bert_tokenizer_free (defaults);
-    if (bert_transformers5_check_vocab_txt_class (folder, error)
-        && (!has_config || read_tokenizer_config (config_path, &options, &names, error)))
-      tokenizer = load_vocab_txt (vocab_path, &options, &names, error);
+    tokenizer = load_folder_vocab_txt (folder, vocab_path, config_path, &names, error);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt, "
@@ -1071,11 +1197,23 @@ load_folder (const char *folder, GError **error)
   return tokenizer;
 }
 
+/* A sentence-transformers folder's tokenizer is its Transformer module's, which may be in a
+ * subfolder (bert_transformer_module.h). */
+static BertTokenizer *
+load_model_folder (const char *folder, GError **error)
+{
+  char *module_folder = bert_transformer_module_folder (folder, error);
+  BertTokenizer *tokenizer = module_folder ? load_folder (module_folder, error) : NULL;
+
+  g_free (module_folder);
+  return tokenizer;
+}
+
 static BertTokenizer *
 load_path (const char *path, GError **error)
 {
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    return load_folder (path, error);
+    return load_model_folder (path, error);
   if (!bert_model_file_exists (path)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s: no such file or folder", path);
     return NULL;

@@ -43,9 +43,11 @@ listed (const char *const *names, guint n, const char *name, gboolean fast_twin)
   return FALSE;
 }
 
-/* The folder's two settings files and the class they name. */
+/* The folder's two settings files and the class they name; tokenizer_config is the
+ * loader's (not owned here). */
 typedef struct {
-  JsonNode *tokenizer_config, *config;
+  JsonObject *tokenizer_config;
+  JsonNode *config;
   const char *name, *source, *model_type;
 } FolderClass;
 
@@ -56,22 +58,57 @@ object_of (JsonNode *node)
 }
 
 static gboolean
-read_folder_class (const char *folder, FolderClass *found, GError **error)
+read_folder_class (const char *folder, JsonObject *tokenizer_config, FolderClass *found, GError **error)
 {
   memset (found, 0, sizeof *found);
-  return bert_slow_tokenizer_read_optional_json (folder, "tokenizer_config.json", &found->tokenizer_config,
-             error)
-      && bert_slow_tokenizer_read_optional_json (folder, "config.json", &found->config, error)
-      && bert_tokenizer_class_read (object_of (found->tokenizer_config), object_of (found->config), folder,
-          &found->name, &found->source, &found->model_type, error);
+  found->tokenizer_config = tokenizer_config;
+  return bert_slow_tokenizer_read_optional_json (folder, "config.json", &found->config, error)
+      && bert_tokenizer_class_read (tokenizer_config, object_of (found->config), folder, &found->name,
+          &found->source, &found->model_type, error);
 }
 
-static gboolean
-rebuilds_wordpiece (const FolderClass *found)
+/* What a class that rebuilds WordPiece builds besides the BertNormalizer (from
+ * tokenizer_config.json's switches) and the BertPreTokenizer. */
+typedef enum {
+  TEMPLATE_BERT,
+  TEMPLATE_FUNNEL,
+  TEMPLATE_ROBERTA_PROCESSING
+} RebuiltTemplate;
+
+typedef struct {
+  const char *name, *model_type;
+  /* the constructor's special tokens where tokenizer_config.json names none; NULL: the
+   * loader's (tokenizer_config.json's, else BERT's), which are BertTokenizer's */
+  const char *unk, *cls, *sep;
+  RebuiltTemplate template;
+  /* clean_text and wordpieces_prefix are tokenizer_config.json's too (FunnelTokenizer) */
+  gboolean reads_clean_text_and_prefix;
+} WordPieceClass;
+
+/* transformers 5.25's FunnelTokenizer: cls_token of type id 2; MPNetTokenizer:
+ * RobertaProcessing (<s> A </s>, <s> A </s></s> B </s>, every type id 0). */
+static const WordPieceClass bert_class = { "BertTokenizer", NULL, NULL, NULL, NULL, TEMPLATE_BERT, FALSE };
+static const WordPieceClass funnel_class = { "FunnelTokenizer", "funnel", "<unk>", "<cls>", "<sep>",
+  TEMPLATE_FUNNEL, TRUE };
+static const WordPieceClass mpnet_class = { "MPNetTokenizer", "mpnet", "[UNK]", "<s>", "</s>",
+  TEMPLATE_ROBERTA_PROCESSING, FALSE };
+
+/* The class the folder's tokenizer is rebuilt as, or NULL where it is not rebuilt as
+ * WordPiece. */
+static const WordPieceClass *
+rebuilt_wordpiece_class (const FolderClass *found)
 {
-  return found->name != NULL
-      ? listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found->name, TRUE)
-      : listed (bert_model_types, G_N_ELEMENTS (bert_model_types), found->model_type, FALSE);
+  const WordPieceClass *own_classes[] = { &funnel_class, &mpnet_class };
+
+  if (found->name != NULL
+          ? listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found->name, TRUE)
+          : listed (bert_model_types, G_N_ELEMENTS (bert_model_types), found->model_type, FALSE))
+    return &bert_class;
+  for (guint i = 0; i < G_N_ELEMENTS (own_classes); i++)
+    if (found->name != NULL ? listed (&own_classes[i]->name, 1, found->name, TRUE)
+                            : g_strcmp0 (found->model_type, own_classes[i]->model_type) == 0)
+      return own_classes[i];
+  return NULL;
 }
 
 /* No class and no model_type: transformers 5 builds TokenizersBackend. */
@@ -85,7 +122,6 @@ is_generic (const FolderClass *found)
 static void
 folder_class_clear (FolderClass *found)
 {
-  g_clear_pointer (&found->tokenizer_config, json_node_unref);
   g_clear_pointer (&found->config, json_node_unref);
 }
 
@@ -115,97 +151,195 @@ boolean_name (gboolean value)
 
 /* ---- a class that rebuilds BERT's WordPiece ---- */
 
+/* tokenizer_config.json's special token KEY (a string, or an AddedToken's content), else FALLBACK. */
+static const char *
+config_token (JsonObject *tokenizer_config, const char *key, const char *fallback)
+{
+  JsonNode *node = tokenizer_config ? json_object_get_member (tokenizer_config, key) : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    node = json_object_get_member (json_node_get_object (node), "content");
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
+                                                                          : fallback;
+}
+
+/* The special token KEY the class's constructor takes: special_tokens_map.json's, else
+ * tokenizer_config.json's, else the class's default. */
+static const char *
+class_token (const BertFolderSettings *settings, JsonObject *tokenizer_config, const char *key,
+    const char *fallback)
+{
+  return config_token (settings->special_tokens_map, key, config_token (tokenizer_config, key, fallback));
+}
+
+/* The template bos A eos, bos A eos eos B eos, every type id 0, with these ids. */
+static gboolean
+has_roberta_template (const BertTokenizer *tokenizer, int32_t bos, int32_t eos)
+{
+  return !tokenizer->without_specials && tokenizer->pair_unsupported == NULL && tokenizer->n_prefix == 1
+      && tokenizer->n_suffix == 1 && tokenizer->prefix_ids[0] == bos && tokenizer->suffix_ids[0] == eos
+      && tokenizer->prefix_type_ids[0] == 0 && tokenizer->suffix_type_ids[0] == 0
+      && tokenizer->sequence_type_id == 0 && tokenizer->n_pair[0] == 1 && tokenizer->n_pair[1] == 2
+      && tokenizer->n_pair[2] == 1 && tokenizer->pair_ids[0][0] == bos && tokenizer->pair_ids[1][0] == eos
+      && tokenizer->pair_ids[1][1] == eos && tokenizer->pair_ids[2][0] == eos
+      && tokenizer->pair_type_ids[0][0] == 0 && tokenizer->pair_type_ids[1][0] == 0
+      && tokenizer->pair_type_ids[1][1] == 0 && tokenizer->pair_type_ids[2][0] == 0
+      && tokenizer->pair_sequence_type_ids[0] == 0 && tokenizer->pair_sequence_type_ids[1] == 0;
+}
+
 /* What BertTokenizer's constructor builds where gst-bert's fused BertNormalizer differs. */
 static void
 describe_normalizer (GString *builds, const BertNormalizerOptions *built, const BertNormalizerOptions *used,
-    JsonObject *tokenizer_config)
+    const WordPieceClass *class, JsonObject *tokenizer_config)
 {
   if (built->lowercase != used->lowercase)
-    g_string_append_printf (builds, ", lowercase=%s from %s", boolean_name (built->lowercase),
-        config_switch (tokenizer_config, "do_lower_case", -2) == -2
-            ? "BertTokenizer's default do_lower_case"
-            : "tokenizer_config.json's do_lower_case");
+    g_string_append_printf (builds, ", lowercase=%s from %s%s", boolean_name (built->lowercase),
+        config_switch (tokenizer_config, "do_lower_case", -2) == -2 ? class->name : "tokenizer_config.json",
+        config_switch (tokenizer_config, "do_lower_case", -2) == -2 ? "'s default do_lower_case"
+                                                                    : "'s do_lower_case");
   if (strips_accents (built) != strips_accents (used))
     g_string_append_printf (builds, ", strip_accents=%s", boolean_name (strips_accents (built)));
   if (built->clean_text != used->clean_text)
-    g_string_append (builds, ", clean_text=true");
+    g_string_append_printf (builds, ", clean_text=%s", boolean_name (built->clean_text));
   if (built->handle_chinese_chars != used->handle_chinese_chars)
     g_string_append_printf (builds, ", handle_chinese_chars=%s", boolean_name (built->handle_chinese_chars));
 }
 
-/* BERT's template, [CLS] $A [SEP] and [CLS] $A [SEP] $B:1 [SEP]:1, with these ids. */
+/* BERT's template, [CLS] $A [SEP] and [CLS] $A [SEP] $B:1 [SEP]:1, with these ids and
+ * [CLS] of type cls_type (Funnel's: 2). */
 static gboolean
-has_bert_template (const BertTokenizer *tokenizer, int32_t cls, int32_t sep)
+has_bert_template (const BertTokenizer *tokenizer, int32_t cls, int32_t sep, int32_t cls_type)
 {
   return !tokenizer->without_specials && tokenizer->pair_unsupported == NULL && tokenizer->n_prefix == 1
       && tokenizer->n_suffix == 1 && tokenizer->prefix_ids[0] == cls && tokenizer->suffix_ids[0] == sep
-      && tokenizer->prefix_type_ids[0] == 0 && tokenizer->suffix_type_ids[0] == 0
+      && tokenizer->prefix_type_ids[0] == cls_type && tokenizer->suffix_type_ids[0] == 0
       && tokenizer->sequence_type_id == 0 && tokenizer->n_pair[0] == 1 && tokenizer->n_pair[1] == 1
       && tokenizer->n_pair[2] == 1 && tokenizer->pair_ids[0][0] == cls && tokenizer->pair_ids[1][0] == sep
-      && tokenizer->pair_ids[2][0] == sep && tokenizer->pair_type_ids[0][0] == 0
+      && tokenizer->pair_ids[2][0] == sep && tokenizer->pair_type_ids[0][0] == cls_type
       && tokenizer->pair_type_ids[1][0] == 0 && tokenizer->pair_type_ids[2][0] == 1
       && tokenizer->pair_sequence_type_ids[0] == 0 && tokenizer->pair_sequence_type_ids[1] == 1;
 }
 
-/* The parts of what transformers 5 builds that differ from TOKENIZER, each after ", ";
- * TRUE where only tokenizer_config.json's switches would make them the same. */
+/* The normaliser switches gst-bert uses where the file's stages are BERT's own: a
+ * BertNormalizer (or none) and the BertPreTokenizer, on the fused path, or on the pipeline
+ * for a RobertaProcessing over them (MPNet's shape, all-mpnet-base-v2's), where the
+ * BertNormalizer is the file's alone. FALSE for other stages. */
+static gboolean
+file_bert_options (const BertTokenizer *tokenizer, BertNormalizerOptions *options)
+{
+  const BertPipeline *pipeline = tokenizer->pipeline;
+
+  *options = tokenizer->options;
+  if (tokenizer->file_stages == NULL)
+    return TRUE;
+  if (pipeline == NULL || pipeline->model != BERT_MODEL_WORDPIECE || pipeline->n_steps > 1
+      || pipeline->pre_tokenizer != BERT_PRE_SPLITS || pipeline->n_splitters != 1
+      || pipeline->splitters[0] != BERT_SPLIT_BERT
+      || (pipeline->n_steps == 1 && pipeline->steps[0].kind != BERT_STEP_BERT))
+    return FALSE;
+  if (pipeline->n_steps == 0) {
+    options->clean_text = options->handle_chinese_chars = options->lowercase = options->strip_accents = FALSE;
+    return TRUE;
+  }
+  options->clean_text = pipeline->steps[0].clean_text;
+  options->handle_chinese_chars = pipeline->steps[0].handle_chinese_chars;
+  options->lowercase = pipeline->steps[0].lowercase;
+  options->strip_accents = pipeline->steps[0].strip_accents;
+  return TRUE;
+}
+
+/* Whether TOKENIZER's post-processor is the one CLASS builds, with these tokens. */
+static gboolean
+has_class_template (const BertTokenizer *tokenizer, const WordPieceClass *class, const char *cls,
+    const char *sep)
+{
+  int32_t cls_id = bert_tokenizer_token_to_id (tokenizer, cls),
+          sep_id = bert_tokenizer_token_to_id (tokenizer, sep);
+
+  switch (class->template) {
+    case TEMPLATE_FUNNEL: return has_bert_template (tokenizer, cls_id, sep_id, 2);
+    case TEMPLATE_ROBERTA_PROCESSING: return has_roberta_template (tokenizer, cls_id, sep_id);
+    default: return has_bert_template (tokenizer, cls_id, sep_id, 0);
+  }
+}
+
+static void
+describe_template (GString *builds, const WordPieceClass *class, const char *cls, const char *sep)
+{
+  if (class->template == TEMPLATE_FUNNEL)
+    g_string_append_printf (builds, ", Funnel's template (%s:2 A %s, B:1 %s:1)", cls, sep, sep);
+  else if (class->template == TEMPLATE_ROBERTA_PROCESSING)
+    g_string_append_printf (builds, ", RobertaProcessing (%s A %s, %s %s B %s)", cls, sep, sep, sep, sep);
+  else
+    g_string_append_printf (builds, ", BERT's template (%s A %s, B:1 %s:1)", cls, sep, sep);
+  g_string_append (builds, " in place of the file's post-processor");
+}
+
+/* The parts of what transformers 5 builds as CLASS that differ from TOKENIZER, each after
+ * ", "; TRUE where only tokenizer_config.json's switches would make them the same. */
 static gboolean
 describe_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
-    JsonObject *tokenizer_config)
+    const WordPieceClass *class, JsonObject *tokenizer_config)
 {
   BertNormalizerOptions built = { .clean_text = TRUE };
-  int32_t unk = bert_tokenizer_token_to_id (tokenizer, settings->unk);
+  const char *unk =
+      class->unk ? class_token (settings, tokenizer_config, "unk_token", class->unk) : settings->unk;
+  const char *cls =
+      class->cls ? class_token (settings, tokenizer_config, "cls_token", class->cls) : settings->cls;
+  const char *sep =
+      class->sep ? class_token (settings, tokenizer_config, "sep_token", class->sep) : settings->sep;
+  const char *prefix = "##";
+  BertNormalizerOptions used;
+  gboolean bert_stages = file_bert_options (tokenizer, &used);
 
+  if (class->reads_clean_text_and_prefix) {
+    built.clean_text = config_switch (tokenizer_config, "clean_text", TRUE) == TRUE;
+    prefix = config_token (tokenizer_config, "wordpieces_prefix", "##");
+  }
   built.lowercase = config_switch (tokenizer_config, "do_lower_case", TRUE) == TRUE;
   built.handle_chinese_chars = config_switch (tokenizer_config, "tokenize_chinese_chars", TRUE) == TRUE;
   built.strip_accents = config_switch (tokenizer_config, "strip_accents", -1);
-  if (tokenizer->file_stages != NULL)
+  if (!bert_stages)
     g_string_append_printf (builds,
         ", a BertNormalizer (lowercase=%s, strip_accents=%s, handle_chinese_chars=%s) and the "
         "BertPreTokenizer in place of the file's %s",
         boolean_name (built.lowercase), boolean_name (strips_accents (&built)),
         boolean_name (built.handle_chinese_chars), tokenizer->file_stages);
   else
-    describe_normalizer (builds, &built, &tokenizer->options, tokenizer_config);
-  gboolean switches_only =
-      tokenizer->file_stages == NULL && built.clean_text == tokenizer->options.clean_text;
+    describe_normalizer (builds, &built, &used, class, tokenizer_config);
+  gboolean switches_only = bert_stages && built.clean_text == used.clean_text;
   gsize switches_length = builds->len;
-  if (g_strcmp0 (tokenizer->subword_prefix, "##") != 0)
-    g_string_append_printf (builds, ", continuing_subword_prefix \"##\" in place of the file's \"%s\"",
-        tokenizer->subword_prefix);
+  if (g_strcmp0 (tokenizer->subword_prefix, prefix) != 0)
+    g_string_append_printf (builds, ", continuing_subword_prefix \"%s\" in place of the file's \"%s\"",
+        prefix, tokenizer->subword_prefix);
   if (tokenizer->max_input_chars_per_word != HF_MAX_INPUT_CHARS_PER_WORD)
     g_string_append_printf (builds, ", max_input_chars_per_word %d in place of the file's %u",
         HF_MAX_INPUT_CHARS_PER_WORD, tokenizer->max_input_chars_per_word);
-  if (unk != tokenizer->unk_id)
-    g_string_append_printf (builds, ", unk_token %s in place of the file's model.unk_token", settings->unk);
-  if (!has_bert_template (tokenizer, bert_tokenizer_token_to_id (tokenizer, settings->cls),
-          bert_tokenizer_token_to_id (tokenizer, settings->sep)))
-    g_string_append_printf (builds,
-        ", BERT's template (%s A %s, B:1 %s:1) in place of the file's post-processor", settings->cls,
-        settings->sep, settings->sep);
+  if (bert_tokenizer_token_to_id (tokenizer, unk) != tokenizer->unk_id)
+    g_string_append_printf (builds, ", unk_token %s in place of the file's model.unk_token", unk);
+  if (!has_class_template (tokenizer, class, cls, sep))
+    describe_template (builds, class, cls, sep);
   return switches_only && builds->len == switches_length;
 }
 
 static char *
 rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
-    const FolderClass *found)
+    const WordPieceClass *class, const FolderClass *found)
 {
   GString *builds = g_string_new (NULL);
   char *warning = NULL;
 
-  gboolean switches_only =
-      describe_rebuild (builds, tokenizer, settings, object_of (found->tokenizer_config));
+  gboolean switches_only = describe_rebuild (builds, tokenizer, settings, class, found->tokenizer_config);
   if (builds->len > 0) {
     char *source = found->name != NULL
         ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
         : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
     warning = g_strdup_printf (
-        "%s: transformers 5 builds this folder's tokenizer as a BertTokenizer (%s), from tokenizer.json's "
+        "%s: transformers 5 builds this folder's tokenizer as a %s (%s), from tokenizer.json's "
         "vocabulary only, with %s, so its token ids can differ from gst-bert's, which follows tokenizer.json "
         "as "
         "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
         "tokenizer_class to \"PreTrainedTokenizerFast\"%s",
-        folder, source, builds->str + 2,
+        folder, class->name, source, builds->str + 2,
         switches_only ? ", or its do_lower_case, strip_accents and tokenize_chinese_chars to what "
                         "tokenizer.json's normalizer does"
                       : "");
@@ -243,32 +377,6 @@ is_camembert (const FolderClass *found)
                              : g_strcmp0 (found->model_type, "camembert") == 0;
 }
 
-/* tokenizer_config.json's special token KEY (a string, or an AddedToken's content), else FALLBACK. */
-static const char *
-config_token (JsonObject *tokenizer_config, const char *key, const char *fallback)
-{
-  JsonNode *node = tokenizer_config ? json_object_get_member (tokenizer_config, key) : NULL;
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    node = json_object_get_member (json_node_get_object (node), "content");
-  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
-                                                                          : fallback;
-}
-
-/* The template bos A eos, bos A eos eos B eos, every type id 0, with these ids. */
-static gboolean
-has_roberta_template (const BertTokenizer *tokenizer, int32_t bos, int32_t eos)
-{
-  return !tokenizer->without_specials && tokenizer->pair_unsupported == NULL && tokenizer->n_prefix == 1
-      && tokenizer->n_suffix == 1 && tokenizer->prefix_ids[0] == bos && tokenizer->suffix_ids[0] == eos
-      && tokenizer->prefix_type_ids[0] == 0 && tokenizer->suffix_type_ids[0] == 0
-      && tokenizer->sequence_type_id == 0 && tokenizer->n_pair[0] == 1 && tokenizer->n_pair[1] == 2
-      && tokenizer->n_pair[2] == 1 && tokenizer->pair_ids[0][0] == bos && tokenizer->pair_ids[1][0] == eos
-      && tokenizer->pair_ids[1][1] == eos && tokenizer->pair_ids[2][0] == eos
-      && tokenizer->pair_type_ids[0][0] == 0 && tokenizer->pair_type_ids[1][0] == 0
-      && tokenizer->pair_type_ids[1][1] == 0 && tokenizer->pair_type_ids[2][0] == 0
-      && tokenizer->pair_sequence_type_ids[0] == 0 && tokenizer->pair_sequence_type_ids[1] == 0;
-}
-
 /* The first piece named NAME, as CamembertTokenizer's constructor finds it (0 for none). */
 static int32_t
 first_piece (const BertTokenizer *tokenizer, const char *name)
@@ -284,7 +392,7 @@ static void
 describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const FolderClass *found)
 {
   const BertPipeline *pipeline = tokenizer->pipeline;
-  JsonObject *tokenizer_config = object_of (found->tokenizer_config);
+  JsonObject *tokenizer_config = found->tokenizer_config;
   gboolean has_charsmap = FALSE;
   BertPrependScheme prepend = config_switch (tokenizer_config, "add_prefix_space", TRUE) == FALSE
       ? BERT_PREPEND_NEVER
@@ -374,10 +482,10 @@ generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
 }
 
 gboolean
-bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
+bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config, GError **error)
 {
   FolderClass found;
-  gboolean ok = read_folder_class (folder, &found, error);
+  gboolean ok = read_folder_class (folder, tokenizer_config, &found, error);
 
   if (ok && found.name != NULL
       && !listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found.name, TRUE)
@@ -396,21 +504,23 @@ bert_transformers5_check_vocab_txt_class (const char *folder, GError **error)
 }
 
 gboolean
-bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
+bert_transformers5_check (const char *folder, JsonObject *tokenizer_config, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, char **warning, GError **error)
 {
   FolderClass found;
+  const WordPieceClass *wordpiece_class;
   gboolean own_code;
 
   *warning = NULL;
-  if (!read_folder_class (folder, &found, error)) {
+  if (!read_folder_class (folder, tokenizer_config, &found, error)) {
     folder_class_clear (&found);
     return FALSE;
   }
   /* auto_map names a class of the folder's own code, which this cannot tell */
-  own_code = bert_json_member (object_of (found.tokenizer_config), "auto_map") != NULL;
-  if (!own_code && rebuilds_wordpiece (&found))
-    *warning = rebuild_warning (folder, tokenizer, settings, &found);
+  own_code = bert_json_member (found.tokenizer_config, "auto_map") != NULL;
+  wordpiece_class = rebuilt_wordpiece_class (&found);
+  if (!own_code && wordpiece_class != NULL)
+    *warning = rebuild_warning (folder, tokenizer, settings, wordpiece_class, &found);
   else if (!own_code && rebuilds_unigram (&found) && tokenizer->pipeline != NULL
       && tokenizer->pipeline->model == BERT_MODEL_UNIGRAM)
     *warning = unigram_rebuild_warning (folder, tokenizer, &found);
@@ -418,4 +528,64 @@ bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
     *warning = generic_warning (folder, tokenizer, settings, &found);
   folder_class_clear (&found);
   return TRUE;
+}
+
+/* ---- added tokens named by the settings files only ---- */
+
+/* The text of an added token: "x", or {"content": "x", ...}; NULL for anything else. */
+static const char *
+added_content (JsonNode *node)
+{
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    node = json_object_get_member (json_node_get_object (node), "content");
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node)
+                                                                          : NULL;
+}
+
+/* Appends to added each token of NODE (an array of tokens, or added_tokens_decoder's object
+ * of id: token) that TOKENIZER does not hold as an added token. */
+static void
+collect_added (GString *added, JsonNode *node, const BertTokenizer *tokenizer)
+{
+  GList *members = NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    members = json_array_get_elements (json_node_get_array (node));
+  else if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    members = json_object_get_values (json_node_get_object (node));
+  for (GList *member = members; member != NULL; member = member->next) {
+    const char *content = added_content (member->data);
+    if (content != NULL && bert_added_tokens_lookup (&tokenizer->added, content) == NULL
+        && bert_added_tokens_lookup (&tokenizer->normalized_added, content) == NULL)
+      g_string_append_printf (added, ", '%s'", content);
+  }
+  g_list_free (members);
+}
+
+char *
+bert_transformers5_added_tokens (const char *folder, const BertTokenizer *tokenizer,
+    JsonObject *tokenizer_config, JsonObject *special_tokens_map)
+{
+  GString *added = g_string_new (NULL);
+  char *warning = NULL;
+
+  if (tokenizer_config != NULL) {
+    collect_added (added, json_object_get_member (tokenizer_config, "added_tokens_decoder"), tokenizer);
+    collect_added (added, json_object_get_member (tokenizer_config, "additional_special_tokens"), tokenizer);
+    collect_added (added, json_object_get_member (tokenizer_config, "extra_special_tokens"), tokenizer);
+  }
+  if (special_tokens_map != NULL)
+    collect_added (added, json_object_get_member (special_tokens_map, "additional_special_tokens"),
+        tokenizer);
+  if (added->len > 0)
+    warning = g_strdup_printf (
+        "%s: transformers adds %s (tokenizer_config.json's or special_tokens_map.json's added or additional "
+        "special tokens) to this folder's tokenizer and matches them anywhere in the text, even inside "
+        "words, but they are not added tokens of its tokenizer.json or vocab.txt, which gst-bert follows, "
+        "so their token ids can differ; to silence this, save the folder's tokenizer with transformers "
+        "(AutoTokenizer.from_pretrained(folder).save_pretrained(folder): its tokenizer.json then lists "
+        "them) or remove them from those files",
+        folder, added->str + 2);
+  g_string_free (added, TRUE);
+  return warning;
 }

@@ -6,7 +6,9 @@
  * DistilBertTokenizer, ElectraTokenizer...) from tokenizer.json's vocabulary alone: a
  * BertNormalizer from tokenizer_config.json's do_lower_case, strip_accents and
  * tokenize_chinese_chars (defaults true, null, true), the BertPreTokenizer, WordPiece with
- * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token.
+ * "##" and 100 characters per word, and BERT's template with its cls_token and sep_token;
+ * FunnelTokenizer and MPNetTokenizer likewise, with their own special tokens and
+ * post-processors (Funnel's [CLS] of type id 2, MPNet's RobertaProcessing).
  * Likewise XLMRobertaTokenizer and CamembertTokenizer: tokenizer.json's pieces and Precompiled
  * charsmap, then WhitespaceSplit and a split Metaspace, unk_id 3 and the <s> A </s> template.
  * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
@@ -19,26 +21,41 @@
 
 #include "bert_tokenizer.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
-/* What tokenizer_config.json gave the loader: the special tokens' names (its own, or
- * BERT's defaults) and the normaliser switches the file's WordPiece had before it. */
+/* What the folder gave the loader: the special tokens' names (special_tokens_map.json's,
+ * else tokenizer_config.json's, else BERT's defaults), special_tokens_map.json (NULL where
+ * absent) and the normaliser switches the file's WordPiece had before tokenizer_config.json. */
 typedef struct {
   const char *unk, *cls, *sep;
+  JsonObject *special_tokens_map;
   BertNormalizerOptions file_options;
 } BertFolderSettings;
 
 /* The warning for FOLDER, whose tokenizer.json TOKENIZER was loaded from, or NULL where
  * transformers 5 tokenizes it as gst-bert does (as far as the normaliser, pre-tokenizer,
- * WordPiece or Unigram model and post-processor tell). FALSE with an error where tokenizer_config.json or
- * config.json is malformed. */
-gboolean bert_transformers5_check (const char *folder, const BertTokenizer *tokenizer,
-    const BertFolderSettings *settings, char **warning, GError **error);
+ * WordPiece or Unigram model and post-processor tell). TOKENIZER_CONFIG is the folder's
+ * tokenizer_config.json as the loader parsed it (NULL where absent). FALSE with an error
+ * where it or config.json is malformed. */
+gboolean bert_transformers5_check (const char *folder, JsonObject *tokenizer_config,
+    const BertTokenizer *tokenizer, const BertFolderSettings *settings, char **warning, GError **error);
 
 /* FALSE with an error where the folder, read from its vocab.txt, names (tokenizer_config.json's
  * or config.json's tokenizer_class) a class that transformers builds otherwise than BERT's
  * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). */
-gboolean bert_transformers5_check_vocab_txt_class (const char *folder, GError **error);
+gboolean bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config,
+    GError **error);
+
+/* The warning for FOLDER, whose TOKENIZER was read from its tokenizer.json or vocab.txt,
+ * where its tokenizer_config.json (added_tokens_decoder, additional_special_tokens,
+ * extra_special_tokens) or special_tokens_map.json (additional_special_tokens) name tokens
+ * that TOKENIZER does not hold as added tokens: transformers 5.25 adds them, matched even
+ * inside words ("xhelloy": x, hello, y), whatever the class. NULL where there are none;
+ * either object may be NULL. */
+char *bert_transformers5_added_tokens (const char *folder, const BertTokenizer *tokenizer,
+    JsonObject *tokenizer_config, JsonObject *special_tokens_map);
 
 G_END_DECLS
 

@@ -8,8 +8,8 @@ StripAccents and BertNormalizer's removals and rewrites character by character);
 splitters read roles from tables of the BMP; StripAccents reads the BMP's marks from a
 bitmap. These texts put the characters each step changes next to, inside and at both ends
 of runs it leaves as they are, marks before the first starter, marks out of order, marks
-that decompose into marks, and characters past the BMP. The fixtures themselves are not
-retrained (training is not reproducible), only read.
+that decompose into marks, and characters past the BMP. The fixtures themselves are only
+read (make-wordpiece-fixtures.py makes them).
 
   /tmp/venv-tokenizers/bin/python tests/tokenizer/make-run-edge-references.py
 

@@ -2,14 +2,26 @@
 """Makes the WordPiece fixtures of the shapes the tokenizers library's own tutorials build,
 and their Hugging Face outputs.
 
-Trains small WordPiece tokenizers offline with tokenizers' WordPieceTrainer on the text the
-other fixtures are trained on (make-tokenizer-fixtures.py) and writes, under
+Builds small WordPiece vocabularies offline from the text the other fixtures are trained on
+(make-tokenizer-fixtures.py) and writes, under
 tests/tokenizer/data/wordpiece-shapes/, one folder per tokenizer holding tokenizer.json, expected.txt (the
 outputs for every text of parity-texts.txt, one line per text, id:type_id:start:end with
 byte offsets) and pairs.txt (the outputs for every pair of data/pairs/cases.txt, as
 make-pair-references.py writes them). test-wordpiece-pipeline compares with these.
 
-  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-wordpiece-fixtures.py [--out DIR]
+Rerunning it reproduces the committed files byte for byte. tokenizers' WordPieceTrainer does
+not: it breaks ties between equally frequent pairs and characters in the order of its hash
+maps, seeded at random in every process (two runs of 0.23.3, even with RAYON_NUM_THREADS=1,
+gave 479 of 1,500 ids and one piece apart). So the vocabulary is counted here, in a fixed
+order: the words each fixture's normaliser and pre-tokenizer make of the text, their
+LIMIT_ALPHABET most frequent characters (alone and as continuations), then the most
+frequent word starts and continuations of those characters, ties by text.
+
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-wordpiece-fixtures.py [--out DIR | --check]
+
+--check makes them in a temporary folder and compares them byte for byte with the committed
+ones (exit 1 naming each file that differs; 77, skipped, where tokenizers is missing): the
+test wordpiece-fixtures-reproducible.
 
 The fixtures:
   tutorial     Sequence[NFD, Lowercase, StripAccents], Whitespace, TemplateProcessing
@@ -32,11 +44,18 @@ The fixtures:
                    RobertaProcessing (<s> A </s>, pairs <s> A </s></s> B </s>), <mask> with lstrip
 """
 import argparse
+import collections
+import filecmp
 import importlib.util
 import os
+import sys
 import tempfile
 
-from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+try:
+    from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers, processors
+except ImportError as error:
+    print(f"SKIP: needs Hugging Face tokenizers: {error}")
+    sys.exit(77)
 
 from length_records import read_records
 
@@ -60,18 +79,53 @@ LIMIT_ALPHABET = 400
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
+# Pieces are counted in words of at most this many characters (longer ones are rare and
+# would only cost time).
+MAX_COUNTED_WORD = 16
+
+
+def words_of(train, normalizer, pre_tokenizer):
+    """How often each word is in the text, as the normaliser and pre-tokenizer give them."""
+    counts = collections.Counter()
+    with open(train, encoding="utf-8") as f:
+        for line in f:
+            text = normalizer.normalize_str(line) if normalizer is not None else line
+            counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(text))
+    return counts
+
+
+def most_frequent(counts, n):
+    return [piece for piece, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]]
+
+
+def vocabulary(words, prefix, specials):
+    """specials, the alphabet (each character alone and as a continuation), then the most
+    frequent word starts and continuations made of it, up to VOCAB_SIZE, in a fixed order."""
+    characters = collections.Counter()
+    for word, count in words.items():
+        for character in word:
+            characters[character] += count
+    alphabet = set(most_frequent(characters, LIMIT_ALPHABET))
+    pieces = collections.Counter()
+    for word, count in words.items():
+        if len(word) > MAX_COUNTED_WORD or not set(word) <= alphabet:
+            continue
+        for end in range(2, len(word) + 1):
+            pieces[word[:end]] += count
+        for start in range(1, len(word)):
+            for end in range(start + 2, len(word) + 1):
+                pieces[prefix + word[start:end]] += count
+    ordered = list(specials) + sorted(alphabet) + sorted(prefix + c for c in alphabet)
+    ordered += most_frequent(pieces, VOCAB_SIZE - len(ordered))
+    return {piece: index for index, piece in enumerate(ordered)}
+
+
 def trained(train, normalizer, pre_tokenizer, prefix="##", max_chars=100, specials=SPECIALS):
-    tokenizer = Tokenizer(models.WordPiece(unk_token=specials[1], continuing_subword_prefix=prefix,
-                                           max_input_chars_per_word=max_chars))
+    # Without a pre-tokenizer whole lines would be words: count with one, then drop it.
+    words = words_of(train, normalizer, pre_tokenizer or pre_tokenizers.WhitespaceSplit())
+    tokenizer = Tokenizer(models.WordPiece(vocabulary(words, prefix, specials), unk_token=specials[1],
+                                           continuing_subword_prefix=prefix, max_input_chars_per_word=max_chars))
     tokenizer.normalizer = normalizer
-    tokenizer.pre_tokenizer = pre_tokenizer
-    trainer = trainers.WordPieceTrainer(vocab_size=VOCAB_SIZE, special_tokens=specials, show_progress=False,
-                                        limit_alphabet=LIMIT_ALPHABET,
-                                        continuing_subword_prefix=prefix)
-    # Without a pre-tokenizer the trainer would see whole lines: train with one, then drop it.
-    if pre_tokenizer is None:
-        tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer.train([train], trainer)
     tokenizer.pre_tokenizer = pre_tokenizer
     return tokenizer
 
@@ -164,16 +218,37 @@ def write(out, name, tokenizer, texts, pairs):
     print(f"{folder}: {os.path.getsize(os.path.join(folder, 'tokenizer.json')) / 1e3:.0f} kB")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=os.path.join(DATA, "wordpiece-shapes"))
-    args = parser.parse_args()
+def make(out):
     texts = read_records(os.path.join(DATA, "parity-texts.txt"))
     pairs = pair_cases()
     with tempfile.TemporaryDirectory() as work:
         made = fixtures(make_tokenizer_fixtures.training_text(work))
     for name, tokenizer in made.items():
-        write(args.out, name, tokenizer, texts, pairs)
+        write(out, name, tokenizer, texts, pairs)
+    return made
+
+
+def check():
+    """0 where a new run writes the committed files, else 1, naming those that differ."""
+    committed = os.path.join(DATA, "wordpiece-shapes")
+    with tempfile.TemporaryDirectory() as out:
+        differing = [os.path.join(committed, name, file)
+                     for name in make(out) for file in ("tokenizer.json", "expected.txt", "pairs.txt")
+                     if not filecmp.cmp(os.path.join(out, name, file), os.path.join(committed, name, file),
+                                        shallow=False)]
+    for path in differing:
+        print(f"{path}: a new run of make-wordpiece-fixtures.py writes it otherwise")
+    return 1 if differing else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=os.path.join(DATA, "wordpiece-shapes"))
+    parser.add_argument("--check", action="store_true", help="compare a new run with the committed files")
+    args = parser.parse_args()
+    if args.check:
+        sys.exit(check())
+    make(args.out)
 
 
 if __name__ == "__main__":

@@ -556,6 +556,85 @@ expect_file_error (const char *name, const char *contents, int code, const char 
   g_free (path);
 }
 
+/* special_tokens_map.json names the special tokens over tokenizer_config.json, as
+ * transformers 5.25 hands them to BertTokenizer (checked there: [CLS] and [UNK] renamed to
+ * [MASK] and [PAD] give 4 ... and 0 for unknown words); a malformed one is refused. */
+static void
+test_folder_reads_special_tokens_map (void)
+{
+  char *folder = g_build_filename (scratch_dir, "model-with-map", NULL);
+  char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *map = g_build_filename (folder, "special_tokens_map.json", NULL);
+  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
+  char *contents;
+  GError *error = NULL;
+
+  g_mkdir_with_parents (folder, 0700);
+  g_file_get_contents (vocab_path, &contents, NULL, NULL);
+  g_file_set_contents (vocab, contents, -1, NULL);
+  g_file_set_contents (config, "{\"cls_token\": \"[SEP]\"}", -1, NULL);
+  g_file_set_contents (map, "{\"cls_token\": \"[MASK]\", \"unk_token\": {\"content\": \"[PAD]\"}}", -1, NULL);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bert_tokenizer_get_cls_id (tokenizer), ==, 4);
+  g_assert_cmpint (bert_tokenizer_get_unk_id (tokenizer), ==, 0);
+  g_assert_cmpint (bert_tokenizer_get_sep_id (tokenizer), ==, 3);
+  bert_tokenizer_free (tokenizer);
+  g_file_set_contents (map, "{\"cls_token\": 7}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "cls_token");
+  g_file_set_contents (map, "{\"unk_token\": \"[NOPE]\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "'[NOPE]'", "special_tokens_map.json's");
+  g_free (contents);
+  g_free (config);
+  g_free (map);
+  g_free (vocab);
+  g_free (folder);
+}
+
+/* A vocab.txt folder whose tokenizer_config.json or special_tokens_map.json adds tokens:
+ * transformers 5.25 matches them even inside words ("xhelloy" gave x, hello, y; an
+ * added_tokens_decoder "newtok" got id 67), gst-bert does not, so the loader warns, naming
+ * them; the five special tokens listed there (as transformers 4 saves them) are silent
+ * (bert_transformers5_added_tokens). */
+static void
+test_folder_added_tokens_warn (void)
+{
+  char *folder = g_build_filename (scratch_dir, "model-with-added", NULL);
+  char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
+  char *map = g_build_filename (folder, "special_tokens_map.json", NULL);
+  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
+  char *contents;
+  GError *error = NULL;
+
+  g_mkdir_with_parents (folder, 0700);
+  g_file_get_contents (vocab_path, &contents, NULL, NULL);
+  g_file_set_contents (vocab, contents, -1, NULL);
+  g_file_set_contents (config,
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"[PAD]\"}, \"1\": {\"content\": \"[UNK]\"}, "
+      "\"4\": {\"content\": \"[MASK]\"}}}",
+      -1, NULL);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  g_assert_null (bert_tokenizer_get_warning (tokenizer));
+  bert_tokenizer_free (tokenizer);
+  g_file_set_contents (config,
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"[PAD]\"}, \"70\": {\"content\": \"newtok\"}}}", -1,
+      NULL);
+  g_file_set_contents (map, "{\"additional_special_tokens\": [\"hello\"]}", -1, NULL);
+  tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bert_tokenizer_get_warning (tokenizer));
+  g_assert_nonnull (strstr (bert_tokenizer_get_warning (tokenizer), "'newtok', 'hello'"));
+  g_assert_nonnull (strstr (bert_tokenizer_get_warning (tokenizer), "inside words"));
+  g_assert_null (strstr (bert_tokenizer_get_warning (tokenizer), "[PAD]"));
+  bert_tokenizer_free (tokenizer);
+  g_free (contents);
+  g_free (config);
+  g_free (map);
+  g_free (vocab);
+  g_free (folder);
+}
+
 /* A template may leave out [CLS] (or add more): the encoding follows it, as Hugging Face's
  * does, and truncation leaves room for exactly its special tokens. */
 static void
@@ -903,6 +982,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/encode/one-megabyte", test_one_megabyte_input);
   g_test_add_func ("/tokenizer/load/json-and-vocab-agree", test_tokenizer_json_and_vocab_txt_agree);
   g_test_add_func ("/tokenizer/load/folder-config", test_folder_reads_tokenizer_config);
+  g_test_add_func ("/tokenizer/load/folder-special-tokens-map", test_folder_reads_special_tokens_map);
+  g_test_add_func ("/tokenizer/load/folder-added-tokens-warn", test_folder_added_tokens_warn);
   g_test_add_func ("/tokenizer/load/template-without-cls", test_template_without_cls_is_followed);
   g_test_add_func ("/tokenizer/load/bert-processing-ids", test_bert_processing_ids_must_be_in_the_vocabulary);
   g_test_add_func ("/tokenizer/load/vocab-errors", test_vocab_txt_errors_name_file_and_line);

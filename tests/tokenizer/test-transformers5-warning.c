@@ -365,6 +365,187 @@ test_malformed_config_refused (void)
   g_free (json);
 }
 
+/* wordpiece-bert's tokenizer.json, cased where LOWERCASE is FALSE, with POST_PROCESSOR (a
+ * JSON text; NULL: the file's BERT template), written once as NAME into the scratch folder. */
+static char *
+wordpiece_variant (const char *name, gboolean lowercase, const char *post_processor)
+{
+  char *source = fixture ("wordpiece-bert");
+  char *path = g_build_filename (scratch_dir, name, NULL);
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, source, NULL));
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  json_object_set_boolean_member (json_object_get_object_member (root, "normalizer"), "lowercase", lowercase);
+  if (post_processor != NULL)
+    json_object_set_member (root, "post_processor", json_from_string (post_processor, NULL));
+  JsonGenerator *generator = json_generator_new ();
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (generator, path, NULL));
+  g_object_unref (generator);
+  g_object_unref (parser);
+  g_free (source);
+  return path;
+}
+
+/* FunnelTokenizer's template: [CLS] of type id 2. */
+#define FUNNEL_TEMPLATE                                                                                      \
+  "{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": "     \
+  "2}}, "                                                                                                    \
+  "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": "    \
+  "0}}], "                                                                                                   \
+  "\"pair\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 2}}, {\"Sequence\": {\"id\": \"A\", "      \
+  "\"type_id\": 0}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 0}}, {\"Sequence\": {\"id\": "      \
+  "\"B\", "                                                                                                  \
+  "\"type_id\": 1}}, {\"SpecialToken\": {\"id\": \"[SEP]\", \"type_id\": 1}}], \"special_tokens\": "         \
+  "{\"[CLS]\": {\"id\": \"[CLS]\", \"ids\": [2], \"tokens\": [\"[CLS]\"]}, \"[SEP]\": {\"id\": \"[SEP]\", "  \
+  "\"ids\": [3], \"tokens\": [\"[SEP]\"]}}}"
+/* MPNetTokenizer's post-processor (all-mpnet-base-v2's shape). */
+#define MPNET_PROCESSING                                                                                     \
+  "{\"type\": \"RobertaProcessing\", \"sep\": [\"[SEP]\", 3], \"cls\": [\"[CLS]\", 2], "                     \
+  "\"trim_offsets\": true, \"add_prefix_space\": false}"
+#define BERT_NAMES                                                                                           \
+  "\"unk_token\": \"[UNK]\", \"cls_token\": \"[CLS]\", \"sep_token\": \"[SEP]\", \"pad_token\": \"[PAD]\", " \
+  "\"mask_token\": \"[MASK]\""
+
+/* FunnelTokenizer rebuilds too (transformers 5.25): a BertNormalizer from do_lower_case,
+ * strip_accents, tokenize_chinese_chars and clean_text, WordPiece with wordpieces_prefix,
+ * its special tokens' defaults <unk>, <cls>, <sep>, and [CLS]:2 A [SEP]. Each warning case
+ * gave other ids or type ids there on "Hello World ÉCOLE 中文 unaffable", "a\x07b\u200bc"
+ * or a pair (or failed: no <unk>); the silent ones gave the file's. */
+static void
+test_funnel_rebuilds (void)
+{
+  char *cased = wordpiece_variant ("funnel-cased.json", FALSE, FUNNEL_TEMPLATE);
+  char *own = wordpiece_variant ("funnel-own.json", TRUE, FUNNEL_TEMPLATE);
+  char *bert_template = wordpiece_variant ("funnel-bert-template.json", TRUE, NULL);
+  const char *named = "{\"tokenizer_class\": \"FunnelTokenizer\", " BERT_NAMES "}";
+  char *folders[] = {
+    make_folder ("funnel-cased", cased, named, NULL),
+    make_folder ("funnel-bert-template", bert_template, named, NULL),
+    make_folder ("funnel-default-names", own, "{\"tokenizer_class\": \"FunnelTokenizerFast\"}", NULL),
+    make_folder ("funnel-clean-text", own,
+        "{\"tokenizer_class\": \"FunnelTokenizer\", \"clean_text\": false, " BERT_NAMES "}", NULL),
+    make_folder ("funnel-own", own, named, NULL),
+    make_folder ("funnel-typed", own, "{" BERT_NAMES "}", "{\"model_type\": \"funnel\"}"),
+  };
+
+  assert_warns (folders[0], "as a FunnelTokenizer",
+      "lowercase=true from FunnelTokenizer's default do_lower_case", NULL);
+  assert_warns (folders[1], "Funnel's template ([CLS]:2 A [SEP], B:1 [SEP]:1)", NULL);
+  assert_warns (folders[2], "unk_token <unk>", "Funnel's template (<cls>:2 A <sep>", NULL);
+  assert_warns (folders[3], "clean_text=false", NULL);
+  assert_silent (folders[4]);
+  assert_silent (folders[5]);
+  /* the names in special_tokens_map.json only */
+  char *mapped = make_folder ("funnel-map-names", own, "{\"tokenizer_class\": \"FunnelTokenizer\"}", NULL);
+  char *map = g_build_filename (mapped, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (map, "{" BERT_NAMES "}", -1, NULL));
+  assert_silent (mapped);
+  g_free (map);
+  g_free (mapped);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    g_free (folders[i]);
+  g_free (cased);
+  g_free (own);
+  g_free (bert_template);
+}
+
+/* MPNetTokenizer rebuilds BERT's stages from do_lower_case (default true) ... and
+ * RobertaProcessing with its cls_token and sep_token (defaults <s>, </s>). Checked as
+ * above: cased, and BERT's template (other pair ids), differ; the RobertaProcessing shape
+ * of all-mpnet-base-v2, which gst-bert reads through its pipeline, does not. */
+static void
+test_mpnet_rebuilds (void)
+{
+  char *cased = wordpiece_variant ("mpnet-cased.json", FALSE, MPNET_PROCESSING);
+  char *own = wordpiece_variant ("mpnet-own.json", TRUE, MPNET_PROCESSING);
+  char *bert_template = wordpiece_variant ("mpnet-bert-template.json", TRUE, NULL);
+  const char *named = "{\"tokenizer_class\": \"MPNetTokenizer\", " BERT_NAMES "}";
+  char *folders[] = {
+    make_folder ("mpnet-cased", cased, named, NULL),
+    make_folder ("mpnet-bert-template", bert_template, named, NULL),
+    make_folder ("mpnet-typed-cased", cased, "{" BERT_NAMES "}", "{\"model_type\": \"mpnet\"}"),
+    make_folder ("mpnet-own", own, named, NULL),
+  };
+
+  assert_warns (folders[0], "as a MPNetTokenizer",
+      "lowercase=true from MPNetTokenizer's default do_lower_case", NULL);
+  assert_warns (folders[1], "RobertaProcessing ([CLS] A [SEP], [SEP] [SEP] B [SEP])", NULL);
+  assert_warns (folders[2], "config.json's model_type \"mpnet\"", "lowercase=true", NULL);
+  assert_silent (folders[3]);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    g_free (folders[i]);
+  g_free (cased);
+  g_free (own);
+  g_free (bert_template);
+}
+
+/* special_tokens_map.json's names, over tokenizer_config.json's, are the ones the class's
+ * constructor takes (transformers 5.25: cls_token [MASK] there gave 4 ... in place of
+ * 2 ..., sep_token [MASK] for DistilBertTokenizer ... 4); the same names are silent. */
+static void
+test_special_tokens_map_names (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *renamed = make_folder ("map-renames-cls", json,
+      "{\"tokenizer_class\": \"BertTokenizer\", \"cls_token\": \"[SEP]\"}", NULL);
+  char *distil =
+      make_folder ("map-renames-sep", json, "{\"tokenizer_class\": \"DistilBertTokenizer\"}", NULL);
+  char *same = make_folder ("map-same", json, "{\"tokenizer_class\": \"BertTokenizer\"}", NULL);
+  char *path;
+
+  path = g_build_filename (renamed, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path, "{\"cls_token\": \"[MASK]\"}", -1, NULL));
+  g_free (path);
+  path = g_build_filename (distil, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path, "{\"sep_token\": {\"content\": \"[MASK]\"}}", -1, NULL));
+  g_free (path);
+  path = g_build_filename (same, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (path,
+      "{\"cls_token\": \"[CLS]\", \"unk_token\": {\"content\": \"[UNK]\"}}", -1, NULL));
+  g_free (path);
+  assert_warns (renamed, "BERT's template ([MASK] A [SEP], B:1 [SEP]:1)", NULL);
+  assert_warns (distil, "BERT's template ([CLS] A [MASK], B:1 [MASK]:1)", NULL);
+  assert_silent (same);
+  g_free (renamed);
+  g_free (distil);
+  g_free (same);
+  g_free (json);
+}
+
+/* Tokens that tokenizer_config.json or special_tokens_map.json add and tokenizer.json does
+ * not hold: transformers 5.25 adds them whatever the class (BertTokenizer, the generic one,
+ * none named), matched even inside words ("newtok xnewtoky" gave 67 51 67 ...), where
+ * gst-bert follows the file; the tokens the file holds (its specials, as saved folders list
+ * them) are silent. */
+static void
+test_added_tokens_of_settings_files (void)
+{
+  char *json = fixture ("wordpiece-bert");
+  char *decoder = make_folder ("added-decoder", json,
+      "{\"tokenizer_class\": \"PreTrainedTokenizerFast\", \"added_tokens_decoder\": "
+      "{\"2\": {\"content\": \"[CLS]\"}, \"70\": {\"content\": \"newtok\"}}}",
+      NULL);
+  char *additional =
+      make_folder ("added-additional", json, "{\"additional_special_tokens\": [\"hello\"]}", NULL);
+  char *cased_named = make_folder ("added-and-class", cased_bert_json (),
+      "{\"tokenizer_class\": \"BertTokenizer\", \"extra_special_tokens\": [\"world\"]}", NULL);
+  char *held = make_folder ("added-held", json,
+      "{\"added_tokens_decoder\": {\"0\": {\"content\": \"[PAD]\"}, \"103\": {\"content\": \"[MASK]\"}}, "
+      "\"additional_special_tokens\": [{\"content\": \"[SEP]\"}]}",
+      NULL);
+
+  assert_warns (decoder, "transformers adds 'newtok'", "even inside words", "save_pretrained", NULL);
+  assert_warns (additional, "transformers adds 'hello'", NULL);
+  assert_warns (cased_named, "as a BertTokenizer", ". And ", "transformers adds 'world'", NULL);
+  assert_silent (held);
+  g_free (decoder);
+  g_free (additional);
+  g_free (cased_named);
+  g_free (held);
+  g_free (json);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -402,6 +583,10 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/wordpiece-options-replaced", test_wordpiece_options_replaced);
   g_test_add_func ("/transformers5/post-processor-replaced", test_post_processor_replaced);
   g_test_add_func ("/transformers5/generic-class-switches", test_generic_class_switches);
+  g_test_add_func ("/transformers5/funnel-rebuilds", test_funnel_rebuilds);
+  g_test_add_func ("/transformers5/mpnet-rebuilds", test_mpnet_rebuilds);
+  g_test_add_func ("/transformers5/special-tokens-map-names", test_special_tokens_map_names);
+  g_test_add_func ("/transformers5/added-tokens-of-settings-files", test_added_tokens_of_settings_files);
   g_test_add_func ("/transformers5/ordinary-folders-silent", test_ordinary_folders_silent);
   g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
   g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
