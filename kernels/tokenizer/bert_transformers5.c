@@ -334,7 +334,7 @@ rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
         ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
         : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
     warning = g_strdup_printf (
-        "%s: transformers 5 builds this folder's tokenizer as a %s (%s), from tokenizer.json's "
+        "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's "
         "vocabulary only, with %s, so its token ids can differ from gst-bert's, which follows tokenizer.json "
         "as "
         "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "

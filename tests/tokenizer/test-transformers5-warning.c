@@ -429,7 +429,7 @@ test_funnel_rebuilds (void)
     make_folder ("funnel-typed", own, "{" BERT_NAMES "}", "{\"model_type\": \"funnel\"}"),
   };
 
-  assert_warns (folders[0], "as a FunnelTokenizer",
+  assert_warns (folders[0], "as FunnelTokenizer",
       "lowercase=true from FunnelTokenizer's default do_lower_case", NULL);
   assert_warns (folders[1], "Funnel's template ([CLS]:2 A [SEP], B:1 [SEP]:1)", NULL);
   assert_warns (folders[2], "unk_token <unk>", "Funnel's template (<cls>:2 A <sep>", NULL);
@@ -468,7 +468,7 @@ test_mpnet_rebuilds (void)
     make_folder ("mpnet-own", own, named, NULL),
   };
 
-  assert_warns (folders[0], "as a MPNetTokenizer",
+  assert_warns (folders[0], "as MPNetTokenizer",
       "lowercase=true from MPNetTokenizer's default do_lower_case", NULL);
   assert_warns (folders[1], "RobertaProcessing ([CLS] A [SEP], [SEP] [SEP] B [SEP])", NULL);
   assert_warns (folders[2], "config.json's model_type \"mpnet\"", "lowercase=true", NULL);
@@ -537,7 +537,7 @@ test_added_tokens_of_settings_files (void)
 
   assert_warns (decoder, "transformers adds 'newtok'", "even inside words", "save_pretrained", NULL);
   assert_warns (additional, "transformers adds 'hello'", NULL);
-  assert_warns (cased_named, "as a BertTokenizer", ". And ", "transformers adds 'world'", NULL);
+  assert_warns (cased_named, "as BertTokenizer", ". And ", "transformers adds 'world'", NULL);
   assert_silent (held);
   g_free (decoder);
   g_free (additional);
