@@ -874,60 +874,6 @@ read_tokenizer_max_length (BertConfig *config, const char *path)
   g_object_unref (parser);
 }
 
-/* The path of modules.json's Transformer module, "" when it has none; FALSE with error
- * when that path is not a string (other malformations are read_modules' to name). */
-static gboolean
-read_transformer_path (JsonArray *modules, const char *path, const char **module_path, GError **error)
-{
-  *module_path = "";
-  for (guint i = 0; i < json_array_get_length (modules); i++) {
-    JsonNode *node = json_array_get_element (modules, i);
-    JsonObject *module = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-    const char *type = NULL, *value = NULL;
-
-    if (module == NULL || !read_string (module, path, "type", &type, NULL) || type == NULL
-        || strcmp (module_kind (type), "Transformer") != 0)
-      continue;
-    if (!read_string (module, path, "path", &value, error))
-      return FALSE;
-    *module_path = value != NULL ? value : "";
-    return TRUE;
-  }
-  return TRUE;
-}
-
-/* sentence-transformers before 2.0 saved the Transformer module in a subfolder
- * ("0_Transformer", as msmarco-distilbert fine-tunes of 2021 have it), with only
- * modules.json and the other modules' folders beside it; sentence-transformers 6 still
- * loads them so. */
-char *
-bert_config_find_transformer_folder (const char *folder, GError **error)
-{
-  char *modules_path = g_build_filename (folder, "modules.json", NULL);
-  JsonParser *parser = NULL;
-  const char *module_path = "";
-  char *transformer_folder = NULL;
-
-  if (bert_model_file_exists (modules_path)) {
-    parser = bert_json_load (modules_path, JSON_NODE_ARRAY, error);
-    if (parser == NULL
-        || !read_transformer_path (json_node_get_array (json_parser_get_root (parser)), modules_path,
-            &module_path, error))
-      goto out;
-  }
-  if (g_path_is_absolute (module_path) || strstr (module_path, "..") != NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: the Transformer module's path '%s' is not a folder inside the model folder", modules_path,
-        module_path);
-    goto out;
-  }
-  transformer_folder = *module_path ? g_build_filename (folder, module_path, NULL) : g_strdup (folder);
-out:
-  g_clear_object (&parser);
-  g_free (modules_path);
-  return transformer_folder;
-}
-
 /* sentence-transformers 6 saves a CrossEncoder's activation_fn in
  * config_sentence_transformers.json, and reads it there before config.json's. */
 static gboolean

@@ -31,7 +31,8 @@ typedef struct {
   gboolean head_from_architectures;
   /* The Dense modules' weights files. */
   BertWeightsFile *dense_files[BERT_MAX_DENSE_MODULES];
-  /* Where config.json, the weights and the tokenizer are (bert_config_find_transformer_folder). */
+  /* Where config.json, the weights and the tokenizer are: modules.json's Transformer
+   * module (bert_transformer_module_folder). */
   char *transformer_folder;
 } BertModelPrivate;
 
@@ -43,9 +44,6 @@ typedef struct {
 JsonParser *bert_json_load (const char *path, JsonNodeType root_type, GError **error);
 gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
     GError **error);
-/* The folder of modules.json's Transformer module (config.json, weights, tokenizer): folder
- * itself, or a subfolder of it; NULL with error when modules.json names one wrongly. */
-char *bert_config_find_transformer_folder (const char *folder, GError **error);
 /* folder's modules.json and module folders; transformer_folder's sentence_bert_config.json
  * and tokenizer_config.json. */
 gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder,

@@ -14,6 +14,7 @@
 
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
+#include "bert_transformer_module.h"
 
 G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
 
@@ -380,6 +381,22 @@ engine_code_of_tokenizer_error (const GError *error)
   }
 }
 
+/* The folder of modules.json's Transformer module, as the tokenizer finds it, so that the
+ * encoder and its tokenizer come from one place. */
+static char *
+find_transformer_folder (const char *folder, GError **error)
+{
+  GError *local_error = NULL;
+  char *transformer_folder = bert_transformer_module_folder (folder, &local_error);
+
+  if (transformer_folder == NULL) {
+    g_set_error_literal (error, BERT_ENGINE_ERROR, engine_code_of_tokenizer_error (local_error),
+        local_error->message);
+    g_error_free (local_error);
+  }
+  return transformer_folder;
+}
+
 static gboolean
 load_tokenizer (BertModel *model, GError **error)
 {
@@ -433,7 +450,7 @@ load_model (const char *folder, GError **error)
   priv->ref_count = 1;
   model->path = g_strdup (folder);
   model->name = g_path_get_basename (folder);
-  priv->transformer_folder = bert_config_find_transformer_folder (folder, error);
+  priv->transformer_folder = find_transformer_folder (folder, error);
   if (priv->transformer_folder == NULL
       || !bert_config_load (&model->config, &priv->head_from_architectures, priv->transformer_folder, error)
       || !bert_config_load_sentence_transformers (&model->config, folder, priv->transformer_folder, error)

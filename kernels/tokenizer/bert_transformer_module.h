@@ -6,7 +6,7 @@
  * sentence_bert_config.json. Folders saved since sentence-transformers 2.0 give it the path
  * "" (the folder itself); older ones put it in a subfolder, "0_Transformer", with only
  * modules.json and the other modules' folders at the top. kernels/engine reads the encoder
- * from the same folder (bert_config_find_transformer_folder).
+ * from the same folder with this function (bert_model.c).
  */
 #ifndef BERT_TRANSFORMER_MODULE_H
 #define BERT_TRANSFORMER_MODULE_H
