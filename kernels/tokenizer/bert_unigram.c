@@ -364,5 +364,6 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     }
     start = end;
   }
-  g_array_set_size (pieces, first + (guint) (out - all));
+  /* a shrink in place (g_array_set_size would call g_array_remove_range) */
+  bert_array_resize (pieces, first + (guint) (out - all));
 }
