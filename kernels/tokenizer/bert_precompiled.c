@@ -25,9 +25,6 @@ struct _BertPrecompiled {
   /* Per ASCII byte: what it is as a grapheme of its own (a CharKind), and its patch. */
   uint8_t ascii_kind[128];
   char ascii_patch[128];
-  /* Whether every printable ASCII character (space to '~') is kept alone and plain, as in
-   * sentencepiece's own maps: then eight of them are passed over at once. */
-  gboolean printable_kept;
 };
 
 /* What a character is for the scan, before the grapheme it starts is known. */
@@ -228,21 +225,6 @@ fill_tables (BertPrecompiled *precompiled)
     const char *norm = shortest_match (precompiled, &byte, 1);
     precompiled->ascii_patch[cp] = precompiled->ascii_kind[cp] == CHAR_PATCHED ? norm[0] : byte;
   }
-  precompiled->printable_kept = TRUE;
-  for (uint32_t cp = ' '; cp <= '~'; cp++)
-    precompiled->printable_kept &= precompiled->ascii_kept[cp] && precompiled->ascii_kind[cp] == CHAR_KEPT;
-}
-
-/* Whether the eight bytes at text are all printable ASCII (space to '~'). */
-static inline gboolean
-eight_printable (const unsigned char *text)
-{
-  uint64_t word;
-  memcpy (&word, text, 8);
-  /* a byte below the space borrows into its top bit; one above '~' carries into it */
-  uint64_t below = (word - 0x2020202020202020ull) & ~word;
-  uint64_t above = (word + 0x0101010101010101ull) | word;
-  return ((below | above) & 0x8080808080808080ull) == 0;
 }
 
 /* ---- extended grapheme clusters (UAX #29, as unicode-segmentation applies it) ---- */
@@ -492,11 +474,6 @@ skip_kept (GraphemeWalk *walk, uint32_t at)
 
   for (uint32_t next = at + n; next < walk->length; next = at + n) {
     if (text[next] < 0x80) {
-      if (precompiled->printable_kept && next + 8 <= walk->length && eight_printable (text + next)) {
-        at = next + 7;
-        n = 1;
-        continue;
-      }
       if (precompiled->ascii_kind[text[next]] != CHAR_KEPT)
         break;
       next_n = 1;
@@ -544,9 +521,6 @@ walk_start (const BertPrecompiled *precompiled, const BertNormalized *normalized
 {
   const unsigned char *text = (const unsigned char *) normalized->text;
   uint32_t kept = 0;
-  if (precompiled->printable_kept)
-    while (kept + 8 <= normalized->length && eight_printable (text + kept))
-      kept += 8;
   while (kept < normalized->length && text[kept] < 0x80 && precompiled->ascii_kept[text[kept]])
     kept++;
   return kept == normalized->length ? kept : kept > 0 ? kept - 1 : 0;

@@ -364,6 +364,5 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     }
     start = end;
   }
-  /* a shrink in place (g_array_set_size would call g_array_remove_range) */
-  bert_array_resize (pieces, first + (guint) (out - all));
+  g_array_set_size (pieces, first + (guint) (out - all));
 }
