@@ -5,6 +5,7 @@
  * Expectations are written "token@start-end ..." with byte offsets into the input.
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -921,24 +922,6 @@ test_large_vocabulary_loads (void)
   g_string_free (contents, TRUE);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 /* Usage: test-tokenizer PATH/TO/tests/tokenizer/data/vocab.txt */
 int
 main (int argc, char **argv)
@@ -998,7 +981,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/load/large-vocabulary", test_large_vocabulary_loads);
 
   int status = g_test_run ();
-  remove_tree (scratch_dir);
+  scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);
   g_free (vocab_path);
   return status;

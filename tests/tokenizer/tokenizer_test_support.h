@@ -28,6 +28,9 @@ char *scratch_folder_new (const char *template);
  * empty; frees dir. */
 void scratch_folder_remove (char *dir, const char *const *names, guint n_names);
 
+/* Removes path and everything under it, where present. */
+void scratch_tree_remove (const char *path);
+
 /* text with its first from replaced by to (g_free it); asserts that text holds from. */
 char *text_with_first_replaced (const char *text, const char *from, const char *to);
 
