@@ -232,12 +232,12 @@ test_xlm_roberta_stages_replaced (void)
   char *generic = make_folder ("xlmr-generic", json, "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}",
       "{\"model_type\": \"xlm-roberta\"}");
 
-  assert_warns (named, "an XLMRobertaTokenizer (tokenizer_config.json's tokenizer_class XLMRobertaTokenizer)",
+  assert_warns (named, "as XLMRobertaTokenizer (tokenizer_config.json's tokenizer_class XLMRobertaTokenizer)",
       "its Precompiled charsmap alone in place of the file's normaliser",
       "WhitespaceSplit then Metaspace (prepend_scheme always)", "ids and offsets",
       "\"PreTrainedTokenizerFast\"", NULL);
   assert_warns (typed, "config.json's model_type \"xlm-roberta\"", NULL);
-  assert_warns (camembert, "a CamembertTokenizer", "no normaliser in place of the file's normaliser",
+  assert_warns (camembert, "as CamembertTokenizer", "no normaliser in place of the file's normaliser",
       "WhitespaceSplit then Metaspace", NULL);
   assert_silent (rebuilt);
   assert_silent (generic);
