@@ -321,6 +321,15 @@ describe_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFol
   return switches_only && builds->len == switches_length;
 }
 
+/* Where the folder's class comes from, for the warnings: "tokenizer_config.json's
+ * tokenizer_class X" or "config.json's model_type \"y\"". g_free it. */
+static char *
+describe_class_source (const FolderClass *found)
+{
+  return found->name != NULL ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
+                             : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
+}
+
 static char *
 rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
     const WordPieceClass *class, const FolderClass *found)
@@ -330,9 +339,7 @@ rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
 
   gboolean switches_only = describe_rebuild (builds, tokenizer, settings, class, found->tokenizer_config);
   if (builds->len > 0) {
-    char *source = found->name != NULL
-        ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
-        : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
+    char *source = describe_class_source (found);
     warning = g_strdup_printf (
         "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's "
         "vocabulary only, with %s, so its token ids can differ from gst-bert's, which follows tokenizer.json "
@@ -434,16 +441,13 @@ unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, con
 
   describe_unigram_rebuild (builds, tokenizer, found);
   if (builds->len > 0) {
-    char *source = found->name != NULL
-        ? g_strdup_printf ("%s's tokenizer_class %s", found->source, found->name)
-        : g_strdup_printf ("config.json's model_type \"%s\"", found->model_type);
+    char *source = describe_class_source (found);
     warning = g_strdup_printf (
         "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's pieces only, "
         "with %s, so its token ids and offsets can differ from gst-bert's, which follows tokenizer.json as "
         "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
         "tokenizer_class to \"PreTrainedTokenizerFast\"",
-        folder, is_camembert (found) ? "a CamembertTokenizer" : "an XLMRobertaTokenizer", source,
-        builds->str + 2);
+        folder, is_camembert (found) ? "CamembertTokenizer" : "XLMRobertaTokenizer", source, builds->str + 2);
     g_free (source);
   }
   g_string_free (builds, TRUE);

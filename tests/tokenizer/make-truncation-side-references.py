@@ -29,6 +29,7 @@ import tempfile
 from transformers import AutoTokenizer
 
 from length_records import read_pair_cases
+from truncation_references import write_references
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -64,39 +65,6 @@ def make_folder(folder, fixture, config, json_left):
         json.dump(config, f)
 
 
-def byte_positions(text):
-    positions = [0]
-    for c in text:
-        positions.append(positions[-1] + len(c.encode("utf-8")))
-    return positions
-
-
-def describe(encoding, texts, with_sequence):
-    positions = [byte_positions(text) for text in texts]
-    tokens = []
-    for token_id, type_id, sequence, special, (start, end) in zip(
-            encoding.ids, encoding.type_ids, encoding.sequence_ids, encoding.special_tokens_mask,
-            encoding.offsets):
-        if sequence is None or special:
-            tokens.append(f"{token_id}:{type_id}:-1:0:0" if with_sequence else f"{token_id}:{type_id}:0:0")
-            continue
-        span = f"{positions[sequence][start]}:{positions[sequence][end]}"
-        tokens.append(f"{token_id}:{type_id}:{sequence}:{span}" if with_sequence else f"{token_id}:{type_id}:{span}")
-    return " ".join(tokens)
-
-
-def write_references(name, tokenizer, cases):
-    with open(os.path.join(OUT, name + "-single.txt"), "w", encoding="utf-8") as single, \
-            open(os.path.join(OUT, name + "-pairs.txt"), "w", encoding="utf-8") as pairs:
-        for a, b, max_length in cases:
-            for text in (a, b):
-                encoding = tokenizer([text], truncation=True, max_length=max_length).encodings[0]
-                single.write(describe(encoding, [text], False) + "\n")
-            # Batched: a call with one pair takes an empty second text for none.
-            encoding = tokenizer([a], [b], truncation="longest_first", max_length=max_length).encodings[0]
-            pairs.write(describe(encoding, [a, b], True) + "\n")
-
-
 def main():
     cases = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
     os.makedirs(OUT, exist_ok=True)
@@ -106,7 +74,7 @@ def main():
             tokenizer = AutoTokenizer.from_pretrained(folder)
             expected_side = config.get("truncation_side", "left" if json_left else "right")
             assert tokenizer.truncation_side == expected_side, (name, tokenizer.truncation_side)
-            write_references(name, tokenizer, cases)
+            write_references(OUT, name, tokenizer, cases)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,6 @@ static const char *data_dir;
 #define LEFT_CONFIG "{\"tokenizer_class\": \"PreTrainedTokenizerFast\", \"truncation_side\": \"left\"}"
 #define BERT_POST                                                                                            \
   "\"post_processor\":{\"type\":\"BertProcessing\",\"sep\":[\"[SEP]\",3],\"cls\":[\"[CLS]\",2]}"
-#define PAIR_FROM                                                                                            \
-  "\"pair\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}," \
-  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},"   \
-  "{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}}]"
-#define PAIR_TO                                                                                              \
-  "\"pair\":[{\"Sequence\":{\"id\":\"A\",\"type_id\":2}},{\"SpecialToken\":{\"id\":\"</"                     \
-  "s>\",\"type_id\":3}},"                                                                                    \
-  "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":1}},"           \
-  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":1}}]"
 
 static const struct {
   const char *name, *fixture, *config, *edit_from, *edit_to;
@@ -45,7 +36,7 @@ static const struct {
   { "bpe-right", "bpe-roberta", FAST_CLASS, NULL, NULL },
   { "bpe-left", "bpe-roberta", LEFT_CONFIG, NULL, NULL },
   { "wordpiece-no-specials-left", "wordpiece-bert", LEFT_CONFIG, BERT_POST, "\"post_processor\":null" },
-  { "unigram-pair-template-left", "unigram-hf", LEFT_CONFIG, PAIR_FROM, PAIR_TO },
+  { "unigram-pair-template-left", "unigram-hf", LEFT_CONFIG, UNIGRAM_HF_PAIR_FROM, UNIGRAM_HF_PAIR_TO },
 };
 
 static const char *const folder_files[] = { "tokenizer.json", "tokenizer_config.json" };

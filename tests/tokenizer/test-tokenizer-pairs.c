@@ -18,15 +18,6 @@ static const char *data_dir;
 
 /* The fixture with an unusual pair template, as make-pair-references.py edits it. */
 #define PAIR_VARIANT "unigram-hf-pair-template"
-#define PAIR_FROM                                                                                            \
-  "\"pair\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}," \
-  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},"   \
-  "{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}}]"
-#define PAIR_TO                                                                                              \
-  "\"pair\":[{\"Sequence\":{\"id\":\"A\",\"type_id\":2}},{\"SpecialToken\":{\"id\":\"</"                     \
-  "s>\",\"type_id\":3}},"                                                                                    \
-  "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":1}},"           \
-  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":1}}]"
 /* $B before $A: no exact pair form. */
 #define PAIR_REVERSED                                                                                        \
   "\"pair\":[{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]"
@@ -63,7 +54,7 @@ load_tokenizer (const char *name)
   char *path;
 
   if (strcmp (name, PAIR_VARIANT) == 0)
-    tokenizer = load_edited ("unigram-hf", PAIR_FROM, PAIR_TO, &error);
+    tokenizer = load_edited ("unigram-hf", UNIGRAM_HF_PAIR_FROM, UNIGRAM_HF_PAIR_TO, &error);
   else if (strcmp (name, "vocab") == 0) {
     path = g_build_filename (data_dir, "vocab.txt", NULL);
     tokenizer = bert_tokenizer_new_from_path (path, &error);
@@ -111,7 +102,7 @@ static void
 check_pair_template_is_refused (const char *template)
 {
   GError *error = NULL;
-  BertTokenizer *tokenizer = load_edited ("unigram-hf", PAIR_FROM, template, &error);
+  BertTokenizer *tokenizer = load_edited ("unigram-hf", UNIGRAM_HF_PAIR_FROM, template, &error);
   BertEncoding encoding;
 
   /* Single texts still work: only pairs are refused, saying why. */

@@ -5,6 +5,7 @@
  * Expectations are written "token@start-end ..." with byte offsets into the input.
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -369,6 +370,21 @@ append_json_string (GString *json, const char *text)
   g_string_append_c (json, '"');
 }
 
+/* A new folder scratch_dir/name holding a copy of data/vocab.txt (g_free the path). */
+static char *
+vocab_folder_new (const char *name)
+{
+  char *folder = g_build_filename (scratch_dir, name, NULL);
+  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
+  char *contents = read_file_contents (vocab_path, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (vocab, contents, -1, NULL));
+  g_free (contents);
+  g_free (vocab);
+  return folder;
+}
+
 /* A tokenizer.json for data/vocab.txt in the layout Hugging Face writes. */
 static char *
 fixture_tokenizer_json (void)
@@ -501,15 +517,10 @@ test_tokenizer_json_and_vocab_txt_agree (void)
 static void
 test_folder_reads_tokenizer_config (void)
 {
-  char *folder = g_build_filename (scratch_dir, "model", NULL);
+  char *folder = vocab_folder_new ("model");
   char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
-  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
-  char *contents;
   GError *error = NULL;
 
-  g_mkdir_with_parents (folder, 0700);
-  g_file_get_contents (vocab_path, &contents, NULL, NULL);
-  g_file_set_contents (vocab, contents, -1, NULL);
   g_file_set_contents (config,
       "{\"do_lower_case\": false, \"tokenize_chinese_chars\": true, "
       "\"model_max_length\": 1000000000000000019884624838656}",
@@ -527,9 +538,7 @@ test_folder_reads_tokenizer_config (void)
   g_assert_cmpint (bert_tokenizer_token_to_id (tokenizer, "##able"), ==, 9);
   g_assert_cmpint (bert_tokenizer_token_to_id (tokenizer, "zzz"), ==, -1);
   bert_tokenizer_free (tokenizer);
-  g_free (contents);
   g_free (config);
-  g_free (vocab);
   g_free (folder);
 }
 
@@ -562,16 +571,11 @@ expect_file_error (const char *name, const char *contents, int code, const char 
 static void
 test_folder_reads_special_tokens_map (void)
 {
-  char *folder = g_build_filename (scratch_dir, "model-with-map", NULL);
+  char *folder = vocab_folder_new ("model-with-map");
   char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *map = g_build_filename (folder, "special_tokens_map.json", NULL);
-  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
-  char *contents;
   GError *error = NULL;
 
-  g_mkdir_with_parents (folder, 0700);
-  g_file_get_contents (vocab_path, &contents, NULL, NULL);
-  g_file_set_contents (vocab, contents, -1, NULL);
   g_file_set_contents (config, "{\"cls_token\": \"[SEP]\"}", -1, NULL);
   g_file_set_contents (map, "{\"cls_token\": \"[MASK]\", \"unk_token\": {\"content\": \"[PAD]\"}}", -1, NULL);
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
@@ -584,10 +588,8 @@ test_folder_reads_special_tokens_map (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "cls_token");
   g_file_set_contents (map, "{\"unk_token\": \"[NOPE]\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "'[NOPE]'", "special_tokens_map.json's");
-  g_free (contents);
   g_free (config);
   g_free (map);
-  g_free (vocab);
   g_free (folder);
 }
 
@@ -599,16 +601,11 @@ test_folder_reads_special_tokens_map (void)
 static void
 test_folder_added_tokens_warn (void)
 {
-  char *folder = g_build_filename (scratch_dir, "model-with-added", NULL);
+  char *folder = vocab_folder_new ("model-with-added");
   char *config = g_build_filename (folder, "tokenizer_config.json", NULL);
   char *map = g_build_filename (folder, "special_tokens_map.json", NULL);
-  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
-  char *contents;
   GError *error = NULL;
 
-  g_mkdir_with_parents (folder, 0700);
-  g_file_get_contents (vocab_path, &contents, NULL, NULL);
-  g_file_set_contents (vocab, contents, -1, NULL);
   g_file_set_contents (config,
       "{\"added_tokens_decoder\": {\"0\": {\"content\": \"[PAD]\"}, \"1\": {\"content\": \"[UNK]\"}, "
       "\"4\": {\"content\": \"[MASK]\"}}}",
@@ -628,10 +625,8 @@ test_folder_added_tokens_warn (void)
   g_assert_nonnull (strstr (bert_tokenizer_get_warning (tokenizer), "inside words"));
   g_assert_null (strstr (bert_tokenizer_get_warning (tokenizer), "[PAD]"));
   bert_tokenizer_free (tokenizer);
-  g_free (contents);
   g_free (config);
   g_free (map);
-  g_free (vocab);
   g_free (folder);
 }
 
@@ -921,24 +916,6 @@ test_large_vocabulary_loads (void)
   g_string_free (contents, TRUE);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 /* Usage: test-tokenizer PATH/TO/tests/tokenizer/data/vocab.txt */
 int
 main (int argc, char **argv)
@@ -998,7 +975,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/load/large-vocabulary", test_large_vocabulary_loads);
 
   int status = g_test_run ();
-  remove_tree (scratch_dir);
+  scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);
   g_free (vocab_path);
   return status;

@@ -7,6 +7,7 @@
  * Usage: test-transformer-module VOCAB_TXT
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -170,24 +171,6 @@ test_bad_modules_refused (void)
   assert_refused ("truncated", "[{\"path\": ", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON array");
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_remove (child);
-    g_free (child);
-  }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -205,7 +188,7 @@ main (int argc, char **argv)
       test_no_transformer_module_reads_the_folder);
   g_test_add_func ("/transformer-module/bad-modules-refused", test_bad_modules_refused);
   int status = g_test_run ();
-  remove_tree (scratch_dir);
+  scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);
   return status;
 }

@@ -7,6 +7,7 @@
  * Usage: test-transformers5-warning TOKENIZER_DATA_DIR
  */
 #include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -231,12 +232,12 @@ test_xlm_roberta_stages_replaced (void)
   char *generic = make_folder ("xlmr-generic", json, "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}",
       "{\"model_type\": \"xlm-roberta\"}");
 
-  assert_warns (named, "an XLMRobertaTokenizer (tokenizer_config.json's tokenizer_class XLMRobertaTokenizer)",
+  assert_warns (named, "as XLMRobertaTokenizer (tokenizer_config.json's tokenizer_class XLMRobertaTokenizer)",
       "its Precompiled charsmap alone in place of the file's normaliser",
       "WhitespaceSplit then Metaspace (prepend_scheme always)", "ids and offsets",
       "\"PreTrainedTokenizerFast\"", NULL);
   assert_warns (typed, "config.json's model_type \"xlm-roberta\"", NULL);
-  assert_warns (camembert, "a CamembertTokenizer", "no normaliser in place of the file's normaliser",
+  assert_warns (camembert, "as CamembertTokenizer", "no normaliser in place of the file's normaliser",
       "WhitespaceSplit then Metaspace", NULL);
   assert_silent (rebuilt);
   assert_silent (generic);
@@ -468,8 +469,8 @@ test_mpnet_rebuilds (void)
     make_folder ("mpnet-own", own, named, NULL),
   };
 
-  assert_warns (folders[0], "as MPNetTokenizer",
-      "lowercase=true from MPNetTokenizer's default do_lower_case", NULL);
+  assert_warns (folders[0], "as MPNetTokenizer", "lowercase=true from MPNetTokenizer's default do_lower_case",
+      NULL);
   assert_warns (folders[1], "RobertaProcessing ([CLS] A [SEP], [SEP] [SEP] B [SEP])", NULL);
   assert_warns (folders[2], "config.json's model_type \"mpnet\"", "lowercase=true", NULL);
   assert_silent (folders[3]);
@@ -546,24 +547,6 @@ test_added_tokens_of_settings_files (void)
   g_free (json);
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    char *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_tree (child);
-    else
-      g_remove (child);
-    g_free (child);
-  }
-  if (dir != NULL)
-    g_dir_close (dir);
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -591,7 +574,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
   g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
   int status = g_test_run ();
-  remove_tree (scratch_dir);
+  scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);
   return status;
 }

@@ -69,6 +69,25 @@ scratch_folder_remove (char *dir, const char *const *names, guint n_names)
   g_free (dir);
 }
 
+void
+scratch_tree_remove (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    char *child = g_build_filename (path, name, NULL);
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      scratch_tree_remove (child);
+    else
+      g_remove (child);
+    g_free (child);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
 char *
 text_with_first_replaced (const char *text, const char *from, const char *to)
 {

@@ -12,6 +12,18 @@
 #include <glib.h>
 #include <stdarg.h>
 
+/* unigram-hf's pair template and the unusual one the pair and token-cut references give it
+ * (make-pair-references.py, make-token-cut-references.py): other places and type ids. */
+#define UNIGRAM_HF_PAIR_FROM                                                                                 \
+  "\"pair\":[{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}," \
+  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}},"   \
+  "{\"Sequence\":{\"id\":\"B\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}}]"
+#define UNIGRAM_HF_PAIR_TO                                                                                   \
+  "\"pair\":[{\"Sequence\":{\"id\":\"A\",\"type_id\":2}},{\"SpecialToken\":{\"id\":\"</"                     \
+  "s>\",\"type_id\":3}},"                                                                                    \
+  "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":1}},"           \
+  "{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":1}}]"
+
 /* The contents of path, NUL-terminated (g_free them); asserts that it reads. */
 char *read_file_contents (const char *path, gsize *length);
 /* The lines of path (g_strfreev them); after a final newline comes an empty line. */
@@ -27,6 +39,9 @@ char *scratch_folder_new (const char *template);
 /* Removes the files names[0, n_names) of dir where present, then dir, which must then be
  * empty; frees dir. */
 void scratch_folder_remove (char *dir, const char *const *names, guint n_names);
+
+/* Removes path and everything under it, where present. */
+void scratch_tree_remove (const char *path);
 
 /* text with its first from replaced by to (g_free it); asserts that text holds from. */
 char *text_with_first_replaced (const char *text, const char *from, const char *to);
