@@ -79,6 +79,21 @@ def write_vocab(folder):
         f.write("\n".join(tokens) + "\n")
 
 
+def drop_tokenizer_class(folder):
+    """The folder's tokenizer is write_vocab's vocab.txt, not the source's own files, so a
+    tokenizer_class naming another tokenizer (CamembertTokenizer, XLMRobertaTokenizer)
+    would rightly be refused over it: the copy of tokenizer_config.json keeps its other
+    settings only."""
+    path = os.path.join(folder, "tokenizer_config.json")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        settings = json.load(f)
+    if settings.pop("tokenizer_class", None) is not None:
+        with open(path, "w") as f:
+            json.dump(settings, f, indent=1)
+
+
 def is_weights_file(path):
     with open(path, "rb") as f:
         return not f.read(40).startswith(b"version https://git-lfs")
@@ -129,6 +144,7 @@ def make_folder(source, out, std):
     for name in SENTENCE_TRANSFORMERS_FILES:
         if os.path.exists(os.path.join(source, name)):
             shutil.copy(os.path.join(source, name), out)
+    drop_tokenizer_class(out)
     if os.path.exists(os.path.join(source, "modules.json")):
         with open(os.path.join(source, "modules.json")) as f:
             for module in json.load(f):
