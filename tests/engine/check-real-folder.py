@@ -81,17 +81,18 @@ def write_vocab(folder):
 
 def drop_tokenizer_class(folder):
     """The folder's tokenizer is write_vocab's vocab.txt, not the source's own files, so a
-    tokenizer_class naming another tokenizer (CamembertTokenizer, XLMRobertaTokenizer)
-    would rightly be refused over it: the copy of tokenizer_config.json keeps its other
-    settings only."""
-    path = os.path.join(folder, "tokenizer_config.json")
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        settings = json.load(f)
-    if settings.pop("tokenizer_class", None) is not None:
-        with open(path, "w") as f:
-            json.dump(settings, f, indent=1)
+    tokenizer_class naming another tokenizer (CamembertTokenizer, XLMRobertaTokenizer, in
+    tokenizer_config.json or config.json) would rightly be refused over it: the files keep
+    their other settings only (the class names no part of the model)."""
+    for name in ("tokenizer_config.json", "config.json"):
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            settings = json.load(f)
+        if settings.pop("tokenizer_class", None) is not None:
+            with open(path, "w") as f:
+                json.dump(settings, f, indent=1)
 
 
 def is_weights_file(path):
