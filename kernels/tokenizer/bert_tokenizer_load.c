@@ -467,6 +467,18 @@ has_roberta_processing (JsonObject *root)
       == 0;
 }
 
+/* The pre-tokenizer's type where it is an object with a string type, else NULL. */
+static const char *
+pre_tokenizer_type (JsonObject *root)
+{
+  JsonNode *pre_tokenizer = bert_json_member (root, "pre_tokenizer");
+  JsonNode *type = pre_tokenizer && JSON_NODE_HOLDS_OBJECT (pre_tokenizer)
+      ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
+      : NULL;
+
+  return type && json_node_get_value_type (type) == G_TYPE_STRING ? json_node_get_string (type) : NULL;
+}
+
 /* The fused path takes BERT's own stages: the BertPreTokenizer after a BertNormalizer (or
  * none, a BertNormalizer that changes nothing), and a template or BertProcessing. Every
  * other WordPiece file goes through the pipeline (a RobertaProcessing too: its trim_offsets
@@ -475,16 +487,9 @@ has_roberta_processing (JsonObject *root)
 static gboolean
 takes_fused_path (JsonObject *root)
 {
-  JsonNode *pre_tokenizer = bert_json_member (root, "pre_tokenizer");
   JsonNode *normalizer = bert_json_member (root, "normalizer");
-  JsonNode *type = pre_tokenizer && JSON_NODE_HOLDS_OBJECT (pre_tokenizer)
-      ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
-      : NULL;
 
-  if (has_roberta_processing (root))
-    return FALSE;
-  if (type == NULL || json_node_get_value_type (type) != G_TYPE_STRING
-      || strcmp (json_node_get_string (type), "BertPreTokenizer") != 0)
+  if (has_roberta_processing (root) || g_strcmp0 (pre_tokenizer_type (root), "BertPreTokenizer") != 0)
     return FALSE;
   if (normalizer == NULL || !JSON_NODE_HOLDS_OBJECT (normalizer))
     return TRUE;
@@ -497,17 +502,13 @@ static char *
 describe_stages (JsonObject *root)
 {
   JsonNode *normalizer = bert_json_member (root, "normalizer");
-  JsonNode *pre_tokenizer = bert_json_member (root, "pre_tokenizer");
-  JsonNode *pre_type = pre_tokenizer && JSON_NODE_HOLDS_OBJECT (pre_tokenizer)
-      ? bert_json_member (json_node_get_object (pre_tokenizer), "type")
-      : NULL;
+  const char *pre_type = pre_tokenizer_type (root);
   const char *normalizer_type = normalizer && JSON_NODE_HOLDS_OBJECT (normalizer)
       ? bert_json_normalizer_type (json_node_get_object (normalizer))
       : "null";
 
   return g_strdup_printf ("%s normalizer and %s pre-tokenizer", normalizer_type ? normalizer_type : "unknown",
-      pre_type && json_node_get_value_type (pre_type) == G_TYPE_STRING ? json_node_get_string (pre_type)
-                                                                       : "null");
+      pre_type ? pre_type : "null");
 }
 
 /* model's type, or for a model without one (files of tokenizers before 0.9) the type
