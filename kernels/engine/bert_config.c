@@ -1,7 +1,7 @@
 /* bert_config.c: reads config.json and the sentence-transformers files of a model folder.
  *
- * config.json's model_type picks the family (BERT, DistilBERT, RoBERTa and its kin),
- * which names the fields to read.
+ * config.json's model_type picks the family (BERT, DistilBERT, RoBERTa and its kin,
+ * MPNet), which names the fields to read.
  *
  * Every size is range-checked here, before the loader allocates anything from it.
  */
@@ -12,6 +12,7 @@
 #include "bert_json_depth.h"
 #include "bert_json_integers.h"
 #include "bert_model_file.h"
+#include "bert_position_bias.h"
 
 JsonParser *
 bert_json_load (const char *path, JsonNodeType root_type, GError **error)
@@ -130,9 +131,10 @@ static const struct {
   { "roberta", "Roberta", BERT_FAMILY_ROBERTA },
   { "xlm-roberta", "XLMRoberta", BERT_FAMILY_ROBERTA },
   { "camembert", "Camembert", BERT_FAMILY_ROBERTA },
+  { "mpnet", "MPNet", BERT_FAMILY_MPNET },
 };
 
-#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert"
+#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert, mpnet"
 
 /* The index in model_types of config.json's model_type. */
 static gboolean
@@ -151,7 +153,8 @@ read_model_type (JsonObject *object, const char *path, guint *index, GError **er
   return FALSE;
 }
 
-/* config.json's names of the sizes: BertConfig's (also RoBERTa's), DistilBertConfig's. */
+/* config.json's names of the sizes: BertConfig's (also RoBERTa's and MPNet's),
+ * DistilBertConfig's. */
 static gboolean
 read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -170,21 +173,23 @@ read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **e
       || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error))
     return FALSE;
   config->uses_type_ids = config->family == BERT_FAMILY_BERT;
-  /* DistilBERT has no token type table; RoBERTa's tokenizers give the model no type ids,
-   * so it always adds the table's row 0. */
-  return distilbert
+  /* DistilBERT and MPNet have no token type table; RoBERTa's tokenizers give the model no
+   * type ids, so it always adds the table's row 0. */
+  return distilbert || config->family == BERT_FAMILY_MPNET
       || read_size (object, path, "type_vocab_size", BERT_MAX_TYPE_VOCAB, &config->type_vocab_size, error);
 }
 
 /* RoBERTa numbers positions from padding_idx + 1 (pad_token_id, 1 unless set), so its
- * table has padding_idx + 1 rows more than a sequence can use. */
+ * table has padding_idx + 1 rows more than a sequence can use. So does MPNet, whose
+ * padding_idx is 1 whatever pad_token_id says (MPNetEmbeddings sets it so). */
 static gboolean
 read_position_offset (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, "pad_token_id");
+  JsonNode *node =
+      config->family == BERT_FAMILY_ROBERTA ? json_object_get_member (object, "pad_token_id") : NULL;
   gint64 padding_idx = 1;
 
-  if (config->family != BERT_FAMILY_ROBERTA)
+  if (config->family != BERT_FAMILY_ROBERTA && config->family != BERT_FAMILY_MPNET)
     return TRUE;
   if (node != NULL && get_value (object, "pad_token_id", G_TYPE_INT64) == NULL) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
@@ -194,14 +199,41 @@ read_position_offset (BertConfig *config, JsonObject *object, const char *path, 
   if (node != NULL)
     padding_idx = json_node_get_int (node);
   if (padding_idx < 0 || padding_idx + 1 >= config->max_position_embeddings) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: pad_token_id %" G_GINT64_FORMAT " leaves no position of max_position_embeddings %d "
-        "(RoBERTa's positions start at pad_token_id + 1)",
-        path, padding_idx, config->max_position_embeddings);
+    if (config->family == BERT_FAMILY_MPNET)
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+          "%s: max_position_embeddings %d leaves no position (MPNet's positions start at 2)", path,
+          config->max_position_embeddings);
+    else
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+          "%s: pad_token_id %" G_GINT64_FORMAT " leaves no position of max_position_embeddings %d "
+          "(RoBERTa's positions start at pad_token_id + 1)",
+          path, padding_idx, config->max_position_embeddings);
     return FALSE;
   }
   config->position_offset = padding_idx + 1;
   config->max_position_embeddings -= config->position_offset;
+  return TRUE;
+}
+
+/* MPNet's relative_attention_num_buckets: the rows of its bias table, of which
+ * transformers reads the first BERT_MPNET_RELATIVE_BUCKETS whatever the number (see
+ * bert_position_bias.h); with fewer, transformers' lookup fails. */
+static gboolean
+read_relative_attention (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  if (config->family != BERT_FAMILY_MPNET)
+    return TRUE;
+  if (!read_size (object, path, "relative_attention_num_buckets", BERT_MAX_POSITIONS,
+          &config->relative_attention_num_buckets, error))
+    return FALSE;
+  if (config->relative_attention_num_buckets < BERT_MPNET_RELATIVE_BUCKETS) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: relative_attention_num_buckets %d is below %d: MPNet computes %d relative position "
+        "buckets whatever the config says, and transformers' lookup fails past the table's end",
+        path, config->relative_attention_num_buckets, BERT_MPNET_RELATIVE_BUCKETS,
+        BERT_MPNET_RELATIVE_BUCKETS);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -266,7 +298,7 @@ check_distilbert (JsonObject *object, const char *path, GError **error)
 }
 
 /* hidden_act and position_embedding_type (DistilBERT: its own fields) name what we can
- * compute. */
+ * compute. MPNetConfig has no position_embedding_type: MPNet ignores one. */
 static gboolean
 check_architecture (const BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
@@ -288,7 +320,8 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
         "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;
   }
-  if (position_embedding_type != NULL && strcmp (position_embedding_type, "absolute") != 0) {
+  if (config->family != BERT_FAMILY_MPNET && position_embedding_type != NULL
+      && strcmp (position_embedding_type, "absolute") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: position_embedding_type \"%s\" is not supported, only \"absolute\"", path,
         position_embedding_type);
@@ -486,6 +519,7 @@ read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *
       config->family == BERT_FAMILY_DISTILBERT ? BERT_ACTIVATION_RELU : BERT_ACTIVATION_TANH;
   return check_architecture (config, object, path, error) && read_sizes (config, object, path, error)
       && read_position_offset (config, object, path, error)
+      && read_relative_attention (config, object, path, error)
       && read_layer_norm_eps (config, object, path, error)
       && read_architectures (config, model_types[type].class_prefix, head_from_architectures, object, path,
           error)

@@ -34,6 +34,8 @@ typedef struct {
   /* Where config.json, the weights and the tokenizer are: modules.json's Transformer
    * module (bert_transformer_module_folder). */
   char *transformer_folder;
+  /* MPNet: the data of weights.relative_position_bias (bert_position_bias.h). */
+  float *position_bias_table;
 } BertModelPrivate;
 
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)

@@ -14,6 +14,7 @@
 
 #include "bert_engine_private.h"
 #include "bert_model_file.h"
+#include "bert_position_bias.h"
 #include "bert_transformer_module.h"
 
 G_DEFINE_QUARK (bert - engine - error - quark, bert_engine_error)
@@ -40,6 +41,10 @@ static const FamilyNames family_names[] = {
   [BERT_FAMILY_ROBERTA] = { "roberta.", "encoder.layer.%d.",
       { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
           "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
+      "classifier.dense", "classifier.out_proj", "classifier" },
+  [BERT_FAMILY_MPNET] = { "mpnet.", "encoder.layer.%d.",
+      { "attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm",
+          "intermediate.dense", "output.dense", "output.LayerNorm" },
       "classifier.dense", "classifier.out_proj", "classifier" },
 };
 
@@ -343,6 +348,32 @@ bind_head (BertModel *model, const char *file_name, GError **error)
       &weights->classifier_weight, &weights->classifier_bias, error);
 }
 
+/* MPNet's bucket table, and the per-head table of every relative position that the
+ * backends add to attention scores, made once here (bert_position_bias.h). */
+static gboolean
+bind_position_bias (BertModel *model, const char *file_name, GError **error)
+{
+  BertModelPrivate *priv = BERT_MODEL_PRIVATE (model);
+  const BertConfig *config = &model->config;
+  BertWeights *weights = &model->weights;
+  BertTensor *table = &weights->relative_position_bias;
+
+  if (config->relative_attention_num_buckets == 0)
+    return TRUE;
+  if (!bind_tensor (model, file_name, "encoder.relative_attention_bias.weight",
+          config->relative_attention_num_buckets, config->num_heads, &weights->relative_attention_bias,
+          error))
+    return FALSE;
+  priv->position_bias_table = bert_position_bias_table_new (&weights->relative_attention_bias,
+      config->num_heads, config->max_position_embeddings);
+  table->data = priv->position_bias_table;
+  table->dtype = BERT_DTYPE_F32;
+  table->n_dims = 2;
+  table->shape[0] = config->num_heads;
+  table->shape[1] = 2 * (int64_t) config->max_position_embeddings - 1;
+  return TRUE;
+}
+
 gboolean
 bert_model_bind_weights (BertModel *model, const char *file_name, GError **error)
 {
@@ -353,7 +384,7 @@ bert_model_bind_weights (BertModel *model, const char *file_name, GError **error
   for (int i = 0; i < model->config.num_layers; i++)
     if (!bind_layer (model, file_name, i, &model->weights.layers[i], error))
       return FALSE;
-  return bind_head (model, file_name, error);
+  return bind_position_bias (model, file_name, error) && bind_head (model, file_name, error);
 }
 
 static gboolean
@@ -429,6 +460,7 @@ model_free (BertModel *model)
   bert_config_clear (&model->config);
   bert_dense_unload (model);
   g_free (model->weights.layers);
+  g_free (priv->position_bias_table);
   bert_tensor_names_free (priv->tensor_names);
   bert_weights_file_free (priv->weights_file);
   if (priv->tokenizer != NULL)

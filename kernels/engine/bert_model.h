@@ -73,7 +73,8 @@ typedef enum {
 typedef enum {
   BERT_FAMILY_BERT,       /* model_type bert */
   BERT_FAMILY_DISTILBERT, /* distilbert: no token types */
-  BERT_FAMILY_ROBERTA     /* roberta, xlm-roberta, camembert: positions after padding_idx */
+  BERT_FAMILY_ROBERTA,    /* roberta, xlm-roberta, camembert: positions after padding_idx */
+  BERT_FAMILY_MPNET       /* mpnet: positions as RoBERTa's, no token types, a relative position bias */
 } BertFamily;
 
 typedef struct {
@@ -89,6 +90,7 @@ typedef struct {
   gboolean uses_type_ids;      /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
   float layer_norm_eps;
+  int relative_attention_num_buckets; /* MPNet's relative position buckets; 0: no position bias */
   BertHead head;
   BertActivation classifier_activation;
   int num_labels;                   /* 0 for the plain encoder */
@@ -129,6 +131,13 @@ typedef struct {
   BertTensor token_type_embeddings; /* [type_vocab_size, hidden]; absent for DistilBERT */
   BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
   BertLayerWeights *layers; /* num_layers entries */
+  /* MPNet: encoder.relative_attention_bias, [relative_attention_num_buckets, num_heads] */
+  BertTensor relative_attention_bias;
+  /* Made from it by the engine, F32 [num_heads, 2 * max_position_embeddings - 1]: what
+   * attention adds to the score of query i and key j in head h is row h's value at
+   * j - i + max_position_embeddings - 1 (bert_position_bias_row). Absent (data NULL)
+   * without a bias. */
+  BertTensor relative_position_bias;
   /* A sequence classifier's first Linear layer, on the first token: BERT's pooler.dense,
    * RoBERTa's classifier.dense, DistilBERT's pre_classifier. */
   BertTensor pooler_weight, pooler_bias;
@@ -152,6 +161,17 @@ bert_position_ids (int32_t position_offset, const int32_t *ids, uint32_t n, int3
 
   for (uint32_t t = 0; t < n; t++)
     positions[t] = ids[t] == padding_idx ? padding_idx : next++;
+}
+
+/* Head head's row of a relative_position_bias table (its data, or a copy of it) of a
+ * model of max_positions positions, shifted so that row[j - i] is the bias of query i
+ * and key j; NULL when table is. */
+static inline const float *
+bert_position_bias_row (const float *table, int max_positions, int head)
+{
+  if (table == NULL)
+    return NULL;
+  return table + (size_t) head * (2 * (size_t) max_positions - 1) + (max_positions - 1);
 }
 
 typedef struct _BertModel BertModel;

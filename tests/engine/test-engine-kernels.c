@@ -166,16 +166,19 @@ test_softmax (void)
 }
 
 /* One head over n tokens of rows [q | k | v] (stride 3 * head_dim), against softmax
- * (q k^T / sqrt (d)) v in double. */
+ * (q k^T / sqrt (d) + B) v in double; B[i][j] = bias[j - i] from a random row of
+ * 2n - 1 relative position biases when with_bias, else 0. */
 static void
-check_attention (GRand *rand, int n, int head_dim)
+check_attention_with (GRand *rand, int n, int head_dim, gboolean with_bias)
 {
   int stride = 3 * head_dim;
   float *qkv = random_floats (rand, (gsize) n * stride, 2.0);
+  float *bias_row = with_bias ? random_floats (rand, 2 * (gsize) n - 1, 3.0) : NULL;
+  const float *bias = with_bias ? bias_row + n - 1 : NULL;
   float *ctx = g_new (float, (gsize) n *head_dim);
   float *scratch = g_new (float, bert_cpu_attention_scratch_size (n, head_dim));
   double *expected = g_new0 (double, (gsize) n *head_dim), *p = g_new (double, n);
-  char *what = g_strdup_printf ("attention n %d head_dim %d", n, head_dim);
+  char *what = g_strdup_printf ("attention n %d head_dim %d%s", n, head_dim, with_bias ? " with bias" : "");
 
   for (int i = 0; i < n; i++) {
     double max = -INFINITY, total = 0;
@@ -185,6 +188,7 @@ check_attention (GRand *rand, int n, int head_dim)
       for (int c = 0; c < head_dim; c++)
         p[j] += (double) qkv[i * stride + c] * qkv[j * stride + head_dim + c];
       p[j] /= sqrt (head_dim);
+      p[j] += bias ? bias[j - i] : 0;
       max = fmax (max, p[j]);
     }
     for (int j = 0; j < n; j++)
@@ -193,15 +197,23 @@ check_attention (GRand *rand, int n, int head_dim)
       for (int c = 0; c < head_dim; c++)
         expected[i * head_dim + c] += p[j] / total * qkv[j * stride + 2 * head_dim + c];
   }
-  bert_cpu_attention_head (qkv, qkv + head_dim, qkv + 2 * head_dim, stride, ctx, head_dim, n, head_dim,
+  bert_cpu_attention_head (qkv, qkv + head_dim, qkv + 2 * head_dim, stride, ctx, head_dim, n, head_dim, bias,
       scratch);
   assert_close (ctx, expected, (gsize) n * head_dim, 1e-5, what);
+  g_free (bias_row);
   g_free (what);
   g_free (p);
   g_free (expected);
   g_free (scratch);
   g_free (ctx);
   g_free (qkv);
+}
+
+static void
+check_attention (GRand *rand, int n, int head_dim)
+{
+  check_attention_with (rand, n, head_dim, FALSE);
+  check_attention_with (rand, n, head_dim, TRUE);
 }
 
 static void

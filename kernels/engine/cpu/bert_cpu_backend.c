@@ -50,6 +50,8 @@ typedef struct {
   const float *word_embeddings, *position_embeddings;
   const float *token_type_embeddings; /* NULL for a family without token types */
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  /* MPNet's relative position biases (bert_model.h); NULL without */
+  const float *relative_position_bias;
   CpuLayer *layers;
   BertLinear pooler, classifier; /* when the model has those tensors */
   GPtrArray *owned;              /* fp32 copies made while preparing */
@@ -231,6 +233,8 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
     prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
   prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
   prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
+  if (weights->relative_position_bias.data != NULL)
+    prepared->relative_position_bias = tensor_as_f32 (prepared, &weights->relative_position_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
   for (int i = 0; i < model->config.num_layers; i++)
     prepare_layer (prepared, &weights->layers[i], i, &prepared->layers[i]);
@@ -610,10 +614,12 @@ attention_phase (int thread_index, gpointer data)
 
     for (int head = first_head; head < first_head + heads_per_item; head++) {
       const float *q = cpu->qkv + first * 3 * hidden + head * head_dim;
+      const float *position_bias = bert_position_bias_row (cpu->weights->relative_position_bias,
+          cpu->config->max_position_embeddings, head);
 
       bert_cpu_attention_head (q, q + hidden, q + 2 * hidden, 3 * hidden,
           cpu->context + first * hidden + head * head_dim, hidden, pass->seq_offsets[s + 1] - first, head_dim,
-          scratch);
+          position_bias, scratch);
     }
   }
 }

@@ -424,6 +424,14 @@ attention_context (const float *p, const float *v, int qkv_stride, int n, int he
   }
 }
 
+/* scores[j] += bias[j] for j < n: a query's row of relative position biases. */
+static inline void
+add_position_bias (float *scores, const float *bias, int n)
+{
+  for (int j = 0; j < n; j++)
+    scores[j] += bias[j];
+}
+
 /* K [n, head_dim] (row stride qkv_stride) as head_dim rows of padded values, zero
  * past n. */
 static inline void
@@ -441,7 +449,7 @@ transpose_keys (const float *k, int qkv_stride, int n, int padded, int head_dim,
 
 VECTOR_CLONES static void
 attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx, int ctx_stride,
-    int n, int head_dim, float *scratch)
+    int n, int head_dim, const float *position_bias, float *scratch)
 {
   int padded = round_up_to_block (n);
   float *k_transposed = scratch;
@@ -451,6 +459,8 @@ attention_head (const float *q, const float *k, const float *v, int qkv_stride, 
   transpose_keys (k, qkv_stride, n, padded, head_dim, k_transposed);
   for (int i = 0; i < n; i++) {
     attention_scores (q + (size_t) i * qkv_stride, k_transposed, padded, head_dim, scale, scores);
+    if (position_bias != NULL)
+      add_position_bias (scores, position_bias - i, n);
     softmax (scores, n);
     attention_context (scores, v, qkv_stride, n, head_dim, ctx + (size_t) i * ctx_stride);
   }
@@ -540,7 +550,7 @@ block_context_avx512 (const float *p, int padded, const float *v, int qkv_stride
  * copied (zero-padded) to scratch, so that it reads no row past the sequence. */
 AVX512 static void
 attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
-    int ctx_stride, int n, int head_dim, float *scratch)
+    int ctx_stride, int n, int head_dim, const float *position_bias, float *scratch)
 {
   int padded = round_up_to_block (n);
   float *k_transposed = scratch;
@@ -564,6 +574,8 @@ attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_s
       }
       block_scores_avx512 (queries, head_dim, k_transposed, padded, head_dim, scale, scores);
     }
+    for (int r = 0; r < rows && position_bias != NULL; r++)
+      add_position_bias (scores + (size_t) r * padded, position_bias - (i0 + r), n);
     for (int r = 0; r < rows; r++)
       softmax_row_avx512 (scores + (size_t) r * padded, n, padded);
     block_context_avx512 (scores, padded, v, qkv_stride, n, head_dim, rows, ctx + (size_t) i0 * ctx_stride,
@@ -574,13 +586,13 @@ attention_head_avx512 (const float *q, const float *k, const float *v, int qkv_s
 
 void
 bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
-    int ctx_stride, int n, int head_dim, float *scratch)
+    int ctx_stride, int n, int head_dim, const float *position_bias, float *scratch)
 {
 #if BERT_HAVE_AVX512_INTRINSICS
   if (have_avx512 ()) {
-    attention_head_avx512 (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, scratch);
+    attention_head_avx512 (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, position_bias, scratch);
     return;
   }
 #endif
-  attention_head (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, scratch);
+  attention_head (q, k, v, qkv_stride, ctx, ctx_stride, n, head_dim, position_bias, scratch);
 }

@@ -38,10 +38,12 @@ void bert_cpu_softmax (float *x, int n);
 
 /* Scaled dot-product attention of one head over one sequence of n tokens without
  * padding: q, k, v are n rows of head_dim values, row stride qkv_stride; ctx gets
- * n rows of head_dim values, row stride ctx_stride. scratch holds
+ * n rows of head_dim values, row stride ctx_stride. position_bias: NULL, or MPNet's
+ * relative position biases of the head (bert_position_bias_row), position_bias[j - i]
+ * added to the scaled score of query i and key j before the softmax. scratch holds
  * bert_cpu_attention_scratch_size (n, head_dim) floats. */
 void bert_cpu_attention_head (const float *q, const float *k, const float *v, int qkv_stride, float *ctx,
-    int ctx_stride, int n, int head_dim, float *scratch);
+    int ctx_stride, int n, int head_dim, const float *position_bias, float *scratch);
 size_t bert_cpu_attention_scratch_size (int n, int head_dim);
 
 G_END_DECLS
