@@ -14,6 +14,11 @@
  * key: the running maximum is subtracted before every exponential, and earlier terms are
  * rescaled when it grows, which gives exactly softmax (QK^T / sqrt (d)) V without storing a
  * row of scores. Everything is fp32 whatever the storage type.
+ *
+ * MPNet adds a relative position bias to every score before the softmax: a table of
+ * [n_heads, 2 * max_positions - 1] fp32 values (bert_position_bias_row), read from global
+ * memory (it is a few kB per head and stays in cache); BERT's launches pass none, and the
+ * test for it is uniform over the block.
  */
 #include <math.h>
 
@@ -44,12 +49,14 @@ group_sum (float value)
 }
 
 /* query_key_value: [n_tokens, 3 * hidden] (Q | K | V, head h at columns h * head_dim);
- * context: [n_tokens, hidden]; seq_offsets: [n_sequences + 1].
+ * context: [n_tokens, hidden]; seq_offsets: [n_sequences + 1]; position_bias: NULL, or
+ * [n_heads, 2 * bias_max_positions - 1] with no sequence longer than bias_max_positions.
  * grid: (n_sequences, n_heads, query tiles); block: ATTENTION_THREADS threads.
  * HEAD_DIM_MAX (32, 64 or 128) bounds head_dim at compile time. */
 template <typename T, int HEAD_DIM_MAX>
 __global__ void __launch_bounds__ (ATTENTION_THREADS)
-attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offsets, int n_heads, int head_dim)
+attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offsets, int n_heads, int head_dim,
+    const float *position_bias, int bias_max_positions)
 {
   constexpr int GROUP = HEAD_DIM_MAX / ATTENTION_DIMS_PER_THREAD;
   constexpr int QUERIES = attention_queries_per_block<HEAD_DIM_MAX> ();
@@ -77,6 +84,10 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
   /* Threads without a query still run every key: the group's shuffles need all lanes. */
   const bool has_query = query < seq_len;
   const float scale = rsqrtf ((float) head_dim);
+  /* bias_row[j - query] is the bias of key j for this thread's query. */
+  const float *bias_row = position_bias != nullptr && has_query
+      ? position_bias + (size_t) head * (2 * bias_max_positions - 1) + (bias_max_positions - 1) - query
+      : nullptr;
 
   /* Chunk c of this thread is the float4 at index lane_in_group + c * GROUP of a row. */
   float q[CHUNKS * 4];
@@ -113,7 +124,8 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
         const float4 k = key_row[lane_in_group + c * GROUP];
         partial += q[4 * c] * k.x + q[4 * c + 1] * k.y + q[4 * c + 2] * k.z + q[4 * c + 3] * k.w;
       }
-      const float score = group_sum<GROUP> (partial);
+      const float score =
+          group_sum<GROUP> (partial) + (bias_row != nullptr ? bias_row[tile_start + key] : 0.0f);
       /* A new maximum rescales what has been summed so far. On the first key running_max
        * is -inf and the factor exp (-inf) = 0 leaves the zero accumulators at zero. */
       if (score > running_max) {
@@ -156,42 +168,44 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
 template <typename T, int HEAD_DIM_MAX>
 static cudaError_t
 launch_attention_for_head_dim (T *context, const T *query_key_value, const uint32_t *seq_offsets,
-    uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, cudaStream_t stream)
+    uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, const float *position_bias,
+    int bias_max_positions, cudaStream_t stream)
 {
   /* grid: x = sequence (up to 2^31 - 1), y = head, z = query tile (checked <= 65535 by the caller) */
   const int queries = attention_queries_per_block<HEAD_DIM_MAX> ();
   dim3 grid (n_sequences, n_heads, (max_seq_len + queries - 1) / queries);
   attention_varlen<T, HEAD_DIM_MAX><<<grid, ATTENTION_THREADS, 0, stream>>> (context, query_key_value,
-      seq_offsets, n_heads, head_dim);
+      seq_offsets, n_heads, head_dim, position_bias, bias_max_positions);
   return cudaGetLastError ();
 }
 
 template <typename T>
 static cudaError_t
 launch_attention (void *context, const void *query_key_value, const uint32_t *seq_offsets,
-    uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, cudaStream_t stream)
+    uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim, const float *position_bias,
+    int bias_max_positions, cudaStream_t stream)
 {
   /* The smallest tile (16 queries, head size 128) bounds the grid's z. */
   if (head_dim < 1 || head_dim > BERT_CUDA_MAX_HEAD_DIM || n_heads < 1 || n_heads > 65535
-      || (max_seq_len + 15) / 16 > 65535)
+      || (max_seq_len + 15) / 16 > 65535 || (position_bias != NULL && bias_max_positions < 1))
     return cudaErrorInvalidValue;
   if (n_sequences == 0 || max_seq_len == 0)
     return cudaSuccess;
   if (head_dim <= 32)
     return launch_attention_for_head_dim<T, 32> ((T *) context, (const T *) query_key_value, seq_offsets,
-        n_sequences, max_seq_len, n_heads, head_dim, stream);
+        n_sequences, max_seq_len, n_heads, head_dim, position_bias, bias_max_positions, stream);
   if (head_dim <= 64)
     return launch_attention_for_head_dim<T, 64> ((T *) context, (const T *) query_key_value, seq_offsets,
-        n_sequences, max_seq_len, n_heads, head_dim, stream);
+        n_sequences, max_seq_len, n_heads, head_dim, position_bias, bias_max_positions, stream);
   return launch_attention_for_head_dim<T, BERT_CUDA_MAX_HEAD_DIM> ((T *) context, (const T *) query_key_value,
-      seq_offsets, n_sequences, max_seq_len, n_heads, head_dim, stream);
+      seq_offsets, n_sequences, max_seq_len, n_heads, head_dim, position_bias, bias_max_positions, stream);
 }
 
 cudaError_t
 bert_cuda_attention_varlen (BertDType dtype, void *context, const void *query_key_value,
     const uint32_t *seq_offsets, uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim,
-    cudaStream_t stream)
+    const float *position_bias, int bias_max_positions, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_attention, context, query_key_value, seq_offsets, n_sequences,
-      max_seq_len, n_heads, head_dim, stream);
+      max_seq_len, n_heads, head_dim, position_bias, bias_max_positions, stream);
 }

@@ -30,6 +30,8 @@ typedef struct {
   void *position_embeddings;   /* [max_positions, hidden] */
   void *token_type_embeddings; /* [type_vocab, hidden] */
   float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  /* MPNet's relative position biases, fp32 [heads, 2 * max_positions - 1]; NULL without */
+  float *relative_position_bias;
   BertCudaLayerWeights *layers;      /* num_layers */
   void *pooler_weight, *pooler_bias; /* sequence classifier: [hidden, hidden], [hidden] */
   /* classifiers: [padded_labels, hidden], [padded_labels], zero past num_labels, so that

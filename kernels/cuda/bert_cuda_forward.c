@@ -3,7 +3,8 @@
  *
  * Per layer (post-LayerNorm BERT):
  *   qkv       = hidden . Wqkv^T + bqkv                 cuBLASLt, bias epilogue
- *   context   = attention_varlen (qkv)                 per sequence and head
+ *   context   = attention_varlen (qkv)                 per sequence and head (MPNet: with
+ *                                                      its relative position bias)
  *   attention = LayerNorm (context . Wo^T + bo + hidden)
  *   inter     = gelu_erf (attention . Wi^T + bi)       cuBLASLt, then bias_gelu_erf
  *   hidden    = LayerNorm (inter . Wout^T + bout + attention)
@@ -168,7 +169,8 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
              "query_key_value GEMM", index, error)
       && step_done (state,
           cuda_check (bert_cuda_attention_varlen (dtype, buffers->context, buffers->query_key_value,
-                          seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim, stream),
+                          seq_offsets, n_sequences, max_seq_len, shape->n_heads, shape->head_dim,
+                          state->weights->relative_position_bias, shape->max_positions, stream),
               error),
           "attention_varlen", index, error)
       && step_done (state,

@@ -54,10 +54,13 @@ cudaError_t bert_cuda_bias_relu (BertDType dtype, void *x, const void *bias, uin
 /* Scaled dot-product attention of each sequence with itself, per head, no padding.
  * query_key_value: [n_tokens, 3 * n_heads * head_dim] (Q, then K, then V, heads contiguous);
  * context: [n_tokens, n_heads * head_dim]; seq_offsets (device): n_sequences + 1 entries;
- * max_seq_len bounds every sequence's length. */
+ * max_seq_len bounds every sequence's length. position_bias (device, fp32): NULL, or
+ * MPNet's relative position biases [n_heads, 2 * bias_max_positions - 1], added to the
+ * score of query i and key j as bert_position_bias_row says (no sequence may be longer
+ * than bias_max_positions). */
 cudaError_t bert_cuda_attention_varlen (BertDType dtype, void *context, const void *query_key_value,
     const uint32_t *seq_offsets, uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim,
-    cudaStream_t stream);
+    const float *position_bias, int bias_max_positions, cudaStream_t stream);
 
 /* pooled[s] (fp32) = mean, first token or max over sequence s of hidden_states without
  * its first prompt_lengths[s] tokens (device, n_sequences entries, or NULL: none; as

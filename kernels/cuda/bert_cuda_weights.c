@@ -234,7 +234,11 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
           && !check_tensor (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight",
               config->type_vocab_size, hidden, error))
       || !check_pair (&weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias,
-          "embeddings.LayerNorm", hidden, 0, error))
+          "embeddings.LayerNorm", hidden, 0, error)
+      /* MPNet's relative position biases, made by the engine in fp32. */
+      || (config->relative_attention_num_buckets > 0
+          && !check_tensor (&weights->relative_position_bias, "relative position bias table",
+              config->num_heads, 2 * (int64_t) config->max_position_embeddings - 1, error)))
     return FALSE;
   for (int i = 0; i < config->num_layers; i++)
     if (!check_layer (&weights->layers[i], i, config, error))
@@ -407,7 +411,11 @@ weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
           != NULL
       && (weights->embeddings_layernorm_bias =
                  upload (&uploader, BERT_DTYPE_F32, &source->embeddings_layernorm_bias, error))
-          != NULL;
+          != NULL
+      && (source->relative_position_bias.data == NULL
+          || (weights->relative_position_bias =
+                     upload (&uploader, BERT_DTYPE_F32, &source->relative_position_bias, error))
+              != NULL);
   for (int i = 0; ok && i < model->config.num_layers; i++)
     ok = upload_layer (&uploader, &weights->layers[i], &source->layers[i], dtype, error);
   ok = ok && upload_head (&uploader, source, head, padded_labels, dtype, error);

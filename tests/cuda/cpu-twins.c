@@ -71,10 +71,11 @@ cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols)
     x[i] = (float) fmax ((double) x[i] + bias[i % n_cols], 0.0);
 }
 
-/* softmax (q . K^T / sqrt (d)) V for one query of one head, two passes over the scores. */
+/* softmax (q . K^T / sqrt (d) + bias) V for one query of one head, two passes over the
+ * scores; bias: NULL, or the query's relative position biases, bias[k] for key k. */
 static void
 attention_one_query (float *out, const float *query, const float *keys, const float *values, int seq_len,
-    size_t row_stride, int head_dim)
+    size_t row_stride, int head_dim, const float *bias)
 {
   double *scores = g_new (double, seq_len);
   double max_score = -INFINITY, sum = 0.0;
@@ -83,7 +84,7 @@ attention_one_query (float *out, const float *query, const float *keys, const fl
     double dot = 0.0;
     for (int i = 0; i < head_dim; i++)
       dot += (double) query[i] * keys[k * row_stride + i];
-    scores[k] = dot / sqrt ((double) head_dim);
+    scores[k] = dot / sqrt ((double) head_dim) + (bias ? bias[k] : 0.0);
     max_score = fmax (max_score, scores[k]);
   }
   for (int k = 0; k < seq_len; k++) {
@@ -101,7 +102,7 @@ attention_one_query (float *out, const float *query, const float *keys, const fl
 
 void
 cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
-    uint32_t n_sequences, int n_heads, int head_dim)
+    uint32_t n_sequences, int n_heads, int head_dim, const float *position_bias, int bias_max_positions)
 {
   int hidden = n_heads * head_dim;
   size_t row_stride = 3 * (size_t) hidden;
@@ -113,7 +114,8 @@ cpu_attention_varlen (float *context, const float *query_key_value, const uint32
       for (int q = 0; q < seq_len; q++)
         attention_one_query (context + (seq_offsets[s] + q) * (size_t) hidden + h * head_dim,
             first_row + q * row_stride + h * head_dim, first_row + hidden + h * head_dim,
-            first_row + 2 * hidden + h * head_dim, seq_len, row_stride, head_dim);
+            first_row + 2 * hidden + h * head_dim, seq_len, row_stride, head_dim,
+            position_bias ? bert_position_bias_row (position_bias, bias_max_positions, h) - q : NULL);
   }
 }
 

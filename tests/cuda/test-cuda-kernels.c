@@ -268,28 +268,40 @@ test_bias_relu (gconstpointer data)
   check_bias_activation (*(const BertDType *) data, RELU, 5, 384);
 }
 
+/* bias_max_positions 0: no position bias; else a random table of MPNet's relative
+ * position biases for sequences up to that many tokens. */
 static void
-check_attention (BertDType dtype, int n_heads, int head_dim, const uint32_t *lengths, uint32_t n_sequences)
+check_attention_with (BertDType dtype, int n_heads, int head_dim, const uint32_t *lengths,
+    uint32_t n_sequences, int bias_max_positions)
 {
   uint32_t n_tokens, max_len;
   uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
   int hidden = n_heads * head_dim;
   size_t n_qkv = (size_t) n_tokens * 3 * hidden, n_out = (size_t) n_tokens * hidden;
+  size_t n_bias = (size_t) n_heads * (2 * (size_t) bias_max_positions - 1);
   GRand *rand = g_rand_new_with_seed (n_heads * 1000 + head_dim);
   float *qkv = random_rounded (rand, dtype, n_qkv, -2, 2);
+  float *bias = bias_max_positions > 0 ? random_rounded (rand, BERT_DTYPE_F32, n_bias, -3, 3) : NULL;
   float *want = host_floats (n_out), *got = host_floats (n_out);
   void *out = device_alloc (n_out * bert_cuda_dtype_size (dtype));
-  char *what = on_host (g_strdup_printf ("attention_varlen %s %d heads of %d, %u sequences up to %u tokens",
-      cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len));
+  char *what = on_host (g_strdup_printf ("attention_varlen %s %d heads of %d, %u sequences up to %u tokens%s",
+      cuda_test_dtype_name (dtype), n_heads, head_dim, n_sequences, max_len,
+      bias ? ", relative position bias" : ""));
 
   CHECK_CUDA (bert_cuda_attention_varlen (dtype, out, upload (dtype, qkv, n_qkv),
       upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)), n_sequences, max_len, n_heads, head_dim,
-      NULL));
+      bias ? upload (BERT_DTYPE_F32, bias, n_bias) : NULL, bias_max_positions, NULL));
   cuda_test_download (got, dtype, out, n_out);
-  cpu_attention_varlen (want, qkv, offsets, n_sequences, n_heads, head_dim);
+  cpu_attention_varlen (want, qkv, offsets, n_sequences, n_heads, head_dim, bias, bias_max_positions);
   cuda_test_assert_close (what, got, want, n_out, cuda_test_tolerance (dtype));
   release_scratch ();
   g_rand_free (rand);
+}
+
+static void
+check_attention (BertDType dtype, int n_heads, int head_dim, const uint32_t *lengths, uint32_t n_sequences)
+{
+  check_attention_with (dtype, n_heads, head_dim, lengths, n_sequences, 0);
 }
 
 static void
@@ -305,6 +317,10 @@ test_attention_varlen (gconstpointer data)
   check_attention (dtype, 4, 48, captions, G_N_ELEMENTS (captions)); /* head_dim below its bound */
   check_attention (dtype, 2, 128, mixed, G_N_ELEMENTS (mixed));
   check_attention (dtype, 1, 1, captions, 3);
+  /* MPNet's relative position bias: a table for 512 positions, and one for exactly the
+   * longest sequence (its first and last entries read). */
+  check_attention_with (dtype, 2, 64, mixed, G_N_ELEMENTS (mixed), 512);
+  check_attention_with (dtype, 12, 32, captions, G_N_ELEMENTS (captions), 40);
 }
 
 /* prompt_lengths: NULL, or one per sequence of lengths. */
@@ -558,7 +574,11 @@ test_launchers_refuse_bad_shapes (void)
                        BERT_CUDA_MAX_HIDDEN + 1, NULL),
       ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1,
-                       BERT_CUDA_MAX_HEAD_DIM + 1, NULL),
+                       BERT_CUDA_MAX_HEAD_DIM + 1, NULL, 0, NULL),
+      ==, cudaErrorInvalidValue);
+  /* A position bias table for no position. */
+  g_assert_cmpint (bert_cuda_attention_varlen (BERT_DTYPE_F16, NULL, NULL, NULL, 1, 8, 1, 64,
+                       (const float *) 4, 0, NULL),
       ==, cudaErrorInvalidValue);
   g_assert_cmpint (bert_cuda_logits_probs_argmax (BERT_DTYPE_F32, NULL, NULL, NULL, NULL, NULL, 1, 0, 0,
                        BERT_SCORES_SOFTMAX, NULL),
