@@ -446,6 +446,58 @@ test_roberta_positions_after_padding_idx (void)
   g_free (folder);
 }
 
+/* MPNet numbers positions from 2 whatever pad_token_id says (MPNetEmbeddings' padding_idx
+ * is 1), has no token types, and gets its position bias table from the bucket rows. */
+static void
+test_mpnet_positions_and_bias (void)
+{
+  char *folder = copy_family_model ("mpnet-sequence-f32");
+  BertModel *model;
+
+  engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 7");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.family, ==, BERT_FAMILY_MPNET);
+  g_assert_cmpint (model->config.position_offset, ==, 2);
+  g_assert_cmpint (model->config.max_position_embeddings, ==, 256);
+  g_assert_cmpint (model->config.type_vocab_size, ==, 0);
+  g_assert_null (model->weights.token_type_embeddings.data);
+  g_assert_false (model->config.uses_type_ids);
+  g_assert_cmpint (model->config.relative_attention_num_buckets, ==, 32);
+  g_assert_cmpint (model->weights.relative_position_bias.shape[0], ==, 4);
+  g_assert_cmpint (model->weights.relative_position_bias.shape[1], ==, 2 * 256 - 1);
+  bert_model_unref (model);
+  g_free (folder);
+}
+
+/* MPNet's bucket count: required, at least the 32 MPNet computes, and the table's rows. */
+static void
+test_mpnet_relative_attention_buckets (void)
+{
+  char *folder = copy_family_model ("mpnet-encoder-f16");
+
+  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32,", "");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json",
+      "'relative_attention_num_buckets' is missing", NULL);
+  g_free (folder);
+  folder = copy_family_model ("mpnet-encoder-f16");
+  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32",
+      "\"relative_attention_num_buckets\": 16");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "relative_attention_num_buckets 16", "below 32", NULL);
+  g_free (folder);
+  folder = copy_family_model ("mpnet-encoder-f16");
+  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32",
+      "\"relative_attention_num_buckets\": 40");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "encoder.relative_attention_bias.weight",
+      "has shape [32, 4], config.json expects [40, 4]", NULL);
+  g_free (folder);
+  folder = copy_family_model ("mpnet-encoder-f16");
+  edit_tensor (folder, "encoder.relative_attention_bias.weight", NULL, NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "'encoder.relative_attention_bias.weight'", "missing",
+      NULL);
+  g_free (folder);
+}
+
 /* Without architectures, each family's head tensors name the head. */
 static void
 test_family_head_from_tensors (void)
@@ -458,6 +510,8 @@ test_family_head_from_tensors (void)
     { "camembert-token-f32", "CamembertForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
     { "distilbert-sequence-f32", "DistilBertForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
     { "distilbert-token-f32", "DistilBertForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
+    { "mpnet-sequence-f32", "MPNetForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
+    { "mpnet-token-f32", "MPNetForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -740,6 +794,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/roberta-positions-after-padding-idx",
       test_roberta_positions_after_padding_idx);
   g_test_add_func ("/engine/errors/family-head-from-tensors", test_family_head_from_tensors);
+  g_test_add_func ("/engine/errors/mpnet-positions-and-bias", test_mpnet_positions_and_bias);
+  g_test_add_func ("/engine/errors/mpnet-relative-attention-buckets", test_mpnet_relative_attention_buckets);
   g_test_add_func ("/engine/errors/unsupported-dtype", test_unsupported_dtype);
   g_test_add_func ("/engine/errors/unused-tensor-of-other-dtype", test_unused_tensor_of_other_dtype);
   g_test_add_func ("/engine/errors/absurd-sizes", test_absurd_sizes);

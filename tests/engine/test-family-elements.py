@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""tokenizer ! bert-infer on a RoBERTa folder with a byte-level BPE tokenizer and an XLM-R
-folder with a Unigram (SentencePiece) tokenizer, against PyTorch.
+"""tokenizer ! bert-infer on a RoBERTa folder with a byte-level BPE tokenizer, an XLM-R
+folder with a Unigram (SentencePiece) tokenizer and an MPNet folder with all-mpnet-base-v2's
+kind of tokenizer.json (WordPiece, RobertaProcessing; made by make-mpnet-models.py, with its
+Normalize module and a text of over 200 tokens), against PyTorch.
 
-Each folder of tests/engine/data/e2e (make-family-models.py) is copied to a temporary
-folder with the tokenizer.json of tests/tokenizer/data its reference.json names; the
-texts of reference.json run through `appsrc ! tokenizer ! bert-infer device=cpu !
-appsink`. The token ids must equal Hugging Face tokenizers' and the embeddings
-PyTorch's (mean pooling of F16 weights computed in fp32): cosine >= 0.99999, max abs
-diff <= 1e-4. Also: bert-infer refuses a folder of an unsupported model_type at READY,
-naming it and the supported ones; a sentence-transformers folder with its encoder in
-0_Transformer/ (data/real-configs/transformer-subfolder) gives sentence-transformers' ids
-and embeddings through `bert-infer` alone and through `tokenizer
+Each folder of tests/engine/data/e2e (make-family-models.py, make-mpnet-models.py) is
+copied to a temporary folder with the tokenizer.json of tests/tokenizer/data its
+reference.json names; the texts of reference.json run through `appsrc ! tokenizer !
+bert-infer device=cpu ! appsink`. The token ids must equal Hugging Face tokenizers' and
+the embeddings PyTorch's (mean pooling of F16 weights computed in fp32, normalised for
+MPNet): cosine >= 0.99999, max abs diff <= 1e-4. Also: bert-infer refuses a folder of an
+unsupported model_type at READY, naming it and the supported ones; a sentence-transformers
+folder with its encoder in 0_Transformer/ (data/real-configs/transformer-subfolder) gives
+sentence-transformers' ids and embeddings through `bert-infer` alone and through `tokenizer
 vocab=DIR/0_Transformer ! bert-infer`, truncated at that subfolder's max_seq_length; a
 problem_type regression folder (data/real-configs/regression) gives, in the result meta
 and through bert-json, the raw logit as its score and its label always named, as
@@ -104,6 +106,9 @@ class FamilyPipelines(unittest.TestCase):
 
     def test_xlm_roberta_with_unigram(self):
         self.check_folder("xlm-roberta-unigram")
+
+    def test_mpnet_with_wordpiece(self):
+        self.check_folder("mpnet-wordpiece")
 
 
 if __name__ == "__main__":
