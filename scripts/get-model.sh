@@ -54,7 +54,7 @@ usage() {
   echo "    all-MiniLM-L6-v2 all-MiniLM-L12-v2 paraphrase-MiniLM-L6-v2 multi-qa-MiniLM-L6-cos-v1" >&2
   echo "    paraphrase-multilingual-MiniLM-L12-v2 multilingual-e5-small" >&2
   echo "    distilbert-base-uncased-finetuned-sst-2-english twitter-roberta-base-sentiment-latest" >&2
-  echo "    xlm-roberta-base-language-detection" >&2
+  echo "    xlm-roberta-base-language-detection all-mpnet-base-v2" >&2
   exit 2
 }
 
@@ -64,6 +64,7 @@ repo_of() {
       paraphrase-multilingual-MiniLM-L12-v2)
       echo "sentence-transformers/$1" ;;
     # The examples of the other families docs/models.md lists.
+    all-mpnet-base-v2) echo "sentence-transformers/$1" ;;
     multilingual-e5-small) echo "intfloat/$1" ;;
     distilbert-base-uncased-finetuned-sst-2-english) echo "distilbert/$1" ;;
     twitter-roberta-base-sentiment-latest) echo "cardiffnlp/$1" ;;

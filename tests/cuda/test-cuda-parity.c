@@ -8,8 +8,9 @@
  * have only a few labels) >= 0.99999 in FP32, >= 0.9995 in FP16, >= 0.995 in BF16 (8
  * significant bits), and the same labels wherever the CPU's two best logits are clearly apart.
  *
- * Also the DistilBERT, RoBERTa, XLM-R and CamemBERT folders of tests/engine/data/families
- * (F32 storage, every head) and the classifiers of tests/engine/data/real-configs whose
+ * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT and MPNet folders of
+ * tests/engine/data/families (F32 storage, every head; MPNet's with its relative position
+ * bias, on sequences up to its 256 positions) and the classifiers of tests/engine/data/real-configs whose
  * probs are not a softmax (a regression head's raw logits, a CrossEncoder's Tanh), which
  * need no shared folder. A sequence classifier's probs are compared as its logits are.
  *
@@ -47,6 +48,9 @@ static const char *family_models[] = {
   "camembert-encoder-f32",
   "camembert-sequence-f32",
   "camembert-token-f32",
+  "mpnet-encoder-f32",
+  "mpnet-sequence-f32",
+  "mpnet-token-f32",
 };
 
 static const char *real_config_models[] = {
