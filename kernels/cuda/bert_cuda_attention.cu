@@ -17,8 +17,10 @@
  *
  * MPNet adds a relative position bias to every score before the softmax: a table of
  * [n_heads, 2 * max_positions - 1] fp32 values (bert_position_bias_row), read from global
- * memory (it is a few kB per head and stays in cache); BERT's launches pass none, and the
- * test for it is uniform over the block.
+ * memory (it is a few kB per head and stays in cache). The kernel is instantiated with and
+ * without it (WITH_BIAS), so that BERT's launches run the kernel as it was, registers and
+ * all (the bias pointer costs two registers, which at head size 128 would cost a block
+ * per SM).
  */
 #include <math.h>
 
@@ -52,8 +54,9 @@ group_sum (float value)
  * context: [n_tokens, hidden]; seq_offsets: [n_sequences + 1]; position_bias: NULL, or
  * [n_heads, 2 * bias_max_positions - 1] with no sequence longer than bias_max_positions.
  * grid: (n_sequences, n_heads, query tiles); block: ATTENTION_THREADS threads.
- * HEAD_DIM_MAX (32, 64 or 128) bounds head_dim at compile time. */
-template <typename T, int HEAD_DIM_MAX>
+ * HEAD_DIM_MAX (32, 64 or 128) bounds head_dim at compile time; WITH_BIAS: position_bias
+ * is read (else ignored). */
+template <typename T, int HEAD_DIM_MAX, bool WITH_BIAS>
 __global__ void __launch_bounds__ (ATTENTION_THREADS)
 attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offsets, int n_heads, int head_dim,
     const float *position_bias, int bias_max_positions)
@@ -85,7 +88,7 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
   const bool has_query = query < seq_len;
   const float scale = rsqrtf ((float) head_dim);
   /* bias_row[j - query] is the bias of key j for this thread's query. */
-  const float *bias_row = position_bias != nullptr && has_query
+  const float *bias_row = WITH_BIAS && has_query
       ? position_bias + (size_t) head * (2 * bias_max_positions - 1) + (bias_max_positions - 1) - query
       : nullptr;
 
@@ -124,8 +127,10 @@ attention_varlen (T *context, const T *query_key_value, const uint32_t *seq_offs
         const float4 k = key_row[lane_in_group + c * GROUP];
         partial += q[4 * c] * k.x + q[4 * c + 1] * k.y + q[4 * c + 2] * k.z + q[4 * c + 3] * k.w;
       }
-      const float score =
-          group_sum<GROUP> (partial) + (bias_row != nullptr ? bias_row[tile_start + key] : 0.0f);
+      float score = group_sum<GROUP> (partial);
+      /* Not "+ 0" without a bias: x + 0 is no identity for x = -0, so it would cost an add. */
+      if (WITH_BIAS && bias_row != nullptr)
+        score += bias_row[tile_start + key];
       /* A new maximum rescales what has been summed so far. On the first key running_max
        * is -inf and the factor exp (-inf) = 0 leaves the zero accumulators at zero. */
       if (score > running_max) {
@@ -174,8 +179,13 @@ launch_attention_for_head_dim (T *context, const T *query_key_value, const uint3
   /* grid: x = sequence (up to 2^31 - 1), y = head, z = query tile (checked <= 65535 by the caller) */
   const int queries = attention_queries_per_block<HEAD_DIM_MAX> ();
   dim3 grid (n_sequences, n_heads, (max_seq_len + queries - 1) / queries);
-  attention_varlen<T, HEAD_DIM_MAX><<<grid, ATTENTION_THREADS, 0, stream>>> (context, query_key_value,
-      seq_offsets, n_heads, head_dim, position_bias, bias_max_positions);
+  if (position_bias != nullptr) {
+    attention_varlen<T, HEAD_DIM_MAX, true><<<grid, ATTENTION_THREADS, 0, stream>>> (context, query_key_value,
+        seq_offsets, n_heads, head_dim, position_bias, bias_max_positions);
+  } else {
+    attention_varlen<T, HEAD_DIM_MAX, false><<<grid, ATTENTION_THREADS, 0, stream>>> (context, query_key_value,
+        seq_offsets, n_heads, head_dim, nullptr, 0);
+  }
   return cudaGetLastError ();
 }
 
