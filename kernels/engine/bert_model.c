@@ -366,6 +366,12 @@ bind_position_bias (BertModel *model, const char *file_name, GError **error)
     return FALSE;
   priv->position_bias_table = bert_position_bias_table_new (&weights->relative_attention_bias,
       config->num_heads, config->max_position_embeddings);
+  if (priv->position_bias_table == NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
+        "%s: no memory for the relative position bias table of %d heads x %d positions", file_name,
+        config->num_heads, 2 * config->max_position_embeddings - 1);
+    return FALSE;
+  }
   table->data = priv->position_bias_table;
   table->dtype = BERT_DTYPE_F32;
   table->n_dims = 2;

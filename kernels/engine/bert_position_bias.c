@@ -30,9 +30,11 @@ float *
 bert_position_bias_table_new (const BertTensor *relative_attention_bias, int num_heads, int max_positions)
 {
   gsize width = 2 * (gsize) max_positions - 1;
-  float *buckets = g_new (float, (gsize) BERT_MPNET_RELATIVE_BUCKETS *num_heads);
-  float *table = g_new (float, width *num_heads);
+  float *buckets, *table = g_try_new (float, width *num_heads);
 
+  if (table == NULL)
+    return NULL;
+  buckets = g_new (float, (gsize) BERT_MPNET_RELATIVE_BUCKETS *num_heads);
   /* The bucket rows are [bucket][head]; only the first BERT_MPNET_RELATIVE_BUCKETS are read. */
   bert_cpu_convert_to_f32 (relative_attention_bias->data, relative_attention_bias->dtype, buckets,
       (gsize) BERT_MPNET_RELATIVE_BUCKETS * num_heads);

@@ -27,7 +27,7 @@ int bert_relative_position_bucket (int relative_position);
 
 /* The F32 table [num_heads, 2 * max_positions - 1] of bert_model.h's
  * relative_position_bias from relative_attention_bias [>= BERT_MPNET_RELATIVE_BUCKETS,
- * num_heads]; free it with g_free. */
+ * num_heads]; free it with g_free. NULL when memory is short. */
 float *bert_position_bias_table_new (const BertTensor *relative_attention_bias, int num_heads,
     int max_positions);
 
