@@ -1,0 +1,250 @@
+/* bert_max_length.c: the longest input a model folder's settings allow (bert_max_length.h). */
+#include "bert_max_length.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "bert_json_integers.h"
+#include "bert_model_file.h"
+#include "bert_tokenizer.h"
+
+/* transformers' LARGE_INTEGER: a model_max_length past it truncates nothing. */
+#define NO_LIMIT_ABOVE 1e20
+
+/* A parsed JSON object file and its text; root NULL where the folder has no such file. */
+typedef struct {
+  char *path, *text;
+  JsonParser *parser;
+  JsonObject *root;
+} SettingsFile;
+
+static void
+settings_file_clear (SettingsFile *file)
+{
+  g_clear_object (&file->parser);
+  g_clear_pointer (&file->text, g_free);
+  g_clear_pointer (&file->path, g_free);
+  file->root = NULL;
+}
+
+static gboolean
+format_error (GError **error, const char *path, const char *field, const char *problem)
+{
+  g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: field '%s' %s", path, field,
+      problem);
+  return FALSE;
+}
+
+static gboolean
+settings_file_open (SettingsFile *file, const char *folder, const char *name, GError **error)
+{
+  GError *local_error = NULL;
+  gsize length;
+
+  memset (file, 0, sizeof *file);
+  file->path = g_build_filename (folder, name, NULL);
+  if (!bert_model_file_exists (file->path))
+    return TRUE;
+  if (!bert_model_file_read (file->path, BERT_MODEL_FILE_MAX_JSON_BYTES, &file->text, &length,
+          &local_error)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", local_error->message);
+    g_error_free (local_error);
+    return FALSE;
+  }
+  file->parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (file->parser, file->text, length, &local_error)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s: invalid JSON: %s", file->path,
+        local_error->message);
+    g_error_free (local_error);
+    return FALSE;
+  }
+  if (json_parser_get_root (file->parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (file->parser)))
+    return format_error (error, file->path, "the top level", "is not a JSON object");
+  file->root = json_node_get_object (json_parser_get_root (file->parser));
+  return TRUE;
+}
+
+/* The digits of an integer past 64 bits that the text gives field (transformers writes
+ * int(1e30) as model_max_length), which json-glib reads as garbage; NULL where there is none. */
+static char *
+find_oversized_integer (const char *text, const char *field)
+{
+  char *key = g_strdup_printf ("\"%s\"", field), *literal = NULL;
+
+  for (const char *at = strstr (text, key); at != NULL && literal == NULL; at = strstr (at + 1, key)) {
+    const char *value = at + strlen (key);
+    gsize n;
+
+    while (g_ascii_isspace (*value) || *value == ':')
+      value++;
+    for (n = 0; g_ascii_isdigit (value[n]) || (n == 0 && value[n] == '-'); n++)
+      ;
+    if (n == 0 || bert_json_find_oversized_integer (value, n, &literal) == 0)
+      g_clear_pointer (&literal, g_free);
+  }
+  g_free (key);
+  return literal;
+}
+
+/* A length setting: absent or null leaves *set FALSE; a number past 1e20 is no limit
+ * (*value 0), and so is an integer past 64 bits where oversized_is_no_limit (else an
+ * error). Anything else but an integer of at least 1 is an error: transformers
+ * truncates nothing at 0 and fails on a negative or fractional length, or on a float
+ * (16.0), except one of at least floats_capped_at, which sentence-transformers' cap at
+ * the positions turns into their integer. */
+static gboolean
+read_length (const SettingsFile *file, const char *field, gboolean oversized_is_no_limit,
+    guint64 floats_capped_at, gboolean *set, guint64 *value, GError **error)
+{
+  JsonNode *node = file->root ? json_object_get_member (file->root, field) : NULL;
+  char *problem = NULL, *literal = NULL;
+  gboolean is_integer;
+  double number;
+
+  *set = FALSE;
+  *value = 0;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node)
+      || (json_node_get_value_type (node) != G_TYPE_INT64
+          && json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    return format_error (error, file->path, field, "is not a number");
+  *set = TRUE;
+  is_integer = json_node_get_value_type (node) == G_TYPE_INT64;
+  if (is_integer)
+    literal = find_oversized_integer (file->text, field);
+  number = json_node_get_double (node);
+  if (literal != NULL && (!oversized_is_no_limit || literal[0] == '-'))
+    problem = g_strdup_printf ("%s does not fit in 64 bits", literal);
+  else if (literal != NULL || number > NO_LIMIT_ABOVE
+      || (!is_integer && floats_capped_at > 0 && number >= floats_capped_at))
+    *value = literal != NULL || number > NO_LIMIT_ABOVE ? 0 : floats_capped_at;
+  else if (!is_integer)
+    problem = g_strdup_printf ("is %g, not an integer (transformers fails on it)", number);
+  else if (number < 1)
+    problem = g_strdup_printf ("is %g; a length must be an integer of at least 1", number);
+  else
+    *value = (guint64) number;
+  g_free (literal);
+  if (problem != NULL) {
+    format_error (error, file->path, field, problem);
+    g_free (problem);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* config.json's position table: its rows, and those a token can use: RoBERTa and its kin
+ * number positions from pad_token_id + 1 (1 unless set). config.json's errors are left to
+ * the engine, which reads it whole; here a malformed one gives no positions. */
+static void
+read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
+{
+  static const char *offset_types[] = { "roberta", "xlm-roberta", "camembert" };
+  JsonObject *root = config->root;
+  JsonNode *node = root ? json_object_get_member (root, "max_position_embeddings") : NULL;
+  const char *model_type = root && json_object_has_member (root, "model_type")
+          && JSON_NODE_HOLDS_VALUE (json_object_get_member (root, "model_type"))
+          && json_node_get_value_type (json_object_get_member (root, "model_type")) == G_TYPE_STRING
+      ? json_object_get_string_member (root, "model_type")
+      : "";
+  gint64 padding_idx = 1;
+
+  *rows = *usable = 0;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
+      || json_node_get_int (node) < 1)
+    return;
+  *rows = *usable = json_node_get_int (node);
+  for (guint i = 0; i < G_N_ELEMENTS (offset_types); i++) {
+    if (strcmp (model_type, offset_types[i]) != 0)
+      continue;
+    node = json_object_get_member (root, "pad_token_id");
+    if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+      padding_idx = json_node_get_int (node);
+    *usable = padding_idx >= 0 && (guint64) padding_idx + 1 < *rows ? *rows - (padding_idx + 1) : 0;
+  }
+}
+
+static void
+set_limit (BertMaxLength *length, guint64 limit, guint64 usable, const char *why)
+{
+  length->positions = MIN (usable, G_MAXUINT);
+  if (usable > 0 && (limit == 0 || limit > usable)) {
+    length->warning = g_strdup_printf ("%s; the position table has %" G_GUINT64_FORMAT
+                                       " positions, so longer inputs would fail in sentence-transformers "
+                                       "(an index past the table): gst-bert truncates at %" G_GUINT64_FORMAT,
+        why, usable, usable);
+    limit = usable;
+  }
+  length->max_length = MIN (limit, G_MAXUINT);
+}
+
+static void
+apply_rule (BertMaxLength *length, const SettingsFile *sbert, gboolean sbert_set, guint64 max_seq_length,
+    const SettingsFile *tokenizer_config, gboolean config_set, guint64 model_max_length, guint64 rows,
+    guint64 usable)
+{
+  char *why;
+
+  if (sbert_set) {
+    /* sentence-transformers passes it to the tokenizer as model_max_length, uncapped */
+    why = g_strdup_printf ("%s: max_seq_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
+        sbert->path, max_seq_length);
+    set_limit (length, max_seq_length, usable, why);
+  } else if (rows > 0) {
+    guint64 limit = config_set && model_max_length > 0 ? MIN (model_max_length, rows) : rows;
+
+    if (config_set && model_max_length > 0 && model_max_length <= rows)
+      why = g_strdup_printf ("%s: model_max_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
+          tokenizer_config->path, model_max_length);
+    else
+      why = g_strdup_printf ("config.json's max_position_embeddings %" G_GUINT64_FORMAT
+                             " is sentence-transformers' limit (tokenizer_config.json's model_max_length %s)",
+          rows, config_set ? "is larger" : "sets none");
+    set_limit (length, limit, usable, why);
+  } else {
+    why = NULL;
+    length->max_length = config_set ? MIN (model_max_length, G_MAXUINT) : 0;
+  }
+  g_free (why);
+}
+
+gboolean
+bert_max_length_read (const char *folder, BertMaxLength *length, GError **error)
+{
+  SettingsFile sbert, tokenizer_config, config;
+  gboolean sbert_set = FALSE, config_set = FALSE, ok;
+  guint64 max_seq_length = 0, model_max_length = 0, rows = 0, usable = 0;
+
+  memset (length, 0, sizeof *length);
+  memset (&tokenizer_config, 0, sizeof tokenizer_config);
+  memset (&config, 0, sizeof config);
+  ok = settings_file_open (&sbert, folder, "sentence_bert_config.json", error)
+      && settings_file_open (&tokenizer_config, folder, "tokenizer_config.json", error);
+  if (ok && !settings_file_open (&config, folder, "config.json", NULL))
+    config.root = NULL;
+  if (ok) {
+    read_positions (&config, &rows, &usable);
+    /* sentence-transformers hands max_seq_length to the tokenizer as model_max_length,
+     * over tokenizer_config.json's, which it then never reads */
+    ok = read_length (&sbert, "max_seq_length", FALSE, 0, &sbert_set, &max_seq_length, error)
+        && (sbert_set
+            || read_length (&tokenizer_config, "model_max_length", TRUE, rows, &config_set, &model_max_length,
+                error));
+  }
+  if (ok)
+    apply_rule (length, &sbert, sbert_set, max_seq_length, &tokenizer_config, config_set, model_max_length,
+        rows, usable);
+  settings_file_clear (&sbert);
+  settings_file_clear (&tokenizer_config);
+  settings_file_clear (&config);
+  return ok;
+}
+
+void
+bert_max_length_clear (BertMaxLength *length)
+{
+  g_clear_pointer (&length->warning, g_free);
+}
