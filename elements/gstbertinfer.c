@@ -1745,7 +1745,8 @@ gst_bert_infer_open (GstBertInfer *self)
   self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
   if (bert_tokenizer_get_warning (bert_model_get_tokenizer (self->model)) != NULL)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("transformers 5 would tokenize %s otherwise", display),
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("transformers 5 or sentence-transformers would give other results for %s", display),
         ("%s", bert_tokenizer_get_warning (bert_model_get_tokenizer (self->model))));
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));
