@@ -95,10 +95,10 @@ find_oversized_integer (const char *text, const char *field)
  * (16.0), except one of at least floats_capped_at, which sentence-transformers' cap at
  * the positions turns into their integer. */
 static gboolean
-read_length (const SettingsFile *file, const char *field, gboolean oversized_is_no_limit,
+read_length (const SettingsFile *file, JsonObject *object, const char *field, gboolean oversized_is_no_limit,
     guint64 floats_capped_at, gboolean *set, guint64 *value, GError **error)
 {
-  JsonNode *node = file->root ? json_object_get_member (file->root, field) : NULL;
+  JsonNode *node = object ? json_object_get_member (object, field) : NULL;
   char *problem = NULL, *literal = NULL;
   gboolean is_integer;
   double number;
@@ -181,18 +181,51 @@ set_limit (BertMaxLength *length, guint64 limit, guint64 usable, const char *why
   length->max_length = MIN (limit, G_MAXUINT);
 }
 
+/* What sentence-transformers hands the tokenizer as model_max_length, uncapped: the
+ * module file's processor_kwargs' (tokenizer_args' before 6, which win where both are
+ * written), else its max_seq_length. FALSE in *set where it gives none. */
+static gboolean
+read_uncapped (const SettingsFile *sbert, gboolean *set, guint64 *value, char **why, GError **error)
+{
+  static const char *const kwargs_names[] = { "tokenizer_args", "processor_kwargs" };
+  JsonObject *root = sbert->root;
+
+  *why = NULL;
+  for (guint i = 0; root != NULL && i < G_N_ELEMENTS (kwargs_names); i++) {
+    JsonNode *node = json_object_get_member (root, kwargs_names[i]);
+    JsonObject *kwargs = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+    if (kwargs == NULL || !json_object_has_member (kwargs, "model_max_length"))
+      continue;
+    *set = TRUE;
+    /* null there is transformers' no limit, uncapped all the same */
+    if (!JSON_NODE_HOLDS_NULL (json_object_get_member (kwargs, "model_max_length"))
+        && !read_length (sbert, kwargs, "model_max_length", TRUE, 0, set, value, error))
+      return FALSE;
+    *why = *value > 0
+        ? g_strdup_printf ("%s: %s's model_max_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
+            sbert->path, kwargs_names[i], *value)
+        : g_strdup_printf ("%s: %s's model_max_length sets no limit for sentence-transformers", sbert->path,
+            kwargs_names[i]);
+    return TRUE;
+  }
+  if (!read_length (sbert, root, "max_seq_length", FALSE, 0, set, value, error))
+    return FALSE;
+  if (*set)
+    *why = g_strdup_printf ("%s: max_seq_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
+        sbert->path, *value);
+  return TRUE;
+}
+
 static void
-apply_rule (BertMaxLength *length, const SettingsFile *sbert, gboolean sbert_set, guint64 max_seq_length,
+apply_rule (BertMaxLength *length, const char *uncapped_why, guint64 uncapped,
     const SettingsFile *tokenizer_config, gboolean config_set, guint64 model_max_length, guint64 rows,
     guint64 usable)
 {
-  char *why;
+  char *why = NULL;
 
-  if (sbert_set) {
-    /* sentence-transformers passes it to the tokenizer as model_max_length, uncapped */
-    why = g_strdup_printf ("%s: max_seq_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
-        sbert->path, max_seq_length);
-    set_limit (length, max_seq_length, usable, why);
+  if (uncapped_why != NULL) {
+    set_limit (length, uncapped, usable, uncapped_why);
   } else if (rows > 0) {
     guint64 limit = config_set && model_max_length > 0 ? MIN (model_max_length, rows) : rows;
 
@@ -205,38 +238,60 @@ apply_rule (BertMaxLength *length, const SettingsFile *sbert, gboolean sbert_set
           rows, config_set ? "is larger" : "sets none");
     set_limit (length, limit, usable, why);
   } else {
-    why = NULL;
-    length->max_length = config_set ? MIN (model_max_length, G_MAXUINT) : 0;
+    length->max_length = MIN (uncapped_why == NULL && config_set ? model_max_length : 0, G_MAXUINT);
   }
   g_free (why);
+}
+
+/* sentence-transformers reads a Transformer module's settings from the first of these. */
+static const char *const module_file_names[] = { "sentence_bert_config.json", "sentence_roberta_config.json",
+  "sentence_distilbert_config.json", "sentence_camembert_config.json", "sentence_albert_config.json",
+  "sentence_xlm-roberta_config.json", "sentence_xlnet_config.json" };
+
+char *
+bert_max_length_module_file (const char *folder)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (module_file_names); i++) {
+    char *path = g_build_filename (folder, module_file_names[i], NULL);
+
+    if (bert_model_file_exists (path))
+      return path;
+    g_free (path);
+  }
+  return NULL;
 }
 
 gboolean
 bert_max_length_read (const char *folder, BertMaxLength *length, GError **error)
 {
   SettingsFile sbert, tokenizer_config, config;
-  gboolean sbert_set = FALSE, config_set = FALSE, ok;
-  guint64 max_seq_length = 0, model_max_length = 0, rows = 0, usable = 0;
+  gboolean uncapped_set = FALSE, config_set = FALSE, ok;
+  guint64 uncapped = 0, model_max_length = 0, rows = 0, usable = 0;
+  char *module_file = bert_max_length_module_file (folder), *uncapped_why = NULL;
 
   memset (length, 0, sizeof *length);
+  memset (&sbert, 0, sizeof sbert);
   memset (&tokenizer_config, 0, sizeof tokenizer_config);
   memset (&config, 0, sizeof config);
-  ok = settings_file_open (&sbert, folder, "sentence_bert_config.json", error)
+  ok = (module_file == NULL
+           || settings_file_open (&sbert, folder, strrchr (module_file, G_DIR_SEPARATOR) + 1, error))
       && settings_file_open (&tokenizer_config, folder, "tokenizer_config.json", error);
   if (ok && !settings_file_open (&config, folder, "config.json", NULL))
     config.root = NULL;
   if (ok) {
     read_positions (&config, &rows, &usable);
-    /* sentence-transformers hands max_seq_length to the tokenizer as model_max_length,
-     * over tokenizer_config.json's, which it then never reads */
-    ok = read_length (&sbert, "max_seq_length", FALSE, 0, &sbert_set, &max_seq_length, error)
-        && (sbert_set
-            || read_length (&tokenizer_config, "model_max_length", TRUE, rows, &config_set, &model_max_length,
-                error));
+    /* what sentence-transformers hands the tokenizer replaces tokenizer_config.json's
+     * model_max_length, which it then never reads */
+    ok = read_uncapped (&sbert, &uncapped_set, &uncapped, &uncapped_why, error)
+        && (uncapped_set
+            || read_length (&tokenizer_config, tokenizer_config.root, "model_max_length", TRUE, rows,
+                &config_set, &model_max_length, error));
   }
   if (ok)
-    apply_rule (length, &sbert, sbert_set, max_seq_length, &tokenizer_config, config_set, model_max_length,
-        rows, usable);
+    apply_rule (length, uncapped_why, uncapped, &tokenizer_config, config_set, model_max_length, rows,
+        usable);
+  g_free (uncapped_why);
+  g_free (module_file);
   settings_file_clear (&sbert);
   settings_file_clear (&tokenizer_config);
   settings_file_clear (&config);

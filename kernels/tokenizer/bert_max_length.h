@@ -3,7 +3,9 @@
  * The tokenizer element truncates at it and bert-infer runs at most that many tokens
  * (bert-infer takes it from the tokenizer it loads from the same folder), so the two cannot
  * disagree. It is sentence-transformers 6's limit (Transformer.__init__):
- * sentence_bert_config.json's max_seq_length where set (not null), taken as it is; else
+ * the module file's (sentence_bert_config.json, else the first of sentence-transformers'
+ * older names: sentence_roberta_config.json...) tokenizer_args or processor_kwargs
+ * model_max_length, else its max_seq_length where set (not null), taken as it is; else
  * tokenizer_config.json's model_max_length (transformers' "no limit" where absent, null or
  * past 1e20, as int(1e30)) capped at config.json's max_position_embeddings. A tokenizer.json's
  * own truncation.max_length does not count in a folder: transformers replaces it by
@@ -34,6 +36,11 @@ typedef struct {
 gboolean bert_max_length_read (const char *folder, BertMaxLength *length, GError **error);
 
 void bert_max_length_clear (BertMaxLength *length);
+
+/* The Transformer module's settings file of FOLDER, as sentence-transformers finds it
+ * (sentence_bert_config.json, else sentence_roberta_config.json, sentence_distilbert_config.json
+ * ...); NULL where there is none. g_free it. */
+char *bert_max_length_module_file (const char *folder);
 
 G_END_DECLS
 

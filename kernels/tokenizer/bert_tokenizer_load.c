@@ -1156,7 +1156,7 @@ load_folder (const char *folder, GError **error)
   char *json_path = g_build_filename (folder, "tokenizer.json", NULL);
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
-  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  char *sbert_path = bert_max_length_module_file (folder);
   gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
   gboolean has_spm_files =
@@ -1183,8 +1183,7 @@ load_folder (const char *folder, GError **error)
         folder);
   }
   if (tokenizer
-      && ((bert_model_file_exists (sbert_path)
-              && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
+      && ((sbert_path != NULL && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
           || !apply_max_length (folder, tokenizer, error)))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);

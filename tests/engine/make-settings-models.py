@@ -86,6 +86,23 @@ def cases_for(family, raw_positions):
                            ("sbert-null", "12", "null"), ("sbert-past-positions", "12", "40"),
                            ("no-limit-sbert", "1e30", "14")]:
         cases.append((f"both-{name}", {"model_max_length": mml, "max_seq_length": msl}))
+    # sentence-transformers' older module file names, and the tokenizer's own kwargs there,
+    # which win over max_seq_length and are not capped at the positions either
+    legacy_name = "sentence_distilbert_config.json" if family == "bert-vocab" else \
+        f"sentence_{family.split('-json')[0].split('-bpe')[0].split('-unigram')[0]}_config.json"
+    for name, file_name, text in [
+            ("legacy-module-file", legacy_name, '{"max_seq_length": 10}'),
+            ("processor-kwargs", "sentence_bert_config.json",
+             '{"max_seq_length": 20, "processor_kwargs": {"model_max_length": 10}}'),
+            ("tokenizer-args", "sentence_bert_config.json",
+             '{"max_seq_length": 20, "tokenizer_args": {"model_max_length": 12}}'),
+            ("tokenizer-args-over-processor-kwargs", "sentence_bert_config.json",
+             '{"tokenizer_args": {"model_max_length": 12}, "processor_kwargs": {"model_max_length": 10}}'),
+            ("tokenizer-args-past-positions", "sentence_bert_config.json",
+             '{"max_seq_length": 20, "tokenizer_args": {"model_max_length": 40}}'),
+            ("tokenizer-args-null", "sentence_bert_config.json",
+             '{"max_seq_length": 20, "tokenizer_args": {"model_max_length": null}}')]:
+        cases.append((f"module-file-{name}", {"module_file": (file_name, text), "model_max_length": "16"}))
     if family != "bert-vocab":
         cases.append(("truncation-in-tokenizer-json", {"truncation": 8}))
         cases.append(("truncation-and-model_max_length", {"truncation": 8, "model_max_length": "12"}))
@@ -175,6 +192,9 @@ def apply_settings(folder, family, settings):
     if "max_seq_length" in settings:
         with open(os.path.join(folder, "sentence_bert_config.json"), "w") as f:
             f.write('{"max_seq_length": %s, "do_lower_case": false}\n' % settings["max_seq_length"])
+    if "module_file" in settings:  # (name, text): another module file
+        with open(os.path.join(folder, settings["module_file"][0]), "w") as f:
+            f.write(settings["module_file"][1])
 
 
 def short_error(error):

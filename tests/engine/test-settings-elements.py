@@ -51,6 +51,8 @@ def apply_settings(folder, family, settings, tokenizer):
     if "max_seq_length" in settings:
         (folder / "sentence_bert_config.json").write_text(
             '{"max_seq_length": %s, "do_lower_case": false}\n' % settings["max_seq_length"])
+    if "module_file" in settings:  # (name, text): another module file
+        (folder / settings["module_file"][0]).write_text(settings["module_file"][1])
 
 
 def run(description, texts):

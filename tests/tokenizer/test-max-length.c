@@ -124,6 +124,52 @@ test_roberta_offset (void)
   check_limit (roberta_config, NULL, "{\"max_seq_length\": 26}", 24, "max_seq_length 26");
 }
 
+/* sentence-transformers' older module file names, and the tokenizer kwargs of the module
+ * file, which it hands the tokenizer over max_seq_length (tokenizer_args over
+ * processor_kwargs), uncapped. */
+static void
+test_module_file (void)
+{
+  const struct {
+    const char *name, *text;
+    guint max_length;
+    const char *warned;
+  } cases[] = {
+    { "sentence_roberta_config.json", "{\"max_seq_length\": 10}", 10, NULL },
+    { "sentence_xlm-roberta_config.json", "{\"max_seq_length\": 11}", 11, NULL },
+    { "sentence_bert_config.json",
+        "{\"max_seq_length\": 20, \"processor_kwargs\": {\"model_max_length\": 10}}", 10, NULL },
+    { "sentence_bert_config.json",
+        "{\"tokenizer_args\": {\"model_max_length\": 12}, \"processor_kwargs\": {\"model_max_length\": 10}}",
+        12, NULL },
+    { "sentence_bert_config.json", "{\"max_seq_length\": 20, \"tokenizer_args\": {\"model_max_length\": 40}}",
+        24, "tokenizer_args's model_max_length 40" },
+    { "sentence_bert_config.json",
+        "{\"max_seq_length\": 20, \"tokenizer_args\": {\"model_max_length\": null}}", 24, "sets no limit" },
+    { "sentence_bert_config.json", "{\"tokenizer_args\": {\"do_lower_case\": true}, \"max_seq_length\": 9}",
+        9, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *folder = folder_new (bert_config, "{\"model_max_length\": 16}", NULL);
+    char *path = g_build_filename (folder, cases[i].name, NULL);
+    BertMaxLength length;
+    GError *error = NULL;
+
+    g_assert_true (g_file_set_contents (path, cases[i].text, -1, NULL));
+    g_assert_true (bert_max_length_read (folder, &length, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (length.max_length, ==, cases[i].max_length);
+    if (cases[i].warned == NULL)
+      g_assert_null (length.warning);
+    else if (length.warning == NULL || strstr (length.warning, cases[i].warned) == NULL)
+      g_error ("case %u: the warning lacks '%s': %s", i, cases[i].warned, length.warning);
+    bert_max_length_clear (&length);
+    g_free (path);
+    g_free (folder);
+  }
+}
+
 static void
 test_malformed (void)
 {
@@ -154,6 +200,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/max-length/model-max-length", test_model_max_length);
   g_test_add_func ("/tokenizer/max-length/max-seq-length", test_max_seq_length);
   g_test_add_func ("/tokenizer/max-length/roberta-offset", test_roberta_offset);
+  g_test_add_func ("/tokenizer/max-length/module-file", test_module_file);
   g_test_add_func ("/tokenizer/max-length/malformed", test_malformed);
   int status = g_test_run ();
   scratch_tree_remove (scratch_dir);
