@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bert_json_depth.h"
 #include "bert_json_integers.h"
 #include "bert_model_file.h"
 #include "bert_tokenizer.h"
@@ -40,6 +41,7 @@ static gboolean
 settings_file_open (SettingsFile *file, const char *folder, const char *name, GError **error)
 {
   GError *local_error = NULL;
+  guint deep_line;
   gsize length;
 
   memset (file, 0, sizeof *file);
@@ -50,6 +52,12 @@ settings_file_open (SettingsFile *file, const char *folder, const char *name, GE
           &local_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
+    return FALSE;
+  }
+  /* json-glib recurses per level: a file nested deeper than any real one is refused first */
+  if ((deep_line = bert_json_find_excess_nesting (file->text, length)) != 0) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s:%u: nested deeper than %d levels", file->path, deep_line, BERT_JSON_MAX_DEPTH);
     return FALSE;
   }
   file->parser = json_parser_new_immutable ();

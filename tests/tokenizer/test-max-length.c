@@ -190,6 +190,12 @@ test_malformed (void)
   check_error (NULL, "{\"max_seq_length\": 18446744073709551616}", "sentence_bert_config.json",
       "18446744073709551616 does not fit in 64 bits");
   check_error ("{\"model_max_length\": 16,", NULL, "tokenizer_config.json", "invalid JSON");
+  char *open = g_strnfill (20000, '['), *close = g_strnfill (20000, ']');
+  char *deep = g_strdup_printf ("{\"max_seq_length\": 8, \"x\": %s1%s}", open, close);
+  check_error (NULL, deep, "sentence_bert_config.json", "nested deeper than");
+  g_free (deep);
+  g_free (open);
+  g_free (close);
 }
 
 int
