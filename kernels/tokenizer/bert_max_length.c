@@ -251,6 +251,17 @@ apply_rule (BertMaxLength *length, const char *uncapped_why, guint64 uncapped,
   g_free (why);
 }
 
+/* transformers reads an old folder's max_len where model_max_length is absent (a null
+ * model_max_length is there, and means no limit). */
+static const char *
+model_max_length_field (JsonObject *tokenizer_config)
+{
+  return tokenizer_config != NULL && !json_object_has_member (tokenizer_config, "model_max_length")
+          && json_object_has_member (tokenizer_config, "max_len")
+      ? "max_len"
+      : "model_max_length";
+}
+
 /* sentence-transformers reads a Transformer module's settings from the first of these. */
 static const char *const module_file_names[] = { "sentence_bert_config.json", "sentence_roberta_config.json",
   "sentence_distilbert_config.json", "sentence_camembert_config.json", "sentence_albert_config.json",
@@ -292,8 +303,9 @@ bert_max_length_read (const char *folder, BertMaxLength *length, GError **error)
      * model_max_length, which it then never reads */
     ok = read_uncapped (&sbert, &uncapped_set, &uncapped, &uncapped_why, error)
         && (uncapped_set
-            || read_length (&tokenizer_config, tokenizer_config.root, "model_max_length", TRUE, rows,
-                &config_set, &model_max_length, error));
+            || read_length (&tokenizer_config, tokenizer_config.root,
+                model_max_length_field (tokenizer_config.root), TRUE, rows, &config_set, &model_max_length,
+                error));
   }
   if (ok)
     apply_rule (length, uncapped_why, uncapped, &tokenizer_config, config_set, model_max_length, rows,

@@ -79,6 +79,9 @@ def cases_for(family, raw_positions):
                       ("float-fraction", "16.5"), ("table-rows", str(raw_positions)),
                       ("huge", "1000000000")]:
         cases.append((f"model_max_length-{name}", {"model_max_length": raw}))
+    cases.append(("max_len", {"max_len": "12"}))
+    cases.append(("max_len-and-model_max_length", {"max_len": "12", "model_max_length": "20"}))
+    cases.append(("max_len-and-model_max_length-null", {"max_len": "12", "model_max_length": "null"}))
     for name, raw in [("null", "null"), ("smaller", "10"), ("larger", "40"), ("string", '"16"'),
                       ("zero", "0"), ("float-whole", "16.0"), ("table-rows", str(raw_positions))]:
         cases.append((f"max_seq_length-{name}", {"max_seq_length": raw}))
@@ -186,6 +189,8 @@ def apply_settings(folder, family, settings):
     fields = ['"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": "<pad>"'] if tokenizer and family != "distilbert-json" else []
     if "model_max_length" in settings:
         fields.append('"model_max_length": %s' % settings["model_max_length"])
+    if "max_len" in settings:  # transformers' name before model_max_length
+        fields.append('"max_len": %s' % settings["max_len"])
     if fields:
         with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
             f.write("{%s}\n" % ", ".join(fields))

@@ -46,6 +46,8 @@ def apply_settings(folder, family, settings, tokenizer):
     fields = ['"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": "<pad>"'] if tokenizer and family != "distilbert-json" else []
     if "model_max_length" in settings:
         fields.append('"model_max_length": %s' % settings["model_max_length"])
+    if "max_len" in settings:  # transformers' name before model_max_length
+        fields.append('"max_len": %s' % settings["max_len"])
     if fields:
         (folder / "tokenizer_config.json").write_text("{%s}\n" % ", ".join(fields))
     if "max_seq_length" in settings:

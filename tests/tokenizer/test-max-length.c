@@ -90,6 +90,11 @@ test_model_max_length (void)
   check_limit (bert_config, "{\"model_max_length\": 1000000000}", NULL, 24, NULL);
   /* a float is capped to the positions' integer by sentence-transformers' min () */
   check_limit (bert_config, "{\"model_max_length\": 40.0}", NULL, 24, NULL);
+  /* an old folder's max_len, where model_max_length is absent (transformers 5.25: 16; with
+   * model_max_length 20, 20; with model_max_length null, no limit) */
+  check_limit (bert_config, "{\"max_len\": 16}", NULL, 16, NULL);
+  check_limit (bert_config, "{\"max_len\": 16, \"model_max_length\": 20}", NULL, 20, NULL);
+  check_limit (bert_config, "{\"max_len\": 16, \"model_max_length\": null}", NULL, 24, NULL);
   /* without config.json: the folder's own limit, or none */
   check_limit (NULL, "{\"model_max_length\": 300}", NULL, 300, NULL);
   check_limit (NULL, "{\"model_max_length\": 1e30}", NULL, 0, NULL);
