@@ -178,7 +178,6 @@ read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
 static void
 set_limit (BertMaxLength *length, guint64 limit, guint64 usable, const char *why)
 {
-  length->positions = MIN (usable, G_MAXUINT);
   if (usable > 0 && (limit == 0 || limit > usable)) {
     length->warning = g_strdup_printf ("%s; the position table has %" G_GUINT64_FORMAT
                                        " positions, so longer inputs would fail in sentence-transformers "
