@@ -189,38 +189,35 @@ set_limit (BertMaxLength *length, guint64 limit, guint64 usable, const char *why
 }
 
 /* What sentence-transformers hands the tokenizer as model_max_length, uncapped: the
- * module file's processor_kwargs' (tokenizer_args' before 6, which win where both are
- * written), else its max_seq_length. FALSE in *set where it gives none. */
+ * module file's processor_kwargs' (tokenizer_args' before 6, which replace them where both
+ * are written), else its max_seq_length. FALSE in *set where it gives none. */
 static gboolean
 read_uncapped (const SettingsFile *sbert, gboolean *set, guint64 *value, char **why, GError **error)
 {
-  static const char *const kwargs_names[] = { "tokenizer_args", "processor_kwargs" };
   JsonObject *root = sbert->root;
+  const char *kwargs_name =
+      root && json_object_has_member (root, "tokenizer_args") ? "tokenizer_args" : "processor_kwargs";
+  JsonNode *node = root ? json_object_get_member (root, kwargs_name) : NULL;
+  JsonObject *kwargs = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *field = "max_seq_length";
 
   *why = NULL;
-  for (guint i = 0; root != NULL && i < G_N_ELEMENTS (kwargs_names); i++) {
-    JsonNode *node = json_object_get_member (root, kwargs_names[i]);
-    JsonObject *kwargs = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-
-    if (kwargs == NULL || !json_object_has_member (kwargs, "model_max_length"))
-      continue;
+  if (kwargs != NULL && json_object_has_member (kwargs, "model_max_length")) {
     *set = TRUE;
+    field = kwargs_name;
     /* null there is transformers' no limit, uncapped all the same */
     if (!JSON_NODE_HOLDS_NULL (json_object_get_member (kwargs, "model_max_length"))
         && !read_length (sbert, kwargs, "model_max_length", TRUE, 0, set, value, error))
       return FALSE;
-    *why = *value > 0
-        ? g_strdup_printf ("%s: %s's model_max_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
-            sbert->path, kwargs_names[i], *value)
-        : g_strdup_printf ("%s: %s's model_max_length sets no limit for sentence-transformers", sbert->path,
-            kwargs_names[i]);
-    return TRUE;
-  }
-  if (!read_length (sbert, root, "max_seq_length", FALSE, 0, set, value, error))
+  } else if (!read_length (sbert, root, "max_seq_length", FALSE, 0, set, value, error)) {
     return FALSE;
-  if (*set)
-    *why = g_strdup_printf ("%s: max_seq_length %" G_GUINT64_FORMAT " is sentence-transformers' limit",
-        sbert->path, *value);
+  }
+  if (*set && *value > 0)
+    *why = g_strdup_printf ("%s: %s%s %" G_GUINT64_FORMAT " is sentence-transformers' limit", sbert->path,
+        field, field == kwargs_name ? "'s model_max_length" : "", *value);
+  else if (*set)
+    *why = g_strdup_printf ("%s: %s%s sets no limit for sentence-transformers", sbert->path, field,
+        field == kwargs_name ? "'s model_max_length" : "");
   return TRUE;
 }
 

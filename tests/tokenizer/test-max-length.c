@@ -153,6 +153,11 @@ test_module_file (void)
         "{\"max_seq_length\": 20, \"tokenizer_args\": {\"model_max_length\": null}}", 24, "sets no limit" },
     { "sentence_bert_config.json", "{\"tokenizer_args\": {\"do_lower_case\": true}, \"max_seq_length\": 9}",
         9, NULL },
+    /* tokenizer_args replace processor_kwargs whole */
+    { "sentence_bert_config.json",
+        "{\"tokenizer_args\": {}, \"processor_kwargs\": {\"model_max_length\": 10}, \"max_seq_length\": 9}",
+        9, NULL },
+    { "sentence_bert_config.json", "{\"max_seq_length\": 1e30}", 24, "max_seq_length sets no limit" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
