@@ -157,6 +157,8 @@ def inputs(config):
     positions = config["max_position_embeddings"]
     if config.get("model_type") in ("roberta", "xlm-roberta", "camembert"):
         positions -= config.get("pad_token_id", 1) + 1
+    elif config.get("model_type") == "mpnet":
+        positions -= 2  # MPNetEmbeddings' padding_idx is 1 whatever pad_token_id says
     longest = min(positions, MAX_LENGTH)
     generator = torch.Generator().manual_seed(7)
     lines = []
