@@ -55,6 +55,9 @@ typedef struct {
   gboolean byte_fallback;
   int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
   BertPieceTrie trie;
+  /* per piece id, a bit set where Viterbi over the piece's own text gives that piece alone
+   * (NULL while it is worked out) */
+  uint64_t *whole;
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and the trie once scores are read. */

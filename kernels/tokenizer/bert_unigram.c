@@ -228,6 +228,33 @@ unit_piece (const BertPieceTrie *trie, uint32_t unit)
   return (int32_t) (trie->units[unit].piece >> UNIT_LABEL_BITS) - 1;
 }
 
+/* The pieces that Viterbi over their own text gives alone, found with the search itself
+ * (its ties and unknown characters included), so that a word that is such a piece needs
+ * only the walk from its start. */
+static void
+find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
+{
+  uint64_t *whole = g_new0 (uint64_t, unigram->n_pieces / 64 + 1);
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+
+  g_free (unigram->whole);
+  unigram->whole = NULL;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
+    const char *text = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
+    if (length == 0 || !g_utf8_validate_len (text, length, NULL))
+      continue;
+    bert_array_resize (pieces, 0);
+    bert_unigram_encode (unigram, vocab, text, length, pieces, scratch);
+    const BertPiece *first = (const BertPiece *) pieces->data;
+    if (pieces->len == 1 && first->id == (int32_t) id)
+      whole[id / 64] |= 1ull << (id % 64);
+  }
+  g_array_free (pieces, TRUE);
+  g_array_free (scratch, TRUE);
+  unigram->whole = whole;
+}
+
 void
 bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
@@ -243,14 +270,17 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
     int32_t id = bert_vocab_lookup (vocab, name, strlen (name));
     unigram->byte_ids[byte] = id >= 0 && (uint32_t) id < unigram->n_pieces ? id : -1;
   }
+  find_whole_pieces (unigram, vocab);
 }
 
 void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
+  g_free (unigram->whole);
   free (unigram->trie.units);
   unigram->scores = NULL;
+  unigram->whole = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
 
@@ -288,6 +318,14 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
     node = trie_child (trie, node, (unsigned char) text[end]);
   }
   return single;
+}
+
+/* Whether Viterbi over the piece's own text gives the piece alone (FALSE while that is
+ * worked out). */
+static inline gboolean
+is_whole (const BertUnigram *unigram, int32_t id)
+{
+  return unigram->whole != NULL && (unigram->whole[id / 64] >> (id % 64) & 1) != 0;
 }
 
 /* out: the next free piece (the caller has made room for one piece per byte). */
@@ -338,7 +376,14 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 
   for (uint32_t start = 0; start < length;) {
     uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
+    gboolean single = offer_pieces (unigram, text, length, start, char_length, nodes);
+    /* The text is a piece whose own best path is itself: the other walks cannot change it. */
+    if (start == 0 && nodes[length].start == 0 && is_whole (unigram, nodes[length].id)) {
+      bert_array_resize (pieces, pieces->len + 1);
+      g_array_index (pieces, BertPiece, pieces->len - 1) = (BertPiece){ nodes[length].id, 0, length };
+      return;
+    }
+    if (!single)
       offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
           unigram->unk_id);
     start += char_length;
