@@ -228,6 +228,59 @@ unit_piece (const BertPieceTrie *trie, uint32_t unit)
   return (int32_t) (trie->units[unit].piece >> UNIT_LABEL_BITS) - 1;
 }
 
+#define SIGNIFICAND_MASK ((1ull << 52) - 1)
+#define CODE_LOW_BITS 29 /* of the significand, left to the offset */
+#define CODE_OFFSET_BITS 6
+
+static inline double
+decode_score (const BertUnigram *unigram, uint32_t code)
+{
+  int64_t offset = (int64_t) ((code & 63) ^ 32) - 32;
+  uint64_t bits = unigram->score_heads[code >> 29]
+      + ((uint64_t) (code >> CODE_OFFSET_BITS & 0x7FFFFF) << CODE_LOW_BITS) + (uint64_t) offset;
+  double score;
+  memcpy (&score, &bits, sizeof score);
+  return score;
+}
+
+/* The scores' codes (BertUnigram), or none where one of them has no code. */
+static void
+encode_scores (BertUnigram *unigram)
+{
+  uint32_t *codes = g_new (uint32_t, MAX (unigram->n_pieces, 1));
+  guint n_heads = 0;
+
+  g_free (unigram->score_codes);
+  unigram->score_codes = NULL;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
+    uint64_t bits;
+    memcpy (&bits, &unigram->scores[id], sizeof bits);
+    /* the bits rounded to a multiple of 2^29 (the carry may reach the exponent) */
+    uint64_t rounded = (bits + (1ull << (CODE_LOW_BITS - 1))) & ~((1ull << CODE_LOW_BITS) - 1);
+    int64_t offset = (int64_t) (bits - rounded);
+    uint64_t head = rounded & ~SIGNIFICAND_MASK;
+    guint slot = 0;
+    while (slot < n_heads && unigram->score_heads[slot] != head)
+      slot++;
+    if (slot == n_heads && n_heads < BERT_SCORE_HEADS)
+      unigram->score_heads[n_heads++] = head;
+    if (slot == BERT_SCORE_HEADS || offset < -32 || offset > 31) {
+      g_free (codes);
+      return;
+    }
+    codes[id] = (uint32_t) slot << 29 | (uint32_t) ((rounded & SIGNIFICAND_MASK) >> CODE_LOW_BITS) << 6
+        | (uint32_t) (offset & 63);
+    unigram->score_codes = codes; /* for decode_score: checked for every score */
+    double decoded = decode_score (unigram, codes[id]);
+    unigram->score_codes = NULL;
+    if (memcmp (&decoded, &unigram->scores[id], sizeof decoded) != 0) {
+      g_free (codes);
+      return;
+    }
+  }
+  unigram->score_codes = codes;
+}
+
 /* The pieces that Viterbi over their own text gives alone, found with the search itself
  * (its ties and unknown characters included), so that a word that is such a piece needs
  * only the walk from its start. */
@@ -270,6 +323,7 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
     int32_t id = bert_vocab_lookup (vocab, name, strlen (name));
     unigram->byte_ids[byte] = id >= 0 && (uint32_t) id < unigram->n_pieces ? id : -1;
   }
+  encode_scores (unigram);
   find_whole_pieces (unigram, vocab);
 }
 
@@ -278,9 +332,11 @@ bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
   g_free (unigram->whole);
+  g_free (unigram->score_codes);
   free (unigram->trie.units);
   unigram->scores = NULL;
   unigram->whole = NULL;
+  unigram->score_codes = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
 
@@ -296,9 +352,9 @@ offer (Node *node, double score, int32_t start, int32_t id)
 
 /* Every piece starting at start, offered to the node where it ends; TRUE when one of them
  * is the single character there. */
-static gboolean
+__attribute__ ((always_inline)) static inline gboolean
 offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uint32_t start,
-    uint32_t char_length, Node *nodes)
+    uint32_t char_length, Node *nodes, gboolean coded)
 {
   const BertPieceTrie *trie = &unigram->trie;
   double base = nodes[start].score;
@@ -310,7 +366,8 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   for (uint32_t end = start + 1; node != 0; end++) {
     int32_t id = unit_piece (trie, node);
     if (id >= 0) {
-      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
+      double score = coded ? decode_score (unigram, unigram->score_codes[id]) : unigram->scores[id];
+      offer (&nodes[end], base + score, (int32_t) start, id);
       single |= end - start == char_length;
     }
     if (end == length)
@@ -326,6 +383,24 @@ static inline gboolean
 is_whole (const BertUnigram *unigram, int32_t id)
 {
   return unigram->whole != NULL && (unigram->whole[id / 64] >> (id % 64) & 1) != 0;
+}
+
+/* The lattice of text in nodes; TRUE, and nodes[length] the piece, when the text is a piece
+ * whose own best path is itself (the other walks cannot change it). */
+__attribute__ ((always_inline)) static inline gboolean
+search (const BertUnigram *unigram, const char *text, uint32_t length, Node *nodes, gboolean coded)
+{
+  for (uint32_t start = 0; start < length;) {
+    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+    gboolean single = offer_pieces (unigram, text, length, start, char_length, nodes, coded);
+    if (start == 0 && nodes[length].start == 0 && is_whole (unigram, nodes[length].id))
+      return TRUE;
+    if (!single)
+      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+          unigram->unk_id);
+    start += char_length;
+  }
+  return FALSE;
 }
 
 /* out: the next free piece (the caller has made room for one piece per byte). */
@@ -374,19 +449,11 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
-  for (uint32_t start = 0; start < length;) {
-    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    gboolean single = offer_pieces (unigram, text, length, start, char_length, nodes);
-    /* The text is a piece whose own best path is itself: the other walks cannot change it. */
-    if (start == 0 && nodes[length].start == 0 && is_whole (unigram, nodes[length].id)) {
-      bert_array_resize (pieces, pieces->len + 1);
-      g_array_index (pieces, BertPiece, pieces->len - 1) = (BertPiece){ nodes[length].id, 0, length };
-      return;
-    }
-    if (!single)
-      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-          unigram->unk_id);
-    start += char_length;
+  if (unigram->score_codes != NULL ? search (unigram, text, length, nodes, TRUE)
+                                   : search (unigram, text, length, nodes, FALSE)) {
+    bert_array_resize (pieces, pieces->len + 1);
+    g_array_index (pieces, BertPiece, pieces->len - 1) = (BertPiece){ nodes[length].id, 0, length };
+    return;
   }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
