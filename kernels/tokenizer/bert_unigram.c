@@ -281,32 +281,7 @@ encode_scores (BertUnigram *unigram)
   unigram->score_codes = codes;
 }
 
-/* The pieces that Viterbi over their own text gives alone, found with the search itself
- * (its ties and unknown characters included), so that a word that is such a piece needs
- * only the walk from its start. */
-static void
-find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
-{
-  uint64_t *whole = g_new0 (uint64_t, unigram->n_pieces / 64 + 1);
-  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
-
-  g_free (unigram->whole);
-  unigram->whole = NULL;
-  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
-    const char *text = bert_vocab_token (vocab, (int32_t) id);
-    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
-    if (length == 0 || !g_utf8_validate_len (text, length, NULL))
-      continue;
-    bert_array_resize (pieces, 0);
-    bert_unigram_encode (unigram, vocab, text, length, pieces, scratch);
-    const BertPiece *first = (const BertPiece *) pieces->data;
-    if (pieces->len == 1 && first->id == (int32_t) id)
-      whole[id / 64] |= 1ull << (id % 64);
-  }
-  g_array_free (pieces, TRUE);
-  g_array_free (scratch, TRUE);
-  unigram->whole = whole;
-}
+static void find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab);
 
 void
 bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
@@ -401,6 +376,41 @@ search (const BertUnigram *unigram, const char *text, uint32_t length, Node *nod
     start += char_length;
   }
   return FALSE;
+}
+
+/* The pieces that Viterbi over their own text gives alone, found with the search itself
+ * (its ties and unknown characters included), so that a word that is such a piece needs
+ * only the walk from its start. The pieces are taken in the units' order, depth first, so
+ * that the walks of one piece find the units of the one before in the caches. */
+static void
+find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
+{
+  const BertPieceTrie *trie = &unigram->trie;
+  uint64_t *whole = g_new0 (uint64_t, unigram->n_pieces / 64 + 1);
+  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (Node));
+
+  g_free (unigram->whole);
+  unigram->whole = NULL;
+  for (uint32_t unit = 0; unit < trie->n_units; unit++) {
+    int32_t id = trie->units[unit].piece != 0 ? unit_piece (trie, unit) : -1;
+    const char *text = id >= 0 ? bert_vocab_token (vocab, id) : NULL;
+    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
+    if (length == 0 || !g_utf8_validate_len (text, length, NULL))
+      continue;
+    bert_array_resize (scratch, length + 1);
+    Node *nodes = (Node *) scratch->data;
+    for (uint32_t i = 0; i <= length; i++)
+      nodes[i] = (Node){ 0.0, -1, 0 };
+    if (unigram->score_codes != NULL)
+      search (unigram, text, length, nodes, TRUE);
+    else
+      search (unigram, text, length, nodes, FALSE);
+    /* as bert_unigram_encode would give it: unk's pieces go through push_unknown */
+    if (nodes[length].start == 0 && nodes[length].id == id && id != unigram->unk_id)
+      whole[id / 64] |= 1ull << (id % 64);
+  }
+  g_array_free (scratch, TRUE);
+  unigram->whole = whole;
 }
 
 /* out: the next free piece (the caller has made room for one piece per byte). */
