@@ -47,25 +47,14 @@ typedef struct {
   BertTrieUnit *units;
 } BertPieceTrie;
 
-/* A piece's score in 4 bytes, where all of a vocabulary's scores allow it (half the cache
- * lines of doubles): the double's bits are heads[code >> 29] (its sign and exponent) plus the
- * code's next 23 bits shifted to the top of the significand, plus its low 6 bits as a signed
- * offset (a score read serde's way is at most a few units in the last place from a float). */
-#define BERT_SCORE_HEADS 8
-
 typedef struct {
-  double *scores;        /* per piece id */
-  uint32_t *score_codes; /* per piece id, NULL where some score has no code */
-  uint64_t score_heads[BERT_SCORE_HEADS];
+  double *scores; /* per piece id */
   uint32_t n_pieces;
   int32_t unk_id;
   double unk_score; /* the lowest score minus 10, as the reference */
   gboolean byte_fallback;
   int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
   BertPieceTrie trie;
-  /* per piece id, a bit set where Viterbi over the piece's own text gives that piece alone
-   * (NULL while it is worked out) */
-  uint64_t *whole;
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and the trie once scores are read. */

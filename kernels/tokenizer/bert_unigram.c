@@ -228,61 +228,6 @@ unit_piece (const BertPieceTrie *trie, uint32_t unit)
   return (int32_t) (trie->units[unit].piece >> UNIT_LABEL_BITS) - 1;
 }
 
-#define SIGNIFICAND_MASK ((1ull << 52) - 1)
-#define CODE_LOW_BITS 29 /* of the significand, left to the offset */
-#define CODE_OFFSET_BITS 6
-
-static inline double
-decode_score (const BertUnigram *unigram, uint32_t code)
-{
-  int64_t offset = (int64_t) ((code & 63) ^ 32) - 32;
-  uint64_t bits = unigram->score_heads[code >> 29]
-      + ((uint64_t) (code >> CODE_OFFSET_BITS & 0x7FFFFF) << CODE_LOW_BITS) + (uint64_t) offset;
-  double score;
-  memcpy (&score, &bits, sizeof score);
-  return score;
-}
-
-/* The scores' codes (BertUnigram), or none where one of them has no code. */
-static void
-encode_scores (BertUnigram *unigram)
-{
-  uint32_t *codes = g_new (uint32_t, MAX (unigram->n_pieces, 1));
-  guint n_heads = 0;
-
-  g_free (unigram->score_codes);
-  unigram->score_codes = NULL;
-  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
-    uint64_t bits;
-    memcpy (&bits, &unigram->scores[id], sizeof bits);
-    /* the bits rounded to a multiple of 2^29 (the carry may reach the exponent) */
-    uint64_t rounded = (bits + (1ull << (CODE_LOW_BITS - 1))) & ~((1ull << CODE_LOW_BITS) - 1);
-    int64_t offset = (int64_t) (bits - rounded);
-    uint64_t head = rounded & ~SIGNIFICAND_MASK;
-    guint slot = 0;
-    while (slot < n_heads && unigram->score_heads[slot] != head)
-      slot++;
-    if (slot == n_heads && n_heads < BERT_SCORE_HEADS)
-      unigram->score_heads[n_heads++] = head;
-    if (slot == BERT_SCORE_HEADS || offset < -32 || offset > 31) {
-      g_free (codes);
-      return;
-    }
-    codes[id] = (uint32_t) slot << 29 | (uint32_t) ((rounded & SIGNIFICAND_MASK) >> CODE_LOW_BITS) << 6
-        | (uint32_t) (offset & 63);
-    unigram->score_codes = codes; /* for decode_score: checked for every score */
-    double decoded = decode_score (unigram, codes[id]);
-    unigram->score_codes = NULL;
-    if (memcmp (&decoded, &unigram->scores[id], sizeof decoded) != 0) {
-      g_free (codes);
-      return;
-    }
-  }
-  unigram->score_codes = codes;
-}
-
-static void find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab);
-
 void
 bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
@@ -298,20 +243,14 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
     int32_t id = bert_vocab_lookup (vocab, name, strlen (name));
     unigram->byte_ids[byte] = id >= 0 && (uint32_t) id < unigram->n_pieces ? id : -1;
   }
-  encode_scores (unigram);
-  find_whole_pieces (unigram, vocab);
 }
 
 void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
-  g_free (unigram->whole);
-  g_free (unigram->score_codes);
   free (unigram->trie.units);
   unigram->scores = NULL;
-  unigram->whole = NULL;
-  unigram->score_codes = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
 
@@ -327,9 +266,9 @@ offer (Node *node, double score, int32_t start, int32_t id)
 
 /* Every piece starting at start, offered to the node where it ends; TRUE when one of them
  * is the single character there. */
-__attribute__ ((always_inline)) static inline gboolean
+static gboolean
 offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uint32_t start,
-    uint32_t char_length, Node *nodes, gboolean coded)
+    uint32_t char_length, Node *nodes)
 {
   const BertPieceTrie *trie = &unigram->trie;
   double base = nodes[start].score;
@@ -341,8 +280,7 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   for (uint32_t end = start + 1; node != 0; end++) {
     int32_t id = unit_piece (trie, node);
     if (id >= 0) {
-      double score = coded ? decode_score (unigram, unigram->score_codes[id]) : unigram->scores[id];
-      offer (&nodes[end], base + score, (int32_t) start, id);
+      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
       single |= end - start == char_length;
     }
     if (end == length)
@@ -350,67 +288,6 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
     node = trie_child (trie, node, (unsigned char) text[end]);
   }
   return single;
-}
-
-/* Whether Viterbi over the piece's own text gives the piece alone (FALSE while that is
- * worked out). */
-static inline gboolean
-is_whole (const BertUnigram *unigram, int32_t id)
-{
-  return unigram->whole != NULL && (unigram->whole[id / 64] >> (id % 64) & 1) != 0;
-}
-
-/* The lattice of text in nodes; TRUE, and nodes[length] the piece, when the text is a piece
- * whose own best path is itself (the other walks cannot change it). */
-__attribute__ ((always_inline)) static inline gboolean
-search (const BertUnigram *unigram, const char *text, uint32_t length, Node *nodes, gboolean coded)
-{
-  for (uint32_t start = 0; start < length;) {
-    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    gboolean single = offer_pieces (unigram, text, length, start, char_length, nodes, coded);
-    if (start == 0 && nodes[length].start == 0 && is_whole (unigram, nodes[length].id))
-      return TRUE;
-    if (!single)
-      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-          unigram->unk_id);
-    start += char_length;
-  }
-  return FALSE;
-}
-
-/* The pieces that Viterbi over their own text gives alone, found with the search itself
- * (its ties and unknown characters included), so that a word that is such a piece needs
- * only the walk from its start. The pieces are taken in the units' order, depth first, so
- * that the walks of one piece find the units of the one before in the caches. */
-static void
-find_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
-{
-  const BertPieceTrie *trie = &unigram->trie;
-  uint64_t *whole = g_new0 (uint64_t, unigram->n_pieces / 64 + 1);
-  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (Node));
-
-  g_free (unigram->whole);
-  unigram->whole = NULL;
-  for (uint32_t unit = 0; unit < trie->n_units; unit++) {
-    int32_t id = trie->units[unit].piece != 0 ? unit_piece (trie, unit) : -1;
-    const char *text = id >= 0 ? bert_vocab_token (vocab, id) : NULL;
-    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
-    if (length == 0 || !g_utf8_validate_len (text, length, NULL))
-      continue;
-    bert_array_resize (scratch, length + 1);
-    Node *nodes = (Node *) scratch->data;
-    for (uint32_t i = 0; i <= length; i++)
-      nodes[i] = (Node){ 0.0, -1, 0 };
-    if (unigram->score_codes != NULL)
-      search (unigram, text, length, nodes, TRUE);
-    else
-      search (unigram, text, length, nodes, FALSE);
-    /* as bert_unigram_encode would give it: unk's pieces go through push_unknown */
-    if (nodes[length].start == 0 && nodes[length].id == id && id != unigram->unk_id)
-      whole[id / 64] |= 1ull << (id % 64);
-  }
-  g_array_free (scratch, TRUE);
-  unigram->whole = whole;
 }
 
 /* out: the next free piece (the caller has made room for one piece per byte). */
@@ -459,11 +336,12 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
-  if (unigram->score_codes != NULL ? search (unigram, text, length, nodes, TRUE)
-                                   : search (unigram, text, length, nodes, FALSE)) {
-    bert_array_resize (pieces, pieces->len + 1);
-    g_array_index (pieces, BertPiece, pieces->len - 1) = (BertPiece){ nodes[length].id, 0, length };
-    return;
+  for (uint32_t start = 0; start < length;) {
+    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
+      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+          unigram->unk_id);
+    start += char_length;
   }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
