@@ -178,6 +178,7 @@ struct _GstBertInfer {
   gboolean has_upstream_caps;
   gboolean segment_in_bytes; /* with no caps: a byte stream (filesrc, fdsrc) */
   gboolean warned_truncation;
+  gboolean warned_max_length_past_positions;
   gboolean warned_foreign_tokens;
   gboolean warned_invalid_utf8;
   gboolean warned_prompt_fills_max_length;
@@ -855,6 +856,18 @@ gst_bert_infer_max_tokens (GstBertInfer *self)
   g_mutex_lock (&self->lock);
   max_tokens = self->max_length ? self->max_length : (guint) config->max_seq_length;
   g_mutex_unlock (&self->lock);
+  /* sentence-transformers run at that max_seq_length fails on a longer input (an index past
+   * the position table): not a limit to take silently */
+  if (max_tokens > (guint) config->max_position_embeddings && !self->warned_max_length_past_positions) {
+    self->warned_max_length_past_positions = TRUE;
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("max-length %u is more than model '%s' has positions, inputs are cut at %d", max_tokens,
+            self->model->name, config->max_position_embeddings),
+        ("the model's position table (max_position_embeddings) has %d positions; sentence-transformers "
+         "with max_seq_length %u would fail on a longer input, gst-bert cuts it at %d. Warned once per "
+         "stream",
+            config->max_position_embeddings, max_tokens, config->max_position_embeddings));
+  }
   return MIN (MAX (max_tokens, 2), (guint) config->max_position_embeddings);
 }
 
@@ -1254,6 +1267,7 @@ static void
 gst_bert_infer_reset_input_warnings (GstBertInfer *self)
 {
   self->warned_truncation = FALSE;
+  self->warned_max_length_past_positions = FALSE;
   self->warned_foreign_tokens = FALSE;
   self->warned_invalid_utf8 = FALSE;
   self->warned_prompt_fills_max_length = FALSE;
@@ -1731,7 +1745,8 @@ gst_bert_infer_open (GstBertInfer *self)
   self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
   if (bert_tokenizer_get_warning (bert_model_get_tokenizer (self->model)) != NULL)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("transformers 5 would tokenize %s otherwise", display),
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("transformers 5 or sentence-transformers would give other results for %s", display),
         ("%s", bert_tokenizer_get_warning (bert_model_get_tokenizer (self->model))));
   g_mutex_lock (&self->lock);
   self->head_output = gst_bert_infer_result_head_output (bert_encoder_get_head (self->encoder));

@@ -688,7 +688,8 @@ load_vocab (GstTokenizer *self)
       bert_tokenizer_get_vocab_size (tokenizer), bert_tokenizer_get_options (tokenizer)->model_max_length,
       (g_get_monotonic_time () - start_us) / 1000.0);
   if (bert_tokenizer_get_warning (tokenizer) != NULL)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("transformers 5 would tokenize %s otherwise", path),
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("transformers 5 or sentence-transformers would give other results for %s", path),
         ("%s", bert_tokenizer_get_warning (tokenizer)));
   g_free (path);
 

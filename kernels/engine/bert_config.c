@@ -830,50 +830,6 @@ read_modules (BertConfig *config, const char *folder, const char *path, GError *
   return ok;
 }
 
-static gboolean
-read_max_seq_length (BertConfig *config, const char *path, GError **error)
-{
-  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
-  JsonObject *object;
-  gboolean ok = TRUE;
-
-  if (parser == NULL)
-    return FALSE;
-  object = parser_get_object (parser);
-  /* null is sentence-transformers' "not set": the position table is the limit. */
-  if (json_object_has_member (object, "max_seq_length")
-      && !json_node_is_null (json_object_get_member (object, "max_seq_length"))) {
-    int max_seq_length;
-
-    ok = read_size (object, path, "max_seq_length", G_MAXINT, &max_seq_length, error);
-    /* sentence-transformers never goes past the position table either. */
-    if (ok)
-      config->max_seq_length = MIN (max_seq_length, config->max_position_embeddings);
-  }
-  g_object_unref (parser);
-  return ok;
-}
-
-/* tokenizer_config.json's model_max_length, where sentence-transformers 6 keeps the
- * max_seq_length it saves (Transformer.max_seq_length is the tokenizer's). A malformed
- * one is left to the tokenizer's loader, which refuses it; transformers' "no limit"
- * (1e30, or an integer past 64 bits that json-glib reads as -1) leaves the positions. */
-static void
-read_tokenizer_max_length (BertConfig *config, const char *path)
-{
-  JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, NULL);
-  JsonNode *node;
-
-  if (parser == NULL)
-    return;
-  node = json_object_get_member (parser_get_object (parser), "model_max_length");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node)
-      && (json_node_get_value_type (node) == G_TYPE_INT64 || json_node_get_value_type (node) == G_TYPE_DOUBLE)
-      && json_node_get_double (node) >= 1 && json_node_get_double (node) < config->max_position_embeddings)
-    config->max_seq_length = (int) json_node_get_double (node);
-  g_object_unref (parser);
-}
-
 /* sentence-transformers 6 saves a CrossEncoder's activation_fn in
  * config_sentence_transformers.json, and reads it there before config.json's. */
 static gboolean
@@ -894,30 +850,21 @@ read_saved_cross_encoder_activation (BertConfig *config, const char *path, GErro
 }
 
 gboolean
-bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
-    const char *transformer_folder, GError **error)
+bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error)
 {
   char *modules_path = g_build_filename (folder, "modules.json", NULL);
   char *pooling_path = g_build_filename (folder, "1_Pooling", "config.json", NULL);
-  char *sbert_path = g_build_filename (transformer_folder, "sentence_bert_config.json", NULL);
-  char *tokenizer_config_path = g_build_filename (transformer_folder, "tokenizer_config.json", NULL);
   char *saved_config_path = g_build_filename (folder, "config_sentence_transformers.json", NULL);
   gboolean ok = TRUE;
 
-  if (bert_model_file_exists (tokenizer_config_path))
-    read_tokenizer_max_length (config, tokenizer_config_path);
   if (bert_model_file_exists (modules_path))
     ok = read_modules (config, folder, modules_path, error);
   else if (bert_model_file_exists (pooling_path))
     ok = read_pooling (config, pooling_path, error);
-  if (ok && bert_model_file_exists (sbert_path))
-    ok = read_max_seq_length (config, sbert_path, error);
   if (ok && bert_model_file_exists (saved_config_path))
     ok = read_saved_cross_encoder_activation (config, saved_config_path, error);
   g_free (saved_config_path);
   g_free (modules_path);
   g_free (pooling_path);
-  g_free (sbert_path);
-  g_free (tokenizer_config_path);
   return ok;
 }

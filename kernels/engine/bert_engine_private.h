@@ -44,10 +44,9 @@ typedef struct {
 JsonParser *bert_json_load (const char *path, JsonNodeType root_type, GError **error);
 gboolean bert_config_load (BertConfig *config, gboolean *head_from_architectures, const char *folder,
     GError **error);
-/* folder's modules.json and module folders; transformer_folder's sentence_bert_config.json
- * and tokenizer_config.json. */
-gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder,
-    const char *transformer_folder, GError **error);
+/* folder's modules.json and module folders, and its config_sentence_transformers.json. The
+ * length limit (max_seq_length) is the tokenizer's (bert_max_length.h), set in bert_model.c. */
+gboolean bert_config_load_sentence_transformers (BertConfig *config, const char *folder, GError **error);
 void bert_config_clear (BertConfig *config);
 
 /* bert_model.c: binds the tensors of a parsed safetensors file to model->weights,

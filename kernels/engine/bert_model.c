@@ -411,6 +411,9 @@ load_tokenizer (BertModel *model, GError **error)
     g_error_free (local_error);
     return FALSE;
   }
+  /* The folder's length limit, read once for the tokenizer and the engine (bert_max_length.h). */
+  model->config.max_seq_length = MIN (bert_tokenizer_get_options (priv->tokenizer)->model_max_length,
+      (guint) model->config.max_position_embeddings);
   tokenizer_vocab = bert_tokenizer_get_vocab_size (priv->tokenizer);
   if (tokenizer_vocab > (guint) model->config.vocab_size) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
@@ -453,7 +456,7 @@ load_model (const char *folder, GError **error)
   priv->transformer_folder = find_transformer_folder (folder, error);
   if (priv->transformer_folder == NULL
       || !bert_config_load (&model->config, &priv->head_from_architectures, priv->transformer_folder, error)
-      || !bert_config_load_sentence_transformers (&model->config, folder, priv->transformer_folder, error)
+      || !bert_config_load_sentence_transformers (&model->config, folder, error)
       || !load_tokenizer (model, error) || !map_weights (model, error) || !bert_dense_load (model, error)) {
     model_free (model);
     return NULL;

@@ -7,8 +7,8 @@
  * unsupported rather than tokenized differently. A model folder's tokenizer is that of its
  * sentence-transformers Transformer module (bert_transformer_module.h): the folder itself,
  * or the subfolder modules.json names. There tokenizer_config.json overrides the normaliser
- * switches as transformers does, and sentence_bert_config.json's max_seq_length the
- * maximum length, as sentence-transformers does. Where transformers 5 would build another
+ * switches as transformers does, and the folder's settings the maximum length, as
+ * sentence-transformers reads them (bert_max_length.h). Where transformers 5 would build another
  * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
  */
 #include "bert_bpe_files.h"
@@ -18,6 +18,7 @@
 #include "bert_json_fields.h"
 #include "bert_json_refusals.h"
 #include "bert_json_variants.h"
+#include "bert_max_length.h"
 #include "bert_model_file.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
@@ -29,9 +30,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-/* model_max_length above this is transformers' "no limit" (int(1e30)); BERT's position
- * embeddings stop at 512. */
-#define NO_LIMIT_THRESHOLD 1e6
+/* The length limit where a folder sets none and has no config.json to take the
+ * positions from: BERT's 512 positions. */
 #define BERT_MAX_POSITIONS 512
 
 /* Names of the special tokens, from tokenizer_config.json or the usual BERT ones. */
@@ -157,26 +157,6 @@ parse_json_file (const char *path, JsonObject **root, BertUnigramVocab *unigram_
 
 /* ---- tokenizer_config.json ---- */
 
-/* model_max_length is an integer, or a float such as 1e30 for "no limit". */
-static gboolean
-get_max_length (JsonObject *object, const char *file, guint *value, GError **error)
-{
-  JsonNode *node = bert_json_member (object, "model_max_length");
-  if (node == NULL)
-    return TRUE;
-  GType type = json_node_get_value_type (node);
-  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
-    return bert_json_field_error (error, file, "model_max_length", "a number");
-  double length = json_node_get_double (node);
-  /* json-glib reads integers past 64 bits, such as transformers' int(1e30), as -1. */
-  if (type == G_TYPE_INT64 && json_node_get_int (node) == -1)
-    length = G_MAXDOUBLE;
-  if (length < 1)
-    return bert_json_field_error (error, file, "model_max_length", "a positive number");
-  *value = length > NO_LIMIT_THRESHOLD ? BERT_MAX_POSITIONS : (guint) length;
-  return TRUE;
-}
-
 /* A special token is "[UNK]" or {"content": "[UNK]", ...}. */
 static gboolean
 get_special_name (JsonObject *object, const char *name, const char *file, char **value, GError **error)
@@ -212,7 +192,6 @@ read_tokenizer_config (JsonObject *root, const char *path, BertNormalizerOptions
       && get_tristate (root, "strip_accents", path, "strip_accents", &options->strip_accents, error)
       && bert_json_get_bool (root, "tokenize_chinese_chars", path, "tokenize_chinese_chars",
           &options->handle_chinese_chars, error)
-      && get_max_length (root, path, &options->model_max_length, error)
       && bert_truncation_side_read (root, path, &options->truncate_left, error)
       && get_special_name (root, "unk_token", path, &names->unk, error)
       && get_special_name (root, "cls_token", path, &names->cls, error)
@@ -962,30 +941,47 @@ load_tokenizer_json (const char *path, GError **error)
 
 /* ---- sentence_bert_config.json ---- */
 
-/* sentence-transformers truncates every input at max_seq_length, whatever the tokenizer's
- * own model_max_length says (all-MiniLM-L6-v2: 256, not 512). Its do_lower_case lowercases
- * the text before the tokenizer: a no-op before a lowercasing normaliser, and not
- * supported before a cased one, whose tokens would differ. */
+/* sentence_bert_config.json's do_lower_case lowercases the text before the tokenizer: a
+ * no-op before a lowercasing normaliser, and not supported before a cased one, whose tokens
+ * would differ. Its max_seq_length is read with the folder's other limits (bert_max_length.h). */
 static gboolean
 read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GError **error)
 {
   JsonObject *root;
   JsonParser *parser = parse_json_file (path, &root, NULL, error);
-  gint64 max_seq_length = options->model_max_length;
   gboolean lowercase_first = FALSE;
   gboolean ok;
 
   if (parser == NULL)
     return FALSE;
-  ok = get_int (root, "max_seq_length", path, "max_seq_length", 1, G_MAXINT32, &max_seq_length, error)
-      && bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
+  ok = bert_json_get_bool (root, "do_lower_case", path, "do_lower_case", &lowercase_first, error);
   if (ok && lowercase_first && !options->lowercase)
     ok = unsupported (error, path, "do_lower_case", "true before a tokenizer that keeps case",
         "false, or true before a lowercasing tokenizer,");
-  if (ok)
-    options->model_max_length = (guint) max_seq_length;
   g_object_unref (parser);
   return ok;
+}
+
+/* The folder's length limit (bert_max_length.h), over whatever its tokenizer files said, as
+ * transformers replaces a tokenizer.json's truncation by it; its warning after the others. */
+static gboolean
+apply_max_length (const char *folder, BertTokenizer *tokenizer, GError **error)
+{
+  BertMaxLength length;
+
+  if (!bert_max_length_read (folder, &length, error))
+    return FALSE;
+  tokenizer->options.model_max_length = length.max_length > 0 ? length.max_length : BERT_MAX_POSITIONS;
+  if (length.warning != NULL && tokenizer->warning != NULL) {
+    char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, length.warning);
+
+    g_free (tokenizer->warning);
+    tokenizer->warning = both;
+  } else if (length.warning != NULL) {
+    tokenizer->warning = g_steal_pointer (&length.warning);
+  }
+  bert_max_length_clear (&length);
+  return TRUE;
 }
 
 /* ---- model folders ---- */
@@ -1160,7 +1156,7 @@ load_folder (const char *folder, GError **error)
   char *json_path = g_build_filename (folder, "tokenizer.json", NULL);
   char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
   char *config_path = g_build_filename (folder, "tokenizer_config.json", NULL);
-  char *sbert_path = g_build_filename (folder, "sentence_bert_config.json", NULL);
+  char *sbert_path = bert_max_length_module_file (folder);
   gboolean has_json = bert_model_file_exists (json_path), has_vocab_txt = bert_model_file_exists (vocab_path);
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
   gboolean has_spm_files =
@@ -1186,8 +1182,9 @@ load_folder (const char *folder, GError **error)
         "an XLM-R's or CamemBERT's sentencepiece.bpe.model)",
         folder);
   }
-  if (tokenizer && bert_model_file_exists (sbert_path)
-      && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
+  if (tokenizer
+      && ((sbert_path != NULL && !read_sentence_bert_config (sbert_path, &tokenizer->options, error))
+          || !apply_max_length (folder, tokenizer, error)))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   special_names_clear (&names);
   g_free (source);

@@ -396,7 +396,8 @@ first_piece (const BertTokenizer *tokenizer, const char *name)
 
 /* The parts of what the class builds that differ from TOKENIZER's pipeline, each after ", ". */
 static void
-describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const FolderClass *found)
+describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    const FolderClass *found)
 {
   const BertPipeline *pipeline = tokenizer->pipeline;
   JsonObject *tokenizer_config = found->tokenizer_config;
@@ -424,8 +425,8 @@ describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const
         pipeline->unigram.unk_id);
   if (pipeline->unigram.byte_fallback)
     g_string_append (builds, ", no byte fallback");
-  const char *bos = config_token (tokenizer_config, "bos_token", "<s>");
-  const char *eos = config_token (tokenizer_config, "eos_token", "</s>");
+  const char *bos = class_token (settings, tokenizer_config, "bos_token", "<s>");
+  const char *eos = class_token (settings, tokenizer_config, "eos_token", "</s>");
   if (!has_roberta_template (tokenizer, bert_tokenizer_token_to_id (tokenizer, bos),
           bert_tokenizer_token_to_id (tokenizer, eos)))
     g_string_append_printf (builds,
@@ -434,12 +435,13 @@ describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const
 }
 
 static char *
-unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const FolderClass *found)
+unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer,
+    const BertFolderSettings *settings, const FolderClass *found)
 {
   GString *builds = g_string_new (NULL);
   char *warning = NULL;
 
-  describe_unigram_rebuild (builds, tokenizer, found);
+  describe_unigram_rebuild (builds, tokenizer, settings, found);
   if (builds->len > 0) {
     char *source = describe_class_source (found);
     warning = g_strdup_printf (
@@ -448,6 +450,77 @@ unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, con
         "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
         "tokenizer_class to \"PreTrainedTokenizerFast\"",
         folder, is_camembert (found) ? "CamembertTokenizer" : "XLMRobertaTokenizer", source, builds->str + 2);
+    g_free (source);
+  }
+  g_string_free (builds, TRUE);
+  return warning;
+}
+
+/* ---- a class that rebuilds RoBERTa's byte-level BPE ---- */
+
+/* transformers 5.25's RobertaTokenizer (and the model types its mapping gives it) keeps
+ * tokenizer.json's vocabulary and merges and builds the rest again: no normaliser, ByteLevel
+ * with tokenizer_config.json's add_prefix_space (false where absent, whatever the file's
+ * pre-tokenizer says), and RobertaProcessing over its cls_token and sep_token
+ * (special_tokens_map.json's, else tokenizer_config.json's, else <s> and </s>): cls A sep,
+ * cls A sep sep B sep. */
+static const char *const byte_level_bpe_classes[] = { "RobertaTokenizer" };
+
+static const char *const byte_level_bpe_model_types[] = { "bart", "bridgetower", "clap", "data2vec-text",
+  "ibert", "lilt", "longformer", "mega", "mra", "roberta", "roberta-prelayernorm" };
+
+static gboolean
+rebuilds_byte_level_bpe (const FolderClass *found)
+{
+  return found->name != NULL
+      ? listed (byte_level_bpe_classes, G_N_ELEMENTS (byte_level_bpe_classes), found->name, TRUE)
+      : listed (byte_level_bpe_model_types, G_N_ELEMENTS (byte_level_bpe_model_types), found->model_type,
+          FALSE);
+}
+
+/* The parts of what the class builds that differ from TOKENIZER's pipeline, each after ", ". */
+static void
+describe_bpe_rebuild (GString *builds, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    const FolderClass *found)
+{
+  const BertPipeline *pipeline = tokenizer->pipeline;
+  gboolean add_prefix_space = config_switch (found->tokenizer_config, "add_prefix_space", FALSE) == TRUE;
+  const char *cls = class_token (settings, found->tokenizer_config, "cls_token", "<s>");
+  const char *sep = class_token (settings, found->tokenizer_config, "sep_token", "</s>");
+
+  if (pipeline->n_steps != 0)
+    g_string_append (builds, ", no normaliser in place of the file's");
+  if (pipeline->pre_tokenizer != BERT_PRE_BYTE_LEVEL || !pipeline->use_regex
+      || pipeline->add_prefix_space != add_prefix_space)
+    g_string_append_printf (builds,
+        ", ByteLevel (add_prefix_space %s%s) in place of the file's pre-tokenizer",
+        boolean_name (add_prefix_space),
+        bert_json_member (found->tokenizer_config, "add_prefix_space") ? ""
+                                                                       : ": tokenizer_config.json sets none");
+  if (!has_roberta_template (tokenizer, bert_tokenizer_token_to_id (tokenizer, cls),
+          bert_tokenizer_token_to_id (tokenizer, sep)))
+    g_string_append_printf (builds,
+        ", RobertaProcessing over its cls_token and sep_token (%s A %s, %s A %s %s B %s) in place of the "
+        "file's post-processor",
+        cls, sep, cls, sep, sep, sep);
+}
+
+static char *
+bpe_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const BertFolderSettings *settings,
+    const FolderClass *found)
+{
+  GString *builds = g_string_new (NULL);
+  char *warning = NULL;
+
+  describe_bpe_rebuild (builds, tokenizer, settings, found);
+  if (builds->len > 0) {
+    char *source = describe_class_source (found);
+    warning = g_strdup_printf (
+        "%s: transformers 5 builds this folder's tokenizer as RobertaTokenizer (%s), from tokenizer.json's "
+        "vocabulary and merges only, with %s, so its token ids can differ from gst-bert's, which follows "
+        "tokenizer.json as Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set "
+        "tokenizer_config.json's tokenizer_class to \"PreTrainedTokenizerFast\"",
+        folder, source, builds->str + 2);
     g_free (source);
   }
   g_string_free (builds, TRUE);
@@ -527,7 +600,10 @@ bert_transformers5_check (const char *folder, JsonObject *tokenizer_config, cons
     *warning = rebuild_warning (folder, tokenizer, settings, wordpiece_class, &found);
   else if (!own_code && rebuilds_unigram (&found) && tokenizer->pipeline != NULL
       && tokenizer->pipeline->model == BERT_MODEL_UNIGRAM)
-    *warning = unigram_rebuild_warning (folder, tokenizer, &found);
+    *warning = unigram_rebuild_warning (folder, tokenizer, settings, &found);
+  else if (!own_code && rebuilds_byte_level_bpe (&found) && tokenizer->pipeline != NULL
+      && tokenizer->pipeline->model == BERT_MODEL_BPE)
+    *warning = bpe_rebuild_warning (folder, tokenizer, settings, &found);
   else if (!own_code && tokenizer->pipeline == NULL && is_generic (&found))
     *warning = generic_warning (folder, tokenizer, settings, &found);
   folder_class_clear (&found);

@@ -10,7 +10,11 @@
  * FunnelTokenizer and MPNetTokenizer likewise, with their own special tokens and
  * post-processors (Funnel's [CLS] of type id 2, MPNet's RobertaProcessing).
  * Likewise XLMRobertaTokenizer and CamembertTokenizer: tokenizer.json's pieces and Precompiled
- * charsmap, then WhitespaceSplit and a split Metaspace, unk_id 3 and the <s> A </s> template.
+ * charsmap, then WhitespaceSplit and a split Metaspace, unk_id 3 and the bos A eos template
+ * (bos_token and eos_token from special_tokens_map.json, else tokenizer_config.json). And
+ * RobertaTokenizer (model_type roberta, bart, longformer...): tokenizer.json's vocabulary and
+ * merges, no normaliser, ByteLevel with tokenizer_config.json's add_prefix_space (false
+ * where absent) and RobertaProcessing over its cls_token and sep_token.
  * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
  * BertNormalizer, are ignored by transformers 4 and 5 for the generic class. Where either
  * gives other token ids, this says so in one sentence, for the loader to pass on as a

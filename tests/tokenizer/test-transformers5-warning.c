@@ -514,6 +514,77 @@ test_special_tokens_map_names (void)
   g_free (json);
 }
 
+/* A file of FOLDER with TEXT. */
+static void
+write_folder_file (const char *folder, const char *name, const char *text)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_free (path);
+}
+
+/* bpe-roberta's tokenizer.json (ByteLevel add_prefix_space true, RobertaProcessing <s> </s>)
+ * in a RoBERTa folder: transformers 5.25 rebuilds it as RobertaTokenizer, with
+ * tokenizer_config.json's add_prefix_space (false where absent: "Hello" gave 43 where the
+ * file gives 444) and special_tokens_map.json's, else tokenizer_config.json's, cls_token and
+ * sep_token in RobertaProcessing (cls_token </s>, sep_token <s> gave 2 ... 0; cls_token
+ * <mask> 2000 ...). gst-bert warned of none of it. */
+static void
+test_roberta_rebuilt (void)
+{
+  char *json = fixture ("bpe-roberta");
+  const char *roberta = "{\"model_type\": \"roberta\"}";
+  char *typed = make_folder ("roberta-typed", json, NULL, roberta);
+  char *swapped = make_folder ("roberta-swapped", json, "{\"add_prefix_space\": true}", roberta);
+  char *renamed = make_folder ("roberta-config-cls", json,
+      "{\"tokenizer_class\": \"RobertaTokenizerFast\", \"add_prefix_space\": true, \"cls_token\": "
+      "\"<mask>\"}",
+      NULL);
+  char *same =
+      make_folder ("roberta-same", json, "{\"add_prefix_space\": true, \"cls_token\": \"<s>\"}", roberta);
+  char *generic =
+      make_folder ("roberta-generic", json, "{\"tokenizer_class\": \"PreTrainedTokenizerFast\"}", roberta);
+
+  write_folder_file (swapped, "special_tokens_map.json", "{\"cls_token\": \"</s>\", \"sep_token\": \"<s>\"}");
+  write_folder_file (same, "special_tokens_map.json", "{\"cls_token\": \"<s>\", \"sep_token\": \"</s>\"}");
+  assert_warns (typed, "as RobertaTokenizer (config.json's model_type \"roberta\")",
+      "ByteLevel (add_prefix_space false: tokenizer_config.json sets none) in place of the file's "
+      "pre-tokenizer",
+      NULL);
+  assert_warns (swapped,
+      "RobertaProcessing over its cls_token and sep_token (</s> A <s>, </s> A <s> <s> B <s>)", NULL);
+  assert_warns (renamed, "as RobertaTokenizer (tokenizer_config.json's tokenizer_class RobertaTokenizerFast)",
+      "(<mask> A </s>, <mask> A </s> </s> B </s>)", NULL);
+  assert_silent (same);
+  assert_silent (generic);
+  g_free (typed);
+  g_free (swapped);
+  g_free (renamed);
+  g_free (same);
+  g_free (generic);
+  g_free (json);
+}
+
+/* XLMRobertaTokenizer's template takes bos_token and eos_token from special_tokens_map.json
+ * over tokenizer_config.json (transformers 5.25: bos <mask>, eos <unk> there gave 4001 ... 3);
+ * the warning named the template only for tokenizer_config.json's. */
+static void
+test_xlm_roberta_special_tokens_map (void)
+{
+  char *renamed = make_folder ("xlmr-map-bos", xlm_roberta5_json (),
+      "{\"tokenizer_class\": \"XLMRobertaTokenizer\"}", NULL);
+  char *same = make_folder ("xlmr-map-same", xlm_roberta5_json (),
+      "{\"tokenizer_class\": \"XLMRobertaTokenizer\"}", NULL);
+
+  write_folder_file (renamed, "special_tokens_map.json",
+      "{\"bos_token\": \"<mask>\", \"eos_token\": \"<unk>\"}");
+  write_folder_file (same, "special_tokens_map.json", "{\"bos_token\": \"<s>\", \"cls_token\": \"<mask>\"}");
+  assert_warns (renamed, "the template <mask> A <unk>, <mask> A <unk> <unk> B <unk>", NULL);
+  assert_silent (same);
+  g_free (renamed);
+  g_free (same);
+}
+
 /* Tokens that tokenizer_config.json or special_tokens_map.json add and tokenizer.json does
  * not hold: transformers 5.25 adds them whatever the class (BertTokenizer, the generic one,
  * none named), matched even inside words ("newtok xnewtoky" gave 67 51 67 ...), where
@@ -563,6 +634,8 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/tutorial-stages-replaced", test_tutorial_stages_replaced);
   g_test_add_func ("/transformers5/raw-bert-full-normalizer", test_raw_bert_full_normalizer);
   g_test_add_func ("/transformers5/xlm-roberta-stages-replaced", test_xlm_roberta_stages_replaced);
+  g_test_add_func ("/transformers5/xlm-roberta-special-tokens-map", test_xlm_roberta_special_tokens_map);
+  g_test_add_func ("/transformers5/roberta-rebuilt", test_roberta_rebuilt);
   g_test_add_func ("/transformers5/wordpiece-options-replaced", test_wordpiece_options_replaced);
   g_test_add_func ("/transformers5/post-processor-replaced", test_post_processor_replaced);
   g_test_add_func ("/transformers5/generic-class-switches", test_generic_class_switches);
