@@ -45,6 +45,8 @@ import transformers
 from safetensors.torch import save_file
 from sentence_transformers import SentenceTransformer
 
+from settings_folders import apply_settings
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 TOKENIZER_DATA = os.path.join(HERE, "..", "tokenizer", "data")
@@ -172,36 +174,6 @@ def base_folder(out_dir, family):
     return os.path.join(DATA, base) if base else os.path.join(out_dir, "settings", family)
 
 
-def apply_settings(folder, family, settings):
-    """Writes a case's files into folder (a copy of the base folder). Shared with the test:
-    keep in step with test-settings-elements.py's apply_settings."""
-    _, tokenizer, _ = FAMILIES[family]
-    if tokenizer:
-        with open(os.path.join(TOKENIZER_DATA, tokenizer, "tokenizer.json")) as f:
-            document = json.load(f)
-        if "truncation" in settings:
-            document["truncation"] = {"direction": "Right", "max_length": settings["truncation"],
-                                      "strategy": "LongestFirst", "stride": 0}
-        with open(os.path.join(folder, "tokenizer.json"), "w") as f:
-            json.dump(document, f)
-    # RoBERTa's and XLM-R's tokenizer.json read as they are: transformers 5 would rebuild them
-    # as RobertaTokenizer and XLMRobertaTokenizer otherwise (another story, bert_transformers5.h)
-    fields = ['"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": "<pad>"'] if tokenizer and family != "distilbert-json" else []
-    if "model_max_length" in settings:
-        fields.append('"model_max_length": %s' % settings["model_max_length"])
-    if "max_len" in settings:  # transformers' name before model_max_length
-        fields.append('"max_len": %s' % settings["max_len"])
-    if fields:
-        with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
-            f.write("{%s}\n" % ", ".join(fields))
-    if "max_seq_length" in settings:
-        with open(os.path.join(folder, "sentence_bert_config.json"), "w") as f:
-            f.write('{"max_seq_length": %s, "do_lower_case": false}\n' % settings["max_seq_length"])
-    if "module_file" in settings:  # (name, text): another module file
-        with open(os.path.join(folder, settings["module_file"][0]), "w") as f:
-            f.write(settings["module_file"][1])
-
-
 def short_error(error):
     text = f"{type(error).__name__}: {error}".strip().splitlines()[0]
     return text[:200]
@@ -250,7 +222,7 @@ def main():
             work = os.path.join(settings_dir, "work")
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(base_folder(out_dir, family), work)
-            apply_settings(work, family, settings)
+            apply_settings(work, family, settings, FAMILIES[family][1])
             try:
                 outcome = reference_case(work, TEXTS[family], settings, embeddings)
             except Exception:

@@ -27,34 +27,12 @@ HERE = Path(__file__).resolve().parent
 SETTINGS_DIR = Path(sys.argv.pop(1)) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") \
     else HERE / "data" / "settings"
 DATA = HERE / "data"
-TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
 from element_pipelines import Gst, buffer_field, numpy  # noqa: E402  (exits 77 first where needed)
+from settings_folders import apply_settings  # noqa: E402
 
 # Words that a warning about a folder's length setting names.
 SETTING_WORDS = ("model_max_length", "max_seq_length", "max-length", "position")
-
-
-def apply_settings(folder, family, settings, tokenizer):
-    """Writes a case's files into folder, as make-settings-models.py does."""
-    if tokenizer:
-        document = json.loads((TOKENIZER_DATA / tokenizer / "tokenizer.json").read_text(encoding="utf-8"))
-        if "truncation" in settings:
-            document["truncation"] = {"direction": "Right", "max_length": settings["truncation"],
-                                      "strategy": "LongestFirst", "stride": 0}
-        (folder / "tokenizer.json").write_text(json.dumps(document), encoding="utf-8")
-    fields = ['"tokenizer_class": "PreTrainedTokenizerFast", "pad_token": "<pad>"'] if tokenizer and family != "distilbert-json" else []
-    if "model_max_length" in settings:
-        fields.append('"model_max_length": %s' % settings["model_max_length"])
-    if "max_len" in settings:  # transformers' name before model_max_length
-        fields.append('"max_len": %s' % settings["max_len"])
-    if fields:
-        (folder / "tokenizer_config.json").write_text("{%s}\n" % ", ".join(fields))
-    if "max_seq_length" in settings:
-        (folder / "sentence_bert_config.json").write_text(
-            '{"max_seq_length": %s, "do_lower_case": false}\n' % settings["max_seq_length"])
-    if "module_file" in settings:  # (name, text): another module file
-        (folder / settings["module_file"][0]).write_text(settings["module_file"][1])
 
 
 def run(description, texts):
