@@ -434,26 +434,38 @@ describe_unigram_rebuild (GString *builds, const BertTokenizer *tokenizer, const
         eos, eos);
 }
 
+/* The warning of a class that transformers 5 rebuilds from tokenizer.json's MODEL_PARTS
+ * (its vocabulary, its merges...), where BUILDS (", what, what") says what it builds
+ * otherwise than the file; NULL where BUILDS is empty. Frees BUILDS. */
+static char *
+rebuilt_from_file_warning (const char *folder, GString *builds, const FolderClass *found,
+    const char *class_name, const char *model_parts, const char *differs)
+{
+  char *warning = NULL;
+
+  if (builds->len > 0) {
+    char *source = describe_class_source (found);
+    warning = g_strdup_printf (
+        "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's %s only, with "
+        "%s, so its %s can differ from gst-bert's, which follows tokenizer.json as Hugging Face tokenizers, "
+        "TEI and transformers 4 do; to silence this, set tokenizer_config.json's tokenizer_class to "
+        "\"PreTrainedTokenizerFast\"",
+        folder, class_name, source, model_parts, builds->str + 2, differs);
+    g_free (source);
+  }
+  g_string_free (builds, TRUE);
+  return warning;
+}
+
 static char *
 unigram_rebuild_warning (const char *folder, const BertTokenizer *tokenizer,
     const BertFolderSettings *settings, const FolderClass *found)
 {
   GString *builds = g_string_new (NULL);
-  char *warning = NULL;
 
   describe_unigram_rebuild (builds, tokenizer, settings, found);
-  if (builds->len > 0) {
-    char *source = describe_class_source (found);
-    warning = g_strdup_printf (
-        "%s: transformers 5 builds this folder's tokenizer as %s (%s), from tokenizer.json's pieces only, "
-        "with %s, so its token ids and offsets can differ from gst-bert's, which follows tokenizer.json as "
-        "Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set tokenizer_config.json's "
-        "tokenizer_class to \"PreTrainedTokenizerFast\"",
-        folder, is_camembert (found) ? "CamembertTokenizer" : "XLMRobertaTokenizer", source, builds->str + 2);
-    g_free (source);
-  }
-  g_string_free (builds, TRUE);
-  return warning;
+  return rebuilt_from_file_warning (folder, builds, found,
+      is_camembert (found) ? "CamembertTokenizer" : "XLMRobertaTokenizer", "pieces", "token ids and offsets");
 }
 
 /* ---- a class that rebuilds RoBERTa's byte-level BPE ---- */
@@ -510,21 +522,10 @@ bpe_rebuild_warning (const char *folder, const BertTokenizer *tokenizer, const B
     const FolderClass *found)
 {
   GString *builds = g_string_new (NULL);
-  char *warning = NULL;
 
   describe_bpe_rebuild (builds, tokenizer, settings, found);
-  if (builds->len > 0) {
-    char *source = describe_class_source (found);
-    warning = g_strdup_printf (
-        "%s: transformers 5 builds this folder's tokenizer as RobertaTokenizer (%s), from tokenizer.json's "
-        "vocabulary and merges only, with %s, so its token ids can differ from gst-bert's, which follows "
-        "tokenizer.json as Hugging Face tokenizers, TEI and transformers 4 do; to silence this, set "
-        "tokenizer_config.json's tokenizer_class to \"PreTrainedTokenizerFast\"",
-        folder, source, builds->str + 2);
-    g_free (source);
-  }
-  g_string_free (builds, TRUE);
-  return warning;
+  return rebuilt_from_file_warning (folder, builds, found, "RobertaTokenizer", "vocabulary and merges",
+      "token ids");
 }
 
 /* ---- the generic class ---- */
