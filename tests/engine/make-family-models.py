@@ -34,6 +34,7 @@ import sys
 import torch
 import transformers
 from tokenizers import Tokenizer
+from fixture_weights import randomize, rounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DATA = os.path.join(HERE, "..", "tokenizer", "data")
@@ -63,18 +64,6 @@ def make_config(arch, labels, hidden=16, heads=2, intermediate=32, vocab_size=VO
         vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=2, num_attention_heads=heads,
         intermediate_size=intermediate, max_position_embeddings=MAX_POSITIONS + 2, type_vocab_size=1,
         layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2, **label_fields)
-
-
-def randomize(model, seed):
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            is_norm = "LayerNorm" in name or "layer_norm" in name
-            if is_norm and name.endswith("weight"):
-                parameter.copy_(1 + 0.2 * noise)
-            else:
-                parameter.copy_(0.2 * noise)
 
 
 def write_vocab(folder, vocab_size):
@@ -112,13 +101,6 @@ def inputs_for(arch, seed):
     ids = inputs[3][0]
     inputs.append((ids, [1] * len(ids)))  # type ids the model must ignore
     return inputs
-
-
-def rounded(values):
-    """Nested lists of floats to 8 significant digits: far below the tolerance, and small."""
-    if isinstance(values, list):
-        return [rounded(v) for v in values]
-    return float("%.8g" % values)
 
 
 def forward(model, head, ids, labels):

@@ -39,12 +39,14 @@ import torch
 import transformers
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 from tokenizers import Tokenizer
+from fixture_weights import randomize, rounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DATA = os.path.join(HERE, "..", "tokenizer", "data")
 VOCAB_SIZE = 1000
 MAX_POSITIONS = 256  # usable positions; MPNet's table has padding_idx + 1 = 2 more
 PADDING_ID = 1  # MPNetEmbeddings.padding_idx, whatever pad_token_id says
+BIAS_SPREAD = {"relative_attention_bias": 1.0}  # the relative position bias drawn wider: it must show
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 HEADS = {"encoder": "MPNetModel", "sequence": "MPNetForSequenceClassification",
          "token": "MPNetForTokenClassification"}
@@ -67,19 +69,6 @@ def make_config(labels, hidden=32, heads=4, intermediate=64, vocab_size=VOCAB_SI
         intermediate_size=intermediate, max_position_embeddings=max_positions + 2,
         relative_attention_num_buckets=32, layer_norm_eps=1e-5, pad_token_id=PADDING_ID, bos_token_id=0,
         eos_token_id=2, **label_fields)
-
-
-def randomize(model, seed):
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            if "LayerNorm" in name and name.endswith("weight"):
-                parameter.copy_(1 + 0.2 * noise)
-            elif "relative_attention_bias" in name:
-                parameter.copy_(1.0 * noise)
-            else:
-                parameter.copy_(0.2 * noise)
 
 
 def write_vocab(folder, vocab_size):
@@ -120,13 +109,6 @@ def inputs_for(seed):
     ids = inputs[3][0]
     inputs.append((ids, [1] * len(ids)))  # type ids the model must ignore
     return inputs
-
-
-def rounded(values):
-    """Nested lists of floats to 8 significant digits: far below the tolerance, and small."""
-    if isinstance(values, list):
-        return [rounded(v) for v in values]
-    return float("%.8g" % values)
 
 
 def padded_batch(all_ids):
@@ -193,7 +175,7 @@ def make_folder(out_dir, head, dtype_name, seed):
     torch.manual_seed(seed)
     config = make_config(labels)
     model = getattr(transformers, HEADS[head])(config)
-    randomize(model, seed)
+    randomize(model, seed, BIAS_SPREAD)
     model.to(DTYPES[dtype_name]).save_pretrained(folder)
     write_vocab(folder, VOCAB_SIZE)
     if head == "encoder":
@@ -216,7 +198,7 @@ def make_e2e_folder(out_dir):
     config = make_config(None, hidden=16, heads=2, intermediate=32, vocab_size=tokenizer.get_vocab_size(True),
                          max_positions=512)
     model = transformers.MPNetModel(config)
-    randomize(model, 99)
+    randomize(model, 99, BIAS_SPREAD)
     model.to(torch.float16).save_pretrained(folder)
     write_modules(folder, 16)
     model = load_float32(folder, "encoder")

@@ -46,6 +46,7 @@ from safetensors.torch import save_file
 from sentence_transformers import SentenceTransformer
 
 from settings_folders import apply_settings
+from fixture_weights import randomize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -119,17 +120,6 @@ def cases_for(family, raw_positions):
     cases.append(("properties-with-model_max_length", {"model_max_length": "12", "tokenizer_max_length": 20,
                                                        "infer_max_length": 16}))
     return cases
-
-
-def randomize(model, seed):
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            noise = torch.randn(parameter.shape, generator=generator)
-            if "LayerNorm" in name and name.endswith("weight"):
-                parameter.copy_(1 + 0.2 * noise)
-            else:
-                parameter.copy_(0.2 * noise)
 
 
 def write_json(folder, name, value):

@@ -1,0 +1,28 @@
+"""Random weights and rounded references for the generated model folders
+(make-family-models.py, make-mpnet-models.py, make-settings-models.py)."""
+import torch
+
+
+def randomize(model, seed, spreads=None):
+    """Every parameter drawn from N(0, 0.2^2), LayerNorm weights from N(1, 0.2^2), from a
+    generator seeded with seed. spreads: {name part: standard deviation} for parameters
+    drawn wider or narrower (MPNet's relative_attention_bias)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            noise = torch.randn(parameter.shape, generator=generator)
+            is_norm = "LayerNorm" in name or "layer_norm" in name
+            spread = next((s for part, s in (spreads or {}).items() if part in name), None)
+            if is_norm and name.endswith("weight"):
+                parameter.copy_(1 + 0.2 * noise)
+            elif spread is not None:
+                parameter.copy_(spread * noise)
+            else:
+                parameter.copy_(0.2 * noise)
+
+
+def rounded(values):
+    """Nested lists of floats to 8 significant digits: far below the tolerance, and small."""
+    if isinstance(values, list):
+        return [rounded(v) for v in values]
+    return float("%.8g" % values)
