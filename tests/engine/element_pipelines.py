@@ -44,10 +44,23 @@ def run_json(description, texts):
 
 
 def run_buffers(description, texts, collect, warnings=None):
-    """collect (buffer) of each buffer out of the pipeline described, fed texts."""
+    """collect (buffer) of each buffer out of the pipeline described, fed texts; the warnings
+    posted (their messages) go into warnings when given. Fails the test where the pipeline
+    fails."""
+    outcome = run_outcome(description, texts, collect)
+    assert "error" not in outcome, outcome.get("error")
+    if warnings is not None:
+        warnings.extend(message for message, _ in outcome["warnings"])
+    return outcome["results"]
+
+
+def run_outcome(description, texts, collect):
+    """{"results": [collect (buffer) of each buffer out], "warnings": [(message, debug)]} of
+    the pipeline described, fed texts; or {"error": text} where it does not start, posts an
+    error or gives no EOS within 30 s."""
     pipeline = Gst.parse_launch(
         f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
-    results = []
+    results, warnings = [], []
 
     def on_new_sample(sink):
         results.append(collect(sink.emit("pull-sample").get_buffer()))
@@ -56,7 +69,12 @@ def run_buffers(description, texts, collect, warnings=None):
     sink = pipeline.get_by_name("sink")
     sink.set_property("emit-signals", True)
     sink.connect("new-sample", on_new_sample)
-    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+    bus = pipeline.get_bus()
+    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+        message = bus.pop_filtered(Gst.MessageType.ERROR)
+        pipeline.set_state(Gst.State.NULL)
+        error, debug = message.parse_error() if message else (None, "")
+        return {"error": f"{error.message if error else 'state change failed'} {debug}"}
     src = pipeline.get_by_name("src")
     for index, text in enumerate(texts):
         buffer = Gst.Buffer.new_wrapped(text.encode("utf-8")) if text else Gst.Buffer.new()
@@ -64,17 +82,22 @@ def run_buffers(description, texts, collect, warnings=None):
         buffer.duration = Gst.SECOND
         src.emit("push-buffer", buffer)
     src.emit("end-of-stream")
-    while True:
-        message = pipeline.get_bus().timed_pop_filtered(
-            30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
-        if message is None or message.type != Gst.MessageType.WARNING:
-            break
-        if warnings is not None:
-            warnings.append(message.parse_warning()[0].message)
+    outcome = None
+    while outcome is None:
+        message = bus.timed_pop_filtered(30 * Gst.SECOND,
+                                         Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
+        if message is None:
+            outcome = {"error": "no EOS within 30 s"}
+        elif message.type == Gst.MessageType.WARNING:
+            warning, debug = message.parse_warning()
+            warnings.append((warning.message, debug))
+        elif message.type == Gst.MessageType.ERROR:
+            error, debug = message.parse_error()
+            outcome = {"error": f"{error.message} {debug}"}
+        else:
+            outcome = {"results": results, "warnings": warnings}
     pipeline.set_state(Gst.State.NULL)
-    assert message is not None, "no EOS within 30 s"
-    assert message.type == Gst.MessageType.EOS, message.parse_error()
-    return results
+    return outcome
 
 
 def check_folder_against_reference(test, folder, lines):

@@ -28,7 +28,7 @@ SETTINGS_DIR = Path(sys.argv.pop(1)) if len(sys.argv) > 1 and not sys.argv[1].st
     else HERE / "data" / "settings"
 DATA = HERE / "data"
 
-from element_pipelines import Gst, buffer_field, numpy  # noqa: E402  (exits 77 first where needed)
+from element_pipelines import buffer_field, numpy, run_outcome  # noqa: E402  (exits 77 first where needed)
 from settings_folders import apply_settings  # noqa: E402
 
 # Words that a warning about a folder's length setting names.
@@ -38,47 +38,11 @@ SETTING_WORDS = ("model_max_length", "max_seq_length", "max-length", "position")
 def run(description, texts):
     """{"error": text} where the pipeline fails, else {"results": [(token meta, result meta)],
     "warnings": [text]}."""
-    pipeline = Gst.parse_launch(
-        f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! {description} ! appsink name=sink sync=false")
-    results, warnings = [], []
-
-    def on_new_sample(sink):
-        buffer = sink.emit("pull-sample").get_buffer()
-        results.append((buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
-                        buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
-        return Gst.FlowReturn.OK
-
-    sink = pipeline.get_by_name("sink")
-    sink.set_property("emit-signals", True)
-    sink.connect("new-sample", on_new_sample)
-    bus = pipeline.get_bus()
-    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-        message = bus.pop_filtered(Gst.MessageType.ERROR)
-        pipeline.set_state(Gst.State.NULL)
-        error, debug = message.parse_error() if message else (None, "")
-        return {"error": f"{error.message if error else 'state change failed'} {debug}"}
-    src = pipeline.get_by_name("src")
-    for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
-        buffer.pts = index * Gst.SECOND
-        buffer.duration = Gst.SECOND
-        src.emit("push-buffer", buffer)
-    src.emit("end-of-stream")
-    outcome = None
-    while outcome is None:
-        message = bus.timed_pop_filtered(30 * Gst.SECOND,
-                                         Gst.MessageType.EOS | Gst.MessageType.ERROR | Gst.MessageType.WARNING)
-        if message is None:
-            outcome = {"error": "no EOS within 30 s"}
-        elif message.type == Gst.MessageType.WARNING:
-            warning, debug = message.parse_warning()
-            warnings.append(f"{warning.message} {debug}")
-        elif message.type == Gst.MessageType.ERROR:
-            error, debug = message.parse_error()
-            outcome = {"error": f"{error.message} {debug}"}
-        else:
-            outcome = {"results": results, "warnings": warnings}
-    pipeline.set_state(Gst.State.NULL)
+    outcome = run_outcome(description, texts, lambda buffer: (
+        buffer.get_custom_meta("GstBertTokenMeta").get_structure().copy(),
+        buffer.get_custom_meta("GstBertResultMeta").get_structure().copy()))
+    if "warnings" in outcome:
+        outcome["warnings"] = [f"{message} {debug}" for message, debug in outcome["warnings"]]
     return outcome
 
 
