@@ -7,59 +7,31 @@ a sentence_bert_config.json with max_seq_length 24).
 `tokenizer vocab=DIR` must give the tokens of `tokenizer vocab=DIR/0_Transformer`, and
 both sentence-transformers' ids (reference.json, made by
 tests/engine/make-real-config-models.py: SentenceTransformer(DIR).tokenize, cut at the
-subfolder's max_seq_length). Exits 77 (skipped) where gi or the elements are missing.
+subfolder's max_seq_length). The pipelines run through tests/engine/element_pipelines.py,
+which fails the test where one posts an error or gives no EOS within 30 s. Exits 77
+(skipped) where gi, numpy or the elements are missing.
 """
-import array
 import json
 import sys
 import unittest
 from pathlib import Path
 
-SKIP = 77
-MODEL = Path(__file__).resolve().parent.parent / "engine" / "data" / "real-configs" / "transformer-subfolder"
+ENGINE_TESTS = Path(__file__).resolve().parent.parent / "engine"
+MODEL = ENGINE_TESTS / "data" / "real-configs" / "transformer-subfolder"
 
-try:
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-except (ImportError, ValueError) as error:
-    print(f"SKIP: needs PyGObject with Gst 1.0: {error}")
-    sys.exit(SKIP)
-
-Gst.init(None)
-for factory in ("appsrc", "appsink", "tokenizer"):
-    if not Gst.ElementFactory.find(factory):
-        print(f"SKIP: GStreamer element {factory} is not available")
-        sys.exit(SKIP)
+sys.path.insert(0, str(ENGINE_TESTS))
+from element_pipelines import buffer_field, numpy, run_buffers  # noqa: E402  (exits 77 first where needed)
 
 
 def token_ids(vocab, texts):
-    """The ids of each text's token meta through `appsrc ! tokenizer vocab=VOCAB ! appsink`."""
-    pipeline = Gst.parse_launch(
-        f"appsrc name=src format=time caps=text/x-raw,format=utf8 ! tokenizer name=tokenizer ! "
-        "appsink name=sink sync=false emit-signals=true")
-    pipeline.get_by_name("tokenizer").set_property("vocab", str(vocab))
-    ids = []
-
-    def on_new_sample(sink):
-        meta = sink.emit("pull-sample").get_buffer().get_custom_meta("GstBertTokenMeta").get_structure()
-        field = meta.get_value("ids")
-        ids.append(array.array("i", field.extract_dup(0, field.get_size())).tolist())
-        return Gst.FlowReturn.OK
-
-    pipeline.get_by_name("sink").connect("new-sample", on_new_sample)
-    assert pipeline.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
-    src = pipeline.get_by_name("src")
-    for index, text in enumerate(texts):
-        buffer = Gst.Buffer.new_wrapped(text.encode("utf-8"))
-        buffer.pts = index * Gst.SECOND
-        buffer.duration = Gst.SECOND
-        src.emit("push-buffer", buffer)
-    src.emit("end-of-stream")
-    message = pipeline.get_bus().timed_pop_filtered(30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
-    pipeline.set_state(Gst.State.NULL)
-    assert message is not None, "no EOS within 30 s"
-    assert message.type == Gst.MessageType.EOS, message.parse_error()
+    """The ids of each text's token meta through `appsrc ! tokenizer vocab=VOCAB ! appsink`,
+    one list per text, in order."""
+    def ids_of(buffer):
+        meta = buffer.get_custom_meta("GstBertTokenMeta")
+        assert meta is not None, "a buffer left the tokenizer without a token meta"
+        return buffer_field(meta.get_structure(), "ids", numpy.int32).tolist()
+    ids = run_buffers(f'tokenizer vocab="{vocab}"', texts, ids_of)
+    assert len(ids) == len(texts), f"{len(texts)} texts in, {len(ids)} buffers out"
     return ids
 
 
