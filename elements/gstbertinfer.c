@@ -1744,6 +1744,10 @@ gst_bert_infer_open (GstBertInfer *self)
   }
   self->encoder_is_async = bert_encoder_is_asynchronous (self->encoder);
   self->vocabulary = bert_tokenizer_compute_identity (bert_model_get_tokenizer (self->model));
+  if (bert_model_get_warning (self->model) != NULL)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Model '%s' asks for what gst-bert does otherwise", display),
+        ("%s", bert_model_get_warning (self->model)));
   if (bert_tokenizer_get_warning (bert_model_get_tokenizer (self->model)) != NULL)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("transformers 5 or sentence-transformers would give other results for %s", display),

@@ -457,10 +457,11 @@ read_problem_type (BertConfig *config, JsonObject *object, const char *path, GEr
 
 /* A sentence-transformers CrossEncoder's activation_fn, a torch class path: the
  * CrossEncoder scores by it whatever problem_type says. Only torch.* paths, as
- * sentence-transformers loads no other without trust_remote_code. */
+ * sentence-transformers loads no other without trust_remote_code. Where it was read is
+ * kept for the warning of a token classifier, which does not score by it (bert_model.c). */
 static gboolean
-score_function_of_activation (const char *activation, const char *path, const char *field,
-    BertScoreFunction *score_function, GError **error)
+set_score_function_of_activation (BertConfig *config, const char *activation, const char *path,
+    const char *field, GError **error)
 {
   static const struct {
     const char *name;
@@ -476,7 +477,9 @@ score_function_of_activation (const char *activation, const char *path, const ch
 
   for (guint i = 0; i < G_N_ELEMENTS (functions); i++) {
     if (strcmp (activation, functions[i].name) == 0) {
-      *score_function = functions[i].score_function;
+      config->score_function = functions[i].score_function;
+      g_free (config->cross_encoder_activation);
+      config->cross_encoder_activation = g_strdup_printf ("%s: %s \"%s\"", path, field, activation);
       return TRUE;
     }
   }
@@ -502,8 +505,7 @@ read_cross_encoder_activation (BertConfig *config, JsonObject *object, const cha
   } else if (!read_nullable_string (object, path, field, &activation, error)) {
     return FALSE;
   }
-  return activation == NULL
-      || score_function_of_activation (activation, path, field, &config->score_function, error);
+  return activation == NULL || set_score_function_of_activation (config, activation, path, field, error);
 }
 
 static gboolean
@@ -562,6 +564,7 @@ bert_config_clear (BertConfig *config)
   g_free (config->id2label);
   config->id2label = NULL;
   config->num_labels = 0;
+  g_clear_pointer (&config->cross_encoder_activation, g_free);
 }
 
 /* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
@@ -877,8 +880,7 @@ read_saved_cross_encoder_activation (BertConfig *config, const char *path, GErro
     return FALSE;
   ok = read_nullable_string (parser_get_object (parser), path, "activation_fn", &activation, error)
       && (activation == NULL
-          || score_function_of_activation (activation, path, "activation_fn", &config->score_function,
-              error));
+          || set_score_function_of_activation (config, activation, path, "activation_fn", error));
   g_object_unref (parser);
   return ok;
 }

@@ -58,6 +58,9 @@ BertModel *bert_model_load (const char *folder, GError **error);
 BertModel *bert_model_load_shared (const char *folder, GError **error);
 BertModel *bert_model_ref (BertModel *model);
 void bert_model_unref (BertModel *model);
+/* What the folder asks that the engine does otherwise, naming the file and field (for a
+ * warning; the tokenizer's own is bert_tokenizer_get_warning), or NULL. */
+const char *bert_model_get_warning (const BertModel *model);
 /* The model's tokenizer (owned by the model). */
 const BertTokenizer *bert_model_get_tokenizer (const BertModel *model);
 /* Whether @n_tokens ids (and type ids; NULL: all zero) fit the model: ids in

@@ -36,6 +36,8 @@ typedef struct {
   char *transformer_folder;
   /* MPNet: the data of weights.relative_position_bias (bert_position_bias.h). */
   float *position_bias_table;
+  /* bert_model_get_warning's, or NULL */
+  char *warning;
 } BertModelPrivate;
 
 #define BERT_MODEL_PRIVATE(model) ((BertModelPrivate *) (model)->priv)

@@ -475,10 +475,26 @@ model_free (BertModel *model)
   if (priv->tokenizer != NULL)
     bert_tokenizer_free (priv->tokenizer);
   g_free (priv->transformer_folder);
+  g_free (priv->warning);
   g_free (priv);
   g_free (model->path);
   g_free (model->name);
   g_free (model);
+}
+
+/* A CrossEncoder's activation_fn is read for sequence classifiers; a token classifier
+ * scores each token by a softmax over its logits whatever the folder says, as
+ * transformers' token-classification pipeline does (sentence-transformers' CrossEncoder
+ * would load it as a sequence classifier with a pooler drawn at random: no reference). */
+static char *
+token_classifier_activation_warning (const BertConfig *config)
+{
+  if (config->head != BERT_HEAD_TOKEN_CLASSIFIER || config->cross_encoder_activation == NULL)
+    return NULL;
+  return g_strdup_printf ("%s is a sentence-transformers CrossEncoder setting, which token "
+                          "classifiers do not use: this token classifier scores each token by a "
+                          "softmax over its labels, as transformers' token-classification pipeline does",
+      config->cross_encoder_activation);
 }
 
 static BertModel *
@@ -499,6 +515,7 @@ load_model (const char *folder, GError **error)
     model_free (model);
     return NULL;
   }
+  priv->warning = token_classifier_activation_warning (&model->config);
   return model;
 }
 
@@ -620,6 +637,13 @@ bert_model_unref (BertModel *model)
   g_mutex_unlock (&shared_models_lock);
   if (last)
     model_free (model);
+}
+
+const char *
+bert_model_get_warning (const BertModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return BERT_MODEL_PRIVATE (model)->warning;
 }
 
 const BertTokenizer *

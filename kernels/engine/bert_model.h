@@ -96,11 +96,13 @@ typedef struct {
   int num_labels;                   /* 0 for the plain encoder */
   char **id2label;                  /* num_labels names, NULL-terminated */
   BertScoreFunction score_function; /* sequence classifiers' probs; token classifiers: softmax */
-  BertPooling pooling;              /* from 1_Pooling/config.json; mean when absent */
-  gboolean normalize;               /* 2_Normalize present in modules.json */
-  int max_seq_length;               /* the folder's limit, as sentence-transformers reads it
+  /* "FILE: FIELD \"VALUE\"": the CrossEncoder activation_fn that chose score_function, or NULL */
+  char *cross_encoder_activation;
+  BertPooling pooling; /* from 1_Pooling/config.json; mean when absent */
+  gboolean normalize;  /* 2_Normalize present in modules.json */
+  int max_seq_length;  /* the folder's limit, as sentence-transformers reads it
                          * (bert_max_length.h), at most max_position_embeddings */
-  int num_dense;                    /* Dense modules of modules.json, between Pooling and Normalize */
+  int num_dense;       /* Dense modules of modules.json, between Pooling and Normalize */
   BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
   /* 1_Pooling/config.json's include_prompt false: pooling skips the prompt's tokens */
   gboolean pooling_excludes_prompt;

@@ -16,7 +16,10 @@ sentence-transformers' ids and embeddings through `bert-infer` alone and through
 vocab=DIR/0_Transformer ! bert-infer`, truncated at that subfolder's max_seq_length; a
 problem_type regression folder (data/real-configs/regression) gives, in the result meta
 and through bert-json, the raw logit as its score and its label always named, as
-transformers' text-classification pipeline does.
+transformers' text-classification pipeline does; a DistilBERT token classifier whose
+config.json names a CrossEncoder activation_fn gives the per-token labels and scores it
+gives without it (a softmax per token) and bert-infer posts a warning naming the file and
+field.
 Exits 77 (skipped) where gi, numpy or the elements are missing.
 """
 import json
@@ -29,9 +32,10 @@ HERE = Path(__file__).resolve().parent
 E2E_DIR = HERE / "data" / "e2e"
 SUBFOLDER_MODEL = HERE / "data" / "real-configs" / "transformer-subfolder"
 REGRESSION_MODEL = HERE / "data" / "real-configs" / "regression"
+TOKEN_MODEL = HERE / "data" / "families" / "distilbert-token-f32"
 TOKENIZER_DATA = HERE.parent / "tokenizer" / "data"
 
-from element_pipelines import Gst, buffer_field, check_folder_against_reference, numpy, run_json, run_texts  # noqa: E402,E501  (exits 77 first where needed)
+from element_pipelines import Gst, buffer_field, check_folder_against_reference, numpy, run_json, run_outcome, run_texts  # noqa: E402,E501  (exits 77 first where needed)
 
 
 class FamilyPipelines(unittest.TestCase):
@@ -100,6 +104,35 @@ class FamilyPipelines(unittest.TestCase):
             self.assertEqual(result["label_index"], 0, line["text"])
             self.assertNotIn("labels", result, line["text"])
             numpy.testing.assert_allclose(result["probs"], [line["score"]], atol=1e-4, rtol=0, err_msg=line["text"])
+
+    def test_token_classifier_activation_fn_warned(self):
+        texts = ["a b c", "abc def ghi"]
+
+        def token_results(folder):
+            def collect(buffer):
+                printed = json.loads(buffer.extract_dup(0, buffer.get_size()).decode("utf-8"))
+                return [(token["label"], token["score"]) for token in printed["result"]["token_labels"]]
+            return run_outcome(f"tokenizer vocab={folder} ! bert-infer model={folder} device=cpu ! bert-json",
+                               texts, collect)
+        plain = token_results(TOKEN_MODEL)
+        self.assertNotIn("error", plain)
+        self.assertEqual(plain["warnings"], [])
+        with tempfile.TemporaryDirectory(prefix="gst-bert-family-") as folder:
+            shutil.copytree(TOKEN_MODEL, folder, dirs_exist_ok=True)
+            config_path = Path(folder) / "config.json"
+            config = json.loads(config_path.read_text())
+            config["sentence_transformers"] = {"activation_fn": "torch.nn.modules.activation.Sigmoid"}
+            config_path.write_text(json.dumps(config))
+            warned = token_results(folder)
+        self.assertNotIn("error", warned)
+        self.assertEqual(len(warned["warnings"]), 1, warned["warnings"])
+        message, debug = warned["warnings"][0]
+        self.assertIn(f"{config_path}: sentence_transformers.activation_fn", debug)
+        self.assertIn("softmax", debug)
+        self.assertEqual(len(warned["results"]), len(texts))
+        self.assertEqual(warned["results"], plain["results"])
+        scores = [score for tokens in warned["results"] for _, score in tokens]
+        self.assertTrue(scores and all(0 < score < 1 for score in scores), scores)
 
     def test_roberta_with_byte_level_bpe(self):
         self.check_folder("roberta-bpe")
