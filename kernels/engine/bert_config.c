@@ -314,8 +314,10 @@ check_architecture (const BertConfig *config, JsonObject *object, const char *pa
         "%s: hidden_act \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, hidden_act);
     return FALSE;
   }
-  /* A decoder's self-attention is causal: each token sees only those before it. */
-  if (read_flag (object, "is_decoder")) {
+  /* A decoder's self-attention is causal: each token sees only those before it. BERT's
+   * and RoBERTa's code reads is_decoder; MPNet's (as DistilBERT's) builds its attention
+   * mask bidirectional whatever the flag says, so there it changes nothing. */
+  if (config->family != BERT_FAMILY_MPNET && read_flag (object, "is_decoder")) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;

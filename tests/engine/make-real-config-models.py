@@ -3,7 +3,8 @@
 folders (docs/models.md, "Real model folders from public repositories") that gst-bert
 read wrongly or refused, each with its PyTorch reference outputs.
 
-usage: make-real-config-models.py [OUT_DIR]   (default: tests/engine/data beside this script)
+usage: make-real-config-models.py [OUT_DIR [NAME...]]   (default: tests/engine/data beside this
+       script, every folder; NAMEs: only those folders)
 
 Needs torch, transformers (5.24 made the committed files) and sentence-transformers (6.2);
 the tests that read the folders need none of them. Each folder keeps the real folder's
@@ -39,6 +40,11 @@ fields that matter and shrinks only its sizes (hidden 16, 2 layers, vocabulary 4
   ("sentence_transformers": {"activation_fn": "torch.nn.modules.activation.Tanh"}), with
   problem_type regression, which the CrossEncoder's activation overrides; the reference is
   CrossEncoder's scores.
+- mpnet-is-decoder, distilbert-is-decoder: an MPNetModel and a DistilBertModel whose
+  config.json says "is_decoder": true, which neither model reads (transformers builds
+  their attention masks bidirectional whatever the flag: create_bidirectional_mask); the
+  reference is transformers' mean of the last hidden state, and the script checks that
+  the same weights without the flag give the same outputs bit for bit.
 
 reference.jsonl holds, for a handful of token-id inputs, the outputs in the format
 test-engine-parity reads.
@@ -57,6 +63,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VOCAB_SIZE = 40
 HIDDEN = 16
 LABELS = ["NEGATIVE", "POSITIVE"]
+MEAN_FLAGS = {"word_embedding_dimension": HIDDEN, "pooling_mode_cls_token": False,
+              "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+              "pooling_mode_mean_sqrt_len_tokens": False}
 TEXTS = ["a b c", "Hello, world!", "abc def ghi", "z y x w v u t s r q p o n m l k j i h g f e d c b a", "q"]
 
 
@@ -303,21 +312,58 @@ def make_cross_encoder_tanh(folder, seed):
     write_reference(folder, compute, seed)
 
 
+def make_is_decoder(folder, seed, family):
+    """A plain encoder of family (mpnet or distilbert) saved with is_decoder true."""
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(seed)
+    if family == "mpnet":
+        config = transformers.MPNetConfig(vocab_size=VOCAB_SIZE, hidden_size=HIDDEN, num_hidden_layers=2,
+                                          num_attention_heads=2, intermediate_size=32, max_position_embeddings=30,
+                                          is_decoder=True)
+        model_class = transformers.MPNetModel
+    else:
+        config = transformers.DistilBertConfig(vocab_size=VOCAB_SIZE, dim=HIDDEN, n_layers=2, n_heads=2,
+                                               hidden_dim=32, max_position_embeddings=24, is_decoder=True)
+        model_class = transformers.DistilBertModel
+    model = model_class(config)
+    randomize(model, seed)
+    model.save_pretrained(folder)
+    with open(os.path.join(folder, "config.json")) as f:
+        assert json.load(f)["is_decoder"] is True
+    write_vocab(folder)
+    model = model_class.from_pretrained(folder, attn_implementation="eager").eval()
+    encoder = model_class.from_pretrained(folder, attn_implementation="eager", is_decoder=False).eval()
+    assert model.config.is_decoder and not encoder.config.is_decoder
+
+    def compute(f):
+        f = {"input_ids": f["input_ids"], "attention_mask": f["attention_mask"]}
+        hidden = model(**f).last_hidden_state[0]
+        assert torch.equal(hidden, encoder(**f).last_hidden_state[0]), "is_decoder changed the outputs"
+        return {"embedding": rounded(hidden.mean(0).tolist()),
+                "last_hidden_state_first_token": rounded(hidden[0].tolist())}
+    write_reference(folder, compute, seed)
+
+
+MAKERS = {
+    "dense-wider": lambda folder: make_encoder(
+        folder, 1, MEAN_FLAGS, {"in_features": HIDDEN, "out_features": 28, "bias": True,
+                                "activation_function": "torch.nn.modules.linear.Identity"}),
+    "pooling-no-mode": lambda folder: make_encoder(folder, 2, {"word_embedding_dimension": HIDDEN}),
+    "gelu-python": lambda folder: make_gelu_python(folder, 3),
+    "distilbert-sinusoidal": lambda folder: make_distilbert_sinusoidal(folder, 4),
+    "one-label-no-id2label": lambda folder: make_one_label(folder, 5),
+    "transformer-subfolder": lambda folder: make_transformer_subfolder(folder, 6),
+    "regression": lambda folder: make_regression(folder, 7),
+    "cross-encoder-tanh": lambda folder: make_cross_encoder_tanh(folder, 8),
+    "mpnet-is-decoder": lambda folder: make_is_decoder(folder, 9, "mpnet"),
+    "distilbert-is-decoder": lambda folder: make_is_decoder(folder, 10, "distilbert"),
+}
+
+
 def main():
     out_dir = os.path.join(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "data"), "real-configs")
-    mean_flags = {"word_embedding_dimension": HIDDEN, "pooling_mode_cls_token": False,
-                  "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-                  "pooling_mode_mean_sqrt_len_tokens": False}
-    make_encoder(os.path.join(out_dir, "dense-wider"), 1, mean_flags,
-                 {"in_features": HIDDEN, "out_features": 28, "bias": True,
-                  "activation_function": "torch.nn.modules.linear.Identity"})
-    make_encoder(os.path.join(out_dir, "pooling-no-mode"), 2, {"word_embedding_dimension": HIDDEN})
-    make_gelu_python(os.path.join(out_dir, "gelu-python"), 3)
-    make_distilbert_sinusoidal(os.path.join(out_dir, "distilbert-sinusoidal"), 4)
-    make_one_label(os.path.join(out_dir, "one-label-no-id2label"), 5)
-    make_transformer_subfolder(os.path.join(out_dir, "transformer-subfolder"), 6)
-    make_regression(os.path.join(out_dir, "regression"), 7)
-    make_cross_encoder_tanh(os.path.join(out_dir, "cross-encoder-tanh"), 8)
+    for name in sys.argv[2:] or MAKERS:
+        MAKERS[name](os.path.join(out_dir, name))
 
 
 if __name__ == "__main__":

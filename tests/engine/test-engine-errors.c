@@ -594,6 +594,25 @@ test_decoder (void)
   g_free (folder);
 }
 
+/* RoBERTa's code (XLM-R's and CamemBERT's too) makes its attention causal for a decoder,
+ * as BERT's; MPNet and DistilBERT ignore the flag (data/real-configs: mpnet-is-decoder and
+ * distilbert-is-decoder). */
+static void
+test_roberta_family_decoder (void)
+{
+  const char *families[] = { "roberta", "xlm-roberta", "camembert" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++) {
+    char *source = g_strdup_printf ("%s/families/%s-encoder-f32", ENGINE_TEST_DATA_DIR, families[i]);
+    char *folder = engine_test_copy_model (source);
+
+    engine_test_replace_in_file (folder, "config.json", "\"is_decoder\": false", "\"is_decoder\": true");
+    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "is_decoder", NULL);
+    g_free (folder);
+    g_free (source);
+  }
+}
+
 static void
 test_unsupported_dtype (void)
 {
@@ -788,6 +807,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/cross-encoder-activation", test_cross_encoder_activation);
   g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
   g_test_add_func ("/engine/errors/decoder", test_decoder);
+  g_test_add_func ("/engine/errors/roberta-family-decoder", test_roberta_family_decoder);
   g_test_add_func ("/engine/errors/distilbert-unsupported-activation",
       test_distilbert_unsupported_activation);
   g_test_add_func ("/engine/errors/roberta-pad-token-past-positions", test_roberta_pad_token_past_positions);
