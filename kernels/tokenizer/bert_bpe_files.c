@@ -154,50 +154,6 @@ read_merges (const char *path, JsonObject *vocab, GError **error)
 
 /* ---- the document ---- */
 
-/* The first of the special tokens with the same text as special token i. */
-static guint
-first_of_text (const RobertaSettings *settings, guint i)
-{
-  guint first = 0;
-  while (strcmp (settings->special[first].content, settings->special[i].content) != 0)
-    first++;
-  return first;
-}
-
-/* The special tokens as transformers adds them (see the top of the file), and the ids of
- * cls and sep. normalized matters only between tokens of both kinds: with no normaliser,
- * matching on the normalised text is matching on the text. */
-static JsonArray *
-added_tokens (const RobertaSettings *settings, JsonObject *vocab, gint64 *cls_id, gint64 *sep_id)
-{
-  JsonArray *added = json_array_new ();
-  gint64 ids[BERT_N_SPECIAL], next_id = json_object_get_size (vocab);
-  guint last[BERT_N_SPECIAL];
-  gboolean mixed = FALSE;
-
-  for (guint i = 0; i < BERT_N_SPECIAL; i++) {
-    const char *content = settings->special[i].content;
-    guint first = first_of_text (settings, i);
-    if (first < i)
-      ids[i] = ids[first];
-    else
-      ids[i] =
-          json_object_has_member (vocab, content) ? json_object_get_int_member (vocab, content) : next_id++;
-    last[first] = i;
-    mixed = mixed || settings->special[i].normalized != settings->special[0].normalized;
-  }
-  for (guint i = 0; i < BERT_N_SPECIAL; i++) {
-    if (first_of_text (settings, i) == i) {
-      BertSpecialToken token = settings->special[last[i]];
-      token.normalized = mixed && token.normalized;
-      json_array_add_object_element (added, bert_special_token_to_added_token (&token, ids[i]));
-    }
-  }
-  *cls_id = ids[BERT_SPECIAL_CLS];
-  *sep_id = ids[BERT_SPECIAL_SEP];
-  return added;
-}
-
 static JsonNode *
 special_pair (const char *content, gint64 id)
 {
@@ -237,7 +193,8 @@ roberta_document (JsonObject *vocab, JsonArray *merges, const RobertaSettings *s
   json_object_set_string_member (root, "version", "1.0");
   json_object_set_null_member (root, "truncation");
   json_object_set_null_member (root, "padding");
-  json_object_set_array_member (root, "added_tokens", added_tokens (settings, vocab, &cls_id, &sep_id));
+  json_object_set_array_member (root, "added_tokens",
+      bert_slow_tokenizer_added_tokens (settings->special, vocab, FALSE, &cls_id, &sep_id));
   json_object_set_null_member (root, "normalizer");
   json_object_set_string_member (pre_tokenizer, "type", "ByteLevel");
   json_object_set_boolean_member (pre_tokenizer, "add_prefix_space", settings->add_prefix_space);

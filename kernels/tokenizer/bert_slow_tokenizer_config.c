@@ -316,6 +316,52 @@ bert_special_token_to_added_token (const BertSpecialToken *token, gint64 id)
   return added;
 }
 
+/* ---- the added tokens ---- */
+
+/* The first of the special tokens with the same text as special token i. */
+static guint
+first_of_text (const BertSpecialToken *special, guint i)
+{
+  guint first = 0;
+  while (strcmp (special[first].content, special[i].content) != 0)
+    first++;
+  return first;
+}
+
+/* Without a normaliser, normalized matters only between tokens of both kinds: matching on
+ * the normalised text is matching on the text. */
+JsonArray *
+bert_slow_tokenizer_added_tokens (const BertSpecialToken *special, JsonObject *vocab, gboolean normalizer,
+    gint64 *cls_id, gint64 *sep_id)
+{
+  JsonArray *added = json_array_new ();
+  gint64 ids[BERT_N_SPECIAL], next_id = json_object_get_size (vocab);
+  guint last[BERT_N_SPECIAL];
+  gboolean mixed = FALSE;
+
+  for (guint i = 0; i < BERT_N_SPECIAL; i++) {
+    const char *content = special[i].content;
+    guint first = first_of_text (special, i);
+    if (first < i)
+      ids[i] = ids[first];
+    else
+      ids[i] =
+          json_object_has_member (vocab, content) ? json_object_get_int_member (vocab, content) : next_id++;
+    last[first] = i;
+    mixed = mixed || special[i].normalized != special[0].normalized;
+  }
+  for (guint i = 0; i < BERT_N_SPECIAL; i++) {
+    if (first_of_text (special, i) == i) {
+      BertSpecialToken token = special[last[i]];
+      token.normalized = (normalizer || mixed) && token.normalized;
+      json_array_add_object_element (added, bert_special_token_to_added_token (&token, ids[i]));
+    }
+  }
+  *cls_id = ids[BERT_SPECIAL_CLS];
+  *sep_id = ids[BERT_SPECIAL_SEP];
+  return added;
+}
+
 /* ---- the whole ---- */
 
 gboolean

@@ -87,6 +87,14 @@ gboolean bert_slow_tokenizer_config_get_bool (const BertSlowTokenizerConfig *con
 /* The entry of tokenizer.json's added_tokens for TOKEN with ID. */
 JsonObject *bert_special_token_to_added_token (const BertSpecialToken *token, gint64 id);
 
+/* tokenizer.json's added_tokens for SPECIAL (BERT_N_SPECIAL tokens) as transformers 5 adds
+ * them: in the order bos, eos, unk, sep, pad, cls, mask, each keeping its VOCAB id or
+ * taking the next id past the vocabulary; where two name the same text, the later one's
+ * flags (lstrip, rstrip, ...) stand. NORMALIZER: the tokenizer has a normaliser, so each
+ * token's normalized flag stays as read. The ids of cls and sep in *CLS_ID and *SEP_ID. */
+JsonArray *bert_slow_tokenizer_added_tokens (const BertSpecialToken *special, JsonObject *vocab,
+    gboolean normalizer, gint64 *cls_id, gint64 *sep_id);
+
 /* The top-level object of the JSON file at PATH, or NULL with an error naming the line. */
 JsonNode *bert_slow_tokenizer_read_json_object (const char *path, GError **error);
 

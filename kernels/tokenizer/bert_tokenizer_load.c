@@ -20,6 +20,7 @@
 #include "bert_json_variants.h"
 #include "bert_max_length.h"
 #include "bert_model_file.h"
+#include "bert_mpnet_files.h"
 #include "bert_pipeline.h"
 #include "bert_tokenizer_private.h"
 #include "bert_transformer_module.h"
@@ -1034,16 +1035,24 @@ apply_special_tokens_map (const char *folder, JsonNode **map, SpecialNames *name
   return ok;
 }
 
-/* A RoBERTa, XLM-R or CamemBERT folder with the slow tokenizer's files only; source names
- * them in errors. */
+/* The slow tokenizer's files a folder without tokenizer.json may have. */
+typedef enum {
+  SLOW_FILES_BPE,           /* RoBERTa's vocab.json and merges.txt */
+  SLOW_FILES_SENTENCEPIECE, /* XLM-R's or CamemBERT's sentencepiece.bpe.model */
+  SLOW_FILES_MPNET_VOCAB    /* MPNet's vocab.txt */
+} SlowFiles;
+
+/* A RoBERTa, XLM-R, CamemBERT or MPNet folder with the slow tokenizer's files only; source
+ * names them in errors. */
 static BertTokenizer *
-load_slow_files (const char *folder, JsonNode *tokenizer_config, gboolean sentencepiece, const char *source,
+load_slow_files (const char *folder, JsonNode *tokenizer_config, SlowFiles files, const char *source,
     GError **error)
 {
   BertUnigramVocab unigram_vocab = { 0 };
-  JsonNode *document = sentencepiece
+  JsonNode *document = files == SLOW_FILES_SENTENCEPIECE
       ? bert_sentencepiece_files_to_tokenizer_json (folder, tokenizer_config, &unigram_vocab, error)
-      : bert_bpe_files_to_tokenizer_json (folder, tokenizer_config, error);
+      : files == SLOW_FILES_BPE ? bert_bpe_files_to_tokenizer_json (folder, tokenizer_config, error)
+                                : bert_mpnet_files_to_tokenizer_json (folder, tokenizer_config, error);
   if (document == NULL)
     return NULL;
   BertTokenizer *tokenizer =
@@ -1113,17 +1122,34 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
 }
 
 static BertTokenizer *
-load_folder_slow_files (const char *folder, const char *config_path, gboolean sentencepiece,
-    const char *source, SpecialNames *names, GError **error)
+load_folder_slow_files (const char *folder, const char *config_path, SlowFiles files, const char *source,
+    SpecialNames *names, GError **error)
 {
   JsonNode *tokenizer_config = NULL;
   BertTokenizer *tokenizer = NULL;
 
   if (read_folder_config (folder, &tokenizer_config, error))
-    tokenizer = load_slow_files (folder, tokenizer_config, sentencepiece, source, error);
+    tokenizer = load_slow_files (folder, tokenizer_config, files, source, error);
   if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   g_clear_pointer (&tokenizer_config, json_node_unref);
+  return tokenizer;
+}
+
+/* MPNetTokenizer's vocab.txt folder (bert_mpnet_files.h), read as RoBERTa's slow files are. */
+static BertTokenizer *
+load_mpnet_vocab_txt (const char *folder, JsonNode *tokenizer_config, const char *config_path,
+    SpecialNames *names, GError **error)
+{
+  char *source = g_strdup_printf ("%s (MPNet's vocab.txt)", folder);
+  BertTokenizer *tokenizer =
+      load_slow_files (folder, tokenizer_config, SLOW_FILES_MPNET_VOCAB, source, error);
+
+  if (tokenizer
+      && (!apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
+          || !bert_tokenizer_finish (tokenizer, source, error)))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  g_free (source);
   return tokenizer;
 }
 
@@ -1135,10 +1161,20 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   BertNormalizerOptions options = defaults->options;
   JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
   BertTokenizer *tokenizer = NULL;
+  gboolean is_mpnet = FALSE;
 
   bert_tokenizer_free (defaults);
-  if (read_folder_config (folder, &tokenizer_config, error)
-      && bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
+  if (!read_folder_config (folder, &tokenizer_config, error)
+      || !bert_mpnet_files_is_mpnet (folder, tokenizer_config, &is_mpnet, error)) {
+    g_clear_pointer (&tokenizer_config, json_node_unref);
+    return NULL;
+  }
+  if (is_mpnet) {
+    tokenizer = load_mpnet_vocab_txt (folder, tokenizer_config, config_path, names, error);
+    g_clear_pointer (&tokenizer_config, json_node_unref);
+    return tokenizer;
+  }
+  if (bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
       && apply_special_tokens_map (folder, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
@@ -1169,8 +1205,10 @@ load_folder (const char *folder, GError **error)
 
   special_names_init (&names);
   if (has_json || has_bpe_files || has_spm_files) {
-    tokenizer = has_json ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
-                         : load_folder_slow_files (folder, config_path, has_spm_files, source, &names, error);
+    tokenizer = has_json
+        ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
+        : load_folder_slow_files (folder, config_path,
+            has_spm_files ? SLOW_FILES_SENTENCEPIECE : SLOW_FILES_BPE, source, &names, error);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
   } else if (has_vocab_txt) {

@@ -72,9 +72,11 @@ def make_config(labels, hidden=32, heads=4, intermediate=64, vocab_size=VOCAB_SI
 
 
 def write_vocab(folder, vocab_size):
-    """BERT's special tokens where MPNet has <s>, <pad>, </s>: a folder with only vocab.txt
-    is read with BertTokenizer's, and the parity test feeds ids."""
-    tokens = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"]
+    """MPNet's special tokens, at MPNet's ids (all-mpnet-base-v2's [UNK] and <mask> moved
+    in): a folder with only vocab.txt is read with MPNetTokenizer's, as transformers reads
+    it, and every special token is in the vocabulary (none is added past vocab_size). The
+    parity test feeds ids."""
+    tokens = ["<s>", "<pad>", "</s>", "[UNK]", "<mask>"]
     tokens += ["w%d" % i for i in range(vocab_size - len(tokens))]
     with open(os.path.join(folder, "vocab.txt"), "w") as f:
         f.write("\n".join(tokens) + "\n")

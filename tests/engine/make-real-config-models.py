@@ -88,8 +88,8 @@ def randomize(model, seed, keep=()):
                 parameter.copy_(0.2 * noise)
 
 
-def write_vocab(folder):
-    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+def write_vocab(folder, specials=("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")):
+    tokens = list(specials)
     tokens += [chr(ord("a") + i) for i in range(VOCAB_SIZE - len(tokens))]
     with open(os.path.join(folder, "vocab.txt"), "w") as f:
         f.write("\n".join(tokens) + "\n")
@@ -330,7 +330,9 @@ def make_is_decoder(folder, seed, family):
     model.save_pretrained(folder)
     with open(os.path.join(folder, "config.json")) as f:
         assert json.load(f)["is_decoder"] is True
-    write_vocab(folder)
+    # MPNetTokenizer reads vocab.txt: MPNet's special tokens, all in the vocabulary
+    write_vocab(folder, ("<s>", "<pad>", "</s>", "[UNK]", "<mask>") if family == "mpnet" else
+                ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"))
     model = model_class.from_pretrained(folder, attn_implementation="eager").eval()
     encoder = model_class.from_pretrained(folder, attn_implementation="eager", is_decoder=False).eval()
     assert model.config.is_decoder and not encoder.config.is_decoder

@@ -1,0 +1,251 @@
+/* bert_mpnet_files.c: the tokenizer.json document of an MPNet folder that has vocab.txt and
+ * no tokenizer.json. See bert_mpnet_files.h.
+ *
+ * What transformers 5.25 does, and so this: where AutoTokenizer picks MPNetTokenizer (see
+ * bert_slow_tokenizer_config.h), its constructor builds WordPiece (vocab.txt, its unk_token,
+ * "##", 100 characters a word at most), a BertNormalizer (clean_text; lowercase,
+ * handle_chinese_chars and strip_accents from tokenizer_config.json's do_lower_case,
+ * tokenize_chinese_chars and strip_accents, by default true, true and null), the
+ * BertPreTokenizer and RobertaProcessing (sep, cls, trim_offsets true, add_prefix_space
+ * false). Its special tokens, from tokenizer_config.json, then special_tokens_map.json over
+ * it, else MPNetTokenizer's defaults (<s>, </s>, [UNK], </s>, <pad>, <s>, <mask>; a mask
+ * named by its text alone takes lstrip), are added as bert_slow_tokenizer_added_tokens
+ * says. tokenizers reads vocab.txt itself (WordPiece::read_file): line n is token n, a line
+ * ending "\n" or "\r\n" and the token its line less any whitespace at its end (Rust's
+ * trim_end). A token listed twice would leave a hole in the ids: refused, as in BERT's
+ * vocab.txt (bert_vocab.c).
+ */
+#include "bert_mpnet_files.h"
+
+#include "bert_model_file.h"
+#include "bert_slow_tokenizer_config.h"
+#include "bert_tokenizer.h"
+
+#include <string.h>
+
+static const BertSlowTokenizerClass mpnet_class = {
+  .name = "MPNetTokenizer",
+  .model_type = "mpnet",
+  .defaults = { { "<s>" }, { "</s>" }, { "[UNK]" }, { "</s>" }, { "<pad>" }, { "<s>" },
+      { "<mask>", .lstrip = TRUE } },
+};
+static const BertSlowTokenizerFamily mpnet_family = {
+  .files = "vocab.txt",
+  .built = "gst-bert builds MPNetTokenizer from vocab.txt only without such settings",
+  .classes = &mpnet_class,
+  .n_classes = 1,
+};
+
+#define MPNET_MAX_INPUT_CHARS_PER_WORD 100
+
+gboolean
+bert_mpnet_files_is_mpnet (const char *folder, JsonNode *tokenizer_config, gboolean *is_mpnet, GError **error)
+{
+  JsonNode *config = NULL;
+  const char *name = NULL, *source = NULL, *model_type = NULL;
+  gboolean ok = bert_slow_tokenizer_read_optional_json (folder, "config.json", &config, error)
+      && bert_tokenizer_class_read (tokenizer_config ? json_node_get_object (tokenizer_config) : NULL,
+          config ? json_node_get_object (config) : NULL, folder, &name, &source, &model_type, error);
+
+  *is_mpnet = ok
+      && (name != NULL ? strcmp (name, "MPNetTokenizer") == 0 || strcmp (name, "MPNetTokenizerFast") == 0
+                       : g_strcmp0 (model_type, "mpnet") == 0);
+  g_clear_pointer (&config, json_node_unref);
+  return ok;
+}
+
+/* ---- vocab.txt ---- */
+
+/* Rust's char::is_whitespace (Unicode's White_Space). */
+static gboolean
+is_rust_whitespace (gunichar c)
+{
+  return (c >= '\t' && c <= '\r') || c == ' ' || c == 0x85 || c == 0xA0 || c == 0x1680
+      || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F
+      || c == 0x3000;
+}
+
+/* The bytes of LINE (LENGTH bytes of valid UTF-8) less its whitespace at the end. */
+static gsize
+trimmed_length (const char *line, gsize length)
+{
+  gsize kept = 0;
+
+  for (const char *p = line; p < line + length; p = g_utf8_next_char (p))
+    if (!is_rust_whitespace (g_utf8_get_char (p)))
+      kept = g_utf8_next_char (p) - line;
+  return kept;
+}
+
+static gboolean
+add_token (JsonObject *vocab, const char *line, gsize length, guint index, const char *path, GError **error)
+{
+  if (!g_utf8_validate_len (line, length, NULL) || memchr (line, '\0', length) != NULL)
+    return bert_slow_tokenizer_format_error (error, "%s:%u: not a line of UTF-8 text", path, index + 1);
+  char *token = g_strndup (line, trimmed_length (line, length));
+  gboolean ok = !json_object_has_member (vocab, token)
+      || bert_slow_tokenizer_format_error (error, "%s:%u: duplicate token '%s' (first on line %d)", path,
+          index + 1, token, (int) json_object_get_int_member (vocab, token) + 1);
+  if (ok)
+    json_object_set_int_member (vocab, token, index);
+  g_free (token);
+  return ok;
+}
+
+/* vocab.txt as {token: line index}. */
+static JsonObject *
+read_vocab (const char *path, GError **error)
+{
+  GError *local_error = NULL;
+  char *text = NULL;
+  gsize length = 0;
+  guint index = 0;
+  gboolean ok = TRUE;
+
+  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &text, &length, &local_error)) {
+    g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
+    g_error_free (local_error);
+    return NULL;
+  }
+  JsonObject *vocab = json_object_new ();
+  for (const char *start = text, *end = text + length; ok && start < end; index++) {
+    const char *newline = memchr (start, '\n', end - start);
+    gsize line_length = (newline ? newline : end) - start;
+    if (newline != NULL && line_length > 0 && start[line_length - 1] == '\r')
+      line_length--;
+    ok = add_token (vocab, start, line_length, index, path, error);
+    start = newline ? newline + 1 : end;
+  }
+  if (ok && index == 0)
+    ok = bert_slow_tokenizer_format_error (error, "%s: the file is empty", path);
+  g_free (text);
+  if (!ok)
+    g_clear_pointer (&vocab, json_object_unref);
+  return vocab;
+}
+
+/* ---- the document ---- */
+
+typedef struct {
+  const BertSpecialToken *special;
+  gboolean lowercase, handle_chinese_chars;
+  JsonNode *strip_accents; /* null, true or false */
+} MPNetSettings;
+
+/* tokenizer_config.json's strip_accents: absent or null (BertNormalizer's "as lowercase"),
+ * true or false. */
+static gboolean
+read_strip_accents (const BertSlowTokenizerConfig *config, JsonNode **strip_accents, GError **error)
+{
+  JsonNode *node = config->tokenizer_config
+      ? json_object_get_member (json_node_get_object (config->tokenizer_config), "strip_accents")
+      : NULL;
+
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node) && json_node_get_value_type (node) != G_TYPE_BOOLEAN) {
+    char *file = g_build_filename (config->folder, "tokenizer_config.json", NULL);
+    bert_slow_tokenizer_format_error (error, "%s: field 'strip_accents' must be true, false or null", file);
+    g_free (file);
+    return FALSE;
+  }
+  *strip_accents = node != NULL ? json_node_copy (node) : json_node_new (JSON_NODE_NULL);
+  return TRUE;
+}
+
+static JsonNode *
+special_pair (const char *content, gint64 id)
+{
+  JsonArray *pair = json_array_sized_new (2);
+  json_array_add_string_element (pair, content);
+  json_array_add_int_element (pair, id);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, pair);
+  return node;
+}
+
+static JsonObject *
+bert_normalizer (const MPNetSettings *settings)
+{
+  JsonObject *normalizer = json_object_new ();
+  json_object_set_string_member (normalizer, "type", "BertNormalizer");
+  json_object_set_boolean_member (normalizer, "clean_text", TRUE);
+  json_object_set_boolean_member (normalizer, "handle_chinese_chars", settings->handle_chinese_chars);
+  json_object_set_member (normalizer, "strip_accents", json_node_copy (settings->strip_accents));
+  json_object_set_boolean_member (normalizer, "lowercase", settings->lowercase);
+  return normalizer;
+}
+
+static JsonObject *
+wordpiece_model (JsonObject *vocab, const char *unk_token)
+{
+  JsonObject *model = json_object_new ();
+  json_object_set_string_member (model, "type", "WordPiece");
+  json_object_set_string_member (model, "unk_token", unk_token);
+  json_object_set_string_member (model, "continuing_subword_prefix", "##");
+  json_object_set_int_member (model, "max_input_chars_per_word", MPNET_MAX_INPUT_CHARS_PER_WORD);
+  json_object_set_object_member (model, "vocab", json_object_ref (vocab));
+  return model;
+}
+
+static JsonNode *
+mpnet_document (JsonObject *vocab, const MPNetSettings *settings)
+{
+  JsonObject *root = json_object_new ();
+  JsonObject *pre_tokenizer = json_object_new ();
+  JsonObject *post_processor = json_object_new ();
+  gint64 cls_id, sep_id;
+
+  json_object_set_string_member (root, "version", "1.0");
+  json_object_set_null_member (root, "truncation");
+  json_object_set_null_member (root, "padding");
+  json_object_set_array_member (root, "added_tokens",
+      bert_slow_tokenizer_added_tokens (settings->special, vocab, TRUE, &cls_id, &sep_id));
+  json_object_set_object_member (root, "normalizer", bert_normalizer (settings));
+  json_object_set_string_member (pre_tokenizer, "type", "BertPreTokenizer");
+  json_object_set_object_member (root, "pre_tokenizer", pre_tokenizer);
+  json_object_set_string_member (post_processor, "type", "RobertaProcessing");
+  json_object_set_member (post_processor, "sep",
+      special_pair (settings->special[BERT_SPECIAL_SEP].content, sep_id));
+  json_object_set_member (post_processor, "cls",
+      special_pair (settings->special[BERT_SPECIAL_CLS].content, cls_id));
+  json_object_set_boolean_member (post_processor, "trim_offsets", TRUE);
+  json_object_set_boolean_member (post_processor, "add_prefix_space", FALSE);
+  json_object_set_object_member (root, "post_processor", post_processor);
+  json_object_set_object_member (root, "model",
+      wordpiece_model (vocab, settings->special[BERT_SPECIAL_UNK].content));
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, root);
+  return node;
+}
+
+/* The files, once the class is known to be MPNetTokenizer. */
+static JsonNode *
+read_mpnet (const BertSlowTokenizerConfig *config, GError **error)
+{
+  char *vocab_path = g_build_filename (config->folder, "vocab.txt", NULL);
+  MPNetSettings settings = { .special = config->special, .lowercase = TRUE, .handle_chinese_chars = TRUE };
+  JsonObject *vocab = NULL;
+  JsonNode *document = NULL;
+
+  if (bert_slow_tokenizer_config_get_bool (config, "do_lower_case", &settings.lowercase, error)
+      && bert_slow_tokenizer_config_get_bool (config, "tokenize_chinese_chars",
+          &settings.handle_chinese_chars, error)
+      && read_strip_accents (config, &settings.strip_accents, error)
+      && (vocab = read_vocab (vocab_path, error)) != NULL)
+    document = mpnet_document (vocab, &settings);
+  g_clear_pointer (&vocab, json_object_unref);
+  g_clear_pointer (&settings.strip_accents, json_node_unref);
+  g_free (vocab_path);
+  return document;
+}
+
+JsonNode *
+bert_mpnet_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config, GError **error)
+{
+  BertSlowTokenizerConfig config;
+  JsonNode *document = NULL;
+
+  if (bert_slow_tokenizer_config_read (&config, folder, tokenizer_config, &mpnet_family, error))
+    document = read_mpnet (&config, error);
+  bert_slow_tokenizer_config_clear (&config);
+  return document;
+}

@@ -1,0 +1,244 @@
+/* test-mpnet-slow-files: MPNet folders with vocab.txt and no tokenizer.json.
+ *
+ * For every variant of data/mpnet-slow/ (made by make-mpnet-slow-fixtures.py with
+ * transformers' AutoTokenizer, which builds MPNetTokenizer), builds the folder (vocab.txt and
+ * the variant's config files) and compares ids, type ids and byte offsets with
+ * transformers' outputs, for single texts and for pairs (<s> A </s></s> B </s>). Then
+ * vocab.txt as tokenizers reads it (CRLF, whitespace at line ends), and what transformers
+ * would build otherwise, or could not: more special tokens, a token listed twice, malformed
+ * files, refused with the file and the line.
+ */
+#include "bert_tokenizer.h"
+#include "tokenizer_test_support.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static const char *data_dir;
+
+static const char *variants[] = { "all-mpnet", "model-type", "cased", "new-specials" };
+
+static const char *const config_files[] = { "config.json", "special_tokens_map.json",
+  "tokenizer_config.json" };
+
+/* A temporary folder of vocab.txt and the variant's config files. */
+static char *
+make_folder (const char *variant)
+{
+  char *base = g_build_filename (data_dir, "mpnet-slow", NULL);
+  char *dir = scratch_folder_new ("mpnet-slow-XXXXXX");
+  char *variant_dir = g_build_filename (base, variant, NULL);
+
+  copy_file_if_present (base, "vocab.txt", dir, "vocab.txt");
+  for (guint i = 0; i < G_N_ELEMENTS (config_files); i++)
+    copy_file_if_present (variant_dir, config_files[i], dir, config_files[i]);
+  g_free (variant_dir);
+  g_free (base);
+  return dir;
+}
+
+static void
+remove_folder (char *dir)
+{
+  static const char *const names[] = { "vocab.txt", "config.json", "special_tokens_map.json",
+    "tokenizer_config.json", "added_tokens.json" };
+  scratch_folder_remove (dir, names, G_N_ELEMENTS (names));
+}
+
+static BertTokenizer *
+load_variant (const char *variant)
+{
+  char *dir = make_folder (variant);
+  BertTokenizer *tokenizer = tokenizer_load_path (dir);
+  remove_folder (dir);
+  return tokenizer;
+}
+
+static void
+test_texts_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *texts_path = g_build_filename (data_dir, "mpnet-slow", "texts.txt", NULL);
+  char *expected_path = g_build_filename (data_dir, "mpnet-slow", variant, "expected.txt", NULL);
+  BertTokenizer *tokenizer = load_variant (variant);
+
+  g_assert_null (bert_tokenizer_get_warning (tokenizer));
+  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 200);
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (texts_path);
+}
+
+static void
+test_pairs_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  char *expected_path = g_build_filename (data_dir, "mpnet-slow", variant, "expected-pairs.txt", NULL);
+  BertTokenizer *tokenizer = load_variant (variant);
+
+  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (cases_path);
+}
+
+/* The all-mpnet folder with vocab.txt replaced by vocab (NULL: kept), encoding text. */
+static char *
+encode_all_mpnet (const char *vocab, const char *text)
+{
+  char *dir = make_folder ("all-mpnet");
+  GError *error = NULL;
+  BertEncoding encoding;
+
+  if (vocab != NULL)
+    write_file_in (dir, "vocab.txt", vocab, -1);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
+  char *described = encoding_describe (&encoding, FALSE);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  remove_folder (dir);
+  return described;
+}
+
+/* vocab.txt with every "\n" made "\r\n", spaces, a tab and U+3000 at line ends and no
+ * final newline: tokenizers' WordPiece::read_file gives the same tokens (lines less their
+ * whitespace at the end), so the same encoding. */
+static void
+test_vocab_line_ends_are_read (void)
+{
+  const char *text = "Hello <mask> world, naïve 東京!";
+  char *path = g_build_filename (data_dir, "mpnet-slow", "vocab.txt", NULL);
+  char *vocab = read_file_contents (path, NULL);
+  char **lines = g_strsplit (vocab, "\n", -1);
+  guint n = g_strv_length (lines);
+
+  g_assert_cmpstr (lines[n - 1], ==, "");
+  g_free (lines[n - 1]);
+  lines[n - 1] = NULL;
+  for (guint i = 0; i < n - 1; i += 3) {
+    char *padded = g_strconcat (lines[i], i % 2 ? " \t" : "\xe3\x80\x80 ", NULL);
+    g_free (lines[i]);
+    lines[i] = padded;
+  }
+  char *edited = g_strjoinv ("\r\n", lines);
+  char *expected = encode_all_mpnet (NULL, text), *got = encode_all_mpnet (edited, text);
+  g_assert_cmpstr (got, ==, expected);
+  g_free (got);
+  g_free (expected);
+  g_free (edited);
+  g_strfreev (lines);
+  g_free (vocab);
+  g_free (path);
+}
+
+/* ---- refusals ---- */
+
+/* Loads the all-mpnet folder with file name's contents replaced (NULL: removed), and checks
+ * the error holds each of the NULL-ended needles. */
+static void
+expect_refused (const char *name, const char *contents, int code, ...)
+{
+  char *dir = make_folder ("all-mpnet");
+  char *path = g_build_filename (dir, name, NULL);
+  GError *error = NULL;
+  va_list needles;
+
+  if (contents != NULL)
+    write_file_in (dir, name, contents, -1);
+  else
+    g_unlink (path);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, code);
+  g_test_message ("%s", error->message);
+  va_start (needles, code);
+  assert_message_holds (error->message, needles);
+  va_end (needles);
+  g_assert_nonnull (strstr (error->message, dir));
+  g_error_free (error);
+  g_free (path);
+  remove_folder (dir);
+}
+
+/* Settings with which transformers builds more than MPNetTokenizer's tokenizer. */
+static void
+test_other_settings_are_refused (void)
+{
+  expect_refused ("tokenizer_config.json",
+      "{\"tokenizer_class\": \"MPNetTokenizer\", \"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\"}}}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
+  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
+  expect_refused ("added_tokens.json", "{\"<user>\": 1501}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "added_tokens.json", "save_pretrained", NULL);
+  expect_refused ("tokenizer_config.json",
+      "{\"tokenizer_class\": \"MPNetTokenizer\", \"auto_map\": {\"AutoTokenizer\": [\"x.T\", null]}}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "auto_map", NULL);
+}
+
+static void
+test_malformed_files_are_refused (void)
+{
+  expect_refused ("vocab.txt", "<s>\n<pad>\nhello\n</s>\nhello \n", BERT_TOKENIZER_ERROR_FORMAT,
+      "vocab.txt:5: duplicate token 'hello' (first on line 3)", NULL);
+  expect_refused ("vocab.txt", "<s>\n</s>\n\xff\n", BERT_TOKENIZER_ERROR_FORMAT,
+      "vocab.txt:3: not a line of UTF-8", NULL);
+  expect_refused ("vocab.txt", "", BERT_TOKENIZER_ERROR_FORMAT, "vocab.txt: the file is empty", NULL);
+  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"MPNetTokenizer\", \"strip_accents\": 1}",
+      BERT_TOKENIZER_ERROR_FORMAT, "tokenizer_config.json", "strip_accents", NULL);
+  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "mask_token", NULL);
+}
+
+/* A BERT folder's vocab.txt is still BERT's: the class decides, not the file. */
+static void
+test_bert_class_keeps_bert_template (void)
+{
+  const char *text = "hello";
+  char *dir = make_folder ("all-mpnet");
+  GError *error = NULL;
+  BertEncoding encoding;
+
+  write_file_in (dir, "tokenizer_config.json",
+      "{\"tokenizer_class\": \"BertTokenizer\", \"cls_token\": \"<s>\", \"sep_token\": \"</s>\", "
+      "\"unk_token\": \"[UNK]\"}",
+      -1);
+  write_file_in (dir, "config.json", "{\"model_type\": \"bert\"}", -1);
+  char *map_path = g_build_filename (dir, "special_tokens_map.json", NULL);
+  g_unlink (map_path);
+  g_free (map_path);
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
+  g_assert_no_error (error);
+  bert_encoding_init (&encoding);
+  g_assert_true (
+      bert_tokenizer_encode_pair (tokenizer, text, strlen (text), text, strlen (text), 0, &encoding, &error));
+  g_assert_no_error (error);
+  /* BERT's pair: <s> A </s> B </s>, B and its </s> of type 1; MPNet's would be
+   * <s> A </s></s> B </s>, all of type 0 */
+  g_assert_cmpint (encoding.type_ids[encoding.n_tokens - 1], ==, 1);
+  bert_encoding_clear (&encoding);
+  bert_tokenizer_free (tokenizer);
+  remove_folder (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc != 2) {
+    g_printerr ("usage: test-mpnet-slow-files DATA_DIR\n");
+    return 2;
+  }
+  data_dir = argv[1];
+  test_add_per_name ("/mpnet-slow/texts", variants, G_N_ELEMENTS (variants), test_texts_match_transformers);
+  test_add_per_name ("/mpnet-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
+  g_test_add_func ("/mpnet-slow/vocab-line-ends", test_vocab_line_ends_are_read);
+  g_test_add_func ("/mpnet-slow/other-settings-refused", test_other_settings_are_refused);
+  g_test_add_func ("/mpnet-slow/malformed-files-refused", test_malformed_files_are_refused);
+  g_test_add_func ("/mpnet-slow/bert-class-keeps-bert-template", test_bert_class_keeps_bert_template);
+  return g_test_run ();
+}
