@@ -44,7 +44,6 @@ typedef struct {
 
 typedef struct {
   uint32_t n_units; /* 256 past the highest base, so that no step leaves the array */
-  uint32_t depth;   /* the longest piece's bytes: the most pieces a walk finds */
   BertTrieUnit *units;
 } BertPieceTrie;
 

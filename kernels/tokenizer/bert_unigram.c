@@ -181,8 +181,7 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
   g_array_append_val (labels, root_label);
   g_array_append_val (parents, root);
   g_array_append_val (ids, none);
-  trie->depth = 0;
-  for (uint32_t depth = 1; n_active > 0; trie->depth = depth++) {
+  for (uint32_t depth = 1; n_active > 0; depth++) {
     guint kept = 0;
     uint32_t last_node = 0, last_parent = 0;
     for (guint i = 0; i < n_active; i++) {
@@ -291,104 +290,6 @@ offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uin
   return single;
 }
 
-/* Long words: the walks from all starts first, WALK_LANES at a time, round robin, each
- * lane's next unit prefetched a turn before it is read, and an ended walk's lane taking
- * the next start at once, so that the units' cache misses overlap. The pieces found from
- * each start go to its own row (ends increasing, then ROW_END), which offer_found replays
- * in the order of offer_pieces, so that ties are kept. */
-#define WALK_LANES 4
-#define SHORT_WORD_BYTES 0 /* words this short keep offer_pieces's walks */
-#define ROW_END UINT32_MAX
-#define LANE_DEAD UINT32_MAX
-
-/* A lane walks from the next start into the next row, or is dead past the last start
- * (then it writes only to the spare slot, and never ends a row): 1 if it walks. */
-static inline uint32_t
-lane_begin (const BertTrieUnit *units, const char *text, uint32_t length, uint32_t *next_start,
-    uint32_t *restrict *rows, uint32_t row_size, uint32_t *spare, uint32_t *start, uint32_t *end,
-    uint32_t *unit, uint32_t *restrict *out)
-{
-  if (*next_start >= length) {
-    *start = LANE_DEAD;
-    *end = 1;
-    *unit = 0;
-    *out = spare;
-    return 0;
-  }
-  *start = *next_start;
-  *end = *start + 1;
-  *unit = units[0].base + (unsigned char) text[*start];
-  *out = *rows;
-  *rows += row_size;
-  *next_start += bert_utf8_length ((unsigned char) text[*start]);
-  return 1;
-}
-
-static void
-find_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uint32_t *restrict rows,
-    uint32_t row_size, uint32_t *spare)
-{
-  const BertTrieUnit *units = unigram->trie.units;
-  const double *scores = unigram->scores;
-  uint32_t unit[WALK_LANES], end[WALK_LANES], start[WALK_LANES];
-  uint32_t *restrict out[WALK_LANES];
-  uint32_t next_start = 0, live = 0;
-
-  for (int k = 0; k < WALK_LANES; k++)
-    live += lane_begin (units, text, length, &next_start, &rows, row_size, spare, &start[k], &end[k],
-        &unit[k], &out[k]);
-  while (live > 0) {
-    uint32_t ended = 0;
-    /* branch free: a walk's end is met once a round for all lanes, not once a walk */
-#pragma GCC unroll 8
-    for (int k = 0; k < WALK_LANES; k++) {
-      BertTrieUnit at = units[unit[k]];
-      uint32_t label = (unsigned char) text[end[k] - 1];
-      uint32_t valid = (unit[k] != 0) & ((at.piece & ((1u << UNIT_LABEL_BITS) - 1)) == (UNIT_USED | label));
-      int32_t id = (int32_t) (at.piece >> UNIT_LABEL_BITS) - 1;
-      __builtin_prefetch (&scores[id]);
-      *out[k] = (uint32_t) id << 8 | (end[k] - start[k]);
-      out[k] += valid & (id >= 0);
-      uint32_t more = valid & (end[k] < length);
-      uint32_t next = at.base + (unsigned char) text[end[k] - (end[k] == length)];
-      unit[k] = more ? next : 0;
-      end[k] += more;
-      __builtin_prefetch (&units[unit[k]]);
-      ended |= (more ^ 1) << k;
-    }
-    if (ended != 0) {
-      for (int k = 0; k < WALK_LANES; k++) {
-        if (!(ended >> k & 1) || start[k] == LANE_DEAD)
-          continue;
-        *out[k] = ROW_END;
-        live -= 1
-            - lane_begin (units, text, length, &next_start, &rows, row_size, spare, &start[k], &end[k],
-                &unit[k], &out[k]);
-      }
-    }
-  }
-}
-
-static void
-offer_found (const BertUnigram *unigram, const char *text, uint32_t length, const uint32_t *rows,
-    uint32_t row_size, Node *nodes)
-{
-  for (uint32_t start = 0; start < length; rows += row_size) {
-    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    double base = nodes[start].score;
-    gboolean single = FALSE;
-    for (const uint32_t *found = rows; *found != ROW_END; found++) {
-      uint32_t piece_length = *found & 0xff;
-      int32_t id = (int32_t) (*found >> 8);
-      offer (&nodes[start + piece_length], base + unigram->scores[id], (int32_t) start, id);
-      single |= piece_length == char_length;
-    }
-    if (!single)
-      offer (&nodes[start + char_length], base + unigram->unk_score, (int32_t) start, unigram->unk_id);
-    start += char_length;
-  }
-}
-
 /* out: the next free piece (the caller has made room for one piece per byte). */
 static void
 push_piece (BertPiece **out, int32_t id, uint32_t start, uint32_t end)
@@ -426,11 +327,8 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  /* the nodes, the ends of the best path's pieces, then (long words) the pieces found per
-   * start: at most one per byte walked */
-  uint32_t row_size = MIN (length, unigram->trie.depth) + 1;
-  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t)
-      + ((gsize) length * row_size + 1) * sizeof (uint32_t);
+  /* the nodes, then the ends of the best path's pieces */
+  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t);
   if (scratch->len < needed)
     g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
@@ -438,18 +336,12 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
-  if (length <= SHORT_WORD_BYTES || unigram->trie.depth > 255) {
-    for (uint32_t start = 0; start < length;) {
-      uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-      if (!offer_pieces (unigram, text, length, start, char_length, nodes))
-        offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-            unigram->unk_id);
-      start += char_length;
-    }
-  } else {
-    uint32_t *rows = path + length;
-    find_pieces (unigram, text, length, rows, row_size, rows + (gsize) length * row_size);
-    offer_found (unigram, text, length, rows, row_size, nodes);
+  for (uint32_t start = 0; start < length;) {
+    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
+    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
+      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
+          unigram->unk_id);
+    start += char_length;
   }
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
