@@ -154,17 +154,6 @@ read_merges (const char *path, JsonObject *vocab, GError **error)
 
 /* ---- the document ---- */
 
-static JsonNode *
-special_pair (const char *content, gint64 id)
-{
-  JsonArray *pair = json_array_sized_new (2);
-  json_array_add_string_element (pair, content);
-  json_array_add_int_element (pair, id);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, pair);
-  return node;
-}
-
 static JsonObject *
 bpe_model (JsonObject *vocab, JsonArray *merges)
 {
@@ -187,7 +176,6 @@ roberta_document (JsonObject *vocab, JsonArray *merges, const RobertaSettings *s
 {
   JsonObject *root = json_object_new ();
   JsonObject *pre_tokenizer = json_object_new ();
-  JsonObject *post_processor = json_object_new ();
   gint64 cls_id, sep_id;
 
   json_object_set_string_member (root, "version", "1.0");
@@ -201,14 +189,9 @@ roberta_document (JsonObject *vocab, JsonArray *merges, const RobertaSettings *s
   json_object_set_boolean_member (pre_tokenizer, "trim_offsets", TRUE);
   json_object_set_boolean_member (pre_tokenizer, "use_regex", TRUE);
   json_object_set_object_member (root, "pre_tokenizer", pre_tokenizer);
-  json_object_set_string_member (post_processor, "type", "RobertaProcessing");
-  json_object_set_member (post_processor, "sep",
-      special_pair (settings->special[BERT_SPECIAL_SEP].content, sep_id));
-  json_object_set_member (post_processor, "cls",
-      special_pair (settings->special[BERT_SPECIAL_CLS].content, cls_id));
-  json_object_set_boolean_member (post_processor, "trim_offsets", settings->trim_offsets);
-  json_object_set_boolean_member (post_processor, "add_prefix_space", settings->add_prefix_space);
-  json_object_set_object_member (root, "post_processor", post_processor);
+  json_object_set_object_member (root, "post_processor",
+      bert_slow_tokenizer_roberta_processing (settings->special, cls_id, sep_id, settings->trim_offsets,
+          settings->add_prefix_space));
   json_object_set_object_member (root, "model", bpe_model (vocab, merges));
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, root);

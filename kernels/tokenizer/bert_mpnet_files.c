@@ -151,17 +151,6 @@ read_strip_accents (const BertSlowTokenizerConfig *config, JsonNode **strip_acce
   return TRUE;
 }
 
-static JsonNode *
-special_pair (const char *content, gint64 id)
-{
-  JsonArray *pair = json_array_sized_new (2);
-  json_array_add_string_element (pair, content);
-  json_array_add_int_element (pair, id);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-  json_node_take_array (node, pair);
-  return node;
-}
-
 static JsonObject *
 bert_normalizer (const MPNetSettings *settings)
 {
@@ -191,7 +180,6 @@ mpnet_document (JsonObject *vocab, const MPNetSettings *settings)
 {
   JsonObject *root = json_object_new ();
   JsonObject *pre_tokenizer = json_object_new ();
-  JsonObject *post_processor = json_object_new ();
   gint64 cls_id, sep_id;
 
   json_object_set_string_member (root, "version", "1.0");
@@ -202,14 +190,8 @@ mpnet_document (JsonObject *vocab, const MPNetSettings *settings)
   json_object_set_object_member (root, "normalizer", bert_normalizer (settings));
   json_object_set_string_member (pre_tokenizer, "type", "BertPreTokenizer");
   json_object_set_object_member (root, "pre_tokenizer", pre_tokenizer);
-  json_object_set_string_member (post_processor, "type", "RobertaProcessing");
-  json_object_set_member (post_processor, "sep",
-      special_pair (settings->special[BERT_SPECIAL_SEP].content, sep_id));
-  json_object_set_member (post_processor, "cls",
-      special_pair (settings->special[BERT_SPECIAL_CLS].content, cls_id));
-  json_object_set_boolean_member (post_processor, "trim_offsets", TRUE);
-  json_object_set_boolean_member (post_processor, "add_prefix_space", FALSE);
-  json_object_set_object_member (root, "post_processor", post_processor);
+  json_object_set_object_member (root, "post_processor",
+      bert_slow_tokenizer_roberta_processing (settings->special, cls_id, sep_id, TRUE, FALSE));
   json_object_set_object_member (root, "model",
       wordpiece_model (vocab, settings->special[BERT_SPECIAL_UNK].content));
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);

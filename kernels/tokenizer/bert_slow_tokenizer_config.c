@@ -399,3 +399,27 @@ bert_slow_tokenizer_config_get_bool (const BertSlowTokenizerConfig *config, cons
   g_free (file);
   return ok;
 }
+
+static JsonNode *
+special_pair (const char *content, gint64 id)
+{
+  JsonArray *pair = json_array_sized_new (2);
+  json_array_add_string_element (pair, content);
+  json_array_add_int_element (pair, id);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, pair);
+  return node;
+}
+
+JsonObject *
+bert_slow_tokenizer_roberta_processing (const BertSpecialToken *special, gint64 cls_id, gint64 sep_id,
+    gboolean trim_offsets, gboolean add_prefix_space)
+{
+  JsonObject *post_processor = json_object_new ();
+  json_object_set_string_member (post_processor, "type", "RobertaProcessing");
+  json_object_set_member (post_processor, "sep", special_pair (special[BERT_SPECIAL_SEP].content, sep_id));
+  json_object_set_member (post_processor, "cls", special_pair (special[BERT_SPECIAL_CLS].content, cls_id));
+  json_object_set_boolean_member (post_processor, "trim_offsets", trim_offsets);
+  json_object_set_boolean_member (post_processor, "add_prefix_space", add_prefix_space);
+  return post_processor;
+}

@@ -95,6 +95,11 @@ JsonObject *bert_special_token_to_added_token (const BertSpecialToken *token, gi
 JsonArray *bert_slow_tokenizer_added_tokens (const BertSpecialToken *special, JsonObject *vocab,
     gboolean normalizer, gint64 *cls_id, gint64 *sep_id);
 
+/* tokenizer.json's RobertaProcessing post-processor (`<s> A </s>`, pairs
+ * `<s> A </s></s> B </s>`) with SPECIAL's cls and sep at CLS_ID and SEP_ID. */
+JsonObject *bert_slow_tokenizer_roberta_processing (const BertSpecialToken *special, gint64 cls_id,
+    gint64 sep_id, gboolean trim_offsets, gboolean add_prefix_space);
+
 /* The top-level object of the JSON file at PATH, or NULL with an error naming the line. */
 JsonNode *bert_slow_tokenizer_read_json_object (const char *path, GError **error);
 
