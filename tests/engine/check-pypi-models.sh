@@ -54,7 +54,7 @@ for dtype in float32 float16 bfloat16; do
     "$work/real-text.txt" "$folder" --dtype $dtype
   build/tests/engine/test-engine-parity "$folder" "$folder/reference.jsonl"
   echo "== the same texts through the elements ($dtype)"
-  GST_PLUGIN_PATH="$PWD/build/plugin" /usr/bin/python3 tests/engine/check-pypi-e5-elements.py "$folder" -v
+  GST_PLUGIN_PATH="$PWD/build/plugin" /usr/bin/python3 tests/engine/check-pypi-elements.py "$folder" --prompt "query: " -v
 done
 
 echo "== the CPU's bf16 and int8 products against its fp32 (skips without AVX512_BF16/VNNI)"

