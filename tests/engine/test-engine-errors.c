@@ -427,6 +427,11 @@ test_roberta_pad_token_past_positions (void)
 
   engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 25");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "pad_token_id 25", NULL);
+  /* The largest 64-bit id: no overflow computing the first position (run under UBSan). */
+  engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 25",
+      "\"pad_token_id\": 9223372036854775807");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "pad_token_id 9223372036854775807",
+      NULL);
   g_free (folder);
 }
 
@@ -775,6 +780,28 @@ test_id2label_with_gap (void)
   g_free (folder);
 }
 
+/* An empty id2label names no label: the classifier's rows give them, as without one, and
+ * nothing leaks (run under ASan). */
+static void
+test_id2label_empty (void)
+{
+  BertTestModelSpec options;
+  BertModel *model;
+  char *folder;
+
+  bert_test_model_spec_init (&options);
+  options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  options.num_labels = 2;
+  folder = engine_test_make_model (&options);
+  engine_test_replace_in_file (folder, "config.json", "\"id2label\": {\"0\": \"label0\", \"1\": \"label1\"}",
+      "\"id2label\": {}");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.num_labels, ==, 2);
+  g_assert_cmpstr (model->config.id2label[1], ==, "LABEL_1");
+  bert_model_unref (model);
+  g_free (folder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/other-task-class-runs-the-encoder",
       test_other_task_class_runs_the_encoder);
   g_test_add_func ("/engine/errors/id2label-with-gap", test_id2label_with_gap);
+  g_test_add_func ("/engine/errors/id2label-empty", test_id2label_empty);
   status = g_test_run ();
   engine_test_cleanup ();
   return status;
