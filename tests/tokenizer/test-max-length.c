@@ -208,6 +208,26 @@ test_malformed (void)
   g_free (close);
 }
 
+/* An integer past 64 bits in another member of the same name (nested elsewhere, or a
+ * duplicate that an earlier member gave) does not make the length read "no limit". */
+static void
+test_oversized_elsewhere (void)
+{
+  check_limit (bert_config,
+      "{\"model_max_length\": 8, \"x\": {\"model_max_length\": 99999999999999999999999}}", NULL, 8, NULL);
+  check_limit (bert_config, "{\"model_max_length\": 99999999999999999999999, \"model_max_length\": 8}", NULL,
+      8, NULL);
+  check_limit (bert_config, NULL,
+      "{\"max_seq_length\": 8, \"x\": [{\"max_seq_length\": 99999999999999999999999}]}", 8, NULL);
+  check_limit (bert_config, NULL,
+      "{\"tokenizer_args\": {\"model_max_length\": 8}, "
+      "\"processor_kwargs\": {\"model_max_length\": 99999999999999999999999}}",
+      8, NULL);
+  /* where the member itself is past 64 bits, it still is no limit */
+  check_limit (bert_config,
+      "{\"x\": {\"model_max_length\": 8}, \"model_max_length\": 99999999999999999999999}", NULL, 24, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,6 +238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/max-length/roberta-offset", test_roberta_offset);
   g_test_add_func ("/tokenizer/max-length/module-file", test_module_file);
   g_test_add_func ("/tokenizer/max-length/malformed", test_malformed);
+  g_test_add_func ("/tokenizer/max-length/oversized-elsewhere", test_oversized_elsewhere);
   int status = g_test_run ();
   scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);
