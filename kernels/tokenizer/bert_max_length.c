@@ -196,8 +196,9 @@ read_length (const SettingsFile *file, JsonObject *object, const char *parent, c
 }
 
 /* config.json's position table: its rows, and those a token can use: RoBERTa and its kin
- * number positions from pad_token_id + 1 (1 unless set). config.json's errors are left to
- * the engine, which reads it whole; here a malformed one gives no positions. */
+ * number positions from pad_token_id + 1 (1 unless set), MPNet from 2 whatever
+ * pad_token_id says (MPNetEmbeddings' padding_idx is always 1). config.json's errors are
+ * left to the engine, which reads it whole; here a malformed one gives no positions. */
 static void
 read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
 {
@@ -216,6 +217,8 @@ read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
       || json_node_get_int (node) < 1)
     return;
   *rows = *usable = json_node_get_int (node);
+  if (strcmp (model_type, "mpnet") == 0)
+    *usable = *rows > 2 ? *rows - 2 : 0;
   for (guint i = 0; i < G_N_ELEMENTS (offset_types); i++) {
     if (strcmp (model_type, offset_types[i]) != 0)
       continue;

@@ -129,6 +129,21 @@ test_roberta_offset (void)
   check_limit (roberta_config, NULL, "{\"max_seq_length\": 26}", 24, "max_seq_length 26");
 }
 
+/* MPNet numbers positions from 2 whatever pad_token_id says: its table (258) has 256
+ * positions, the limit where no setting gives a smaller one. */
+static void
+test_mpnet_offset (void)
+{
+  const char *mpnet_config = "{\"model_type\": \"mpnet\", \"max_position_embeddings\": 258, "
+                             "\"pad_token_id\": 7}";
+
+  check_limit (mpnet_config, NULL, NULL, 256, "max_position_embeddings 258");
+  check_limit (mpnet_config, "{\"model_max_length\": 257}", NULL, 256, "model_max_length 257");
+  check_limit (mpnet_config, "{\"model_max_length\": 512}", NULL, 256, "max_position_embeddings 258");
+  check_limit (mpnet_config, "{\"model_max_length\": 256}", NULL, 256, NULL);
+  check_limit (mpnet_config, NULL, "{\"max_seq_length\": 128}", 128, NULL);
+}
+
 /* sentence-transformers' older module file names, and the tokenizer kwargs of the module
  * file, which it hands the tokenizer over max_seq_length (tokenizer_args over
  * processor_kwargs), uncapped. */
@@ -236,6 +251,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/max-length/model-max-length", test_model_max_length);
   g_test_add_func ("/tokenizer/max-length/max-seq-length", test_max_seq_length);
   g_test_add_func ("/tokenizer/max-length/roberta-offset", test_roberta_offset);
+  g_test_add_func ("/tokenizer/max-length/mpnet-offset", test_mpnet_offset);
   g_test_add_func ("/tokenizer/max-length/module-file", test_module_file);
   g_test_add_func ("/tokenizer/max-length/malformed", test_malformed);
   g_test_add_func ("/tokenizer/max-length/oversized-elsewhere", test_oversized_elsewhere);
