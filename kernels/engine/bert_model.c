@@ -498,7 +498,7 @@ token_classifier_activation_warning (const BertConfig *config)
 }
 
 /* A checkpoint with a layer past config.json's count: transformers runs the config's
- * layers and only logs the rest as unused weights, and so does the engine, but a config
+ * layers and only reports the rest as UNEXPECTED keys, and so does the engine, but a config
  * edited or copied wrongly gives other outputs than the checkpoint was trained for. */
 static char *
 unused_layers_warning (const BertModel *model)
@@ -510,9 +510,10 @@ unused_layers_warning (const BertModel *model)
   char *warning = NULL;
 
   if (tensor != NULL)
-    warning = g_strdup_printf ("%s holds tensor '%s', of a layer past config.json's %s %d: it is not "
-                               "used (as in transformers, which logs it as an unused weight); check that "
-                               "config.json belongs to these weights",
+    warning = g_strdup_printf (
+        "%s holds tensor '%s', of a layer past config.json's %s %d: it is not "
+        "used (transformers runs the same layers and reports it as an UNEXPECTED key); check that "
+        "config.json belongs to these weights",
         BERT_MODEL_PRIVATE (model)->weights_file->path, tensor->name,
         model->config.family == BERT_FAMILY_DISTILBERT ? "n_layers" : "num_hidden_layers",
         model->config.num_layers);
