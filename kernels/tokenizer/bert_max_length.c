@@ -74,45 +74,62 @@ settings_file_open (SettingsFile *file, const char *folder, const char *name, GE
   return TRUE;
 }
 
-/* The end of the JSON string that opens at text[start] (its closing quote). */
+/* Where the string that opens at text[start] ends: its closing quote, or the text's
+ * terminating NUL. json-glib reads strings in single quotes (without escapes) besides
+ * JSON's. */
 static gsize
 string_end (const char *text, gsize start)
 {
+  char quote = text[start];
   gsize at = start + 1;
 
-  while (text[at] != '"')
-    at += text[at] == '\\' ? 2 : 1;
+  while (text[at] != '\0' && text[at] != quote)
+    at += quote == '"' && text[at] == '\\' && text[at + 1] != '\0' ? 2 : 1;
   return at;
 }
 
+/* The first position from at that is neither whitespace nor in a comment, which
+ * json-glib skips between tokens (C's, between slash-star and star-slash). */
+static gsize
+skip_blanks (const char *text, gsize at)
+{
+  for (;;) {
+    while (g_ascii_isspace (text[at]))
+      at++;
+    if (text[at] != '/' || text[at + 1] != '*')
+      return at;
+    const char *close = strstr (text + at + 2, "*/");
+    at = close != NULL ? (gsize) (close - text) + 2 : strlen (text);
+  }
+}
+
 /* The value of the last member field of the top-level object (parent NULL) or of its
- * member object parent, in text, a valid JSON document: where json-glib reads the member
- * (the last of duplicates wins), and no other member of that name (nested elsewhere, or
- * inside a string), which the file may also hold. NULL where there is none. */
+ * member object parent, in text, a document json-glib parsed: where json-glib reads the
+ * member (the last of duplicates wins), and no other member of that name (nested
+ * elsewhere, inside a string or a comment), which the file may also hold. NULL where there
+ * is none. */
 static const char *
 find_member_value (const char *text, const char *parent, const char *field)
 {
-  const char *value = NULL, *key;
-  gsize key_length = 0, field_length = strlen (field), parent_length = parent ? strlen (parent) : 0;
+  const char *value = NULL;
+  gsize field_length = strlen (field), parent_length = parent ? strlen (parent) : 0;
   gboolean in_parent = FALSE, parent_key = FALSE;
   int depth = 0;
 
-  for (gsize at = 0; text[at] != '\0'; at++) {
-    if (text[at] == '"') {
-      gsize end = string_end (text, at), next = end + 1;
+  for (gsize at = skip_blanks (text, 0); text[at] != '\0'; at = skip_blanks (text, at + 1)) {
+    if (text[at] == '"' || text[at] == '\'') {
+      gsize end = string_end (text, at), next;
+      const char *key = text + at + 1;
+      gsize key_length = end - at - 1;
 
-      key = text + at + 1;
-      key_length = end - at - 1;
-      while (g_ascii_isspace (text[next]))
-        next++;
+      if (text[end] == '\0')
+        break;
+      next = skip_blanks (text, end + 1);
       if (text[next] == ':' && depth == 1)
         parent_key = parent != NULL && key_length == parent_length && memcmp (key, parent, key_length) == 0;
       if (text[next] == ':' && key_length == field_length && memcmp (key, field, field_length) == 0
-          && (parent == NULL ? depth == 1 : depth == 2 && in_parent)) {
-        value = text + next + 1;
-        while (g_ascii_isspace (*value))
-          value++;
-      }
+          && (parent == NULL ? depth == 1 : depth == 2 && in_parent))
+        value = text + skip_blanks (text, next + 1);
       at = end;
     } else if (text[at] == '{' || text[at] == '[') {
       if (depth == 1)

@@ -238,6 +238,13 @@ test_oversized_elsewhere (void)
       "{\"tokenizer_args\": {\"model_max_length\": 8}, "
       "\"processor_kwargs\": {\"model_max_length\": 99999999999999999999999}}",
       8, NULL);
+  /* json-glib also reads C comments and strings in single quotes: a quote or a member
+   * in them is not read (a quote in a comment once made the scan read past the text) */
+  check_limit (bert_config, "{\"model_max_length\": 8 /* \" */}", NULL, 8, NULL);
+  check_limit (bert_config, "{/* \"model_max_length\": 99999999999999999999999, */ \"model_max_length\": 8}",
+      NULL, 8, NULL);
+  check_limit (bert_config, "{\"x\": 'a\"b', \"model_max_length\": 8}", NULL, 8, NULL);
+  check_limit (bert_config, "{'model_max_length': 99999999999999999999999}", NULL, 24, NULL);
   /* where the member itself is past 64 bits, it still is no limit */
   check_limit (bert_config,
       "{\"x\": {\"model_max_length\": 8}, \"model_max_length\": 99999999999999999999999}", NULL, 24, NULL);
