@@ -133,6 +133,13 @@ def main():
     write(os.path.join(CORPUS, "vocab", "mpnet"), mpnet_vocab)
     write(os.path.join(CORPUS, "vocab", "mpnet-trimmed-ends"),
           "\r\n".join(mpnet_vocab.split("\n")[:12]) + "\r\nhello\u00a0\r\n\u3000\nworld \n##s\t")
+    # What json-glib reads beyond JSON (C comments, strings in single quotes) around the
+    # length settings that bert_max_length.c scans the text for, with a nested member of
+    # the same name past 64 bits (one file is tokenizer_config.json and
+    # sentence_bert_config.json in turn).
+    write(os.path.join(CORPUS, "tokenizer-json", "config-length-comments"),
+          '{"model_max_length": 8 /* " */, "x": {"model_max_length": 99999999999999999999999},\n'
+          " 'tokenizer_args': {'model_max_length': 12}, \"max_seq_length\": 10}\n")
     # Duplicate keys: json.dumps cannot write them, JSON-GLib keeps the last.
     write(os.path.join(CORPUS, "tokenizer-json", "duplicate-normalizer"),
           json.dumps(base(), indent=1, ensure_ascii=False)[:-2]
