@@ -198,7 +198,8 @@ read_position_offset (BertConfig *config, JsonObject *object, const char *path, 
   }
   if (node != NULL)
     padding_idx = json_node_get_int (node);
-  if (padding_idx < 0 || padding_idx + 1 >= config->max_position_embeddings) {
+  /* Compared without adding 1, which overflows at pad_token_id 2^63 - 1. */
+  if (padding_idx < 0 || padding_idx >= config->max_position_embeddings - 1) {
     if (config->family == BERT_FAMILY_MPNET)
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
           "%s: max_position_embeddings %d leaves no position (MPNet's positions start at 2)", path,
@@ -407,6 +408,9 @@ read_id2label (BertConfig *config, JsonObject *object, const char *path, GError 
   }
   labels = json_node_get_object (node);
   n_labels = json_object_get_size (labels);
+  /* {} names no label: as without id2label, the classifier's rows give the labels. */
+  if (n_labels == 0)
+    return TRUE;
   if (n_labels > BERT_MAX_LABELS) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: id2label has %u labels, more than %d", path, n_labels, BERT_MAX_LABELS);

@@ -497,6 +497,50 @@ token_classifier_activation_warning (const BertConfig *config)
       config->cross_encoder_activation);
 }
 
+/* A checkpoint with a layer past config.json's count: transformers runs the config's
+ * layers and only reports the rest as UNEXPECTED keys, and so does the engine, but a config
+ * edited or copied wrongly gives other outputs than the checkpoint was trained for. */
+static char *
+unused_layers_warning (const BertModel *model)
+{
+  const FamilyNames *names = names_of (model);
+  char *layer_prefix = g_strdup_printf (names->layer, model->config.num_layers);
+  char *linear = g_strconcat (layer_prefix, names->layer_parts[0], NULL);
+  const BertSafetensorsTensor *tensor = find_linear_weight (model, linear);
+  char *warning = NULL;
+
+  if (tensor != NULL)
+    warning = g_strdup_printf (
+        "%s holds tensor '%s', of a layer past config.json's %s %d: it is not "
+        "used (transformers runs the same layers and reports it as an UNEXPECTED key); check that "
+        "config.json belongs to these weights",
+        BERT_MODEL_PRIVATE (model)->weights_file->path, tensor->name,
+        model->config.family == BERT_FAMILY_DISTILBERT ? "n_layers" : "num_hidden_layers",
+        model->config.num_layers);
+  g_free (linear);
+  g_free (layer_prefix);
+  return warning;
+}
+
+/* The warnings of the folder, one after the other, or NULL where there is none. */
+static char *
+model_warning (const BertModel *model)
+{
+  char *warnings[] = { token_classifier_activation_warning (&model->config), unused_layers_warning (model) };
+  GString *joined = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (warnings); i++) {
+    if (warnings[i] == NULL)
+      continue;
+    if (joined == NULL)
+      joined = g_string_new (warnings[i]);
+    else
+      g_string_append_printf (joined, "; %s", warnings[i]);
+    g_free (warnings[i]);
+  }
+  return joined ? g_string_free (joined, FALSE) : NULL;
+}
+
 static BertModel *
 load_model (const char *folder, GError **error)
 {
@@ -515,7 +559,7 @@ load_model (const char *folder, GError **error)
     model_free (model);
     return NULL;
   }
-  priv->warning = token_classifier_activation_warning (&model->config);
+  priv->warning = model_warning (model);
   return model;
 }
 

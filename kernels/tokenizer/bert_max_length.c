@@ -74,37 +74,105 @@ settings_file_open (SettingsFile *file, const char *folder, const char *name, GE
   return TRUE;
 }
 
-/* The digits of an integer past 64 bits that the text gives field (transformers writes
- * int(1e30) as model_max_length), which json-glib reads as garbage; NULL where there is none. */
-static char *
-find_oversized_integer (const char *text, const char *field)
+/* Where the string that opens at text[start] ends: its closing quote, or the text's
+ * terminating NUL. json-glib reads strings in single quotes (without escapes) besides
+ * JSON's. */
+static gsize
+string_end (const char *text, gsize start)
 {
-  char *key = g_strdup_printf ("\"%s\"", field), *literal = NULL;
+  char quote = text[start];
+  gsize at = start + 1;
 
-  for (const char *at = strstr (text, key); at != NULL && literal == NULL; at = strstr (at + 1, key)) {
-    const char *value = at + strlen (key);
-    gsize n;
+  while (text[at] != '\0' && text[at] != quote)
+    at += quote == '"' && text[at] == '\\' && text[at + 1] != '\0' ? 2 : 1;
+  return at;
+}
 
-    while (g_ascii_isspace (*value) || *value == ':')
-      value++;
-    for (n = 0; g_ascii_isdigit (value[n]) || (n == 0 && value[n] == '-'); n++)
-      ;
-    if (n == 0 || bert_json_find_oversized_integer (value, n, &literal) == 0)
-      g_clear_pointer (&literal, g_free);
+/* The first position from at that is neither whitespace nor in a comment, which
+ * json-glib skips between tokens (C's, between slash-star and star-slash). */
+static gsize
+skip_blanks (const char *text, gsize at)
+{
+  for (;;) {
+    while (g_ascii_isspace (text[at]))
+      at++;
+    if (text[at] != '/' || text[at + 1] != '*')
+      return at;
+    const char *close = strstr (text + at + 2, "*/");
+    at = close != NULL ? (gsize) (close - text) + 2 : strlen (text);
   }
-  g_free (key);
+}
+
+/* The value of the last member field of the top-level object (parent NULL) or of its
+ * member object parent, in text, a document json-glib parsed: where json-glib reads the
+ * member (the last of duplicates wins), and no other member of that name (nested
+ * elsewhere, inside a string or a comment), which the file may also hold. NULL where there
+ * is none. */
+static const char *
+find_member_value (const char *text, const char *parent, const char *field)
+{
+  const char *value = NULL;
+  gsize field_length = strlen (field), parent_length = parent ? strlen (parent) : 0;
+  gboolean in_parent = FALSE, parent_key = FALSE;
+  int depth = 0;
+
+  for (gsize at = skip_blanks (text, 0); text[at] != '\0'; at = skip_blanks (text, at + 1)) {
+    if (text[at] == '"' || text[at] == '\'') {
+      gsize end = string_end (text, at), next;
+      const char *key = text + at + 1;
+      gsize key_length = end - at - 1;
+
+      if (text[end] == '\0')
+        break;
+      next = skip_blanks (text, end + 1);
+      if (text[next] == ':' && depth == 1)
+        parent_key = parent != NULL && key_length == parent_length && memcmp (key, parent, key_length) == 0;
+      if (text[next] == ':' && key_length == field_length && memcmp (key, field, field_length) == 0
+          && (parent == NULL ? depth == 1 : depth == 2 && in_parent))
+        value = text + skip_blanks (text, next + 1);
+      at = end;
+    } else if (text[at] == '{' || text[at] == '[') {
+      if (depth == 1)
+        in_parent = text[at] == '{' && parent_key;
+      depth++;
+    } else if (text[at] == '}' || text[at] == ']') {
+      depth--;
+      if (depth == 1)
+        in_parent = FALSE;
+    }
+  }
+  return value;
+}
+
+/* The digits of an integer past 64 bits that the text gives field (of the top-level
+ * object, or of its object parent), which json-glib reads as garbage (transformers
+ * writes int(1e30) as model_max_length); NULL where there is none. */
+static char *
+find_oversized_integer (const char *text, const char *parent, const char *field)
+{
+  const char *value = find_member_value (text, parent, field);
+  char *literal = NULL;
+  gsize n;
+
+  if (value == NULL)
+    return NULL;
+  for (n = 0; g_ascii_isdigit (value[n]) || (n == 0 && value[n] == '-'); n++)
+    ;
+  if (n == 0 || bert_json_find_oversized_integer (value, n, &literal) == 0)
+    g_clear_pointer (&literal, g_free);
   return literal;
 }
 
-/* A length setting: absent or null leaves *set FALSE; a number past 1e20 is no limit
+/* A length setting, field of object (parent's member object in the file, the top-level
+ * one where parent is NULL): absent or null leaves *set FALSE; a number past 1e20 is no limit
  * (*value 0), and so is an integer past 64 bits where oversized_is_no_limit (else an
  * error). Anything else but an integer of at least 1 is an error: transformers
  * truncates nothing at 0 and fails on a negative or fractional length, or on a float
  * (16.0), except one of at least floats_capped_at, which sentence-transformers' cap at
  * the positions turns into their integer. */
 static gboolean
-read_length (const SettingsFile *file, JsonObject *object, const char *field, gboolean oversized_is_no_limit,
-    guint64 floats_capped_at, gboolean *set, guint64 *value, GError **error)
+read_length (const SettingsFile *file, JsonObject *object, const char *parent, const char *field,
+    gboolean oversized_is_no_limit, guint64 floats_capped_at, gboolean *set, guint64 *value, GError **error)
 {
   JsonNode *node = object ? json_object_get_member (object, field) : NULL;
   char *problem = NULL, *literal = NULL;
@@ -122,7 +190,7 @@ read_length (const SettingsFile *file, JsonObject *object, const char *field, gb
   *set = TRUE;
   is_integer = json_node_get_value_type (node) == G_TYPE_INT64;
   if (is_integer)
-    literal = find_oversized_integer (file->text, field);
+    literal = find_oversized_integer (file->text, parent, field);
   number = json_node_get_double (node);
   if (literal != NULL && (!oversized_is_no_limit || literal[0] == '-'))
     problem = g_strdup_printf ("%s does not fit in 64 bits", literal);
@@ -145,8 +213,9 @@ read_length (const SettingsFile *file, JsonObject *object, const char *field, gb
 }
 
 /* config.json's position table: its rows, and those a token can use: RoBERTa and its kin
- * number positions from pad_token_id + 1 (1 unless set). config.json's errors are left to
- * the engine, which reads it whole; here a malformed one gives no positions. */
+ * number positions from pad_token_id + 1 (1 unless set), MPNet from 2 whatever
+ * pad_token_id says (MPNetEmbeddings' padding_idx is always 1). config.json's errors are
+ * left to the engine, which reads it whole; here a malformed one gives no positions. */
 static void
 read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
 {
@@ -165,6 +234,8 @@ read_positions (const SettingsFile *config, guint64 *rows, guint64 *usable)
       || json_node_get_int (node) < 1)
     return;
   *rows = *usable = json_node_get_int (node);
+  if (strcmp (model_type, "mpnet") == 0)
+    *usable = *rows > 2 ? *rows - 2 : 0;
   for (guint i = 0; i < G_N_ELEMENTS (offset_types); i++) {
     if (strcmp (model_type, offset_types[i]) != 0)
       continue;
@@ -207,9 +278,9 @@ read_uncapped (const SettingsFile *sbert, gboolean *set, guint64 *value, char **
     field = kwargs_name;
     /* null there is transformers' no limit, uncapped all the same */
     if (!JSON_NODE_HOLDS_NULL (json_object_get_member (kwargs, "model_max_length"))
-        && !read_length (sbert, kwargs, "model_max_length", TRUE, 0, set, value, error))
+        && !read_length (sbert, kwargs, kwargs_name, "model_max_length", TRUE, 0, set, value, error))
       return FALSE;
-  } else if (!read_length (sbert, root, "max_seq_length", FALSE, 0, set, value, error)) {
+  } else if (!read_length (sbert, root, NULL, "max_seq_length", FALSE, 0, set, value, error)) {
     return FALSE;
   }
   if (*set && *value > 0)
@@ -299,7 +370,7 @@ bert_max_length_read (const char *folder, BertMaxLength *length, GError **error)
      * model_max_length, which it then never reads */
     ok = read_uncapped (&sbert, &uncapped_set, &uncapped, &uncapped_why, error)
         && (uncapped_set
-            || read_length (&tokenizer_config, tokenizer_config.root,
+            || read_length (&tokenizer_config, tokenizer_config.root, NULL,
                 model_max_length_field (tokenizer_config.root), TRUE, rows, &config_set, &model_max_length,
                 error));
   }

@@ -255,6 +255,25 @@ check_special (const BertSlowTokenizerConfig *config, guint i, const BertSpecial
   return TRUE;
 }
 
+/* An AddedToken object's members; an error names the member ("mask_token.lstrip"). */
+static gboolean
+read_added_token (JsonObject *added, const char *key, const char *file, BertSpecialToken *read,
+    GError **error)
+{
+  static const char *flags[] = { "single_word", "lstrip", "rstrip", "normalized" };
+  gboolean *values[] = { &read->single_word, &read->lstrip, &read->rstrip, &read->normalized };
+  char *field = g_strdup_printf ("%s.content", key);
+  gboolean ok = bert_json_get_string (added, "content", file, field, &read->content, error);
+
+  for (guint i = 0; ok && i < G_N_ELEMENTS (flags); i++) {
+    g_free (field);
+    field = g_strdup_printf ("%s.%s", key, flags[i]);
+    ok = bert_json_get_bool (added, flags[i], file, field, values[i], error);
+  }
+  g_free (field);
+  return ok;
+}
+
 /* "<mask>" or {"content": "<mask>", "lstrip": true, ...}, as transformers' AddedToken: a
  * string takes the flags of the class's default; null, as absent, leaves the token as it is. */
 static gboolean
@@ -267,12 +286,7 @@ read_special (BertSlowTokenizerConfig *config, JsonObject *object, guint i, cons
   if (node == NULL)
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
-    JsonObject *added = json_node_get_object (node);
-    if (!bert_json_get_string (added, "content", file, key, &read.content, error)
-        || !bert_json_get_bool (added, "single_word", file, key, &read.single_word, error)
-        || !bert_json_get_bool (added, "lstrip", file, key, &read.lstrip, error)
-        || !bert_json_get_bool (added, "rstrip", file, key, &read.rstrip, error)
-        || !bert_json_get_bool (added, "normalized", file, key, &read.normalized, error))
+    if (!read_added_token (json_node_get_object (node), key, file, &read, error))
       return FALSE;
   } else if (json_node_get_value_type (node) == G_TYPE_STRING) {
     read = config->class->defaults[i];

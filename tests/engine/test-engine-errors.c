@@ -427,6 +427,11 @@ test_roberta_pad_token_past_positions (void)
 
   engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 25");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "pad_token_id 25", NULL);
+  /* The largest 64-bit id: no overflow computing the first position (run under UBSan). */
+  engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 25",
+      "\"pad_token_id\": 9223372036854775807");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "pad_token_id 9223372036854775807",
+      NULL);
   g_free (folder);
 }
 
@@ -775,6 +780,58 @@ test_id2label_with_gap (void)
   g_free (folder);
 }
 
+/* A checkpoint with more layers than config.json says runs the config's layers, as
+ * transformers does, under a warning naming the first unused tensor; a matching one
+ * warns of nothing. */
+static void
+test_layers_past_config_warn (void)
+{
+  const char *families[] = { "mpnet-encoder-f32", "distilbert-token-f32" };
+  const char *counts[][2] = { { "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1" },
+    { "\"n_layers\": 2", "\"n_layers\": 1" } };
+  const char *tensors[] = { "encoder.layer.1.attention.attn.q.weight",
+    "distilbert.transformer.layer.1.attention.q_lin.weight" };
+  const char *fields[] = { "num_hidden_layers 1", "n_layers 1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++) {
+    char *folder = copy_family_model (families[i]);
+    BertModel *model = assert_load_succeeds (folder);
+
+    g_assert_null (bert_model_get_warning (model));
+    bert_model_unref (model);
+    engine_test_replace_in_file (folder, "config.json", counts[i][0], counts[i][1]);
+    model = assert_load_succeeds (folder);
+    g_assert_nonnull (bert_model_get_warning (model));
+    g_test_message ("%s", bert_model_get_warning (model));
+    g_assert_nonnull (strstr (bert_model_get_warning (model), tensors[i]));
+    g_assert_nonnull (strstr (bert_model_get_warning (model), fields[i]));
+    bert_model_unref (model);
+    g_free (folder);
+  }
+}
+
+/* An empty id2label names no label: the classifier's rows give them, as without one, and
+ * nothing leaks (run under ASan). */
+static void
+test_id2label_empty (void)
+{
+  BertTestModelSpec options;
+  BertModel *model;
+  char *folder;
+
+  bert_test_model_spec_init (&options);
+  options.head = BERT_HEAD_SEQUENCE_CLASSIFIER;
+  options.num_labels = 2;
+  folder = engine_test_make_model (&options);
+  engine_test_replace_in_file (folder, "config.json", "\"id2label\": {\"0\": \"label0\", \"1\": \"label1\"}",
+      "\"id2label\": {}");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.num_labels, ==, 2);
+  g_assert_cmpstr (model->config.id2label[1], ==, "LABEL_1");
+  bert_model_unref (model);
+  g_free (folder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,6 +881,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/other-task-class-runs-the-encoder",
       test_other_task_class_runs_the_encoder);
   g_test_add_func ("/engine/errors/id2label-with-gap", test_id2label_with_gap);
+  g_test_add_func ("/engine/errors/id2label-empty", test_id2label_empty);
+  g_test_add_func ("/engine/errors/layers-past-config-warn", test_layers_past_config_warn);
   status = g_test_run ();
   engine_test_cleanup ();
   return status;

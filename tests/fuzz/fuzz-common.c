@@ -57,10 +57,11 @@ fuzz_write_file (const char *path, const uint8_t *data, size_t size)
     fuzz_fail ("cannot write %s: %s", path, error->message);
 }
 
-void
-fuzz_copy_fixture (const char *name, const char *dest_dir)
+/* Copies source_dir/NAME to dest_dir/NAME. */
+static void
+copy_file (const char *source_dir, const char *name, const char *dest_dir)
 {
-  char *source = g_build_filename (FUZZ_FIXTURE_DIR, name, NULL);
+  char *source = g_build_filename (source_dir, name, NULL);
   char *dest = g_build_filename (dest_dir, name, NULL);
   char *contents;
   gsize size;
@@ -72,6 +73,23 @@ fuzz_copy_fixture (const char *name, const char *dest_dir)
   g_free (contents);
   g_free (source);
   g_free (dest);
+}
+
+void
+fuzz_copy_fixture (const char *name, const char *dest_dir)
+{
+  copy_file (FUZZ_FIXTURE_DIR, name, dest_dir);
+}
+
+char *
+fuzz_copy_mpnet_model (void)
+{
+  static const char *const files[] = { "config.json", "model.safetensors", "vocab.txt" };
+  char *folder = g_build_filename (fuzz_scratch_dir (), "mpnet-model", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    copy_file (FUZZ_MPNET_DIR, files[i], folder);
+  return folder;
 }
 
 char *

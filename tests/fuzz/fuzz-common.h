@@ -31,6 +31,11 @@ void fuzz_copy_fixture (const char *name, const char *dest_dir);
  * a target then overwrites the files it fuzzes before each load. */
 char *fuzz_copy_fixture_model (void);
 
+/* Copies the MPNet token classifier of tests/engine/data/families (config.json, weights,
+ * vocab.txt only: its tokenizer is built from vocab.txt) into the scratch folder's
+ * mpnet-model/ and returns that folder. */
+char *fuzz_copy_mpnet_model (void);
+
 /* Reports a broken invariant and aborts. */
 void fuzz_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 

@@ -5,7 +5,8 @@ truncation direction and tokenizer_config.json's truncation_side, and the shapes
 gives them (empty patterns, huge numbers, duplicate keys). Each seed is the 60-token WordPiece
 seed corpus/tokenizer-json/wordpiece-bare with one part changed, so it stays small; the
 safetensors seeds are corpus/safetensors/f32 with transformers' legacy LayerNorm names
-(gamma, beta).
+(gamma, beta). The config and vocab seeds start fuzz-config and fuzz-vocab in MPNet's
+readers (relative position bias, vocab.txt folders) and at RoBERTa's largest pad_token_id.
 
 Run once and commit the output; deterministic. Usage: make-edge-seeds.py (writes corpus/).
 """
@@ -67,6 +68,31 @@ TOKENIZER_SEEDS = {
 }
 
 
+MPNET_MODEL = os.path.join(HERE, "..", "engine", "data", "families", "mpnet-token-f32")
+
+
+def mpnet_config(**parts):
+    """The config.json of the MPNet model fuzz-config also loads its inputs beside."""
+    with open(os.path.join(MPNET_MODEL, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    config.update(parts)
+    return config
+
+
+# fuzz-config loads an input naming MPNet beside that model's weights (relative position
+# bias, positions from 2); the RoBERTa seed has the largest pad_token_id an int64 holds.
+CONFIG_SEEDS = {
+    "mpnet-token": mpnet_config(),
+    "mpnet-cross-encoder": mpnet_config(architectures=["MPNetForSequenceClassification"],
+                                        id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0},
+                                        sentence_transformers={"activation_fn": "torch.nn.modules.activation.Sigmoid"}),
+    "mpnet-buckets-past-table": mpnet_config(relative_attention_num_buckets=65536, max_position_embeddings=3),
+    "roberta-pad-int64-max": {"model_type": "roberta", "hidden_size": 8, "num_hidden_layers": 1,
+                              "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 34,
+                              "type_vocab_size": 1, "vocab_size": 167, "pad_token_id": 9223372036854775807},
+}
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -98,6 +124,22 @@ def main():
         f.write(both)
     for name, value in TOKENIZER_SEEDS.items():
         write(os.path.join(CORPUS, "tokenizer-json", name), json.dumps(value, indent=1, ensure_ascii=False) + "\n")
+    for name, value in CONFIG_SEEDS.items():
+        write(os.path.join(CORPUS, "config", name), json.dumps(value, indent=1) + "\n")
+    # fuzz-vocab also reads its input as an MPNet folder's vocab.txt: the model's own, and a
+    # short one with the line ends and trailing spaces WordPiece::read_file trims.
+    with open(os.path.join(MPNET_MODEL, "vocab.txt"), encoding="utf-8") as f:
+        mpnet_vocab = f.read()
+    write(os.path.join(CORPUS, "vocab", "mpnet"), mpnet_vocab)
+    write(os.path.join(CORPUS, "vocab", "mpnet-trimmed-ends"),
+          "\r\n".join(mpnet_vocab.split("\n")[:12]) + "\r\nhello\u00a0\r\n\u3000\nworld \n##s\t")
+    # What json-glib reads beyond JSON (C comments, strings in single quotes) around the
+    # length settings that bert_max_length.c scans the text for, with a nested member of
+    # the same name past 64 bits (one file is tokenizer_config.json and
+    # sentence_bert_config.json in turn).
+    write(os.path.join(CORPUS, "tokenizer-json", "config-length-comments"),
+          '{"model_max_length": 8 /* " */, "x": {"model_max_length": 99999999999999999999999},\n'
+          " 'tokenizer_args': {'model_max_length': 12}, \"max_seq_length\": 10}\n")
     # Duplicate keys: json.dumps cannot write them, JSON-GLib keeps the last.
     write(os.path.join(CORPUS, "tokenizer-json", "duplicate-normalizer"),
           json.dumps(base(), indent=1, ensure_ascii=False)[:-2]

@@ -129,6 +129,21 @@ test_roberta_offset (void)
   check_limit (roberta_config, NULL, "{\"max_seq_length\": 26}", 24, "max_seq_length 26");
 }
 
+/* MPNet numbers positions from 2 whatever pad_token_id says: its table (258) has 256
+ * positions, the limit where no setting gives a smaller one. */
+static void
+test_mpnet_offset (void)
+{
+  const char *mpnet_config = "{\"model_type\": \"mpnet\", \"max_position_embeddings\": 258, "
+                             "\"pad_token_id\": 7}";
+
+  check_limit (mpnet_config, NULL, NULL, 256, "max_position_embeddings 258");
+  check_limit (mpnet_config, "{\"model_max_length\": 257}", NULL, 256, "model_max_length 257");
+  check_limit (mpnet_config, "{\"model_max_length\": 512}", NULL, 256, "max_position_embeddings 258");
+  check_limit (mpnet_config, "{\"model_max_length\": 256}", NULL, 256, NULL);
+  check_limit (mpnet_config, NULL, "{\"max_seq_length\": 128}", 128, NULL);
+}
+
 /* sentence-transformers' older module file names, and the tokenizer kwargs of the module
  * file, which it hands the tokenizer over max_seq_length (tokenizer_args over
  * processor_kwargs), uncapped. */
@@ -208,6 +223,33 @@ test_malformed (void)
   g_free (close);
 }
 
+/* An integer past 64 bits in another member of the same name (nested elsewhere, or a
+ * duplicate that an earlier member gave) does not make the length read "no limit". */
+static void
+test_oversized_elsewhere (void)
+{
+  check_limit (bert_config,
+      "{\"model_max_length\": 8, \"x\": {\"model_max_length\": 99999999999999999999999}}", NULL, 8, NULL);
+  check_limit (bert_config, "{\"model_max_length\": 99999999999999999999999, \"model_max_length\": 8}", NULL,
+      8, NULL);
+  check_limit (bert_config, NULL,
+      "{\"max_seq_length\": 8, \"x\": [{\"max_seq_length\": 99999999999999999999999}]}", 8, NULL);
+  check_limit (bert_config, NULL,
+      "{\"tokenizer_args\": {\"model_max_length\": 8}, "
+      "\"processor_kwargs\": {\"model_max_length\": 99999999999999999999999}}",
+      8, NULL);
+  /* json-glib also reads C comments and strings in single quotes: a quote or a member
+   * in them is not read (a quote in a comment once made the scan read past the text) */
+  check_limit (bert_config, "{\"model_max_length\": 8 /* \" */}", NULL, 8, NULL);
+  check_limit (bert_config, "{/* \"model_max_length\": 99999999999999999999999, */ \"model_max_length\": 8}",
+      NULL, 8, NULL);
+  check_limit (bert_config, "{\"x\": 'a\"b', \"model_max_length\": 8}", NULL, 8, NULL);
+  check_limit (bert_config, "{'model_max_length': 99999999999999999999999}", NULL, 24, NULL);
+  /* where the member itself is past 64 bits, it still is no limit */
+  check_limit (bert_config,
+      "{\"x\": {\"model_max_length\": 8}, \"model_max_length\": 99999999999999999999999}", NULL, 24, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -216,8 +258,10 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/max-length/model-max-length", test_model_max_length);
   g_test_add_func ("/tokenizer/max-length/max-seq-length", test_max_seq_length);
   g_test_add_func ("/tokenizer/max-length/roberta-offset", test_roberta_offset);
+  g_test_add_func ("/tokenizer/max-length/mpnet-offset", test_mpnet_offset);
   g_test_add_func ("/tokenizer/max-length/module-file", test_module_file);
   g_test_add_func ("/tokenizer/max-length/malformed", test_malformed);
+  g_test_add_func ("/tokenizer/max-length/oversized-elsewhere", test_oversized_elsewhere);
   int status = g_test_run ();
   scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);

@@ -192,6 +192,12 @@ test_malformed_files_are_refused (void)
       BERT_TOKENIZER_ERROR_FORMAT, "tokenizer_config.json", "strip_accents", NULL);
   expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
       "special_tokens_map.json", "mask_token", NULL);
+  /* an AddedToken object's bad member is named, not only its token */
+  expect_refused ("special_tokens_map.json",
+      "{\"mask_token\": {\"content\": \"<mask>\", \"lstrip\": \"yes\"}}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "'mask_token.lstrip' must be true or false", NULL);
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": {\"content\": 7}}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "'unk_token.content' must be a string", NULL);
 }
 
 /* A BERT folder's vocab.txt is still BERT's: the class decides, not the file. */
