@@ -128,6 +128,7 @@ struct _GstTokenizer {
   gboolean warned_line_cut;
   gboolean warned_pair_over_max_length;
   gboolean warned_prompt_fills_max_length;
+  gboolean warned_default_max_length;
   gboolean next_line_discont;
   BertEncoding encoding;
   BertPlainText plain;
@@ -148,6 +149,31 @@ G_DEFINE_TYPE (GstTokenizer, gst_tokenizer, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (tokenizer, "tokenizer", GST_RANK_NONE, GST_TYPE_TOKENIZER);
 
 /* Tokenizing ---------------------------------------------------------------------- */
+
+/* A text cut at 512 tokens where no file of the model set a limit (no model_max_length,
+ * max_seq_length or tokenizer.json truncation, and no config.json giving the positions):
+ * transformers would not truncate it, so the cut is posted, once per stream. */
+static void
+warn_default_max_length_once (GstTokenizer *self, GstBuffer *buffer, guint max_length)
+{
+  const BertNormalizerOptions *options = bert_tokenizer_get_options (self->tokenizer);
+
+  if (!self->encoding.truncated || max_length != 0 || !options->max_length_is_default
+      || self->warned_default_max_length)
+    return;
+  self->warned_default_max_length = TRUE;
+  GST_OBJECT_LOCK (self);
+  gchar *path = g_strdup (self->vocab_path);
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("A text was truncated at %u tokens, a default: the model sets no length limit",
+          options->model_max_length),
+      ("buffer at %" GST_TIME_FORMAT ": %s sets no model_max_length, max_seq_length or truncation and has no "
+       "config.json, so the tokenizer cut the text at %u tokens, BERT's limit, where transformers would not "
+       "truncate it. Set max-length to choose the limit. Warned once per stream.",
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), path, options->model_max_length));
+  g_free (path);
+}
 
 static guint
 get_max_length (GstTokenizer *self)
@@ -205,6 +231,7 @@ add_token_meta (GstTokenizer *self, GstBuffer *buffer)
       &self->warned_prompt_fills_max_length);
   if (self->active_pair_text)
     warn_pair_over_max_length_once (self, buffer, max_length);
+  warn_default_max_length_once (self, buffer, max_length);
   if (encoding->truncated)
     GST_DEBUG_OBJECT (self,
         "text of %" G_GSIZE_FORMAT " bytes at %" GST_TIME_FORMAT " truncated to %u tokens", size,
@@ -519,6 +546,7 @@ reset_stream_warnings (GstTokenizer *self)
   self->warned_line_cut = FALSE;
   self->warned_pair_over_max_length = FALSE;
   self->warned_prompt_fills_max_length = FALSE;
+  self->warned_default_max_length = FALSE;
 }
 
 /* A serialized event that comes while a line is pending (a SEGMENT, a custom event)

@@ -808,6 +808,7 @@ bert_tokenizer_alloc (void)
   tokenizer->options.lowercase = TRUE;
   tokenizer->options.strip_accents = -1;
   tokenizer->options.model_max_length = 512;
+  tokenizer->options.max_length_is_default = TRUE;
   tokenizer->pair_unsupported = g_strdup ("its post-processor has no pair form");
   return tokenizer;
 }

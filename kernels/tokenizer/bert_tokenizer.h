@@ -26,11 +26,13 @@ typedef struct {
   gboolean clean_text;           /* drop control chars and U+FFFD, map whitespace to ' ' */
   gboolean handle_chinese_chars; /* put spaces around CJK ideographs */
   gboolean lowercase;
-  int strip_accents;      /* -1: unset (follows lowercase), 0: no, 1: yes */
-  guint model_max_length; /* a folder's sentence_bert_config.json max_seq_length,
+  int strip_accents;              /* -1: unset (follows lowercase), 0: no, 1: yes */
+  guint model_max_length;         /* a folder's sentence_bert_config.json max_seq_length,
                                       * else tokenizer_config.json's; 512 when absent */
-  gboolean truncate_left; /* truncation keeps the end of a text, as transformers'
+  gboolean truncate_left;         /* truncation keeps the end of a text, as transformers'
                            * truncation_side "left" (bert_truncation_side.h) */
+  gboolean max_length_is_default; /* no file set a limit: model_max_length is 512, BERT's,
+                                   * where transformers would not truncate at all */
 } BertNormalizerOptions;
 
 typedef struct _BertTokenizer BertTokenizer;

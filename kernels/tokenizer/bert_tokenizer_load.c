@@ -282,6 +282,7 @@ load_vocab_txt (const char *path, const BertNormalizerOptions *options, const Sp
 
   if (options != NULL) {
     tokenizer->options = *options;
+    tokenizer->options.max_length_is_default = options->model_max_length == 0;
     if (tokenizer->options.model_max_length == 0)
       tokenizer->options.model_max_length = BERT_MAX_POSITIONS;
   }
@@ -888,6 +889,8 @@ read_limits (BertTokenizer *tokenizer, JsonObject *root, const char *file, GErro
       || !get_int (padding, "pad_id", file, "padding.pad_id", 0, G_MAXINT32, &pad_id, error))
     return FALSE;
   tokenizer->options.model_max_length = (guint) max_length;
+  if (truncation != NULL)
+    tokenizer->options.max_length_is_default = FALSE;
   bert_truncation_direction_read (truncation, &tokenizer->options.truncate_left);
   tokenizer->pad_id = pad_id >= 0 ? (int32_t) pad_id : bert_tokenizer_token_to_id (tokenizer, "[PAD]");
   return TRUE;
@@ -973,6 +976,7 @@ apply_max_length (const char *folder, BertTokenizer *tokenizer, GError **error)
   if (!bert_max_length_read (folder, &length, error))
     return FALSE;
   tokenizer->options.model_max_length = length.max_length > 0 ? length.max_length : BERT_MAX_POSITIONS;
+  tokenizer->options.max_length_is_default = length.max_length == 0;
   if (length.warning != NULL && tokenizer->warning != NULL) {
     char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, length.warning);
 

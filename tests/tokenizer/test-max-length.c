@@ -250,6 +250,36 @@ test_oversized_elsewhere (void)
       "{\"x\": {\"model_max_length\": 8}, \"model_max_length\": 99999999999999999999999}", NULL, 24, NULL);
 }
 
+/* Whether the tokenizer's limit is its default (512, where no file sets one): the tokenizer
+ * element warns when that default cuts a text, as transformers would not truncate. */
+static void
+check_default (const char *config, const char *tokenizer_config, gboolean in_folder, guint max_length,
+    gboolean is_default)
+{
+  char *folder = folder_new (config, tokenizer_config, NULL);
+  char *vocab = g_build_filename (folder, "vocab.txt", NULL);
+  GError *error = NULL;
+
+  g_assert_true (g_file_set_contents (vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n", -1, NULL));
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (in_folder ? folder : vocab, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bert_tokenizer_get_options (tokenizer)->model_max_length, ==, max_length);
+  g_assert_cmpint (bert_tokenizer_get_options (tokenizer)->max_length_is_default, ==, is_default);
+  bert_tokenizer_free (tokenizer);
+  g_free (vocab);
+  g_free (folder);
+}
+
+static void
+test_default_limit (void)
+{
+  check_default (NULL, NULL, TRUE, 512, TRUE);
+  check_default (NULL, NULL, FALSE, 512, TRUE);
+  check_default (NULL, "{\"model_max_length\": 64}", TRUE, 64, FALSE);
+  check_default (NULL, "{\"model_max_length\": 1e30}", TRUE, 512, TRUE);
+  check_default (bert_config, NULL, TRUE, 24, FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,6 +292,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/max-length/module-file", test_module_file);
   g_test_add_func ("/tokenizer/max-length/malformed", test_malformed);
   g_test_add_func ("/tokenizer/max-length/oversized-elsewhere", test_oversized_elsewhere);
+  g_test_add_func ("/tokenizer/max-length/default-limit", test_default_limit);
   int status = g_test_run ();
   scratch_tree_remove (scratch_dir);
   g_free (scratch_dir);

@@ -547,6 +547,51 @@ GST_START_TEST (test_invalid_utf8_warns_again_in_new_stream)
 
 GST_END_TEST;
 
+/* The fixture is a bare vocab.txt: no file sets a limit, so the tokenizer cuts at 512,
+ * BERT's, where transformers would not truncate. That cut is posted once per stream;
+ * max-length set, or a text that fits, posts nothing. */
+GST_START_TEST (test_default_max_length_cut_warns_once)
+{
+  GString *long_text = g_string_new (NULL);
+  GstHarness *h = new_harness (UTF8_CAPS, NULL);
+  GstBus *bus = gst_bus_new ();
+  GError *error = NULL;
+  guint n;
+
+  for (guint i = 0; i < 600; i++)
+    g_string_append (long_text, "hello ");
+  gst_element_set_bus (h->element, bus);
+  gst_buffer_unref (push_and_pull (h, text_buffer ("hello world")));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+  for (guint round = 0; round < 2; round++) {
+    GstBuffer *out = push_and_pull (h, text_buffer (long_text->str));
+
+    gst_bert_token_meta_get_ids (gst_buffer_get_bert_token_meta (out), &n);
+    fail_unless_equals_int (n, 512);
+    gst_buffer_unref (out);
+  }
+  gchar *debug = pop_only_warning (bus, "no warning for a cut at the default 512", &error);
+  fail_unless (strstr (error->message, "a default") != NULL, "%s", error->message);
+  fail_unless (strstr (debug, FIXTURE_VOCAB) != NULL, "%s", debug);
+  fail_unless (strstr (debug, "transformers would not truncate") != NULL, "%s", debug);
+  g_clear_error (&error);
+  g_free (debug);
+
+  /* max-length chosen: the cut is the user's, not a default */
+  g_object_set (h->element, "max-length", 100, NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("second")));
+  gst_harness_set_src_caps_str (h, UTF8_CAPS);
+  gst_buffer_unref (push_and_pull (h, text_buffer (long_text->str)));
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING), 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_string_free (long_text, TRUE);
+}
+
+GST_END_TEST;
+
 /* Pango markup -------------------------------------------------------------------- */
 
 GST_START_TEST (test_markup_tokenized_without_tags)
@@ -2083,6 +2128,7 @@ tokenizer_suite (void)
   tcase_add_test (buffers, test_huge_markup_caption_memory_given_back);
   tcase_add_test (buffers, test_invalid_utf8_warns_once_and_passes);
   tcase_add_test (buffers, test_invalid_utf8_warns_again_in_new_stream);
+  tcase_add_test (buffers, test_default_max_length_cut_warns_once);
   tcase_add_test (buffers, test_markup_tokenized_without_tags);
   tcase_add_test (buffers, test_markup_entities_decoded);
   tcase_add_test (buffers, test_markup_character_references);
