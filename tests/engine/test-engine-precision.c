@@ -4,7 +4,8 @@
  *        test-engine-precision --fallback       as on a CPU without AVX512_BF16/VNNI
  *        test-engine-precision --shared NAME   ../shared's model NAME on the ids of its
  *                                              reference JSONL ($GST_BERT_SHARED_DIR)
- *        test-engine-precision --folder DIR REFERENCE.jsonl   the same for any folder
+ *        test-engine-precision --folder DIR REFERENCE.jsonl [bf16|int8]   the same for
+ *                                              any folder; with a precision, that one only
  *
  * Quality bars, per sequence, for the whole input as one packed batch and for each
  * sequence alone: sentence embeddings' cosine to fp32 >= 0.999 (bf16) and >= 0.99
@@ -16,6 +17,7 @@
  */
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine-test-util.h"
@@ -394,10 +396,24 @@ test_fallback (void)
   g_free (folder);
 }
 
-/* The model of folder on the ids of its reference JSONL; skips where the CPU lacks the
- * instructions. */
+static const BertPrecision both_precisions[] = { BERT_PRECISION_BF16, BERT_PRECISION_INT8,
+  BERT_PRECISION_AUTO };
+
+static BertPrecision
+precision_named (const char *name)
+{
+  if (strcmp (name, "bf16") == 0)
+    return BERT_PRECISION_BF16;
+  if (strcmp (name, "int8") == 0)
+    return BERT_PRECISION_INT8;
+  g_printerr ("test-engine-precision: unknown precision '%s' (bf16 or int8)\n", name);
+  exit (2);
+}
+
+/* The model of folder on the ids of its reference JSONL in each of precisions (ending
+ * with BERT_PRECISION_AUTO); skips where the CPU lacks the instructions. */
 static int
-run_folder (const char *folder, const char *reference, const char *name)
+run_folder (const char *folder, const char *reference, const char *name, const BertPrecision *precisions)
 {
   int failures = 0;
   BertModel *model;
@@ -407,18 +423,17 @@ run_folder (const char *folder, const char *reference, const char *name)
   model = bert_model_load (folder, &error);
   g_assert_no_error (error);
   inputs = reference_inputs (reference);
-  for (BertPrecision p = BERT_PRECISION_BF16; p <= BERT_PRECISION_INT8;
-       p = p == BERT_PRECISION_BF16 ? BERT_PRECISION_INT8 : BERT_PRECISION_AUTO) {
-    BertEncoder *encoder = encoder_at (model, p);
+  for (const BertPrecision *p = precisions; *p != BERT_PRECISION_AUTO; p++) {
+    BertEncoder *encoder = encoder_at (model, *p);
 
-    if (bert_encoder_get_precision (encoder) != p) {
+    if (bert_encoder_get_precision (encoder) != *p) {
       g_print ("SKIP: %s\n", bert_encoder_get_precision_fallback_reason (encoder));
       bert_encoder_free (encoder);
       failures = -1;
       break;
     }
     bert_encoder_free (encoder);
-    failures += check_precision (model, inputs, p, name);
+    failures += check_precision (model, inputs, *p, name);
   }
   inputs_free (inputs);
   bert_model_unref (model);
@@ -441,7 +456,7 @@ run_shared (const char *name)
   if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || !g_file_test (reference, G_FILE_TEST_EXISTS))
     g_print ("SKIP: %s or %s is absent (set GST_BERT_SHARED_DIR to the shared data)\n", folder, reference);
   else
-    status = run_folder (folder, reference, name);
+    status = run_folder (folder, reference, name, both_precisions);
   g_free (folder);
   g_free (reference);
   return status;
@@ -455,7 +470,12 @@ main (int argc, char **argv)
   if (argc == 3 && strcmp (argv[1], "--shared") == 0)
     return run_shared (argv[2]);
   if (argc == 4 && strcmp (argv[1], "--folder") == 0)
-    return run_folder (argv[2], argv[3], argv[2]);
+    return run_folder (argv[2], argv[3], argv[2], both_precisions);
+  if (argc == 5 && strcmp (argv[1], "--folder") == 0) {
+    const BertPrecision one[] = { precision_named (argv[4]), BERT_PRECISION_AUTO };
+
+    return run_folder (argv[2], argv[3], argv[2], one);
+  }
   if (argc == 2 && strcmp (argv[1], "--fallback") == 0) {
     g_setenv ("GST_BERT_CPU_GEMM", "fp32", TRUE);
     argc = 1;
