@@ -9,9 +9,10 @@ ${GST_BERT_MODELS_DIR:-${XDG_DATA_HOME:-~/.local/share}/gst-bert/models}/all-mpn
 Its model.safetensors must be the published file (size and SHA-256 below); another file
 fails the test, naming the difference, since the committed reference holds that file's
 outputs. Then, on the 10 texts of data/published-mpnet/reference.jsonl (sentence-transformers
-6.3's fp32 embeddings, 6 significant digits, of corpus lines in Italian, Tibetan, Malagasy,
-Ukrainian, Thai and Vietnamese, two STS Benchmark sentences and joined lines of 105 and 384
-tokens; made by sentence-transformers-reference.py, docs/models.md):
+6.3's fp32 embeddings, 6 significant digits, of the project's own data/published-mpnet/texts.txt:
+sentences in Italian, Tibetan, Ukrainian, Thai, Vietnamese, German and English, and texts of
+77 tokens and of more than 384, cut at 384; made by sentence-transformers-reference.py,
+docs/models.md):
 - test-engine-parity: fp32, each text alone, in one batch and in random groups (cosine >=
   0.99999, max abs diff <= 1e-4);
 - test-engine-precision ... bf16: the CPU's bf16 against its fp32 (cosine >= 0.999), where
