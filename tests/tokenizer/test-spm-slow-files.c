@@ -92,21 +92,8 @@ static void
 expect_refused_bytes (const char *name, const char *contents, gssize length, int code, va_list needles)
 {
   char *dir = make_folder ("xlmr-map");
-  char *path = g_build_filename (dir, name, NULL);
-  GError *error = NULL;
 
-  if (contents != NULL)
-    write_file_in (dir, name, contents, length);
-  else
-    g_unlink (path);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_null (tokenizer);
-  g_assert_error (error, BERT_TOKENIZER_ERROR, code);
-  g_test_message ("%s", error->message);
-  assert_message_holds (error->message, needles);
-  g_assert_nonnull (strstr (error->message, dir));
-  g_error_free (error);
-  g_free (path);
+  assert_folder_refused (dir, name, contents, length, code, needles);
   remove_folder (dir);
 }
 

@@ -58,6 +58,12 @@ char *encoding_describe (const BertEncoding *encoding, gboolean with_sequence);
 /* Fails, naming it and the message, on the first of the NULL-ended needles not in message. */
 void assert_message_holds (const char *message, va_list needles);
 
+/* Loads folder dir with its file name's contents replaced by length bytes of contents (-1:
+ * a string; NULL: the file removed), and checks the folder is refused with code and an
+ * error naming dir and holding each of the NULL-ended needles. */
+void assert_folder_refused (const char *dir, const char *name, const char *contents, gssize length, int code,
+    va_list needles);
+
 /* Encodes each text of the length records of texts_path without a length limit and compares
  * it with the line of the same index of expected_path (which must have one), logging the
  * first five differences under label; asserts that none differs and that there are more
