@@ -117,39 +117,33 @@ read_merge (const char *text, gsize length, JsonObject *vocab, const char *path,
   return ok;
 }
 
-/* merges.txt's lines as Rust's BufRead::lines gives them: "\n" or "\r\n" ends a line, and
- * a final line needs no end. */
+typedef struct {
+  const char *path;
+  JsonObject *vocab;
+  JsonArray *merges;
+} MergesReading;
+
+/* A line of merges.txt: a merge, or a "#version" line, skipped. */
+static gboolean
+read_merges_line (const char *line, gsize length, guint number, gpointer data, GError **error)
+{
+  MergesReading *reading = data;
+
+  if (length >= strlen ("#version") && memcmp (line, "#version", strlen ("#version")) == 0)
+    return TRUE;
+  return read_merge (line, length, reading->vocab, reading->path, number, reading->merges, error);
+}
+
+/* merges.txt's lines (bert_slow_tokenizer_read_lines). */
 static JsonArray *
 read_merges (const char *path, JsonObject *vocab, GError **error)
 {
-  GError *local_error = NULL;
-  char *text = NULL;
-  gsize length = 0;
-  guint line = 0;
-  gboolean ok;
+  MergesReading reading = { path, vocab, json_array_new () };
+  guint n_lines;
 
-  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &text, &length, &local_error)) {
-    g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
-    g_error_free (local_error);
-    return NULL;
-  }
-  JsonArray *merges = json_array_new ();
-  const char *start = text, *end = text + length;
-  for (ok = TRUE; ok && start < end; line++) {
-    const char *newline = memchr (start, '\n', end - start);
-    gsize line_length = (newline ? newline : end) - start;
-    if (newline != NULL && line_length > 0 && start[line_length - 1] == '\r')
-      line_length--;
-    if (!g_utf8_validate_len (start, line_length, NULL) || memchr (start, '\0', line_length) != NULL)
-      ok = bert_slow_tokenizer_format_error (error, "%s:%u: not a line of UTF-8 text", path, line + 1);
-    else if (!(line_length >= strlen ("#version") && memcmp (start, "#version", strlen ("#version")) == 0))
-      ok = read_merge (start, line_length, vocab, path, line + 1, merges, error);
-    start = newline ? newline + 1 : end;
-  }
-  g_free (text);
-  if (!ok)
-    g_clear_pointer (&merges, json_array_unref);
-  return merges;
+  if (!bert_slow_tokenizer_read_lines (path, read_merges_line, &reading, &n_lines, error))
+    g_clear_pointer (&reading.merges, json_array_unref);
+  return reading.merges;
 }
 
 /* ---- the document ---- */

@@ -17,7 +17,6 @@
  */
 #include "bert_mpnet_files.h"
 
-#include "bert_model_file.h"
 #include "bert_slow_tokenizer_config.h"
 #include "bert_tokenizer.h"
 
@@ -77,51 +76,38 @@ trimmed_length (const char *line, gsize length)
   return kept;
 }
 
+typedef struct {
+  const char *path;
+  JsonObject *vocab;
+} VocabReading;
+
+/* Line NUMBER of vocab.txt: token NUMBER - 1, less the whitespace at its end. */
 static gboolean
-add_token (JsonObject *vocab, const char *line, gsize length, guint index, const char *path, GError **error)
+add_token (const char *line, gsize length, guint number, gpointer data, GError **error)
 {
-  if (!g_utf8_validate_len (line, length, NULL) || memchr (line, '\0', length) != NULL)
-    return bert_slow_tokenizer_format_error (error, "%s:%u: not a line of UTF-8 text", path, index + 1);
+  VocabReading *reading = data;
   char *token = g_strndup (line, trimmed_length (line, length));
-  gboolean ok = !json_object_has_member (vocab, token)
-      || bert_slow_tokenizer_format_error (error, "%s:%u: duplicate token '%s' (first on line %d)", path,
-          index + 1, token, (int) json_object_get_int_member (vocab, token) + 1);
+  gboolean ok = !json_object_has_member (reading->vocab, token)
+      || bert_slow_tokenizer_format_error (error, "%s:%u: duplicate token '%s' (first on line %d)",
+          reading->path, number, token, (int) json_object_get_int_member (reading->vocab, token) + 1);
   if (ok)
-    json_object_set_int_member (vocab, token, index);
+    json_object_set_int_member (reading->vocab, token, number - 1);
   g_free (token);
   return ok;
 }
 
-/* vocab.txt as {token: line index}. */
+/* vocab.txt as {token: line index} (bert_slow_tokenizer_read_lines). */
 static JsonObject *
 read_vocab (const char *path, GError **error)
 {
-  GError *local_error = NULL;
-  char *text = NULL;
-  gsize length = 0;
-  guint index = 0;
-  gboolean ok = TRUE;
+  VocabReading reading = { path, json_object_new () };
+  guint n_lines = 0;
+  gboolean ok = bert_slow_tokenizer_read_lines (path, add_token, &reading, &n_lines, error)
+      && (n_lines > 0 || bert_slow_tokenizer_format_error (error, "%s: the file is empty", path));
 
-  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &text, &length, &local_error)) {
-    g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
-    g_error_free (local_error);
-    return NULL;
-  }
-  JsonObject *vocab = json_object_new ();
-  for (const char *start = text, *end = text + length; ok && start < end; index++) {
-    const char *newline = memchr (start, '\n', end - start);
-    gsize line_length = (newline ? newline : end) - start;
-    if (newline != NULL && line_length > 0 && start[line_length - 1] == '\r')
-      line_length--;
-    ok = add_token (vocab, start, line_length, index, path, error);
-    start = newline ? newline + 1 : end;
-  }
-  if (ok && index == 0)
-    ok = bert_slow_tokenizer_format_error (error, "%s: the file is empty", path);
-  g_free (text);
   if (!ok)
-    g_clear_pointer (&vocab, json_object_unref);
-  return vocab;
+    g_clear_pointer (&reading.vocab, json_object_unref);
+  return reading.vocab;
 }
 
 /* ---- the document ---- */

@@ -330,6 +330,39 @@ bert_special_token_to_added_token (const BertSpecialToken *token, gint64 id)
   return added;
 }
 
+/* ---- text files ---- */
+
+gboolean
+bert_slow_tokenizer_read_lines (const char *path, BertSlowTokenizerLineFunc read_line, gpointer data,
+    guint *n_lines, GError **error)
+{
+  GError *local_error = NULL;
+  char *text = NULL;
+  gsize length = 0;
+  guint line = 0;
+  gboolean ok = TRUE;
+
+  if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_VOCAB_BYTES, &text, &length, &local_error)) {
+    g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
+    g_error_free (local_error);
+    return FALSE;
+  }
+  for (const char *start = text, *end = text + length; ok && start < end; line++) {
+    const char *newline = memchr (start, '\n', end - start);
+    gsize line_length = (newline ? newline : end) - start;
+    if (newline != NULL && line_length > 0 && start[line_length - 1] == '\r')
+      line_length--;
+    if (!g_utf8_validate_len (start, line_length, NULL) || memchr (start, '\0', line_length) != NULL)
+      ok = bert_slow_tokenizer_format_error (error, "%s:%u: not a line of UTF-8 text", path, line + 1);
+    else
+      ok = read_line (start, line_length, line + 1, data, error);
+    start = newline ? newline + 1 : end;
+  }
+  g_free (text);
+  *n_lines = line;
+  return ok;
+}
+
 /* ---- the added tokens ---- */
 
 /* The first of the special tokens with the same text as special token i. */

@@ -100,6 +100,17 @@ JsonArray *bert_slow_tokenizer_added_tokens (const BertSpecialToken *special, Js
 JsonObject *bert_slow_tokenizer_roberta_processing (const BertSpecialToken *special, gint64 cls_id,
     gint64 sep_id, gboolean trim_offsets, gboolean add_prefix_space);
 
+/* One line of a text file (its bytes, without the line end), numbered from 1. */
+typedef gboolean (
+    *BertSlowTokenizerLineFunc) (const char *line, gsize length, guint number, gpointer data, GError **error);
+
+/* The lines of the text file at PATH as Rust's BufRead::lines gives them ("\n" or "\r\n"
+ * ends a line, and a final line needs no end), each checked to be UTF-8 without NUL (an
+ * error names the file and line) and handed to READ_LINE until one returns FALSE. The
+ * number of lines read in *N_LINES. */
+gboolean bert_slow_tokenizer_read_lines (const char *path, BertSlowTokenizerLineFunc read_line, gpointer data,
+    guint *n_lines, GError **error);
+
 /* The top-level object of the JSON file at PATH, or NULL with an error naming the line. */
 JsonNode *bert_slow_tokenizer_read_json_object (const char *path, GError **error);
 
