@@ -1125,6 +1125,18 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
   return tokenizer;
 }
 
+/* The slow files with the folder's settings over them (tokenizer_config: read already). */
+static BertTokenizer *
+load_slow_files_configured (const char *folder, JsonNode *tokenizer_config, const char *config_path,
+    SlowFiles files, const char *source, SpecialNames *names, GError **error)
+{
+  BertTokenizer *tokenizer = load_slow_files (folder, tokenizer_config, files, source, error);
+
+  if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
+    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  return tokenizer;
+}
+
 static BertTokenizer *
 load_folder_slow_files (const char *folder, const char *config_path, SlowFiles files, const char *source,
     SpecialNames *names, GError **error)
@@ -1133,9 +1145,8 @@ load_folder_slow_files (const char *folder, const char *config_path, SlowFiles f
   BertTokenizer *tokenizer = NULL;
 
   if (read_folder_config (folder, &tokenizer_config, error))
-    tokenizer = load_slow_files (folder, tokenizer_config, files, source, error);
-  if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
-    g_clear_pointer (&tokenizer, bert_tokenizer_free);
+    tokenizer =
+        load_slow_files_configured (folder, tokenizer_config, config_path, files, source, names, error);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
 }
@@ -1146,12 +1157,10 @@ load_mpnet_vocab_txt (const char *folder, JsonNode *tokenizer_config, const char
     SpecialNames *names, GError **error)
 {
   char *source = g_strdup_printf ("%s (MPNet's vocab.txt)", folder);
-  BertTokenizer *tokenizer =
-      load_slow_files (folder, tokenizer_config, SLOW_FILES_MPNET_VOCAB, source, error);
+  BertTokenizer *tokenizer = load_slow_files_configured (folder, tokenizer_config, config_path,
+      SLOW_FILES_MPNET_VOCAB, source, names, error);
 
-  if (tokenizer
-      && (!apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
-          || !bert_tokenizer_finish (tokenizer, source, error)))
+  if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   g_free (source);
   return tokenizer;
