@@ -624,14 +624,35 @@ read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError 
       path, error);
 }
 
+/* A flag that is neither a boolean nor null is refused: sentence-transformers tests its
+ * truth as Python does, so "false" or 0 would be read otherwise than written. */
+static gboolean
+check_pooling_flags_are_booleans (JsonObject *object, const char *path, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
+    JsonNode *node = json_object_get_member (object, pooling_modes[i].flag);
+
+    if (node != NULL && !JSON_NODE_HOLDS_NULL (node)
+        && get_value (object, pooling_modes[i].flag, G_TYPE_BOOLEAN) == NULL) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "%s: %s is not a boolean (true or false)", path, pooling_modes[i].flag);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* Before sentence-transformers 6: one boolean per mode. None true is mean pooling, as
  * sentence-transformers 6 reads it; several true would concatenate their results. */
 static gboolean
 read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  GString *true_flags = g_string_new (NULL);
+  GString *true_flags;
   int n_modes = 0;
 
+  if (!check_pooling_flags_are_booleans (object, path, error))
+    return FALSE;
+  true_flags = g_string_new (NULL);
   config->pooling = BERT_POOLING_MEAN;
   for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
     if (read_flag (object, pooling_modes[i].flag)) {

@@ -312,6 +312,22 @@ test_unsupported_pooling (void)
   g_free (folder);
 }
 
+/* sentence-transformers would read "false" as true, as Python's truth test does. */
+static void
+test_pooling_flag_not_a_boolean (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": false",
+      "\"pooling_mode_lasttoken\": \"false\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "1_Pooling/config.json", "pooling_mode_lasttoken",
+      "not a boolean", NULL);
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": \"false\"",
+      "\"pooling_mode_lasttoken\": null");
+  bert_model_unref (assert_load_succeeds (folder));
+  g_free (folder);
+}
+
 /* A Pooling module saved for another encoder: its width is not the hidden size (the test
  * model's is 32), in either name sentence-transformers gives the field. */
 static void
@@ -898,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/pooling-dimension-not-the-hidden-size",
       test_pooling_dimension_not_the_hidden_size);
   g_test_add_func ("/engine/errors/second-transformer-module", test_second_transformer_module);
+  g_test_add_func ("/engine/errors/pooling-flag-not-a-boolean", test_pooling_flag_not_a_boolean);
   g_test_add_func ("/engine/errors/unsupported-module", test_unsupported_module);
   g_test_add_func ("/engine/errors/missing-tensor", test_missing_tensor);
   g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);
