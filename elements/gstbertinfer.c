@@ -1033,10 +1033,8 @@ gst_bert_infer_warn_prompt_covers_text (GstBertInfer *self, GstBuffer *buffer,
       ("buffer at %" GST_TIME_FORMAT ": the prompt counts %u tokens, the sequence run has %u, and %s "
        "pools without the prompt's tokens (include_prompt false): its embedding is that of no token, "
        "as sentence-transformers gives it (zeros for the means and lasttoken, the first token for CLS, "
-       "-inf for max, NaN once normalised). Use a shorter prompt or a larger max-length. Warned once per "
-       "stream, "
-       "later cases are "
-       "logged.",
+       "-inf for max, NaN once normalised). Use a shorter prompt or a larger max-length. Warned once "
+       "per stream, later cases are logged.",
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->prompt_length, tokens->n_kept, self->model->path));
 }
 

@@ -34,7 +34,7 @@ typedef enum {
   BERT_POOLING_CLS,
   BERT_POOLING_MAX,
   BERT_POOLING_MEAN_SQRT_LEN, /* the sum over the square root of the token count */
-  BERT_POOLING_WEIGHTED_MEAN, /* weights position + 1, the first token (even a prompt's) at 0 */
+  BERT_POOLING_WEIGHTED_MEAN, /* position p weighs p + 1, counted from the first token, a prompt's too */
   BERT_POOLING_LAST_TOKEN
 } BertPooling;
 
