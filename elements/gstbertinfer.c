@@ -253,7 +253,11 @@ gst_bert_infer_pooling_get_type (void)
                                            "The model's (1_Pooling/config.json, else mean)", "model" },
     { BERT_POOLING_MEAN, "Mean of the token vectors", "mean" },
     { BERT_POOLING_CLS, "The [CLS] token's vector", "cls" },
-    { BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max" }, { 0, NULL, NULL } };
+    { BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max" },
+    { BERT_POOLING_MEAN_SQRT_LEN, "Sum of the token vectors over the square root of their number",
+        "mean-sqrt-len" },
+    { BERT_POOLING_WEIGHTED_MEAN, "Mean of the token vectors weighted by position + 1", "weightedmean" },
+    { BERT_POOLING_LAST_TOKEN, "The last token's vector", "lasttoken" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstBertInferPooling", values));
@@ -1028,10 +1032,9 @@ gst_bert_infer_warn_prompt_covers_text (GstBertInfer *self, GstBuffer *buffer,
       ("The prompt leaves no token of the text to pool for model '%s'", self->model->name),
       ("buffer at %" GST_TIME_FORMAT ": the prompt counts %u tokens, the sequence run has %u, and %s "
        "pools without the prompt's tokens (include_prompt false): its embedding is that of no token, "
-       "as sentence-transformers gives it (zeros for mean pooling, the first token for CLS, -inf for "
-       "max, NaN once normalised). Use a shorter prompt or a larger max-length. Warned once per stream, "
-       "later cases are "
-       "logged.",
+       "as sentence-transformers gives it (zeros for the means and lasttoken, the first token for CLS, "
+       "-inf for max, NaN once normalised). Use a shorter prompt or a larger max-length. Warned once "
+       "per stream, later cases are logged.",
           GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), tokens->prompt_length, tokens->n_kept, self->model->path));
 }
 

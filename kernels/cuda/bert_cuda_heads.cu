@@ -24,10 +24,11 @@ scale_to_unit_length (float *row, int n, float squares)
 
 /* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32; prompt_lengths:
  * [n_sequences] or NULL. Block s pools sequence s without its first prompt_lengths[s]
- * tokens, as sentence-transformers' Pooling with those masked: mean over none is zeros,
- * max over none -inf, CLS the first token left, else the sequence's first (the CPU
- * backend's pool_rows). Thread i handles columns i, i + blockDim.x, ... so that the reads
- * of one token row are coalesced. */
+ * tokens, as sentence-transformers' Pooling with those masked: the means and the last
+ * token over none are zeros, max over none -inf, CLS the first token left, else the
+ * sequence's first; weightedmean weighs the token at position p of its sequence by p + 1,
+ * the prompt's positions counted (the CPU backend's pool_rows). Thread i handles columns
+ * i, i + blockDim.x, ... so that the reads of one token row are coalesced. */
 template <typename T>
 __global__ void
 pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets,
@@ -44,16 +45,23 @@ pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offse
     float value;
     if (pooling == BERT_POOLING_CLS) {
       value = to_float (hidden_states[(size_t) (start < end ? start : sequence_start) * hidden + i]);
+    } else if (pooling == BERT_POOLING_LAST_TOKEN) {
+      value = start < end ? to_float (hidden_states[(size_t) (end - 1) * hidden + i]) : 0.0f;
     } else if (pooling == BERT_POOLING_MAX) {
       value = -INFINITY;
       for (uint32_t token = start; token < end; token++)
         value = fmaxf (value, to_float (hidden_states[(size_t) token * hidden + i]));
     } else {
+      const int weighted = pooling == BERT_POOLING_WEIGHTED_MEAN;
+      float weight_sum = 0.0f;
       value = 0.0f;
-      for (uint32_t token = start; token < end; token++)
-        value += to_float (hidden_states[(size_t) token * hidden + i]);
+      for (uint32_t token = start; token < end; token++) {
+        const float weight = weighted ? (float) (token - sequence_start + 1) : 1.0f;
+        value += weight * to_float (hidden_states[(size_t) token * hidden + i]);
+        weight_sum += weight;
+      }
       if (end > start)
-        value /= (float) (end - start);
+        value /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrtf (weight_sum) : weight_sum;
     }
     out[i] = value;
     squares += value * value;

@@ -573,22 +573,35 @@ bert_config_clear (BertConfig *config)
   g_clear_pointer (&config->cross_encoder_activation, g_free);
 }
 
+/* sentence-transformers' pooling modes, in the order in which it concatenates them: by
+ * their name in "pooling_mode" (sentence-transformers 6) and by their flag before it. */
+static const struct {
+  const char *name, *flag;
+  BertPooling pooling;
+} pooling_modes[] = {
+  { "cls", "pooling_mode_cls_token", BERT_POOLING_CLS },
+  { "max", "pooling_mode_max_tokens", BERT_POOLING_MAX },
+  { "mean", "pooling_mode_mean_tokens", BERT_POOLING_MEAN },
+  { "mean_sqrt_len_tokens", "pooling_mode_mean_sqrt_len_tokens", BERT_POOLING_MEAN_SQRT_LEN },
+  { "weightedmean", "pooling_mode_weightedmean_tokens", BERT_POOLING_WEIGHTED_MEAN },
+  { "lasttoken", "pooling_mode_lasttoken", BERT_POOLING_LAST_TOKEN },
+};
+
 /* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
 static gboolean
 set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
 {
-  if (g_strcmp0 (mode, "mean") == 0)
-    config->pooling = BERT_POOLING_MEAN;
-  else if (g_strcmp0 (mode, "cls") == 0)
-    config->pooling = BERT_POOLING_CLS;
-  else if (g_strcmp0 (mode, "max") == 0)
-    config->pooling = BERT_POOLING_MAX;
-  else {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: pooling_mode %s is not supported (only cls, mean or max)", path, mode ? mode : "(not a string)");
-    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
+    if (g_strcmp0 (mode, pooling_modes[i].name) == 0) {
+      config->pooling = pooling_modes[i].pooling;
+      return TRUE;
+    }
   }
-  return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: pooling_mode %s is not supported (only cls, max, mean, mean_sqrt_len_tokens, weightedmean or "
+      "lasttoken)",
+      path, mode ? mode : "(not a string)");
+  return FALSE;
 }
 
 /* "pooling_mode": a mode name, or a list of them whose results sentence-transformers
@@ -611,36 +624,76 @@ read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError 
       path, error);
 }
 
-/* Before sentence-transformers 6: one boolean per mode, at most one of CLS, mean and max true. */
+/* A flag that is neither a boolean nor null is refused: sentence-transformers tests its
+ * truth as Python does, so "false" or 0 would be read otherwise than written. */
 static gboolean
-read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
+check_pooling_flags_are_booleans (JsonObject *object, const char *path, GError **error)
 {
-  static const char *unsupported_modes[] = { "pooling_mode_mean_sqrt_len_tokens",
-    "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken" };
-  int n_modes;
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
+    JsonNode *node = json_object_get_member (object, pooling_modes[i].flag);
 
-  for (guint i = 0; i < G_N_ELEMENTS (unsupported_modes); i++) {
-    if (read_flag (object, unsupported_modes[i])) {
-      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-          "%s: %s is not supported (only CLS, mean or max pooling)", path, unsupported_modes[i]);
+    if (node != NULL && !JSON_NODE_HOLDS_NULL (node)
+        && get_value (object, pooling_modes[i].flag, G_TYPE_BOOLEAN) == NULL) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
+          "%s: %s is not a boolean (true or false)", path, pooling_modes[i].flag);
       return FALSE;
     }
   }
-  n_modes = read_flag (object, "pooling_mode_cls_token") + read_flag (object, "pooling_mode_mean_tokens")
-      + read_flag (object, "pooling_mode_max_tokens");
-  if (read_flag (object, "pooling_mode_cls_token"))
-    config->pooling = BERT_POOLING_CLS;
-  else if (read_flag (object, "pooling_mode_max_tokens"))
-    config->pooling = BERT_POOLING_MAX;
-  else
-    config->pooling = BERT_POOLING_MEAN;
-  /* None true is mean pooling, as sentence-transformers 6 reads it. */
-  if (n_modes > 1) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: %d of pooling_mode_cls_token, pooling_mode_mean_tokens and pooling_mode_max_tokens "
-        "are true; concatenated poolings are not supported",
-        path, n_modes);
+  return TRUE;
+}
+
+/* Before sentence-transformers 6: one boolean per mode. None true is mean pooling, as
+ * sentence-transformers 6 reads it; several true would concatenate their results. */
+static gboolean
+read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  GString *true_flags;
+  int n_modes = 0;
+
+  if (!check_pooling_flags_are_booleans (object, path, error))
     return FALSE;
+  true_flags = g_string_new (NULL);
+  config->pooling = BERT_POOLING_MEAN;
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
+    if (read_flag (object, pooling_modes[i].flag)) {
+      config->pooling = pooling_modes[i].pooling;
+      g_string_append_printf (true_flags, "%s%s", n_modes > 0 ? ", " : "", pooling_modes[i].flag);
+      n_modes++;
+    }
+  }
+  if (n_modes > 1)
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: %d pooling modes are true (%s); concatenated poolings are not supported", path, n_modes,
+        true_flags->str);
+  g_string_free (true_flags, TRUE);
+  return n_modes <= 1;
+}
+
+/* word_embedding_dimension (embedding_dimension from sentence-transformers 6) is the width of
+ * the token vectors Pooling takes: another number than the hidden size means that the
+ * module was saved for another encoder than this folder's. */
+static gboolean
+check_pooling_dimension (const BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  static const char *fields[] = { "word_embedding_dimension", "embedding_dimension" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++) {
+    JsonNode *node = json_object_get_member (object, fields[i]);
+
+    if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+      continue;
+    if (get_value (object, fields[i], G_TYPE_INT64) == NULL) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: field '%s' is not an integer",
+          path, fields[i]);
+      return FALSE;
+    }
+    if (json_node_get_int (node) != config->hidden_size) {
+      g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
+          "%s: %s is %" G_GINT64_FORMAT ", but the model's hidden size is %d: this Pooling module belongs "
+          "to another encoder",
+          path, fields[i], json_node_get_int (node), config->hidden_size);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -684,7 +737,8 @@ read_pooling (BertConfig *config, const char *path, GError **error)
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: include_prompt is not a boolean (true or false)", path);
     ok = FALSE;
-  } else if (!check_pooling_output (object, path, error)) {
+  } else if (!check_pooling_output (object, path, error)
+      || !check_pooling_dimension (config, object, path, error)) {
     ok = FALSE;
   } else if (json_object_has_member (object, "pooling_mode")) {
     ok = read_pooling_mode (config, json_object_get_member (object, "pooling_mode"), path, error);
@@ -792,9 +846,11 @@ read_dense_config (BertDenseConfig *dense, int in_width, const char *path, GErro
   return ok;
 }
 
-/* Where modules.json has reached: Dense modules go between Pooling and Normalize. */
+/* Where modules.json has reached: Dense modules go between Pooling and Normalize; the
+ * first Transformer module is the encoder. */
 typedef struct {
   gboolean pooling_seen;
+  const char *transformer_path;
 } ModulesOrder;
 
 static gboolean
@@ -819,6 +875,23 @@ read_dense_module (BertConfig *config, const ModulesOrder *order, const char *fo
   return ok;
 }
 
+/* A second Transformer module would run on the first one's output in
+ * sentence-transformers; the engine runs one encoder, so such a folder is refused rather
+ * than run as if the second were not there. */
+static gboolean
+read_transformer_module (ModulesOrder *order, const char *module_path, const char *path, GError **error)
+{
+  if (order->transformer_path != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: a second Transformer module (path \"%s\", after the one at \"%s\") is not supported: "
+        "sentence-transformers would run it on the first one's output, the engine runs one encoder",
+        path, module_path ? module_path : "", order->transformer_path);
+    return FALSE;
+  }
+  order->transformer_path = module_path ? module_path : "";
+  return TRUE;
+}
+
 static gboolean
 read_module (BertConfig *config, ModulesOrder *order, JsonNode *node, const char *folder, const char *path,
     GError **error)
@@ -835,7 +908,7 @@ read_module (BertConfig *config, ModulesOrder *order, JsonNode *node, const char
     return FALSE;
   }
   if (strcmp (module_kind (type), "Transformer") == 0)
-    return TRUE;
+    return read_transformer_module (order, module_path, path, error);
   if (strcmp (module_kind (type), "Normalize") == 0) {
     config->normalize = TRUE;
     return TRUE;
@@ -857,7 +930,7 @@ read_module (BertConfig *config, ModulesOrder *order, JsonNode *node, const char
 static gboolean
 read_modules (BertConfig *config, const char *folder, const char *path, GError **error)
 {
-  ModulesOrder order = { FALSE };
+  ModulesOrder order = { FALSE, NULL };
   JsonParser *parser;
   JsonNode *root;
   gboolean ok = TRUE;

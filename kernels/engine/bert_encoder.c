@@ -186,7 +186,7 @@ start_device (BertEncoder *encoder, BertDevice device, GError **error)
 static gboolean
 check_options (const BertEncoderOptions *options, GError **error)
 {
-  if (options->pooling < -1 || options->pooling > BERT_POOLING_MAX || options->normalize < -1
+  if (options->pooling < -1 || options->pooling >= BERT_N_POOLINGS || options->normalize < -1
       || options->normalize > 1 || options->n_threads < 0 || options->device_id < 0
       || (guint) options->precision > BERT_PRECISION_AUTO) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,

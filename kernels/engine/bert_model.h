@@ -26,11 +26,19 @@ typedef struct {
   int64_t shape[2];
 } BertTensor;
 
+/* sentence-transformers' Pooling modes over a sequence's tokens (those after its prompt
+ * where the model pools without it). The values are fixed: bert-infer's pooling property
+ * and the remote protocol's POOLING carry them. */
 typedef enum {
   BERT_POOLING_MEAN,
   BERT_POOLING_CLS,
-  BERT_POOLING_MAX
+  BERT_POOLING_MAX,
+  BERT_POOLING_MEAN_SQRT_LEN, /* the sum over the square root of the token count */
+  BERT_POOLING_WEIGHTED_MEAN, /* position p weighs p + 1, counted from the first token, a prompt's too */
+  BERT_POOLING_LAST_TOKEN
 } BertPooling;
+
+#define BERT_N_POOLINGS (BERT_POOLING_LAST_TOKEN + 1)
 
 /* An activation of a sentence-transformers Dense module (torch.nn.modules.*), and the one
  * between a sequence classifier's two Linear layers: tanh for BERT's pooler and

@@ -113,16 +113,26 @@ vocab_txt (int vocab_size)
   return g_string_free (vocab, FALSE);
 }
 
+/* sentence-transformers' flags before its version 6, one per BertPooling. */
 static char *
 pooling_json (const BertTestModelSpec *spec)
 {
-  return g_strdup_printf (
-      "{\n  \"word_embedding_dimension\": %d,\n"
-      "  \"pooling_mode_cls_token\": %s,\n  \"pooling_mode_mean_tokens\": %s,\n"
-      "  \"pooling_mode_max_tokens\": %s,\n  \"pooling_mode_mean_sqrt_len_tokens\": false\n}\n",
-      spec->hidden_size, spec->pooling == BERT_POOLING_CLS ? "true" : "false",
-      spec->pooling == BERT_POOLING_MEAN ? "true" : "false",
-      spec->pooling == BERT_POOLING_MAX ? "true" : "false");
+  static const char *flags[BERT_N_POOLINGS] = {
+    [BERT_POOLING_MEAN] = "pooling_mode_mean_tokens",
+    [BERT_POOLING_CLS] = "pooling_mode_cls_token",
+    [BERT_POOLING_MAX] = "pooling_mode_max_tokens",
+    [BERT_POOLING_MEAN_SQRT_LEN] = "pooling_mode_mean_sqrt_len_tokens",
+    [BERT_POOLING_WEIGHTED_MEAN] = "pooling_mode_weightedmean_tokens",
+    [BERT_POOLING_LAST_TOKEN] = "pooling_mode_lasttoken",
+  };
+  GString *json = g_string_new (NULL);
+
+  g_string_append_printf (json, "{\n  \"word_embedding_dimension\": %d", spec->hidden_size);
+  for (int pooling = 0; pooling < BERT_N_POOLINGS; pooling++)
+    g_string_append_printf (json, ",\n  \"%s\": %s", flags[pooling],
+        pooling == (int) spec->pooling ? "true" : "false");
+  g_string_append (json, "\n}\n");
+  return g_string_free (json, FALSE);
 }
 
 static char *

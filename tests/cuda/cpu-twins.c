@@ -120,7 +120,8 @@ cpu_attention_varlen (float *context, const float *query_key_value, const uint32
 }
 
 /* As sentence-transformers' Pooling with the prompt's positions of the attention mask
- * zeroed: over none left, mean is zeros, max -inf and CLS the sequence's first row. */
+ * zeroed: over none left, the means and the last token are zeros, max -inf and CLS the
+ * sequence's first row; weightedmean weighs position p by p + 1, the prompt's counted. */
 void
 cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
     const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
@@ -128,18 +129,25 @@ cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *s
   for (uint32_t s = 0; s < n_sequences; s++) {
     uint32_t skip = prompt_lengths ? MIN (prompt_lengths[s], seq_offsets[s + 1] - seq_offsets[s]) : 0;
     uint32_t start = seq_offsets[s] + skip, end = seq_offsets[s + 1];
+    gboolean sums =
+        pooling != BERT_POOLING_CLS && pooling != BERT_POOLING_MAX && pooling != BERT_POOLING_LAST_TOKEN;
     float *out = pooled + (size_t) s * hidden;
     double squares = 0.0;
     for (int i = 0; i < hidden; i++) {
-      double value = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0;
+      double value = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0, weights = 0.0;
       if (pooling == BERT_POOLING_CLS)
         value = hidden_states[(size_t) (start < end ? start : seq_offsets[s]) * hidden + i];
-      for (uint32_t t = start; pooling != BERT_POOLING_CLS && t < end; t++) {
-        double x = hidden_states[(size_t) t * hidden + i];
-        value = pooling == BERT_POOLING_MAX ? fmax (value, x) : value + x;
+      if (pooling == BERT_POOLING_LAST_TOKEN && start < end)
+        value = hidden_states[(size_t) (end - 1) * hidden + i];
+      for (uint32_t t = start; pooling == BERT_POOLING_MAX && t < end; t++)
+        value = fmax (value, hidden_states[(size_t) t * hidden + i]);
+      for (uint32_t t = start; sums && t < end; t++) {
+        double weight = pooling == BERT_POOLING_WEIGHTED_MEAN ? t - seq_offsets[s] + 1.0 : 1.0;
+        value += weight * hidden_states[(size_t) t * hidden + i];
+        weights += weight;
       }
-      if (pooling == BERT_POOLING_MEAN && end > start)
-        value /= end - start;
+      if (sums && end > start)
+        value /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrt (weights) : weights;
       out[i] = (float) value;
       squares += value * value;
     }

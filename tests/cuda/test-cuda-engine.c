@@ -294,7 +294,7 @@ test_prompt_pooling_matches_the_cpu (void)
   g_assert_no_error (error);
   for (int t = 0; t < 42; t++)
     ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
-  for (BertPooling pooling = BERT_POOLING_MEAN; pooling <= BERT_POOLING_MAX; pooling++) {
+  for (BertPooling pooling = BERT_POOLING_MEAN; pooling < BERT_N_POOLINGS; pooling++) {
     BertEncoderOptions options;
     BertEncoder *cpu, *cuda;
     BertJob *cpu_job, *cuda_job, *plain_job;
@@ -313,10 +313,12 @@ test_prompt_pooling_matches_the_cpu (void)
     plain_job = run_packed (cuda, &without_prompts);
     assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), BERT_HEAD_ENCODER,
         0.99999, "pooling without the prompt");
-    /* The prompt's tokens did leave the pooling of sequence 1. */
-    g_assert_cmpfloat (cosine (bert_job_get_output (plain_job)->embeddings + 16,
-                           bert_job_get_output (cuda_job)->embeddings + 16, 16),
-        <, 0.99999);
+    /* The prompt's tokens did leave the pooling of sequence 1 (the last token is pooled
+     * alike with or without them). */
+    if (pooling != BERT_POOLING_LAST_TOKEN)
+      g_assert_cmpfloat (cosine (bert_job_get_output (plain_job)->embeddings + 16,
+                             bert_job_get_output (cuda_job)->embeddings + 16, 16),
+          <, 0.99999);
     bert_job_free (plain_job);
     bert_job_free (cuda_job);
     bert_job_free (cpu_job);

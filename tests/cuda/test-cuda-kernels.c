@@ -355,9 +355,10 @@ static void
 test_pool_normalize (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
-  const BertPooling poolings[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX };
+  const BertPooling poolings[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX,
+    BERT_POOLING_MEAN_SQRT_LEN, BERT_POOLING_WEIGHTED_MEAN, BERT_POOLING_LAST_TOKEN };
 
-  /* Prompts of none, some, most and (mean, CLS) all of a sequence's tokens: max over no
+  /* Prompts of none, some, most and (all but max) all of a sequence's tokens: max over no
    * token is -inf, which the comparison cannot take (the test below checks it). */
   const uint32_t prompt_lengths[] = { 0, 2, 5, 100, 3 }, max_prompt_lengths[] = { 0, 2, 5, 100, 2 };
 

@@ -2,7 +2,8 @@
 """Writes a tiny deterministic BERT model folder for tests (numpy only, no pip packages).
 
 usage: make-test-model.py OUT_DIR [--head encoder|sequence|multilabel|token]
-                          [--dtype f32|f16|bf16] [--pooling mean|cls|max] [--no-normalize]
+                          [--dtype f32|f16|bf16] [--no-normalize]
+                          [--pooling mean|cls|max|mean_sqrt_len_tokens|weightedmean|lasttoken]
                           [--prefix] [--no-sentence-transformers] [--seed N]
                           [--hidden 32] [--layers 2] [--heads 4] [--intermediate 64]
                           [--max-positions 64] [--labels 3] [--scale 0.5]
@@ -51,6 +52,11 @@ look looking talk talking say says said go goes going went come comes coming see
 take takes taking get gets give gives hold holding cut cutting cook cooking dance dancing sing singing swim
 swimming read reading write writing open close hello world thank thanks please yes okay well""".split()
 
+
+# sentence-transformers' Pooling flags before its version 6, by mode name.
+POOLING_FLAGS = {"cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens",
+                 "mean": "pooling_mode_mean_tokens", "mean_sqrt_len_tokens": "pooling_mode_mean_sqrt_len_tokens",
+                 "weightedmean": "pooling_mode_weightedmean_tokens", "lasttoken": "pooling_mode_lasttoken"}
 
 def build_vocab():
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -166,10 +172,7 @@ def write_sentence_transformers(out, args):
     os.makedirs(os.path.join(out, "1_Pooling"), exist_ok=True)
     write_json(os.path.join(out, "1_Pooling", "config.json"), {
         "word_embedding_dimension": args.hidden,
-        "pooling_mode_cls_token": args.pooling == "cls",
-        "pooling_mode_mean_tokens": args.pooling == "mean",
-        "pooling_mode_max_tokens": args.pooling == "max",
-        "pooling_mode_mean_sqrt_len_tokens": False})
+        **{flag: args.pooling == mode for mode, flag in POOLING_FLAGS.items()}})
     write_json(os.path.join(out, "sentence_bert_config.json"),
                {"max_seq_length": args.max_positions, "do_lower_case": False})
 
@@ -179,7 +182,7 @@ def parse_args(argv=None):
     parser.add_argument("out_dir")
     parser.add_argument("--head", choices=["encoder", "sequence", "multilabel", "token"], default="encoder")
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
-    parser.add_argument("--pooling", choices=["mean", "cls", "max"], default="mean")
+    parser.add_argument("--pooling", choices=list(POOLING_FLAGS), default="mean")
     parser.add_argument("--no-normalize", action="store_true")
     parser.add_argument("--prefix", action="store_true", help='tensor names start with "bert."')
     parser.add_argument("--no-sentence-transformers", action="store_true")

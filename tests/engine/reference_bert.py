@@ -24,6 +24,12 @@ import numpy as np
 _erf = np.vectorize(math.erf)
 
 
+# sentence-transformers' Pooling flags before its version 6, in its order (the first true
+# one is the mode: test folders set one).
+POOLING_FLAGS = [("pooling_mode_cls_token", "cls"), ("pooling_mode_max_tokens", "max"),
+                 ("pooling_mode_mean_tokens", "mean"), ("pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len_tokens"),
+                 ("pooling_mode_weightedmean_tokens", "weightedmean"), ("pooling_mode_lasttoken", "lasttoken")]
+
 def read_safetensors(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -69,10 +75,8 @@ def load_model(folder):
             normalize = True
         if module["type"].endswith("Pooling"):
             pooling_config = read_json(os.path.join(folder, module["path"], "config.json"))
-            if pooling_config.get("pooling_mode_cls_token"):
-                pooling = "cls"
-            elif pooling_config.get("pooling_mode_max_tokens"):
-                pooling = "max"
+            true_flags = [mode for flag, mode in POOLING_FLAGS if pooling_config.get(flag)]
+            pooling = true_flags[0] if true_flags else "mean"
     id2label = config.get("id2label", {})
     return {"config": config, "tensors": tensors, "head": head, "pooling": pooling,
             "normalize": normalize, "labels": [id2label[str(i)] for i in range(len(id2label))]}
@@ -132,8 +136,11 @@ def encode(model, ids, type_ids):
 def forward(model, ids, type_ids):
     hidden = encode(model, np.asarray(ids), np.asarray(type_ids))
     if model["head"] == "encoder":
-        pooled = {"mean": lambda: hidden.mean(0), "cls": lambda: hidden[0],
-                  "max": lambda: hidden.max(0)}[model["pooling"]]()
+        positions = np.arange(1, len(hidden) + 1)[:, None]
+        pooled = {"mean": lambda: hidden.mean(0), "cls": lambda: hidden[0], "max": lambda: hidden.max(0),
+                  "mean_sqrt_len_tokens": lambda: hidden.sum(0) / math.sqrt(len(hidden)),
+                  "weightedmean": lambda: (hidden * positions).sum(0) / positions.sum(),
+                  "lasttoken": lambda: hidden[-1]}[model["pooling"]]()
         if model["normalize"]:
             pooled = pooled / max(np.linalg.norm(pooled), 1e-12)
         return {"embedding": pooled.tolist()}

@@ -128,7 +128,8 @@ test_broken_modules_are_refused (void)
    * without bias ("Unexpected key(s) in state_dict"). */
   assert_copy_fails ("2_Dense/config.json", "{\"in_features\": 16, \"out_features\": 12, \"bias\": false}",
       "unexpected tensor 'linear.bias'");
-  assert_copy_fails ("1_Pooling/config.json", "{\"pooling_mode\": \"lasttoken\"}", "pooling_mode lasttoken");
+  assert_copy_fails ("1_Pooling/config.json", "{\"pooling_mode\": \"last_token\"}",
+      "pooling_mode last_token");
 }
 
 int

@@ -294,6 +294,8 @@ test_invalid_pooling_json (void)
   g_free (folder);
 }
 
+/* Two of the modes added with weightedmean and lasttoken: sentence-transformers would
+ * concatenate them, in its order (mean_sqrt_len_tokens, weightedmean, lasttoken). */
 static void
 test_unsupported_pooling (void)
 {
@@ -301,8 +303,64 @@ test_unsupported_pooling (void)
 
   engine_test_replace_in_file (folder, "1_Pooling/config.json",
       "\"pooling_mode_mean_sqrt_len_tokens\": false", "\"pooling_mode_mean_sqrt_len_tokens\": true");
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": false",
+      "\"pooling_mode_lasttoken\": true");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json",
-      "pooling_mode_mean_sqrt_len_tokens", NULL);
+      "3 pooling modes are true",
+      "pooling_mode_mean_tokens, pooling_mode_mean_sqrt_len_tokens, pooling_mode_lasttoken", "concatenated",
+      NULL);
+  g_free (folder);
+}
+
+/* sentence-transformers would read "false" as true, as Python's truth test does. */
+static void
+test_pooling_flag_not_a_boolean (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": false",
+      "\"pooling_mode_lasttoken\": \"false\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "1_Pooling/config.json", "pooling_mode_lasttoken",
+      "not a boolean", NULL);
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": \"false\"",
+      "\"pooling_mode_lasttoken\": null");
+  bert_model_unref (assert_load_succeeds (folder));
+  g_free (folder);
+}
+
+/* A Pooling module saved for another encoder: its width is not the hidden size (the test
+ * model's is 32), in either name sentence-transformers gives the field. */
+static void
+test_pooling_dimension_not_the_hidden_size (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"word_embedding_dimension\": 32",
+      "\"word_embedding_dimension\": 384");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "1_Pooling/config.json",
+      "word_embedding_dimension is 384", "hidden size is 32", NULL);
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"word_embedding_dimension\": 384",
+      "\"embedding_dimension\": 31");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "1_Pooling/config.json", "embedding_dimension is 31",
+      "hidden size is 32", NULL);
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"embedding_dimension\": 31",
+      "\"word_embedding_dimension\": \"32\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "1_Pooling/config.json", "word_embedding_dimension",
+      "not an integer", NULL);
+  g_free (folder);
+}
+
+/* sentence-transformers runs every Transformer module in turn; the engine one encoder. */
+static void
+test_second_transformer_module (void)
+{
+  char *folder = engine_test_make_model (NULL);
+
+  engine_test_replace_in_file (folder, "modules.json", "{\"idx\": 1,",
+      "{\"idx\": 1, \"name\": \"again\", \"path\": \"0_Again\", "
+      "\"type\": \"sentence_transformers.models.Transformer\"},\n  {\"idx\": 2,");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json", "second Transformer module",
+      "0_Again", NULL);
   g_free (folder);
 }
 
@@ -853,6 +911,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
   g_test_add_func ("/engine/errors/deeply-nested-json", test_deeply_nested_json);
   g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
+  g_test_add_func ("/engine/errors/pooling-dimension-not-the-hidden-size",
+      test_pooling_dimension_not_the_hidden_size);
+  g_test_add_func ("/engine/errors/second-transformer-module", test_second_transformer_module);
+  g_test_add_func ("/engine/errors/pooling-flag-not-a-boolean", test_pooling_flag_not_a_boolean);
   g_test_add_func ("/engine/errors/unsupported-module", test_unsupported_module);
   g_test_add_func ("/engine/errors/missing-tensor", test_missing_tensor);
   g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);

@@ -230,9 +230,18 @@ class BrokenFolders(unittest.TestCase):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode=["mean", "max"]))
         self.assert_refused("1_Pooling", "lists 2 modes")
 
-    def test_unsupported_pooling_mode(self):
-        self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode="weightedmean"))
-        self.assert_refused("1_Pooling", "pooling_mode weightedmean")
+    def test_unknown_pooling_mode(self):
+        self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode="mean_tokens"))
+        self.assert_refused("1_Pooling", "pooling_mode mean_tokens", "weightedmean or lasttoken")
+
+    def test_second_transformer_module(self):
+        """sentence-transformers would run a second encoder on the first one's output."""
+        self.edit_json("modules.json", lambda m: m.insert(1, dict(m[0], idx=1, name="again")))
+        self.assert_refused("modules.json", "second Transformer module")
+
+    def test_pooling_dimension_not_the_hidden_size(self):
+        self.edit_json("1_Pooling/config.json", lambda c: c.update(word_embedding_dimension=24))
+        self.assert_refused("1_Pooling", "word_embedding_dimension is 24", "hidden size is 16")
 
     def test_include_prompt_not_a_boolean(self):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(include_prompt="false"))
@@ -382,8 +391,8 @@ def pooling_folder(tmp, family, mode):
 
 class PoolingWithoutPrompt(unittest.TestCase):
     """include_prompt false: bert-infer's embeddings against sentence-transformers'
-    encode(prompt=...) of the same folders (make-st-fixtures.py), for mean, CLS and max
-    pooling, a BERT (WordPiece) and an XLM-R (Unigram) model, one padded batch of captions
+    encode(prompt=...) of the same folders (make-st-fixtures.py), for every pooling mode
+    (weightedmean keeps the prompt's positions in its weights), a BERT (WordPiece) and an XLM-R (Unigram) model, one padded batch of captions
     of unequal lengths, one of them cut at max_seq_length."""
 
     def assert_matches(self, got, want, what):
@@ -419,7 +428,7 @@ class PoolingWithoutPrompt(unittest.TestCase):
 
     def test_bert_infer_matches_sentence_transformers(self):
         for family in PROMPT_FOLDERS:
-            for mode in ("mean", "cls", "max"):
+            for mode in ("mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"):
                 self.run_family(family, mode, "bert-infer model={model} device=cpu{prompt}")
 
     def test_prompt_from_the_tokenizer_element(self):

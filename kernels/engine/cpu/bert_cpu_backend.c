@@ -682,27 +682,41 @@ normalize (float *x, int n)
 }
 
 /* Pools rows [skip, n_rows) of a sequence into pooled (hidden values), as
- * sentence-transformers' Pooling does with the first skip tokens masked out: mean over
- * none is zeros, max over none -inf, and CLS takes row skip, or row 0 when none is left
- * (the first set position of an all-zero mask). */
+ * sentence-transformers' Pooling does with the first skip tokens masked out: the means
+ * and the last token over none are zeros, max over none -inf, and CLS takes row skip, or
+ * row 0 when none is left (the first set position of an all-zero mask). weightedmean
+ * weighs row t by t + 1 whatever skip is (Pooling numbers positions before masking the
+ * prompt). */
 static void
 pool_rows (BertPooling pooling, const float *rows, int n_rows, int skip, int hidden, float *pooled)
 {
   int first = MIN (skip, n_rows);
+  float weight_sum = 0.0f;
 
   if (pooling == BERT_POOLING_CLS) {
     memcpy (pooled, rows + (gsize) (first < n_rows ? first : 0) * hidden, hidden * sizeof *pooled);
     return;
   }
+  if (pooling == BERT_POOLING_LAST_TOKEN && first < n_rows) {
+    memcpy (pooled, rows + (gsize) (n_rows - 1) * hidden, hidden * sizeof *pooled);
+    return;
+  }
   for (int c = 0; c < hidden; c++)
     pooled[c] = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0f;
-  for (int t = first; t < n_rows; t++)
+  if (pooling == BERT_POOLING_LAST_TOKEN)
+    return;
+  for (int t = first; t < n_rows; t++) {
+    const float *row = rows + (gsize) t * hidden;
+    float weight = pooling == BERT_POOLING_WEIGHTED_MEAN ? (float) (t + 1) : 1.0f;
+
+    weight_sum += weight;
     for (int c = 0; c < hidden; c++)
-      pooled[c] = pooling == BERT_POOLING_MAX ? fmaxf (pooled[c], rows[(gsize) t * hidden + c])
-                                              : pooled[c] + rows[(gsize) t * hidden + c];
-  if (pooling == BERT_POOLING_MEAN && first < n_rows)
-    for (int c = 0; c < hidden; c++)
-      pooled[c] /= n_rows - first;
+      pooled[c] = pooling == BERT_POOLING_MAX ? fmaxf (pooled[c], row[c]) : pooled[c] + weight * row[c];
+  }
+  if (pooling == BERT_POOLING_MAX || first == n_rows)
+    return;
+  for (int c = 0; c < hidden; c++)
+    pooled[c] /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrtf (weight_sum) : weight_sum;
 }
 
 /* Pools a sequence's rows after its first skip (its prompt's, or 0) into out

@@ -10,7 +10,7 @@
 #include "bert_serve.h"
 #include "bert_engine.h"
 
-#define N_POOLINGS (BERT_POOLING_MAX + 2) /* -1 (the model's) and each BertPooling */
+#define N_POOLINGS (BERT_N_POOLINGS + 1) /* -1 (the model's) and each BertPooling */
 
 struct _BertServe {
   BertModel *model;
@@ -79,9 +79,10 @@ get_encoder (BertServe *serve, int pooling, int normalize, GError **error)
   BertEncoderOptions options;
   BertEncoder **slot;
 
-  if (pooling < -1 || pooling > BERT_POOLING_MAX || normalize < -1 || normalize > 1) {
+  if (pooling < -1 || pooling >= BERT_N_POOLINGS || normalize < -1 || normalize > 1) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-        "POOLING %d or NORMALIZE %d out of range (-1 to %d, -1 to 1)", pooling, normalize, BERT_POOLING_MAX);
+        "POOLING %d or NORMALIZE %d out of range (-1 to %d, -1 to 1)", pooling, normalize,
+        BERT_N_POOLINGS - 1);
     return NULL;
   }
   slot = &serve->encoders[pooling + 1][normalize + 1];

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Makes the sentence-transformers fixtures of tests/data/st-modules with sentence-transformers itself.
 
-usage: make-st-fixtures.py [--prompt-only]  (with a Python that has torch and sentence-transformers, e.g.
-       /tmp/venv-lowprec/bin/python; the output is committed, tests only read it)
+usage: make-st-fixtures.py [--prompt-only | --prompt-expected-only]  (with a Python that has torch and
+       sentence-transformers, e.g. /tmp/venv-torch/bin/python; the output is committed, tests only
+       read it; --prompt-expected-only remakes prompt-expected.json from the committed prompt
+       folders: training the Unigram tokenizer again need not give the same one)
 
 dense/: a random-weight BERT (hidden 16, 2 layers) on the WordPiece vocabulary of
 tests/data/tiny-model, then Pooling (mean), Dense 16 -> 12 (Tanh), Dense 12 -> 6 (no
@@ -14,8 +16,8 @@ prompt-bert/ and prompt-xlmr/: Pooling with include_prompt false (INSTRUCTOR-sty
 Normalize. prompt-bert is a random BERT on that WordPiece vocabulary; prompt-xlmr a random
 XLM-R on a small Unigram tokenizer trained here (Metaspace, <s> A </s>), so that the prompt
 tokenized alone ("query: " gives a trailing "▁") counts otherwise than in front of a
-caption. prompt-expected.json holds, per folder and pooling mode (mean, cls, max: the test
-rewrites 1_Pooling/config.json), encode() of PROMPT_TEXTS in one padded batch with no prompt
+caption. prompt-expected.json holds, per folder and pooling mode (all six of
+sentence-transformers': the test rewrites 1_Pooling/config.json), encode() of PROMPT_TEXTS in one padded batch with no prompt
 and with each of PROMPTS, and the prompt_length sentence-transformers counted.
 """
 import json
@@ -82,7 +84,7 @@ PROMPT_TEXTS = ["hello world", "a", "", "the quick brown fox jump over the lazy 
                 "Hello, WORLD! music playing", "ld"]
 PROMPTS = ["query: ", "Represent the caption for retrieving similar captions: ", "hello wor"]
 PROMPT_MAX_SEQ_LENGTH = 24
-POOLING_MODES = ["mean", "cls", "max"]
+POOLING_MODES = ["mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]
 UNIGRAM_TRAINING = (TEXTS + PROMPT_TEXTS + PROMPTS + [
     "Represent the document for retrieval", "music playing softly in the background",
     "le renard brun saute par-dessus le chien paresseux", "der schnelle braune Fuchs springt",
@@ -151,7 +153,12 @@ def make_prompt(out_dir, family):
     model.save(out_dir)
     shutil.rmtree(raw)
     os.remove(os.path.join(out_dir, "README.md"))
-    model = SentenceTransformer(out_dir, device="cpu")  # the reference is what the folder holds
+    return prompt_expected(out_dir)
+
+
+def prompt_expected(out_dir):
+    """prompt-expected.json's part for one folder: the reference is what the folder holds."""
+    model = SentenceTransformer(out_dir, device="cpu")
     assert model[0].max_seq_length == PROMPT_MAX_SEQ_LENGTH and not model[1].include_prompt
     expected = {}
     for mode in POOLING_MODES:
@@ -163,17 +170,18 @@ def make_prompt(out_dir, family):
     return expected
 
 
-def make_prompt_fixtures():
+def make_prompt_fixtures(folders=True):
+    make = make_prompt if folders else lambda out_dir, family: prompt_expected(out_dir)
     expected = {"texts": PROMPT_TEXTS, "prompts": PROMPTS,
-                "bert": make_prompt(os.path.join(HERE, "prompt-bert"), "bert"),
-                "xlmr": make_prompt(os.path.join(HERE, "prompt-xlmr"), "xlmr")}
+                "bert": make(os.path.join(HERE, "prompt-bert"), "bert"),
+                "xlmr": make(os.path.join(HERE, "prompt-xlmr"), "xlmr")}
     with open(os.path.join(HERE, "prompt-expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--prompt-only"]:
-        make_prompt_fixtures()
+    if sys.argv[1:] in (["--prompt-only"], ["--prompt-expected-only"]):
+        make_prompt_fixtures(folders=sys.argv[1] == "--prompt-only")
         sys.exit(0)
     make_dense(os.path.join(HERE, "dense"))
     make_prompt_fixtures()
