@@ -105,6 +105,22 @@ test_erf (void)
   g_assert_cmpfloat (bert_cpu_erf (-INFINITY), ==, -1.0f);
 }
 
+static const char *
+activation_name (BertActivation activation)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return "tanh";
+    case BERT_ACTIVATION_RELU: return "relu";
+    case BERT_ACTIVATION_SIGMOID: return "sigmoid";
+    case BERT_ACTIVATION_GELU: return "gelu (erf)";
+    case BERT_ACTIVATION_GELU_TANH: return "gelu (tanh)";
+    case BERT_ACTIVATION_SILU: return "silu";
+    case BERT_ACTIVATION_QUICK_GELU: return "quick_gelu";
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return "identity";
+}
+
 /* activation (x) in double, as PyTorch defines it. */
 static double
 activate (BertActivation activation, double x)
@@ -136,7 +152,7 @@ check_activation (BertActivation activation)
   };
   float *y = g_new (float, ROWS *LD), *one_by_one = g_new (float, ROWS *LD);
   double *expected = g_new (double, ROWS *LD);
-  char *what = g_strdup_printf ("activation %d", activation);
+  char *what = g_strdup_printf ("activation %s", activation_name (activation));
   double worst = 0.0;
 
   for (int i = 0; i < ROWS * LD; i++)
