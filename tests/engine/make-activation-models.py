@@ -6,7 +6,7 @@ with its PyTorch reference outputs.
 usage: make-activation-models.py [OUT_DIR [NAME...]]   (default: tests/engine/data beside
        this script, every folder; NAMEs: only those folders)
 
-Needs torch and transformers (5.24 made the committed files); the tests that read the
+Needs torch and transformers (5.25 made the committed files); the tests that read the
 folders need neither. Each folder is FAMILY-ACTIVATION-HEAD: a random-weight model
 (hidden 16, 2 layers, intermediate 32, vocabulary 40) saved by save_pretrained in F32,
 with a small vocab.txt and reference.jsonl: for a handful of token-id inputs,
