@@ -190,6 +190,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.padded_labels = (shape.n_labels + 7) / 8 * 8;
   shape.score_function = config->score_function;
   shape.layer_norm_eps = config->layer_norm_eps;
+  shape.hidden_act = config->hidden_act;
   shape.vocab_size = config->vocab_size;
   shape.type_vocab_size = config->type_vocab_size;
   shape.uses_type_ids = config->uses_type_ids;

@@ -84,6 +84,7 @@ typedef struct {
   int padded_labels;                /* n_labels rounded up to 8: the classifier GEMM's row length */
   BertScoreFunction score_function; /* sequence classifier's probs */
   float layer_norm_eps;
+  BertActivation hidden_act; /* the FFN's */
   int vocab_size;
   int type_vocab_size;
   gboolean uses_type_ids; /* FALSE (DistilBERT, RoBERTa): every token takes type row 0 */

@@ -1,5 +1,6 @@
 /* bert_cuda_common.cuh: what every kernel file shares: fp32 views of the storage types,
- * warp and block reductions, and the dispatch from a BertDType to a template instance. */
+ * the activation functions, warp and block reductions, and the dispatch from a BertDType
+ * to a template instance. */
 #ifndef BERT_CUDA_COMMON_CUH
 #define BERT_CUDA_COMMON_CUH
 
@@ -20,6 +21,24 @@ template <> __device__ __forceinline__ __half from_float<__half> (float x) { ret
 template <> __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16> (float x)
 {
   return __float2bfloat16_rn (x);
+}
+
+/* activation (x) as PyTorch computes it (bert_model.h): the FFN's hidden_act, a Dense
+ * module's activation. gelu_new's constant is sqrt (2 / pi). */
+__device__ __forceinline__ float activate (BertActivation activation, float x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanhf (x);
+    case BERT_ACTIVATION_RELU: return x > 0.0f ? x : 0.0f;
+    case BERT_ACTIVATION_SIGMOID: return 1.0f / (1.0f + expf (-x));
+    case BERT_ACTIVATION_GELU: return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
+    case BERT_ACTIVATION_GELU_TANH:
+      return 0.5f * x * (1.0f + tanhf (0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case BERT_ACTIVATION_SILU: return x / (1.0f + expf (-x));
+    case BERT_ACTIVATION_QUICK_GELU: return x / (1.0f + expf (-1.702f * x));
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return x;
 }
 
 #define WARP_SIZE 32

@@ -1,8 +1,11 @@
 /* bert_cuda_elementwise.cu: dtype conversion and the fused bias + activation kernels.
  *
- * The FFN's GELU is the erf form BERT is trained with (hidden_act "gelu"); cuBLASLt's
- * CUBLASLT_EPILOGUE_GELU_BIAS computes the tanh approximation, so the intermediate GEMM
- * runs without epilogue and bias_gelu_erf adds the bias and applies GELU in one pass.
+ * The FFN's activation is the model's hidden_act: most often the erf GELU BERT is
+ * trained with ("gelu"), else its tanh approximation, ReLU, SiLU or quick GELU
+ * (bert_model.h). cuBLASLt's epilogues have neither the erf form nor the sigmoid ones,
+ * and their GELU_BIAS is not bound to round as PyTorch's tanh GELU does, so the
+ * intermediate GEMM runs without epilogue and bias_activation adds the bias and applies
+ * the activation in one pass.
  */
 #include "bert_cuda_common.cuh"
 
@@ -49,18 +52,13 @@ bert_cuda_convert (void *dst, BertDType dst_dtype, const void *src, BertDType sr
   return launch_convert_from ((float *) dst, src, src_dtype, n, stream);
 }
 
-/* GELU as BERT defines it: x * Phi(x) with the normal CDF through erf. */
-__device__ __forceinline__ float gelu_erf (float x)
-{
-  return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
-}
-
-/* x: [n_rows, n_cols], bias: [n_cols]; x = gelu_erf (x + bias) */
+/* x: [n_rows, n_cols], bias: [n_cols]; x = activation (x + bias). activation is the same
+ * for every thread: the switch in activate does not diverge. */
 template <typename T>
-__global__ void bias_gelu_erf (T *x, const T *bias, size_t n, int n_cols)
+__global__ void bias_activation (T *x, const T *bias, size_t n, int n_cols, BertActivation activation)
 {
   for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
-    x[i] = from_float<T> (gelu_erf (to_float (x[i]) + to_float (bias[i % n_cols])));
+    x[i] = from_float<T> (activate (activation, to_float (x[i]) + to_float (bias[i % n_cols])));
 }
 
 /* x: [n_rows, n_cols], bias: [n_cols]; x = tanh (x + bias) (BERT's pooler) */
@@ -81,13 +79,14 @@ __global__ void bias_relu (T *x, const T *bias, size_t n, int n_cols)
 
 template <typename T>
 static cudaError_t
-launch_bias_gelu (void *x, const void *bias, uint32_t n_rows, int n_cols, cudaStream_t stream)
+launch_bias_activation (void *x, const void *bias, uint32_t n_rows, int n_cols, BertActivation activation,
+    cudaStream_t stream)
 {
   size_t n = (size_t) n_rows * n_cols;
   if (n == 0)
     return cudaSuccess;
-  bias_gelu_erf<<<elementwise_blocks (n, ELEMENTWISE_THREADS), ELEMENTWISE_THREADS, 0, stream>>> (
-      (T *) x, (const T *) bias, n, n_cols);
+  bias_activation<<<elementwise_blocks (n, ELEMENTWISE_THREADS), ELEMENTWISE_THREADS, 0, stream>>> (
+      (T *) x, (const T *) bias, n, n_cols, activation);
   return cudaGetLastError ();
 }
 
@@ -116,10 +115,10 @@ launch_bias_relu (void *x, const void *bias, uint32_t n_rows, int n_cols, cudaSt
 }
 
 cudaError_t
-bert_cuda_bias_gelu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
-    cudaStream_t stream)
+bert_cuda_bias_activation (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
+    BertActivation activation, cudaStream_t stream)
 {
-  return BERT_CUDA_DISPATCH (dtype, launch_bias_gelu, x, bias, n_rows, n_cols, stream);
+  return BERT_CUDA_DISPATCH (dtype, launch_bias_activation, x, bias, n_rows, n_cols, activation, stream);
 }
 
 cudaError_t

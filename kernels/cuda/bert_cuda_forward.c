@@ -6,7 +6,7 @@
  *   context   = attention_varlen (qkv)                 per sequence and head (MPNet: with
  *                                                      its relative position bias)
  *   attention = LayerNorm (context . Wo^T + bo + hidden)
- *   inter     = gelu_erf (attention . Wi^T + bi)       cuBLASLt, then bias_gelu_erf
+ *   inter     = hidden_act (attention . Wi^T + bi)     cuBLASLt, then bias_activation
  *   hidden    = LayerNorm (inter . Wout^T + bout + attention)
  * then the head: pooling (+ L2 norm), or pooler + classifier, or token classifier.
  * Nothing here waits for the device or reads back from it, except with GST_BERT_CUDA_SYNC=1
@@ -189,10 +189,10 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
               layer->intermediate_weight, NULL, n_tokens, shape->hidden, shape->intermediate, stream, error),
           "intermediate GEMM", index, error)
       && step_done (state,
-          cuda_check (bert_cuda_bias_gelu (dtype, buffers->intermediate, layer->intermediate_bias, n_tokens,
-                          shape->intermediate, stream),
+          cuda_check (bert_cuda_bias_activation (dtype, buffers->intermediate, layer->intermediate_bias,
+                          n_tokens, shape->intermediate, shape->hidden_act, stream),
               error),
-          "bias_gelu_erf", index, error)
+          "bias_activation", index, error)
       && step_done (state,
           bert_cuda_linear (state->matmul, buffers->projection, buffers->intermediate, layer->output_weight,
               layer->output_bias, n_tokens, shape->intermediate, shape->hidden, stream, error),

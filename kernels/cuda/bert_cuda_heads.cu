@@ -215,18 +215,6 @@ bert_cuda_logits_probs_argmax (BertDType dtype, float *logits_out, float *probs_
 
 #define DENSE_THREADS 128
 
-__device__ __forceinline__ float
-activate (BertActivation activation, float x)
-{
-  switch (activation) {
-    case BERT_ACTIVATION_TANH: return tanhf (x);
-    case BERT_ACTIVATION_RELU: return x > 0.0f ? x : 0.0f;
-    case BERT_ACTIVATION_SIGMOID: return 1.0f / (1.0f + expf (-x));
-    case BERT_ACTIVATION_GELU: return 0.5f * x * (1.0f + erff (x * 0.70710678118654752f));
-    default: return x;
-  }
-}
-
 /* x: [n_rows, in_features]; weight: [out_features, in_features]; bias: [out_features] or
  * NULL; y: [n_rows, out_features]; all fp32. Block r computes row r, thread i the outputs
  * i, i + blockDim.x, ..., each summing over in_features in order, as the CPU twin does:

@@ -39,9 +39,9 @@ cudaError_t bert_cuda_embeddings_layernorm (BertDType dtype, void *out, const in
 cudaError_t bert_cuda_residual_layernorm (BertDType dtype, void *out, const void *input, const void *residual,
     const float *gamma, const float *beta, float eps, uint32_t n_rows, int hidden, cudaStream_t stream);
 
-/* In place: x[r][c] = gelu_erf (x[r][c] + bias[c]). */
-cudaError_t bert_cuda_bias_gelu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,
-    cudaStream_t stream);
+/* In place: x[r][c] = activation (x[r][c] + bias[c]); the FFN's hidden_act. */
+cudaError_t bert_cuda_bias_activation (BertDType dtype, void *x, const void *bias, uint32_t n_rows,
+    int n_cols, BertActivation activation, cudaStream_t stream);
 
 /* In place: x[r][c] = tanh (x[r][c] + bias[c]). */
 cudaError_t bert_cuda_bias_tanh (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols,

@@ -264,11 +264,53 @@ read_layer_norm_eps (BertConfig *config, JsonObject *object, const char *path, G
   return TRUE;
 }
 
-/* transformers' "gelu_python" is its "gelu" written out in Python: the same erf GELU. */
+/* The names of transformers' ACT2FN that the FFN activation can take, and what each
+ * computes. The tanh approximations differ only in how they write the constant
+ * sqrt (2 / pi) (gelu_fast: 0.7978845608) or the cube, below fp32's rounding. */
+static const struct {
+  const char *name;
+  BertActivation activation;
+} hidden_activations[] = {
+  { "gelu", BERT_ACTIVATION_GELU },
+  { "gelu_python", BERT_ACTIVATION_GELU }, /* the same erf GELU, written in Python */
+  { "gelu_new", BERT_ACTIVATION_GELU_TANH },
+  { "gelu_pytorch_tanh", BERT_ACTIVATION_GELU_TANH },
+  { "gelu_python_tanh", BERT_ACTIVATION_GELU_TANH },
+  { "gelu_fast", BERT_ACTIVATION_GELU_TANH },
+  { "gelu_accurate", BERT_ACTIVATION_GELU_TANH },
+  { "relu", BERT_ACTIVATION_RELU },
+  { "silu", BERT_ACTIVATION_SILU },
+  { "swish", BERT_ACTIVATION_SILU },
+  { "quick_gelu", BERT_ACTIVATION_QUICK_GELU },
+};
+
+/* The FFN activation that field (hidden_act; DistilBERT: activation) names; transformers'
+ * default, erf GELU, when absent. */
 static gboolean
-is_erf_gelu (const char *activation)
+read_hidden_activation (BertConfig *config, JsonObject *object, const char *path, const char *field,
+    GError **error)
 {
-  return strcmp (activation, "gelu") == 0 || strcmp (activation, "gelu_python") == 0;
+  const char *name;
+  GString *supported;
+
+  config->hidden_act = BERT_ACTIVATION_GELU;
+  if (!read_string (object, path, field, &name, error))
+    return FALSE;
+  if (name == NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (hidden_activations); i++) {
+    if (strcmp (name, hidden_activations[i].name) == 0) {
+      config->hidden_act = hidden_activations[i].activation;
+      return TRUE;
+    }
+  }
+  supported = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (hidden_activations); i++)
+    g_string_append_printf (supported, "%s\"%s\"", i > 0 ? ", " : "", hidden_activations[i].name);
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+      "%s: %s \"%s\" is not supported, only %s", path, field, name, supported->str);
+  g_string_free (supported, TRUE);
+  return FALSE;
 }
 
 static gboolean
@@ -284,37 +326,23 @@ read_flag (JsonObject *object, const char *field)
  * the checkpoint holds the table, which transformers loads as it is and so does the
  * engine. */
 static gboolean
-check_distilbert (JsonObject *object, const char *path, GError **error)
+check_distilbert (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  const char *activation;
-
-  if (!read_string (object, path, "activation", &activation, error))
-    return FALSE;
-  if (activation != NULL && !is_erf_gelu (activation)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: activation \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, activation);
-    return FALSE;
-  }
-  return TRUE;
+  return read_hidden_activation (config, object, path, "activation", error);
 }
 
 /* hidden_act and position_embedding_type (DistilBERT: its own fields) name what we can
  * compute. MPNetConfig has no position_embedding_type: MPNet ignores one. */
 static gboolean
-check_architecture (const BertConfig *config, JsonObject *object, const char *path, GError **error)
+check_architecture (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  const char *hidden_act, *position_embedding_type;
+  const char *position_embedding_type;
 
   if (config->family == BERT_FAMILY_DISTILBERT)
-    return check_distilbert (object, path, error);
-  if (!read_string (object, path, "hidden_act", &hidden_act, error)
+    return check_distilbert (config, object, path, error);
+  if (!read_hidden_activation (config, object, path, "hidden_act", error)
       || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
     return FALSE;
-  if (hidden_act != NULL && !is_erf_gelu (hidden_act)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: hidden_act \"%s\" is not supported, only \"gelu\" and \"gelu_python\" (erf)", path, hidden_act);
-    return FALSE;
-  }
   /* A decoder's self-attention is causal: each token sees only those before it. BERT's
    * and RoBERTa's code reads is_decoder; MPNet's (as DistilBERT's) builds its attention
    * mask bidirectional whatever the flag says, so there it changes nothing. */

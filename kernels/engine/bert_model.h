@@ -40,15 +40,20 @@ typedef enum {
 
 #define BERT_N_POOLINGS (BERT_POOLING_LAST_TOKEN + 1)
 
-/* An activation of a sentence-transformers Dense module (torch.nn.modules.*), and the one
- * between a sequence classifier's two Linear layers: tanh for BERT's pooler and
- * RobertaClassificationHead, ReLU for DistilBertForSequenceClassification. */
+/* An activation function: the encoder layers' FFN activation (config.json's hidden_act,
+ * DistilBERT's activation), that of a sentence-transformers Dense module
+ * (torch.nn.modules.*), and the one between a sequence classifier's two Linear layers:
+ * tanh for BERT's pooler and RobertaClassificationHead, ReLU for
+ * DistilBertForSequenceClassification. */
 typedef enum {
   BERT_ACTIVATION_IDENTITY,
   BERT_ACTIVATION_TANH,
   BERT_ACTIVATION_RELU,
   BERT_ACTIVATION_SIGMOID,
-  BERT_ACTIVATION_GELU /* torch.nn.GELU: with erf */
+  BERT_ACTIVATION_GELU,      /* x Phi (x), Phi through erf: torch.nn.GELU, hidden_act gelu */
+  BERT_ACTIVATION_GELU_TANH, /* x / 2 (1 + tanh (sqrt (2 / pi) (x + 0.044715 x^3))): gelu_new */
+  BERT_ACTIVATION_SILU,      /* x sigmoid (x): silu, swish */
+  BERT_ACTIVATION_QUICK_GELU /* x sigmoid (1.702 x): quick_gelu */
 } BertActivation;
 
 /* What a sequence classifier's probs are, from its logits, and which of its labels apply. */
@@ -98,6 +103,7 @@ typedef struct {
   gboolean uses_type_ids;      /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
   float layer_norm_eps;
+  BertActivation hidden_act;          /* the FFN's, between its two Linear layers */
   int relative_attention_num_buckets; /* MPNet's relative position buckets; 0: no position bias */
   BertHead head;
   BertActivation classifier_activation;

@@ -49,15 +49,6 @@ cpu_residual_layernorm (float *out, const float *input, const float *residual, c
 }
 
 void
-cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols)
-{
-  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++) {
-    double value = (double) x[i] + bias[i % n_cols];
-    x[i] = (float) (0.5 * value * (1.0 + erf (value / sqrt (2.0))));
-  }
-}
-
-void
 cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols)
 {
   for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
@@ -223,9 +214,20 @@ activate (BertActivation activation, double x)
     case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
     case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
     case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+    case BERT_ACTIVATION_GELU_TANH:
+      return 0.5 * x * (1.0 + tanh (sqrt (2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+    case BERT_ACTIVATION_SILU: return x / (1.0 + exp (-x));
+    case BERT_ACTIVATION_QUICK_GELU: return x / (1.0 + exp (-1.702 * x));
     case BERT_ACTIVATION_IDENTITY: break;
   }
   return x;
+}
+
+void
+cpu_bias_activation (float *x, const float *bias, uint32_t n_rows, int n_cols, BertActivation activation)
+{
+  for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
+    x[i] = (float) activate (activation, (double) x[i] + bias[i % n_cols]);
 }
 
 void

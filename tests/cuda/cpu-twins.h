@@ -14,7 +14,8 @@ void cpu_embeddings_layernorm (float *out, const int32_t *ids, const int32_t *ty
     const float *gamma, const float *beta, float eps, uint32_t n_tokens, int hidden);
 void cpu_residual_layernorm (float *out, const float *input, const float *residual, const float *gamma,
     const float *beta, float eps, uint32_t n_rows, int hidden);
-void cpu_bias_gelu (float *x, const float *bias, uint32_t n_rows, int n_cols);
+void cpu_bias_activation (float *x, const float *bias, uint32_t n_rows, int n_cols,
+    BertActivation activation);
 void cpu_bias_tanh (float *x, const float *bias, uint32_t n_rows, int n_cols);
 void cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 /* position_bias: NULL, or [n_heads, 2 * bias_max_positions - 1] (bert_position_bias_row). */

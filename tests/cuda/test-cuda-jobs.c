@@ -378,7 +378,7 @@ check_fault (gboolean sync_each_step, const char *expected_text)
   test_batch_init (&test_batch, rand, 3, spec.vocab_size);
   output.embeddings = g_new (float, 3 * spec.hidden_size);
   /* Launches: 1 embeddings_layernorm, then per layer attention_varlen, residual_layernorm,
-   * bias_gelu_erf, residual_layernorm: the 6th is layer 1's attention. */
+   * bias_activation, residual_layernorm: the 6th is layer 1's attention. */
   g_setenv ("EMULATED_FAULT_AT_LAUNCH", "6", TRUE);
   job = backend->submit (state, &test_batch.batch, &output, &error);
   g_unsetenv ("EMULATED_FAULT_AT_LAUNCH");

@@ -219,53 +219,67 @@ test_residual_layernorm (gconstpointer data)
   check_residual_layernorm (dtype, BERT_CUDA_MAX_HIDDEN, 5);
 }
 
-typedef enum {
-  GELU,
-  TANH,
-  RELU
-} Activation;
-
-/* bias_gelu, bias_tanh and bias_relu: x = activation (x + bias). */
+/* bias_activation, bias_tanh and bias_relu: x = activation (x + bias). */
 static void
-check_bias_activation (BertDType dtype, Activation activation, uint32_t n_rows, int n_cols)
+check_bias (BertDType dtype, const char *name,
+    cudaError_t (*kernel) (BertDType, void *, const void *, uint32_t, int, BertActivation, cudaStream_t),
+    BertActivation activation, uint32_t n_rows, int n_cols)
 {
-  static const char *names[] = { "bias_gelu", "bias_tanh", "bias_relu" };
-  cudaError_t (*kernels[]) (BertDType, void *, const void *, uint32_t, int,
-      cudaStream_t) = { bert_cuda_bias_gelu, bert_cuda_bias_tanh, bert_cuda_bias_relu };
-  void (*twins[]) (float *, const float *, uint32_t, int) = { cpu_bias_gelu, cpu_bias_tanh, cpu_bias_relu };
   size_t n = (size_t) n_rows * n_cols;
   GRand *rand = g_rand_new_with_seed (n_cols);
   float *x = random_rounded (rand, dtype, n, -4, 4);
   float *bias = random_rounded (rand, dtype, n_cols, -1, 1);
   float *got = host_floats (n);
   void *device_x = upload (dtype, x, n), *device_bias = upload (dtype, bias, n_cols);
-  char *what = on_host (g_strdup_printf ("%s %s", names[activation], cuda_test_dtype_name (dtype)));
+  char *what = on_host (g_strdup_printf ("%s %d %s", name, activation, cuda_test_dtype_name (dtype)));
 
-  CHECK_CUDA (kernels[activation](dtype, device_x, device_bias, n_rows, n_cols, NULL));
+  CHECK_CUDA (kernel (dtype, device_x, device_bias, n_rows, n_cols, activation, NULL));
   cuda_test_download (got, dtype, device_x, n);
-  twins[activation](x, bias, n_rows, n_cols);
+  cpu_bias_activation (x, bias, n_rows, n_cols, activation);
   cuda_test_assert_close (what, got, x, n, cuda_test_tolerance (dtype));
   release_scratch ();
   g_rand_free (rand);
 }
 
-static void
-test_bias_gelu (gconstpointer data)
+static cudaError_t
+bias_tanh (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols, BertActivation activation,
+    cudaStream_t stream)
 {
-  check_bias_activation (*(const BertDType *) data, GELU, 33, 1536);
-  check_bias_activation (*(const BertDType *) data, GELU, 1, 7);
+  return bert_cuda_bias_tanh (dtype, x, bias, n_rows, n_cols, stream);
+}
+
+static cudaError_t
+bias_relu (BertDType dtype, void *x, const void *bias, uint32_t n_rows, int n_cols, BertActivation activation,
+    cudaStream_t stream)
+{
+  return bert_cuda_bias_relu (dtype, x, bias, n_rows, n_cols, stream);
+}
+
+/* Every activation, as the FFN's hidden_act. */
+static void
+test_bias_activation (gconstpointer data)
+{
+  BertDType dtype = *(const BertDType *) data;
+  const BertActivation activations[] = { BERT_ACTIVATION_GELU, BERT_ACTIVATION_GELU_TANH,
+    BERT_ACTIVATION_RELU, BERT_ACTIVATION_SILU, BERT_ACTIVATION_QUICK_GELU, BERT_ACTIVATION_TANH,
+    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_IDENTITY };
+
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
+    check_bias (dtype, "bias_activation", bert_cuda_bias_activation, activations[i], 33, 1536);
+    check_bias (dtype, "bias_activation", bert_cuda_bias_activation, activations[i], 1, 7);
+  }
 }
 
 static void
 test_bias_tanh (gconstpointer data)
 {
-  check_bias_activation (*(const BertDType *) data, TANH, 5, 384);
+  check_bias (*(const BertDType *) data, "bias_tanh", bias_tanh, BERT_ACTIVATION_TANH, 5, 384);
 }
 
 static void
 test_bias_relu (gconstpointer data)
 {
-  check_bias_activation (*(const BertDType *) data, RELU, 5, 384);
+  check_bias (*(const BertDType *) data, "bias_relu", bias_relu, BERT_ACTIVATION_RELU, 5, 384);
 }
 
 /* bias_max_positions 0: no position bias; else a random table of MPNet's relative
@@ -517,7 +531,7 @@ test_linear (gconstpointer data)
   g_assert_no_error (error);
   check_linear (matmul, dtype, 37, 384, 1152, TRUE); /* fused QKV of MiniLM */
   check_linear (matmul, dtype, 300, 1536, 384, TRUE);
-  check_linear (matmul, dtype, 64, 384, 1536, FALSE); /* FFN up-projection: bias goes to bias_gelu */
+  check_linear (matmul, dtype, 64, 384, 1536, FALSE); /* FFN up-projection: bias goes to bias_activation */
   check_linear (matmul, dtype, 1, 128, 8, TRUE);      /* a classifier, 3 labels padded to 8, one sequence */
   check_linear (matmul, dtype, 300, 128, 16, TRUE);   /* token classifier, 9 labels padded to 16 */
   check_linear (matmul, dtype, 37, 384, 1152, TRUE);  /* again, from the algorithm cache */
@@ -560,7 +574,8 @@ static void
 test_dense_activation (void)
 {
   const BertActivation activations[] = { BERT_ACTIVATION_IDENTITY, BERT_ACTIVATION_TANH, BERT_ACTIVATION_RELU,
-    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_GELU };
+    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_GELU, BERT_ACTIVATION_GELU_TANH, BERT_ACTIVATION_SILU,
+    BERT_ACTIVATION_QUICK_GELU };
 
   for (guint i = 0; i < G_N_ELEMENTS (activations); i++) {
     check_dense (activations[i], TRUE, 384, 768);
@@ -613,7 +628,7 @@ main (int argc, char **argv)
   add_for_each_dtype ("convert", test_convert);
   add_for_each_dtype ("embeddings_layernorm", test_embeddings_layernorm);
   add_for_each_dtype ("residual_layernorm", test_residual_layernorm);
-  add_for_each_dtype ("bias_gelu", test_bias_gelu);
+  add_for_each_dtype ("bias_activation", test_bias_activation);
   add_for_each_dtype ("bias_tanh", test_bias_tanh);
   add_for_each_dtype ("bias_relu", test_bias_relu);
   add_for_each_dtype ("attention_varlen", test_attention_varlen);

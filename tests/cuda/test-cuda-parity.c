@@ -10,8 +10,9 @@
  *
  * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT and MPNet folders of
  * tests/engine/data/families (F32 storage, every head; MPNet's with its relative position
- * bias, on sequences up to its 256 positions) and the classifiers of tests/engine/data/real-configs whose
- * probs are not a softmax (a regression head's raw logits, a CrossEncoder's Tanh), which
+ * bias, on sequences up to its 256 positions), the classifiers of tests/engine/data/real-configs whose
+ * probs are not a softmax (a regression head's raw logits, a CrossEncoder's Tanh), and the
+ * folders of tests/engine/data/activations (FFN activations other than the erf GELU), which
  * need no shared folder. A sequence classifier's probs are compared as its logits are.
  *
  * Exits 77 where there is no CUDA GPU; without the shared folder only the family folders
@@ -56,6 +57,18 @@ static const char *family_models[] = {
 static const char *real_config_models[] = {
   "regression",
   "cross-encoder-tanh",
+};
+
+static const char *activation_models[] = {
+  "bert-gelu-new-encoder",
+  "bert-gelu-pytorch-tanh-token",
+  "bert-gelu-fast-token",
+  "bert-gelu-accurate-encoder",
+  "bert-relu-sequence",
+  "bert-silu-encoder",
+  "bert-swish-token",
+  "bert-quick-gelu-encoder",
+  "distilbert-relu-sequence",
 };
 
 /* tests/engine/data/SUBDIR: from meson, else (the emulator's build) beside this file. */
@@ -310,6 +323,17 @@ test_real_config_parity (gconstpointer data)
   g_free (dir);
 }
 
+static void
+test_activation_parity (gconstpointer data)
+{
+  char *dir = engine_data_dir ("activations");
+  char *folder = g_build_filename (dir, (const char *) data, NULL);
+
+  check_model (folder);
+  g_free (folder);
+  g_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,6 +351,11 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (real_config_models); i++) {
     char *path = g_strdup_printf ("/cuda/parity/real-config/%s", real_config_models[i]);
     g_test_add_data_func (path, real_config_models[i], test_real_config_parity);
+    g_free (path);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (activation_models); i++) {
+    char *path = g_strdup_printf ("/cuda/parity/activation/%s", activation_models[i]);
+    g_test_add_data_func (path, activation_models[i], test_activation_parity);
     g_free (path);
   }
   if (probe == NULL || !g_file_test (probe, G_FILE_TEST_IS_DIR))

@@ -472,8 +472,9 @@ test_distilbert_unsupported_activation (void)
 {
   char *folder = copy_family_model ("distilbert-sequence-f32");
 
-  engine_test_replace_in_file (folder, "config.json", "\"activation\": \"gelu\"", "\"activation\": \"relu\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "activation \"relu\"", NULL);
+  engine_test_replace_in_file (folder, "config.json", "\"activation\": \"gelu\"", "\"activation\": \"mish\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "activation \"mish\"", "\"relu\"",
+      NULL);
   g_free (folder);
 }
 
@@ -592,15 +593,74 @@ test_family_head_from_tensors (void)
   }
 }
 
+/* Every name of transformers' ACT2FN the engine runs, in hidden_act and in DistilBERT's
+ * activation, and absent: transformers' default, the erf GELU. */
+static void
+test_hidden_act_names (void)
+{
+  const struct {
+    const char *name;
+    BertActivation activation;
+  } cases[] = {
+    { "gelu", BERT_ACTIVATION_GELU },
+    { "gelu_python", BERT_ACTIVATION_GELU },
+    { "gelu_new", BERT_ACTIVATION_GELU_TANH },
+    { "gelu_pytorch_tanh", BERT_ACTIVATION_GELU_TANH },
+    { "gelu_python_tanh", BERT_ACTIVATION_GELU_TANH },
+    { "gelu_fast", BERT_ACTIVATION_GELU_TANH },
+    { "gelu_accurate", BERT_ACTIVATION_GELU_TANH },
+    { "relu", BERT_ACTIVATION_RELU },
+    { "silu", BERT_ACTIVATION_SILU },
+    { "swish", BERT_ACTIVATION_SILU },
+    { "quick_gelu", BERT_ACTIVATION_QUICK_GELU },
+  };
+  const struct {
+    const char *folder, *field;
+  } places[] = {
+    { NULL, "\"hidden_act\": " },
+    { "distilbert-encoder-f32", "\"activation\": " },
+  };
+
+  for (guint p = 0; p < G_N_ELEMENTS (places); p++) {
+    for (guint i = 0; i <= G_N_ELEMENTS (cases); i++) {
+      char *folder = places[p].folder ? copy_family_model (places[p].folder) : engine_test_make_model (NULL);
+      char *gelu = g_strconcat (places[p].field, "\"gelu\",", NULL);
+      /* Past the last case: the field left out. */
+      char *field = i < G_N_ELEMENTS (cases) ? g_strdup_printf ("%s\"%s\",", places[p].field, cases[i].name)
+                                             : g_strdup ("");
+      BertModel *model;
+
+      engine_test_replace_in_file (folder, "config.json", gelu, field);
+      model = assert_load_succeeds (folder);
+      g_assert_cmpint (model->config.hidden_act, ==,
+          i < G_N_ELEMENTS (cases) ? cases[i].activation : BERT_ACTIVATION_GELU);
+      bert_model_unref (model);
+      g_free (field);
+      g_free (gelu);
+      g_free (folder);
+    }
+  }
+}
+
+/* Activations the engine does not compute: PReLU's learnt slope, the clipped GELU, Mish.
+ * The message names the value and lists the names that run. */
 static void
 test_unsupported_hidden_act (void)
 {
-  char *folder = engine_test_make_model (NULL);
+  const char *names[] = { "prelu", "gelu_10", "mish", "GELU" };
 
-  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
-      "\"hidden_act\": \"gelu_new\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "gelu_new", NULL);
-  g_free (folder);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    char *folder = engine_test_make_model (NULL);
+    char *field = g_strdup_printf ("\"hidden_act\": \"%s\"", names[i]);
+    char *named = g_strdup_printf ("hidden_act \"%s\" is not supported", names[i]);
+
+    engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"", field);
+    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", named, "\"gelu_new\"",
+        "\"quick_gelu\"", NULL);
+    g_free (named);
+    g_free (field);
+    g_free (folder);
+  }
 }
 
 /* A CrossEncoder activation the engine does not have, in each place
@@ -919,6 +979,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/missing-tensor", test_missing_tensor);
   g_test_add_func ("/engine/errors/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/errors/unsupported-model-type", test_unsupported_model_type);
+  g_test_add_func ("/engine/errors/hidden-act-names", test_hidden_act_names);
   g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
   g_test_add_func ("/engine/errors/pooling-output-key", test_pooling_output_key);
   g_test_add_func ("/engine/errors/transformer-module-path", test_transformer_module_path);

@@ -1,8 +1,9 @@
 /* test-engine-kernels: the CPU backend's kernels against plain double-precision twins.
  *
  * The packed Linear kernel (where the CPU has AVX-512) and the cblas_sgemm path on
- * random shapes around their block sizes, erf, GELU, LayerNorm, softmax and one attention head
- * (GELU and attention also in their portable versions, where AVX-512 ones run).
+ * random shapes around their block sizes, erf, the activations, LayerNorm, softmax and one
+ * attention head (activations and attention also in their portable versions, where AVX-512
+ * ones run).
  */
 #include <math.h>
 #include <string.h>
@@ -104,28 +105,89 @@ test_erf (void)
   g_assert_cmpfloat (bert_cpu_erf (-INFINITY), ==, -1.0f);
 }
 
-/* Values over [-12, 12] (the vector code's whole blocks and a masked tail) and the
- * special ones. */
+static const char *
+activation_name (BertActivation activation)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return "tanh";
+    case BERT_ACTIVATION_RELU: return "relu";
+    case BERT_ACTIVATION_SIGMOID: return "sigmoid";
+    case BERT_ACTIVATION_GELU: return "gelu (erf)";
+    case BERT_ACTIVATION_GELU_TANH: return "gelu (tanh)";
+    case BERT_ACTIVATION_SILU: return "silu";
+    case BERT_ACTIVATION_QUICK_GELU: return "quick_gelu";
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return "identity";
+}
+
+/* activation (x) in double, as PyTorch defines it. */
+static double
+activate (BertActivation activation, double x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanh (x);
+    case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
+    case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
+    case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+    case BERT_ACTIVATION_GELU_TANH:
+      return 0.5 * x * (1.0 + tanh (sqrt (2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+    case BERT_ACTIVATION_SILU: return x / (1.0 + exp (-x));
+    case BERT_ACTIVATION_QUICK_GELU: return x / (1.0 + exp (-1.702 * x));
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return x;
+}
+
+/* Values over [-12, 12] (the vector code's whole blocks and a masked tail), past
+ * exp's clamp at -87, and the special ones; the block in rows, of which the columns past
+ * cols stay as they were. */
 static void
-test_gelu (void)
+check_activation (BertActivation activation)
 {
   enum {
-    N = 2411
+    ROWS = 3,
+    COLS = 2411,
+    LD = COLS + 5
   };
-  float *y = g_new (float, N);
-  double *expected = g_new (double, N);
+  float *y = g_new (float, ROWS *LD), *one_by_one = g_new (float, ROWS *LD);
+  double *expected = g_new (double, ROWS *LD);
+  char *what = g_strdup_printf ("activation %s", activation_name (activation));
+  double worst = 0.0;
 
-  for (int i = 0; i < N; i++)
-    y[i] = -12.0 + 24.0 * i / (N - 1);
+  for (int i = 0; i < ROWS * LD; i++)
+    y[i] = -12.0 + 24.0 * i / (ROWS * LD - 1);
   y[0] = 0.0f;
   y[1] = -0.0f;
   y[2] = 1e-30f;
-  for (int i = 0; i < N; i++)
-    expected[i] = 0.5 * y[i] * (1.0 + erf (y[i] / sqrt (2.0)));
-  bert_cpu_gelu (y, 1, N, N);
-  assert_close (y, expected, N, 1e-6, "gelu");
+  y[3] = -1e-30f;
+  y[4] = -100.0f;
+  y[5] = 100.0f;
+  for (int i = 0; i < ROWS * LD; i++) {
+    expected[i] = i % LD < COLS ? activate (activation, y[i]) : y[i];
+    one_by_one[i] = i % LD < COLS ? bert_cpu_activate (activation, y[i]) : y[i];
+  }
+  bert_cpu_activation (activation, y, ROWS, COLS, LD);
+  for (int i = 0; i < ROWS * LD; i++)
+    worst = fmax (worst, fabs (y[i] - expected[i]) / fmax (1.0, fabs (expected[i])));
+  g_test_message ("%s: max |error| / max (1, |value|) %.3g", what, worst);
+  assert_close (y, expected, ROWS * LD, 1e-6, what);
+  assert_close (one_by_one, expected, ROWS * LD, 1e-6, what);
+  g_free (what);
   g_free (expected);
+  g_free (one_by_one);
   g_free (y);
+}
+
+static void
+test_activations (void)
+{
+  const BertActivation activations[] = { BERT_ACTIVATION_GELU, BERT_ACTIVATION_GELU_TANH,
+    BERT_ACTIVATION_RELU, BERT_ACTIVATION_SILU, BERT_ACTIVATION_QUICK_GELU, BERT_ACTIVATION_TANH,
+    BERT_ACTIVATION_SIGMOID, BERT_ACTIVATION_IDENTITY };
+
+  for (guint i = 0; i < G_N_ELEMENTS (activations); i++)
+    check_activation (activations[i]);
 }
 
 static void
@@ -234,13 +296,13 @@ test_attention (void)
   g_rand_free (rand);
 }
 
-/* GST_BERT_CPU_GEMM=blas: the portable GELU and attention, which the engine runs on a
- * CPU without AVX-512. */
+/* GST_BERT_CPU_GEMM=blas: the portable activations and attention, which the engine runs
+ * on a CPU without AVX-512. */
 static void
-test_portable_gelu (void)
+test_portable_activations (void)
 {
   g_setenv ("GST_BERT_CPU_GEMM", "blas", TRUE);
-  test_gelu ();
+  test_activations ();
   g_unsetenv ("GST_BERT_CPU_GEMM");
 }
 
@@ -258,11 +320,11 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/kernels/linear", test_linear);
   g_test_add_func ("/engine/kernels/erf", test_erf);
-  g_test_add_func ("/engine/kernels/gelu", test_gelu);
+  g_test_add_func ("/engine/kernels/activations", test_activations);
   g_test_add_func ("/engine/kernels/layernorm", test_layernorm);
   g_test_add_func ("/engine/kernels/softmax", test_softmax);
   g_test_add_func ("/engine/kernels/attention", test_attention);
-  g_test_add_func ("/engine/kernels/gelu-portable", test_portable_gelu);
+  g_test_add_func ("/engine/kernels/activations-portable", test_portable_activations);
   g_test_add_func ("/engine/kernels/attention-portable", test_portable_attention);
   return g_test_run ();
 }

@@ -12,7 +12,7 @@
  *
  * Precisions: fp32 is exact; bf16 and int8 change only the encoder layers' Linear
  * products (bert_cpu_gemm.h), and everything else (embeddings, LayerNorm, softmax and
- * attention, GELU, residuals, pooling, the classifier heads) stays fp32. With int8,
+ * attention, the FFN activation, residuals, pooling, the classifier heads) stays fp32. With int8,
  * the last third of the layers keeps all but the output (FFN down) product in bf16
  * (layer_format), chosen by measurement (docs/engine.md).
  */
@@ -392,7 +392,7 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
 typedef enum {
   STEP_ATTENTION_OUTPUT,    /* sum = context W^T + b + hidden */
   STEP_ATTENTION_LAYERNORM, /* hidden = LayerNorm (sum) */
-  STEP_INTERMEDIATE,        /* intermediate = gelu (hidden W^T + b) */
+  STEP_INTERMEDIATE,        /* intermediate = hidden_act (hidden W^T + b) */
   STEP_OUTPUT,              /* sum = intermediate W^T + b + hidden */
   STEP_OUTPUT_LAYERNORM,    /* hidden = LayerNorm (sum) */
   STEP_QKV,                 /* qkv = hidden W^T + b, the next layer's first step */
@@ -474,7 +474,8 @@ run_step (ForwardPass *pass, const CpuLayer *layer, Step step, int first, int la
       break;
     case STEP_INTERMEDIATE:
       linear_block (&layer->intermediate, cpu->hidden, cpu->intermediate, first, last, begin, end);
-      bert_cpu_gelu (cpu->intermediate + (gsize) first * intermediate + begin, rows, columns, intermediate);
+      bert_cpu_activation (cpu->config->hidden_act, cpu->intermediate + (gsize) first * intermediate + begin,
+          rows, columns, intermediate);
       break;
     case STEP_OUTPUT:
       linear_block (&layer->output, cpu->intermediate, cpu->sum, first, last, begin, end);

@@ -61,19 +61,6 @@ bert_cpu_dense_weight_bytes (const BertCpuDense *dense)
   return bytes;
 }
 
-static float
-activate (BertActivation activation, float x)
-{
-  switch (activation) {
-    case BERT_ACTIVATION_TANH: return tanhf (x);
-    case BERT_ACTIVATION_RELU: return x > 0.0f ? x : 0.0f;
-    case BERT_ACTIVATION_SIGMOID: return 1.0f / (1.0f + expf (-x));
-    case BERT_ACTIVATION_GELU: return 0.5f * x * (1.0f + erff (x * (float) M_SQRT1_2));
-    case BERT_ACTIVATION_IDENTITY: break;
-  }
-  return x;
-}
-
 void
 bert_cpu_dense_apply (const float *weight, const float *bias, int in_features, int out_features,
     BertActivation activation, const float *x, float *y)
@@ -84,7 +71,7 @@ bert_cpu_dense_apply (const float *weight, const float *bias, int in_features, i
 
     for (int i = 0; i < in_features; i++)
       sum += row[i] * x[i];
-    y[o] = activate (activation, sum);
+    y[o] = bert_cpu_activate (activation, sum);
   }
 }
 

@@ -31,9 +31,10 @@
 #define VECTOR_CLONES
 #endif
 
-/* GELU and attention also have AVX-512 versions written with intrinsics (below), picked
- * at run time: fused multiply-adds, several query rows at once, and exp and 1 / x
- * without a division, which the compiler does not derive from the portable loops. */
+/* The activations and attention also have AVX-512 versions written with intrinsics
+ * (below), picked at run time: fused multiply-adds, several query rows at once, and exp
+ * and 1 / x without a division, which the compiler does not derive from the portable
+ * loops. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define BERT_HAVE_AVX512_INTRINSICS 1
 #include <immintrin.h>
@@ -162,6 +163,81 @@ bert_cpu_erf (float x)
   return erf_approximation (x);
 }
 
+/* sigmoid (z) = 1 / (1 + e^-z) from e = e^-|z|, in exp_approximation's range: for z < 0,
+ * e / (1 + e), which keeps its relative precision where sigmoid (z) is tiny. */
+static inline float
+sigmoid_approximation (float z)
+{
+  float e = exp_approximation (-fabsf (z));
+  float s = 1.0f / (1.0f + e);
+
+  return z >= 0.0f ? s : e * s;
+}
+
+/* tanh (x) = sign (x) (1 - e) / (1 + e), e = e^-2|x|: absolute error < 3e-7. */
+static inline float
+tanh_approximation (float x)
+{
+  float e = exp_approximation (-2.0f * fabsf (x));
+
+  return copysignf ((1.0f - e) / (1.0f + e), x);
+}
+
+/* The activations (bert_model.h), written so that loops vectorize. The sigmoid forms
+ * come from transformers' own: gelu_new's 0.5 (1 + tanh (u)) is sigmoid (2 u), and
+ * 2 sqrt (2 / pi) = 1.5957691216057308. */
+static inline float
+gelu_erf (float x)
+{
+  return 0.5f * x * (1.0f + erf_approximation (x * (float) M_SQRT1_2));
+}
+
+static inline float
+gelu_tanh (float x)
+{
+  return x * sigmoid_approximation (1.5957691216057308f * x * (1.0f + 0.044715f * x * x));
+}
+
+static inline float
+silu (float x)
+{
+  return x * sigmoid_approximation (x);
+}
+
+static inline float
+quick_gelu (float x)
+{
+  return x * sigmoid_approximation (1.702f * x);
+}
+
+static inline float
+relu (float x)
+{
+  return x > 0.0f ? x : 0.0f;
+}
+
+static inline float
+identity (float x)
+{
+  return x;
+}
+
+float
+bert_cpu_activate (BertActivation activation, float x)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: return tanh_approximation (x);
+    case BERT_ACTIVATION_RELU: return relu (x);
+    case BERT_ACTIVATION_SIGMOID: return sigmoid_approximation (x);
+    case BERT_ACTIVATION_GELU: return gelu_erf (x);
+    case BERT_ACTIVATION_GELU_TANH: return gelu_tanh (x);
+    case BERT_ACTIVATION_SILU: return silu (x);
+    case BERT_ACTIVATION_QUICK_GELU: return quick_gelu (x);
+    case BERT_ACTIVATION_IDENTITY: break;
+  }
+  return x;
+}
+
 #if BERT_HAVE_AVX512_INTRINSICS
 /* Lanes under mask, from the first n of 16. */
 static inline __mmask16
@@ -202,9 +278,17 @@ reciprocal_avx512 (__m512 d)
   return _mm512_mul_ps (estimate, _mm512_fnmadd_ps (d, estimate, _mm512_set1_ps (2.0f)));
 }
 
+/* The magnitude of magnitude with the sign of sign, in one bitwise select. */
+AVX512 static inline __m512
+with_sign_of (__m512 magnitude, __m512 sign)
+{
+  return _mm512_castsi512_ps (_mm512_ternarylogic_epi32 (_mm512_set1_epi32 (0x7fffffff),
+      _mm512_castps_si512 (magnitude), _mm512_castps_si512 (sign), 0xca));
+}
+
 /* gelu (x) = x / 2 (1 + erf (x / sqrt 2)), erf as erf_approximation. */
 AVX512 static inline __m512
-gelu_avx512 (__m512 x)
+gelu_erf_avx512 (__m512 x)
 {
   __m512 z = _mm512_mul_ps (x, _mm512_set1_ps ((float) M_SQRT1_2));
   __m512 a = _mm512_abs_ps (z);
@@ -218,14 +302,61 @@ gelu_avx512 (__m512 x)
   y = _mm512_mul_ps (y, t);
   erf_abs = _mm512_fnmadd_ps (y, exp_approximation_avx512 (_mm512_fnmadd_ps (a, a, _mm512_setzero_ps ())),
       _mm512_set1_ps (1.0f));
-  /* erf (z): the magnitude of erf_abs with the sign of z, in one bitwise select. */
-  erf_abs = _mm512_castsi512_ps (_mm512_ternarylogic_epi32 (_mm512_set1_epi32 (0x7fffffff),
-      _mm512_castps_si512 (erf_abs), _mm512_castps_si512 (z), 0xca));
-  return _mm512_fmadd_ps (half_x, erf_abs, half_x);
+  /* erf (z): the magnitude of erf_abs with the sign of z. */
+  return _mm512_fmadd_ps (half_x, with_sign_of (erf_abs, z), half_x);
 }
 
-AVX512 static void
-gelu_rows_avx512 (float *y, int rows, int cols, int ld)
+/* sigmoid_approximation on 16 lanes; 1 + e is in [1, 2], where reciprocal_avx512 holds. */
+AVX512 static inline __m512
+sigmoid_avx512 (__m512 z)
+{
+  __m512 e = exp_approximation_avx512 (_mm512_sub_ps (_mm512_setzero_ps (), _mm512_abs_ps (z)));
+  __m512 s = reciprocal_avx512 (_mm512_add_ps (e, _mm512_set1_ps (1.0f)));
+
+  return _mm512_mask_mul_ps (s, _mm512_cmp_ps_mask (z, _mm512_setzero_ps (), _CMP_LT_OQ), s, e);
+}
+
+/* tanh_approximation on 16 lanes. */
+AVX512 static inline __m512
+tanh_avx512 (__m512 x)
+{
+  __m512 e = exp_approximation_avx512 (_mm512_mul_ps (_mm512_abs_ps (x), _mm512_set1_ps (-2.0f)));
+  __m512 s = reciprocal_avx512 (_mm512_add_ps (e, _mm512_set1_ps (1.0f)));
+
+  return with_sign_of (_mm512_mul_ps (_mm512_sub_ps (_mm512_set1_ps (1.0f), e), s), x);
+}
+
+AVX512 static inline __m512
+gelu_tanh_avx512 (__m512 x)
+{
+  __m512 square = _mm512_mul_ps (x, x);
+  __m512 inner = _mm512_fmadd_ps (square, _mm512_set1_ps (0.044715f), _mm512_set1_ps (1.0f));
+
+  return _mm512_mul_ps (x,
+      sigmoid_avx512 (_mm512_mul_ps (_mm512_mul_ps (x, _mm512_set1_ps (1.5957691216057308f)), inner)));
+}
+
+AVX512 static inline __m512
+silu_avx512 (__m512 x)
+{
+  return _mm512_mul_ps (x, sigmoid_avx512 (x));
+}
+
+AVX512 static inline __m512
+quick_gelu_avx512 (__m512 x)
+{
+  return _mm512_mul_ps (x, sigmoid_avx512 (_mm512_mul_ps (x, _mm512_set1_ps (1.702f))));
+}
+
+AVX512 static inline __m512
+relu_avx512 (__m512 x)
+{
+  return _mm512_max_ps (x, _mm512_setzero_ps ());
+}
+
+/* y = f (y) over the block, 16 values at a time; inlined for each f, so that f is too. */
+AVX512 static inline __attribute__ ((always_inline)) void
+map_rows_avx512 (float *y, int rows, int cols, int ld, __m512 (*f) (__m512))
 {
   for (int r = 0; r < rows; r++) {
     float *row = y + (size_t) r * ld;
@@ -233,33 +364,64 @@ gelu_rows_avx512 (float *y, int rows, int cols, int ld)
     for (int c = 0; c < cols; c += 16) {
       __mmask16 mask = first_lanes (cols - c);
 
-      _mm512_mask_storeu_ps (row + c, mask, gelu_avx512 (_mm512_maskz_loadu_ps (mask, row + c)));
+      _mm512_mask_storeu_ps (row + c, mask, f (_mm512_maskz_loadu_ps (mask, row + c)));
     }
+  }
+}
+
+AVX512 static void
+activation_rows_avx512 (BertActivation activation, float *y, int rows, int cols, int ld)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: map_rows_avx512 (y, rows, cols, ld, tanh_avx512); break;
+    case BERT_ACTIVATION_RELU: map_rows_avx512 (y, rows, cols, ld, relu_avx512); break;
+    case BERT_ACTIVATION_SIGMOID: map_rows_avx512 (y, rows, cols, ld, sigmoid_avx512); break;
+    case BERT_ACTIVATION_GELU: map_rows_avx512 (y, rows, cols, ld, gelu_erf_avx512); break;
+    case BERT_ACTIVATION_GELU_TANH: map_rows_avx512 (y, rows, cols, ld, gelu_tanh_avx512); break;
+    case BERT_ACTIVATION_SILU: map_rows_avx512 (y, rows, cols, ld, silu_avx512); break;
+    case BERT_ACTIVATION_QUICK_GELU: map_rows_avx512 (y, rows, cols, ld, quick_gelu_avx512); break;
+    case BERT_ACTIVATION_IDENTITY: break;
   }
 }
 #endif
 
-VECTOR_CLONES static void
-gelu_rows (float *y, int rows, int cols, int ld)
+/* y = f (y) over the block; inlined for each f, so that the loop vectorizes. */
+static inline __attribute__ ((always_inline)) void
+map_rows (float *y, int rows, int cols, int ld, float (*f) (float))
 {
   for (int r = 0; r < rows; r++) {
     float *row = y + (size_t) r * ld;
 
     for (int c = 0; c < cols; c++)
-      row[c] = 0.5f * row[c] * (1.0f + erf_approximation (row[c] * (float) M_SQRT1_2));
+      row[c] = f (row[c]);
+  }
+}
+
+VECTOR_CLONES static void
+activation_rows (BertActivation activation, float *y, int rows, int cols, int ld)
+{
+  switch (activation) {
+    case BERT_ACTIVATION_TANH: map_rows (y, rows, cols, ld, tanh_approximation); break;
+    case BERT_ACTIVATION_RELU: map_rows (y, rows, cols, ld, relu); break;
+    case BERT_ACTIVATION_SIGMOID: map_rows (y, rows, cols, ld, sigmoid_approximation); break;
+    case BERT_ACTIVATION_GELU: map_rows (y, rows, cols, ld, gelu_erf); break;
+    case BERT_ACTIVATION_GELU_TANH: map_rows (y, rows, cols, ld, gelu_tanh); break;
+    case BERT_ACTIVATION_SILU: map_rows (y, rows, cols, ld, silu); break;
+    case BERT_ACTIVATION_QUICK_GELU: map_rows (y, rows, cols, ld, quick_gelu); break;
+    case BERT_ACTIVATION_IDENTITY: map_rows (y, rows, cols, ld, identity); break;
   }
 }
 
 void
-bert_cpu_gelu (float *y, int rows, int cols, int ld)
+bert_cpu_activation (BertActivation activation, float *y, int rows, int cols, int ld)
 {
 #if BERT_HAVE_AVX512_INTRINSICS
   if (have_avx512 ()) {
-    gelu_rows_avx512 (y, rows, cols, ld);
+    activation_rows_avx512 (activation, y, rows, cols, ld);
     return;
   }
 #endif
-  gelu_rows (y, rows, cols, ld);
+  activation_rows (activation, y, rows, cols, ld);
 }
 
 VECTOR_CLONES void

@@ -1,7 +1,8 @@
 /* bert_cpu_kernels.h: the CPU backend's per-row kernels (engine-private).
  *
- * Numerics follow the PyTorch reference: GELU with erf, LayerNorm mean and variance
- * in two fp32 passes, softmax with the row maximum subtracted. Matrices are row-major.
+ * Numerics follow the PyTorch reference: GELU with erf (its tanh form where the model
+ * says so), LayerNorm mean and variance in two fp32 passes, softmax with the row maximum
+ * subtracted. Matrices are row-major.
  */
 #ifndef BERT_CPU_KERNELS_H
 #define BERT_CPU_KERNELS_H
@@ -22,8 +23,12 @@ void bert_cpu_convert_to_f32 (const void *src, BertDType dtype, float *dst, size
 /* erf with |error| < 5e-7 (Abramowitz and Stegun 7.1.26), written so loops vectorize. */
 float bert_cpu_erf (float x);
 
-/* rows x cols block at y (row stride ld): y = gelu_erf (y). */
-void bert_cpu_gelu (float *y, int rows, int cols, int ld);
+/* One value: activation (x), as bert_cpu_activation computes it. */
+float bert_cpu_activate (BertActivation activation, float x);
+/* rows x cols block at y (row stride ld): y = activation (y), every activation with
+ * |error| < 1e-6 max (1, |y|) (erf GELU through bert_cpu_erf; tanh and the sigmoid
+ * forms through exp with relative error < 1e-7). */
+void bert_cpu_activation (BertActivation activation, float *y, int rows, int cols, int ld);
 /* y = y + residual; residual has y's shape and row stride. */
 void bert_cpu_add_residual (float *y, int rows, int cols, int ld, const float *residual);
 /* y = y + bias, bias a row of cols values. */
