@@ -12,7 +12,7 @@
  */
 #include "bert_slow_tokenizer_config.h"
 
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_fields.h"
 #include "bert_model_file.h"
 #include "bert_tokenizer.h"
@@ -68,13 +68,12 @@ bert_slow_tokenizer_read_json_object (const char *path, GError **error)
   JsonNode *root = NULL;
   char *text = NULL;
   gsize length = 0;
-  guint deep_line;
+  char *misreading = NULL;
 
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &local_error)) {
     g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
-  } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
-    bert_slow_tokenizer_format_error (error, "%s:%u: nested deeper than %d levels", path, deep_line,
-        BERT_JSON_MAX_DEPTH);
+  } else if ((misreading = bert_json_find_misreading (text, length)) != NULL) {
+    bert_slow_tokenizer_format_error (error, "%s:%s", path, misreading);
   } else if (!json_parser_load_from_data (parser, text, length, &local_error)) {
     /* json-glib's message reads "<data>:LINE:COLUMN: ..." */
     const char *message = local_error->message;
@@ -88,6 +87,7 @@ bert_slow_tokenizer_read_json_object (const char *path, GError **error)
     root = json_node_ref (json_parser_get_root (parser));
   }
   g_clear_error (&local_error);
+  g_free (misreading);
   g_free (text);
   g_object_unref (parser);
   return root;

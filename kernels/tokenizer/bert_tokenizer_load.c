@@ -14,7 +14,7 @@
 #include "bert_bpe_files.h"
 #include "bert_sentencepiece_files.h"
 #include "bert_slow_tokenizer_config.h"
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_fields.h"
 #include "bert_json_refusals.h"
 #include "bert_json_variants.h"
@@ -115,16 +115,16 @@ parse_json_file (const char *path, JsonObject **root, BertUnigramVocab *unigram_
   GError *parse_error = NULL;
   char *text = NULL;
   gsize length = 0;
-  guint deep_line = 0;
+  char *misreading = NULL;
 
   if (unigram_vocab != NULL)
     memset (unigram_vocab, 0, sizeof *unigram_vocab);
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &parse_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", parse_error->message);
     g_error_free (parse_error);
-  } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
+  } else if ((misreading = bert_json_find_misreading (text, length)) != NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, misreading);
+    g_free (misreading);
   } else if (unigram_vocab != NULL && bert_unigram_vocab_take (text, &length, unigram_vocab)
       && !json_parser_load_from_data (parser, text, length, NULL)) {
     /* refused without its vocabulary: the error to report is the original text's */

@@ -727,6 +727,10 @@ test_tokenizer_json_errors_name_field (void)
     { "{\"id\": 4, ", "{\"id\": 400, ", "'added_tokens[4].id' must be an integer from 0 to 71",
         BERT_TOKENIZER_ERROR_FORMAT },
     { "  \"model\": {", "  \"model\": {{", ":15:12: Parse error", BERT_TOKENIZER_ERROR_FORMAT },
+    /* json-glib reads 0x4 as 4 and cuts "[MASK]\u0000x" to "[MASK]"; JSON has no hex numbers */
+    { "{\"id\": 4, ", "{\"id\": 0x4, ", "the number 0x4 is not JSON", BERT_TOKENIZER_ERROR_FORMAT },
+    { "\"content\": \"[MASK]\"", "\"content\": \"[MASK]\\u0000x\"",
+        "field 'added_tokens[4].content' holds \\u0000", BERT_TOKENIZER_ERROR_FORMAT },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     char *json = fixture_with (cases[i].from, cases[i].to);
@@ -753,6 +757,13 @@ test_tokenizer_config_errors_name_field (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "'model_max_length'");
   g_file_set_contents (config, "[1, 2]", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "not a JSON object");
+  /* json-glib would read 0x10 as 16, 010 as 8 and the class as BertJapaneseTokenizer */
+  g_file_set_contents (config, "{\"model_max_length\": 0x10}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "the number 0x10 is not JSON");
+  g_file_set_contents (config, "{\"model_max_length\": 010}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "the number 010 is not JSON");
+  g_file_set_contents (config, "{\"tokenizer_class\": \"BertJapaneseTokenizer\\u0000Fast\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "field 'tokenizer_class' holds \\u0000");
   /* a real folder's unk_token, an added token that vocab.txt lacks */
   g_file_set_contents (config, "{\"unk_token\": \"<|endoftext|>\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab,
@@ -845,6 +856,15 @@ test_sentence_bert_config_errors_name_field (void)
     { "{\"max_seq_length\": 256, \"do_lower_case\": 1}", BERT_TOKENIZER_ERROR_FORMAT, "'do_lower_case'" },
     { "{\"max_seq_length\": 256,", BERT_TOKENIZER_ERROR_FORMAT, "sentence_bert_config.json:" },
     { "[256]", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object" },
+    /* keyword arguments sentence-transformers 6.3 fails on */
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": [[\"model_max_length\", 8]]}",
+        BERT_TOKENIZER_ERROR_FORMAT, "field 'tokenizer_args' is not an object" },
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": null}", BERT_TOKENIZER_ERROR_FORMAT,
+        "field 'tokenizer_args' is not an object" },
+    { "{\"max_seq_length\": 256, \"processor_kwargs\": \"x\"}", BERT_TOKENIZER_ERROR_FORMAT,
+        "field 'processor_kwargs' is not an object" },
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": {}, \"processor_kwargs\": 5}",
+        BERT_TOKENIZER_ERROR_FORMAT, "field 'processor_kwargs' is not an object" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
