@@ -168,7 +168,8 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     char *field = g_strdup_printf ("%s.content", name);
-    gboolean ok = bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
+    gboolean ok = bert_added_token_check_members (json_node_get_object (node), name, file, error)
+        && bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
     g_free (field);
     if (!ok)
       return FALSE;
@@ -1020,16 +1021,20 @@ apply_folder_config (JsonNode *tokenizer_config, const char *path, BertNormalize
 /* special_tokens_map.json's special tokens over tokenizer_config.json's, as transformers
  * hands them to the class's constructor: a vocab.txt folder's [CLS], [SEP], [UNK]... there,
  * and the names the transformers 5 check compares a tokenizer.json's with. *map: the file
- * (NULL where absent), to unref. */
+ * (NULL where absent), to unref. A null token is refused where the folder's tokens come
+ * from the map (vocab_txt): transformers then has none. A tokenizer.json's stand, in
+ * transformers' generic class too. */
 static gboolean
-apply_special_tokens_map (const char *folder, JsonNode **map, SpecialNames *names, GError **error)
+apply_special_tokens_map (const char *folder, gboolean vocab_txt, JsonNode **map, SpecialNames *names,
+    GError **error)
 {
   char *path = g_build_filename (folder, "special_tokens_map.json", NULL);
   gboolean ok = bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", map, error);
 
   if (ok && *map != NULL) {
     JsonObject *root = json_node_get_object (*map);
-    ok = get_special_name (root, "unk_token", path, &names->unk, error)
+    ok = (!vocab_txt || bert_special_tokens_map_check_nulls (root, path, error))
+        && get_special_name (root, "unk_token", path, &names->unk, error)
         && get_special_name (root, "cls_token", path, &names->cls, error)
         && get_special_name (root, "sep_token", path, &names->sep, error)
         && get_special_name (root, "pad_token", path, &names->pad, error)
@@ -1114,7 +1119,7 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
   BertNormalizerOptions file_options = tokenizer->options;
   if (!read_folder_config (folder, &tokenizer_config, error)
       || !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
-      || !apply_special_tokens_map (folder, &special_tokens_map, names, error)
+      || !apply_special_tokens_map (folder, FALSE, &special_tokens_map, names, error)
       || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
           error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
@@ -1189,7 +1194,7 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   }
   if (bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
-      && apply_special_tokens_map (folder, &special_tokens_map, names, error))
+      && apply_special_tokens_map (folder, TRUE, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
   if (tokenizer != NULL)
     tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),

@@ -185,6 +185,20 @@ test_malformed_files_are_refused (void)
       "special_tokens_map.json", "'mask_token.lstrip' must be true or false", NULL);
   expect_refused ("special_tokens_map.json", "{\"unk_token\": {\"content\": 7}}", BERT_TOKENIZER_ERROR_FORMAT,
       "special_tokens_map.json", "'unk_token.content' must be a string", NULL);
+  /* transformers 5.25 then has no [UNK] ("Missing [UNK] token" on a word outside the
+   * vocabulary) and no <mask> token ("<mask>" became <, ma, ##sk, >); gst-bert kept them */
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": null}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "field 'unk_token' is null", NULL);
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": \"[UNK]\", \"mask_token\": null}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'mask_token' is null", NULL);
+  /* a member AddedToken lacks, which transformers ignores: the flag meant is lost */
+  expect_refused ("special_tokens_map.json",
+      "{\"mask_token\": {\"content\": \"<mask>\", \"lstirp\": true, \"__type\": \"AddedToken\"}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "'mask_token.lstirp'", "no member 'lstirp'",
+      NULL);
+  expect_refused ("tokenizer_config.json",
+      "{\"tokenizer_class\": \"MPNetTokenizer\", \"mask_token\": {\"content\": \"<mask>\", \"x\": 1}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "tokenizer_config.json", "'mask_token.x'", NULL);
 }
 
 /* A BERT folder's vocab.txt is still BERT's: the class decides, not the file. */

@@ -588,6 +588,20 @@ test_folder_reads_special_tokens_map (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "cls_token");
   g_file_set_contents (map, "{\"unk_token\": \"[NOPE]\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "'[NOPE]'", "special_tokens_map.json's");
+  /* a null takes the token away in transformers 5.25 (BertTokenizer then fails on a word
+   * outside the vocabulary: "Missing [UNK] token"); gst-bert kept tokenizer_config.json's */
+  g_file_set_contents (map, "{\"unk_token\": null}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'unk_token' is null");
+  /* an AddedToken member transformers ignores, such as a misspelt flag */
+  g_file_set_contents (map, "{\"unk_token\": {\"content\": \"[UNK]\", \"rstirp\": true}}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "'unk_token.rstirp'");
+  g_file_set_contents (map,
+      "{\"unk_token\": {\"content\": \"[UNK]\", \"rstrip\": false, \"special\": true, \"__type\": "
+      "\"AddedToken\"}}",
+      -1, NULL);
+  tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  bert_tokenizer_free (tokenizer);
   g_free (config);
   g_free (map);
   g_free (folder);
@@ -910,6 +924,10 @@ test_junk_files_fail_cleanly (void)
   /* json-glib recurses: nesting this deep would exhaust the stack. */
   char *deep = g_strnfill (100000, '[');
   expect_file_error ("deep.json", deep, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
+  /* also after a quote inside a comment (json-glib skips comments) */
+  char *hidden = g_strconcat ("{\"a\": /* \" */ ", deep, NULL);
+  expect_file_error ("deep.json", hidden, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
+  g_free (hidden);
   g_free (deep);
   /* An empty document parses to no root at all. */
   expect_file_error ("empty.json", "", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object");
