@@ -135,6 +135,24 @@ test_vocab_line_ends_are_read (void)
   g_free (path);
 }
 
+/* A BOM before vocab.txt's first line stays in token 0 ("\xef\xbb\xbf<s>"), as tokenizers
+ * 0.23.3's WordPiece::read_file and transformers' own load_vocab keep it: transformers 5.25
+ * then adds <s> as token 1500 + 1 and encodes "a <s> b" as 1501 40 1501 41 2. */
+static void
+test_vocab_bom_stays_in_the_first_token (void)
+{
+  char *path = g_build_filename (data_dir, "mpnet-slow", "vocab.txt", NULL);
+  char *vocab = read_file_contents (path, NULL);
+  char *with_bom = g_strconcat ("\xef\xbb\xbf", vocab, NULL);
+  char *got = encode_all_mpnet (with_bom, "a <s> b");
+
+  g_assert_cmpstr (got, ==, "1501:0:0:0 40:0:0:1 1501:0:2:5 41:0:6:7 2:0:0:0");
+  g_free (got);
+  g_free (with_bom);
+  g_free (vocab);
+  g_free (path);
+}
+
 /* ---- refusals ---- */
 
 /* Loads the all-mpnet folder with file name's contents replaced (NULL: removed), and checks
@@ -245,6 +263,7 @@ main (int argc, char **argv)
   test_add_per_name ("/mpnet-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
   g_test_add_func ("/mpnet-slow/vocab-line-ends", test_vocab_line_ends_are_read);
   g_test_add_func ("/mpnet-slow/other-settings-refused", test_other_settings_are_refused);
+  g_test_add_func ("/mpnet-slow/vocab-bom-stays-in-the-first-token", test_vocab_bom_stays_in_the_first_token);
   g_test_add_func ("/mpnet-slow/malformed-files-refused", test_malformed_files_are_refused);
   g_test_add_func ("/mpnet-slow/bert-class-keeps-bert-template", test_bert_class_keeps_bert_template);
   return g_test_run ();
