@@ -8,8 +8,8 @@ bert_json_find_excess_nesting (const char *text, gsize length)
   guint depth = 0;
 
   for (gsize i = 0; i < length; i++) {
-    gsize end = bert_json_skip_comment_or_string (text, length, i);
     char c = text[i];
+    gsize end = BERT_JSON_MAY_OPEN (c) ? bert_json_skip_comment_or_string (text, length, i) : i;
     if (end != i) {
       i = end;
     } else if (c == '[' || c == '{') {

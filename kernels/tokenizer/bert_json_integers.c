@@ -68,7 +68,7 @@ guint
 bert_json_find_oversized_integer (const char *text, gsize length, char **literal)
 {
   for (gsize i = 0; i < length; i++) {
-    gsize end = bert_json_skip_comment_or_string (text, length, i);
+    gsize end = BERT_JSON_MAY_OPEN (text[i]) ? bert_json_skip_comment_or_string (text, length, i) : i;
     if (end != i) {
       i = end;
     } else if (text[i] == '-' || g_ascii_isdigit (text[i])) {
@@ -88,7 +88,7 @@ guint
 bert_json_find_non_decimal_number (const char *text, gsize length, char **literal)
 {
   for (gsize i = 0; i < length; i++) {
-    gsize end = bert_json_skip_comment_or_string (text, length, i);
+    gsize end = BERT_JSON_MAY_OPEN (text[i]) ? bert_json_skip_comment_or_string (text, length, i) : i;
     if (end != i) {
       i = end;
     } else if (text[i] == '-' || text[i] == '$' || g_ascii_isdigit (text[i])) {

@@ -13,6 +13,10 @@
 
 G_BEGIN_DECLS
 
+/* Whether a comment or string may start with c: the scans call the function below only
+ * then, as most characters of a large tokenizer.json start neither. */
+#define BERT_JSON_MAY_OPEN(c) ((c) == '"' || (c) == '\'' || (c) == '/')
+
 /* The index of the last character of the comment or string that starts at text[at] (its
  * closing quote or slash, or length - 1 where it is not closed); at itself where none
  * starts there. */

@@ -59,8 +59,8 @@ bert_json_find_nul_escape (const char *text, gsize length, char **field)
   gboolean expect_key = FALSE;
 
   for (gsize i = 0; i < length; i++) {
-    gsize end = bert_json_skip_comment_or_string (text, length, i);
     char c = text[i];
+    gsize end = BERT_JSON_MAY_OPEN (c) ? bert_json_skip_comment_or_string (text, length, i) : i;
 
     tracked = MIN (depth, G_N_ELEMENTS (levels));
     if (end != i && c != '/') {
