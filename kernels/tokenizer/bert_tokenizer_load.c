@@ -1171,6 +1171,50 @@ load_mpnet_vocab_txt (const char *folder, JsonNode *tokenizer_config, const char
   return tokenizer;
 }
 
+/* transformers 5.25 gives a vocab.txt folder's pad_token or mask_token that vocab.txt lacks
+ * an id of its own past the vocabulary (67 for a 67-line vocab.txt) and finds it in texts as
+ * an added token; gst-bert has no such token and splits its text (a BOM before BERT's first
+ * line, [PAD], is one way to lose it). NULL where both are there. */
+static char *
+missing_specials_warning (const char *vocab_path, const BertTokenizer *tokenizer, const SpecialNames *names)
+{
+  const char *keys[] = { "pad_token", "mask_token" }, *texts[] = { names->pad, names->mask };
+  const char *first = bert_tokenizer_id_to_token (tokenizer, 0);
+  GString *missing = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    if (bert_tokenizer_token_to_id (tokenizer, texts[i]) < 0 && (i == 0 || strcmp (texts[i], texts[0]) != 0))
+      g_string_append_printf (missing, "%s'%s' (the folder's %s)", missing->len > 0 ? " nor " : "", texts[i],
+          keys[i]);
+  if (missing->len == 0)
+    return g_string_free (missing, TRUE);
+  char *warning =
+      g_strdup_printf ("%s has no token %s: transformers adds it as a token of its own, past the "
+                       "vocabulary, and finds it in texts, where gst-bert splits it as other text%s",
+          vocab_path, missing->str,
+          first != NULL && g_str_has_prefix (first, "\xef\xbb\xbf")
+              ? " (the file starts with a byte order mark, which stays in its first token)"
+              : "");
+  g_string_free (missing, TRUE);
+  return warning;
+}
+
+/* tokenizer's warning, then added's (taken) after it. */
+static void
+append_warning (BertTokenizer *tokenizer, char *added)
+{
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
 static BertTokenizer *
 load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *config_path,
     SpecialNames *names, GError **error)
@@ -1196,9 +1240,11 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
       && apply_special_tokens_map (folder, TRUE, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
-  if (tokenizer != NULL)
+  if (tokenizer != NULL) {
     tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
         object_of (special_tokens_map));
+    append_warning (tokenizer, missing_specials_warning (vocab_path, tokenizer, names));
+  }
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
