@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bert_engine_private.h"
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_integers.h"
 #include "bert_model_file.h"
 #include "bert_position_bias.h"
@@ -19,7 +19,7 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
 {
   JsonParser *parser;
   GError *local_error = NULL;
-  char *contents, *literal;
+  char *contents, *literal, *misreading;
   gsize length;
   guint deep_line;
 
@@ -28,9 +28,9 @@ bert_json_load (const char *path, JsonNodeType root_type, GError **error)
     g_error_free (local_error);
     return NULL;
   }
-  if ((deep_line = bert_json_find_excess_nesting (contents, length)) != 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s:%u: nested deeper than %d levels",
-        path, deep_line, BERT_JSON_MAX_DEPTH);
+  if ((misreading = bert_json_find_misreading (contents, length)) != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s:%s", path, misreading);
+    g_free (misreading);
     g_free (contents);
     return NULL;
   }

@@ -6,6 +6,7 @@
 
 #include "bert_engine.h"
 #include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_integers.h"
 
 static const struct {
@@ -273,6 +274,12 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
   if ((line = bert_json_find_oversized_integer ((const char *) header, length, &literal)) != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the header's line %u has the integer %s, beyond 64 bits", file_name, line, literal);
+    g_free (literal);
+    return NULL;
+  }
+  if ((literal = bert_json_find_misreading ((const char *) header, length)) != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the header's line %s", file_name,
+        literal);
     g_free (literal);
     return NULL;
   }

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_integers.h"
 #include "bert_model_file.h"
 #include "bert_tokenizer.h"
@@ -41,7 +41,7 @@ static gboolean
 settings_file_open (SettingsFile *file, const char *folder, const char *name, GError **error)
 {
   GError *local_error = NULL;
-  guint deep_line;
+  char *misreading;
   gsize length;
 
   memset (file, 0, sizeof *file);
@@ -54,10 +54,11 @@ settings_file_open (SettingsFile *file, const char *folder, const char *name, GE
     g_error_free (local_error);
     return FALSE;
   }
-  /* json-glib recurses per level: a file nested deeper than any real one is refused first */
-  if ((deep_line = bert_json_find_excess_nesting (file->text, length)) != 0) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s:%u: nested deeper than %d levels", file->path, deep_line, BERT_JSON_MAX_DEPTH);
+  /* json-glib recurses per level (a file nested deeper than any real one is refused first)
+   * and misreads some numbers and strings */
+  if ((misreading = bert_json_find_misreading (file->text, length)) != NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", file->path, misreading);
+    g_free (misreading);
     return FALSE;
   }
   file->parser = json_parser_new_immutable ();
@@ -259,6 +260,22 @@ set_limit (BertMaxLength *length, guint64 limit, guint64 usable, const char *why
   length->max_length = MIN (limit, G_MAXUINT);
 }
 
+/* sentence-transformers hands tokenizer_args (processor_kwargs from 6) to the tokenizer as
+ * keyword arguments, and fails on one that is not an object (6.3: null, a list, a string...). */
+static gboolean
+check_kwargs (const SettingsFile *sbert, GError **error)
+{
+  static const char *const names[] = { "tokenizer_args", "processor_kwargs" };
+
+  for (guint i = 0; sbert->root != NULL && i < G_N_ELEMENTS (names); i++) {
+    JsonNode *node = json_object_get_member (sbert->root, names[i]);
+    if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+      return format_error (error, sbert->path, names[i],
+          "is not an object of the tokenizer's arguments (sentence-transformers fails on it)");
+  }
+  return TRUE;
+}
+
 /* What sentence-transformers hands the tokenizer as model_max_length, uncapped: the
  * module file's processor_kwargs' (tokenizer_args' before 6, which replace them where both
  * are written), else its max_seq_length. FALSE in *set where it gives none. */
@@ -273,6 +290,8 @@ read_uncapped (const SettingsFile *sbert, gboolean *set, guint64 *value, char **
   const char *field = "max_seq_length";
 
   *why = NULL;
+  if (!check_kwargs (sbert, error))
+    return FALSE;
   if (kwargs != NULL && json_object_has_member (kwargs, "model_max_length")) {
     *set = TRUE;
     field = kwargs_name;

@@ -12,7 +12,7 @@
  */
 #include "bert_slow_tokenizer_config.h"
 
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_fields.h"
 #include "bert_model_file.h"
 #include "bert_tokenizer.h"
@@ -68,13 +68,12 @@ bert_slow_tokenizer_read_json_object (const char *path, GError **error)
   JsonNode *root = NULL;
   char *text = NULL;
   gsize length = 0;
-  guint deep_line;
+  char *misreading = NULL;
 
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &local_error)) {
     g_set_error_literal (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, local_error->message);
-  } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
-    bert_slow_tokenizer_format_error (error, "%s:%u: nested deeper than %d levels", path, deep_line,
-        BERT_JSON_MAX_DEPTH);
+  } else if ((misreading = bert_json_find_misreading (text, length)) != NULL) {
+    bert_slow_tokenizer_format_error (error, "%s:%s", path, misreading);
   } else if (!json_parser_load_from_data (parser, text, length, &local_error)) {
     /* json-glib's message reads "<data>:LINE:COLUMN: ..." */
     const char *message = local_error->message;
@@ -88,6 +87,7 @@ bert_slow_tokenizer_read_json_object (const char *path, GError **error)
     root = json_node_ref (json_parser_get_root (parser));
   }
   g_clear_error (&local_error);
+  g_free (misreading);
   g_free (text);
   g_object_unref (parser);
   return root;
@@ -255,6 +255,45 @@ check_special (const BertSlowTokenizerConfig *config, guint i, const BertSpecial
   return TRUE;
 }
 
+gboolean
+bert_added_token_check_members (JsonObject *added, const char *key, const char *file, GError **error)
+{
+  /* as transformers saves them: "__type" marks the object, "special" is AddedToken's too */
+  static const char *const members[] = { "content", "single_word", "lstrip", "rstrip", "normalized",
+    "special", "__type" };
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, added);
+  while (json_object_iter_next (&iter, &member, &node)) {
+    guint i = 0;
+    while (i < G_N_ELEMENTS (members) && strcmp (member, members[i]) != 0)
+      i++;
+    if (i == G_N_ELEMENTS (members))
+      return bert_slow_tokenizer_format_error (error,
+          "%s: field '%s.%s': an AddedToken has no member '%s' (it has content, single_word, lstrip, "
+          "rstrip, normalized and special); transformers ignores it, so a misspelt flag would be lost",
+          file, key, member, member);
+  }
+  return TRUE;
+}
+
+gboolean
+bert_special_tokens_map_check_nulls (JsonObject *map, const char *file, GError **error)
+{
+  for (guint i = 0; i < BERT_N_SPECIAL; i++) {
+    JsonNode *node = json_object_get_member (map, special_keys[i]);
+    if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+      return bert_slow_tokenizer_format_error (error,
+          "%s: field '%s' is null, which takes the token away in transformers (without unk_token it "
+          "fails on words outside the vocabulary, without mask_token or pad_token their text is no "
+          "longer one token); give the token or leave the field out",
+          file, special_keys[i]);
+  }
+  return TRUE;
+}
+
 /* An AddedToken object's members; an error names the member ("mask_token.lstrip"). */
 static gboolean
 read_added_token (JsonObject *added, const char *key, const char *file, BertSpecialToken *read,
@@ -263,7 +302,8 @@ read_added_token (JsonObject *added, const char *key, const char *file, BertSpec
   static const char *flags[] = { "single_word", "lstrip", "rstrip", "normalized" };
   gboolean *values[] = { &read->single_word, &read->lstrip, &read->rstrip, &read->normalized };
   char *field = g_strdup_printf ("%s.content", key);
-  gboolean ok = bert_json_get_string (added, "content", file, field, &read->content, error);
+  gboolean ok = bert_added_token_check_members (added, key, file, error)
+      && bert_json_get_string (added, "content", file, field, &read->content, error);
 
   for (guint i = 0; ok && i < G_N_ELEMENTS (flags); i++) {
     g_free (field);
@@ -275,7 +315,8 @@ read_added_token (JsonObject *added, const char *key, const char *file, BertSpec
 }
 
 /* "<mask>" or {"content": "<mask>", "lstrip": true, ...}, as transformers' AddedToken: a
- * string takes the flags of the class's default; null, as absent, leaves the token as it is. */
+ * string takes the flags of the class's default; null, as absent, leaves the token as it is
+ * (in tokenizer_config.json: special_tokens_map.json's null is refused before). */
 static gboolean
 read_special (BertSlowTokenizerConfig *config, JsonObject *object, guint i, const char *file, GError **error)
 {
@@ -309,7 +350,8 @@ read_file_specials (BertSlowTokenizerConfig *config, JsonNode *root, const char 
     return TRUE;
   char *file = g_build_filename (config->folder, name, NULL);
   JsonObject *object = json_node_get_object (root);
-  gboolean ok = refuse_other_settings (config, object, file, is_map, error);
+  gboolean ok = (!is_map || bert_special_tokens_map_check_nulls (object, file, error))
+      && refuse_other_settings (config, object, file, is_map, error);
   for (guint i = 0; ok && i < BERT_N_SPECIAL; i++)
     ok = read_special (config, object, i, file, error);
   g_free (file);

@@ -84,6 +84,17 @@ void bert_slow_tokenizer_config_clear (BertSlowTokenizerConfig *config);
 gboolean bert_slow_tokenizer_config_get_bool (const BertSlowTokenizerConfig *config, const char *key,
     gboolean *value, GError **error);
 
+/* FALSE, with an error naming FILE, KEY and the member, where the AddedToken object ADDED
+ * (special token KEY's) has a member AddedToken lacks: transformers 5.25 ignores it (tokenizers
+ * prints "Ignored unknown kwarg option"), so a misspelt flag ("lstirp") would be lost. */
+gboolean bert_added_token_check_members (JsonObject *added, const char *key, const char *file,
+    GError **error);
+
+/* FALSE, with an error naming FILE and the field, where special_tokens_map.json (MAP) gives
+ * a special token as null: transformers then has no such token, where tokenizer_config.json's
+ * or the class's would stand here. */
+gboolean bert_special_tokens_map_check_nulls (JsonObject *map, const char *file, GError **error);
+
 /* The entry of tokenizer.json's added_tokens for TOKEN with ID. */
 JsonObject *bert_special_token_to_added_token (const BertSpecialToken *token, gint64 id);
 

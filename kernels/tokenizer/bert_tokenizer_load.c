@@ -14,7 +14,7 @@
 #include "bert_bpe_files.h"
 #include "bert_sentencepiece_files.h"
 #include "bert_slow_tokenizer_config.h"
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_fields.h"
 #include "bert_json_refusals.h"
 #include "bert_json_variants.h"
@@ -115,16 +115,16 @@ parse_json_file (const char *path, JsonObject **root, BertUnigramVocab *unigram_
   GError *parse_error = NULL;
   char *text = NULL;
   gsize length = 0;
-  guint deep_line = 0;
+  char *misreading = NULL;
 
   if (unigram_vocab != NULL)
     memset (unigram_vocab, 0, sizeof *unigram_vocab);
   if (!bert_model_file_read (path, BERT_MODEL_FILE_MAX_JSON_BYTES, &text, &length, &parse_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", parse_error->message);
     g_error_free (parse_error);
-  } else if ((deep_line = bert_json_find_excess_nesting (text, length)) != 0) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
-        "%s:%u: nested deeper than %d levels", path, deep_line, BERT_JSON_MAX_DEPTH);
+  } else if ((misreading = bert_json_find_misreading (text, length)) != NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, misreading);
+    g_free (misreading);
   } else if (unigram_vocab != NULL && bert_unigram_vocab_take (text, &length, unigram_vocab)
       && !json_parser_load_from_data (parser, text, length, NULL)) {
     /* refused without its vocabulary: the error to report is the original text's */
@@ -168,7 +168,8 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     char *field = g_strdup_printf ("%s.content", name);
-    gboolean ok = bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
+    gboolean ok = bert_added_token_check_members (json_node_get_object (node), name, file, error)
+        && bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
     g_free (field);
     if (!ok)
       return FALSE;
@@ -1020,16 +1021,20 @@ apply_folder_config (JsonNode *tokenizer_config, const char *path, BertNormalize
 /* special_tokens_map.json's special tokens over tokenizer_config.json's, as transformers
  * hands them to the class's constructor: a vocab.txt folder's [CLS], [SEP], [UNK]... there,
  * and the names the transformers 5 check compares a tokenizer.json's with. *map: the file
- * (NULL where absent), to unref. */
+ * (NULL where absent), to unref. A null token is refused where the folder's tokens come
+ * from the map (vocab_txt): transformers then has none. A tokenizer.json's stand, in
+ * transformers' generic class too. */
 static gboolean
-apply_special_tokens_map (const char *folder, JsonNode **map, SpecialNames *names, GError **error)
+apply_special_tokens_map (const char *folder, gboolean vocab_txt, JsonNode **map, SpecialNames *names,
+    GError **error)
 {
   char *path = g_build_filename (folder, "special_tokens_map.json", NULL);
   gboolean ok = bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", map, error);
 
   if (ok && *map != NULL) {
     JsonObject *root = json_node_get_object (*map);
-    ok = get_special_name (root, "unk_token", path, &names->unk, error)
+    ok = (!vocab_txt || bert_special_tokens_map_check_nulls (root, path, error))
+        && get_special_name (root, "unk_token", path, &names->unk, error)
         && get_special_name (root, "cls_token", path, &names->cls, error)
         && get_special_name (root, "sep_token", path, &names->sep, error)
         && get_special_name (root, "pad_token", path, &names->pad, error)
@@ -1114,7 +1119,7 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
   BertNormalizerOptions file_options = tokenizer->options;
   if (!read_folder_config (folder, &tokenizer_config, error)
       || !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
-      || !apply_special_tokens_map (folder, &special_tokens_map, names, error)
+      || !apply_special_tokens_map (folder, FALSE, &special_tokens_map, names, error)
       || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
           error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
@@ -1166,6 +1171,50 @@ load_mpnet_vocab_txt (const char *folder, JsonNode *tokenizer_config, const char
   return tokenizer;
 }
 
+/* transformers 5.25 gives a vocab.txt folder's pad_token or mask_token that vocab.txt lacks
+ * an id of its own past the vocabulary (67 for a 67-line vocab.txt) and finds it in texts as
+ * an added token; gst-bert has no such token and splits its text (a BOM before BERT's first
+ * line, [PAD], is one way to lose it). NULL where both are there. */
+static char *
+missing_specials_warning (const char *vocab_path, const BertTokenizer *tokenizer, const SpecialNames *names)
+{
+  const char *keys[] = { "pad_token", "mask_token" }, *texts[] = { names->pad, names->mask };
+  const char *first = bert_tokenizer_id_to_token (tokenizer, 0);
+  GString *missing = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    if (bert_tokenizer_token_to_id (tokenizer, texts[i]) < 0 && (i == 0 || strcmp (texts[i], texts[0]) != 0))
+      g_string_append_printf (missing, "%s'%s' (the folder's %s)", missing->len > 0 ? " nor " : "", texts[i],
+          keys[i]);
+  if (missing->len == 0)
+    return g_string_free (missing, TRUE);
+  char *warning =
+      g_strdup_printf ("%s has no token %s: transformers adds it as a token of its own, past the "
+                       "vocabulary, and finds it in texts, where gst-bert splits it as other text%s",
+          vocab_path, missing->str,
+          first != NULL && g_str_has_prefix (first, "\xef\xbb\xbf")
+              ? " (the file starts with a byte order mark, which stays in its first token)"
+              : "");
+  g_string_free (missing, TRUE);
+  return warning;
+}
+
+/* tokenizer's warning, then added's (taken) after it. */
+static void
+append_warning (BertTokenizer *tokenizer, char *added)
+{
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
 static BertTokenizer *
 load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *config_path,
     SpecialNames *names, GError **error)
@@ -1189,11 +1238,13 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   }
   if (bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
-      && apply_special_tokens_map (folder, &special_tokens_map, names, error))
+      && apply_special_tokens_map (folder, TRUE, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
-  if (tokenizer != NULL)
+  if (tokenizer != NULL) {
     tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
         object_of (special_tokens_map));
+    append_warning (tokenizer, missing_specials_warning (vocab_path, tokenizer, names));
+  }
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;

@@ -3,7 +3,7 @@
  */
 #include "bert_transformer_module.h"
 
-#include "bert_json_depth.h"
+#include "bert_json_guards.h"
 #include "bert_json_fields.h"
 #include "bert_model_file.h"
 #include "bert_tokenizer.h"
@@ -19,14 +19,16 @@ parse_modules (const char *path, GError **error)
 {
   JsonParser *parser = json_parser_new_immutable ();
   GError *local_error = NULL;
-  char *text = NULL;
+  char *text = NULL, *misreading = NULL;
   gsize length = 0;
 
   if (!bert_model_file_read (path, MODULES_FILE_MAX_BYTES, &text, &length, &local_error)) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE, "%s", local_error->message);
     g_error_free (local_error);
-  } else if (bert_json_find_excess_nesting (text, length) != 0
-      || !json_parser_load_from_data (parser, text, length, NULL) || json_parser_get_root (parser) == NULL
+  } else if ((misreading = bert_json_find_misreading (text, length)) != NULL) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT, "%s:%s", path, misreading);
+    g_free (misreading);
+  } else if (!json_parser_load_from_data (parser, text, length, NULL) || json_parser_get_root (parser) == NULL
       || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))) {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
         "%s: not a JSON array of modules, as sentence-transformers writes it", path);

@@ -284,6 +284,43 @@ test_deeply_nested_json (void)
   g_free (folder);
 }
 
+/* What json-glib reads otherwise than JSON: "\u0000" cuts a string short ("bert\u0000x"
+ * loaded as BERT), 0x.., 0b.., $.. and a leading zero are read as hex, binary and octal
+ * (0100 positions as 64), a hex number past 64 bits wraps. Python's json, and so
+ * transformers, refuses or keeps them whole. */
+static void
+test_json_glib_misreadings (void)
+{
+  const struct {
+    const char *from, *to, *fragment;
+  } config_cases[] = {
+    { "\"model_type\": \"bert\"", "\"model_type\": \"bert\\u0000x\"", "field 'model_type' holds \\u0000" },
+    { "\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu\\u0000_new\"", "field 'hidden_act' holds \\u0000" },
+    { "\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0100", "the number 0100 is not JSON" },
+    { "\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0x40", "the number 0x40 is not JSON" },
+    { "\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0x10000000000000040",
+        "the number 0x10000000000000040 is not JSON" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (config_cases); i++) {
+    char *folder = engine_test_make_model (NULL);
+    engine_test_replace_in_file (folder, "config.json", config_cases[i].from, config_cases[i].to);
+    assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", config_cases[i].fragment, NULL);
+    g_free (folder);
+  }
+
+  char *folder = engine_test_make_model (NULL);
+  GBytes *data;
+  char *header = engine_test_read_header (folder, &data);
+  char *hex = g_strdup_printf ("{\"__metadata__\": {\"format\": \"pt\"}, \"x\": [0x1], %s", header + 1);
+  engine_test_write_safetensors (folder, hex, data);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "the number 0x1 is not JSON",
+      NULL);
+  g_free (hex);
+  g_bytes_unref (data);
+  g_free (header);
+  g_free (folder);
+}
+
 static void
 test_invalid_pooling_json (void)
 {
@@ -970,6 +1007,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/metadata-not-strings", test_metadata_not_strings);
   g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
   g_test_add_func ("/engine/errors/deeply-nested-json", test_deeply_nested_json);
+  g_test_add_func ("/engine/errors/json-glib-misreadings", test_json_glib_misreadings);
   g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
   g_test_add_func ("/engine/errors/pooling-dimension-not-the-hidden-size",
       test_pooling_dimension_not_the_hidden_size);

@@ -140,6 +140,33 @@ def main():
     write(os.path.join(CORPUS, "tokenizer-json", "config-length-comments"),
           '{"model_max_length": 8 /* " */, "x": {"model_max_length": 99999999999999999999999},\n'
           " 'tokenizer_args': {'model_max_length': 12}, \"max_seq_length\": 10}\n")
+    # What json-glib misreads and the guards refuse (bert_json_guards.h): "\u0000" in a
+    # string (json.dumps writes the escape), numbers in hex, octal or binary, and a quote in a
+    # comment before deep nesting; and sentence_bert_config.json's tokenizer_args as a list,
+    # an AddedToken with a misspelt member (tokenizer_config.json).
+    write(os.path.join(CORPUS, "config", "mpnet-model-type-nul"),
+          json.dumps(mpnet_config(model_type="mpnet\u0000x"), indent=1) + "\n")
+    write(os.path.join(CORPUS, "config", "mpnet-hex-octal-sizes"),
+          json.dumps(mpnet_config(), indent=1).replace('"max_position_embeddings": 258',
+                                                      '"max_position_embeddings": 0x102')
+          .replace('"num_hidden_layers": ', '"num_hidden_layers": 0') + "\n")
+    write(os.path.join(CORPUS, "tokenizer-json", "config-class-nul"),
+          json.dumps({"tokenizer_class": "BertTokenizer\u0000Japanese", "do_lower_case": True}) + "\n")
+    write(os.path.join(CORPUS, "tokenizer-json", "config-hex-length"),
+          '{"model_max_length": 0x10, "max_seq_length": 0b11, "do_lower_case": true}\n')
+    write(os.path.join(CORPUS, "tokenizer-json", "comment-hides-nesting"),
+          '{"a": /* " */ ' + "[" * 70 + "]" * 70 + ' /* " */}\n')
+    write(os.path.join(CORPUS, "tokenizer-json", "config-added-token-member"),
+          json.dumps({"mask_token": {"content": "[MASK]", "lstirp": True, "__type": "AddedToken"},
+                      "unk_token": {"content": "[UNK]", "special": True}}) + "\n")
+    write(os.path.join(CORPUS, "tokenizer-json", "sbert-tokenizer-args-list"),
+          json.dumps({"max_seq_length": 8, "tokenizer_args": [["model_max_length", 4]]}) + "\n")
+    write(os.path.join(CORPUS, "tokenizer-json", "wordpiece-hex-id"),
+          json.dumps(base(), indent=1, ensure_ascii=False).replace('"id": 0,', '"id": 0x0,', 1) + "\n")
+    with open(os.path.join(CORPUS, "st-files", "pooling-mean"), encoding="utf-8") as f:
+        modules_and_pooling = f.read().rsplit("\n--8<--\n", 1)[0]
+    write(os.path.join(CORPUS, "st-files", "tokenizer-args-null"),
+          modules_and_pooling + '\n--8<--\n{"max_seq_length": 8, "tokenizer_args": null}')
     # Duplicate keys: json.dumps cannot write them, JSON-GLib keeps the last.
     write(os.path.join(CORPUS, "tokenizer-json", "duplicate-normalizer"),
           json.dumps(base(), indent=1, ensure_ascii=False)[:-2]

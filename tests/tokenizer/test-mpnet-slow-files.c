@@ -135,6 +135,24 @@ test_vocab_line_ends_are_read (void)
   g_free (path);
 }
 
+/* A BOM before vocab.txt's first line stays in token 0 ("\xef\xbb\xbf<s>"), as tokenizers
+ * 0.23.3's WordPiece::read_file and transformers' own load_vocab keep it: transformers 5.25
+ * then adds <s> as token 1500 + 1 and encodes "a <s> b" as 1501 40 1501 41 2. */
+static void
+test_vocab_bom_stays_in_the_first_token (void)
+{
+  char *path = g_build_filename (data_dir, "mpnet-slow", "vocab.txt", NULL);
+  char *vocab = read_file_contents (path, NULL);
+  char *with_bom = g_strconcat ("\xef\xbb\xbf", vocab, NULL);
+  char *got = encode_all_mpnet (with_bom, "a <s> b");
+
+  g_assert_cmpstr (got, ==, "1501:0:0:0 40:0:0:1 1501:0:2:5 41:0:6:7 2:0:0:0");
+  g_free (got);
+  g_free (with_bom);
+  g_free (vocab);
+  g_free (path);
+}
+
 /* ---- refusals ---- */
 
 /* Loads the all-mpnet folder with file name's contents replaced (NULL: removed), and checks
@@ -185,6 +203,20 @@ test_malformed_files_are_refused (void)
       "special_tokens_map.json", "'mask_token.lstrip' must be true or false", NULL);
   expect_refused ("special_tokens_map.json", "{\"unk_token\": {\"content\": 7}}", BERT_TOKENIZER_ERROR_FORMAT,
       "special_tokens_map.json", "'unk_token.content' must be a string", NULL);
+  /* transformers 5.25 then has no [UNK] ("Missing [UNK] token" on a word outside the
+   * vocabulary) and no <mask> token ("<mask>" became <, ma, ##sk, >); gst-bert kept them */
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": null}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "field 'unk_token' is null", NULL);
+  expect_refused ("special_tokens_map.json", "{\"unk_token\": \"[UNK]\", \"mask_token\": null}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'mask_token' is null", NULL);
+  /* a member AddedToken lacks, which transformers ignores: the flag meant is lost */
+  expect_refused ("special_tokens_map.json",
+      "{\"mask_token\": {\"content\": \"<mask>\", \"lstirp\": true, \"__type\": \"AddedToken\"}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "'mask_token.lstirp'", "no member 'lstirp'",
+      NULL);
+  expect_refused ("tokenizer_config.json",
+      "{\"tokenizer_class\": \"MPNetTokenizer\", \"mask_token\": {\"content\": \"<mask>\", \"x\": 1}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "tokenizer_config.json", "'mask_token.x'", NULL);
 }
 
 /* A BERT folder's vocab.txt is still BERT's: the class decides, not the file. */
@@ -231,6 +263,7 @@ main (int argc, char **argv)
   test_add_per_name ("/mpnet-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
   g_test_add_func ("/mpnet-slow/vocab-line-ends", test_vocab_line_ends_are_read);
   g_test_add_func ("/mpnet-slow/other-settings-refused", test_other_settings_are_refused);
+  g_test_add_func ("/mpnet-slow/vocab-bom-stays-in-the-first-token", test_vocab_bom_stays_in_the_first_token);
   g_test_add_func ("/mpnet-slow/malformed-files-refused", test_malformed_files_are_refused);
   g_test_add_func ("/mpnet-slow/bert-class-keeps-bert-template", test_bert_class_keeps_bert_template);
   return g_test_run ();

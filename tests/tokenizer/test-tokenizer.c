@@ -588,6 +588,20 @@ test_folder_reads_special_tokens_map (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "cls_token");
   g_file_set_contents (map, "{\"unk_token\": \"[NOPE]\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "'[NOPE]'", "special_tokens_map.json's");
+  /* a null takes the token away in transformers 5.25 (BertTokenizer then fails on a word
+   * outside the vocabulary: "Missing [UNK] token"); gst-bert kept tokenizer_config.json's */
+  g_file_set_contents (map, "{\"unk_token\": null}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'unk_token' is null");
+  /* an AddedToken member transformers ignores, such as a misspelt flag */
+  g_file_set_contents (map, "{\"unk_token\": {\"content\": \"[UNK]\", \"rstirp\": true}}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "'unk_token.rstirp'");
+  g_file_set_contents (map,
+      "{\"unk_token\": {\"content\": \"[UNK]\", \"rstrip\": false, \"special\": true, \"__type\": "
+      "\"AddedToken\"}}",
+      -1, NULL);
+  tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  bert_tokenizer_free (tokenizer);
   g_free (config);
   g_free (map);
   g_free (folder);
@@ -628,6 +642,53 @@ test_folder_added_tokens_warn (void)
   g_free (config);
   g_free (map);
   g_free (folder);
+}
+
+/* The warning of a vocab.txt folder written with contents (a copy of data/vocab.txt less
+ * the line drop, after prefix): NULL where there is none. */
+static char *
+vocab_folder_warning (const char *prefix, const char *drop)
+{
+  char *folder = vocab_folder_new ("model-without-specials");
+  char *path = g_build_filename (folder, "vocab.txt", NULL);
+  char *contents = read_file_contents (vocab_path, NULL);
+  char **lines = g_strsplit (contents, "\n", -1);
+  GString *edited = g_string_new (prefix);
+  GError *error = NULL;
+
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    if (strcmp (lines[i], drop) != 0)
+      g_string_append_printf (edited, "%s\n", lines[i]);
+  g_assert_true (g_file_set_contents (path, edited->str, -1, NULL));
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+  g_assert_no_error (error);
+  char *warning = g_strdup (bert_tokenizer_get_warning (tokenizer));
+  bert_tokenizer_free (tokenizer);
+  g_string_free (edited, TRUE);
+  g_strfreev (lines);
+  g_free (contents);
+  g_free (path);
+  g_free (folder);
+  return warning;
+}
+
+/* A vocab.txt without its folder's pad_token or mask_token: transformers 5.25 adds the token
+ * at the vocabulary's size and finds it in texts ("a [MASK] b": 2 9 66 10 3 with [MASK]'s
+ * line removed; [PAD] got 67 after a BOM before the first line, which left "\ufeff[PAD]"),
+ * gst-bert splits it ([, MASK, ]), so it warns. */
+static void
+test_folder_missing_pad_or_mask_warns (void)
+{
+  char *warning = vocab_folder_warning ("", "[MASK]");
+  g_assert_nonnull (warning);
+  g_assert_nonnull (strstr (warning, "has no token '[MASK]' (the folder's mask_token)"));
+  g_free (warning);
+  warning = vocab_folder_warning ("\xef\xbb\xbf", "");
+  g_assert_nonnull (warning);
+  g_assert_nonnull (strstr (warning, "'[PAD]' (the folder's pad_token)"));
+  g_assert_nonnull (strstr (warning, "byte order mark"));
+  g_free (warning);
+  g_assert_null (vocab_folder_warning ("", ""));
 }
 
 /* A template may leave out [CLS] (or add more): the encoding follows it, as Hugging Face's
@@ -727,6 +788,10 @@ test_tokenizer_json_errors_name_field (void)
     { "{\"id\": 4, ", "{\"id\": 400, ", "'added_tokens[4].id' must be an integer from 0 to 71",
         BERT_TOKENIZER_ERROR_FORMAT },
     { "  \"model\": {", "  \"model\": {{", ":15:12: Parse error", BERT_TOKENIZER_ERROR_FORMAT },
+    /* json-glib reads 0x4 as 4 and cuts "[MASK]\u0000x" to "[MASK]"; JSON has no hex numbers */
+    { "{\"id\": 4, ", "{\"id\": 0x4, ", "the number 0x4 is not JSON", BERT_TOKENIZER_ERROR_FORMAT },
+    { "\"content\": \"[MASK]\"", "\"content\": \"[MASK]\\u0000x\"",
+        "field 'added_tokens[4].content' holds \\u0000", BERT_TOKENIZER_ERROR_FORMAT },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     char *json = fixture_with (cases[i].from, cases[i].to);
@@ -753,6 +818,13 @@ test_tokenizer_config_errors_name_field (void)
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "'model_max_length'");
   g_file_set_contents (config, "[1, 2]", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "not a JSON object");
+  /* json-glib would read 0x10 as 16, 010 as 8 and the class as BertJapaneseTokenizer */
+  g_file_set_contents (config, "{\"model_max_length\": 0x10}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "the number 0x10 is not JSON");
+  g_file_set_contents (config, "{\"model_max_length\": 010}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "the number 010 is not JSON");
+  g_file_set_contents (config, "{\"tokenizer_class\": \"BertJapaneseTokenizer\\u0000Fast\"}", -1, NULL);
+  expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, config, "field 'tokenizer_class' holds \\u0000");
   /* a real folder's unk_token, an added token that vocab.txt lacks */
   g_file_set_contents (config, "{\"unk_token\": \"<|endoftext|>\"}", -1, NULL);
   expect_error (folder, BERT_TOKENIZER_ERROR_FORMAT, vocab,
@@ -845,6 +917,15 @@ test_sentence_bert_config_errors_name_field (void)
     { "{\"max_seq_length\": 256, \"do_lower_case\": 1}", BERT_TOKENIZER_ERROR_FORMAT, "'do_lower_case'" },
     { "{\"max_seq_length\": 256,", BERT_TOKENIZER_ERROR_FORMAT, "sentence_bert_config.json:" },
     { "[256]", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object" },
+    /* keyword arguments sentence-transformers 6.3 fails on */
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": [[\"model_max_length\", 8]]}",
+        BERT_TOKENIZER_ERROR_FORMAT, "field 'tokenizer_args' is not an object" },
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": null}", BERT_TOKENIZER_ERROR_FORMAT,
+        "field 'tokenizer_args' is not an object" },
+    { "{\"max_seq_length\": 256, \"processor_kwargs\": \"x\"}", BERT_TOKENIZER_ERROR_FORMAT,
+        "field 'processor_kwargs' is not an object" },
+    { "{\"max_seq_length\": 256, \"tokenizer_args\": {}, \"processor_kwargs\": 5}",
+        BERT_TOKENIZER_ERROR_FORMAT, "field 'processor_kwargs' is not an object" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -890,6 +971,10 @@ test_junk_files_fail_cleanly (void)
   /* json-glib recurses: nesting this deep would exhaust the stack. */
   char *deep = g_strnfill (100000, '[');
   expect_file_error ("deep.json", deep, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
+  /* also after a quote inside a comment (json-glib skips comments) */
+  char *hidden = g_strconcat ("{\"a\": /* \" */ ", deep, NULL);
+  expect_file_error ("deep.json", hidden, BERT_TOKENIZER_ERROR_FORMAT, ":1: nested deeper than");
+  g_free (hidden);
   g_free (deep);
   /* An empty document parses to no root at all. */
   expect_file_error ("empty.json", "", BERT_TOKENIZER_ERROR_FORMAT, "not a JSON object");
@@ -972,6 +1057,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/load/sentence-bert-config-errors",
       test_sentence_bert_config_errors_name_field);
   g_test_add_func ("/tokenizer/load/junk", test_junk_files_fail_cleanly);
+  g_test_add_func ("/tokenizer/load/folder-missing-pad-or-mask-warns", test_folder_missing_pad_or_mask_warns);
   g_test_add_func ("/tokenizer/load/large-vocabulary", test_large_vocabulary_loads);
 
   int status = g_test_run ();
