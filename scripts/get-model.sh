@@ -60,7 +60,7 @@ usage() {
   echo "    all-MiniLM-L6-v2 all-MiniLM-L12-v2 paraphrase-MiniLM-L6-v2 multi-qa-MiniLM-L6-cos-v1" >&2
   echo "    paraphrase-multilingual-MiniLM-L12-v2 multilingual-e5-small" >&2
   echo "    distilbert-base-uncased-finetuned-sst-2-english twitter-roberta-base-sentiment-latest" >&2
-  echo "    xlm-roberta-base-language-detection all-mpnet-base-v2" >&2
+  echo "    xlm-roberta-base-language-detection all-mpnet-base-v2 ms-marco-electra-base" >&2
   exit 2
 }
 
@@ -75,6 +75,7 @@ repo_of() {
     distilbert-base-uncased-finetuned-sst-2-english) echo "distilbert/$1" ;;
     twitter-roberta-base-sentiment-latest) echo "cardiffnlp/$1" ;;
     xlm-roberta-base-language-detection) echo "papluca/$1" ;;
+    ms-marco-electra-base) echo "cross-encoder/$1" ;;
     *) echo "$1" ;;
   esac
 }

@@ -195,6 +195,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.type_vocab_size = config->type_vocab_size;
   shape.uses_type_ids = config->uses_type_ids;
   shape.max_positions = config->max_position_embeddings;
+  shape.input_embedding_size = config->input_embedding_size;
   shape.embedding_size = bert_config_get_embedding_size (config);
   shape.position_offset = config->position_offset;
   shape.classifier_activation = config->classifier_activation;

@@ -25,11 +25,16 @@ typedef struct {
   float *output_layernorm_weight, *output_layernorm_bias;
 } BertCudaLayerWeights;
 
+/* The embedding tables and their LayerNorm are input_embedding_size wide (hidden but for
+ * ELECTRA). */
 typedef struct {
-  void *word_embeddings;       /* [vocab, hidden] */
-  void *position_embeddings;   /* [max_positions, hidden] */
-  void *token_type_embeddings; /* [type_vocab, hidden] */
+  void *word_embeddings;       /* [vocab, input_embedding_size] */
+  void *position_embeddings;   /* [max_positions, input_embedding_size] */
+  void *token_type_embeddings; /* [type_vocab, input_embedding_size] */
   float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  /* ELECTRA's embeddings_project, [hidden, input_embedding_size] and [hidden]; NULL where
+   * input_embedding_size is hidden */
+  void *embeddings_project_weight, *embeddings_project_bias;
   /* MPNet's relative position biases, fp32 [heads, 2 * max_positions - 1]; NULL without */
   float *relative_position_bias;
   BertCudaLayerWeights *layers;      /* num_layers */
@@ -46,6 +51,7 @@ typedef struct {
   uint32_t token_capacity;
   uint32_t sequence_capacity;
   int32_t *inputs;        /* a batch's ids | type_ids | positions | seq_offsets | prompt_lengths */
+  void *embedded;         /* [tokens, input_embedding_size] before embeddings_project; NULL without */
   void *hidden;           /* [tokens, hidden]: the layer's input and output */
   void *attention_hidden; /* [tokens, hidden]: after attention + LayerNorm */
   void *query_key_value;  /* [tokens, 3 * hidden] */
@@ -89,6 +95,7 @@ typedef struct {
   int type_vocab_size;
   gboolean uses_type_ids; /* FALSE (DistilBERT, RoBERTa): every token takes type row 0 */
   int max_positions;
+  int input_embedding_size;             /* the embedding tables' width (BertConfig's) */
   int embedding_size;                   /* encoder: the last Dense module's out_features, else hidden */
   int position_offset;                  /* bert_position_ids */
   BertActivation classifier_activation; /* between the sequence classifier's two layers */

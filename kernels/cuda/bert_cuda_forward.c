@@ -1,6 +1,8 @@
 /* bert_cuda_forward.c: the encoder's forward pass as a sequence of kernels and GEMMs on the
  * state's stream, over all tokens of a batch packed together (no padding anywhere).
  *
+ * First hidden = LayerNorm (word + position + token type embeddings), for ELECTRA with
+ * embeddings of their own width then hidden = embedded . Wproject^T + bproject (cuBLASLt).
  * Per layer (post-LayerNorm BERT):
  *   qkv       = hidden . Wqkv^T + bqkv                 cuBLASLt, bias epilogue
  *   context   = attention_varlen (qkv)                 per sequence and head (MPNet: with
@@ -60,9 +62,10 @@ bert_cuda_output_layout (const BertCudaState *state, uint32_t n_tokens, uint32_t
 void
 bert_cuda_activations_clear (BertCudaActivations *activations)
 {
-  void *buffers[] = { activations->inputs, activations->hidden, activations->attention_hidden,
-    activations->query_key_value, activations->context, activations->projection, activations->intermediate,
-    activations->first_tokens, activations->pooled, activations->logits, activations->outputs };
+  void *buffers[] = { activations->inputs, activations->embedded, activations->hidden,
+    activations->attention_hidden, activations->query_key_value, activations->context,
+    activations->projection, activations->intermediate, activations->first_tokens, activations->pooled,
+    activations->logits, activations->outputs };
 
   for (guint i = 0; i < G_N_ELEMENTS (buffers); i++)
     if (buffers[i] != NULL)
@@ -90,10 +93,13 @@ activations_alloc (BertCudaState *state, uint32_t tokens, uint32_t sequences, GE
   const size_t logit_rows = state->settings.head == BERT_HEAD_TOKEN_CLASSIFIER ? tokens : sequences;
   const size_t n_outputs = bert_cuda_output_layout (state, tokens, sequences).n_elements;
   const size_t n_inputs = bert_cuda_input_layout (tokens, sequences).n_elements;
+  const gboolean projected = state->weights->embeddings_project_weight != NULL;
 
   buffers->token_capacity = tokens;
   buffers->sequence_capacity = sequences;
   return cuda_check (cudaMalloc ((void **) &buffers->inputs, n_inputs * 4), error)
+      && (!projected
+          || cuda_check (cudaMalloc (&buffers->embedded, token_row * shape->input_embedding_size), error))
       && cuda_check (cudaMalloc (&buffers->hidden, token_row * shape->hidden), error)
       && cuda_check (cudaMalloc (&buffers->attention_hidden, token_row * shape->hidden), error)
       && cuda_check (cudaMalloc (&buffers->query_key_value, token_row * 3 * shape->hidden), error)
@@ -205,8 +211,23 @@ forward_layer (BertCudaState *state, int index, uint32_t n_tokens, uint32_t n_se
           "residual_layernorm (output)", index, error);
 }
 
-/* The sequence classifiers: logits = classifier (activation (pooler (hidden[first token]))),
- * tanh for BERT's pooler and RoBERTa's classification head, ReLU for DistilBERT's. */
+/* The bias and activation between a sequence classifier's two layers: tanh for BERT's
+ * pooler and RoBERTa's classification head, ReLU for DistilBERT's, the erf GELU for
+ * ELECTRA's (the FFN's kernel). */
+static cudaError_t
+bias_classifier_activation (const BertCudaState *state, void *x, const void *bias, uint32_t n_rows)
+{
+  switch (state->shape.classifier_activation) {
+    case BERT_ACTIVATION_RELU:
+      return bert_cuda_bias_relu (state->dtype, x, bias, n_rows, state->shape.hidden, state->stream);
+    case BERT_ACTIVATION_GELU:
+      return bert_cuda_bias_activation (state->dtype, x, bias, n_rows, state->shape.hidden,
+          BERT_ACTIVATION_GELU, state->stream);
+    default: return bert_cuda_bias_tanh (state->dtype, x, bias, n_rows, state->shape.hidden, state->stream);
+  }
+}
+
+/* The sequence classifiers: logits = classifier (activation (pooler (hidden[first token]))). */
 static gboolean
 forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const uint32_t *seq_offsets,
     float *outputs, const BertCudaOutputLayout *layout, GError **error)
@@ -226,10 +247,7 @@ forward_sequence_classifier (BertCudaState *state, uint32_t n_sequences, const u
               NULL, n_sequences, shape->hidden, shape->hidden, stream, error),
           "pooler GEMM", -1, error)
       && step_done (state,
-          cuda_check ((shape->classifier_activation == BERT_ACTIVATION_RELU
-                              ? bert_cuda_bias_relu
-                              : bert_cuda_bias_tanh) (state->dtype, buffers->pooled, weights->pooler_bias,
-                          n_sequences, shape->hidden, stream),
+          cuda_check (bias_classifier_activation (state, buffers->pooled, weights->pooler_bias, n_sequences),
               error),
           "classifier activation", -1, error)
       && step_done (state,
@@ -298,6 +316,34 @@ forward_head (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, con
   }
 }
 
+/* hidden = the embeddings' LayerNorm; ELECTRA's of another width go through embedded,
+ * then embeddings_project. */
+static gboolean
+forward_embeddings (BertCudaState *state, uint32_t n_tokens, const BertCudaInputLayout *layout,
+    GError **error)
+{
+  const int32_t *inputs = state->activations.inputs;
+  const BertCudaWeights *weights = state->weights;
+  const gboolean projected = weights->embeddings_project_weight != NULL;
+  void *embedded = projected ? state->activations.embedded : state->activations.hidden;
+
+  return step_done (state,
+             cuda_check (bert_cuda_embeddings_layernorm (state->dtype, embedded, inputs + layout->ids,
+                             inputs + layout->type_ids, inputs + layout->positions, weights->word_embeddings,
+                             weights->position_embeddings, weights->token_type_embeddings,
+                             weights->embeddings_layernorm_weight, weights->embeddings_layernorm_bias,
+                             state->shape.layer_norm_eps, n_tokens, state->shape.input_embedding_size,
+                             state->stream),
+                 error),
+             "embeddings_layernorm", -1, error)
+      && (!projected
+          || step_done (state,
+              bert_cuda_linear (state->matmul, state->activations.hidden, embedded,
+                  weights->embeddings_project_weight, weights->embeddings_project_bias, n_tokens,
+                  state->shape.input_embedding_size, state->shape.hidden, state->stream, error),
+              "embeddings_project GEMM", -1, error));
+}
+
 gboolean
 bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences, uint32_t max_seq_len,
     GError **error)
@@ -305,17 +351,8 @@ bert_cuda_forward (BertCudaState *state, uint32_t n_tokens, uint32_t n_sequences
   const BertCudaInputLayout layout = bert_cuda_input_layout (n_tokens, n_sequences);
   const int32_t *inputs = state->activations.inputs;
   const uint32_t *seq_offsets = (const uint32_t *) (inputs + layout.seq_offsets);
-  const BertCudaWeights *weights = state->weights;
 
-  if (!step_done (state,
-          cuda_check (bert_cuda_embeddings_layernorm (state->dtype, state->activations.hidden,
-                          inputs + layout.ids, inputs + layout.type_ids, inputs + layout.positions,
-                          weights->word_embeddings, weights->position_embeddings,
-                          weights->token_type_embeddings, weights->embeddings_layernorm_weight,
-                          weights->embeddings_layernorm_bias, state->shape.layer_norm_eps, n_tokens,
-                          state->shape.hidden, state->stream),
-              error),
-          "embeddings_layernorm", -1, error))
+  if (!forward_embeddings (state, n_tokens, &layout, error))
     return FALSE;
   for (int i = 0; i < state->shape.n_layers; i++)
     if (!forward_layer (state, i, n_tokens, n_sequences, max_seq_len, seq_offsets, error))

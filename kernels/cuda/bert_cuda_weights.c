@@ -117,6 +117,12 @@ check_limits (const BertConfig *config, GError **error)
         BERT_CUDA_MAX_HIDDEN);
     return FALSE;
   }
+  if (config->input_embedding_size < 1 || config->input_embedding_size > BERT_CUDA_MAX_HIDDEN) {
+    g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "CUDA backend: embedding_size %d is outside the [1, %d] its LayerNorm kernels take",
+        config->input_embedding_size, BERT_CUDA_MAX_HIDDEN);
+    return FALSE;
+  }
   if (config->hidden_size / config->num_heads > BERT_CUDA_MAX_HEAD_DIM) {
     g_set_error (error, BERT_CUDA_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "CUDA backend: attention head size %d (hidden_size %d / num_attention_heads %d) is above the %d its "
@@ -190,7 +196,9 @@ check_weights_fit_f16 (const BertWeights *weights, const BertConfig *config, Ber
 {
   gboolean ok = check_fits_f16 (&weights->word_embeddings, "embeddings.word_embeddings.weight", error)
       && check_fits_f16 (&weights->position_embeddings, "embeddings.position_embeddings.weight", error)
-      && check_fits_f16 (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight", error);
+      && check_fits_f16 (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight", error)
+      && check_fits_f16 (&weights->embeddings_project_weight, "embeddings_project.weight", error)
+      && check_fits_f16 (&weights->embeddings_project_bias, "embeddings_project.bias", error);
 
   for (int i = 0; ok && i < config->num_layers; i++) {
     const BertLayerWeights *layer = &weights->layers[i];
@@ -222,19 +230,23 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
 {
   const BertConfig *config = &model->config;
   const BertWeights *weights = &model->weights;
-  int hidden = config->hidden_size;
+  int width = config->input_embedding_size;
 
   if (!check_limits (config, error)
       || !check_tensor (&weights->word_embeddings, "embeddings.word_embeddings.weight", config->vocab_size,
-          hidden, error)
+          width, error)
       || !check_tensor (&weights->position_embeddings, "embeddings.position_embeddings.weight",
-          config->position_offset + config->max_position_embeddings, hidden, error)
+          config->position_offset + config->max_position_embeddings, width, error)
       /* DistilBERT has no token type table. */
       || (config->type_vocab_size > 0
           && !check_tensor (&weights->token_type_embeddings, "embeddings.token_type_embeddings.weight",
-              config->type_vocab_size, hidden, error))
+              config->type_vocab_size, width, error))
       || !check_pair (&weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias,
-          "embeddings.LayerNorm", hidden, 0, error)
+          "embeddings.LayerNorm", width, 0, error)
+      /* ELECTRA's projection of its embeddings to hidden_size, where the widths differ. */
+      || (width != config->hidden_size
+          && !check_pair (&weights->embeddings_project_weight, &weights->embeddings_project_bias,
+              "embeddings_project", config->hidden_size, width, error))
       /* MPNet's relative position biases, made by the engine in fp32. */
       || (config->relative_attention_num_buckets > 0
           && !check_tensor (&weights->relative_position_bias, "relative position bias table",
@@ -412,6 +424,13 @@ weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
       && (weights->embeddings_layernorm_bias =
                  upload (&uploader, BERT_DTYPE_F32, &source->embeddings_layernorm_bias, error))
           != NULL
+      && (source->embeddings_project_weight.data == NULL
+          || ((weights->embeddings_project_weight =
+                      upload (&uploader, dtype, &source->embeddings_project_weight, error))
+                  != NULL
+              && (weights->embeddings_project_bias =
+                         upload (&uploader, dtype, &source->embeddings_project_bias, error))
+                  != NULL))
       && (source->relative_position_bias.data == NULL
           || (weights->relative_position_bias =
                      upload (&uploader, BERT_DTYPE_F32, &source->relative_position_bias, error))

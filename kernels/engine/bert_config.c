@@ -1,7 +1,7 @@
 /* bert_config.c: reads config.json and the sentence-transformers files of a model folder.
  *
  * config.json's model_type picks the family (BERT, DistilBERT, RoBERTa and its kin,
- * MPNet), which names the fields to read.
+ * MPNet, ELECTRA), which names the fields to read.
  *
  * Every size is range-checked here, before the loader allocates anything from it.
  */
@@ -132,9 +132,10 @@ static const struct {
   { "xlm-roberta", "XLMRoberta", BERT_FAMILY_ROBERTA },
   { "camembert", "Camembert", BERT_FAMILY_ROBERTA },
   { "mpnet", "MPNet", BERT_FAMILY_MPNET },
+  { "electra", "Electra", BERT_FAMILY_ELECTRA },
 };
 
-#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert, mpnet"
+#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra"
 
 /* The index in model_types of config.json's model_type. */
 static gboolean
@@ -153,7 +154,25 @@ read_model_type (JsonObject *object, const char *path, guint *index, GError **er
   return FALSE;
 }
 
-/* config.json's names of the sizes: BertConfig's (also RoBERTa's and MPNet's),
+/* ELECTRA's embedding_size: the width of its embedding tables, which ElectraModel
+ * projects to hidden_size where the two differ. Absent, it is ElectraConfig's default,
+ * 128, not hidden_size (as transformers reads such a config.json). Other families' tables
+ * are hidden_size wide. */
+#define ELECTRA_DEFAULT_EMBEDDING_SIZE 128
+
+static gboolean
+read_input_embedding_size (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  config->input_embedding_size = config->hidden_size;
+  if (config->family != BERT_FAMILY_ELECTRA)
+    return TRUE;
+  config->input_embedding_size = ELECTRA_DEFAULT_EMBEDDING_SIZE;
+  return !json_object_has_member (object, "embedding_size")
+      || read_size (object, path, "embedding_size", BERT_MAX_HIDDEN_SIZE, &config->input_embedding_size,
+          error);
+}
+
+/* config.json's names of the sizes: BertConfig's (also RoBERTa's, MPNet's and ELECTRA's),
  * DistilBertConfig's. */
 static gboolean
 read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **error)
@@ -170,9 +189,10 @@ read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **e
           BERT_MAX_INTERMEDIATE_SIZE, &config->intermediate_size, error)
       || !read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
           &config->max_position_embeddings, error)
-      || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error))
+      || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error)
+      || !read_input_embedding_size (config, object, path, error))
     return FALSE;
-  config->uses_type_ids = config->family == BERT_FAMILY_BERT;
+  config->uses_type_ids = config->family == BERT_FAMILY_BERT || config->family == BERT_FAMILY_ELECTRA;
   /* DistilBERT and MPNet have no token type table; RoBERTa's tokenizers give the model no
    * type ids, so it always adds the table's row 0. */
   return distilbert || config->family == BERT_FAMILY_MPNET
@@ -542,6 +562,19 @@ read_cross_encoder_activation (BertConfig *config, JsonObject *object, const cha
   return activation == NULL || set_score_function_of_activation (config, activation, path, field, error);
 }
 
+/* What runs between a sequence classifier's two Linear layers: BERT's pooler and
+ * RobertaClassificationHead (also MPNet's) tanh, DistilBERT ReLU, and
+ * ElectraClassificationHead the erf GELU, get_activation ("gelu"), whatever hidden_act says. */
+static BertActivation
+classifier_activation_of (BertFamily family)
+{
+  switch (family) {
+    case BERT_FAMILY_DISTILBERT: return BERT_ACTIVATION_RELU;
+    case BERT_FAMILY_ELECTRA: return BERT_ACTIVATION_GELU;
+    default: return BERT_ACTIVATION_TANH;
+  }
+}
+
 static gboolean
 read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *object, const char *path,
     GError **error)
@@ -551,8 +584,7 @@ read_config (BertConfig *config, gboolean *head_from_architectures, JsonObject *
   if (!read_model_type (object, path, &type, error))
     return FALSE;
   config->family = model_types[type].family;
-  config->classifier_activation =
-      config->family == BERT_FAMILY_DISTILBERT ? BERT_ACTIVATION_RELU : BERT_ACTIVATION_TANH;
+  config->classifier_activation = classifier_activation_of (config->family);
   return check_architecture (config, object, path, error) && read_sizes (config, object, path, error)
       && read_position_offset (config, object, path, error)
       && read_relative_attention (config, object, path, error)

@@ -46,6 +46,10 @@ static const FamilyNames family_names[] = {
       { "attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm",
           "intermediate.dense", "output.dense", "output.LayerNorm" },
       "classifier.dense", "classifier.out_proj", "classifier" },
+  [BERT_FAMILY_ELECTRA] = { "electra.", "encoder.layer.%d.",
+      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
+      "classifier.dense", "classifier.out_proj", "classifier" },
 };
 
 static const FamilyNames *
@@ -214,23 +218,29 @@ bind_linear (BertModel *model, const char *file_name, const char *prefix, int64_
   return ok;
 }
 
+/* The tables and their LayerNorm, input_embedding_size wide; ELECTRA's embeddings_project
+ * where that is not hidden_size (ElectraModel has the layer only then, and transformers
+ * leaves a checkpoint's other one unused). */
 static gboolean
 bind_embeddings (BertModel *model, const char *file_name, GError **error)
 {
   const BertConfig *config = &model->config;
   BertWeights *weights = &model->weights;
-  int64_t hidden = config->hidden_size;
+  int64_t width = config->input_embedding_size;
 
-  return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size, hidden,
+  return bind_tensor (model, file_name, "embeddings.word_embeddings.weight", config->vocab_size, width,
              &weights->word_embeddings, error)
       && bind_tensor (model, file_name, "embeddings.position_embeddings.weight",
-          config->position_offset + config->max_position_embeddings, hidden, &weights->position_embeddings,
+          config->position_offset + config->max_position_embeddings, width, &weights->position_embeddings,
           error)
       && (config->type_vocab_size == 0
           || bind_tensor (model, file_name, "embeddings.token_type_embeddings.weight",
-              config->type_vocab_size, hidden, &weights->token_type_embeddings, error))
-      && bind_linear (model, file_name, "embeddings.LayerNorm", hidden, 0,
-          &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error);
+              config->type_vocab_size, width, &weights->token_type_embeddings, error))
+      && bind_linear (model, file_name, "embeddings.LayerNorm", width, 0,
+          &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error)
+      && (width == config->hidden_size
+          || bind_linear (model, file_name, "embeddings_project", config->hidden_size, width,
+              &weights->embeddings_project_weight, &weights->embeddings_project_bias, error));
 }
 
 static gboolean

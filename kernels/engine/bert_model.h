@@ -44,7 +44,8 @@ typedef enum {
  * DistilBERT's activation), that of a sentence-transformers Dense module
  * (torch.nn.modules.*), and the one between a sequence classifier's two Linear layers:
  * tanh for BERT's pooler and RobertaClassificationHead, ReLU for
- * DistilBertForSequenceClassification. */
+ * DistilBertForSequenceClassification, GELU (erf) for
+ * ElectraClassificationHead. */
 typedef enum {
   BERT_ACTIVATION_IDENTITY,
   BERT_ACTIVATION_TANH,
@@ -87,7 +88,9 @@ typedef enum {
   BERT_FAMILY_BERT,       /* model_type bert */
   BERT_FAMILY_DISTILBERT, /* distilbert: no token types */
   BERT_FAMILY_ROBERTA,    /* roberta, xlm-roberta, camembert: positions after padding_idx */
-  BERT_FAMILY_MPNET       /* mpnet: positions as RoBERTa's, no token types, a relative position bias */
+  BERT_FAMILY_MPNET,      /* mpnet: positions as RoBERTa's, no token types, a relative position bias */
+  BERT_FAMILY_ELECTRA     /* electra: BERT with its own names, embeddings of their own width
+                             (projected to hidden_size) and a GELU classification head */
 } BertFamily;
 
 typedef struct {
@@ -100,7 +103,11 @@ typedef struct {
   int position_offset;         /* table row of a sequence's first token: RoBERTa's padding_idx + 1,
                                   whose tokens take row padding_idx (bert_position_ids) */
   int type_vocab_size;         /* rows of the token type table; 0 when there is none */
-  gboolean uses_type_ids;      /* FALSE: type ids are ignored, every token takes row 0 */
+  /* Width of the embedding tables and their LayerNorm: ELECTRA's embedding_size, else
+   * hidden_size. Where it differs from hidden_size, embeddings_project maps the
+   * LayerNorm's output to hidden_size. */
+  int input_embedding_size;
+  gboolean uses_type_ids; /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
   float layer_norm_eps;
   BertActivation hidden_act;          /* the FFN's, between its two Linear layers */
@@ -142,10 +149,14 @@ typedef struct {
 } BertLayerWeights;
 
 typedef struct {
-  BertTensor word_embeddings;       /* [vocab_size, hidden] */
-  BertTensor position_embeddings;   /* [position_offset + max_position_embeddings, hidden] */
-  BertTensor token_type_embeddings; /* [type_vocab_size, hidden]; absent for DistilBERT */
+  /* The tables and their LayerNorm are input_embedding_size wide (hidden_size but for ELECTRA). */
+  BertTensor word_embeddings;       /* [vocab_size, input_embedding_size] */
+  BertTensor position_embeddings;   /* [position_offset + max_position_embeddings, input_embedding_size] */
+  BertTensor token_type_embeddings; /* [type_vocab_size, input_embedding_size]; absent for DistilBERT */
   BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
+  /* ELECTRA's embeddings_project, [hidden, input_embedding_size] and [hidden], after the
+   * embeddings' LayerNorm; absent (data NULL) where input_embedding_size is hidden_size. */
+  BertTensor embeddings_project_weight, embeddings_project_bias;
   BertLayerWeights *layers; /* num_layers entries */
   /* MPNet: encoder.relative_attention_bias, [relative_attention_num_buckets, num_heads] */
   BertTensor relative_attention_bias;
@@ -155,10 +166,10 @@ typedef struct {
    * without a bias. */
   BertTensor relative_position_bias;
   /* A sequence classifier's first Linear layer, on the first token: BERT's pooler.dense,
-   * RoBERTa's classifier.dense, DistilBERT's pre_classifier. */
+   * RoBERTa's, MPNet's and ELECTRA's classifier.dense, DistilBERT's pre_classifier. */
   BertTensor pooler_weight, pooler_bias;
-  /* The last Linear layer, [num_labels, hidden]: classifier (RoBERTa's sequence
-   * classifier: classifier.out_proj). */
+  /* The last Linear layer, [num_labels, hidden]: classifier (RoBERTa's, MPNet's and
+   * ELECTRA's sequence classifiers: classifier.out_proj). */
   BertTensor classifier_weight, classifier_bias;
   /* The Dense modules' linear.weight [out_features, in_features] and linear.bias
    * [out_features] (data NULL without bias), from each module's own folder. */
@@ -166,7 +177,7 @@ typedef struct {
 } BertWeights;
 
 /* The position table rows of a sequence's n tokens, as the model's PyTorch code numbers
- * them from position_offset: 0, 1, ... for BERT and DistilBERT; for RoBERTa
+ * them from position_offset: 0, 1, ... for BERT, DistilBERT and ELECTRA; for RoBERTa
  * padding_idx + 1, + 2, ... over the tokens that are not padding, and padding_idx
  * (position_offset - 1) for a padding token, which a packed batch has only where the
  * text spelled one. */

@@ -30,6 +30,7 @@ static void
 fill_config (BertConfig *config, const BertTestModelSpec *spec)
 {
   config->hidden_size = spec->hidden_size;
+  config->input_embedding_size = spec->hidden_size;
   config->num_layers = spec->num_layers;
   config->num_heads = spec->num_heads;
   config->intermediate_size = spec->intermediate_size;

@@ -32,6 +32,8 @@ test_batch_init (TestBatch *test_batch, GRand *rand, uint32_t n_sequences, uint3
 {
   BertPackedBatch *batch = &test_batch->batch;
 
+  /* Fields the test does not set (prompt_lengths) are NULL, not the stack's garbage. */
+  memset (test_batch, 0, sizeof *test_batch);
   test_batch->offsets = g_new (uint32_t, n_sequences + 1);
   test_batch->offsets[0] = 0;
   batch->max_seq_len = 0;

@@ -8,12 +8,14 @@
  * have only a few labels) >= 0.99999 in FP32, >= 0.9995 in FP16, >= 0.995 in BF16 (8
  * significant bits), and the same labels wherever the CPU's two best logits are clearly apart.
  *
- * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT and MPNet folders of
+ * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT, MPNet and ELECTRA folders of
  * tests/engine/data/families (F32 storage, every head; MPNet's with its relative position
- * bias, on sequences up to its 256 positions), the classifiers of tests/engine/data/real-configs whose
- * probs are not a softmax (a regression head's raw logits, a CrossEncoder's Tanh), and the
- * folders of tests/engine/data/activations (FFN activations other than the erf GELU), which
- * need no shared folder. A sequence classifier's probs are compared as its logits are.
+ * bias, on sequences up to its 256 positions; ELECTRA's with and without the projection of
+ * its embeddings, and its GELU classification head), the classifiers of
+ * tests/engine/data/real-configs whose probs are not a softmax (a regression head's raw
+ * logits, a CrossEncoder's Tanh), and the folders of tests/engine/data/activations (FFN
+ * activations other than the erf GELU), which need no shared folder. A sequence
+ * classifier's probs are compared as its logits are.
  *
  * Exits 77 where there is no CUDA GPU; without the shared folder only the family folders
  * run; a model missing from the shared folder (all-MiniLM-L6-v2 is large to carry to a GPU
@@ -52,6 +54,12 @@ static const char *family_models[] = {
   "mpnet-encoder-f32",
   "mpnet-sequence-f32",
   "mpnet-token-f32",
+  "electra-encoder-f32",
+  "electra-sequence-f32",
+  "electra-token-f32",
+  "electra-small-encoder-f32",
+  "electra-small-sequence-f32",
+  "electra-small-token-f32",
 };
 
 static const char *real_config_models[] = {

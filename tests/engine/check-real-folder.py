@@ -12,7 +12,7 @@ layers, a vocabulary of 1,200; hidden sizes kept), every other field as the sour
 it, random weights (normal, std $NOISE, default 0.1), saved in the config's torch_dtype,
 with the source's sentence-transformers module files (random Dense weights of the real
 shapes where the source has none), a small vocab.txt, and reference.jsonl: for token-id
-inputs of lengths 1 to 64 (and type ids 1 for BERT), transformers' or
+inputs of lengths 1 to 64 (and type ids 1 for BERT and ELECTRA), transformers' or
 sentence-transformers' outputs. Then it runs test-engine-parity on OUT_DIR and exits
 with its status: embeddings cosine >= 0.99999 and max abs diff <= 1e-4, logits within
 1e-4, every label equal. A folder gst-bert refuses prints its error.
@@ -39,6 +39,7 @@ SENTENCE_TRANSFORMERS_FILES = ["modules.json", "config_sentence_transformers.jso
 SMALL_VOCAB = 1200
 MAX_LENGTH = 64
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+TYPE_ID_FAMILIES = ("bert", "electra")  # their tokenizers give the model type ids
 
 
 def shrunk(config):
@@ -164,7 +165,7 @@ def inputs(config):
     lines = []
     for length in sorted({1, 2, 5, 9, 17, min(40, longest), longest}):
         lines.append((torch.randint(3, config["vocab_size"], (length,), generator=generator).tolist(), [0] * length))
-    if config.get("model_type") == "bert" and config.get("type_vocab_size", 2) >= 2:
+    if config.get("model_type") in TYPE_ID_FAMILIES and config.get("type_vocab_size", 2) >= 2:
         ids = lines[3][0]
         lines.append((ids, [0] * 4 + [1] * (len(ids) - 4)))
     return lines
@@ -203,7 +204,7 @@ def scores(model_config, activation, logits):
 def reference_line(config, head, model, sentence_model, ids, type_ids):
     input_ids = torch.tensor([ids])
     features = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
-    if config.get("model_type") == "bert":
+    if config.get("model_type") in TYPE_ID_FAMILIES:
         features["token_type_ids"] = torch.tensor([type_ids])
     line = {"ids": ids, "type_ids": type_ids}
     with torch.no_grad():

@@ -479,7 +479,7 @@ test_wrong_shape (void)
 static void
 test_unsupported_model_type (void)
 {
-  const char *unsupported[] = { "deberta-v2", "modernbert", "electra", "albert", "nomic_bert" };
+  const char *unsupported[] = { "deberta-v2", "modernbert", "ernie", "albert", "nomic_bert" };
 
   for (guint i = 0; i < G_N_ELEMENTS (unsupported); i++) {
     char *folder = engine_test_make_model (NULL);
@@ -487,7 +487,7 @@ test_unsupported_model_type (void)
 
     engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", model_type);
     assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", unsupported[i],
-        "bert, distilbert, roberta, xlm-roberta, camembert, mpnet", NULL);
+        "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra", NULL);
     g_free (model_type);
     g_free (folder);
   }
@@ -570,6 +570,67 @@ test_mpnet_positions_and_bias (void)
   g_free (folder);
 }
 
+/* ELECTRA: BERT's type ids and positions, a GELU between its classification head's
+ * layers, and embedding tables embedding_size wide, projected to hidden_size by
+ * embeddings_project where the two differ (and only there). */
+static void
+test_electra_embeddings (void)
+{
+  char *folder = copy_family_model ("electra-small-sequence-f32");
+  BertModel *model = assert_load_succeeds (folder);
+
+  g_assert_cmpint (model->config.family, ==, BERT_FAMILY_ELECTRA);
+  g_assert_true (model->config.uses_type_ids);
+  g_assert_cmpint (model->config.position_offset, ==, 0);
+  g_assert_cmpint (model->config.classifier_activation, ==, BERT_ACTIVATION_GELU);
+  g_assert_cmpint (model->config.input_embedding_size, ==, 8);
+  g_assert_cmpint (model->weights.word_embeddings.shape[1], ==, 8);
+  g_assert_cmpint (model->weights.embeddings_project_weight.shape[0], ==, 16);
+  g_assert_cmpint (model->weights.embeddings_project_weight.shape[1], ==, 8);
+  bert_model_unref (model);
+  /* The projection is required where the widths differ. */
+  edit_tensor (folder, "electra.embeddings_project.weight", NULL, NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "embeddings_project.weight", "missing", NULL);
+  g_free (folder);
+
+  folder = copy_family_model ("electra-encoder-f32");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.input_embedding_size, ==, 16);
+  g_assert_null (model->weights.embeddings_project_weight.data);
+  bert_model_unref (model);
+  /* Without embedding_size, ElectraConfig's default 128 applies, not hidden_size. */
+  engine_test_replace_in_file (folder, "config.json", "\"embedding_size\": 16,", "");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "tensor 'embeddings.word_embeddings.weight'",
+      "[40, 128]", NULL);
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\"",
+      "\"embedding_size\": 0, \"hidden_act\"");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "embedding_size 0", NULL);
+  g_free (folder);
+}
+
+/* ElectraForPreTraining (the discriminator's checkpoint, as google/electra-*-discriminator
+ * publish it) and ElectraForMaskedLM name heads the engine does not run: their encoder
+ * runs, as for BERT's other task classes. */
+static void
+test_electra_pretraining_runs_the_encoder (void)
+{
+  const char *classes[] = { "ElectraForPreTraining", "ElectraForMaskedLM" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++) {
+    char *folder = copy_family_model ("electra-small-sequence-f32");
+    char *architecture = g_strdup_printf ("\"%s\"", classes[i]);
+    BertModel *model;
+
+    engine_test_replace_in_file (folder, "config.json", "\"ElectraForSequenceClassification\"", architecture);
+    model = assert_load_succeeds (folder);
+    g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
+    g_assert_cmpint (model->config.num_labels, ==, 0);
+    bert_model_unref (model);
+    g_free (architecture);
+    g_free (folder);
+  }
+}
+
 /* MPNet's bucket count: required, at least the 32 MPNet computes, and the table's rows. */
 static void
 test_mpnet_relative_attention_buckets (void)
@@ -613,6 +674,8 @@ test_family_head_from_tensors (void)
     { "distilbert-token-f32", "DistilBertForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
     { "mpnet-sequence-f32", "MPNetForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
     { "mpnet-token-f32", "MPNetForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
+    { "electra-sequence-f32", "ElectraForSequenceClassification", BERT_HEAD_SEQUENCE_CLASSIFIER },
+    { "electra-small-token-f32", "ElectraForTokenClassification", BERT_HEAD_TOKEN_CLASSIFIER },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -760,7 +823,7 @@ test_decoder (void)
 static void
 test_roberta_family_decoder (void)
 {
-  const char *families[] = { "roberta", "xlm-roberta", "camembert" };
+  const char *families[] = { "roberta", "xlm-roberta", "camembert", "electra" };
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++) {
     char *source = g_strdup_printf ("%s/families/%s-encoder-f32", ENGINE_TEST_DATA_DIR, families[i]);
@@ -1034,6 +1097,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/family-head-from-tensors", test_family_head_from_tensors);
   g_test_add_func ("/engine/errors/mpnet-positions-and-bias", test_mpnet_positions_and_bias);
   g_test_add_func ("/engine/errors/mpnet-relative-attention-buckets", test_mpnet_relative_attention_buckets);
+  g_test_add_func ("/engine/errors/electra-embeddings", test_electra_embeddings);
+  g_test_add_func ("/engine/errors/electra-pretraining-runs-the-encoder",
+      test_electra_pretraining_runs_the_encoder);
   g_test_add_func ("/engine/errors/unsupported-dtype", test_unsupported_dtype);
   g_test_add_func ("/engine/errors/unused-tensor-of-other-dtype", test_unused_tensor_of_other_dtype);
   g_test_add_func ("/engine/errors/absurd-sizes", test_absurd_sizes);

@@ -8,7 +8,8 @@
  * keys get the names transformers' own renaming gives them (renames.json, made by
  * transformers). Two tensors that would load as one name, which transformers settles
  * by sort order without a word, are refused, naming both; a missing LayerNorm tensor is
- * reported under both its names.
+ * reported under both its names. ELECTRA's embeddings LayerNorm as gamma and beta and its
+ * tensors without their prefix load as their usual names do.
  */
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -79,11 +80,10 @@ test_outputs_match_original_names (void)
     }
 }
 
-/* A copy of the BERT fixture whose tensor old_name is named new_name. */
-static char *
-copy_with_renamed_tensor (const char *old_name, const char *new_name)
+/* Names folder's tensor old_name new_name. */
+static void
+rename_tensor (const char *folder, const char *old_name, const char *new_name)
 {
-  char *folder = engine_test_copy_model (BERT_FIXTURE);
   char *old_key = g_strdup_printf ("\"%s\"", old_name), *new_key = g_strdup_printf ("\"%s\"", new_name);
   GBytes *data;
   char *header = engine_test_read_header (folder, &data);
@@ -98,7 +98,38 @@ copy_with_renamed_tensor (const char *old_name, const char *new_name)
   g_free (header);
   g_free (old_key);
   g_free (new_key);
+}
+
+/* A copy of the BERT fixture whose tensor old_name is named new_name. */
+static char *
+copy_with_renamed_tensor (const char *old_name, const char *new_name)
+{
+  char *folder = engine_test_copy_model (BERT_FIXTURE);
+
+  rename_tensor (folder, old_name, new_name);
   return folder;
+}
+
+/* ELECTRA's names as transformers also loads them: its embeddings' LayerNorm as gamma
+ * and beta, and its embeddings projection and a layer's tensors without the electra.
+ * prefix, give the same outputs bit for bit. */
+static void
+test_electra_names (void)
+{
+  static const char *const renames[][2] = {
+    { "electra.embeddings.LayerNorm.weight", "electra.embeddings.LayerNorm.gamma" },
+    { "electra.embeddings.LayerNorm.bias", "electra.embeddings.LayerNorm.beta" },
+    { "electra.embeddings_project.weight", "embeddings_project.weight" },
+    { "electra.embeddings_project.bias", "embeddings_project.bias" },
+    { "electra.encoder.layer.1.output.LayerNorm.weight", "encoder.layer.1.output.LayerNorm.gamma" },
+  };
+  const char *source = ENGINE_TEST_DATA_DIR "/families/electra-small-sequence-f32";
+  char *folder = engine_test_copy_model (source);
+
+  for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
+    rename_tensor (folder, renames[i][0], renames[i][1]);
+  assert_same_outputs (source, folder);
+  g_free (folder);
 }
 
 static void
@@ -166,6 +197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/legacy-names/outputs-match-original-names", test_outputs_match_original_names);
   g_test_add_func ("/legacy-names/ambiguous-names-refused", test_ambiguous_names_refused);
   g_test_add_func ("/legacy-names/missing-layer-norm-names-both", test_missing_layer_norm_names_both);
+  g_test_add_func ("/legacy-names/electra-names", test_electra_names);
   status = g_test_run ();
   engine_test_cleanup ();
   return status;

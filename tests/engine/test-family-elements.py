@@ -65,7 +65,7 @@ class FamilyPipelines(unittest.TestCase):
             error, debug = message.parse_error()
             text = f"{error.message} {debug}"
             self.assertIn(f'"{model_type}"', text)
-            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert, mpnet", text)
+            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra", text)
 
     def check_subfolder_pipeline(self, description):
         lines = json.loads((SUBFOLDER_MODEL / "reference.json").read_text(encoding="utf-8"))["lines"]

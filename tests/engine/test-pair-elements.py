@@ -3,7 +3,9 @@
 
 Each folder of tests/engine/data/pairs (make-pair-models.py: a BERT reranker with a
 WordPiece vocabulary, an XLM-R NLI classifier with the Unigram fixture's tokenizer.json,
-copied in) scores every caption of its reference.json paired with a fixed text, first
+copied in; make-electra-models.py: an ELECTRA reranker as cross-encoder/ms-marco-electra-base
+is one, one label, its embeddings projected to hidden_size, an ElectraTokenizer vocab.txt,
+config.json's CrossEncoder activation_fn Sigmoid) scores every caption of its reference.json paired with a fixed text, first
 (a query) or second (a hypothesis), through `appsrc ! bert-infer pair-text=...
 pair-text-position=... max-length=N device=cpu ! appsink`, and again with the pair made
 by an upstream `tokenizer pair-text=...`. Ids and type ids must equal transformers'
@@ -107,6 +109,12 @@ class PairPipelines(unittest.TestCase):
 
     def test_bert_reranker_tokenized_upstream(self):
         self.check_folder("bert-wordpiece", upstream_tokenizer=True)
+
+    def test_electra_reranker_tokenized_by_bert_infer(self):
+        self.check_folder("electra-wordpiece", upstream_tokenizer=False)
+
+    def test_electra_reranker_tokenized_upstream(self):
+        self.check_folder("electra-wordpiece", upstream_tokenizer=True)
 
     def test_xlm_roberta_nli_tokenized_by_bert_infer(self):
         self.check_folder("xlm-roberta-unigram", upstream_tokenizer=False)

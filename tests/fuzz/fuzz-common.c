@@ -82,13 +82,13 @@ fuzz_copy_fixture (const char *name, const char *dest_dir)
 }
 
 char *
-fuzz_copy_mpnet_model (void)
+fuzz_copy_family_model (const char *source_dir, const char *name)
 {
   static const char *const files[] = { "config.json", "model.safetensors", "vocab.txt" };
-  char *folder = g_build_filename (fuzz_scratch_dir (), "mpnet-model", NULL);
+  char *folder = g_build_filename (fuzz_scratch_dir (), name, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    copy_file (FUZZ_MPNET_DIR, files[i], folder);
+    copy_file (source_dir, files[i], folder);
   return folder;
 }
 

@@ -31,10 +31,10 @@ void fuzz_copy_fixture (const char *name, const char *dest_dir);
  * a target then overwrites the files it fuzzes before each load. */
 char *fuzz_copy_fixture_model (void);
 
-/* Copies the MPNet token classifier of tests/engine/data/families (config.json, weights,
- * vocab.txt only: its tokenizer is built from vocab.txt) into the scratch folder's
- * mpnet-model/ and returns that folder. */
-char *fuzz_copy_mpnet_model (void);
+/* Copies a model folder of tests/engine/data/families, source_dir (config.json, weights,
+ * vocab.txt only: its tokenizer is built from vocab.txt), into the scratch folder's name/
+ * and returns that folder. */
+char *fuzz_copy_family_model (const char *source_dir, const char *name);
 
 /* Reports a broken invariant and aborts. */
 void fuzz_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);

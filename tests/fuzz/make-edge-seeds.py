@@ -69,24 +69,39 @@ TOKENIZER_SEEDS = {
 
 
 MPNET_MODEL = os.path.join(HERE, "..", "engine", "data", "families", "mpnet-token-f32")
+ELECTRA_MODEL = os.path.join(HERE, "..", "engine", "data", "families", "electra-small-sequence-f32")
 
 
-def mpnet_config(**parts):
-    """The config.json of the MPNet model fuzz-config also loads its inputs beside."""
-    with open(os.path.join(MPNET_MODEL, "config.json"), encoding="utf-8") as f:
+def family_config(model, **parts):
+    """The config.json of a family model fuzz-config also loads its inputs beside."""
+    with open(os.path.join(model, "config.json"), encoding="utf-8") as f:
         config = json.load(f)
     config.update(parts)
     return config
 
 
+def mpnet_config(**parts):
+    return family_config(MPNET_MODEL, **parts)
+
+
+def electra_config(**parts):
+    return family_config(ELECTRA_MODEL, **parts)
+
+
 # fuzz-config loads an input naming MPNet beside that model's weights (relative position
-# bias, positions from 2); the RoBERTa seed has the largest pad_token_id an int64 holds.
+# bias, positions from 2), one naming ELECTRA beside an ELECTRA classifier's (embeddings 8
+# wide, projected to 16); the RoBERTa seed has the largest pad_token_id an int64 holds.
 CONFIG_SEEDS = {
     "mpnet-token": mpnet_config(),
     "mpnet-cross-encoder": mpnet_config(architectures=["MPNetForSequenceClassification"],
                                         id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0},
                                         sentence_transformers={"activation_fn": "torch.nn.modules.activation.Sigmoid"}),
     "mpnet-buckets-past-table": mpnet_config(relative_attention_num_buckets=65536, max_position_embeddings=3),
+    "electra-sequence": electra_config(),
+    "electra-no-embedding-size": {key: value for key, value in electra_config().items() if key != "embedding_size"},
+    "electra-embedding-size-hidden": electra_config(embedding_size=16),
+    "electra-reranker": electra_config(id2label={"0": "LABEL_0"}, label2id={"LABEL_0": 0},
+                                       sentence_transformers={"activation_fn": "torch.nn.modules.activation.Sigmoid"}),
     "roberta-pad-int64-max": {"model_type": "roberta", "hidden_size": 8, "num_hidden_layers": 1,
                               "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 34,
                               "type_vocab_size": 1, "vocab_size": 167, "pad_token_id": 9223372036854775807},

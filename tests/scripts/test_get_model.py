@@ -195,7 +195,7 @@ class GetModel(unittest.TestCase):
         for name in ("paraphrase-multilingual-MiniLM-L12-v2", "multilingual-e5-small",
                      "distilbert-base-uncased-finetuned-sst-2-english",
                      "twitter-roberta-base-sentiment-latest", "xlm-roberta-base-language-detection",
-                     "all-mpnet-base-v2"):
+                     "all-mpnet-base-v2", "ms-marco-electra-base"):
             self.assertIn(name, result.stderr)
 
     def test_short_names_of_the_families_examples(self):
@@ -210,7 +210,8 @@ class GetModel(unittest.TestCase):
                             "cardiffnlp/twitter-roberta-base-sentiment-latest"),
                            ("xlm-roberta-base-language-detection",
                             "papluca/xlm-roberta-base-language-detection"),
-                           ("all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2")):
+                           ("all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"),
+                           ("ms-marco-electra-base", "cross-encoder/ms-marco-electra-base")):
             result = self.get_model(name)
             self.assert_fails_leaving_nothing(result, self.models_dir / name)
             self.assertIn(f"could not get {repo}. Tried:\n  - the Hugging Face Hub", result.stderr)

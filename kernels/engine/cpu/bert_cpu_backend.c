@@ -50,6 +50,7 @@ typedef struct {
   const float *word_embeddings, *position_embeddings;
   const float *token_type_embeddings; /* NULL for a family without token types */
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
+  BertLinear embeddings_project; /* ELECTRA's, where input_embedding_size is not hidden_size */
   /* MPNet's relative position biases (bert_model.h); NULL without */
   const float *relative_position_bias;
   CpuLayer *layers;
@@ -70,6 +71,7 @@ typedef struct {
   /* Workspace for capacity tokens: rows of hidden, 3 * hidden, intermediate values. */
   gsize capacity;
   float *hidden, *qkv, *context, *sum, *intermediate;
+  float *embedded;          /* with embeddings_project: capacity rows of input_embedding_size values */
   float *attention_scratch; /* per thread */
   gsize attention_scratch_stride;
   float *dense_scratch; /* with Dense modules: a pooled row and 2 x dense.max_width */
@@ -204,6 +206,7 @@ prepared_weights_free (CpuWeights *prepared)
     bert_linear_clear (&prepared->layers[i].intermediate);
     bert_linear_clear (&prepared->layers[i].output);
   }
+  bert_linear_clear (&prepared->embeddings_project);
   bert_linear_clear (&prepared->pooler);
   bert_linear_clear (&prepared->classifier);
   bert_cpu_dense_clear (&prepared->dense);
@@ -221,6 +224,8 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
   const BertTensor *pooler_weight = &weights->pooler_weight, *pooler_bias = &weights->pooler_bias;
   const BertTensor *classifier_weight = &weights->classifier_weight;
   const BertTensor *classifier_bias = &weights->classifier_bias;
+  const BertTensor *project_weight = &weights->embeddings_project_weight;
+  const BertTensor *project_bias = &weights->embeddings_project_bias;
   CpuWeights *prepared = g_new0 (CpuWeights, 1);
 
   prepared->model = model;
@@ -233,6 +238,10 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
     prepared->token_type_embeddings = tensor_as_f32 (prepared, &weights->token_type_embeddings);
   prepared->embeddings_layernorm_weight = tensor_as_f32 (prepared, &weights->embeddings_layernorm_weight);
   prepared->embeddings_layernorm_bias = tensor_as_f32 (prepared, &weights->embeddings_layernorm_bias);
+  /* fp32 at every precision, as the heads: one small product per token. */
+  if (project_weight->data != NULL)
+    prepare_linear (prepared, &project_weight, &project_bias, 1, BERT_GEMM_F32,
+        &prepared->embeddings_project);
   if (weights->relative_position_bias.data != NULL)
     prepared->relative_position_bias = tensor_as_f32 (prepared, &weights->relative_position_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
@@ -337,6 +346,13 @@ bert_backend_cpu_prepared_weights_count (void)
   return count;
 }
 
+/* ELECTRA with embeddings narrower or wider than hidden_size: a projection follows them. */
+static gboolean
+has_embeddings_project (const CpuBackend *cpu)
+{
+  return cpu->config->input_embedding_size != cpu->config->hidden_size;
+}
+
 static void
 free_token_rows (CpuBackend *cpu)
 {
@@ -345,7 +361,8 @@ free_token_rows (CpuBackend *cpu)
   free (cpu->context);
   free (cpu->sum);
   free (cpu->intermediate);
-  cpu->hidden = cpu->qkv = cpu->context = cpu->sum = cpu->intermediate = NULL;
+  free (cpu->embedded);
+  cpu->hidden = cpu->qkv = cpu->context = cpu->sum = cpu->intermediate = cpu->embedded = NULL;
   cpu->capacity = 0;
 }
 
@@ -354,6 +371,7 @@ static gboolean
 reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **error)
 {
   gsize hidden = cpu->config->hidden_size;
+  gsize embedded_width = has_embeddings_project (cpu) ? cpu->config->input_embedding_size : 0;
   gsize scratch = bert_cpu_attention_scratch_size (max_seq_len, cpu->head_dim);
 
   if (n_tokens > cpu->capacity) {
@@ -363,11 +381,14 @@ reserve_workspace (CpuBackend *cpu, gsize n_tokens, int max_seq_len, GError **er
     cpu->context = bert_cpu_try_alloc_floats (n_tokens * hidden);
     cpu->sum = bert_cpu_try_alloc_floats (n_tokens * hidden);
     cpu->intermediate = bert_cpu_try_alloc_floats (n_tokens * cpu->config->intermediate_size);
-    if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate) {
+    if (has_embeddings_project (cpu))
+      cpu->embedded = bert_cpu_try_alloc_floats (n_tokens * embedded_width);
+    if (!cpu->hidden || !cpu->qkv || !cpu->context || !cpu->sum || !cpu->intermediate
+        || (has_embeddings_project (cpu) && !cpu->embedded)) {
       free_token_rows (cpu);
       g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
           "CPU backend: no memory for the workspace of %" G_GSIZE_FORMAT " tokens (%" G_GSIZE_FORMAT " MB)",
-          n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size) * 4 >> 20);
+          n_tokens, n_tokens * (6 * hidden + cpu->config->intermediate_size + embedded_width) * 4 >> 20);
       return FALSE;
     }
     cpu->capacity = n_tokens;
@@ -412,35 +433,42 @@ typedef struct {
   gint next_item; /* the current phase's work counter */
 } ForwardPass;
 
-static void
-embed_rows (ForwardPass *pass, int first, int last)
-{
-  CpuBackend *cpu = pass->cpu;
-  const CpuWeights *weights = cpu->weights;
-  gsize hidden = cpu->config->hidden_size;
-
-  for (int t = first; t < last; t++) {
-    const float *word = weights->word_embeddings + (gsize) pass->ids[t] * hidden;
-    const float *position = weights->position_embeddings + (gsize) pass->positions[t] * hidden;
-    /* Families without type ids take row 0; adding 0 where there is no table changes nothing. */
-    int32_t type_id = cpu->config->uses_type_ids ? pass->type_ids[t] : 0;
-    const float *token_type =
-        weights->token_type_embeddings ? weights->token_type_embeddings + (gsize) type_id * hidden : NULL;
-    float *sum = cpu->sum + t * hidden;
-
-    for (gsize c = 0; c < hidden; c++)
-      sum[c] = word[c] + (token_type ? token_type[c] : 0.0f) + position[c];
-    bert_cpu_layernorm (sum, cpu->hidden + t * hidden, hidden, weights->embeddings_layernorm_weight,
-        weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
-  }
-}
-
 /* The block [first, last) x [begin, end) of y = x W^T + b; x and y are dense. */
 static void
 linear_block (const BertLinear *linear, const float *x, float *y, int first, int last, int begin, int end)
 {
   bert_linear_forward (linear, x + (gsize) first * linear->k, last - first, linear->k, begin, end,
       y + (gsize) first * linear->n, linear->n);
+}
+
+/* Rows [first, last) of hidden: LayerNorm (word + token type + position), in place in
+ * the rows it writes, which are embedded's (input_embedding_size wide) where ELECTRA's
+ * embeddings_project then maps them to hidden. */
+static void
+embed_rows (ForwardPass *pass, int first, int last)
+{
+  CpuBackend *cpu = pass->cpu;
+  const CpuWeights *weights = cpu->weights;
+  gsize width = cpu->config->input_embedding_size;
+  float *rows = has_embeddings_project (cpu) ? cpu->embedded : cpu->hidden;
+
+  for (int t = first; t < last; t++) {
+    const float *word = weights->word_embeddings + (gsize) pass->ids[t] * width;
+    const float *position = weights->position_embeddings + (gsize) pass->positions[t] * width;
+    /* Families without type ids take row 0; adding 0 where there is no table changes nothing. */
+    int32_t type_id = cpu->config->uses_type_ids ? pass->type_ids[t] : 0;
+    const float *token_type =
+        weights->token_type_embeddings ? weights->token_type_embeddings + (gsize) type_id * width : NULL;
+    float *sum = rows + t * width;
+
+    for (gsize c = 0; c < width; c++)
+      sum[c] = word[c] + (token_type ? token_type[c] : 0.0f) + position[c];
+    bert_cpu_layernorm (sum, sum, width, weights->embeddings_layernorm_weight,
+        weights->embeddings_layernorm_bias, cpu->config->layer_norm_eps);
+  }
+  if (has_embeddings_project (cpu))
+    linear_block (&weights->embeddings_project, cpu->embedded, cpu->hidden, first, last, 0,
+        cpu->config->hidden_size);
 }
 
 static void
@@ -776,9 +804,28 @@ score_row (float *row, int n_labels, BertScoreFunction score_function)
   }
 }
 
+/* In place: the activation between a sequence classifier's two Linear layers. */
+static void
+apply_classifier_activation (float *x, int rows, int cols, BertActivation activation)
+{
+  gsize n = (gsize) rows * cols;
+
+  switch (activation) {
+    case BERT_ACTIVATION_RELU:
+      for (gsize i = 0; i < n; i++)
+        x[i] = fmaxf (x[i], 0.0f);
+      break;
+    case BERT_ACTIVATION_GELU: bert_cpu_activation (BERT_ACTIVATION_GELU, x, rows, cols, cols); break;
+    default:
+      for (gsize i = 0; i < n; i++)
+        x[i] = tanhf (x[i]);
+      break;
+  }
+}
+
 /* logits = classifier (activation (pooler (first rows))), the activation tanh (BERT's
- * pooler, RoBERTa's classification head) or ReLU (DistilBERT); probs by the model's score
- * function. */
+ * pooler, RoBERTa's classification head), ReLU (DistilBERT) or GELU (ELECTRA); probs by
+ * the model's score function. */
 static void
 classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, float *probs, int32_t *labels,
     uint8_t *applies)
@@ -791,9 +838,7 @@ classify_sequences (CpuBackend *cpu, const ForwardPass *pass, float *logits, flo
     memcpy (cpu->context + (gsize) s * hidden, cpu->hidden + (gsize) pass->seq_offsets[s] * hidden,
         hidden * sizeof (float));
   bert_linear_forward (&cpu->weights->pooler, cpu->context, n, hidden, 0, hidden, cpu->sum, hidden);
-  for (gsize i = 0; i < (gsize) n * hidden; i++)
-    cpu->sum[i] = cpu->config->classifier_activation == BERT_ACTIVATION_RELU ? fmaxf (cpu->sum[i], 0.0f)
-                                                                             : tanhf (cpu->sum[i]);
+  apply_classifier_activation (cpu->sum, n, hidden, cpu->config->classifier_activation);
   bert_linear_forward (&cpu->weights->classifier, cpu->sum, n, hidden, 0, n_labels, logits, n_labels);
   for (int s = 0; s < n; s++) {
     float *row = probs + (gsize) s * n_labels;
