@@ -1,6 +1,8 @@
 /* cpu-twins.c: plain, obviously correct CPU versions of the CUDA kernels (double math). */
 #include "cpu-twins.h"
 
+#include "bert_reference_activation.h"
+
 #include <math.h>
 
 static void
@@ -206,28 +208,11 @@ cpu_linear (float *out, const float *input, const float *weight, const float *bi
     }
 }
 
-static double
-activate (BertActivation activation, double x)
-{
-  switch (activation) {
-    case BERT_ACTIVATION_TANH: return tanh (x);
-    case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
-    case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
-    case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
-    case BERT_ACTIVATION_GELU_TANH:
-      return 0.5 * x * (1.0 + tanh (sqrt (2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-    case BERT_ACTIVATION_SILU: return x / (1.0 + exp (-x));
-    case BERT_ACTIVATION_QUICK_GELU: return x / (1.0 + exp (-1.702 * x));
-    case BERT_ACTIVATION_IDENTITY: break;
-  }
-  return x;
-}
-
 void
 cpu_bias_activation (float *x, const float *bias, uint32_t n_rows, int n_cols, BertActivation activation)
 {
   for (size_t i = 0; i < (size_t) n_rows * n_cols; i++)
-    x[i] = (float) activate (activation, (double) x[i] + bias[i % n_cols]);
+    x[i] = (float) bert_reference_activation (activation, (double) x[i] + bias[i % n_cols]);
 }
 
 void
@@ -236,7 +221,7 @@ cpu_dense_activation (float *y, const float *x, const float *weight, const float
 {
   cpu_linear (y, x, weight, bias, n_rows, in_features, out_features);
   for (size_t i = 0; i < (size_t) n_rows * out_features; i++)
-    y[i] = (float) activate (activation, y[i]);
+    y[i] = (float) bert_reference_activation (activation, y[i]);
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "bert_cpu_gemm.h"
 #include "bert_cpu_kernels.h"
+#include "bert_reference_activation.h"
 
 static float *
 random_floats (GRand *rand, gsize n, double scale)
@@ -121,24 +122,6 @@ activation_name (BertActivation activation)
   return "identity";
 }
 
-/* activation (x) in double, as PyTorch defines it. */
-static double
-activate (BertActivation activation, double x)
-{
-  switch (activation) {
-    case BERT_ACTIVATION_TANH: return tanh (x);
-    case BERT_ACTIVATION_RELU: return x > 0.0 ? x : 0.0;
-    case BERT_ACTIVATION_SIGMOID: return 1.0 / (1.0 + exp (-x));
-    case BERT_ACTIVATION_GELU: return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
-    case BERT_ACTIVATION_GELU_TANH:
-      return 0.5 * x * (1.0 + tanh (sqrt (2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-    case BERT_ACTIVATION_SILU: return x / (1.0 + exp (-x));
-    case BERT_ACTIVATION_QUICK_GELU: return x / (1.0 + exp (-1.702 * x));
-    case BERT_ACTIVATION_IDENTITY: break;
-  }
-  return x;
-}
-
 /* Values over [-12, 12] (the vector code's whole blocks and a masked tail), past
  * exp's clamp at -87, and the special ones; the block in rows, of which the columns past
  * cols stay as they were. */
@@ -164,7 +147,7 @@ check_activation (BertActivation activation)
   y[4] = -100.0f;
   y[5] = 100.0f;
   for (int i = 0; i < ROWS * LD; i++) {
-    expected[i] = i % LD < COLS ? activate (activation, y[i]) : y[i];
+    expected[i] = i % LD < COLS ? bert_reference_activation (activation, y[i]) : y[i];
     one_by_one[i] = i % LD < COLS ? bert_cpu_activate (activation, y[i]) : y[i];
   }
   bert_cpu_activation (activation, y, ROWS, COLS, LD);
