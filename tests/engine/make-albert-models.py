@@ -22,6 +22,11 @@ It writes, with make-electra-models.py's helpers and reference format:
                                       layers (inner_group_num 2): passes 0 and 1 run group 0,
                                       pass 2 group 1; the encoder with CLS pooling and
                                       Normalize
+  e2e/albert-unigram                  AlbertModel (F16, hidden 12, embedding_size 8) sized
+                                      for tests/tokenizer/data/albert-unigram's tokenizer,
+                                      with reference.json: PyTorch's mean-pooled outputs for
+                                      texts tokenized by Hugging Face tokenizers
+                                      (test-family-elements.py copies the tokenizer in)
 
 Each folder has config.json and model.safetensors from save_pretrained (random weights
 spread wider than the default init), a WordPiece vocab.txt (the engine needs a tokenizer;
@@ -50,6 +55,7 @@ def load_script(name, file_name):
 
 
 electra = load_script("electra", "make-electra-models.py")
+families = load_script("families", "make-family-models.py")
 
 VOCAB_SIZE = electra.VOCAB_SIZE
 DTYPES = electra.DTYPES
@@ -57,15 +63,15 @@ HEADS = {"encoder": "AlbertModel", "sequence": "AlbertForSequenceClassification"
          "token": "AlbertForTokenClassification"}
 
 
-def make_config(labels, embedding_size, num_hidden_groups, inner_group_num):
+def make_config(labels, embedding_size, num_hidden_groups, inner_group_num, hidden=16, vocab_size=VOCAB_SIZE):
     label_fields = {}
     if labels:
         label_fields = {"id2label": dict(enumerate(labels)),
                         "label2id": {name: i for i, name in enumerate(labels)}}
     return transformers.AlbertConfig(
-        vocab_size=VOCAB_SIZE, embedding_size=embedding_size, hidden_size=16, num_hidden_layers=3,
+        vocab_size=vocab_size, embedding_size=embedding_size, hidden_size=hidden, num_hidden_layers=3,
         num_hidden_groups=num_hidden_groups, inner_group_num=inner_group_num, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=electra.MAX_POSITIONS, type_vocab_size=2,
+        intermediate_size=2 * hidden, max_position_embeddings=electra.MAX_POSITIONS, type_vocab_size=2,
         pad_token_id=electra.PAD_ID, **label_fields)
 
 
@@ -92,6 +98,30 @@ def make_folder(out_dir, name, head, dtype_name, embedding_size, groups, inner, 
             f.write(json.dumps(electra.reference_line(head, ids, type_ids, outputs, labels)) + "\n")
 
 
+def make_e2e_folder(out_dir):
+    """e2e/albert-unigram: texts tokenized by tokenizers with the ALBERT fixture."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(os.path.join(families.TOKENIZER_DATA, "albert-unigram", "tokenizer.json"))
+    folder = os.path.join(out_dir, "e2e", "albert-unigram")
+    shutil.rmtree(folder, ignore_errors=True)
+    torch.manual_seed(98)
+    config = make_config(None, 8, 1, 1, hidden=12, vocab_size=tokenizer.get_vocab_size(True))
+    config.max_position_embeddings = 64
+    model = transformers.AlbertModel(config)
+    randomize(model, 98)
+    model.to(torch.float16).save_pretrained(folder)
+    families.write_pooling(folder, 12)
+    model = families.load_float32(folder, "encoder")
+    references = []
+    for text in families.E2E_TEXTS + ["``Quoted'' ÀCCENTS and CAPITALS", "tab\tseparated\nlines"]:
+        ids = tokenizer.encode(text).ids
+        assert ids[0] == 2 and ids[-1] == 3, ids
+        references.append(dict(text=text, ids=ids, **families.forward(model, "encoder", ids, None)))
+    with open(os.path.join(folder, "reference.json"), "w") as f:
+        json.dump({"tokenizer": "albert-unigram", "lines": references}, f, indent=1)
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "data")
     seed = 400
@@ -103,6 +133,7 @@ def main():
     for head in HEADS:
         make_folder(out_dir, "albert-groups-%s-f32" % head, head, "f32", 16, 2, 2, "cls", True, seed)
         seed += 1
+    make_e2e_folder(out_dir)
 
 
 if __name__ == "__main__":
