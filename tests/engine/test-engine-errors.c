@@ -633,6 +633,15 @@ test_albert_layer_groups (void)
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "inner_group_num 0", "out of the supported range",
       NULL);
   g_free (folder);
+  /* AlbertForPreTraining names a head the engine does not run: its encoder runs. */
+  folder = copy_family_model ("albert-sequence-f32");
+  engine_test_replace_in_file (folder, "config.json", "\"AlbertForSequenceClassification\"",
+      "\"AlbertForPreTraining\"");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
+  g_assert_null (model->weights.classifier_weight.data);
+  bert_model_unref (model);
+  g_free (folder);
   /* AlbertConfig's hidden_act default is gelu_new, not BERT's erf GELU. */
   folder = copy_family_model ("albert-encoder-f32");
   engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu_new\",", "");
