@@ -61,6 +61,7 @@ usage() {
   echo "    paraphrase-multilingual-MiniLM-L12-v2 multilingual-e5-small" >&2
   echo "    distilbert-base-uncased-finetuned-sst-2-english twitter-roberta-base-sentiment-latest" >&2
   echo "    xlm-roberta-base-language-detection all-mpnet-base-v2 ms-marco-electra-base" >&2
+  echo "    albert-base-v2-SST-2" >&2
   exit 2
 }
 
@@ -76,6 +77,7 @@ repo_of() {
     twitter-roberta-base-sentiment-latest) echo "cardiffnlp/$1" ;;
     xlm-roberta-base-language-detection) echo "papluca/$1" ;;
     ms-marco-electra-base) echo "cross-encoder/$1" ;;
+    albert-base-v2-SST-2) echo "textattack/$1" ;;
     *) echo "$1" ;;
   esac
 }

@@ -243,8 +243,9 @@ bert_cuda_model_check (const BertModel *model, const BertBackendSettings *settin
               config->type_vocab_size, width, error))
       || !check_pair (&weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias,
           "embeddings.LayerNorm", width, 0, error)
-      /* ELECTRA's projection of its embeddings to hidden_size, where the widths differ. */
-      || (width != config->hidden_size
+      /* ELECTRA's projection of its embeddings to hidden_size, where the widths differ;
+       * ALBERT's embedding_hidden_mapping_in, always. */
+      || (config->projects_embeddings
           && !check_pair (&weights->embeddings_project_weight, &weights->embeddings_project_bias,
               "embeddings_project", config->hidden_size, width, error))
       /* MPNet's relative position biases, made by the engine in fp32. */
@@ -435,8 +436,12 @@ weights_upload (BertCudaWeights *weights, const BertModel *model, BertHead head,
           || (weights->relative_position_bias =
                      upload (&uploader, BERT_DTYPE_F32, &source->relative_position_bias, error))
               != NULL);
+  /* A layer sharing an earlier one's tensors (ALBERT) reads that one's device copies. */
   for (int i = 0; ok && i < model->config.num_layers; i++)
-    ok = upload_layer (&uploader, &weights->layers[i], &source->layers[i], dtype, error);
+    if (source->layers[i].shared)
+      weights->layers[i] = weights->layers[source->layers[i].shared_layer];
+    else
+      ok = upload_layer (&uploader, &weights->layers[i], &source->layers[i], dtype, error);
   ok = ok && upload_head (&uploader, source, head, padded_labels, dtype, error);
   if (uploader.staging != NULL)
     cudaFree (uploader.staging);

@@ -133,9 +133,10 @@ static const struct {
   { "camembert", "Camembert", BERT_FAMILY_ROBERTA },
   { "mpnet", "MPNet", BERT_FAMILY_MPNET },
   { "electra", "Electra", BERT_FAMILY_ELECTRA },
+  { "albert", "Albert", BERT_FAMILY_ALBERT },
 };
 
-#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra"
+#define SUPPORTED_MODEL_TYPES "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra, albert"
 
 /* The index in model_types of config.json's model_type. */
 static gboolean
@@ -154,22 +155,56 @@ read_model_type (JsonObject *object, const char *path, guint *index, GError **er
   return FALSE;
 }
 
-/* ELECTRA's embedding_size: the width of its embedding tables, which ElectraModel
- * projects to hidden_size where the two differ. Absent, it is ElectraConfig's default,
- * 128, not hidden_size (as transformers reads such a config.json). Other families' tables
- * are hidden_size wide. */
-#define ELECTRA_DEFAULT_EMBEDDING_SIZE 128
+/* ELECTRA's and ALBERT's embedding_size: the width of their embedding tables. Absent, it
+ * is ElectraConfig's and AlbertConfig's default, 128, not hidden_size (as transformers
+ * reads such a config.json). ElectraModel projects the tables' LayerNorm to hidden_size
+ * where the two differ, AlbertModel always (embedding_hidden_mapping_in). Other families'
+ * tables are hidden_size wide. */
+#define EMBEDDING_SIZE_DEFAULT 128
 
 static gboolean
 read_input_embedding_size (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
   config->input_embedding_size = config->hidden_size;
-  if (config->family != BERT_FAMILY_ELECTRA)
+  config->projects_embeddings = FALSE;
+  if (config->family != BERT_FAMILY_ELECTRA && config->family != BERT_FAMILY_ALBERT)
     return TRUE;
-  config->input_embedding_size = ELECTRA_DEFAULT_EMBEDDING_SIZE;
-  return !json_object_has_member (object, "embedding_size")
-      || read_size (object, path, "embedding_size", BERT_MAX_HIDDEN_SIZE, &config->input_embedding_size,
-          error);
+  config->input_embedding_size = EMBEDDING_SIZE_DEFAULT;
+  if (json_object_has_member (object, "embedding_size")
+      && !read_size (object, path, "embedding_size", BERT_MAX_HIDDEN_SIZE, &config->input_embedding_size,
+          error))
+    return FALSE;
+  config->projects_embeddings =
+      config->family == BERT_FAMILY_ALBERT || config->input_embedding_size != config->hidden_size;
+  return TRUE;
+}
+
+/* ALBERT's layer groups: num_hidden_layers passes, pass i through the inner_group_num
+ * layers of group int (i / (num_hidden_layers / num_hidden_groups)), each group's layers
+ * shared by all its passes. BertConfig.num_layers counts the layers run, passes times
+ * inner_group_num; other families have one group of one layer per pass, unshared. */
+static gboolean
+read_layer_groups (BertConfig *config, JsonObject *object, const char *path, GError **error)
+{
+  config->num_hidden_groups = config->num_layers;
+  config->inner_group_num = 1;
+  if (config->family != BERT_FAMILY_ALBERT)
+    return TRUE;
+  config->num_hidden_groups = 1;
+  if ((json_object_has_member (object, "num_hidden_groups")
+          && !read_size (object, path, "num_hidden_groups", BERT_MAX_LAYERS, &config->num_hidden_groups,
+              error))
+      || (json_object_has_member (object, "inner_group_num")
+          && !read_size (object, path, "inner_group_num", BERT_MAX_LAYERS, &config->inner_group_num, error)))
+    return FALSE;
+  if ((gint64) config->num_layers * config->inner_group_num > BERT_MAX_LAYERS) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: num_hidden_layers %d x inner_group_num %d runs more than %d layers", path, config->num_layers,
+        config->inner_group_num, BERT_MAX_LAYERS);
+    return FALSE;
+  }
+  config->num_layers *= config->inner_group_num;
+  return TRUE;
 }
 
 /* config.json's names of the sizes: BertConfig's (also RoBERTa's, MPNet's and ELECTRA's),
@@ -190,9 +225,11 @@ read_sizes (BertConfig *config, JsonObject *object, const char *path, GError **e
       || !read_size (object, path, "max_position_embeddings", BERT_MAX_POSITIONS,
           &config->max_position_embeddings, error)
       || !read_size (object, path, "vocab_size", BERT_MAX_VOCAB, &config->vocab_size, error)
-      || !read_input_embedding_size (config, object, path, error))
+      || !read_input_embedding_size (config, object, path, error)
+      || !read_layer_groups (config, object, path, error))
     return FALSE;
-  config->uses_type_ids = config->family == BERT_FAMILY_BERT || config->family == BERT_FAMILY_ELECTRA;
+  config->uses_type_ids = config->family == BERT_FAMILY_BERT || config->family == BERT_FAMILY_ELECTRA
+      || config->family == BERT_FAMILY_ALBERT;
   /* DistilBERT and MPNet have no token type table; RoBERTa's tokenizers give the model no
    * type ids, so it always adds the table's row 0. */
   return distilbert || config->family == BERT_FAMILY_MPNET
@@ -305,7 +342,7 @@ static const struct {
 };
 
 /* The FFN activation that field (hidden_act; DistilBERT: activation) names; transformers'
- * default, erf GELU, when absent. */
+ * default when absent: erf GELU, ALBERT's gelu_new. */
 static gboolean
 read_hidden_activation (BertConfig *config, JsonObject *object, const char *path, const char *field,
     GError **error)
@@ -313,7 +350,8 @@ read_hidden_activation (BertConfig *config, JsonObject *object, const char *path
   const char *name;
   GString *supported;
 
-  config->hidden_act = BERT_ACTIVATION_GELU;
+  config->hidden_act =
+      config->family == BERT_FAMILY_ALBERT ? BERT_ACTIVATION_GELU_TANH : BERT_ACTIVATION_GELU;
   if (!read_string (object, path, field, &name, error))
     return FALSE;
   if (name == NULL)
@@ -352,11 +390,13 @@ check_distilbert (BertConfig *config, JsonObject *object, const char *path, GErr
 }
 
 /* hidden_act and position_embedding_type (DistilBERT: its own fields) name what we can
- * compute. MPNetConfig has no position_embedding_type: MPNet ignores one. */
+ * compute. MPNetConfig has no position_embedding_type: MPNet ignores one. So does
+ * transformers 5's AlbertModel, whose embeddings are absolute whatever the field says. */
 static gboolean
 check_architecture (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
   const char *position_embedding_type;
+  gboolean bidirectional_always = config->family == BERT_FAMILY_MPNET || config->family == BERT_FAMILY_ALBERT;
 
   if (config->family == BERT_FAMILY_DISTILBERT)
     return check_distilbert (config, object, path, error);
@@ -364,14 +404,14 @@ check_architecture (BertConfig *config, JsonObject *object, const char *path, GE
       || !read_string (object, path, "position_embedding_type", &position_embedding_type, error))
     return FALSE;
   /* A decoder's self-attention is causal: each token sees only those before it. BERT's
-   * and RoBERTa's code reads is_decoder; MPNet's (as DistilBERT's) builds its attention
-   * mask bidirectional whatever the flag says, so there it changes nothing. */
-  if (config->family != BERT_FAMILY_MPNET && read_flag (object, "is_decoder")) {
+   * and RoBERTa's code reads is_decoder; MPNet's and ALBERT's (as DistilBERT's) build
+   * their attention mask bidirectional whatever the flag says, so there it changes nothing. */
+  if (!bidirectional_always && read_flag (object, "is_decoder")) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: is_decoder is true (causal attention); only encoders are supported", path);
     return FALSE;
   }
-  if (config->family != BERT_FAMILY_MPNET && position_embedding_type != NULL
+  if (!bidirectional_always && position_embedding_type != NULL
       && strcmp (position_embedding_type, "absolute") != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
         "%s: position_embedding_type \"%s\" is not supported, only \"absolute\"", path,

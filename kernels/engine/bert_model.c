@@ -50,6 +50,11 @@ static const FamilyNames family_names[] = {
       { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
           "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
       "classifier.dense", "classifier.out_proj", "classifier" },
+  /* Layer J of group G (layer_prefix): encoder.albert_layer_groups.G.albert_layers.J. */
+  [BERT_FAMILY_ALBERT] = { "albert.", "encoder.albert_layer_groups.%d.albert_layers.%d.",
+      { "attention.query", "attention.key", "attention.value", "attention.dense", "attention.LayerNorm",
+          "ffn", "ffn_output", "full_layer_layer_norm" },
+      "pooler", "classifier", "classifier" },
 };
 
 static const FamilyNames *
@@ -218,9 +223,10 @@ bind_linear (BertModel *model, const char *file_name, const char *prefix, int64_
   return ok;
 }
 
-/* The tables and their LayerNorm, input_embedding_size wide; ELECTRA's embeddings_project
- * where that is not hidden_size (ElectraModel has the layer only then, and transformers
- * leaves a checkpoint's other one unused). */
+/* The tables and their LayerNorm, input_embedding_size wide; then embeddings_project where
+ * config.projects_embeddings says: ELECTRA's where the width is not hidden_size (ElectraModel
+ * has the layer only then, and transformers leaves a checkpoint's other one unused),
+ * ALBERT's encoder.embedding_hidden_mapping_in always. */
 static gboolean
 bind_embeddings (BertModel *model, const char *file_name, GError **error)
 {
@@ -238,9 +244,35 @@ bind_embeddings (BertModel *model, const char *file_name, GError **error)
               config->type_vocab_size, width, &weights->token_type_embeddings, error))
       && bind_linear (model, file_name, "embeddings.LayerNorm", width, 0,
           &weights->embeddings_layernorm_weight, &weights->embeddings_layernorm_bias, error)
-      && (width == config->hidden_size
-          || bind_linear (model, file_name, "embeddings_project", config->hidden_size, width,
-              &weights->embeddings_project_weight, &weights->embeddings_project_bias, error));
+      && (!config->projects_embeddings
+          || bind_linear (model, file_name,
+              config->family == BERT_FAMILY_ALBERT ? "encoder.embedding_hidden_mapping_in"
+                                                   : "embeddings_project",
+              config->hidden_size, width, &weights->embeddings_project_weight,
+              &weights->embeddings_project_bias, error));
+}
+
+/* The stored layer that layer (of the num_layers run) reads: ALBERT's pass
+ * layer / inner_group_num runs group int (pass / (num_hidden_layers / num_hidden_groups)),
+ * computed in double as AlbertTransformer does, and of it layer layer % inner_group_num.
+ * Other families: the layer itself, in group index. */
+static void
+stored_layer_of (const BertConfig *config, int layer, int *group, int *inner)
+{
+  int passes = config->num_layers / config->inner_group_num, pass = layer / config->inner_group_num;
+
+  *inner = layer % config->inner_group_num;
+  *group = config->family == BERT_FAMILY_ALBERT ? (int) (pass / ((double) passes / config->num_hidden_groups))
+                                                : layer;
+}
+
+/* The printf'd prefix of the tensors of layer group's inner layer (ALBERT) or of layer group. */
+static char *
+layer_prefix_of (const BertModel *model, int group, int inner)
+{
+  if (model->config.family == BERT_FAMILY_ALBERT)
+    return g_strdup_printf (names_of (model)->layer, group, inner);
+  return g_strdup_printf (names_of (model)->layer, group);
 }
 
 static gboolean
@@ -260,9 +292,24 @@ bind_layer (BertModel *model, const char *file_name, int index, BertLayerWeights
     { hidden, intermediate, &layer->output_weight, &layer->output_bias },
     { hidden, 0, &layer->output_layernorm_weight, &layer->output_layernorm_bias },
   };
-  char *layer_prefix = g_strdup_printf (names_of (model)->layer, index);
+  int group, inner;
+  char *layer_prefix;
   gboolean ok = TRUE;
 
+  stored_layer_of (&model->config, index, &group, &inner);
+  /* A layer whose stored layer an earlier one runs shares its tensors (ALBERT). */
+  for (int earlier = 0; earlier < index; earlier++) {
+    int earlier_group, earlier_inner;
+
+    stored_layer_of (&model->config, earlier, &earlier_group, &earlier_inner);
+    if (earlier_group == group && earlier_inner == inner) {
+      *layer = model->weights.layers[earlier];
+      layer->shared = TRUE;
+      layer->shared_layer = earlier;
+      return TRUE;
+    }
+  }
+  layer_prefix = layer_prefix_of (model, group, inner);
   for (guint i = 0; ok && i < G_N_ELEMENTS (parts); i++) {
     char *prefix = g_strconcat (layer_prefix, names_of (model)->layer_parts[i], NULL);
 
@@ -514,7 +561,10 @@ static char *
 unused_layers_warning (const BertModel *model)
 {
   const FamilyNames *names = names_of (model);
-  char *layer_prefix = g_strdup_printf (names->layer, model->config.num_layers);
+  /* ALBERT: the first group past num_hidden_groups. */
+  char *layer_prefix = model->config.family == BERT_FAMILY_ALBERT
+      ? layer_prefix_of (model, model->config.num_hidden_groups, 0)
+      : layer_prefix_of (model, model->config.num_layers, 0);
   char *linear = g_strconcat (layer_prefix, names->layer_parts[0], NULL);
   const BertSafetensorsTensor *tensor = find_linear_weight (model, linear);
   char *warning = NULL;
@@ -525,8 +575,11 @@ unused_layers_warning (const BertModel *model)
         "used (transformers runs the same layers and reports it as an UNEXPECTED key); check that "
         "config.json belongs to these weights",
         BERT_MODEL_PRIVATE (model)->weights_file->path, tensor->name,
-        model->config.family == BERT_FAMILY_DISTILBERT ? "n_layers" : "num_hidden_layers",
-        model->config.num_layers);
+        model->config.family == BERT_FAMILY_DISTILBERT   ? "n_layers"
+            : model->config.family == BERT_FAMILY_ALBERT ? "num_hidden_groups"
+                                                         : "num_hidden_layers",
+        model->config.family == BERT_FAMILY_ALBERT ? model->config.num_hidden_groups
+                                                   : model->config.num_layers);
   g_free (linear);
   g_free (layer_prefix);
   return warning;

@@ -89,8 +89,10 @@ typedef enum {
   BERT_FAMILY_DISTILBERT, /* distilbert: no token types */
   BERT_FAMILY_ROBERTA,    /* roberta, xlm-roberta, camembert: positions after padding_idx */
   BERT_FAMILY_MPNET,      /* mpnet: positions as RoBERTa's, no token types, a relative position bias */
-  BERT_FAMILY_ELECTRA     /* electra: BERT with its own names, embeddings of their own width
+  BERT_FAMILY_ELECTRA,    /* electra: BERT with its own names, embeddings of their own width
                              (projected to hidden_size) and a GELU classification head */
+  BERT_FAMILY_ALBERT      /* albert: BERT with its own names, embeddings of their own width
+                             (always projected) and layers shared in groups */
 } BertFamily;
 
 typedef struct {
@@ -107,6 +109,12 @@ typedef struct {
    * hidden_size. Where it differs from hidden_size, embeddings_project maps the
    * LayerNorm's output to hidden_size. */
   int input_embedding_size;
+  /* embeddings_project maps the embeddings' LayerNorm to hidden_size: ELECTRA's where
+   * input_embedding_size differs from hidden_size, ALBERT's embedding_hidden_mapping_in always. */
+  gboolean projects_embeddings;
+  /* ALBERT's layer groups (bert_config.c): num_layers is the layers run, num_hidden_layers
+   * x inner_group_num. Other families: num_layers groups of one layer. */
+  int num_hidden_groups, inner_group_num;
   gboolean uses_type_ids; /* FALSE: type ids are ignored, every token takes row 0 */
   int vocab_size;
   float layer_norm_eps;
@@ -146,18 +154,23 @@ typedef struct {
   BertTensor intermediate_weight, intermediate_bias;
   BertTensor output_weight, output_bias;
   BertTensor output_layernorm_weight, output_layernorm_bias;
+  /* TRUE where these are the tensors of an earlier layer, shared_layer (ALBERT's layer
+   * groups): a backend reuses that layer's prepared weights, never copies them. */
+  gboolean shared;
+  int shared_layer;
 } BertLayerWeights;
 
 typedef struct {
-  /* The tables and their LayerNorm are input_embedding_size wide (hidden_size but for ELECTRA). */
+  /* The tables and their LayerNorm are input_embedding_size wide (hidden_size but for ELECTRA, ALBERT). */
   BertTensor word_embeddings;       /* [vocab_size, input_embedding_size] */
   BertTensor position_embeddings;   /* [position_offset + max_position_embeddings, input_embedding_size] */
   BertTensor token_type_embeddings; /* [type_vocab_size, input_embedding_size]; absent for DistilBERT */
   BertTensor embeddings_layernorm_weight, embeddings_layernorm_bias;
-  /* ELECTRA's embeddings_project, [hidden, input_embedding_size] and [hidden], after the
-   * embeddings' LayerNorm; absent (data NULL) where input_embedding_size is hidden_size. */
+  /* ELECTRA's embeddings_project (ALBERT's encoder.embedding_hidden_mapping_in),
+   * [hidden, input_embedding_size] and [hidden], after the embeddings' LayerNorm; absent
+   * (data NULL) where config.projects_embeddings is FALSE. */
   BertTensor embeddings_project_weight, embeddings_project_bias;
-  BertLayerWeights *layers; /* num_layers entries */
+  BertLayerWeights *layers; /* num_layers entries, which may share tensors (shared) */
   /* MPNet: encoder.relative_attention_bias, [relative_attention_num_buckets, num_heads] */
   BertTensor relative_attention_bias;
   /* Made from it by the engine, F32 [num_heads, 2 * max_position_embeddings - 1]: what
@@ -166,7 +179,7 @@ typedef struct {
    * without a bias. */
   BertTensor relative_position_bias;
   /* A sequence classifier's first Linear layer, on the first token: BERT's pooler.dense,
-   * RoBERTa's, MPNet's and ELECTRA's classifier.dense, DistilBERT's pre_classifier. */
+   * RoBERTa's, MPNet's and ELECTRA's classifier.dense, DistilBERT's pre_classifier, ALBERT's pooler. */
   BertTensor pooler_weight, pooler_bias;
   /* The last Linear layer, [num_labels, hidden]: classifier (RoBERTa's, MPNet's and
    * ELECTRA's sequence classifiers: classifier.out_proj). */

@@ -32,6 +32,8 @@ fill_config (BertConfig *config, const BertTestModelSpec *spec)
   config->hidden_size = spec->hidden_size;
   config->input_embedding_size = spec->hidden_size;
   config->num_layers = spec->num_layers;
+  config->num_hidden_groups = spec->num_layers;
+  config->inner_group_num = 1;
   config->num_heads = spec->num_heads;
   config->intermediate_size = spec->intermediate_size;
   config->max_position_embeddings = spec->max_position_embeddings;

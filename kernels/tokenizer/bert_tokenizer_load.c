@@ -1250,6 +1250,18 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   return tokenizer;
 }
 
+/* ALBERT's slow tokenizer file, which the engine does not read (bert_sentencepiece_files.h
+ * builds XLM-R's and CamemBERT's sentencepiece.bpe.model only). */
+static gboolean
+has_albert_spiece (const char *folder)
+{
+  char *path = g_build_filename (folder, "spiece.model", NULL);
+  gboolean exists = bert_model_file_exists (path);
+
+  g_free (path);
+  return exists;
+}
+
 static BertTokenizer *
 load_folder (const char *folder, GError **error)
 {
@@ -1277,6 +1289,13 @@ load_folder (const char *folder, GError **error)
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
   } else if (has_vocab_txt) {
     tokenizer = load_folder_vocab_txt (folder, vocab_path, config_path, &names, error);
+  } else if (has_albert_spiece (folder)) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+        "%s: the folder has spiece.model (the SentencePiece model of ALBERT's AlbertTokenizer) but no "
+        "tokenizer.json, and the engine builds no tokenizer from spiece.model; save a tokenizer.json with "
+        "transformers: python3 -c \"from transformers import AutoTokenizer; "
+        "AutoTokenizer.from_pretrained('%s').save_pretrained('%s')\"",
+        folder, folder, folder);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt, "

@@ -8,10 +8,11 @@
  * have only a few labels) >= 0.99999 in FP32, >= 0.9995 in FP16, >= 0.995 in BF16 (8
  * significant bits), and the same labels wherever the CPU's two best logits are clearly apart.
  *
- * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT, MPNet and ELECTRA folders of
+ * Also the DistilBERT, RoBERTa, XLM-R, CamemBERT, MPNet, ELECTRA and ALBERT folders of
  * tests/engine/data/families (F32 storage, every head; MPNet's with its relative position
  * bias, on sequences up to its 256 positions; ELECTRA's with and without the projection of
- * its embeddings, and its GELU classification head), the classifiers of
+ * its embeddings, and its GELU classification head; ALBERT's layers shared in groups),
+ * the classifiers of
  * tests/engine/data/real-configs whose probs are not a softmax (a regression head's raw
  * logits, a CrossEncoder's Tanh), and the folders of tests/engine/data/activations (FFN
  * activations other than the erf GELU), which need no shared folder. A sequence
@@ -60,6 +61,12 @@ static const char *family_models[] = {
   "electra-small-encoder-f32",
   "electra-small-sequence-f32",
   "electra-small-token-f32",
+  "albert-encoder-f32",
+  "albert-sequence-f32",
+  "albert-token-f32",
+  "albert-groups-encoder-f32",
+  "albert-groups-sequence-f32",
+  "albert-groups-token-f32",
 };
 
 static const char *real_config_models[] = {

@@ -12,7 +12,7 @@ layers, a vocabulary of 1,200; hidden sizes kept), every other field as the sour
 it, random weights (normal, std $NOISE, default 0.1), saved in the config's torch_dtype,
 with the source's sentence-transformers module files (random Dense weights of the real
 shapes where the source has none), a small vocab.txt, and reference.jsonl: for token-id
-inputs of lengths 1 to 64 (and type ids 1 for BERT and ELECTRA), transformers' or
+inputs of lengths 1 to 64 (and type ids 1 for BERT, ELECTRA and ALBERT), transformers' or
 sentence-transformers' outputs. Then it runs test-engine-parity on OUT_DIR and exits
 with its status: embeddings cosine >= 0.99999 and max abs diff <= 1e-4, logits within
 1e-4, every label equal. A folder gst-bert refuses prints its error.
@@ -39,7 +39,7 @@ SENTENCE_TRANSFORMERS_FILES = ["modules.json", "config_sentence_transformers.jso
 SMALL_VOCAB = 1200
 MAX_LENGTH = 64
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
-TYPE_ID_FAMILIES = ("bert", "electra")  # their tokenizers give the model type ids
+TYPE_ID_FAMILIES = ("bert", "electra", "albert")  # their tokenizers give the model type ids
 
 
 def shrunk(config):

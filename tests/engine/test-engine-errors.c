@@ -479,7 +479,7 @@ test_wrong_shape (void)
 static void
 test_unsupported_model_type (void)
 {
-  const char *unsupported[] = { "deberta-v2", "modernbert", "ernie", "albert", "nomic_bert" };
+  const char *unsupported[] = { "deberta-v2", "modernbert", "ernie", "funnel", "nomic_bert" };
 
   for (guint i = 0; i < G_N_ELEMENTS (unsupported); i++) {
     char *folder = engine_test_make_model (NULL);
@@ -487,7 +487,7 @@ test_unsupported_model_type (void)
 
     engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", model_type);
     assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", unsupported[i],
-        "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra", NULL);
+        "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra, albert", NULL);
     g_free (model_type);
     g_free (folder);
   }
@@ -566,6 +566,92 @@ test_mpnet_positions_and_bias (void)
   g_assert_cmpint (model->config.relative_attention_num_buckets, ==, 32);
   g_assert_cmpint (model->weights.relative_position_bias.shape[0], ==, 4);
   g_assert_cmpint (model->weights.relative_position_bias.shape[1], ==, 2 * 256 - 1);
+  bert_model_unref (model);
+  g_free (folder);
+}
+
+/* ALBERT: embedding tables embedding_size wide, always mapped to hidden_size by
+ * encoder.embedding_hidden_mapping_in, and layers shared. albert-groups-* run 3 passes
+ * through 2 groups of 2 layers: passes 0 and 1 run group 0, pass 2 group 1, so the 6
+ * layers run are 0.0 0.1 0.0 0.1 1.0 1.1, the third and fourth sharing the first two's
+ * tensors and their prepared weights. */
+static void
+test_albert_layer_groups (void)
+{
+  char *folder = copy_family_model ("albert-groups-encoder-f32");
+  BertModel *model = assert_load_succeeds (folder);
+  BertLayerWeights *layers = model->weights.layers;
+  BertEncoder *encoder;
+  gsize weights_bytes;
+  char *more_passes;
+
+  g_assert_cmpint (model->config.family, ==, BERT_FAMILY_ALBERT);
+  g_assert_true (model->config.uses_type_ids);
+  g_assert_cmpint (model->config.hidden_act, ==, BERT_ACTIVATION_GELU_TANH);
+  g_assert_cmpint (model->config.num_layers, ==, 6);
+  g_assert_cmpint (model->config.num_hidden_groups, ==, 2);
+  g_assert_cmpint (model->config.inner_group_num, ==, 2);
+  g_assert_true (model->config.projects_embeddings);
+  g_assert_cmpint (model->weights.embeddings_project_weight.shape[0], ==, 16);
+  g_assert_cmpint (model->weights.embeddings_project_weight.shape[1], ==, 16);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpint (layers[i].shared, ==, i == 2 || i == 3);
+  g_assert_cmpint (layers[2].shared_layer, ==, 0);
+  g_assert_cmpint (layers[3].shared_layer, ==, 1);
+  g_assert_true (layers[2].query_weight.data == layers[0].query_weight.data);
+  g_assert_true (layers[3].output_weight.data == layers[1].output_weight.data);
+  g_assert_true (layers[4].query_weight.data != layers[0].query_weight.data);
+  g_assert_true (layers[5].query_weight.data != layers[1].query_weight.data);
+  /* The CPU keeps the 4 stored layers' weights, however many passes run them. */
+  encoder = engine_test_cpu_encoder (model, -1, -1, 1);
+  weights_bytes = bert_encoder_get_weights_bytes (encoder);
+  bert_encoder_free (encoder);
+  bert_model_unref (model);
+  more_passes = copy_family_model ("albert-groups-encoder-f32");
+  engine_test_replace_in_file (more_passes, "config.json", "\"num_hidden_layers\": 3",
+      "\"num_hidden_layers\": 6");
+  model = assert_load_succeeds (more_passes);
+  g_assert_cmpint (model->config.num_layers, ==, 12);
+  encoder = engine_test_cpu_encoder (model, -1, -1, 1);
+  g_assert_cmpuint (bert_encoder_get_weights_bytes (encoder), ==, weights_bytes);
+  bert_encoder_free (encoder);
+  bert_model_unref (model);
+  g_free (more_passes);
+  /* The mapping is there even where the widths are equal, and required. */
+  edit_tensor (folder, "encoder.embedding_hidden_mapping_in.weight", NULL, NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "embedding_hidden_mapping_in.weight", "missing", NULL);
+  g_free (folder);
+
+  /* A pass through a group the file lacks. */
+  folder = copy_family_model ("albert-groups-encoder-f32");
+  engine_test_replace_in_file (folder, "config.json", "\"num_hidden_groups\": 2", "\"num_hidden_groups\": 3");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "albert_layer_groups.2.albert_layers.0", "missing",
+      NULL);
+  g_free (folder);
+  folder = copy_family_model ("albert-groups-encoder-f32");
+  engine_test_replace_in_file (folder, "config.json", "\"inner_group_num\": 2", "\"inner_group_num\": 0");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "inner_group_num 0", "out of the supported range",
+      NULL);
+  g_free (folder);
+  /* AlbertForPreTraining names a head the engine does not run: its encoder runs. */
+  folder = copy_family_model ("albert-sequence-f32");
+  engine_test_replace_in_file (folder, "config.json", "\"AlbertForSequenceClassification\"",
+      "\"AlbertForPreTraining\"");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
+  g_assert_null (model->weights.classifier_weight.data);
+  bert_model_unref (model);
+  g_free (folder);
+  /* AlbertConfig's hidden_act default is gelu_new, not BERT's erf GELU. */
+  folder = copy_family_model ("albert-encoder-f32");
+  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu_new\",", "");
+  model = assert_load_succeeds (folder);
+  g_assert_cmpint (model->config.hidden_act, ==, BERT_ACTIVATION_GELU_TANH);
+  g_assert_cmpint (model->config.num_layers, ==, 3);
+  for (int i = 1; i < 3; i++) {
+    g_assert_true (model->weights.layers[i].shared);
+    g_assert_cmpint (model->weights.layers[i].shared_layer, ==, 0);
+  }
   bert_model_unref (model);
   g_free (folder);
 }
@@ -1098,6 +1184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/mpnet-positions-and-bias", test_mpnet_positions_and_bias);
   g_test_add_func ("/engine/errors/mpnet-relative-attention-buckets", test_mpnet_relative_attention_buckets);
   g_test_add_func ("/engine/errors/electra-embeddings", test_electra_embeddings);
+  g_test_add_func ("/engine/errors/albert-layer-groups", test_albert_layer_groups);
   g_test_add_func ("/engine/errors/electra-pretraining-runs-the-encoder",
       test_electra_pretraining_runs_the_encoder);
   g_test_add_func ("/engine/errors/unsupported-dtype", test_unsupported_dtype);

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """tokenizer ! bert-infer on a RoBERTa folder with a byte-level BPE tokenizer, an XLM-R
-folder with a Unigram (SentencePiece) tokenizer and an MPNet folder with all-mpnet-base-v2's
+folder with a Unigram (SentencePiece) tokenizer, an MPNet folder with all-mpnet-base-v2's
 kind of tokenizer.json (WordPiece, RobertaProcessing; made by make-mpnet-models.py, with its
-Normalize module and a text of over 200 tokens), against PyTorch.
+Normalize module and a text of over 200 tokens) and an ALBERT folder with an ALBERT Unigram
+tokenizer.json (make-albert-models.py, tests/tokenizer/make-albert-fixtures.py), against
+PyTorch.
 
-Each folder of tests/engine/data/e2e (make-family-models.py, make-mpnet-models.py) is
+Each folder of tests/engine/data/e2e (make-family-models.py, make-mpnet-models.py,
+make-albert-models.py) is
 copied to a temporary folder with the tokenizer.json of tests/tokenizer/data its
 reference.json names; the texts of reference.json run through `appsrc ! tokenizer !
 bert-infer device=cpu ! appsink`. The token ids must equal Hugging Face tokenizers' and
@@ -65,7 +68,7 @@ class FamilyPipelines(unittest.TestCase):
             error, debug = message.parse_error()
             text = f"{error.message} {debug}"
             self.assertIn(f'"{model_type}"', text)
-            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra", text)
+            self.assertIn("bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra, albert", text)
 
     def check_subfolder_pipeline(self, description):
         lines = json.loads((SUBFOLDER_MODEL / "reference.json").read_text(encoding="utf-8"))["lines"]
@@ -136,6 +139,9 @@ class FamilyPipelines(unittest.TestCase):
 
     def test_roberta_with_byte_level_bpe(self):
         self.check_folder("roberta-bpe")
+
+    def test_albert_with_unigram(self):
+        self.check_folder("albert-unigram")
 
     def test_xlm_roberta_with_unigram(self):
         self.check_folder("xlm-roberta-unigram")

@@ -365,6 +365,27 @@ test_model_file_alone_is_refused (void)
   remove_folder (dir);
 }
 
+/* ALBERT's slow folder (data/albert-unigram without its tokenizer.json) is refused, naming
+ * spiece.model and the command that saves transformers' tokenizer.json. */
+static void
+test_albert_spiece_is_refused (void)
+{
+  const char *const files[] = { "spiece.model", "tokenizer_config.json" };
+  char *albert_dir = g_build_filename (data_dir, "albert-unigram", NULL);
+  char *dir = scratch_folder_new ("albert-slow-XXXXXX");
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    copy_file_if_present (albert_dir, files[i], dir, files[i]);
+  g_assert_null (bert_tokenizer_new_from_path (dir, &error));
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "spiece.model"));
+  g_assert_nonnull (strstr (error->message, "save_pretrained"));
+  g_error_free (error);
+  scratch_folder_remove (dir, files, G_N_ELEMENTS (files));
+  g_free (albert_dir);
+}
+
 /* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
  * another is refused, naming the field, rather than tokenized otherwise. */
 static void
@@ -429,6 +450,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
   g_test_add_func ("/spm-slow/model-file-alone-refused", test_model_file_alone_is_refused);
+  g_test_add_func ("/spm-slow/albert-spiece-refused", test_albert_spiece_is_refused);
   g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
       test_other_pre_tokenizer_sequences_are_refused);
   return g_test_run ();

@@ -16,8 +16,10 @@
 
 static const char *data_dir;
 
+/* albert-unigram: ALBERT's pipeline (make-albert-fixtures.py): Replace, NFKD,
+ * StripAccents, Lowercase; WhitespaceSplit then Metaspace; [CLS] $A [SEP]. */
 static const char *fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
-  "unigram-hf", "bpe-roberta", "bpe-affixes" };
+  "unigram-hf", "bpe-roberta", "bpe-affixes", "albert-unigram" };
 
 static BertTokenizer *
 load_fixture (const char *name)

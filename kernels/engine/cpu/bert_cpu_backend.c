@@ -50,7 +50,7 @@ typedef struct {
   const float *word_embeddings, *position_embeddings;
   const float *token_type_embeddings; /* NULL for a family without token types */
   const float *embeddings_layernorm_weight, *embeddings_layernorm_bias;
-  BertLinear embeddings_project; /* ELECTRA's, where input_embedding_size is not hidden_size */
+  BertLinear embeddings_project; /* where config.projects_embeddings: ELECTRA's, ALBERT's */
   /* MPNet's relative position biases (bert_model.h); NULL without */
   const float *relative_position_bias;
   CpuLayer *layers;
@@ -201,6 +201,8 @@ static void
 prepared_weights_free (CpuWeights *prepared)
 {
   for (int i = 0; i < prepared->model->config.num_layers; i++) {
+    if (prepared->model->weights.layers[i].shared)
+      continue;
     bert_linear_clear (&prepared->layers[i].qkv);
     bert_linear_clear (&prepared->layers[i].attention_output);
     bert_linear_clear (&prepared->layers[i].intermediate);
@@ -245,8 +247,13 @@ prepare_weights (const BertModel *model, gboolean pack, BertPrecision precision,
   if (weights->relative_position_bias.data != NULL)
     prepared->relative_position_bias = tensor_as_f32 (prepared, &weights->relative_position_bias);
   prepared->layers = g_new0 (CpuLayer, model->config.num_layers);
+  /* A layer sharing an earlier one's tensors (ALBERT) reads that one's prepared weights,
+   * in the format layer_format gave the earlier one: the copy is of the pointers. */
   for (int i = 0; i < model->config.num_layers; i++)
-    prepare_layer (prepared, &weights->layers[i], i, &prepared->layers[i]);
+    if (weights->layers[i].shared)
+      prepared->layers[i] = prepared->layers[weights->layers[i].shared_layer];
+    else
+      prepare_layer (prepared, &weights->layers[i], i, &prepared->layers[i]);
   if (pooler_weight->data != NULL)
     prepare_linear (prepared, &pooler_weight, &pooler_bias, 1, BERT_GEMM_F32, &prepared->pooler);
   if (classifier_weight->data != NULL)
@@ -346,11 +353,11 @@ bert_backend_cpu_prepared_weights_count (void)
   return count;
 }
 
-/* ELECTRA with embeddings narrower or wider than hidden_size: a projection follows them. */
+/* ELECTRA with embeddings narrower or wider than hidden_size, ALBERT: a projection follows them. */
 static gboolean
 has_embeddings_project (const CpuBackend *cpu)
 {
-  return cpu->config->input_embedding_size != cpu->config->hidden_size;
+  return cpu->config->projects_embeddings;
 }
 
 static void
