@@ -29,27 +29,28 @@ typedef struct {
   const char *sequence_dense, *sequence_out, *token_out;
 } FamilyNames;
 
+/* BertLayer's tensors, which RoBERTa's and ELECTRA's layers keep. */
+#define BERT_LAYER_PARTS                                                                                     \
+  {                                                                                                          \
+    "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",          \
+        "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"               \
+  }
+
 static const FamilyNames family_names[] = {
-  [BERT_FAMILY_BERT] = { "bert.", "encoder.layer.%d.",
-      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
-      "pooler.dense", "classifier", "classifier" },
+  [BERT_FAMILY_BERT] = { "bert.", "encoder.layer.%d.", BERT_LAYER_PARTS, "pooler.dense", "classifier",
+      "classifier" },
   [BERT_FAMILY_DISTILBERT] = { "distilbert.", "transformer.layer.%d.",
       { "attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin", "sa_layer_norm",
           "ffn.lin1", "ffn.lin2", "output_layer_norm" },
       "pre_classifier", "classifier", "classifier" },
-  [BERT_FAMILY_ROBERTA] = { "roberta.", "encoder.layer.%d.",
-      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
-      "classifier.dense", "classifier.out_proj", "classifier" },
+  [BERT_FAMILY_ROBERTA] = { "roberta.", "encoder.layer.%d.", BERT_LAYER_PARTS, "classifier.dense",
+      "classifier.out_proj", "classifier" },
   [BERT_FAMILY_MPNET] = { "mpnet.", "encoder.layer.%d.",
       { "attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o", "attention.LayerNorm",
           "intermediate.dense", "output.dense", "output.LayerNorm" },
       "classifier.dense", "classifier.out_proj", "classifier" },
-  [BERT_FAMILY_ELECTRA] = { "electra.", "encoder.layer.%d.",
-      { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm" },
-      "classifier.dense", "classifier.out_proj", "classifier" },
+  [BERT_FAMILY_ELECTRA] = { "electra.", "encoder.layer.%d.", BERT_LAYER_PARTS, "classifier.dense",
+      "classifier.out_proj", "classifier" },
   /* Layer J of group G (layer_prefix): encoder.albert_layer_groups.G.albert_layers.J. */
   [BERT_FAMILY_ALBERT] = { "albert.", "encoder.albert_layer_groups.%d.albert_layers.%d.",
       { "attention.query", "attention.key", "attention.value", "attention.dense", "attention.LayerNorm",
