@@ -36,9 +36,9 @@ parts_count=5
 # Module folders such as 1_Pooling/ and 2_Dense/ are named by modules.json; a Dense
 # module has weights of its own.
 wanted_files='^(config\.json|model\.safetensors|tokenizer\.json|vocab\.txt|tokenizer_config\.json|modules\.json|sentence_bert_config\.json|config_sentence_transformers\.json|README\.md|[0-9]+_[A-Za-z]+/config\.json|[0-9]+_Dense/model\.safetensors)$'
-# A RoBERTa, XLM-R or CamemBERT repository with neither tokenizer.json nor vocab.txt has
-# the slow tokenizer's files, which gst-bert reads too (docs/models.md); fetched only then.
-slow_tokenizer_files='^(vocab\.json|merges\.txt|sentencepiece\.bpe\.model|special_tokens_map\.json)$'
+# A RoBERTa, XLM-R, CamemBERT or ALBERT repository with neither tokenizer.json nor vocab.txt
+# has the slow tokenizer's files, which gst-bert reads too (docs/models.md); fetched only then.
+slow_tokenizer_files='^(vocab\.json|merges\.txt|sentencepiece\.bpe\.model|spiece\.model|special_tokens_map\.json)$'
 # Weights saved only by torch.save, which gst-bert reads without running the pickle
 # (docs/models.md); fetched only where a folder has no model.safetensors.
 torch_weight_files='^(pytorch_model\.bin|[0-9]+_Dense/pytorch_model\.bin)$'
@@ -115,8 +115,8 @@ folder_problem() {
     [ -f "$1/pytorch_model.bin.index.json" ] ||
     { echo "it has neither model.safetensors nor pytorch_model.bin (nor a sharded checkpoint's index)"; return 0; }
   [ -f "$1/tokenizer.json" ] || [ -f "$1/vocab.txt" ] || { [ -f "$1/vocab.json" ] && [ -f "$1/merges.txt" ]; } ||
-    [ -f "$1/sentencepiece.bpe.model" ] ||
-    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt, nor sentencepiece.bpe.model)"; return 0; }
+    [ -f "$1/sentencepiece.bpe.model" ] || [ -f "$1/spiece.model" ] ||
+    { echo "it has neither tokenizer.json nor vocab.txt (nor vocab.json and merges.txt, nor sentencepiece.bpe.model, nor spiece.model)"; return 0; }
   expected=$(published_sha256 "$repo")
   [ -n "$expected" ] || return 0
   [ -f "$1/model.safetensors" ] || { echo "it has no model.safetensors"; return 0; }
@@ -284,7 +284,8 @@ What to do:
   - Or put the folder there by hand: from https://huggingface.co/$repo/tree/main copy
     config.json, model.safetensors (or pytorch_model.bin), tokenizer.json or vocab.txt (a RoBERTa without them:
     vocab.json, merges.txt and special_tokens_map.json; an XLM-R or CamemBERT:
-    sentencepiece.bpe.model and special_tokens_map.json), and where the model has
+    sentencepiece.bpe.model and special_tokens_map.json; an ALBERT: spiece.model and
+    special_tokens_map.json), and where the model has
     them tokenizer_config.json, modules.json, sentence_bert_config.json,
     config_sentence_transformers.json, 1_Pooling/config.json and 2_Dense/ into
       $dest

@@ -12,6 +12,7 @@
  * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
  */
 #include "bert_bpe_files.h"
+#include "bert_albert_spiece_files.h"
 #include "bert_sentencepiece_files.h"
 #include "bert_slow_tokenizer_config.h"
 #include "bert_json_guards.h"
@@ -1048,10 +1049,11 @@ apply_special_tokens_map (const char *folder, gboolean vocab_txt, JsonNode **map
 typedef enum {
   SLOW_FILES_BPE,           /* RoBERTa's vocab.json and merges.txt */
   SLOW_FILES_SENTENCEPIECE, /* XLM-R's or CamemBERT's sentencepiece.bpe.model */
+  SLOW_FILES_ALBERT_SPIECE, /* ALBERT's spiece.model */
   SLOW_FILES_MPNET_VOCAB    /* MPNet's vocab.txt */
 } SlowFiles;
 
-/* A RoBERTa, XLM-R, CamemBERT or MPNet folder with the slow tokenizer's files only; source
+/* A RoBERTa, XLM-R, CamemBERT, ALBERT or MPNet folder with the slow tokenizer's files only; source
  * names them in errors. */
 static BertTokenizer *
 load_slow_files (const char *folder, JsonNode *tokenizer_config, SlowFiles files, const char *source,
@@ -1060,6 +1062,8 @@ load_slow_files (const char *folder, JsonNode *tokenizer_config, SlowFiles files
   BertUnigramVocab unigram_vocab = { 0 };
   JsonNode *document = files == SLOW_FILES_SENTENCEPIECE
       ? bert_sentencepiece_files_to_tokenizer_json (folder, tokenizer_config, &unigram_vocab, error)
+      : files == SLOW_FILES_ALBERT_SPIECE
+      ? bert_albert_spiece_files_to_tokenizer_json (folder, tokenizer_config, &unigram_vocab, error)
       : files == SLOW_FILES_BPE ? bert_bpe_files_to_tokenizer_json (folder, tokenizer_config, error)
                                 : bert_mpnet_files_to_tokenizer_json (folder, tokenizer_config, error);
   if (document == NULL)
@@ -1250,18 +1254,6 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   return tokenizer;
 }
 
-/* ALBERT's slow tokenizer file, which the engine does not read (bert_sentencepiece_files.h
- * builds XLM-R's and CamemBERT's sentencepiece.bpe.model only). */
-static gboolean
-has_albert_spiece (const char *folder)
-{
-  char *path = g_build_filename (folder, "spiece.model", NULL);
-  gboolean exists = bert_model_file_exists (path);
-
-  g_free (path);
-  return exists;
-}
-
 static BertTokenizer *
 load_folder (const char *folder, GError **error)
 {
@@ -1273,34 +1265,32 @@ load_folder (const char *folder, GError **error)
   gboolean has_bpe_files = !has_json && !has_vocab_txt && bert_bpe_files_exist (folder);
   gboolean has_spm_files =
       !has_json && !has_vocab_txt && !has_bpe_files && bert_sentencepiece_files_exist (folder);
+  gboolean has_albert_files = !has_json && !has_vocab_txt && !has_bpe_files && !has_spm_files
+      && bert_albert_spiece_files_exist (folder);
   char *source = has_bpe_files ? g_strdup_printf ("%s (vocab.json and merges.txt)", folder)
       : has_spm_files          ? g_strdup_printf ("%s (sentencepiece.bpe.model)", folder)
+      : has_albert_files       ? g_strdup_printf ("%s (spiece.model)", folder)
                                : g_strdup (json_path);
   BertTokenizer *tokenizer = NULL;
   SpecialNames names;
 
   special_names_init (&names);
-  if (has_json || has_bpe_files || has_spm_files) {
-    tokenizer = has_json
-        ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
-        : load_folder_slow_files (folder, config_path,
-            has_spm_files ? SLOW_FILES_SENTENCEPIECE : SLOW_FILES_BPE, source, &names, error);
+  if (has_json || has_bpe_files || has_spm_files || has_albert_files) {
+    tokenizer = has_json ? load_folder_tokenizer_json (folder, json_path, config_path, &names, error)
+                         : load_folder_slow_files (folder, config_path,
+                             has_spm_files          ? SLOW_FILES_SENTENCEPIECE
+                                 : has_albert_files ? SLOW_FILES_ALBERT_SPIECE
+                                                    : SLOW_FILES_BPE,
+                             source, &names, error);
     if (tokenizer && !bert_tokenizer_finish (tokenizer, source, error))
       g_clear_pointer (&tokenizer, bert_tokenizer_free);
   } else if (has_vocab_txt) {
     tokenizer = load_folder_vocab_txt (folder, vocab_path, config_path, &names, error);
-  } else if (has_albert_spiece (folder)) {
-    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED,
-        "%s: the folder has spiece.model (the SentencePiece model of ALBERT's AlbertTokenizer) but no "
-        "tokenizer.json, and the engine builds no tokenizer from spiece.model; save a tokenizer.json with "
-        "transformers: python3 -c \"from transformers import AutoTokenizer; "
-        "AutoTokenizer.from_pretrained('%s').save_pretrained('%s')\"",
-        folder, folder, folder);
   } else {
     g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FILE,
         "%s: the folder has neither tokenizer.json nor vocab.txt (nor a RoBERTa's vocab.json and merges.txt, "
         "nor "
-        "an XLM-R's or CamemBERT's sentencepiece.bpe.model)",
+        "an XLM-R's or CamemBERT's sentencepiece.bpe.model, nor an ALBERT's spiece.model)",
         folder);
   }
   if (tokenizer

@@ -268,7 +268,7 @@ class GetModel(unittest.TestCase):
         result, asked, destination = self.fetch_from_fake_hub({"vocab.json": "{}"})
         self.assert_fails_leaving_nothing(result, destination)
         self.assertIn("refused what it gave: it has neither tokenizer.json nor vocab.txt (nor vocab.json "
-                      "and merges.txt, nor sentencepiece.bpe.model)", result.stderr)
+                      "and merges.txt, nor sentencepiece.bpe.model, nor spiece.model)", result.stderr)
 
     def test_xlm_roberta_without_tokenizer_json_gets_its_sentencepiece_model(self):
         result, asked, destination = self.fetch_from_fake_hub(
@@ -278,6 +278,13 @@ class GetModel(unittest.TestCase):
                   "tokenizer_config.json"]
         self.assert_fetched(result, asked, destination, wanted)
         self.assertEqual(result.stdout, f"{destination}\n")
+
+    def test_albert_without_tokenizer_json_gets_its_spiece_model(self):
+        result, asked, destination = self.fetch_from_fake_hub(
+            {"spiece.model": "pieces", "special_tokens_map.json": "{}", "tokenizer_config.json": "{}"})
+        wanted = ["config.json", "model.safetensors", "special_tokens_map.json", "spiece.model",
+                  "tokenizer_config.json"]
+        self.assert_fetched(result, asked, destination, wanted)
 
     def test_sentencepiece_model_is_left_where_tokenizer_json_is(self):
         result, asked, destination = self.fetch_from_fake_hub(

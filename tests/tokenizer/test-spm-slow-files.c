@@ -1,12 +1,14 @@
-/* test-spm-slow-files: XLM-R and CamemBERT folders with sentencepiece.bpe.model, no
- * tokenizer.json.
+/* test-spm-slow-files: XLM-R and CamemBERT folders with sentencepiece.bpe.model, and ALBERT
+ * ones with spiece.model, no tokenizer.json.
  *
  * For every variant of data/spm-slow/ (made by make-spm-slow-fixtures.py with
  * transformers' AutoTokenizer), builds the folder (the variant's .model as
  * sentencepiece.bpe.model and its config files) and compares ids, type ids and byte offsets
  * with transformers' outputs, for single texts and for pairs. Then what transformers would
  * build otherwise, or could not: other classes and settings, and malformed .model files
- * (hand-made protobuf), refused with the file and the byte offset or the field.
+ * (hand-made protobuf), refused with the file and the byte offset or the field. And ALBERT
+ * folders with spiece.model (data/albert-spiece/, make-albert-spiece-fixtures.py) the same
+ * way, for each tokenizer_config.json variant.
  */
 #include "bert_tokenizer.h"
 #include "tokenizer_test_support.h"
@@ -367,23 +369,99 @@ test_model_file_alone_is_refused (void)
 
 /* ALBERT's slow folder (data/albert-unigram without its tokenizer.json) is refused, naming
  * spiece.model and the command that saves transformers' tokenizer.json. */
-static void
-test_albert_spiece_is_refused (void)
-{
-  const char *const files[] = { "spiece.model", "tokenizer_config.json" };
-  char *albert_dir = g_build_filename (data_dir, "albert-unigram", NULL);
-  char *dir = scratch_folder_new ("albert-slow-XXXXXX");
-  GError *error = NULL;
+/* ---- ALBERT's spiece.model ---- */
 
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    copy_file_if_present (albert_dir, files[i], dir, files[i]);
-  g_assert_null (bert_tokenizer_new_from_path (dir, &error));
-  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "spiece.model"));
-  g_assert_nonnull (strstr (error->message, "save_pretrained"));
-  g_error_free (error);
-  scratch_folder_remove (dir, files, G_N_ELEMENTS (files));
-  g_free (albert_dir);
+static const char *albert_variants[] = { "lower", "cased", "lower-accents", "cased-accents", "no-prefix" };
+static const char *const albert_files[] = { "spiece.model", "tokenizer_config.json",
+  "special_tokens_map.json" };
+
+/* A temporary folder of data/albert-unigram's spiece.model and the ALBERT variant's
+ * tokenizer_config.json (data/albert-spiece/, made by make-albert-spiece-fixtures.py). */
+static char *
+make_albert_folder (const char *variant)
+{
+  char *model_dir = g_build_filename (data_dir, "albert-unigram", NULL);
+  char *variant_dir = g_build_filename (data_dir, "albert-spiece", variant, NULL);
+  char *dir = scratch_folder_new ("albert-slow-XXXXXX");
+  copy_file_if_present (model_dir, "spiece.model", dir, "spiece.model");
+  copy_file_if_present (variant_dir, "tokenizer_config.json", dir, "tokenizer_config.json");
+  g_free (variant_dir);
+  g_free (model_dir);
+  return dir;
+}
+
+static BertTokenizer *
+load_albert_variant (const char *variant)
+{
+  char *dir = make_albert_folder (variant);
+  BertTokenizer *tokenizer = tokenizer_load_path (dir);
+  scratch_folder_remove (dir, albert_files, G_N_ELEMENTS (albert_files));
+  return tokenizer;
+}
+
+static void
+test_albert_texts_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *texts_path = g_build_filename (data_dir, "spm-slow", "texts.txt", NULL);
+  char *expected_path = g_build_filename (data_dir, "albert-spiece", variant, "expected.txt", NULL);
+  BertTokenizer *tokenizer = load_albert_variant (variant);
+
+  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 100);
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (texts_path);
+}
+
+static void
+test_albert_pairs_match_transformers (gconstpointer data)
+{
+  const char *variant = data;
+  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
+  char *expected_path = g_build_filename (data_dir, "albert-spiece", variant, "expected-pairs.txt", NULL);
+  BertTokenizer *tokenizer = load_albert_variant (variant);
+
+  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
+  bert_tokenizer_free (tokenizer);
+  g_free (expected_path);
+  g_free (cases_path);
+}
+
+static void
+expect_albert_refused (const char *name, const char *contents, int code, ...)
+{
+  char *dir = make_albert_folder ("lower");
+  va_list needles;
+
+  va_start (needles, code);
+  assert_folder_refused (dir, name, contents, -1, code, needles);
+  va_end (needles);
+  scratch_folder_remove (dir, albert_files, G_N_ELEMENTS (albert_files));
+}
+
+/* What AlbertTokenizer builds otherwise than these rules (bert_albert_spiece_files.c). The
+ * tokenizer_config.json AlbertTokenizer saves lists its control pieces again in
+ * extra_special_tokens, which is refused as for XLM-R. */
+static void
+test_albert_other_settings_are_refused (void)
+{
+  char *saved = g_build_filename (data_dir, "albert-unigram", "tokenizer_config.json", NULL);
+  char *saved_contents = read_file_contents (saved, NULL);
+
+  expect_albert_refused ("tokenizer_config.json", saved_contents, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "extra_special_tokens", "save_pretrained", NULL);
+  expect_albert_refused ("special_tokens_map.json",
+      "{\"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "mask_token", "save_pretrained", NULL);
+  expect_albert_refused ("special_tokens_map.json",
+      "{\"mask_token\": {\"content\": \"[MASK]\", \"normalized\": true}}", BERT_TOKENIZER_ERROR_FORMAT,
+      "[MASK]", "normalized", NULL);
+  expect_albert_refused ("special_tokens_map.json", "{\"mask_token\": \"<mask>\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "mask_token", NULL);
+  expect_albert_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"XLNetTokenizer\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "XLNetTokenizer", "spiece.model", "save_pretrained", NULL);
+  g_free (saved_contents);
+  g_free (saved);
 }
 
 /* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
@@ -450,7 +528,15 @@ main (int argc, char **argv)
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
   g_test_add_func ("/spm-slow/model-file-alone-refused", test_model_file_alone_is_refused);
-  g_test_add_func ("/spm-slow/albert-spiece-refused", test_albert_spiece_is_refused);
+  for (guint i = 0; i < G_N_ELEMENTS (albert_variants); i++) {
+    char *path = g_strdup_printf ("/spm-slow/albert-texts/%s", albert_variants[i]);
+    g_test_add_data_func (path, albert_variants[i], test_albert_texts_match_transformers);
+    g_free (path);
+    path = g_strdup_printf ("/spm-slow/albert-pairs/%s", albert_variants[i]);
+    g_test_add_data_func (path, albert_variants[i], test_albert_pairs_match_transformers);
+    g_free (path);
+  }
+  g_test_add_func ("/spm-slow/albert-other-settings-refused", test_albert_other_settings_are_refused);
   g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
       test_other_pre_tokenizer_sequences_are_refused);
   return g_test_run ();

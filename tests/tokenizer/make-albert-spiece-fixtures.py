@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Makes the fixtures of ALBERT folders with spiece.model and no tokenizer.json.
+
+For each variant of tokenizer_config.json below, builds a folder of data/albert-unigram's
+spiece.model (make-albert-fixtures.py) and that file, loads it with transformers'
+AutoTokenizer (AlbertTokenizer, which builds its tokenizer from spiece.model) and writes
+under data/albert-spiece/VARIANT/:
+
+  tokenizer_config.json  the variant's settings
+  expected.txt           per text of data/spm-slow/texts.txt, tokenizer(text): id:type_id:start:end
+  expected-pairs.txt     per case of data/pairs/cases.txt, tokenizer([a], [b], truncation
+                         "longest_first", max_length)
+
+test-spm-slow-files builds the same folders and compares.
+
+  /tmp/venv-tokenizers/bin/python tests/tokenizer/make-albert-spiece-fixtures.py
+(transformers 5.25, tokenizers 0.23.3, sentencepiece; no network).
+"""
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+
+import transformers
+from transformers import AutoTokenizer
+
+from length_records import read_pair_cases, read_records
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+OUT = os.path.join(DATA, "albert-spiece")
+MODEL = os.path.join(DATA, "albert-unigram", "spiece.model")
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), os.path.join(HERE, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ROBERTA = load_script("make-roberta-slow-fixtures")
+
+VARIANTS = {
+    "lower": {"tokenizer_class": "AlbertTokenizer"},
+    "cased": {"tokenizer_class": "AlbertTokenizer", "do_lower_case": False},
+    "lower-accents": {"tokenizer_class": "AlbertTokenizer", "keep_accents": True},
+    "cased-accents": {"tokenizer_class": "AlbertTokenizer", "do_lower_case": False, "keep_accents": True},
+    "no-prefix": {"tokenizer_class": "AlbertTokenizer", "add_prefix_space": False},
+}
+
+
+def main():
+    transformers.logging.set_verbosity_error()
+    texts = read_records(os.path.join(DATA, "spm-slow", "texts.txt"))
+    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
+    for name, config in VARIANTS.items():
+        variant = os.path.join(OUT, name)
+        shutil.rmtree(variant, ignore_errors=True)
+        os.makedirs(variant)
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy(MODEL, os.path.join(folder, "spiece.model"))
+            for target in (variant, folder):
+                with open(os.path.join(target, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+                    json.dump(config, f, indent=2)
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            assert type(tokenizer).__name__ == "AlbertTokenizer", type(tokenizer)
+            singles = [ROBERTA.token_line(tokenizer(text, return_token_type_ids=True, return_offsets_mapping=True),
+                                          [text], False) for text in texts]
+            pair_lines = [ROBERTA.token_line(tokenizer([a], [b], truncation="longest_first", max_length=max_length,
+                                                       return_token_type_ids=True, return_offsets_mapping=True),
+                                             [a, b], True) for a, b, max_length in pairs]
+        for file_name, lines in (("expected.txt", singles), ("expected-pairs.txt", pair_lines)):
+            with open(os.path.join(variant, file_name), "w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+        print(f"{variant}: {len(singles)} texts, {len(pair_lines)} pairs")
+
+
+if __name__ == "__main__":
+    main()
