@@ -16,6 +16,7 @@
 #include "bert_albert_spiece_files.h"
 
 #include "bert_model_file.h"
+#include "bert_sentencepiece_files.h"
 #include "bert_sentencepiece_model.h"
 #include "bert_slow_tokenizer_config.h"
 
@@ -155,52 +156,10 @@ normalizer (const BertSpmModel *model, const AlbertSettings *settings)
   }
   if (settings->do_lower_case)
     json_array_add_object_element (steps, typed ("Lowercase"));
-  if (model->charsmap != NULL) {
-    JsonObject *precompiled = typed ("Precompiled");
-    char *base64 = g_base64_encode (model->charsmap, model->charsmap_length);
-    json_object_set_string_member (precompiled, "precompiled_charsmap", base64);
-    json_array_add_object_element (steps, precompiled);
-    g_free (base64);
-  }
+  if (model->charsmap != NULL)
+    json_array_add_object_element (steps, bert_sentencepiece_files_precompiled (model));
   json_object_set_array_member (sequence, "normalizers", steps);
   return sequence;
-}
-
-static JsonObject *
-pre_tokenizer (gboolean add_prefix_space)
-{
-  JsonObject *sequence = typed ("Sequence"), *metaspace = typed ("Metaspace");
-  JsonArray *steps = json_array_new ();
-  json_object_set_string_member (metaspace, "replacement", "\u2581");
-  json_object_set_string_member (metaspace, "prepend_scheme", add_prefix_space ? "always" : "never");
-  json_object_set_boolean_member (metaspace, "split", TRUE);
-  json_array_add_object_element (steps, typed ("WhitespaceSplit"));
-  json_array_add_object_element (steps, metaspace);
-  json_object_set_array_member (sequence, "pretokenizers", steps);
-  return sequence;
-}
-
-static JsonObject *
-template_piece (const char *kind, const char *id, gint64 type_id)
-{
-  JsonObject *inner = json_object_new (), *piece = json_object_new ();
-  json_object_set_string_member (inner, "id", id);
-  json_object_set_int_member (inner, "type_id", type_id);
-  json_object_set_object_member (piece, kind, inner);
-  return piece;
-}
-
-static JsonObject *
-special_entry (const char *content, gint64 id)
-{
-  JsonObject *entry = json_object_new ();
-  JsonArray *ids = json_array_new (), *tokens = json_array_new ();
-  json_array_add_int_element (ids, id);
-  json_array_add_string_element (tokens, content);
-  json_object_set_string_member (entry, "id", content);
-  json_object_set_array_member (entry, "ids", ids);
-  json_object_set_array_member (entry, "tokens", tokens);
-  return entry;
 }
 
 /* [CLS]:0 $A:0 [SEP]:0, pairs then $B:1 [SEP]:1. */
@@ -212,16 +171,18 @@ post_processor (gint64 cls_id, gint64 sep_id)
 
   for (guint n = 0; n < 2; n++) {
     JsonArray *array = n == 0 ? single : pair;
-    json_array_add_object_element (array, template_piece ("SpecialToken", "[CLS]", 0));
-    json_array_add_object_element (array, template_piece ("Sequence", "A", 0));
-    json_array_add_object_element (array, template_piece ("SpecialToken", "[SEP]", 0));
+    json_array_add_object_element (array,
+        bert_sentencepiece_files_template_piece ("SpecialToken", "[CLS]", 0));
+    json_array_add_object_element (array, bert_sentencepiece_files_template_piece ("Sequence", "A", 0));
+    json_array_add_object_element (array,
+        bert_sentencepiece_files_template_piece ("SpecialToken", "[SEP]", 0));
   }
-  json_array_add_object_element (pair, template_piece ("Sequence", "B", 1));
-  json_array_add_object_element (pair, template_piece ("SpecialToken", "[SEP]", 1));
+  json_array_add_object_element (pair, bert_sentencepiece_files_template_piece ("Sequence", "B", 1));
+  json_array_add_object_element (pair, bert_sentencepiece_files_template_piece ("SpecialToken", "[SEP]", 1));
   json_object_set_array_member (processor, "single", single);
   json_object_set_array_member (processor, "pair", pair);
-  json_object_set_object_member (specials, "[CLS]", special_entry ("[CLS]", cls_id));
-  json_object_set_object_member (specials, "[SEP]", special_entry ("[SEP]", sep_id));
+  json_object_set_object_member (specials, "[CLS]", bert_sentencepiece_files_special_entry ("[CLS]", cls_id));
+  json_object_set_object_member (specials, "[SEP]", bert_sentencepiece_files_special_entry ("[SEP]", sep_id));
   json_object_set_object_member (processor, "special_tokens", specials);
   return processor;
 }
@@ -244,7 +205,8 @@ albert_document (const BertSpmModel *model, const BertSpecialToken *special, GHa
   json_object_set_array_member (root, "added_tokens",
       bert_slow_tokenizer_added_tokens (special, special_ids, TRUE, &cls_id, &sep_id));
   json_object_set_object_member (root, "normalizer", normalizer (model, settings));
-  json_object_set_object_member (root, "pre_tokenizer", pre_tokenizer (settings->add_prefix_space));
+  json_object_set_object_member (root, "pre_tokenizer",
+      bert_sentencepiece_files_pre_tokenizer (settings->add_prefix_space));
   json_object_set_object_member (root, "post_processor",
       post_processor (GPOINTER_TO_UINT (g_hash_table_lookup (ids, "[CLS]")),
           GPOINTER_TO_UINT (g_hash_table_lookup (ids, "[SEP]"))));
@@ -276,7 +238,8 @@ bert_albert_spiece_files_to_tokenizer_json (const char *folder, JsonNode *tokeni
       && bert_slow_tokenizer_config_get_bool (&config, "keep_accents", &settings.keep_accents, error)
       && bert_slow_tokenizer_config_get_bool (&config, "add_prefix_space", &settings.add_prefix_space, error)
       && (model = bert_spm_model_read (model_path, error)) != NULL
-      && check_layout (model, config.special, model_path, ids, error))
+      && check_layout (model, config.special, model_path, ids, error)
+      && bert_spm_model_check_charsmap (model, model_path, error))
     document = albert_document (model, config.special, ids, &settings, vocab);
   g_hash_table_unref (ids);
   bert_spm_model_free (model);

@@ -109,27 +109,6 @@ check_layout (const BertSpmModel *model, const char *path, GError **error)
   return ok;
 }
 
-/* The charsmap as sentencepiece writes it: a little-endian uint32 size of a double array,
- * that many bytes of units, then NUL-terminated strings. */
-static gboolean
-check_charsmap (const BertSpmModel *model, const char *path, GError **error)
-{
-  const guint8 *blob = model->charsmap;
-  gsize length = model->charsmap_length;
-  guint32 trie_size = length >= 4 ? blob[0] | blob[1] << 8 | blob[2] << 16 | (guint32) blob[3] << 24 : 0;
-
-  if (length == 0)
-    return TRUE;
-  if (length < 4 || trie_size == 0 || trie_size % 4 != 0 || trie_size > length - 4
-      || (length > 4 + trie_size && blob[length - 1] != '\0'))
-    return bert_slow_tokenizer_format_error (error,
-        "%s: normalizer_spec.precompiled_charsmap is not a charsmap: its double array of %u bytes does not "
-        "fit "
-        "its %" G_GSIZE_FORMAT " bytes, or its strings do not end with a NUL",
-        path, trie_size, length);
-  return TRUE;
-}
-
 /* ---- the vocabulary ---- */
 
 /* A piece and its score: the float widened, as tokenizers holds it. transformers hands the
@@ -203,12 +182,12 @@ added_tokens (const SpmSettings *settings, gint64 bos_id, gint64 eos_id, gint64 
   return added;
 }
 
-static JsonObject *
-template_piece (const char *kind, const char *id)
+JsonObject *
+bert_sentencepiece_files_template_piece (const char *kind, const char *id, gint64 type_id)
 {
   JsonObject *inner = json_object_new (), *piece = json_object_new ();
   json_object_set_string_member (inner, "id", id);
-  json_object_set_int_member (inner, "type_id", 0);
+  json_object_set_int_member (inner, "type_id", type_id);
   json_object_set_object_member (piece, kind, inner);
   return piece;
 }
@@ -218,13 +197,14 @@ static JsonArray *template(const char *const *pieces)
   JsonArray *array = json_array_new ();
   for (guint i = 0; pieces[i] != NULL; i++) {
     gboolean sequence = strcmp (pieces[i], "A") == 0 || strcmp (pieces[i], "B") == 0;
-    json_array_add_object_element (array, template_piece (sequence ? "Sequence" : "SpecialToken", pieces[i]));
+    json_array_add_object_element (array,
+        bert_sentencepiece_files_template_piece (sequence ? "Sequence" : "SpecialToken", pieces[i], 0));
   }
   return array;
 }
 
-static JsonObject *
-special_entry (const char *content, gint64 id)
+JsonObject *
+bert_sentencepiece_files_special_entry (const char *content, gint64 id)
 {
   JsonObject *entry = json_object_new ();
   JsonArray *ids = json_array_new (), *tokens = json_array_new ();
@@ -245,14 +225,14 @@ post_processor (gint64 bos_id, gint64 eos_id)
   json_object_set_string_member (processor, "type", "TemplateProcessing");
   json_object_set_array_member (processor, "single", template(single));
   json_object_set_array_member (processor, "pair", template(pair));
-  json_object_set_object_member (specials, "</s>", special_entry ("</s>", eos_id));
-  json_object_set_object_member (specials, "<s>", special_entry ("<s>", bos_id));
+  json_object_set_object_member (specials, "</s>", bert_sentencepiece_files_special_entry ("</s>", eos_id));
+  json_object_set_object_member (specials, "<s>", bert_sentencepiece_files_special_entry ("<s>", bos_id));
   json_object_set_object_member (processor, "special_tokens", specials);
   return processor;
 }
 
-static JsonObject *
-pre_tokenizer (gboolean add_prefix_space)
+JsonObject *
+bert_sentencepiece_files_pre_tokenizer (gboolean add_prefix_space)
 {
   JsonObject *sequence = json_object_new (), *whitespace = json_object_new (),
              *metaspace = json_object_new ();
@@ -269,6 +249,17 @@ pre_tokenizer (gboolean add_prefix_space)
   return sequence;
 }
 
+JsonObject *
+bert_sentencepiece_files_precompiled (const BertSpmModel *model)
+{
+  JsonObject *normalizer = json_object_new ();
+  char *base64 = g_base64_encode (model->charsmap, model->charsmap_length);
+  json_object_set_string_member (normalizer, "type", "Precompiled");
+  json_object_set_string_member (normalizer, "precompiled_charsmap", base64);
+  g_free (base64);
+  return normalizer;
+}
+
 /* The document, its model.vocab [] and the pieces in vocab. */
 static JsonNode *
 spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigramVocab *vocab)
@@ -282,17 +273,12 @@ spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigra
   json_object_set_null_member (root, "truncation");
   json_object_set_null_member (root, "padding");
   json_object_set_array_member (root, "added_tokens", added_tokens (settings, bos_id, eos_id, mask_id));
-  if (model->charsmap != NULL) {
-    JsonObject *normalizer = json_object_new ();
-    char *base64 = g_base64_encode (model->charsmap, model->charsmap_length);
-    json_object_set_string_member (normalizer, "type", "Precompiled");
-    json_object_set_string_member (normalizer, "precompiled_charsmap", base64);
-    json_object_set_object_member (root, "normalizer", normalizer);
-    g_free (base64);
-  } else {
+  if (model->charsmap != NULL)
+    json_object_set_object_member (root, "normalizer", bert_sentencepiece_files_precompiled (model));
+  else
     json_object_set_null_member (root, "normalizer");
-  }
-  json_object_set_object_member (root, "pre_tokenizer", pre_tokenizer (settings->add_prefix_space));
+  json_object_set_object_member (root, "pre_tokenizer",
+      bert_sentencepiece_files_pre_tokenizer (settings->add_prefix_space));
   json_object_set_object_member (root, "post_processor", post_processor (bos_id, eos_id));
   json_object_set_null_member (root, "decoder");
   json_object_set_string_member (unigram, "type", "Unigram");
@@ -319,7 +305,7 @@ bert_sentencepiece_files_to_tokenizer_json (const char *folder, JsonNode *tokeni
   if (bert_slow_tokenizer_config_read (&config, folder, tokenizer_config, &spm_family, error)
       && bert_slow_tokenizer_config_get_bool (&config, "add_prefix_space", &settings.add_prefix_space, error)
       && (model = bert_spm_model_read (model_path, error)) != NULL && check_layout (model, model_path, error)
-      && check_charsmap (model, model_path, error)) {
+      && bert_spm_model_check_charsmap (model, model_path, error)) {
     settings.is_camembert = config.class == &spm_classes[CLASS_CAMEMBERT];
     document = spm_document (model, &settings, vocab);
   }

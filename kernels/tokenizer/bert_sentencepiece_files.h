@@ -12,6 +12,7 @@
 #ifndef BERT_SENTENCEPIECE_FILES_H
 #define BERT_SENTENCEPIECE_FILES_H
 
+#include "bert_sentencepiece_model.h"
 #include "bert_unigram_vocab.h"
 
 #include <json-glib/json-glib.h>
@@ -29,6 +30,23 @@ gboolean bert_sentencepiece_files_exist (const char *folder);
  * parsed (NULL where it has none). Free with json_node_unref and bert_unigram_vocab_clear. */
 JsonNode *bert_sentencepiece_files_to_tokenizer_json (const char *folder, JsonNode *tokenizer_config,
     BertUnigramVocab *vocab, GError **error);
+
+/* Parts of the document that the builders of other sentencepiece folders
+ * (bert_albert_spiece_files.h) write the same way. */
+
+/* The Precompiled normaliser of MODEL's charsmap (MODEL has one). */
+JsonObject *bert_sentencepiece_files_precompiled (const BertSpmModel *model);
+
+/* WhitespaceSplit then Metaspace ("\u2581", prepend "always", or "never" without
+ * ADD_PREFIX_SPACE, split). */
+JsonObject *bert_sentencepiece_files_pre_tokenizer (gboolean add_prefix_space);
+
+/* One entry of a TemplateProcessing's single or pair: {KIND: {"id": ID, "type_id": TYPE_ID}},
+ * KIND "Sequence" or "SpecialToken". */
+JsonObject *bert_sentencepiece_files_template_piece (const char *kind, const char *id, gint64 type_id);
+
+/* A TemplateProcessing's special_tokens entry: CONTENT with its one ID. */
+JsonObject *bert_sentencepiece_files_special_entry (const char *content, gint64 id);
 
 G_END_DECLS
 

@@ -388,3 +388,23 @@ bert_spm_model_free (BertSpmModel *model)
   g_free (model->charsmap);
   g_free (model);
 }
+
+gboolean
+bert_spm_model_check_charsmap (const BertSpmModel *model, const char *path, GError **error)
+{
+  const guint8 *blob = model->charsmap;
+  gsize length = model->charsmap_length;
+  guint32 trie_size = length >= 4 ? blob[0] | blob[1] << 8 | blob[2] << 16 | (guint32) blob[3] << 24 : 0;
+
+  if (length == 0)
+    return TRUE;
+  if (length < 4 || trie_size == 0 || trie_size % 4 != 0 || trie_size > length - 4
+      || (length > 4 + trie_size && blob[length - 1] != '\0')) {
+    g_set_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_FORMAT,
+        "%s: normalizer_spec.precompiled_charsmap is not a charsmap: its double array of %u bytes does not "
+        "fit its %" G_GSIZE_FORMAT " bytes, or its strings do not end with a NUL",
+        path, trie_size, length);
+    return FALSE;
+  }
+  return TRUE;
+}

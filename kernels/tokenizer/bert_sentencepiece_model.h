@@ -53,6 +53,11 @@ BertSpmModel *bert_spm_model_read (const char *path, GError **error);
 
 void bert_spm_model_free (BertSpmModel *model);
 
+/* FALSE, with an error naming PATH, where MODEL's precompiled_charsmap is not laid out as
+ * sentencepiece writes one (a little-endian uint32 size of a double array, that many bytes
+ * of units, then NUL-terminated strings); TRUE where it is, or where there is none. */
+gboolean bert_spm_model_check_charsmap (const BertSpmModel *model, const char *path, GError **error);
+
 G_END_DECLS
 
 #endif

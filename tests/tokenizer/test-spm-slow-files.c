@@ -428,13 +428,13 @@ test_albert_pairs_match_transformers (gconstpointer data)
 }
 
 static void
-expect_albert_refused (const char *name, const char *contents, int code, ...)
+expect_albert_refused (const char *name, const char *contents, gssize length, int code, ...)
 {
   char *dir = make_albert_folder ("lower");
   va_list needles;
 
   va_start (needles, code);
-  assert_folder_refused (dir, name, contents, -1, code, needles);
+  assert_folder_refused (dir, name, contents, length, code, needles);
   va_end (needles);
   scratch_folder_remove (dir, albert_files, G_N_ELEMENTS (albert_files));
 }
@@ -448,20 +448,42 @@ test_albert_other_settings_are_refused (void)
   char *saved = g_build_filename (data_dir, "albert-unigram", "tokenizer_config.json", NULL);
   char *saved_contents = read_file_contents (saved, NULL);
 
-  expect_albert_refused ("tokenizer_config.json", saved_contents, BERT_TOKENIZER_ERROR_UNSUPPORTED,
+  expect_albert_refused ("tokenizer_config.json", saved_contents, -1, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "extra_special_tokens", "save_pretrained", NULL);
   expect_albert_refused ("special_tokens_map.json",
-      "{\"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "{\"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}}", -1, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "mask_token", "save_pretrained", NULL);
   expect_albert_refused ("special_tokens_map.json",
-      "{\"mask_token\": {\"content\": \"[MASK]\", \"normalized\": true}}", BERT_TOKENIZER_ERROR_FORMAT,
+      "{\"mask_token\": {\"content\": \"[MASK]\", \"normalized\": true}}", -1, BERT_TOKENIZER_ERROR_FORMAT,
       "[MASK]", "normalized", NULL);
-  expect_albert_refused ("special_tokens_map.json", "{\"mask_token\": \"<mask>\"}",
+  expect_albert_refused ("special_tokens_map.json", "{\"mask_token\": \"<mask>\"}", -1,
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "mask_token", NULL);
-  expect_albert_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"XLNetTokenizer\"}",
+  expect_albert_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"XLNetTokenizer\"}", -1,
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "XLNetTokenizer", "spiece.model", "save_pretrained", NULL);
   g_free (saved_contents);
   g_free (saved);
+}
+
+/* A spiece.model whose charsmap's double array does not fit is refused, naming the file,
+ * as sentencepiece.bpe.model's is. */
+static void
+test_albert_bad_charsmap_is_refused (void)
+{
+  char *path = g_build_filename (data_dir, "albert-unigram", "spiece.model", NULL);
+  gsize length;
+  char *contents = read_file_contents (path, &length);
+  static const guint8 charsmap[] = { 16, 0, 0, 0, 1, 2, 3, 4 };
+  GByteArray *model = g_byte_array_new (), *spec = g_byte_array_new ();
+
+  g_byte_array_append (model, (const guint8 *) contents, (guint) length);
+  put_len (spec, 2, charsmap, sizeof charsmap);
+  put_len (model, 3, spec->data, spec->len);
+  expect_albert_refused ("spiece.model", (const char *) model->data, model->len, BERT_TOKENIZER_ERROR_FORMAT,
+      "spiece.model", "normalizer_spec.precompiled_charsmap", "not a charsmap", NULL);
+  g_byte_array_unref (spec);
+  g_byte_array_unref (model);
+  g_free (contents);
+  g_free (path);
 }
 
 /* Of the Sequences of pre-tokenizers, only [WhitespaceSplit, split Metaspace] is read;
@@ -537,6 +559,7 @@ main (int argc, char **argv)
     g_free (path);
   }
   g_test_add_func ("/spm-slow/albert-other-settings-refused", test_albert_other_settings_are_refused);
+  g_test_add_func ("/spm-slow/albert-bad-charsmap-refused", test_albert_bad_charsmap_is_refused);
   g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",
       test_other_pre_tokenizer_sequences_are_refused);
   return g_test_run ();
