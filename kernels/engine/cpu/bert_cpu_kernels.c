@@ -216,12 +216,6 @@ relu (float x)
   return x > 0.0f ? x : 0.0f;
 }
 
-static inline float
-identity (float x)
-{
-  return x;
-}
-
 float
 bert_cpu_activate (BertActivation activation, float x)
 {
@@ -408,7 +402,7 @@ activation_rows (BertActivation activation, float *y, int rows, int cols, int ld
     case BERT_ACTIVATION_GELU_TANH: map_rows (y, rows, cols, ld, gelu_tanh); break;
     case BERT_ACTIVATION_SILU: map_rows (y, rows, cols, ld, silu); break;
     case BERT_ACTIVATION_QUICK_GELU: map_rows (y, rows, cols, ld, quick_gelu); break;
-    case BERT_ACTIVATION_IDENTITY: map_rows (y, rows, cols, ld, identity); break;
+    case BERT_ACTIVATION_IDENTITY: break;
   }
 }
 
