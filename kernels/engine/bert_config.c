@@ -697,10 +697,16 @@ set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError
       return TRUE;
     }
   }
+  GString *names = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++)
+    g_string_append_printf (names, "%s%s",
+        i == 0                                     ? ""
+            : i + 1 < G_N_ELEMENTS (pooling_modes) ? ", "
+                                                   : " or ",
+        pooling_modes[i].name);
   g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-      "%s: pooling_mode %s is not supported (only cls, max, mean, mean_sqrt_len_tokens, weightedmean or "
-      "lasttoken)",
-      path, mode ? mode : "(not a string)");
+      "%s: pooling_mode %s is not supported (only %s)", path, mode ? mode : "(not a string)", names->str);
+  g_string_free (names, TRUE);
   return FALSE;
 }
 
