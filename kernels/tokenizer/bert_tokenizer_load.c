@@ -968,6 +968,22 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
   return ok;
 }
 
+/* tokenizer's warning, then added's (taken) after it. */
+static void
+append_warning (BertTokenizer *tokenizer, char *added)
+{
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
 /* The folder's length limit (bert_max_length.h), over whatever its tokenizer files said, as
  * transformers replaces a tokenizer.json's truncation by it; its warning after the others. */
 static gboolean
@@ -979,14 +995,7 @@ apply_max_length (const char *folder, BertTokenizer *tokenizer, GError **error)
     return FALSE;
   tokenizer->options.model_max_length = length.max_length > 0 ? length.max_length : BERT_MAX_POSITIONS;
   tokenizer->options.max_length_is_default = length.max_length == 0;
-  if (length.warning != NULL && tokenizer->warning != NULL) {
-    char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, length.warning);
-
-    g_free (tokenizer->warning);
-    tokenizer->warning = both;
-  } else if (length.warning != NULL) {
-    tokenizer->warning = g_steal_pointer (&length.warning);
-  }
+  append_warning (tokenizer, g_steal_pointer (&length.warning));
   bert_max_length_clear (&length);
   return TRUE;
 }
@@ -1094,20 +1103,9 @@ static void
 add_added_tokens_warning (const char *folder, BertTokenizer *tokenizer, JsonNode *tokenizer_config,
     JsonNode *special_tokens_map)
 {
-  char *added = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
-      object_of (special_tokens_map));
-  char *both;
-
-  if (added == NULL)
-    return;
-  if (tokenizer->warning == NULL) {
-    tokenizer->warning = added;
-    return;
-  }
-  both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
-  g_free (tokenizer->warning);
-  g_free (added);
-  tokenizer->warning = both;
+  append_warning (tokenizer,
+      bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+          object_of (special_tokens_map)));
 }
 
 /* tokenizer.json, then tokenizer_config.json over it (its errors after the file's, which say
@@ -1201,22 +1199,6 @@ missing_specials_warning (const char *vocab_path, const BertTokenizer *tokenizer
               : "");
   g_string_free (missing, TRUE);
   return warning;
-}
-
-/* tokenizer's warning, then added's (taken) after it. */
-static void
-append_warning (BertTokenizer *tokenizer, char *added)
-{
-  if (added == NULL)
-    return;
-  if (tokenizer->warning == NULL) {
-    tokenizer->warning = added;
-    return;
-  }
-  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
-  g_free (tokenizer->warning);
-  g_free (added);
-  tokenizer->warning = both;
 }
 
 static BertTokenizer *
