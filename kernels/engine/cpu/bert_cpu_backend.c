@@ -811,23 +811,19 @@ score_row (float *row, int n_labels, BertScoreFunction score_function)
   }
 }
 
-/* In place: the activation between a sequence classifier's two Linear layers. */
+/* In place: the activation between a sequence classifier's two Linear layers. tanh stays
+ * libm's, as the heads have always computed it; the others are the FFN's kernels. */
 static void
 apply_classifier_activation (float *x, int rows, int cols, BertActivation activation)
 {
   gsize n = (gsize) rows * cols;
 
-  switch (activation) {
-    case BERT_ACTIVATION_RELU:
-      for (gsize i = 0; i < n; i++)
-        x[i] = fmaxf (x[i], 0.0f);
-      break;
-    case BERT_ACTIVATION_GELU: bert_cpu_activation (BERT_ACTIVATION_GELU, x, rows, cols, cols); break;
-    default:
-      for (gsize i = 0; i < n; i++)
-        x[i] = tanhf (x[i]);
-      break;
+  if (activation != BERT_ACTIVATION_TANH) {
+    bert_cpu_activation (activation, x, rows, cols, cols);
+    return;
   }
+  for (gsize i = 0; i < n; i++)
+    x[i] = tanhf (x[i]);
 }
 
 /* logits = classifier (activation (pooler (first rows))), the activation tanh (BERT's
