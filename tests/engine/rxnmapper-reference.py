@@ -9,14 +9,14 @@ usage: rxnmapper-reference.py UNZIPPED_WHEEL FOLDER REACTIONS OUT.jsonl [--ids-f
 UNZIPPED_WHEEL is the rxnmapper wheel unzipped (its rxnmapper/tokenization_smiles.py is
 imported; the SMILES regular expression is read from rxnmapper/smiles_utils.py as text,
 since that module needs RDKit); FOLDER the model folder (config.json, the shipped
-pytorch_model.bin or a model.safetensors, in F32, F16 or BF16: run in fp32); REACTIONS one reaction SMILES a line. Each
-reaction is tokenized as rxnmapper tokenizes it ([CLS] tokens [SEP], truncated to
---max-length, default 512) and run alone through AlbertModel on the CPU in fp32. Each
-line of OUT.jsonl holds "text": the tokens joined by single spaces (what the elements
-read through the folder's WhitespaceSplit tokenizer.json, check-pypi-rxnmapper.sh),
-"smiles": the reaction, the ids and type ids, "embedding": the mean of the last hidden
-states (gst-bert's pooling where a folder has no modules.json) and the first token's
-last hidden state.
+pytorch_model.bin or a model.safetensors in F32, F16 or BF16, run in fp32); REACTIONS
+one reaction SMILES a line. Each reaction is tokenized as rxnmapper tokenizes it ([CLS]
+tokens [SEP], truncated to --max-length, default 512) and run alone through AlbertModel
+on the CPU in fp32. Each line of OUT.jsonl holds "text": the tokens joined by single
+spaces (what the elements read through the folder's WhitespaceSplit tokenizer.json,
+check-pypi-rxnmapper.sh), "smiles": the reaction, the ids and type ids, "embedding": the
+mean of the last hidden states (gst-bert's pooling where a folder has no modules.json)
+and the first token's last hidden state.
 
 rxnmapper requires transformers < 5: its SmilesTokenizer subclasses the slow
 BertTokenizer. With --ids-from the ids come from an earlier reference instead, so that
