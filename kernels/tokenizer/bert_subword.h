@@ -30,21 +30,31 @@ bert_array_resize (GArray *array, guint length)
 
 /* ---- Unigram ---- */
 
-/* The pieces as a byte trie in a double array: the child of unit s by byte c is unit
- * units[s].base + c when that unit is used and labelled c (the root is unit 0). No two
- * nodes share a base, so the label alone identifies the parent, as in Darts-clone, and a
- * unit holds all a walk reads of it (8 bytes). A walk from a position meets every piece
- * starting there, as the reference's common-prefix search. */
+/* The pieces as a trie in a double array: the child of unit s by label c is unit
+ * units[s].base + c when that unit is used and labelled c (the root is unit 0). A label is a
+ * character's code where it has one, else one of its bytes (see BertPieceTrie), so that a
+ * walk takes one step for most characters, not one per byte. No two nodes share a base, so
+ * the label alone identifies the parent, as in Darts-clone, and a unit holds all a walk
+ * reads of it (8 bytes). A walk from a position meets every piece starting there, as the
+ * reference's common-prefix search. */
 typedef struct {
-  uint32_t base;  /* where the children's units start, less their byte */
-  uint32_t piece; /* (id + 1) << 9 | 1 << 8 | label, id -1 where no piece ends; 0: free */
+  uint32_t base;  /* where the children's units start, less their label */
+  uint32_t piece; /* (id + 1) << (label_bits + 1) | 1 << label_bits | label, id -1 where no
+                     piece ends; 0: free */
 } BertTrieUnit;
 
-#define BERT_TRIE_MAX_PIECES ((1u << 23) - 1) /* ids + 1 fit in 23 bits */
+#define BERT_TRIE_MAX_PIECES ((1u << 23) - 1) /* ids + 1 fit in 23 bits, leaving 8 for labels */
 
+/* Labels: an ASCII character is its byte; a character of two to four bytes is its code
+ * (from 256, the characters of the pieces that weigh most first: a piece weighs the
+ * probability its score gives it) while codes are left below 1 << label_bits, the bits the
+ * units keep beside the ids (8 to 16); the others are their bytes, one label each. */
 typedef struct {
-  uint32_t n_units; /* 256 past the highest base, so that no step leaves the array */
+  uint32_t n_units; /* 1 << label_bits past the highest base: no step leaves the array */
+  uint32_t label_bits;
   BertTrieUnit *units;
+  uint16_t *code_blocks; /* per 256 code points: the index of their table in codes */
+  uint16_t *codes;       /* tables of 256 codes, 0 for a character without one; table 0 all 0 */
 } BertPieceTrie;
 
 typedef struct {

@@ -1,12 +1,13 @@
 /* bert_unigram.c: the Unigram model's Viterbi search, as tokenizers' encode_optimized.
  *
- * Candidate pieces at a position are found by walking a byte trie of the pieces from
- * there, as the reference walks its trie. Ties keep the first path found, as the
+ * Candidate pieces at a position are found by walking a trie of the pieces from there, a
+ * character a step (bert_subword.h), as the reference walks its byte trie. Ties keep the first path found, as the
  * reference's strict comparison does.
  */
 #include "bert_subword.h"
 #include "bert_huge_pages.h"
 #include "bert_normalized.h"
+#include "bert_unicode.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,22 +21,161 @@ typedef struct {
   int32_t id;
 } Node;
 
-/* Piece ids sorted by their bytes, for the trie built level by level. */
+/* ---- character codes ---- */
+
+/* A character's label where it has no code: its bytes are its labels. */
+#define LABEL_BYTES UINT32_MAX
+#define FIRST_CODE 256u
+#define CODE_BLOCKS (0x110000u >> 8)
+
+typedef struct {
+  uint32_t cp;
+  double weight;
+} CodedChar;
+
+static gint
+compare_by_weight (gconstpointer a, gconstpointer b)
+{
+  const CodedChar *x = a, *y = b;
+  if (x->weight != y->weight)
+    return x->weight > y->weight ? -1 : 1;
+  return (x->cp > y->cp) - (x->cp < y->cp);
+}
+
+/* The label of the character of length bytes at s: its byte if ASCII, else its code, or
+ * LABEL_BYTES. */
+static inline uint32_t
+char_label (const BertPieceTrie *trie, const char *s, uint32_t length)
+{
+  if (length == 1)
+    return (unsigned char) s[0];
+  uint32_t n, cp = bert_utf8_get (s, &n);
+  if (n != length || cp >= 0x110000)
+    return LABEL_BYTES;
+  uint32_t code = trie->codes[(uint32_t) trie->code_blocks[cp >> 8] << 8 | (cp & 0xFF)];
+  return code != 0 ? code : LABEL_BYTES;
+}
+
+/* The length of the character at s (at most avail bytes), valid UTF-8 or not: an invalid
+ * sequence is one byte, which is then its own label. */
+static uint32_t
+char_length_at (const char *s, uint32_t avail)
+{
+  uint32_t cp;
+  int invalid = 0;
+  uint32_t length = bert_utf8_decode ((const unsigned char *) s, avail, &cp, &invalid);
+  return invalid ? 1 : length;
+}
+
+/* Gives codes to the characters of two bytes or more in the pieces, those that weigh most
+ * first (ties by code point), while codes stay below 1 << label_bits. */
+static void
+assign_codes (BertPieceTrie *trie, const BertUnigram *unigram, const BertVocab *vocab,
+    uint32_t most_label_bits)
+{
+  uint32_t n_codes = (1u << most_label_bits) - FIRST_CODE;
+  double top = -INFINITY;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++)
+    top = MAX (top, unigram->scores[id]);
+  GHashTable *index_of = g_hash_table_new (g_direct_hash, g_direct_equal);
+  GArray *chars = g_array_new (FALSE, FALSE, sizeof (CodedChar));
+  for (uint32_t id = 0; id < unigram->n_pieces && n_codes > 0; id++) {
+    const char *text = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
+    double weight = exp (unigram->scores[id] - top);
+    if (!(weight > 0.0)) /* NaN or nothing */
+      weight = 0.0;
+    for (uint32_t at = 0; at < length;) {
+      uint32_t n = char_length_at (text + at, length - at), unused;
+      if (n > 1) {
+        uint32_t cp = bert_utf8_get (text + at, &unused);
+        gpointer found;
+        if (g_hash_table_lookup_extended (index_of, GUINT_TO_POINTER (cp), NULL, &found)) {
+          g_array_index (chars, CodedChar, GPOINTER_TO_UINT (found)).weight += weight;
+        } else {
+          g_hash_table_insert (index_of, GUINT_TO_POINTER (cp), GUINT_TO_POINTER (chars->len));
+          CodedChar coded = { cp, weight };
+          g_array_append_val (chars, coded);
+        }
+      }
+      at += n;
+    }
+  }
+  g_hash_table_destroy (index_of);
+  g_array_sort (chars, compare_by_weight);
+  /* as few label bits as the codes need: a node's children can lie as far apart as the
+   * labels, and the array is kept 1 << label_bits past its highest base */
+  n_codes = MIN (n_codes, chars->len);
+  trie->label_bits = n_codes > 0 ? g_bit_storage (FIRST_CODE + n_codes - 1) : 8;
+
+  /* tables of 256 codes, allocated per block of code points as it is first met */
+  trie->code_blocks = g_new0 (uint16_t, CODE_BLOCKS);
+  GArray *codes = g_array_new (FALSE, TRUE, sizeof (uint16_t));
+  g_array_set_size (codes, 256); /* table 0: no codes */
+  for (guint rank = 0; rank < n_codes; rank++) {
+    uint32_t cp = g_array_index (chars, CodedChar, rank).cp;
+    if (trie->code_blocks[cp >> 8] == 0) {
+      trie->code_blocks[cp >> 8] = (uint16_t) (codes->len >> 8);
+      g_array_set_size (codes, codes->len + 256);
+    }
+    g_array_index (codes, uint16_t, (uint32_t) trie->code_blocks[cp >> 8] << 8 | (cp & 0xFF)) =
+        (uint16_t) (FIRST_CODE + rank);
+  }
+  trie->codes = (uint16_t *) g_array_free (codes, FALSE);
+  g_array_free (chars, TRUE);
+}
+
+/* ---- building the trie ---- */
+
+/* Each piece's labels: those of piece id are labels[starts[id], starts[id + 1]). */
+typedef struct {
+  uint32_t *starts;
+  uint16_t *labels;
+} PieceLabels;
+
+static void
+label_pieces (PieceLabels *out, const BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
+{
+  gsize total = 0;
+  for (uint32_t id = 0; id < n_pieces; id++)
+    total += bert_vocab_token (vocab, (int32_t) id) != NULL ? vocab->token_length[id] : 0;
+  out->starts = g_new (uint32_t, n_pieces + 1);
+  out->labels = g_new (uint16_t, MAX (total, 1));
+  uint32_t n = 0;
+  for (uint32_t id = 0; id < n_pieces; id++) {
+    const char *text = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
+    out->starts[id] = n;
+    for (uint32_t at = 0; at < length;) {
+      uint32_t char_length = char_length_at (text + at, length - at);
+      uint32_t label = char_label (trie, text + at, char_length);
+      if (label != LABEL_BYTES) {
+        out->labels[n++] = (uint16_t) label;
+      } else {
+        for (uint32_t i = 0; i < char_length; i++)
+          out->labels[n++] = (unsigned char) text[at + i];
+      }
+      at += char_length;
+    }
+  }
+  out->starts[n_pieces] = n;
+}
+
+/* Piece ids sorted by their labels, for the trie built level by level. */
 static int
 compare_pieces (const void *a, const void *b, void *data)
 {
-  const BertVocab *vocab = data;
+  const PieceLabels *labels = data;
   int32_t x = *(const int32_t *) a, y = *(const int32_t *) b;
-  uint32_t length_x = vocab->token_length[x], length_y = vocab->token_length[y];
-  int order = memcmp (bert_vocab_token (vocab, x), bert_vocab_token (vocab, y), MIN (length_x, length_y));
-  if (order != 0)
-    return order;
+  const uint16_t *label_x = labels->labels + labels->starts[x], *label_y = labels->labels + labels->starts[y];
+  uint32_t length_x = labels->starts[x + 1] - labels->starts[x],
+           length_y = labels->starts[y + 1] - labels->starts[y];
+  for (uint32_t i = 0; i < MIN (length_x, length_y); i++)
+    if (label_x[i] != label_y[i])
+      return label_x[i] < label_y[i] ? -1 : 1;
   /* a piece listed twice: the later id last, so that its node keeps it (bert_vocab_repoint) */
   return length_x != length_y ? (length_x > length_y) - (length_x < length_y) : (x > y) - (x < y);
 }
-
-#define UNIT_USED (1u << 8)
-#define UNIT_LABEL_BITS 9
 
 /* Units grown to size, the new ones free (zero), as the bases in use. */
 static void
@@ -78,13 +218,13 @@ next_free (const GArray *units, GArray *skip, uint32_t at)
  * (a unit's label then names its parent), searched only
  * among the last PLACE_WINDOW units (past that, or after PLACE_TRIES tries, the end of the
  * array), as Darts-clone keeps only its last blocks open. Nodes are placed depth first, so
- * the units of a piece's bytes lie near one another (a walk touches few cache lines and
+ * the units of a piece's labels lie near one another (a walk touches few cache lines and
  * pages of a 250,000-piece trie) and loading stays linear. */
 #define PLACE_TRIES 256
 #define PLACE_WINDOW 8192
 
 static uint32_t
-place_children (GArray *units, const GArray *base_used, GArray *skip, const uint8_t *labels, uint32_t first,
+place_children (GArray *units, const GArray *base_used, GArray *skip, const uint16_t *labels, uint32_t first,
     uint32_t last)
 {
   uint32_t window = units->len > PLACE_WINDOW ? units->len - PLACE_WINDOW : 0;
@@ -113,11 +253,11 @@ move_to_huge_pages (BertTrieUnit *data, gsize size)
 }
 
 static void
-place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents, const int32_t *ids,
+place_nodes (BertPieceTrie *trie, const uint16_t *labels, const uint32_t *parents, const int32_t *ids,
     uint32_t n_nodes)
 {
   uint32_t *child_start = g_new0 (uint32_t, n_nodes + 1), *unit_of = g_new0 (uint32_t, n_nodes);
-  uint32_t *stack = g_new (uint32_t, n_nodes), depth = 0;
+  uint32_t *stack = g_new (uint32_t, n_nodes), depth = 0, n_labels = 1u << trie->label_bits;
   GArray *units = g_array_new (FALSE, TRUE, sizeof (BertTrieUnit));
   GArray *base_used = g_array_new (FALSE, TRUE, sizeof (guint8));
   GArray *skip = g_array_new (FALSE, FALSE, sizeof (uint32_t));
@@ -126,8 +266,8 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     child_start[parents[node] + 1]++;
   for (uint32_t node = 0; node < n_nodes; node++)
     child_start[node + 1] += child_start[node];
-  grow_units (units, base_used, skip, 256);
-  g_array_index (units, BertTrieUnit, 0).piece = UNIT_USED;
+  grow_units (units, base_used, skip, n_labels);
+  g_array_index (units, BertTrieUnit, 0).piece = n_labels; /* used, label 0 */
   stack[depth++] = 0;
   while (depth > 0) {
     uint32_t node = stack[--depth];
@@ -136,13 +276,13 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
     if (first == last)
       continue;
     uint32_t base = place_children (units, base_used, skip, labels, first, last);
-    grow_units (units, base_used, skip, base + 256);
+    grow_units (units, base_used, skip, base + n_labels);
     g_array_index (units, BertTrieUnit, unit_of[node]).base = base;
     g_array_index (base_used, guint8, base) = TRUE;
     for (uint32_t child = first; child < last; child++) {
       uint32_t unit = base + labels[child];
       g_array_index (units, BertTrieUnit, unit).piece =
-          (uint32_t) (ids[child] + 1) << UNIT_LABEL_BITS | UNIT_USED | labels[child];
+          (uint32_t) (ids[child] + 1) << (trie->label_bits + 1) | n_labels | labels[child];
       unit_of[child] = unit;
     }
     for (uint32_t child = last; child > first; child--) /* the first child on top */
@@ -159,22 +299,29 @@ place_nodes (BertPieceTrie *trie, const uint8_t *labels, const uint32_t *parents
       trie->n_units * sizeof (BertTrieUnit));
 }
 
-/* Level d of the trie is the distinct d-byte prefixes of the sorted pieces, in order: so
+/* Level d of the trie is the distinct d-label prefixes of the sorted pieces, in order: so
  * each level lists the children of the previous one grouped by parent, parents in order. */
 static void
-build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
+build_trie (BertPieceTrie *trie, const BertUnigram *unigram, const BertVocab *vocab)
 {
+  uint32_t n_pieces = unigram->n_pieces;
+  /* the ids (+ 1) take g_bit_storage (n_pieces) bits of a unit's 31 beside the used bit */
+  assign_codes (trie, unigram, vocab, CLAMP (31 - g_bit_storage (n_pieces), 8, 16));
+  PieceLabels piece_labels;
+  label_pieces (&piece_labels, trie, vocab, n_pieces);
+
   GArray *sorted = g_array_new (FALSE, FALSE, sizeof (int32_t));
   for (uint32_t id = 0; id < n_pieces; id++)
-    if (bert_vocab_token (vocab, (int32_t) id) != NULL && vocab->token_length[id] > 0)
+    if (piece_labels.starts[id + 1] > piece_labels.starts[id])
       g_array_append_val (sorted, id);
-  g_array_sort_with_data (sorted, compare_pieces, (gpointer) vocab);
+  g_array_sort_with_data (sorted, compare_pieces, &piece_labels);
   int32_t *active = (int32_t *) sorted->data;
   guint n_active = sorted->len;
   uint32_t *node_of = g_new0 (uint32_t, MAX (n_active, 1)); /* per active piece: its node so far */
-  GArray *labels = g_array_new (FALSE, FALSE, 1), *parents = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  GArray *labels = g_array_new (FALSE, FALSE, sizeof (uint16_t));
+  GArray *parents = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   GArray *ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
-  uint8_t root_label = 0;
+  uint16_t root_label = 0;
   uint32_t root = 0;
   int32_t none = -1;
 
@@ -186,9 +333,9 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
     uint32_t last_node = 0, last_parent = 0;
     for (guint i = 0; i < n_active; i++) {
       int32_t id = active[i];
-      uint8_t label = (uint8_t) bert_vocab_token (vocab, id)[depth - 1];
+      uint16_t label = piece_labels.labels[piece_labels.starts[id] + depth - 1];
       uint32_t parent = node_of[i];
-      if (last_node == 0 || last_parent != parent || g_array_index (labels, uint8_t, last_node) != label) {
+      if (last_node == 0 || last_parent != parent || g_array_index (labels, uint16_t, last_node) != label) {
         last_node = labels->len;
         last_parent = parent;
         g_array_append_val (labels, label);
@@ -196,7 +343,7 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
         g_array_append_val (ids, none);
       }
       uint32_t node = last_node;
-      if (vocab->token_length[id] == depth) {
+      if (piece_labels.starts[id + 1] - piece_labels.starts[id] == depth) {
         g_array_index (ids, int32_t, node) = id;
         continue;
       }
@@ -205,27 +352,38 @@ build_trie (BertPieceTrie *trie, const BertVocab *vocab, uint32_t n_pieces)
     }
     n_active = kept;
   }
-  place_nodes (trie, (const uint8_t *) labels->data, (const uint32_t *) parents->data,
+  g_free (piece_labels.starts);
+  g_free (piece_labels.labels);
+  g_array_free (sorted, TRUE);
+  g_free (node_of);
+  place_nodes (trie, (const uint16_t *) labels->data, (const uint32_t *) parents->data,
       (const int32_t *) ids->data, labels->len);
   g_array_free (labels, TRUE);
   g_array_free (parents, TRUE);
   g_array_free (ids, TRUE);
-  g_array_free (sorted, TRUE);
-  g_free (node_of);
 }
 
+/* ---- the search ---- */
+
+/* A trie's units and the bits of their labels, held in locals by the walk (the nodes' stores
+ * could otherwise make the compiler reload them). */
+typedef struct {
+  const BertTrieUnit *units;
+  uint32_t label_bits, used;
+} Walker;
+
 static inline uint32_t
-trie_child (const BertPieceTrie *trie, uint32_t unit, unsigned char byte)
+walker_child (Walker walker, uint32_t unit, uint32_t label)
 {
-  uint32_t child = trie->units[unit].base + byte;
-  return (trie->units[child].piece & ((1u << UNIT_LABEL_BITS) - 1)) == (UNIT_USED | byte) ? child : 0;
+  uint32_t child = walker.units[unit].base + label;
+  return (walker.units[child].piece & ((walker.used << 1) - 1)) == (walker.used | label) ? child : 0;
 }
 
 /* The piece ending at a unit, or -1. */
 static inline int32_t
-unit_piece (const BertPieceTrie *trie, uint32_t unit)
+walker_piece (Walker walker, uint32_t unit)
 {
-  return (int32_t) (trie->units[unit].piece >> UNIT_LABEL_BITS) - 1;
+  return (int32_t) (walker.units[unit].piece >> (walker.label_bits + 1)) - 1;
 }
 
 void
@@ -233,7 +391,7 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
   double lowest = INFINITY;
 
-  build_trie (&unigram->trie, vocab, unigram->n_pieces);
+  build_trie (&unigram->trie, unigram, vocab);
   for (uint32_t id = 0; id < unigram->n_pieces; id++)
     lowest = MIN (lowest, unigram->scores[id]);
   unigram->unk_score = lowest - UNK_PENALTY;
@@ -250,6 +408,8 @@ bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
   free (unigram->trie.units);
+  g_free (unigram->trie.code_blocks);
+  g_free (unigram->trie.codes);
   unigram->scores = NULL;
   memset (&unigram->trie, 0, sizeof unigram->trie);
 }
@@ -264,28 +424,42 @@ offer (Node *node, double score, int32_t start, int32_t id)
   }
 }
 
-/* Every piece starting at start, offered to the node where it ends; TRUE when one of them
- * is the single character there. */
+/* The node after one character, whose label is label (LABEL_BYTES: its bytes text[start, end)). */
+static inline uint32_t
+walker_step (Walker walker, uint32_t unit, uint32_t label, const char *text, uint32_t start, uint32_t end)
+{
+  if (G_LIKELY (label != LABEL_BYTES))
+    return walker_child (walker, unit, label);
+  for (uint32_t at = start; at < end; at++) /* unit 0 is the root before the first byte, then "none" */
+    if ((unit = walker_child (walker, unit, (unsigned char) text[at])) == 0)
+      break;
+  return unit;
+}
+
+/* Every piece starting at character first, offered to the node where it ends; TRUE when one
+ * of them is that character alone. starts[k] is where character k starts (starts[n_chars]:
+ * the end), labels[k] its label. */
 static gboolean
-offer_pieces (const BertUnigram *unigram, const char *text, uint32_t length, uint32_t start,
-    uint32_t char_length, Node *nodes)
+offer_pieces (const BertUnigram *unigram, const char *text, const uint32_t *starts, const uint32_t *labels,
+    uint32_t n_chars, uint32_t first, Node *nodes)
 {
   const BertPieceTrie *trie = &unigram->trie;
+  Walker walker = { trie->units, trie->label_bits, 1u << trie->label_bits };
+  const double *scores = unigram->scores;
+  int32_t start = (int32_t) starts[first];
   double base = nodes[start].score;
   gboolean single = FALSE;
-  uint32_t node = trie_child (trie, 0, (unsigned char) text[start]);
+  uint32_t node = 0;
 
-  /* Pieces are whole characters of valid UTF-8, so every piece found ends on a character
-   * boundary of the text. */
-  for (uint32_t end = start + 1; node != 0; end++) {
-    int32_t id = unit_piece (trie, node);
-    if (id >= 0) {
-      offer (&nodes[end], base + unigram->scores[id], (int32_t) start, id);
-      single |= end - start == char_length;
-    }
-    if (end == length)
+  for (uint32_t k = first; k < n_chars; k++) {
+    node = walker_step (walker, node, labels[k], text, starts[k], starts[k + 1]);
+    if (node == 0)
       break;
-    node = trie_child (trie, node, (unsigned char) text[end]);
+    int32_t id = walker_piece (walker, node);
+    if (id >= 0) {
+      offer (&nodes[starts[k + 1]], base + scores[id], start, id);
+      single |= k == first;
+    }
   }
   return single;
 }
@@ -327,22 +501,27 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  /* the nodes, then the ends of the best path's pieces */
-  gsize needed = (length + 1) * sizeof (Node) + length * sizeof (uint32_t);
+  /* the nodes, the ends of the best path's pieces, then the characters' starts and labels */
+  gsize needed = (length + 1) * sizeof (Node) + (3 * length + 1) * sizeof (uint32_t);
   if (scratch->len < needed)
     g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
-  uint32_t *path = (uint32_t *) (nodes + length + 1);
+  uint32_t *path = (uint32_t *) (nodes + length + 1), *starts = path + length, *labels = starts + length + 1;
   for (uint32_t i = 0; i <= length; i++)
     nodes[i] = (Node){ 0.0, -1, 0 };
 
-  for (uint32_t start = 0; start < length;) {
-    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[start]), length - start);
-    if (!offer_pieces (unigram, text, length, start, char_length, nodes))
-      offer (&nodes[start + char_length], nodes[start].score + unigram->unk_score, (int32_t) start,
-          unigram->unk_id);
-    start += char_length;
+  uint32_t n_chars = 0;
+  for (uint32_t at = 0; at < length; n_chars++) {
+    uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[at]), length - at);
+    starts[n_chars] = at;
+    labels[n_chars] = char_label (&unigram->trie, text + at, char_length);
+    at += char_length;
   }
+  starts[n_chars] = length;
+  for (uint32_t k = 0; k < n_chars; k++)
+    if (!offer_pieces (unigram, text, starts, labels, n_chars, k, nodes))
+      offer (&nodes[starts[k + 1]], nodes[starts[k]].score + unigram->unk_score, (int32_t) starts[k],
+          unigram->unk_id);
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */

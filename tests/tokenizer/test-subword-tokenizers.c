@@ -587,6 +587,146 @@ test_unigram_large_trie_finds_its_pieces (void)
   g_array_free (scratch, TRUE);
 }
 
+/* Appends code point cp as UTF-8. */
+static void
+append_utf8 (GString *out, uint32_t cp)
+{
+  char bytes[8];
+  g_string_append_len (out, bytes, g_unichar_to_utf8 (cp, bytes));
+}
+
+/* Viterbi as the reference states it, without a trie: every vocabulary piece that starts at
+ * a character, by hash lookups of each run of characters, offered in the search's order
+ * (starts, then ends, increasing; strict improvement), unk for a character no piece holds
+ * alone, the best path's unknown runs fused. The pieces' ids, or unk. */
+static GArray *
+reference_viterbi (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    uint32_t longest_piece)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (uint32_t)),
+         *out = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  for (uint32_t at = 0; at < length; at = (uint32_t) (g_utf8_next_char (text + at) - text))
+    g_array_append_val (starts, at);
+  g_array_append_val (starts, length);
+  uint32_t n_chars = starts->len - 1, *start = (uint32_t *) starts->data;
+  double *best = g_new0 (double, n_chars + 1);
+  int32_t *from = g_new (int32_t, n_chars + 1), *id_at = g_new (int32_t, n_chars + 1);
+  for (uint32_t k = 0; k <= n_chars; k++)
+    from[k] = -1;
+  for (uint32_t k = 0; k < n_chars; k++) {
+    gboolean single = FALSE;
+    for (uint32_t end = k + 1; end <= n_chars && end - k <= longest_piece; end++) {
+      int32_t id = bert_vocab_lookup (vocab, text + start[k], start[end] - start[k]);
+      if (id < 0 || (uint32_t) id >= unigram->n_pieces)
+        continue;
+      double score = best[k] + unigram->scores[id];
+      if (from[end] < 0 || score > best[end])
+        best[end] = score, from[end] = (int32_t) k, id_at[end] = id;
+      single |= end == k + 1;
+    }
+    if (!single && (from[k + 1] < 0 || best[k] + unigram->unk_score > best[k + 1]))
+      best[k + 1] = best[k] + unigram->unk_score, from[k + 1] = (int32_t) k, id_at[k + 1] = unigram->unk_id;
+  }
+  GArray *path = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  for (uint32_t end = n_chars; end > 0; end = (uint32_t) from[end])
+    g_array_prepend_val (path, end);
+  for (guint i = 0, begin = 0; i < path->len;) {
+    uint32_t end = g_array_index (path, uint32_t, i);
+    int32_t id = id_at[end];
+    if (id == unigram->unk_id) {
+      while (i + 1 < path->len && id_at[g_array_index (path, uint32_t, i + 1)] == unigram->unk_id)
+        end = g_array_index (path, uint32_t, ++i);
+      int32_t whole = bert_vocab_lookup (vocab, text + start[begin], start[end] - start[begin]);
+      id = whole >= 0 && (uint32_t) whole < unigram->n_pieces ? whole : unigram->unk_id;
+    }
+    g_array_append_val (out, id);
+    begin = end;
+    i++;
+  }
+  g_array_free (path, TRUE);
+  g_array_free (starts, TRUE);
+  g_free (best);
+  g_free (from);
+  g_free (id_at);
+  return out;
+}
+
+/* 2^18 pieces over 9,000 characters of two to four bytes and the ASCII letters: the units
+ * keep 12 bits for labels beside the ids (19), so 3,840 characters get codes and the others are
+ * walked byte by byte. Random words (pieces, their characters, characters no piece holds)
+ * must give the pieces of a search without a trie, ties included (scores take 8 values). */
+static void
+test_unigram_search_by_characters_matches_a_search_without_trie (void)
+{
+  enum {
+    N_PIECES = 1 << 18,
+    N_CHARS = 9000,
+    N_WORDS = 20000
+  };
+  GRand *rand = g_rand_new_with_seed (20261207);
+  uint32_t *alphabet = g_new (uint32_t, N_CHARS);
+  for (int i = 0; i < N_CHARS; i++) /* Greek to Cyrillic, CJK, then four bytes */
+    alphabet[i] = i < 600 ? 0x391 + i : i < 8500 ? 0x4E00 + (i - 600) : 0x20000 + (i - 8500);
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = N_PIECES, .unk_id = 0 };
+  bert_vocab_init (&vocab, N_PIECES, NULL, 0);
+  unigram.scores = g_new0 (double, N_PIECES);
+  bert_vocab_insert (&vocab, 0, "<unk>", 5);
+  GString *text = g_string_new (NULL);
+  int32_t id = 1;
+  for (uint32_t cp = 'a'; cp <= 'z'; cp++, id++) {
+    g_string_assign (text, "");
+    append_utf8 (text, cp);
+    bert_vocab_insert (&vocab, id, text->str, text->len);
+  }
+  for (int i = 0; i < N_CHARS - 50; i++, id++) { /* the last 50 characters have no piece alone */
+    g_string_assign (text, "");
+    append_utf8 (text, alphabet[i]);
+    bert_vocab_insert (&vocab, id, text->str, text->len);
+  }
+  while (id < N_PIECES) { /* runs of 2 to 5 characters, the frequent ones more often */
+    g_string_assign (text, "");
+    for (int n = g_rand_int_range (rand, 2, 6); n > 0; n--) {
+      int which = g_rand_int_range (rand, 0, 4) == 0 ? g_rand_int_range (rand, 0, N_CHARS)
+                                                     : g_rand_int_range (rand, 0, 300) * 30;
+      append_utf8 (text,
+          g_rand_int_range (rand, 0, 5) == 0 ? (uint32_t) ('a' + which % 26) : alphabet[which]);
+    }
+    if (bert_vocab_lookup (&vocab, text->str, text->len) < 0)
+      bert_vocab_insert (&vocab, id++, text->str, text->len);
+  }
+  for (int i = 1; i < N_PIECES; i++)
+    unigram.scores[i] = -0.5 * g_rand_int_range (rand, 1, 9);
+  bert_unigram_finish (&unigram, &vocab);
+  g_assert_cmpuint (unigram.trie.label_bits, ==, 12);
+
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+  for (int word = 0; word < N_WORDS; word++) {
+    g_string_assign (text, "");
+    for (int n = g_rand_int_range (rand, 1, 5); n > 0; n--) {
+      int32_t piece = g_rand_int_range (rand, 1, N_PIECES);
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        append_utf8 (text, alphabet[g_rand_int_range (rand, 0, N_CHARS)]);
+      else
+        g_string_append_len (text, bert_vocab_token (&vocab, piece), vocab.token_length[piece]);
+    }
+    g_array_set_size (pieces, 0);
+    bert_unigram_encode (&unigram, &vocab, text->str, (uint32_t) text->len, pieces, scratch);
+    GArray *expected = reference_viterbi (&unigram, &vocab, text->str, (uint32_t) text->len, 5);
+    g_assert_cmpuint (pieces->len, ==, expected->len);
+    for (guint i = 0; i < pieces->len; i++)
+      g_assert_cmpint (g_array_index (pieces, BertPiece, i).id, ==, g_array_index (expected, int32_t, i));
+    g_array_free (expected, TRUE);
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (pieces, TRUE);
+  g_array_free (scratch, TRUE);
+  g_string_free (text, TRUE);
+  g_free (alphabet);
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -620,6 +760,8 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
+  g_test_add_func ("/subword/unigram-search-by-characters",
+      test_unigram_search_by_characters_matches_a_search_without_trie);
   g_test_add_func ("/subword/bpe-short-word-limit", test_bpe_words_around_the_short_word_limit);
   return g_test_run ();
 }
