@@ -188,10 +188,8 @@ find_class (BertSlowTokenizerConfig *config, GError **error)
 static gboolean
 refuse_added_tokens_file (const BertSlowTokenizerConfig *config, GError **error)
 {
-  char *path = g_build_filename (config->folder, "added_tokens.json", NULL);
-  gboolean present = bert_model_file_exists (path);
-  g_free (path);
-  return !present || refuse (config, "it has added_tokens.json", error);
+  return !bert_model_file_exists_in (config->folder, "added_tokens.json")
+      || refuse (config, "it has added_tokens.json", error);
 }
 
 /* ---- the special tokens ---- */
