@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "bert_engine.h"
-#include "bert_json_depth.h"
 #include "bert_json_guards.h"
 #include "bert_json_integers.h"
 
@@ -266,20 +265,16 @@ parse_header_json (const guint8 *header, gsize length, const char *file_name, GE
   char *literal;
   guint line;
 
-  if (bert_json_find_excess_nesting ((const char *) header, length) != 0) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
-        "%s: the header nests deeper than %d levels", file_name, BERT_JSON_MAX_DEPTH);
+  /* the guards, nesting first, before the integer scan, as config.json's (bert_config.c) */
+  if ((literal = bert_json_find_misreading ((const char *) header, length)) != NULL) {
+    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the header's line %s", file_name,
+        literal);
+    g_free (literal);
     return NULL;
   }
   if ((line = bert_json_find_oversized_integer ((const char *) header, length, &literal)) != 0) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT,
         "%s: the header's line %u has the integer %s, beyond 64 bits", file_name, line, literal);
-    g_free (literal);
-    return NULL;
-  }
-  if ((literal = bert_json_find_misreading ((const char *) header, length)) != NULL) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_FORMAT, "%s: the header's line %s", file_name,
-        literal);
     g_free (literal);
     return NULL;
   }

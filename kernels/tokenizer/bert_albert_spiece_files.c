@@ -46,10 +46,7 @@ typedef struct {
 gboolean
 bert_albert_spiece_files_exist (const char *folder)
 {
-  char *path = g_build_filename (folder, MODEL_FILE, NULL);
-  gboolean exists = bert_model_file_exists (path);
-  g_free (path);
-  return exists;
+  return bert_model_file_exists_in (folder, MODEL_FILE);
 }
 
 /* ---- the model ---- */

@@ -40,12 +40,7 @@ typedef struct {
 gboolean
 bert_bpe_files_exist (const char *folder)
 {
-  char *vocab_path = g_build_filename (folder, "vocab.json", NULL);
-  char *merges_path = g_build_filename (folder, "merges.txt", NULL);
-  gboolean exist = bert_model_file_exists (vocab_path) && bert_model_file_exists (merges_path);
-  g_free (vocab_path);
-  g_free (merges_path);
-  return exist;
+  return bert_model_file_exists_in (folder, "vocab.json") && bert_model_file_exists_in (folder, "merges.txt");
 }
 
 /* ---- vocab.json and merges.txt ---- */

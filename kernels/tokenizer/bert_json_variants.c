@@ -634,13 +634,24 @@ is_token_and_id (JsonNode *node)
 
 /* A template's piece, an externally tagged enum: {"Sequence": {"id": "A" or "B", "type_id"}}
  * or {"SpecialToken": {"id", "type_id"}}. */
+static JsonNode *
+only_member (JsonObject *object)
+{
+  JsonObjectIter iter;
+  JsonNode *member = NULL;
+
+  if (json_object_get_size (object) == 1) {
+    json_object_iter_init (&iter, object);
+    json_object_iter_next (&iter, NULL, &member);
+  }
+  return member;
+}
+
 static gboolean
 is_template_piece (JsonNode *node)
 {
   JsonObject *piece = is_object (node) ? json_node_get_object (node) : NULL;
-  JsonNode *inner = piece && json_object_get_size (piece) == 1
-      ? json_object_get_member (piece, json_object_get_members (piece)->data)
-      : NULL;
+  JsonNode *inner = piece ? only_member (piece) : NULL;
   JsonObject *fields = is_object (inner) ? json_node_get_object (inner) : NULL;
 
   if (fields == NULL || !required (fields, "type_id", is_u32))

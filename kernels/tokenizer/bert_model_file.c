@@ -119,6 +119,16 @@ bert_model_file_exists (const char *path)
   return g_lstat (path, &status) == 0;
 }
 
+gboolean
+bert_model_file_exists_in (const char *folder, const char *name)
+{
+  char *path = g_build_filename (folder, name, NULL);
+  gboolean exists = bert_model_file_exists (path);
+
+  g_free (path);
+  return exists;
+}
+
 void
 bert_model_file_make_message_valid (GError *error)
 {

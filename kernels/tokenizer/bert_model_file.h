@@ -33,6 +33,8 @@ gboolean bert_model_file_read (const char *path, gsize max_bytes, char **content
  * link loop too), so that opening it reports why it cannot be read instead of the
  * loader acting as if it were absent. */
 gboolean bert_model_file_exists (const char *path);
+/* The same for the entry NAME of FOLDER. */
+gboolean bert_model_file_exists_in (const char *folder, const char *name);
 
 /* Replaces the bytes of the error's message that are not UTF-8 (a folder's name in
  * another encoding) by U+FFFD, so that bus messages and Python can carry it. */

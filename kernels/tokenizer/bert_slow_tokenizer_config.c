@@ -188,10 +188,8 @@ find_class (BertSlowTokenizerConfig *config, GError **error)
 static gboolean
 refuse_added_tokens_file (const BertSlowTokenizerConfig *config, GError **error)
 {
-  char *path = g_build_filename (config->folder, "added_tokens.json", NULL);
-  gboolean present = bert_model_file_exists (path);
-  g_free (path);
-  return !present || refuse (config, "it has added_tokens.json", error);
+  return !bert_model_file_exists_in (config->folder, "added_tokens.json")
+      || refuse (config, "it has added_tokens.json", error);
 }
 
 /* ---- the special tokens ---- */
@@ -256,30 +254,6 @@ check_special (const BertSlowTokenizerConfig *config, guint i, const BertSpecial
 }
 
 gboolean
-bert_added_token_check_members (JsonObject *added, const char *key, const char *file, GError **error)
-{
-  /* as transformers saves them: "__type" marks the object, "special" is AddedToken's too */
-  static const char *const members[] = { "content", "single_word", "lstrip", "rstrip", "normalized",
-    "special", "__type" };
-  JsonObjectIter iter;
-  const char *member;
-  JsonNode *node;
-
-  json_object_iter_init (&iter, added);
-  while (json_object_iter_next (&iter, &member, &node)) {
-    guint i = 0;
-    while (i < G_N_ELEMENTS (members) && strcmp (member, members[i]) != 0)
-      i++;
-    if (i == G_N_ELEMENTS (members))
-      return bert_slow_tokenizer_format_error (error,
-          "%s: field '%s.%s': an AddedToken has no member '%s' (it has content, single_word, lstrip, "
-          "rstrip, normalized and special); transformers ignores it, so a misspelt flag would be lost",
-          file, key, member, member);
-  }
-  return TRUE;
-}
-
-gboolean
 bert_special_tokens_map_check_nulls (JsonObject *map, const char *file, GError **error)
 {
   for (guint i = 0; i < BERT_N_SPECIAL; i++) {
@@ -294,7 +268,8 @@ bert_special_tokens_map_check_nulls (JsonObject *map, const char *file, GError *
   return TRUE;
 }
 
-/* An AddedToken object's members; an error names the member ("mask_token.lstrip"). */
+/* An AddedToken object's members; an error names the member ("mask_token.lstrip"). Members
+ * AddedToken lacks are ignored, as in transformers (bert_added_token_members.h warns). */
 static gboolean
 read_added_token (JsonObject *added, const char *key, const char *file, BertSpecialToken *read,
     GError **error)
@@ -302,8 +277,7 @@ read_added_token (JsonObject *added, const char *key, const char *file, BertSpec
   static const char *flags[] = { "single_word", "lstrip", "rstrip", "normalized" };
   gboolean *values[] = { &read->single_word, &read->lstrip, &read->rstrip, &read->normalized };
   char *field = g_strdup_printf ("%s.content", key);
-  gboolean ok = bert_added_token_check_members (added, key, file, error)
-      && bert_json_get_string (added, "content", file, field, &read->content, error);
+  gboolean ok = bert_json_get_string (added, "content", file, field, &read->content, error);
 
   for (guint i = 0; ok && i < G_N_ELEMENTS (flags); i++) {
     g_free (field);

@@ -84,12 +84,6 @@ void bert_slow_tokenizer_config_clear (BertSlowTokenizerConfig *config);
 gboolean bert_slow_tokenizer_config_get_bool (const BertSlowTokenizerConfig *config, const char *key,
     gboolean *value, GError **error);
 
-/* FALSE, with an error naming FILE, KEY and the member, where the AddedToken object ADDED
- * (special token KEY's) has a member AddedToken lacks: transformers 5.25 ignores it (tokenizers
- * prints "Ignored unknown kwarg option"), so a misspelt flag ("lstirp") would be lost. */
-gboolean bert_added_token_check_members (JsonObject *added, const char *key, const char *file,
-    GError **error);
-
 /* FALSE, with an error naming FILE and the field, where special_tokens_map.json (MAP) gives
  * a special token as null: transformers then has no such token, where tokenizer_config.json's
  * or the class's would stand here. */

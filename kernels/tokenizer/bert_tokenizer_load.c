@@ -11,6 +11,7 @@
  * sentence-transformers reads them (bert_max_length.h). Where transformers 5 would build another
  * tokenizer from the folder, the tokenizer carries a warning (bert_transformers5.h).
  */
+#include "bert_added_token_members.h"
 #include "bert_bpe_files.h"
 #include "bert_albert_spiece_files.h"
 #include "bert_sentencepiece_files.h"
@@ -169,8 +170,7 @@ get_special_name (JsonObject *object, const char *name, const char *file, char *
     return TRUE;
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     char *field = g_strdup_printf ("%s.content", name);
-    gboolean ok = bert_added_token_check_members (json_node_get_object (node), name, file, error)
-        && bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
+    gboolean ok = bert_json_get_string (json_node_get_object (node), "content", file, field, &content, error);
     g_free (field);
     if (!ok)
       return FALSE;
@@ -926,6 +926,22 @@ tokenizer_from_json (JsonObject *root, BertUnigramVocab *unigram_vocab, const ch
   return tokenizer;
 }
 
+/* tokenizer's warning, then added's (taken) after it. */
+static void
+append_warning (BertTokenizer *tokenizer, char *added)
+{
+  if (added == NULL)
+    return;
+  if (tokenizer->warning == NULL) {
+    tokenizer->warning = added;
+    return;
+  }
+  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
+  g_free (tokenizer->warning);
+  g_free (added);
+  tokenizer->warning = both;
+}
+
 static BertTokenizer *
 load_tokenizer_json (const char *path, GError **error)
 {
@@ -940,6 +956,8 @@ load_tokenizer_json (const char *path, GError **error)
   if (tokenizer != NULL
       && !bert_json_check_refusals (root, unigram_vocab.n > 0 ? (gint64) unigram_vocab.n : -1, path, error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
+  if (tokenizer != NULL)
+    append_warning (tokenizer, bert_added_token_members_warning (root, path, TRUE));
   bert_unigram_vocab_clear (&unigram_vocab);
   g_object_unref (parser);
   return tokenizer;
@@ -966,22 +984,6 @@ read_sentence_bert_config (const char *path, BertNormalizerOptions *options, GEr
         "false, or true before a lowercasing tokenizer,");
   g_object_unref (parser);
   return ok;
-}
-
-/* tokenizer's warning, then added's (taken) after it. */
-static void
-append_warning (BertTokenizer *tokenizer, char *added)
-{
-  if (added == NULL)
-    return;
-  if (tokenizer->warning == NULL) {
-    tokenizer->warning = added;
-    return;
-  }
-  char *both = g_strdup_printf ("%s. And %s", tokenizer->warning, added);
-  g_free (tokenizer->warning);
-  g_free (added);
-  tokenizer->warning = both;
 }
 
 /* The folder's length limit (bert_max_length.h), over whatever its tokenizer files said, as
@@ -1094,8 +1096,11 @@ check_transformers5 (const char *folder, JsonNode *tokenizer_config, JsonNode *s
     .sep = names->sep,
     .special_tokens_map = object_of (special_tokens_map),
     .file_options = *file_options };
-  return bert_transformers5_check (folder, object_of (tokenizer_config), tokenizer, &settings,
-      &tokenizer->warning, error);
+  char *warning = NULL;
+  gboolean ok =
+      bert_transformers5_check (folder, object_of (tokenizer_config), tokenizer, &settings, &warning, error);
+  append_warning (tokenizer, warning);
+  return ok;
 }
 
 /* The warning of bert_transformers5_added_tokens, after the class's where there is one. */
@@ -1106,6 +1111,40 @@ add_added_tokens_warning (const char *folder, BertTokenizer *tokenizer, JsonNode
   append_warning (tokenizer,
       bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
           object_of (special_tokens_map)));
+}
+
+/* bert_added_token_members.h's warnings for the folder's tokenizer_config.json and
+ * special_tokens_map.json, as parsed (NULL where the folder has none). */
+static void
+add_added_token_members_warnings (BertTokenizer *tokenizer, const char *folder, JsonNode *tokenizer_config,
+    JsonNode *special_tokens_map)
+{
+  JsonNode *roots[] = { tokenizer_config, special_tokens_map };
+  const char *names[] = { "tokenizer_config.json", "special_tokens_map.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (roots); i++) {
+    if (roots[i] == NULL)
+      continue;
+    char *path = g_build_filename (folder, names[i], NULL);
+    append_warning (tokenizer,
+        bert_added_token_members_warning (json_node_get_object (roots[i]), path, FALSE));
+    g_free (path);
+  }
+}
+
+/* The same for a folder of slow files, whose reader (bert_slow_tokenizer_config.h) parsed
+ * its special_tokens_map.json without keeping it: parsed again here. */
+static gboolean
+add_slow_files_members_warnings (BertTokenizer *tokenizer, const char *folder, JsonNode *tokenizer_config,
+    GError **error)
+{
+  JsonNode *special_tokens_map = NULL;
+
+  if (!bert_slow_tokenizer_read_optional_json (folder, "special_tokens_map.json", &special_tokens_map, error))
+    return FALSE;
+  add_added_token_members_warnings (tokenizer, folder, tokenizer_config, special_tokens_map);
+  g_clear_pointer (&special_tokens_map, json_node_unref);
+  return TRUE;
 }
 
 /* tokenizer.json, then tokenizer_config.json over it (its errors after the file's, which say
@@ -1125,8 +1164,10 @@ load_folder_tokenizer_json (const char *folder, const char *json_path, const cha
       || !check_transformers5 (folder, tokenizer_config, special_tokens_map, tokenizer, &file_options, names,
           error))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
-  else
+  else {
     add_added_tokens_warning (folder, tokenizer, tokenizer_config, special_tokens_map);
+    add_added_token_members_warnings (tokenizer, folder, tokenizer_config, special_tokens_map);
+  }
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;
@@ -1139,7 +1180,9 @@ load_slow_files_configured (const char *folder, JsonNode *tokenizer_config, cons
 {
   BertTokenizer *tokenizer = load_slow_files (folder, tokenizer_config, files, source, error);
 
-  if (tokenizer && !apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error))
+  if (tokenizer
+      && (!apply_folder_config (tokenizer_config, config_path, &tokenizer->options, names, error)
+          || !add_slow_files_members_warnings (tokenizer, folder, tokenizer_config, error)))
     g_clear_pointer (&tokenizer, bert_tokenizer_free);
   return tokenizer;
 }
@@ -1230,6 +1273,7 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
     tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
         object_of (special_tokens_map));
     append_warning (tokenizer, missing_specials_warning (vocab_path, tokenizer, names));
+    add_added_token_members_warnings (tokenizer, folder, tokenizer_config, special_tokens_map);
   }
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);

@@ -277,7 +277,8 @@ test_deeply_nested_json (void)
   g_free (folder);
   folder = engine_test_make_model (NULL);
   engine_test_write_safetensors (folder, deep, data);
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors", "nests deeper than", NULL);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "model.safetensors",
+      "the header's line 1: nested deeper than", NULL);
   g_bytes_unref (data);
   g_free (deep);
   g_free (header);

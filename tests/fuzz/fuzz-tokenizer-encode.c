@@ -3,7 +3,9 @@
  * Every input is encoded by every tokenizer loaded at start-up (the tiny fixture
  * vocabulary under four normaliser settings; the Unigram and byte-level BPE fixtures of
  * tests/tokenizer/data: Precompiled charsmaps, Metaspace, byte fallback, ByteLevel,
- * RoBERTa's trimming, subword affixes; WordPiece files of the tokenizers library's shapes
+ * RoBERTa's trimming, subword affixes; ALBERT's tokenizer.json and a slow folder of
+ * spiece.model with the nmt_nfkc charsmap; an ELECTRA folder's vocab.txt; WordPiece files
+ * of the tokenizers library's shapes
  * and NFC/NFKC/NFKD normalisers; five with normalized added tokens, of
  * data/normalized-added; three truncating on the left; and the real Hugging Face tokenizers when
  * $GST_BERT_SHARED_DIR has them), untruncated and truncated to a length taken from the
@@ -54,14 +56,16 @@ add_subword_tokenizers (void)
   static const char *const fixtures[] = { "unigram-nmt-nfkc", "unigram-nmt-nfkc-cf", "unigram-byte-fallback",
     "unigram-hf", "bpe-roberta", "bpe-affixes", "wordpiece-shapes/tutorial", "wordpiece-shapes/digits",
     "wordpiece-shapes/punct-removed", "normal-forms/wordpiece-nfkd", "normal-forms/bpe-nfc",
-    "normal-forms/unigram-nfkc-runs" };
+    "normal-forms/unigram-nfkc-runs", "albert-unigram", "albert-spiece/nmt-nfkc" };
+  GError *error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (fixtures); i++) {
     char *folder = g_build_filename (FUZZ_SUBWORD_DIR, fixtures[i], NULL);
-    GError *error = NULL;
     add_tokenizer (bert_tokenizer_new_from_path (folder, &error), error, folder);
     g_free (folder);
   }
+  /* ELECTRA's vocab.txt folder, read as BERT's */
+  add_tokenizer (bert_tokenizer_new_from_path (FUZZ_ELECTRA_DIR, &error), error, FUZZ_ELECTRA_DIR);
 }
 
 /* The fixture's tokenizer.json in a folder whose tokenizer_config.json says truncation_side

@@ -7,6 +7,10 @@ seed corpus/tokenizer-json/wordpiece-bare with one part changed, so it stays sma
 safetensors seeds are corpus/safetensors/f32 with transformers' legacy LayerNorm names
 (gamma, beta). The config and vocab seeds start fuzz-config and fuzz-vocab in MPNet's
 readers (relative position bias, vocab.txt folders) and at RoBERTa's largest pad_token_id.
+The spm-model seed albert-unigram is tests/tokenizer/data/albert-unigram's spiece.model
+(fuzz-spm-model also loads each input as an ALBERT folder's), and the tokenizer-json seed
+config-electra the tokenizer_config.json of tests/engine/data/pairs/electra-wordpiece
+(ElectraTokenizer, read as BERT's vocab.txt).
 
 Run once and commit the output; deterministic. Usage: make-edge-seeds.py (writes corpus/).
 """
@@ -129,7 +133,23 @@ def renamed_safetensors(renamings):
     return struct.pack("<Q", len(text)) + text + data[8 + length:]
 
 
+ALBERT_SPIECE = os.path.join(HERE, "..", "tokenizer", "data", "albert-unigram", "spiece.model")
+ELECTRA_TOKENIZER_CONFIG = os.path.join(HERE, "..", "engine", "data", "pairs", "electra-wordpiece",
+                                        "tokenizer_config.json")
+
+
+def copy_seed(source, target, name):
+    with open(source, "rb") as f:
+        data = f.read()
+    assert len(data) < 12 * 1024, (source, len(data))
+    os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
+    with open(os.path.join(CORPUS, target, name), "wb") as f:
+        f.write(data)
+
+
 def main():
+    copy_seed(ALBERT_SPIECE, "spm-model", "albert-unigram")
+    copy_seed(ELECTRA_TOKENIZER_CONFIG, "tokenizer-json", "config-electra")
     # transformers' legacy LayerNorm names (bert_tensor_names.c), and one layer's weight under both.
     legacy = renamed_safetensors([("LayerNorm.weight", "LayerNorm.gamma"), ("LayerNorm.bias", "LayerNorm.beta")])
     with open(os.path.join(CORPUS, "safetensors", "legacy-gamma-beta"), "wb") as f:

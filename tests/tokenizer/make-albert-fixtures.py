@@ -12,8 +12,9 @@ ALBERT's special pieces at ALBERT's ids (<pad> 0, <unk> 1, [CLS] 2, [SEP] 3, [MA
 loads it as transformers 5 loads such a folder, and writes under data/albert-unigram/ (or
 --out). The committed fixture is trained with --rule identity: sentencepiece's nmt_nfkc
 charsmap alone weighs about 240 kB in each file, and the Precompiled normalizer is covered
-by the XLM-R fixtures; --rule nmt_nfkc makes albert-base-v2's pipeline with it, which
-compare-with-hf.py checked (docs/tokenizer.md).
+by the XLM-R fixtures and, for a slow ALBERT folder, by data/albert-spiece/nmt-nfkc
+(make-albert-spiece-fixtures.py); --rule nmt_nfkc makes albert-base-v2's pipeline with it,
+which compare-with-hf.py checked (docs/tokenizer.md).
 
   spiece.model          the sentencepiece model (the slow folder's file)
   tokenizer.json        what AlbertTokenizer.save_pretrained writes of it
@@ -51,12 +52,12 @@ def load_script(name):
 FIXTURES = load_script("make-tokenizer-fixtures")
 
 
-def train_spiece(train, directory, rule):
+def train_spiece(train, directory, rule, vocab_size=VOCAB_SIZE):
     import sentencepiece as spm
 
     prefix = os.path.join(directory, "spiece")
     spm.SentencePieceTrainer.train(
-        input=train, model_prefix=prefix, vocab_size=VOCAB_SIZE, model_type="unigram",
+        input=train, model_prefix=prefix, vocab_size=vocab_size, model_type="unigram",
         normalization_rule_name=rule, character_coverage=0.98, pad_id=0, unk_id=1, bos_id=-1,
         eos_id=-1, control_symbols=["[CLS]", "[SEP]", "[MASK]"], num_threads=1,
         shuffle_input_sentence=False, minloglevel=2)

@@ -68,6 +68,14 @@ VARIANTS = {
         "tokenizer_config.json": {"tokenizer_class": "MPNetTokenizer", "pad_token": "<p2>"},
         "special_tokens_map.json": {"mask_token": {"content": "<m2>", "lstrip": False, "rstrip": True,
                                                    "normalized": True, "single_word": False}}},
+    # members AddedToken lacks, which transformers ignores ("Ignored unknown kwarg option"):
+    # <mask>'s misspelt "singel_word" leaves it matched inside words ("a<mask>b"); gst-bert warns
+    "unknown-members": {
+        "config.json": MPNET_CONFIG,
+        "tokenizer_config.json": dict(ALL_MPNET_CONFIG, unk_token={"content": "[UNK]", "foo": 1,
+                                                                   "__type": "AddedToken"}),
+        "special_tokens_map.json": dict(ALL_MPNET_SPECIAL_MAP, mask_token={
+            "content": "<mask>", "singel_word": True, "lstrip": True, "rstrip": False, "normalized": False})},
 }
 EXTRA_TEXTS = ["<s> a </s>", "a <mask> b", "a  <mask>  b", "<mask><mask> <mask>", "<unk> [UNK] [unk]",
                "x<p2>y <P2>", "<m2> <M2>x y  <m2>", "Hello <MASK> WORLD", "<pad>", "naïve Café 東京 ÅNGSTRÖM"]

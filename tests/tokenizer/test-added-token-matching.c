@@ -365,6 +365,50 @@ test_long_tokens_leftmost_longest (void)
   g_rand_free (rand);
 }
 
+/* Members AddedToken lacks are ignored with a warning naming the file, the token and the
+ * member: tokenizers 0.23.3 ignores them in tokenizer.json (serde) and transformers 5.25 in
+ * tokenizer_config.json ("Ignored unknown kwarg option"), so the outputs stay
+ * wordpiece-uncased's Hugging Face ones. "Café"'s misspelt "singel_word" would, read as
+ * single_word, leave it unmatched inside words. */
+static void
+test_unknown_members_warned_and_ignored (void)
+{
+  char *path = g_build_filename (data_dir, wordpiece_base, "tokenizer.json", NULL);
+  char *text = read_file_contents (path, NULL);
+  char *with_members = text_with_first_replaced (text, "\"content\":\"Café\",",
+      "\"content\":\"Café\",\"singel_word\":true,\"foo\":{\"bar\":1},");
+  char *folder = scratch_folder_new ("unknown-members-XXXXXX");
+  const char *const names[] = { "tokenizer.json", "tokenizer_config.json" };
+
+  write_file_in (folder, "tokenizer.json", with_members, -1);
+  write_file_in (folder, "tokenizer_config.json",
+      "{\"added_tokens_decoder\": {\"837\": {\"content\": \"Café\", \"normalized\": true, \"lstirp\": "
+      "true}}, "
+      "\"mask_token\": {\"content\": \"[MASK]\", \"rstirp\": true, \"__type\": \"AddedToken\"}}",
+      -1);
+  BertTokenizer *tokenizer = tokenizer_load_path (folder);
+  const char *warning = bert_tokenizer_get_warning (tokenizer);
+  g_assert_nonnull (warning);
+  g_test_message ("%s", warning);
+  g_assert_nonnull (strstr (warning, "tokenizer.json: AddedToken objects"));
+  g_assert_nonnull (
+      strstr (warning, "'added_tokens[6].singel_word' ('Café'), 'added_tokens[6].foo' ('Café')"));
+  g_assert_nonnull (strstr (warning, "tokenizer_config.json: AddedToken objects"));
+  g_assert_nonnull (strstr (warning, "'added_tokens_decoder.837.lstirp' ('Café')"));
+  g_assert_nonnull (strstr (warning, "'mask_token.rstirp' ('[MASK]')"));
+  g_assert_null (strstr (warning, "__type"));
+  char *texts = g_build_filename (data_dir, "normalized-added", "texts.txt", NULL);
+  char *expected = g_build_filename (data_dir, wordpiece_base, "expected.txt", NULL);
+  assert_texts_as_expected (tokenizer, texts, expected, "unknown members", 100);
+  bert_tokenizer_free (tokenizer);
+  scratch_folder_remove (folder, names, G_N_ELEMENTS (names));
+  g_free (expected);
+  g_free (texts);
+  g_free (with_members);
+  g_free (text);
+  g_free (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,5 +423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/added-tokens/empty-normalized-pattern-refused", test_empty_normalized_pattern_refused);
   g_test_add_func ("/added-tokens/many-tokens-leftmost-longest", test_many_tokens_leftmost_longest);
   g_test_add_func ("/added-tokens/long-tokens-leftmost-longest", test_long_tokens_leftmost_longest);
+  g_test_add_func ("/added-tokens/unknown-members-warned-and-ignored",
+      test_unknown_members_warned_and_ignored);
   return g_test_run ();
 }

@@ -371,16 +371,21 @@ test_model_file_alone_is_refused (void)
  * spiece.model and the command that saves transformers' tokenizer.json. */
 /* ---- ALBERT's spiece.model ---- */
 
-static const char *albert_variants[] = { "lower", "cased", "lower-accents", "cased-accents", "no-prefix" };
+static const char *albert_variants[] = { "lower", "cased", "lower-accents", "cased-accents", "no-prefix",
+  "nmt-nfkc", "nmt-nfkc-accents" };
 static const char *const albert_files[] = { "spiece.model", "tokenizer_config.json",
   "special_tokens_map.json" };
 
-/* A temporary folder of data/albert-unigram's spiece.model and the ALBERT variant's
- * tokenizer_config.json (data/albert-spiece/, made by make-albert-spiece-fixtures.py). */
+/* A temporary folder of the ALBERT variant's tokenizer_config.json (data/albert-spiece/,
+ * made by make-albert-spiece-fixtures.py) and spiece.model: data/albert-unigram's, without a
+ * charsmap, but for the nmt-nfkc variants, which share data/albert-spiece/nmt-nfkc's, with
+ * sentencepiece's nmt_nfkc charsmap. */
 static char *
 make_albert_folder (const char *variant)
 {
-  char *model_dir = g_build_filename (data_dir, "albert-unigram", NULL);
+  char *model_dir = g_str_has_prefix (variant, "nmt-nfkc")
+      ? g_build_filename (data_dir, "albert-spiece", "nmt-nfkc", NULL)
+      : g_build_filename (data_dir, "albert-unigram", NULL);
   char *variant_dir = g_build_filename (data_dir, "albert-spiece", variant, NULL);
   char *dir = scratch_folder_new ("albert-slow-XXXXXX");
   copy_file_if_present (model_dir, "spiece.model", dir, "spiece.model");
