@@ -424,42 +424,48 @@ offer (Node *node, double score, int32_t start, int32_t id)
   }
 }
 
-/* The node after one character, whose label is label (LABEL_BYTES: its bytes text[start, end)). */
+/* A character of the text being searched: where it starts, and its label. */
+typedef struct {
+  uint32_t start, label;
+} Char;
+
+/* The node after character c (LABEL_BYTES: its bytes, up to the next character's start). */
 static inline uint32_t
-walker_step (Walker walker, uint32_t unit, uint32_t label, const char *text, uint32_t start, uint32_t end)
+walker_step (Walker walker, uint32_t unit, const char *text, const Char *c)
 {
-  if (G_LIKELY (label != LABEL_BYTES))
-    return walker_child (walker, unit, label);
-  for (uint32_t at = start; at < end; at++) /* unit 0 is the root before the first byte, then "none" */
+  if (G_LIKELY (c->label != LABEL_BYTES))
+    return walker_child (walker, unit, c->label);
+  for (uint32_t at = c->start; at < c[1].start;
+       at++) /* unit 0 is the root before the first byte, then "none" */
     if ((unit = walker_child (walker, unit, (unsigned char) text[at])) == 0)
       break;
   return unit;
 }
 
-/* Every piece starting at character first, offered to the node where it ends; TRUE when one
- * of them is that character alone. starts[k] is where character k starts (starts[n_chars]:
- * the end), labels[k] its label. */
+/* Every piece starting at character first, offered to the node of the character after it
+ * (nodes are numbered by characters); TRUE when one of them is that character alone. */
 static gboolean
-offer_pieces (const BertUnigram *unigram, const char *text, const uint32_t *starts, const uint32_t *labels,
-    uint32_t n_chars, uint32_t first, Node *nodes)
+offer_pieces (const BertUnigram *unigram, const char *text, const Char *chars, uint32_t n_chars,
+    uint32_t first, Node *nodes)
 {
   const BertPieceTrie *trie = &unigram->trie;
   Walker walker = { trie->units, trie->label_bits, 1u << trie->label_bits };
   const double *scores = unigram->scores;
-  int32_t start = (int32_t) starts[first];
-  double base = nodes[start].score;
-  gboolean single = FALSE;
-  uint32_t node = 0;
-
-  for (uint32_t k = first; k < n_chars; k++) {
-    node = walker_step (walker, node, labels[k], text, starts[k], starts[k + 1]);
+  double base = nodes[first].score;
+  uint32_t node = walker_step (walker, 0, text, &chars[first]);
+  if (node == 0)
+    return FALSE;
+  int32_t id = walker_piece (walker, node);
+  gboolean single = id >= 0;
+  if (single)
+    offer (&nodes[first + 1], base + scores[id], (int32_t) first, id);
+  for (uint32_t k = first + 1; k < n_chars; k++) {
+    node = walker_step (walker, node, text, &chars[k]);
     if (node == 0)
       break;
-    int32_t id = walker_piece (walker, node);
-    if (id >= 0) {
-      offer (&nodes[starts[k + 1]], base + scores[id], start, id);
-      single |= k == first;
-    }
+    id = walker_piece (walker, node);
+    if (id >= 0)
+      offer (&nodes[k + 1], base + scores[id], (int32_t) first, id);
   }
   return single;
 }
@@ -501,47 +507,47 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
 {
   if (length == 0)
     return;
-  /* the nodes, the ends of the best path's pieces, then the characters' starts and labels */
-  gsize needed = (length + 1) * sizeof (Node) + (3 * length + 1) * sizeof (uint32_t);
+  /* per character and one past the last: the nodes, the ends of the best path's pieces and
+   * the characters */
+  gsize needed = (length + 1) * (sizeof (Node) + sizeof (uint32_t) + sizeof (Char));
   if (scratch->len < needed)
     g_array_set_size (scratch, needed);
   Node *nodes = (Node *) scratch->data;
-  uint32_t *path = (uint32_t *) (nodes + length + 1), *starts = path + length, *labels = starts + length + 1;
-  for (uint32_t i = 0; i <= length; i++)
-    nodes[i] = (Node){ 0.0, -1, 0 };
+  uint32_t *path = (uint32_t *) (nodes + length + 1);
+  Char *chars = (Char *) (path + length + 1);
 
   uint32_t n_chars = 0;
   for (uint32_t at = 0; at < length; n_chars++) {
     uint32_t char_length = MIN (bert_utf8_length ((unsigned char) text[at]), length - at);
-    starts[n_chars] = at;
-    labels[n_chars] = char_label (&unigram->trie, text + at, char_length);
+    chars[n_chars] = (Char){ at, char_label (&unigram->trie, text + at, char_length) };
     at += char_length;
   }
-  starts[n_chars] = length;
+  chars[n_chars] = (Char){ length, 0 };
+  for (uint32_t k = 0; k <= n_chars; k++)
+    nodes[k] = (Node){ 0.0, -1, 0 };
   for (uint32_t k = 0; k < n_chars; k++)
-    if (!offer_pieces (unigram, text, starts, labels, n_chars, k, nodes))
-      offer (&nodes[starts[k + 1]], nodes[starts[k]].score + unigram->unk_score, (int32_t) starts[k],
-          unigram->unk_id);
+    if (!offer_pieces (unigram, text, chars, n_chars, k, nodes))
+      offer (&nodes[k + 1], nodes[k].score + unigram->unk_score, (int32_t) k, unigram->unk_id);
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */
   uint32_t n_path = 0;
-  for (uint32_t end = length; end > 0; end = (uint32_t) nodes[end].start)
+  for (uint32_t end = n_chars; end > 0; end = (uint32_t) nodes[end].start)
     path[n_path++] = end;
   guint first = pieces->len;
-  g_array_set_size (pieces, first + length); /* room for the most pieces: one per byte */
+  bert_array_resize (pieces, first + length); /* room for the most pieces: one per byte */
   BertPiece *all = &g_array_index (pieces, BertPiece, first), *out = all;
   for (uint32_t k = n_path, start = 0; k > 0;) {
     uint32_t end = path[--k];
     int32_t id = nodes[end].id;
     if (id != unigram->unk_id) {
-      push_piece (&out, id, start, end);
+      push_piece (&out, id, chars[start].start, chars[end].start);
     } else {
       while (k > 0 && nodes[path[k - 1]].id == unigram->unk_id)
         end = path[--k];
-      push_unknown (unigram, vocab, text, start, end, &out);
+      push_unknown (unigram, vocab, text, chars[start].start, chars[end].start, &out);
     }
     start = end;
   }
-  g_array_set_size (pieces, first + (guint) (out - all));
+  bert_array_resize (pieces, first + (guint) (out - all));
 }

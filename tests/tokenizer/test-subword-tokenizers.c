@@ -504,6 +504,21 @@ test_utf8_validity_agrees_with_glib (void)
       }
     }
   }
+  /* random strings of lead, continuation and ASCII bytes (no NUL, where GLib stops) */
+  static const unsigned char interesting[] = { 'a', ' ', 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+    0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF };
+  GRand *rand = g_rand_new_with_seed (1207);
+  for (guint i = 0; i < 20000; i++) {
+    char text[24];
+    guint length = (guint) g_rand_int_range (rand, 1, (gint32) sizeof text);
+    for (guint at = 0; at < length; at++)
+      text[at] = (char) interesting[g_rand_int_range (rand, 0, G_N_ELEMENTS (interesting))];
+    gboolean valid = g_utf8_validate_len (text, length, NULL);
+    bert_tokenizer_encode (tokenizer, text, length, G_MAXUINT, &encoding);
+    if (encoding.repaired_utf8 == valid)
+      g_error ("random string %u: GLib says %s", i, valid ? "valid" : "invalid");
+  }
+  g_rand_free (rand);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
 }
