@@ -1252,6 +1252,7 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
   BertNormalizerOptions options = defaults->options;
   JsonNode *tokenizer_config = NULL, *special_tokens_map = NULL;
   BertTokenizer *tokenizer = NULL;
+  char *family_warning = NULL;
   gboolean is_mpnet = FALSE;
 
   bert_tokenizer_free (defaults);
@@ -1265,16 +1266,19 @@ load_folder_vocab_txt (const char *folder, const char *vocab_path, const char *c
     g_clear_pointer (&tokenizer_config, json_node_unref);
     return tokenizer;
   }
-  if (bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), error)
+  if (bert_transformers5_check_vocab_txt_class (folder, object_of (tokenizer_config), &family_warning, error)
       && apply_folder_config (tokenizer_config, config_path, &options, names, error)
       && apply_special_tokens_map (folder, TRUE, &special_tokens_map, names, error))
     tokenizer = load_vocab_txt (vocab_path, &options, names, error);
   if (tokenizer != NULL) {
-    tokenizer->warning = bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
-        object_of (special_tokens_map));
+    tokenizer->warning = g_steal_pointer (&family_warning);
+    append_warning (tokenizer,
+        bert_transformers5_added_tokens (folder, tokenizer, object_of (tokenizer_config),
+            object_of (special_tokens_map)));
     append_warning (tokenizer, missing_specials_warning (vocab_path, tokenizer, names));
     add_added_token_members_warnings (tokenizer, folder, tokenizer_config, special_tokens_map);
   }
+  g_free (family_warning);
   g_clear_pointer (&special_tokens_map, json_node_unref);
   g_clear_pointer (&tokenizer_config, json_node_unref);
   return tokenizer;

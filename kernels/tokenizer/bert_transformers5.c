@@ -23,6 +23,10 @@ static const char *const bert_model_types[] = { "align", "bark", "bert", "blip",
   "mm-grounding-dino", "nezha", "nomic_bert", "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt",
   "visual_bert" };
 
+/* The model_types of rebuilding_classes other than BertTokenizer (TOKENIZER_MAPPING_NAMES):
+ * from a vocab.txt, BERT's WordPiece too. */
+static const char *const vocab_txt_model_types[] = { "lxmert", "mobilebert" };
+
 static const char *const generic_classes[] = { "PreTrainedTokenizerFast", "TokenizersBackend" };
 
 /* BertTokenizer's subclasses without a constructor of their own: from a vocab.txt, BERT's
@@ -559,12 +563,80 @@ generic_warning (const char *folder, const BertTokenizer *tokenizer, const BertF
   return warning;
 }
 
+/* transformers 5.25's tokenizer for a model_type whose class is not BertTokenizer's kin:
+ * TOKENIZER_MAPPING_NAMES's class and what it reads (vocab_files_names). The engine's other
+ * families and the encoders near them; a model_type not here (nor among the byte-level BPE
+ * ones) is named without them. */
+typedef struct {
+  const char *model_type, *class_name, *reads;
+} OtherFamily;
+
+#define READS_FILES(files) "reads " files " or tokenizer.json, not vocab.txt"
+
+static const OtherFamily other_families[] = {
+  { "albert", "AlbertTokenizer", READS_FILES ("spiece.model") },
+  { "xlm-roberta", "XLMRobertaTokenizer", READS_FILES ("sentencepiece.bpe.model") },
+  { "xmod", "XLMRobertaTokenizer", READS_FILES ("sentencepiece.bpe.model") },
+  { "camembert", "CamembertTokenizer", READS_FILES ("sentencepiece.bpe.model") },
+  { "deberta", "DebertaTokenizer", READS_FILES ("vocab.json and merges.txt") },
+  { "deberta-v2", "DebertaV2Tokenizer", READS_FILES ("spm.model") },
+  { "big_bird", "BigBirdTokenizer", READS_FILES ("spiece.model") },
+  { "xlnet", "XLNetTokenizer", READS_FILES ("spiece.model") },
+  { "t5", "T5Tokenizer", READS_FILES ("spiece.model") },
+  { "funnel", "FunnelTokenizer",
+      "reads vocab.txt with special tokens of its own (<unk>, <cls>, <sep> where the folder names none) and "
+      "its [CLS] of type id 2" },
+};
+
+/* What transformers 5.25 builds for MODEL_TYPE, after "whose tokenizer ". */
+static char *
+describe_other_family (const char *model_type)
+{
+  if (listed (byte_level_bpe_model_types, G_N_ELEMENTS (byte_level_bpe_model_types), model_type, FALSE))
+    return g_strdup (
+        "in transformers 5.25 is RobertaTokenizer, which " READS_FILES ("vocab.json and merges.txt"));
+  for (guint i = 0; i < G_N_ELEMENTS (other_families); i++)
+    if (strcmp (model_type, other_families[i].model_type) == 0)
+      return g_strdup_printf ("in transformers 5.25 is %s, which %s", other_families[i].class_name,
+          other_families[i].reads);
+  return g_strdup ("in transformers 5.25 is neither BertTokenizer nor one of its kin");
+}
+
+/* A folder that names no class: AutoTokenizer takes config.json's model_type, whose tokenizer
+ * may read other files than vocab.txt (an ALBERT's spiece.model: from vocab.txt alone 5.25
+ * builds an empty AlbertTokenizer, 4.57 fails). A custom WordPiece vocabulary on such an
+ * encoder is real (rxnmapper's SMILES ALBERT), so a warning, not an error. */
+static char *
+vocab_txt_family_warning (const char *folder, const FolderClass *found)
+{
+  if (found->name != NULL || found->model_type == NULL
+      || listed (bert_model_types, G_N_ELEMENTS (bert_model_types), found->model_type, FALSE)
+      || listed (vocab_txt_model_types, G_N_ELEMENTS (vocab_txt_model_types), found->model_type, FALSE))
+    return NULL;
+  char *tokenizer = describe_other_family (found->model_type);
+  char *vocab_path = g_build_filename (folder, "vocab.txt", NULL);
+  char *warning = g_strdup_printf (
+      "%s is read as BERT's WordPiece (BertTokenizer's rules and [CLS] A [SEP]), but config.json's "
+      "model_type is %s, whose tokenizer %s: the ids are right only if the model was trained on this "
+      "vocab.txt split as BertTokenizer splits; a model with a tokenizer of its own (rxnmapper's SMILES "
+      "ALBERT: a BertTokenizer subclass that splits by a regular expression and keeps case) needs a "
+      "tokenizer.json that does what it does; where vocab.txt is BERT's WordPiece, "
+      "\"tokenizer_class\": \"BertTokenizer\" in tokenizer_config.json says so (transformers then reads it "
+      "so too) and silences this",
+      vocab_path, found->model_type, tokenizer);
+  g_free (vocab_path);
+  g_free (tokenizer);
+  return warning;
+}
+
 gboolean
-bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config, GError **error)
+bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config, char **warning,
+    GError **error)
 {
   FolderClass found;
   gboolean ok = read_folder_class (folder, tokenizer_config, &found, error);
 
+  *warning = NULL;
   if (ok && found.name != NULL
       && !listed (rebuilding_classes, G_N_ELEMENTS (rebuilding_classes), found.name, TRUE)
       && !listed (generic_classes, G_N_ELEMENTS (generic_classes), found.name, FALSE)
@@ -577,6 +649,8 @@ bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokeni
         folder, found.source, found.name);
     ok = FALSE;
   }
+  if (ok)
+    *warning = vocab_txt_family_warning (folder, &found);
   folder_class_clear (&found);
   return ok;
 }

@@ -18,7 +18,9 @@
  * And tokenizer_config.json's normaliser switches, which gst-bert applies over the file's
  * BertNormalizer, are ignored by transformers 4 and 5 for the generic class. Where either
  * gives other token ids, this says so in one sentence, for the loader to pass on as a
- * warning: a user comparing with transformers 5 should not find out by chance.
+ * warning: a user comparing with transformers 5 should not find out by chance. So too for a
+ * folder of vocab.txt whose config.json's model_type is a family whose tokenizer does not
+ * read vocab.txt as BERT's WordPiece (an ALBERT's reads spiece.model).
  */
 #ifndef BERT_TRANSFORMERS5_H
 #define BERT_TRANSFORMERS5_H
@@ -48,9 +50,13 @@ gboolean bert_transformers5_check (const char *folder, JsonObject *tokenizer_con
 
 /* FALSE with an error where the folder, read from its vocab.txt, names (tokenizer_config.json's
  * or config.json's tokenizer_class) a class that transformers builds otherwise than BERT's
- * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). */
+ * WordPiece (BertJapaneseTokenizer's MeCab words, MPNetTokenizer's template...). Where it
+ * names none, a warning in *WARNING (else NULL) where config.json's model_type is a family whose
+ * tokenizer is not BertTokenizer's kin (albert: spiece.model; roberta: vocab.json and
+ * merges.txt...): likely the wrong tokenizer, but a custom WordPiece vocabulary on such an
+ * encoder is real (rxnmapper's ALBERT). */
 gboolean bert_transformers5_check_vocab_txt_class (const char *folder, JsonObject *tokenizer_config,
-    GError **error);
+    char **warning, GError **error);
 
 /* The warning for FOLDER, whose TOKENIZER was read from its tokenizer.json or vocab.txt,
  * where its tokenizer_config.json (added_tokens_decoder, additional_special_tokens,

@@ -16,18 +16,19 @@
 static const char *data_dir;
 static char *scratch_dir;
 
-/* A folder NAME of the scratch folder with TOKENIZER_JSON and, where not NULL, the two
- * settings files' texts. */
+/* A folder NAME of the scratch folder with a copy of SOURCE as FILE_NAME and, where not
+ * NULL, the two settings files' texts. */
 static char *
-make_folder (const char *name, const char *tokenizer_json, const char *tokenizer_config, const char *config)
+make_folder_of (const char *name, const char *file_name, const char *source, const char *tokenizer_config,
+    const char *config)
 {
   char *folder = g_build_filename (scratch_dir, name, NULL);
-  char *path = g_build_filename (folder, "tokenizer.json", NULL);
+  char *path = g_build_filename (folder, file_name, NULL);
   char *text = NULL;
   gsize length = 0;
 
   g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
-  g_assert_true (g_file_get_contents (tokenizer_json, &text, &length, NULL));
+  g_assert_true (g_file_get_contents (source, &text, &length, NULL));
   g_assert_true (g_file_set_contents (path, text, (gssize) length, NULL));
   g_free (text);
   g_free (path);
@@ -41,6 +42,23 @@ make_folder (const char *name, const char *tokenizer_json, const char *tokenizer
     g_assert_true (g_file_set_contents (path, config, -1, NULL));
     g_free (path);
   }
+  return folder;
+}
+
+static char *
+make_folder (const char *name, const char *tokenizer_json, const char *tokenizer_config, const char *config)
+{
+  return make_folder_of (name, "tokenizer.json", tokenizer_json, tokenizer_config, config);
+}
+
+/* The same with the fixtures' vocab.txt (BERT's specials, 67 tokens) in place of tokenizer.json. */
+static char *
+make_vocab_folder (const char *name, const char *tokenizer_config, const char *config)
+{
+  char *vocab = g_build_filename (data_dir, "vocab.txt", NULL);
+  char *folder = make_folder_of (name, "vocab.txt", vocab, tokenizer_config, config);
+
+  g_free (vocab);
   return folder;
 }
 
@@ -618,6 +636,96 @@ test_added_tokens_of_settings_files (void)
   g_free (json);
 }
 
+/* A vocab.txt folder naming no class whose config.json's model_type is a family whose
+ * tokenizer does not read vocab.txt as BERT's WordPiece: rxnmapper's ALBERT (vocab.txt,
+ * tokenizer_config.json {}, model_type albert) was read as BERT's uncased WordPiece without a
+ * word, where transformers 5.25 builds an empty AlbertTokenizer (ids [2, 1, 1, 1, 1, 3] for
+ * "hello world C O" over this vocab.txt, measured 2026-12-07), RobertaTokenizer ([2, 3]),
+ * XLMRobertaTokenizer ([0, 3, 3, 3, 3, 2]); FunnelTokenizer fails (no <unk>). A warning, not
+ * an error: the folder still loads as it did. */
+static void
+test_vocab_txt_of_other_family (void)
+{
+  const char *specials = "{" BERT_NAMES "}";
+  char *albert = make_vocab_folder ("vocab-albert", "{}", "{\"model_type\": \"albert\"}");
+  char *map_path = g_build_filename (albert, "special_tokens_map.json", NULL);
+  char *roberta = make_vocab_folder ("vocab-roberta", NULL, "{\"model_type\": \"roberta\"}");
+  char *longformer = make_vocab_folder ("vocab-longformer", NULL, "{\"model_type\": \"longformer\"}");
+  char *xlm_roberta = make_vocab_folder ("vocab-xlm-roberta", "{}", "{\"model_type\": \"xlm-roberta\"}");
+  char *camembert = make_vocab_folder ("vocab-camembert", "{}", "{\"model_type\": \"camembert\"}");
+  char *funnel = make_vocab_folder ("vocab-funnel", "{}", "{\"model_type\": \"funnel\"}");
+  char *unknown = make_vocab_folder ("vocab-unknown", "{}", "{\"model_type\": \"smiles-albert\"}");
+  char *with_added = make_vocab_folder ("vocab-albert-added", "{\"additional_special_tokens\": [\"newtok\"]}",
+      "{\"model_type\": \"albert\"}");
+
+  g_assert_true (g_file_set_contents (map_path, specials, -1, NULL));
+  assert_warns (albert, "vocab.txt is read as BERT's WordPiece", "config.json's model_type is albert",
+      "AlbertTokenizer", "spiece.model", "rxnmapper", "\"tokenizer_class\": \"BertTokenizer\"", NULL);
+  assert_warns (roberta, "model_type is roberta", "RobertaTokenizer", "vocab.json and merges.txt", NULL);
+  assert_warns (longformer, "model_type is longformer", "RobertaTokenizer", NULL);
+  assert_warns (xlm_roberta, "XLMRobertaTokenizer", "sentencepiece.bpe.model", NULL);
+  assert_warns (camembert, "CamembertTokenizer", "sentencepiece.bpe.model", NULL);
+  assert_warns (funnel, "FunnelTokenizer", "type id 2", NULL);
+  assert_warns (unknown, "model_type is smiles-albert", "neither BertTokenizer nor one of its kin", NULL);
+  assert_warns (with_added, "AlbertTokenizer", ". And ", "transformers adds 'newtok'", NULL);
+  g_free (map_path);
+  g_free (albert);
+  g_free (roberta);
+  g_free (longformer);
+  g_free (xlm_roberta);
+  g_free (camembert);
+  g_free (funnel);
+  g_free (unknown);
+  g_free (with_added);
+}
+
+/* vocab.txt folders of BertTokenizer's kin, named by model_type or by class (which wins over
+ * model_type, as in AutoTokenizer: transformers 5.25 then builds BertTokenizer from an ALBERT's
+ * vocab.txt), or of no family at all, are read silently. */
+static void
+test_vocab_txt_of_bert_kin_silent (void)
+{
+  const char *model_types[] = { "bert", "distilbert", "electra", "mobilebert", "lxmert", "convbert" };
+  char *named = make_vocab_folder ("vocab-albert-named", "{\"tokenizer_class\": \"BertTokenizer\"}",
+      "{\"model_type\": \"albert\"}");
+  char *config_named = make_vocab_folder ("vocab-albert-config-named", "{}",
+      "{\"model_type\": \"albert\", \"tokenizer_class\": \"BertTokenizerFast\"}");
+  char *bare = make_vocab_folder ("vocab-bare", NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (model_types); i++) {
+    char *name = g_strdup_printf ("vocab-%s", model_types[i]);
+    char *config = g_strdup_printf ("{\"model_type\": \"%s\"}", model_types[i]);
+    char *folder = make_vocab_folder (name, "{}", config);
+    assert_silent (folder);
+    g_free (folder);
+    g_free (config);
+    g_free (name);
+  }
+  assert_silent (named);
+  assert_silent (config_named);
+  assert_silent (bare);
+  g_free (named);
+  g_free (config_named);
+  g_free (bare);
+}
+
+/* A class named explicitly that does not read vocab.txt as BERT's WordPiece stays an error:
+ * the folder says which tokenizer it is, and it is not the one gst-bert would build. */
+static void
+test_vocab_txt_of_named_other_class_refused (void)
+{
+  char *folder = make_vocab_folder ("vocab-albert-class", "{\"tokenizer_class\": \"AlbertTokenizer\"}",
+      "{\"model_type\": \"albert\"}");
+  GError *error = NULL;
+  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (folder, &error);
+
+  g_assert_null (tokenizer);
+  g_assert_error (error, BERT_TOKENIZER_ERROR, BERT_TOKENIZER_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "tokenizer_class is AlbertTokenizer"));
+  g_error_free (error);
+  g_free (folder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -643,6 +751,10 @@ main (int argc, char **argv)
   g_test_add_func ("/transformers5/mpnet-rebuilds", test_mpnet_rebuilds);
   g_test_add_func ("/transformers5/special-tokens-map-names", test_special_tokens_map_names);
   g_test_add_func ("/transformers5/added-tokens-of-settings-files", test_added_tokens_of_settings_files);
+  g_test_add_func ("/transformers5/vocab-txt-of-other-family", test_vocab_txt_of_other_family);
+  g_test_add_func ("/transformers5/vocab-txt-of-bert-kin-silent", test_vocab_txt_of_bert_kin_silent);
+  g_test_add_func ("/transformers5/vocab-txt-of-named-other-class-refused",
+      test_vocab_txt_of_named_other_class_refused);
   g_test_add_func ("/transformers5/ordinary-folders-silent", test_ordinary_folders_silent);
   g_test_add_func ("/transformers5/shared-folders-silent", test_shared_folders_silent);
   g_test_add_func ("/transformers5/malformed-config-refused", test_malformed_config_refused);
