@@ -208,9 +208,8 @@ check_pooling_override (const BertModel *model, const BertEncoderOptions *option
   if (options->pooling < 0 || config->num_dense == 0 || config->pooling.n_modes == 1)
     return TRUE;
   g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
-      "pooling %d (one mode) gives %d values, but %s's first Dense module (%s) takes in_features %d, the %d "
-      "modes "
-      "of its Pooling concatenated: a model with Dense modules keeps its own pooling",
+      "pooling %d (one mode) gives %d values, but %s's first Dense module (%s) takes in_features %d, "
+      "the %d modes of its Pooling concatenated: a model with Dense modules keeps its own pooling",
       options->pooling, config->hidden_size, model->name, config->dense[0].path, config->dense[0].in_features,
       config->pooling.n_modes);
   return FALSE;
