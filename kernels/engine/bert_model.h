@@ -149,7 +149,7 @@ typedef struct {
   BertPoolings pooling; /* from 1_Pooling/config.json; mean when absent */
   gboolean normalize;   /* 2_Normalize present in modules.json */
   int max_seq_length;   /* the folder's limit, as sentence-transformers reads it
-                         * (bert_max_length.h), at most max_position_embeddings */
+                          * (bert_max_length.h), at most max_position_embeddings */
   int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
   BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
   /* 1_Pooling/config.json's include_prompt false: pooling skips the prompt's tokens */
