@@ -249,15 +249,18 @@ static GType
 gst_bert_infer_pooling_get_type (void)
 {
   static gsize type = 0;
-  static const GEnumValue values[] = { { GST_BERT_INFER_POOLING_MODEL,
-                                           "The model's (1_Pooling/config.json, else mean)", "model" },
+  static const GEnumValue values[] = {
+    { GST_BERT_INFER_POOLING_MODEL,
+        "The model's (1_Pooling/config.json, else mean; its modes concatenated where it has several)",
+        "model" },
     { BERT_POOLING_MEAN, "Mean of the token vectors", "mean" },
     { BERT_POOLING_CLS, "The [CLS] token's vector", "cls" },
     { BERT_POOLING_MAX, "Element-wise maximum of the token vectors", "max" },
     { BERT_POOLING_MEAN_SQRT_LEN, "Sum of the token vectors over the square root of their number",
         "mean-sqrt-len" },
     { BERT_POOLING_WEIGHTED_MEAN, "Mean of the token vectors weighted by position + 1", "weightedmean" },
-    { BERT_POOLING_LAST_TOKEN, "The last token's vector", "lasttoken" }, { 0, NULL, NULL } };
+    { BERT_POOLING_LAST_TOKEN, "The last token's vector", "lasttoken" }, { 0, NULL, NULL }
+  };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstBertInferPooling", values));

@@ -18,7 +18,7 @@ typedef enum {
   GST_BERT_INFER_NORMALIZE_YES = 1
 } GstBertInferNormalize;
 
-/* Pooling: the model's own, or a BertPooling. */
+/* Pooling: the model's own (one mode, or several concatenated), or one BertPooling. */
 #define GST_BERT_INFER_POOLING_MODEL (-1)
 
 GST_ELEMENT_REGISTER_DECLARE (bert_infer);

@@ -281,7 +281,7 @@ bench_shape (const BertBackend *backend, const Shape *shape, BertPrecision preci
   spec.dtype = BERT_DTYPE_F16;
   model = bert_test_model_new (&spec);
   settings.head = BERT_HEAD_ENCODER;
-  settings.pooling = BERT_POOLING_MEAN;
+  settings.pooling = bert_poolings_single (BERT_POOLING_MEAN);
   settings.normalize = TRUE;
   settings.precision = precision;
   bench.state = backend->create (model, &settings, &error);

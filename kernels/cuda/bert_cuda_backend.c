@@ -177,7 +177,7 @@ compute_dtype (BertPrecision precision)
 }
 
 static BertCudaShape
-shape_from_config (const BertConfig *config, BertHead head)
+shape_from_config (const BertConfig *config, const BertBackendSettings *settings)
 {
   BertCudaShape shape;
 
@@ -186,7 +186,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.head_dim = config->hidden_size / config->num_heads;
   shape.n_layers = config->num_layers;
   shape.intermediate = config->intermediate_size;
-  shape.n_labels = head == BERT_HEAD_ENCODER ? 0 : config->num_labels;
+  shape.n_labels = settings->head == BERT_HEAD_ENCODER ? 0 : config->num_labels;
   shape.padded_labels = (shape.n_labels + 7) / 8 * 8;
   shape.score_function = config->score_function;
   shape.layer_norm_eps = config->layer_norm_eps;
@@ -196,7 +196,7 @@ shape_from_config (const BertConfig *config, BertHead head)
   shape.uses_type_ids = config->uses_type_ids;
   shape.max_positions = config->max_position_embeddings;
   shape.input_embedding_size = config->input_embedding_size;
-  shape.embedding_size = bert_config_get_embedding_size (config);
+  shape.embedding_size = bert_config_get_pooled_embedding_size (config, &settings->pooling);
   shape.position_offset = config->position_offset;
   shape.classifier_activation = config->classifier_activation;
   return shape;
@@ -240,7 +240,7 @@ cuda_create (const BertModel *model, const BertBackendSettings *settings, GError
   state = g_new0 (BertCudaState, 1);
   g_mutex_init (&state->lock);
   state->settings = *settings;
-  state->shape = shape_from_config (&model->config, settings->head);
+  state->shape = shape_from_config (&model->config, settings);
   state->dtype = compute_dtype (settings->precision);
   state->sync_each_step = g_strcmp0 (g_getenv ("GST_BERT_CUDA_SYNC"), "1") == 0;
   state->graphs = bert_cuda_graphs_wanted () ? bert_cuda_graphs_new () : NULL;

@@ -7,7 +7,7 @@
 struct _BertCudaDense {
   int n_modules;
   int hidden;
-  int max_width; /* the widest output of the modules, or hidden */
+  int max_width; /* the widest of the pooled rows and the modules' outputs */
   const BertDenseConfig *config[BERT_MAX_DENSE_MODULES];
   float *weight[BERT_MAX_DENSE_MODULES]; /* [out_features, in_features] fp32 */
   float *bias[BERT_MAX_DENSE_MODULES];   /* [out_features] fp32, NULL without bias */
@@ -49,7 +49,8 @@ bert_cuda_dense_new (const BertModel *model, cudaStream_t stream, GError **error
   BertCudaDense *dense = g_new0 (BertCudaDense, 1);
 
   dense->hidden = model->config.hidden_size;
-  dense->max_width = dense->hidden;
+  /* The pooled rows: the first module's in_features, the Pooling's modes concatenated. */
+  dense->max_width = model->config.dense[0].in_features;
   for (int i = 0; i < model->config.num_dense; i++) {
     const BertDenseConfig *config = &model->config.dense[i];
 
@@ -111,12 +112,12 @@ bert_cuda_dense_reserve (BertCudaDense *dense, uint32_t n_sequences, GError **er
 
 cudaError_t
 bert_cuda_dense_pool (BertCudaDense *dense, BertDType dtype, float *embeddings, const void *hidden_states,
-    const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, BertPooling pooling,
+    const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, BertPoolings pooling,
     int normalize, cudaStream_t stream)
 {
   const float *x = dense->scratch[0];
   cudaError_t status;
-  int width = dense->hidden;
+  int width = dense->config[0]->in_features;
 
   if (n_sequences > dense->capacity)
     return cudaErrorInvalidValue;

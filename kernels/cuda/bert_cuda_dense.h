@@ -30,7 +30,7 @@ gboolean bert_cuda_dense_reserve (BertCudaDense *dense, uint32_t n_sequences, GE
  * bert_cuda_pool_normalize), each row then L2-normalised when normalize. */
 cudaError_t bert_cuda_dense_pool (BertCudaDense *dense, BertDType dtype, float *embeddings,
     const void *hidden_states, const uint32_t *seq_offsets, const uint32_t *prompt_lengths,
-    uint32_t n_sequences, BertPooling pooling, int normalize, cudaStream_t stream);
+    uint32_t n_sequences, BertPoolings pooling, int normalize, cudaStream_t stream);
 
 G_END_DECLS
 

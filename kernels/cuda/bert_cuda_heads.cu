@@ -22,53 +22,68 @@ scale_to_unit_length (float *row, int n, float squares)
     row[i] *= inverse_norm;
 }
 
-/* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, hidden] fp32; prompt_lengths:
- * [n_sequences] or NULL. Block s pools sequence s without its first prompt_lengths[s]
- * tokens, as sentence-transformers' Pooling with those masked: the means and the last
- * token over none are zeros, max over none -inf, CLS the first token left, else the
- * sequence's first; weightedmean weighs the token at position p of its sequence by p + 1,
- * the prompt's positions counted (the CPU backend's pool_rows). Thread i handles columns
- * i, i + blockDim.x, ... so that the reads of one token row are coalesced. */
+/* One column of sequence [sequence_start, end) pooled by mode over the tokens from start:
+ * the means and the last token over none are zeros, max over none -inf, CLS the first
+ * token left, else the sequence's first; weightedmean weighs the token at position p of
+ * its sequence by p + 1, the prompt's positions counted (the CPU backend's pool_rows). */
+template <typename T>
+__device__ float
+pool_column (const T *hidden_states, uint32_t sequence_start, uint32_t start, uint32_t end, int hidden,
+    int column, BertPooling mode)
+{
+  if (mode == BERT_POOLING_CLS)
+    return to_float (hidden_states[(size_t) (start < end ? start : sequence_start) * hidden + column]);
+  if (mode == BERT_POOLING_LAST_TOKEN)
+    return start < end ? to_float (hidden_states[(size_t) (end - 1) * hidden + column]) : 0.0f;
+  if (mode == BERT_POOLING_MAX) {
+    float value = -INFINITY;
+    for (uint32_t token = start; token < end; token++)
+      value = fmaxf (value, to_float (hidden_states[(size_t) token * hidden + column]));
+    return value;
+  }
+  const int weighted = mode == BERT_POOLING_WEIGHTED_MEAN;
+  float value = 0.0f, weight_sum = 0.0f;
+  for (uint32_t token = start; token < end; token++) {
+    const float weight = weighted ? (float) (token - sequence_start + 1) : 1.0f;
+    value += weight * to_float (hidden_states[(size_t) token * hidden + column]);
+    weight_sum += weight;
+  }
+  if (end > start)
+    value /= mode == BERT_POOLING_MEAN_SQRT_LEN ? sqrtf (weight_sum) : weight_sum;
+  return value;
+}
+
+/* hidden_states: [n_tokens, hidden]; pooled: [n_sequences, pooling.n_modes * hidden]
+ * fp32; prompt_lengths: [n_sequences] or NULL. Block s pools sequence s without its first
+ * prompt_lengths[s] tokens, as sentence-transformers' Pooling with those masked, once
+ * per mode, mode m's values at columns [m * hidden, (m + 1) * hidden) as
+ * sentence-transformers concatenates them; normalize divides the whole row by its L2
+ * norm. Thread i handles columns i, i + blockDim.x, ... so that the reads of one token
+ * row are coalesced. */
 template <typename T>
 __global__ void
 pool_normalize (float *pooled, const T *hidden_states, const uint32_t *seq_offsets,
-    const uint32_t *prompt_lengths, int hidden, BertPooling pooling, int normalize)
+    const uint32_t *prompt_lengths, int hidden, BertPoolings pooling, int normalize)
 {
   const uint32_t sequence_start = seq_offsets[blockIdx.x];
   const uint32_t end = seq_offsets[blockIdx.x + 1];
   const uint32_t skip = prompt_lengths ? prompt_lengths[blockIdx.x] : 0;
   const uint32_t start = skip < end - sequence_start ? sequence_start + skip : end;
-  float *out = pooled + (size_t) blockIdx.x * hidden;
+  const int width = pooling.n_modes * hidden;
+  float *out = pooled + (size_t) blockIdx.x * width;
   float squares = 0.0f;
 
-  for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-    float value;
-    if (pooling == BERT_POOLING_CLS) {
-      value = to_float (hidden_states[(size_t) (start < end ? start : sequence_start) * hidden + i]);
-    } else if (pooling == BERT_POOLING_LAST_TOKEN) {
-      value = start < end ? to_float (hidden_states[(size_t) (end - 1) * hidden + i]) : 0.0f;
-    } else if (pooling == BERT_POOLING_MAX) {
-      value = -INFINITY;
-      for (uint32_t token = start; token < end; token++)
-        value = fmaxf (value, to_float (hidden_states[(size_t) token * hidden + i]));
-    } else {
-      const int weighted = pooling == BERT_POOLING_WEIGHTED_MEAN;
-      float weight_sum = 0.0f;
-      value = 0.0f;
-      for (uint32_t token = start; token < end; token++) {
-        const float weight = weighted ? (float) (token - sequence_start + 1) : 1.0f;
-        value += weight * to_float (hidden_states[(size_t) token * hidden + i]);
-        weight_sum += weight;
-      }
-      if (end > start)
-        value /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrtf (weight_sum) : weight_sum;
+  for (int m = 0; m < pooling.n_modes; m++) {
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+      const float value =
+          pool_column (hidden_states, sequence_start, start, end, hidden, i, pooling.modes[m]);
+      out[m * hidden + i] = value;
+      squares += value * value;
     }
-    out[i] = value;
-    squares += value * value;
   }
   /* normalize is uniform over the block, so every thread reaches block_sum's barriers. */
   if (normalize)
-    scale_to_unit_length (out, hidden, squares);
+    scale_to_unit_length (out, width, squares);
 }
 
 /* hidden_states: [n_tokens, hidden]; out: [n_sequences, hidden]. Block s copies the first
@@ -144,9 +159,11 @@ logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels, uint8
 template <typename T>
 static cudaError_t
 launch_pool_normalize (float *pooled, const void *hidden_states, const uint32_t *seq_offsets,
-    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling, int normalize,
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPoolings pooling, int normalize,
     cudaStream_t stream)
 {
+  if (pooling.n_modes < 1 || pooling.n_modes > BERT_MAX_POOLINGS)
+    return cudaErrorInvalidValue;
   if (n_sequences == 0)
     return cudaSuccess;
   /* grid: one block per sequence */
@@ -188,7 +205,7 @@ launch_logits_probs_argmax (float *logits_out, float *probs_out, int32_t *labels
 cudaError_t
 bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states,
     const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden,
-    BertPooling pooling, int normalize, cudaStream_t stream)
+    BertPoolings pooling, int normalize, cudaStream_t stream)
 {
   return BERT_CUDA_DISPATCH (dtype, launch_pool_normalize, pooled, hidden_states, seq_offsets, prompt_lengths,
       n_sequences, hidden, pooling, normalize, stream);

@@ -62,12 +62,13 @@ cudaError_t bert_cuda_attention_varlen (BertDType dtype, void *context, const vo
     const uint32_t *seq_offsets, uint32_t n_sequences, uint32_t max_seq_len, int n_heads, int head_dim,
     const float *position_bias, int bias_max_positions, cudaStream_t stream);
 
-/* pooled[s] (fp32) = the BertPooling of sequence s of hidden_states without
- * its first prompt_lengths[s] tokens (device, n_sequences entries, or NULL: none; as
- * BertPackedInput says), then divided by its L2 norm when normalize. */
+/* pooled[s] (fp32, pooling.n_modes * hidden values) = each mode of pooling over sequence
+ * s of hidden_states without its first prompt_lengths[s] tokens (device, n_sequences
+ * entries, or NULL: none; as BertPackedInput says), concatenated in pooling's order, then
+ * divided by its L2 norm when normalize. */
 cudaError_t bert_cuda_pool_normalize (BertDType dtype, float *pooled, const void *hidden_states,
     const uint32_t *seq_offsets, const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden,
-    BertPooling pooling, int normalize, cudaStream_t stream);
+    BertPoolings pooling, int normalize, cudaStream_t stream);
 
 /* out[s] = hidden_states[seq_offsets[s]]: each sequence's [CLS] row. */
 cudaError_t bert_cuda_gather_first_tokens (BertDType dtype, void *out, const void *hidden_states,

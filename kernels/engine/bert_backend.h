@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 /* Head and pooling as resolved from the model and the encoder options. */
 typedef struct {
   BertHead head;
-  BertPooling pooling;
+  BertPoolings pooling; /* the model's modes, or the one the options name */
   gboolean normalize;
   BertPrecision precision;
   int device_id;

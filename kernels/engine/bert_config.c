@@ -654,7 +654,7 @@ bert_config_load (BertConfig *config, gboolean *head_from_architectures, const c
         config->hidden_size);
     ok = FALSE;
   }
-  config->pooling = BERT_POOLING_MEAN;
+  config->pooling = bert_poolings_single (BERT_POOLING_MEAN);
   config->max_seq_length = config->max_position_embeddings;
   g_object_unref (parser);
   g_free (path);
@@ -686,14 +686,15 @@ static const struct {
   { "weightedmean", "pooling_mode_weightedmean_tokens", BERT_POOLING_WEIGHTED_MEAN },
   { "lasttoken", "pooling_mode_lasttoken", BERT_POOLING_LAST_TOKEN },
 };
+G_STATIC_ASSERT (G_N_ELEMENTS (pooling_modes) <= BERT_MAX_POOLINGS);
 
-/* Sets the pooling from one mode name of sentence-transformers 6's "pooling_mode". */
+/* Appends one mode name of sentence-transformers 6's "pooling_mode" to the pooling. */
 static gboolean
-set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
+add_pooling_mode (BertConfig *config, const char *mode, const char *path, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
     if (g_strcmp0 (mode, pooling_modes[i].name) == 0) {
-      config->pooling = pooling_modes[i].pooling;
+      config->pooling.modes[config->pooling.n_modes++] = pooling_modes[i].pooling;
       return TRUE;
     }
   }
@@ -710,24 +711,37 @@ set_pooling_mode (BertConfig *config, const char *mode, const char *path, GError
   return FALSE;
 }
 
+static const char *
+node_get_string_or_null (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+      ? json_node_get_string (node)
+      : NULL;
+}
+
 /* "pooling_mode": a mode name, or a list of them whose results sentence-transformers
- * concatenates: only a list of one is supported. */
+ * concatenates in the list's order (a mode may repeat). An empty list would make
+ * sentence-transformers fail on its first text, so it is refused here. */
 static gboolean
 read_pooling_mode (BertConfig *config, JsonNode *node, const char *path, GError **error)
 {
-  if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 1)
-    node = json_array_get_element (json_node_get_array (node), 0);
-  if (JSON_NODE_HOLDS_ARRAY (node)) {
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: pooling_mode lists %u modes; concatenated poolings are not supported", path,
-        json_array_get_length (json_node_get_array (node)));
+  JsonArray *modes;
+
+  config->pooling.n_modes = 0;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return add_pooling_mode (config, node_get_string_or_null (node), path, error);
+  modes = json_node_get_array (node);
+  if (json_array_get_length (modes) == 0 || json_array_get_length (modes) > BERT_MAX_POOLINGS) {
+    g_set_error (error, BERT_ENGINE_ERROR,
+        json_array_get_length (modes) == 0 ? BERT_ENGINE_ERROR_FORMAT : BERT_ENGINE_ERROR_UNSUPPORTED,
+        "%s: pooling_mode lists %u modes (only 1 to %d are supported)", path, json_array_get_length (modes),
+        BERT_MAX_POOLINGS);
     return FALSE;
   }
-  return set_pooling_mode (config,
-      JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-          ? json_node_get_string (node)
-          : NULL,
-      path, error);
+  for (guint i = 0; i < json_array_get_length (modes); i++)
+    if (!add_pooling_mode (config, node_get_string_or_null (json_array_get_element (modes, i)), path, error))
+      return FALSE;
+  return TRUE;
 }
 
 /* A flag that is neither a boolean nor null is refused: sentence-transformers tests its
@@ -749,30 +763,20 @@ check_pooling_flags_are_booleans (JsonObject *object, const char *path, GError *
 }
 
 /* Before sentence-transformers 6: one boolean per mode. None true is mean pooling, as
- * sentence-transformers 6 reads it; several true would concatenate their results. */
+ * sentence-transformers 6 reads it; several true concatenate their results in the
+ * order of pooling_modes. */
 static gboolean
 read_pooling_flags (BertConfig *config, JsonObject *object, const char *path, GError **error)
 {
-  GString *true_flags;
-  int n_modes = 0;
-
   if (!check_pooling_flags_are_booleans (object, path, error))
     return FALSE;
-  true_flags = g_string_new (NULL);
-  config->pooling = BERT_POOLING_MEAN;
-  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++) {
-    if (read_flag (object, pooling_modes[i].flag)) {
-      config->pooling = pooling_modes[i].pooling;
-      g_string_append_printf (true_flags, "%s%s", n_modes > 0 ? ", " : "", pooling_modes[i].flag);
-      n_modes++;
-    }
-  }
-  if (n_modes > 1)
-    g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_UNSUPPORTED,
-        "%s: %d pooling modes are true (%s); concatenated poolings are not supported", path, n_modes,
-        true_flags->str);
-  g_string_free (true_flags, TRUE);
-  return n_modes <= 1;
+  config->pooling.n_modes = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (pooling_modes); i++)
+    if (read_flag (object, pooling_modes[i].flag))
+      config->pooling.modes[config->pooling.n_modes++] = pooling_modes[i].pooling;
+  if (config->pooling.n_modes == 0)
+    config->pooling = bert_poolings_single (BERT_POOLING_MEAN);
+  return TRUE;
 }
 
 /* word_embedding_dimension (embedding_dimension from sentence-transformers 6) is the width of
@@ -926,7 +930,8 @@ check_dense_options (JsonObject *object, const char *path, GError **error)
 
 /* A Dense module's config.json; its in_features must be the width of what comes before it. */
 static gboolean
-read_dense_config (BertDenseConfig *dense, int in_width, const char *path, GError **error)
+read_dense_config (BertDenseConfig *dense, int in_width, const char *in_source, const char *path,
+    GError **error)
 {
   JsonParser *parser = bert_json_load (path, JSON_NODE_OBJECT, error);
   JsonObject *object;
@@ -938,15 +943,16 @@ read_dense_config (BertDenseConfig *dense, int in_width, const char *path, GErro
   object = parser_get_object (parser);
   bias = get_value (object, "bias", G_TYPE_BOOLEAN);
   dense->bias = bias == NULL || json_node_get_boolean (bias);
-  ok = read_size (object, path, "in_features", BERT_MAX_HIDDEN_SIZE, &dense->in_features, error)
+  ok = read_size (object, path, "in_features", BERT_MAX_HIDDEN_SIZE * BERT_MAX_POOLINGS, &dense->in_features,
+           error)
       && read_size (object, path, "out_features", BERT_MAX_HIDDEN_SIZE, &dense->out_features, error)
       && read_activation (object, path, &dense->activation, error)
       && check_dense_options (object, path, error);
   g_object_unref (parser);
   if (ok && dense->in_features != in_width) {
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_SHAPE,
-        "%s: in_features is %d, but the embedding before this module has %d values", path, dense->in_features,
-        in_width);
+        "%s: in_features is %d, but the embedding before this module has %d values (%s)", path,
+        dense->in_features, in_width, in_source);
     return FALSE;
   }
   return ok;
@@ -964,7 +970,7 @@ read_dense_module (BertConfig *config, const ModulesOrder *order, const char *fo
     const char *path, GError **error)
 {
   BertDenseConfig *dense = &config->dense[config->num_dense];
-  char *config_path;
+  char *config_path, *in_source;
   gboolean ok;
 
   if (!order->pooling_seen || config->normalize || config->num_dense == BERT_MAX_DENSE_MODULES) {
@@ -974,7 +980,12 @@ read_dense_module (BertConfig *config, const ModulesOrder *order, const char *fo
     return FALSE;
   }
   config_path = g_build_filename (folder, module_path, "config.json", NULL);
-  ok = read_dense_config (dense, bert_config_get_embedding_size (config), config_path, error);
+  in_source = config->num_dense > 0
+      ? g_strdup_printf ("the out_features of Dense module '%s'", config->dense[config->num_dense - 1].path)
+      : g_strdup_printf ("Pooling's %d mode%s of the hidden size %d", config->pooling.n_modes,
+          config->pooling.n_modes > 1 ? "s" : "", config->hidden_size);
+  ok = read_dense_config (dense, bert_config_get_embedding_size (config), in_source, config_path, error);
+  g_free (in_source);
   g_free (config_path);
   dense->path = g_build_filename (folder, module_path, NULL);
   config->num_dense++;

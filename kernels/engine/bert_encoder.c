@@ -198,6 +198,23 @@ check_options (const BertEncoderOptions *options, GError **error)
   return TRUE;
 }
 
+/* A Dense module takes the width the model's Pooling gives: one mode in place of a
+ * concatenation of several would feed it the wrong number of values. */
+static gboolean
+check_pooling_override (const BertModel *model, const BertEncoderOptions *options, GError **error)
+{
+  const BertConfig *config = &model->config;
+
+  if (options->pooling < 0 || config->num_dense == 0 || config->pooling.n_modes == 1)
+    return TRUE;
+  g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT,
+      "pooling %d (one mode) gives %d values, but %s's first Dense module (%s) takes in_features %d, "
+      "the %d modes of its Pooling concatenated: a model with Dense modules keeps its own pooling",
+      options->pooling, config->hidden_size, model->name, config->dense[0].path, config->dense[0].in_features,
+      config->pooling.n_modes);
+  return FALSE;
+}
+
 BertEncoder *
 bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **error)
 {
@@ -209,12 +226,13 @@ bert_encoder_new (BertModel *model, const BertEncoderOptions *options, GError **
     bert_encoder_options_init (&defaults);
     options = &defaults;
   }
-  if (!check_options (options, error))
+  if (!check_options (options, error) || !check_pooling_override (model, options, error))
     return NULL;
   encoder = g_new0 (BertEncoder, 1);
   encoder->model = bert_model_ref (model);
   encoder->settings.head = model->config.head;
-  encoder->settings.pooling = options->pooling >= 0 ? (BertPooling) options->pooling : model->config.pooling;
+  encoder->settings.pooling =
+      options->pooling >= 0 ? bert_poolings_single ((BertPooling) options->pooling) : model->config.pooling;
   encoder->settings.normalize = options->normalize >= 0 ? options->normalize : model->config.normalize;
   encoder->requested_precision = options->precision;
   encoder->settings.device_id = options->device_id;
@@ -291,10 +309,10 @@ bert_encoder_get_head (const BertEncoder *encoder)
   return encoder->settings.head;
 }
 
-BertPooling
+const BertPoolings *
 bert_encoder_get_pooling (const BertEncoder *encoder)
 {
-  return encoder->settings.pooling;
+  return &encoder->settings.pooling;
 }
 
 gboolean
@@ -493,7 +511,7 @@ allocate_output (BertJob *job, const BertEncoder *encoder)
   output->n_sequences = n_sequences;
   output->n_tokens = n_tokens;
   output->hidden_size = config->hidden_size;
-  output->embedding_size = bert_config_get_embedding_size (config);
+  output->embedding_size = bert_config_get_pooled_embedding_size (config, &encoder->settings.pooling);
   output->num_labels = config->num_labels;
   output->token_offset = g_memdup2 (job->batch.seq_offsets, (n_sequences + 1) * sizeof (uint32_t));
   switch (encoder->settings.head) {

@@ -106,7 +106,7 @@ typedef struct {
   BertDevice device;
   int device_id;
   BertPrecision precision;  /* default auto */
-  int pooling;              /* -1: the model's, else a BertPooling */
+  int pooling;              /* -1: the model's (one mode or several), else one BertPooling */
   int normalize;            /* -1: the model's, 0 or 1 */
   int n_threads;            /* CPU: 0 means all cores */
   BertRemoteOptions remote; /* BERT_DEVICE_REMOTE only */
@@ -170,7 +170,8 @@ typedef struct {
   uint32_t *token_offset; /* n_sequences + 1 entries */
   double compute_seconds; /* time the backend spent on this batch (CUDA: GPU time of the forward pass) */
   double enqueue_seconds; /* CUDA: host time spent enqueuing the batch; 0 on the CPU */
-  int embedding_size;     /* values per embedding: the last Dense module's out_features, else hidden_size */
+  int embedding_size;     /* values per embedding: the last Dense module's out_features, else
+                           * hidden_size times the pooling's modes */
 } BertBatchOutput;
 
 typedef struct _BertEncoder BertEncoder;
@@ -200,7 +201,7 @@ const char *bert_encoder_get_precision_fallback_reason (const BertEncoder *encod
 gsize bert_encoder_get_weights_bytes (const BertEncoder *encoder);
 /* The head and pooling in effect after the options' overrides. */
 BertHead bert_encoder_get_head (const BertEncoder *encoder);
-BertPooling bert_encoder_get_pooling (const BertEncoder *encoder);
+const BertPoolings *bert_encoder_get_pooling (const BertEncoder *encoder);
 gboolean bert_encoder_get_normalize (const BertEncoder *encoder);
 
 /* Submits a packed batch, read in place: its arrays must stay valid and unchanged

@@ -40,6 +40,25 @@ typedef enum {
 
 #define BERT_N_POOLINGS (BERT_POOLING_LAST_TOKEN + 1)
 
+/* Modes past this many in one Pooling module are refused (sentence-transformers takes any
+ * number, a mode may repeat; published models concatenate two or three). */
+#define BERT_MAX_POOLINGS 8
+
+/* The modes of a Pooling module, whose results sentence-transformers concatenates in this
+ * order: the embedding before any Dense module has n_modes * hidden_size values, mode i's
+ * at [i * hidden_size, (i + 1) * hidden_size). One mode is the common case. */
+typedef struct {
+  int n_modes;
+  BertPooling modes[BERT_MAX_POOLINGS];
+} BertPoolings;
+
+static inline BertPoolings
+bert_poolings_single (BertPooling mode)
+{
+  BertPoolings poolings = { 1, { mode } };
+  return poolings;
+}
+
 /* An activation function: the encoder layers' FFN activation (config.json's hidden_act,
  * DistilBERT's activation), that of a sentence-transformers Dense module
  * (torch.nn.modules.*), and the one between a sequence classifier's two Linear layers:
@@ -127,21 +146,30 @@ typedef struct {
   BertScoreFunction score_function; /* sequence classifiers' probs; token classifiers: softmax */
   /* "FILE: FIELD \"VALUE\"": the CrossEncoder activation_fn that chose score_function, or NULL */
   char *cross_encoder_activation;
-  BertPooling pooling; /* from 1_Pooling/config.json; mean when absent */
-  gboolean normalize;  /* 2_Normalize present in modules.json */
-  int max_seq_length;  /* the folder's limit, as sentence-transformers reads it
-                         * (bert_max_length.h), at most max_position_embeddings */
-  int num_dense;       /* Dense modules of modules.json, between Pooling and Normalize */
+  BertPoolings pooling; /* from 1_Pooling/config.json; mean when absent */
+  gboolean normalize;   /* 2_Normalize present in modules.json */
+  int max_seq_length;   /* the folder's limit, as sentence-transformers reads it
+                          * (bert_max_length.h), at most max_position_embeddings */
+  int num_dense;        /* Dense modules of modules.json, between Pooling and Normalize */
   BertDenseConfig dense[BERT_MAX_DENSE_MODULES];
   /* 1_Pooling/config.json's include_prompt false: pooling skips the prompt's tokens */
   gboolean pooling_excludes_prompt;
 } BertConfig;
 
-/* The width of an encoder's embedding: the last Dense module's out_features, else hidden_size. */
+/* The width of an embedding pooled by poolings: the last Dense module's out_features,
+ * else n_modes * hidden_size. */
+static inline int
+bert_config_get_pooled_embedding_size (const BertConfig *config, const BertPoolings *poolings)
+{
+  return config->num_dense > 0 ? config->dense[config->num_dense - 1].out_features
+                               : poolings->n_modes * config->hidden_size;
+}
+
+/* The width of an encoder's embedding under the model's own pooling. */
 static inline int
 bert_config_get_embedding_size (const BertConfig *config)
 {
-  return config->num_dense > 0 ? config->dense[config->num_dense - 1].out_features : config->hidden_size;
+  return bert_config_get_pooled_embedding_size (config, &config->pooling);
 }
 
 /* Weight matrices are stored as in PyTorch's nn.Linear: [out_features, in_features]. */

@@ -344,7 +344,9 @@ remote_create (const BertModel *model, const BertBackendSettings *settings, GErr
   state->timeout_ms = options->timeout_ms;
   state->retries = options->retries;
   state->head = settings->head;
-  state->pooling = settings->pooling;
+  /* The wire names one mode, or -1: the server model's own, which concatenates the same
+   * modes where it is this folder's model (the response's width is checked). */
+  state->pooling = settings->pooling.n_modes == 1 ? (int) settings->pooling.modes[0] : -1;
   state->normalize = settings->normalize;
   state->idle_handles = g_async_queue_new_full ((GDestroyNotify) curl_easy_cleanup);
   g_mutex_init (&state->cancel_lock);

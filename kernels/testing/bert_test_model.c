@@ -47,7 +47,7 @@ fill_config (BertConfig *config, const BertTestModelSpec *spec)
     config->id2label[i] = g_strdup_printf ("label%d", i);
   config->score_function =
       spec->head != BERT_HEAD_ENCODER && spec->multi_label ? BERT_SCORES_SIGMOID : BERT_SCORES_SOFTMAX;
-  config->pooling = spec->sentence_transformers ? spec->pooling : BERT_POOLING_MEAN;
+  config->pooling = bert_poolings_single (spec->sentence_transformers ? spec->pooling : BERT_POOLING_MEAN);
   config->normalize = spec->sentence_transformers && spec->normalize;
   config->max_seq_length = spec->max_position_embeddings;
 }

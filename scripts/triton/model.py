@@ -33,6 +33,7 @@ def load_library(path):
     library.bert_serve_close.argtypes = [ctypes.c_void_p]
     for name in ("bert_serve_head", "bert_serve_hidden_size", "bert_serve_num_labels"):
         getattr(library, name).argtypes = [ctypes.c_void_p]
+    library.bert_serve_embedding_size.argtypes = [ctypes.c_void_p, ctypes.c_int]
     library.bert_serve_run.argtypes = [
         ctypes.c_void_p, ctypes.c_int, ctypes.c_int, INT32_P, INT32_P, INT32_P,
         ctypes.c_uint32, ctypes.c_uint32, FLOAT_P, FLOAT_P, FLOAT_P, INT32_P, UINT8_P,
@@ -54,7 +55,6 @@ class TritonPythonModel:
             raise pb_utils.TritonModelException(
                 f"gst-bert model {parameters['GST_BERT_MODEL_DIR']}: {error.value.decode()}")
         self.head = self.library.bert_serve_head(self.serve)
-        self.hidden_size = self.library.bert_serve_hidden_size(self.serve)
         self.num_labels = self.library.bert_serve_num_labels(self.serve)
 
     def finalize(self):
@@ -91,7 +91,7 @@ class TritonPythonModel:
             raise ValueError(f"IDS has {ids.size} tokens, TYPE_IDS {type_ids.size}, "
                              f"LENGTHS {lengths.size} sequences: need equal ids and type ids "
                              f"and at least one sequence")
-        outputs = self.allocate(lengths.size, ids.size)
+        outputs = self.allocate(lengths.size, ids.size, pooling)
         error = ctypes.create_string_buffer(ERROR_SIZE)
         status = self.library.bert_serve_run(
             self.serve, pooling, normalize, pointer(ids, INT32_P), pointer(type_ids, INT32_P),
@@ -106,9 +106,10 @@ class TritonPythonModel:
             raise ValueError(error.value.decode(errors="replace"))
         return [pb_utils.Tensor(name, array) for name, array in outputs.items()]
 
-    def allocate(self, n_sequences, n_tokens):
+    def allocate(self, n_sequences, n_tokens, pooling):
         if self.head == HEAD_ENCODER:
-            return {"EMBEDDING": numpy.zeros((n_sequences, self.hidden_size), numpy.float32)}
+            width = self.library.bert_serve_embedding_size(self.serve, pooling)
+            return {"EMBEDDING": numpy.zeros((n_sequences, width), numpy.float32)}
         if self.head == HEAD_SEQUENCE_CLASSIFIER:
             return {"LOGITS": numpy.zeros((n_sequences, self.num_labels), numpy.float32),
                     "PROBS": numpy.zeros((n_sequences, self.num_labels), numpy.float32),

@@ -112,41 +112,60 @@ cpu_attention_varlen (float *context, const float *query_key_value, const uint32
   }
 }
 
-/* As sentence-transformers' Pooling with the prompt's positions of the attention mask
- * zeroed: over none left, the means and the last token are zeros, max -inf and CLS the
- * sequence's first row; weightedmean weighs position p by p + 1, the prompt's counted. */
+/* One mode of sentence-transformers' Pooling over sequence s, with the prompt's positions
+ * of the attention mask zeroed: over none left, the means and the last token are zeros,
+ * max -inf and CLS the sequence's first row; weightedmean weighs position p by p + 1, the
+ * prompt's counted. */
+static void
+pool_one_mode (double *out, const float *hidden_states, uint32_t first, uint32_t start, uint32_t end,
+    int hidden, BertPooling pooling)
+{
+  gboolean sums =
+      pooling != BERT_POOLING_CLS && pooling != BERT_POOLING_MAX && pooling != BERT_POOLING_LAST_TOKEN;
+
+  for (int i = 0; i < hidden; i++) {
+    double value = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0, weights = 0.0;
+    if (pooling == BERT_POOLING_CLS)
+      value = hidden_states[(size_t) (start < end ? start : first) * hidden + i];
+    if (pooling == BERT_POOLING_LAST_TOKEN && start < end)
+      value = hidden_states[(size_t) (end - 1) * hidden + i];
+    for (uint32_t t = start; pooling == BERT_POOLING_MAX && t < end; t++)
+      value = fmax (value, hidden_states[(size_t) t * hidden + i]);
+    for (uint32_t t = start; sums && t < end; t++) {
+      double weight = pooling == BERT_POOLING_WEIGHTED_MEAN ? t - first + 1.0 : 1.0;
+      value += weight * hidden_states[(size_t) t * hidden + i];
+      weights += weight;
+    }
+    if (sums && end > start)
+      value /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrt (weights) : weights;
+    out[i] = value;
+  }
+}
+
+/* Each mode of pooling over each sequence, concatenated in pooling's order, the row then
+ * L2-normalised as a whole when normalize (sentence-transformers' Pooling, then Normalize). */
 void
 cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
-    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling, gboolean normalize)
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, const BertPoolings *pooling,
+    gboolean normalize)
 {
+  size_t width = (size_t) pooling->n_modes * hidden;
+  double *row = g_new (double, width);
+
   for (uint32_t s = 0; s < n_sequences; s++) {
     uint32_t skip = prompt_lengths ? MIN (prompt_lengths[s], seq_offsets[s + 1] - seq_offsets[s]) : 0;
-    uint32_t start = seq_offsets[s] + skip, end = seq_offsets[s + 1];
-    gboolean sums =
-        pooling != BERT_POOLING_CLS && pooling != BERT_POOLING_MAX && pooling != BERT_POOLING_LAST_TOKEN;
-    float *out = pooled + (size_t) s * hidden;
+    float *out = pooled + s * width;
     double squares = 0.0;
-    for (int i = 0; i < hidden; i++) {
-      double value = pooling == BERT_POOLING_MAX ? -INFINITY : 0.0, weights = 0.0;
-      if (pooling == BERT_POOLING_CLS)
-        value = hidden_states[(size_t) (start < end ? start : seq_offsets[s]) * hidden + i];
-      if (pooling == BERT_POOLING_LAST_TOKEN && start < end)
-        value = hidden_states[(size_t) (end - 1) * hidden + i];
-      for (uint32_t t = start; pooling == BERT_POOLING_MAX && t < end; t++)
-        value = fmax (value, hidden_states[(size_t) t * hidden + i]);
-      for (uint32_t t = start; sums && t < end; t++) {
-        double weight = pooling == BERT_POOLING_WEIGHTED_MEAN ? t - seq_offsets[s] + 1.0 : 1.0;
-        value += weight * hidden_states[(size_t) t * hidden + i];
-        weights += weight;
-      }
-      if (sums && end > start)
-        value /= pooling == BERT_POOLING_MEAN_SQRT_LEN ? sqrt (weights) : weights;
-      out[i] = (float) value;
-      squares += value * value;
-    }
-    for (int i = 0; normalize && i < hidden; i++)
-      out[i] = (float) (out[i] / fmax (sqrt (squares), 1e-12));
+
+    for (int m = 0; m < pooling->n_modes; m++)
+      pool_one_mode (row + (size_t) m * hidden, hidden_states, seq_offsets[s], seq_offsets[s] + skip,
+          seq_offsets[s + 1], hidden, pooling->modes[m]);
+    for (size_t i = 0; i < width; i++)
+      squares += row[i] * row[i];
+    for (size_t i = 0; i < width; i++)
+      out[i] = (float) (normalize ? row[i] / fmax (sqrt (squares), 1e-12) : row[i]);
   }
+  g_free (row);
 }
 
 void

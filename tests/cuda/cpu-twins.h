@@ -21,9 +21,10 @@ void cpu_bias_relu (float *x, const float *bias, uint32_t n_rows, int n_cols);
 /* position_bias: NULL, or [n_heads, 2 * bias_max_positions - 1] (bert_position_bias_row). */
 void cpu_attention_varlen (float *context, const float *query_key_value, const uint32_t *seq_offsets,
     uint32_t n_sequences, int n_heads, int head_dim, const float *position_bias, int bias_max_positions);
-/* prompt_lengths: NULL, or the leading tokens of each sequence pooling leaves out. */
+/* prompt_lengths: NULL, or the leading tokens of each sequence pooling leaves out;
+ * pooled: [n_sequences, pooling->n_modes * hidden]. */
 void cpu_pool_normalize (float *pooled, const float *hidden_states, const uint32_t *seq_offsets,
-    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, BertPooling pooling,
+    const uint32_t *prompt_lengths, uint32_t n_sequences, int hidden, const BertPoolings *pooling,
     gboolean normalize);
 void cpu_gather_first_tokens (float *out, const float *hidden_states, const uint32_t *seq_offsets,
     uint32_t n_sequences, int hidden);

@@ -6,7 +6,8 @@
  * model whose hidden and intermediate sizes are not multiples of 8 (GEMM rows without
  * 16-byte alignment) gives the CPU's results in FP32, FP16 and BF16, and so does a
  * sentence-transformers folder with two Dense modules and Normalize (tests/data/st-modules/dense),
- * and one that pools without the prompt's tokens (tests/data/st-modules/prompt-bert).
+ * and one that pools without the prompt's tokens (tests/data/st-modules/prompt-bert), and
+ * the folders whose Pooling concatenates modes (tests/engine/data/concat-pooling).
  */
 #include <math.h>
 #include <string.h>
@@ -329,6 +330,57 @@ test_prompt_pooling_matches_the_cpu (void)
   g_free (folder);
 }
 
+/* The folders of tests/engine/data/concat-pooling (whose CPU results match
+ * sentence-transformers: engine-concat-pooling-*): Pooling modes concatenated, one folder
+ * without the prompt's tokens, one with a Dense module after; CUDA gives the CPU's
+ * embeddings, as wide. */
+static void
+test_concatenated_pooling_matches_the_cpu (void)
+{
+  const char *names[] = { "cls-mean", "mean-max-prompt", "max-mean-lasttoken-dense" };
+  const uint32_t seq_offsets[] = { 0, 2, 13, 33, 42 }, prompt_lengths[] = { 0, 3, 7, 8 };
+  int32_t ids[42];
+  BertPackedInput input = { 4, ids, NULL, seq_offsets, prompt_lengths };
+
+  if (!have_gpu) {
+    g_test_skip ("no CUDA GPU");
+    return;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    char *folder =
+        g_build_filename (BERT_TEST_DATA_DIR, "..", "engine", "data", "concat-pooling", names[i], NULL);
+    GError *error = NULL;
+    BertModel *model = bert_model_load (folder, &error);
+    BertEncoderOptions options;
+    BertEncoder *cpu, *cuda;
+    BertJob *cpu_job, *cuda_job;
+
+    g_assert_no_error (error);
+    for (int t = 0; t < 42; t++)
+      ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
+    bert_encoder_options_init (&options);
+    options.device = BERT_DEVICE_CPU;
+    cpu = bert_encoder_new (model, &options, &error);
+    g_assert_no_error (error);
+    options.device = BERT_DEVICE_CUDA;
+    options.precision = BERT_PRECISION_FP32;
+    cuda = bert_encoder_new (model, &options, &error);
+    g_assert_no_error (error);
+    cpu_job = run_packed (cpu, &input);
+    cuda_job = run_packed (cuda, &input);
+    g_assert_cmpint (bert_job_get_output (cuda_job)->embedding_size, ==,
+        bert_config_get_embedding_size (&model->config));
+    assert_matches_cpu (bert_job_get_output (cuda_job), bert_job_get_output (cpu_job), BERT_HEAD_ENCODER,
+        0.99999, names[i]);
+    bert_job_free (cuda_job);
+    bert_job_free (cpu_job);
+    bert_encoder_free (cuda);
+    bert_encoder_free (cpu);
+    bert_model_unref (model);
+    g_free (folder);
+  }
+}
+
 static void
 test_odd_shapes_match_the_cpu (void)
 {
@@ -362,6 +414,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/engine/odd_shapes_match_the_cpu", test_odd_shapes_match_the_cpu);
   g_test_add_func ("/cuda/engine/dense_modules_match_the_cpu", test_dense_modules_match_the_cpu);
   g_test_add_func ("/cuda/engine/prompt_pooling_matches_the_cpu", test_prompt_pooling_matches_the_cpu);
+  g_test_add_func ("/cuda/engine/concatenated_pooling_matches_the_cpu",
+      test_concatenated_pooling_matches_the_cpu);
   status = g_test_run ();
   bert_test_model_remove (model_folder);
   g_free (model_folder);

@@ -36,6 +36,8 @@ test_batch_init (TestBatch *test_batch, GRand *rand, uint32_t n_sequences, int v
 {
   BertPackedBatch *batch = &test_batch->batch;
 
+  /* Fields the test does not set (prompt_lengths) are NULL, not the stack's garbage. */
+  memset (test_batch, 0, sizeof *test_batch);
   test_batch->offsets = g_new (uint32_t, n_sequences + 1);
   test_batch->offsets[0] = 0;
   for (uint32_t s = 0; s < n_sequences; s++)

@@ -339,24 +339,29 @@ test_attention_varlen (gconstpointer data)
 
 /* prompt_lengths: NULL, or one per sequence of lengths. */
 static void
-check_pool (BertDType dtype, BertPooling pooling, gboolean normalize, const uint32_t *prompt_lengths)
+check_pool (BertDType dtype, const BertPoolings *pooling, gboolean normalize, const uint32_t *prompt_lengths)
 {
   const uint32_t lengths[] = { 1, 5, 40, 128, 3 };
   const int hidden = 384;
   uint32_t n_sequences = G_N_ELEMENTS (lengths), n_tokens, max_len;
   uint32_t *offsets = offsets_for (lengths, n_sequences, &n_tokens, &max_len);
-  size_t n_out = (size_t) n_sequences * hidden;
-  GRand *rand = g_rand_new_with_seed (pooling * 2 + normalize);
+  size_t n_out = (size_t) n_sequences * pooling->n_modes * hidden;
+  GRand *rand = g_rand_new_with_seed (pooling->modes[0] * 2 + normalize + 16 * pooling->n_modes);
   float *states = random_rounded (rand, dtype, (size_t) n_tokens * hidden, -3, 3);
   float *want = host_floats (n_out), *got = host_floats (n_out);
   float *pooled = device_alloc (n_out * sizeof (float));
-  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %d normalize %d%s",
-      cuda_test_dtype_name (dtype), pooling, normalize, prompt_lengths ? " without prompts" : ""));
+  GString *modes = g_string_new (NULL);
+
+  for (int m = 0; m < pooling->n_modes; m++)
+    g_string_append_printf (modes, "%s%d", m > 0 ? "+" : "", pooling->modes[m]);
+  char *what = on_host (g_strdup_printf ("pool_normalize %s pooling %s normalize %d%s",
+      cuda_test_dtype_name (dtype), modes->str, normalize, prompt_lengths ? " without prompts" : ""));
+  g_string_free (modes, TRUE);
 
   CHECK_CUDA (bert_cuda_pool_normalize (dtype, pooled, upload (dtype, states, (size_t) n_tokens * hidden),
       upload_bytes (offsets, (n_sequences + 1) * sizeof (uint32_t)),
       prompt_lengths ? upload_bytes (prompt_lengths, n_sequences * sizeof (uint32_t)) : NULL, n_sequences,
-      hidden, pooling, normalize, NULL));
+      hidden, *pooling, normalize, NULL));
   CHECK_CUDA (cudaMemcpy (got, pooled, n_out * sizeof (float), cudaMemcpyDeviceToHost));
   cpu_pool_normalize (want, states, offsets, prompt_lengths, n_sequences, hidden, pooling, normalize);
   /* fp32 output from fp32 sums: the F32 tolerance whatever the storage. */
@@ -369,21 +374,39 @@ static void
 test_pool_normalize (gconstpointer data)
 {
   BertDType dtype = *(const BertDType *) data;
-  const BertPooling poolings[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX,
+  const BertPooling modes[] = { BERT_POOLING_MEAN, BERT_POOLING_CLS, BERT_POOLING_MAX,
     BERT_POOLING_MEAN_SQRT_LEN, BERT_POOLING_WEIGHTED_MEAN, BERT_POOLING_LAST_TOKEN };
+  /* Concatenations as sentence-transformers' Pooling makes them: each mode's values
+   * after the previous one's, the whole row normalised. */
+  const BertPoolings concatenated[] = {
+    { 2, { BERT_POOLING_CLS, BERT_POOLING_MEAN } },
+    { 3, { BERT_POOLING_MEAN, BERT_POOLING_WEIGHTED_MEAN, BERT_POOLING_LAST_TOKEN } },
+    { 6,
+        { BERT_POOLING_CLS, BERT_POOLING_MEAN, BERT_POOLING_MEAN_SQRT_LEN, BERT_POOLING_WEIGHTED_MEAN,
+            BERT_POOLING_LAST_TOKEN, BERT_POOLING_MEAN } },
+  };
+  /* max among others, with prompts that leave it a token in every sequence */
+  const BertPoolings with_max = { 3, { BERT_POOLING_MEAN, BERT_POOLING_MAX, BERT_POOLING_LAST_TOKEN } };
 
   /* Prompts of none, some, most and (all but max) all of a sequence's tokens: max over no
    * token is -inf, which the comparison cannot take (the test below checks it). */
   const uint32_t prompt_lengths[] = { 0, 2, 5, 100, 3 }, max_prompt_lengths[] = { 0, 2, 5, 100, 2 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (poolings); i++) {
-    const uint32_t *prompts = poolings[i] == BERT_POOLING_MAX ? max_prompt_lengths : prompt_lengths;
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    const uint32_t *prompts = modes[i] == BERT_POOLING_MAX ? max_prompt_lengths : prompt_lengths;
+    BertPoolings pooling = bert_poolings_single (modes[i]);
 
-    check_pool (dtype, poolings[i], FALSE, NULL);
-    check_pool (dtype, poolings[i], TRUE, NULL);
-    check_pool (dtype, poolings[i], FALSE, prompts);
-    check_pool (dtype, poolings[i], TRUE, prompts);
+    check_pool (dtype, &pooling, FALSE, NULL);
+    check_pool (dtype, &pooling, TRUE, NULL);
+    check_pool (dtype, &pooling, FALSE, prompts);
+    check_pool (dtype, &pooling, TRUE, prompts);
   }
+  for (guint i = 0; i < G_N_ELEMENTS (concatenated); i++) {
+    check_pool (dtype, &concatenated[i], FALSE, NULL);
+    check_pool (dtype, &concatenated[i], TRUE, prompt_lengths);
+  }
+  check_pool (dtype, &with_max, TRUE, max_prompt_lengths);
+  check_pool (dtype, &with_max, FALSE, NULL);
 }
 
 /* sentence-transformers' max over an all-masked sequence: -inf in every column. */
@@ -397,7 +420,7 @@ test_pool_max_without_tokens (void)
 
   CHECK_CUDA (bert_cuda_pool_normalize (BERT_DTYPE_F32, pooled, upload (BERT_DTYPE_F32, states, 6),
       upload_bytes (offsets, sizeof offsets), upload_bytes (prompt_lengths, sizeof prompt_lengths), 1, hidden,
-      BERT_POOLING_MAX, FALSE, NULL));
+      bert_poolings_single (BERT_POOLING_MAX), FALSE, NULL));
   CHECK_CUDA (cudaMemcpy (got, pooled, sizeof got, cudaMemcpyDeviceToHost));
   for (int i = 0; i < hidden; i++)
     g_assert_true (isinf (got[i]) && got[i] < 0);

@@ -52,8 +52,8 @@ engine_test_copy_model (const char *source)
   return folder;
 }
 
-void
-engine_test_copy_without_safetensors (const char *source, const char *target)
+static void
+copy_tree (const char *source, const char *target, gboolean with_safetensors)
 {
   GDir *dir = g_dir_open (source, 0, NULL);
   const char *name;
@@ -66,8 +66,8 @@ engine_test_copy_without_safetensors (const char *source, const char *target)
     gsize length;
 
     if (g_file_test (from, G_FILE_TEST_IS_DIR))
-      engine_test_copy_without_safetensors (from, to);
-    else if (strcmp (name, "model.safetensors") != 0) {
+      copy_tree (from, to, with_safetensors);
+    else if (with_safetensors || strcmp (name, "model.safetensors") != 0) {
       g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
       g_assert_true (g_file_set_contents (to, contents, length, NULL));
       g_free (contents);
@@ -76,6 +76,26 @@ engine_test_copy_without_safetensors (const char *source, const char *target)
     g_free (to);
   }
   g_dir_close (dir);
+}
+
+void
+engine_test_copy_without_safetensors (const char *source, const char *target)
+{
+  copy_tree (source, target, FALSE);
+}
+
+char *
+engine_test_copy_folder (const char *source)
+{
+  GError *error = NULL;
+  char *folder = g_dir_make_tmp ("gst-bert-engine-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  copy_tree (source, folder, TRUE);
+  if (made_folders == NULL)
+    made_folders = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (made_folders, g_strdup (folder));
+  return folder;
 }
 
 void

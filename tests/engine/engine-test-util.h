@@ -14,9 +14,13 @@ char *engine_test_make_model (const BertTestModelSpec *spec);
 /* A temporary copy of the config.json, model.safetensors and vocab.txt of the model
  * folder source (one of data/families), removed by engine_test_cleanup. */
 char *engine_test_copy_model (const char *source);
+/* A copy of the folder source, folders and all, in a new temporary folder removed by
+ * engine_test_cleanup. */
+char *engine_test_copy_folder (const char *source);
 /* Copies the files of source into target, folders and all, but model.safetensors. */
 void engine_test_copy_without_safetensors (const char *source, const char *target);
-/* Removes every folder engine_test_make_model or engine_test_copy_model made. */
+/* Removes every folder engine_test_make_model, engine_test_copy_model or
+ * engine_test_copy_folder made. */
 void engine_test_cleanup (void);
 
 char *engine_test_read_file (const char *folder, const char *name, gsize *length);

@@ -332,22 +332,63 @@ test_invalid_pooling_json (void)
   g_free (folder);
 }
 
-/* Two of the modes added with weightedmean and lasttoken: sentence-transformers would
- * concatenate them, in its order (mean_sqrt_len_tokens, weightedmean, lasttoken). */
+/* "pooling_mode" lists: sentence-transformers fails on an empty one at its first text, and
+ * takes only mode names; lists past BERT_MAX_POOLINGS are not supported. */
 static void
-test_unsupported_pooling (void)
+test_pooling_mode_lists_refused (void)
 {
   char *folder = engine_test_make_model (NULL);
 
-  engine_test_replace_in_file (folder, "1_Pooling/config.json",
-      "\"pooling_mode_mean_sqrt_len_tokens\": false", "\"pooling_mode_mean_sqrt_len_tokens\": true");
-  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_lasttoken\": false",
-      "\"pooling_mode_lasttoken\": true");
+  engine_test_write_file (folder, "1_Pooling/config.json", "{\"pooling_mode\": []}", -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "1_Pooling/config.json", "lists 0 modes", NULL);
+  engine_test_write_file (folder, "1_Pooling/config.json",
+      "{\"pooling_mode\": [\"mean\", \"max\", \"cls\", \"mean\", \"max\", \"cls\", \"mean\", \"max\", "
+      "\"cls\"]}",
+      -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "lists 9 modes",
+      "only 1 to 8", NULL);
+  engine_test_write_file (folder, "1_Pooling/config.json", "{\"pooling_mode\": [\"mean\", 3]}", -1);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "(not a string)", NULL);
+  engine_test_write_file (folder, "1_Pooling/config.json", "{\"pooling_mode\": [\"cls\", \"mean_tokens\"]}",
+      -1);
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json",
-      "3 pooling modes are true",
-      "pooling_mode_mean_tokens, pooling_mode_mean_sqrt_len_tokens, pooling_mode_lasttoken", "concatenated",
-      NULL);
+      "pooling_mode mean_tokens", NULL);
   g_free (folder);
+}
+
+/* A Dense module after a concatenating Pooling takes its modes x hidden values: a
+ * module saved for another pooling names both numbers. */
+static void
+test_dense_in_features_not_the_concatenation (void)
+{
+  char *folder = engine_test_copy_folder (ENGINE_TEST_DATA_DIR "/concat-pooling/max-mean-lasttoken-dense");
+
+  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_max_tokens\": true",
+      "\"pooling_mode_max_tokens\": false");
+  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "2_Dense/config.json", "in_features is 48",
+      "has 32 values", "2 modes of the hidden size 16", NULL);
+  g_free (folder);
+}
+
+/* bert-infer's pooling names one mode; a Dense module after several takes their
+ * concatenation, so the override is refused there (and taken where no Dense follows). */
+static void
+test_one_mode_override_before_dense (void)
+{
+  BertModel *model = assert_load_succeeds (ENGINE_TEST_DATA_DIR "/concat-pooling/max-mean-lasttoken-dense");
+  BertEncoderOptions options;
+  GError *error = NULL;
+
+  bert_encoder_options_init (&options);
+  options.device = BERT_DEVICE_CPU;
+  options.pooling = BERT_POOLING_MEAN;
+  g_assert_null (bert_encoder_new (model, &options, &error));
+  g_assert_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_INPUT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "in_features 48"));
+  g_assert_nonnull (strstr (error->message, "the 3 modes"));
+  g_clear_error (&error);
+  bert_model_unref (model);
 }
 
 /* sentence-transformers would read "false" as true, as Python's truth test does. */
@@ -413,17 +454,6 @@ test_pooling_output_key (void)
       "\"pooling_mode_mean_sqrt_len_tokens\": false, \"output_key\": \"query_embedding\"");
   assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "output_key",
       "query_embedding", NULL);
-  g_free (folder);
-}
-
-static void
-test_pooling_several_modes (void)
-{
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "1_Pooling/config.json", "\"pooling_mode_cls_token\": false",
-      "\"pooling_mode_cls_token\": true");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "concatenated", NULL);
   g_free (folder);
 }
 
@@ -1158,7 +1188,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/invalid-pooling-json", test_invalid_pooling_json);
   g_test_add_func ("/engine/errors/deeply-nested-json", test_deeply_nested_json);
   g_test_add_func ("/engine/errors/json-glib-misreadings", test_json_glib_misreadings);
-  g_test_add_func ("/engine/errors/unsupported-pooling", test_unsupported_pooling);
+  g_test_add_func ("/engine/errors/pooling-mode-lists-refused", test_pooling_mode_lists_refused);
+  g_test_add_func ("/engine/errors/dense-in-features-not-the-concatenation",
+      test_dense_in_features_not_the_concatenation);
+  g_test_add_func ("/engine/errors/one-mode-override-before-dense", test_one_mode_override_before_dense);
   g_test_add_func ("/engine/errors/pooling-dimension-not-the-hidden-size",
       test_pooling_dimension_not_the_hidden_size);
   g_test_add_func ("/engine/errors/second-transformer-module", test_second_transformer_module);
@@ -1171,7 +1204,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/errors/unsupported-hidden-act", test_unsupported_hidden_act);
   g_test_add_func ("/engine/errors/pooling-output-key", test_pooling_output_key);
   g_test_add_func ("/engine/errors/transformer-module-path", test_transformer_module_path);
-  g_test_add_func ("/engine/errors/pooling-several-modes", test_pooling_several_modes);
   g_test_add_func ("/engine/errors/cross-encoder-activation", test_cross_encoder_activation);
   g_test_add_func ("/engine/errors/unknown-problem-type", test_unknown_problem_type);
   g_test_add_func ("/engine/errors/decoder", test_decoder);

@@ -6,7 +6,8 @@
  *
  * Each line holds ids, type_ids and the expected outputs of one input, in the format of
  * shared/reference/encoder/NAME.jsonl: embedding, or logits, probs and label, or
- * token_logits and token_labels. Every line is run alone and checked against its
+ * token_logits and token_labels; and prompt_length where its ids begin with a prompt's
+ * (the engine's BertPackedInput.prompt_lengths). Every line is run alone and checked against its
  * reference (embeddings: cosine >= 0.99999 and max abs diff <= T; logits and probs:
  * max abs diff <= T; labels equal unless the reference's own top logits tie within T;
  * T is 1e-4 unless given); for sentence encoders also the last hidden state of the first
@@ -29,6 +30,7 @@
 
 typedef struct {
   GArray *ids, *type_ids; /* int32_t */
+  uint32_t prompt_length; /* the line's prompt_length, else 0 */
   JsonObject *expected;
 } Line;
 
@@ -106,21 +108,13 @@ read_lines (const char *path, GError **error)
     line->expected = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
     line->ids = int_array (line->expected, "ids");
     line->type_ids = int_array (line->expected, "type_ids");
+    line->prompt_length = json_object_get_int_member_with_default (line->expected, "prompt_length", 0);
     g_ptr_array_add (lines, line);
     g_object_unref (parser);
   }
   g_strfreev (texts);
   g_free (contents);
   return lines;
-}
-
-static BertSequence
-line_sequence (const Line *line)
-{
-  BertSequence sequence = { (const int32_t *) line->ids->data, (const int32_t *) line->type_ids->data,
-    line->ids->len };
-
-  return sequence;
 }
 
 static void
@@ -162,18 +156,47 @@ result_clear (Result *result)
   g_array_unref (result->labels);
 }
 
+/* lines[indices[k]] for k < n packed end to end, with their prompt lengths where a line
+ * has one (pooling then leaves those tokens out where the model says so). */
+static BertJob *
+submit_batch (BertEncoder *encoder, GPtrArray *lines, const guint *indices, guint n, GError **error)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int32_t)),
+         *type_ids = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  uint32_t *offsets = g_new (uint32_t, n + 1), *prompt_lengths = g_new (uint32_t, n);
+  gboolean has_prompts = FALSE;
+  BertPackedInput input;
+  BertJob *job;
+
+  offsets[0] = 0;
+  for (guint k = 0; k < n; k++) {
+    const Line *line = g_ptr_array_index (lines, indices[k]);
+
+    g_array_append_vals (ids, line->ids->data, line->ids->len);
+    g_array_append_vals (type_ids, line->type_ids->data, line->type_ids->len);
+    offsets[k + 1] = ids->len;
+    prompt_lengths[k] = line->prompt_length;
+    has_prompts |= line->prompt_length > 0;
+  }
+  input = (BertPackedInput){ n, (const int32_t *) ids->data, (const int32_t *) type_ids->data, offsets,
+    has_prompts ? prompt_lengths : NULL };
+  job = bert_encoder_submit_packed (encoder, &input, error);
+  if (job != NULL && !bert_job_wait (job, error))
+    g_clear_pointer (&job, bert_job_free);
+  g_array_unref (ids);
+  g_array_unref (type_ids);
+  g_free (offsets);
+  g_free (prompt_lengths);
+  return job;
+}
+
 /* Runs lines[indices[k]] for k < n as one batch; results[indices[k]] gets each result. */
 static gboolean
 run_batch (BertEncoder *encoder, GPtrArray *lines, const guint *indices, guint n, Result *results)
 {
-  BertSequence *sequences = g_new (BertSequence, n);
   GError *error = NULL;
-  BertJob *job;
+  BertJob *job = submit_batch (encoder, lines, indices, n, &error);
 
-  for (guint k = 0; k < n; k++)
-    sequences[k] = line_sequence (g_ptr_array_index (lines, indices[k]));
-  job = bert_encoder_run (encoder, sequences, n, &error);
-  g_free (sequences);
   if (job == NULL) {
     fail ("batch of %u failed: %s", n, error->message);
     g_error_free (error);

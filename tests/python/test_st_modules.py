@@ -226,9 +226,16 @@ class BrokenFolders(unittest.TestCase):
         self.edit_json("modules.json", lambda m: m[2].update(type="sentence_transformers.models.LayerNorm"))
         self.assert_refused("modules.json", "sentence_transformers.models.LayerNorm")
 
-    def test_concatenated_pooling(self):
+    def test_empty_pooling_mode_list(self):
+        """sentence-transformers fails on it at its first text; concatenations are
+        accepted (tests/engine/test-concat-pooling-elements.py)."""
+        self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode=[]))
+        self.assert_refused("1_Pooling", "lists 0 modes")
+
+    def test_dense_after_concatenated_pooling(self):
+        """The Dense module takes 16 values; the two modes give 32."""
         self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode=["mean", "max"]))
-        self.assert_refused("1_Pooling", "lists 2 modes")
+        self.assert_refused("2_Dense", "in_features is 16", "32 values", "2 modes")
 
     def test_unknown_pooling_mode(self):
         self.edit_json("1_Pooling/config.json", lambda c: c.update(pooling_mode="mean_tokens"))

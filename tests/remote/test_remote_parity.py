@@ -5,7 +5,8 @@ tiny model (always) and on the real all-MiniLM-L6-v2 (where ../shared has it), a
 logits, probabilities, the labels that apply, token labels and scores on tiny classifiers
 of each head; the meta
 says "remote"; server=URL alone selects the remote backend; a pooling override reaches the
-server. Exits 77 where Triton or the remote backend is missing (remote_fixture.py).
+server; folders whose Pooling concatenates modes (tests/engine/data/concat-pooling) are
+pooled so by the server, as wide, and a one-mode override on them gives one mode's width. Exits 77 where Triton or the remote backend is missing (remote_fixture.py).
 """
 import os
 import unittest
@@ -14,6 +15,7 @@ import remote_fixture as fixture
 
 fixture.require_remote()
 MIN_COSINE = 0.99999
+CONCAT_DIR = fixture.SOURCE_DIR / "tests" / "engine" / "data" / "concat-pooling"
 TEXTS = fixture.captions(300, seed=3) + ["a", "the news at night and in the morning " * 6]
 
 
@@ -28,7 +30,8 @@ class RemoteParityTest(unittest.TestCase):
         self.assertIsNone(remote.error)
         self.assertEqual(remote.pts, list(range(len(texts))))
         self.assertEqual(local.labels, remote.labels)
-        if "tiny-remote" not in str(model_dir) and "MiniLM" not in str(model_dir):
+        if "tiny-remote" not in str(model_dir) and "MiniLM" not in str(model_dir) \
+                and CONCAT_DIR not in model_dir.parents:
             self.assertTrue(all(local.labels), "a classifier's results without labels")
         self.assertEqual(local.backends, {"cpu"})
         self.assertEqual(remote.backends, {"remote"})
@@ -51,6 +54,17 @@ class RemoteParityTest(unittest.TestCase):
                 self.check_parity(model, server, TEXTS[:64], pooling="cls")
                 self.check_parity(model, server, TEXTS[:64], **{"max-in-flight": 4,
                                                                  "batch-size": 4})
+
+    def test_concatenated_pooling(self):
+        for name, width in (("cls-mean", 32), ("max-mean-lasttoken-dense", 8)):
+            model = CONCAT_DIR / name
+            with fixture.work_dir() as work:
+                with fixture.TritonServer(model, work) as server:
+                    self.check_parity(model, server, TEXTS[:64], **{"batch-size": 8})
+                    if name == "cls-mean":
+                        self.check_parity(model, server, TEXTS[:64], pooling="cls")
+            local = fixture.run_pipeline(model, TEXTS[:2], {"device": "cpu"})
+            self.assertEqual([vector.size for vector in local.embeddings], [width, width])
 
     def test_classifier_heads(self):
         with fixture.work_dir() as work:

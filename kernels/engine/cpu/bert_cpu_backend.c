@@ -756,19 +756,23 @@ pool_rows (BertPooling pooling, const float *rows, int n_rows, int skip, int hid
 }
 
 /* Pools a sequence's rows after its first skip (its prompt's, or 0) into out
- * (embedding_size values), through the Dense modules when the model has them, then
- * normalises. */
+ * (embedding_size values): each mode's hidden values after the previous mode's, as
+ * sentence-transformers concatenates them, through the Dense modules when the model has
+ * them, then normalises the whole. */
 static void
 pool_sequence (const CpuBackend *cpu, const float *rows, int n_rows, int skip, float *out)
 {
+  const BertPoolings *pooling = &cpu->settings.pooling;
   int hidden = cpu->config->hidden_size;
   float *pooled = cpu->config->num_dense > 0 ? cpu->dense_scratch : out;
 
-  pool_rows (cpu->settings.pooling, rows, n_rows, skip, hidden, pooled);
+  for (int m = 0; m < pooling->n_modes; m++)
+    pool_rows (pooling->modes[m], rows, n_rows, skip, hidden, pooled + (gsize) m * hidden);
   if (cpu->config->num_dense > 0)
-    bert_cpu_dense_forward (&cpu->weights->dense, pooled, out, cpu->dense_scratch + hidden);
+    bert_cpu_dense_forward (&cpu->weights->dense, pooled, out,
+        cpu->dense_scratch + pooling->n_modes * hidden);
   if (cpu->settings.normalize)
-    normalize (out, bert_config_get_embedding_size (cpu->config));
+    normalize (out, bert_config_get_pooled_embedding_size (cpu->config, pooling));
 }
 
 static int32_t
@@ -986,7 +990,8 @@ allocate_dense_scratch (CpuBackend *cpu, GError **error)
   if (cpu->config->num_dense == 0)
     return TRUE;
   cpu->dense_scratch =
-      bert_cpu_try_alloc_floats (cpu->config->hidden_size + 2 * (gsize) cpu->weights->dense.max_width);
+      bert_cpu_try_alloc_floats (cpu->settings.pooling.n_modes * (gsize) cpu->config->hidden_size
+          + 2 * (gsize) cpu->weights->dense.max_width);
   if (cpu->dense_scratch == NULL)
     g_set_error (error, BERT_ENGINE_ERROR, BERT_ENGINE_ERROR_OUT_OF_MEMORY,
         "CPU backend: no memory for the Dense modules' scratch");

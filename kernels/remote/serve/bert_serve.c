@@ -68,6 +68,17 @@ bert_serve_hidden_size (const BertServe *serve)
 }
 
 int
+bert_serve_embedding_size (const BertServe *serve, int pooling)
+{
+  BertPoolings single;
+
+  if (pooling < 0 || pooling >= BERT_N_POOLINGS)
+    return bert_config_get_embedding_size (&serve->model->config);
+  single = bert_poolings_single ((BertPooling) pooling);
+  return bert_config_get_pooled_embedding_size (&serve->model->config, &single);
+}
+
+int
 bert_serve_num_labels (const BertServe *serve)
 {
   return serve->model->config.num_labels;

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Pooling modules that concatenate several modes, through the elements, against
+sentence-transformers' embeddings (make-concat-pooling-models.py; no torch needed here).
+
+- Each folder of data/concat-pooling (cls+mean then Normalize, the list
+  mean+max+weightedmean+cls without the prompt's tokens, max+mean+lasttoken then Dense and
+  Normalize) through tokenizer ! bert-infer and bert-infer alone (the prompt "query: "
+  where the reference has one): sentence-transformers' ids and embeddings, as wide as it
+  makes them.
+- bert-json writes the concatenation whole.
+- bert-infer's pooling property on the cls-mean folder: one mode, 16 values, as
+  sentence-transformers gives with that mode alone (overrides.json); on the folder with a
+  Dense module after three modes it is refused, naming both widths.
+Exits 77 (skipped) where gi, numpy or the elements are missing.
+"""
+import json
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA_DIR = HERE / "data" / "concat-pooling"
+FOLDERS = ["cls-mean", "mean-max-prompt", "max-mean-lasttoken-dense"]
+WIDTHS = {"cls-mean": 32, "mean-max-prompt": 64, "max-mean-lasttoken-dense": 8}
+
+from element_pipelines import buffer_field, numpy, run_json, run_outcome, run_texts  # noqa: E402  (exits 77 first where needed)
+
+
+def reference_lines(name):
+    with open(DATA_DIR / name / "reference.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def prompt_property(lines):
+    prompts = {line.get("prompt") for line in lines}
+    assert len(prompts) == 1, prompts
+    prompt = prompts.pop()
+    return f' prompt="{prompt}"' if prompt else ""
+
+
+class ConcatenatedPooling(unittest.TestCase):
+    def assert_close(self, got, want, what):
+        self.assertEqual(got.shape, want.shape, what)
+        for row, (g, w) in enumerate(zip(got.astype(numpy.float64), want)):
+            cosine = g @ w / (numpy.linalg.norm(g) * numpy.linalg.norm(w))
+            self.assertGreaterEqual(cosine, 0.99999, f"{what}, text {row}")
+            numpy.testing.assert_allclose(g, w, atol=1e-4, rtol=0, err_msg=f"{what}, text {row}")
+
+    def test_tokenizer_and_bert_infer_match_sentence_transformers(self):
+        for name in FOLDERS:
+            lines = reference_lines(name)
+            folder = DATA_DIR / name
+            metas = run_texts(f"tokenizer vocab={folder}{prompt_property(lines)} ! bert-infer model={folder} device=cpu",
+                              [line["text"] for line in lines])
+            self.assertEqual([buffer_field(tokens, "ids", numpy.int32).tolist() for _, tokens, _ in metas],
+                             [line["ids"] for line in lines], name)
+            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in metas])
+            self.assertEqual(got.shape[1], WIDTHS[name], name)
+            self.assert_close(got, numpy.array([line["embedding"] for line in lines]), name)
+
+    def test_bert_infer_alone_matches_sentence_transformers(self):
+        for name in FOLDERS:
+            lines = reference_lines(name)
+            folder = DATA_DIR / name
+            results = run_texts(f"bert-infer model={folder} device=cpu{prompt_property(lines)}",
+                                [line["text"] for line in lines])
+            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
+            self.assert_close(got, numpy.array([line["embedding"] for line in lines]), name)
+
+    def test_bert_json_writes_the_whole_concatenation(self):
+        lines = reference_lines("cls-mean")
+        objects = run_json(f"bert-infer model={DATA_DIR / 'cls-mean'} device=cpu", [line["text"] for line in lines])
+        self.assert_close(numpy.array([o["result"]["embedding"] for o in objects]),
+                          numpy.array([line["embedding"] for line in lines]), "bert-json")
+
+    def test_pooling_property_pools_one_mode(self):
+        document = json.loads((DATA_DIR / "overrides.json").read_text(encoding="utf-8"))
+        folder = DATA_DIR / document["folder"]
+        for mode, want in document["modes"].items():
+            results = run_texts(f"bert-infer model={folder} device=cpu pooling={mode}", document["texts"])
+            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
+            self.assert_close(got, numpy.array(want), f"pooling={mode}")
+
+    def test_pooling_property_refused_before_dense(self):
+        folder = DATA_DIR / "max-mean-lasttoken-dense"
+        outcome = run_outcome(f"bert-infer model={folder} device=cpu pooling=mean", ["hello world"],
+                              lambda buffer: None)
+        self.assertIn("error", outcome)
+        self.assertIn("in_features 48", outcome["error"])
+        self.assertIn("3 modes", outcome["error"])
+
+
+if __name__ == "__main__":
+    unittest.main()
