@@ -165,6 +165,17 @@ test_score_out_of_range_is_refused (void)
       "model.vocab[5]' must be a [piece, score] pair with a finite score");
 }
 
+/* json-glib reads "\ud800ab" as the bytes ed a0 80 then "b", which loaded as a piece no
+ * valid text holds; Hugging Face refuses the file. */
+static void
+test_lone_surrogate_piece_is_refused (void)
+{
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"\\ud800ab\",-4.549023663905009]",
+      "model.vocab[5][0]' must be valid UTF-8");
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"a\\udc00bc\",-4.549023663905009]",
+      "model.vocab[5][0]' must be valid UTF-8");
+}
+
 /* ---- behaviours ---- */
 
 /* Invalid bytes become U+FFFD for the pipeline; offsets still point into the input. */
@@ -814,6 +825,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/errors/broken-charsmap", test_broken_charsmap_is_refused);
   g_test_add_func ("/subword/errors/bpe-dropout", test_bpe_dropout_is_refused);
   g_test_add_func ("/subword/errors/score-out-of-range", test_score_out_of_range_is_refused);
+  g_test_add_func ("/subword/errors/lone-surrogate-piece", test_lone_surrogate_piece_is_refused);
   g_test_add_func ("/subword/invalid-utf8-offsets", test_invalid_utf8_keeps_input_offsets);
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
