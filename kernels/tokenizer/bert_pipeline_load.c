@@ -230,6 +230,15 @@ read_unigram_vocab (BertTokenizer *tokenizer, JsonArray *vocab, const char *file
         || (score_type != G_TYPE_DOUBLE && score_type != G_TYPE_INT64))
       return vocab_entry_error (error, file, id);
     const char *text = json_node_get_string (piece);
+    /* json-glib decodes a lone surrogate escape ("\ud800x") into the bytes ed a0 80 and
+     * drops the character after it; the reference refuses the file ("lone leading
+     * surrogate in hex escape"). The pieces read from the text are checked there. */
+    if (!g_utf8_validate (text, -1, NULL)) {
+      char *field = g_strdup_printf ("model.vocab[%u][0]", id);
+      bert_json_field_error (error, file, field, "valid UTF-8 (a lone surrogate escape such as \\ud800?)");
+      g_free (field);
+      return FALSE;
+    }
     double number =
         score_type == G_TYPE_DOUBLE ? json_node_get_double (score) : (double) json_node_get_int (score);
     if (!add_unigram_piece (tokenizer, id, text, strlen (text), number, score_type == G_TYPE_INT64, file,

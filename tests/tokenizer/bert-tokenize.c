@@ -116,11 +116,15 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2) {
     fprintf (stderr, "%s\n", error ? error->message : "usage: bert-tokenize [--records] PATH");
+    g_clear_error (&error);
+    g_option_context_free (context);
     return 2;
   }
   BertTokenizer *tokenizer = bert_tokenizer_new_from_path (argv[1], &error);
-  if (tokenizer == NULL) {
+  if (tokenizer == NULL) { /* freed, so that sanitized runs on refused files report real leaks only */
     fprintf (stderr, "%s\n", error->message);
+    g_error_free (error);
+    g_option_context_free (context);
     return 1;
   }
   if (bert_tokenizer_get_warning (tokenizer) != NULL)

@@ -165,6 +165,17 @@ test_score_out_of_range_is_refused (void)
       "model.vocab[5]' must be a [piece, score] pair with a finite score");
 }
 
+/* json-glib reads "\ud800ab" as the bytes ed a0 80 then "b", which loaded as a piece no
+ * valid text holds; Hugging Face refuses the file. */
+static void
+test_lone_surrogate_piece_is_refused (void)
+{
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"\\ud800ab\",-4.549023663905009]",
+      "model.vocab[5][0]' must be valid UTF-8");
+  check_refused ("unigram-hf", "[\"a\",-4.549023663905009]", "[\"a\\udc00bc\",-4.549023663905009]",
+      "model.vocab[5][0]' must be valid UTF-8");
+}
+
 /* ---- behaviours ---- */
 
 /* Invalid bytes become U+FFFD for the pipeline; offsets still point into the input. */
@@ -742,6 +753,56 @@ test_unigram_search_by_characters_matches_a_search_without_trie (void)
   g_rand_free (rand);
 }
 
+/* 20,000 CJK characters, each a piece, and 1,000 of them followed by "a": the labels take
+ * 15 bits, so the array runs 32,768 units past its highest base. Placing a node only in the
+ * array's last 8,192 units skipped that free tail and grew the array by some 24,000 units
+ * for each node with children (a 40,000-piece file of this shape took 8 GB to load); the
+ * units must stay near the count of nodes plus the labels' span, and the pieces be found. */
+static void
+test_unigram_wide_labels_keep_the_trie_small (void)
+{
+  enum {
+    N_CHARS = 20000,
+    N_PARENTS = 1000
+  };
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = 1 + N_CHARS + N_PARENTS, .unk_id = 0 };
+  bert_vocab_init (&vocab, unigram.n_pieces, NULL, 0);
+  unigram.scores = g_new0 (double, unigram.n_pieces);
+  bert_vocab_insert (&vocab, 0, "<unk>", 5);
+  GString *text = g_string_new (NULL);
+  for (int i = 0; i < N_CHARS; i++) {
+    g_string_assign (text, "");
+    append_utf8 (text, 0x4E00 + i);
+    bert_vocab_insert (&vocab, 1 + i, text->str, text->len);
+    unigram.scores[1 + i] = -5.0 - i % 7;
+    if (i < N_PARENTS) {
+      g_string_append_c (text, 'a');
+      bert_vocab_insert (&vocab, 1 + N_CHARS + i, text->str, text->len);
+      unigram.scores[1 + N_CHARS + i] = -1.0;
+    }
+  }
+  bert_unigram_finish (&unigram, &vocab);
+  g_assert_cmpuint (unigram.trie.label_bits, ==, 15);
+  g_assert_cmpuint (unigram.trie.n_units, <, 4 * (1u << 15));
+
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+  for (int i = 0; i < N_CHARS; i += 7) {
+    g_string_assign (text, "");
+    append_utf8 (text, 0x4E00 + i);
+    g_string_append_c (text, 'a');
+    g_array_set_size (pieces, 0);
+    bert_unigram_encode (&unigram, &vocab, text->str, (uint32_t) text->len, pieces, scratch);
+    g_assert_cmpuint (pieces->len, ==, i < N_PARENTS ? 1 : 2);
+    g_assert_cmpint (g_array_index (pieces, BertPiece, 0).id, ==, i < N_PARENTS ? 1 + N_CHARS + i : 1 + i);
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (pieces, TRUE);
+  g_array_free (scratch, TRUE);
+  g_string_free (text, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -753,6 +814,8 @@ main (int argc, char **argv)
   data_dir = argv[1];
   test_add_per_name ("/subword/parity", fixtures, G_N_ELEMENTS (fixtures), test_fixture_matches_reference);
   g_test_add_func ("/subword/camembert-transformers5", test_camembert_as_transformers5_saved_it);
+  g_test_add_func ("/subword/unigram-wide-labels-keep-the-trie-small",
+      test_unigram_wide_labels_keep_the_trie_small);
   g_test_add_func ("/subword/errors/word-level-refused",
       test_word_level_is_refused_naming_the_supported_types);
   g_test_add_func ("/subword/errors/unsupported-normalizer", test_unsupported_normalizer_is_named);
@@ -762,6 +825,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/errors/broken-charsmap", test_broken_charsmap_is_refused);
   g_test_add_func ("/subword/errors/bpe-dropout", test_bpe_dropout_is_refused);
   g_test_add_func ("/subword/errors/score-out-of-range", test_score_out_of_range_is_refused);
+  g_test_add_func ("/subword/errors/lone-surrogate-piece", test_lone_surrogate_piece_is_refused);
   g_test_add_func ("/subword/invalid-utf8-offsets", test_invalid_utf8_keeps_input_offsets);
   g_test_add_func ("/subword/truncation", test_truncation_keeps_start_and_end_tokens);
   g_test_add_func ("/subword/unigram-scores-as-serde", test_scores_are_read_as_the_reference_reads_them);
