@@ -189,7 +189,7 @@ static JsonNode *
 albert_document (const BertSpmModel *model, const BertSpecialToken *special, GHashTable *ids,
     const AlbertSettings *settings, BertUnigramVocab *vocab)
 {
-  JsonObject *root = json_object_new (), *unigram = typed ("Unigram"), *special_ids = json_object_new ();
+  JsonObject *root = json_object_new (), *special_ids = json_object_new ();
   gint64 cls_id, sep_id;
 
   for (guint k = 0; k < BERT_N_SPECIAL; k++)
@@ -208,10 +208,7 @@ albert_document (const BertSpmModel *model, const BertSpecialToken *special, GHa
       post_processor (GPOINTER_TO_UINT (g_hash_table_lookup (ids, "[CLS]")),
           GPOINTER_TO_UINT (g_hash_table_lookup (ids, "[SEP]"))));
   json_object_set_null_member (root, "decoder");
-  json_object_set_int_member (unigram, "unk_id", UNK_ID);
-  json_object_set_array_member (unigram, "vocab", json_array_new ());
-  json_object_set_boolean_member (unigram, "byte_fallback", FALSE);
-  json_object_set_object_member (root, "model", unigram);
+  json_object_set_object_member (root, "model", bert_sentencepiece_files_unigram_model (UNK_ID));
   json_object_unref (special_ids);
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, root);

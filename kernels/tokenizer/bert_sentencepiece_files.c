@@ -213,6 +213,17 @@ bert_sentencepiece_files_special_entry (const char *content, gint64 id)
   return entry;
 }
 
+JsonObject *
+bert_sentencepiece_files_unigram_model (gint64 unk_id)
+{
+  JsonObject *unigram = json_object_new ();
+  json_object_set_string_member (unigram, "type", "Unigram");
+  json_object_set_int_member (unigram, "unk_id", unk_id);
+  json_object_set_array_member (unigram, "vocab", json_array_new ());
+  json_object_set_boolean_member (unigram, "byte_fallback", FALSE);
+  return unigram;
+}
+
 static JsonObject *
 post_processor (gint64 bos_id, gint64 eos_id)
 {
@@ -261,7 +272,7 @@ bert_sentencepiece_files_precompiled (const BertSpmModel *model)
 static JsonNode *
 spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigramVocab *vocab)
 {
-  JsonObject *root = json_object_new (), *unigram = json_object_new ();
+  JsonObject *root = json_object_new ();
   gint64 bos_id, eos_id;
   fairseq_vocab (model, settings->is_camembert, vocab, &bos_id, &eos_id);
   gint64 mask_id = (gint64) vocab->n - 1;
@@ -278,11 +289,7 @@ spm_document (const BertSpmModel *model, const SpmSettings *settings, BertUnigra
       bert_sentencepiece_files_pre_tokenizer (settings->add_prefix_space));
   json_object_set_object_member (root, "post_processor", post_processor (bos_id, eos_id));
   json_object_set_null_member (root, "decoder");
-  json_object_set_string_member (unigram, "type", "Unigram");
-  json_object_set_int_member (unigram, "unk_id", 3);
-  json_object_set_array_member (unigram, "vocab", json_array_new ());
-  json_object_set_boolean_member (unigram, "byte_fallback", FALSE);
-  json_object_set_object_member (root, "model", unigram);
+  json_object_set_object_member (root, "model", bert_sentencepiece_files_unigram_model (3));
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, root);
   return node;

@@ -48,6 +48,10 @@ JsonObject *bert_sentencepiece_files_template_piece (const char *kind, const cha
 /* A TemplateProcessing's special_tokens entry: CONTENT with its one ID. */
 JsonObject *bert_sentencepiece_files_special_entry (const char *content, gint64 id);
 
+/* The model: Unigram with UNK_ID, no byte fallback and model.vocab [] (the pieces are handed
+ * over apart, as bert_unigram_vocab_take hands them). */
+JsonObject *bert_sentencepiece_files_unigram_model (gint64 unk_id);
+
 G_END_DECLS
 
 #endif
