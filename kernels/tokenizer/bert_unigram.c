@@ -1,8 +1,8 @@
 /* bert_unigram.c: the Unigram model's Viterbi search, as tokenizers' encode_optimized.
  *
  * Candidate pieces at a position are found by walking a trie of the pieces from there, a
- * character a step (bert_subword.h), as the reference walks its byte trie. Ties keep the first path found, as the
- * reference's strict comparison does.
+ * character a step (bert_subword.h), as the reference walks its byte trie. Ties keep the
+ * first path found, as the reference's strict comparison does.
  */
 #include "bert_subword.h"
 #include "bert_huge_pages.h"
@@ -42,28 +42,32 @@ compare_by_weight (gconstpointer a, gconstpointer b)
   return (x->cp > y->cp) - (x->cp < y->cp);
 }
 
-/* The label of the character of length bytes at s: its byte if ASCII, else its code, or
- * LABEL_BYTES. */
+/* The label of code point cp, a character of two bytes or more: its code, or LABEL_BYTES. */
+static inline uint32_t
+code_label (const BertPieceTrie *trie, uint32_t cp)
+{
+  uint32_t code = trie->codes[(uint32_t) trie->code_blocks[cp >> 8] << 8 | (cp & 0xFF)];
+  return code != 0 ? code : LABEL_BYTES;
+}
+
+/* The label of the character of length bytes at s (valid UTF-8): its byte if ASCII, else
+ * code_label's. */
 static inline uint32_t
 char_label (const BertPieceTrie *trie, const char *s, uint32_t length)
 {
   if (length == 1)
     return (unsigned char) s[0];
   uint32_t n, cp = bert_utf8_get (s, &n);
-  if (n != length || cp >= 0x110000)
-    return LABEL_BYTES;
-  uint32_t code = trie->codes[(uint32_t) trie->code_blocks[cp >> 8] << 8 | (cp & 0xFF)];
-  return code != 0 ? code : LABEL_BYTES;
+  return n == length && cp < 0x110000 ? code_label (trie, cp) : LABEL_BYTES;
 }
 
-/* The length of the character at s (at most avail bytes), valid UTF-8 or not: an invalid
- * sequence is one byte, which is then its own label. */
+/* The character of a piece at s (at most avail bytes), valid UTF-8 or not: its length and
+ * *cp; an invalid sequence is one byte (*cp U+FFFD), which is then its own label. */
 static uint32_t
-char_length_at (const char *s, uint32_t avail)
+piece_char (const char *s, uint32_t avail, uint32_t *cp)
 {
-  uint32_t cp;
   int invalid = 0;
-  uint32_t length = bert_utf8_decode ((const unsigned char *) s, avail, &cp, &invalid);
+  uint32_t length = bert_utf8_decode ((const unsigned char *) s, avail, cp, &invalid);
   return invalid ? 1 : length;
 }
 
@@ -86,9 +90,8 @@ assign_codes (BertPieceTrie *trie, const BertUnigram *unigram, const BertVocab *
     if (!(weight > 0.0)) /* NaN or nothing */
       weight = 0.0;
     for (uint32_t at = 0; at < length;) {
-      uint32_t n = char_length_at (text + at, length - at), unused;
+      uint32_t cp, n = piece_char (text + at, length - at, &cp);
       if (n > 1) {
-        uint32_t cp = bert_utf8_get (text + at, &unused);
         gpointer found;
         if (g_hash_table_lookup_extended (index_of, GUINT_TO_POINTER (cp), NULL, &found)) {
           g_array_index (chars, CodedChar, GPOINTER_TO_UINT (found)).weight += weight;
@@ -147,8 +150,8 @@ label_pieces (PieceLabels *out, const BertPieceTrie *trie, const BertVocab *voca
     uint32_t length = text != NULL ? vocab->token_length[id] : 0;
     out->starts[id] = n;
     for (uint32_t at = 0; at < length;) {
-      uint32_t char_length = char_length_at (text + at, length - at);
-      uint32_t label = char_label (trie, text + at, char_length);
+      uint32_t cp, char_length = piece_char (text + at, length - at, &cp);
+      uint32_t label = char_length == 1 ? (unsigned char) text[at] : code_label (trie, cp);
       if (label != LABEL_BYTES) {
         out->labels[n++] = (uint16_t) label;
       } else {
@@ -439,8 +442,8 @@ walker_step (Walker walker, uint32_t unit, const char *text, const Char *c)
 {
   if (G_LIKELY (c->label != LABEL_BYTES))
     return walker_child (walker, unit, c->label);
-  for (uint32_t at = c->start; at < c[1].start;
-       at++) /* unit 0 is the root before the first byte, then "none" */
+  /* unit 0 is the root before the first byte, then "none" */
+  for (uint32_t at = c->start; at < c[1].start; at++)
     if ((unit = walker_child (walker, unit, (unsigned char) text[at])) == 0)
       break;
   return unit;
