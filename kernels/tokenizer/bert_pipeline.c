@@ -38,6 +38,7 @@ typedef struct Workspace {
   GString *mapped;       /* a pre-token in byte-level characters */
   GArray *mapped_source; /* per byte of mapped: the normalised byte it shows */
   struct CacheEntry *cache;
+  uint32_t cache_slots, cache_stores; /* stores since the cache was made */
 } Workspace;
 
 /* ---- output ---- */
@@ -161,14 +162,15 @@ full (const Encoder *encoder)
 /* ---- model, behind a cache ---- */
 
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
- * shared read-only, as the reference's own cache is), keyed by the pipeline's serial. The
- * slots are a cache line each, and many: with an XLM-R vocabulary the model's search is
- * most of the time, and on the benchmark's 10 MB corpus 62% of the lookups hit with
- * 131,072 slots (8 MB a thread) against 53% with 32,768 (about 6% less time in all); no
- * cache could do better than about 67% there, as a third of the words occur once. */
-#define CACHE_SLOTS 131072
-#define CACHE_TEXT_BYTES 23
-#define CACHE_PIECES 5
+ * shared read-only, as the reference's own cache is), keyed by the pipeline's serial.
+ * A thread's cache starts at 32,768 slots (3 MB) and grows once to 131,072 (12 MB) when its
+ * slots have been written twice over, as a stream of many distinct words does: on the
+ * benchmark's 10 MB corpus, with an XLM-R vocabulary, 62% of the lookups then hit instead
+ * of 53% (no cache could pass about 67% there: a third of the words occur once). */
+#define CACHE_FIRST_SLOTS 32768
+#define CACHE_MOST_SLOTS 131072
+#define CACHE_TEXT_BYTES 34
+#define CACHE_PIECES 8
 #define CACHE_HITS_KEPT 3
 
 typedef struct CacheEntry {
@@ -181,7 +183,8 @@ typedef struct CacheEntry {
   char text[CACHE_TEXT_BYTES];
 } CacheEntry;
 
-G_STATIC_ASSERT (sizeof (CacheEntry) == 64);
+/* Two cache lines from any slot: slots start on 32-byte boundaries. */
+G_STATIC_ASSERT (sizeof (CacheEntry) == 96);
 
 /* Eight bytes at a time: pre-tokens are hashed once per call, so this shows. */
 static uint64_t
@@ -213,9 +216,9 @@ cache_hash (const char *text, uint32_t length)
 static CacheEntry *
 cache_slot (const Encoder *encoder, uint32_t serial, const char *text, uint32_t length, uint64_t *hash)
 {
-  CacheEntry *cache = encoder->work->cache;
+  const Workspace *work = encoder->work;
   *hash = cache_hash (text, length);
-  return &cache[(*hash ^ (*hash >> 29) ^ serial) & (CACHE_SLOTS - 1)];
+  return &work->cache[(*hash ^ (*hash >> 29) ^ serial) & (work->cache_slots - 1)];
 }
 
 static CacheEntry *
@@ -249,8 +252,8 @@ cache_get (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, 
 }
 
 static void
-cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, uint32_t length,
-    const GArray *pieces)
+cache_put (Workspace *work, CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text,
+    uint32_t length, const GArray *pieces)
 {
   if (pieces->len > CACHE_PIECES)
     return;
@@ -261,6 +264,7 @@ cache_put (CacheEntry *entry, uint32_t serial, uint64_t hash, const char *text, 
     entry->hits--;
     return;
   }
+  work->cache_stores++;
   entry->serial = serial;
   entry->hash_high = (uint32_t) (hash >> 32);
   entry->length = (uint8_t) length;
@@ -306,7 +310,7 @@ run_model (Encoder *encoder, const char *text, uint32_t length)
   }
   run_model_uncached (encoder, text, length);
   if (entry != NULL)
-    cache_put (entry, pipeline->serial, hash, text, length, encoder->pieces);
+    cache_put (encoder->work, entry, pipeline->serial, hash, text, length, encoder->pieces);
 }
 
 /* A pre-token: normalised bytes [start, end). */
@@ -366,6 +370,7 @@ pre_token_ahead (const Encoder *encoder, uint32_t start, uint32_t end)
   if (end - start <= CACHE_TEXT_BYTES) {
     pre_token.entry = cache_entry (encoder, encoder->normalized->text + start, end - start, &pre_token.hash);
     __builtin_prefetch (pre_token.entry);
+    __builtin_prefetch ((const char *) pre_token.entry + sizeof (CacheEntry) - 1);
   }
   return pre_token;
 }
@@ -388,7 +393,7 @@ byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
       && bert_bpe_encode_byte_level (&encoder->pipeline->bpe, text, length, encoder->pieces,
           &encoder->work->bpe_scratch)) {
     if (entry != NULL)
-      cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
+      cache_put (encoder->work, entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
     return;
   }
   g_string_set_size (mapped, 2 * (gsize) length);
@@ -413,7 +418,7 @@ byte_level_pieces (Encoder *encoder, const PreToken *pre_token)
     }
   }
   if (entry != NULL)
-    cache_put (entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
+    cache_put (encoder->work, entry, encoder->pipeline->serial, hash, text, length, encoder->pieces);
 }
 
 /* A piece of the pre-token at normalised byte start, its span from the bytes it shows, into
@@ -613,6 +618,7 @@ locate_metaspace_word (const Encoder *encoder, MetaspaceWord *word)
   word->entry =
       cache_slot (encoder, word->serial, encoder->normalized->text + word->start, length, &word->hash);
   __builtin_prefetch (word->entry);
+  __builtin_prefetch ((const char *) word->entry + sizeof (CacheEntry) - 1);
 }
 
 static inline void
@@ -670,7 +676,7 @@ encode_metaspace_word (Encoder *encoder, const MetaspaceWord *word)
     run_model_uncached (encoder, text, length);
   }
   if (word->entry != NULL)
-    cache_put (word->entry, word->serial, word->hash, text, length, encoder->pieces);
+    cache_put (encoder->work, word->entry, word->serial, word->hash, text, length, encoder->pieces);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     push_metaspace_piece (encoder, word, piece->id, piece->start, piece->end);
@@ -973,7 +979,7 @@ encode_fetched_pre_token (Encoder *encoder, const PreToken *pre_token)
   }
   run_model_uncached (encoder, text, length);
   if (entry != NULL)
-    cache_put (entry, serial, pre_token->hash, text, length, encoder->pieces);
+    cache_put (encoder->work, entry, serial, pre_token->hash, text, length, encoder->pieces);
   for (guint i = 0; i < encoder->pieces->len; i++) {
     const BertPiece *piece = &g_array_index (encoder->pieces, BertPiece, i);
     push_model_token (encoder, piece->id,
@@ -1345,9 +1351,23 @@ thread_workspace (void)
   work->hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  work->cache = bert_huge_pages_alloc0 (CACHE_SLOTS * sizeof (CacheEntry));
+  work->cache_slots = CACHE_FIRST_SLOTS;
+  work->cache = bert_huge_pages_alloc0 (work->cache_slots * sizeof (CacheEntry));
   g_private_set (&workspace_key, work);
   return work;
+}
+
+/* The larger cache, empty, once the first one's slots have been written twice over: between
+ * calls, so that no entry is held. */
+static void
+grow_cache (Workspace *work)
+{
+  if (work->cache_slots >= CACHE_MOST_SLOTS || work->cache_stores < 2 * work->cache_slots)
+    return;
+  free (work->cache);
+  work->cache_slots = CACHE_MOST_SLOTS;
+  work->cache_stores = 0;
+  work->cache = bert_huge_pages_alloc0 (work->cache_slots * sizeof (CacheEntry));
 }
 
 void
@@ -1371,6 +1391,7 @@ bert_pipeline_encode (const BertTokenizer *tokenizer, const char *text, gsize le
   encoder.budget = max_length > n_special ? max_length - n_special : 0;
   init_byte_level_chars ();
   make_pipeline_roles (encoder.pipeline);
+  grow_cache (encoder.work);
   encoder.normalized = &encoder.work->normalized;
   encoder.pieces = encoder.work->pieces;
 

@@ -677,6 +677,92 @@ reference_viterbi (const BertUnigram *unigram, const BertVocab *vocab, const cha
   return out;
 }
 
+/* ---- the per-thread pre-token cache ---- */
+
+typedef struct {
+  BertTokenizer *unigram, *bpe;
+  GPtrArray *lines;
+  guint n_checked; /* the first lines, encoded again at the end and kept */
+  gboolean fill;   /* encode every line first, with both tokenizers */
+  GArray *kept;    /* ids, then offsets, of each checked line */
+} CacheRun;
+
+static void
+keep_encoding (GArray *kept, const BertEncoding *encoding)
+{
+  g_array_append_val (kept, encoding->n_tokens);
+  g_array_append_vals (kept, encoding->ids, encoding->n_tokens);
+  for (guint i = 0; i < 2 * encoding->n_tokens; i++)
+    g_array_append_val (kept, encoding->offsets[i]);
+}
+
+static gpointer
+run_cache (gpointer data)
+{
+  CacheRun *run = data;
+  BertEncoding encoding;
+  bert_encoding_init (&encoding);
+  for (guint i = 0; run->fill && i < run->lines->len; i++) {
+    const char *line = g_ptr_array_index (run->lines, i);
+    bert_tokenizer_encode (run->unigram, line, strlen (line), G_MAXUINT, &encoding);
+    if (i % 3 == 0) /* a second pipeline, keyed apart, in the same cache */
+      bert_tokenizer_encode (run->bpe, line, strlen (line), G_MAXUINT, &encoding);
+  }
+  for (guint i = 0; i < run->n_checked; i++) {
+    const char *line = g_ptr_array_index (run->lines, i);
+    bert_tokenizer_encode (i % 2 ? run->bpe : run->unigram, line, strlen (line), G_MAXUINT, &encoding);
+    keep_encoding (run->kept, &encoding);
+  }
+  bert_encoding_clear (&encoding);
+  return NULL;
+}
+
+/* A thread's cache that has taken 160,000 distinct words (so it has grown, and been
+ * written over since) from two tokenizers gives the encodings a new thread's empty cache
+ * gives. */
+static void
+test_cache_after_many_words_encodes_as_an_empty_one (void)
+{
+  enum {
+    N_LINES = 20000,
+    WORDS_PER_LINE = 8
+  };
+  GRand *rand = g_rand_new_with_seed (7);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < N_LINES; i++) {
+    GString *line = g_string_new (NULL);
+    for (guint w = 0; w < WORDS_PER_LINE; w++) {
+      guint n = i * WORDS_PER_LINE + w; /* distinct: its digits in letters, after a random stem */
+      if (w > 0)
+        g_string_append_c (line, ' ');
+      for (gint32 k = g_rand_int_range (rand, 0, 6); k > 0; k--)
+        g_string_append_c (line, (char) ('a' + g_rand_int_range (rand, 0, 26)));
+      do {
+        g_string_append_c (line, (char) ('a' + n % 26));
+        n /= 26;
+      } while (n > 0);
+    }
+    g_ptr_array_add (lines, g_string_free (line, FALSE));
+  }
+  CacheRun used = { load_fixture ("unigram-hf"), load_fixture ("bpe-roberta"), lines, 3000, TRUE,
+    g_array_new (FALSE, FALSE, sizeof (uint32_t)) };
+  CacheRun fresh = used;
+  fresh.fill = FALSE;
+  fresh.kept = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+
+  g_thread_join (g_thread_new ("used", run_cache, &used));
+  g_thread_join (g_thread_new ("fresh", run_cache, &fresh));
+  g_assert_cmpuint (used.kept->len, ==, fresh.kept->len);
+  g_assert_cmpmem (used.kept->data, used.kept->len * 4, fresh.kept->data, fresh.kept->len * 4);
+
+  g_array_free (used.kept, TRUE);
+  g_array_free (fresh.kept, TRUE);
+  bert_tokenizer_free (used.unigram);
+  bert_tokenizer_free (used.bpe);
+  g_ptr_array_free (lines, TRUE);
+  g_rand_free (rand);
+}
+
 /* 2^18 pieces over 9,000 characters of two to four bytes and the ASCII letters: the units
  * keep 12 bits for labels beside the ids (19), so 3,840 characters get codes and the others are
  * walked byte by byte. Random words (pieces, their characters, characters no piece holds)
@@ -839,6 +925,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
+  g_test_add_func ("/subword/cache-after-many-words", test_cache_after_many_words_encodes_as_an_empty_one);
   g_test_add_func ("/subword/unigram-search-by-characters",
       test_unigram_search_by_characters_matches_a_search_without_trie);
   g_test_add_func ("/subword/bpe-short-word-limit", test_bpe_words_around_the_short_word_limit);
