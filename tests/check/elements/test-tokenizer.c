@@ -1228,31 +1228,52 @@ record_order (GstPad *pad, GstPadProbeInfo *info, gpointer order)
   return GST_PAD_PROBE_OK;
 }
 
+/* The order of the buffers and events leaving an element's src pad (record_order). */
+typedef struct {
+  GstPad *srcpad;
+  gulong probe;
+  GString *order;
+} OrderWatch;
+
+static void
+order_watch_start (OrderWatch *watch, GstHarness *h)
+{
+  watch->srcpad = gst_element_get_static_pad (h->element, "src");
+  watch->order = g_string_new (NULL);
+  watch->probe = gst_pad_add_probe (watch->srcpad,
+      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order, watch->order, NULL);
+}
+
+static void
+order_watch_stop (OrderWatch *watch)
+{
+  gst_pad_remove_probe (watch->srcpad, watch->probe);
+  g_string_free (watch->order, TRUE);
+  gst_object_unref (watch->srcpad);
+}
+
 /* A line begun before a SEGMENT and a custom event leaves before them. */
 GST_START_TEST (test_split_lines_events_keep_their_place_after_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
   GstSegment segment;
   GstBuffer *line;
 
   gst_harness_push (h, text_buffer ("hel"));
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   segment.base = 5 * GST_SECOND;
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   fail_unless (gst_harness_push_event (h,
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("marker"))));
-  fail_unless_equals_string (order->str, "");
+  fail_unless_equals_string (watch.order->str, "");
   fail_unless_equals_int (gst_harness_push (h, text_buffer ("lo\nworld\n")), GST_FLOW_OK);
-  fail_unless_equals_string (order->str, "BSCB");
+  fail_unless_equals_string (watch.order->str, "BSCB");
   line = gst_harness_pull (h);
   assert_text (line, "hello");
   gst_buffer_unref (line);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1265,21 +1286,18 @@ GST_END_TEST;
 GST_START_TEST (test_split_lines_gap_ends_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
 
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
-  fail_unless_equals_string (order->str, "");
+  fail_unless_equals_string (watch.order->str, "");
   fail_unless (gst_harness_push_event (h, gst_event_new_gap (2 * GST_SECOND, GST_SECOND)));
-  fail_unless_equals_string (order->str, "BG");
+  fail_unless_equals_string (watch.order->str, "BG");
   assert_next_line (h, "the ca", 1 * GST_SECOND);
   gst_harness_push (h, timed_text_buffer ("t sat\n", 3 * GST_SECOND, GST_SECOND));
-  fail_unless_equals_string (order->str, "BGB");
+  fail_unless_equals_string (watch.order->str, "BGB");
   assert_next_line (h, "t sat", 3 * GST_SECOND);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1290,18 +1308,16 @@ GST_END_TEST;
 GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
   GstBuffer *gap = timed_text_buffer ("", 2 * GST_SECOND, GST_SECOND);
   GstClockTime timestamp, duration;
   GstEvent *event;
 
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
   GST_BUFFER_FLAG_SET (gap, GST_BUFFER_FLAG_GAP);
   fail_unless_equals_int (gst_harness_push (h, gap), GST_FLOW_OK);
-  fail_unless_equals_string (order->str, "BG");
+  fail_unless_equals_string (watch.order->str, "BG");
   assert_next_line (h, "the ca", 1 * GST_SECOND);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   while ((event = gst_harness_pull_event (h)) && GST_EVENT_TYPE (event) != GST_EVENT_GAP)
@@ -1311,8 +1327,7 @@ GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
   fail_unless_equals_uint64 (timestamp, 2 * GST_SECOND);
   fail_unless_equals_uint64 (duration, GST_SECOND);
   gst_event_unref (event);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1946,6 +1961,21 @@ assert_type_ids (GstBuffer *buffer, const gint32 *expected, guint n_expected)
     fail_unless_equals_int (type_ids[i], expected[i]);
 }
 
+/* "the cat" through h comes out as itself with the n tokens of ids, type_ids and offsets
+ * (two a token). */
+static void
+assert_pair_of_the_cat (GstHarness *h, const gint32 *ids, const gint32 *type_ids, const guint32 *offsets,
+    guint n)
+{
+  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+
+  assert_text (out, "the cat");
+  assert_ids (out, ids, n);
+  assert_type_ids (out, type_ids, n);
+  assert_offsets (out, offsets, n);
+  gst_buffer_unref (out);
+}
+
 /* A reranker's query first: [CLS] query [SEP] caption [SEP], the caption of type 1 and
  * the only tokens with spans, which point into the buffer's text. */
 GST_START_TEST (test_pair_text_first_is_the_query)
@@ -1953,13 +1983,8 @@ GST_START_TEST (test_pair_text_first_is_the_query)
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
   const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP }, type_ids[] = { 0, 0, 0, 1, 1, 1 };
   const guint32 offsets[] = { 0, 0, 0, 0, 0, 0, 0, 3, 4, 7, 0, 0 };
-  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
 
-  assert_text (out, "the cat");
-  assert_ids (out, ids, G_N_ELEMENTS (ids));
-  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
-  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
-  gst_buffer_unref (out);
+  assert_pair_of_the_cat (h, ids, type_ids, offsets, G_N_ELEMENTS (ids));
   gst_harness_teardown (h);
 }
 
@@ -1971,12 +1996,8 @@ GST_START_TEST (test_pair_text_second_is_the_hypothesis)
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", "pair-text-position", 1, NULL);
   const gint32 ids[] = { CLS, THE, CAT, SEP, HELLO, SEP }, type_ids[] = { 0, 0, 0, 0, 1, 1 };
   const guint32 offsets[] = { 0, 0, 0, 3, 4, 7, 0, 0, 0, 0, 0, 0 };
-  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
 
-  assert_ids (out, ids, G_N_ELEMENTS (ids));
-  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
-  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
-  gst_buffer_unref (out);
+  assert_pair_of_the_cat (h, ids, type_ids, offsets, G_N_ELEMENTS (ids));
   gst_harness_teardown (h);
 }
 
