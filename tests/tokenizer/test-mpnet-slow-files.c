@@ -212,12 +212,7 @@ test_bert_class_keeps_bert_template (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-mpnet-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = folders.data_dir = argv[1];
+  data_dir = folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   slow_folders_add_tests (&folders, "/mpnet-slow/texts", "/mpnet-slow/pairs", variants,
       G_N_ELEMENTS (variants));
   test_add_per_name ("/mpnet-slow/warning", variants, G_N_ELEMENTS (variants), test_variant_warning);

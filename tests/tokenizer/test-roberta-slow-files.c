@@ -190,12 +190,7 @@ test_vocab_json_alone_is_not_a_tokenizer (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-roberta-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = folders.data_dir = argv[1];
+  data_dir = folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   slow_folders_add_tests (&folders, "/roberta-slow/texts", "/roberta-slow/pairs", variants,
       G_N_ELEMENTS (variants));
   g_test_add_func ("/roberta-slow/merges-line-ends", test_merges_line_ends_are_read);

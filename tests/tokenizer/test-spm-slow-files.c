@@ -431,12 +431,7 @@ test_other_pre_tokenizer_sequences_are_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-spm-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = folders.data_dir = albert_folders.data_dir = argv[1];
+  data_dir = folders.data_dir = albert_folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
     slow_folders_add_texts_test (&folders, "/spm-slow/texts", variants[i]);
     char *pairs = g_build_filename (data_dir, "spm-slow", variants[i], "expected-pairs.txt", NULL);

@@ -673,12 +673,7 @@ test_vocab_txt_of_named_other_class_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: %s TOKENIZER_DATA_DIR\n", argv[0]);
-    return 1;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "TOKENIZER_DATA_DIR");
   scratch_dir = g_dir_make_tmp ("test-transformers5-XXXXXX", NULL);
   g_assert_nonnull (scratch_dir);
   kept_paths = g_ptr_array_new_with_free_func (g_free);
