@@ -950,6 +950,43 @@ GST_END_TEST;
 
 /* Vocabulary errors --------------------------------------------------------------- */
 
+/* Takes @element to READY, which must fail with the RESOURCE error @code: that error (free
+ * it) and its details in @debug (g_free them). The element is left at NULL, without the bus. */
+static GError *
+ready_error (GstElement *element, GstResourceError code, gchar **debug)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message");
+  gst_message_parse_error (message, &error, debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code, "unexpected error %s",
+      error->message);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  return error;
+}
+
+/* NULL -> READY of @element fails with a RESOURCE/SETTINGS error whose details hold @why;
+ * unrefs @element. */
+static void
+assert_settings_refused (GstElement *element, const gchar *why)
+{
+  gchar *debug = NULL;
+  GError *error = ready_error (element, GST_RESOURCE_ERROR_SETTINGS, &debug);
+
+  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say '%s'", debug, why);
+  g_error_free (error);
+  g_free (debug);
+  gst_object_unref (element);
+}
+
 /* Takes the element to READY and expects it to fail with a RESOURCE error whose
  * texts name @path and, in the message, @command, the one fetching a missing model
  * (NULL: a path or a broken file, nothing to fetch). */
@@ -957,18 +994,9 @@ static void
 assert_ready_fails_naming (GstElement *element, GstResourceError code, const gchar *path,
     const gchar *command)
 {
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
   gchar *debug = NULL;
+  GError *error = ready_error (element, code, &debug);
 
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code, "unexpected error %s",
-      error->message);
   if (path) {
     gchar *basename = g_path_get_basename (path);
 
@@ -985,10 +1013,6 @@ assert_ready_fails_naming (GstElement *element, GstResourceError code, const gch
 
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
 }
 
 static GstElement *
@@ -1758,25 +1782,15 @@ GST_END_TEST;
 GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
   gchar *debug = NULL;
+  GError *error;
 
   g_object_set (element, "model", PROMPTS_MODEL, "prompt-name", "question", NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
+  error = ready_error (element, GST_RESOURCE_ERROR_SETTINGS, &debug);
   fail_unless (strstr (debug, "\"question\"") && strstr (debug, "\"query\"") && strstr (debug, "\"passage\""),
       "details '%s' lack the names", debug);
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
   gst_object_unref (element);
 }
 
@@ -1858,26 +1872,9 @@ static void
 assert_prompt_refused (const gchar *folder, const gchar *property, const gchar *value, const gchar *why)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-  gchar *debug = NULL;
 
   g_object_set (element, "model", folder, property, value, NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS,
-      "unexpected error %s", error->message);
-  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say '%s'", debug, why);
-  g_error_free (error);
-  g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (element);
+  assert_settings_refused (element, why);
 }
 
 static void
@@ -2093,25 +2090,9 @@ static void
 assert_pair_text_refused (const gchar *pair_text, const gchar *prompt, const gchar *why)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-  gchar *debug = NULL;
 
   g_object_set (element, "vocab", FIXTURE_VOCAB, "pair-text", pair_text, "prompt", prompt, NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
-  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say why", debug);
-  g_error_free (error);
-  g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (element);
+  assert_settings_refused (element, why);
 }
 
 GST_START_TEST (test_pair_text_with_prompt_refused)
