@@ -100,6 +100,29 @@ def run_outcome(description, texts, collect):
     return outcome
 
 
+def reference_lines(folder):
+    """The lines of folder's reference.jsonl, each a text with its ids and embedding."""
+    with open(folder / "reference.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def assert_embedding_close(test, got, want, what):
+    """Checks, with test's assertions, the embedding got against want: cosine >= 0.99999,
+    max abs diff <= 1e-4."""
+    got = numpy.asarray(got).astype(numpy.float64)
+    want = numpy.asarray(want)
+    cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
+    test.assertGreaterEqual(cosine, 0.99999, what)
+    numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=what)
+
+
+def assert_embeddings_close(test, got, want, what):
+    """The same for each row of got against want's, of the same shape."""
+    test.assertEqual(got.shape, want.shape, what)
+    for row, (g, w) in enumerate(zip(got, want)):
+        assert_embedding_close(test, g, w, f"{what}, text {row}")
+
+
 def check_folder_against_reference(test, folder, lines):
     """Runs the texts of reference.json's lines through `tokenizer ! bert-infer device=cpu`
     on folder and checks, with test's assertions, one result per line with the line's ids
@@ -109,8 +132,5 @@ def check_folder_against_reference(test, folder, lines):
     test.assertEqual(len(metas), len(lines))
     for line, (_, tokens, result) in zip(lines, metas):
         test.assertEqual(buffer_field(tokens, "ids", numpy.int32).tolist(), line["ids"], line["text"])
-        got = buffer_field(result, "embedding", numpy.float32).astype(numpy.float64)
-        want = numpy.array(line["embedding"])
-        cosine = got @ want / (numpy.linalg.norm(got) * numpy.linalg.norm(want))
-        test.assertGreaterEqual(cosine, 0.99999, line["text"])
-        numpy.testing.assert_allclose(got, want, atol=1e-4, rtol=0, err_msg=line["text"])
+        assert_embedding_close(test, buffer_field(result, "embedding", numpy.float32), line["embedding"],
+                               line["text"])

@@ -1,5 +1,6 @@
 """Random weights and rounded references for the generated model folders
-(make-family-models.py, make-mpnet-models.py, make-settings-models.py)."""
+(make-family-models.py, make-mpnet-models.py, make-electra-models.py, make-albert-models.py,
+make-settings-models.py)."""
 import torch
 
 
@@ -26,3 +27,21 @@ def rounded(values):
     if isinstance(values, list):
         return [rounded(v) for v in values]
     return float("%.8g" % values)
+
+
+def reference_line(head, ids, type_ids, outputs, labels):
+    """A reference.jsonl line of a model of head (encoder, sequence or token) on ids and
+    type_ids: outputs' embedding and first token, logits, probabilities and label, or token
+    logits and labels, rounded."""
+    line = {"ids": ids, "type_ids": type_ids}
+    if head == "encoder":
+        line["embedding"] = rounded(outputs["embedding"].tolist())
+        line["last_hidden_state_first_token"] = rounded(outputs["first_token"].tolist())
+    elif head == "sequence":
+        logits = outputs["logits"]
+        line.update(logits=rounded(logits.tolist()), probs=rounded(torch.softmax(logits, -1).tolist()),
+                    label=labels[int(logits.argmax())])
+    else:
+        logits = outputs["token_logits"]
+        line.update(token_logits=rounded(logits.tolist()), token_labels=[labels[int(i)] for i in logits.argmax(-1)])
+    return line

@@ -42,7 +42,7 @@ import sys
 
 import torch
 import transformers
-from fixture_weights import randomize
+from fixture_weights import randomize, reference_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -95,7 +95,7 @@ def make_folder(out_dir, name, head, dtype_name, embedding_size, groups, inner, 
     electra.check_alone_matches_batch(model, head, inputs, batched, pooling, normalize)
     with open(os.path.join(folder, "reference.jsonl"), "w") as f:
         for (ids, type_ids), outputs in zip(inputs, batched):
-            f.write(json.dumps(electra.reference_line(head, ids, type_ids, outputs, labels)) + "\n")
+            f.write(json.dumps(reference_line(head, ids, type_ids, outputs, labels)) + "\n")
 
 
 def make_e2e_folder(out_dir):

@@ -39,7 +39,7 @@ import torch
 import transformers
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 from tokenizers import Tokenizer
-from fixture_weights import randomize, rounded
+from fixture_weights import randomize, reference_line, rounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DATA = os.path.join(HERE, "..", "tokenizer", "data")
@@ -147,21 +147,6 @@ def check_alone_matches_batch(model, head, all_ids, batched):
             difference = (alone[key] - value).abs().max().item()
             assert difference <= 1e-5, "%s: %d tokens alone differ by %g from the batch" % (
                 key, len(ids), difference)
-
-
-def reference_line(head, ids, type_ids, outputs, labels):
-    line = {"ids": ids, "type_ids": type_ids}
-    if head == "encoder":
-        line["embedding"] = rounded(outputs["embedding"].tolist())
-        line["last_hidden_state_first_token"] = rounded(outputs["first_token"].tolist())
-    elif head == "sequence":
-        logits = outputs["logits"]
-        line.update(logits=rounded(logits.tolist()), probs=rounded(torch.softmax(logits, -1).tolist()),
-                    label=labels[int(logits.argmax())])
-    else:
-        logits = outputs["token_logits"]
-        line.update(token_logits=rounded(logits.tolist()), token_labels=[labels[int(i)] for i in logits.argmax(-1)])
-    return line
 
 
 def load_float32(folder, head):

@@ -22,12 +22,8 @@ DATA_DIR = HERE / "data" / "concat-pooling"
 FOLDERS = ["cls-mean", "mean-max-prompt", "max-mean-lasttoken-dense"]
 WIDTHS = {"cls-mean": 32, "mean-max-prompt": 64, "max-mean-lasttoken-dense": 8}
 
-from element_pipelines import buffer_field, numpy, run_json, run_outcome, run_texts  # noqa: E402  (exits 77 first where needed)
-
-
-def reference_lines(name):
-    with open(DATA_DIR / name / "reference.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+from element_pipelines import (assert_embeddings_close, buffer_field, numpy, reference_lines,  # noqa: E402
+                               run_json, run_outcome, run_texts)  # (exits 77 first where needed)
 
 
 def prompt_property(lines):
@@ -38,16 +34,9 @@ def prompt_property(lines):
 
 
 class ConcatenatedPooling(unittest.TestCase):
-    def assert_close(self, got, want, what):
-        self.assertEqual(got.shape, want.shape, what)
-        for row, (g, w) in enumerate(zip(got.astype(numpy.float64), want)):
-            cosine = g @ w / (numpy.linalg.norm(g) * numpy.linalg.norm(w))
-            self.assertGreaterEqual(cosine, 0.99999, f"{what}, text {row}")
-            numpy.testing.assert_allclose(g, w, atol=1e-4, rtol=0, err_msg=f"{what}, text {row}")
-
     def test_tokenizer_and_bert_infer_match_sentence_transformers(self):
         for name in FOLDERS:
-            lines = reference_lines(name)
+            lines = reference_lines(DATA_DIR / name)
             folder = DATA_DIR / name
             metas = run_texts(f"tokenizer vocab={folder}{prompt_property(lines)} ! bert-infer model={folder} device=cpu",
                               [line["text"] for line in lines])
@@ -55,21 +44,21 @@ class ConcatenatedPooling(unittest.TestCase):
                              [line["ids"] for line in lines], name)
             got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in metas])
             self.assertEqual(got.shape[1], WIDTHS[name], name)
-            self.assert_close(got, numpy.array([line["embedding"] for line in lines]), name)
+            assert_embeddings_close(self, got, numpy.array([line["embedding"] for line in lines]), name)
 
     def test_bert_infer_alone_matches_sentence_transformers(self):
         for name in FOLDERS:
-            lines = reference_lines(name)
+            lines = reference_lines(DATA_DIR / name)
             folder = DATA_DIR / name
             results = run_texts(f"bert-infer model={folder} device=cpu{prompt_property(lines)}",
                                 [line["text"] for line in lines])
             got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
-            self.assert_close(got, numpy.array([line["embedding"] for line in lines]), name)
+            assert_embeddings_close(self, got, numpy.array([line["embedding"] for line in lines]), name)
 
     def test_bert_json_writes_the_whole_concatenation(self):
-        lines = reference_lines("cls-mean")
+        lines = reference_lines(DATA_DIR / "cls-mean")
         objects = run_json(f"bert-infer model={DATA_DIR / 'cls-mean'} device=cpu", [line["text"] for line in lines])
-        self.assert_close(numpy.array([o["result"]["embedding"] for o in objects]),
+        assert_embeddings_close(self, numpy.array([o["result"]["embedding"] for o in objects]),
                           numpy.array([line["embedding"] for line in lines]), "bert-json")
 
     def test_pooling_property_pools_one_mode(self):
@@ -78,7 +67,7 @@ class ConcatenatedPooling(unittest.TestCase):
         for mode, want in document["modes"].items():
             results = run_texts(f"bert-infer model={folder} device=cpu pooling={mode}", document["texts"])
             got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
-            self.assert_close(got, numpy.array(want), f"pooling={mode}")
+            assert_embeddings_close(self, got, numpy.array(want), f"pooling={mode}")
 
     def test_pooling_property_refused_before_dense(self):
         folder = DATA_DIR / "max-mean-lasttoken-dense"

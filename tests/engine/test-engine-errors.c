@@ -9,27 +9,34 @@
 
 #include "engine-test-util.h"
 
-/* Loading folder fails with code, and the message holds every one of the NULL-terminated
- * fragments that follow. */
+/* Loading folder fails with code, and the message holds every one of the fragments. */
 static void
-assert_load_fails (const char *folder, int code, ...)
+assert_load_fails_va (const char *folder, int code, va_list fragments)
 {
   GError *error = NULL;
   BertModel *model = bert_model_load (folder, &error);
   const char *fragment;
-  va_list fragments;
 
   g_assert_null (model);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   g_assert_error (error, BERT_ENGINE_ERROR, code);
-  va_start (fragments, code);
   while ((fragment = va_arg (fragments, const char *)) != NULL) {
     if (strstr (error->message, fragment) == NULL)
       g_error ("'%s' is not in the error message: %s", fragment, error->message);
   }
-  va_end (fragments);
   g_error_free (error);
+}
+
+/* The same with the NULL-terminated fragments that follow code. */
+static void
+assert_load_fails (const char *folder, int code, ...)
+{
+  va_list fragments;
+
+  va_start (fragments, code);
+  assert_load_fails_va (folder, code, fragments);
+  va_end (fragments);
 }
 
 static BertModel *
@@ -70,6 +77,46 @@ edit_tensor (const char *folder, const char *tensor, const char *member, const c
   g_free (header);
 }
 
+/* A copy of data/families/name. */
+static char *
+copy_family_model (const char *name)
+{
+  char *source = g_build_filename (ENGINE_TEST_DATA_DIR, "families", name, NULL);
+  char *folder = engine_test_copy_model (source);
+
+  g_free (source);
+  return folder;
+}
+
+/* A copy of data/families/family (NULL: a new test model) with the first from in its file
+ * replaced by to: loading it fails with code and the NULL-terminated fragments that follow. */
+static void
+assert_edit_fails (const char *family, const char *file, const char *from, const char *to, int code, ...)
+{
+  char *folder = family != NULL ? copy_family_model (family) : engine_test_make_model (NULL);
+  va_list fragments;
+
+  engine_test_replace_in_file (folder, file, from, to);
+  va_start (fragments, code);
+  assert_load_fails_va (folder, code, fragments);
+  va_end (fragments);
+  g_free (folder);
+}
+
+/* The model of a copy of data/families/family (NULL: a new test model) with the first from in
+ * its file replaced by to; asserts that it loads. */
+static BertModel *
+assert_edit_loads (const char *family, const char *file, const char *from, const char *to)
+{
+  char *folder = family != NULL ? copy_family_model (family) : engine_test_make_model (NULL);
+  BertModel *model;
+
+  engine_test_replace_in_file (folder, file, from, to);
+  model = assert_load_succeeds (folder);
+  g_free (folder);
+  return model;
+}
+
 static void
 remove_file (const char *folder, const char *name)
 {
@@ -85,33 +132,25 @@ test_missing_folder (void)
   assert_load_fails ("/nonexistent/gst-bert-model", BERT_ENGINE_ERROR_FILE, "config.json", NULL);
 }
 
-static void
-test_missing_config (void)
-{
-  char *folder = engine_test_make_model (NULL);
+/* A file the test model cannot load without, and what the error then names. */
+typedef struct {
+  const char *test_path, *file, *fragment;
+} MissingFile;
 
-  remove_file (folder, "config.json");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "config.json", NULL);
-  g_free (folder);
-}
-
-static void
-test_missing_safetensors (void)
-{
-  char *folder = engine_test_make_model (NULL);
-
-  remove_file (folder, "model.safetensors");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "model.safetensors", NULL);
-  g_free (folder);
-}
+static const MissingFile missing_files[] = {
+  { "/engine/errors/missing-config", "config.json", "config.json" },
+  { "/engine/errors/missing-safetensors", "model.safetensors", "model.safetensors" },
+  { "/engine/errors/missing-tokenizer", "vocab.txt", "tokenizer" },
+};
 
 static void
-test_missing_tokenizer (void)
+test_missing_file (gconstpointer data)
 {
+  const MissingFile *missing = data;
   char *folder = engine_test_make_model (NULL);
 
-  remove_file (folder, "vocab.txt");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, "tokenizer", NULL);
+  remove_file (folder, missing->file);
+  assert_load_fails (folder, BERT_ENGINE_ERROR_FILE, missing->fragment, NULL);
   g_free (folder);
 }
 
@@ -302,12 +341,9 @@ test_json_glib_misreadings (void)
     { "\"max_position_embeddings\": 64", "\"max_position_embeddings\": 0x10000000000000040",
         "the number 0x10000000000000040 is not JSON" },
   };
-  for (guint i = 0; i < G_N_ELEMENTS (config_cases); i++) {
-    char *folder = engine_test_make_model (NULL);
-    engine_test_replace_in_file (folder, "config.json", config_cases[i].from, config_cases[i].to);
-    assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", config_cases[i].fragment, NULL);
-    g_free (folder);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (config_cases); i++)
+    assert_edit_fails (NULL, "config.json", config_cases[i].from, config_cases[i].to,
+        BERT_ENGINE_ERROR_FORMAT, "config.json", config_cases[i].fragment, NULL);
 
   char *folder = engine_test_make_model (NULL);
   GBytes *data;
@@ -433,28 +469,19 @@ test_pooling_dimension_not_the_hidden_size (void)
 static void
 test_second_transformer_module (void)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "modules.json", "{\"idx\": 1,",
+  assert_edit_fails (NULL, "modules.json", "{\"idx\": 1,",
       "{\"idx\": 1, \"name\": \"again\", \"path\": \"0_Again\", "
-      "\"type\": \"sentence_transformers.models.Transformer\"},\n  {\"idx\": 2,");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json", "second Transformer module",
-      "0_Again", NULL);
-  g_free (folder);
+      "\"type\": \"sentence_transformers.models.Transformer\"},\n  {\"idx\": 2,",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json", "second Transformer module", "0_Again", NULL);
 }
 
 /* NoInstruct-small-Embedding-v0's second Pooling module writes "query_embedding". */
 static void
 test_pooling_output_key (void)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "1_Pooling/config.json",
-      "\"pooling_mode_mean_sqrt_len_tokens\": false",
-      "\"pooling_mode_mean_sqrt_len_tokens\": false, \"output_key\": \"query_embedding\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "output_key",
-      "query_embedding", NULL);
-  g_free (folder);
+  assert_edit_fails (NULL, "1_Pooling/config.json", "\"pooling_mode_mean_sqrt_len_tokens\": false",
+      "\"pooling_mode_mean_sqrt_len_tokens\": false, \"output_key\": \"query_embedding\"",
+      BERT_ENGINE_ERROR_UNSUPPORTED, "1_Pooling/config.json", "output_key", "query_embedding", NULL);
 }
 
 /* A Transformer module's folder must be inside the model folder; the encoder found there is
@@ -475,13 +502,9 @@ test_transformer_module_path (void)
 static void
 test_unsupported_module (void)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "modules.json", "sentence_transformers.models.Normalize",
-      "sentence_transformers.models.WeightedLayerPooling");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json",
+  assert_edit_fails (NULL, "modules.json", "sentence_transformers.models.Normalize",
+      "sentence_transformers.models.WeightedLayerPooling", BERT_ENGINE_ERROR_UNSUPPORTED, "modules.json",
       "sentence_transformers.models.WeightedLayerPooling", NULL);
-  g_free (folder);
 }
 
 static void
@@ -513,37 +536,21 @@ test_unsupported_model_type (void)
   const char *unsupported[] = { "deberta-v2", "modernbert", "ernie", "funnel", "nomic_bert" };
 
   for (guint i = 0; i < G_N_ELEMENTS (unsupported); i++) {
-    char *folder = engine_test_make_model (NULL);
     char *model_type = g_strdup_printf ("\"model_type\": \"%s\"", unsupported[i]);
 
-    engine_test_replace_in_file (folder, "config.json", "\"model_type\": \"bert\"", model_type);
-    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", unsupported[i],
+    assert_edit_fails (NULL, "config.json", "\"model_type\": \"bert\"", model_type,
+        BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", unsupported[i],
         "bert, distilbert, roberta, xlm-roberta, camembert, mpnet, electra, albert", NULL);
     g_free (model_type);
-    g_free (folder);
   }
-}
-
-/* A copy of data/families/name. */
-static char *
-copy_family_model (const char *name)
-{
-  char *source = g_build_filename (ENGINE_TEST_DATA_DIR, "families", name, NULL);
-  char *folder = engine_test_copy_model (source);
-
-  g_free (source);
-  return folder;
 }
 
 static void
 test_distilbert_unsupported_activation (void)
 {
-  char *folder = copy_family_model ("distilbert-sequence-f32");
-
-  engine_test_replace_in_file (folder, "config.json", "\"activation\": \"gelu\"", "\"activation\": \"mish\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "activation \"mish\"", "\"relu\"",
-      NULL);
-  g_free (folder);
+  assert_edit_fails ("distilbert-sequence-f32", "config.json", "\"activation\": \"gelu\"",
+      "\"activation\": \"mish\"", BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "activation \"mish\"",
+      "\"relu\"", NULL);
 }
 
 /* A padding_idx past the position table leaves RoBERTa no position to number from. */
@@ -583,11 +590,9 @@ test_roberta_positions_after_padding_idx (void)
 static void
 test_mpnet_positions_and_bias (void)
 {
-  char *folder = copy_family_model ("mpnet-sequence-f32");
-  BertModel *model;
+  BertModel *model =
+      assert_edit_loads ("mpnet-sequence-f32", "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 7");
 
-  engine_test_replace_in_file (folder, "config.json", "\"pad_token_id\": 1", "\"pad_token_id\": 7");
-  model = assert_load_succeeds (folder);
   g_assert_cmpint (model->config.family, ==, BERT_FAMILY_MPNET);
   g_assert_cmpint (model->config.position_offset, ==, 2);
   g_assert_cmpint (model->config.max_position_embeddings, ==, 256);
@@ -598,7 +603,6 @@ test_mpnet_positions_and_bias (void)
   g_assert_cmpint (model->weights.relative_position_bias.shape[0], ==, 4);
   g_assert_cmpint (model->weights.relative_position_bias.shape[1], ==, 2 * 256 - 1);
   bert_model_unref (model);
-  g_free (folder);
 }
 
 /* ALBERT: embedding tables embedding_size wide, always mapped to hidden_size by
@@ -654,29 +658,20 @@ test_albert_layer_groups (void)
   g_free (folder);
 
   /* A pass through a group the file lacks. */
-  folder = copy_family_model ("albert-groups-encoder-f32");
-  engine_test_replace_in_file (folder, "config.json", "\"num_hidden_groups\": 2", "\"num_hidden_groups\": 3");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "albert_layer_groups.2.albert_layers.0", "missing",
-      NULL);
-  g_free (folder);
-  folder = copy_family_model ("albert-groups-encoder-f32");
-  engine_test_replace_in_file (folder, "config.json", "\"inner_group_num\": 2", "\"inner_group_num\": 0");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "inner_group_num 0", "out of the supported range",
-      NULL);
-  g_free (folder);
+  assert_edit_fails ("albert-groups-encoder-f32", "config.json", "\"num_hidden_groups\": 2",
+      "\"num_hidden_groups\": 3", BERT_ENGINE_ERROR_FORMAT, "albert_layer_groups.2.albert_layers.0",
+      "missing", NULL);
+  assert_edit_fails ("albert-groups-encoder-f32", "config.json", "\"inner_group_num\": 2",
+      "\"inner_group_num\": 0", BERT_ENGINE_ERROR_UNSUPPORTED, "inner_group_num 0",
+      "out of the supported range", NULL);
   /* AlbertForPreTraining names a head the engine does not run: its encoder runs. */
-  folder = copy_family_model ("albert-sequence-f32");
-  engine_test_replace_in_file (folder, "config.json", "\"AlbertForSequenceClassification\"",
+  model = assert_edit_loads ("albert-sequence-f32", "config.json", "\"AlbertForSequenceClassification\"",
       "\"AlbertForPreTraining\"");
-  model = assert_load_succeeds (folder);
   g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
   g_assert_null (model->weights.classifier_weight.data);
   bert_model_unref (model);
-  g_free (folder);
   /* AlbertConfig's hidden_act default is gelu_new, not BERT's erf GELU. */
-  folder = copy_family_model ("albert-encoder-f32");
-  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu_new\",", "");
-  model = assert_load_succeeds (folder);
+  model = assert_edit_loads ("albert-encoder-f32", "config.json", "\"hidden_act\": \"gelu_new\",", "");
   g_assert_cmpint (model->config.hidden_act, ==, BERT_ACTIVATION_GELU_TANH);
   g_assert_cmpint (model->config.num_layers, ==, 3);
   for (int i = 1; i < 3; i++) {
@@ -684,7 +679,6 @@ test_albert_layer_groups (void)
     g_assert_cmpint (model->weights.layers[i].shared_layer, ==, 0);
   }
   bert_model_unref (model);
-  g_free (folder);
 }
 
 /* ELECTRA: BERT's type ids and positions, a GELU between its classification head's
@@ -734,17 +728,14 @@ test_electra_pretraining_runs_the_encoder (void)
   const char *classes[] = { "ElectraForPreTraining", "ElectraForMaskedLM" };
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++) {
-    char *folder = copy_family_model ("electra-small-sequence-f32");
     char *architecture = g_strdup_printf ("\"%s\"", classes[i]);
-    BertModel *model;
+    BertModel *model = assert_edit_loads ("electra-small-sequence-f32", "config.json",
+        "\"ElectraForSequenceClassification\"", architecture);
 
-    engine_test_replace_in_file (folder, "config.json", "\"ElectraForSequenceClassification\"", architecture);
-    model = assert_load_succeeds (folder);
     g_assert_cmpint (model->config.head, ==, BERT_HEAD_ENCODER);
     g_assert_cmpint (model->config.num_labels, ==, 0);
     bert_model_unref (model);
     g_free (architecture);
-    g_free (folder);
   }
 }
 
@@ -752,25 +743,16 @@ test_electra_pretraining_runs_the_encoder (void)
 static void
 test_mpnet_relative_attention_buckets (void)
 {
-  char *folder = copy_family_model ("mpnet-encoder-f16");
-
-  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32,", "");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json",
-      "'relative_attention_num_buckets' is missing", NULL);
-  g_free (folder);
-  folder = copy_family_model ("mpnet-encoder-f16");
-  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32",
-      "\"relative_attention_num_buckets\": 16");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+  assert_edit_fails ("mpnet-encoder-f16", "config.json", "\"relative_attention_num_buckets\": 32,", "",
+      BERT_ENGINE_ERROR_FORMAT, "config.json", "'relative_attention_num_buckets' is missing", NULL);
+  assert_edit_fails ("mpnet-encoder-f16", "config.json", "\"relative_attention_num_buckets\": 32",
+      "\"relative_attention_num_buckets\": 16", BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
       "relative_attention_num_buckets 16", "below 32", NULL);
-  g_free (folder);
-  folder = copy_family_model ("mpnet-encoder-f16");
-  engine_test_replace_in_file (folder, "config.json", "\"relative_attention_num_buckets\": 32",
-      "\"relative_attention_num_buckets\": 40");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_SHAPE, "encoder.relative_attention_bias.weight",
-      "has shape [32, 4], config.json expects [40, 4]", NULL);
-  g_free (folder);
-  folder = copy_family_model ("mpnet-encoder-f16");
+  assert_edit_fails ("mpnet-encoder-f16", "config.json", "\"relative_attention_num_buckets\": 32",
+      "\"relative_attention_num_buckets\": 40", BERT_ENGINE_ERROR_SHAPE,
+      "encoder.relative_attention_bias.weight", "has shape [32, 4], config.json expects [40, 4]", NULL);
+
+  char *folder = copy_family_model ("mpnet-encoder-f16");
   edit_tensor (folder, "encoder.relative_attention_bias.weight", NULL, NULL);
   assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "'encoder.relative_attention_bias.weight'", "missing",
       NULL);
@@ -796,17 +778,13 @@ test_family_head_from_tensors (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    char *folder = copy_family_model (cases[i].name);
     char *architecture = g_strdup_printf ("\"%s\"", cases[i].architecture);
-    BertModel *model;
+    BertModel *model = assert_edit_loads (cases[i].name, "config.json", architecture, "\"SomethingElse\"");
 
-    engine_test_replace_in_file (folder, "config.json", architecture, "\"SomethingElse\"");
-    model = assert_load_succeeds (folder);
     g_assert_cmpint (model->config.head, ==, cases[i].head);
     g_assert_cmpint (model->config.num_labels, ==, cases[i].head == BERT_HEAD_SEQUENCE_CLASSIFIER ? 3 : 5);
     bert_model_unref (model);
     g_free (architecture);
-    g_free (folder);
   }
 }
 
@@ -840,21 +818,17 @@ test_hidden_act_names (void)
 
   for (guint p = 0; p < G_N_ELEMENTS (places); p++) {
     for (guint i = 0; i <= G_N_ELEMENTS (cases); i++) {
-      char *folder = places[p].folder ? copy_family_model (places[p].folder) : engine_test_make_model (NULL);
       char *gelu = g_strconcat (places[p].field, "\"gelu\",", NULL);
       /* Past the last case: the field left out. */
       char *field = i < G_N_ELEMENTS (cases) ? g_strdup_printf ("%s\"%s\",", places[p].field, cases[i].name)
                                              : g_strdup ("");
-      BertModel *model;
+      BertModel *model = assert_edit_loads (places[p].folder, "config.json", gelu, field);
 
-      engine_test_replace_in_file (folder, "config.json", gelu, field);
-      model = assert_load_succeeds (folder);
       g_assert_cmpint (model->config.hidden_act, ==,
           i < G_N_ELEMENTS (cases) ? cases[i].activation : BERT_ACTIVATION_GELU);
       bert_model_unref (model);
       g_free (field);
       g_free (gelu);
-      g_free (folder);
     }
   }
 }
@@ -867,16 +841,13 @@ test_unsupported_hidden_act (void)
   const char *names[] = { "prelu", "gelu_10", "mish", "GELU" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    char *folder = engine_test_make_model (NULL);
     char *field = g_strdup_printf ("\"hidden_act\": \"%s\"", names[i]);
     char *named = g_strdup_printf ("hidden_act \"%s\" is not supported", names[i]);
 
-    engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"", field);
-    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", named, "\"gelu_new\"",
-        "\"quick_gelu\"", NULL);
+    assert_edit_fails (NULL, "config.json", "\"hidden_act\": \"gelu\"", field, BERT_ENGINE_ERROR_UNSUPPORTED,
+        "config.json", named, "\"gelu_new\"", "\"quick_gelu\"", NULL);
     g_free (named);
     g_free (field);
-    g_free (folder);
   }
 }
 
@@ -914,24 +885,17 @@ test_cross_encoder_activation (void)
 static void
 test_unknown_problem_type (void)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
-      "\"hidden_act\": \"gelu\", \"problem_type\": \"multi_label\"");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_FORMAT, "config.json", "problem_type", "\"multi_label\"",
-      NULL);
-  g_free (folder);
+  assert_edit_fails (NULL, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"problem_type\": \"multi_label\"", BERT_ENGINE_ERROR_FORMAT, "config.json",
+      "problem_type", "\"multi_label\"", NULL);
 }
 
 static void
 test_decoder (void)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "config.json", "\"hidden_act\": \"gelu\"",
-      "\"hidden_act\": \"gelu\", \"is_decoder\": true");
-  assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "is_decoder", NULL);
-  g_free (folder);
+  assert_edit_fails (NULL, "config.json", "\"hidden_act\": \"gelu\"",
+      "\"hidden_act\": \"gelu\", \"is_decoder\": true", BERT_ENGINE_ERROR_UNSUPPORTED, "config.json",
+      "is_decoder", NULL);
 }
 
 /* RoBERTa's code (XLM-R's and CamemBERT's too) makes its attention causal for a decoder,
@@ -943,13 +907,11 @@ test_roberta_family_decoder (void)
   const char *families[] = { "roberta", "xlm-roberta", "camembert", "electra" };
 
   for (guint i = 0; i < G_N_ELEMENTS (families); i++) {
-    char *source = g_strdup_printf ("%s/families/%s-encoder-f32", ENGINE_TEST_DATA_DIR, families[i]);
-    char *folder = engine_test_copy_model (source);
+    char *family = g_strdup_printf ("%s-encoder-f32", families[i]);
 
-    engine_test_replace_in_file (folder, "config.json", "\"is_decoder\": false", "\"is_decoder\": true");
-    assert_load_fails (folder, BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "is_decoder", NULL);
-    g_free (folder);
-    g_free (source);
+    assert_edit_fails (family, "config.json", "\"is_decoder\": false", "\"is_decoder\": true",
+        BERT_ENGINE_ERROR_UNSUPPORTED, "config.json", "is_decoder", NULL);
+    g_free (family);
   }
 }
 
@@ -991,14 +953,12 @@ test_unused_tensor_of_other_dtype (void)
   g_free (folder);
 }
 
+/* The test model with the first old_text of config.json replaced by new_text fails to load
+ * with code, naming config.json and fragment. */
 static void
 check_config_refused (const char *old_text, const char *new_text, int code, const char *fragment)
 {
-  char *folder = engine_test_make_model (NULL);
-
-  engine_test_replace_in_file (folder, "config.json", old_text, new_text);
-  assert_load_fails (folder, code, "config.json", fragment, NULL);
-  g_free (folder);
+  assert_edit_fails (NULL, "config.json", old_text, new_text, code, "config.json", fragment, NULL);
 }
 
 /* The weights file is a few KB: these fail on config.json's numbers before any
@@ -1174,9 +1134,8 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/errors/missing-folder", test_missing_folder);
-  g_test_add_func ("/engine/errors/missing-config", test_missing_config);
-  g_test_add_func ("/engine/errors/missing-safetensors", test_missing_safetensors);
-  g_test_add_func ("/engine/errors/missing-tokenizer", test_missing_tokenizer);
+  for (guint i = 0; i < G_N_ELEMENTS (missing_files); i++)
+    g_test_add_data_func (missing_files[i].test_path, &missing_files[i], test_missing_file);
   g_test_add_func ("/engine/errors/truncated-file", test_truncated_file);
   g_test_add_func ("/engine/errors/header-length-out-of-bounds", test_header_length_out_of_bounds);
   g_test_add_func ("/engine/errors/offsets-out-of-bounds", test_offsets_out_of_bounds);

@@ -28,12 +28,8 @@ FLAGS = {"cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens", "mea
 NICKS = {"mean": "mean", "cls": "cls", "max": "max", "mean_sqrt_len_tokens": "mean-sqrt-len",
          "weightedmean": "weightedmean", "lasttoken": "lasttoken"}
 
-from element_pipelines import buffer_field, check_folder_against_reference, numpy, run_texts  # noqa: E402  (exits 77 first where needed)
-
-
-def reference_lines(folder):
-    with open(folder / "reference.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+from element_pipelines import (assert_embeddings_close, buffer_field, check_folder_against_reference,  # noqa: E402
+                               numpy, reference_lines, run_texts)  # (exits 77 first where needed)
 
 
 def embeddings(description, texts):
@@ -51,13 +47,6 @@ def other_form(config):
 
 
 class PoolingModes(unittest.TestCase):
-    def assert_close(self, got, want, what):
-        self.assertEqual(got.shape, want.shape, what)
-        for row, (g, w) in enumerate(zip(got.astype(numpy.float64), want)):
-            cosine = g @ w / (numpy.linalg.norm(g) * numpy.linalg.norm(w))
-            self.assertGreaterEqual(cosine, 0.99999, f"{what}, text {row}")
-            numpy.testing.assert_allclose(g, w, atol=1e-4, rtol=0, err_msg=f"{what}, text {row}")
-
     def test_tokenizer_and_bert_infer_match_sentence_transformers(self):
         for name in FOLDERS:
             with self.subTest(folder=name):
@@ -67,7 +56,7 @@ class PoolingModes(unittest.TestCase):
         for name in FOLDERS:
             lines = reference_lines(POOLING_DIR / name)
             got = embeddings(f"bert-infer model={POOLING_DIR / name} device=cpu", [line["text"] for line in lines])
-            self.assert_close(got, numpy.array([line["embedding"] for line in lines]), name)
+            assert_embeddings_close(self, got, numpy.array([line["embedding"] for line in lines]), name)
 
     def test_either_config_form_pools_alike(self):
         for name in FOLDERS:
@@ -87,7 +76,7 @@ class PoolingModes(unittest.TestCase):
         folder = POOLING_DIR / document["folder"]
         for mode, want in document["modes"].items():
             got = embeddings(f"bert-infer model={folder} device=cpu pooling={NICKS[mode]}", document["texts"])
-            self.assert_close(got, numpy.array(want), f"pooling={NICKS[mode]}")
+            assert_embeddings_close(self, got, numpy.array(want), f"pooling={NICKS[mode]}")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ import tempfile
 import transformers
 from transformers import AutoTokenizer
 
-from length_records import read_pair_cases, read_records
+from length_records import read_records
+from slow_fixtures import pair_cases, transformers_lines, write_json_files, write_lines
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -50,7 +51,6 @@ def load_script(name):
     return module
 
 
-ROBERTA = load_script("make-roberta-slow-fixtures")
 ALBERT = load_script("make-albert-fixtures")
 NMT_NFKC = "nmt-nfkc"
 NMT_NFKC_CORPUS_MB = 0.4
@@ -90,7 +90,7 @@ def train_nmt_nfkc_model(path):
 def main():
     transformers.logging.set_verbosity_error()
     texts = read_records(os.path.join(DATA, "spm-slow", "texts.txt"))
-    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
+    pairs = pair_cases()
     for name, config in VARIANTS.items():
         variant = os.path.join(OUT, name)
         shutil.rmtree(variant, ignore_errors=True)
@@ -102,19 +102,11 @@ def main():
             train_nmt_nfkc_model(model)
         with tempfile.TemporaryDirectory() as folder:
             shutil.copy(model, os.path.join(folder, "spiece.model"))
-            for target in (variant, folder):
-                with open(os.path.join(target, "tokenizer_config.json"), "w", encoding="utf-8") as f:
-                    json.dump(config, f, indent=2)
+            write_json_files({"tokenizer_config.json": config}, variant, folder)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             assert type(tokenizer).__name__ == "AlbertTokenizer", type(tokenizer)
-            singles = [ROBERTA.token_line(tokenizer(text, return_token_type_ids=True, return_offsets_mapping=True),
-                                          [text], False) for text in texts]
-            pair_lines = [ROBERTA.token_line(tokenizer([a], [b], truncation="longest_first", max_length=max_length,
-                                                       return_token_type_ids=True, return_offsets_mapping=True),
-                                             [a, b], True) for a, b, max_length in pairs]
-        for file_name, lines in (("expected.txt", singles), ("expected-pairs.txt", pair_lines)):
-            with open(os.path.join(variant, file_name), "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
+            singles, pair_lines = transformers_lines(tokenizer, texts, pairs)
+        write_lines(variant, (("expected.txt", singles), ("expected-pairs.txt", pair_lines)))
         print(f"{variant}: {len(singles)} texts, {len(pair_lines)} pairs")
 
 

@@ -27,16 +27,13 @@ they are all 0). test-mpnet-slow-files builds the same folders and compares.
 """
 import json
 import os
-import shutil
-import tempfile
 
 import transformers
 from transformers import AutoTokenizer
 
-from length_records import read_pair_cases, read_records, write_records
+from length_records import read_records, write_records
+from slow_fixtures import DATA, encoding_line, pair_cases, write_variants
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "mpnet-slow")
 
 # all-mpnet-base-v2's own tokenizer_config.json and special_tokens_map.json (unk_token is
@@ -91,27 +88,6 @@ def write_vocab(path):
         f.write("\n".join(first + pieces + ["<mask>"]) + "\n")
 
 
-def byte_positions(text):
-    positions = [0]
-    for c in text:
-        positions.append(positions[-1] + len(c.encode("utf-8")))
-    return positions
-
-
-def token_line(encoding, texts, with_sequence):
-    tokens = []
-    for token_id, type_id, sequence, (start, end) in zip(encoding.ids, encoding.type_ids, encoding.sequence_ids,
-                                                         encoding.offsets):
-        if sequence is None:
-            start = end = 0
-        else:
-            positions = byte_positions(texts[sequence])
-            start, end = positions[start], positions[end]
-        sequence_field = f"{-1 if sequence is None else sequence}:" if with_sequence else ""
-        tokens.append(f"{token_id}:{type_id}:{sequence_field}{start}:{end}")
-    return " ".join(tokens)
-
-
 def references(folder, texts, pairs):
     """transformers' ids and offsets; the backend tokenizer's encodings give the type ids
     that MPNetTokenizer does not return, and its ids and offsets are checked to be the
@@ -124,14 +100,14 @@ def references(folder, texts, pairs):
         encoding = backend.encode(text)
         own = tokenizer(text, return_offsets_mapping=True)
         assert (own["input_ids"], [tuple(o) for o in own["offset_mapping"]]) == (encoding.ids, encoding.offsets)
-        singles.append(token_line(encoding, [text], False))
+        singles.append(encoding_line(encoding, [text], False))
     pair_lines = []
     for a, b, max_length in pairs:
         backend.enable_truncation(max_length, strategy="longest_first")
         encoding = backend.encode(a, b)
         own = tokenizer([a], [b], truncation="longest_first", max_length=max_length)
         assert own["input_ids"][0] == encoding.ids, (a, b, max_length)
-        pair_lines.append(token_line(encoding, [a, b], True))
+        pair_lines.append(encoding_line(encoding, [a, b], True))
     backend.no_truncation()
     return singles, pair_lines
 
@@ -142,23 +118,7 @@ def main():
     write_vocab(os.path.join(OUT, "vocab.txt"))
     texts = read_records(os.path.join(DATA, "parity-texts.txt")) + EXTRA_TEXTS
     write_records(os.path.join(OUT, "texts.txt"), texts)
-    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
-    for name, files in VARIANTS.items():
-        variant = os.path.join(OUT, name)
-        shutil.rmtree(variant, ignore_errors=True)
-        os.makedirs(variant)
-        with tempfile.TemporaryDirectory() as folder:
-            shutil.copy(os.path.join(OUT, "vocab.txt"), folder)
-            for file_name, content in files.items():
-                for target in (variant, folder):
-                    with open(os.path.join(target, file_name), "w", encoding="utf-8") as f:
-                        json.dump(content, f, indent=2)
-            singles, pair_lines = references(folder, texts, pairs)
-        for file_name, lines in (("expected.txt", singles), ("expected-pairs.txt", pair_lines)):
-            with open(os.path.join(variant, file_name), "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-        print(f"{variant}: {len(singles)} texts, {len(pair_lines)} pairs")
-
+    write_variants(OUT, VARIANTS, ("vocab.txt",), texts, pair_cases(), references)
 
 if __name__ == "__main__":
     main()

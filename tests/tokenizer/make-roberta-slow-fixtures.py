@@ -23,16 +23,13 @@ with byte offsets. test-roberta-slow-files builds the same folders and compares.
 """
 import json
 import os
-import shutil
-import tempfile
 
 import transformers
 from transformers import AutoTokenizer
 
-from length_records import read_pair_cases, read_records, write_records
+from length_records import read_records, write_records
+from slow_fixtures import DATA, pair_cases, saved_token, transformers_lines, write_variants
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "roberta-slow")
 
 # special_tokens_map.json as RoBERTa repositories have it (<mask> strips the space before it).
@@ -66,12 +63,6 @@ VARIANTS = {
 }
 
 
-def saved_token(content, lstrip=False):
-    """A special token as transformers 3 and 4 saved it in tokenizer_config.json."""
-    return {"__type": "AddedToken", "content": content, "lstrip": lstrip, "normalized": True, "rstrip": False,
-            "single_word": False}
-
-
 # tokenizer_config.json as a slow RobertaTokenizer's save_pretrained wrote it, with no
 # special_tokens_map.json: every special token normalized (the same, with no normaliser).
 VARIANTS["saved-config"] = {
@@ -87,9 +78,6 @@ EXTRA_TEXTS = ["<u2>", "a <u2> b <p2>", "x<p2>y", "  <s> a", "a <s>", "<pad> <un
                "<mask><mask> <mask>"]
 
 
-
-
-
 def write_slow_files(folder):
     with open(os.path.join(DATA, "bpe-roberta", "tokenizer.json"), encoding="utf-8") as f:
         model = json.load(f)["model"]
@@ -101,40 +89,10 @@ def write_slow_files(folder):
             f.write(f"{left} {right}\n")
 
 
-def byte_positions(text):
-    positions = [0]
-    for c in text:
-        positions.append(positions[-1] + len(c.encode("utf-8")))
-    return positions
-
-
-def token_line(encoding, texts, with_sequence):
-    tokens = []
-    batched = isinstance(encoding["input_ids"][0], list)
-    sequence_ids = encoding.sequence_ids(0)
-    fields = [encoding[name][0] if batched else encoding[name]
-              for name in ("input_ids", "token_type_ids", "offset_mapping")]
-    for token_id, type_id, sequence, (start, end) in zip(fields[0], fields[1], sequence_ids, fields[2]):
-        if sequence is None:
-            start = end = 0
-        else:
-            positions = byte_positions(texts[sequence])
-            start, end = positions[start], positions[end]
-        sequence_field = f"{-1 if sequence is None else sequence}:" if with_sequence else ""
-        tokens.append(f"{token_id}:{type_id}:{sequence_field}{start}:{end}")
-    return " ".join(tokens)
-
-
 def references(folder, texts, pairs):
     tokenizer = AutoTokenizer.from_pretrained(folder)
     assert type(tokenizer).__name__ == "RobertaTokenizer", type(tokenizer)
-    singles = [token_line(tokenizer(text, return_token_type_ids=True, return_offsets_mapping=True), [text], False)
-               for text in texts]
-    # A batch of one: tokenizer(a, "") would encode a alone, as if no pair were given.
-    pair_lines = [token_line(tokenizer([a], [b], truncation="longest_first", max_length=max_length,
-                                       return_token_type_ids=True, return_offsets_mapping=True), [a, b], True)
-                  for a, b, max_length in pairs]
-    return singles, pair_lines
+    return transformers_lines(tokenizer, texts, pairs)
 
 
 def main():
@@ -143,24 +101,7 @@ def main():
     write_slow_files(OUT)
     texts = read_records(os.path.join(DATA, "parity-texts.txt")) + EXTRA_TEXTS
     write_records(os.path.join(OUT, "texts.txt"), texts)
-    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
-    for name, files in VARIANTS.items():
-        variant = os.path.join(OUT, name)
-        shutil.rmtree(variant, ignore_errors=True)
-        os.makedirs(variant)
-        with tempfile.TemporaryDirectory() as folder:
-            for base in ("vocab.json", "merges.txt"):
-                shutil.copy(os.path.join(OUT, base), folder)
-            for file_name, content in files.items():
-                for target in (variant, folder):
-                    with open(os.path.join(target, file_name), "w", encoding="utf-8") as f:
-                        json.dump(content, f, indent=2)
-            singles, pair_lines = references(folder, texts, pairs)
-        for file_name, lines in (("expected.txt", singles), ("expected-pairs.txt", pair_lines)):
-            with open(os.path.join(variant, file_name), "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-        print(f"{variant}: {len(singles)} texts, {len(pair_lines)} pairs")
-
+    write_variants(OUT, VARIANTS, ("vocab.json", "merges.txt"), texts, pair_cases(), references)
 
 if __name__ == "__main__":
     main()

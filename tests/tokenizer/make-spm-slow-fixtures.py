@@ -22,7 +22,6 @@ with byte offsets. test-spm-slow-files builds the same folders and compares.
 (transformers 5, tokenizers 0.23.3, sentencepiece, protobuf; no network).
 """
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -30,7 +29,8 @@ import tempfile
 import transformers
 from transformers import AutoTokenizer
 
-from length_records import read_pair_cases, read_records, write_records
+from length_records import read_records, write_records
+from slow_fixtures import pair_cases, saved_token, transformers_lines, write_json_files, write_lines
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
@@ -49,7 +49,6 @@ def load_script(name):
 
 
 FIXTURES = load_script("make-tokenizer-fixtures")
-ROBERTA = load_script("make-roberta-slow-fixtures")
 
 XLMR_MAP = {
     "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>", "pad_token": "<pad>",
@@ -64,8 +63,8 @@ VARIANTS = {
     "xlmr-map": ("nfkc.model", {"config.json": {"model_type": "xlm-roberta"}, "special_tokens_map.json": XLMR_MAP}),
     # tokenizer_config.json as a transformers 4 slow tokenizer saved it: every token normalized
     "xlmr-saved-config": ("nfkc-cf-bytes.model", {"tokenizer_config.json": {
-        **{key: ROBERTA.saved_token(value) for key, value in XLMR_MAP.items() if key != "mask_token"},
-        "mask_token": ROBERTA.saved_token("<mask>", lstrip=True), "model_max_length": 512,
+        **{key: saved_token(value) for key, value in XLMR_MAP.items() if key != "mask_token"},
+        "mask_token": saved_token("<mask>", lstrip=True), "model_max_length": 512,
         "tokenizer_class": "XLMRobertaTokenizer"}}),
     "xlmr-no-prefix": ("nfkc-cf-bytes.model", {"tokenizer_config.json": {
         "tokenizer_class": "XLMRobertaTokenizerFast", "add_prefix_space": False}}),
@@ -102,7 +101,7 @@ def main():
         train(corpus, work, "nfkc-cf-bytes", "nmt_nfkc_cf", True)
     texts = read_records(os.path.join(DATA, "parity-texts.txt"))[:TEXTS] + EXTRA_TEXTS
     write_records(os.path.join(OUT, "texts.txt"), texts)
-    pairs = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
+    pairs = pair_cases()
     for name, (model, files) in VARIANTS.items():
         variant = os.path.join(OUT, name)
         shutil.rmtree(variant, ignore_errors=True)
@@ -111,22 +110,11 @@ def main():
             f.write(model + "\n")
         with tempfile.TemporaryDirectory() as folder:
             shutil.copy(os.path.join(OUT, model), os.path.join(folder, "sentencepiece.bpe.model"))
-            for file_name, content in files.items():
-                for target in (variant, folder):
-                    with open(os.path.join(target, file_name), "w", encoding="utf-8") as f:
-                        json.dump(content, f, indent=2)
+            write_json_files(files, variant, folder)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             assert type(tokenizer).__name__ in ("XLMRobertaTokenizer", "CamembertTokenizer"), type(tokenizer)
-            singles = [ROBERTA.token_line(tokenizer(text, return_token_type_ids=True, return_offsets_mapping=True),
-                                          [text], False) for text in texts]
-            pair_lines = [ROBERTA.token_line(tokenizer([a], [b], truncation="longest_first", max_length=max_length,
-                                                       return_token_type_ids=True, return_offsets_mapping=True),
-                                             [a, b], True) for a, b, max_length in pairs
-                          if name in PAIR_VARIANTS]
-        outputs = [("expected.txt", singles)] + ([("expected-pairs.txt", pair_lines)] if pair_lines else [])
-        for file_name, lines in outputs:
-            with open(os.path.join(variant, file_name), "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
+            singles, pair_lines = transformers_lines(tokenizer, texts, pairs if name in PAIR_VARIANTS else [])
+        write_lines(variant, [("expected.txt", singles)] + ([("expected-pairs.txt", pair_lines)] if pair_lines else []))
         print(f"{variant}: {len(singles)} texts, {len(pair_lines)} pairs")
 
 

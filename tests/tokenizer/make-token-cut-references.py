@@ -21,17 +21,14 @@ The variants: WordPiece (BertProcessing), Unigram (XLM-R's template) and byte-le
 WordPiece without post-processor (no special tokens); and a Unigram whose pair template puts
 its special tokens elsewhere, with other type ids.
 """
-import json
 import os
 import tempfile
 
 from transformers import AutoTokenizer
 
 from length_records import read_pair_cases
-from truncation_references import write_references
+from truncation_references import DATA, make_fixture_folder, write_references
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "token-cut")
 FAST = {"tokenizer_class": "PreTrainedTokenizerFast"}
 LEFT = {"tokenizer_class": "PreTrainedTokenizerFast", "truncation_side": "left"}
@@ -55,24 +52,12 @@ VARIANTS = {
 }
 
 
-def make_folder(folder, fixture, config, edit):
-    with open(os.path.join(DATA, fixture, "tokenizer.json"), encoding="utf-8") as f:
-        text = f.read()
-    if edit:
-        assert edit[0] in text
-        text = text.replace(edit[0], edit[1], 1)
-    with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as f:
-        f.write(text)
-    with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
-        json.dump(config, f)
-
-
 def main():
     cases = read_pair_cases(os.path.join(DATA, "pairs", "cases.txt"))
     os.makedirs(OUT, exist_ok=True)
     for name, (fixture, config, edit) in VARIANTS.items():
         with tempfile.TemporaryDirectory() as folder:
-            make_folder(folder, fixture, config, edit)
+            make_fixture_folder(folder, fixture, config, edit)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             assert tokenizer.truncation_side == config.get("truncation_side", "right"), name
             write_references(OUT, name, tokenizer, cases)

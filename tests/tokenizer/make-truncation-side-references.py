@@ -29,10 +29,8 @@ import tempfile
 from transformers import AutoTokenizer
 
 from length_records import read_pair_cases
-from truncation_references import write_references
+from truncation_references import DATA, make_fixture_folder, write_references
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data")
 OUT = os.path.join(DATA, "truncation-side")
 JSON_TRUNCATION_FROM = '"truncation":null'
 JSON_TRUNCATION_TO = '"truncation":{"max_length":512,"strategy":"LongestFirst","stride":0,"direction":"Left"}'
@@ -51,16 +49,10 @@ VARIANTS = {
 
 
 def make_folder(folder, fixture, config, json_left):
-    if fixture == "vocab.txt":
-        shutil.copy(os.path.join(DATA, "vocab.txt"), folder)
-    else:
-        with open(os.path.join(DATA, fixture, "tokenizer.json"), encoding="utf-8") as f:
-            text = f.read()
-        if json_left:
-            assert JSON_TRUNCATION_FROM in text
-            text = text.replace(JSON_TRUNCATION_FROM, JSON_TRUNCATION_TO, 1)
-        with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as f:
-            f.write(text)
+    if fixture != "vocab.txt":
+        make_fixture_folder(folder, fixture, config, (JSON_TRUNCATION_FROM, JSON_TRUNCATION_TO) if json_left else None)
+        return
+    shutil.copy(os.path.join(DATA, "vocab.txt"), folder)
     with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
         json.dump(config, f)
 

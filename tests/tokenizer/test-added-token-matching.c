@@ -412,9 +412,7 @@ test_unknown_members_warned_and_ignored (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  g_assert_cmpint (argc, ==, 2);
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   g_test_add_func ("/added-tokens/not-a-wordpiece-piece", test_added_token_is_not_a_wordpiece_piece);
   g_test_add_func ("/added-tokens/later-entry-flags-stand", test_later_entry_flags_stand);
   g_test_add_func ("/added-tokens/rstrip-run-shared", test_rstrip_run_shared);

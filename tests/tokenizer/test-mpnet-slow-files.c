@@ -9,6 +9,7 @@
  * files, refused with the file and the line.
  */
 #include "bert_tokenizer.h"
+#include "slow_folders_support.h"
 #include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
@@ -37,91 +38,47 @@ make_folder (const char *variant)
   return dir;
 }
 
-static void
-remove_folder (char *dir)
-{
-  static const char *const names[] = { "vocab.txt", "config.json", "special_tokens_map.json",
-    "tokenizer_config.json", "added_tokens.json" };
-  scratch_folder_remove (dir, names, G_N_ELEMENTS (names));
-}
+static const char *const folder_files[] = { "vocab.txt", "config.json", "special_tokens_map.json",
+  "tokenizer_config.json", "added_tokens.json" };
 
-static BertTokenizer *
-load_variant (const char *variant)
-{
-  char *dir = make_folder (variant);
-  BertTokenizer *tokenizer = tokenizer_load_path (dir);
-  remove_folder (dir);
-  return tokenizer;
-}
+static SlowFolders folders = {
+  .fixtures = "mpnet-slow",
+  .texts_file = "mpnet-slow/texts.txt",
+  .more_than = 200,
+  .make_folder = make_folder,
+  .files = folder_files,
+  .n_files = G_N_ELEMENTS (folder_files),
+  .refused_variant = "all-mpnet",
+};
 
 /* Only unknown-members warns: its AddedToken objects' members that transformers ignores
  * are named with their file and token, and ignored as there. */
 static void
-assert_variant_warning (const BertTokenizer *tokenizer, const char *variant)
+test_variant_warning (gconstpointer data)
 {
+  const char *variant = data;
+  BertTokenizer *tokenizer = slow_folder_load (&folders, variant);
   const char *warning = bert_tokenizer_get_warning (tokenizer);
 
   if (strcmp (variant, "unknown-members") != 0) {
     g_assert_null (warning);
-    return;
+  } else {
+    g_assert_nonnull (warning);
+    g_test_message ("%s", warning);
+    g_assert_nonnull (strstr (warning, "tokenizer_config.json: AddedToken objects"));
+    g_assert_nonnull (strstr (warning, "'unk_token.foo' ('[UNK]')"));
+    g_assert_nonnull (strstr (warning, "special_tokens_map.json: AddedToken objects"));
+    g_assert_nonnull (strstr (warning, "'mask_token.singel_word' ('<mask>')"));
+    g_assert_null (strstr (warning, "__type"));
   }
-  g_assert_nonnull (warning);
-  g_test_message ("%s", warning);
-  g_assert_nonnull (strstr (warning, "tokenizer_config.json: AddedToken objects"));
-  g_assert_nonnull (strstr (warning, "'unk_token.foo' ('[UNK]')"));
-  g_assert_nonnull (strstr (warning, "special_tokens_map.json: AddedToken objects"));
-  g_assert_nonnull (strstr (warning, "'mask_token.singel_word' ('<mask>')"));
-  g_assert_null (strstr (warning, "__type"));
-}
-
-static void
-test_texts_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *texts_path = g_build_filename (data_dir, "mpnet-slow", "texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "mpnet-slow", variant, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_variant_warning (tokenizer, variant);
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 200);
   bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (texts_path);
-}
-
-static void
-test_pairs_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "mpnet-slow", variant, "expected-pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (cases_path);
 }
 
 /* The all-mpnet folder with vocab.txt replaced by vocab (NULL: kept), encoding text. */
 static char *
 encode_all_mpnet (const char *vocab, const char *text)
 {
-  char *dir = make_folder ("all-mpnet");
-  GError *error = NULL;
-  BertEncoding encoding;
-
-  if (vocab != NULL)
-    write_file_in (dir, "vocab.txt", vocab, -1);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
-  bert_encoding_init (&encoding);
-  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  char *described = encoding_describe (&encoding, FALSE);
-  bert_encoding_clear (&encoding);
-  bert_tokenizer_free (tokenizer);
-  remove_folder (dir);
-  return described;
+  return slow_folder_describe (&folders, "all-mpnet", vocab != NULL ? "vocab.txt" : NULL, vocab, -1, text);
 }
 
 /* vocab.txt with every "\n" made "\r\n", spaces, a tab and U+3000 at line ends and no
@@ -175,32 +132,19 @@ test_vocab_bom_stays_in_the_first_token (void)
 
 /* ---- refusals ---- */
 
-/* Loads the all-mpnet folder with file name's contents replaced (NULL: removed), and checks
- * the error holds each of the NULL-ended needles. */
-static void
-expect_refused (const char *name, const char *contents, int code, ...)
-{
-  char *dir = make_folder ("all-mpnet");
-  va_list needles;
-
-  va_start (needles, code);
-  assert_folder_refused (dir, name, contents, -1, code, needles);
-  va_end (needles);
-  remove_folder (dir);
-}
-
 /* Settings with which transformers builds more than MPNetTokenizer's tokenizer. */
 static void
 test_other_settings_are_refused (void)
 {
-  expect_refused ("tokenizer_config.json",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json",
       "{\"tokenizer_class\": \"MPNetTokenizer\", \"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\"}}}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
-  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
-  expect_refused ("added_tokens.json", "{\"<user>\": 1501}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "added_tokens.json", "save_pretrained", NULL);
-  expect_refused ("tokenizer_config.json",
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
+      "{\"additional_special_tokens\": [\"<x>\"]}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "special_tokens_map.json", "additional_special_tokens", NULL);
+  slow_folder_expect_refused (&folders, "added_tokens.json", "{\"<user>\": 1501}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens.json", "save_pretrained", NULL);
+  slow_folder_expect_refused (&folders, "tokenizer_config.json",
       "{\"tokenizer_class\": \"MPNetTokenizer\", \"auto_map\": {\"AutoTokenizer\": [\"x.T\", null]}}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "auto_map", NULL);
 }
@@ -208,27 +152,30 @@ test_other_settings_are_refused (void)
 static void
 test_malformed_files_are_refused (void)
 {
-  expect_refused ("vocab.txt", "<s>\n<pad>\nhello\n</s>\nhello \n", BERT_TOKENIZER_ERROR_FORMAT,
-      "vocab.txt:5: duplicate token 'hello' (first on line 3)", NULL);
-  expect_refused ("vocab.txt", "<s>\n</s>\n\xff\n", BERT_TOKENIZER_ERROR_FORMAT,
+  slow_folder_expect_refused (&folders, "vocab.txt", "<s>\n<pad>\nhello\n</s>\nhello \n",
+      BERT_TOKENIZER_ERROR_FORMAT, "vocab.txt:5: duplicate token 'hello' (first on line 3)", NULL);
+  slow_folder_expect_refused (&folders, "vocab.txt", "<s>\n</s>\n\xff\n", BERT_TOKENIZER_ERROR_FORMAT,
       "vocab.txt:3: not a line of UTF-8", NULL);
-  expect_refused ("vocab.txt", "", BERT_TOKENIZER_ERROR_FORMAT, "vocab.txt: the file is empty", NULL);
-  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"MPNetTokenizer\", \"strip_accents\": 1}",
-      BERT_TOKENIZER_ERROR_FORMAT, "tokenizer_config.json", "strip_accents", NULL);
-  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "mask_token", NULL);
+  slow_folder_expect_refused (&folders, "vocab.txt", "", BERT_TOKENIZER_ERROR_FORMAT,
+      "vocab.txt: the file is empty", NULL);
+  slow_folder_expect_refused (&folders, "tokenizer_config.json",
+      "{\"tokenizer_class\": \"MPNetTokenizer\", \"strip_accents\": 1}", BERT_TOKENIZER_ERROR_FORMAT,
+      "tokenizer_config.json", "strip_accents", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"mask_token\": 3}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "mask_token", NULL);
   /* an AddedToken object's bad member is named, not only its token */
-  expect_refused ("special_tokens_map.json",
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
       "{\"mask_token\": {\"content\": \"<mask>\", \"lstrip\": \"yes\"}}", BERT_TOKENIZER_ERROR_FORMAT,
       "special_tokens_map.json", "'mask_token.lstrip' must be true or false", NULL);
-  expect_refused ("special_tokens_map.json", "{\"unk_token\": {\"content\": 7}}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "'unk_token.content' must be a string", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"unk_token\": {\"content\": 7}}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "'unk_token.content' must be a string", NULL);
   /* transformers 5.25 then has no [UNK] ("Missing [UNK] token" on a word outside the
    * vocabulary) and no <mask> token ("<mask>" became <, ma, ##sk, >); gst-bert kept them */
-  expect_refused ("special_tokens_map.json", "{\"unk_token\": null}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "field 'unk_token' is null", NULL);
-  expect_refused ("special_tokens_map.json", "{\"unk_token\": \"[UNK]\", \"mask_token\": null}",
-      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'mask_token' is null", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"unk_token\": null}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'unk_token' is null", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
+      "{\"unk_token\": \"[UNK]\", \"mask_token\": null}", BERT_TOKENIZER_ERROR_FORMAT,
+      "special_tokens_map.json", "field 'mask_token' is null", NULL);
 }
 
 /* A BERT folder's vocab.txt is still BERT's: the class decides, not the file. */
@@ -259,20 +206,16 @@ test_bert_class_keeps_bert_template (void)
   g_assert_cmpint (encoding.type_ids[encoding.n_tokens - 1], ==, 1);
   bert_encoding_clear (&encoding);
   bert_tokenizer_free (tokenizer);
-  remove_folder (dir);
+  slow_folder_remove (&folders, dir);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-mpnet-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
-  test_add_per_name ("/mpnet-slow/texts", variants, G_N_ELEMENTS (variants), test_texts_match_transformers);
-  test_add_per_name ("/mpnet-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
+  data_dir = folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
+  slow_folders_add_tests (&folders, "/mpnet-slow/texts", "/mpnet-slow/pairs", variants,
+      G_N_ELEMENTS (variants));
+  test_add_per_name ("/mpnet-slow/warning", variants, G_N_ELEMENTS (variants), test_variant_warning);
   g_test_add_func ("/mpnet-slow/vocab-line-ends", test_vocab_line_ends_are_read);
   g_test_add_func ("/mpnet-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/mpnet-slow/vocab-bom-stays-in-the-first-token", test_vocab_bom_stays_in_the_first_token);

@@ -109,12 +109,7 @@ test_added_tokens_made_by_the_normal_form (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: test-normal-forms DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   test_add_per_name ("/normal-forms/texts", fixtures, G_N_ELEMENTS (fixtures), test_texts_match_reference);
   test_add_per_name ("/normal-forms/pairs", fixtures, G_N_ELEMENTS (fixtures), test_pairs_match_reference);
   g_test_add_func ("/normal-forms/normalised-text", test_normalised_text);

@@ -202,12 +202,7 @@ test_triggers_scan_every_position (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: %s DATA_DIR\n", argv[0]);
-    return 1;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   test_add_per_name ("/normalized-added/matches-reference", variants, G_N_ELEMENTS (variants),
       test_variant_matches_reference);
   test_add_per_name ("/normalized-added/triggers-hold-every-source", variants, G_N_ELEMENTS (variants),

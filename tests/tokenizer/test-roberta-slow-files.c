@@ -7,6 +7,7 @@
  * other tokenizer classes and malformed files, refused with the file and the line.
  */
 #include "bert_tokenizer.h"
+#include "slow_folders_support.h"
 #include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
@@ -38,57 +39,25 @@ make_folder (const char *variant)
   return dir;
 }
 
-static void
-remove_folder (char *dir)
-{
-  static const char *const names[] = { "vocab.json", "merges.txt", "config.json", "special_tokens_map.json",
-    "tokenizer_config.json", "added_tokens.json" };
-  scratch_folder_remove (dir, names, G_N_ELEMENTS (names));
-}
+static const char *const folder_files[] = { "vocab.json", "merges.txt", "config.json",
+  "special_tokens_map.json", "tokenizer_config.json", "added_tokens.json" };
 
-static BertTokenizer *
-load_variant (const char *variant)
-{
-  char *dir = make_folder (variant);
-  BertTokenizer *tokenizer = tokenizer_load_path (dir);
-  remove_folder (dir);
-  return tokenizer;
-}
-
-static void
-test_texts_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *texts_path = g_build_filename (data_dir, "roberta-slow", "texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "roberta-slow", variant, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 200);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (texts_path);
-}
-
-static void
-test_pairs_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "roberta-slow", variant, "expected-pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (cases_path);
-}
+static SlowFolders folders = {
+  .fixtures = "roberta-slow",
+  .texts_file = "roberta-slow/texts.txt",
+  .more_than = 200,
+  .make_folder = make_folder,
+  .files = folder_files,
+  .n_files = G_N_ELEMENTS (folder_files),
+  .refused_variant = "special-map",
+};
 
 /* The same ids and offsets as the special-map folder on a few texts. */
 static void
 assert_same_as_special_map (BertTokenizer *tokenizer)
 {
   const char *texts[] = { "Hello world", " a <mask> b", "Grüße, 東京!" };
-  BertTokenizer *reference = load_variant ("special-map");
+  BertTokenizer *reference = slow_folder_load (&folders, "special-map");
   BertEncoding got, expected;
 
   bert_encoding_init (&got);
@@ -132,100 +101,68 @@ test_merges_line_ends_are_read (void)
   g_strfreev (lines);
   g_free (merges);
   g_free (path);
-  remove_folder (dir);
+  slow_folder_remove (&folders, dir);
 }
 
 /* ---- refusals ---- */
 
-/* Loads the special-map folder with file name's contents replaced (NULL: removed), and
- * checks the error holds each of the NULL-ended needles. */
-static void
-expect_refused (const char *name, const char *contents, int code, ...)
-{
-  char *dir = make_folder ("special-map");
-  va_list needles;
-
-  va_start (needles, code);
-  assert_folder_refused (dir, name, contents, -1, code, needles);
-  va_end (needles);
-  remove_folder (dir);
-}
-
 static void
 test_other_classes_are_refused (void)
 {
-  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"GPT2Tokenizer\"}",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json", "{\"tokenizer_class\": \"GPT2Tokenizer\"}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "GPT2Tokenizer", "save_pretrained", NULL);
-  expect_refused ("config.json", "{\"model_type\": \"bart\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED, "'bart'",
-      "save_pretrained", NULL);
-  expect_refused ("config.json", "{\"model_type\": \"roberta\", \"tokenizer_class\": \"BartTokenizer\"}",
+  slow_folder_expect_refused (&folders, "config.json", "{\"model_type\": \"bart\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "'bart'", "save_pretrained", NULL);
+  slow_folder_expect_refused (&folders, "config.json",
+      "{\"model_type\": \"roberta\", \"tokenizer_class\": \"BartTokenizer\"}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "BartTokenizer", "config.json", NULL);
-  expect_refused ("config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type", "save_pretrained",
-      NULL);
+  slow_folder_expect_refused (&folders, "config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type",
+      "save_pretrained", NULL);
 }
 
 /* Settings with which transformers builds more than RobertaTokenizer's tokenizer. */
 static void
 test_other_settings_are_refused (void)
 {
-  expect_refused ("tokenizer_config.json",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json",
       "{\"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\", \"special\": true}}}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
-  expect_refused ("tokenizer_config.json", "{\"add_bos_token\": false}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "add_bos_token", NULL);
-  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
-  expect_refused ("special_tokens_map.json", "{\"user_token\": \"<user>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "user_token", NULL);
-  expect_refused ("added_tokens.json", "{\"<user>\": 2001}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "added_tokens.json", "save_pretrained", NULL);
+  slow_folder_expect_refused (&folders, "tokenizer_config.json", "{\"add_bos_token\": false}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "add_bos_token", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
+      "{\"additional_special_tokens\": [\"<x>\"]}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "special_tokens_map.json", "additional_special_tokens", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"user_token\": \"<user>\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "user_token", NULL);
+  slow_folder_expect_refused (&folders, "added_tokens.json", "{\"<user>\": 2001}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens.json", "save_pretrained", NULL);
 }
 
 static void
 test_malformed_files_are_refused (void)
 {
-  expect_refused ("merges.txt", "#version: 0.2\n\xc4\xa0 \xc4\xa0\n\nt h\n", BERT_TOKENIZER_ERROR_FORMAT,
-      "merges.txt:3: a merge must be two tokens", NULL);
-  expect_refused ("merges.txt", "\xc4\xa0 \xc4\xa0\nt h e\n", BERT_TOKENIZER_ERROR_FORMAT,
-      "merges.txt:2:", NULL);
-  expect_refused ("merges.txt", "\xc4\xa0 \xc4\xa0\nzzz qqq\n", BERT_TOKENIZER_ERROR_FORMAT,
-      "merges.txt:2: 'zzz' is not in vocab.json", NULL);
-  expect_refused ("merges.txt", "\xc4\xa0 \xff\n", BERT_TOKENIZER_ERROR_FORMAT,
+  slow_folder_expect_refused (&folders, "merges.txt", "#version: 0.2\n\xc4\xa0 \xc4\xa0\n\nt h\n",
+      BERT_TOKENIZER_ERROR_FORMAT, "merges.txt:3: a merge must be two tokens", NULL);
+  slow_folder_expect_refused (&folders, "merges.txt", "\xc4\xa0 \xc4\xa0\nt h e\n",
+      BERT_TOKENIZER_ERROR_FORMAT, "merges.txt:2:", NULL);
+  slow_folder_expect_refused (&folders, "merges.txt", "\xc4\xa0 \xc4\xa0\nzzz qqq\n",
+      BERT_TOKENIZER_ERROR_FORMAT, "merges.txt:2: 'zzz' is not in vocab.json", NULL);
+  slow_folder_expect_refused (&folders, "merges.txt", "\xc4\xa0 \xff\n", BERT_TOKENIZER_ERROR_FORMAT,
       "merges.txt:1: not a line of UTF-8", NULL);
-  expect_refused ("vocab.json", "{\"a\": 0,\n \"b\": 1,,\n}", BERT_TOKENIZER_ERROR_FORMAT,
-      "vocab.json:2:", NULL);
-  expect_refused ("vocab.json", "{\"a\": 0, \"b\": \"one\"}", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json",
-      "'b'", NULL);
-  expect_refused ("vocab.json", "{\"a\": 0, \"b\": 0}", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "'a'",
-      "'b'", NULL);
-  expect_refused ("vocab.json", "[\"a\"]", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "not a JSON object",
-      NULL);
+  slow_folder_expect_refused (&folders, "vocab.json", "{\"a\": 0,\n \"b\": 1,,\n}",
+      BERT_TOKENIZER_ERROR_FORMAT, "vocab.json:2:", NULL);
+  slow_folder_expect_refused (&folders, "vocab.json", "{\"a\": 0, \"b\": \"one\"}",
+      BERT_TOKENIZER_ERROR_FORMAT, "vocab.json", "'b'", NULL);
+  slow_folder_expect_refused (&folders, "vocab.json", "{\"a\": 0, \"b\": 0}", BERT_TOKENIZER_ERROR_FORMAT,
+      "vocab.json", "'a'", "'b'", NULL);
+  slow_folder_expect_refused (&folders, "vocab.json", "[\"a\"]", BERT_TOKENIZER_ERROR_FORMAT, "vocab.json",
+      "not a JSON object", NULL);
   /* json-glib keeps the later of two equal keys: the error says why an id is out of range */
-  expect_refused ("vocab.json", "{\"a\": 0, \"b\": 1, \"a\": 2}", BERT_TOKENIZER_ERROR_FORMAT,
-      "the id of 'a' must be an integer from 0 to 1", "a token listed twice counts once", NULL);
-  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "mask_token", NULL);
-}
-
-/* The special-map folder with its special_tokens_map.json replaced by contents, encoding
- * text. */
-static char *
-encode_with_special_map (const char *contents, const char *text)
-{
-  char *dir = make_folder ("special-map");
-  GError *error = NULL;
-  BertEncoding encoding;
-
-  write_file_in (dir, "special_tokens_map.json", contents, -1);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
-  bert_encoding_init (&encoding);
-  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  char *described = encoding_describe (&encoding, FALSE);
-  bert_encoding_clear (&encoding);
-  bert_tokenizer_free (tokenizer);
-  remove_folder (dir);
-  return described;
+  slow_folder_expect_refused (&folders, "vocab.json", "{\"a\": 0, \"b\": 1, \"a\": 2}",
+      BERT_TOKENIZER_ERROR_FORMAT, "the id of 'a' must be an integer from 0 to 1",
+      "a token listed twice counts once", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"mask_token\": 3}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "mask_token", NULL);
 }
 
 /* Without the token in special_tokens_map.json the class's default stands (<mask> here,
@@ -235,32 +172,27 @@ static void
 test_null_special_token_is_refused (void)
 {
   const char *text = "Hello <mask> world, and again<mask>.";
-  char *without = encode_with_special_map ("{}", text);
+  char *without = slow_folder_describe (&folders, "special-map", "special_tokens_map.json", "{}", -1, text);
   g_assert_nonnull (strstr (without, " 2000:0:6:12 ")); /* transformers 5.25's answer */
   g_free (without);
-  expect_refused ("special_tokens_map.json", "{\"mask_token\": null}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "field 'mask_token' is null", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"mask_token\": null}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "field 'mask_token' is null", NULL);
 }
 
 /* Without merges.txt the folder is no RoBERTa folder: the usual message, naming all three. */
 static void
 test_vocab_json_alone_is_not_a_tokenizer (void)
 {
-  expect_refused ("merges.txt", NULL, BERT_TOKENIZER_ERROR_FILE, "neither tokenizer.json nor vocab.txt",
-      "vocab.json and merges.txt", NULL);
+  slow_folder_expect_refused (&folders, "merges.txt", NULL, BERT_TOKENIZER_ERROR_FILE,
+      "neither tokenizer.json nor vocab.txt", "vocab.json and merges.txt", NULL);
 }
 
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-roberta-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
-  test_add_per_name ("/roberta-slow/texts", variants, G_N_ELEMENTS (variants), test_texts_match_transformers);
-  test_add_per_name ("/roberta-slow/pairs", variants, G_N_ELEMENTS (variants), test_pairs_match_transformers);
+  data_dir = folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
+  slow_folders_add_tests (&folders, "/roberta-slow/texts", "/roberta-slow/pairs", variants,
+      G_N_ELEMENTS (variants));
   g_test_add_func ("/roberta-slow/merges-line-ends", test_merges_line_ends_are_read);
   g_test_add_func ("/roberta-slow/other-classes-refused", test_other_classes_are_refused);
   g_test_add_func ("/roberta-slow/other-settings-refused", test_other_settings_are_refused);

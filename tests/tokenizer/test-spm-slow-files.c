@@ -11,6 +11,7 @@
  * way, for each tokenizer_config.json variant.
  */
 #include "bert_tokenizer.h"
+#include "slow_folders_support.h"
 #include "tokenizer_test_support.h"
 
 #include <glib/gstdio.h>
@@ -43,77 +44,24 @@ make_folder (const char *variant)
   return dir;
 }
 
-static void
-remove_folder (char *dir)
-{
-  scratch_folder_remove (dir, folder_files, G_N_ELEMENTS (folder_files));
-}
-
-static BertTokenizer *
-load_variant (const char *variant)
-{
-  char *dir = make_folder (variant);
-  BertTokenizer *tokenizer = tokenizer_load_path (dir);
-  remove_folder (dir);
-  return tokenizer;
-}
-
-static void
-test_texts_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *texts_path = g_build_filename (data_dir, "spm-slow", "texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "spm-slow", variant, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 100);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (texts_path);
-}
-
-static void
-test_pairs_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "spm-slow", variant, "expected-pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_variant (variant);
-
-  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (cases_path);
-}
+static SlowFolders folders = {
+  .fixtures = "spm-slow",
+  .texts_file = "spm-slow/texts.txt",
+  .more_than = 100,
+  .make_folder = make_folder,
+  .files = folder_files,
+  .n_files = G_N_ELEMENTS (folder_files),
+  .refused_variant = "xlmr-map",
+};
 
 /* ---- refusals ---- */
-
-/* Loads the xlmr-map folder with file name's contents replaced (NULL: removed), and checks
- * the error holds each of the NULL-ended needles. */
-static void
-expect_refused_bytes (const char *name, const char *contents, gssize length, int code, va_list needles)
-{
-  char *dir = make_folder ("xlmr-map");
-
-  assert_folder_refused (dir, name, contents, length, code, needles);
-  remove_folder (dir);
-}
-
-static void
-expect_refused (const char *name, const char *contents, int code, ...)
-{
-  va_list needles;
-  va_start (needles, code);
-  expect_refused_bytes (name, contents, -1, code, needles);
-  va_end (needles);
-}
 
 static void
 expect_model_refused (const GByteArray *model, ...)
 {
   va_list needles;
   va_start (needles, model);
-  expect_refused_bytes ("sentencepiece.bpe.model", (const char *) model->data, model->len,
+  slow_folder_expect_refused_va (&folders, "sentencepiece.bpe.model", (const char *) model->data, model->len,
       BERT_TOKENIZER_ERROR_FORMAT, needles);
   va_end (needles);
 }
@@ -121,38 +69,40 @@ expect_model_refused (const GByteArray *model, ...)
 static void
 test_other_classes_are_refused (void)
 {
-  expect_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"T5Tokenizer\"}",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json", "{\"tokenizer_class\": \"T5Tokenizer\"}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "T5Tokenizer", "sentencepiece.bpe.model", "save_pretrained", NULL);
-  expect_refused ("config.json", "{\"model_type\": \"xlnet\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED, "'xlnet'",
-      "save_pretrained", NULL);
-  expect_refused ("config.json",
+  slow_folder_expect_refused (&folders, "config.json", "{\"model_type\": \"xlnet\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "'xlnet'", "save_pretrained", NULL);
+  slow_folder_expect_refused (&folders, "config.json",
       "{\"model_type\": \"xlm-roberta\", \"tokenizer_class\": \"AlbertTokenizer\"}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "AlbertTokenizer", "config.json", NULL);
-  expect_refused ("config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type", "save_pretrained",
-      NULL);
+  slow_folder_expect_refused (&folders, "config.json", NULL, BERT_TOKENIZER_ERROR_UNSUPPORTED, "model_type",
+      "save_pretrained", NULL);
 }
 
 /* Settings with which transformers builds more than these classes' usual tokenizer. */
 static void
 test_other_settings_are_refused (void)
 {
-  expect_refused ("tokenizer_config.json",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json",
       "{\"added_tokens_decoder\": {\"0\": {\"content\": \"<s>\", \"special\": true}}}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens_decoder", "save_pretrained", NULL);
-  expect_refused ("tokenizer_config.json", "{\"additional_special_tokens\": [\"<x>\"]}",
+  slow_folder_expect_refused (&folders, "tokenizer_config.json", "{\"additional_special_tokens\": [\"<x>\"]}",
       BERT_TOKENIZER_ERROR_UNSUPPORTED, "additional_special_tokens", NULL);
-  expect_refused ("special_tokens_map.json", "{\"additional_special_tokens\": [\"<x>\"]}",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "special_tokens_map.json", "additional_special_tokens", NULL);
-  expect_refused ("special_tokens_map.json", "{\"unk_token\": \"<u2>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "unk_token", "'<u2>'", NULL);
-  expect_refused ("special_tokens_map.json", "{\"cls_token\": {\"content\": \"<s>\", \"lstrip\": true}}",
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "cls_token", NULL);
-  expect_refused ("special_tokens_map.json", "{\"user_token\": \"<user>\"}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "user_token", NULL);
-  expect_refused ("special_tokens_map.json", "{\"mask_token\": 3}", BERT_TOKENIZER_ERROR_FORMAT,
-      "special_tokens_map.json", "mask_token", NULL);
-  expect_refused ("added_tokens.json", "{\"<user>\": 2001}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "added_tokens.json", "save_pretrained", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
+      "{\"additional_special_tokens\": [\"<x>\"]}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "special_tokens_map.json", "additional_special_tokens", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"unk_token\": \"<u2>\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "unk_token", "'<u2>'", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json",
+      "{\"cls_token\": {\"content\": \"<s>\", \"lstrip\": true}}", BERT_TOKENIZER_ERROR_UNSUPPORTED,
+      "cls_token", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"user_token\": \"<user>\"}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "user_token", NULL);
+  slow_folder_expect_refused (&folders, "special_tokens_map.json", "{\"mask_token\": 3}",
+      BERT_TOKENIZER_ERROR_FORMAT, "special_tokens_map.json", "mask_token", NULL);
+  slow_folder_expect_refused (&folders, "added_tokens.json", "{\"<user>\": 2001}",
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "added_tokens.json", "save_pretrained", NULL);
 }
 
 /* ---- hand-made models ---- */
@@ -219,21 +169,8 @@ small_model (void)
 static char *
 describe_with_model (const GByteArray *model, const char *text)
 {
-  char *dir = make_folder ("xlmr-config");
-  GError *error = NULL;
-  BertEncoding encoding;
-  char *described;
-
-  write_file_in (dir, "sentencepiece.bpe.model", (const char *) model->data, model->len);
-  BertTokenizer *tokenizer = bert_tokenizer_new_from_path (dir, &error);
-  g_assert_no_error (error);
-  bert_encoding_init (&encoding);
-  bert_tokenizer_encode (tokenizer, text, strlen (text), G_MAXUINT, &encoding);
-  described = encoding_describe (&encoding, FALSE);
-  bert_encoding_clear (&encoding);
-  bert_tokenizer_free (tokenizer);
-  remove_folder (dir);
-  return described;
+  return slow_folder_describe (&folders, "xlmr-config", "sentencepiece.bpe.model", (const char *) model->data,
+      model->len, text);
 }
 
 /* The small model loads: no charsmap, so no normaliser; fairseq's ids. */
@@ -364,7 +301,7 @@ test_model_file_alone_is_refused (void)
   g_assert_nonnull (strstr (error->message, "give the folder"));
   g_error_free (error);
   g_free (path);
-  remove_folder (dir);
+  slow_folder_remove (&folders, dir);
 }
 
 /* ALBERT's slow folder (data/albert-unigram without its tokenizer.json) is refused, naming
@@ -395,54 +332,15 @@ make_albert_folder (const char *variant)
   return dir;
 }
 
-static BertTokenizer *
-load_albert_variant (const char *variant)
-{
-  char *dir = make_albert_folder (variant);
-  BertTokenizer *tokenizer = tokenizer_load_path (dir);
-  scratch_folder_remove (dir, albert_files, G_N_ELEMENTS (albert_files));
-  return tokenizer;
-}
-
-static void
-test_albert_texts_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *texts_path = g_build_filename (data_dir, "spm-slow", "texts.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "albert-spiece", variant, "expected.txt", NULL);
-  BertTokenizer *tokenizer = load_albert_variant (variant);
-
-  assert_texts_as_expected (tokenizer, texts_path, expected_path, variant, 100);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (texts_path);
-}
-
-static void
-test_albert_pairs_match_transformers (gconstpointer data)
-{
-  const char *variant = data;
-  char *cases_path = g_build_filename (data_dir, "pairs", "cases.txt", NULL);
-  char *expected_path = g_build_filename (data_dir, "albert-spiece", variant, "expected-pairs.txt", NULL);
-  BertTokenizer *tokenizer = load_albert_variant (variant);
-
-  assert_pairs_as_expected (tokenizer, cases_path, expected_path, variant);
-  bert_tokenizer_free (tokenizer);
-  g_free (expected_path);
-  g_free (cases_path);
-}
-
-static void
-expect_albert_refused (const char *name, const char *contents, gssize length, int code, ...)
-{
-  char *dir = make_albert_folder ("lower");
-  va_list needles;
-
-  va_start (needles, code);
-  assert_folder_refused (dir, name, contents, length, code, needles);
-  va_end (needles);
-  scratch_folder_remove (dir, albert_files, G_N_ELEMENTS (albert_files));
-}
+static SlowFolders albert_folders = {
+  .fixtures = "albert-spiece",
+  .texts_file = "spm-slow/texts.txt",
+  .more_than = 100,
+  .make_folder = make_albert_folder,
+  .files = albert_files,
+  .n_files = G_N_ELEMENTS (albert_files),
+  .refused_variant = "lower",
+};
 
 /* What AlbertTokenizer builds otherwise than these rules (bert_albert_spiece_files.c). The
  * tokenizer_config.json AlbertTokenizer saves lists its control pieces again in
@@ -453,18 +351,19 @@ test_albert_other_settings_are_refused (void)
   char *saved = g_build_filename (data_dir, "albert-unigram", "tokenizer_config.json", NULL);
   char *saved_contents = read_file_contents (saved, NULL);
 
-  expect_albert_refused ("tokenizer_config.json", saved_contents, -1, BERT_TOKENIZER_ERROR_UNSUPPORTED,
-      "extra_special_tokens", "save_pretrained", NULL);
-  expect_albert_refused ("special_tokens_map.json",
+  slow_folder_expect_refused_bytes (&albert_folders, "tokenizer_config.json", saved_contents, -1,
+      BERT_TOKENIZER_ERROR_UNSUPPORTED, "extra_special_tokens", "save_pretrained", NULL);
+  slow_folder_expect_refused_bytes (&albert_folders, "special_tokens_map.json",
       "{\"mask_token\": {\"content\": \"[MASK]\", \"lstrip\": true}}", -1, BERT_TOKENIZER_ERROR_UNSUPPORTED,
       "mask_token", "save_pretrained", NULL);
-  expect_albert_refused ("special_tokens_map.json",
+  slow_folder_expect_refused_bytes (&albert_folders, "special_tokens_map.json",
       "{\"mask_token\": {\"content\": \"[MASK]\", \"normalized\": true}}", -1, BERT_TOKENIZER_ERROR_FORMAT,
       "[MASK]", "normalized", NULL);
-  expect_albert_refused ("special_tokens_map.json", "{\"mask_token\": \"<mask>\"}", -1,
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "mask_token", NULL);
-  expect_albert_refused ("tokenizer_config.json", "{\"tokenizer_class\": \"XLNetTokenizer\"}", -1,
-      BERT_TOKENIZER_ERROR_UNSUPPORTED, "XLNetTokenizer", "spiece.model", "save_pretrained", NULL);
+  slow_folder_expect_refused_bytes (&albert_folders, "special_tokens_map.json",
+      "{\"mask_token\": \"<mask>\"}", -1, BERT_TOKENIZER_ERROR_UNSUPPORTED, "mask_token", NULL);
+  slow_folder_expect_refused_bytes (&albert_folders, "tokenizer_config.json",
+      "{\"tokenizer_class\": \"XLNetTokenizer\"}", -1, BERT_TOKENIZER_ERROR_UNSUPPORTED, "XLNetTokenizer",
+      "spiece.model", "save_pretrained", NULL);
   g_free (saved_contents);
   g_free (saved);
 }
@@ -483,8 +382,9 @@ test_albert_bad_charsmap_is_refused (void)
   g_byte_array_append (model, (const guint8 *) contents, (guint) length);
   put_len (spec, 2, charsmap, sizeof charsmap);
   put_len (model, 3, spec->data, spec->len);
-  expect_albert_refused ("spiece.model", (const char *) model->data, model->len, BERT_TOKENIZER_ERROR_FORMAT,
-      "spiece.model", "normalizer_spec.precompiled_charsmap", "not a charsmap", NULL);
+  slow_folder_expect_refused_bytes (&albert_folders, "spiece.model", (const char *) model->data, model->len,
+      BERT_TOKENIZER_ERROR_FORMAT, "spiece.model", "normalizer_spec.precompiled_charsmap", "not a charsmap",
+      NULL);
   g_byte_array_unref (spec);
   g_byte_array_unref (model);
   g_free (contents);
@@ -531,22 +431,12 @@ test_other_pre_tokenizer_sequences_are_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: test-spm-slow-files DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
+  data_dir = folders.data_dir = albert_folders.data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   for (guint i = 0; i < G_N_ELEMENTS (variants); i++) {
-    char *path = g_strdup_printf ("/spm-slow/texts/%s", variants[i]);
-    g_test_add_data_func (path, variants[i], test_texts_match_transformers);
-    g_free (path);
+    slow_folders_add_texts_test (&folders, "/spm-slow/texts", variants[i]);
     char *pairs = g_build_filename (data_dir, "spm-slow", variants[i], "expected-pairs.txt", NULL);
-    if (g_file_test (pairs, G_FILE_TEST_EXISTS)) {
-      path = g_strdup_printf ("/spm-slow/pairs/%s", variants[i]);
-      g_test_add_data_func (path, variants[i], test_pairs_match_transformers);
-      g_free (path);
-    }
+    if (g_file_test (pairs, G_FILE_TEST_EXISTS))
+      slow_folders_add_pairs_test (&folders, "/spm-slow/pairs", variants[i]);
     g_free (pairs);
   }
   g_test_add_func ("/spm-slow/small-model", test_small_model_loads);
@@ -555,14 +445,8 @@ main (int argc, char **argv)
   g_test_add_func ("/spm-slow/other-settings-refused", test_other_settings_are_refused);
   g_test_add_func ("/spm-slow/malformed-models-refused", test_malformed_models_are_refused);
   g_test_add_func ("/spm-slow/model-file-alone-refused", test_model_file_alone_is_refused);
-  for (guint i = 0; i < G_N_ELEMENTS (albert_variants); i++) {
-    char *path = g_strdup_printf ("/spm-slow/albert-texts/%s", albert_variants[i]);
-    g_test_add_data_func (path, albert_variants[i], test_albert_texts_match_transformers);
-    g_free (path);
-    path = g_strdup_printf ("/spm-slow/albert-pairs/%s", albert_variants[i]);
-    g_test_add_data_func (path, albert_variants[i], test_albert_pairs_match_transformers);
-    g_free (path);
-  }
+  slow_folders_add_tests (&albert_folders, "/spm-slow/albert-texts", "/spm-slow/albert-pairs",
+      albert_variants, G_N_ELEMENTS (albert_variants));
   g_test_add_func ("/spm-slow/albert-other-settings-refused", test_albert_other_settings_are_refused);
   g_test_add_func ("/spm-slow/albert-bad-charsmap-refused", test_albert_bad_charsmap_is_refused);
   g_test_add_func ("/spm-slow/other-pre-tokenizer-sequences-refused",

@@ -892,12 +892,7 @@ test_unigram_wide_labels_keep_the_trie_small (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: test-subword-tokenizers DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   test_add_per_name ("/subword/parity", fixtures, G_N_ELEMENTS (fixtures), test_fixture_matches_reference);
   g_test_add_func ("/subword/camembert-transformers5", test_camembert_as_transformers5_saved_it);
   g_test_add_func ("/subword/unigram-wide-labels-keep-the-trie-small",

@@ -171,12 +171,7 @@ test_invalid_utf8_in_a_pair_is_reported (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: test-tokenizer-pairs DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   test_add_per_name ("/pairs/reference", local_tokenizers, G_N_ELEMENTS (local_tokenizers),
       test_pairs_match_reference);
   test_add_per_name ("/pairs/reference/shared", shared_tokenizers, G_N_ELEMENTS (shared_tokenizers),

@@ -1011,12 +1011,7 @@ test_large_vocabulary_loads (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc != 2) {
-    g_printerr ("usage: %s DATA/vocab.txt\n", argv[0]);
-    return 1;
-  }
-  vocab_path = g_strdup (argv[1]);
+  vocab_path = g_strdup (test_init_with_path (&argc, &argv, "DATA/vocab.txt"));
   scratch_dir = g_dir_make_tmp ("test-tokenizer-XXXXXX", NULL);
 
   g_test_add_func ("/tokenizer/normalize/lowercase-strips-accents-by-default",

@@ -174,12 +174,7 @@ test_bad_modules_refused (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: %s VOCAB_TXT\n", argv[0]);
-    return 1;
-  }
-  vocab_txt = argv[1];
+  vocab_txt = test_init_with_path (&argc, &argv, "VOCAB_TXT");
   scratch_dir = g_dir_make_tmp ("test-transformer-module-XXXXXX", NULL);
   g_assert_nonnull (scratch_dir);
   g_test_add_func ("/transformer-module/old-layout-reads-the-subfolder", test_old_layout_reads_the_subfolder);

@@ -152,9 +152,7 @@ main (int argc, char **argv)
 {
   const char *names[G_N_ELEMENTS (variants)];
 
-  g_test_init (&argc, &argv, NULL);
-  g_assert_cmpint (argc, ==, 2);
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
     names[i] = variants[i].name;
   test_add_per_name ("/truncation-side", names, G_N_ELEMENTS (names), test_variant);

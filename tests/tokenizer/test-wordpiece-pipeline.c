@@ -177,12 +177,7 @@ test_nfd_reorders_as_the_reference (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (argc < 2) {
-    g_printerr ("usage: test-wordpiece-pipeline DATA_DIR\n");
-    return 2;
-  }
-  data_dir = argv[1];
+  data_dir = test_init_with_path (&argc, &argv, "DATA_DIR");
   test_add_per_name ("/wordpiece-pipeline/texts", fixtures, G_N_ELEMENTS (fixtures),
       test_texts_match_reference);
   test_add_per_name ("/wordpiece-pipeline/run-edges", run_edge_fixtures, G_N_ELEMENTS (run_edge_fixtures),

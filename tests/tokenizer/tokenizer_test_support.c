@@ -4,6 +4,7 @@
 #include "length_records.h"
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 char *
@@ -250,6 +251,17 @@ assert_fixture_pairs (const char *data_dir, const char *group, const char *name)
   g_free (cases_path);
   g_free (folder);
   return truncated;
+}
+
+const char *
+test_init_with_path (int *argc, char ***argv, const char *path_name)
+{
+  g_test_init (argc, argv, NULL);
+  if (*argc != 2) {
+    g_printerr ("usage: %s %s\n", g_get_prgname (), path_name);
+    exit (2);
+  }
+  return (*argv)[1];
 }
 
 void

@@ -84,6 +84,10 @@ void assert_fixture_texts (const char *data_dir, const char *group, const char *
  * assert_pairs_as_expected (its result returned). */
 guint assert_fixture_pairs (const char *data_dir, const char *group, const char *name);
 
+/* g_test_init, then the test's one argument, which it returns: a path, described to the user
+ * as path_name (DATA_DIR, VOCAB_TXT) when it is missing, and the test exits with status 2. */
+const char *test_init_with_path (int *argc, char ***argv, const char *path_name);
+
 /* Adds the test prefix/NAME, run with NAME as its data, for each of names[0, n_names). */
 void test_add_per_name (const char *prefix, const char *const *names, guint n_names, GTestDataFunc test);
 

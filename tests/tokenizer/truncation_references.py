@@ -1,12 +1,15 @@
 """Writes what transformers' truncation gives for the pair cases, as the truncation tests
-read it (test-truncation-side, test-token-cut). The reference scripts beside this file
-import it.
+read it (test-truncation-side, test-token-cut), from folders of a fixture tokenizer.json and a
+tokenizer_config.json. The reference scripts beside this file import it.
 
   NAME-single.txt  per case two lines (the first text, the second), tokens id:type_id:start:end
   NAME-pairs.txt   per case a line of tokens id:type_id:sequence:start:end (sequence -1 for
                    special tokens), byte offsets into the token's own text
 """
+import json
 import os
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 def byte_positions(text):
@@ -28,6 +31,20 @@ def describe(encoding, texts, with_sequence):
         span = f"{positions[sequence][start]}:{positions[sequence][end]}"
         tokens.append(f"{token_id}:{type_id}:{sequence}:{span}" if with_sequence else f"{token_id}:{type_id}:{span}")
     return " ".join(tokens)
+
+
+def make_fixture_folder(folder, fixture, config, edit):
+    """folder: the tokenizer.json of data/FIXTURE, with its first edit[0] replaced by edit[1]
+    where edit is not None, and config as its tokenizer_config.json."""
+    with open(os.path.join(DATA, fixture, "tokenizer.json"), encoding="utf-8") as f:
+        text = f.read()
+    if edit:
+        assert edit[0] in text
+        text = text.replace(edit[0], edit[1], 1)
+    with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as f:
+        f.write(text)
+    with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+        json.dump(config, f)
 
 
 def write_references(out, name, tokenizer, cases):

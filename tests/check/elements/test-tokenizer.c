@@ -950,6 +950,43 @@ GST_END_TEST;
 
 /* Vocabulary errors --------------------------------------------------------------- */
 
+/* Takes @element to READY, which must fail with the RESOURCE error @code: that error (free
+ * it) and its details in @debug (g_free them). The element is left at NULL, without the bus. */
+static GError *
+ready_error (GstElement *element, GstResourceError code, gchar **debug)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error message");
+  gst_message_parse_error (message, &error, debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code, "unexpected error %s",
+      error->message);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  return error;
+}
+
+/* NULL -> READY of @element fails with a RESOURCE/SETTINGS error whose details hold @why;
+ * unrefs @element. */
+static void
+assert_settings_refused (GstElement *element, const gchar *why)
+{
+  gchar *debug = NULL;
+  GError *error = ready_error (element, GST_RESOURCE_ERROR_SETTINGS, &debug);
+
+  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say '%s'", debug, why);
+  g_error_free (error);
+  g_free (debug);
+  gst_object_unref (element);
+}
+
 /* Takes the element to READY and expects it to fail with a RESOURCE error whose
  * texts name @path and, in the message, @command, the one fetching a missing model
  * (NULL: a path or a broken file, nothing to fetch). */
@@ -957,18 +994,9 @@ static void
 assert_ready_fails_naming (GstElement *element, GstResourceError code, const gchar *path,
     const gchar *command)
 {
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
   gchar *debug = NULL;
+  GError *error = ready_error (element, code, &debug);
 
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == (gint) code, "unexpected error %s",
-      error->message);
   if (path) {
     gchar *basename = g_path_get_basename (path);
 
@@ -985,10 +1013,6 @@ assert_ready_fails_naming (GstElement *element, GstResourceError code, const gch
 
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
 }
 
 static GstElement *
@@ -1228,31 +1252,52 @@ record_order (GstPad *pad, GstPadProbeInfo *info, gpointer order)
   return GST_PAD_PROBE_OK;
 }
 
+/* The order of the buffers and events leaving an element's src pad (record_order). */
+typedef struct {
+  GstPad *srcpad;
+  gulong probe;
+  GString *order;
+} OrderWatch;
+
+static void
+order_watch_start (OrderWatch *watch, GstHarness *h)
+{
+  watch->srcpad = gst_element_get_static_pad (h->element, "src");
+  watch->order = g_string_new (NULL);
+  watch->probe = gst_pad_add_probe (watch->srcpad,
+      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order, watch->order, NULL);
+}
+
+static void
+order_watch_stop (OrderWatch *watch)
+{
+  gst_pad_remove_probe (watch->srcpad, watch->probe);
+  g_string_free (watch->order, TRUE);
+  gst_object_unref (watch->srcpad);
+}
+
 /* A line begun before a SEGMENT and a custom event leaves before them. */
 GST_START_TEST (test_split_lines_events_keep_their_place_after_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
   GstSegment segment;
   GstBuffer *line;
 
   gst_harness_push (h, text_buffer ("hel"));
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   segment.base = 5 * GST_SECOND;
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   fail_unless (gst_harness_push_event (h,
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("marker"))));
-  fail_unless_equals_string (order->str, "");
+  fail_unless_equals_string (watch.order->str, "");
   fail_unless_equals_int (gst_harness_push (h, text_buffer ("lo\nworld\n")), GST_FLOW_OK);
-  fail_unless_equals_string (order->str, "BSCB");
+  fail_unless_equals_string (watch.order->str, "BSCB");
   line = gst_harness_pull (h);
   assert_text (line, "hello");
   gst_buffer_unref (line);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1265,21 +1310,18 @@ GST_END_TEST;
 GST_START_TEST (test_split_lines_gap_ends_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
 
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
-  fail_unless_equals_string (order->str, "");
+  fail_unless_equals_string (watch.order->str, "");
   fail_unless (gst_harness_push_event (h, gst_event_new_gap (2 * GST_SECOND, GST_SECOND)));
-  fail_unless_equals_string (order->str, "BG");
+  fail_unless_equals_string (watch.order->str, "BG");
   assert_next_line (h, "the ca", 1 * GST_SECOND);
   gst_harness_push (h, timed_text_buffer ("t sat\n", 3 * GST_SECOND, GST_SECOND));
-  fail_unless_equals_string (order->str, "BGB");
+  fail_unless_equals_string (watch.order->str, "BGB");
   assert_next_line (h, "t sat", 3 * GST_SECOND);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1290,18 +1332,16 @@ GST_END_TEST;
 GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
 {
   GstHarness *h = new_harness (UTF8_CAPS, "split-lines", TRUE, NULL);
-  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
-  GString *order = g_string_new (NULL);
+  OrderWatch watch;
   GstBuffer *gap = timed_text_buffer ("", 2 * GST_SECOND, GST_SECOND);
   GstClockTime timestamp, duration;
   GstEvent *event;
 
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_order,
-      order, NULL);
+  order_watch_start (&watch, h);
   gst_harness_push (h, timed_text_buffer ("the ca", 1 * GST_SECOND, GST_SECOND));
   GST_BUFFER_FLAG_SET (gap, GST_BUFFER_FLAG_GAP);
   fail_unless_equals_int (gst_harness_push (h, gap), GST_FLOW_OK);
-  fail_unless_equals_string (order->str, "BG");
+  fail_unless_equals_string (watch.order->str, "BG");
   assert_next_line (h, "the ca", 1 * GST_SECOND);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   while ((event = gst_harness_pull_event (h)) && GST_EVENT_TYPE (event) != GST_EVENT_GAP)
@@ -1311,8 +1351,7 @@ GST_START_TEST (test_split_lines_empty_gap_buffer_ends_partial_line)
   fail_unless_equals_uint64 (timestamp, 2 * GST_SECOND);
   fail_unless_equals_uint64 (duration, GST_SECOND);
   gst_event_unref (event);
-  g_string_free (order, TRUE);
-  gst_object_unref (srcpad);
+  order_watch_stop (&watch);
   gst_harness_teardown (h);
 }
 
@@ -1743,25 +1782,15 @@ GST_END_TEST;
 GST_START_TEST (test_unknown_prompt_name_lists_the_folders)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
   gchar *debug = NULL;
+  GError *error;
 
   g_object_set (element, "model", PROMPTS_MODEL, "prompt-name", "question", NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
+  error = ready_error (element, GST_RESOURCE_ERROR_SETTINGS, &debug);
   fail_unless (strstr (debug, "\"question\"") && strstr (debug, "\"query\"") && strstr (debug, "\"passage\""),
       "details '%s' lack the names", debug);
   g_error_free (error);
   g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
   gst_object_unref (element);
 }
 
@@ -1843,26 +1872,9 @@ static void
 assert_prompt_refused (const gchar *folder, const gchar *property, const gchar *value, const gchar *why)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-  gchar *debug = NULL;
 
   g_object_set (element, "model", folder, property, value, NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS,
-      "unexpected error %s", error->message);
-  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say '%s'", debug, why);
-  g_error_free (error);
-  g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (element);
+  assert_settings_refused (element, why);
 }
 
 static void
@@ -1946,6 +1958,21 @@ assert_type_ids (GstBuffer *buffer, const gint32 *expected, guint n_expected)
     fail_unless_equals_int (type_ids[i], expected[i]);
 }
 
+/* "the cat" through h comes out as itself with the n tokens of ids, type_ids and offsets
+ * (two a token). */
+static void
+assert_pair_of_the_cat (GstHarness *h, const gint32 *ids, const gint32 *type_ids, const guint32 *offsets,
+    guint n)
+{
+  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
+
+  assert_text (out, "the cat");
+  assert_ids (out, ids, n);
+  assert_type_ids (out, type_ids, n);
+  assert_offsets (out, offsets, n);
+  gst_buffer_unref (out);
+}
+
 /* A reranker's query first: [CLS] query [SEP] caption [SEP], the caption of type 1 and
  * the only tokens with spans, which point into the buffer's text. */
 GST_START_TEST (test_pair_text_first_is_the_query)
@@ -1953,13 +1980,8 @@ GST_START_TEST (test_pair_text_first_is_the_query)
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", NULL);
   const gint32 ids[] = { CLS, HELLO, SEP, THE, CAT, SEP }, type_ids[] = { 0, 0, 0, 1, 1, 1 };
   const guint32 offsets[] = { 0, 0, 0, 0, 0, 0, 0, 3, 4, 7, 0, 0 };
-  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
 
-  assert_text (out, "the cat");
-  assert_ids (out, ids, G_N_ELEMENTS (ids));
-  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
-  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
-  gst_buffer_unref (out);
+  assert_pair_of_the_cat (h, ids, type_ids, offsets, G_N_ELEMENTS (ids));
   gst_harness_teardown (h);
 }
 
@@ -1971,12 +1993,8 @@ GST_START_TEST (test_pair_text_second_is_the_hypothesis)
   GstHarness *h = new_harness (UTF8_CAPS, "pair-text", "hello", "pair-text-position", 1, NULL);
   const gint32 ids[] = { CLS, THE, CAT, SEP, HELLO, SEP }, type_ids[] = { 0, 0, 0, 0, 1, 1 };
   const guint32 offsets[] = { 0, 0, 0, 3, 4, 7, 0, 0, 0, 0, 0, 0 };
-  GstBuffer *out = push_and_pull (h, text_buffer ("the cat"));
 
-  assert_ids (out, ids, G_N_ELEMENTS (ids));
-  assert_type_ids (out, type_ids, G_N_ELEMENTS (ids));
-  assert_offsets (out, offsets, G_N_ELEMENTS (ids));
-  gst_buffer_unref (out);
+  assert_pair_of_the_cat (h, ids, type_ids, offsets, G_N_ELEMENTS (ids));
   gst_harness_teardown (h);
 }
 
@@ -2072,25 +2090,9 @@ static void
 assert_pair_text_refused (const gchar *pair_text, const gchar *prompt, const gchar *why)
 {
   GstElement *element = gst_element_factory_make ("tokenizer", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-  gchar *debug = NULL;
 
   g_object_set (element, "vocab", FIXTURE_VOCAB, "pair-text", pair_text, "prompt", prompt, NULL);
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error message");
-  gst_message_parse_error (message, &error, &debug);
-  fail_unless (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_SETTINGS);
-  fail_unless (strstr (debug, why) != NULL, "details '%s' do not say why", debug);
-  g_error_free (error);
-  g_free (debug);
-  gst_message_unref (message);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (element);
+  assert_settings_refused (element, why);
 }
 
 GST_START_TEST (test_pair_text_with_prompt_refused)
