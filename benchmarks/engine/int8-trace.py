@@ -20,14 +20,16 @@ but the output product). Printed:
   1. each product of the engine's int8 pass on the engine's own inputs against the
      engine scheme (teacher-forced): whether the kernels follow their documented scheme;
   2. each layer of the engine's int8 pass on the engine's own inputs against the same
-     layer emulated (teacher-forced): what a layer adds;
+     layer emulated (teacher-forced): what a layer adds; and how much one layer's
+     output moves, in int8 and in fp32, when its input moves a little;
   3. the free-running chains: per layer, the relative error of the hidden states to
      fp32, for the engine and each emulation, and the final cosine to fp32;
   4. how much the final cosine moves when each product's input is perturbed by a few
      units in the last place (seeds), in the engine scheme: the spread that any two
      implementations differing only in fp32 rounding can show.
 
-Not in CI: needs torch and transformers (/tmp/venv-torch) and the model folder.
+MPNet models only (the products are found by transformers' MPNet module names; the C
+program runs any encoder with mean pooling). Not in CI: needs torch and transformers (/tmp/venv-torch) and the model folder.
 
   build/benchmarks/engine/int8-trace MODEL REF.jsonl LINE /tmp/trace-int8 int8
   build/benchmarks/engine/int8-trace MODEL REF.jsonl LINE /tmp/trace-fp32 fp32
@@ -199,6 +201,7 @@ def main():
     ap.add_argument("int8_dump")
     ap.add_argument("fp32_dump")
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--sweep-layer", type=int, default=1, help="the layer whose input is moved in 2.")
     ap.add_argument("--noise", type=float, default=3e-7,
                     help="relative perturbation of every product input (fp32's ulp: 6e-8 to 1.2e-7)")
     args = ap.parse_args()
@@ -209,6 +212,8 @@ def main():
     engine32 = read_dump(args.fp32_dump)
     formats = read_formats(args.int8_dump)
     model = transformers.AutoModel.from_pretrained(args.model, dtype=torch.float32).eval()
+    if model.config.model_type != "mpnet":
+        raise SystemExit(f"{args.model}: model_type {model.config.model_type}, this script reads MPNet only")
     n_layers = model.config.num_hidden_layers
     lins = wrap(model, formats)
 
@@ -233,6 +238,22 @@ def main():
             got = run_layer(model, i, hidden, position_bias)
             print(f"   layer {i:2d}: relative difference {relative(engine[f'{i:02d}.out'], got):.2e} "
                   f"(the emulated layer's error to fp32 on the same input: {relative(got, exact):.2e})")
+
+        layer = args.sweep_layer
+        print(f"   layer {layer} on the engine's input times (1 + d N(0,1)): relative change of its output")
+        hidden = engine[f"{layer:02d}.in"]
+        base = {}
+        for style in ("engine", "fp32"):
+            set_style(lins, style)
+            base[style] = run_layer(model, layer, hidden, position_bias)
+        for d in (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3):
+            torch.manual_seed(0)
+            moved = hidden * (1 + d * torch.randn_like(hidden))
+            changes = []
+            for style in ("engine", "fp32"):
+                set_style(lins, style)
+                changes.append(relative(run_layer(model, layer, moved, position_bias), base[style]))
+            print(f"     d {d:.0e}: int8 {changes[0]:.2e}, fp32 {changes[1]:.2e}")
 
         print("3. free-running: relative error of each layer's output to fp32")
         chains = {"engine (C)": ([engine[f"{i:02d}.out"] for i in range(n_layers)],
