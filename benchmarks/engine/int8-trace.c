@@ -10,8 +10,9 @@
  * activation and residuals, in the formats the CPU backend gives each product at that
  * precision (bert_cpu_backend.c, layer_format). The sequence is then run by a real CPU
  * encoder too, and both embeddings are written: equal embeddings show that what is
- * written is what the engine computes. Encoder heads (mean-free poolings aside) only:
- * the traced embedding is the mean of the last hidden states, normalized.
+ * written is what the engine computes. Sentence encoders with mean pooling only (the
+ * traced embedding is the mean of the last hidden states, normalized), every token of
+ * type 0, no embeddings projection (ELECTRA's, ALBERT's).
  *
  * OUT_DIR gets raw little-endian float32 files, NAME.f32, and index.txt, one line per
  * file: NAME ROWS COLUMNS. Per layer L (two digits): LL.in (the layer's input hidden
