@@ -19,7 +19,13 @@ so the fp32 product is unchanged and only what is quantized moves. Choices of s_
             (deterministic pseudo-random ids, no data file), same formula.
 
 Prints, per model and variant, the worst and mean cosine of the pooled embedding to the
-model's own fp32 embedding (also checked against the reference file). Not in CI: needs
+model's own fp32 embedding (also checked against the reference file). With --seeds N,
+each variant runs N more times with every int8 or bf16 product's input multiplied by
+(1 + noise N(0, 1)) (--noise, a few units in fp32's last place): a quantized forward
+pass is a discontinuous function of its inputs, so implementations that differ only in
+fp32 rounding give different cosines (benchmarks/engine/int8-trace.py), and this
+prints their spread: each line's mean over the seeds, the worst of those means, and how
+many lines have a mean below 0.99. Not in CI: needs
 torch and transformers (/tmp/venv-torch) and the model folders.
 
   /tmp/venv-torch/bin/python benchmarks/engine/int8-smoothing-emulation.py \
@@ -50,8 +56,11 @@ class EmulatedLinear(torch.nn.Module):
         self.column_scale = None  # s_j, or None for 1
         self.record = False
         self.input_absmax = None
+        self.noise = 0.0
 
     def forward(self, x):
+        if self.noise and self.mode != "fp32":
+            x = x * (1 + self.noise * torch.randn_like(x))
         if self.record:
             m = x.detach().abs().reshape(-1, x.shape[-1]).amax(0)
             self.input_absmax = m if self.input_absmax is None else torch.maximum(self.input_absmax, m)
@@ -176,6 +185,25 @@ def set_variant(products, smoothing, alpha, bf16_rule, n_layers):
                 lin.column_scale = scale
 
 
+def print_spread(model, products, ids_list, type_ids_list, ref, args):
+    runs = []
+    for seed in range(args.seeds):
+        torch.manual_seed(seed)
+        for _, _, lin, _ in each(products):
+            lin.noise = args.noise
+        runs.append((embed(model, ids_list, args.pool, type_ids_list) * ref).sum(1))
+    for _, _, lin, _ in each(products):
+        lin.noise = 0.0
+    runs = torch.stack(runs)
+    mean, sd = runs.mean(0), runs.std(0)
+    worst = mean.argmin().item()
+    print(f"      {args.seeds} seeds, noise {args.noise:g}: worst line mean {mean[worst].item():.5f} "
+          f"(input {worst}, sd {sd[worst].item():.5f}, min {runs[:, worst].min().item():.5f}, "
+          f"max {runs[:, worst].max().item():.5f}); worst per seed {runs.min(1).values.min().item():.5f} "
+          f"to {runs.min(1).values.max().item():.5f}; lines with mean below 0.99: "
+          f"{(mean < 0.99).sum().item()}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", action="append", required=True)
@@ -185,6 +213,8 @@ def main():
     ap.add_argument("--calib-tokens", type=int, default=128)
     ap.add_argument("--rules", default="last-third,none,last-third-all")
     ap.add_argument("--smoothing", default="none,weights,calib")
+    ap.add_argument("--seeds", type=int, default=0, help="perturbed runs per variant (see above)")
+    ap.add_argument("--noise", type=float, default=3e-7, help="relative perturbation of product inputs")
     args = ap.parse_args()
     alphas = args.alpha or [0.5]
     torch.set_num_threads(2)
@@ -214,6 +244,8 @@ def main():
                           f"worst {cos.min().item():.5f} (input {worst}, "
                           f"{len(ids_list[worst])} tokens) mean {cos.mean().item():.5f} "
                           f"below 0.99: {(cos < 0.99).sum().item()}", flush=True)
+                    if args.seeds > 0:
+                        print_spread(model, products, ids_list, type_ids_list, ref, args)
 
 
 if __name__ == "__main__":
