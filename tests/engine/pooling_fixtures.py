@@ -56,6 +56,9 @@ def make_dense(in_features, out_features, seed, spread):
 def make_folder(folder, raw, pooling_config, dense, normalize):
     """folder: the encoder of raw, a Pooling module with pooling_config as its config.json, then
     dense (a Dense module, or None) and Normalize where normalize."""
+    # Loading raw adds BertModel's pooler, drawn from torch's global generator and saved with
+    # the rest (no embedding uses it): seeded, so that each run writes the same file.
+    torch.manual_seed(0)
     modules = [Transformer(raw, max_seq_length=MAX_SEQ_LENGTH), Pooling(HIDDEN, pooling_mode="mean")]
     if dense is not None:
         modules.append(dense)

@@ -82,14 +82,20 @@ EXTRA_TEXTS = ["<s>NOTUSED a </s>NOTUSED", "<unk>NOTUSED", "x <mask>y", "a  <mas
 
 def train(corpus, directory, name, rule, byte_fallback):
     import sentencepiece as spm
-    prefix = os.path.join(directory, name)
-    # the byte pieces count in the vocabulary size
-    spm.SentencePieceTrainer.train(
-        input=corpus, model_prefix=prefix, vocab_size=VOCAB_SIZE + (256 if byte_fallback else 0),
-        model_type="unigram",
-        normalization_rule_name=rule, byte_fallback=byte_fallback, character_coverage=0.98,
-        num_threads=1, shuffle_input_sentence=False, minloglevel=2)
-    shutil.copy(prefix + ".model", os.path.join(OUT, name + ".model"))
+    # The model records its input and prefix as given: relative to the work directory, so that
+    # the temporary directory's name does not make each run's file differ.
+    cwd = os.getcwd()
+    os.chdir(directory)
+    try:
+        # the byte pieces count in the vocabulary size
+        spm.SentencePieceTrainer.train(
+            input=os.path.relpath(corpus, directory), model_prefix=name,
+            vocab_size=VOCAB_SIZE + (256 if byte_fallback else 0), model_type="unigram",
+            normalization_rule_name=rule, byte_fallback=byte_fallback, character_coverage=0.98,
+            num_threads=1, shuffle_input_sentence=False, minloglevel=2)
+    finally:
+        os.chdir(cwd)
+    shutil.copy(os.path.join(directory, name + ".model"), os.path.join(OUT, name + ".model"))
 
 
 def main():
