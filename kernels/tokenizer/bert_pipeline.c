@@ -752,21 +752,26 @@ typedef struct {
   MetaspaceSplits splits;
   uint32_t split_end, last_end; /* the last split found, the end of the last word */
   gboolean is_space;            /* that split is a space */
+  uint32_t prepended;           /* the range's first word: the replacement's length if prepended */
 } MetaspaceCursor;
 
-/* The word after the last one found, located in the cache; FALSE after the range's last. */
+/* The word after the last one found (the first: at the range's start, after the replacement
+ * where it is prepended), located in the cache; FALSE after the range's last. */
 static gboolean
 next_metaspace_word (const Encoder *encoder, MetaspaceCursor *cursor, MetaspaceWord *word)
 {
   if (cursor->last_end == cursor->splits.length)
     return FALSE;
-  *word = (MetaspaceWord){ .prefix = cursor->is_space ? cursor->splits.replacement_length : 0 };
-  if (cursor->is_space)
-    word->space_span = bert_normalized_at (encoder->normalized, cursor->split_end - 1);
+  *word =
+      (MetaspaceWord){ .prefix = cursor->is_space ? cursor->splits.replacement_length : cursor->prepended };
   word->start = cursor->is_space ? cursor->split_end : cursor->last_end;
+  if (word->prefix > 0) /* the space the replacement stands for, or the range's first character */
+    word->space_span =
+        bert_normalized_at (encoder->normalized, cursor->is_space ? cursor->split_end - 1 : word->start);
   word->end =
       next_metaspace_split (&cursor->splits, cursor->split_end, &cursor->split_end, &cursor->is_space);
   cursor->last_end = word->end;
+  cursor->prepended = 0;
   locate_metaspace_word (encoder, word);
   return TRUE;
 }
@@ -784,8 +789,11 @@ metaspace_range (Encoder *encoder, uint32_t from, uint32_t to, gboolean fuse_run
 {
   BertNormalized *normalized = encoder->normalized;
   const char *replacement = encoder->pipeline->replacement;
-  MetaspaceCursor cursor = { .splits = { normalized->text, to, replacement, strlen (replacement),
-                                 fuse_runs } };
+  MetaspaceCursor cursor = {
+    .splits = { normalized->text, to, replacement, strlen (replacement), fuse_runs },
+    .split_end = from,
+    .last_end = from,
+  };
   MetaspaceWord ahead[WORDS_AHEAD];
 
   if (from >= to)
@@ -793,14 +801,9 @@ metaspace_range (Encoder *encoder, uint32_t from, uint32_t to, gboolean fuse_run
   gboolean starts_with = cursor.splits.text[from] == ' '
       || (to - from >= cursor.splits.replacement_length
           && memcmp (cursor.splits.text + from, replacement, cursor.splits.replacement_length) == 0);
-  MetaspaceWord *first = &ahead[0];
-  *first = (MetaspaceWord){ .space_span = bert_normalized_at (normalized, from), .start = from };
-  if (!starts_with && metaspace_prepends (encoder, first->space_span.start == 0))
-    first->prefix = cursor.splits.replacement_length;
-  first->end = next_metaspace_split (&cursor.splits, from, &cursor.split_end, &cursor.is_space);
-  cursor.last_end = first->end;
-  locate_metaspace_word (encoder, first);
-  uint32_t next = 0, n_ahead = 1;
+  if (!starts_with && metaspace_prepends (encoder, bert_normalized_at (normalized, from).start == 0))
+    cursor.prepended = cursor.splits.replacement_length;
+  uint32_t next = 0, n_ahead = 0;
   while (n_ahead < WORDS_AHEAD && next_metaspace_word (encoder, &cursor, &ahead[n_ahead]))
     n_ahead++;
   while (n_ahead > 0 && !full (encoder)) {
