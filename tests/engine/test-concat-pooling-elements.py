@@ -33,6 +33,11 @@ def prompt_property(lines):
     return f' prompt="{prompt}"' if prompt else ""
 
 
+def embeddings(results):
+    """The embedding of each buffer's result meta, as rows."""
+    return numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
+
+
 class ConcatenatedPooling(unittest.TestCase):
     def test_tokenizer_and_bert_infer_match_sentence_transformers(self):
         for name in FOLDERS:
@@ -42,7 +47,7 @@ class ConcatenatedPooling(unittest.TestCase):
                               [line["text"] for line in lines])
             self.assertEqual([buffer_field(tokens, "ids", numpy.int32).tolist() for _, tokens, _ in metas],
                              [line["ids"] for line in lines], name)
-            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in metas])
+            got = embeddings(metas)
             self.assertEqual(got.shape[1], WIDTHS[name], name)
             assert_embeddings_close(self, got, numpy.array([line["embedding"] for line in lines]), name)
 
@@ -52,21 +57,21 @@ class ConcatenatedPooling(unittest.TestCase):
             folder = DATA_DIR / name
             results = run_texts(f"bert-infer model={folder} device=cpu{prompt_property(lines)}",
                                 [line["text"] for line in lines])
-            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
+            got = embeddings(results)
             assert_embeddings_close(self, got, numpy.array([line["embedding"] for line in lines]), name)
 
     def test_bert_json_writes_the_whole_concatenation(self):
         lines = reference_lines(DATA_DIR / "cls-mean")
         objects = run_json(f"bert-infer model={DATA_DIR / 'cls-mean'} device=cpu", [line["text"] for line in lines])
         assert_embeddings_close(self, numpy.array([o["result"]["embedding"] for o in objects]),
-                          numpy.array([line["embedding"] for line in lines]), "bert-json")
+                                numpy.array([line["embedding"] for line in lines]), "bert-json")
 
     def test_pooling_property_pools_one_mode(self):
         document = json.loads((DATA_DIR / "overrides.json").read_text(encoding="utf-8"))
         folder = DATA_DIR / document["folder"]
         for mode, want in document["modes"].items():
             results = run_texts(f"bert-infer model={folder} device=cpu pooling={mode}", document["texts"])
-            got = numpy.array([buffer_field(result, "embedding", numpy.float32) for _, _, result in results])
+            got = embeddings(results)
             assert_embeddings_close(self, got, numpy.array(want), f"pooling={mode}")
 
     def test_pooling_property_refused_before_dense(self):
