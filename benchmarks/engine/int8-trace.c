@@ -183,10 +183,31 @@ typedef struct {
   FILE *formats;
 } Trace;
 
+/* y = the product of x (rows rows) with the n_parts weights side by side, in format. */
 static void
-linear_run (const BertLinear *linear, const float *x, int rows, float *y)
+run_product (const BertTensor *const *weights, const BertTensor *const *biases, int n_parts,
+    BertGemmFormat format, const float *x, int rows, float *y)
 {
-  bert_linear_forward (linear, x, rows, linear->k, 0, linear->n, y, linear->n);
+  BertLinear linear;
+
+  linear_new (&linear, weights, biases, n_parts, format);
+  bert_linear_forward (&linear, x, rows, linear.k, 0, linear.n, y, linear.n);
+  bert_linear_clear (&linear);
+}
+
+/* t->hidden = LayerNorm (t->sum + t->hidden) per row, with the layer's weight and bias. */
+static void
+add_and_normalize (Trace *t, const BertTensor *weight, const BertTensor *bias)
+{
+  int hidden = t->config->hidden_size;
+  float *ln_weight = to_f32 (weight, hidden), *ln_bias = to_f32 (bias, hidden);
+
+  bert_cpu_add_residual (t->sum, t->n, hidden, hidden, t->hidden);
+  for (int i = 0; i < t->n; i++)
+    bert_cpu_layernorm (t->sum + (gsize) i * hidden, t->hidden + (gsize) i * hidden, hidden, ln_weight,
+        ln_bias, t->config->layer_norm_eps);
+  g_free (ln_weight);
+  g_free (ln_bias);
 }
 
 static void
@@ -201,17 +222,13 @@ trace_layer (Trace *t, Dump *d, const BertLayerWeights *w, int l)
   const BertTensor *out_weight = &w->output_weight, *out_bias = &w->output_bias;
   BertGemmFormat format = product_format (t->precision, l, c->num_layers, FALSE);
   BertGemmFormat output_format = product_format (t->precision, l, c->num_layers, TRUE);
-  float *ln_weight, *ln_bias;
-  BertLinear linear;
 
   fprintf (t->formats, "%02d qkv %s\n%02d attention_output %s\n%02d intermediate %s\n%02d output %s\n", l,
       bert_gemm_format_name (format), l, bert_gemm_format_name (format), l, bert_gemm_format_name (format), l,
       bert_gemm_format_name (output_format));
   dump_layer (d, l, "in", t->hidden, n, hidden);
 
-  linear_new (&linear, qkv_weights, qkv_biases, 3, format);
-  linear_run (&linear, t->hidden, n, t->qkv);
-  bert_linear_clear (&linear);
+  run_product (qkv_weights, qkv_biases, 3, format, t->hidden, n, t->qkv);
   dump_layer (d, l, "qkv", t->qkv, n, 3 * hidden);
   for (int head = 0; head < c->num_heads; head++) {
     const float *q = t->qkv + head * head_dim;
@@ -221,39 +238,19 @@ trace_layer (Trace *t, Dump *d, const BertLayerWeights *w, int l)
   }
   dump_layer (d, l, "context", t->context, n, hidden);
 
-  linear_new (&linear, &ao_weight, &ao_bias, 1, format);
-  linear_run (&linear, t->context, n, t->sum);
-  bert_linear_clear (&linear);
+  run_product (&ao_weight, &ao_bias, 1, format, t->context, n, t->sum);
   dump_layer (d, l, "attention_output", t->sum, n, hidden);
-  bert_cpu_add_residual (t->sum, n, hidden, hidden, t->hidden);
-  ln_weight = to_f32 (&w->attention_layernorm_weight, hidden);
-  ln_bias = to_f32 (&w->attention_layernorm_bias, hidden);
-  for (int i = 0; i < n; i++)
-    bert_cpu_layernorm (t->sum + (gsize) i * hidden, t->hidden + (gsize) i * hidden, hidden, ln_weight,
-        ln_bias, c->layer_norm_eps);
-  g_free (ln_weight);
-  g_free (ln_bias);
+  add_and_normalize (t, &w->attention_layernorm_weight, &w->attention_layernorm_bias);
   dump_layer (d, l, "attention_layernorm", t->hidden, n, hidden);
 
-  linear_new (&linear, &mid_weight, &mid_bias, 1, format);
-  linear_run (&linear, t->hidden, n, t->intermediate);
-  bert_linear_clear (&linear);
+  run_product (&mid_weight, &mid_bias, 1, format, t->hidden, n, t->intermediate);
   dump_layer (d, l, "intermediate", t->intermediate, n, c->intermediate_size);
   bert_cpu_activation (c->hidden_act, t->intermediate, n, c->intermediate_size, c->intermediate_size);
   dump_layer (d, l, "activation", t->intermediate, n, c->intermediate_size);
 
-  linear_new (&linear, &out_weight, &out_bias, 1, output_format);
-  linear_run (&linear, t->intermediate, n, t->sum);
-  bert_linear_clear (&linear);
+  run_product (&out_weight, &out_bias, 1, output_format, t->intermediate, n, t->sum);
   dump_layer (d, l, "output", t->sum, n, hidden);
-  bert_cpu_add_residual (t->sum, n, hidden, hidden, t->hidden);
-  ln_weight = to_f32 (&w->output_layernorm_weight, hidden);
-  ln_bias = to_f32 (&w->output_layernorm_bias, hidden);
-  for (int i = 0; i < n; i++)
-    bert_cpu_layernorm (t->sum + (gsize) i * hidden, t->hidden + (gsize) i * hidden, hidden, ln_weight,
-        ln_bias, c->layer_norm_eps);
-  g_free (ln_weight);
-  g_free (ln_bias);
+  add_and_normalize (t, &w->output_layernorm_weight, &w->output_layernorm_bias);
   dump_layer (d, l, "out", t->hidden, n, hidden);
 }
 
