@@ -778,7 +778,7 @@ next_metaspace_word (const Encoder *encoder, MetaspaceCursor *cursor, MetaspaceW
 
 /* How many words are split and their cache slots fetched ahead of the one encoded: a hit
  * takes less time than a slot's load from memory, so one word ahead left most of it to wait
- * (at 8 MB the cache is the CPU's third level at best). */
+ * (at 12 MB the grown cache is the CPU's third level at best). */
 #define WORDS_AHEAD 4
 
 /* Metaspace's replace, prepend and split of normalised bytes [from, to) without rewriting
