@@ -271,6 +271,33 @@ run_packed (BertEncoder *encoder, const BertPackedInput *input)
   return job;
 }
 
+/* Token ids for a packed batch: spread over the vocabulary past its first 5. */
+static void
+fill_ids (int32_t *ids, int n, const BertModel *model)
+{
+  for (int t = 0; t < n; t++)
+    ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
+}
+
+/* An encoder of model on the CPU and one on CUDA in FP32, both pooling with pooling (-1:
+ * the model's own). */
+static void
+new_cpu_and_cuda (BertModel *model, int pooling, BertEncoder **cpu, BertEncoder **cuda)
+{
+  BertEncoderOptions options;
+  GError *error = NULL;
+
+  bert_encoder_options_init (&options);
+  options.pooling = pooling;
+  options.device = BERT_DEVICE_CPU;
+  *cpu = bert_encoder_new (model, &options, &error);
+  g_assert_no_error (error);
+  options.device = BERT_DEVICE_CUDA;
+  options.precision = BERT_PRECISION_FP32;
+  *cuda = bert_encoder_new (model, &options, &error);
+  g_assert_no_error (error);
+}
+
 /* include_prompt false (tests/data/st-modules/prompt-bert): each sequence pooled without
  * its prompt's tokens, in every pooling mode, on CUDA as on the CPU (whose results match
  * sentence-transformers: tests/python/test_st_modules.py). Each sequence keeps a token:
@@ -293,22 +320,12 @@ test_prompt_pooling_matches_the_cpu (void)
   }
   model = bert_model_load (folder, &error);
   g_assert_no_error (error);
-  for (int t = 0; t < 42; t++)
-    ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
+  fill_ids (ids, 42, model);
   for (BertPooling pooling = BERT_POOLING_MEAN; pooling < BERT_N_POOLINGS; pooling++) {
-    BertEncoderOptions options;
     BertEncoder *cpu, *cuda;
     BertJob *cpu_job, *cuda_job, *plain_job;
 
-    bert_encoder_options_init (&options);
-    options.device = BERT_DEVICE_CPU;
-    options.pooling = pooling;
-    cpu = bert_encoder_new (model, &options, &error);
-    g_assert_no_error (error);
-    options.device = BERT_DEVICE_CUDA;
-    options.precision = BERT_PRECISION_FP32;
-    cuda = bert_encoder_new (model, &options, &error);
-    g_assert_no_error (error);
+    new_cpu_and_cuda (model, (int) pooling, &cpu, &cuda);
     cpu_job = run_packed (cpu, &input);
     cuda_job = run_packed (cuda, &input);
     plain_job = run_packed (cuda, &without_prompts);
@@ -351,21 +368,12 @@ test_concatenated_pooling_matches_the_cpu (void)
         g_build_filename (BERT_TEST_DATA_DIR, "..", "engine", "data", "concat-pooling", names[i], NULL);
     GError *error = NULL;
     BertModel *model = bert_model_load (folder, &error);
-    BertEncoderOptions options;
     BertEncoder *cpu, *cuda;
     BertJob *cpu_job, *cuda_job;
 
     g_assert_no_error (error);
-    for (int t = 0; t < 42; t++)
-      ids[t] = 5 + (t * 13) % (model->config.vocab_size - 5);
-    bert_encoder_options_init (&options);
-    options.device = BERT_DEVICE_CPU;
-    cpu = bert_encoder_new (model, &options, &error);
-    g_assert_no_error (error);
-    options.device = BERT_DEVICE_CUDA;
-    options.precision = BERT_PRECISION_FP32;
-    cuda = bert_encoder_new (model, &options, &error);
-    g_assert_no_error (error);
+    fill_ids (ids, 42, model);
+    new_cpu_and_cuda (model, -1, &cpu, &cuda);
     cpu_job = run_packed (cpu, &input);
     cuda_job = run_packed (cuda, &input);
     g_assert_cmpint (bert_job_get_output (cuda_job)->embedding_size, ==,
