@@ -1338,6 +1338,17 @@ workspace_free (gpointer data)
 
 static GPrivate workspace_key = G_PRIVATE_INIT (workspace_free);
 
+/* An empty cache of slots slots in place of the workspace's (if any), its stores counted
+ * from 0. */
+static void
+replace_cache (Workspace *work, uint32_t slots)
+{
+  free (work->cache);
+  work->cache_slots = slots;
+  work->cache_stores = 0;
+  work->cache = bert_huge_pages_alloc0 (slots * sizeof (CacheEntry));
+}
+
 static Workspace *
 thread_workspace (void)
 {
@@ -1354,8 +1365,7 @@ thread_workspace (void)
   work->hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  work->cache_slots = CACHE_FIRST_SLOTS;
-  work->cache = bert_huge_pages_alloc0 (work->cache_slots * sizeof (CacheEntry));
+  replace_cache (work, CACHE_FIRST_SLOTS);
   g_private_set (&workspace_key, work);
   return work;
 }
@@ -1365,12 +1375,8 @@ thread_workspace (void)
 static void
 grow_cache (Workspace *work)
 {
-  if (work->cache_slots >= CACHE_MOST_SLOTS || work->cache_stores < 2 * work->cache_slots)
-    return;
-  free (work->cache);
-  work->cache_slots = CACHE_MOST_SLOTS;
-  work->cache_stores = 0;
-  work->cache = bert_huge_pages_alloc0 (work->cache_slots * sizeof (CacheEntry));
+  if (work->cache_slots < CACHE_MOST_SLOTS && work->cache_stores >= 2 * work->cache_slots)
+    replace_cache (work, CACHE_MOST_SLOTS);
 }
 
 void
