@@ -65,6 +65,8 @@ typedef struct {
   gboolean byte_fallback;
   int32_t byte_ids[256]; /* <0xXX> pieces, -1 when absent */
   BertPieceTrie trie;
+  uint64_t *whole; /* bit id set where the search of the piece's own text finds that piece
+                      alone: a text that is such a piece needs only its first walk */
 } BertUnigram;
 
 /* Derives unk_score, byte_ids and the trie once scores are read. */

@@ -393,6 +393,8 @@ walker_piece (Walker walker, uint32_t unit)
   return (int32_t) (walker.units[unit].piece >> (walker.label_bits + 1)) - 1;
 }
 
+static void mark_whole_pieces (BertUnigram *unigram, const BertVocab *vocab);
+
 void
 bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
 {
@@ -408,12 +410,14 @@ bert_unigram_finish (BertUnigram *unigram, const BertVocab *vocab)
     int32_t id = bert_vocab_lookup (vocab, name, strlen (name));
     unigram->byte_ids[byte] = id >= 0 && (uint32_t) id < unigram->n_pieces ? id : -1;
   }
+  mark_whole_pieces (unigram, vocab);
 }
 
 void
 bert_unigram_clear (BertUnigram *unigram)
 {
   g_free (unigram->scores);
+  g_free (unigram->whole);
   free (unigram->trie.units);
   g_free (unigram->trie.code_blocks);
   g_free (unigram->trie.codes);
@@ -508,20 +512,35 @@ push_unknown (const BertUnigram *unigram, const BertVocab *vocab, const char *te
   push_piece (out, unigram->unk_id, start, end);
 }
 
-void
-bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
-    GArray *pieces, GArray *scratch)
+/* The search's arrays, per character of the text and one past the last. */
+typedef struct {
+  Node *nodes;
+  uint32_t *path; /* the ends of the best path's pieces */
+  Char *chars;
+  uint32_t n_chars;
+} Lattice;
+
+static inline gboolean
+is_whole (const BertUnigram *unigram, int32_t id)
 {
-  if (length == 0)
-    return;
-  /* per character and one past the last: the nodes, the ends of the best path's pieces and
-   * the characters */
+  return unigram->whole != NULL && id != unigram->unk_id
+      && (unigram->whole[(uint32_t) id / 64] >> ((uint32_t) id % 64) & 1);
+}
+
+/* Viterbi over text[0, length) (not empty) in scratch: each node then holds the best path's
+ * last piece up to its character. A text that is a whole piece (see mark_whole_pieces) stops
+ * after the first walk, which has offered it to the last node: the full search would keep
+ * it there. */
+static Lattice
+search (const BertUnigram *unigram, const char *text, uint32_t length, GArray *scratch)
+{
   gsize needed = (length + 1) * (sizeof (Node) + sizeof (uint32_t) + sizeof (Char));
   if (scratch->len < needed)
     g_array_set_size (scratch, needed);
-  Node *nodes = (Node *) scratch->data;
-  uint32_t *path = (uint32_t *) (nodes + length + 1);
-  Char *chars = (Char *) (path + length + 1);
+  Lattice lattice = { .nodes = (Node *) scratch->data };
+  Node *nodes = lattice.nodes;
+  lattice.path = (uint32_t *) (nodes + length + 1);
+  Char *chars = lattice.chars = (Char *) (lattice.path + length + 1);
 
   uint32_t n_chars = 0;
   for (uint32_t at = 0; at < length; n_chars++) {
@@ -530,11 +549,54 @@ bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const c
     at += char_length;
   }
   chars[n_chars] = (Char){ length, 0 };
+  lattice.n_chars = n_chars;
   for (uint32_t k = 0; k <= n_chars; k++)
     nodes[k] = (Node){ 0.0, -1, 0 };
-  for (uint32_t k = 0; k < n_chars; k++)
+  for (uint32_t k = 0; k < n_chars; k++) {
     if (!offer_pieces (unigram, text, chars, n_chars, k, nodes))
       offer (&nodes[k + 1], nodes[k].score + unigram->unk_score, (int32_t) k, unigram->unk_id);
+    if (k == 0 && nodes[n_chars].start == 0 && is_whole (unigram, nodes[n_chars].id))
+      break;
+  }
+  return lattice;
+}
+
+/* Marks the pieces whose own text the search finds as that piece alone. Searched before
+ * any is marked, so each is the full search's result. */
+static void
+mark_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
+{
+  uint64_t *whole = g_new0 (uint64_t, unigram->n_pieces / 64 + 1);
+  GArray *scratch = g_array_new (FALSE, FALSE, 1);
+
+  g_free (unigram->whole);
+  unigram->whole = NULL;
+  for (uint32_t id = 0; id < unigram->n_pieces; id++) {
+    const char *text = bert_vocab_token (vocab, (int32_t) id);
+    uint32_t length = text != NULL ? vocab->token_length[id] : 0;
+    /* the search takes valid UTF-8 (pieces that g_utf8_validate refuses, those holding a
+     * NUL among them, stay unmarked and are searched in full) */
+    if (length == 0 || (int32_t) id == unigram->unk_id || !g_utf8_validate (text, length, NULL))
+      continue;
+    Lattice lattice = search (unigram, text, length, scratch);
+    const Node *last = &lattice.nodes[lattice.n_chars];
+    if (last->start == 0 && last->id == (int32_t) id)
+      whole[id / 64] |= 1ull << (id % 64);
+  }
+  g_array_free (scratch, TRUE);
+  unigram->whole = whole;
+}
+
+void
+bert_unigram_encode (const BertUnigram *unigram, const BertVocab *vocab, const char *text, uint32_t length,
+    GArray *pieces, GArray *scratch)
+{
+  if (length == 0)
+    return;
+  Lattice lattice = search (unigram, text, length, scratch);
+  const Node *nodes = lattice.nodes;
+  uint32_t *path = lattice.path, n_chars = lattice.n_chars;
+  const Char *chars = lattice.chars;
 
   /* The best path, back from the end, then its pieces in order: runs of unknown pieces
    * are fused. */

@@ -574,6 +574,71 @@ test_unigram_trie_finds_only_its_pieces (void)
   g_array_free (scratch, TRUE);
 }
 
+/* A piece whose own text the search splits ("ab": a + b scores higher) must not be taken
+ * whole, one it keeps whole ("ba", "abab") must be marked, and texts that only begin with a
+ * marked piece must be searched in full. */
+static void
+test_unigram_whole_pieces_are_the_search_s_own (void)
+{
+  static const struct {
+    const char *text;
+    double score;
+    gboolean whole;
+  } pieces[] = {
+    { "<unk>", 0.0, FALSE }, /* unk is never marked */
+    { "a", -1.0, TRUE },
+    { "b", -1.0, TRUE },
+    { "ab", -5.0, FALSE },
+    { "ba", -1.5, TRUE },
+    { "abab", -3.0, TRUE },
+    { "cd", -2.0, TRUE }, /* ties with c + d: the first path found, the whole piece, stays */
+    { "c", -1.0, TRUE },
+    { "d", -1.0, TRUE },
+  };
+  static const struct {
+    const char *text;
+    int32_t ids[4];
+  } texts[] = {
+    { "ab", { 1, 2, -1 } },
+    { "ba", { 4, -1 } },
+    { "abab", { 5, -1 } },
+    { "abba", { 1, 2, 4, -1 } },
+    { "baab", { 4, 1, 2, -1 } },
+    { "cd", { 6, -1 } },
+    { "cdx", { 6, 0, -1 } },
+  };
+  enum {
+    N_PIECES = G_N_ELEMENTS (pieces)
+  };
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = N_PIECES, .unk_id = 0 };
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+
+  bert_vocab_init (&vocab, N_PIECES, NULL, 0);
+  unigram.scores = g_new0 (double, N_PIECES);
+  for (int id = 0; id < N_PIECES; id++) {
+    bert_vocab_insert (&vocab, id, pieces[id].text, strlen (pieces[id].text));
+    unigram.scores[id] = pieces[id].score;
+  }
+  bert_unigram_finish (&unigram, &vocab);
+  for (int id = 0; id < N_PIECES; id++)
+    g_assert_cmpint (unigram.whole[0] >> id & 1, ==, pieces[id].whole);
+  for (guint t = 0; t < G_N_ELEMENTS (texts); t++) {
+    g_array_set_size (found, 0);
+    bert_unigram_encode (&unigram, &vocab, texts[t].text, strlen (texts[t].text), found, scratch);
+    guint n = 0;
+    while (texts[t].ids[n] >= 0)
+      n++;
+    g_assert_cmpuint (found->len, ==, n);
+    for (guint i = 0; i < n; i++)
+      g_assert_cmpint (g_array_index (found, BertPiece, i).id, ==, texts[t].ids[i]);
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (found, TRUE);
+  g_array_free (scratch, TRUE);
+}
+
 /* 140,608 three-letter pieces: a trie of more than 1 MB of units, which loading moves to
  * memory for 2 MB pages; every piece must still be found whole. */
 static void
@@ -920,6 +985,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/bpe-outside-byte-shortcut", test_bpe_words_outside_the_byte_shortcut);
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
+  g_test_add_func ("/subword/unigram-whole-pieces", test_unigram_whole_pieces_are_the_search_s_own);
   g_test_add_func ("/subword/cache-after-many-words", test_cache_after_many_words_encodes_as_an_empty_one);
   g_test_add_func ("/subword/unigram-search-by-characters",
       test_unigram_search_by_characters_matches_a_search_without_trie);
