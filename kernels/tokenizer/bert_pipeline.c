@@ -164,7 +164,7 @@ full (const Encoder *encoder)
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
  * shared read-only, as the reference's own cache is), keyed by the pipeline's serial.
  * A thread's cache starts at 32,768 slots (3 MB) and grows once to 131,072 (12 MB) when its
- * slots have been written twice over, as a stream of many distinct words does: on the
+ * slots have been written over, as a stream of many distinct words does: on the
  * benchmark's 10 MB corpus, with an XLM-R vocabulary, 62% of the lookups then hit instead
  * of 53% (no cache could pass about 67% there: a third of the words occur once). */
 #define CACHE_FIRST_SLOTS 32768
@@ -212,13 +212,20 @@ cache_hash (const char *text, uint32_t length)
   return hash ^ (hash >> 32);
 }
 
+/* The slot of a text's hash among slots (a power of two). */
+static inline uint32_t
+cache_index (uint64_t hash, uint32_t serial, uint32_t slots)
+{
+  return (uint32_t) ((hash ^ (hash >> 29) ^ serial) & (slots - 1));
+}
+
 /* serial: the pipeline's, or another key space of it. */
 static CacheEntry *
 cache_slot (const Encoder *encoder, uint32_t serial, const char *text, uint32_t length, uint64_t *hash)
 {
   const Workspace *work = encoder->work;
   *hash = cache_hash (text, length);
-  return &work->cache[(*hash ^ (*hash >> 29) ^ serial) & (work->cache_slots - 1)];
+  return &work->cache[cache_index (*hash, serial, work->cache_slots)];
 }
 
 static CacheEntry *
@@ -1370,13 +1377,27 @@ thread_workspace (void)
   return work;
 }
 
-/* The larger cache, empty, once the first one's slots have been written twice over: between
- * calls, so that no entry is held. */
+/* The larger cache once the first one's slots have been written over (as many stores as
+ * slots), between calls, so that no entry is held. The entries move with it: the low bits of
+ * a new slot's index are the old one's, so no two land in one slot, and the words learnt so
+ * far still hit (on the benchmark's first pass, 2.4% more of the lookups than with an
+ * empty cache grown at twice as many stores). */
 static void
 grow_cache (Workspace *work)
 {
-  if (work->cache_slots < CACHE_MOST_SLOTS && work->cache_stores >= 2 * work->cache_slots)
-    replace_cache (work, CACHE_MOST_SLOTS);
+  if (work->cache_slots >= CACHE_MOST_SLOTS || work->cache_stores < work->cache_slots)
+    return;
+  CacheEntry *old = work->cache;
+  uint32_t n_old = work->cache_slots;
+  work->cache = NULL;
+  replace_cache (work, CACHE_MOST_SLOTS);
+  for (uint32_t i = 0; i < n_old; i++) {
+    if (old[i].serial == 0)
+      continue;
+    uint64_t hash = cache_hash (old[i].text, old[i].length);
+    work->cache[cache_index (hash, old[i].serial, work->cache_slots)] = old[i];
+  }
+  free (old);
 }
 
 void
