@@ -639,6 +639,41 @@ test_unigram_whole_pieces_are_the_search_s_own (void)
   g_array_free (scratch, TRUE);
 }
 
+/* A piece of 400 letters: its search may take 80,200 steps, more than marking may spend on
+ * three pieces (32 a piece and 65,536), so it stays unmarked, though the search keeps it
+ * whole; "a" is marked. Both still encode as the full search does. */
+static void
+test_unigram_marking_keeps_to_its_budget (void)
+{
+  enum {
+    LONG = 400
+  };
+  char text[LONG];
+  BertVocab vocab;
+  BertUnigram unigram = { .n_pieces = 3, .unk_id = 0 };
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (BertPiece)), *scratch = g_array_new (FALSE, FALSE, 1);
+
+  memset (text, 'a', LONG);
+  bert_vocab_init (&vocab, 3, NULL, 0);
+  unigram.scores = g_new0 (double, 3);
+  bert_vocab_insert (&vocab, 0, "<unk>", 5);
+  bert_vocab_insert (&vocab, 1, "a", 1);
+  bert_vocab_insert (&vocab, 2, text, LONG);
+  unigram.scores[1] = unigram.scores[2] = -1.0;
+  bert_unigram_finish (&unigram, &vocab);
+  g_assert_cmpint (unigram.whole[0], ==, 1 << 1);
+  for (uint32_t length = 1; length <= LONG; length += LONG - 1) {
+    g_array_set_size (found, 0);
+    bert_unigram_encode (&unigram, &vocab, text, length, found, scratch);
+    g_assert_cmpuint (found->len, ==, 1);
+    g_assert_cmpint (g_array_index (found, BertPiece, 0).id, ==, length == 1 ? 1 : 2);
+  }
+  bert_unigram_clear (&unigram);
+  bert_vocab_clear (&vocab);
+  g_array_free (found, TRUE);
+  g_array_free (scratch, TRUE);
+}
+
 /* 140,608 three-letter pieces: a trie of more than 1 MB of units, which loading moves to
  * memory for 2 MB pages; every piece must still be found whole. */
 static void
@@ -986,6 +1021,7 @@ main (int argc, char **argv)
   g_test_add_func ("/subword/unigram-trie-finds-only-its-pieces", test_unigram_trie_finds_only_its_pieces);
   g_test_add_func ("/subword/unigram-large-trie", test_unigram_large_trie_finds_its_pieces);
   g_test_add_func ("/subword/unigram-whole-pieces", test_unigram_whole_pieces_are_the_search_s_own);
+  g_test_add_func ("/subword/unigram-marking-budget", test_unigram_marking_keeps_to_its_budget);
   g_test_add_func ("/subword/cache-after-many-words", test_cache_after_many_words_encodes_as_an_empty_one);
   g_test_add_func ("/subword/unigram-search-by-characters",
       test_unigram_search_by_characters_matches_a_search_without_trie);
