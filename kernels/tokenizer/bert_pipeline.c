@@ -1345,12 +1345,11 @@ workspace_free (gpointer data)
 
 static GPrivate workspace_key = G_PRIVATE_INIT (workspace_free);
 
-/* An empty cache of slots slots in place of the workspace's (if any), its stores counted
- * from 0. */
+/* An empty cache of slots slots for the workspace, its stores counted from 0 (the caller
+ * frees the one it had, if any). */
 static void
-replace_cache (Workspace *work, uint32_t slots)
+make_cache (Workspace *work, uint32_t slots)
 {
-  free (work->cache);
   work->cache_slots = slots;
   work->cache_stores = 0;
   work->cache = bert_huge_pages_alloc0 (slots * sizeof (CacheEntry));
@@ -1372,7 +1371,7 @@ thread_workspace (void)
   work->hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
   work->mapped = g_string_new (NULL);
   work->mapped_source = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-  replace_cache (work, CACHE_FIRST_SLOTS);
+  make_cache (work, CACHE_FIRST_SLOTS);
   g_private_set (&workspace_key, work);
   return work;
 }
@@ -1389,8 +1388,7 @@ grow_cache (Workspace *work)
     return;
   CacheEntry *old = work->cache;
   uint32_t n_old = work->cache_slots;
-  work->cache = NULL;
-  replace_cache (work, CACHE_MOST_SLOTS);
+  make_cache (work, CACHE_MOST_SLOTS);
   for (uint32_t i = 0; i < n_old; i++) {
     if (old[i].serial == 0)
       continue;

@@ -561,17 +561,6 @@ search (const BertUnigram *unigram, const char *text, uint32_t length, GArray *s
   return lattice;
 }
 
-/* The most trie steps the search of a text of n_chars characters takes: a walk from each,
- * to the end at most. */
-static uint64_t
-most_steps (const char *text, uint32_t length)
-{
-  uint64_t n_chars = 0;
-  for (uint32_t i = 0; i < length; i++)
-    n_chars += ((unsigned char) text[i] & 0xC0) != 0x80;
-  return n_chars * (n_chars + 1) / 2;
-}
-
 /* Marks the pieces whose own text the search finds as that piece alone. Searched before
  * any is marked, so each is the full search's result. The searches may take at most
  * MARK_STEPS_PER_PIECE steps a piece on average (XLM-R's 250,002 pieces need at most 5.5 M,
@@ -596,7 +585,8 @@ mark_whole_pieces (BertUnigram *unigram, const BertVocab *vocab)
      * NUL among them, stay unmarked and are searched in full) */
     if (length == 0 || (int32_t) id == unigram->unk_id || !g_utf8_validate (text, length, NULL))
       continue;
-    uint64_t steps = most_steps (text, length);
+    /* at most a walk from each character to the end */
+    uint64_t n_chars = (uint64_t) g_utf8_strlen (text, length), steps = n_chars * (n_chars + 1) / 2;
     if (steps > budget)
       continue;
     budget -= steps;
