@@ -79,10 +79,13 @@ ASAN_OPTIONS="$asan_common:detect_leaks=1" \
 
 interpreted=$(tests_of_kind interpreted)
 if [ -n "$interpreted" ]; then
+  # libasan is preloaded into the tests through the wrapper, not into meson itself: meson's
+  # own forks could deadlock with it loaded (a run hung 25 minutes on 2026-12-07, a forked
+  # meson child waiting on a lock before its exec).
   # shellcheck disable=SC2086
-  LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so)" ASAN_OPTIONS="$asan_common:detect_leaks=0" \
+  ASAN_OPTIONS="$asan_common:detect_leaks=0" \
     meson test -C "$build" --print-errorlogs --num-processes 2 --timeout-multiplier 10 --logbase "$logbase-python" \
-    ${wrapper:+--wrapper "$wrapper"} $interpreted || status=$?
+    --wrapper "${wrapper:-env} LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)" $interpreted || status=$?
 fi
 
 echo "Sanitized build ($build, ASan + UBSan${wrapper:+, without the shared data}):"
