@@ -2,10 +2,12 @@
 # Builds gst-bert with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and
 # runs the test suite there. Ends with a line "N passed, N failed, N skipped".
 #   scripts/test-sanitizers.sh [--without-shared]
-# --without-shared: every test sees the shared data folder (../shared) as absent
-# (GST_BERT_SHARED_DIR=/nonexistent), as in a user's fresh clone: a test that needs it
-# must skip (exit 77) without a leak or a failure. Its logs are without-shared-*.json,
-# the others' sanitized-*.json, both in BUILD/meson-logs.
+# --without-shared: the tests that read the shared data folder (../shared) see it as
+# absent (GST_BERT_SHARED_DIR=/nonexistent), as in a user's fresh clone: each must skip
+# (exit 77) without a leak or a failure. Only they run again: tests/meson.build gives the
+# folder to the tests registered as reading it and points every other test away from it,
+# so the others have already run as they would without it. Its logs are
+# without-shared-*.json, the others' sanitized-*.json, both in BUILD/meson-logs.
 #
 # - Every test runs except five suites: fuzz (the fuzzers have a sanitized build of their
 #   own, tests/fuzz/run-fuzzers.sh, and fuzzing inside a sanitized test run would only be
@@ -60,22 +62,29 @@ asan_common=check_initialization_order=1:strict_init_order=1:fast_unwind_on_mall
 status=0
 
 # The tests' names: "native" ones run a program built here (instrumented), the others an
-# interpreter (python3) that may load the sanitized plugin. Five suites are left out (above).
+# interpreter (python3) that may load the sanitized plugin. Five suites are left out (above);
+# with --without-shared, so are the tests that tests/meson.build does not give the shared
+# folder to.
 tests_of_kind () {
   meson introspect --tests "$build" | python3 -c '
 import json, sys
-build, want_native = sys.argv[1] + "/", sys.argv[2] == "native"
+build, want_native, only_shared = sys.argv[1] + "/", sys.argv[2] == "native", sys.argv[3] == "without-shared"
 for test in json.load(sys.stdin):
     if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "docs", "lint") for suite in test["suite"]):
         continue
+    if only_shared and test["env"].get("GST_BERT_SHARED_DIR", "/nonexistent") == "/nonexistent":
+        continue
     if test["cmd"][0].startswith(build) == want_native:
-        print(test["name"])' "$(cd "$build" && pwd)" "$1" | sort -u
+        print(test["name"])' "$(cd "$build" && pwd)" "$1" "$logbase" | sort -u
 }
 
-# shellcheck disable=SC2046
-ASAN_OPTIONS="$asan_common:detect_leaks=1" \
-  meson test -C "$build" --print-errorlogs --num-processes 2 --timeout-multiplier 10 --logbase "$logbase-c" \
-  ${wrapper:+--wrapper "$wrapper"} $(tests_of_kind native) || status=$?
+native=$(tests_of_kind native)
+if [ -n "$native" ]; then
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS="$asan_common:detect_leaks=1" \
+    meson test -C "$build" --print-errorlogs --num-processes 2 --timeout-multiplier 10 --logbase "$logbase-c" \
+    ${wrapper:+--wrapper "$wrapper"} $native || status=$?
+fi
 
 interpreted=$(tests_of_kind interpreted)
 if [ -n "$interpreted" ]; then
