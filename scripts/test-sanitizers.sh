@@ -2,12 +2,14 @@
 # Builds gst-bert with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan and
 # runs the test suite there. Ends with a line "N passed, N failed, N skipped".
 #   scripts/test-sanitizers.sh [--without-shared]
-# --without-shared: the tests that read the shared data folder (../shared) see it as
+# --without-shared: the tests that may read the shared data folder (../shared) see it as
 # absent (GST_BERT_SHARED_DIR=/nonexistent), as in a user's fresh clone: each must skip
 # (exit 77) without a leak or a failure. Only they run again: tests/meson.build gives the
-# folder to the tests registered as reading it and points every other test away from it,
-# so the others have already run as they would without it. Its logs are
-# without-shared-*.json, the others' sanitized-*.json, both in BUILD/meson-logs.
+# folder to the tests registered as reading it and points the others of its environments
+# away from it, so those have already run as they would without it. A test registered
+# with no GST_BERT_SHARED_DIR of its own inherits this script's, and may fall back to
+# ../shared, so it runs again too. Its logs are without-shared-*.json, the others'
+# sanitized-*.json, both in BUILD/meson-logs.
 #
 # - Every test runs except five suites: fuzz (the fuzzers have a sanitized build of their
 #   own, tests/fuzz/run-fuzzers.sh, and fuzzing inside a sanitized test run would only be
@@ -63,8 +65,7 @@ status=0
 
 # The tests' names: "native" ones run a program built here (instrumented), the others an
 # interpreter (python3) that may load the sanitized plugin. Five suites are left out (above);
-# with --without-shared, so are the tests that tests/meson.build does not give the shared
-# folder to.
+# with --without-shared, so are the tests whose environment points the shared folder away.
 tests_of_kind () {
   meson introspect --tests "$build" | python3 -c '
 import json, sys
@@ -72,7 +73,7 @@ build, want_native, only_shared = sys.argv[1] + "/", sys.argv[2] == "native", sy
 for test in json.load(sys.stdin):
     if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "docs", "lint") for suite in test["suite"]):
         continue
-    if only_shared and test["env"].get("GST_BERT_SHARED_DIR", "/nonexistent") == "/nonexistent":
+    if only_shared and test["env"].get("GST_BERT_SHARED_DIR") == "/nonexistent":
         continue
     if test["cmd"][0].startswith(build) == want_native:
         print(test["name"])' "$(cd "$build" && pwd)" "$1" "$logbase" | sort -u

@@ -3,7 +3,7 @@
 # the fuzzers' short run included), then every suite but the fuzzers again in an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/,
 # scripts/test-sanitizers.sh). Where the shared data folder ../shared is there, the
-# sanitized tests that read it run once more with it hidden, as a user's fresh clone has
+# sanitized tests that may read it run once more with it hidden, as a user's fresh clone has
 # it: they must skip there cleanly (scripts/test-sanitizers.sh --without-shared).
 # Ends with a line "N passed, N failed, N skipped" counting every run.
 #
