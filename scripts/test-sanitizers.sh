@@ -38,12 +38,15 @@ cd "$(dirname "$0")/.."
 build=${ASAN_BUILD_DIR:-build-asan}
 logbase=sanitized
 wrapper=""
+without_shared=no
+no_shared_dir=/nonexistent # as tests/meson.build's no_shared_dir
 case "${1:-}" in
   "") ;;
   --without-shared)
     logbase=without-shared
+    without_shared=yes
     # A wrapper: the tests' own environment (tests/meson.build) sets GST_BERT_SHARED_DIR.
-    wrapper="env GST_BERT_SHARED_DIR=/nonexistent" ;;
+    wrapper="env GST_BERT_SHARED_DIR=$no_shared_dir" ;;
   *) echo "usage: scripts/test-sanitizers.sh [--without-shared]" >&2; exit 2 ;;
 esac
 
@@ -69,14 +72,14 @@ status=0
 tests_of_kind () {
   meson introspect --tests "$build" | python3 -c '
 import json, sys
-build, want_native, only_shared = sys.argv[1] + "/", sys.argv[2] == "native", sys.argv[3] == "without-shared"
+build, want_native, only_shared, no_shared_dir = sys.argv[1] + "/", sys.argv[2] == "native", sys.argv[3] == "yes", sys.argv[4]
 for test in json.load(sys.stdin):
     if any(suite.split(":")[-1] in ("fuzz", "scripts", "eval", "docs", "lint") for suite in test["suite"]):
         continue
-    if only_shared and test["env"].get("GST_BERT_SHARED_DIR") == "/nonexistent":
+    if only_shared and test["env"].get("GST_BERT_SHARED_DIR") == no_shared_dir:
         continue
     if test["cmd"][0].startswith(build) == want_native:
-        print(test["name"])' "$(cd "$build" && pwd)" "$1" "$logbase" | sort -u
+        print(test["name"])' "$(cd "$build" && pwd)" "$1" "$without_shared" "$no_shared_dir" | sort -u
 }
 
 native=$(tests_of_kind native)
