@@ -5,6 +5,7 @@
 #include "bert_tokenizer_private.h"
 #include "bert_unicode.h"
 #include "bert_unicode_classes.h"
+#include "bert_utf8_valid.h"
 #include "bert_numeric_chars.h"
 #include "bert_word_chars.h"
 
@@ -1205,92 +1206,12 @@ encode_text (Encoder *encoder)
 
 /* ---- invalid UTF-8 ---- */
 
-/* UTF-8 validity (RFC 3629) as a DFA whose state is a shift: row[byte] holds, at bits
- * [state, state + 6), the state after byte (a multiple of 6), so a byte costs one table read
- * and no branch, whatever the mix of scripts. */
-enum {
-  UTF8_ACCEPT = 0,
-  UTF8_REJECT = 6,
-  UTF8_TAIL1 = 12, /* one continuation byte left */
-  UTF8_TAIL2 = 18,
-  UTF8_TAIL3 = 24,
-  UTF8_AFTER_E0 = 30, /* A0..BF next: no overlong three-byte form */
-  UTF8_AFTER_ED = 36, /* 80..9F next: no surrogate */
-  UTF8_AFTER_F0 = 42, /* 90..BF next: no overlong four-byte form */
-  UTF8_AFTER_F4 = 48  /* 80..8F next: nothing past U+10FFFF */
-};
-
-static uint64_t utf8_rows[256];
-
-static void
-utf8_set (uint32_t state, unsigned first, unsigned last, uint32_t next)
-{
-  for (unsigned byte = first; byte <= last; byte++)
-    utf8_rows[byte] = (utf8_rows[byte] & ~(63ull << state)) | (uint64_t) next << state;
-}
-
-static const uint64_t *
-utf8_dfa (void)
-{
-  static gsize ready = 0;
-  if (g_once_init_enter (&ready)) {
-    for (unsigned byte = 0; byte < 256; byte++) /* every state rejects unless set below */
-      for (uint32_t state = 0; state <= UTF8_AFTER_F4; state += 6)
-        utf8_set (state, byte, byte, UTF8_REJECT);
-    utf8_set (UTF8_ACCEPT, 0x00, 0x7F, UTF8_ACCEPT);
-    utf8_set (UTF8_ACCEPT, 0xC2, 0xDF, UTF8_TAIL1);
-    utf8_set (UTF8_ACCEPT, 0xE0, 0xE0, UTF8_AFTER_E0);
-    utf8_set (UTF8_ACCEPT, 0xE1, 0xEC, UTF8_TAIL2);
-    utf8_set (UTF8_ACCEPT, 0xED, 0xED, UTF8_AFTER_ED);
-    utf8_set (UTF8_ACCEPT, 0xEE, 0xEF, UTF8_TAIL2);
-    utf8_set (UTF8_ACCEPT, 0xF0, 0xF0, UTF8_AFTER_F0);
-    utf8_set (UTF8_ACCEPT, 0xF1, 0xF3, UTF8_TAIL3);
-    utf8_set (UTF8_ACCEPT, 0xF4, 0xF4, UTF8_AFTER_F4);
-    utf8_set (UTF8_TAIL1, 0x80, 0xBF, UTF8_ACCEPT);
-    utf8_set (UTF8_TAIL2, 0x80, 0xBF, UTF8_TAIL1);
-    utf8_set (UTF8_TAIL3, 0x80, 0xBF, UTF8_TAIL2);
-    utf8_set (UTF8_AFTER_E0, 0xA0, 0xBF, UTF8_TAIL1);
-    utf8_set (UTF8_AFTER_ED, 0x80, 0x9F, UTF8_TAIL1);
-    utf8_set (UTF8_AFTER_F0, 0x90, 0xBF, UTF8_TAIL2);
-    utf8_set (UTF8_AFTER_F4, 0x80, 0x8F, UTF8_TAIL2);
-    g_once_init_leave (&ready, 1);
-  }
-  return utf8_rows;
-}
-
-/* UTF-8 validity where NUL is a character like any other (g_utf8_validate_len stops
- * there): eight ASCII bytes at a time between characters, the others through the DFA. */
-static gboolean
-is_valid_utf8 (const char *text, gsize length)
-{
-  const unsigned char *bytes = (const unsigned char *) text;
-  const uint64_t *rows = utf8_dfa ();
-  uint64_t state = UTF8_ACCEPT;
-  gsize at = 0;
-
-  while (at + 8 <= length) {
-    uint64_t word;
-    memcpy (&word, bytes + at, 8);
-    if (state == UTF8_ACCEPT && (word & 0x8080808080808080ull) == 0) {
-      at += 8;
-      continue;
-    }
-    for (gsize end = at + 8; at < end; at++)
-      state = rows[bytes[at]] >> state & 63;
-    if (state == UTF8_REJECT)
-      return FALSE;
-  }
-  for (; at < length; at++)
-    state = rows[bytes[at]] >> state & 63;
-  return state == UTF8_ACCEPT;
-}
-
 /* The text with each ill-formed subpart replaced by U+FFFD, and per byte of it the span of
  * the input it stands for. NULL when the text is valid. */
 static char *
 repair_utf8 (const char *text, gsize length, gsize *repaired_length, BertSpan **sources)
 {
-  if (is_valid_utf8 (text, length))
+  if (bert_utf8_is_valid (text, length))
     return NULL;
   GString *repaired = g_string_sized_new (length + 16);
   GArray *spans = g_array_sized_new (FALSE, FALSE, sizeof (BertSpan), length + 16);
