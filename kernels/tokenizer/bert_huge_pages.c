@@ -22,3 +22,28 @@ bert_huge_pages_alloc0 (gsize size)
   memset (data, 0, size);
   return data;
 }
+
+void *
+bert_huge_pages_reserve (gsize size)
+{
+  gsize rounded = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+  /* a page more, so that a 2 MB boundary falls inside; the ends outside it go back */
+  char *mapped = mmap (NULL, rounded + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED)
+    g_error ("%s: out of address space for %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
+  char *data = (char *) (((guintptr) mapped + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+  if (data > mapped)
+    munmap (mapped, data - mapped);
+  munmap (data + rounded, mapped + HUGE_PAGE - data);
+#ifdef MADV_HUGEPAGE
+  madvise (data, rounded, MADV_HUGEPAGE);
+#endif
+  return data;
+}
+
+void
+bert_huge_pages_release (void *data, gsize size)
+{
+  if (data != NULL)
+    munmap (data, (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+}

@@ -11,4 +11,11 @@
  * free (). */
 void *bert_huge_pages_alloc0 (gsize size);
 
+/* size bytes of address space, on 2 MB boundaries and hinted for 2 MB pages as above, that
+ * read as zeros and take memory only where written: the kernel's fresh pages, not cleared
+ * again, and not touched until used. Aborts when out of address space. Released with
+ * bert_huge_pages_release (data, size). */
+void *bert_huge_pages_reserve (gsize size);
+void bert_huge_pages_release (void *data, gsize size);
+
 #endif
