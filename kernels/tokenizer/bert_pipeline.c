@@ -164,12 +164,13 @@ full (const Encoder *encoder)
 
 /* Words repeat: the model's pieces of short pre-tokens are kept per thread (the tokenizer is
  * shared read-only, as the reference's own cache is), keyed by the pipeline's serial.
- * A thread's cache starts at 32,768 slots (3 MB) and grows once to 131,072 (12 MB) when its
- * slots have been written over, as a stream of many distinct words does: on the
- * benchmark's 10 MB corpus, with an XLM-R vocabulary, 62% of the lookups then hit instead
- * of 53% (no cache could pass about 67% there: a third of the words occur once). */
+ * A thread's cache starts at 32,768 slots (3 MB) and grows once to 262,144 (24 MB) when its
+ * slots have been written over, as a stream of many distinct words does (a film's subtitles
+ * never do): on the benchmark's 10 MB corpus, with an XLM-R vocabulary, 63% of the lookups
+ * then hit instead of 53% (no cache could pass about 67% there: a third of the words occur
+ * once). 131,072 slots hit 60% and were about 1.5% slower on first passes. */
 #define CACHE_FIRST_SLOTS 32768
-#define CACHE_MOST_SLOTS 131072
+#define CACHE_MOST_SLOTS 262144
 #define CACHE_TEXT_BYTES 34
 #define CACHE_PIECES 8
 #define CACHE_HITS_KEPT 3
@@ -786,7 +787,7 @@ next_metaspace_word (const Encoder *encoder, MetaspaceCursor *cursor, MetaspaceW
 
 /* How many words are split and their cache slots fetched ahead of the one encoded: a hit
  * takes less time than a slot's load from memory, so one word ahead left most of it to wait
- * (at 12 MB the grown cache is the CPU's third level at best). */
+ * (at 24 MB the grown cache is the CPU's third level at best). */
 #define WORDS_AHEAD 4
 
 /* Metaspace's replace, prepend and split of normalised bytes [from, to) without rewriting
@@ -1267,7 +1268,7 @@ workspace_free (gpointer data)
 static GPrivate workspace_key = G_PRIVATE_INIT (workspace_free);
 
 /* An empty cache for the workspace: room for the most slots, of which the first
- * CACHE_FIRST_SLOTS are used. Only the slots written take memory (the grown cache's 12 MB are
+ * CACHE_FIRST_SLOTS are used. Only the slots written take memory (the grown cache's 24 MB are
  * address space until then), and none is cleared but by the kernel. */
 static void
 make_cache (Workspace *work)
