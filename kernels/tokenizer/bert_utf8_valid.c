@@ -261,9 +261,12 @@ bert_utf8_is_valid_on (BertUtf8Path path, const char *text, gsize length)
 gboolean
 bert_utf8_is_valid (const char *text, gsize length)
 {
-  static BertUtf8Path path = BERT_UTF8_UNKNOWN;
+  static gint fastest = BERT_UTF8_UNKNOWN;
+  BertUtf8Path path = (BertUtf8Path) g_atomic_int_get (&fastest);
 
-  if (G_UNLIKELY (path == BERT_UTF8_UNKNOWN))
-    path = bert_utf8_fastest_path (); /* a race only writes the same value twice */
+  if (G_UNLIKELY (path == BERT_UTF8_UNKNOWN)) {
+    path = bert_utf8_fastest_path (); /* threads that race here store the same value */
+    g_atomic_int_set (&fastest, path);
+  }
   return bert_utf8_is_valid_on (path, text, length);
 }
