@@ -1315,7 +1315,8 @@ grow_cache (Workspace *work)
   for (uint32_t i = 0; i < n_first; i++) {
     if (cache[i].serial == 0)
       continue;
-    uint32_t slot = cache_index (cache_hash (cache[i].text, cache[i].length), cache[i].serial, CACHE_MOST_SLOTS);
+    uint32_t slot =
+        cache_index (cache_hash (cache[i].text, cache[i].length), cache[i].serial, CACHE_MOST_SLOTS);
     if (slot != i) {
       cache[slot] = cache[i];
       memset (&cache[i], 0, sizeof cache[i]);

@@ -103,15 +103,15 @@ is_valid_portable (const char *text, gsize length)
  * (TWO_CONTS) must be the third or fourth byte of a character, and only there: the byte
  * two before it is then at least E0, or the byte three before at least F0. */
 enum {
-  TOO_SHORT = 1 << 0,   /* a lead byte, then no continuation: 11______ 0_______ or 11______ 11______ */
-  TOO_LONG = 1 << 1,    /* a continuation after ASCII: 0_______ 10______ */
-  OVERLONG_3 = 1 << 2,  /* 11100000 100_____ */
-  TOO_LARGE = 1 << 3,   /* 11110100 to 11111111, then 1001____ or 101_____ */
-  SURROGATE = 1 << 4,   /* 11101101 101_____ */
-  OVERLONG_2 = 1 << 5,  /* 1100000_ 10______ */
+  TOO_SHORT = 1 << 0,      /* a lead byte, then no continuation: 11______ 0_______ or 11______ 11______ */
+  TOO_LONG = 1 << 1,       /* a continuation after ASCII: 0_______ 10______ */
+  OVERLONG_3 = 1 << 2,     /* 11100000 100_____ */
+  TOO_LARGE = 1 << 3,      /* 11110100 to 11111111, then 1001____ or 101_____ */
+  SURROGATE = 1 << 4,      /* 11101101 101_____ */
+  OVERLONG_2 = 1 << 5,     /* 1100000_ 10______ */
   TOO_LARGE_1000 = 1 << 6, /* 11110101 to 11111111, then 1000____ */
-  OVERLONG_4 = 1 << 6,  /* 11110000 1000____: the same bit, as only F0 and F5 to FF tell them apart */
-  TWO_CONTS = 1 << 7,   /* 10______ 10______ */
+  OVERLONG_4 = 1 << 6,     /* 11110000 1000____: the same bit, as only F0 and F5 to FF tell them apart */
+  TWO_CONTS = 1 << 7,      /* 10______ 10______ */
   CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS /* what the first byte's high nibble alone decides */
 };
 
@@ -136,9 +136,8 @@ static const uint8_t first_low[16] = {
   /* ____001_ */ CARRY, CARRY,
   /* ____0100 */ CARRY | TOO_LARGE,
   /* ____0101 to ____1100 */
-  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
-  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
+  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
   CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,
   /* ____1101 */ CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
   /* ____111_ */ CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000
@@ -162,13 +161,19 @@ nibble_table (const uint8_t *table)
 }
 
 /* The bytes of input shifted later by k (1 to 3), the first k taken from the end of prev. */
-#define PREVIOUS(input, prev, k) \
+#define PREVIOUS(input, prev, k)                                                                             \
   _mm256_alignr_epi8 ((input), _mm256_permute2x128_si256 ((prev), (input), 0x21), 16 - (k))
+
+AVX2 static inline __m256i
+low_nibbles (__m256i bytes)
+{
+  return _mm256_and_si256 (bytes, _mm256_set1_epi8 (0x0F));
+}
 
 AVX2 static inline __m256i
 high_nibbles (__m256i bytes)
 {
-  return _mm256_and_si256 (_mm256_srli_epi16 (bytes, 4), _mm256_set1_epi8 (0x0F));
+  return low_nibbles (_mm256_srli_epi16 (bytes, 4));
 }
 
 /* Non-zero bytes where input, after prev (the 32 bytes before it), is ill-formed. */
@@ -176,10 +181,10 @@ AVX2 static inline __m256i
 block_errors (__m256i input, __m256i prev)
 {
   __m256i prev1 = PREVIOUS (input, prev, 1);
-  __m256i pairs = _mm256_and_si256 (
-      _mm256_and_si256 (_mm256_shuffle_epi8 (nibble_table (first_high), high_nibbles (prev1)),
-          _mm256_shuffle_epi8 (nibble_table (first_low), _mm256_and_si256 (prev1, _mm256_set1_epi8 (0x0F)))),
-      _mm256_shuffle_epi8 (nibble_table (second_high), high_nibbles (input)));
+  __m256i by_first_high = _mm256_shuffle_epi8 (nibble_table (first_high), high_nibbles (prev1));
+  __m256i by_first_low = _mm256_shuffle_epi8 (nibble_table (first_low), low_nibbles (prev1));
+  __m256i by_second_high = _mm256_shuffle_epi8 (nibble_table (second_high), high_nibbles (input));
+  __m256i pairs = _mm256_and_si256 (_mm256_and_si256 (by_first_high, by_first_low), by_second_high);
   /* 0x80 where the byte two before is E0 or more, or the byte three before F0 or more */
   __m256i third = _mm256_subs_epu8 (PREVIOUS (input, prev, 2), _mm256_set1_epi8 ((char) (0xE0 - 0x80)));
   __m256i fourth = _mm256_subs_epu8 (PREVIOUS (input, prev, 3), _mm256_set1_epi8 ((char) (0xF0 - 0x80)));
@@ -248,13 +253,10 @@ bert_utf8_is_valid_on (BertUtf8Path path, const char *text, gsize length)
 {
   switch (path) {
 #if BERT_HAVE_AVX2_UTF8
-    case BERT_UTF8_AVX512:
-      return is_valid_avx512 ((const unsigned char *) text, length);
-    case BERT_UTF8_AVX2:
-      return is_valid_avx2 ((const unsigned char *) text, length);
+    case BERT_UTF8_AVX512: return is_valid_avx512 ((const unsigned char *) text, length);
+    case BERT_UTF8_AVX2: return is_valid_avx2 ((const unsigned char *) text, length);
 #endif
-    default:
-      return is_valid_portable (text, length);
+    default: return is_valid_portable (text, length);
   }
 }
 

@@ -62,7 +62,8 @@ static void
 check_everywhere (const unsigned char *bytes, guint n, guint round)
 {
   guint offset = 26 + round % 8; /* 26 to 33: across byte 32 */
-  check_placed (bytes, n, offset, offset + n); /* cut where the text ends */
+
+  check_placed (bytes, n, offset, offset + n); /* the text ends with the sequence */
   check_placed (bytes, n, offset, offset + n + 1 + round % 40);
   check_placed (bytes, n, round % 3, n + round % 3);
 }
