@@ -263,12 +263,9 @@ bert_utf8_is_valid_on (BertUtf8Path path, const char *text, gsize length)
 gboolean
 bert_utf8_is_valid (const char *text, gsize length)
 {
-  static gint fastest = BERT_UTF8_UNKNOWN;
-  BertUtf8Path path = (BertUtf8Path) g_atomic_int_get (&fastest);
+  static gsize fastest = 0; /* no path is 0 */
 
-  if (G_UNLIKELY (path == BERT_UTF8_UNKNOWN)) {
-    path = bert_utf8_fastest_path (); /* threads that race here store the same value */
-    g_atomic_int_set (&fastest, path);
-  }
-  return bert_utf8_is_valid_on (path, text, length);
+  if (g_once_init_enter (&fastest))
+    g_once_init_leave (&fastest, bert_utf8_fastest_path ());
+  return bert_utf8_is_valid_on ((BertUtf8Path) fastest, text, length);
 }

@@ -12,8 +12,7 @@ gboolean bert_utf8_is_valid (const char *text, gsize length);
 /* The ways to check, each giving the same answer: a DFA in portable C; 32 bytes a step
  * with AVX2; the same with AVX-512's masked loads for the last bytes. */
 typedef enum {
-  BERT_UTF8_UNKNOWN,
-  BERT_UTF8_PORTABLE,
+  BERT_UTF8_PORTABLE = 1,
   BERT_UTF8_AVX2,
   BERT_UTF8_AVX512
 } BertUtf8Path;

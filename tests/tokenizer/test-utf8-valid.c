@@ -1,7 +1,7 @@
 /* test-utf8-valid.c: bert_utf8_is_valid's paths (the portable DFA, and AVX2 and AVX-512
- * where the CPU has them) against a character-by-character decoder and GLib's g_utf8_validate_len: every sequence
- * of up to three bytes, four-byte sequences, and random texts, placed across the 32-byte
- * blocks the AVX2 path reads and at the text's end. */
+ * where the CPU has them) against a character-by-character decoder and GLib's
+ * g_utf8_validate_len: every sequence of up to three bytes, four-byte sequences, and random
+ * texts, placed across the 32-byte blocks the AVX2 path reads and at the text's end. */
 #include <glib.h>
 #include <string.h>
 
@@ -22,7 +22,8 @@ decoder_says_valid (const unsigned char *text, gsize length)
   return !invalid;
 }
 
-static const char *const path_names[] = { "unknown", "portable", "AVX2", "AVX-512" };
+/* By BertUtf8Path, from 1. */
+static const char *const path_names[] = { NULL, "portable", "AVX2", "AVX-512" };
 
 /* Every path this CPU has against the decoder, and against GLib where the text holds no
  * NUL. */
